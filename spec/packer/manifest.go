@@ -1,0 +1,96 @@
+package packer
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// ManifestName is the file name of the manifest in a package directory.
+const ManifestName = "cell.toml"
+
+// Manifest is the content of cell.toml. Every field maps to one field of
+// the spec or of the envelope, as its comment says.
+type Manifest struct {
+	// Name is envelope.name, e.g. "digest".
+	Name string `toml:"name"`
+	// Version is envelope.version, a semantic version such as "1.0.0".
+	Version string `toml:"version"`
+	// Kind is envelope.kind: "compute" or "protocol".
+	Kind string `toml:"kind"`
+	// Skill is envelope.skill, e.g. "compute/genomics/digest".
+	Skill string `toml:"skill"`
+	// Parent is envelope.parent: the hex package id this version upgrades.
+	Parent string `toml:"parent"`
+	// Prose is the spec's prose: what the package does, for people.
+	Prose string `toml:"prose"`
+	// Architecture is the one tag of container.architecture, e.g.
+	// "wasm32-wasip1".
+	Architecture string `toml:"architecture"`
+	// Files lists the files and directories, relative to the manifest's
+	// directory, that make up the package filesystem; a directory is
+	// included whole. Paths keep their place: "bin/x.wasm" is at /bin/x.wasm.
+	Files []string `toml:"files"`
+	// Entry is container.init.entry_path.
+	Entry struct {
+		// Path is the program's path inside the package filesystem.
+		Path string `toml:"path"`
+		// Args are fixed arguments that follow it.
+		Args []string `toml:"args"`
+	} `toml:"entry"`
+	// License is envelope.license.
+	License struct {
+		RoyaltyBps uint32 `toml:"royalty_bps"`
+		Terms      string `toml:"terms"`
+	} `toml:"license"`
+	// Resources are container.resources.at_most; zero means unset.
+	Resources struct {
+		// MemoryBytes is mem_limit, in bytes.
+		MemoryBytes uint64 `toml:"memory_bytes"`
+		// DiskBytes is disk_space, in bytes: the most a run may write to
+		// /outputs.
+		DiskBytes uint64 `toml:"disk_bytes"`
+	} `toml:"resources"`
+	// Parameters are declared both as container.environment_variables (name
+	// and prose) and as envelope.parameters (required, default).
+	Parameters []Parameter `toml:"parameter"`
+	// Inputs are envelope.inputs: files mounted at /inputs/<name>.
+	Inputs []Port `toml:"input"`
+	// Outputs are envelope.outputs: paths under /outputs.
+	Outputs []Port `toml:"output"`
+}
+
+// Parameter is one [[parameter]] table.
+type Parameter struct {
+	Name     string  `toml:"name"`
+	Prose    string  `toml:"prose"`
+	Required bool    `toml:"required"`
+	Default  *string `toml:"default"`
+}
+
+// Port is one [[input]] or [[output]] table; Format becomes the tag of its
+// DataFormat, e.g. "fasta".
+type Port struct {
+	Name   string `toml:"name"`
+	Prose  string `toml:"prose"`
+	Format string `toml:"format"`
+}
+
+// ParseManifest decodes cell.toml text. Unknown keys are an error naming
+// them, so that a misspelt key is not silently ignored.
+func ParseManifest(text string) (*Manifest, error) {
+	var m Manifest
+	md, err := toml.Decode(text, &m)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", ManifestName, err)
+	}
+	if u := md.Undecoded(); len(u) > 0 {
+		keys := make([]string, len(u))
+		for i, k := range u {
+			keys[i] = k.String()
+		}
+		return nil, fmt.Errorf("%s: unknown keys: %s", ManifestName, strings.Join(keys, ", "))
+	}
+	return &m, nil
+}

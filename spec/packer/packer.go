@@ -1,0 +1,269 @@
+// Package packer builds a package from a directory holding a cell.toml
+// manifest: it reads the files the manifest lists into a CEL-AUT
+// filesystem, writes the service specification and the envelope, and
+// validates both.
+//
+// The result is reproducible: building the same directory twice, on any
+// machine, gives the same bytes and so the same package id. To get there
+// the packer
+//
+//   - sorts every directory's entries by name (UTF-8 bytes) and every
+//     key-value list by key;
+//   - records no timestamps, owners or permission bits (the sandbox shows
+//     every file as 0444 and every directory as 0555);
+//   - marks the root read-only with the xattr read_mode = "ro";
+//   - stores a symbolic link as a celaut Link whose src is the link's path
+//     and dst its target exactly as read; absolute targets and targets that
+//     leave the package are refused;
+//   - refuses anything that is not a regular file, directory or link.
+//
+// The manifest format is documented on Manifest; examples/digest/cell.toml
+// is a complete example.
+package packer
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/celltonomy/celltonomy/spec"
+	"github.com/celltonomy/celltonomy/spec/specpb"
+)
+
+// Build reads DIR/cell.toml and the files it lists and returns the package,
+// validated with lim. Errors name the manifest key or the spec field at
+// fault; I/O errors are wrapped with the path.
+func Build(dir string, lim spec.Limits) (*spec.Package, error) {
+	text, err := os.ReadFile(filepath.Join(dir, ManifestName))
+	if err != nil {
+		return nil, fmt.Errorf("read manifest: %w", err)
+	}
+	m, err := ParseManifest(string(text))
+	if err != nil {
+		return nil, err
+	}
+	root := newDir()
+	if len(m.Files) == 0 {
+		return nil, fmt.Errorf("%s: files: list at least the program's module", ManifestName)
+	}
+	for _, f := range m.Files {
+		if err := root.add(dir, f); err != nil {
+			return nil, fmt.Errorf("%s: files: %w", ManifestName, err)
+		}
+	}
+	fsBytes := marshal(root.proto(true))
+
+	entry := m.Entry.Path
+	if entry != "" {
+		entry = path.Clean("/" + entry)
+	}
+	svc := &specpb.Service{
+		Prose: m.Prose,
+		Container: &specpb.Container{
+			Architecture: &specpb.Architecture{Tags: nonEmpty(m.Architecture)},
+			Filesystem:   fsBytes,
+			Init:         &specpb.Init{EntryPath: append(nonEmpty(entry), m.Entry.Args...)},
+		},
+	}
+	if r := m.Resources; r.MemoryBytes != 0 || r.DiskBytes != 0 {
+		most := &specpb.Sysresources{}
+		if r.MemoryBytes != 0 {
+			most.MemLimit = proto.Uint64(r.MemoryBytes)
+		}
+		if r.DiskBytes != 0 {
+			most.DiskSpace = proto.Uint64(r.DiskBytes)
+		}
+		svc.Container.Resources = &specpb.Resources{AtMost: most}
+	}
+	params := slices.SortedFunc(slices.Values(m.Parameters), func(a, b Parameter) int { return cmp.Compare(a.Name, b.Name) })
+	for _, p := range params {
+		svc.Container.EnvironmentVariables = append(svc.Container.EnvironmentVariables,
+			&specpb.DataFormatKeyValue{Key: p.Name, Value: &specpb.DataFormat{Prose: p.Prose}})
+	}
+	s, err := spec.DecodeSpec(marshal(svc), lim)
+	if err != nil {
+		return nil, err
+	}
+
+	kind, err := spec.ParseKind(m.Kind)
+	if err != nil {
+		return nil, fmt.Errorf("%s: kind: %w", ManifestName, err)
+	}
+	id := s.ID()
+	env := &specpb.Envelope{
+		PackageId: id[:],
+		Name:      m.Name,
+		Version:   m.Version,
+		Kind:      kind,
+		Skill:     m.Skill,
+		License:   &specpb.License{RoyaltyBps: m.License.RoyaltyBps, Terms: m.License.Terms},
+		Inputs:    ports(m.Inputs),
+		Outputs:   ports(m.Outputs),
+	}
+	if m.Parent != "" {
+		parent, err := spec.ParseID(m.Parent)
+		if err != nil {
+			return nil, fmt.Errorf("%s: parent: %w", ManifestName, err)
+		}
+		env.Parent = parent[:]
+	}
+	for _, p := range params {
+		env.Parameters = append(env.Parameters, &specpb.Parameter{Name: p.Name, Required: p.Required, Default: p.Default})
+	}
+	return spec.NewPackage(s, marshal(env))
+}
+
+func nonEmpty(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return []string{s}
+}
+
+func ports(in []Port) []*specpb.Port {
+	sorted := slices.SortedFunc(slices.Values(in), func(a, b Port) int { return cmp.Compare(a.Name, b.Name) })
+	var out []*specpb.Port
+	for _, p := range sorted {
+		out = append(out, &specpb.Port{Name: p.Name, Format: &specpb.DataFormat{Tags: nonEmpty(p.Format), Prose: p.Prose}})
+	}
+	return out
+}
+
+func marshal(m proto.Message) []byte {
+	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(m)
+	if err != nil {
+		panic(fmt.Sprintf("packer: marshal %T: %v", m, err)) // messages built here always marshal
+	}
+	return b
+}
+
+// dir is a directory being assembled; exactly one of file, link, sub is
+// set for each entry.
+type dir struct {
+	entries map[string]*item
+}
+
+type item struct {
+	file []byte
+	link *specpb.Link
+	sub  *dir
+}
+
+func newDir() *dir { return &dir{entries: map[string]*item{}} }
+
+// add reads rel (relative to base) into the tree at the same place.
+func (d *dir) add(base, rel string) error {
+	clean := path.Clean(filepath.ToSlash(rel))
+	if rel == "" || path.IsAbs(clean) || clean == ".." || strings.HasPrefix(clean, "../") {
+		return fmt.Errorf("%q: must be a path inside the package directory", rel)
+	}
+	parent := d
+	elems := strings.Split(clean, "/")
+	if clean == "." {
+		elems = nil
+	}
+	for _, e := range elems[:max(len(elems)-1, 0)] {
+		it := parent.entries[e]
+		if it == nil {
+			it = &item{sub: newDir()}
+			parent.entries[e] = it
+		}
+		if it.sub == nil {
+			return fmt.Errorf("%q: %s is not a directory", rel, e)
+		}
+		parent = it.sub
+	}
+	host := filepath.Join(base, filepath.FromSlash(clean))
+	if len(elems) == 0 {
+		return d.addDir(host, "/")
+	}
+	return parent.addPath(host, "/"+clean, elems[len(elems)-1])
+}
+
+// addPath adds the host file, directory or link at host as entry name.
+func (d *dir) addPath(host, pkgPath, name string) error {
+	info, err := os.Lstat(host)
+	if err != nil {
+		return err
+	}
+	switch {
+	case info.Mode().IsRegular():
+		b, err := os.ReadFile(host)
+		if err != nil {
+			return err
+		}
+		d.entries[name] = &item{file: b}
+	case info.IsDir():
+		it := d.entries[name]
+		if it == nil {
+			it = &item{sub: newDir()}
+			d.entries[name] = it
+		}
+		if it.sub == nil {
+			return fmt.Errorf("%s: listed both as a file and a directory", pkgPath)
+		}
+		return it.sub.addDir(host, pkgPath)
+	case info.Mode()&fs.ModeSymlink != 0:
+		target, err := os.Readlink(host)
+		if err != nil {
+			return err
+		}
+		t := filepath.ToSlash(target)
+		if path.IsAbs(t) {
+			return fmt.Errorf("%s: link to absolute path %q cannot be packed; use a relative target", pkgPath, target)
+		}
+		if p := path.Join(path.Dir(pkgPath), t); p == ".." || strings.HasPrefix(p, "../") {
+			return fmt.Errorf("%s: link to %q leaves the package", pkgPath, target)
+		}
+		d.entries[name] = &item{link: &specpb.Link{Src: pkgPath, Dst: t}}
+	default:
+		return fmt.Errorf("%s: %v is not a regular file, directory or link", pkgPath, info.Mode().Type())
+	}
+	return nil
+}
+
+func (d *dir) addDir(host, pkgPath string) error {
+	ents, err := os.ReadDir(host)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, e := range ents {
+		if e.Name() == ManifestName && pkgPath == "/" {
+			continue
+		}
+		errs = append(errs, d.addPath(filepath.Join(host, e.Name()), path.Join(pkgPath, e.Name()), e.Name()))
+	}
+	return errors.Join(errs...)
+}
+
+// proto returns the directory as a Filesystem with entries sorted by name.
+func (d *dir) proto(root bool) *specpb.Filesystem {
+	fsys := &specpb.Filesystem{}
+	if root {
+		fsys.Xattrs = []*specpb.BytesKeyValue{{Key: "read_mode", Value: []byte("ro")}}
+	}
+	for _, name := range slices.Sorted(maps.Keys(d.entries)) {
+		it := d.entries[name]
+		b := &specpb.ItemBranch{Name: name}
+		switch {
+		case it.sub != nil:
+			b.Item = &specpb.ItemBranch_Filesystem{Filesystem: it.sub.proto(false)}
+		case it.link != nil:
+			b.Item = &specpb.ItemBranch_Link{Link: it.link}
+		default:
+			b.Item = &specpb.ItemBranch_File{File: it.file}
+		}
+		fsys.Branch = append(fsys.Branch, b)
+	}
+	return fsys
+}
