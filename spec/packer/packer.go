@@ -13,8 +13,8 @@
 //     every file as 0444 and every directory as 0555);
 //   - marks the root read-only with the xattr read_mode = "ro";
 //   - stores a symbolic link as a celaut Link whose src is the link's path
-//     and dst its target exactly as read; absolute targets and targets that
-//     leave the package are refused;
+//     and dst its target exactly as read; absolute targets are refused, and
+//     validation refuses targets that leave the package or do not exist;
 //   - refuses anything that is not a regular file, directory or link.
 //
 // The manifest format is documented on Manifest; examples/digest/cell.toml
@@ -62,16 +62,16 @@ func Build(dir string, lim spec.Limits) (*spec.Package, error) {
 	}
 	fsBytes := marshal(root.proto(true))
 
-	entry := m.Entry.Path
-	if entry != "" {
-		entry = path.Clean("/" + entry)
+	if m.Entry.Path == "" {
+		return nil, fmt.Errorf("%s: entry.path: required: the program's path inside the package", ManifestName)
 	}
+	entry := path.Clean("/" + m.Entry.Path)
 	svc := &specpb.Service{
 		Prose: m.Prose,
 		Container: &specpb.Container{
 			Architecture: &specpb.Architecture{Tags: nonEmpty(m.Architecture)},
 			Filesystem:   fsBytes,
-			Init:         &specpb.Init{EntryPath: append(nonEmpty(entry), m.Entry.Args...)},
+			Init:         &specpb.Init{EntryPath: append([]string{entry}, m.Entry.Args...)},
 		},
 	}
 	if r := m.Resources; r.MemoryBytes != 0 || r.DiskBytes != 0 {
@@ -220,9 +220,6 @@ func (d *dir) addPath(host, pkgPath, name string) error {
 		t := filepath.ToSlash(target)
 		if path.IsAbs(t) {
 			return fmt.Errorf("%s: link to absolute path %q cannot be packed; use a relative target", pkgPath, target)
-		}
-		if p := path.Join(path.Dir(pkgPath), t); p == ".." || strings.HasPrefix(p, "../") {
-			return fmt.Errorf("%s: link to %q leaves the package", pkgPath, target)
 		}
 		d.entries[name] = &item{link: &specpb.Link{Src: pkgPath, Dst: t}}
 	default:

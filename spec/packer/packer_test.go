@@ -1,0 +1,183 @@
+package packer
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/celltonomy/celltonomy/spec"
+)
+
+const manifest = `
+name = "hello"
+version = "0.1.0"
+kind = "compute"
+skill = "compute/greeting"
+prose = "Prints a greeting."
+architecture = "wasm32-wasip1"
+files = ["bin", "share/greeting.txt", "hello.wasm"]
+
+[entry]
+path = "hello.wasm"
+args = ["--loud"]
+
+[license]
+royalty_bps = 100
+terms = "MIT"
+
+[resources]
+memory_bytes = 1048576
+
+[[parameter]]
+name = "NAME"
+prose = "who to greet"
+required = true
+
+[[parameter]]
+name = "GREETING"
+default = "hello"
+
+[[input]]
+name = "names"
+format = "text"
+
+[[output]]
+name = "out.txt"
+`
+
+// writeTree writes files (path → content; content "->x" makes a link to x)
+// under a new directory, creating them in the order given.
+func writeTree(t *testing.T, files [][2]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, f := range files {
+		p := filepath.Join(dir, filepath.FromSlash(f[0]))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if target, ok := strings.CutPrefix(f[1], "->"); ok {
+			if err := os.Symlink(target, p); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if err := os.WriteFile(p, []byte(f[1]), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+var helloFiles = [][2]string{
+	{"cell.toml", manifest},
+	{"hello.wasm", "\x00asm\x01\x00\x00\x00"},
+	{"bin/tool", "tool"},
+	{"bin/sub/deep", "deep"},
+	{"bin/alias", "->tool"},
+	{"share/greeting.txt", "hi"},
+	{"share/ignored.txt", "not listed"},
+}
+
+func TestBuildIsReproducible(t *testing.T) {
+	a := writeTree(t, helloFiles)
+	// The same content created in the opposite order, with other
+	// permissions and timestamps, must give the same bytes.
+	reversed := make([][2]string, len(helloFiles))
+	for i, f := range helloFiles {
+		reversed[len(helloFiles)-1-i] = f
+	}
+	b := writeTree(t, reversed)
+	if err := os.Chmod(filepath.Join(b, "bin", "tool"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
+	if err := os.Chtimes(filepath.Join(b, "hello.wasm"), old, old); err != nil {
+		t.Fatal(err)
+	}
+	pa, err := Build(a, spec.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pb, err := Build(b, spec.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pa.ID() != pb.ID() || !bytes.Equal(pa.Encode(), pb.Encode()) {
+		t.Fatalf("two builds differ: %s vs %s", pa.ID(), pb.ID())
+	}
+	again, err := Build(a, spec.DefaultLimits())
+	if err != nil || !bytes.Equal(again.Encode(), pa.Encode()) {
+		t.Fatalf("rebuilding the same directory differs: %v", err)
+	}
+
+	var paths []string
+	_ = pa.Spec().Tree().Walk(func(e spec.Entry) error {
+		paths = append(paths, e.Path)
+		return nil
+	})
+	want := "/bin /bin/alias /bin/sub /bin/sub/deep /bin/tool /hello.wasm /share /share/greeting.txt"
+	if got := strings.Join(paths, " "); got != want {
+		t.Errorf("files = %s\nwant    %s", got, want)
+	}
+	env := pa.Envelope()
+	if env.GetName() != "hello" || env.GetParameters()[0].GetName() != "GREETING" || env.GetParameters()[1].GetName() != "NAME" {
+		t.Errorf("envelope = %v", env)
+	}
+	if prog, args := pa.Spec().Entry(); prog != "hello.wasm" || strings.Join(args, " ") != "--loud" {
+		t.Errorf("entry = %q %q", prog, args)
+	}
+	if got := pa.Spec().MaxResources().GetMemLimit(); got != 1<<20 {
+		t.Errorf("mem_limit = %d", got)
+	}
+	if !pa.Spec().Tree().ReadOnly() {
+		t.Error("root is not read-only")
+	}
+	// The package survives the file format.
+	back, err := spec.DecodePackage(pa.Encode(), spec.DefaultLimits())
+	if err != nil || back.ID() != pa.ID() {
+		t.Fatalf("DecodePackage: %v", err)
+	}
+}
+
+func TestBuildErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		edit  func(m string) string
+		files [][2]string
+		want  string
+	}{
+		{"unknown key", func(m string) string { return "colour = \"red\"\n" + m }, nil, "unknown keys: colour"},
+		{"missing file", func(m string) string { return strings.Replace(m, `"bin",`, `"nope",`, 1) }, nil, "nope"},
+		{"file outside", func(m string) string { return strings.Replace(m, `"bin",`, `"../x",`, 1) }, nil, "must be a path inside"},
+		{"absolute link", nil, [][2]string{{"bin/abs", "->/etc/passwd"}}, "link to absolute path"},
+		{"link leaves", nil, [][2]string{{"bin/up", "->../../x"}}, "escapes the package root"},
+		{"dangling link", nil, [][2]string{{"bin/gone", "->nowhere"}}, "file does not exist"},
+		{"bad kind", func(m string) string { return strings.Replace(m, `"compute"`, `"magic"`, 1) }, nil, `kind: unknown kind "magic"`},
+		{"bad version", func(m string) string { return strings.Replace(m, `"0.1.0"`, `"1"`, 1) }, nil, "envelope.version"},
+		{"empty skill", func(m string) string { return strings.Replace(m, `"compute/greeting"`, `""`, 1) }, nil, "envelope.skill: must not be empty"},
+		{"entry missing", func(m string) string { return strings.Replace(m, `path = "hello.wasm"`, `path = "nope.wasm"`, 1) }, nil, "container.init.entry_path[0]"},
+		{"no entry", func(m string) string { return strings.Replace(m, `path = "hello.wasm"`, ``, 1) }, nil, "entry.path: required"},
+		{"unknown architecture", func(m string) string { return strings.Replace(m, `"wasm32-wasip1"`, `"riscv64"`, 1) }, nil, "unknown architecture"},
+		{"bad parent", func(m string) string { return m[:strings.Index(m, "[entry]")] + "parent = \"abc\"\n" + m[strings.Index(m, "[entry]"):] }, nil, "parent"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			files := append([][2]string(nil), helloFiles...)
+			if tt.edit != nil {
+				files[0][1] = tt.edit(manifest)
+			}
+			files = append(files, tt.files...)
+			_, err := Build(writeTree(t, files), spec.DefaultLimits())
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+	if _, err := Build(t.TempDir(), spec.DefaultLimits()); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("no manifest: err = %v", err)
+	}
+}
