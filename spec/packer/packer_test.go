@@ -162,7 +162,9 @@ func TestBuildErrors(t *testing.T) {
 		{"entry missing", func(m string) string { return strings.Replace(m, `path = "hello.wasm"`, `path = "nope.wasm"`, 1) }, nil, "container.init.entry_path[0]"},
 		{"no entry", func(m string) string { return strings.Replace(m, `path = "hello.wasm"`, ``, 1) }, nil, "entry.path: required"},
 		{"unknown architecture", func(m string) string { return strings.Replace(m, `"wasm32-wasip1"`, `"riscv64"`, 1) }, nil, "unknown architecture"},
-		{"bad parent", func(m string) string { return m[:strings.Index(m, "[entry]")] + "parent = \"abc\"\n" + m[strings.Index(m, "[entry]"):] }, nil, "parent"},
+		{"bad parent", func(m string) string {
+			return m[:strings.Index(m, "[entry]")] + "parent = \"abc\"\n" + m[strings.Index(m, "[entry]"):]
+		}, nil, "parent"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
