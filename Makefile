@@ -1,0 +1,46 @@
+# Celltonomy build targets. `make` builds the cell binary and the example
+# packages; `make check` is what CI runs.
+
+GO ?= go
+
+.PHONY: all cell examples generate check-generated fmt-check vet test fuzz-smoke bench clean
+
+all: cell examples
+
+# The cell binary, in bin/.
+cell:
+	$(GO) build -o bin/cell ./cmd/cell
+
+# WebAssembly modules of the example packages (e.g. examples/digest/digest.wasm).
+examples:
+	$(GO) generate ./examples/...
+
+# Regenerate the protobuf Go code (needs protoc: apt-get install protobuf-compiler).
+generate:
+	$(GO) generate ./spec
+
+# Fail if the committed generated code differs from what the schema gives.
+check-generated: generate
+	git diff --exit-code -- spec/specpb || { echo "generated code in spec/specpb is stale: run 'make generate' and commit" >&2; exit 1; }
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:" >&2; echo "$$out" >&2; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+# The test command of the README.
+test:
+	$(GO) test ./...
+
+# A short run of every fuzz target, as a smoke test.
+fuzz-smoke:
+	$(GO) test ./spec -run '^$$' -fuzz FuzzDecodeSpec -fuzztime 10s
+	$(GO) test ./spec -run '^$$' -fuzz FuzzDecodePackage -fuzztime 10s
+	$(GO) test ./examples/digest -run '^$$' -fuzz FuzzReadFASTA -fuzztime 10s
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./examples/digest ./runtime/wasm
+
+clean:
+	rm -rf bin examples/*/*.wasm *.cellpkg

@@ -1,0 +1,217 @@
+package cli
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/dustin/go-humanize"
+	"github.com/spf13/cobra"
+
+	"github.com/celltonomy/celltonomy/runtime/batch"
+	"github.com/celltonomy/celltonomy/runtime/wasm"
+	"github.com/celltonomy/celltonomy/spec"
+	"github.com/celltonomy/celltonomy/spec/packer"
+)
+
+type runFlags struct {
+	inputs    []string
+	params    []string
+	out       string
+	seed      string
+	memory    string
+	timeLimit time.Duration
+}
+
+func newRunCmd(g *globals) *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "run PACKAGE [--input NAME=FILE]... [--param NAME=VALUE]... [--out DIR]",
+		Short: "Run a compute package locally, without any network",
+		Long: `Run executes a compute package once on this machine, in the same sandbox a
+provider's node uses: the package filesystem read-only at /, each input
+read-only at /inputs/NAME, an empty writable /outputs, parameters as
+environment variables, fake clocks, a seeded random source, no network.
+
+PACKAGE is a .cellpkg file or a package directory (built in memory).
+
+It prints the output root, then the package's stdout; the package's stderr
+goes to stderr. Outputs are written to --out DIR (created if missing, must be
+empty); without --out they are discarded after the root is computed.
+If the package exits with a non-zero code, cell exits with the same code.`,
+		Example: `  cell run examples/digest --input genome=examples/data/lambda.fa --param ENZYMES=EcoRI
+  cell run digest-1.0.0.cellpkg --input genome=lambda.fa --param ENZYMES=EcoRI,BamHI --param TOPOLOGY=circular --out fragments/`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runRun(cmd, g, args[0], f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringArrayVarP(&f.inputs, "input", "i", nil, "input file as NAME=FILE (repeatable)")
+	fl.StringArrayVarP(&f.params, "param", "p", nil, "parameter as NAME=VALUE (repeatable)")
+	fl.StringVar(&f.out, "out", "", "directory that receives the outputs")
+	fl.StringVar(&f.seed, "seed", "", "random seed, 64 hex digits (default: derived from the package id)")
+	fl.StringVar(&f.memory, "memory-limit", "", "most linear memory, e.g. 256MiB (default 512MiB, lowered by the package's own limit)")
+	fl.DurationVar(&f.timeLimit, "time-limit", 0, "longest wall time of the run (default 1m)")
+	return cmd
+}
+
+// runJSON is the JSON shape of `cell run`.
+type runJSON struct {
+	PackageID  string       `json:"package_id"`
+	OutputRoot string       `json:"output_root"`
+	ExitCode   uint32       `json:"exit_code"`
+	Stdout     string       `json:"stdout"`
+	Stderr     string       `json:"stderr"`
+	OutputDir  string       `json:"output_dir,omitempty"`
+	Outputs    []outputFileJSON `json:"outputs"`
+	Usage      usageJSON    `json:"usage"`
+}
+
+type outputFileJSON struct {
+	Path   string `json:"path"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+}
+
+type usageJSON struct {
+	MemoryPeakBytes uint64 `json:"memory_peak_bytes"`
+	WallTimeMs      int64  `json:"wall_time_ms"`
+	OutputBytes     int64  `json:"output_bytes"`
+	Compiled        bool   `json:"compiled"`
+}
+
+func runRun(cmd *cobra.Command, g *globals, pkgPath string, f runFlags) error {
+	ctx := cmd.Context()
+	inputs, err := pairs("--input", f.inputs)
+	if err != nil {
+		return err
+	}
+	params, err := pairs("--param", f.params)
+	if err != nil {
+		return err
+	}
+	var limits wasm.Limits
+	if f.memory != "" {
+		n, err := humanize.ParseBytes(f.memory)
+		if err != nil {
+			return &usageError{fmt.Errorf("--memory-limit: %w", err)}
+		}
+		limits.Memory = int64(min(n, 1<<40))
+	}
+	limits.WallTime = f.timeLimit
+
+	p, err := packer.Load(pkgPath, spec.DefaultLimits())
+	if err != nil {
+		return err
+	}
+	seed := batch.LocalSeed(p.ID())
+	if f.seed != "" {
+		b, err := hex.DecodeString(f.seed)
+		if err != nil || len(b) != len(seed) {
+			return &usageError{fmt.Errorf("--seed: must be %d hex digits", 2*len(seed))}
+		}
+		copy(seed[:], b)
+	}
+
+	outDir := f.out
+	if outDir == "" {
+		if outDir, err = os.MkdirTemp("", "cell-run-*"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(outDir)
+	} else if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return err
+	}
+
+	job, err := batch.NewJob(p, batch.Request{Inputs: inputs, Params: params, OutputDir: outDir, Seed: seed})
+	if err != nil {
+		return err
+	}
+	job.Limits = tighter(job.Limits, limits)
+	ex, err := wasm.NewExecutor(ctx, wasm.NewConfig().WithCacheDir(g.cacheDir()))
+	if err != nil {
+		return err
+	}
+	defer ex.Close(ctx)
+	res, err := ex.Run(ctx, job)
+	if err != nil {
+		if res != nil && len(res.Stderr) > 0 {
+			g.stderr.Write(res.Stderr)
+		}
+		var le *wasm.LimitError
+		if errors.As(err, &le) {
+			return fmt.Errorf("run of %s stopped: %w", p.ID(), err)
+		}
+		return fmt.Errorf("run of %s: %w", p.ID(), err)
+	}
+
+	if g.output == outputJSON {
+		v := runJSON{
+			PackageID: p.ID().String(), OutputRoot: hex.EncodeToString(res.OutputRoot[:]),
+			ExitCode: res.ExitCode, Stdout: string(res.Stdout), Stderr: string(res.Stderr),
+			OutputDir: f.out, Outputs: []outputFileJSON{},
+			Usage: usageJSON{
+				MemoryPeakBytes: res.Usage.MemoryPeakBytes, WallTimeMs: res.Usage.WallTime.Milliseconds(),
+				OutputBytes: res.Usage.OutputBytes, Compiled: res.Usage.Compiled,
+			},
+		}
+		for _, o := range res.Outputs {
+			v.Outputs = append(v.Outputs, outputFileJSON{Path: o.Path, Size: o.Size, SHA256: hex.EncodeToString(o.SHA256[:])})
+		}
+		if err := g.json(v); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(g.stdout, "output root %x\n", res.OutputRoot)
+		g.stdout.Write(res.Stdout)
+		g.stderr.Write(res.Stderr)
+		var outs []string
+		for _, o := range res.Outputs {
+			outs = append(outs, fmt.Sprintf("%s (%s)", o.Path, humanize.IBytes(uint64(o.Size))))
+		}
+		where := "discarded; use --out DIR to keep them"
+		if f.out != "" {
+			where = "in " + f.out
+		}
+		fmt.Fprintf(g.stderr, "cell: package %s exited with code %d in %v, memory %s; outputs %s: %s\n",
+			p.ID().String()[:12], res.ExitCode, res.Usage.WallTime.Round(time.Millisecond),
+			humanize.IBytes(res.Usage.MemoryPeakBytes), where, orDash(strings.Join(outs, ", ")))
+	}
+	if res.ExitCode != 0 {
+		return &ExitError{Code: int(min(res.ExitCode, 255))}
+	}
+	return nil
+}
+
+// pairs parses NAME=VALUE flags into a map; a name given twice is an error.
+func pairs(flag string, list []string) (map[string]string, error) {
+	m := map[string]string{}
+	for _, kv := range list {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, &usageError{fmt.Errorf("%s %q: want NAME=VALUE", flag, kv)}
+		}
+		if _, dup := m[k]; dup {
+			return nil, &usageError{fmt.Errorf("%s: %s given twice", flag, k)}
+		}
+		m[k] = v
+	}
+	return m, nil
+}
+
+// tighter returns a with each field of b that is set and smaller.
+func tighter(a, b wasm.Limits) wasm.Limits {
+	low := func(x, y int64) int64 {
+		if y > 0 && (x == 0 || y < x) {
+			return y
+		}
+		return x
+	}
+	a.Memory = low(a.Memory, b.Memory)
+	a.WallTime = time.Duration(low(int64(a.WallTime), int64(b.WallTime)))
+	return a
+}
