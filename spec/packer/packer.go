@@ -264,3 +264,27 @@ func (d *dir) proto(root bool) *specpb.Filesystem {
 	}
 	return fsys
 }
+
+// Load returns the package at path: built from the directory when path is a
+// directory holding a cell.toml, or read from a .cellpkg file otherwise.
+func Load(path string, lim spec.Limits) (*spec.Package, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if info.IsDir() {
+		return Build(path, lim)
+	}
+	if info.Size() > lim.MaxSpecBytes*2 {
+		return nil, fmt.Errorf("%s: %d bytes, too large for a package", path, info.Size())
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	p, err := spec.DecodePackage(data, lim)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return p, nil
+}

@@ -61,14 +61,14 @@ If the package exits with a non-zero code, cell exits with the same code.`,
 
 // runJSON is the JSON shape of `cell run`.
 type runJSON struct {
-	PackageID  string       `json:"package_id"`
-	OutputRoot string       `json:"output_root"`
-	ExitCode   uint32       `json:"exit_code"`
-	Stdout     string       `json:"stdout"`
-	Stderr     string       `json:"stderr"`
-	OutputDir  string       `json:"output_dir,omitempty"`
+	PackageID  string           `json:"package_id"`
+	OutputRoot string           `json:"output_root"`
+	ExitCode   uint32           `json:"exit_code"`
+	Stdout     string           `json:"stdout"`
+	Stderr     string           `json:"stderr"`
+	OutputDir  string           `json:"output_dir,omitempty"`
 	Outputs    []outputFileJSON `json:"outputs"`
-	Usage      usageJSON    `json:"usage"`
+	Usage      usageJSON        `json:"usage"`
 }
 
 type outputFileJSON struct {
