@@ -1,0 +1,104 @@
+// Package wasmbuild compiles Go main packages into WebAssembly modules
+// (GOOS=wasip1, GOARCH=wasm) for tests and benchmarks.
+//
+// It is test support only: it shells out to the go command of the toolchain
+// that runs the tests, and it must never be imported by production code.
+//
+// Usage, in a test or benchmark:
+//
+//	module := wasmbuild.Build(t, "testdata/hostile") // the module's bytes
+//
+// Builds are memoized per process by the absolute package directory, so the
+// many tests of a package share one build.
+package wasmbuild
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+)
+
+// builds memoizes Build per process, keyed by absolute package directory.
+// It is the one piece of package-level state, acceptable because this
+// package only serves tests.
+var builds sync.Map // string -> *build
+
+type build struct {
+	once   sync.Once
+	module []byte
+	err    error
+}
+
+// Build compiles the Go main package in pkgDir (a directory path, relative
+// to the test's working directory or absolute) with
+//
+//	GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0 go build -trimpath
+//
+// and returns the module's bytes. The go binary is the one of the running
+// toolchain (runtime.GOROOT()/bin/go), falling back to "go" on PATH.
+//
+// The first call for a directory builds it; later calls in the same process
+// return the same bytes, which callers must not modify. A failed build fails
+// tb with the compiler's output (tb.Fatalf).
+func Build(tb testing.TB, pkgDir string) []byte {
+	tb.Helper()
+	module, err := build1(pkgDir)
+	if err != nil {
+		tb.Fatalf("wasmbuild: %v", err)
+	}
+	return module
+}
+
+func build1(pkgDir string) ([]byte, error) {
+	abs, err := filepath.Abs(pkgDir)
+	if err != nil {
+		return nil, fmt.Errorf("resolve %s: %w", pkgDir, err)
+	}
+	v, _ := builds.LoadOrStore(abs, &build{})
+	b := v.(*build)
+	b.once.Do(func() { b.module, b.err = compile(abs) })
+	return b.module, b.err
+}
+
+func compile(pkgDir string) ([]byte, error) {
+	out, err := os.MkdirTemp("", "wasmbuild-")
+	if err != nil {
+		return nil, fmt.Errorf("build %s: %w", pkgDir, err)
+	}
+	defer os.RemoveAll(out)
+	target := filepath.Join(out, "main.wasm")
+
+	cmd := exec.Command(goBinary(), "build", "-trimpath", "-o", target, ".")
+	cmd.Dir = pkgDir
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
+	var output bytes.Buffer
+	cmd.Stdout = &output
+	cmd.Stderr = &output
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("build %s: %w\n%s", pkgDir, err, output.Bytes())
+	}
+	module, err := os.ReadFile(target)
+	if err != nil {
+		return nil, fmt.Errorf("build %s: %w", pkgDir, err)
+	}
+	return module, nil
+}
+
+// goBinary returns the go command of the toolchain running the tests.
+func goBinary() string {
+	if root := runtime.GOROOT(); root != "" {
+		name := filepath.Join(root, "bin", "go")
+		if runtime.GOOS == "windows" {
+			name += ".exe"
+		}
+		if _, err := os.Stat(name); err == nil {
+			return name
+		}
+	}
+	return "go"
+}

@@ -1,0 +1,426 @@
+package wasm
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
+	experimentalsys "github.com/tetratelabs/wazero/experimental/sys"
+	"github.com/tetratelabs/wazero/experimental/sysfs"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+	"github.com/tetratelabs/wazero/sys"
+
+	"github.com/celltonomy/celltonomy/runtime/outputroot"
+)
+
+// wasiModule is the only module a package may import from.
+const wasiModule = wasi_snapshot_preview1.ModuleName
+
+// Executor runs compute packages. It owns one wazero runtime with WASI
+// preview 1 and memoizes compiled modules, so it is meant to be long-lived.
+// Its methods are safe for concurrent use; runs do not share state.
+type Executor struct {
+	limits   Limits // with defaults filled in
+	cacheDir string // "" when there is no on-disk cache
+	runtime  wazero.Runtime
+	cache    wazero.CompilationCache
+	wasi     map[string]api.FunctionDefinition // WASI functions by name
+
+	mu      sync.Mutex
+	modules map[[32]byte]*compiled // by SHA-256 of the module bytes
+}
+
+// compiled is a memoized compilation; ready is closed when it is done.
+type compiled struct {
+	ready     chan struct{}
+	module    wazero.CompiledModule
+	minMemory int64 // bytes of linear memory at instantiation
+	err       error
+}
+
+// Result is what a run produced. When Run returns an error together with a
+// Result (a *LimitError, a *TrapError, or a cancelled context), only Stdout,
+// Stderr and Usage are filled in.
+type Result struct {
+	// ExitCode is the module's exit code; 0 is success. A non-zero exit
+	// code is a normal result, part of the output root, not an error.
+	ExitCode uint32
+	// Stdout and Stderr are what the module wrote, up to their limits.
+	Stdout, Stderr []byte
+	// Outputs are the regular files under /outputs, sorted by path.
+	Outputs []outputroot.File
+	// OutputRoot is the output root of the run (see package outputroot).
+	OutputRoot [32]byte
+	// Usage reports the resources the run used.
+	Usage Usage
+}
+
+// Usage reports the resources a run used. None of it enters the output
+// root: WallTime in particular varies between runs and hosts.
+type Usage struct {
+	// MemoryPeakBytes is the largest linear memory the module had, in
+	// bytes.
+	MemoryPeakBytes uint64
+	// WallTime is the real time from instantiation to exit.
+	WallTime time.Duration
+	// OutputBytes is what was charged against the output limit, in bytes
+	// (see Limits.Output).
+	OutputBytes int64
+	// StdoutBytes and StderrBytes are the bytes captured from stdout and
+	// stderr.
+	StdoutBytes, StderrBytes int64
+	// Compiled is true when this run compiled the module, false when the
+	// compiled module came from the Executor's memory or its on-disk cache.
+	Compiled bool
+}
+
+// NewExecutor returns an Executor configured by cfg. It fails if a limit
+// in cfg is negative or the cache directory cannot be created or used.
+// Close it when done.
+func NewExecutor(ctx context.Context, cfg Config) (*Executor, error) {
+	if field, err := cfg.limits.check(); err != nil {
+		return nil, fmt.Errorf("new executor: config.limits.%s: %w", field, err)
+	}
+	rc := wazero.NewRuntimeConfig().WithCloseOnContextDone(true)
+	var cache wazero.CompilationCache
+	cacheDir := cfg.cacheDir
+	if cacheDir != "" {
+		var err error
+		if cacheDir, err = filepath.Abs(cacheDir); err != nil {
+			return nil, fmt.Errorf("new executor: cache dir %s: %w", cfg.cacheDir, err)
+		}
+		if cache, err = wazero.NewCompilationCacheWithDir(cacheDir); err != nil {
+			return nil, fmt.Errorf("new executor: cache dir %s: %w", cacheDir, err)
+		}
+		rc = rc.WithCompilationCache(cache)
+	}
+	r := wazero.NewRuntimeWithConfig(ctx, rc)
+	fail := func(err error) (*Executor, error) {
+		_ = r.Close(ctx)
+		if cache != nil {
+			_ = cache.Close(ctx)
+		}
+		return nil, fmt.Errorf("new executor: %w", err)
+	}
+	host, err := wasi_snapshot_preview1.NewBuilder(r).Compile(ctx)
+	if err != nil {
+		return fail(fmt.Errorf("compile wasi: %w", err))
+	}
+	if _, err := r.InstantiateModule(ctx, host, wazero.NewModuleConfig()); err != nil {
+		return fail(fmt.Errorf("instantiate wasi: %w", err))
+	}
+	return &Executor{
+		limits:   cfg.limits.orDefaults(),
+		cacheDir: cacheDir,
+		runtime:  r,
+		cache:    cache,
+		wasi:     host.ExportedFunctions(),
+		modules:  make(map[[32]byte]*compiled),
+	}, nil
+}
+
+// Limits returns the executor's limits, with defaults filled in. A job may
+// only tighten them.
+func (e *Executor) Limits() Limits { return e.limits }
+
+// Close releases the runtime and its compiled modules. Runs still going on
+// are ended. The on-disk cache, if any, is kept.
+func (e *Executor) Close(ctx context.Context) error {
+	err := e.runtime.Close(ctx)
+	if e.cache != nil {
+		err = errors.Join(err, e.cache.Close(ctx))
+	}
+	if err != nil {
+		return fmt.Errorf("close executor: %w", err)
+	}
+	return nil
+}
+
+// Run runs job to completion and returns its result.
+//
+// It returns a nil *Result and an error for:
+//   - an invalid job field: a *JobError naming the field, e.g.
+//     "job.inputs[1].name: ..." (also for an entry that is not in Root:
+//     field "job.entry", wrapping fs.ErrNotExist);
+//   - a module that does not compile or does not fit WASI preview 1: an
+//     error matching ErrModule;
+//   - a module whose initial memory already exceeds the memory limit: a
+//     *LimitError for LimitMemory.
+//
+// It returns a partial *Result (Stdout, Stderr, Usage) and an error for:
+//   - a limit exceeded during the run: a *LimitError;
+//   - a trap: a *TrapError;
+//   - ctx done before the run ended: an error wrapping context.Cause(ctx);
+//   - outputs that have no output root (e.g. an invalid file name): an error
+//     wrapping the outputroot error.
+//
+// A non-zero exit code is not an error. OutputDir may hold files after any
+// run that started; cleaning it up is the caller's business.
+func (e *Executor) Run(ctx context.Context, job Job) (*Result, error) {
+	if err := job.validate(); err != nil {
+		return nil, err
+	}
+	entry, err := job.entryPath()
+	if err != nil {
+		return nil, err
+	}
+	limits := e.limits.tighten(job.Limits)
+
+	bin, err := fs.ReadFile(job.Root, entry)
+	if err != nil {
+		return nil, &JobError{Field: "job.entry", Err: err}
+	}
+	c, compiledNow, err := e.compile(ctx, bin)
+	if err != nil {
+		return nil, fmt.Errorf("module %s: %w", job.Entry, err)
+	}
+	if c.minMemory > limits.Memory {
+		return nil, &LimitError{Limit: LimitMemory, Max: limits.Memory, Requested: c.minMemory}
+	}
+	return e.run(ctx, &job, c, limits, compiledNow)
+}
+
+func (e *Executor) run(ctx context.Context, job *Job, c *compiled, limits Limits, compiledNow bool) (*Result, error) {
+	// Every limit watcher cancels the run with its *LimitError as the cause.
+	runCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	runCtx, cancelTimeout := context.WithTimeoutCause(runCtx, limits.WallTime,
+		&LimitError{Limit: LimitWallTime, Max: int64(limits.WallTime)})
+	defer cancelTimeout()
+
+	mem := &memoryMeter{max: limits.Memory}
+	mem.onExceed = func(requested int64) {
+		cancel(&LimitError{Limit: LimitMemory, Max: limits.Memory, Requested: requested})
+	}
+	out := &outputMeter{max: limits.Output}
+	out.onFull = func() { cancel(&LimitError{Limit: LimitOutput, Max: limits.Output}) }
+	stdout := &boundedBuffer{max: limits.Stdout}
+	stdout.onFull = func() { cancel(&LimitError{Limit: LimitStdout, Max: limits.Stdout}) }
+	stderr := &boundedBuffer{max: limits.Stderr}
+	stderr.onFull = func() { cancel(&LimitError{Limit: LimitStderr, Max: limits.Stderr}) }
+
+	clk := &clock{}
+	mc := wazero.NewModuleConfig().
+		WithName("").
+		WithArgs(append([]string{job.Entry}, job.Args...)...).
+		WithStdout(stdout).
+		WithStderr(stderr).
+		WithRandSource(rand.NewChaCha8(job.Seed)).
+		WithWalltime(clk.walltime, sys.ClockResolution(clockStep)).
+		WithNanotime(clk.nanotime, sys.ClockResolution(clockStep)).
+		WithNanosleep(clk.nanosleep).
+		WithFSConfig(wazero.NewFSConfig().(sysfs.FSConfig).
+			WithSysFSMount(readOnlyFS{&sysfs.ReadFS{FS: &sysfs.AdaptFS{FS: newRootFS(job.Root, job.Inputs)}}}, "/").(sysfs.FSConfig).
+			WithSysFSMount(newOutputFS(job.OutputDir, out), "/outputs"))
+	for _, kv := range job.environ() {
+		mc = mc.WithEnv(kv[0], kv[1])
+	}
+
+	start := time.Now()
+	mod, runErr := e.runtime.InstantiateModule(experimental.WithMemoryAllocator(runCtx, mem), c.module, mc)
+	wall := time.Since(start)
+	cancelTimeout() // a deadline passing from now on did not end the run
+	if mod != nil {
+		_ = mod.Close(ctx)
+	}
+	cause := context.Cause(runCtx)
+
+	res := &Result{}
+	res.Stdout, _ = stdout.bytes()
+	res.Stderr, _ = stderr.bytes()
+	peak, _ := mem.usage()
+	outBytes, _ := out.usage()
+	res.Usage = Usage{
+		MemoryPeakBytes: uint64(peak),
+		WallTime:        wall,
+		OutputBytes:     outBytes,
+		StdoutBytes:     int64(len(res.Stdout)),
+		StderrBytes:     int64(len(res.Stderr)),
+		Compiled:        compiledNow,
+	}
+
+	// A limit wins over however the module ended: once one is hit the
+	// outputs are incomplete.
+	var limitErr *LimitError
+	if errors.As(cause, &limitErr) {
+		return res, limitErr
+	}
+	var exitErr *sys.ExitError
+	exited := errors.As(runErr, &exitErr)
+	switch {
+	case runErr == nil:
+		res.ExitCode = 0
+	case exited && !(ctx.Err() != nil && isCancelExit(exitErr.ExitCode())):
+		res.ExitCode = exitErr.ExitCode()
+	case ctx.Err() != nil:
+		return res, fmt.Errorf("run %s: %w", job.Entry, context.Cause(ctx))
+	default:
+		return res, &TrapError{Err: runErr}
+	}
+
+	files, err := outputroot.ScanDir(job.OutputDir)
+	if err != nil {
+		return res, fmt.Errorf("run %s: %w", job.Entry, err)
+	}
+	root, err := outputroot.Compute(res.ExitCode, res.Stdout, res.Stderr, files)
+	if err != nil {
+		return res, fmt.Errorf("run %s: %w", job.Entry, err)
+	}
+	res.Outputs, res.OutputRoot = files, root
+	return res, nil
+}
+
+// compile returns the compiled module for bin, compiling it at most once
+// per Executor (concurrent callers wait for the first). compiledNow is true
+// when this call compiled it rather than finding it in memory or in the
+// on-disk cache. Failures are not memoized, so a cancelled compilation can
+// be retried.
+func (e *Executor) compile(ctx context.Context, bin []byte) (c *compiled, compiledNow bool, err error) {
+	key := sha256.Sum256(bin)
+	e.mu.Lock()
+	if c, ok := e.modules[key]; ok {
+		e.mu.Unlock()
+		select {
+		case <-c.ready:
+		case <-ctx.Done():
+			return nil, false, fmt.Errorf("compile: %w", context.Cause(ctx))
+		}
+		if c.err != nil {
+			return nil, false, c.err
+		}
+		return c, false, nil
+	}
+	c = &compiled{ready: make(chan struct{})}
+	e.modules[key] = c
+	e.mu.Unlock()
+
+	compiledNow, c.err = e.compileNow(ctx, bin, c)
+	if c.err != nil {
+		e.mu.Lock()
+		delete(e.modules, key)
+		e.mu.Unlock()
+	}
+	close(c.ready)
+	if c.err != nil {
+		return nil, false, c.err
+	}
+	return c, compiledNow, nil
+}
+
+func (e *Executor) compileNow(ctx context.Context, bin []byte, c *compiled) (compiledNow bool, err error) {
+	before, err := e.cacheEntries()
+	if err != nil {
+		return false, err
+	}
+	m, err := e.runtime.CompileModule(ctx, bin)
+	if err != nil {
+		if ctx.Err() != nil {
+			return false, fmt.Errorf("compile: %w", err)
+		}
+		return false, fmt.Errorf("compile: %w: %w", ErrModule, err)
+	}
+	fail := func(err error) (bool, error) {
+		_ = m.Close(ctx)
+		return false, fmt.Errorf("%w: %w", ErrModule, err)
+	}
+	if err := e.checkImports(m); err != nil {
+		return fail(err)
+	}
+	if start, ok := m.ExportedFunctions()["_start"]; !ok {
+		return fail(errors.New(`no "_start" function exported (not a WASI command)`))
+	} else if len(start.ParamTypes()) != 0 || len(start.ResultTypes()) != 0 {
+		return fail(errors.New(`"_start" must take and return nothing`))
+	}
+	if c.minMemory, err = initialMemory(bin); err != nil {
+		return fail(err)
+	}
+	c.module = m
+
+	after, err := e.cacheEntries()
+	if err != nil {
+		return false, err
+	}
+	return before == nil || len(after) > len(before), nil
+}
+
+// checkImports accepts only imports of WASI preview 1 functions, with the
+// signatures this runtime implements.
+func (e *Executor) checkImports(m wazero.CompiledModule) error {
+	for _, f := range m.ImportedFunctions() {
+		mod, name, _ := f.Import()
+		if mod != wasiModule {
+			return fmt.Errorf("imports function %s.%s: only %s is available", mod, name, wasiModule)
+		}
+		w, ok := e.wasi[name]
+		if !ok {
+			return fmt.Errorf("imports unknown function %s.%s", mod, name)
+		}
+		if !equalTypes(f.ParamTypes(), w.ParamTypes()) || !equalTypes(f.ResultTypes(), w.ResultTypes()) {
+			return fmt.Errorf("imports %s.%s with the wrong signature", mod, name)
+		}
+	}
+	for _, mem := range m.ImportedMemories() {
+		mod, name, _ := mem.Import()
+		return fmt.Errorf("imports memory %s.%s: no memory is provided", mod, name)
+	}
+	return nil
+}
+
+// isCancelExit reports whether code is one wazero uses for a module closed
+// because its context was done.
+func isCancelExit(code uint32) bool {
+	return code == sys.ExitCodeContextCanceled || code == sys.ExitCodeDeadlineExceeded
+}
+
+func equalTypes(a, b []api.ValueType) bool { return string(a) == string(b) }
+
+// cacheEntries lists the finished entries of the on-disk compilation cache
+// (wazero writes each entry to a temporary file and renames it), or returns
+// nil when there is no on-disk cache. Comparing the lists before and after
+// a compilation tells whether wazero compiled or loaded the module.
+func (e *Executor) cacheEntries() (map[string]bool, error) {
+	if e.cacheDir == "" {
+		return nil, nil
+	}
+	entries := map[string]bool{}
+	err := filepath.WalkDir(e.cacheDir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type().IsRegular() && !strings.HasSuffix(p, ".tmp") {
+			entries[p] = true
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("read cache dir: %w", err)
+	}
+	return entries, nil
+}
+
+// readOnlyFS refuses every open for writing with EROFS ("read-only file
+// system"), which tells the module more than sysfs.ReadFS's ENOSYS. The other
+// writing methods of sysfs.ReadFS already return EROFS.
+type readOnlyFS struct{ *sysfs.ReadFS }
+
+// OpenFile implements experimentalsys.FS.
+func (r readOnlyFS) OpenFile(path string, flag experimentalsys.Oflag, perm fs.FileMode) (experimentalsys.File, experimentalsys.Errno) {
+	if flag&(experimentalsys.O_WRONLY|experimentalsys.O_RDWR|experimentalsys.O_CREAT|experimentalsys.O_TRUNC|experimentalsys.O_APPEND) != 0 {
+		if flag&experimentalsys.O_DIRECTORY != 0 {
+			return nil, experimentalsys.EISDIR
+		}
+		return nil, experimentalsys.EROFS
+	}
+	return r.ReadFS.OpenFile(path, flag, perm)
+}

@@ -1,0 +1,87 @@
+package wasm
+
+import (
+	"sync"
+
+	"github.com/tetratelabs/wazero/experimental"
+)
+
+// memoryMeter is the experimental.MemoryAllocator of one run. It backs each
+// linear memory with an ordinary Go slice, like wazero's default, but
+// refuses to grow the memories of the run beyond max bytes in total:
+// Reallocate returns nil, which makes memory.grow return -1 to the module,
+// and calls onExceed, which cancels the run so that a module ignoring the
+// failure still ends promptly.
+type memoryMeter struct {
+	max      int64
+	onExceed func(requested int64)
+
+	mu        sync.Mutex
+	total     int64 // current bytes across the run's memories
+	peak      int64
+	requested int64 // the refused total, 0 if never refused
+}
+
+// Allocate implements experimental.MemoryAllocator.
+func (m *memoryMeter) Allocate(capacity, _ uint64) experimental.LinearMemory {
+	// capacity is a hint (the initial size); never reserve beyond the limit.
+	capacity = min(capacity, uint64(m.max))
+	return &linearMemory{meter: m, buf: make([]byte, 0, capacity)}
+}
+
+// grow accounts for a memory going from old to size bytes.
+func (m *memoryMeter) grow(old, size int64) bool {
+	m.mu.Lock()
+	next := m.total - old + size
+	if next > m.max {
+		first := m.requested == 0
+		m.requested = next
+		m.mu.Unlock()
+		if first {
+			m.onExceed(next)
+		}
+		return false
+	}
+	m.total = next
+	m.peak = max(m.peak, next)
+	m.mu.Unlock()
+	return true
+}
+
+// usage returns the peak bytes and the refused request (0 if none).
+func (m *memoryMeter) usage() (peak, requested int64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.peak, m.requested
+}
+
+type linearMemory struct {
+	meter *memoryMeter
+	buf   []byte
+}
+
+// Reallocate implements experimental.LinearMemory. Wasm memories never
+// shrink; the bytes past the old length are zero.
+func (l *linearMemory) Reallocate(size uint64) []byte {
+	old := int64(len(l.buf))
+	if size > uint64(maxMemory) || !l.meter.grow(old, int64(size)) {
+		return nil
+	}
+	if size <= uint64(cap(l.buf)) {
+		l.buf = l.buf[:size]
+		return l.buf
+	}
+	// Grow geometrically, within the limit: fresh pages cost no physical
+	// memory until touched, and fewer copies make growth cheap.
+	newCap := max(size, min(2*uint64(cap(l.buf)), uint64(l.meter.max)))
+	buf := make([]byte, size, newCap)
+	copy(buf, l.buf)
+	l.buf = buf
+	return buf
+}
+
+// Free implements experimental.LinearMemory.
+func (l *linearMemory) Free() {
+	l.meter.grow(int64(len(l.buf)), 0)
+	l.buf = nil
+}
