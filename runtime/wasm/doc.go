@@ -77,6 +77,14 @@
 // either way the run is then ended. A module whose initial memory already
 // exceeds the limit is not started.
 //
+// A run is ended, when a limit is hit or the caller's context is done,
+// within 16,384 iterations of whatever loop the module is in: before
+// compiling, the executor rewrites the module so that every loop counts
+// down a fuel global and, when it runs out, passes through Go (a safe point
+// for the Go scheduler and garbage collector) and checks a stop flag that
+// the executor sets. The module then traps. The rewrite adds two globals
+// after the module's own and changes nothing the module can observe.
+//
 // # Results and errors
 //
 // A run that ends by itself, whatever its exit code, returns a [Result]

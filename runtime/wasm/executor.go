@@ -22,6 +22,7 @@ import (
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/celltonomy/celltonomy/runtime/outputroot"
+	"github.com/celltonomy/celltonomy/runtime/wasm/internal/interrupt"
 )
 
 // wasiModule is the only module a package may import from.
@@ -92,7 +93,10 @@ func NewExecutor(ctx context.Context, cfg Config) (*Executor, error) {
 	if field, err := cfg.limits.check(); err != nil {
 		return nil, fmt.Errorf("new executor: config.limits.%s: %w", field, err)
 	}
-	rc := wazero.NewRuntimeConfig().WithCloseOnContextDone(true)
+	// Runs are stopped through the interrupt global that compile adds to
+	// every module, not WithCloseOnContextDone, which calls into Go at every
+	// loop iteration (see RATIONALE.md).
+	rc := wazero.NewRuntimeConfig()
 	var cache wazero.CompilationCache
 	cacheDir := cfg.cacheDir
 	if cacheDir != "" {
@@ -228,7 +232,15 @@ func (e *Executor) run(ctx context.Context, job *Job, c *compiled, limits Limits
 	}
 
 	start := time.Now()
-	mod, runErr := e.runtime.InstantiateModule(experimental.WithMemoryAllocator(runCtx, mem), c.module, mc)
+	mod, runErr := e.runtime.InstantiateModule(experimental.WithMemoryAllocator(runCtx, mem), c.module, mc.WithStartFunctions())
+	if runErr == nil {
+		// Any cancellation (a limit, the wall time, the caller's context)
+		// stops the module at its next loop iteration.
+		stop := mod.ExportedGlobal(interrupt.GlobalName).(api.MutableGlobal)
+		release := context.AfterFunc(runCtx, func() { stop.Set(1) })
+		_, runErr = mod.ExportedFunction("_start").Call(runCtx)
+		release()
+	}
 	wall := time.Since(start)
 	cancelTimeout() // a deadline passing from now on did not end the run
 	if mod != nil {
@@ -261,7 +273,7 @@ func (e *Executor) run(ctx context.Context, job *Job, c *compiled, limits Limits
 	switch {
 	case runErr == nil:
 		res.ExitCode = 0
-	case exited && !(ctx.Err() != nil && isCancelExit(exitErr.ExitCode())):
+	case exited:
 		res.ExitCode = exitErr.ExitCode()
 	case ctx.Err() != nil:
 		return res, fmt.Errorf("run %s: %w", job.Entry, context.Cause(ctx))
@@ -323,7 +335,11 @@ func (e *Executor) compileNow(ctx context.Context, bin []byte, c *compiled) (com
 	if err != nil {
 		return false, err
 	}
-	m, err := e.runtime.CompileModule(ctx, bin)
+	instrumented, err := interrupt.Instrument(bin)
+	if err != nil {
+		return false, fmt.Errorf("%w: %w", ErrModule, err)
+	}
+	m, err := e.runtime.CompileModule(ctx, instrumented)
 	if err != nil {
 		if ctx.Err() != nil {
 			return false, fmt.Errorf("compile: %w", err)
@@ -375,12 +391,6 @@ func (e *Executor) checkImports(m wazero.CompiledModule) error {
 		return fmt.Errorf("imports memory %s.%s: no memory is provided", mod, name)
 	}
 	return nil
-}
-
-// isCancelExit reports whether code is one wazero uses for a module closed
-// because its context was done.
-func isCancelExit(code uint32) bool {
-	return code == sys.ExitCodeContextCanceled || code == sys.ExitCodeDeadlineExceeded
 }
 
 func equalTypes(a, b []api.ValueType) bool { return string(a) == string(b) }

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -496,5 +497,40 @@ func TestConfig(t *testing.T) {
 	}
 	if (wasm.Config{}).Limits() != wasm.NewConfig().Limits() {
 		t.Error("zero Config differs from NewConfig")
+	}
+}
+
+// TestGarbageCollectionDuringLoop checks that a module spinning in a loop
+// that never calls out does not keep the Go runtime from stopping the world:
+// collections complete while it runs, and the time limit still ends it.
+// Compiled code has no preemption points of its own; without the safe point
+// that the loop instrumentation inserts, runtime.GC would wait forever.
+func TestGarbageCollectionDuringLoop(t *testing.T) {
+	e := newExecutor(t, wasm.NewConfig().WithCacheDir(sharedCacheDir).WithLimits(smallLimits))
+	done := make(chan error, 1)
+	go func() {
+		_, err := e.Run(context.Background(), hostileJob(t, "loop"))
+		done <- err
+	}()
+	collected := make(chan struct{})
+	go func() {
+		for range 5 {
+			time.Sleep(100 * time.Millisecond)
+			runtime.GC()
+		}
+		close(collected)
+	}()
+	select {
+	case <-collected:
+	case <-time.After(30 * time.Second):
+		t.Fatal("runtime.GC did not complete while a module was looping")
+	}
+	select {
+	case err := <-done:
+		if !errors.Is(err, wasm.ErrTimeLimit) {
+			t.Fatalf("err = %v, want the time limit", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the looping module was not stopped")
 	}
 }

@@ -1,0 +1,188 @@
+package interrupt
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+
+	"github.com/celltonomy/celltonomy/internal/wasmbuild"
+)
+
+// module assembles a module from sections given as id, payload pairs.
+func module(sections ...[]byte) []byte {
+	b := []byte("\x00asm\x01\x00\x00\x00")
+	for _, s := range sections {
+		b = append(b, s[0])
+		b = appendU32(b, uint32(len(s)-1))
+		b = append(b, s[1:]...)
+	}
+	return b
+}
+
+var (
+	typeVoid    = []byte{1, 1, 0x60, 0, 0}                                         // (type (func))
+	funcs1      = []byte{3, 1, 0}                                                  // one function of type 0
+	exportStart = append([]byte{7, 1, 6}, append([]byte("_start"), 0x00, 0x00)...) // (export "_start" (func 0))
+	// spin is (loop (br 0)): an endless loop.
+	spin = []byte{10, 1, 7, 0, 0x03, 0x40, 0x0c, 0x00, 0x0b, 0x0b}
+	// countdown is a loop that counts a local from 1000 down to 0, with a
+	// global.get of global 0 in it, to check that indices are kept.
+	countdown = []byte{10, 1, 24,
+		1, 1, 0x7f, // one i32 local
+		0x41, 0xe8, 0x07, 0x21, 0x00, // local.set 0 (i32.const 1000)
+		0x03, 0x40, // loop
+		0x23, 0x00, 0x1a, // global.get 0; drop
+		0x20, 0x00, 0x41, 0x01, 0x6b, 0x22, 0x00, // local.tee 0 (local.get 0 - 1)
+		0x0d, 0x00, // br_if 0
+		0x0b, 0x0b}
+	globalOne = []byte{6, 1, 0x7f, 0x00, 0x41, 0x01, 0x0b} // (global i32 (i32.const 1))
+)
+
+func compile(t testing.TB, r wazero.Runtime, bin []byte) wazero.CompiledModule {
+	t.Helper()
+	cm, err := r.CompileModule(context.Background(), bin)
+	if err != nil {
+		t.Fatalf("instrumented module does not compile: %v", err)
+	}
+	return cm
+}
+
+// TestStopsEndlessLoop runs (loop (br 0)) and stops it through the global.
+func TestStopsEndlessLoop(t *testing.T) {
+	ctx := context.Background()
+	bin, err := Instrument(module(typeVoid, funcs1, exportStart, spin))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := wazero.NewRuntime(ctx)
+	defer r.Close(ctx)
+	mod, err := r.InstantiateModule(ctx, compile(t, r, bin), wazero.NewModuleConfig().WithStartFunctions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := mod.ExportedGlobal(GlobalName).(api.MutableGlobal)
+	time.AfterFunc(50*time.Millisecond, func() { g.Set(1) })
+	done := make(chan error, 1)
+	go func() {
+		_, err := mod.ExportedFunction("_start").Call(ctx)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "unreachable") {
+			t.Fatalf("err = %v, want an unreachable trap", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the loop did not stop")
+	}
+}
+
+// TestKeepsBehaviour checks that an instrumented loop that ends by itself
+// runs as before and that existing global indices still work.
+func TestKeepsBehaviour(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name string
+		bin  []byte
+	}{
+		{"no globals", module(typeVoid, funcs1, exportStart, []byte{10, 1, 5, 0, 0x03, 0x40, 0x0b, 0x0b})},
+		{"existing global", module(typeVoid, funcs1, globalOne, exportStart, countdown)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bin, err := Instrument(tc.bin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			again, _ := Instrument(tc.bin)
+			if !bytes.Equal(bin, again) {
+				t.Fatal("Instrument is not deterministic")
+			}
+			r := wazero.NewRuntime(ctx)
+			defer r.Close(ctx)
+			if _, err := r.InstantiateModule(ctx, compile(t, r, bin), wazero.NewModuleConfig()); err != nil {
+				t.Fatalf("run: %v", err)
+			}
+		})
+	}
+}
+
+// TestGoModule instruments a real Go program and runs it.
+func TestGoModule(t *testing.T) {
+	ctx := context.Background()
+	bin, err := Instrument(wasmbuild.Build(t, "../../../../internal/wasmbuild/testdata/hello"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := wazero.NewRuntime(ctx)
+	defer r.Close(ctx)
+	wasi_snapshot_preview1.MustInstantiate(ctx, r)
+	var out bytes.Buffer
+	if _, err := r.InstantiateModule(ctx, compile(t, r, bin), wazero.NewModuleConfig().WithStdout(&out)); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if out.Len() == 0 {
+		t.Fatal("the program printed nothing")
+	}
+}
+
+func TestErrors(t *testing.T) {
+	exportsName := append([]byte{7, 2, 6}, append([]byte("_start"), 0x00, 0x00)...)
+	exportsName = append(exportsName, byte(len(GlobalName)))
+	exportsName = append(exportsName, GlobalName...)
+	exportsName = append(exportsName, 0x00, 0x00)
+	for _, tc := range []struct {
+		name string
+		bin  []byte
+		want string
+	}{
+		{"not wasm", []byte("hello, world"), "not a WebAssembly 1.0 binary"},
+		{"truncated section", module(typeVoid)[:10], "unexpected end"},
+		{"unknown opcode", module(typeVoid, funcs1, exportStart, []byte{10, 1, 4, 0, 0x06, 0x0b, 0x0b}), "unknown instruction 0x06"},
+		{"name taken", module(typeVoid, funcs1, exportsName, spin), "already exports"},
+		{"code after end", module(typeVoid, funcs1, exportStart, []byte{10, 1, 4, 0, 0x0b, 0x01, 0x0b}), "code after the function's end"},
+		{"overlong LEB", module(typeVoid, funcs1, exportStart, []byte{10, 1, 9, 0, 0x0c, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00, 0x0b}), "LEB128 longer than 32 bits"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Instrument(tc.bin)
+			if !errors.Is(err, ErrMalformed) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// FuzzInstrument checks that Instrument never panics and that whenever the
+// runtime accepts a module, it accepts the instrumented module too.
+func FuzzInstrument(f *testing.F) {
+	f.Add(module(typeVoid, funcs1, exportStart, spin))
+	f.Add(module(typeVoid, funcs1, globalOne, exportStart, countdown))
+	f.Add([]byte("\x00asm\x01\x00\x00\x00"))
+	ctx := context.Background()
+	r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
+	f.Fuzz(func(t *testing.T, bin []byte) {
+		out, err := Instrument(bin)
+		cm, cerr := r.CompileModule(ctx, bin)
+		if cerr != nil {
+			return
+		}
+		_ = cm.Close(ctx)
+		if err != nil {
+			if strings.Contains(err.Error(), "already exports") {
+				return
+			}
+			t.Fatalf("the runtime accepts the module but Instrument fails: %v", err)
+		}
+		cm, err = r.CompileModule(ctx, out)
+		if err != nil {
+			t.Fatalf("instrumented module does not compile: %v", err)
+		}
+		_ = cm.Close(ctx)
+	})
+}
