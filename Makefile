@@ -17,11 +17,11 @@ examples:
 
 # Regenerate the protobuf Go code (needs protoc: apt-get install protobuf-compiler).
 generate:
-	$(GO) generate ./spec
+	$(GO) generate ./spec ./ledger
 
 # Fail if the committed generated code differs from what the schema gives.
 check-generated: generate
-	git diff --exit-code -- spec/specpb || { echo "generated code in spec/specpb is stale: run 'make generate' and commit" >&2; exit 1; }
+	git diff --exit-code -- spec/specpb ledger/ledgerpb || { echo "generated protobuf code is stale: run 'make generate' and commit" >&2; exit 1; }
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:" >&2; echo "$$out" >&2; exit 1; fi
@@ -38,6 +38,8 @@ fuzz-smoke:
 	$(GO) test ./spec -run '^$$' -fuzz FuzzDecodeSpec -fuzztime 10s
 	$(GO) test ./spec -run '^$$' -fuzz FuzzDecodePackage -fuzztime 10s
 	$(GO) test ./examples/digest -run '^$$' -fuzz FuzzReadFASTA -fuzztime 10s
+	$(GO) test ./ledger/app -run '^$$' -fuzz FuzzTx -fuzztime 10s
+	$(GO) test ./ledger/app -run '^$$' -fuzz FuzzSignedBody -fuzztime 10s
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./examples/digest ./runtime/wasm

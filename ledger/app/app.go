@@ -1,0 +1,367 @@
+// Package app composes the ledger's modules into the state machine that
+// the CometBFT adapter in chain/ drives: genesis (InitChain), the mempool
+// check (CheckTx), block execution (FinalizeBlock) and queries (Query).
+// The package doc of ledger (ledger/doc.go) is the manual: what to call
+// when, the fee and sequence rules, the key layout.
+//
+// An App holds configuration only. Every method takes the state as a
+// store.KVStore and changes nothing else; given the same state and the
+// same inputs, it returns the same results and leaves the same state on
+// every machine. A refused transaction is a TxResult with a non-zero code,
+// never a Go error and never a panic. The App panics only when the state
+// breaks an invariant (a bug, or storage that lost data): a node must stop
+// rather than go on with state its peers do not have.
+package app
+
+import (
+	"fmt"
+
+	"github.com/celltonomy/celltonomy/ledger/address"
+	"github.com/celltonomy/celltonomy/ledger/auth"
+	"github.com/celltonomy/celltonomy/ledger/bank"
+	"github.com/celltonomy/celltonomy/ledger/codes"
+	"github.com/celltonomy/celltonomy/ledger/event"
+	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/params"
+	"github.com/celltonomy/celltonomy/ledger/staking"
+	"github.com/celltonomy/celltonomy/ledger/store"
+	"github.com/celltonomy/celltonomy/ledger/treasury"
+	"github.com/celltonomy/celltonomy/ledger/tx"
+)
+
+// App is the ledger state machine. It is stateless apart from
+// configuration: all state is in the KVStore passed to each method. An App
+// may be used from one goroutine at a time per store.
+type App struct {
+	bank     bank.Keeper
+	auth     auth.Keeper
+	treasury treasury.Keeper
+	staking  staking.Keeper
+}
+
+// New returns the ledger with its modules wired: bank with the module
+// accounts "treasury", "bonded" and "unbonding"; auth charging fees to the
+// treasury; staking over bank.
+func New() *App {
+	b := bank.New(treasury.ModuleName, staking.BondedPool, staking.UnbondingPool)
+	t := treasury.New(b)
+	return &App{
+		bank:     b,
+		auth:     auth.New(t),
+		treasury: t,
+		staking:  staking.New(b),
+	}
+}
+
+// ValidatorUpdate is a change of voting power for CometBFT.
+type ValidatorUpdate struct {
+	// PubKey is the validator's ed25519 consensus key, 32 bytes.
+	PubKey []byte
+	// Power is the new voting power; 0 removes the validator.
+	Power int64
+}
+
+// Event is an ABCI event (type and ordered attributes); the modules'
+// typed events render to it.
+type Event = event.Event
+
+// Attribute is a key/value pair of an Event.
+type Attribute = event.Attribute
+
+// TxResult is the outcome of one transaction.
+type TxResult struct {
+	// Code is 0 on success; otherwise a number of Codespace (see Codes).
+	Code uint32
+	// Codespace names the module whose rule refused the transaction; empty
+	// on success.
+	Codespace string
+	// Log names the field and the rule that failed, e.g.
+	// "bank: send: amount 0: must be positive"; empty on success.
+	Log string
+	// Events are what the transaction did, in order. A transaction whose
+	// messages failed still reports its fee ("fee", "transfer", "tx").
+	Events []Event
+}
+
+// Header is what FinalizeBlock needs of a block.
+type Header struct {
+	// ChainID every transaction of the block must name.
+	ChainID string
+	// Height of the block, from 1.
+	Height int64
+	// TimeUnixNano is the block time (nanoseconds since 1970, UTC) as
+	// agreed by consensus; unused for now.
+	TimeUnixNano int64
+	// ProposerAddress is the consensus address (20 bytes) of the proposer;
+	// unused for now.
+	ProposerAddress []byte
+	// Hash of the block; unused for now.
+	Hash []byte
+}
+
+// Misbehavior is evidence of a validator fault reported by CometBFT. Both
+// kinds CometBFT reports (duplicate vote, light-client attack) are treated
+// as a double sign.
+type Misbehavior struct {
+	// ValidatorAddress is the CometBFT validator address, 20 bytes:
+	// sha256(consensus pubkey)[:20]. Other lengths are ignored.
+	ValidatorAddress []byte
+	// Height of the infraction.
+	Height int64
+}
+
+// BlockResult is the outcome of FinalizeBlock.
+type BlockResult struct {
+	// TxResults has one entry per transaction, in block order.
+	TxResults []TxResult
+	// Events of the block hooks: slashes, jails, unbonding completions
+	// (begin block) and power changes (end block).
+	Events []Event
+	// ValidatorUpdates are the changes of voting power, ordered by
+	// operator address; empty when the set did not change.
+	ValidatorUpdates []ValidatorUpdate
+}
+
+// InitChain validates genesis (the protojson of ledgerpb.Genesis, as
+// CometBFT passes app_state), writes it to st, which must be empty, and
+// returns the initial validator set. On error st is left unchanged. See
+// ValidateGenesis for the rules.
+func (a *App) InitChain(st store.KVStore, chainID string, genesisJSON []byte) ([]ValidatorUpdate, error) {
+	it := st.Iterator(nil, nil)
+	empty := !it.Valid()
+	it.Close()
+	if !empty {
+		return nil, fmt.Errorf("genesis: the state is not empty")
+	}
+	if chainID == "" {
+		return nil, fmt.Errorf("genesis: chain id: must not be empty")
+	}
+	g, err := DecodeGenesis(genesisJSON)
+	if err != nil {
+		return nil, err
+	}
+	p := g.Params
+	if p == nil {
+		p = params.Default()
+	}
+	branch := store.NewCache(st)
+	if err := params.Set(branch, p); err != nil {
+		return nil, fmt.Errorf("genesis: %w", err)
+	}
+	if err := a.bank.InitGenesis(branch, g.Accounts); err != nil {
+		return nil, err
+	}
+	updates, err := a.staking.InitGenesis(branch, p, g.Validators)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckInvariants(branch); err != nil {
+		return nil, fmt.Errorf("genesis: %w", err)
+	}
+	branch.Write()
+	return validatorUpdates(updates), nil
+}
+
+func validatorUpdates(us []staking.Update) []ValidatorUpdate {
+	out := make([]ValidatorUpdate, len(us))
+	for i, u := range us {
+		out[i] = ValidatorUpdate{PubKey: u.PubKey, Power: u.Power}
+	}
+	return out
+}
+
+// CheckTx runs the cheap checks of a transaction against st, the mempool's
+// branch of state: size, decoding, chain id, message count, memo length,
+// the stateless rules of each message, the signature, sequence == the
+// account's next, fee >= min_fee and <= balance. On success it charges
+// the fee and increments the sequence in st, so that the account's next
+// transaction is checked against that; on failure st is unchanged. The
+// messages themselves are not executed.
+func (a *App) CheckTx(st store.KVStore, chainID string, txBytes []byte) TxResult {
+	p, err := params.Get(st)
+	if err != nil {
+		return result(ErrNotInitialized.Errorf("%v", err), nil)
+	}
+	t, err := a.checkForm(txBytes, chainID, p)
+	if err != nil {
+		return result(err, nil)
+	}
+	branch := store.NewCache(st)
+	var ev event.Log
+	if err := a.auth.Ante(branch, &ev, p, t); err != nil {
+		return result(err, nil)
+	}
+	branch.Write()
+	return result(nil, &ev)
+}
+
+// FinalizeBlock executes a block against st:
+//
+//  1. the begin-block hook: misbehavior is slashed and jailed, then the
+//     unbonding entries completing at h.Height are paid back;
+//  2. every transaction, in order: its form and signature are checked as
+//     in CheckTx (a failure changes nothing); its sequence and fee are
+//     checked and charged in a branch (a failure changes nothing); its
+//     messages run in a branch of that branch. If a message fails, its
+//     branch is discarded but the fee and the sequence stay charged, so a
+//     transaction that reached a block always costs its signer the fee
+//     and can never be replayed;
+//  3. the end-block hook: validator updates, if stake changed.
+//
+// It panics only on a broken invariant, uninitialized state or a height
+// below 1.
+func (a *App) FinalizeBlock(st store.KVStore, h Header, txs [][]byte, misbehavior []Misbehavior) BlockResult {
+	if h.Height < 1 {
+		panic(fmt.Sprintf("app: FinalizeBlock: height %d: blocks start at 1", h.Height))
+	}
+	p, err := params.Get(st)
+	if err != nil {
+		panic(fmt.Sprintf("app: FinalizeBlock: %v", err))
+	}
+	var blockEv event.Log
+	var evidence []staking.Evidence
+	for _, m := range misbehavior {
+		if consAddr, err := address.FromBytes(m.ValidatorAddress); err == nil {
+			evidence = append(evidence, staking.Evidence{ConsensusAddress: consAddr, Height: m.Height})
+		}
+	}
+	a.staking.BeginBlock(st, &blockEv, p, h.Height, evidence)
+
+	res := BlockResult{TxResults: make([]TxResult, len(txs))}
+	for i, raw := range txs {
+		res.TxResults[i] = a.deliverTx(st, h, p, raw)
+	}
+
+	res.ValidatorUpdates = validatorUpdates(a.staking.EndBlock(st, &blockEv, p))
+	res.Events = blockEv.Events()
+	return res
+}
+
+func (a *App) deliverTx(st store.KVStore, h Header, p *ledgerpb.Params, raw []byte) TxResult {
+	t, err := a.checkForm(raw, h.ChainID, p)
+	if err != nil {
+		return result(err, nil)
+	}
+	feeBranch := store.NewCache(st)
+	var ev event.Log
+	if err := a.auth.Ante(feeBranch, &ev, p, t); err != nil {
+		return result(err, nil)
+	}
+	msgBranch := store.NewCache(feeBranch)
+	var msgEv event.Log
+	if err := a.runMessages(msgBranch, &msgEv, p, h.Height, t); err != nil {
+		feeBranch.Write()
+		return result(err, &ev)
+	}
+	msgBranch.Write()
+	feeBranch.Write()
+	ev.Append(&msgEv)
+	return result(nil, &ev)
+}
+
+// checkForm runs every check that needs no state but params: decoding,
+// chain id, limits, the stateless rules of each message, the signature.
+func (a *App) checkForm(raw []byte, chainID string, p *ledgerpb.Params) (*tx.Tx, error) {
+	t, err := tx.Decode(raw)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.Check(chainID, p.MaxMsgsPerTx, p.MaxMemoBytes); err != nil {
+		return nil, err
+	}
+	for i, m := range t.Body.Messages {
+		if err := validateMessage(m, p); err != nil {
+			return nil, fmt.Errorf("messages[%d]: %w", i, err)
+		}
+	}
+	if err := t.VerifySignature(); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// validateMessage applies a message's stateless rules.
+func validateMessage(m *ledgerpb.Msg, p *ledgerpb.Params) error {
+	switch s := m.Sum.(type) {
+	case *ledgerpb.Msg_Send:
+		return bank.ValidateSend(s.Send)
+	case *ledgerpb.Msg_CreateValidator:
+		return staking.ValidateCreateValidator(s.CreateValidator, p)
+	case *ledgerpb.Msg_Bond:
+		return staking.ValidateBond(s.Bond)
+	case *ledgerpb.Msg_Unbond:
+		return staking.ValidateUnbond(s.Unbond)
+	}
+	return tx.ErrUnknownMessage.Errorf("no message type set")
+}
+
+// runMessages routes each message to its module, in order; the first
+// failure stops the transaction.
+func (a *App) runMessages(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, t *tx.Tx) error {
+	for i, m := range t.Body.Messages {
+		var err error
+		switch s := m.Sum.(type) {
+		case *ledgerpb.Msg_Send:
+			err = a.bank.HandleSend(st, ev, t.Signer, s.Send)
+		case *ledgerpb.Msg_CreateValidator:
+			err = a.staking.CreateValidator(st, ev, p, height, t.Signer, s.CreateValidator)
+		case *ledgerpb.Msg_Bond:
+			err = a.staking.Bond(st, ev, p, t.Signer, s.Bond)
+		case *ledgerpb.Msg_Unbond:
+			err = a.staking.Unbond(st, ev, p, height, t.Signer, s.Unbond)
+		default:
+			err = tx.ErrUnknownMessage.Errorf("no message type set")
+		}
+		if err != nil {
+			return fmt.Errorf("messages[%d]: %w", i, err)
+		}
+	}
+	return nil
+}
+
+// result turns an error (nil: success) and the events to report into a
+// TxResult.
+func result(err error, ev *event.Log) TxResult {
+	var r TxResult
+	if ev != nil {
+		r.Events = ev.Events()
+	}
+	if err == nil {
+		return r
+	}
+	c, ok := codes.Of(err)
+	if !ok {
+		c = ErrInternal
+	}
+	r.Code, r.Codespace, r.Log = c.Number, c.Codespace, err.Error()
+	return r
+}
+
+// CheckInvariants returns an error if st breaks a rule that every
+// committed state keeps:
+//
+//   - total supply = Σ balances, module accounts included — that is,
+//     Σ account balances + Σ bonded + Σ unbonding + treasury, because
+//   - the "bonded" module account holds exactly Σ validators' bonded stake,
+//     the "unbonding" one exactly Σ unbonding entries, and the treasury's
+//     balance is its funds;
+//   - no balance or unbonding entry is stored as 0;
+//   - every validator's consensus key maps back to it, and the powers last
+//     sent to CometBFT are those of the active set;
+//   - every account is stored under the address of its public key.
+//
+// Tests call it after every block; a node may call it at startup.
+func CheckInvariants(st store.KVStore) error {
+	p, err := params.Get(st)
+	if err != nil {
+		return err
+	}
+	a := New()
+	if err := a.bank.CheckInvariants(st); err != nil {
+		return err
+	}
+	if err := a.staking.CheckInvariants(st, p); err != nil {
+		return err
+	}
+	return a.auth.CheckInvariants(st)
+}

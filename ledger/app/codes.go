@@ -1,0 +1,75 @@
+package app
+
+import (
+	"github.com/celltonomy/celltonomy/ledger/auth"
+	"github.com/celltonomy/celltonomy/ledger/bank"
+	"github.com/celltonomy/celltonomy/ledger/codes"
+	"github.com/celltonomy/celltonomy/ledger/staking"
+	"github.com/celltonomy/celltonomy/ledger/tx"
+)
+
+// Codespace is the codespace of the app's own codes: queries and internal
+// failures.
+const Codespace = "app"
+
+// Codes of codespace "app". Numbers are appended, never renumbered.
+var (
+	// ErrUnknownPath: Query was given a path it does not serve.
+	ErrUnknownPath = codes.New(Codespace, 1, "unknown query path")
+	// ErrInvalidQuery: the query data is malformed (e.g. not an address).
+	ErrInvalidQuery = codes.New(Codespace, 2, "invalid query data")
+	// ErrNotFound: the queried record does not exist.
+	ErrNotFound = codes.New(Codespace, 3, "not found")
+	// ErrNotInitialized: the state has no params: InitChain has not run.
+	ErrNotInitialized = codes.New(Codespace, 4, "chain not initialized")
+	// ErrInternal: a failure that carries no code; a bug.
+	ErrInternal = codes.New(Codespace, 5, "internal error")
+)
+
+// Codes returns every code a TxResult or a Query error can carry, by
+// codespace (tx, auth, bank, staking, app), then number. Code 0 means
+// success in every codespace.
+//
+//	codespace  code  name
+//	tx         1     tx too large                (bigger than tx.MaxTxBytes)
+//	tx         2     undecodable tx              (not protobuf, or not canonical)
+//	tx         3     wrong chain id
+//	tx         4     no messages
+//	tx         5     too many messages           (max_msgs_per_tx)
+//	tx         6     memo too long               (max_memo_bytes)
+//	tx         7     unknown message type        (empty oneof, or a field Msg does not know)
+//	tx         8     unknown field               (anywhere else in Tx or TxBody)
+//	tx         9     invalid public key          (not 32 bytes)
+//	tx         10    bad signature
+//	auth       1     wrong sequence              (reused or skipped: "expected N, got M")
+//	auth       2     fee too low                 (min_fee)
+//	bank       1     invalid amount              (zero)
+//	bank       2     insufficient funds          (fee or amount above the balance)
+//	bank       3     invalid address             (not 20 bytes)
+//	bank       4     amount overflow             (above 2^64-1 ucell)
+//	bank       5     recipient is a module account
+//	staking    1     invalid consensus key       (not 32 bytes)
+//	staking    2     validator key already in use
+//	staking    3     validator already exists
+//	staking    4     self-bond too low           (min_self_bond)
+//	staking    5     no such validator
+//	staking    6     not the validator's operator
+//	staking    7     invalid amount              (zero, or overflow)
+//	staking    8     insufficient bonded stake
+//	staking    9     invalid moniker
+//	staking    10    validator jailed
+//	staking    11    invalid address             (not 20 bytes)
+//	app        1     unknown query path
+//	app        2     invalid query data
+//	app        3     not found
+//	app        4     chain not initialized
+//	app        5     internal error
+func Codes() []codes.Code {
+	var all []codes.Code
+	all = append(all, tx.Codes()...)
+	all = append(all, auth.Codes()...)
+	all = append(all, bank.Codes()...)
+	all = append(all, staking.Codes()...)
+	all = append(all, ErrUnknownPath, ErrInvalidQuery, ErrNotFound, ErrNotInitialized, ErrInternal)
+	return all
+}

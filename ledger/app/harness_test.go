@@ -1,0 +1,214 @@
+package app
+
+import (
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/celltonomy/celltonomy/ledger/address"
+	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/params"
+	"github.com/celltonomy/celltonomy/ledger/store"
+	"github.com/celltonomy/celltonomy/ledger/tx"
+)
+
+const testChainID = "celltonomy-test-1"
+
+// key is a named test key derived from its name, so every run (and both
+// apps of a replay) uses the same keys.
+type key struct {
+	name string
+	priv ed25519.PrivateKey
+	addr address.Address
+}
+
+func newKey(name string) key {
+	seed := sha256.Sum256([]byte("test key " + name))
+	priv := ed25519.NewKeyFromSeed(seed[:])
+	addr, _ := address.FromPubKey(priv.Public().(ed25519.PublicKey))
+	return key{name: name, priv: priv, addr: addr}
+}
+
+func (k key) pub() []byte { return k.priv.Public().(ed25519.PublicKey) }
+
+var (
+	alice   = newKey("alice")
+	bob     = newKey("bob")
+	carol   = newKey("carol") // no genesis balance
+	val0    = newKey("val0")  // genesis validator operator
+	cons0   = newKey("cons0") // its consensus key
+	val1    = newKey("val1")  // funded, becomes a validator in tests
+	cons1   = newKey("cons1")
+	unknown = newKey("unknown")
+)
+
+// testParams are small numbers that make arithmetic easy to follow.
+func testParams() *ledgerpb.Params {
+	return &ledgerpb.Params{
+		MinFee:           10,
+		UnbondingBlocks:  5,
+		MinSelfBond:      1_000,
+		SlashFractionBps: 1_000, // 10%
+		PowerReduction:   100,
+		MaxValidators:    10,
+		MaxMsgsPerTx:     4,
+		MaxMemoBytes:     16,
+	}
+}
+
+func testGenesis(p *ledgerpb.Params) *ledgerpb.Genesis {
+	return &ledgerpb.Genesis{
+		Params: p,
+		Accounts: []*ledgerpb.GenesisAccount{
+			{Address: alice.addr.String(), Balance: 1_000_000},
+			{Address: bob.addr.String(), Balance: 500_000},
+			{Address: val0.addr.String(), Balance: 100_000},
+			{Address: val1.addr.String(), Balance: 100_000},
+		},
+		Validators: []*ledgerpb.GenesisValidator{
+			{Operator: val0.addr.String(), ConsensusPubkey: cons0.pub(), SelfBond: 50_000, Moniker: "val0"},
+		},
+	}
+}
+
+// chain is a ledger on a MemStore driven block by block, as chain/ drives
+// it on IAVL.
+type chain struct {
+	t       testing.TB
+	app     *App
+	st      *store.MemStore
+	height  int64
+	p       *ledgerpb.Params
+	initial []ValidatorUpdate
+}
+
+func newChain(t testing.TB, g *ledgerpb.Genesis) *chain {
+	t.Helper()
+	js, err := EncodeGenesis(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &chain{t: t, app: New(), st: store.NewMemStore()}
+	c.initial, err = c.app.InitChain(c.st, testChainID, js)
+	if err != nil {
+		t.Fatalf("InitChain: %v", err)
+	}
+	if c.p, err = params.Get(c.st); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func newTestChain(t testing.TB) *chain { return newChain(t, testGenesis(testParams())) }
+
+// block finalizes the next block and checks the invariants.
+func (c *chain) block(txs ...[]byte) BlockResult {
+	return c.blockWith(nil, txs...)
+}
+
+func (c *chain) blockWith(mis []Misbehavior, txs ...[]byte) BlockResult {
+	c.t.Helper()
+	c.height++
+	res := c.app.FinalizeBlock(c.st, Header{ChainID: testChainID, Height: c.height}, txs, mis)
+	if err := CheckInvariants(c.st); err != nil {
+		c.t.Fatalf("height %d: %v", c.height, err)
+	}
+	return res
+}
+
+// mustBlock finalizes a block whose transactions must all succeed.
+func (c *chain) mustBlock(txs ...[]byte) BlockResult {
+	c.t.Helper()
+	res := c.block(txs...)
+	for i, r := range res.TxResults {
+		if r.Code != 0 {
+			c.t.Fatalf("height %d tx %d: code %s/%d: %s", c.height, i, r.Codespace, r.Code, r.Log)
+		}
+	}
+	return res
+}
+
+func (c *chain) balance(k key) uint64    { return c.app.bank.Balance(c.st, k.addr) }
+func (c *chain) seq(k key) uint64        { return c.app.auth.Sequence(c.st, k.addr) }
+func (c *chain) digest() [32]byte        { return store.Digest(c.st) }
+func (c *chain) power(k key) int64       { return c.app.staking.LastPower(c.st, k.addr) }
+func (c *chain) bonded(k key) uint64     { return c.app.staking.Validator(c.st, k.addr).GetBonded() }
+func (c *chain) jailed(k key) bool       { return c.app.staking.Validator(c.st, k.addr).GetJailed() }
+func (c *chain) treasuryBalance() uint64 { return c.app.treasury.Balance(c.st) }
+
+// body returns a TxBody for k with k's next sequence and the min fee.
+func (c *chain) body(k key, msgs ...*ledgerpb.Msg) *ledgerpb.TxBody {
+	return &ledgerpb.TxBody{Messages: msgs, Sequence: c.seq(k), Fee: c.p.MinFee, ChainId: testChainID}
+}
+
+func signBody(t testing.TB, k key, b *ledgerpb.TxBody) []byte {
+	t.Helper()
+	raw, err := tx.Sign(k.priv, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
+// tx signs msgs by k with k's next sequence and the min fee.
+func (c *chain) tx(k key, msgs ...*ledgerpb.Msg) []byte {
+	return signBody(c.t, k, c.body(k, msgs...))
+}
+
+func send(to key, amount uint64) *ledgerpb.Msg {
+	return &ledgerpb.Msg{Sum: &ledgerpb.Msg_Send{Send: &ledgerpb.MsgSend{To: to.addr.Bytes(), Amount: amount}}}
+}
+
+func createValidator(cons key, selfBond uint64, moniker string) *ledgerpb.Msg {
+	return &ledgerpb.Msg{Sum: &ledgerpb.Msg_CreateValidator{CreateValidator: &ledgerpb.MsgCreateValidator{
+		ConsensusPubkey: cons.pub(), SelfBond: selfBond, Moniker: moniker}}}
+}
+
+func bond(op key, amount uint64) *ledgerpb.Msg {
+	return &ledgerpb.Msg{Sum: &ledgerpb.Msg_Bond{Bond: &ledgerpb.MsgBond{Validator: op.addr.Bytes(), Amount: amount}}}
+}
+
+func unbond(amount uint64) *ledgerpb.Msg {
+	return &ledgerpb.Msg{Sum: &ledgerpb.Msg_Unbond{Unbond: &ledgerpb.MsgUnbond{Amount: amount}}}
+}
+
+// clone copies a store, for computing expected states.
+func clone(st store.KVStore) *store.MemStore {
+	c := store.NewMemStore()
+	it := st.Iterator(nil, nil)
+	defer it.Close()
+	for ; it.Valid(); it.Next() {
+		c.Set(it.Key(), it.Value())
+	}
+	return c
+}
+
+// dump renders a store for failure messages.
+func dump(st store.KVStore) string {
+	var b strings.Builder
+	it := st.Iterator(nil, nil)
+	defer it.Close()
+	for ; it.Valid(); it.Next() {
+		fmt.Fprintf(&b, "%q = %s\n", it.Key(), base64.StdEncoding.EncodeToString(it.Value()))
+	}
+	return b.String()
+}
+
+func update(cons key, power int64) ValidatorUpdate {
+	return ValidatorUpdate{PubKey: cons.pub(), Power: power}
+}
+
+func mustMarshal(m proto.Message) []byte {
+	b, err := proto.Marshal(m)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+func protoUnmarshal(b []byte, m proto.Message) error { return proto.Unmarshal(b, m) }

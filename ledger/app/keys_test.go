@@ -1,0 +1,35 @@
+package app
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/celltonomy/celltonomy/ledger/auth"
+	"github.com/celltonomy/celltonomy/ledger/bank"
+	"github.com/celltonomy/celltonomy/ledger/params"
+	"github.com/celltonomy/celltonomy/ledger/staking"
+)
+
+// TestKeyPrefixesAreDisjoint: no table's prefix is a prefix of another's,
+// so no key of one table can fall into another's range (one IAVL tree
+// holds every module).
+func TestKeyPrefixesAreDisjoint(t *testing.T) {
+	prefixes := map[string][]byte{
+		"auth account":      auth.AccountPrefix(),
+		"bank balance":      bank.BalancePrefix(),
+		"bank supply":       bank.SupplyKey(),
+		"params":            params.Key(),
+		"staking validator": staking.ValidatorPrefix(),
+		"staking consensus": staking.ConsensusPrefix(),
+		"staking power":     staking.PowerPrefix(),
+		"staking unbonding": staking.UnbondingPrefix(),
+		"staking changed":   []byte("staking/changed"),
+	}
+	for a, pa := range prefixes {
+		for b, pb := range prefixes {
+			if a != b && bytes.HasPrefix(pb, pa) {
+				t.Errorf("%s prefix %q is a prefix of %s prefix %q", a, pa, b, pb)
+			}
+		}
+	}
+}

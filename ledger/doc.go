@@ -1,0 +1,154 @@
+// Package ledger is the Celltonomy ledger: a deterministic state machine
+// over an ordered key/value store, run by CometBFT through the adapter in
+// chain/. This file is its manual. The code is in the sub-packages:
+//
+//	store      the state interface (KVStore), write-back branches (Cache), MemStore, key helpers
+//	tx         transaction decoding, sign bytes, signature check, Sign for clients
+//	codes      result codes and logs; event: typed events
+//	auth       accounts: public key, sequence; the fee and sequence rules (Ante)
+//	bank       balances, supply, MsgSend, module accounts, mint/burn for other modules
+//	treasury   collects fees
+//	staking    validators, bond/unbond, voting power, slashing and jailing
+//	params     consensus parameters in state
+//	app        composition, routing, block hooks, queries, invariants: what chain/ calls
+//	ledgerpb   generated protobuf code of proto/ (go generate ./ledger)
+//
+// # What is pure
+//
+// Nothing under ledger/ reads a clock, draws random numbers, touches
+// files or the network, starts goroutines, takes locks, uses floating
+// point, or walks a map in a way that reaches state, results or hashes
+// (purity_test.go enforces this). Time is the block height; all arithmetic
+// is on uint64 ucell (1 CELL = 10^6 ucell) with overflow checks. Given the
+// same state and the same calls, every node writes the same keys in the
+// same order, returns the same results and so computes the same IAVL root.
+//
+// # Usage by the chain adapter
+//
+//  1. Create one *app.App with app.New() for the life of the process. It
+//     holds no state; all state is in the store.KVStore passed to each call.
+//     Adapt the IAVL tree to store.KVStore (panic on I/O errors: the ledger
+//     cannot go on with state it could not read or write).
+//
+//  2. InitChain (height 0 only): call App.InitChain(st, chainID, appState)
+//     with the empty working tree, the chain id and the app_state bytes of
+//     genesis.json (protojson of ledgerpb.Genesis; app.EncodeGenesis writes
+//     one, app.ValidateGenesis checks one without a node). Return its
+//     validator updates to CometBFT: they are the initial validator set.
+//     An error means a bad genesis: refuse to start.
+//
+//  3. CheckTx: keep a mempool branch, store.NewCache(committed state), and
+//     call App.CheckTx(branch, chainID, tx). It runs the cheap checks —
+//     size, decoding, chain id, message count and memo, the stateless rules
+//     of each message, signature, sequence, fee — and on success charges
+//     the fee and increments the sequence in the branch, so that an
+//     account's second transaction in the mempool is checked after its
+//     first. After each Commit, replace the branch with a fresh one over the
+//     new committed state before CometBFT rechecks the remaining
+//     transactions (in mempool order, so sequences line up again). Code 0
+//     admits the transaction; any other code refuses it.
+//
+//  4. FinalizeBlock: call App.FinalizeBlock(st, header, txs, misbehavior)
+//     on the working state (directly on IAVL's working tree, or on a
+//     store.Cache that is written to it afterwards; Cache.Write flushes in
+//     key order). Return BlockResult.TxResults, Events and ValidatorUpdates
+//     to CometBFT as they are (Code, Codespace, Log, Events per tx), and the
+//     working tree's root hash as the app hash. Do not persist before
+//     Commit. PrepareProposal and ProcessProposal may reuse CheckTx on a
+//     branch to filter transactions; FinalizeBlock accepts any bytes.
+//
+//  5. Commit: save the IAVL version. Info reports its height and root hash
+//     so CometBFT can replay blocks after a crash; replay is safe because
+//     FinalizeBlock is deterministic.
+//
+//  6. Query: App.Query(committedState, path, data) answers the paths
+//     listed in app (app.PathBalance, …) with serialized ledgerpb replies.
+//     For proofs, serve raw keys from the IAVL tree: every module exports
+//     the helpers that build its keys (see "Key layout") and decode its
+//     values.
+//
+// # Transactions
+//
+// A transaction is a serialized ledgerpb.Tx: the raw bytes of a TxBody,
+// the signer's ed25519 public key and an ed25519 signature over
+// "celltonomy/tx/v1\x00" ‖ body (tx.SignBytes). The signer's address is
+// sha256(public key)[:20] (ledger/address); every message of the body is
+// signed by, and acts for, that address. Clients build transactions with
+// tx.Sign. A Tx must be in canonical protobuf encoding and at most
+// tx.MaxTxBytes (64 KiB); fields unknown to this version are refused, not
+// dropped.
+//
+// # Fees and sequences
+//
+//   - An account's sequence is the number of its transactions accepted so
+//     far; a transaction must carry exactly that number. A reused number
+//     (a replay) or a skipped one is refused with auth code 1, whose log
+//     says "expected N, got M". An address that has only received funds
+//     has sequence 0; its first transaction registers its public key.
+//   - The fee, in ucell, must be at least the min_fee param and at most
+//     the signer's balance. It goes to the treasury.
+//   - A transaction that fails any check of its form, signature, sequence
+//     or fee changes nothing, in CheckTx and in FinalizeBlock.
+//   - A transaction that passes those checks but whose messages fail (say,
+//     a send above the balance left after the fee) is still charged: its
+//     fee is paid and its sequence consumed, and nothing of its messages
+//     remains. FinalizeBlock runs the fee and sequence in a branch of the
+//     state and the messages in a branch of that branch, and discards only
+//     the inner one. So a transaction that reached a block always costs
+//     its fee, spam included, and can never be replayed.
+//   - The messages of a transaction run in order; all take effect or none.
+//
+// # Block hooks
+//
+// In FinalizeBlock, before the transactions: misbehavior reported by
+// CometBFT slashes (burns slash_fraction_bps of the stake) and jails the
+// validator, once; then every unbonding entry completing at this height is
+// paid back. After the transactions: if any validator's stake or status
+// changed, the active set is recomputed and the changes of voting power
+// are returned as validator updates (power 0 removes a validator). See
+// package staking for the rules.
+//
+// # Key layout
+//
+// One ordered key space holds every module; each key starts with its
+// module's name, integers are 8 bytes big-endian, addresses 20 bytes.
+// Each module's keys.go lists its keys and has a test that pins their
+// bytes; app/keys_test.go checks no table's prefix is a prefix of
+// another's.
+//
+//	auth/account/ ‖ address                     ledgerpb.Account             auth.AccountKey
+//	bank/balance/ ‖ address                     uint64 ucell, 8 bytes        bank.BalanceKey, bank.DecodeAmount
+//	bank/supply                                 uint64 ucell, 8 bytes        bank.SupplyKey
+//	params/current                              ledgerpb.Params              params.Key
+//	staking/validator/ ‖ operator               ledgerpb.Validator           staking.ValidatorKey
+//	staking/consensus/ ‖ consensus address      operator (20 bytes)          staking.ConsensusKey
+//	staking/power/ ‖ operator                   int64 power, 8 bytes         staking.PowerKey, staking.DecodePower
+//	staking/unbonding/ ‖ completion ‖ operator ‖ creation
+//	                                            ledgerpb.UnbondingEntry      staking.UnbondingKey
+//
+// Module accounts hold what their module accounts for, as ordinary bank
+// balances at bank.ModuleAddress(name): "treasury" (fees), "bonded" (Σ
+// bonded stake) and "unbonding" (Σ unbonding entries). Hence the supply
+// invariant (app.CheckInvariants): total supply = Σ balances = Σ account
+// balances + Σ bonded + Σ unbonding + treasury.
+//
+// # Results
+//
+// A refused transaction is a TxResult with a Codespace and a Code (listed
+// in app.Codes; numbers are appended, never reused) and a Log that names
+// the field and the rule, e.g. "messages[0]: bank: send: amount 0: must be
+// positive". Events are typed in each module (events.go) and rendered with
+// addresses in bech32, amounts in decimal ucell and raw bytes in hex:
+//
+//	tx                  signer, sequence, fee                      every accepted transaction (auth)
+//	fee                 payer, amount                              treasury
+//	transfer            from, to, amount                           every movement of funds (bank)
+//	mint, burn          to/from, amount                            bank
+//	create_validator    operator, consensus_pubkey, self_bond, moniker
+//	bond                operator, amount, bonded
+//	unbond              operator, amount, completion_height
+//	unbonding_complete  operator, amount                           begin block
+//	slash               operator, consensus_address, infraction_height, amount
+//	jail                operator
+//	power               operator, power                            end block, one per validator update
+package ledger

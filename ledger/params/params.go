@@ -1,0 +1,103 @@
+// Package params keeps the ledger's consensus parameters (ledgerpb.Params)
+// in state: the defaults a new chain starts from, the rules they must
+// satisfy, and the one key they are stored under. Params are written at
+// genesis; governance will change them later. Modules read them as a value
+// passed in by the app, loaded once per block.
+package params
+
+import (
+	"fmt"
+	"math"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/celltonomy/celltonomy/ledger/internal/codec"
+	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/store"
+)
+
+// Default returns the parameters of a chain whose genesis names none:
+//
+//	min_fee             1,000 ucell (0.001 CELL)
+//	unbonding_blocks    100,800 blocks (one week of 6-second blocks)
+//	min_self_bond       1,000,000 ucell (1 CELL)
+//	slash_fraction_bps  500 (5% of the stake, Cosmos' double-sign default)
+//	power_reduction     1,000,000 ucell per unit of voting power (1 CELL)
+//	max_validators      100
+//	max_msgs_per_tx     32
+//	max_memo_bytes      256 bytes
+func Default() *ledgerpb.Params {
+	return &ledgerpb.Params{
+		MinFee:           1_000,
+		UnbondingBlocks:  100_800,
+		MinSelfBond:      1_000_000,
+		SlashFractionBps: 500,
+		PowerReduction:   1_000_000,
+		MaxValidators:    100,
+		MaxMsgsPerTx:     32,
+		MaxMemoBytes:     256,
+	}
+}
+
+// MaxUnbondingBlocks bounds unbonding_blocks (about 400 years of 6-second
+// blocks), so that a completion height never overflows int64.
+const MaxUnbondingBlocks = math.MaxInt32
+
+// Validate returns an error naming the first field that breaks its rule:
+//
+//   - unbonding_blocks in [1, MaxUnbondingBlocks];
+//   - power_reduction at least 1;
+//   - min_self_bond at least power_reduction, so that every validator with
+//     stake has voting power;
+//   - slash_fraction_bps at most 10000;
+//   - max_validators and max_msgs_per_tx at least 1.
+//
+// min_fee and max_memo_bytes may be 0 (free transactions, no memo).
+func Validate(p *ledgerpb.Params) error {
+	switch {
+	case p == nil:
+		return fmt.Errorf("params: missing")
+	case p.UnbondingBlocks < 1 || p.UnbondingBlocks > MaxUnbondingBlocks:
+		return fmt.Errorf("params: unbonding_blocks %d: must be in [1, %d]", p.UnbondingBlocks, MaxUnbondingBlocks)
+	case p.PowerReduction < 1:
+		return fmt.Errorf("params: power_reduction 0: must be at least 1")
+	case p.MinSelfBond < p.PowerReduction:
+		return fmt.Errorf("params: min_self_bond %d: must be at least power_reduction %d, so that a validator with stake has voting power", p.MinSelfBond, p.PowerReduction)
+	case p.SlashFractionBps > 10_000:
+		return fmt.Errorf("params: slash_fraction_bps %d: must be at most 10000", p.SlashFractionBps)
+	case p.MaxValidators < 1:
+		return fmt.Errorf("params: max_validators 0: must be at least 1")
+	case p.MaxMsgsPerTx < 1:
+		return fmt.Errorf("params: max_msgs_per_tx 0: must be at least 1")
+	}
+	return nil
+}
+
+// Key returns the state key of the params.
+func Key() []byte { return []byte(keyParams) }
+
+const keyParams = "params/current"
+
+// Set validates p and writes it.
+func Set(st store.KVStore, p *ledgerpb.Params) error {
+	if err := Validate(p); err != nil {
+		return err
+	}
+	st.Set(Key(), codec.Marshal(p))
+	return nil
+}
+
+// Get reads the params. It returns an error if they are absent (InitChain
+// has not run) or do not decode, which on a running chain means corrupt
+// state.
+func Get(st store.KVStore) (*ledgerpb.Params, error) {
+	b := st.Get(Key())
+	if b == nil {
+		return nil, fmt.Errorf("params: not in state: the chain has not been initialized")
+	}
+	p := &ledgerpb.Params{}
+	if err := proto.Unmarshal(b, p); err != nil {
+		return nil, fmt.Errorf("params: decode state: %w", err)
+	}
+	return p, nil
+}

@@ -1,0 +1,64 @@
+package params
+
+import (
+	"encoding/hex"
+	"strings"
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/store"
+)
+
+func TestKey(t *testing.T) {
+	if got := hex.EncodeToString(Key()); got != hex.EncodeToString([]byte("params/current")) {
+		t.Errorf("key %s", got)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	if err := Validate(Default()); err != nil {
+		t.Fatalf("defaults: %v", err)
+	}
+	for _, tc := range []struct {
+		edit func(p *ledgerpb.Params)
+		want string
+	}{
+		{func(p *ledgerpb.Params) { p.UnbondingBlocks = 0 }, "unbonding_blocks 0"},
+		{func(p *ledgerpb.Params) { p.UnbondingBlocks = MaxUnbondingBlocks + 1 }, "unbonding_blocks"},
+		{func(p *ledgerpb.Params) { p.PowerReduction = 0 }, "power_reduction 0"},
+		{func(p *ledgerpb.Params) { p.MinSelfBond = p.PowerReduction - 1 }, "min_self_bond"},
+		{func(p *ledgerpb.Params) { p.SlashFractionBps = 10_001 }, "slash_fraction_bps 10001"},
+		{func(p *ledgerpb.Params) { p.MaxValidators = 0 }, "max_validators 0"},
+		{func(p *ledgerpb.Params) { p.MaxMsgsPerTx = 0 }, "max_msgs_per_tx 0"},
+	} {
+		p := Default()
+		tc.edit(p)
+		if err := Validate(p); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Validate(%v) = %v, want %q", p, err, tc.want)
+		}
+	}
+	if err := Validate(nil); err == nil {
+		t.Error("nil params accepted")
+	}
+}
+
+func TestSetGet(t *testing.T) {
+	st := store.NewMemStore()
+	if _, err := Get(st); err == nil {
+		t.Fatal("Get on empty state")
+	}
+	bad := Default()
+	bad.MaxValidators = 0
+	if err := Set(st, bad); err == nil || st.Len() != 0 {
+		t.Fatal("Set wrote invalid params")
+	}
+	if err := Set(st, Default()); err != nil {
+		t.Fatal(err)
+	}
+	p, err := Get(st)
+	if err != nil || !proto.Equal(p, Default()) {
+		t.Fatalf("Get = %v, %v", p, err)
+	}
+}

@@ -1,0 +1,40 @@
+package staking
+
+import "github.com/celltonomy/celltonomy/ledger/codes"
+
+// Codespace is the codespace of the staking module's codes.
+const Codespace = "staking"
+
+// Codes of codespace "staking". Numbers are appended, never renumbered.
+var (
+	// ErrInvalidPubKey: a consensus key is not an ed25519 key (32 bytes).
+	ErrInvalidPubKey = codes.New(Codespace, 1, "invalid consensus key")
+	// ErrPubKeyInUse: the consensus key is, or was, another validator's.
+	ErrPubKeyInUse = codes.New(Codespace, 2, "validator key already in use")
+	// ErrValidatorExists: the signer already operates a validator.
+	ErrValidatorExists = codes.New(Codespace, 3, "validator already exists")
+	// ErrSelfBondTooLow: stake below the min_self_bond param.
+	ErrSelfBondTooLow = codes.New(Codespace, 4, "self-bond too low")
+	// ErrNoValidator: the signer operates no validator.
+	ErrNoValidator = codes.New(Codespace, 5, "no such validator")
+	// ErrNotOperator: a bond names a validator the signer does not operate.
+	ErrNotOperator = codes.New(Codespace, 6, "not the validator's operator")
+	// ErrInvalidAmount: an amount is zero where it must be positive.
+	ErrInvalidAmount = codes.New(Codespace, 7, "invalid amount")
+	// ErrInsufficientBond: an unbond asks for more than is bonded.
+	ErrInsufficientBond = codes.New(Codespace, 8, "insufficient bonded stake")
+	// ErrInvalidMoniker: a moniker is empty, too long or has control
+	// characters.
+	ErrInvalidMoniker = codes.New(Codespace, 9, "invalid moniker")
+	// ErrJailed: the validator is jailed.
+	ErrJailed = codes.New(Codespace, 10, "validator jailed")
+	// ErrInvalidAddress: an address is not 20 bytes.
+	ErrInvalidAddress = codes.New(Codespace, 11, "invalid address")
+)
+
+// Codes lists the codes of codespace "staking" in number order.
+func Codes() []codes.Code {
+	return []codes.Code{ErrInvalidPubKey, ErrPubKeyInUse, ErrValidatorExists, ErrSelfBondTooLow,
+		ErrNoValidator, ErrNotOperator, ErrInvalidAmount, ErrInsufficientBond, ErrInvalidMoniker,
+		ErrJailed, ErrInvalidAddress}
+}

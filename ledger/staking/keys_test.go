@@ -1,0 +1,34 @@
+package staking
+
+import (
+	"encoding/hex"
+	"testing"
+
+	"github.com/celltonomy/celltonomy/ledger/address"
+)
+
+// TestKeys pins the bytes of every staking key.
+func TestKeys(t *testing.T) {
+	op := address.Address{0: 0x01, 19: 0xff}
+	const opHex = "01000000000000000000000000000000000000ff"
+	h := func(s string) string { return hex.EncodeToString([]byte(s)) }
+	for _, tc := range []struct {
+		name string
+		key  []byte
+		want string
+	}{
+		{"validator", ValidatorKey(op), h("staking/validator/") + opHex},
+		{"consensus", ConsensusKey(op), h("staking/consensus/") + opHex},
+		{"power", PowerKey(op), h("staking/power/") + opHex},
+		{"unbonding", UnbondingKey(0x0102, op, 7), h("staking/unbonding/") + "0000000000000102" + opHex + "0000000000000007"},
+		{"unbonding end", UnbondingEnd(0x0102), h("staking/unbonding/") + "0000000000000103"},
+		{"changed", changedKey(), h("staking/changed")},
+	} {
+		if got := hex.EncodeToString(tc.key); got != tc.want {
+			t.Errorf("%s key %s, want %s", tc.name, got, tc.want)
+		}
+	}
+	if p, err := DecodePower(encodePower(500)); err != nil || p != 500 {
+		t.Errorf("power round trip: %d, %v", p, err)
+	}
+}

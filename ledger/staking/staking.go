@@ -1,0 +1,572 @@
+// Package staking keeps the validators that run consensus and their stake,
+// and tells CometBFT who may vote and with what power.
+//
+// Rules (issue 3, "Modules"; CometBFT ABCI 2.0 for validator updates):
+//
+//   - Validators come from genesis, or from MsgCreateValidator: the signer
+//     becomes the operator, names an ed25519 consensus key never used by
+//     any validator before, and bonds a self-bond of at least the
+//     min_self_bond param from its balance.
+//   - MsgBond adds stake. There is no delegation yet: only the operator
+//     bonds to its own validator, and MsgBond must name it.
+//   - MsgUnbond moves stake into an unbonding entry that completes
+//     unbonding_blocks blocks later: an unbond in the block at height H is
+//     paid back to the operator's balance by the begin-block hook of the
+//     block at height H + unbonding_blocks. What stays bonded must be 0 or
+//     at least min_self_bond.
+//   - Voting power is bonded / power_reduction (rounded down), capped so
+//     that the total never exceeds CometBFT's limit. The active set is the
+//     max_validators unjailed validators of highest power (ties: lower
+//     operator address). EndBlock sends CometBFT only changes; power 0
+//     removes a validator.
+//   - Duplicate-vote evidence (any CometBFT misbehavior) against a known,
+//     unjailed validator burns slash_fraction_bps of its bonded stake and
+//     of its unbonding entries created at or after the infraction height
+//     (so unbonding cannot escape a slash), rounded down, and jails it.
+//     Slashed stake is burned, not sent to the treasury, so that no one —
+//     governance included — profits from a fault. Jailing is permanent for
+//     now (there is no unjail message); a jailed operator can still unbond
+//     what is left. Evidence against an unknown or already jailed
+//     validator is ignored, so the same evidence twice slashes once.
+//
+// Stake is held by two bank module accounts: "bonded" (Σ bonded) and
+// "unbonding" (Σ unbonding entries); CheckInvariants checks both sums.
+package staking
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"encoding/hex"
+	"fmt"
+	"math"
+	"math/bits"
+	"slices"
+	"unicode"
+
+	"github.com/celltonomy/celltonomy/ledger/address"
+	"github.com/celltonomy/celltonomy/ledger/event"
+	"github.com/celltonomy/celltonomy/ledger/internal/codec"
+	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/store"
+)
+
+// Module account names of the staking module.
+const (
+	// BondedPool holds the bonded stake of every validator.
+	BondedPool = "bonded"
+	// UnbondingPool holds the stake of every unbonding entry.
+	UnbondingPool = "unbonding"
+)
+
+// MaxMonikerBytes bounds a validator's moniker, in bytes.
+const MaxMonikerBytes = 64
+
+// MaxTotalVotingPower is CometBFT's bound on the sum of all voting powers
+// (types.MaxTotalVotingPower = MaxInt64 / 8).
+const MaxTotalVotingPower = math.MaxInt64 / 8
+
+// Bank is what staking needs from the bank module.
+type Bank interface {
+	MoveToModule(st store.KVStore, ev *event.Log, from address.Address, module string, amount uint64) error
+	MoveFromModule(st store.KVStore, ev *event.Log, module string, to address.Address, amount uint64) error
+	MoveBetweenModules(st store.KVStore, ev *event.Log, from, to string, amount uint64) error
+	BurnFromModule(st store.KVStore, ev *event.Log, module string, amount uint64) error
+	ModuleBalance(st store.KVStore, module string) uint64
+}
+
+// Keeper is the staking module; it holds only configuration.
+type Keeper struct {
+	bank Bank
+}
+
+// New returns the staking module over bank, which must know the module
+// accounts BondedPool and UnbondingPool.
+func New(bank Bank) Keeper { return Keeper{bank: bank} }
+
+// Update is a change of a validator's voting power for CometBFT.
+type Update struct {
+	// PubKey is the ed25519 consensus key, 32 bytes.
+	PubKey []byte
+	// Power is the new voting power; 0 removes the validator.
+	Power int64
+}
+
+// Evidence is a validator misbehavior reported by CometBFT.
+type Evidence struct {
+	// ConsensusAddress is the CometBFT validator address,
+	// sha256(consensus pubkey)[:20].
+	ConsensusAddress address.Address
+	// Height of the infraction.
+	Height int64
+}
+
+// Power returns the voting power of bonded ucell under p:
+// bonded / power_reduction, at most MaxTotalVotingPower / max_validators.
+func Power(bonded uint64, p *ledgerpb.Params) int64 {
+	pw := bonded / p.PowerReduction
+	if limit := uint64(MaxTotalVotingPower / int64(p.MaxValidators)); pw > limit {
+		pw = limit
+	}
+	return int64(pw)
+}
+
+// Validator returns the validator of operator, or nil.
+func (k Keeper) Validator(st store.KVStore, operator address.Address) *ledgerpb.Validator {
+	b := st.Get(ValidatorKey(operator))
+	if b == nil {
+		return nil
+	}
+	v := &ledgerpb.Validator{}
+	codec.MustUnmarshal(b, v)
+	return v
+}
+
+// Validators returns every validator, ordered by operator address.
+func (k Keeper) Validators(st store.KVStore) []*ledgerpb.Validator {
+	var out []*ledgerpb.Validator
+	it := st.Iterator(ValidatorPrefix(), store.PrefixEnd(ValidatorPrefix()))
+	defer it.Close()
+	for ; it.Valid(); it.Next() {
+		v := &ledgerpb.Validator{}
+		codec.MustUnmarshal(it.Value(), v)
+		out = append(out, v)
+	}
+	return out
+}
+
+// LastPower returns the voting power last sent to CometBFT for the
+// validator of operator (0 if none).
+func (k Keeper) LastPower(st store.KVStore, operator address.Address) int64 {
+	b := st.Get(PowerKey(operator))
+	if b == nil {
+		return 0
+	}
+	p, err := DecodePower(b)
+	if err != nil {
+		panic(fmt.Sprintf("staking: corrupt state: %v", err))
+	}
+	return p
+}
+
+// Unbondings returns every unbonding entry, ordered by completion height,
+// then operator, then creation height.
+func (k Keeper) Unbondings(st store.KVStore) []*ledgerpb.UnbondingEntry {
+	return k.unbondings(st, UnbondingPrefix(), store.PrefixEnd(UnbondingPrefix()))
+}
+
+func (k Keeper) unbondings(st store.KVStore, start, end []byte) []*ledgerpb.UnbondingEntry {
+	var out []*ledgerpb.UnbondingEntry
+	it := st.Iterator(start, end)
+	defer it.Close()
+	for ; it.Valid(); it.Next() {
+		e := &ledgerpb.UnbondingEntry{}
+		codec.MustUnmarshal(it.Value(), e)
+		out = append(out, e)
+	}
+	return out
+}
+
+func (k Keeper) setValidator(st store.KVStore, v *ledgerpb.Validator) {
+	st.Set(ValidatorKey(address.Address(v.Operator)), codec.Marshal(v))
+	st.Set(changedKey(), []byte{1})
+}
+
+func setUnbonding(st store.KVStore, e *ledgerpb.UnbondingEntry) {
+	key := UnbondingKey(e.CompletionHeight, address.Address(e.Operator), e.CreationHeight)
+	if e.Amount == 0 {
+		st.Delete(key)
+		return
+	}
+	st.Set(key, codec.Marshal(e))
+}
+
+func validateMoniker(moniker string) error {
+	if moniker == "" || len(moniker) > MaxMonikerBytes {
+		return ErrInvalidMoniker.Errorf("create_validator: moniker: %d bytes: must be 1 to %d", len(moniker), MaxMonikerBytes)
+	}
+	for _, r := range moniker {
+		if unicode.IsControl(r) || r == unicode.ReplacementChar {
+			return ErrInvalidMoniker.Errorf("create_validator: moniker %q: must not contain control characters or invalid UTF-8", moniker)
+		}
+	}
+	return nil
+}
+
+// ValidateCreateValidator checks a MsgCreateValidator without state: a
+// 32-byte consensus key (ErrInvalidPubKey), a valid moniker
+// (ErrInvalidMoniker), a self-bond of at least min_self_bond
+// (ErrSelfBondTooLow).
+func ValidateCreateValidator(m *ledgerpb.MsgCreateValidator, p *ledgerpb.Params) error {
+	if len(m.ConsensusPubkey) != ed25519.PublicKeySize {
+		return ErrInvalidPubKey.Errorf("create_validator: consensus_pubkey: must be %d bytes, got %d", ed25519.PublicKeySize, len(m.ConsensusPubkey))
+	}
+	if err := validateMoniker(m.Moniker); err != nil {
+		return err
+	}
+	if m.SelfBond < p.MinSelfBond {
+		return ErrSelfBondTooLow.Errorf("create_validator: self_bond %d ucell: must be at least min_self_bond %d ucell", m.SelfBond, p.MinSelfBond)
+	}
+	return nil
+}
+
+// ValidateBond checks a MsgBond without state: a 20-byte validator
+// (ErrInvalidAddress), a positive amount (ErrInvalidAmount).
+func ValidateBond(m *ledgerpb.MsgBond) error {
+	if len(m.Validator) != address.Size {
+		return ErrInvalidAddress.Errorf("bond: validator: must be %d bytes, got %d", address.Size, len(m.Validator))
+	}
+	if m.Amount == 0 {
+		return ErrInvalidAmount.Errorf("bond: amount 0: must be positive")
+	}
+	return nil
+}
+
+// ValidateUnbond checks a MsgUnbond without state: a positive amount
+// (ErrInvalidAmount).
+func ValidateUnbond(m *ledgerpb.MsgUnbond) error {
+	if m.Amount == 0 {
+		return ErrInvalidAmount.Errorf("unbond: amount 0: must be positive")
+	}
+	return nil
+}
+
+// CreateValidator executes a MsgCreateValidator signed by signer in the
+// block at height: ValidateCreateValidator's rules, then the signer must
+// not operate a validator (ErrValidatorExists), the consensus key must
+// never have been used (ErrPubKeyInUse), and the signer's balance must
+// cover the self-bond (bank.ErrInsufficientFunds).
+func (k Keeper) CreateValidator(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, signer address.Address, m *ledgerpb.MsgCreateValidator) error {
+	if err := ValidateCreateValidator(m, p); err != nil {
+		return err
+	}
+	if st.Has(ValidatorKey(signer)) {
+		return ErrValidatorExists.Errorf("create_validator: %s already operates a validator", signer)
+	}
+	consAddr, _ := address.FromPubKey(m.ConsensusPubkey) // length checked above
+	if op := st.Get(ConsensusKey(consAddr)); op != nil {
+		return ErrPubKeyInUse.Errorf("create_validator: consensus_pubkey %s: already used by validator %s", hex.EncodeToString(m.ConsensusPubkey), address.Address(op))
+	}
+	if err := k.bank.MoveToModule(st, ev, signer, BondedPool, m.SelfBond); err != nil {
+		return fmt.Errorf("staking: create_validator: self_bond: %w", err)
+	}
+	k.setValidator(st, &ledgerpb.Validator{
+		Operator:        signer.Bytes(),
+		ConsensusPubkey: m.ConsensusPubkey,
+		Moniker:         m.Moniker,
+		Bonded:          m.SelfBond,
+		CreatedHeight:   height,
+	})
+	st.Set(ConsensusKey(consAddr), signer.Bytes())
+	ev.Emit(EventCreateValidator{Operator: signer, ConsensusPubKey: m.ConsensusPubkey, SelfBond: m.SelfBond, Moniker: m.Moniker})
+	return nil
+}
+
+// Bond executes a MsgBond signed by signer: ValidateBond's rules, then the
+// validator must be the signer's (ErrNotOperator), exist (ErrNoValidator)
+// and not be jailed (ErrJailed), the stake after the bond must be at least
+// min_self_bond (ErrSelfBondTooLow; it matters after a full unbond), and
+// the balance must cover the amount (bank.ErrInsufficientFunds).
+func (k Keeper) Bond(st store.KVStore, ev *event.Log, p *ledgerpb.Params, signer address.Address, m *ledgerpb.MsgBond) error {
+	if err := ValidateBond(m); err != nil {
+		return err
+	}
+	op := address.Address(m.Validator)
+	if op != signer {
+		return ErrNotOperator.Errorf("bond: validator %s: only its operator may bond to it (there is no delegation yet)", op)
+	}
+	v := k.Validator(st, op)
+	switch {
+	case v == nil:
+		return ErrNoValidator.Errorf("bond: validator %s: does not exist", op)
+	case v.Jailed:
+		return ErrJailed.Errorf("bond: validator %s: is jailed", op)
+	}
+	bonded, carry := bits.Add64(v.Bonded, m.Amount, 0)
+	if carry != 0 {
+		return ErrInvalidAmount.Errorf("bond: amount %d ucell: bonded stake overflows", m.Amount)
+	}
+	if bonded < p.MinSelfBond {
+		return ErrSelfBondTooLow.Errorf("bond: bonded would be %d ucell: must be at least min_self_bond %d ucell", bonded, p.MinSelfBond)
+	}
+	if err := k.bank.MoveToModule(st, ev, signer, BondedPool, m.Amount); err != nil {
+		return fmt.Errorf("staking: bond: %w", err)
+	}
+	v.Bonded = bonded
+	k.setValidator(st, v)
+	ev.Emit(EventBond{Operator: op, Amount: m.Amount, Bonded: bonded})
+	return nil
+}
+
+// Unbond executes a MsgUnbond signed by signer in the block at height:
+// ValidateUnbond's rules, then the signer must operate a validator
+// (ErrNoValidator) with at least amount bonded (ErrInsufficientBond), and
+// what stays bonded must be 0 or at least min_self_bond
+// (ErrSelfBondTooLow). The amount completes at height + unbonding_blocks.
+func (k Keeper) Unbond(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, signer address.Address, m *ledgerpb.MsgUnbond) error {
+	if err := ValidateUnbond(m); err != nil {
+		return err
+	}
+	v := k.Validator(st, signer)
+	if v == nil {
+		return ErrNoValidator.Errorf("unbond: %s operates no validator", signer)
+	}
+	if m.Amount > v.Bonded {
+		return ErrInsufficientBond.Errorf("unbond: amount %d ucell: only %d ucell bonded", m.Amount, v.Bonded)
+	}
+	if rest := v.Bonded - m.Amount; rest != 0 && rest < p.MinSelfBond {
+		return ErrSelfBondTooLow.Errorf("unbond: would leave %d ucell bonded: must leave 0 or at least min_self_bond %d ucell", rest, p.MinSelfBond)
+	}
+	if height < 1 || height > math.MaxInt64-int64(p.UnbondingBlocks) {
+		panic(fmt.Sprintf("staking: unbond at height %d", height)) // heights come from CometBFT
+	}
+	completion := height + int64(p.UnbondingBlocks)
+	if err := k.bank.MoveBetweenModules(st, ev, BondedPool, UnbondingPool, m.Amount); err != nil {
+		panic(fmt.Sprintf("staking: bonded pool below a validator's stake: %v", err)) // broken invariant
+	}
+	v.Bonded -= m.Amount
+	k.setValidator(st, v)
+	e := &ledgerpb.UnbondingEntry{Operator: signer.Bytes(), CreationHeight: height, CompletionHeight: completion}
+	if b := st.Get(UnbondingKey(completion, signer, height)); b != nil {
+		codec.MustUnmarshal(b, e) // a second unbond in the same block
+	}
+	e.Amount += m.Amount // bounded by the supply
+	setUnbonding(st, e)
+	ev.Emit(EventUnbond{Operator: signer, Amount: m.Amount, CompletionHeight: completion})
+	return nil
+}
+
+// BeginBlock runs at the start of the block at height: it applies the
+// evidence in the order given, then pays back every unbonding entry that
+// completes at or before height. It panics only on a broken invariant.
+func (k Keeper) BeginBlock(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, evidence []Evidence) {
+	for _, e := range evidence {
+		k.slash(st, ev, p, e)
+	}
+	for _, e := range k.unbondings(st, UnbondingPrefix(), UnbondingEnd(height)) {
+		op := address.Address(e.Operator)
+		if err := k.bank.MoveFromModule(st, ev, UnbondingPool, op, e.Amount); err != nil {
+			panic(fmt.Sprintf("staking: unbonding pool below its entries: %v", err))
+		}
+		st.Delete(UnbondingKey(e.CompletionHeight, op, e.CreationHeight))
+		ev.Emit(EventUnbondingComplete{Operator: op, Amount: e.Amount})
+	}
+}
+
+// fraction returns amount × bps / 10000, rounded down, without overflow.
+func fraction(amount uint64, bps uint32) uint64 {
+	hi, lo := bits.Mul64(amount, uint64(bps))
+	q, _ := bits.Div64(hi, lo, 10_000) // hi < 10000 because bps <= 10000
+	return q
+}
+
+func (k Keeper) slash(st store.KVStore, ev *event.Log, p *ledgerpb.Params, e Evidence) {
+	opBytes := st.Get(ConsensusKey(e.ConsensusAddress))
+	if opBytes == nil {
+		return // not one of ours (or not yet): CometBFT's evidence, nothing to slash
+	}
+	op := address.Address(opBytes)
+	v := k.Validator(st, op)
+	if v == nil || v.Jailed {
+		return // already slashed and jailed: evidence counts once
+	}
+	burn := fraction(v.Bonded, p.SlashFractionBps)
+	if err := k.bank.BurnFromModule(st, ev, BondedPool, burn); err != nil {
+		panic(fmt.Sprintf("staking: bonded pool below a validator's stake: %v", err))
+	}
+	v.Bonded -= burn
+	total := burn
+	for _, u := range k.Unbondings(st) {
+		if address.Address(u.Operator) != op || u.CreationHeight < e.Height {
+			continue
+		}
+		cut := fraction(u.Amount, p.SlashFractionBps)
+		if err := k.bank.BurnFromModule(st, ev, UnbondingPool, cut); err != nil {
+			panic(fmt.Sprintf("staking: unbonding pool below its entries: %v", err))
+		}
+		u.Amount -= cut
+		setUnbonding(st, u)
+		total += cut
+	}
+	v.Jailed = true
+	k.setValidator(st, v)
+	ev.Emit(EventSlash{Operator: op, ConsensusAddress: e.ConsensusAddress, InfractionHeight: e.Height, Amount: total})
+	ev.Emit(EventJail{Operator: op})
+}
+
+// EndBlock runs at the end of every block: if a validator's stake or
+// status changed in the block, it recomputes the active set and returns
+// the changes of voting power for CometBFT, ordered by operator address;
+// otherwise it returns nil.
+func (k Keeper) EndBlock(st store.KVStore, ev *event.Log, p *ledgerpb.Params) []Update {
+	if !st.Has(changedKey()) {
+		return nil
+	}
+	st.Delete(changedKey())
+	return k.applyValidatorSet(st, ev, p)
+}
+
+type member struct {
+	op     address.Address
+	pubKey []byte
+	power  int64
+}
+
+// activeSet returns the validators that should have voting power under p,
+// ordered by operator address.
+func (k Keeper) activeSet(st store.KVStore, p *ledgerpb.Params) []member {
+	var cands []member
+	for _, v := range k.Validators(st) {
+		if pw := Power(v.Bonded, p); !v.Jailed && pw > 0 {
+			cands = append(cands, member{op: address.Address(v.Operator), pubKey: v.ConsensusPubkey, power: pw})
+		}
+	}
+	slices.SortFunc(cands, func(a, b member) int {
+		if a.power != b.power {
+			if a.power > b.power {
+				return -1
+			}
+			return 1
+		}
+		return bytes.Compare(a.op[:], b.op[:])
+	})
+	if len(cands) > int(p.MaxValidators) {
+		cands = cands[:p.MaxValidators]
+	}
+	slices.SortFunc(cands, func(a, b member) int { return bytes.Compare(a.op[:], b.op[:]) })
+	return cands
+}
+
+// lastSet returns the powers last sent to CometBFT, by operator address.
+func (k Keeper) lastSet(st store.KVStore) []member {
+	var out []member
+	it := st.Iterator(PowerPrefix(), store.PrefixEnd(PowerPrefix()))
+	defer it.Close()
+	for ; it.Valid(); it.Next() {
+		pw, err := DecodePower(it.Value())
+		if err != nil {
+			panic(fmt.Sprintf("staking: corrupt state: %v", err))
+		}
+		out = append(out, member{op: operatorOf(it.Key(), prefixPower), power: pw})
+	}
+	return out
+}
+
+// applyValidatorSet diffs the active set against the powers last sent,
+// records the new powers and returns the differences.
+func (k Keeper) applyValidatorSet(st store.KVStore, ev *event.Log, p *ledgerpb.Params) []Update {
+	next, last := k.activeSet(st, p), k.lastSet(st)
+	var updates []Update
+	i, j := 0, 0
+	for i < len(next) || j < len(last) {
+		var op address.Address
+		var nextPower, lastPower int64
+		var pubKey []byte
+		switch {
+		case j == len(last) || (i < len(next) && bytes.Compare(next[i].op[:], last[j].op[:]) < 0):
+			op, nextPower, pubKey = next[i].op, next[i].power, next[i].pubKey
+			i++
+		case i == len(next) || bytes.Compare(last[j].op[:], next[i].op[:]) < 0:
+			op, lastPower = last[j].op, last[j].power
+			j++
+		default:
+			op, nextPower, lastPower, pubKey = next[i].op, next[i].power, last[j].power, next[i].pubKey
+			i, j = i+1, j+1
+		}
+		if nextPower == lastPower {
+			continue
+		}
+		if pubKey == nil {
+			pubKey = k.Validator(st, op).GetConsensusPubkey()
+		}
+		if nextPower == 0 {
+			st.Delete(PowerKey(op))
+		} else {
+			st.Set(PowerKey(op), encodePower(nextPower))
+		}
+		updates = append(updates, Update{PubKey: pubKey, Power: nextPower})
+		ev.Emit(EventPower{Operator: op, Power: nextPower})
+	}
+	return updates
+}
+
+// InitGenesis validates the genesis validators and creates them: each
+// operator's self_bond moves from its genesis balance (already written by
+// the bank) to the bonded pool. There must be at least one validator. It
+// returns the initial validator set, every power positive.
+func (k Keeper) InitGenesis(st store.KVStore, p *ledgerpb.Params, vals []*ledgerpb.GenesisValidator) ([]Update, error) {
+	if len(vals) == 0 {
+		return nil, fmt.Errorf("staking: genesis: validators: must list at least one: a chain without stake has no one to make blocks")
+	}
+	var ev event.Log // genesis emits no events
+	for i, g := range vals {
+		op, err := address.Parse(g.Operator)
+		if err != nil {
+			return nil, fmt.Errorf("staking: genesis: validators[%d].operator: %w", i, err)
+		}
+		m := &ledgerpb.MsgCreateValidator{ConsensusPubkey: g.ConsensusPubkey, SelfBond: g.SelfBond, Moniker: g.Moniker}
+		if err := k.CreateValidator(st, &ev, p, 0, op, m); err != nil {
+			return nil, fmt.Errorf("genesis: validators[%d]: %w", i, err)
+		}
+	}
+	st.Delete(changedKey())
+	return k.applyValidatorSet(st, &ev, p), nil
+}
+
+// CheckInvariants returns an error unless the bonded pool holds Σ bonded,
+// the unbonding pool holds Σ unbonding entries (none of them 0), every
+// validator's consensus key maps back to it, and — outside a block — the
+// powers last sent to CometBFT are those of the active set.
+func (k Keeper) CheckInvariants(st store.KVStore, p *ledgerpb.Params) error {
+	var bonded uint64
+	vals := k.Validators(st)
+	for _, v := range vals {
+		var carry uint64
+		if bonded, carry = bits.Add64(bonded, v.Bonded, 0); carry != 0 {
+			return fmt.Errorf("staking: invariant: Σ bonded overflows")
+		}
+		consAddr, err := address.FromPubKey(v.ConsensusPubkey)
+		if err != nil {
+			return fmt.Errorf("staking: invariant: validator %x: %w", v.Operator, err)
+		}
+		if op := st.Get(ConsensusKey(consAddr)); !bytes.Equal(op, v.Operator) {
+			return fmt.Errorf("staking: invariant: consensus key of validator %x maps to %x", v.Operator, op)
+		}
+	}
+	if pool := k.bank.ModuleBalance(st, BondedPool); pool != bonded {
+		return fmt.Errorf("staking: invariant: bonded pool %d ucell != Σ bonded %d ucell", pool, bonded)
+	}
+	var unbonding uint64
+	for _, e := range k.Unbondings(st) {
+		if e.Amount == 0 {
+			return fmt.Errorf("staking: invariant: unbonding entry of %x at %d stored as 0", e.Operator, e.CompletionHeight)
+		}
+		var carry uint64
+		if unbonding, carry = bits.Add64(unbonding, e.Amount, 0); carry != 0 {
+			return fmt.Errorf("staking: invariant: Σ unbonding overflows")
+		}
+	}
+	if pool := k.bank.ModuleBalance(st, UnbondingPool); pool != unbonding {
+		return fmt.Errorf("staking: invariant: unbonding pool %d ucell != Σ unbonding %d ucell", pool, unbonding)
+	}
+	if n := countPrefix(st, ConsensusPrefix()); n != len(vals) {
+		return fmt.Errorf("staking: invariant: %d consensus keys for %d validators", n, len(vals))
+	}
+	if st.Has(changedKey()) {
+		return nil // inside a block: the set is settled by EndBlock
+	}
+	next, last := k.activeSet(st, p), k.lastSet(st)
+	if !slices.EqualFunc(next, last, func(a, b member) bool { return a.op == b.op && a.power == b.power }) {
+		return fmt.Errorf("staking: invariant: powers sent to CometBFT %v differ from the active set %v", last, next)
+	}
+	return nil
+}
+
+func countPrefix(st store.KVStore, prefix []byte) int {
+	n := 0
+	it := st.Iterator(prefix, store.PrefixEnd(prefix))
+	defer it.Close()
+	for ; it.Valid(); it.Next() {
+		n++
+	}
+	return n
+}

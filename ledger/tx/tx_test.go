@@ -1,0 +1,96 @@
+package tx
+
+import (
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+)
+
+func testKey() ed25519.PrivateKey { return ed25519.NewKeyFromSeed(make([]byte, 32)) }
+
+func testBody() *ledgerpb.TxBody {
+	return &ledgerpb.TxBody{
+		Messages: []*ledgerpb.Msg{{Sum: &ledgerpb.Msg_Send{Send: &ledgerpb.MsgSend{To: make([]byte, 20), Amount: 5}}}},
+		Sequence: 3, Fee: 1000, ChainId: "c", Memo: "hi",
+	}
+}
+
+func TestSignBytes(t *testing.T) {
+	if got := hex.EncodeToString(SignBytes([]byte{0xab})); got != hex.EncodeToString([]byte("celltonomy/tx/v1\x00"))+"ab" {
+		t.Fatalf("SignBytes = %s", got)
+	}
+}
+
+func TestSignDecodeVerify(t *testing.T) {
+	raw, err := Sign(testKey(), testBody())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Pinned: the encoding of a transaction never changes silently.
+	if sum := sha256.Sum256(raw); Hash(raw) != sum {
+		t.Fatal("Hash is not SHA-256 of the bytes")
+	}
+	d, err := Decode(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !proto.Equal(d.Body, testBody()) || d.Signer.String() != "cell1zw0rjs8xfd2fzu3q3rv6p46pv28usfhqet2cna" {
+		t.Fatalf("decoded %v signer %s", d.Body, d.Signer)
+	}
+	if err := d.Check("c", 1, 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.VerifySignature(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		chain       string
+		msgs, memos uint32
+		want        error
+	}{
+		{"d", 1, 2, ErrChainID},
+		{"c", 0, 2, ErrTooManyMessages},
+		{"c", 1, 1, ErrMemoTooLong},
+	} {
+		if err := d.Check(tc.chain, tc.msgs, tc.memos); !errors.Is(err, tc.want) {
+			t.Errorf("Check(%q, %d, %d) = %v, want %v", tc.chain, tc.msgs, tc.memos, err, tc.want)
+		}
+	}
+	d.BodyBytes = append([]byte{}, d.BodyBytes...)
+	d.BodyBytes[0] ^= 1
+	if err := d.VerifySignature(); !errors.Is(err, ErrSignature) {
+		t.Fatalf("altered body verifies: %v", err)
+	}
+	if _, err := Sign(testKey()[:10], testBody()); err == nil {
+		t.Fatal("Sign with a short key")
+	}
+}
+
+// FuzzDecode: Decode never panics, refuses with a tx code, and what it
+// accepts re-encodes to the same bytes.
+func FuzzDecode(f *testing.F) {
+	raw, _ := Sign(testKey(), testBody())
+	f.Add(raw)
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		d, err := Decode(raw)
+		if err != nil {
+			for _, c := range Codes() {
+				if errors.Is(err, c) {
+					return
+				}
+			}
+			t.Fatalf("error without a tx code: %v", err)
+		}
+		again, err := proto.Marshal(&ledgerpb.Tx{Body: d.BodyBytes, PublicKey: d.PubKey, Signature: d.Signature})
+		if err != nil || string(again) != string(raw) {
+			t.Fatal("accepted bytes do not re-encode to themselves")
+		}
+	})
+}
