@@ -1,0 +1,174 @@
+package chain
+
+import (
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	cfg "github.com/cometbft/cometbft/config"
+	"github.com/cometbft/cometbft/p2p"
+	"github.com/cometbft/cometbft/privval"
+	"github.com/cometbft/cometbft/types"
+	"github.com/spf13/viper"
+)
+
+// Ports are the TCP ports of a node on its listen address.
+type Ports struct {
+	// P2P is CometBFT's peer-to-peer port (default 26656).
+	P2P int
+	// RPC is CometBFT's RPC port (default 26657), where `curl` and the
+	// client talk to the node.
+	RPC int
+}
+
+// DefaultPorts are CometBFT's usual ports.
+var DefaultPorts = Ports{P2P: 26656, RPC: 26657}
+
+// NodeConfig is what InitHome writes into config.toml beyond CometBFT's
+// defaults.
+type NodeConfig struct {
+	// Moniker names the node to its peers.
+	Moniker string
+	// Host is the address the node listens on and advertises, e.g.
+	// "127.0.0.1" (default) or "0.0.0.0".
+	Host  string
+	Ports Ports
+	// PersistentPeers is CometBFT's "id@host:port,…" list.
+	PersistentPeers string
+	// BlockTime is the pause after each commit before the next height
+	// (CometBFT's timeout_commit); 0 keeps CometBFT's default of 1 s.
+	BlockTime time.Duration
+	// Local allows peers on the same IP and private addresses, as a
+	// testnet on one machine needs.
+	Local bool
+}
+
+// HomeKeys are the identities InitHome created or found.
+type HomeKeys struct {
+	// NodeID is the p2p node id, as in "ID@host:port".
+	NodeID string
+	// ConsensusPubKey is the node's consensus (validator) public key.
+	ConsensusPubKey ed25519.PublicKey
+}
+
+// InitHome creates the CometBFT files of a node home: config.toml from nc,
+// a node key and a consensus key. Existing keys are kept, so InitHome can
+// rewrite the configuration of a home.
+func InitHome(home string, nc NodeConfig) (HomeKeys, error) {
+	if home == "" {
+		return HomeKeys{}, errors.New("home: empty path")
+	}
+	c := cfg.DefaultConfig()
+	c.SetRoot(home)
+	if err := os.MkdirAll(filepath.Join(home, "config"), 0o700); err != nil {
+		return HomeKeys{}, err
+	}
+	if err := os.MkdirAll(filepath.Join(home, "data"), 0o700); err != nil {
+		return HomeKeys{}, err
+	}
+	host := nc.Host
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	ports := nc.Ports
+	if ports.P2P == 0 {
+		ports.P2P = DefaultPorts.P2P
+	}
+	if ports.RPC == 0 {
+		ports.RPC = DefaultPorts.RPC
+	}
+	c.Moniker = nc.Moniker
+	c.P2P.ListenAddress = fmt.Sprintf("tcp://%s:%d", host, ports.P2P)
+	c.RPC.ListenAddress = fmt.Sprintf("tcp://%s:%d", host, ports.RPC)
+	c.P2P.PersistentPeers = nc.PersistentPeers
+	if nc.Local {
+		c.P2P.AddrBookStrict = false
+		c.P2P.AllowDuplicateIP = true
+	}
+	if nc.BlockTime > 0 {
+		c.Consensus.TimeoutCommit = nc.BlockTime
+	}
+	c.GRPC.ListenAddress = ""
+	c.GRPC.Privileged.ListenAddress = ""
+	c.RPC.PprofListenAddress = ""
+	c.Instrumentation.Prometheus = false
+	// Index transactions so that `cell query tx HASH` works.
+	c.TxIndex.Indexer = "kv"
+	cfg.WriteConfigFile(filepath.Join(home, "config", "config.toml"), c)
+
+	nodeKey, err := p2p.LoadOrGenNodeKey(c.NodeKeyFile())
+	if err != nil {
+		return HomeKeys{}, fmt.Errorf("node key: %w", err)
+	}
+	pv, err := privval.LoadOrGenFilePV(c.PrivValidatorKeyFile(), c.PrivValidatorStateFile(), nil)
+	if err != nil {
+		return HomeKeys{}, fmt.Errorf("consensus key: %w", err)
+	}
+	pub, err := pv.GetPubKey()
+	if err != nil {
+		return HomeKeys{}, err
+	}
+	return HomeKeys{NodeID: string(nodeKey.ID()), ConsensusPubKey: ed25519.PublicKey(pub.Bytes())}, nil
+}
+
+// WriteGenesis writes HOME/config/genesis.json for chainID with the ledger's
+// genesis appState. The validator set is left to the ledger: CometBFT takes
+// it from the ledger's InitChain reply.
+func WriteGenesis(home, chainID string, genesisTime time.Time, appState json.RawMessage) error {
+	doc := types.GenesisDoc{
+		ChainID:         chainID,
+		GenesisTime:     genesisTime.UTC(),
+		InitialHeight:   1,
+		ConsensusParams: types.DefaultConsensusParams(),
+		AppState:        appState,
+	}
+	if err := doc.ValidateAndComplete(); err != nil {
+		return fmt.Errorf("genesis: %w", err)
+	}
+	return doc.SaveAs(filepath.Join(home, "config", "genesis.json"))
+}
+
+// LoadConfig reads HOME/config/config.toml.
+func LoadConfig(home string) (*cfg.Config, error) {
+	path := filepath.Join(home, "config", "config.toml")
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("%w (run `cell init` first)", err)
+	}
+	v := viper.New()
+	v.SetConfigFile(path)
+	if err := v.ReadInConfig(); err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	c := cfg.DefaultConfig()
+	if err := v.Unmarshal(c); err != nil {
+		return nil, fmt.Errorf("parse %s: %w", path, err)
+	}
+	c.SetRoot(home)
+	if err := c.ValidateBasic(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+// ChainID returns the chain id of a home's genesis.
+func ChainID(home string) (string, error) {
+	doc, err := types.GenesisDocFromFile(filepath.Join(home, "config", "genesis.json"))
+	if err != nil {
+		return "", err
+	}
+	return doc.ChainID, nil
+}
+
+// RPCAddress returns the http:// address of a home's CometBFT RPC.
+func RPCAddress(home string) (string, error) {
+	c, err := LoadConfig(home)
+	if err != nil {
+		return "", err
+	}
+	return "http://" + strings.TrimPrefix(c.RPC.ListenAddress, "tcp://"), nil
+}

@@ -1,0 +1,110 @@
+package chain
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	cfg "github.com/cometbft/cometbft/config"
+	cmtlog "github.com/cometbft/cometbft/libs/log"
+	"github.com/cometbft/cometbft/node"
+	"github.com/cometbft/cometbft/p2p"
+	"github.com/cometbft/cometbft/privval"
+	"github.com/cometbft/cometbft/proxy"
+	"github.com/cosmos/iavl"
+	dbm "github.com/cosmos/iavl/db"
+)
+
+// treeCacheSize is the number of IAVL nodes kept in memory.
+const treeCacheSize = 100_000
+
+// Node is a running validator or full node: CometBFT with the ledger
+// application, in this process.
+type Node struct {
+	cmt *node.Node
+	db  dbm.DB
+	App *Application
+}
+
+// OpenTree opens (creating if needed) the ledger's IAVL tree in
+// HOME/data/ledger.db and loads its latest version.
+func OpenTree(home string) (*iavl.MutableTree, dbm.DB, error) {
+	db, err := dbm.NewDB("ledger", "goleveldb", filepath.Join(home, "data"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("open ledger state: %w", err)
+	}
+	tree := iavl.NewMutableTree(db, treeCacheSize, false, iavl.NewNopLogger())
+	if _, err := tree.Load(); err != nil {
+		db.Close()
+		return nil, nil, fmt.Errorf("load ledger state: %w", err)
+	}
+	return tree, db, nil
+}
+
+// Start starts the node of home. CometBFT logs go to logw at the level of
+// config.toml's log_level. Stop it with Stop.
+func Start(ctx context.Context, home string, logw io.Writer) (*Node, error) {
+	c, err := LoadConfig(home)
+	if err != nil {
+		return nil, err
+	}
+	chainID, err := ChainID(home)
+	if err != nil {
+		return nil, err
+	}
+	tree, db, err := OpenTree(home)
+	if err != nil {
+		return nil, err
+	}
+	app, err := NewApplication(tree, chainID)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	nodeKey, err := p2p.LoadNodeKey(c.NodeKeyFile())
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("node key: %w", err)
+	}
+	pv := privval.LoadFilePV(c.PrivValidatorKeyFile(), c.PrivValidatorStateFile())
+	logger, err := newLogger(logw, c.LogLevel)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	n, err := node.NewNode(ctx, c, pv, nodeKey, proxy.NewLocalClientCreator(app),
+		node.DefaultGenesisDocProviderFunc(c), cfg.DefaultDBProvider,
+		node.DefaultMetricsProvider(c.Instrumentation), logger)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("new node: %w", err)
+	}
+	if err := n.Start(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("start node: %w", err)
+	}
+	return &Node{cmt: n, db: db, App: app}, nil
+}
+
+func newLogger(w io.Writer, level string) (cmtlog.Logger, error) {
+	l := cmtlog.NewTMLogger(cmtlog.NewSyncWriter(w))
+	opt, err := cmtlog.AllowLevel(level)
+	if err != nil {
+		return nil, fmt.Errorf("log_level %q: %w", level, err)
+	}
+	return cmtlog.NewFilter(l, opt), nil
+}
+
+// CometBFT returns the CometBFT node, e.g. for its block store.
+func (n *Node) CometBFT() *node.Node { return n.cmt }
+
+// Stop stops the node and closes the ledger's database.
+func (n *Node) Stop() error {
+	err := n.cmt.Stop()
+	n.cmt.Wait()
+	if cerr := n.db.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

@@ -1,0 +1,226 @@
+// Package client is the Go SDK of Celltonomy: it talks to a node's CometBFT
+// RPC to broadcast signed transactions, wait for them to commit, and read
+// the ledger state with proofs checked against the app hash.
+//
+// Usage:
+//
+//	c, err := client.New("http://127.0.0.1:26657")
+//	res, err := c.Broadcast(ctx, txBytes, client.WaitCommit)
+//	v, h, err := c.QueryStore(ctx, bank.BalanceKey(addr)) // proven
+//
+// Reads through QueryStore are verified: the node returns the value with an
+// ICS-23 proof against the IAVL root of the state at height h, and the
+// client checks that proof against the app hash recorded in block h+1. A
+// node that lies about the state is caught unless it also forges the block
+// header; checking the header's commit signatures against a trusted
+// validator set (a light client) is the next step and is not done here.
+package client
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cometbft/cometbft/rpc/client"
+	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
+	ctypes "github.com/cometbft/cometbft/rpc/core/types"
+	ics23 "github.com/cosmos/ics23/go"
+
+	"github.com/celltonomy/celltonomy/chain"
+)
+
+// Client talks to one node.
+type Client struct {
+	rpc *rpchttp.HTTP
+	// PollInterval is how often Broadcast polls for a committed transaction
+	// (default 100 ms).
+	PollInterval time.Duration
+}
+
+// New returns a client of the node whose CometBFT RPC is at addr, e.g.
+// "http://127.0.0.1:26657".
+func New(addr string) (*Client, error) {
+	c, err := rpchttp.New(addr)
+	if err != nil {
+		return nil, fmt.Errorf("client %s: %w", addr, err)
+	}
+	return &Client{rpc: c, PollInterval: 100 * time.Millisecond}, nil
+}
+
+// RPC returns the underlying CometBFT RPC client, for calls the SDK does not
+// wrap.
+func (c *Client) RPC() *rpchttp.HTTP { return c.rpc }
+
+// Mode says how long Broadcast waits.
+type Mode int
+
+// Broadcast modes.
+const (
+	// WaitCheck returns once the node's CheckTx accepted or refused the
+	// transaction (CometBFT's broadcast_tx_sync).
+	WaitCheck Mode = iota
+	// WaitCommit also waits until the transaction is in a committed block
+	// and returns its result there.
+	WaitCommit
+)
+
+// TxResult is the outcome of a broadcast transaction.
+type TxResult struct {
+	// Hash is the SHA-256 of the transaction bytes, as CometBFT names it.
+	Hash []byte
+	// Height is the block that holds it (0 in WaitCheck mode).
+	Height int64
+	// Code is 0 on success; Log names the failed rule otherwise.
+	Code      uint32
+	Codespace string
+	Log       string
+	// Events are the transaction's events (WaitCommit mode).
+	Events []Event
+}
+
+// Event is one typed event of a transaction or block.
+type Event struct {
+	Type       string
+	Attributes map[string]string
+}
+
+// ErrRefused is wrapped by Broadcast's error when CheckTx refused the
+// transaction; the TxResult holds its code and log.
+var ErrRefused = errors.New("transaction refused")
+
+// Broadcast submits tx and waits as mode says. A transaction refused by
+// CheckTx returns its result and an error wrapping ErrRefused; one that
+// failed in its block returns its result with a non-zero Code and no error.
+func (c *Client) Broadcast(ctx context.Context, tx []byte, mode Mode) (TxResult, error) {
+	hash := sha256.Sum256(tx)
+	r, err := c.rpc.BroadcastTxSync(ctx, tx)
+	if err != nil {
+		return TxResult{Hash: hash[:]}, fmt.Errorf("broadcast: %w", err)
+	}
+	res := TxResult{Hash: hash[:], Code: r.Code, Codespace: r.Codespace, Log: r.Log}
+	if r.Code != 0 {
+		return res, fmt.Errorf("%w: code %d: %s", ErrRefused, r.Code, r.Log)
+	}
+	if mode == WaitCheck {
+		return res, nil
+	}
+	return c.WaitTx(ctx, hash[:])
+}
+
+// WaitTx polls until the transaction with hash is committed and returns its
+// result, or until ctx is done.
+func (c *Client) WaitTx(ctx context.Context, hash []byte) (TxResult, error) {
+	t := time.NewTicker(c.PollInterval)
+	defer t.Stop()
+	for {
+		r, err := c.rpc.Tx(ctx, hash, false)
+		if err == nil {
+			return txResult(r), nil
+		}
+		select {
+		case <-ctx.Done():
+			return TxResult{Hash: hash}, fmt.Errorf("wait for tx %X: %w (last error: %v)", hash, ctx.Err(), err)
+		case <-t.C:
+		}
+	}
+}
+
+// Tx returns a committed transaction's result by hash.
+func (c *Client) Tx(ctx context.Context, hash []byte) (TxResult, error) {
+	r, err := c.rpc.Tx(ctx, hash, false)
+	if err != nil {
+		return TxResult{Hash: hash}, fmt.Errorf("tx %X: %w", hash, err)
+	}
+	return txResult(r), nil
+}
+
+func txResult(r *ctypes.ResultTx) TxResult {
+	res := TxResult{Hash: r.Hash, Height: r.Height, Code: r.TxResult.Code, Codespace: r.TxResult.Codespace, Log: r.TxResult.Log}
+	for _, e := range r.TxResult.Events {
+		ev := Event{Type: e.Type, Attributes: map[string]string{}}
+		for _, a := range e.Attributes {
+			ev.Attributes[a.Key] = a.Value
+		}
+		res.Events = append(res.Events, ev)
+	}
+	return res
+}
+
+// Status returns the node's status: chain id, latest height and app hash,
+// whether it is catching up.
+func (c *Client) Status(ctx context.Context) (*ctypes.ResultStatus, error) {
+	return c.rpc.Status(ctx)
+}
+
+// ErrProof is wrapped by QueryStore's error when the node's proof does not
+// verify against the app hash.
+var ErrProof = errors.New("state proof does not verify")
+
+// QueryStore reads one raw key of the ledger state at the latest height
+// that can be proven (the one before the latest block, whose app hash the
+// latest block records), verifies the node's ICS-23 proof against that app
+// hash, and returns the value (nil if absent) and the height of the state.
+func (c *Client) QueryStore(ctx context.Context, key []byte) ([]byte, int64, error) {
+	st, err := c.rpc.Status(ctx)
+	if err != nil {
+		return nil, 0, fmt.Errorf("query: status: %w", err)
+	}
+	height := st.SyncInfo.LatestBlockHeight - 1
+	if height < 1 {
+		return nil, 0, fmt.Errorf("query: no committed state yet (height %d)", st.SyncInfo.LatestBlockHeight)
+	}
+	return c.QueryStoreAt(ctx, key, height)
+}
+
+// QueryStoreAt is QueryStore at a given state height (≥ 1), whose app hash
+// is in block height+1, which must exist.
+func (c *Client) QueryStoreAt(ctx context.Context, key []byte, height int64) ([]byte, int64, error) {
+	r, err := c.rpc.ABCIQueryWithOptions(ctx, chain.QueryStore, key, client.ABCIQueryOptions{Height: height, Prove: true})
+	if err != nil {
+		return nil, 0, fmt.Errorf("query: %w", err)
+	}
+	q := r.Response
+	if q.Code != 0 {
+		return nil, 0, fmt.Errorf("query: code %d: %s", q.Code, q.Log)
+	}
+	if q.ProofOps == nil || len(q.ProofOps.Ops) != 1 || q.ProofOps.Ops[0].Type != chain.ProofOpICS23 {
+		return nil, 0, fmt.Errorf("%w: the node sent no %s proof", ErrProof, chain.ProofOpICS23)
+	}
+	var proof ics23.CommitmentProof
+	if err := proof.Unmarshal(q.ProofOps.Ops[0].Data); err != nil {
+		return nil, 0, fmt.Errorf("%w: %v", ErrProof, err)
+	}
+	next := q.Height + 1
+	commit, err := c.rpc.Commit(ctx, &next)
+	if err != nil {
+		return nil, 0, fmt.Errorf("query: header %d: %w", next, err)
+	}
+	root := ics23.CommitmentRoot(commit.SignedHeader.Header.AppHash)
+	ok := false
+	if q.Value != nil {
+		ok = ics23.VerifyMembership(ics23.IavlSpec, root, &proof, key, q.Value)
+	} else {
+		ok = ics23.VerifyNonMembership(ics23.IavlSpec, root, &proof, key)
+	}
+	if !ok || !bytes.Equal(q.Key, key) {
+		return nil, 0, fmt.Errorf("%w: key %X at height %d against app hash %X", ErrProof, key, q.Height, root)
+	}
+	return q.Value, q.Height, nil
+}
+
+// QueryApp asks the ledger's own query path (see ledger/app Query), at the
+// latest committed state. Its answer is not proven; use QueryStore for
+// values that matter.
+func (c *Client) QueryApp(ctx context.Context, path string, data []byte) ([]byte, error) {
+	r, err := c.rpc.ABCIQuery(ctx, chain.QueryAppPrefix+path, data)
+	if err != nil {
+		return nil, fmt.Errorf("query %s: %w", path, err)
+	}
+	if r.Response.Code != 0 {
+		return nil, fmt.Errorf("query %s: %s", path, r.Response.Log)
+	}
+	return r.Response.Value, nil
+}
