@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	cryptoproto "github.com/cometbft/cometbft/api/cometbft/crypto/v1"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/store"
+	"github.com/celltonomy/celltonomy/ledger/tx"
 )
 
 // Query paths served by the adapter (ABCI Query.Path).
@@ -46,9 +48,16 @@ const codeQuery = 1
 //   - Info reports the last saved version and root, so that CometBFT replays
 //     the blocks the tree lacks after a crash.
 //
-// CometBFT's local client serializes all calls, so Application has no locks.
+// Application does its own locking, so that CometBFT may call it without
+// serializing (proxy.NewUnsyncLocalClientCreator): every method holds mu,
+// except that CheckTx first verifies the transaction's signature without it,
+// on the caller's goroutine, and records it in the signature cache. The
+// ed25519 verification, which dominates the cost of a transfer, thereby
+// runs on every core while the state machine itself stays sequential.
 type Application struct {
 	abci.BaseApplication
+	mu      sync.Mutex
+	sigs    *sigCache
 	ledger  *app.App
 	tree    *iavl.MutableTree
 	chainID string
@@ -60,7 +69,8 @@ var _ abci.Application = (*Application)(nil)
 // NewApplication returns the application over tree (loaded to its latest
 // version) for the chain chainID.
 func NewApplication(tree *iavl.MutableTree, chainID string) (*Application, error) {
-	a := &Application{ledger: app.New(), tree: tree, chainID: chainID}
+	sigs := newSigCache(sigCacheSize)
+	a := &Application{sigs: sigs, ledger: app.New().WithSignatureCache(sigs), tree: tree, chainID: chainID}
 	if err := a.resetCheck(); err != nil {
 		return nil, err
 	}
@@ -90,6 +100,8 @@ func (a *Application) resetCheck() error {
 
 // Info implements abci.Application.
 func (a *Application) Info(context.Context, *abci.InfoRequest) (*abci.InfoResponse, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	return &abci.InfoResponse{
 		Data:             "celltonomy",
 		LastBlockHeight:  a.tree.Version(),
@@ -107,6 +119,8 @@ func (a *Application) lastHash() []byte {
 // InitChain implements abci.Application: it writes the genesis state from
 // app_state and returns the initial validators.
 func (a *Application) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.InitChainResponse, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	if req.ChainId != a.chainID {
 		return nil, fmt.Errorf("init chain: genesis chain id %q, node configured for %q", req.ChainId, a.chainID)
 	}
@@ -119,12 +133,30 @@ func (a *Application) InitChain(_ context.Context, req *abci.InitChainRequest) (
 
 // CheckTx implements abci.Application.
 func (a *Application) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckTxResponse, error) {
+	a.preverify(req.Tx)
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	r := a.ledger.CheckTx(a.check, a.chainID, req.Tx)
 	return &abci.CheckTxResponse{Code: r.Code, Codespace: r.Codespace, Log: r.Log, Events: events(r.Events)}, nil
 }
 
+// preverify verifies a transaction's signature, without the lock, and
+// records success in the signature cache. Failures are left for the
+// ledger's CheckTx to report.
+func (a *Application) preverify(raw []byte) {
+	h := tx.Hash(raw)
+	if a.sigs.Verified(h) {
+		return
+	}
+	if t, err := tx.Decode(raw); err == nil && t.VerifySignature() == nil {
+		a.sigs.AddVerified(h)
+	}
+}
+
 // PrepareProposal implements abci.Application.
 func (a *Application) PrepareProposal(_ context.Context, req *abci.PrepareProposalRequest) (*abci.PrepareProposalResponse, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	snap, err := a.committed(0)
 	if err != nil {
 		return nil, err
@@ -154,6 +186,8 @@ func (a *Application) ProcessProposal(context.Context, *abci.ProcessProposalRequ
 
 // FinalizeBlock implements abci.Application.
 func (a *Application) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (*abci.FinalizeBlockResponse, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	var mis []app.Misbehavior
 	for _, m := range req.Misbehavior {
 		if m.Type == abci.MISBEHAVIOR_TYPE_DUPLICATE_VOTE {
@@ -181,6 +215,8 @@ func (a *Application) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRe
 
 // Commit implements abci.Application: it saves the tree's working version.
 func (a *Application) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	if _, _, err := a.tree.SaveVersion(); err != nil {
 		return nil, fmt.Errorf("commit: save state: %w", err)
 	}
@@ -192,6 +228,8 @@ func (a *Application) Commit(context.Context, *abci.CommitRequest) (*abci.Commit
 
 // Query implements abci.Application; see QueryStore and QueryAppPrefix.
 func (a *Application) Query(_ context.Context, req *abci.QueryRequest) (*abci.QueryResponse, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	fail := func(err error) (*abci.QueryResponse, error) {
 		return &abci.QueryResponse{Code: codeQuery, Log: err.Error(), Height: req.Height}, nil
 	}

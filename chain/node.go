@@ -62,29 +62,39 @@ func Start(ctx context.Context, home string, logw io.Writer) (*Node, error) {
 		db.Close()
 		return nil, err
 	}
-	nodeKey, err := p2p.LoadNodeKey(c.NodeKeyFile())
+	n, err := StartWith(ctx, c, proxy.NewUnsyncLocalClientCreator(app), logw)
 	if err != nil {
 		db.Close()
+		return nil, err
+	}
+	return &Node{cmt: n, db: db, App: app}, nil
+}
+
+// StartWith starts CometBFT for the home of config c with the application
+// behind clients: the ledger's Application, which does its own locking, is
+// served by proxy.NewUnsyncLocalClientCreator; an application that needs
+// CometBFT to serialize its calls by proxy.NewLocalClientCreator. Stop it
+// with Stop and Wait.
+func StartWith(ctx context.Context, c *cfg.Config, clients proxy.ClientCreator, logw io.Writer) (*node.Node, error) {
+	nodeKey, err := p2p.LoadNodeKey(c.NodeKeyFile())
+	if err != nil {
 		return nil, fmt.Errorf("node key: %w", err)
 	}
 	pv := privval.LoadFilePV(c.PrivValidatorKeyFile(), c.PrivValidatorStateFile())
 	logger, err := newLogger(logw, c.LogLevel)
 	if err != nil {
-		db.Close()
 		return nil, err
 	}
-	n, err := node.NewNode(ctx, c, pv, nodeKey, proxy.NewLocalClientCreator(app),
+	n, err := node.NewNode(ctx, c, pv, nodeKey, clients,
 		node.DefaultGenesisDocProviderFunc(c), cfg.DefaultDBProvider,
 		node.DefaultMetricsProvider(c.Instrumentation), logger)
 	if err != nil {
-		db.Close()
 		return nil, fmt.Errorf("new node: %w", err)
 	}
 	if err := n.Start(); err != nil {
-		db.Close()
 		return nil, fmt.Errorf("start node: %w", err)
 	}
-	return &Node{cmt: n, db: db, App: app}, nil
+	return n, nil
 }
 
 func newLogger(w io.Writer, level string) (cmtlog.Logger, error) {

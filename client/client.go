@@ -22,6 +22,8 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"regexp"
+	"strconv"
 	"time"
 
 	"github.com/cometbft/cometbft/rpc/client"
@@ -87,6 +89,9 @@ type Event struct {
 	Attributes map[string]string
 }
 
+// refusal matches CometBFT's text of a transaction refused by CheckTx.
+var refusal = regexp.MustCompile(`is invalid: code=(\d+), data=[0-9A-Fa-f]*, log='(.*)', codespace='([^']*)'`)
+
 // ErrRefused is wrapped by Broadcast's error when CheckTx refused the
 // transaction; the TxResult holds its code and log.
 var ErrRefused = errors.New("transaction refused")
@@ -98,6 +103,14 @@ func (c *Client) Broadcast(ctx context.Context, tx []byte, mode Mode) (TxResult,
 	hash := sha256.Sum256(tx)
 	r, err := c.rpc.BroadcastTxSync(ctx, tx)
 	if err != nil {
+		// CometBFT v1 reports a CheckTx refusal as an RPC error whose text
+		// carries the result: "tx … is invalid: code=N, data=…, log='…',
+		// codespace='…'".
+		if m := refusal.FindStringSubmatch(err.Error()); m != nil {
+			code, _ := strconv.ParseUint(m[1], 10, 32)
+			res := TxResult{Hash: hash[:], Code: uint32(code), Log: m[2], Codespace: m[3]}
+			return res, fmt.Errorf("%w: %s: code %d: %s", ErrRefused, res.Codespace, res.Code, res.Log)
+		}
 		return TxResult{Hash: hash[:]}, fmt.Errorf("broadcast: %w", err)
 	}
 	res := TxResult{Hash: hash[:], Code: r.Code, Codespace: r.Codespace, Log: r.Log}

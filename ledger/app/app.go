@@ -37,6 +37,28 @@ type App struct {
 	auth     auth.Keeper
 	treasury treasury.Keeper
 	staking  staking.Keeper
+	sigs     SignatureCache
+}
+
+// SignatureCache remembers transactions whose signatures verified, so that
+// a node checks each signature once although CheckTx, PrepareProposal and
+// FinalizeBlock all see the transaction. A hit means these exact bytes
+// (body, public key and signature; the key is tx.Hash of the raw
+// transaction) verified before, so results never depend on the cache. The
+// chain adapter provides a bounded one; nil means no cache.
+type SignatureCache interface {
+	// Verified reports whether the transaction with this hash verified.
+	Verified(txHash [32]byte) bool
+	// AddVerified records that it did.
+	AddVerified(txHash [32]byte)
+}
+
+// WithSignatureCache returns a copy of a that consults c before verifying
+// a signature.
+func (a *App) WithSignatureCache(c SignatureCache) *App {
+	b := *a
+	b.sigs = c
+	return &b
 }
 
 // New returns the ledger with its modules wired: bank with the module
@@ -274,8 +296,14 @@ func (a *App) checkForm(raw []byte, chainID string, p *ledgerpb.Params) (*tx.Tx,
 			return nil, fmt.Errorf("messages[%d]: %w", i, err)
 		}
 	}
+	if a.sigs != nil && a.sigs.Verified(tx.Hash(raw)) {
+		return t, nil
+	}
 	if err := t.VerifySignature(); err != nil {
 		return nil, err
+	}
+	if a.sigs != nil {
+		a.sigs.AddVerified(tx.Hash(raw))
 	}
 	return t, nil
 }
