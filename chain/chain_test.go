@@ -81,6 +81,14 @@ func TestInProcessNode(t *testing.T) {
 	}
 	sent := r.Height
 
+	// The transfer's event can be waited for by query.
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	found, err := c.WaitEvents(wctx, "transfer.to='"+bob.String()+"'")
+	cancel()
+	if err != nil || len(found) != 1 || found[0].Height != r.Height {
+		t.Fatalf("WaitEvents: %v %+v", err, found)
+	}
+
 	// The same bytes again: the sequence was used.
 	again, err := client.BuildTx(alice, "inproc", 0, 1000, "memo", msg)
 	if err != nil {

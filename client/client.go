@@ -237,3 +237,29 @@ func (c *Client) QueryApp(ctx context.Context, path string, data []byte) ([]byte
 	}
 	return r.Response.Value, nil
 }
+
+// WaitEvents polls the node's transaction index until at least one
+// committed transaction matches query, in CometBFT's query language (e.g.
+// "transfer.to='cell1…'" or "tx.height>100 AND fee.payer='cell1…'"), and
+// returns the matching transactions, or fails when ctx is done. The node
+// must index transactions (tx_index "kv", as cell init configures).
+func (c *Client) WaitEvents(ctx context.Context, query string) ([]TxResult, error) {
+	t := time.NewTicker(c.PollInterval)
+	defer t.Stop()
+	for {
+		page, perPage := 1, 100
+		r, err := c.rpc.TxSearch(ctx, query, false, &page, &perPage, "asc")
+		if err == nil && len(r.Txs) > 0 {
+			out := make([]TxResult, 0, len(r.Txs))
+			for _, tx := range r.Txs {
+				out = append(out, txResult(tx))
+			}
+			return out, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("wait for %q: %w (last error: %v)", query, ctx.Err(), err)
+		case <-t.C:
+		}
+	}
+}
