@@ -76,7 +76,7 @@ func ValidateEnvelope(env *specpb.Envelope, s *Spec) error {
 		f := fmt.Sprintf("envelope.parameters[%d]", i)
 		name := par.GetName()
 		switch {
-		case !validEnvName(name):
+		case !ValidEnvName(name):
 			p.add(f+".name", "%q is not a valid environment variable name ([A-Za-z_][A-Za-z0-9_]*)", name)
 		case seen[name]:
 			p.add(f+".name", "duplicate parameter %q", name)

@@ -75,7 +75,7 @@ func DecodeSpec(raw []byte, lim Limits) (*Spec, error) {
 		}
 	}
 	for i, kv := range c.GetEnvironmentVariables() {
-		if !validEnvName(kv.GetKey()) {
+		if !ValidEnvName(kv.GetKey()) {
 			p.add(fmt.Sprintf("container.environment_variables[%d].key", i),
 				"%q is not a valid environment variable name ([A-Za-z_][A-Za-z0-9_]*)", kv.GetKey())
 		}
@@ -86,8 +86,10 @@ func DecodeSpec(raw []byte, lim Limits) (*Spec, error) {
 	return s, nil
 }
 
-// validEnvName reports whether s matches [A-Za-z_][A-Za-z0-9_]*.
-func validEnvName(s string) bool {
+// ValidEnvName reports whether s is a valid environment variable name,
+// [A-Za-z_][A-Za-z0-9_]*: the rule for declared parameters and for the
+// parameters of a run.
+func ValidEnvName(s string) bool {
 	if s == "" {
 		return false
 	}

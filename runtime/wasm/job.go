@@ -9,6 +9,8 @@ import (
 	"os"
 	"slices"
 	"strings"
+
+	"github.com/celltonomy/celltonomy/spec"
 )
 
 // Job is one run of a compute package: which module, on what, with what.
@@ -98,7 +100,7 @@ func (j *Job) validate() error {
 	}
 	for _, name := range slices.Sorted(maps.Keys(j.Params)) {
 		field := fmt.Sprintf("job.params[%q]", name)
-		if !validEnvName(name) {
+		if !spec.ValidEnvName(name) {
 			return jobErrorf(field, "invalid environment variable name")
 		}
 		if strings.IndexByte(j.Params[name], 0) >= 0 {
@@ -152,20 +154,4 @@ func (j *Job) environ() [][2]string {
 		env = append(env, [2]string{name, j.Params[name]})
 	}
 	return env
-}
-
-func validEnvName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '_', 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z':
-		case '0' <= c && c <= '9' && i > 0:
-		default:
-			return false
-		}
-	}
-	return true
 }
