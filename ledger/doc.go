@@ -10,6 +10,7 @@
 //	treasury   collects fees
 //	staking    validators, bond/unbond, voting power, slashing and jailing
 //	params     consensus parameters in state
+//	registry   profiles, fulfillment nodes (with expiry), packages (the version chain), offerings
 //	app        composition, routing, block hooks, queries, invariants: what chain/ calls
 //	ledgerpb   generated protobuf code of proto/ (go generate ./ledger)
 //
@@ -98,6 +99,31 @@
 //     its fee, spam included, and can never be replayed.
 //   - The messages of a transaction run in order; all take effect or none.
 //
+// # The registry
+//
+// Message numbers 20 to 39 of ledgerpb.Msg belong to the registry
+// (market.md: "Registry"); see package registry for every rule.
+//
+//	20 set_profile        create or replace the signer's profile: name, roles, contact
+//	21 announce_node      register or refresh a node under its own ed25519 key:
+//	                      endpoint, architectures, BotSpec hashes, capacity
+//	22 remove_node        delete one of the signer's nodes
+//	23 register_package   register a package envelope signed by its author, the signer
+//	24 set_offering       create or replace the signer's offering (catalog item) of a
+//	                      package: fixed price, lead time; the signer's profile has the
+//	                      vendor role
+//	25 remove_offering    delete it
+//
+// A node announced at height H is active through height H +
+// node_ttl_blocks (a param, 14,400 by default) and expired after it; it
+// stays in state, reported expired, until it announces again or is
+// removed. A package names its parent to be a new version of it: the
+// parent must be registered with the same name and author, and no author
+// may take another author's name, so a package name has one author and
+// its versions cannot be hijacked. The ledger does not see specs: a
+// package id is the author's signed claim about the spec's SHA3-256,
+// which whoever fetches the package checks.
+//
 // # Block hooks
 //
 // In FinalizeBlock, before the transactions: misbehavior reported by
@@ -125,6 +151,17 @@
 //	staking/power/ ‖ operator                   int64 power, 8 bytes         staking.PowerKey, staking.DecodePower
 //	staking/unbonding/ ‖ completion ‖ operator ‖ creation
 //	                                            ledgerpb.UnbondingEntry      staking.UnbondingKey
+//	registry/profile/ ‖ owner                   ledgerpb.Profile             registry.ProfileKey
+//	registry/node/ ‖ node key (32)              ledgerpb.Node                registry.NodeKey
+//	registry/operator_node/ ‖ operator ‖ node key
+//	                                            0x01 (index)                 registry.OperatorNodeKey
+//	registry/package/ ‖ package id (32)         ledgerpb.Package             registry.PackageKey
+//	registry/package_name/ ‖ name ‖ 0x00 ‖ height ‖ package id
+//	                                            0x01 (index)                 registry.PackageNameKey
+//	registry/name_author/ ‖ name                author (20 bytes)            registry.NameAuthorKey
+//	registry/offering/ ‖ vendor ‖ package id    ledgerpb.Offering            registry.OfferingKey
+//	registry/package_offering/ ‖ package id ‖ vendor
+//	                                            0x01 (index)                 registry.PackageOfferingKey
 //
 // Module accounts hold what their module accounts for, as ordinary bank
 // balances at bank.ModuleAddress(name): "treasury" (fees), "bonded" (Σ
@@ -151,4 +188,10 @@
 //	slash               operator, consensus_address, infraction_height, amount
 //	jail                operator
 //	power               operator, power                            end block, one per validator update
+//	profile_set         owner, name, roles                         registry
+//	node_announced      operator, node_pubkey, endpoint, architectures, capacity, last_announced_height
+//	node_removed        operator, node_pubkey
+//	package_registered  package_id, name, version, kind, skill, parent, author, royalty_bps
+//	offering_set        vendor, package_id, price, lead_time_blocks
+//	offering_removed    vendor, package_id
 package ledger

@@ -42,6 +42,51 @@ func ValidateEnvelope(env *specpb.Envelope, s *Spec) error {
 	if id, err := IDFromBytes(env.GetPackageId()); err != nil || id != s.ID() {
 		p.add("envelope.package_id", "must be the id of the spec, %s", s.ID())
 	}
+	checkEnvelopeFields(&p, env, s.ID())
+	if env.GetKind() == specpb.Kind_KIND_COMPUTE && !slices.Contains(s.Architectures(), ArchWasm32WASIP1) {
+		p.add("envelope.kind", "a compute package must name architecture %s", ArchWasm32WASIP1)
+	}
+	declared := s.EnvironmentVariables()
+	seen := map[string]bool{}
+	for i, par := range env.GetParameters() {
+		if name := par.GetName(); ValidEnvName(name) && !seen[name] && !slices.Contains(declared, name) {
+			p.add(fmt.Sprintf("envelope.parameters[%d].name", i), "%q is not declared in container.environment_variables", name)
+		}
+		seen[par.GetName()] = true
+	}
+	for _, name := range declared {
+		if !seen[name] {
+			p.add("envelope.parameters", "environment variable %q is declared in the spec but not in the envelope", name)
+		}
+	}
+	return p.err()
+}
+
+// ValidateEnvelopeFields checks the rules of ValidateEnvelope that need
+// no spec, for a reader that has the envelope only (the ledger registers
+// envelopes without their specs): package_id is 32 bytes, not all zero;
+// name, version, kind (compute or protocol), skill, parent (empty, or 32
+// bytes other than package_id), license.royalty_bps, the parameters'
+// names, uniqueness and defaults, inputs, outputs and author. Not checked:
+// that package_id is the id of the spec, that a compute spec names
+// wasm32-wasip1, and that the parameters are the spec's environment
+// variables. Errors are reported as by ValidateEnvelope.
+func ValidateEnvelopeFields(env *specpb.Envelope) error {
+	var p problems
+	id, err := IDFromBytes(env.GetPackageId())
+	switch {
+	case err != nil:
+		p.add("envelope.package_id", "%v", err)
+	case id.IsZero():
+		p.add("envelope.package_id", "must not be all zero")
+	}
+	checkEnvelopeFields(&p, env, id)
+	return p.err()
+}
+
+// checkEnvelopeFields adds the problems of every field but package_id that
+// can be checked without the spec; id is the package id.
+func checkEnvelopeFields(p *problems, env *specpb.Envelope, id ID) {
 	if !validName(env.GetName()) {
 		p.add("envelope.name", "%q must be 1-64 characters of [a-z0-9._-] starting with a letter or digit", env.GetName())
 	}
@@ -49,11 +94,7 @@ func ValidateEnvelope(env *specpb.Envelope, s *Spec) error {
 		p.add("envelope.version", "%q is not a semantic version (e.g. 1.0.0): %v", env.GetVersion(), err)
 	}
 	switch env.GetKind() {
-	case specpb.Kind_KIND_COMPUTE:
-		if !slices.Contains(s.Architectures(), ArchWasm32WASIP1) {
-			p.add("envelope.kind", "a compute package must name architecture %s", ArchWasm32WASIP1)
-		}
-	case specpb.Kind_KIND_PROTOCOL:
+	case specpb.Kind_KIND_COMPUTE, specpb.Kind_KIND_PROTOCOL:
 	default:
 		p.add("envelope.kind", "unknown kind %v; known: compute, protocol", env.GetKind())
 	}
@@ -61,16 +102,15 @@ func ValidateEnvelope(env *specpb.Envelope, s *Spec) error {
 		p.add("envelope.skill", "%v", err)
 	}
 	if par := env.GetParent(); len(par) != 0 {
-		if id, err := IDFromBytes(par); err != nil {
+		if pid, err := IDFromBytes(par); err != nil {
 			p.add("envelope.parent", "%v", err)
-		} else if id == s.ID() {
+		} else if pid == id {
 			p.add("envelope.parent", "a package cannot be its own parent")
 		}
 	}
 	if r := env.GetLicense().GetRoyaltyBps(); r > MaxRoyaltyBps {
 		p.add("envelope.license.royalty_bps", "%d is over %d (100%%)", r, MaxRoyaltyBps)
 	}
-	declared := s.EnvironmentVariables()
 	seen := map[string]bool{}
 	for i, par := range env.GetParameters() {
 		f := fmt.Sprintf("envelope.parameters[%d]", i)
@@ -80,25 +120,17 @@ func ValidateEnvelope(env *specpb.Envelope, s *Spec) error {
 			p.add(f+".name", "%q is not a valid environment variable name ([A-Za-z_][A-Za-z0-9_]*)", name)
 		case seen[name]:
 			p.add(f+".name", "duplicate parameter %q", name)
-		case !slices.Contains(declared, name):
-			p.add(f+".name", "%q is not declared in container.environment_variables", name)
 		}
 		seen[name] = true
 		if par.GetRequired() && par.Default != nil {
 			p.add(f+".default", "a required parameter has no default")
 		}
 	}
-	for _, name := range declared {
-		if !seen[name] {
-			p.add("envelope.parameters", "environment variable %q is declared in the spec but not in the envelope", name)
-		}
-	}
-	checkPorts(&p, "envelope.inputs", env.GetInputs(), func(n string) bool { return checkName(n) == "" })
-	checkPorts(&p, "envelope.outputs", env.GetOutputs(), validRelPath)
+	checkPorts(p, "envelope.inputs", env.GetInputs(), func(n string) bool { return checkName(n) == "" })
+	checkPorts(p, "envelope.outputs", env.GetOutputs(), validRelPath)
 	if a := env.GetAuthor(); len(a) != 0 && len(a) != AddressSize {
 		p.add("envelope.author", "must be empty or %d bytes, got %d", AddressSize, len(a))
 	}
-	return p.err()
 }
 
 func checkPorts(p *problems, field string, ports []*specpb.Port, valid func(string) bool) {

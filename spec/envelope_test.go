@@ -109,6 +109,9 @@ func TestPackageRoundTripAndSignature(t *testing.T) {
 	if !back.Signed() || !bytes.Equal(back.Encode(), signed) {
 		t.Fatal("signed package does not round-trip")
 	}
+	if k, sig := back.Signature(); !bytes.Equal(k, pub) || !ed25519.Verify(pub, back.EnvelopeBytes(), sig) {
+		t.Fatal("Signature does not return the author's key and signature")
+	}
 
 	// A signature from another key, or over other bytes, is refused.
 	_, other, _ := ed25519.GenerateKey(bytes.NewReader(bytes.Repeat([]byte{8}, 64)))
@@ -125,4 +128,48 @@ func TestPackageRoundTripAndSignature(t *testing.T) {
 
 	_, err = DecodePackage([]byte("not a package"), DefaultLimits())
 	requireFieldError(t, err, "cellpkg", "not a package file")
+}
+
+// TestValidateEnvelopeFields: the envelope-only check refuses what
+// ValidateEnvelope refuses for the envelope's own fields, and accepts
+// what only the spec can refute.
+func TestValidateEnvelopeFields(t *testing.T) {
+	other := bytes.Repeat([]byte{7}, IDSize)
+	for _, tt := range []struct {
+		name   string
+		mutate func(*specpb.Envelope)
+		field  string
+		rule   string
+	}{
+		{"valid", func(*specpb.Envelope) {}, "", ""},
+		{"id of another spec", func(e *specpb.Envelope) { e.PackageId = other }, "", ""},
+		{"undeclared parameter", func(e *specpb.Envelope) { e.Parameters = append(e.Parameters, &specpb.Parameter{Name: "X"}) }, "", ""},
+		{"missing parameter", func(e *specpb.Envelope) { e.Parameters = nil }, "", ""},
+		{"zero package id", func(e *specpb.Envelope) { e.PackageId = make([]byte, IDSize) }, "envelope.package_id", "all zero"},
+		{"short package id", func(e *specpb.Envelope) { e.PackageId = []byte{1} }, "envelope.package_id", "must be 32 bytes"},
+		{"empty name", func(e *specpb.Envelope) { e.Name = "" }, "envelope.name", "must be 1-64 characters"},
+		{"invalid semver", func(e *specpb.Envelope) { e.Version = "1.0" }, "envelope.version", "not a semantic version"},
+		{"unknown kind", func(e *specpb.Envelope) { e.Kind = 7 }, "envelope.kind", "unknown kind"},
+		{"bad skill", func(e *specpb.Envelope) { e.Skill = "compute//x" }, "envelope.skill", "empty segment"},
+		{"short parent", func(e *specpb.Envelope) { e.Parent = []byte{1} }, "envelope.parent", "must be 32 bytes"},
+		{"own parent", func(e *specpb.Envelope) { e.Parent = e.PackageId }, "envelope.parent", "its own parent"},
+		{"royalty over 100%", func(e *specpb.Envelope) { e.License.RoyaltyBps = 10001 }, "envelope.license.royalty_bps", "is over 10000"},
+		{"duplicate parameter", func(e *specpb.Envelope) { e.Parameters = append(e.Parameters, &specpb.Parameter{Name: "NAME"}) },
+			"envelope.parameters[1].name", "duplicate parameter"},
+		{"required with default", func(e *specpb.Envelope) { e.Parameters[0].Required = true }, "envelope.parameters[0].default", "a required parameter has no default"},
+		{"output escapes", func(e *specpb.Envelope) { e.Outputs[0].Name = "../x" }, "envelope.outputs[0].name", "not a valid name"},
+		{"short author", func(e *specpb.Envelope) { e.Author = []byte{1, 2} }, "envelope.author", "must be empty or 20 bytes"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, env := helloPackage(t, tt.mutate)
+			err := ValidateEnvelopeFields(env)
+			if tt.field == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			requireFieldError(t, err, tt.field, tt.rule)
+		})
+	}
 }

@@ -98,6 +98,13 @@ func (p *Package) EnvelopeBytes() []byte { return p.envelopeRaw }
 // Signed reports whether the package carries an author signature.
 func (p *Package) Signed() bool { return len(p.signature) != 0 }
 
+// Signature returns the author's public key and signature over the
+// envelope bytes; both are nil for an unsigned package. They must not be
+// modified.
+func (p *Package) Signature() (publicKey ed25519.PublicKey, signature []byte) {
+	return p.publicKey, p.signature
+}
+
 // Address returns the account address of an ed25519 public key:
 // sha256(pubkey)[:20] (ARCHITECTURE.md: "Keys and addresses").
 func Address(pub ed25519.PublicKey) []byte {

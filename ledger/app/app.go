@@ -23,6 +23,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/params"
+	"github.com/celltonomy/celltonomy/ledger/registry"
 	"github.com/celltonomy/celltonomy/ledger/staking"
 	"github.com/celltonomy/celltonomy/ledger/store"
 	"github.com/celltonomy/celltonomy/ledger/treasury"
@@ -37,6 +38,7 @@ type App struct {
 	auth     auth.Keeper
 	treasury treasury.Keeper
 	staking  staking.Keeper
+	registry registry.Keeper
 	sigs     SignatureCache
 }
 
@@ -63,7 +65,9 @@ func (a *App) WithSignatureCache(c SignatureCache) *App {
 
 // New returns the ledger with its modules wired: bank with the module
 // accounts "treasury", "bonded" and "unbonding"; auth charging fees to the
-// treasury; staking over bank.
+// treasury; staking over bank; the registry, in which every well-formed
+// skill path exists (registry.AllSkills) until the ledger keeps a skill
+// tree.
 func New() *App {
 	b := bank.New(treasury.ModuleName, staking.BondedPool, staking.UnbondingPool)
 	t := treasury.New(b)
@@ -72,6 +76,7 @@ func New() *App {
 		auth:     auth.New(t),
 		treasury: t,
 		staking:  staking.New(b),
+		registry: registry.New(registry.AllSkills{}),
 	}
 }
 
@@ -319,6 +324,18 @@ func validateMessage(m *ledgerpb.Msg, p *ledgerpb.Params) error {
 		return staking.ValidateBond(s.Bond)
 	case *ledgerpb.Msg_Unbond:
 		return staking.ValidateUnbond(s.Unbond)
+	case *ledgerpb.Msg_SetProfile:
+		return registry.ValidateSetProfile(s.SetProfile)
+	case *ledgerpb.Msg_AnnounceNode:
+		return registry.ValidateAnnounceNode(s.AnnounceNode)
+	case *ledgerpb.Msg_RemoveNode:
+		return registry.ValidateRemoveNode(s.RemoveNode)
+	case *ledgerpb.Msg_RegisterPackage:
+		return registry.ValidateRegisterPackage(s.RegisterPackage)
+	case *ledgerpb.Msg_SetOffering:
+		return registry.ValidateSetOffering(s.SetOffering)
+	case *ledgerpb.Msg_RemoveOffering:
+		return registry.ValidateRemoveOffering(s.RemoveOffering)
 	}
 	return tx.ErrUnknownMessage.Errorf("no message type set")
 }
@@ -337,6 +354,18 @@ func (a *App) runMessages(st store.KVStore, ev *event.Log, p *ledgerpb.Params, h
 			err = a.staking.Bond(st, ev, p, t.Signer, s.Bond)
 		case *ledgerpb.Msg_Unbond:
 			err = a.staking.Unbond(st, ev, p, height, t.Signer, s.Unbond)
+		case *ledgerpb.Msg_SetProfile:
+			err = a.registry.SetProfile(st, ev, height, t.Signer, s.SetProfile)
+		case *ledgerpb.Msg_AnnounceNode:
+			err = a.registry.AnnounceNode(st, ev, height, t.Signer, s.AnnounceNode)
+		case *ledgerpb.Msg_RemoveNode:
+			err = a.registry.RemoveNode(st, ev, t.Signer, s.RemoveNode)
+		case *ledgerpb.Msg_RegisterPackage:
+			err = a.registry.RegisterPackage(st, ev, height, t.Signer, s.RegisterPackage)
+		case *ledgerpb.Msg_SetOffering:
+			err = a.registry.SetOffering(st, ev, height, t.Signer, s.SetOffering)
+		case *ledgerpb.Msg_RemoveOffering:
+			err = a.registry.RemoveOffering(st, ev, t.Signer, s.RemoveOffering)
 		default:
 			err = tx.ErrUnknownMessage.Errorf("no message type set")
 		}
@@ -376,7 +405,8 @@ func result(err error, ev *event.Log) TxResult {
 //   - no balance or unbonding entry is stored as 0;
 //   - every validator's consensus key maps back to it, and the powers last
 //     sent to CometBFT are those of the active set;
-//   - every account is stored under the address of its public key.
+//   - every account is stored under the address of its public key;
+//   - the registry's records and indexes agree (registry.CheckInvariants).
 //
 // Tests call it after every block; a node may call it at startup.
 func CheckInvariants(st store.KVStore) error {
@@ -391,5 +421,8 @@ func CheckInvariants(st store.KVStore) error {
 	if err := a.staking.CheckInvariants(st, p); err != nil {
 		return err
 	}
-	return a.auth.CheckInvariants(st)
+	if err := a.auth.CheckInvariants(st); err != nil {
+		return err
+	}
+	return a.registry.CheckInvariants(st)
 }

@@ -495,50 +495,59 @@ func TestRejections(t *testing.T) {
 			if tc.setup != nil {
 				tc.setup(c)
 			}
-			raw := tc.build(c)
-			check := func(where string, r TxResult) {
-				t.Helper()
-				t.Logf("%s: %s/%d %s", where, r.Codespace, r.Code, r.Log)
-				if r.Codespace != tc.codespace || r.Code != tc.code || !strings.Contains(r.Log, tc.log) {
-					t.Fatalf("%s: got %s/%d %q\nwant %s/%d with %q", where, r.Codespace, r.Code, r.Log, tc.codespace, tc.code, tc.log)
-				}
-			}
-
-			// CheckTx, on a mempool branch.
-			mempool := clone(c.st)
-			before := store.Digest(mempool)
-			r := c.app.CheckTx(mempool, testChainID, raw)
-			if tc.charged {
-				if r.Code != 0 {
-					t.Fatalf("CheckTx refused a tx that only fails when executed: %s", r.Log)
-				}
-			} else {
-				check("CheckTx", r)
-				if store.Digest(mempool) != before {
-					t.Fatalf("CheckTx changed the state:\n%s", dump(mempool))
-				}
-			}
-
-			// FinalizeBlock.
-			want := clone(c.st)
-			if tc.charged {
-				d, err := tx.Decode(raw)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := c.app.auth.Ante(want, &event.Log{}, c.p, d); err != nil {
-					t.Fatal(err)
-				}
-			}
-			res := c.block(raw)
-			check("FinalizeBlock", res.TxResults[0])
-			if c.digest() != store.Digest(want) {
-				t.Fatalf("FinalizeBlock left\n%s\nwant\n%s", dump(c.st), dump(want))
-			}
-			if len(res.ValidatorUpdates) != 0 {
-				t.Fatalf("validator updates %v", res.ValidatorUpdates)
-			}
+			checkRejection(t, c, tc.build(c), tc.codespace, tc.code, tc.log, tc.charged)
 		})
+	}
+}
+
+// checkRejection runs raw through CheckTx on a mempool branch and then in
+// the next block, and checks that both refuse it with codespace/code and a
+// log containing log, and that the state is left as it was — but for the
+// fee and sequence when charged (the transaction passes CheckTx and only
+// its messages fail when executed).
+func checkRejection(t *testing.T, c *chain, raw []byte, codespace string, code uint32, log string, charged bool) {
+	t.Helper()
+	check := func(where string, r TxResult) {
+		t.Helper()
+		t.Logf("%s: %s/%d %s", where, r.Codespace, r.Code, r.Log)
+		if r.Codespace != codespace || r.Code != code || !strings.Contains(r.Log, log) {
+			t.Fatalf("%s: got %s/%d %q\nwant %s/%d with %q", where, r.Codespace, r.Code, r.Log, codespace, code, log)
+		}
+	}
+
+	// CheckTx, on a mempool branch.
+	mempool := clone(c.st)
+	before := store.Digest(mempool)
+	r := c.app.CheckTx(mempool, testChainID, raw)
+	if charged {
+		if r.Code != 0 {
+			t.Fatalf("CheckTx refused a tx that only fails when executed: %s", r.Log)
+		}
+	} else {
+		check("CheckTx", r)
+		if store.Digest(mempool) != before {
+			t.Fatalf("CheckTx changed the state:\n%s", dump(mempool))
+		}
+	}
+
+	// FinalizeBlock.
+	want := clone(c.st)
+	if charged {
+		d, err := tx.Decode(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.app.auth.Ante(want, &event.Log{}, c.p, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := c.block(raw)
+	check("FinalizeBlock", res.TxResults[0])
+	if c.digest() != store.Digest(want) {
+		t.Fatalf("FinalizeBlock left\n%s\nwant\n%s", dump(c.st), dump(want))
+	}
+	if len(res.ValidatorUpdates) != 0 {
+		t.Fatalf("validator updates %v", res.ValidatorUpdates)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/auth"
 	"github.com/celltonomy/celltonomy/ledger/bank"
 	"github.com/celltonomy/celltonomy/ledger/codes"
+	"github.com/celltonomy/celltonomy/ledger/registry"
 	"github.com/celltonomy/celltonomy/ledger/staking"
 	"github.com/celltonomy/celltonomy/ledger/tx"
 )
@@ -27,7 +28,7 @@ var (
 )
 
 // Codes returns every code a TxResult or a Query error can carry, by
-// codespace (tx, auth, bank, staking, app), then number. Code 0 means
+// codespace (tx, auth, bank, staking, registry, app), then number. Code 0 means
 // success in every codespace.
 //
 //	codespace  code  name
@@ -59,6 +60,33 @@ var (
 //	staking    9     invalid moniker
 //	staking    10    validator jailed
 //	staking    11    invalid address             (not 20 bytes)
+//	registry   1     invalid name                (profile name: 1 to 64 bytes, no control characters)
+//	registry   2     invalid role                (unknown, or listed twice)
+//	registry   3     invalid contact             (over 256 bytes, or control characters)
+//	registry   4     invalid node key            (not 32 bytes)
+//	registry   5     invalid url                 (not http(s)://host…, or over 256 bytes)
+//	registry   6     invalid architecture        (not in spec.Architectures, twice, or none and no BotSpec)
+//	registry   7     invalid botspec hash        (not 32 bytes, twice, or too many)
+//	registry   8     invalid capacity            (zero)
+//	registry   9     node key in use             (by another operator)
+//	registry   10    no such node
+//	registry   11    not the node's operator
+//	registry   12    invalid envelope            (undecodable, spec.ValidateEnvelopeFields, or unsigned)
+//	registry   13    bad author signature        (key not 32 bytes, or signature does not verify)
+//	registry   14    not the package's author    (author is not the key's address, or not the signer)
+//	registry   15    package already registered
+//	registry   16    unknown skill
+//	registry   17    no such parent
+//	registry   18    package version hijack      (parent of another name or author)
+//	registry   19    package name taken          (by another author)
+//	registry   20    invalid spec size           (zero)
+//	registry   21    too many blob locations     (over 16)
+//	registry   22    no such package
+//	registry   23    invalid price               (zero)
+//	registry   24    invalid lead time           (zero)
+//	registry   25    not a vendor                (no profile with the vendor role)
+//	registry   26    no such offering
+//	registry   27    invalid package id          (not 32 bytes)
 //	app        1     unknown query path
 //	app        2     invalid query data
 //	app        3     not found
@@ -70,6 +98,7 @@ func Codes() []codes.Code {
 	all = append(all, auth.Codes()...)
 	all = append(all, bank.Codes()...)
 	all = append(all, staking.Codes()...)
+	all = append(all, registry.Codes()...)
 	all = append(all, ErrUnknownPath, ErrInvalidQuery, ErrNotFound, ErrNotInitialized, ErrInternal)
 	return all
 }

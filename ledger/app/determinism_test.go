@@ -7,8 +7,11 @@ import (
 	"slices"
 	"testing"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/store"
+	"github.com/celltonomy/celltonomy/spec/specpb"
 )
 
 // randomTxs draws a block of transactions against c's state: mostly valid
@@ -17,6 +20,10 @@ type randomTxs struct {
 	rng   *rand.Rand
 	users []key
 	cons  []key
+	nodes []key
+	// envelopes of packages: versions of a few names by a few authors,
+	// with parents, so that registrations race, chain and collide.
+	envelopes []*specpb.Envelope
 }
 
 func (g *randomTxs) pick(ks []key) key { return ks[g.rng.IntN(len(ks))] }
@@ -37,7 +44,33 @@ func (g *randomTxs) amount(max uint64) uint64 {
 
 func (g *randomTxs) message(c *chain, signer key) *ledgerpb.Msg {
 	bal := c.balance(signer)
-	switch g.rng.IntN(10) {
+	switch g.rng.IntN(14) {
+	case 10:
+		roles := []ledgerpb.Role{ledgerpb.Role_ROLE_BUYER}
+		if g.rng.IntN(2) == 0 {
+			roles = append(roles, ledgerpb.Role_ROLE_VENDOR)
+		}
+		return setProfile(fmt.Sprintf("user %d", g.rng.IntN(100)), roles...)
+	case 11:
+		if g.rng.IntN(3) == 0 {
+			return removeNode(g.pick(g.nodes).pub())
+		}
+		return announce(g.pick(g.nodes))
+	case 12:
+		env := g.envelopes[g.rng.IntN(len(g.envelopes))]
+		author := signer
+		if g.rng.IntN(2) == 0 {
+			author = g.pick(g.users) // usually not the envelope's author: refused
+		}
+		env = proto.Clone(env).(*specpb.Envelope)
+		env.Author = author.addr.Bytes()
+		return register(author, env)
+	case 13:
+		id := g.envelopes[g.rng.IntN(len(g.envelopes))].PackageId
+		if g.rng.IntN(3) == 0 {
+			return removeOffering(id)
+		}
+		return setOffering(id, g.amount(1000), 1+g.rng.Uint64N(50))
 	case 0:
 		return createValidator(g.pick(g.cons), 500+g.rng.Uint64N(bal/2+1), fmt.Sprintf("v%d", g.rng.IntN(100)))
 	case 1:
@@ -141,6 +174,17 @@ func TestReplayIsDeterministic(t *testing.T) {
 		t.Fatal("genesis differs")
 	}
 	g := &randomTxs{rng: rand.New(rand.NewPCG(2024, 3)), users: users, cons: cons}
+	for i := range 4 {
+		g.nodes = append(g.nodes, newKey(fmt.Sprintf("node%d", i)))
+	}
+	for i := range 12 {
+		name := fmt.Sprintf("pkg%d", i%3)
+		var parent []byte
+		if i >= 3 {
+			parent = g.envelopes[i-3].PackageId
+		}
+		g.envelopes = append(g.envelopes, envelope(users[i%4], fmt.Sprintf("%s v%d", name, i), name, fmt.Sprintf("1.%d.0", i/3), parent))
+	}
 	codes := map[string]int{}
 	for range blocks {
 		txs := g.block(a)
@@ -172,7 +216,19 @@ func TestReplayIsDeterministic(t *testing.T) {
 	for _, k := range keys {
 		t.Logf("%-10s %d", k, codes[k])
 	}
-	if codes["/0"] < blocks || codes["validator updates"] == 0 || codes["block event slash"] == 0 || codes["block event unbonding_complete"] == 0 {
+	if codes["/0"] < blocks || codes["validator updates"] == 0 || codes["block event slash"] == 0 || codes["block event unbonding_complete"] == 0 ||
+		codes["registry/18"]+codes["registry/19"] == 0 || g.registered(a) == 0 {
 		t.Fatalf("the stream tests little: %v", codes)
 	}
+}
+
+// registered counts the packages of g registered in c.
+func (g *randomTxs) registered(c *chain) int {
+	n := 0
+	for _, env := range g.envelopes {
+		if c.app.registry.Package(c.st, env.PackageId) != nil {
+			n++
+		}
+	}
+	return n
 }

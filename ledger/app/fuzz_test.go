@@ -1,6 +1,7 @@
 package app
 
 import (
+	"crypto/ed25519"
 	"slices"
 	"testing"
 
@@ -60,6 +61,8 @@ func FuzzTx(f *testing.F) {
 	f.Add(c.tx(val1, createValidator(cons1, 2_000, "v1")))
 	f.Add(c.tx(val0, unbond(1_000)))
 	f.Add(c.tx(val0, bond(val0, 1_000)))
+	f.Add(c.tx(alice, setProfile("a", ledgerpb.Role_ROLE_VENDOR), announce(node0)))
+	f.Add(c.tx(alice, register(alice, envelope(alice, "f", "f", "1.0.0", nil)), setOffering(pkgID("f"), 5, 5)))
 	f.Fuzz(func(t *testing.T, raw []byte) { fuzzCheck(t, c, raw) })
 }
 
@@ -73,6 +76,8 @@ func FuzzSignedBody(f *testing.F) {
 		c.body(alice, createValidator(cons1, 2_000, "v1")),
 		c.body(val0, unbond(1_000)),
 		c.body(val0, bond(val0, 1_000), unbond(500)),
+		c.body(alice, setProfile("a", ledgerpb.Role_ROLE_VENDOR), announce(node0), removeNode(node0.pub())),
+		c.body(alice, register(alice, envelope(alice, "f", "f", "1.0.0", nil)), setOffering(pkgID("f"), 5, 5), removeOffering(pkgID("f"))),
 	} {
 		raw, err := proto.Marshal(b)
 		if err != nil {
@@ -83,5 +88,18 @@ func FuzzSignedBody(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		fuzzCheck(t, c, signRaw(t, alice, body))
 		fuzzCheck(t, c, signRaw(t, val0, body))
+	})
+}
+
+// FuzzRegisterPackageEnvelope signs arbitrary envelope bytes with the
+// author's key, so that inputs reach the envelope's decoding and rules.
+func FuzzRegisterPackageEnvelope(f *testing.F) {
+	c := newTestChain(f)
+	f.Add(registerMsg(alice, envelope(alice, "f", "f", "1.0.0", nil)).Envelope)
+	f.Add(registerMsg(alice, envelope(alice, "g", "g", "1.0.0", pkgID("f"))).Envelope)
+	f.Fuzz(func(t *testing.T, env []byte) {
+		m := registerMsg(alice, envelope(alice, "f", "f", "1.0.0", nil))
+		m.Envelope, m.AuthorSignature = env, ed25519.Sign(alice.priv, env)
+		fuzzCheck(t, c, signBody(t, alice, c.body(alice, registerWith(m))))
 	})
 }

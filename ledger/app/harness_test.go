@@ -58,6 +58,7 @@ func testParams() *ledgerpb.Params {
 		MaxValidators:    10,
 		MaxMsgsPerTx:     4,
 		MaxMemoBytes:     16,
+		NodeTtlBlocks:    10,
 	}
 }
 

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"testing"
 
+	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/auth"
 	"github.com/celltonomy/celltonomy/ledger/bank"
 	"github.com/celltonomy/celltonomy/ledger/params"
+	"github.com/celltonomy/celltonomy/ledger/registry"
 	"github.com/celltonomy/celltonomy/ledger/staking"
 )
 
@@ -24,6 +26,14 @@ func TestKeyPrefixesAreDisjoint(t *testing.T) {
 		"staking power":     staking.PowerPrefix(),
 		"staking unbonding": staking.UnbondingPrefix(),
 		"staking changed":   []byte("staking/changed"),
+		"registry profile":  registry.ProfilePrefix(),
+		"registry node":     registry.NodePrefix(),
+		"registry op node":  registry.OperatorNodePrefix(address.Address{}),
+		"registry package":  registry.PackagePrefix(),
+		"registry pkg name": registry.PackageNamePrefix(""),
+		"registry name":     registry.NameAuthorPrefix(),
+		"registry offering": registry.OfferingPrefix(address.Address{}),
+		"registry pkg offr": registry.PackageOfferingPrefix(nil),
 	}
 	for a, pa := range prefixes {
 		for b, pb := range prefixes {

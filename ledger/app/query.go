@@ -1,13 +1,16 @@
 package app
 
 import (
+	"encoding/hex"
 	"fmt"
+	"strings"
 
 	"google.golang.org/protobuf/proto"
 
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/params"
+	"github.com/celltonomy/celltonomy/ledger/registry"
 	"github.com/celltonomy/celltonomy/ledger/store"
 	"github.com/celltonomy/celltonomy/ledger/treasury"
 )
@@ -37,6 +40,26 @@ const (
 	PathTreasuryBalance = "treasury/balance"
 	// PathParams: no data → Params.
 	PathParams = "params"
+	// PathProfile: data = address → Profile; ErrNotFound if it has none.
+	PathProfile = "registry/profile"
+	// PathNode: data = NodeRequest → NodeStatus (expiry judged at the
+	// request's height); ErrNotFound if no node has the key.
+	PathNode = "registry/node"
+	// PathNodes: data = NodesRequest (empty: every node, height 0) →
+	// NodesResponse, ordered by operator then node key; expired nodes are
+	// listed with expired set.
+	PathNodes = "registry/nodes"
+	// PathPackage: data = package id (32 bytes, or 64 hex characters) →
+	// Package; ErrNotFound if it is not registered.
+	PathPackage = "registry/package"
+	// PathPackagesByName: data = package name → PackagesResponse, in
+	// registration order (empty if none).
+	PathPackagesByName = "registry/packages_by_name"
+	// PathOfferings: data = empty (every offering, by vendor then package
+	// id), a vendor address (its offerings, by package id) or a package id
+	// (32 bytes or 64 hex characters: its offerings, by vendor) →
+	// OfferingsResponse.
+	PathOfferings = "registry/offerings"
 )
 
 // Query answers an app-level query about st at path (see the Path
@@ -107,9 +130,15 @@ func (a *App) Query(st store.KVStore, path string, data []byte) ([]byte, error) 
 			return nil, ErrNotInitialized.Errorf("%v", err)
 		}
 		reply = p
+	case PathProfile, PathNode, PathNodes, PathPackage, PathPackagesByName, PathOfferings:
+		var err error
+		if reply, err = a.queryRegistry(st, path, data); err != nil {
+			return nil, err
+		}
 	default:
-		return nil, ErrUnknownPath.Errorf("query path %q: not served; known: %s, %s, %s, %s, %s, %s, %s, %s", path,
-			PathBalance, PathSupply, PathAccount, PathValidators, PathValidator, PathUnbondings, PathTreasuryBalance, PathParams)
+		return nil, ErrUnknownPath.Errorf("query path %q: not served; known: %s", path, strings.Join([]string{
+			PathBalance, PathSupply, PathAccount, PathValidators, PathValidator, PathUnbondings, PathTreasuryBalance, PathParams,
+			PathProfile, PathNode, PathNodes, PathPackage, PathPackagesByName, PathOfferings}, ", "))
 	}
 	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(reply)
 	if err != nil {
@@ -128,4 +157,110 @@ func queryAddress(data []byte) (address.Address, error) {
 		return address.Address{}, ErrInvalidQuery.Errorf("data: want a 20-byte address or its bech32 text: %v", err)
 	}
 	return addr, nil
+}
+
+// queryRegistry answers the registry's paths.
+func (a *App) queryRegistry(st store.KVStore, path string, data []byte) (proto.Message, error) {
+	switch path {
+	case PathProfile:
+		owner, err := queryAddress(data)
+		if err != nil {
+			return nil, err
+		}
+		p := a.registry.Profile(st, owner)
+		if p == nil {
+			return nil, ErrNotFound.Errorf("%s: %s has no profile", path, owner)
+		}
+		return p, nil
+	case PathNode:
+		var req ledgerpb.NodeRequest
+		if err := proto.Unmarshal(data, &req); err != nil {
+			return nil, ErrInvalidQuery.Errorf("data: want a NodeRequest: %v", err)
+		}
+		n := a.registry.Node(st, req.NodePubkey)
+		if n == nil {
+			return nil, ErrNotFound.Errorf("%s: no node has key %x", path, req.NodePubkey)
+		}
+		p, err := params.Get(st)
+		if err != nil {
+			return nil, ErrNotInitialized.Errorf("%v", err)
+		}
+		return nodeStatus(n, p, req.Height), nil
+	case PathNodes:
+		var req ledgerpb.NodesRequest
+		if err := proto.Unmarshal(data, &req); err != nil {
+			return nil, ErrInvalidQuery.Errorf("data: want a NodesRequest: %v", err)
+		}
+		var op address.Address
+		if len(req.Operator) != 0 {
+			var err error
+			if op, err = address.FromBytes(req.Operator); err != nil {
+				return nil, ErrInvalidQuery.Errorf("data: operator: %v", err)
+			}
+		}
+		p, err := params.Get(st)
+		if err != nil {
+			return nil, ErrNotInitialized.Errorf("%v", err)
+		}
+		r := &ledgerpb.NodesResponse{}
+		for _, n := range a.registry.Nodes(st, op) {
+			r.Nodes = append(r.Nodes, nodeStatus(n, p, req.Height))
+		}
+		return r, nil
+	case PathPackage:
+		id, err := queryPackageID(data)
+		if err != nil {
+			return nil, err
+		}
+		pkg := a.registry.Package(st, id)
+		if pkg == nil {
+			return nil, ErrNotFound.Errorf("%s: package %x is not registered", path, id)
+		}
+		return pkg, nil
+	case PathPackagesByName:
+		return &ledgerpb.PackagesResponse{Packages: a.registry.PackagesByName(st, string(data))}, nil
+	case PathOfferings:
+		r := &ledgerpb.OfferingsResponse{}
+		switch {
+		case len(data) == 0:
+			r.Offerings = a.registry.Offerings(st, address.Address{})
+		case len(data) == registry.PackageIDSize || len(data) == 2*registry.PackageIDSize:
+			id, err := queryPackageID(data)
+			if err != nil {
+				return nil, err
+			}
+			r.Offerings = a.registry.PackageOfferings(st, id)
+		default:
+			vendor, err := queryAddress(data)
+			if err != nil {
+				return nil, err
+			}
+			r.Offerings = a.registry.Offerings(st, vendor)
+		}
+		return r, nil
+	}
+	return nil, ErrUnknownPath.Errorf("query path %q: not served", path)
+}
+
+// nodeStatus reports n with its expiry at height (0: not judged).
+func nodeStatus(n *ledgerpb.Node, p *ledgerpb.Params, height int64) *ledgerpb.NodeStatus {
+	return &ledgerpb.NodeStatus{
+		Node:              n,
+		ActiveUntilHeight: registry.ActiveUntil(n, p),
+		Expired:           height > 0 && registry.Expired(n, p, height),
+	}
+}
+
+// queryPackageID reads a package id given as 32 raw bytes or 64 hex
+// characters.
+func queryPackageID(data []byte) ([]byte, error) {
+	switch len(data) {
+	case registry.PackageIDSize:
+		return data, nil
+	case 2 * registry.PackageIDSize:
+		if id, err := hex.DecodeString(string(data)); err == nil {
+			return id, nil
+		}
+	}
+	return nil, ErrInvalidQuery.Errorf("data: want a package id, 32 bytes or 64 hex characters")
 }

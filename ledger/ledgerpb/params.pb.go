@@ -44,7 +44,10 @@ type Params struct {
 	// Largest number of messages in one transaction.
 	MaxMsgsPerTx uint32 `protobuf:"varint,7,opt,name=max_msgs_per_tx,json=maxMsgsPerTx,proto3" json:"max_msgs_per_tx,omitempty"`
 	// Largest memo, in bytes.
-	MaxMemoBytes  uint32 `protobuf:"varint,8,opt,name=max_memo_bytes,json=maxMemoBytes,proto3" json:"max_memo_bytes,omitempty"`
+	MaxMemoBytes uint32 `protobuf:"varint,8,opt,name=max_memo_bytes,json=maxMemoBytes,proto3" json:"max_memo_bytes,omitempty"`
+	// Blocks after its latest announcement during which a node is active;
+	// after them it is expired until it announces again.
+	NodeTtlBlocks uint64 `protobuf:"varint,9,opt,name=node_ttl_blocks,json=nodeTtlBlocks,proto3" json:"node_ttl_blocks,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -135,11 +138,18 @@ func (x *Params) GetMaxMemoBytes() uint32 {
 	return 0
 }
 
+func (x *Params) GetNodeTtlBlocks() uint64 {
+	if x != nil {
+		return x.NodeTtlBlocks
+	}
+	return 0
+}
+
 var File_celltonomy_ledger_v1_params_proto protoreflect.FileDescriptor
 
 const file_celltonomy_ledger_v1_params_proto_rawDesc = "" +
 	"\n" +
-	"!celltonomy/ledger/v1/params.proto\x12\x14celltonomy.ledger.v1\"\xbb\x02\n" +
+	"!celltonomy/ledger/v1/params.proto\x12\x14celltonomy.ledger.v1\"\xe3\x02\n" +
 	"\x06Params\x12\x17\n" +
 	"\amin_fee\x18\x01 \x01(\x04R\x06minFee\x12)\n" +
 	"\x10unbonding_blocks\x18\x02 \x01(\x04R\x0funbondingBlocks\x12\"\n" +
@@ -148,7 +158,8 @@ const file_celltonomy_ledger_v1_params_proto_rawDesc = "" +
 	"\x0fpower_reduction\x18\x05 \x01(\x04R\x0epowerReduction\x12%\n" +
 	"\x0emax_validators\x18\x06 \x01(\rR\rmaxValidators\x12%\n" +
 	"\x0fmax_msgs_per_tx\x18\a \x01(\rR\fmaxMsgsPerTx\x12$\n" +
-	"\x0emax_memo_bytes\x18\b \x01(\rR\fmaxMemoBytesB2Z0github.com/celltonomy/celltonomy/ledger/ledgerpbb\x06proto3"
+	"\x0emax_memo_bytes\x18\b \x01(\rR\fmaxMemoBytes\x12&\n" +
+	"\x0fnode_ttl_blocks\x18\t \x01(\x04R\rnodeTtlBlocksB2Z0github.com/celltonomy/celltonomy/ledger/ledgerpbb\x06proto3"
 
 var (
 	file_celltonomy_ledger_v1_params_proto_rawDescOnce sync.Once

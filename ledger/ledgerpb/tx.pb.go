@@ -184,6 +184,12 @@ type Msg struct {
 	//	*Msg_CreateValidator
 	//	*Msg_Bond
 	//	*Msg_Unbond
+	//	*Msg_SetProfile
+	//	*Msg_AnnounceNode
+	//	*Msg_RemoveNode
+	//	*Msg_RegisterPackage
+	//	*Msg_SetOffering
+	//	*Msg_RemoveOffering
 	Sum           isMsg_Sum `protobuf_oneof:"sum"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -262,6 +268,60 @@ func (x *Msg) GetUnbond() *MsgUnbond {
 	return nil
 }
 
+func (x *Msg) GetSetProfile() *MsgSetProfile {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_SetProfile); ok {
+			return x.SetProfile
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetAnnounceNode() *MsgAnnounceNode {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_AnnounceNode); ok {
+			return x.AnnounceNode
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetRemoveNode() *MsgRemoveNode {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_RemoveNode); ok {
+			return x.RemoveNode
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetRegisterPackage() *MsgRegisterPackage {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_RegisterPackage); ok {
+			return x.RegisterPackage
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetSetOffering() *MsgSetOffering {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_SetOffering); ok {
+			return x.SetOffering
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetRemoveOffering() *MsgRemoveOffering {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_RemoveOffering); ok {
+			return x.RemoveOffering
+		}
+	}
+	return nil
+}
+
 type isMsg_Sum interface {
 	isMsg_Sum()
 }
@@ -282,6 +342,31 @@ type Msg_Unbond struct {
 	Unbond *MsgUnbond `protobuf:"bytes,12,opt,name=unbond,proto3,oneof"`
 }
 
+type Msg_SetProfile struct {
+	// 20 to 39: the registry module.
+	SetProfile *MsgSetProfile `protobuf:"bytes,20,opt,name=set_profile,json=setProfile,proto3,oneof"`
+}
+
+type Msg_AnnounceNode struct {
+	AnnounceNode *MsgAnnounceNode `protobuf:"bytes,21,opt,name=announce_node,json=announceNode,proto3,oneof"`
+}
+
+type Msg_RemoveNode struct {
+	RemoveNode *MsgRemoveNode `protobuf:"bytes,22,opt,name=remove_node,json=removeNode,proto3,oneof"`
+}
+
+type Msg_RegisterPackage struct {
+	RegisterPackage *MsgRegisterPackage `protobuf:"bytes,23,opt,name=register_package,json=registerPackage,proto3,oneof"`
+}
+
+type Msg_SetOffering struct {
+	SetOffering *MsgSetOffering `protobuf:"bytes,24,opt,name=set_offering,json=setOffering,proto3,oneof"`
+}
+
+type Msg_RemoveOffering struct {
+	RemoveOffering *MsgRemoveOffering `protobuf:"bytes,25,opt,name=remove_offering,json=removeOffering,proto3,oneof"`
+}
+
 func (*Msg_Send) isMsg_Sum() {}
 
 func (*Msg_CreateValidator) isMsg_Sum() {}
@@ -290,11 +375,23 @@ func (*Msg_Bond) isMsg_Sum() {}
 
 func (*Msg_Unbond) isMsg_Sum() {}
 
+func (*Msg_SetProfile) isMsg_Sum() {}
+
+func (*Msg_AnnounceNode) isMsg_Sum() {}
+
+func (*Msg_RemoveNode) isMsg_Sum() {}
+
+func (*Msg_RegisterPackage) isMsg_Sum() {}
+
+func (*Msg_SetOffering) isMsg_Sum() {}
+
+func (*Msg_RemoveOffering) isMsg_Sum() {}
+
 var File_celltonomy_ledger_v1_tx_proto protoreflect.FileDescriptor
 
 const file_celltonomy_ledger_v1_tx_proto_rawDesc = "" +
 	"\n" +
-	"\x1dcelltonomy/ledger/v1/tx.proto\x12\x14celltonomy.ledger.v1\x1a\x1fcelltonomy/ledger/v1/bank.proto\x1a\"celltonomy/ledger/v1/staking.proto\"U\n" +
+	"\x1dcelltonomy/ledger/v1/tx.proto\x12\x14celltonomy.ledger.v1\x1a\x1fcelltonomy/ledger/v1/bank.proto\x1a#celltonomy/ledger/v1/registry.proto\x1a\"celltonomy/ledger/v1/staking.proto\"U\n" +
 	"\x02Tx\x12\x12\n" +
 	"\x04body\x18\x01 \x01(\fR\x04body\x12\x1d\n" +
 	"\n" +
@@ -305,13 +402,21 @@ const file_celltonomy_ledger_v1_tx_proto_rawDesc = "" +
 	"\bsequence\x18\x02 \x01(\x04R\bsequence\x12\x10\n" +
 	"\x03fee\x18\x03 \x01(\x04R\x03fee\x12\x19\n" +
 	"\bchain_id\x18\x04 \x01(\tR\achainId\x12\x12\n" +
-	"\x04memo\x18\x05 \x01(\tR\x04memo\"\x88\x02\n" +
+	"\x04memo\x18\x05 \x01(\tR\x04memo\"\xdc\x05\n" +
 	"\x03Msg\x123\n" +
 	"\x04send\x18\x01 \x01(\v2\x1d.celltonomy.ledger.v1.MsgSendH\x00R\x04send\x12U\n" +
 	"\x10create_validator\x18\n" +
 	" \x01(\v2(.celltonomy.ledger.v1.MsgCreateValidatorH\x00R\x0fcreateValidator\x123\n" +
 	"\x04bond\x18\v \x01(\v2\x1d.celltonomy.ledger.v1.MsgBondH\x00R\x04bond\x129\n" +
-	"\x06unbond\x18\f \x01(\v2\x1f.celltonomy.ledger.v1.MsgUnbondH\x00R\x06unbondB\x05\n" +
+	"\x06unbond\x18\f \x01(\v2\x1f.celltonomy.ledger.v1.MsgUnbondH\x00R\x06unbond\x12F\n" +
+	"\vset_profile\x18\x14 \x01(\v2#.celltonomy.ledger.v1.MsgSetProfileH\x00R\n" +
+	"setProfile\x12L\n" +
+	"\rannounce_node\x18\x15 \x01(\v2%.celltonomy.ledger.v1.MsgAnnounceNodeH\x00R\fannounceNode\x12F\n" +
+	"\vremove_node\x18\x16 \x01(\v2#.celltonomy.ledger.v1.MsgRemoveNodeH\x00R\n" +
+	"removeNode\x12U\n" +
+	"\x10register_package\x18\x17 \x01(\v2(.celltonomy.ledger.v1.MsgRegisterPackageH\x00R\x0fregisterPackage\x12I\n" +
+	"\fset_offering\x18\x18 \x01(\v2$.celltonomy.ledger.v1.MsgSetOfferingH\x00R\vsetOffering\x12R\n" +
+	"\x0fremove_offering\x18\x19 \x01(\v2'.celltonomy.ledger.v1.MsgRemoveOfferingH\x00R\x0eremoveOfferingB\x05\n" +
 	"\x03sumB2Z0github.com/celltonomy/celltonomy/ledger/ledgerpbb\x06proto3"
 
 var (
@@ -335,18 +440,30 @@ var file_celltonomy_ledger_v1_tx_proto_goTypes = []any{
 	(*MsgCreateValidator)(nil), // 4: celltonomy.ledger.v1.MsgCreateValidator
 	(*MsgBond)(nil),            // 5: celltonomy.ledger.v1.MsgBond
 	(*MsgUnbond)(nil),          // 6: celltonomy.ledger.v1.MsgUnbond
+	(*MsgSetProfile)(nil),      // 7: celltonomy.ledger.v1.MsgSetProfile
+	(*MsgAnnounceNode)(nil),    // 8: celltonomy.ledger.v1.MsgAnnounceNode
+	(*MsgRemoveNode)(nil),      // 9: celltonomy.ledger.v1.MsgRemoveNode
+	(*MsgRegisterPackage)(nil), // 10: celltonomy.ledger.v1.MsgRegisterPackage
+	(*MsgSetOffering)(nil),     // 11: celltonomy.ledger.v1.MsgSetOffering
+	(*MsgRemoveOffering)(nil),  // 12: celltonomy.ledger.v1.MsgRemoveOffering
 }
 var file_celltonomy_ledger_v1_tx_proto_depIdxs = []int32{
-	2, // 0: celltonomy.ledger.v1.TxBody.messages:type_name -> celltonomy.ledger.v1.Msg
-	3, // 1: celltonomy.ledger.v1.Msg.send:type_name -> celltonomy.ledger.v1.MsgSend
-	4, // 2: celltonomy.ledger.v1.Msg.create_validator:type_name -> celltonomy.ledger.v1.MsgCreateValidator
-	5, // 3: celltonomy.ledger.v1.Msg.bond:type_name -> celltonomy.ledger.v1.MsgBond
-	6, // 4: celltonomy.ledger.v1.Msg.unbond:type_name -> celltonomy.ledger.v1.MsgUnbond
-	5, // [5:5] is the sub-list for method output_type
-	5, // [5:5] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	2,  // 0: celltonomy.ledger.v1.TxBody.messages:type_name -> celltonomy.ledger.v1.Msg
+	3,  // 1: celltonomy.ledger.v1.Msg.send:type_name -> celltonomy.ledger.v1.MsgSend
+	4,  // 2: celltonomy.ledger.v1.Msg.create_validator:type_name -> celltonomy.ledger.v1.MsgCreateValidator
+	5,  // 3: celltonomy.ledger.v1.Msg.bond:type_name -> celltonomy.ledger.v1.MsgBond
+	6,  // 4: celltonomy.ledger.v1.Msg.unbond:type_name -> celltonomy.ledger.v1.MsgUnbond
+	7,  // 5: celltonomy.ledger.v1.Msg.set_profile:type_name -> celltonomy.ledger.v1.MsgSetProfile
+	8,  // 6: celltonomy.ledger.v1.Msg.announce_node:type_name -> celltonomy.ledger.v1.MsgAnnounceNode
+	9,  // 7: celltonomy.ledger.v1.Msg.remove_node:type_name -> celltonomy.ledger.v1.MsgRemoveNode
+	10, // 8: celltonomy.ledger.v1.Msg.register_package:type_name -> celltonomy.ledger.v1.MsgRegisterPackage
+	11, // 9: celltonomy.ledger.v1.Msg.set_offering:type_name -> celltonomy.ledger.v1.MsgSetOffering
+	12, // 10: celltonomy.ledger.v1.Msg.remove_offering:type_name -> celltonomy.ledger.v1.MsgRemoveOffering
+	11, // [11:11] is the sub-list for method output_type
+	11, // [11:11] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_celltonomy_ledger_v1_tx_proto_init() }
@@ -355,12 +472,19 @@ func file_celltonomy_ledger_v1_tx_proto_init() {
 		return
 	}
 	file_celltonomy_ledger_v1_bank_proto_init()
+	file_celltonomy_ledger_v1_registry_proto_init()
 	file_celltonomy_ledger_v1_staking_proto_init()
 	file_celltonomy_ledger_v1_tx_proto_msgTypes[2].OneofWrappers = []any{
 		(*Msg_Send)(nil),
 		(*Msg_CreateValidator)(nil),
 		(*Msg_Bond)(nil),
 		(*Msg_Unbond)(nil),
+		(*Msg_SetProfile)(nil),
+		(*Msg_AnnounceNode)(nil),
+		(*Msg_RemoveNode)(nil),
+		(*Msg_RegisterPackage)(nil),
+		(*Msg_SetOffering)(nil),
+		(*Msg_RemoveOffering)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

@@ -26,6 +26,7 @@ import (
 //	max_validators      100
 //	max_msgs_per_tx     32
 //	max_memo_bytes      256 bytes
+//	node_ttl_blocks     14,400 blocks (one day of 6-second blocks)
 func Default() *ledgerpb.Params {
 	return &ledgerpb.Params{
 		MinFee:           1_000,
@@ -36,12 +37,16 @@ func Default() *ledgerpb.Params {
 		MaxValidators:    100,
 		MaxMsgsPerTx:     32,
 		MaxMemoBytes:     256,
+		NodeTtlBlocks:    14_400,
 	}
 }
 
 // MaxUnbondingBlocks bounds unbonding_blocks (about 400 years of 6-second
 // blocks), so that a completion height never overflows int64.
 const MaxUnbondingBlocks = math.MaxInt32
+
+// MaxNodeTTLBlocks bounds node_ttl_blocks, for the same reason.
+const MaxNodeTTLBlocks = math.MaxInt32
 
 // Validate returns an error naming the first field that breaks its rule:
 //
@@ -50,7 +55,8 @@ const MaxUnbondingBlocks = math.MaxInt32
 //   - min_self_bond at least power_reduction, so that every validator with
 //     stake has voting power;
 //   - slash_fraction_bps at most 10000;
-//   - max_validators and max_msgs_per_tx at least 1.
+//   - max_validators and max_msgs_per_tx at least 1;
+//   - node_ttl_blocks in [1, MaxNodeTTLBlocks].
 //
 // min_fee and max_memo_bytes may be 0 (free transactions, no memo).
 func Validate(p *ledgerpb.Params) error {
@@ -69,6 +75,8 @@ func Validate(p *ledgerpb.Params) error {
 		return fmt.Errorf("params: max_validators 0: must be at least 1")
 	case p.MaxMsgsPerTx < 1:
 		return fmt.Errorf("params: max_msgs_per_tx 0: must be at least 1")
+	case p.NodeTtlBlocks < 1 || p.NodeTtlBlocks > MaxNodeTTLBlocks:
+		return fmt.Errorf("params: node_ttl_blocks %d: must be in [1, %d]", p.NodeTtlBlocks, MaxNodeTTLBlocks)
 	}
 	return nil
 }

@@ -32,6 +32,8 @@ func TestValidate(t *testing.T) {
 		{func(p *ledgerpb.Params) { p.SlashFractionBps = 10_001 }, "slash_fraction_bps 10001"},
 		{func(p *ledgerpb.Params) { p.MaxValidators = 0 }, "max_validators 0"},
 		{func(p *ledgerpb.Params) { p.MaxMsgsPerTx = 0 }, "max_msgs_per_tx 0"},
+		{func(p *ledgerpb.Params) { p.NodeTtlBlocks = 0 }, "node_ttl_blocks 0"},
+		{func(p *ledgerpb.Params) { p.NodeTtlBlocks = MaxNodeTTLBlocks + 1 }, "node_ttl_blocks"},
 	} {
 		p := Default()
 		tc.edit(p)

@@ -237,7 +237,7 @@ func newTxCmd(g *globals) *cobra.Command {
 		},
 	}
 	staking.AddCommand(create, bond, unbond)
-	cmd.AddCommand(bank, staking)
+	cmd.AddCommand(bank, staking, newRegistryTxCmd(g, f))
 	return cmd
 }
 
@@ -329,7 +329,7 @@ func newQueryCmd(g *globals) *cobra.Command {
 			return printValidators(cmd.Context(), g, c)
 		},
 	})
-	cmd.AddCommand(bank, txq, staking)
+	cmd.AddCommand(bank, txq, staking, newRegistryQueryCmd(g, f))
 	return cmd
 }
 

@@ -1,0 +1,442 @@
+package cli
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/celltonomy/celltonomy/ledger/address"
+	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/registry"
+	"github.com/celltonomy/celltonomy/spec"
+	"github.com/celltonomy/celltonomy/spec/specpb"
+)
+
+// newRegistryTxCmd is `cell tx registry …`: profiles, nodes, packages and
+// offerings (ledger/registry has the rules).
+func newRegistryTxCmd(g *globals, f *txFlags) *cobra.Command {
+	cmd := &cobra.Command{Use: "registry", Short: "Profiles, nodes, packages and offerings"}
+
+	var roles []string
+	var contact string
+	profile := &cobra.Command{
+		Use:   "set-profile NAME",
+		Short: "Create or replace --from's profile",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			m := &ledgerpb.MsgSetProfile{Name: args[0], Contact: contact}
+			for _, s := range roles {
+				r, err := registry.ParseRole(s)
+				if err != nil {
+					return &usageError{fmt.Errorf("--role: %w", err)}
+				}
+				m.Roles = append(m.Roles, r)
+			}
+			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_SetProfile{SetProfile: m}})
+		},
+	}
+	profile.Flags().StringSliceVar(&roles, "role", nil, "a role: buyer, vendor, validator or governor (repeat or separate with commas)")
+	profile.Flags().StringVar(&contact, "contact", "", "how to reach you (e-mail, URL, …)")
+
+	var archs, botspecs []string
+	var capacity uint32
+	announce := &cobra.Command{
+		Use:   "announce-node NODE_PUBKEY ENDPOINT",
+		Short: "Register or refresh a node of --from: its ed25519 key in hex and its http(s) endpoint",
+		Long: `announce-node registers a fulfillment node operated by --from, or refreshes it.
+A node is active for node_ttl_blocks blocks (a chain param) after its latest
+announcement; announce again before that to stay active.`,
+		Args: exactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			key, err := hexArg("NODE_PUBKEY", args[0], registry.NodeKeySize)
+			if err != nil {
+				return err
+			}
+			m := &ledgerpb.MsgAnnounceNode{NodePubkey: key, Endpoint: args[1], Architectures: archs, Capacity: capacity}
+			for _, s := range botspecs {
+				h, err := hexArg("--botspec", s, registry.BotSpecHashSize)
+				if err != nil {
+					return err
+				}
+				m.BotspecHashes = append(m.BotspecHashes, h)
+			}
+			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_AnnounceNode{AnnounceNode: m}})
+		},
+	}
+	announce.Flags().StringSliceVar(&archs, "arch", []string{spec.ArchWasm32WASIP1}, "architectures the node executes")
+	announce.Flags().StringSliceVar(&botspecs, "botspec", nil, "SHA-256 in hex of a BotSpec of the node's lab bots")
+	announce.Flags().Uint32Var(&capacity, "capacity", 1, "jobs the node runs at once")
+
+	remove := &cobra.Command{
+		Use:   "remove-node NODE_PUBKEY",
+		Short: "Remove a node of --from",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			key, err := hexArg("NODE_PUBKEY", args[0], registry.NodeKeySize)
+			if err != nil {
+				return err
+			}
+			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_RemoveNode{RemoveNode: &ledgerpb.MsgRemoveNode{NodePubkey: key}}})
+		},
+	}
+
+	var locations []string
+	register := &cobra.Command{
+		Use:   "register-package FILE.cellpkg",
+		Short: "Register a package signed by its author, --from",
+		Long: `register-package registers the envelope of a .cellpkg file on chain. The file
+must be signed by its author, and the author must be --from: the ledger
+checks the signature over the envelope bytes, so an unsigned file cannot be
+signed here without changing the bytes its author meant.`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			data, err := os.ReadFile(args[0])
+			if err != nil {
+				return err
+			}
+			p, err := spec.DecodePackage(data, spec.DefaultLimits())
+			if err != nil {
+				return fmt.Errorf("%s: %w", args[0], err)
+			}
+			if !p.Signed() {
+				return fmt.Errorf("%s: the package is not signed: its author must sign it", args[0])
+			}
+			from, err := resolveAddress(g, f.from)
+			if err != nil {
+				return err
+			}
+			if author := address.Address(p.Envelope().GetAuthor()); author != from {
+				return fmt.Errorf("%s: authored by %s, not by --from %s", args[0], author, from)
+			}
+			pub, sig := p.Signature()
+			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_RegisterPackage{RegisterPackage: &ledgerpb.MsgRegisterPackage{
+				Envelope: p.EnvelopeBytes(), AuthorPublicKey: pub, AuthorSignature: sig,
+				SpecSize: uint64(len(p.Spec().Bytes())), BlobLocations: locations,
+			}}})
+		},
+	}
+	register.Flags().StringSliceVar(&locations, "location", nil, "http(s) URL where the .cellpkg can be fetched (repeatable)")
+
+	offer := &cobra.Command{
+		Use:   "set-offering PACKAGE_ID PRICE LEAD_TIME_BLOCKS",
+		Short: "Offer a package at a fixed PRICE (ucell), delivered within LEAD_TIME_BLOCKS; --from must have the vendor role",
+		Args:  exactArgs(3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := hexArg("PACKAGE_ID", args[0], registry.PackageIDSize)
+			if err != nil {
+				return err
+			}
+			price, err := parseAmount(args[1])
+			if err != nil {
+				return err
+			}
+			lead, err := strconv.ParseUint(args[2], 10, 64)
+			if err != nil {
+				return &usageError{fmt.Errorf("LEAD_TIME_BLOCKS %q: want a whole number of blocks", args[2])}
+			}
+			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_SetOffering{SetOffering: &ledgerpb.MsgSetOffering{
+				PackageId: id, Price: price, LeadTimeBlocks: lead}}})
+		},
+	}
+	unoffer := &cobra.Command{
+		Use:   "remove-offering PACKAGE_ID",
+		Short: "Withdraw --from's offering of a package",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := hexArg("PACKAGE_ID", args[0], registry.PackageIDSize)
+			if err != nil {
+				return err
+			}
+			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_RemoveOffering{RemoveOffering: &ledgerpb.MsgRemoveOffering{PackageId: id}}})
+		},
+	}
+	cmd.AddCommand(profile, announce, remove, register, offer, unoffer)
+	return cmd
+}
+
+// hexArg decodes a hex argument of exactly size bytes.
+func hexArg(name, s string, size int) ([]byte, error) {
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != size {
+		return nil, &usageError{fmt.Errorf("%s: want %d bytes in hex (%d characters)", name, size, 2*size)}
+	}
+	return b, nil
+}
+
+// newRegistryQueryCmd is `cell query registry …`.
+func newRegistryQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
+	cmd := &cobra.Command{Use: "registry", Short: "Profiles, nodes, packages and offerings"}
+	query := func(ctx context.Context, path string, data []byte, reply proto.Message) error {
+		c, err := f.client()
+		if err != nil {
+			return err
+		}
+		b, err := c.QueryApp(ctx, path, data)
+		if err != nil {
+			return err
+		}
+		return proto.Unmarshal(b, reply)
+	}
+	// nextHeight is the height nodes are judged at: the next block's,
+	// where a bid sent now would land.
+	nextHeight := func(ctx context.Context) (int64, error) {
+		c, err := f.client()
+		if err != nil {
+			return 0, err
+		}
+		st, err := c.Status(ctx)
+		if err != nil {
+			return 0, fmt.Errorf("node: %w", err)
+		}
+		return st.SyncInfo.LatestBlockHeight + 1, nil
+	}
+
+	profile := &cobra.Command{
+		Use:   "profile ADDRESS|KEY",
+		Short: "Print an account's profile",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			addr, err := resolveAddress(g, args[0])
+			if err != nil {
+				return err
+			}
+			var p ledgerpb.Profile
+			if err := query(cmd.Context(), "registry/profile", addr[:], &p); err != nil {
+				return err
+			}
+			out := profileOf(&p)
+			if g.output == outputJSON {
+				return g.json(out)
+			}
+			fmt.Fprintf(g.stdout, "%s  %s  roles %s  contact %s\n", out.Owner, out.Name, orDash(strings.Join(out.Roles, ",")), orDash(out.Contact))
+			return nil
+		},
+	}
+	node := &cobra.Command{
+		Use:   "node NODE_PUBKEY",
+		Short: "Print a node and whether it is expired",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			key, err := hexArg("NODE_PUBKEY", args[0], registry.NodeKeySize)
+			if err != nil {
+				return err
+			}
+			h, err := nextHeight(cmd.Context())
+			if err != nil {
+				return err
+			}
+			var st ledgerpb.NodeStatus
+			if err := query(cmd.Context(), "registry/node", mustProto(&ledgerpb.NodeRequest{NodePubkey: key, Height: h}), &st); err != nil {
+				return err
+			}
+			return printNodes(g, []*ledgerpb.NodeStatus{&st})
+		},
+	}
+	nodes := &cobra.Command{
+		Use:   "nodes [OPERATOR]",
+		Short: "List the nodes, of one operator (an address or a key name) or all, with their expiry",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			req := &ledgerpb.NodesRequest{}
+			if len(args) == 1 {
+				op, err := resolveAddress(g, args[0])
+				if err != nil {
+					return err
+				}
+				req.Operator = op[:]
+			}
+			var err error
+			if req.Height, err = nextHeight(cmd.Context()); err != nil {
+				return err
+			}
+			var r ledgerpb.NodesResponse
+			if err := query(cmd.Context(), "registry/nodes", mustProto(req), &r); err != nil {
+				return err
+			}
+			return printNodes(g, r.Nodes)
+		},
+	}
+	pkg := &cobra.Command{
+		Use:   "package PACKAGE_ID",
+		Short: "Print a registered package",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := hexArg("PACKAGE_ID", args[0], registry.PackageIDSize)
+			if err != nil {
+				return err
+			}
+			var p ledgerpb.Package
+			if err := query(cmd.Context(), "registry/package", id, &p); err != nil {
+				return err
+			}
+			return printPackages(g, []*ledgerpb.Package{&p})
+		},
+	}
+	pkgs := &cobra.Command{
+		Use:   "packages NAME",
+		Short: "List the registered versions of a package name, oldest first",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var r ledgerpb.PackagesResponse
+			if err := query(cmd.Context(), "registry/packages_by_name", []byte(args[0]), &r); err != nil {
+				return err
+			}
+			return printPackages(g, r.Packages)
+		},
+	}
+	offerings := &cobra.Command{
+		Use:   "offerings [VENDOR|PACKAGE_ID]",
+		Short: "List the offerings: all, a vendor's (an address or a key name), or a package's (its id in hex)",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var data []byte
+			if len(args) == 1 {
+				if id, err := hex.DecodeString(args[0]); err == nil && len(id) == registry.PackageIDSize {
+					data = id
+				} else {
+					vendor, err := resolveAddress(g, args[0])
+					if err != nil {
+						return err
+					}
+					data = vendor[:]
+				}
+			}
+			var r ledgerpb.OfferingsResponse
+			if err := query(cmd.Context(), "registry/offerings", data, &r); err != nil {
+				return err
+			}
+			out := []offeringJSON{}
+			for _, o := range r.Offerings {
+				out = append(out, offeringJSON{Vendor: addrString(o.Vendor), PackageID: hex.EncodeToString(o.PackageId),
+					Price: o.Price, LeadTimeBlocks: o.LeadTimeBlocks, UpdatedHeight: o.UpdatedHeight})
+			}
+			if g.output == outputJSON {
+				return g.json(out)
+			}
+			for _, o := range out {
+				fmt.Fprintf(g.stdout, "%s  %s  %d ucell  %d blocks\n", o.Vendor, o.PackageID, o.Price, o.LeadTimeBlocks)
+			}
+			return nil
+		},
+	}
+	cmd.AddCommand(profile, node, nodes, pkg, pkgs, offerings)
+	return cmd
+}
+
+func mustProto(m proto.Message) []byte {
+	b, err := proto.Marshal(m)
+	if err != nil {
+		panic(fmt.Sprintf("cli: marshal %T: %v", m, err)) // bytes and integers only: cannot fail
+	}
+	return b
+}
+
+func addrString(b []byte) string {
+	a, err := address.FromBytes(b)
+	if err != nil {
+		return hex.EncodeToString(b)
+	}
+	return a.String()
+}
+
+type profileJSON struct {
+	Owner         string   `json:"owner"`
+	Name          string   `json:"name"`
+	Roles         []string `json:"roles"`
+	Contact       string   `json:"contact"`
+	UpdatedHeight int64    `json:"updated_height"`
+}
+
+func profileOf(p *ledgerpb.Profile) profileJSON {
+	out := profileJSON{Owner: addrString(p.Owner), Name: p.Name, Roles: []string{}, Contact: p.Contact, UpdatedHeight: p.UpdatedHeight}
+	for _, r := range p.Roles {
+		out.Roles = append(out.Roles, registry.RoleName(r))
+	}
+	return out
+}
+
+type nodeJSON struct {
+	Operator            string   `json:"operator"`
+	NodePubkey          string   `json:"node_pubkey"`
+	Endpoint            string   `json:"endpoint"`
+	Architectures       []string `json:"architectures"`
+	BotSpecHashes       []string `json:"botspec_hashes"`
+	Capacity            uint32   `json:"capacity"`
+	RegisteredHeight    int64    `json:"registered_height"`
+	LastAnnouncedHeight int64    `json:"last_announced_height"`
+	ActiveUntilHeight   int64    `json:"active_until_height"`
+	Expired             bool     `json:"expired"`
+}
+
+func printNodes(g *globals, nodes []*ledgerpb.NodeStatus) error {
+	out := []nodeJSON{}
+	for _, s := range nodes {
+		n := s.GetNode()
+		j := nodeJSON{Operator: addrString(n.Operator), NodePubkey: hex.EncodeToString(n.NodePubkey), Endpoint: n.Endpoint,
+			Architectures: append([]string{}, n.Architectures...), BotSpecHashes: []string{}, Capacity: n.Capacity,
+			RegisteredHeight: n.RegisteredHeight, LastAnnouncedHeight: n.LastAnnouncedHeight,
+			ActiveUntilHeight: s.ActiveUntilHeight, Expired: s.Expired}
+		for _, h := range n.BotspecHashes {
+			j.BotSpecHashes = append(j.BotSpecHashes, hex.EncodeToString(h))
+		}
+		out = append(out, j)
+	}
+	if g.output == outputJSON {
+		return g.json(out)
+	}
+	for _, n := range out {
+		state := fmt.Sprintf("active until %d", n.ActiveUntilHeight)
+		if n.Expired {
+			state = fmt.Sprintf("EXPIRED after %d", n.ActiveUntilHeight)
+		}
+		fmt.Fprintf(g.stdout, "%s  operator %s  %s  %s  capacity %d  %s\n", n.NodePubkey, n.Operator, n.Endpoint,
+			orDash(strings.Join(n.Architectures, ",")), n.Capacity, state)
+	}
+	return nil
+}
+
+type packageJSON struct {
+	PackageID        string   `json:"package_id"`
+	Name             string   `json:"name"`
+	Version          string   `json:"version"`
+	Kind             string   `json:"kind"`
+	Skill            string   `json:"skill"`
+	Parent           string   `json:"parent"`
+	RoyaltyBps       uint32   `json:"royalty_bps"`
+	Author           string   `json:"author"`
+	SpecSize         uint64   `json:"spec_size"`
+	BlobLocations    []string `json:"blob_locations"`
+	RegisteredHeight int64    `json:"registered_height"`
+}
+
+func printPackages(g *globals, pkgs []*ledgerpb.Package) error {
+	out := []packageJSON{}
+	for _, p := range pkgs {
+		out = append(out, packageJSON{PackageID: hex.EncodeToString(p.PackageId), Name: p.Name, Version: p.Version,
+			Kind: spec.KindName(specpb.Kind(p.Kind)), Skill: p.Skill, Parent: hex.EncodeToString(p.Parent), RoyaltyBps: p.RoyaltyBps,
+			Author: addrString(p.Author), SpecSize: p.SpecSize, BlobLocations: append([]string{}, p.BlobLocations...),
+			RegisteredHeight: p.RegisteredHeight})
+	}
+	if g.output == outputJSON {
+		return g.json(out)
+	}
+	for _, p := range out {
+		fmt.Fprintf(g.stdout, "%s  %s %s  %s  skill %s  parent %s  author %s  royalty %d bps  registered at %d\n",
+			p.PackageID, p.Name, p.Version, p.Kind, p.Skill, orDash(p.Parent), p.Author, p.RoyaltyBps, p.RegisteredHeight)
+	}
+	return nil
+}
+
+type offeringJSON struct {
+	Vendor         string `json:"vendor"`
+	PackageID      string `json:"package_id"`
+	Price          uint64 `json:"price"`
+	LeadTimeBlocks uint64 `json:"lead_time_blocks"`
+	UpdatedHeight  int64  `json:"updated_height"`
+}
