@@ -24,6 +24,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/params"
 	"github.com/celltonomy/celltonomy/ledger/registry"
+	"github.com/celltonomy/celltonomy/ledger/reputation"
 	"github.com/celltonomy/celltonomy/ledger/staking"
 	"github.com/celltonomy/celltonomy/ledger/store"
 	"github.com/celltonomy/celltonomy/ledger/treasury"
@@ -39,6 +40,7 @@ type App struct {
 	treasury treasury.Keeper
 	staking  staking.Keeper
 	registry registry.Keeper
+	skills   reputation.Keeper
 	sigs     SignatureCache
 }
 
@@ -65,18 +67,19 @@ func (a *App) WithSignatureCache(c SignatureCache) *App {
 
 // New returns the ledger with its modules wired: bank with the module
 // accounts "treasury", "bonded" and "unbonding"; auth charging fees to the
-// treasury; staking over bank; the registry, in which every well-formed
-// skill path exists (registry.AllSkills) until the ledger keeps a skill
-// tree.
+// treasury; staking over bank; the reputation module's skill tree and
+// update log; the registry, whose packages must name a skill of that tree.
 func New() *App {
 	b := bank.New(treasury.ModuleName, staking.BondedPool, staking.UnbondingPool)
 	t := treasury.New(b)
+	rep := reputation.New()
 	return &App{
 		bank:     b,
 		auth:     auth.New(t),
 		treasury: t,
 		staking:  staking.New(b),
-		registry: registry.New(registry.AllSkills{}),
+		registry: registry.New(rep),
+		skills:   rep,
 	}
 }
 
@@ -181,6 +184,13 @@ func (a *App) InitChain(st store.KVStore, chainID string, genesisJSON []byte) ([
 	updates, err := a.staking.InitGenesis(branch, p, g.Validators)
 	if err != nil {
 		return nil, err
+	}
+	skills := g.Skills
+	if len(skills) == 0 {
+		skills = reputation.DefaultGenesisSkills()
+	}
+	if err := a.skills.InitGenesis(branch, skills); err != nil {
+		return nil, fmt.Errorf("genesis: skills: %w", err)
 	}
 	if err := CheckInvariants(branch); err != nil {
 		return nil, fmt.Errorf("genesis: %w", err)
@@ -336,6 +346,8 @@ func validateMessage(m *ledgerpb.Msg, p *ledgerpb.Params) error {
 		return registry.ValidateSetOffering(s.SetOffering)
 	case *ledgerpb.Msg_RemoveOffering:
 		return registry.ValidateRemoveOffering(s.RemoveOffering)
+	case *ledgerpb.Msg_CreateSkill:
+		return reputation.ValidateCreateSkill(s.CreateSkill)
 	}
 	return tx.ErrUnknownMessage.Errorf("no message type set")
 }
@@ -366,6 +378,8 @@ func (a *App) runMessages(st store.KVStore, ev *event.Log, p *ledgerpb.Params, h
 			err = a.registry.SetOffering(st, ev, height, t.Signer, s.SetOffering)
 		case *ledgerpb.Msg_RemoveOffering:
 			err = a.registry.RemoveOffering(st, ev, t.Signer, s.RemoveOffering)
+		case *ledgerpb.Msg_CreateSkill:
+			_, err = a.skills.HandleCreateSkill(st, ev, t.Signer, s.CreateSkill)
 		default:
 			err = tx.ErrUnknownMessage.Errorf("no message type set")
 		}

@@ -5,6 +5,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/bank"
 	"github.com/celltonomy/celltonomy/ledger/codes"
 	"github.com/celltonomy/celltonomy/ledger/registry"
+	"github.com/celltonomy/celltonomy/ledger/reputation"
 	"github.com/celltonomy/celltonomy/ledger/staking"
 	"github.com/celltonomy/celltonomy/ledger/tx"
 )
@@ -99,6 +100,7 @@ func Codes() []codes.Code {
 	all = append(all, bank.Codes()...)
 	all = append(all, staking.Codes()...)
 	all = append(all, registry.Codes()...)
+	all = append(all, reputation.Codes()...)
 	all = append(all, ErrUnknownPath, ErrInvalidQuery, ErrNotFound, ErrNotInitialized, ErrInternal)
 	return all
 }

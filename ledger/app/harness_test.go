@@ -13,6 +13,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/params"
+	"github.com/celltonomy/celltonomy/ledger/reputation"
 	"github.com/celltonomy/celltonomy/ledger/store"
 	"github.com/celltonomy/celltonomy/ledger/tx"
 )
@@ -74,6 +75,7 @@ func testGenesis(p *ledgerpb.Params) *ledgerpb.Genesis {
 		Validators: []*ledgerpb.GenesisValidator{
 			{Operator: val0.addr.String(), ConsensusPubkey: cons0.pub(), SelfBond: 50_000, Moniker: "val0"},
 		},
+		Skills: append(reputation.DefaultGenesisSkills(), "compute/genomics", "compute/genomics/digest"),
 	}
 }
 

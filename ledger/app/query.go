@@ -60,6 +60,8 @@ const (
 	// (32 bytes or 64 hex characters: its offerings, by vendor) →
 	// OfferingsResponse.
 	PathOfferings = "registry/offerings"
+	// PathSkill: data = a skill path ("compute/genomics/digest") → Skill.
+	PathSkill = "reputation/skill"
 )
 
 // Query answers an app-level query about st at path (see the Path
@@ -130,6 +132,12 @@ func (a *App) Query(st store.KVStore, path string, data []byte) ([]byte, error) 
 			return nil, ErrNotInitialized.Errorf("%v", err)
 		}
 		reply = p
+	case PathSkill:
+		sk := a.skills.SkillByPath(st, string(data))
+		if sk == nil {
+			return nil, ErrNotFound.Errorf("skill %q: no such skill", data)
+		}
+		reply = sk
 	case PathProfile, PathNode, PathNodes, PathPackage, PathPackagesByName, PathOfferings:
 		var err error
 		if reply, err = a.queryRegistry(st, path, data); err != nil {
@@ -137,7 +145,7 @@ func (a *App) Query(st store.KVStore, path string, data []byte) ([]byte, error) 
 		}
 	default:
 		return nil, ErrUnknownPath.Errorf("query path %q: not served; known: %s", path, strings.Join([]string{
-			PathBalance, PathSupply, PathAccount, PathValidators, PathValidator, PathUnbondings, PathTreasuryBalance, PathParams,
+			PathBalance, PathSupply, PathAccount, PathValidators, PathValidator, PathUnbondings, PathTreasuryBalance, PathParams, PathSkill,
 			PathProfile, PathNode, PathNodes, PathPackage, PathPackagesByName, PathOfferings}, ", "))
 	}
 	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(reply)

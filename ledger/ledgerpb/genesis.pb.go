@@ -32,7 +32,10 @@ type Genesis struct {
 	// Initial balances; the total supply is their sum.
 	Accounts []*GenesisAccount `protobuf:"bytes,2,rep,name=accounts,proto3" json:"accounts,omitempty"`
 	// Initial validators, at least one.
-	Validators    []*GenesisValidator `protobuf:"bytes,3,rep,name=validators,proto3" json:"validators,omitempty"`
+	Validators []*GenesisValidator `protobuf:"bytes,3,rep,name=validators,proto3" json:"validators,omitempty"`
+	// Skill paths created at genesis, parents before children (empty:
+	// ledger/reputation.DefaultGenesisSkills).
+	Skills        []string `protobuf:"bytes,4,rep,name=skills,proto3" json:"skills,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -88,17 +91,25 @@ func (x *Genesis) GetValidators() []*GenesisValidator {
 	return nil
 }
 
+func (x *Genesis) GetSkills() []string {
+	if x != nil {
+		return x.Skills
+	}
+	return nil
+}
+
 var File_celltonomy_ledger_v1_genesis_proto protoreflect.FileDescriptor
 
 const file_celltonomy_ledger_v1_genesis_proto_rawDesc = "" +
 	"\n" +
-	"\"celltonomy/ledger/v1/genesis.proto\x12\x14celltonomy.ledger.v1\x1a\x1fcelltonomy/ledger/v1/bank.proto\x1a!celltonomy/ledger/v1/params.proto\x1a\"celltonomy/ledger/v1/staking.proto\"\xc9\x01\n" +
+	"\"celltonomy/ledger/v1/genesis.proto\x12\x14celltonomy.ledger.v1\x1a\x1fcelltonomy/ledger/v1/bank.proto\x1a!celltonomy/ledger/v1/params.proto\x1a\"celltonomy/ledger/v1/staking.proto\"\xe1\x01\n" +
 	"\aGenesis\x124\n" +
 	"\x06params\x18\x01 \x01(\v2\x1c.celltonomy.ledger.v1.ParamsR\x06params\x12@\n" +
 	"\baccounts\x18\x02 \x03(\v2$.celltonomy.ledger.v1.GenesisAccountR\baccounts\x12F\n" +
 	"\n" +
 	"validators\x18\x03 \x03(\v2&.celltonomy.ledger.v1.GenesisValidatorR\n" +
-	"validatorsB2Z0github.com/celltonomy/celltonomy/ledger/ledgerpbb\x06proto3"
+	"validators\x12\x16\n" +
+	"\x06skills\x18\x04 \x03(\tR\x06skillsB2Z0github.com/celltonomy/celltonomy/ledger/ledgerpbb\x06proto3"
 
 var (
 	file_celltonomy_ledger_v1_genesis_proto_rawDescOnce sync.Once

@@ -190,6 +190,7 @@ type Msg struct {
 	//	*Msg_RegisterPackage
 	//	*Msg_SetOffering
 	//	*Msg_RemoveOffering
+	//	*Msg_CreateSkill
 	Sum           isMsg_Sum `protobuf_oneof:"sum"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -322,6 +323,15 @@ func (x *Msg) GetRemoveOffering() *MsgRemoveOffering {
 	return nil
 }
 
+func (x *Msg) GetCreateSkill() *MsgCreateSkill {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_CreateSkill); ok {
+			return x.CreateSkill
+		}
+	}
+	return nil
+}
+
 type isMsg_Sum interface {
 	isMsg_Sum()
 }
@@ -367,6 +377,11 @@ type Msg_RemoveOffering struct {
 	RemoveOffering *MsgRemoveOffering `protobuf:"bytes,25,opt,name=remove_offering,json=removeOffering,proto3,oneof"`
 }
 
+type Msg_CreateSkill struct {
+	// 40 to 59: the reputation module.
+	CreateSkill *MsgCreateSkill `protobuf:"bytes,40,opt,name=create_skill,json=createSkill,proto3,oneof"`
+}
+
 func (*Msg_Send) isMsg_Sum() {}
 
 func (*Msg_CreateValidator) isMsg_Sum() {}
@@ -387,11 +402,13 @@ func (*Msg_SetOffering) isMsg_Sum() {}
 
 func (*Msg_RemoveOffering) isMsg_Sum() {}
 
+func (*Msg_CreateSkill) isMsg_Sum() {}
+
 var File_celltonomy_ledger_v1_tx_proto protoreflect.FileDescriptor
 
 const file_celltonomy_ledger_v1_tx_proto_rawDesc = "" +
 	"\n" +
-	"\x1dcelltonomy/ledger/v1/tx.proto\x12\x14celltonomy.ledger.v1\x1a\x1fcelltonomy/ledger/v1/bank.proto\x1a#celltonomy/ledger/v1/registry.proto\x1a\"celltonomy/ledger/v1/staking.proto\"U\n" +
+	"\x1dcelltonomy/ledger/v1/tx.proto\x12\x14celltonomy.ledger.v1\x1a\x1fcelltonomy/ledger/v1/bank.proto\x1a#celltonomy/ledger/v1/registry.proto\x1a%celltonomy/ledger/v1/reputation.proto\x1a\"celltonomy/ledger/v1/staking.proto\"U\n" +
 	"\x02Tx\x12\x12\n" +
 	"\x04body\x18\x01 \x01(\fR\x04body\x12\x1d\n" +
 	"\n" +
@@ -402,7 +419,7 @@ const file_celltonomy_ledger_v1_tx_proto_rawDesc = "" +
 	"\bsequence\x18\x02 \x01(\x04R\bsequence\x12\x10\n" +
 	"\x03fee\x18\x03 \x01(\x04R\x03fee\x12\x19\n" +
 	"\bchain_id\x18\x04 \x01(\tR\achainId\x12\x12\n" +
-	"\x04memo\x18\x05 \x01(\tR\x04memo\"\xdc\x05\n" +
+	"\x04memo\x18\x05 \x01(\tR\x04memo\"\xa7\x06\n" +
 	"\x03Msg\x123\n" +
 	"\x04send\x18\x01 \x01(\v2\x1d.celltonomy.ledger.v1.MsgSendH\x00R\x04send\x12U\n" +
 	"\x10create_validator\x18\n" +
@@ -416,7 +433,8 @@ const file_celltonomy_ledger_v1_tx_proto_rawDesc = "" +
 	"removeNode\x12U\n" +
 	"\x10register_package\x18\x17 \x01(\v2(.celltonomy.ledger.v1.MsgRegisterPackageH\x00R\x0fregisterPackage\x12I\n" +
 	"\fset_offering\x18\x18 \x01(\v2$.celltonomy.ledger.v1.MsgSetOfferingH\x00R\vsetOffering\x12R\n" +
-	"\x0fremove_offering\x18\x19 \x01(\v2'.celltonomy.ledger.v1.MsgRemoveOfferingH\x00R\x0eremoveOfferingB\x05\n" +
+	"\x0fremove_offering\x18\x19 \x01(\v2'.celltonomy.ledger.v1.MsgRemoveOfferingH\x00R\x0eremoveOffering\x12I\n" +
+	"\fcreate_skill\x18( \x01(\v2$.celltonomy.ledger.v1.MsgCreateSkillH\x00R\vcreateSkillB\x05\n" +
 	"\x03sumB2Z0github.com/celltonomy/celltonomy/ledger/ledgerpbb\x06proto3"
 
 var (
@@ -446,6 +464,7 @@ var file_celltonomy_ledger_v1_tx_proto_goTypes = []any{
 	(*MsgRegisterPackage)(nil), // 10: celltonomy.ledger.v1.MsgRegisterPackage
 	(*MsgSetOffering)(nil),     // 11: celltonomy.ledger.v1.MsgSetOffering
 	(*MsgRemoveOffering)(nil),  // 12: celltonomy.ledger.v1.MsgRemoveOffering
+	(*MsgCreateSkill)(nil),     // 13: celltonomy.ledger.v1.MsgCreateSkill
 }
 var file_celltonomy_ledger_v1_tx_proto_depIdxs = []int32{
 	2,  // 0: celltonomy.ledger.v1.TxBody.messages:type_name -> celltonomy.ledger.v1.Msg
@@ -459,11 +478,12 @@ var file_celltonomy_ledger_v1_tx_proto_depIdxs = []int32{
 	10, // 8: celltonomy.ledger.v1.Msg.register_package:type_name -> celltonomy.ledger.v1.MsgRegisterPackage
 	11, // 9: celltonomy.ledger.v1.Msg.set_offering:type_name -> celltonomy.ledger.v1.MsgSetOffering
 	12, // 10: celltonomy.ledger.v1.Msg.remove_offering:type_name -> celltonomy.ledger.v1.MsgRemoveOffering
-	11, // [11:11] is the sub-list for method output_type
-	11, // [11:11] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	13, // 11: celltonomy.ledger.v1.Msg.create_skill:type_name -> celltonomy.ledger.v1.MsgCreateSkill
+	12, // [12:12] is the sub-list for method output_type
+	12, // [12:12] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_celltonomy_ledger_v1_tx_proto_init() }
@@ -473,6 +493,7 @@ func file_celltonomy_ledger_v1_tx_proto_init() {
 	}
 	file_celltonomy_ledger_v1_bank_proto_init()
 	file_celltonomy_ledger_v1_registry_proto_init()
+	file_celltonomy_ledger_v1_reputation_proto_init()
 	file_celltonomy_ledger_v1_staking_proto_init()
 	file_celltonomy_ledger_v1_tx_proto_msgTypes[2].OneofWrappers = []any{
 		(*Msg_Send)(nil),
@@ -485,6 +506,7 @@ func file_celltonomy_ledger_v1_tx_proto_init() {
 		(*Msg_RegisterPackage)(nil),
 		(*Msg_SetOffering)(nil),
 		(*Msg_RemoveOffering)(nil),
+		(*Msg_CreateSkill)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

@@ -96,13 +96,6 @@ type Skills interface {
 	SkillExists(st store.KVStore, path string) bool
 }
 
-// AllSkills is a Skills in which every path exists: for tests, and for a
-// chain without a skill tree.
-type AllSkills struct{}
-
-// SkillExists implements Skills.
-func (AllSkills) SkillExists(store.KVStore, string) bool { return true }
-
 // Keeper is the registry module; it holds only configuration.
 type Keeper struct {
 	skills Skills
