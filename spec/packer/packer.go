@@ -23,6 +23,7 @@ package packer
 
 import (
 	"cmp"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -39,10 +40,20 @@ import (
 	"github.com/celltonomy/celltonomy/spec/specpb"
 )
 
-// Build reads DIR/cell.toml and the files it lists and returns the package,
-// validated with lim. Errors name the manifest key or the spec field at
-// fault; I/O errors are wrapped with the path.
-func Build(dir string, lim spec.Limits) (*spec.Package, error) {
+// Build reads DIR/cell.toml and the files it lists and returns the
+// unsigned package, validated with lim. Errors name the manifest key or the
+// spec field at fault; I/O errors are wrapped with the path.
+func Build(dir string, lim spec.Limits) (*spec.Package, error) { return build(dir, lim, nil) }
+
+// BuildSigned is Build for the author whose key is priv: the envelope names
+// the key's address as its author and carries the key's ed25519 signature
+// over the envelope bytes. Signatures are deterministic, so a signed build
+// is as reproducible as an unsigned one.
+func BuildSigned(dir string, lim spec.Limits, priv ed25519.PrivateKey) (*spec.Package, error) {
+	return build(dir, lim, priv)
+}
+
+func build(dir string, lim spec.Limits, author ed25519.PrivateKey) (*spec.Package, error) {
 	text, err := os.ReadFile(filepath.Join(dir, ManifestName))
 	if err != nil {
 		return nil, fmt.Errorf("read manifest: %w", err)
@@ -119,7 +130,17 @@ func Build(dir string, lim spec.Limits) (*spec.Package, error) {
 	for _, p := range params {
 		env.Parameters = append(env.Parameters, &specpb.Parameter{Name: p.Name, Required: p.Required, Default: p.Default})
 	}
-	return spec.NewPackage(s, marshal(env))
+	if author != nil {
+		env.Author = spec.Address(author.Public().(ed25519.PublicKey))
+	}
+	p, err := spec.NewPackage(s, marshal(env))
+	if err != nil || author == nil {
+		return p, err
+	}
+	if err := p.Sign(author); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 func nonEmpty(s string) []string {

@@ -2,6 +2,7 @@ package packer
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"errors"
 	"os"
 	"path/filepath"
@@ -181,5 +182,29 @@ func TestBuildErrors(t *testing.T) {
 	}
 	if _, err := Build(t.TempDir(), spec.DefaultLimits()); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("no manifest: err = %v", err)
+	}
+}
+
+func TestBuildSigned(t *testing.T) {
+	dir := writeTree(t, helloFiles)
+	priv := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{9}, 32))
+	a, err := BuildSigned(dir, spec.DefaultLimits(), priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := BuildSigned(dir, spec.DefaultLimits(), priv)
+	if err != nil || !bytes.Equal(a.Encode(), b.Encode()) {
+		t.Fatalf("signed builds differ: %v", err)
+	}
+	if !a.Signed() || !bytes.Equal(a.Envelope().GetAuthor(), spec.Address(priv.Public().(ed25519.PublicKey))) {
+		t.Fatal("not signed by the key's address")
+	}
+	back, err := spec.DecodePackage(a.Encode(), spec.DefaultLimits())
+	if err != nil || !back.Signed() || back.ID() != a.ID() {
+		t.Fatalf("signed package does not decode and verify: %v", err)
+	}
+	unsigned, _ := Build(dir, spec.DefaultLimits())
+	if unsigned.ID() != a.ID() {
+		t.Fatal("signing changed the package id: it must depend on the spec only")
 	}
 }

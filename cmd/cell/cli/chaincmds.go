@@ -64,23 +64,7 @@ func (f *txFlags) register(cmd *cobra.Command) {
 // send signs msgs with --from, broadcasts them and prints the result.
 func (f *txFlags) send(cmd *cobra.Command, msgs ...*ledgerpb.Msg) error {
 	g := f.g
-	kr, err := keyring.Open(keyring.Dir(g.home))
-	if err != nil {
-		return err
-	}
-	info, err := kr.Show(f.from)
-	if err != nil {
-		return fmt.Errorf("--from %s: %w", f.from, err)
-	}
-	var pass []byte
-	if info.Encrypted {
-		if pass, err = f.pass.read(cmd, fmt.Sprintf("passphrase of %s: ", f.from), false); err != nil {
-			return err
-		}
-	} else {
-		warnUnencrypted(g, kr, info)
-	}
-	priv, err := kr.PrivateKey(f.from, pass)
+	priv, err := signingKey(cmd, g, f.from, &f.pass)
 	if err != nil {
 		return err
 	}
@@ -402,4 +386,26 @@ func newStatusCmd(g *globals) *cobra.Command {
 	}
 	f.register(cmd)
 	return cmd
+}
+
+// signingKey returns the private key of the keyring key name, asking for
+// its passphrase when it is encrypted and warning when it is not.
+func signingKey(cmd *cobra.Command, g *globals, name string, pass *passphrases) (ed25519.PrivateKey, error) {
+	kr, err := keyring.Open(keyring.Dir(g.home))
+	if err != nil {
+		return nil, err
+	}
+	info, err := kr.Show(name)
+	if err != nil {
+		return nil, fmt.Errorf("key %s: %w", name, err)
+	}
+	var secret []byte
+	if info.Encrypted {
+		if secret, err = pass.read(cmd, fmt.Sprintf("passphrase of %s: ", name), false); err != nil {
+			return nil, err
+		}
+	} else {
+		warnUnencrypted(g, kr, info)
+	}
+	return kr.PrivateKey(name, secret)
 }

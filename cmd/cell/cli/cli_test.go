@@ -189,3 +189,37 @@ func TestRunErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestPackageBuildSigned signs a package with a keyring key: the author is
+// the key's address, the id is unchanged, and inspect says it is signed.
+func TestPackageBuildSigned(t *testing.T) {
+	dir := digestDir(t)
+	home := t.TempDir()
+	run := func(args ...string) (string, string, int) {
+		var out, errb bytes.Buffer
+		code := Run(context.Background(), append([]string{"--home", home}, args...), &out, &errb)
+		return out.String(), errb.String(), code
+	}
+	if _, e, code := run("keys", "add", "author", "--dev"); code != 0 {
+		t.Fatal(e)
+	}
+	signed := filepath.Join(t.TempDir(), "signed.cellpkg")
+	out, e, code := run("package", "build", dir, "--key", "author", "-o", signed)
+	if code != 0 {
+		t.Fatal(e)
+	}
+	unsigned, _, _ := run("package", "build", dir, "-o", filepath.Join(t.TempDir(), "u.cellpkg"))
+	if strings.Fields(out)[0] != strings.Fields(unsigned)[0] {
+		t.Fatal("signing changed the package id")
+	}
+	js, _, _ := run("--output", "json", "package", "inspect", signed)
+	var d struct {
+		Signed   bool `json:"signed"`
+		Envelope struct {
+			Author string `json:"author"`
+		} `json:"envelope"`
+	}
+	if err := json.Unmarshal([]byte(js), &d); err != nil || !d.Signed || d.Envelope.Author == "" {
+		t.Fatalf("inspect of a signed package: %v %s", err, js)
+	}
+}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"crypto/ed25519"
 	"encoding/hex"
 	"fmt"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
+	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/spec"
 	"github.com/celltonomy/celltonomy/spec/packer"
 	"github.com/celltonomy/celltonomy/spec/specpb"
@@ -26,17 +28,31 @@ func newPackageCmd(g *globals) *cobra.Command {
 }
 
 func newPackageBuildCmd(g *globals) *cobra.Command {
-	var out string
+	var out, key string
+	pass := passphrases{g: g}
 	cmd := &cobra.Command{
 		Use:   "build DIR",
 		Short: "Build a .cellpkg file from a directory with a cell.toml manifest",
 		Long: `Build reads DIR/cell.toml and the files it lists and writes one .cellpkg file
 holding the service specification and the package envelope. The build is
 reproducible: the same directory gives the same bytes and the same package id
-on any machine.`,
+on any machine. With --key the package is signed by that keyring key, which
+becomes its author: registering it on the ledger (cell tx registry
+register-package) needs a signed package. The package id depends on the spec
+only, so signing does not change it.`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := packer.Build(args[0], spec.DefaultLimits())
+			var p *spec.Package
+			var err error
+			if key == "" {
+				p, err = packer.Build(args[0], spec.DefaultLimits())
+			} else {
+				var priv ed25519.PrivateKey
+				if priv, err = signingKey(cmd, g, key, &pass); err != nil {
+					return err
+				}
+				p, err = packer.BuildSigned(args[0], spec.DefaultLimits(), priv)
+			}
 			if err != nil {
 				return err
 			}
@@ -55,6 +71,8 @@ on any machine.`,
 		},
 	}
 	cmd.Flags().StringVarP(&out, "out", "o", "", "file to write (default NAME-VERSION.cellpkg in the current directory)")
+	cmd.Flags().StringVar(&key, "key", "", "sign the package as its author with this keyring key")
+	cmd.Flags().StringVar(&pass.file, "passphrase-file", "", "read the key's passphrase from the first line of FILE")
 	return cmd
 }
 
@@ -176,7 +194,7 @@ func describe(p *spec.Package) description {
 			Parent:     hex.EncodeToString(env.GetParent()),
 			RoyaltyBps: env.GetLicense().GetRoyaltyBps(),
 			Terms:      env.GetLicense().GetTerms(),
-			Author:     hex.EncodeToString(env.GetAuthor()),
+			Author:     authorText(env.GetAuthor()),
 			Parameters: []parameterJSON{},
 			Inputs:     ports(env.GetInputs()),
 			Outputs:    ports(env.GetOutputs()),
@@ -287,4 +305,13 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// authorText returns an envelope's author as a cell1… address, or "".
+func authorText(b []byte) string {
+	a, err := address.FromBytes(b)
+	if err != nil {
+		return ""
+	}
+	return a.String()
 }
