@@ -11,6 +11,8 @@
 //	staking    validators, bond/unbond, voting power, slashing and jailing
 //	params     consensus parameters in state
 //	registry   profiles, fulfillment nodes (with expiry), packages (the version chain), offerings
+//	reputation the skill tree and the reputation update log
+//	market     purchase orders, bids, contracts, escrow, ratings
 //	app        composition, routing, block hooks, queries, invariants: what chain/ calls
 //	ledgerpb   generated protobuf code of proto/ (go generate ./ledger)
 //
@@ -124,12 +126,41 @@
 // package id is the author's signed claim about the spec's SHA3-256,
 // which whoever fetches the package checks.
 //
+// # The market
+//
+// Message numbers 60 to 89 of ledgerpb.Msg belong to the market
+// (market.md: "Purchase order lifecycle"); see package market for every
+// rule. Disputes are not implemented yet.
+//
+//	60 create_order     post a purchase order: package, input root, parameters, max price,
+//	                    PO stake (≥ min_po_stake), bid/delivery/confirm windows; max price
+//	                    + PO stake move to the "escrow" module account
+//	61 cancel_order     the buyer cancels an open order; everything is refunded
+//	62 bid              a provider bids with an active node that fits the package: price
+//	                    ≤ max price, stake ≥ bid_stake_ratio_bps of the price
+//	63 withdraw_bid     take a bid and its stake back while the order is open
+//	64 deliver          the winner posts output root, event-log head, completion
+//	                    commitment and its rating commitment, by the delivery deadline
+//	65 close            the buyer reveals the completion code and commits to a rating;
+//	                    the provider is paid price − network fee − author royalty
+//	66 reveal_rating    buyer or provider reveals stars and salt before the reveal deadline
+//	67 buy_offering     buy an offering directly: awarded at once to its vendor
+//
+// Params of the market: min_po_stake (ucell), bid_stake_ratio_bps,
+// network_fee_bps, fail_slash_buyer_bps, max_bid_window,
+// max_delivery_window, max_confirm_window and reveal_window_blocks
+// (blocks); defaults in params.Default.
+//
 // # Block hooks
 //
 // In FinalizeBlock, before the transactions: misbehavior reported by
 // CometBFT slashes (burns slash_fraction_bps of the stake) and jails the
 // validator, once; then every unbonding entry completing at this height is
-// paid back. After the transactions: if any validator's stake or status
+// paid back; then every order due at this height takes its deadline's
+// transition: award (or expire) at the bid deadline, fail the block after
+// a missed delivery deadline, auto-close at the confirm deadline, final
+// ratings and reputation entries at the reveal deadline (see package
+// market). After the transactions: if any validator's stake or status
 // changed, the active set is recomputed and the changes of voting power
 // are returned as validator updates (power 0 removes a validator). See
 // package staking for the rules.
@@ -162,12 +193,21 @@
 //	registry/offering/ ‖ vendor ‖ package id    ledgerpb.Offering            registry.OfferingKey
 //	registry/package_offering/ ‖ package id ‖ vendor
 //	                                            0x01 (index)                 registry.PackageOfferingKey
+//	market/next_id                              uint64, 8 bytes              market.NextIDKey
+//	market/order/ ‖ order id                    ledgerpb.Order               market.OrderKey
+//	market/bid/ ‖ order id ‖ provider           ledgerpb.Bid                 market.BidKey
+//	market/due/ ‖ height ‖ order id             0x01 (index)                 market.DueKey
+//	market/buyer/ ‖ buyer ‖ order id            0x01 (index)                 market.BuyerKey
+//	market/provider/ ‖ provider ‖ order id      0x01 (index)                 market.ProviderKey
+//	market/state/ ‖ state (1 byte) ‖ order id   0x01 (index)                 market.StateKey
 //
 // Module accounts hold what their module accounts for, as ordinary bank
-// balances at bank.ModuleAddress(name): "treasury" (fees), "bonded" (Σ
-// bonded stake) and "unbonding" (Σ unbonding entries). Hence the supply
-// invariant (app.CheckInvariants): total supply = Σ balances = Σ account
-// balances + Σ bonded + Σ unbonding + treasury.
+// balances at bank.ModuleAddress(name): "treasury" (fees, network fees,
+// slashed bid stakes), "bonded" (Σ bonded stake), "unbonding" (Σ
+// unbonding entries) and "escrow" (Σ what the orders hold: max prices,
+// prices, PO stakes, bid stakes). Hence the supply invariant
+// (app.CheckInvariants): total supply = Σ balances = Σ account balances
+// + Σ bonded + Σ unbonding + escrow + treasury.
 //
 // # Results
 //
@@ -194,4 +234,15 @@
 //	package_registered  package_id, name, version, kind, skill, parent, author, royalty_bps
 //	offering_set        vendor, package_id, price, lead_time_blocks
 //	offering_removed    vendor, package_id
+//	order_created       order_id, buyer, package_id, max_price, po_stake, bid_deadline, direct   market
+//	order_cancelled     order_id, buyer
+//	bid_placed          order_id, provider, node_key, price, stake
+//	bid_withdrawn       order_id, provider
+//	order_awarded       order_id, provider, node_key, price, bid_stake, delivery_deadline   (begin block, or buy_offering)
+//	order_expired       order_id                                   begin block
+//	order_delivered     order_id, output_root, event_log_head, confirm_deadline
+//	order_closed        order_id, auto, payment, network_fee, royalty, reveal_deadline   (auto: begin block)
+//	order_failed        order_id, provider, slashed, to_buyer      begin block
+//	rating_revealed     order_id, rater, stars
+//	ratings_final       order_id, buyer_stars, provider_stars, buyer_revealed, provider_revealed   begin block
 package ledger

@@ -22,6 +22,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/codes"
 	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/params"
 	"github.com/celltonomy/celltonomy/ledger/registry"
 	"github.com/celltonomy/celltonomy/ledger/reputation"
@@ -41,6 +42,7 @@ type App struct {
 	staking  staking.Keeper
 	registry registry.Keeper
 	skills   reputation.Keeper
+	market   market.Keeper
 	sigs     SignatureCache
 }
 
@@ -66,20 +68,25 @@ func (a *App) WithSignatureCache(c SignatureCache) *App {
 }
 
 // New returns the ledger with its modules wired: bank with the module
-// accounts "treasury", "bonded" and "unbonding"; auth charging fees to the
-// treasury; staking over bank; the reputation module's skill tree and
-// update log; the registry, whose packages must name a skill of that tree.
+// accounts "treasury", "bonded", "unbonding" and "escrow"; auth charging
+// fees to the treasury; staking over bank; the reputation module's skill
+// tree and update log; the registry, whose packages must name a skill of
+// that tree; the market over bank, registry and reputation, paying fees
+// and slashed stakes to the treasury and appending reputation in the
+// network colony.
 func New() *App {
-	b := bank.New(treasury.ModuleName, staking.BondedPool, staking.UnbondingPool)
+	b := bank.New(treasury.ModuleName, staking.BondedPool, staking.UnbondingPool, market.EscrowAccount)
 	t := treasury.New(b)
 	rep := reputation.New()
+	reg := registry.New(rep)
 	return &App{
 		bank:     b,
 		auth:     auth.New(t),
 		treasury: t,
 		staking:  staking.New(b),
-		registry: registry.New(rep),
+		registry: reg,
 		skills:   rep,
+		market:   market.New(b, reg, rep, treasury.ModuleName, reputation.NetworkColony(), reputation.SkillBuyer),
 	}
 }
 
@@ -234,8 +241,10 @@ func (a *App) CheckTx(st store.KVStore, chainID string, txBytes []byte) TxResult
 
 // FinalizeBlock executes a block against st:
 //
-//  1. the begin-block hook: misbehavior is slashed and jailed, then the
-//     unbonding entries completing at h.Height are paid back;
+//  1. the begin-block hooks: misbehavior is slashed and jailed, then the
+//     unbonding entries completing at h.Height are paid back, then the
+//     market's orders due at h.Height take their deadline's transition
+//     (award or expire, fail, auto-close, final ratings);
 //  2. every transaction, in order: its form and signature are checked as
 //     in CheckTx (a failure changes nothing); its sequence and fee are
 //     checked and charged in a branch (a failure changes nothing); its
@@ -263,6 +272,7 @@ func (a *App) FinalizeBlock(st store.KVStore, h Header, txs [][]byte, misbehavio
 		}
 	}
 	a.staking.BeginBlock(st, &blockEv, p, h.Height, evidence)
+	a.market.BeginBlock(st, &blockEv, p, h.Height)
 
 	res := BlockResult{TxResults: make([]TxResult, len(txs))}
 	for i, raw := range txs {
@@ -348,6 +358,22 @@ func validateMessage(m *ledgerpb.Msg, p *ledgerpb.Params) error {
 		return registry.ValidateRemoveOffering(s.RemoveOffering)
 	case *ledgerpb.Msg_CreateSkill:
 		return reputation.ValidateCreateSkill(s.CreateSkill)
+	case *ledgerpb.Msg_CreateOrder:
+		return market.ValidateCreateOrder(s.CreateOrder, p)
+	case *ledgerpb.Msg_CancelOrder:
+		return market.ValidateCancelOrder(s.CancelOrder)
+	case *ledgerpb.Msg_Bid:
+		return market.ValidateBid(s.Bid, p)
+	case *ledgerpb.Msg_WithdrawBid:
+		return market.ValidateWithdrawBid(s.WithdrawBid)
+	case *ledgerpb.Msg_Deliver:
+		return market.ValidateDeliver(s.Deliver)
+	case *ledgerpb.Msg_Close:
+		return market.ValidateClose(s.Close)
+	case *ledgerpb.Msg_RevealRating:
+		return market.ValidateRevealRating(s.RevealRating)
+	case *ledgerpb.Msg_BuyOffering:
+		return market.ValidateBuyOffering(s.BuyOffering, p)
 	}
 	return tx.ErrUnknownMessage.Errorf("no message type set")
 }
@@ -380,6 +406,22 @@ func (a *App) runMessages(st store.KVStore, ev *event.Log, p *ledgerpb.Params, h
 			err = a.registry.RemoveOffering(st, ev, t.Signer, s.RemoveOffering)
 		case *ledgerpb.Msg_CreateSkill:
 			_, err = a.skills.HandleCreateSkill(st, ev, t.Signer, s.CreateSkill)
+		case *ledgerpb.Msg_CreateOrder:
+			_, err = a.market.CreateOrder(st, ev, p, height, t.Signer, s.CreateOrder)
+		case *ledgerpb.Msg_CancelOrder:
+			err = a.market.CancelOrder(st, ev, height, t.Signer, s.CancelOrder)
+		case *ledgerpb.Msg_Bid:
+			err = a.market.Bid(st, ev, p, height, t.Signer, s.Bid)
+		case *ledgerpb.Msg_WithdrawBid:
+			err = a.market.WithdrawBid(st, ev, t.Signer, s.WithdrawBid)
+		case *ledgerpb.Msg_Deliver:
+			err = a.market.Deliver(st, ev, height, t.Signer, s.Deliver)
+		case *ledgerpb.Msg_Close:
+			err = a.market.Close(st, ev, p, height, t.Signer, s.Close)
+		case *ledgerpb.Msg_RevealRating:
+			err = a.market.RevealRating(st, ev, height, t.Signer, s.RevealRating)
+		case *ledgerpb.Msg_BuyOffering:
+			_, err = a.market.BuyOffering(st, ev, p, height, t.Signer, s.BuyOffering)
 		default:
 			err = tx.ErrUnknownMessage.Errorf("no message type set")
 		}
@@ -420,7 +462,10 @@ func result(err error, ev *event.Log) TxResult {
 //   - every validator's consensus key maps back to it, and the powers last
 //     sent to CometBFT are those of the active set;
 //   - every account is stored under the address of its public key;
-//   - the registry's records and indexes agree (registry.CheckInvariants).
+//   - the registry's records and indexes agree (registry.CheckInvariants);
+//   - the "escrow" module account holds exactly what the orders hold, no
+//     order has two contracts, finished orders hold nothing, and the
+//     market's indexes agree with its orders (market.CheckInvariants).
 //
 // Tests call it after every block; a node may call it at startup.
 func CheckInvariants(st store.KVStore) error {
@@ -438,5 +483,8 @@ func CheckInvariants(st store.KVStore) error {
 	if err := a.auth.CheckInvariants(st); err != nil {
 		return err
 	}
-	return a.registry.CheckInvariants(st)
+	if err := a.registry.CheckInvariants(st); err != nil {
+		return err
+	}
+	return a.market.CheckInvariants(st)
 }

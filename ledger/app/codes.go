@@ -4,6 +4,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/auth"
 	"github.com/celltonomy/celltonomy/ledger/bank"
 	"github.com/celltonomy/celltonomy/ledger/codes"
+	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/registry"
 	"github.com/celltonomy/celltonomy/ledger/reputation"
 	"github.com/celltonomy/celltonomy/ledger/staking"
@@ -29,7 +30,8 @@ var (
 )
 
 // Codes returns every code a TxResult or a Query error can carry, by
-// codespace (tx, auth, bank, staking, registry, app), then number. Code 0 means
+// codespace (tx, auth, bank, staking, registry, reputation, market, app),
+// then number. Code 0 means
 // success in every codespace.
 //
 //	codespace  code  name
@@ -88,6 +90,32 @@ var (
 //	registry   25    not a vendor                (no profile with the vendor role)
 //	registry   26    no such offering
 //	registry   27    invalid package id          (not 32 bytes)
+//	market     1     invalid hash                (a root, head, commitment, salt, id not 32 bytes)
+//	market     2     invalid order parameters    (over 32, key 1–64 bytes, value ≤256, sorted, unique)
+//	market     3     invalid price               (zero, or a bid above the max price)
+//	market     4     stake too low               (min_po_stake; bid_stake_ratio_bps of the price)
+//	market     5     invalid window              (zero, or above its max param)
+//	market     6     invalid replication         (not 1)
+//	market     7     amount overflows
+//	market     8     no such package
+//	market     9     package kind cannot be ordered
+//	market     10    no such order
+//	market     11    wrong order state
+//	market     12    not the order's buyer
+//	market     13    window closed               (bid, delivery, close or reveal too late)
+//	market     14    self-dealing                (buyer bids on its order, buys its own offering)
+//	market     15    bid exists                  (one bid per provider per order)
+//	market     16    no such bid
+//	market     17    node not usable             (not the signer's, or expired)
+//	market     18    node does not fit the package
+//	market     19    not the contract's provider
+//	market     20    wrong completion code
+//	market     21    invalid completion code     (not 16 to 64 bytes)
+//	market     22    invalid rating              (stars above 5)
+//	market     23    rating does not match its commitment
+//	market     24    cannot reveal               (not a side, no commitment, or revealed)
+//	market     25    no such offering
+//	market     26    invalid address             (vendor not 20 bytes)
 //	app        1     unknown query path
 //	app        2     invalid query data
 //	app        3     not found
@@ -101,6 +129,7 @@ func Codes() []codes.Code {
 	all = append(all, staking.Codes()...)
 	all = append(all, registry.Codes()...)
 	all = append(all, reputation.Codes()...)
+	all = append(all, market.Codes()...)
 	all = append(all, ErrUnknownPath, ErrInvalidQuery, ErrNotFound, ErrNotInitialized, ErrInternal)
 	return all
 }

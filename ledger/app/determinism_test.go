@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/store"
 	"github.com/celltonomy/celltonomy/spec/specpb"
 )
@@ -44,7 +45,51 @@ func (g *randomTxs) amount(max uint64) uint64 {
 
 func (g *randomTxs) message(c *chain, signer key) *ledgerpb.Msg {
 	bal := c.balance(signer)
-	switch g.rng.IntN(14) {
+	switch g.rng.IntN(21) {
+	case 14, 15:
+		m := orderMsg()
+		m.PackageId = g.envelopes[g.rng.IntN(len(g.envelopes))].PackageId
+		m.MaxPrice = g.amount(2_000)
+		m.PoStake = 90 + g.rng.Uint64N(100) // sometimes below min_po_stake
+		m.BidWindow, m.DeliveryWindow, m.ConfirmWindow = 1+g.rng.Uint64N(10), 1+g.rng.Uint64N(6), 1+g.rng.Uint64N(6)
+		return createOrderWith(m)
+	case 16:
+		id := g.ownOrderID(c, market.StatePrefix(ledgerpb.OrderState_ORDER_STATE_OPEN))
+		nodeKey := g.pick(g.nodes).pub()
+		if ns := c.app.registry.Nodes(c.st, signer.addr); len(ns) > 0 && g.rng.IntN(4) != 0 {
+			nodeKey = ns[g.rng.IntN(len(ns))].NodePubkey
+		}
+		price := g.amount(2_000)
+		if o := c.app.market.Order(c.st, id); o != nil && g.rng.IntN(4) != 0 {
+			price = 1 + g.rng.Uint64N(o.MaxPrice)
+		}
+		stake := market.MinBidStake(price, c.p.BidStakeRatioBps) + g.rng.Uint64N(3)
+		return &ledgerpb.Msg{Sum: &ledgerpb.Msg_Bid{Bid: &ledgerpb.MsgBid{OrderId: id, NodeKey: nodeKey, Price: price, Stake: stake}}}
+	case 17:
+		if g.rng.IntN(2) == 0 {
+			return withdrawBid(g.orderID(c))
+		}
+		return cancelOrder(g.orderID(c))
+	case 18:
+		return deliverMsg(g.ownOrderID(c, market.ProviderPrefix(signer.addr)), uint8(g.rng.IntN(6)))
+	case 19:
+		code := completionCode
+		if g.rng.IntN(4) == 0 {
+			code = []byte("a wrong completion code")
+		}
+		return closeMsg(g.ownOrderID(c, market.BuyerPrefix(signer.addr)), code, uint8(g.rng.IntN(6)))
+	case 20:
+		if g.rng.IntN(3) == 0 {
+			id := g.envelopes[g.rng.IntN(len(g.envelopes))].PackageId
+			m := buyOffering(g.pick(g.users), 100)
+			m.GetBuyOffering().PackageId = id
+			return m
+		}
+		salt, prefix := buyerSalt, market.BuyerPrefix(signer.addr)
+		if g.rng.IntN(2) == 0 {
+			salt, prefix = providerSalt, market.ProviderPrefix(signer.addr)
+		}
+		return revealMsg(g.ownOrderID(c, prefix), uint32(g.rng.IntN(7)), salt)
 	case 10:
 		roles := []ledgerpb.Role{ledgerpb.Role_ROLE_BUYER}
 		if g.rng.IntN(2) == 0 {
@@ -80,6 +125,37 @@ func (g *randomTxs) message(c *chain, signer key) *ledgerpb.Msg {
 	default:
 		return send(g.pick(g.users), g.amount(bal/3))
 	}
+}
+
+// orderID draws the id of an existing order, or now and then of none.
+func (g *randomTxs) orderID(c *chain) uint64 {
+	next := uint64(1)
+	if b := c.st.Get(market.NextIDKey()); b != nil {
+		next, _ = store.ParseUint64(b)
+	}
+	if next > 3 && g.rng.IntN(4) != 0 {
+		return next - 1 - g.rng.Uint64N(3)
+	}
+	return 1 + g.rng.Uint64N(next)
+}
+
+// ownOrderID draws one of the latest orders under an index prefix (the
+// signer's as buyer or provider, or the open ones), or any order now and
+// then.
+func (g *randomTxs) ownOrderID(c *chain, prefix []byte) uint64 {
+	var ids []uint64
+	for start := uint64(0); ; {
+		page, next := c.app.market.OrderIDs(c.st, prefix, start, 100)
+		ids = append(ids, page...)
+		if next == 0 {
+			break
+		}
+		start = next
+	}
+	if len(ids) == 0 || g.rng.IntN(5) == 0 {
+		return g.orderID(c)
+	}
+	return ids[len(ids)-1-g.rng.IntN(min(3, len(ids)))]
 }
 
 func (g *randomTxs) block(c *chain) [][]byte {
@@ -207,6 +283,13 @@ func TestReplayIsDeterministic(t *testing.T) {
 		for _, e := range ra.Events {
 			codes["block event "+e.Type]++
 		}
+		for _, r := range ra.TxResults {
+			for _, e := range r.Events {
+				if e.Type == "order_closed" {
+					codes["tx event order_closed"]++
+				}
+			}
+		}
 	}
 	keys := make([]string, 0, len(codes))
 	for k := range codes {
@@ -217,7 +300,8 @@ func TestReplayIsDeterministic(t *testing.T) {
 		t.Logf("%-10s %d", k, codes[k])
 	}
 	if codes["/0"] < blocks || codes["validator updates"] == 0 || codes["block event slash"] == 0 || codes["block event unbonding_complete"] == 0 ||
-		codes["registry/18"]+codes["registry/19"] == 0 || g.registered(a) == 0 {
+		codes["registry/18"]+codes["registry/19"] == 0 || g.registered(a) == 0 ||
+		codes["block event order_expired"] == 0 || codes["market/11"] == 0 {
 		t.Fatalf("the stream tests little: %v", codes)
 	}
 }

@@ -60,6 +60,15 @@ func testParams() *ledgerpb.Params {
 		MaxMsgsPerTx:     4,
 		MaxMemoBytes:     16,
 		NodeTtlBlocks:    10,
+
+		MinPoStake:         100,
+		BidStakeRatioBps:   1_000, // 10%
+		NetworkFeeBps:      100,   // 1%
+		FailSlashBuyerBps:  5_000,
+		MaxBidWindow:       20,
+		MaxDeliveryWindow:  20,
+		MaxConfirmWindow:   20,
+		RevealWindowBlocks: 5,
 	}
 }
 

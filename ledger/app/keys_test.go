@@ -7,6 +7,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/auth"
 	"github.com/celltonomy/celltonomy/ledger/bank"
+	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/params"
 	"github.com/celltonomy/celltonomy/ledger/registry"
 	"github.com/celltonomy/celltonomy/ledger/staking"
@@ -34,6 +35,13 @@ func TestKeyPrefixesAreDisjoint(t *testing.T) {
 		"registry name":     registry.NameAuthorPrefix(),
 		"registry offering": registry.OfferingPrefix(address.Address{}),
 		"registry pkg offr": registry.PackageOfferingPrefix(nil),
+		"market next id":    market.NextIDKey(),
+		"market order":      market.OrderPrefix(),
+		"market bid":        market.BidTablePrefix(),
+		"market due":        market.DueTablePrefix(),
+		"market buyer":      market.BuyerPrefix(address.Address{}),
+		"market provider":   market.ProviderPrefix(address.Address{}),
+		"market state":      market.StatePrefix(0),
 	}
 	for a, pa := range prefixes {
 		for b, pb := range prefixes {

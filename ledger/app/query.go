@@ -9,6 +9,7 @@ import (
 
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/params"
 	"github.com/celltonomy/celltonomy/ledger/registry"
 	"github.com/celltonomy/celltonomy/ledger/store"
@@ -62,7 +63,23 @@ const (
 	PathOfferings = "registry/offerings"
 	// PathSkill: data = a skill path ("compute/genomics/digest") → Skill.
 	PathSkill = "reputation/skill"
+	// PathOrder: data = OrderRequest → OrderResponse (the order with its
+	// contract, delivery and ratings, and the bids while it is open);
+	// ErrNotFound if no order has the id.
+	PathOrder = "market/order"
+	// PathOrders: data = OrdersRequest naming exactly one of buyer,
+	// provider (its contracts) or state → OrdersResponse, by id from
+	// start_id, at most limit (1 to MaxOrdersPerQuery) orders.
+	PathOrders = "market/orders"
+	// PathOpenContracts: data = OrdersRequest naming a provider →
+	// OrdersResponse of its AWARDED and DELIVERED orders, by id, paged as
+	// PathOrders.
+	PathOpenContracts = "market/open_contracts"
 )
+
+// MaxOrdersPerQuery bounds the orders of one PathOrders or
+// PathOpenContracts reply.
+const MaxOrdersPerQuery = 100
 
 // Query answers an app-level query about st at path (see the Path
 // constants) with a serialized protobuf reply. Errors carry a code of
@@ -143,10 +160,16 @@ func (a *App) Query(st store.KVStore, path string, data []byte) ([]byte, error) 
 		if reply, err = a.queryRegistry(st, path, data); err != nil {
 			return nil, err
 		}
+	case PathOrder, PathOrders, PathOpenContracts:
+		var err error
+		if reply, err = a.queryMarket(st, path, data); err != nil {
+			return nil, err
+		}
 	default:
 		return nil, ErrUnknownPath.Errorf("query path %q: not served; known: %s", path, strings.Join([]string{
 			PathBalance, PathSupply, PathAccount, PathValidators, PathValidator, PathUnbondings, PathTreasuryBalance, PathParams, PathSkill,
-			PathProfile, PathNode, PathNodes, PathPackage, PathPackagesByName, PathOfferings}, ", "))
+			PathProfile, PathNode, PathNodes, PathPackage, PathPackagesByName, PathOfferings,
+			PathOrder, PathOrders, PathOpenContracts}, ", "))
 	}
 	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(reply)
 	if err != nil {
@@ -271,4 +294,72 @@ func queryPackageID(data []byte) ([]byte, error) {
 		}
 	}
 	return nil, ErrInvalidQuery.Errorf("data: want a package id, 32 bytes or 64 hex characters")
+}
+
+// queryMarket answers the market's paths.
+func (a *App) queryMarket(st store.KVStore, path string, data []byte) (proto.Message, error) {
+	if path == PathOrder {
+		var req ledgerpb.OrderRequest
+		if err := proto.Unmarshal(data, &req); err != nil {
+			return nil, ErrInvalidQuery.Errorf("data: want an OrderRequest: %v", err)
+		}
+		o := a.market.Order(st, req.OrderId)
+		if o == nil {
+			return nil, ErrNotFound.Errorf("order %d: no such order", req.OrderId)
+		}
+		return &ledgerpb.OrderResponse{Order: o, Bids: a.market.Bids(st, o.Id)}, nil
+	}
+	var req ledgerpb.OrdersRequest
+	if err := proto.Unmarshal(data, &req); err != nil {
+		return nil, ErrInvalidQuery.Errorf("data: want an OrdersRequest: %v", err)
+	}
+	limit := int(req.Limit)
+	if limit == 0 || limit > MaxOrdersPerQuery {
+		limit = MaxOrdersPerQuery
+	}
+	if (len(req.Buyer) != 0 && len(req.Buyer) != address.Size) || (len(req.Provider) != 0 && len(req.Provider) != address.Size) {
+		return nil, ErrInvalidQuery.Errorf("buyer, provider: want 20-byte addresses")
+	}
+	var prefix []byte
+	set := 0
+	if len(req.Buyer) != 0 {
+		set++
+		prefix = market.BuyerPrefix(address.Address(req.Buyer))
+	}
+	if len(req.Provider) != 0 {
+		set++
+		prefix = market.ProviderPrefix(address.Address(req.Provider))
+	}
+	if req.State != ledgerpb.OrderState_ORDER_STATE_UNSPECIFIED {
+		set++
+		if market.StateName(req.State) == "" {
+			return nil, ErrInvalidQuery.Errorf("state %d: unknown", req.State)
+		}
+		prefix = market.StatePrefix(req.State)
+	}
+	switch {
+	case path == PathOpenContracts && (len(req.Provider) == 0 || set != 1):
+		return nil, ErrInvalidQuery.Errorf("%s: name a provider, and nothing else", path)
+	case set != 1:
+		return nil, ErrInvalidQuery.Errorf("%s: name exactly one of buyer, provider, state", path)
+	}
+	resp := &ledgerpb.OrdersResponse{}
+	start := req.StartId
+	for {
+		// open_contracts filters the provider's contracts; bounded by
+		// the provider's own index.
+		ids, next := a.market.OrderIDs(st, prefix, start, limit-len(resp.Orders))
+		for _, id := range ids {
+			o := a.market.Order(st, id)
+			if path == PathOpenContracts && o.State != ledgerpb.OrderState_ORDER_STATE_AWARDED && o.State != ledgerpb.OrderState_ORDER_STATE_DELIVERED {
+				continue
+			}
+			resp.Orders = append(resp.Orders, o)
+		}
+		resp.NextId = next
+		if next == 0 || len(resp.Orders) == limit {
+			return resp, nil
+		}
+		start = next
+	}
 }

@@ -48,8 +48,25 @@ type Params struct {
 	// Blocks after its latest announcement during which a node is active;
 	// after them it is expired until it announces again.
 	NodeTtlBlocks uint64 `protobuf:"varint,9,opt,name=node_ttl_blocks,json=nodeTtlBlocks,proto3" json:"node_ttl_blocks,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Smallest PO stake of an order, in ucell.
+	MinPoStake uint64 `protobuf:"varint,10,opt,name=min_po_stake,json=minPoStake,proto3" json:"min_po_stake,omitempty"`
+	// Smallest bid stake as a share of the bid price, in basis points.
+	BidStakeRatioBps uint32 `protobuf:"varint,11,opt,name=bid_stake_ratio_bps,json=bidStakeRatioBps,proto3" json:"bid_stake_ratio_bps,omitempty"`
+	// Share of an order's price paid to the treasury on close, in basis points.
+	NetworkFeeBps uint32 `protobuf:"varint,12,opt,name=network_fee_bps,json=networkFeeBps,proto3" json:"network_fee_bps,omitempty"`
+	// Share of a slashed bid stake paid to the buyer (the rest to the
+	// treasury), in basis points.
+	FailSlashBuyerBps uint32 `protobuf:"varint,13,opt,name=fail_slash_buyer_bps,json=failSlashBuyerBps,proto3" json:"fail_slash_buyer_bps,omitempty"`
+	// Largest bid window of an order, in blocks.
+	MaxBidWindow uint64 `protobuf:"varint,14,opt,name=max_bid_window,json=maxBidWindow,proto3" json:"max_bid_window,omitempty"`
+	// Largest delivery window, in blocks.
+	MaxDeliveryWindow uint64 `protobuf:"varint,15,opt,name=max_delivery_window,json=maxDeliveryWindow,proto3" json:"max_delivery_window,omitempty"`
+	// Largest confirm window, in blocks.
+	MaxConfirmWindow uint64 `protobuf:"varint,16,opt,name=max_confirm_window,json=maxConfirmWindow,proto3" json:"max_confirm_window,omitempty"`
+	// Blocks after a close during which both sides reveal their ratings.
+	RevealWindowBlocks uint64 `protobuf:"varint,17,opt,name=reveal_window_blocks,json=revealWindowBlocks,proto3" json:"reveal_window_blocks,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *Params) Reset() {
@@ -145,11 +162,67 @@ func (x *Params) GetNodeTtlBlocks() uint64 {
 	return 0
 }
 
+func (x *Params) GetMinPoStake() uint64 {
+	if x != nil {
+		return x.MinPoStake
+	}
+	return 0
+}
+
+func (x *Params) GetBidStakeRatioBps() uint32 {
+	if x != nil {
+		return x.BidStakeRatioBps
+	}
+	return 0
+}
+
+func (x *Params) GetNetworkFeeBps() uint32 {
+	if x != nil {
+		return x.NetworkFeeBps
+	}
+	return 0
+}
+
+func (x *Params) GetFailSlashBuyerBps() uint32 {
+	if x != nil {
+		return x.FailSlashBuyerBps
+	}
+	return 0
+}
+
+func (x *Params) GetMaxBidWindow() uint64 {
+	if x != nil {
+		return x.MaxBidWindow
+	}
+	return 0
+}
+
+func (x *Params) GetMaxDeliveryWindow() uint64 {
+	if x != nil {
+		return x.MaxDeliveryWindow
+	}
+	return 0
+}
+
+func (x *Params) GetMaxConfirmWindow() uint64 {
+	if x != nil {
+		return x.MaxConfirmWindow
+	}
+	return 0
+}
+
+func (x *Params) GetRevealWindowBlocks() uint64 {
+	if x != nil {
+		return x.RevealWindowBlocks
+	}
+	return 0
+}
+
 var File_celltonomy_ledger_v1_params_proto protoreflect.FileDescriptor
 
 const file_celltonomy_ledger_v1_params_proto_rawDesc = "" +
 	"\n" +
-	"!celltonomy/ledger/v1/params.proto\x12\x14celltonomy.ledger.v1\"\xe3\x02\n" +
+	"!celltonomy/ledger/v1/params.proto\x12\x14celltonomy.ledger.v1\"\xc3\x05\n" +
 	"\x06Params\x12\x17\n" +
 	"\amin_fee\x18\x01 \x01(\x04R\x06minFee\x12)\n" +
 	"\x10unbonding_blocks\x18\x02 \x01(\x04R\x0funbondingBlocks\x12\"\n" +
@@ -159,7 +232,17 @@ const file_celltonomy_ledger_v1_params_proto_rawDesc = "" +
 	"\x0emax_validators\x18\x06 \x01(\rR\rmaxValidators\x12%\n" +
 	"\x0fmax_msgs_per_tx\x18\a \x01(\rR\fmaxMsgsPerTx\x12$\n" +
 	"\x0emax_memo_bytes\x18\b \x01(\rR\fmaxMemoBytes\x12&\n" +
-	"\x0fnode_ttl_blocks\x18\t \x01(\x04R\rnodeTtlBlocksB2Z0github.com/celltonomy/celltonomy/ledger/ledgerpbb\x06proto3"
+	"\x0fnode_ttl_blocks\x18\t \x01(\x04R\rnodeTtlBlocks\x12 \n" +
+	"\fmin_po_stake\x18\n" +
+	" \x01(\x04R\n" +
+	"minPoStake\x12-\n" +
+	"\x13bid_stake_ratio_bps\x18\v \x01(\rR\x10bidStakeRatioBps\x12&\n" +
+	"\x0fnetwork_fee_bps\x18\f \x01(\rR\rnetworkFeeBps\x12/\n" +
+	"\x14fail_slash_buyer_bps\x18\r \x01(\rR\x11failSlashBuyerBps\x12$\n" +
+	"\x0emax_bid_window\x18\x0e \x01(\x04R\fmaxBidWindow\x12.\n" +
+	"\x13max_delivery_window\x18\x0f \x01(\x04R\x11maxDeliveryWindow\x12,\n" +
+	"\x12max_confirm_window\x18\x10 \x01(\x04R\x10maxConfirmWindow\x120\n" +
+	"\x14reveal_window_blocks\x18\x11 \x01(\x04R\x12revealWindowBlocksB2Z0github.com/celltonomy/celltonomy/ledger/ledgerpbb\x06proto3"
 
 var (
 	file_celltonomy_ledger_v1_params_proto_rawDescOnce sync.Once

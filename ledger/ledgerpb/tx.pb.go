@@ -191,6 +191,14 @@ type Msg struct {
 	//	*Msg_SetOffering
 	//	*Msg_RemoveOffering
 	//	*Msg_CreateSkill
+	//	*Msg_CreateOrder
+	//	*Msg_CancelOrder
+	//	*Msg_Bid
+	//	*Msg_WithdrawBid
+	//	*Msg_Deliver
+	//	*Msg_Close
+	//	*Msg_RevealRating
+	//	*Msg_BuyOffering
 	Sum           isMsg_Sum `protobuf_oneof:"sum"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -332,6 +340,78 @@ func (x *Msg) GetCreateSkill() *MsgCreateSkill {
 	return nil
 }
 
+func (x *Msg) GetCreateOrder() *MsgCreateOrder {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_CreateOrder); ok {
+			return x.CreateOrder
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetCancelOrder() *MsgCancelOrder {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_CancelOrder); ok {
+			return x.CancelOrder
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetBid() *MsgBid {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_Bid); ok {
+			return x.Bid
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetWithdrawBid() *MsgWithdrawBid {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_WithdrawBid); ok {
+			return x.WithdrawBid
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetDeliver() *MsgDeliver {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_Deliver); ok {
+			return x.Deliver
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetClose() *MsgClose {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_Close); ok {
+			return x.Close
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetRevealRating() *MsgRevealRating {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_RevealRating); ok {
+			return x.RevealRating
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetBuyOffering() *MsgBuyOffering {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_BuyOffering); ok {
+			return x.BuyOffering
+		}
+	}
+	return nil
+}
+
 type isMsg_Sum interface {
 	isMsg_Sum()
 }
@@ -382,6 +462,39 @@ type Msg_CreateSkill struct {
 	CreateSkill *MsgCreateSkill `protobuf:"bytes,40,opt,name=create_skill,json=createSkill,proto3,oneof"`
 }
 
+type Msg_CreateOrder struct {
+	// 60 to 89: the market module.
+	CreateOrder *MsgCreateOrder `protobuf:"bytes,60,opt,name=create_order,json=createOrder,proto3,oneof"`
+}
+
+type Msg_CancelOrder struct {
+	CancelOrder *MsgCancelOrder `protobuf:"bytes,61,opt,name=cancel_order,json=cancelOrder,proto3,oneof"`
+}
+
+type Msg_Bid struct {
+	Bid *MsgBid `protobuf:"bytes,62,opt,name=bid,proto3,oneof"`
+}
+
+type Msg_WithdrawBid struct {
+	WithdrawBid *MsgWithdrawBid `protobuf:"bytes,63,opt,name=withdraw_bid,json=withdrawBid,proto3,oneof"`
+}
+
+type Msg_Deliver struct {
+	Deliver *MsgDeliver `protobuf:"bytes,64,opt,name=deliver,proto3,oneof"`
+}
+
+type Msg_Close struct {
+	Close *MsgClose `protobuf:"bytes,65,opt,name=close,proto3,oneof"`
+}
+
+type Msg_RevealRating struct {
+	RevealRating *MsgRevealRating `protobuf:"bytes,66,opt,name=reveal_rating,json=revealRating,proto3,oneof"`
+}
+
+type Msg_BuyOffering struct {
+	BuyOffering *MsgBuyOffering `protobuf:"bytes,67,opt,name=buy_offering,json=buyOffering,proto3,oneof"`
+}
+
 func (*Msg_Send) isMsg_Sum() {}
 
 func (*Msg_CreateValidator) isMsg_Sum() {}
@@ -404,11 +517,27 @@ func (*Msg_RemoveOffering) isMsg_Sum() {}
 
 func (*Msg_CreateSkill) isMsg_Sum() {}
 
+func (*Msg_CreateOrder) isMsg_Sum() {}
+
+func (*Msg_CancelOrder) isMsg_Sum() {}
+
+func (*Msg_Bid) isMsg_Sum() {}
+
+func (*Msg_WithdrawBid) isMsg_Sum() {}
+
+func (*Msg_Deliver) isMsg_Sum() {}
+
+func (*Msg_Close) isMsg_Sum() {}
+
+func (*Msg_RevealRating) isMsg_Sum() {}
+
+func (*Msg_BuyOffering) isMsg_Sum() {}
+
 var File_celltonomy_ledger_v1_tx_proto protoreflect.FileDescriptor
 
 const file_celltonomy_ledger_v1_tx_proto_rawDesc = "" +
 	"\n" +
-	"\x1dcelltonomy/ledger/v1/tx.proto\x12\x14celltonomy.ledger.v1\x1a\x1fcelltonomy/ledger/v1/bank.proto\x1a#celltonomy/ledger/v1/registry.proto\x1a%celltonomy/ledger/v1/reputation.proto\x1a\"celltonomy/ledger/v1/staking.proto\"U\n" +
+	"\x1dcelltonomy/ledger/v1/tx.proto\x12\x14celltonomy.ledger.v1\x1a\x1fcelltonomy/ledger/v1/bank.proto\x1a!celltonomy/ledger/v1/market.proto\x1a#celltonomy/ledger/v1/registry.proto\x1a%celltonomy/ledger/v1/reputation.proto\x1a\"celltonomy/ledger/v1/staking.proto\"U\n" +
 	"\x02Tx\x12\x12\n" +
 	"\x04body\x18\x01 \x01(\fR\x04body\x12\x1d\n" +
 	"\n" +
@@ -419,7 +548,8 @@ const file_celltonomy_ledger_v1_tx_proto_rawDesc = "" +
 	"\bsequence\x18\x02 \x01(\x04R\bsequence\x12\x10\n" +
 	"\x03fee\x18\x03 \x01(\x04R\x03fee\x12\x19\n" +
 	"\bchain_id\x18\x04 \x01(\tR\achainId\x12\x12\n" +
-	"\x04memo\x18\x05 \x01(\tR\x04memo\"\xa7\x06\n" +
+	"\x04memo\x18\x05 \x01(\tR\x04memo\"\xc9\n" +
+	"\n" +
 	"\x03Msg\x123\n" +
 	"\x04send\x18\x01 \x01(\v2\x1d.celltonomy.ledger.v1.MsgSendH\x00R\x04send\x12U\n" +
 	"\x10create_validator\x18\n" +
@@ -434,7 +564,15 @@ const file_celltonomy_ledger_v1_tx_proto_rawDesc = "" +
 	"\x10register_package\x18\x17 \x01(\v2(.celltonomy.ledger.v1.MsgRegisterPackageH\x00R\x0fregisterPackage\x12I\n" +
 	"\fset_offering\x18\x18 \x01(\v2$.celltonomy.ledger.v1.MsgSetOfferingH\x00R\vsetOffering\x12R\n" +
 	"\x0fremove_offering\x18\x19 \x01(\v2'.celltonomy.ledger.v1.MsgRemoveOfferingH\x00R\x0eremoveOffering\x12I\n" +
-	"\fcreate_skill\x18( \x01(\v2$.celltonomy.ledger.v1.MsgCreateSkillH\x00R\vcreateSkillB\x05\n" +
+	"\fcreate_skill\x18( \x01(\v2$.celltonomy.ledger.v1.MsgCreateSkillH\x00R\vcreateSkill\x12I\n" +
+	"\fcreate_order\x18< \x01(\v2$.celltonomy.ledger.v1.MsgCreateOrderH\x00R\vcreateOrder\x12I\n" +
+	"\fcancel_order\x18= \x01(\v2$.celltonomy.ledger.v1.MsgCancelOrderH\x00R\vcancelOrder\x120\n" +
+	"\x03bid\x18> \x01(\v2\x1c.celltonomy.ledger.v1.MsgBidH\x00R\x03bid\x12I\n" +
+	"\fwithdraw_bid\x18? \x01(\v2$.celltonomy.ledger.v1.MsgWithdrawBidH\x00R\vwithdrawBid\x12<\n" +
+	"\adeliver\x18@ \x01(\v2 .celltonomy.ledger.v1.MsgDeliverH\x00R\adeliver\x126\n" +
+	"\x05close\x18A \x01(\v2\x1e.celltonomy.ledger.v1.MsgCloseH\x00R\x05close\x12L\n" +
+	"\rreveal_rating\x18B \x01(\v2%.celltonomy.ledger.v1.MsgRevealRatingH\x00R\frevealRating\x12I\n" +
+	"\fbuy_offering\x18C \x01(\v2$.celltonomy.ledger.v1.MsgBuyOfferingH\x00R\vbuyOfferingB\x05\n" +
 	"\x03sumB2Z0github.com/celltonomy/celltonomy/ledger/ledgerpbb\x06proto3"
 
 var (
@@ -465,6 +603,14 @@ var file_celltonomy_ledger_v1_tx_proto_goTypes = []any{
 	(*MsgSetOffering)(nil),     // 11: celltonomy.ledger.v1.MsgSetOffering
 	(*MsgRemoveOffering)(nil),  // 12: celltonomy.ledger.v1.MsgRemoveOffering
 	(*MsgCreateSkill)(nil),     // 13: celltonomy.ledger.v1.MsgCreateSkill
+	(*MsgCreateOrder)(nil),     // 14: celltonomy.ledger.v1.MsgCreateOrder
+	(*MsgCancelOrder)(nil),     // 15: celltonomy.ledger.v1.MsgCancelOrder
+	(*MsgBid)(nil),             // 16: celltonomy.ledger.v1.MsgBid
+	(*MsgWithdrawBid)(nil),     // 17: celltonomy.ledger.v1.MsgWithdrawBid
+	(*MsgDeliver)(nil),         // 18: celltonomy.ledger.v1.MsgDeliver
+	(*MsgClose)(nil),           // 19: celltonomy.ledger.v1.MsgClose
+	(*MsgRevealRating)(nil),    // 20: celltonomy.ledger.v1.MsgRevealRating
+	(*MsgBuyOffering)(nil),     // 21: celltonomy.ledger.v1.MsgBuyOffering
 }
 var file_celltonomy_ledger_v1_tx_proto_depIdxs = []int32{
 	2,  // 0: celltonomy.ledger.v1.TxBody.messages:type_name -> celltonomy.ledger.v1.Msg
@@ -479,11 +625,19 @@ var file_celltonomy_ledger_v1_tx_proto_depIdxs = []int32{
 	11, // 9: celltonomy.ledger.v1.Msg.set_offering:type_name -> celltonomy.ledger.v1.MsgSetOffering
 	12, // 10: celltonomy.ledger.v1.Msg.remove_offering:type_name -> celltonomy.ledger.v1.MsgRemoveOffering
 	13, // 11: celltonomy.ledger.v1.Msg.create_skill:type_name -> celltonomy.ledger.v1.MsgCreateSkill
-	12, // [12:12] is the sub-list for method output_type
-	12, // [12:12] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	14, // 12: celltonomy.ledger.v1.Msg.create_order:type_name -> celltonomy.ledger.v1.MsgCreateOrder
+	15, // 13: celltonomy.ledger.v1.Msg.cancel_order:type_name -> celltonomy.ledger.v1.MsgCancelOrder
+	16, // 14: celltonomy.ledger.v1.Msg.bid:type_name -> celltonomy.ledger.v1.MsgBid
+	17, // 15: celltonomy.ledger.v1.Msg.withdraw_bid:type_name -> celltonomy.ledger.v1.MsgWithdrawBid
+	18, // 16: celltonomy.ledger.v1.Msg.deliver:type_name -> celltonomy.ledger.v1.MsgDeliver
+	19, // 17: celltonomy.ledger.v1.Msg.close:type_name -> celltonomy.ledger.v1.MsgClose
+	20, // 18: celltonomy.ledger.v1.Msg.reveal_rating:type_name -> celltonomy.ledger.v1.MsgRevealRating
+	21, // 19: celltonomy.ledger.v1.Msg.buy_offering:type_name -> celltonomy.ledger.v1.MsgBuyOffering
+	20, // [20:20] is the sub-list for method output_type
+	20, // [20:20] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_celltonomy_ledger_v1_tx_proto_init() }
@@ -492,6 +646,7 @@ func file_celltonomy_ledger_v1_tx_proto_init() {
 		return
 	}
 	file_celltonomy_ledger_v1_bank_proto_init()
+	file_celltonomy_ledger_v1_market_proto_init()
 	file_celltonomy_ledger_v1_registry_proto_init()
 	file_celltonomy_ledger_v1_reputation_proto_init()
 	file_celltonomy_ledger_v1_staking_proto_init()
@@ -507,6 +662,14 @@ func file_celltonomy_ledger_v1_tx_proto_init() {
 		(*Msg_SetOffering)(nil),
 		(*Msg_RemoveOffering)(nil),
 		(*Msg_CreateSkill)(nil),
+		(*Msg_CreateOrder)(nil),
+		(*Msg_CancelOrder)(nil),
+		(*Msg_Bid)(nil),
+		(*Msg_WithdrawBid)(nil),
+		(*Msg_Deliver)(nil),
+		(*Msg_Close)(nil),
+		(*Msg_RevealRating)(nil),
+		(*Msg_BuyOffering)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

@@ -27,6 +27,14 @@ import (
 //	max_msgs_per_tx     32
 //	max_memo_bytes      256 bytes
 //	node_ttl_blocks     14,400 blocks (one day of 6-second blocks)
+//	min_po_stake          100,000 ucell (0.1 CELL): the price of a spam order
+//	bid_stake_ratio_bps   1,000 (a bid stake of at least 10% of the price)
+//	network_fee_bps       100 (1% of an order's price to the treasury)
+//	fail_slash_buyer_bps  5,000 (half a slashed bid stake to the buyer)
+//	max_bid_window        14,400 blocks (one day)
+//	max_delivery_window   100,800 blocks (one week)
+//	max_confirm_window    100,800 blocks (one week)
+//	reveal_window_blocks  14,400 blocks (one day)
 func Default() *ledgerpb.Params {
 	return &ledgerpb.Params{
 		MinFee:           1_000,
@@ -38,6 +46,15 @@ func Default() *ledgerpb.Params {
 		MaxMsgsPerTx:     32,
 		MaxMemoBytes:     256,
 		NodeTtlBlocks:    14_400,
+
+		MinPoStake:         100_000,
+		BidStakeRatioBps:   1_000,
+		NetworkFeeBps:      100,
+		FailSlashBuyerBps:  5_000,
+		MaxBidWindow:       14_400,
+		MaxDeliveryWindow:  100_800,
+		MaxConfirmWindow:   100_800,
+		RevealWindowBlocks: 14_400,
 	}
 }
 
@@ -48,6 +65,11 @@ const MaxUnbondingBlocks = math.MaxInt32
 // MaxNodeTTLBlocks bounds node_ttl_blocks, for the same reason.
 const MaxNodeTTLBlocks = math.MaxInt32
 
+// MaxWindowBlocks bounds the market's windows (max_bid_window,
+// max_delivery_window, max_confirm_window, reveal_window_blocks), so that
+// a deadline never overflows int64.
+const MaxWindowBlocks = math.MaxInt32
+
 // Validate returns an error naming the first field that breaks its rule:
 //
 //   - unbonding_blocks in [1, MaxUnbondingBlocks];
@@ -56,7 +78,12 @@ const MaxNodeTTLBlocks = math.MaxInt32
 //     stake has voting power;
 //   - slash_fraction_bps at most 10000;
 //   - max_validators and max_msgs_per_tx at least 1;
-//   - node_ttl_blocks in [1, MaxNodeTTLBlocks].
+//   - node_ttl_blocks in [1, MaxNodeTTLBlocks];
+//   - min_po_stake at least 1 (market.md: "spam costs");
+//   - bid_stake_ratio_bps, network_fee_bps and fail_slash_buyer_bps at
+//     most 10000;
+//   - max_bid_window, max_delivery_window, max_confirm_window and
+//     reveal_window_blocks in [1, MaxWindowBlocks].
 //
 // min_fee and max_memo_bytes may be 0 (free transactions, no memo).
 func Validate(p *ledgerpb.Params) error {
@@ -77,6 +104,22 @@ func Validate(p *ledgerpb.Params) error {
 		return fmt.Errorf("params: max_msgs_per_tx 0: must be at least 1")
 	case p.NodeTtlBlocks < 1 || p.NodeTtlBlocks > MaxNodeTTLBlocks:
 		return fmt.Errorf("params: node_ttl_blocks %d: must be in [1, %d]", p.NodeTtlBlocks, MaxNodeTTLBlocks)
+	case p.MinPoStake < 1:
+		return fmt.Errorf("params: min_po_stake 0: must be at least 1")
+	case p.BidStakeRatioBps > 10_000:
+		return fmt.Errorf("params: bid_stake_ratio_bps %d: must be at most 10000", p.BidStakeRatioBps)
+	case p.NetworkFeeBps > 10_000:
+		return fmt.Errorf("params: network_fee_bps %d: must be at most 10000", p.NetworkFeeBps)
+	case p.FailSlashBuyerBps > 10_000:
+		return fmt.Errorf("params: fail_slash_buyer_bps %d: must be at most 10000", p.FailSlashBuyerBps)
+	case p.MaxBidWindow < 1 || p.MaxBidWindow > MaxWindowBlocks:
+		return fmt.Errorf("params: max_bid_window %d: must be in [1, %d]", p.MaxBidWindow, MaxWindowBlocks)
+	case p.MaxDeliveryWindow < 1 || p.MaxDeliveryWindow > MaxWindowBlocks:
+		return fmt.Errorf("params: max_delivery_window %d: must be in [1, %d]", p.MaxDeliveryWindow, MaxWindowBlocks)
+	case p.MaxConfirmWindow < 1 || p.MaxConfirmWindow > MaxWindowBlocks:
+		return fmt.Errorf("params: max_confirm_window %d: must be in [1, %d]", p.MaxConfirmWindow, MaxWindowBlocks)
+	case p.RevealWindowBlocks < 1 || p.RevealWindowBlocks > MaxWindowBlocks:
+		return fmt.Errorf("params: reveal_window_blocks %d: must be in [1, %d]", p.RevealWindowBlocks, MaxWindowBlocks)
 	}
 	return nil
 }

@@ -34,6 +34,14 @@ func TestValidate(t *testing.T) {
 		{func(p *ledgerpb.Params) { p.MaxMsgsPerTx = 0 }, "max_msgs_per_tx 0"},
 		{func(p *ledgerpb.Params) { p.NodeTtlBlocks = 0 }, "node_ttl_blocks 0"},
 		{func(p *ledgerpb.Params) { p.NodeTtlBlocks = MaxNodeTTLBlocks + 1 }, "node_ttl_blocks"},
+		{func(p *ledgerpb.Params) { p.MinPoStake = 0 }, "min_po_stake 0"},
+		{func(p *ledgerpb.Params) { p.BidStakeRatioBps = 10_001 }, "bid_stake_ratio_bps 10001"},
+		{func(p *ledgerpb.Params) { p.NetworkFeeBps = 10_001 }, "network_fee_bps 10001"},
+		{func(p *ledgerpb.Params) { p.FailSlashBuyerBps = 10_001 }, "fail_slash_buyer_bps 10001"},
+		{func(p *ledgerpb.Params) { p.MaxBidWindow = 0 }, "max_bid_window 0"},
+		{func(p *ledgerpb.Params) { p.MaxDeliveryWindow = MaxWindowBlocks + 1 }, "max_delivery_window"},
+		{func(p *ledgerpb.Params) { p.MaxConfirmWindow = 0 }, "max_confirm_window 0"},
+		{func(p *ledgerpb.Params) { p.RevealWindowBlocks = 0 }, "reveal_window_blocks 0"},
 	} {
 		p := Default()
 		tc.edit(p)

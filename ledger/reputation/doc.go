@@ -65,7 +65,9 @@
 //
 // From the market (market.md: "Reputation from the market"), a final
 // rating of s stars on a payment of t ucell gives t × (2s − 5) / 3,
-// truncated toward zero (RatingAmount); AppendRating appends it.
+// truncated toward zero (RatingAmount); AppendRating appends it, and the
+// market appends it (less a penalty for a side that did not reveal) with
+// Append.
 //
 // # Key layout
 //

@@ -27,10 +27,10 @@ func RatingAmount(payment uint64, stars uint8) *big.Int {
 }
 
 // AppendRating appends the entry of a final rating: user earns (or loses)
-// RatingAmount(payment, stars) in skill of colony. The market calls it
-// twice per closed order: for the provider in the package's skill with the
-// buyer's stars, and for the buyer in SkillBuyer with the provider's
-// stars. As Append, it appends nothing for a zero amount (payment 0) or
+// RatingAmount(payment, stars) in skill of colony. (The market appends
+// its two entries per closed order with Append instead, because a side
+// that did not reveal its own rating earns RatingAmount less a penalty;
+// see package market.) As Append, it appends nothing for a zero amount (payment 0) or
 // the zero address, and reports whether it appended. Errors:
 // ErrInvalidRating for stars > MaxStars, ErrUnknownSkill.
 func (k Keeper) AppendRating(st store.KVStore, ev *event.Log, colony, user address.Address, skill, payment uint64, stars uint8) (bool, error) {

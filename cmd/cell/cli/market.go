@@ -1,0 +1,449 @@
+package cli
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/market"
+	"github.com/celltonomy/celltonomy/ledger/registry"
+)
+
+// newMarketTxCmd is `cell tx market …`: purchase orders, bids, delivery,
+// close and ratings (ledger/market has the rules).
+func newMarketTxCmd(g *globals, f *txFlags) *cobra.Command {
+	cmd := &cobra.Command{Use: "market", Short: "Purchase orders, bids, deliveries, closes and ratings"}
+
+	var params []string
+	var bidWindow, deliveryWindow, confirmWindow, minRep uint64
+	create := &cobra.Command{
+		Use:   "create-order PACKAGE_ID INPUT_ROOT MAX_PRICE PO_STAKE",
+		Short: "Post a purchase order of --from; MAX_PRICE + PO_STAKE (ucell) go to escrow",
+		Args:  exactArgs(4),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := hexArg("PACKAGE_ID", args[0], registry.PackageIDSize)
+			if err != nil {
+				return err
+			}
+			root, err := hexArg("INPUT_ROOT", args[1], market.HashSize)
+			if err != nil {
+				return err
+			}
+			maxPrice, err := parseAmount(args[2])
+			if err != nil {
+				return err
+			}
+			po, err := parseAmount(args[3])
+			if err != nil {
+				return err
+			}
+			ps, err := parseOrderParams(params)
+			if err != nil {
+				return err
+			}
+			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_CreateOrder{CreateOrder: &ledgerpb.MsgCreateOrder{
+				PackageId: id, InputRoot: root, Params: ps, MaxPrice: maxPrice, PoStake: po, BidWindow: bidWindow,
+				DeliveryWindow: deliveryWindow, ConfirmWindow: confirmWindow, MinProviderReputation: minRep, Replication: 1}}})
+		},
+	}
+	create.Flags().StringSliceVar(&params, "param", nil, "a parameter KEY=VALUE for the package (repeatable)")
+	create.Flags().Uint64Var(&bidWindow, "bid-window", 10, "blocks during which providers bid")
+	create.Flags().Uint64Var(&deliveryWindow, "delivery-window", 100, "blocks after the award to deliver")
+	create.Flags().Uint64Var(&confirmWindow, "confirm-window", 100, "blocks after delivery to close before the order closes by itself")
+	create.Flags().Uint64Var(&minRep, "min-provider-reputation", 0, "smallest provider reputation (stored, not enforced yet)")
+
+	cancel := &cobra.Command{
+		Use:   "cancel-order ORDER_ID",
+		Short: "Cancel an open order of --from; escrow and bid stakes return",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := orderIDArg(args[0])
+			if err != nil {
+				return err
+			}
+			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_CancelOrder{CancelOrder: &ledgerpb.MsgCancelOrder{OrderId: id}}})
+		},
+	}
+
+	bid := &cobra.Command{
+		Use:   "bid ORDER_ID NODE_PUBKEY PRICE STAKE",
+		Short: "Bid PRICE (ucell) on an open order with a node of --from, staking STAKE (ucell)",
+		Args:  exactArgs(4),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := orderIDArg(args[0])
+			if err != nil {
+				return err
+			}
+			key, err := hexArg("NODE_PUBKEY", args[1], registry.NodeKeySize)
+			if err != nil {
+				return err
+			}
+			price, err := parseAmount(args[2])
+			if err != nil {
+				return err
+			}
+			stake, err := parseAmount(args[3])
+			if err != nil {
+				return err
+			}
+			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_Bid{Bid: &ledgerpb.MsgBid{OrderId: id, NodeKey: key, Price: price, Stake: stake}}})
+		},
+	}
+
+	withdraw := &cobra.Command{
+		Use:   "withdraw-bid ORDER_ID",
+		Short: "Withdraw --from's bid on an open order; its stake returns",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := orderIDArg(args[0])
+			if err != nil {
+				return err
+			}
+			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_WithdrawBid{WithdrawBid: &ledgerpb.MsgWithdrawBid{OrderId: id}}})
+		},
+	}
+
+	deliver := &cobra.Command{
+		Use:   "deliver ORDER_ID OUTPUT_ROOT EVENT_LOG_HEAD COMPLETION_CODE STARS SALT",
+		Short: "Deliver an order awarded to --from",
+		Long: `deliver posts the output root and event-log head (hex, 32 bytes) and the
+commitments to the completion code (hex, 16 to 64 bytes; it reaches only the
+buyer, inside the results) and to --from's rating of the buyer (STARS 0 to 5,
+SALT hex of 32 bytes; reveal both later with reveal-rating). Only the
+commitments reach the chain.`,
+		Args: exactArgs(6),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := orderIDArg(args[0])
+			if err != nil {
+				return err
+			}
+			out, err := hexArg("OUTPUT_ROOT", args[1], market.HashSize)
+			if err != nil {
+				return err
+			}
+			head, err := hexArg("EVENT_LOG_HEAD", args[2], market.HashSize)
+			if err != nil {
+				return err
+			}
+			code, err := completionCodeArg(args[3])
+			if err != nil {
+				return err
+			}
+			stars, salt, err := ratingArgs(args[4], args[5])
+			if err != nil {
+				return err
+			}
+			cc := market.CompletionCommitment(id, code)
+			rc := market.RatingCommitment(id, uint8(stars), salt)
+			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_Deliver{Deliver: &ledgerpb.MsgDeliver{OrderId: id, OutputRoot: out,
+				EventLogHead: head, CompletionCommitment: cc[:], ProviderRatingCommitment: rc[:]}}})
+		},
+	}
+
+	closeCmd := &cobra.Command{
+		Use:   "close ORDER_ID COMPLETION_CODE STARS SALT",
+		Short: "Close a delivered order of --from with the completion code, committing to a rating",
+		Args:  exactArgs(4),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := orderIDArg(args[0])
+			if err != nil {
+				return err
+			}
+			code, err := completionCodeArg(args[1])
+			if err != nil {
+				return err
+			}
+			stars, salt, err := ratingArgs(args[2], args[3])
+			if err != nil {
+				return err
+			}
+			rc := market.RatingCommitment(id, uint8(stars), salt)
+			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_Close{Close: &ledgerpb.MsgClose{OrderId: id, CompletionCode: code, BuyerRatingCommitment: rc[:]}}})
+		},
+	}
+
+	reveal := &cobra.Command{
+		Use:   "reveal-rating ORDER_ID STARS SALT",
+		Short: "Reveal --from's rating of a closed order, as committed",
+		Args:  exactArgs(3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := orderIDArg(args[0])
+			if err != nil {
+				return err
+			}
+			stars, salt, err := ratingArgs(args[1], args[2])
+			if err != nil {
+				return err
+			}
+			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_RevealRating{RevealRating: &ledgerpb.MsgRevealRating{OrderId: id, Stars: stars, Salt: salt}}})
+		},
+	}
+
+	var buyParams []string
+	var buyDelivery, buyConfirm uint64
+	buy := &cobra.Command{
+		Use:   "buy-offering VENDOR PACKAGE_ID INPUT_ROOT PO_STAKE",
+		Short: "Buy VENDOR's offering of a package at its price, without bids",
+		Args:  exactArgs(4),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			vendor, err := resolveAddress(g, args[0])
+			if err != nil {
+				return err
+			}
+			id, err := hexArg("PACKAGE_ID", args[1], registry.PackageIDSize)
+			if err != nil {
+				return err
+			}
+			root, err := hexArg("INPUT_ROOT", args[2], market.HashSize)
+			if err != nil {
+				return err
+			}
+			po, err := parseAmount(args[3])
+			if err != nil {
+				return err
+			}
+			ps, err := parseOrderParams(buyParams)
+			if err != nil {
+				return err
+			}
+			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_BuyOffering{BuyOffering: &ledgerpb.MsgBuyOffering{Vendor: vendor.Bytes(),
+				PackageId: id, InputRoot: root, Params: ps, DeliveryWindow: buyDelivery, ConfirmWindow: buyConfirm, PoStake: po}}})
+		},
+	}
+	buy.Flags().StringSliceVar(&buyParams, "param", nil, "a parameter KEY=VALUE for the package (repeatable)")
+	buy.Flags().Uint64Var(&buyDelivery, "delivery-window", 100, "blocks to deliver")
+	buy.Flags().Uint64Var(&buyConfirm, "confirm-window", 100, "blocks after delivery to close before the order closes by itself")
+
+	cmd.AddCommand(create, cancel, bid, withdraw, deliver, closeCmd, reveal, buy)
+	return cmd
+}
+
+// parseOrderParams turns KEY=VALUE flags into the sorted parameter list
+// an order carries.
+func parseOrderParams(kvs []string) ([]*ledgerpb.OrderParam, error) {
+	var out []*ledgerpb.OrderParam
+	for _, kv := range kvs {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, &usageError{fmt.Errorf("--param %q: want KEY=VALUE", kv)}
+		}
+		out = append(out, &ledgerpb.OrderParam{Key: k, Value: v})
+	}
+	slices.SortFunc(out, func(a, b *ledgerpb.OrderParam) int { return strings.Compare(a.Key, b.Key) })
+	return out, nil
+}
+
+func orderIDArg(s string) (uint64, error) {
+	id, err := strconv.ParseUint(s, 10, 64)
+	if err != nil || id == 0 {
+		return 0, &usageError{fmt.Errorf("ORDER_ID %q: want a positive whole number", s)}
+	}
+	return id, nil
+}
+
+func completionCodeArg(s string) ([]byte, error) {
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) < market.MinCompletionCodeBytes || len(b) > market.MaxCompletionCodeBytes {
+		return nil, &usageError{fmt.Errorf("COMPLETION_CODE: want %d to %d bytes in hex", market.MinCompletionCodeBytes, market.MaxCompletionCodeBytes)}
+	}
+	return b, nil
+}
+
+func ratingArgs(starsArg, saltArg string) (uint32, []byte, error) {
+	stars, err := strconv.ParseUint(starsArg, 10, 8)
+	if err != nil || stars > market.MaxStars {
+		return 0, nil, &usageError{fmt.Errorf("STARS %q: want 0 to %d", starsArg, market.MaxStars)}
+	}
+	salt, err := hexArg("SALT", saltArg, market.HashSize)
+	if err != nil {
+		return 0, nil, err
+	}
+	return uint32(stars), salt, nil
+}
+
+// newMarketQueryCmd is `cell query market …`.
+func newMarketQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
+	cmd := &cobra.Command{Use: "market", Short: "Orders, bids and contracts"}
+	query := func(ctx context.Context, path string, data []byte, reply proto.Message) error {
+		c, err := f.client()
+		if err != nil {
+			return err
+		}
+		b, err := c.QueryApp(ctx, path, data)
+		if err != nil {
+			return err
+		}
+		return proto.Unmarshal(b, reply)
+	}
+
+	order := &cobra.Command{
+		Use:   "order ORDER_ID",
+		Short: "Show an order with its bids, contract, delivery and ratings",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := orderIDArg(args[0])
+			if err != nil {
+				return err
+			}
+			var r ledgerpb.OrderResponse
+			if err := query(cmd.Context(), "market/order", mustProto(&ledgerpb.OrderRequest{OrderId: id}), &r); err != nil {
+				return err
+			}
+			out := orderOf(r.Order)
+			for _, b := range r.Bids {
+				out.Bids = append(out.Bids, bidJSON{Provider: addrString(b.Provider), NodeKey: hex.EncodeToString(b.NodeKey),
+					Price: b.Price, Stake: b.Stake, Height: b.Height})
+			}
+			if g.output == outputJSON {
+				return g.json(out)
+			}
+			printOrder(g, out)
+			for _, b := range out.Bids {
+				fmt.Fprintf(g.stdout, "  bid  %s  node %s  %d ucell  stake %d  at %d\n", b.Provider, b.NodeKey, b.Price, b.Stake, b.Height)
+			}
+			return nil
+		},
+	}
+
+	var buyer, provider, state string
+	var start uint64
+	var limit uint32
+	orders := &cobra.Command{
+		Use:   "orders",
+		Short: "List orders by --buyer, --provider (its contracts) or --state, by id",
+		Args:  exactArgs(0),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			req := &ledgerpb.OrdersRequest{StartId: start, Limit: limit}
+			if buyer != "" {
+				a, err := resolveAddress(g, buyer)
+				if err != nil {
+					return err
+				}
+				req.Buyer = a.Bytes()
+			}
+			if provider != "" {
+				a, err := resolveAddress(g, provider)
+				if err != nil {
+					return err
+				}
+				req.Provider = a.Bytes()
+			}
+			if state != "" {
+				s, err := market.ParseState(state)
+				if err != nil {
+					return &usageError{fmt.Errorf("--state: %w", err)}
+				}
+				req.State = s
+			}
+			return listOrders(cmd.Context(), g, query, "market/orders", req)
+		},
+	}
+	orders.Flags().StringVar(&buyer, "buyer", "", "the buyer's address or key name")
+	orders.Flags().StringVar(&provider, "provider", "", "the provider's address or key name")
+	orders.Flags().StringVar(&state, "state", "", "open, awarded, delivered, closed, expired, cancelled or failed")
+	orders.Flags().Uint64Var(&start, "start", 0, "the first order id to list")
+	orders.Flags().Uint32Var(&limit, "limit", 0, "the most orders to list (0: 100)")
+
+	contracts := &cobra.Command{
+		Use:   "open-contracts PROVIDER",
+		Short: "List PROVIDER's awarded and delivered orders",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := resolveAddress(g, args[0])
+			if err != nil {
+				return err
+			}
+			return listOrders(cmd.Context(), g, query, "market/open_contracts", &ledgerpb.OrdersRequest{Provider: a.Bytes()})
+		},
+	}
+	cmd.AddCommand(order, orders, contracts)
+	return cmd
+}
+
+func listOrders(ctx context.Context, g *globals, query func(context.Context, string, []byte, proto.Message) error, path string, req *ledgerpb.OrdersRequest) error {
+	var r ledgerpb.OrdersResponse
+	if err := query(ctx, path, mustProto(req), &r); err != nil {
+		return err
+	}
+	out := ordersJSON{Orders: []orderJSON{}, NextID: r.NextId}
+	for _, o := range r.Orders {
+		out.Orders = append(out.Orders, orderOf(o))
+	}
+	if g.output == outputJSON {
+		return g.json(out)
+	}
+	for _, o := range out.Orders {
+		printOrder(g, o)
+	}
+	if out.NextID != 0 {
+		fmt.Fprintf(g.stdout, "more from --start %d\n", out.NextID)
+	}
+	return nil
+}
+
+type bidJSON struct {
+	Provider string `json:"provider"`
+	NodeKey  string `json:"node_key"`
+	Price    uint64 `json:"price"`
+	Stake    uint64 `json:"stake"`
+	Height   int64  `json:"height"`
+}
+
+type orderJSON struct {
+	ID               uint64    `json:"id"`
+	Buyer            string    `json:"buyer"`
+	PackageID        string    `json:"package_id"`
+	InputRoot        string    `json:"input_root"`
+	State            string    `json:"state"`
+	MaxPrice         uint64    `json:"max_price"`
+	POStake          uint64    `json:"po_stake"`
+	Direct           bool      `json:"direct"`
+	CreatedHeight    int64     `json:"created_height"`
+	BidDeadline      int64     `json:"bid_deadline"`
+	Provider         string    `json:"provider,omitempty"`
+	Price            uint64    `json:"price,omitempty"`
+	BidStake         uint64    `json:"bid_stake,omitempty"`
+	DeliveryDeadline int64     `json:"delivery_deadline,omitempty"`
+	OutputRoot       string    `json:"output_root,omitempty"`
+	ConfirmDeadline  int64     `json:"confirm_deadline,omitempty"`
+	RevealDeadline   int64     `json:"reveal_deadline,omitempty"`
+	RatingsFinal     bool      `json:"ratings_final,omitempty"`
+	Bids             []bidJSON `json:"bids,omitempty"`
+}
+
+type ordersJSON struct {
+	Orders []orderJSON `json:"orders"`
+	NextID uint64      `json:"next_id"`
+}
+
+func orderOf(o *ledgerpb.Order) orderJSON {
+	j := orderJSON{ID: o.Id, Buyer: addrString(o.Buyer), PackageID: hex.EncodeToString(o.PackageId), InputRoot: hex.EncodeToString(o.InputRoot),
+		State: market.StateName(o.State), MaxPrice: o.MaxPrice, POStake: o.PoStake, Direct: o.Direct,
+		CreatedHeight: o.CreatedHeight, BidDeadline: o.BidDeadline}
+	if c := o.Contract; c != nil {
+		j.Provider, j.Price, j.BidStake, j.DeliveryDeadline = addrString(c.Provider), c.Price, c.BidStake, c.DeliveryDeadline
+	}
+	if d := o.Delivery; d != nil {
+		j.OutputRoot, j.ConfirmDeadline = hex.EncodeToString(d.OutputRoot), d.ConfirmDeadline
+	}
+	if r := o.Ratings; r != nil {
+		j.RevealDeadline, j.RatingsFinal = r.RevealDeadline, r.Final
+	}
+	return j
+}
+
+func printOrder(g *globals, o orderJSON) {
+	fmt.Fprintf(g.stdout, "order %d  %s  buyer %s  package %s  max %d ucell  po stake %d  created %d",
+		o.ID, o.State, o.Buyer, o.PackageID, o.MaxPrice, o.POStake, o.CreatedHeight)
+	if o.Provider != "" {
+		fmt.Fprintf(g.stdout, "  provider %s  price %d  bid stake %d  deliver by %d", o.Provider, o.Price, o.BidStake, o.DeliveryDeadline)
+	}
+	fmt.Fprintln(g.stdout)
+}

@@ -1,0 +1,80 @@
+package market
+
+import "github.com/celltonomy/celltonomy/ledger/codes"
+
+// Codespace is the codespace of the market module's codes.
+const Codespace = "market"
+
+// Codes of codespace "market". Numbers are appended, never renumbered.
+var (
+	// ErrInvalidHash: a package id, input root, output root, event-log
+	// head, commitment or salt is not 32 bytes.
+	ErrInvalidHash = codes.New(Codespace, 1, "invalid hash")
+	// ErrInvalidParams: order parameters are too many, too long, unsorted
+	// or repeated.
+	ErrInvalidParams = codes.New(Codespace, 2, "invalid order parameters")
+	// ErrInvalidPrice: a max price or price is 0, or a bid is above the
+	// order's max price.
+	ErrInvalidPrice = codes.New(Codespace, 3, "invalid price")
+	// ErrStakeTooLow: a PO stake below min_po_stake, or a bid stake below
+	// bid_stake_ratio_bps of the price.
+	ErrStakeTooLow = codes.New(Codespace, 4, "stake too low")
+	// ErrInvalidWindow: a window is 0 or above its max param.
+	ErrInvalidWindow = codes.New(Codespace, 5, "invalid window")
+	// ErrInvalidReplication: replication is not 1.
+	ErrInvalidReplication = codes.New(Codespace, 6, "invalid replication")
+	// ErrOverflow: an amount overflows uint64.
+	ErrOverflow = codes.New(Codespace, 7, "amount overflows")
+	// ErrNoPackage: the package is not registered.
+	ErrNoPackage = codes.New(Codespace, 8, "no such package")
+	// ErrPackageKind: the package is neither compute nor protocol.
+	ErrPackageKind = codes.New(Codespace, 9, "package kind cannot be ordered")
+	// ErrNoOrder: no order has the id.
+	ErrNoOrder = codes.New(Codespace, 10, "no such order")
+	// ErrWrongState: the order is not in the state the message needs.
+	ErrWrongState = codes.New(Codespace, 11, "wrong order state")
+	// ErrNotBuyer: only the order's buyer may do this.
+	ErrNotBuyer = codes.New(Codespace, 12, "not the order's buyer")
+	// ErrWindowClosed: the window of the message has ended.
+	ErrWindowClosed = codes.New(Codespace, 13, "window closed")
+	// ErrSelfDealing: a buyer bids on its own order or buys its own
+	// offering.
+	ErrSelfDealing = codes.New(Codespace, 14, "self-dealing")
+	// ErrBidExists: the provider has a bid on the order already.
+	ErrBidExists = codes.New(Codespace, 15, "bid exists")
+	// ErrNoBid: the signer has no bid on the order.
+	ErrNoBid = codes.New(Codespace, 16, "no such bid")
+	// ErrNodeUnusable: the node is not registered by the signer, or is
+	// expired.
+	ErrNodeUnusable = codes.New(Codespace, 17, "node not usable")
+	// ErrArchitecture: the node's architectures do not fit the package.
+	ErrArchitecture = codes.New(Codespace, 18, "node does not fit the package")
+	// ErrNotProvider: only the contract's provider may do this.
+	ErrNotProvider = codes.New(Codespace, 19, "not the contract's provider")
+	// ErrWrongCompletionCode: the completion code does not match the
+	// delivery's commitment.
+	ErrWrongCompletionCode = codes.New(Codespace, 20, "wrong completion code")
+	// ErrInvalidCompletionCode: a completion code is not 16 to 64 bytes.
+	ErrInvalidCompletionCode = codes.New(Codespace, 21, "invalid completion code")
+	// ErrInvalidRating: stars above 5.
+	ErrInvalidRating = codes.New(Codespace, 22, "invalid rating")
+	// ErrRatingMismatch: a reveal does not match its commitment.
+	ErrRatingMismatch = codes.New(Codespace, 23, "rating does not match its commitment")
+	// ErrCannotReveal: the signer is neither side of the order, has no
+	// commitment, or revealed already.
+	ErrCannotReveal = codes.New(Codespace, 24, "cannot reveal")
+	// ErrNoOffering: the vendor has no offering of the package.
+	ErrNoOffering = codes.New(Codespace, 25, "no such offering")
+	// ErrInvalidAddress: a vendor is not a 20-byte address.
+	ErrInvalidAddress = codes.New(Codespace, 26, "invalid address")
+)
+
+// Codes lists the codes of codespace "market" in number order.
+func Codes() []codes.Code {
+	return []codes.Code{ErrInvalidHash, ErrInvalidParams, ErrInvalidPrice, ErrStakeTooLow, ErrInvalidWindow,
+		ErrInvalidReplication, ErrOverflow, ErrNoPackage, ErrPackageKind, ErrNoOrder,
+		ErrWrongState, ErrNotBuyer, ErrWindowClosed, ErrSelfDealing, ErrBidExists,
+		ErrNoBid, ErrNodeUnusable, ErrArchitecture, ErrNotProvider, ErrWrongCompletionCode,
+		ErrInvalidCompletionCode, ErrInvalidRating, ErrRatingMismatch, ErrCannotReveal, ErrNoOffering,
+		ErrInvalidAddress}
+}

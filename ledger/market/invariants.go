@@ -1,0 +1,120 @@
+package market
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/celltonomy/celltonomy/ledger/address"
+	"github.com/celltonomy/celltonomy/ledger/internal/codec"
+	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/store"
+)
+
+// dueHeight returns the height at which the block hook visits o, and
+// false if it never will again.
+func dueHeight(o *ledgerpb.Order) (int64, bool) {
+	switch o.State {
+	case ledgerpb.OrderState_ORDER_STATE_OPEN:
+		return o.BidDeadline, true
+	case ledgerpb.OrderState_ORDER_STATE_AWARDED:
+		return o.Contract.DeliveryDeadline + 1, true
+	case ledgerpb.OrderState_ORDER_STATE_DELIVERED:
+		return o.Delivery.ConfirmDeadline, true
+	case ledgerpb.OrderState_ORDER_STATE_CLOSED:
+		return o.Ratings.RevealDeadline, !o.Ratings.Final
+	}
+	return 0, false
+}
+
+// CheckInvariants returns an error if the market's books disagree
+// (market.md: "Invariants"):
+//
+//   - the escrow module account holds exactly Σ Held over the orders, so
+//     every ucell in escrow belongs to one order, and a closed, cancelled,
+//     expired or failed order holds nothing;
+//   - bids exist only on OPEN orders; an order has a contract exactly when
+//     it was awarded, and one provider index entry, the contract's
+//     provider's, so no order has two contracts;
+//   - every order is stored under its id (below the next id), indexed
+//     under its buyer and its state, and due exactly once at the height
+//     of its next deadline if it has one; every index and due entry names
+//     such an order.
+func (k Keeper) CheckInvariants(st store.KVStore) error {
+	next := k.nextID(st)
+	var held uint64
+	orders, contracts, due := 0, 0, 0
+	it := st.Iterator(OrderPrefix(), store.PrefixEnd(OrderPrefix()))
+	for ; it.Valid(); it.Next() {
+		o := &ledgerpb.Order{}
+		codec.MustUnmarshal(it.Value(), o)
+		orders++
+		bids := k.Bids(st, o.Id)
+		awarded := o.State == ledgerpb.OrderState_ORDER_STATE_AWARDED || o.State == ledgerpb.OrderState_ORDER_STATE_DELIVERED ||
+			o.State == ledgerpb.OrderState_ORDER_STATE_CLOSED || o.State == ledgerpb.OrderState_ORDER_STATE_FAILED
+		switch {
+		case !bytes.Equal(it.Key(), OrderKey(o.Id)) || o.Id == 0 || o.Id >= next:
+			return fmt.Errorf("market: invariant: order %d stored under key %x (next id %d)", o.Id, it.Key(), next)
+		case !st.Has(StateKey(o.State, o.Id)):
+			return fmt.Errorf("market: invariant: order %d is not indexed under its state %s", o.Id, StateName(o.State))
+		case !st.Has(BuyerKey(address.Address(o.Buyer), o.Id)):
+			return fmt.Errorf("market: invariant: order %d is not indexed under its buyer", o.Id)
+		case len(bids) > 0 && o.State != ledgerpb.OrderState_ORDER_STATE_OPEN:
+			return fmt.Errorf("market: invariant: order %d is %s and has %d bids", o.Id, StateName(o.State), len(bids))
+		case awarded != (o.Contract != nil):
+			return fmt.Errorf("market: invariant: order %d is %s; has a contract: %t", o.Id, StateName(o.State), o.Contract != nil)
+		case awarded && !st.Has(ProviderKey(address.Address(o.Contract.Provider), o.Id)):
+			return fmt.Errorf("market: invariant: order %d is not indexed under its provider", o.Id)
+		}
+		if awarded {
+			contracts++
+		}
+		if h, ok := dueHeight(o); ok {
+			if !st.Has(DueKey(h, o.Id)) {
+				return fmt.Errorf("market: invariant: order %d (%s) is not due at height %d", o.Id, StateName(o.State), h)
+			}
+			due++
+		}
+		var ok bool
+		if held, ok = add(held, Held(o, bids)); !ok {
+			return fmt.Errorf("market: invariant: Σ held overflows at order %d", o.Id)
+		}
+	}
+	it.Close()
+	if bal := k.bank.ModuleBalance(st, EscrowAccount); bal != held {
+		return fmt.Errorf("market: invariant: escrow holds %d ucell, the orders %d ucell", bal, held)
+	}
+	for _, c := range []struct {
+		name   string
+		prefix []byte
+		want   int
+	}{
+		{"state index", StatePrefix(ledgerpb.OrderState_ORDER_STATE_UNSPECIFIED), orders},
+		{"buyer index", BuyerPrefix(address.Address{}), orders},
+		{"provider index", ProviderPrefix(address.Address{}), contracts},
+		{"due index", DueTablePrefix(), due},
+	} {
+		if n := count(st, c.prefix); n != c.want {
+			return fmt.Errorf("market: invariant: %s has %d entries, want %d", c.name, n, c.want)
+		}
+	}
+	it = st.Iterator(BidTablePrefix(), store.PrefixEnd(BidTablePrefix()))
+	defer it.Close()
+	for ; it.Valid(); it.Next() {
+		b := &ledgerpb.Bid{}
+		codec.MustUnmarshal(it.Value(), b)
+		if !bytes.Equal(it.Key(), BidKey(b.OrderId, address.Address(b.Provider))) || k.Order(st, b.OrderId) == nil {
+			return fmt.Errorf("market: invariant: bid %x names no order", it.Key())
+		}
+	}
+	return nil
+}
+
+func count(st store.KVStore, prefix []byte) int {
+	n := 0
+	it := st.Iterator(prefix, store.PrefixEnd(prefix))
+	defer it.Close()
+	for ; it.Valid(); it.Next() {
+		n++
+	}
+	return n
+}
