@@ -19,6 +19,44 @@
 // Ledger transactions are bank transfers between Accounts accounts funded
 // at genesis, signed before the clock starts. kvstore transactions are
 // distinct "key=value" pairs of the same count.
+//
+// # Market
+//
+// RunMarket (cell bench market) measures completed purchase orders per
+// second on the same kind of node (ledger/market: "Lifecycle"). Genesis
+// funds an author, the buyers and the providers, with the default params
+// but a short reveal_window_blocks. Setup, not measured: the author
+// registers a compute package (a signed envelope; the package is never
+// run) and every provider announces a wasm node. Then, each phase
+// submitting its transactions (one goroutine per sender, each account's
+// sequence tracked across phases) and waiting for their commit before the
+// next starts, since each step needs the state the previous one
+// committed:
+//
+//  1. create: the buyers create Orders orders (bid window BidWindow);
+//     their ids (sequential from 1) and buyers are read with the
+//     "market/orders" query;
+//  2. bid: every provider bids on every order; provider id mod Providers
+//     bids lowest, so the winner of each order is known in advance;
+//  3. award: the block hook awards every order at its bid deadline; the
+//     winners are checked with the "market/orders" query. Meanwhile the
+//     delivers, closes and reveals are signed (SignSeconds);
+//  4. deliver: the winners deliver (completion and rating commitments,
+//     CompletionCommitment and RatingCommitment);
+//  5. close: the buyers close, revealing the completion code;
+//  6. reveal: buyers and providers reveal their ratings;
+//  7. final: the block hook makes the ratings final at the reveal
+//     deadline.
+//
+// The clock runs from the first create_order submission to the commit of
+// the block in which the last ratings became final, so that it includes
+// the waits for the bid and reveal deadlines (windows are in blocks:
+// shorter windows give more orders per second, as long as each phase's
+// transactions still commit within them). Creates and bids are signed
+// before the clock starts. OrdersPerSec is Orders over that time and TPS
+// the market transactions (Orders × (5 + Providers)) over it. A failed
+// transaction, an expired or failed order, or an order that does not end
+// CLOSED with both ratings revealed and final is an error.
 package bench
 
 import (
@@ -122,13 +160,14 @@ type run struct {
 	failed  int
 }
 
-// home writes a one-validator home with free ports and returns its config.
-func home(dir string, o Options, txs int) (*cfg.Config, error) {
+// home writes a one-validator home with free ports, the given block time
+// and a mempool for txs transactions, and returns its config.
+func home(dir string, blockTime time.Duration, txs int) (*cfg.Config, error) {
 	ports, err := freePorts(2)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := chain.InitHome(dir, chain.NodeConfig{Moniker: "bench", Ports: chain.Ports{P2P: ports[0], RPC: ports[1]}, BlockTime: o.BlockTime}); err != nil {
+	if _, err := chain.InitHome(dir, chain.NodeConfig{Moniker: "bench", Ports: chain.Ports{P2P: ports[0], RPC: ports[1]}, BlockTime: blockTime}); err != nil {
 		return nil, err
 	}
 	c, err := chain.LoadConfig(dir)
@@ -164,11 +203,36 @@ func freePorts(n int) ([]int, error) {
 }
 
 // seedKey returns the deterministic key of sender i.
-func seedKey(i int) ed25519.PrivateKey {
+func seedKey(i int) ed25519.PrivateKey { return labelKey("celltonomy-bench", i) }
+
+// labelKey returns the deterministic key number i of label (at most 24
+// bytes of it count).
+func labelKey(label string, i int) ed25519.PrivateKey {
 	seed := make([]byte, ed25519.SeedSize)
-	copy(seed, "celltonomy-bench")
+	copy(seed[:24], label)
 	binary.BigEndian.PutUint64(seed[24:], uint64(i))
 	return ed25519.NewKeyFromSeed(seed)
+}
+
+// writeLedgerGenesis writes the genesis of chainID into the home dir of c:
+// accounts, p (nil: the default params) and one validator whose consensus
+// key is the home's and whose operator is funded here.
+func writeLedgerGenesis(dir string, c *cfg.Config, chainID string, accounts []*ledgerpb.GenesisAccount, p *ledgerpb.Params) error {
+	op := seedKey(-1)
+	opAddr, _ := address.FromPubKey(op.Public().(ed25519.PublicKey))
+	pv := privval.LoadFilePV(c.PrivValidatorKeyFile(), c.PrivValidatorStateFile())
+	pub, err := pv.GetPubKey()
+	if err != nil {
+		return err
+	}
+	accounts = append(accounts, &ledgerpb.GenesisAccount{Address: opAddr.String(), Balance: 10_000_000_000})
+	appState, err := chain.LedgerGenesis(accounts, []*ledgerpb.GenesisValidator{{
+		Operator: opAddr.String(), ConsensusPubkey: pub.Bytes(), SelfBond: 1_000_000_000, Moniker: "bench",
+	}}, p)
+	if err != nil {
+		return err
+	}
+	return chain.WriteGenesis(dir, chainID, time.Now(), appState)
 }
 
 func runLedger(ctx context.Context, o Options) (run, error) {
@@ -177,7 +241,7 @@ func runLedger(ctx context.Context, o Options) (run, error) {
 		return run{}, err
 	}
 	defer os.RemoveAll(dir)
-	c, err := home(dir, o, o.Txs)
+	c, err := home(dir, o.BlockTime, o.Txs)
 	if err != nil {
 		return run{}, err
 	}
@@ -191,21 +255,7 @@ func runLedger(ctx context.Context, o Options) (run, error) {
 		addr, _ := address.FromPubKey(keys[i].Public().(ed25519.PublicKey))
 		accounts = append(accounts, &ledgerpb.GenesisAccount{Address: addr.String(), Balance: uint64(perAccount) * (fee + 1) * 2})
 	}
-	op := seedKey(-1)
-	opAddr, _ := address.FromPubKey(op.Public().(ed25519.PublicKey))
-	pv := privval.LoadFilePV(c.PrivValidatorKeyFile(), c.PrivValidatorStateFile())
-	pub, err := pv.GetPubKey()
-	if err != nil {
-		return run{}, err
-	}
-	accounts = append(accounts, &ledgerpb.GenesisAccount{Address: opAddr.String(), Balance: 10_000_000_000})
-	appState, err := chain.LedgerGenesis(accounts, []*ledgerpb.GenesisValidator{{
-		Operator: opAddr.String(), ConsensusPubkey: pub.Bytes(), SelfBond: 1_000_000_000, Moniker: "bench",
-	}}, nil)
-	if err != nil {
-		return run{}, err
-	}
-	if err := chain.WriteGenesis(dir, chainID, time.Now(), appState); err != nil {
+	if err := writeLedgerGenesis(dir, c, chainID, accounts, nil); err != nil {
 		return run{}, err
 	}
 
@@ -241,7 +291,7 @@ func runKVStore(ctx context.Context, o Options) (run, error) {
 		return run{}, err
 	}
 	defer os.RemoveAll(dir)
-	c, err := home(dir, o, o.Txs)
+	c, err := home(dir, o.BlockTime, o.Txs)
 	if err != nil {
 		return run{}, err
 	}
@@ -273,18 +323,11 @@ func runKVStore(ctx context.Context, o Options) (run, error) {
 func measure(ctx context.Context, c *cfg.Config, app abci.Application, clients func(abci.Application) proxy.ClientCreator, senders [][][]byte, o Options) (run, error) {
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
-	counted := &counting{Application: app}
-	n, err := chain.StartWith(ctx, c, clients(counted), o.Log)
+	n, counted, stop, err := startNode(ctx, c, app, clients, o.Log)
 	if err != nil {
 		return run{}, err
 	}
-	defer func() {
-		_ = n.Stop()
-		n.Wait()
-	}()
-	if err := waitHeight(ctx, n, 2); err != nil {
-		return run{}, err
-	}
+	defer stop()
 	startHeight := n.BlockStore().Height()
 	lc := local.New(n)
 	total := 0
@@ -293,6 +336,57 @@ func measure(ctx context.Context, c *cfg.Config, app abci.Application, clients f
 	}
 
 	start := time.Now()
+	errs := make(chan error, 1)
+	go func() { errs <- broadcast(ctx, lc, senders) }()
+
+	committed := 0
+	h := startHeight
+	for committed < total {
+		select {
+		case err := <-errs:
+			if err != nil {
+				return run{}, err
+			}
+		case <-ctx.Done():
+			return run{}, fmt.Errorf("%d of %d transactions committed: %w", committed, total, ctx.Err())
+		case <-time.After(5 * time.Millisecond):
+		}
+		for h < n.BlockStore().Height() {
+			h++
+			b, _ := n.BlockStore().LoadBlock(h)
+			if b == nil {
+				return run{}, errors.New("block store lost a block")
+			}
+			committed += len(b.Txs)
+		}
+	}
+	elapsed := time.Since(start)
+	return run{elapsed: elapsed, blocks: h - startHeight, failed: int(counted.failed.Load())}, nil
+}
+
+// startNode starts CometBFT with app behind a counting wrapper and waits
+// for height 2; stop stops the node and waits for it.
+func startNode(ctx context.Context, c *cfg.Config, app abci.Application, clients func(abci.Application) proxy.ClientCreator, logw io.Writer) (n *node.Node, counted *counting, stop func(), err error) {
+	counted = &counting{Application: app}
+	n, err = chain.StartWith(ctx, c, clients(counted), logw)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	stop = func() {
+		_ = n.Stop()
+		n.Wait()
+	}
+	if err := waitHeight(ctx, n, 2); err != nil {
+		stop()
+		return nil, nil, nil, err
+	}
+	return n, counted, stop, nil
+}
+
+// broadcast submits every sender's transactions through the mempool, from
+// one goroutine per sender so that each sender's transactions arrive in
+// order, and returns when all are in (or on the first refusal).
+func broadcast(ctx context.Context, lc *local.Local, senders [][][]byte) error {
 	errs := make(chan error, len(senders))
 	var wg sync.WaitGroup
 	for _, txs := range senders {
@@ -312,47 +406,97 @@ func measure(ctx context.Context, c *cfg.Config, app abci.Application, clients f
 			}
 		}()
 	}
-
-	committed := 0
-	h := startHeight
-	for committed < total {
-		select {
-		case err := <-errs:
-			return run{}, err
-		case <-ctx.Done():
-			return run{}, fmt.Errorf("%d of %d transactions committed: %w", committed, total, ctx.Err())
-		case <-time.After(5 * time.Millisecond):
-		}
-		for h < n.BlockStore().Height() {
-			h++
-			b, _ := n.BlockStore().LoadBlock(h)
-			if b == nil {
-				return run{}, errors.New("block store lost a block")
-			}
-			committed += len(b.Txs)
-		}
-	}
-	elapsed := time.Since(start)
 	wg.Wait()
-	return run{elapsed: elapsed, blocks: h - startHeight, failed: int(counted.failed.Load())}, nil
+	close(errs)
+	return <-errs
 }
 
-// counting counts the transactions that failed in their block.
+// counting counts the transactions that failed in their block and, once
+// the application has committed a block, its height, its transactions and
+// its events of the types in watch (block and transaction events).
 type counting struct {
 	abci.Application
 	failed atomic.Int64
+	watch  map[string]bool
+
+	mu           sync.Mutex
+	firstFailure string
+	pending      tally // of the last FinalizeBlock, not yet committed
+	done         tally // committed
+}
+
+type tally struct {
+	height int64
+	txs    int64
+	events map[string]int64
 }
 
 func (c *counting) FinalizeBlock(ctx context.Context, req *abci.FinalizeBlockRequest) (*abci.FinalizeBlockResponse, error) {
 	res, err := c.Application.FinalizeBlock(ctx, req)
-	if res != nil {
-		for _, r := range res.TxResults {
-			if r.Code != 0 {
-				c.failed.Add(1)
+	if res == nil {
+		return res, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.pending = tally{height: req.Height, txs: int64(len(req.Txs))}
+	count := func(evs []abci.Event) {
+		if c.watch == nil {
+			return
+		}
+		for _, e := range evs {
+			if c.watch[e.Type] {
+				if c.pending.events == nil {
+					c.pending.events = map[string]int64{}
+				}
+				c.pending.events[e.Type]++
 			}
 		}
 	}
+	count(res.Events)
+	for _, r := range res.TxResults {
+		if r.Code != 0 {
+			c.failed.Add(1)
+			if c.firstFailure == "" {
+				c.firstFailure = fmt.Sprintf("code %d (%s): %s", r.Code, r.Codespace, r.Log)
+			}
+		}
+		count(r.Events)
+	}
 	return res, err
+}
+
+func (c *counting) Commit(ctx context.Context, req *abci.CommitRequest) (*abci.CommitResponse, error) {
+	res, err := c.Application.Commit(ctx, req)
+	if err != nil {
+		return res, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.done.height = c.pending.height
+	c.done.txs += c.pending.txs
+	for k, v := range c.pending.events {
+		if c.done.events == nil {
+			c.done.events = map[string]int64{}
+		}
+		c.done.events[k] += v
+	}
+	c.pending = tally{}
+	return res, err
+}
+
+// committed returns the height the application committed last, the
+// transactions committed so far and the committed events of type typ.
+func (c *counting) committed(typ string) (height, txs, events int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.done.height, c.done.txs, c.done.events[typ]
+}
+
+// failure returns the log of the first failed transaction.
+func (c *counting) failure() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.firstFailure
 }
 
 func waitHeight(ctx context.Context, n *node.Node, h int64) error {

@@ -39,5 +39,48 @@ reports both rates and their ratio.`,
 	ledger.Flags().IntVar(&o.Accounts, "accounts", 100, "sending accounts")
 	ledger.Flags().DurationVar(&o.BlockTime, "block-time", 100*time.Millisecond, "CometBFT timeout_commit")
 	cmd.AddCommand(ledger)
+
+	var mo bench.MarketOptions
+	mkt := &cobra.Command{
+		Use:   "market [--orders N]",
+		Short: "Completed market orders per second of a single in-process validator",
+		Long: `Bench market starts a single validator in this process, registers a package
+and one node per provider, then takes --orders purchase orders through the
+whole market lifecycle in phases: the buyers create the orders, every
+provider bids on every order, the bid deadline awards them, the winners
+deliver, the buyers close and both sides reveal their ratings, which become
+final at the end of the reveal window. It reports completed orders per
+second and market transactions per second, from the first create_order
+submission to the commit of the block in which the last ratings became
+final, with the time of each phase. Creates and bids are signed before the
+clock starts; delivers, closes and reveals are signed while the chain waits
+for the bid deadline.`,
+		Args: exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintf(g.stderr, "cell: benchmarking %d orders with %d providers (block time %v)...\n", mo.Orders, mo.Providers, mo.BlockTime)
+			res, err := bench.RunMarket(cmd.Context(), mo)
+			if err != nil {
+				return err
+			}
+			if g.output == outputJSON {
+				return g.json(res)
+			}
+			fmt.Fprintf(g.stdout, "market   %8.1f orders/s  %8.0f tx/s  (%d orders, %d txs in %.2fs, %d blocks, %d failed)\n",
+				res.OrdersPerSec, res.TPS, res.Orders, res.Txs, res.Seconds, res.Blocks, res.Failed)
+			fmt.Fprintf(g.stdout, "  %d providers, %d buyers, bid window %d blocks, reveal window %d blocks\n", res.Providers, res.Buyers, res.BidWindow, res.RevealWindow)
+			for _, p := range res.Phases {
+				fmt.Fprintf(g.stdout, "  %-8s %6.2fs  %6d txs  %3d blocks\n", p.Name, p.Seconds, p.Txs, p.Blocks)
+			}
+			fmt.Fprintf(g.stdout, "  (signing delivers, closes and reveals: %.2fs, during award)\n", res.SignSeconds)
+			return nil
+		},
+	}
+	mkt.Flags().IntVar(&mo.Orders, "orders", 500, "purchase orders")
+	mkt.Flags().IntVar(&mo.Providers, "providers", 3, "providers, each bidding on every order")
+	mkt.Flags().IntVar(&mo.Buyers, "buyers", 100, "buying accounts")
+	mkt.Flags().DurationVar(&mo.BlockTime, "block-time", 100*time.Millisecond, "CometBFT timeout_commit")
+	mkt.Flags().Uint64Var(&mo.BidWindow, "bid-window", 0, "bid window of every order, in blocks (0: 2 + one per 750 bids, at least 5)")
+	mkt.Flags().Uint64Var(&mo.RevealWindow, "reveal-window", 0, "reveal_window_blocks param, in blocks (0: 2 + one per 750 reveals, at least 5)")
+	cmd.AddCommand(mkt)
 	return cmd
 }
