@@ -12,7 +12,7 @@
 //	params     consensus parameters in state
 //	registry   profiles, fulfillment nodes (with expiry), packages (the version chain), offerings
 //	reputation the skill tree and the reputation update log
-//	market     purchase orders, bids, contracts, escrow, ratings
+//	market     purchase orders, bids, contracts, escrow, ratings, disputes
 //	app        composition, routing, block hooks, queries, invariants: what chain/ calls
 //	ledgerpb   generated protobuf code of proto/ (go generate ./ledger)
 //
@@ -129,8 +129,8 @@
 // # The market
 //
 // Message numbers 60 to 89 of ledgerpb.Msg belong to the market
-// (market.md: "Purchase order lifecycle"); see package market for every
-// rule. Disputes are not implemented yet.
+// (market.md: "Purchase order lifecycle", "Disputes"); see package market
+// for every rule. Disputes of protocol packages are not implemented yet.
 //
 //	60 create_order     post a purchase order: package, input root, parameters, max price,
 //	                    PO stake (≥ min_po_stake), bid/delivery/confirm windows; max price
@@ -145,11 +145,23 @@
 //	                    the provider is paid price − network fee − author royalty
 //	66 reveal_rating    buyer or provider reveals stars and salt before the reveal deadline
 //	67 buy_offering     buy an offering directly: awarded at once to its vendor
+//	68 register_verifier      stake (≥ min_verifier_stake) a wasm node of the signer as a
+//	                          verifier; the stake moves to the "verifiers" module account
+//	69 unregister_verifier    take the stake back, unless drawn in an open dispute
+//	70 open_dispute           the buyer disputes a delivery before the confirm deadline with
+//	                          a claim, a wished outcome and a stake (≥ min_dispute_stake);
+//	                          verifiers_per_dispute verifiers are drawn from the block hash
+//	71 verifier_commit        a drawn verifier commits to an output root (commit window)
+//	72 verifier_reveal        it reveals root and salt (reveal window)
+//	73 release_litigation     the governance authority releases litigated funds
 //
 // Params of the market: min_po_stake (ucell), bid_stake_ratio_bps,
 // network_fee_bps, fail_slash_buyer_bps, max_bid_window,
 // max_delivery_window, max_confirm_window and reveal_window_blocks
-// (blocks); defaults in params.Default.
+// (blocks); min_verifier_stake, min_dispute_stake (ucell),
+// verifiers_per_dispute, verifier_commit_window, verifier_reveal_window
+// (blocks), verifier_reward_bps and governance_authority (bech32, empty:
+// none); defaults in params.Default.
 //
 // # Block hooks
 //
@@ -159,8 +171,8 @@
 // paid back; then every order due at this height takes its deadline's
 // transition: award (or expire) at the bid deadline, fail the block after
 // a missed delivery deadline, auto-close at the confirm deadline, final
-// ratings and reputation entries at the reveal deadline (see package
-// market). After the transactions: if any validator's stake or status
+// ratings and reputation entries at the reveal deadline, the decision of
+// a dispute at the end of its reveal window (see package market). After the transactions: if any validator's stake or status
 // changed, the active set is recomputed and the changes of voting power
 // are returned as validator updates (power 0 removes a validator). See
 // package staking for the rules.
@@ -200,14 +212,18 @@
 //	market/buyer/ ‖ buyer ‖ order id            0x01 (index)                 market.BuyerKey
 //	market/provider/ ‖ provider ‖ order id      0x01 (index)                 market.ProviderKey
 //	market/state/ ‖ state (1 byte) ‖ order id   0x01 (index)                 market.StateKey
+//	market/verifier/ ‖ node key (32)            ledgerpb.Verifier            market.VerifierKey
+//	market/credit/ ‖ account                    uint64 ucell, 8 bytes        market.CreditKey
 //
 // Module accounts hold what their module accounts for, as ordinary bank
 // balances at bank.ModuleAddress(name): "treasury" (fees, network fees,
 // slashed bid stakes), "bonded" (Σ bonded stake), "unbonding" (Σ
-// unbonding entries) and "escrow" (Σ what the orders hold: max prices,
-// prices, PO stakes, bid stakes). Hence the supply invariant
-// (app.CheckInvariants): total supply = Σ balances = Σ account balances
-// + Σ bonded + Σ unbonding + escrow + treasury.
+// unbonding entries), "escrow" (Σ what the orders hold: max prices,
+// prices, PO stakes, bid stakes, dispute stakes, litigated funds),
+// "verifiers" (Σ verifier stakes) and "credit" (Σ store credit). Hence
+// the supply invariant (app.CheckInvariants): total supply = Σ balances
+// = Σ account balances + Σ bonded + Σ unbonding + escrow + verifiers +
+// treasury + credit.
 //
 // # Results
 //
@@ -245,4 +261,11 @@
 //	order_failed        order_id, provider, slashed, to_buyer      begin block
 //	rating_revealed     order_id, rater, stars
 //	ratings_final       order_id, buyer_stars, provider_stars, buyer_revealed, provider_revealed   begin block
+//	verifier_registered, verifier_unregistered   node_key, operator, stake
+//	dispute_opened      order_id, claim, outcome, stake, commit_deadline, reveal_deadline, verifiers
+//	dispute_commit      order_id, verifier, commitment
+//	dispute_reveal      order_id, verifier, output_root
+//	dispute_decided     order_id, verdict, majority_root, state, rewarded, reward, slashed   begin block
+//	litigation_released order_id, to_buyer, to_provider
+//	credit_changed      order_id, account, added, spent, balance
 package ledger

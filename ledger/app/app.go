@@ -68,14 +68,16 @@ func (a *App) WithSignatureCache(c SignatureCache) *App {
 }
 
 // New returns the ledger with its modules wired: bank with the module
-// accounts "treasury", "bonded", "unbonding" and "escrow"; auth charging
+// accounts "treasury", "bonded", "unbonding", "escrow", "verifiers" and
+// "credit"; auth charging
 // fees to the treasury; staking over bank; the reputation module's skill
 // tree and update log; the registry, whose packages must name a skill of
 // that tree; the market over bank, registry and reputation, paying fees
 // and slashed stakes to the treasury and appending reputation in the
 // network colony.
 func New() *App {
-	b := bank.New(treasury.ModuleName, staking.BondedPool, staking.UnbondingPool, market.EscrowAccount)
+	b := bank.New(treasury.ModuleName, staking.BondedPool, staking.UnbondingPool, market.EscrowAccount,
+		market.VerifierAccount, market.CreditAccount)
 	t := treasury.New(b)
 	rep := reputation.New()
 	reg := registry.New(rep)
@@ -132,7 +134,8 @@ type Header struct {
 	// ProposerAddress is the consensus address (20 bytes) of the proposer;
 	// unused for now.
 	ProposerAddress []byte
-	// Hash of the block; unused for now.
+	// Hash of the block; the market draws the verifiers of a dispute
+	// opened in the block from it (market.DrawVerifiers).
 	Hash []byte
 }
 
@@ -244,7 +247,8 @@ func (a *App) CheckTx(st store.KVStore, chainID string, txBytes []byte) TxResult
 //  1. the begin-block hooks: misbehavior is slashed and jailed, then the
 //     unbonding entries completing at h.Height are paid back, then the
 //     market's orders due at h.Height take their deadline's transition
-//     (award or expire, fail, auto-close, final ratings);
+//     (award or expire, fail, auto-close, final ratings, dispute
+//     decision);
 //  2. every transaction, in order: its form and signature are checked as
 //     in CheckTx (a failure changes nothing); its sequence and fee are
 //     checked and charged in a branch (a failure changes nothing); its
@@ -296,7 +300,7 @@ func (a *App) deliverTx(st store.KVStore, h Header, p *ledgerpb.Params, raw []by
 	}
 	msgBranch := store.NewCache(feeBranch)
 	var msgEv event.Log
-	if err := a.runMessages(msgBranch, &msgEv, p, h.Height, t); err != nil {
+	if err := a.runMessages(msgBranch, &msgEv, p, h, t); err != nil {
 		feeBranch.Write()
 		return result(err, &ev)
 	}
@@ -374,13 +378,26 @@ func validateMessage(m *ledgerpb.Msg, p *ledgerpb.Params) error {
 		return market.ValidateRevealRating(s.RevealRating)
 	case *ledgerpb.Msg_BuyOffering:
 		return market.ValidateBuyOffering(s.BuyOffering, p)
+	case *ledgerpb.Msg_RegisterVerifier:
+		return market.ValidateRegisterVerifier(s.RegisterVerifier, p)
+	case *ledgerpb.Msg_UnregisterVerifier:
+		return market.ValidateUnregisterVerifier(s.UnregisterVerifier)
+	case *ledgerpb.Msg_OpenDispute:
+		return market.ValidateOpenDispute(s.OpenDispute, p)
+	case *ledgerpb.Msg_VerifierCommit:
+		return market.ValidateVerifierCommit(s.VerifierCommit)
+	case *ledgerpb.Msg_VerifierReveal:
+		return market.ValidateVerifierReveal(s.VerifierReveal)
+	case *ledgerpb.Msg_ReleaseLitigation:
+		return market.ValidateReleaseLitigation(s.ReleaseLitigation)
 	}
 	return tx.ErrUnknownMessage.Errorf("no message type set")
 }
 
 // runMessages routes each message to its module, in order; the first
 // failure stops the transaction.
-func (a *App) runMessages(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, t *tx.Tx) error {
+func (a *App) runMessages(st store.KVStore, ev *event.Log, p *ledgerpb.Params, h Header, t *tx.Tx) error {
+	height := h.Height
 	for i, m := range t.Body.Messages {
 		var err error
 		switch s := m.Sum.(type) {
@@ -422,6 +439,18 @@ func (a *App) runMessages(st store.KVStore, ev *event.Log, p *ledgerpb.Params, h
 			err = a.market.RevealRating(st, ev, height, t.Signer, s.RevealRating)
 		case *ledgerpb.Msg_BuyOffering:
 			_, err = a.market.BuyOffering(st, ev, p, height, t.Signer, s.BuyOffering)
+		case *ledgerpb.Msg_RegisterVerifier:
+			err = a.market.RegisterVerifier(st, ev, p, height, t.Signer, s.RegisterVerifier)
+		case *ledgerpb.Msg_UnregisterVerifier:
+			err = a.market.UnregisterVerifier(st, ev, t.Signer, s.UnregisterVerifier)
+		case *ledgerpb.Msg_OpenDispute:
+			err = a.market.OpenDispute(st, ev, p, height, h.Hash, t.Signer, s.OpenDispute)
+		case *ledgerpb.Msg_VerifierCommit:
+			err = a.market.VerifierCommit(st, ev, height, t.Signer, s.VerifierCommit)
+		case *ledgerpb.Msg_VerifierReveal:
+			err = a.market.VerifierReveal(st, ev, height, t.Signer, s.VerifierReveal)
+		case *ledgerpb.Msg_ReleaseLitigation:
+			err = a.market.ReleaseLitigation(st, ev, p, height, t.Signer, s.ReleaseLitigation)
 		default:
 			err = tx.ErrUnknownMessage.Errorf("no message type set")
 		}
@@ -454,7 +483,8 @@ func result(err error, ev *event.Log) TxResult {
 // committed state keeps:
 //
 //   - total supply = Σ balances, module accounts included — that is,
-//     Σ account balances + Σ bonded + Σ unbonding + treasury, because
+//     Σ account balances + Σ bonded + Σ unbonding + treasury + the
+//     market's module accounts, because
 //   - the "bonded" module account holds exactly Σ validators' bonded stake,
 //     the "unbonding" one exactly Σ unbonding entries, and the treasury's
 //     balance is its funds;
@@ -465,7 +495,10 @@ func result(err error, ev *event.Log) TxResult {
 //   - the registry's records and indexes agree (registry.CheckInvariants);
 //   - the "escrow" module account holds exactly what the orders hold, no
 //     order has two contracts, finished orders hold nothing, and the
-//     market's indexes agree with its orders (market.CheckInvariants).
+//     market's indexes agree with its orders; "verifiers" holds exactly
+//     Σ verifier stakes and "credit" Σ store credit, so total supply =
+//     Σ balances + Σ escrow + Σ stakes + treasury + Σ credit
+//     (market.CheckInvariants).
 //
 // Tests call it after every block; a node may call it at startup.
 func CheckInvariants(st store.KVStore) error {

@@ -214,7 +214,7 @@ func (c *chain) blockOnBranch(mis []Misbehavior, txs ...[]byte) BlockResult {
 	c.t.Helper()
 	c.height++
 	branch := store.NewCache(c.st)
-	res := c.app.FinalizeBlock(branch, Header{ChainID: testChainID, Height: c.height}, txs, mis)
+	res := c.app.FinalizeBlock(branch, Header{ChainID: testChainID, Height: c.height, Hash: testBlockHash(c.height)}, txs, mis)
 	branch.Write()
 	if err := CheckInvariants(c.st); err != nil {
 		c.t.Fatalf("height %d: %v", c.height, err)

@@ -67,6 +67,9 @@ func FuzzTx(f *testing.F) {
 	f.Add(c.tx(bob, bidMsg(1, node0, 800, 80), withdrawBid(1)))
 	f.Add(c.tx(bob, deliverMsg(1, 4), revealMsg(1, 4, providerSalt)))
 	f.Add(c.tx(alice, closeMsg(1, completionCode, 5), buyOffering(bob, 100)))
+	f.Add(c.tx(bob, registerVerifier(node0, 1_000), unregisterVerifier(node0)))
+	f.Add(c.tx(alice, openDispute(1, ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REDO, 50), releaseLitigation(1, 5, 5)))
+	f.Add(c.tx(bob, verifierCommit(1, bob, trueRoot), verifierReveal(1, bob, trueRoot)))
 	f.Fuzz(func(t *testing.T, raw []byte) { fuzzCheck(t, c, raw) })
 }
 
@@ -85,6 +88,9 @@ func FuzzSignedBody(f *testing.F) {
 		c.body(alice, register(alice, envelope(alice, "f", "f", "1.0.0", nil)), createOrderWith(orderMsg()), cancelOrder(1)),
 		c.body(alice, announce(node0), bidMsg(1, node0, 800, 80), withdrawBid(1), deliverMsg(1, 4)),
 		c.body(alice, closeMsg(1, completionCode, 5), revealMsg(1, 4, buyerSalt), buyOffering(bob, 100)),
+		c.body(alice, announce(node0), registerVerifier(node0, 1_000), unregisterVerifier(node0)),
+		c.body(alice, openDispute(1, ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REFUND, 50), verifierCommit(1, alice, trueRoot),
+			verifierReveal(1, alice, trueRoot), releaseLitigation(1, 5, 5)),
 	} {
 		raw, err := proto.Marshal(b)
 		if err != nil {

@@ -69,6 +69,13 @@ func testParams() *ledgerpb.Params {
 		MaxDeliveryWindow:  20,
 		MaxConfirmWindow:   20,
 		RevealWindowBlocks: 5,
+
+		MinVerifierStake:     1_000,
+		MinDisputeStake:      50,
+		VerifiersPerDispute:  3,
+		VerifierCommitWindow: 3,
+		VerifierRevealWindow: 3,
+		VerifierRewardBps:    5_000,
 	}
 }
 
@@ -118,6 +125,12 @@ func newChain(t testing.TB, g *ledgerpb.Genesis) *chain {
 
 func newTestChain(t testing.TB) *chain { return newChain(t, testGenesis(testParams())) }
 
+// testBlockHash is the hash of the test chain's block at height h.
+func testBlockHash(h int64) []byte {
+	b := sha256.Sum256(fmt.Appendf(nil, "block %d", h))
+	return b[:]
+}
+
 // block finalizes the next block and checks the invariants.
 func (c *chain) block(txs ...[]byte) BlockResult {
 	return c.blockWith(nil, txs...)
@@ -126,7 +139,7 @@ func (c *chain) block(txs ...[]byte) BlockResult {
 func (c *chain) blockWith(mis []Misbehavior, txs ...[]byte) BlockResult {
 	c.t.Helper()
 	c.height++
-	res := c.app.FinalizeBlock(c.st, Header{ChainID: testChainID, Height: c.height}, txs, mis)
+	res := c.app.FinalizeBlock(c.st, Header{ChainID: testChainID, Height: c.height, Hash: testBlockHash(c.height)}, txs, mis)
 	if err := CheckInvariants(c.st); err != nil {
 		c.t.Fatalf("height %d: %v", c.height, err)
 	}

@@ -42,6 +42,8 @@ func TestKeyPrefixesAreDisjoint(t *testing.T) {
 		"market buyer":      market.BuyerPrefix(address.Address{}),
 		"market provider":   market.ProviderPrefix(address.Address{}),
 		"market state":      market.StatePrefix(0),
+		"market verifier":   market.VerifierPrefix(),
+		"market credit":     market.CreditPrefix(),
 	}
 	for a, pa := range prefixes {
 		for b, pb := range prefixes {

@@ -40,10 +40,16 @@ const mFunds = 1_000_000
 // the compute package pkgID("market") (royalty 250 bps, skill
 // compute/genomics/digest), mProv1 and mProv2 run wasm nodes and mProv3 a
 // lab node; mProv2 offers the package at 600 ucell.
-func marketChain(t testing.TB) *chain {
+func marketChain(t testing.TB) *chain { return marketChainWith(t, nil) }
+
+// marketChainWith is marketChain with params edited by edit, if not nil.
+func marketChainWith(t testing.TB, edit func(*ledgerpb.Params)) *chain {
 	t.Helper()
 	p := testParams()
 	p.NodeTtlBlocks = 1_000
+	if edit != nil {
+		edit(p)
+	}
 	g := testGenesis(p)
 	for _, k := range []key{mAuthor, mBuyer, mProv1, mProv2, mProv3} {
 		g.Accounts = append(g.Accounts, &ledgerpb.GenesisAccount{Address: k.addr.String(), Balance: mFunds})
@@ -661,21 +667,65 @@ func TestMarketOrderQueries(t *testing.T) {
 // marketEvents are the event types of the market's transitions.
 var marketEvents = map[string]bool{"order_created": true, "order_cancelled": true, "order_expired": true, "bid_placed": true,
 	"bid_withdrawn": true, "order_awarded": true, "order_delivered": true, "order_closed": true, "rating_revealed": true,
-	"ratings_final": true, "order_failed": true}
+	"ratings_final": true, "order_failed": true, "dispute_opened": true, "dispute_commit": true, "dispute_reveal": true,
+	"dispute_decided": true, "litigation_released": true, "credit_changed": true}
 
 // TestMarketReplayIsDeterministic drives long seeded streams of valid and
-// invalid market messages from a buyer, the author and three providers
-// on two fresh apps — one in place, one on a branch written after each
+// invalid market messages from a buyer, the author, three providers and
+// four verifiers on two fresh apps — one in place, one on a branch written after each
 // block — comparing digests and results at every height; the invariants
 // (escrow = Σ held, one contract per order, indexes) are checked after
 // every block.
 func TestMarketReplayIsDeterministic(t *testing.T) {
+	t.Run("without disputes", func(t *testing.T) {
+		codes := replayMarket(t, 0)
+		if testing.Short() {
+			return // too few blocks to reach every transition
+		}
+		for _, want := range []string{"/0", "block event order_awarded", "block event order_expired", "block event order_failed",
+			"tx event order_closed", "block event order_closed", "block event ratings_final", "tx event rating_revealed",
+			"tx event order_cancelled", "market/20", "market/23"} {
+			if codes[want] == 0 {
+				t.Errorf("the stream never reached %q", want)
+			}
+		}
+	})
+	t.Run("with disputes", func(t *testing.T) {
+		codes := replayMarket(t, 3)
+		if testing.Short() {
+			return
+		}
+		for _, want := range []string{"/0", "tx event dispute_opened", "tx event dispute_commit", "tx event dispute_reveal",
+			"block event dispute_decided", "market/30", "market/31", "market/32"} {
+			if codes[want] == 0 {
+				t.Errorf("the stream never reached %q", want)
+			}
+		}
+	})
+}
+
+// replayMarket runs the stream of TestMarketReplayIsDeterministic; with
+// disputeOdds > 0, a buyer disputes its latest delivered order with odds
+// 1 in disputeOdds instead of its message, and the verifiers vote. It
+// returns how often each code and event occurred.
+func replayMarket(t *testing.T, disputeOdds int) map[string]int {
 	blocks := 300
 	if testing.Short() {
 		blocks = 60
 	}
 	a, b := marketChain(t), marketChain(t)
+	for _, c := range []*chain{a, b} {
+		c.mustBlock(c.tx(alice, send(dVer[0], 20_000), send(dVer[1], 20_000), send(dVer[2], 20_000), send(dVer[3], 20_000)))
+		var txs [][]byte
+		for i, v := range dVer {
+			txs = append(txs, c.tx(v, announce(dVNode[i]), registerVerifier(dVNode[i], 1_000)))
+		}
+		c.mustBlock(txs...)
+	}
 	rng := rand.New(rand.NewPCG(7, 11))
+	// Disputes draw from their own stream, so that the stream of the
+	// other messages stays as it was before disputes existed.
+	drng := rand.New(rand.NewPCG(13, 17))
 	users := []key{mBuyer, mAuthor, mProv1, mProv2, mProv3}
 	nodes := map[string]key{mProv1.name: mNode1, mProv2.name: mNode2, mProv3.name: mNode3, mBuyer.name: mNode1, mAuthor.name: mNode2}
 	// pickOwn draws one of the latest orders under prefix in state s, or
@@ -692,6 +742,36 @@ func TestMarketReplayIsDeterministic(t *testing.T) {
 			return 1 + rng.Uint64N(5)
 		}
 		return ids[len(ids)-1-rng.IntN(min(3, len(ids)))]
+	}
+	// verifierMsg commits or reveals v's vote on a disputed order: the
+	// true root or, for some orders, the delivered one; now and then a
+	// reveal that does not match.
+	verifierMsg := func(v key) *ledgerpb.Msg {
+		var id uint64
+		if ids, _ := a.app.market.OrderIDs(a.st, market.StatePrefix(ledgerpb.OrderState_ORDER_STATE_DISPUTED), 0, 1_000); len(ids) > 0 {
+			id = ids[drng.IntN(len(ids))]
+		}
+		root := trueRoot
+		if (id+uint64(v.addr[0]))%3 == 0 {
+			root = deliveredRoot
+		}
+		if o := a.app.market.Order(a.st, id); o != nil && o.Dispute != nil && a.height+1 >= o.Dispute.CommitDeadline {
+			if drng.IntN(3) == 0 {
+				root = hash32("a guess")
+			}
+			return verifierReveal(id, v, root)
+		}
+		return verifierCommit(id, v, root)
+	}
+	// ownDelivered returns the signer's latest DELIVERED order, or 0.
+	ownDelivered := func(signer key) uint64 {
+		all, _ := a.app.market.OrderIDs(a.st, market.BuyerPrefix(signer.addr), 0, 1_000)
+		for i := len(all) - 1; i >= 0; i-- {
+			if a.app.market.Order(a.st, all[i]).State == ledgerpb.OrderState_ORDER_STATE_DELIVERED {
+				return all[i]
+			}
+		}
+		return 0
 	}
 	message := func(signer key) *ledgerpb.Msg {
 		switch rng.IntN(12) {
@@ -742,7 +822,16 @@ func TestMarketReplayIsDeterministic(t *testing.T) {
 		var txs [][]byte
 		for _, u := range users {
 			if rng.IntN(2) == 0 {
-				txs = append(txs, a.tx(u, message(u)))
+				m := message(u)
+				if id := ownDelivered(u); disputeOdds > 0 && id != 0 && drng.IntN(disputeOdds) == 0 {
+					m = openDispute(id, ledgerpb.DisputeOutcome(1+drng.IntN(5)), 45+drng.Uint64N(20))
+				}
+				txs = append(txs, a.tx(u, m))
+			}
+		}
+		for _, v := range dVer {
+			if disputeOdds > 0 && drng.IntN(2) == 0 {
+				txs = append(txs, a.tx(v, verifierMsg(v)))
 			}
 		}
 		ra := a.block(txs...)
@@ -778,11 +867,5 @@ func TestMarketReplayIsDeterministic(t *testing.T) {
 	for _, k := range keys {
 		t.Logf("%-32s %d", k, codes[k])
 	}
-	for _, want := range []string{"/0", "block event order_awarded", "block event order_expired", "block event order_failed",
-		"tx event order_closed", "block event order_closed", "block event ratings_final", "tx event rating_revealed",
-		"tx event order_cancelled", "market/20", "market/23"} {
-		if codes[want] == 0 {
-			t.Errorf("the stream never reached %q", want)
-		}
-	}
+	return codes
 }

@@ -72,9 +72,19 @@ const (
 	// start_id, at most limit (1 to MaxOrdersPerQuery) orders.
 	PathOrders = "market/orders"
 	// PathOpenContracts: data = OrdersRequest naming a provider →
-	// OrdersResponse of its AWARDED and DELIVERED orders, by id, paged as
+	// OrdersResponse of its AWARDED, DELIVERED and DISPUTED orders, by id, paged as
 	// PathOrders.
 	PathOpenContracts = "market/open_contracts"
+	// PathDispute: data = OrderRequest → Dispute, the order's latest
+	// dispute with its drawn verifiers, commits, reveals and verdict;
+	// ErrNotFound if the order does not exist or was never disputed.
+	PathDispute = "market/dispute"
+	// PathVerifier: data = VerifierRequest → VerifierResponse;
+	// ErrNotFound if the node is no verifier.
+	PathVerifier = "market/verifier"
+	// PathCredit: data = address → BalanceResponse of its store credit
+	// (0 if none).
+	PathCredit = "market/credit"
 )
 
 // MaxOrdersPerQuery bounds the orders of one PathOrders or
@@ -160,6 +170,32 @@ func (a *App) Query(st store.KVStore, path string, data []byte) ([]byte, error) 
 		if reply, err = a.queryRegistry(st, path, data); err != nil {
 			return nil, err
 		}
+	case PathDispute:
+		var req ledgerpb.OrderRequest
+		if err := proto.Unmarshal(data, &req); err != nil {
+			return nil, ErrInvalidQuery.Errorf("data: want an OrderRequest: %v", err)
+		}
+		o := a.market.Order(st, req.OrderId)
+		if o.GetDispute() == nil {
+			return nil, ErrNotFound.Errorf("%s: order %d: no such order or no dispute", path, req.OrderId)
+		}
+		reply = o.Dispute
+	case PathVerifier:
+		var req ledgerpb.VerifierRequest
+		if err := proto.Unmarshal(data, &req); err != nil {
+			return nil, ErrInvalidQuery.Errorf("data: want a VerifierRequest: %v", err)
+		}
+		v := a.market.Verifier(st, req.NodeKey)
+		if v == nil {
+			return nil, ErrNotFound.Errorf("%s: node %x is no verifier", path, req.NodeKey)
+		}
+		reply = &ledgerpb.VerifierResponse{Verifier: v}
+	case PathCredit:
+		addr, err := queryAddress(data)
+		if err != nil {
+			return nil, err
+		}
+		reply = &ledgerpb.BalanceResponse{Address: addr.Bytes(), Balance: a.market.Credit(st, addr)}
 	case PathOrder, PathOrders, PathOpenContracts:
 		var err error
 		if reply, err = a.queryMarket(st, path, data); err != nil {
@@ -169,7 +205,7 @@ func (a *App) Query(st store.KVStore, path string, data []byte) ([]byte, error) 
 		return nil, ErrUnknownPath.Errorf("query path %q: not served; known: %s", path, strings.Join([]string{
 			PathBalance, PathSupply, PathAccount, PathValidators, PathValidator, PathUnbondings, PathTreasuryBalance, PathParams, PathSkill,
 			PathProfile, PathNode, PathNodes, PathPackage, PathPackagesByName, PathOfferings,
-			PathOrder, PathOrders, PathOpenContracts}, ", "))
+			PathOrder, PathOrders, PathOpenContracts, PathDispute, PathVerifier, PathCredit}, ", "))
 	}
 	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(reply)
 	if err != nil {
@@ -351,7 +387,8 @@ func (a *App) queryMarket(st store.KVStore, path string, data []byte) (proto.Mes
 		ids, next := a.market.OrderIDs(st, prefix, start, limit-len(resp.Orders))
 		for _, id := range ids {
 			o := a.market.Order(st, id)
-			if path == PathOpenContracts && o.State != ledgerpb.OrderState_ORDER_STATE_AWARDED && o.State != ledgerpb.OrderState_ORDER_STATE_DELIVERED {
+			if path == PathOpenContracts && o.State != ledgerpb.OrderState_ORDER_STATE_AWARDED && o.State != ledgerpb.OrderState_ORDER_STATE_DELIVERED &&
+				o.State != ledgerpb.OrderState_ORDER_STATE_DISPUTED {
 				continue
 			}
 			resp.Orders = append(resp.Orders, o)

@@ -65,8 +65,23 @@ type Params struct {
 	MaxConfirmWindow uint64 `protobuf:"varint,16,opt,name=max_confirm_window,json=maxConfirmWindow,proto3" json:"max_confirm_window,omitempty"`
 	// Blocks after a close during which both sides reveal their ratings.
 	RevealWindowBlocks uint64 `protobuf:"varint,17,opt,name=reveal_window_blocks,json=revealWindowBlocks,proto3" json:"reveal_window_blocks,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// Smallest stake of a verifier, in ucell.
+	MinVerifierStake uint64 `protobuf:"varint,18,opt,name=min_verifier_stake,json=minVerifierStake,proto3" json:"min_verifier_stake,omitempty"`
+	// Smallest dispute stake, in ucell.
+	MinDisputeStake uint64 `protobuf:"varint,19,opt,name=min_dispute_stake,json=minDisputeStake,proto3" json:"min_dispute_stake,omitempty"`
+	// Verifiers drawn per dispute (k).
+	VerifiersPerDispute uint32 `protobuf:"varint,20,opt,name=verifiers_per_dispute,json=verifiersPerDispute,proto3" json:"verifiers_per_dispute,omitempty"`
+	// Blocks after a dispute opens during which drawn verifiers commit.
+	VerifierCommitWindow uint64 `protobuf:"varint,21,opt,name=verifier_commit_window,json=verifierCommitWindow,proto3" json:"verifier_commit_window,omitempty"`
+	// Blocks after the commit window during which they reveal.
+	VerifierRevealWindow uint64 `protobuf:"varint,22,opt,name=verifier_reveal_window,json=verifierRevealWindow,proto3" json:"verifier_reveal_window,omitempty"`
+	// Share of the loser's forfeited stake paid to the majority verifiers
+	// (split equally), in basis points; the rest goes to the winner.
+	VerifierRewardBps uint32 `protobuf:"varint,23,opt,name=verifier_reward_bps,json=verifierRewardBps,proto3" json:"verifier_reward_bps,omitempty"`
+	// Bech32 address that may sign MsgReleaseLitigation; empty: nobody.
+	GovernanceAuthority string `protobuf:"bytes,24,opt,name=governance_authority,json=governanceAuthority,proto3" json:"governance_authority,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *Params) Reset() {
@@ -218,11 +233,60 @@ func (x *Params) GetRevealWindowBlocks() uint64 {
 	return 0
 }
 
+func (x *Params) GetMinVerifierStake() uint64 {
+	if x != nil {
+		return x.MinVerifierStake
+	}
+	return 0
+}
+
+func (x *Params) GetMinDisputeStake() uint64 {
+	if x != nil {
+		return x.MinDisputeStake
+	}
+	return 0
+}
+
+func (x *Params) GetVerifiersPerDispute() uint32 {
+	if x != nil {
+		return x.VerifiersPerDispute
+	}
+	return 0
+}
+
+func (x *Params) GetVerifierCommitWindow() uint64 {
+	if x != nil {
+		return x.VerifierCommitWindow
+	}
+	return 0
+}
+
+func (x *Params) GetVerifierRevealWindow() uint64 {
+	if x != nil {
+		return x.VerifierRevealWindow
+	}
+	return 0
+}
+
+func (x *Params) GetVerifierRewardBps() uint32 {
+	if x != nil {
+		return x.VerifierRewardBps
+	}
+	return 0
+}
+
+func (x *Params) GetGovernanceAuthority() string {
+	if x != nil {
+		return x.GovernanceAuthority
+	}
+	return ""
+}
+
 var File_celltonomy_ledger_v1_params_proto protoreflect.FileDescriptor
 
 const file_celltonomy_ledger_v1_params_proto_rawDesc = "" +
 	"\n" +
-	"!celltonomy/ledger/v1/params.proto\x12\x14celltonomy.ledger.v1\"\xc3\x05\n" +
+	"!celltonomy/ledger/v1/params.proto\x12\x14celltonomy.ledger.v1\"\xa0\b\n" +
 	"\x06Params\x12\x17\n" +
 	"\amin_fee\x18\x01 \x01(\x04R\x06minFee\x12)\n" +
 	"\x10unbonding_blocks\x18\x02 \x01(\x04R\x0funbondingBlocks\x12\"\n" +
@@ -242,7 +306,14 @@ const file_celltonomy_ledger_v1_params_proto_rawDesc = "" +
 	"\x0emax_bid_window\x18\x0e \x01(\x04R\fmaxBidWindow\x12.\n" +
 	"\x13max_delivery_window\x18\x0f \x01(\x04R\x11maxDeliveryWindow\x12,\n" +
 	"\x12max_confirm_window\x18\x10 \x01(\x04R\x10maxConfirmWindow\x120\n" +
-	"\x14reveal_window_blocks\x18\x11 \x01(\x04R\x12revealWindowBlocksB2Z0github.com/celltonomy/celltonomy/ledger/ledgerpbb\x06proto3"
+	"\x14reveal_window_blocks\x18\x11 \x01(\x04R\x12revealWindowBlocks\x12,\n" +
+	"\x12min_verifier_stake\x18\x12 \x01(\x04R\x10minVerifierStake\x12*\n" +
+	"\x11min_dispute_stake\x18\x13 \x01(\x04R\x0fminDisputeStake\x122\n" +
+	"\x15verifiers_per_dispute\x18\x14 \x01(\rR\x13verifiersPerDispute\x124\n" +
+	"\x16verifier_commit_window\x18\x15 \x01(\x04R\x14verifierCommitWindow\x124\n" +
+	"\x16verifier_reveal_window\x18\x16 \x01(\x04R\x14verifierRevealWindow\x12.\n" +
+	"\x13verifier_reward_bps\x18\x17 \x01(\rR\x11verifierRewardBps\x121\n" +
+	"\x14governance_authority\x18\x18 \x01(\tR\x13governanceAuthorityB2Z0github.com/celltonomy/celltonomy/ledger/ledgerpbb\x06proto3"
 
 var (
 	file_celltonomy_ledger_v1_params_proto_rawDescOnce sync.Once

@@ -199,6 +199,12 @@ type Msg struct {
 	//	*Msg_Close
 	//	*Msg_RevealRating
 	//	*Msg_BuyOffering
+	//	*Msg_RegisterVerifier
+	//	*Msg_UnregisterVerifier
+	//	*Msg_OpenDispute
+	//	*Msg_VerifierCommit
+	//	*Msg_VerifierReveal
+	//	*Msg_ReleaseLitigation
 	Sum           isMsg_Sum `protobuf_oneof:"sum"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -412,6 +418,60 @@ func (x *Msg) GetBuyOffering() *MsgBuyOffering {
 	return nil
 }
 
+func (x *Msg) GetRegisterVerifier() *MsgRegisterVerifier {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_RegisterVerifier); ok {
+			return x.RegisterVerifier
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetUnregisterVerifier() *MsgUnregisterVerifier {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_UnregisterVerifier); ok {
+			return x.UnregisterVerifier
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetOpenDispute() *MsgOpenDispute {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_OpenDispute); ok {
+			return x.OpenDispute
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetVerifierCommit() *MsgVerifierCommit {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_VerifierCommit); ok {
+			return x.VerifierCommit
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetVerifierReveal() *MsgVerifierReveal {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_VerifierReveal); ok {
+			return x.VerifierReveal
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetReleaseLitigation() *MsgReleaseLitigation {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_ReleaseLitigation); ok {
+			return x.ReleaseLitigation
+		}
+	}
+	return nil
+}
+
 type isMsg_Sum interface {
 	isMsg_Sum()
 }
@@ -495,6 +555,30 @@ type Msg_BuyOffering struct {
 	BuyOffering *MsgBuyOffering `protobuf:"bytes,67,opt,name=buy_offering,json=buyOffering,proto3,oneof"`
 }
 
+type Msg_RegisterVerifier struct {
+	RegisterVerifier *MsgRegisterVerifier `protobuf:"bytes,68,opt,name=register_verifier,json=registerVerifier,proto3,oneof"`
+}
+
+type Msg_UnregisterVerifier struct {
+	UnregisterVerifier *MsgUnregisterVerifier `protobuf:"bytes,69,opt,name=unregister_verifier,json=unregisterVerifier,proto3,oneof"`
+}
+
+type Msg_OpenDispute struct {
+	OpenDispute *MsgOpenDispute `protobuf:"bytes,70,opt,name=open_dispute,json=openDispute,proto3,oneof"`
+}
+
+type Msg_VerifierCommit struct {
+	VerifierCommit *MsgVerifierCommit `protobuf:"bytes,71,opt,name=verifier_commit,json=verifierCommit,proto3,oneof"`
+}
+
+type Msg_VerifierReveal struct {
+	VerifierReveal *MsgVerifierReveal `protobuf:"bytes,72,opt,name=verifier_reveal,json=verifierReveal,proto3,oneof"`
+}
+
+type Msg_ReleaseLitigation struct {
+	ReleaseLitigation *MsgReleaseLitigation `protobuf:"bytes,73,opt,name=release_litigation,json=releaseLitigation,proto3,oneof"`
+}
+
 func (*Msg_Send) isMsg_Sum() {}
 
 func (*Msg_CreateValidator) isMsg_Sum() {}
@@ -533,6 +617,18 @@ func (*Msg_RevealRating) isMsg_Sum() {}
 
 func (*Msg_BuyOffering) isMsg_Sum() {}
 
+func (*Msg_RegisterVerifier) isMsg_Sum() {}
+
+func (*Msg_UnregisterVerifier) isMsg_Sum() {}
+
+func (*Msg_OpenDispute) isMsg_Sum() {}
+
+func (*Msg_VerifierCommit) isMsg_Sum() {}
+
+func (*Msg_VerifierReveal) isMsg_Sum() {}
+
+func (*Msg_ReleaseLitigation) isMsg_Sum() {}
+
 var File_celltonomy_ledger_v1_tx_proto protoreflect.FileDescriptor
 
 const file_celltonomy_ledger_v1_tx_proto_rawDesc = "" +
@@ -548,8 +644,7 @@ const file_celltonomy_ledger_v1_tx_proto_rawDesc = "" +
 	"\bsequence\x18\x02 \x01(\x04R\bsequence\x12\x10\n" +
 	"\x03fee\x18\x03 \x01(\x04R\x03fee\x12\x19\n" +
 	"\bchain_id\x18\x04 \x01(\tR\achainId\x12\x12\n" +
-	"\x04memo\x18\x05 \x01(\tR\x04memo\"\xc9\n" +
-	"\n" +
+	"\x04memo\x18\x05 \x01(\tR\x04memo\"\xd3\x0e\n" +
 	"\x03Msg\x123\n" +
 	"\x04send\x18\x01 \x01(\v2\x1d.celltonomy.ledger.v1.MsgSendH\x00R\x04send\x12U\n" +
 	"\x10create_validator\x18\n" +
@@ -572,7 +667,13 @@ const file_celltonomy_ledger_v1_tx_proto_rawDesc = "" +
 	"\adeliver\x18@ \x01(\v2 .celltonomy.ledger.v1.MsgDeliverH\x00R\adeliver\x126\n" +
 	"\x05close\x18A \x01(\v2\x1e.celltonomy.ledger.v1.MsgCloseH\x00R\x05close\x12L\n" +
 	"\rreveal_rating\x18B \x01(\v2%.celltonomy.ledger.v1.MsgRevealRatingH\x00R\frevealRating\x12I\n" +
-	"\fbuy_offering\x18C \x01(\v2$.celltonomy.ledger.v1.MsgBuyOfferingH\x00R\vbuyOfferingB\x05\n" +
+	"\fbuy_offering\x18C \x01(\v2$.celltonomy.ledger.v1.MsgBuyOfferingH\x00R\vbuyOffering\x12X\n" +
+	"\x11register_verifier\x18D \x01(\v2).celltonomy.ledger.v1.MsgRegisterVerifierH\x00R\x10registerVerifier\x12^\n" +
+	"\x13unregister_verifier\x18E \x01(\v2+.celltonomy.ledger.v1.MsgUnregisterVerifierH\x00R\x12unregisterVerifier\x12I\n" +
+	"\fopen_dispute\x18F \x01(\v2$.celltonomy.ledger.v1.MsgOpenDisputeH\x00R\vopenDispute\x12R\n" +
+	"\x0fverifier_commit\x18G \x01(\v2'.celltonomy.ledger.v1.MsgVerifierCommitH\x00R\x0everifierCommit\x12R\n" +
+	"\x0fverifier_reveal\x18H \x01(\v2'.celltonomy.ledger.v1.MsgVerifierRevealH\x00R\x0everifierReveal\x12[\n" +
+	"\x12release_litigation\x18I \x01(\v2*.celltonomy.ledger.v1.MsgReleaseLitigationH\x00R\x11releaseLitigationB\x05\n" +
 	"\x03sumB2Z0github.com/celltonomy/celltonomy/ledger/ledgerpbb\x06proto3"
 
 var (
@@ -589,28 +690,34 @@ func file_celltonomy_ledger_v1_tx_proto_rawDescGZIP() []byte {
 
 var file_celltonomy_ledger_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
 var file_celltonomy_ledger_v1_tx_proto_goTypes = []any{
-	(*Tx)(nil),                 // 0: celltonomy.ledger.v1.Tx
-	(*TxBody)(nil),             // 1: celltonomy.ledger.v1.TxBody
-	(*Msg)(nil),                // 2: celltonomy.ledger.v1.Msg
-	(*MsgSend)(nil),            // 3: celltonomy.ledger.v1.MsgSend
-	(*MsgCreateValidator)(nil), // 4: celltonomy.ledger.v1.MsgCreateValidator
-	(*MsgBond)(nil),            // 5: celltonomy.ledger.v1.MsgBond
-	(*MsgUnbond)(nil),          // 6: celltonomy.ledger.v1.MsgUnbond
-	(*MsgSetProfile)(nil),      // 7: celltonomy.ledger.v1.MsgSetProfile
-	(*MsgAnnounceNode)(nil),    // 8: celltonomy.ledger.v1.MsgAnnounceNode
-	(*MsgRemoveNode)(nil),      // 9: celltonomy.ledger.v1.MsgRemoveNode
-	(*MsgRegisterPackage)(nil), // 10: celltonomy.ledger.v1.MsgRegisterPackage
-	(*MsgSetOffering)(nil),     // 11: celltonomy.ledger.v1.MsgSetOffering
-	(*MsgRemoveOffering)(nil),  // 12: celltonomy.ledger.v1.MsgRemoveOffering
-	(*MsgCreateSkill)(nil),     // 13: celltonomy.ledger.v1.MsgCreateSkill
-	(*MsgCreateOrder)(nil),     // 14: celltonomy.ledger.v1.MsgCreateOrder
-	(*MsgCancelOrder)(nil),     // 15: celltonomy.ledger.v1.MsgCancelOrder
-	(*MsgBid)(nil),             // 16: celltonomy.ledger.v1.MsgBid
-	(*MsgWithdrawBid)(nil),     // 17: celltonomy.ledger.v1.MsgWithdrawBid
-	(*MsgDeliver)(nil),         // 18: celltonomy.ledger.v1.MsgDeliver
-	(*MsgClose)(nil),           // 19: celltonomy.ledger.v1.MsgClose
-	(*MsgRevealRating)(nil),    // 20: celltonomy.ledger.v1.MsgRevealRating
-	(*MsgBuyOffering)(nil),     // 21: celltonomy.ledger.v1.MsgBuyOffering
+	(*Tx)(nil),                    // 0: celltonomy.ledger.v1.Tx
+	(*TxBody)(nil),                // 1: celltonomy.ledger.v1.TxBody
+	(*Msg)(nil),                   // 2: celltonomy.ledger.v1.Msg
+	(*MsgSend)(nil),               // 3: celltonomy.ledger.v1.MsgSend
+	(*MsgCreateValidator)(nil),    // 4: celltonomy.ledger.v1.MsgCreateValidator
+	(*MsgBond)(nil),               // 5: celltonomy.ledger.v1.MsgBond
+	(*MsgUnbond)(nil),             // 6: celltonomy.ledger.v1.MsgUnbond
+	(*MsgSetProfile)(nil),         // 7: celltonomy.ledger.v1.MsgSetProfile
+	(*MsgAnnounceNode)(nil),       // 8: celltonomy.ledger.v1.MsgAnnounceNode
+	(*MsgRemoveNode)(nil),         // 9: celltonomy.ledger.v1.MsgRemoveNode
+	(*MsgRegisterPackage)(nil),    // 10: celltonomy.ledger.v1.MsgRegisterPackage
+	(*MsgSetOffering)(nil),        // 11: celltonomy.ledger.v1.MsgSetOffering
+	(*MsgRemoveOffering)(nil),     // 12: celltonomy.ledger.v1.MsgRemoveOffering
+	(*MsgCreateSkill)(nil),        // 13: celltonomy.ledger.v1.MsgCreateSkill
+	(*MsgCreateOrder)(nil),        // 14: celltonomy.ledger.v1.MsgCreateOrder
+	(*MsgCancelOrder)(nil),        // 15: celltonomy.ledger.v1.MsgCancelOrder
+	(*MsgBid)(nil),                // 16: celltonomy.ledger.v1.MsgBid
+	(*MsgWithdrawBid)(nil),        // 17: celltonomy.ledger.v1.MsgWithdrawBid
+	(*MsgDeliver)(nil),            // 18: celltonomy.ledger.v1.MsgDeliver
+	(*MsgClose)(nil),              // 19: celltonomy.ledger.v1.MsgClose
+	(*MsgRevealRating)(nil),       // 20: celltonomy.ledger.v1.MsgRevealRating
+	(*MsgBuyOffering)(nil),        // 21: celltonomy.ledger.v1.MsgBuyOffering
+	(*MsgRegisterVerifier)(nil),   // 22: celltonomy.ledger.v1.MsgRegisterVerifier
+	(*MsgUnregisterVerifier)(nil), // 23: celltonomy.ledger.v1.MsgUnregisterVerifier
+	(*MsgOpenDispute)(nil),        // 24: celltonomy.ledger.v1.MsgOpenDispute
+	(*MsgVerifierCommit)(nil),     // 25: celltonomy.ledger.v1.MsgVerifierCommit
+	(*MsgVerifierReveal)(nil),     // 26: celltonomy.ledger.v1.MsgVerifierReveal
+	(*MsgReleaseLitigation)(nil),  // 27: celltonomy.ledger.v1.MsgReleaseLitigation
 }
 var file_celltonomy_ledger_v1_tx_proto_depIdxs = []int32{
 	2,  // 0: celltonomy.ledger.v1.TxBody.messages:type_name -> celltonomy.ledger.v1.Msg
@@ -633,11 +740,17 @@ var file_celltonomy_ledger_v1_tx_proto_depIdxs = []int32{
 	19, // 17: celltonomy.ledger.v1.Msg.close:type_name -> celltonomy.ledger.v1.MsgClose
 	20, // 18: celltonomy.ledger.v1.Msg.reveal_rating:type_name -> celltonomy.ledger.v1.MsgRevealRating
 	21, // 19: celltonomy.ledger.v1.Msg.buy_offering:type_name -> celltonomy.ledger.v1.MsgBuyOffering
-	20, // [20:20] is the sub-list for method output_type
-	20, // [20:20] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	22, // 20: celltonomy.ledger.v1.Msg.register_verifier:type_name -> celltonomy.ledger.v1.MsgRegisterVerifier
+	23, // 21: celltonomy.ledger.v1.Msg.unregister_verifier:type_name -> celltonomy.ledger.v1.MsgUnregisterVerifier
+	24, // 22: celltonomy.ledger.v1.Msg.open_dispute:type_name -> celltonomy.ledger.v1.MsgOpenDispute
+	25, // 23: celltonomy.ledger.v1.Msg.verifier_commit:type_name -> celltonomy.ledger.v1.MsgVerifierCommit
+	26, // 24: celltonomy.ledger.v1.Msg.verifier_reveal:type_name -> celltonomy.ledger.v1.MsgVerifierReveal
+	27, // 25: celltonomy.ledger.v1.Msg.release_litigation:type_name -> celltonomy.ledger.v1.MsgReleaseLitigation
+	26, // [26:26] is the sub-list for method output_type
+	26, // [26:26] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_celltonomy_ledger_v1_tx_proto_init() }
@@ -670,6 +783,12 @@ func file_celltonomy_ledger_v1_tx_proto_init() {
 		(*Msg_Close)(nil),
 		(*Msg_RevealRating)(nil),
 		(*Msg_BuyOffering)(nil),
+		(*Msg_RegisterVerifier)(nil),
+		(*Msg_UnregisterVerifier)(nil),
+		(*Msg_OpenDispute)(nil),
+		(*Msg_VerifierCommit)(nil),
+		(*Msg_VerifierReveal)(nil),
+		(*Msg_ReleaseLitigation)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

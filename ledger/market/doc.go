@@ -1,7 +1,8 @@
 // Package market keeps purchase orders, bids, contracts and their escrow
-// (market.md: "Purchase order lifecycle"). Disputes, verifiers and
-// outcomes come later: the states DISPUTED and RESOLVED exist in
-// ledgerpb.OrderState, but no message reaches them yet.
+// (market.md: "Purchase order lifecycle"), and the disputes of compute
+// packages with their verifiers and outcomes (market.md: "Disputes").
+// Disputes of protocol packages (the event-log check and the vote of
+// reputation holders) are not implemented: MsgOpenDispute refuses them.
 //
 // # Lifecycle
 //
@@ -81,13 +82,87 @@
 //     reputation later) and no node key. Delivery, close, ratings and
 //     fail then run as for an awarded order.
 //
+// # Disputes
+//
+// A dispute is checked by re-execution (market.md: "Disputes"):
+//
+//  1. Verifiers (MsgRegisterVerifier): an account stakes at least
+//     min_verifier_stake on one of its active nodes that lists
+//     wasm32-wasip1; the stake moves to the module account "verifiers".
+//     MsgUnregisterVerifier returns it, refused (ErrVerifierBusy) while
+//     the verifier is drawn in a dispute still open.
+//  2. Open (MsgOpenDispute): the buyer, while DELIVERED and at a height
+//     below the confirm deadline (the edge rule of MsgClose), on an order
+//     of a compute package, names a claim (wrong result, not received, not
+//     to spec, too slow), the outcome it wants if it wins, and a dispute
+//     stake of at least min_dispute_stake, which moves to escrow. The
+//     auto-close is cancelled; the order is DISPUTED.
+//  3. Draw (DrawVerifiers), in the same transaction, from the hash of the
+//     block that carries it: the candidates are the verifiers whose node
+//     is still their operator's and active, with a stake of at least
+//     min_verifier_stake, and whose operator is neither the buyer nor the
+//     provider (nor is the node the contract's). market.md weights the
+//     draw by reputation; the ledger computes none yet, so every
+//     candidate weighs the same. Candidates are sorted by DrawScore
+//     (sha256(block hash ‖ order id ‖ node key)) and taken in that order,
+//     one node per operator, until verifiers_per_dispute are drawn; fewer
+//     if there are fewer candidates, none if there are none.
+//  4. Commit (MsgVerifierCommit): each drawn verifier's operator, at a
+//     height below the commit deadline (opening height +
+//     verifier_commit_window), posts VerifierCommitment(order id, output
+//     root, salt). Anyone else is refused (ErrNotDrawn).
+//  5. Reveal (MsgVerifierReveal): from the commit deadline to below the
+//     reveal deadline (commit deadline + verifier_reveal_window), the
+//     root and salt matching the commitment (ErrRootMismatch otherwise).
+//  6. Decision, in the block hook at the reveal deadline. The majority
+//     root (MajorityRoot) is one that strictly more than half of the
+//     revealing verifiers revealed. Drawn verifiers that did not reveal
+//     it (silent, or in the minority) lose their whole stake to the
+//     treasury; a verifier left with no stake and no open dispute is
+//     removed. The loser's forfeit is split: verifier_reward_bps of it
+//     equally among the majority verifiers (rounded down), the rest to
+//     the winner. The verdict (DisputeVerdict) is one of three:
+//  7. Undecided: no majority (nobody revealed, nobody was drawn, or the
+//     vote split). Nobody could check the delivery, so nobody is
+//     blamed: the buyer gets price + PO stake + dispute stake back, the
+//     provider its bid stake. RESOLVED; no reputation entries.
+//  8. Provider won: the majority root is the delivered root. The
+//     forfeit is the buyer's PO stake + dispute stake. The provider is
+//     paid as on close (price − network fee − royalty, and its bid
+//     stake). RESOLVED, without a rating window.
+//  9. Buyer won: the majority root differs. The forfeit is the
+//     provider's bid stake; the buyer gets its dispute stake back and,
+//     for price + PO stake, the outcome it named. Refund: paid back;
+//     RESOLVED. Store credit: moved to the module account "credit" and
+//     counted as the buyer's credit (Credit), which cannot be sent and
+//     pays first for a MsgCreateOrder with use_credit; RESOLVED.
+//     Litigation: frozen in escrow (Dispute.frozen); RESOLVED, until
+//     MsgReleaseLitigation, signed by the governance_authority of the
+//     params (ErrNotAuthority for anyone else), splits exactly that
+//     amount between buyer and provider (ErrReleaseAmount). Redo: back
+//     to AWARDED to the same provider without a bid stake (it was
+//     slashed), delivery deadline = height + delivery window. Redo by
+//     another provider: back to OPEN with the provider in
+//     excluded_providers (ErrProviderExcluded on its bids), max price =
+//     the contract's price, bid deadline = height + bid window (1 block
+//     for a direct purchase, which has none).
+//  10. Reputation (market.md: "Disputes move reputation from loser to
+//     winner"): when a side won, it gets the price as a positive entry
+//     in the package's skill of the reputation log, and the loser the
+//     same amount negated.
+//
+// The order keeps its latest Dispute, which records claim, outcome,
+// verifiers with their commits and reveals, verdict and majority root.
+//
 // # Funds
 //
 // Every amount moves between named accounts — buyer, provider, author,
-// and the module accounts "escrow" and "treasury" — with bank transfers;
-// nothing is minted or burned. What an order holds in escrow (Held) is
+// verifiers, and the module accounts "escrow", "verifiers", "credit" and
+// "treasury" — with bank transfers; nothing is minted or burned. What an order holds in escrow (Held) is
 // max price + PO stake + its bid stakes while OPEN, price + PO stake +
-// bid stake while AWARDED or DELIVERED, and nothing otherwise.
+// bid stake while AWARDED or DELIVERED, plus the dispute stake while
+// DISPUTED, the frozen funds of a litigation while RESOLVED, and nothing
+// otherwise.
 // CheckInvariants checks that escrow holds exactly Σ Held, that bids
 // exist only on open orders, that each awarded order has one contract and
 // one provider index entry, and that the indexes and the due index agree

@@ -67,6 +67,30 @@ var (
 	ErrNoOffering = codes.New(Codespace, 25, "no such offering")
 	// ErrInvalidAddress: a vendor is not a 20-byte address.
 	ErrInvalidAddress = codes.New(Codespace, 26, "invalid address")
+	// ErrNoVerifier: the node is not a verifier of the signer.
+	ErrNoVerifier = codes.New(Codespace, 27, "no such verifier")
+	// ErrVerifierExists: the node is a verifier already.
+	ErrVerifierExists = codes.New(Codespace, 28, "verifier exists")
+	// ErrVerifierBusy: the verifier is drawn in a dispute still open.
+	ErrVerifierBusy = codes.New(Codespace, 29, "verifier drawn in an open dispute")
+	// ErrNotDrawn: the signer is not a verifier drawn for the dispute.
+	ErrNotDrawn = codes.New(Codespace, 30, "not a drawn verifier")
+	// ErrCannotVote: a drawn verifier commits twice, reveals without a
+	// commitment, or reveals twice.
+	ErrCannotVote = codes.New(Codespace, 31, "cannot commit or reveal")
+	// ErrRootMismatch: a revealed output root and salt do not match the
+	// verifier's commitment.
+	ErrRootMismatch = codes.New(Codespace, 32, "reveal does not match its commitment")
+	// ErrInvalidDispute: a dispute's claim or outcome is unspecified or
+	// unknown.
+	ErrInvalidDispute = codes.New(Codespace, 33, "invalid dispute")
+	// ErrNotAuthority: only the governance authority may do this.
+	ErrNotAuthority = codes.New(Codespace, 34, "not the governance authority")
+	// ErrReleaseAmount: released amounts do not add up to what is frozen.
+	ErrReleaseAmount = codes.New(Codespace, 35, "release amounts do not match the frozen funds")
+	// ErrProviderExcluded: the provider is excluded from bidding on the
+	// order (redo by another provider).
+	ErrProviderExcluded = codes.New(Codespace, 36, "provider excluded from the order")
 )
 
 // Codes lists the codes of codespace "market" in number order.
@@ -76,5 +100,7 @@ func Codes() []codes.Code {
 		ErrWrongState, ErrNotBuyer, ErrWindowClosed, ErrSelfDealing, ErrBidExists,
 		ErrNoBid, ErrNodeUnusable, ErrArchitecture, ErrNotProvider, ErrWrongCompletionCode,
 		ErrInvalidCompletionCode, ErrInvalidRating, ErrRatingMismatch, ErrCannotReveal, ErrNoOffering,
-		ErrInvalidAddress}
+		ErrInvalidAddress, ErrNoVerifier, ErrVerifierExists, ErrVerifierBusy, ErrNotDrawn,
+		ErrCannotVote, ErrRootMismatch, ErrInvalidDispute, ErrNotAuthority, ErrReleaseAmount,
+		ErrProviderExcluded}
 }

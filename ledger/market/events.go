@@ -214,3 +214,168 @@ func (e EventOrderFailed) Event() event.Event {
 		{Key: "to_buyer", Value: u(e.ToBuyer)},
 	}}
 }
+
+func hexList(bs [][]byte) string {
+	out := make([]byte, 0, len(bs)*65)
+	for n, b := range bs {
+		if n > 0 {
+			out = append(out, ',')
+		}
+		out = hex.AppendEncode(out, b)
+	}
+	return string(out)
+}
+
+// EventVerifierRegistered: type "verifier_registered", attributes
+// node_key (hex), operator, stake.
+type EventVerifierRegistered struct {
+	NodeKey  []byte
+	Operator address.Address
+	Stake    uint64
+}
+
+// Event implements event.Typed.
+func (e EventVerifierRegistered) Event() event.Event {
+	return event.Event{Type: "verifier_registered", Attributes: []event.Attribute{
+		{Key: "node_key", Value: hex.EncodeToString(e.NodeKey)},
+		{Key: "operator", Value: e.Operator.String()},
+		{Key: "stake", Value: u(e.Stake)},
+	}}
+}
+
+// EventVerifierUnregistered: type "verifier_unregistered", attributes
+// node_key (hex), operator, stake (returned).
+type EventVerifierUnregistered struct {
+	NodeKey  []byte
+	Operator address.Address
+	Stake    uint64
+}
+
+// Event implements event.Typed.
+func (e EventVerifierUnregistered) Event() event.Event {
+	return event.Event{Type: "verifier_unregistered", Attributes: []event.Attribute{
+		{Key: "node_key", Value: hex.EncodeToString(e.NodeKey)},
+		{Key: "operator", Value: e.Operator.String()},
+		{Key: "stake", Value: u(e.Stake)},
+	}}
+}
+
+// EventDisputeOpened: type "dispute_opened", attributes order_id, claim,
+// outcome (the enum numbers), stake, commit_deadline, reveal_deadline,
+// verifiers (the drawn node keys in draw order, hex, comma-separated).
+type EventDisputeOpened struct {
+	OrderID                        uint64
+	Claim, Outcome                 int32
+	Stake                          uint64
+	CommitDeadline, RevealDeadline int64
+	Verifiers                      [][]byte
+}
+
+// Event implements event.Typed.
+func (e EventDisputeOpened) Event() event.Event {
+	return event.Event{Type: "dispute_opened", Attributes: []event.Attribute{
+		{Key: "order_id", Value: u(e.OrderID)},
+		{Key: "claim", Value: i(int64(e.Claim))},
+		{Key: "outcome", Value: i(int64(e.Outcome))},
+		{Key: "stake", Value: u(e.Stake)},
+		{Key: "commit_deadline", Value: i(e.CommitDeadline)},
+		{Key: "reveal_deadline", Value: i(e.RevealDeadline)},
+		{Key: "verifiers", Value: hexList(e.Verifiers)},
+	}}
+}
+
+// EventDisputeCommit: type "dispute_commit", attributes order_id,
+// verifier (the operator), commitment (hex).
+type EventDisputeCommit struct {
+	OrderID    uint64
+	Verifier   address.Address
+	Commitment []byte
+}
+
+// Event implements event.Typed.
+func (e EventDisputeCommit) Event() event.Event {
+	return event.Event{Type: "dispute_commit", Attributes: []event.Attribute{
+		{Key: "order_id", Value: u(e.OrderID)},
+		{Key: "verifier", Value: e.Verifier.String()},
+		{Key: "commitment", Value: hex.EncodeToString(e.Commitment)},
+	}}
+}
+
+// EventDisputeReveal: type "dispute_reveal", attributes order_id,
+// verifier (the operator), output_root (hex).
+type EventDisputeReveal struct {
+	OrderID    uint64
+	Verifier   address.Address
+	OutputRoot []byte
+}
+
+// Event implements event.Typed.
+func (e EventDisputeReveal) Event() event.Event {
+	return event.Event{Type: "dispute_reveal", Attributes: []event.Attribute{
+		{Key: "order_id", Value: u(e.OrderID)},
+		{Key: "verifier", Value: e.Verifier.String()},
+		{Key: "output_root", Value: hex.EncodeToString(e.OutputRoot)},
+	}}
+}
+
+// EventDisputeDecided: type "dispute_decided", attributes order_id,
+// verdict (provider_won, buyer_won, undecided), majority_root (hex, empty
+// if none), state (the order's state after it), rewarded (node keys of
+// the majority verifiers, hex, comma-separated), reward (ucell each),
+// slashed (node keys of the verifiers that lost their stake).
+type EventDisputeDecided struct {
+	OrderID           uint64
+	Verdict           string
+	MajorityRoot      []byte
+	State             string
+	Rewarded, Slashed [][]byte
+	Reward            uint64
+}
+
+// Event implements event.Typed.
+func (e EventDisputeDecided) Event() event.Event {
+	return event.Event{Type: "dispute_decided", Attributes: []event.Attribute{
+		{Key: "order_id", Value: u(e.OrderID)},
+		{Key: "verdict", Value: e.Verdict},
+		{Key: "majority_root", Value: hex.EncodeToString(e.MajorityRoot)},
+		{Key: "state", Value: e.State},
+		{Key: "rewarded", Value: hexList(e.Rewarded)},
+		{Key: "reward", Value: u(e.Reward)},
+		{Key: "slashed", Value: hexList(e.Slashed)},
+	}}
+}
+
+// EventLitigationReleased: type "litigation_released", attributes
+// order_id, to_buyer, to_provider.
+type EventLitigationReleased struct {
+	OrderID             uint64
+	ToBuyer, ToProvider uint64
+}
+
+// Event implements event.Typed.
+func (e EventLitigationReleased) Event() event.Event {
+	return event.Event{Type: "litigation_released", Attributes: []event.Attribute{
+		{Key: "order_id", Value: u(e.OrderID)},
+		{Key: "to_buyer", Value: u(e.ToBuyer)},
+		{Key: "to_provider", Value: u(e.ToProvider)},
+	}}
+}
+
+// EventCreditChanged: type "credit_changed", attributes order_id,
+// account, added, spent, balance (the credit after it), all in ucell.
+type EventCreditChanged struct {
+	OrderID               uint64
+	Account               address.Address
+	Added, Spent, Balance uint64
+}
+
+// Event implements event.Typed.
+func (e EventCreditChanged) Event() event.Event {
+	return event.Event{Type: "credit_changed", Attributes: []event.Attribute{
+		{Key: "order_id", Value: u(e.OrderID)},
+		{Key: "account", Value: e.Account.String()},
+		{Key: "added", Value: u(e.Added)},
+		{Key: "spent", Value: u(e.Spent)},
+		{Key: "balance", Value: u(e.Balance)},
+	}}
+}

@@ -22,6 +22,8 @@ func dueHeight(o *ledgerpb.Order) (int64, bool) {
 		return o.Delivery.ConfirmDeadline, true
 	case ledgerpb.OrderState_ORDER_STATE_CLOSED:
 		return o.Ratings.RevealDeadline, !o.Ratings.Final
+	case ledgerpb.OrderState_ORDER_STATE_DISPUTED:
+		return o.Dispute.RevealDeadline, true
 	}
 	return 0, false
 }
@@ -35,6 +37,10 @@ func dueHeight(o *ledgerpb.Order) (int64, bool) {
 //   - bids exist only on OPEN orders; an order has a contract exactly when
 //     it was awarded, and one provider index entry, the contract's
 //     provider's, so no order has two contracts;
+//   - the module account "verifiers" holds exactly Σ verifier stakes and
+//     "credit" exactly Σ store credit, so that total supply = Σ balances
+//   - Σ escrow + Σ stakes + treasury + Σ credit (market.md); each
+//     verifier counts the open disputes that drew it;
 //   - every order is stored under its id (below the next id), indexed
 //     under its buyer and its state, and due exactly once at the height
 //     of its next deadline if it has one; every index and due entry names
@@ -50,7 +56,8 @@ func (k Keeper) CheckInvariants(st store.KVStore) error {
 		orders++
 		bids := k.Bids(st, o.Id)
 		awarded := o.State == ledgerpb.OrderState_ORDER_STATE_AWARDED || o.State == ledgerpb.OrderState_ORDER_STATE_DELIVERED ||
-			o.State == ledgerpb.OrderState_ORDER_STATE_CLOSED || o.State == ledgerpb.OrderState_ORDER_STATE_FAILED
+			o.State == ledgerpb.OrderState_ORDER_STATE_CLOSED || o.State == ledgerpb.OrderState_ORDER_STATE_FAILED ||
+			o.State == ledgerpb.OrderState_ORDER_STATE_DISPUTED || o.State == ledgerpb.OrderState_ORDER_STATE_RESOLVED
 		switch {
 		case !bytes.Equal(it.Key(), OrderKey(o.Id)) || o.Id == 0 || o.Id >= next:
 			return fmt.Errorf("market: invariant: order %d stored under key %x (next id %d)", o.Id, it.Key(), next)
@@ -98,13 +105,83 @@ func (k Keeper) CheckInvariants(st store.KVStore) error {
 		}
 	}
 	it = st.Iterator(BidTablePrefix(), store.PrefixEnd(BidTablePrefix()))
-	defer it.Close()
 	for ; it.Valid(); it.Next() {
 		b := &ledgerpb.Bid{}
 		codec.MustUnmarshal(it.Value(), b)
 		if !bytes.Equal(it.Key(), BidKey(b.OrderId, address.Address(b.Provider))) || k.Order(st, b.OrderId) == nil {
+			it.Close()
 			return fmt.Errorf("market: invariant: bid %x names no order", it.Key())
 		}
+	}
+	it.Close()
+	if err := k.checkVerifiers(st); err != nil {
+		return err
+	}
+	return k.checkCredit(st)
+}
+
+// checkVerifiers checks that the module account "verifiers" holds exactly
+// Σ verifier stakes, and that each verifier's open_disputes counts the
+// DISPUTED orders that drew it.
+func (k Keeper) checkVerifiers(st store.KVStore) error {
+	var staked, total uint64
+	var drawnKeys [][]byte
+	ids, _ := k.OrderIDs(st, StatePrefix(ledgerpb.OrderState_ORDER_STATE_DISPUTED), 0, -1)
+	for _, id := range ids {
+		for _, d := range k.Order(st, id).Dispute.Verifiers {
+			drawnKeys = append(drawnKeys, d.NodeKey)
+		}
+	}
+	it := st.Iterator(VerifierPrefix(), store.PrefixEnd(VerifierPrefix()))
+	defer it.Close()
+	for ; it.Valid(); it.Next() {
+		v := &ledgerpb.Verifier{}
+		codec.MustUnmarshal(it.Value(), v)
+		if !bytes.Equal(it.Key(), VerifierKey(v.NodeKey)) {
+			return fmt.Errorf("market: invariant: verifier %x stored under key %x", v.NodeKey, it.Key())
+		}
+		var ok bool
+		if staked, ok = add(staked, v.Stake); !ok {
+			return fmt.Errorf("market: invariant: Σ verifier stakes overflows")
+		}
+		drawn := uint32(0)
+		for _, nk := range drawnKeys {
+			if bytes.Equal(nk, v.NodeKey) {
+				drawn++
+			}
+		}
+		total += uint64(drawn)
+		if drawn != v.OpenDisputes {
+			return fmt.Errorf("market: invariant: verifier %x counts %d open disputes, is drawn in %d", v.NodeKey, v.OpenDisputes, drawn)
+		}
+	}
+	if len(drawnKeys) != int(total) {
+		return fmt.Errorf("market: invariant: %d verifiers drawn in open disputes, the verifiers count %d", len(drawnKeys), total)
+	}
+	if bal := k.bank.ModuleBalance(st, VerifierAccount); bal != staked {
+		return fmt.Errorf("market: invariant: verifiers holds %d ucell, the verifiers' stakes %d ucell", bal, staked)
+	}
+	return nil
+}
+
+// checkCredit checks that the module account "credit" holds exactly
+// Σ store credit, and that no credit is stored as 0.
+func (k Keeper) checkCredit(st store.KVStore) error {
+	var credit uint64
+	it := st.Iterator(CreditPrefix(), store.PrefixEnd(CreditPrefix()))
+	defer it.Close()
+	for ; it.Valid(); it.Next() {
+		v, err := store.ParseUint64(it.Value())
+		if err != nil || v == 0 || len(it.Key()) != len(CreditPrefix())+address.Size {
+			return fmt.Errorf("market: invariant: credit entry %x = %x", it.Key(), it.Value())
+		}
+		var ok bool
+		if credit, ok = add(credit, v); !ok {
+			return fmt.Errorf("market: invariant: Σ credit overflows")
+		}
+	}
+	if bal := k.bank.ModuleBalance(st, CreditAccount); bal != credit {
+		return fmt.Errorf("market: invariant: credit holds %d ucell, the accounts' credit %d ucell", bal, credit)
 	}
 	return nil
 }

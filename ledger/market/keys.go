@@ -17,6 +17,8 @@ import (
 //	"market/buyer/" ‖ buyer (20) ‖ order id (8)       →  0x01; the orders of a buyer
 //	"market/provider/" ‖ provider (20) ‖ order id (8) →  0x01; the contracts of a provider
 //	"market/state/" ‖ state (1) ‖ order id (8)        →  0x01; the orders in a state
+//	"market/verifier/" ‖ node key (32)                →  ledgerpb.Verifier
+//	"market/credit/" ‖ account (20)                   →  uint64, the account's store credit in ucell (never 0)
 const (
 	keyNextID      = "market/next_id"
 	prefixOrder    = "market/order/"
@@ -25,6 +27,8 @@ const (
 	prefixBuyer    = "market/buyer/"
 	prefixProvider = "market/provider/"
 	prefixState    = "market/state/"
+	prefixVerifier = "market/verifier/"
+	prefixCredit   = "market/credit/"
 )
 
 var marker = []byte{1}
@@ -103,3 +107,15 @@ func StatePrefix(s ledgerpb.OrderState) []byte {
 	}
 	return store.Key([]byte(prefixState), []byte{byte(s)})
 }
+
+// VerifierKey returns the state key of the verifier of a node.
+func VerifierKey(nodeKey []byte) []byte { return store.Key([]byte(prefixVerifier), nodeKey) }
+
+// VerifierPrefix returns the prefix shared by every verifier key.
+func VerifierPrefix() []byte { return []byte(prefixVerifier) }
+
+// CreditKey returns the state key of an account's store credit.
+func CreditKey(account address.Address) []byte { return store.Key([]byte(prefixCredit), account[:]) }
+
+// CreditPrefix returns the prefix shared by every credit key.
+func CreditPrefix() []byte { return []byte(prefixCredit) }

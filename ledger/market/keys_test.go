@@ -30,6 +30,8 @@ func TestKeys(t *testing.T) {
 		{"all providers", ProviderPrefix(address.Address{}), h("market/provider/")},
 		{"state", StateKey(ledgerpb.OrderState_ORDER_STATE_DELIVERED, 7), h("market/state/") + "03" + "0000000000000007"},
 		{"all states", StatePrefix(ledgerpb.OrderState_ORDER_STATE_UNSPECIFIED), h("market/state/")},
+		{"verifier", VerifierKey([]byte{0xaa, 0xbb}), h("market/verifier/") + "aabb"},
+		{"credit", CreditKey(addr), h("market/credit/") + addrHex},
 	} {
 		if got := hex.EncodeToString(tc.key); got != tc.want {
 			t.Errorf("%s key %s, want %s", tc.name, got, tc.want)

@@ -74,8 +74,8 @@ type Keeper struct {
 	buyerSkill string
 }
 
-// New returns the market over bank (which must know EscrowAccount and the
-// treasury module account), the registry and the reputation log. Fees and
+// New returns the market over bank (which must know EscrowAccount,
+// VerifierAccount, CreditAccount and the treasury module account), the registry and the reputation log. Fees and
 // slashed stakes go to the module account treasury; reputation is
 // appended in colony, the buyer's in the skill buyerSkill.
 func New(bank Bank, registry Registry, reputation Reputation, treasury string, colony address.Address, buyerSkill string) Keeper {
@@ -170,7 +170,8 @@ func add(a, b uint64) (uint64, bool) {
 
 // Held returns what an order holds in escrow, in ucell: max price + PO
 // stake + the bid stakes while OPEN; price + PO stake + bid stake while
-// AWARDED or DELIVERED; nothing in any other state.
+// AWARDED or DELIVERED, plus the dispute stake while DISPUTED; what
+// litigation froze while RESOLVED; nothing in any other state.
 func Held(o *ledgerpb.Order, bids []*ledgerpb.Bid) uint64 {
 	switch o.State {
 	case ledgerpb.OrderState_ORDER_STATE_OPEN:
@@ -182,6 +183,11 @@ func Held(o *ledgerpb.Order, bids []*ledgerpb.Bid) uint64 {
 	case ledgerpb.OrderState_ORDER_STATE_AWARDED, ledgerpb.OrderState_ORDER_STATE_DELIVERED:
 		c := o.Contract
 		return c.Price + o.PoStake + c.BidStake
+	case ledgerpb.OrderState_ORDER_STATE_DISPUTED:
+		c := o.Contract
+		return c.Price + o.PoStake + c.BidStake + o.Dispute.Stake
+	case ledgerpb.OrderState_ORDER_STATE_RESOLVED:
+		return o.Dispute.Frozen
 	}
 	return 0
 }
@@ -299,7 +305,8 @@ func (k Keeper) write(st store.KVStore, o *ledgerpb.Order, old ledgerpb.OrderSta
 // at height: ValidateCreateOrder's rules, then the package must be
 // registered (ErrNoPackage) and of kind compute or protocol
 // (ErrPackageKind), and the buyer must hold max price + PO stake (bank
-// codes), which move to escrow. The order is OPEN until height +
+// codes), which move to escrow; with use_credit, the buyer's store credit
+// pays first and its balance only the rest. The order is OPEN until height +
 // bid_window. It returns the order's id.
 func (k Keeper) CreateOrder(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, buyer address.Address, m *ledgerpb.MsgCreateOrder) (uint64, error) {
 	if err := ValidateCreateOrder(m, p); err != nil {
@@ -308,10 +315,22 @@ func (k Keeper) CreateOrder(st store.KVStore, ev *event.Log, p *ledgerpb.Params,
 	if _, err := k.orderablePackage(st, "create_order", m.PackageId); err != nil {
 		return 0, err
 	}
-	if err := k.bank.MoveToModule(st, ev, buyer, EscrowAccount, m.MaxPrice+m.PoStake); err != nil {
+	total, fromCredit := m.MaxPrice+m.PoStake, uint64(0)
+	if m.UseCredit {
+		fromCredit = min(k.Credit(st, buyer), total)
+	}
+	if err := k.bank.MoveToModule(st, ev, buyer, EscrowAccount, total-fromCredit); err != nil {
 		return 0, fmt.Errorf("create_order: escrow: %w", err)
 	}
 	id := k.nextID(st)
+	if fromCredit > 0 {
+		if err := k.bank.MoveBetweenModules(st, ev, CreditAccount, EscrowAccount, fromCredit); err != nil {
+			panic(fmt.Sprintf("market: corrupt state: credit: %v", err))
+		}
+		bal := k.Credit(st, buyer) - fromCredit
+		k.setCredit(st, buyer, bal)
+		ev.Emit(EventCreditChanged{OrderID: id, Account: buyer, Spent: fromCredit, Balance: bal})
+	}
 	o := &ledgerpb.Order{
 		Id: id, Buyer: buyer.Bytes(), PackageId: m.PackageId, InputRoot: m.InputRoot, Params: m.Params,
 		MaxPrice: m.MaxPrice, PoStake: m.PoStake, BidWindow: m.BidWindow, DeliveryWindow: m.DeliveryWindow,
@@ -458,7 +477,8 @@ func fits(n *ledgerpb.Node, pkg *ledgerpb.Package) bool {
 // Bid executes a MsgBid signed by the provider in the block at height:
 // ValidateBid's rules, then the order must exist (ErrNoOrder) and be OPEN
 // (ErrWrongState) with height < its bid deadline (ErrWindowClosed); the
-// signer is not the buyer (ErrSelfDealing) and has no bid on it
+// signer is not the buyer (ErrSelfDealing), not excluded from the order
+// by a dispute (ErrProviderExcluded) and has no bid on it
 // (ErrBidExists); the node is registered by the signer and active
 // (ErrNodeUnusable) and fits the package (ErrArchitecture); price <= max
 // price (ErrInvalidPrice). The stake moves to escrow (bank codes).
@@ -478,6 +498,8 @@ func (k Keeper) Bid(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height 
 		return ErrWindowClosed.Errorf("%s: order %d: the bid window ended at height %d", op, o.Id, o.BidDeadline)
 	case address.Address(o.Buyer) == signer:
 		return ErrSelfDealing.Errorf("%s: order %d: the buyer cannot bid on its own order", op, o.Id)
+	case slices.ContainsFunc(o.ExcludedProviders, func(b []byte) bool { return address.Address(b) == signer }):
+		return ErrProviderExcluded.Errorf("%s: order %d: %s lost a dispute on it and may not bid again", op, o.Id, signer)
 	case st.Has(BidKey(o.Id, signer)):
 		return ErrBidExists.Errorf("%s: order %d: %s has a bid already; withdraw it first", op, o.Id, signer)
 	case m.Price > o.MaxPrice:
@@ -798,7 +820,7 @@ func (k Keeper) BuyOffering(st store.KVStore, ev *event.Log, p *ledgerpb.Params,
 // BeginBlock runs the block hook at height: every order due at height
 // (DuePrefix), in id order, takes its deadline's transition — award or
 // expire (OPEN), fail (AWARDED), auto-close (DELIVERED), final ratings
-// (CLOSED). Only the due index is read, never every order.
+// (CLOSED), the decision of a dispute (DISPUTED). Only the due index is read, never every order.
 func (k Keeper) BeginBlock(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64) {
 	prefix := DuePrefix(height)
 	var ids []uint64
@@ -826,6 +848,8 @@ func (k Keeper) BeginBlock(st store.KVStore, ev *event.Log, p *ledgerpb.Params, 
 			k.close(st, ev, p, height, o, nil)
 		case ledgerpb.OrderState_ORDER_STATE_CLOSED:
 			k.finalizeRatings(st, ev, height, o)
+		case ledgerpb.OrderState_ORDER_STATE_DISPUTED:
+			k.decide(st, ev, p, height, o)
 		default:
 			panic(fmt.Sprintf("market: corrupt state: order %d due while %s", id, StateName(o.State)))
 		}

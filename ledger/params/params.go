@@ -11,6 +11,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/internal/codec"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/store"
@@ -35,6 +36,13 @@ import (
 //	max_delivery_window   100,800 blocks (one week)
 //	max_confirm_window    100,800 blocks (one week)
 //	reveal_window_blocks  14,400 blocks (one day)
+//	min_verifier_stake      1,000,000 ucell (1 CELL)
+//	min_dispute_stake       100,000 ucell (0.1 CELL)
+//	verifiers_per_dispute   3
+//	verifier_commit_window  1,440 blocks (2.4 hours)
+//	verifier_reveal_window  1,440 blocks
+//	verifier_reward_bps     5,000 (half the loser's stake to the majority verifiers)
+//	governance_authority    empty: nobody may release litigated funds
 func Default() *ledgerpb.Params {
 	return &ledgerpb.Params{
 		MinFee:           1_000,
@@ -55,6 +63,13 @@ func Default() *ledgerpb.Params {
 		MaxDeliveryWindow:  100_800,
 		MaxConfirmWindow:   100_800,
 		RevealWindowBlocks: 14_400,
+
+		MinVerifierStake:     1_000_000,
+		MinDisputeStake:      100_000,
+		VerifiersPerDispute:  3,
+		VerifierCommitWindow: 1_440,
+		VerifierRevealWindow: 1_440,
+		VerifierRewardBps:    5_000,
 	}
 }
 
@@ -70,6 +85,10 @@ const MaxNodeTTLBlocks = math.MaxInt32
 // a deadline never overflows int64.
 const MaxWindowBlocks = math.MaxInt32
 
+// MaxVerifiersPerDispute bounds verifiers_per_dispute, so that a dispute
+// record stays small.
+const MaxVerifiersPerDispute = 64
+
 // Validate returns an error naming the first field that breaks its rule:
 //
 //   - unbonding_blocks in [1, MaxUnbondingBlocks];
@@ -83,7 +102,13 @@ const MaxWindowBlocks = math.MaxInt32
 //   - bid_stake_ratio_bps, network_fee_bps and fail_slash_buyer_bps at
 //     most 10000;
 //   - max_bid_window, max_delivery_window, max_confirm_window and
-//     reveal_window_blocks in [1, MaxWindowBlocks].
+//     reveal_window_blocks in [1, MaxWindowBlocks];
+//   - min_verifier_stake and min_dispute_stake at least 1;
+//     verifiers_per_dispute in [1, MaxVerifiersPerDispute];
+//     verifier_commit_window and verifier_reveal_window in [1,
+//     MaxWindowBlocks]; verifier_reward_bps at most 10000;
+//   - governance_authority empty (nobody may release litigation) or a
+//     bech32 address.
 //
 // min_fee and max_memo_bytes may be 0 (free transactions, no memo).
 func Validate(p *ledgerpb.Params) error {
@@ -120,6 +145,23 @@ func Validate(p *ledgerpb.Params) error {
 		return fmt.Errorf("params: max_confirm_window %d: must be in [1, %d]", p.MaxConfirmWindow, MaxWindowBlocks)
 	case p.RevealWindowBlocks < 1 || p.RevealWindowBlocks > MaxWindowBlocks:
 		return fmt.Errorf("params: reveal_window_blocks %d: must be in [1, %d]", p.RevealWindowBlocks, MaxWindowBlocks)
+	case p.MinVerifierStake < 1:
+		return fmt.Errorf("params: min_verifier_stake 0: must be at least 1")
+	case p.MinDisputeStake < 1:
+		return fmt.Errorf("params: min_dispute_stake 0: must be at least 1")
+	case p.VerifiersPerDispute < 1 || p.VerifiersPerDispute > MaxVerifiersPerDispute:
+		return fmt.Errorf("params: verifiers_per_dispute %d: must be in [1, %d]", p.VerifiersPerDispute, MaxVerifiersPerDispute)
+	case p.VerifierCommitWindow < 1 || p.VerifierCommitWindow > MaxWindowBlocks:
+		return fmt.Errorf("params: verifier_commit_window %d: must be in [1, %d]", p.VerifierCommitWindow, MaxWindowBlocks)
+	case p.VerifierRevealWindow < 1 || p.VerifierRevealWindow > MaxWindowBlocks:
+		return fmt.Errorf("params: verifier_reveal_window %d: must be in [1, %d]", p.VerifierRevealWindow, MaxWindowBlocks)
+	case p.VerifierRewardBps > 10_000:
+		return fmt.Errorf("params: verifier_reward_bps %d: must be at most 10000", p.VerifierRewardBps)
+	}
+	if p.GovernanceAuthority != "" {
+		if _, err := address.Parse(p.GovernanceAuthority); err != nil {
+			return fmt.Errorf("params: governance_authority: %w", err)
+		}
 	}
 	return nil
 }

@@ -42,6 +42,14 @@ func TestValidate(t *testing.T) {
 		{func(p *ledgerpb.Params) { p.MaxDeliveryWindow = MaxWindowBlocks + 1 }, "max_delivery_window"},
 		{func(p *ledgerpb.Params) { p.MaxConfirmWindow = 0 }, "max_confirm_window 0"},
 		{func(p *ledgerpb.Params) { p.RevealWindowBlocks = 0 }, "reveal_window_blocks 0"},
+		{func(p *ledgerpb.Params) { p.MinVerifierStake = 0 }, "min_verifier_stake 0"},
+		{func(p *ledgerpb.Params) { p.MinDisputeStake = 0 }, "min_dispute_stake 0"},
+		{func(p *ledgerpb.Params) { p.VerifiersPerDispute = 0 }, "verifiers_per_dispute 0"},
+		{func(p *ledgerpb.Params) { p.VerifiersPerDispute = MaxVerifiersPerDispute + 1 }, "verifiers_per_dispute"},
+		{func(p *ledgerpb.Params) { p.VerifierCommitWindow = 0 }, "verifier_commit_window 0"},
+		{func(p *ledgerpb.Params) { p.VerifierRevealWindow = 0 }, "verifier_reveal_window 0"},
+		{func(p *ledgerpb.Params) { p.VerifierRewardBps = 10_001 }, "verifier_reward_bps 10001"},
+		{func(p *ledgerpb.Params) { p.GovernanceAuthority = "nope" }, "governance_authority"},
 	} {
 		p := Default()
 		tc.edit(p)

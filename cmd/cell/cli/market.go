@@ -23,6 +23,7 @@ func newMarketTxCmd(g *globals, f *txFlags) *cobra.Command {
 
 	var params []string
 	var bidWindow, deliveryWindow, confirmWindow, minRep uint64
+	var useCredit bool
 	create := &cobra.Command{
 		Use:   "create-order PACKAGE_ID INPUT_ROOT MAX_PRICE PO_STAKE",
 		Short: "Post a purchase order of --from; MAX_PRICE + PO_STAKE (ucell) go to escrow",
@@ -50,7 +51,8 @@ func newMarketTxCmd(g *globals, f *txFlags) *cobra.Command {
 			}
 			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_CreateOrder{CreateOrder: &ledgerpb.MsgCreateOrder{
 				PackageId: id, InputRoot: root, Params: ps, MaxPrice: maxPrice, PoStake: po, BidWindow: bidWindow,
-				DeliveryWindow: deliveryWindow, ConfirmWindow: confirmWindow, MinProviderReputation: minRep, Replication: 1}}})
+				DeliveryWindow: deliveryWindow, ConfirmWindow: confirmWindow, MinProviderReputation: minRep, Replication: 1,
+				UseCredit: useCredit}}})
 		},
 	}
 	create.Flags().StringSliceVar(&params, "param", nil, "a parameter KEY=VALUE for the package (repeatable)")
@@ -58,6 +60,7 @@ func newMarketTxCmd(g *globals, f *txFlags) *cobra.Command {
 	create.Flags().Uint64Var(&deliveryWindow, "delivery-window", 100, "blocks after the award to deliver")
 	create.Flags().Uint64Var(&confirmWindow, "confirm-window", 100, "blocks after delivery to close before the order closes by itself")
 	create.Flags().Uint64Var(&minRep, "min-provider-reputation", 0, "smallest provider reputation (stored, not enforced yet)")
+	create.Flags().BoolVar(&useCredit, "use-credit", false, "pay from --from's store credit first")
 
 	cancel := &cobra.Command{
 		Use:   "cancel-order ORDER_ID",
@@ -222,7 +225,144 @@ commitments reach the chain.`,
 	buy.Flags().Uint64Var(&buyConfirm, "confirm-window", 100, "blocks after delivery to close before the order closes by itself")
 
 	cmd.AddCommand(create, cancel, bid, withdraw, deliver, closeCmd, reveal, buy)
+	cmd.AddCommand(newDisputeTxCmds(f)...)
 	return cmd
+}
+
+// disputeClaims and disputeOutcomes name the enums of MsgOpenDispute on
+// the command line.
+var (
+	disputeClaims = map[string]ledgerpb.DisputeClaim{
+		"wrong-result": ledgerpb.DisputeClaim_DISPUTE_CLAIM_WRONG_RESULT, "not-received": ledgerpb.DisputeClaim_DISPUTE_CLAIM_NOT_RECEIVED,
+		"not-to-spec": ledgerpb.DisputeClaim_DISPUTE_CLAIM_NOT_TO_SPEC, "too-slow": ledgerpb.DisputeClaim_DISPUTE_CLAIM_TOO_SLOW}
+	disputeOutcomes = map[string]ledgerpb.DisputeOutcome{
+		"refund": ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REFUND, "redo": ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REDO,
+		"redo-by-another": ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REDO_BY_ANOTHER,
+		"store-credit":    ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_STORE_CREDIT, "litigation": ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_LITIGATION}
+)
+
+// newDisputeTxCmds are the verifier and dispute commands of `cell tx
+// market …`.
+func newDisputeTxCmds(f *txFlags) []*cobra.Command {
+	register := &cobra.Command{
+		Use:   "register-verifier NODE_PUBKEY STAKE",
+		Short: "Stake STAKE (ucell) on a wasm node of --from as a dispute verifier",
+		Args:  exactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			key, err := hexArg("NODE_PUBKEY", args[0], registry.NodeKeySize)
+			if err != nil {
+				return err
+			}
+			stake, err := parseAmount(args[1])
+			if err != nil {
+				return err
+			}
+			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_RegisterVerifier{RegisterVerifier: &ledgerpb.MsgRegisterVerifier{NodeKey: key, Stake: stake}}})
+		},
+	}
+	unregister := &cobra.Command{
+		Use:   "unregister-verifier NODE_PUBKEY",
+		Short: "Stop verifying with a node of --from; its stake returns",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			key, err := hexArg("NODE_PUBKEY", args[0], registry.NodeKeySize)
+			if err != nil {
+				return err
+			}
+			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_UnregisterVerifier{UnregisterVerifier: &ledgerpb.MsgUnregisterVerifier{NodeKey: key}}})
+		},
+	}
+	open := &cobra.Command{
+		Use:   "open-dispute ORDER_ID CLAIM OUTCOME STAKE",
+		Short: "Dispute a delivery to --from before its confirm deadline, staking STAKE (ucell)",
+		Long: `open-dispute disputes a delivered order of a compute package. CLAIM is
+wrong-result, not-received, not-to-spec or too-slow; OUTCOME, what --from gets
+if the verifiers find the delivered output root wrong, is refund, redo,
+redo-by-another, store-credit or litigation.`,
+		Args: exactArgs(4),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := orderIDArg(args[0])
+			if err != nil {
+				return err
+			}
+			claim, ok := disputeClaims[args[1]]
+			if !ok {
+				return &usageError{fmt.Errorf("CLAIM %q: want wrong-result, not-received, not-to-spec or too-slow", args[1])}
+			}
+			outcome, ok := disputeOutcomes[args[2]]
+			if !ok {
+				return &usageError{fmt.Errorf("OUTCOME %q: want refund, redo, redo-by-another, store-credit or litigation", args[2])}
+			}
+			stake, err := parseAmount(args[3])
+			if err != nil {
+				return err
+			}
+			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_OpenDispute{OpenDispute: &ledgerpb.MsgOpenDispute{OrderId: id,
+				Claim: claim, Outcome: outcome, Stake: stake}}})
+		},
+	}
+	rootAndSalt := func(args []string) (uint64, []byte, []byte, error) {
+		id, err := orderIDArg(args[0])
+		if err != nil {
+			return 0, nil, nil, err
+		}
+		root, err := hexArg("OUTPUT_ROOT", args[1], market.HashSize)
+		if err != nil {
+			return 0, nil, nil, err
+		}
+		salt, err := hexArg("SALT", args[2], market.HashSize)
+		if err != nil {
+			return 0, nil, nil, err
+		}
+		return id, root, salt, nil
+	}
+	commit := &cobra.Command{
+		Use:   "verifier-commit ORDER_ID OUTPUT_ROOT SALT",
+		Short: "Commit --from's re-executed output root of a disputed order (only the commitment reaches the chain)",
+		Args:  exactArgs(3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, root, salt, err := rootAndSalt(args)
+			if err != nil {
+				return err
+			}
+			c := market.VerifierCommitment(id, root, salt)
+			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_VerifierCommit{VerifierCommit: &ledgerpb.MsgVerifierCommit{OrderId: id, Commitment: c[:]}}})
+		},
+	}
+	reveal := &cobra.Command{
+		Use:   "verifier-reveal ORDER_ID OUTPUT_ROOT SALT",
+		Short: "Reveal the output root and salt --from committed to",
+		Args:  exactArgs(3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, root, salt, err := rootAndSalt(args)
+			if err != nil {
+				return err
+			}
+			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_VerifierReveal{VerifierReveal: &ledgerpb.MsgVerifierReveal{OrderId: id, OutputRoot: root, Salt: salt}}})
+		},
+	}
+	release := &cobra.Command{
+		Use:   "release-litigation ORDER_ID TO_BUYER TO_PROVIDER",
+		Short: "Release the funds of an order under litigation (the governance authority only)",
+		Args:  exactArgs(3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := orderIDArg(args[0])
+			if err != nil {
+				return err
+			}
+			toBuyer, err := parseAmount(args[1])
+			if err != nil {
+				return err
+			}
+			toProvider, err := parseAmount(args[2])
+			if err != nil {
+				return err
+			}
+			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_ReleaseLitigation{ReleaseLitigation: &ledgerpb.MsgReleaseLitigation{OrderId: id,
+				ToBuyerAmount: toBuyer, ToProviderAmount: toProvider}}})
+		},
+	}
+	return []*cobra.Command{register, unregister, open, commit, reveal, release}
 }
 
 // parseOrderParams turns KEY=VALUE flags into the sorted parameter list
@@ -347,13 +487,13 @@ func newMarketQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 	}
 	orders.Flags().StringVar(&buyer, "buyer", "", "the buyer's address or key name")
 	orders.Flags().StringVar(&provider, "provider", "", "the provider's address or key name")
-	orders.Flags().StringVar(&state, "state", "", "open, awarded, delivered, closed, expired, cancelled or failed")
+	orders.Flags().StringVar(&state, "state", "", "open, awarded, delivered, closed, disputed, resolved, expired, cancelled or failed")
 	orders.Flags().Uint64Var(&start, "start", 0, "the first order id to list")
 	orders.Flags().Uint32Var(&limit, "limit", 0, "the most orders to list (0: 100)")
 
 	contracts := &cobra.Command{
 		Use:   "open-contracts PROVIDER",
-		Short: "List PROVIDER's awarded and delivered orders",
+		Short: "List PROVIDER's awarded, delivered and disputed orders",
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a, err := resolveAddress(g, args[0])
@@ -363,8 +503,84 @@ func newMarketQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 			return listOrders(cmd.Context(), g, query, "market/open_contracts", &ledgerpb.OrdersRequest{Provider: a.Bytes()})
 		},
 	}
-	cmd.AddCommand(order, orders, contracts)
+	verifier := &cobra.Command{
+		Use:   "verifier NODE_PUBKEY",
+		Short: "Show a dispute verifier: operator, stake and open disputes",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			key, err := hexArg("NODE_PUBKEY", args[0], registry.NodeKeySize)
+			if err != nil {
+				return err
+			}
+			var r ledgerpb.VerifierResponse
+			if err := query(cmd.Context(), "market/verifier", mustProto(&ledgerpb.VerifierRequest{NodeKey: key}), &r); err != nil {
+				return err
+			}
+			v := r.Verifier
+			out := verifierJSON{NodeKey: hex.EncodeToString(v.NodeKey), Operator: addrString(v.Operator), Stake: v.Stake,
+				Height: v.Height, OpenDisputes: v.OpenDisputes}
+			if g.output == outputJSON {
+				return g.json(out)
+			}
+			fmt.Fprintf(g.stdout, "verifier %s  operator %s  stake %d ucell  since %d  open disputes %d\n",
+				out.NodeKey, out.Operator, out.Stake, out.Height, out.OpenDisputes)
+			return nil
+		},
+	}
+	credit := &cobra.Command{
+		Use:   "credit ADDRESS",
+		Short: "Show an account's store credit in ucell",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := resolveAddress(g, args[0])
+			if err != nil {
+				return err
+			}
+			var r ledgerpb.BalanceResponse
+			if err := query(cmd.Context(), "market/credit", []byte(a.String()), &r); err != nil {
+				return err
+			}
+			if g.output == outputJSON {
+				return g.json(struct {
+					Address string `json:"address"`
+					Credit  uint64 `json:"credit"`
+				}{a.String(), r.Balance})
+			}
+			fmt.Fprintf(g.stdout, "%d\n", r.Balance)
+			return nil
+		},
+	}
+	cmd.AddCommand(order, orders, contracts, verifier, credit)
 	return cmd
+}
+
+type verifierJSON struct {
+	NodeKey      string `json:"node_key"`
+	Operator     string `json:"operator"`
+	Stake        uint64 `json:"stake"`
+	Height       int64  `json:"height"`
+	OpenDisputes uint32 `json:"open_disputes"`
+}
+
+type disputeJSON struct {
+	Claim          string   `json:"claim"`
+	Outcome        string   `json:"outcome"`
+	Stake          uint64   `json:"stake"`
+	CommitDeadline int64    `json:"commit_deadline"`
+	RevealDeadline int64    `json:"reveal_deadline"`
+	Verifiers      []string `json:"verifiers"`
+	Verdict        string   `json:"verdict,omitempty"`
+	MajorityRoot   string   `json:"majority_root,omitempty"`
+	Frozen         uint64   `json:"frozen,omitempty"`
+}
+
+func enumName[E ~int32](m map[string]E, v E) string {
+	for name, e := range m {
+		if e == v {
+			return name
+		}
+	}
+	return strconv.Itoa(int(v))
 }
 
 func listOrders(ctx context.Context, g *globals, query func(context.Context, string, []byte, proto.Message) error, path string, req *ledgerpb.OrdersRequest) error {
@@ -397,25 +613,26 @@ type bidJSON struct {
 }
 
 type orderJSON struct {
-	ID               uint64    `json:"id"`
-	Buyer            string    `json:"buyer"`
-	PackageID        string    `json:"package_id"`
-	InputRoot        string    `json:"input_root"`
-	State            string    `json:"state"`
-	MaxPrice         uint64    `json:"max_price"`
-	POStake          uint64    `json:"po_stake"`
-	Direct           bool      `json:"direct"`
-	CreatedHeight    int64     `json:"created_height"`
-	BidDeadline      int64     `json:"bid_deadline"`
-	Provider         string    `json:"provider,omitempty"`
-	Price            uint64    `json:"price,omitempty"`
-	BidStake         uint64    `json:"bid_stake,omitempty"`
-	DeliveryDeadline int64     `json:"delivery_deadline,omitempty"`
-	OutputRoot       string    `json:"output_root,omitempty"`
-	ConfirmDeadline  int64     `json:"confirm_deadline,omitempty"`
-	RevealDeadline   int64     `json:"reveal_deadline,omitempty"`
-	RatingsFinal     bool      `json:"ratings_final,omitempty"`
-	Bids             []bidJSON `json:"bids,omitempty"`
+	ID               uint64       `json:"id"`
+	Buyer            string       `json:"buyer"`
+	PackageID        string       `json:"package_id"`
+	InputRoot        string       `json:"input_root"`
+	State            string       `json:"state"`
+	MaxPrice         uint64       `json:"max_price"`
+	POStake          uint64       `json:"po_stake"`
+	Direct           bool         `json:"direct"`
+	CreatedHeight    int64        `json:"created_height"`
+	BidDeadline      int64        `json:"bid_deadline"`
+	Provider         string       `json:"provider,omitempty"`
+	Price            uint64       `json:"price,omitempty"`
+	BidStake         uint64       `json:"bid_stake,omitempty"`
+	DeliveryDeadline int64        `json:"delivery_deadline,omitempty"`
+	OutputRoot       string       `json:"output_root,omitempty"`
+	ConfirmDeadline  int64        `json:"confirm_deadline,omitempty"`
+	RevealDeadline   int64        `json:"reveal_deadline,omitempty"`
+	RatingsFinal     bool         `json:"ratings_final,omitempty"`
+	Dispute          *disputeJSON `json:"dispute,omitempty"`
+	Bids             []bidJSON    `json:"bids,omitempty"`
 }
 
 type ordersJSON struct {
@@ -435,6 +652,22 @@ func orderOf(o *ledgerpb.Order) orderJSON {
 	}
 	if r := o.Ratings; r != nil {
 		j.RevealDeadline, j.RatingsFinal = r.RevealDeadline, r.Final
+	}
+	if d := o.Dispute; d != nil {
+		j.Dispute = &disputeJSON{Claim: enumName(disputeClaims, d.Claim), Outcome: enumName(disputeOutcomes, d.Outcome),
+			Stake: d.Stake, CommitDeadline: d.CommitDeadline, RevealDeadline: d.RevealDeadline, Verifiers: []string{},
+			MajorityRoot: hex.EncodeToString(d.MajorityRoot), Frozen: d.Frozen}
+		switch d.Verdict {
+		case ledgerpb.DisputeVerdict_DISPUTE_VERDICT_PROVIDER_WON:
+			j.Dispute.Verdict = "provider_won"
+		case ledgerpb.DisputeVerdict_DISPUTE_VERDICT_BUYER_WON:
+			j.Dispute.Verdict = "buyer_won"
+		case ledgerpb.DisputeVerdict_DISPUTE_VERDICT_UNDECIDED:
+			j.Dispute.Verdict = "undecided"
+		}
+		for _, v := range d.Verifiers {
+			j.Dispute.Verifiers = append(j.Dispute.Verifiers, hex.EncodeToString(v.NodeKey))
+		}
 	}
 	return j
 }
