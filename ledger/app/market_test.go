@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -868,4 +869,32 @@ func replayMarket(t *testing.T, disputeOdds int) map[string]int {
 		t.Logf("%-32s %d", k, codes[k])
 	}
 	return codes
+}
+
+// TestReputationLogQuery reads the ratings' entries back through the
+// "reputation/log" query, whole and paged.
+func TestReputationLogQuery(t *testing.T) {
+	c := closed(t)
+	c.emptyBlocksTo(12)
+	cycle := c.app.skills.CurrentCycle(c.st)
+	want := c.app.skills.Log(c.st, cycle)
+	if len(want) < 2 {
+		t.Fatalf("log has %d entries", len(want))
+	}
+	var res ledgerpb.ReputationLogResponse
+	reply, err := c.app.Query(c.st, PathReputationLog, nil)
+	if err != nil || protoUnmarshal(reply, &res) != nil {
+		t.Fatal(err)
+	}
+	if len(res.Entries) != len(want) || res.Next != 0 || res.Cycle != cycle {
+		t.Fatalf("whole log: %d entries (want %d), next %d", len(res.Entries), len(want), res.Next)
+	}
+	page := binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, cycle), 1)
+	reply, err = c.app.Query(c.st, PathReputationLog, page)
+	if err != nil || protoUnmarshal(reply, &res) != nil || len(res.Entries) != len(want)-1 || res.Start != 1 {
+		t.Fatalf("from entry 1: %v %d entries", err, len(res.Entries))
+	}
+	if _, err := c.app.Query(c.st, PathReputationLog, []byte{1, 2, 3}); err == nil {
+		t.Fatal("3 bytes of data accepted")
+	}
 }

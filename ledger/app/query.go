@@ -1,6 +1,7 @@
 package app
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"strings"
@@ -63,6 +64,10 @@ const (
 	PathOfferings = "registry/offerings"
 	// PathSkill: data = a skill path ("compute/genomics/digest") → Skill.
 	PathSkill = "reputation/skill"
+	// PathReputationLog: data = empty (the open cycle, from entry 0), or a
+	// cycle (8 bytes big-endian) optionally followed by a start index (8
+	// bytes) → ReputationLogResponse with at most MaxLogPage entries.
+	PathReputationLog = "reputation/log"
 	// PathOrder: data = OrderRequest → OrderResponse (the order with its
 	// contract, delivery and ratings, and the bids while it is open);
 	// ErrNotFound if no order has the id.
@@ -159,6 +164,11 @@ func (a *App) Query(st store.KVStore, path string, data []byte) ([]byte, error) 
 			return nil, ErrNotInitialized.Errorf("%v", err)
 		}
 		reply = p
+	case PathReputationLog:
+		var err error
+		if reply, err = a.queryLog(st, data); err != nil {
+			return nil, err
+		}
 	case PathSkill:
 		sk := a.skills.SkillByPath(st, string(data))
 		if sk == nil {
@@ -203,7 +213,7 @@ func (a *App) Query(st store.KVStore, path string, data []byte) ([]byte, error) 
 		}
 	default:
 		return nil, ErrUnknownPath.Errorf("query path %q: not served; known: %s", path, strings.Join([]string{
-			PathBalance, PathSupply, PathAccount, PathValidators, PathValidator, PathUnbondings, PathTreasuryBalance, PathParams, PathSkill,
+			PathBalance, PathSupply, PathAccount, PathValidators, PathValidator, PathUnbondings, PathTreasuryBalance, PathParams, PathSkill, PathReputationLog,
 			PathProfile, PathNode, PathNodes, PathPackage, PathPackagesByName, PathOfferings,
 			PathOrder, PathOrders, PathOpenContracts, PathDispute, PathVerifier, PathCredit}, ", "))
 	}
@@ -399,4 +409,34 @@ func (a *App) queryMarket(st store.KVStore, path string, data []byte) (proto.Mes
 		}
 		start = next
 	}
+}
+
+// MaxLogPage is the most reputation log entries one query returns.
+const MaxLogPage = 1000
+
+func (a *App) queryLog(st store.KVStore, data []byte) (*ledgerpb.ReputationLogResponse, error) {
+	current := a.skills.CurrentCycle(st)
+	res := &ledgerpb.ReputationLogResponse{Cycle: current, CurrentCycle: current}
+	switch len(data) {
+	case 0:
+	case 8, 16:
+		res.Cycle = binary.BigEndian.Uint64(data[:8])
+		if len(data) == 16 {
+			res.Start = binary.BigEndian.Uint64(data[8:])
+		}
+	default:
+		return nil, ErrInvalidQuery.Errorf("reputation/log: data must be empty, a cycle (8 bytes) or a cycle and a start index (16 bytes), got %d bytes", len(data))
+	}
+	entries, _ := a.skills.LogLength(st, res.Cycle)
+	for i := res.Start; i < entries && len(res.Entries) < MaxLogPage; i++ {
+		e, ok := a.skills.LogEntry(st, res.Cycle, i)
+		if !ok {
+			return nil, ErrInternal.Errorf("reputation/log: cycle %d entry %d missing", res.Cycle, i)
+		}
+		res.Entries = append(res.Entries, e.Record())
+	}
+	if end := res.Start + uint64(len(res.Entries)); end < entries {
+		res.Next = end
+	}
+	return res, nil
 }

@@ -315,6 +315,89 @@ func (x *ReputationGenesis) GetSkills() []string {
 	return nil
 }
 
+// ReputationLogResponse is the reply of the "reputation/log" query: one
+// page of a cycle's reputation update log.
+type ReputationLogResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The cycle whose log this is.
+	Cycle uint64 `protobuf:"varint,1,opt,name=cycle,proto3" json:"cycle,omitempty"`
+	// The index of the first entry of the page.
+	Start uint64 `protobuf:"varint,2,opt,name=start,proto3" json:"start,omitempty"`
+	// Entries in log order.
+	Entries []*ReputationLogEntry `protobuf:"bytes,3,rep,name=entries,proto3" json:"entries,omitempty"`
+	// The index to ask for next, or 0 when the log ends here.
+	Next uint64 `protobuf:"varint,4,opt,name=next,proto3" json:"next,omitempty"`
+	// The cycle now open (its log receives new entries).
+	CurrentCycle  uint64 `protobuf:"varint,5,opt,name=current_cycle,json=currentCycle,proto3" json:"current_cycle,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReputationLogResponse) Reset() {
+	*x = ReputationLogResponse{}
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReputationLogResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReputationLogResponse) ProtoMessage() {}
+
+func (x *ReputationLogResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReputationLogResponse.ProtoReflect.Descriptor instead.
+func (*ReputationLogResponse) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ReputationLogResponse) GetCycle() uint64 {
+	if x != nil {
+		return x.Cycle
+	}
+	return 0
+}
+
+func (x *ReputationLogResponse) GetStart() uint64 {
+	if x != nil {
+		return x.Start
+	}
+	return 0
+}
+
+func (x *ReputationLogResponse) GetEntries() []*ReputationLogEntry {
+	if x != nil {
+		return x.Entries
+	}
+	return nil
+}
+
+func (x *ReputationLogResponse) GetNext() uint64 {
+	if x != nil {
+		return x.Next
+	}
+	return 0
+}
+
+func (x *ReputationLogResponse) GetCurrentCycle() uint64 {
+	if x != nil {
+		return x.CurrentCycle
+	}
+	return 0
+}
+
 var File_celltonomy_ledger_v1_reputation_proto protoreflect.FileDescriptor
 
 const file_celltonomy_ledger_v1_reputation_proto_rawDesc = "" +
@@ -340,7 +423,13 @@ const file_celltonomy_ledger_v1_reputation_proto_rawDesc = "" +
 	"\tn_updates\x18\x05 \x01(\x04R\bnUpdates\x12,\n" +
 	"\x12n_previous_updates\x18\x06 \x01(\x04R\x10nPreviousUpdates\"+\n" +
 	"\x11ReputationGenesis\x12\x16\n" +
-	"\x06skills\x18\x01 \x03(\tR\x06skillsB2Z0github.com/celltonomy/celltonomy/ledger/ledgerpbb\x06proto3"
+	"\x06skills\x18\x01 \x03(\tR\x06skills\"\xc0\x01\n" +
+	"\x15ReputationLogResponse\x12\x14\n" +
+	"\x05cycle\x18\x01 \x01(\x04R\x05cycle\x12\x14\n" +
+	"\x05start\x18\x02 \x01(\x04R\x05start\x12B\n" +
+	"\aentries\x18\x03 \x03(\v2(.celltonomy.ledger.v1.ReputationLogEntryR\aentries\x12\x12\n" +
+	"\x04next\x18\x04 \x01(\x04R\x04next\x12#\n" +
+	"\rcurrent_cycle\x18\x05 \x01(\x04R\fcurrentCycleB2Z0github.com/celltonomy/celltonomy/ledger/ledgerpbb\x06proto3"
 
 var (
 	file_celltonomy_ledger_v1_reputation_proto_rawDescOnce sync.Once
@@ -354,19 +443,21 @@ func file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP() []byte {
 	return file_celltonomy_ledger_v1_reputation_proto_rawDescData
 }
 
-var file_celltonomy_ledger_v1_reputation_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_celltonomy_ledger_v1_reputation_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_celltonomy_ledger_v1_reputation_proto_goTypes = []any{
-	(*MsgCreateSkill)(nil),     // 0: celltonomy.ledger.v1.MsgCreateSkill
-	(*Skill)(nil),              // 1: celltonomy.ledger.v1.Skill
-	(*ReputationLogEntry)(nil), // 2: celltonomy.ledger.v1.ReputationLogEntry
-	(*ReputationGenesis)(nil),  // 3: celltonomy.ledger.v1.ReputationGenesis
+	(*MsgCreateSkill)(nil),        // 0: celltonomy.ledger.v1.MsgCreateSkill
+	(*Skill)(nil),                 // 1: celltonomy.ledger.v1.Skill
+	(*ReputationLogEntry)(nil),    // 2: celltonomy.ledger.v1.ReputationLogEntry
+	(*ReputationGenesis)(nil),     // 3: celltonomy.ledger.v1.ReputationGenesis
+	(*ReputationLogResponse)(nil), // 4: celltonomy.ledger.v1.ReputationLogResponse
 }
 var file_celltonomy_ledger_v1_reputation_proto_depIdxs = []int32{
-	0, // [0:0] is the sub-list for method output_type
-	0, // [0:0] is the sub-list for method input_type
-	0, // [0:0] is the sub-list for extension type_name
-	0, // [0:0] is the sub-list for extension extendee
-	0, // [0:0] is the sub-list for field type_name
+	2, // 0: celltonomy.ledger.v1.ReputationLogResponse.entries:type_name -> celltonomy.ledger.v1.ReputationLogEntry
+	1, // [1:1] is the sub-list for method output_type
+	1, // [1:1] is the sub-list for method input_type
+	1, // [1:1] is the sub-list for extension type_name
+	1, // [1:1] is the sub-list for extension extendee
+	0, // [0:1] is the sub-list for field type_name
 }
 
 func init() { file_celltonomy_ledger_v1_reputation_proto_init() }
@@ -380,7 +471,7 @@ func file_celltonomy_ledger_v1_reputation_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_celltonomy_ledger_v1_reputation_proto_rawDesc), len(file_celltonomy_ledger_v1_reputation_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   4,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

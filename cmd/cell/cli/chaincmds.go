@@ -222,7 +222,7 @@ func newTxCmd(g *globals) *cobra.Command {
 	}
 	staking.AddCommand(create, bond, unbond)
 	cmd.AddCommand(bank, staking, newRegistryTxCmd(g, f))
-	cmd.AddCommand(newMarketTxCmd(g, f))
+	cmd.AddCommand(newMarketTxCmd(g, f), newReputationTxCmd(f))
 	return cmd
 }
 
@@ -315,7 +315,7 @@ func newQueryCmd(g *globals) *cobra.Command {
 		},
 	})
 	cmd.AddCommand(bank, txq, staking, newRegistryQueryCmd(g, f))
-	cmd.AddCommand(newMarketQueryCmd(g, f))
+	cmd.AddCommand(newMarketQueryCmd(g, f), newReputationQueryCmd(g, f))
 	return cmd
 }
 
