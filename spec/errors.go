@@ -12,6 +12,7 @@ type FieldError struct {
 	Rule  string
 }
 
+// Error implements error: "field: rule".
 func (e *FieldError) Error() string { return e.Field + ": " + e.Rule }
 
 // ErrInvalid is matched by errors.Is for every *FieldError, so callers can

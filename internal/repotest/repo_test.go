@@ -4,6 +4,7 @@
 package repotest
 
 import (
+	"go/ast"
 	"go/parser"
 	"go/token"
 	"io/fs"
@@ -59,6 +60,68 @@ func TestPackageDocs(t *testing.T) {
 			t.Errorf("package %s has no package comment saying what it is for", dir)
 		}
 	}
+}
+
+// TestExportedDocs checks that every exported identifier outside generated
+// code has a doc comment (methods of unexported types excepted).
+func TestExportedDocs(t *testing.T) {
+	for dir, files := range packages(t) {
+		for _, f := range files {
+			if strings.HasSuffix(f, ".pb.go") {
+				continue
+			}
+			src, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.ParseComments)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, name := range undocumented(src) {
+				t.Errorf("%s: exported %s has no doc comment (package %s)", f, name, dir)
+			}
+		}
+	}
+}
+
+// undocumented returns the exported names of a file that lack a doc
+// comment.
+func undocumented(f *ast.File) []string {
+	var out []string
+	for _, d := range f.Decls {
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			if !d.Name.IsExported() || d.Doc != nil {
+				continue
+			}
+			if d.Recv != nil {
+				t := d.Recv.List[0].Type
+				if s, ok := t.(*ast.StarExpr); ok {
+					t = s.X
+				}
+				if g, ok := t.(*ast.IndexExpr); ok {
+					t = g.X
+				}
+				if id, ok := t.(*ast.Ident); ok && !id.IsExported() {
+					continue
+				}
+			}
+			out = append(out, d.Name.Name)
+		case *ast.GenDecl:
+			for _, s := range d.Specs {
+				switch s := s.(type) {
+				case *ast.TypeSpec:
+					if s.Name.IsExported() && d.Doc == nil && s.Doc == nil {
+						out = append(out, s.Name.Name)
+					}
+				case *ast.ValueSpec:
+					for _, n := range s.Names {
+						if n.IsExported() && d.Doc == nil && s.Doc == nil && s.Comment == nil {
+							out = append(out, n.Name)
+						}
+					}
+				}
+			}
+		}
+	}
+	return out
 }
 
 // forbidden lists, for each layer of ARCHITECTURE.md, the layers above it

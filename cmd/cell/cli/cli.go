@@ -35,6 +35,7 @@ type globals struct {
 // command returns it to pass on another program's exit code.
 type ExitError struct{ Code int }
 
+// Error implements error: "exit code N".
 func (e *ExitError) Error() string { return fmt.Sprintf("exit code %d", e.Code) }
 
 // Run executes the command line args and returns the process exit code:
