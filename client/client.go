@@ -85,8 +85,8 @@ type TxResult struct {
 
 // Event is one typed event of a transaction or block.
 type Event struct {
-	Type       string
-	Attributes map[string]string
+	Type       string            `json:"type"`
+	Attributes map[string]string `json:"attributes"`
 }
 
 // refusal matches CometBFT's text of a transaction refused by CheckTx.
