@@ -9,8 +9,9 @@
 //	v, h, err := c.QueryStore(ctx, bank.BalanceKey(addr)) // proven
 //
 // Reads through QueryStore are verified: the node returns the value with an
-// ICS-23 proof against the IAVL root of the state at height h, and the
-// client checks that proof against the app hash recorded in block h+1. A
+// ICS-23 proof against the IAVL root of the latest state, at height h, and
+// the client checks that proof against the app hash recorded in block h+1
+// (waiting for it, at most a block time). A
 // node that lies about the state is caught unless it also forges the block
 // header; checking the header's commit signatures against a trusted
 // validator set (a light client) is the next step and is not done here.
@@ -172,20 +173,42 @@ func (c *Client) Status(ctx context.Context) (*ctypes.ResultStatus, error) {
 // verify against the app hash.
 var ErrProof = errors.New("state proof does not verify")
 
-// QueryStore reads one raw key of the ledger state at the latest height
-// that can be proven (the one before the latest block, whose app hash the
-// latest block records), verifies the node's ICS-23 proof against that app
-// hash, and returns the value (nil if absent) and the height of the state.
+// QueryStore reads one raw key of the latest committed ledger state,
+// verifies the node's ICS-23 proof against that state's app hash, and
+// returns the value (nil if absent) and the height of the state. The app
+// hash of the state after block h is recorded in block h+1, so QueryStore
+// waits for that block (at most one block time) before it can verify: a
+// transaction committed just before the call is always seen.
 func (c *Client) QueryStore(ctx context.Context, key []byte) ([]byte, int64, error) {
 	st, err := c.rpc.Status(ctx)
 	if err != nil {
 		return nil, 0, fmt.Errorf("query: status: %w", err)
 	}
-	height := st.SyncInfo.LatestBlockHeight - 1
+	height := st.SyncInfo.LatestBlockHeight
 	if height < 1 {
-		return nil, 0, fmt.Errorf("query: no committed state yet (height %d)", st.SyncInfo.LatestBlockHeight)
+		return nil, 0, fmt.Errorf("query: no committed state yet (height %d)", height)
+	}
+	if err := c.waitHeight(ctx, height+1); err != nil {
+		return nil, 0, fmt.Errorf("query: %w", err)
 	}
 	return c.QueryStoreAt(ctx, key, height)
+}
+
+// waitHeight polls until block h is committed.
+func (c *Client) waitHeight(ctx context.Context, h int64) error {
+	t := time.NewTicker(c.PollInterval)
+	defer t.Stop()
+	for {
+		st, err := c.rpc.Status(ctx)
+		if err == nil && st.SyncInfo.LatestBlockHeight >= h {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wait for block %d: %w", h, ctx.Err())
+		case <-t.C:
+		}
+	}
 }
 
 // QueryStoreAt is QueryStore at a given state height (≥ 1), whose app hash
