@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/celltonomy/celltonomy/runtime/batch"
+	"github.com/celltonomy/celltonomy/runtime/inputroot"
 	"github.com/celltonomy/celltonomy/runtime/wasm"
 	"github.com/celltonomy/celltonomy/spec"
 	"github.com/celltonomy/celltonomy/spec/packer"
@@ -62,6 +63,7 @@ If the package exits with a non-zero code, cell exits with the same code.`,
 // runJSON is the JSON shape of `cell run`.
 type runJSON struct {
 	PackageID  string           `json:"package_id"`
+	InputRoot  string           `json:"input_root"`
 	OutputRoot string           `json:"output_root"`
 	ExitCode   uint32           `json:"exit_code"`
 	Stdout     string           `json:"stdout"`
@@ -131,6 +133,10 @@ func runRun(cmd *cobra.Command, g *globals, pkgPath string, f runFlags) error {
 	if err != nil {
 		return err
 	}
+	inRoot, err := inputroot.Files(inputs)
+	if err != nil {
+		return err
+	}
 	job.Limits = tighter(job.Limits, limits)
 	ex, err := wasm.NewExecutor(ctx, wasm.NewConfig().WithCacheDir(g.cacheDir()))
 	if err != nil {
@@ -151,7 +157,7 @@ func runRun(cmd *cobra.Command, g *globals, pkgPath string, f runFlags) error {
 
 	if g.output == outputJSON {
 		v := runJSON{
-			PackageID: p.ID().String(), OutputRoot: hex.EncodeToString(res.OutputRoot[:]),
+			PackageID: p.ID().String(), InputRoot: hex.EncodeToString(inRoot[:]), OutputRoot: hex.EncodeToString(res.OutputRoot[:]),
 			ExitCode: res.ExitCode, Stdout: string(res.Stdout), Stderr: string(res.Stderr),
 			OutputDir: f.out, Outputs: []outputFileJSON{},
 			Usage: usageJSON{
@@ -177,9 +183,9 @@ func runRun(cmd *cobra.Command, g *globals, pkgPath string, f runFlags) error {
 		if f.out != "" {
 			where = "in " + f.out
 		}
-		fmt.Fprintf(g.stderr, "cell: package %s exited with code %d in %v, memory %s; outputs %s: %s\n",
+		fmt.Fprintf(g.stderr, "cell: package %s exited with code %d in %v, memory %s; outputs %s: %s\ncell: input root %x\n",
 			p.ID().String()[:12], res.ExitCode, res.Usage.WallTime.Round(time.Millisecond),
-			humanize.IBytes(res.Usage.MemoryPeakBytes), where, orDash(strings.Join(outs, ", ")))
+			humanize.IBytes(res.Usage.MemoryPeakBytes), where, orDash(strings.Join(outs, ", ")), inRoot)
 	}
 	if res.ExitCode != 0 {
 		return &ExitError{Code: int(min(res.ExitCode, 255))}
