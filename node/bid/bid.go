@@ -1,0 +1,204 @@
+package bid
+
+import (
+	"fmt"
+	"math"
+	"math/big"
+	"math/bits"
+	"slices"
+
+	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/market"
+	"github.com/celltonomy/celltonomy/node/config"
+	"github.com/celltonomy/celltonomy/spec"
+)
+
+// MiB is the unit of Pricing.PerInputMiB, in bytes.
+const MiB = 1 << 20
+
+// Input is everything Decide looks at.
+type Input struct {
+	// Order is the order as the chain and the registry describe it.
+	Order Order
+	// BidStakeRatioBps is the chain's bid_stake_ratio_bps (ledger/params).
+	BidStakeRatioBps uint32
+	// Node is the node's own state.
+	Node Node
+	// Pricing is the node's pricing policy. Decide does not re-validate it;
+	// config.Load already has.
+	Pricing config.Pricing
+}
+
+// Order describes an OPEN order.
+type Order struct {
+	// MaxPrice is the order's max_price, in ucell.
+	MaxPrice uint64
+	// PackageID is the order's package id.
+	PackageID spec.ID
+	// Kind is the package's kind in its registry record.
+	Kind ledgerpb.PackageKind
+	// InputBytes is the total size of the inputs, meaningful only when
+	// InputSizeKnown is set.
+	InputBytes     uint64
+	InputSizeKnown bool
+	// MinProviderReputation is the order's min_provider_reputation; zero
+	// means none.
+	MinProviderReputation uint64
+}
+
+// Node is the node's state at the time of the decision.
+type Node struct {
+	// Architectures are the tags the node runs (config.Architectures).
+	Architectures []string
+	// Capacity is the number of concurrent jobs (config.Capacity), and
+	// OpenJobs the jobs awarded or bid on and not finished.
+	Capacity, OpenJobs int
+	// Fetchable says the package is cached or a registered location serves
+	// it.
+	Fetchable bool
+	// FreeBalance is the operator account's spendable balance, in ucell.
+	FreeBalance uint64
+	// Reputation is the node's own reputation; nil when unknown.
+	Reputation *big.Int
+}
+
+// Reason is the code of a NoBid: a short, stable, lowercase token for logs
+// and metrics.
+type Reason string
+
+// Reasons of a NoBid.
+const (
+	ReasonBadParams           Reason = "bad-params"
+	ReasonKind                Reason = "kind"
+	ReasonArchitecture        Reason = "architecture"
+	ReasonReputation          Reason = "reputation"
+	ReasonNoCapacity          Reason = "no-capacity"
+	ReasonNotFetchable        Reason = "not-fetchable"
+	ReasonInputSizeUnknown    Reason = "input-size-unknown"
+	ReasonBelowFloor          Reason = "below-floor"
+	ReasonOverflow            Reason = "overflow"
+	ReasonInsufficientBalance Reason = "insufficient-balance"
+)
+
+// Decision is the outcome of Decide: exactly one of Bid and NoBid is set.
+type Decision struct {
+	Bid   *Bid
+	NoBid *NoBid
+}
+
+// Bid is a bid to post: Price ≤ the order's max price, Stake ≥ the chain's
+// minimum bid stake for Price, both in ucell.
+type Bid struct {
+	Price, Stake uint64
+}
+
+// NoBid says why the node does not bid: Reason for machines, Detail for
+// people (may be empty).
+type NoBid struct {
+	Reason Reason
+	Detail string
+}
+
+// String returns "reason: detail", or the reason alone without a detail.
+func (n NoBid) String() string {
+	if n.Detail == "" {
+		return string(n.Reason)
+	}
+	return string(n.Reason) + ": " + n.Detail
+}
+
+func noBid(r Reason, format string, args ...any) Decision {
+	return Decision{NoBid: &NoBid{Reason: r, Detail: fmt.Sprintf(format, args...)}}
+}
+
+// Decide applies the rules of the package doc, in order, and returns the
+// first one that refuses, or the bid.
+func Decide(in Input) Decision {
+	o, n, p := in.Order, in.Node, in.Pricing
+	if in.BidStakeRatioBps > 10_000 {
+		return noBid(ReasonBadParams, "bid_stake_ratio_bps %d > 10000", in.BidStakeRatioBps)
+	}
+	if p.StakeRatioMarginBps > config.MaxStakeMarginBps {
+		return noBid(ReasonBadParams, "stake_ratio_margin_bps %d > %d", p.StakeRatioMarginBps, config.MaxStakeMarginBps)
+	}
+	switch o.Kind {
+	case ledgerpb.PackageKind_PACKAGE_KIND_COMPUTE:
+	case ledgerpb.PackageKind_PACKAGE_KIND_PROTOCOL:
+		return noBid(ReasonKind, "protocol packages need a lab; this node runs compute packages")
+	default:
+		return noBid(ReasonKind, "package kind %s is not compute", o.Kind)
+	}
+	if !slices.Contains(n.Architectures, spec.ArchWasm32WASIP1) {
+		return noBid(ReasonArchitecture, "package needs %s", spec.ArchWasm32WASIP1)
+	}
+	if o.MinProviderReputation > 0 && n.Reputation != nil &&
+		n.Reputation.Cmp(new(big.Int).SetUint64(o.MinProviderReputation)) < 0 {
+		return noBid(ReasonReputation, "own reputation %s < order minimum %d", n.Reputation, o.MinProviderReputation)
+	}
+	if n.OpenJobs >= n.Capacity {
+		return noBid(ReasonNoCapacity, "%d of %d jobs running", n.OpenJobs, n.Capacity)
+	}
+	if !n.Fetchable {
+		return noBid(ReasonNotFetchable, "package %s is neither cached nor served by a registered location", o.PackageID)
+	}
+	ask, ok := Ask(p, o.PackageID, o.InputBytes, o.InputSizeKnown)
+	if !ok {
+		return noBid(ReasonInputSizeUnknown, "pricing by input size (%d ucell per MiB) needs the input size", p.PerInputMiB)
+	}
+	price := min(ask, o.MaxPrice)
+	// A zero price is refused by the chain: the floor is at least 1.
+	if floor := max(p.Floor, 1); price < floor {
+		if o.MaxPrice < floor {
+			return noBid(ReasonBelowFloor, "max price %d ucell < floor %d ucell", o.MaxPrice, floor)
+		}
+		return noBid(ReasonBelowFloor, "asking price %d ucell < floor %d ucell", price, floor)
+	}
+	stake, ok := addSat(market.MinBidStake(price, in.BidStakeRatioBps), market.MinBidStake(price, p.StakeRatioMarginBps))
+	if !ok {
+		return noBid(ReasonOverflow, "stake for price %d ucell overflows", price)
+	}
+	if _, ok := addSat(price, stake); !ok {
+		return noBid(ReasonOverflow, "price %d + stake %d ucell overflows", price, stake)
+	}
+	if stake > n.FreeBalance {
+		return noBid(ReasonInsufficientBalance, "stake %d ucell > free balance %d ucell", stake, n.FreeBalance)
+	}
+	return Decision{Bid: &Bid{Price: price, Stake: stake}}
+}
+
+// Ask returns the node's asking price for a package before the order's max
+// price caps it: p.PerPackage[id] when set, else p.Base + p.PerInputMiB ×
+// ceil(inputBytes / MiB); at least p.Minimum. It saturates at
+// math.MaxUint64 instead of overflowing. ok is false when the price depends
+// on the input size (PerInputMiB > 0, no per-package price) and the size is
+// not known.
+func Ask(p config.Pricing, id spec.ID, inputBytes uint64, sizeKnown bool) (price uint64, ok bool) {
+	if fixed, set := p.PerPackage[id.String()]; set {
+		return max(fixed, p.Minimum), true
+	}
+	price = p.Base
+	if p.PerInputMiB > 0 {
+		if !sizeKnown {
+			return 0, false
+		}
+		mib := inputBytes / MiB
+		if inputBytes%MiB != 0 {
+			mib++
+		}
+		hi, lo := bits.Mul64(p.PerInputMiB, mib)
+		if hi != 0 {
+			lo = math.MaxUint64
+		}
+		price, _ = addSat(price, lo)
+	}
+	return max(price, p.Minimum), true
+}
+
+// addSat returns a + b, or math.MaxUint64 and false when the sum overflows.
+func addSat(a, b uint64) (uint64, bool) {
+	s, c := bits.Add64(a, b, 0)
+	if c != 0 {
+		return math.MaxUint64, false
+	}
+	return s, true
+}

@@ -1,0 +1,49 @@
+// Package bid decides whether a fulfillment node bids on an order, and at
+// what price and stake.
+//
+// Decide is a pure function: it does no I/O and reads no clock. The node
+// gathers everything the decision needs into an Input (the order, the
+// package's registry record, the chain's bid_stake_ratio_bps, the node's
+// own state and its pricing policy from node/config) and gets back a
+// Decision: a Bid to post or a NoBid whose String is the line the node
+// logs.
+//
+// # Use
+//
+//  1. For each new OPEN order, fill an Input:
+//     in := bid.Input{Order: bid.Order{MaxPrice: o.MaxPrice, ...},
+//     BidStakeRatioBps: params.BidStakeRatioBps, Node: ..., Pricing: cfg.Pricing}
+//  2. d := bid.Decide(in)
+//  3. If d.Bid != nil, post MsgBid{Price: d.Bid.Price, Stake: d.Bid.Stake};
+//     otherwise log d.NoBid.String(), e.g.
+//     "no-capacity: 2 of 2 jobs running".
+//
+// # Rules, in the order they are checked
+//
+//  1. The chain's bid_stake_ratio_bps is at most 10000 (ReasonBadParams).
+//  2. Kind: the node runs compute packages only; a protocol package needs
+//     a lab (ReasonKind).
+//  3. Architecture: a compute package needs wasm32-wasip1 among the node's
+//     architectures (market.md: "Bid", "a registered node whose
+//     architectures fit the package") (ReasonArchitecture).
+//  4. Reputation: when the order names a minimum provider reputation and
+//     the node knows its own, the node must reach it (ReasonReputation).
+//     The ledger stores the minimum without enforcing it yet; an unknown
+//     reputation does not prevent a bid.
+//  5. Capacity: at least one free job slot (ReasonNoCapacity).
+//  6. The package can be fetched or is cached (ReasonNotFetchable).
+//  7. Price: Pricing.PerPackage[id] when set, else Pricing.Base +
+//     Pricing.PerInputMiB × ceil(input bytes / MiB); then at least
+//     Pricing.Minimum; then capped at the order's max price. Pricing by
+//     input size needs the size (ReasonInputSizeUnknown). Arithmetic
+//     saturates instead of wrapping, so a huge ask is capped, never
+//     wrapped to a small one.
+//  8. Floor: the price is at least Pricing.Floor and positive
+//     (ReasonBelowFloor). Since the node's ask is at least Minimum ≥ Floor,
+//     this refuses exactly the orders whose max price is below the floor.
+//  9. Stake: MinBidStake(price, bid_stake_ratio_bps) (market.md: "Bid",
+//     "a bid stake ≥ bid_stake_ratio × price") plus
+//     ceil(price × Pricing.StakeRatioMarginBps / 10000). Price + stake must
+//     fit in a uint64 as the chain checks (ReasonOverflow), and the stake
+//     must not exceed the free balance (ReasonInsufficientBalance).
+package bid

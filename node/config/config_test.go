@@ -1,0 +1,215 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/default.toml")
+
+const home = "/srv/cell"
+
+func TestDefaultGolden(t *testing.T) {
+	got, err := Marshal(home, Default(home))
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "default.toml")
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("default node.toml differs from %s (run with -update):\n%s", golden, got)
+	}
+	// The golden file parses back to the defaults.
+	c, err := Parse(home, string(want))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(c, Default(home)) {
+		t.Errorf("Parse(golden) = %+v, want %+v", c, Default(home))
+	}
+}
+
+func TestEmptyFileIsDefault(t *testing.T) {
+	c, err := Parse(home, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(c, Default(home)) {
+		t.Errorf("Parse(\"\") = %+v, want %+v", c, Default(home))
+	}
+}
+
+func TestWriteLoadRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	cfg := Default(dir)
+	cfg.Capacity = 8
+	cfg.Architectures = []string{"wasm32-wasip1"}
+	cfg.Pricing = Pricing{
+		PerPackage: map[string]uint64{
+			strings.Repeat("ff", 32): 7000,
+			strings.Repeat("0a", 32): 5000,
+		},
+		PerInputMiB:         3,
+		Base:                2000,
+		Minimum:             1500,
+		Floor:               1200,
+		StakeRatioMarginBps: 500,
+	}
+	cfg.Verifier = Verifier{Enabled: true, Stake: 10_000}
+	cfg.DataDir = "/var/lib/cell" // outside the home: stays absolute
+	if err := Write(dir, cfg); err != nil {
+		t.Fatal(err)
+	}
+	first, err := os.ReadFile(filepath.Join(dir, FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, cfg) {
+		t.Errorf("Load = %+v, want %+v", got, cfg)
+	}
+	// Deterministic: writing again gives the same bytes.
+	if err := Write(dir, got); err != nil {
+		t.Fatal(err)
+	}
+	second, _ := os.ReadFile(filepath.Join(dir, FileName))
+	if !bytes.Equal(first, second) {
+		t.Errorf("second Write differs:\n%s\n---\n%s", first, second)
+	}
+	if !strings.Contains(string(first), `node_key_file = "node_key.json"`) {
+		t.Errorf("node_key_file not stored relative to the home:\n%s", first)
+	}
+	if strings.Index(string(first), "0a0a") > strings.Index(string(first), "ffff") {
+		t.Errorf("per_package keys not sorted:\n%s", first)
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	_, err := Load(t.TempDir())
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Load(empty home) = %v, want fs.ErrNotExist", err)
+	}
+}
+
+func TestRelativePathsJoinHome(t *testing.T) {
+	c, err := Parse(home, "node_key_file = \"keys/k.json\"\ndata_dir = \"/abs/data\"\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.NodeKeyFile != "/srv/cell/keys/k.json" || c.DataDir != "/abs/data" {
+		t.Errorf("paths = %q, %q", c.NodeKeyFile, c.DataDir)
+	}
+}
+
+func TestArchitecturesReplaceDefault(t *testing.T) {
+	c, err := Parse(home, `architectures = ["wasm32-wasip1"]`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Architectures) != 1 {
+		t.Errorf("architectures = %q, want one entry", c.Architectures)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	id := strings.Repeat("ab", 32)
+	tests := []struct {
+		name, text, want string
+	}{
+		{"unknown top-level key", "capacty = 3", "unknown keys: capacty"},
+		{"unknown pricing key", "[pricing]\nflor = 3", "unknown keys: pricing.flor"},
+		{"unknown table", "[lab]\nx = 1", "unknown keys: lab"},
+		{"not toml", "capacity = = 3", "node.toml: "},
+		{"wrong type", `capacity = "two"`, "node.toml: "},
+		{"negative base", "[pricing]\nbase = -1", "pricing.base -1: must be between 0 and 9223372036854775807"},
+		{"negative per_input_mib", "[pricing]\nper_input_mib = -2", "pricing.per_input_mib -2: must be between 0"},
+		{"negative floor", "[pricing]\nfloor = -1", "pricing.floor -1: must be between 0"},
+		{"negative verifier stake", "[verifier]\nstake = -5", "verifier.stake -5: must be between 0"},
+		{"negative per_package price", "[pricing.per_package]\n" + id + " = -1", "pricing.per_package." + id + " -1: must be between 0"},
+		{"margin out of uint32", "[pricing]\nstake_ratio_margin_bps = -1", "node.toml: "},
+		{"node_key_file empty", `node_key_file = ""`, `node_key_file "": must be set`},
+		{"operator_key empty", `operator_key = ""`, `operator_key "": must be set`},
+		{"chain_rpc not a url", `chain_rpc = "127.0.0.1:26657"`, `chain_rpc "127.0.0.1:26657": must be an http(s) URL`},
+		{"chain_rpc websocket", `chain_rpc = "ws://127.0.0.1:26657"`, "chain_rpc \"ws://127.0.0.1:26657\": must be an http(s) URL"},
+		{"chain_rpc no host", `chain_rpc = "http://:26657"`, "chain_rpc \"http://:26657\": must name a host"},
+		{"chain_rpc bad port", `chain_rpc = "http://h:70000"`, "chain_rpc \"http://h:70000\": port must be 1 to 65535"},
+		{"listen no port", `listen = "127.0.0.1"`, `listen "127.0.0.1": must be host:port`},
+		{"listen port zero", `listen = "127.0.0.1:0"`, `listen "127.0.0.1:0": port must be 1 to 65535`},
+		{"listen port name", `listen = "127.0.0.1:http"`, `listen "127.0.0.1:http": port must be 1 to 65535`},
+		{"endpoint empty", `endpoint = ""`, `endpoint "": must be an http(s) URL`},
+		{"endpoint query", `endpoint = "https://n.example/?a=b"`, `endpoint "https://n.example/?a=b": must have no user, query or fragment`},
+		{"endpoint user", `endpoint = "https://u@n.example"`, `must have no user, query or fragment`},
+		{"architectures empty", `architectures = []`, "architectures []: must name at least one architecture"},
+		{"architecture unknown", `architectures = ["x86_64"]`, `architectures "x86_64": unknown architecture (known: wasm32-wasip1)`},
+		{"architecture twice", `architectures = ["wasm32-wasip1", "wasm32-wasip1"]`, `architectures "wasm32-wasip1": listed twice`},
+		{"capacity zero", "capacity = 0", "capacity 0: must be at least 1"},
+		{"capacity negative", "capacity = -1", "capacity -1: must be at least 1"},
+		{"data_dir empty", `data_dir = ""`, `data_dir "": must be set`},
+		{"per_package short id", "[pricing.per_package]\nabcd = 5", `pricing.per_package "abcd": must be a package id of 64 lowercase hex digits`},
+		{"per_package upper case", "[pricing.per_package]\n" + strings.ToUpper(id) + " = 5", "must be a package id of 64 lowercase hex digits"},
+		{"minimum zero", "[pricing]\nminimum = 0\nfloor = 0", "pricing.minimum 0: must be at least 1"},
+		{"floor above minimum", "[pricing]\nminimum = 1000\nfloor = 1001", "pricing.floor 1001: must be at most pricing.minimum 1000"},
+		{"margin too big", "[pricing]\nstake_ratio_margin_bps = 10001", "pricing.stake_ratio_margin_bps 10001: must be at most 10000"},
+		{"verifier without stake", "[verifier]\nenabled = true", "verifier.stake 0: must be positive when verifier.enabled"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse(home, tt.text)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Parse(%q) = %v, want an error containing %q", tt.text, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseBoundariesAccepted(t *testing.T) {
+	id := strings.Repeat("ab", 32)
+	tests := []struct{ name, text string }{
+		{"capacity 1", "capacity = 1"},
+		{"floor equal to minimum", "[pricing]\nminimum = 5\nfloor = 5"},
+		{"floor zero", "[pricing]\nfloor = 0"},
+		{"minimum 1", "[pricing]\nminimum = 1\nfloor = 1"},
+		{"margin 10000", "[pricing]\nstake_ratio_margin_bps = 10000"},
+		{"per_package", "[pricing.per_package]\n" + id + " = 5"},
+		{"https endpoint with path", `endpoint = "https://node.example.org:8443/cell"`},
+		{"ipv6 listen", `listen = "[::1]:65535"`},
+		{"verifier with stake", "[verifier]\nenabled = true\nstake = 1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := Parse(home, tt.text); err != nil {
+				t.Errorf("Parse(%q) = %v", tt.text, err)
+			}
+		})
+	}
+}
+
+func TestWriteRefusesInvalid(t *testing.T) {
+	dir := t.TempDir()
+	c := Default(dir)
+	c.Capacity = 0
+	if err := Write(dir, c); err == nil || !strings.Contains(err.Error(), "capacity 0") {
+		t.Errorf("Write = %v, want a capacity error", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, FileName)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("an invalid config was written: %v", err)
+	}
+}

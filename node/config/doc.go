@@ -1,0 +1,36 @@
+// Package config reads and writes a fulfillment node's configuration, the
+// file node.toml in the node's home directory.
+//
+// # Use
+//
+//  1. First run: config.Write(home, config.Default(home)) writes a file
+//     with every key at its default, to be edited by the operator.
+//  2. Start: cfg, err := config.Load(home) reads HOME/node.toml. A key that
+//     is absent keeps its default; a key that is not known is an error, so
+//     that a misspelt key is not silently ignored.
+//     Parse(home, text) does the same on text already read.
+//  3. Load validates: an error names the key, its value and the rule it
+//     breaks, e.g. "node.toml: capacity 0: must be at least 1".
+//
+// # Defaults
+//
+//	node_key_file           node_key.json (in the home)
+//	operator_key            "operator"
+//	chain_rpc               http://127.0.0.1:26657
+//	listen                  127.0.0.1:26680
+//	endpoint                http://127.0.0.1:26680
+//	architectures           ["wasm32-wasip1"]
+//	capacity                2
+//	data_dir                data (in the home)
+//	[pricing] base          1000 ucell
+//	[pricing] minimum       1000 ucell
+//	[pricing] floor         1000 ucell
+//	[pricing] per_input_mib 0, per_package empty, stake_ratio_margin_bps 0
+//	[verifier]              enabled = false, stake = 0
+//
+// # Paths
+//
+// node_key_file and data_dir may be relative: Load joins them to the home,
+// and Write stores a path inside the home relative to it, so a home can be
+// moved as a whole.
+package config
