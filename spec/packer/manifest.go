@@ -2,6 +2,7 @@ package packer
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -91,6 +92,16 @@ func ParseManifest(text string) (*Manifest, error) {
 			keys[i] = k.String()
 		}
 		return nil, fmt.Errorf("%s: unknown keys: %s", ManifestName, strings.Join(keys, ", "))
+	}
+	// The TOML decoder stores a negative number in a uint64 field as its
+	// two's complement, so anything above MaxInt64 was negative in the file.
+	for _, f := range []struct {
+		key string
+		v   uint64
+	}{{"resources.memory_bytes", m.Resources.MemoryBytes}, {"resources.disk_bytes", m.Resources.DiskBytes}} {
+		if f.v > math.MaxInt64 {
+			return nil, fmt.Errorf("%s: %s: must be a non-negative number of bytes", ManifestName, f.key)
+		}
 	}
 	return &m, nil
 }

@@ -152,6 +152,8 @@ func TestBuildErrors(t *testing.T) {
 		want  string
 	}{
 		{"unknown key", func(m string) string { return "colour = \"red\"\n" + m }, nil, "unknown keys: colour"},
+		{"negative memory", func(m string) string { return strings.Replace(m, "memory_bytes = 1048576", "memory_bytes = -1", 1) }, nil, "resources.memory_bytes: must be a non-negative"},
+		{"negative royalty", func(m string) string { return strings.Replace(m, "royalty_bps = 100", "royalty_bps = -1", 1) }, nil, `"license.royalty_bps"): -1 is out of range`},
 		{"missing file", func(m string) string { return strings.Replace(m, `"bin",`, `"nope",`, 1) }, nil, "nope"},
 		{"file outside", func(m string) string { return strings.Replace(m, `"bin",`, `"../x",`, 1) }, nil, "must be a path inside"},
 		{"absolute link", nil, [][2]string{{"bin/abs", "->/etc/passwd"}}, "link to absolute path"},
