@@ -100,7 +100,7 @@ func (k Keeper) CheckInvariants(st store.KVStore) error {
 		{"provider index", ProviderPrefix(address.Address{}), contracts},
 		{"due index", DueTablePrefix(), due},
 	} {
-		if n := count(st, c.prefix); n != c.want {
+		if n := store.Count(st, c.prefix); n != c.want {
 			return fmt.Errorf("market: invariant: %s has %d entries, want %d", c.name, n, c.want)
 		}
 	}
@@ -184,14 +184,4 @@ func (k Keeper) checkCredit(st store.KVStore) error {
 		return fmt.Errorf("market: invariant: credit holds %d ucell, the accounts' credit %d ucell", bal, credit)
 	}
 	return nil
-}
-
-func count(st store.KVStore, prefix []byte) int {
-	n := 0
-	it := st.Iterator(prefix, store.PrefixEnd(prefix))
-	defer it.Close()
-	for ; it.Valid(); it.Next() {
-		n++
-	}
-	return n
 }

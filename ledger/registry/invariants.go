@@ -39,7 +39,7 @@ func (k Keeper) CheckInvariants(st store.KVStore) error {
 		}
 	}
 	it.Close()
-	if got := count(st, OperatorNodePrefix(address.Address{})); got != nodes {
+	if got := store.Count(st, OperatorNodePrefix(address.Address{})); got != nodes {
 		return fmt.Errorf("registry: invariant: %d nodes, %d operator index entries", nodes, got)
 	}
 
@@ -66,7 +66,7 @@ func (k Keeper) CheckInvariants(st store.KVStore) error {
 		}
 	}
 	it.Close()
-	if got := count(st, PackageNamePrefix("")); got != pkgs {
+	if got := store.Count(st, PackageNamePrefix("")); got != pkgs {
 		return fmt.Errorf("registry: invariant: %d packages, %d name index entries", pkgs, got)
 	}
 
@@ -86,18 +86,8 @@ func (k Keeper) CheckInvariants(st store.KVStore) error {
 			return fmt.Errorf("registry: invariant: offering %s/%x is not indexed under its package", address.Address(o.Vendor), o.PackageId)
 		}
 	}
-	if got := count(st, PackageOfferingPrefix(nil)); got != offerings {
+	if got := store.Count(st, PackageOfferingPrefix(nil)); got != offerings {
 		return fmt.Errorf("registry: invariant: %d offerings, %d package index entries", offerings, got)
 	}
 	return nil
-}
-
-func count(st store.KVStore, prefix []byte) int {
-	n := 0
-	it := st.Iterator(prefix, store.PrefixEnd(prefix))
-	defer it.Close()
-	for ; it.Valid(); it.Next() {
-		n++
-	}
-	return n
 }

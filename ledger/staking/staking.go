@@ -548,7 +548,7 @@ func (k Keeper) CheckInvariants(st store.KVStore, p *ledgerpb.Params) error {
 	if pool := k.bank.ModuleBalance(st, UnbondingPool); pool != unbonding {
 		return fmt.Errorf("staking: invariant: unbonding pool %d ucell != Σ unbonding %d ucell", pool, unbonding)
 	}
-	if n := countPrefix(st, ConsensusPrefix()); n != len(vals) {
+	if n := store.Count(st, ConsensusPrefix()); n != len(vals) {
 		return fmt.Errorf("staking: invariant: %d consensus keys for %d validators", n, len(vals))
 	}
 	if st.Has(changedKey()) {
@@ -559,14 +559,4 @@ func (k Keeper) CheckInvariants(st store.KVStore, p *ledgerpb.Params) error {
 		return fmt.Errorf("staking: invariant: powers sent to CometBFT %v differ from the active set %v", last, next)
 	}
 	return nil
-}
-
-func countPrefix(st store.KVStore, prefix []byte) int {
-	n := 0
-	it := st.Iterator(prefix, store.PrefixEnd(prefix))
-	defer it.Close()
-	for ; it.Valid(); it.Next() {
-		n++
-	}
-	return n
 }

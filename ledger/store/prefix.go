@@ -47,3 +47,14 @@ type prefixIterator struct {
 }
 
 func (it *prefixIterator) Key() []byte { return it.Iterator.Key()[it.n:] }
+
+// Count returns the number of keys of st that start with prefix.
+func Count(st KVStore, prefix []byte) int {
+	n := 0
+	it := st.Iterator(prefix, PrefixEnd(prefix))
+	defer it.Close()
+	for ; it.Valid(); it.Next() {
+		n++
+	}
+	return n
+}
