@@ -107,6 +107,18 @@ func Open(dir string, opts ...Option) (*Store, error) {
 func (s *Store) MaxSize() int64 { return s.opts.maxSize }
 
 // path returns dir/sha256/ab/abcdef… for a hash.
+// Path returns the host path of the stored blob with hash sum, for a
+// reader that needs a file (such as a WebAssembly run's input mount). It
+// returns an error wrapping fs.ErrNotExist when the blob is not stored.
+// The file must not be modified; call Verify first to rule out rot.
+func (s *Store) Path(sum [SumSize]byte) (string, error) {
+	p := s.path(sum)
+	if _, err := os.Stat(p); err != nil {
+		return "", err
+	}
+	return p, nil
+}
+
 func (s *Store) path(sum [SumSize]byte) string {
 	h := hex.EncodeToString(sum[:])
 	return filepath.Join(s.root, h[:2], h)

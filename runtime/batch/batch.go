@@ -139,3 +139,20 @@ func clampInt64(v uint64) int64 {
 	}
 	return int64(v)
 }
+
+// OrderSeed is the seed of the runs of a purchase order: SHA-256 of
+// "celltonomy/order-seed/v1" ‖ order id (8 bytes, big-endian) ‖ package id
+// (32 bytes) ‖ input root (32 bytes). The provider and every verifier of
+// the order derive the same seed, so that their output roots agree.
+func OrderSeed(orderID uint64, packageID spec.ID, inputRoot [32]byte) [32]byte {
+	h := sha256.New()
+	h.Write([]byte("celltonomy/order-seed/v1"))
+	var b [8]byte
+	for i := range 8 {
+		b[i] = byte(orderID >> (56 - 8*i))
+	}
+	h.Write(b[:])
+	h.Write(packageID[:])
+	h.Write(inputRoot[:])
+	return [32]byte(h.Sum(nil))
+}

@@ -1,0 +1,604 @@
+// Package devnet runs a whole Celltonomy network in one process, for a
+// newcomer's first order, for demos and for end-to-end tests: a single
+// validator (CometBFT and the ledger), N fulfillment nodes with their own
+// keys and ports, funded development accounts, and the example packages
+// registered and served by every node.
+//
+// # Layout of the home (default ~/.cell/devnet)
+//
+//	HOME/config, HOME/data     the validator's CometBFT home (RPC on 127.0.0.1:26657 by default)
+//	HOME/keys/                 unencrypted development keys: validator, buyer, author, vendor-1 … vendor-N
+//	HOME/nodes/node-I/         each fulfillment node's home: node.toml, node_key.json, data/
+//	HOME/devnet.json           what Start needs to resume: chain id, ports, node count
+//
+// HOME is an ordinary cell home, so `cell order run … --home HOME` finds
+// the buyer key and the RPC address without further flags.
+//
+// A restart with the same home resumes the chain and the nodes where they
+// stopped (the nodes resume their jobs); Reset removes the home first.
+//
+// # Decisions
+//
+//   - Genesis params are the defaults with windows short enough for
+//     interactive use: a verifier commit window of 8 blocks, a verifier
+//     reveal window of 6 blocks and a rating reveal window of 10 blocks.
+//   - The buyer holds 1,000 CELL, each vendor 100 CELL, the author 10 CELL.
+//   - Every node is a verifier with a stake of 1 CELL and asks a price of
+//     1,000 ucell (node i may be given another price and a fault, for
+//     tests).
+//   - The example packages are built from their directories (by default
+//     examples/digest, looked up from the working directory and from the
+//     executable's directory), signed by the author key, registered with
+//     each node's blob URL, and put directly into each node's blob store.
+package devnet
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/celltonomy/celltonomy/chain"
+	"github.com/celltonomy/celltonomy/client"
+	"github.com/celltonomy/celltonomy/client/keyring"
+	"github.com/celltonomy/celltonomy/ledger/address"
+	"github.com/celltonomy/celltonomy/ledger/app"
+	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/params"
+	"github.com/celltonomy/celltonomy/node"
+	"github.com/celltonomy/celltonomy/node/blobstore"
+	"github.com/celltonomy/celltonomy/node/config"
+	"github.com/celltonomy/celltonomy/spec"
+	"github.com/celltonomy/celltonomy/spec/packer"
+)
+
+// ChainID is the devnet's chain id.
+const ChainID = "cell-devnet"
+
+// Key names in HOME/keys.
+const (
+	KeyValidator = "validator"
+	KeyBuyer     = "buyer"
+	KeyAuthor    = "author"
+)
+
+// VendorKey returns the key name of node i's operator (1-based).
+func VendorKey(i int) string { return "vendor-" + strconv.Itoa(i) }
+
+// Balances at genesis, in ucell.
+const (
+	BuyerBalance     = 1_000_000_000
+	VendorBalance    = 100_000_000
+	AuthorBalance    = 10_000_000
+	ValidatorBalance = 10_000_000
+	SelfBond         = 5_000_000
+	VerifierStake    = 1_000_000
+	NodePrice        = 1_000
+)
+
+// NodeOptions adjust one fulfillment node.
+type NodeOptions struct {
+	// Fault injects a fault into the node.
+	Fault node.Fault
+	// Price, when non-zero, replaces the node's asking price (base and
+	// minimum) in ucell; Floor, when non-zero, its floor.
+	Price, Floor uint64
+}
+
+// Options configure Start.
+type Options struct {
+	// Home holds the devnet's files (required).
+	Home string
+	// Nodes is the number of fulfillment nodes (default 2). On a resumed
+	// home it must be 0 or the number the home was created with.
+	Nodes int
+	// BlockTime is CometBFT's pause after each commit (default 250 ms).
+	BlockTime time.Duration
+	// Reset removes Home first.
+	Reset bool
+	// Ports: the validator's RPC port (default 26657; -1 picks a free
+	// port), its P2P port (default 26656; -1 free), and the first node's
+	// HTTP port (default 26680, node i on 26679+i; -1 free ports).
+	RPCPort, P2PPort, NodePort int
+	// Node adjusts node i (index i-1).
+	Node []NodeOptions
+	// Packages are the package directories to register (default: the
+	// example digest, when found).
+	Packages []string
+	// Log receives the validator's and the nodes' logs (default:
+	// discarded).
+	Log io.Writer
+	// Params adjusts the genesis params of a new home.
+	Params func(*ledgerpb.Params)
+}
+
+// state is HOME/devnet.json.
+type state struct {
+	ChainID   string `json:"chain_id"`
+	Nodes     int    `json:"nodes"`
+	RPCPort   int    `json:"rpc_port"`
+	P2PPort   int    `json:"p2p_port"`
+	NodePorts []int  `json:"node_ports"`
+}
+
+// NodeInfo describes a running fulfillment node.
+type NodeInfo struct {
+	Name     string
+	Home     string
+	Endpoint string
+	NodeKey  ed25519.PublicKey
+	Operator address.Address
+	Fault    node.Fault
+	Node     *node.Node
+}
+
+// PackageInfo describes a registered example package.
+type PackageInfo struct {
+	Name    string
+	Version string
+	ID      spec.ID
+	// Dir is the directory it was built from.
+	Dir string
+}
+
+// Devnet is a running devnet.
+type Devnet struct {
+	Home     string
+	ChainID  string
+	RPC      string
+	Buyer    address.Address
+	Author   address.Address
+	Nodes    []NodeInfo
+	Packages []PackageInfo
+	// Client talks to the validator.
+	Client *client.Client
+
+	chain  *chain.Node
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	mu     sync.Mutex
+	errs   []error
+}
+
+// Start creates (or resumes) and starts the devnet, registers the example
+// packages and returns once every node has announced itself. Stop it with
+// Stop.
+func Start(ctx context.Context, o Options) (*Devnet, error) {
+	if o.Home == "" {
+		return nil, errors.New("devnet: home: empty path")
+	}
+	if o.BlockTime == 0 {
+		o.BlockTime = 250 * time.Millisecond
+	}
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	if o.Reset {
+		if err := os.RemoveAll(o.Home); err != nil {
+			return nil, err
+		}
+	}
+	st, err := readState(o.Home)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		if st, err = create(o); err != nil {
+			return nil, fmt.Errorf("devnet: create %s: %w", o.Home, err)
+		}
+	case err != nil:
+		return nil, err
+	case o.Nodes != 0 && o.Nodes != st.Nodes:
+		return nil, fmt.Errorf("devnet: %s was created with %d nodes, not %d; pass --reset to start afresh", o.Home, st.Nodes, o.Nodes)
+	}
+	kr, err := keyring.Open(keyring.Dir(o.Home))
+	if err != nil {
+		return nil, err
+	}
+	pkgs, err := buildPackages(o, kr)
+	if err != nil {
+		return nil, err
+	}
+	// Blobs go into each node's store before the node opens it.
+	for i := 1; i <= st.Nodes; i++ {
+		cfg, err := config.Load(nodeHome(o.Home, i))
+		if err != nil {
+			return nil, err
+		}
+		bs, err := blobstore.Open(filepath.Join(cfg.DataDir, "blobs"))
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range pkgs {
+			if _, _, err := bs.Put(bytesReader(p.data)); err != nil {
+				return nil, err
+			}
+		}
+	}
+
+	cn, err := chain.Start(ctx, o.Home, o.Log)
+	if err != nil {
+		return nil, fmt.Errorf("devnet: validator: %w", err)
+	}
+	rpc := fmt.Sprintf("http://127.0.0.1:%d", st.RPCPort)
+	c, err := client.New(rpc)
+	if err != nil {
+		cn.Stop()
+		return nil, err
+	}
+	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	d := &Devnet{Home: o.Home, ChainID: st.ChainID, RPC: rpc, Client: c, chain: cn, cancel: cancel}
+	d.Buyer = mustAddr(kr, KeyBuyer)
+	d.Author = mustAddr(kr, KeyAuthor)
+	fail := func(err error) (*Devnet, error) {
+		d.Stop()
+		return nil, err
+	}
+	if err := waitHeight(ctx, c, 1); err != nil {
+		return fail(fmt.Errorf("devnet: the validator makes no blocks: %w", err))
+	}
+	logger := slog.New(slog.NewTextHandler(o.Log, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	for i := 1; i <= st.Nodes; i++ {
+		home := nodeHome(o.Home, i)
+		cfg, err := config.Load(home)
+		if err != nil {
+			return fail(err)
+		}
+		nk, err := node.LoadNodeKey(cfg.NodeKeyFile)
+		if err != nil {
+			return fail(err)
+		}
+		op, err := kr.PrivateKey(cfg.OperatorKey, nil)
+		if err != nil {
+			return fail(err)
+		}
+		no := NodeOptions{}
+		if i <= len(o.Node) {
+			no = o.Node[i-1]
+		}
+		if no.Price != 0 {
+			cfg.Pricing.Base, cfg.Pricing.Minimum = no.Price, no.Price
+			cfg.Pricing.Floor = min(cfg.Pricing.Floor, no.Price)
+		}
+		if no.Floor != 0 {
+			cfg.Pricing.Floor = no.Floor
+			cfg.Pricing.Minimum = max(cfg.Pricing.Minimum, no.Floor)
+			cfg.Pricing.Base = max(cfg.Pricing.Base, no.Floor)
+		}
+		fcfg := followConfig()
+		n, err := node.New(rctx, cfg, node.Options{NodeKey: nk, OperatorKey: op, Fault: no.Fault,
+			Log: logger.With("devnet_node", i), Follow: &fcfg})
+		if err != nil {
+			return fail(fmt.Errorf("devnet: node %d: %w", i, err))
+		}
+		d.Nodes = append(d.Nodes, NodeInfo{Name: "node-" + strconv.Itoa(i), Home: home, Endpoint: cfg.Endpoint,
+			NodeKey: n.NodeKey(), Operator: n.Operator(), Fault: no.Fault, Node: n})
+		d.wg.Go(func() {
+			if err := n.Run(rctx); err != nil {
+				d.mu.Lock()
+				d.errs = append(d.errs, fmt.Errorf("node %d: %w", i, err))
+				d.mu.Unlock()
+			}
+		})
+	}
+	authorKey, err := kr.PrivateKey(KeyAuthor, nil)
+	if err != nil {
+		return fail(err)
+	}
+	for _, p := range pkgs {
+		if err := d.register(ctx, authorKey, p); err != nil {
+			return fail(fmt.Errorf("devnet: register %s: %w", p.info.Name, err))
+		}
+		d.Packages = append(d.Packages, p.info)
+	}
+	if err := d.waitNodes(ctx); err != nil {
+		return fail(err)
+	}
+	return d, nil
+}
+
+// Stop shuts the nodes down, then the validator, and returns the errors
+// the nodes stopped with.
+func (d *Devnet) Stop() error {
+	d.cancel()
+	d.wg.Wait()
+	err := d.chain.Stop()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return errors.Join(append(d.errs, err)...)
+}
+
+// Err returns the errors of nodes that stopped on their own.
+func (d *Devnet) Err() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return errors.Join(d.errs...)
+}
+
+// Key returns the private key of a development account of the devnet.
+func (d *Devnet) Key(name string) (ed25519.PrivateKey, error) {
+	kr, err := keyring.Open(keyring.Dir(d.Home))
+	if err != nil {
+		return nil, err
+	}
+	return kr.PrivateKey(name, nil)
+}
+
+func nodeHome(home string, i int) string {
+	return filepath.Join(home, "nodes", "node-"+strconv.Itoa(i))
+}
+
+func readState(home string) (state, error) {
+	var st state
+	b, err := os.ReadFile(filepath.Join(home, "devnet.json"))
+	if err != nil {
+		return st, err
+	}
+	if err := json.Unmarshal(b, &st); err != nil {
+		return st, fmt.Errorf("devnet: %s/devnet.json: %w", home, err)
+	}
+	return st, nil
+}
+
+// freePort asks the kernel for an unused TCP port on 127.0.0.1.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func pick(p, def int) (int, error) {
+	switch {
+	case p < 0:
+		return freePort()
+	case p == 0:
+		return def, nil
+	}
+	return p, nil
+}
+
+// DevnetParams returns the genesis params of a new devnet: the defaults
+// with short verifier and reveal windows (see the package documentation).
+func DevnetParams() *ledgerpb.Params {
+	p := params.Default()
+	p.VerifierCommitWindow = 8
+	p.VerifierRevealWindow = 6
+	p.RevealWindowBlocks = 10
+	return p
+}
+
+// create writes a new home: keys, the validator's CometBFT home and
+// genesis, and each node's home.
+func create(o Options) (state, error) {
+	if o.Nodes == 0 {
+		o.Nodes = 2
+	}
+	if o.Nodes < 0 || o.Nodes > 64 {
+		return state{}, fmt.Errorf("nodes %d: must be 1 to 64", o.Nodes)
+	}
+	st := state{ChainID: ChainID, Nodes: o.Nodes}
+	var err error
+	if st.RPCPort, err = pick(o.RPCPort, chain.DefaultPorts.RPC); err != nil {
+		return st, err
+	}
+	if st.P2PPort, err = pick(o.P2PPort, chain.DefaultPorts.P2P); err != nil {
+		return st, err
+	}
+	for i := 1; i <= o.Nodes; i++ {
+		p, err := pick(o.NodePort, 26679+i)
+		if err != nil {
+			return st, err
+		}
+		if o.NodePort > 0 {
+			p = o.NodePort + i - 1
+		}
+		st.NodePorts = append(st.NodePorts, p)
+	}
+	if err := os.MkdirAll(o.Home, 0o700); err != nil {
+		return st, err
+	}
+	keys, err := chain.InitHome(o.Home, chain.NodeConfig{Moniker: "devnet", Ports: chain.Ports{RPC: st.RPCPort, P2P: st.P2PPort}, BlockTime: o.BlockTime, Local: true})
+	if err != nil {
+		return st, err
+	}
+	kr, err := keyring.Open(keyring.Dir(o.Home))
+	if err != nil {
+		return st, err
+	}
+	add := func(name string) (address.Address, error) {
+		if info, err := kr.Show(name); err == nil {
+			return info.Address, nil
+		}
+		info, err := kr.Add(name, nil)
+		return info.Address, err
+	}
+	val, err := add(KeyValidator)
+	if err != nil {
+		return st, err
+	}
+	accounts := []*ledgerpb.GenesisAccount{{Address: val.String(), Balance: ValidatorBalance}}
+	for _, k := range []struct {
+		name    string
+		balance uint64
+	}{{KeyBuyer, BuyerBalance}, {KeyAuthor, AuthorBalance}} {
+		a, err := add(k.name)
+		if err != nil {
+			return st, err
+		}
+		accounts = append(accounts, &ledgerpb.GenesisAccount{Address: a.String(), Balance: k.balance})
+	}
+	for i := 1; i <= o.Nodes; i++ {
+		a, err := add(VendorKey(i))
+		if err != nil {
+			return st, err
+		}
+		accounts = append(accounts, &ledgerpb.GenesisAccount{Address: a.String(), Balance: VendorBalance})
+		home := nodeHome(o.Home, i)
+		cfg := config.Default(home)
+		cfg.OperatorKey = VendorKey(i)
+		cfg.ChainRPC = fmt.Sprintf("http://127.0.0.1:%d", st.RPCPort)
+		cfg.Listen = fmt.Sprintf("127.0.0.1:%d", st.NodePorts[i-1])
+		cfg.Endpoint = "http://" + cfg.Listen
+		cfg.Verifier = config.Verifier{Enabled: true, Stake: VerifierStake}
+		if err := os.MkdirAll(home, 0o700); err != nil {
+			return st, err
+		}
+		if err := config.Write(home, cfg); err != nil {
+			return st, err
+		}
+		if _, err := node.LoadOrCreateNodeKey(cfg.NodeKeyFile); err != nil {
+			return st, err
+		}
+	}
+	p := DevnetParams()
+	if o.Params != nil {
+		o.Params(p)
+	}
+	appState, err := chain.LedgerGenesis(accounts,
+		[]*ledgerpb.GenesisValidator{{Operator: val.String(), ConsensusPubkey: keys.ConsensusPubKey, SelfBond: SelfBond, Moniker: "devnet"}}, p)
+	if err != nil {
+		return st, err
+	}
+	if err := chain.WriteGenesis(o.Home, st.ChainID, time.Now(), appState); err != nil {
+		return st, err
+	}
+	b, _ := json.MarshalIndent(st, "", "  ")
+	return st, os.WriteFile(filepath.Join(o.Home, "devnet.json"), append(b, '\n'), 0o600)
+}
+
+type builtPackage struct {
+	info PackageInfo
+	data []byte
+	sum  [32]byte
+	pkg  *spec.Package
+}
+
+// DefaultPackageDirs returns the example package directories found from
+// the working directory or the executable's directory.
+func DefaultPackageDirs() []string {
+	var bases []string
+	if wd, err := os.Getwd(); err == nil {
+		bases = append(bases, wd, filepath.Join(wd, "..", ".."))
+	}
+	if exe, err := os.Executable(); err == nil {
+		bases = append(bases, filepath.Join(filepath.Dir(exe), ".."))
+	}
+	for _, b := range bases {
+		dir := filepath.Join(b, "examples", "digest")
+		if _, err := os.Stat(filepath.Join(dir, "digest.wasm")); err == nil {
+			return []string{dir}
+		}
+	}
+	return nil
+}
+
+func buildPackages(o Options, kr *keyring.Keyring) ([]builtPackage, error) {
+	dirs := o.Packages
+	if dirs == nil {
+		dirs = DefaultPackageDirs()
+	}
+	author, err := kr.PrivateKey(KeyAuthor, nil)
+	if err != nil {
+		return nil, err
+	}
+	var out []builtPackage
+	for _, dir := range dirs {
+		p, err := packer.BuildSigned(dir, spec.DefaultLimits(), author)
+		if err != nil {
+			return nil, fmt.Errorf("devnet: package %s: %w (build the examples with `make examples`)", dir, err)
+		}
+		data := p.Encode()
+		env := p.Envelope()
+		out = append(out, builtPackage{
+			info: PackageInfo{Name: env.GetName(), Version: env.GetVersion(), ID: p.ID(), Dir: dir},
+			data: data, sum: sha256Sum(data), pkg: p,
+		})
+	}
+	return out, nil
+}
+
+// register registers a package unless it is registered already.
+func (d *Devnet) register(ctx context.Context, author ed25519.PrivateKey, p builtPackage) error {
+	if _, err := d.Client.QueryApp(ctx, app.PathPackage, p.info.ID[:]); err == nil {
+		return nil
+	}
+	var locs []string
+	for _, n := range d.Nodes {
+		locs = append(locs, n.Endpoint+"/v1/blobs/"+hex.EncodeToString(p.sum[:]))
+	}
+	pub, sig := p.pkg.Signature()
+	res, err := d.Client.Send(ctx, author, d.ChainID, params.Default().MinFee, &ledgerpb.Msg{Sum: &ledgerpb.Msg_RegisterPackage{RegisterPackage: &ledgerpb.MsgRegisterPackage{
+		Envelope: p.pkg.EnvelopeBytes(), AuthorPublicKey: pub, AuthorSignature: sig,
+		SpecSize: uint64(len(p.pkg.Spec().Bytes())), BlobLocations: locs,
+	}}})
+	if err != nil {
+		return err
+	}
+	if res.Code != 0 {
+		return fmt.Errorf("code %d: %s", res.Code, res.Log)
+	}
+	return nil
+}
+
+// waitNodes waits until every node is registered and following the chain.
+func (d *Devnet) waitNodes(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	for {
+		ready := 0
+		for _, n := range d.Nodes {
+			req, _ := proto.Marshal(&ledgerpb.NodeRequest{NodePubkey: n.NodeKey})
+			if _, err := d.Client.QueryApp(ctx, app.PathNode, req); err == nil && n.Node.Healthy() {
+				ready++
+			}
+		}
+		if ready == len(d.Nodes) {
+			return nil
+		}
+		if err := d.Err(); err != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("devnet: %d of %d nodes ready: %w", ready, len(d.Nodes), ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func waitHeight(ctx context.Context, c *client.Client, h int64) error {
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	for {
+		st, err := c.Status(ctx)
+		if err == nil && st.SyncInfo.LatestBlockHeight >= h {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func mustAddr(kr *keyring.Keyring, name string) address.Address {
+	info, err := kr.Show(name)
+	if err != nil {
+		return address.Address{}
+	}
+	return info.Address
+}

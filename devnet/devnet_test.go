@@ -1,0 +1,208 @@
+package devnet
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/celltonomy/celltonomy/client/gateway"
+	"github.com/celltonomy/celltonomy/ledger/app"
+	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/market"
+	"github.com/celltonomy/celltonomy/ledger/params"
+	"github.com/celltonomy/celltonomy/runtime/inputroot"
+	"github.com/celltonomy/celltonomy/runtime/outputroot"
+)
+
+func digestDir(t *testing.T) string {
+	t.Helper()
+	dir, _ := filepath.Abs("../examples/digest")
+	if _, err := os.Stat(filepath.Join(dir, "digest.wasm")); err != nil {
+		t.Fatalf("examples/digest/digest.wasm missing: run `make examples` (%v)", err)
+	}
+	return dir
+}
+
+func startDevnet(t *testing.T, nodes []NodeOptions) *Devnet {
+	t.Helper()
+	ctx := context.Background()
+	var logw *os.File
+	if testing.Verbose() {
+		logw = os.Stderr
+	}
+	o := Options{Home: t.TempDir(), Nodes: len(nodes), BlockTime: 100 * time.Millisecond, RPCPort: -1, P2PPort: -1, NodePort: -1,
+		Node: nodes, Packages: []string{digestDir(t)}}
+	if logw != nil {
+		o.Log = logw
+	}
+	d, err := Start(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := d.Stop(); err != nil {
+			t.Log("stop:", err)
+		}
+	})
+	return d
+}
+
+func queryOrder(t *testing.T, d *Devnet, id uint64) *ledgerpb.Order {
+	t.Helper()
+	req, _ := proto.Marshal(&ledgerpb.OrderRequest{OrderId: id})
+	b, err := d.Client.QueryApp(context.Background(), app.PathOrder, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r ledgerpb.OrderResponse
+	if err := proto.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	return r.GetOrder()
+}
+
+func waitState(t *testing.T, d *Devnet, id uint64, timeout time.Duration, states ...ledgerpb.OrderState) *ledgerpb.Order {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		o := queryOrder(t, d, id)
+		for _, s := range states {
+			if o.GetState() == s {
+				return o
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("order %d: still %s after %s", id, market.StateName(o.GetState()), timeout)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestNodesServeAnOrder drives one order by hand through two real nodes:
+// create, bids, award, upload, run, delivery, download, close.
+func TestNodesServeAnOrder(t *testing.T) {
+	d := startDevnet(t, []NodeOptions{{}, {Price: 900}})
+	ctx := context.Background()
+	buyer, err := d.Key(KeyBuyer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	genome, _ := filepath.Abs("../examples/data/lambda.fa")
+	in, err := inputroot.HashFile("genome", genome)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, _ := inputroot.Compute([]inputroot.Input{in})
+	res, err := d.Client.Send(ctx, buyer, d.ChainID, params.Default().MinFee, &ledgerpb.Msg{Sum: &ledgerpb.Msg_CreateOrder{CreateOrder: &ledgerpb.MsgCreateOrder{
+		PackageId: d.Packages[0].ID[:], InputRoot: root[:], Params: []*ledgerpb.OrderParam{{Key: "ENZYMES", Value: "EcoRI"}},
+		MaxPrice: 5000, PoStake: params.Default().MinPoStake, BidWindow: 3, DeliveryWindow: 40, ConfirmWindow: 20, Replication: 1,
+	}}})
+	if err != nil || res.Code != 0 {
+		t.Fatalf("create order: %v %s", err, res.Log)
+	}
+	var id uint64
+	for _, e := range res.Events {
+		if e.Type == "order_created" {
+			id = mustUint(t, e.Attributes["order_id"])
+		}
+	}
+	o := waitState(t, d, id, 20*time.Second, ledgerpb.OrderState_ORDER_STATE_AWARDED)
+	if got, want := hex.EncodeToString(o.GetContract().GetNodeKey()), hex.EncodeToString(d.Nodes[1].NodeKey); got != want {
+		t.Fatalf("awarded to %s, want the cheaper node %s", got, want)
+	}
+	if o.GetContract().GetPrice() != 900 {
+		t.Fatalf("price %d, want 900", o.GetContract().GetPrice())
+	}
+	gc := &gateway.Client{Endpoint: d.Nodes[1].Endpoint, Key: buyer}
+	// The award reaches the node a moment after the block.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		err = gc.UploadInput(ctx, id, "genome", genome)
+		if err == nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A wrong input list is refused with the reason.
+	bad := []gateway.InputFile{{Name: "genome", Size: in.Size + 1, SHA256: hex.EncodeToString(in.SHA256[:])}}
+	if _, err := gc.CommitInputs(ctx, id, bad); !gateway.IsStatus(err, 400) {
+		t.Fatalf("bad input list: %v, want 400", err)
+	}
+	// Another key cannot fetch the buyer's outputs.
+	other, _ := d.Key(KeyAuthor)
+	if _, err := (&gateway.Client{Endpoint: d.Nodes[1].Endpoint, Key: other}).Outputs(ctx, id); !gateway.IsStatus(err, 403) {
+		t.Fatalf("outputs by a stranger: %v, want 403", err)
+	}
+	if _, err := gc.CommitInputs(ctx, id, []gateway.InputFile{{Name: "genome", Size: in.Size, SHA256: hex.EncodeToString(in.SHA256[:])}}); err != nil {
+		t.Fatal(err)
+	}
+	o = waitState(t, d, id, 60*time.Second, ledgerpb.OrderState_ORDER_STATE_DELIVERED)
+	out, err := gc.Outputs(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []outputroot.File
+	for _, f := range out.Files {
+		data, err := gc.OutputFile(ctx, id, f.SHA256)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(data)
+		if hex.EncodeToString(sum[:]) != f.SHA256 {
+			t.Fatalf("file %s: hash mismatch", f.Path)
+		}
+		files = append(files, outputroot.File{Path: f.Path, Size: int64(len(data)), SHA256: sum})
+	}
+	got, err := outputroot.Compute(out.ExitCode, out.Stdout, out.Stderr, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hex.EncodeToString(got[:]) != hex.EncodeToString(o.GetDelivery().GetOutputRoot()) {
+		t.Fatalf("downloaded root %x != delivered %x", got, o.GetDelivery().GetOutputRoot())
+	}
+	if out.ExitCode != 0 || len(out.Stdout) == 0 {
+		t.Fatalf("exit %d, stdout %q", out.ExitCode, out.Stdout)
+	}
+	code, _ := hex.DecodeString(out.CompletionCode)
+	salt := make([]byte, 32)
+	rc := market.RatingCommitment(id, 5, salt)
+	res, err = d.Client.Send(ctx, buyer, d.ChainID, params.Default().MinFee, &ledgerpb.Msg{Sum: &ledgerpb.Msg_Close{Close: &ledgerpb.MsgClose{OrderId: id, CompletionCode: code, BuyerRatingCommitment: rc[:]}}})
+	if err != nil || res.Code != 0 {
+		t.Fatalf("close: %v %s", err, res.Log)
+	}
+	res, err = d.Client.Send(ctx, buyer, d.ChainID, params.Default().MinFee, &ledgerpb.Msg{Sum: &ledgerpb.Msg_RevealRating{RevealRating: &ledgerpb.MsgRevealRating{OrderId: id, Stars: 5, Salt: salt}}})
+	if err != nil || res.Code != 0 {
+		t.Fatalf("reveal: %v %s", err, res.Log)
+	}
+	deadline = time.Now().Add(20 * time.Second)
+	for !queryOrder(t, d, id).GetRatings().GetFinal() {
+		if time.Now().After(deadline) {
+			t.Fatalf("ratings not final: %v", queryOrder(t, d, id).GetRatings())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if r := queryOrder(t, d, id).GetRatings(); !r.GetProviderRevealed() {
+		t.Fatalf("the provider node did not reveal its rating: %v", r)
+	}
+}
+
+func mustUint(t *testing.T, s string) uint64 {
+	t.Helper()
+	var v uint64
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			t.Fatalf("not a number: %q", s)
+		}
+		v = v*10 + uint64(c-'0')
+	}
+	return v
+}

@@ -1,0 +1,599 @@
+package node
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/celltonomy/celltonomy/client"
+	"github.com/celltonomy/celltonomy/client/gateway"
+	"github.com/celltonomy/celltonomy/ledger/address"
+	"github.com/celltonomy/celltonomy/ledger/app"
+	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/market"
+	"github.com/celltonomy/celltonomy/node/bid"
+	"github.com/celltonomy/celltonomy/node/blobstore"
+	"github.com/celltonomy/celltonomy/node/follow"
+	"github.com/celltonomy/celltonomy/runtime/batch"
+	"github.com/celltonomy/celltonomy/runtime/eventlog"
+	"github.com/celltonomy/celltonomy/runtime/outputroot"
+	"github.com/celltonomy/celltonomy/spec"
+)
+
+// Reasons the node gives for not bidding, besides node/bid's.
+const (
+	reasonOwnOrder = "own-order"
+	reasonExcluded = "excluded"
+	reasonDirect   = "direct"
+	reasonChain    = "chain-error"
+)
+
+// considerBid decides, in the background, whether to bid on a new order,
+// records the decision for GET /v1/orders/{id}/decision, and bids.
+func (n *Node) considerBid(ctx context.Context, id uint64, height int64) {
+	go func() {
+		select {
+		case n.bids <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		defer func() { <-n.bids }()
+		d := n.decide(ctx, id, height)
+		if d.Bid {
+			res, err := n.sender.send(ctx, client.WaitCheck, &ledgerpb.Msg{Sum: &ledgerpb.Msg_Bid{Bid: &ledgerpb.MsgBid{
+				OrderId: id, NodeKey: n.nodePub, Price: d.Price, Stake: d.Stake,
+			}}})
+			if err != nil {
+				d = gateway.Decision{OrderID: id, Reason: reasonChain, Detail: "bid refused: " + err.Error(), Height: height}
+				n.log.Warn("bid refused", "order", id, "err", err)
+			} else {
+				n.log.Info("bid", "order", id, "price", d.Price, "stake", d.Stake, "tx", hex.EncodeToString(res.Hash))
+				n.metrics.bids.Inc()
+			}
+		}
+		if !d.Bid {
+			n.log.Info("no bid", "order", id, "reason", d.Reason, "detail", d.Detail)
+			n.metrics.noBids.WithLabelValues(d.Reason).Inc()
+		}
+		n.mu.Lock()
+		if _, ok := n.decisions[id]; !ok {
+			n.decided = append(n.decided, id)
+		}
+		n.decisions[id] = d
+		for len(n.decided) > maxDecisions {
+			delete(n.decisions, n.decided[0])
+			n.decided = n.decided[1:]
+		}
+		n.mu.Unlock()
+	}()
+}
+
+func (n *Node) decide(ctx context.Context, id uint64, height int64) gateway.Decision {
+	no := func(reason, format string, args ...any) gateway.Decision {
+		return gateway.Decision{OrderID: id, Reason: reason, Detail: fmt.Sprintf(format, args...), Height: height}
+	}
+	r, err := n.order(ctx, id)
+	if err != nil {
+		return no(reasonChain, "%v", err)
+	}
+	o := r.GetOrder()
+	switch {
+	case o.GetState() != ledgerpb.OrderState_ORDER_STATE_OPEN:
+		return no(reasonChain, "order is %s", market.StateName(o.GetState()))
+	case o.GetDirect():
+		return no(reasonDirect, "a direct purchase of an offering takes no bids")
+	case string(o.GetBuyer()) == string(n.opAddr[:]):
+		return no(reasonOwnOrder, "the operator is the buyer")
+	}
+	for _, x := range o.GetExcludedProviders() {
+		if string(x) == string(n.opAddr[:]) {
+			return no(reasonExcluded, "the order excludes this provider")
+		}
+	}
+	rec, err := n.registeredPackage(ctx, o.GetPackageId())
+	if err != nil {
+		return no(reasonChain, "%v", err)
+	}
+	_, ferr := n.ensurePackage(ctx, rec)
+	if ferr != nil {
+		n.log.Info("package not fetchable", "order", id, "err", ferr)
+	}
+	balance, err := n.balance(ctx)
+	if err != nil {
+		return no(reasonChain, "%v", err)
+	}
+	pid, _ := spec.ParseID(hex.EncodeToString(o.GetPackageId()))
+	dec := bid.Decide(bid.Input{
+		Order:            bid.Order{MaxPrice: o.GetMaxPrice(), PackageID: pid, Kind: rec.GetKind(), MinProviderReputation: o.GetMinProviderReputation()},
+		BidStakeRatioBps: n.params.GetBidStakeRatioBps(),
+		Node: bid.Node{Architectures: n.cfg.Architectures, Capacity: n.cfg.Capacity, OpenJobs: n.openJobs(),
+			Fetchable: ferr == nil, FreeBalance: balance},
+		Pricing: n.cfg.Pricing,
+	})
+	if dec.NoBid != nil {
+		return no(string(dec.NoBid.Reason), "%s", dec.NoBid.Detail)
+	}
+	return gateway.Decision{OrderID: id, Bid: true, Price: dec.Bid.Price, Stake: dec.Bid.Stake, Height: height}
+}
+
+// openJobs counts the provider jobs not yet delivered or finished.
+func (n *Node) openJobs() int {
+	k := 0
+	for _, j := range n.jobs.all() {
+		if j.Role == gateway.RoleProvider && !j.Done && j.State != gateway.StateDelivered && j.State != gateway.StateFailed {
+			k++
+		}
+	}
+	return k
+}
+
+func (n *Node) balance(ctx context.Context) (uint64, error) {
+	b, err := n.chain.QueryApp(ctx, app.PathBalance, n.opAddr[:])
+	if err != nil {
+		return 0, fmt.Errorf("balance: %w", err)
+	}
+	var r ledgerpb.BalanceResponse
+	if err := proto.Unmarshal(b, &r); err != nil {
+		return 0, err
+	}
+	return r.GetBalance(), nil
+}
+
+var pkgCache sync.Map // spec.ID → *spec.Package; packages are immutable
+
+// ensurePackage returns the package of a registry record, fetching its
+// .cellpkg from the registered locations into the blob store when it is
+// not there, and checking its hash and package id.
+func (n *Node) ensurePackage(ctx context.Context, rec *ledgerpb.Package) (*spec.Package, error) {
+	var id spec.ID
+	copy(id[:], rec.GetPackageId())
+	if p, ok := pkgCache.Load(id); ok {
+		return p.(*spec.Package), nil
+	}
+	var errs []error
+	for _, loc := range rec.GetBlobLocations() {
+		sum, err := blobSum(loc)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		fctx, cancel := context.WithTimeout(ctx, time.Minute)
+		p, err := blobstore.FetchPackage(fctx, n.http, []string{loc}, id, sum, n.blobs, spec.DefaultLimits())
+		cancel()
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		pkgCache.Store(id, p)
+		return p, nil
+	}
+	if len(errs) == 0 {
+		return nil, fmt.Errorf("package %s: no blob location registered", id)
+	}
+	return nil, errors.Join(errs...)
+}
+
+// blobSum returns the blob hash a location names in its last path segment
+// (a registered location is a full blob URL, …/v1/blobs/<sha256>).
+func blobSum(loc string) ([32]byte, error) {
+	u, err := url.Parse(loc)
+	if err != nil {
+		return [32]byte{}, fmt.Errorf("location %q: %w", loc, err)
+	}
+	s, err := blobstore.ParseSum(path.Base(u.Path))
+	if err != nil {
+		return [32]byte{}, fmt.Errorf("location %q: does not end in the blob's SHA-256: %w", loc, err)
+	}
+	return s, nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// onAward records the provider job of an order awarded to this node.
+func (n *Node) onAward(ctx context.Context, id uint64, e follow.Event) {
+	deadline, _ := strconv.ParseInt(e.Attributes["delivery_deadline"], 10, 64)
+	r, err := n.order(ctx, id)
+	if err != nil {
+		n.log.Error("award: cannot read the order", "order", id, "err", err)
+		return
+	}
+	stars := uint32(5)
+	if n.opts.Stars != nil {
+		stars = *n.opts.Stars
+	}
+	j := newJob(r.GetOrder(), gateway.RoleProvider, deadline)
+	j.CompletionCode, j.Stars, j.RatingSalt = randomHex(32), stars, randomHex(32)
+	if err := n.jobs.create(j); err != nil && !errors.Is(err, errExists) {
+		n.log.Error("award: cannot record the job", "order", id, "err", err)
+		return
+	}
+	n.metrics.jobs.WithLabelValues(gateway.RoleProvider).Inc()
+	n.log.Info("awarded", "order", id, "delivery_deadline", deadline)
+}
+
+func newJob(o *ledgerpb.Order, role string, deadline int64) Job {
+	params := map[string]string{}
+	for _, p := range o.GetParams() {
+		params[p.GetKey()] = p.GetValue()
+	}
+	return Job{
+		OrderID: o.GetId(), Role: role, State: gateway.StateAwaitingInputs,
+		PackageID: hex.EncodeToString(o.GetPackageId()), InputRoot: hex.EncodeToString(o.GetInputRoot()),
+		Params: params, Deadline: deadline, Uploaded: map[string]gateway.InputFile{},
+	}
+}
+
+// onDrawn records the verifier job of a dispute that drew this node.
+func (n *Node) onDrawn(ctx context.Context, id uint64, e follow.Event) {
+	commit, _ := strconv.ParseInt(e.Attributes["commit_deadline"], 10, 64)
+	reveal, _ := strconv.ParseInt(e.Attributes["reveal_deadline"], 10, 64)
+	r, err := n.order(ctx, id)
+	if err != nil {
+		n.log.Error("drawn: cannot read the order", "order", id, "err", err)
+		return
+	}
+	j := newJob(r.GetOrder(), gateway.RoleVerifier, commit)
+	j.RevealFrom, j.RevealDeadline, j.Salt = commit, reveal, randomHex(32)
+	if err := n.jobs.create(j); err != nil && !errors.Is(err, errExists) {
+		n.log.Error("drawn: cannot record the job", "order", id, "err", err)
+		return
+	}
+	n.metrics.jobs.WithLabelValues(gateway.RoleVerifier).Inc()
+	n.log.Info("drawn as verifier", "order", id, "commit_deadline", commit, "reveal_deadline", reveal)
+}
+
+// onClosed reveals the provider's rating of the buyer.
+func (n *Node) onClosed(ctx context.Context, id uint64) {
+	j, ok := n.jobs.get(id, gateway.RoleProvider)
+	if !ok || j.RatingRevealed || j.RatingSalt == "" {
+		return
+	}
+	n.async(ctx, "reveal-rating-"+strconv.FormatUint(id, 10), func(ctx context.Context) error {
+		salt, _ := hex.DecodeString(j.RatingSalt)
+		if _, err := n.sender.send(ctx, client.WaitCheck, &ledgerpb.Msg{Sum: &ledgerpb.Msg_RevealRating{RevealRating: &ledgerpb.MsgRevealRating{
+			OrderId: id, Stars: j.Stars, Salt: salt,
+		}}}); err != nil {
+			return err
+		}
+		_, err := n.jobs.update(id, gateway.RoleProvider, func(j *Job) error { j.RatingRevealed = true; return nil })
+		return err
+	})
+}
+
+// revealDue retries what a job still owes the chain at height: a
+// provider's delivery, a verifier's commit before its commit deadline, a
+// verifier's reveal inside its reveal window.
+func (n *Node) revealDue(ctx context.Context, height int64) {
+	for _, j := range n.jobs.all() {
+		if j.Done {
+			continue
+		}
+		id := j.OrderID
+		switch {
+		case j.Role == gateway.RoleProvider && j.State == gateway.StateExecuted && n.opts.Fault != FaultNoDelivery && height <= j.Deadline:
+			n.async(ctx, "deliver-"+strconv.FormatUint(id, 10), func(ctx context.Context) error { return n.deliver(ctx, id) })
+		case j.Role == gateway.RoleVerifier && j.State == gateway.StateExecuted && height < j.Deadline:
+			n.async(ctx, "commit-"+strconv.FormatUint(id, 10), func(ctx context.Context) error { return n.commit(ctx, id) })
+		case j.Role == gateway.RoleVerifier && j.State == gateway.StateCommitted && height+1 >= j.RevealFrom && height < j.RevealDeadline:
+			n.async(ctx, "reveal-"+strconv.FormatUint(id, 10), func(ctx context.Context) error { return n.reveal(ctx, id) })
+		}
+	}
+}
+
+// resume re-queues the runs interrupted by a crash or a stop.
+func (n *Node) resume(ctx context.Context) {
+	for _, j := range n.jobs.all() {
+		if j.Done || j.State != gateway.StateRunning {
+			continue
+		}
+		n.log.Info("resuming job", "order", j.OrderID, "role", j.Role, "runs", j.Runs)
+		n.enqueue(j.OrderID, j.Role)
+	}
+}
+
+func (n *Node) enqueue(id uint64, role string) {
+	q := n.queue
+	if role == gateway.RoleVerifier {
+		q = n.vqueue
+	}
+	select {
+	case q <- id:
+	default:
+		n.log.Error("job queue full", "order", id, "role", role)
+	}
+}
+
+func (n *Node) worker(ctx context.Context, q chan uint64) {
+	role := gateway.RoleProvider
+	if q == n.vqueue {
+		role = gateway.RoleVerifier
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case id := <-q:
+			if err := n.run(ctx, id, role); err != nil && ctx.Err() == nil {
+				n.log.Error("job failed", "order", id, "role", role, "err", err)
+				n.jobs.update(id, role, func(j *Job) error {
+					j.State, j.Error = gateway.StateFailed, err.Error()
+					return nil
+				})
+				n.metrics.failed.WithLabelValues(role).Inc()
+			}
+		}
+	}
+}
+
+func (n *Node) logPath(id uint64, role string) string {
+	return filepath.Join(n.cfg.DataDir, "jobs", jobKey(id, role)+".log")
+}
+
+func logID(id uint64, role string) []byte {
+	return []byte("order/" + strconv.FormatUint(id, 10) + "/" + role)
+}
+
+func nowMillis() int64 { return time.Now().UnixMilli() }
+
+// run executes a job whose inputs are committed: it verifies the inputs,
+// fetches the package, runs it, stores and hashes the outputs, records
+// every step in the job's event log, and then delivers (provider) or
+// commits (verifier).
+func (n *Node) run(ctx context.Context, id uint64, role string) error {
+	j, err := n.jobs.update(id, role, func(j *Job) error {
+		if j.State != gateway.StateRunning {
+			return errNoChange
+		}
+		j.Runs++
+		return nil
+	})
+	if errors.Is(err, errNoChange) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if j.Runs > maxRuns {
+		return fmt.Errorf("the run was started %d times without finishing", j.Runs-1)
+	}
+	w, err := eventlog.OpenFile(n.logPath(id, role), n.opts.NodeKey, logID(id, role))
+	if err != nil {
+		return fmt.Errorf("event log: %w", err)
+	}
+	defer w.Close()
+	ev := func(kind string, attrs ...eventlog.Attr) error {
+		_, err := w.Append(kind, nowMillis(), attrs...)
+		return err
+	}
+	attr := func(k, v string) eventlog.Attr { return eventlog.Attr{Key: k, Value: []byte(v)} }
+
+	// Inputs: each blob is rehashed before the run.
+	inputs := map[string]string{}
+	for _, in := range j.Inputs {
+		sum, err := blobstore.ParseSum(in.SHA256)
+		if err != nil {
+			return err
+		}
+		if err := n.blobs.Verify(sum); err != nil {
+			return fmt.Errorf("input %s: %w", in.Name, err)
+		}
+		if inputs[in.Name], err = n.blobs.Path(sum); err != nil {
+			return fmt.Errorf("input %s: %w", in.Name, err)
+		}
+	}
+	if err := ev("inputs-verified", attr("input_root", j.InputRoot), attr("count", strconv.Itoa(len(j.Inputs)))); err != nil {
+		return err
+	}
+	pidBytes, _ := hex.DecodeString(j.PackageID)
+	rec, err := n.registeredPackage(ctx, pidBytes)
+	if err != nil {
+		return err
+	}
+	pkg, err := n.ensurePackage(ctx, rec)
+	if err != nil {
+		return err
+	}
+	if err := ev("package-fetched", attr("package_id", j.PackageID)); err != nil {
+		return err
+	}
+	outDir := filepath.Join(n.cfg.DataDir, "jobs", jobKey(id, role)+".out")
+	if err := os.RemoveAll(outDir); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(outDir, 0o700); err != nil {
+		return err
+	}
+	defer os.RemoveAll(outDir)
+	var inputRoot [32]byte
+	ir, _ := hex.DecodeString(j.InputRoot)
+	copy(inputRoot[:], ir)
+	job, err := batch.NewJob(pkg, batch.Request{Inputs: inputs, Params: j.Params, OutputDir: outDir, Seed: batch.OrderSeed(id, pkg.ID(), inputRoot)})
+	if err != nil {
+		return err
+	}
+	if err := ev("run-started", attr("run", strconv.Itoa(j.Runs))); err != nil {
+		return err
+	}
+	n.metrics.running.Inc()
+	start := time.Now()
+	res, err := n.exec.Run(ctx, job)
+	n.metrics.running.Dec()
+	if err != nil {
+		ev("run-error", attr("error", err.Error()))
+		return fmt.Errorf("run: %w", err)
+	}
+	ms := time.Since(start).Milliseconds()
+	n.metrics.runSeconds.Observe(time.Since(start).Seconds())
+	if err := ev("exit", attr("exit_code", strconv.FormatUint(uint64(res.ExitCode), 10)), attr("wall_ms", strconv.FormatInt(ms, 10))); err != nil {
+		return err
+	}
+	var files []gateway.OutputFile
+	for _, f := range res.Outputs {
+		fh, err := os.Open(filepath.Join(outDir, filepath.FromSlash(f.Path)))
+		if err != nil {
+			return err
+		}
+		_, err = n.blobs.PutExpect(fh, f.SHA256)
+		fh.Close()
+		if err != nil {
+			return fmt.Errorf("output %s: %w", f.Path, err)
+		}
+		files = append(files, gateway.OutputFile{Path: f.Path, Size: f.Size, SHA256: hex.EncodeToString(f.SHA256[:])})
+	}
+	root := res.OutputRoot
+	if check, err := outputroot.Compute(res.ExitCode, res.Stdout, res.Stderr, res.Outputs); err != nil || check != root {
+		return fmt.Errorf("output root does not recompute: %v", err)
+	}
+	delivered := root
+	if role == gateway.RoleProvider && n.opts.Fault == FaultWrongOutput {
+		delivered[0] ^= 0xff
+	}
+	if err := ev("outputs-hashed", attr("output_root", hex.EncodeToString(root[:])), attr("files", strconv.Itoa(len(files)))); err != nil {
+		return err
+	}
+	exit := res.ExitCode
+	if _, err := n.jobs.update(id, role, func(j *Job) error {
+		j.State = gateway.StateExecuted
+		j.OutputRoot, j.DeliveredRoot = hex.EncodeToString(root[:]), hex.EncodeToString(delivered[:])
+		j.ExitCode, j.Stdout, j.Stderr, j.Files, j.RunMillis = &exit, res.Stdout, res.Stderr, files, ms
+		return nil
+	}); err != nil {
+		return err
+	}
+	n.log.Info("executed", "order", id, "role", role, "exit", exit, "root", hex.EncodeToString(root[:8]), "ms", ms)
+	w.Close()
+	switch {
+	case role == gateway.RoleVerifier:
+		return n.commit(ctx, id)
+	case n.opts.Fault == FaultNoDelivery:
+		n.log.Warn("fault no-delivery: not delivering", "order", id)
+		return nil
+	default:
+		return n.deliver(ctx, id)
+	}
+}
+
+// deliver posts the provider's delivery, once: it does nothing when the
+// chain no longer holds the order AWARDED.
+func (n *Node) deliver(ctx context.Context, id uint64) error {
+	j, ok := n.jobs.get(id, gateway.RoleProvider)
+	if !ok || j.State != gateway.StateExecuted {
+		return nil
+	}
+	r, err := n.order(ctx, id)
+	if err != nil {
+		return err
+	}
+	if s := r.GetOrder().GetState(); s != ledgerpb.OrderState_ORDER_STATE_AWARDED || string(r.GetOrder().GetContract().GetNodeKey()) != string(n.nodePub) {
+		n.log.Info("not delivering: the order moved on", "order", id, "state", market.StateName(s))
+		n.markState(id, gateway.RoleProvider, gateway.StateExecuted, gateway.StateDelivered)
+		return nil
+	}
+	w, err := eventlog.OpenFile(n.logPath(id, gateway.RoleProvider), n.opts.NodeKey, logID(id, gateway.RoleProvider))
+	if err != nil {
+		return fmt.Errorf("event log: %w", err)
+	}
+	defer w.Close()
+	head := w.Head()
+	root, _ := hex.DecodeString(j.DeliveredRoot)
+	code, _ := hex.DecodeString(j.CompletionCode)
+	salt, _ := hex.DecodeString(j.RatingSalt)
+	cc := market.CompletionCommitment(id, code)
+	rc := market.RatingCommitment(id, uint8(j.Stars), salt)
+	res, err := n.sender.send(ctx, client.WaitCheck, &ledgerpb.Msg{Sum: &ledgerpb.Msg_Deliver{Deliver: &ledgerpb.MsgDeliver{
+		OrderId: id, OutputRoot: root, EventLogHead: head[:], CompletionCommitment: cc[:], ProviderRatingCommitment: rc[:],
+	}}})
+	if err != nil {
+		return fmt.Errorf("deliver: %w", err)
+	}
+	txh := hex.EncodeToString(res.Hash)
+	w.Append("delivery-tx", nowMillis(), eventlog.Attr{Key: "tx", Value: []byte(txh)})
+	n.metrics.deliveries.Inc()
+	n.log.Info("delivered", "order", id, "tx", txh)
+	_, err = n.jobs.update(id, gateway.RoleProvider, func(j *Job) error {
+		j.State, j.TxHash = gateway.StateDelivered, txh
+		return nil
+	})
+	return err
+}
+
+// commit posts a verifier's commitment to its output root.
+func (n *Node) commit(ctx context.Context, id uint64) error {
+	j, ok := n.jobs.get(id, gateway.RoleVerifier)
+	if !ok || j.State != gateway.StateExecuted {
+		return nil
+	}
+	root, _ := hex.DecodeString(j.OutputRoot)
+	salt, _ := hex.DecodeString(j.Salt)
+	c := market.VerifierCommitment(id, root, salt)
+	res, err := n.sender.send(ctx, client.WaitCheck, &ledgerpb.Msg{Sum: &ledgerpb.Msg_VerifierCommit{VerifierCommit: &ledgerpb.MsgVerifierCommit{OrderId: id, Commitment: c[:]}}})
+	if err != nil {
+		return fmt.Errorf("verifier commit: %w", err)
+	}
+	n.log.Info("verifier committed", "order", id)
+	_, err = n.jobs.update(id, gateway.RoleVerifier, func(j *Job) error {
+		j.State, j.TxHash = gateway.StateCommitted, hex.EncodeToString(res.Hash)
+		return nil
+	})
+	return err
+}
+
+// reveal posts a verifier's output root and salt.
+func (n *Node) reveal(ctx context.Context, id uint64) error {
+	j, ok := n.jobs.get(id, gateway.RoleVerifier)
+	if !ok || j.State != gateway.StateCommitted {
+		return nil
+	}
+	// The reveal window opens at the commit deadline: wait for the block.
+	for {
+		n.mu.Lock()
+		h := n.height
+		n.mu.Unlock()
+		if h+1 >= j.RevealFrom {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	root, _ := hex.DecodeString(j.OutputRoot)
+	salt, _ := hex.DecodeString(j.Salt)
+	res, err := n.sender.send(ctx, client.WaitCheck, &ledgerpb.Msg{Sum: &ledgerpb.Msg_VerifierReveal{VerifierReveal: &ledgerpb.MsgVerifierReveal{OrderId: id, OutputRoot: root, Salt: salt}}})
+	if err != nil {
+		return fmt.Errorf("verifier reveal: %w", err)
+	}
+	n.log.Info("verifier revealed", "order", id)
+	_, err = n.jobs.update(id, gateway.RoleVerifier, func(j *Job) error {
+		j.State, j.TxHash = gateway.StateRevealed, hex.EncodeToString(res.Hash)
+		return nil
+	})
+	return err
+}
+
+// buyerOf returns the buyer of an order.
+func (n *Node) buyerOf(ctx context.Context, id uint64) (address.Address, *ledgerpb.Order, error) {
+	r, err := n.order(ctx, id)
+	if err != nil {
+		return address.Address{}, nil, err
+	}
+	var a address.Address
+	copy(a[:], r.GetOrder().GetBuyer())
+	return a, r.GetOrder(), nil
+}

@@ -1,0 +1,265 @@
+package node
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/celltonomy/celltonomy/client/gateway"
+)
+
+// Job is the node's persisted record of its work on one order, in one
+// role. It is written to DATA/jobs/<order id>-<role>.json, atomically
+// (temporary file, fsync, rename, fsync of the directory), after every
+// change of state, so that a node that crashes resumes each job from its
+// last recorded state.
+type Job struct {
+	OrderID uint64 `json:"order_id"`
+	// Role is gateway.RoleProvider or gateway.RoleVerifier.
+	Role string `json:"role"`
+	// State is one of gateway's State constants.
+	State string `json:"state"`
+	// Error says why the job failed.
+	Error string `json:"error,omitempty"`
+	// PackageID (hex), InputRoot (hex) and Params are the order's.
+	PackageID string            `json:"package_id"`
+	InputRoot string            `json:"input_root"`
+	Params    map[string]string `json:"params,omitempty"`
+	// Deadline is the last height at which the job's transaction counts:
+	// the contract's delivery deadline for a provider, the dispute's
+	// commit deadline (exclusive) for a verifier.
+	Deadline int64 `json:"deadline"`
+	// RevealFrom and RevealDeadline bound a verifier's reveal: from
+	// RevealFrom to below RevealDeadline.
+	RevealFrom     int64 `json:"reveal_from,omitempty"`
+	RevealDeadline int64 `json:"reveal_deadline,omitempty"`
+	// Uploaded maps an input name to its blob (SHA-256 hex) and size.
+	Uploaded map[string]gateway.InputFile `json:"uploaded,omitempty"`
+	// Inputs are the committed inputs, once their root matched.
+	Inputs []gateway.InputFile `json:"inputs,omitempty"`
+	// CompletionCode (hex) is the secret the buyer reveals to close; the
+	// rating stars and salt (hex) back the provider's rating commitment;
+	// Salt (hex) backs a verifier's commitment.
+	CompletionCode string `json:"completion_code,omitempty"`
+	Stars          uint32 `json:"stars,omitempty"`
+	RatingSalt     string `json:"rating_salt,omitempty"`
+	Salt           string `json:"salt,omitempty"`
+	// Results of the run, once executed: the true output root (hex), the
+	// delivered root (differs only under a fault), and the outputs.
+	OutputRoot    string               `json:"output_root,omitempty"`
+	DeliveredRoot string               `json:"delivered_root,omitempty"`
+	ExitCode      *uint32              `json:"exit_code,omitempty"`
+	Stdout        []byte               `json:"stdout,omitempty"`
+	Stderr        []byte               `json:"stderr,omitempty"`
+	Files         []gateway.OutputFile `json:"files,omitempty"`
+	RunMillis     int64                `json:"run_ms,omitempty"`
+	// Runs counts the starts of the run, so that a job that crashed the
+	// node repeatedly fails instead of crashing it again.
+	Runs int `json:"runs,omitempty"`
+	// TxHash (hex) is the job's last transaction: delivery, commit or
+	// reveal.
+	TxHash string `json:"tx_hash,omitempty"`
+	// RatingRevealed records the provider's rating reveal.
+	RatingRevealed bool `json:"rating_revealed,omitempty"`
+	// Done marks a job the chain has finished with (closed, failed,
+	// decided); it is kept for the buyer's downloads.
+	Done bool `json:"done,omitempty"`
+}
+
+// maxRuns is the number of starts after which a job that never finished
+// its run is failed: a run that kills the node must not kill it forever.
+const maxRuns = 3
+
+func (j *Job) status() gateway.JobStatus {
+	st := gateway.JobStatus{
+		OrderID: j.OrderID, Role: j.Role, State: j.State, Error: j.Error,
+		OutputRoot: j.DeliveredRoot, ExitCode: j.ExitCode, RunMillis: j.RunMillis, DeliveryTx: j.TxHash,
+	}
+	if j.Role == gateway.RoleVerifier {
+		// A verifier's root stays secret until it reveals.
+		st.OutputRoot = ""
+		if j.State == gateway.StateRevealed {
+			st.OutputRoot = j.OutputRoot
+		}
+	}
+	return st
+}
+
+// jobStore keeps jobs in memory and on disk. Its methods are safe for
+// concurrent use; a job handed out is a copy.
+type jobStore struct {
+	dir  string
+	mu   sync.Mutex
+	jobs map[string]*Job
+}
+
+func jobKey(id uint64, role string) string { return strconv.FormatUint(id, 10) + "-" + role }
+
+func openJobs(dir string) (*jobStore, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	s := &jobStore{dir: dir, jobs: map[string]*Job{}}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range ents {
+		name := e.Name()
+		if strings.HasSuffix(name, ".tmp") {
+			os.Remove(filepath.Join(dir, name))
+			continue
+		}
+		if !strings.HasSuffix(name, ".json") {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			return nil, err
+		}
+		j := &Job{}
+		if err := json.Unmarshal(b, j); err != nil {
+			return nil, fmt.Errorf("job file %s: %w", name, err)
+		}
+		s.jobs[jobKey(j.OrderID, j.Role)] = j
+	}
+	return s, nil
+}
+
+// get returns a copy of the job, or false.
+func (s *jobStore) get(id uint64, role string) (Job, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	j, ok := s.jobs[jobKey(id, role)]
+	if !ok {
+		return Job{}, false
+	}
+	return j.clone(), true
+}
+
+// all returns copies of every job, by order id then role.
+func (s *jobStore) all() []Job {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Job, 0, len(s.jobs))
+	for _, j := range s.jobs {
+		out = append(out, j.clone())
+	}
+	slices.SortFunc(out, func(a, b Job) int {
+		if a.OrderID != b.OrderID {
+			if a.OrderID < b.OrderID {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.Role, b.Role)
+	})
+	return out
+}
+
+// errExists is returned by create for a job already recorded.
+var errExists = errors.New("job exists")
+
+// create records a new job; errExists if there is one.
+func (s *jobStore) create(j Job) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := jobKey(j.OrderID, j.Role)
+	if _, ok := s.jobs[k]; ok {
+		return errExists
+	}
+	c := j.clone()
+	if err := s.write(&c); err != nil {
+		return err
+	}
+	s.jobs[k] = &c
+	return nil
+}
+
+// update applies f to the job under the store's lock and persists the
+// result; when f returns an error nothing changes.
+func (s *jobStore) update(id uint64, role string, f func(j *Job) error) (Job, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur, ok := s.jobs[jobKey(id, role)]
+	if !ok {
+		return Job{}, fmt.Errorf("order %d: no %s job", id, role)
+	}
+	next := cur.clone()
+	if err := f(&next); err != nil {
+		return cur.clone(), err
+	}
+	if err := s.write(&next); err != nil {
+		return cur.clone(), err
+	}
+	*cur = next
+	return next.clone(), nil
+}
+
+func (s *jobStore) write(j *Job) error {
+	b, err := json.MarshalIndent(j, "", "  ")
+	if err != nil {
+		return err
+	}
+	name := filepath.Join(s.dir, jobKey(j.OrderID, j.Role)+".json")
+	tmp := name + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, name); err != nil {
+		return err
+	}
+	return syncDir(s.dir)
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+func (j *Job) clone() Job {
+	c := *j
+	if j.Params != nil {
+		c.Params = make(map[string]string, len(j.Params))
+		for k, v := range j.Params {
+			c.Params[k] = v
+		}
+	}
+	if j.Uploaded != nil {
+		c.Uploaded = make(map[string]gateway.InputFile, len(j.Uploaded))
+		for k, v := range j.Uploaded {
+			c.Uploaded[k] = v
+		}
+	}
+	c.Inputs = slices.Clone(j.Inputs)
+	c.Files = slices.Clone(j.Files)
+	c.Stdout = slices.Clone(j.Stdout)
+	c.Stderr = slices.Clone(j.Stderr)
+	if j.ExitCode != nil {
+		e := *j.ExitCode
+		c.ExitCode = &e
+	}
+	return c
+}

@@ -1,0 +1,474 @@
+package node
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/celltonomy/celltonomy/client"
+	"github.com/celltonomy/celltonomy/client/gateway"
+	"github.com/celltonomy/celltonomy/ledger/address"
+	"github.com/celltonomy/celltonomy/ledger/app"
+	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/node/blobstore"
+	"github.com/celltonomy/celltonomy/node/config"
+	"github.com/celltonomy/celltonomy/node/follow"
+	"github.com/celltonomy/celltonomy/runtime/wasm"
+)
+
+// Fault names a fault the node injects on purpose, to test and demonstrate
+// how the market treats a bad provider.
+type Fault string
+
+// Faults.
+const (
+	// FaultNone: the node behaves.
+	FaultNone Fault = ""
+	// FaultWrongOutput: the node delivers a corrupted output root (the
+	// true root with its first byte flipped) while it serves the true
+	// outputs; the buyer's check fails and verifiers catch it.
+	FaultWrongOutput Fault = "wrong-output"
+	// FaultNoDelivery: the node runs awarded jobs but never delivers, so
+	// the contract fails when its delivery window ends.
+	FaultNoDelivery Fault = "no-delivery"
+)
+
+// ParseFault returns the Fault named s ("" for none); an error names the
+// accepted values.
+func ParseFault(s string) (Fault, error) {
+	switch f := Fault(s); f {
+	case FaultNone, FaultWrongOutput, FaultNoDelivery:
+		return f, nil
+	}
+	return "", fmt.Errorf("fault %q: must be %s or %s", s, FaultWrongOutput, FaultNoDelivery)
+}
+
+// Options are the node's keys and the knobs that node.toml does not hold.
+type Options struct {
+	// NodeKey is the node's ed25519 key (LoadNodeKey); required. It signs
+	// the jobs' event logs and names the node in the registry.
+	NodeKey ed25519.PrivateKey
+	// OperatorKey is the operator account's key; required. It signs the
+	// node's transactions and pays their fees and stakes.
+	OperatorKey ed25519.PrivateKey
+	// Fault injects a fault (default none).
+	Fault Fault
+	// Log receives the node's structured log (default: discarded).
+	Log *slog.Logger
+	// Listener, when set, is used instead of listening on the configured
+	// address.
+	Listener net.Listener
+	// Follow configures the chain follower (default follow.NewConfig()).
+	Follow *follow.Config
+	// Fee is the fee of each transaction in ucell (default: the chain's
+	// min_fee param).
+	Fee uint64
+	// Stars is the rating the node gives buyers, 0 to 5 (default 5).
+	Stars *uint32
+}
+
+// Node is a fulfillment node. Create it with New and run it with Run.
+type Node struct {
+	cfg     *config.Config
+	opts    Options
+	log     *slog.Logger
+	nodePub ed25519.PublicKey
+	opAddr  address.Address
+	chain   *client.Client
+	http    *http.Client
+	blobs   *blobstore.Store
+	jobs    *jobStore
+	exec    *wasm.Executor
+	ln      net.Listener
+	metrics *metrics
+
+	chainID string
+	params  *ledgerpb.Params
+	sender  *sender
+
+	mu        sync.Mutex
+	decisions map[uint64]gateway.Decision
+	decided   []uint64 // decision order, to bound the map
+	inflight  map[string]bool
+	height    int64
+	following bool
+	announced int64
+
+	queue  chan uint64 // provider job order ids ready to run
+	vqueue chan uint64 // verifier job order ids ready to run
+	bids   chan struct{}
+}
+
+// maxDecisions bounds the bid decisions the node remembers for GET
+// /v1/orders/{id}/decision.
+const maxDecisions = 10_000
+
+// New opens the node's data directory (blobs, jobs, compile cache) and its
+// listener. Errors: a missing key, a data directory that cannot be
+// created, an address that cannot be bound.
+func New(ctx context.Context, cfg *config.Config, opts Options) (*Node, error) {
+	if len(opts.NodeKey) != ed25519.PrivateKeySize || len(opts.OperatorKey) != ed25519.PrivateKeySize {
+		return nil, errors.New("node: NodeKey and OperatorKey are required")
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	op, err := address.FromPubKey(opts.OperatorKey.Public().(ed25519.PublicKey))
+	if err != nil {
+		return nil, err
+	}
+	c, err := client.New(cfg.ChainRPC)
+	if err != nil {
+		return nil, fmt.Errorf("chain_rpc: %w", err)
+	}
+	blobs, err := blobstore.Open(filepath.Join(cfg.DataDir, "blobs"))
+	if err != nil {
+		return nil, err
+	}
+	jobs, err := openJobs(filepath.Join(cfg.DataDir, "jobs"))
+	if err != nil {
+		return nil, err
+	}
+	exec, err := wasm.NewExecutor(ctx, wasm.NewConfig().WithCacheDir(filepath.Join(cfg.DataDir, "wasm-cache")))
+	if err != nil {
+		return nil, err
+	}
+	ln := opts.Listener
+	if ln == nil {
+		if ln, err = net.Listen("tcp", cfg.Listen); err != nil {
+			exec.Close(ctx)
+			return nil, fmt.Errorf("listen %s: %w", cfg.Listen, err)
+		}
+	}
+	n := &Node{
+		cfg: cfg, opts: opts, log: opts.Log.With("node", hex.EncodeToString(opts.NodeKey.Public().(ed25519.PublicKey))[:12]),
+		nodePub: opts.NodeKey.Public().(ed25519.PublicKey), opAddr: op,
+		chain: c, http: &http.Client{Timeout: 2 * time.Minute}, blobs: blobs, jobs: jobs, exec: exec, ln: ln,
+		metrics:   newMetrics(),
+		decisions: map[uint64]gateway.Decision{}, inflight: map[string]bool{},
+		queue: make(chan uint64, 1024), vqueue: make(chan uint64, 1024), bids: make(chan struct{}, 8),
+	}
+	return n, nil
+}
+
+// NodeKey returns the node's public key.
+func (n *Node) NodeKey() ed25519.PublicKey { return n.nodePub }
+
+// Operator returns the operator account's address.
+func (n *Node) Operator() address.Address { return n.opAddr }
+
+// Addr returns the address the HTTP server listens on.
+func (n *Node) Addr() net.Addr { return n.ln.Addr() }
+
+// Run serves HTTP, registers the node, resumes its jobs and follows the
+// chain until ctx is done. It returns nil after a clean shutdown, or the
+// error that stopped it.
+func (n *Node) Run(ctx context.Context) error {
+	defer n.exec.Close(context.WithoutCancel(ctx))
+	srv := &http.Server{Handler: n.handler(), ReadHeaderTimeout: 10 * time.Second}
+	srvErr := make(chan error, 1)
+	go func() { srvErr <- srv.Serve(n.ln) }()
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(sctx)
+	}()
+
+	if err := n.connect(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for range n.cfg.Capacity {
+		wg.Go(func() { n.worker(ctx, n.queue) })
+	}
+	wg.Go(func() { n.worker(ctx, n.vqueue) })
+	n.resume(ctx)
+
+	from, err := n.cursor(ctx)
+	if err != nil {
+		return err
+	}
+	fcfg := follow.NewConfig()
+	if n.opts.Follow != nil {
+		fcfg = *n.opts.Follow
+	}
+	f := follow.New(n.cfg.ChainRPC, fcfg, n.log)
+	ferr := make(chan error, 1)
+	go func() { ferr <- f.Run(ctx, from, n.handleBlock) }()
+	select {
+	case err := <-ferr:
+		return err
+	case err := <-srvErr:
+		return fmt.Errorf("http server: %w", err)
+	}
+}
+
+// connect waits for the chain, reads its id and params, announces the node
+// and registers it as a verifier when configured; it retries with backoff
+// until ctx is done.
+func (n *Node) connect(ctx context.Context) error {
+	delay := 200 * time.Millisecond
+	for {
+		err := n.tryConnect(ctx)
+		if err == nil {
+			return nil
+		}
+		n.log.Warn("cannot register with the chain yet", "err", err, "retry_in", delay)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 10*time.Second)
+	}
+}
+
+func (n *Node) tryConnect(ctx context.Context) error {
+	st, err := n.chain.Status(ctx)
+	if err != nil {
+		return err
+	}
+	n.chainID = st.NodeInfo.Network
+	p, err := n.queryParams(ctx)
+	if err != nil {
+		return err
+	}
+	n.params = p
+	fee := n.opts.Fee
+	if fee == 0 {
+		fee = p.GetMinFee()
+	}
+	if n.sender == nil {
+		n.sender = &sender{c: n.chain, priv: n.opts.OperatorKey, addr: n.opAddr, chainID: n.chainID, fee: fee}
+	}
+	if err := n.announce(ctx, client.WaitCommit); err != nil {
+		return fmt.Errorf("announce: %w", err)
+	}
+	if n.cfg.Verifier.Enabled {
+		req, _ := proto.Marshal(&ledgerpb.VerifierRequest{NodeKey: n.nodePub})
+		if _, err := n.chain.QueryApp(ctx, app.PathVerifier, req); err != nil {
+			if !strings.Contains(err.Error(), "not found") && !strings.Contains(err.Error(), "no verifier") {
+				n.log.Debug("verifier query", "err", err)
+			}
+			if _, err := n.sender.send(ctx, client.WaitCommit, &ledgerpb.Msg{Sum: &ledgerpb.Msg_RegisterVerifier{RegisterVerifier: &ledgerpb.MsgRegisterVerifier{NodeKey: n.nodePub, Stake: n.cfg.Verifier.Stake}}}); err != nil {
+				return fmt.Errorf("register verifier: %w", err)
+			}
+			n.log.Info("registered as verifier", "stake", n.cfg.Verifier.Stake)
+		}
+	}
+	return nil
+}
+
+func (n *Node) queryParams(ctx context.Context) (*ledgerpb.Params, error) {
+	b, err := n.chain.QueryApp(ctx, app.PathParams, nil)
+	if err != nil {
+		return nil, fmt.Errorf("params: %w", err)
+	}
+	p := &ledgerpb.Params{}
+	if err := proto.Unmarshal(b, p); err != nil {
+		return nil, fmt.Errorf("params: %w", err)
+	}
+	return p, nil
+}
+
+// announce (re-)announces the node in the registry.
+func (n *Node) announce(ctx context.Context, mode client.Mode) error {
+	capacity := uint32(min(n.cfg.Capacity, 1<<16))
+	res, err := n.sender.send(ctx, mode, &ledgerpb.Msg{Sum: &ledgerpb.Msg_AnnounceNode{AnnounceNode: &ledgerpb.MsgAnnounceNode{
+		NodePubkey: n.nodePub, Endpoint: n.cfg.Endpoint, Architectures: n.cfg.Architectures, Capacity: capacity,
+	}}})
+	if err != nil {
+		return err
+	}
+	n.mu.Lock()
+	n.announced = max(res.Height, n.height)
+	n.mu.Unlock()
+	n.log.Info("announced", "endpoint", n.cfg.Endpoint, "operator", n.opAddr.String(), "height", res.Height)
+	return nil
+}
+
+// cursorPath holds the first height not yet handled.
+func (n *Node) cursorPath() string { return filepath.Join(n.cfg.DataDir, "cursor") }
+
+// cursor returns the height to follow from: the saved cursor, or the
+// chain's latest height for a new node (it serves orders from now on).
+func (n *Node) cursor(ctx context.Context) (int64, error) {
+	b, err := os.ReadFile(n.cursorPath())
+	if err == nil {
+		h, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("cursor file %s: %w", n.cursorPath(), err)
+		}
+		return h, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return 0, err
+	}
+	st, err := n.chain.Status(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return st.SyncInfo.LatestBlockHeight, nil
+}
+
+func (n *Node) saveCursor(next int64) error {
+	tmp := n.cursorPath() + ".tmp"
+	if err := os.WriteFile(tmp, []byte(strconv.FormatInt(next, 10)+"\n"), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, n.cursorPath())
+}
+
+// handleBlock reacts to one committed block: new orders, awards, disputes,
+// closes and ends of contracts; then the verifier reveals that became due
+// and the re-announcement.
+func (n *Node) handleBlock(ctx context.Context, b follow.Block) error {
+	n.mu.Lock()
+	n.height = b.Height
+	n.following = true
+	n.mu.Unlock()
+	n.metrics.height.Set(float64(b.Height))
+	var evs []follow.Event
+	for _, t := range b.Txs {
+		if t.Code == 0 {
+			evs = append(evs, t.Events...)
+		}
+	}
+	evs = append(evs, b.Events...)
+	for _, e := range evs {
+		id, err := strconv.ParseUint(e.Attributes["order_id"], 10, 64)
+		if err != nil {
+			continue
+		}
+		switch e.Type {
+		case "order_created":
+			n.considerBid(ctx, id, b.Height)
+		case "order_awarded":
+			if e.Attributes["node_key"] == hex.EncodeToString(n.nodePub) {
+				n.onAward(ctx, id, e)
+			}
+		case "dispute_opened":
+			if strings.Contains(e.Attributes["verifiers"], hex.EncodeToString(n.nodePub)) {
+				n.onDrawn(ctx, id, e)
+			}
+		case "order_closed":
+			n.onClosed(ctx, id)
+		case "order_delivered":
+			n.markState(id, gateway.RoleProvider, gateway.StateExecuted, gateway.StateDelivered)
+		case "order_failed", "ratings_final", "order_cancelled":
+			n.markDone(id, gateway.RoleProvider)
+		case "dispute_decided":
+			n.markDone(id, gateway.RoleVerifier)
+			n.markDone(id, gateway.RoleProvider)
+		}
+	}
+	n.revealDue(ctx, b.Height)
+	n.mu.Lock()
+	due := n.params != nil && b.Height >= n.announced+int64(n.params.GetNodeTtlBlocks()/2)
+	n.mu.Unlock()
+	if due {
+		n.async(ctx, "announce", func(ctx context.Context) error { return n.announce(ctx, client.WaitCheck) })
+	}
+	return n.saveCursor(b.Height + 1)
+}
+
+// async runs f once at a time per name, in the background, logging its
+// error.
+func (n *Node) async(ctx context.Context, name string, f func(context.Context) error) {
+	n.mu.Lock()
+	if n.inflight[name] {
+		n.mu.Unlock()
+		return
+	}
+	n.inflight[name] = true
+	n.mu.Unlock()
+	go func() {
+		defer func() {
+			n.mu.Lock()
+			delete(n.inflight, name)
+			n.mu.Unlock()
+		}()
+		if err := f(ctx); err != nil && ctx.Err() == nil {
+			n.log.Warn(name+" failed", "err", err)
+		}
+	}()
+}
+
+func (n *Node) markState(id uint64, role, from, to string) {
+	n.jobs.update(id, role, func(j *Job) error {
+		if j.State != from {
+			return errNoChange
+		}
+		j.State = to
+		return nil
+	})
+}
+
+var errNoChange = errors.New("no change")
+
+func (n *Node) markDone(id uint64, role string) {
+	n.jobs.update(id, role, func(j *Job) error {
+		if j.Done {
+			return errNoChange
+		}
+		j.Done = true
+		return nil
+	})
+}
+
+// order reads an order with its bids from the chain.
+func (n *Node) order(ctx context.Context, id uint64) (*ledgerpb.OrderResponse, error) {
+	req, _ := proto.Marshal(&ledgerpb.OrderRequest{OrderId: id})
+	b, err := n.chain.QueryApp(ctx, app.PathOrder, req)
+	if err != nil {
+		return nil, fmt.Errorf("order %d: %w", id, err)
+	}
+	r := &ledgerpb.OrderResponse{}
+	if err := proto.Unmarshal(b, r); err != nil {
+		return nil, fmt.Errorf("order %d: %w", id, err)
+	}
+	return r, nil
+}
+
+// registeredPackage reads a package's registry record.
+func (n *Node) registeredPackage(ctx context.Context, id []byte) (*ledgerpb.Package, error) {
+	b, err := n.chain.QueryApp(ctx, app.PathPackage, id)
+	if err != nil {
+		return nil, fmt.Errorf("package %x: %w", id, err)
+	}
+	p := &ledgerpb.Package{}
+	if err := proto.Unmarshal(b, p); err != nil {
+		return nil, fmt.Errorf("package %x: %w", id, err)
+	}
+	return p, nil
+}
+
+// Healthy reports whether the node has handled a block.
+func (n *Node) Healthy() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.following
+}
+
+// Jobs returns the node's jobs, by order id.
+func (n *Node) Jobs() []Job { return n.jobs.all() }
