@@ -14,6 +14,8 @@ import (
 	"github.com/cometbft/cometbft/proxy"
 	"github.com/cosmos/iavl"
 	dbm "github.com/cosmos/iavl/db"
+
+	"github.com/celltonomy/celltonomy/ledger/app"
 )
 
 // treeCacheSize is the number of IAVL nodes kept in memory.
@@ -117,4 +119,21 @@ func (n *Node) Stop() error {
 		err = cerr
 	}
 	return err
+}
+
+// CheckInvariants opens the ledger state of a stopped node's home and
+// checks the ledger's invariants (app.CheckInvariants: supply, escrow,
+// stakes, indexes) on its latest version. It returns the first broken
+// invariant, or an error opening the state.
+func CheckInvariants(home string) error {
+	tree, db, err := OpenTree(home)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	snap, err := tree.GetImmutable(tree.Version())
+	if err != nil {
+		return fmt.Errorf("ledger state version %d: %w", tree.Version(), err)
+	}
+	return app.CheckInvariants(newSnapshotStore(snap))
 }

@@ -20,8 +20,8 @@
 // # Decisions
 //
 //   - Genesis params are the defaults with windows short enough for
-//     interactive use: a verifier commit window of 8 blocks, a verifier
-//     reveal window of 6 blocks and a rating reveal window of 10 blocks.
+//     interactive use: a verifier commit window of 20 blocks, a verifier
+//     reveal window of 8 blocks and a rating reveal window of 10 blocks.
 //   - The buyer holds 1,000 CELL, each vendor 100 CELL, the author 10 CELL.
 //   - Every node is a verifier with a stake of 1 CELL and asks a price of
 //     1,000 ucell (node i may be given another price and a fault, for
@@ -374,8 +374,8 @@ func pick(p, def int) (int, error) {
 // with short verifier and reveal windows (see the package documentation).
 func DevnetParams() *ledgerpb.Params {
 	p := params.Default()
-	p.VerifierCommitWindow = 8
-	p.VerifierRevealWindow = 6
+	p.VerifierCommitWindow = 20
+	p.VerifierRevealWindow = 8
 	p.RevealWindowBlocks = 10
 	return p
 }

@@ -11,6 +11,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
@@ -48,6 +49,10 @@ func startDevnet(t *testing.T, nodes []NodeOptions) *Devnet {
 	t.Cleanup(func() {
 		if err := d.Stop(); err != nil {
 			t.Log("stop:", err)
+		}
+		// The books balance after everything the test did.
+		if err := chain.CheckInvariants(d.Home); err != nil {
+			t.Errorf("ledger invariants: %v", err)
 		}
 	})
 	return d

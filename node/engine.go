@@ -11,7 +11,6 @@ import (
 	"path"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -150,15 +149,13 @@ func (n *Node) balance(ctx context.Context) (uint64, error) {
 	return r.GetBalance(), nil
 }
 
-var pkgCache sync.Map // spec.ID → *spec.Package; packages are immutable
-
 // ensurePackage returns the package of a registry record, fetching its
 // .cellpkg from the registered locations into the blob store when it is
 // not there, and checking its hash and package id.
 func (n *Node) ensurePackage(ctx context.Context, rec *ledgerpb.Package) (*spec.Package, error) {
 	var id spec.ID
 	copy(id[:], rec.GetPackageId())
-	if p, ok := pkgCache.Load(id); ok {
+	if p, ok := n.pkgs.Load(id); ok {
 		return p.(*spec.Package), nil
 	}
 	var errs []error
@@ -175,7 +172,17 @@ func (n *Node) ensurePackage(ctx context.Context, rec *ledgerpb.Package) (*spec.
 			errs = append(errs, err)
 			continue
 		}
-		pkgCache.Store(id, p)
+		if _, loaded := n.pkgs.LoadOrStore(id, p); !loaded {
+			// Compile now, in the background, so that the job's run does
+			// not wait for it; a run started meanwhile waits for this
+			// compilation instead of starting another.
+			go func() {
+				prog, _ := p.Spec().Entry()
+				if _, err := n.exec.Prepare(context.WithoutCancel(ctx), p.Spec().Tree().FS(), prog); err != nil {
+					n.log.Warn("cannot compile package", "package", id, "err", err)
+				}
+			}()
+		}
 		return p, nil
 	}
 	if len(errs) == 0 {

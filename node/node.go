@@ -109,7 +109,9 @@ type Node struct {
 
 	queue  chan uint64 // provider job order ids ready to run
 	vqueue chan uint64 // verifier job order ids ready to run
-	bids   chan struct{}
+
+	pkgs sync.Map // spec.ID → *spec.Package, fetched and checked; packages are immutable
+	bids chan struct{}
 }
 
 // maxDecisions bounds the bid decisions the node remembers for GET

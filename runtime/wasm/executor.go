@@ -195,6 +195,24 @@ func (e *Executor) Run(ctx context.Context, job Job) (*Result, error) {
 	return e.run(ctx, &job, c, limits, compiledNow)
 }
 
+// Prepare compiles the module at entry in root (as Run would for a job
+// with that Root and Entry) and keeps it, so that the first Run of it does
+// not pay for compilation: a fulfillment node prepares a package when it
+// bids, before the job arrives. It returns whether this call compiled the
+// module (false when it was in memory or the on-disk cache), and the
+// errors of Run's compilation step.
+func (e *Executor) Prepare(ctx context.Context, root fs.FS, entry string) (compiledNow bool, err error) {
+	bin, err := fs.ReadFile(root, strings.TrimPrefix(entry, "/"))
+	if err != nil {
+		return false, &JobError{Field: "job.entry", Err: err}
+	}
+	_, compiledNow, err = e.compile(ctx, bin)
+	if err != nil {
+		return false, fmt.Errorf("module %s: %w", entry, err)
+	}
+	return compiledNow, nil
+}
+
 func (e *Executor) run(ctx context.Context, job *Job, c *compiled, limits Limits, compiledNow bool) (*Result, error) {
 	// Every limit watcher cancels the run with its *LimitError as the cause.
 	runCtx, cancel := context.WithCancelCause(ctx)

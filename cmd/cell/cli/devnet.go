@@ -1,0 +1,168 @@
+package cli
+
+import (
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/celltonomy/celltonomy/devnet"
+	"github.com/celltonomy/celltonomy/node"
+)
+
+// devnetHome is --home when given, else ~/.cell/devnet.
+func devnetHome(cmd *cobra.Command, g *globals) string {
+	if f := cmd.Flag("home"); f != nil && f.Changed {
+		return g.home
+	}
+	return filepath.Join(g.home, "devnet")
+}
+
+// parseFaults parses --fault I=FAULT flags into per-node options.
+func parseFaults(faults []string, nodes int) ([]devnet.NodeOptions, error) {
+	opts := make([]devnet.NodeOptions, nodes)
+	for _, s := range faults {
+		i, f, ok := strings.Cut(s, "=")
+		n, err := strconv.Atoi(i)
+		if !ok || err != nil || n < 1 || n > nodes {
+			return nil, &usageError{fmt.Errorf("--fault %q: want NODE=FAULT with NODE in 1..%d", s, nodes)}
+		}
+		fault, err := node.ParseFault(f)
+		if err != nil {
+			return nil, &usageError{fmt.Errorf("--fault %q: %w", s, err)}
+		}
+		opts[n-1].Fault = fault
+	}
+	return opts, nil
+}
+
+func newDevnetCmd(g *globals) *cobra.Command {
+	var nodes int
+	var blockTime time.Duration
+	var reset, verbose bool
+	var faults []string
+	cmd := &cobra.Command{
+		Use:   "devnet [--nodes N] [--block-time D] [--reset] [--fault I=FAULT]...",
+		Short: "Run a whole network in this process: a validator, N fulfillment nodes, funded dev accounts, the example packages",
+		Long: `devnet runs, in one process, a single validator, N fulfillment nodes with their
+own keys and ports, funded development accounts (buyer, author, vendor-1…N)
+and the example packages, registered and served by every node. It prints the
+endpoints and addresses, then runs until Ctrl-C.
+
+Data lives under ~/.cell/devnet (or --home). A restart resumes the chain and
+the nodes' jobs; --reset starts afresh. Logs go to HOME/devnet.log (--verbose:
+stderr). The example package is built from examples/digest, so run from the
+repository after make examples.
+
+Order from another terminal:
+
+  cell order run examples/digest --home ~/.cell/devnet \
+      --input genome=examples/data/lambda.fa --param ENZYMES=EcoRI --max-price 5000`,
+		Args: exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			home := devnetHome(cmd, g)
+			n := nodes
+			if n == 0 {
+				if _, err := os.Stat(filepath.Join(home, "devnet.json")); err != nil || reset {
+					n = 2
+				}
+			}
+			nopts, err := parseFaults(faults, max(n, 64))
+			if err != nil {
+				return err
+			}
+			if err := os.MkdirAll(home, 0o700); err != nil {
+				return err
+			}
+			var logw io.Writer = g.stderr
+			if !verbose {
+				f, err := os.OpenFile(filepath.Join(home, "devnet.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				logw = f
+			}
+			d, err := devnet.Start(cmd.Context(), devnet.Options{Home: home, Nodes: n, BlockTime: blockTime, Reset: reset, Node: nopts, Log: logw})
+			if err != nil {
+				return err
+			}
+			printDevnet(g, d)
+			<-cmd.Context().Done()
+			fmt.Fprintln(g.stderr, "cell: stopping the devnet")
+			return d.Stop()
+		},
+	}
+	cmd.Flags().IntVar(&nodes, "nodes", 0, "number of fulfillment nodes of a new devnet (default 2)")
+	cmd.Flags().DurationVar(&blockTime, "block-time", 250*time.Millisecond, "pause after each commit (CometBFT timeout_commit)")
+	cmd.Flags().BoolVar(&reset, "reset", false, "remove the devnet's home first")
+	cmd.Flags().BoolVar(&verbose, "verbose", false, "log to stderr instead of HOME/devnet.log")
+	cmd.Flags().StringSliceVar(&faults, "fault", nil, "inject a fault into node I: I=wrong-output or I=no-delivery (repeatable)")
+	return cmd
+}
+
+type devnetJSON struct {
+	Home     string            `json:"home"`
+	ChainID  string            `json:"chain_id"`
+	RPC      string            `json:"rpc"`
+	Buyer    string            `json:"buyer"`
+	Author   string            `json:"author"`
+	Nodes    []devnetNodeJSON  `json:"nodes"`
+	Packages []devnetPkgJSON   `json:"packages"`
+	Keys     map[string]string `json:"keys"`
+}
+
+type devnetNodeJSON struct {
+	Name     string `json:"name"`
+	Endpoint string `json:"endpoint"`
+	NodeKey  string `json:"node_key"`
+	Operator string `json:"operator"`
+	Fault    string `json:"fault,omitempty"`
+}
+
+type devnetPkgJSON struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	ID      string `json:"id"`
+}
+
+func printDevnet(g *globals, d *devnet.Devnet) {
+	v := devnetJSON{Home: d.Home, ChainID: d.ChainID, RPC: d.RPC, Buyer: d.Buyer.String(), Author: d.Author.String(),
+		Keys: map[string]string{"dir": filepath.Join(d.Home, "keys")}}
+	for _, n := range d.Nodes {
+		v.Nodes = append(v.Nodes, devnetNodeJSON{Name: n.Name, Endpoint: n.Endpoint, NodeKey: hex.EncodeToString(n.NodeKey), Operator: n.Operator.String(), Fault: string(n.Fault)})
+	}
+	for _, p := range d.Packages {
+		v.Packages = append(v.Packages, devnetPkgJSON{Name: p.Name, Version: p.Version, ID: p.ID.String()})
+	}
+	if g.output == outputJSON {
+		g.json(v)
+		return
+	}
+	w := g.stdout
+	fmt.Fprintf(w, "devnet %s running (home %s)\n", d.ChainID, d.Home)
+	fmt.Fprintf(w, "  chain RPC   %s\n", d.RPC)
+	fmt.Fprintf(w, "  buyer       %s (key \"buyer\")\n", d.Buyer)
+	fmt.Fprintf(w, "  author      %s (key \"author\")\n", d.Author)
+	for _, n := range v.Nodes {
+		fault := ""
+		if n.Fault != "" {
+			fault = "  fault " + n.Fault
+		}
+		fmt.Fprintf(w, "  %-10s  %s  node key %s…  operator %s%s\n", n.Name, n.Endpoint, n.NodeKey[:16], n.Operator, fault)
+	}
+	for _, p := range v.Packages {
+		fmt.Fprintf(w, "  package     %s %s  %s\n", p.Name, p.Version, p.ID)
+	}
+	if len(v.Packages) == 0 {
+		fmt.Fprintln(w, "  (no example packages: run make examples, then restart the devnet)")
+	}
+	fmt.Fprintf(w, "order from another terminal:\n  cell order run examples/digest --home %s --input genome=examples/data/lambda.fa --param ENZYMES=EcoRI --max-price 5000\n", d.Home)
+	fmt.Fprintln(w, "stop with Ctrl-C")
+}

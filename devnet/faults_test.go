@@ -1,0 +1,246 @@
+package devnet
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/celltonomy/celltonomy/client"
+	"github.com/celltonomy/celltonomy/client/gateway"
+	"github.com/celltonomy/celltonomy/ledger/address"
+	"github.com/celltonomy/celltonomy/ledger/app"
+	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/params"
+	"github.com/celltonomy/celltonomy/node"
+	"github.com/celltonomy/celltonomy/runtime/inputroot"
+)
+
+// buyerRun is one order placed by hand, as a buyer's client would.
+type buyerRun struct {
+	t      *testing.T
+	d      *Devnet
+	key    ed25519.PrivateKey
+	id     uint64
+	genome string
+	input  inputroot.Input
+}
+
+func send(t *testing.T, d *Devnet, key ed25519.PrivateKey, m *ledgerpb.Msg) client.TxResult {
+	t.Helper()
+	res, err := d.Client.Send(context.Background(), key, d.ChainID, params.Default().MinFee, m)
+	if err != nil || res.Code != 0 {
+		t.Fatalf("tx: %v %s", err, res.Log)
+	}
+	return res
+}
+
+func balance(t *testing.T, d *Devnet, a address.Address) uint64 {
+	t.Helper()
+	b, err := d.Client.QueryApp(context.Background(), app.PathBalance, a[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r ledgerpb.BalanceResponse
+	proto.Unmarshal(b, &r)
+	return r.GetBalance()
+}
+
+func createOrder(t *testing.T, d *Devnet, maxPrice, deliveryWindow, confirmWindow uint64) *buyerRun {
+	t.Helper()
+	key, err := d.Key(KeyBuyer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	genome, _ := filepath.Abs("../examples/data/lambda.fa")
+	in, err := inputroot.HashFile("genome", genome)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, _ := inputroot.Compute([]inputroot.Input{in})
+	res := send(t, d, key, &ledgerpb.Msg{Sum: &ledgerpb.Msg_CreateOrder{CreateOrder: &ledgerpb.MsgCreateOrder{
+		PackageId: d.Packages[0].ID[:], InputRoot: root[:], Params: []*ledgerpb.OrderParam{{Key: "ENZYMES", Value: "EcoRI"}},
+		MaxPrice: maxPrice, PoStake: params.Default().MinPoStake, BidWindow: 3, DeliveryWindow: deliveryWindow, ConfirmWindow: confirmWindow, Replication: 1,
+	}}})
+	r := &buyerRun{t: t, d: d, key: key, genome: genome, input: in}
+	for _, e := range res.Events {
+		if e.Type == "order_created" {
+			r.id = mustUint(t, e.Attributes["order_id"])
+		}
+	}
+	return r
+}
+
+func (r *buyerRun) inputs() []gateway.InputFile {
+	return []gateway.InputFile{{Name: "genome", Size: r.input.Size, SHA256: hex.EncodeToString(r.input.SHA256[:])}}
+}
+
+// upload sends the inputs to the node with the given endpoint, retrying
+// while the node has not yet seen the award or the draw.
+func (r *buyerRun) upload(endpoint string) {
+	r.t.Helper()
+	gc := &gateway.Client{Endpoint: endpoint, Key: r.key}
+	ctx := context.Background()
+	deadline := time.Now().Add(15 * time.Second)
+	var err error
+	for {
+		if err = gc.UploadInput(ctx, r.id, "genome", r.genome); err == nil {
+			_, err = gc.CommitInputs(ctx, r.id, r.inputs())
+		}
+		if err == nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		r.t.Fatalf("upload to %s: %v", endpoint, err)
+	}
+}
+
+func (d *Devnet) nodeByKey(t *testing.T, key []byte) NodeInfo {
+	t.Helper()
+	for _, n := range d.Nodes {
+		if string(n.NodeKey) == string(key) {
+			return n
+		}
+	}
+	t.Fatalf("no devnet node has key %x", key)
+	return NodeInfo{}
+}
+
+// TestMissedDelivery: a provider that never delivers fails the contract at
+// the end of its delivery window; the buyer gets the escrow back and half
+// the provider's bid stake, and the provider loses its stake.
+func TestMissedDelivery(t *testing.T) {
+	d := startDevnet(t, []NodeOptions{{Fault: node.FaultNoDelivery}})
+	buyerBefore := balance(t, d, d.Buyer)
+	vendorBefore := balance(t, d, d.Nodes[0].Operator)
+	r := createOrder(t, d, 5000, 6, 10)
+	o := waitState(t, d, r.id, 20*time.Second, ledgerpb.OrderState_ORDER_STATE_AWARDED)
+	r.upload(d.Nodes[0].Endpoint)
+	o = waitState(t, d, r.id, 30*time.Second, ledgerpb.OrderState_ORDER_STATE_FAILED)
+	stake := o.GetContract().GetBidStake()
+	fee := params.Default().MinFee
+	if got, want := balance(t, d, d.Buyer), buyerBefore-fee+stake/2; got != want {
+		t.Errorf("buyer balance %d, want %d (before %d − fee %d + half the bid stake %d)", got, want, buyerBefore, fee, stake)
+	}
+	if got := balance(t, d, d.Nodes[0].Operator); got >= vendorBefore {
+		t.Errorf("provider balance %d, not below %d: no slashing", got, vendorBefore)
+	}
+	j, ok := jobOf(d.Nodes[0].Node, r.id, gateway.RoleProvider)
+	if !ok || j.State == gateway.StateDelivered || j.TxHash != "" || !j.Done {
+		t.Errorf("provider job: state %s, tx %q, done %v: want undelivered and done", j.State, j.TxHash, j.Done)
+	}
+}
+
+func jobOf(n *node.Node, id uint64, role string) (node.Job, bool) {
+	for _, j := range n.Jobs() {
+		if j.OrderID == id && j.Role == role {
+			return j, true
+		}
+	}
+	return node.Job{}, false
+}
+
+// TestWrongOutputCaughtByVerifiers: the cheapest node delivers a corrupted
+// root; the buyer disputes; the other two nodes, drawn as verifiers,
+// re-execute, commit and reveal the true root; the provider is slashed and
+// the buyer refunded.
+func TestWrongOutputCaughtByVerifiers(t *testing.T) {
+	d := startDevnet(t, []NodeOptions{{Fault: node.FaultWrongOutput, Price: 500}, {}, {}})
+	buyerBefore := balance(t, d, d.Buyer)
+	r := createOrder(t, d, 5000, 40, 30)
+	o := waitState(t, d, r.id, 20*time.Second, ledgerpb.OrderState_ORDER_STATE_AWARDED)
+	if string(o.GetContract().GetNodeKey()) != string(d.Nodes[0].NodeKey) {
+		t.Fatalf("the faulty node did not win")
+	}
+	r.upload(d.Nodes[0].Endpoint)
+	o = waitState(t, d, r.id, 60*time.Second, ledgerpb.OrderState_ORDER_STATE_DELIVERED)
+	stake := o.GetContract().GetBidStake()
+	send(t, d, r.key, &ledgerpb.Msg{Sum: &ledgerpb.Msg_OpenDispute{OpenDispute: &ledgerpb.MsgOpenDispute{
+		OrderId: r.id, Claim: ledgerpb.DisputeClaim_DISPUTE_CLAIM_WRONG_RESULT, Outcome: ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REFUND,
+		Stake: params.Default().MinDisputeStake,
+	}}})
+	o = queryOrder(t, d, r.id)
+	vs := o.GetDispute().GetVerifiers()
+	if len(vs) != 2 {
+		t.Fatalf("%d verifiers drawn, want the 2 honest nodes", len(vs))
+	}
+	for _, v := range vs {
+		r.upload(d.nodeByKey(t, v.GetNodeKey()).Endpoint)
+	}
+	o = waitState(t, d, r.id, 60*time.Second, ledgerpb.OrderState_ORDER_STATE_RESOLVED)
+	if v := o.GetDispute().GetVerdict(); v != ledgerpb.DisputeVerdict_DISPUTE_VERDICT_BUYER_WON {
+		t.Fatalf("verdict %s, want buyer won", v)
+	}
+	for _, v := range o.GetDispute().GetVerifiers() {
+		if len(v.GetOutputRoot()) == 0 {
+			t.Errorf("verifier %x did not reveal", v.GetNodeKey())
+		}
+	}
+	// The buyer paid three fees (create, dispute) and got everything
+	// back, plus its share of the slashed stake.
+	fee := params.Default().MinFee
+	if got := balance(t, d, d.Buyer); got < buyerBefore-2*fee {
+		t.Errorf("buyer balance %d, want at least %d (refunded); bid stake %d", got, buyerBefore-2*fee, stake)
+	}
+	if j, _ := jobOf(d.Nodes[1].Node, r.id, gateway.RoleVerifier); j.OutputRoot == "" {
+		j2, _ := jobOf(d.Nodes[2].Node, r.id, gateway.RoleVerifier)
+		if j2.OutputRoot == "" {
+			t.Errorf("no verifier job ran")
+		}
+	}
+}
+
+// TestAutoClose: a buyer who never closes; the confirm window passes and
+// the order closes in the provider's favour, who is paid and reveals its
+// rating.
+func TestAutoClose(t *testing.T) {
+	d := startDevnet(t, []NodeOptions{{}})
+	vendorBefore := balance(t, d, d.Nodes[0].Operator)
+	r := createOrder(t, d, 5000, 40, 5)
+	waitState(t, d, r.id, 20*time.Second, ledgerpb.OrderState_ORDER_STATE_AWARDED)
+	r.upload(d.Nodes[0].Endpoint)
+	o := waitState(t, d, r.id, 60*time.Second, ledgerpb.OrderState_ORDER_STATE_CLOSED)
+	if got := balance(t, d, d.Nodes[0].Operator); got <= vendorBefore-10*params.Default().MinFee {
+		t.Errorf("provider balance %d after auto-close; before %d", got, vendorBefore)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for !o.GetRatings().GetFinal() {
+		if time.Now().After(deadline) {
+			t.Fatalf("ratings not final: %v", o.GetRatings())
+		}
+		time.Sleep(100 * time.Millisecond)
+		o = queryOrder(t, d, r.id)
+	}
+	if !o.GetRatings().GetProviderRevealed() {
+		t.Errorf("provider did not reveal after the auto-close: %v", o.GetRatings())
+	}
+}
+
+// TestNobodyServes: an order whose max price is below every node's floor
+// expires; each node tells why it did not bid, and the buyer gets the
+// escrow back.
+func TestNobodyServes(t *testing.T) {
+	d := startDevnet(t, []NodeOptions{{Floor: 2000}, {Floor: 3000}})
+	before := balance(t, d, d.Buyer)
+	r := createOrder(t, d, 1000, 40, 5)
+	waitState(t, d, r.id, 20*time.Second, ledgerpb.OrderState_ORDER_STATE_EXPIRED)
+	if got, want := balance(t, d, d.Buyer), before-params.Default().MinFee; got != want {
+		t.Errorf("buyer balance %d, want %d: only the fee is spent", got, want)
+	}
+	for _, n := range d.Nodes {
+		dec, err := (&gateway.Client{Endpoint: n.Endpoint}).Decision(context.Background(), r.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dec.Bid || dec.Reason != "below-floor" || !strings.Contains(dec.Detail, "floor") {
+			t.Errorf("%s decision %+v, want below-floor", n.Name, dec)
+		}
+	}
+}
