@@ -46,7 +46,8 @@ func newDevnetCmd(g *globals) *cobra.Command {
 	var nodes int
 	var blockTime time.Duration
 	var reset, verbose bool
-	var faults []string
+	var faults, packages []string
+	var rpcPort, p2pPort, nodePort int
 	cmd := &cobra.Command{
 		Use:   "devnet [--nodes N] [--block-time D] [--reset] [--fault I=FAULT]...",
 		Short: "Run a whole network in this process: a validator, N fulfillment nodes, funded dev accounts, the example packages",
@@ -89,7 +90,12 @@ Order from another terminal:
 				defer f.Close()
 				logw = f
 			}
-			d, err := devnet.Start(cmd.Context(), devnet.Options{Home: home, Nodes: n, BlockTime: blockTime, Reset: reset, Node: nopts, Log: logw})
+			var pkgs []string
+			if len(packages) > 0 {
+				pkgs = append(devnet.DefaultPackageDirs(), packages...)
+			}
+			d, err := devnet.Start(cmd.Context(), devnet.Options{Home: home, Nodes: n, BlockTime: blockTime, Reset: reset, Node: nopts, Log: logw,
+				Packages: pkgs, RPCPort: rpcPort, P2PPort: p2pPort, NodePort: nodePort})
 			if err != nil {
 				return err
 			}
@@ -104,6 +110,10 @@ Order from another terminal:
 	cmd.Flags().BoolVar(&reset, "reset", false, "remove the devnet's home first")
 	cmd.Flags().BoolVar(&verbose, "verbose", false, "log to stderr instead of HOME/devnet.log")
 	cmd.Flags().StringSliceVar(&faults, "fault", nil, "inject a fault into node I: I=wrong-output or I=no-delivery (repeatable)")
+	cmd.Flags().StringSliceVar(&packages, "package", nil, "also register the package built from DIR (repeatable)")
+	cmd.Flags().IntVar(&rpcPort, "rpc-port", 0, "validator RPC port of a new devnet (default 26657)")
+	cmd.Flags().IntVar(&p2pPort, "p2p-port", 0, "validator P2P port of a new devnet (default 26656)")
+	cmd.Flags().IntVar(&nodePort, "node-port", 0, "HTTP port of node 1 of a new devnet, node I on NODE_PORT+I-1 (default 26680)")
 	return cmd
 }
 

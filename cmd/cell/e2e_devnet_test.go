@@ -1,0 +1,284 @@
+package main_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/celltonomy/celltonomy/chain"
+	"github.com/celltonomy/celltonomy/client"
+	"github.com/celltonomy/celltonomy/client/gateway"
+	"github.com/celltonomy/celltonomy/client/keyring"
+	"github.com/celltonomy/celltonomy/internal/wasmbuild"
+	"github.com/celltonomy/celltonomy/ledger/app"
+	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/market"
+	"github.com/celltonomy/celltonomy/ledger/params"
+	"github.com/celltonomy/celltonomy/runtime/eventlog"
+	"github.com/celltonomy/celltonomy/runtime/inputroot"
+	"github.com/celltonomy/celltonomy/spec"
+	"github.com/celltonomy/celltonomy/spec/packer"
+)
+
+// devnetProc is a running `cell devnet`.
+type devnetProc struct {
+	t        *testing.T
+	home     string
+	args     []string
+	cmd      *exec.Cmd
+	log      *os.File
+	rpcPort  int
+	nodePort int
+}
+
+func startDevnetProc(t *testing.T, home string, args ...string) *devnetProc {
+	t.Helper()
+	log, err := os.OpenFile(filepath.Join(home+".out"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(cellBin, append([]string{"devnet", "--home", home}, args...)...)
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &devnetProc{t: t, home: home, args: args, cmd: cmd, log: log}
+	t.Cleanup(func() { p.signal(syscall.SIGKILL) })
+	return p
+}
+
+// signal sends sig and waits for the process to exit.
+func (p *devnetProc) signal(sig syscall.Signal) error {
+	if p.cmd.ProcessState != nil {
+		return nil
+	}
+	_ = p.cmd.Process.Signal(sig)
+	err := p.cmd.Wait()
+	p.log.Close()
+	return err
+}
+
+func (p *devnetProc) output() string {
+	b, _ := os.ReadFile(p.home + ".out")
+	if len(b) > 6000 {
+		b = b[len(b)-6000:]
+	}
+	return string(b)
+}
+
+// slowPackage writes the package directory of testdata/slow.
+func slowPackage(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "slow.wasm"), wasmbuild.Build(t, "testdata/slow"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	manifest, err := os.ReadFile("testdata/slow/cell.toml.in")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "cell.toml"), manifest, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// orderState reads an order; nil while the chain does not answer.
+func orderState(t *testing.T, c *client.Client, id uint64) *ledgerpb.Order {
+	t.Helper()
+	req, _ := proto.Marshal(&ledgerpb.OrderRequest{OrderId: id})
+	b, err := c.QueryApp(context.Background(), app.PathOrder, req)
+	if err != nil {
+		return nil
+	}
+	var r ledgerpb.OrderResponse
+	if err := proto.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	return r.GetOrder()
+}
+
+// TestDevnetCrashDuringJob kills the devnet process with SIGKILL while a
+// node executes a job, restarts it, and checks that the node resumes the
+// job, delivers once, the buyer closes, and the ledger's books balance.
+func TestDevnetCrashDuringJob(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a devnet")
+	}
+	pkgDir := slowPackage(t)
+	home := filepath.Join(t.TempDir(), "devnet")
+	base := freePorts(t, 2)
+	args := []string{"--nodes", "1", "--block-time", "200ms", "--package", pkgDir,
+		"--rpc-port", fmt.Sprint(base), "--p2p-port", fmt.Sprint(base + 1), "--node-port", fmt.Sprint(base + 10)}
+	p := startDevnetProc(t, home, args...)
+	c, err := client.New(fmt.Sprintf("http://127.0.0.1:%d", base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	endpoint := fmt.Sprintf("http://127.0.0.1:%d", base+10)
+	ctx := context.Background()
+
+	// Wait for the devnet to register the slow package.
+	pkg, err := packer.Build(pkgDir, spec.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := pkg.ID()
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		if _, err := c.QueryApp(ctx, app.PathPackage, id[:]); err == nil {
+			if _, err := (&gateway.Client{Endpoint: endpoint}).Job(ctx, 0); gateway.IsStatus(err, 404) {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("devnet not ready:\n%s", p.output())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
+	kr, err := keyring.Open(keyring.Dir(home))
+	if err != nil {
+		t.Fatal(err)
+	}
+	buyer, err := kr.PrivateKey("buyer", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dataPath := filepath.Join(t.TempDir(), "data")
+	os.WriteFile(dataPath, []byte("celltonomy crash test\n"), 0o644)
+	in, _ := inputroot.HashFile("data", dataPath)
+	root, _ := inputroot.Compute([]inputroot.Input{in})
+	st, err := c.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chainID := st.NodeInfo.Network
+	res, err := c.Send(ctx, buyer, chainID, params.Default().MinFee, &ledgerpb.Msg{Sum: &ledgerpb.Msg_CreateOrder{CreateOrder: &ledgerpb.MsgCreateOrder{
+		PackageId: id[:], InputRoot: root[:], Params: []*ledgerpb.OrderParam{{Key: "ROUNDS", Value: "4000000"}},
+		MaxPrice: 5000, PoStake: params.Default().MinPoStake, BidWindow: 3, DeliveryWindow: 400, ConfirmWindow: 100, Replication: 1,
+	}}})
+	if err != nil || res.Code != 0 {
+		t.Fatalf("create order: %v %s", err, res.Log)
+	}
+	orderID := uint64(1)
+	waitOrder(t, c, orderID, 30*time.Second, ledgerpb.OrderState_ORDER_STATE_AWARDED)
+
+	gc := &gateway.Client{Endpoint: endpoint, Key: buyer}
+	files := []gateway.InputFile{{Name: "data", Size: in.Size, SHA256: hex.EncodeToString(in.SHA256[:])}}
+	retry(t, 15*time.Second, func() error {
+		if err := gc.UploadInput(ctx, orderID, "data", dataPath); err != nil {
+			return err
+		}
+		_, err := gc.CommitInputs(ctx, orderID, files)
+		return err
+	})
+	// Kill the devnet while the job runs.
+	retry(t, 30*time.Second, func() error {
+		j, err := gc.Job(ctx, orderID)
+		if err != nil {
+			return err
+		}
+		if j.State != gateway.StateRunning {
+			return fmt.Errorf("job is %s", j.State)
+		}
+		return nil
+	})
+	time.Sleep(500 * time.Millisecond)
+	if j, err := gc.Job(ctx, orderID); err != nil || j.State != gateway.StateRunning {
+		t.Fatalf("the job is not running when the devnet is killed: %+v %v", j, err)
+	}
+	p.signal(syscall.SIGKILL)
+
+	p = startDevnetProc(t, home, args...)
+	o := waitOrder(t, c, orderID, 120*time.Second, ledgerpb.OrderState_ORDER_STATE_DELIVERED)
+	j, err := gc.Job(ctx, orderID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.State != gateway.StateDelivered || j.OutputRoot != hex.EncodeToString(o.GetDelivery().GetOutputRoot()) {
+		t.Fatalf("job after restart: %+v; delivered root %x", j, o.GetDelivery().GetOutputRoot())
+	}
+	out, err := gc.Outputs(ctx, orderID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _ := hex.DecodeString(out.CompletionCode)
+	salt := make([]byte, 32)
+	rc := market.RatingCommitment(orderID, 4, salt)
+	if res, err := c.Send(ctx, buyer, chainID, params.Default().MinFee, &ledgerpb.Msg{Sum: &ledgerpb.Msg_Close{Close: &ledgerpb.MsgClose{
+		OrderId: orderID, CompletionCode: code, BuyerRatingCommitment: rc[:]}}}); err != nil || res.Code != 0 {
+		t.Fatalf("close: %v %s", err, res.Log)
+	}
+	if err := p.signal(syscall.SIGINT); err != nil {
+		t.Fatalf("devnet did not stop cleanly: %v\n%s", err, p.output())
+	}
+	if err := chain.CheckInvariants(home); err != nil {
+		t.Fatalf("ledger invariants after the crash: %v", err)
+	}
+	// The node ran the job a second time after the restart, and its event
+	// log records both starts and one delivery.
+	b, err := os.ReadFile(filepath.Join(home, "nodes", "node-1", "data", "jobs", "1-provider.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var job struct{ Runs int }
+	if err := json.Unmarshal(b, &job); err != nil || job.Runs != 2 {
+		t.Fatalf("job record %s: runs %d, want 2 (%v)", b, job.Runs, err)
+	}
+	lb, err := os.ReadFile(filepath.Join(home, "nodes", "node-1", "data", "jobs", "1-provider.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := eventlog.Read(bytes.NewReader(lb))
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := map[string]int{}
+	for _, e := range l.Events {
+		counts[e.Kind]++
+	}
+	if counts["run-started"] != 2 || counts["delivery-tx"] != 1 || counts["outputs-hashed"] != 1 {
+		t.Fatalf("event log kinds %v: want 2 run-started, 1 outputs-hashed, 1 delivery-tx", counts)
+	}
+}
+
+func waitOrder(t *testing.T, c *client.Client, id uint64, timeout time.Duration, want ledgerpb.OrderState) *ledgerpb.Order {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		o := orderState(t, c, id)
+		if o != nil && o.GetState() == want {
+			return o
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("order %d: %s after %s, want %s", id, market.StateName(o.GetState()), timeout, market.StateName(want))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func retry(t *testing.T, timeout time.Duration, f func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		err := f()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
