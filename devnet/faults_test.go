@@ -3,8 +3,12 @@ package devnet
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/hex"
+	"io"
+	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -242,5 +246,65 @@ func TestNobodyServes(t *testing.T) {
 		if dec.Bid || dec.Reason != "below-floor" || !strings.Contains(dec.Detail, "floor") {
 			t.Errorf("%s decision %+v, want below-floor", n.Name, dec)
 		}
+	}
+}
+
+// TestGatewayRefusals: the node's HTTP API refuses unsigned requests,
+// strangers, uploads for orders it holds no job for, and packages the
+// registry does not list at it; health and metrics answer.
+func TestGatewayRefusals(t *testing.T) {
+	d := startDevnet(t, []NodeOptions{{}})
+	ctx := context.Background()
+	ep := d.Nodes[0].Endpoint
+	r := createOrder(t, d, 5000, 40, 5)
+	waitState(t, d, r.id, 20*time.Second, ledgerpb.OrderState_ORDER_STATE_AWARDED)
+
+	// Unsigned: 401.
+	req, _ := http.NewRequest("PUT", ep+"/v1/orders/"+strconv.FormatUint(r.id, 10)+"/inputs/genome", strings.NewReader("x"))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 401 {
+		t.Errorf("unsigned upload: %d, want 401", resp.StatusCode)
+	}
+	// Signed by someone else: 403.
+	author, _ := d.Key(KeyAuthor)
+	if err := (&gateway.Client{Endpoint: ep, Key: author}).UploadInput(ctx, r.id, "genome", r.genome); !gateway.IsStatus(err, 403) {
+		t.Errorf("stranger's upload: %v, want 403", err)
+	}
+	// An order that does not exist: 404.
+	if err := (&gateway.Client{Endpoint: ep, Key: r.key}).UploadInput(ctx, 999, "genome", r.genome); !gateway.IsStatus(err, 404) {
+		t.Errorf("unknown order: %v, want 404", err)
+	}
+	// Outputs before the run: 409.
+	r.upload(ep)
+	// Bytes that are no package: 400.
+	blob := []byte("not a package")
+	sum := sha256.Sum256(blob)
+	if err := (&gateway.Client{Endpoint: ep}).PutBlob(ctx, sum, blob); !gateway.IsStatus(err, 400) {
+		t.Errorf("garbage blob: %v, want 400", err)
+	}
+	for _, path := range []string{"/healthz", "/metrics"} {
+		resp, err := http.Get(ep + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("%s: %d", path, resp.StatusCode)
+		}
+		if path == "/metrics" && !strings.Contains(string(body), "cell_node_height") {
+			t.Errorf("metrics lack cell_node_height")
+		}
+	}
+	waitState(t, d, r.id, 60*time.Second, ledgerpb.OrderState_ORDER_STATE_DELIVERED)
+	if _, err := (&gateway.Client{Endpoint: ep, Key: r.key}).CommitInputs(ctx, r.id, r.inputs()); err != nil {
+		t.Errorf("committing again after the run: %v, want the job's status", err)
+	}
+	if err := (&gateway.Client{Endpoint: ep, Key: r.key}).UploadInput(ctx, r.id, "genome", r.genome); !gateway.IsStatus(err, 409) {
+		t.Errorf("upload after the run: %v, want 409", err)
 	}
 }

@@ -166,11 +166,9 @@ func (n *Node) commitInputs(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var req gateway.InputsRequest
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		httpError(w, http.StatusBadRequest, "inputs: %v", err)
+	req, root, err := parseInputs(body)
+	if err != nil {
+		httpError(w, http.StatusBadRequest, "%v", err)
 		return
 	}
 	j, ok := n.activeJob(id)
@@ -180,20 +178,6 @@ func (n *Node) commitInputs(w http.ResponseWriter, r *http.Request) {
 	}
 	if j.State != gateway.StateAwaitingInputs {
 		writeJSON(w, http.StatusOK, n.status(j))
-		return
-	}
-	var ins []inputroot.Input
-	for i, f := range req.Inputs {
-		sum, err := blobstore.ParseSum(f.SHA256)
-		if err != nil {
-			httpError(w, http.StatusBadRequest, "inputs[%d].sha256: %v", i, err)
-			return
-		}
-		ins = append(ins, inputroot.Input{Name: f.Name, Size: f.Size, SHA256: sum})
-	}
-	root, err := inputroot.Compute(ins)
-	if err != nil {
-		httpError(w, http.StatusBadRequest, "inputs: %v", err)
 		return
 	}
 	if !bytes.Equal(root[:], o.GetInputRoot()) {
@@ -226,6 +210,31 @@ func (n *Node) commitInputs(w http.ResponseWriter, r *http.Request) {
 		n.enqueue(id, j.Role)
 	}
 	writeJSON(w, http.StatusOK, n.status(j))
+}
+
+// parseInputs decodes the body of POST /v1/orders/{id}/inputs and returns
+// it with its input root. Errors name the field: unknown fields, a hash
+// that is not 64 hex digits, a bad or repeated name.
+func parseInputs(body []byte) (gateway.InputsRequest, [32]byte, error) {
+	var req gateway.InputsRequest
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return req, [32]byte{}, fmt.Errorf("inputs: %w", err)
+	}
+	var ins []inputroot.Input
+	for i, f := range req.Inputs {
+		sum, err := blobstore.ParseSum(f.SHA256)
+		if err != nil {
+			return req, [32]byte{}, fmt.Errorf("inputs[%d].sha256: %w", i, err)
+		}
+		ins = append(ins, inputroot.Input{Name: f.Name, Size: f.Size, SHA256: sum})
+	}
+	root, err := inputroot.Compute(ins)
+	if err != nil {
+		return req, [32]byte{}, fmt.Errorf("inputs: %w", err)
+	}
+	return req, root, nil
 }
 
 func (n *Node) status(j Job) gateway.JobStatus {
