@@ -6,7 +6,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/celltonomy/celltonomy/node/follow"
+	"github.com/celltonomy/celltonomy/client/follow"
 )
 
 func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }

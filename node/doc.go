@@ -5,7 +5,7 @@
 //
 // # What it does, block by block
 //
-// The node follows every committed block through node/follow (CometBFT's
+// The node follows every committed block through client/follow (CometBFT's
 // websocket subscription, catch-up by height after a restart, polling
 // fallback). For each block it reacts to the market's events:
 //

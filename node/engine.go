@@ -23,7 +23,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/node/bid"
 	"github.com/celltonomy/celltonomy/node/blobstore"
-	"github.com/celltonomy/celltonomy/node/follow"
+	"github.com/celltonomy/celltonomy/client/follow"
 	"github.com/celltonomy/celltonomy/runtime/batch"
 	"github.com/celltonomy/celltonomy/runtime/eventlog"
 	"github.com/celltonomy/celltonomy/runtime/outputroot"

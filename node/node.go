@@ -25,7 +25,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/node/blobstore"
 	"github.com/celltonomy/celltonomy/node/config"
-	"github.com/celltonomy/celltonomy/node/follow"
+	"github.com/celltonomy/celltonomy/client/follow"
 	"github.com/celltonomy/celltonomy/runtime/wasm"
 )
 

@@ -19,7 +19,7 @@ import (
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
-	"github.com/celltonomy/celltonomy/node/follow"
+	"github.com/celltonomy/celltonomy/client/follow"
 )
 
 const chainID = "follow"
