@@ -3,9 +3,13 @@
 
 GO ?= go
 
-.PHONY: all cell examples generate check-generated fmt-check vet test fuzz-smoke bench clean
+.PHONY: all demo cell examples generate check-generated fmt-check vet test fuzz-smoke bench clean
 
 all: cell examples
+
+# The main job end to end: a fresh devnet orders the digest of phage λ.
+demo: all
+	bin/cell demo
 
 # The cell binary, in bin/.
 cell:
@@ -40,6 +44,9 @@ fuzz-smoke:
 	$(GO) test ./examples/digest -run '^$$' -fuzz FuzzReadFASTA -fuzztime 10s
 	$(GO) test ./ledger/app -run '^$$' -fuzz FuzzTx -fuzztime 10s
 	$(GO) test ./ledger/app -run '^$$' -fuzz FuzzSignedBody -fuzztime 10s
+	$(GO) test ./node -run '^$$' -fuzz FuzzParseInputs -fuzztime 10s
+	$(GO) test ./client/gateway -run '^$$' -fuzz FuzzVerify -fuzztime 10s
+	$(GO) test ./reputation/replayfile -run '^$$' -fuzz FuzzParse -fuzztime 10s
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./examples/digest ./runtime/wasm

@@ -95,6 +95,8 @@ type NodeOptions struct {
 	// Price, when non-zero, replaces the node's asking price (base and
 	// minimum) in ucell; Floor, when non-zero, its floor.
 	Price, Floor uint64
+	// Capacity, when non-zero, replaces the node's capacity (jobs at once).
+	Capacity int
 }
 
 // Options configure Start.
@@ -274,6 +276,9 @@ func Start(ctx context.Context, o Options) (*Devnet, error) {
 			cfg.Pricing.Floor = no.Floor
 			cfg.Pricing.Minimum = max(cfg.Pricing.Minimum, no.Floor)
 			cfg.Pricing.Base = max(cfg.Pricing.Base, no.Floor)
+		}
+		if no.Capacity > 0 {
+			cfg.Capacity = no.Capacity
 		}
 		fcfg := followConfig()
 		n, err := node.New(rctx, cfg, node.Options{NodeKey: nk, OperatorKey: op, Fault: no.Fault,

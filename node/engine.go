@@ -16,6 +16,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/celltonomy/celltonomy/client"
+	"github.com/celltonomy/celltonomy/client/follow"
 	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/app"
@@ -23,7 +24,6 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/node/bid"
 	"github.com/celltonomy/celltonomy/node/blobstore"
-	"github.com/celltonomy/celltonomy/client/follow"
 	"github.com/celltonomy/celltonomy/runtime/batch"
 	"github.com/celltonomy/celltonomy/runtime/eventlog"
 	"github.com/celltonomy/celltonomy/runtime/outputroot"
@@ -178,7 +178,7 @@ func (n *Node) ensurePackage(ctx context.Context, rec *ledgerpb.Package) (*spec.
 			// compilation instead of starting another.
 			go func() {
 				prog, _ := p.Spec().Entry()
-				if _, err := n.exec.Prepare(context.WithoutCancel(ctx), p.Spec().Tree().FS(), prog); err != nil {
+				if _, err := n.exec.Prepare(ctx, p.Spec().Tree().FS(), prog); err != nil && ctx.Err() == nil {
 					n.log.Warn("cannot compile package", "package", id, "err", err)
 				}
 			}()

@@ -19,13 +19,13 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/celltonomy/celltonomy/client"
+	"github.com/celltonomy/celltonomy/client/follow"
 	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/node/blobstore"
 	"github.com/celltonomy/celltonomy/node/config"
-	"github.com/celltonomy/celltonomy/client/follow"
 	"github.com/celltonomy/celltonomy/runtime/wasm"
 )
 

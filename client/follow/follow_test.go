@@ -17,9 +17,9 @@ import (
 
 	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client"
+	"github.com/celltonomy/celltonomy/client/follow"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
-	"github.com/celltonomy/celltonomy/client/follow"
 )
 
 const chainID = "follow"

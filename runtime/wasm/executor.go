@@ -38,9 +38,14 @@ type Executor struct {
 	cache    wazero.CompilationCache
 	wasi     map[string]api.FunctionDefinition // WASI functions by name
 
-	mu      sync.Mutex
-	modules map[[32]byte]*compiled // by SHA-256 of the module bytes
+	mu        sync.Mutex
+	modules   map[[32]byte]*compiled // by SHA-256 of the module bytes
+	closed    bool                   // set by Close; later compilations fail
+	compiling sync.WaitGroup         // compilations in progress, awaited by Close
 }
+
+// ErrClosed is returned by Run and Prepare after Close.
+var ErrClosed = errors.New("executor closed")
 
 // compiled is a memoized compilation; ready is closed when it is done.
 type compiled struct {
@@ -140,7 +145,15 @@ func (e *Executor) Limits() Limits { return e.limits }
 
 // Close releases the runtime and its compiled modules. Runs still going on
 // are ended. The on-disk cache, if any, is kept.
+//
+// Compilations in progress are awaited first (wazero cannot interrupt
+// one), so that none touches the runtime while it is released; Run and
+// Prepare return ErrClosed afterwards.
 func (e *Executor) Close(ctx context.Context) error {
+	e.mu.Lock()
+	e.closed = true
+	e.mu.Unlock()
+	e.compiling.Wait()
 	err := e.runtime.Close(ctx)
 	if e.cache != nil {
 		err = errors.Join(err, e.cache.Close(ctx))
@@ -331,9 +344,15 @@ func (e *Executor) compile(ctx context.Context, bin []byte) (c *compiled, compil
 		}
 		return c, false, nil
 	}
+	if e.closed {
+		e.mu.Unlock()
+		return nil, false, ErrClosed
+	}
 	c = &compiled{ready: make(chan struct{})}
 	e.modules[key] = c
+	e.compiling.Add(1)
 	e.mu.Unlock()
+	defer e.compiling.Done()
 
 	compiledNow, c.err = e.compileNow(ctx, bin, c)
 	if c.err != nil {

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/celltonomy/celltonomy/chain/bench"
+	"github.com/celltonomy/celltonomy/devnet"
 )
 
 func newBenchCmd(g *globals) *cobra.Command {
@@ -82,5 +83,51 @@ for the bid deadline.`,
 	mkt.Flags().Uint64Var(&mo.BidWindow, "bid-window", 0, "bid window of every order, in blocks (0: 2 + one per 750 bids, at least 5)")
 	mkt.Flags().Uint64Var(&mo.RevealWindow, "reveal-window", 0, "reveal_window_blocks param, in blocks (0: 2 + one per 750 reveals, at least 5)")
 	cmd.AddCommand(mkt)
+
+	var oo devnet.BenchOptions
+	ord := &cobra.Command{
+		Use:   "order [--orders N]",
+		Short: "Latency and throughput of whole orders on a devnet: create → bids → award → run → delivery → close",
+		Long: `Bench order starts a fresh devnet (one validator, --nodes fulfillment nodes)
+in a temporary directory and takes --orders orders of the digest of phage λ
+(EcoRI) through the buyer's whole flow, as cell order run does: create, bids,
+award, upload, WebAssembly run, delivery, download and verification of the
+outputs, close and rating. --concurrency buyers order at once. It reports the
+p50 and p95 latency from creation to delivery and to close, and from award to
+delivery, in blocks and in seconds (block header times), and completed orders
+per second. Needs the example's module: run after make examples.`,
+		Args: exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintf(g.stderr, "cell: benchmarking %d orders on a devnet (block time %v)...\n", oo.Orders, oo.BlockTime)
+			res, err := devnet.BenchOrders(cmd.Context(), oo)
+			if err != nil {
+				return err
+			}
+			if g.output == outputJSON {
+				return g.json(res)
+			}
+			fmt.Fprintf(g.stdout, "orders     %d completed, %d failed, %.2f orders/s (%d nodes, %d buyers at once, block time %d ms, bid window %d blocks)\n",
+				res.Completed, res.Failed, res.OrdersPerSec, res.Nodes, res.Concurrency, res.BlockTimeMs, res.BidWindow)
+			row := func(name string, b, s devnet.Percentiles) {
+				fmt.Fprintf(g.stdout, "%-26s p50 %5.1f blocks %6.2f s   p95 %5.1f blocks %6.2f s\n", name, b.P50, s.P50, b.P95, s.P95)
+			}
+			row("creation → delivery", res.DeliveryBlocks, res.DeliverySeconds)
+			row("creation → close", res.CloseBlocks, res.CloseSeconds)
+			row("award → delivery", res.AwardToDeliveryBlocks, res.AwardToDeliverySeconds)
+			for _, e := range res.Errors {
+				fmt.Fprintf(g.stdout, "error: %s\n", e)
+			}
+			if res.Failed > 0 {
+				return &ExitError{Code: 1}
+			}
+			return nil
+		},
+	}
+	ord.Flags().IntVar(&oo.Orders, "orders", 20, "orders")
+	ord.Flags().IntVar(&oo.Nodes, "nodes", 2, "fulfillment nodes")
+	ord.Flags().IntVar(&oo.Concurrency, "concurrency", 4, "buyers ordering at once")
+	ord.Flags().DurationVar(&oo.BlockTime, "block-time", 250*time.Millisecond, "CometBFT timeout_commit")
+	ord.Flags().Uint64Var(&oo.BidWindow, "bid-window", 2, "bid window of each order, in blocks")
+	cmd.AddCommand(ord)
 	return cmd
 }

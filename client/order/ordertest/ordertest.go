@@ -1,0 +1,682 @@
+// Package ordertest is a test network for the buyer's side of the
+// market (client/order) and its commands: one in-process validator with
+// short windows (100 ms blocks), a registered compute package, a fake
+// provider node and a fake verifier node, each an httptest server with
+// the gateway endpoints (client/gateway) and a goroutine that acts on
+// chain for it. It is for tests only.
+//
+// The provider bids max(ProviderFloor, max price / 2) on every open order
+// whose max price reaches ProviderFloor, accepts the buyer's inputs,
+// "runs" the package with Execute, delivers, and reveals 4 stars once
+// the buyer closes. The order parameter MODE changes that: "wrong-root"
+// delivers a root that is not its outputs', "no-delivery" never
+// delivers. The verifier, drawn in every dispute (one verifier per
+// dispute), accepts the buyer's inputs, commits and reveals the root
+// Execute gives. Each node answers GET …/decision: the provider
+// "below-floor" for orders under its floor, the verifier "verifier-only".
+package ordertest
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/celltonomy/celltonomy/chain"
+	"github.com/celltonomy/celltonomy/client"
+	"github.com/celltonomy/celltonomy/client/gateway"
+	"github.com/celltonomy/celltonomy/ledger/address"
+	"github.com/celltonomy/celltonomy/ledger/app"
+	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/market"
+	"github.com/celltonomy/celltonomy/ledger/params"
+	"github.com/celltonomy/celltonomy/runtime/inputroot"
+	"github.com/celltonomy/celltonomy/runtime/outputroot"
+	"github.com/celltonomy/celltonomy/spec"
+	"github.com/celltonomy/celltonomy/spec/packer"
+)
+
+// ChainID is the test chain's id.
+const ChainID = "order-test"
+
+// testManifest is the package of the tests; PROSE makes two packages
+// with different ids from it. Its module is never run: the fake nodes
+// compute the outputs themselves.
+const testManifest = `
+name = "order-test"
+version = "1.0.0"
+kind = "compute"
+skill = "compute/genomics/digest"
+prose = "PROSE"
+architecture = "wasm32-wasip1"
+files = ["prog.wasm"]
+
+[entry]
+path = "prog.wasm"
+
+[license]
+royalty_bps = 250
+
+[[parameter]]
+name = "MODE"
+default = "ok"
+
+[[input]]
+name = "data"
+format = "text"
+
+[[output]]
+name = "result.txt"
+format = "text"
+`
+
+// ProviderFloor is the fake provider's lowest price, in ucell: it does
+// not bid on orders whose max price is below it.
+const ProviderFloor = 50_000
+
+// Net is a running test network.
+type Net struct {
+	// Client talks to the validator's RPC at RPC.
+	Client *client.Client
+	RPC    string
+	// Params are the chain's params: default but for short windows
+	// (reveal_window_blocks 3, verifier commit and reveal windows 8 and
+	// 5) and one verifier per dispute.
+	Params *ledgerpb.Params
+	// PackageID is a compute package registered by "author" (name
+	// "order-test", one input "data", an optional parameter MODE).
+	PackageID spec.ID
+	// PackageOther is a directory of an unregistered version of the same
+	// name: only "author" may register it.
+	PackageOther string
+	// Provider and Verifier are the fake nodes.
+	Provider, Verifier *Node
+
+	dir    string
+	node   *chain.Node
+	cancel context.CancelFunc
+}
+
+// Funded are the accounts funded at genesis with 10^10 ucell, besides
+// "poor" (150 000 ucell) and the names given to Start.
+var Funded = []string{"validator", "author", "provider", "verifier"}
+
+// Key returns the deterministic key of an account name.
+func Key(name string) ed25519.PrivateKey {
+	seed := Seed(name)
+	return ed25519.NewKeyFromSeed(seed)
+}
+
+// Seed returns the ed25519 seed of Key(name).
+func Seed(name string) []byte {
+	s := sha256.Sum256([]byte("order-test " + name))
+	return s[:]
+}
+
+// Address returns the account address of Key(name).
+func Address(name string) address.Address {
+	a, _ := address.FromPubKey(Key(name).Public().(ed25519.PublicKey))
+	return a
+}
+
+func freePorts(n int) ([]int, error) {
+	var ports []int
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		defer l.Close()
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
+}
+
+// WritePackageDir writes a package directory of the test package under
+// the given name with the given prose (different prose, different
+// package id).
+func WritePackageDir(dir, name, prose string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "cell.toml"), []byte(strings.Replace(strings.Replace(testManifest, "PROSE", prose, 1), `"order-test"`, strconv.Quote(name), 1)), 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "prog.wasm"), []byte("\x00asm\x01\x00\x00\x00"), 0o644)
+}
+
+// Start starts a network whose genesis also funds the named buyers
+// with 10^10 ucell each; Close stops it.
+func Start(buyers ...string) (n *Net, err error) {
+	dir, err := os.MkdirTemp("", "order-test-")
+	if err != nil {
+		return nil, err
+	}
+	n = &Net{dir: dir}
+	defer func() {
+		if err != nil {
+			n.Close()
+		}
+	}()
+	ports, err := freePorts(2)
+	if err != nil {
+		return nil, err
+	}
+	hk, err := chain.InitHome(dir, chain.NodeConfig{Moniker: "order-test", Ports: chain.Ports{P2P: ports[0], RPC: ports[1]}, BlockTime: 100 * time.Millisecond})
+	if err != nil {
+		return nil, err
+	}
+	p := params.Default()
+	p.RevealWindowBlocks = 3
+	p.VerifiersPerDispute = 1
+	p.VerifierCommitWindow = 8
+	p.VerifierRevealWindow = 5
+	n.Params = p
+	var accounts []*ledgerpb.GenesisAccount
+	for _, name := range append(slices.Clone(Funded), buyers...) {
+		accounts = append(accounts, &ledgerpb.GenesisAccount{Address: Address(name).String(), Balance: 10_000_000_000})
+	}
+	accounts = append(accounts, &ledgerpb.GenesisAccount{Address: Address("poor").String(), Balance: 150_000})
+	appState, err := chain.LedgerGenesis(accounts, []*ledgerpb.GenesisValidator{{Operator: Address("validator").String(),
+		ConsensusPubkey: hk.ConsensusPubKey, SelfBond: 1_000_000_000, Moniker: "order-test"}}, p)
+	if err != nil {
+		return nil, err
+	}
+	if err := chain.WriteGenesis(dir, ChainID, time.Now(), appState); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	n.cancel = cancel
+	if n.node, err = chain.Start(ctx, dir, io.Discard); err != nil {
+		return nil, err
+	}
+	n.RPC = fmt.Sprintf("http://127.0.0.1:%d", ports[1])
+	if n.Client, err = client.New(n.RPC); err != nil {
+		return nil, err
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		st, err := n.Client.Status(ctx)
+		if err == nil && st.SyncInfo.LatestBlockHeight >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("ordertest: the chain did not start: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	pkgA := filepath.Join(dir, "pkg-a")
+	if err := WritePackageDir(pkgA, "order-test", "Registered at setup."); err != nil {
+		return nil, err
+	}
+	n.PackageOther = filepath.Join(dir, "pkg-c")
+	if err := WritePackageDir(n.PackageOther, "order-test", "Another version."); err != nil {
+		return nil, err
+	}
+	pkg, err := packer.BuildSigned(pkgA, spec.DefaultLimits(), Key("author"))
+	if err != nil {
+		return nil, err
+	}
+	n.PackageID = pkg.ID()
+	pub, sig := pkg.Signature()
+	if err := n.Send(ctx, "author", &ledgerpb.Msg{Sum: &ledgerpb.Msg_RegisterPackage{RegisterPackage: &ledgerpb.MsgRegisterPackage{
+		Envelope: pkg.EnvelopeBytes(), AuthorPublicKey: pub, AuthorSignature: sig, SpecSize: uint64(len(pkg.Spec().Bytes())),
+		BlobLocations: []string{"http://127.0.0.1:1/v1/blobs/x"}}}}); err != nil {
+		return nil, err
+	}
+
+	n.Provider = newNode(n, "provider", "provider-node", false)
+	n.Verifier = newNode(n, "verifier", "verifier-node", true)
+	for _, f := range []*Node{n.Provider, n.Verifier} {
+		if err := n.Send(ctx, f.opName, &ledgerpb.Msg{Sum: &ledgerpb.Msg_AnnounceNode{AnnounceNode: &ledgerpb.MsgAnnounceNode{
+			NodePubkey: f.NodeKey(), Endpoint: f.srv.URL, Architectures: []string{spec.ArchWasm32WASIP1}, Capacity: 4}}}); err != nil {
+			return nil, err
+		}
+	}
+	if err := n.Send(ctx, "verifier", &ledgerpb.Msg{Sum: &ledgerpb.Msg_RegisterVerifier{RegisterVerifier: &ledgerpb.MsgRegisterVerifier{
+		NodeKey: n.Verifier.NodeKey(), Stake: p.MinVerifierStake}}}); err != nil {
+		return nil, err
+	}
+	go n.Provider.loop(ctx)
+	go n.Verifier.loop(ctx)
+	return n, nil
+}
+
+// Close stops the nodes and the chain and removes its files.
+func (n *Net) Close() {
+	if n.cancel != nil {
+		n.cancel()
+	}
+	for _, f := range []*Node{n.Provider, n.Verifier} {
+		if f != nil {
+			f.srv.Close()
+		}
+	}
+	if n.node != nil {
+		n.node.Stop()
+	}
+	os.RemoveAll(n.dir)
+}
+
+// Send signs msg with Key(name), waits for the commit, and fails on any
+// failure.
+func (n *Net) Send(ctx context.Context, name string, msg *ledgerpb.Msg) error {
+	res, err := n.Client.Send(ctx, Key(name), ChainID, n.Params.MinFee, msg)
+	if err != nil {
+		return err
+	}
+	if res.Code != 0 {
+		return fmt.Errorf("%s: code %d: %s", name, res.Code, res.Log)
+	}
+	return nil
+}
+
+// job is a fake node's job for one order.
+type job struct {
+	inputs    map[string][]byte
+	committed bool
+	out       gateway.Outputs
+	files     map[string][]byte
+	code      []byte
+	root      [32]byte
+	// onChain: delivered (provider) or committed (verifier);
+	// revealed: rating (provider) or root (verifier) revealed.
+	onChain, revealed bool
+}
+
+// Node is a fake provider or verifier node: an HTTP gateway and a loop
+// that bids, delivers and reveals (provider), or commits and reveals
+// output roots (verifier).
+type Node struct {
+	n        *Net
+	opName   string
+	key      ed25519.PrivateKey
+	verifier bool
+	srv      *httptest.Server
+
+	mu    sync.Mutex
+	jobs  map[uint64]*job
+	bids  map[uint64]bool
+	blobs map[string][]byte
+}
+
+func newNode(n *Net, opName, keyName string, verifier bool) *Node {
+	f := &Node{n: n, opName: opName, key: Key(keyName), verifier: verifier, jobs: map[uint64]*job{}, bids: map[uint64]bool{}, blobs: map[string][]byte{}}
+	mux := http.NewServeMux()
+	mux.HandleFunc("PUT /v1/blobs/{sha}", f.putBlob)
+	mux.HandleFunc("PUT /v1/orders/{id}/inputs/{name}", f.putInput)
+	mux.HandleFunc("POST /v1/orders/{id}/inputs", f.commit)
+	mux.HandleFunc("GET /v1/orders/{id}/job", f.job)
+	mux.HandleFunc("GET /v1/orders/{id}/outputs", f.outputs)
+	mux.HandleFunc("GET /v1/orders/{id}/outputs/{sha}", f.outputFile)
+	mux.HandleFunc("GET /v1/orders/{id}/decision", f.decision)
+	f.srv = httptest.NewServer(mux)
+	return f
+}
+
+// NodeKey is the node's public key.
+func (f *Node) NodeKey() []byte { return f.key.Public().(ed25519.PublicKey) }
+
+func fail(w http.ResponseWriter, status int, format string, args ...any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(gateway.ErrorBody{Error: fmt.Sprintf(format, args...)})
+}
+
+func reply(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(v)
+}
+
+func (f *Node) putBlob(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	sum := sha256.Sum256(body)
+	if hex.EncodeToString(sum[:]) != r.PathValue("sha") {
+		fail(w, http.StatusBadRequest, "blob: sha256 does not match the path")
+		return
+	}
+	f.mu.Lock()
+	f.blobs[r.PathValue("sha")] = body
+	f.mu.Unlock()
+}
+
+// order reads the order of the request, checks that this node serves it
+// and, when signed, that the buyer signed; it answers the error itself.
+func (f *Node) order(w http.ResponseWriter, r *http.Request, body []byte, signed bool) (*ledgerpb.Order, bool) {
+	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
+	if err != nil {
+		fail(w, http.StatusBadRequest, "order id: not a number")
+		return nil, false
+	}
+	var resp ledgerpb.OrderResponse
+	raw, err := f.n.Client.QueryApp(r.Context(), app.PathOrder, marshal(&ledgerpb.OrderRequest{OrderId: id}))
+	if err == nil {
+		err = unmarshal(raw, &resp)
+	}
+	if err != nil {
+		fail(w, http.StatusNotFound, "order %d: %v", id, err)
+		return nil, false
+	}
+	o := resp.Order
+	mine := false
+	if f.verifier {
+		for _, v := range o.GetDispute().GetVerifiers() {
+			mine = mine || bytes.Equal(v.NodeKey, f.NodeKey())
+		}
+	} else {
+		mine = bytes.Equal(o.GetContract().GetNodeKey(), f.NodeKey())
+	}
+	if !mine {
+		fail(w, http.StatusNotFound, "order %d: no job here", id)
+		return nil, false
+	}
+	if signed {
+		pub, err := gateway.Verify(r, body)
+		if err != nil {
+			fail(w, http.StatusUnauthorized, "%v", err)
+			return nil, false
+		}
+		if a, _ := address.FromPubKey(pub); a != address.Address(o.Buyer) {
+			fail(w, http.StatusForbidden, "not the order's buyer")
+			return nil, false
+		}
+	}
+	return o, true
+}
+
+func (f *Node) jobOf(id uint64) *job {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	j := f.jobs[id]
+	if j == nil {
+		j = &job{inputs: map[string][]byte{}}
+		f.jobs[id] = j
+	}
+	return j
+}
+
+func (f *Node) putInput(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	o, ok := f.order(w, r, body, true)
+	if !ok {
+		return
+	}
+	j := f.jobOf(o.Id)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if j.committed {
+		fail(w, http.StatusConflict, "inputs already committed")
+		return
+	}
+	j.inputs[r.PathValue("name")] = body
+}
+
+// Execute is the fake run of order id: deterministic in the inputs, it
+// returns the results (stdout "processed N bytes", result.txt the
+// "data" input in upper case), the files by SHA-256, the completion
+// code and the output root.
+func Execute(id uint64, inputs map[string][]byte) (gateway.Outputs, map[string][]byte, []byte, [32]byte) {
+	result := bytes.ToUpper(inputs["data"])
+	sum := sha256.Sum256(result)
+	stdout := []byte(fmt.Sprintf("processed %d bytes\n", len(inputs["data"])))
+	root, _ := outputroot.Compute(0, stdout, nil, []outputroot.File{{Path: "result.txt", Size: int64(len(result)), SHA256: sum}})
+	code := sha256.Sum256(binary.BigEndian.AppendUint64([]byte("completion"), id))
+	out := gateway.Outputs{OrderID: id, OutputRoot: hex.EncodeToString(root[:]), Stdout: stdout, Stderr: []byte{},
+		Files: []gateway.OutputFile{{Path: "result.txt", Size: int64(len(result)), SHA256: hex.EncodeToString(sum[:])}}, CompletionCode: hex.EncodeToString(code[:])}
+	return out, map[string][]byte{hex.EncodeToString(sum[:]): result}, code[:], root
+}
+
+func (f *Node) commit(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	o, ok := f.order(w, r, body, true)
+	if !ok {
+		return
+	}
+	var req gateway.InputsRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		fail(w, http.StatusBadRequest, "inputs: %v", err)
+		return
+	}
+	j := f.jobOf(o.Id)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if j.committed {
+		fail(w, http.StatusConflict, "inputs already committed")
+		return
+	}
+	var list []inputroot.Input
+	for _, in := range req.Inputs {
+		data, ok := j.inputs[in.Name]
+		sum := sha256.Sum256(data)
+		if !ok || hex.EncodeToString(sum[:]) != in.SHA256 || uint64(len(data)) != in.Size {
+			fail(w, http.StatusBadRequest, "inputs.%s: not uploaded or not matching its size and sha256", in.Name)
+			return
+		}
+		list = append(list, inputroot.Input{Name: in.Name, Size: in.Size, SHA256: sum})
+	}
+	root, err := inputroot.Compute(list)
+	if err != nil || !bytes.Equal(root[:], o.InputRoot) {
+		fail(w, http.StatusBadRequest, "inputs: input root %x is not the order's %x", root, o.InputRoot)
+		return
+	}
+	j.committed = true
+	j.out, j.files, j.code, j.root = Execute(o.Id, j.inputs)
+	role := gateway.RoleProvider
+	if f.verifier {
+		role = gateway.RoleVerifier
+	}
+	reply(w, gateway.JobStatus{OrderID: o.Id, Role: role, State: gateway.StateRunning})
+}
+
+func (f *Node) job(w http.ResponseWriter, r *http.Request) {
+	o, ok := f.order(w, r, nil, false)
+	if !ok {
+		return
+	}
+	j := f.jobOf(o.Id)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	st := gateway.JobStatus{OrderID: o.Id, Role: gateway.RoleProvider, State: gateway.StateAwaitingInputs}
+	switch {
+	case j.onChain:
+		st.State = gateway.StateDelivered
+	case j.committed:
+		st.State = gateway.StateExecuted
+		st.OutputRoot = hex.EncodeToString(j.root[:])
+		st.ExitCode = new(uint32)
+	}
+	reply(w, st)
+}
+
+func (f *Node) outputs(w http.ResponseWriter, r *http.Request) {
+	o, ok := f.order(w, r, nil, true)
+	if !ok {
+		return
+	}
+	j := f.jobOf(o.Id)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !j.committed {
+		fail(w, http.StatusConflict, "outputs not ready")
+		return
+	}
+	reply(w, j.out)
+}
+
+func (f *Node) outputFile(w http.ResponseWriter, r *http.Request) {
+	o, ok := f.order(w, r, nil, true)
+	if !ok {
+		return
+	}
+	j := f.jobOf(o.Id)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	data, ok := j.files[r.PathValue("sha")]
+	if !ok {
+		fail(w, http.StatusNotFound, "no such output")
+		return
+	}
+	w.Write(data)
+}
+
+func (f *Node) decision(w http.ResponseWriter, r *http.Request) {
+	id, _ := strconv.ParseUint(r.PathValue("id"), 10, 64)
+	var resp ledgerpb.OrderResponse
+	raw, err := f.n.Client.QueryApp(r.Context(), app.PathOrder, marshal(&ledgerpb.OrderRequest{OrderId: id}))
+	if err == nil {
+		err = unmarshal(raw, &resp)
+	}
+	if err != nil {
+		fail(w, http.StatusNotFound, "order %d: %v", id, err)
+		return
+	}
+	d := gateway.Decision{OrderID: id, Height: resp.Order.CreatedHeight}
+	switch {
+	case f.verifier:
+		d.Reason, d.Detail = "verifier-only", "this node only verifies"
+	case resp.Order.MaxPrice < ProviderFloor:
+		d.Reason, d.Detail = "below-floor", fmt.Sprintf("max price %d ucell is below the floor of %d ucell", resp.Order.MaxPrice, ProviderFloor)
+	default:
+		d.Bid, d.Price = true, bidPrice(resp.Order)
+	}
+	reply(w, d)
+}
+
+func unmarshal(raw []byte, m proto.Message) error { return proto.Unmarshal(raw, m) }
+
+func marshal(m proto.Message) []byte {
+	raw, _ := proto.Marshal(m)
+	return raw
+}
+
+func bidPrice(o *ledgerpb.Order) uint64 { return max(ProviderFloor, o.MaxPrice/2) }
+
+// mode is the order's MODE parameter: "wrong-root" makes the provider
+// deliver a root that is not its outputs', "no-delivery" makes it never
+// deliver.
+func mode(o *ledgerpb.Order) string {
+	for _, p := range o.Params {
+		if p.Key == "MODE" {
+			return p.Value
+		}
+	}
+	return "ok"
+}
+
+func (f *Node) orders(ctx context.Context, req *ledgerpb.OrdersRequest) []*ledgerpb.Order {
+	var r ledgerpb.OrdersResponse
+	raw, err := f.n.Client.QueryApp(ctx, app.PathOrders, marshal(req))
+	if err != nil || unmarshal(raw, &r) != nil {
+		return nil
+	}
+	return r.Orders
+}
+
+var providerSalt = bytes.Repeat([]byte{7}, 32)
+
+// loop acts on chain for the node until ctx ends.
+func (f *Node) loop(ctx context.Context) {
+	delivered := map[uint64]bool{}
+	for ctx.Err() == nil {
+		time.Sleep(30 * time.Millisecond)
+		if f.verifier {
+			f.verify(ctx)
+			continue
+		}
+		for _, o := range f.orders(ctx, &ledgerpb.OrdersRequest{State: ledgerpb.OrderState_ORDER_STATE_OPEN}) {
+			if f.bids[o.Id] || o.MaxPrice < ProviderFloor {
+				continue
+			}
+			f.bids[o.Id] = true
+			price := bidPrice(o)
+			f.n.Send(ctx, f.opName, &ledgerpb.Msg{Sum: &ledgerpb.Msg_Bid{Bid: &ledgerpb.MsgBid{OrderId: o.Id, NodeKey: f.NodeKey(), Price: price,
+				Stake: market.MinBidStake(price, f.n.Params.BidStakeRatioBps)}}})
+		}
+		for _, o := range f.orders(ctx, &ledgerpb.OrdersRequest{Provider: Address(f.opName).Bytes()}) {
+			j := f.jobOf(o.Id)
+			f.mu.Lock()
+			ready, onChain, revealed := j.committed, j.onChain, j.revealed
+			root, code := j.root, j.code
+			f.mu.Unlock()
+			switch {
+			case o.State == ledgerpb.OrderState_ORDER_STATE_AWARDED && ready && !onChain && !delivered[o.Id] && mode(o) != "no-delivery":
+				delivered[o.Id] = true
+				if mode(o) == "wrong-root" {
+					root = sha256.Sum256([]byte("not the outputs"))
+				}
+				cc := market.CompletionCommitment(o.Id, code)
+				rc := market.RatingCommitment(o.Id, 4, providerSalt)
+				head := sha256.Sum256([]byte("event log"))
+				if f.n.Send(ctx, f.opName, &ledgerpb.Msg{Sum: &ledgerpb.Msg_Deliver{Deliver: &ledgerpb.MsgDeliver{OrderId: o.Id, OutputRoot: root[:],
+					EventLogHead: head[:], CompletionCommitment: cc[:], ProviderRatingCommitment: rc[:]}}}) == nil {
+					f.mu.Lock()
+					j.onChain = true
+					f.mu.Unlock()
+				}
+			case o.State == ledgerpb.OrderState_ORDER_STATE_CLOSED && o.Ratings != nil && !o.Ratings.Final && !o.Ratings.ProviderRevealed && !revealed:
+				f.mu.Lock()
+				j.revealed = true
+				f.mu.Unlock()
+				f.n.Send(ctx, f.opName, &ledgerpb.Msg{Sum: &ledgerpb.Msg_RevealRating{RevealRating: &ledgerpb.MsgRevealRating{OrderId: o.Id, Stars: 4, Salt: providerSalt}}})
+			}
+		}
+	}
+}
+
+var verifierSalt = bytes.Repeat([]byte{9}, 32)
+
+// verify commits and reveals the output roots of the disputes the
+// verifier is drawn in.
+func (f *Node) verify(ctx context.Context) {
+	st, err := f.n.Client.Status(ctx)
+	if err != nil {
+		return
+	}
+	next := st.SyncInfo.LatestBlockHeight + 1
+	for _, o := range f.orders(ctx, &ledgerpb.OrdersRequest{State: ledgerpb.OrderState_ORDER_STATE_DISPUTED}) {
+		drawn := false
+		for _, v := range o.Dispute.Verifiers {
+			drawn = drawn || bytes.Equal(v.NodeKey, f.NodeKey())
+		}
+		if !drawn {
+			continue
+		}
+		j := f.jobOf(o.Id)
+		f.mu.Lock()
+		ready, onChain, revealed, root := j.committed, j.onChain, j.revealed, j.root
+		f.mu.Unlock()
+		switch {
+		case ready && !onChain && next < o.Dispute.CommitDeadline:
+			c := market.VerifierCommitment(o.Id, root[:], verifierSalt)
+			if f.n.Send(ctx, f.opName, &ledgerpb.Msg{Sum: &ledgerpb.Msg_VerifierCommit{VerifierCommit: &ledgerpb.MsgVerifierCommit{OrderId: o.Id, Commitment: c[:]}}}) == nil {
+				f.mu.Lock()
+				j.onChain = true
+				f.mu.Unlock()
+			}
+		case onChain && !revealed && next >= o.Dispute.CommitDeadline:
+			if f.n.Send(ctx, f.opName, &ledgerpb.Msg{Sum: &ledgerpb.Msg_VerifierReveal{VerifierReveal: &ledgerpb.MsgVerifierReveal{OrderId: o.Id, OutputRoot: root[:], Salt: verifierSalt}}}) == nil {
+				f.mu.Lock()
+				j.revealed = true
+				f.mu.Unlock()
+			}
+		}
+	}
+}

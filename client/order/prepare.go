@@ -1,0 +1,429 @@
+package order
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"maps"
+	"net/url"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/celltonomy/celltonomy/client/gateway"
+	"github.com/celltonomy/celltonomy/ledger/address"
+	"github.com/celltonomy/celltonomy/ledger/app"
+	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/market"
+	"github.com/celltonomy/celltonomy/runtime/inputroot"
+	"github.com/celltonomy/celltonomy/spec"
+	"github.com/celltonomy/celltonomy/spec/packer"
+	"github.com/celltonomy/celltonomy/spec/specpb"
+)
+
+// Default windows of an order, in blocks, used when a Request leaves them
+// 0 (each is then lowered to the chain's max param if that is smaller).
+const (
+	DefaultBidWindow      = 10
+	DefaultDeliveryWindow = 100
+	DefaultConfirmWindow  = 100
+	// DefaultStars is the buyer's rating when Request.Stars is nil.
+	DefaultStars = 5
+)
+
+// MaxBlobLocations is the most blob locations a package registration
+// names (the registry's limit).
+const MaxBlobLocations = 16
+
+// Request is one order of a package run.
+type Request struct {
+	// Package is a package directory (with cell.toml), a .cellpkg file,
+	// or a registered package id (64 hex digits).
+	Package string
+	// Inputs maps each input name the package declares to a host file.
+	Inputs map[string]string
+	// Params are the order's parameters, checked against the envelope's
+	// declared parameters.
+	Params map[string]string
+	// MaxPrice is the most the buyer pays, in ucell; required.
+	MaxPrice uint64
+	// POStake is the PO stake in ucell (default: the chain's
+	// min_po_stake).
+	POStake uint64
+	// BidWindow, DeliveryWindow and ConfirmWindow are in blocks (defaults
+	// DefaultBidWindow, DefaultDeliveryWindow, DefaultConfirmWindow).
+	BidWindow, DeliveryWindow, ConfirmWindow uint64
+	// Replication is the replication factor (default 1).
+	Replication uint32
+	// OutDir receives the outputs under OutDir/ORDER_ID (see
+	// WriteOutputs); empty: the outputs are verified but not written.
+	OutDir string
+	// Stars is the buyer's rating of the provider, 0 to 5 (nil:
+	// DefaultStars).
+	Stars *uint32
+	// DisputeStake is staked when Run opens a dispute, in ucell (default:
+	// the chain's min_dispute_stake).
+	DisputeStake uint64
+	// NoWaitFinal makes Run return after revealing the rating instead of
+	// waiting for the reveal window to end (reveal_window_blocks may be
+	// long on a real network).
+	NoWaitFinal bool
+	// Progress receives every step; may be nil.
+	Progress func(Step)
+}
+
+// resolved is a package ready to order: its id, envelope, and, when the
+// request named a file or directory, the package to publish.
+type resolved struct {
+	id         spec.ID
+	envelope   *specpb.Envelope
+	pkg        *spec.Package // nil for a package given by id
+	registered *ledgerpb.Package
+}
+
+// resolvePackage reads ref (a directory, a .cellpkg or an id) and looks
+// it up in the registry. A directory is built signed by the buyer; an
+// unsigned .cellpkg is signed by the buyer as its author.
+func (b *Buyer) resolvePackage(ctx context.Context, ref string) (*resolved, error) {
+	if ref == "" {
+		return nil, fieldErr("package", "required: a package directory, a .cellpkg file or a package id")
+	}
+	r := &resolved{}
+	_, statErr := os.Stat(ref)
+	if id, err := spec.ParseID(ref); err == nil && statErr != nil {
+		r.id = id
+	} else {
+		if statErr != nil {
+			return nil, fieldErr("package", "%s: neither a package id (64 hex digits) nor a file or directory: %v", ref, statErr)
+		}
+		if info, _ := os.Stat(ref); info.IsDir() {
+			r.pkg, err = packer.BuildSigned(ref, spec.DefaultLimits(), b.Key)
+		} else {
+			r.pkg, err = packer.Load(ref, spec.DefaultLimits())
+		}
+		if err != nil {
+			return nil, fieldErr("package", "%v", err)
+		}
+		r.id, r.envelope = r.pkg.ID(), r.pkg.Envelope()
+	}
+	var p ledgerpb.Package
+	err := b.query(ctx, app.PathPackage, r.id[:], &p)
+	switch {
+	case err == nil:
+		r.registered = &p
+		if r.envelope == nil {
+			env := &specpb.Envelope{}
+			if err := proto.Unmarshal(p.Envelope, env); err != nil {
+				return nil, fmt.Errorf("package %s: registered envelope: %w", r.id, err)
+			}
+			r.envelope = env
+		}
+	case !strings.Contains(err.Error(), "not registered"):
+		return nil, fmt.Errorf("package %s: %w", r.id, err)
+	case r.pkg == nil:
+		return nil, fieldErr("package", "%s is not registered, and no package directory or .cellpkg file was given to publish it", r.id)
+	default:
+		if err := b.authorAsBuyer(r); err != nil {
+			return nil, err
+		}
+		// The registry keeps a name to its first author.
+		var same ledgerpb.PackagesResponse
+		if err := b.query(ctx, app.PathPackagesByName, []byte(r.envelope.GetName()), &same); err != nil {
+			return nil, err
+		}
+		for _, p := range same.Packages {
+			if address.Address(p.Author) != b.Address {
+				return nil, fieldErr("package", "%s is not registered, and its name %q belongs to author %s: only that author may register versions of it",
+					r.id, r.envelope.GetName(), address.Address(p.Author))
+			}
+		}
+	}
+	return r, nil
+}
+
+// authorAsBuyer makes the buyer the author of an unregistered package it
+// is to publish: a package signed by someone else cannot be registered by
+// the buyer.
+func (b *Buyer) authorAsBuyer(r *resolved) error {
+	if r.pkg.Signed() {
+		if address.Address(r.pkg.Envelope().GetAuthor()) != b.Address {
+			return fieldErr("package", "%s is not registered and is signed by author %s: only its author can register it (cell tx registry register-package), or give its directory to publish it as %s",
+				r.id, address.Address(r.pkg.Envelope().GetAuthor()), b.Address)
+		}
+		return nil
+	}
+	env := proto.Clone(r.pkg.Envelope()).(*specpb.Envelope)
+	env.Author = b.Address.Bytes()
+	raw, err := proto.MarshalOptions{Deterministic: true}.Marshal(env)
+	if err != nil {
+		return err
+	}
+	p, err := spec.NewPackage(r.pkg.Spec(), raw)
+	if err != nil {
+		return fmt.Errorf("package %s: %w", r.id, err)
+	}
+	if err := p.Sign(b.Key); err != nil {
+		return err
+	}
+	r.pkg, r.envelope = p, p.Envelope()
+	return nil
+}
+
+// CheckRequest checks the inputs and parameters of req against a package
+// envelope, without the chain: every declared input is given and every
+// given input is declared and an existing regular file; every given
+// parameter is declared, every required one without a default given.
+// Errors are *FieldError values naming the input or parameter.
+func CheckRequest(env *specpb.Envelope, inputs, params map[string]string) error {
+	declared := map[string]bool{}
+	var names []string
+	for _, in := range env.GetInputs() {
+		declared[in.GetName()] = true
+		names = append(names, in.GetName())
+	}
+	for _, name := range slices.Sorted(maps.Keys(inputs)) {
+		if err := inputroot.CheckName(name); err != nil {
+			return fieldErr("inputs."+name, "%v", err)
+		}
+		if !declared[name] {
+			return fieldErr("inputs."+name, "not declared by package %s (declared: %s)", env.GetName(), orDash(strings.Join(names, ", ")))
+		}
+		info, err := os.Stat(inputs[name])
+		if err != nil {
+			return fieldErr("inputs."+name, "file %s: %v", inputs[name], errors.Unwrap(err))
+		}
+		if !info.Mode().IsRegular() {
+			return fieldErr("inputs."+name, "%s is not a regular file", inputs[name])
+		}
+	}
+	for _, name := range names {
+		if _, ok := inputs[name]; !ok {
+			return fieldErr("inputs."+name, "required by package %s: give it as NAME=FILE", env.GetName())
+		}
+	}
+	var pnames []string
+	for _, p := range env.GetParameters() {
+		pnames = append(pnames, p.GetName())
+		if _, ok := params[p.GetName()]; !ok && p.GetRequired() && p.Default == nil {
+			return fieldErr("params."+p.GetName(), "required by package %s", env.GetName())
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(params)) {
+		if !slices.Contains(pnames, name) {
+			return fieldErr("params."+name, "not declared by package %s (declared: %s)", env.GetName(), orDash(strings.Join(pnames, ", ")))
+		}
+		if len(name) > market.MaxParamKeyBytes || len(params[name]) > market.MaxParamValueBytes {
+			return fieldErr("params."+name, "key at most %d bytes, value at most %d", market.MaxParamKeyBytes, market.MaxParamValueBytes)
+		}
+	}
+	if len(params) > market.MaxParams {
+		return fieldErr("params", "at most %d parameters, got %d", market.MaxParams, len(params))
+	}
+	return nil
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+// orderParams returns params as the sorted list an order carries.
+func orderParams(params map[string]string) []*ledgerpb.OrderParam {
+	var out []*ledgerpb.OrderParam
+	for _, k := range slices.Sorted(maps.Keys(params)) {
+		out = append(out, &ledgerpb.OrderParam{Key: k, Value: params[k]})
+	}
+	return out
+}
+
+// hashInputs hashes the input files; the list is sorted by name.
+func hashInputs(inputs map[string]string) ([]gateway.InputFile, [32]byte, error) {
+	var list []inputroot.Input
+	var files []gateway.InputFile
+	for _, name := range slices.Sorted(maps.Keys(inputs)) {
+		in, err := inputroot.HashFile(name, inputs[name])
+		if err != nil {
+			return nil, [32]byte{}, fieldErr("inputs."+name, "%v", err)
+		}
+		list = append(list, in)
+		files = append(files, gateway.InputFile{Name: name, Size: in.Size, SHA256: hex.EncodeToString(in.SHA256[:])})
+	}
+	root, err := inputroot.Compute(list)
+	if err != nil {
+		return nil, root, fieldErr("inputs", "%v", err)
+	}
+	return files, root, nil
+}
+
+// plan is a checked request: the message to send and what it costs.
+type plan struct {
+	req     Request
+	pkg     *resolved
+	inputs  []gateway.InputFile
+	root    [32]byte
+	create  *ledgerpb.MsgCreateOrder
+	publish bool
+	stars   uint32
+}
+
+// prepare checks req completely before any funds move. Errors are
+// *FieldError values naming the field, or wrap ErrInsufficientFunds.
+func (b *Buyer) prepare(ctx context.Context, req Request) (*plan, error) {
+	p := b.Params
+	if req.MaxPrice == 0 {
+		return nil, fieldErr("max_price", "must be positive (ucell)")
+	}
+	if req.POStake == 0 {
+		req.POStake = p.MinPoStake
+	}
+	if req.POStake < p.MinPoStake {
+		return nil, fieldErr("po_stake", "%d ucell: must be at least the chain's min_po_stake %d ucell", req.POStake, p.MinPoStake)
+	}
+	window := func(field string, v *uint64, def, max uint64) error {
+		if *v == 0 {
+			*v = min(def, max)
+		}
+		if *v > max {
+			return fieldErr(field, "%d blocks: must be at most the chain's max of %d", *v, max)
+		}
+		return nil
+	}
+	if err := window("bid_window", &req.BidWindow, DefaultBidWindow, p.MaxBidWindow); err != nil {
+		return nil, err
+	}
+	if err := window("delivery_window", &req.DeliveryWindow, DefaultDeliveryWindow, p.MaxDeliveryWindow); err != nil {
+		return nil, err
+	}
+	if err := window("confirm_window", &req.ConfirmWindow, DefaultConfirmWindow, p.MaxConfirmWindow); err != nil {
+		return nil, err
+	}
+	if req.Replication == 0 {
+		req.Replication = 1
+	}
+	stars := uint32(DefaultStars)
+	if req.Stars != nil {
+		stars = *req.Stars
+	}
+	if stars > market.MaxStars {
+		return nil, fieldErr("stars", "%d: must be 0 to %d", stars, market.MaxStars)
+	}
+	pkg, err := b.resolvePackage(ctx, req.Package)
+	if err != nil {
+		return nil, err
+	}
+	if pkg.envelope.GetKind() != specpb.Kind_KIND_COMPUTE {
+		return nil, fieldErr("package", "%s is a %s package; only compute packages can be ordered here", pkg.id, spec.KindName(pkg.envelope.GetKind()))
+	}
+	if err := CheckRequest(pkg.envelope, req.Inputs, req.Params); err != nil {
+		return nil, err
+	}
+	files, root, err := hashInputs(req.Inputs)
+	if err != nil {
+		return nil, err
+	}
+	pl := &plan{req: req, pkg: pkg, inputs: files, root: root, publish: pkg.registered == nil, stars: stars}
+	pl.create = &ledgerpb.MsgCreateOrder{PackageId: pkg.id[:], InputRoot: root[:], Params: orderParams(req.Params),
+		MaxPrice: req.MaxPrice, PoStake: req.POStake, BidWindow: req.BidWindow, DeliveryWindow: req.DeliveryWindow,
+		ConfirmWindow: req.ConfirmWindow, Replication: req.Replication}
+	if err := market.ValidateCreateOrder(pl.create, p); err != nil {
+		return nil, fieldErr("order", "%v", err)
+	}
+	// create, close, reveal, and the registration when publishing.
+	txs := uint64(3)
+	if pl.publish {
+		txs++
+	}
+	need, ok := sum(req.MaxPrice, req.POStake, txs*b.Fee)
+	bal, err := b.balance(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !ok || bal < need {
+		return nil, fmt.Errorf("%w: %s has %d ucell; the order needs max price %d + PO stake %d + fees %d = %d ucell",
+			ErrInsufficientFunds, b.Address, bal, req.MaxPrice, req.POStake, txs*b.Fee, need)
+	}
+	return pl, nil
+}
+
+func sum(vs ...uint64) (uint64, bool) {
+	var s uint64
+	for _, v := range vs {
+		n := s + v
+		if n < s {
+			return 0, false
+		}
+		s = n
+	}
+	return s, true
+}
+
+// blobURL is ENDPOINT/v1/blobs/SHA256.
+func blobURL(endpoint string, sum [32]byte) (string, error) {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return "", err
+	}
+	return u.JoinPath("v1", "blobs", hex.EncodeToString(sum[:])).String(), nil
+}
+
+// publish registers the package as the buyer's, naming the active nodes'
+// blob URLs, and uploads its .cellpkg to each; it fails when no node took
+// it. It returns the registration height and the nodes that took it.
+func (b *Buyer) publish(ctx context.Context, r *resolved) (int64, int, error) {
+	nodes, err := b.activeNodes(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	if len(nodes) == 0 {
+		return 0, 0, fmt.Errorf("publish package %s: no active node to store it", r.id)
+	}
+	sort.SliceStable(nodes, func(i, j int) bool { return bytes.Compare(nodes[i].NodePubkey, nodes[j].NodePubkey) < 0 })
+	if len(nodes) > MaxBlobLocations {
+		nodes = nodes[:MaxBlobLocations]
+	}
+	blob := r.pkg.Encode()
+	digest := sha256.Sum256(blob)
+	var locations []string
+	var usable []*ledgerpb.Node
+	for _, n := range nodes {
+		u, err := blobURL(n.Endpoint, digest)
+		if err != nil || len(u) > 256 {
+			continue
+		}
+		locations = append(locations, u)
+		usable = append(usable, n)
+	}
+	if len(usable) == 0 {
+		return 0, 0, fmt.Errorf("publish package %s: no active node has a usable endpoint", r.id)
+	}
+	pub, sig := r.pkg.Signature()
+	res, err := b.send(ctx, "register package "+r.id.String(), &ledgerpb.Msg{Sum: &ledgerpb.Msg_RegisterPackage{RegisterPackage: &ledgerpb.MsgRegisterPackage{
+		Envelope: r.pkg.EnvelopeBytes(), AuthorPublicKey: ed25519.PublicKey(pub), AuthorSignature: sig,
+		SpecSize: uint64(len(r.pkg.Spec().Bytes())), BlobLocations: locations,
+	}}})
+	if err != nil {
+		return 0, 0, err
+	}
+	accepted := 0
+	var errs []error
+	for _, n := range usable {
+		if err := b.gateway(n.Endpoint).PutBlob(ctx, digest, blob); err != nil {
+			errs = append(errs, fmt.Errorf("node %x at %s: %w", n.NodePubkey, n.Endpoint, err))
+			continue
+		}
+		accepted++
+	}
+	if accepted == 0 {
+		return res.Height, 0, fmt.Errorf("publish package %s: registered at height %d, but no node accepted the blob: %w", r.id, res.Height, errors.Join(errs...))
+	}
+	return res.Height, accepted, nil
+}

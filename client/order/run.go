@@ -1,0 +1,646 @@
+package order
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"strconv"
+
+	"github.com/celltonomy/celltonomy/client"
+	"github.com/celltonomy/celltonomy/client/gateway"
+	"github.com/celltonomy/celltonomy/ledger/address"
+	"github.com/celltonomy/celltonomy/ledger/app"
+	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/market"
+)
+
+// Heights are the blocks at which the order's steps were committed; 0
+// for a step that did not happen.
+type Heights struct {
+	Published      int64 `json:"published,omitempty"`
+	Created        int64 `json:"created,omitempty"`
+	Awarded        int64 `json:"awarded,omitempty"`
+	Delivered      int64 `json:"delivered,omitempty"`
+	Closed         int64 `json:"closed,omitempty"`
+	Revealed       int64 `json:"revealed,omitempty"`
+	Final          int64 `json:"final,omitempty"`
+	Expired        int64 `json:"expired,omitempty"`
+	Failed         int64 `json:"failed,omitempty"`
+	Cancelled      int64 `json:"cancelled,omitempty"`
+	DisputeOpened  int64 `json:"dispute_opened,omitempty"`
+	DisputeDecided int64 `json:"dispute_decided,omitempty"`
+}
+
+// Result is what became of an order. Amounts are in ucell.
+type Result struct {
+	OrderID   uint64 `json:"order_id"`
+	PackageID string `json:"package_id,omitempty"`
+	InputRoot string `json:"input_root,omitempty"`
+	// State is the order's last known state (ledger/market StateName).
+	State    string `json:"state"`
+	Provider string `json:"provider,omitempty"`
+	NodeKey  string `json:"node_key,omitempty"`
+	Endpoint string `json:"endpoint,omitempty"`
+	Price    uint64 `json:"price,omitempty"`
+	// OutputRoot is the root delivered on chain (hex).
+	OutputRoot string `json:"output_root,omitempty"`
+	// ExitCode, Stdout, Stderr and Files are the verified results.
+	ExitCode uint32               `json:"exit_code"`
+	Stdout   string               `json:"stdout"`
+	Stderr   string               `json:"stderr"`
+	Files    []gateway.OutputFile `json:"files,omitempty"`
+	// OutputDir is where the results were written (OUTDIR/ORDER_ID).
+	OutputDir string  `json:"output_dir,omitempty"`
+	Heights   Heights `json:"heights"`
+	// Cost is set once the order closed.
+	Cost *Cost `json:"cost,omitempty"`
+	// Reputation are the reputation log entries appended for the order
+	// (final ratings, or a dispute's transfer).
+	Reputation []ReputationEntry `json:"reputation,omitempty"`
+	// Dispute is set when a dispute was opened.
+	Dispute *DisputeReport `json:"dispute,omitempty"`
+	// Reasons are the nodes' bid decisions of an expired order.
+	Reasons []Reason `json:"reasons,omitempty"`
+	// Refund is what returned to the buyer when the order failed, was
+	// cancelled or expired; Slashed the provider's bid stake lost to a
+	// failure.
+	Refund  uint64 `json:"refund,omitempty"`
+	Slashed uint64 `json:"slashed,omitempty"`
+	// Stars is the buyer's revealed rating of the provider.
+	Stars uint32 `json:"stars,omitempty"`
+
+	txs int
+}
+
+// DisputeReport is a dispute opened by the buyer and its decision.
+type DisputeReport struct {
+	Claim   string `json:"claim"`
+	Outcome string `json:"outcome"`
+	// Stake is the dispute stake in ucell.
+	Stake uint64 `json:"stake"`
+	// Why is the verification failure that led to it.
+	Why string `json:"why,omitempty"`
+	// Verifiers are the drawn verifiers' node keys (hex).
+	Verifiers []string `json:"verifiers"`
+	// Verdict is provider_won, buyer_won or undecided; empty until
+	// decided.
+	Verdict      string `json:"verdict,omitempty"`
+	MajorityRoot string `json:"majority_root,omitempty"`
+	// Refund is what the decision returned to the buyer, in ucell.
+	Refund uint64 `json:"refund"`
+}
+
+// ReputationEntry is one reputation update log entry of the order.
+type ReputationEntry struct {
+	Cycle uint64 `json:"cycle"`
+	Index uint64 `json:"index"`
+	User  string `json:"user"`
+	// Role is "provider" or "buyer".
+	Role string `json:"role"`
+	// Skill is the skill id; Amount the signed amount in decimal.
+	Skill  uint64 `json:"skill"`
+	Amount string `json:"amount"`
+}
+
+// run is the state of one Run or helper call.
+type run struct {
+	b        *Buyer
+	r        *Result
+	progress func(Step)
+	// haveInputs says whether inputs and files hold the order's inputs
+	// (verifiers of a dispute get them only then).
+	haveInputs bool
+	inputs     map[string]string
+	files      []gateway.InputFile
+}
+
+func (x *run) report(s Step) {
+	if s.OrderID == 0 {
+		s.OrderID = x.r.OrderID
+	}
+	if x.progress != nil {
+		x.progress(s)
+	}
+}
+
+// send is Buyer.send counting the buyer's transactions.
+func (x *run) send(ctx context.Context, what string, msg *ledgerpb.Msg) (map[string]string, int64, error) {
+	res, err := x.b.send(ctx, what, msg)
+	if res.Height > 0 {
+		x.r.txs++
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	return eventAttrs(res.Events), res.Height, nil
+}
+
+// Run orders req and follows the order to its end (see the package
+// documentation). It returns the Result with every error after the
+// order exists.
+func (b *Buyer) Run(ctx context.Context, req Request) (*Result, error) {
+	pl, err := b.prepare(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	req = pl.req
+	x := &run{b: b, r: &Result{PackageID: pl.pkg.id.String(), InputRoot: hex.EncodeToString(pl.root[:])}, progress: req.Progress,
+		haveInputs: true, inputs: req.Inputs, files: pl.inputs}
+	x.report(Step{Kind: StepPackage, PackageID: pl.pkg.id.String(), Name: pl.pkg.envelope.GetName() + " " + pl.pkg.envelope.GetVersion(), Registered: !pl.publish})
+	if pl.publish {
+		h, n, err := b.publish(ctx, pl.pkg)
+		if h > 0 {
+			x.r.txs++
+		}
+		if err != nil {
+			return nil, err
+		}
+		x.r.Heights.Published = h
+		x.report(Step{Kind: StepPublished, PackageID: pl.pkg.id.String(), Height: h, Count: n})
+	}
+	attrs, h, err := x.send(ctx, "create order", &ledgerpb.Msg{Sum: &ledgerpb.Msg_CreateOrder{CreateOrder: pl.create}})
+	if err != nil {
+		return nil, err
+	}
+	id, err := strconv.ParseUint(attrs["order_created.order_id"], 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("create order: no order_created event with an order id at height %d", h)
+	}
+	x.r.OrderID, x.r.Heights.Created, x.r.State = id, h, market.StateName(ledgerpb.OrderState_ORDER_STATE_OPEN)
+	x.report(Step{Kind: StepCreated, Height: h, InputRoot: x.r.InputRoot})
+
+	o, err := x.followBids(ctx)
+	if err != nil {
+		return x.r, err
+	}
+	switch o.State {
+	case ledgerpb.OrderState_ORDER_STATE_EXPIRED:
+		x.r.Heights.Expired, x.r.Refund = o.UpdatedHeight, o.MaxPrice+o.PoStake
+		x.r.Reasons = b.reasons(ctx, id)
+		x.report(Step{Kind: StepExpired, Height: o.UpdatedHeight, Reasons: x.r.Reasons, Refund: x.r.Refund})
+		return x.r, fmt.Errorf("order %d: %w at height %d; max price and PO stake (%d ucell) refunded; %s", id, ErrExpired, o.UpdatedHeight,
+			x.r.Refund, reasonsText(x.r.Reasons))
+	case ledgerpb.OrderState_ORDER_STATE_CANCELLED:
+		x.r.Heights.Cancelled = o.UpdatedHeight
+		return x.r, fmt.Errorf("order %d: %w at height %d", id, ErrCancelled, o.UpdatedHeight)
+	}
+	gw, err := x.awarded(ctx, o)
+	if err != nil {
+		return x.r, err
+	}
+	if err := x.sendInputs(ctx, gw, o.Contract.DeliveryDeadline, false); err != nil {
+		return x.r, fmt.Errorf("%w; unless the provider delivers by height %d, the order fails and is refunded", err, o.Contract.DeliveryDeadline)
+	}
+	if o, err = x.followJob(ctx, gw); err != nil {
+		return x.r, err
+	}
+	return x.finish(ctx, o, gw, req.OutDir, pl.stars, req.DisputeStake, req.NoWaitFinal)
+}
+
+// eventAttrs flattens events to "type.key" → value (the first of each).
+func eventAttrs(events []client.Event) map[string]string {
+	out := map[string]string{}
+	for _, e := range events {
+		for k, v := range e.Attributes {
+			if _, ok := out[e.Type+"."+k]; !ok {
+				out[e.Type+"."+k] = v
+			}
+		}
+	}
+	return out
+}
+
+// waitOrder polls the order until done says so.
+func (b *Buyer) waitOrder(ctx context.Context, id uint64, done func(*ledgerpb.OrderResponse) (bool, error)) (*ledgerpb.OrderResponse, error) {
+	for {
+		r, err := b.Order(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if ok, err := done(r); ok || err != nil {
+			return r, err
+		}
+		if err := sleep(ctx, b.Poll); err != nil {
+			return r, fmt.Errorf("order %d: %w", id, err)
+		}
+	}
+}
+
+// followBids reports the bids until the order leaves OPEN.
+func (x *run) followBids(ctx context.Context) (*ledgerpb.Order, error) {
+	seen := -1
+	r, err := x.b.waitOrder(ctx, x.r.OrderID, func(r *ledgerpb.OrderResponse) (bool, error) {
+		if r.Order.State != ledgerpb.OrderState_ORDER_STATE_OPEN {
+			return true, nil
+		}
+		if len(r.Bids) != seen && len(r.Bids) > 0 {
+			best := r.Bids[0].Price
+			for _, bid := range r.Bids {
+				best = min(best, bid.Price)
+			}
+			x.report(Step{Kind: StepBids, Count: len(r.Bids), BestPrice: best})
+		}
+		seen = len(r.Bids)
+		return false, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	x.r.State = market.StateName(r.Order.State)
+	return r.Order, nil
+}
+
+// awarded records the contract and returns the winning node's gateway.
+func (x *run) awarded(ctx context.Context, o *ledgerpb.Order) (*gateway.Client, error) {
+	c := o.GetContract()
+	if c == nil {
+		return nil, fmt.Errorf("order %d: %s without a contract", o.Id, market.StateName(o.State))
+	}
+	x.r.Provider, x.r.NodeKey, x.r.Price, x.r.Heights.Awarded = address.Address(c.Provider).String(), hex.EncodeToString(c.NodeKey), c.Price, c.AwardHeight
+	endpoint, err := x.b.nodeEndpoint(ctx, c.NodeKey)
+	if err != nil {
+		return nil, fmt.Errorf("order %d: the winning node: %w", o.Id, err)
+	}
+	x.r.Endpoint = endpoint
+	x.report(Step{Kind: StepAwarded, Height: c.AwardHeight, Provider: x.r.Provider, NodeKey: x.r.NodeKey, Endpoint: endpoint, Price: c.Price})
+	return x.b.gateway(endpoint), nil
+}
+
+// retryable reports whether a gateway error may pass: the node has not
+// seen the order's transition yet (404, 409), is busy (5xx) or is not
+// reachable.
+func retryable(err error) bool {
+	var se *gateway.StatusError
+	if errors.As(err, &se) {
+		return se.Status == http.StatusNotFound || se.Status == http.StatusConflict || se.Status >= 500
+	}
+	var pe *fs.PathError // a local file, not the node
+	return !errors.As(err, &pe) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+}
+
+// retry runs f until it succeeds, fails for good, the chain passes
+// deadline (a height; 0: no deadline) or ctx ends.
+func (b *Buyer) retry(ctx context.Context, deadline int64, f func() error) error {
+	for {
+		err := f()
+		if err == nil || !retryable(err) {
+			return err
+		}
+		if deadline > 0 {
+			if h, herr := b.height(ctx); herr == nil && h >= deadline {
+				return fmt.Errorf("gave up at height %d: %w", h, err)
+			}
+		}
+		if serr := sleep(ctx, b.Poll); serr != nil {
+			return fmt.Errorf("%w (last error: %v)", serr, err)
+		}
+	}
+}
+
+// sendInputs uploads every input to the node behind gw and commits the
+// input list, retrying while the node has not seen the order (404/409)
+// until the chain passes deadline. A 400 answer wraps ErrInputsRejected.
+// A verifier (verifier set) reports nothing per file.
+func (x *run) sendInputs(ctx context.Context, gw *gateway.Client, deadline int64, verifier bool) error {
+	id := x.r.OrderID
+	for _, f := range x.files {
+		path := x.inputs[f.Name]
+		err := x.b.retry(ctx, deadline, func() error { return gw.UploadInput(ctx, id, f.Name, path) })
+		if err != nil {
+			return inputsErr(id, "upload input "+f.Name, gw.Endpoint, err)
+		}
+		if !verifier {
+			x.report(Step{Kind: StepUploaded, Input: f.Name, Bytes: int64(f.Size), Endpoint: gw.Endpoint})
+		}
+	}
+	var st gateway.JobStatus
+	err := x.b.retry(ctx, deadline, func() error {
+		var err error
+		st, err = gw.CommitInputs(ctx, id, x.files)
+		if gateway.IsStatus(err, http.StatusConflict) {
+			// Committed already (a retry after a lost answer): the job
+			// says where it is.
+			if js, jerr := gw.Job(ctx, id); jerr == nil && js.State != gateway.StateAwaitingInputs {
+				st, err = js, nil
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return inputsErr(id, "commit the input list", gw.Endpoint, err)
+	}
+	if !verifier {
+		x.report(Step{Kind: StepCommitted, Endpoint: gw.Endpoint, JobState: st.State})
+	}
+	return nil
+}
+
+func inputsErr(id uint64, what, endpoint string, err error) error {
+	var se *gateway.StatusError
+	if errors.As(err, &se) && se.Status == http.StatusBadRequest {
+		return fmt.Errorf("order %d: %s at %s: %w: %s (the files must match the order's input root)", id, what, endpoint, ErrInputsRejected, se.Message)
+	}
+	return fmt.Errorf("order %d: %s at %s: %w", id, what, endpoint, err)
+}
+
+// followJob reports the node's job until the order is delivered or
+// fails.
+func (x *run) followJob(ctx context.Context, gw *gateway.Client) (*ledgerpb.Order, error) {
+	last := ""
+	r, err := x.b.waitOrder(ctx, x.r.OrderID, func(r *ledgerpb.OrderResponse) (bool, error) {
+		if r.Order.State != ledgerpb.OrderState_ORDER_STATE_AWARDED {
+			return true, nil
+		}
+		if st, err := gw.Job(ctx, x.r.OrderID); err == nil && st.State+st.Error != last {
+			last = st.State + st.Error
+			detail := st.Error
+			if st.State == gateway.StateExecuted && st.OutputRoot != "" {
+				detail = fmt.Sprintf("exit code %d, output root %s, %d ms", ptrVal(st.ExitCode), st.OutputRoot, st.RunMillis)
+			}
+			x.report(Step{Kind: StepJob, JobState: st.State, Detail: detail})
+		}
+		return false, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	o := r.Order
+	x.r.State = market.StateName(o.State)
+	switch o.State {
+	case ledgerpb.OrderState_ORDER_STATE_DELIVERED:
+		return o, nil
+	case ledgerpb.OrderState_ORDER_STATE_FAILED:
+		x.r.Heights.Failed = o.UpdatedHeight
+		x.r.Refund, x.r.Slashed = FailRefund(o, x.b.Params), o.Contract.BidStake
+		x.report(Step{Kind: StepFailed, Height: o.UpdatedHeight, Refund: x.r.Refund, Slashed: x.r.Slashed})
+		return nil, fmt.Errorf("order %d: %w (deadline %d); refunded %d ucell, the provider's bid stake of %d ucell slashed",
+			o.Id, ErrFailed, o.Contract.DeliveryDeadline, x.r.Refund, x.r.Slashed)
+	}
+	return nil, fmt.Errorf("order %d: %s, expected a delivery", o.Id, x.r.State)
+}
+
+func ptrVal(p *uint32) uint32 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+// confirmMargin is how many blocks before the confirm deadline the buyer
+// stops retrying a download and disputes instead.
+const confirmMargin = 2
+
+// finish takes a DELIVERED order to its end: download and verify, then
+// write, close, reveal and wait for final ratings; or dispute.
+func (x *run) finish(ctx context.Context, o *ledgerpb.Order, gw *gateway.Client, outDir string, stars uint32, disputeStake uint64, noWaitFinal bool) (*Result, error) {
+	d := o.Delivery
+	x.r.OutputRoot, x.r.Heights.Delivered = hex.EncodeToString(d.OutputRoot), d.Height
+	x.report(Step{Kind: StepDelivered, Height: d.Height, OutputRoot: x.r.OutputRoot})
+
+	var out gateway.Outputs
+	var files map[string][]byte
+	err := x.b.retry(ctx, d.ConfirmDeadline-confirmMargin, func() error {
+		var err error
+		out, files, err = Download(ctx, gw, o.Id)
+		return err
+	})
+	claim := ledgerpb.DisputeClaim_DISPUTE_CLAIM_WRONG_RESULT
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return x.r, err
+	case err != nil:
+		claim = ledgerpb.DisputeClaim_DISPUTE_CLAIM_NOT_RECEIVED
+	default:
+		err = Verify(o.Id, out, files, d.OutputRoot, d.CompletionCommitment)
+		if errors.Is(err, ErrCompletionMismatch) {
+			claim = ledgerpb.DisputeClaim_DISPUTE_CLAIM_NOT_RECEIVED
+		}
+	}
+	if err != nil {
+		return x.dispute(ctx, o, claim, ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REFUND, disputeStake, err.Error(), true)
+	}
+	x.r.ExitCode, x.r.Stdout, x.r.Stderr, x.r.Files = out.ExitCode, string(out.Stdout), string(out.Stderr), out.Files
+	var size int64
+	for _, f := range out.Files {
+		size += f.Size
+	}
+	x.report(Step{Kind: StepDownloaded, Count: len(out.Files), Bytes: size})
+	if outDir != "" {
+		dir, err := WriteOutputs(outDir, o.Id, out, files)
+		if err != nil {
+			return x.r, fmt.Errorf("order %d: write outputs: %w", o.Id, err)
+		}
+		x.r.OutputDir = dir
+		x.report(Step{Kind: StepWritten, Dir: dir})
+	}
+	code, _ := hex.DecodeString(out.CompletionCode) // checked by Verify
+	return x.close(ctx, o, code, stars, noWaitFinal)
+}
+
+// close closes o with code, reveals the rating and waits for the ratings
+// to be final (unless noWaitFinal).
+func (x *run) close(ctx context.Context, o *ledgerpb.Order, code []byte, stars uint32, noWaitFinal bool) (*Result, error) {
+	salt := make([]byte, market.HashSize)
+	if _, err := rand.Read(salt); err != nil {
+		return x.r, err
+	}
+	rc := market.RatingCommitment(o.Id, uint8(stars), salt)
+	attrs, h, err := x.send(ctx, fmt.Sprintf("close order %d", o.Id), &ledgerpb.Msg{Sum: &ledgerpb.Msg_Close{Close: &ledgerpb.MsgClose{
+		OrderId: o.Id, CompletionCode: code, BuyerRatingCommitment: rc[:]}}})
+	if err != nil {
+		return x.r, err
+	}
+	x.r.Heights.Closed, x.r.State = h, market.StateName(ledgerpb.OrderState_ORDER_STATE_CLOSED)
+	var pkg ledgerpb.Package
+	if err := x.b.query(ctx, app.PathPackage, o.PackageId, &pkg); err != nil {
+		return x.r, err
+	}
+	royaltyBps := pkg.RoyaltyBps
+	cost := Breakdown(o.MaxPrice, o.PoStake, o.Contract.Price, x.b.Params.NetworkFeeBps, royaltyBps, 0, x.b.Fee)
+	// The ledger's own split wins over the computed one.
+	if v, err := strconv.ParseUint(attrs["order_closed.payment"], 10, 64); err == nil {
+		cost.Payment = v
+	}
+	if v, err := strconv.ParseUint(attrs["order_closed.network_fee"], 10, 64); err == nil {
+		cost.NetworkFee = v
+	}
+	if v, err := strconv.ParseUint(attrs["order_closed.royalty"], 10, 64); err == nil {
+		cost.Royalty = v
+	}
+	if address.Address(pkg.Author) == x.b.Address {
+		cost.AuthorRefund = cost.Royalty
+	}
+	x.r.Cost = &cost
+	x.setTxCost()
+	x.report(Step{Kind: StepClosed, Height: h, Price: cost.Price, Detail: fmt.Sprintf("provider %d, network fee %d, author royalty %d; PO stake %d returned",
+		cost.Payment, cost.NetworkFee, cost.Royalty, cost.POStakeReturned)})
+
+	mark, err := x.b.logMark(ctx)
+	if err != nil {
+		return x.r, err
+	}
+	_, h, err = x.send(ctx, fmt.Sprintf("reveal rating of order %d", o.Id), &ledgerpb.Msg{Sum: &ledgerpb.Msg_RevealRating{RevealRating: &ledgerpb.MsgRevealRating{
+		OrderId: o.Id, Stars: stars, Salt: salt}}})
+	x.setTxCost()
+	if err != nil {
+		return x.r, err
+	}
+	x.r.Heights.Revealed, x.r.Stars = h, stars
+	x.report(Step{Kind: StepRevealed, Height: h, Stars: stars})
+	if noWaitFinal {
+		return x.r, nil
+	}
+	r, err := x.b.waitOrder(ctx, o.Id, func(r *ledgerpb.OrderResponse) (bool, error) { return r.Order.GetRatings().GetFinal(), nil })
+	if err != nil {
+		return x.r, err
+	}
+	x.r.Heights.Final = r.Order.UpdatedHeight
+	x.report(Step{Kind: StepFinal, Height: x.r.Heights.Final})
+	x.r.Reputation, err = x.b.reputationSince(ctx, mark, ratingEntries(r.Order))
+	if err != nil {
+		return x.r, err
+	}
+	return x.r, nil
+}
+
+// setTxCost accounts the buyer's transactions in the cost.
+func (x *run) setTxCost() {
+	if c := x.r.Cost; c != nil {
+		c.Txs, c.TxFees = x.r.txs, uint64(x.r.txs)*x.b.Fee
+		c.total()
+	}
+}
+
+// dispute opens a dispute of o (claim, outcome, stake; 0 stake: the
+// chain's min_dispute_stake), sends the inputs to the drawn verifiers
+// when the run has them, and, with wait, follows it to the decision.
+func (x *run) dispute(ctx context.Context, o *ledgerpb.Order, claim ledgerpb.DisputeClaim, outcome ledgerpb.DisputeOutcome, stake uint64, why string, wait bool) (*Result, error) {
+	if stake == 0 {
+		stake = x.b.Params.MinDisputeStake
+	}
+	mark, err := x.b.logMark(ctx)
+	if err != nil {
+		return x.r, err
+	}
+	rep := &DisputeReport{Claim: ClaimName(claim), Outcome: OutcomeName(outcome), Stake: stake, Why: why, Verifiers: []string{}}
+	x.r.Dispute = rep
+	attrs, h, err := x.send(ctx, fmt.Sprintf("dispute order %d", o.Id), &ledgerpb.Msg{Sum: &ledgerpb.Msg_OpenDispute{OpenDispute: &ledgerpb.MsgOpenDispute{
+		OrderId: o.Id, Claim: claim, Outcome: outcome, Stake: stake}}})
+	if err != nil {
+		if why != "" {
+			return x.r, fmt.Errorf("order %d: %w: %s; and the dispute failed: %v", o.Id, ErrDisputed, why, err)
+		}
+		return x.r, err
+	}
+	x.r.Heights.DisputeOpened, x.r.State = h, market.StateName(ledgerpb.OrderState_ORDER_STATE_DISPUTED)
+	var keys [][]byte
+	for _, k := range splitList(attrs["dispute_opened.verifiers"]) {
+		if raw, err := hex.DecodeString(k); err == nil {
+			keys = append(keys, raw)
+			rep.Verifiers = append(rep.Verifiers, k)
+		}
+	}
+	detail := rep.Claim
+	if why != "" {
+		detail += ": " + why
+	}
+	x.report(Step{Kind: StepDisputeOpened, Height: h, Verifiers: rep.Verifiers, Detail: detail})
+	commitDeadline, _ := strconv.ParseInt(attrs["dispute_opened.commit_deadline"], 10, 64)
+	if x.haveInputs {
+		for _, k := range keys {
+			s := Step{Kind: StepVerifierInputs, NodeKey: hex.EncodeToString(k)}
+			endpoint, err := x.b.nodeEndpoint(ctx, k)
+			if err == nil {
+				s.Endpoint = endpoint
+				err = x.sendInputs(ctx, x.b.gateway(endpoint), commitDeadline, true)
+			}
+			if err != nil {
+				s.Detail = err.Error()
+			}
+			x.report(s)
+		}
+	}
+	if !wait {
+		return x.r, nil
+	}
+	r, err := x.b.waitOrder(ctx, o.Id, func(r *ledgerpb.OrderResponse) (bool, error) {
+		return r.Order.State != ledgerpb.OrderState_ORDER_STATE_DISPUTED, nil
+	})
+	if err != nil {
+		return x.r, err
+	}
+	return x.decided(ctx, r.Order, mark, why)
+}
+
+// decided reports a decided dispute.
+func (x *run) decided(ctx context.Context, o *ledgerpb.Order, mark logMark, why string) (*Result, error) {
+	d := o.GetDispute()
+	rep := x.r.Dispute
+	rep.Verdict, rep.MajorityRoot, rep.Refund = VerdictName(d.GetVerdict()), hex.EncodeToString(d.GetMajorityRoot()), DisputeRefund(o, x.b.Params)
+	x.r.Heights.DisputeDecided, x.r.State = o.UpdatedHeight, market.StateName(o.State)
+	x.report(Step{Kind: StepDisputeDecided, Height: o.UpdatedHeight, Refund: rep.Refund, Detail: fmt.Sprintf("%s, order %s", rep.Verdict, x.r.State)})
+	if want, ok := disputeEntries(o); ok {
+		if entries, err := x.b.reputationSince(ctx, mark, want); err == nil {
+			x.r.Reputation = entries
+		}
+	}
+	switch d.GetVerdict() {
+	case ledgerpb.DisputeVerdict_DISPUTE_VERDICT_PROVIDER_WON:
+		return x.r, fmt.Errorf("order %d: %w; PO stake and dispute stake lost", o.Id, ErrDisputeLost)
+	case ledgerpb.DisputeVerdict_DISPUTE_VERDICT_BUYER_WON:
+		if why == "" {
+			return x.r, nil
+		}
+		return x.r, fmt.Errorf("order %d: %w: %s; dispute won (%s), %d ucell returned", o.Id, ErrDisputed, why, rep.Outcome, rep.Refund)
+	}
+	return x.r, fmt.Errorf("order %d: %w: %s; dispute undecided, %d ucell returned", o.Id, ErrDisputed, why, rep.Refund)
+}
+
+func splitList(s string) []string {
+	var out []string
+	start := 0
+	for i := 0; i <= len(s); i++ {
+		if i == len(s) || s[i] == ',' {
+			if i > start {
+				out = append(out, s[start:i])
+			}
+			start = i + 1
+		}
+	}
+	return out
+}
+
+// reasons asks every registered node for its bid decision on order id;
+// an expired node is reported as such without asking.
+func (b *Buyer) reasons(ctx context.Context, id uint64) []Reason {
+	out := []Reason{}
+	h, err := b.height(ctx)
+	var r ledgerpb.NodesResponse
+	if err == nil {
+		err = b.query(ctx, app.PathNodes, mustMarshal(&ledgerpb.NodesRequest{Height: h + 1}), &r)
+	}
+	if err != nil {
+		return append(out, Reason{Reason: "unknown", Detail: "the registry: " + err.Error()})
+	}
+	for _, st := range r.Nodes {
+		n := st.Node
+		reason := Reason{NodeKey: hex.EncodeToString(n.NodePubkey), Endpoint: n.Endpoint}
+		if st.Expired {
+			reason.Reason, reason.Detail = "node-expired", fmt.Sprintf("its registration expired after height %d", st.ActiveUntilHeight)
+			out = append(out, reason)
+			continue
+		}
+		d, err := b.gateway(n.Endpoint).Decision(ctx, id)
+		if err != nil {
+			reason.Reason, reason.Detail = "unreachable", err.Error()
+		} else {
+			reason.Bid, reason.Price, reason.Reason, reason.Detail = d.Bid, d.Price, d.Reason, d.Detail
+		}
+		out = append(out, reason)
+	}
+	return out
+}

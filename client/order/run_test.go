@@ -1,0 +1,425 @@
+package order
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/celltonomy/celltonomy/client/gateway"
+	"github.com/celltonomy/celltonomy/client/order/ordertest"
+	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/market"
+)
+
+// steps collects the steps of a run.
+type steps struct {
+	mu   sync.Mutex
+	list []Step
+}
+
+func (s *steps) add(st Step) {
+	s.mu.Lock()
+	s.list = append(s.list, st)
+	s.mu.Unlock()
+}
+
+func (s *steps) kinds() map[StepKind]Step {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := map[StepKind]Step{}
+	for _, st := range s.list {
+		if _, ok := m[st.Kind]; !ok {
+			m[st.Kind] = st
+		}
+	}
+	return m
+}
+
+func (s *steps) need(t *testing.T, kinds ...StepKind) map[StepKind]Step {
+	t.Helper()
+	m := s.kinds()
+	for _, k := range kinds {
+		if _, ok := m[k]; !ok {
+			t.Errorf("no %s step in %v", k, s.list)
+		}
+	}
+	return m
+}
+
+// The shared test network, started by the first test that needs it.
+var (
+	netOnce sync.Once
+	theNet  *ordertest.Net
+	netErr  error
+)
+
+// buyers are the accounts the tests order with, one per parallel test.
+var buyers = []string{"buyer", "buyer-dispute", "buyer-expiry", "buyer-bad", "buyer-cancel", "buyer-fail", "buyer-close", "buyer-lose"}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if theNet != nil {
+		theNet.Close()
+	}
+	os.Exit(code)
+}
+
+func network(t *testing.T) *ordertest.Net {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("starts a chain")
+	}
+	netOnce.Do(func() { theNet, netErr = ordertest.Start(buyers...) })
+	if netErr != nil {
+		t.Fatal(netErr)
+	}
+	return theNet
+}
+
+// buyerOf returns a Buyer of the named test account, polling fast.
+func buyerOf(t *testing.T, n *ordertest.Net, name string) *Buyer {
+	t.Helper()
+	b, err := NewBuyer(context.Background(), n.Client, ordertest.Key(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Poll = 50 * time.Millisecond
+	return b
+}
+
+// deliveredOrder takes an order of req through Run's first stages to a
+// delivery, and returns its id.
+func deliveredOrder(ctx context.Context, t *testing.T, b *Buyer, req Request) uint64 {
+	t.Helper()
+	pl, err := b.prepare(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := &run{b: b, r: &Result{}, haveInputs: true, inputs: req.Inputs, files: pl.inputs}
+	attrs, _, err := x.send(ctx, "create order", &ledgerpb.Msg{Sum: &ledgerpb.Msg_CreateOrder{CreateOrder: pl.create}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.r.OrderID, _ = strconv.ParseUint(attrs["order_created.order_id"], 10, 64)
+	o, err := x.followBids(ctx)
+	if err != nil || o.State != ledgerpb.OrderState_ORDER_STATE_AWARDED {
+		t.Fatalf("order %d: %v, %v", x.r.OrderID, o.GetState(), err)
+	}
+	gw, err := x.awarded(ctx, o)
+	if err == nil {
+		err = x.sendInputs(ctx, gw, o.Contract.DeliveryDeadline, false)
+	}
+	if err == nil {
+		_, err = x.followJob(ctx, gw)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x.r.OrderID
+}
+
+func inputFile(t *testing.T, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "data.txt")
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func balanceOf(t *testing.T, b *Buyer) uint64 {
+	t.Helper()
+	v, err := b.balance(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func testCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// publishRuns makes the package of each run of the happy path new.
+var publishRuns atomic.Int32
+
+// TestRunOnChain runs orders against a real single-validator chain with
+// fake provider and verifier nodes.
+func TestRunOnChain(t *testing.T) {
+	n := network(t)
+
+	t.Run("happy path: published, closed, rated, files written", func(t *testing.T) {
+		t.Parallel()
+		ctx := testCtx(t)
+		b := buyerOf(t, n, "buyer")
+		before := balanceOf(t, b)
+		out := t.TempDir()
+		var got steps
+		stars := uint32(5)
+		// A package of the buyer's, new on each run of the test.
+		pkgDir := t.TempDir()
+		if err := ordertest.WritePackageDir(pkgDir, "order-test-b", fmt.Sprintf("Published by the buyer, run %d.", publishRuns.Add(1))); err != nil {
+			t.Fatal(err)
+		}
+		res, err := b.Run(ctx, Request{Package: pkgDir, Inputs: map[string]string{"data": inputFile(t, "acgtacgt\n")},
+			MaxPrice: 400_000, BidWindow: 6, DeliveryWindow: 40, ConfirmWindow: 40, OutDir: out, Stars: &stars, Progress: got.add})
+		if err != nil {
+			t.Fatalf("Run: %v (steps %v)", err, got.list)
+		}
+		m := got.need(t, StepPackage, StepPublished, StepCreated, StepBids, StepAwarded, StepUploaded, StepCommitted, StepDelivered,
+			StepDownloaded, StepWritten, StepClosed, StepRevealed, StepFinal)
+		if m[StepPackage].Registered || m[StepPublished].Count != 2 {
+			t.Errorf("package steps %+v %+v: want an unregistered package stored on both nodes", m[StepPackage], m[StepPublished])
+		}
+		if res.State != "closed" {
+			t.Errorf("state %s, want closed", res.State)
+		}
+		h := res.Heights
+		if !(h.Published < h.Created && h.Created < h.Awarded && h.Awarded <= h.Delivered && h.Delivered < h.Closed && h.Closed < h.Revealed && h.Revealed < h.Final) {
+			t.Errorf("heights out of order: %+v", h)
+		}
+		if res.Provider != ordertest.Address("provider").String() || res.Price != ordertest.ProviderFloor*4 {
+			t.Errorf("provider %s price %d, want %s at %d", res.Provider, res.Price, ordertest.Address("provider"), ordertest.ProviderFloor*4)
+		}
+		data, err := os.ReadFile(filepath.Join(out, strconv.FormatUint(res.OrderID, 10), "outputs", "result.txt"))
+		if err != nil || string(data) != "ACGTACGT\n" {
+			t.Errorf("result.txt = %q, %v", data, err)
+		}
+		if stdout, _ := os.ReadFile(filepath.Join(res.OutputDir, "stdout.txt")); string(stdout) != res.Stdout || res.Stdout == "" {
+			t.Errorf("stdout.txt %q, result %q", stdout, res.Stdout)
+		}
+		c := res.Cost
+		want := Breakdown(400_000, n.Params.MinPoStake, res.Price, n.Params.NetworkFeeBps, 250, 4, n.Params.MinFee)
+		// The buyer published the package, so it is its author.
+		want.AuthorRefund = want.Royalty
+		want.total()
+		if c == nil || *c != want {
+			t.Errorf("cost %+v, want %+v", c, want)
+		}
+		if spent := before - balanceOf(t, b); c != nil && spent != c.Total {
+			t.Errorf("balance fell by %d ucell, cost says %d", spent, c.Total)
+		}
+		if len(res.Reputation) != 2 || res.Reputation[0].Role != "provider" || res.Reputation[1].Role != "buyer" {
+			t.Errorf("reputation %+v: want the provider's and the buyer's entries", res.Reputation)
+		}
+
+		d, err := Show(ctx, n.Client, nil, res.OrderID)
+		if err != nil || d.Job == nil || d.Job.State != gateway.StateDelivered || d.Order.Ratings == nil || !d.Order.Ratings.Final {
+			t.Errorf("Show: %+v, %v", d, err)
+		}
+		list, err := List(ctx, n.Client, b.Address, ledgerpb.OrderState_ORDER_STATE_CLOSED)
+		if err != nil || len(list) == 0 || list[len(list)-1].Id != res.OrderID {
+			t.Errorf("List: %v, %v", list, err)
+		}
+	})
+
+	t.Run("wrong root: dispute opened, verifier re-runs, buyer refunded", func(t *testing.T) {
+		t.Parallel()
+		ctx := testCtx(t)
+		b := buyerOf(t, n, "buyer-dispute")
+		before := balanceOf(t, b)
+		var got steps
+		res, err := b.Run(ctx, Request{Package: n.PackageID.String(), Inputs: map[string]string{"data": inputFile(t, "gattaca\n")},
+			Params: map[string]string{"MODE": "wrong-root"}, MaxPrice: 200_000, BidWindow: 6, DeliveryWindow: 40, ConfirmWindow: 40,
+			OutDir: t.TempDir(), Progress: got.add})
+		if !errors.Is(err, ErrDisputed) {
+			t.Fatalf("Run: %v, want ErrDisputed (steps %v)", err, got.list)
+		}
+		m := got.need(t, StepPackage, StepCreated, StepAwarded, StepDelivered, StepDisputeOpened, StepVerifierInputs, StepDisputeDecided)
+		if _, ok := m[StepClosed]; ok {
+			t.Error("closed an order whose outputs did not verify")
+		}
+		if v := m[StepVerifierInputs]; v.Detail != "" || v.NodeKey != hex.EncodeToString(n.Verifier.NodeKey()) {
+			t.Errorf("verifier step %+v", v)
+		}
+		dr := res.Dispute
+		if dr == nil || dr.Verdict != "buyer_won" || dr.Claim != "wrong-result" || dr.Outcome != "refund" || res.State != "resolved" {
+			t.Fatalf("dispute %+v, state %s", dr, res.State)
+		}
+		bidStake := market.MinBidStake(res.Price, n.Params.BidStakeRatioBps)
+		forfeit := bidStake - bps(bidStake, n.Params.VerifierRewardBps)
+		if want := res.Price + n.Params.MinPoStake + n.Params.MinDisputeStake + forfeit; dr.Refund != want {
+			t.Errorf("refund %d, want %d", dr.Refund, want)
+		}
+		if after := balanceOf(t, b); after != before-2*n.Params.MinFee+forfeit {
+			t.Errorf("balance %d, want %d - 2 fees + forfeit %d", after, before, forfeit)
+		}
+		if len(res.Reputation) != 2 {
+			t.Errorf("reputation %+v: want the dispute's two entries", res.Reputation)
+		}
+	})
+
+	t.Run("expiry: no bid, every node's reason reported", func(t *testing.T) {
+		t.Parallel()
+		ctx := testCtx(t)
+		b := buyerOf(t, n, "buyer-expiry")
+		before := balanceOf(t, b)
+		var got steps
+		res, err := b.Run(ctx, Request{Package: n.PackageID.String(), Inputs: map[string]string{"data": inputFile(t, "a\n")},
+			MaxPrice: ordertest.ProviderFloor - 1, BidWindow: 6, Progress: got.add})
+		if !errors.Is(err, ErrExpired) {
+			t.Fatalf("Run: %v, want ErrExpired", err)
+		}
+		got.need(t, StepCreated, StepExpired)
+		reasons := map[string]string{}
+		for _, r := range res.Reasons {
+			reasons[r.NodeKey] = r.Reason
+		}
+		if reasons[hex.EncodeToString(n.Provider.NodeKey())] != "below-floor" || reasons[hex.EncodeToString(n.Verifier.NodeKey())] != "verifier-only" {
+			t.Errorf("reasons %+v", res.Reasons)
+		}
+		if !bytes.Contains([]byte(err.Error()), []byte("below-floor")) {
+			t.Errorf("error %q does not name the reason", err)
+		}
+		if after := balanceOf(t, b); after != before-n.Params.MinFee {
+			t.Errorf("balance %d, want %d less one fee", after, before)
+		}
+	})
+
+	t.Run("missed delivery: failed, refunded, bid stake slashed", func(t *testing.T) {
+		t.Parallel()
+		ctx := testCtx(t)
+		b := buyerOf(t, n, "buyer-fail")
+		before := balanceOf(t, b)
+		var got steps
+		res, err := b.Run(ctx, Request{Package: n.PackageID.String(), Inputs: map[string]string{"data": inputFile(t, "tt\n")},
+			Params: map[string]string{"MODE": "no-delivery"}, MaxPrice: 100_000, BidWindow: 6, DeliveryWindow: 4, Progress: got.add})
+		if !errors.Is(err, ErrFailed) {
+			t.Fatalf("Run: %v, want ErrFailed (steps %v)", err, got.list)
+		}
+		m := got.need(t, StepAwarded, StepCommitted, StepFailed)
+		bidStake := market.MinBidStake(res.Price, n.Params.BidStakeRatioBps)
+		toBuyer := bps(bidStake, n.Params.FailSlashBuyerBps)
+		if m[StepFailed].Slashed != bidStake || res.Refund != res.Price+n.Params.MinPoStake+toBuyer || res.State != "failed" {
+			t.Errorf("failed step %+v, result %+v", m[StepFailed], res)
+		}
+		if after := balanceOf(t, b); after != before-n.Params.MinFee+toBuyer {
+			t.Errorf("balance %d, want %d - fee + %d", after, before, toBuyer)
+		}
+	})
+
+	t.Run("Close: a delivered order closed by the helper", func(t *testing.T) {
+		t.Parallel()
+		ctx := testCtx(t)
+		b := buyerOf(t, n, "buyer-close")
+		inputs := map[string]string{"data": inputFile(t, "ccgg\n")}
+		id := deliveredOrder(ctx, t, b, Request{Package: n.PackageID.String(), Inputs: inputs, MaxPrice: 100_000, BidWindow: 6})
+		var got steps
+		stars := uint32(3)
+		out := t.TempDir()
+		res, err := b.Close(ctx, id, CloseOptions{OutDir: out, Stars: &stars, Progress: got.add})
+		if err != nil {
+			t.Fatalf("Close: %v (steps %v)", err, got.list)
+		}
+		got.need(t, StepDelivered, StepDownloaded, StepWritten, StepClosed, StepRevealed, StepFinal)
+		if res.State != "closed" || res.Stars != 3 || res.Cost == nil || res.Cost.Txs != 2 || len(res.Reputation) != 2 {
+			t.Errorf("result %+v", res)
+		}
+		if _, err := b.Close(ctx, id, CloseOptions{}); err == nil {
+			t.Error("closed a closed order")
+		}
+	})
+
+	t.Run("Dispute of a right result: lost", func(t *testing.T) {
+		t.Parallel()
+		ctx := testCtx(t)
+		b := buyerOf(t, n, "buyer-lose")
+		inputs := map[string]string{"data": inputFile(t, "aatt\n")}
+		id := deliveredOrder(ctx, t, b, Request{Package: n.PackageID.String(), Inputs: inputs, MaxPrice: 100_000, BidWindow: 6})
+		if _, err := b.Dispute(ctx, id, DisputeOptions{Inputs: map[string]string{"data": inputFile(t, "other\n")}}); err == nil {
+			t.Fatal("disputed with inputs that are not the order's")
+		}
+		var got steps
+		res, err := b.Dispute(ctx, id, DisputeOptions{Inputs: inputs, Wait: true, Progress: got.add})
+		if !errors.Is(err, ErrDisputeLost) {
+			t.Fatalf("Dispute: %v, want ErrDisputeLost (steps %v)", err, got.list)
+		}
+		got.need(t, StepDisputeOpened, StepVerifierInputs, StepDisputeDecided)
+		if d := res.Dispute; d == nil || d.Verdict != "provider_won" || d.Refund != 0 || res.State != "resolved" {
+			t.Errorf("dispute %+v, state %s", d, res.State)
+		}
+	})
+
+	t.Run("cancel an open order", func(t *testing.T) {
+		t.Parallel()
+		ctx := testCtx(t)
+		b := buyerOf(t, n, "buyer-cancel")
+		before := balanceOf(t, b)
+		res, err := b.send(ctx, "create", &ledgerpb.Msg{Sum: &ledgerpb.Msg_CreateOrder{CreateOrder: &ledgerpb.MsgCreateOrder{
+			PackageId: n.PackageID[:], InputRoot: bytes.Repeat([]byte{1}, 32), MaxPrice: 1_000, PoStake: n.Params.MinPoStake,
+			BidWindow: 50, DeliveryWindow: 10, ConfirmWindow: 10, Replication: 1}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, _ := strconv.ParseUint(eventAttrs(res.Events)["order_created.order_id"], 10, 64)
+		var got steps
+		r, err := b.Cancel(ctx, id, got.add)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got.need(t, StepCancelled)
+		if r.State != "cancelled" || r.Refund != 1_000+n.Params.MinPoStake {
+			t.Errorf("cancel: %+v", r)
+		}
+		if after := balanceOf(t, b); after != before-2*n.Params.MinFee {
+			t.Errorf("balance %d, want %d less two fees", after, before)
+		}
+		if _, err := b.Cancel(ctx, id, nil); err == nil {
+			t.Error("cancelled a cancelled order")
+		}
+	})
+
+	t.Run("bad requests fail before funds move", func(t *testing.T) {
+		t.Parallel()
+		ctx := testCtx(t)
+		b := buyerOf(t, n, "buyer-bad")
+		before := balanceOf(t, b)
+		data := inputFile(t, "acgt")
+		cases := []struct {
+			name  string
+			req   Request
+			field string
+		}{
+			{"missing file", Request{Package: n.PackageID.String(), Inputs: map[string]string{"data": "/no/such/file"}, MaxPrice: 100_000}, "inputs.data"},
+			{"undeclared input", Request{Package: n.PackageID.String(), Inputs: map[string]string{"data": data, "extra": data}, MaxPrice: 100_000}, "inputs.extra"},
+			{"required input missing", Request{Package: n.PackageID.String(), MaxPrice: 100_000}, "inputs.data"},
+			{"undeclared param", Request{Package: n.PackageID.String(), Inputs: map[string]string{"data": data}, Params: map[string]string{"FOO": "1"}, MaxPrice: 100_000}, "params.FOO"},
+			{"max price 0", Request{Package: n.PackageID.String(), Inputs: map[string]string{"data": data}}, "max_price"},
+			{"name of another author", Request{Package: n.PackageOther, Inputs: map[string]string{"data": data}, MaxPrice: 100_000}, "package"},
+			{"unregistered id", Request{Package: hex.EncodeToString(bytes.Repeat([]byte{0xab}, 32)), Inputs: map[string]string{"data": data}, MaxPrice: 100_000}, "package"},
+			{"bid window too long", Request{Package: n.PackageID.String(), Inputs: map[string]string{"data": data}, MaxPrice: 100_000, BidWindow: n.Params.MaxBidWindow + 1}, "bid_window"},
+		}
+		for _, c := range cases {
+			_, err := b.Run(ctx, c.req)
+			var fe *FieldError
+			if !errors.As(err, &fe) || fe.Field != c.field {
+				t.Errorf("%s: %v, want a FieldError on %s", c.name, err, c.field)
+			}
+		}
+		poor := buyerOf(t, n, "poor")
+		poorBefore := balanceOf(t, poor)
+		if _, err := poor.Run(ctx, Request{Package: n.PackageID.String(), Inputs: map[string]string{"data": data}, MaxPrice: 1_000_000}); !errors.Is(err, ErrInsufficientFunds) {
+			t.Errorf("poor buyer: %v, want ErrInsufficientFunds", err)
+		}
+		if after := balanceOf(t, b); after != before {
+			t.Errorf("balance moved from %d to %d", before, after)
+		}
+		if after := balanceOf(t, poor); after != poorBefore {
+			t.Errorf("poor balance moved from %d to %d", poorBefore, after)
+		}
+		if list, err := List(ctx, n.Client, b.Address, 0); err != nil || len(list) != 0 {
+			t.Errorf("orders of a refused buyer: %v, %v", list, err)
+		}
+	})
+}

@@ -1,0 +1,585 @@
+package cli
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/celltonomy/celltonomy/client/order"
+	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/market"
+)
+
+// buyerKey is the default --from of the order commands.
+const buyerKey = "buyer"
+
+// orderRunFlags are the flags of `cell order run`.
+type orderRunFlags struct {
+	inputs, params []string
+	maxPrice       string
+	stake          string
+	disputeStake   string
+	replicas       uint32
+	out            string
+	stars          uint32
+	bidWindow      uint64
+	deliveryWindow uint64
+	confirmWindow  uint64
+	noWaitFinal    bool
+}
+
+// newOrderCmd is `cell order …`: the buyer's side of ordering a package
+// run (client/order).
+func newOrderCmd(g *globals) *cobra.Command {
+	f := &txFlags{nodeFlags: nodeFlags{g: g}, pass: passphrases{g: g}}
+	cmd := &cobra.Command{
+		Use:   "order",
+		Short: "Order package runs from providers: run, show, list, close, dispute, cancel",
+		Long: `order is the buyer's side of the market. "cell order run" posts a purchase
+order for a package, follows it to the award, sends the inputs to the winning
+node, downloads and verifies the results against the output root delivered on
+chain, closes the order with the completion code and rates the provider; a
+result that does not verify is disputed instead.
+
+The order commands sign with --from, the keyring key "buyer" unless given.
+Amounts are in ucell, windows in blocks.`,
+	}
+	f.register(cmd)
+	if fl := cmd.PersistentFlags().Lookup("from"); fl != nil {
+		fl.DefValue = buyerKey
+		fl.Value.Set(buyerKey)
+	}
+	cmd.AddCommand(newOrderRunCmd(g, f), newOrderShowCmd(g, f), newOrderListCmd(g, f), newOrderCloseCmd(g, f),
+		newOrderDisputeCmd(g, f), newOrderCancelCmd(g, f))
+	return cmd
+}
+
+// buyer opens the --from key and the chain client.
+func (f *txFlags) buyer(cmd *cobra.Command) (*order.Buyer, error) {
+	priv, err := signingKey(cmd, f.g, f.from, &f.pass)
+	if err != nil {
+		return nil, err
+	}
+	c, err := f.client()
+	if err != nil {
+		return nil, err
+	}
+	b, err := order.NewBuyer(cmd.Context(), c, priv)
+	if err != nil {
+		return nil, err
+	}
+	if cmd.Flags().Changed("fee") {
+		b.Fee = f.fee
+	}
+	return b, nil
+}
+
+func newOrderRunCmd(g *globals, f *txFlags) *cobra.Command {
+	var rf orderRunFlags
+	cmd := &cobra.Command{
+		Use:   "run PACKAGE --input NAME=FILE... [--param KEY=VALUE]... --max-price P",
+		Short: "Order a run of PACKAGE and follow it to the results, the close and the final ratings",
+		Long: `run orders one run of PACKAGE: a package directory (with cell.toml), a
+.cellpkg file, or the id of a registered package (64 hex digits). A package
+that is not registered is first published with --from as its author, its
+blob stored on every active node.
+
+Inputs and parameters are checked against the package before any funds move.
+The results are verified against the output root delivered on chain and
+written to OUT/ORDER_ID/: outputs/ (the files the run left under /outputs),
+stdout.txt, stderr.txt and receipt.json. Results that do not verify are
+disputed (claim wrong-result, outcome refund, stake --dispute-stake), and the
+inputs are sent to the verifiers the chain draws.
+
+On a terminal a live line shows each stage; otherwise each stage is one line.
+With --output json each stage is one JSON object per line, then the result.
+cell exits with 1 when the order expires, fails, or ends in a dispute.`,
+		Example: `  cell order run examples/digest --input genome=examples/data/lambda.fa --param ENZYMES=EcoRI --max-price 500000
+  cell order run 3f2a…c9 -i genome=lambda.fa -p ENZYMES=EcoRI,BamHI --max-price 1000000 --out results --stars 4`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			req, err := rf.request(args[0])
+			if err != nil {
+				return err
+			}
+			b, err := f.buyer(cmd)
+			if err != nil {
+				return err
+			}
+			p := newProgress(g)
+			req.Progress = p.step
+			res, err := b.Run(cmd.Context(), req)
+			p.done()
+			return p.result(res, err)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringArrayVarP(&rf.inputs, "input", "i", nil, "input file as NAME=FILE (repeatable)")
+	fl.StringArrayVarP(&rf.params, "param", "p", nil, "parameter as KEY=VALUE (repeatable)")
+	fl.StringVar(&rf.maxPrice, "max-price", "", "the most to pay, in ucell (required)")
+	fl.StringVar(&rf.stake, "stake", "", "PO stake in ucell (default: the chain's min_po_stake)")
+	fl.StringVar(&rf.disputeStake, "dispute-stake", "", "stake of a dispute opened when the results do not verify (default: the chain's min_dispute_stake)")
+	fl.Uint32Var(&rf.replicas, "replicas", 1, "replication factor")
+	fl.StringVar(&rf.out, "out", ".", "directory that receives ORDER_ID/ with the results")
+	fl.Uint32Var(&rf.stars, "stars", order.DefaultStars, "your rating of the provider, 0 to 5")
+	fl.Uint64Var(&rf.bidWindow, "bid-window", order.DefaultBidWindow, "blocks during which providers bid")
+	fl.Uint64Var(&rf.deliveryWindow, "delivery-window", order.DefaultDeliveryWindow, "blocks after the award to deliver")
+	fl.Uint64Var(&rf.confirmWindow, "confirm-window", order.DefaultConfirmWindow, "blocks after the delivery to close or dispute")
+	fl.BoolVar(&rf.noWaitFinal, "no-wait-final", false, "return after revealing the rating, without waiting for the reveal window to end")
+	return cmd
+}
+
+// request turns the flags of `cell order run PACKAGE` into a request;
+// errors are usage errors naming the flag.
+func (rf *orderRunFlags) request(pkg string) (order.Request, error) {
+	inputs, err := pairs("--input", rf.inputs)
+	if err != nil {
+		return order.Request{}, err
+	}
+	params, err := pairs("--param", rf.params)
+	if err != nil {
+		return order.Request{}, err
+	}
+	if rf.maxPrice == "" {
+		return order.Request{}, &usageError{errors.New("--max-price: required: the most to pay, in ucell")}
+	}
+	req := order.Request{Package: pkg, Inputs: inputs, Params: params, Replication: rf.replicas, OutDir: rf.out,
+		BidWindow: rf.bidWindow, DeliveryWindow: rf.deliveryWindow, ConfirmWindow: rf.confirmWindow, NoWaitFinal: rf.noWaitFinal}
+	if req.MaxPrice, err = optionalAmount("--max-price", rf.maxPrice); err != nil {
+		return req, err
+	}
+	if req.MaxPrice == 0 {
+		return req, &usageError{errors.New("--max-price: must be positive")}
+	}
+	if req.POStake, err = optionalAmount("--stake", rf.stake); err != nil {
+		return req, err
+	}
+	if req.DisputeStake, err = optionalAmount("--dispute-stake", rf.disputeStake); err != nil {
+		return req, err
+	}
+	if rf.stars > market.MaxStars {
+		return req, &usageError{fmt.Errorf("--stars %d: want 0 to %d", rf.stars, market.MaxStars)}
+	}
+	stars := rf.stars
+	req.Stars = &stars
+	if rf.replicas == 0 {
+		return req, &usageError{errors.New("--replicas: must be at least 1")}
+	}
+	return req, nil
+}
+
+func newOrderShowCmd(g *globals, f *txFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "show ORDER_ID",
+		Short: "Show an order: bids, contract, delivery, dispute, and the provider node's job",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := orderIDArg(args[0])
+			if err != nil {
+				return err
+			}
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			d, err := order.Show(cmd.Context(), c, nil, id)
+			if err != nil {
+				return err
+			}
+			out := struct {
+				orderJSON
+				Endpoint string `json:"endpoint,omitempty"`
+				Job      any    `json:"job,omitempty"`
+				JobError string `json:"job_error,omitempty"`
+			}{orderJSON: orderOf(d.Order), Endpoint: d.Endpoint, JobError: d.JobError}
+			if d.Job != nil {
+				out.Job = d.Job
+			}
+			for _, b := range d.Bids {
+				out.Bids = append(out.Bids, bidJSON{Provider: addrString(b.Provider), NodeKey: hex.EncodeToString(b.NodeKey),
+					Price: b.Price, Stake: b.Stake, Height: b.Height})
+			}
+			if g.output == outputJSON {
+				return g.json(out)
+			}
+			printOrder(g, out.orderJSON)
+			for _, b := range out.Bids {
+				fmt.Fprintf(g.stdout, "  bid  %s  node %s  %d ucell  stake %d  at %d\n", b.Provider, b.NodeKey, b.Price, b.Stake, b.Height)
+			}
+			if out.OutputRoot != "" {
+				fmt.Fprintf(g.stdout, "  delivered output root %s  confirm by %d\n", out.OutputRoot, out.ConfirmDeadline)
+			}
+			if r := d.Order.GetRatings(); r != nil {
+				fmt.Fprintf(g.stdout, "  ratings  buyer %s  provider %s  final %v (reveal by %d)\n",
+					revealed(r.BuyerRevealed, r.BuyerStars), revealed(r.ProviderRevealed, r.ProviderStars), r.Final, r.RevealDeadline)
+			}
+			if dp := out.Dispute; dp != nil {
+				fmt.Fprintf(g.stdout, "  dispute  %s → %s  stake %d  verifiers %s  verdict %s\n", dp.Claim, dp.Outcome, dp.Stake,
+					orDash(strings.Join(dp.Verifiers, ",")), orDash(dp.Verdict))
+			}
+			switch {
+			case d.Job != nil:
+				fmt.Fprintf(g.stdout, "  node %s  job %s", d.Endpoint, d.Job.State)
+				if d.Job.Error != "" {
+					fmt.Fprintf(g.stdout, ": %s", d.Job.Error)
+				}
+				fmt.Fprintln(g.stdout)
+			case d.JobError != "":
+				fmt.Fprintf(g.stdout, "  node %s  job unknown: %s\n", orDash(d.Endpoint), d.JobError)
+			}
+			return nil
+		},
+	}
+}
+
+func revealed(ok bool, stars uint32) string {
+	if !ok {
+		return "not revealed"
+	}
+	return fmt.Sprintf("%d stars", stars)
+}
+
+func newOrderListCmd(g *globals, f *txFlags) *cobra.Command {
+	var state string
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the orders of --from (a key name or an address), optionally in one --state",
+		Args:  exactArgs(0),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var st ledgerpb.OrderState
+			if state != "" {
+				s, err := market.ParseState(state)
+				if err != nil {
+					return &usageError{fmt.Errorf("--state: %w", err)}
+				}
+				st = s
+			}
+			buyer, err := resolveAddress(g, f.from)
+			if err != nil {
+				return err
+			}
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			orders, err := order.List(cmd.Context(), c, buyer, st)
+			if err != nil {
+				return err
+			}
+			out := ordersJSON{Orders: []orderJSON{}}
+			for _, o := range orders {
+				out.Orders = append(out.Orders, orderOf(o))
+			}
+			if g.output == outputJSON {
+				return g.json(out)
+			}
+			for _, o := range out.Orders {
+				printOrder(g, o)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&state, "state", "", "open, awarded, delivered, closed, disputed, resolved, expired, cancelled or failed")
+	return cmd
+}
+
+func newOrderCloseCmd(g *globals, f *txFlags) *cobra.Command {
+	var stars uint32
+	var out, disputeStake string
+	var inputs []string
+	var noWaitFinal bool
+	cmd := &cobra.Command{
+		Use:   "close ORDER_ID",
+		Short: "Download and verify the results of a delivered order, close it and rate the provider",
+		Long: `close fetches the results of a delivered order of --from from the provider's
+node, verifies them against the output root delivered on chain, writes them
+to OUT/ORDER_ID/, closes the order with the completion code and reveals
+--stars. Results that do not verify are disputed instead; give the order's
+inputs with --input so that the drawn verifiers can re-run it.`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := orderIDArg(args[0])
+			if err != nil {
+				return err
+			}
+			if stars > market.MaxStars {
+				return &usageError{fmt.Errorf("--stars %d: want 0 to %d", stars, market.MaxStars)}
+			}
+			opt := order.CloseOptions{OutDir: out, Stars: &stars, NoWaitFinal: noWaitFinal}
+			if opt.DisputeStake, err = optionalAmount("--dispute-stake", disputeStake); err != nil {
+				return err
+			}
+			if len(inputs) > 0 {
+				if opt.Inputs, err = pairs("--input", inputs); err != nil {
+					return err
+				}
+			}
+			b, err := f.buyer(cmd)
+			if err != nil {
+				return err
+			}
+			p := newProgress(g)
+			opt.Progress = p.step
+			res, err := b.Close(cmd.Context(), id, opt)
+			p.done()
+			return p.result(res, err)
+		},
+	}
+	cmd.Flags().Uint32Var(&stars, "stars", order.DefaultStars, "your rating of the provider, 0 to 5")
+	cmd.Flags().StringVar(&out, "out", ".", "directory that receives ORDER_ID/ with the results")
+	cmd.Flags().StringArrayVarP(&inputs, "input", "i", nil, "the order's input file as NAME=FILE, for verifiers should the results not verify (repeatable)")
+	cmd.Flags().StringVar(&disputeStake, "dispute-stake", "", "stake of a dispute opened when the results do not verify (default: the chain's min_dispute_stake)")
+	cmd.Flags().BoolVar(&noWaitFinal, "no-wait-final", false, "return after revealing the rating")
+	return cmd
+}
+
+func newOrderDisputeCmd(g *globals, f *txFlags) *cobra.Command {
+	var claim, outcome, stake string
+	var inputs []string
+	var wait bool
+	cmd := &cobra.Command{
+		Use:   "dispute ORDER_ID",
+		Short: "Dispute a delivered order; with --input the drawn verifiers get the inputs",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := orderIDArg(args[0])
+			if err != nil {
+				return err
+			}
+			opt := order.DisputeOptions{Wait: wait}
+			if opt.Claim, err = order.ParseClaim(claim); err != nil {
+				return &usageError{fmt.Errorf("--%w", err)}
+			}
+			if opt.Outcome, err = order.ParseOutcome(outcome); err != nil {
+				return &usageError{fmt.Errorf("--%w", err)}
+			}
+			if opt.Stake, err = optionalAmount("--stake", stake); err != nil {
+				return err
+			}
+			if len(inputs) > 0 {
+				if opt.Inputs, err = pairs("--input", inputs); err != nil {
+					return err
+				}
+			}
+			b, err := f.buyer(cmd)
+			if err != nil {
+				return err
+			}
+			p := newProgress(g)
+			opt.Progress = p.step
+			res, err := b.Dispute(cmd.Context(), id, opt)
+			p.done()
+			return p.result(res, err)
+		},
+	}
+	cmd.Flags().StringVar(&claim, "claim", "wrong-result", "wrong-result, not-received, not-to-spec or too-slow")
+	cmd.Flags().StringVar(&outcome, "outcome", "refund", "what you get if you win: refund, redo, redo-by-another, store-credit or litigation")
+	cmd.Flags().StringVar(&stake, "stake", "", "dispute stake in ucell (default: the chain's min_dispute_stake)")
+	cmd.Flags().StringArrayVarP(&inputs, "input", "i", nil, "the order's input file as NAME=FILE, sent to the drawn verifiers (repeatable)")
+	cmd.Flags().BoolVar(&wait, "wait", false, "follow the dispute to its verdict")
+	return cmd
+}
+
+func newOrderCancelCmd(g *globals, f *txFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "cancel ORDER_ID",
+		Short: "Cancel an open order of --from; max price and PO stake return",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := orderIDArg(args[0])
+			if err != nil {
+				return err
+			}
+			b, err := f.buyer(cmd)
+			if err != nil {
+				return err
+			}
+			p := newProgress(g)
+			res, err := b.Cancel(cmd.Context(), id, p.step)
+			p.done()
+			return p.result(res, err)
+		},
+	}
+}
+
+// optionalAmount parses an amount flag; empty is 0 (the default).
+func optionalAmount(flag, s string) (uint64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	v, err := parseAmount(s)
+	if err != nil {
+		return 0, &usageError{fmt.Errorf("%s: %w", flag, errors.Unwrap(err))}
+	}
+	return v, nil
+}
+
+// progress renders the steps of an order: a live spinner line on a
+// terminal, one line per step otherwise, one JSON object per step with
+// --output json.
+type progress struct {
+	g   *globals
+	out io.Writer
+	bar *progressbar.ProgressBar
+}
+
+// lockedWriter serializes the spinner's writes and the step lines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func newProgress(g *globals) *progress {
+	p := &progress{g: g, out: g.stdout}
+	if g.output != outputJSON && isTerminal(g.stdout) {
+		lw := &lockedWriter{w: g.stdout}
+		p.out = lw
+		p.bar = progressbar.NewOptions(-1, progressbar.OptionSetWriter(lw), progressbar.OptionSpinnerType(14),
+			progressbar.OptionSetDescription("checking the request"), progressbar.OptionSetElapsedTime(true),
+			progressbar.OptionClearOnFinish(), progressbar.OptionSetRenderBlankState(true),
+			progressbar.OptionSetSpinnerChangeInterval(120*time.Millisecond))
+	}
+	return p
+}
+
+// step shows one step.
+func (p *progress) step(s order.Step) {
+	switch {
+	case p.g.output == outputJSON:
+		b, err := json.Marshal(s)
+		if err == nil {
+			fmt.Fprintf(p.out, "%s\n", b)
+		}
+	case p.bar != nil:
+		// Clear the spinner's line, print the step, and let the spinner
+		// describe what comes next.
+		fmt.Fprintf(p.out, "\r\x1b[K✓ %s\n", s)
+		if next := s.Waiting(); next != "" {
+			p.bar.Describe(next)
+		}
+	default:
+		fmt.Fprintf(p.out, "%s\n", s)
+	}
+}
+
+// done removes the spinner.
+func (p *progress) done() {
+	if p.bar != nil {
+		p.bar.Finish()
+		p.bar.Exit()
+		fmt.Fprint(p.out, "\r\x1b[K")
+	}
+}
+
+// orderResultJSON is the last line of --output json.
+type orderResultJSON struct {
+	Step   string        `json:"step"`
+	Result *order.Result `json:"result"`
+	Error  string        `json:"error,omitempty"`
+}
+
+// result prints the end of an order command and returns its error: a
+// request refused before any funds moved is a usage error.
+func (p *progress) result(res *order.Result, err error) error {
+	g := p.g
+	var fe *order.FieldError
+	if errors.As(err, &fe) && res == nil {
+		return &usageError{err}
+	}
+	if g.output == outputJSON {
+		v := orderResultJSON{Step: "result", Result: res}
+		if err != nil {
+			v.Error = err.Error()
+		}
+		b, jerr := json.Marshal(v)
+		if jerr != nil {
+			return jerr
+		}
+		fmt.Fprintf(g.stdout, "%s\n", b)
+	} else if res != nil {
+		printOrderResult(g.stdout, res)
+	}
+	return err
+}
+
+// printOrderResult is the text summary of an order: the service's
+// stdout, where the results are, the cost, the reputation entries and
+// the heights of the steps.
+func printOrderResult(w io.Writer, r *order.Result) {
+	fmt.Fprintf(w, "\norder %d: %s\n", r.OrderID, r.State)
+	if r.OutputDir != "" || r.Stdout != "" {
+		fmt.Fprintf(w, "exit code %d\n", r.ExitCode)
+		if r.Stdout != "" {
+			fmt.Fprintf(w, "--- stdout\n%s", r.Stdout)
+			if !strings.HasSuffix(r.Stdout, "\n") {
+				fmt.Fprintln(w)
+			}
+			fmt.Fprintln(w, "---")
+		}
+	}
+	if r.OutputDir != "" {
+		fmt.Fprintf(w, "results in %s (%d file(s) under outputs/, stdout.txt, stderr.txt, receipt.json)\n", r.OutputDir, len(r.Files))
+	}
+	if c := r.Cost; c != nil {
+		fmt.Fprintf(w, "cost: price %d ucell (max %d) = provider %d + network fee %d + author royalty %d; PO stake %d returned; %d tx fee(s) %d; total %d ucell",
+			c.Price, c.MaxPrice, c.Payment, c.NetworkFee, c.Royalty, c.POStakeReturned, c.Txs, c.TxFees, c.Total)
+		if c.AuthorRefund > 0 {
+			fmt.Fprintf(w, " (royalty %d back to you as the author)", c.AuthorRefund)
+		}
+		fmt.Fprintln(w)
+	}
+	if r.Refund > 0 {
+		fmt.Fprintf(w, "refunded %d ucell", r.Refund)
+		if r.Slashed > 0 {
+			fmt.Fprintf(w, "; the provider's bid stake of %d ucell slashed", r.Slashed)
+		}
+		fmt.Fprintln(w)
+	}
+	if d := r.Dispute; d != nil {
+		fmt.Fprintf(w, "dispute: %s → %s, stake %d ucell, verifiers %s, verdict %s, %d ucell returned\n",
+			d.Claim, d.Outcome, d.Stake, orDash(strings.Join(d.Verifiers, ",")), orDash(d.Verdict), d.Refund)
+	}
+	for _, reason := range r.Reasons {
+		fmt.Fprintf(w, "  %s\n", reason)
+	}
+	for _, e := range r.Reputation {
+		fmt.Fprintf(w, "reputation: %s %s %s in skill %d (log cycle %d entry %d)\n", e.Role, e.User, e.Amount, e.Skill, e.Cycle, e.Index)
+	}
+	var hs []string
+	for _, h := range []struct {
+		name string
+		v    int64
+	}{{"published", r.Heights.Published}, {"created", r.Heights.Created}, {"awarded", r.Heights.Awarded}, {"delivered", r.Heights.Delivered},
+		{"closed", r.Heights.Closed}, {"revealed", r.Heights.Revealed}, {"final", r.Heights.Final}, {"expired", r.Heights.Expired},
+		{"failed", r.Heights.Failed}, {"cancelled", r.Heights.Cancelled}, {"dispute opened", r.Heights.DisputeOpened},
+		{"dispute decided", r.Heights.DisputeDecided}} {
+		if h.v > 0 {
+			hs = append(hs, fmt.Sprintf("%s %d", h.name, h.v))
+		}
+	}
+	if len(hs) > 0 {
+		fmt.Fprintf(w, "heights: %s\n", strings.Join(hs, ", "))
+	}
+}

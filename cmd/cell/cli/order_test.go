@@ -1,0 +1,198 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/celltonomy/celltonomy/client/keyring"
+	"github.com/celltonomy/celltonomy/client/order"
+	"github.com/celltonomy/celltonomy/client/order/ordertest"
+)
+
+func TestOrderRunFlags(t *testing.T) {
+	tests := []struct {
+		name  string
+		flags orderRunFlags
+		want  string // a part of the usage error, or "" for success
+	}{
+		{"ok", orderRunFlags{inputs: []string{"genome=a.fa"}, params: []string{"ENZYMES=EcoRI"}, maxPrice: "500000ucell", replicas: 1, stars: 5}, ""},
+		{"max price missing", orderRunFlags{replicas: 1, stars: 5}, "--max-price: required"},
+		{"max price zero", orderRunFlags{maxPrice: "0", replicas: 1, stars: 5}, "--max-price: must be positive"},
+		{"max price not a number", orderRunFlags{maxPrice: "lots", replicas: 1, stars: 5}, "--max-price"},
+		{"input without file", orderRunFlags{inputs: []string{"genome"}, maxPrice: "1", replicas: 1, stars: 5}, "--input"},
+		{"input twice", orderRunFlags{inputs: []string{"genome=a", "genome=b"}, maxPrice: "1", replicas: 1, stars: 5}, "given twice"},
+		{"bad param", orderRunFlags{params: []string{"=x"}, maxPrice: "1", replicas: 1, stars: 5}, "--param"},
+		{"bad stake", orderRunFlags{maxPrice: "1", stake: "-3", replicas: 1, stars: 5}, "--stake"},
+		{"stars above 5", orderRunFlags{maxPrice: "1", replicas: 1, stars: 6}, "--stars 6"},
+		{"no replicas", orderRunFlags{maxPrice: "1", stars: 5}, "--replicas"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := tt.flags.request("pkg")
+			if tt.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if req.MaxPrice != 500_000 || req.Inputs["genome"] != "a.fa" || req.Params["ENZYMES"] != "EcoRI" || req.Stars == nil || *req.Stars != 5 {
+					t.Fatalf("request %+v", req)
+				}
+				return
+			}
+			var ue *usageError
+			if !errors.As(err, &ue) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v, want a usage error containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestOrderProgress(t *testing.T) {
+	steps := []order.Step{
+		{Kind: order.StepCreated, OrderID: 4, Height: 10, InputRoot: "ab"},
+		{Kind: order.StepAwarded, OrderID: 4, Height: 13, Provider: "cell1x", NodeKey: "00ff", Endpoint: "http://n", Price: 7},
+	}
+	res := &order.Result{OrderID: 4, State: "closed", Stdout: "hello\n", OutputDir: "out/4",
+		Cost:       &order.Cost{Price: 7, MaxPrice: 9, Payment: 7, Txs: 3, TxFees: 3000, Total: 3007},
+		Reputation: []order.ReputationEntry{{Role: "provider", User: "cell1x", Amount: "11", Skill: 6}},
+		Heights:    order.Heights{Created: 10, Awarded: 13, Closed: 15}}
+
+	var text bytes.Buffer
+	g := &globals{output: outputText, stdout: &text, stderr: &text}
+	p := newProgress(g)
+	for _, s := range steps {
+		p.step(s)
+	}
+	p.done()
+	if err := p.result(res, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"created order 4 at height 10", "awarded at height 13 to cell1x for 7 ucell", "--- stdout\nhello\n---",
+		"results in out/4", "total 3007 ucell", "reputation: provider cell1x 11 in skill 6", "heights: created 10, awarded 13, closed 15"} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("text output lacks %q:\n%s", want, text.String())
+		}
+	}
+
+	var js bytes.Buffer
+	g = &globals{output: outputJSON, stdout: &js, stderr: &js}
+	p = newProgress(g)
+	for _, s := range steps {
+		p.step(s)
+	}
+	p.done()
+	if err := p.result(res, errors.New("boom")); err == nil {
+		t.Fatal("the error was lost")
+	}
+	lines := strings.Split(strings.TrimSpace(js.String()), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("%d JSON lines, want 3:\n%s", len(lines), js.String())
+	}
+	var first order.Step
+	var last orderResultJSON
+	if json.Unmarshal([]byte(lines[0]), &first) != nil || first.Kind != order.StepCreated || first.OrderID != 4 {
+		t.Errorf("first line %s", lines[0])
+	}
+	if json.Unmarshal([]byte(lines[2]), &last) != nil || last.Step != "result" || last.Result.State != "closed" || last.Error != "boom" {
+		t.Errorf("last line %s", lines[2])
+	}
+
+	// A request refused before any funds moved is a usage error.
+	err := p.result(nil, &order.FieldError{Field: "inputs.x", Rule: "not declared"})
+	var ue *usageError
+	if !errors.As(err, &ue) {
+		t.Errorf("FieldError: %v, want a usage error", err)
+	}
+}
+
+// TestOrderCommandsOnChain runs `cell order …` against the test network
+// of client/order/ordertest.
+func TestOrderCommandsOnChain(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a chain")
+	}
+	n, err := ordertest.Start("cli-buyer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	home := t.TempDir()
+	kr, err := keyring.Open(keyring.Dir(home))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kr.AddFromSeed(buyerKey, ordertest.Seed("cli-buyer"), nil); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(t.TempDir(), "data.txt")
+	if err := os.WriteFile(data, []byte("acgt\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cellAt := func(args ...string) (string, string, int) {
+		var out, errb bytes.Buffer
+		code := Run(t.Context(), append([]string{"--home", home}, args...), &out, &errb)
+		return out.String(), errb.String(), code
+	}
+	out := t.TempDir()
+
+	stdout, stderr, code := cellAt("order", "run", n.PackageID.String(), "-i", "data="+data, "--max-price", "300000", "--bid-window", "6",
+		"--delivery-window", "40", "--confirm-window", "40", "--out", out, "--stars", "4", "--node", n.RPC, "--output", "json")
+	if code != 0 {
+		t.Fatalf("order run: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	var last orderResultJSON
+	kinds := map[string]bool{}
+	sc := bufio.NewScanner(strings.NewReader(stdout))
+	for sc.Scan() {
+		var line struct {
+			Step string `json:"step"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
+			t.Fatalf("not a JSON line: %q", sc.Text())
+		}
+		kinds[line.Step] = true
+		if line.Step == "result" {
+			json.Unmarshal(sc.Bytes(), &last)
+		}
+	}
+	for _, k := range []string{"created", "awarded", "uploaded", "delivered", "closed", "revealed", "final", "result"} {
+		if !kinds[k] {
+			t.Errorf("no %s line in\n%s", k, stdout)
+		}
+	}
+	r := last.Result
+	if r == nil || r.State != "closed" || r.Stars != 4 || r.Cost == nil || len(r.Reputation) != 2 {
+		t.Fatalf("result %+v", r)
+	}
+	id := strconv.FormatUint(r.OrderID, 10)
+	if got, err := os.ReadFile(filepath.Join(out, id, "outputs", "result.txt")); err != nil || string(got) != "ACGT\n" {
+		t.Errorf("result.txt %q, %v", got, err)
+	}
+
+	stdout, _, code = cellAt("order", "show", id, "--node", n.RPC)
+	if code != 0 || !strings.Contains(stdout, "order "+id+"  closed") || !strings.Contains(stdout, "job delivered") {
+		t.Errorf("order show: exit %d\n%s", code, stdout)
+	}
+	stdout, _, code = cellAt("order", "list", "--state", "closed", "--node", n.RPC, "--output", "json")
+	var list ordersJSON
+	if code != 0 || json.Unmarshal([]byte(stdout), &list) != nil || len(list.Orders) != 1 || list.Orders[0].ID != r.OrderID {
+		t.Errorf("order list: exit %d\n%s", code, stdout)
+	}
+
+	// Text mode, an order that expires: exit 1, with the nodes' reasons.
+	stdout, stderr, code = cellAt("order", "run", n.PackageID.String(), "-i", "data="+data, "--max-price", "1000", "--bid-window", "4", "--node", n.RPC)
+	if code != 1 || !strings.Contains(stderr, "expired") || !strings.Contains(stdout, "below-floor") || !strings.Contains(stdout, "created order") {
+		t.Errorf("expiring order: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	// A bad input: exit 2 before any funds move, naming the input.
+	_, stderr, code = cellAt("order", "run", n.PackageID.String(), "-i", "reads="+data, "--max-price", "1000", "--node", n.RPC)
+	if code != 2 || !strings.Contains(stderr, "inputs.reads") {
+		t.Errorf("bad input: exit %d\n%s", code, stderr)
+	}
+}
