@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -280,5 +281,110 @@ func retry(t *testing.T, timeout time.Duration, f func() error) {
 			t.Fatal(err)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestDevnetAndOrderRun is the newcomer's path with two terminals: `cell
+// devnet` in one, `cell order run` in the other, ordering the λ digest with
+// an enzyme of their choice; then the bad inputs a buyer may give.
+func TestDevnetAndOrderRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a devnet")
+	}
+	pkgDir, _ := filepath.Abs("../../examples/digest")
+	if _, err := os.Stat(filepath.Join(pkgDir, "digest.wasm")); err != nil {
+		t.Fatalf("run make examples first: %v", err)
+	}
+	genome, _ := filepath.Abs("../../examples/data/lambda.fa")
+	home := filepath.Join(t.TempDir(), "devnet")
+	base := freePorts(t, 2)
+	p := startDevnetProc(t, home, "--nodes", "2", "--block-time", "200ms", "--package", pkgDir,
+		"--rpc-port", fmt.Sprint(base), "--p2p-port", fmt.Sprint(base+1), "--node-port", fmt.Sprint(base+10))
+	retry(t, 90*time.Second, func() error {
+		if !strings.Contains(p.output(), "stop with Ctrl-C") {
+			return fmt.Errorf("devnet not ready:\n%s", p.output())
+		}
+		return nil
+	})
+	out := t.TempDir()
+	run := func(args ...string) (string, string, int) {
+		cmd := exec.Command(cellBin, append([]string{"order", "run", pkgDir, "--home", home}, args...)...)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return stdout.String(), stderr.String(), code
+	}
+	stdout, stderr, code := run("--input", "genome="+genome, "--param", "ENZYMES=BamHI", "--max-price", "5000", "--out", out, "--no-wait-final")
+	if code != 0 {
+		t.Fatalf("order run: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	for _, want := range []string{"BamHI", "fragments", "closed"} {
+		if !strings.Contains(stdout+stderr, want) {
+			t.Errorf("order run output lacks %q:\n%s\n%s", want, stdout, stderr)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "1", "outputs", "fragments.json")); err != nil {
+		t.Errorf("results not written: %v", err)
+	}
+
+	c, err := client.New(fmt.Sprintf("http://127.0.0.1:%d", base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kr, _ := keyring.Open(keyring.Dir(home))
+	buyerInfo, _ := kr.Show("buyer")
+	balance := func() uint64 {
+		b, err := c.QueryApp(context.Background(), app.PathBalance, buyerInfo.Address[:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r ledgerpb.BalanceResponse
+		proto.Unmarshal(b, &r)
+		return r.GetBalance()
+	}
+	before := balance()
+	// Bad inputs: refused before any funds move, naming the field.
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"missing input file", []string{"--input", "genome=" + filepath.Join(t.TempDir(), "nope.fa"), "--param", "ENZYMES=EcoRI", "--max-price", "5000"}, "genome"},
+		{"undeclared input", []string{"--input", "reads=" + genome, "--param", "ENZYMES=EcoRI", "--max-price", "5000"}, "reads"},
+		{"missing parameter", []string{"--input", "genome=" + genome, "--max-price", "5000"}, "ENZYMES"},
+	} {
+		stdout, stderr, code := run(tc.args...)
+		if code == 0 || !strings.Contains(stdout+stderr, tc.want) {
+			t.Errorf("%s: exit %d, output lacks %q:\n%s\n%s", tc.name, code, tc.want, stdout, stderr)
+		}
+	}
+	// A package id nobody registered.
+	cmd := exec.Command(cellBin, "order", "run", strings.Repeat("ab", 32), "--home", home, "--input", "genome="+genome, "--param", "ENZYMES=EcoRI", "--max-price", "5000")
+	if b, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(b), "not registered") {
+		t.Errorf("unknown package id: %v\n%s", err, b)
+	}
+	if got := balance(); got != before {
+		t.Errorf("bad requests moved funds: balance %d, was %d", got, before)
+	}
+	// A price below every node's floor: the order expires, the buyer sees
+	// why, and loses only the fee of the order.
+	stdout, stderr, code = run("--input", "genome="+genome, "--param", "ENZYMES=EcoRI", "--max-price", "10", "--bid-window", "2")
+	if code == 0 || !strings.Contains(stdout+stderr, "below-floor") {
+		t.Errorf("price below the floors: exit %d, no reason shown:\n%s\n%s", code, stdout, stderr)
+	}
+	if got, want := balance(), before-params.Default().MinFee; got != want {
+		t.Errorf("after the expiry: balance %d, want %d (only the fee)", got, want)
+	}
+	if err := p.signal(syscall.SIGINT); err != nil {
+		t.Fatalf("devnet did not stop cleanly: %v\n%s", err, p.output())
+	}
+	if err := chain.CheckInvariants(home); err != nil {
+		t.Fatalf("ledger invariants: %v", err)
 	}
 }
