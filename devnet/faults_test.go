@@ -5,9 +5,11 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/gateway"
+	"github.com/celltonomy/celltonomy/client/order"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
@@ -306,5 +309,34 @@ func TestGatewayRefusals(t *testing.T) {
 	}
 	if err := (&gateway.Client{Endpoint: ep, Key: r.key}).UploadInput(ctx, r.id, "genome", r.genome); !gateway.IsStatus(err, 409) {
 		t.Errorf("upload after the run: %v, want 409", err)
+	}
+}
+
+// TestOrderRunDisputesWrongOutput: the buyer's own flow (client/order)
+// against a node that delivers a wrong root: the downloaded outputs do
+// not match, the buyer disputes on its own, sends the inputs to the drawn
+// verifiers, and is refunded when they find for it.
+func TestOrderRunDisputesWrongOutput(t *testing.T) {
+	d := startDevnet(t, []NodeOptions{{Fault: node.FaultWrongOutput, Price: 500}, {}, {}})
+	key, _ := d.Key(KeyBuyer)
+	b, err := order.NewBuyer(context.Background(), d.Client, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	genome, _ := filepath.Abs("../examples/data/lambda.fa")
+	var kinds []order.StepKind
+	res, err := b.Run(context.Background(), order.Request{
+		Package: d.Packages[0].ID.String(), Inputs: map[string]string{"genome": genome},
+		Params: map[string]string{"ENZYMES": "EcoRI"}, MaxPrice: 5000, BidWindow: 5,
+		Progress: func(s order.Step) { kinds = append(kinds, s.Kind) },
+	})
+	if !errors.Is(err, order.ErrDisputed) {
+		t.Fatalf("run: %v, want ErrDisputed; steps %v", err, kinds)
+	}
+	if res.Dispute == nil || res.Dispute.Verdict != "buyer_won" || res.Dispute.Refund == 0 {
+		t.Fatalf("dispute %+v", res.Dispute)
+	}
+	if !slices.Contains(kinds, order.StepVerifierInputs) || !slices.Contains(kinds, order.StepDisputeDecided) {
+		t.Errorf("steps %v", kinds)
 	}
 }
