@@ -129,8 +129,8 @@ func (n *Node) decide(ctx context.Context, id uint64, height int64) gateway.Deci
 // openJobs counts the provider jobs not yet delivered or finished.
 func (n *Node) openJobs() int {
 	k := 0
-	for _, j := range n.jobs.all() {
-		if j.Role == gateway.RoleProvider && !j.Done && j.State != gateway.StateDelivered && j.State != gateway.StateFailed {
+	for _, j := range n.jobs.pending() {
+		if j.Role == gateway.RoleProvider && j.State != gateway.StateDelivered && j.State != gateway.StateFailed {
 			k++
 		}
 	}
@@ -286,10 +286,7 @@ func (n *Node) onClosed(ctx context.Context, id uint64) {
 // provider's delivery, a verifier's commit before its commit deadline, a
 // verifier's reveal inside its reveal window.
 func (n *Node) revealDue(ctx context.Context, height int64) {
-	for _, j := range n.jobs.all() {
-		if j.Done {
-			continue
-		}
+	for _, j := range n.jobs.pending() {
 		id := j.OrderID
 		switch {
 		case j.Role == gateway.RoleProvider && j.State == gateway.StateExecuted && n.opts.Fault != FaultNoDelivery && height <= j.Deadline:
@@ -304,8 +301,8 @@ func (n *Node) revealDue(ctx context.Context, height int64) {
 
 // resume re-queues the runs interrupted by a crash or a stop.
 func (n *Node) resume(ctx context.Context) {
-	for _, j := range n.jobs.all() {
-		if j.Done || j.State != gateway.StateRunning {
+	for _, j := range n.jobs.pending() {
+		if j.State != gateway.StateRunning {
 			continue
 		}
 		n.log.Info("resuming job", "order", j.OrderID, "role", j.Role, "runs", j.Runs)

@@ -163,6 +163,29 @@ func (s *jobStore) all() []Job {
 	return out
 }
 
+// pending returns copies of the jobs not marked Done, by order id then
+// role: the ones the block loop still looks at.
+func (s *jobStore) pending() []Job {
+	s.mu.Lock()
+	var out []Job
+	for _, j := range s.jobs {
+		if !j.Done {
+			out = append(out, j.clone())
+		}
+	}
+	s.mu.Unlock()
+	slices.SortFunc(out, func(a, b Job) int {
+		if a.OrderID != b.OrderID {
+			if a.OrderID < b.OrderID {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.Role, b.Role)
+	})
+	return out
+}
+
 // errExists is returned by create for a job already recorded.
 var errExists = errors.New("job exists")
 
