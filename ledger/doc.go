@@ -11,7 +11,7 @@
 //	staking    validators, bond/unbond, voting power, slashing and jailing
 //	params     consensus parameters in state
 //	registry   profiles, fulfillment nodes (with expiry), packages (the version chain), offerings
-//	reputation the skill tree and the reputation update log
+//	reputation the skill tree, the reputation update log, mining and reputation proofs
 //	market     purchase orders, bids, contracts, escrow, ratings, disputes
 //	app        composition, routing, block hooks, queries, invariants: what chain/ calls
 //	ledgerpb   generated protobuf code of proto/ (go generate ./ledger)
@@ -126,6 +126,37 @@
 // package id is the author's signed claim about the spec's SHA3-256,
 // which whoever fetches the package checks.
 //
+// # Reputation and mining
+//
+// Message numbers 40 to 59 of ledgerpb.Msg belong to the reputation
+// module (reputation.md); see package reputation for every rule.
+//
+//	40 create_skill       create a skill under an existing one
+//	41 stake_miner        stake ucell as a reputation miner; it moves to the "miners" module
+//	                      account; since_height is the first stake's height
+//	42 unstake_miner      take stake back, unless the signer has a submission to the cycle
+//	                      being mined (open window, or mining blocked)
+//	43 submit_root_hash   submit (root, n_leaves, jrh) for the mining cycle with an entry
+//	                      index 1 … stake / min_miner_stake, eligible when keccak256(miner ‖
+//	                      uint256 entry index ‖ root) < (2^256 − 1) × (h − start + 1) / W;
+//	                      at most 12 submissions per distinct hash
+//
+// Mining. Every reputation_cycle_blocks (600) the open cycle's log is
+// frozen, unless an earlier cycle still waits for acceptance, and a
+// submission window of mining_window_blocks (60) opens the next block.
+// When it closes: with no submission it reopens; with one distinct (root,
+// n_leaves, jrh) that becomes the accepted reputation root and its miners
+// are paid miner_reward ucell from the treasury (while it has funds) and
+// miner_reputation_reward in the skill "mining", split by the weight
+// (1 − 1/e3(t/T)) × (1 − n/24) of reputation.md computed exactly; with
+// two or more, nothing is accepted and mining is blocked — no submission
+// is taken and no cycle freezes — until a later issue resolves them by
+// challenge-response, which is not implemented. Anyone can then prove a
+// reputation against the accepted root (ledgerpb.ReputationProof): a bid
+// with a proof in the package's skill wins ties of price, an order's
+// min_provider_reputation requires one, and a verifier's proof in
+// "compute" weights the dispute draw.
+//
 // # The market
 //
 // Message numbers 60 to 89 of ledgerpb.Msg belong to the market
@@ -137,7 +168,9 @@
 //	                    + PO stake move to the "escrow" module account
 //	61 cancel_order     the buyer cancels an open order; everything is refunded
 //	62 bid              a provider bids with an active node that fits the package: price
-//	                    ≤ max price, stake ≥ bid_stake_ratio_bps of the price
+//	                    ≤ max price, stake ≥ bid_stake_ratio_bps of the price; an optional
+//	                    reputation proof in the package's skill (required to reach an
+//	                    order's min_provider_reputation) breaks ties of price
 //	63 withdraw_bid     take a bid and its stake back while the order is open
 //	64 deliver          the winner posts output root, event-log head, completion
 //	                    commitment and its rating commitment, by the delivery deadline
@@ -146,7 +179,8 @@
 //	66 reveal_rating    buyer or provider reveals stars and salt before the reveal deadline
 //	67 buy_offering     buy an offering directly: awarded at once to its vendor
 //	68 register_verifier      stake (≥ min_verifier_stake) a wasm node of the signer as a
-//	                          verifier; the stake moves to the "verifiers" module account
+//	                          verifier; the stake moves to the "verifiers" module account;
+//	                          an optional reputation proof in "compute" weights its draws
 //	69 unregister_verifier    take the stake back, unless drawn in an open dispute
 //	70 open_dispute           the buyer disputes a delivery before the confirm deadline with
 //	                          a claim, a wished outcome and a stake (≥ min_dispute_stake);
@@ -163,6 +197,11 @@
 // (blocks), verifier_reward_bps and governance_authority (bech32, empty:
 // none); defaults in params.Default.
 //
+// Params of reputation: reputation_cycle_blocks, mining_window_blocks,
+// mining_stake_maturity_blocks (blocks), min_miner_stake, miner_reward
+// (ucell), miner_reputation_reward, decay_numerator and
+// decay_denominator.
+//
 // # Block hooks
 //
 // In FinalizeBlock, before the transactions: misbehavior reported by
@@ -172,7 +211,10 @@
 // transition: award (or expire) at the bid deadline, fail the block after
 // a missed delivery deadline, auto-close at the confirm deadline, final
 // ratings and reputation entries at the reveal deadline, the decision of
-// a dispute at the end of its reveal window (see package market). After the transactions: if any validator's stake or status
+// a dispute at the end of its reveal window (see package market); then
+// the reputation cycle hook: a closed mining window reopens, accepts a
+// root and rewards its miners, or blocks mining, and a cycle's log is
+// frozen when it is due (see package reputation). After the transactions: if any validator's stake or status
 // changed, the active set is recomputed and the changes of voting power
 // are returned as validator updates (power 0 removes a validator). See
 // package staking for the rules.
@@ -214,16 +256,18 @@
 //	market/state/ ‖ state (1 byte) ‖ order id   0x01 (index)                 market.StateKey
 //	market/verifier/ ‖ node key (32)            ledgerpb.Verifier            market.VerifierKey
 //	market/credit/ ‖ account                    uint64 ucell, 8 bytes        market.CreditKey
+//	reputation/…                                the skill tree, the logs, mining (see package reputation)
 //
 // Module accounts hold what their module accounts for, as ordinary bank
 // balances at bank.ModuleAddress(name): "treasury" (fees, network fees,
 // slashed bid stakes), "bonded" (Σ bonded stake), "unbonding" (Σ
 // unbonding entries), "escrow" (Σ what the orders hold: max prices,
 // prices, PO stakes, bid stakes, dispute stakes, litigated funds),
-// "verifiers" (Σ verifier stakes) and "credit" (Σ store credit). Hence
-// the supply invariant (app.CheckInvariants): total supply = Σ balances
-// = Σ account balances + Σ bonded + Σ unbonding + escrow + verifiers +
-// treasury + credit.
+// "verifiers" (Σ verifier stakes), "credit" (Σ store credit) and
+// "miners" (Σ miner stakes). Hence the supply invariant
+// (app.CheckInvariants): total supply = Σ balances = Σ account balances +
+// Σ bonded + Σ unbonding + escrow + verifiers + treasury + credit +
+// miners.
 //
 // # Results
 //
@@ -268,4 +312,12 @@
 //	dispute_decided     order_id, verdict, majority_root, state, rewarded, reward, slashed   begin block
 //	litigation_released order_id, to_buyer, to_provider
 //	credit_changed      order_id, account, added, spent, balance
+//	miner_staked        miner, amount, stake, since_height               reputation
+//	miner_unstaked      miner, amount, stake
+//	root_submitted      cycle, miner, entry_index, root, n_leaves, jrh, position
+//	cycle_frozen        cycle, open, window_start, window_end            begin block
+//	mining_window_reopened  cycle, window_start, window_end              begin block
+//	root_accepted       cycle, root, n_leaves, jrh, submissions          begin block
+//	miners_rewarded     cycle, miners, paid, reputation                  begin block
+//	mining_blocked      cycle, hashes, submissions                       begin block
 package ledger

@@ -42,6 +42,7 @@ type App struct {
 	staking  staking.Keeper
 	registry registry.Keeper
 	skills   reputation.Keeper
+	mining   reputation.Mining
 	market   market.Keeper
 	sigs     SignatureCache
 }
@@ -68,16 +69,16 @@ func (a *App) WithSignatureCache(c SignatureCache) *App {
 }
 
 // New returns the ledger with its modules wired: bank with the module
-// accounts "treasury", "bonded", "unbonding", "escrow", "verifiers" and
-// "credit"; auth charging
-// fees to the treasury; staking over bank; the reputation module's skill
-// tree and update log; the registry, whose packages must name a skill of
+// accounts "treasury", "bonded", "unbonding", "escrow", "verifiers",
+// "credit" and "miners"; auth charging fees to the treasury; staking over
+// bank; the reputation module's skill tree, update log and mining (miner
+// stakes in "miners", rewards from the treasury); the registry, whose packages must name a skill of
 // that tree; the market over bank, registry and reputation, paying fees
 // and slashed stakes to the treasury and appending reputation in the
 // network colony.
 func New() *App {
 	b := bank.New(treasury.ModuleName, staking.BondedPool, staking.UnbondingPool, market.EscrowAccount,
-		market.VerifierAccount, market.CreditAccount)
+		market.VerifierAccount, market.CreditAccount, reputation.MinerAccount)
 	t := treasury.New(b)
 	rep := reputation.New()
 	reg := registry.New(rep)
@@ -88,6 +89,7 @@ func New() *App {
 		staking:  staking.New(b),
 		registry: reg,
 		skills:   rep,
+		mining:   reputation.NewMining(b, treasury.ModuleName),
 		market:   market.New(b, reg, rep, treasury.ModuleName, reputation.NetworkColony(), reputation.SkillBuyer),
 	}
 }
@@ -248,7 +250,9 @@ func (a *App) CheckTx(st store.KVStore, chainID string, txBytes []byte) TxResult
 //     unbonding entries completing at h.Height are paid back, then the
 //     market's orders due at h.Height take their deadline's transition
 //     (award or expire, fail, auto-close, final ratings, dispute
-//     decision);
+//     decision), then the reputation cycle hook (reputation.Mining.BeginBlock:
+//     a mining window closes — reopening, accepting a root and rewarding
+//     its miners, or blocking — and a cycle's log freezes when it is due);
 //  2. every transaction, in order: its form and signature are checked as
 //     in CheckTx (a failure changes nothing); its sequence and fee are
 //     checked and charged in a branch (a failure changes nothing); its
@@ -277,6 +281,7 @@ func (a *App) FinalizeBlock(st store.KVStore, h Header, txs [][]byte, misbehavio
 	}
 	a.staking.BeginBlock(st, &blockEv, p, h.Height, evidence)
 	a.market.BeginBlock(st, &blockEv, p, h.Height)
+	a.mining.BeginBlock(st, &blockEv, p, h.Height)
 
 	res := BlockResult{TxResults: make([]TxResult, len(txs))}
 	for i, raw := range txs {
@@ -362,6 +367,12 @@ func validateMessage(m *ledgerpb.Msg, p *ledgerpb.Params) error {
 		return registry.ValidateRemoveOffering(s.RemoveOffering)
 	case *ledgerpb.Msg_CreateSkill:
 		return reputation.ValidateCreateSkill(s.CreateSkill)
+	case *ledgerpb.Msg_StakeMiner:
+		return reputation.ValidateStakeMiner(s.StakeMiner)
+	case *ledgerpb.Msg_UnstakeMiner:
+		return reputation.ValidateUnstakeMiner(s.UnstakeMiner)
+	case *ledgerpb.Msg_SubmitRootHash:
+		return reputation.ValidateSubmitRootHash(s.SubmitRootHash)
 	case *ledgerpb.Msg_CreateOrder:
 		return market.ValidateCreateOrder(s.CreateOrder, p)
 	case *ledgerpb.Msg_CancelOrder:
@@ -423,6 +434,12 @@ func (a *App) runMessages(st store.KVStore, ev *event.Log, p *ledgerpb.Params, h
 			err = a.registry.RemoveOffering(st, ev, t.Signer, s.RemoveOffering)
 		case *ledgerpb.Msg_CreateSkill:
 			_, err = a.skills.HandleCreateSkill(st, ev, t.Signer, s.CreateSkill)
+		case *ledgerpb.Msg_StakeMiner:
+			err = a.mining.StakeMiner(st, ev, p, height, t.Signer, s.StakeMiner)
+		case *ledgerpb.Msg_UnstakeMiner:
+			err = a.mining.UnstakeMiner(st, ev, t.Signer, s.UnstakeMiner)
+		case *ledgerpb.Msg_SubmitRootHash:
+			err = a.mining.SubmitRootHash(st, ev, p, height, t.Signer, s.SubmitRootHash)
 		case *ledgerpb.Msg_CreateOrder:
 			_, err = a.market.CreateOrder(st, ev, p, height, t.Signer, s.CreateOrder)
 		case *ledgerpb.Msg_CancelOrder:
@@ -498,7 +515,10 @@ func result(err error, ev *event.Log) TxResult {
 //     market's indexes agree with its orders; "verifiers" holds exactly
 //     Σ verifier stakes and "credit" Σ store credit, so total supply =
 //     Σ balances + Σ escrow + Σ stakes + treasury + Σ credit
-//     (market.CheckInvariants).
+//     (market.CheckInvariants);
+//   - the module account "miners" holds exactly Σ miner stakes, and the
+//     mining record counts the submissions of the cycle being mined
+//     (reputation.Mining.CheckInvariants).
 //
 // Tests call it after every block; a node may call it at startup.
 func CheckInvariants(st store.KVStore) error {
@@ -517,6 +537,9 @@ func CheckInvariants(st store.KVStore) error {
 		return err
 	}
 	if err := a.registry.CheckInvariants(st); err != nil {
+		return err
+	}
+	if err := a.mining.CheckInvariants(st); err != nil {
 		return err
 	}
 	return a.market.CheckInvariants(st)

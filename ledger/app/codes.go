@@ -90,6 +90,24 @@ var (
 //	registry   25    not a vendor                (no profile with the vendor role)
 //	registry   26    no such offering
 //	registry   27    invalid package id          (not 32 bytes)
+//	reputation 1     invalid skill name
+//	reputation 2     unknown skill
+//	reputation 3     skill already exists
+//	reputation 4     invalid rating              (stars above 5)
+//	reputation 5     invalid amount              (miner stake or unstake of 0, or overflow)
+//	reputation 6     miner stake too low         (min_miner_stake)
+//	reputation 7     no such miner
+//	reputation 8     insufficient miner stake
+//	reputation 9     miner has a pending submission
+//	reputation 10    invalid submission          (root or jrh not 32 bytes)
+//	reputation 11    not the mining cycle        (none, blocked, or another cycle)
+//	reputation 12    outside the mining window
+//	reputation 13    invalid entry index         (0, or above stake / min_miner_stake)
+//	reputation 14    entry index used            (once per miner and cycle)
+//	reputation 15    too many submissions of this hash   (12)
+//	reputation 16    submission not eligible yet (eligibility hash not below the target)
+//	reputation 17    invalid reputation proof    (malformed, another key, or does not verify)
+//	reputation 18    no accepted reputation root
 //	market     1     invalid hash                (a root, head, commitment, salt, id not 32 bytes)
 //	market     2     invalid order parameters    (over 32, key 1–64 bytes, value ≤256, sorted, unique)
 //	market     3     invalid price               (zero, or a bid above the max price)
@@ -116,6 +134,8 @@ var (
 //	market     24    cannot reveal               (not a side, no commitment, or revealed)
 //	market     25    no such offering
 //	market     26    invalid address             (vendor not 20 bytes)
+//	market     27-36 verifiers, disputes, litigation, excluded providers (see package market)
+//	market     37    provider reputation too low (min_provider_reputation not proven)
 //	app        1     unknown query path
 //	app        2     invalid query data
 //	app        3     not found

@@ -18,10 +18,14 @@ import (
 // randomTxs draws a block of transactions against c's state: mostly valid
 // ones, and every kind of invalid one, from one seeded source.
 type randomTxs struct {
-	rng   *rand.Rand
-	users []key
-	cons  []key
-	nodes []key
+	rng *rand.Rand
+	// miners stake, unstake and submit roots, drawn from their own
+	// source so that the stream of the other users stays as it was.
+	miners []key
+	mrng   *rand.Rand
+	users  []key
+	cons   []key
+	nodes  []key
 	// envelopes of packages: versions of a few names by a few authors,
 	// with parents, so that registrations race, chain and collide.
 	envelopes []*specpb.Envelope
@@ -127,6 +131,31 @@ func (g *randomTxs) message(c *chain, signer key) *ledgerpb.Msg {
 	}
 }
 
+// miningMessage draws a miner's message: mostly the same claim, so that
+// cycles get accepted, now and then another, so that mining blocks.
+func (g *randomTxs) miningMessage(c *chain, signer key) *ledgerpb.Msg {
+	switch g.mrng.IntN(4) {
+	case 0:
+		return stakeMiner(1 + g.mrng.Uint64N(c.balance(signer)/4+1))
+	case 1:
+		var stake uint64
+		if m := c.app.skills.Miner(c.st, signer.addr); m != nil {
+			stake = m.Stake
+		}
+		return unstakeMiner(g.mrng.Uint64N(stake/2 + 2))
+	}
+	ms := c.app.skills.MiningState(c.st)
+	cycle := ms.MiningCycle
+	if g.mrng.IntN(8) == 0 {
+		cycle++
+	}
+	cl := claim{root: hash32("the root"), nLeaves: 9, jrh: hash32("the jrh")}
+	if g.mrng.IntN(20) == 0 {
+		cl.root = hash32(fmt.Sprintf("root %d", g.mrng.IntN(3)))
+	}
+	return submitRoot(cycle, cl, g.mrng.Uint64N(8))
+}
+
 // orderID draws the id of an existing order, or now and then of none.
 func (g *randomTxs) orderID(c *chain) uint64 {
 	next := uint64(1)
@@ -197,6 +226,16 @@ func (g *randomTxs) block(c *chain) [][]byte {
 		}
 		txs = append(txs, raw)
 	}
+	for range g.mrng.IntN(4) {
+		signer := g.miners[g.mrng.IntN(len(g.miners))]
+		seq, ok := seqs[signer.name]
+		if !ok {
+			seq = c.seq(signer)
+		}
+		seqs[signer.name] = seq + 1
+		txs = append(txs, signBody(c.t, signer, &ledgerpb.TxBody{Messages: []*ledgerpb.Msg{g.miningMessage(c, signer)},
+			Sequence: seq, Fee: c.p.MinFee, ChainId: testChainID}))
+	}
 	return txs
 }
 
@@ -234,12 +273,19 @@ func TestReplayIsDeterministic(t *testing.T) {
 	}
 	p := testParams()
 	p.MaxValidators = 4
+	p.ReputationCycleBlocks = 25
 	gen := testGenesis(p)
 	users := []key{alice, bob, carol, val0, val1}
 	for i := range 5 {
 		k := newKey(fmt.Sprintf("user%d", i))
 		users = append(users, k)
 		gen.Accounts = append(gen.Accounts, &ledgerpb.GenesisAccount{Address: k.addr.String(), Balance: uint64(10_000 * (i + 1))})
+	}
+	var miners []key
+	for i := range 3 {
+		k := newKey(fmt.Sprintf("random miner %d", i))
+		miners = append(miners, k)
+		gen.Accounts = append(gen.Accounts, &ledgerpb.GenesisAccount{Address: k.addr.String(), Balance: 50_000})
 	}
 	cons := []key{cons0, cons1}
 	for i := range 6 {
@@ -249,7 +295,7 @@ func TestReplayIsDeterministic(t *testing.T) {
 	if !reflect.DeepEqual(a.initial, b.initial) || a.digest() != b.digest() {
 		t.Fatal("genesis differs")
 	}
-	g := &randomTxs{rng: rand.New(rand.NewPCG(2024, 3)), users: users, cons: cons}
+	g := &randomTxs{rng: rand.New(rand.NewPCG(2024, 3)), users: users, cons: cons, miners: miners, mrng: rand.New(rand.NewPCG(2026, 11))}
 	for i := range 4 {
 		g.nodes = append(g.nodes, newKey(fmt.Sprintf("node%d", i)))
 	}
@@ -301,7 +347,8 @@ func TestReplayIsDeterministic(t *testing.T) {
 	}
 	if codes["/0"] < blocks || codes["validator updates"] == 0 || codes["block event slash"] == 0 || codes["block event unbonding_complete"] == 0 ||
 		codes["registry/18"]+codes["registry/19"] == 0 || g.registered(a) == 0 ||
-		codes["block event order_expired"] == 0 || codes["market/11"] == 0 {
+		codes["block event order_expired"] == 0 || codes["market/11"] == 0 ||
+		codes["block event cycle_frozen"] == 0 || codes["block event root_accepted"]+codes["block event mining_blocked"] == 0 {
 		t.Fatalf("the stream tests little: %v", codes)
 	}
 }

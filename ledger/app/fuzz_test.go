@@ -70,6 +70,9 @@ func FuzzTx(f *testing.F) {
 	f.Add(c.tx(bob, registerVerifier(node0, 1_000), unregisterVerifier(node0)))
 	f.Add(c.tx(alice, openDispute(1, ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REDO, 50), releaseLitigation(1, 5, 5)))
 	f.Add(c.tx(bob, verifierCommit(1, bob, trueRoot), verifierReveal(1, bob, trueRoot)))
+	f.Add(c.tx(alice, stakeMiner(2_000), unstakeMiner(1_000)))
+	f.Add(c.tx(alice, submitRoot(0, fakeClaim, 1)))
+	f.Add(c.tx(bob, bidWithProof(1, node0, 800, 80, fuzzProof())))
 	f.Fuzz(func(t *testing.T, raw []byte) { fuzzCheck(t, c, raw) })
 }
 
@@ -91,6 +94,8 @@ func FuzzSignedBody(f *testing.F) {
 		c.body(alice, announce(node0), registerVerifier(node0, 1_000), unregisterVerifier(node0)),
 		c.body(alice, openDispute(1, ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REFUND, 50), verifierCommit(1, alice, trueRoot),
 			verifierReveal(1, alice, trueRoot), releaseLitigation(1, 5, 5)),
+		c.body(alice, stakeMiner(2_000), unstakeMiner(1_000), submitRoot(0, fakeClaim, 1)),
+		c.body(alice, announce(node0), bidWithProof(1, node0, 800, 80, fuzzProof()), registerVerifierWithProof(node0, 1_000, fuzzProof())),
 	} {
 		raw, err := proto.Marshal(b)
 		if err != nil {
@@ -114,5 +119,48 @@ func FuzzRegisterPackageEnvelope(f *testing.F) {
 		m := registerMsg(alice, envelope(alice, "f", "f", "1.0.0", nil))
 		m.Envelope, m.AuthorSignature = env, ed25519.Sign(alice.priv, env)
 		fuzzCheck(t, c, signBody(t, alice, c.body(alice, registerWith(m))))
+	})
+}
+
+func fuzzProof() *ledgerpb.ReputationProof {
+	return &ledgerpb.ReputationProof{Colony: make([]byte, 20), Skill: 6, User: alice.addr.Bytes(), Value: make([]byte, 64),
+		BranchMask: make([]byte, 32), Siblings: [][]byte{make([]byte, 32)}}
+}
+
+func registerVerifierWithProof(node key, stake uint64, p *ledgerpb.ReputationProof) *ledgerpb.Msg {
+	m := registerVerifier(node, stake)
+	m.GetRegisterVerifier().ReputationProof = p
+	return m
+}
+
+// FuzzReputationProof decodes arbitrary bytes as a ReputationProof and
+// signs it into a bid and a verifier registration on a chain with an
+// accepted reputation root, so that inputs reach the proof's rules and
+// its verification.
+func FuzzReputationProof(f *testing.F) {
+	c, state := acceptedChain(f)
+	skill, _ := c.app.skills.SkillID(c.st, "compute/genomics/digest")
+	good, _ := proofOf(f, state, mProv2, skill)
+	f.Add(mustMarshal(good))
+	f.Add(mustMarshal(fuzzProof()))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		p := &ledgerpb.ReputationProof{}
+		if proto.Unmarshal(raw, p) != nil {
+			return
+		}
+		fuzzCheck(t, c, signBody(t, mProv2, c.body(mProv2, bidWithProof(1, mNode2, 700, 70, p))))
+		fuzzCheck(t, c, signBody(t, mProv2, c.body(mProv2, registerVerifierWithProof(mNode2, 1_000, p))))
+	})
+}
+
+// FuzzSubmitRootHash submits arbitrary claims in an open mining window.
+func FuzzSubmitRootHash(f *testing.F) {
+	c := miningChain(f, 4)
+	c.emptyBlocksTo(20)
+	f.Add(uint64(0), fakeClaim.root, uint64(3), fakeClaim.jrh, uint64(1))
+	f.Add(uint64(1), []byte{}, uint64(0), []byte{1}, uint64(0))
+	f.Fuzz(func(t *testing.T, cycle uint64, root []byte, nLeaves uint64, jrh []byte, entry uint64) {
+		fuzzCheck(t, c, signBody(t, miner1, c.body(miner1, submitRoot(cycle, claim{root: root, nLeaves: nLeaves, jrh: jrh}, entry))))
 	})
 }

@@ -76,6 +76,15 @@ func testParams() *ledgerpb.Params {
 		VerifierCommitWindow: 3,
 		VerifierRevealWindow: 3,
 		VerifierRewardBps:    5_000,
+
+		ReputationCycleBlocks:     1_000,
+		MiningWindowBlocks:        4,
+		MinMinerStake:             1_000,
+		MinerReward:               100,
+		MinerReputationReward:     1_000,
+		DecayNumerator:            999_679_150_010_889,
+		DecayDenominator:          1_000_000_000_000_000,
+		MiningStakeMaturityBlocks: 100,
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/params"
 	"github.com/celltonomy/celltonomy/ledger/registry"
+	"github.com/celltonomy/celltonomy/ledger/reputation"
 	"github.com/celltonomy/celltonomy/ledger/staking"
 )
 
@@ -44,6 +45,18 @@ func TestKeyPrefixesAreDisjoint(t *testing.T) {
 		"market state":      market.StatePrefix(0),
 		"market verifier":   market.VerifierPrefix(),
 		"market credit":     market.CreditPrefix(),
+		"rep skill":         reputation.SkillPrefix(),
+		"rep children":      reputation.ChildrenTablePrefix(),
+		"rep name":          reputation.NamePrefix(),
+		"rep skill count":   reputation.SkillCountKey(),
+		"rep cycle":         reputation.CycleKey(),
+		"rep log":           reputation.LogTablePrefix(),
+		"rep mining state":  reputation.MiningStateKey(),
+		"rep root":          reputation.RootKey(),
+		"rep miner":         reputation.MinerPrefix(),
+		"rep submission":    reputation.SubmissionTablePrefix(),
+		"rep entry":         reputation.EntryTablePrefix(),
+		"rep hash count":    reputation.HashCountTablePrefix(),
 	}
 	for a, pa := range prefixes {
 		for b, pb := range prefixes {

@@ -68,6 +68,19 @@ const (
 	// cycle (8 bytes big-endian) optionally followed by a start index (8
 	// bytes) → ReputationLogResponse with at most MaxLogPage entries.
 	PathReputationLog = "reputation/log"
+	// PathReputationRoot: no data → ReputationRoot, the latest accepted;
+	// ErrNotFound before the first.
+	PathReputationRoot = "reputation/root"
+	// PathMining: no data → MiningStatus: the cycle being mined (if any),
+	// its window and submissions, and the latest accepted root.
+	PathMining = "reputation/mining"
+	// PathMiner: data = address → Miner; ErrNotFound if it has no stake.
+	PathMiner = "reputation/miner"
+	// PathSkills: data = empty (from skill 1) or a start id (8 bytes
+	// big-endian) → SkillsResponse: every skill in id (creation) order,
+	// at most MaxSkillsPage, and the id to ask for next. A miner replays
+	// the log over the whole skill tree.
+	PathSkills = "reputation/skills"
 	// PathOrder: data = OrderRequest → OrderResponse (the order with its
 	// contract, delivery and ratings, and the bids while it is open);
 	// ErrNotFound if no order has the id.
@@ -169,6 +182,36 @@ func (a *App) Query(st store.KVStore, path string, data []byte) ([]byte, error) 
 		if reply, err = a.queryLog(st, data); err != nil {
 			return nil, err
 		}
+	case PathReputationRoot:
+		r := a.skills.AcceptedRoot(st)
+		if r == nil {
+			return nil, ErrNotFound.Errorf("%s: no reputation root has been accepted yet", path)
+		}
+		reply = r
+	case PathMining:
+		ms := a.skills.MiningState(st)
+		r := &ledgerpb.MiningStatus{Mining: ms.Mining, Blocked: ms.Blocked, Accepted: a.skills.AcceptedRoot(st),
+			OpenCycle: a.skills.CurrentCycle(st), OpenCycleStart: ms.OpenCycleStart}
+		if ms.Mining {
+			r.MiningCycle, r.WindowStart, r.WindowEnd = ms.MiningCycle, ms.WindowStart, ms.WindowEnd
+			r.Submissions = a.skills.Submissions(st, ms.MiningCycle)
+		}
+		reply = r
+	case PathMiner:
+		addr, err := queryAddress(data)
+		if err != nil {
+			return nil, err
+		}
+		m := a.skills.Miner(st, addr)
+		if m == nil {
+			return nil, ErrNotFound.Errorf("%s: %s is not a miner", path, addr)
+		}
+		reply = m
+	case PathSkills:
+		var err error
+		if reply, err = a.querySkills(st, data); err != nil {
+			return nil, err
+		}
 	case PathSkill:
 		sk := a.skills.SkillByPath(st, string(data))
 		if sk == nil {
@@ -214,6 +257,7 @@ func (a *App) Query(st store.KVStore, path string, data []byte) ([]byte, error) 
 	default:
 		return nil, ErrUnknownPath.Errorf("query path %q: not served; known: %s", path, strings.Join([]string{
 			PathBalance, PathSupply, PathAccount, PathValidators, PathValidator, PathUnbondings, PathTreasuryBalance, PathParams, PathSkill, PathReputationLog,
+			PathReputationRoot, PathMining, PathMiner, PathSkills,
 			PathProfile, PathNode, PathNodes, PathPackage, PathPackagesByName, PathOfferings,
 			PathOrder, PathOrders, PathOpenContracts, PathDispute, PathVerifier, PathCredit}, ", "))
 	}
@@ -436,6 +480,35 @@ func (a *App) queryLog(st store.KVStore, data []byte) (*ledgerpb.ReputationLogRe
 		res.Entries = append(res.Entries, e.Record())
 	}
 	if end := res.Start + uint64(len(res.Entries)); end < entries {
+		res.Next = end
+	}
+	return res, nil
+}
+
+// MaxSkillsPage is the most skills one PathSkills reply returns.
+const MaxSkillsPage = 1000
+
+func (a *App) querySkills(st store.KVStore, data []byte) (*ledgerpb.SkillsResponse, error) {
+	start := uint64(1)
+	switch len(data) {
+	case 0:
+	case 8:
+		if start = binary.BigEndian.Uint64(data); start == 0 {
+			start = 1
+		}
+	default:
+		return nil, ErrInvalidQuery.Errorf("%s: data must be empty or a start id (8 bytes), got %d bytes", PathSkills, len(data))
+	}
+	n := a.skills.SkillCount(st)
+	res := &ledgerpb.SkillsResponse{}
+	for id := start; id <= n && len(res.Skills) < MaxSkillsPage; id++ {
+		sk := a.skills.Skill(st, id)
+		if sk == nil {
+			return nil, ErrInternal.Errorf("%s: skill %d missing", PathSkills, id)
+		}
+		res.Skills = append(res.Skills, sk)
+	}
+	if end := start + uint64(len(res.Skills)); len(res.Skills) > 0 && end <= n {
 		res.Next = end
 	}
 	return res, nil

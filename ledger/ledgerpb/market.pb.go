@@ -353,8 +353,13 @@ type Bid struct {
 	// Price in ucell, at most the order's max_price.
 	Price uint64 `protobuf:"varint,4,opt,name=price,proto3" json:"price,omitempty"`
 	// Bid stake in ucell, held in escrow.
-	Stake         uint64 `protobuf:"varint,5,opt,name=stake,proto3" json:"stake,omitempty"`
-	Height        int64  `protobuf:"varint,6,opt,name=height,proto3" json:"height,omitempty"`
+	Stake  uint64 `protobuf:"varint,5,opt,name=stake,proto3" json:"stake,omitempty"`
+	Height int64  `protobuf:"varint,6,opt,name=height,proto3" json:"height,omitempty"`
+	// The provider's reputation in the package's skill of the network
+	// colony, proven against the accepted reputation root when the bid was
+	// placed: a uint256, 32 bytes big-endian. Empty when the bid carried no
+	// proof, which counts as 0.
+	Reputation    []byte `protobuf:"bytes,7,opt,name=reputation,proto3" json:"reputation,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -429,6 +434,13 @@ func (x *Bid) GetHeight() int64 {
 		return x.Height
 	}
 	return 0
+}
+
+func (x *Bid) GetReputation() []byte {
+	if x != nil {
+		return x.Reputation
+	}
+	return nil
 }
 
 // Contract is the award of an order to one provider.
@@ -724,7 +736,8 @@ type Order struct {
 	BidWindow      uint64                 `protobuf:"varint,8,opt,name=bid_window,json=bidWindow,proto3" json:"bid_window,omitempty"`
 	DeliveryWindow uint64                 `protobuf:"varint,9,opt,name=delivery_window,json=deliveryWindow,proto3" json:"delivery_window,omitempty"`
 	ConfirmWindow  uint64                 `protobuf:"varint,10,opt,name=confirm_window,json=confirmWindow,proto3" json:"confirm_window,omitempty"`
-	// Stored; not enforced yet.
+	// The least reputation in the package's skill that a bid must prove
+	// (MsgBid.reputation_proof); 0: none.
 	MinProviderReputation uint64     `protobuf:"varint,11,opt,name=min_provider_reputation,json=minProviderReputation,proto3" json:"min_provider_reputation,omitempty"`
 	Replication           uint32     `protobuf:"varint,12,opt,name=replication,proto3" json:"replication,omitempty"`
 	State                 OrderState `protobuf:"varint,13,opt,name=state,proto3,enum=celltonomy.ledger.v1.OrderState" json:"state,omitempty"`
@@ -1137,7 +1150,12 @@ type Verifier struct {
 	Height   int64                  `protobuf:"varint,4,opt,name=height,proto3" json:"height,omitempty"`
 	// Disputes still open in which it is drawn; it cannot unregister
 	// while this is positive.
-	OpenDisputes  uint32 `protobuf:"varint,5,opt,name=open_disputes,json=openDisputes,proto3" json:"open_disputes,omitempty"`
+	OpenDisputes uint32 `protobuf:"varint,5,opt,name=open_disputes,json=openDisputes,proto3" json:"open_disputes,omitempty"`
+	// The operator's reputation in the root skill "compute" of the network
+	// colony, proven against the accepted reputation root at registration:
+	// a uint256, 32 bytes big-endian; empty without a proof (0). It weights
+	// the verifier draw (market.DrawVerifiers).
+	Reputation    []byte `protobuf:"bytes,6,opt,name=reputation,proto3" json:"reputation,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1207,14 +1225,24 @@ func (x *Verifier) GetOpenDisputes() uint32 {
 	return 0
 }
 
+func (x *Verifier) GetReputation() []byte {
+	if x != nil {
+		return x.Reputation
+	}
+	return nil
+}
+
 // MsgRegisterVerifier registers one of the signer's compute nodes as a
 // verifier with a stake.
 type MsgRegisterVerifier struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	NodeKey       []byte                 `protobuf:"bytes,1,opt,name=node_key,json=nodeKey,proto3" json:"node_key,omitempty"`
-	Stake         uint64                 `protobuf:"varint,2,opt,name=stake,proto3" json:"stake,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	NodeKey []byte                 `protobuf:"bytes,1,opt,name=node_key,json=nodeKey,proto3" json:"node_key,omitempty"`
+	Stake   uint64                 `protobuf:"varint,2,opt,name=stake,proto3" json:"stake,omitempty"`
+	// Optional: the signer's reputation in the skill "compute" of the
+	// network colony, proven against the accepted reputation root.
+	ReputationProof *ReputationProof `protobuf:"bytes,3,opt,name=reputation_proof,json=reputationProof,proto3" json:"reputation_proof,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *MsgRegisterVerifier) Reset() {
@@ -1259,6 +1287,13 @@ func (x *MsgRegisterVerifier) GetStake() uint64 {
 		return x.Stake
 	}
 	return 0
+}
+
+func (x *MsgRegisterVerifier) GetReputationProof() *ReputationProof {
+	if x != nil {
+		return x.ReputationProof
+	}
+	return nil
 }
 
 // MsgUnregisterVerifier removes the signer's verifier and returns its stake.
@@ -1643,17 +1678,18 @@ func (x *VerifierResponse) GetVerifier() *Verifier {
 
 // MsgCreateOrder posts a purchase order; the signer is the buyer.
 type MsgCreateOrder struct {
-	state                 protoimpl.MessageState `protogen:"open.v1"`
-	PackageId             []byte                 `protobuf:"bytes,1,opt,name=package_id,json=packageId,proto3" json:"package_id,omitempty"`
-	InputRoot             []byte                 `protobuf:"bytes,2,opt,name=input_root,json=inputRoot,proto3" json:"input_root,omitempty"`
-	Params                []*OrderParam          `protobuf:"bytes,3,rep,name=params,proto3" json:"params,omitempty"`
-	MaxPrice              uint64                 `protobuf:"varint,4,opt,name=max_price,json=maxPrice,proto3" json:"max_price,omitempty"`
-	PoStake               uint64                 `protobuf:"varint,5,opt,name=po_stake,json=poStake,proto3" json:"po_stake,omitempty"`
-	BidWindow             uint64                 `protobuf:"varint,6,opt,name=bid_window,json=bidWindow,proto3" json:"bid_window,omitempty"`
-	DeliveryWindow        uint64                 `protobuf:"varint,7,opt,name=delivery_window,json=deliveryWindow,proto3" json:"delivery_window,omitempty"`
-	ConfirmWindow         uint64                 `protobuf:"varint,8,opt,name=confirm_window,json=confirmWindow,proto3" json:"confirm_window,omitempty"`
-	MinProviderReputation uint64                 `protobuf:"varint,9,opt,name=min_provider_reputation,json=minProviderReputation,proto3" json:"min_provider_reputation,omitempty"`
-	Replication           uint32                 `protobuf:"varint,10,opt,name=replication,proto3" json:"replication,omitempty"`
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	PackageId      []byte                 `protobuf:"bytes,1,opt,name=package_id,json=packageId,proto3" json:"package_id,omitempty"`
+	InputRoot      []byte                 `protobuf:"bytes,2,opt,name=input_root,json=inputRoot,proto3" json:"input_root,omitempty"`
+	Params         []*OrderParam          `protobuf:"bytes,3,rep,name=params,proto3" json:"params,omitempty"`
+	MaxPrice       uint64                 `protobuf:"varint,4,opt,name=max_price,json=maxPrice,proto3" json:"max_price,omitempty"`
+	PoStake        uint64                 `protobuf:"varint,5,opt,name=po_stake,json=poStake,proto3" json:"po_stake,omitempty"`
+	BidWindow      uint64                 `protobuf:"varint,6,opt,name=bid_window,json=bidWindow,proto3" json:"bid_window,omitempty"`
+	DeliveryWindow uint64                 `protobuf:"varint,7,opt,name=delivery_window,json=deliveryWindow,proto3" json:"delivery_window,omitempty"`
+	ConfirmWindow  uint64                 `protobuf:"varint,8,opt,name=confirm_window,json=confirmWindow,proto3" json:"confirm_window,omitempty"`
+	// The least reputation a bid must prove; 0: none.
+	MinProviderReputation uint64 `protobuf:"varint,9,opt,name=min_provider_reputation,json=minProviderReputation,proto3" json:"min_provider_reputation,omitempty"`
+	Replication           uint32 `protobuf:"varint,10,opt,name=replication,proto3" json:"replication,omitempty"`
 	// Pay max price + PO stake from the signer's store credit first.
 	UseCredit     bool `protobuf:"varint,11,opt,name=use_credit,json=useCredit,proto3" json:"use_credit,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -1814,13 +1850,18 @@ func (x *MsgCancelOrder) GetOrderId() uint64 {
 
 // MsgBid bids on an open order with one of the signer's nodes.
 type MsgBid struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	OrderId       uint64                 `protobuf:"varint,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
-	NodeKey       []byte                 `protobuf:"bytes,2,opt,name=node_key,json=nodeKey,proto3" json:"node_key,omitempty"`
-	Price         uint64                 `protobuf:"varint,3,opt,name=price,proto3" json:"price,omitempty"`
-	Stake         uint64                 `protobuf:"varint,4,opt,name=stake,proto3" json:"stake,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	OrderId uint64                 `protobuf:"varint,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	NodeKey []byte                 `protobuf:"bytes,2,opt,name=node_key,json=nodeKey,proto3" json:"node_key,omitempty"`
+	Price   uint64                 `protobuf:"varint,3,opt,name=price,proto3" json:"price,omitempty"`
+	Stake   uint64                 `protobuf:"varint,4,opt,name=stake,proto3" json:"stake,omitempty"`
+	// Optional: the signer's reputation in the package's skill of the
+	// network colony, proven against the accepted reputation root. It
+	// breaks ties of price at the award, and an order with a
+	// min_provider_reputation refuses bids without one that reaches it.
+	ReputationProof *ReputationProof `protobuf:"bytes,5,opt,name=reputation_proof,json=reputationProof,proto3" json:"reputation_proof,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *MsgBid) Reset() {
@@ -1879,6 +1920,13 @@ func (x *MsgBid) GetStake() uint64 {
 		return x.Stake
 	}
 	return 0
+}
+
+func (x *MsgBid) GetReputationProof() *ReputationProof {
+	if x != nil {
+		return x.ReputationProof
+	}
+	return nil
 }
 
 // MsgWithdrawBid withdraws the signer's bid on an open order.
@@ -2455,18 +2503,21 @@ var File_celltonomy_ledger_v1_market_proto protoreflect.FileDescriptor
 
 const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"\n" +
-	"!celltonomy/ledger/v1/market.proto\x12\x14celltonomy.ledger.v1\"4\n" +
+	"!celltonomy/ledger/v1/market.proto\x12\x14celltonomy.ledger.v1\x1a%celltonomy/ledger/v1/reputation.proto\"4\n" +
 	"\n" +
 	"OrderParam\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value\"\x9b\x01\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value\"\xbb\x01\n" +
 	"\x03Bid\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\x04R\aorderId\x12\x1a\n" +
 	"\bprovider\x18\x02 \x01(\fR\bprovider\x12\x19\n" +
 	"\bnode_key\x18\x03 \x01(\fR\anodeKey\x12\x14\n" +
 	"\x05price\x18\x04 \x01(\x04R\x05price\x12\x14\n" +
 	"\x05stake\x18\x05 \x01(\x04R\x05stake\x12\x16\n" +
-	"\x06height\x18\x06 \x01(\x03R\x06height\"\xc4\x01\n" +
+	"\x06height\x18\x06 \x01(\x03R\x06height\x12\x1e\n" +
+	"\n" +
+	"reputation\x18\a \x01(\fR\n" +
+	"reputation\"\xc4\x01\n" +
 	"\bContract\x12\x1a\n" +
 	"\bprovider\x18\x01 \x01(\fR\bprovider\x12\x19\n" +
 	"\bnode_key\x18\x02 \x01(\fR\anodeKey\x12\x14\n" +
@@ -2538,16 +2589,20 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"\averdict\x18\b \x01(\x0e2$.celltonomy.ledger.v1.DisputeVerdictR\averdict\x12#\n" +
 	"\rmajority_root\x18\t \x01(\fR\fmajorityRoot\x12\x16\n" +
 	"\x06frozen\x18\n" +
-	" \x01(\x04R\x06frozen\"\x94\x01\n" +
+	" \x01(\x04R\x06frozen\"\xb4\x01\n" +
 	"\bVerifier\x12\x19\n" +
 	"\bnode_key\x18\x01 \x01(\fR\anodeKey\x12\x1a\n" +
 	"\boperator\x18\x02 \x01(\fR\boperator\x12\x14\n" +
 	"\x05stake\x18\x03 \x01(\x04R\x05stake\x12\x16\n" +
 	"\x06height\x18\x04 \x01(\x03R\x06height\x12#\n" +
-	"\ropen_disputes\x18\x05 \x01(\rR\fopenDisputes\"F\n" +
+	"\ropen_disputes\x18\x05 \x01(\rR\fopenDisputes\x12\x1e\n" +
+	"\n" +
+	"reputation\x18\x06 \x01(\fR\n" +
+	"reputation\"\x98\x01\n" +
 	"\x13MsgRegisterVerifier\x12\x19\n" +
 	"\bnode_key\x18\x01 \x01(\fR\anodeKey\x12\x14\n" +
-	"\x05stake\x18\x02 \x01(\x04R\x05stake\"2\n" +
+	"\x05stake\x18\x02 \x01(\x04R\x05stake\x12P\n" +
+	"\x10reputation_proof\x18\x03 \x01(\v2%.celltonomy.ledger.v1.ReputationProofR\x0freputationProof\"2\n" +
 	"\x15MsgUnregisterVerifier\x12\x19\n" +
 	"\bnode_key\x18\x01 \x01(\fR\anodeKey\"\xbb\x01\n" +
 	"\x0eMsgOpenDispute\x12\x19\n" +
@@ -2591,12 +2646,13 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"\n" +
 	"use_credit\x18\v \x01(\bR\tuseCredit\"+\n" +
 	"\x0eMsgCancelOrder\x12\x19\n" +
-	"\border_id\x18\x01 \x01(\x04R\aorderId\"j\n" +
+	"\border_id\x18\x01 \x01(\x04R\aorderId\"\xbc\x01\n" +
 	"\x06MsgBid\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\x04R\aorderId\x12\x19\n" +
 	"\bnode_key\x18\x02 \x01(\fR\anodeKey\x12\x14\n" +
 	"\x05price\x18\x03 \x01(\x04R\x05price\x12\x14\n" +
-	"\x05stake\x18\x04 \x01(\x04R\x05stake\"+\n" +
+	"\x05stake\x18\x04 \x01(\x04R\x05stake\x12P\n" +
+	"\x10reputation_proof\x18\x05 \x01(\v2%.celltonomy.ledger.v1.ReputationProofR\x0freputationProof\"+\n" +
 	"\x0eMsgWithdrawBid\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\x04R\aorderId\"\xe1\x01\n" +
 	"\n" +
@@ -2718,6 +2774,7 @@ var file_celltonomy_ledger_v1_market_proto_goTypes = []any{
 	(*OrderResponse)(nil),         // 30: celltonomy.ledger.v1.OrderResponse
 	(*OrdersRequest)(nil),         // 31: celltonomy.ledger.v1.OrdersRequest
 	(*OrdersResponse)(nil),        // 32: celltonomy.ledger.v1.OrdersResponse
+	(*ReputationProof)(nil),       // 33: celltonomy.ledger.v1.ReputationProof
 }
 var file_celltonomy_ledger_v1_market_proto_depIdxs = []int32{
 	4,  // 0: celltonomy.ledger.v1.Order.params:type_name -> celltonomy.ledger.v1.OrderParam
@@ -2730,20 +2787,22 @@ var file_celltonomy_ledger_v1_market_proto_depIdxs = []int32{
 	2,  // 7: celltonomy.ledger.v1.Dispute.outcome:type_name -> celltonomy.ledger.v1.DisputeOutcome
 	10, // 8: celltonomy.ledger.v1.Dispute.verifiers:type_name -> celltonomy.ledger.v1.DrawnVerifier
 	3,  // 9: celltonomy.ledger.v1.Dispute.verdict:type_name -> celltonomy.ledger.v1.DisputeVerdict
-	1,  // 10: celltonomy.ledger.v1.MsgOpenDispute.claim:type_name -> celltonomy.ledger.v1.DisputeClaim
-	2,  // 11: celltonomy.ledger.v1.MsgOpenDispute.outcome:type_name -> celltonomy.ledger.v1.DisputeOutcome
-	12, // 12: celltonomy.ledger.v1.VerifierResponse.verifier:type_name -> celltonomy.ledger.v1.Verifier
-	4,  // 13: celltonomy.ledger.v1.MsgCreateOrder.params:type_name -> celltonomy.ledger.v1.OrderParam
-	4,  // 14: celltonomy.ledger.v1.MsgBuyOffering.params:type_name -> celltonomy.ledger.v1.OrderParam
-	9,  // 15: celltonomy.ledger.v1.OrderResponse.order:type_name -> celltonomy.ledger.v1.Order
-	5,  // 16: celltonomy.ledger.v1.OrderResponse.bids:type_name -> celltonomy.ledger.v1.Bid
-	0,  // 17: celltonomy.ledger.v1.OrdersRequest.state:type_name -> celltonomy.ledger.v1.OrderState
-	9,  // 18: celltonomy.ledger.v1.OrdersResponse.orders:type_name -> celltonomy.ledger.v1.Order
-	19, // [19:19] is the sub-list for method output_type
-	19, // [19:19] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	33, // 10: celltonomy.ledger.v1.MsgRegisterVerifier.reputation_proof:type_name -> celltonomy.ledger.v1.ReputationProof
+	1,  // 11: celltonomy.ledger.v1.MsgOpenDispute.claim:type_name -> celltonomy.ledger.v1.DisputeClaim
+	2,  // 12: celltonomy.ledger.v1.MsgOpenDispute.outcome:type_name -> celltonomy.ledger.v1.DisputeOutcome
+	12, // 13: celltonomy.ledger.v1.VerifierResponse.verifier:type_name -> celltonomy.ledger.v1.Verifier
+	4,  // 14: celltonomy.ledger.v1.MsgCreateOrder.params:type_name -> celltonomy.ledger.v1.OrderParam
+	33, // 15: celltonomy.ledger.v1.MsgBid.reputation_proof:type_name -> celltonomy.ledger.v1.ReputationProof
+	4,  // 16: celltonomy.ledger.v1.MsgBuyOffering.params:type_name -> celltonomy.ledger.v1.OrderParam
+	9,  // 17: celltonomy.ledger.v1.OrderResponse.order:type_name -> celltonomy.ledger.v1.Order
+	5,  // 18: celltonomy.ledger.v1.OrderResponse.bids:type_name -> celltonomy.ledger.v1.Bid
+	0,  // 19: celltonomy.ledger.v1.OrdersRequest.state:type_name -> celltonomy.ledger.v1.OrderState
+	9,  // 20: celltonomy.ledger.v1.OrdersResponse.orders:type_name -> celltonomy.ledger.v1.Order
+	21, // [21:21] is the sub-list for method output_type
+	21, // [21:21] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_celltonomy_ledger_v1_market_proto_init() }
@@ -2751,6 +2810,7 @@ func file_celltonomy_ledger_v1_market_proto_init() {
 	if File_celltonomy_ledger_v1_market_proto != nil {
 		return
 	}
+	file_celltonomy_ledger_v1_reputation_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

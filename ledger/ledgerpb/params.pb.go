@@ -80,8 +80,31 @@ type Params struct {
 	VerifierRewardBps uint32 `protobuf:"varint,23,opt,name=verifier_reward_bps,json=verifierRewardBps,proto3" json:"verifier_reward_bps,omitempty"`
 	// Bech32 address that may sign MsgReleaseLitigation; empty: nobody.
 	GovernanceAuthority string `protobuf:"bytes,24,opt,name=governance_authority,json=governanceAuthority,proto3" json:"governance_authority,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	// Blocks of a reputation cycle: the open cycle's log is frozen for
+	// mining once this many blocks passed since the cycle opened (and no
+	// earlier cycle waits for acceptance).
+	ReputationCycleBlocks uint64 `protobuf:"varint,25,opt,name=reputation_cycle_blocks,json=reputationCycleBlocks,proto3" json:"reputation_cycle_blocks,omitempty"`
+	// Blocks of the submission window that opens after a cycle's log is
+	// frozen.
+	MiningWindowBlocks uint64 `protobuf:"varint,26,opt,name=mining_window_blocks,json=miningWindowBlocks,proto3" json:"mining_window_blocks,omitempty"`
+	// Stake in ucell per entry index of a miner: a miner may submit with
+	// entry indices 1 … stake / min_miner_stake.
+	MinMinerStake uint64 `protobuf:"varint,27,opt,name=min_miner_stake,json=minMinerStake,proto3" json:"min_miner_stake,omitempty"`
+	// ucell paid per accepted cycle to its miners, split by weight, from
+	// the treasury while it has funds (less when it holds less).
+	MinerReward uint64 `protobuf:"varint,28,opt,name=miner_reward,json=minerReward,proto3" json:"miner_reward,omitempty"`
+	// Reputation in the skill "mining" per accepted cycle, split among its
+	// miners by weight.
+	MinerReputationReward uint64 `protobuf:"varint,29,opt,name=miner_reputation_reward,json=minerReputationReward,proto3" json:"miner_reputation_reward,omitempty"`
+	// Decay per cycle: every leaf becomes floor(old × decay_numerator /
+	// decay_denominator).
+	DecayNumerator   uint64 `protobuf:"varint,30,opt,name=decay_numerator,json=decayNumerator,proto3" json:"decay_numerator,omitempty"`
+	DecayDenominator uint64 `protobuf:"varint,31,opt,name=decay_denominator,json=decayDenominator,proto3" json:"decay_denominator,omitempty"`
+	// T of a miner's weight, in blocks: the stake age at which
+	// 1 − 1/e3(t/T) reaches 1 − 3/8.
+	MiningStakeMaturityBlocks uint64 `protobuf:"varint,32,opt,name=mining_stake_maturity_blocks,json=miningStakeMaturityBlocks,proto3" json:"mining_stake_maturity_blocks,omitempty"`
+	unknownFields             protoimpl.UnknownFields
+	sizeCache                 protoimpl.SizeCache
 }
 
 func (x *Params) Reset() {
@@ -282,11 +305,67 @@ func (x *Params) GetGovernanceAuthority() string {
 	return ""
 }
 
+func (x *Params) GetReputationCycleBlocks() uint64 {
+	if x != nil {
+		return x.ReputationCycleBlocks
+	}
+	return 0
+}
+
+func (x *Params) GetMiningWindowBlocks() uint64 {
+	if x != nil {
+		return x.MiningWindowBlocks
+	}
+	return 0
+}
+
+func (x *Params) GetMinMinerStake() uint64 {
+	if x != nil {
+		return x.MinMinerStake
+	}
+	return 0
+}
+
+func (x *Params) GetMinerReward() uint64 {
+	if x != nil {
+		return x.MinerReward
+	}
+	return 0
+}
+
+func (x *Params) GetMinerReputationReward() uint64 {
+	if x != nil {
+		return x.MinerReputationReward
+	}
+	return 0
+}
+
+func (x *Params) GetDecayNumerator() uint64 {
+	if x != nil {
+		return x.DecayNumerator
+	}
+	return 0
+}
+
+func (x *Params) GetDecayDenominator() uint64 {
+	if x != nil {
+		return x.DecayDenominator
+	}
+	return 0
+}
+
+func (x *Params) GetMiningStakeMaturityBlocks() uint64 {
+	if x != nil {
+		return x.MiningStakeMaturityBlocks
+	}
+	return 0
+}
+
 var File_celltonomy_ledger_v1_params_proto protoreflect.FileDescriptor
 
 const file_celltonomy_ledger_v1_params_proto_rawDesc = "" +
 	"\n" +
-	"!celltonomy/ledger/v1/params.proto\x12\x14celltonomy.ledger.v1\"\xa0\b\n" +
+	"!celltonomy/ledger/v1/params.proto\x12\x14celltonomy.ledger.v1\"\xa4\v\n" +
 	"\x06Params\x12\x17\n" +
 	"\amin_fee\x18\x01 \x01(\x04R\x06minFee\x12)\n" +
 	"\x10unbonding_blocks\x18\x02 \x01(\x04R\x0funbondingBlocks\x12\"\n" +
@@ -313,7 +392,15 @@ const file_celltonomy_ledger_v1_params_proto_rawDesc = "" +
 	"\x16verifier_commit_window\x18\x15 \x01(\x04R\x14verifierCommitWindow\x124\n" +
 	"\x16verifier_reveal_window\x18\x16 \x01(\x04R\x14verifierRevealWindow\x12.\n" +
 	"\x13verifier_reward_bps\x18\x17 \x01(\rR\x11verifierRewardBps\x121\n" +
-	"\x14governance_authority\x18\x18 \x01(\tR\x13governanceAuthorityB2Z0github.com/celltonomy/celltonomy/ledger/ledgerpbb\x06proto3"
+	"\x14governance_authority\x18\x18 \x01(\tR\x13governanceAuthority\x126\n" +
+	"\x17reputation_cycle_blocks\x18\x19 \x01(\x04R\x15reputationCycleBlocks\x120\n" +
+	"\x14mining_window_blocks\x18\x1a \x01(\x04R\x12miningWindowBlocks\x12&\n" +
+	"\x0fmin_miner_stake\x18\x1b \x01(\x04R\rminMinerStake\x12!\n" +
+	"\fminer_reward\x18\x1c \x01(\x04R\vminerReward\x126\n" +
+	"\x17miner_reputation_reward\x18\x1d \x01(\x04R\x15minerReputationReward\x12'\n" +
+	"\x0fdecay_numerator\x18\x1e \x01(\x04R\x0edecayNumerator\x12+\n" +
+	"\x11decay_denominator\x18\x1f \x01(\x04R\x10decayDenominator\x12?\n" +
+	"\x1cmining_stake_maturity_blocks\x18  \x01(\x04R\x19miningStakeMaturityBlocksB2Z0github.com/celltonomy/celltonomy/ledger/ledgerpbb\x06proto3"
 
 var (
 	file_celltonomy_ledger_v1_params_proto_rawDescOnce sync.Once

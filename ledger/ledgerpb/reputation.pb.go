@@ -398,6 +398,801 @@ func (x *ReputationLogResponse) GetCurrentCycle() uint64 {
 	return 0
 }
 
+// MsgStakeMiner stakes ucell of the signer as a reputation miner; the
+// amount moves to the module account "miners".
+type MsgStakeMiner struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ucell, positive; the miner's stake after it must reach
+	// min_miner_stake.
+	Amount        uint64 `protobuf:"varint,1,opt,name=amount,proto3" json:"amount,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgStakeMiner) Reset() {
+	*x = MsgStakeMiner{}
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgStakeMiner) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgStakeMiner) ProtoMessage() {}
+
+func (x *MsgStakeMiner) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgStakeMiner.ProtoReflect.Descriptor instead.
+func (*MsgStakeMiner) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *MsgStakeMiner) GetAmount() uint64 {
+	if x != nil {
+		return x.Amount
+	}
+	return 0
+}
+
+// MsgUnstakeMiner returns part or all of the signer's miner stake.
+type MsgUnstakeMiner struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ucell, positive, at most the stake.
+	Amount        uint64 `protobuf:"varint,1,opt,name=amount,proto3" json:"amount,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgUnstakeMiner) Reset() {
+	*x = MsgUnstakeMiner{}
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgUnstakeMiner) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgUnstakeMiner) ProtoMessage() {}
+
+func (x *MsgUnstakeMiner) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgUnstakeMiner.ProtoReflect.Descriptor instead.
+func (*MsgUnstakeMiner) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *MsgUnstakeMiner) GetAmount() uint64 {
+	if x != nil {
+		return x.Amount
+	}
+	return 0
+}
+
+// MsgSubmitRootHash submits the signer's result of replaying the mining
+// cycle (reputation.md: "Mining (on chain)").
+type MsgSubmitRootHash struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The mining cycle.
+	Cycle uint64 `protobuf:"varint,1,opt,name=cycle,proto3" json:"cycle,omitempty"`
+	// The reputation root after the cycle, 32 bytes.
+	Root []byte `protobuf:"bytes,2,opt,name=root,proto3" json:"root,omitempty"`
+	// The number of leaves of that reputation tree.
+	NLeaves uint64 `protobuf:"varint,3,opt,name=n_leaves,json=nLeaves,proto3" json:"n_leaves,omitempty"`
+	// The justification root hash of the cycle, 32 bytes.
+	Jrh []byte `protobuf:"bytes,4,opt,name=jrh,proto3" json:"jrh,omitempty"`
+	// 1 ≤ entry_index ≤ stake / min_miner_stake; each once per cycle.
+	EntryIndex    uint64 `protobuf:"varint,5,opt,name=entry_index,json=entryIndex,proto3" json:"entry_index,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgSubmitRootHash) Reset() {
+	*x = MsgSubmitRootHash{}
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgSubmitRootHash) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgSubmitRootHash) ProtoMessage() {}
+
+func (x *MsgSubmitRootHash) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgSubmitRootHash.ProtoReflect.Descriptor instead.
+func (*MsgSubmitRootHash) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *MsgSubmitRootHash) GetCycle() uint64 {
+	if x != nil {
+		return x.Cycle
+	}
+	return 0
+}
+
+func (x *MsgSubmitRootHash) GetRoot() []byte {
+	if x != nil {
+		return x.Root
+	}
+	return nil
+}
+
+func (x *MsgSubmitRootHash) GetNLeaves() uint64 {
+	if x != nil {
+		return x.NLeaves
+	}
+	return 0
+}
+
+func (x *MsgSubmitRootHash) GetJrh() []byte {
+	if x != nil {
+		return x.Jrh
+	}
+	return nil
+}
+
+func (x *MsgSubmitRootHash) GetEntryIndex() uint64 {
+	if x != nil {
+		return x.EntryIndex
+	}
+	return 0
+}
+
+// Miner is a staked reputation miner.
+type Miner struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Address []byte                 `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	// ucell held by the module account "miners".
+	Stake uint64 `protobuf:"varint,2,opt,name=stake,proto3" json:"stake,omitempty"`
+	// Height of the first stake; topping up keeps it, unstaking everything
+	// removes the miner.
+	SinceHeight   int64 `protobuf:"varint,3,opt,name=since_height,json=sinceHeight,proto3" json:"since_height,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Miner) Reset() {
+	*x = Miner{}
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Miner) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Miner) ProtoMessage() {}
+
+func (x *Miner) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Miner.ProtoReflect.Descriptor instead.
+func (*Miner) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *Miner) GetAddress() []byte {
+	if x != nil {
+		return x.Address
+	}
+	return nil
+}
+
+func (x *Miner) GetStake() uint64 {
+	if x != nil {
+		return x.Stake
+	}
+	return 0
+}
+
+func (x *Miner) GetSinceHeight() int64 {
+	if x != nil {
+		return x.SinceHeight
+	}
+	return 0
+}
+
+// Submission is one accepted MsgSubmitRootHash of a mining cycle.
+type Submission struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Cycle      uint64                 `protobuf:"varint,1,opt,name=cycle,proto3" json:"cycle,omitempty"`
+	Miner      []byte                 `protobuf:"bytes,2,opt,name=miner,proto3" json:"miner,omitempty"`
+	EntryIndex uint64                 `protobuf:"varint,3,opt,name=entry_index,json=entryIndex,proto3" json:"entry_index,omitempty"`
+	Root       []byte                 `protobuf:"bytes,4,opt,name=root,proto3" json:"root,omitempty"`
+	NLeaves    uint64                 `protobuf:"varint,5,opt,name=n_leaves,json=nLeaves,proto3" json:"n_leaves,omitempty"`
+	Jrh        []byte                 `protobuf:"bytes,6,opt,name=jrh,proto3" json:"jrh,omitempty"`
+	// Height of the block that carried it.
+	Height int64 `protobuf:"varint,7,opt,name=height,proto3" json:"height,omitempty"`
+	// Blocks the miner had been staked at that height (t of its weight).
+	StakedBlocks uint64 `protobuf:"varint,8,opt,name=staked_blocks,json=stakedBlocks,proto3" json:"staked_blocks,omitempty"`
+	// Position among the submissions of the same (root, n_leaves, jrh),
+	// 0 to 11, in submission order.
+	Position      uint32 `protobuf:"varint,9,opt,name=position,proto3" json:"position,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Submission) Reset() {
+	*x = Submission{}
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Submission) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Submission) ProtoMessage() {}
+
+func (x *Submission) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Submission.ProtoReflect.Descriptor instead.
+func (*Submission) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *Submission) GetCycle() uint64 {
+	if x != nil {
+		return x.Cycle
+	}
+	return 0
+}
+
+func (x *Submission) GetMiner() []byte {
+	if x != nil {
+		return x.Miner
+	}
+	return nil
+}
+
+func (x *Submission) GetEntryIndex() uint64 {
+	if x != nil {
+		return x.EntryIndex
+	}
+	return 0
+}
+
+func (x *Submission) GetRoot() []byte {
+	if x != nil {
+		return x.Root
+	}
+	return nil
+}
+
+func (x *Submission) GetNLeaves() uint64 {
+	if x != nil {
+		return x.NLeaves
+	}
+	return 0
+}
+
+func (x *Submission) GetJrh() []byte {
+	if x != nil {
+		return x.Jrh
+	}
+	return nil
+}
+
+func (x *Submission) GetHeight() int64 {
+	if x != nil {
+		return x.Height
+	}
+	return 0
+}
+
+func (x *Submission) GetStakedBlocks() uint64 {
+	if x != nil {
+		return x.StakedBlocks
+	}
+	return 0
+}
+
+func (x *Submission) GetPosition() uint32 {
+	if x != nil {
+		return x.Position
+	}
+	return 0
+}
+
+// ReputationRoot is an accepted reputation root: the state after
+// replaying cycles 0 … cycle.
+type ReputationRoot struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	Cycle          uint64                 `protobuf:"varint,1,opt,name=cycle,proto3" json:"cycle,omitempty"`
+	Root           []byte                 `protobuf:"bytes,2,opt,name=root,proto3" json:"root,omitempty"`
+	NLeaves        uint64                 `protobuf:"varint,3,opt,name=n_leaves,json=nLeaves,proto3" json:"n_leaves,omitempty"`
+	Jrh            []byte                 `protobuf:"bytes,4,opt,name=jrh,proto3" json:"jrh,omitempty"`
+	AcceptedHeight int64                  `protobuf:"varint,5,opt,name=accepted_height,json=acceptedHeight,proto3" json:"accepted_height,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ReputationRoot) Reset() {
+	*x = ReputationRoot{}
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReputationRoot) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReputationRoot) ProtoMessage() {}
+
+func (x *ReputationRoot) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReputationRoot.ProtoReflect.Descriptor instead.
+func (*ReputationRoot) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ReputationRoot) GetCycle() uint64 {
+	if x != nil {
+		return x.Cycle
+	}
+	return 0
+}
+
+func (x *ReputationRoot) GetRoot() []byte {
+	if x != nil {
+		return x.Root
+	}
+	return nil
+}
+
+func (x *ReputationRoot) GetNLeaves() uint64 {
+	if x != nil {
+		return x.NLeaves
+	}
+	return 0
+}
+
+func (x *ReputationRoot) GetJrh() []byte {
+	if x != nil {
+		return x.Jrh
+	}
+	return nil
+}
+
+func (x *ReputationRoot) GetAcceptedHeight() int64 {
+	if x != nil {
+		return x.AcceptedHeight
+	}
+	return 0
+}
+
+// MiningState is the reputation module's record of cycles and mining.
+type MiningState struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Height at which the open cycle opened (0 for cycle 0).
+	OpenCycleStart int64 `protobuf:"varint,1,opt,name=open_cycle_start,json=openCycleStart,proto3" json:"open_cycle_start,omitempty"`
+	// Whether a frozen cycle waits for acceptance.
+	Mining bool `protobuf:"varint,2,opt,name=mining,proto3" json:"mining,omitempty"`
+	// The cycle being mined, when mining.
+	MiningCycle uint64 `protobuf:"varint,3,opt,name=mining_cycle,json=miningCycle,proto3" json:"mining_cycle,omitempty"`
+	// The submission window, inclusive, when mining.
+	WindowStart int64 `protobuf:"varint,4,opt,name=window_start,json=windowStart,proto3" json:"window_start,omitempty"`
+	WindowEnd   int64 `protobuf:"varint,5,opt,name=window_end,json=windowEnd,proto3" json:"window_end,omitempty"`
+	// Set when a window closed with two or more distinct submissions:
+	// nothing is accepted and no cycle freezes until they are resolved.
+	Blocked bool `protobuf:"varint,6,opt,name=blocked,proto3" json:"blocked,omitempty"`
+	// Number of submissions of the mining cycle so far.
+	Submissions   uint64 `protobuf:"varint,7,opt,name=submissions,proto3" json:"submissions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MiningState) Reset() {
+	*x = MiningState{}
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MiningState) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MiningState) ProtoMessage() {}
+
+func (x *MiningState) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MiningState.ProtoReflect.Descriptor instead.
+func (*MiningState) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *MiningState) GetOpenCycleStart() int64 {
+	if x != nil {
+		return x.OpenCycleStart
+	}
+	return 0
+}
+
+func (x *MiningState) GetMining() bool {
+	if x != nil {
+		return x.Mining
+	}
+	return false
+}
+
+func (x *MiningState) GetMiningCycle() uint64 {
+	if x != nil {
+		return x.MiningCycle
+	}
+	return 0
+}
+
+func (x *MiningState) GetWindowStart() int64 {
+	if x != nil {
+		return x.WindowStart
+	}
+	return 0
+}
+
+func (x *MiningState) GetWindowEnd() int64 {
+	if x != nil {
+		return x.WindowEnd
+	}
+	return 0
+}
+
+func (x *MiningState) GetBlocked() bool {
+	if x != nil {
+		return x.Blocked
+	}
+	return false
+}
+
+func (x *MiningState) GetSubmissions() uint64 {
+	if x != nil {
+		return x.Submissions
+	}
+	return 0
+}
+
+// MiningStatus is the reply of the "reputation/mining" query.
+type MiningStatus struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Whether a frozen cycle waits for acceptance; the fields below up to
+	// submissions describe it only then.
+	Mining      bool   `protobuf:"varint,1,opt,name=mining,proto3" json:"mining,omitempty"`
+	MiningCycle uint64 `protobuf:"varint,2,opt,name=mining_cycle,json=miningCycle,proto3" json:"mining_cycle,omitempty"`
+	WindowStart int64  `protobuf:"varint,3,opt,name=window_start,json=windowStart,proto3" json:"window_start,omitempty"`
+	WindowEnd   int64  `protobuf:"varint,4,opt,name=window_end,json=windowEnd,proto3" json:"window_end,omitempty"`
+	// Its submissions in order.
+	Submissions []*Submission `protobuf:"bytes,5,rep,name=submissions,proto3" json:"submissions,omitempty"`
+	// The latest accepted root; absent before the first.
+	Accepted *ReputationRoot `protobuf:"bytes,6,opt,name=accepted,proto3" json:"accepted,omitempty"`
+	// Mining is blocked by distinct submissions.
+	Blocked bool `protobuf:"varint,7,opt,name=blocked,proto3" json:"blocked,omitempty"`
+	// The open cycle and the height it opened.
+	OpenCycle      uint64 `protobuf:"varint,8,opt,name=open_cycle,json=openCycle,proto3" json:"open_cycle,omitempty"`
+	OpenCycleStart int64  `protobuf:"varint,9,opt,name=open_cycle_start,json=openCycleStart,proto3" json:"open_cycle_start,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *MiningStatus) Reset() {
+	*x = MiningStatus{}
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MiningStatus) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MiningStatus) ProtoMessage() {}
+
+func (x *MiningStatus) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MiningStatus.ProtoReflect.Descriptor instead.
+func (*MiningStatus) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *MiningStatus) GetMining() bool {
+	if x != nil {
+		return x.Mining
+	}
+	return false
+}
+
+func (x *MiningStatus) GetMiningCycle() uint64 {
+	if x != nil {
+		return x.MiningCycle
+	}
+	return 0
+}
+
+func (x *MiningStatus) GetWindowStart() int64 {
+	if x != nil {
+		return x.WindowStart
+	}
+	return 0
+}
+
+func (x *MiningStatus) GetWindowEnd() int64 {
+	if x != nil {
+		return x.WindowEnd
+	}
+	return 0
+}
+
+func (x *MiningStatus) GetSubmissions() []*Submission {
+	if x != nil {
+		return x.Submissions
+	}
+	return nil
+}
+
+func (x *MiningStatus) GetAccepted() *ReputationRoot {
+	if x != nil {
+		return x.Accepted
+	}
+	return nil
+}
+
+func (x *MiningStatus) GetBlocked() bool {
+	if x != nil {
+		return x.Blocked
+	}
+	return false
+}
+
+func (x *MiningStatus) GetOpenCycle() uint64 {
+	if x != nil {
+		return x.OpenCycle
+	}
+	return 0
+}
+
+func (x *MiningStatus) GetOpenCycleStart() int64 {
+	if x != nil {
+		return x.OpenCycleStart
+	}
+	return 0
+}
+
+// SkillsResponse is the reply of the "reputation/skills" query: a page of
+// every skill in id (creation) order.
+type SkillsResponse struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Skills []*Skill               `protobuf:"bytes,1,rep,name=skills,proto3" json:"skills,omitempty"`
+	// The id to ask for next, or 0 when the skills end here.
+	Next          uint64 `protobuf:"varint,2,opt,name=next,proto3" json:"next,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SkillsResponse) Reset() {
+	*x = SkillsResponse{}
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SkillsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SkillsResponse) ProtoMessage() {}
+
+func (x *SkillsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SkillsResponse.ProtoReflect.Descriptor instead.
+func (*SkillsResponse) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *SkillsResponse) GetSkills() []*Skill {
+	if x != nil {
+		return x.Skills
+	}
+	return nil
+}
+
+func (x *SkillsResponse) GetNext() uint64 {
+	if x != nil {
+		return x.Next
+	}
+	return 0
+}
+
+// ReputationProof proves one leaf of the reputation tree against the
+// accepted reputation root (reputation.md: "Anyone can prove their
+// reputation against the accepted root").
+type ReputationProof struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The colony, 20 bytes.
+	Colony []byte `protobuf:"bytes,1,opt,name=colony,proto3" json:"colony,omitempty"`
+	// The skill id.
+	Skill uint64 `protobuf:"varint,2,opt,name=skill,proto3" json:"skill,omitempty"`
+	// The user, 20 bytes.
+	User []byte `protobuf:"bytes,3,opt,name=user,proto3" json:"user,omitempty"`
+	// The leaf value, 64 bytes: reputation (uint256) ‖ uid (uint256).
+	Value []byte `protobuf:"bytes,4,opt,name=value,proto3" json:"value,omitempty"`
+	// The proof's branch mask, 32 bytes (a uint256).
+	BranchMask []byte `protobuf:"bytes,5,opt,name=branch_mask,json=branchMask,proto3" json:"branch_mask,omitempty"`
+	// The siblings from the root down, 32 bytes each.
+	Siblings      [][]byte `protobuf:"bytes,6,rep,name=siblings,proto3" json:"siblings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReputationProof) Reset() {
+	*x = ReputationProof{}
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReputationProof) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReputationProof) ProtoMessage() {}
+
+func (x *ReputationProof) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReputationProof.ProtoReflect.Descriptor instead.
+func (*ReputationProof) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *ReputationProof) GetColony() []byte {
+	if x != nil {
+		return x.Colony
+	}
+	return nil
+}
+
+func (x *ReputationProof) GetSkill() uint64 {
+	if x != nil {
+		return x.Skill
+	}
+	return 0
+}
+
+func (x *ReputationProof) GetUser() []byte {
+	if x != nil {
+		return x.User
+	}
+	return nil
+}
+
+func (x *ReputationProof) GetValue() []byte {
+	if x != nil {
+		return x.Value
+	}
+	return nil
+}
+
+func (x *ReputationProof) GetBranchMask() []byte {
+	if x != nil {
+		return x.BranchMask
+	}
+	return nil
+}
+
+func (x *ReputationProof) GetSiblings() [][]byte {
+	if x != nil {
+		return x.Siblings
+	}
+	return nil
+}
+
 var File_celltonomy_ledger_v1_reputation_proto protoreflect.FileDescriptor
 
 const file_celltonomy_ledger_v1_reputation_proto_rawDesc = "" +
@@ -429,7 +1224,72 @@ const file_celltonomy_ledger_v1_reputation_proto_rawDesc = "" +
 	"\x05start\x18\x02 \x01(\x04R\x05start\x12B\n" +
 	"\aentries\x18\x03 \x03(\v2(.celltonomy.ledger.v1.ReputationLogEntryR\aentries\x12\x12\n" +
 	"\x04next\x18\x04 \x01(\x04R\x04next\x12#\n" +
-	"\rcurrent_cycle\x18\x05 \x01(\x04R\fcurrentCycleB2Z0github.com/celltonomy/celltonomy/ledger/ledgerpbb\x06proto3"
+	"\rcurrent_cycle\x18\x05 \x01(\x04R\fcurrentCycle\"'\n" +
+	"\rMsgStakeMiner\x12\x16\n" +
+	"\x06amount\x18\x01 \x01(\x04R\x06amount\")\n" +
+	"\x0fMsgUnstakeMiner\x12\x16\n" +
+	"\x06amount\x18\x01 \x01(\x04R\x06amount\"\x8b\x01\n" +
+	"\x11MsgSubmitRootHash\x12\x14\n" +
+	"\x05cycle\x18\x01 \x01(\x04R\x05cycle\x12\x12\n" +
+	"\x04root\x18\x02 \x01(\fR\x04root\x12\x19\n" +
+	"\bn_leaves\x18\x03 \x01(\x04R\anLeaves\x12\x10\n" +
+	"\x03jrh\x18\x04 \x01(\fR\x03jrh\x12\x1f\n" +
+	"\ventry_index\x18\x05 \x01(\x04R\n" +
+	"entryIndex\"Z\n" +
+	"\x05Miner\x12\x18\n" +
+	"\aaddress\x18\x01 \x01(\fR\aaddress\x12\x14\n" +
+	"\x05stake\x18\x02 \x01(\x04R\x05stake\x12!\n" +
+	"\fsince_height\x18\x03 \x01(\x03R\vsinceHeight\"\xf3\x01\n" +
+	"\n" +
+	"Submission\x12\x14\n" +
+	"\x05cycle\x18\x01 \x01(\x04R\x05cycle\x12\x14\n" +
+	"\x05miner\x18\x02 \x01(\fR\x05miner\x12\x1f\n" +
+	"\ventry_index\x18\x03 \x01(\x04R\n" +
+	"entryIndex\x12\x12\n" +
+	"\x04root\x18\x04 \x01(\fR\x04root\x12\x19\n" +
+	"\bn_leaves\x18\x05 \x01(\x04R\anLeaves\x12\x10\n" +
+	"\x03jrh\x18\x06 \x01(\fR\x03jrh\x12\x16\n" +
+	"\x06height\x18\a \x01(\x03R\x06height\x12#\n" +
+	"\rstaked_blocks\x18\b \x01(\x04R\fstakedBlocks\x12\x1a\n" +
+	"\bposition\x18\t \x01(\rR\bposition\"\x90\x01\n" +
+	"\x0eReputationRoot\x12\x14\n" +
+	"\x05cycle\x18\x01 \x01(\x04R\x05cycle\x12\x12\n" +
+	"\x04root\x18\x02 \x01(\fR\x04root\x12\x19\n" +
+	"\bn_leaves\x18\x03 \x01(\x04R\anLeaves\x12\x10\n" +
+	"\x03jrh\x18\x04 \x01(\fR\x03jrh\x12'\n" +
+	"\x0faccepted_height\x18\x05 \x01(\x03R\x0eacceptedHeight\"\xf0\x01\n" +
+	"\vMiningState\x12(\n" +
+	"\x10open_cycle_start\x18\x01 \x01(\x03R\x0eopenCycleStart\x12\x16\n" +
+	"\x06mining\x18\x02 \x01(\bR\x06mining\x12!\n" +
+	"\fmining_cycle\x18\x03 \x01(\x04R\vminingCycle\x12!\n" +
+	"\fwindow_start\x18\x04 \x01(\x03R\vwindowStart\x12\x1d\n" +
+	"\n" +
+	"window_end\x18\x05 \x01(\x03R\twindowEnd\x12\x18\n" +
+	"\ablocked\x18\x06 \x01(\bR\ablocked\x12 \n" +
+	"\vsubmissions\x18\a \x01(\x04R\vsubmissions\"\xf4\x02\n" +
+	"\fMiningStatus\x12\x16\n" +
+	"\x06mining\x18\x01 \x01(\bR\x06mining\x12!\n" +
+	"\fmining_cycle\x18\x02 \x01(\x04R\vminingCycle\x12!\n" +
+	"\fwindow_start\x18\x03 \x01(\x03R\vwindowStart\x12\x1d\n" +
+	"\n" +
+	"window_end\x18\x04 \x01(\x03R\twindowEnd\x12B\n" +
+	"\vsubmissions\x18\x05 \x03(\v2 .celltonomy.ledger.v1.SubmissionR\vsubmissions\x12@\n" +
+	"\baccepted\x18\x06 \x01(\v2$.celltonomy.ledger.v1.ReputationRootR\baccepted\x12\x18\n" +
+	"\ablocked\x18\a \x01(\bR\ablocked\x12\x1d\n" +
+	"\n" +
+	"open_cycle\x18\b \x01(\x04R\topenCycle\x12(\n" +
+	"\x10open_cycle_start\x18\t \x01(\x03R\x0eopenCycleStart\"Y\n" +
+	"\x0eSkillsResponse\x123\n" +
+	"\x06skills\x18\x01 \x03(\v2\x1b.celltonomy.ledger.v1.SkillR\x06skills\x12\x12\n" +
+	"\x04next\x18\x02 \x01(\x04R\x04next\"\xa6\x01\n" +
+	"\x0fReputationProof\x12\x16\n" +
+	"\x06colony\x18\x01 \x01(\fR\x06colony\x12\x14\n" +
+	"\x05skill\x18\x02 \x01(\x04R\x05skill\x12\x12\n" +
+	"\x04user\x18\x03 \x01(\fR\x04user\x12\x14\n" +
+	"\x05value\x18\x04 \x01(\fR\x05value\x12\x1f\n" +
+	"\vbranch_mask\x18\x05 \x01(\fR\n" +
+	"branchMask\x12\x1a\n" +
+	"\bsiblings\x18\x06 \x03(\fR\bsiblingsB2Z0github.com/celltonomy/celltonomy/ledger/ledgerpbb\x06proto3"
 
 var (
 	file_celltonomy_ledger_v1_reputation_proto_rawDescOnce sync.Once
@@ -443,21 +1303,34 @@ func file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP() []byte {
 	return file_celltonomy_ledger_v1_reputation_proto_rawDescData
 }
 
-var file_celltonomy_ledger_v1_reputation_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_celltonomy_ledger_v1_reputation_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_celltonomy_ledger_v1_reputation_proto_goTypes = []any{
 	(*MsgCreateSkill)(nil),        // 0: celltonomy.ledger.v1.MsgCreateSkill
 	(*Skill)(nil),                 // 1: celltonomy.ledger.v1.Skill
 	(*ReputationLogEntry)(nil),    // 2: celltonomy.ledger.v1.ReputationLogEntry
 	(*ReputationGenesis)(nil),     // 3: celltonomy.ledger.v1.ReputationGenesis
 	(*ReputationLogResponse)(nil), // 4: celltonomy.ledger.v1.ReputationLogResponse
+	(*MsgStakeMiner)(nil),         // 5: celltonomy.ledger.v1.MsgStakeMiner
+	(*MsgUnstakeMiner)(nil),       // 6: celltonomy.ledger.v1.MsgUnstakeMiner
+	(*MsgSubmitRootHash)(nil),     // 7: celltonomy.ledger.v1.MsgSubmitRootHash
+	(*Miner)(nil),                 // 8: celltonomy.ledger.v1.Miner
+	(*Submission)(nil),            // 9: celltonomy.ledger.v1.Submission
+	(*ReputationRoot)(nil),        // 10: celltonomy.ledger.v1.ReputationRoot
+	(*MiningState)(nil),           // 11: celltonomy.ledger.v1.MiningState
+	(*MiningStatus)(nil),          // 12: celltonomy.ledger.v1.MiningStatus
+	(*SkillsResponse)(nil),        // 13: celltonomy.ledger.v1.SkillsResponse
+	(*ReputationProof)(nil),       // 14: celltonomy.ledger.v1.ReputationProof
 }
 var file_celltonomy_ledger_v1_reputation_proto_depIdxs = []int32{
-	2, // 0: celltonomy.ledger.v1.ReputationLogResponse.entries:type_name -> celltonomy.ledger.v1.ReputationLogEntry
-	1, // [1:1] is the sub-list for method output_type
-	1, // [1:1] is the sub-list for method input_type
-	1, // [1:1] is the sub-list for extension type_name
-	1, // [1:1] is the sub-list for extension extendee
-	0, // [0:1] is the sub-list for field type_name
+	2,  // 0: celltonomy.ledger.v1.ReputationLogResponse.entries:type_name -> celltonomy.ledger.v1.ReputationLogEntry
+	9,  // 1: celltonomy.ledger.v1.MiningStatus.submissions:type_name -> celltonomy.ledger.v1.Submission
+	10, // 2: celltonomy.ledger.v1.MiningStatus.accepted:type_name -> celltonomy.ledger.v1.ReputationRoot
+	1,  // 3: celltonomy.ledger.v1.SkillsResponse.skills:type_name -> celltonomy.ledger.v1.Skill
+	4,  // [4:4] is the sub-list for method output_type
+	4,  // [4:4] is the sub-list for method input_type
+	4,  // [4:4] is the sub-list for extension type_name
+	4,  // [4:4] is the sub-list for extension extendee
+	0,  // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_celltonomy_ledger_v1_reputation_proto_init() }
@@ -471,7 +1344,7 @@ func file_celltonomy_ledger_v1_reputation_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_celltonomy_ledger_v1_reputation_proto_rawDesc), len(file_celltonomy_ledger_v1_reputation_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   5,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

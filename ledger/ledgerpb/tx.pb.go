@@ -191,6 +191,9 @@ type Msg struct {
 	//	*Msg_SetOffering
 	//	*Msg_RemoveOffering
 	//	*Msg_CreateSkill
+	//	*Msg_StakeMiner
+	//	*Msg_UnstakeMiner
+	//	*Msg_SubmitRootHash
 	//	*Msg_CreateOrder
 	//	*Msg_CancelOrder
 	//	*Msg_Bid
@@ -341,6 +344,33 @@ func (x *Msg) GetCreateSkill() *MsgCreateSkill {
 	if x != nil {
 		if x, ok := x.Sum.(*Msg_CreateSkill); ok {
 			return x.CreateSkill
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetStakeMiner() *MsgStakeMiner {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_StakeMiner); ok {
+			return x.StakeMiner
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetUnstakeMiner() *MsgUnstakeMiner {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_UnstakeMiner); ok {
+			return x.UnstakeMiner
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetSubmitRootHash() *MsgSubmitRootHash {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_SubmitRootHash); ok {
+			return x.SubmitRootHash
 		}
 	}
 	return nil
@@ -522,6 +552,18 @@ type Msg_CreateSkill struct {
 	CreateSkill *MsgCreateSkill `protobuf:"bytes,40,opt,name=create_skill,json=createSkill,proto3,oneof"`
 }
 
+type Msg_StakeMiner struct {
+	StakeMiner *MsgStakeMiner `protobuf:"bytes,41,opt,name=stake_miner,json=stakeMiner,proto3,oneof"`
+}
+
+type Msg_UnstakeMiner struct {
+	UnstakeMiner *MsgUnstakeMiner `protobuf:"bytes,42,opt,name=unstake_miner,json=unstakeMiner,proto3,oneof"`
+}
+
+type Msg_SubmitRootHash struct {
+	SubmitRootHash *MsgSubmitRootHash `protobuf:"bytes,43,opt,name=submit_root_hash,json=submitRootHash,proto3,oneof"`
+}
+
 type Msg_CreateOrder struct {
 	// 60 to 89: the market module.
 	CreateOrder *MsgCreateOrder `protobuf:"bytes,60,opt,name=create_order,json=createOrder,proto3,oneof"`
@@ -601,6 +643,12 @@ func (*Msg_RemoveOffering) isMsg_Sum() {}
 
 func (*Msg_CreateSkill) isMsg_Sum() {}
 
+func (*Msg_StakeMiner) isMsg_Sum() {}
+
+func (*Msg_UnstakeMiner) isMsg_Sum() {}
+
+func (*Msg_SubmitRootHash) isMsg_Sum() {}
+
 func (*Msg_CreateOrder) isMsg_Sum() {}
 
 func (*Msg_CancelOrder) isMsg_Sum() {}
@@ -644,7 +692,7 @@ const file_celltonomy_ledger_v1_tx_proto_rawDesc = "" +
 	"\bsequence\x18\x02 \x01(\x04R\bsequence\x12\x10\n" +
 	"\x03fee\x18\x03 \x01(\x04R\x03fee\x12\x19\n" +
 	"\bchain_id\x18\x04 \x01(\tR\achainId\x12\x12\n" +
-	"\x04memo\x18\x05 \x01(\tR\x04memo\"\xd3\x0e\n" +
+	"\x04memo\x18\x05 \x01(\tR\x04memo\"\xbe\x10\n" +
 	"\x03Msg\x123\n" +
 	"\x04send\x18\x01 \x01(\v2\x1d.celltonomy.ledger.v1.MsgSendH\x00R\x04send\x12U\n" +
 	"\x10create_validator\x18\n" +
@@ -659,7 +707,11 @@ const file_celltonomy_ledger_v1_tx_proto_rawDesc = "" +
 	"\x10register_package\x18\x17 \x01(\v2(.celltonomy.ledger.v1.MsgRegisterPackageH\x00R\x0fregisterPackage\x12I\n" +
 	"\fset_offering\x18\x18 \x01(\v2$.celltonomy.ledger.v1.MsgSetOfferingH\x00R\vsetOffering\x12R\n" +
 	"\x0fremove_offering\x18\x19 \x01(\v2'.celltonomy.ledger.v1.MsgRemoveOfferingH\x00R\x0eremoveOffering\x12I\n" +
-	"\fcreate_skill\x18( \x01(\v2$.celltonomy.ledger.v1.MsgCreateSkillH\x00R\vcreateSkill\x12I\n" +
+	"\fcreate_skill\x18( \x01(\v2$.celltonomy.ledger.v1.MsgCreateSkillH\x00R\vcreateSkill\x12F\n" +
+	"\vstake_miner\x18) \x01(\v2#.celltonomy.ledger.v1.MsgStakeMinerH\x00R\n" +
+	"stakeMiner\x12L\n" +
+	"\runstake_miner\x18* \x01(\v2%.celltonomy.ledger.v1.MsgUnstakeMinerH\x00R\funstakeMiner\x12S\n" +
+	"\x10submit_root_hash\x18+ \x01(\v2'.celltonomy.ledger.v1.MsgSubmitRootHashH\x00R\x0esubmitRootHash\x12I\n" +
 	"\fcreate_order\x18< \x01(\v2$.celltonomy.ledger.v1.MsgCreateOrderH\x00R\vcreateOrder\x12I\n" +
 	"\fcancel_order\x18= \x01(\v2$.celltonomy.ledger.v1.MsgCancelOrderH\x00R\vcancelOrder\x120\n" +
 	"\x03bid\x18> \x01(\v2\x1c.celltonomy.ledger.v1.MsgBidH\x00R\x03bid\x12I\n" +
@@ -704,20 +756,23 @@ var file_celltonomy_ledger_v1_tx_proto_goTypes = []any{
 	(*MsgSetOffering)(nil),        // 11: celltonomy.ledger.v1.MsgSetOffering
 	(*MsgRemoveOffering)(nil),     // 12: celltonomy.ledger.v1.MsgRemoveOffering
 	(*MsgCreateSkill)(nil),        // 13: celltonomy.ledger.v1.MsgCreateSkill
-	(*MsgCreateOrder)(nil),        // 14: celltonomy.ledger.v1.MsgCreateOrder
-	(*MsgCancelOrder)(nil),        // 15: celltonomy.ledger.v1.MsgCancelOrder
-	(*MsgBid)(nil),                // 16: celltonomy.ledger.v1.MsgBid
-	(*MsgWithdrawBid)(nil),        // 17: celltonomy.ledger.v1.MsgWithdrawBid
-	(*MsgDeliver)(nil),            // 18: celltonomy.ledger.v1.MsgDeliver
-	(*MsgClose)(nil),              // 19: celltonomy.ledger.v1.MsgClose
-	(*MsgRevealRating)(nil),       // 20: celltonomy.ledger.v1.MsgRevealRating
-	(*MsgBuyOffering)(nil),        // 21: celltonomy.ledger.v1.MsgBuyOffering
-	(*MsgRegisterVerifier)(nil),   // 22: celltonomy.ledger.v1.MsgRegisterVerifier
-	(*MsgUnregisterVerifier)(nil), // 23: celltonomy.ledger.v1.MsgUnregisterVerifier
-	(*MsgOpenDispute)(nil),        // 24: celltonomy.ledger.v1.MsgOpenDispute
-	(*MsgVerifierCommit)(nil),     // 25: celltonomy.ledger.v1.MsgVerifierCommit
-	(*MsgVerifierReveal)(nil),     // 26: celltonomy.ledger.v1.MsgVerifierReveal
-	(*MsgReleaseLitigation)(nil),  // 27: celltonomy.ledger.v1.MsgReleaseLitigation
+	(*MsgStakeMiner)(nil),         // 14: celltonomy.ledger.v1.MsgStakeMiner
+	(*MsgUnstakeMiner)(nil),       // 15: celltonomy.ledger.v1.MsgUnstakeMiner
+	(*MsgSubmitRootHash)(nil),     // 16: celltonomy.ledger.v1.MsgSubmitRootHash
+	(*MsgCreateOrder)(nil),        // 17: celltonomy.ledger.v1.MsgCreateOrder
+	(*MsgCancelOrder)(nil),        // 18: celltonomy.ledger.v1.MsgCancelOrder
+	(*MsgBid)(nil),                // 19: celltonomy.ledger.v1.MsgBid
+	(*MsgWithdrawBid)(nil),        // 20: celltonomy.ledger.v1.MsgWithdrawBid
+	(*MsgDeliver)(nil),            // 21: celltonomy.ledger.v1.MsgDeliver
+	(*MsgClose)(nil),              // 22: celltonomy.ledger.v1.MsgClose
+	(*MsgRevealRating)(nil),       // 23: celltonomy.ledger.v1.MsgRevealRating
+	(*MsgBuyOffering)(nil),        // 24: celltonomy.ledger.v1.MsgBuyOffering
+	(*MsgRegisterVerifier)(nil),   // 25: celltonomy.ledger.v1.MsgRegisterVerifier
+	(*MsgUnregisterVerifier)(nil), // 26: celltonomy.ledger.v1.MsgUnregisterVerifier
+	(*MsgOpenDispute)(nil),        // 27: celltonomy.ledger.v1.MsgOpenDispute
+	(*MsgVerifierCommit)(nil),     // 28: celltonomy.ledger.v1.MsgVerifierCommit
+	(*MsgVerifierReveal)(nil),     // 29: celltonomy.ledger.v1.MsgVerifierReveal
+	(*MsgReleaseLitigation)(nil),  // 30: celltonomy.ledger.v1.MsgReleaseLitigation
 }
 var file_celltonomy_ledger_v1_tx_proto_depIdxs = []int32{
 	2,  // 0: celltonomy.ledger.v1.TxBody.messages:type_name -> celltonomy.ledger.v1.Msg
@@ -732,25 +787,28 @@ var file_celltonomy_ledger_v1_tx_proto_depIdxs = []int32{
 	11, // 9: celltonomy.ledger.v1.Msg.set_offering:type_name -> celltonomy.ledger.v1.MsgSetOffering
 	12, // 10: celltonomy.ledger.v1.Msg.remove_offering:type_name -> celltonomy.ledger.v1.MsgRemoveOffering
 	13, // 11: celltonomy.ledger.v1.Msg.create_skill:type_name -> celltonomy.ledger.v1.MsgCreateSkill
-	14, // 12: celltonomy.ledger.v1.Msg.create_order:type_name -> celltonomy.ledger.v1.MsgCreateOrder
-	15, // 13: celltonomy.ledger.v1.Msg.cancel_order:type_name -> celltonomy.ledger.v1.MsgCancelOrder
-	16, // 14: celltonomy.ledger.v1.Msg.bid:type_name -> celltonomy.ledger.v1.MsgBid
-	17, // 15: celltonomy.ledger.v1.Msg.withdraw_bid:type_name -> celltonomy.ledger.v1.MsgWithdrawBid
-	18, // 16: celltonomy.ledger.v1.Msg.deliver:type_name -> celltonomy.ledger.v1.MsgDeliver
-	19, // 17: celltonomy.ledger.v1.Msg.close:type_name -> celltonomy.ledger.v1.MsgClose
-	20, // 18: celltonomy.ledger.v1.Msg.reveal_rating:type_name -> celltonomy.ledger.v1.MsgRevealRating
-	21, // 19: celltonomy.ledger.v1.Msg.buy_offering:type_name -> celltonomy.ledger.v1.MsgBuyOffering
-	22, // 20: celltonomy.ledger.v1.Msg.register_verifier:type_name -> celltonomy.ledger.v1.MsgRegisterVerifier
-	23, // 21: celltonomy.ledger.v1.Msg.unregister_verifier:type_name -> celltonomy.ledger.v1.MsgUnregisterVerifier
-	24, // 22: celltonomy.ledger.v1.Msg.open_dispute:type_name -> celltonomy.ledger.v1.MsgOpenDispute
-	25, // 23: celltonomy.ledger.v1.Msg.verifier_commit:type_name -> celltonomy.ledger.v1.MsgVerifierCommit
-	26, // 24: celltonomy.ledger.v1.Msg.verifier_reveal:type_name -> celltonomy.ledger.v1.MsgVerifierReveal
-	27, // 25: celltonomy.ledger.v1.Msg.release_litigation:type_name -> celltonomy.ledger.v1.MsgReleaseLitigation
-	26, // [26:26] is the sub-list for method output_type
-	26, // [26:26] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	14, // 12: celltonomy.ledger.v1.Msg.stake_miner:type_name -> celltonomy.ledger.v1.MsgStakeMiner
+	15, // 13: celltonomy.ledger.v1.Msg.unstake_miner:type_name -> celltonomy.ledger.v1.MsgUnstakeMiner
+	16, // 14: celltonomy.ledger.v1.Msg.submit_root_hash:type_name -> celltonomy.ledger.v1.MsgSubmitRootHash
+	17, // 15: celltonomy.ledger.v1.Msg.create_order:type_name -> celltonomy.ledger.v1.MsgCreateOrder
+	18, // 16: celltonomy.ledger.v1.Msg.cancel_order:type_name -> celltonomy.ledger.v1.MsgCancelOrder
+	19, // 17: celltonomy.ledger.v1.Msg.bid:type_name -> celltonomy.ledger.v1.MsgBid
+	20, // 18: celltonomy.ledger.v1.Msg.withdraw_bid:type_name -> celltonomy.ledger.v1.MsgWithdrawBid
+	21, // 19: celltonomy.ledger.v1.Msg.deliver:type_name -> celltonomy.ledger.v1.MsgDeliver
+	22, // 20: celltonomy.ledger.v1.Msg.close:type_name -> celltonomy.ledger.v1.MsgClose
+	23, // 21: celltonomy.ledger.v1.Msg.reveal_rating:type_name -> celltonomy.ledger.v1.MsgRevealRating
+	24, // 22: celltonomy.ledger.v1.Msg.buy_offering:type_name -> celltonomy.ledger.v1.MsgBuyOffering
+	25, // 23: celltonomy.ledger.v1.Msg.register_verifier:type_name -> celltonomy.ledger.v1.MsgRegisterVerifier
+	26, // 24: celltonomy.ledger.v1.Msg.unregister_verifier:type_name -> celltonomy.ledger.v1.MsgUnregisterVerifier
+	27, // 25: celltonomy.ledger.v1.Msg.open_dispute:type_name -> celltonomy.ledger.v1.MsgOpenDispute
+	28, // 26: celltonomy.ledger.v1.Msg.verifier_commit:type_name -> celltonomy.ledger.v1.MsgVerifierCommit
+	29, // 27: celltonomy.ledger.v1.Msg.verifier_reveal:type_name -> celltonomy.ledger.v1.MsgVerifierReveal
+	30, // 28: celltonomy.ledger.v1.Msg.release_litigation:type_name -> celltonomy.ledger.v1.MsgReleaseLitigation
+	29, // [29:29] is the sub-list for method output_type
+	29, // [29:29] is the sub-list for method input_type
+	29, // [29:29] is the sub-list for extension type_name
+	29, // [29:29] is the sub-list for extension extendee
+	0,  // [0:29] is the sub-list for field type_name
 }
 
 func init() { file_celltonomy_ledger_v1_tx_proto_init() }
@@ -775,6 +833,9 @@ func file_celltonomy_ledger_v1_tx_proto_init() {
 		(*Msg_SetOffering)(nil),
 		(*Msg_RemoveOffering)(nil),
 		(*Msg_CreateSkill)(nil),
+		(*Msg_StakeMiner)(nil),
+		(*Msg_UnstakeMiner)(nil),
+		(*Msg_SubmitRootHash)(nil),
 		(*Msg_CreateOrder)(nil),
 		(*Msg_CancelOrder)(nil),
 		(*Msg_Bid)(nil),

@@ -11,6 +11,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/internal/codec"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/reputation"
 	"github.com/celltonomy/celltonomy/ledger/store"
 	"github.com/celltonomy/celltonomy/spec"
 )
@@ -66,14 +67,34 @@ func VerifierCommitment(id uint64, outputRoot, salt []byte) [32]byte {
 }
 
 // DrawScore returns sha256(block hash ‖ order id (8, big-endian) ‖ node
-// key), the rank of a candidate verifier in a draw: lowest first.
+// key), the rank of a candidate verifier in a draw before its reputation
+// weighs in (WeightedDrawScore): lowest first.
 func DrawScore(blockHash []byte, id uint64, nodeKey []byte) [32]byte {
 	return sha256.Sum256(store.Key(blockHash, store.Uint64(id), nodeKey))
 }
 
+// WeightedDrawScore returns a candidate verifier's rank in a draw, lowest
+// first: DrawScore as a uint256 divided (truncating) by 1 + bitlen(rep),
+// rep being its proven reputation (0 without a proof, so the rank is the
+// DrawScore itself). The divisor grows with the reputation but only
+// logarithmically, at most 128 for the largest reputation 2^127 − 1: a
+// verifier with reputation is drawn more often, and one with a huge
+// reputation cannot crowd out every other, which keeps draws hard to
+// predict and to capture.
+func WeightedDrawScore(score [32]byte, rep *big.Int) *big.Int {
+	s := new(big.Int).SetBytes(score[:])
+	return s.Quo(s, big.NewInt(1+int64(rep.BitLen())))
+}
+
+// VerifierSkill is the path of the skill in which a verifier proves its
+// reputation: the root skill of compute packages, the packages verifiers
+// re-execute.
+const VerifierSkill = reputation.SkillCompute
+
 // ValidateRegisterVerifier checks a MsgRegisterVerifier against the
 // params: a 32-byte node key (ErrInvalidHash), stake >= min_verifier_stake
-// (ErrStakeTooLow).
+// (ErrStakeTooLow), a well-formed reputation proof if there is one
+// (reputation.ValidateProof).
 func ValidateRegisterVerifier(m *ledgerpb.MsgRegisterVerifier, p *ledgerpb.Params) error {
 	const op = "register_verifier"
 	if err := checkHash(op, "node_key", m.NodeKey); err != nil {
@@ -82,6 +103,9 @@ func ValidateRegisterVerifier(m *ledgerpb.MsgRegisterVerifier, p *ledgerpb.Param
 	if m.Stake < p.MinVerifierStake {
 		return ErrStakeTooLow.Errorf("%s: stake %d ucell: must be at least min_verifier_stake %d ucell", op, m.Stake, p.MinVerifierStake)
 	}
+	if m.ReputationProof != nil {
+		return reputation.ValidateProof(op, "reputation_proof", m.ReputationProof)
+	}
 	return nil
 }
 
@@ -89,8 +113,12 @@ func ValidateRegisterVerifier(m *ledgerpb.MsgRegisterVerifier, p *ledgerpb.Param
 // ValidateRegisterVerifier's rules, then the node is registered by the
 // signer and active (ErrNodeUnusable), lists wasm32-wasip1
 // (ErrArchitecture: verifiers re-execute compute packages) and is not a
-// verifier yet (ErrVerifierExists). The stake moves from the signer to the
-// module account "verifiers" (bank codes).
+// verifier yet (ErrVerifierExists). A reputation proof, if any, must
+// prove the signer's reputation in VerifierSkill of the network colony
+// against the accepted reputation root (reputation.ErrInvalidProof,
+// reputation.ErrNoRoot); the proven value is kept in the verifier and
+// weights its draws. The stake moves from the signer to the module
+// account "verifiers" (bank codes).
 func (k Keeper) RegisterVerifier(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, signer address.Address, m *ledgerpb.MsgRegisterVerifier) error {
 	const op = "register_verifier"
 	if err := ValidateRegisterVerifier(m, p); err != nil {
@@ -106,10 +134,22 @@ func (k Keeper) RegisterVerifier(st store.KVStore, ev *event.Log, p *ledgerpb.Pa
 	if k.Verifier(st, m.NodeKey) != nil {
 		return ErrVerifierExists.Errorf("%s: node %x: is a verifier already", op, m.NodeKey)
 	}
+	var proven *big.Int
+	if m.ReputationProof != nil {
+		skill, ok := k.reputation.SkillID(st, VerifierSkill)
+		if !ok {
+			return reputation.ErrUnknownSkill.Errorf("%s: reputation_proof: the chain has no skill %q", op, VerifierSkill)
+		}
+		var err error
+		if proven, err = k.reputation.ProvenReputation(st, op, "reputation_proof", m.ReputationProof, k.colony, signer, skill); err != nil {
+			return err
+		}
+	}
 	if err := k.bank.MoveToModule(st, ev, signer, VerifierAccount, m.Stake); err != nil {
 		return fmt.Errorf("%s: stake: %w", op, err)
 	}
-	k.setVerifier(st, &ledgerpb.Verifier{NodeKey: m.NodeKey, Operator: signer.Bytes(), Stake: m.Stake, Height: height})
+	k.setVerifier(st, &ledgerpb.Verifier{NodeKey: m.NodeKey, Operator: signer.Bytes(), Stake: m.Stake, Height: height,
+		Reputation: reputation.EncodeReputation(proven)})
 	ev.Emit(EventVerifierRegistered{NodeKey: m.NodeKey, Operator: signer, Stake: m.Stake})
 	return nil
 }
@@ -148,14 +188,15 @@ func (k Keeper) UnregisterVerifier(st store.KVStore, ev *event.Log, signer addre
 // candidates are the registered verifiers whose node is still their
 // operator's and active at height, whose stake is at least
 // min_verifier_stake, and whose operator is neither the buyer nor the
-// provider. Reputation would weight the draw, but the ledger computes
-// none yet, so every candidate weighs the same. Candidates are ranked by
-// DrawScore(block hash, order id, node key), lowest first (the node key
-// breaks a tie), and taken in that order, at most one node per operator,
+// provider. Candidates are ranked by WeightedDrawScore(DrawScore(block
+// hash, order id, node key), proven reputation), lowest first (the node
+// key breaks a tie), so a verifier that proved reputation at registration
+// is drawn more often; without proofs the ranking is DrawScore's. They
+// are taken in that order, at most one node per operator,
 // until verifiers_per_dispute are drawn or the candidates run out.
 func (k Keeper) DrawVerifiers(st store.KVStore, p *ledgerpb.Params, height int64, blockHash []byte, o *ledgerpb.Order) []*ledgerpb.DrawnVerifier {
 	type cand struct {
-		score [32]byte
+		score *big.Int
 		v     *ledgerpb.Verifier
 	}
 	buyer, provider := address.Address(o.Buyer), address.Address(o.Contract.Provider)
@@ -172,11 +213,11 @@ func (k Keeper) DrawVerifiers(st store.KVStore, p *ledgerpb.Params, height int64
 		if n == nil || !bytes.Equal(n.Operator, v.Operator) || !k.registry.Active(st, p, v.NodeKey, height) {
 			continue
 		}
-		cs = append(cs, cand{DrawScore(blockHash, o.Id, v.NodeKey), v})
+		cs = append(cs, cand{WeightedDrawScore(DrawScore(blockHash, o.Id, v.NodeKey), reputation.DecodeReputation(v.Reputation)), v})
 	}
 	it.Close()
 	slices.SortFunc(cs, func(a, b cand) int {
-		if c := bytes.Compare(a.score[:], b.score[:]); c != 0 {
+		if c := a.score.Cmp(b.score); c != 0 {
 			return c
 		}
 		return bytes.Compare(a.v.NodeKey, b.v.NodeKey)

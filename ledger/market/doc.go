@@ -17,8 +17,7 @@
 //     most 256), a positive max price, a PO stake of at least
 //     min_po_stake, bid, delivery and confirm windows of 1 block to their
 //     max param, replication 1 (the only value for now).
-//     min_provider_reputation is stored but not enforced yet: the ledger
-//     computes no reputation. Max price + PO stake move from the buyer to
+//     min_provider_reputation (0: none) is enforced on bids. Max price + PO stake move from the buyer to
 //     the module account "escrow". Ids are sequential from 1. The order is
 //     OPEN; its bid deadline is creation height + bid_window.
 //  2. Bid (MsgBid, the signer is the provider): while OPEN and at a height
@@ -27,15 +26,22 @@
 //     lists wasm32-wasip1; protocol: it lists a BotSpec); price ≤ max
 //     price; stake ≥ ceil(bid_stake_ratio_bps × price / 10000) (MinBidStake).
 //     One bid per provider per order; the buyer cannot bid (self-dealing).
+//     A bid may carry a ReputationProof of the provider's reputation in
+//     the package's skill of the network colony; it must verify against
+//     the accepted reputation root (reputation.Keeper.ProvenReputation),
+//     and the proven value is kept in Bid.reputation (uint256, 32 bytes
+//     big-endian; empty without a proof, counted as 0). On an order with
+//     a min_provider_reputation, a bid without a proof, or proving less,
+//     is refused (ErrReputationTooLow).
 //     The stake moves to escrow. MsgWithdrawBid takes it back while OPEN.
 //  3. Cancel (MsgCancelOrder): the buyer, while OPEN: CANCELLED, escrow
 //     and every bid stake returned.
 //  4. Award, in the hook at the bid deadline (market.md: "Award"): bids
 //     whose node is no longer the provider's or has expired are not valid
 //     (their stake returns). Among the valid bids the lowest price wins;
-//     ties would go to higher reputation, but the ledger has no computed
-//     reputation yet, so every provider counts as equal and the lower
-//     BidHash (sha256(order id ‖ provider ‖ price ‖ node key)) wins.
+//     ties go to the higher proven reputation (Bid.reputation, 0 without
+//     a proof), then to the lower BidHash (sha256(order id ‖ provider ‖
+//     price ‖ node key)).
 //     Losing stakes return, max price − price returns to the buyer;
 //     escrow keeps price + PO stake + the winning stake. The order is
 //     AWARDED with a Contract whose delivery deadline is award height +
@@ -90,7 +96,10 @@
 //     min_verifier_stake on one of its active nodes that lists
 //     wasm32-wasip1; the stake moves to the module account "verifiers".
 //     MsgUnregisterVerifier returns it, refused (ErrVerifierBusy) while
-//     the verifier is drawn in a dispute still open.
+//     the verifier is drawn in a dispute still open. A registration may
+//     carry a ReputationProof of the operator's reputation in the root
+//     skill "compute" (VerifierSkill) of the network colony, checked
+//     against the accepted root and kept in Verifier.reputation.
 //  2. Open (MsgOpenDispute): the buyer, while DELIVERED and at a height
 //     below the confirm deadline (the edge rule of MsgClose), on an order
 //     of a compute package, names a claim (wrong result, not received, not
@@ -102,9 +111,11 @@
 //     is still their operator's and active, with a stake of at least
 //     min_verifier_stake, and whose operator is neither the buyer nor the
 //     provider (nor is the node the contract's). market.md weights the
-//     draw by reputation; the ledger computes none yet, so every
-//     candidate weighs the same. Candidates are sorted by DrawScore
-//     (sha256(block hash ‖ order id ‖ node key)) and taken in that order,
+//     draw by reputation: candidates are sorted by WeightedDrawScore,
+//     DrawScore (sha256(block hash ‖ order id ‖ node key)) as a uint256
+//     divided by 1 + bitlen(proven reputation) — the DrawScore itself
+//     without a proof — lowest first, the node key breaking ties, and
+//     taken in that order,
 //     one node per operator, until verifiers_per_dispute are drawn; fewer
 //     if there are fewer candidates, none if there are none.
 //  4. Commit (MsgVerifierCommit): each drawn verifier's operator, at a

@@ -91,6 +91,9 @@ var (
 	// ErrProviderExcluded: the provider is excluded from bidding on the
 	// order (redo by another provider).
 	ErrProviderExcluded = codes.New(Codespace, 36, "provider excluded from the order")
+	// ErrReputationTooLow: a bid on an order with a
+	// min_provider_reputation carries no reputation proof, or proves less.
+	ErrReputationTooLow = codes.New(Codespace, 37, "provider reputation too low")
 )
 
 // Codes lists the codes of codespace "market" in number order.
@@ -102,5 +105,5 @@ func Codes() []codes.Code {
 		ErrInvalidCompletionCode, ErrInvalidRating, ErrRatingMismatch, ErrCannotReveal, ErrNoOffering,
 		ErrInvalidAddress, ErrNoVerifier, ErrVerifierExists, ErrVerifierBusy, ErrNotDrawn,
 		ErrCannotVote, ErrRootMismatch, ErrInvalidDispute, ErrNotAuthority, ErrReleaseAmount,
-		ErrProviderExcluded}
+		ErrProviderExcluded, ErrReputationTooLow}
 }

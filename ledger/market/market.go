@@ -62,6 +62,10 @@ type Registry interface {
 type Reputation interface {
 	SkillID(st store.KVStore, path string) (uint64, bool)
 	Append(st store.KVStore, ev *event.Log, colony, user address.Address, skill uint64, amount *big.Int) (bool, error)
+	// ProvenReputation checks a reputation proof of user in skill of
+	// colony against the accepted reputation root and returns the
+	// proven reputation (reputation.Keeper.ProvenReputation).
+	ProvenReputation(st store.KVStore, op, field string, p *ledgerpb.ReputationProof, colony, user address.Address, skill uint64) (*big.Int, error)
 }
 
 // Keeper is the market module; it holds only configuration.
@@ -447,7 +451,8 @@ func (k Keeper) CancelOrder(st store.KVStore, ev *event.Log, height int64, signe
 // ValidateBid checks a MsgBid without state: a 32-byte node key
 // (ErrInvalidHash), a positive price (ErrInvalidPrice), a stake of at
 // least MinBidStake(price, bid_stake_ratio_bps) (ErrStakeTooLow), price +
-// stake within uint64 (ErrOverflow).
+// stake within uint64 (ErrOverflow), and a well-formed reputation proof
+// if there is one (reputation.ValidateProof).
 func ValidateBid(m *ledgerpb.MsgBid, p *ledgerpb.Params) error {
 	const op = "bid"
 	if err := checkHash(op, "node_key", m.NodeKey); err != nil {
@@ -461,6 +466,9 @@ func ValidateBid(m *ledgerpb.MsgBid, p *ledgerpb.Params) error {
 	}
 	if _, ok := add(m.Price, m.Stake); !ok {
 		return ErrOverflow.Errorf("%s: price %d + stake %d overflows", op, m.Price, m.Stake)
+	}
+	if m.ReputationProof != nil {
+		return reputation.ValidateProof(op, "reputation_proof", m.ReputationProof)
 	}
 	return nil
 }
@@ -481,7 +489,14 @@ func fits(n *ledgerpb.Node, pkg *ledgerpb.Package) bool {
 // by a dispute (ErrProviderExcluded) and has no bid on it
 // (ErrBidExists); the node is registered by the signer and active
 // (ErrNodeUnusable) and fits the package (ErrArchitecture); price <= max
-// price (ErrInvalidPrice). The stake moves to escrow (bank codes).
+// price (ErrInvalidPrice). A reputation proof, if any, must prove the
+// signer's reputation in the package's skill of the network colony
+// against the accepted reputation root (reputation.ErrInvalidProof,
+// reputation.ErrNoRoot); the proven value is kept in the bid, as
+// 32 bytes big-endian, for the award. If the order has a
+// min_provider_reputation, a bid without a proof, or whose proof proves
+// less, is refused (ErrReputationTooLow). The stake moves to escrow (bank
+// codes).
 func (k Keeper) Bid(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, signer address.Address, m *ledgerpb.MsgBid) error {
 	const op = "bid"
 	if err := ValidateBid(m, p); err != nil {
@@ -516,11 +531,31 @@ func (k Keeper) Bid(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height 
 	if !fits(n, pkg) {
 		return ErrArchitecture.Errorf("%s: node_key %x: cannot run a %v package", op, m.NodeKey, pkg.Kind)
 	}
+	var proven *big.Int
+	if m.ReputationProof != nil {
+		skill, ok := k.reputation.SkillID(st, pkg.Skill)
+		if !ok {
+			panic(fmt.Sprintf("market: corrupt state: package %x names unknown skill %q", o.PackageId, pkg.Skill))
+		}
+		if proven, err = k.reputation.ProvenReputation(st, op, "reputation_proof", m.ReputationProof, k.colony, signer, skill); err != nil {
+			return err
+		}
+	}
+	if o.MinProviderReputation > 0 {
+		min := new(big.Int).SetUint64(o.MinProviderReputation)
+		switch {
+		case proven == nil:
+			return ErrReputationTooLow.Errorf("%s: order %d: min_provider_reputation %d: the bid must carry a reputation proof in skill %q that reaches it", op, o.Id, o.MinProviderReputation, pkg.Skill)
+		case proven.Cmp(min) < 0:
+			return ErrReputationTooLow.Errorf("%s: order %d: proven reputation %s in skill %q is below the order's min_provider_reputation %d", op, o.Id, proven, pkg.Skill, o.MinProviderReputation)
+		}
+	}
 	if err := k.bank.MoveToModule(st, ev, signer, EscrowAccount, m.Stake); err != nil {
 		return fmt.Errorf("%s: stake: %w", op, err)
 	}
 	st.Set(BidKey(o.Id, signer), codec.Marshal(&ledgerpb.Bid{
 		OrderId: o.Id, Provider: signer.Bytes(), NodeKey: m.NodeKey, Price: m.Price, Stake: m.Stake, Height: height,
+		Reputation: reputation.EncodeReputation(proven),
 	}))
 	ev.Emit(EventBidPlaced{OrderID: o.Id, Provider: signer, NodeKey: m.NodeKey, Price: m.Price, Stake: m.Stake})
 	return nil
@@ -858,13 +893,14 @@ func (k Keeper) BeginBlock(st store.KVStore, ev *event.Log, p *ledgerpb.Params, 
 
 // award ends the bid window of o (market.md: "Award"): among the bids
 // whose node is still the provider's and active, the lowest price wins;
-// reputation does not break ties yet (every provider counts as equal),
-// the lower BidHash does. Losing and invalid stakes return; the buyer gets
+// among equal prices the higher proven reputation (Bid.reputation, 0
+// without a proof), then the lower BidHash. Losing and invalid stakes return; the buyer gets
 // max price − price back. Without a valid bid the order EXPIRES and
 // everything is refunded.
 func (k Keeper) award(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, o *ledgerpb.Order) {
 	var win *ledgerpb.Bid
 	var winHash [32]byte
+	var winRep *big.Int
 	bids := k.Bids(st, o.Id)
 	for _, b := range bids {
 		n := k.registry.Node(st, b.NodeKey)
@@ -872,8 +908,14 @@ func (k Keeper) award(st store.KVStore, ev *event.Log, p *ledgerpb.Params, heigh
 			continue
 		}
 		h := BidHash(o.Id, address.Address(b.Provider), b.Price, b.NodeKey)
-		if win == nil || b.Price < win.Price || (b.Price == win.Price && bytes.Compare(h[:], winHash[:]) < 0) {
-			win, winHash = b, h
+		rep := reputation.DecodeReputation(b.Reputation)
+		better := win == nil || b.Price < win.Price
+		if !better && b.Price == win.Price {
+			c := rep.Cmp(winRep)
+			better = c > 0 || (c == 0 && bytes.Compare(h[:], winHash[:]) < 0)
+		}
+		if better {
+			win, winHash, winRep = b, h, rep
 		}
 	}
 	buyer := address.Address(o.Buyer)

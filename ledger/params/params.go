@@ -43,6 +43,15 @@ import (
 //	verifier_reveal_window  1,440 blocks
 //	verifier_reward_bps     5,000 (half the loser's stake to the majority verifiers)
 //	governance_authority    empty: nobody may release litigated funds
+//	reputation_cycle_blocks       600 blocks (one hour)
+//	mining_window_blocks          60 blocks (six minutes)
+//	min_miner_stake               1,000,000 ucell (1 CELL) per entry index
+//	miner_reward                  1,000,000 ucell per accepted cycle, from the treasury
+//	                              while it has funds
+//	miner_reputation_reward       1,000,000 (reputation in the skill "mining")
+//	decay_numerator / decay_denominator
+//	                              999679150010889 / 10^15 (2160 cycles halve a reputation)
+//	mining_stake_maturity_blocks  1,296,000 blocks (90 days)
 func Default() *ledgerpb.Params {
 	return &ledgerpb.Params{
 		MinFee:           1_000,
@@ -70,6 +79,15 @@ func Default() *ledgerpb.Params {
 		VerifierCommitWindow: 1_440,
 		VerifierRevealWindow: 1_440,
 		VerifierRewardBps:    5_000,
+
+		ReputationCycleBlocks:     600,
+		MiningWindowBlocks:        60,
+		MinMinerStake:             1_000_000,
+		MinerReward:               1_000_000,
+		MinerReputationReward:     1_000_000,
+		DecayNumerator:            999_679_150_010_889,
+		DecayDenominator:          1_000_000_000_000_000,
+		MiningStakeMaturityBlocks: 1_296_000,
 	}
 }
 
@@ -108,7 +126,12 @@ const MaxVerifiersPerDispute = 64
 //     verifier_commit_window and verifier_reveal_window in [1,
 //     MaxWindowBlocks]; verifier_reward_bps at most 10000;
 //   - governance_authority empty (nobody may release litigation) or a
-//     bech32 address.
+//     bech32 address;
+//   - reputation_cycle_blocks, mining_window_blocks and
+//     mining_stake_maturity_blocks in [1, MaxWindowBlocks];
+//     min_miner_stake at least 1; decay_denominator at least 1 and
+//     decay_numerator at most decay_denominator (reputation.md: "Decay").
+//     miner_reward and miner_reputation_reward may be 0.
 //
 // min_fee and max_memo_bytes may be 0 (free transactions, no memo).
 func Validate(p *ledgerpb.Params) error {
@@ -157,6 +180,18 @@ func Validate(p *ledgerpb.Params) error {
 		return fmt.Errorf("params: verifier_reveal_window %d: must be in [1, %d]", p.VerifierRevealWindow, MaxWindowBlocks)
 	case p.VerifierRewardBps > 10_000:
 		return fmt.Errorf("params: verifier_reward_bps %d: must be at most 10000", p.VerifierRewardBps)
+	case p.ReputationCycleBlocks < 1 || p.ReputationCycleBlocks > MaxWindowBlocks:
+		return fmt.Errorf("params: reputation_cycle_blocks %d: must be in [1, %d]", p.ReputationCycleBlocks, MaxWindowBlocks)
+	case p.MiningWindowBlocks < 1 || p.MiningWindowBlocks > MaxWindowBlocks:
+		return fmt.Errorf("params: mining_window_blocks %d: must be in [1, %d]", p.MiningWindowBlocks, MaxWindowBlocks)
+	case p.MinMinerStake < 1:
+		return fmt.Errorf("params: min_miner_stake 0: must be at least 1")
+	case p.DecayDenominator < 1:
+		return fmt.Errorf("params: decay_denominator 0: must be at least 1")
+	case p.DecayNumerator > p.DecayDenominator:
+		return fmt.Errorf("params: decay_numerator %d: must be at most decay_denominator %d", p.DecayNumerator, p.DecayDenominator)
+	case p.MiningStakeMaturityBlocks < 1 || p.MiningStakeMaturityBlocks > MaxWindowBlocks:
+		return fmt.Errorf("params: mining_stake_maturity_blocks %d: must be in [1, %d]", p.MiningStakeMaturityBlocks, MaxWindowBlocks)
 	}
 	if p.GovernanceAuthority != "" {
 		if _, err := address.Parse(p.GovernanceAuthority); err != nil {

@@ -50,6 +50,13 @@ func TestValidate(t *testing.T) {
 		{func(p *ledgerpb.Params) { p.VerifierRevealWindow = 0 }, "verifier_reveal_window 0"},
 		{func(p *ledgerpb.Params) { p.VerifierRewardBps = 10_001 }, "verifier_reward_bps 10001"},
 		{func(p *ledgerpb.Params) { p.GovernanceAuthority = "nope" }, "governance_authority"},
+		{func(p *ledgerpb.Params) { p.ReputationCycleBlocks = 0 }, "reputation_cycle_blocks 0"},
+		{func(p *ledgerpb.Params) { p.ReputationCycleBlocks = MaxWindowBlocks + 1 }, "reputation_cycle_blocks"},
+		{func(p *ledgerpb.Params) { p.MiningWindowBlocks = 0 }, "mining_window_blocks 0"},
+		{func(p *ledgerpb.Params) { p.MinMinerStake = 0 }, "min_miner_stake 0"},
+		{func(p *ledgerpb.Params) { p.DecayDenominator = 0; p.DecayNumerator = 0 }, "decay_denominator 0"},
+		{func(p *ledgerpb.Params) { p.DecayNumerator = p.DecayDenominator + 1 }, "decay_numerator"},
+		{func(p *ledgerpb.Params) { p.MiningStakeMaturityBlocks = 0 }, "mining_stake_maturity_blocks 0"},
 	} {
 		p := Default()
 		tc.edit(p)

@@ -17,9 +17,45 @@ var (
 	ErrSkillExists = codes.New(Codespace, 3, "skill already exists")
 	// ErrInvalidRating: stars outside 0 to 5.
 	ErrInvalidRating = codes.New(Codespace, 4, "invalid rating")
+	// ErrInvalidAmount: a miner stake or unstake amount is 0, or a stake
+	// overflows uint64.
+	ErrInvalidAmount = codes.New(Codespace, 5, "invalid amount")
+	// ErrStakeTooLow: a miner's stake would stay below min_miner_stake.
+	ErrStakeTooLow = codes.New(Codespace, 6, "miner stake too low")
+	// ErrNoMiner: the signer is not a staked miner.
+	ErrNoMiner = codes.New(Codespace, 7, "no such miner")
+	// ErrInsufficientStake: an unstake above the miner's stake.
+	ErrInsufficientStake = codes.New(Codespace, 8, "insufficient miner stake")
+	// ErrMinerBusy: the miner has a submission to the cycle being mined.
+	ErrMinerBusy = codes.New(Codespace, 9, "miner has a pending submission")
+	// ErrInvalidSubmission: a root or JRH is not 32 bytes.
+	ErrInvalidSubmission = codes.New(Codespace, 10, "invalid submission")
+	// ErrNotMining: no cycle is being mined, mining is blocked, or the
+	// submission names another cycle.
+	ErrNotMining = codes.New(Codespace, 11, "not the mining cycle")
+	// ErrMiningWindow: the height is outside the submission window.
+	ErrMiningWindow = codes.New(Codespace, 12, "outside the mining window")
+	// ErrEntryIndex: an entry index of 0 or above stake / min_miner_stake.
+	ErrEntryIndex = codes.New(Codespace, 13, "invalid entry index")
+	// ErrEntryUsed: the miner used the entry index in this cycle already.
+	ErrEntryUsed = codes.New(Codespace, 14, "entry index used")
+	// ErrTooManySubmissions: the (root, n_leaves, jrh) has
+	// MaxSubmissionsPerHash submissions already.
+	ErrTooManySubmissions = codes.New(Codespace, 15, "too many submissions of this hash")
+	// ErrNotEligible: the submission's eligibility hash is not below the
+	// target at this height.
+	ErrNotEligible = codes.New(Codespace, 16, "submission not eligible yet")
+	// ErrInvalidProof: a reputation proof is malformed, names another
+	// colony, skill or user, or does not verify against the accepted root.
+	ErrInvalidProof = codes.New(Codespace, 17, "invalid reputation proof")
+	// ErrNoRoot: no reputation root has been accepted yet.
+	ErrNoRoot = codes.New(Codespace, 18, "no accepted reputation root")
 )
 
 // Codes lists the codes of codespace "reputation" in number order.
 func Codes() []codes.Code {
-	return []codes.Code{ErrInvalidSkillName, ErrUnknownSkill, ErrSkillExists, ErrInvalidRating}
+	return []codes.Code{ErrInvalidSkillName, ErrUnknownSkill, ErrSkillExists, ErrInvalidRating,
+		ErrInvalidAmount, ErrStakeTooLow, ErrNoMiner, ErrInsufficientStake, ErrMinerBusy,
+		ErrInvalidSubmission, ErrNotMining, ErrMiningWindow, ErrEntryIndex, ErrEntryUsed,
+		ErrTooManySubmissions, ErrNotEligible, ErrInvalidProof, ErrNoRoot}
 }

@@ -3,6 +3,7 @@ package reputation
 import (
 	"fmt"
 
+	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/store"
 )
 
@@ -17,6 +18,14 @@ import (
 //	"reputation/skill_count"                           →  number of skills = highest id (8 bytes); absent = 0
 //	"reputation/cycle"                                 →  number of the open cycle (8 bytes); absent = 0
 //	"reputation/log/" ‖ cycle (8) ‖ index (8)          →  ledgerpb.ReputationLogEntry; index 0, 1, 2, … per cycle
+//	"reputation/mining_state"                          →  ledgerpb.MiningState; absent = cycle 0 open since height 0, no mining
+//	"reputation/root"                                  →  ledgerpb.ReputationRoot, the latest accepted; absent = none
+//	"reputation/miner/" ‖ address (20)                 →  ledgerpb.Miner
+//	"reputation/submission/" ‖ cycle (8) ‖ n (8)       →  ledgerpb.Submission, the n-th (0-based) of the cycle
+//	"reputation/entry/" ‖ cycle (8) ‖ miner (20) ‖ entry index (8)
+//	                                                   →  0x01: the miner used the entry index in the cycle
+//	"reputation/hash_count/" ‖ cycle (8) ‖ submission hash (32)
+//	                                                   →  submissions of that (root, n_leaves, jrh) in the cycle, 8 bytes
 //
 // A name key ends with the path, which is the only variable-length part;
 // nothing follows it, so two paths never share a key.
@@ -27,7 +36,70 @@ const (
 	keySkillCount  = "reputation/skill_count"
 	keyCycle       = "reputation/cycle"
 	prefixLog      = "reputation/log/"
+
+	keyMiningState   = "reputation/mining_state"
+	keyRoot          = "reputation/root"
+	prefixMiner      = "reputation/miner/"
+	prefixSubmission = "reputation/submission/"
+	prefixEntry      = "reputation/entry/"
+	prefixHashCount  = "reputation/hash_count/"
 )
+
+// MiningStateKey returns the state key of the mining record.
+func MiningStateKey() []byte { return []byte(keyMiningState) }
+
+// RootKey returns the state key of the latest accepted reputation root.
+func RootKey() []byte { return []byte(keyRoot) }
+
+// MinerKey returns the state key of the miner addr.
+func MinerKey(addr address.Address) []byte { return store.Key([]byte(prefixMiner), addr.Bytes()) }
+
+// MinerPrefix returns the prefix shared by every miner key.
+func MinerPrefix() []byte { return []byte(prefixMiner) }
+
+// SubmissionKey returns the state key of the n-th submission of cycle.
+func SubmissionKey(cycle, n uint64) []byte {
+	return store.Key([]byte(prefixSubmission), store.Uint64(cycle), store.Uint64(n))
+}
+
+// SubmissionPrefix returns the prefix of the submissions of cycle.
+func SubmissionPrefix(cycle uint64) []byte {
+	return store.Key([]byte(prefixSubmission), store.Uint64(cycle))
+}
+
+// SubmissionTablePrefix returns the prefix shared by every submission key.
+func SubmissionTablePrefix() []byte { return []byte(prefixSubmission) }
+
+// EntryKey returns the state key marking that miner used entry index in
+// cycle.
+func EntryKey(cycle uint64, miner address.Address, index uint64) []byte {
+	return store.Key([]byte(prefixEntry), store.Uint64(cycle), miner.Bytes(), store.Uint64(index))
+}
+
+// EntryMinerPrefix returns the prefix of the entry keys of miner in cycle.
+func EntryMinerPrefix(cycle uint64, miner address.Address) []byte {
+	return store.Key([]byte(prefixEntry), store.Uint64(cycle), miner.Bytes())
+}
+
+// EntryPrefix returns the prefix of the entry keys of cycle.
+func EntryPrefix(cycle uint64) []byte { return store.Key([]byte(prefixEntry), store.Uint64(cycle)) }
+
+// EntryTablePrefix returns the prefix shared by every entry key.
+func EntryTablePrefix() []byte { return []byte(prefixEntry) }
+
+// HashCountKey returns the state key of the number of submissions of the
+// submission hash h (SubmissionHash) in cycle.
+func HashCountKey(cycle uint64, h [32]byte) []byte {
+	return store.Key([]byte(prefixHashCount), store.Uint64(cycle), h[:])
+}
+
+// HashCountPrefix returns the prefix of the hash counts of cycle.
+func HashCountPrefix(cycle uint64) []byte {
+	return store.Key([]byte(prefixHashCount), store.Uint64(cycle))
+}
+
+// HashCountTablePrefix returns the prefix shared by every hash count key.
+func HashCountTablePrefix() []byte { return []byte(prefixHashCount) }
 
 // SkillKey returns the state key of the skill id.
 func SkillKey(id uint64) []byte { return store.Key([]byte(prefixSkill), store.Uint64(id)) }

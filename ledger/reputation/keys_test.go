@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"math/big"
 	"testing"
+
+	"github.com/celltonomy/celltonomy/ledger/address"
 )
 
 // TestKeys pins the bytes of every reputation key.
@@ -23,6 +25,12 @@ func TestKeys(t *testing.T) {
 		{"cycle", CycleKey(), h("reputation/cycle")},
 		{"log", LogKey(3, 0x0100), h("reputation/log/") + "0000000000000003" + "0000000000000100"},
 		{"log prefix", LogPrefix(3), h("reputation/log/") + "0000000000000003"},
+		{"mining state", MiningStateKey(), h("reputation/mining_state")},
+		{"root", RootKey(), h("reputation/root")},
+		{"miner", MinerKey(address.Address{19: 7}), h("reputation/miner/") + "0000000000000000000000000000000000000007"},
+		{"submission", SubmissionKey(2, 5), h("reputation/submission/") + "0000000000000002" + "0000000000000005"},
+		{"entry", EntryKey(2, address.Address{19: 7}, 3), h("reputation/entry/") + "0000000000000002" + "0000000000000000000000000000000000000007" + "0000000000000003"},
+		{"hash count", HashCountKey(2, [32]byte{31: 9}), h("reputation/hash_count/") + "0000000000000002" + "0000000000000000000000000000000000000000000000000000000000000009"},
 	} {
 		if got := hex.EncodeToString(tc.key); got != tc.want {
 			t.Errorf("%s key %s, want %s", tc.name, got, tc.want)
@@ -83,7 +91,8 @@ func TestDecodeID(t *testing.T) {
 
 // TestKeyPrefixesAreDisjoint: no table's prefix is a prefix of another's.
 func TestKeyPrefixesAreDisjoint(t *testing.T) {
-	prefixes := [][]byte{SkillPrefix(), ChildrenTablePrefix(), NamePrefix(), SkillCountKey(), CycleKey(), LogTablePrefix()}
+	prefixes := [][]byte{SkillPrefix(), ChildrenTablePrefix(), NamePrefix(), SkillCountKey(), CycleKey(), LogTablePrefix(),
+		MiningStateKey(), RootKey(), MinerPrefix(), SubmissionTablePrefix(), EntryTablePrefix(), HashCountTablePrefix()}
 	for i, a := range prefixes {
 		for j, b := range prefixes {
 			if i != j && bytes.HasPrefix(b, a) {

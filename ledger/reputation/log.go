@@ -140,8 +140,9 @@ func NUpdates(s *ledgerpb.Skill, amount *big.Int) uint64 {
 // new entries. The first cycle is 0.
 func (k Keeper) CurrentCycle(st store.KVStore) uint64 { return mustUint64(st.Get(CycleKey())) }
 
-// MiningCycle returns the number of the cycle whose log is frozen and
-// being mined (CurrentCycle − 1), and false before the first StartCycle.
+// MiningCycle returns the number of the latest frozen cycle
+// (CurrentCycle − 1), and false before the first StartCycle. Whether it
+// is still being mined or accepted is in MiningState.
 func (k Keeper) MiningCycle(st store.KVStore) (uint64, bool) {
 	c := k.CurrentCycle(st)
 	if c == 0 {

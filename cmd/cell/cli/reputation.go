@@ -5,18 +5,20 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/reputation"
 )
 
-// newReputationTxCmd is `cell tx reputation …`: the skill tree.
+// newReputationTxCmd is `cell tx reputation …`: the skill tree and mining.
 func newReputationTxCmd(f *txFlags) *cobra.Command {
-	cmd := &cobra.Command{Use: "reputation", Short: "The skill tree"}
+	cmd := &cobra.Command{Use: "reputation", Short: "The skill tree and reputation mining"}
 	cmd.AddCommand(&cobra.Command{
 		Use:   "create-skill PARENT_PATH NAME",
 		Short: "Create the skill PARENT_PATH/NAME under an existing skill, e.g. create-skill compute/genomics assembly",
@@ -25,13 +27,182 @@ func newReputationTxCmd(f *txFlags) *cobra.Command {
 			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_CreateSkill{CreateSkill: &ledgerpb.MsgCreateSkill{ParentPath: args[0], Name: args[1]}}})
 		},
 	})
+	cmd.AddCommand(&cobra.Command{
+		Use:   "stake-miner AMOUNT",
+		Short: "Stake AMOUNT ucell as a reputation miner (the stake must reach min_miner_stake)",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			n, err := parseAmount(args[0])
+			if err != nil {
+				return err
+			}
+			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_StakeMiner{StakeMiner: &ledgerpb.MsgStakeMiner{Amount: n}}})
+		},
+	})
+	cmd.AddCommand(&cobra.Command{
+		Use:   "unstake-miner AMOUNT",
+		Short: "Take AMOUNT ucell of miner stake back (refused while a submission waits)",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			n, err := parseAmount(args[0])
+			if err != nil {
+				return err
+			}
+			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_UnstakeMiner{UnstakeMiner: &ledgerpb.MsgUnstakeMiner{Amount: n}}})
+		},
+	})
+	cmd.AddCommand(&cobra.Command{
+		Use:   "submit-root CYCLE ROOT N_LEAVES JRH ENTRY_INDEX",
+		Short: "Submit the reputation root, number of leaves and JRH (hex) of the mining cycle",
+		Long: `Submit what replaying the mining cycle gives (cell rep replay computes it):
+ROOT and JRH are 32 bytes in hex. ENTRY_INDEX is 1 … stake / min_miner_stake;
+a submission is eligible once keccak256(miner ‖ entry index ‖ root) is below
+the target, which rises over the window (cell query reputation mining).`,
+		Args: exactArgs(5),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			m, err := submitRootArgs(args)
+			if err != nil {
+				return err
+			}
+			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_SubmitRootHash{SubmitRootHash: m}})
+		},
+	})
 	return cmd
 }
 
-// newReputationQueryCmd is `cell query reputation …`: skills and the
-// reputation update log.
+// submitRootArgs parses CYCLE ROOT N_LEAVES JRH ENTRY_INDEX.
+func submitRootArgs(args []string) (*ledgerpb.MsgSubmitRootHash, error) {
+	var nums [3]uint64
+	for i, a := range []int{0, 2, 4} {
+		n, err := strconv.ParseUint(args[a], 10, 64)
+		if err != nil {
+			return nil, &usageError{fmt.Errorf("%s %q: want a whole number", []string{"CYCLE", "N_LEAVES", "ENTRY_INDEX"}[i], args[a])}
+		}
+		nums[i] = n
+	}
+	var hashes [2][]byte
+	for i, a := range []int{1, 3} {
+		b, err := hex.DecodeString(strings.TrimPrefix(args[a], "0x"))
+		if err != nil || len(b) != reputation.HashSize {
+			return nil, &usageError{fmt.Errorf("%s %q: want %d bytes in hex", []string{"ROOT", "JRH"}[i], args[a], reputation.HashSize)}
+		}
+		hashes[i] = b
+	}
+	if nums[2] == 0 {
+		return nil, &usageError{fmt.Errorf("ENTRY_INDEX 0: must be at least 1")}
+	}
+	return &ledgerpb.MsgSubmitRootHash{Cycle: nums[0], Root: hashes[0], NLeaves: nums[1], Jrh: hashes[1], EntryIndex: nums[2]}, nil
+}
+
+// newReputationQueryCmd is `cell query reputation …`: skills, the
+// reputation update log and mining.
 func newReputationQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
-	cmd := &cobra.Command{Use: "reputation", Short: "Skills and the reputation update log"}
+	cmd := &cobra.Command{Use: "reputation", Short: "Skills, the reputation update log and mining"}
+	query := func(cmd *cobra.Command, path string, data []byte, reply proto.Message) error {
+		c, err := f.client()
+		if err != nil {
+			return err
+		}
+		b, err := c.QueryApp(cmd.Context(), path, data)
+		if err != nil {
+			return err
+		}
+		return proto.Unmarshal(b, reply)
+	}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "root",
+		Short: "Print the latest accepted reputation root",
+		Args:  exactArgs(0),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var r ledgerpb.ReputationRoot
+			if err := query(cmd, app.PathReputationRoot, nil, &r); err != nil {
+				return err
+			}
+			if g.output == outputJSON {
+				return g.json(&r)
+			}
+			fmt.Fprintf(g.stdout, "cycle %d accepted at height %d\nroot %x\nn_leaves %d\njrh %x\n", r.GetCycle(), r.GetAcceptedHeight(), r.GetRoot(), r.GetNLeaves(), r.GetJrh())
+			return nil
+		},
+	})
+	cmd.AddCommand(&cobra.Command{
+		Use:   "mining",
+		Short: "Print the cycle being mined, its window and submissions, and the accepted root",
+		Args:  exactArgs(0),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var s ledgerpb.MiningStatus
+			if err := query(cmd, app.PathMining, nil, &s); err != nil {
+				return err
+			}
+			if g.output == outputJSON {
+				return g.json(&s)
+			}
+			fmt.Fprintf(g.stdout, "open cycle %d since height %d\n", s.GetOpenCycle(), s.GetOpenCycleStart())
+			switch {
+			case !s.GetMining():
+				fmt.Fprintln(g.stdout, "no cycle is being mined")
+			case s.GetBlocked():
+				fmt.Fprintf(g.stdout, "cycle %d: blocked by distinct submissions\n", s.GetMiningCycle())
+			default:
+				fmt.Fprintf(g.stdout, "cycle %d: window %d to %d\n", s.GetMiningCycle(), s.GetWindowStart(), s.GetWindowEnd())
+			}
+			for _, sub := range s.GetSubmissions() {
+				fmt.Fprintf(g.stdout, "  %s entry %d at %d: root %x n_leaves %d jrh %x\n", address.Address(sub.GetMiner()), sub.GetEntryIndex(),
+					sub.GetHeight(), sub.GetRoot(), sub.GetNLeaves(), sub.GetJrh())
+			}
+			if a := s.GetAccepted(); a != nil {
+				fmt.Fprintf(g.stdout, "accepted: cycle %d root %x n_leaves %d\n", a.GetCycle(), a.GetRoot(), a.GetNLeaves())
+			}
+			return nil
+		},
+	})
+	cmd.AddCommand(&cobra.Command{
+		Use:   "miner ADDRESS",
+		Short: "Print a miner's stake and the height it has been staked since",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			addr, err := resolveAddress(g, args[0])
+			if err != nil {
+				return err
+			}
+			var m ledgerpb.Miner
+			if err := query(cmd, app.PathMiner, addr.Bytes(), &m); err != nil {
+				return err
+			}
+			if g.output == outputJSON {
+				return g.json(&m)
+			}
+			fmt.Fprintf(g.stdout, "miner %s\nstake %d ucell\nsince height %d\n", addr, m.GetStake(), m.GetSinceHeight())
+			return nil
+		},
+	})
+	cmd.AddCommand(&cobra.Command{
+		Use:   "skills",
+		Short: "Print every skill in creation order: id, parent, path",
+		Args:  exactArgs(0),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			all := &ledgerpb.SkillsResponse{}
+			var data []byte
+			for {
+				var page ledgerpb.SkillsResponse
+				if err := query(cmd, app.PathSkills, data, &page); err != nil {
+					return err
+				}
+				all.Skills = append(all.Skills, page.GetSkills()...)
+				if page.GetNext() == 0 {
+					break
+				}
+				data = binary.BigEndian.AppendUint64(nil, page.GetNext())
+			}
+			if g.output == outputJSON {
+				return g.json(all)
+			}
+			for _, sk := range all.GetSkills() {
+				fmt.Fprintf(g.stdout, "%6d  parent %-6d %s\n", sk.GetId(), sk.GetParent(), sk.GetPath())
+			}
+			return nil
+		},
+	})
 	cmd.AddCommand(&cobra.Command{
 		Use:   "skill PATH",
 		Short: "Print a skill: id, parents and descendants",
