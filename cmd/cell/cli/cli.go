@@ -100,7 +100,7 @@ run it locally:
 	root.PersistentFlags().StringVar(&g.home, "home", defaultHome, "directory for configuration, keys, caches and chain data")
 	root.PersistentFlags().StringVar(&g.output, "output", outputText, "output format of commands that print data: text or json")
 	root.AddCommand(newVersionCmd(g), newPackageCmd(g), newRunCmd(g), newOrderCmd(g), newKeysCmd(g),
-		newInitCmd(g), newStartCmd(g), newTestnetCmd(g), newStatusCmd(g), newTxCmd(g), newQueryCmd(g), newBenchCmd(g), newNodeCmd(g), newDevnetCmd(g), newDemoCmd(g), newRepCmd(g))
+		newInitCmd(g), newStartCmd(g), newTestnetCmd(g), newStatusCmd(g), newTxCmd(g), newQueryCmd(g), newBenchCmd(g), newNodeCmd(g), newDevnetCmd(g), newDemoCmd(g), newRepCmd(g), newMinerCmd(g))
 	return root
 }
 

@@ -41,6 +41,7 @@ zero amount or zero user.`,
 			return runRepReplay(cmd, g, args[0])
 		},
 	})
+	cmd.AddCommand(newRepShowCmd(g))
 	return cmd
 }
 

@@ -1,0 +1,194 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/celltonomy/celltonomy/chain"
+	"github.com/celltonomy/celltonomy/client/keyring"
+	"github.com/celltonomy/celltonomy/ledger/address"
+	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/params"
+	"github.com/celltonomy/celltonomy/miner"
+)
+
+func freeTCPPort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// startMiningChain starts a one-validator chain whose reputation cycles
+// last 5 blocks and mining windows 4, funding the accounts, and returns
+// its RPC URL.
+func startMiningChain(t *testing.T, funded ...address.Address) string {
+	t.Helper()
+	home := t.TempDir()
+	rpcPort := freeTCPPort(t)
+	keys, err := chain.InitHome(home, chain.NodeConfig{Moniker: "rep-show", Ports: chain.Ports{RPC: rpcPort, P2P: freeTCPPort(t)}, BlockTime: 100 * time.Millisecond, Local: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := params.Default()
+	p.ReputationCycleBlocks, p.MiningWindowBlocks = 5, 4
+	kr, err := keyring.Open(keyring.Dir(home))
+	if err != nil {
+		t.Fatal(err)
+	}
+	op, err := kr.Add("validator", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	accounts := []*ledgerpb.GenesisAccount{{Address: op.Address.String(), Balance: 10_000_000_000}}
+	for _, a := range funded {
+		accounts = append(accounts, &ledgerpb.GenesisAccount{Address: a.String(), Balance: 1_000_000_000})
+	}
+	appState, err := chain.LedgerGenesis(accounts, []*ledgerpb.GenesisValidator{{
+		Operator: op.Address.String(), ConsensusPubkey: keys.ConsensusPubKey, SelfBond: 1_000_000_000, Moniker: "rep-show",
+	}}, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chain.WriteGenesis(home, "rep-show", time.Now(), appState); err != nil {
+		t.Fatal(err)
+	}
+	n, err := chain.Start(context.Background(), home, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Stop() })
+	return fmt.Sprintf("http://127.0.0.1:%d", rpcPort)
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestMinerStartAndRepShow runs `cell miner start` against a chain with
+// short cycles until the miner's own reward is accepted, then checks it
+// with `cell rep show`, and shows that a tampered answer is refused.
+func TestMinerStartAndRepShow(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a chain")
+	}
+	home := t.TempDir()
+	kr, err := keyring.Open(keyring.Dir(home))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed := sha256.Sum256([]byte("rep show miner"))
+	info, err := kr.AddFromSeed(minerKey, seed[:], nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rpc := startMiningChain(t, info.Address)
+	listen := fmt.Sprintf("127.0.0.1:%d", freeTCPPort(t))
+	minerURL := "http://" + listen
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var minerOut, minerErr lockedBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Run(ctx, []string{"--home", home, "miner", "start", "--chain-rpc", rpc, "--listen", listen, "--stake", "2000000"}, &minerOut, &minerErr)
+	}()
+	defer func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("miner start: exit %d\n%s", code, minerErr.String())
+		}
+	}()
+	cellHere := func(args ...string) (string, string, int) {
+		var out, errb bytes.Buffer
+		code := Run(ctx, append([]string{"--home", home}, args...), &out, &errb)
+		return out.String(), errb.String(), code
+	}
+
+	// Wait until the miner's reward (cycle 1's log) is in an accepted root.
+	var shown repShowJSON
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		stdout, stderr, code := cellHere("rep", "show", info.Address.String(), "--node", rpc, "--miner", minerURL, "--output", "json")
+		if code == 0 {
+			if err := json.Unmarshal([]byte(stdout), &shown); err != nil {
+				t.Fatalf("rep show --output json: %v\n%s", err, stdout)
+			}
+			if len(shown.Leaves) > 0 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("rep show never showed the miner's reward: exit %d\n%s\n%s\nminer log:\n%s", code, stdout, stderr, minerErr.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if l := shown.Leaves[0]; len(shown.Leaves) != 1 || l.Path != "mining" || l.Proof != "ok" || l.Amount == "0" || l.UID == 0 {
+		t.Errorf("leaves = %+v, want the miner's reward in mining", shown.Leaves)
+	}
+	if shown.Address != info.Address.String() || !strings.HasPrefix(shown.Root, "0x") || shown.AcceptedHeight == 0 {
+		t.Errorf("rep show = %+v", shown)
+	}
+
+	// Text, by skill path and by 0x address.
+	hexAddr := "0x" + fmt.Sprintf("%x", info.Address[:])
+	stdout, stderr, code := cellHere("rep", "show", hexAddr, "--skill", "mining", "--node", rpc, "--miner", minerURL)
+	if code != 0 || !strings.Contains(stdout, "mining") || !strings.Contains(stdout, "proof ok") || !strings.Contains(stdout, "accepted root 0x") {
+		t.Errorf("rep show --skill mining: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if _, stderr, code := cellHere("rep", "show", info.Address.String(), "--skill", "compute", "--node", rpc, "--miner", minerURL); code != 1 || !strings.Contains(stderr, "no reputation in skill") {
+		t.Errorf("rep show --skill compute: exit %d, %s", code, stderr)
+	}
+
+	// A miner that lies is caught.
+	liar := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		res, err := http.Get(minerURL + r.URL.String())
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer res.Body.Close()
+		var resp miner.ReputationResponse
+		if err := json.NewDecoder(res.Body).Decode(&resp); err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		for i := range resp.Leaves {
+			resp.Leaves[i].Amount = "1000000000000"
+		}
+		json.NewEncoder(w).Encode(resp)
+	}))
+	defer liar.Close()
+	if _, stderr, code := cellHere("rep", "show", info.Address.String(), "--node", rpc, "--miner", liar.URL); code != 1 || !strings.Contains(stderr, "does not check out") {
+		t.Errorf("rep show with a lying miner: exit %d, %s", code, stderr)
+	}
+	if _, stderr, code := cellHere("rep", "show", "nobody", "--node", rpc); code != 2 || !strings.Contains(stderr, "nobody") {
+		t.Errorf("rep show nobody: exit %d, %s", code, stderr)
+	}
+}

@@ -1,0 +1,145 @@
+package miner
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/celltonomy/celltonomy/client"
+	"github.com/celltonomy/celltonomy/ledger/address"
+	"github.com/celltonomy/celltonomy/ledger/app"
+	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	ledgerrep "github.com/celltonomy/celltonomy/ledger/reputation"
+	"github.com/celltonomy/celltonomy/reputation"
+)
+
+// Chain is what the miner needs from the ledger: the Source of the
+// replay, the mining status, its stake, the params, and a way to send its
+// transactions. The miner implements it over the CometBFT RPC of
+// Options.ChainRPC; tests use a fake.
+type Chain interface {
+	Source
+	// Mining returns the mining status ("reputation/mining").
+	Mining(ctx context.Context) (*ledgerpb.MiningStatus, error)
+	// MinerStake returns the stake of miner in ucell, 0 when it has none
+	// ("reputation/miner").
+	MinerStake(ctx context.Context, miner address.Address) (uint64, error)
+	// Params returns the chain's params ("params").
+	Params(ctx context.Context) (*ledgerpb.Params, error)
+	// Send signs msgs with the miner's key, broadcasts them in one
+	// transaction and waits for its commit; a transaction that failed in
+	// its block is an error.
+	Send(ctx context.Context, msgs ...*ledgerpb.Msg) (client.TxResult, error)
+}
+
+// rpcChain is the Chain of a node's CometBFT RPC.
+type rpcChain struct {
+	c      *client.Client
+	sender *sender
+}
+
+// newChain returns the Chain of the node c talks to; s signs and sends
+// its transactions.
+func newChain(c *client.Client, s *sender) *rpcChain { return &rpcChain{c: c, sender: s} }
+
+func (r *rpcChain) query(ctx context.Context, path string, data []byte, reply proto.Message) error {
+	b, err := r.c.QueryApp(ctx, path, data)
+	if err != nil {
+		return err
+	}
+	if err := proto.Unmarshal(b, reply); err != nil {
+		return fmt.Errorf("query %s: %w", path, err)
+	}
+	return nil
+}
+
+func (r *rpcChain) Skills(ctx context.Context) ([]*ledgerpb.Skill, error) {
+	return FetchSkills(ctx, r.c)
+}
+
+func (r *rpcChain) LogPage(ctx context.Context, cycle, start uint64) (*ledgerpb.ReputationLogResponse, error) {
+	data := binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, cycle), start)
+	res := &ledgerpb.ReputationLogResponse{}
+	return res, r.query(ctx, app.PathReputationLog, data, res)
+}
+
+func (r *rpcChain) Decay(ctx context.Context) (reputation.Params, error) {
+	p, err := r.Params(ctx)
+	if err != nil {
+		return reputation.Params{}, err
+	}
+	return reputation.Params{DecayNumerator: p.GetDecayNumerator(), DecayDenominator: p.GetDecayDenominator()}, nil
+}
+
+func (r *rpcChain) Mining(ctx context.Context) (*ledgerpb.MiningStatus, error) {
+	res := &ledgerpb.MiningStatus{}
+	return res, r.query(ctx, app.PathMining, nil, res)
+}
+
+// MinerStake reads the miner's record from the state, proven against
+// the app hash (client.QueryStore): no record is no stake.
+func (r *rpcChain) MinerStake(ctx context.Context, miner address.Address) (uint64, error) {
+	b, _, err := r.c.QueryStore(ctx, ledgerrep.MinerKey(miner))
+	if err != nil || b == nil {
+		return 0, err
+	}
+	res := &ledgerpb.Miner{}
+	if err := proto.Unmarshal(b, res); err != nil {
+		return 0, fmt.Errorf("miner %s: %w", miner, err)
+	}
+	return res.GetStake(), nil
+}
+
+func (r *rpcChain) Params(ctx context.Context) (*ledgerpb.Params, error) {
+	res := &ledgerpb.Params{}
+	return res, r.query(ctx, app.PathParams, nil, res)
+}
+
+func (r *rpcChain) Send(ctx context.Context, msgs ...*ledgerpb.Msg) (client.TxResult, error) {
+	return r.sender.send(ctx, msgs...)
+}
+
+// FetchSkills returns every skill of the chain c talks to, in creation
+// order, paging through "reputation/skills".
+func FetchSkills(ctx context.Context, c *client.Client) ([]*ledgerpb.Skill, error) {
+	var out []*ledgerpb.Skill
+	var data []byte
+	for {
+		b, err := c.QueryApp(ctx, app.PathSkills, data)
+		if err != nil {
+			return nil, err
+		}
+		var res ledgerpb.SkillsResponse
+		if err := proto.Unmarshal(b, &res); err != nil {
+			return nil, fmt.Errorf("query %s: %w", app.PathSkills, err)
+		}
+		out = append(out, res.GetSkills()...)
+		if res.GetNext() == 0 {
+			return out, nil
+		}
+		if res.GetNext() <= uint64(len(out)) {
+			return nil, fmt.Errorf("query %s: next page at skill %d after %d skills", app.PathSkills, res.GetNext(), len(out))
+		}
+		data = binary.BigEndian.AppendUint64(nil, res.GetNext())
+	}
+}
+
+// FetchAcceptedRoot returns the latest reputation root accepted by the
+// chain c talks to (the record "reputation/root" also serves), read from
+// the state with a proof checked against the app hash (client.QueryStore),
+// and false when none is accepted yet. Errors: those of QueryStore, a
+// record that does not decode.
+func FetchAcceptedRoot(ctx context.Context, c *client.Client) (Root, bool, error) {
+	b, _, err := c.QueryStore(ctx, ledgerrep.RootKey())
+	if err != nil || b == nil {
+		return Root{}, false, err
+	}
+	var res ledgerpb.ReputationRoot
+	if err := proto.Unmarshal(b, &res); err != nil {
+		return Root{}, false, fmt.Errorf("accepted root: %w", err)
+	}
+	r, err := RootFromProto(&res)
+	return r, err == nil, err
+}

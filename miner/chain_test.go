@@ -1,0 +1,280 @@
+package miner_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/celltonomy/celltonomy/chain"
+	"github.com/celltonomy/celltonomy/client"
+	"github.com/celltonomy/celltonomy/client/follow"
+	"github.com/celltonomy/celltonomy/ledger/address"
+	"github.com/celltonomy/celltonomy/ledger/app"
+	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/params"
+	"github.com/celltonomy/celltonomy/miner"
+	"github.com/celltonomy/celltonomy/reputation"
+)
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func labelKey(label string) (ed25519.PrivateKey, address.Address) {
+	seed := sha256.Sum256([]byte(label))
+	k := ed25519.NewKeyFromSeed(seed[:])
+	a, _ := address.FromPubKey(k.Public().(ed25519.PublicKey))
+	return k, a
+}
+
+// startChain starts a one-validator chain in this process whose
+// reputation cycles last cycleBlocks blocks and mining windows
+// windowBlocks, with funded accounts, and returns its RPC URL.
+func startChain(t *testing.T, cycleBlocks, windowBlocks uint64, funded ...address.Address) (string, *ledgerpb.Params) {
+	t.Helper()
+	home := t.TempDir()
+	rpcPort, p2pPort := freePort(t), freePort(t)
+	keys, err := chain.InitHome(home, chain.NodeConfig{Moniker: "miner-test", Ports: chain.Ports{RPC: rpcPort, P2P: p2pPort}, BlockTime: 100 * time.Millisecond, Local: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := params.Default()
+	p.ReputationCycleBlocks, p.MiningWindowBlocks = cycleBlocks, windowBlocks
+	_, op := labelKey("validator")
+	accounts := []*ledgerpb.GenesisAccount{{Address: op.String(), Balance: 10_000_000_000}}
+	for _, a := range funded {
+		accounts = append(accounts, &ledgerpb.GenesisAccount{Address: a.String(), Balance: 1_000_000_000})
+	}
+	appState, err := chain.LedgerGenesis(accounts, []*ledgerpb.GenesisValidator{{
+		Operator: op.String(), ConsensusPubkey: keys.ConsensusPubKey, SelfBond: 1_000_000_000, Moniker: "miner-test",
+	}}, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chain.WriteGenesis(home, "miner-test", time.Now(), appState); err != nil {
+		t.Fatal(err)
+	}
+	var logw io.Writer = io.Discard
+	if testing.Verbose() {
+		logw = os.Stderr
+	}
+	n, err := chain.Start(context.Background(), home, logw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := n.Stop(); err != nil {
+			t.Log("stop:", err)
+		}
+		if err := chain.CheckInvariants(home); err != nil {
+			t.Errorf("ledger invariants: %v", err)
+		}
+	})
+	return fmt.Sprintf("http://127.0.0.1:%d", rpcPort), p
+}
+
+func miningStatus(ctx context.Context, c *client.Client) (*ledgerpb.MiningStatus, error) {
+	b, err := c.QueryApp(ctx, app.PathMining, nil)
+	if err != nil {
+		return nil, err
+	}
+	st := &ledgerpb.MiningStatus{}
+	return st, proto.Unmarshal(b, st)
+}
+
+// chainSource reads the replay's input from the chain, for a replay
+// independent of the miner's.
+type chainSource struct {
+	c *client.Client
+	p *ledgerpb.Params
+}
+
+func (s chainSource) Skills(ctx context.Context) ([]*ledgerpb.Skill, error) {
+	return miner.FetchSkills(ctx, s.c)
+}
+
+func (s chainSource) LogPage(ctx context.Context, cycle, start uint64) (*ledgerpb.ReputationLogResponse, error) {
+	data := binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, cycle), start)
+	b, err := s.c.QueryApp(ctx, app.PathReputationLog, data)
+	if err != nil {
+		return nil, err
+	}
+	r := &ledgerpb.ReputationLogResponse{}
+	return r, proto.Unmarshal(b, r)
+}
+
+func (s chainSource) Decay(context.Context) (reputation.Params, error) {
+	return reputation.Params{DecayNumerator: s.p.DecayNumerator, DecayDenominator: s.p.DecayDenominator}, nil
+}
+
+// TestMinerOnChain runs a real chain with short cycles and one miner: the
+// miner stakes, cycle 0 freezes, the miner submits, its root is accepted;
+// its reward enters cycle 1's log, which is mined and accepted too; the
+// accepted roots are what reputation.Replay gives for the chain's logs,
+// and the miner's proof of its own reputation verifies against the
+// accepted root.
+func TestMinerOnChain(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a chain")
+	}
+	key, addr := labelKey("miner")
+	rpc, p := startChain(t, 5, 4, addr)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+
+	var logs safeBuffer
+	logw := io.Writer(&logs)
+	if testing.Verbose() {
+		logw = io.MultiWriter(logw, os.Stderr)
+	}
+	fcfg := follow.NewConfig().WithPollInterval(200*time.Millisecond).WithBackoff(50*time.Millisecond, time.Second)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := miner.New(miner.Options{ChainRPC: rpc, Key: key, Listener: ln, Stake: 3 * p.MinMinerStake, Follow: &fcfg,
+		DataDir: t.TempDir(), Log: slog.New(slog.NewTextHandler(logw, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runErr := make(chan error, 1)
+	go func() { runErr <- m.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-runErr; err != nil {
+			t.Errorf("miner: %v", err)
+		}
+	}()
+
+	c, err := client.New(rpc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st *ledgerpb.MiningStatus
+	for {
+		st, err = miningStatus(ctx, c)
+		if err == nil && st.GetAccepted() != nil && st.GetAccepted().GetCycle() >= 1 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("no root of cycle 1 accepted in time (status %v, err %v); miner log:\n%s", st, err, logs.String())
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	acc, err := miner.RootFromProto(st.GetAccepted())
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The accepted root is reputation.Replay of the chain's logs.
+	r := miner.NewReplayer(chainSource{c: c, p: p})
+	if _, err := r.Sync(ctx, acc.Cycle); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := r.Cycle(acc.Cycle)
+	if want.Root != acc.Root || want.NLeaves != acc.NLeaves || want.JRH != acc.JRH {
+		t.Errorf("accepted root of cycle %d: %x (%d leaves, jrh %x); replay gives %x (%d, %x)", acc.Cycle, acc.Root, acc.NLeaves, acc.JRH, want.Root, want.NLeaves, want.JRH)
+	}
+	if want.Entries == 0 {
+		t.Errorf("cycle %d's log is empty: the miner's reward of cycle %d is missing", acc.Cycle, acc.Cycle-1)
+	}
+
+	// The miner agrees, and proves its reputation in "mining".
+	mc, err := miner.NewClient("http://" + m.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var roots *miner.RootsResponse
+	for {
+		roots, err = mc.Roots(ctx)
+		if err == nil && roots.Accepted != nil && roots.Accepted.Cycle >= acc.Cycle && roots.Agrees != nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("miner did not check the accepted root: %+v, %v", roots, err)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	if !*roots.Agrees {
+		t.Fatalf("the miner disagrees with the accepted root: %+v; log:\n%s", roots, logs.String())
+	}
+	accNow, ok, err := miner.FetchAcceptedRoot(ctx, c)
+	if err != nil || !ok {
+		t.Fatalf("accepted root: %v, %v", ok, err)
+	}
+	resp, err := mc.Reputation(ctx, addr, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Cycle != accNow.Cycle { // a cycle was accepted in between
+		if accNow, _, err = miner.FetchAcceptedRoot(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	leaves, err := miner.VerifyReputation(resp, accNow, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(leaves) != 1 || leaves[0].Path != "mining" || leaves[0].Reputation.Sign() <= 0 {
+		t.Errorf("the miner's leaves = %+v, want its reward in mining", leaves)
+	}
+	stake := stakeOf(ctx, t, c, addr)
+	if stake != 3*p.MinMinerStake {
+		t.Errorf("stake = %d, want %d", stake, 3*p.MinMinerStake)
+	}
+	if !strings.Contains(logs.String(), "accepted root agrees with ours") {
+		t.Errorf("no agreement in the log:\n%s", logs.String())
+	}
+}
+
+func stakeOf(ctx context.Context, t *testing.T, c *client.Client, a address.Address) uint64 {
+	t.Helper()
+	b, err := c.QueryApp(ctx, app.PathMiner, a.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mi ledgerpb.Miner
+	if err := proto.Unmarshal(b, &mi); err != nil {
+		t.Fatal(err)
+	}
+	return mi.GetStake()
+}
+
+// safeBuffer is a bytes.Buffer safe for concurrent use.
+type safeBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *safeBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *safeBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
