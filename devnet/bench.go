@@ -113,7 +113,7 @@ func BenchOrders(ctx context.Context, o BenchOptions) (*BenchResult, error) {
 	for i := range nodes {
 		nodes[i].Capacity = o.Concurrency
 	}
-	d, err := Start(ctx, Options{Home: home, Nodes: o.Nodes, BlockTime: o.BlockTime, RPCPort: -1, P2PPort: -1, NodePort: -1,
+	d, err := Start(ctx, Options{Home: home, Nodes: o.Nodes, BlockTime: o.BlockTime, RPCPort: -1, P2PPort: -1, NodePort: -1, MinerPort: -1,
 		Node: nodes, Packages: []string{o.Package}, Log: o.Log})
 	if err != nil {
 		return nil, err

@@ -7,7 +7,7 @@
 // # Layout of the home (default ~/.cell/devnet)
 //
 //	HOME/config, HOME/data     the validator's CometBFT home (RPC on 127.0.0.1:26657 by default)
-//	HOME/keys/                 unencrypted development keys: validator, buyer, author, vendor-1 … vendor-N
+//	HOME/keys/                 unencrypted development keys: validator, buyer, author, miner, vendor-1 … vendor-N
 //	HOME/nodes/node-I/         each fulfillment node's home: node.toml, node_key.json, data/
 //	HOME/devnet.json           what Start needs to resume: chain id, ports, node count
 //
@@ -21,7 +21,11 @@
 //
 //   - Genesis params are the defaults with windows short enough for
 //     interactive use: a verifier commit window of 20 blocks, a verifier
-//     reveal window of 8 blocks and a rating reveal window of 10 blocks.
+//     reveal window of 8 blocks, a rating reveal window of 10 blocks, and
+//     reputation cycles of 40 blocks mined within 8 blocks.
+//   - A reputation miner (key "miner", 10 CELL, staking 1 CELL) runs in the
+//     process and serves reputation proofs on 127.0.0.1:26690; the nodes
+//     ask it for their own reputation and prove it in their bids.
 //   - The buyer holds 1,000 CELL, each vendor 100 CELL, the author 10 CELL.
 //   - Every node is a verifier with a stake of 1 CELL and asks a price of
 //     1,000 ucell (node i may be given another price and a fault, for
@@ -57,12 +61,17 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/params"
+	"github.com/celltonomy/celltonomy/miner"
 	"github.com/celltonomy/celltonomy/node"
 	"github.com/celltonomy/celltonomy/node/blobstore"
 	"github.com/celltonomy/celltonomy/node/config"
 	"github.com/celltonomy/celltonomy/spec"
 	"github.com/celltonomy/celltonomy/spec/packer"
 )
+
+// DefaultMinerPort is the miner's HTTP port unless Options.MinerPort says
+// otherwise.
+const DefaultMinerPort = 26690
 
 // ChainID is the devnet's chain id.
 const ChainID = "cell-devnet"
@@ -72,6 +81,7 @@ const (
 	KeyValidator = "validator"
 	KeyBuyer     = "buyer"
 	KeyAuthor    = "author"
+	KeyMiner     = "miner"
 )
 
 // VendorKey returns the key name of node i's operator (1-based).
@@ -85,6 +95,8 @@ const (
 	ValidatorBalance = 10_000_000
 	SelfBond         = 5_000_000
 	VerifierStake    = 1_000_000
+	MinerBalance     = 10_000_000
+	MinerStake       = 1_000_000
 	NodePrice        = 1_000
 )
 
@@ -114,6 +126,9 @@ type Options struct {
 	// port), its P2P port (default 26656; -1 free), and the first node's
 	// HTTP port (default 26680, node i on 26679+i; -1 free ports).
 	RPCPort, P2PPort, NodePort int
+	// MinerPort is the HTTP port of the reputation miner (default 26690;
+	// -1 picks a free port).
+	MinerPort int
 	// Node adjusts node i (index i-1).
 	Node []NodeOptions
 	// Packages are the package directories to register (default: the
@@ -133,6 +148,7 @@ type state struct {
 	RPCPort   int    `json:"rpc_port"`
 	P2PPort   int    `json:"p2p_port"`
 	NodePorts []int  `json:"node_ports"`
+	MinerPort int    `json:"miner_port,omitempty"`
 }
 
 // NodeInfo describes a running fulfillment node.
@@ -144,6 +160,13 @@ type NodeInfo struct {
 	Operator address.Address
 	Fault    node.Fault
 	Node     *node.Node
+}
+
+// MinerInfo describes the devnet's reputation miner.
+type MinerInfo struct {
+	Endpoint string
+	Address  address.Address
+	Miner    *miner.Miner
 }
 
 // PackageInfo describes a registered example package.
@@ -163,6 +186,7 @@ type Devnet struct {
 	Buyer    address.Address
 	Author   address.Address
 	Nodes    []NodeInfo
+	Miner    MinerInfo
 	Packages []PackageInfo
 	// Client talks to the validator.
 	Client *client.Client
@@ -296,6 +320,27 @@ func Start(ctx context.Context, o Options) (*Devnet, error) {
 			}
 		})
 	}
+	if st.MinerPort == 0 {
+		st.MinerPort = DefaultMinerPort
+	}
+	minerKey, err := kr.PrivateKey(KeyMiner, nil)
+	if err != nil {
+		return fail(err)
+	}
+	mcfg := followConfig()
+	m, err := miner.New(miner.Options{ChainRPC: rpc, Key: minerKey, Listen: fmt.Sprintf("127.0.0.1:%d", st.MinerPort),
+		DataDir: filepath.Join(o.Home, "miner"), Stake: MinerStake, Log: logger.With("devnet_miner", 1), Follow: &mcfg})
+	if err != nil {
+		return fail(fmt.Errorf("devnet: miner: %w", err))
+	}
+	d.Miner = MinerInfo{Endpoint: fmt.Sprintf("http://127.0.0.1:%d", st.MinerPort), Address: m.Address(), Miner: m}
+	d.wg.Go(func() {
+		if err := m.Run(rctx); err != nil {
+			d.mu.Lock()
+			d.errs = append(d.errs, fmt.Errorf("miner: %w", err))
+			d.mu.Unlock()
+		}
+	})
 	authorKey, err := kr.PrivateKey(KeyAuthor, nil)
 	if err != nil {
 		return fail(err)
@@ -382,6 +427,8 @@ func DevnetParams() *ledgerpb.Params {
 	p.VerifierCommitWindow = 20
 	p.VerifierRevealWindow = 8
 	p.RevealWindowBlocks = 10
+	p.ReputationCycleBlocks = 40
+	p.MiningWindowBlocks = 8
 	return p
 }
 
@@ -412,6 +459,9 @@ func create(o Options) (state, error) {
 		}
 		st.NodePorts = append(st.NodePorts, p)
 	}
+	if st.MinerPort, err = pick(o.MinerPort, DefaultMinerPort); err != nil {
+		return st, err
+	}
 	if err := os.MkdirAll(o.Home, 0o700); err != nil {
 		return st, err
 	}
@@ -438,7 +488,7 @@ func create(o Options) (state, error) {
 	for _, k := range []struct {
 		name    string
 		balance uint64
-	}{{KeyBuyer, BuyerBalance}, {KeyAuthor, AuthorBalance}} {
+	}{{KeyBuyer, BuyerBalance}, {KeyAuthor, AuthorBalance}, {KeyMiner, MinerBalance}} {
 		a, err := add(k.name)
 		if err != nil {
 			return st, err
@@ -458,6 +508,7 @@ func create(o Options) (state, error) {
 		cfg.Listen = fmt.Sprintf("127.0.0.1:%d", st.NodePorts[i-1])
 		cfg.Endpoint = "http://" + cfg.Listen
 		cfg.Verifier = config.Verifier{Enabled: true, Stake: VerifierStake}
+		cfg.MinerURL = fmt.Sprintf("http://127.0.0.1:%d", st.MinerPort)
 		if err := os.MkdirAll(home, 0o700); err != nil {
 			return st, err
 		}

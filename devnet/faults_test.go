@@ -72,7 +72,7 @@ func createOrder(t *testing.T, d *Devnet, maxPrice, deliveryWindow, confirmWindo
 	root, _ := inputroot.Compute([]inputroot.Input{in})
 	res := send(t, d, key, &ledgerpb.Msg{Sum: &ledgerpb.Msg_CreateOrder{CreateOrder: &ledgerpb.MsgCreateOrder{
 		PackageId: d.Packages[0].ID[:], InputRoot: root[:], Params: []*ledgerpb.OrderParam{{Key: "ENZYMES", Value: "EcoRI"}},
-		MaxPrice: maxPrice, PoStake: params.Default().MinPoStake, BidWindow: 3, DeliveryWindow: deliveryWindow, ConfirmWindow: confirmWindow, Replication: 1,
+		MaxPrice: maxPrice, PoStake: params.Default().MinPoStake, BidWindow: 6, DeliveryWindow: deliveryWindow, ConfirmWindow: confirmWindow, Replication: 1,
 	}}})
 	r := &buyerRun{t: t, d: d, key: key, genome: genome, input: in}
 	for _, e := range res.Events {

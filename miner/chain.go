@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/celltonomy/celltonomy/client"
+	"github.com/celltonomy/celltonomy/client/repproof"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
@@ -56,7 +57,7 @@ func (r *rpcChain) query(ctx context.Context, path string, data []byte, reply pr
 }
 
 func (r *rpcChain) Skills(ctx context.Context) ([]*ledgerpb.Skill, error) {
-	return FetchSkills(ctx, r.c)
+	return repproof.FetchSkills(ctx, r.c)
 }
 
 func (r *rpcChain) LogPage(ctx context.Context, cycle, start uint64) (*ledgerpb.ReputationLogResponse, error) {
@@ -99,47 +100,4 @@ func (r *rpcChain) Params(ctx context.Context) (*ledgerpb.Params, error) {
 
 func (r *rpcChain) Send(ctx context.Context, msgs ...*ledgerpb.Msg) (client.TxResult, error) {
 	return r.sender.send(ctx, msgs...)
-}
-
-// FetchSkills returns every skill of the chain c talks to, in creation
-// order, paging through "reputation/skills".
-func FetchSkills(ctx context.Context, c *client.Client) ([]*ledgerpb.Skill, error) {
-	var out []*ledgerpb.Skill
-	var data []byte
-	for {
-		b, err := c.QueryApp(ctx, app.PathSkills, data)
-		if err != nil {
-			return nil, err
-		}
-		var res ledgerpb.SkillsResponse
-		if err := proto.Unmarshal(b, &res); err != nil {
-			return nil, fmt.Errorf("query %s: %w", app.PathSkills, err)
-		}
-		out = append(out, res.GetSkills()...)
-		if res.GetNext() == 0 {
-			return out, nil
-		}
-		if res.GetNext() <= uint64(len(out)) {
-			return nil, fmt.Errorf("query %s: next page at skill %d after %d skills", app.PathSkills, res.GetNext(), len(out))
-		}
-		data = binary.BigEndian.AppendUint64(nil, res.GetNext())
-	}
-}
-
-// FetchAcceptedRoot returns the latest reputation root accepted by the
-// chain c talks to (the record "reputation/root" also serves), read from
-// the state with a proof checked against the app hash (client.QueryStore),
-// and false when none is accepted yet. Errors: those of QueryStore, a
-// record that does not decode.
-func FetchAcceptedRoot(ctx context.Context, c *client.Client) (Root, bool, error) {
-	b, _, err := c.QueryStore(ctx, ledgerrep.RootKey())
-	if err != nil || b == nil {
-		return Root{}, false, err
-	}
-	var res ledgerpb.ReputationRoot
-	if err := proto.Unmarshal(b, &res); err != nil {
-		return Root{}, false, fmt.Errorf("accepted root: %w", err)
-	}
-	r, err := RootFromProto(&res)
-	return r, err == nil, err
 }

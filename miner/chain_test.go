@@ -21,6 +21,7 @@ import (
 	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/follow"
+	"github.com/celltonomy/celltonomy/client/repproof"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
@@ -109,7 +110,7 @@ type chainSource struct {
 }
 
 func (s chainSource) Skills(ctx context.Context) ([]*ledgerpb.Skill, error) {
-	return miner.FetchSkills(ctx, s.c)
+	return repproof.FetchSkills(ctx, s.c)
 }
 
 func (s chainSource) LogPage(ctx context.Context, cycle, start uint64) (*ledgerpb.ReputationLogResponse, error) {
@@ -181,7 +182,7 @@ func TestMinerOnChain(t *testing.T) {
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
-	acc, err := miner.RootFromProto(st.GetAccepted())
+	acc, err := repproof.RootFromProto(st.GetAccepted())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,11 +201,11 @@ func TestMinerOnChain(t *testing.T) {
 	}
 
 	// The miner agrees, and proves its reputation in "mining".
-	mc, err := miner.NewClient("http://" + m.Addr().String())
+	mc, err := repproof.NewClient("http://" + m.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
-	var roots *miner.RootsResponse
+	var roots *repproof.RootsResponse
 	for {
 		roots, err = mc.Roots(ctx)
 		if err == nil && roots.Accepted != nil && roots.Accepted.Cycle >= acc.Cycle && roots.Agrees != nil {
@@ -219,7 +220,7 @@ func TestMinerOnChain(t *testing.T) {
 	if !*roots.Agrees {
 		t.Fatalf("the miner disagrees with the accepted root: %+v; log:\n%s", roots, logs.String())
 	}
-	accNow, ok, err := miner.FetchAcceptedRoot(ctx, c)
+	accNow, ok, err := repproof.FetchAcceptedRoot(ctx, c)
 	if err != nil || !ok {
 		t.Fatalf("accepted root: %v, %v", ok, err)
 	}
@@ -228,11 +229,11 @@ func TestMinerOnChain(t *testing.T) {
 		t.Fatal(err)
 	}
 	if resp.Cycle != accNow.Cycle { // a cycle was accepted in between
-		if accNow, _, err = miner.FetchAcceptedRoot(ctx, c); err != nil {
+		if accNow, _, err = repproof.FetchAcceptedRoot(ctx, c); err != nil {
 			t.Fatal(err)
 		}
 	}
-	leaves, err := miner.VerifyReputation(resp, accNow, addr)
+	leaves, err := repproof.VerifyReputation(resp, accNow, addr)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+
+	"github.com/celltonomy/celltonomy/client/repproof"
 )
 
 // ErrorBody is the JSON body of an HTTP error reply.
@@ -15,8 +17,8 @@ type ErrorBody struct {
 
 // Handler returns the miner's HTTP API:
 //
-//	GET /v1/reputation/{address}[?skill=ID]  ReputationResponse, proofs against the accepted root
-//	GET /v1/root                             RootsResponse
+//	GET /v1/reputation/{address}[?skill=ID]  repproof.ReputationResponse, proofs against the accepted root
+//	GET /v1/root                             repproof.RootsResponse
 //	GET /healthz                             200 "ok" once the miner follows the chain
 //
 // {address} is bech32 "cell1…" or 0x and 40 hex digits. Errors are
@@ -29,10 +31,10 @@ func (m *Miner) Handler() http.Handler {
 
 // newHandler serves the cycles of rep; snapshot returns the accepted root
 // and whether the replayer's root of its cycle agrees.
-func newHandler(rep *Replayer, snapshot func() (*Root, *bool), healthy func() bool) http.Handler {
+func newHandler(rep *Replayer, snapshot func() (*repproof.Root, *bool), healthy func() bool) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/reputation/{address}", func(w http.ResponseWriter, r *http.Request) {
-		user, err := ParseAddress(r.PathValue("address"))
+		user, err := repproof.ParseAddress(r.PathValue("address"))
 		if err != nil {
 			httpError(w, http.StatusBadRequest, "address: %v", err)
 			return
@@ -72,7 +74,7 @@ func newHandler(rep *Replayer, snapshot func() (*Root, *bool), healthy func() bo
 		writeJSON(w, http.StatusOK, resp)
 	})
 	mux.HandleFunc("GET /v1/root", func(w http.ResponseWriter, r *http.Request) {
-		var resp RootsResponse
+		var resp repproof.RootsResponse
 		if c, ok := rep.Latest(); ok {
 			resp.Latest = c.Info()
 		}

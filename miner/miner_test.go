@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/celltonomy/celltonomy/client/repproof"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 )
 
@@ -149,9 +150,9 @@ func TestStepSubmitsWhenEligible(t *testing.T) {
 	// The reputation API refuses to prove against a root it disagrees with.
 	srv := httptest.NewServer(m.Handler())
 	defer srv.Close()
-	c, _ := NewClient(srv.URL)
-	if _, err := c.Reputation(ctx, testUser(1), 0); err == nil || !strings.Contains(err.Error(), "503") {
-		t.Errorf("reputation against a disagreeing root: err = %v, want 503", err)
+	c, _ := repproof.NewClient(srv.URL)
+	if _, err := c.Reputation(ctx, testUser(1), 0); err == nil || !strings.Contains(err.Error(), "503") || !strings.Contains(err.Error(), "is not the accepted root") {
+		t.Errorf("reputation against a disagreeing root: err = %v, want 503 and the miner's message", err)
 	}
 }
 

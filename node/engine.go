@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/big"
 	"net/url"
 	"os"
 	"path"
@@ -48,10 +49,10 @@ func (n *Node) considerBid(ctx context.Context, id uint64, height int64) {
 			return
 		}
 		defer func() { <-n.bids }()
-		d := n.decide(ctx, id, height)
+		d, proof := n.decide(ctx, id, height)
 		if d.Bid {
 			res, err := n.sender.send(ctx, client.WaitCheck, &ledgerpb.Msg{Sum: &ledgerpb.Msg_Bid{Bid: &ledgerpb.MsgBid{
-				OrderId: id, NodeKey: n.nodePub, Price: d.Price, Stake: d.Stake,
+				OrderId: id, NodeKey: n.nodePub, Price: d.Price, Stake: d.Stake, ReputationProof: proof,
 			}}})
 			if err != nil {
 				d = gateway.Decision{OrderID: id, Reason: reasonChain, Detail: "bid refused: " + err.Error(), Height: height}
@@ -78,31 +79,33 @@ func (n *Node) considerBid(ctx context.Context, id uint64, height int64) {
 	}()
 }
 
-func (n *Node) decide(ctx context.Context, id uint64, height int64) gateway.Decision {
+// decide applies the bid rules to order id and returns the decision and,
+// for a bid, the reputation proof to carry (nil when there is none).
+func (n *Node) decide(ctx context.Context, id uint64, height int64) (gateway.Decision, *ledgerpb.ReputationProof) {
 	no := func(reason, format string, args ...any) gateway.Decision {
 		return gateway.Decision{OrderID: id, Reason: reason, Detail: fmt.Sprintf(format, args...), Height: height}
 	}
 	r, err := n.order(ctx, id)
 	if err != nil {
-		return no(reasonChain, "%v", err)
+		return no(reasonChain, "%v", err), nil
 	}
 	o := r.GetOrder()
 	switch {
 	case o.GetState() != ledgerpb.OrderState_ORDER_STATE_OPEN:
-		return no(reasonChain, "order is %s", market.StateName(o.GetState()))
+		return no(reasonChain, "order is %s", market.StateName(o.GetState())), nil
 	case o.GetDirect():
-		return no(reasonDirect, "a direct purchase of an offering takes no bids")
+		return no(reasonDirect, "a direct purchase of an offering takes no bids"), nil
 	case string(o.GetBuyer()) == string(n.opAddr[:]):
-		return no(reasonOwnOrder, "the operator is the buyer")
+		return no(reasonOwnOrder, "the operator is the buyer"), nil
 	}
 	for _, x := range o.GetExcludedProviders() {
 		if string(x) == string(n.opAddr[:]) {
-			return no(reasonExcluded, "the order excludes this provider")
+			return no(reasonExcluded, "the order excludes this provider"), nil
 		}
 	}
 	rec, err := n.registeredPackage(ctx, o.GetPackageId())
 	if err != nil {
-		return no(reasonChain, "%v", err)
+		return no(reasonChain, "%v", err), nil
 	}
 	_, ferr := n.ensurePackage(ctx, rec)
 	if ferr != nil {
@@ -110,20 +113,27 @@ func (n *Node) decide(ctx context.Context, id uint64, height int64) gateway.Deci
 	}
 	balance, err := n.balance(ctx)
 	if err != nil {
-		return no(reasonChain, "%v", err)
+		return no(reasonChain, "%v", err), nil
+	}
+	rep, proof, err := n.ownReputation(ctx, rec.GetSkill())
+	if err != nil {
+		n.log.Warn("own reputation unavailable", "order", id, "skill", rec.GetSkill(), "err", err)
+	}
+	if rep == nil && o.GetMinProviderReputation() > 0 {
+		rep = new(big.Int) // no proven reputation counts as none
 	}
 	pid, _ := spec.ParseID(hex.EncodeToString(o.GetPackageId()))
 	dec := bid.Decide(bid.Input{
 		Order:            bid.Order{MaxPrice: o.GetMaxPrice(), PackageID: pid, Kind: rec.GetKind(), MinProviderReputation: o.GetMinProviderReputation()},
 		BidStakeRatioBps: n.params.GetBidStakeRatioBps(),
 		Node: bid.Node{Architectures: n.cfg.Architectures, Capacity: n.cfg.Capacity, OpenJobs: n.openJobs(),
-			Fetchable: ferr == nil, FreeBalance: balance},
+			Fetchable: ferr == nil, FreeBalance: balance, Reputation: rep},
 		Pricing: n.cfg.Pricing,
 	})
 	if dec.NoBid != nil {
-		return no(string(dec.NoBid.Reason), "%s", dec.NoBid.Detail)
+		return no(string(dec.NoBid.Reason), "%s", dec.NoBid.Detail), nil
 	}
-	return gateway.Decision{OrderID: id, Bid: true, Price: dec.Bid.Price, Stake: dec.Bid.Stake, Height: height}
+	return gateway.Decision{OrderID: id, Bid: true, Price: dec.Bid.Price, Stake: dec.Bid.Stake, Height: height}, proof
 }
 
 // openJobs counts the provider jobs not yet delivered or finished.

@@ -99,13 +99,14 @@ type Node struct {
 	params  *ledgerpb.Params
 	sender  *sender
 
-	mu        sync.Mutex
-	decisions map[uint64]gateway.Decision
-	decided   []uint64 // decision order, to bound the map
-	inflight  map[string]bool
-	height    int64
-	following bool
-	announced int64
+	mu         sync.Mutex
+	decisions  map[uint64]gateway.Decision
+	reputation map[uint64]provenReputation // by skill id
+	decided    []uint64                    // decision order, to bound the map
+	inflight   map[string]bool
+	height     int64
+	following  bool
+	announced  int64
 
 	queue  chan uint64 // provider job order ids ready to run
 	vqueue chan uint64 // verifier job order ids ready to run
@@ -163,7 +164,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Node, error) {
 		nodePub: opts.NodeKey.Public().(ed25519.PublicKey), opAddr: op,
 		chain: c, http: &http.Client{Timeout: 2 * time.Minute}, blobs: blobs, jobs: jobs, exec: exec, ln: ln,
 		metrics:   newMetrics(),
-		decisions: map[uint64]gateway.Decision{}, inflight: map[string]bool{},
+		decisions: map[uint64]gateway.Decision{}, inflight: map[string]bool{}, reputation: map[uint64]provenReputation{},
 		queue: make(chan uint64, 1024), vqueue: make(chan uint64, 1024), bids: make(chan struct{}, 8),
 	}
 	return n, nil

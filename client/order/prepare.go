@@ -62,6 +62,10 @@ type Request struct {
 	BidWindow, DeliveryWindow, ConfirmWindow uint64
 	// Replication is the replication factor (default 1).
 	Replication uint32
+	// MinProviderReputation, when positive, admits only bids that prove
+	// at least this reputation in the package's skill against the accepted
+	// reputation root (market.md: "Create").
+	MinProviderReputation uint64
 	// OutDir receives the outputs under OutDir/ORDER_ID (see
 	// WriteOutputs); empty: the outputs are verified but not written.
 	OutDir string
@@ -333,7 +337,7 @@ func (b *Buyer) prepare(ctx context.Context, req Request) (*plan, error) {
 	pl := &plan{req: req, pkg: pkg, inputs: files, root: root, publish: pkg.registered == nil, stars: stars}
 	pl.create = &ledgerpb.MsgCreateOrder{PackageId: pkg.id[:], InputRoot: root[:], Params: orderParams(req.Params),
 		MaxPrice: req.MaxPrice, PoStake: req.POStake, BidWindow: req.BidWindow, DeliveryWindow: req.DeliveryWindow,
-		ConfirmWindow: req.ConfirmWindow, Replication: req.Replication}
+		ConfirmWindow: req.ConfirmWindow, Replication: req.Replication, MinProviderReputation: req.MinProviderReputation}
 	if err := market.ValidateCreateOrder(pl.create, p); err != nil {
 		return nil, fieldErr("order", "%v", err)
 	}

@@ -118,9 +118,9 @@ func TestDevnetCrashDuringJob(t *testing.T) {
 	}
 	pkgDir := slowPackage(t)
 	home := filepath.Join(t.TempDir(), "devnet")
-	base := freePorts(t, 2)
+	base := freePorts(t, 3)
 	args := []string{"--nodes", "1", "--block-time", "200ms", "--package", pkgDir,
-		"--rpc-port", fmt.Sprint(base), "--p2p-port", fmt.Sprint(base + 1), "--node-port", fmt.Sprint(base + 10)}
+		"--rpc-port", fmt.Sprint(base), "--p2p-port", fmt.Sprint(base + 1), "--node-port", fmt.Sprint(base + 10), "--miner-port", fmt.Sprint(base + 20)}
 	p := startDevnetProc(t, home, args...)
 	c, err := client.New(fmt.Sprintf("http://127.0.0.1:%d", base))
 	if err != nil {
@@ -297,9 +297,9 @@ func TestDevnetAndOrderRun(t *testing.T) {
 	}
 	genome, _ := filepath.Abs("../../examples/data/lambda.fa")
 	home := filepath.Join(t.TempDir(), "devnet")
-	base := freePorts(t, 2)
+	base := freePorts(t, 3)
 	p := startDevnetProc(t, home, "--nodes", "2", "--block-time", "200ms", "--package", pkgDir,
-		"--rpc-port", fmt.Sprint(base), "--p2p-port", fmt.Sprint(base+1), "--node-port", fmt.Sprint(base+10))
+		"--rpc-port", fmt.Sprint(base), "--p2p-port", fmt.Sprint(base+1), "--node-port", fmt.Sprint(base+10), "--miner-port", fmt.Sprint(base+20))
 	retry(t, 90*time.Second, func() error {
 		if !strings.Contains(p.output(), "stop with Ctrl-C") {
 			return fmt.Errorf("devnet not ready:\n%s", p.output())

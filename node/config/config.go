@@ -65,6 +65,10 @@ type Config struct {
 	Pricing Pricing `toml:"pricing"`
 	// Verifier says whether the node serves as a dispute verifier.
 	Verifier Verifier `toml:"verifier"`
+	// MinerURL is the http(s) URL of a reputation miner's HTTP API, from
+	// which the node fetches its own reputation proofs to carry in its
+	// bids; empty: bids carry no proof.
+	MinerURL string `toml:"miner_url,omitempty"`
 }
 
 // Pricing is the [pricing] table. Every amount is in ucell, from 0 to
@@ -185,6 +189,11 @@ func (c *Config) Validate() error {
 	}
 	if err := checkURL(c.Endpoint); err != nil {
 		return fail("endpoint", strconv.Quote(c.Endpoint), err.Error())
+	}
+	if c.MinerURL != "" {
+		if err := checkURL(c.MinerURL); err != nil {
+			return fail("miner_url", strconv.Quote(c.MinerURL), err.Error())
+		}
 	}
 	if len(c.Architectures) == 0 {
 		return fail("architectures", "[]", "must name at least one architecture")

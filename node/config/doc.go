@@ -27,6 +27,7 @@
 //	[pricing] floor         1000 ucell
 //	[pricing] per_input_mib 0, per_package empty, stake_ratio_margin_bps 0
 //	[verifier]              enabled = false, stake = 0
+//	miner_url               "" (no reputation proofs in bids)
 //
 // # Paths
 //

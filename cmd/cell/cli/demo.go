@@ -69,7 +69,7 @@ examples, from the repository.`,
 			say("starting a devnet in %s: one validator, two fulfillment nodes …", home)
 			start := time.Now()
 			d, err := devnet.Start(cmd.Context(), devnet.Options{Home: filepath.Join(home, "devnet"), Nodes: 2,
-				RPCPort: -1, P2PPort: -1, NodePort: -1, Packages: dirs, Log: logf})
+				RPCPort: -1, P2PPort: -1, NodePort: -1, MinerPort: -1, Packages: dirs, Log: logf})
 			if err != nil {
 				return err
 			}

@@ -47,7 +47,7 @@ func newDevnetCmd(g *globals) *cobra.Command {
 	var blockTime time.Duration
 	var reset, verbose bool
 	var faults, packages []string
-	var rpcPort, p2pPort, nodePort int
+	var rpcPort, p2pPort, nodePort, minerPort int
 	cmd := &cobra.Command{
 		Use:   "devnet [--nodes N] [--block-time D] [--reset] [--fault I=FAULT]...",
 		Short: "Run a whole network in this process: a validator, N fulfillment nodes, funded dev accounts, the example packages",
@@ -95,7 +95,7 @@ Order from another terminal:
 				pkgs = append(devnet.DefaultPackageDirs(), packages...)
 			}
 			d, err := devnet.Start(cmd.Context(), devnet.Options{Home: home, Nodes: n, BlockTime: blockTime, Reset: reset, Node: nopts, Log: logw,
-				Packages: pkgs, RPCPort: rpcPort, P2PPort: p2pPort, NodePort: nodePort})
+				Packages: pkgs, RPCPort: rpcPort, P2PPort: p2pPort, NodePort: nodePort, MinerPort: minerPort})
 			if err != nil {
 				return err
 			}
@@ -113,6 +113,7 @@ Order from another terminal:
 	cmd.Flags().StringSliceVar(&packages, "package", nil, "also register the package built from DIR (repeatable)")
 	cmd.Flags().IntVar(&rpcPort, "rpc-port", 0, "validator RPC port of a new devnet (default 26657)")
 	cmd.Flags().IntVar(&p2pPort, "p2p-port", 0, "validator P2P port of a new devnet (default 26656)")
+	cmd.Flags().IntVar(&minerPort, "miner-port", 0, "HTTP port of the reputation miner of a new devnet (default 26690)")
 	cmd.Flags().IntVar(&nodePort, "node-port", 0, "HTTP port of node 1 of a new devnet, node I on NODE_PORT+I-1 (default 26680)")
 	return cmd
 }
@@ -124,6 +125,7 @@ type devnetJSON struct {
 	Buyer    string            `json:"buyer"`
 	Author   string            `json:"author"`
 	Nodes    []devnetNodeJSON  `json:"nodes"`
+	Miner    devnetMinerJSON   `json:"miner"`
 	Packages []devnetPkgJSON   `json:"packages"`
 	Keys     map[string]string `json:"keys"`
 }
@@ -134,6 +136,11 @@ type devnetNodeJSON struct {
 	NodeKey  string `json:"node_key"`
 	Operator string `json:"operator"`
 	Fault    string `json:"fault,omitempty"`
+}
+
+type devnetMinerJSON struct {
+	Endpoint string `json:"endpoint"`
+	Address  string `json:"address"`
 }
 
 type devnetPkgJSON struct {
@@ -148,6 +155,7 @@ func printDevnet(g *globals, d *devnet.Devnet) {
 	for _, n := range d.Nodes {
 		v.Nodes = append(v.Nodes, devnetNodeJSON{Name: n.Name, Endpoint: n.Endpoint, NodeKey: hex.EncodeToString(n.NodeKey), Operator: n.Operator.String(), Fault: string(n.Fault)})
 	}
+	v.Miner = devnetMinerJSON{Endpoint: d.Miner.Endpoint, Address: d.Miner.Address.String()}
 	for _, p := range d.Packages {
 		v.Packages = append(v.Packages, devnetPkgJSON{Name: p.Name, Version: p.Version, ID: p.ID.String()})
 	}
@@ -167,6 +175,7 @@ func printDevnet(g *globals, d *devnet.Devnet) {
 		}
 		fmt.Fprintf(w, "  %-10s  %s  node key %s…  operator %s%s\n", n.Name, n.Endpoint, n.NodeKey[:16], n.Operator, fault)
 	}
+	fmt.Fprintf(w, "  miner       %s  account %s (key \"miner\")\n", v.Miner.Endpoint, v.Miner.Address)
 	for _, p := range v.Packages {
 		fmt.Fprintf(w, "  package     %s %s  %s\n", p.Name, p.Version, p.ID)
 	}

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/celltonomy/celltonomy/chain"
+	"github.com/celltonomy/celltonomy/client/repproof"
 	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/miner"
@@ -126,7 +127,7 @@ miner need not be trusted.`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			user, err := miner.ParseAddress(args[0])
+			user, err := repproof.ParseAddress(args[0])
 			if err != nil {
 				return &usageError{err}
 			}
@@ -151,14 +152,14 @@ miner need not be trusted.`,
 					return &usageError{fmt.Errorf("--skill %s: skill ids start at 1", skill)}
 				}
 			}
-			acc, ok, err := miner.FetchAcceptedRoot(ctx, c)
+			acc, ok, err := repproof.FetchAcceptedRoot(ctx, c)
 			if err != nil {
 				return fmt.Errorf("accepted root: %w", err)
 			}
 			if !ok {
 				return fmt.Errorf("no reputation root has been accepted on chain yet")
 			}
-			mc, err := miner.NewClient(minerURL)
+			mc, err := repproof.NewClient(minerURL)
 			if err != nil {
 				return &usageError{fmt.Errorf("--miner: %w", err)}
 			}
@@ -166,12 +167,12 @@ miner need not be trusted.`,
 			if err != nil {
 				return err
 			}
-			leaves, err := miner.VerifyReputation(resp, acc, user)
+			leaves, err := repproof.VerifyReputation(resp, acc, user)
 			if err != nil {
 				return fmt.Errorf("the miner's answer does not check out against the accepted root of cycle %d: %w", acc.Cycle, err)
 			}
 			paths := map[uint64]string{}
-			if skills, err := miner.FetchSkills(ctx, c); err == nil {
+			if skills, err := repproof.FetchSkills(ctx, c); err == nil {
 				for _, s := range skills {
 					paths[s.GetId()] = s.GetPath()
 				}

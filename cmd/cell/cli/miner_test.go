@@ -17,10 +17,10 @@ import (
 
 	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client/keyring"
+	"github.com/celltonomy/celltonomy/client/repproof"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/params"
-	"github.com/celltonomy/celltonomy/miner"
 )
 
 func freeTCPPort(t *testing.T) int {
@@ -174,7 +174,7 @@ func TestMinerStartAndRepShow(t *testing.T) {
 			return
 		}
 		defer res.Body.Close()
-		var resp miner.ReputationResponse
+		var resp repproof.ReputationResponse
 		if err := json.NewDecoder(res.Body).Decode(&resp); err != nil {
 			http.Error(w, err.Error(), http.StatusBadGateway)
 			return

@@ -30,6 +30,7 @@ type orderRunFlags struct {
 	stake          string
 	disputeStake   string
 	replicas       uint32
+	minReputation  uint64
 	out            string
 	stars          uint32
 	bidWindow      uint64
@@ -130,6 +131,7 @@ cell exits with 1 when the order expires, fails, or ends in a dispute.`,
 	fl.StringVar(&rf.stake, "stake", "", "PO stake in ucell (default: the chain's min_po_stake)")
 	fl.StringVar(&rf.disputeStake, "dispute-stake", "", "stake of a dispute opened when the results do not verify (default: the chain's min_dispute_stake)")
 	fl.Uint32Var(&rf.replicas, "replicas", 1, "replication factor")
+	fl.Uint64Var(&rf.minReputation, "min-reputation", 0, "admit only providers proving at least this reputation in the package's skill")
 	fl.StringVar(&rf.out, "out", ".", "directory that receives ORDER_ID/ with the results")
 	fl.Uint32Var(&rf.stars, "stars", order.DefaultStars, "your rating of the provider, 0 to 5")
 	fl.Uint64Var(&rf.bidWindow, "bid-window", order.DefaultBidWindow, "blocks during which providers bid")
@@ -154,7 +156,8 @@ func (rf *orderRunFlags) request(pkg string) (order.Request, error) {
 		return order.Request{}, &usageError{errors.New("--max-price: required: the most to pay, in ucell")}
 	}
 	req := order.Request{Package: pkg, Inputs: inputs, Params: params, Replication: rf.replicas, OutDir: rf.out,
-		BidWindow: rf.bidWindow, DeliveryWindow: rf.deliveryWindow, ConfirmWindow: rf.confirmWindow, NoWaitFinal: rf.noWaitFinal}
+		BidWindow: rf.bidWindow, DeliveryWindow: rf.deliveryWindow, ConfirmWindow: rf.confirmWindow, NoWaitFinal: rf.noWaitFinal,
+		MinProviderReputation: rf.minReputation}
 	if req.MaxPrice, err = optionalAmount("--max-price", rf.maxPrice); err != nil {
 		return req, err
 	}

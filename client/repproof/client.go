@@ -1,8 +1,9 @@
-package miner
+package repproof
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,9 +18,9 @@ import (
 // maxReplyBytes bounds a reply of the miner's HTTP API.
 const maxReplyBytes = 16 << 20
 
-// Client talks to a miner's HTTP API (Miner.Handler). Its answers are not
-// trusted: check a ReputationResponse with VerifyReputation against the
-// root the chain accepted.
+// Client talks to a miner's HTTP API (miner.Miner.Handler). Its answers
+// are not trusted: check a ReputationResponse with VerifyReputation
+// against the root the chain accepted.
 type Client struct {
 	base string
 	// HTTP is the client used for requests (default: one with a 30 s
@@ -78,14 +79,37 @@ func (c *Client) get(ctx context.Context, u string, v any) error {
 		return fmt.Errorf("miner: GET %s: %w", u, err)
 	}
 	if res.StatusCode != http.StatusOK {
-		var e ErrorBody
+		msg := fmt.Sprintf("miner: GET %s: %s", u, res.Status)
+		var e errorBody
 		if json.Unmarshal(body, &e) == nil && e.Error != "" {
-			return fmt.Errorf("miner: GET %s: %s: %s", u, res.Status, e.Error)
+			msg += ": " + e.Error
 		}
-		return fmt.Errorf("miner: GET %s: %s", u, res.Status)
+		return &statusError{status: res.StatusCode, msg: msg}
 	}
 	if err := json.Unmarshal(body, v); err != nil {
 		return fmt.Errorf("miner: GET %s: %w", u, err)
 	}
 	return nil
+}
+
+// errorBody is the JSON body of an error reply of the miner's HTTP API
+// (miner.ErrorBody).
+type errorBody struct {
+	Error string `json:"error"`
+}
+
+// statusError is a reply of the miner with a status other than 200 OK.
+type statusError struct {
+	status int
+	msg    string
+}
+
+func (e *statusError) Error() string { return e.msg }
+
+// IsStatus reports whether err is, or wraps, an error reply of the miner
+// with the HTTP status code status; e.g. http.StatusNotFound from
+// Client.Reputation with a skill: the user has no leaf in it.
+func IsStatus(err error, status int) bool {
+	var e *statusError
+	return errors.As(err, &e) && e.status == status
 }
