@@ -381,6 +381,28 @@ func TestDevnetAndOrderRun(t *testing.T) {
 	if got, want := balance(), before-params.Default().MinFee; got != want {
 		t.Errorf("after the expiry: balance %d, want %d (only the fee)", got, want)
 	}
+	// The first order's ratings reach the reputation log; the devnet's
+	// miner mines the cycle, the chain accepts its root, and cell rep show
+	// proves the provider's reputation against it.
+	miner := fmt.Sprintf("http://127.0.0.1:%d", base+20)
+	var vendors []string
+	for _, name := range []string{"vendor-1", "vendor-2"} {
+		info, err := kr.Show(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vendors = append(vendors, info.Address.String())
+	}
+	retry(t, 120*time.Second, func() error {
+		for _, v := range vendors {
+			cmd := exec.Command(cellBin, "rep", "show", v, "--skill", "compute/genomics/digest", "--miner", miner, "--home", home)
+			b, err := cmd.CombinedOutput()
+			if err == nil && strings.Contains(string(b), "proof ok") {
+				return nil
+			}
+		}
+		return fmt.Errorf("no provider reputation proven yet")
+	})
 	if err := p.signal(syscall.SIGINT); err != nil {
 		t.Fatalf("devnet did not stop cleanly: %v\n%s", err, p.output())
 	}
