@@ -325,7 +325,7 @@ func Start(ctx context.Context, o Options) (*Devnet, error) {
 	}
 	minerKey, err := kr.PrivateKey(KeyMiner, nil)
 	if err != nil {
-		return fail(err)
+		return fail(fmt.Errorf("devnet: %s has no miner key (an older devnet?); start afresh with --reset: %w", o.Home, err))
 	}
 	mcfg := followConfig()
 	m, err := miner.New(miner.Options{ChainRPC: rpc, Key: minerKey, Listen: fmt.Sprintf("127.0.0.1:%d", st.MinerPort),
