@@ -24,6 +24,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/node/blobstore"
 	"github.com/celltonomy/celltonomy/node/config"
 	"github.com/celltonomy/celltonomy/runtime/wasm"
@@ -273,7 +274,14 @@ func (n *Node) tryConnect(ctx context.Context) error {
 			if !strings.Contains(err.Error(), "not found") && !strings.Contains(err.Error(), "no verifier") {
 				n.log.Debug("verifier query", "err", err)
 			}
-			if _, err := n.sender.send(ctx, client.WaitCommit, &ledgerpb.Msg{Sum: &ledgerpb.Msg_RegisterVerifier{RegisterVerifier: &ledgerpb.MsgRegisterVerifier{NodeKey: n.nodePub, Stake: n.cfg.Verifier.Stake}}}); err != nil {
+			// A proven reputation in the verifier skill weights the node in
+			// dispute draws; without one it is drawn at the base weight.
+			_, proof, perr := n.ownReputation(ctx, market.VerifierSkill)
+			if perr != nil {
+				n.log.Warn("verifier registration without a reputation proof", "err", perr)
+			}
+			if _, err := n.sender.send(ctx, client.WaitCommit, &ledgerpb.Msg{Sum: &ledgerpb.Msg_RegisterVerifier{RegisterVerifier: &ledgerpb.MsgRegisterVerifier{
+				NodeKey: n.nodePub, Stake: n.cfg.Verifier.Stake, ReputationProof: proof}}}); err != nil {
 				return fmt.Errorf("register verifier: %w", err)
 			}
 			n.log.Info("registered as verifier", "stake", n.cfg.Verifier.Stake)
