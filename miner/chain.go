@@ -2,7 +2,9 @@ package miner
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/binary"
+	"errors"
 	"fmt"
 
 	"google.golang.org/protobuf/proto"
@@ -37,13 +39,16 @@ type Chain interface {
 
 // rpcChain is the Chain of a node's CometBFT RPC.
 type rpcChain struct {
-	c      *client.Client
-	sender *sender
+	c   *client.Client
+	key ed25519.PrivateKey
+	// sender signs and sends the miner's transactions; nil until the
+	// miner learned the chain id (Miner.tryConnect).
+	sender *client.Sender
 }
 
-// newChain returns the Chain of the node c talks to; s signs and sends
-// its transactions.
-func newChain(c *client.Client, s *sender) *rpcChain { return &rpcChain{c: c, sender: s} }
+// newChain returns the Chain of the node c talks to; key signs its
+// transactions.
+func newChain(c *client.Client, key ed25519.PrivateKey) *rpcChain { return &rpcChain{c: c, key: key} }
 
 func (r *rpcChain) query(ctx context.Context, path string, data []byte, reply proto.Message) error {
 	b, err := r.c.QueryApp(ctx, path, data)
@@ -99,5 +104,8 @@ func (r *rpcChain) Params(ctx context.Context) (*ledgerpb.Params, error) {
 }
 
 func (r *rpcChain) Send(ctx context.Context, msgs ...*ledgerpb.Msg) (client.TxResult, error) {
-	return r.sender.send(ctx, msgs...)
+	if r.sender == nil {
+		return client.TxResult{}, errors.New("miner: not connected to the chain yet")
+	}
+	return r.sender.Send(ctx, client.WaitCommit, msgs...)
 }

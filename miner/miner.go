@@ -141,7 +141,7 @@ func New(opts Options) (*Miner, error) {
 	m := &Miner{opts: opts, log: opts.Log.With("miner", addr.String()), addr: addr, chain: opts.Chain, rpc: c, ln: ln,
 		submitted: map[uint64]bool{}, attempts: map[uint64]int{}}
 	if m.chain == nil {
-		m.chain = newChain(c, &sender{c: c, priv: opts.Key, addr: addr})
+		m.chain = newChain(c, opts.Key)
 	}
 	m.rep = NewReplayer(m.chain)
 	return m, nil
@@ -235,7 +235,7 @@ func (m *Miner) connect(ctx context.Context) error {
 }
 
 func (m *Miner) tryConnect(ctx context.Context) error {
-	if rc, ok := m.chain.(*rpcChain); ok && rc.sender.chainID == "" {
+	if rc, ok := m.chain.(*rpcChain); ok && rc.sender == nil {
 		st, err := m.rpc.Status(ctx)
 		if err != nil {
 			return err
@@ -244,10 +244,12 @@ func (m *Miner) tryConnect(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("params: %w", err)
 		}
-		rc.sender.chainID = st.NodeInfo.Network
-		rc.sender.fee = m.opts.Fee
-		if rc.sender.fee == 0 {
-			rc.sender.fee = p.GetMinFee()
+		fee := m.opts.Fee
+		if fee == 0 {
+			fee = p.GetMinFee()
+		}
+		if rc.sender, err = client.NewSender(m.rpc, m.opts.Key, st.NodeInfo.Network, fee); err != nil {
+			return err
 		}
 	}
 	return m.EnsureStake(ctx)

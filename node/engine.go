@@ -51,7 +51,7 @@ func (n *Node) considerBid(ctx context.Context, id uint64, height int64) {
 		defer func() { <-n.bids }()
 		d, proof := n.decide(ctx, id, height)
 		if d.Bid {
-			res, err := n.sender.send(ctx, client.WaitCheck, &ledgerpb.Msg{Sum: &ledgerpb.Msg_Bid{Bid: &ledgerpb.MsgBid{
+			res, err := n.sender.Send(ctx, client.WaitCheck, &ledgerpb.Msg{Sum: &ledgerpb.Msg_Bid{Bid: &ledgerpb.MsgBid{
 				OrderId: id, NodeKey: n.nodePub, Price: d.Price, Stake: d.Stake, ReputationProof: proof,
 			}}})
 			if err != nil {
@@ -282,7 +282,7 @@ func (n *Node) onClosed(ctx context.Context, id uint64) {
 	}
 	n.async(ctx, "reveal-rating-"+strconv.FormatUint(id, 10), func(ctx context.Context) error {
 		salt, _ := hex.DecodeString(j.RatingSalt)
-		if _, err := n.sender.send(ctx, client.WaitCheck, &ledgerpb.Msg{Sum: &ledgerpb.Msg_RevealRating{RevealRating: &ledgerpb.MsgRevealRating{
+		if _, err := n.sender.Send(ctx, client.WaitCheck, &ledgerpb.Msg{Sum: &ledgerpb.Msg_RevealRating{RevealRating: &ledgerpb.MsgRevealRating{
 			OrderId: id, Stars: j.Stars, Salt: salt,
 		}}}); err != nil {
 			return err
@@ -529,7 +529,7 @@ func (n *Node) deliver(ctx context.Context, id uint64) error {
 	salt, _ := hex.DecodeString(j.RatingSalt)
 	cc := market.CompletionCommitment(id, code)
 	rc := market.RatingCommitment(id, uint8(j.Stars), salt)
-	res, err := n.sender.send(ctx, client.WaitCheck, &ledgerpb.Msg{Sum: &ledgerpb.Msg_Deliver{Deliver: &ledgerpb.MsgDeliver{
+	res, err := n.sender.Send(ctx, client.WaitCheck, &ledgerpb.Msg{Sum: &ledgerpb.Msg_Deliver{Deliver: &ledgerpb.MsgDeliver{
 		OrderId: id, OutputRoot: root, EventLogHead: head[:], CompletionCommitment: cc[:], ProviderRatingCommitment: rc[:],
 	}}})
 	if err != nil {
@@ -555,7 +555,7 @@ func (n *Node) commit(ctx context.Context, id uint64) error {
 	root, _ := hex.DecodeString(j.OutputRoot)
 	salt, _ := hex.DecodeString(j.Salt)
 	c := market.VerifierCommitment(id, root, salt)
-	res, err := n.sender.send(ctx, client.WaitCheck, &ledgerpb.Msg{Sum: &ledgerpb.Msg_VerifierCommit{VerifierCommit: &ledgerpb.MsgVerifierCommit{OrderId: id, Commitment: c[:]}}})
+	res, err := n.sender.Send(ctx, client.WaitCheck, &ledgerpb.Msg{Sum: &ledgerpb.Msg_VerifierCommit{VerifierCommit: &ledgerpb.MsgVerifierCommit{OrderId: id, Commitment: c[:]}}})
 	if err != nil {
 		return fmt.Errorf("verifier commit: %w", err)
 	}
@@ -589,7 +589,7 @@ func (n *Node) reveal(ctx context.Context, id uint64) error {
 	}
 	root, _ := hex.DecodeString(j.OutputRoot)
 	salt, _ := hex.DecodeString(j.Salt)
-	res, err := n.sender.send(ctx, client.WaitCheck, &ledgerpb.Msg{Sum: &ledgerpb.Msg_VerifierReveal{VerifierReveal: &ledgerpb.MsgVerifierReveal{OrderId: id, OutputRoot: root, Salt: salt}}})
+	res, err := n.sender.Send(ctx, client.WaitCheck, &ledgerpb.Msg{Sum: &ledgerpb.Msg_VerifierReveal{VerifierReveal: &ledgerpb.MsgVerifierReveal{OrderId: id, OutputRoot: root, Salt: salt}}})
 	if err != nil {
 		return fmt.Errorf("verifier reveal: %w", err)
 	}

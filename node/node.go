@@ -98,7 +98,7 @@ type Node struct {
 
 	chainID string
 	params  *ledgerpb.Params
-	sender  *sender
+	sender  *client.Sender
 
 	mu         sync.Mutex
 	decisions  map[uint64]gateway.Decision
@@ -263,7 +263,9 @@ func (n *Node) tryConnect(ctx context.Context) error {
 		fee = p.GetMinFee()
 	}
 	if n.sender == nil {
-		n.sender = &sender{c: n.chain, priv: n.opts.OperatorKey, addr: n.opAddr, chainID: n.chainID, fee: fee}
+		if n.sender, err = client.NewSender(n.chain, n.opts.OperatorKey, n.chainID, fee); err != nil {
+			return err
+		}
 	}
 	if err := n.announce(ctx, client.WaitCommit); err != nil {
 		return fmt.Errorf("announce: %w", err)
@@ -280,7 +282,7 @@ func (n *Node) tryConnect(ctx context.Context) error {
 			if perr != nil {
 				n.log.Warn("verifier registration without a reputation proof", "err", perr)
 			}
-			if _, err := n.sender.send(ctx, client.WaitCommit, &ledgerpb.Msg{Sum: &ledgerpb.Msg_RegisterVerifier{RegisterVerifier: &ledgerpb.MsgRegisterVerifier{
+			if _, err := n.sender.Send(ctx, client.WaitCommit, &ledgerpb.Msg{Sum: &ledgerpb.Msg_RegisterVerifier{RegisterVerifier: &ledgerpb.MsgRegisterVerifier{
 				NodeKey: n.nodePub, Stake: n.cfg.Verifier.Stake, ReputationProof: proof}}}); err != nil {
 				return fmt.Errorf("register verifier: %w", err)
 			}
@@ -305,7 +307,7 @@ func (n *Node) queryParams(ctx context.Context) (*ledgerpb.Params, error) {
 // announce (re-)announces the node in the registry.
 func (n *Node) announce(ctx context.Context, mode client.Mode) error {
 	capacity := uint32(min(n.cfg.Capacity, 1<<16))
-	res, err := n.sender.send(ctx, mode, &ledgerpb.Msg{Sum: &ledgerpb.Msg_AnnounceNode{AnnounceNode: &ledgerpb.MsgAnnounceNode{
+	res, err := n.sender.Send(ctx, mode, &ledgerpb.Msg{Sum: &ledgerpb.Msg_AnnounceNode{AnnounceNode: &ledgerpb.MsgAnnounceNode{
 		NodePubkey: n.nodePub, Endpoint: n.cfg.Endpoint, Architectures: n.cfg.Architectures, Capacity: capacity,
 	}}})
 	if err != nil {
