@@ -1,6 +1,7 @@
 package node
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -151,16 +152,16 @@ func (s *jobStore) all() []Job {
 	for _, j := range s.jobs {
 		out = append(out, j.clone())
 	}
-	slices.SortFunc(out, func(a, b Job) int {
-		if a.OrderID != b.OrderID {
-			if a.OrderID < b.OrderID {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(a.Role, b.Role)
-	})
+	slices.SortFunc(out, byOrder)
 	return out
+}
+
+// byOrder orders jobs by order id, then role.
+func byOrder(a, b Job) int {
+	if c := cmp.Compare(a.OrderID, b.OrderID); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Role, b.Role)
 }
 
 // pending returns copies of the jobs not marked Done, by order id then
@@ -174,15 +175,7 @@ func (s *jobStore) pending() []Job {
 		}
 	}
 	s.mu.Unlock()
-	slices.SortFunc(out, func(a, b Job) int {
-		if a.OrderID != b.OrderID {
-			if a.OrderID < b.OrderID {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(a.Role, b.Role)
-	})
+	slices.SortFunc(out, byOrder)
 	return out
 }
 
