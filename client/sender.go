@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -104,4 +105,27 @@ func (s *Sender) Send(ctx context.Context, mode Mode, msgs ...*ledgerpb.Msg) (Tx
 		}
 	}
 	return res, err
+}
+
+// Retry calls f until it returns nil or ctx is done, waiting between calls
+// from 200 ms, doubling up to 10 s: how a daemon waits for a chain that is
+// not up yet. It reports each failure and the wait that follows to
+// onFail, which may be nil. It returns nil, or ctx's error.
+func Retry(ctx context.Context, f func(context.Context) error, onFail func(err error, wait time.Duration)) error {
+	delay := 200 * time.Millisecond
+	for {
+		err := f(ctx)
+		if err == nil {
+			return nil
+		}
+		if onFail != nil {
+			onFail(err, delay)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 10*time.Second)
+	}
 }

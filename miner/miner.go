@@ -218,20 +218,9 @@ func (m *Miner) Run(ctx context.Context) error {
 // connect reads the chain id and params and makes sure of the stake,
 // retrying with backoff until ctx is done.
 func (m *Miner) connect(ctx context.Context) error {
-	delay := 200 * time.Millisecond
-	for {
-		err := m.tryConnect(ctx)
-		if err == nil {
-			return nil
-		}
-		m.log.Warn("cannot set up with the chain yet", "err", err, "retry_in", delay)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(delay):
-		}
-		delay = min(2*delay, 10*time.Second)
-	}
+	return client.Retry(ctx, m.tryConnect, func(err error, wait time.Duration) {
+		m.log.Warn("cannot set up with the chain yet", "err", err, "retry_in", wait)
+	})
 }
 
 func (m *Miner) tryConnect(ctx context.Context) error {

@@ -231,20 +231,9 @@ func (n *Node) Run(ctx context.Context) error {
 // and registers it as a verifier when configured; it retries with backoff
 // until ctx is done.
 func (n *Node) connect(ctx context.Context) error {
-	delay := 200 * time.Millisecond
-	for {
-		err := n.tryConnect(ctx)
-		if err == nil {
-			return nil
-		}
-		n.log.Warn("cannot register with the chain yet", "err", err, "retry_in", delay)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(delay):
-		}
-		delay = min(2*delay, 10*time.Second)
-	}
+	return client.Retry(ctx, n.tryConnect, func(err error, wait time.Duration) {
+		n.log.Warn("cannot register with the chain yet", "err", err, "retry_in", wait)
+	})
 }
 
 func (n *Node) tryConnect(ctx context.Context) error {
