@@ -28,7 +28,7 @@ var skillPaths = map[uint64]string{1: "compute", 2: "lab", 3: "compute/genomics"
 // testState returns a state where user 1 has reputation in skills 1, 2, 3
 // and 5 and user 2 in skills 1 and 3 of the network colony, and its root
 // as the chain would accept it.
-func testState(t *testing.T) (*reputation.State, Root) {
+func testState(t testing.TB) (*reputation.State, Root) {
 	t.Helper()
 	s := reputation.NewState()
 	for _, l := range []struct {
@@ -44,7 +44,7 @@ func testState(t *testing.T) (*reputation.State, Root) {
 }
 
 // respond answers GET /v1/reputation/{user} from s, as a miner does.
-func respond(t *testing.T, s *reputation.State, cycle uint64, user address.Address) *ReputationResponse {
+func respond(t testing.TB, s *reputation.State, cycle uint64, user address.Address) *ReputationResponse {
 	t.Helper()
 	colony := networkColony()
 	root := s.Root()
