@@ -154,14 +154,18 @@
 // challenge-response, which is not implemented. Anyone can then prove a
 // reputation against the accepted root (ledgerpb.ReputationProof): a bid
 // with a proof in the package's skill wins ties of price, an order's
-// min_provider_reputation requires one, and a verifier's proof in
-// "compute" weights the dispute draw.
+// min_provider_reputation requires one, a verifier's proof in
+// "compute" weights the dispute draw, and a domain voter's proof in a
+// protocol package's skill admits its vote and gives its weight.
 //
 // # The market
 //
 // Message numbers 60 to 89 of ledgerpb.Msg belong to the market
 // (market.md: "Purchase order lifecycle", "Disputes"); see package market
-// for every rule. Disputes of protocol packages are not implemented yet.
+// for every rule. A dispute of a compute package is decided by verifiers
+// drawn to re-execute it; one of a protocol package by a commit-reveal
+// vote of reputation holders in the package's skill, weighted by their
+// proven reputation.
 //
 //	60 create_order     post a purchase order: package, input root, parameters, max price,
 //	                    PO stake (≥ min_po_stake), bid/delivery/confirm windows; max price
@@ -184,18 +188,28 @@
 //	69 unregister_verifier    take the stake back, unless drawn in an open dispute
 //	70 open_dispute           the buyer disputes a delivery before the confirm deadline with
 //	                          a claim, a wished outcome and a stake (≥ min_dispute_stake);
-//	                          verifiers_per_dispute verifiers are drawn from the block hash
+//	                          compute: verifiers_per_dispute verifiers are drawn from the
+//	                          block hash; protocol: a domain vote opens
 //	71 verifier_commit        a drawn verifier commits to an output root (commit window)
 //	72 verifier_reveal        it reveals root and salt (reveal window)
 //	73 release_litigation     the governance authority releases litigated funds
+//	74 domain_vote_commit     protocol disputes: an account other than the parties, proving
+//	                          reputation > 0 in the package's skill, commits to
+//	                          sha256(order id ‖ vote (1 byte) ‖ salt) (commit window; at most
+//	                          64 voters)
+//	75 domain_vote_reveal     it reveals vote and salt with a reputation proof whose value is
+//	                          the vote's weight (reveal window); at the reveal deadline the
+//	                          heavier side wins, a tie or no reveal is undecided; voters
+//	                          stake nothing and are not paid
 //
 // Params of the market: min_po_stake (ucell), bid_stake_ratio_bps,
 // network_fee_bps, fail_slash_buyer_bps, max_bid_window,
 // max_delivery_window, max_confirm_window and reveal_window_blocks
 // (blocks); min_verifier_stake, min_dispute_stake (ucell),
 // verifiers_per_dispute, verifier_commit_window, verifier_reveal_window
-// (blocks), verifier_reward_bps and governance_authority (bech32, empty:
-// none); defaults in params.Default.
+// (blocks; also the windows of a protocol dispute's domain vote),
+// verifier_reward_bps and governance_authority (bech32, empty: none);
+// defaults in params.Default.
 //
 // Params of reputation: reputation_cycle_blocks, mining_window_blocks,
 // mining_stake_maturity_blocks (blocks), min_miner_stake, miner_reward
@@ -306,10 +320,13 @@
 //	rating_revealed     order_id, rater, stars
 //	ratings_final       order_id, buyer_stars, provider_stars, buyer_revealed, provider_revealed   begin block
 //	verifier_registered, verifier_unregistered   node_key, operator, stake
-//	dispute_opened      order_id, claim, outcome, stake, commit_deadline, reveal_deadline, verifiers
+//	dispute_opened      order_id, claim, outcome, stake, commit_deadline, reveal_deadline, verifiers, kind
 //	dispute_commit      order_id, verifier, commitment
 //	dispute_reveal      order_id, verifier, output_root
-//	dispute_decided     order_id, verdict, majority_root, state, rewarded, reward, slashed   begin block
+//	domain_vote_commit  order_id, voter, commitment
+//	domain_vote_reveal  order_id, voter, vote, weight
+//	dispute_decided     order_id, verdict, majority_root, state, rewarded, reward, slashed, kind,
+//	                    provider_weight, buyer_weight   begin block
 //	litigation_released order_id, to_buyer, to_provider
 //	credit_changed      order_id, account, added, spent, balance
 //	miner_staked        miner, amount, stake, since_height               reputation

@@ -401,6 +401,10 @@ func validateMessage(m *ledgerpb.Msg, p *ledgerpb.Params) error {
 		return market.ValidateVerifierReveal(s.VerifierReveal)
 	case *ledgerpb.Msg_ReleaseLitigation:
 		return market.ValidateReleaseLitigation(s.ReleaseLitigation)
+	case *ledgerpb.Msg_DomainVoteCommit:
+		return market.ValidateDomainVoteCommit(s.DomainVoteCommit)
+	case *ledgerpb.Msg_DomainVoteReveal:
+		return market.ValidateDomainVoteReveal(s.DomainVoteReveal)
 	}
 	return tx.ErrUnknownMessage.Errorf("no message type set")
 }
@@ -468,6 +472,10 @@ func (a *App) runMessages(st store.KVStore, ev *event.Log, p *ledgerpb.Params, h
 			err = a.market.VerifierReveal(st, ev, height, t.Signer, s.VerifierReveal)
 		case *ledgerpb.Msg_ReleaseLitigation:
 			err = a.market.ReleaseLitigation(st, ev, p, height, t.Signer, s.ReleaseLitigation)
+		case *ledgerpb.Msg_DomainVoteCommit:
+			err = a.market.DomainVoteCommit(st, ev, height, t.Signer, s.DomainVoteCommit)
+		case *ledgerpb.Msg_DomainVoteReveal:
+			err = a.market.DomainVoteReveal(st, ev, height, t.Signer, s.DomainVoteReveal)
 		default:
 			err = tx.ErrUnknownMessage.Errorf("no message type set")
 		}

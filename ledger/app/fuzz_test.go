@@ -73,6 +73,7 @@ func FuzzTx(f *testing.F) {
 	f.Add(c.tx(alice, stakeMiner(2_000), unstakeMiner(1_000)))
 	f.Add(c.tx(alice, submitRoot(0, fakeClaim, 1)))
 	f.Add(c.tx(bob, bidWithProof(1, node0, 800, 80, fuzzProof())))
+	f.Add(c.tx(bob, domainCommit(1, bob, buyerWon, fuzzProof()), domainReveal(1, bob, buyerWon, fuzzProof())))
 	f.Fuzz(func(t *testing.T, raw []byte) { fuzzCheck(t, c, raw) })
 }
 
@@ -96,6 +97,7 @@ func FuzzSignedBody(f *testing.F) {
 			verifierReveal(1, alice, trueRoot), releaseLitigation(1, 5, 5)),
 		c.body(alice, stakeMiner(2_000), unstakeMiner(1_000), submitRoot(0, fakeClaim, 1)),
 		c.body(alice, announce(node0), bidWithProof(1, node0, 800, 80, fuzzProof()), registerVerifierWithProof(node0, 1_000, fuzzProof())),
+		c.body(alice, domainCommit(1, alice, providerWon, fuzzProof()), domainReveal(1, alice, providerWon, fuzzProof())),
 	} {
 		raw, err := proto.Marshal(b)
 		if err != nil {

@@ -467,10 +467,17 @@ func TestMarketBuyOfferingFail(t *testing.T) {
 // hooks of the next height and, when charged, the fee and sequence.
 func checkMarketRejection(t *testing.T, c *chain, raw []byte, code uint32, log string, charged bool) {
 	t.Helper()
+	checkHookedRejection(t, c, raw, market.Codespace, code, log, charged)
+}
+
+// checkHookedRejection is checkMarketRejection for a code of any
+// codespace.
+func checkHookedRejection(t *testing.T, c *chain, raw []byte, codespace string, code uint32, log string, charged bool) {
+	t.Helper()
 	check := func(where string, r TxResult) {
 		t.Helper()
-		if r.Codespace != market.Codespace || r.Code != code || !strings.Contains(r.Log, log) {
-			t.Fatalf("%s: got %s/%d %q\nwant %s/%d with %q", where, r.Codespace, r.Code, r.Log, market.Codespace, code, log)
+		if r.Codespace != codespace || r.Code != code || !strings.Contains(r.Log, log) {
+			t.Fatalf("%s: got %s/%d %q\nwant %s/%d with %q", where, r.Codespace, r.Code, r.Log, codespace, code, log)
 		}
 	}
 	mempool := clone(c.st)

@@ -38,7 +38,8 @@ const (
 	OrderState_ORDER_STATE_DELIVERED OrderState = 3
 	// Closed and paid; ratings are revealed within the reveal window.
 	OrderState_ORDER_STATE_CLOSED OrderState = 4
-	// Disputed by the buyer; verifiers re-execute the package.
+	// Disputed by the buyer; verifiers re-execute the package (compute),
+	// or reputation holders in its domain vote (protocol).
 	OrderState_ORDER_STATE_DISPUTED OrderState = 5
 	// A dispute was decided and its outcome applied (refund, store credit,
 	// litigation, or the provider won). Redo and redo by another provider
@@ -236,13 +237,16 @@ type DisputeVerdict int32
 const (
 	// Not decided yet.
 	DisputeVerdict_DISPUTE_VERDICT_UNSPECIFIED DisputeVerdict = 0
-	// The majority root equals the delivered root.
+	// The majority root equals the delivered root, or the domain votes
+	// for the provider weigh more.
 	DisputeVerdict_DISPUTE_VERDICT_PROVIDER_WON DisputeVerdict = 1
-	// The majority root differs from the delivered root.
+	// The majority root differs from the delivered root, or the domain
+	// votes for the buyer weigh more.
 	DisputeVerdict_DISPUTE_VERDICT_BUYER_WON DisputeVerdict = 2
-	// No root had a strict majority of the reveals (or nobody revealed):
-	// everything returns to whom it belongs, nobody is slashed but silent
-	// or minority verifiers.
+	// No root had a strict majority of the reveals (or nobody revealed),
+	// or the domain votes tied (or none was revealed): everything returns
+	// to whom it belongs, nobody is slashed but silent or minority
+	// verifiers.
 	DisputeVerdict_DISPUTE_VERDICT_UNDECIDED DisputeVerdict = 3
 )
 
@@ -287,6 +291,60 @@ func (x DisputeVerdict) Number() protoreflect.EnumNumber {
 // Deprecated: Use DisputeVerdict.Descriptor instead.
 func (DisputeVerdict) EnumDescriptor() ([]byte, []int) {
 	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{3}
+}
+
+// DomainVoteChoice is a domain voter's vote on a dispute of a protocol
+// package. Numbers are appended, never renumbered.
+type DomainVoteChoice int32
+
+const (
+	// Not revealed yet.
+	DomainVoteChoice_DOMAIN_VOTE_CHOICE_UNSPECIFIED DomainVoteChoice = 0
+	// The delivery met the protocol: the provider wins.
+	DomainVoteChoice_DOMAIN_VOTE_CHOICE_PROVIDER_WON DomainVoteChoice = 1
+	// It did not: the buyer wins.
+	DomainVoteChoice_DOMAIN_VOTE_CHOICE_BUYER_WON DomainVoteChoice = 2
+)
+
+// Enum value maps for DomainVoteChoice.
+var (
+	DomainVoteChoice_name = map[int32]string{
+		0: "DOMAIN_VOTE_CHOICE_UNSPECIFIED",
+		1: "DOMAIN_VOTE_CHOICE_PROVIDER_WON",
+		2: "DOMAIN_VOTE_CHOICE_BUYER_WON",
+	}
+	DomainVoteChoice_value = map[string]int32{
+		"DOMAIN_VOTE_CHOICE_UNSPECIFIED":  0,
+		"DOMAIN_VOTE_CHOICE_PROVIDER_WON": 1,
+		"DOMAIN_VOTE_CHOICE_BUYER_WON":    2,
+	}
+)
+
+func (x DomainVoteChoice) Enum() *DomainVoteChoice {
+	p := new(DomainVoteChoice)
+	*p = x
+	return p
+}
+
+func (x DomainVoteChoice) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (DomainVoteChoice) Descriptor() protoreflect.EnumDescriptor {
+	return file_celltonomy_ledger_v1_market_proto_enumTypes[4].Descriptor()
+}
+
+func (DomainVoteChoice) Type() protoreflect.EnumType {
+	return &file_celltonomy_ledger_v1_market_proto_enumTypes[4]
+}
+
+func (x DomainVoteChoice) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use DomainVoteChoice.Descriptor instead.
+func (DomainVoteChoice) EnumDescriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{4}
 }
 
 // OrderParam is one key/value parameter of an order, passed to the package.
@@ -1035,7 +1093,18 @@ type Dispute struct {
 	MajorityRoot []byte `protobuf:"bytes,9,opt,name=majority_root,json=majorityRoot,proto3" json:"majority_root,omitempty"`
 	// What stays frozen in escrow under litigation, in ucell; 0 once
 	// released.
-	Frozen        uint64 `protobuf:"varint,10,opt,name=frozen,proto3" json:"frozen,omitempty"`
+	Frozen uint64 `protobuf:"varint,10,opt,name=frozen,proto3" json:"frozen,omitempty"`
+	// The kind of the order's package: PACKAGE_KIND_PROTOCOL is decided by
+	// a vote of reputation holders in the package's domain (votes); any
+	// other kind (compute; unspecified in records written before this
+	// field) by drawn verifiers.
+	Kind PackageKind `protobuf:"varint,11,opt,name=kind,proto3,enum=celltonomy.ledger.v1.PackageKind" json:"kind,omitempty"`
+	// Protocol disputes: the id of the package's skill, the domain in which
+	// voters prove their reputation (network colony).
+	DomainSkill uint64 `protobuf:"varint,12,opt,name=domain_skill,json=domainSkill,proto3" json:"domain_skill,omitempty"`
+	// Protocol disputes: the domain votes in commit order, at most
+	// market.MaxDomainVoters.
+	Votes         []*DomainVote `protobuf:"bytes,13,rep,name=votes,proto3" json:"votes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1140,6 +1209,100 @@ func (x *Dispute) GetFrozen() uint64 {
 	return 0
 }
 
+func (x *Dispute) GetKind() PackageKind {
+	if x != nil {
+		return x.Kind
+	}
+	return PackageKind_PACKAGE_KIND_UNSPECIFIED
+}
+
+func (x *Dispute) GetDomainSkill() uint64 {
+	if x != nil {
+		return x.DomainSkill
+	}
+	return 0
+}
+
+func (x *Dispute) GetVotes() []*DomainVote {
+	if x != nil {
+		return x.Votes
+	}
+	return nil
+}
+
+// DomainVote is one voter's commit and reveal in a protocol dispute.
+type DomainVote struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Voter []byte                 `protobuf:"bytes,1,opt,name=voter,proto3" json:"voter,omitempty"`
+	// sha256(order id ‖ vote (1 byte) ‖ salt) (market.DomainVoteCommitment).
+	Commitment []byte `protobuf:"bytes,2,opt,name=commitment,proto3" json:"commitment,omitempty"`
+	// Unspecified until revealed.
+	Vote DomainVoteChoice `protobuf:"varint,3,opt,name=vote,proto3,enum=celltonomy.ledger.v1.DomainVoteChoice" json:"vote,omitempty"`
+	// The voter's reputation in the domain proven at the reveal: a
+	// uint256, 32 bytes big-endian; empty until revealed.
+	Weight        []byte `protobuf:"bytes,4,opt,name=weight,proto3" json:"weight,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DomainVote) Reset() {
+	*x = DomainVote{}
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DomainVote) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DomainVote) ProtoMessage() {}
+
+func (x *DomainVote) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DomainVote.ProtoReflect.Descriptor instead.
+func (*DomainVote) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *DomainVote) GetVoter() []byte {
+	if x != nil {
+		return x.Voter
+	}
+	return nil
+}
+
+func (x *DomainVote) GetCommitment() []byte {
+	if x != nil {
+		return x.Commitment
+	}
+	return nil
+}
+
+func (x *DomainVote) GetVote() DomainVoteChoice {
+	if x != nil {
+		return x.Vote
+	}
+	return DomainVoteChoice_DOMAIN_VOTE_CHOICE_UNSPECIFIED
+}
+
+func (x *DomainVote) GetWeight() []byte {
+	if x != nil {
+		return x.Weight
+	}
+	return nil
+}
+
 // Verifier is a node registered to re-execute compute packages in
 // disputes; its stake is held by the module account "verifiers".
 type Verifier struct {
@@ -1162,7 +1325,7 @@ type Verifier struct {
 
 func (x *Verifier) Reset() {
 	*x = Verifier{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[8]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1174,7 +1337,7 @@ func (x *Verifier) String() string {
 func (*Verifier) ProtoMessage() {}
 
 func (x *Verifier) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[8]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1187,7 +1350,7 @@ func (x *Verifier) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Verifier.ProtoReflect.Descriptor instead.
 func (*Verifier) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{8}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Verifier) GetNodeKey() []byte {
@@ -1247,7 +1410,7 @@ type MsgRegisterVerifier struct {
 
 func (x *MsgRegisterVerifier) Reset() {
 	*x = MsgRegisterVerifier{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[9]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1259,7 +1422,7 @@ func (x *MsgRegisterVerifier) String() string {
 func (*MsgRegisterVerifier) ProtoMessage() {}
 
 func (x *MsgRegisterVerifier) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[9]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1272,7 +1435,7 @@ func (x *MsgRegisterVerifier) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgRegisterVerifier.ProtoReflect.Descriptor instead.
 func (*MsgRegisterVerifier) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{9}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *MsgRegisterVerifier) GetNodeKey() []byte {
@@ -1306,7 +1469,7 @@ type MsgUnregisterVerifier struct {
 
 func (x *MsgUnregisterVerifier) Reset() {
 	*x = MsgUnregisterVerifier{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[10]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1318,7 +1481,7 @@ func (x *MsgUnregisterVerifier) String() string {
 func (*MsgUnregisterVerifier) ProtoMessage() {}
 
 func (x *MsgUnregisterVerifier) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[10]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1331,7 +1494,7 @@ func (x *MsgUnregisterVerifier) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgUnregisterVerifier.ProtoReflect.Descriptor instead.
 func (*MsgUnregisterVerifier) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{10}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *MsgUnregisterVerifier) GetNodeKey() []byte {
@@ -1354,7 +1517,7 @@ type MsgOpenDispute struct {
 
 func (x *MsgOpenDispute) Reset() {
 	*x = MsgOpenDispute{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[11]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1366,7 +1529,7 @@ func (x *MsgOpenDispute) String() string {
 func (*MsgOpenDispute) ProtoMessage() {}
 
 func (x *MsgOpenDispute) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[11]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1379,7 +1542,7 @@ func (x *MsgOpenDispute) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgOpenDispute.ProtoReflect.Descriptor instead.
 func (*MsgOpenDispute) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{11}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *MsgOpenDispute) GetOrderId() uint64 {
@@ -1421,7 +1584,7 @@ type MsgVerifierCommit struct {
 
 func (x *MsgVerifierCommit) Reset() {
 	*x = MsgVerifierCommit{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[12]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1433,7 +1596,7 @@ func (x *MsgVerifierCommit) String() string {
 func (*MsgVerifierCommit) ProtoMessage() {}
 
 func (x *MsgVerifierCommit) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[12]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1446,7 +1609,7 @@ func (x *MsgVerifierCommit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgVerifierCommit.ProtoReflect.Descriptor instead.
 func (*MsgVerifierCommit) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{12}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *MsgVerifierCommit) GetOrderId() uint64 {
@@ -1475,7 +1638,7 @@ type MsgVerifierReveal struct {
 
 func (x *MsgVerifierReveal) Reset() {
 	*x = MsgVerifierReveal{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[13]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1487,7 +1650,7 @@ func (x *MsgVerifierReveal) String() string {
 func (*MsgVerifierReveal) ProtoMessage() {}
 
 func (x *MsgVerifierReveal) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[13]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1500,7 +1663,7 @@ func (x *MsgVerifierReveal) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgVerifierReveal.ProtoReflect.Descriptor instead.
 func (*MsgVerifierReveal) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{13}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *MsgVerifierReveal) GetOrderId() uint64 {
@@ -1524,6 +1687,142 @@ func (x *MsgVerifierReveal) GetSalt() []byte {
 	return nil
 }
 
+// MsgDomainVoteCommit commits the signer's vote on a dispute of a
+// protocol package during its commit window.
+type MsgDomainVoteCommit struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	OrderId uint64                 `protobuf:"varint,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	// market.DomainVoteCommitment(order id, vote, salt).
+	Commitment []byte `protobuf:"bytes,2,opt,name=commitment,proto3" json:"commitment,omitempty"`
+	// The signer's reputation in the dispute's domain skill of the network
+	// colony, proven against the accepted reputation root; it must be
+	// positive (it claims one of the bounded voter slots).
+	ReputationProof *ReputationProof `protobuf:"bytes,3,opt,name=reputation_proof,json=reputationProof,proto3" json:"reputation_proof,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *MsgDomainVoteCommit) Reset() {
+	*x = MsgDomainVoteCommit{}
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgDomainVoteCommit) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgDomainVoteCommit) ProtoMessage() {}
+
+func (x *MsgDomainVoteCommit) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgDomainVoteCommit.ProtoReflect.Descriptor instead.
+func (*MsgDomainVoteCommit) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *MsgDomainVoteCommit) GetOrderId() uint64 {
+	if x != nil {
+		return x.OrderId
+	}
+	return 0
+}
+
+func (x *MsgDomainVoteCommit) GetCommitment() []byte {
+	if x != nil {
+		return x.Commitment
+	}
+	return nil
+}
+
+func (x *MsgDomainVoteCommit) GetReputationProof() *ReputationProof {
+	if x != nil {
+		return x.ReputationProof
+	}
+	return nil
+}
+
+// MsgDomainVoteReveal reveals the vote committed to during the reveal
+// window; the proven reputation is the vote's weight.
+type MsgDomainVoteReveal struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	OrderId         uint64                 `protobuf:"varint,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	Vote            DomainVoteChoice       `protobuf:"varint,2,opt,name=vote,proto3,enum=celltonomy.ledger.v1.DomainVoteChoice" json:"vote,omitempty"`
+	Salt            []byte                 `protobuf:"bytes,3,opt,name=salt,proto3" json:"salt,omitempty"`
+	ReputationProof *ReputationProof       `protobuf:"bytes,4,opt,name=reputation_proof,json=reputationProof,proto3" json:"reputation_proof,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *MsgDomainVoteReveal) Reset() {
+	*x = MsgDomainVoteReveal{}
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgDomainVoteReveal) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgDomainVoteReveal) ProtoMessage() {}
+
+func (x *MsgDomainVoteReveal) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgDomainVoteReveal.ProtoReflect.Descriptor instead.
+func (*MsgDomainVoteReveal) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *MsgDomainVoteReveal) GetOrderId() uint64 {
+	if x != nil {
+		return x.OrderId
+	}
+	return 0
+}
+
+func (x *MsgDomainVoteReveal) GetVote() DomainVoteChoice {
+	if x != nil {
+		return x.Vote
+	}
+	return DomainVoteChoice_DOMAIN_VOTE_CHOICE_UNSPECIFIED
+}
+
+func (x *MsgDomainVoteReveal) GetSalt() []byte {
+	if x != nil {
+		return x.Salt
+	}
+	return nil
+}
+
+func (x *MsgDomainVoteReveal) GetReputationProof() *ReputationProof {
+	if x != nil {
+		return x.ReputationProof
+	}
+	return nil
+}
+
 // MsgReleaseLitigation releases the funds of an order under litigation;
 // only the governance authority (params) may sign it.
 type MsgReleaseLitigation struct {
@@ -1537,7 +1836,7 @@ type MsgReleaseLitigation struct {
 
 func (x *MsgReleaseLitigation) Reset() {
 	*x = MsgReleaseLitigation{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[14]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1549,7 +1848,7 @@ func (x *MsgReleaseLitigation) String() string {
 func (*MsgReleaseLitigation) ProtoMessage() {}
 
 func (x *MsgReleaseLitigation) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[14]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1562,7 +1861,7 @@ func (x *MsgReleaseLitigation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgReleaseLitigation.ProtoReflect.Descriptor instead.
 func (*MsgReleaseLitigation) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{14}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *MsgReleaseLitigation) GetOrderId() uint64 {
@@ -1596,7 +1895,7 @@ type VerifierRequest struct {
 
 func (x *VerifierRequest) Reset() {
 	*x = VerifierRequest{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[15]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1608,7 +1907,7 @@ func (x *VerifierRequest) String() string {
 func (*VerifierRequest) ProtoMessage() {}
 
 func (x *VerifierRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[15]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1621,7 +1920,7 @@ func (x *VerifierRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifierRequest.ProtoReflect.Descriptor instead.
 func (*VerifierRequest) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{15}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *VerifierRequest) GetNodeKey() []byte {
@@ -1641,7 +1940,7 @@ type VerifierResponse struct {
 
 func (x *VerifierResponse) Reset() {
 	*x = VerifierResponse{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[16]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1653,7 +1952,7 @@ func (x *VerifierResponse) String() string {
 func (*VerifierResponse) ProtoMessage() {}
 
 func (x *VerifierResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[16]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1666,7 +1965,7 @@ func (x *VerifierResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifierResponse.ProtoReflect.Descriptor instead.
 func (*VerifierResponse) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{16}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *VerifierResponse) GetVerifier() *Verifier {
@@ -1698,7 +1997,7 @@ type MsgCreateOrder struct {
 
 func (x *MsgCreateOrder) Reset() {
 	*x = MsgCreateOrder{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[17]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1710,7 +2009,7 @@ func (x *MsgCreateOrder) String() string {
 func (*MsgCreateOrder) ProtoMessage() {}
 
 func (x *MsgCreateOrder) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[17]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1723,7 +2022,7 @@ func (x *MsgCreateOrder) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgCreateOrder.ProtoReflect.Descriptor instead.
 func (*MsgCreateOrder) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{17}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *MsgCreateOrder) GetPackageId() []byte {
@@ -1813,7 +2112,7 @@ type MsgCancelOrder struct {
 
 func (x *MsgCancelOrder) Reset() {
 	*x = MsgCancelOrder{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[18]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1825,7 +2124,7 @@ func (x *MsgCancelOrder) String() string {
 func (*MsgCancelOrder) ProtoMessage() {}
 
 func (x *MsgCancelOrder) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[18]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1838,7 +2137,7 @@ func (x *MsgCancelOrder) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgCancelOrder.ProtoReflect.Descriptor instead.
 func (*MsgCancelOrder) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{18}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *MsgCancelOrder) GetOrderId() uint64 {
@@ -1866,7 +2165,7 @@ type MsgBid struct {
 
 func (x *MsgBid) Reset() {
 	*x = MsgBid{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[19]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1878,7 +2177,7 @@ func (x *MsgBid) String() string {
 func (*MsgBid) ProtoMessage() {}
 
 func (x *MsgBid) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[19]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1891,7 +2190,7 @@ func (x *MsgBid) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgBid.ProtoReflect.Descriptor instead.
 func (*MsgBid) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{19}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *MsgBid) GetOrderId() uint64 {
@@ -1939,7 +2238,7 @@ type MsgWithdrawBid struct {
 
 func (x *MsgWithdrawBid) Reset() {
 	*x = MsgWithdrawBid{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[20]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1951,7 +2250,7 @@ func (x *MsgWithdrawBid) String() string {
 func (*MsgWithdrawBid) ProtoMessage() {}
 
 func (x *MsgWithdrawBid) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[20]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1964,7 +2263,7 @@ func (x *MsgWithdrawBid) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgWithdrawBid.ProtoReflect.Descriptor instead.
 func (*MsgWithdrawBid) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{20}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *MsgWithdrawBid) GetOrderId() uint64 {
@@ -1988,7 +2287,7 @@ type MsgDeliver struct {
 
 func (x *MsgDeliver) Reset() {
 	*x = MsgDeliver{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[21]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2000,7 +2299,7 @@ func (x *MsgDeliver) String() string {
 func (*MsgDeliver) ProtoMessage() {}
 
 func (x *MsgDeliver) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[21]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2013,7 +2312,7 @@ func (x *MsgDeliver) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgDeliver.ProtoReflect.Descriptor instead.
 func (*MsgDeliver) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{21}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *MsgDeliver) GetOrderId() uint64 {
@@ -2063,7 +2362,7 @@ type MsgClose struct {
 
 func (x *MsgClose) Reset() {
 	*x = MsgClose{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[22]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2075,7 +2374,7 @@ func (x *MsgClose) String() string {
 func (*MsgClose) ProtoMessage() {}
 
 func (x *MsgClose) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[22]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2088,7 +2387,7 @@ func (x *MsgClose) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgClose.ProtoReflect.Descriptor instead.
 func (*MsgClose) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{22}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *MsgClose) GetOrderId() uint64 {
@@ -2124,7 +2423,7 @@ type MsgRevealRating struct {
 
 func (x *MsgRevealRating) Reset() {
 	*x = MsgRevealRating{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[23]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2136,7 +2435,7 @@ func (x *MsgRevealRating) String() string {
 func (*MsgRevealRating) ProtoMessage() {}
 
 func (x *MsgRevealRating) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[23]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2149,7 +2448,7 @@ func (x *MsgRevealRating) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgRevealRating.ProtoReflect.Descriptor instead.
 func (*MsgRevealRating) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{23}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *MsgRevealRating) GetOrderId() uint64 {
@@ -2189,7 +2488,7 @@ type MsgBuyOffering struct {
 
 func (x *MsgBuyOffering) Reset() {
 	*x = MsgBuyOffering{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[24]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2201,7 +2500,7 @@ func (x *MsgBuyOffering) String() string {
 func (*MsgBuyOffering) ProtoMessage() {}
 
 func (x *MsgBuyOffering) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[24]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2214,7 +2513,7 @@ func (x *MsgBuyOffering) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgBuyOffering.ProtoReflect.Descriptor instead.
 func (*MsgBuyOffering) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{24}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *MsgBuyOffering) GetVendor() []byte {
@@ -2276,7 +2575,7 @@ type OrderRequest struct {
 
 func (x *OrderRequest) Reset() {
 	*x = OrderRequest{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[25]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2288,7 +2587,7 @@ func (x *OrderRequest) String() string {
 func (*OrderRequest) ProtoMessage() {}
 
 func (x *OrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[25]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2301,7 +2600,7 @@ func (x *OrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderRequest.ProtoReflect.Descriptor instead.
 func (*OrderRequest) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{25}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *OrderRequest) GetOrderId() uint64 {
@@ -2323,7 +2622,7 @@ type OrderResponse struct {
 
 func (x *OrderResponse) Reset() {
 	*x = OrderResponse{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[26]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2335,7 +2634,7 @@ func (x *OrderResponse) String() string {
 func (*OrderResponse) ProtoMessage() {}
 
 func (x *OrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[26]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2348,7 +2647,7 @@ func (x *OrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderResponse.ProtoReflect.Descriptor instead.
 func (*OrderResponse) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{26}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *OrderResponse) GetOrder() *Order {
@@ -2382,7 +2681,7 @@ type OrdersRequest struct {
 
 func (x *OrdersRequest) Reset() {
 	*x = OrdersRequest{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[27]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2394,7 +2693,7 @@ func (x *OrdersRequest) String() string {
 func (*OrdersRequest) ProtoMessage() {}
 
 func (x *OrdersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[27]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2407,7 +2706,7 @@ func (x *OrdersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrdersRequest.ProtoReflect.Descriptor instead.
 func (*OrdersRequest) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{27}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *OrdersRequest) GetBuyer() []byte {
@@ -2457,7 +2756,7 @@ type OrdersResponse struct {
 
 func (x *OrdersResponse) Reset() {
 	*x = OrdersResponse{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[28]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2469,7 +2768,7 @@ func (x *OrdersResponse) String() string {
 func (*OrdersResponse) ProtoMessage() {}
 
 func (x *OrdersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[28]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2482,7 +2781,7 @@ func (x *OrdersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrdersResponse.ProtoReflect.Descriptor instead.
 func (*OrdersResponse) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{28}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *OrdersResponse) GetOrders() []*Order {
@@ -2503,7 +2802,7 @@ var File_celltonomy_ledger_v1_market_proto protoreflect.FileDescriptor
 
 const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"\n" +
-	"!celltonomy/ledger/v1/market.proto\x12\x14celltonomy.ledger.v1\x1a%celltonomy/ledger/v1/reputation.proto\"4\n" +
+	"!celltonomy/ledger/v1/market.proto\x12\x14celltonomy.ledger.v1\x1a#celltonomy/ledger/v1/registry.proto\x1a%celltonomy/ledger/v1/reputation.proto\"4\n" +
 	"\n" +
 	"OrderParam\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
@@ -2577,7 +2876,7 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"commitment\x18\x03 \x01(\fR\n" +
 	"commitment\x12\x1f\n" +
 	"\voutput_root\x18\x04 \x01(\fR\n" +
-	"outputRoot\"\xd0\x03\n" +
+	"outputRoot\"\xe2\x04\n" +
 	"\aDispute\x128\n" +
 	"\x05claim\x18\x01 \x01(\x0e2\".celltonomy.ledger.v1.DisputeClaimR\x05claim\x12>\n" +
 	"\aoutcome\x18\x02 \x01(\x0e2$.celltonomy.ledger.v1.DisputeOutcomeR\aoutcome\x12\x14\n" +
@@ -2589,7 +2888,18 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"\averdict\x18\b \x01(\x0e2$.celltonomy.ledger.v1.DisputeVerdictR\averdict\x12#\n" +
 	"\rmajority_root\x18\t \x01(\fR\fmajorityRoot\x12\x16\n" +
 	"\x06frozen\x18\n" +
-	" \x01(\x04R\x06frozen\"\xb4\x01\n" +
+	" \x01(\x04R\x06frozen\x125\n" +
+	"\x04kind\x18\v \x01(\x0e2!.celltonomy.ledger.v1.PackageKindR\x04kind\x12!\n" +
+	"\fdomain_skill\x18\f \x01(\x04R\vdomainSkill\x126\n" +
+	"\x05votes\x18\r \x03(\v2 .celltonomy.ledger.v1.DomainVoteR\x05votes\"\x96\x01\n" +
+	"\n" +
+	"DomainVote\x12\x14\n" +
+	"\x05voter\x18\x01 \x01(\fR\x05voter\x12\x1e\n" +
+	"\n" +
+	"commitment\x18\x02 \x01(\fR\n" +
+	"commitment\x12:\n" +
+	"\x04vote\x18\x03 \x01(\x0e2&.celltonomy.ledger.v1.DomainVoteChoiceR\x04vote\x12\x16\n" +
+	"\x06weight\x18\x04 \x01(\fR\x06weight\"\xb4\x01\n" +
 	"\bVerifier\x12\x19\n" +
 	"\bnode_key\x18\x01 \x01(\fR\anodeKey\x12\x1a\n" +
 	"\boperator\x18\x02 \x01(\fR\boperator\x12\x14\n" +
@@ -2619,7 +2929,18 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"\border_id\x18\x01 \x01(\x04R\aorderId\x12\x1f\n" +
 	"\voutput_root\x18\x02 \x01(\fR\n" +
 	"outputRoot\x12\x12\n" +
-	"\x04salt\x18\x03 \x01(\fR\x04salt\"\x87\x01\n" +
+	"\x04salt\x18\x03 \x01(\fR\x04salt\"\xa2\x01\n" +
+	"\x13MsgDomainVoteCommit\x12\x19\n" +
+	"\border_id\x18\x01 \x01(\x04R\aorderId\x12\x1e\n" +
+	"\n" +
+	"commitment\x18\x02 \x01(\fR\n" +
+	"commitment\x12P\n" +
+	"\x10reputation_proof\x18\x03 \x01(\v2%.celltonomy.ledger.v1.ReputationProofR\x0freputationProof\"\xd2\x01\n" +
+	"\x13MsgDomainVoteReveal\x12\x19\n" +
+	"\border_id\x18\x01 \x01(\x04R\aorderId\x12:\n" +
+	"\x04vote\x18\x02 \x01(\x0e2&.celltonomy.ledger.v1.DomainVoteChoiceR\x04vote\x12\x12\n" +
+	"\x04salt\x18\x03 \x01(\fR\x04salt\x12P\n" +
+	"\x10reputation_proof\x18\x04 \x01(\v2%.celltonomy.ledger.v1.ReputationProofR\x0freputationProof\"\x87\x01\n" +
 	"\x14MsgReleaseLitigation\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\x04R\aorderId\x12&\n" +
 	"\x0fto_buyer_amount\x18\x02 \x01(\x04R\rtoBuyerAmount\x12,\n" +
@@ -2724,7 +3045,11 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"\x1bDISPUTE_VERDICT_UNSPECIFIED\x10\x00\x12 \n" +
 	"\x1cDISPUTE_VERDICT_PROVIDER_WON\x10\x01\x12\x1d\n" +
 	"\x19DISPUTE_VERDICT_BUYER_WON\x10\x02\x12\x1d\n" +
-	"\x19DISPUTE_VERDICT_UNDECIDED\x10\x03B2Z0github.com/celltonomy/celltonomy/ledger/ledgerpbb\x06proto3"
+	"\x19DISPUTE_VERDICT_UNDECIDED\x10\x03*}\n" +
+	"\x10DomainVoteChoice\x12\"\n" +
+	"\x1eDOMAIN_VOTE_CHOICE_UNSPECIFIED\x10\x00\x12#\n" +
+	"\x1fDOMAIN_VOTE_CHOICE_PROVIDER_WON\x10\x01\x12 \n" +
+	"\x1cDOMAIN_VOTE_CHOICE_BUYER_WON\x10\x02B2Z0github.com/celltonomy/celltonomy/ledger/ledgerpbb\x06proto3"
 
 var (
 	file_celltonomy_ledger_v1_market_proto_rawDescOnce sync.Once
@@ -2738,71 +3063,82 @@ func file_celltonomy_ledger_v1_market_proto_rawDescGZIP() []byte {
 	return file_celltonomy_ledger_v1_market_proto_rawDescData
 }
 
-var file_celltonomy_ledger_v1_market_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_celltonomy_ledger_v1_market_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
+var file_celltonomy_ledger_v1_market_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
+var file_celltonomy_ledger_v1_market_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_celltonomy_ledger_v1_market_proto_goTypes = []any{
 	(OrderState)(0),               // 0: celltonomy.ledger.v1.OrderState
 	(DisputeClaim)(0),             // 1: celltonomy.ledger.v1.DisputeClaim
 	(DisputeOutcome)(0),           // 2: celltonomy.ledger.v1.DisputeOutcome
 	(DisputeVerdict)(0),           // 3: celltonomy.ledger.v1.DisputeVerdict
-	(*OrderParam)(nil),            // 4: celltonomy.ledger.v1.OrderParam
-	(*Bid)(nil),                   // 5: celltonomy.ledger.v1.Bid
-	(*Contract)(nil),              // 6: celltonomy.ledger.v1.Contract
-	(*Delivery)(nil),              // 7: celltonomy.ledger.v1.Delivery
-	(*Ratings)(nil),               // 8: celltonomy.ledger.v1.Ratings
-	(*Order)(nil),                 // 9: celltonomy.ledger.v1.Order
-	(*DrawnVerifier)(nil),         // 10: celltonomy.ledger.v1.DrawnVerifier
-	(*Dispute)(nil),               // 11: celltonomy.ledger.v1.Dispute
-	(*Verifier)(nil),              // 12: celltonomy.ledger.v1.Verifier
-	(*MsgRegisterVerifier)(nil),   // 13: celltonomy.ledger.v1.MsgRegisterVerifier
-	(*MsgUnregisterVerifier)(nil), // 14: celltonomy.ledger.v1.MsgUnregisterVerifier
-	(*MsgOpenDispute)(nil),        // 15: celltonomy.ledger.v1.MsgOpenDispute
-	(*MsgVerifierCommit)(nil),     // 16: celltonomy.ledger.v1.MsgVerifierCommit
-	(*MsgVerifierReveal)(nil),     // 17: celltonomy.ledger.v1.MsgVerifierReveal
-	(*MsgReleaseLitigation)(nil),  // 18: celltonomy.ledger.v1.MsgReleaseLitigation
-	(*VerifierRequest)(nil),       // 19: celltonomy.ledger.v1.VerifierRequest
-	(*VerifierResponse)(nil),      // 20: celltonomy.ledger.v1.VerifierResponse
-	(*MsgCreateOrder)(nil),        // 21: celltonomy.ledger.v1.MsgCreateOrder
-	(*MsgCancelOrder)(nil),        // 22: celltonomy.ledger.v1.MsgCancelOrder
-	(*MsgBid)(nil),                // 23: celltonomy.ledger.v1.MsgBid
-	(*MsgWithdrawBid)(nil),        // 24: celltonomy.ledger.v1.MsgWithdrawBid
-	(*MsgDeliver)(nil),            // 25: celltonomy.ledger.v1.MsgDeliver
-	(*MsgClose)(nil),              // 26: celltonomy.ledger.v1.MsgClose
-	(*MsgRevealRating)(nil),       // 27: celltonomy.ledger.v1.MsgRevealRating
-	(*MsgBuyOffering)(nil),        // 28: celltonomy.ledger.v1.MsgBuyOffering
-	(*OrderRequest)(nil),          // 29: celltonomy.ledger.v1.OrderRequest
-	(*OrderResponse)(nil),         // 30: celltonomy.ledger.v1.OrderResponse
-	(*OrdersRequest)(nil),         // 31: celltonomy.ledger.v1.OrdersRequest
-	(*OrdersResponse)(nil),        // 32: celltonomy.ledger.v1.OrdersResponse
-	(*ReputationProof)(nil),       // 33: celltonomy.ledger.v1.ReputationProof
+	(DomainVoteChoice)(0),         // 4: celltonomy.ledger.v1.DomainVoteChoice
+	(*OrderParam)(nil),            // 5: celltonomy.ledger.v1.OrderParam
+	(*Bid)(nil),                   // 6: celltonomy.ledger.v1.Bid
+	(*Contract)(nil),              // 7: celltonomy.ledger.v1.Contract
+	(*Delivery)(nil),              // 8: celltonomy.ledger.v1.Delivery
+	(*Ratings)(nil),               // 9: celltonomy.ledger.v1.Ratings
+	(*Order)(nil),                 // 10: celltonomy.ledger.v1.Order
+	(*DrawnVerifier)(nil),         // 11: celltonomy.ledger.v1.DrawnVerifier
+	(*Dispute)(nil),               // 12: celltonomy.ledger.v1.Dispute
+	(*DomainVote)(nil),            // 13: celltonomy.ledger.v1.DomainVote
+	(*Verifier)(nil),              // 14: celltonomy.ledger.v1.Verifier
+	(*MsgRegisterVerifier)(nil),   // 15: celltonomy.ledger.v1.MsgRegisterVerifier
+	(*MsgUnregisterVerifier)(nil), // 16: celltonomy.ledger.v1.MsgUnregisterVerifier
+	(*MsgOpenDispute)(nil),        // 17: celltonomy.ledger.v1.MsgOpenDispute
+	(*MsgVerifierCommit)(nil),     // 18: celltonomy.ledger.v1.MsgVerifierCommit
+	(*MsgVerifierReveal)(nil),     // 19: celltonomy.ledger.v1.MsgVerifierReveal
+	(*MsgDomainVoteCommit)(nil),   // 20: celltonomy.ledger.v1.MsgDomainVoteCommit
+	(*MsgDomainVoteReveal)(nil),   // 21: celltonomy.ledger.v1.MsgDomainVoteReveal
+	(*MsgReleaseLitigation)(nil),  // 22: celltonomy.ledger.v1.MsgReleaseLitigation
+	(*VerifierRequest)(nil),       // 23: celltonomy.ledger.v1.VerifierRequest
+	(*VerifierResponse)(nil),      // 24: celltonomy.ledger.v1.VerifierResponse
+	(*MsgCreateOrder)(nil),        // 25: celltonomy.ledger.v1.MsgCreateOrder
+	(*MsgCancelOrder)(nil),        // 26: celltonomy.ledger.v1.MsgCancelOrder
+	(*MsgBid)(nil),                // 27: celltonomy.ledger.v1.MsgBid
+	(*MsgWithdrawBid)(nil),        // 28: celltonomy.ledger.v1.MsgWithdrawBid
+	(*MsgDeliver)(nil),            // 29: celltonomy.ledger.v1.MsgDeliver
+	(*MsgClose)(nil),              // 30: celltonomy.ledger.v1.MsgClose
+	(*MsgRevealRating)(nil),       // 31: celltonomy.ledger.v1.MsgRevealRating
+	(*MsgBuyOffering)(nil),        // 32: celltonomy.ledger.v1.MsgBuyOffering
+	(*OrderRequest)(nil),          // 33: celltonomy.ledger.v1.OrderRequest
+	(*OrderResponse)(nil),         // 34: celltonomy.ledger.v1.OrderResponse
+	(*OrdersRequest)(nil),         // 35: celltonomy.ledger.v1.OrdersRequest
+	(*OrdersResponse)(nil),        // 36: celltonomy.ledger.v1.OrdersResponse
+	(PackageKind)(0),              // 37: celltonomy.ledger.v1.PackageKind
+	(*ReputationProof)(nil),       // 38: celltonomy.ledger.v1.ReputationProof
 }
 var file_celltonomy_ledger_v1_market_proto_depIdxs = []int32{
-	4,  // 0: celltonomy.ledger.v1.Order.params:type_name -> celltonomy.ledger.v1.OrderParam
+	5,  // 0: celltonomy.ledger.v1.Order.params:type_name -> celltonomy.ledger.v1.OrderParam
 	0,  // 1: celltonomy.ledger.v1.Order.state:type_name -> celltonomy.ledger.v1.OrderState
-	6,  // 2: celltonomy.ledger.v1.Order.contract:type_name -> celltonomy.ledger.v1.Contract
-	7,  // 3: celltonomy.ledger.v1.Order.delivery:type_name -> celltonomy.ledger.v1.Delivery
-	8,  // 4: celltonomy.ledger.v1.Order.ratings:type_name -> celltonomy.ledger.v1.Ratings
-	11, // 5: celltonomy.ledger.v1.Order.dispute:type_name -> celltonomy.ledger.v1.Dispute
+	7,  // 2: celltonomy.ledger.v1.Order.contract:type_name -> celltonomy.ledger.v1.Contract
+	8,  // 3: celltonomy.ledger.v1.Order.delivery:type_name -> celltonomy.ledger.v1.Delivery
+	9,  // 4: celltonomy.ledger.v1.Order.ratings:type_name -> celltonomy.ledger.v1.Ratings
+	12, // 5: celltonomy.ledger.v1.Order.dispute:type_name -> celltonomy.ledger.v1.Dispute
 	1,  // 6: celltonomy.ledger.v1.Dispute.claim:type_name -> celltonomy.ledger.v1.DisputeClaim
 	2,  // 7: celltonomy.ledger.v1.Dispute.outcome:type_name -> celltonomy.ledger.v1.DisputeOutcome
-	10, // 8: celltonomy.ledger.v1.Dispute.verifiers:type_name -> celltonomy.ledger.v1.DrawnVerifier
+	11, // 8: celltonomy.ledger.v1.Dispute.verifiers:type_name -> celltonomy.ledger.v1.DrawnVerifier
 	3,  // 9: celltonomy.ledger.v1.Dispute.verdict:type_name -> celltonomy.ledger.v1.DisputeVerdict
-	33, // 10: celltonomy.ledger.v1.MsgRegisterVerifier.reputation_proof:type_name -> celltonomy.ledger.v1.ReputationProof
-	1,  // 11: celltonomy.ledger.v1.MsgOpenDispute.claim:type_name -> celltonomy.ledger.v1.DisputeClaim
-	2,  // 12: celltonomy.ledger.v1.MsgOpenDispute.outcome:type_name -> celltonomy.ledger.v1.DisputeOutcome
-	12, // 13: celltonomy.ledger.v1.VerifierResponse.verifier:type_name -> celltonomy.ledger.v1.Verifier
-	4,  // 14: celltonomy.ledger.v1.MsgCreateOrder.params:type_name -> celltonomy.ledger.v1.OrderParam
-	33, // 15: celltonomy.ledger.v1.MsgBid.reputation_proof:type_name -> celltonomy.ledger.v1.ReputationProof
-	4,  // 16: celltonomy.ledger.v1.MsgBuyOffering.params:type_name -> celltonomy.ledger.v1.OrderParam
-	9,  // 17: celltonomy.ledger.v1.OrderResponse.order:type_name -> celltonomy.ledger.v1.Order
-	5,  // 18: celltonomy.ledger.v1.OrderResponse.bids:type_name -> celltonomy.ledger.v1.Bid
-	0,  // 19: celltonomy.ledger.v1.OrdersRequest.state:type_name -> celltonomy.ledger.v1.OrderState
-	9,  // 20: celltonomy.ledger.v1.OrdersResponse.orders:type_name -> celltonomy.ledger.v1.Order
-	21, // [21:21] is the sub-list for method output_type
-	21, // [21:21] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	37, // 10: celltonomy.ledger.v1.Dispute.kind:type_name -> celltonomy.ledger.v1.PackageKind
+	13, // 11: celltonomy.ledger.v1.Dispute.votes:type_name -> celltonomy.ledger.v1.DomainVote
+	4,  // 12: celltonomy.ledger.v1.DomainVote.vote:type_name -> celltonomy.ledger.v1.DomainVoteChoice
+	38, // 13: celltonomy.ledger.v1.MsgRegisterVerifier.reputation_proof:type_name -> celltonomy.ledger.v1.ReputationProof
+	1,  // 14: celltonomy.ledger.v1.MsgOpenDispute.claim:type_name -> celltonomy.ledger.v1.DisputeClaim
+	2,  // 15: celltonomy.ledger.v1.MsgOpenDispute.outcome:type_name -> celltonomy.ledger.v1.DisputeOutcome
+	38, // 16: celltonomy.ledger.v1.MsgDomainVoteCommit.reputation_proof:type_name -> celltonomy.ledger.v1.ReputationProof
+	4,  // 17: celltonomy.ledger.v1.MsgDomainVoteReveal.vote:type_name -> celltonomy.ledger.v1.DomainVoteChoice
+	38, // 18: celltonomy.ledger.v1.MsgDomainVoteReveal.reputation_proof:type_name -> celltonomy.ledger.v1.ReputationProof
+	14, // 19: celltonomy.ledger.v1.VerifierResponse.verifier:type_name -> celltonomy.ledger.v1.Verifier
+	5,  // 20: celltonomy.ledger.v1.MsgCreateOrder.params:type_name -> celltonomy.ledger.v1.OrderParam
+	38, // 21: celltonomy.ledger.v1.MsgBid.reputation_proof:type_name -> celltonomy.ledger.v1.ReputationProof
+	5,  // 22: celltonomy.ledger.v1.MsgBuyOffering.params:type_name -> celltonomy.ledger.v1.OrderParam
+	10, // 23: celltonomy.ledger.v1.OrderResponse.order:type_name -> celltonomy.ledger.v1.Order
+	6,  // 24: celltonomy.ledger.v1.OrderResponse.bids:type_name -> celltonomy.ledger.v1.Bid
+	0,  // 25: celltonomy.ledger.v1.OrdersRequest.state:type_name -> celltonomy.ledger.v1.OrderState
+	10, // 26: celltonomy.ledger.v1.OrdersResponse.orders:type_name -> celltonomy.ledger.v1.Order
+	27, // [27:27] is the sub-list for method output_type
+	27, // [27:27] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_celltonomy_ledger_v1_market_proto_init() }
@@ -2810,14 +3146,15 @@ func file_celltonomy_ledger_v1_market_proto_init() {
 	if File_celltonomy_ledger_v1_market_proto != nil {
 		return
 	}
+	file_celltonomy_ledger_v1_registry_proto_init()
 	file_celltonomy_ledger_v1_reputation_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_celltonomy_ledger_v1_market_proto_rawDesc), len(file_celltonomy_ledger_v1_market_proto_rawDesc)),
-			NumEnums:      4,
-			NumMessages:   29,
+			NumEnums:      5,
+			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -208,6 +208,8 @@ type Msg struct {
 	//	*Msg_VerifierCommit
 	//	*Msg_VerifierReveal
 	//	*Msg_ReleaseLitigation
+	//	*Msg_DomainVoteCommit
+	//	*Msg_DomainVoteReveal
 	Sum           isMsg_Sum `protobuf_oneof:"sum"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -502,6 +504,24 @@ func (x *Msg) GetReleaseLitigation() *MsgReleaseLitigation {
 	return nil
 }
 
+func (x *Msg) GetDomainVoteCommit() *MsgDomainVoteCommit {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_DomainVoteCommit); ok {
+			return x.DomainVoteCommit
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetDomainVoteReveal() *MsgDomainVoteReveal {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_DomainVoteReveal); ok {
+			return x.DomainVoteReveal
+		}
+	}
+	return nil
+}
+
 type isMsg_Sum interface {
 	isMsg_Sum()
 }
@@ -621,6 +641,14 @@ type Msg_ReleaseLitigation struct {
 	ReleaseLitigation *MsgReleaseLitigation `protobuf:"bytes,73,opt,name=release_litigation,json=releaseLitigation,proto3,oneof"`
 }
 
+type Msg_DomainVoteCommit struct {
+	DomainVoteCommit *MsgDomainVoteCommit `protobuf:"bytes,74,opt,name=domain_vote_commit,json=domainVoteCommit,proto3,oneof"`
+}
+
+type Msg_DomainVoteReveal struct {
+	DomainVoteReveal *MsgDomainVoteReveal `protobuf:"bytes,75,opt,name=domain_vote_reveal,json=domainVoteReveal,proto3,oneof"`
+}
+
 func (*Msg_Send) isMsg_Sum() {}
 
 func (*Msg_CreateValidator) isMsg_Sum() {}
@@ -677,6 +705,10 @@ func (*Msg_VerifierReveal) isMsg_Sum() {}
 
 func (*Msg_ReleaseLitigation) isMsg_Sum() {}
 
+func (*Msg_DomainVoteCommit) isMsg_Sum() {}
+
+func (*Msg_DomainVoteReveal) isMsg_Sum() {}
+
 var File_celltonomy_ledger_v1_tx_proto protoreflect.FileDescriptor
 
 const file_celltonomy_ledger_v1_tx_proto_rawDesc = "" +
@@ -692,7 +724,7 @@ const file_celltonomy_ledger_v1_tx_proto_rawDesc = "" +
 	"\bsequence\x18\x02 \x01(\x04R\bsequence\x12\x10\n" +
 	"\x03fee\x18\x03 \x01(\x04R\x03fee\x12\x19\n" +
 	"\bchain_id\x18\x04 \x01(\tR\achainId\x12\x12\n" +
-	"\x04memo\x18\x05 \x01(\tR\x04memo\"\xbe\x10\n" +
+	"\x04memo\x18\x05 \x01(\tR\x04memo\"\xf4\x11\n" +
 	"\x03Msg\x123\n" +
 	"\x04send\x18\x01 \x01(\v2\x1d.celltonomy.ledger.v1.MsgSendH\x00R\x04send\x12U\n" +
 	"\x10create_validator\x18\n" +
@@ -725,7 +757,9 @@ const file_celltonomy_ledger_v1_tx_proto_rawDesc = "" +
 	"\fopen_dispute\x18F \x01(\v2$.celltonomy.ledger.v1.MsgOpenDisputeH\x00R\vopenDispute\x12R\n" +
 	"\x0fverifier_commit\x18G \x01(\v2'.celltonomy.ledger.v1.MsgVerifierCommitH\x00R\x0everifierCommit\x12R\n" +
 	"\x0fverifier_reveal\x18H \x01(\v2'.celltonomy.ledger.v1.MsgVerifierRevealH\x00R\x0everifierReveal\x12[\n" +
-	"\x12release_litigation\x18I \x01(\v2*.celltonomy.ledger.v1.MsgReleaseLitigationH\x00R\x11releaseLitigationB\x05\n" +
+	"\x12release_litigation\x18I \x01(\v2*.celltonomy.ledger.v1.MsgReleaseLitigationH\x00R\x11releaseLitigation\x12Y\n" +
+	"\x12domain_vote_commit\x18J \x01(\v2).celltonomy.ledger.v1.MsgDomainVoteCommitH\x00R\x10domainVoteCommit\x12Y\n" +
+	"\x12domain_vote_reveal\x18K \x01(\v2).celltonomy.ledger.v1.MsgDomainVoteRevealH\x00R\x10domainVoteRevealB\x05\n" +
 	"\x03sumB2Z0github.com/celltonomy/celltonomy/ledger/ledgerpbb\x06proto3"
 
 var (
@@ -773,6 +807,8 @@ var file_celltonomy_ledger_v1_tx_proto_goTypes = []any{
 	(*MsgVerifierCommit)(nil),     // 28: celltonomy.ledger.v1.MsgVerifierCommit
 	(*MsgVerifierReveal)(nil),     // 29: celltonomy.ledger.v1.MsgVerifierReveal
 	(*MsgReleaseLitigation)(nil),  // 30: celltonomy.ledger.v1.MsgReleaseLitigation
+	(*MsgDomainVoteCommit)(nil),   // 31: celltonomy.ledger.v1.MsgDomainVoteCommit
+	(*MsgDomainVoteReveal)(nil),   // 32: celltonomy.ledger.v1.MsgDomainVoteReveal
 }
 var file_celltonomy_ledger_v1_tx_proto_depIdxs = []int32{
 	2,  // 0: celltonomy.ledger.v1.TxBody.messages:type_name -> celltonomy.ledger.v1.Msg
@@ -804,11 +840,13 @@ var file_celltonomy_ledger_v1_tx_proto_depIdxs = []int32{
 	28, // 26: celltonomy.ledger.v1.Msg.verifier_commit:type_name -> celltonomy.ledger.v1.MsgVerifierCommit
 	29, // 27: celltonomy.ledger.v1.Msg.verifier_reveal:type_name -> celltonomy.ledger.v1.MsgVerifierReveal
 	30, // 28: celltonomy.ledger.v1.Msg.release_litigation:type_name -> celltonomy.ledger.v1.MsgReleaseLitigation
-	29, // [29:29] is the sub-list for method output_type
-	29, // [29:29] is the sub-list for method input_type
-	29, // [29:29] is the sub-list for extension type_name
-	29, // [29:29] is the sub-list for extension extendee
-	0,  // [0:29] is the sub-list for field type_name
+	31, // 29: celltonomy.ledger.v1.Msg.domain_vote_commit:type_name -> celltonomy.ledger.v1.MsgDomainVoteCommit
+	32, // 30: celltonomy.ledger.v1.Msg.domain_vote_reveal:type_name -> celltonomy.ledger.v1.MsgDomainVoteReveal
+	31, // [31:31] is the sub-list for method output_type
+	31, // [31:31] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_celltonomy_ledger_v1_tx_proto_init() }
@@ -850,6 +888,8 @@ func file_celltonomy_ledger_v1_tx_proto_init() {
 		(*Msg_VerifierCommit)(nil),
 		(*Msg_VerifierReveal)(nil),
 		(*Msg_ReleaseLitigation)(nil),
+		(*Msg_DomainVoteCommit)(nil),
+		(*Msg_DomainVoteReveal)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

@@ -256,12 +256,14 @@ func ValidateOpenDispute(m *ledgerpb.MsgOpenDispute, p *ledgerpb.Params) error {
 // at height whose hash is blockHash: ValidateOpenDispute's rules, then
 // the order exists (ErrNoOrder), is the signer's (ErrNotBuyer), is
 // DELIVERED (ErrWrongState) at a height below its confirm deadline
-// (ErrWindowClosed: the edge rule of MsgClose), of a compute package
-// (ErrPackageKind: protocol disputes are not supported yet), and what it
-// holds plus the stake fits uint64 (ErrOverflow). The stake moves to
-// escrow (bank codes); the auto-close is cancelled; DrawVerifiers draws
-// the verifiers. The order is DISPUTED; commits are accepted until
-// height + verifier_commit_window, reveals until that +
+// (ErrWindowClosed: the edge rule of MsgClose), of a compute or protocol
+// package (ErrPackageKind), a protocol package's skill is in the skill
+// tree (reputation.ErrUnknownSkill), and what it holds plus the stake
+// fits uint64 (ErrOverflow). The stake moves to escrow (bank codes); the
+// auto-close is cancelled; for a compute package DrawVerifiers draws the
+// verifiers, for a protocol package a domain vote opens in the package's
+// skill (see DomainVoteCommit). The order is DISPUTED; commits are
+// accepted until height + verifier_commit_window, reveals until that +
 // verifier_reveal_window, whose block hook decides.
 func (k Keeper) OpenDispute(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, blockHash []byte, signer address.Address, m *ledgerpb.MsgOpenDispute) error {
 	const op = "open_dispute"
@@ -282,8 +284,15 @@ func (k Keeper) OpenDispute(st store.KVStore, ev *event.Log, p *ledgerpb.Params,
 		return ErrWindowClosed.Errorf("%s: order %d: the confirm window ended at height %d", op, o.Id, o.Delivery.ConfirmDeadline)
 	}
 	pkg := k.registry.Package(st, o.PackageId)
-	if pkg == nil || pkg.Kind != ledgerpb.PackageKind_PACKAGE_KIND_COMPUTE {
-		return ErrPackageKind.Errorf("%s: order %d: only orders of compute packages can be disputed yet", op, o.Id)
+	if pkg == nil || (pkg.Kind != ledgerpb.PackageKind_PACKAGE_KIND_COMPUTE && pkg.Kind != ledgerpb.PackageKind_PACKAGE_KIND_PROTOCOL) {
+		return ErrPackageKind.Errorf("%s: order %d: only orders of compute or protocol packages can be disputed", op, o.Id)
+	}
+	var domainSkill uint64
+	if pkg.Kind == ledgerpb.PackageKind_PACKAGE_KIND_PROTOCOL {
+		var ok bool
+		if domainSkill, ok = k.reputation.SkillID(st, pkg.Skill); !ok {
+			return reputation.ErrUnknownSkill.Errorf("%s: order %d: the package's skill %q is unknown", op, o.Id, pkg.Skill)
+		}
 	}
 	if _, ok := add(Held(o, nil), m.Stake); !ok {
 		return ErrOverflow.Errorf("%s: order %d: held %d + stake %d overflows", op, o.Id, Held(o, nil), m.Stake)
@@ -292,23 +301,43 @@ func (k Keeper) OpenDispute(st store.KVStore, ev *event.Log, p *ledgerpb.Params,
 		return fmt.Errorf("%s: stake: %w", op, err)
 	}
 	st.Delete(DueKey(o.Delivery.ConfirmDeadline, o.Id))
-	drawn := k.DrawVerifiers(st, p, height, blockHash, o)
-	keys := make([][]byte, len(drawn))
-	for n, d := range drawn {
-		v := k.Verifier(st, d.NodeKey)
-		v.OpenDisputes++
-		k.setVerifier(st, v)
-		keys[n] = d.NodeKey
+	var drawn []*ledgerpb.DrawnVerifier
+	var keys [][]byte
+	if pkg.Kind == ledgerpb.PackageKind_PACKAGE_KIND_COMPUTE {
+		drawn = k.DrawVerifiers(st, p, height, blockHash, o)
+		keys = make([][]byte, len(drawn))
+		for n, d := range drawn {
+			v := k.Verifier(st, d.NodeKey)
+			v.OpenDisputes++
+			k.setVerifier(st, v)
+			keys[n] = d.NodeKey
+		}
 	}
 	commit := height + int64(p.VerifierCommitWindow)
 	o.Dispute = &ledgerpb.Dispute{Claim: m.Claim, Outcome: m.Outcome, Stake: m.Stake, OpenedHeight: height,
-		CommitDeadline: commit, RevealDeadline: commit + int64(p.VerifierRevealWindow), Verifiers: drawn}
+		CommitDeadline: commit, RevealDeadline: commit + int64(p.VerifierRevealWindow), Verifiers: drawn,
+		Kind: pkg.Kind, DomainSkill: domainSkill}
 	o.State = ledgerpb.OrderState_ORDER_STATE_DISPUTED
 	k.write(st, o, ledgerpb.OrderState_ORDER_STATE_DELIVERED, height)
 	st.Set(DueKey(o.Dispute.RevealDeadline, o.Id), marker)
 	ev.Emit(EventDisputeOpened{OrderID: o.Id, Claim: int32(m.Claim), Outcome: int32(m.Outcome), Stake: m.Stake,
-		CommitDeadline: o.Dispute.CommitDeadline, RevealDeadline: o.Dispute.RevealDeadline, Verifiers: keys})
+		CommitDeadline: o.Dispute.CommitDeadline, RevealDeadline: o.Dispute.RevealDeadline, Verifiers: keys,
+		Kind: disputeKindName(o.Dispute)})
 	return nil
+}
+
+// isProtocol reports whether a dispute is decided by a domain vote.
+func isProtocol(d *ledgerpb.Dispute) bool {
+	return d.GetKind() == ledgerpb.PackageKind_PACKAGE_KIND_PROTOCOL
+}
+
+// disputeKindName names a dispute's kind in events: "protocol" or
+// "compute".
+func disputeKindName(d *ledgerpb.Dispute) string {
+	if isProtocol(d) {
+		return "protocol"
+	}
+	return "compute"
 }
 
 // drawnBy returns the signer's drawn verifier in a disputed order.
@@ -450,19 +479,28 @@ func verdictName(v ledgerpb.DisputeVerdict) string {
 }
 
 // decide ends the reveal window of a DISPUTED order (see the package
-// doc, "Disputes"): it settles the verifiers, pays out by the verdict and
-// applies the outcome.
+// doc, "Disputes"): it finds the verdict (the majority root of the
+// verifiers, or the domain vote's DomainVerdict), settles the verifiers
+// (none in a protocol dispute), pays out by the verdict and applies the
+// outcome.
 func (k Keeper) decide(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, o *ledgerpb.Order) {
 	d, c := o.Dispute, o.Contract
 	buyer, provider := address.Address(o.Buyer), address.Address(c.Provider)
-	d.MajorityRoot = MajorityRoot(d.Verifiers)
-	switch {
-	case d.MajorityRoot == nil:
-		d.Verdict = ledgerpb.DisputeVerdict_DISPUTE_VERDICT_UNDECIDED
-	case bytes.Equal(d.MajorityRoot, o.Delivery.OutputRoot):
-		d.Verdict = ledgerpb.DisputeVerdict_DISPUTE_VERDICT_PROVIDER_WON
-	default:
-		d.Verdict = ledgerpb.DisputeVerdict_DISPUTE_VERDICT_BUYER_WON
+	var providerWeight, buyerWeight string
+	if isProtocol(d) {
+		pw, bw := DomainTally(d.Votes)
+		d.Verdict = DomainVerdict(pw, bw)
+		providerWeight, buyerWeight = pw.String(), bw.String()
+	} else {
+		d.MajorityRoot = MajorityRoot(d.Verifiers)
+		switch {
+		case d.MajorityRoot == nil:
+			d.Verdict = ledgerpb.DisputeVerdict_DISPUTE_VERDICT_UNDECIDED
+		case bytes.Equal(d.MajorityRoot, o.Delivery.OutputRoot):
+			d.Verdict = ledgerpb.DisputeVerdict_DISPUTE_VERDICT_PROVIDER_WON
+		default:
+			d.Verdict = ledgerpb.DisputeVerdict_DISPUTE_VERDICT_BUYER_WON
+		}
 	}
 
 	var rewarded, slashed [][]byte
@@ -534,7 +572,8 @@ func (k Keeper) decide(st store.KVStore, ev *event.Log, p *ledgerpb.Params, heig
 	}
 	k.write(st, o, old, height)
 	ev.Emit(EventDisputeDecided{OrderID: o.Id, Verdict: verdictName(d.Verdict), MajorityRoot: d.MajorityRoot,
-		State: StateName(o.State), Rewarded: rewarded, Reward: reward, Slashed: slashed})
+		State: StateName(o.State), Rewarded: rewarded, Reward: reward, Slashed: slashed,
+		Kind: disputeKindName(d), ProviderWeight: providerWeight, BuyerWeight: buyerWeight})
 }
 
 // applyOutcome gives the buyer who won a dispute the outcome it named;

@@ -1,8 +1,8 @@
 // Package market keeps purchase orders, bids, contracts and their escrow
-// (market.md: "Purchase order lifecycle"), and the disputes of compute
-// packages with their verifiers and outcomes (market.md: "Disputes").
-// Disputes of protocol packages (the event-log check and the vote of
-// reputation holders) are not implemented: MsgOpenDispute refuses them.
+// (market.md: "Purchase order lifecycle"), and the disputes of their
+// deliveries with their outcomes (market.md: "Disputes"): a compute
+// package's by drawn verifiers that re-execute it, a protocol package's
+// by a commit-reveal vote of reputation holders in the package's domain.
 //
 // # Lifecycle
 //
@@ -90,7 +90,9 @@
 //
 // # Disputes
 //
-// A dispute is checked by re-execution (market.md: "Disputes"):
+// A dispute of a compute package is checked by re-execution (market.md:
+// "Disputes"); one of a protocol package by a domain vote (see "Disputes
+// of protocol packages" below, which reuses steps 2 and 6 to 10):
 //
 //  1. Verifiers (MsgRegisterVerifier): an account stakes at least
 //     min_verifier_stake on one of its active nodes that lists
@@ -102,10 +104,11 @@
 //     against the accepted root and kept in Verifier.reputation.
 //  2. Open (MsgOpenDispute): the buyer, while DELIVERED and at a height
 //     below the confirm deadline (the edge rule of MsgClose), on an order
-//     of a compute package, names a claim (wrong result, not received, not
-//     to spec, too slow), the outcome it wants if it wins, and a dispute
-//     stake of at least min_dispute_stake, which moves to escrow. The
-//     auto-close is cancelled; the order is DISPUTED.
+//     of a compute or protocol package, names a claim (wrong result, not
+//     received, not to spec, too slow), the outcome it wants if it wins,
+//     and a dispute stake of at least min_dispute_stake, which moves to
+//     escrow. The auto-close is cancelled; the order is DISPUTED; the
+//     dispute records the package's kind (Dispute.kind).
 //  3. Draw (DrawVerifiers), in the same transaction, from the hash of the
 //     block that carries it: the candidates are the verifiers whose node
 //     is still their operator's and active, with a stake of at least
@@ -163,7 +166,69 @@
 //     same amount negated.
 //
 // The order keeps its latest Dispute, which records claim, outcome,
-// verifiers with their commits and reveals, verdict and majority root.
+// kind, verifiers with their commits and reveals (compute), domain skill
+// and votes (protocol), verdict and majority root.
+//
+// # Disputes of protocol packages
+//
+// A protocol package runs in a lab; its delivery carries the head of the
+// signed event log. market.md first checks the log against the protocol
+// (every instruction present, in order, parameters equal, timings within
+// the BotSpec, time constraints met); that check is made off chain by the
+// voters, who fetch the log. The ledger runs the vote of reputation
+// holders in the package's domain (market.md: "Disputes"):
+//
+//  1. Open: as step 2 above on a DELIVERED order of a protocol package.
+//     No verifier is drawn (dispute_opened has kind "protocol" and no
+//     verifiers). The domain is the package's skill; its id is kept in
+//     Dispute.domain_skill (reputation.ErrUnknownSkill if the skill tree
+//     lacks it). The windows are the verifiers': commits below the commit
+//     deadline (opening height + verifier_commit_window), reveals from it
+//     to below the reveal deadline (+ verifier_reveal_window), whose
+//     block hook decides, through the due index as every deadline.
+//  2. Voters: any account but the buyer and the provider
+//     (ErrPartyCannotVote) that proves a positive reputation in the
+//     domain skill of the network colony against the accepted
+//     reputation root (reputation.Keeper.ProvenReputation: key = network
+//     colony ‖ domain skill id ‖ voter; reputation.ErrInvalidProof for a
+//     proof of another colony, skill or user or one that does not verify,
+//     reputation.ErrNoRoot before any root; ErrNoDomainReputation for 0).
+//  3. Commit (MsgDomainVoteCommit): below the commit deadline
+//     (ErrWindowClosed), a 32-byte DomainVoteCommitment(order id, vote,
+//     salt) = sha256(order id (8, big-endian) ‖ vote (1 byte: 1 provider
+//     won, 2 buyer won) ‖ salt (32)), and a reputation proof as in step 2,
+//     checked at the commit: the voter slots are few, so only reputation
+//     holders may take one. One commit per account (ErrCannotVote); at
+//     most MaxDomainVoters (64) commits per dispute (ErrVotersFull), so
+//     the record and the deciding block stay small. The commit is
+//     appended to Dispute.votes (DomainVote: voter, commitment).
+//  4. Reveal (MsgDomainVoteReveal): from the commit deadline to below the
+//     reveal deadline, the vote (provider_won or buyer_won;
+//     ErrInvalidDispute otherwise) and the salt matching the voter's
+//     commitment (ErrCannotVote without one or after a reveal;
+//     ErrRootMismatch if they do not match), with a reputation proof as
+//     in step 2 checked against the root accepted at the reveal: the
+//     proven reputation (a uint256) is the vote's weight (DomainVote.vote,
+//     DomainVote.weight).
+//  5. Decision, in the block hook at the reveal deadline (DomainTally,
+//     DomainVerdict): the side whose revealed votes weigh strictly more in
+//     total wins; a vote not revealed counts for nobody. No reveal, or
+//     equal weights, is the undecided verdict. The verdict is then applied
+//     exactly as a compute dispute's (steps 7 to 10 above: refunds when
+//     undecided; otherwise the same payouts, the loser's forfeit, the
+//     buyer's outcome, and the reputation log entries), except that there
+//     are no verifiers to pay or slash: the whole forfeit goes to the
+//     winner. dispute_decided has kind "protocol" and the two total
+//     weights.
+//  6. Voters stake nothing and are paid nothing: a vote costs only its
+//     fees, and a silent or outvoted voter loses nothing. The verifier
+//     reward (verifier_reward_bps of the forfeit to the majority) is not
+//     reused: with nothing at stake it would pay for siding with the
+//     expected majority rather than with the event log. Vote stakes, and
+//     rewards with them, are left to a later change.
+//     Neither kind of dispute accepts the other's messages: a verifier
+//     commit on a protocol dispute meets no drawn verifier (ErrNotDrawn),
+//     a domain vote on a compute dispute is refused (ErrPackageKind).
 //
 // # Funds
 //
@@ -176,8 +241,9 @@
 // otherwise.
 // CheckInvariants checks that escrow holds exactly Σ Held, that bids
 // exist only on open orders, that each awarded order has one contract and
-// one provider index entry, and that the indexes and the due index agree
-// with the orders.
+// one provider index entry, that the indexes and the due index agree
+// with the orders, and that open protocol disputes hold well-formed
+// votes, one per voter and none by a party.
 //
 // Every handler checks everything before its first write and emits its
 // typed event (events.go) next to the write; every event carries the

@@ -27,7 +27,9 @@ var (
 	ErrOverflow = codes.New(Codespace, 7, "amount overflows")
 	// ErrNoPackage: the package is not registered.
 	ErrNoPackage = codes.New(Codespace, 8, "no such package")
-	// ErrPackageKind: the package is neither compute nor protocol.
+	// ErrPackageKind: the package is neither compute nor protocol, or the
+	// dispute's kind does not take the message (a domain vote on a
+	// compute dispute).
 	ErrPackageKind = codes.New(Codespace, 9, "package kind cannot be ordered")
 	// ErrNoOrder: no order has the id.
 	ErrNoOrder = codes.New(Codespace, 10, "no such order")
@@ -75,14 +77,14 @@ var (
 	ErrVerifierBusy = codes.New(Codespace, 29, "verifier drawn in an open dispute")
 	// ErrNotDrawn: the signer is not a verifier drawn for the dispute.
 	ErrNotDrawn = codes.New(Codespace, 30, "not a drawn verifier")
-	// ErrCannotVote: a drawn verifier commits twice, reveals without a
-	// commitment, or reveals twice.
+	// ErrCannotVote: a drawn verifier or a domain voter commits twice,
+	// reveals without a commitment, or reveals twice.
 	ErrCannotVote = codes.New(Codespace, 31, "cannot commit or reveal")
-	// ErrRootMismatch: a revealed output root and salt do not match the
-	// verifier's commitment.
+	// ErrRootMismatch: a revealed output root and salt (or a domain vote
+	// and salt) do not match the commitment.
 	ErrRootMismatch = codes.New(Codespace, 32, "reveal does not match its commitment")
-	// ErrInvalidDispute: a dispute's claim or outcome is unspecified or
-	// unknown.
+	// ErrInvalidDispute: a dispute's claim or outcome, or a domain vote,
+	// is unspecified or unknown.
 	ErrInvalidDispute = codes.New(Codespace, 33, "invalid dispute")
 	// ErrNotAuthority: only the governance authority may do this.
 	ErrNotAuthority = codes.New(Codespace, 34, "not the governance authority")
@@ -94,6 +96,14 @@ var (
 	// ErrReputationTooLow: a bid on an order with a
 	// min_provider_reputation carries no reputation proof, or proves less.
 	ErrReputationTooLow = codes.New(Codespace, 37, "provider reputation too low")
+	// ErrPartyCannotVote: the buyer or the provider of a disputed order
+	// tries to vote on it.
+	ErrPartyCannotVote = codes.New(Codespace, 38, "a party cannot vote on its dispute")
+	// ErrVotersFull: a dispute has MaxDomainVoters commits already.
+	ErrVotersFull = codes.New(Codespace, 39, "too many domain voters")
+	// ErrNoDomainReputation: a domain voter proves no reputation (0) in
+	// the dispute's domain skill.
+	ErrNoDomainReputation = codes.New(Codespace, 40, "no reputation in the domain")
 )
 
 // Codes lists the codes of codespace "market" in number order.
@@ -105,5 +115,5 @@ func Codes() []codes.Code {
 		ErrInvalidCompletionCode, ErrInvalidRating, ErrRatingMismatch, ErrCannotReveal, ErrNoOffering,
 		ErrInvalidAddress, ErrNoVerifier, ErrVerifierExists, ErrVerifierBusy, ErrNotDrawn,
 		ErrCannotVote, ErrRootMismatch, ErrInvalidDispute, ErrNotAuthority, ErrReleaseAmount,
-		ErrProviderExcluded, ErrReputationTooLow}
+		ErrProviderExcluded, ErrReputationTooLow, ErrPartyCannotVote, ErrVotersFull, ErrNoDomainReputation}
 }

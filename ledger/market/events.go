@@ -262,13 +262,16 @@ func (e EventVerifierUnregistered) Event() event.Event {
 
 // EventDisputeOpened: type "dispute_opened", attributes order_id, claim,
 // outcome (the enum numbers), stake, commit_deadline, reveal_deadline,
-// verifiers (the drawn node keys in draw order, hex, comma-separated).
+// verifiers (the drawn node keys in draw order, hex, comma-separated;
+// empty for a protocol dispute), kind ("compute" or "protocol": drawn
+// verifiers or a domain vote).
 type EventDisputeOpened struct {
 	OrderID                        uint64
 	Claim, Outcome                 int32
 	Stake                          uint64
 	CommitDeadline, RevealDeadline int64
 	Verifiers                      [][]byte
+	Kind                           string
 }
 
 // Event implements event.Typed.
@@ -281,6 +284,7 @@ func (e EventDisputeOpened) Event() event.Event {
 		{Key: "commit_deadline", Value: i(e.CommitDeadline)},
 		{Key: "reveal_deadline", Value: i(e.RevealDeadline)},
 		{Key: "verifiers", Value: hexList(e.Verifiers)},
+		{Key: "kind", Value: e.Kind},
 	}}
 }
 
@@ -322,14 +326,19 @@ func (e EventDisputeReveal) Event() event.Event {
 // verdict (provider_won, buyer_won, undecided), majority_root (hex, empty
 // if none), state (the order's state after it), rewarded (node keys of
 // the majority verifiers, hex, comma-separated), reward (ucell each),
-// slashed (node keys of the verifiers that lost their stake).
+// slashed (node keys of the verifiers that lost their stake), kind
+// ("compute" or "protocol"), provider_weight and buyer_weight (a
+// protocol dispute's revealed weight on each side, decimal; empty for a
+// compute dispute).
 type EventDisputeDecided struct {
-	OrderID           uint64
-	Verdict           string
-	MajorityRoot      []byte
-	State             string
-	Rewarded, Slashed [][]byte
-	Reward            uint64
+	OrderID                     uint64
+	Verdict                     string
+	MajorityRoot                []byte
+	State                       string
+	Rewarded, Slashed           [][]byte
+	Reward                      uint64
+	Kind                        string
+	ProviderWeight, BuyerWeight string
 }
 
 // Event implements event.Typed.
@@ -342,6 +351,46 @@ func (e EventDisputeDecided) Event() event.Event {
 		{Key: "rewarded", Value: hexList(e.Rewarded)},
 		{Key: "reward", Value: u(e.Reward)},
 		{Key: "slashed", Value: hexList(e.Slashed)},
+		{Key: "kind", Value: e.Kind},
+		{Key: "provider_weight", Value: e.ProviderWeight},
+		{Key: "buyer_weight", Value: e.BuyerWeight},
+	}}
+}
+
+// EventDomainVoteCommit: type "domain_vote_commit", attributes order_id,
+// voter, commitment (hex).
+type EventDomainVoteCommit struct {
+	OrderID    uint64
+	Voter      address.Address
+	Commitment []byte
+}
+
+// Event implements event.Typed.
+func (e EventDomainVoteCommit) Event() event.Event {
+	return event.Event{Type: "domain_vote_commit", Attributes: []event.Attribute{
+		{Key: "order_id", Value: u(e.OrderID)},
+		{Key: "voter", Value: e.Voter.String()},
+		{Key: "commitment", Value: hex.EncodeToString(e.Commitment)},
+	}}
+}
+
+// EventDomainVoteReveal: type "domain_vote_reveal", attributes order_id,
+// voter, vote (provider_won or buyer_won), weight (the proven
+// reputation, decimal).
+type EventDomainVoteReveal struct {
+	OrderID uint64
+	Voter   address.Address
+	Vote    string
+	Weight  string
+}
+
+// Event implements event.Typed.
+func (e EventDomainVoteReveal) Event() event.Event {
+	return event.Event{Type: "domain_vote_reveal", Attributes: []event.Attribute{
+		{Key: "order_id", Value: u(e.OrderID)},
+		{Key: "voter", Value: e.Voter.String()},
+		{Key: "vote", Value: e.Vote},
+		{Key: "weight", Value: e.Weight},
 	}}
 }
 

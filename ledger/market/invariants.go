@@ -41,6 +41,8 @@ func dueHeight(o *ledgerpb.Order) (int64, bool) {
 //     "credit" exactly Σ store credit, so that total supply = Σ balances
 //   - Σ escrow + Σ stakes + treasury + Σ credit (market.md); each
 //     verifier counts the open disputes that drew it;
+//   - an open protocol dispute draws no verifier and holds at most
+//     MaxDomainVoters well-formed votes, one per voter, none by a party;
 //   - every order is stored under its id (below the next id), indexed
 //     under its buyer and its state, and due exactly once at the height
 //     of its next deadline if it has one; every index and due entry names
@@ -117,6 +119,9 @@ func (k Keeper) CheckInvariants(st store.KVStore) error {
 	if err := k.checkVerifiers(st); err != nil {
 		return err
 	}
+	if err := k.checkDomainVotes(st); err != nil {
+		return err
+	}
 	return k.checkCredit(st)
 }
 
@@ -182,6 +187,42 @@ func (k Keeper) checkCredit(st store.KVStore) error {
 	}
 	if bal := k.bank.ModuleBalance(st, CreditAccount); bal != credit {
 		return fmt.Errorf("market: invariant: credit holds %d ucell, the accounts' credit %d ucell", bal, credit)
+	}
+	return nil
+}
+
+// checkDomainVotes checks the votes of every open protocol dispute: no
+// drawn verifiers, at most MaxDomainVoters votes, one per voter, none by
+// the buyer or the provider, a 32-byte commitment each, and a weight
+// exactly when the vote is revealed.
+func (k Keeper) checkDomainVotes(st store.KVStore) error {
+	ids, _ := k.OrderIDs(st, StatePrefix(ledgerpb.OrderState_ORDER_STATE_DISPUTED), 0, -1)
+	for _, id := range ids {
+		o := k.Order(st, id)
+		d := o.Dispute
+		if !isProtocol(d) {
+			if len(d.Votes) != 0 {
+				return fmt.Errorf("market: invariant: compute dispute of order %d has domain votes", id)
+			}
+			continue
+		}
+		if len(d.Verifiers) != 0 || len(d.Votes) > MaxDomainVoters {
+			return fmt.Errorf("market: invariant: protocol dispute of order %d has %d verifiers and %d votes", id, len(d.Verifiers), len(d.Votes))
+		}
+		for i, v := range d.Votes {
+			revealed := v.Vote != ledgerpb.DomainVoteChoice_DOMAIN_VOTE_CHOICE_UNSPECIFIED
+			switch {
+			case len(v.Voter) != address.Size || len(v.Commitment) != HashSize || revealed != (len(v.Weight) == 32):
+				return fmt.Errorf("market: invariant: order %d: malformed domain vote %d", id, i)
+			case bytes.Equal(v.Voter, o.Buyer) || bytes.Equal(v.Voter, o.Contract.GetProvider()):
+				return fmt.Errorf("market: invariant: order %d: a party votes", id)
+			}
+			for _, w := range d.Votes[:i] {
+				if bytes.Equal(w.Voter, v.Voter) {
+					return fmt.Errorf("market: invariant: order %d: %x votes twice", id, v.Voter)
+				}
+			}
+		}
 	}
 	return nil
 }

@@ -4,13 +4,17 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/celltonomy/celltonomy/client/repproof"
+	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/registry"
@@ -275,10 +279,11 @@ func newDisputeTxCmds(f *txFlags) []*cobra.Command {
 	open := &cobra.Command{
 		Use:   "open-dispute ORDER_ID CLAIM OUTCOME STAKE",
 		Short: "Dispute a delivery to --from before its confirm deadline, staking STAKE (ucell)",
-		Long: `open-dispute disputes a delivered order of a compute package. CLAIM is
-wrong-result, not-received, not-to-spec or too-slow; OUTCOME, what --from gets
-if the verifiers find the delivered output root wrong, is refund, redo,
-redo-by-another, store-credit or litigation.`,
+		Long: `open-dispute disputes a delivered order of a compute or protocol package.
+CLAIM is wrong-result, not-received, not-to-spec or too-slow; OUTCOME, what
+--from gets if the dispute finds against the provider (verifiers re-executing
+a compute package, or a vote of reputation holders in a protocol package's
+domain), is refund, redo, redo-by-another, store-credit or litigation.`,
 		Args: exactArgs(4),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := orderIDArg(args[0])
@@ -362,7 +367,165 @@ redo-by-another, store-credit or litigation.`,
 				ToBuyerAmount: toBuyer, ToProviderAmount: toProvider}}})
 		},
 	}
-	return []*cobra.Command{register, unregister, open, commit, reveal, release}
+	return append([]*cobra.Command{register, unregister, open, commit, reveal, release}, newDomainVoteTxCmds(f)...)
+}
+
+// domainVotes names the votes of a protocol dispute on the command line.
+var domainVotes = map[string]ledgerpb.DomainVoteChoice{
+	"provider-won": ledgerpb.DomainVoteChoice_DOMAIN_VOTE_CHOICE_PROVIDER_WON,
+	"buyer-won":    ledgerpb.DomainVoteChoice_DOMAIN_VOTE_CHOICE_BUYER_WON,
+}
+
+// domainVoteArgs parses ORDER_ID VOTE SALT.
+func domainVoteArgs(args []string) (uint64, ledgerpb.DomainVoteChoice, []byte, error) {
+	id, err := orderIDArg(args[0])
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	vote, ok := domainVotes[args[1]]
+	if !ok {
+		return 0, 0, nil, &usageError{fmt.Errorf("VOTE %q: want provider-won or buyer-won", args[1])}
+	}
+	salt, err := hexArg("SALT", args[2], market.HashSize)
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	return id, vote, salt, nil
+}
+
+// readProofFile reads a ReputationProof written as protojson (the
+// ledger's field names: colony, skill, user, value, branch_mask,
+// siblings; bytes in base64).
+func readProofFile(path string) (*ledgerpb.ReputationProof, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	p := &ledgerpb.ReputationProof{}
+	if err := protojson.Unmarshal(b, p); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return p, nil
+}
+
+// domainVoteProof returns --from's proof of its reputation in the domain
+// skill of the protocol dispute of order id: read from proofFile, or
+// fetched from the miner at minerURL and checked against the accepted
+// reputation root on chain, so the miner need not be trusted.
+func domainVoteProof(cmd *cobra.Command, f *txFlags, id uint64, minerURL, proofFile string) (*ledgerpb.ReputationProof, error) {
+	if proofFile != "" {
+		return readProofFile(proofFile)
+	}
+	if minerURL == "" {
+		return nil, &usageError{fmt.Errorf("a reputation proof is required: --proof-from MINER_URL or --proof-file FILE")}
+	}
+	ctx := cmd.Context()
+	user, err := resolveAddress(f.g, f.from)
+	if err != nil {
+		return nil, err
+	}
+	c, err := f.client()
+	if err != nil {
+		return nil, err
+	}
+	b, err := c.QueryApp(ctx, app.PathDispute, mustMarshalProto(&ledgerpb.OrderRequest{OrderId: id}))
+	if err != nil {
+		return nil, fmt.Errorf("dispute of order %d: %w", id, err)
+	}
+	var d ledgerpb.Dispute
+	if err := proto.Unmarshal(b, &d); err != nil {
+		return nil, fmt.Errorf("dispute of order %d: %w", id, err)
+	}
+	if d.Kind != ledgerpb.PackageKind_PACKAGE_KIND_PROTOCOL {
+		return nil, fmt.Errorf("order %d: not a dispute of a protocol package", id)
+	}
+	acc, ok, err := repproof.FetchAcceptedRoot(ctx, c)
+	if err != nil {
+		return nil, fmt.Errorf("accepted root: %w", err)
+	}
+	if !ok {
+		return nil, fmt.Errorf("no reputation root has been accepted on chain yet")
+	}
+	mc, err := repproof.NewClient(minerURL)
+	if err != nil {
+		return nil, &usageError{fmt.Errorf("--proof-from: %w", err)}
+	}
+	resp, err := mc.Reputation(ctx, user, d.DomainSkill)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := repproof.VerifyReputation(resp, acc, user); err != nil {
+		return nil, fmt.Errorf("the miner's answer does not check out against the accepted root of cycle %d: %w", acc.Cycle, err)
+	}
+	for _, l := range resp.Leaves {
+		if l.Skill == d.DomainSkill {
+			return l.Proto(user)
+		}
+	}
+	return nil, fmt.Errorf("%s has no reputation in skill %d, the domain of order %d", user, d.DomainSkill, id)
+}
+
+func mustMarshalProto(m proto.Message) []byte {
+	b, err := proto.Marshal(m)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// newDomainVoteTxCmds are the domain vote commands of `cell tx market
+// …`: the vote of reputation holders on a dispute of a protocol package.
+func newDomainVoteTxCmds(f *txFlags) []*cobra.Command {
+	var minerURL, proofFile string
+	flags := func(cmd *cobra.Command) {
+		cmd.Flags().StringVar(&minerURL, "proof-from", "", "URL of a reputation miner serving --from's proof (checked against the accepted root)")
+		cmd.Flags().StringVar(&proofFile, "proof-file", "", "read --from's ReputationProof from a protojson FILE instead")
+	}
+	commit := &cobra.Command{
+		Use:   "domain-vote-commit ORDER_ID VOTE SALT",
+		Short: "Commit --from's vote on a dispute of a protocol package (only the commitment reaches the chain)",
+		Long: `domain-vote-commit commits --from's vote on a disputed order of a protocol
+package during its commit window. VOTE is provider-won or buyer-won; SALT is
+32 bytes of hex, kept for domain-vote-reveal. --from proves a positive
+reputation in the package's skill (the dispute's domain) against the accepted
+reputation root: --proof-from fetches the proof from a miner, --proof-file
+reads it. Neither the buyer nor the provider may vote; voters stake nothing
+and are not paid.`,
+		Args: exactArgs(3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, vote, salt, err := domainVoteArgs(args)
+			if err != nil {
+				return err
+			}
+			p, err := domainVoteProof(cmd, f, id, minerURL, proofFile)
+			if err != nil {
+				return err
+			}
+			c := market.DomainVoteCommitment(id, vote, salt)
+			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_DomainVoteCommit{DomainVoteCommit: &ledgerpb.MsgDomainVoteCommit{OrderId: id,
+				Commitment: c[:], ReputationProof: p}}})
+		},
+	}
+	flags(commit)
+	reveal := &cobra.Command{
+		Use:   "domain-vote-reveal ORDER_ID VOTE SALT",
+		Short: "Reveal --from's vote on a dispute of a protocol package; its proven reputation is the vote's weight",
+		Args:  exactArgs(3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, vote, salt, err := domainVoteArgs(args)
+			if err != nil {
+				return err
+			}
+			p, err := domainVoteProof(cmd, f, id, minerURL, proofFile)
+			if err != nil {
+				return err
+			}
+			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_DomainVoteReveal{DomainVoteReveal: &ledgerpb.MsgDomainVoteReveal{OrderId: id,
+				Vote: vote, Salt: salt, ReputationProof: p}}})
+		},
+	}
+	flags(reveal)
+	return []*cobra.Command{commit, reveal}
 }
 
 // parseOrderParams turns KEY=VALUE flags into the sorted parameter list
