@@ -8,7 +8,6 @@ import (
 	"math/big"
 	"net/http"
 	"slices"
-	"strconv"
 
 	"google.golang.org/protobuf/proto"
 
@@ -20,77 +19,6 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/reputation"
 )
-
-// Names of the dispute enums, as the CLI spells them.
-var (
-	claimNames = []struct {
-		name string
-		v    ledgerpb.DisputeClaim
-	}{{"wrong-result", ledgerpb.DisputeClaim_DISPUTE_CLAIM_WRONG_RESULT}, {"not-received", ledgerpb.DisputeClaim_DISPUTE_CLAIM_NOT_RECEIVED},
-		{"not-to-spec", ledgerpb.DisputeClaim_DISPUTE_CLAIM_NOT_TO_SPEC}, {"too-slow", ledgerpb.DisputeClaim_DISPUTE_CLAIM_TOO_SLOW}}
-	outcomeNames = []struct {
-		name string
-		v    ledgerpb.DisputeOutcome
-	}{{"refund", ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REFUND}, {"redo", ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REDO},
-		{"redo-by-another", ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REDO_BY_ANOTHER}, {"store-credit", ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_STORE_CREDIT},
-		{"litigation", ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_LITIGATION}}
-)
-
-// ClaimName is the name of a dispute claim ("wrong-result", …).
-func ClaimName(c ledgerpb.DisputeClaim) string {
-	for _, n := range claimNames {
-		if n.v == c {
-			return n.name
-		}
-	}
-	return strconv.Itoa(int(c))
-}
-
-// ParseClaim reads a claim name: wrong-result, not-received,
-// not-to-spec or too-slow.
-func ParseClaim(s string) (ledgerpb.DisputeClaim, error) {
-	for _, n := range claimNames {
-		if n.name == s {
-			return n.v, nil
-		}
-	}
-	return 0, fieldErr("claim", "%q: want wrong-result, not-received, not-to-spec or too-slow", s)
-}
-
-// OutcomeName is the name of a dispute outcome ("refund", …).
-func OutcomeName(o ledgerpb.DisputeOutcome) string {
-	for _, n := range outcomeNames {
-		if n.v == o {
-			return n.name
-		}
-	}
-	return strconv.Itoa(int(o))
-}
-
-// ParseOutcome reads an outcome name: refund, redo, redo-by-another,
-// store-credit or litigation.
-func ParseOutcome(s string) (ledgerpb.DisputeOutcome, error) {
-	for _, n := range outcomeNames {
-		if n.name == s {
-			return n.v, nil
-		}
-	}
-	return 0, fieldErr("outcome", "%q: want refund, redo, redo-by-another, store-credit or litigation", s)
-}
-
-// VerdictName is provider_won, buyer_won, undecided, or "" before the
-// decision.
-func VerdictName(v ledgerpb.DisputeVerdict) string {
-	switch v {
-	case ledgerpb.DisputeVerdict_DISPUTE_VERDICT_PROVIDER_WON:
-		return "provider_won"
-	case ledgerpb.DisputeVerdict_DISPUTE_VERDICT_BUYER_WON:
-		return "buyer_won"
-	case ledgerpb.DisputeVerdict_DISPUTE_VERDICT_UNDECIDED:
-		return "undecided"
-	}
-	return ""
-}
 
 // logMark is a position in the reputation update log.
 type logMark struct{ cycle, index uint64 }

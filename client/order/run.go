@@ -526,7 +526,7 @@ func (x *run) dispute(ctx context.Context, o *ledgerpb.Order, claim ledgerpb.Dis
 	if err != nil {
 		return x.r, err
 	}
-	rep := &DisputeReport{Claim: ClaimName(claim), Outcome: OutcomeName(outcome), Stake: stake, Why: why, Verifiers: []string{}}
+	rep := &DisputeReport{Claim: market.ClaimName(claim), Outcome: market.OutcomeName(outcome), Stake: stake, Why: why, Verifiers: []string{}}
 	x.r.Dispute = rep
 	attrs, h, err := x.send(ctx, fmt.Sprintf("dispute order %d", o.Id), &ledgerpb.Msg{Sum: &ledgerpb.Msg_OpenDispute{OpenDispute: &ledgerpb.MsgOpenDispute{
 		OrderId: o.Id, Claim: claim, Outcome: outcome, Stake: stake}}})
@@ -580,7 +580,7 @@ func (x *run) dispute(ctx context.Context, o *ledgerpb.Order, claim ledgerpb.Dis
 func (x *run) decided(ctx context.Context, o *ledgerpb.Order, mark logMark, why string) (*Result, error) {
 	d := o.GetDispute()
 	rep := x.r.Dispute
-	rep.Verdict, rep.MajorityRoot, rep.Refund = VerdictName(d.GetVerdict()), hex.EncodeToString(d.GetMajorityRoot()), DisputeRefund(o, x.b.Params)
+	rep.Verdict, rep.MajorityRoot, rep.Refund = market.VerdictName(d.GetVerdict()), hex.EncodeToString(d.GetMajorityRoot()), DisputeRefund(o, x.b.Params)
 	x.r.Heights.DisputeDecided, x.r.State = o.UpdatedHeight, market.StateName(o.State)
 	x.report(Step{Kind: StepDisputeDecided, Height: o.UpdatedHeight, Refund: rep.Refund, Detail: fmt.Sprintf("%s, order %s", rep.Verdict, x.r.State)})
 	if want, ok := disputeEntries(o); ok {

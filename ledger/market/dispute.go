@@ -466,18 +466,6 @@ func MajorityRoot(vs []*ledgerpb.DrawnVerifier) []byte {
 	return nil
 }
 
-func verdictName(v ledgerpb.DisputeVerdict) string {
-	switch v {
-	case ledgerpb.DisputeVerdict_DISPUTE_VERDICT_PROVIDER_WON:
-		return "provider_won"
-	case ledgerpb.DisputeVerdict_DISPUTE_VERDICT_BUYER_WON:
-		return "buyer_won"
-	case ledgerpb.DisputeVerdict_DISPUTE_VERDICT_UNDECIDED:
-		return "undecided"
-	}
-	return ""
-}
-
 // decide ends the reveal window of a DISPUTED order (see the package
 // doc, "Disputes"): it finds the verdict (the majority root of the
 // verifiers, or the domain vote's DomainVerdict), settles the verifiers
@@ -571,7 +559,7 @@ func (k Keeper) decide(st store.KVStore, ev *event.Log, p *ledgerpb.Params, heig
 		k.applyOutcome(st, ev, p, height, o)
 	}
 	k.write(st, o, old, height)
-	ev.Emit(EventDisputeDecided{OrderID: o.Id, Verdict: verdictName(d.Verdict), MajorityRoot: d.MajorityRoot,
+	ev.Emit(EventDisputeDecided{OrderID: o.Id, Verdict: VerdictName(d.Verdict), MajorityRoot: d.MajorityRoot,
 		State: StateName(o.State), Rewarded: rewarded, Reward: reward, Slashed: slashed,
 		Kind: disputeKindName(d), ProviderWeight: providerWeight, BuyerWeight: buyerWeight})
 }

@@ -2,6 +2,7 @@ package market
 
 import (
 	"encoding/hex"
+	"strings"
 	"testing"
 
 	"github.com/celltonomy/celltonomy/ledger/address"
@@ -36,5 +37,27 @@ func TestKeys(t *testing.T) {
 		if got := hex.EncodeToString(tc.key); got != tc.want {
 			t.Errorf("%s key %s, want %s", tc.name, got, tc.want)
 		}
+	}
+}
+
+func TestDisputeEnumNames(t *testing.T) {
+	for v := ledgerpb.DisputeClaim_DISPUTE_CLAIM_WRONG_RESULT; v <= ledgerpb.DisputeClaim_DISPUTE_CLAIM_TOO_SLOW; v++ {
+		if back, err := ParseClaim(ClaimName(v)); err != nil || back != v {
+			t.Errorf("claim %v: %q → %v, %v", v, ClaimName(v), back, err)
+		}
+	}
+	for v := ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REFUND; v <= ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_LITIGATION; v++ {
+		if back, err := ParseOutcome(OutcomeName(v)); err != nil || back != v {
+			t.Errorf("outcome %v: %q → %v, %v", v, OutcomeName(v), back, err)
+		}
+	}
+	if _, err := ParseClaim("bad"); err == nil || !strings.Contains(err.Error(), "claim") {
+		t.Errorf("bad claim: %v", err)
+	}
+	if _, err := ParseOutcome("bad"); err == nil || !strings.Contains(err.Error(), "outcome") {
+		t.Errorf("bad outcome: %v", err)
+	}
+	if VerdictName(ledgerpb.DisputeVerdict_DISPUTE_VERDICT_BUYER_WON) != "buyer_won" {
+		t.Error("verdict name")
 	}
 }

@@ -233,18 +233,6 @@ commitments reach the chain.`,
 	return cmd
 }
 
-// disputeClaims and disputeOutcomes name the enums of MsgOpenDispute on
-// the command line.
-var (
-	disputeClaims = map[string]ledgerpb.DisputeClaim{
-		"wrong-result": ledgerpb.DisputeClaim_DISPUTE_CLAIM_WRONG_RESULT, "not-received": ledgerpb.DisputeClaim_DISPUTE_CLAIM_NOT_RECEIVED,
-		"not-to-spec": ledgerpb.DisputeClaim_DISPUTE_CLAIM_NOT_TO_SPEC, "too-slow": ledgerpb.DisputeClaim_DISPUTE_CLAIM_TOO_SLOW}
-	disputeOutcomes = map[string]ledgerpb.DisputeOutcome{
-		"refund": ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REFUND, "redo": ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REDO,
-		"redo-by-another": ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REDO_BY_ANOTHER,
-		"store-credit":    ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_STORE_CREDIT, "litigation": ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_LITIGATION}
-)
-
 // newDisputeTxCmds are the verifier and dispute commands of `cell tx
 // market …`.
 func newDisputeTxCmds(f *txFlags) []*cobra.Command {
@@ -290,13 +278,13 @@ domain), is refund, redo, redo-by-another, store-credit or litigation.`,
 			if err != nil {
 				return err
 			}
-			claim, ok := disputeClaims[args[1]]
-			if !ok {
-				return &usageError{fmt.Errorf("CLAIM %q: want wrong-result, not-received, not-to-spec or too-slow", args[1])}
+			claim, err := market.ParseClaim(args[1])
+			if err != nil {
+				return &usageError{err}
 			}
-			outcome, ok := disputeOutcomes[args[2]]
-			if !ok {
-				return &usageError{fmt.Errorf("OUTCOME %q: want refund, redo, redo-by-another, store-credit or litigation", args[2])}
+			outcome, err := market.ParseOutcome(args[2])
+			if err != nil {
+				return &usageError{err}
 			}
 			stake, err := parseAmount(args[3])
 			if err != nil {
@@ -737,15 +725,6 @@ type disputeJSON struct {
 	Frozen         uint64   `json:"frozen,omitempty"`
 }
 
-func enumName[E ~int32](m map[string]E, v E) string {
-	for name, e := range m {
-		if e == v {
-			return name
-		}
-	}
-	return strconv.Itoa(int(v))
-}
-
 func listOrders(ctx context.Context, g *globals, query func(context.Context, string, []byte, proto.Message) error, path string, req *ledgerpb.OrdersRequest) error {
 	var r ledgerpb.OrdersResponse
 	if err := query(ctx, path, mustProto(req), &r); err != nil {
@@ -817,7 +796,7 @@ func orderOf(o *ledgerpb.Order) orderJSON {
 		j.RevealDeadline, j.RatingsFinal = r.RevealDeadline, r.Final
 	}
 	if d := o.Dispute; d != nil {
-		j.Dispute = &disputeJSON{Claim: enumName(disputeClaims, d.Claim), Outcome: enumName(disputeOutcomes, d.Outcome),
+		j.Dispute = &disputeJSON{Claim: market.ClaimName(d.Claim), Outcome: market.OutcomeName(d.Outcome),
 			Stake: d.Stake, CommitDeadline: d.CommitDeadline, RevealDeadline: d.RevealDeadline, Verifiers: []string{},
 			MajorityRoot: hex.EncodeToString(d.MajorityRoot), Frozen: d.Frozen}
 		switch d.Verdict {

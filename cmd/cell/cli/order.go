@@ -360,10 +360,10 @@ func newOrderDisputeCmd(g *globals, f *txFlags) *cobra.Command {
 				return err
 			}
 			opt := order.DisputeOptions{Wait: wait}
-			if opt.Claim, err = order.ParseClaim(claim); err != nil {
+			if opt.Claim, err = market.ParseClaim(claim); err != nil {
 				return &usageError{fmt.Errorf("--%w", err)}
 			}
-			if opt.Outcome, err = order.ParseOutcome(outcome); err != nil {
+			if opt.Outcome, err = market.ParseOutcome(outcome); err != nil {
 				return &usageError{fmt.Errorf("--%w", err)}
 			}
 			if opt.Stake, err = optionalAmount("--stake", stake); err != nil {
