@@ -493,13 +493,15 @@ func (n *Node) run(ctx context.Context, id uint64, role string) error {
 	w.Close()
 	switch {
 	case role == gateway.RoleVerifier:
-		return n.commit(ctx, id)
+		n.async(ctx, "commit-"+strconv.FormatUint(id, 10), func(ctx context.Context) error { return n.commit(ctx, id) })
 	case n.opts.Fault == FaultNoDelivery:
 		n.log.Warn("fault no-delivery: not delivering", "order", id)
-		return nil
 	default:
-		return n.deliver(ctx, id)
+		// The same name as the block loop's retry: one delivery attempt
+		// at a time, so that the job's log records one delivery.
+		n.async(ctx, "deliver-"+strconv.FormatUint(id, 10), func(ctx context.Context) error { return n.deliver(ctx, id) })
 	}
+	return nil
 }
 
 // deliver posts the provider's delivery, once: it does nothing when the
