@@ -110,6 +110,9 @@ func (t *Tree) newLeaf(w words, v *Value, parent int32) int32 {
 // SetLeaf replaces the value of leaf i (an index returned by Set). It
 // panics if there is no such leaf.
 func (t *Tree) SetLeaf(i int, v *Value) {
+	if t.values[i] == *v {
+		return // the same value: nothing to rehash
+	}
 	t.values[i] = *v
 	t.markDirty(t.leaves[i])
 }
