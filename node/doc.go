@@ -16,7 +16,12 @@
 //     order's reputation minimum). It bids, or logs the reason it does
 //     not; either way the decision is served at GET
 //     /v1/orders/{id}/decision so that a buyer whose order expired sees
-//     why.
+//     why. With miner_url set, the node asks that miner for its own
+//     reputation in the package's skill, verifies the answer against the
+//     root the chain accepted (client/repproof), and carries the proof in
+//     its bid: the award's tie-break and an order's minimum reputation use
+//     the proven value. It registers as a verifier with its proven
+//     reputation in the verifier skill when it has one.
 //   - order_awarded naming this node's key: a provider job is recorded,
 //     with a fresh random completion code and rating salt, waiting for the
 //     buyer's inputs.
