@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/celltonomy/celltonomy/client/keyring"
 	"github.com/celltonomy/celltonomy/client/order"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
@@ -69,6 +71,12 @@ Amounts are in ucell, windows in blocks.`,
 func (f *txFlags) buyer(cmd *cobra.Command) (*order.Buyer, error) {
 	priv, err := signingKey(cmd, f.g, f.from, &f.pass)
 	if err != nil {
+		// A newcomer running a devnet orders with the devnet's buyer key.
+		if dev := filepath.Join(f.g.home, "devnet"); !cmd.Flags().Changed("home") {
+			if _, serr := os.Stat(filepath.Join(keyring.Dir(dev), f.from+".json")); serr == nil {
+				return nil, fmt.Errorf("%w (the devnet's keys are in %s: add --home %s)", err, keyring.Dir(dev), dev)
+			}
+		}
 		return nil, err
 	}
 	c, err := f.client()
