@@ -362,7 +362,9 @@ func logID(id uint64, role string) []byte {
 	return []byte("order/" + strconv.FormatUint(id, 10) + "/" + role)
 }
 
-func nowMillis() int64 { return time.Now().UnixMilli() }
+// nowMillis is the time of an event-log entry: Unix milliseconds of the
+// node's clock (Options.Clock).
+func (n *Node) nowMillis() int64 { return n.opts.Clock().UnixMilli() }
 
 // run executes a job whose inputs are committed: it verifies the inputs,
 // fetches the package, runs it, stores and hashes the outputs, records
@@ -391,7 +393,7 @@ func (n *Node) run(ctx context.Context, id uint64, role string) error {
 	}
 	defer w.Close()
 	ev := func(kind string, attrs ...eventlog.Attr) error {
-		_, err := w.Append(kind, nowMillis(), attrs...)
+		_, err := w.Append(kind, n.nowMillis(), attrs...)
 		return err
 	}
 	attr := func(k, v string) eventlog.Attr { return eventlog.Attr{Key: k, Value: []byte(v)} }
@@ -538,7 +540,7 @@ func (n *Node) deliver(ctx context.Context, id uint64) error {
 		return fmt.Errorf("deliver: %w", err)
 	}
 	txh := hex.EncodeToString(res.Hash)
-	w.Append("delivery-tx", nowMillis(), eventlog.Attr{Key: "tx", Value: []byte(txh)})
+	w.Append("delivery-tx", n.nowMillis(), eventlog.Attr{Key: "tx", Value: []byte(txh)})
 	n.metrics.deliveries.Inc()
 	n.log.Info("delivered", "order", id, "tx", txh)
 	_, err = n.jobs.update(id, gateway.RoleProvider, func(j *Job) error {

@@ -79,6 +79,9 @@ type Options struct {
 	Fee uint64
 	// Stars is the rating the node gives buyers, 0 to 5 (default 5).
 	Stars *uint32
+	// Clock stamps the entries of the jobs' event logs (default
+	// time.Now). Nothing the chain decides depends on it.
+	Clock func() time.Time
 }
 
 // Node is a fulfillment node. Create it with New and run it with Run.
@@ -132,6 +135,9 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Node, error) {
 	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	if opts.Clock == nil {
+		opts.Clock = time.Now
 	}
 	op, err := address.FromPubKey(opts.OperatorKey.Public().(ed25519.PublicKey))
 	if err != nil {
