@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -307,8 +308,14 @@ func TestGatewayRefusals(t *testing.T) {
 	if _, err := (&gateway.Client{Endpoint: ep, Key: r.key}).CommitInputs(ctx, r.id, r.inputs()); err != nil {
 		t.Errorf("committing again after the run: %v, want the job's status", err)
 	}
-	if err := (&gateway.Client{Endpoint: ep, Key: r.key}).UploadInput(ctx, r.id, "genome", r.genome); !gateway.IsStatus(err, 409) {
-		t.Errorf("upload after the run: %v, want 409", err)
+	// The same input again is harmless; other bytes are too late.
+	if err := (&gateway.Client{Endpoint: ep, Key: r.key}).UploadInput(ctx, r.id, "genome", r.genome); err != nil {
+		t.Errorf("the same upload after the run: %v, want accepted", err)
+	}
+	other := filepath.Join(t.TempDir(), "other.fa")
+	os.WriteFile(other, []byte(">x\nACGT\n"), 0o644)
+	if err := (&gateway.Client{Endpoint: ep, Key: r.key}).UploadInput(ctx, r.id, "genome", other); !gateway.IsStatus(err, 409) {
+		t.Errorf("another upload after the run: %v, want 409", err)
 	}
 }
 
@@ -338,5 +345,30 @@ func TestOrderRunDisputesWrongOutput(t *testing.T) {
 	}
 	if !slices.Contains(kinds, order.StepVerifierInputs) || !slices.Contains(kinds, order.StepDisputeDecided) {
 		t.Errorf("steps %v", kinds)
+	}
+}
+
+// TestVerifiersFetchInputsFromProvider: a buyer disputes and sends the
+// verifiers nothing; the drawn verifiers get the inputs from the
+// provider's node (checked against the order's input root), re-execute,
+// and the wrong output is caught all the same.
+func TestVerifiersFetchInputsFromProvider(t *testing.T) {
+	d := startDevnet(t, []NodeOptions{{Fault: node.FaultWrongOutput, Price: 500}, {}, {}})
+	r := createOrder(t, d, 5000, 40, 30)
+	waitState(t, d, r.id, 20*time.Second, ledgerpb.OrderState_ORDER_STATE_AWARDED)
+	r.upload(d.Nodes[0].Endpoint)
+	waitState(t, d, r.id, 60*time.Second, ledgerpb.OrderState_ORDER_STATE_DELIVERED)
+	send(t, d, r.key, &ledgerpb.Msg{Sum: &ledgerpb.Msg_OpenDispute{OpenDispute: &ledgerpb.MsgOpenDispute{
+		OrderId: r.id, Claim: ledgerpb.DisputeClaim_DISPUTE_CLAIM_WRONG_RESULT, Outcome: ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REFUND,
+		Stake: params.Default().MinDisputeStake,
+	}}})
+	// A stranger cannot read the provider's inputs.
+	author, _ := d.Key(KeyAuthor)
+	if _, err := (&gateway.Client{Endpoint: d.Nodes[0].Endpoint, Key: author}).ProviderInputs(context.Background(), r.id); !gateway.IsStatus(err, 403) {
+		t.Errorf("inputs to a stranger: %v, want 403", err)
+	}
+	o := waitState(t, d, r.id, 60*time.Second, ledgerpb.OrderState_ORDER_STATE_RESOLVED)
+	if v := o.GetDispute().GetVerdict(); v != ledgerpb.DisputeVerdict_DISPUTE_VERDICT_BUYER_WON {
+		t.Fatalf("verdict %s, want buyer won", v)
 	}
 }

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -27,6 +28,7 @@ import (
 	"github.com/celltonomy/celltonomy/node/blobstore"
 	"github.com/celltonomy/celltonomy/runtime/batch"
 	"github.com/celltonomy/celltonomy/runtime/eventlog"
+	"github.com/celltonomy/celltonomy/runtime/inputroot"
 	"github.com/celltonomy/celltonomy/runtime/outputroot"
 	"github.com/celltonomy/celltonomy/spec"
 )
@@ -272,6 +274,112 @@ func (n *Node) onDrawn(ctx context.Context, id uint64, e follow.Event) {
 	}
 	n.metrics.jobs.WithLabelValues(gateway.RoleVerifier).Inc()
 	n.log.Info("drawn as verifier", "order", id, "commit_deadline", commit, "reveal_deadline", reveal)
+	n.async(ctx, "provider-inputs-"+strconv.FormatUint(id, 10), func(ctx context.Context) error {
+		return n.fetchProviderInputs(ctx, r.GetOrder())
+	})
+}
+
+// fetchProviderInputs gives a verifier job the order's inputs from the
+// provider's node, which serves them to the verifiers the chain drew: the
+// buyer is expected to send them, but a buyer who opens a dispute and
+// sends nothing must not leave the verifiers unable to commit (and so
+// slashed). The inputs are checked against the order's input root and
+// each file against its hash, exactly as a buyer's upload is; whichever
+// of the buyer and the provider commits the inputs first wins, and both
+// must match the root. It retries until the commit deadline.
+func (n *Node) fetchProviderInputs(ctx context.Context, o *ledgerpb.Order) error {
+	id := o.GetId()
+	req, _ := proto.Marshal(&ledgerpb.NodeRequest{NodePubkey: o.GetContract().GetNodeKey()})
+	b, err := n.chain.QueryApp(ctx, app.PathNode, req)
+	if err != nil {
+		return fmt.Errorf("provider node of order %d: %w", id, err)
+	}
+	var ns ledgerpb.NodeStatus
+	if err := proto.Unmarshal(b, &ns); err != nil {
+		return err
+	}
+	gc := &gateway.Client{Endpoint: ns.GetNode().GetEndpoint(), Key: n.opts.NodeKey, HTTP: n.http}
+	for attempt := 0; ; attempt++ {
+		j, ok := n.jobs.get(id, gateway.RoleVerifier)
+		if !ok || j.State != gateway.StateAwaitingInputs {
+			return nil // the buyer's inputs came first
+		}
+		n.mu.Lock()
+		h := n.height
+		n.mu.Unlock()
+		if h >= j.Deadline {
+			return fmt.Errorf("order %d: no inputs before the commit deadline %d", id, j.Deadline)
+		}
+		err := n.tryProviderInputs(ctx, gc, o)
+		if err == nil {
+			return nil
+		}
+		if attempt%10 == 0 {
+			n.log.Info("waiting for the order's inputs", "order", id, "from", gc.Endpoint, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+func (n *Node) tryProviderInputs(ctx context.Context, gc *gateway.Client, o *ledgerpb.Order) error {
+	id := o.GetId()
+	list, err := gc.ProviderInputs(ctx, id)
+	if err != nil {
+		return err
+	}
+	var ins []inputroot.Input
+	for _, f := range list.Inputs {
+		sum, err := blobstore.ParseSum(f.SHA256)
+		if err != nil {
+			return fmt.Errorf("provider's input %q: %w", f.Name, err)
+		}
+		ins = append(ins, inputroot.Input{Name: f.Name, Size: f.Size, SHA256: sum})
+	}
+	root, err := inputroot.Compute(ins)
+	if err != nil {
+		return fmt.Errorf("provider's inputs: %w", err)
+	}
+	if !bytes.Equal(root[:], o.GetInputRoot()) {
+		return fmt.Errorf("provider's inputs have root %x, not the order's %x", root, o.GetInputRoot())
+	}
+	uploaded := map[string]gateway.InputFile{}
+	for _, f := range list.Inputs {
+		data, err := gc.ProviderInput(ctx, id, f.Name)
+		if err != nil {
+			return err
+		}
+		sum, _ := blobstore.ParseSum(f.SHA256)
+		if _, err := n.blobs.PutExpect(bytes.NewReader(data), sum); err != nil {
+			return fmt.Errorf("provider's input %q: %w", f.Name, err)
+		}
+		uploaded[f.Name] = f
+	}
+	_, err = n.jobs.update(id, gateway.RoleVerifier, func(j *Job) error {
+		if j.State != gateway.StateAwaitingInputs {
+			return errNoChange
+		}
+		if j.Uploaded == nil {
+			j.Uploaded = map[string]gateway.InputFile{}
+		}
+		for k, v := range uploaded {
+			j.Uploaded[k] = v
+		}
+		j.Inputs, j.State = list.Inputs, gateway.StateRunning
+		return nil
+	})
+	if errors.Is(err, errNoChange) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	n.log.Info("verifier inputs from the provider", "order", id, "files", len(list.Inputs))
+	n.enqueue(id, gateway.RoleVerifier)
+	return nil
 }
 
 // onClosed reveals the provider's rating of the buyer.

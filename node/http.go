@@ -2,6 +2,7 @@ package node
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -41,6 +42,8 @@ func (n *Node) handler() http.Handler {
 	mux.HandleFunc("GET /v1/orders/{id}/outputs", n.getOutputs)
 	mux.HandleFunc("GET /v1/orders/{id}/outputs/{sum}", n.getOutputFile)
 	mux.HandleFunc("GET /v1/orders/{id}/decision", n.getDecision)
+	mux.HandleFunc("GET /v1/orders/{id}/inputs", n.getInputs)
+	mux.HandleFunc("GET /v1/orders/{id}/inputs/{name}", n.getInput)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if !n.Healthy() {
 			httpError(w, http.StatusServiceUnavailable, "not following the chain yet")
@@ -129,6 +132,15 @@ func (n *Node) putInput(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if j.State != gateway.StateAwaitingInputs {
+		// Uploading a committed input again is harmless (the verifier may
+		// have had it from the provider already); anything else is late.
+		sum := sha256.Sum256(body)
+		for _, f := range j.Inputs {
+			if f.Name == name && f.SHA256 == hex.EncodeToString(sum[:]) && f.Size == uint64(len(body)) {
+				writeJSON(w, http.StatusOK, f)
+				return
+			}
+		}
 		httpError(w, http.StatusConflict, "order %d: inputs already committed (job is %s)", id, j.State)
 		return
 	}
@@ -406,4 +418,73 @@ func logHead(b []byte) string {
 	}
 	h := l.Head()
 	return hex.EncodeToString(h[:])
+}
+
+// drawnVerifier checks that the request is signed by the node key of a
+// verifier drawn in the order's dispute, and returns the provider job
+// whose inputs it asks for.
+func (n *Node) drawnVerifier(w http.ResponseWriter, r *http.Request) (Job, bool) {
+	id, ok := orderID(w, r)
+	if !ok {
+		return Job{}, false
+	}
+	pub, err := gateway.Verify(r, nil)
+	if err != nil {
+		httpError(w, http.StatusUnauthorized, "%v", err)
+		return Job{}, false
+	}
+	o, err := n.order(r.Context(), id)
+	if err != nil {
+		httpError(w, http.StatusNotFound, "%v", err)
+		return Job{}, false
+	}
+	drawn := false
+	for _, v := range o.GetOrder().GetDispute().GetVerifiers() {
+		if bytes.Equal(v.GetNodeKey(), pub) {
+			drawn = true
+		}
+	}
+	if !drawn {
+		httpError(w, http.StatusForbidden, "node key %x is not a verifier drawn for order %d", []byte(pub), id)
+		return Job{}, false
+	}
+	j, ok := n.jobs.get(id, gateway.RoleProvider)
+	if !ok || len(j.Inputs) == 0 {
+		httpError(w, http.StatusNotFound, "order %d: this node holds no committed inputs for it", id)
+		return Job{}, false
+	}
+	return j, true
+}
+
+func (n *Node) getInputs(w http.ResponseWriter, r *http.Request) {
+	if j, ok := n.drawnVerifier(w, r); ok {
+		writeJSON(w, http.StatusOK, gateway.InputsRequest{Inputs: j.Inputs})
+	}
+}
+
+func (n *Node) getInput(w http.ResponseWriter, r *http.Request) {
+	j, ok := n.drawnVerifier(w, r)
+	if !ok {
+		return
+	}
+	name := r.PathValue("name")
+	i := slices.IndexFunc(j.Inputs, func(f gateway.InputFile) bool { return f.Name == name })
+	if i < 0 {
+		httpError(w, http.StatusNotFound, "order %d: no input %q", j.OrderID, name)
+		return
+	}
+	sum, err := blobstore.ParseSum(j.Inputs[i].SHA256)
+	if err != nil {
+		httpError(w, http.StatusInternalServerError, "%v", err)
+		return
+	}
+	f, size, err := n.blobs.Open(sum)
+	if err != nil {
+		httpError(w, http.StatusInternalServerError, "%v", err)
+		return
+	}
+	defer f.Close()
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
+	io.Copy(w, f)
 }

@@ -165,3 +165,17 @@ func (c *Client) PutBlob(ctx context.Context, sum [32]byte, data []byte) error {
 	_, err := c.do(ctx, http.MethodPut, []string{"v1", "blobs", hex.EncodeToString(sum[:])}, data, false, nil)
 	return err
 }
+
+// ProviderInputs returns the provider's committed input list of order id;
+// Key must be the node key of a verifier drawn in the order's dispute.
+func (c *Client) ProviderInputs(ctx context.Context, id uint64) (InputsRequest, error) {
+	var r InputsRequest
+	_, err := c.do(ctx, http.MethodGet, orderPath(id, "inputs"), nil, true, &r)
+	return r, err
+}
+
+// ProviderInput downloads the committed input name of order id, as a drawn
+// verifier (Key is its node key). The caller checks the hash.
+func (c *Client) ProviderInput(ctx context.Context, id uint64, name string) ([]byte, error) {
+	return c.do(ctx, http.MethodGet, orderPath(id, "inputs", name), nil, true, nil)
+}

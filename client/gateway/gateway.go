@@ -12,6 +12,9 @@
 //	GET  /v1/orders/{id}/outputs             the results (Outputs), with the completion code; signed
 //	GET  /v1/orders/{id}/outputs/{sha256}    one output file by content hash; signed
 //	GET  /v1/orders/{id}/decision            the node's bid decision on an order (Decision); public
+//	GET  /v1/orders/{id}/inputs              the provider's committed input list (InputsRequest);
+//	                                         signed by a verifier drawn in the order's dispute
+//	GET  /v1/orders/{id}/inputs/{name}       one committed input file; signed by a drawn verifier
 //	GET  /healthz                            200 "ok" when the node follows the chain
 //	GET  /metrics                            Prometheus metrics
 //
@@ -33,6 +36,12 @@
 // nonce: repeating a signed request repeats an idempotent operation (an
 // upload of the same bytes, a download), which is harmless; the transport
 // (https in production) keeps the responses private.
+//
+// A verifier drawn in a dispute signs its requests for the provider's
+// inputs the same way, with its node key: the provider serves them to the
+// node keys the chain drew, so that a verifier can re-execute even when
+// the buyer does not send it the inputs. The verifier checks what it gets
+// against the order's input root, as a provider checks a buyer's upload.
 //
 // Errors are JSON ErrorBody objects with an HTTP status: 400 for a bad
 // request (the message names the field and the rule), 401 for a missing or
