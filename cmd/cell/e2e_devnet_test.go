@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -408,5 +409,67 @@ func TestDevnetAndOrderRun(t *testing.T) {
 	}
 	if err := chain.CheckInvariants(home); err != nil {
 		t.Fatalf("ledger invariants: %v", err)
+	}
+}
+
+// TestNodeInitAndStart is a vendor's path outside the devnet: cell init and
+// cell start for a validator, cell node init for a fulfillment node, a
+// transfer to its operator, cell node start; the node announces itself in
+// the registry and answers /healthz.
+func TestNodeInitAndStart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a validator and a node")
+	}
+	home := t.TempDir()
+	cell(t, "init", "--home", home, "--chain-id", "vendor-test", "--moniker", "solo", "--dev", "--block-time", "200ms")
+	base := freePorts(t, 2)
+	if _, err := chain.InitHome(home, chain.NodeConfig{Moniker: "solo", Ports: chain.Ports{P2P: base, RPC: base + 1}, BlockTime: 200 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	v := start(t, home)
+	c := nodeClient(t, home)
+	waitHeight(t, c, 2, v)
+
+	nodeHome := filepath.Join(t.TempDir(), "node")
+	endpoint := fmt.Sprintf("http://127.0.0.1:%d", base+10)
+	cell(t, "node", "init", "--home", nodeHome, "--chain-rpc", fmt.Sprintf("http://127.0.0.1:%d", base+1),
+		"--listen", fmt.Sprintf("127.0.0.1:%d", base+10), "--endpoint", endpoint, "--dev")
+	kr, err := keyring.Open(keyring.Dir(nodeHome))
+	if err != nil {
+		t.Fatal(err)
+	}
+	op, err := kr.Show("operator")
+	if err != nil {
+		t.Fatalf("cell node init made no operator key: %v", err)
+	}
+	if res, err := c.Send(context.Background(), operatorKey(t, home), "vendor-test", params.Default().MinFee, send(op.Address, 10_000_000)); err != nil || res.Code != 0 {
+		t.Fatalf("fund the operator: %v %s", err, res.Log)
+	}
+	logf, _ := os.Create(filepath.Join(nodeHome, "node.log"))
+	cmd := exec.Command(cellBin, "node", "start", "--home", nodeHome)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Signal(syscall.SIGINT)
+		cmd.Wait()
+		logf.Close()
+	}()
+	retry(t, 60*time.Second, func() error {
+		resp, err := http.Get(endpoint + "/healthz")
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			return fmt.Errorf("healthz: %d", resp.StatusCode)
+		}
+		return nil
+	})
+	out := cell(t, "query", "registry", "nodes", "--home", home, "--output", "json")
+	if !strings.Contains(out, endpoint) {
+		b, _ := os.ReadFile(filepath.Join(nodeHome, "node.log"))
+		t.Fatalf("the node is not in the registry:\n%s\nnode log:\n%s", out, b)
 	}
 }

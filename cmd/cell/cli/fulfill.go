@@ -53,7 +53,7 @@ account, edit node.toml (pricing, verifier), then run cell node start.`,
 			if err := os.MkdirAll(g.home, 0o700); err != nil {
 				return err
 			}
-			op, err := g.operator(g.home, dev)
+			op, err := g.accountKey(g.home, cfg.OperatorKey, dev)
 			if err != nil {
 				return err
 			}
@@ -69,7 +69,7 @@ account, edit node.toml (pricing, verifier), then run cell node start.`,
 				return g.json(map[string]string{"home": g.home, "node_key": pub, "operator": op.Address.String(), "endpoint": cfg.Endpoint})
 			}
 			fmt.Fprintf(g.stdout, "node home  %s\nnode key   %s\noperator   %s (key %q)\nendpoint   %s\nfund the operator, then run: cell node start --home %s\n",
-				g.home, pub, op.Address, operatorKey, cfg.Endpoint, g.home)
+				g.home, pub, op.Address, cfg.OperatorKey, cfg.Endpoint, g.home)
 			return nil
 		},
 	}

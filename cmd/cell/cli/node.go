@@ -67,25 +67,31 @@ func (f *genesisFlags) extraAccounts() ([]*ledgerpb.GenesisAccount, error) {
 // operator returns the operator key of home, creating it when missing:
 // encrypted with CELL_KEYRING_PASSPHRASE, or unencrypted with --dev.
 func (g *globals) operator(home string, dev bool) (keyring.Info, error) {
+	return g.accountKey(home, operatorKey, dev)
+}
+
+// accountKey returns the key name of home's keyring, creating it when
+// missing, as operator does.
+func (g *globals) accountKey(home, name string, dev bool) (keyring.Info, error) {
 	kr, err := keyring.Open(keyring.Dir(home))
 	if err != nil {
 		return keyring.Info{}, err
 	}
-	if info, err := kr.Show(operatorKey); err == nil {
+	if info, err := kr.Show(name); err == nil {
 		return info, nil
 	}
 	var pass []byte
 	if p := os.Getenv(envPassphrase); p != "" {
 		pass = []byte(p)
 	} else if !dev {
-		return keyring.Info{}, &usageError{fmt.Errorf("the operator key needs a passphrase: set %s, or pass --dev for an unencrypted development key", envPassphrase)}
+		return keyring.Info{}, &usageError{fmt.Errorf("key %q needs a passphrase: set %s, or pass --dev for an unencrypted development key", name, envPassphrase)}
 	}
-	info, err := kr.Add(operatorKey, pass)
+	info, err := kr.Add(name, pass)
 	if err != nil {
 		return keyring.Info{}, err
 	}
 	if pass == nil {
-		fmt.Fprintf(g.stderr, "WARNING: operator key %q is stored unencrypted in %s; use it only for local development\n", operatorKey, kr.Path(operatorKey))
+		fmt.Fprintf(g.stderr, "WARNING: key %q is stored unencrypted in %s; use it only for local development\n", name, kr.Path(name))
 	}
 	return info, nil
 }
