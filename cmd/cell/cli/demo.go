@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"log"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,6 +61,8 @@ examples, from the repository.`,
 				return err
 			}
 			defer logf.Close()
+			log.SetOutput(logf) // the databases' standard-logger lines
+			defer log.SetOutput(os.Stderr)
 			text := g.output != outputJSON
 			say := func(format string, args ...any) {
 				if text {

@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"log"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -89,6 +90,11 @@ Order from another terminal:
 				}
 				defer f.Close()
 				logw = f
+				// The databases under CometBFT log through the standard
+				// logger (e.g. pebble's WAL replay on a restart): to the log
+				// file too.
+				log.SetOutput(f)
+				defer log.SetOutput(os.Stderr)
 			}
 			var pkgs []string
 			if len(packages) > 0 {
