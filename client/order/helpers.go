@@ -255,7 +255,9 @@ func (b *Buyer) newRun(o *ledgerpb.Order, inputs map[string]string, progress fun
 // Close downloads the results of a DELIVERED order of the buyer from the
 // provider's node, verifies them against the delivered root, writes
 // them, closes the order and reveals the rating, as Run does from its
-// delivery; a verification failure opens a dispute instead.
+// delivery; a verification failure opens a dispute instead. For an order
+// the buyer closed already but did not reveal (its process ended in
+// between), Close reveals the rating saved in StateDir.
 func (b *Buyer) Close(ctx context.Context, id uint64, opt CloseOptions) (*Result, error) {
 	r, err := b.Order(ctx, id)
 	if err != nil {
@@ -264,6 +266,22 @@ func (b *Buyer) Close(ctx context.Context, id uint64, opt CloseOptions) (*Result
 	o := r.Order
 	if err := b.mine(o); err != nil {
 		return nil, err
+	}
+	if o.State == ledgerpb.OrderState_ORDER_STATE_CLOSED && !o.GetRatings().GetBuyerRevealed() && !o.GetRatings().GetFinal() {
+		// Closed by this buyer earlier, whose process ended before the
+		// reveal: reveal the saved rating now.
+		stars, salt, ok, err := b.loadRating(id)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			x, err := b.newRun(o, opt.Inputs, opt.Progress)
+			if err != nil {
+				return nil, err
+			}
+			x.r.State = market.StateName(o.State)
+			return x.reveal(ctx, o, stars, salt, opt.NoWaitFinal)
+		}
 	}
 	if o.State != ledgerpb.OrderState_ORDER_STATE_DELIVERED {
 		return nil, fieldErr("order", "order %d is %s: only a delivered order can be closed", id, market.StateName(o.State))

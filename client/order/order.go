@@ -151,6 +151,11 @@ type Buyer struct {
 	Poll time.Duration
 	// Params are the chain's params, read by NewBuyer.
 	Params *ledgerpb.Params
+	// StateDir keeps, from the close until the reveal, the rating and
+	// salt the buyer committed to (ORDER_ID.rating.json), so that a buyer
+	// whose process ends in between can still reveal with Close (and so
+	// escape the no-reveal penalty). Empty: they are kept in memory only.
+	StateDir string
 }
 
 // NewBuyer returns a Buyer of key on the chain c, reading the chain id

@@ -448,6 +448,9 @@ func (x *run) close(ctx context.Context, o *ledgerpb.Order, code []byte, stars u
 	if _, err := rand.Read(salt); err != nil {
 		return x.r, err
 	}
+	if err := x.b.saveRating(o.Id, stars, salt); err != nil {
+		return x.r, err
+	}
 	rc := market.RatingCommitment(o.Id, uint8(stars), salt)
 	attrs, h, err := x.send(ctx, fmt.Sprintf("close order %d", o.Id), &ledgerpb.Msg{Sum: &ledgerpb.Msg_Close{Close: &ledgerpb.MsgClose{
 		OrderId: o.Id, CompletionCode: code, BuyerRatingCommitment: rc[:]}}})
@@ -479,16 +482,24 @@ func (x *run) close(ctx context.Context, o *ledgerpb.Order, code []byte, stars u
 	x.report(Step{Kind: StepClosed, Height: h, Price: cost.Price, Detail: fmt.Sprintf("provider %d, network fee %d, author royalty %d; PO stake %d returned",
 		cost.Payment, cost.NetworkFee, cost.Royalty, cost.POStakeReturned)})
 
+	return x.reveal(ctx, o, stars, salt, noWaitFinal)
+}
+
+// reveal reveals the buyer's rating of a closed order and, unless
+// noWaitFinal, waits for the ratings to be final and collects the order's
+// reputation log entries.
+func (x *run) reveal(ctx context.Context, o *ledgerpb.Order, stars uint32, salt []byte, noWaitFinal bool) (*Result, error) {
 	mark, err := x.b.logMark(ctx)
 	if err != nil {
 		return x.r, err
 	}
-	_, h, err = x.send(ctx, fmt.Sprintf("reveal rating of order %d", o.Id), &ledgerpb.Msg{Sum: &ledgerpb.Msg_RevealRating{RevealRating: &ledgerpb.MsgRevealRating{
+	_, h, err := x.send(ctx, fmt.Sprintf("reveal rating of order %d", o.Id), &ledgerpb.Msg{Sum: &ledgerpb.Msg_RevealRating{RevealRating: &ledgerpb.MsgRevealRating{
 		OrderId: o.Id, Stars: stars, Salt: salt}}})
 	x.setTxCost()
 	if err != nil {
 		return x.r, err
 	}
+	x.b.forgetRating(o.Id)
 	x.r.Heights.Revealed, x.r.Stars = h, stars
 	x.report(Step{Kind: StepRevealed, Height: h, Stars: stars})
 	if noWaitFinal {

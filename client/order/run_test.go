@@ -63,7 +63,7 @@ var (
 )
 
 // buyers are the accounts the tests order with, one per parallel test.
-var buyers = []string{"buyer", "buyer-dispute", "buyer-expiry", "buyer-bad", "buyer-cancel", "buyer-fail", "buyer-close", "buyer-lose"}
+var buyers = []string{"buyer", "buyer-dispute", "buyer-expiry", "buyer-bad", "buyer-cancel", "buyer-fail", "buyer-close", "buyer-lose", "buyer-resume"}
 
 func TestMain(m *testing.M) {
 	code := m.Run()
@@ -422,4 +422,53 @@ func TestRunOnChain(t *testing.T) {
 			t.Errorf("orders of a refused buyer: %v, %v", list, err)
 		}
 	})
+}
+
+// TestRevealAfterAnInterruptedClose: the buyer's process ends right after
+// the close, before the reveal; a later Close reveals the rating it saved
+// in StateDir, so the buyer does not take the no-reveal penalty.
+func TestRevealAfterAnInterruptedClose(t *testing.T) {
+	n := network(t)
+	b := buyerOf(t, n, "buyer-resume")
+	b.StateDir = t.TempDir()
+	ctx, cancel := context.WithCancel(testCtx(t))
+	stars := uint32(4)
+	var id uint64
+	_, err := b.Run(ctx, Request{Package: n.PackageID.String(), Inputs: map[string]string{"data": inputFile(t, "acgt\n")},
+		MaxPrice: 400_000, BidWindow: 6, DeliveryWindow: 40, ConfirmWindow: 40, Stars: &stars,
+		Progress: func(s Step) {
+			if s.Kind == StepCreated {
+				id = s.OrderID
+			}
+			if s.Kind == StepClosed {
+				cancel() // the process ends here
+			}
+		}})
+	if err == nil {
+		t.Fatal("Run went on after its context ended")
+	}
+	o, err := b.Order(testCtx(t), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Order.State != ledgerpb.OrderState_ORDER_STATE_CLOSED || o.Order.GetRatings().GetBuyerRevealed() {
+		t.Fatalf("order %d: %s, revealed %v: want closed and not revealed", id, o.Order.State, o.Order.GetRatings().GetBuyerRevealed())
+	}
+	if _, err := os.Stat(b.ratingPath(id)); err != nil {
+		t.Fatalf("no saved rating: %v", err)
+	}
+	res, err := b.Close(testCtx(t), id, CloseOptions{NoWaitFinal: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Heights.Revealed == 0 || res.Stars != 4 {
+		t.Errorf("revealed at %d with %d stars, want 4 stars", res.Heights.Revealed, res.Stars)
+	}
+	o, _ = b.Order(testCtx(t), id)
+	if !o.Order.GetRatings().GetBuyerRevealed() || o.Order.GetRatings().GetBuyerStars() != 4 {
+		t.Errorf("ratings %v", o.Order.GetRatings())
+	}
+	if _, err := os.Stat(b.ratingPath(id)); !os.IsNotExist(err) {
+		t.Errorf("the saved rating is left after the reveal: %v", err)
+	}
 }

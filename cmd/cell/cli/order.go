@@ -90,6 +90,7 @@ func (f *txFlags) buyer(cmd *cobra.Command) (*order.Buyer, error) {
 	if cmd.Flags().Changed("fee") {
 		b.Fee = f.fee
 	}
+	b.StateDir = filepath.Join(f.g.home, "orders")
 	return b, nil
 }
 
