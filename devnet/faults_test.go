@@ -372,3 +372,38 @@ func TestVerifiersFetchInputsFromProvider(t *testing.T) {
 		t.Fatalf("verdict %s, want buyer won", v)
 	}
 }
+
+// TestRedoByAnother: the buyer's flow asks for redo-by-another when the
+// outputs do not verify. The faulty provider is caught, the order reopens
+// without it, an honest node wins the new round and delivers, and the
+// buyer closes: one order, two providers, a verified result.
+func TestRedoByAnother(t *testing.T) {
+	// The reopened order's max price is the price in escrow, the faulty
+	// node's 400: the honest nodes ask 500 but go down to a floor of 300.
+	d := startDevnet(t, []NodeOptions{{Fault: node.FaultWrongOutput, Price: 400}, {Price: 500, Floor: 300}, {Price: 500, Floor: 300}})
+	key, _ := d.Key(KeyBuyer)
+	b, err := order.NewBuyer(context.Background(), d.Client, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	genome, _ := filepath.Abs("../examples/data/lambda.fa")
+	var kinds []order.StepKind
+	res, err := b.Run(context.Background(), order.Request{
+		Package: d.Packages[0].ID.String(), Inputs: map[string]string{"genome": genome},
+		Params: map[string]string{"ENZYMES": "EcoRI"}, MaxPrice: 5000, BidWindow: 5, NoWaitFinal: true,
+		DisputeOutcome: ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REDO_BY_ANOTHER,
+		Progress:       func(s order.Step) { kinds = append(kinds, s.Kind) },
+	})
+	if err != nil {
+		t.Fatalf("run: %v; steps %v", err, kinds)
+	}
+	if !slices.Contains(kinds, order.StepRedo) || !slices.Contains(kinds, order.StepClosed) {
+		t.Fatalf("steps %v: want a redo, then a close", kinds)
+	}
+	if res.State != "closed" || res.Provider == d.Nodes[0].Operator.String() {
+		t.Fatalf("order %s by %s; the faulty node is %s", res.State, res.Provider, d.Nodes[0].Operator)
+	}
+	if !strings.Contains(res.Stdout, "21226") {
+		t.Errorf("stdout lacks the 21226 bp fragment:\n%s", res.Stdout)
+	}
+}

@@ -382,6 +382,42 @@ func (n *Node) tryProviderInputs(ctx context.Context, gc *gateway.Client, o *led
 	return nil
 }
 
+// onRedo restarts the provider job of an order that a dispute sent back
+// to this node for a new delivery (outcome redo): the committed inputs
+// stay, the run starts afresh, and the new delivery deadline is the
+// contract's.
+func (n *Node) onRedo(ctx context.Context, id uint64) {
+	r, err := n.order(ctx, id)
+	if err != nil {
+		n.log.Error("redo: cannot read the order", "order", id, "err", err)
+		return
+	}
+	c := r.GetOrder().GetContract()
+	if string(c.GetNodeKey()) != string(n.nodePub) {
+		n.markDone(id, gateway.RoleProvider)
+		return
+	}
+	j, err := n.jobs.update(id, gateway.RoleProvider, func(j *Job) error {
+		if len(j.Inputs) == 0 {
+			j.State = gateway.StateAwaitingInputs
+		} else {
+			j.State = gateway.StateRunning
+		}
+		j.Deadline, j.Runs, j.Done, j.Error, j.TxHash = c.GetDeliveryDeadline(), 0, false, "", ""
+		j.OutputRoot, j.DeliveredRoot, j.ExitCode, j.Files = "", "", nil, nil
+		j.CompletionCode, j.RatingSalt = randomHex(32), randomHex(32)
+		return nil
+	})
+	if err != nil {
+		n.log.Error("redo: cannot reset the job", "order", id, "err", err)
+		return
+	}
+	n.log.Info("redo", "order", id, "delivery_deadline", j.Deadline)
+	if j.State == gateway.StateRunning {
+		n.enqueue(id, gateway.RoleProvider)
+	}
+}
+
 // onClosed reveals the provider's rating of the buyer.
 func (n *Node) onClosed(ctx context.Context, id uint64) {
 	j, ok := n.jobs.get(id, gateway.RoleProvider)

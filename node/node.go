@@ -387,7 +387,15 @@ func (n *Node) handleBlock(ctx context.Context, b follow.Block) error {
 			n.markDone(id, gateway.RoleProvider)
 		case "dispute_decided":
 			n.markDone(id, gateway.RoleVerifier)
-			n.markDone(id, gateway.RoleProvider)
+			switch e.Attributes["state"] {
+			case "awarded": // outcome redo: the same provider delivers again
+				n.onRedo(ctx, id)
+			case "open": // outcome redo by another provider: bid again
+				n.markDone(id, gateway.RoleProvider)
+				n.considerBid(ctx, id, b.Height)
+			default:
+				n.markDone(id, gateway.RoleProvider)
+			}
 		}
 	}
 	n.revealDue(ctx, b.Height)

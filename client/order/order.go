@@ -45,6 +45,9 @@
 // does not match its commitment), Run opens a dispute instead of closing
 // (StepDisputeOpened), uploads the inputs to every drawn verifier
 // (StepVerifierInputs) and waits for the verdict (StepDisputeDecided).
+// When the buyer wins and the outcome sends the order back to a provider
+// (redo: the same one; redo-by-another: new bids without it), Run reports
+// StepRedo and follows the new round from step 3, up to three times.
 //
 // Amounts are in ucell, windows and heights in blocks. Run returns a
 // Result also with its errors, so that a caller can report what happened:

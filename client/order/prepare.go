@@ -72,6 +72,10 @@ type Request struct {
 	// Stars is the buyer's rating of the provider, 0 to 5 (nil:
 	// DefaultStars).
 	Stars *uint32
+	// DisputeOutcome is the outcome asked for when Run opens a dispute
+	// (default refund); with redo or redo-by-another, Run follows the
+	// order's new round when the buyer wins.
+	DisputeOutcome ledgerpb.DisputeOutcome
 	// DisputeStake is staked when Run opens a dispute, in ucell (default:
 	// the chain's min_dispute_stake).
 	DisputeStake uint64

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"google.golang.org/protobuf/proto"
 	"io/fs"
 	"net/http"
 	"strconv"
@@ -116,6 +117,8 @@ type run struct {
 	haveInputs bool
 	inputs     map[string]string
 	files      []gateway.InputFile
+	// outcome is asked for when the run disputes (zero: refund).
+	outcome ledgerpb.DisputeOutcome
 }
 
 func (x *run) report(s Step) {
@@ -149,7 +152,7 @@ func (b *Buyer) Run(ctx context.Context, req Request) (*Result, error) {
 	}
 	req = pl.req
 	x := &run{b: b, r: &Result{PackageID: pl.pkg.id.String(), InputRoot: hex.EncodeToString(pl.root[:])}, progress: req.Progress,
-		haveInputs: true, inputs: req.Inputs, files: pl.inputs}
+		haveInputs: true, inputs: req.Inputs, files: pl.inputs, outcome: req.DisputeOutcome}
 	x.report(Step{Kind: StepPackage, PackageID: pl.pkg.id.String(), Name: pl.pkg.envelope.GetName() + " " + pl.pkg.envelope.GetVersion(), Registered: !pl.publish})
 	if pl.publish {
 		h, n, err := b.publish(ctx, pl.pkg)
@@ -173,6 +176,35 @@ func (b *Buyer) Run(ctx context.Context, req Request) (*Result, error) {
 	x.r.OrderID, x.r.Heights.Created, x.r.State = id, h, market.StateName(ledgerpb.OrderState_ORDER_STATE_OPEN)
 	x.report(Step{Kind: StepCreated, Height: h, InputRoot: x.r.InputRoot})
 
+	return x.serve(ctx, req, pl.stars, id)
+}
+
+// maxRedos bounds the rounds a Run follows after disputes that sent the
+// order back to a provider (outcomes redo and redo-by-another).
+const maxRedos = 3
+
+// serve follows order id from its bids to its end: award, inputs, job,
+// delivery, then the close or the dispute. When a dispute the buyer won
+// sends the order back to a provider (outcome redo) or reopens it for
+// bids without the provider (redo-by-another), it follows the new round,
+// at most maxRedos times.
+func (x *run) serve(ctx context.Context, req Request, stars uint32, id uint64) (*Result, error) {
+	for round := 0; ; round++ {
+		res, err := x.round(ctx, req, stars, id)
+		if round >= maxRedos || !errors.Is(err, ErrDisputed) || x.r.Dispute == nil || x.r.Dispute.Verdict != "buyer_won" {
+			return res, err
+		}
+		if s := x.r.State; s != market.StateName(ledgerpb.OrderState_ORDER_STATE_OPEN) && s != market.StateName(ledgerpb.OrderState_ORDER_STATE_AWARDED) {
+			return res, err
+		}
+		x.report(Step{Kind: StepRedo, Detail: fmt.Sprintf("the dispute sent order %d back (%s); following it again", id, x.r.Dispute.Outcome)})
+	}
+}
+
+// round is one round of serve: bids (or the standing award), inputs,
+// job, delivery, close or dispute.
+func (x *run) round(ctx context.Context, req Request, stars uint32, id uint64) (*Result, error) {
+	b := x.b
 	o, err := x.followBids(ctx)
 	if err != nil {
 		return x.r, err
@@ -198,7 +230,7 @@ func (b *Buyer) Run(ctx context.Context, req Request) (*Result, error) {
 	if o, err = x.followJob(ctx, gw); err != nil {
 		return x.r, err
 	}
-	return x.finish(ctx, o, gw, req.OutDir, pl.stars, req.DisputeStake, req.NoWaitFinal)
+	return x.finish(ctx, o, gw, req.OutDir, stars, req.DisputeStake, req.NoWaitFinal)
 }
 
 // eventAttrs flattens events to "type.key" → value (the first of each).
@@ -421,7 +453,11 @@ func (x *run) finish(ctx context.Context, o *ledgerpb.Order, gw *gateway.Client,
 		}
 	}
 	if err != nil {
-		return x.dispute(ctx, o, claim, ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REFUND, disputeStake, err.Error(), true)
+		outcome := x.outcome
+		if outcome == ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_UNSPECIFIED {
+			outcome = ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REFUND
+		}
+		return x.dispute(ctx, o, claim, outcome, disputeStake, err.Error(), true)
 	}
 	x.r.ExitCode, x.r.Stdout, x.r.Stderr, x.r.Files = out.ExitCode, string(out.Stdout), string(out.Stderr), out.Files
 	var size int64
@@ -584,7 +620,14 @@ func (x *run) dispute(ctx context.Context, o *ledgerpb.Order, claim ledgerpb.Dis
 	if err != nil {
 		return x.r, err
 	}
-	return x.decided(ctx, r.Order, mark, why)
+	decided := r.Order
+	if decided.Contract == nil {
+		// Redo by another provider cleared the contract; the dispute was
+		// about the one the buyer disputed.
+		decided = proto.Clone(decided).(*ledgerpb.Order)
+		decided.Contract = o.Contract
+	}
+	return x.decided(ctx, decided, mark, why)
 }
 
 // decided reports a decided dispute.

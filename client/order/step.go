@@ -58,6 +58,10 @@ const (
 	StepDisputeDecided StepKind = "dispute_decided"
 	// StepCancelled: the order was cancelled (Height, Refund).
 	StepCancelled StepKind = "cancelled"
+	// StepRedo: a dispute the buyer won sent the order back to a
+	// provider (outcome redo) or reopened it for bids (redo-by-another);
+	// Run follows it again (Detail).
+	StepRedo StepKind = "redo"
 )
 
 // Step is one stage of an order as Run (and the other helpers) report it.
@@ -146,6 +150,8 @@ func (s Step) String() string {
 		return fmt.Sprintf("dispute decided%s: %s; returned to the buyer %d ucell", at, s.Detail, s.Refund)
 	case StepCancelled:
 		return fmt.Sprintf("cancelled%s; refunded %d ucell", at, s.Refund)
+	case StepRedo:
+		return s.Detail
 	}
 	return string(s.Kind)
 }
@@ -178,6 +184,8 @@ func (s Step) Waiting() string {
 		return "waiting for final ratings"
 	case StepDisputeOpened, StepVerifierInputs:
 		return "waiting for the verdict"
+	case StepRedo:
+		return "waiting for the new round"
 	}
 	return ""
 }

@@ -31,6 +31,7 @@ type orderRunFlags struct {
 	maxPrice       string
 	stake          string
 	disputeStake   string
+	disputeOutcome string
 	replicas       uint32
 	minReputation  uint64
 	out            string
@@ -138,6 +139,7 @@ cell exits with 1 when the order expires, fails, or ends in a dispute.`,
 	fl.StringArrayVarP(&rf.params, "param", "p", nil, "parameter as KEY=VALUE (repeatable)")
 	fl.StringVar(&rf.maxPrice, "max-price", "", "the most to pay, in ucell (required)")
 	fl.StringVar(&rf.stake, "stake", "", "PO stake in ucell (default: the chain's min_po_stake)")
+	fl.StringVar(&rf.disputeOutcome, "dispute-outcome", "refund", "outcome asked for if the results do not verify: refund, redo, redo-by-another, store-credit or litigation")
 	fl.StringVar(&rf.disputeStake, "dispute-stake", "", "stake of a dispute opened when the results do not verify (default: the chain's min_dispute_stake)")
 	fl.Uint32Var(&rf.replicas, "replicas", 1, "replication factor")
 	fl.Uint64Var(&rf.minReputation, "min-reputation", 0, "admit only providers proving at least this reputation in the package's skill")
@@ -178,6 +180,11 @@ func (rf *orderRunFlags) request(pkg string) (order.Request, error) {
 	}
 	if req.DisputeStake, err = optionalAmount("--dispute-stake", rf.disputeStake); err != nil {
 		return req, err
+	}
+	if rf.disputeOutcome != "" {
+		if req.DisputeOutcome, err = market.ParseOutcome(rf.disputeOutcome); err != nil {
+			return req, &usageError{fmt.Errorf("--dispute-%w", err)}
+		}
 	}
 	if rf.stars > market.MaxStars {
 		return req, &usageError{fmt.Errorf("--stars %d: want 0 to %d", rf.stars, market.MaxStars)}
