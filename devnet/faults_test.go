@@ -129,9 +129,9 @@ func TestMissedDelivery(t *testing.T) {
 	buyerBefore := balance(t, d, d.Buyer)
 	vendorBefore := balance(t, d, d.Nodes[0].Operator)
 	r := createOrder(t, d, 5000, 6, 10)
-	o := waitState(t, d, r.id, 20*time.Second, ledgerpb.OrderState_ORDER_STATE_AWARDED)
+	waitState(t, d, r.id, 20*time.Second, ledgerpb.OrderState_ORDER_STATE_AWARDED)
 	r.upload(d.Nodes[0].Endpoint)
-	o = waitState(t, d, r.id, 30*time.Second, ledgerpb.OrderState_ORDER_STATE_FAILED)
+	o := waitState(t, d, r.id, 30*time.Second, ledgerpb.OrderState_ORDER_STATE_FAILED)
 	stake := o.GetContract().GetBidStake()
 	fee := params.Default().MinFee
 	if got, want := balance(t, d, d.Buyer), buyerBefore-fee+stake/2; got != want {

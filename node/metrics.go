@@ -2,6 +2,7 @@ package node
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
 // metrics are the node's Prometheus metrics, served at GET /metrics under
@@ -33,6 +34,6 @@ func newMetrics() *metrics {
 		uploads:    prometheus.NewCounter(prometheus.CounterOpts{Namespace: "cell_node", Name: "input_uploads_total", Help: "Input files uploaded by buyers."}),
 	}
 	m.reg.MustRegister(m.height, m.bids, m.noBids, m.jobs, m.failed, m.deliveries, m.running, m.runSeconds, m.uploads,
-		prometheus.NewGoCollector())
+		collectors.NewGoCollector())
 	return m
 }

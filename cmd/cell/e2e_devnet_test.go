@@ -34,13 +34,11 @@ import (
 
 // devnetProc is a running `cell devnet`.
 type devnetProc struct {
-	t        *testing.T
-	home     string
-	args     []string
-	cmd      *exec.Cmd
-	log      *os.File
-	rpcPort  int
-	nodePort int
+	t    *testing.T
+	home string
+	args []string
+	cmd  *exec.Cmd
+	log  *os.File
 }
 
 func startDevnetProc(t *testing.T, home string, args ...string) *devnetProc {

@@ -15,6 +15,7 @@ package wasmbuild
 import (
 	"bytes"
 	"fmt"
+	gobuild "go/build"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -91,7 +92,7 @@ func compile(pkgDir string) ([]byte, error) {
 
 // goBinary returns the go command of the toolchain running the tests.
 func goBinary() string {
-	if root := runtime.GOROOT(); root != "" {
+	if root := gobuild.Default.GOROOT; root != "" {
 		name := filepath.Join(root, "bin", "go")
 		if runtime.GOOS == "windows" {
 			name += ".exe"

@@ -100,7 +100,7 @@ func TestKeysAddListShowDelete(t *testing.T) {
 func TestKeysExportImport(t *testing.T) {
 	home1, home2 := t.TempDir(), t.TempDir()
 	t.Setenv(envPassphrase, "moving day")
-	out, _, code := cellAt(t, home1, "keys", "add", "alice")
+	_, _, code := cellAt(t, home1, "keys", "add", "alice")
 	if code != 0 {
 		t.Fatal("keys add failed")
 	}
@@ -121,7 +121,7 @@ func TestKeysExportImport(t *testing.T) {
 		t.Errorf("keys import --dev of an encrypted export: code %d, %q", code, errOut)
 	}
 
-	out, errOut, code = cellAt(t, home2, "--output", "json", "keys", "import", "bob", file)
+	out, errOut, code := cellAt(t, home2, "--output", "json", "keys", "import", "bob", file)
 	var bob keyJSON
 	if code != 0 || json.Unmarshal([]byte(out), &bob) != nil || bob.Address+"\n" != addr || !bob.Encrypted || bob.Name != "bob" {
 		t.Fatalf("keys import: code %d, %q, %q", code, out, errOut)
