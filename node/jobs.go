@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/celltonomy/celltonomy/client/gateway"
+	"github.com/celltonomy/celltonomy/internal/atomicfile"
 )
 
 // Job is the node's persisted record of its work on one order, in one
@@ -223,36 +224,7 @@ func (s *jobStore) write(j *Job) error {
 	if err != nil {
 		return err
 	}
-	name := filepath.Join(s.dir, jobKey(j.OrderID, j.Role)+".json")
-	tmp := name + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, name); err != nil {
-		return err
-	}
-	return syncDir(s.dir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return atomicfile.WriteFile(filepath.Join(s.dir, jobKey(j.OrderID, j.Role)+".json"), b, 0o600)
 }
 
 func (j *Job) clone() Job {

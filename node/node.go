@@ -21,6 +21,7 @@ import (
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/follow"
 	"github.com/celltonomy/celltonomy/client/gateway"
+	"github.com/celltonomy/celltonomy/internal/atomicfile"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
@@ -340,11 +341,7 @@ func (n *Node) cursor(ctx context.Context) (int64, error) {
 }
 
 func (n *Node) saveCursor(next int64) error {
-	tmp := n.cursorPath() + ".tmp"
-	if err := os.WriteFile(tmp, []byte(strconv.FormatInt(next, 10)+"\n"), 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, n.cursorPath())
+	return atomicfile.WriteFile(n.cursorPath(), []byte(strconv.FormatInt(next, 10)+"\n"), 0o600)
 }
 
 // handleBlock reacts to one committed block: new orders, awards, disputes,

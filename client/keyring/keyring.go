@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/celltonomy/celltonomy/internal/atomicfile"
 	"github.com/celltonomy/celltonomy/ledger/address"
 )
 
@@ -222,17 +223,8 @@ func (k *Keyring) write(name string, data []byte, overwrite bool) error {
 	case err != nil:
 		return fmt.Errorf("write key %q: %w", name, err)
 	}
-	syncDir(k.dir)
+	_ = atomicfile.SyncDir(k.dir) // a failure only weakens durability
 	return nil
-}
-
-// syncDir makes a new directory entry durable where the system allows it;
-// a failure only weakens durability, so it is not reported.
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
 }
 
 // load reads and checks the key file of name.
@@ -320,7 +312,7 @@ func (k *Keyring) Delete(name string) error {
 	if err != nil {
 		return fmt.Errorf("delete key %q: %w", name, err)
 	}
-	syncDir(k.dir)
+	_ = atomicfile.SyncDir(k.dir)
 	return nil
 }
 

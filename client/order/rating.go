@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+
+	"github.com/celltonomy/celltonomy/internal/atomicfile"
 )
 
 // savedRating is STATEDIR/ORDER_ID.rating.json: the rating a buyer
@@ -24,8 +26,8 @@ func (b *Buyer) ratingPath(id uint64) string {
 	return filepath.Join(b.StateDir, strconv.FormatUint(id, 10)+".rating.json")
 }
 
-// saveRating writes the rating of order id durably (temporary file,
-// fsync, rename) before the close that commits to it; a no-op without a
+// saveRating writes the rating of order id durably (internal/atomicfile)
+// before the close that commits to it; a no-op without a
 // StateDir.
 func (b *Buyer) saveRating(id uint64, stars uint32, salt []byte) error {
 	if b.StateDir == "" {
@@ -38,23 +40,7 @@ func (b *Buyer) saveRating(id uint64, stars uint32, salt []byte) error {
 	if err != nil {
 		return err
 	}
-	tmp := b.ratingPath(id) + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return fmt.Errorf("rating of order %d: %w", id, err)
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, b.ratingPath(id))
+	return atomicfile.WriteFile(b.ratingPath(id), data, 0o600)
 }
 
 // loadRating reads the saved rating of order id; false when there is none.

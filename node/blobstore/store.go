@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+
+	"github.com/celltonomy/celltonomy/internal/atomicfile"
 )
 
 // SumSize is the size of a blob hash in bytes.
@@ -192,23 +194,10 @@ func (s *Store) put(r io.Reader, want *[SumSize]byte) (sum [SumSize]byte, size i
 	if err = os.Rename(tmp, dst); err != nil {
 		return sum, 0, fmt.Errorf("blobstore: put: %w", err)
 	}
-	if err = syncDir(dir); err != nil {
+	if err = atomicfile.SyncDir(dir); err != nil {
 		return sum, 0, fmt.Errorf("blobstore: put: %w", err)
 	}
 	return sum, size, nil
-}
-
-// syncDir makes a rename or removal in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // Open returns the blob with hash sum for reading, and its size in bytes.
@@ -290,7 +279,7 @@ func (s *Store) Delete(sum [SumSize]byte) error {
 	if err != nil {
 		return fmt.Errorf("blobstore: %w", err)
 	}
-	if err := syncDir(filepath.Dir(p)); err != nil {
+	if err := atomicfile.SyncDir(filepath.Dir(p)); err != nil {
 		return fmt.Errorf("blobstore: delete: %w", err)
 	}
 	return nil

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/celltonomy/celltonomy/internal/atomicfile"
 )
 
 // Writer appends signed events to one log. It is not safe for concurrent
@@ -174,7 +176,7 @@ func OpenFile(path string, nodeKey ed25519.PrivateKey, logID []byte) (*Writer, e
 		if err := f.Sync(); err != nil {
 			return fail(err)
 		}
-		if err := syncDir(filepath.Dir(path)); err != nil {
+		if err := atomicfile.SyncDir(filepath.Dir(path)); err != nil {
 			return fail(err)
 		}
 		keep = len(w.hdr)
@@ -206,13 +208,4 @@ func OpenFile(path string, nodeKey ed25519.PrivateKey, logID []byte) (*Writer, e
 	w.f = f
 	w.size = keep
 	return w, nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
