@@ -342,7 +342,13 @@ func (n *Node) getOutputFile(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusNotFound, "order %d: no output file with SHA-256 %s", j.OrderID, want)
 		return
 	}
-	sum, err := blobstore.ParseSum(want)
+	n.serveBlob(w, want)
+}
+
+// serveBlob answers with the stored blob whose SHA-256 is sumHex, an
+// order's input or output file the caller has authorized.
+func (n *Node) serveBlob(w http.ResponseWriter, sumHex string) {
+	sum, err := blobstore.ParseSum(sumHex)
 	if err != nil {
 		httpError(w, http.StatusBadRequest, "%v", err)
 		return
@@ -473,18 +479,5 @@ func (n *Node) getInput(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusNotFound, "order %d: no input %q", j.OrderID, name)
 		return
 	}
-	sum, err := blobstore.ParseSum(j.Inputs[i].SHA256)
-	if err != nil {
-		httpError(w, http.StatusInternalServerError, "%v", err)
-		return
-	}
-	f, size, err := n.blobs.Open(sum)
-	if err != nil {
-		httpError(w, http.StatusInternalServerError, "%v", err)
-		return
-	}
-	defer f.Close()
-	w.Header().Set("Content-Type", "application/octet-stream")
-	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
-	io.Copy(w, f)
+	n.serveBlob(w, j.Inputs[i].SHA256)
 }

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"testing"
+	"time"
 )
 
 // benchSkills is a skill tree of depth 4: one root, 4 children, 16
@@ -62,13 +63,16 @@ func benchReplay(b *testing.B, justify bool) {
 	log := benchLog(skills)
 	updates := float64(log.NUpdates())
 	var leaves uint64
+	var jrh time.Duration // the final justification root, once the replay is done
 	for b.Loop() {
 		if justify {
 			res, err := Replay(nil, skills, DefaultParams(), log)
 			if err != nil {
 				b.Fatal(err)
 			}
+			start := time.Now()
 			res.Justification.Root()
+			jrh += time.Since(start)
 			leaves = res.NLeaves
 		} else {
 			s, err := Apply(nil, skills, DefaultParams(), log)
@@ -83,6 +87,9 @@ func benchReplay(b *testing.B, justify bool) {
 	b.ReportMetric(float64(leaves), "leaves")
 	b.ReportMetric(updates/sec, "updates/s")
 	b.ReportMetric(sec/updates*1e6, "µs/update")
+	if justify {
+		b.ReportMetric(jrh.Seconds()/float64(b.N), "s-jrh-root")
+	}
 	reportHeap(b)
 }
 
