@@ -216,10 +216,12 @@ func Start(ctx context.Context, o Options) (*Devnet, error) {
 			return nil, err
 		}
 	}
+	res := reserved{}
+	defer res.closeAll()
 	st, err := readState(o.Home)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		if st, err = create(o); err != nil {
+		if st, err = create(o, res); err != nil {
 			return nil, fmt.Errorf("devnet: create %s: %w", o.Home, err)
 		}
 	case err != nil:
@@ -252,6 +254,8 @@ func Start(ctx context.Context, o Options) (*Devnet, error) {
 		}
 	}
 
+	res.release(st.RPCPort)
+	res.release(st.P2PPort)
 	cn, err := chain.Start(ctx, o.Home, o.Log)
 	if err != nil {
 		return nil, fmt.Errorf("devnet: validator: %w", err)
@@ -305,7 +309,7 @@ func Start(ctx context.Context, o Options) (*Devnet, error) {
 			cfg.Capacity = no.Capacity
 		}
 		fcfg := followConfig()
-		n, err := node.New(rctx, cfg, node.Options{NodeKey: nk, OperatorKey: op, Fault: no.Fault,
+		n, err := node.New(rctx, cfg, node.Options{NodeKey: nk, OperatorKey: op, Fault: no.Fault, Listener: res.take(st.NodePorts[i-1]),
 			Log: logger.With("devnet_node", i), Follow: &fcfg})
 		if err != nil {
 			return fail(fmt.Errorf("devnet: node %d: %w", i, err))
@@ -329,7 +333,7 @@ func Start(ctx context.Context, o Options) (*Devnet, error) {
 	}
 	mcfg := followConfig()
 	m, err := miner.New(miner.Options{ChainRPC: rpc, Key: minerKey, Listen: fmt.Sprintf("127.0.0.1:%d", st.MinerPort),
-		DataDir: filepath.Join(o.Home, "miner"), Stake: MinerStake, Log: logger.With("devnet_miner", 1), Follow: &mcfg})
+		Listener: res.take(st.MinerPort), DataDir: filepath.Join(o.Home, "miner"), Stake: MinerStake, Log: logger.With("devnet_miner", 1), Follow: &mcfg})
 	if err != nil {
 		return fail(fmt.Errorf("devnet: miner: %w", err))
 	}
@@ -400,24 +404,48 @@ func readState(home string) (state, error) {
 	return st, nil
 }
 
-// freePort asks the kernel for an unused TCP port on 127.0.0.1.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
+// reserved holds the listeners of the free ports a new devnet picked,
+// open until their server takes them, so that no other process can bind
+// a port between its choice and its use.
+type reserved map[int]net.Listener
 
-func pick(p, def int) (int, error) {
+// pick returns p, def when p is 0, or a free port on 127.0.0.1, reserved,
+// when p is negative.
+func (r reserved) pick(p, def int) (int, error) {
 	switch {
 	case p < 0:
-		return freePort()
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return 0, err
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		r[port] = l
+		return port, nil
 	case p == 0:
 		return def, nil
 	}
 	return p, nil
+}
+
+// take hands over the listener of port, nil when port is not reserved.
+func (r reserved) take(port int) net.Listener {
+	l := r[port]
+	delete(r, port)
+	return l
+}
+
+// release frees port for a server that binds it by itself (CometBFT).
+func (r reserved) release(port int) {
+	if l := r.take(port); l != nil {
+		l.Close()
+	}
+}
+
+// closeAll frees every port still reserved.
+func (r reserved) closeAll() {
+	for port := range r {
+		r.release(port)
+	}
 }
 
 // DevnetParams returns the genesis params of a new devnet: the defaults
@@ -434,7 +462,7 @@ func DevnetParams() *ledgerpb.Params {
 
 // create writes a new home: keys, the validator's CometBFT home and
 // genesis, and each node's home.
-func create(o Options) (state, error) {
+func create(o Options, res reserved) (state, error) {
 	if o.Nodes == 0 {
 		o.Nodes = 2
 	}
@@ -443,14 +471,14 @@ func create(o Options) (state, error) {
 	}
 	st := state{ChainID: ChainID, Nodes: o.Nodes}
 	var err error
-	if st.RPCPort, err = pick(o.RPCPort, chain.DefaultPorts.RPC); err != nil {
+	if st.RPCPort, err = res.pick(o.RPCPort, chain.DefaultPorts.RPC); err != nil {
 		return st, err
 	}
-	if st.P2PPort, err = pick(o.P2PPort, chain.DefaultPorts.P2P); err != nil {
+	if st.P2PPort, err = res.pick(o.P2PPort, chain.DefaultPorts.P2P); err != nil {
 		return st, err
 	}
 	for i := 1; i <= o.Nodes; i++ {
-		p, err := pick(o.NodePort, 26679+i)
+		p, err := res.pick(o.NodePort, 26679+i)
 		if err != nil {
 			return st, err
 		}
@@ -459,7 +487,7 @@ func create(o Options) (state, error) {
 		}
 		st.NodePorts = append(st.NodePorts, p)
 	}
-	if st.MinerPort, err = pick(o.MinerPort, DefaultMinerPort); err != nil {
+	if st.MinerPort, err = res.pick(o.MinerPort, DefaultMinerPort); err != nil {
 		return st, err
 	}
 	if err := os.MkdirAll(o.Home, 0o700); err != nil {

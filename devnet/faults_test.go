@@ -140,9 +140,17 @@ func TestMissedDelivery(t *testing.T) {
 	if got := balance(t, d, d.Nodes[0].Operator); got >= vendorBefore {
 		t.Errorf("provider balance %d, not below %d: no slashing", got, vendorBefore)
 	}
-	j, ok := jobOf(d.Nodes[0].Node, r.id, gateway.RoleProvider)
-	if !ok || j.State == gateway.StateDelivered || j.TxHash != "" || !j.Done {
-		t.Errorf("provider job: state %s, tx %q, done %v: want undelivered and done", j.State, j.TxHash, j.Done)
+	// The node marks the job done when it handles the block that failed it.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		j, ok := jobOf(d.Nodes[0].Node, r.id, gateway.RoleProvider)
+		if ok && j.Done && j.State != gateway.StateDelivered && j.TxHash == "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("provider job: state %s, tx %q, done %v: want undelivered and done", j.State, j.TxHash, j.Done)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

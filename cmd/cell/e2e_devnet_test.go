@@ -76,6 +76,28 @@ func (p *devnetProc) output() string {
 	return string(b)
 }
 
+// devnetState is the part of HOME/devnet.json the tests read: the ports a
+// devnet started with --…-port -1 picked (and holds until it binds them).
+type devnetState struct {
+	RPC   int   `json:"rpc_port"`
+	Nodes []int `json:"node_ports"`
+	Miner int   `json:"miner_port"`
+}
+
+// devnetPorts waits for the devnet at home to write its ports.
+func devnetPorts(t *testing.T, home string) devnetState {
+	t.Helper()
+	var st devnetState
+	retry(t, 60*time.Second, func() error {
+		b, err := os.ReadFile(filepath.Join(home, "devnet.json"))
+		if err != nil {
+			return err
+		}
+		return json.Unmarshal(b, &st)
+	})
+	return st
+}
+
 // slowPackage writes the package directory of testdata/slow.
 func slowPackage(t *testing.T) string {
 	t.Helper()
@@ -117,15 +139,15 @@ func TestDevnetCrashDuringJob(t *testing.T) {
 	}
 	pkgDir := slowPackage(t)
 	home := filepath.Join(t.TempDir(), "devnet")
-	base := freePorts(t, 3)
 	args := []string{"--nodes", "1", "--block-time", "200ms", "--package", pkgDir,
-		"--rpc-port", fmt.Sprint(base), "--p2p-port", fmt.Sprint(base + 1), "--node-port", fmt.Sprint(base + 10), "--miner-port", fmt.Sprint(base + 20)}
+		"--rpc-port", "-1", "--p2p-port", "-1", "--node-port", "-1", "--miner-port", "-1"}
 	p := startDevnetProc(t, home, args...)
-	c, err := client.New(fmt.Sprintf("http://127.0.0.1:%d", base))
+	ports := devnetPorts(t, home)
+	c, err := client.New(fmt.Sprintf("http://127.0.0.1:%d", ports.RPC))
 	if err != nil {
 		t.Fatal(err)
 	}
-	endpoint := fmt.Sprintf("http://127.0.0.1:%d", base+10)
+	endpoint := fmt.Sprintf("http://127.0.0.1:%d", ports.Nodes[0])
 	ctx := context.Background()
 
 	// Wait for the devnet to register the slow package.
@@ -296,9 +318,9 @@ func TestDevnetAndOrderRun(t *testing.T) {
 	}
 	genome, _ := filepath.Abs("../../examples/data/lambda.fa")
 	home := filepath.Join(t.TempDir(), "devnet")
-	base := freePorts(t, 3)
 	p := startDevnetProc(t, home, "--nodes", "2", "--block-time", "200ms", "--package", pkgDir,
-		"--rpc-port", fmt.Sprint(base), "--p2p-port", fmt.Sprint(base+1), "--node-port", fmt.Sprint(base+10), "--miner-port", fmt.Sprint(base+20))
+		"--rpc-port", "-1", "--p2p-port", "-1", "--node-port", "-1", "--miner-port", "-1")
+	ports := devnetPorts(t, home)
 	retry(t, 90*time.Second, func() error {
 		if !strings.Contains(p.output(), "stop with Ctrl-C") {
 			return fmt.Errorf("devnet not ready:\n%s", p.output())
@@ -332,7 +354,7 @@ func TestDevnetAndOrderRun(t *testing.T) {
 		t.Errorf("results not written: %v", err)
 	}
 
-	c, err := client.New(fmt.Sprintf("http://127.0.0.1:%d", base))
+	c, err := client.New(fmt.Sprintf("http://127.0.0.1:%d", ports.RPC))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -383,7 +405,7 @@ func TestDevnetAndOrderRun(t *testing.T) {
 	// The first order's ratings reach the reputation log; the devnet's
 	// miner mines the cycle, the chain accepts its root, and cell rep show
 	// proves the provider's reputation against it.
-	miner := fmt.Sprintf("http://127.0.0.1:%d", base+20)
+	miner := fmt.Sprintf("http://127.0.0.1:%d", ports.Miner)
 	var vendors []string
 	for _, name := range []string{"vendor-1", "vendor-2"} {
 		info, err := kr.Show(name)

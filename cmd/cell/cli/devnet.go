@@ -117,10 +117,10 @@ Order from another terminal:
 	cmd.Flags().BoolVar(&verbose, "verbose", false, "log to stderr instead of HOME/devnet.log")
 	cmd.Flags().StringSliceVar(&faults, "fault", nil, "inject a fault into node I: I=wrong-output or I=no-delivery (repeatable)")
 	cmd.Flags().StringSliceVar(&packages, "package", nil, "also register the package built from DIR (repeatable)")
-	cmd.Flags().IntVar(&rpcPort, "rpc-port", 0, "validator RPC port of a new devnet (default 26657)")
-	cmd.Flags().IntVar(&p2pPort, "p2p-port", 0, "validator P2P port of a new devnet (default 26656)")
-	cmd.Flags().IntVar(&minerPort, "miner-port", 0, "HTTP port of the reputation miner of a new devnet (default 26690)")
-	cmd.Flags().IntVar(&nodePort, "node-port", 0, "HTTP port of node 1 of a new devnet, node I on NODE_PORT+I-1 (default 26680)")
+	cmd.Flags().IntVar(&rpcPort, "rpc-port", 0, "validator RPC port of a new devnet (default 26657; -1: a free port)")
+	cmd.Flags().IntVar(&p2pPort, "p2p-port", 0, "validator P2P port of a new devnet (default 26656; -1: a free port)")
+	cmd.Flags().IntVar(&minerPort, "miner-port", 0, "HTTP port of the reputation miner of a new devnet (default 26690; -1: a free port)")
+	cmd.Flags().IntVar(&nodePort, "node-port", 0, "HTTP port of node 1 of a new devnet, node I on NODE_PORT+I-1 (default 26680; -1: free ports)")
 	return cmd
 }
 
