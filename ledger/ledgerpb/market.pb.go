@@ -49,7 +49,8 @@ const (
 	OrderState_ORDER_STATE_EXPIRED OrderState = 7
 	// Cancelled by the buyer while open; everything refunded.
 	OrderState_ORDER_STATE_CANCELLED OrderState = 8
-	// The delivery deadline passed without a delivery; the bid stake slashed.
+	// The contract ended without a delivery; Order.fail_reason says why and
+	// who paid for it.
 	OrderState_ORDER_STATE_FAILED OrderState = 9
 )
 
@@ -108,6 +109,143 @@ func (OrderState) EnumDescriptor() ([]byte, []int) {
 	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{0}
 }
 
+// FailReason is why an order FAILED. Numbers are appended, never
+// renumbered.
+type FailReason int32
+
+const (
+	FailReason_FAIL_REASON_UNSPECIFIED FailReason = 0
+	// The delivery deadline passed with neither a delivery nor a report of
+	// missing inputs, and the buyer showed no input receipt: the provider
+	// went silent. Its bid stake goes to the treasury; the buyer is
+	// refunded and gains nothing.
+	FailReason_FAIL_REASON_NO_DELIVERY FailReason = 1
+	// The buyer showed the provider's input receipt and the provider did
+	// not deliver: fail_slash_buyer_bps of the bid stake to the buyer, the
+	// rest to the treasury.
+	FailReason_FAIL_REASON_NO_DELIVERY_AFTER_RECEIPT FailReason = 2
+	// The provider reported the inputs missing and the buyer showed no
+	// input receipt within the contest window: nobody is slashed.
+	FailReason_FAIL_REASON_INPUTS_MISSING FailReason = 3
+)
+
+// Enum value maps for FailReason.
+var (
+	FailReason_name = map[int32]string{
+		0: "FAIL_REASON_UNSPECIFIED",
+		1: "FAIL_REASON_NO_DELIVERY",
+		2: "FAIL_REASON_NO_DELIVERY_AFTER_RECEIPT",
+		3: "FAIL_REASON_INPUTS_MISSING",
+	}
+	FailReason_value = map[string]int32{
+		"FAIL_REASON_UNSPECIFIED":               0,
+		"FAIL_REASON_NO_DELIVERY":               1,
+		"FAIL_REASON_NO_DELIVERY_AFTER_RECEIPT": 2,
+		"FAIL_REASON_INPUTS_MISSING":            3,
+	}
+)
+
+func (x FailReason) Enum() *FailReason {
+	p := new(FailReason)
+	*p = x
+	return p
+}
+
+func (x FailReason) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (FailReason) Descriptor() protoreflect.EnumDescriptor {
+	return file_celltonomy_ledger_v1_market_proto_enumTypes[1].Descriptor()
+}
+
+func (FailReason) Type() protoreflect.EnumType {
+	return &file_celltonomy_ledger_v1_market_proto_enumTypes[1]
+}
+
+func (x FailReason) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use FailReason.Descriptor instead.
+func (FailReason) EnumDescriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{1}
+}
+
+// RunResult is how a delivered run ended (runtime/wasm: Outcome; the
+// numbers are the same). Numbers are appended, never renumbered.
+type RunResult int32
+
+const (
+	// Not stated (deliveries written before this field): read as exited.
+	RunResult_RUN_RESULT_UNSPECIFIED RunResult = 0
+	// The package exited by itself with Delivery.exit_code.
+	RunResult_RUN_RESULT_EXITED RunResult = 1
+	// The package trapped.
+	RunResult_RUN_RESULT_TRAP RunResult = 2
+	// The package ran out of its declared fuel (loop iterations).
+	RunResult_RUN_RESULT_FUEL_LIMIT RunResult = 3
+	// Its linear memory would have exceeded the declared memory limit.
+	RunResult_RUN_RESULT_MEMORY_LIMIT RunResult = 4
+	// It wrote more than its declared output limit under /outputs.
+	RunResult_RUN_RESULT_OUTPUT_LIMIT RunResult = 5
+	// It wrote more than the stdout limit.
+	RunResult_RUN_RESULT_STDOUT_LIMIT RunResult = 6
+	// It wrote more than the stderr limit.
+	RunResult_RUN_RESULT_STDERR_LIMIT RunResult = 7
+)
+
+// Enum value maps for RunResult.
+var (
+	RunResult_name = map[int32]string{
+		0: "RUN_RESULT_UNSPECIFIED",
+		1: "RUN_RESULT_EXITED",
+		2: "RUN_RESULT_TRAP",
+		3: "RUN_RESULT_FUEL_LIMIT",
+		4: "RUN_RESULT_MEMORY_LIMIT",
+		5: "RUN_RESULT_OUTPUT_LIMIT",
+		6: "RUN_RESULT_STDOUT_LIMIT",
+		7: "RUN_RESULT_STDERR_LIMIT",
+	}
+	RunResult_value = map[string]int32{
+		"RUN_RESULT_UNSPECIFIED":  0,
+		"RUN_RESULT_EXITED":       1,
+		"RUN_RESULT_TRAP":         2,
+		"RUN_RESULT_FUEL_LIMIT":   3,
+		"RUN_RESULT_MEMORY_LIMIT": 4,
+		"RUN_RESULT_OUTPUT_LIMIT": 5,
+		"RUN_RESULT_STDOUT_LIMIT": 6,
+		"RUN_RESULT_STDERR_LIMIT": 7,
+	}
+)
+
+func (x RunResult) Enum() *RunResult {
+	p := new(RunResult)
+	*p = x
+	return p
+}
+
+func (x RunResult) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (RunResult) Descriptor() protoreflect.EnumDescriptor {
+	return file_celltonomy_ledger_v1_market_proto_enumTypes[2].Descriptor()
+}
+
+func (RunResult) Type() protoreflect.EnumType {
+	return &file_celltonomy_ledger_v1_market_proto_enumTypes[2]
+}
+
+func (x RunResult) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use RunResult.Descriptor instead.
+func (RunResult) EnumDescriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{2}
+}
+
 // DisputeClaim is what the buyer claims when opening a dispute
 // (market.md: "Disputes"). Numbers are appended, never renumbered.
 type DisputeClaim int32
@@ -149,11 +287,11 @@ func (x DisputeClaim) String() string {
 }
 
 func (DisputeClaim) Descriptor() protoreflect.EnumDescriptor {
-	return file_celltonomy_ledger_v1_market_proto_enumTypes[1].Descriptor()
+	return file_celltonomy_ledger_v1_market_proto_enumTypes[3].Descriptor()
 }
 
 func (DisputeClaim) Type() protoreflect.EnumType {
-	return &file_celltonomy_ledger_v1_market_proto_enumTypes[1]
+	return &file_celltonomy_ledger_v1_market_proto_enumTypes[3]
 }
 
 func (x DisputeClaim) Number() protoreflect.EnumNumber {
@@ -162,7 +300,7 @@ func (x DisputeClaim) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use DisputeClaim.Descriptor instead.
 func (DisputeClaim) EnumDescriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{1}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{3}
 }
 
 // DisputeOutcome is what the buyer asks for if it wins a dispute.
@@ -215,11 +353,11 @@ func (x DisputeOutcome) String() string {
 }
 
 func (DisputeOutcome) Descriptor() protoreflect.EnumDescriptor {
-	return file_celltonomy_ledger_v1_market_proto_enumTypes[2].Descriptor()
+	return file_celltonomy_ledger_v1_market_proto_enumTypes[4].Descriptor()
 }
 
 func (DisputeOutcome) Type() protoreflect.EnumType {
-	return &file_celltonomy_ledger_v1_market_proto_enumTypes[2]
+	return &file_celltonomy_ledger_v1_market_proto_enumTypes[4]
 }
 
 func (x DisputeOutcome) Number() protoreflect.EnumNumber {
@@ -228,7 +366,7 @@ func (x DisputeOutcome) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use DisputeOutcome.Descriptor instead.
 func (DisputeOutcome) EnumDescriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{2}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{4}
 }
 
 // DisputeVerdict is how a dispute was decided.
@@ -248,6 +386,12 @@ const (
 	// to whom it belongs, nobody is slashed but silent or minority
 	// verifiers.
 	DisputeVerdict_DISPUTE_VERDICT_UNDECIDED DisputeVerdict = 3
+	// The last round (max_dispute_rounds) was undecided too: the price is
+	// split between the provider and the buyer, stakes return.
+	DisputeVerdict_DISPUTE_VERDICT_SPLIT DisputeVerdict = 4
+	// The buyer did not reveal the draw seed of the first round in time: the
+	// delivery stands, as if the provider had won.
+	DisputeVerdict_DISPUTE_VERDICT_ABANDONED DisputeVerdict = 5
 )
 
 // Enum value maps for DisputeVerdict.
@@ -257,12 +401,16 @@ var (
 		1: "DISPUTE_VERDICT_PROVIDER_WON",
 		2: "DISPUTE_VERDICT_BUYER_WON",
 		3: "DISPUTE_VERDICT_UNDECIDED",
+		4: "DISPUTE_VERDICT_SPLIT",
+		5: "DISPUTE_VERDICT_ABANDONED",
 	}
 	DisputeVerdict_value = map[string]int32{
 		"DISPUTE_VERDICT_UNSPECIFIED":  0,
 		"DISPUTE_VERDICT_PROVIDER_WON": 1,
 		"DISPUTE_VERDICT_BUYER_WON":    2,
 		"DISPUTE_VERDICT_UNDECIDED":    3,
+		"DISPUTE_VERDICT_SPLIT":        4,
+		"DISPUTE_VERDICT_ABANDONED":    5,
 	}
 )
 
@@ -277,11 +425,11 @@ func (x DisputeVerdict) String() string {
 }
 
 func (DisputeVerdict) Descriptor() protoreflect.EnumDescriptor {
-	return file_celltonomy_ledger_v1_market_proto_enumTypes[3].Descriptor()
+	return file_celltonomy_ledger_v1_market_proto_enumTypes[5].Descriptor()
 }
 
 func (DisputeVerdict) Type() protoreflect.EnumType {
-	return &file_celltonomy_ledger_v1_market_proto_enumTypes[3]
+	return &file_celltonomy_ledger_v1_market_proto_enumTypes[5]
 }
 
 func (x DisputeVerdict) Number() protoreflect.EnumNumber {
@@ -290,7 +438,7 @@ func (x DisputeVerdict) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use DisputeVerdict.Descriptor instead.
 func (DisputeVerdict) EnumDescriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{3}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{5}
 }
 
 // DomainVoteChoice is a domain voter's vote on a dispute of a protocol
@@ -331,11 +479,11 @@ func (x DomainVoteChoice) String() string {
 }
 
 func (DomainVoteChoice) Descriptor() protoreflect.EnumDescriptor {
-	return file_celltonomy_ledger_v1_market_proto_enumTypes[4].Descriptor()
+	return file_celltonomy_ledger_v1_market_proto_enumTypes[6].Descriptor()
 }
 
 func (DomainVoteChoice) Type() protoreflect.EnumType {
-	return &file_celltonomy_ledger_v1_market_proto_enumTypes[4]
+	return &file_celltonomy_ledger_v1_market_proto_enumTypes[6]
 }
 
 func (x DomainVoteChoice) Number() protoreflect.EnumNumber {
@@ -344,7 +492,7 @@ func (x DomainVoteChoice) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use DomainVoteChoice.Descriptor instead.
 func (DomainVoteChoice) EnumDescriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{4}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{6}
 }
 
 // OrderParam is one key/value parameter of an order, passed to the package.
@@ -513,8 +661,18 @@ type Contract struct {
 	AwardHeight int64  `protobuf:"varint,5,opt,name=award_height,json=awardHeight,proto3" json:"award_height,omitempty"`
 	// Last height at which a delivery is accepted.
 	DeliveryDeadline int64 `protobuf:"varint,6,opt,name=delivery_deadline,json=deliveryDeadline,proto3" json:"delivery_deadline,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// From this height on (award height + input_window_blocks, at most the
+	// delivery deadline) a provider without the inputs may report them
+	// missing.
+	InputDeadline int64 `protobuf:"varint,7,opt,name=input_deadline,json=inputDeadline,proto3" json:"input_deadline,omitempty"`
+	// Height at which the provider's input receipt was shown; 0: none.
+	InputReceiptHeight int64 `protobuf:"varint,8,opt,name=input_receipt_height,json=inputReceiptHeight,proto3" json:"input_receipt_height,omitempty"`
+	// Height of the provider's report of missing inputs; 0: none. The
+	// report stands unless an input receipt is shown before
+	// inputs_missing_height + input_contest_window_blocks.
+	InputsMissingHeight int64 `protobuf:"varint,9,opt,name=inputs_missing_height,json=inputsMissingHeight,proto3" json:"inputs_missing_height,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *Contract) Reset() {
@@ -589,6 +747,27 @@ func (x *Contract) GetDeliveryDeadline() int64 {
 	return 0
 }
 
+func (x *Contract) GetInputDeadline() int64 {
+	if x != nil {
+		return x.InputDeadline
+	}
+	return 0
+}
+
+func (x *Contract) GetInputReceiptHeight() int64 {
+	if x != nil {
+		return x.InputReceiptHeight
+	}
+	return 0
+}
+
+func (x *Contract) GetInputsMissingHeight() int64 {
+	if x != nil {
+		return x.InputsMissingHeight
+	}
+	return 0
+}
+
 // Delivery is what the provider posted.
 type Delivery struct {
 	state        protoimpl.MessageState `protogen:"open.v1"`
@@ -601,8 +780,13 @@ type Delivery struct {
 	Height                   int64  `protobuf:"varint,5,opt,name=height,proto3" json:"height,omitempty"`
 	// Height at which an order still DELIVERED closes by itself.
 	ConfirmDeadline int64 `protobuf:"varint,6,opt,name=confirm_deadline,json=confirmDeadline,proto3" json:"confirm_deadline,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// How the run ended, as the provider states it; the output root commits
+	// to it, so verifiers re-check it.
+	Result RunResult `protobuf:"varint,7,opt,name=result,proto3,enum=celltonomy.ledger.v1.RunResult" json:"result,omitempty"`
+	// The package's exit code when result is RUN_RESULT_EXITED.
+	ExitCode      uint32 `protobuf:"varint,8,opt,name=exit_code,json=exitCode,proto3" json:"exit_code,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Delivery) Reset() {
@@ -673,6 +857,20 @@ func (x *Delivery) GetHeight() int64 {
 func (x *Delivery) GetConfirmDeadline() int64 {
 	if x != nil {
 		return x.ConfirmDeadline
+	}
+	return 0
+}
+
+func (x *Delivery) GetResult() RunResult {
+	if x != nil {
+		return x.Result
+	}
+	return RunResult_RUN_RESULT_UNSPECIFIED
+}
+
+func (x *Delivery) GetExitCode() uint32 {
+	if x != nil {
+		return x.ExitCode
 	}
 	return 0
 }
@@ -813,8 +1011,13 @@ type Order struct {
 	Dispute *Dispute `protobuf:"bytes,21,opt,name=dispute,proto3" json:"dispute,omitempty"`
 	// Providers excluded from bidding (redo by another provider).
 	ExcludedProviders [][]byte `protobuf:"bytes,22,rep,name=excluded_providers,json=excludedProviders,proto3" json:"excluded_providers,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// Node keys excluded from bidding with them (redo by another provider):
+	// the excluded provider's node, whichever account announces it.
+	ExcludedNodeKeys [][]byte `protobuf:"bytes,23,rep,name=excluded_node_keys,json=excludedNodeKeys,proto3" json:"excluded_node_keys,omitempty"`
+	// Why the order FAILED; unspecified in any other state.
+	FailReason    FailReason `protobuf:"varint,24,opt,name=fail_reason,json=failReason,proto3,enum=celltonomy.ledger.v1.FailReason" json:"fail_reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Order) Reset() {
@@ -1001,6 +1204,20 @@ func (x *Order) GetExcludedProviders() [][]byte {
 	return nil
 }
 
+func (x *Order) GetExcludedNodeKeys() [][]byte {
+	if x != nil {
+		return x.ExcludedNodeKeys
+	}
+	return nil
+}
+
+func (x *Order) GetFailReason() FailReason {
+	if x != nil {
+		return x.FailReason
+	}
+	return FailReason_FAIL_REASON_UNSPECIFIED
+}
+
 // DrawnVerifier is a verifier drawn for a dispute, with its commit and
 // reveal.
 type DrawnVerifier struct {
@@ -1102,9 +1319,22 @@ type Dispute struct {
 	// Protocol disputes: the id of the package's skill, the domain in which
 	// voters prove their reputation (network colony).
 	DomainSkill uint64 `protobuf:"varint,12,opt,name=domain_skill,json=domainSkill,proto3" json:"domain_skill,omitempty"`
-	// Protocol disputes: the domain votes in commit order, at most
-	// market.MaxDomainVoters.
-	Votes         []*DomainVote `protobuf:"bytes,13,rep,name=votes,proto3" json:"votes,omitempty"`
+	// Protocol disputes: the domain votes, at most market.MaxDomainVoters.
+	Votes []*DomainVote `protobuf:"bytes,13,rep,name=votes,proto3" json:"votes,omitempty"`
+	// Compute disputes: the round, from 1; each round draws new verifiers.
+	Round uint32 `protobuf:"varint,14,opt,name=round,proto3" json:"round,omitempty"`
+	// The head of the buyer's seed chain: the commitment at opening, then
+	// the seed revealed last (market.SeedHash of the next seed is it).
+	SeedHead []byte `protobuf:"bytes,15,opt,name=seed_head,json=seedHead,proto3" json:"seed_head,omitempty"`
+	// The hash of the block that started the current round (the opening,
+	// or the decision of an undecided round); the draw seed combines it
+	// with the buyer's seed of the round.
+	RoundBlockHash []byte `protobuf:"bytes,16,opt,name=round_block_hash,json=roundBlockHash,proto3" json:"round_block_hash,omitempty"`
+	// While the round waits for the buyer's seed: the last height at which
+	// it may be revealed; 0 once the verifiers are drawn.
+	SeedDeadline int64 `protobuf:"varint,17,opt,name=seed_deadline,json=seedDeadline,proto3" json:"seed_deadline,omitempty"`
+	// Node keys drawn in earlier rounds, excluded from later draws.
+	DrawnBefore   [][]byte `protobuf:"bytes,18,rep,name=drawn_before,json=drawnBefore,proto3" json:"drawn_before,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1230,6 +1460,41 @@ func (x *Dispute) GetVotes() []*DomainVote {
 	return nil
 }
 
+func (x *Dispute) GetRound() uint32 {
+	if x != nil {
+		return x.Round
+	}
+	return 0
+}
+
+func (x *Dispute) GetSeedHead() []byte {
+	if x != nil {
+		return x.SeedHead
+	}
+	return nil
+}
+
+func (x *Dispute) GetRoundBlockHash() []byte {
+	if x != nil {
+		return x.RoundBlockHash
+	}
+	return nil
+}
+
+func (x *Dispute) GetSeedDeadline() int64 {
+	if x != nil {
+		return x.SeedDeadline
+	}
+	return 0
+}
+
+func (x *Dispute) GetDrawnBefore() [][]byte {
+	if x != nil {
+		return x.DrawnBefore
+	}
+	return nil
+}
+
 // DomainVote is one voter's commit and reveal in a protocol dispute.
 type DomainVote struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1240,7 +1505,12 @@ type DomainVote struct {
 	Vote DomainVoteChoice `protobuf:"varint,3,opt,name=vote,proto3,enum=celltonomy.ledger.v1.DomainVoteChoice" json:"vote,omitempty"`
 	// The voter's reputation in the domain proven at the reveal: a
 	// uint256, 32 bytes big-endian; empty until revealed.
-	Weight        []byte `protobuf:"bytes,4,opt,name=weight,proto3" json:"weight,omitempty"`
+	Weight []byte `protobuf:"bytes,4,opt,name=weight,proto3" json:"weight,omitempty"`
+	// The vote's stake in ucell (min_domain_vote_stake), held in escrow.
+	Stake uint64 `protobuf:"varint,5,opt,name=stake,proto3" json:"stake,omitempty"`
+	// The reputation proven at the commit, which holds the voter's slot: a
+	// uint256, 32 bytes big-endian.
+	CommitWeight  []byte `protobuf:"bytes,6,opt,name=commit_weight,json=commitWeight,proto3" json:"commit_weight,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1299,6 +1569,20 @@ func (x *DomainVote) GetVote() DomainVoteChoice {
 func (x *DomainVote) GetWeight() []byte {
 	if x != nil {
 		return x.Weight
+	}
+	return nil
+}
+
+func (x *DomainVote) GetStake() uint64 {
+	if x != nil {
+		return x.Stake
+	}
+	return 0
+}
+
+func (x *DomainVote) GetCommitWeight() []byte {
+	if x != nil {
+		return x.CommitWeight
 	}
 	return nil
 }
@@ -1506,13 +1790,17 @@ func (x *MsgUnregisterVerifier) GetNodeKey() []byte {
 
 // MsgOpenDispute is the buyer's dispute of a delivery.
 type MsgOpenDispute struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	OrderId       uint64                 `protobuf:"varint,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
-	Claim         DisputeClaim           `protobuf:"varint,2,opt,name=claim,proto3,enum=celltonomy.ledger.v1.DisputeClaim" json:"claim,omitempty"`
-	Outcome       DisputeOutcome         `protobuf:"varint,3,opt,name=outcome,proto3,enum=celltonomy.ledger.v1.DisputeOutcome" json:"outcome,omitempty"`
-	Stake         uint64                 `protobuf:"varint,4,opt,name=stake,proto3" json:"stake,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	OrderId uint64                 `protobuf:"varint,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	Claim   DisputeClaim           `protobuf:"varint,2,opt,name=claim,proto3,enum=celltonomy.ledger.v1.DisputeClaim" json:"claim,omitempty"`
+	Outcome DisputeOutcome         `protobuf:"varint,3,opt,name=outcome,proto3,enum=celltonomy.ledger.v1.DisputeOutcome" json:"outcome,omitempty"`
+	Stake   uint64                 `protobuf:"varint,4,opt,name=stake,proto3" json:"stake,omitempty"`
+	// Compute packages: the head of the buyer's seed chain (32 bytes),
+	// market.SeedHash of the first round's seed; the buyer reveals one
+	// seed per round (MsgRevealDisputeSeed). Empty for protocol packages.
+	SeedCommitment []byte `protobuf:"bytes,5,opt,name=seed_commitment,json=seedCommitment,proto3" json:"seed_commitment,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *MsgOpenDispute) Reset() {
@@ -1573,6 +1861,169 @@ func (x *MsgOpenDispute) GetStake() uint64 {
 	return 0
 }
 
+func (x *MsgOpenDispute) GetSeedCommitment() []byte {
+	if x != nil {
+		return x.SeedCommitment
+	}
+	return nil
+}
+
+// MsgRevealDisputeSeed reveals the draw seed of the current round of a
+// compute dispute; the verifiers are drawn in the same transaction.
+type MsgRevealDisputeSeed struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	OrderId uint64                 `protobuf:"varint,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	// 32 bytes whose market.SeedHash is the dispute's seed_head.
+	Seed          []byte `protobuf:"bytes,2,opt,name=seed,proto3" json:"seed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgRevealDisputeSeed) Reset() {
+	*x = MsgRevealDisputeSeed{}
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgRevealDisputeSeed) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgRevealDisputeSeed) ProtoMessage() {}
+
+func (x *MsgRevealDisputeSeed) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgRevealDisputeSeed.ProtoReflect.Descriptor instead.
+func (*MsgRevealDisputeSeed) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *MsgRevealDisputeSeed) GetOrderId() uint64 {
+	if x != nil {
+		return x.OrderId
+	}
+	return 0
+}
+
+func (x *MsgRevealDisputeSeed) GetSeed() []byte {
+	if x != nil {
+		return x.Seed
+	}
+	return nil
+}
+
+// MsgPostInputReceipt shows on chain the provider node's signed receipt
+// of an order's inputs (market.InputReceiptBytes). Anyone may post it.
+type MsgPostInputReceipt struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	OrderId uint64                 `protobuf:"varint,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	// ed25519 signature (64 bytes) of the contract's node key.
+	Signature     []byte `protobuf:"bytes,2,opt,name=signature,proto3" json:"signature,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgPostInputReceipt) Reset() {
+	*x = MsgPostInputReceipt{}
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgPostInputReceipt) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgPostInputReceipt) ProtoMessage() {}
+
+func (x *MsgPostInputReceipt) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgPostInputReceipt.ProtoReflect.Descriptor instead.
+func (*MsgPostInputReceipt) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *MsgPostInputReceipt) GetOrderId() uint64 {
+	if x != nil {
+		return x.OrderId
+	}
+	return 0
+}
+
+func (x *MsgPostInputReceipt) GetSignature() []byte {
+	if x != nil {
+		return x.Signature
+	}
+	return nil
+}
+
+// MsgReportMissingInputs is the provider's report that the order's inputs
+// never arrived.
+type MsgReportMissingInputs struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrderId       uint64                 `protobuf:"varint,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgReportMissingInputs) Reset() {
+	*x = MsgReportMissingInputs{}
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgReportMissingInputs) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgReportMissingInputs) ProtoMessage() {}
+
+func (x *MsgReportMissingInputs) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgReportMissingInputs.ProtoReflect.Descriptor instead.
+func (*MsgReportMissingInputs) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *MsgReportMissingInputs) GetOrderId() uint64 {
+	if x != nil {
+		return x.OrderId
+	}
+	return 0
+}
+
 // MsgVerifierCommit is a drawn verifier's commitment to an output root.
 type MsgVerifierCommit struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1584,7 +2035,7 @@ type MsgVerifierCommit struct {
 
 func (x *MsgVerifierCommit) Reset() {
 	*x = MsgVerifierCommit{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[13]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1596,7 +2047,7 @@ func (x *MsgVerifierCommit) String() string {
 func (*MsgVerifierCommit) ProtoMessage() {}
 
 func (x *MsgVerifierCommit) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[13]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1609,7 +2060,7 @@ func (x *MsgVerifierCommit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgVerifierCommit.ProtoReflect.Descriptor instead.
 func (*MsgVerifierCommit) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{13}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *MsgVerifierCommit) GetOrderId() uint64 {
@@ -1638,7 +2089,7 @@ type MsgVerifierReveal struct {
 
 func (x *MsgVerifierReveal) Reset() {
 	*x = MsgVerifierReveal{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[14]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1650,7 +2101,7 @@ func (x *MsgVerifierReveal) String() string {
 func (*MsgVerifierReveal) ProtoMessage() {}
 
 func (x *MsgVerifierReveal) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[14]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1663,7 +2114,7 @@ func (x *MsgVerifierReveal) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgVerifierReveal.ProtoReflect.Descriptor instead.
 func (*MsgVerifierReveal) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{14}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *MsgVerifierReveal) GetOrderId() uint64 {
@@ -1698,13 +2149,15 @@ type MsgDomainVoteCommit struct {
 	// colony, proven against the accepted reputation root; it must be
 	// positive (it claims one of the bounded voter slots).
 	ReputationProof *ReputationProof `protobuf:"bytes,3,opt,name=reputation_proof,json=reputationProof,proto3" json:"reputation_proof,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// The vote's stake in ucell: at least min_domain_vote_stake.
+	Stake         uint64 `protobuf:"varint,4,opt,name=stake,proto3" json:"stake,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *MsgDomainVoteCommit) Reset() {
 	*x = MsgDomainVoteCommit{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[15]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1716,7 +2169,7 @@ func (x *MsgDomainVoteCommit) String() string {
 func (*MsgDomainVoteCommit) ProtoMessage() {}
 
 func (x *MsgDomainVoteCommit) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[15]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1729,7 +2182,7 @@ func (x *MsgDomainVoteCommit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgDomainVoteCommit.ProtoReflect.Descriptor instead.
 func (*MsgDomainVoteCommit) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{15}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *MsgDomainVoteCommit) GetOrderId() uint64 {
@@ -1753,6 +2206,13 @@ func (x *MsgDomainVoteCommit) GetReputationProof() *ReputationProof {
 	return nil
 }
 
+func (x *MsgDomainVoteCommit) GetStake() uint64 {
+	if x != nil {
+		return x.Stake
+	}
+	return 0
+}
+
 // MsgDomainVoteReveal reveals the vote committed to during the reveal
 // window; the proven reputation is the vote's weight.
 type MsgDomainVoteReveal struct {
@@ -1767,7 +2227,7 @@ type MsgDomainVoteReveal struct {
 
 func (x *MsgDomainVoteReveal) Reset() {
 	*x = MsgDomainVoteReveal{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[16]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1779,7 +2239,7 @@ func (x *MsgDomainVoteReveal) String() string {
 func (*MsgDomainVoteReveal) ProtoMessage() {}
 
 func (x *MsgDomainVoteReveal) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[16]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1792,7 +2252,7 @@ func (x *MsgDomainVoteReveal) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgDomainVoteReveal.ProtoReflect.Descriptor instead.
 func (*MsgDomainVoteReveal) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{16}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *MsgDomainVoteReveal) GetOrderId() uint64 {
@@ -1836,7 +2296,7 @@ type MsgReleaseLitigation struct {
 
 func (x *MsgReleaseLitigation) Reset() {
 	*x = MsgReleaseLitigation{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[17]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1848,7 +2308,7 @@ func (x *MsgReleaseLitigation) String() string {
 func (*MsgReleaseLitigation) ProtoMessage() {}
 
 func (x *MsgReleaseLitigation) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[17]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1861,7 +2321,7 @@ func (x *MsgReleaseLitigation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgReleaseLitigation.ProtoReflect.Descriptor instead.
 func (*MsgReleaseLitigation) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{17}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *MsgReleaseLitigation) GetOrderId() uint64 {
@@ -1895,7 +2355,7 @@ type VerifierRequest struct {
 
 func (x *VerifierRequest) Reset() {
 	*x = VerifierRequest{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[18]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1907,7 +2367,7 @@ func (x *VerifierRequest) String() string {
 func (*VerifierRequest) ProtoMessage() {}
 
 func (x *VerifierRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[18]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1920,7 +2380,7 @@ func (x *VerifierRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifierRequest.ProtoReflect.Descriptor instead.
 func (*VerifierRequest) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{18}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *VerifierRequest) GetNodeKey() []byte {
@@ -1940,7 +2400,7 @@ type VerifierResponse struct {
 
 func (x *VerifierResponse) Reset() {
 	*x = VerifierResponse{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[19]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1952,7 +2412,7 @@ func (x *VerifierResponse) String() string {
 func (*VerifierResponse) ProtoMessage() {}
 
 func (x *VerifierResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[19]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1965,7 +2425,7 @@ func (x *VerifierResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifierResponse.ProtoReflect.Descriptor instead.
 func (*VerifierResponse) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{19}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *VerifierResponse) GetVerifier() *Verifier {
@@ -1997,7 +2457,7 @@ type MsgCreateOrder struct {
 
 func (x *MsgCreateOrder) Reset() {
 	*x = MsgCreateOrder{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[20]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2009,7 +2469,7 @@ func (x *MsgCreateOrder) String() string {
 func (*MsgCreateOrder) ProtoMessage() {}
 
 func (x *MsgCreateOrder) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[20]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2022,7 +2482,7 @@ func (x *MsgCreateOrder) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgCreateOrder.ProtoReflect.Descriptor instead.
 func (*MsgCreateOrder) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{20}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *MsgCreateOrder) GetPackageId() []byte {
@@ -2112,7 +2572,7 @@ type MsgCancelOrder struct {
 
 func (x *MsgCancelOrder) Reset() {
 	*x = MsgCancelOrder{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[21]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2124,7 +2584,7 @@ func (x *MsgCancelOrder) String() string {
 func (*MsgCancelOrder) ProtoMessage() {}
 
 func (x *MsgCancelOrder) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[21]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2137,7 +2597,7 @@ func (x *MsgCancelOrder) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgCancelOrder.ProtoReflect.Descriptor instead.
 func (*MsgCancelOrder) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{21}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *MsgCancelOrder) GetOrderId() uint64 {
@@ -2165,7 +2625,7 @@ type MsgBid struct {
 
 func (x *MsgBid) Reset() {
 	*x = MsgBid{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[22]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2177,7 +2637,7 @@ func (x *MsgBid) String() string {
 func (*MsgBid) ProtoMessage() {}
 
 func (x *MsgBid) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[22]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2190,7 +2650,7 @@ func (x *MsgBid) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgBid.ProtoReflect.Descriptor instead.
 func (*MsgBid) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{22}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *MsgBid) GetOrderId() uint64 {
@@ -2238,7 +2698,7 @@ type MsgWithdrawBid struct {
 
 func (x *MsgWithdrawBid) Reset() {
 	*x = MsgWithdrawBid{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[23]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2250,7 +2710,7 @@ func (x *MsgWithdrawBid) String() string {
 func (*MsgWithdrawBid) ProtoMessage() {}
 
 func (x *MsgWithdrawBid) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[23]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2263,7 +2723,7 @@ func (x *MsgWithdrawBid) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgWithdrawBid.ProtoReflect.Descriptor instead.
 func (*MsgWithdrawBid) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{23}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *MsgWithdrawBid) GetOrderId() uint64 {
@@ -2281,13 +2741,18 @@ type MsgDeliver struct {
 	EventLogHead             []byte                 `protobuf:"bytes,3,opt,name=event_log_head,json=eventLogHead,proto3" json:"event_log_head,omitempty"`
 	CompletionCommitment     []byte                 `protobuf:"bytes,4,opt,name=completion_commitment,json=completionCommitment,proto3" json:"completion_commitment,omitempty"`
 	ProviderRatingCommitment []byte                 `protobuf:"bytes,5,opt,name=provider_rating_commitment,json=providerRatingCommitment,proto3" json:"provider_rating_commitment,omitempty"`
-	unknownFields            protoimpl.UnknownFields
-	sizeCache                protoimpl.SizeCache
+	// How the run ended; an error or a limit reached deterministically is a
+	// deliverable outcome, committed to by the output root.
+	Result RunResult `protobuf:"varint,6,opt,name=result,proto3,enum=celltonomy.ledger.v1.RunResult" json:"result,omitempty"`
+	// The exit code when result is RUN_RESULT_EXITED.
+	ExitCode      uint32 `protobuf:"varint,7,opt,name=exit_code,json=exitCode,proto3" json:"exit_code,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *MsgDeliver) Reset() {
 	*x = MsgDeliver{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[24]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2299,7 +2764,7 @@ func (x *MsgDeliver) String() string {
 func (*MsgDeliver) ProtoMessage() {}
 
 func (x *MsgDeliver) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[24]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2312,7 +2777,7 @@ func (x *MsgDeliver) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgDeliver.ProtoReflect.Descriptor instead.
 func (*MsgDeliver) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{24}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *MsgDeliver) GetOrderId() uint64 {
@@ -2350,6 +2815,20 @@ func (x *MsgDeliver) GetProviderRatingCommitment() []byte {
 	return nil
 }
 
+func (x *MsgDeliver) GetResult() RunResult {
+	if x != nil {
+		return x.Result
+	}
+	return RunResult_RUN_RESULT_UNSPECIFIED
+}
+
+func (x *MsgDeliver) GetExitCode() uint32 {
+	if x != nil {
+		return x.ExitCode
+	}
+	return 0
+}
+
 // MsgClose is the buyer's proof of receipt.
 type MsgClose struct {
 	state                 protoimpl.MessageState `protogen:"open.v1"`
@@ -2362,7 +2841,7 @@ type MsgClose struct {
 
 func (x *MsgClose) Reset() {
 	*x = MsgClose{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[25]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2374,7 +2853,7 @@ func (x *MsgClose) String() string {
 func (*MsgClose) ProtoMessage() {}
 
 func (x *MsgClose) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[25]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2387,7 +2866,7 @@ func (x *MsgClose) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgClose.ProtoReflect.Descriptor instead.
 func (*MsgClose) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{25}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *MsgClose) GetOrderId() uint64 {
@@ -2423,7 +2902,7 @@ type MsgRevealRating struct {
 
 func (x *MsgRevealRating) Reset() {
 	*x = MsgRevealRating{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[26]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2435,7 +2914,7 @@ func (x *MsgRevealRating) String() string {
 func (*MsgRevealRating) ProtoMessage() {}
 
 func (x *MsgRevealRating) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[26]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2448,7 +2927,7 @@ func (x *MsgRevealRating) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgRevealRating.ProtoReflect.Descriptor instead.
 func (*MsgRevealRating) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{26}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *MsgRevealRating) GetOrderId() uint64 {
@@ -2482,13 +2961,17 @@ type MsgBuyOffering struct {
 	DeliveryWindow uint64                 `protobuf:"varint,5,opt,name=delivery_window,json=deliveryWindow,proto3" json:"delivery_window,omitempty"`
 	ConfirmWindow  uint64                 `protobuf:"varint,6,opt,name=confirm_window,json=confirmWindow,proto3" json:"confirm_window,omitempty"`
 	PoStake        uint64                 `protobuf:"varint,7,opt,name=po_stake,json=poStake,proto3" json:"po_stake,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The most the buyer pays, in ucell: the purchase is refused if the
+	// offering's price is above it (the vendor may change the price while
+	// the purchase waits in the mempool).
+	MaxPrice      uint64 `protobuf:"varint,8,opt,name=max_price,json=maxPrice,proto3" json:"max_price,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *MsgBuyOffering) Reset() {
 	*x = MsgBuyOffering{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[27]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2500,7 +2983,7 @@ func (x *MsgBuyOffering) String() string {
 func (*MsgBuyOffering) ProtoMessage() {}
 
 func (x *MsgBuyOffering) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[27]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2513,7 +2996,7 @@ func (x *MsgBuyOffering) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgBuyOffering.ProtoReflect.Descriptor instead.
 func (*MsgBuyOffering) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{27}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *MsgBuyOffering) GetVendor() []byte {
@@ -2565,6 +3048,13 @@ func (x *MsgBuyOffering) GetPoStake() uint64 {
 	return 0
 }
 
+func (x *MsgBuyOffering) GetMaxPrice() uint64 {
+	if x != nil {
+		return x.MaxPrice
+	}
+	return 0
+}
+
 // OrderRequest asks "market/order".
 type OrderRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -2575,7 +3065,7 @@ type OrderRequest struct {
 
 func (x *OrderRequest) Reset() {
 	*x = OrderRequest{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[28]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2587,7 +3077,7 @@ func (x *OrderRequest) String() string {
 func (*OrderRequest) ProtoMessage() {}
 
 func (x *OrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[28]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2600,7 +3090,7 @@ func (x *OrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderRequest.ProtoReflect.Descriptor instead.
 func (*OrderRequest) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{28}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *OrderRequest) GetOrderId() uint64 {
@@ -2622,7 +3112,7 @@ type OrderResponse struct {
 
 func (x *OrderResponse) Reset() {
 	*x = OrderResponse{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[29]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2634,7 +3124,7 @@ func (x *OrderResponse) String() string {
 func (*OrderResponse) ProtoMessage() {}
 
 func (x *OrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[29]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2647,7 +3137,7 @@ func (x *OrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderResponse.ProtoReflect.Descriptor instead.
 func (*OrderResponse) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{29}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *OrderResponse) GetOrder() *Order {
@@ -2681,7 +3171,7 @@ type OrdersRequest struct {
 
 func (x *OrdersRequest) Reset() {
 	*x = OrdersRequest{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[30]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2693,7 +3183,7 @@ func (x *OrdersRequest) String() string {
 func (*OrdersRequest) ProtoMessage() {}
 
 func (x *OrdersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[30]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2706,7 +3196,7 @@ func (x *OrdersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrdersRequest.ProtoReflect.Descriptor instead.
 func (*OrdersRequest) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{30}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *OrdersRequest) GetBuyer() []byte {
@@ -2756,7 +3246,7 @@ type OrdersResponse struct {
 
 func (x *OrdersResponse) Reset() {
 	*x = OrdersResponse{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[31]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2768,7 +3258,7 @@ func (x *OrdersResponse) String() string {
 func (*OrdersResponse) ProtoMessage() {}
 
 func (x *OrdersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[31]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2781,7 +3271,7 @@ func (x *OrdersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrdersResponse.ProtoReflect.Descriptor instead.
 func (*OrdersResponse) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{31}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *OrdersResponse) GetOrders() []*Order {
@@ -2816,14 +3306,17 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"\x06height\x18\x06 \x01(\x03R\x06height\x12\x1e\n" +
 	"\n" +
 	"reputation\x18\a \x01(\fR\n" +
-	"reputation\"\xc4\x01\n" +
+	"reputation\"\xd1\x02\n" +
 	"\bContract\x12\x1a\n" +
 	"\bprovider\x18\x01 \x01(\fR\bprovider\x12\x19\n" +
 	"\bnode_key\x18\x02 \x01(\fR\anodeKey\x12\x14\n" +
 	"\x05price\x18\x03 \x01(\x04R\x05price\x12\x1b\n" +
 	"\tbid_stake\x18\x04 \x01(\x04R\bbidStake\x12!\n" +
 	"\faward_height\x18\x05 \x01(\x03R\vawardHeight\x12+\n" +
-	"\x11delivery_deadline\x18\x06 \x01(\x03R\x10deliveryDeadline\"\x87\x02\n" +
+	"\x11delivery_deadline\x18\x06 \x01(\x03R\x10deliveryDeadline\x12%\n" +
+	"\x0einput_deadline\x18\a \x01(\x03R\rinputDeadline\x120\n" +
+	"\x14input_receipt_height\x18\b \x01(\x03R\x12inputReceiptHeight\x122\n" +
+	"\x15inputs_missing_height\x18\t \x01(\x03R\x13inputsMissingHeight\"\xdd\x02\n" +
 	"\bDelivery\x12\x1f\n" +
 	"\voutput_root\x18\x01 \x01(\fR\n" +
 	"outputRoot\x12$\n" +
@@ -2831,7 +3324,9 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"\x15completion_commitment\x18\x03 \x01(\fR\x14completionCommitment\x12<\n" +
 	"\x1aprovider_rating_commitment\x18\x04 \x01(\fR\x18providerRatingCommitment\x12\x16\n" +
 	"\x06height\x18\x05 \x01(\x03R\x06height\x12)\n" +
-	"\x10confirm_deadline\x18\x06 \x01(\x03R\x0fconfirmDeadline\"\xc0\x02\n" +
+	"\x10confirm_deadline\x18\x06 \x01(\x03R\x0fconfirmDeadline\x127\n" +
+	"\x06result\x18\a \x01(\x0e2\x1f.celltonomy.ledger.v1.RunResultR\x06result\x12\x1b\n" +
+	"\texit_code\x18\b \x01(\rR\bexitCode\"\xc0\x02\n" +
 	"\aRatings\x12'\n" +
 	"\x0freveal_deadline\x18\x01 \x01(\x03R\x0erevealDeadline\x12)\n" +
 	"\x10buyer_commitment\x18\x02 \x01(\fR\x0fbuyerCommitment\x12%\n" +
@@ -2841,7 +3336,7 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"\x13provider_commitment\x18\x05 \x01(\fR\x12providerCommitment\x12+\n" +
 	"\x11provider_revealed\x18\x06 \x01(\bR\x10providerRevealed\x12%\n" +
 	"\x0eprovider_stars\x18\a \x01(\rR\rproviderStars\x12\x14\n" +
-	"\x05final\x18\b \x01(\bR\x05final\"\x80\a\n" +
+	"\x05final\x18\b \x01(\bR\x05final\"\xf1\a\n" +
 	"\x05Order\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12\x14\n" +
 	"\x05buyer\x18\x02 \x01(\fR\x05buyer\x12\x1d\n" +
@@ -2868,7 +3363,10 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"\x06direct\x18\x13 \x01(\bR\x06direct\x12%\n" +
 	"\x0eupdated_height\x18\x14 \x01(\x03R\rupdatedHeight\x127\n" +
 	"\adispute\x18\x15 \x01(\v2\x1d.celltonomy.ledger.v1.DisputeR\adispute\x12-\n" +
-	"\x12excluded_providers\x18\x16 \x03(\fR\x11excludedProviders\"\x87\x01\n" +
+	"\x12excluded_providers\x18\x16 \x03(\fR\x11excludedProviders\x12,\n" +
+	"\x12excluded_node_keys\x18\x17 \x03(\fR\x10excludedNodeKeys\x12A\n" +
+	"\vfail_reason\x18\x18 \x01(\x0e2 .celltonomy.ledger.v1.FailReasonR\n" +
+	"failReason\"\x87\x01\n" +
 	"\rDrawnVerifier\x12\x19\n" +
 	"\bnode_key\x18\x01 \x01(\fR\anodeKey\x12\x1a\n" +
 	"\boperator\x18\x02 \x01(\fR\boperator\x12\x1e\n" +
@@ -2876,7 +3374,7 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"commitment\x18\x03 \x01(\fR\n" +
 	"commitment\x12\x1f\n" +
 	"\voutput_root\x18\x04 \x01(\fR\n" +
-	"outputRoot\"\xe2\x04\n" +
+	"outputRoot\"\x87\x06\n" +
 	"\aDispute\x128\n" +
 	"\x05claim\x18\x01 \x01(\x0e2\".celltonomy.ledger.v1.DisputeClaimR\x05claim\x12>\n" +
 	"\aoutcome\x18\x02 \x01(\x0e2$.celltonomy.ledger.v1.DisputeOutcomeR\aoutcome\x12\x14\n" +
@@ -2891,7 +3389,12 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	" \x01(\x04R\x06frozen\x125\n" +
 	"\x04kind\x18\v \x01(\x0e2!.celltonomy.ledger.v1.PackageKindR\x04kind\x12!\n" +
 	"\fdomain_skill\x18\f \x01(\x04R\vdomainSkill\x126\n" +
-	"\x05votes\x18\r \x03(\v2 .celltonomy.ledger.v1.DomainVoteR\x05votes\"\x96\x01\n" +
+	"\x05votes\x18\r \x03(\v2 .celltonomy.ledger.v1.DomainVoteR\x05votes\x12\x14\n" +
+	"\x05round\x18\x0e \x01(\rR\x05round\x12\x1b\n" +
+	"\tseed_head\x18\x0f \x01(\fR\bseedHead\x12(\n" +
+	"\x10round_block_hash\x18\x10 \x01(\fR\x0eroundBlockHash\x12#\n" +
+	"\rseed_deadline\x18\x11 \x01(\x03R\fseedDeadline\x12!\n" +
+	"\fdrawn_before\x18\x12 \x03(\fR\vdrawnBefore\"\xd1\x01\n" +
 	"\n" +
 	"DomainVote\x12\x14\n" +
 	"\x05voter\x18\x01 \x01(\fR\x05voter\x12\x1e\n" +
@@ -2899,7 +3402,9 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"commitment\x18\x02 \x01(\fR\n" +
 	"commitment\x12:\n" +
 	"\x04vote\x18\x03 \x01(\x0e2&.celltonomy.ledger.v1.DomainVoteChoiceR\x04vote\x12\x16\n" +
-	"\x06weight\x18\x04 \x01(\fR\x06weight\"\xb4\x01\n" +
+	"\x06weight\x18\x04 \x01(\fR\x06weight\x12\x14\n" +
+	"\x05stake\x18\x05 \x01(\x04R\x05stake\x12#\n" +
+	"\rcommit_weight\x18\x06 \x01(\fR\fcommitWeight\"\xb4\x01\n" +
 	"\bVerifier\x12\x19\n" +
 	"\bnode_key\x18\x01 \x01(\fR\anodeKey\x12\x1a\n" +
 	"\boperator\x18\x02 \x01(\fR\boperator\x12\x14\n" +
@@ -2914,12 +3419,21 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"\x05stake\x18\x02 \x01(\x04R\x05stake\x12P\n" +
 	"\x10reputation_proof\x18\x03 \x01(\v2%.celltonomy.ledger.v1.ReputationProofR\x0freputationProof\"2\n" +
 	"\x15MsgUnregisterVerifier\x12\x19\n" +
-	"\bnode_key\x18\x01 \x01(\fR\anodeKey\"\xbb\x01\n" +
+	"\bnode_key\x18\x01 \x01(\fR\anodeKey\"\xe4\x01\n" +
 	"\x0eMsgOpenDispute\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\x04R\aorderId\x128\n" +
 	"\x05claim\x18\x02 \x01(\x0e2\".celltonomy.ledger.v1.DisputeClaimR\x05claim\x12>\n" +
 	"\aoutcome\x18\x03 \x01(\x0e2$.celltonomy.ledger.v1.DisputeOutcomeR\aoutcome\x12\x14\n" +
-	"\x05stake\x18\x04 \x01(\x04R\x05stake\"N\n" +
+	"\x05stake\x18\x04 \x01(\x04R\x05stake\x12'\n" +
+	"\x0fseed_commitment\x18\x05 \x01(\fR\x0eseedCommitment\"E\n" +
+	"\x14MsgRevealDisputeSeed\x12\x19\n" +
+	"\border_id\x18\x01 \x01(\x04R\aorderId\x12\x12\n" +
+	"\x04seed\x18\x02 \x01(\fR\x04seed\"N\n" +
+	"\x13MsgPostInputReceipt\x12\x19\n" +
+	"\border_id\x18\x01 \x01(\x04R\aorderId\x12\x1c\n" +
+	"\tsignature\x18\x02 \x01(\fR\tsignature\"3\n" +
+	"\x16MsgReportMissingInputs\x12\x19\n" +
+	"\border_id\x18\x01 \x01(\x04R\aorderId\"N\n" +
 	"\x11MsgVerifierCommit\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\x04R\aorderId\x12\x1e\n" +
 	"\n" +
@@ -2929,13 +3443,14 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"\border_id\x18\x01 \x01(\x04R\aorderId\x12\x1f\n" +
 	"\voutput_root\x18\x02 \x01(\fR\n" +
 	"outputRoot\x12\x12\n" +
-	"\x04salt\x18\x03 \x01(\fR\x04salt\"\xa2\x01\n" +
+	"\x04salt\x18\x03 \x01(\fR\x04salt\"\xb8\x01\n" +
 	"\x13MsgDomainVoteCommit\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\x04R\aorderId\x12\x1e\n" +
 	"\n" +
 	"commitment\x18\x02 \x01(\fR\n" +
 	"commitment\x12P\n" +
-	"\x10reputation_proof\x18\x03 \x01(\v2%.celltonomy.ledger.v1.ReputationProofR\x0freputationProof\"\xd2\x01\n" +
+	"\x10reputation_proof\x18\x03 \x01(\v2%.celltonomy.ledger.v1.ReputationProofR\x0freputationProof\x12\x14\n" +
+	"\x05stake\x18\x04 \x01(\x04R\x05stake\"\xd2\x01\n" +
 	"\x13MsgDomainVoteReveal\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\x04R\aorderId\x12:\n" +
 	"\x04vote\x18\x02 \x01(\x0e2&.celltonomy.ledger.v1.DomainVoteChoiceR\x04vote\x12\x12\n" +
@@ -2975,7 +3490,7 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"\x05stake\x18\x04 \x01(\x04R\x05stake\x12P\n" +
 	"\x10reputation_proof\x18\x05 \x01(\v2%.celltonomy.ledger.v1.ReputationProofR\x0freputationProof\"+\n" +
 	"\x0eMsgWithdrawBid\x12\x19\n" +
-	"\border_id\x18\x01 \x01(\x04R\aorderId\"\xe1\x01\n" +
+	"\border_id\x18\x01 \x01(\x04R\aorderId\"\xb7\x02\n" +
 	"\n" +
 	"MsgDeliver\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\x04R\aorderId\x12\x1f\n" +
@@ -2983,7 +3498,9 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"outputRoot\x12$\n" +
 	"\x0eevent_log_head\x18\x03 \x01(\fR\feventLogHead\x123\n" +
 	"\x15completion_commitment\x18\x04 \x01(\fR\x14completionCommitment\x12<\n" +
-	"\x1aprovider_rating_commitment\x18\x05 \x01(\fR\x18providerRatingCommitment\"\x86\x01\n" +
+	"\x1aprovider_rating_commitment\x18\x05 \x01(\fR\x18providerRatingCommitment\x127\n" +
+	"\x06result\x18\x06 \x01(\x0e2\x1f.celltonomy.ledger.v1.RunResultR\x06result\x12\x1b\n" +
+	"\texit_code\x18\a \x01(\rR\bexitCode\"\x86\x01\n" +
 	"\bMsgClose\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\x04R\aorderId\x12'\n" +
 	"\x0fcompletion_code\x18\x02 \x01(\fR\x0ecompletionCode\x126\n" +
@@ -2991,7 +3508,7 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"\x0fMsgRevealRating\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\x04R\aorderId\x12\x14\n" +
 	"\x05stars\x18\x02 \x01(\rR\x05stars\x12\x12\n" +
-	"\x04salt\x18\x03 \x01(\fR\x04salt\"\x8b\x02\n" +
+	"\x04salt\x18\x03 \x01(\fR\x04salt\"\xa8\x02\n" +
 	"\x0eMsgBuyOffering\x12\x16\n" +
 	"\x06vendor\x18\x01 \x01(\fR\x06vendor\x12\x1d\n" +
 	"\n" +
@@ -3001,7 +3518,8 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"\x06params\x18\x04 \x03(\v2 .celltonomy.ledger.v1.OrderParamR\x06params\x12'\n" +
 	"\x0fdelivery_window\x18\x05 \x01(\x04R\x0edeliveryWindow\x12%\n" +
 	"\x0econfirm_window\x18\x06 \x01(\x04R\rconfirmWindow\x12\x19\n" +
-	"\bpo_stake\x18\a \x01(\x04R\apoStake\")\n" +
+	"\bpo_stake\x18\a \x01(\x04R\apoStake\x12\x1b\n" +
+	"\tmax_price\x18\b \x01(\x04R\bmaxPrice\")\n" +
 	"\fOrderRequest\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\x04R\aorderId\"q\n" +
 	"\rOrderResponse\x121\n" +
@@ -3027,7 +3545,22 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"\x14ORDER_STATE_RESOLVED\x10\x06\x12\x17\n" +
 	"\x13ORDER_STATE_EXPIRED\x10\a\x12\x19\n" +
 	"\x15ORDER_STATE_CANCELLED\x10\b\x12\x16\n" +
-	"\x12ORDER_STATE_FAILED\x10\t*\xa8\x01\n" +
+	"\x12ORDER_STATE_FAILED\x10\t*\x91\x01\n" +
+	"\n" +
+	"FailReason\x12\x1b\n" +
+	"\x17FAIL_REASON_UNSPECIFIED\x10\x00\x12\x1b\n" +
+	"\x17FAIL_REASON_NO_DELIVERY\x10\x01\x12)\n" +
+	"%FAIL_REASON_NO_DELIVERY_AFTER_RECEIPT\x10\x02\x12\x1e\n" +
+	"\x1aFAIL_REASON_INPUTS_MISSING\x10\x03*\xe2\x01\n" +
+	"\tRunResult\x12\x1a\n" +
+	"\x16RUN_RESULT_UNSPECIFIED\x10\x00\x12\x15\n" +
+	"\x11RUN_RESULT_EXITED\x10\x01\x12\x13\n" +
+	"\x0fRUN_RESULT_TRAP\x10\x02\x12\x19\n" +
+	"\x15RUN_RESULT_FUEL_LIMIT\x10\x03\x12\x1b\n" +
+	"\x17RUN_RESULT_MEMORY_LIMIT\x10\x04\x12\x1b\n" +
+	"\x17RUN_RESULT_OUTPUT_LIMIT\x10\x05\x12\x1b\n" +
+	"\x17RUN_RESULT_STDOUT_LIMIT\x10\x06\x12\x1b\n" +
+	"\x17RUN_RESULT_STDERR_LIMIT\x10\a*\xa8\x01\n" +
 	"\fDisputeClaim\x12\x1d\n" +
 	"\x19DISPUTE_CLAIM_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aDISPUTE_CLAIM_WRONG_RESULT\x10\x01\x12\x1e\n" +
@@ -3040,12 +3573,14 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"\x14DISPUTE_OUTCOME_REDO\x10\x02\x12#\n" +
 	"\x1fDISPUTE_OUTCOME_REDO_BY_ANOTHER\x10\x03\x12 \n" +
 	"\x1cDISPUTE_OUTCOME_STORE_CREDIT\x10\x04\x12\x1e\n" +
-	"\x1aDISPUTE_OUTCOME_LITIGATION\x10\x05*\x91\x01\n" +
+	"\x1aDISPUTE_OUTCOME_LITIGATION\x10\x05*\xcb\x01\n" +
 	"\x0eDisputeVerdict\x12\x1f\n" +
 	"\x1bDISPUTE_VERDICT_UNSPECIFIED\x10\x00\x12 \n" +
 	"\x1cDISPUTE_VERDICT_PROVIDER_WON\x10\x01\x12\x1d\n" +
 	"\x19DISPUTE_VERDICT_BUYER_WON\x10\x02\x12\x1d\n" +
-	"\x19DISPUTE_VERDICT_UNDECIDED\x10\x03*}\n" +
+	"\x19DISPUTE_VERDICT_UNDECIDED\x10\x03\x12\x19\n" +
+	"\x15DISPUTE_VERDICT_SPLIT\x10\x04\x12\x1d\n" +
+	"\x19DISPUTE_VERDICT_ABANDONED\x10\x05*}\n" +
 	"\x10DomainVoteChoice\x12\"\n" +
 	"\x1eDOMAIN_VOTE_CHOICE_UNSPECIFIED\x10\x00\x12#\n" +
 	"\x1fDOMAIN_VOTE_CHOICE_PROVIDER_WON\x10\x01\x12 \n" +
@@ -3063,82 +3598,90 @@ func file_celltonomy_ledger_v1_market_proto_rawDescGZIP() []byte {
 	return file_celltonomy_ledger_v1_market_proto_rawDescData
 }
 
-var file_celltonomy_ledger_v1_market_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_celltonomy_ledger_v1_market_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_celltonomy_ledger_v1_market_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
+var file_celltonomy_ledger_v1_market_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
 var file_celltonomy_ledger_v1_market_proto_goTypes = []any{
-	(OrderState)(0),               // 0: celltonomy.ledger.v1.OrderState
-	(DisputeClaim)(0),             // 1: celltonomy.ledger.v1.DisputeClaim
-	(DisputeOutcome)(0),           // 2: celltonomy.ledger.v1.DisputeOutcome
-	(DisputeVerdict)(0),           // 3: celltonomy.ledger.v1.DisputeVerdict
-	(DomainVoteChoice)(0),         // 4: celltonomy.ledger.v1.DomainVoteChoice
-	(*OrderParam)(nil),            // 5: celltonomy.ledger.v1.OrderParam
-	(*Bid)(nil),                   // 6: celltonomy.ledger.v1.Bid
-	(*Contract)(nil),              // 7: celltonomy.ledger.v1.Contract
-	(*Delivery)(nil),              // 8: celltonomy.ledger.v1.Delivery
-	(*Ratings)(nil),               // 9: celltonomy.ledger.v1.Ratings
-	(*Order)(nil),                 // 10: celltonomy.ledger.v1.Order
-	(*DrawnVerifier)(nil),         // 11: celltonomy.ledger.v1.DrawnVerifier
-	(*Dispute)(nil),               // 12: celltonomy.ledger.v1.Dispute
-	(*DomainVote)(nil),            // 13: celltonomy.ledger.v1.DomainVote
-	(*Verifier)(nil),              // 14: celltonomy.ledger.v1.Verifier
-	(*MsgRegisterVerifier)(nil),   // 15: celltonomy.ledger.v1.MsgRegisterVerifier
-	(*MsgUnregisterVerifier)(nil), // 16: celltonomy.ledger.v1.MsgUnregisterVerifier
-	(*MsgOpenDispute)(nil),        // 17: celltonomy.ledger.v1.MsgOpenDispute
-	(*MsgVerifierCommit)(nil),     // 18: celltonomy.ledger.v1.MsgVerifierCommit
-	(*MsgVerifierReveal)(nil),     // 19: celltonomy.ledger.v1.MsgVerifierReveal
-	(*MsgDomainVoteCommit)(nil),   // 20: celltonomy.ledger.v1.MsgDomainVoteCommit
-	(*MsgDomainVoteReveal)(nil),   // 21: celltonomy.ledger.v1.MsgDomainVoteReveal
-	(*MsgReleaseLitigation)(nil),  // 22: celltonomy.ledger.v1.MsgReleaseLitigation
-	(*VerifierRequest)(nil),       // 23: celltonomy.ledger.v1.VerifierRequest
-	(*VerifierResponse)(nil),      // 24: celltonomy.ledger.v1.VerifierResponse
-	(*MsgCreateOrder)(nil),        // 25: celltonomy.ledger.v1.MsgCreateOrder
-	(*MsgCancelOrder)(nil),        // 26: celltonomy.ledger.v1.MsgCancelOrder
-	(*MsgBid)(nil),                // 27: celltonomy.ledger.v1.MsgBid
-	(*MsgWithdrawBid)(nil),        // 28: celltonomy.ledger.v1.MsgWithdrawBid
-	(*MsgDeliver)(nil),            // 29: celltonomy.ledger.v1.MsgDeliver
-	(*MsgClose)(nil),              // 30: celltonomy.ledger.v1.MsgClose
-	(*MsgRevealRating)(nil),       // 31: celltonomy.ledger.v1.MsgRevealRating
-	(*MsgBuyOffering)(nil),        // 32: celltonomy.ledger.v1.MsgBuyOffering
-	(*OrderRequest)(nil),          // 33: celltonomy.ledger.v1.OrderRequest
-	(*OrderResponse)(nil),         // 34: celltonomy.ledger.v1.OrderResponse
-	(*OrdersRequest)(nil),         // 35: celltonomy.ledger.v1.OrdersRequest
-	(*OrdersResponse)(nil),        // 36: celltonomy.ledger.v1.OrdersResponse
-	(PackageKind)(0),              // 37: celltonomy.ledger.v1.PackageKind
-	(*ReputationProof)(nil),       // 38: celltonomy.ledger.v1.ReputationProof
+	(OrderState)(0),                // 0: celltonomy.ledger.v1.OrderState
+	(FailReason)(0),                // 1: celltonomy.ledger.v1.FailReason
+	(RunResult)(0),                 // 2: celltonomy.ledger.v1.RunResult
+	(DisputeClaim)(0),              // 3: celltonomy.ledger.v1.DisputeClaim
+	(DisputeOutcome)(0),            // 4: celltonomy.ledger.v1.DisputeOutcome
+	(DisputeVerdict)(0),            // 5: celltonomy.ledger.v1.DisputeVerdict
+	(DomainVoteChoice)(0),          // 6: celltonomy.ledger.v1.DomainVoteChoice
+	(*OrderParam)(nil),             // 7: celltonomy.ledger.v1.OrderParam
+	(*Bid)(nil),                    // 8: celltonomy.ledger.v1.Bid
+	(*Contract)(nil),               // 9: celltonomy.ledger.v1.Contract
+	(*Delivery)(nil),               // 10: celltonomy.ledger.v1.Delivery
+	(*Ratings)(nil),                // 11: celltonomy.ledger.v1.Ratings
+	(*Order)(nil),                  // 12: celltonomy.ledger.v1.Order
+	(*DrawnVerifier)(nil),          // 13: celltonomy.ledger.v1.DrawnVerifier
+	(*Dispute)(nil),                // 14: celltonomy.ledger.v1.Dispute
+	(*DomainVote)(nil),             // 15: celltonomy.ledger.v1.DomainVote
+	(*Verifier)(nil),               // 16: celltonomy.ledger.v1.Verifier
+	(*MsgRegisterVerifier)(nil),    // 17: celltonomy.ledger.v1.MsgRegisterVerifier
+	(*MsgUnregisterVerifier)(nil),  // 18: celltonomy.ledger.v1.MsgUnregisterVerifier
+	(*MsgOpenDispute)(nil),         // 19: celltonomy.ledger.v1.MsgOpenDispute
+	(*MsgRevealDisputeSeed)(nil),   // 20: celltonomy.ledger.v1.MsgRevealDisputeSeed
+	(*MsgPostInputReceipt)(nil),    // 21: celltonomy.ledger.v1.MsgPostInputReceipt
+	(*MsgReportMissingInputs)(nil), // 22: celltonomy.ledger.v1.MsgReportMissingInputs
+	(*MsgVerifierCommit)(nil),      // 23: celltonomy.ledger.v1.MsgVerifierCommit
+	(*MsgVerifierReveal)(nil),      // 24: celltonomy.ledger.v1.MsgVerifierReveal
+	(*MsgDomainVoteCommit)(nil),    // 25: celltonomy.ledger.v1.MsgDomainVoteCommit
+	(*MsgDomainVoteReveal)(nil),    // 26: celltonomy.ledger.v1.MsgDomainVoteReveal
+	(*MsgReleaseLitigation)(nil),   // 27: celltonomy.ledger.v1.MsgReleaseLitigation
+	(*VerifierRequest)(nil),        // 28: celltonomy.ledger.v1.VerifierRequest
+	(*VerifierResponse)(nil),       // 29: celltonomy.ledger.v1.VerifierResponse
+	(*MsgCreateOrder)(nil),         // 30: celltonomy.ledger.v1.MsgCreateOrder
+	(*MsgCancelOrder)(nil),         // 31: celltonomy.ledger.v1.MsgCancelOrder
+	(*MsgBid)(nil),                 // 32: celltonomy.ledger.v1.MsgBid
+	(*MsgWithdrawBid)(nil),         // 33: celltonomy.ledger.v1.MsgWithdrawBid
+	(*MsgDeliver)(nil),             // 34: celltonomy.ledger.v1.MsgDeliver
+	(*MsgClose)(nil),               // 35: celltonomy.ledger.v1.MsgClose
+	(*MsgRevealRating)(nil),        // 36: celltonomy.ledger.v1.MsgRevealRating
+	(*MsgBuyOffering)(nil),         // 37: celltonomy.ledger.v1.MsgBuyOffering
+	(*OrderRequest)(nil),           // 38: celltonomy.ledger.v1.OrderRequest
+	(*OrderResponse)(nil),          // 39: celltonomy.ledger.v1.OrderResponse
+	(*OrdersRequest)(nil),          // 40: celltonomy.ledger.v1.OrdersRequest
+	(*OrdersResponse)(nil),         // 41: celltonomy.ledger.v1.OrdersResponse
+	(PackageKind)(0),               // 42: celltonomy.ledger.v1.PackageKind
+	(*ReputationProof)(nil),        // 43: celltonomy.ledger.v1.ReputationProof
 }
 var file_celltonomy_ledger_v1_market_proto_depIdxs = []int32{
-	5,  // 0: celltonomy.ledger.v1.Order.params:type_name -> celltonomy.ledger.v1.OrderParam
-	0,  // 1: celltonomy.ledger.v1.Order.state:type_name -> celltonomy.ledger.v1.OrderState
-	7,  // 2: celltonomy.ledger.v1.Order.contract:type_name -> celltonomy.ledger.v1.Contract
-	8,  // 3: celltonomy.ledger.v1.Order.delivery:type_name -> celltonomy.ledger.v1.Delivery
-	9,  // 4: celltonomy.ledger.v1.Order.ratings:type_name -> celltonomy.ledger.v1.Ratings
-	12, // 5: celltonomy.ledger.v1.Order.dispute:type_name -> celltonomy.ledger.v1.Dispute
-	1,  // 6: celltonomy.ledger.v1.Dispute.claim:type_name -> celltonomy.ledger.v1.DisputeClaim
-	2,  // 7: celltonomy.ledger.v1.Dispute.outcome:type_name -> celltonomy.ledger.v1.DisputeOutcome
-	11, // 8: celltonomy.ledger.v1.Dispute.verifiers:type_name -> celltonomy.ledger.v1.DrawnVerifier
-	3,  // 9: celltonomy.ledger.v1.Dispute.verdict:type_name -> celltonomy.ledger.v1.DisputeVerdict
-	37, // 10: celltonomy.ledger.v1.Dispute.kind:type_name -> celltonomy.ledger.v1.PackageKind
-	13, // 11: celltonomy.ledger.v1.Dispute.votes:type_name -> celltonomy.ledger.v1.DomainVote
-	4,  // 12: celltonomy.ledger.v1.DomainVote.vote:type_name -> celltonomy.ledger.v1.DomainVoteChoice
-	38, // 13: celltonomy.ledger.v1.MsgRegisterVerifier.reputation_proof:type_name -> celltonomy.ledger.v1.ReputationProof
-	1,  // 14: celltonomy.ledger.v1.MsgOpenDispute.claim:type_name -> celltonomy.ledger.v1.DisputeClaim
-	2,  // 15: celltonomy.ledger.v1.MsgOpenDispute.outcome:type_name -> celltonomy.ledger.v1.DisputeOutcome
-	38, // 16: celltonomy.ledger.v1.MsgDomainVoteCommit.reputation_proof:type_name -> celltonomy.ledger.v1.ReputationProof
-	4,  // 17: celltonomy.ledger.v1.MsgDomainVoteReveal.vote:type_name -> celltonomy.ledger.v1.DomainVoteChoice
-	38, // 18: celltonomy.ledger.v1.MsgDomainVoteReveal.reputation_proof:type_name -> celltonomy.ledger.v1.ReputationProof
-	14, // 19: celltonomy.ledger.v1.VerifierResponse.verifier:type_name -> celltonomy.ledger.v1.Verifier
-	5,  // 20: celltonomy.ledger.v1.MsgCreateOrder.params:type_name -> celltonomy.ledger.v1.OrderParam
-	38, // 21: celltonomy.ledger.v1.MsgBid.reputation_proof:type_name -> celltonomy.ledger.v1.ReputationProof
-	5,  // 22: celltonomy.ledger.v1.MsgBuyOffering.params:type_name -> celltonomy.ledger.v1.OrderParam
-	10, // 23: celltonomy.ledger.v1.OrderResponse.order:type_name -> celltonomy.ledger.v1.Order
-	6,  // 24: celltonomy.ledger.v1.OrderResponse.bids:type_name -> celltonomy.ledger.v1.Bid
-	0,  // 25: celltonomy.ledger.v1.OrdersRequest.state:type_name -> celltonomy.ledger.v1.OrderState
-	10, // 26: celltonomy.ledger.v1.OrdersResponse.orders:type_name -> celltonomy.ledger.v1.Order
-	27, // [27:27] is the sub-list for method output_type
-	27, // [27:27] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	2,  // 0: celltonomy.ledger.v1.Delivery.result:type_name -> celltonomy.ledger.v1.RunResult
+	7,  // 1: celltonomy.ledger.v1.Order.params:type_name -> celltonomy.ledger.v1.OrderParam
+	0,  // 2: celltonomy.ledger.v1.Order.state:type_name -> celltonomy.ledger.v1.OrderState
+	9,  // 3: celltonomy.ledger.v1.Order.contract:type_name -> celltonomy.ledger.v1.Contract
+	10, // 4: celltonomy.ledger.v1.Order.delivery:type_name -> celltonomy.ledger.v1.Delivery
+	11, // 5: celltonomy.ledger.v1.Order.ratings:type_name -> celltonomy.ledger.v1.Ratings
+	14, // 6: celltonomy.ledger.v1.Order.dispute:type_name -> celltonomy.ledger.v1.Dispute
+	1,  // 7: celltonomy.ledger.v1.Order.fail_reason:type_name -> celltonomy.ledger.v1.FailReason
+	3,  // 8: celltonomy.ledger.v1.Dispute.claim:type_name -> celltonomy.ledger.v1.DisputeClaim
+	4,  // 9: celltonomy.ledger.v1.Dispute.outcome:type_name -> celltonomy.ledger.v1.DisputeOutcome
+	13, // 10: celltonomy.ledger.v1.Dispute.verifiers:type_name -> celltonomy.ledger.v1.DrawnVerifier
+	5,  // 11: celltonomy.ledger.v1.Dispute.verdict:type_name -> celltonomy.ledger.v1.DisputeVerdict
+	42, // 12: celltonomy.ledger.v1.Dispute.kind:type_name -> celltonomy.ledger.v1.PackageKind
+	15, // 13: celltonomy.ledger.v1.Dispute.votes:type_name -> celltonomy.ledger.v1.DomainVote
+	6,  // 14: celltonomy.ledger.v1.DomainVote.vote:type_name -> celltonomy.ledger.v1.DomainVoteChoice
+	43, // 15: celltonomy.ledger.v1.MsgRegisterVerifier.reputation_proof:type_name -> celltonomy.ledger.v1.ReputationProof
+	3,  // 16: celltonomy.ledger.v1.MsgOpenDispute.claim:type_name -> celltonomy.ledger.v1.DisputeClaim
+	4,  // 17: celltonomy.ledger.v1.MsgOpenDispute.outcome:type_name -> celltonomy.ledger.v1.DisputeOutcome
+	43, // 18: celltonomy.ledger.v1.MsgDomainVoteCommit.reputation_proof:type_name -> celltonomy.ledger.v1.ReputationProof
+	6,  // 19: celltonomy.ledger.v1.MsgDomainVoteReveal.vote:type_name -> celltonomy.ledger.v1.DomainVoteChoice
+	43, // 20: celltonomy.ledger.v1.MsgDomainVoteReveal.reputation_proof:type_name -> celltonomy.ledger.v1.ReputationProof
+	16, // 21: celltonomy.ledger.v1.VerifierResponse.verifier:type_name -> celltonomy.ledger.v1.Verifier
+	7,  // 22: celltonomy.ledger.v1.MsgCreateOrder.params:type_name -> celltonomy.ledger.v1.OrderParam
+	43, // 23: celltonomy.ledger.v1.MsgBid.reputation_proof:type_name -> celltonomy.ledger.v1.ReputationProof
+	2,  // 24: celltonomy.ledger.v1.MsgDeliver.result:type_name -> celltonomy.ledger.v1.RunResult
+	7,  // 25: celltonomy.ledger.v1.MsgBuyOffering.params:type_name -> celltonomy.ledger.v1.OrderParam
+	12, // 26: celltonomy.ledger.v1.OrderResponse.order:type_name -> celltonomy.ledger.v1.Order
+	8,  // 27: celltonomy.ledger.v1.OrderResponse.bids:type_name -> celltonomy.ledger.v1.Bid
+	0,  // 28: celltonomy.ledger.v1.OrdersRequest.state:type_name -> celltonomy.ledger.v1.OrderState
+	12, // 29: celltonomy.ledger.v1.OrdersResponse.orders:type_name -> celltonomy.ledger.v1.Order
+	30, // [30:30] is the sub-list for method output_type
+	30, // [30:30] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_celltonomy_ledger_v1_market_proto_init() }
@@ -3153,8 +3696,8 @@ func file_celltonomy_ledger_v1_market_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_celltonomy_ledger_v1_market_proto_rawDesc), len(file_celltonomy_ledger_v1_market_proto_rawDesc)),
-			NumEnums:      5,
-			NumMessages:   32,
+			NumEnums:      7,
+			NumMessages:   35,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -103,8 +103,44 @@ type Params struct {
 	// T of a miner's weight, in blocks: the stake age at which
 	// 1 − 1/e3(t/T) reaches 1 − 3/8.
 	MiningStakeMaturityBlocks uint64 `protobuf:"varint,32,opt,name=mining_stake_maturity_blocks,json=miningStakeMaturityBlocks,proto3" json:"mining_stake_maturity_blocks,omitempty"`
-	unknownFields             protoimpl.UnknownFields
-	sizeCache                 protoimpl.SizeCache
+	// Smallest bid stake in ucell, whatever the price: a bid stakes at
+	// least max(min_bid_stake, bid_stake_ratio_bps of its price), so that a
+	// dust bid that wins and never delivers costs its provider real stake.
+	// Also the least stake of an offering.
+	MinBidStake uint64 `protobuf:"varint,33,opt,name=min_bid_stake,json=minBidStake,proto3" json:"min_bid_stake,omitempty"`
+	// Smallest price in ucell of a bid, an order's max price and an
+	// offering's price.
+	MinPrice uint64 `protobuf:"varint,34,opt,name=min_price,json=minPrice,proto3" json:"min_price,omitempty"`
+	// Largest author royalty of a package, in basis points of the price;
+	// the royalty of a package registered before a lowering is capped at
+	// payment time.
+	MaxRoyaltyBps uint32 `protobuf:"varint,35,opt,name=max_royalty_bps,json=maxRoyaltyBps,proto3" json:"max_royalty_bps,omitempty"`
+	// Blocks after an award during which the buyer uploads the inputs; from
+	// award height + input_window_blocks on, a provider holding no inputs
+	// may report them missing.
+	InputWindowBlocks uint64 `protobuf:"varint,36,opt,name=input_window_blocks,json=inputWindowBlocks,proto3" json:"input_window_blocks,omitempty"`
+	// Blocks after a report of missing inputs during which the buyer may
+	// show the provider's input receipt to void the report.
+	InputContestWindowBlocks uint64 `protobuf:"varint,37,opt,name=input_contest_window_blocks,json=inputContestWindowBlocks,proto3" json:"input_contest_window_blocks,omitempty"`
+	// Most rounds of verifiers of one compute dispute: a round without a
+	// quorum majority draws new verifiers until this many rounds ran, then
+	// the price is split.
+	MaxDisputeRounds uint32 `protobuf:"varint,38,opt,name=max_dispute_rounds,json=maxDisputeRounds,proto3" json:"max_dispute_rounds,omitempty"`
+	// Fewest reveals of the majority root that decide a compute dispute.
+	MinDisputeQuorum uint32 `protobuf:"varint,39,opt,name=min_dispute_quorum,json=minDisputeQuorum,proto3" json:"min_dispute_quorum,omitempty"`
+	// Blocks after a dispute round starts during which the buyer reveals
+	// the round's draw seed.
+	DisputeSeedWindowBlocks uint64 `protobuf:"varint,40,opt,name=dispute_seed_window_blocks,json=disputeSeedWindowBlocks,proto3" json:"dispute_seed_window_blocks,omitempty"`
+	// Least reputation in the skill "compute" that a verifier must prove to
+	// be drawn; 0 admits verifiers without a proof.
+	MinVerifierReputation uint64 `protobuf:"varint,41,opt,name=min_verifier_reputation,json=minVerifierReputation,proto3" json:"min_verifier_reputation,omitempty"`
+	// Stake in ucell of a domain vote on a protocol dispute.
+	MinDomainVoteStake uint64 `protobuf:"varint,42,opt,name=min_domain_vote_stake,json=minDomainVoteStake,proto3" json:"min_domain_vote_stake,omitempty"`
+	// Most order deadlines the block hook handles in one block; the rest
+	// wait for the next blocks, oldest first.
+	MaxDuePerBlock uint32 `protobuf:"varint,43,opt,name=max_due_per_block,json=maxDuePerBlock,proto3" json:"max_due_per_block,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *Params) Reset() {
@@ -361,11 +397,88 @@ func (x *Params) GetMiningStakeMaturityBlocks() uint64 {
 	return 0
 }
 
+func (x *Params) GetMinBidStake() uint64 {
+	if x != nil {
+		return x.MinBidStake
+	}
+	return 0
+}
+
+func (x *Params) GetMinPrice() uint64 {
+	if x != nil {
+		return x.MinPrice
+	}
+	return 0
+}
+
+func (x *Params) GetMaxRoyaltyBps() uint32 {
+	if x != nil {
+		return x.MaxRoyaltyBps
+	}
+	return 0
+}
+
+func (x *Params) GetInputWindowBlocks() uint64 {
+	if x != nil {
+		return x.InputWindowBlocks
+	}
+	return 0
+}
+
+func (x *Params) GetInputContestWindowBlocks() uint64 {
+	if x != nil {
+		return x.InputContestWindowBlocks
+	}
+	return 0
+}
+
+func (x *Params) GetMaxDisputeRounds() uint32 {
+	if x != nil {
+		return x.MaxDisputeRounds
+	}
+	return 0
+}
+
+func (x *Params) GetMinDisputeQuorum() uint32 {
+	if x != nil {
+		return x.MinDisputeQuorum
+	}
+	return 0
+}
+
+func (x *Params) GetDisputeSeedWindowBlocks() uint64 {
+	if x != nil {
+		return x.DisputeSeedWindowBlocks
+	}
+	return 0
+}
+
+func (x *Params) GetMinVerifierReputation() uint64 {
+	if x != nil {
+		return x.MinVerifierReputation
+	}
+	return 0
+}
+
+func (x *Params) GetMinDomainVoteStake() uint64 {
+	if x != nil {
+		return x.MinDomainVoteStake
+	}
+	return 0
+}
+
+func (x *Params) GetMaxDuePerBlock() uint32 {
+	if x != nil {
+		return x.MaxDuePerBlock
+	}
+	return 0
+}
+
 var File_celltonomy_ledger_v1_params_proto protoreflect.FileDescriptor
 
 const file_celltonomy_ledger_v1_params_proto_rawDesc = "" +
 	"\n" +
-	"!celltonomy/ledger/v1/params.proto\x12\x14celltonomy.ledger.v1\"\xa4\v\n" +
+	"!celltonomy/ledger/v1/params.proto\x12\x14celltonomy.ledger.v1\"\xab\x0f\n" +
 	"\x06Params\x12\x17\n" +
 	"\amin_fee\x18\x01 \x01(\x04R\x06minFee\x12)\n" +
 	"\x10unbonding_blocks\x18\x02 \x01(\x04R\x0funbondingBlocks\x12\"\n" +
@@ -400,7 +513,18 @@ const file_celltonomy_ledger_v1_params_proto_rawDesc = "" +
 	"\x17miner_reputation_reward\x18\x1d \x01(\x04R\x15minerReputationReward\x12'\n" +
 	"\x0fdecay_numerator\x18\x1e \x01(\x04R\x0edecayNumerator\x12+\n" +
 	"\x11decay_denominator\x18\x1f \x01(\x04R\x10decayDenominator\x12?\n" +
-	"\x1cmining_stake_maturity_blocks\x18  \x01(\x04R\x19miningStakeMaturityBlocksB2Z0github.com/celltonomy/celltonomy/ledger/ledgerpbb\x06proto3"
+	"\x1cmining_stake_maturity_blocks\x18  \x01(\x04R\x19miningStakeMaturityBlocks\x12\"\n" +
+	"\rmin_bid_stake\x18! \x01(\x04R\vminBidStake\x12\x1b\n" +
+	"\tmin_price\x18\" \x01(\x04R\bminPrice\x12&\n" +
+	"\x0fmax_royalty_bps\x18# \x01(\rR\rmaxRoyaltyBps\x12.\n" +
+	"\x13input_window_blocks\x18$ \x01(\x04R\x11inputWindowBlocks\x12=\n" +
+	"\x1binput_contest_window_blocks\x18% \x01(\x04R\x18inputContestWindowBlocks\x12,\n" +
+	"\x12max_dispute_rounds\x18& \x01(\rR\x10maxDisputeRounds\x12,\n" +
+	"\x12min_dispute_quorum\x18' \x01(\rR\x10minDisputeQuorum\x12;\n" +
+	"\x1adispute_seed_window_blocks\x18( \x01(\x04R\x17disputeSeedWindowBlocks\x126\n" +
+	"\x17min_verifier_reputation\x18) \x01(\x04R\x15minVerifierReputation\x121\n" +
+	"\x15min_domain_vote_stake\x18* \x01(\x04R\x12minDomainVoteStake\x12)\n" +
+	"\x11max_due_per_block\x18+ \x01(\rR\x0emaxDuePerBlockB2Z0github.com/celltonomy/celltonomy/ledger/ledgerpbb\x06proto3"
 
 var (
 	file_celltonomy_ledger_v1_params_proto_rawDescOnce sync.Once

@@ -179,18 +179,64 @@ func (x *ValidatorStatus) GetPower() int64 {
 	return 0
 }
 
+// ValidatorsRequest is the data of "staking/validators".
+type ValidatorsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Page          *PageRequest           `protobuf:"bytes,1,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ValidatorsRequest) Reset() {
+	*x = ValidatorsRequest{}
+	mi := &file_celltonomy_ledger_v1_query_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ValidatorsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ValidatorsRequest) ProtoMessage() {}
+
+func (x *ValidatorsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_query_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ValidatorsRequest.ProtoReflect.Descriptor instead.
+func (*ValidatorsRequest) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_query_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ValidatorsRequest) GetPage() *PageRequest {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
 // ValidatorsResponse answers "staking/validators".
 type ValidatorsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Every validator, ordered by operator address.
+	// One page of the validators, ordered by operator address.
 	Validators    []*ValidatorStatus `protobuf:"bytes,1,rep,name=validators,proto3" json:"validators,omitempty"`
+	Page          *PageResponse      `protobuf:"bytes,2,opt,name=page,proto3" json:"page,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ValidatorsResponse) Reset() {
 	*x = ValidatorsResponse{}
-	mi := &file_celltonomy_ledger_v1_query_proto_msgTypes[3]
+	mi := &file_celltonomy_ledger_v1_query_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -202,7 +248,7 @@ func (x *ValidatorsResponse) String() string {
 func (*ValidatorsResponse) ProtoMessage() {}
 
 func (x *ValidatorsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_query_proto_msgTypes[3]
+	mi := &file_celltonomy_ledger_v1_query_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -215,7 +261,7 @@ func (x *ValidatorsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidatorsResponse.ProtoReflect.Descriptor instead.
 func (*ValidatorsResponse) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_query_proto_rawDescGZIP(), []int{3}
+	return file_celltonomy_ledger_v1_query_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ValidatorsResponse) GetValidators() []*ValidatorStatus {
@@ -225,18 +271,80 @@ func (x *ValidatorsResponse) GetValidators() []*ValidatorStatus {
 	return nil
 }
 
+func (x *ValidatorsResponse) GetPage() *PageResponse {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
+// UnbondingsRequest is the data of "staking/unbondings".
+type UnbondingsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Operator address (20 bytes), or empty for every operator.
+	Operator      []byte       `protobuf:"bytes,1,opt,name=operator,proto3" json:"operator,omitempty"`
+	Page          *PageRequest `protobuf:"bytes,2,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnbondingsRequest) Reset() {
+	*x = UnbondingsRequest{}
+	mi := &file_celltonomy_ledger_v1_query_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnbondingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnbondingsRequest) ProtoMessage() {}
+
+func (x *UnbondingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_query_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnbondingsRequest.ProtoReflect.Descriptor instead.
+func (*UnbondingsRequest) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_query_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *UnbondingsRequest) GetOperator() []byte {
+	if x != nil {
+		return x.Operator
+	}
+	return nil
+}
+
+func (x *UnbondingsRequest) GetPage() *PageRequest {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
 // UnbondingsResponse answers "staking/unbondings".
 type UnbondingsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Ordered by completion height, then operator.
+	// One page, ordered by completion height, then operator.
 	Entries       []*UnbondingEntry `protobuf:"bytes,1,rep,name=entries,proto3" json:"entries,omitempty"`
+	Page          *PageResponse     `protobuf:"bytes,2,opt,name=page,proto3" json:"page,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *UnbondingsResponse) Reset() {
 	*x = UnbondingsResponse{}
-	mi := &file_celltonomy_ledger_v1_query_proto_msgTypes[4]
+	mi := &file_celltonomy_ledger_v1_query_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -248,7 +356,7 @@ func (x *UnbondingsResponse) String() string {
 func (*UnbondingsResponse) ProtoMessage() {}
 
 func (x *UnbondingsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_query_proto_msgTypes[4]
+	mi := &file_celltonomy_ledger_v1_query_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -261,7 +369,7 @@ func (x *UnbondingsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UnbondingsResponse.ProtoReflect.Descriptor instead.
 func (*UnbondingsResponse) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_query_proto_rawDescGZIP(), []int{4}
+	return file_celltonomy_ledger_v1_query_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *UnbondingsResponse) GetEntries() []*UnbondingEntry {
@@ -271,11 +379,18 @@ func (x *UnbondingsResponse) GetEntries() []*UnbondingEntry {
 	return nil
 }
 
+func (x *UnbondingsResponse) GetPage() *PageResponse {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
 var File_celltonomy_ledger_v1_query_proto protoreflect.FileDescriptor
 
 const file_celltonomy_ledger_v1_query_proto_rawDesc = "" +
 	"\n" +
-	" celltonomy/ledger/v1/query.proto\x12\x14celltonomy.ledger.v1\x1a\"celltonomy/ledger/v1/staking.proto\"E\n" +
+	" celltonomy/ledger/v1/query.proto\x12\x14celltonomy.ledger.v1\x1a\x1fcelltonomy/ledger/v1/page.proto\x1a\"celltonomy/ledger/v1/staking.proto\"E\n" +
 	"\x0fBalanceResponse\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\fR\aaddress\x12\x18\n" +
 	"\abalance\x18\x02 \x01(\x04R\abalance\"(\n" +
@@ -283,13 +398,20 @@ const file_celltonomy_ledger_v1_query_proto_rawDesc = "" +
 	"\x06supply\x18\x01 \x01(\x04R\x06supply\"f\n" +
 	"\x0fValidatorStatus\x12=\n" +
 	"\tvalidator\x18\x01 \x01(\v2\x1f.celltonomy.ledger.v1.ValidatorR\tvalidator\x12\x14\n" +
-	"\x05power\x18\x02 \x01(\x03R\x05power\"[\n" +
+	"\x05power\x18\x02 \x01(\x03R\x05power\"J\n" +
+	"\x11ValidatorsRequest\x125\n" +
+	"\x04page\x18\x01 \x01(\v2!.celltonomy.ledger.v1.PageRequestR\x04page\"\x93\x01\n" +
 	"\x12ValidatorsResponse\x12E\n" +
 	"\n" +
 	"validators\x18\x01 \x03(\v2%.celltonomy.ledger.v1.ValidatorStatusR\n" +
-	"validators\"T\n" +
+	"validators\x126\n" +
+	"\x04page\x18\x02 \x01(\v2\".celltonomy.ledger.v1.PageResponseR\x04page\"f\n" +
+	"\x11UnbondingsRequest\x12\x1a\n" +
+	"\boperator\x18\x01 \x01(\fR\boperator\x125\n" +
+	"\x04page\x18\x02 \x01(\v2!.celltonomy.ledger.v1.PageRequestR\x04page\"\x8c\x01\n" +
 	"\x12UnbondingsResponse\x12>\n" +
-	"\aentries\x18\x01 \x03(\v2$.celltonomy.ledger.v1.UnbondingEntryR\aentriesB2Z0github.com/celltonomy/celltonomy/ledger/ledgerpbb\x06proto3"
+	"\aentries\x18\x01 \x03(\v2$.celltonomy.ledger.v1.UnbondingEntryR\aentries\x126\n" +
+	"\x04page\x18\x02 \x01(\v2\".celltonomy.ledger.v1.PageResponseR\x04pageB2Z0github.com/celltonomy/celltonomy/ledger/ledgerpbb\x06proto3"
 
 var (
 	file_celltonomy_ledger_v1_query_proto_rawDescOnce sync.Once
@@ -303,25 +425,33 @@ func file_celltonomy_ledger_v1_query_proto_rawDescGZIP() []byte {
 	return file_celltonomy_ledger_v1_query_proto_rawDescData
 }
 
-var file_celltonomy_ledger_v1_query_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_celltonomy_ledger_v1_query_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_celltonomy_ledger_v1_query_proto_goTypes = []any{
 	(*BalanceResponse)(nil),    // 0: celltonomy.ledger.v1.BalanceResponse
 	(*SupplyResponse)(nil),     // 1: celltonomy.ledger.v1.SupplyResponse
 	(*ValidatorStatus)(nil),    // 2: celltonomy.ledger.v1.ValidatorStatus
-	(*ValidatorsResponse)(nil), // 3: celltonomy.ledger.v1.ValidatorsResponse
-	(*UnbondingsResponse)(nil), // 4: celltonomy.ledger.v1.UnbondingsResponse
-	(*Validator)(nil),          // 5: celltonomy.ledger.v1.Validator
-	(*UnbondingEntry)(nil),     // 6: celltonomy.ledger.v1.UnbondingEntry
+	(*ValidatorsRequest)(nil),  // 3: celltonomy.ledger.v1.ValidatorsRequest
+	(*ValidatorsResponse)(nil), // 4: celltonomy.ledger.v1.ValidatorsResponse
+	(*UnbondingsRequest)(nil),  // 5: celltonomy.ledger.v1.UnbondingsRequest
+	(*UnbondingsResponse)(nil), // 6: celltonomy.ledger.v1.UnbondingsResponse
+	(*Validator)(nil),          // 7: celltonomy.ledger.v1.Validator
+	(*PageRequest)(nil),        // 8: celltonomy.ledger.v1.PageRequest
+	(*PageResponse)(nil),       // 9: celltonomy.ledger.v1.PageResponse
+	(*UnbondingEntry)(nil),     // 10: celltonomy.ledger.v1.UnbondingEntry
 }
 var file_celltonomy_ledger_v1_query_proto_depIdxs = []int32{
-	5, // 0: celltonomy.ledger.v1.ValidatorStatus.validator:type_name -> celltonomy.ledger.v1.Validator
-	2, // 1: celltonomy.ledger.v1.ValidatorsResponse.validators:type_name -> celltonomy.ledger.v1.ValidatorStatus
-	6, // 2: celltonomy.ledger.v1.UnbondingsResponse.entries:type_name -> celltonomy.ledger.v1.UnbondingEntry
-	3, // [3:3] is the sub-list for method output_type
-	3, // [3:3] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	7,  // 0: celltonomy.ledger.v1.ValidatorStatus.validator:type_name -> celltonomy.ledger.v1.Validator
+	8,  // 1: celltonomy.ledger.v1.ValidatorsRequest.page:type_name -> celltonomy.ledger.v1.PageRequest
+	2,  // 2: celltonomy.ledger.v1.ValidatorsResponse.validators:type_name -> celltonomy.ledger.v1.ValidatorStatus
+	9,  // 3: celltonomy.ledger.v1.ValidatorsResponse.page:type_name -> celltonomy.ledger.v1.PageResponse
+	8,  // 4: celltonomy.ledger.v1.UnbondingsRequest.page:type_name -> celltonomy.ledger.v1.PageRequest
+	10, // 5: celltonomy.ledger.v1.UnbondingsResponse.entries:type_name -> celltonomy.ledger.v1.UnbondingEntry
+	9,  // 6: celltonomy.ledger.v1.UnbondingsResponse.page:type_name -> celltonomy.ledger.v1.PageResponse
+	7,  // [7:7] is the sub-list for method output_type
+	7,  // [7:7] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_celltonomy_ledger_v1_query_proto_init() }
@@ -329,6 +459,7 @@ func file_celltonomy_ledger_v1_query_proto_init() {
 	if File_celltonomy_ledger_v1_query_proto != nil {
 		return
 	}
+	file_celltonomy_ledger_v1_page_proto_init()
 	file_celltonomy_ledger_v1_staking_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -336,7 +467,7 @@ func file_celltonomy_ledger_v1_query_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_celltonomy_ledger_v1_query_proto_rawDesc), len(file_celltonomy_ledger_v1_query_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   5,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -294,7 +294,11 @@ type MsgAnnounceNode struct {
 	// once. A node names at least one architecture or one BotSpec.
 	BotspecHashes [][]byte `protobuf:"bytes,4,rep,name=botspec_hashes,json=botspecHashes,proto3" json:"botspec_hashes,omitempty"`
 	// Jobs the node runs at once, at least 1.
-	Capacity      uint32 `protobuf:"varint,5,opt,name=capacity,proto3" json:"capacity,omitempty"`
+	Capacity uint32 `protobuf:"varint,5,opt,name=capacity,proto3" json:"capacity,omitempty"`
+	// Proof that the signer holds the node key: the node key's ed25519
+	// signature (64 bytes) over registry.NodeKeyProofBytes(chain id,
+	// operator), so nobody can announce, and squat, a key they do not hold.
+	NodeSignature []byte `protobuf:"bytes,6,opt,name=node_signature,json=nodeSignature,proto3" json:"node_signature,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -362,6 +366,13 @@ func (x *MsgAnnounceNode) GetCapacity() uint32 {
 		return x.Capacity
 	}
 	return 0
+}
+
+func (x *MsgAnnounceNode) GetNodeSignature() []byte {
+	if x != nil {
+		return x.NodeSignature
+	}
+	return nil
 }
 
 // MsgRemoveNode deletes a node of the signer. Its key may then be
@@ -768,8 +779,16 @@ type MsgSetOffering struct {
 	Price uint64 `protobuf:"varint,2,opt,name=price,proto3" json:"price,omitempty"`
 	// Blocks from purchase to delivery, positive.
 	LeadTimeBlocks uint64 `protobuf:"varint,3,opt,name=lead_time_blocks,json=leadTimeBlocks,proto3" json:"lead_time_blocks,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The signer's active node (32 bytes) that serves the purchases: it is
+	// awarded each purchase and runs it.
+	NodeKey []byte `protobuf:"bytes,4,opt,name=node_key,json=nodeKey,proto3" json:"node_key,omitempty"`
+	// Vendor stake in ucell taken from the vendor's balance into escrow at
+	// each purchase, as a bid stake: at least min_bid_stake and
+	// bid_stake_ratio_bps of the price. A purchase the vendor cannot stake
+	// for is refused.
+	Stake         uint64 `protobuf:"varint,5,opt,name=stake,proto3" json:"stake,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *MsgSetOffering) Reset() {
@@ -819,6 +838,20 @@ func (x *MsgSetOffering) GetPrice() uint64 {
 func (x *MsgSetOffering) GetLeadTimeBlocks() uint64 {
 	if x != nil {
 		return x.LeadTimeBlocks
+	}
+	return 0
+}
+
+func (x *MsgSetOffering) GetNodeKey() []byte {
+	if x != nil {
+		return x.NodeKey
+	}
+	return nil
+}
+
+func (x *MsgSetOffering) GetStake() uint64 {
+	if x != nil {
+		return x.Stake
 	}
 	return 0
 }
@@ -877,6 +910,10 @@ type Offering struct {
 	LeadTimeBlocks uint64                 `protobuf:"varint,4,opt,name=lead_time_blocks,json=leadTimeBlocks,proto3" json:"lead_time_blocks,omitempty"`
 	// Height of the block that last set the offering.
 	UpdatedHeight int64 `protobuf:"varint,5,opt,name=updated_height,json=updatedHeight,proto3" json:"updated_height,omitempty"`
+	// The node that serves the purchases (32 bytes).
+	NodeKey []byte `protobuf:"bytes,6,opt,name=node_key,json=nodeKey,proto3" json:"node_key,omitempty"`
+	// Vendor stake in ucell per purchase.
+	Stake         uint64 `protobuf:"varint,7,opt,name=stake,proto3" json:"stake,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -946,6 +983,20 @@ func (x *Offering) GetUpdatedHeight() int64 {
 	return 0
 }
 
+func (x *Offering) GetNodeKey() []byte {
+	if x != nil {
+		return x.NodeKey
+	}
+	return nil
+}
+
+func (x *Offering) GetStake() uint64 {
+	if x != nil {
+		return x.Stake
+	}
+	return 0
+}
+
 // NodeRequest is the data of the "registry/node" query.
 type NodeRequest struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
@@ -1007,7 +1058,8 @@ type NodesRequest struct {
 	// Operator address (20 bytes), or empty for every node.
 	Operator []byte `protobuf:"bytes,1,opt,name=operator,proto3" json:"operator,omitempty"`
 	// As in NodeRequest.
-	Height        int64 `protobuf:"varint,2,opt,name=height,proto3" json:"height,omitempty"`
+	Height        int64        `protobuf:"varint,2,opt,name=height,proto3" json:"height,omitempty"`
+	Page          *PageRequest `protobuf:"bytes,3,opt,name=page,proto3" json:"page,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1054,6 +1106,13 @@ func (x *NodesRequest) GetHeight() int64 {
 		return x.Height
 	}
 	return 0
+}
+
+func (x *NodesRequest) GetPage() *PageRequest {
+	if x != nil {
+		return x.Page
+	}
+	return nil
 }
 
 // NodeStatus is a node with its expiry.
@@ -1124,6 +1183,7 @@ func (x *NodeStatus) GetExpired() bool {
 type NodesResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Nodes         []*NodeStatus          `protobuf:"bytes,1,rep,name=nodes,proto3" json:"nodes,omitempty"`
+	Page          *PageResponse          `protobuf:"bytes,2,opt,name=page,proto3" json:"page,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1165,18 +1225,79 @@ func (x *NodesResponse) GetNodes() []*NodeStatus {
 	return nil
 }
 
+func (x *NodesResponse) GetPage() *PageResponse {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
+// PackagesRequest is the data of the "registry/packages_by_name" query.
+type PackagesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Page          *PageRequest           `protobuf:"bytes,2,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PackagesRequest) Reset() {
+	*x = PackagesRequest{}
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PackagesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PackagesRequest) ProtoMessage() {}
+
+func (x *PackagesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PackagesRequest.ProtoReflect.Descriptor instead.
+func (*PackagesRequest) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *PackagesRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *PackagesRequest) GetPage() *PageRequest {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
 // PackagesResponse answers "registry/packages_by_name", in registration
 // order.
 type PackagesResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Packages      []*Package             `protobuf:"bytes,1,rep,name=packages,proto3" json:"packages,omitempty"`
+	Page          *PageResponse          `protobuf:"bytes,2,opt,name=page,proto3" json:"page,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *PackagesResponse) Reset() {
 	*x = PackagesResponse{}
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[14]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1188,7 +1309,7 @@ func (x *PackagesResponse) String() string {
 func (*PackagesResponse) ProtoMessage() {}
 
 func (x *PackagesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[14]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1201,7 +1322,7 @@ func (x *PackagesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PackagesResponse.ProtoReflect.Descriptor instead.
 func (*PackagesResponse) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{14}
+	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *PackagesResponse) GetPackages() []*Package {
@@ -1211,17 +1332,88 @@ func (x *PackagesResponse) GetPackages() []*Package {
 	return nil
 }
 
+func (x *PackagesResponse) GetPage() *PageResponse {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
+// OfferingsRequest is the data of the "registry/offerings" query: set at
+// most one of vendor (its offerings, by package id) and package_id (its
+// offerings, by vendor); neither: every offering, by vendor then package.
+type OfferingsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Vendor        []byte                 `protobuf:"bytes,1,opt,name=vendor,proto3" json:"vendor,omitempty"`
+	PackageId     []byte                 `protobuf:"bytes,2,opt,name=package_id,json=packageId,proto3" json:"package_id,omitempty"`
+	Page          *PageRequest           `protobuf:"bytes,3,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OfferingsRequest) Reset() {
+	*x = OfferingsRequest{}
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OfferingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OfferingsRequest) ProtoMessage() {}
+
+func (x *OfferingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OfferingsRequest.ProtoReflect.Descriptor instead.
+func (*OfferingsRequest) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *OfferingsRequest) GetVendor() []byte {
+	if x != nil {
+		return x.Vendor
+	}
+	return nil
+}
+
+func (x *OfferingsRequest) GetPackageId() []byte {
+	if x != nil {
+		return x.PackageId
+	}
+	return nil
+}
+
+func (x *OfferingsRequest) GetPage() *PageRequest {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
 // OfferingsResponse answers "registry/offerings".
 type OfferingsResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Offerings     []*Offering            `protobuf:"bytes,1,rep,name=offerings,proto3" json:"offerings,omitempty"`
+	Page          *PageResponse          `protobuf:"bytes,2,opt,name=page,proto3" json:"page,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *OfferingsResponse) Reset() {
 	*x = OfferingsResponse{}
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[15]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1233,7 +1425,7 @@ func (x *OfferingsResponse) String() string {
 func (*OfferingsResponse) ProtoMessage() {}
 
 func (x *OfferingsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[15]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1246,7 +1438,7 @@ func (x *OfferingsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OfferingsResponse.ProtoReflect.Descriptor instead.
 func (*OfferingsResponse) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{15}
+	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *OfferingsResponse) GetOfferings() []*Offering {
@@ -1256,11 +1448,18 @@ func (x *OfferingsResponse) GetOfferings() []*Offering {
 	return nil
 }
 
+func (x *OfferingsResponse) GetPage() *PageResponse {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
 var File_celltonomy_ledger_v1_registry_proto protoreflect.FileDescriptor
 
 const file_celltonomy_ledger_v1_registry_proto_rawDesc = "" +
 	"\n" +
-	"#celltonomy/ledger/v1/registry.proto\x12\x14celltonomy.ledger.v1\"o\n" +
+	"#celltonomy/ledger/v1/registry.proto\x12\x14celltonomy.ledger.v1\x1a\x1fcelltonomy/ledger/v1/page.proto\"o\n" +
 	"\rMsgSetProfile\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x120\n" +
 	"\x05roles\x18\x02 \x03(\x0e2\x1a.celltonomy.ledger.v1.RoleR\x05roles\x12\x18\n" +
@@ -1270,14 +1469,15 @@ const file_celltonomy_ledger_v1_registry_proto_rawDesc = "" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x120\n" +
 	"\x05roles\x18\x03 \x03(\x0e2\x1a.celltonomy.ledger.v1.RoleR\x05roles\x12\x18\n" +
 	"\acontact\x18\x04 \x01(\tR\acontact\x12%\n" +
-	"\x0eupdated_height\x18\x05 \x01(\x03R\rupdatedHeight\"\xb7\x01\n" +
+	"\x0eupdated_height\x18\x05 \x01(\x03R\rupdatedHeight\"\xde\x01\n" +
 	"\x0fMsgAnnounceNode\x12\x1f\n" +
 	"\vnode_pubkey\x18\x01 \x01(\fR\n" +
 	"nodePubkey\x12\x1a\n" +
 	"\bendpoint\x18\x02 \x01(\tR\bendpoint\x12$\n" +
 	"\rarchitectures\x18\x03 \x03(\tR\rarchitectures\x12%\n" +
 	"\x0ebotspec_hashes\x18\x04 \x03(\fR\rbotspecHashes\x12\x1a\n" +
-	"\bcapacity\x18\x05 \x01(\rR\bcapacity\"0\n" +
+	"\bcapacity\x18\x05 \x01(\rR\bcapacity\x12%\n" +
+	"\x0enode_signature\x18\x06 \x01(\fR\rnodeSignature\"0\n" +
 	"\rMsgRemoveNode\x12\x1f\n" +
 	"\vnode_pubkey\x18\x01 \x01(\fR\n" +
 	"nodePubkey\"\xa9\x02\n" +
@@ -1314,40 +1514,56 @@ const file_celltonomy_ledger_v1_registry_proto_rawDesc = "" +
 	"\x11registered_height\x18\v \x01(\x03R\x10registeredHeight\x12\x1a\n" +
 	"\benvelope\x18\f \x01(\fR\benvelope\x12*\n" +
 	"\x11author_public_key\x18\r \x01(\fR\x0fauthorPublicKey\x12)\n" +
-	"\x10author_signature\x18\x0e \x01(\fR\x0fauthorSignature\"o\n" +
+	"\x10author_signature\x18\x0e \x01(\fR\x0fauthorSignature\"\xa0\x01\n" +
 	"\x0eMsgSetOffering\x12\x1d\n" +
 	"\n" +
 	"package_id\x18\x01 \x01(\fR\tpackageId\x12\x14\n" +
 	"\x05price\x18\x02 \x01(\x04R\x05price\x12(\n" +
-	"\x10lead_time_blocks\x18\x03 \x01(\x04R\x0eleadTimeBlocks\"2\n" +
+	"\x10lead_time_blocks\x18\x03 \x01(\x04R\x0eleadTimeBlocks\x12\x19\n" +
+	"\bnode_key\x18\x04 \x01(\fR\anodeKey\x12\x14\n" +
+	"\x05stake\x18\x05 \x01(\x04R\x05stake\"2\n" +
 	"\x11MsgRemoveOffering\x12\x1d\n" +
 	"\n" +
-	"package_id\x18\x01 \x01(\fR\tpackageId\"\xa8\x01\n" +
+	"package_id\x18\x01 \x01(\fR\tpackageId\"\xd9\x01\n" +
 	"\bOffering\x12\x16\n" +
 	"\x06vendor\x18\x01 \x01(\fR\x06vendor\x12\x1d\n" +
 	"\n" +
 	"package_id\x18\x02 \x01(\fR\tpackageId\x12\x14\n" +
 	"\x05price\x18\x03 \x01(\x04R\x05price\x12(\n" +
 	"\x10lead_time_blocks\x18\x04 \x01(\x04R\x0eleadTimeBlocks\x12%\n" +
-	"\x0eupdated_height\x18\x05 \x01(\x03R\rupdatedHeight\"F\n" +
+	"\x0eupdated_height\x18\x05 \x01(\x03R\rupdatedHeight\x12\x19\n" +
+	"\bnode_key\x18\x06 \x01(\fR\anodeKey\x12\x14\n" +
+	"\x05stake\x18\a \x01(\x04R\x05stake\"F\n" +
 	"\vNodeRequest\x12\x1f\n" +
 	"\vnode_pubkey\x18\x01 \x01(\fR\n" +
 	"nodePubkey\x12\x16\n" +
-	"\x06height\x18\x02 \x01(\x03R\x06height\"B\n" +
+	"\x06height\x18\x02 \x01(\x03R\x06height\"y\n" +
 	"\fNodesRequest\x12\x1a\n" +
 	"\boperator\x18\x01 \x01(\fR\boperator\x12\x16\n" +
-	"\x06height\x18\x02 \x01(\x03R\x06height\"\x86\x01\n" +
+	"\x06height\x18\x02 \x01(\x03R\x06height\x125\n" +
+	"\x04page\x18\x03 \x01(\v2!.celltonomy.ledger.v1.PageRequestR\x04page\"\x86\x01\n" +
 	"\n" +
 	"NodeStatus\x12.\n" +
 	"\x04node\x18\x01 \x01(\v2\x1a.celltonomy.ledger.v1.NodeR\x04node\x12.\n" +
 	"\x13active_until_height\x18\x02 \x01(\x03R\x11activeUntilHeight\x12\x18\n" +
-	"\aexpired\x18\x03 \x01(\bR\aexpired\"G\n" +
+	"\aexpired\x18\x03 \x01(\bR\aexpired\"\x7f\n" +
 	"\rNodesResponse\x126\n" +
-	"\x05nodes\x18\x01 \x03(\v2 .celltonomy.ledger.v1.NodeStatusR\x05nodes\"M\n" +
+	"\x05nodes\x18\x01 \x03(\v2 .celltonomy.ledger.v1.NodeStatusR\x05nodes\x126\n" +
+	"\x04page\x18\x02 \x01(\v2\".celltonomy.ledger.v1.PageResponseR\x04page\"\\\n" +
+	"\x0fPackagesRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x125\n" +
+	"\x04page\x18\x02 \x01(\v2!.celltonomy.ledger.v1.PageRequestR\x04page\"\x85\x01\n" +
 	"\x10PackagesResponse\x129\n" +
-	"\bpackages\x18\x01 \x03(\v2\x1d.celltonomy.ledger.v1.PackageR\bpackages\"Q\n" +
+	"\bpackages\x18\x01 \x03(\v2\x1d.celltonomy.ledger.v1.PackageR\bpackages\x126\n" +
+	"\x04page\x18\x02 \x01(\v2\".celltonomy.ledger.v1.PageResponseR\x04page\"\x80\x01\n" +
+	"\x10OfferingsRequest\x12\x16\n" +
+	"\x06vendor\x18\x01 \x01(\fR\x06vendor\x12\x1d\n" +
+	"\n" +
+	"package_id\x18\x02 \x01(\fR\tpackageId\x125\n" +
+	"\x04page\x18\x03 \x01(\v2!.celltonomy.ledger.v1.PageRequestR\x04page\"\x89\x01\n" +
 	"\x11OfferingsResponse\x12<\n" +
-	"\tofferings\x18\x01 \x03(\v2\x1e.celltonomy.ledger.v1.OfferingR\tofferings*d\n" +
+	"\tofferings\x18\x01 \x03(\v2\x1e.celltonomy.ledger.v1.OfferingR\tofferings\x126\n" +
+	"\x04page\x18\x02 \x01(\v2\".celltonomy.ledger.v1.PageResponseR\x04page*d\n" +
 	"\x04Role\x12\x14\n" +
 	"\x10ROLE_UNSPECIFIED\x10\x00\x12\x0e\n" +
 	"\n" +
@@ -1373,7 +1589,7 @@ func file_celltonomy_ledger_v1_registry_proto_rawDescGZIP() []byte {
 }
 
 var file_celltonomy_ledger_v1_registry_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_celltonomy_ledger_v1_registry_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_celltonomy_ledger_v1_registry_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_celltonomy_ledger_v1_registry_proto_goTypes = []any{
 	(Role)(0),                  // 0: celltonomy.ledger.v1.Role
 	(PackageKind)(0),           // 1: celltonomy.ledger.v1.PackageKind
@@ -1391,22 +1607,32 @@ var file_celltonomy_ledger_v1_registry_proto_goTypes = []any{
 	(*NodesRequest)(nil),       // 13: celltonomy.ledger.v1.NodesRequest
 	(*NodeStatus)(nil),         // 14: celltonomy.ledger.v1.NodeStatus
 	(*NodesResponse)(nil),      // 15: celltonomy.ledger.v1.NodesResponse
-	(*PackagesResponse)(nil),   // 16: celltonomy.ledger.v1.PackagesResponse
-	(*OfferingsResponse)(nil),  // 17: celltonomy.ledger.v1.OfferingsResponse
+	(*PackagesRequest)(nil),    // 16: celltonomy.ledger.v1.PackagesRequest
+	(*PackagesResponse)(nil),   // 17: celltonomy.ledger.v1.PackagesResponse
+	(*OfferingsRequest)(nil),   // 18: celltonomy.ledger.v1.OfferingsRequest
+	(*OfferingsResponse)(nil),  // 19: celltonomy.ledger.v1.OfferingsResponse
+	(*PageRequest)(nil),        // 20: celltonomy.ledger.v1.PageRequest
+	(*PageResponse)(nil),       // 21: celltonomy.ledger.v1.PageResponse
 }
 var file_celltonomy_ledger_v1_registry_proto_depIdxs = []int32{
 	0,  // 0: celltonomy.ledger.v1.MsgSetProfile.roles:type_name -> celltonomy.ledger.v1.Role
 	0,  // 1: celltonomy.ledger.v1.Profile.roles:type_name -> celltonomy.ledger.v1.Role
 	1,  // 2: celltonomy.ledger.v1.Package.kind:type_name -> celltonomy.ledger.v1.PackageKind
-	6,  // 3: celltonomy.ledger.v1.NodeStatus.node:type_name -> celltonomy.ledger.v1.Node
-	14, // 4: celltonomy.ledger.v1.NodesResponse.nodes:type_name -> celltonomy.ledger.v1.NodeStatus
-	8,  // 5: celltonomy.ledger.v1.PackagesResponse.packages:type_name -> celltonomy.ledger.v1.Package
-	11, // 6: celltonomy.ledger.v1.OfferingsResponse.offerings:type_name -> celltonomy.ledger.v1.Offering
-	7,  // [7:7] is the sub-list for method output_type
-	7,  // [7:7] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	20, // 3: celltonomy.ledger.v1.NodesRequest.page:type_name -> celltonomy.ledger.v1.PageRequest
+	6,  // 4: celltonomy.ledger.v1.NodeStatus.node:type_name -> celltonomy.ledger.v1.Node
+	14, // 5: celltonomy.ledger.v1.NodesResponse.nodes:type_name -> celltonomy.ledger.v1.NodeStatus
+	21, // 6: celltonomy.ledger.v1.NodesResponse.page:type_name -> celltonomy.ledger.v1.PageResponse
+	20, // 7: celltonomy.ledger.v1.PackagesRequest.page:type_name -> celltonomy.ledger.v1.PageRequest
+	8,  // 8: celltonomy.ledger.v1.PackagesResponse.packages:type_name -> celltonomy.ledger.v1.Package
+	21, // 9: celltonomy.ledger.v1.PackagesResponse.page:type_name -> celltonomy.ledger.v1.PageResponse
+	20, // 10: celltonomy.ledger.v1.OfferingsRequest.page:type_name -> celltonomy.ledger.v1.PageRequest
+	11, // 11: celltonomy.ledger.v1.OfferingsResponse.offerings:type_name -> celltonomy.ledger.v1.Offering
+	21, // 12: celltonomy.ledger.v1.OfferingsResponse.page:type_name -> celltonomy.ledger.v1.PageResponse
+	13, // [13:13] is the sub-list for method output_type
+	13, // [13:13] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_celltonomy_ledger_v1_registry_proto_init() }
@@ -1414,13 +1640,14 @@ func file_celltonomy_ledger_v1_registry_proto_init() {
 	if File_celltonomy_ledger_v1_registry_proto != nil {
 		return
 	}
+	file_celltonomy_ledger_v1_page_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_celltonomy_ledger_v1_registry_proto_rawDesc), len(file_celltonomy_ledger_v1_registry_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   16,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -33,9 +33,13 @@ type MsgCreateValidator struct {
 	// min_self_bond param.
 	SelfBond uint64 `protobuf:"varint,2,opt,name=self_bond,json=selfBond,proto3" json:"self_bond,omitempty"`
 	// Display name, 1 to 64 bytes of UTF-8 without control characters.
-	Moniker       string `protobuf:"bytes,3,opt,name=moniker,proto3" json:"moniker,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Moniker string `protobuf:"bytes,3,opt,name=moniker,proto3" json:"moniker,omitempty"`
+	// Proof that the signer holds the consensus key: its ed25519 signature
+	// (64 bytes) over staking.ConsensusKeyProofBytes(chain id, operator),
+	// so nobody can squat a validator key they do not hold.
+	ConsensusSignature []byte `protobuf:"bytes,4,opt,name=consensus_signature,json=consensusSignature,proto3" json:"consensus_signature,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *MsgCreateValidator) Reset() {
@@ -87,6 +91,13 @@ func (x *MsgCreateValidator) GetMoniker() string {
 		return x.Moniker
 	}
 	return ""
+}
+
+func (x *MsgCreateValidator) GetConsensusSignature() []byte {
+	if x != nil {
+		return x.ConsensusSignature
+	}
+	return nil
 }
 
 // MsgBond adds stake to a validator. For now only the operator may bond to
@@ -435,11 +446,12 @@ var File_celltonomy_ledger_v1_staking_proto protoreflect.FileDescriptor
 
 const file_celltonomy_ledger_v1_staking_proto_rawDesc = "" +
 	"\n" +
-	"\"celltonomy/ledger/v1/staking.proto\x12\x14celltonomy.ledger.v1\"v\n" +
+	"\"celltonomy/ledger/v1/staking.proto\x12\x14celltonomy.ledger.v1\"\xa7\x01\n" +
 	"\x12MsgCreateValidator\x12)\n" +
 	"\x10consensus_pubkey\x18\x01 \x01(\fR\x0fconsensusPubkey\x12\x1b\n" +
 	"\tself_bond\x18\x02 \x01(\x04R\bselfBond\x12\x18\n" +
-	"\amoniker\x18\x03 \x01(\tR\amoniker\"?\n" +
+	"\amoniker\x18\x03 \x01(\tR\amoniker\x12/\n" +
+	"\x13consensus_signature\x18\x04 \x01(\fR\x12consensusSignature\"?\n" +
 	"\aMsgBond\x12\x1c\n" +
 	"\tvalidator\x18\x01 \x01(\fR\tvalidator\x12\x16\n" +
 	"\x06amount\x18\x02 \x01(\x04R\x06amount\"#\n" +

@@ -210,6 +210,9 @@ type Msg struct {
 	//	*Msg_ReleaseLitigation
 	//	*Msg_DomainVoteCommit
 	//	*Msg_DomainVoteReveal
+	//	*Msg_RevealDisputeSeed
+	//	*Msg_PostInputReceipt
+	//	*Msg_ReportMissingInputs
 	Sum           isMsg_Sum `protobuf_oneof:"sum"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -522,6 +525,33 @@ func (x *Msg) GetDomainVoteReveal() *MsgDomainVoteReveal {
 	return nil
 }
 
+func (x *Msg) GetRevealDisputeSeed() *MsgRevealDisputeSeed {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_RevealDisputeSeed); ok {
+			return x.RevealDisputeSeed
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetPostInputReceipt() *MsgPostInputReceipt {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_PostInputReceipt); ok {
+			return x.PostInputReceipt
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetReportMissingInputs() *MsgReportMissingInputs {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_ReportMissingInputs); ok {
+			return x.ReportMissingInputs
+		}
+	}
+	return nil
+}
+
 type isMsg_Sum interface {
 	isMsg_Sum()
 }
@@ -649,6 +679,18 @@ type Msg_DomainVoteReveal struct {
 	DomainVoteReveal *MsgDomainVoteReveal `protobuf:"bytes,75,opt,name=domain_vote_reveal,json=domainVoteReveal,proto3,oneof"`
 }
 
+type Msg_RevealDisputeSeed struct {
+	RevealDisputeSeed *MsgRevealDisputeSeed `protobuf:"bytes,76,opt,name=reveal_dispute_seed,json=revealDisputeSeed,proto3,oneof"`
+}
+
+type Msg_PostInputReceipt struct {
+	PostInputReceipt *MsgPostInputReceipt `protobuf:"bytes,77,opt,name=post_input_receipt,json=postInputReceipt,proto3,oneof"`
+}
+
+type Msg_ReportMissingInputs struct {
+	ReportMissingInputs *MsgReportMissingInputs `protobuf:"bytes,78,opt,name=report_missing_inputs,json=reportMissingInputs,proto3,oneof"`
+}
+
 func (*Msg_Send) isMsg_Sum() {}
 
 func (*Msg_CreateValidator) isMsg_Sum() {}
@@ -709,6 +751,12 @@ func (*Msg_DomainVoteCommit) isMsg_Sum() {}
 
 func (*Msg_DomainVoteReveal) isMsg_Sum() {}
 
+func (*Msg_RevealDisputeSeed) isMsg_Sum() {}
+
+func (*Msg_PostInputReceipt) isMsg_Sum() {}
+
+func (*Msg_ReportMissingInputs) isMsg_Sum() {}
+
 var File_celltonomy_ledger_v1_tx_proto protoreflect.FileDescriptor
 
 const file_celltonomy_ledger_v1_tx_proto_rawDesc = "" +
@@ -724,7 +772,7 @@ const file_celltonomy_ledger_v1_tx_proto_rawDesc = "" +
 	"\bsequence\x18\x02 \x01(\x04R\bsequence\x12\x10\n" +
 	"\x03fee\x18\x03 \x01(\x04R\x03fee\x12\x19\n" +
 	"\bchain_id\x18\x04 \x01(\tR\achainId\x12\x12\n" +
-	"\x04memo\x18\x05 \x01(\tR\x04memo\"\xf4\x11\n" +
+	"\x04memo\x18\x05 \x01(\tR\x04memo\"\x91\x14\n" +
 	"\x03Msg\x123\n" +
 	"\x04send\x18\x01 \x01(\v2\x1d.celltonomy.ledger.v1.MsgSendH\x00R\x04send\x12U\n" +
 	"\x10create_validator\x18\n" +
@@ -759,7 +807,10 @@ const file_celltonomy_ledger_v1_tx_proto_rawDesc = "" +
 	"\x0fverifier_reveal\x18H \x01(\v2'.celltonomy.ledger.v1.MsgVerifierRevealH\x00R\x0everifierReveal\x12[\n" +
 	"\x12release_litigation\x18I \x01(\v2*.celltonomy.ledger.v1.MsgReleaseLitigationH\x00R\x11releaseLitigation\x12Y\n" +
 	"\x12domain_vote_commit\x18J \x01(\v2).celltonomy.ledger.v1.MsgDomainVoteCommitH\x00R\x10domainVoteCommit\x12Y\n" +
-	"\x12domain_vote_reveal\x18K \x01(\v2).celltonomy.ledger.v1.MsgDomainVoteRevealH\x00R\x10domainVoteRevealB\x05\n" +
+	"\x12domain_vote_reveal\x18K \x01(\v2).celltonomy.ledger.v1.MsgDomainVoteRevealH\x00R\x10domainVoteReveal\x12\\\n" +
+	"\x13reveal_dispute_seed\x18L \x01(\v2*.celltonomy.ledger.v1.MsgRevealDisputeSeedH\x00R\x11revealDisputeSeed\x12Y\n" +
+	"\x12post_input_receipt\x18M \x01(\v2).celltonomy.ledger.v1.MsgPostInputReceiptH\x00R\x10postInputReceipt\x12b\n" +
+	"\x15report_missing_inputs\x18N \x01(\v2,.celltonomy.ledger.v1.MsgReportMissingInputsH\x00R\x13reportMissingInputsB\x05\n" +
 	"\x03sumB2Z0github.com/celltonomy/celltonomy/ledger/ledgerpbb\x06proto3"
 
 var (
@@ -776,39 +827,42 @@ func file_celltonomy_ledger_v1_tx_proto_rawDescGZIP() []byte {
 
 var file_celltonomy_ledger_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
 var file_celltonomy_ledger_v1_tx_proto_goTypes = []any{
-	(*Tx)(nil),                    // 0: celltonomy.ledger.v1.Tx
-	(*TxBody)(nil),                // 1: celltonomy.ledger.v1.TxBody
-	(*Msg)(nil),                   // 2: celltonomy.ledger.v1.Msg
-	(*MsgSend)(nil),               // 3: celltonomy.ledger.v1.MsgSend
-	(*MsgCreateValidator)(nil),    // 4: celltonomy.ledger.v1.MsgCreateValidator
-	(*MsgBond)(nil),               // 5: celltonomy.ledger.v1.MsgBond
-	(*MsgUnbond)(nil),             // 6: celltonomy.ledger.v1.MsgUnbond
-	(*MsgSetProfile)(nil),         // 7: celltonomy.ledger.v1.MsgSetProfile
-	(*MsgAnnounceNode)(nil),       // 8: celltonomy.ledger.v1.MsgAnnounceNode
-	(*MsgRemoveNode)(nil),         // 9: celltonomy.ledger.v1.MsgRemoveNode
-	(*MsgRegisterPackage)(nil),    // 10: celltonomy.ledger.v1.MsgRegisterPackage
-	(*MsgSetOffering)(nil),        // 11: celltonomy.ledger.v1.MsgSetOffering
-	(*MsgRemoveOffering)(nil),     // 12: celltonomy.ledger.v1.MsgRemoveOffering
-	(*MsgCreateSkill)(nil),        // 13: celltonomy.ledger.v1.MsgCreateSkill
-	(*MsgStakeMiner)(nil),         // 14: celltonomy.ledger.v1.MsgStakeMiner
-	(*MsgUnstakeMiner)(nil),       // 15: celltonomy.ledger.v1.MsgUnstakeMiner
-	(*MsgSubmitRootHash)(nil),     // 16: celltonomy.ledger.v1.MsgSubmitRootHash
-	(*MsgCreateOrder)(nil),        // 17: celltonomy.ledger.v1.MsgCreateOrder
-	(*MsgCancelOrder)(nil),        // 18: celltonomy.ledger.v1.MsgCancelOrder
-	(*MsgBid)(nil),                // 19: celltonomy.ledger.v1.MsgBid
-	(*MsgWithdrawBid)(nil),        // 20: celltonomy.ledger.v1.MsgWithdrawBid
-	(*MsgDeliver)(nil),            // 21: celltonomy.ledger.v1.MsgDeliver
-	(*MsgClose)(nil),              // 22: celltonomy.ledger.v1.MsgClose
-	(*MsgRevealRating)(nil),       // 23: celltonomy.ledger.v1.MsgRevealRating
-	(*MsgBuyOffering)(nil),        // 24: celltonomy.ledger.v1.MsgBuyOffering
-	(*MsgRegisterVerifier)(nil),   // 25: celltonomy.ledger.v1.MsgRegisterVerifier
-	(*MsgUnregisterVerifier)(nil), // 26: celltonomy.ledger.v1.MsgUnregisterVerifier
-	(*MsgOpenDispute)(nil),        // 27: celltonomy.ledger.v1.MsgOpenDispute
-	(*MsgVerifierCommit)(nil),     // 28: celltonomy.ledger.v1.MsgVerifierCommit
-	(*MsgVerifierReveal)(nil),     // 29: celltonomy.ledger.v1.MsgVerifierReveal
-	(*MsgReleaseLitigation)(nil),  // 30: celltonomy.ledger.v1.MsgReleaseLitigation
-	(*MsgDomainVoteCommit)(nil),   // 31: celltonomy.ledger.v1.MsgDomainVoteCommit
-	(*MsgDomainVoteReveal)(nil),   // 32: celltonomy.ledger.v1.MsgDomainVoteReveal
+	(*Tx)(nil),                     // 0: celltonomy.ledger.v1.Tx
+	(*TxBody)(nil),                 // 1: celltonomy.ledger.v1.TxBody
+	(*Msg)(nil),                    // 2: celltonomy.ledger.v1.Msg
+	(*MsgSend)(nil),                // 3: celltonomy.ledger.v1.MsgSend
+	(*MsgCreateValidator)(nil),     // 4: celltonomy.ledger.v1.MsgCreateValidator
+	(*MsgBond)(nil),                // 5: celltonomy.ledger.v1.MsgBond
+	(*MsgUnbond)(nil),              // 6: celltonomy.ledger.v1.MsgUnbond
+	(*MsgSetProfile)(nil),          // 7: celltonomy.ledger.v1.MsgSetProfile
+	(*MsgAnnounceNode)(nil),        // 8: celltonomy.ledger.v1.MsgAnnounceNode
+	(*MsgRemoveNode)(nil),          // 9: celltonomy.ledger.v1.MsgRemoveNode
+	(*MsgRegisterPackage)(nil),     // 10: celltonomy.ledger.v1.MsgRegisterPackage
+	(*MsgSetOffering)(nil),         // 11: celltonomy.ledger.v1.MsgSetOffering
+	(*MsgRemoveOffering)(nil),      // 12: celltonomy.ledger.v1.MsgRemoveOffering
+	(*MsgCreateSkill)(nil),         // 13: celltonomy.ledger.v1.MsgCreateSkill
+	(*MsgStakeMiner)(nil),          // 14: celltonomy.ledger.v1.MsgStakeMiner
+	(*MsgUnstakeMiner)(nil),        // 15: celltonomy.ledger.v1.MsgUnstakeMiner
+	(*MsgSubmitRootHash)(nil),      // 16: celltonomy.ledger.v1.MsgSubmitRootHash
+	(*MsgCreateOrder)(nil),         // 17: celltonomy.ledger.v1.MsgCreateOrder
+	(*MsgCancelOrder)(nil),         // 18: celltonomy.ledger.v1.MsgCancelOrder
+	(*MsgBid)(nil),                 // 19: celltonomy.ledger.v1.MsgBid
+	(*MsgWithdrawBid)(nil),         // 20: celltonomy.ledger.v1.MsgWithdrawBid
+	(*MsgDeliver)(nil),             // 21: celltonomy.ledger.v1.MsgDeliver
+	(*MsgClose)(nil),               // 22: celltonomy.ledger.v1.MsgClose
+	(*MsgRevealRating)(nil),        // 23: celltonomy.ledger.v1.MsgRevealRating
+	(*MsgBuyOffering)(nil),         // 24: celltonomy.ledger.v1.MsgBuyOffering
+	(*MsgRegisterVerifier)(nil),    // 25: celltonomy.ledger.v1.MsgRegisterVerifier
+	(*MsgUnregisterVerifier)(nil),  // 26: celltonomy.ledger.v1.MsgUnregisterVerifier
+	(*MsgOpenDispute)(nil),         // 27: celltonomy.ledger.v1.MsgOpenDispute
+	(*MsgVerifierCommit)(nil),      // 28: celltonomy.ledger.v1.MsgVerifierCommit
+	(*MsgVerifierReveal)(nil),      // 29: celltonomy.ledger.v1.MsgVerifierReveal
+	(*MsgReleaseLitigation)(nil),   // 30: celltonomy.ledger.v1.MsgReleaseLitigation
+	(*MsgDomainVoteCommit)(nil),    // 31: celltonomy.ledger.v1.MsgDomainVoteCommit
+	(*MsgDomainVoteReveal)(nil),    // 32: celltonomy.ledger.v1.MsgDomainVoteReveal
+	(*MsgRevealDisputeSeed)(nil),   // 33: celltonomy.ledger.v1.MsgRevealDisputeSeed
+	(*MsgPostInputReceipt)(nil),    // 34: celltonomy.ledger.v1.MsgPostInputReceipt
+	(*MsgReportMissingInputs)(nil), // 35: celltonomy.ledger.v1.MsgReportMissingInputs
 }
 var file_celltonomy_ledger_v1_tx_proto_depIdxs = []int32{
 	2,  // 0: celltonomy.ledger.v1.TxBody.messages:type_name -> celltonomy.ledger.v1.Msg
@@ -842,11 +896,14 @@ var file_celltonomy_ledger_v1_tx_proto_depIdxs = []int32{
 	30, // 28: celltonomy.ledger.v1.Msg.release_litigation:type_name -> celltonomy.ledger.v1.MsgReleaseLitigation
 	31, // 29: celltonomy.ledger.v1.Msg.domain_vote_commit:type_name -> celltonomy.ledger.v1.MsgDomainVoteCommit
 	32, // 30: celltonomy.ledger.v1.Msg.domain_vote_reveal:type_name -> celltonomy.ledger.v1.MsgDomainVoteReveal
-	31, // [31:31] is the sub-list for method output_type
-	31, // [31:31] is the sub-list for method input_type
-	31, // [31:31] is the sub-list for extension type_name
-	31, // [31:31] is the sub-list for extension extendee
-	0,  // [0:31] is the sub-list for field type_name
+	33, // 31: celltonomy.ledger.v1.Msg.reveal_dispute_seed:type_name -> celltonomy.ledger.v1.MsgRevealDisputeSeed
+	34, // 32: celltonomy.ledger.v1.Msg.post_input_receipt:type_name -> celltonomy.ledger.v1.MsgPostInputReceipt
+	35, // 33: celltonomy.ledger.v1.Msg.report_missing_inputs:type_name -> celltonomy.ledger.v1.MsgReportMissingInputs
+	34, // [34:34] is the sub-list for method output_type
+	34, // [34:34] is the sub-list for method input_type
+	34, // [34:34] is the sub-list for extension type_name
+	34, // [34:34] is the sub-list for extension extendee
+	0,  // [0:34] is the sub-list for field type_name
 }
 
 func init() { file_celltonomy_ledger_v1_tx_proto_init() }
@@ -890,6 +947,9 @@ func file_celltonomy_ledger_v1_tx_proto_init() {
 		(*Msg_ReleaseLitigation)(nil),
 		(*Msg_DomainVoteCommit)(nil),
 		(*Msg_DomainVoteReveal)(nil),
+		(*Msg_RevealDisputeSeed)(nil),
+		(*Msg_PostInputReceipt)(nil),
+		(*Msg_ReportMissingInputs)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
