@@ -280,7 +280,7 @@ func (a *App) FinalizeBlock(st store.KVStore, h Header, txs [][]byte, misbehavio
 		}
 	}
 	a.staking.BeginBlock(st, &blockEv, p, h.Height, evidence)
-	a.market.BeginBlock(st, &blockEv, p, h.Height)
+	a.market.BeginBlock(st, &blockEv, p, h.Height, h.Hash)
 	a.mining.BeginBlock(st, &blockEv, p, h.Height)
 
 	res := BlockResult{TxResults: make([]TxResult, len(txs))}
@@ -362,7 +362,7 @@ func validateMessage(m *ledgerpb.Msg, p *ledgerpb.Params) error {
 	case *ledgerpb.Msg_RegisterPackage:
 		return registry.ValidateRegisterPackage(s.RegisterPackage)
 	case *ledgerpb.Msg_SetOffering:
-		return registry.ValidateSetOffering(s.SetOffering)
+		return registry.ValidateSetOffering(s.SetOffering, p)
 	case *ledgerpb.Msg_RemoveOffering:
 		return registry.ValidateRemoveOffering(s.RemoveOffering)
 	case *ledgerpb.Msg_CreateSkill:
@@ -402,9 +402,15 @@ func validateMessage(m *ledgerpb.Msg, p *ledgerpb.Params) error {
 	case *ledgerpb.Msg_ReleaseLitigation:
 		return market.ValidateReleaseLitigation(s.ReleaseLitigation)
 	case *ledgerpb.Msg_DomainVoteCommit:
-		return market.ValidateDomainVoteCommit(s.DomainVoteCommit)
+		return market.ValidateDomainVoteCommit(s.DomainVoteCommit, p)
 	case *ledgerpb.Msg_DomainVoteReveal:
 		return market.ValidateDomainVoteReveal(s.DomainVoteReveal)
+	case *ledgerpb.Msg_RevealDisputeSeed:
+		return market.ValidateRevealDisputeSeed(s.RevealDisputeSeed)
+	case *ledgerpb.Msg_PostInputReceipt:
+		return market.ValidatePostInputReceipt(s.PostInputReceipt)
+	case *ledgerpb.Msg_ReportMissingInputs:
+		return market.ValidateReportMissingInputs(s.ReportMissingInputs)
 	}
 	return tx.ErrUnknownMessage.Errorf("no message type set")
 }
@@ -419,7 +425,7 @@ func (a *App) runMessages(st store.KVStore, ev *event.Log, p *ledgerpb.Params, h
 		case *ledgerpb.Msg_Send:
 			err = a.bank.HandleSend(st, ev, t.Signer, s.Send)
 		case *ledgerpb.Msg_CreateValidator:
-			err = a.staking.CreateValidator(st, ev, p, height, t.Signer, s.CreateValidator)
+			err = a.staking.CreateValidator(st, ev, p, h.ChainID, height, t.Signer, s.CreateValidator)
 		case *ledgerpb.Msg_Bond:
 			err = a.staking.Bond(st, ev, p, t.Signer, s.Bond)
 		case *ledgerpb.Msg_Unbond:
@@ -427,13 +433,13 @@ func (a *App) runMessages(st store.KVStore, ev *event.Log, p *ledgerpb.Params, h
 		case *ledgerpb.Msg_SetProfile:
 			err = a.registry.SetProfile(st, ev, height, t.Signer, s.SetProfile)
 		case *ledgerpb.Msg_AnnounceNode:
-			err = a.registry.AnnounceNode(st, ev, height, t.Signer, s.AnnounceNode)
+			err = a.registry.AnnounceNode(st, ev, h.ChainID, height, t.Signer, s.AnnounceNode)
 		case *ledgerpb.Msg_RemoveNode:
 			err = a.registry.RemoveNode(st, ev, t.Signer, s.RemoveNode)
 		case *ledgerpb.Msg_RegisterPackage:
-			err = a.registry.RegisterPackage(st, ev, height, t.Signer, s.RegisterPackage)
+			err = a.registry.RegisterPackage(st, ev, p, height, t.Signer, s.RegisterPackage)
 		case *ledgerpb.Msg_SetOffering:
-			err = a.registry.SetOffering(st, ev, height, t.Signer, s.SetOffering)
+			err = a.registry.SetOffering(st, ev, p, height, t.Signer, s.SetOffering)
 		case *ledgerpb.Msg_RemoveOffering:
 			err = a.registry.RemoveOffering(st, ev, t.Signer, s.RemoveOffering)
 		case *ledgerpb.Msg_CreateSkill:
@@ -473,9 +479,15 @@ func (a *App) runMessages(st store.KVStore, ev *event.Log, p *ledgerpb.Params, h
 		case *ledgerpb.Msg_ReleaseLitigation:
 			err = a.market.ReleaseLitigation(st, ev, p, height, t.Signer, s.ReleaseLitigation)
 		case *ledgerpb.Msg_DomainVoteCommit:
-			err = a.market.DomainVoteCommit(st, ev, height, t.Signer, s.DomainVoteCommit)
+			err = a.market.DomainVoteCommit(st, ev, p, height, t.Signer, s.DomainVoteCommit)
 		case *ledgerpb.Msg_DomainVoteReveal:
 			err = a.market.DomainVoteReveal(st, ev, height, t.Signer, s.DomainVoteReveal)
+		case *ledgerpb.Msg_RevealDisputeSeed:
+			err = a.market.RevealDisputeSeed(st, ev, p, height, s.RevealDisputeSeed)
+		case *ledgerpb.Msg_PostInputReceipt:
+			err = a.market.PostInputReceipt(st, ev, p, h.ChainID, height, t.Signer, s.PostInputReceipt)
+		case *ledgerpb.Msg_ReportMissingInputs:
+			err = a.market.ReportMissingInputs(st, ev, p, height, t.Signer, s.ReportMissingInputs)
 		default:
 			err = tx.ErrUnknownMessage.Errorf("no message type set")
 		}

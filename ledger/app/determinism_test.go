@@ -119,7 +119,7 @@ func (g *randomTxs) message(c *chain, signer key) *ledgerpb.Msg {
 		if g.rng.IntN(3) == 0 {
 			return removeOffering(id)
 		}
-		return setOffering(id, g.amount(1000), 1+g.rng.Uint64N(50))
+		return setOffering(g.pick(g.nodes), id, g.amount(1000), 1+g.rng.Uint64N(50))
 	case 0:
 		return createValidator(g.pick(g.cons), 500+g.rng.Uint64N(bal/2+1), fmt.Sprintf("v%d", g.rng.IntN(100)))
 	case 1:

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -31,15 +32,39 @@ func unregisterVerifier(node key) *ledgerpb.Msg {
 	return &ledgerpb.Msg{Sum: &ledgerpb.Msg_UnregisterVerifier{UnregisterVerifier: &ledgerpb.MsgUnregisterVerifier{NodeKey: node.pub()}}}
 }
 
+// seedChain returns the buyer's seeds of a dispute of order id: seeds[0]
+// is the commitment, seeds[k] the seed of round k (SeedHash(seeds[k]) =
+// seeds[k−1]).
+func seedChain(id uint64) [][]byte {
+	const n = 4
+	seeds := make([][]byte, n+1)
+	seeds[n] = hash32(fmt.Sprintf("last seed of order %d", id))
+	for k := n; k > 0; k-- {
+		h := market.SeedHash(seeds[k])
+		seeds[k-1] = h[:]
+	}
+	return seeds
+}
+
 func openDispute(id uint64, outcome ledgerpb.DisputeOutcome, stake uint64) *ledgerpb.Msg {
 	return &ledgerpb.Msg{Sum: &ledgerpb.Msg_OpenDispute{OpenDispute: &ledgerpb.MsgOpenDispute{OrderId: id,
-		Claim: ledgerpb.DisputeClaim_DISPUTE_CLAIM_WRONG_RESULT, Outcome: outcome, Stake: stake}}}
+		Claim: ledgerpb.DisputeClaim_DISPUTE_CLAIM_WRONG_RESULT, Outcome: outcome, Stake: stake, SeedCommitment: seedChain(id)[0]}}}
+}
+
+// revealSeed reveals the buyer's seed of a round of the dispute of order
+// id.
+func revealSeed(id uint64, round int) *ledgerpb.Msg {
+	return &ledgerpb.Msg{Sum: &ledgerpb.Msg_RevealDisputeSeed{RevealDisputeSeed: &ledgerpb.MsgRevealDisputeSeed{OrderId: id, Seed: seedChain(id)[round]}}}
 }
 
 func verifierSalt(k key) []byte { return hash32("salt of " + k.name) }
 
 func verifierCommit(id uint64, k key, root []byte) *ledgerpb.Msg {
-	c := market.VerifierCommitment(id, root, verifierSalt(k))
+	return verifierCommitRound(id, 1, k, root)
+}
+
+func verifierCommitRound(id uint64, round uint32, k key, root []byte) *ledgerpb.Msg {
+	c := market.VerifierCommitment(id, round, k.addr, root, verifierSalt(k))
 	return &ledgerpb.Msg{Sum: &ledgerpb.Msg_VerifierCommit{VerifierCommit: &ledgerpb.MsgVerifierCommit{OrderId: id, Commitment: c[:]}}}
 }
 
@@ -78,12 +103,14 @@ func disputeDelivered(t testing.TB) *chain {
 }
 
 // disputedWith: disputeDelivered, then the buyer disputes at height 9
-// asking for outcome, with a stake of 50 (commit deadline 12, reveal
-// deadline 15).
+// asking for outcome, with a stake of 50, and reveals the first round's
+// seed at 10, which draws the verifiers (commit deadline 13, reveal
+// deadline 16).
 func disputedWith(t testing.TB, outcome ledgerpb.DisputeOutcome) *chain {
 	t.Helper()
 	c := disputeDelivered(t)
 	c.mustBlock(c.tx(mBuyer, openDispute(1, outcome, 50)))
+	c.mustBlock(c.tx(mBuyer, revealSeed(1, 1)))
 	return c
 }
 
@@ -92,7 +119,7 @@ func disputed(t testing.TB) *chain {
 }
 
 // committed: disputed, and every drawn verifier commits to trueRoot at
-// height 10.
+// height 11.
 func committed(t testing.TB) *chain {
 	c := disputed(t)
 	var txs [][]byte
@@ -137,28 +164,32 @@ func (c *chain) verifierStake(node key) uint64 {
 	return c.app.market.Verifier(c.st, node.pub()).GetStake()
 }
 
-// decide runs the dispute of order 1 to its decision at height 15: the
-// verifiers drawn commit at 10 and reveal at 12 the roots of roots (in
-// draw order; nil: silent). It returns the decision block's result.
+// decide runs the current round of the dispute of order 1, whose
+// verifiers were drawn in the block before, to its end: the verifiers
+// drawn commit in the next block and reveal at the commit deadline the
+// roots of roots (in draw order; nil: silent). It returns the result of
+// the block that ends the round (in round 1: commits at 11, reveals at
+// 13, the end at 16).
 func (c *chain) decide(roots ...[]byte) BlockResult {
 	c.t.Helper()
 	drawn := c.drawn(1)
+	d := c.order(1).Dispute
 	var commits, reveals [][]byte
 	for i, v := range drawn {
 		if i < len(roots) && roots[i] != nil {
-			commits = append(commits, c.tx(v, verifierCommit(1, v, roots[i])))
+			commits = append(commits, c.tx(v, verifierCommitRound(1, d.Round, v, roots[i])))
 		}
 	}
-	c.mustBlock(commits...) // 10
-	c.emptyBlocksTo(11)
+	c.mustBlock(commits...)
+	c.emptyBlocksTo(d.CommitDeadline - 1)
 	for i, v := range drawn {
 		if i < len(roots) && roots[i] != nil {
 			reveals = append(reveals, c.tx(v, verifierReveal(1, v, roots[i])))
 		}
 	}
-	c.mustBlock(reveals...) // 12
-	c.emptyBlocksTo(14)
-	return c.mustBlock() // 15: the decision
+	c.mustBlock(reveals...)
+	c.emptyBlocksTo(d.RevealDeadline - 1)
+	return c.mustBlock()
 }
 
 func TestDisputeOpenAndDraw(t *testing.T) {
@@ -166,7 +197,17 @@ func TestDisputeOpenAndDraw(t *testing.T) {
 	escrow0 := c.escrow()
 	res := c.mustBlock(c.tx(mBuyer, openDispute(1, ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REFUND, 50)))
 	e := findEvent(t, res.TxResults[0].Events, "dispute_opened")
-	if attr(e, "order_id") != "1" || attr(e, "commit_deadline") != "12" || attr(e, "reveal_deadline") != "15" {
+	if attr(e, "order_id") != "1" || attr(e, "seed_deadline") != "11" || attr(e, "commit_deadline") != "0" {
+		t.Fatalf("event %v", e)
+	}
+	if o := c.order(1); len(o.Dispute.Verifiers) != 0 || o.Dispute.Round != 1 {
+		t.Fatalf("verifiers drawn before the seed: %v", o.Dispute)
+	}
+	// The seed cannot be revealed in the block that opened the round: its
+	// proposer would know the draw.
+	res = c.mustBlock(c.tx(mBuyer, revealSeed(1, 1)))
+	e = findEvent(t, res.TxResults[0].Events, "dispute_drawn")
+	if attr(e, "order_id") != "1" || attr(e, "round") != "1" || attr(e, "commit_deadline") != "13" || attr(e, "reveal_deadline") != "16" {
 		t.Fatalf("event %v", e)
 	}
 	o := c.order(1)
@@ -188,7 +229,7 @@ func TestDisputeOpenAndDraw(t *testing.T) {
 	}
 	var d ledgerpb.Dispute
 	c.query(PathDispute, mustMarshal(&ledgerpb.OrderRequest{OrderId: 1}), &d)
-	if d.RevealDeadline != 15 || len(d.Verifiers) != 3 {
+	if d.RevealDeadline != 16 || len(d.Verifiers) != 3 {
 		t.Fatalf("dispute query %v", &d)
 	}
 	if _, err := c.app.Query(c.st, PathDispute, mustMarshal(&ledgerpb.OrderRequest{OrderId: 9})); err == nil {
@@ -201,9 +242,10 @@ func TestDisputeOpenAndDraw(t *testing.T) {
 	}
 }
 
-// TestDisputeDrawIsPure: the draw is a function of the state and the
-// block hash only, and equals a naive reference: rank the candidates by
-// sha256(block hash ‖ order id ‖ node key), take the first k.
+// TestDisputeDrawIsPure: the draw is a function of the state and the draw
+// seed only, and equals a naive reference for equal stakes and no
+// reputation: rank the candidates by sha256(seed ‖ order id ‖ node key),
+// take the first k.
 func TestDisputeDrawIsPure(t *testing.T) {
 	a, b := disputeDelivered(t), disputeDelivered(t)
 	o := a.order(1)
@@ -232,9 +274,11 @@ func TestDisputeDrawIsPure(t *testing.T) {
 		}
 	}
 	// Replaying the dispute on two apps gives the same state.
-	a.mustBlock(a.tx(mBuyer, openDispute(1, ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REFUND, 50)))
-	b.mustBlock(b.tx(mBuyer, openDispute(1, ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REFUND, 50)))
-	if a.digest() != b.digest() {
+	for _, c := range []*chain{a, b} {
+		c.mustBlock(c.tx(mBuyer, openDispute(1, ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REFUND, 50)))
+		c.mustBlock(c.tx(mBuyer, revealSeed(1, 1)))
+	}
+	if a.digest() != b.digest() || len(a.order(1).Dispute.Verifiers) != 3 {
 		t.Fatal("two apps disagree after the dispute")
 	}
 }
@@ -332,7 +376,7 @@ func TestDisputeBuyerWins(t *testing.T) {
 		}},
 		{"redo", ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REDO, ledgerpb.OrderState_ORDER_STATE_AWARDED, 0, func(t *testing.T, c *chain) {
 			o := c.order(1)
-			if o.Contract.DeliveryDeadline != 18 || o.Contract.BidStake != 0 || o.Delivery != nil || c.escrow() != 800 {
+			if o.Contract.DeliveryDeadline != 19 || o.Contract.BidStake != 0 || o.Delivery != nil || c.escrow() != 800 {
 				t.Fatalf("order %v, escrow %d", o, c.escrow())
 			}
 			c.mustBlock(c.tx(mProv2, deliverMsg(1, 4)))
@@ -343,12 +387,12 @@ func TestDisputeBuyerWins(t *testing.T) {
 		}},
 		{"redo by another provider", ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REDO_BY_ANOTHER, ledgerpb.OrderState_ORDER_STATE_OPEN, 0, func(t *testing.T, c *chain) {
 			o := c.order(1)
-			if o.BidDeadline != 18 || o.MaxPrice != 700 || o.Contract != nil || c.escrow() != 800 {
+			if o.BidDeadline != 19 || o.MaxPrice != 700 || o.Contract != nil || c.escrow() != 800 {
 				t.Fatalf("order %v, escrow %d", o, c.escrow())
 			}
 			checkMarketRejection(t, c, c.tx(mProv2, bidMsg(1, mNode2, 600, 60)), market.ErrProviderExcluded.Number, "may not bid again", true)
 			c.mustBlock(c.tx(mProv1, bidMsg(1, mNode1, 650, 65)))
-			c.emptyBlocksTo(18)
+			c.emptyBlocksTo(19)
 			if o := c.order(1); o.State != ledgerpb.OrderState_ORDER_STATE_AWARDED || !bytes.Equal(o.Contract.Provider, mProv1.addr[:]) {
 				t.Fatalf("order %v", o)
 			}
@@ -384,35 +428,63 @@ func TestDisputeBuyerWins(t *testing.T) {
 	}
 }
 
-// TestDisputeUndecided: nobody reveals; everything returns to whom it
-// belongs and every drawn verifier loses its stake.
-func TestDisputeUndecided(t *testing.T) {
+// TestDisputeUndecidedRedraws: nobody reveals in round 1. The silent
+// verifiers lose their stake, nobody else does, and round 2 starts with
+// verifiers not drawn before, once the buyer reveals its next seed.
+func TestDisputeUndecidedRedraws(t *testing.T) {
 	c := disputed(t)
-	c.emptyBlocksTo(9)
-	buyer0, prov0 := c.balance(mBuyer), c.balance(mProv2)
-	res := c.decide()
-	if e := findEvent(t, res.Events, "dispute_decided"); attr(e, "verdict") != "undecided" {
+	first := c.order(1).Dispute.Verifiers
+	buyer0, prov0, escrow0 := c.balance(mBuyer), c.balance(mProv2), c.escrow()
+	res := c.decide() // 16
+	e := findEvent(t, res.Events, "dispute_decided")
+	if attr(e, "verdict") != "undecided" || attr(e, "state") != "disputed" || attr(e, "round") != "1" || attr(e, "next_seed_deadline") != "18" {
 		t.Fatalf("event %v", e)
 	}
-	if c.balance(mBuyer)-buyer0 != 850 || c.balance(mProv2)-prov0 != 70 || c.escrow() != 0 {
-		t.Fatalf("buyer +%d, provider +%d, escrow %d", c.balance(mBuyer)-buyer0, c.balance(mProv2)-prov0, c.escrow())
+	if c.balance(mBuyer) != buyer0 || c.balance(mProv2) != prov0 || c.escrow() != escrow0 {
+		t.Fatalf("funds moved: buyer %d→%d, provider %d→%d, escrow %d→%d", buyer0, c.balance(mBuyer), prov0, c.balance(mProv2), escrow0, c.escrow())
 	}
-	if c.app.bank.ModuleBalance(c.st, market.VerifierAccount) != 2_000 { // mProv2's and the one not drawn
-		t.Fatalf("verifiers hold %d", c.app.bank.ModuleBalance(c.st, market.VerifierAccount))
+	for _, d := range first {
+		if c.app.market.Verifier(c.st, d.NodeKey).GetStake() != 0 {
+			t.Fatalf("silent verifier %x kept its stake", d.NodeKey)
+		}
+	}
+	res = c.mustBlock(c.tx(mBuyer, revealSeed(1, 2))) // 17
+	e = findEvent(t, res.TxResults[0].Events, "dispute_drawn")
+	o := c.order(1)
+	if attr(e, "round") != "2" || o.Dispute.Round != 2 || len(o.Dispute.Verifiers) != 1 || len(o.Dispute.DrawnBefore) != 3 {
+		t.Fatalf("event %v, dispute %v", e, o.Dispute)
+	}
+	for _, d := range first {
+		if bytes.Equal(d.NodeKey, o.Dispute.Verifiers[0].NodeKey) {
+			t.Fatal("round 2 drew a verifier of round 1")
+		}
 	}
 }
 
-// TestDisputeSplitVote: no root has a strict majority of the reveals.
+// TestDisputeSplitVote: no root has a strict majority of the reveals. No
+// verifier that revealed is slashed, and a new round starts.
 func TestDisputeSplitVote(t *testing.T) {
 	c := disputed(t)
+	verifiers0 := c.app.bank.ModuleBalance(c.st, market.VerifierAccount)
 	res := c.decide(trueRoot, deliveredRoot, hash32("third"))
-	if e := findEvent(t, res.Events, "dispute_decided"); attr(e, "verdict") != "undecided" {
+	if e := findEvent(t, res.Events, "dispute_decided"); attr(e, "verdict") != "undecided" || attr(e, "slashed") != "" {
 		t.Fatalf("event %v", e)
+	}
+	if got := c.app.bank.ModuleBalance(c.st, market.VerifierAccount); got != verifiers0 {
+		t.Fatalf("verifiers hold %d, held %d", got, verifiers0)
+	}
+	if o := c.order(1); o.State != ledgerpb.OrderState_ORDER_STATE_DISPUTED || o.Dispute.Round != 2 {
+		t.Fatalf("order %v", o)
 	}
 }
 
 func TestDisputeWindowEdges(t *testing.T) {
 	refund := ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REFUND
+	opened := func(t testing.TB) *chain {
+		c := disputeDelivered(t)
+		c.mustBlock(c.tx(mBuyer, openDispute(1, refund, 50)))
+		return c
+	}
 	for _, tc := range []struct {
 		name    string
 		build   func(testing.TB) *chain
@@ -426,13 +498,15 @@ func TestDisputeWindowEdges(t *testing.T) {
 		{"dispute one block before the confirm deadline", disputeDelivered, 9, buyerKey, func(*chain) *ledgerpb.Msg { return openDispute(1, refund, 50) }, 0, "", false},
 		{"dispute at the confirm deadline", disputeDelivered, 10, buyerKey, func(*chain) *ledgerpb.Msg { return openDispute(1, refund, 50) }, market.ErrWrongState.Number, "is closed", true},
 		{"dispute after the confirm window", disputeDelivered, 12, buyerKey, func(*chain) *ledgerpb.Msg { return openDispute(1, refund, 50) }, market.ErrWrongState.Number, "is closed", true},
-		{"commit one block before the commit deadline", disputed, 10, firstDrawn, commitFirst, 0, "", false},
-		{"commit at the commit deadline", disputed, 11, firstDrawn, commitFirst, market.ErrWindowClosed.Number, "commit window ended", true},
-		{"commit after the commit deadline", disputed, 12, firstDrawn, commitFirst, market.ErrWindowClosed.Number, "commit window ended", true},
-		{"reveal one block before the commit deadline", committed, 10, firstDrawn, revealFirst, market.ErrWindowClosed.Number, "reveals are accepted from height 12", true},
-		{"reveal at the commit deadline", committed, 11, firstDrawn, revealFirst, 0, "", false},
-		{"reveal one block before the reveal deadline", committed, 13, firstDrawn, revealFirst, 0, "", false},
-		{"reveal at the reveal deadline", committed, 14, firstDrawn, revealFirst, market.ErrWrongState.Number, "is resolved", true},
+		{"seed at the seed deadline", opened, 10, buyerKey, func(*chain) *ledgerpb.Msg { return revealSeed(1, 1) }, 0, "", false},
+		{"seed after the seed deadline", opened, 11, buyerKey, func(*chain) *ledgerpb.Msg { return revealSeed(1, 1) }, market.ErrWrongState.Number, "is resolved", true},
+		{"commit one block before the commit deadline", disputed, 11, firstDrawn, commitFirst, 0, "", false},
+		{"commit at the commit deadline", disputed, 12, firstDrawn, commitFirst, market.ErrWindowClosed.Number, "commit window ended", true},
+		{"commit after the commit deadline", disputed, 13, firstDrawn, commitFirst, market.ErrWindowClosed.Number, "commit window ended", true},
+		{"reveal one block before the commit deadline", committed, 11, firstDrawn, revealFirst, market.ErrWindowClosed.Number, "reveals are accepted from height 13", true},
+		{"reveal at the commit deadline", committed, 12, firstDrawn, revealFirst, 0, "", false},
+		{"reveal one block before the reveal deadline", committed, 14, firstDrawn, revealFirst, 0, "", false},
+		{"reveal at the reveal deadline", committed, 15, firstDrawn, revealFirst, market.ErrWindowClosed.Number, "round 2 has no verifiers yet", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := tc.build(t)
@@ -472,7 +546,7 @@ func TestDisputeRedTeam(t *testing.T) {
 			func(*chain) *ledgerpb.Msg { return verifierCommit(1, mProv2, deliveredRoot) }, market.ErrNotDrawn.Number, "not a drawn verifier", true},
 		{"a reveal that does not match its commitment", func(t testing.TB) *chain {
 			c := committed(t)
-			c.emptyBlocksTo(11)
+			c.emptyBlocksTo(12)
 			return c
 		}, firstDrawn, func(c *chain) *ledgerpb.Msg { return verifierReveal(1, c.drawn(1)[0], deliveredRoot) }, market.ErrRootMismatch.Number, "do not match", true},
 		{"a second commit", committed, firstDrawn, commitFirst, market.ErrCannotVote.Number, "committed already", true},
@@ -490,13 +564,19 @@ func TestDisputeRedTeam(t *testing.T) {
 		{"a second dispute", disputed, buyerKey,
 			func(*chain) *ledgerpb.Msg { return openDispute(1, refund, 50) }, market.ErrWrongState.Number, "is disputed", true},
 		{"a verifier below the minimum stake", marketChain, func(*chain) key { return mProv1 },
-			func(*chain) *ledgerpb.Msg { return registerVerifier(mNode1, 999) }, market.ErrStakeTooLow.Number, "min_verifier_stake", false},
+			func(*chain) *ledgerpb.Msg { return registerVerifier(mNode1, 999) }, market.ErrStakeTooLow.Number, "min_verifier_stake", true},
+		{"a verifier without stake", marketChain, func(*chain) key { return mProv1 },
+			func(*chain) *ledgerpb.Msg { return registerVerifier(mNode1, 0) }, market.ErrStakeTooLow.Number, "must be positive", false},
+		{"a seed that is not the next of the chain", func(t testing.TB) *chain {
+			c := disputeDelivered(t)
+			c.mustBlock(c.tx(mBuyer, openDispute(1, refund, 50)))
+			return c
+		}, buyerKey, func(*chain) *ledgerpb.Msg { return revealSeed(1, 2) }, market.ErrSeedMismatch.Number, "seed head", true},
+		{"a second seed in one round", disputed, buyerKey, func(*chain) *ledgerpb.Msg { return revealSeed(1, 2) }, market.ErrWrongState.Number, "has its verifiers", true},
 		{"a verifier with another operator's node", marketChain, func(*chain) key { return mProv1 },
 			func(*chain) *ledgerpb.Msg { return registerVerifier(mNode2, 1_000) }, market.ErrNodeUnusable.Number, "not an active node", true},
 		{"a verifier node without wasm", marketChain, func(*chain) key { return mProv3 },
 			func(*chain) *ledgerpb.Msg { return registerVerifier(mNode3, 1_000) }, market.ErrArchitecture.Number, "wasm32-wasip1", true},
-		{"a second registration", disputeDelivered, func(*chain) key { return mProv2 },
-			func(*chain) *ledgerpb.Msg { return registerVerifier(mNode2, 1_000) }, market.ErrVerifierExists.Number, "already", true},
 		{"unregister another's verifier", disputeDelivered, func(*chain) key { return mProv1 },
 			func(*chain) *ledgerpb.Msg { return unregisterVerifier(mNode2) }, market.ErrNoVerifier.Number, "not a verifier of", true},
 		{"a governance release by a non-authority", disputed, buyerKey,
@@ -512,16 +592,29 @@ func TestDisputeRedTeam(t *testing.T) {
 }
 
 // TestDisputeNoCandidates: with no verifier registered, nobody is drawn
-// and the dispute ends undecided: a refund.
+// in either round, and the dispute ends in a split of the price: the
+// buyer received the outputs and nobody could check them, so it pays half.
 func TestDisputeNoCandidates(t *testing.T) {
-	c := delivered(t) // height 6, confirm deadline 9; no verifiers
-	res := c.mustBlock(c.tx(mBuyer, openDispute(1, ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REDO, 50)))
-	if e := findEvent(t, res.TxResults[0].Events, "dispute_opened"); attr(e, "verifiers") != "" {
+	c := delivered(t)                                                                           // height 6, confirm deadline 9; no verifiers
+	c.mustBlock(c.tx(mBuyer, openDispute(1, ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REDO, 50))) // 7
+	res := c.mustBlock(c.tx(mBuyer, revealSeed(1, 1)))                                          // 8: reveal deadline 14
+	if e := findEvent(t, res.TxResults[0].Events, "dispute_drawn"); attr(e, "verifiers") != "" {
 		t.Fatalf("event %v", e)
 	}
-	b0 := c.balance(mBuyer)
-	c.emptyBlocksTo(13)
-	if o := c.order(1); o.State != ledgerpb.OrderState_ORDER_STATE_RESOLVED || c.balance(mBuyer)-b0 != 850 {
-		t.Fatalf("order %v, buyer +%d", o, c.balance(mBuyer)-b0)
+	b0, p0, a0 := c.balance(mBuyer), c.balance(mProv2), c.balance(mAuthor)
+	c.emptyBlocksTo(14)                         // round 1 undecided; seed 2 until 16
+	c.mustBlock(c.tx(mBuyer, revealSeed(1, 2))) // 15: reveal deadline 21
+	c.emptyBlocksTo(21)
+	// price 700: half 350 for the provider (fee 3, royalty 8), the buyer
+	// gets 350 + its PO stake 100 + its dispute stake 50, less its fee.
+	o := c.order(1)
+	if o.State != ledgerpb.OrderState_ORDER_STATE_RESOLVED || o.Dispute.Verdict != ledgerpb.DisputeVerdict_DISPUTE_VERDICT_SPLIT {
+		t.Fatalf("order %v", o)
+	}
+	if got, want := c.balance(mBuyer)-b0, uint64(500)-c.p.MinFee; got != want {
+		t.Fatalf("buyer +%d, want %d", got, want)
+	}
+	if c.balance(mProv2)-p0 != 339+70 || c.balance(mAuthor)-a0 != 8 || c.escrow() != 0 {
+		t.Fatalf("provider +%d, author +%d, escrow %d", c.balance(mProv2)-p0, c.balance(mAuthor)-a0, c.escrow())
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/internal/codec"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
@@ -26,11 +27,12 @@ var (
 	dvNodes  = []key{newKey("domain voter node 1"), newKey("domain voter node 2"), newKey("domain voter node 3"), newKey("domain voter node 4"), newKey("domain voter node 5")}
 	// dvPrices and dvStars: each voter delivers one order of the lab
 	// package at this price and is rated so by the buyer; 5 stars earn
-	// price × 5 / 3 in the skill "protocol": 1500, 500, 500, 1000; 2
+	// payment × 5 / 3 in the skill "protocol", the payment being the price
+	// less the fee (1%) and the royalty (2.5%): 1448, 483, 483, 965; 2
 	// stars leave the last voter a leaf of 0.
 	dvPrices  = []uint64{900, 300, 300, 600, 300}
 	dvStars   = []uint8{5, 5, 5, 5, 2}
-	dvWeights = []int64{1500, 500, 500, 1000, 0}
+	dvWeights = []int64{1448, 483, 483, 965, 0}
 )
 
 const (
@@ -38,6 +40,8 @@ const (
 	buyerWon    = ledgerpb.DomainVoteChoice_DOMAIN_VOTE_CHOICE_BUYER_WON
 	// dvOrder is the disputed order of the domain vote tests.
 	dvOrder = uint64(6)
+	// dvStake is the stake of a domain vote: min_domain_vote_stake.
+	dvStake = 10
 )
 
 // labEnvelope is the protocol package pkgID("lab") of mAuthor, in the
@@ -64,11 +68,11 @@ func domainSalt(k key) []byte { return hash32("domain salt of " + k.name) }
 
 func domainCommitMsg(id uint64, commitment []byte, p *ledgerpb.ReputationProof) *ledgerpb.Msg {
 	return &ledgerpb.Msg{Sum: &ledgerpb.Msg_DomainVoteCommit{DomainVoteCommit: &ledgerpb.MsgDomainVoteCommit{OrderId: id,
-		Commitment: commitment, ReputationProof: p}}}
+		Commitment: commitment, ReputationProof: p, Stake: dvStake}}}
 }
 
 func domainCommit(id uint64, k key, vote ledgerpb.DomainVoteChoice, p *ledgerpb.ReputationProof) *ledgerpb.Msg {
-	c := market.DomainVoteCommitment(id, vote, domainSalt(k))
+	c := market.DomainVoteCommitment(id, k.addr, vote, domainSalt(k))
 	return domainCommitMsg(id, c[:], p)
 }
 
@@ -116,7 +120,7 @@ func domainDelivered(t testing.TB) *domainChain {
 	c.mustBlock(txs...) // 5
 	txs = nil
 	for i, v := range dvVoters {
-		txs = append(txs, c.tx(v, bidMsg(uint64(i+1), dvNodes[i], dvPrices[i], dvPrices[i]/10)))
+		txs = append(txs, c.tx(v, bidMsg(uint64(i+1), dvNodes[i], dvPrices[i], max(50, dvPrices[i]/10))))
 	}
 	c.mustBlock(txs...) // 6
 	c.emptyBlocksTo(8)  // awarded
@@ -218,13 +222,15 @@ func (c *domainChain) decide(bs ...ballot) BlockResult {
 
 func TestDomainVoteCommitment(t *testing.T) {
 	salt := hash32("salt")
-	got := market.DomainVoteCommitment(7, buyerWon, salt)
-	want := sha256.Sum256(append([]byte{0, 0, 0, 0, 0, 0, 0, 7, 2}, salt...))
+	v := dvVoters[0]
+	got := market.DomainVoteCommitment(7, v.addr, buyerWon, salt)
+	want := sha256.Sum256(slices.Concat([]byte{0, 0, 0, 0, 0, 0, 0, 7}, v.addr[:], []byte{2}, salt))
 	if got != want {
-		t.Fatalf("commitment %x, want sha256(id ‖ vote ‖ salt) %x", got, want)
+		t.Fatalf("commitment %x, want sha256(id ‖ voter ‖ vote ‖ salt) %x", got, want)
 	}
-	if a, b := market.DomainVoteCommitment(7, providerWon, salt), market.DomainVoteCommitment(8, buyerWon, salt); a == got || b == got {
-		t.Fatal("the commitment does not bind the vote and the order")
+	if a, b, c := market.DomainVoteCommitment(7, v.addr, providerWon, salt), market.DomainVoteCommitment(8, v.addr, buyerWon, salt),
+		market.DomainVoteCommitment(7, dvVoters[1].addr, buyerWon, salt); a == got || b == got || c == got {
+		t.Fatal("the commitment does not bind the vote, the order and the voter")
 	}
 }
 
@@ -290,7 +296,7 @@ func TestDomainVoteFlow(t *testing.T) {
 	v0, v1 := dvVoters[0], dvVoters[1]
 	res := c.mustBlock(c.tx(v0, domainCommit(dvOrder, v0, providerWon, c.proof(v0))), c.tx(v1, domainCommit(dvOrder, v1, buyerWon, c.proof(v1))))
 	e := findEvent(t, res.TxResults[0].Events, "domain_vote_commit")
-	want := market.DomainVoteCommitment(dvOrder, providerWon, domainSalt(v0))
+	want := market.DomainVoteCommitment(dvOrder, v0.addr, providerWon, domainSalt(v0))
 	if attr(e, "order_id") != "6" || attr(e, "voter") != v0.addr.String() || attr(e, "commitment") != hexOf(want[:]) {
 		t.Fatalf("event %v", e)
 	}
@@ -302,19 +308,20 @@ func TestDomainVoteFlow(t *testing.T) {
 	c.emptyBlocksTo(30)
 	res = c.mustBlock(c.tx(v0, domainReveal(dvOrder, v0, providerWon, c.proof(v0))))
 	e = findEvent(t, res.TxResults[0].Events, "domain_vote_reveal")
-	if attr(e, "vote") != "provider_won" || attr(e, "weight") != "1500" || attr(e, "voter") != v0.addr.String() {
+	if attr(e, "vote") != "provider_won" || attr(e, "weight") != "1448" || attr(e, "voter") != v0.addr.String() {
 		t.Fatalf("event %v", e)
 	}
 	o := c.order(dvOrder)
-	if w := reputation.DecodeReputation(o.Dispute.Votes[0].Weight); o.Dispute.Votes[0].Vote != providerWon || w.Int64() != 1500 || len(o.Dispute.Votes[0].Weight) != 32 {
+	if w := reputation.DecodeReputation(o.Dispute.Votes[0].Weight); o.Dispute.Votes[0].Vote != providerWon || w.Int64() != 1448 || len(o.Dispute.Votes[0].Weight) != 32 {
 		t.Fatalf("vote %v", o.Dispute.Votes[0])
 	}
-	// v1 stays silent; the decision counts v0 only.
+	// v1 stays silent; the decision counts v0 only, rewards it and
+	// slashes v1's stake.
 	c.emptyBlocksTo(33)
 	res = c.mustBlock()
 	e = findEvent(t, res.Events, "dispute_decided")
-	if attr(e, "kind") != "protocol" || attr(e, "verdict") != "provider_won" || attr(e, "provider_weight") != "1500" || attr(e, "buyer_weight") != "0" ||
-		attr(e, "rewarded") != "" || attr(e, "slashed") != "" || attr(e, "majority_root") != "" {
+	if attr(e, "kind") != "protocol" || attr(e, "verdict") != "provider_won" || attr(e, "provider_weight") != "1448" || attr(e, "buyer_weight") != "0" ||
+		attr(e, "rewarded") != hexOf(v0.addr[:]) || attr(e, "slashed") != hexOf(v1.addr[:]) || attr(e, "majority_root") != "" {
 		t.Fatalf("event %v", e)
 	}
 	var r ledgerpb.OrderResponse
@@ -325,9 +332,10 @@ func TestDomainVoteFlow(t *testing.T) {
 }
 
 // TestDomainVoteProviderWins: one heavy voter outweighs two lighter
-// ones; the buyer's PO stake and dispute stake go to the provider, who
-// is paid as on close; the reputation log moves the price from the
-// buyer to the provider in the package's skill.
+// ones; the buyer's PO stake and dispute stake go to the provider, less
+// the winning voter's reward, and the provider is paid as on close; the
+// losing voters lose their vote stakes; the reputation log moves the
+// price from the buyer to the provider in the package's skill.
 func TestDomainVoteProviderWins(t *testing.T) {
 	c := domainDisputed(t)
 	prov0, buyer0, author0 := c.balance(mProv3), c.balance(mBuyer), c.balance(mAuthor)
@@ -338,17 +346,20 @@ func TestDomainVoteProviderWins(t *testing.T) {
 	n0 := len(c.app.skills.Log(c.st, 1))
 	res := c.decide(ballot{0, providerWon, false}, ballot{1, buyerWon, false}, ballot{2, buyerWon, false})
 	e := findEvent(t, res.Events, "dispute_decided")
-	if attr(e, "verdict") != "provider_won" || attr(e, "state") != "resolved" || attr(e, "provider_weight") != "1500" || attr(e, "buyer_weight") != "1000" {
+	if attr(e, "verdict") != "provider_won" || attr(e, "state") != "resolved" || attr(e, "provider_weight") != "1448" || attr(e, "buyer_weight") != "966" {
 		t.Fatalf("event %v", e)
 	}
-	// price 700: fee 7, royalty 17; the forfeit 100 + 50 all to the
-	// provider: voters are not paid.
-	if got, want := c.balance(mProv3)-prov0, uint64(700-7-17+70+150); got != want {
+	// price 700: fee 7, royalty 17; of the forfeit 100 + 50, half (75)
+	// to the one winning voter, the rest to the provider.
+	if got, want := c.balance(mProv3)-prov0, uint64(700-7-17+70+150-75); got != want {
 		t.Fatalf("provider earned %d, want %d", got, want)
 	}
-	for i, v := range dvVoters[:3] {
-		if got := voters0[i] - c.balance(v); got != 2*c.p.MinFee {
-			t.Fatalf("voter %s paid %d besides its fees", v.name, got-2*c.p.MinFee)
+	if got := c.balance(dvVoters[0]) - voters0[0]; got != 75-2*c.p.MinFee {
+		t.Fatalf("winning voter earned %d", got)
+	}
+	for i, v := range dvVoters[1:3] {
+		if got := voters0[i+1] - c.balance(v); got != dvStake+2*c.p.MinFee {
+			t.Fatalf("losing voter %s paid %d besides its fees", v.name, got-2*c.p.MinFee)
 		}
 	}
 	if c.balance(mBuyer) != buyer0 || c.balance(mAuthor)-author0 != 17 || c.escrow() != 0 {
@@ -368,7 +379,7 @@ func TestDomainVoteBuyerWins(t *testing.T) {
 		name    string
 		outcome ledgerpb.DisputeOutcome
 		state   ledgerpb.OrderState
-		toBuyer uint64 // besides the bid stake (70) and the dispute stake (50)
+		toBuyer uint64 // besides its share of the bid stake (35) and the dispute stake (50)
 		escrow  uint64
 	}{
 		{"refund", ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REFUND, ledgerpb.OrderState_ORDER_STATE_RESOLVED, 800, 0},
@@ -383,10 +394,10 @@ func TestDomainVoteBuyerWins(t *testing.T) {
 			n0 := len(c.app.skills.Log(c.st, 1))
 			res := c.decide(ballot{0, buyerWon, false}, ballot{1, providerWon, false}, ballot{2, providerWon, true}, ballot{3, providerWon, true})
 			e := findEvent(t, res.Events, "dispute_decided")
-			if attr(e, "verdict") != "buyer_won" || attr(e, "buyer_weight") != "1500" || attr(e, "provider_weight") != "500" {
+			if attr(e, "verdict") != "buyer_won" || attr(e, "buyer_weight") != "1448" || attr(e, "provider_weight") != "483" {
 				t.Fatalf("event %v", e)
 			}
-			if got, want := c.balance(mBuyer)-buyer0, 70+50+tc.toBuyer; got != want {
+			if got, want := c.balance(mBuyer)-buyer0, 35+50+tc.toBuyer; got != want {
 				t.Fatalf("buyer earned %d, want %d", got, want)
 			}
 			if c.balance(mProv3) != prov0 || c.escrow() != tc.escrow || c.order(dvOrder).State != tc.state {
@@ -403,9 +414,10 @@ func TestDomainVoteBuyerWins(t *testing.T) {
 	}
 }
 
-// TestDomainVoteUndecided: a tie of weights, or no reveal, is handled as
-// a compute dispute's undecided verdict: everything back to whom it
-// belongs, no reputation entries.
+// TestDomainVoteUndecided: a tie of weights, or no reveal, splits the
+// price (a vote is not redrawn): the provider is paid on half of it, the
+// buyer gets the other half and its stakes back; revealed voters get
+// their stakes back, silent ones lose them; no reputation entries.
 func TestDomainVoteUndecided(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
@@ -426,13 +438,15 @@ func TestDomainVoteUndecided(t *testing.T) {
 			} else {
 				res = c.decide(tc.ballots...)
 			}
-			if e := findEvent(t, res.Events, "dispute_decided"); attr(e, "verdict") != "undecided" || attr(e, "kind") != "protocol" {
+			if e := findEvent(t, res.Events, "dispute_decided"); attr(e, "verdict") != "split" || attr(e, "kind") != "protocol" {
 				t.Fatalf("event %v", e)
 			}
-			if c.balance(mBuyer)-buyer0 != 850 || c.balance(mProv3)-prov0 != 70 || c.escrow() != 0 {
+			// price 700: the provider is paid on 350 (fee 3, royalty 8)
+			// and keeps its bid stake 70; the buyer gets 350 + 100 + 50.
+			if c.balance(mBuyer)-buyer0 != 500 || c.balance(mProv3)-prov0 != 339+70 || c.escrow() != 0 {
 				t.Fatalf("buyer +%d, provider +%d, escrow %d", c.balance(mBuyer)-buyer0, c.balance(mProv3)-prov0, c.escrow())
 			}
-			if o := c.order(dvOrder); o.State != ledgerpb.OrderState_ORDER_STATE_RESOLVED || o.Dispute.Verdict != ledgerpb.DisputeVerdict_DISPUTE_VERDICT_UNDECIDED {
+			if o := c.order(dvOrder); o.State != ledgerpb.OrderState_ORDER_STATE_RESOLVED || o.Dispute.Verdict != ledgerpb.DisputeVerdict_DISPUTE_VERDICT_SPLIT {
 				t.Fatalf("order %v", o)
 			}
 			if n := len(c.app.skills.Log(c.st, 1)); n != n0 {
@@ -478,14 +492,20 @@ func TestDomainVoteWindowEdges(t *testing.T) {
 }
 
 // fullOfVoters writes MaxDomainVoters made-up commits into the dispute
-// of order 6, as if so many accounts had committed.
+// of order 6, as if so many accounts had committed with the weight of
+// voter 1 (1448, the heaviest), their stakes in escrow.
 func fullOfVoters(t testing.TB) *domainChain {
 	c := domainDisputed(t)
 	o := c.order(dvOrder)
 	for i := range market.MaxDomainVoters {
-		o.Dispute.Votes = append(o.Dispute.Votes, &ledgerpb.DomainVote{Voter: newKey(fmt.Sprintf("slot %d", i)).addr.Bytes(), Commitment: hash32("c")})
+		o.Dispute.Votes = append(o.Dispute.Votes, &ledgerpb.DomainVote{Voter: newKey(fmt.Sprintf("slot %d", i)).addr.Bytes(), Commitment: hash32("c"),
+			Stake: dvStake, CommitWeight: reputation.EncodeReputation(big.NewInt(dvWeights[0]))})
 	}
 	c.st.Set(market.OrderKey(dvOrder), codec.Marshal(o))
+	// The slots' stakes, as their commits would have moved them.
+	if err := c.app.bank.MoveToModule(c.st, &event.Log{}, alice.addr, market.EscrowAccount, dvStake*market.MaxDomainVoters); err != nil {
+		t.Fatal(err)
+	}
 	return c
 }
 
@@ -543,7 +563,7 @@ func TestDomainVoteRedTeam(t *testing.T) {
 		{"a short commitment", domainDisputed, v0, func(c *domainChain) *ledgerpb.Msg { return domainCommitMsg(dvOrder, []byte{1}, c.proof(v0)) },
 			mkt, market.ErrInvalidHash.Number, "commitment", false},
 		{"a commit beyond the last voter slot", fullOfVoters, v0, func(c *domainChain) *ledgerpb.Msg { return domainCommit(dvOrder, v0, buyerWon, c.proof(v0)) },
-			mkt, market.ErrVotersFull.Number, "at most 64", true},
+			mkt, market.ErrVotersFull.Number, "does not exceed the lightest", true},
 		{"a commit on an order not disputed", domainDelivered, v0, func(c *domainChain) *ledgerpb.Msg { return domainCommit(dvOrder, v0, buyerWon, c.proof(v0)) },
 			mkt, market.ErrWrongState.Number, "is delivered", true},
 		{"a commit on no order", domainDisputed, v0, func(c *domainChain) *ledgerpb.Msg { return domainCommit(99, v0, buyerWon, c.proof(v0)) },

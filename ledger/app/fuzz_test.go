@@ -62,7 +62,7 @@ func FuzzTx(f *testing.F) {
 	f.Add(c.tx(val0, unbond(1_000)))
 	f.Add(c.tx(val0, bond(val0, 1_000)))
 	f.Add(c.tx(alice, setProfile("a", ledgerpb.Role_ROLE_VENDOR), announce(node0)))
-	f.Add(c.tx(alice, register(alice, envelope(alice, "f", "f", "1.0.0", nil)), setOffering(pkgID("f"), 5, 5)))
+	f.Add(c.tx(alice, register(alice, envelope(alice, "f", "f", "1.0.0", nil)), setOffering(node0, pkgID("f"), 500, 5)))
 	f.Add(c.tx(alice, createOrderWith(orderMsg()), cancelOrder(1)))
 	f.Add(c.tx(bob, bidMsg(1, node0, 800, 80), withdrawBid(1)))
 	f.Add(c.tx(bob, deliverMsg(1, 4), revealMsg(1, 4, providerSalt)))
@@ -88,7 +88,7 @@ func FuzzSignedBody(f *testing.F) {
 		c.body(val0, unbond(1_000)),
 		c.body(val0, bond(val0, 1_000), unbond(500)),
 		c.body(alice, setProfile("a", ledgerpb.Role_ROLE_VENDOR), announce(node0), removeNode(node0.pub())),
-		c.body(alice, register(alice, envelope(alice, "f", "f", "1.0.0", nil)), setOffering(pkgID("f"), 5, 5), removeOffering(pkgID("f"))),
+		c.body(alice, register(alice, envelope(alice, "f", "f", "1.0.0", nil)), setOffering(node0, pkgID("f"), 500, 5), removeOffering(pkgID("f"))),
 		c.body(alice, register(alice, envelope(alice, "f", "f", "1.0.0", nil)), createOrderWith(orderMsg()), cancelOrder(1)),
 		c.body(alice, announce(node0), bidMsg(1, node0, 800, 80), withdrawBid(1), deliverMsg(1, 4)),
 		c.body(alice, closeMsg(1, completionCode, 5), revealMsg(1, 4, buyerSalt), buyOffering(bob, 100)),

@@ -13,7 +13,9 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/params"
+	"github.com/celltonomy/celltonomy/ledger/registry"
 	"github.com/celltonomy/celltonomy/ledger/reputation"
+	"github.com/celltonomy/celltonomy/ledger/staking"
 	"github.com/celltonomy/celltonomy/ledger/store"
 	"github.com/celltonomy/celltonomy/ledger/tx"
 )
@@ -32,7 +34,41 @@ func newKey(name string) key {
 	seed := sha256.Sum256([]byte("test key " + name))
 	priv := ed25519.NewKeyFromSeed(seed[:])
 	addr, _ := address.FromPubKey(priv.Public().(ed25519.PublicKey))
-	return key{name: name, priv: priv, addr: addr}
+	k := key{name: name, priv: priv, addr: addr}
+	keysByPub()[string(priv.Public().(ed25519.PublicKey))] = k
+	return k
+}
+
+var testKeys map[string]key
+
+// keysByPub maps the public key of every test key made so far to it, so
+// that the harness can sign what a message needs signed by a node or
+// consensus key (possession proofs).
+func keysByPub() map[string]key {
+	if testKeys == nil {
+		testKeys = map[string]key{}
+	}
+	return testKeys
+}
+
+// withProofs fills the possession proofs a test left empty: the node
+// key's signature of an announcement and the consensus key's of a new
+// validator, both for signer on the test chain. A test of a bad proof
+// sets its own.
+func withProofs(signer address.Address, msgs []*ledgerpb.Msg) []*ledgerpb.Msg {
+	for _, m := range msgs {
+		switch s := m.Sum.(type) {
+		case *ledgerpb.Msg_AnnounceNode:
+			if k, ok := keysByPub()[string(s.AnnounceNode.NodePubkey)]; ok && s.AnnounceNode.NodeSignature == nil {
+				s.AnnounceNode.NodeSignature = registry.SignNodeKeyProof(k.priv, testChainID, signer)
+			}
+		case *ledgerpb.Msg_CreateValidator:
+			if k, ok := keysByPub()[string(s.CreateValidator.ConsensusPubkey)]; ok && s.CreateValidator.ConsensusSignature == nil {
+				s.CreateValidator.ConsensusSignature = staking.SignConsensusKeyProof(k.priv, testChainID, signer)
+			}
+		}
+	}
+	return msgs
 }
 
 func (k key) pub() []byte { return k.priv.Public().(ed25519.PublicKey) }
@@ -85,6 +121,17 @@ func testParams() *ledgerpb.Params {
 		DecayNumerator:            999_679_150_010_889,
 		DecayDenominator:          1_000_000_000_000_000,
 		MiningStakeMaturityBlocks: 100,
+
+		MinBidStake:              50,
+		MinPrice:                 100,
+		MaxRoyaltyBps:            2_000,
+		InputWindowBlocks:        2,
+		InputContestWindowBlocks: 2,
+		MaxDisputeRounds:         2,
+		MinDisputeQuorum:         2,
+		DisputeSeedWindowBlocks:  2,
+		MinDomainVoteStake:       10,
+		MaxDuePerBlock:           100,
 	}
 }
 
@@ -177,7 +224,7 @@ func (c *chain) treasuryBalance() uint64 { return c.app.treasury.Balance(c.st) }
 
 // body returns a TxBody for k with k's next sequence and the min fee.
 func (c *chain) body(k key, msgs ...*ledgerpb.Msg) *ledgerpb.TxBody {
-	return &ledgerpb.TxBody{Messages: msgs, Sequence: c.seq(k), Fee: c.p.MinFee, ChainId: testChainID}
+	return &ledgerpb.TxBody{Messages: withProofs(k.addr, msgs), Sequence: c.seq(k), Fee: c.p.MinFee, ChainId: testChainID}
 }
 
 func signBody(t testing.TB, k key, b *ledgerpb.TxBody) []byte {

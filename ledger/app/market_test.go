@@ -61,7 +61,7 @@ func marketChainWith(t testing.TB, edit func(*ledgerpb.Params)) *chain {
 	c.mustBlock(
 		c.tx(mAuthor, register(mAuthor, envelope(mAuthor, "market", "digest", "1.0.0", nil))),
 		c.tx(mProv1, announce(mNode1)),
-		c.tx(mProv2, announce(mNode2), setProfile("Prov Two", ledgerpb.Role_ROLE_VENDOR), setOffering(pkgID("market"), 600, 5)),
+		c.tx(mProv2, announce(mNode2), setProfile("Prov Two", ledgerpb.Role_ROLE_VENDOR), setOffering(mNode2, pkgID("market"), 600, 5)),
 		c.tx(mProv3, announceWith(lab)),
 	)
 	return c
@@ -104,7 +104,7 @@ func deliverMsg(id uint64, stars uint8) *ledgerpb.Msg {
 	cc := market.CompletionCommitment(id, completionCode)
 	rc := market.RatingCommitment(id, stars, providerSalt)
 	return &ledgerpb.Msg{Sum: &ledgerpb.Msg_Deliver{Deliver: &ledgerpb.MsgDeliver{OrderId: id, OutputRoot: hash32("output"),
-		EventLogHead: hash32("log head"), CompletionCommitment: cc[:], ProviderRatingCommitment: rc[:]}}}
+		EventLogHead: hash32("log head"), CompletionCommitment: cc[:], ProviderRatingCommitment: rc[:], Result: ledgerpb.RunResult_RUN_RESULT_EXITED}}}
 }
 
 func closeMsg(id uint64, code []byte, stars uint8) *ledgerpb.Msg {
@@ -116,9 +116,11 @@ func revealMsg(id uint64, stars uint32, salt []byte) *ledgerpb.Msg {
 	return &ledgerpb.Msg{Sum: &ledgerpb.Msg_RevealRating{RevealRating: &ledgerpb.MsgRevealRating{OrderId: id, Stars: stars, Salt: salt}}}
 }
 
+// buyOffering buys vendor's offering of pkgID("market"), paying at most
+// 1,000 ucell.
 func buyOffering(vendor key, po uint64) *ledgerpb.Msg {
 	return &ledgerpb.Msg{Sum: &ledgerpb.Msg_BuyOffering{BuyOffering: &ledgerpb.MsgBuyOffering{Vendor: vendor.addr.Bytes(),
-		PackageId: pkgID("market"), InputRoot: hash32("input"), DeliveryWindow: 3, ConfirmWindow: 3, PoStake: po}}}
+		PackageId: pkgID("market"), InputRoot: hash32("input"), DeliveryWindow: 3, ConfirmWindow: 3, PoStake: po, MaxPrice: 1_000}}}
 }
 
 func (c *chain) order(id uint64) *ledgerpb.Order {
@@ -265,10 +267,11 @@ func TestMarketLifecycle(t *testing.T) {
 	digest, _ := c.app.skills.SkillID(c.st, "compute/genomics/digest")
 	buyerSkill, _ := c.app.skills.SkillID(c.st, reputation.SkillBuyer)
 	prov, buy := log[before], log[before+1]
-	if prov.User != mProv2.addr || prov.Skill != digest || prov.Amount.Cmp(reputation.RatingAmount(700, 5)) != 0 || prov.Colony != reputation.NetworkColony() {
+	// Both earn on the payment, 700 less the fee 7 and the royalty 17.
+	if prov.User != mProv2.addr || prov.Skill != digest || prov.Amount.Cmp(reputation.RatingAmount(676, 5)) != 0 || prov.Colony != reputation.NetworkColony() {
 		t.Fatalf("provider entry %+v", prov)
 	}
-	if buy.User != mBuyer.addr || buy.Skill != buyerSkill || buy.Amount.Cmp(reputation.RatingAmount(700, 4)) != 0 {
+	if buy.User != mBuyer.addr || buy.Skill != buyerSkill || buy.Amount.Cmp(reputation.RatingAmount(676, 4)) != 0 {
 		t.Fatalf("buyer entry %+v", buy)
 	}
 	if !c.order(1).Ratings.Final {
@@ -362,24 +365,61 @@ func TestMarketAwardSkipsRemovedNode(t *testing.T) {
 	}
 }
 
+// inputReceipt is mNode2's input receipt of order id of orderMsg's
+// input root.
+func inputReceipt(id uint64) *ledgerpb.Msg {
+	return &ledgerpb.Msg{Sum: &ledgerpb.Msg_PostInputReceipt{PostInputReceipt: &ledgerpb.MsgPostInputReceipt{OrderId: id,
+		Signature: market.SignInputReceipt(mNode2.priv, testChainID, id, hash32("input"))}}}
+}
+
+func reportMissingInputs(id uint64) *ledgerpb.Msg {
+	return &ledgerpb.Msg{Sum: &ledgerpb.Msg_ReportMissingInputs{ReportMissingInputs: &ledgerpb.MsgReportMissingInputs{OrderId: id}}}
+}
+
+// TestMarketFail: a contract that ends without a delivery at the block
+// after its delivery deadline. The buyer always gets price + PO stake
+// back; the bid stake goes to the buyer (half) and the treasury when the
+// buyer showed the provider's input receipt, all to the treasury when
+// nobody showed anything; the provider loses 0 stars' reputation on the
+// price either way.
 func TestMarketFail(t *testing.T) {
-	c := awarded(t)
-	buyer, treasury := c.balance(mBuyer), c.treasuryBalance()
-	c.emptyBlocksTo(8)
-	if c.order(1).State != ledgerpb.OrderState_ORDER_STATE_AWARDED {
-		t.Fatal("failed at its delivery deadline")
-	}
-	res := c.mustBlock() // 9
-	if e := findEvent(t, res.Events, "order_failed"); attr(e, "slashed") != "70" || attr(e, "to_buyer") != "35" {
-		t.Fatalf("fail event %v", e)
-	}
-	// Price + PO stake + half the bid stake to the buyer, the other half
-	// to the treasury.
-	if c.balance(mBuyer) != buyer+700+100+35 || c.treasuryBalance() != treasury+35 || c.escrow() != 0 {
-		t.Fatalf("buyer %d, treasury %d, escrow %d", c.balance(mBuyer)-buyer, c.treasuryBalance()-treasury, c.escrow())
-	}
-	if c.order(1).State != ledgerpb.OrderState_ORDER_STATE_FAILED {
-		t.Fatal("not failed")
+	for _, tc := range []struct {
+		name              string
+		receipt           bool
+		reason            string
+		toBuyer, treasury uint64
+	}{
+		{"silent provider", false, "no-delivery", 0, 70},
+		{"no delivery after a receipt", true, "no-delivery-after-receipt", 35, 35},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := awarded(t)
+			if tc.receipt {
+				c.mustBlock(c.tx(mBuyer, inputReceipt(1))) // 6
+			}
+			buyer, treasury, prov := c.balance(mBuyer), c.treasuryBalance(), c.balance(mProv2)
+			c.emptyBlocksTo(8)
+			if c.order(1).State != ledgerpb.OrderState_ORDER_STATE_AWARDED {
+				t.Fatal("failed at its delivery deadline")
+			}
+			cycle := c.app.skills.CurrentCycle(c.st)
+			before := len(c.app.skills.Log(c.st, cycle))
+			res := c.mustBlock() // 9
+			e := findEvent(t, res.Events, "order_failed")
+			if attr(e, "reason") != tc.reason || attr(e, "slashed") != "70" || attr(e, "to_buyer") != fmt.Sprint(tc.toBuyer) || attr(e, "reputation") != "-1166" {
+				t.Fatalf("fail event %v", e)
+			}
+			if c.balance(mBuyer) != buyer+700+100+tc.toBuyer || c.treasuryBalance() != treasury+tc.treasury || c.balance(mProv2) != prov || c.escrow() != 0 {
+				t.Fatalf("buyer +%d, treasury +%d, provider %d→%d, escrow %d", c.balance(mBuyer)-buyer, c.treasuryBalance()-treasury, prov, c.balance(mProv2), c.escrow())
+			}
+			if o := c.order(1); o.State != ledgerpb.OrderState_ORDER_STATE_FAILED || market.FailReasonName(o.FailReason) != tc.reason {
+				t.Fatalf("order %v", o)
+			}
+			log := c.app.skills.Log(c.st, cycle)
+			if len(log) != before+1 || log[before].User != mProv2.addr || log[before].Amount.Cmp(reputation.RatingAmount(700, 0)) != 0 {
+				t.Fatalf("log %+v", log[before:])
+			}
+		})
 	}
 }
 
@@ -406,26 +446,26 @@ func TestMarketAutoClose(t *testing.T) {
 	}
 	// The provider counts as rated 5 stars; the buyer, who did not reveal,
 	// earns 4 stars' amount less price/20.
-	if log[before].Amount.Cmp(reputation.RatingAmount(700, 5)) != 0 {
+	if log[before].Amount.Cmp(reputation.RatingAmount(676, 5)) != 0 {
 		t.Fatalf("provider entry %v", log[before].Amount)
 	}
-	want := reputation.RatingAmount(700, 4)
-	want.Sub(want, reputation.RatingAmount(0, 0).SetUint64(700/market.NoRevealPenaltyDivisor))
+	want := reputation.RatingAmount(676, 4)
+	want.Sub(want, reputation.RatingAmount(0, 0).SetUint64(676/market.NoRevealPenaltyDivisor))
 	if log[before+1].Amount.Cmp(want) != 0 {
 		t.Fatalf("buyer entry %v, want %v", log[before+1].Amount, want)
 	}
 }
 
 // TestMarketNoReveal: neither side reveals; each counts the other as 5
-// stars and loses price/20.
+// stars and loses payment/20.
 func TestMarketNoReveal(t *testing.T) {
 	c := closed(t)
 	cycle := c.app.skills.CurrentCycle(c.st)
 	before := len(c.app.skills.Log(c.st, cycle))
 	c.emptyBlocksTo(12)
 	log := c.app.skills.Log(c.st, cycle)
-	want := reputation.RatingAmount(700, 5)
-	want.Sub(want, reputation.RatingAmount(0, 0).SetUint64(35))
+	want := reputation.RatingAmount(676, 5)
+	want.Sub(want, reputation.RatingAmount(0, 0).SetUint64(676/20))
 	if len(log) != before+2 || log[before].Amount.Cmp(want) != 0 || log[before+1].Amount.Cmp(want) != 0 {
 		t.Fatalf("log %+v", log[before:])
 	}
@@ -436,29 +476,33 @@ func TestMarketBuyOffering(t *testing.T) {
 	res := c.mustBlock(c.tx(mBuyer, buyOffering(mProv2, 100)))
 	findEvent(t, res.TxResults[0].Events, "order_awarded")
 	o := c.order(1)
-	if o.State != ledgerpb.OrderState_ORDER_STATE_AWARDED || !o.Direct || o.Contract.Price != 600 || o.Contract.BidStake != 0 || o.Contract.DeliveryDeadline != 5 {
+	// The offering's node serves it, with the offering's vendor stake (60,
+	// 10% of 600) as its bid stake, taken from the vendor.
+	if o.State != ledgerpb.OrderState_ORDER_STATE_AWARDED || !o.Direct || o.Contract.Price != 600 || o.Contract.BidStake != 60 ||
+		!bytes.Equal(o.Contract.NodeKey, mNode2.pub()) || o.Contract.DeliveryDeadline != 5 {
 		t.Fatalf("order %v", o)
 	}
-	if c.escrow() != 700 {
+	if c.escrow() != 760 {
 		t.Fatalf("escrow %d", c.escrow())
 	}
 	prov := c.balance(mProv2)
 	c.mustBlock(c.tx(mProv2, deliverMsg(1, 4)))
 	c.mustBlock(c.tx(mBuyer, closeMsg(1, completionCode, 5)))
-	// 600 − 6 − 15.
-	if c.balance(mProv2) != prov-c.p.MinFee+579 || c.escrow() != 0 {
+	// 600 − 6 − 15, and the stake back.
+	if c.balance(mProv2) != prov-c.p.MinFee+579+60 || c.escrow() != 0 {
 		t.Fatalf("provider +%d, escrow %d", c.balance(mProv2)-prov, c.escrow())
 	}
 }
 
-// TestMarketBuyOfferingFail: a direct purchase has no bid stake to slash.
+// TestMarketBuyOfferingFail: a direct purchase that is not delivered
+// fails as an awarded bid does: the vendor stake goes to the treasury.
 func TestMarketBuyOfferingFail(t *testing.T) {
 	c := marketChain(t)
 	c.mustBlock(c.tx(mBuyer, buyOffering(mProv2, 100)))
-	buyer := c.balance(mBuyer)
+	buyer, treasury := c.balance(mBuyer), c.treasuryBalance()
 	c.emptyBlocksTo(6)
-	if c.order(1).State != ledgerpb.OrderState_ORDER_STATE_FAILED || c.balance(mBuyer) != buyer+700 {
-		t.Fatalf("order %v, buyer +%d", c.order(1), c.balance(mBuyer)-buyer)
+	if c.order(1).State != ledgerpb.OrderState_ORDER_STATE_FAILED || c.balance(mBuyer) != buyer+700 || c.treasuryBalance() != treasury+60 {
+		t.Fatalf("order %v, buyer +%d, treasury +%d", c.order(1), c.balance(mBuyer)-buyer, c.treasuryBalance()-treasury)
 	}
 }
 
@@ -496,7 +540,7 @@ func checkHookedRejection(t *testing.T, c *chain, raw []byte, codespace string, 
 	want := clone(c.st)
 	var ev event.Log
 	c.app.staking.BeginBlock(want, &ev, c.p, c.height+1, nil)
-	c.app.market.BeginBlock(want, &ev, c.p, c.height+1)
+	c.app.market.BeginBlock(want, &ev, c.p, c.height+1, testBlockHash(c.height+1))
 	if charged {
 		d, err := tx.Decode(raw)
 		if err != nil {
@@ -699,7 +743,7 @@ func TestMarketReplayIsDeterministic(t *testing.T) {
 		}
 	})
 	t.Run("with disputes", func(t *testing.T) {
-		codes := replayMarket(t, 3)
+		codes := replayMarket(t, 2)
 		if testing.Short() {
 			return
 		}
@@ -763,13 +807,29 @@ func replayMarket(t *testing.T, disputeOdds int) map[string]int {
 		if (id+uint64(v.addr[0]))%3 == 0 {
 			root = deliveredRoot
 		}
-		if o := a.app.market.Order(a.st, id); o != nil && o.Dispute != nil && a.height+1 >= o.Dispute.CommitDeadline {
+		o := a.app.market.Order(a.st, id)
+		if o != nil && o.Dispute != nil && o.Dispute.SeedDeadline == 0 && a.height+1 >= o.Dispute.CommitDeadline {
 			if drng.IntN(3) == 0 {
 				root = hash32("a guess")
 			}
 			return verifierReveal(id, v, root)
 		}
-		return verifierCommit(id, v, root)
+		round := uint32(1)
+		if o != nil && o.Dispute != nil {
+			round = o.Dispute.Round
+		}
+		return verifierCommitRound(id, round, v, root)
+	}
+	// awaitingSeed returns the signer's latest DISPUTED order whose round
+	// waits for its seed, and the round, or 0.
+	awaitingSeed := func(signer key) (uint64, int) {
+		all, _ := a.app.market.OrderIDs(a.st, market.BuyerPrefix(signer.addr), 0, 1_000)
+		for i := len(all) - 1; i >= 0; i-- {
+			if o := a.app.market.Order(a.st, all[i]); o.State == ledgerpb.OrderState_ORDER_STATE_DISPUTED && o.Dispute.SeedDeadline != 0 {
+				return o.Id, int(o.Dispute.Round)
+			}
+		}
+		return 0, 0
 	}
 	// ownDelivered returns the signer's latest DELIVERED order, or 0.
 	ownDelivered := func(signer key) uint64 {
@@ -785,14 +845,14 @@ func replayMarket(t *testing.T, disputeOdds int) map[string]int {
 		switch rng.IntN(12) {
 		case 0:
 			m := orderMsg()
-			m.MaxPrice = 1 + rng.Uint64N(2_000)
+			m.MaxPrice = 90 + rng.Uint64N(2_000)
 			m.PoStake = 90 + rng.Uint64N(50)
 			m.BidWindow, m.DeliveryWindow, m.ConfirmWindow = 1+rng.Uint64N(5), 1+rng.Uint64N(8), 1+rng.Uint64N(8)
 			return createOrderWith(m)
 		case 1, 2:
 			id := pickOwn(market.StatePrefix(ledgerpb.OrderState_ORDER_STATE_OPEN), ledgerpb.OrderState_ORDER_STATE_OPEN)
-			price := 1 + rng.Uint64N(1_500)
-			return bidMsg(id, nodes[signer.name], price, market.MinBidStake(price, a.p.BidStakeRatioBps)+rng.Uint64N(3))
+			price := 90 + rng.Uint64N(1_500)
+			return bidMsg(id, nodes[signer.name], price, market.RequiredBidStake(price, a.p)+rng.Uint64N(3))
 		case 3:
 			if rng.IntN(2) == 0 {
 				return withdrawBid(pickOwn(market.StatePrefix(ledgerpb.OrderState_ORDER_STATE_OPEN), ledgerpb.OrderState_ORDER_STATE_OPEN))
@@ -829,6 +889,10 @@ func replayMarket(t *testing.T, disputeOdds int) map[string]int {
 	for range blocks {
 		var txs [][]byte
 		for _, u := range users {
+			if id, round := awaitingSeed(u); id != 0 && a.height > a.app.market.Order(a.st, id).Dispute.RoundHeight {
+				txs = append(txs, a.tx(u, revealSeed(id, round)))
+				continue
+			}
 			if rng.IntN(2) == 0 {
 				m := message(u)
 				if id := ownDelivered(u); disputeOdds > 0 && id != 0 && drng.IntN(disputeOdds) == 0 {

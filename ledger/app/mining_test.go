@@ -586,8 +586,8 @@ func TestVerifierReputationProof(t *testing.T) {
 	wins := 0
 	for h := int64(1); h <= 64; h++ {
 		got := c.app.market.DrawVerifiers(c.st, p, c.height, testBlockHash(h), o)
-		s1 := market.WeightedDrawScore(market.DrawScore(testBlockHash(h), 1, mNode1.pub()), new(big.Int))
-		s2 := market.WeightedDrawScore(market.DrawScore(testBlockHash(h), 1, mNode2.pub()), rep)
+		s1 := market.WeightedDrawScore(market.DrawScore(testBlockHash(h), 1, mNode1.pub()), new(big.Int), 1_000, p.MinVerifierStake)
+		s2 := market.WeightedDrawScore(market.DrawScore(testBlockHash(h), 1, mNode2.pub()), rep, 1_000, p.MinVerifierStake)
 		want := mNode1
 		if s2.Cmp(s1) < 0 {
 			want = mNode2
@@ -607,13 +607,13 @@ func TestWeightedDrawScore(t *testing.T) {
 	for i := range score {
 		score[i] = 0xff
 	}
-	s0 := market.WeightedDrawScore(score, new(big.Int))
+	s0 := market.WeightedDrawScore(score, new(big.Int), 10, 10)
 	if !bytes.Equal(s0.FillBytes(make([]byte, 32)), score[:]) {
 		t.Fatal("without reputation the score changed")
 	}
 	prev := s0
 	for _, r := range []int64{1, 2, 1000, 1 << 40} {
-		s := market.WeightedDrawScore(score, big.NewInt(r))
+		s := market.WeightedDrawScore(score, big.NewInt(r), 10, 10)
 		if s.Cmp(prev) > 0 {
 			t.Fatalf("reputation %d: score %v rose above %v", r, s, prev)
 		}
@@ -621,8 +621,18 @@ func TestWeightedDrawScore(t *testing.T) {
 	}
 	max := new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 127), big.NewInt(1))
 	want := new(big.Int).Quo(new(big.Int).SetBytes(score[:]), big.NewInt(128))
-	if got := market.WeightedDrawScore(score, max); got.Cmp(want) != 0 {
+	if got := market.WeightedDrawScore(score, max, 10, 10); got.Cmp(want) != 0 {
 		t.Fatalf("max reputation: %v, want %v", got, want)
+	}
+	// The stake counts linearly, in units of the minimum stake: twice
+	// the stake halves the score; below the minimum it counts as one
+	// unit.
+	s1 := market.WeightedDrawScore(score, new(big.Int), 20, 10)
+	if want := new(big.Int).Quo(new(big.Int).SetBytes(score[:]), big.NewInt(2)); s1.Cmp(want) != 0 {
+		t.Fatalf("twice the stake: %v, want %v", s1, want)
+	}
+	if s := market.WeightedDrawScore(score, new(big.Int), 5, 10); s.Cmp(s0) != 0 {
+		t.Fatalf("half the minimum stake: %v", s)
 	}
 }
 

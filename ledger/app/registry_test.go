@@ -77,8 +77,12 @@ func registerWith(m *ledgerpb.MsgRegisterPackage) *ledgerpb.Msg {
 	return &ledgerpb.Msg{Sum: &ledgerpb.Msg_RegisterPackage{RegisterPackage: m}}
 }
 
-func setOffering(id []byte, price, lead uint64) *ledgerpb.Msg {
-	return &ledgerpb.Msg{Sum: &ledgerpb.Msg_SetOffering{SetOffering: &ledgerpb.MsgSetOffering{PackageId: id, Price: price, LeadTimeBlocks: lead}}}
+// setOffering offers package id, served by node, at price with lead
+// time lead and the least vendor stake of the test params (max(50, 10%
+// of the price)).
+func setOffering(node key, id []byte, price, lead uint64) *ledgerpb.Msg {
+	return &ledgerpb.Msg{Sum: &ledgerpb.Msg_SetOffering{SetOffering: &ledgerpb.MsgSetOffering{PackageId: id, Price: price, LeadTimeBlocks: lead,
+		NodeKey: node.pub(), Stake: max(50, (price+9)/10)}}}
 }
 
 func removeOffering(id []byte) *ledgerpb.Msg {
@@ -291,13 +295,15 @@ func TestOfferings(t *testing.T) {
 	c.mustBlock(c.tx(alice, register(alice, p1), register(alice, p2)),
 		c.tx(bob, setProfile("Bob's bots", ledgerpb.Role_ROLE_VENDOR)),
 		c.tx(val1, setProfile("Val one", ledgerpb.Role_ROLE_VALIDATOR, ledgerpb.Role_ROLE_VENDOR)))
-	res := c.mustBlock(c.tx(bob, setOffering(p1.PackageId, 500, 20), setOffering(p2.PackageId, 700, 5)),
-		c.tx(val1, setOffering(p1.PackageId, 450, 30)))
-	if e := lastEvent(res); e.Type != "offering_set" || attr(e, "price") != "700" || attr(e, "lead_time_blocks") != "5" {
+	c.mustBlock(c.tx(bob, announce(node0)), c.tx(val1, announce(node1)))
+	res := c.mustBlock(c.tx(bob, setOffering(node0, p1.PackageId, 500, 20), setOffering(node0, p2.PackageId, 700, 5)),
+		c.tx(val1, setOffering(node1, p1.PackageId, 450, 30)))
+	if e := lastEvent(res); e.Type != "offering_set" || attr(e, "price") != "700" || attr(e, "lead_time_blocks") != "5" ||
+		attr(e, "node_key") != node0.pubHex() || attr(e, "stake") != "70" {
 		t.Fatalf("event %v", e)
 	}
 	// Replaced by its vendor.
-	c.mustBlock(c.tx(bob, setOffering(p1.PackageId, 550, 10)))
+	c.mustBlock(c.tx(bob, setOffering(node0, p1.PackageId, 550, 10)))
 
 	var r ledgerpb.OfferingsResponse
 	c.query(PathOfferings, nil, &r)
@@ -333,7 +339,7 @@ func TestOfferings(t *testing.T) {
 func TestRegistryRejections(t *testing.T) {
 	aliceV1 := envelope(alice, "hello 1", "hello", "1.0.0", nil)
 	registered := func(c *chain) {
-		c.mustBlock(c.tx(alice, register(alice, aliceV1)), c.tx(bob, setProfile("Bob", ledgerpb.Role_ROLE_VENDOR)))
+		c.mustBlock(c.tx(alice, register(alice, aliceV1), announce(node1)), c.tx(bob, setProfile("Bob", ledgerpb.Role_ROLE_VENDOR), announce(node0)))
 	}
 	withNode := func(c *chain) { c.mustBlock(c.tx(alice, announce(node0))) }
 	node := func(edit func(m *ledgerpb.MsgAnnounceNode)) *ledgerpb.Msg {
@@ -390,6 +396,17 @@ func TestRegistryRejections(t *testing.T) {
 			m.BotspecHashes = [][]byte{make([]byte, 32), make([]byte, 32)}
 		}), code: 7, log: "botspec_hashes[1]"},
 		{name: "node: zero capacity", signer: alice, msg: node(func(m *ledgerpb.MsgAnnounceNode) { m.Capacity = 0 }), code: 8, log: "capacity 0"},
+		{name: "node key squatting: announcing a key without its signature", signer: bob, msg: node(func(m *ledgerpb.MsgAnnounceNode) { m.NodeSignature = []byte{} }),
+			code: 28, log: "node_signature: must be 64 bytes, got 0"},
+		{name: "node key squatting: announcing a key with another key's signature", signer: bob, msg: node(func(m *ledgerpb.MsgAnnounceNode) {
+			m.NodeSignature = registry.SignNodeKeyProof(node1.priv, testChainID, bob.addr)
+		}), code: 28, log: "does not verify under node_pubkey", charged: true},
+		{name: "node key squatting: replaying another operator's proof", signer: bob, msg: node(func(m *ledgerpb.MsgAnnounceNode) {
+			m.NodeSignature = registry.SignNodeKeyProof(node0.priv, testChainID, alice.addr)
+		}), code: 28, log: "does not verify", charged: true},
+		{name: "node key squatting: a proof for another chain", signer: alice, msg: node(func(m *ledgerpb.MsgAnnounceNode) {
+			m.NodeSignature = registry.SignNodeKeyProof(node0.priv, "other-chain", alice.addr)
+		}), code: 28, log: "does not verify", charged: true},
 		{name: "node: key of another operator", setup: withNode, signer: bob, msg: announce(node0), code: 9, log: "registered by operator " + alice.addr.String(), charged: true},
 		{name: "node: remove unknown", signer: alice, msg: removeNode(node1.pub()), code: 10, log: "no such node", charged: true},
 		{name: "node: remove another's", setup: withNode, signer: bob, msg: removeNode(node0.pub()), code: 11, log: "operated by " + alice.addr.String(), charged: true},
@@ -402,6 +419,8 @@ func TestRegistryRejections(t *testing.T) {
 		}), code: 12, log: "not a serialized Envelope"},
 		{name: "package: bad version", signer: alice, msg: pkg(alice, func(e *specpb.Envelope) { e.Version = "1.0" }, nil), code: 12, log: "envelope.version"},
 		{name: "package: royalty above 100%", signer: alice, msg: pkg(alice, func(e *specpb.Envelope) { e.License.RoyaltyBps = 10_001 }, nil), code: 12, log: "royalty_bps: 10001 is over 10000"},
+		{name: "package: royalty above max_royalty_bps", signer: alice, msg: pkg(alice, func(e *specpb.Envelope) { e.License.RoyaltyBps = 2_001 }, nil), code: 29,
+			log: "royalty_bps 2001: at most max_royalty_bps 2000", charged: true},
 		{name: "package: zero id", signer: alice, msg: pkg(alice, func(e *specpb.Envelope) { e.PackageId = make([]byte, 32) }, nil), code: 12, log: "package_id"},
 		{name: "package: own parent", signer: alice, msg: pkg(alice, func(e *specpb.Envelope) { e.Parent = e.PackageId }, nil), code: 12, log: "its own parent"},
 		{name: "package: unsigned envelope", signer: alice, msg: pkg(alice, func(e *specpb.Envelope) { e.Author = nil }, nil), code: 12, log: "envelope.author: must be set"},
@@ -432,15 +451,27 @@ func TestRegistryRejections(t *testing.T) {
 		{name: "package: bad location", signer: alice, msg: pkg(alice, nil, func(m *ledgerpb.MsgRegisterPackage) { m.BlobLocations = []string{"file:///etc/passwd"} }), code: 5, log: "blob_locations[0]"},
 
 		// Offerings.
-		{name: "offering: short package id", signer: bob, msg: setOffering([]byte{1}, 5, 5), code: 27, log: "package_id: must be 32 bytes, got 1"},
-		{name: "offering: zero price", signer: bob, msg: setOffering(aliceV1.PackageId, 0, 5), code: 23, log: "price 0"},
-		{name: "offering: zero lead time", signer: bob, msg: setOffering(aliceV1.PackageId, 5, 0), code: 24, log: "lead_time_blocks 0"},
-		{name: "offering: no profile", setup: registered, signer: alice, msg: setOffering(aliceV1.PackageId, 5, 5), code: 25, log: "no profile with the vendor role", charged: true},
+		{name: "offering: short package id", signer: bob, msg: setOffering(node0, []byte{1}, 100, 5), code: 27, log: "package_id: must be 32 bytes, got 1"},
+		{name: "offering: zero price", signer: bob, msg: setOffering(node0, aliceV1.PackageId, 0, 5), code: 23, log: "price 0 ucell: must be at least min_price 100"},
+		{name: "offering: price below the minimum", signer: bob, msg: setOffering(node0, aliceV1.PackageId, 99, 5), code: 23, log: "price 99 ucell: must be at least min_price 100"},
+		{name: "offering: zero lead time", signer: bob, msg: setOffering(node0, aliceV1.PackageId, 100, 0), code: 24, log: "lead_time_blocks 0"},
+		{name: "offering: no node", signer: bob, msg: func() *ledgerpb.Msg {
+			m := setOffering(node0, aliceV1.PackageId, 100, 5)
+			m.GetSetOffering().NodeKey = nil
+			return m
+		}(), code: 4, log: "node_key: must be 32 bytes, got 0"},
+		{name: "offering: stake below the minimum", signer: bob, msg: func() *ledgerpb.Msg {
+			m := setOffering(node0, aliceV1.PackageId, 1_000, 5)
+			m.GetSetOffering().Stake = 99
+			return m
+		}(), code: 32, log: "stake 99 ucell: must be at least 100"},
+		{name: "offering: served by another operator's node", setup: registered, signer: bob, msg: setOffering(node1, aliceV1.PackageId, 100, 5), code: 31, log: "not an active node of", charged: true},
+		{name: "offering: no profile", setup: registered, signer: alice, msg: setOffering(node1, aliceV1.PackageId, 100, 5), code: 25, log: "no profile with the vendor role", charged: true},
 		{name: "offering: profile without the vendor role", setup: func(c *chain) {
 			registered(c)
 			c.mustBlock(c.tx(alice, setProfile("Alice", ledgerpb.Role_ROLE_BUYER)))
-		}, signer: alice, msg: setOffering(aliceV1.PackageId, 5, 5), code: 25, log: "vendor role", charged: true},
-		{name: "offering: unregistered package", setup: registered, signer: bob, msg: setOffering(pkgID("nothing"), 5, 5), code: 22, log: "not a registered package", charged: true},
+		}, signer: alice, msg: setOffering(node1, aliceV1.PackageId, 100, 5), code: 25, log: "vendor role", charged: true},
+		{name: "offering: unregistered package", setup: registered, signer: bob, msg: setOffering(node0, pkgID("nothing"), 100, 5), code: 22, log: "not a registered package", charged: true},
 		{name: "offering: remove none", setup: registered, signer: bob, msg: removeOffering(aliceV1.PackageId), code: 26, log: "has no offering of package", charged: true},
 		{name: "offering: remove short id", signer: bob, msg: removeOffering(nil), code: 27, log: "remove_offering: package_id: must be 32 bytes, got 0"},
 	} {

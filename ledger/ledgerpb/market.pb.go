@@ -667,12 +667,13 @@ type Contract struct {
 	InputDeadline int64 `protobuf:"varint,7,opt,name=input_deadline,json=inputDeadline,proto3" json:"input_deadline,omitempty"`
 	// Height at which the provider's input receipt was shown; 0: none.
 	InputReceiptHeight int64 `protobuf:"varint,8,opt,name=input_receipt_height,json=inputReceiptHeight,proto3" json:"input_receipt_height,omitempty"`
-	// Height of the provider's report of missing inputs; 0: none. The
-	// report stands unless an input receipt is shown before
-	// inputs_missing_height + input_contest_window_blocks.
-	InputsMissingHeight int64 `protobuf:"varint,9,opt,name=inputs_missing_height,json=inputsMissingHeight,proto3" json:"inputs_missing_height,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	// After the provider's report of missing inputs: the height of the
+	// block hook that settles it (report height +
+	// input_contest_window_blocks); the report stands unless an input
+	// receipt is shown below it. 0: no report pending.
+	MissingInputsDeadline int64 `protobuf:"varint,9,opt,name=missing_inputs_deadline,json=missingInputsDeadline,proto3" json:"missing_inputs_deadline,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
 }
 
 func (x *Contract) Reset() {
@@ -761,9 +762,9 @@ func (x *Contract) GetInputReceiptHeight() int64 {
 	return 0
 }
 
-func (x *Contract) GetInputsMissingHeight() int64 {
+func (x *Contract) GetMissingInputsDeadline() int64 {
 	if x != nil {
-		return x.InputsMissingHeight
+		return x.MissingInputsDeadline
 	}
 	return 0
 }
@@ -888,7 +889,10 @@ type Ratings struct {
 	ProviderRevealed   bool   `protobuf:"varint,6,opt,name=provider_revealed,json=providerRevealed,proto3" json:"provider_revealed,omitempty"`
 	ProviderStars      uint32 `protobuf:"varint,7,opt,name=provider_stars,json=providerStars,proto3" json:"provider_stars,omitempty"`
 	// Set when the ratings were final and appended to the reputation log.
-	Final         bool `protobuf:"varint,8,opt,name=final,proto3" json:"final,omitempty"`
+	Final bool `protobuf:"varint,8,opt,name=final,proto3" json:"final,omitempty"`
+	// What the provider was paid at the close, in ucell: the price less the
+	// network fee and the royalty. Reputation is earned on it.
+	Payment       uint64 `protobuf:"varint,9,opt,name=payment,proto3" json:"payment,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -977,6 +981,13 @@ func (x *Ratings) GetFinal() bool {
 		return x.Final
 	}
 	return false
+}
+
+func (x *Ratings) GetPayment() uint64 {
+	if x != nil {
+		return x.Payment
+	}
+	return 0
 }
 
 // Order is a purchase order with its contract.
@@ -1334,7 +1345,10 @@ type Dispute struct {
 	// it may be revealed; 0 once the verifiers are drawn.
 	SeedDeadline int64 `protobuf:"varint,17,opt,name=seed_deadline,json=seedDeadline,proto3" json:"seed_deadline,omitempty"`
 	// Node keys drawn in earlier rounds, excluded from later draws.
-	DrawnBefore   [][]byte `protobuf:"bytes,18,rep,name=drawn_before,json=drawnBefore,proto3" json:"drawn_before,omitempty"`
+	DrawnBefore [][]byte `protobuf:"bytes,18,rep,name=drawn_before,json=drawnBefore,proto3" json:"drawn_before,omitempty"`
+	// The height at which the current round started; its seed is revealed
+	// in a later block.
+	RoundHeight   int64 `protobuf:"varint,19,opt,name=round_height,json=roundHeight,proto3" json:"round_height,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1493,6 +1507,13 @@ func (x *Dispute) GetDrawnBefore() [][]byte {
 		return x.DrawnBefore
 	}
 	return nil
+}
+
+func (x *Dispute) GetRoundHeight() int64 {
+	if x != nil {
+		return x.RoundHeight
+	}
+	return 0
 }
 
 // DomainVote is one voter's commit and reveal in a protocol dispute.
@@ -3306,7 +3327,7 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"\x06height\x18\x06 \x01(\x03R\x06height\x12\x1e\n" +
 	"\n" +
 	"reputation\x18\a \x01(\fR\n" +
-	"reputation\"\xd1\x02\n" +
+	"reputation\"\xd5\x02\n" +
 	"\bContract\x12\x1a\n" +
 	"\bprovider\x18\x01 \x01(\fR\bprovider\x12\x19\n" +
 	"\bnode_key\x18\x02 \x01(\fR\anodeKey\x12\x14\n" +
@@ -3315,8 +3336,8 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"\faward_height\x18\x05 \x01(\x03R\vawardHeight\x12+\n" +
 	"\x11delivery_deadline\x18\x06 \x01(\x03R\x10deliveryDeadline\x12%\n" +
 	"\x0einput_deadline\x18\a \x01(\x03R\rinputDeadline\x120\n" +
-	"\x14input_receipt_height\x18\b \x01(\x03R\x12inputReceiptHeight\x122\n" +
-	"\x15inputs_missing_height\x18\t \x01(\x03R\x13inputsMissingHeight\"\xdd\x02\n" +
+	"\x14input_receipt_height\x18\b \x01(\x03R\x12inputReceiptHeight\x126\n" +
+	"\x17missing_inputs_deadline\x18\t \x01(\x03R\x15missingInputsDeadline\"\xdd\x02\n" +
 	"\bDelivery\x12\x1f\n" +
 	"\voutput_root\x18\x01 \x01(\fR\n" +
 	"outputRoot\x12$\n" +
@@ -3326,7 +3347,7 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"\x06height\x18\x05 \x01(\x03R\x06height\x12)\n" +
 	"\x10confirm_deadline\x18\x06 \x01(\x03R\x0fconfirmDeadline\x127\n" +
 	"\x06result\x18\a \x01(\x0e2\x1f.celltonomy.ledger.v1.RunResultR\x06result\x12\x1b\n" +
-	"\texit_code\x18\b \x01(\rR\bexitCode\"\xc0\x02\n" +
+	"\texit_code\x18\b \x01(\rR\bexitCode\"\xda\x02\n" +
 	"\aRatings\x12'\n" +
 	"\x0freveal_deadline\x18\x01 \x01(\x03R\x0erevealDeadline\x12)\n" +
 	"\x10buyer_commitment\x18\x02 \x01(\fR\x0fbuyerCommitment\x12%\n" +
@@ -3336,7 +3357,8 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"\x13provider_commitment\x18\x05 \x01(\fR\x12providerCommitment\x12+\n" +
 	"\x11provider_revealed\x18\x06 \x01(\bR\x10providerRevealed\x12%\n" +
 	"\x0eprovider_stars\x18\a \x01(\rR\rproviderStars\x12\x14\n" +
-	"\x05final\x18\b \x01(\bR\x05final\"\xf1\a\n" +
+	"\x05final\x18\b \x01(\bR\x05final\x12\x18\n" +
+	"\apayment\x18\t \x01(\x04R\apayment\"\xf1\a\n" +
 	"\x05Order\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12\x14\n" +
 	"\x05buyer\x18\x02 \x01(\fR\x05buyer\x12\x1d\n" +
@@ -3374,7 +3396,7 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"commitment\x18\x03 \x01(\fR\n" +
 	"commitment\x12\x1f\n" +
 	"\voutput_root\x18\x04 \x01(\fR\n" +
-	"outputRoot\"\x87\x06\n" +
+	"outputRoot\"\xaa\x06\n" +
 	"\aDispute\x128\n" +
 	"\x05claim\x18\x01 \x01(\x0e2\".celltonomy.ledger.v1.DisputeClaimR\x05claim\x12>\n" +
 	"\aoutcome\x18\x02 \x01(\x0e2$.celltonomy.ledger.v1.DisputeOutcomeR\aoutcome\x12\x14\n" +
@@ -3394,7 +3416,8 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"\tseed_head\x18\x0f \x01(\fR\bseedHead\x12(\n" +
 	"\x10round_block_hash\x18\x10 \x01(\fR\x0eroundBlockHash\x12#\n" +
 	"\rseed_deadline\x18\x11 \x01(\x03R\fseedDeadline\x12!\n" +
-	"\fdrawn_before\x18\x12 \x03(\fR\vdrawnBefore\"\xd1\x01\n" +
+	"\fdrawn_before\x18\x12 \x03(\fR\vdrawnBefore\x12!\n" +
+	"\fround_height\x18\x13 \x01(\x03R\vroundHeight\"\xd1\x01\n" +
 	"\n" +
 	"DomainVote\x12\x14\n" +
 	"\x05voter\x18\x01 \x01(\fR\x05voter\x12\x1e\n" +

@@ -3,6 +3,7 @@ package market
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
 	"math/big"
 	"slices"
@@ -60,30 +61,70 @@ func (k Keeper) setCredit(st store.KVStore, account address.Address, v uint64) {
 	st.Set(CreditKey(account), store.Uint64(v))
 }
 
-// VerifierCommitment returns sha256(order id (8, big-endian) ‖ output
-// root (32) ‖ salt (32)), a drawn verifier's commitment.
-func VerifierCommitment(id uint64, outputRoot, salt []byte) [32]byte {
-	return sha256.Sum256(store.Key(store.Uint64(id), outputRoot, salt))
+// u32 returns v as 4 bytes, big-endian.
+func u32(v uint32) []byte { return binary.BigEndian.AppendUint32(nil, v) }
+
+// VerifierCommitment returns sha256(order id (8, big-endian) ‖ round (4,
+// big-endian) ‖ verifier operator (20) ‖ output root (32) ‖ salt (32)),
+// a drawn verifier's commitment. It binds the committer, the order and
+// the round, so a lazy verifier cannot copy another's commitment and then
+// its reveal (market hardening: "copied commitments").
+func VerifierCommitment(id uint64, round uint32, verifier address.Address, outputRoot, salt []byte) [32]byte {
+	return sha256.Sum256(store.Key(store.Uint64(id), u32(round), verifier[:], outputRoot, salt))
 }
 
-// DrawScore returns sha256(block hash ‖ order id (8, big-endian) ‖ node
-// key), the rank of a candidate verifier in a draw before its reputation
-// weighs in (WeightedDrawScore): lowest first.
-func DrawScore(blockHash []byte, id uint64, nodeKey []byte) [32]byte {
-	return sha256.Sum256(store.Key(blockHash, store.Uint64(id), nodeKey))
+// SeedDomain and DrawDomain separate the hashes of the dispute draw.
+const (
+	SeedDomain = "celltonomy/dispute-seed/v1"
+	DrawDomain = "celltonomy/dispute-draw/v1"
+)
+
+// SeedHash returns sha256(SeedDomain ‖ seed), the link of a buyer's seed
+// chain: the commitment of a dispute is SeedHash(s1), and the seed s_k of
+// round k satisfies SeedHash(s_k) = s_{k−1}. A buyer makes the chain from
+// the end: s_n random, s_{k−1} = SeedHash(s_k), and reveals s1, s2, …
+func SeedHash(seed []byte) [32]byte {
+	return sha256.Sum256(store.Key([]byte(SeedDomain), seed))
 }
+
+// DrawSeed returns the seed of a round's verifier draw: sha256(DrawDomain
+// ‖ round block hash ‖ buyer's seed of the round ‖ order id (8) ‖ round
+// (4)). The block hash was fixed before the buyer revealed the seed, and
+// the seed was committed before that block existed, so neither the
+// proposer nor the buyer can choose the draw alone (market hardening:
+// "ground draws").
+func DrawSeed(roundBlockHash, seed []byte, id uint64, round uint32) [32]byte {
+	return sha256.Sum256(store.Key([]byte(DrawDomain), roundBlockHash, seed, store.Uint64(id), u32(round)))
+}
+
+// DrawScore returns sha256(draw seed ‖ order id (8, big-endian) ‖ node
+// key), the rank of a candidate verifier in a draw before its weight
+// counts (WeightedDrawScore): lowest first.
+func DrawScore(drawSeed []byte, id uint64, nodeKey []byte) [32]byte {
+	return sha256.Sum256(store.Key(drawSeed, store.Uint64(id), nodeKey))
+}
+
+// maxStakeUnits caps a verifier's stake weight, so that the weight of a
+// huge stake stays a small number.
+const maxStakeUnits = 1 << 32
 
 // WeightedDrawScore returns a candidate verifier's rank in a draw, lowest
-// first: DrawScore as a uint256 divided (truncating) by 1 + bitlen(rep),
-// rep being its proven reputation (0 without a proof, so the rank is the
-// DrawScore itself). The divisor grows with the reputation but only
-// logarithmically, at most 128 for the largest reputation 2^127 − 1: a
-// verifier with reputation is drawn more often, and one with a huge
-// reputation cannot crowd out every other, which keeps draws hard to
-// predict and to capture.
-func WeightedDrawScore(score [32]byte, rep *big.Int) *big.Int {
+// first: DrawScore as a uint256 divided (truncating) by its weight,
+// units × (1 + bitlen(rep)), where units = stake / min_verifier_stake (at
+// least 1, at most 2^32) and rep its proven reputation (0 without a
+// proof). The stake counts linearly, so splitting a stake among many
+// Sybil verifiers wins no more seats than staking it once (market
+// hardening: "cheap Sybils capture the draw"); reputation counts only
+// logarithmically, so a huge reputation cannot crowd out every other.
+func WeightedDrawScore(score [32]byte, rep *big.Int, stake, minStake uint64) *big.Int {
+	units := uint64(1)
+	if minStake > 0 {
+		units = min(max(stake/minStake, 1), maxStakeUnits)
+	}
+	w := new(big.Int).SetUint64(units)
+	w.Mul(w, big.NewInt(1+int64(rep.BitLen())))
 	s := new(big.Int).SetBytes(score[:])
-	return s.Quo(s, big.NewInt(1+int64(rep.BitLen())))
+	return s.Quo(s, w)
 }
 
 // VerifierSkill is the path of the skill in which a verifier proves its
@@ -91,17 +132,17 @@ func WeightedDrawScore(score [32]byte, rep *big.Int) *big.Int {
 // re-execute.
 const VerifierSkill = reputation.SkillCompute
 
-// ValidateRegisterVerifier checks a MsgRegisterVerifier against the
-// params: a 32-byte node key (ErrInvalidHash), stake >= min_verifier_stake
-// (ErrStakeTooLow), a well-formed reputation proof if there is one
-// (reputation.ValidateProof).
+// ValidateRegisterVerifier checks a MsgRegisterVerifier: a 32-byte node
+// key (ErrInvalidHash), a positive stake (ErrStakeTooLow; a new verifier
+// needs min_verifier_stake, which RegisterVerifier checks), a
+// well-formed reputation proof if there is one (reputation.ValidateProof).
 func ValidateRegisterVerifier(m *ledgerpb.MsgRegisterVerifier, p *ledgerpb.Params) error {
 	const op = "register_verifier"
 	if err := checkHash(op, "node_key", m.NodeKey); err != nil {
 		return err
 	}
-	if m.Stake < p.MinVerifierStake {
-		return ErrStakeTooLow.Errorf("%s: stake %d ucell: must be at least min_verifier_stake %d ucell", op, m.Stake, p.MinVerifierStake)
+	if m.Stake == 0 {
+		return ErrStakeTooLow.Errorf("%s: stake 0: must be positive (a new verifier stakes at least min_verifier_stake %d ucell)", op, p.MinVerifierStake)
 	}
 	if m.ReputationProof != nil {
 		return reputation.ValidateProof(op, "reputation_proof", m.ReputationProof)
@@ -111,12 +152,16 @@ func ValidateRegisterVerifier(m *ledgerpb.MsgRegisterVerifier, p *ledgerpb.Param
 
 // RegisterVerifier executes a MsgRegisterVerifier in the block at height:
 // ValidateRegisterVerifier's rules, then the node is registered by the
-// signer and active (ErrNodeUnusable), lists wasm32-wasip1
-// (ErrArchitecture: verifiers re-execute compute packages) and is not a
-// verifier yet (ErrVerifierExists). A reputation proof, if any, must
+// signer and active (ErrNodeUnusable) and lists wasm32-wasip1
+// (ErrArchitecture: verifiers re-execute compute packages). A node that
+// is no verifier yet needs a stake of at least min_verifier_stake
+// (ErrStakeTooLow); a verifier's operator may add stake to it at any
+// time — so a verifier slashed to nothing while still drawn elsewhere
+// comes back as soon as it stakes again — as long as the total reaches
+// min_verifier_stake (ErrStakeTooLow). A reputation proof, if any, must
 // prove the signer's reputation in VerifierSkill of the network colony
 // against the accepted reputation root (reputation.ErrInvalidProof,
-// reputation.ErrNoRoot); the proven value is kept in the verifier and
+// reputation.ErrNoRoot); the proven value replaces the verifier's and
 // weights its draws. The stake moves from the signer to the module
 // account "verifiers" (bank codes).
 func (k Keeper) RegisterVerifier(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, signer address.Address, m *ledgerpb.MsgRegisterVerifier) error {
@@ -131,8 +176,20 @@ func (k Keeper) RegisterVerifier(st store.KVStore, ev *event.Log, p *ledgerpb.Pa
 	if !slices.Contains(n.Architectures, spec.ArchWasm32WASIP1) {
 		return ErrArchitecture.Errorf("%s: node %x: does not list %s", op, m.NodeKey, spec.ArchWasm32WASIP1)
 	}
-	if k.Verifier(st, m.NodeKey) != nil {
-		return ErrVerifierExists.Errorf("%s: node %x: is a verifier already", op, m.NodeKey)
+	v := k.Verifier(st, m.NodeKey)
+	if v != nil && address.Address(v.Operator) != signer {
+		return ErrVerifierExists.Errorf("%s: node %x: is a verifier of %s", op, m.NodeKey, address.Address(v.Operator))
+	}
+	var have uint64
+	if v != nil {
+		have = v.Stake
+	}
+	total, ok := add(have, m.Stake)
+	if !ok {
+		return ErrOverflow.Errorf("%s: stake %d + %d overflows", op, have, m.Stake)
+	}
+	if total < p.MinVerifierStake {
+		return ErrStakeTooLow.Errorf("%s: stake %d ucell (with %d staked): must reach min_verifier_stake %d ucell", op, m.Stake, have, p.MinVerifierStake)
 	}
 	var proven *big.Int
 	if m.ReputationProof != nil {
@@ -148,9 +205,15 @@ func (k Keeper) RegisterVerifier(st store.KVStore, ev *event.Log, p *ledgerpb.Pa
 	if err := k.bank.MoveToModule(st, ev, signer, VerifierAccount, m.Stake); err != nil {
 		return fmt.Errorf("%s: stake: %w", op, err)
 	}
-	k.setVerifier(st, &ledgerpb.Verifier{NodeKey: m.NodeKey, Operator: signer.Bytes(), Stake: m.Stake, Height: height,
-		Reputation: reputation.EncodeReputation(proven)})
-	ev.Emit(EventVerifierRegistered{NodeKey: m.NodeKey, Operator: signer, Stake: m.Stake})
+	if v == nil {
+		v = &ledgerpb.Verifier{NodeKey: m.NodeKey, Operator: signer.Bytes(), Height: height}
+	}
+	v.Stake = total
+	if proven != nil {
+		v.Reputation = reputation.EncodeReputation(proven)
+	}
+	k.setVerifier(st, v)
+	ev.Emit(EventVerifierRegistered{NodeKey: m.NodeKey, Operator: signer, Stake: total})
 	return nil
 }
 
@@ -183,37 +246,45 @@ func (k Keeper) UnregisterVerifier(st store.KVStore, ev *event.Log, signer addre
 	return nil
 }
 
-// DrawVerifiers draws the verifiers of a dispute of order o, a pure
-// function of the state and the block hash (market.md: "Disputes"): the
-// candidates are the registered verifiers whose node is still their
-// operator's and active at height, whose stake is at least
-// min_verifier_stake, and whose operator is neither the buyer nor the
-// provider. Candidates are ranked by WeightedDrawScore(DrawScore(block
-// hash, order id, node key), proven reputation), lowest first (the node
-// key breaks a tie), so a verifier that proved reputation at registration
-// is drawn more often; without proofs the ranking is DrawScore's. They
-// are taken in that order, at most one node per operator,
-// until verifiers_per_dispute are drawn or the candidates run out.
-func (k Keeper) DrawVerifiers(st store.KVStore, p *ledgerpb.Params, height int64, blockHash []byte, o *ledgerpb.Order) []*ledgerpb.DrawnVerifier {
+// DrawVerifiers draws the verifiers of a round of a dispute of order o, a
+// pure function of the state and the draw seed (DrawSeed; market.md:
+// "Disputes"): the candidates are the registered verifiers whose node is
+// still their operator's and active at height, with a stake of at least
+// min_verifier_stake and a proven reputation of at least
+// min_verifier_reputation, whose operator is neither the buyer nor the
+// provider, whose node is not the contract's and was not drawn in an
+// earlier round of the dispute (Dispute.drawn_before). Candidates are
+// ranked by WeightedDrawScore(DrawScore(draw seed, order id, node key),
+// reputation, stake), lowest first (the node key breaks a tie), and
+// taken in that order, at most one node per operator, until
+// verifiers_per_dispute are drawn or the candidates run out.
+func (k Keeper) DrawVerifiers(st store.KVStore, p *ledgerpb.Params, height int64, drawSeed []byte, o *ledgerpb.Order) []*ledgerpb.DrawnVerifier {
 	type cand struct {
 		score *big.Int
 		v     *ledgerpb.Verifier
 	}
 	buyer, provider := address.Address(o.Buyer), address.Address(o.Contract.Provider)
+	minRep := new(big.Int).SetUint64(p.MinVerifierReputation)
+	var before [][]byte
+	if o.Dispute != nil {
+		before = o.Dispute.DrawnBefore
+	}
 	var cs []cand
 	it := st.Iterator(VerifierPrefix(), store.PrefixEnd(VerifierPrefix()))
 	for ; it.Valid(); it.Next() {
 		v := &ledgerpb.Verifier{}
 		codec.MustUnmarshal(it.Value(), v)
 		op := address.Address(v.Operator)
-		if op == buyer || op == provider || v.Stake < p.MinVerifierStake || bytes.Equal(v.NodeKey, o.Contract.NodeKey) {
+		rep := reputation.DecodeReputation(v.Reputation)
+		if op == buyer || op == provider || v.Stake < p.MinVerifierStake || rep.Cmp(minRep) < 0 ||
+			bytes.Equal(v.NodeKey, o.Contract.NodeKey) || slices.ContainsFunc(before, func(b []byte) bool { return bytes.Equal(b, v.NodeKey) }) {
 			continue
 		}
 		n := k.registry.Node(st, v.NodeKey)
 		if n == nil || !bytes.Equal(n.Operator, v.Operator) || !k.registry.Active(st, p, v.NodeKey, height) {
 			continue
 		}
-		cs = append(cs, cand{WeightedDrawScore(DrawScore(blockHash, o.Id, v.NodeKey), reputation.DecodeReputation(v.Reputation)), v})
+		cs = append(cs, cand{WeightedDrawScore(DrawScore(drawSeed, o.Id, v.NodeKey), rep, v.Stake, p.MinVerifierStake), v})
 	}
 	it.Close()
 	slices.SortFunc(cs, func(a, b cand) int {
@@ -237,7 +308,8 @@ func (k Keeper) DrawVerifiers(st store.KVStore, p *ledgerpb.Params, height int64
 
 // ValidateOpenDispute checks a MsgOpenDispute against the params: a known
 // claim and outcome (ErrInvalidDispute), stake >= min_dispute_stake
-// (ErrStakeTooLow).
+// (ErrStakeTooLow), a seed commitment of 32 bytes or none
+// (ErrInvalidHash; OpenDispute requires one for a compute package).
 func ValidateOpenDispute(m *ledgerpb.MsgOpenDispute, p *ledgerpb.Params) error {
 	const op = "open_dispute"
 	if m.Claim < ledgerpb.DisputeClaim_DISPUTE_CLAIM_WRONG_RESULT || m.Claim > ledgerpb.DisputeClaim_DISPUTE_CLAIM_TOO_SLOW {
@@ -249,6 +321,9 @@ func ValidateOpenDispute(m *ledgerpb.MsgOpenDispute, p *ledgerpb.Params) error {
 	if m.Stake < p.MinDisputeStake {
 		return ErrStakeTooLow.Errorf("%s: stake %d ucell: must be at least min_dispute_stake %d ucell", op, m.Stake, p.MinDisputeStake)
 	}
+	if len(m.SeedCommitment) != 0 {
+		return checkHash(op, "seed_commitment", m.SeedCommitment)
+	}
 	return nil
 }
 
@@ -257,14 +332,17 @@ func ValidateOpenDispute(m *ledgerpb.MsgOpenDispute, p *ledgerpb.Params) error {
 // the order exists (ErrNoOrder), is the signer's (ErrNotBuyer), is
 // DELIVERED (ErrWrongState) at a height below its confirm deadline
 // (ErrWindowClosed: the edge rule of MsgClose), of a compute or protocol
-// package (ErrPackageKind), a protocol package's skill is in the skill
-// tree (reputation.ErrUnknownSkill), and what it holds plus the stake
-// fits uint64 (ErrOverflow). The stake moves to escrow (bank codes); the
-// auto-close is cancelled; for a compute package DrawVerifiers draws the
-// verifiers, for a protocol package a domain vote opens in the package's
-// skill (see DomainVoteCommit). The order is DISPUTED; commits are
-// accepted until height + verifier_commit_window, reveals until that +
-// verifier_reveal_window, whose block hook decides.
+// package (ErrPackageKind), a compute dispute carries a seed commitment
+// (ErrInvalidHash), a protocol package's skill is in the skill tree
+// (reputation.ErrUnknownSkill), and what it holds plus the stake fits
+// uint64 (ErrOverflow). The stake moves to escrow (bank codes); the
+// auto-close is cancelled; the order is DISPUTED. A compute dispute
+// starts round 1: the buyer reveals the round's seed after this block
+// (MsgRevealDisputeSeed, until height + dispute_seed_window_blocks), and
+// the verifiers are drawn then. A protocol dispute opens a domain vote
+// in the package's skill at once (see DomainVoteCommit): commits until
+// height + verifier_commit_window, reveals until that +
+// verifier_reveal_window.
 func (k Keeper) OpenDispute(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, blockHash []byte, signer address.Address, m *ledgerpb.MsgOpenDispute) error {
 	const op = "open_dispute"
 	if err := ValidateOpenDispute(m, p); err != nil {
@@ -293,6 +371,8 @@ func (k Keeper) OpenDispute(st store.KVStore, ev *event.Log, p *ledgerpb.Params,
 		if domainSkill, ok = k.reputation.SkillID(st, pkg.Skill); !ok {
 			return reputation.ErrUnknownSkill.Errorf("%s: order %d: the package's skill %q is unknown", op, o.Id, pkg.Skill)
 		}
+	} else if len(m.SeedCommitment) != HashSize {
+		return ErrInvalidHash.Errorf("%s: seed_commitment: a dispute of a compute package needs the head of a seed chain (market.SeedHash), %d bytes", op, HashSize)
 	}
 	if _, ok := add(Held(o, nil), m.Stake); !ok {
 		return ErrOverflow.Errorf("%s: order %d: held %d + stake %d overflows", op, o.Id, Held(o, nil), m.Stake)
@@ -301,28 +381,91 @@ func (k Keeper) OpenDispute(st store.KVStore, ev *event.Log, p *ledgerpb.Params,
 		return fmt.Errorf("%s: stake: %w", op, err)
 	}
 	st.Delete(DueKey(o.Delivery.ConfirmDeadline, o.Id))
-	var drawn []*ledgerpb.DrawnVerifier
-	var keys [][]byte
-	if pkg.Kind == ledgerpb.PackageKind_PACKAGE_KIND_COMPUTE {
-		drawn = k.DrawVerifiers(st, p, height, blockHash, o)
-		keys = make([][]byte, len(drawn))
-		for n, d := range drawn {
-			v := k.Verifier(st, d.NodeKey)
-			v.OpenDisputes++
-			k.setVerifier(st, v)
-			keys[n] = d.NodeKey
-		}
-	}
-	commit := height + int64(p.VerifierCommitWindow)
-	o.Dispute = &ledgerpb.Dispute{Claim: m.Claim, Outcome: m.Outcome, Stake: m.Stake, OpenedHeight: height,
-		CommitDeadline: commit, RevealDeadline: commit + int64(p.VerifierRevealWindow), Verifiers: drawn,
+	d := &ledgerpb.Dispute{Claim: m.Claim, Outcome: m.Outcome, Stake: m.Stake, OpenedHeight: height,
 		Kind: pkg.Kind, DomainSkill: domainSkill}
+	if pkg.Kind == ledgerpb.PackageKind_PACKAGE_KIND_PROTOCOL {
+		d.CommitDeadline = height + int64(p.VerifierCommitWindow)
+		d.RevealDeadline = d.CommitDeadline + int64(p.VerifierRevealWindow)
+	} else {
+		d.Round, d.SeedHead, d.RoundBlockHash, d.RoundHeight = 1, m.SeedCommitment, blockHash, height
+		d.SeedDeadline = height + int64(p.DisputeSeedWindowBlocks)
+	}
+	o.Dispute = d
 	o.State = ledgerpb.OrderState_ORDER_STATE_DISPUTED
 	k.write(st, o, ledgerpb.OrderState_ORDER_STATE_DELIVERED, height)
-	st.Set(DueKey(o.Dispute.RevealDeadline, o.Id), marker)
+	st.Set(DueKey(disputeDue(d), o.Id), marker)
 	ev.Emit(EventDisputeOpened{OrderID: o.Id, Claim: int32(m.Claim), Outcome: int32(m.Outcome), Stake: m.Stake,
-		CommitDeadline: o.Dispute.CommitDeadline, RevealDeadline: o.Dispute.RevealDeadline, Verifiers: keys,
-		Kind: disputeKindName(o.Dispute)})
+		CommitDeadline: d.CommitDeadline, RevealDeadline: d.RevealDeadline, SeedDeadline: d.SeedDeadline,
+		Kind: disputeKindName(d)})
+	return nil
+}
+
+// disputeDue returns the height of the hook due for a DISPUTED order: the
+// block after the seed deadline while a round waits for its seed, else
+// the reveal deadline.
+func disputeDue(d *ledgerpb.Dispute) int64 {
+	if d.SeedDeadline != 0 {
+		return d.SeedDeadline + 1
+	}
+	return d.RevealDeadline
+}
+
+// ValidateRevealDisputeSeed checks a MsgRevealDisputeSeed: a 32-byte seed
+// (ErrInvalidHash).
+func ValidateRevealDisputeSeed(m *ledgerpb.MsgRevealDisputeSeed) error {
+	return checkHash("reveal_dispute_seed", "seed", m.Seed)
+}
+
+// RevealDisputeSeed executes a MsgRevealDisputeSeed in the block at
+// height: ValidateRevealDisputeSeed's rules, then the order exists
+// (ErrNoOrder), is DISPUTED (ErrWrongState) by a compute dispute
+// (ErrPackageKind) whose round waits for its seed (ErrWrongState), at a
+// height after the round started and up to its seed deadline
+// (ErrWindowClosed), and SeedHash(seed) is the dispute's seed head
+// (ErrSeedMismatch). The verifiers of the round are drawn from
+// DrawSeed(round block hash, seed, order id, round) (DrawVerifiers);
+// commits are accepted until height + verifier_commit_window, reveals
+// until that + verifier_reveal_window, whose hook ends the round.
+func (k Keeper) RevealDisputeSeed(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, m *ledgerpb.MsgRevealDisputeSeed) error {
+	const op = "reveal_dispute_seed"
+	if err := ValidateRevealDisputeSeed(m); err != nil {
+		return err
+	}
+	o, err := k.order(st, op, m.OrderId)
+	if err != nil {
+		return err
+	}
+	if o.State != ledgerpb.OrderState_ORDER_STATE_DISPUTED {
+		return wrongState(op, o, ledgerpb.OrderState_ORDER_STATE_DISPUTED)
+	}
+	d := o.Dispute
+	switch {
+	case isProtocol(d):
+		return ErrPackageKind.Errorf("%s: order %d: a dispute of a protocol package draws no verifiers", op, o.Id)
+	case d.SeedDeadline == 0:
+		return ErrWrongState.Errorf("%s: order %d: round %d has its verifiers already", op, o.Id, d.Round)
+	case height <= d.RoundHeight || height > d.SeedDeadline:
+		return ErrWindowClosed.Errorf("%s: order %d: the seed of round %d is revealed from height %d to %d", op, o.Id, d.Round, d.RoundHeight+1, d.SeedDeadline)
+	}
+	if h := SeedHash(m.Seed); !bytes.Equal(h[:], d.SeedHead) {
+		return ErrSeedMismatch.Errorf("%s: order %d: SeedHash(seed) is not the dispute's seed head %x", op, o.Id, d.SeedHead)
+	}
+	st.Delete(DueKey(disputeDue(d), o.Id))
+	seed := DrawSeed(d.RoundBlockHash, m.Seed, o.Id, d.Round)
+	drawn := k.DrawVerifiers(st, p, height, seed[:], o)
+	keys := make([][]byte, len(drawn))
+	for n, dv := range drawn {
+		v := k.Verifier(st, dv.NodeKey)
+		v.OpenDisputes++
+		k.setVerifier(st, v)
+		keys[n] = dv.NodeKey
+	}
+	d.Verifiers, d.SeedHead, d.SeedDeadline = drawn, m.Seed, 0
+	d.CommitDeadline = height + int64(p.VerifierCommitWindow)
+	d.RevealDeadline = d.CommitDeadline + int64(p.VerifierRevealWindow)
+	k.write(st, o, o.State, height)
+	st.Set(DueKey(disputeDue(d), o.Id), marker)
+	ev.Emit(EventDisputeDrawn{OrderID: o.Id, Round: d.Round, Verifiers: keys, CommitDeadline: d.CommitDeadline, RevealDeadline: d.RevealDeadline})
 	return nil
 }
 
@@ -347,7 +490,16 @@ func drawnBy(op string, o *ledgerpb.Order, signer address.Address) (*ledgerpb.Dr
 			return d, nil
 		}
 	}
-	return nil, ErrNotDrawn.Errorf("%s: order %d: %s is not a drawn verifier", op, o.Id, signer)
+	return nil, ErrNotDrawn.Errorf("%s: order %d: %s is not a drawn verifier of its current round", op, o.Id, signer)
+}
+
+// roundDrawn refuses a verifier's message while the dispute's round waits
+// for its seed (ErrWindowClosed).
+func roundDrawn(op string, o *ledgerpb.Order) error {
+	if d := o.Dispute; d.SeedDeadline != 0 {
+		return ErrWindowClosed.Errorf("%s: order %d: round %d has no verifiers yet (its seed is due by height %d)", op, o.Id, d.Round, d.SeedDeadline)
+	}
+	return nil
 }
 
 // ValidateVerifierCommit checks a MsgVerifierCommit: a 32-byte commitment
@@ -357,10 +509,10 @@ func ValidateVerifierCommit(m *ledgerpb.MsgVerifierCommit) error {
 }
 
 // VerifierCommit executes a MsgVerifierCommit in the block at height:
-// the order exists (ErrNoOrder) and is DISPUTED (ErrWrongState) at a
-// height below its commit deadline (ErrWindowClosed); the signer is the
-// operator of a drawn verifier (ErrNotDrawn) that has not committed
-// (ErrCannotVote).
+// the order exists (ErrNoOrder) and is DISPUTED (ErrWrongState) with its
+// round's verifiers drawn and at a height below its commit deadline
+// (ErrWindowClosed); the signer is the operator of a drawn verifier
+// (ErrNotDrawn) that has not committed (ErrCannotVote).
 func (k Keeper) VerifierCommit(st store.KVStore, ev *event.Log, height int64, signer address.Address, m *ledgerpb.MsgVerifierCommit) error {
 	const op = "verifier_commit"
 	if err := ValidateVerifierCommit(m); err != nil {
@@ -372,6 +524,9 @@ func (k Keeper) VerifierCommit(st store.KVStore, ev *event.Log, height int64, si
 	}
 	if o.State != ledgerpb.OrderState_ORDER_STATE_DISPUTED {
 		return wrongState(op, o, ledgerpb.OrderState_ORDER_STATE_DISPUTED)
+	}
+	if err := roundDrawn(op, o); err != nil {
+		return err
 	}
 	if height >= o.Dispute.CommitDeadline {
 		return ErrWindowClosed.Errorf("%s: order %d: the commit window ended at height %d", op, o.Id, o.Dispute.CommitDeadline)
@@ -404,8 +559,8 @@ func ValidateVerifierReveal(m *ledgerpb.MsgVerifierReveal) error {
 // height from its commit deadline to below its reveal deadline
 // (ErrWindowClosed); the signer is the operator of a drawn verifier
 // (ErrNotDrawn) that committed and has not revealed (ErrCannotVote), and
-// VerifierCommitment(order id, output root, salt) matches its commitment
-// (ErrRootMismatch).
+// VerifierCommitment(order id, round, signer, output root, salt) matches
+// its commitment (ErrRootMismatch).
 func (k Keeper) VerifierReveal(st store.KVStore, ev *event.Log, height int64, signer address.Address, m *ledgerpb.MsgVerifierReveal) error {
 	const op = "verifier_reveal"
 	if err := ValidateVerifierReveal(m); err != nil {
@@ -417,6 +572,9 @@ func (k Keeper) VerifierReveal(st store.KVStore, ev *event.Log, height int64, si
 	}
 	if o.State != ledgerpb.OrderState_ORDER_STATE_DISPUTED {
 		return wrongState(op, o, ledgerpb.OrderState_ORDER_STATE_DISPUTED)
+	}
+	if err := roundDrawn(op, o); err != nil {
+		return err
 	}
 	if height < o.Dispute.CommitDeadline || height >= o.Dispute.RevealDeadline {
 		return ErrWindowClosed.Errorf("%s: order %d: reveals are accepted from height %d to below %d", op, o.Id, o.Dispute.CommitDeadline, o.Dispute.RevealDeadline)
@@ -431,7 +589,7 @@ func (k Keeper) VerifierReveal(st store.KVStore, ev *event.Log, height int64, si
 	case d.OutputRoot != nil:
 		return ErrCannotVote.Errorf("%s: order %d: %s revealed already", op, o.Id, signer)
 	}
-	if c := VerifierCommitment(o.Id, m.OutputRoot, m.Salt); !bytes.Equal(c[:], d.Commitment) {
+	if c := VerifierCommitment(o.Id, o.Dispute.Round, signer, m.OutputRoot, m.Salt); !bytes.Equal(c[:], d.Commitment) {
 		return ErrRootMismatch.Errorf("%s: order %d: output_root and salt do not match the commitment of %s", op, o.Id, signer)
 	}
 	d.OutputRoot = m.OutputRoot
@@ -441,8 +599,10 @@ func (k Keeper) VerifierReveal(st store.KVStore, ev *event.Log, height int64, si
 }
 
 // MajorityRoot returns the output root that strictly more than half of
-// the revealing verifiers revealed, or nil.
-func MajorityRoot(vs []*ledgerpb.DrawnVerifier) []byte {
+// the revealing verifiers revealed, and at least quorum of them, or nil
+// (market hardening: a minimum quorum, so one verifier alone never
+// decides).
+func MajorityRoot(vs []*ledgerpb.DrawnVerifier, quorum uint32) []byte {
 	revealed := 0
 	for _, v := range vs {
 		if v.OutputRoot != nil {
@@ -459,53 +619,91 @@ func MajorityRoot(vs []*ledgerpb.DrawnVerifier) []byte {
 				n++
 			}
 		}
-		if 2*n > revealed {
+		if 2*n > revealed && n >= int(quorum) {
 			return v.OutputRoot
 		}
 	}
 	return nil
 }
 
-// decide ends the reveal window of a DISPUTED order (see the package
-// doc, "Disputes"): it finds the verdict (the majority root of the
-// verifiers, or the domain vote's DomainVerdict), settles the verifiers
-// (none in a protocol dispute), pays out by the verdict and applies the
-// outcome.
-func (k Keeper) decide(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, o *ledgerpb.Order) {
-	d, c := o.Dispute, o.Contract
-	buyer, provider := address.Address(o.Buyer), address.Address(c.Provider)
-	var providerWeight, buyerWeight string
-	if isProtocol(d) {
-		pw, bw := DomainTally(d.Votes)
-		d.Verdict = DomainVerdict(pw, bw)
-		providerWeight, buyerWeight = pw.String(), bw.String()
-	} else {
-		d.MajorityRoot = MajorityRoot(d.Verifiers)
-		switch {
-		case d.MajorityRoot == nil:
-			d.Verdict = ledgerpb.DisputeVerdict_DISPUTE_VERDICT_UNDECIDED
-		case bytes.Equal(d.MajorityRoot, o.Delivery.OutputRoot):
-			d.Verdict = ledgerpb.DisputeVerdict_DISPUTE_VERDICT_PROVIDER_WON
-		default:
-			d.Verdict = ledgerpb.DisputeVerdict_DISPUTE_VERDICT_BUYER_WON
-		}
+// endRound runs the hook due for a DISPUTED order at height (block hash
+// blockHash): a round whose seed was never revealed is abandoned (round
+// 1: the delivery stands) or split (a later round); a protocol dispute is
+// decided by its domain vote; a compute round by its verifiers — a quorum
+// majority decides, otherwise the next round starts or, after the last
+// (max_dispute_rounds), the price is split.
+func (k Keeper) endRound(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, blockHash []byte, o *ledgerpb.Order) {
+	d := o.Dispute
+	st.Delete(DueKey(disputeDue(d), o.Id))
+	switch {
+	case d.SeedDeadline != 0 && d.Round <= 1:
+		k.settle(st, ev, p, height, o, ledgerpb.DisputeVerdict_DISPUTE_VERDICT_ABANDONED, roundResult{})
+	case d.SeedDeadline != 0:
+		k.settle(st, ev, p, height, o, ledgerpb.DisputeVerdict_DISPUTE_VERDICT_SPLIT, roundResult{})
+	case isProtocol(d):
+		k.decideDomainVote(st, ev, p, height, o)
+	default:
+		k.decideRound(st, ev, p, height, blockHash, o)
 	}
+}
 
-	var rewarded, slashed [][]byte
+// decideRound ends the reveal window of a compute dispute's round: it
+// settles the drawn verifiers and either decides the dispute or starts
+// the next round.
+func (k Keeper) decideRound(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, blockHash []byte, o *ledgerpb.Order) {
+	d := o.Dispute
+	d.MajorityRoot = MajorityRoot(d.Verifiers, p.MinDisputeQuorum)
+	r := k.settleVerifiers(st, ev, o)
+	switch {
+	case d.MajorityRoot != nil && bytes.Equal(d.MajorityRoot, o.Delivery.OutputRoot):
+		k.settle(st, ev, p, height, o, ledgerpb.DisputeVerdict_DISPUTE_VERDICT_PROVIDER_WON, r)
+	case d.MajorityRoot != nil:
+		k.settle(st, ev, p, height, o, ledgerpb.DisputeVerdict_DISPUTE_VERDICT_BUYER_WON, r)
+	case d.Round < p.MaxDisputeRounds:
+		// Undecided: nobody could check the delivery. Draw again, from
+		// verifiers not drawn before, with the buyer's next seed.
+		for _, dv := range d.Verifiers {
+			d.DrawnBefore = append(d.DrawnBefore, dv.NodeKey)
+		}
+		d.Verifiers = nil
+		d.Round++
+		d.RoundBlockHash, d.RoundHeight = blockHash, height
+		d.SeedDeadline = height + int64(p.DisputeSeedWindowBlocks)
+		d.CommitDeadline, d.RevealDeadline = 0, 0
+		k.write(st, o, o.State, height)
+		st.Set(DueKey(disputeDue(d), o.Id), marker)
+		ev.Emit(EventDisputeDecided{OrderID: o.Id, Verdict: VerdictName(ledgerpb.DisputeVerdict_DISPUTE_VERDICT_UNDECIDED),
+			State: StateName(o.State), Slashed: r.slashed, Kind: disputeKindName(d), Round: d.Round - 1, NextSeedDeadline: d.SeedDeadline})
+	default:
+		k.settle(st, ev, p, height, o, ledgerpb.DisputeVerdict_DISPUTE_VERDICT_SPLIT, roundResult{slashed: r.slashed})
+	}
+}
+
+// settleVerifiers frees the drawn verifiers of a compute round and slashes
+// those at fault (market hardening: never all of an undecided round):
+// a verifier that did not reveal loses its whole stake to the treasury;
+// one that revealed another root than a majority loses it too; with no
+// majority, one that revealed keeps it. It returns the verifiers that
+// revealed the majority root (to be rewarded) and the slashed ones. A
+// verifier left with no stake and no open dispute is removed.
+func (k Keeper) settleVerifiers(st store.KVStore, ev *event.Log, o *ledgerpb.Order) (r roundResult) {
+	d := o.Dispute
 	for _, dv := range d.Verifiers {
 		v := k.Verifier(st, dv.NodeKey)
 		if v == nil {
 			panic(fmt.Sprintf("market: corrupt state: drawn verifier %x of order %d is missing", dv.NodeKey, o.Id))
 		}
 		v.OpenDisputes--
-		if d.MajorityRoot != nil && bytes.Equal(dv.OutputRoot, d.MajorityRoot) {
-			rewarded = append(rewarded, dv.NodeKey)
-		} else {
+		switch {
+		case d.MajorityRoot != nil && bytes.Equal(dv.OutputRoot, d.MajorityRoot):
+			r.rewarded = append(r.rewarded, address.Address(dv.Operator))
+			r.rewardedIDs = append(r.rewardedIDs, dv.NodeKey)
+		case dv.OutputRoot == nil || d.MajorityRoot != nil:
 			if err := k.bank.MoveBetweenModules(st, ev, VerifierAccount, k.treasury, v.Stake); err != nil {
 				panic(fmt.Sprintf("market: corrupt state: verifiers: %v", err))
 			}
 			v.Stake = 0
-			slashed = append(slashed, dv.NodeKey)
+			r.slashed = append(r.slashed, dv.NodeKey)
 		}
 		if v.Stake == 0 && v.OpenDisputes == 0 {
 			st.Delete(VerifierKey(v.NodeKey))
@@ -513,60 +711,85 @@ func (k Keeper) decide(st store.KVStore, ev *event.Log, p *ledgerpb.Params, heig
 		}
 		k.setVerifier(st, v)
 	}
+	return r
+}
 
-	// forfeit is the loser's stake; verifier_reward_bps of it is split
-	// equally among the majority, the rest (with the remainder of the
-	// split) goes to the winner.
+// settle applies a verdict to a DISPUTED order and emits dispute_decided
+// (see the package doc, "Disputes"): provider won — the provider is paid
+// as on close and gets the buyer's PO stake and dispute stake less the
+// reward of the majority (rewarded, paid equally); buyer won — the
+// buyer gets its dispute stake and the provider's bid stake less that
+// reward, and the outcome it named; split — the provider is paid as on
+// close on half the price (rounded down), the buyer gets the other half,
+// every stake returns; abandoned — the provider is paid as on close and
+// gets the dispute stake, the buyer its PO stake. Reputation moves only
+// when a side won.
+func (k Keeper) settle(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, o *ledgerpb.Order, verdict ledgerpb.DisputeVerdict, r roundResult) {
+	d, c := o.Dispute, o.Contract
+	rewarded := r.rewarded
+	buyer, provider := address.Address(o.Buyer), address.Address(c.Provider)
+	d.Verdict = verdict
 	var reward uint64
+	// forfeitShare pays verifier_reward_bps of the loser's forfeit equally
+	// to the rewarded and returns the rest (with the remainder of the
+	// split), which goes to the winner.
 	forfeitShare := func(forfeit uint64) uint64 {
 		if len(rewarded) == 0 {
 			return forfeit
 		}
 		reward = share(forfeit, p.VerifierRewardBps) / uint64(len(rewarded))
-		for _, nk := range rewarded {
-			for _, dv := range d.Verifiers {
-				if bytes.Equal(dv.NodeKey, nk) {
-					k.mustMove(st, ev, address.Address(dv.Operator), reward)
-				}
-			}
+		for _, a := range rewarded {
+			k.mustMove(st, ev, a, reward)
 		}
 		return forfeit - reward*uint64(len(rewarded))
 	}
-
-	st.Delete(DueKey(d.RevealDeadline, o.Id))
-	old := o.State
-	switch d.Verdict {
-	case ledgerpb.DisputeVerdict_DISPUTE_VERDICT_UNDECIDED:
-		k.mustMove(st, ev, buyer, c.Price+o.PoStake+d.Stake)
-		k.mustMove(st, ev, provider, c.BidStake)
-		o.State = ledgerpb.OrderState_ORDER_STATE_RESOLVED
-	case ledgerpb.DisputeVerdict_DISPUTE_VERDICT_PROVIDER_WON:
-		toProvider := forfeitShare(o.PoStake + d.Stake)
-		pkg := k.registry.Package(st, o.PackageId)
-		if pkg == nil {
-			panic(fmt.Sprintf("market: corrupt state: order %d names unregistered package %x", o.Id, o.PackageId))
-		}
-		fee := share(c.Price, p.NetworkFeeBps)
-		royalty := min(share(c.Price, pkg.RoyaltyBps), c.Price-fee)
-		k.mustMove(st, ev, provider, c.Price-fee-royalty+c.BidStake+toProvider)
+	payProvider := func(price, extra uint64) {
+		pkg := k.mustPackage(st, o)
+		fee, royalty, payment := payout(price, p, pkg)
+		k.mustMove(st, ev, provider, payment+c.BidStake+extra)
 		k.mustMoveToTreasury(st, ev, fee)
 		k.mustMove(st, ev, address.Address(pkg.Author), royalty)
+	}
+	old := o.State
+	o.State = ledgerpb.OrderState_ORDER_STATE_RESOLVED
+	switch verdict {
+	case ledgerpb.DisputeVerdict_DISPUTE_VERDICT_PROVIDER_WON:
+		payProvider(c.Price, forfeitShare(o.PoStake+d.Stake))
 		k.moveReputation(st, ev, o, provider, buyer)
-		o.State = ledgerpb.OrderState_ORDER_STATE_RESOLVED
 	case ledgerpb.DisputeVerdict_DISPUTE_VERDICT_BUYER_WON:
 		k.mustMove(st, ev, buyer, forfeitShare(c.BidStake)+d.Stake)
 		k.moveReputation(st, ev, o, buyer, provider)
 		k.applyOutcome(st, ev, p, height, o)
+	case ledgerpb.DisputeVerdict_DISPUTE_VERDICT_SPLIT:
+		half := c.Price / 2
+		payProvider(half, 0)
+		k.mustMove(st, ev, buyer, c.Price-half+o.PoStake+d.Stake)
+	case ledgerpb.DisputeVerdict_DISPUTE_VERDICT_ABANDONED:
+		payProvider(c.Price, d.Stake)
+		k.mustMove(st, ev, buyer, o.PoStake)
+	default:
+		panic(fmt.Sprintf("market: settle: order %d: verdict %v", o.Id, verdict))
 	}
 	k.write(st, o, old, height)
-	ev.Emit(EventDisputeDecided{OrderID: o.Id, Verdict: VerdictName(d.Verdict), MajorityRoot: d.MajorityRoot,
-		State: StateName(o.State), Rewarded: rewarded, Reward: reward, Slashed: slashed,
-		Kind: disputeKindName(d), ProviderWeight: providerWeight, BuyerWeight: buyerWeight})
+	ev.Emit(EventDisputeDecided{OrderID: o.Id, Verdict: VerdictName(verdict), MajorityRoot: d.MajorityRoot,
+		State: StateName(o.State), Rewarded: r.rewardedIDs, Reward: reward, Slashed: r.slashed,
+		Kind: disputeKindName(d), ProviderWeight: r.providerWeight, BuyerWeight: r.buyerWeight, Round: d.Round})
+}
+
+// roundResult is what a round's settlement found: the voters to reward
+// from the loser's forfeit, the node keys or voters slashed, and the
+// tallies of a domain vote.
+type roundResult struct {
+	// rewarded are paid; rewardedIDs name them in dispute_decided (node
+	// keys of verifiers, addresses of voters), as slashed does.
+	rewarded                    []address.Address
+	rewardedIDs, slashed        [][]byte
+	providerWeight, buyerWeight string
 }
 
 // applyOutcome gives the buyer who won a dispute the outcome it named;
 // the provider's bid stake is already paid out, so price + PO stake is
-// what the order still holds.
+// what the order still holds. It sets the order's next state.
 func (k Keeper) applyOutcome(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, o *ledgerpb.Order) {
 	d, c := o.Dispute, o.Contract
 	buyer := address.Address(o.Buyer)
@@ -587,15 +810,22 @@ func (k Keeper) applyOutcome(st store.KVStore, ev *event.Log, p *ledgerpb.Params
 		d.Frozen = rest
 		o.State = ledgerpb.OrderState_ORDER_STATE_RESOLVED
 	case ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REDO:
+		// The same provider delivers again, without a bid stake (it was
+		// forfeited); it holds the inputs already, so its receipt stands.
 		c.BidStake = 0
 		c.AwardHeight = height
 		c.DeliveryDeadline = height + int64(o.DeliveryWindow)
+		c.InputDeadline = inputDeadline(height, c.DeliveryDeadline, p)
+		c.MissingInputsDeadline = 0
 		o.Delivery = nil
 		o.State = ledgerpb.OrderState_ORDER_STATE_AWARDED
-		st.Set(DueKey(c.DeliveryDeadline+1, o.Id), marker)
+		st.Set(DueKey(awardedDue(c), o.Id), marker)
 	case ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REDO_BY_ANOTHER:
 		st.Delete(ProviderKey(address.Address(c.Provider), o.Id))
 		o.ExcludedProviders = append(o.ExcludedProviders, c.Provider)
+		if len(c.NodeKey) != 0 {
+			o.ExcludedNodeKeys = append(o.ExcludedNodeKeys, c.NodeKey)
+		}
 		o.MaxPrice = c.Price
 		o.Contract, o.Delivery = nil, nil
 		o.BidDeadline = height + int64(o.BidWindow)
@@ -613,14 +843,7 @@ func (k Keeper) applyOutcome(st store.KVStore, ev *event.Log, p *ledgerpb.Params
 // a negative one for the loser, both in the package's skill (market.md:
 // "Disputes move reputation from loser to winner").
 func (k Keeper) moveReputation(st store.KVStore, ev *event.Log, o *ledgerpb.Order, winner, loser address.Address) {
-	pkg := k.registry.Package(st, o.PackageId)
-	if pkg == nil {
-		panic(fmt.Sprintf("market: corrupt state: order %d names unregistered package %x", o.Id, o.PackageId))
-	}
-	skill, ok := k.reputation.SkillID(st, pkg.Skill)
-	if !ok {
-		panic(fmt.Sprintf("market: corrupt state: package %x names unknown skill %q", pkg.PackageId, pkg.Skill))
-	}
+	skill := k.skillOf(st, k.mustPackage(st, o))
 	amount := new(big.Int).SetUint64(o.Contract.Price)
 	if _, err := k.reputation.Append(st, ev, k.colony, winner, skill, amount); err != nil {
 		panic(fmt.Sprintf("market: append reputation: %v", err))

@@ -3,7 +3,9 @@ package market
 import (
 	"bytes"
 	"crypto/sha256"
+	"fmt"
 	"math/big"
+	"slices"
 
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/event"
@@ -12,15 +14,18 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/store"
 )
 
-// MaxDomainVoters bounds the commits of one protocol dispute, so that its
-// record, and the block that decides it, stay small.
+// MaxDomainVoters bounds the votes of one protocol dispute, so that its
+// record, and the block that decides it, stay small. When the slots are
+// taken, a heavier voter takes the lightest one's (DomainVoteCommit): the
+// slots go to reputation, not to the first to come.
 const MaxDomainVoters = 64
 
-// DomainVoteCommitment returns sha256(order id (8, big-endian) ‖ vote (1
-// byte: the DomainVoteChoice number, 1 provider won, 2 buyer won) ‖ salt
-// (32)), a domain voter's commitment.
-func DomainVoteCommitment(id uint64, vote ledgerpb.DomainVoteChoice, salt []byte) [32]byte {
-	return sha256.Sum256(store.Key(store.Uint64(id), []byte{byte(vote)}, salt))
+// DomainVoteCommitment returns sha256(order id (8, big-endian) ‖ voter
+// (20) ‖ vote (1 byte: the DomainVoteChoice number, 1 provider won, 2
+// buyer won) ‖ salt (32)), a domain voter's commitment. It binds the
+// voter, so nobody can copy another's commitment and reveal.
+func DomainVoteCommitment(id uint64, voter address.Address, vote ledgerpb.DomainVoteChoice, salt []byte) [32]byte {
+	return sha256.Sum256(store.Key(store.Uint64(id), voter[:], []byte{byte(vote)}, salt))
 }
 
 // DomainVoteName names a vote in events: "provider_won", "buyer_won", or
@@ -73,13 +78,17 @@ func checkProofPresent(op string, p *ledgerpb.ReputationProof) error {
 	return reputation.ValidateProof(op, "reputation_proof", p)
 }
 
-// ValidateDomainVoteCommit checks a MsgDomainVoteCommit: a 32-byte
-// commitment (ErrInvalidHash) and a well-formed reputation proof
-// (reputation.ErrInvalidProof).
-func ValidateDomainVoteCommit(m *ledgerpb.MsgDomainVoteCommit) error {
+// ValidateDomainVoteCommit checks a MsgDomainVoteCommit against the
+// params: a 32-byte commitment (ErrInvalidHash), a stake of at least
+// min_domain_vote_stake (ErrStakeTooLow) and a well-formed reputation
+// proof (reputation.ErrInvalidProof).
+func ValidateDomainVoteCommit(m *ledgerpb.MsgDomainVoteCommit, p *ledgerpb.Params) error {
 	const op = "domain_vote_commit"
 	if err := checkHash(op, "commitment", m.Commitment); err != nil {
 		return err
+	}
+	if m.Stake < p.MinDomainVoteStake {
+		return ErrStakeTooLow.Errorf("%s: stake %d ucell: must be at least min_domain_vote_stake %d ucell", op, m.Stake, p.MinDomainVoteStake)
 	}
 	return checkProofPresent(op, m.ReputationProof)
 }
@@ -142,16 +151,17 @@ func voteOf(d *ledgerpb.Dispute, signer address.Address) *ledgerpb.DomainVote {
 // (ErrNoOrder), is DISPUTED (ErrWrongState) by a protocol dispute
 // (ErrPackageKind), at a height below its commit deadline
 // (ErrWindowClosed); the signer is neither the buyer nor the provider
-// (ErrPartyCannotVote) and has not committed (ErrCannotVote); the
-// dispute has fewer than MaxDomainVoters commits (ErrVotersFull); and the
-// proof proves the signer's positive reputation in the dispute's domain
-// skill of the network colony against the accepted reputation root
+// (ErrPartyCannotVote) and has not committed (ErrCannotVote); the proof
+// proves the signer's positive reputation in the dispute's domain skill
+// of the network colony against the accepted reputation root
 // (reputation.ErrInvalidProof, reputation.ErrNoRoot,
-// ErrNoDomainReputation). The commitment is appended to the dispute's
-// votes. A voter stakes nothing.
-func (k Keeper) DomainVoteCommit(st store.KVStore, ev *event.Log, height int64, signer address.Address, m *ledgerpb.MsgDomainVoteCommit) error {
+// ErrNoDomainReputation). With MaxDomainVoters votes already, the
+// signer's proven reputation must exceed the lightest vote's (ErrVotersFull),
+// which is evicted and gets its stake back (domain_vote_evicted). The
+// stake moves to escrow (bank codes) and the vote is recorded.
+func (k Keeper) DomainVoteCommit(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, signer address.Address, m *ledgerpb.MsgDomainVoteCommit) error {
 	const op = "domain_vote_commit"
-	if err := ValidateDomainVoteCommit(m); err != nil {
+	if err := ValidateDomainVoteCommit(m, p); err != nil {
 		return err
 	}
 	o, err := k.protocolDispute(st, op, m.OrderId)
@@ -168,13 +178,35 @@ func (k Keeper) DomainVoteCommit(st store.KVStore, ev *event.Log, height int64, 
 	if voteOf(d, signer) != nil {
 		return ErrCannotVote.Errorf("%s: order %d: %s committed already", op, o.Id, signer)
 	}
-	if len(d.Votes) >= MaxDomainVoters {
-		return ErrVotersFull.Errorf("%s: order %d: %d voters committed, at most %d", op, o.Id, len(d.Votes), MaxDomainVoters)
-	}
-	if _, err := k.domainReputation(st, op, o, signer, m.ReputationProof); err != nil {
+	rep, err := k.domainReputation(st, op, o, signer, m.ReputationProof)
+	if err != nil {
 		return err
 	}
-	d.Votes = append(d.Votes, &ledgerpb.DomainVote{Voter: signer.Bytes(), Commitment: m.Commitment})
+	evict := -1
+	if len(d.Votes) >= MaxDomainVoters {
+		for i, v := range d.Votes {
+			if evict < 0 || reputation.DecodeReputation(v.CommitWeight).Cmp(reputation.DecodeReputation(d.Votes[evict].CommitWeight)) < 0 {
+				evict = i
+			}
+		}
+		if lightest := reputation.DecodeReputation(d.Votes[evict].CommitWeight); rep.Cmp(lightest) <= 0 {
+			return ErrVotersFull.Errorf("%s: order %d: %d voters committed; proven reputation %s does not exceed the lightest vote's %s", op, o.Id, len(d.Votes), rep, lightest)
+		}
+	}
+	if _, ok := add(Held(o, nil), m.Stake); !ok {
+		return ErrOverflow.Errorf("%s: order %d: held %d + stake %d overflows", op, o.Id, Held(o, nil), m.Stake)
+	}
+	if err := k.bank.MoveToModule(st, ev, signer, EscrowAccount, m.Stake); err != nil {
+		return fmt.Errorf("%s: stake: %w", op, err)
+	}
+	if evict >= 0 {
+		out := d.Votes[evict]
+		k.mustMove(st, ev, address.Address(out.Voter), out.Stake)
+		d.Votes = slices.Delete(d.Votes, evict, evict+1)
+		ev.Emit(EventDomainVoteEvicted{OrderID: o.Id, Voter: address.Address(out.Voter), By: signer})
+	}
+	d.Votes = append(d.Votes, &ledgerpb.DomainVote{Voter: signer.Bytes(), Commitment: m.Commitment, Stake: m.Stake,
+		CommitWeight: reputation.EncodeReputation(rep)})
 	k.write(st, o, o.State, height)
 	ev.Emit(EventDomainVoteCommit{OrderID: o.Id, Voter: signer, Commitment: m.Commitment})
 	return nil
@@ -185,10 +217,10 @@ func (k Keeper) DomainVoteCommit(st store.KVStore, ev *event.Log, height int64, 
 // (ErrNoOrder), is DISPUTED (ErrWrongState) by a protocol dispute
 // (ErrPackageKind), at a height from its commit deadline to below its
 // reveal deadline (ErrWindowClosed); the signer committed and has not
-// revealed (ErrCannotVote); DomainVoteCommitment(order id, vote, salt)
-// matches its commitment (ErrRootMismatch); and the proof proves the
-// signer's positive reputation in the dispute's domain skill against the
-// accepted reputation root at this height (reputation.ErrInvalidProof,
+// revealed (ErrCannotVote); DomainVoteCommitment(order id, signer, vote,
+// salt) matches its commitment (ErrRootMismatch); and the proof proves
+// the signer's positive reputation in the dispute's domain skill against
+// the accepted reputation root at this height (reputation.ErrInvalidProof,
 // reputation.ErrNoRoot, ErrNoDomainReputation). The vote is recorded
 // with the proven reputation as its weight.
 func (k Keeper) DomainVoteReveal(st store.KVStore, ev *event.Log, height int64, signer address.Address, m *ledgerpb.MsgDomainVoteReveal) error {
@@ -211,7 +243,7 @@ func (k Keeper) DomainVoteReveal(st store.KVStore, ev *event.Log, height int64, 
 	case v.Vote != ledgerpb.DomainVoteChoice_DOMAIN_VOTE_CHOICE_UNSPECIFIED:
 		return ErrCannotVote.Errorf("%s: order %d: %s revealed already", op, o.Id, signer)
 	}
-	if c := DomainVoteCommitment(o.Id, m.Vote, m.Salt); !bytes.Equal(c[:], v.Commitment) {
+	if c := DomainVoteCommitment(o.Id, signer, m.Vote, m.Salt); !bytes.Equal(c[:], v.Commitment) {
 		return ErrRootMismatch.Errorf("%s: order %d: vote and salt do not match the commitment of %s", op, o.Id, signer)
 	}
 	rep, err := k.domainReputation(st, op, o, signer, m.ReputationProof)
@@ -222,4 +254,43 @@ func (k Keeper) DomainVoteReveal(st store.KVStore, ev *event.Log, height int64, 
 	k.write(st, o, o.State, height)
 	ev.Emit(EventDomainVoteReveal{OrderID: o.Id, Voter: signer, Vote: DomainVoteName(m.Vote), Weight: rep.String()})
 	return nil
+}
+
+// decideDomainVote ends the reveal window of a protocol dispute: the
+// heavier side of the revealed votes wins (DomainTally, DomainVerdict).
+// Voters on the winning side get their stake back and share
+// verifier_reward_bps of the loser's forfeit equally; voters on the
+// losing side, and voters who did not reveal, lose their stake to the
+// treasury. Equal weights (no reveal included) split the price
+// (DISPUTE_VERDICT_SPLIT; a vote is not redrawn): every revealed voter
+// gets its stake back, silent ones lose theirs.
+func (k Keeper) decideDomainVote(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, o *ledgerpb.Order) {
+	d := o.Dispute
+	pw, bw := DomainTally(d.Votes)
+	verdict := DomainVerdict(pw, bw)
+	winning := ledgerpb.DomainVoteChoice_DOMAIN_VOTE_CHOICE_PROVIDER_WON
+	switch verdict {
+	case ledgerpb.DisputeVerdict_DISPUTE_VERDICT_BUYER_WON:
+		winning = ledgerpb.DomainVoteChoice_DOMAIN_VOTE_CHOICE_BUYER_WON
+	case ledgerpb.DisputeVerdict_DISPUTE_VERDICT_UNDECIDED:
+		verdict, winning = ledgerpb.DisputeVerdict_DISPUTE_VERDICT_SPLIT, ledgerpb.DomainVoteChoice_DOMAIN_VOTE_CHOICE_UNSPECIFIED
+	}
+	r := roundResult{providerWeight: pw.String(), buyerWeight: bw.String()}
+	for _, v := range d.Votes {
+		voter := address.Address(v.Voter)
+		switch {
+		case v.Vote == ledgerpb.DomainVoteChoice_DOMAIN_VOTE_CHOICE_UNSPECIFIED,
+			winning != ledgerpb.DomainVoteChoice_DOMAIN_VOTE_CHOICE_UNSPECIFIED && v.Vote != winning:
+			k.mustMoveToTreasury(st, ev, v.Stake)
+			r.slashed = append(r.slashed, v.Voter)
+		default:
+			k.mustMove(st, ev, voter, v.Stake)
+			if winning != ledgerpb.DomainVoteChoice_DOMAIN_VOTE_CHOICE_UNSPECIFIED {
+				r.rewarded = append(r.rewarded, voter)
+				r.rewardedIDs = append(r.rewardedIDs, v.Voter)
+			}
+		}
+		v.Stake = 0
+	}
+	k.settle(st, ev, p, height, o, verdict, r)
 }

@@ -104,6 +104,24 @@ var (
 	// ErrNoDomainReputation: a domain voter proves no reputation (0) in
 	// the dispute's domain skill.
 	ErrNoDomainReputation = codes.New(Codespace, 40, "no reputation in the domain")
+	// ErrInvalidResult: a delivery's run result is unknown, or an exit
+	// code comes with a result other than exited.
+	ErrInvalidResult = codes.New(Codespace, 41, "invalid run result")
+	// ErrPriceAboveMax: an offering's price is above the purchase's
+	// max_price.
+	ErrPriceAboveMax = codes.New(Codespace, 42, "price above the buyer's maximum")
+	// ErrVendorStake: the vendor cannot pay an offering's stake.
+	ErrVendorStake = codes.New(Codespace, 43, "vendor cannot stake")
+	// ErrBadReceipt: an input receipt is not the contract node's
+	// signature of the order's inputs.
+	ErrBadReceipt = codes.New(Codespace, 44, "bad input receipt")
+	// ErrReceiptExists: an input receipt was shown already.
+	ErrReceiptExists = codes.New(Codespace, 45, "input receipt shown already")
+	// ErrAlreadyReported: missing inputs were reported already.
+	ErrAlreadyReported = codes.New(Codespace, 46, "missing inputs reported already")
+	// ErrSeedMismatch: a revealed seed does not hash to the dispute's seed
+	// head.
+	ErrSeedMismatch = codes.New(Codespace, 47, "seed does not match the seed chain")
 )
 
 // Codes lists the codes of codespace "market" in number order.
@@ -115,5 +133,7 @@ func Codes() []codes.Code {
 		ErrInvalidCompletionCode, ErrInvalidRating, ErrRatingMismatch, ErrCannotReveal, ErrNoOffering,
 		ErrInvalidAddress, ErrNoVerifier, ErrVerifierExists, ErrVerifierBusy, ErrNotDrawn,
 		ErrCannotVote, ErrRootMismatch, ErrInvalidDispute, ErrNotAuthority, ErrReleaseAmount,
-		ErrProviderExcluded, ErrReputationTooLow, ErrPartyCannotVote, ErrVotersFull, ErrNoDomainReputation}
+		ErrProviderExcluded, ErrReputationTooLow, ErrPartyCannotVote, ErrVotersFull, ErrNoDomainReputation,
+		ErrInvalidResult, ErrPriceAboveMax, ErrVendorStake, ErrBadReceipt, ErrReceiptExists,
+		ErrAlreadyReported, ErrSeedMismatch}
 }

@@ -97,14 +97,15 @@ func (e EventBidWithdrawn) Event() event.Event {
 }
 
 // EventOrderAwarded: type "order_awarded", attributes order_id, provider,
-// node_key (hex, empty for a direct purchase), price, bid_stake,
-// delivery_deadline.
+// node_key (hex; for a direct purchase the offering's node), price,
+// bid_stake (the vendor stake for a direct purchase), delivery_deadline,
+// input_deadline.
 type EventOrderAwarded struct {
-	OrderID          uint64
-	Provider         address.Address
-	NodeKey          []byte
-	Price, BidStake  uint64
-	DeliveryDeadline int64
+	OrderID                         uint64
+	Provider                        address.Address
+	NodeKey                         []byte
+	Price, BidStake                 uint64
+	DeliveryDeadline, InputDeadline int64
 }
 
 // Event implements event.Typed.
@@ -116,16 +117,20 @@ func (e EventOrderAwarded) Event() event.Event {
 		{Key: "price", Value: u(e.Price)},
 		{Key: "bid_stake", Value: u(e.BidStake)},
 		{Key: "delivery_deadline", Value: i(e.DeliveryDeadline)},
+		{Key: "input_deadline", Value: i(e.InputDeadline)},
 	}}
 }
 
 // EventOrderDelivered: type "order_delivered", attributes order_id,
-// output_root (hex), event_log_head (hex), confirm_deadline.
+// output_root (hex), event_log_head (hex), confirm_deadline, result (the
+// run result's name, RunResultName), exit_code.
 type EventOrderDelivered struct {
 	OrderID         uint64
 	OutputRoot      []byte
 	EventLogHead    []byte
 	ConfirmDeadline int64
+	Result          string
+	ExitCode        uint32
 }
 
 // Event implements event.Typed.
@@ -135,6 +140,8 @@ func (e EventOrderDelivered) Event() event.Event {
 		{Key: "output_root", Value: hex.EncodeToString(e.OutputRoot)},
 		{Key: "event_log_head", Value: hex.EncodeToString(e.EventLogHead)},
 		{Key: "confirm_deadline", Value: i(e.ConfirmDeadline)},
+		{Key: "result", Value: e.Result},
+		{Key: "exit_code", Value: u(uint64(e.ExitCode))},
 	}}
 }
 
@@ -179,11 +186,13 @@ func (e EventRatingRevealed) Event() event.Event {
 
 // EventRatingsFinal: type "ratings_final", attributes order_id,
 // buyer_stars (the buyer's rating of the provider, as counted),
-// provider_stars, buyer_revealed, provider_revealed.
+// provider_stars, buyer_revealed, provider_revealed, reputation ("false"
+// when the sides are linked and earned no reputation).
 type EventRatingsFinal struct {
 	OrderID                         uint64
 	BuyerStars, ProviderStars       uint32
 	BuyerRevealed, ProviderRevealed bool
+	Reputation                      bool
 }
 
 // Event implements event.Typed.
@@ -194,15 +203,20 @@ func (e EventRatingsFinal) Event() event.Event {
 		{Key: "provider_stars", Value: u(uint64(e.ProviderStars))},
 		{Key: "buyer_revealed", Value: strconv.FormatBool(e.BuyerRevealed)},
 		{Key: "provider_revealed", Value: strconv.FormatBool(e.ProviderRevealed)},
+		{Key: "reputation", Value: strconv.FormatBool(e.Reputation)},
 	}}
 }
 
 // EventOrderFailed: type "order_failed", attributes order_id, provider,
-// slashed (the bid stake), to_buyer (its share paid to the buyer).
+// reason (FailReasonName), slashed (what the provider lost of its bid
+// stake), to_buyer and to_treasury (its shares), reputation (the
+// provider's reputation entry, decimal, "0" for none).
 type EventOrderFailed struct {
-	OrderID          uint64
-	Provider         address.Address
-	Slashed, ToBuyer uint64
+	OrderID                      uint64
+	Provider                     address.Address
+	Reason                       string
+	Slashed, ToBuyer, ToTreasury uint64
+	Reputation                   string
 }
 
 // Event implements event.Typed.
@@ -210,8 +224,87 @@ func (e EventOrderFailed) Event() event.Event {
 	return event.Event{Type: "order_failed", Attributes: []event.Attribute{
 		{Key: "order_id", Value: u(e.OrderID)},
 		{Key: "provider", Value: e.Provider.String()},
+		{Key: "reason", Value: e.Reason},
 		{Key: "slashed", Value: u(e.Slashed)},
 		{Key: "to_buyer", Value: u(e.ToBuyer)},
+		{Key: "to_treasury", Value: u(e.ToTreasury)},
+		{Key: "reputation", Value: e.Reputation},
+	}}
+}
+
+// EventInputReceiptPosted: type "input_receipt_posted", attributes
+// order_id, by (who posted it), node_key (hex, the node that signed it),
+// voided_report ("true" when it voided a report of missing inputs).
+type EventInputReceiptPosted struct {
+	OrderID      uint64
+	By           address.Address
+	NodeKey      []byte
+	VoidedReport bool
+}
+
+// Event implements event.Typed.
+func (e EventInputReceiptPosted) Event() event.Event {
+	return event.Event{Type: "input_receipt_posted", Attributes: []event.Attribute{
+		{Key: "order_id", Value: u(e.OrderID)},
+		{Key: "by", Value: e.By.String()},
+		{Key: "node_key", Value: hex.EncodeToString(e.NodeKey)},
+		{Key: "voided_report", Value: strconv.FormatBool(e.VoidedReport)},
+	}}
+}
+
+// EventMissingInputsReported: type "missing_inputs_reported", attributes
+// order_id, provider, contest_deadline (the buyer may show an input
+// receipt below it).
+type EventMissingInputsReported struct {
+	OrderID         uint64
+	Provider        address.Address
+	ContestDeadline int64
+}
+
+// Event implements event.Typed.
+func (e EventMissingInputsReported) Event() event.Event {
+	return event.Event{Type: "missing_inputs_reported", Attributes: []event.Attribute{
+		{Key: "order_id", Value: u(e.OrderID)},
+		{Key: "provider", Value: e.Provider.String()},
+		{Key: "contest_deadline", Value: i(e.ContestDeadline)},
+	}}
+}
+
+// EventDisputeDrawn: type "dispute_drawn", attributes order_id, round,
+// verifiers (the drawn node keys in draw order, hex, comma-separated),
+// commit_deadline, reveal_deadline.
+type EventDisputeDrawn struct {
+	OrderID                        uint64
+	Round                          uint32
+	Verifiers                      [][]byte
+	CommitDeadline, RevealDeadline int64
+}
+
+// Event implements event.Typed.
+func (e EventDisputeDrawn) Event() event.Event {
+	return event.Event{Type: "dispute_drawn", Attributes: []event.Attribute{
+		{Key: "order_id", Value: u(e.OrderID)},
+		{Key: "round", Value: u(uint64(e.Round))},
+		{Key: "verifiers", Value: hexList(e.Verifiers)},
+		{Key: "commit_deadline", Value: i(e.CommitDeadline)},
+		{Key: "reveal_deadline", Value: i(e.RevealDeadline)},
+	}}
+}
+
+// EventDomainVoteEvicted: type "domain_vote_evicted", attributes
+// order_id, voter (whose slot was taken; its stake returned), by (the
+// heavier voter that took it).
+type EventDomainVoteEvicted struct {
+	OrderID   uint64
+	Voter, By address.Address
+}
+
+// Event implements event.Typed.
+func (e EventDomainVoteEvicted) Event() event.Event {
+	return event.Event{Type: "domain_vote_evicted", Attributes: []event.Attribute{
+		{Key: "order_id", Value: u(e.OrderID)},
+		{Key: "voter", Value: e.Voter.String()},
+		{Key: "by", Value: e.By.String()},
 	}}
 }
 
@@ -261,17 +354,17 @@ func (e EventVerifierUnregistered) Event() event.Event {
 }
 
 // EventDisputeOpened: type "dispute_opened", attributes order_id, claim,
-// outcome (the enum numbers), stake, commit_deadline, reveal_deadline,
-// verifiers (the drawn node keys in draw order, hex, comma-separated;
-// empty for a protocol dispute), kind ("compute" or "protocol": drawn
-// verifiers or a domain vote).
+// outcome (the enum numbers), stake, commit_deadline and reveal_deadline
+// (a protocol dispute's vote; 0 for a compute dispute, whose verifiers
+// are drawn later: dispute_drawn), seed_deadline (a compute dispute: the
+// last height for the first round's seed; 0 for a protocol dispute),
+// kind ("compute" or "protocol": drawn verifiers or a domain vote).
 type EventDisputeOpened struct {
-	OrderID                        uint64
-	Claim, Outcome                 int32
-	Stake                          uint64
-	CommitDeadline, RevealDeadline int64
-	Verifiers                      [][]byte
-	Kind                           string
+	OrderID                                      uint64
+	Claim, Outcome                               int32
+	Stake                                        uint64
+	CommitDeadline, RevealDeadline, SeedDeadline int64
+	Kind                                         string
 }
 
 // Event implements event.Typed.
@@ -283,7 +376,7 @@ func (e EventDisputeOpened) Event() event.Event {
 		{Key: "stake", Value: u(e.Stake)},
 		{Key: "commit_deadline", Value: i(e.CommitDeadline)},
 		{Key: "reveal_deadline", Value: i(e.RevealDeadline)},
-		{Key: "verifiers", Value: hexList(e.Verifiers)},
+		{Key: "seed_deadline", Value: i(e.SeedDeadline)},
 		{Key: "kind", Value: e.Kind},
 	}}
 }
@@ -323,13 +416,16 @@ func (e EventDisputeReveal) Event() event.Event {
 }
 
 // EventDisputeDecided: type "dispute_decided", attributes order_id,
-// verdict (provider_won, buyer_won, undecided), majority_root (hex, empty
-// if none), state (the order's state after it), rewarded (node keys of
-// the majority verifiers, hex, comma-separated), reward (ucell each),
-// slashed (node keys of the verifiers that lost their stake), kind
+// verdict (VerdictName: provider_won, buyer_won, undecided — a round
+// without a decision, the next one follows —, split, abandoned),
+// majority_root (hex, empty if none), state (the order's state after
+// it), rewarded (node keys of the majority verifiers, or addresses of the
+// winning domain voters, hex, comma-separated), reward (ucell each),
+// slashed (node keys, or voter addresses, that lost their stake), kind
 // ("compute" or "protocol"), provider_weight and buyer_weight (a
 // protocol dispute's revealed weight on each side, decimal; empty for a
-// compute dispute).
+// compute dispute), round, next_seed_deadline (after an undecided round:
+// the last height for the next round's seed; 0 otherwise).
 type EventDisputeDecided struct {
 	OrderID                     uint64
 	Verdict                     string
@@ -339,6 +435,8 @@ type EventDisputeDecided struct {
 	Reward                      uint64
 	Kind                        string
 	ProviderWeight, BuyerWeight string
+	Round                       uint32
+	NextSeedDeadline            int64
 }
 
 // Event implements event.Typed.
@@ -354,6 +452,8 @@ func (e EventDisputeDecided) Event() event.Event {
 		{Key: "kind", Value: e.Kind},
 		{Key: "provider_weight", Value: e.ProviderWeight},
 		{Key: "buyer_weight", Value: e.BuyerWeight},
+		{Key: "round", Value: u(uint64(e.Round))},
+		{Key: "next_seed_deadline", Value: i(e.NextSeedDeadline)},
 	}}
 }
 

@@ -17,13 +17,13 @@ func dueHeight(o *ledgerpb.Order) (int64, bool) {
 	case ledgerpb.OrderState_ORDER_STATE_OPEN:
 		return o.BidDeadline, true
 	case ledgerpb.OrderState_ORDER_STATE_AWARDED:
-		return o.Contract.DeliveryDeadline + 1, true
+		return awardedDue(o.Contract), true
 	case ledgerpb.OrderState_ORDER_STATE_DELIVERED:
 		return o.Delivery.ConfirmDeadline, true
 	case ledgerpb.OrderState_ORDER_STATE_CLOSED:
 		return o.Ratings.RevealDeadline, !o.Ratings.Final
 	case ledgerpb.OrderState_ORDER_STATE_DISPUTED:
-		return o.Dispute.RevealDeadline, true
+		return disputeDue(o.Dispute), true
 	}
 	return 0, false
 }
@@ -212,7 +212,7 @@ func (k Keeper) checkDomainVotes(st store.KVStore) error {
 		for i, v := range d.Votes {
 			revealed := v.Vote != ledgerpb.DomainVoteChoice_DOMAIN_VOTE_CHOICE_UNSPECIFIED
 			switch {
-			case len(v.Voter) != address.Size || len(v.Commitment) != HashSize || revealed != (len(v.Weight) == 32):
+			case len(v.Voter) != address.Size || len(v.Commitment) != HashSize || revealed != (len(v.Weight) == 32) || v.Stake == 0:
 				return fmt.Errorf("market: invariant: order %d: malformed domain vote %d", id, i)
 			case bytes.Equal(v.Voter, o.Buyer) || bytes.Equal(v.Voter, o.Contract.GetProvider()):
 				return fmt.Errorf("market: invariant: order %d: a party votes", id)

@@ -56,6 +56,9 @@ type Registry interface {
 	Node(st store.KVStore, nodeKey []byte) *ledgerpb.Node
 	Active(st store.KVStore, p *ledgerpb.Params, nodeKey []byte, height int64) bool
 	Offering(st store.KVStore, vendor address.Address, packageID []byte) *ledgerpb.Offering
+	// SharesNode reports whether accounts a and b are linked through a
+	// node key (registry.Keeper.SharesNode).
+	SharesNode(st store.KVStore, a, b address.Address, nodeKey []byte) bool
 }
 
 // Reputation is what the market needs of the reputation module.
@@ -150,8 +153,18 @@ func RatingCommitment(id uint64, stars uint8, salt []byte) [32]byte {
 	return sha256.Sum256(store.Key(store.Uint64(id), []byte{stars}, salt))
 }
 
-// MinBidStake returns the smallest bid stake for a price:
-// ceil(ratio_bps × price / 10000).
+// RequiredBidStake returns the smallest bid stake the chain accepts for a
+// price, in ucell: max(min_bid_stake, MinBidStake(price,
+// bid_stake_ratio_bps)). The absolute floor makes a dust bid that wins
+// and never delivers cost real stake (market hardening: a 1-ucell bid won
+// every award).
+func RequiredBidStake(price uint64, p *ledgerpb.Params) uint64 {
+	return max(p.MinBidStake, MinBidStake(price, p.BidStakeRatioBps))
+}
+
+// MinBidStake returns the stake proportional to a price:
+// ceil(ratio_bps × price / 10000). RequiredBidStake adds the absolute
+// floor.
 func MinBidStake(price uint64, ratioBps uint32) uint64 {
 	hi, lo := bits.Mul64(price, uint64(ratioBps))
 	lo, c := bits.Add64(lo, 9_999, 0)
@@ -173,9 +186,10 @@ func add(a, b uint64) (uint64, bool) {
 }
 
 // Held returns what an order holds in escrow, in ucell: max price + PO
-// stake + the bid stakes while OPEN; price + PO stake + bid stake while
-// AWARDED or DELIVERED, plus the dispute stake while DISPUTED; what
-// litigation froze while RESOLVED; nothing in any other state.
+// stake + the bid stakes while OPEN; price + PO stake + bid stake (or
+// vendor stake) while AWARDED or DELIVERED, plus the dispute stake and the
+// domain votes' stakes while DISPUTED; what litigation froze while
+// RESOLVED; nothing in any other state.
 func Held(o *ledgerpb.Order, bids []*ledgerpb.Bid) uint64 {
 	switch o.State {
 	case ledgerpb.OrderState_ORDER_STATE_OPEN:
@@ -189,7 +203,11 @@ func Held(o *ledgerpb.Order, bids []*ledgerpb.Bid) uint64 {
 		return c.Price + o.PoStake + c.BidStake
 	case ledgerpb.OrderState_ORDER_STATE_DISPUTED:
 		c := o.Contract
-		return c.Price + o.PoStake + c.BidStake + o.Dispute.Stake
+		v := c.Price + o.PoStake + c.BidStake + o.Dispute.Stake
+		for _, dv := range o.Dispute.Votes {
+			v += dv.Stake
+		}
+		return v
 	case ledgerpb.OrderState_ORDER_STATE_RESOLVED:
 		return o.Dispute.Frozen
 	}
@@ -230,7 +248,8 @@ func checkWindow(op, field string, v, max uint64) error {
 
 // ValidateCreateOrder checks a MsgCreateOrder against the params, without
 // other state: 32-byte package id and input root (ErrInvalidHash), the
-// parameters (ErrInvalidParams), a positive max price (ErrInvalidPrice),
+// parameters (ErrInvalidParams), a max price of at least min_price
+// (ErrInvalidPrice),
 // po_stake >= min_po_stake (ErrStakeTooLow), max price + PO stake within
 // uint64 (ErrOverflow), windows of 1 to their max param
 // (ErrInvalidWindow), replication 1 (ErrInvalidReplication).
@@ -245,8 +264,8 @@ func ValidateCreateOrder(m *ledgerpb.MsgCreateOrder, p *ledgerpb.Params) error {
 	if err := checkParams(op, m.Params); err != nil {
 		return err
 	}
-	if m.MaxPrice == 0 {
-		return ErrInvalidPrice.Errorf("%s: max_price 0: must be positive", op)
+	if m.MaxPrice < p.MinPrice {
+		return ErrInvalidPrice.Errorf("%s: max_price %d ucell: must be at least min_price %d ucell", op, m.MaxPrice, p.MinPrice)
 	}
 	if m.PoStake < p.MinPoStake {
 		return ErrStakeTooLow.Errorf("%s: po_stake %d ucell: must be at least min_po_stake %d ucell", op, m.PoStake, p.MinPoStake)
@@ -449,8 +468,8 @@ func (k Keeper) CancelOrder(st store.KVStore, ev *event.Log, height int64, signe
 }
 
 // ValidateBid checks a MsgBid without state: a 32-byte node key
-// (ErrInvalidHash), a positive price (ErrInvalidPrice), a stake of at
-// least MinBidStake(price, bid_stake_ratio_bps) (ErrStakeTooLow), price +
+// (ErrInvalidHash), a price of at least min_price (ErrInvalidPrice), a
+// stake of at least RequiredBidStake(price) (ErrStakeTooLow), price +
 // stake within uint64 (ErrOverflow), and a well-formed reputation proof
 // if there is one (reputation.ValidateProof).
 func ValidateBid(m *ledgerpb.MsgBid, p *ledgerpb.Params) error {
@@ -458,11 +477,11 @@ func ValidateBid(m *ledgerpb.MsgBid, p *ledgerpb.Params) error {
 	if err := checkHash(op, "node_key", m.NodeKey); err != nil {
 		return err
 	}
-	if m.Price == 0 {
-		return ErrInvalidPrice.Errorf("%s: price 0: must be positive", op)
+	if m.Price < p.MinPrice {
+		return ErrInvalidPrice.Errorf("%s: price %d ucell: must be at least min_price %d ucell", op, m.Price, p.MinPrice)
 	}
-	if min := MinBidStake(m.Price, p.BidStakeRatioBps); m.Stake < min {
-		return ErrStakeTooLow.Errorf("%s: stake %d ucell: must be at least %d ucell (%d bps of price %d)", op, m.Stake, min, p.BidStakeRatioBps, m.Price)
+	if min := RequiredBidStake(m.Price, p); m.Stake < min {
+		return ErrStakeTooLow.Errorf("%s: stake %d ucell: must be at least %d ucell (the larger of min_bid_stake %d and %d bps of price %d)", op, m.Stake, min, p.MinBidStake, p.BidStakeRatioBps, m.Price)
 	}
 	if _, ok := add(m.Price, m.Stake); !ok {
 		return ErrOverflow.Errorf("%s: price %d + stake %d overflows", op, m.Price, m.Stake)
@@ -485,8 +504,9 @@ func fits(n *ledgerpb.Node, pkg *ledgerpb.Package) bool {
 // Bid executes a MsgBid signed by the provider in the block at height:
 // ValidateBid's rules, then the order must exist (ErrNoOrder) and be OPEN
 // (ErrWrongState) with height < its bid deadline (ErrWindowClosed); the
-// signer is not the buyer (ErrSelfDealing), not excluded from the order
-// by a dispute (ErrProviderExcluded) and has no bid on it
+// signer is not the buyer (ErrSelfDealing), neither it nor the node is
+// excluded from the order by a dispute (ErrProviderExcluded) and it has
+// no bid on it
 // (ErrBidExists); the node is registered by the signer and active
 // (ErrNodeUnusable) and fits the package (ErrArchitecture); price <= max
 // price (ErrInvalidPrice). A reputation proof, if any, must prove the
@@ -515,6 +535,8 @@ func (k Keeper) Bid(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height 
 		return ErrSelfDealing.Errorf("%s: order %d: the buyer cannot bid on its own order", op, o.Id)
 	case slices.ContainsFunc(o.ExcludedProviders, func(b []byte) bool { return address.Address(b) == signer }):
 		return ErrProviderExcluded.Errorf("%s: order %d: %s lost a dispute on it and may not bid again", op, o.Id, signer)
+	case slices.ContainsFunc(o.ExcludedNodeKeys, func(b []byte) bool { return bytes.Equal(b, m.NodeKey) }):
+		return ErrProviderExcluded.Errorf("%s: order %d: node %x lost a dispute on it and may not bid again, whoever announces it", op, o.Id, m.NodeKey)
 	case st.Has(BidKey(o.Id, signer)):
 		return ErrBidExists.Errorf("%s: order %d: %s has a bid already; withdraw it first", op, o.Id, signer)
 	case m.Price > o.MaxPrice:
@@ -590,7 +612,10 @@ func (k Keeper) WithdrawBid(st store.KVStore, ev *event.Log, signer address.Addr
 }
 
 // ValidateDeliver checks a MsgDeliver without state: output root,
-// event-log head and both commitments of 32 bytes (ErrInvalidHash).
+// event-log head and both commitments of 32 bytes (ErrInvalidHash), a
+// known run result (ErrInvalidResult; unspecified is not accepted from
+// new deliveries) and an exit code only with RUN_RESULT_EXITED
+// (ErrInvalidResult).
 func ValidateDeliver(m *ledgerpb.MsgDeliver) error {
 	const op = "deliver"
 	for _, f := range []struct {
@@ -602,15 +627,24 @@ func ValidateDeliver(m *ledgerpb.MsgDeliver) error {
 			return err
 		}
 	}
+	if m.Result < ledgerpb.RunResult_RUN_RESULT_EXITED || m.Result > ledgerpb.RunResult_RUN_RESULT_STDERR_LIMIT {
+		return ErrInvalidResult.Errorf("%s: result %d: want exited (1), trap (2), fuel-limit (3), memory-limit (4), output-limit (5), stdout-limit (6) or stderr-limit (7)", op, m.Result)
+	}
+	if m.Result != ledgerpb.RunResult_RUN_RESULT_EXITED && m.ExitCode != 0 {
+		return ErrInvalidResult.Errorf("%s: exit_code %d: only a run that exited has an exit code (result %s)", op, m.ExitCode, RunResultName(m.Result))
+	}
 	return nil
 }
 
 // Deliver executes a MsgDeliver signed by the provider in the block at
 // height: ValidateDeliver's rules, then the order must exist (ErrNoOrder)
 // and be AWARDED (ErrWrongState) to the signer (ErrNotProvider), and
-// height <= the delivery deadline (ErrWindowClosed). It becomes DELIVERED
-// and closes by itself at height + confirm_window unless the buyer closes
-// it before.
+// height <= the delivery deadline (ErrWindowClosed). A run that ended in
+// an error or a limit is delivered like any other: its output root
+// commits to the result, which verifiers re-check. The delivery ends a
+// pending report of missing inputs (the inputs came after all). It
+// becomes DELIVERED and closes by itself at height + confirm_window
+// unless the buyer closes it before.
 func (k Keeper) Deliver(st store.KVStore, ev *event.Log, height int64, signer address.Address, m *ledgerpb.MsgDeliver) error {
 	const op = "deliver"
 	if err := ValidateDeliver(m); err != nil {
@@ -630,16 +664,29 @@ func (k Keeper) Deliver(st store.KVStore, ev *event.Log, height int64, signer ad
 	if height > c.DeliveryDeadline {
 		return ErrWindowClosed.Errorf("%s: order %d: the delivery deadline was height %d", op, o.Id, c.DeliveryDeadline)
 	}
-	st.Delete(DueKey(c.DeliveryDeadline+1, o.Id))
+	st.Delete(DueKey(awardedDue(c), o.Id))
+	c.MissingInputsDeadline = 0
 	o.Delivery = &ledgerpb.Delivery{
 		OutputRoot: m.OutputRoot, EventLogHead: m.EventLogHead, CompletionCommitment: m.CompletionCommitment,
 		ProviderRatingCommitment: m.ProviderRatingCommitment, Height: height, ConfirmDeadline: height + int64(o.ConfirmWindow),
+		Result: m.Result, ExitCode: m.ExitCode,
 	}
 	o.State = ledgerpb.OrderState_ORDER_STATE_DELIVERED
 	k.write(st, o, ledgerpb.OrderState_ORDER_STATE_AWARDED, height)
 	st.Set(DueKey(o.Delivery.ConfirmDeadline, o.Id), marker)
-	ev.Emit(EventOrderDelivered{OrderID: o.Id, OutputRoot: m.OutputRoot, EventLogHead: m.EventLogHead, ConfirmDeadline: o.Delivery.ConfirmDeadline})
+	ev.Emit(EventOrderDelivered{OrderID: o.Id, OutputRoot: m.OutputRoot, EventLogHead: m.EventLogHead, ConfirmDeadline: o.Delivery.ConfirmDeadline,
+		Result: RunResultName(m.Result), ExitCode: m.ExitCode})
 	return nil
+}
+
+// awardedDue returns the height of the block hook due for an AWARDED
+// contract: the end of the contest window of a pending report of missing
+// inputs, else the block after the delivery deadline.
+func awardedDue(c *ledgerpb.Contract) int64 {
+	if c.MissingInputsDeadline != 0 {
+		return c.MissingInputsDeadline
+	}
+	return c.DeliveryDeadline + 1
 }
 
 // ValidateClose checks a MsgClose without state: a completion code of
@@ -686,18 +733,24 @@ func (k Keeper) Close(st store.KVStore, ev *event.Log, p *ledgerpb.Params, heigh
 	return nil
 }
 
+// payout splits what a provider earns from price (ucell) on the package
+// pkg: the network fee (network_fee_bps of the price, rounded down), the
+// author's royalty (the package's royalty_bps, capped at max_royalty_bps,
+// rounded down, at most what the fee leaves) and the provider's payment,
+// the rest.
+func payout(price uint64, p *ledgerpb.Params, pkg *ledgerpb.Package) (fee, royalty, payment uint64) {
+	fee = share(price, p.NetworkFeeBps)
+	royalty = min(share(price, min(pkg.RoyaltyBps, p.MaxRoyaltyBps)), price-fee)
+	return fee, royalty, price - fee - royalty
+}
+
 // close pays out a DELIVERED order and makes it CLOSED: the provider gets
 // price − network fee − royalty and its bid stake back, the treasury the
 // fee, the author the royalty, the buyer its PO stake back.
 func (k Keeper) close(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, o *ledgerpb.Order, buyerCommitment []byte) {
-	pkg := k.registry.Package(st, o.PackageId)
-	if pkg == nil {
-		panic(fmt.Sprintf("market: corrupt state: order %d names unregistered package %x", o.Id, o.PackageId))
-	}
+	pkg := k.mustPackage(st, o)
 	c := o.Contract
-	fee := share(c.Price, p.NetworkFeeBps)
-	royalty := min(share(c.Price, pkg.RoyaltyBps), c.Price-fee)
-	payment := c.Price - fee - royalty
+	fee, royalty, payment := payout(c.Price, p, pkg)
 	provider := address.Address(c.Provider)
 	k.mustMove(st, ev, provider, payment+c.BidStake)
 	k.mustMoveToTreasury(st, ev, fee)
@@ -708,11 +761,32 @@ func (k Keeper) close(st store.KVStore, ev *event.Log, p *ledgerpb.Params, heigh
 		RevealDeadline:     height + int64(p.RevealWindowBlocks),
 		BuyerCommitment:    buyerCommitment,
 		ProviderCommitment: o.Delivery.ProviderRatingCommitment,
+		Payment:            payment,
 	}
 	o.State = ledgerpb.OrderState_ORDER_STATE_CLOSED
 	k.write(st, o, ledgerpb.OrderState_ORDER_STATE_DELIVERED, height)
 	st.Set(DueKey(o.Ratings.RevealDeadline, o.Id), marker)
 	ev.Emit(EventOrderClosed{OrderID: o.Id, Auto: buyerCommitment == nil, Payment: payment, NetworkFee: fee, Royalty: royalty, RevealDeadline: o.Ratings.RevealDeadline})
+}
+
+// mustPackage returns the registered package of an order; a missing one
+// is corrupt state.
+func (k Keeper) mustPackage(st store.KVStore, o *ledgerpb.Order) *ledgerpb.Package {
+	pkg := k.registry.Package(st, o.PackageId)
+	if pkg == nil {
+		panic(fmt.Sprintf("market: corrupt state: order %d names unregistered package %x", o.Id, o.PackageId))
+	}
+	return pkg
+}
+
+// skillOf returns the id of a package's skill; a missing one is corrupt
+// state (the registry only registers packages of known skills).
+func (k Keeper) skillOf(st store.KVStore, pkg *ledgerpb.Package) uint64 {
+	id, ok := k.reputation.SkillID(st, pkg.Skill)
+	if !ok {
+		panic(fmt.Sprintf("market: corrupt state: package %x names unknown skill %q", pkg.PackageId, pkg.Skill))
+	}
+	return id
 }
 
 // ValidateRevealRating checks a MsgRevealRating without state: stars 0 to
@@ -778,7 +852,8 @@ func (k Keeper) RevealRating(st store.KVStore, ev *event.Log, height int64, sign
 // other state: a 20-byte vendor (ErrInvalidAddress), 32-byte package id
 // and input root (ErrInvalidHash), the parameters (ErrInvalidParams),
 // po_stake >= min_po_stake (ErrStakeTooLow), delivery and confirm windows
-// of 1 to their max param (ErrInvalidWindow).
+// of 1 to their max param (ErrInvalidWindow), a max price of at least
+// min_price (ErrInvalidPrice).
 func ValidateBuyOffering(m *ledgerpb.MsgBuyOffering, p *ledgerpb.Params) error {
 	const op = "buy_offering"
 	if len(m.Vendor) != address.Size {
@@ -799,17 +874,29 @@ func ValidateBuyOffering(m *ledgerpb.MsgBuyOffering, p *ledgerpb.Params) error {
 	if err := checkWindow(op, "delivery_window", m.DeliveryWindow, p.MaxDeliveryWindow); err != nil {
 		return err
 	}
-	return checkWindow(op, "confirm_window", m.ConfirmWindow, p.MaxConfirmWindow)
+	if err := checkWindow(op, "confirm_window", m.ConfirmWindow, p.MaxConfirmWindow); err != nil {
+		return err
+	}
+	if m.MaxPrice < p.MinPrice {
+		return ErrInvalidPrice.Errorf("%s: max_price %d ucell: must be at least min_price %d ucell: name the most you pay", op, m.MaxPrice, p.MinPrice)
+	}
+	return nil
 }
 
 // BuyOffering executes a MsgBuyOffering signed by the buyer in the block
 // at height: ValidateBuyOffering's rules, then the vendor is not the
 // signer (ErrSelfDealing) and has an offering of the package
-// (ErrNoOffering), which is registered and orderable (ErrNoPackage,
-// ErrPackageKind); price + PO stake within uint64 (ErrOverflow) move from
-// the buyer to escrow (bank codes). The order is AWARDED at once to the
-// vendor at the offering's price, without a bid stake. It returns the
-// order's id.
+// (ErrNoOffering) at a price of at most max_price (ErrPriceAboveMax: the
+// vendor may have raised it while the purchase waited), which is
+// registered and orderable (ErrNoPackage, ErrPackageKind); the
+// offering's node is still an active node of the vendor that fits the
+// package (ErrNodeUnusable, ErrArchitecture); price + PO stake within
+// uint64 (ErrOverflow) move from the buyer to escrow (bank codes), and
+// the offering's vendor stake from the vendor to escrow
+// (ErrVendorStake when the vendor cannot pay it). The order is AWARDED
+// at once to the vendor's node at the offering's price, with the vendor
+// stake as its bid stake; it is then served, failed or disputed exactly
+// as an awarded bid. It returns the order's id.
 func (k Keeper) BuyOffering(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, buyer address.Address, m *ledgerpb.MsgBuyOffering) (uint64, error) {
 	const op = "buy_offering"
 	if err := ValidateBuyOffering(m, p); err != nil {
@@ -823,8 +910,19 @@ func (k Keeper) BuyOffering(st store.KVStore, ev *event.Log, p *ledgerpb.Params,
 	if off == nil {
 		return 0, ErrNoOffering.Errorf("%s: %s has no offering of package %x", op, vendor, m.PackageId)
 	}
-	if _, err := k.orderablePackage(st, op, m.PackageId); err != nil {
+	if off.Price > m.MaxPrice {
+		return 0, ErrPriceAboveMax.Errorf("%s: the offering's price is %d ucell, above max_price %d ucell", op, off.Price, m.MaxPrice)
+	}
+	pkg, err := k.orderablePackage(st, op, m.PackageId)
+	if err != nil {
 		return 0, err
+	}
+	n := k.registry.Node(st, off.NodeKey)
+	if n == nil || address.Address(n.Operator) != vendor || !k.registry.Active(st, p, off.NodeKey, height) {
+		return 0, ErrNodeUnusable.Errorf("%s: the offering's node %x is not an active node of %s", op, off.NodeKey, vendor)
+	}
+	if !fits(n, pkg) {
+		return 0, ErrArchitecture.Errorf("%s: the offering's node %x cannot run a %v package", op, off.NodeKey, pkg.Kind)
 	}
 	total, ok := add(off.Price, m.PoStake)
 	if !ok {
@@ -833,46 +931,70 @@ func (k Keeper) BuyOffering(st store.KVStore, ev *event.Log, p *ledgerpb.Params,
 	if err := k.bank.MoveToModule(st, ev, buyer, EscrowAccount, total); err != nil {
 		return 0, fmt.Errorf("%s: escrow: %w", op, err)
 	}
+	if err := k.bank.MoveToModule(st, ev, vendor, EscrowAccount, off.Stake); err != nil {
+		return 0, ErrVendorStake.Errorf("%s: the vendor %s cannot stake the offering's %d ucell: %v", op, vendor, off.Stake, err)
+	}
 	id := k.nextID(st)
+	deadline := height + int64(m.DeliveryWindow)
 	o := &ledgerpb.Order{
 		Id: id, Buyer: buyer.Bytes(), PackageId: m.PackageId, InputRoot: m.InputRoot, Params: m.Params,
 		MaxPrice: off.Price, PoStake: m.PoStake, DeliveryWindow: m.DeliveryWindow, ConfirmWindow: m.ConfirmWindow,
 		Replication: 1, State: ledgerpb.OrderState_ORDER_STATE_AWARDED, CreatedHeight: height, BidDeadline: height,
 		Direct: true,
-		Contract: &ledgerpb.Contract{Provider: vendor.Bytes(), Price: off.Price, AwardHeight: height,
-			DeliveryDeadline: height + int64(m.DeliveryWindow)},
+		Contract: &ledgerpb.Contract{Provider: vendor.Bytes(), NodeKey: off.NodeKey, Price: off.Price, BidStake: off.Stake,
+			AwardHeight: height, DeliveryDeadline: deadline, InputDeadline: inputDeadline(height, deadline, p)},
 	}
 	st.Set(NextIDKey(), store.Uint64(id+1))
 	k.write(st, o, ledgerpb.OrderState_ORDER_STATE_UNSPECIFIED, height)
 	st.Set(BuyerKey(buyer, id), marker)
 	st.Set(ProviderKey(vendor, id), marker)
-	st.Set(DueKey(o.Contract.DeliveryDeadline+1, id), marker)
+	st.Set(DueKey(awardedDue(o.Contract), id), marker)
 	ev.Emit(EventOrderCreated{OrderID: id, Buyer: buyer, PackageID: m.PackageId, MaxPrice: off.Price, POStake: m.PoStake, BidDeadline: height, Direct: true})
-	ev.Emit(EventOrderAwarded{OrderID: id, Provider: vendor, Price: off.Price, DeliveryDeadline: o.Contract.DeliveryDeadline})
+	ev.Emit(EventOrderAwarded{OrderID: id, Provider: vendor, NodeKey: off.NodeKey, Price: off.Price, BidStake: off.Stake,
+		DeliveryDeadline: deadline, InputDeadline: o.Contract.InputDeadline})
 	return id, nil
 }
 
-// BeginBlock runs the block hook at height: every order due at height
-// (DuePrefix), in id order, takes its deadline's transition — award or
-// expire (OPEN), fail (AWARDED), auto-close (DELIVERED), final ratings
-// (CLOSED), the decision of a dispute (DISPUTED). Only the due index is read, never every order.
-func (k Keeper) BeginBlock(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64) {
-	prefix := DuePrefix(height)
-	var ids []uint64
-	it := st.Iterator(prefix, store.PrefixEnd(prefix))
-	for ; it.Valid(); it.Next() {
-		id, err := store.ParseUint64(it.Key()[len(prefix):])
-		if err != nil {
+// inputDeadline returns the input deadline of a contract awarded at
+// height with the given delivery deadline: height + input_window_blocks,
+// at most the delivery deadline.
+func inputDeadline(height, deliveryDeadline int64, p *ledgerpb.Params) int64 {
+	return min(height+int64(p.InputWindowBlocks), deliveryDeadline)
+}
+
+// BeginBlock runs the block hook at height, whose block hash is
+// blockHash: the orders due at heights up to height (DueTablePrefix), in
+// (height, id) order and at most max_due_per_block of them, take their
+// deadline's transition — award or expire (OPEN), settle a report of
+// missing inputs or fail (AWARDED), auto-close (DELIVERED), final ratings
+// (CLOSED), the end of a dispute round (DISPUTED). Deadlines beyond the
+// cap wait for the next blocks, oldest first: flooding one height costs
+// the flooder delay, never the chain a long block, and every transaction
+// checks its window by height, so a late transition changes nothing a
+// party could do in time. Only the due index is read, never every order.
+func (k Keeper) BeginBlock(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, blockHash []byte) {
+	type due struct {
+		at int64
+		id uint64
+	}
+	var dues []due
+	table := DueTablePrefix()
+	it := st.Iterator(table, DuePrefix(height+1))
+	for ; it.Valid() && len(dues) < int(p.MaxDuePerBlock); it.Next() {
+		key := it.Key()[len(table):]
+		at, err1 := store.ParseUint64(key[:8])
+		id, err2 := store.ParseUint64(key[8:])
+		if err1 != nil || err2 != nil || len(key) != 16 {
 			panic(fmt.Sprintf("market: corrupt due key %x", it.Key()))
 		}
-		ids = append(ids, id)
+		dues = append(dues, due{int64(at), id})
 	}
 	it.Close()
-	for _, id := range ids {
-		st.Delete(DueKey(height, id))
-		o := k.Order(st, id)
+	for _, d := range dues {
+		st.Delete(DueKey(d.at, d.id))
+		o := k.Order(st, d.id)
 		if o == nil {
-			panic(fmt.Sprintf("market: corrupt state: due order %d is missing", id))
+			panic(fmt.Sprintf("market: corrupt state: due order %d is missing", d.id))
 		}
 		switch o.State {
 		case ledgerpb.OrderState_ORDER_STATE_OPEN:
@@ -884,9 +1006,9 @@ func (k Keeper) BeginBlock(st store.KVStore, ev *event.Log, p *ledgerpb.Params, 
 		case ledgerpb.OrderState_ORDER_STATE_CLOSED:
 			k.finalizeRatings(st, ev, height, o)
 		case ledgerpb.OrderState_ORDER_STATE_DISPUTED:
-			k.decide(st, ev, p, height, o)
+			k.endRound(st, ev, p, height, blockHash, o)
 		default:
-			panic(fmt.Sprintf("market: corrupt state: order %d due while %s", id, StateName(o.State)))
+			panic(fmt.Sprintf("market: corrupt state: order %d due while %s", d.id, StateName(o.State)))
 		}
 	}
 }
@@ -935,41 +1057,90 @@ func (k Keeper) award(st store.KVStore, ev *event.Log, p *ledgerpb.Params, heigh
 	}
 	k.mustMove(st, ev, buyer, o.MaxPrice-win.Price)
 	provider := address.Address(win.Provider)
+	deadline := height + int64(o.DeliveryWindow)
 	o.Contract = &ledgerpb.Contract{Provider: win.Provider, NodeKey: win.NodeKey, Price: win.Price, BidStake: win.Stake,
-		AwardHeight: height, DeliveryDeadline: height + int64(o.DeliveryWindow)}
+		AwardHeight: height, DeliveryDeadline: deadline, InputDeadline: inputDeadline(height, deadline, p)}
 	o.State = ledgerpb.OrderState_ORDER_STATE_AWARDED
 	k.write(st, o, ledgerpb.OrderState_ORDER_STATE_OPEN, height)
 	st.Set(ProviderKey(provider, o.Id), marker)
-	st.Set(DueKey(o.Contract.DeliveryDeadline+1, o.Id), marker)
-	ev.Emit(EventOrderAwarded{OrderID: o.Id, Provider: provider, NodeKey: win.NodeKey, Price: win.Price, BidStake: win.Stake, DeliveryDeadline: o.Contract.DeliveryDeadline})
+	st.Set(DueKey(awardedDue(o.Contract), o.Id), marker)
+	ev.Emit(EventOrderAwarded{OrderID: o.Id, Provider: provider, NodeKey: win.NodeKey, Price: win.Price, BidStake: win.Stake,
+		DeliveryDeadline: deadline, InputDeadline: o.Contract.InputDeadline})
 }
 
-// fail ends an AWARDED order whose delivery deadline passed (market.md:
-// "Fail"): the buyer gets price + PO stake back and fail_slash_buyer_bps
-// of the bid stake; the rest of the stake goes to the treasury.
+// fail ends an AWARDED contract that was not delivered, in the hook at
+// the block after its delivery deadline or at the end of the contest
+// window of a report of missing inputs (market.md: "Fail", as changed by
+// the market's hardening; see the package doc, "Why a missed delivery is
+// not always the provider's fault"). The buyer always gets price + PO
+// stake back. The bid stake goes by who can be blamed:
+//
+//   - the provider reported the inputs missing and no input receipt was
+//     shown (FAIL_REASON_INPUTS_MISSING): nobody can be blamed; the stake
+//     returns to the provider; no reputation entry;
+//   - the buyer showed the provider's input receipt
+//     (FAIL_REASON_NO_DELIVERY_AFTER_RECEIPT): the provider had the inputs
+//     and did not deliver; fail_slash_buyer_bps of the stake to the
+//     buyer, the rest to the treasury;
+//   - neither (FAIL_REASON_NO_DELIVERY): the provider went silent; the
+//     whole stake to the treasury, so a buyer gains nothing by never
+//     uploading.
+//
+// In the last two cases the provider loses reputation in the package's
+// skill as for a rating of 0 stars on the price (RatingAmount(price, 0) =
+// −5 × price / 3; market.md: "Reputation from the market"), a negative
+// update that Colony's rules also apply to the skill's children.
 func (k Keeper) fail(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, o *ledgerpb.Order) {
 	c := o.Contract
-	toBuyer := share(c.BidStake, p.FailSlashBuyerBps)
-	k.mustMove(st, ev, address.Address(o.Buyer), c.Price+o.PoStake+toBuyer)
-	k.mustMoveToTreasury(st, ev, c.BidStake-toBuyer)
-	o.State = ledgerpb.OrderState_ORDER_STATE_FAILED
+	buyer, provider := address.Address(o.Buyer), address.Address(c.Provider)
+	var reason ledgerpb.FailReason
+	var toBuyer, toTreasury, toProvider uint64
+	switch {
+	case c.MissingInputsDeadline != 0 && c.InputReceiptHeight == 0:
+		reason, toProvider = ledgerpb.FailReason_FAIL_REASON_INPUTS_MISSING, c.BidStake
+	case c.InputReceiptHeight != 0:
+		reason = ledgerpb.FailReason_FAIL_REASON_NO_DELIVERY_AFTER_RECEIPT
+		toBuyer = share(c.BidStake, p.FailSlashBuyerBps)
+		toTreasury = c.BidStake - toBuyer
+	default:
+		reason, toTreasury = ledgerpb.FailReason_FAIL_REASON_NO_DELIVERY, c.BidStake
+	}
+	k.mustMove(st, ev, buyer, c.Price+o.PoStake+toBuyer)
+	k.mustMove(st, ev, provider, toProvider)
+	k.mustMoveToTreasury(st, ev, toTreasury)
+	c.MissingInputsDeadline = 0
+	o.State, o.FailReason = ledgerpb.OrderState_ORDER_STATE_FAILED, reason
 	k.write(st, o, ledgerpb.OrderState_ORDER_STATE_AWARDED, height)
-	ev.Emit(EventOrderFailed{OrderID: o.Id, Provider: address.Address(c.Provider), Slashed: c.BidStake, ToBuyer: toBuyer})
+	lost := new(big.Int)
+	if reason != ledgerpb.FailReason_FAIL_REASON_INPUTS_MISSING {
+		pkg := k.mustPackage(st, o)
+		lost = reputation.RatingAmount(c.Price, 0)
+		if _, err := k.reputation.Append(st, ev, k.colony, provider, k.skillOf(st, pkg), lost); err != nil {
+			panic(fmt.Sprintf("market: append reputation: %v", err))
+		}
+	}
+	ev.Emit(EventOrderFailed{OrderID: o.Id, Provider: provider, Reason: FailReasonName(reason), Slashed: toBuyer + toTreasury,
+		ToBuyer: toBuyer, ToTreasury: toTreasury, Reputation: lost.String()})
 }
 
 // earned returns the reputation a side earns from its counterpart's
-// stars, less price / NoRevealPenaltyDivisor if it did not reveal its own
-// rating.
-func earned(price uint64, stars uint32, revealed bool) *big.Int {
-	a := reputation.RatingAmount(price, uint8(stars))
+// stars on a payment, less payment / NoRevealPenaltyDivisor if it did not
+// reveal its own rating.
+func earned(payment uint64, stars uint32, revealed bool) *big.Int {
+	a := reputation.RatingAmount(payment, uint8(stars))
 	if !revealed {
-		a.Sub(a, new(big.Int).SetUint64(price/NoRevealPenaltyDivisor))
+		a.Sub(a, new(big.Int).SetUint64(payment/NoRevealPenaltyDivisor))
 	}
 	return a
 }
 
 // finalizeRatings makes the ratings of a CLOSED order final at its reveal
-// deadline and appends them to the reputation log.
+// deadline and appends them to the reputation log: both sides earn on
+// the payment the provider received (price − network fee − royalty), not
+// on the price, so a trade between accounts that share the author's
+// royalty earns no more than what it paid; and a trade between accounts
+// the registry links (registry.Keeper.SharesNode: one ever announced a
+// node key the other holds or held) earns nothing, as self-dealing.
 func (k Keeper) finalizeRatings(st store.KVStore, ev *event.Log, height int64, o *ledgerpb.Order) {
 	r := o.Ratings
 	buyerStars, providerStars := uint32(MaxStars), uint32(MaxStars)
@@ -979,27 +1150,23 @@ func (k Keeper) finalizeRatings(st store.KVStore, ev *event.Log, height int64, o
 	if r.ProviderRevealed {
 		providerStars = r.ProviderStars
 	}
-	pkg := k.registry.Package(st, o.PackageId)
-	if pkg == nil {
-		panic(fmt.Sprintf("market: corrupt state: order %d names unregistered package %x", o.Id, o.PackageId))
-	}
-	pkgSkill, ok := k.reputation.SkillID(st, pkg.Skill)
-	if !ok {
-		panic(fmt.Sprintf("market: corrupt state: package %x names unknown skill %q", pkg.PackageId, pkg.Skill))
-	}
-	buyerSkill, ok := k.reputation.SkillID(st, k.buyerSkill)
-	if !ok {
-		panic(fmt.Sprintf("market: corrupt state: no skill %q", k.buyerSkill))
-	}
-	price := o.Contract.Price
-	if _, err := k.reputation.Append(st, ev, k.colony, address.Address(o.Contract.Provider), pkgSkill, earned(price, buyerStars, r.ProviderRevealed)); err != nil {
-		panic(fmt.Sprintf("market: append reputation: %v", err))
-	}
-	if _, err := k.reputation.Append(st, ev, k.colony, address.Address(o.Buyer), buyerSkill, earned(price, providerStars, r.BuyerRevealed)); err != nil {
-		panic(fmt.Sprintf("market: append reputation: %v", err))
+	buyer, provider := address.Address(o.Buyer), address.Address(o.Contract.Provider)
+	linked := k.registry.SharesNode(st, buyer, provider, o.Contract.NodeKey) || k.registry.SharesNode(st, provider, buyer, nil)
+	if !linked {
+		pkgSkill := k.skillOf(st, k.mustPackage(st, o))
+		buyerSkill, ok := k.reputation.SkillID(st, k.buyerSkill)
+		if !ok {
+			panic(fmt.Sprintf("market: corrupt state: no skill %q", k.buyerSkill))
+		}
+		if _, err := k.reputation.Append(st, ev, k.colony, provider, pkgSkill, earned(r.Payment, buyerStars, r.ProviderRevealed)); err != nil {
+			panic(fmt.Sprintf("market: append reputation: %v", err))
+		}
+		if _, err := k.reputation.Append(st, ev, k.colony, buyer, buyerSkill, earned(r.Payment, providerStars, r.BuyerRevealed)); err != nil {
+			panic(fmt.Sprintf("market: append reputation: %v", err))
+		}
 	}
 	r.Final = true
 	k.write(st, o, o.State, height)
 	ev.Emit(EventRatingsFinal{OrderID: o.Id, BuyerStars: buyerStars, ProviderStars: providerStars,
-		BuyerRevealed: r.BuyerRevealed, ProviderRevealed: r.ProviderRevealed})
+		BuyerRevealed: r.BuyerRevealed, ProviderRevealed: r.ProviderRevealed, Reputation: !linked})
 }

@@ -123,7 +123,7 @@ func TestStateNames(t *testing.T) {
 }
 
 func TestValidateCreateOrder(t *testing.T) {
-	p := &ledgerpb.Params{MinPoStake: 100, MaxBidWindow: 10, MaxDeliveryWindow: 10, MaxConfirmWindow: 10}
+	p := &ledgerpb.Params{MinPoStake: 100, MinPrice: 1, MaxBidWindow: 10, MaxDeliveryWindow: 10, MaxConfirmWindow: 10}
 	h := bytes.Repeat([]byte{1}, 32)
 	valid := func() *ledgerpb.MsgCreateOrder {
 		return &ledgerpb.MsgCreateOrder{PackageId: h, InputRoot: h, MaxPrice: 1000, PoStake: 100,

@@ -78,8 +78,8 @@ func ParseOutcome(s string) (ledgerpb.DisputeOutcome, error) {
 }
 
 // VerdictName returns a dispute verdict's name as the dispute_decided
-// event carries it: provider_won, buyer_won, undecided, or "" before the
-// decision.
+// event carries it: provider_won, buyer_won, undecided, split,
+// abandoned, or "" before the decision.
 func VerdictName(v ledgerpb.DisputeVerdict) string {
 	switch v {
 	case ledgerpb.DisputeVerdict_DISPUTE_VERDICT_PROVIDER_WON:
@@ -88,6 +88,67 @@ func VerdictName(v ledgerpb.DisputeVerdict) string {
 		return "buyer_won"
 	case ledgerpb.DisputeVerdict_DISPUTE_VERDICT_UNDECIDED:
 		return "undecided"
+	case ledgerpb.DisputeVerdict_DISPUTE_VERDICT_SPLIT:
+		return "split"
+	case ledgerpb.DisputeVerdict_DISPUTE_VERDICT_ABANDONED:
+		return "abandoned"
+	}
+	return ""
+}
+
+// runResultNames are the names of the run results, as events, the CLI
+// and the runtime (runtime/wasm: Outcome) spell them.
+var runResultNames = []struct {
+	name string
+	v    ledgerpb.RunResult
+}{
+	{"exited", ledgerpb.RunResult_RUN_RESULT_EXITED},
+	{"trap", ledgerpb.RunResult_RUN_RESULT_TRAP},
+	{"fuel-limit", ledgerpb.RunResult_RUN_RESULT_FUEL_LIMIT},
+	{"memory-limit", ledgerpb.RunResult_RUN_RESULT_MEMORY_LIMIT},
+	{"output-limit", ledgerpb.RunResult_RUN_RESULT_OUTPUT_LIMIT},
+	{"stdout-limit", ledgerpb.RunResult_RUN_RESULT_STDOUT_LIMIT},
+	{"stderr-limit", ledgerpb.RunResult_RUN_RESULT_STDERR_LIMIT},
+}
+
+// RunResultName returns a run result's name: exited, trap, fuel-limit,
+// memory-limit, output-limit, stdout-limit or stderr-limit; "exited" for
+// unspecified (deliveries written before results were stated); the
+// number of an unknown value.
+func RunResultName(r ledgerpb.RunResult) string {
+	if r == ledgerpb.RunResult_RUN_RESULT_UNSPECIFIED {
+		r = ledgerpb.RunResult_RUN_RESULT_EXITED
+	}
+	for _, n := range runResultNames {
+		if n.v == r {
+			return n.name
+		}
+	}
+	return strconv.Itoa(int(r))
+}
+
+// ParseRunResult is the inverse of RunResultName. The error names the
+// field "result" and the accepted names.
+func ParseRunResult(s string) (ledgerpb.RunResult, error) {
+	for _, n := range runResultNames {
+		if n.name == s {
+			return n.v, nil
+		}
+	}
+	return 0, fmt.Errorf("result %q: want exited, trap, fuel-limit, memory-limit, output-limit, stdout-limit or stderr-limit", s)
+}
+
+// FailReasonName returns why an order failed, as order_failed carries
+// it: no-delivery, no-delivery-after-receipt, inputs-missing; "" for
+// unspecified.
+func FailReasonName(r ledgerpb.FailReason) string {
+	switch r {
+	case ledgerpb.FailReason_FAIL_REASON_NO_DELIVERY:
+		return "no-delivery"
+	case ledgerpb.FailReason_FAIL_REASON_NO_DELIVERY_AFTER_RECEIPT:
+		return "no-delivery-after-receipt"
+	case ledgerpb.FailReason_FAIL_REASON_INPUTS_MISSING:
+		return "inputs-missing"
 	}
 	return ""
 }

@@ -52,6 +52,18 @@ import (
 //	decay_numerator / decay_denominator
 //	                              999679150010889 / 10^15 (2160 cycles halve a reputation)
 //	mining_stake_maturity_blocks  1,296,000 blocks (90 days)
+//	min_bid_stake                 10,000 ucell: a failed dust bid still costs this
+//	min_price                     1,000 ucell: no bid, order or offering below it
+//	max_royalty_bps               2,000 (an author takes at most 20% of a price)
+//	input_window_blocks           100 blocks (ten minutes) to upload the inputs
+//	input_contest_window_blocks   100 blocks to answer a report of missing inputs
+//	max_dispute_rounds            2 (one redraw after an undecided round, then a split)
+//	min_dispute_quorum            2 reveals of the majority root decide
+//	dispute_seed_window_blocks    100 blocks to reveal a round's draw seed
+//	min_verifier_reputation       0 (verifiers need no proven reputation; a chain
+//	                              with reputation should raise it)
+//	min_domain_vote_stake         100,000 ucell (0.1 CELL) per domain vote
+//	max_due_per_block             2,000 order deadlines per block, the rest carried over
 func Default() *ledgerpb.Params {
 	return &ledgerpb.Params{
 		MinFee:           1_000,
@@ -88,6 +100,18 @@ func Default() *ledgerpb.Params {
 		DecayNumerator:            999_679_150_010_889,
 		DecayDenominator:          1_000_000_000_000_000,
 		MiningStakeMaturityBlocks: 1_296_000,
+
+		MinBidStake:              10_000,
+		MinPrice:                 1_000,
+		MaxRoyaltyBps:            2_000,
+		InputWindowBlocks:        100,
+		InputContestWindowBlocks: 100,
+		MaxDisputeRounds:         2,
+		MinDisputeQuorum:         2,
+		DisputeSeedWindowBlocks:  100,
+		MinVerifierReputation:    0,
+		MinDomainVoteStake:       100_000,
+		MaxDuePerBlock:           2_000,
 	}
 }
 
@@ -107,6 +131,15 @@ const MaxWindowBlocks = math.MaxInt32
 // record stays small.
 const MaxVerifiersPerDispute = 64
 
+// MaxRoyaltyBps bounds max_royalty_bps: an author never takes more than
+// half a price, so a provider is always paid (market hardening: a 100%
+// royalty made compute free for its author).
+const MaxRoyaltyBps = 5_000
+
+// MaxDisputeRounds bounds max_dispute_rounds, so that a dispute ends and
+// its record (drawn_before) stays small.
+const MaxDisputeRounds = 8
+
 // Validate returns an error naming the first field that breaks its rule:
 //
 //   - unbonding_blocks in [1, MaxUnbondingBlocks];
@@ -125,6 +158,14 @@ const MaxVerifiersPerDispute = 64
 //     verifiers_per_dispute in [1, MaxVerifiersPerDispute];
 //     verifier_commit_window and verifier_reveal_window in [1,
 //     MaxWindowBlocks]; verifier_reward_bps at most 10000;
+//   - min_bid_stake and min_price at least 1; max_royalty_bps at most
+//     MaxRoyaltyBps, and network_fee_bps + max_royalty_bps below 10000,
+//     so a provider is always paid part of its price;
+//   - input_window_blocks, input_contest_window_blocks and
+//     dispute_seed_window_blocks in [1, MaxWindowBlocks];
+//     max_dispute_rounds in [1, MaxDisputeRounds]; min_dispute_quorum in
+//     [1, verifiers_per_dispute]; min_domain_vote_stake and
+//     max_due_per_block at least 1; min_verifier_reputation may be 0;
 //   - governance_authority empty (nobody may release litigation) or a
 //     bech32 address;
 //   - reputation_cycle_blocks, mining_window_blocks and
@@ -192,6 +233,28 @@ func Validate(p *ledgerpb.Params) error {
 		return fmt.Errorf("params: decay_numerator %d: must be at most decay_denominator %d", p.DecayNumerator, p.DecayDenominator)
 	case p.MiningStakeMaturityBlocks < 1 || p.MiningStakeMaturityBlocks > MaxWindowBlocks:
 		return fmt.Errorf("params: mining_stake_maturity_blocks %d: must be in [1, %d]", p.MiningStakeMaturityBlocks, MaxWindowBlocks)
+	case p.MinBidStake < 1:
+		return fmt.Errorf("params: min_bid_stake 0: must be at least 1")
+	case p.MinPrice < 1:
+		return fmt.Errorf("params: min_price 0: must be at least 1")
+	case p.MaxRoyaltyBps > MaxRoyaltyBps:
+		return fmt.Errorf("params: max_royalty_bps %d: must be at most %d", p.MaxRoyaltyBps, MaxRoyaltyBps)
+	case p.NetworkFeeBps+p.MaxRoyaltyBps >= 10_000:
+		return fmt.Errorf("params: network_fee_bps %d + max_royalty_bps %d: must be below 10000, so a provider is paid", p.NetworkFeeBps, p.MaxRoyaltyBps)
+	case p.InputWindowBlocks < 1 || p.InputWindowBlocks > MaxWindowBlocks:
+		return fmt.Errorf("params: input_window_blocks %d: must be in [1, %d]", p.InputWindowBlocks, MaxWindowBlocks)
+	case p.InputContestWindowBlocks < 1 || p.InputContestWindowBlocks > MaxWindowBlocks:
+		return fmt.Errorf("params: input_contest_window_blocks %d: must be in [1, %d]", p.InputContestWindowBlocks, MaxWindowBlocks)
+	case p.MaxDisputeRounds < 1 || p.MaxDisputeRounds > MaxDisputeRounds:
+		return fmt.Errorf("params: max_dispute_rounds %d: must be in [1, %d]", p.MaxDisputeRounds, MaxDisputeRounds)
+	case p.MinDisputeQuorum < 1 || p.MinDisputeQuorum > p.VerifiersPerDispute:
+		return fmt.Errorf("params: min_dispute_quorum %d: must be in [1, verifiers_per_dispute %d]", p.MinDisputeQuorum, p.VerifiersPerDispute)
+	case p.DisputeSeedWindowBlocks < 1 || p.DisputeSeedWindowBlocks > MaxWindowBlocks:
+		return fmt.Errorf("params: dispute_seed_window_blocks %d: must be in [1, %d]", p.DisputeSeedWindowBlocks, MaxWindowBlocks)
+	case p.MinDomainVoteStake < 1:
+		return fmt.Errorf("params: min_domain_vote_stake 0: must be at least 1")
+	case p.MaxDuePerBlock < 1:
+		return fmt.Errorf("params: max_due_per_block 0: must be at least 1")
 	}
 	if p.GovernanceAuthority != "" {
 		if _, err := address.Parse(p.GovernanceAuthority); err != nil {

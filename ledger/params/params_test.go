@@ -57,6 +57,19 @@ func TestValidate(t *testing.T) {
 		{func(p *ledgerpb.Params) { p.DecayDenominator = 0; p.DecayNumerator = 0 }, "decay_denominator 0"},
 		{func(p *ledgerpb.Params) { p.DecayNumerator = p.DecayDenominator + 1 }, "decay_numerator"},
 		{func(p *ledgerpb.Params) { p.MiningStakeMaturityBlocks = 0 }, "mining_stake_maturity_blocks 0"},
+		{func(p *ledgerpb.Params) { p.MinBidStake = 0 }, "min_bid_stake 0"},
+		{func(p *ledgerpb.Params) { p.MinPrice = 0 }, "min_price 0"},
+		{func(p *ledgerpb.Params) { p.MaxRoyaltyBps = MaxRoyaltyBps + 1 }, "max_royalty_bps"},
+		{func(p *ledgerpb.Params) { p.NetworkFeeBps, p.MaxRoyaltyBps = 5_000, 5_000 }, "must be below 10000"},
+		{func(p *ledgerpb.Params) { p.InputWindowBlocks = 0 }, "input_window_blocks 0"},
+		{func(p *ledgerpb.Params) { p.InputContestWindowBlocks = 0 }, "input_contest_window_blocks 0"},
+		{func(p *ledgerpb.Params) { p.MaxDisputeRounds = 0 }, "max_dispute_rounds 0"},
+		{func(p *ledgerpb.Params) { p.MaxDisputeRounds = MaxDisputeRounds + 1 }, "max_dispute_rounds"},
+		{func(p *ledgerpb.Params) { p.MinDisputeQuorum = 0 }, "min_dispute_quorum 0"},
+		{func(p *ledgerpb.Params) { p.MinDisputeQuorum = p.VerifiersPerDispute + 1 }, "min_dispute_quorum"},
+		{func(p *ledgerpb.Params) { p.DisputeSeedWindowBlocks = 0 }, "dispute_seed_window_blocks 0"},
+		{func(p *ledgerpb.Params) { p.MinDomainVoteStake = 0 }, "min_domain_vote_stake 0"},
+		{func(p *ledgerpb.Params) { p.MaxDuePerBlock = 0 }, "max_due_per_block 0"},
 	} {
 		p := Default()
 		tc.edit(p)

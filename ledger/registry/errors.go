@@ -69,6 +69,18 @@ var (
 	ErrNoOffering = codes.New(Codespace, 26, "no such offering")
 	// ErrInvalidPackageID: a package id is not 32 bytes.
 	ErrInvalidPackageID = codes.New(Codespace, 27, "invalid package id")
+	// ErrBadNodeSignature: an announcement's node_signature is missing or
+	// does not verify under the node key (NodeKeyProofBytes).
+	ErrBadNodeSignature = codes.New(Codespace, 28, "bad node key signature")
+	// ErrRoyaltyTooHigh: a package's royalty is above max_royalty_bps.
+	ErrRoyaltyTooHigh = codes.New(Codespace, 29, "royalty too high")
+	// ErrTooManyNodes: the operator already has MaxNodesPerOperator nodes.
+	ErrTooManyNodes = codes.New(Codespace, 30, "too many nodes")
+	// ErrNodeUnusable: an offering's node is not an active node of the
+	// vendor.
+	ErrNodeUnusable = codes.New(Codespace, 31, "node not usable")
+	// ErrStakeTooLow: an offering's stake is below the minimum.
+	ErrStakeTooLow = codes.New(Codespace, 32, "stake too low")
 )
 
 // Codes lists the codes of codespace "registry" in number order.
@@ -78,5 +90,6 @@ func Codes() []codes.Code {
 		ErrNotOperator, ErrInvalidEnvelope, ErrBadAuthorSignature, ErrNotAuthor, ErrPackageExists,
 		ErrUnknownSkill, ErrNoParent, ErrVersionHijack, ErrNameTaken, ErrInvalidSpecSize,
 		ErrTooManyLocations, ErrNoPackage, ErrInvalidPrice, ErrInvalidLeadTime, ErrNotVendor,
-		ErrNoOffering, ErrInvalidPackageID}
+		ErrNoOffering, ErrInvalidPackageID, ErrBadNodeSignature, ErrRoyaltyTooHigh, ErrTooManyNodes,
+		ErrNodeUnusable, ErrStakeTooLow}
 }

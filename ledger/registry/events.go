@@ -95,12 +95,14 @@ func (e EventPackageRegistered) Event() event.Event {
 }
 
 // EventOfferingSet: type "offering_set", attributes vendor, package_id
-// (hex), price (ucell), lead_time_blocks.
+// (hex), price (ucell), lead_time_blocks, node_key (hex), stake (ucell).
 type EventOfferingSet struct {
 	Vendor         address.Address
 	PackageID      []byte
 	Price          uint64
 	LeadTimeBlocks uint64
+	NodeKey        []byte
+	Stake          uint64
 }
 
 // Event implements event.Typed.
@@ -110,6 +112,8 @@ func (e EventOfferingSet) Event() event.Event {
 		{Key: "package_id", Value: hex.EncodeToString(e.PackageID)},
 		{Key: "price", Value: u(e.Price)},
 		{Key: "lead_time_blocks", Value: u(e.LeadTimeBlocks)},
+		{Key: "node_key", Value: hex.EncodeToString(e.NodeKey)},
+		{Key: "stake", Value: u(e.Stake)},
 	}}
 }
 

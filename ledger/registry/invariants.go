@@ -14,7 +14,8 @@ import (
 // disagree:
 //
 //   - every node is stored under its key, has a 20-byte operator and is
-//     indexed under it, and every index entry names such a node;
+//     indexed under it and in the key's history, and every index entry
+//     names such a node;
 //   - every package is stored under its id, indexed under its name and
 //     registration height, its name belongs to its author, and its parent,
 //     if any, is a registered package of the same name and author; every
@@ -36,6 +37,8 @@ func (k Keeper) CheckInvariants(st store.KVStore) error {
 			return fmt.Errorf("registry: invariant: node %x: operator of %d bytes", n.NodePubkey, len(n.Operator))
 		case !st.Has(OperatorNodeKey(address.Address(n.Operator), n.NodePubkey)):
 			return fmt.Errorf("registry: invariant: node %x is not indexed under its operator", n.NodePubkey)
+		case !st.Has(NodeHistoryKey(n.NodePubkey, address.Address(n.Operator))):
+			return fmt.Errorf("registry: invariant: node %x: its operator is not in the key's history", n.NodePubkey)
 		}
 	}
 	it.Close()

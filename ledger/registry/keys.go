@@ -22,6 +22,9 @@ import (
 //	"registry/offering/" ‖ vendor (20) ‖ package id (32)    →  ledgerpb.Offering
 //	"registry/package_offering/" ‖ package id (32) ‖ vendor (20)
 //	                                                        →  0x01; the offerings of a package
+//	"registry/node_history/" ‖ node key (32) ‖ operator (20)
+//	                                                        →  0x01; every operator that ever announced
+//	                                                           the node key (kept after removal)
 const (
 	prefixProfile         = "registry/profile/"
 	prefixNode            = "registry/node/"
@@ -31,6 +34,7 @@ const (
 	prefixNameAuthor      = "registry/name_author/"
 	prefixOffering        = "registry/offering/"
 	prefixPackageOffering = "registry/package_offering/"
+	prefixNodeHistory     = "registry/node_history/"
 )
 
 // marker is the value of index keys, whose information is in the key.
@@ -111,6 +115,15 @@ func OfferingPrefix(vendor address.Address) []byte {
 func PackageOfferingKey(packageID []byte, vendor address.Address) []byte {
 	return store.Key([]byte(prefixPackageOffering), packageID, vendor[:])
 }
+
+// NodeHistoryKey returns the index key recording that operator once
+// announced the node key.
+func NodeHistoryKey(nodeKey []byte, operator address.Address) []byte {
+	return store.Key([]byte(prefixNodeHistory), nodeKey, operator[:])
+}
+
+// NodeHistoryPrefix returns the prefix shared by every node history key.
+func NodeHistoryPrefix() []byte { return []byte(prefixNodeHistory) }
 
 // PackageOfferingPrefix returns the prefix of the index keys of the
 // offerings of a package, or of every package's if packageID is empty.

@@ -31,6 +31,7 @@ func TestKeys(t *testing.T) {
 		{"name author", NameAuthorKey("digest"), h("registry/name_author/digest")},
 		{"offering", OfferingKey(addr, id), h("registry/offering/") + addrHex + idHex},
 		{"package offering", PackageOfferingKey(id, addr), h("registry/package_offering/") + idHex + addrHex},
+		{"node history", NodeHistoryKey(id, addr), h("registry/node_history/") + idHex + addrHex},
 	} {
 		if got := hex.EncodeToString(tc.key); got != tc.want {
 			t.Errorf("%s key %s, want %s", tc.name, got, tc.want)

@@ -18,7 +18,14 @@
 //     is active up to and including height last_announced_height +
 //     node_ttl_blocks (a param) and expired after it (Expired, Active);
 //     an expired node stays in state until its operator re-announces or
-//     removes it. Removing a node frees its key.
+//     removes it. Removing a node frees its key. Every announcement
+//     carries the node key's signature over NodeKeyProofBytes(chain id,
+//     operator) (ErrBadNodeSignature), so only the holder of a node key
+//     can register it: nobody can squat a key a vendor is about to
+//     announce. An operator holds at most MaxNodesPerOperator nodes
+//     (ErrTooManyNodes). The registry remembers every operator that ever
+//     announced a key (NodeHistoryKey; SharesNode), which the market uses
+//     to deny reputation to orders between linked accounts.
 //   - Package (MsgRegisterPackage): the envelope of a .cellpkg, signed by
 //     its author, who is the signer: the envelope decodes and passes
 //     spec.ValidateEnvelopeFields, its author is the address of the
@@ -31,10 +38,16 @@
 //     same author, else it is a "package version hijack"; a package
 //     without a parent may not take a name registered by another author.
 //     So every version of a name has one author, the first to register it.
+//     Its royalty is at most max_royalty_bps (ErrRoyaltyTooHigh): a 100%
+//     royalty let an author have its package run for nothing.
 //   - Offering (MsgSetOffering, MsgRemoveOffering): a catalog item,
 //     identified by (vendor, package id), set and replaced by the vendor —
 //     a signer whose profile has the vendor role — for a registered
-//     package at a positive price (ucell) and lead time (blocks).
+//     package at a price of at least min_price (ucell) and a positive lead
+//     time (blocks), served by one of the vendor's active nodes
+//     (ErrNodeUnusable) with a vendor stake per purchase of at least
+//     max(min_bid_stake, bid_stake_ratio_bps of the price)
+//     (ErrStakeTooLow), taken at each purchase (market: BuyOffering).
 //
 // Every handler checks everything before its first write and emits its
 // typed event next to the write. The module moves no funds.
@@ -44,6 +57,7 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"fmt"
+	"math/bits"
 	"slices"
 	"strings"
 	"unicode"
@@ -73,7 +87,27 @@ const (
 	MaxBotSpecHashes = 64
 	// MaxBlobLocations bounds the blob locations of a package.
 	MaxBlobLocations = 16
+	// MaxNodesPerOperator bounds the nodes one operator holds at once, so
+	// that checks over an operator's nodes (SharesNode) stay bounded.
+	MaxNodesPerOperator = 16
 )
+
+// NodeKeyProofDomain separates node key possession proofs from every other
+// signature of the system.
+const NodeKeyProofDomain = "celltonomy/node-key/v1"
+
+// NodeKeyProofBytes returns what a node key signs to prove its operator
+// holds it: NodeKeyProofDomain ‖ 0x00 ‖ chain id ‖ 0x00 ‖ operator (20
+// bytes). The chain id keeps a proof from being replayed on another chain.
+func NodeKeyProofBytes(chainID string, operator address.Address) []byte {
+	return store.Key([]byte(NodeKeyProofDomain), []byte{0}, []byte(chainID), []byte{0}, operator[:])
+}
+
+// SignNodeKeyProof returns the node key's signature over
+// NodeKeyProofBytes(chainID, operator), for MsgAnnounceNode.node_signature.
+func SignNodeKeyProof(nodeKey ed25519.PrivateKey, chainID string, operator address.Address) []byte {
+	return ed25519.Sign(nodeKey, NodeKeyProofBytes(chainID, operator))
+}
 
 // Sizes of the registry's binary fields, in bytes.
 const (
@@ -371,13 +405,18 @@ func validateNodeKey(op string, key []byte) error {
 }
 
 // ValidateAnnounceNode checks a MsgAnnounceNode without state: a 32-byte
-// node key (ErrInvalidNodeKey), the endpoint (ErrInvalidURL), known and
-// unique architectures (ErrInvalidArchitecture), unique 32-byte BotSpec
-// hashes (ErrInvalidBotSpecHash), at least one of the two
+// node key (ErrInvalidNodeKey), a 64-byte node signature
+// (ErrBadNodeSignature; AnnounceNode verifies it), the endpoint
+// (ErrInvalidURL), known and unique architectures
+// (ErrInvalidArchitecture), unique 32-byte BotSpec hashes
+// (ErrInvalidBotSpecHash), at least one of the two
 // (ErrInvalidArchitecture), capacity at least 1 (ErrInvalidCapacity).
 func ValidateAnnounceNode(m *ledgerpb.MsgAnnounceNode) error {
 	if err := validateNodeKey("announce_node", m.NodePubkey); err != nil {
 		return err
+	}
+	if len(m.NodeSignature) != ed25519.SignatureSize {
+		return ErrBadNodeSignature.Errorf("announce_node: node_signature: must be %d bytes, got %d: sign registry.NodeKeyProofBytes with the node key", ed25519.SignatureSize, len(m.NodeSignature))
 	}
 	if why := checkURL(m.Endpoint); why != "" {
 		return ErrInvalidURL.Errorf("announce_node: endpoint: %s", why)
@@ -414,12 +453,19 @@ func ValidateAnnounceNode(m *ledgerpb.MsgAnnounceNode) error {
 }
 
 // AnnounceNode executes a MsgAnnounceNode signed by signer in the block at
-// height: ValidateAnnounceNode's rules, then the node key must be unused
-// or already the signer's (ErrNodeKeyInUse). The node is created, or
-// replaced with last_announced_height = height.
-func (k Keeper) AnnounceNode(st store.KVStore, ev *event.Log, height int64, signer address.Address, m *ledgerpb.MsgAnnounceNode) error {
+// height of chain chainID: ValidateAnnounceNode's rules, then the node
+// signature must verify over NodeKeyProofBytes(chainID, signer) under the
+// node key (ErrBadNodeSignature), the node key must be unused or already
+// the signer's (ErrNodeKeyInUse), and a new node must not take the
+// signer past MaxNodesPerOperator (ErrTooManyNodes). The node is created,
+// or replaced with last_announced_height = height, and the signer is
+// recorded in the key's history.
+func (k Keeper) AnnounceNode(st store.KVStore, ev *event.Log, chainID string, height int64, signer address.Address, m *ledgerpb.MsgAnnounceNode) error {
 	if err := ValidateAnnounceNode(m); err != nil {
 		return err
+	}
+	if !ed25519.Verify(m.NodePubkey, NodeKeyProofBytes(chainID, signer), m.NodeSignature) {
+		return ErrBadNodeSignature.Errorf("announce_node: node_signature: does not verify under node_pubkey %x for operator %s on chain %q", m.NodePubkey, signer, chainID)
 	}
 	registered := height
 	if old := k.Node(st, m.NodePubkey); old != nil {
@@ -427,6 +473,8 @@ func (k Keeper) AnnounceNode(st store.KVStore, ev *event.Log, height int64, sign
 			return ErrNodeKeyInUse.Errorf("announce_node: node_pubkey %x: registered by operator %s", m.NodePubkey, op)
 		}
 		registered = old.RegisteredHeight
+	} else if n := store.Count(st, OperatorNodePrefix(signer)); n >= MaxNodesPerOperator {
+		return ErrTooManyNodes.Errorf("announce_node: %s holds %d nodes, at most %d", signer, n, MaxNodesPerOperator)
 	}
 	st.Set(NodeKey(m.NodePubkey), codec.Marshal(&ledgerpb.Node{
 		Operator:            signer.Bytes(),
@@ -439,9 +487,37 @@ func (k Keeper) AnnounceNode(st store.KVStore, ev *event.Log, height int64, sign
 		LastAnnouncedHeight: height,
 	}))
 	st.Set(OperatorNodeKey(signer, m.NodePubkey), marker)
+	st.Set(NodeHistoryKey(m.NodePubkey, signer), marker)
 	ev.Emit(EventNodeAnnounced{Operator: signer, NodePubKey: m.NodePubkey, Endpoint: m.Endpoint,
 		Architectures: m.Architectures, Capacity: m.Capacity, LastAnnouncedHeight: height})
 	return nil
+}
+
+// SharesNode reports whether accounts a and b are linked through the
+// registry, so that trades between them cannot be told from self-dealing
+// (market: no reputation for them): a ever announced nodeKey (the node
+// that served b's side of the trade), or a node a holds now was ever
+// announced by b. Its cost is bounded by MaxNodesPerOperator lookups.
+func (k Keeper) SharesNode(st store.KVStore, a, b address.Address, nodeKey []byte) bool {
+	if a == b {
+		return true
+	}
+	if len(nodeKey) == NodeKeySize && st.Has(NodeHistoryKey(nodeKey, a)) {
+		return true
+	}
+	prefix := OperatorNodePrefix(a)
+	var keys [][]byte
+	it := st.Iterator(prefix, store.PrefixEnd(prefix))
+	for ; it.Valid(); it.Next() {
+		keys = append(keys, bytes.Clone(it.Key()[len(prefix):]))
+	}
+	it.Close()
+	for _, nk := range keys {
+		if st.Has(NodeHistoryKey(nk, b)) {
+			return true
+		}
+	}
+	return false
 }
 
 // ValidateRemoveNode checks a MsgRemoveNode without state: a 32-byte node
@@ -523,16 +599,20 @@ func validateRegisterPackage(m *ledgerpb.MsgRegisterPackage) (*specpb.Envelope, 
 }
 
 // RegisterPackage executes a MsgRegisterPackage signed by signer in the
-// block at height: ValidateRegisterPackage's rules, then the envelope's
+// block at height: ValidateRegisterPackage's rules, then the royalty is at
+// most max_royalty_bps (ErrRoyaltyTooHigh), the envelope's
 // author must be the signer (ErrNotAuthor), the package id unregistered
 // (ErrPackageExists), the skill known (ErrUnknownSkill); a parent must be
 // registered (ErrNoParent) with the same name and author
 // (ErrVersionHijack); without a parent, the name must be free or the
 // signer's (ErrNameTaken).
-func (k Keeper) RegisterPackage(st store.KVStore, ev *event.Log, height int64, signer address.Address, m *ledgerpb.MsgRegisterPackage) error {
+func (k Keeper) RegisterPackage(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, signer address.Address, m *ledgerpb.MsgRegisterPackage) error {
 	env, err := validateRegisterPackage(m)
 	if err != nil {
 		return err
+	}
+	if r := env.GetLicense().GetRoyaltyBps(); r > p.MaxRoyaltyBps {
+		return ErrRoyaltyTooHigh.Errorf("register_package: envelope.license.royalty_bps %d: at most max_royalty_bps %d", r, p.MaxRoyaltyBps)
 	}
 	if author := address.Address(env.Author); author != signer {
 		return ErrNotAuthor.Errorf("register_package: envelope.author %s: only the author may register the package, not %s", author, signer)
@@ -587,30 +667,55 @@ func validatePackageID(op string, id []byte) error {
 	return nil
 }
 
-// ValidateSetOffering checks a MsgSetOffering without state: a 32-byte
-// package id (ErrInvalidPackageID), a positive price (ErrInvalidPrice)
-// and lead time (ErrInvalidLeadTime).
-func ValidateSetOffering(m *ledgerpb.MsgSetOffering) error {
-	if err := validatePackageID("set_offering", m.PackageId); err != nil {
+// ValidateSetOffering checks a MsgSetOffering against the params without
+// other state: a 32-byte package id (ErrInvalidPackageID), a price of at
+// least min_price (ErrInvalidPrice), a positive lead time
+// (ErrInvalidLeadTime), a 32-byte node key (ErrInvalidNodeKey) and a
+// stake of at least OfferingMinStake (ErrStakeTooLow).
+func ValidateSetOffering(m *ledgerpb.MsgSetOffering, p *ledgerpb.Params) error {
+	const op = "set_offering"
+	if err := validatePackageID(op, m.PackageId); err != nil {
 		return err
 	}
-	if m.Price == 0 {
-		return ErrInvalidPrice.Errorf("set_offering: price 0: must be positive")
+	if m.Price < p.MinPrice {
+		return ErrInvalidPrice.Errorf("%s: price %d ucell: must be at least min_price %d ucell", op, m.Price, p.MinPrice)
 	}
 	if m.LeadTimeBlocks == 0 {
-		return ErrInvalidLeadTime.Errorf("set_offering: lead_time_blocks 0: must be positive")
+		return ErrInvalidLeadTime.Errorf("%s: lead_time_blocks 0: must be positive", op)
+	}
+	if len(m.NodeKey) != NodeKeySize {
+		return ErrInvalidNodeKey.Errorf("%s: node_key: must be %d bytes, got %d: name the node that serves the purchases", op, NodeKeySize, len(m.NodeKey))
+	}
+	if min := OfferingMinStake(m.Price, p); m.Stake < min {
+		return ErrStakeTooLow.Errorf("%s: stake %d ucell: must be at least %d ucell (min_bid_stake, or bid_stake_ratio_bps of the price)", op, m.Stake, min)
 	}
 	return nil
 }
 
+// OfferingMinStake returns the least vendor stake of an offering at price
+// (ucell): max(min_bid_stake, ceil(bid_stake_ratio_bps × price / 10000)),
+// the rule of a bid's stake (market.MinBidStake), since a purchase is an
+// award without bidding.
+func OfferingMinStake(price uint64, p *ledgerpb.Params) uint64 {
+	hi, lo := bits.Mul64(price, uint64(p.BidStakeRatioBps))
+	lo, c := bits.Add64(lo, 9_999, 0)
+	hi += c
+	q, _ := bits.Div64(hi, lo, 10_000)
+	return max(q, p.MinBidStake)
+}
+
 // SetOffering executes a MsgSetOffering signed by signer in the block at
 // height: ValidateSetOffering's rules, then the signer's profile must
-// have the vendor role (ErrNotVendor) and the package must be registered
-// (ErrNoPackage). The offering (signer, package id) is created or
+// have the vendor role (ErrNotVendor), the package must be registered
+// (ErrNoPackage) and the node an active node of the signer
+// (ErrNodeUnusable). The offering (signer, package id) is created or
 // replaced.
-func (k Keeper) SetOffering(st store.KVStore, ev *event.Log, height int64, signer address.Address, m *ledgerpb.MsgSetOffering) error {
-	if err := ValidateSetOffering(m); err != nil {
+func (k Keeper) SetOffering(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, signer address.Address, m *ledgerpb.MsgSetOffering) error {
+	if err := ValidateSetOffering(m, p); err != nil {
 		return err
+	}
+	if n := k.Node(st, m.NodeKey); n == nil || address.Address(n.Operator) != signer || Expired(n, p, height) {
+		return ErrNodeUnusable.Errorf("set_offering: node_key %x: not an active node of %s", m.NodeKey, signer)
 	}
 	if p := k.Profile(st, signer); p == nil || !slices.Contains(p.Roles, ledgerpb.Role_ROLE_VENDOR) {
 		return ErrNotVendor.Errorf("set_offering: %s has no profile with the vendor role", signer)
@@ -620,9 +725,10 @@ func (k Keeper) SetOffering(st store.KVStore, ev *event.Log, height int64, signe
 	}
 	st.Set(OfferingKey(signer, m.PackageId), codec.Marshal(&ledgerpb.Offering{
 		Vendor: signer.Bytes(), PackageId: m.PackageId, Price: m.Price, LeadTimeBlocks: m.LeadTimeBlocks, UpdatedHeight: height,
+		NodeKey: m.NodeKey, Stake: m.Stake,
 	}))
 	st.Set(PackageOfferingKey(m.PackageId, signer), marker)
-	ev.Emit(EventOfferingSet{Vendor: signer, PackageID: m.PackageId, Price: m.Price, LeadTimeBlocks: m.LeadTimeBlocks})
+	ev.Emit(EventOfferingSet{Vendor: signer, PackageID: m.PackageId, Price: m.Price, LeadTimeBlocks: m.LeadTimeBlocks, NodeKey: m.NodeKey, Stake: m.Stake})
 	return nil
 }
 

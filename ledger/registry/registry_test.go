@@ -11,6 +11,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/params"
 	"github.com/celltonomy/celltonomy/ledger/store"
 	"github.com/celltonomy/celltonomy/spec/specpb"
 )
@@ -48,11 +49,11 @@ func TestRegisterPackageNeedsSkill(t *testing.T) {
 	k := New(skillSet{"lab/pcr"})
 	st := store.NewMemStore()
 	author, m := signedPackage(t, "lab/elisa")
-	if err := k.RegisterPackage(st, &event.Log{}, 1, author, m); !errors.Is(err, ErrUnknownSkill) || st.Len() != 0 {
+	if err := k.RegisterPackage(st, &event.Log{}, params.Default(), 1, author, m); !errors.Is(err, ErrUnknownSkill) || st.Len() != 0 {
 		t.Fatalf("unknown skill: %v, %d keys written", err, st.Len())
 	}
 	author, m = signedPackage(t, "lab/pcr")
-	if err := k.RegisterPackage(st, &event.Log{}, 1, author, m); err != nil {
+	if err := k.RegisterPackage(st, &event.Log{}, params.Default(), 1, author, m); err != nil {
 		t.Fatal(err)
 	}
 	if p := k.Package(st, k.PackagesByName(st, "digest")[0].PackageId); p.Kind != ledgerpb.PackageKind_PACKAGE_KIND_PROTOCOL || p.Skill != "lab/pcr" {
@@ -97,16 +98,19 @@ func TestCheckInvariantsCatchesBrokenIndexes(t *testing.T) {
 		st := store.NewMemStore()
 		author, m := signedPackage(t, "lab/pcr")
 		ev := &event.Log{}
-		node := make([]byte, NodeKeySize)
+		nodePriv := ed25519.NewKeyFromSeed(make([]byte, 32))
+		node := []byte(nodePriv.Public().(ed25519.PublicKey))
 		env := &specpb.Envelope{}
 		if err := proto.Unmarshal(m.Envelope, env); err != nil {
 			t.Fatal(err)
 		}
+		p := params.Default()
 		for _, err := range []error{
-			k.RegisterPackage(st, ev, 3, author, m),
+			k.RegisterPackage(st, ev, p, 3, author, m),
 			k.SetProfile(st, ev, 3, author, &ledgerpb.MsgSetProfile{Name: "a", Roles: []ledgerpb.Role{ledgerpb.Role_ROLE_VENDOR}}),
-			k.SetOffering(st, ev, 3, author, &ledgerpb.MsgSetOffering{PackageId: env.PackageId, Price: 1, LeadTimeBlocks: 1}),
-			k.AnnounceNode(st, ev, 3, author, &ledgerpb.MsgAnnounceNode{NodePubkey: node, Endpoint: "https://n", Architectures: []string{"wasm32-wasip1"}, Capacity: 1}),
+			k.AnnounceNode(st, ev, "c", 3, author, &ledgerpb.MsgAnnounceNode{NodePubkey: node, Endpoint: "https://n", Architectures: []string{"wasm32-wasip1"}, Capacity: 1,
+				NodeSignature: SignNodeKeyProof(nodePriv, "c", author)}),
+			k.SetOffering(st, ev, p, 3, author, &ledgerpb.MsgSetOffering{PackageId: env.PackageId, Price: p.MinPrice, LeadTimeBlocks: 1, NodeKey: node, Stake: p.MinBidStake}),
 		} {
 			if err != nil {
 				t.Fatal(err)
@@ -121,7 +125,12 @@ func TestCheckInvariantsCatchesBrokenIndexes(t *testing.T) {
 		name    string
 		corrupt func(st *store.MemStore, author address.Address, id []byte)
 	}{
-		{"operator index", func(st *store.MemStore, a address.Address, _ []byte) { st.Delete(OperatorNodeKey(a, make([]byte, 32))) }},
+		{"operator index", func(st *store.MemStore, a address.Address, _ []byte) {
+			st.Delete(OperatorNodeKey(a, ed25519.NewKeyFromSeed(make([]byte, 32)).Public().(ed25519.PublicKey)))
+		}},
+		{"node history", func(st *store.MemStore, a address.Address, _ []byte) {
+			st.Delete(NodeHistoryKey(ed25519.NewKeyFromSeed(make([]byte, 32)).Public().(ed25519.PublicKey), a))
+		}},
 		{"stray operator index", func(st *store.MemStore, a address.Address, _ []byte) { st.Set(OperatorNodeKey(a, bytes32(1)), marker) }},
 		{"name index", func(st *store.MemStore, _ address.Address, id []byte) { st.Delete(PackageNameKey("digest", 3, id)) }},
 		{"name author", func(st *store.MemStore, _ address.Address, _ []byte) {

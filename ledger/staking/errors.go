@@ -30,11 +30,15 @@ var (
 	ErrJailed = codes.New(Codespace, 10, "validator jailed")
 	// ErrInvalidAddress: an address is not 20 bytes.
 	ErrInvalidAddress = codes.New(Codespace, 11, "invalid address")
+	// ErrBadConsensusSignature: create_validator's consensus_signature is
+	// missing or does not verify under the consensus key
+	// (ConsensusKeyProofBytes).
+	ErrBadConsensusSignature = codes.New(Codespace, 12, "bad consensus key signature")
 )
 
 // Codes lists the codes of codespace "staking" in number order.
 func Codes() []codes.Code {
 	return []codes.Code{ErrInvalidPubKey, ErrPubKeyInUse, ErrValidatorExists, ErrSelfBondTooLow,
 		ErrNoValidator, ErrNotOperator, ErrInvalidAmount, ErrInsufficientBond, ErrInvalidMoniker,
-		ErrJailed, ErrInvalidAddress}
+		ErrJailed, ErrInvalidAddress, ErrBadConsensusSignature}
 }

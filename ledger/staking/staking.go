@@ -200,6 +200,9 @@ func ValidateCreateValidator(m *ledgerpb.MsgCreateValidator, p *ledgerpb.Params)
 	if len(m.ConsensusPubkey) != ed25519.PublicKeySize {
 		return ErrInvalidPubKey.Errorf("create_validator: consensus_pubkey: must be %d bytes, got %d", ed25519.PublicKeySize, len(m.ConsensusPubkey))
 	}
+	if len(m.ConsensusSignature) != ed25519.SignatureSize {
+		return ErrBadConsensusSignature.Errorf("create_validator: consensus_signature: must be %d bytes, got %d: sign staking.ConsensusKeyProofBytes with the consensus key", ed25519.SignatureSize, len(m.ConsensusSignature))
+	}
 	if err := validateMoniker(m.Moniker); err != nil {
 		return err
 	}
@@ -230,15 +233,45 @@ func ValidateUnbond(m *ledgerpb.MsgUnbond) error {
 	return nil
 }
 
+// ConsensusKeyProofDomain separates consensus key possession proofs from
+// every other signature of the system.
+const ConsensusKeyProofDomain = "celltonomy/consensus-key/v1"
+
+// ConsensusKeyProofBytes returns what a consensus key signs to prove that
+// its operator holds it: ConsensusKeyProofDomain ‖ 0x00 ‖ chain id ‖ 0x00
+// ‖ operator (20 bytes).
+func ConsensusKeyProofBytes(chainID string, operator address.Address) []byte {
+	return store.Key([]byte(ConsensusKeyProofDomain), []byte{0}, []byte(chainID), []byte{0}, operator[:])
+}
+
+// SignConsensusKeyProof returns the consensus key's signature over
+// ConsensusKeyProofBytes(chainID, operator), for
+// MsgCreateValidator.consensus_signature.
+func SignConsensusKeyProof(consensusKey ed25519.PrivateKey, chainID string, operator address.Address) []byte {
+	return ed25519.Sign(consensusKey, ConsensusKeyProofBytes(chainID, operator))
+}
+
 // CreateValidator executes a MsgCreateValidator signed by signer in the
-// block at height: ValidateCreateValidator's rules, then the signer must
-// not operate a validator (ErrValidatorExists), the consensus key must
-// never have been used (ErrPubKeyInUse), and the signer's balance must
-// cover the self-bond (bank.ErrInsufficientFunds).
-func (k Keeper) CreateValidator(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, signer address.Address, m *ledgerpb.MsgCreateValidator) error {
+// block at height of chain chainID: ValidateCreateValidator's rules, then
+// the consensus signature must verify over ConsensusKeyProofBytes(chainID,
+// signer) (ErrBadConsensusSignature: nobody can squat a consensus key it
+// does not hold, which would keep its owner from ever using it), the
+// signer must not operate a validator (ErrValidatorExists), the consensus
+// key must never have been used (ErrPubKeyInUse), and the signer's
+// balance must cover the self-bond (bank.ErrInsufficientFunds).
+func (k Keeper) CreateValidator(st store.KVStore, ev *event.Log, p *ledgerpb.Params, chainID string, height int64, signer address.Address, m *ledgerpb.MsgCreateValidator) error {
 	if err := ValidateCreateValidator(m, p); err != nil {
 		return err
 	}
+	if !ed25519.Verify(m.ConsensusPubkey, ConsensusKeyProofBytes(chainID, signer), m.ConsensusSignature) {
+		return ErrBadConsensusSignature.Errorf("create_validator: consensus_signature: does not verify under consensus_pubkey %s for operator %s on chain %q", hex.EncodeToString(m.ConsensusPubkey), signer, chainID)
+	}
+	return k.createValidator(st, ev, height, signer, m)
+}
+
+// createValidator creates the validator of a MsgCreateValidator whose
+// form and proof were checked (or, at genesis, need none).
+func (k Keeper) createValidator(st store.KVStore, ev *event.Log, height int64, signer address.Address, m *ledgerpb.MsgCreateValidator) error {
 	if st.Has(ValidatorKey(signer)) {
 		return ErrValidatorExists.Errorf("create_validator: %s already operates a validator", signer)
 	}
@@ -503,8 +536,14 @@ func (k Keeper) InitGenesis(st store.KVStore, p *ledgerpb.Params, vals []*ledger
 		if err != nil {
 			return nil, fmt.Errorf("staking: genesis: validators[%d].operator: %w", i, err)
 		}
-		m := &ledgerpb.MsgCreateValidator{ConsensusPubkey: g.ConsensusPubkey, SelfBond: g.SelfBond, Moniker: g.Moniker}
-		if err := k.CreateValidator(st, &ev, p, 0, op, m); err != nil {
+		// Genesis is agreed by every validator out of band: its keys need
+		// no possession proof.
+		m := &ledgerpb.MsgCreateValidator{ConsensusPubkey: g.ConsensusPubkey, SelfBond: g.SelfBond, Moniker: g.Moniker,
+			ConsensusSignature: make([]byte, ed25519.SignatureSize)}
+		if err := ValidateCreateValidator(m, p); err != nil {
+			return nil, fmt.Errorf("genesis: validators[%d]: %w", i, err)
+		}
+		if err := k.createValidator(st, &ev, 0, op, m); err != nil {
 			return nil, fmt.Errorf("genesis: validators[%d]: %w", i, err)
 		}
 	}
