@@ -125,6 +125,18 @@ type JobStatus struct {
 	DeliveryTx string `json:"delivery_tx,omitempty"`
 	// EventLogHead (hex) is the head of the job's event log.
 	EventLogHead string `json:"event_log_head,omitempty"`
+	// InputReceipt is the provider node's input receipt (hex, 64 bytes):
+	// its ed25519 signature of market.InputReceiptBytes(chain id, order
+	// id, input root), set once the node holds the inputs and accepted to
+	// run them. The buyer keeps it and shows it on chain
+	// (MsgPostInputReceipt) to answer a report of missing inputs, or to be
+	// compensated when the node then does not deliver.
+	InputReceipt string `json:"input_receipt,omitempty"`
+	// Result is how the run ended, once executed: "exited" (ExitCode is
+	// the package's exit code), "trap", "fuel-limit", "memory-limit",
+	// "output-limit", "stdout-limit" or "stderr-limit"
+	// (market.RunResultName).
+	Result string `json:"result,omitempty"`
 }
 
 // OutputFile is one file the run left under /outputs: its path relative to
@@ -144,7 +156,11 @@ type OutputFile struct {
 type Outputs struct {
 	OrderID uint64 `json:"order_id"`
 	// OutputRoot is the root the node delivered on chain (hex).
-	OutputRoot     string       `json:"output_root"`
+	OutputRoot string `json:"output_root"`
+	// Result is how the run ended (JobStatus.Result); the output root
+	// commits to it: runtime/outputroot computes the root of a run that
+	// did not exit from the result, stdout and stderr alone.
+	Result         string       `json:"result"`
 	ExitCode       uint32       `json:"exit_code"`
 	Stdout         []byte       `json:"stdout"`
 	Stderr         []byte       `json:"stderr"`
