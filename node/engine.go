@@ -2,6 +2,7 @@ package node
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -12,7 +13,9 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -31,6 +34,7 @@ import (
 	"github.com/celltonomy/celltonomy/runtime/inputroot"
 	"github.com/celltonomy/celltonomy/runtime/outputroot"
 	"github.com/celltonomy/celltonomy/spec"
+	"github.com/celltonomy/celltonomy/spec/specpb"
 )
 
 // Reasons the node gives for not bidding, besides node/bid's.
@@ -125,10 +129,18 @@ func (n *Node) decide(ctx context.Context, id uint64, height int64) (gateway.Dec
 		rep = new(big.Int) // no proven reputation counts as none
 	}
 	pid, _ := spec.ParseID(hex.EncodeToString(o.GetPackageId()))
+	var paramsErr string
+	if err := checkOrderParams(rec, o.GetParams()); err != nil {
+		paramsErr = err.Error()
+	}
 	dec := bid.Decide(bid.Input{
-		Order:            bid.Order{MaxPrice: o.GetMaxPrice(), PackageID: pid, Kind: rec.GetKind(), MinProviderReputation: o.GetMinProviderReputation()},
+		Order: bid.Order{MaxPrice: o.GetMaxPrice(), PackageID: pid, Kind: rec.GetKind(), MinProviderReputation: o.GetMinProviderReputation(),
+			RoyaltyBps: min(rec.GetRoyaltyBps(), n.params.GetMaxRoyaltyBps()), ParamsError: paramsErr},
 		BidStakeRatioBps: n.params.GetBidStakeRatioBps(),
-		Node: bid.Node{Architectures: n.cfg.Architectures, Capacity: n.cfg.Capacity, OpenJobs: n.openJobs(),
+		MinBidStake:      n.params.GetMinBidStake(),
+		MinPrice:         n.params.GetMinPrice(),
+		NetworkFeeBps:    n.params.GetNetworkFeeBps(),
+		Node: bid.Node{Architectures: n.cfg.Architectures, Capacity: n.cfg.Capacity, OpenJobs: n.openJobs(height),
 			Fetchable: ferr == nil, FreeBalance: balance, Reputation: rep},
 		Pricing: n.cfg.Pricing,
 	})
@@ -138,15 +150,97 @@ func (n *Node) decide(ctx context.Context, id uint64, height int64) (gateway.Dec
 	return gateway.Decision{OrderID: id, Bid: true, Price: dec.Bid.Price, Stake: dec.Bid.Stake, Height: height}, proof
 }
 
-// openJobs counts the provider jobs not yet delivered or finished.
-func (n *Node) openJobs() int {
-	k := 0
-	for _, j := range n.jobs.pending() {
-		if j.Role == gateway.RoleProvider && j.State != gateway.StateDelivered && j.State != gateway.StateFailed {
-			k++
+// checkOrderParams checks an order's parameters against what the
+// package's envelope declares, as runtime/batch does before a run: every
+// parameter is declared, and every required one without a default is
+// given. A node does not bid on an order its run would refuse (market
+// hardening: "a node checks parameters against the package before it
+// bids").
+func checkOrderParams(rec *ledgerpb.Package, ps []*ledgerpb.OrderParam) error {
+	env := &specpb.Envelope{}
+	if err := proto.Unmarshal(rec.GetEnvelope(), env); err != nil {
+		return fmt.Errorf("package %x: envelope: %w", rec.GetPackageId(), err)
+	}
+	given := map[string]bool{}
+	for _, p := range ps {
+		given[p.GetKey()] = true
+	}
+	var declared []string
+	for _, d := range env.GetParameters() {
+		declared = append(declared, d.GetName())
+		if d.GetRequired() && d.Default == nil && !given[d.GetName()] {
+			return fmt.Errorf("parameter %s: required by the package and not given", d.GetName())
 		}
 	}
+	for _, p := range ps {
+		if !slices.Contains(declared, p.GetKey()) {
+			return fmt.Errorf("parameter %q: not declared by the package (declared: %s)", p.GetKey(), strings.Join(declared, ", "))
+		}
+	}
+	return nil
+}
+
+// openJobs counts the provider jobs not yet delivered or finished that
+// hold capacity at height: a job awaiting its inputs holds it only for
+// the first input_wait_blocks after its award (node.toml), so that orders
+// whose buyer never uploads cannot fill the node (market hardening: jobs
+// awaiting inputs filled every node's capacity). Such a job still takes
+// the inputs until its input deadline, then reports them missing.
+func (n *Node) openJobs(height int64) int {
+	k := 0
+	for _, j := range n.jobs.pending() {
+		if j.Role != gateway.RoleProvider || j.State == gateway.StateDelivered || j.State == gateway.StateFailed {
+			continue
+		}
+		if j.State == gateway.StateAwaitingInputs && height >= j.AwardHeight+int64(n.cfg.InputWaitBlocks) {
+			continue
+		}
+		k++
+	}
 	return k
+}
+
+// reportMissingInputs reports on chain, once, the inputs of each provider
+// job that is still waiting for them at its input deadline, and ends the
+// job: the buyer had input_window_blocks to upload (market:
+// ReportMissingInputs). The report stands unless the buyer shows an input
+// receipt of this node, which the node never signed for these inputs.
+func (n *Node) reportMissingInputs(ctx context.Context, height int64) {
+	for _, j := range n.jobs.pending() {
+		if j.Role != gateway.RoleProvider || j.State != gateway.StateAwaitingInputs || j.MissingReported ||
+			j.InputDeadline == 0 || height+1 < j.InputDeadline || height+1 > j.Deadline {
+			continue
+		}
+		id := j.OrderID
+		n.async(ctx, "report-missing-"+strconv.FormatUint(id, 10), func(ctx context.Context) error {
+			// Mark first, so that a late upload is refused from now on.
+			if _, err := n.jobs.update(id, gateway.RoleProvider, func(j *Job) error {
+				if j.State != gateway.StateAwaitingInputs || j.MissingReported {
+					return errNoChange
+				}
+				j.MissingReported = true
+				return nil
+			}); err != nil {
+				if errors.Is(err, errNoChange) {
+					return nil
+				}
+				return err
+			}
+			res, err := n.sender.Send(ctx, client.WaitCheck, &ledgerpb.Msg{Sum: &ledgerpb.Msg_ReportMissingInputs{
+				ReportMissingInputs: &ledgerpb.MsgReportMissingInputs{OrderId: id}}})
+			if err != nil {
+				n.jobs.update(id, gateway.RoleProvider, func(j *Job) error { j.MissingReported = false; return nil })
+				return fmt.Errorf("report missing inputs: %w", err)
+			}
+			n.log.Info("reported missing inputs", "order", id, "tx", hex.EncodeToString(res.Hash))
+			n.metrics.missingInputs.Inc()
+			_, err = n.jobs.update(id, gateway.RoleProvider, func(j *Job) error {
+				j.State, j.Error, j.TxHash = gateway.StateFailed, "the buyer's inputs never arrived: reported missing on chain", hex.EncodeToString(res.Hash)
+				return nil
+			})
+			return err
+		})
+	}
 }
 
 func (n *Node) balance(ctx context.Context) (uint64, error) {
@@ -223,7 +317,8 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// onAward records the provider job of an order awarded to this node.
+// onAward records the provider job of an order awarded to this node (by a
+// bid, or a purchase of one of its offerings).
 func (n *Node) onAward(ctx context.Context, id uint64, e follow.Event) {
 	deadline, _ := strconv.ParseInt(e.Attributes["delivery_deadline"], 10, 64)
 	r, err := n.order(ctx, id)
@@ -237,6 +332,7 @@ func (n *Node) onAward(ctx context.Context, id uint64, e follow.Event) {
 	}
 	j := newJob(r.GetOrder(), gateway.RoleProvider, deadline)
 	j.CompletionCode, j.Stars, j.RatingSalt = randomHex(32), stars, randomHex(32)
+	j.AwardHeight, j.InputDeadline = r.GetOrder().GetContract().GetAwardHeight(), r.GetOrder().GetContract().GetInputDeadline()
 	if err := n.jobs.create(j); err != nil && !errors.Is(err, errExists) {
 		n.log.Error("award: cannot record the job", "order", id, "err", err)
 		return
@@ -257,17 +353,19 @@ func newJob(o *ledgerpb.Order, role string, deadline int64) Job {
 	}
 }
 
-// onDrawn records the verifier job of a dispute that drew this node.
+// onDrawn records the verifier job of a dispute round that drew this
+// node (dispute_drawn).
 func (n *Node) onDrawn(ctx context.Context, id uint64, e follow.Event) {
 	commit, _ := strconv.ParseInt(e.Attributes["commit_deadline"], 10, 64)
 	reveal, _ := strconv.ParseInt(e.Attributes["reveal_deadline"], 10, 64)
+	round, _ := strconv.ParseUint(e.Attributes["round"], 10, 32)
 	r, err := n.order(ctx, id)
 	if err != nil {
 		n.log.Error("drawn: cannot read the order", "order", id, "err", err)
 		return
 	}
 	j := newJob(r.GetOrder(), gateway.RoleVerifier, commit)
-	j.RevealFrom, j.RevealDeadline, j.Salt = commit, reveal, randomHex(32)
+	j.RevealFrom, j.RevealDeadline, j.Salt, j.Round = commit, reveal, randomHex(32), uint32(round)
 	if err := n.jobs.create(j); err != nil && !errors.Is(err, errExists) {
 		n.log.Error("drawn: cannot record the job", "order", id, "err", err)
 		return
@@ -677,8 +775,14 @@ func (n *Node) deliver(ctx context.Context, id uint64) error {
 	salt, _ := hex.DecodeString(j.RatingSalt)
 	cc := market.CompletionCommitment(id, code)
 	rc := market.RatingCommitment(id, uint8(j.Stars), salt)
+	result, _ := market.ParseRunResult(cmp.Or(j.Result, "exited"))
+	var exit uint32
+	if j.ExitCode != nil && result == ledgerpb.RunResult_RUN_RESULT_EXITED {
+		exit = *j.ExitCode
+	}
 	res, err := n.sender.Send(ctx, client.WaitCheck, &ledgerpb.Msg{Sum: &ledgerpb.Msg_Deliver{Deliver: &ledgerpb.MsgDeliver{
 		OrderId: id, OutputRoot: root, EventLogHead: head[:], CompletionCommitment: cc[:], ProviderRatingCommitment: rc[:],
+		Result: result, ExitCode: exit,
 	}}})
 	if err != nil {
 		return fmt.Errorf("deliver: %w", err)
@@ -702,7 +806,7 @@ func (n *Node) commit(ctx context.Context, id uint64) error {
 	}
 	root, _ := hex.DecodeString(j.OutputRoot)
 	salt, _ := hex.DecodeString(j.Salt)
-	c := market.VerifierCommitment(id, root, salt)
+	c := market.VerifierCommitment(id, j.Round, n.opAddr, root, salt)
 	res, err := n.sender.Send(ctx, client.WaitCheck, &ledgerpb.Msg{Sum: &ledgerpb.Msg_VerifierCommit{VerifierCommit: &ledgerpb.MsgVerifierCommit{OrderId: id, Commitment: c[:]}}})
 	if err != nil {
 		return fmt.Errorf("verifier commit: %w", err)

@@ -2,6 +2,7 @@ package node
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -16,14 +17,17 @@ import (
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/node/blobstore"
 	"github.com/celltonomy/celltonomy/runtime/eventlog"
 	"github.com/celltonomy/celltonomy/runtime/inputroot"
 	"github.com/celltonomy/celltonomy/spec"
+	"github.com/celltonomy/celltonomy/spec/specpb"
 )
 
 // maxInputsBody bounds the JSON body of POST /v1/orders/{id}/inputs.
@@ -131,6 +135,10 @@ func (n *Node) putInput(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusNotFound, "order %d: this node holds no job for it (not awarded here, or not drawn as verifier)", id)
 		return
 	}
+	if j.MissingReported {
+		httpError(w, http.StatusConflict, "order %d: its inputs were reported missing on chain at the input deadline", id)
+		return
+	}
 	if j.State != gateway.StateAwaitingInputs {
 		// Uploading a committed input again is harmless (the verifier may
 		// have had it from the provider already); anything else is late.
@@ -192,8 +200,16 @@ func (n *Node) commitInputs(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, n.status(j))
 		return
 	}
+	if j.MissingReported {
+		httpError(w, http.StatusConflict, "order %d: its inputs were reported missing on chain at the input deadline", id)
+		return
+	}
 	if !bytes.Equal(root[:], o.GetInputRoot()) {
 		httpError(w, http.StatusBadRequest, "inputs: their input root %x does not match the order's input root %x", root, o.GetInputRoot())
+		return
+	}
+	if err := n.checkDeclaredInputs(r.Context(), o, req.Inputs); err != nil {
+		httpError(w, http.StatusBadRequest, "inputs: %v", err)
 		return
 	}
 	var missing []string
@@ -207,11 +223,18 @@ func (n *Node) commitInputs(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusBadRequest, "inputs %s: not uploaded with that content; PUT /v1/orders/%d/inputs/NAME first", strings.Join(missing, ", "), id)
 		return
 	}
+	// The provider's receipt: the node holds these inputs and will run
+	// them. The buyer shows it on chain only if the node then reports the
+	// inputs missing or does not deliver (market: PostInputReceipt).
+	var receipt string
+	if j.Role == gateway.RoleProvider {
+		receipt = hex.EncodeToString(market.SignInputReceipt(n.opts.NodeKey, n.chainID, id, o.GetInputRoot()))
+	}
 	j, err = n.jobs.update(id, j.Role, func(j *Job) error {
-		if j.State != gateway.StateAwaitingInputs {
+		if j.State != gateway.StateAwaitingInputs || j.MissingReported {
 			return errNoChange
 		}
-		j.Inputs, j.State = req.Inputs, gateway.StateRunning
+		j.Inputs, j.State, j.InputReceipt = req.Inputs, gateway.StateRunning, receipt
 		return nil
 	})
 	if err != nil && !errors.Is(err, errNoChange) {
@@ -222,6 +245,33 @@ func (n *Node) commitInputs(w http.ResponseWriter, r *http.Request) {
 		n.enqueue(id, j.Role)
 	}
 	writeJSON(w, http.StatusOK, n.status(j))
+}
+
+// checkDeclaredInputs checks the names of an input list against the
+// inputs the order's package declares, so that the node never signs a
+// receipt for inputs its run would refuse.
+func (n *Node) checkDeclaredInputs(ctx context.Context, o *ledgerpb.Order, ins []gateway.InputFile) error {
+	rec, err := n.registeredPackage(ctx, o.GetPackageId())
+	if err != nil {
+		return err
+	}
+	env := &specpb.Envelope{}
+	if err := proto.Unmarshal(rec.GetEnvelope(), env); err != nil {
+		return fmt.Errorf("package %x: envelope: %w", o.GetPackageId(), err)
+	}
+	var declared []string
+	for _, p := range env.GetInputs() {
+		declared = append(declared, p.GetName())
+	}
+	for _, f := range ins {
+		if !slices.Contains(declared, f.Name) {
+			return fmt.Errorf("input %q: not declared by the package (declared: %s)", f.Name, strings.Join(declared, ", "))
+		}
+	}
+	if len(ins) != len(declared) {
+		return fmt.Errorf("%d inputs given, the package declares %d (%s)", len(ins), len(declared), strings.Join(declared, ", "))
+	}
+	return nil
 }
 
 // parseInputs decodes the body of POST /v1/orders/{id}/inputs and returns

@@ -41,6 +41,18 @@ type Job struct {
 	// RevealFrom to below RevealDeadline.
 	RevealFrom     int64 `json:"reveal_from,omitempty"`
 	RevealDeadline int64 `json:"reveal_deadline,omitempty"`
+	// Round is a verifier's dispute round (its commitment binds it).
+	Round uint32 `json:"round,omitempty"`
+	// AwardHeight and InputDeadline are a provider's: the height of the
+	// award, and the height from which the node reports inputs that never
+	// arrived as missing (market: ReportMissingInputs).
+	AwardHeight   int64 `json:"award_height,omitempty"`
+	InputDeadline int64 `json:"input_deadline,omitempty"`
+	// InputReceipt (hex) is the provider's signed input receipt, given to
+	// the buyer once the inputs are committed.
+	InputReceipt string `json:"input_receipt,omitempty"`
+	// MissingReported records the report of missing inputs sent on chain.
+	MissingReported bool `json:"missing_reported,omitempty"`
 	// Uploaded maps an input name to its blob (SHA-256 hex) and size.
 	Uploaded map[string]gateway.InputFile `json:"uploaded,omitempty"`
 	// Inputs are the committed inputs, once their root matched.
@@ -54,13 +66,15 @@ type Job struct {
 	Salt           string `json:"salt,omitempty"`
 	// Results of the run, once executed: the true output root (hex), the
 	// delivered root (differs only under a fault), and the outputs.
-	OutputRoot    string               `json:"output_root,omitempty"`
-	DeliveredRoot string               `json:"delivered_root,omitempty"`
-	ExitCode      *uint32              `json:"exit_code,omitempty"`
-	Stdout        []byte               `json:"stdout,omitempty"`
-	Stderr        []byte               `json:"stderr,omitempty"`
-	Files         []gateway.OutputFile `json:"files,omitempty"`
-	RunMillis     int64                `json:"run_ms,omitempty"`
+	OutputRoot    string  `json:"output_root,omitempty"`
+	DeliveredRoot string  `json:"delivered_root,omitempty"`
+	ExitCode      *uint32 `json:"exit_code,omitempty"`
+	// Result is how the run ended (market.RunResultName).
+	Result    string               `json:"result,omitempty"`
+	Stdout    []byte               `json:"stdout,omitempty"`
+	Stderr    []byte               `json:"stderr,omitempty"`
+	Files     []gateway.OutputFile `json:"files,omitempty"`
+	RunMillis int64                `json:"run_ms,omitempty"`
 	// Runs counts the starts of the run, so that a job that crashed the
 	// node repeatedly fails instead of crashing it again.
 	Runs int `json:"runs,omitempty"`
@@ -82,6 +96,7 @@ func (j *Job) status() gateway.JobStatus {
 	st := gateway.JobStatus{
 		OrderID: j.OrderID, Role: j.Role, State: j.State, Error: j.Error,
 		OutputRoot: j.DeliveredRoot, ExitCode: j.ExitCode, RunMillis: j.RunMillis, DeliveryTx: j.TxHash,
+		InputReceipt: j.InputReceipt, Result: j.Result,
 	}
 	if j.Role == gateway.RoleVerifier {
 		// A verifier's root stays secret until it reveals.

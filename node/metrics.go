@@ -18,6 +18,8 @@ type metrics struct {
 	running    prometheus.Gauge
 	runSeconds prometheus.Histogram
 	uploads    prometheus.Counter
+	// missingInputs counts reports of missing inputs sent on chain.
+	missingInputs prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -32,8 +34,10 @@ func newMetrics() *metrics {
 		running:    prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "cell_node", Name: "runs_in_progress", Help: "WebAssembly runs in progress."}),
 		runSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "cell_node", Name: "run_seconds", Help: "Wall time of runs.", Buckets: prometheus.ExponentialBuckets(0.01, 2, 14)}),
 		uploads:    prometheus.NewCounter(prometheus.CounterOpts{Namespace: "cell_node", Name: "input_uploads_total", Help: "Input files uploaded by buyers."}),
+		missingInputs: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "cell_node", Name: "missing_inputs_reports_total",
+			Help: "Reports of inputs that never arrived, accepted by CheckTx."}),
 	}
-	m.reg.MustRegister(m.height, m.bids, m.noBids, m.jobs, m.failed, m.deliveries, m.running, m.runSeconds, m.uploads,
+	m.reg.MustRegister(m.height, m.bids, m.noBids, m.jobs, m.failed, m.deliveries, m.running, m.runSeconds, m.uploads, m.missingInputs,
 		collectors.NewGoCollector())
 	return m
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
+	"github.com/celltonomy/celltonomy/ledger/registry"
 	"github.com/celltonomy/celltonomy/node/blobstore"
 	"github.com/celltonomy/celltonomy/node/config"
 	"github.com/celltonomy/celltonomy/runtime/wasm"
@@ -266,25 +267,41 @@ func (n *Node) tryConnect(ctx context.Context) error {
 	if err := n.announce(ctx, client.WaitCommit); err != nil {
 		return fmt.Errorf("announce: %w", err)
 	}
-	if n.cfg.Verifier.Enabled {
-		req, _ := proto.Marshal(&ledgerpb.VerifierRequest{NodeKey: n.nodePub})
-		if _, err := n.chain.QueryApp(ctx, app.PathVerifier, req); err != nil {
-			if !strings.Contains(err.Error(), "not found") && !strings.Contains(err.Error(), "no verifier") {
-				n.log.Debug("verifier query", "err", err)
-			}
-			// A proven reputation in the verifier skill weights the node in
-			// dispute draws; without one it is drawn at the base weight.
-			_, proof, perr := n.ownReputation(ctx, market.VerifierSkill)
-			if perr != nil {
-				n.log.Warn("verifier registration without a reputation proof", "err", perr)
-			}
-			if _, err := n.sender.Send(ctx, client.WaitCommit, &ledgerpb.Msg{Sum: &ledgerpb.Msg_RegisterVerifier{RegisterVerifier: &ledgerpb.MsgRegisterVerifier{
-				NodeKey: n.nodePub, Stake: n.cfg.Verifier.Stake, ReputationProof: proof}}}); err != nil {
-				return fmt.Errorf("register verifier: %w", err)
-			}
-			n.log.Info("registered as verifier", "stake", n.cfg.Verifier.Stake)
-		}
+	return n.ensureVerifier(ctx)
+}
+
+// ensureVerifier keeps the node registered as a verifier when configured:
+// it registers it, or tops its stake up to the configured stake after a
+// slash (market: RegisterVerifier adds to an existing verifier), so that
+// a verifier slashed to nothing comes back once its operator has funds.
+func (n *Node) ensureVerifier(ctx context.Context) error {
+	if !n.cfg.Verifier.Enabled {
+		return nil
 	}
+	var have uint64
+	req, _ := proto.Marshal(&ledgerpb.VerifierRequest{NodeKey: n.nodePub})
+	if b, err := n.chain.QueryApp(ctx, app.PathVerifier, req); err == nil {
+		var r ledgerpb.VerifierResponse
+		if err := proto.Unmarshal(b, &r); err != nil {
+			return fmt.Errorf("verifier: %w", err)
+		}
+		have = r.GetVerifier().GetStake()
+	}
+	want := max(n.cfg.Verifier.Stake, n.params.GetMinVerifierStake())
+	if have >= want {
+		return nil
+	}
+	// A proven reputation in the verifier skill weights the node in
+	// dispute draws; without one it is drawn at the base weight.
+	_, proof, perr := n.ownReputation(ctx, market.VerifierSkill)
+	if perr != nil {
+		n.log.Warn("verifier registration without a reputation proof", "err", perr)
+	}
+	if _, err := n.sender.Send(ctx, client.WaitCommit, &ledgerpb.Msg{Sum: &ledgerpb.Msg_RegisterVerifier{RegisterVerifier: &ledgerpb.MsgRegisterVerifier{
+		NodeKey: n.nodePub, Stake: want - have, ReputationProof: proof}}}); err != nil {
+		return fmt.Errorf("register verifier: %w", err)
+	}
+	n.log.Info("registered as verifier", "stake", want, "added", want-have)
 	return nil
 }
 
@@ -305,6 +322,7 @@ func (n *Node) announce(ctx context.Context, mode client.Mode) error {
 	capacity := uint32(min(n.cfg.Capacity, 1<<16))
 	res, err := n.sender.Send(ctx, mode, &ledgerpb.Msg{Sum: &ledgerpb.Msg_AnnounceNode{AnnounceNode: &ledgerpb.MsgAnnounceNode{
 		NodePubkey: n.nodePub, Endpoint: n.cfg.Endpoint, Architectures: n.cfg.Architectures, Capacity: capacity,
+		NodeSignature: registry.SignNodeKeyProof(n.opts.NodeKey, n.chainID, n.opAddr),
 	}}})
 	if err != nil {
 		return err
@@ -372,7 +390,7 @@ func (n *Node) handleBlock(ctx context.Context, b follow.Block) error {
 			if e.Attributes["node_key"] == hex.EncodeToString(n.nodePub) {
 				n.onAward(ctx, id, e)
 			}
-		case "dispute_opened":
+		case "dispute_drawn":
 			if strings.Contains(e.Attributes["verifiers"], hex.EncodeToString(n.nodePub)) {
 				n.onDrawn(ctx, id, e)
 			}
@@ -385,6 +403,7 @@ func (n *Node) handleBlock(ctx context.Context, b follow.Block) error {
 		case "dispute_decided":
 			n.markDone(id, gateway.RoleVerifier)
 			switch e.Attributes["state"] {
+			case "disputed": // an undecided round: the next one draws others
 			case "awarded": // outcome redo: the same provider delivers again
 				n.onRedo(ctx, id)
 			case "open": // outcome redo by another provider: bid again
@@ -396,11 +415,17 @@ func (n *Node) handleBlock(ctx context.Context, b follow.Block) error {
 		}
 	}
 	n.revealDue(ctx, b.Height)
+	n.reportMissingInputs(ctx, b.Height)
 	n.mu.Lock()
 	due := n.params != nil && b.Height >= n.announced+int64(n.params.GetNodeTtlBlocks()/2)
 	n.mu.Unlock()
 	if due {
-		n.async(ctx, "announce", func(ctx context.Context) error { return n.announce(ctx, client.WaitCheck) })
+		n.async(ctx, "announce", func(ctx context.Context) error {
+			if err := n.announce(ctx, client.WaitCheck); err != nil {
+				return err
+			}
+			return n.ensureVerifier(ctx)
+		})
 	}
 	return n.saveCursor(b.Height + 1)
 }

@@ -22,6 +22,10 @@ type Input struct {
 	Order Order
 	// BidStakeRatioBps is the chain's bid_stake_ratio_bps (ledger/params).
 	BidStakeRatioBps uint32
+	// MinBidStake (ucell) and MinPrice (ucell) are the chain's
+	// min_bid_stake and min_price; NetworkFeeBps its network_fee_bps.
+	MinBidStake, MinPrice uint64
+	NetworkFeeBps         uint32
 	// Node is the node's own state.
 	Node Node
 	// Pricing is the node's pricing policy. Decide does not re-validate it;
@@ -44,6 +48,13 @@ type Order struct {
 	// MinProviderReputation is the order's min_provider_reputation; zero
 	// means none.
 	MinProviderReputation uint64
+	// RoyaltyBps is the author's royalty the chain takes from the price:
+	// the package's royalty_bps capped at the chain's max_royalty_bps.
+	RoyaltyBps uint32
+	// ParamsError, when not empty, says why the order's parameters do not
+	// fit the package (a missing required or an undeclared parameter):
+	// the run would be refused, so the node does not bid.
+	ParamsError string
 }
 
 // Node is the node's state at the time of the decision.
@@ -69,6 +80,8 @@ type Reason string
 // Reasons of a NoBid.
 const (
 	ReasonBadParams           Reason = "bad-params"
+	ReasonOrderParams         Reason = "order-params"
+	ReasonBelowMinPrice       Reason = "below-min-price"
 	ReasonKind                Reason = "kind"
 	ReasonArchitecture        Reason = "architecture"
 	ReasonReputation          Reason = "reputation"
@@ -118,6 +131,9 @@ func Decide(in Input) Decision {
 	if in.BidStakeRatioBps > 10_000 {
 		return noBid(ReasonBadParams, "bid_stake_ratio_bps %d > 10000", in.BidStakeRatioBps)
 	}
+	if uint64(in.NetworkFeeBps)+uint64(o.RoyaltyBps) >= 10_000 {
+		return noBid(ReasonBadParams, "network fee %d bps + royalty %d bps leave the provider nothing", in.NetworkFeeBps, o.RoyaltyBps)
+	}
 	if p.StakeRatioMarginBps > config.MaxStakeMarginBps {
 		return noBid(ReasonBadParams, "stake_ratio_margin_bps %d > %d", p.StakeRatioMarginBps, config.MaxStakeMarginBps)
 	}
@@ -130,6 +146,9 @@ func Decide(in Input) Decision {
 	}
 	if !slices.Contains(n.Architectures, spec.ArchWasm32WASIP1) {
 		return noBid(ReasonArchitecture, "package needs %s", spec.ArchWasm32WASIP1)
+	}
+	if o.ParamsError != "" {
+		return noBid(ReasonOrderParams, "%s", o.ParamsError)
 	}
 	if o.MinProviderReputation > 0 && n.Reputation != nil &&
 		n.Reputation.Cmp(new(big.Int).SetUint64(o.MinProviderReputation)) < 0 {
@@ -145,15 +164,27 @@ func Decide(in Input) Decision {
 	if !ok {
 		return noBid(ReasonInputSizeUnknown, "pricing by input size (%d ucell per MiB) needs the input size", p.PerInputMiB)
 	}
-	price := min(ask, o.MaxPrice)
-	// A zero price is refused by the chain: the floor is at least 1.
-	if floor := max(p.Floor, 1); price < floor {
-		if o.MaxPrice < floor {
+	// The ask is what the node wants to be paid; the chain pays price −
+	// network fee − royalty, so the price asked is grossed up by both.
+	cut := in.NetworkFeeBps + o.RoyaltyBps
+	price := min(Gross(ask, cut), o.MaxPrice)
+	net := Net(price, in.NetworkFeeBps, o.RoyaltyBps)
+	// A zero payment is pointless: the floor is at least 1.
+	if floor := max(p.Floor, 1); net < floor {
+		switch maxNet := Net(o.MaxPrice, in.NetworkFeeBps, o.RoyaltyBps); {
+		case maxNet < floor && cut == 0:
 			return noBid(ReasonBelowFloor, "max price %d ucell < floor %d ucell", o.MaxPrice, floor)
+		case maxNet < floor:
+			return noBid(ReasonBelowFloor, "max price %d ucell pays %d ucell after the network fee (%d bps) and royalty (%d bps) < floor %d ucell",
+				o.MaxPrice, maxNet, in.NetworkFeeBps, o.RoyaltyBps, floor)
 		}
-		return noBid(ReasonBelowFloor, "asking price %d ucell < floor %d ucell", price, floor)
+		return noBid(ReasonBelowFloor, "asking price %d ucell < floor %d ucell", net, floor)
 	}
-	stake, ok := addSat(market.MinBidStake(price, in.BidStakeRatioBps), market.MinBidStake(price, p.StakeRatioMarginBps))
+	if price < in.MinPrice {
+		return noBid(ReasonBelowMinPrice, "price %d ucell < the chain's min_price %d ucell", price, in.MinPrice)
+	}
+	required := max(in.MinBidStake, market.MinBidStake(price, in.BidStakeRatioBps))
+	stake, ok := addSat(required, market.MinBidStake(price, p.StakeRatioMarginBps))
 	if !ok {
 		return noBid(ReasonOverflow, "stake for price %d ucell overflows", price)
 	}
@@ -192,6 +223,42 @@ func Ask(p config.Pricing, id spec.ID, inputBytes uint64, sizeKnown bool) (price
 		price, _ = addSat(price, lo)
 	}
 	return max(price, p.Minimum), true
+}
+
+// Gross returns the price whose payment, after cutBps of it are taken
+// (network fee and royalty, basis points), is at least net:
+// ceil(net × 10000 / (10000 − cutBps)), saturating at math.MaxUint64.
+// cutBps must be below 10000.
+func Gross(net uint64, cutBps uint32) uint64 {
+	keep := uint64(10_000 - cutBps)
+	hi, lo := bits.Mul64(net, 10_000)
+	lo, c := bits.Add64(lo, keep-1, 0)
+	hi += c
+	if hi >= keep {
+		return math.MaxUint64
+	}
+	q, _ := bits.Div64(hi, lo, keep)
+	// Rounding down of each cut may leave one more ucell than asked;
+	// step back while the payment still covers net.
+	for q > net && Net(q-1, cutBps, 0) >= net {
+		q--
+	}
+	return q
+}
+
+// Net returns what the chain pays a provider for price (ucell): price −
+// floor(price × feeBps / 10000) − floor(price × royaltyBps / 10000), as
+// the market's close computes it (ledger/market: payout).
+func Net(price uint64, feeBps, royaltyBps uint32) uint64 {
+	fee := mulDiv(price, uint64(feeBps))
+	royalty := min(mulDiv(price, uint64(royaltyBps)), price-fee)
+	return price - fee - royalty
+}
+
+func mulDiv(a, bps uint64) uint64 {
+	hi, lo := bits.Mul64(a, bps)
+	q, _ := bits.Div64(hi, lo, 10_000)
+	return q
 }
 
 // addSat returns a + b, or math.MaxUint64 and false when the sum overflows.

@@ -46,6 +46,18 @@ func TestDecide(t *testing.T) {
 		reason Reason
 	}{
 		{name: "default bid", edit: func(*Input) {}, price: 1000, stake: 100},
+		// Free compute through a 100% royalty: the node prices net of the
+		// network fee and the (capped) royalty, so it is paid its ask.
+		{name: "priced net of fee and royalty", edit: func(in *Input) { in.NetworkFeeBps, in.Order.RoyaltyBps = 100, 2_000 }, price: 1265, stake: 127},
+		{name: "a royalty that leaves nothing", edit: func(in *Input) { in.NetworkFeeBps, in.Order.RoyaltyBps = 100, 9_900 },
+			want: "bad-params: network fee 100 bps + royalty 9900 bps leave the provider nothing", reason: ReasonBadParams},
+		{name: "max price too low once the royalty is paid", edit: func(in *Input) { in.Order.RoyaltyBps, in.Order.MaxPrice = 2_000, 1_100 },
+			want: "below-floor: max price 1100 ucell pays 880 ucell after the network fee (0 bps) and royalty (2000 bps) < floor 1000 ucell", reason: ReasonBelowFloor},
+		{name: "the chain's minimum bid stake", edit: func(in *Input) { in.MinBidStake = 10_000 }, price: 1000, stake: 10_000},
+		{name: "below the chain's min_price", edit: func(in *Input) { in.MinPrice = 2_000 },
+			want: "below-min-price: price 1000 ucell < the chain's min_price 2000 ucell", reason: ReasonBelowMinPrice},
+		{name: "order parameters that do not fit the package", edit: func(in *Input) { in.Order.ParamsError = "parameter ENZYMES: required by the package and not given" },
+			want: "order-params: parameter ENZYMES: required by the package and not given", reason: ReasonOrderParams},
 		{name: "bad ratio", edit: func(in *Input) { in.BidStakeRatioBps = 10_001 },
 			want: "bad-params: bid_stake_ratio_bps 10001 > 10000", reason: ReasonBadParams},
 		{name: "ratio 10000", edit: func(in *Input) { in.BidStakeRatioBps = 10_000 }, price: 1000, stake: 1000},
@@ -313,5 +325,29 @@ func TestNoBidString(t *testing.T) {
 		if strings.ToLower(string(r)) != string(r) || strings.ContainsAny(string(r), " :") {
 			t.Errorf("reason %q is not a lowercase token", r)
 		}
+	}
+}
+
+
+// TestGross checks Gross against a naive reference: the least price whose
+// payment after the cut covers the net.
+func TestGross(t *testing.T) {
+	for _, cut := range []uint32{0, 1, 100, 350, 2_100, 5_000, 9_000} {
+		for net := uint64(0); net < 3_000; net += 7 {
+			want := net
+			for Net(want, cut, 0) < net {
+				want++
+			}
+			if got := Gross(net, cut); got != want {
+				t.Fatalf("Gross(%d, %d) = %d, want %d", net, cut, got, want)
+			}
+			// Split between a fee and a royalty, the payment covers the net.
+			if got := Gross(net, cut); Net(got, cut/2, cut-cut/2) < net {
+				t.Fatalf("Net(Gross(%d), %d+%d) = %d", net, cut/2, cut-cut/2, Net(got, cut/2, cut-cut/2))
+			}
+		}
+	}
+	if Gross(math.MaxUint64, 100) != math.MaxUint64 {
+		t.Fatal("Gross does not saturate")
 	}
 }

@@ -26,24 +26,32 @@
 //  3. Architecture: a compute package needs wasm32-wasip1 among the node's
 //     architectures (market.md: "Bid", "a registered node whose
 //     architectures fit the package") (ReasonArchitecture).
+//     Then the order's parameters must fit the package's declared ones
+//     (Order.ParamsError; ReasonOrderParams): a run the package refuses
+//     could not be delivered.
 //  4. Reputation: when the order names a minimum provider reputation and
 //     the node knows its own, the node must reach it (ReasonReputation).
 //     The ledger stores the minimum without enforcing it yet; an unknown
 //     reputation does not prevent a bid.
 //  5. Capacity: at least one free job slot (ReasonNoCapacity).
 //  6. The package can be fetched or is cached (ReasonNotFetchable).
-//  7. Price: Pricing.PerPackage[id] when set, else Pricing.Base +
-//     Pricing.PerInputMiB × ceil(input bytes / MiB); then at least
-//     Pricing.Minimum; then capped at the order's max price. Pricing by
-//     input size needs the size (ReasonInputSizeUnknown). Arithmetic
-//     saturates instead of wrapping, so a huge ask is capped, never
-//     wrapped to a small one.
-//  8. Floor: the price is at least Pricing.Floor and positive
-//     (ReasonBelowFloor). Since the node's ask is at least Minimum ≥ Floor,
-//     this refuses exactly the orders whose max price is below the floor.
-//  9. Stake: MinBidStake(price, bid_stake_ratio_bps) (market.md: "Bid",
-//     "a bid stake ≥ bid_stake_ratio × price") plus
-//     ceil(price × Pricing.StakeRatioMarginBps / 10000). Price + stake must
-//     fit in a uint64 as the chain checks (ReasonOverflow), and the stake
-//     must not exceed the free balance (ReasonInsufficientBalance).
+//  7. Price: the ask is Pricing.PerPackage[id] when set, else
+//     Pricing.Base + Pricing.PerInputMiB × ceil(input bytes / MiB); then
+//     at least Pricing.Minimum. The ask is what the node wants to be paid:
+//     the chain pays the price less the network fee and the author's
+//     royalty (ledger/market: payout), so the price bid is Gross(ask, fee
+//     + royalty), then capped at the order's max price. Pricing by input
+//     size needs the size (ReasonInputSizeUnknown). Arithmetic saturates
+//     instead of wrapping, so a huge ask is capped, never wrapped to a
+//     small one. The network fee and royalty must leave the node
+//     something (ReasonBadParams).
+//  8. Floor: the payment (Net of the price) is at least Pricing.Floor and
+//     positive (ReasonBelowFloor): a package whose royalty eats the price
+//     is not run for free. The price is at least the chain's min_price
+//     (ReasonBelowMinPrice).
+//  9. Stake: max(min_bid_stake, MinBidStake(price, bid_stake_ratio_bps))
+//     (market.RequiredBidStake) plus ceil(price ×
+//     Pricing.StakeRatioMarginBps / 10000). Price + stake must fit in a
+//     uint64 as the chain checks (ReasonOverflow), and the stake must not
+//     exceed the free balance (ReasonInsufficientBalance).
 package bid

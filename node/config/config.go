@@ -29,7 +29,10 @@ const (
 	DefaultListen      = "127.0.0.1:26680"
 	DefaultEndpoint    = "http://127.0.0.1:26680"
 	DefaultCapacity    = 2
-	DefaultDataDir     = "data"
+	// DefaultInputWaitBlocks is how long, in blocks after an award, a job
+	// waiting for its inputs holds one of the node's capacity slots.
+	DefaultInputWaitBlocks = 10
+	DefaultDataDir         = "data"
 	// DefaultPrice is the default base, minimum and floor, in ucell.
 	DefaultPrice = 1000
 )
@@ -59,6 +62,11 @@ type Config struct {
 	Architectures []string `toml:"architectures"`
 	// Capacity is the number of jobs the node runs at once; at least 1.
 	Capacity int `toml:"capacity"`
+	// InputWaitBlocks is how long, in blocks after an award, a job
+	// waiting for the buyer's inputs counts against Capacity; after it
+	// the node bids on other orders, and the job still takes the inputs
+	// until the contract's input deadline. At least 1.
+	InputWaitBlocks int `toml:"input_wait_blocks"`
 	// DataDir holds blobs and jobs; relative to the home when not absolute.
 	DataDir string `toml:"data_dir"`
 	// Pricing is the node's pricing policy, used by node/bid.
@@ -108,14 +116,15 @@ type Verifier struct {
 // with NodeKeyFile and DataDir joined to home.
 func Default(home string) *Config {
 	return &Config{
-		NodeKeyFile:   filepath.Join(home, DefaultNodeKeyFile),
-		OperatorKey:   DefaultOperatorKey,
-		ChainRPC:      DefaultChainRPC,
-		Listen:        DefaultListen,
-		Endpoint:      DefaultEndpoint,
-		Architectures: []string{spec.ArchWasm32WASIP1},
-		Capacity:      DefaultCapacity,
-		DataDir:       filepath.Join(home, DefaultDataDir),
+		NodeKeyFile:     filepath.Join(home, DefaultNodeKeyFile),
+		OperatorKey:     DefaultOperatorKey,
+		ChainRPC:        DefaultChainRPC,
+		Listen:          DefaultListen,
+		Endpoint:        DefaultEndpoint,
+		Architectures:   []string{spec.ArchWasm32WASIP1},
+		Capacity:        DefaultCapacity,
+		InputWaitBlocks: DefaultInputWaitBlocks,
+		DataDir:         filepath.Join(home, DefaultDataDir),
 		Pricing: Pricing{
 			Base:    DefaultPrice,
 			Minimum: DefaultPrice,
@@ -208,6 +217,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Capacity < 1 {
 		return fail("capacity", c.Capacity, "must be at least 1")
+	}
+	if c.InputWaitBlocks < 1 {
+		return fail("input_wait_blocks", c.InputWaitBlocks, "must be at least 1")
 	}
 	if c.DataDir == "" {
 		return fail("data_dir", `""`, "must be set")
