@@ -328,7 +328,6 @@ func TestNoBidString(t *testing.T) {
 	}
 }
 
-
 // TestGross checks Gross against a naive reference: the least price whose
 // payment after the cut covers the net.
 func TestGross(t *testing.T) {
