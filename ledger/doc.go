@@ -108,12 +108,15 @@
 //
 //	20 set_profile        create or replace the signer's profile: name, roles, contact
 //	21 announce_node      register or refresh a node under its own ed25519 key:
-//	                      endpoint, architectures, BotSpec hashes, capacity
+//	                      endpoint, architectures, BotSpec hashes, capacity, and the
+//	                      node key's signature of (chain id, operator): no squatting;
+//	                      at most 16 nodes per operator
 //	22 remove_node        delete one of the signer's nodes
 //	23 register_package   register a package envelope signed by its author, the signer
 //	24 set_offering       create or replace the signer's offering (catalog item) of a
-//	                      package: fixed price, lead time; the signer's profile has the
-//	                      vendor role
+//	                      package: fixed price (≥ min_price), lead time, the node that
+//	                      serves it, a vendor stake per purchase; the signer's profile
+//	                      has the vendor role
 //	25 remove_offering    delete it
 //
 // A node announced at height H is active through height H +
@@ -167,40 +170,55 @@
 // vote of reputation holders in the package's skill, weighted by their
 // proven reputation.
 //
-//	60 create_order     post a purchase order: package, input root, parameters, max price,
-//	                    PO stake (≥ min_po_stake), bid/delivery/confirm windows; max price
-//	                    + PO stake move to the "escrow" module account
+//	60 create_order     post a purchase order: package, input root, parameters, max price
+//	                    (≥ min_price), PO stake (≥ min_po_stake), bid/delivery/confirm
+//	                    windows; max price + PO stake move to the "escrow" module account
 //	61 cancel_order     the buyer cancels an open order; everything is refunded
-//	62 bid              a provider bids with an active node that fits the package: price
-//	                    ≤ max price, stake ≥ bid_stake_ratio_bps of the price; an optional
-//	                    reputation proof in the package's skill (required to reach an
-//	                    order's min_provider_reputation) breaks ties of price
+//	62 bid              a provider bids with an active node that fits the package:
+//	                    min_price ≤ price ≤ max price, stake ≥ max(min_bid_stake,
+//	                    bid_stake_ratio_bps of the price); an optional reputation proof
+//	                    in the package's skill (required to reach an order's
+//	                    min_provider_reputation) breaks ties of price
 //	63 withdraw_bid     take a bid and its stake back while the order is open
 //	64 deliver          the winner posts output root, event-log head, completion
-//	                    commitment and its rating commitment, by the delivery deadline
+//	                    commitment, its rating commitment and the run's result (an exit
+//	                    code, or a deterministic error or limit), by the delivery deadline
 //	65 close            the buyer reveals the completion code and commits to a rating;
 //	                    the provider is paid price − network fee − author royalty
 //	66 reveal_rating    buyer or provider reveals stars and salt before the reveal deadline
-//	67 buy_offering     buy an offering directly: awarded at once to its vendor
+//	67 buy_offering     buy an offering directly, for at most a max price: awarded at once
+//	                    to the offering's node, with the vendor's stake as bid stake
 //	68 register_verifier      stake (≥ min_verifier_stake) a wasm node of the signer as a
-//	                          verifier; the stake moves to the "verifiers" module account;
-//	                          an optional reputation proof in "compute" weights its draws
+//	                          verifier, or add stake to it; the stake moves to the
+//	                          "verifiers" module account; an optional reputation proof in
+//	                          "compute" weights its draws
 //	69 unregister_verifier    take the stake back, unless drawn in an open dispute
 //	70 open_dispute           the buyer disputes a delivery before the confirm deadline with
 //	                          a claim, a wished outcome and a stake (≥ min_dispute_stake);
-//	                          compute: verifiers_per_dispute verifiers are drawn from the
-//	                          block hash; protocol: a domain vote opens
-//	71 verifier_commit        a drawn verifier commits to an output root (commit window)
+//	                          compute: with the head of its seed chain, round 1 starts;
+//	                          protocol: a domain vote opens
+//	71 verifier_commit        a drawn verifier commits to an output root, its address and
+//	                          the round (commit window)
 //	72 verifier_reveal        it reveals root and salt (reveal window)
 //	73 release_litigation     the governance authority releases litigated funds
 //	74 domain_vote_commit     protocol disputes: an account other than the parties, proving
-//	                          reputation > 0 in the package's skill, commits to
-//	                          sha256(order id ‖ vote (1 byte) ‖ salt) (commit window; at most
-//	                          64 voters)
+//	                          reputation > 0 in the package's skill, stakes
+//	                          min_domain_vote_stake and commits to sha256(order id ‖ voter
+//	                          ‖ vote (1 byte) ‖ salt) (commit window; at most 64 voters, a
+//	                          heavier one takes the lightest's slot)
 //	75 domain_vote_reveal     it reveals vote and salt with a reputation proof whose value is
 //	                          the vote's weight (reveal window); at the reveal deadline the
-//	                          heavier side wins, a tie or no reveal is undecided; voters
-//	                          stake nothing and are not paid
+//	                          heavier side wins and shares the loser's forfeit with its
+//	                          voters, the others lose their vote stake; a tie or no reveal
+//	                          splits the price
+//	76 reveal_dispute_seed    the round's seed (after the round's first block, before its
+//	                          seed deadline); the round's verifiers are drawn from it and
+//	                          that block's hash
+//	77 post_input_receipt     show the contract node's signed receipt of the inputs: voids a
+//	                          report of missing inputs; a later missed delivery pays the buyer
+//	78 report_missing_inputs  the provider: the inputs never arrived (from the input
+//	                          deadline); unless a receipt is shown within the contest window,
+//	                          the contract ends with everything refunded
 //
 // Params of the market: min_po_stake (ucell), bid_stake_ratio_bps,
 // network_fee_bps, fail_slash_buyer_bps, max_bid_window,
@@ -209,7 +227,11 @@
 // verifiers_per_dispute, verifier_commit_window, verifier_reveal_window
 // (blocks; also the windows of a protocol dispute's domain vote),
 // verifier_reward_bps and governance_authority (bech32, empty: none);
-// defaults in params.Default.
+// min_bid_stake, min_price (ucell), max_royalty_bps, input_window_blocks,
+// input_contest_window_blocks (blocks), max_dispute_rounds,
+// min_dispute_quorum, dispute_seed_window_blocks (blocks),
+// min_verifier_reputation, min_domain_vote_stake (ucell) and
+// max_due_per_block; defaults in params.Default.
 //
 // Params of reputation: reputation_cycle_blocks, mining_window_blocks,
 // mining_stake_maturity_blocks (blocks), min_miner_stake, miner_reward
@@ -221,11 +243,13 @@
 // In FinalizeBlock, before the transactions: misbehavior reported by
 // CometBFT slashes (burns slash_fraction_bps of the stake) and jails the
 // validator, once; then every unbonding entry completing at this height is
-// paid back; then every order due at this height takes its deadline's
-// transition: award (or expire) at the bid deadline, fail the block after
-// a missed delivery deadline, auto-close at the confirm deadline, final
-// ratings and reputation entries at the reveal deadline, the decision of
-// a dispute at the end of its reveal window (see package market); then
+// paid back; then the orders due at heights up to this one, oldest first
+// and at most max_due_per_block of them (the rest wait for the next
+// blocks), take their deadline's transition: award (or expire) at the bid
+// deadline, fail the block after a missed delivery deadline or at the end
+// of a report's contest window, auto-close at the confirm deadline, final
+// ratings and reputation entries at the reveal deadline, the end of a
+// dispute round (see package market); then
 // the reputation cycle hook: a closed mining window reopens, accepts a
 // root and rewards its miners, or blocks mining, and a cycle's log is
 // frozen when it is due (see package reputation). After the transactions: if any validator's stake or status
@@ -306,27 +330,33 @@
 //	node_announced      operator, node_pubkey, endpoint, architectures, capacity, last_announced_height
 //	node_removed        operator, node_pubkey
 //	package_registered  package_id, name, version, kind, skill, parent, author, royalty_bps
-//	offering_set        vendor, package_id, price, lead_time_blocks
+//	offering_set        vendor, package_id, price, lead_time_blocks, node_key, stake
 //	offering_removed    vendor, package_id
 //	order_created       order_id, buyer, package_id, max_price, po_stake, bid_deadline, direct   market
 //	order_cancelled     order_id, buyer
 //	bid_placed          order_id, provider, node_key, price, stake
 //	bid_withdrawn       order_id, provider
-//	order_awarded       order_id, provider, node_key, price, bid_stake, delivery_deadline   (begin block, or buy_offering)
+//	order_awarded       order_id, provider, node_key, price, bid_stake, delivery_deadline, input_deadline
+//	                    (begin block, or buy_offering)
 //	order_expired       order_id                                   begin block
-//	order_delivered     order_id, output_root, event_log_head, confirm_deadline
+//	order_delivered     order_id, output_root, event_log_head, confirm_deadline, result, exit_code
 //	order_closed        order_id, auto, payment, network_fee, royalty, reveal_deadline   (auto: begin block)
-//	order_failed        order_id, provider, slashed, to_buyer      begin block
+//	order_failed        order_id, provider, reason, slashed, to_buyer, to_treasury, reputation   begin block
+//	input_receipt_posted    order_id, by, node_key, voided_report
+//	missing_inputs_reported order_id, provider, contest_deadline
 //	rating_revealed     order_id, rater, stars
-//	ratings_final       order_id, buyer_stars, provider_stars, buyer_revealed, provider_revealed   begin block
+//	ratings_final       order_id, buyer_stars, provider_stars, buyer_revealed, provider_revealed, reputation
+//	                    begin block
 //	verifier_registered, verifier_unregistered   node_key, operator, stake
-//	dispute_opened      order_id, claim, outcome, stake, commit_deadline, reveal_deadline, verifiers, kind
+//	dispute_opened      order_id, claim, outcome, stake, commit_deadline, reveal_deadline, seed_deadline, kind
+//	dispute_drawn       order_id, round, verifiers, commit_deadline, reveal_deadline
+//	domain_vote_evicted order_id, voter, by
 //	dispute_commit      order_id, verifier, commitment
 //	dispute_reveal      order_id, verifier, output_root
 //	domain_vote_commit  order_id, voter, commitment
 //	domain_vote_reveal  order_id, voter, vote, weight
 //	dispute_decided     order_id, verdict, majority_root, state, rewarded, reward, slashed, kind,
-//	                    provider_weight, buyer_weight   begin block
+//	                    provider_weight, buyer_weight, round, next_seed_deadline   begin block
 //	litigation_released order_id, to_buyer, to_provider
 //	credit_changed      order_id, account, added, spent, balance
 //	miner_staked        miner, amount, stake, since_height               reputation
