@@ -40,6 +40,11 @@ environment variables, fake clocks, a seeded random source, no network.
 
 PACKAGE is a .cellpkg file or a package directory (built in memory).
 
+The run gets the limits a provider's node would give it, all from the package
+(or the protocol's defaults): memory, output, stdout, stderr and fuel (loop
+iterations). --memory-limit and --time-limit are this machine's ceilings,
+as a node's configuration is a node's.
+
 It prints the output root, then the package's stdout; the package's stderr
 goes to stderr, followed by a summary with the run's outcome. Outputs are
 written to --out DIR (created if missing, must be empty); without --out they
@@ -63,8 +68,8 @@ is an error (exit code 1), not an outcome.`,
 	fl.StringArrayVarP(&f.params, "param", "p", nil, "parameter as NAME=VALUE (repeatable)")
 	fl.StringVar(&f.out, "out", "", "directory that receives the outputs")
 	fl.StringVar(&f.seed, "seed", "", "random seed, 64 hex digits (default: derived from the package id)")
-	fl.StringVar(&f.memory, "memory-limit", "", "most linear memory, e.g. 256MiB (default 512MiB, lowered by the package's own limit)")
-	fl.DurationVar(&f.timeLimit, "time-limit", 0, "longest wall time of the run (default 1m)")
+	fl.StringVar(&f.memory, "memory-limit", "", "most linear memory this machine gives the run, e.g. 256MiB; a package that declares more is refused (default: what the package declares)")
+	fl.DurationVar(&f.timeLimit, "time-limit", 0, "longest wall time of the run; running out of it is an error, not an outcome (default 1m)")
 	return cmd
 }
 
@@ -113,15 +118,14 @@ func runRun(cmd *cobra.Command, g *globals, pkgPath string, f runFlags) error {
 	if err != nil {
 		return err
 	}
-	var limits wasm.Limits
+	var memory int64
 	if f.memory != "" {
 		n, err := humanize.ParseBytes(f.memory)
 		if err != nil {
 			return &usageError{fmt.Errorf("--memory-limit: %w", err)}
 		}
-		limits.Memory = int64(min(n, 1<<40))
+		memory = int64(min(n, 1<<40))
 	}
-	limits.WallTime = f.timeLimit
 
 	p, err := packer.Load(pkgPath, spec.DefaultLimits())
 	if err != nil {
@@ -154,8 +158,15 @@ func runRun(cmd *cobra.Command, g *globals, pkgPath string, f runFlags) error {
 	if err != nil {
 		return err
 	}
-	job.Limits = tighter(job.Limits, limits)
-	ex, err := wasm.NewExecutor(ctx, wasm.NewConfig().WithCacheDir(g.cacheDir()))
+	// This machine's ceilings are the package's limits, so that the run
+	// ends as it would on a provider's node, unless --memory-limit says
+	// less (and then the package is refused, as by such a node).
+	ceilings := job.Limits
+	ceilings.WallTime = f.timeLimit
+	if memory != 0 {
+		ceilings.Memory = memory
+	}
+	ex, err := wasm.NewExecutor(ctx, wasm.NewConfig().WithLimits(ceilings).WithCacheDir(g.cacheDir()))
 	if err != nil {
 		return err
 	}
@@ -166,8 +177,11 @@ func runRun(cmd *cobra.Command, g *globals, pkgPath string, f runFlags) error {
 			g.stderr.Write(res.Stderr)
 		}
 		var le *wasm.LimitError
-		if errors.As(err, &le) {
+		switch {
+		case errors.As(err, &le):
 			return fmt.Errorf("run of %s stopped: %w", p.ID(), err)
+		case errors.Is(err, wasm.ErrOverCeiling):
+			return fmt.Errorf("run of %s: the package needs more than this machine gives: %w", p.ID(), err)
 		}
 		return fmt.Errorf("run of %s: %w", p.ID(), err)
 	}
@@ -236,17 +250,4 @@ func pairs(flag string, list []string) (map[string]string, error) {
 		m[k] = v
 	}
 	return m, nil
-}
-
-// tighter returns a with each field of b that is set and smaller.
-func tighter(a, b wasm.Limits) wasm.Limits {
-	low := func(x, y int64) int64 {
-		if y > 0 && (x == 0 || y < x) {
-			return y
-		}
-		return x
-	}
-	a.Memory = low(a.Memory, b.Memory)
-	a.WallTime = time.Duration(low(int64(a.WallTime), int64(b.WallTime)))
-	return a
 }
