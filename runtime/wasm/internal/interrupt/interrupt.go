@@ -286,9 +286,9 @@ func (g globals) check() []byte {
 	c = append(c, 0x04, 0x40)                   // if
 	c = append(c, 0x41, 0x00, 0x40, 0x00, 0x1a) // i32.const 0; memory.grow 0; drop
 	c = append(c, 0x23)
-	c = appendU32(c, g.stop)                    // global.get $stop
-	c = append(c, 0x04, 0x40, 0x00, 0x0b)       // if; unreachable; end
-	c = append(c, getLeft...)                   //
+	c = appendU32(c, g.stop)              // global.get $stop
+	c = append(c, 0x04, 0x40, 0x00, 0x0b) // if; unreachable; end
+	c = append(c, getLeft...)
 	c = append(c, 0x50, 0x04, 0x40, 0x00, 0x0b) // i64.eqz; if; unreachable; end
 	c = append(c, getLeft...)
 	c = append(c, 0x42)
