@@ -691,6 +691,9 @@ func (n *Node) run(ctx context.Context, id uint64, role string) error {
 	start := time.Now()
 	res, err := n.exec.Run(ctx, job)
 	n.metrics.running.Dec()
+	if err == nil && res.Outcome != outputroot.OutcomeExited {
+		err = fmt.Errorf("outcome %s: %w", res.Outcome, res.Err())
+	}
 	if err != nil {
 		ev("run-error", attr("error", err.Error()))
 		return fmt.Errorf("run: %w", err)

@@ -18,6 +18,11 @@ const AddressSize = 20
 // MaxRoyaltyBps is the largest author royalty, in basis points (100%).
 const MaxRoyaltyBps = 10_000
 
+// MaxFuel is the largest fuel an envelope may declare, in loop iterations:
+// 10¹², hours of work for most programs. It keeps a package from asking for
+// a run that no node could finish within a sensible wall time.
+const MaxFuel = 1_000_000_000_000
+
 // ValidateEnvelope checks an envelope against the spec it describes
 // (service-spec.md: "Our package envelope"). It returns every problem
 // found, each a *FieldError naming an "envelope." field, joined with
@@ -36,7 +41,8 @@ const MaxRoyaltyBps = 10_000
 //     parameter has no default;
 //   - inputs are unique single path elements; outputs are unique clean
 //     relative paths;
-//   - author is empty or 20 bytes.
+//   - author is empty or 20 bytes;
+//   - fuel is at most MaxFuel loop iterations.
 func ValidateEnvelope(env *specpb.Envelope, s *Spec) error {
 	var p problems
 	if id, err := IDFromBytes(env.GetPackageId()); err != nil || id != s.ID() {
@@ -67,7 +73,8 @@ func ValidateEnvelope(env *specpb.Envelope, s *Spec) error {
 // envelopes without their specs): package_id is 32 bytes, not all zero;
 // name, version, kind (compute or protocol), skill, parent (empty, or 32
 // bytes other than package_id), license.royalty_bps, the parameters'
-// names, uniqueness and defaults, inputs, outputs and author. Not checked:
+// names, uniqueness and defaults, inputs, outputs, author and fuel. Not
+// checked:
 // that package_id is the id of the spec, that a compute spec names
 // wasm32-wasip1, and that the parameters are the spec's environment
 // variables. Errors are reported as by ValidateEnvelope.
@@ -130,6 +137,9 @@ func checkEnvelopeFields(p *problems, env *specpb.Envelope, id ID) {
 	checkPorts(p, "envelope.outputs", env.GetOutputs(), validRelPath)
 	if a := env.GetAuthor(); len(a) != 0 && len(a) != AddressSize {
 		p.add("envelope.author", "must be empty or %d bytes, got %d", AddressSize, len(a))
+	}
+	if f := env.GetFuel(); f > MaxFuel {
+		p.add("envelope.fuel", "%d loop iterations is over %d", f, uint64(MaxFuel))
 	}
 }
 

@@ -64,6 +64,8 @@ func TestValidateEnvelope(t *testing.T) {
 		{"output escapes", func(e *specpb.Envelope) { e.Outputs[0].Name = "../x" }, "envelope.outputs[0].name", "not a valid name"},
 		{"absolute output", func(e *specpb.Envelope) { e.Outputs[0].Name = "/x" }, "envelope.outputs[0].name", "not a valid name"},
 		{"short author", func(e *specpb.Envelope) { e.Author = []byte{1, 2} }, "envelope.author", "must be empty or 20 bytes"},
+		{"fuel at the maximum", func(e *specpb.Envelope) { e.Fuel = MaxFuel }, "", ""},
+		{"fuel over the maximum", func(e *specpb.Envelope) { e.Fuel = MaxFuel + 1 }, "envelope.fuel", "is over 1000000000000"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -159,6 +161,7 @@ func TestValidateEnvelopeFields(t *testing.T) {
 		{"required with default", func(e *specpb.Envelope) { e.Parameters[0].Required = true }, "envelope.parameters[0].default", "a required parameter has no default"},
 		{"output escapes", func(e *specpb.Envelope) { e.Outputs[0].Name = "../x" }, "envelope.outputs[0].name", "not a valid name"},
 		{"short author", func(e *specpb.Envelope) { e.Author = []byte{1, 2} }, "envelope.author", "must be empty or 20 bytes"},
+		{"fuel over the maximum", func(e *specpb.Envelope) { e.Fuel = 1 << 63 }, "envelope.fuel", "loop iterations is over"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, env := helloPackage(t, tt.mutate)

@@ -10,9 +10,29 @@
 //  2. every declared input is given, and no undeclared one;
 //  3. parameters not given take their declared default; a required
 //     parameter must be given; an undeclared parameter is refused;
-//  4. the spec's container.resources.at_most tightens the executor's
-//     limits: mem_limit bounds linear memory, disk_space bounds the bytes
-//     written under /outputs.
+//  4. every deterministic limit of the run comes from the package (see
+//     Limits), never from the node that runs it, so that every node gets
+//     the same outcome.
+//
+// # Limits
+//
+// A run's limits decide its outcome (runtime/wasm: a run that reaches one
+// ends with a limit outcome, which has an output root), so they are part of
+// the protocol. Limits(p) sets every one of them:
+//
+//	Memory  bytes of linear memory: the spec's container.resources.at_most.mem_limit,
+//	        if not zero, else DefaultMemory (512 MiB)
+//	Output  bytes charged for /outputs: the spec's container.resources.at_most.disk_space,
+//	        if not zero, else DefaultOutput (64 MiB)
+//	Fuel    loop iterations: the envelope's fuel, if not zero, else DefaultFuel (10⁹)
+//	Stdout  bytes: StdoutLimit (1 MiB), for every package
+//	Stderr  bytes: StderrLimit (1 MiB), for every package
+//
+// A node whose executor's ceilings are below a package's limits cannot run
+// it (Executor.Run refuses the job), so its bid engine checks
+// Executor.CheckLimits(Limits(p)) before bidding. These constants are
+// never changed for existing packages: a different default would give the
+// same order a different outcome.
 //
 // The random seed of a run must be the same on every honest node. On the
 // network it comes from the order; for a local run LocalSeed derives it
@@ -31,6 +51,55 @@ import (
 	"github.com/celltonomy/celltonomy/spec/specpb"
 )
 
+// The protocol's limits of a run, for a package that declares none (see
+// Limits). They equal runtime/wasm's default ceilings, so a node with the
+// default configuration runs every package that keeps to them.
+const (
+	// DefaultMemory is the memory limit of a package without
+	// container.resources.at_most.mem_limit: 512 MiB.
+	DefaultMemory int64 = 512 << 20
+	// DefaultOutput is the output limit of a package without
+	// container.resources.at_most.disk_space: 64 MiB.
+	DefaultOutput int64 = 64 << 20
+	// DefaultFuel is the fuel of a package whose envelope declares none:
+	// 10⁹ loop iterations. The digest of phage λ (48.5 kbp,
+	// examples/digest) uses 177,818 with EcoRI and 4,813,807 with all 79
+	// enzymes it knows, and 15,712,393 with three enzymes on 4.85 Mbp; 10⁹
+	// iterations of such code take about ten seconds.
+	DefaultFuel int64 = 1_000_000_000
+	// StdoutLimit is the stdout limit of every package: 1 MiB.
+	StdoutLimit int64 = 1 << 20
+	// StderrLimit is the stderr limit of every package: 1 MiB.
+	StderrLimit int64 = 1 << 20
+)
+
+// Limits returns the deterministic limits of a run of p (see the package
+// documentation): Memory, Output, Fuel, Stdout and Stderr are all set;
+// WallTime, which is the host's, is zero. Values over 2⁶² are cut to 2⁶²
+// (the executor treats memory over 4 GiB as 4 GiB anyway).
+func Limits(p *spec.Package) wasm.Limits {
+	l := wasm.Limits{
+		Memory: DefaultMemory,
+		Output: DefaultOutput,
+		Fuel:   DefaultFuel,
+		Stdout: StdoutLimit,
+		Stderr: StderrLimit,
+	}
+	// A zero is "not declared", as in the envelope: a zero limit would be
+	// the executor's, which differs between nodes.
+	most := p.Spec().MaxResources()
+	if v := most.GetMemLimit(); v != 0 {
+		l.Memory = clampInt64(v)
+	}
+	if v := most.GetDiskSpace(); v != 0 {
+		l.Output = clampInt64(v)
+	}
+	if f := p.Envelope().GetFuel(); f != 0 {
+		l.Fuel = clampInt64(f)
+	}
+	return l
+}
+
 // Request is what an order asks of one run.
 type Request struct {
 	// Inputs maps an input name to the host path of its file.
@@ -44,7 +113,8 @@ type Request struct {
 }
 
 // NewJob checks req against the package's envelope and returns the job to
-// run. Errors name the input or parameter at fault and the rule.
+// run, with Limits(p) as its limits. Errors name the input or parameter at
+// fault and the rule.
 func NewJob(p *spec.Package, req Request) (wasm.Job, error) {
 	env, s := p.Envelope(), p.Spec()
 	if env.GetKind() != specpb.Kind_KIND_COMPUTE {
@@ -96,11 +166,6 @@ func NewJob(p *spec.Package, req Request) (wasm.Job, error) {
 		}
 	}
 
-	var limits wasm.Limits
-	if most := s.MaxResources(); most != nil {
-		limits.Memory = clampInt64(most.GetMemLimit())
-		limits.Output = clampInt64(most.GetDiskSpace())
-	}
 	prog, args := s.Entry()
 	return wasm.Job{
 		Root:           s.Tree().FS(),
@@ -111,7 +176,7 @@ func NewJob(p *spec.Package, req Request) (wasm.Job, error) {
 		DeclaredParams: declaredParams,
 		OutputDir:      req.OutputDir,
 		Seed:           req.Seed,
-		Limits:         limits,
+		Limits:         Limits(p),
 	}, nil
 }
 

@@ -1,10 +1,16 @@
 // Package outputroot defines the output root: the hash that two honest
 // nodes running the same package on the same inputs must agree on.
 //
+// A run ends with one of the outcomes of [Outcome]: it exited by itself
+// (with any exit code), trapped, or hit one of its deterministic limits
+// (fuel, memory, output, stdout, stderr). Every outcome has a root, so a
+// run that failed deterministically can still be delivered and verified.
+//
 // # Definition (version 1)
 //
-// A run ends with an exit code, the bytes it wrote to stdout and stderr, and
-// the files it left under /outputs. Its output root is
+// A run that exited (OutcomeExited) has an exit code, the bytes it wrote to
+// stdout and stderr, and the files it left under /outputs. Its output root
+// is
 //
 //	root = SHA-256( "celltonomy/output-root/v1" ‖ 0x00
 //	              ‖ u32be(exit code)
@@ -26,15 +32,30 @@
 // may have the same path. Paths are compared as bytes, not as Unicode text;
 // they need not be valid UTF-8.
 //
+// # Other outcomes (outcome root, version 1)
+//
+// A run that did not exit (a trap or a limit) has no exit code and no
+// files: what it left under /outputs is incomplete and does not count. Its
+// root is taken over a distinct domain, so that it can never equal the
+// root of an exited run:
+//
+//	root = SHA-256( "celltonomy/output-root/outcome/v1" ‖ 0x00
+//	              ‖ u8(outcome)
+//	              ‖ SHA-256(stdout) ‖ SHA-256(stderr) )
+//
+// where outcome is the number of the [Outcome] (2 trap, 3 fuel limit, …)
+// and stdout and stderr are what the run wrote up to the moment it ended,
+// as the runtime defines it (runtime/wasm: "Results and outcomes").
+//
 // # Use
 //
 // A node that has run a package calls [ScanDir] on its output directory and
-// [Compute] on the result; a buyer who downloaded the outputs does the same
-// and compares the roots:
+// [ComputeOutcome] on the result; a buyer who downloaded the outputs does
+// the same and compares the roots:
 //
-//	files, err := outputroot.ScanDir(dir)
+//	files, err := outputroot.ScanDir(dir) // only for OutcomeExited
 //	if err != nil { ... }
-//	root, err := outputroot.Compute(exitCode, stdout, stderr, files)
+//	root, err := outputroot.ComputeOutcome(outcome, exitCode, stdout, stderr, files)
 package outputroot
 
 import (
@@ -54,6 +75,11 @@ import (
 // It is followed by a 0x00 byte in the hashed preimage.
 const Domain = "celltonomy/output-root/v1"
 
+// OutcomeDomain is the domain-separation prefix of version 1 of the root
+// of an outcome other than OutcomeExited. It is followed by a 0x00 byte in
+// the hashed preimage.
+const OutcomeDomain = "celltonomy/output-root/outcome/v1"
+
 // MaxPathLen is the longest valid file path, in bytes (it is encoded as a
 // u16be length).
 const MaxPathLen = 65535
@@ -71,6 +97,128 @@ var ErrDuplicatePath = errors.New("duplicate output path")
 // file (a symbolic link, device, socket, named pipe, ...).
 var ErrNotRegular = errors.New("not a regular file")
 
+// ErrOutcome is matched (errors.Is) by the error of [ComputeOutcome] for
+// an outcome it does not know, or for an exit code or files given with an
+// outcome other than OutcomeExited.
+var ErrOutcome = errors.New("invalid outcome")
+
+// Outcome is how a run ended. The numbers are part of the output root and
+// of the ledger (which mirrors them in its own enum): they are never
+// renumbered, and new outcomes are appended.
+type Outcome uint8
+
+// The outcomes. Each has a lowercase name, its String, used in logs and
+// JSON.
+const (
+	// OutcomeUnspecified is the zero value; no run ends with it.
+	OutcomeUnspecified Outcome = 0
+	// OutcomeExited: the module returned from _start or called proc_exit,
+	// with any exit code. "exited".
+	OutcomeExited Outcome = 1
+	// OutcomeTrap: the module trapped (unreachable, an out-of-bounds
+	// access, a division by zero, a failed instantiation, …). "trap".
+	OutcomeTrap Outcome = 2
+	// OutcomeFuelLimit: the module reached a loop iteration beyond its
+	// fuel. "fuel-limit".
+	OutcomeFuelLimit Outcome = 3
+	// OutcomeMemoryLimit: the module's linear memory would have exceeded
+	// its limit. "memory-limit".
+	OutcomeMemoryLimit Outcome = 4
+	// OutcomeOutputLimit: the module wrote or created more under /outputs
+	// than its limit. "output-limit".
+	OutcomeOutputLimit Outcome = 5
+	// OutcomeStdoutLimit: the module wrote more to stdout than its limit.
+	// "stdout-limit".
+	OutcomeStdoutLimit Outcome = 6
+	// OutcomeStderrLimit: the module wrote more to stderr than its limit.
+	// "stderr-limit".
+	OutcomeStderrLimit Outcome = 7
+)
+
+var outcomeNames = [...]string{
+	OutcomeUnspecified: "unspecified",
+	OutcomeExited:      "exited",
+	OutcomeTrap:        "trap",
+	OutcomeFuelLimit:   "fuel-limit",
+	OutcomeMemoryLimit: "memory-limit",
+	OutcomeOutputLimit: "output-limit",
+	OutcomeStdoutLimit: "stdout-limit",
+	OutcomeStderrLimit: "stderr-limit",
+}
+
+// String returns the outcome's name, e.g. "fuel-limit", or "outcome(N)"
+// for a number that is not an outcome.
+func (o Outcome) String() string {
+	if int(o) < len(outcomeNames) {
+		return outcomeNames[o]
+	}
+	return fmt.Sprintf("outcome(%d)", uint8(o))
+}
+
+// Valid reports whether o is one of the outcomes a run can end with
+// (OutcomeExited to OutcomeStderrLimit).
+func (o Outcome) Valid() bool { return o >= OutcomeExited && int(o) < len(outcomeNames) }
+
+// ParseOutcome returns the outcome named s ("exited", "trap",
+// "fuel-limit", …); it fails, matching [ErrOutcome], for any other name.
+func ParseOutcome(s string) (Outcome, error) {
+	for o, name := range outcomeNames {
+		if name == s && Outcome(o).Valid() {
+			return Outcome(o), nil
+		}
+	}
+	return OutcomeUnspecified, fmt.Errorf("%w: %q (known: exited, trap, fuel-limit, memory-limit, output-limit, stdout-limit, stderr-limit)", ErrOutcome, s)
+}
+
+// MarshalText implements encoding.TextMarshaler: the outcome's name. It
+// fails for a number that is not an outcome.
+func (o Outcome) MarshalText() ([]byte, error) {
+	if !o.Valid() && o != OutcomeUnspecified {
+		return nil, fmt.Errorf("%w: %d", ErrOutcome, uint8(o))
+	}
+	return []byte(o.String()), nil
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler, as ParseOutcome.
+func (o *Outcome) UnmarshalText(b []byte) error {
+	v, err := ParseOutcome(string(b))
+	if err != nil {
+		return err
+	}
+	*o = v
+	return nil
+}
+
+// ComputeOutcome returns the output root of a run that ended with outcome
+// (see the package documentation): for OutcomeExited it is Compute(exitCode,
+// stdout, stderr, files); for every other outcome it is the outcome root
+// over stdout and stderr, and exitCode must be 0 and files empty.
+//
+// It returns an error matching [ErrOutcome] for an outcome that is not
+// Valid, or for an exit code or files given with an outcome other than
+// OutcomeExited, and the errors of Compute.
+func ComputeOutcome(outcome Outcome, exitCode uint32, stdout, stderr []byte, files []File) ([32]byte, error) {
+	switch {
+	case outcome == OutcomeExited:
+		return Compute(exitCode, stdout, stderr, files)
+	case !outcome.Valid():
+		return [32]byte{}, fmt.Errorf("%w: %d", ErrOutcome, uint8(outcome))
+	case exitCode != 0:
+		return [32]byte{}, fmt.Errorf("%w: exit code %d with outcome %s", ErrOutcome, exitCode, outcome)
+	case len(files) != 0:
+		return [32]byte{}, fmt.Errorf("%w: %d files with outcome %s", ErrOutcome, len(files), outcome)
+	}
+	h := sha256.New()
+	h.Write([]byte(OutcomeDomain))
+	h.Write([]byte{0, byte(outcome)})
+	so, se := sha256.Sum256(stdout), sha256.Sum256(stderr)
+	h.Write(so[:])
+	h.Write(se[:])
+	var root [32]byte
+	h.Sum(root[:0])
+	return root, nil
+}
+
 // File is one regular file under /outputs, as it enters the output root.
 type File struct {
 	// Path is relative to /outputs, '/'-separated, without a leading slash.
@@ -82,7 +230,7 @@ type File struct {
 }
 
 // Compute returns the output root (version 1, see the package
-// documentation) of a run that ended with exitCode, wrote stdout and stderr,
+// documentation) of a run that exited (OutcomeExited) with exitCode, wrote stdout and stderr,
 // and left files. files may be in any order: Compute sorts a copy by path
 // bytes and leaves the caller's slice untouched.
 //

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -278,4 +279,110 @@ func FuzzComputePaths(f *testing.F) {
 			}
 		}
 	})
+}
+
+// goldenOutcomeRoots are the outcome roots of golden's stdout and stderr
+// for each outcome other than exited, checked against Python's hashlib
+// when they were pinned. They must never change.
+var goldenOutcomeRoots = map[outputroot.Outcome]string{
+	outputroot.OutcomeTrap:        "03cb8f919d11b22cbfdad7191af2ba645d9943a59c42c70d3846006d963acc4f",
+	outputroot.OutcomeFuelLimit:   "e59da72df3fa4c8827494265348bc77d9eb0d75096480beb0ec397502ca35e8c",
+	outputroot.OutcomeMemoryLimit: "9791f22bf4b3bb01530e707028556d28247ae346d69673a41b456b196d4b06bf",
+	outputroot.OutcomeOutputLimit: "5f1495e3f02691bb7dd9cf0ca61a132b03d28737abf40d233d19f20b3e926fb0",
+	outputroot.OutcomeStdoutLimit: "5b1815dc0d772e75d867f765ea577a9523f75c02637be2acee6da7a9b5ed7ed0",
+	outputroot.OutcomeStderrLimit: "90ffd5d460b9b82fee6f449c2a894a6f0728c2c1386a45f02bcf3f72be25a093",
+}
+
+// naiveOutcomeRoot builds the outcome root's preimage as the package
+// documentation writes it.
+func naiveOutcomeRoot(outcome byte, stdout, stderr []byte) [32]byte {
+	var pre bytes.Buffer
+	pre.WriteString("celltonomy/output-root/outcome/v1")
+	pre.WriteByte(0)
+	pre.WriteByte(outcome)
+	so, se := sha256.Sum256(stdout), sha256.Sum256(stderr)
+	pre.Write(so[:])
+	pre.Write(se[:])
+	return sha256.Sum256(pre.Bytes())
+}
+
+func TestComputeOutcomeGolden(t *testing.T) {
+	// The exited outcome is version 1, byte for byte.
+	root, err := outputroot.ComputeOutcome(outputroot.OutcomeExited, golden.exitCode, golden.stdout, golden.stderr, goldenFiles())
+	if err != nil || hex.EncodeToString(root[:]) != goldenRoot {
+		t.Fatalf("exited: root %x, %v; want %s", root, err, goldenRoot)
+	}
+	seen := map[[32]byte]outputroot.Outcome{root: outputroot.OutcomeExited}
+	for o := outputroot.OutcomeTrap; o <= outputroot.OutcomeStderrLimit; o++ {
+		t.Run(o.String(), func(t *testing.T) {
+			root, err := outputroot.ComputeOutcome(o, 0, golden.stdout, golden.stderr, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := naiveOutcomeRoot(byte(o), golden.stdout, golden.stderr); root != want {
+				t.Fatalf("ComputeOutcome = %x, naive reference = %x", root, want)
+			}
+			if got := hex.EncodeToString(root[:]); got != goldenOutcomeRoots[o] {
+				t.Errorf("root = %s, want pinned %s", got, goldenOutcomeRoots[o])
+			}
+			if other, dup := seen[root]; dup {
+				t.Errorf("same root as %s", other)
+			}
+			seen[root] = o
+		})
+	}
+}
+
+func TestComputeOutcomeErrors(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		outcome outputroot.Outcome
+		exit    uint32
+		files   []outputroot.File
+	}{
+		{"unspecified", outputroot.OutcomeUnspecified, 0, nil},
+		{"unknown", outputroot.OutcomeStderrLimit + 1, 0, nil},
+		{"exit code with a trap", outputroot.OutcomeTrap, 1, nil},
+		{"files with a limit", outputroot.OutcomeOutputLimit, 0, []outputroot.File{{Path: "a"}}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := outputroot.ComputeOutcome(tt.outcome, tt.exit, nil, nil, tt.files); !errors.Is(err, outputroot.ErrOutcome) {
+				t.Fatalf("err = %v, want ErrOutcome", err)
+			}
+		})
+	}
+}
+
+func TestOutcomeNames(t *testing.T) {
+	want := []string{"unspecified", "exited", "trap", "fuel-limit", "memory-limit", "output-limit", "stdout-limit", "stderr-limit"}
+	for i, name := range want {
+		o := outputroot.Outcome(i)
+		if o.String() != name {
+			t.Errorf("Outcome(%d) = %q, want %q", i, o, name)
+		}
+		parsed, err := outputroot.ParseOutcome(name)
+		if i == 0 {
+			if err == nil {
+				t.Error("ParseOutcome accepts unspecified")
+			}
+			continue
+		}
+		if err != nil || parsed != o {
+			t.Errorf("ParseOutcome(%q) = %v, %v", name, parsed, err)
+		}
+		text, err := json.Marshal(struct{ O outputroot.Outcome }{o})
+		if err != nil || string(text) != `{"O":"`+name+`"}` {
+			t.Errorf("JSON of %v: %s, %v", o, text, err)
+		}
+		var back struct{ O outputroot.Outcome }
+		if err := json.Unmarshal(text, &back); err != nil || back.O != o {
+			t.Errorf("JSON round trip of %v: %v, %v", o, back.O, err)
+		}
+	}
+	if s := outputroot.Outcome(9).String(); s != "outcome(9)" {
+		t.Errorf("Outcome(9) = %q", s)
+	}
+	if _, err := json.Marshal(outputroot.Outcome(9)); err == nil {
+		t.Error("an unknown outcome marshals")
+	}
 }

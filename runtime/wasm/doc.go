@@ -2,20 +2,22 @@
 // programs (WASI preview 1, e.g. Go built with GOOS=wasip1 GOARCH=wasm) in
 // batch mode, on the wazero runtime. Two honest nodes that run the same
 // package on the same inputs with the same seed get the same output root
-// (package outputroot); that is what the market verifies.
+// (package outputroot), also when the run ends in a trap or at a limit;
+// that is what the market verifies.
 //
 // # Use
 //
 //  1. Create one long-lived [Executor] with [NewExecutor] and a [Config]
-//     (limits, an optional on-disk compilation cache), and Close it at the
-//     end.
+//     (the host's ceilings, an optional on-disk compilation cache), and
+//     Close it at the end.
 //  2. For each run, fill in a [Job]: the package filesystem and the path of
 //     the module in it, fixed args, input files, parameters, an empty
-//     output directory, a seed, and optionally tighter limits.
-//  3. Call [Executor.Run]. It validates the job, compiles the module (once
-//     per Executor, or never again with a warm cache), runs it to the end,
-//     scans the output directory and computes the output root. Runs may go
-//     on concurrently.
+//     output directory, a seed, and the run's limits (package batch does
+//     all of this from a package and an order).
+//  3. Call [Executor.Run]. It validates the job, checks its limits against
+//     the ceilings, compiles the module (once per Executor, or never again
+//     with a warm cache), runs it to the end, scans the output directory
+//     and computes the output root. Runs may go on concurrently.
 //
 // # What the module sees
 //
@@ -62,51 +64,117 @@
 //
 // # Limits
 //
-// [Limits] bounds each run; the defaults, used for every field a Config
-// leaves zero, are:
+// [Limits] bounds each run. Memory, Fuel, Output, Stdout and Stderr are
+// deterministic limits: the point at which a module hits one is the same
+// on every machine, so hitting one is an outcome of the run, with an
+// output root. They belong to the job, not to the host: a Job sets them
+// (package batch takes them from the package), and a Config sets the
+// host's ceilings. A job limit above the ceiling is refused before the
+// module is even compiled (a *JobError naming the field, wrapping
+// ErrOverCeiling): lowering it instead would let the host decide the
+// outcome. A job field left zero takes the executor's value, which suits
+// local runs. The default ceilings, used for every field a Config leaves
+// zero, are:
 //
 //	Memory    512 MiB  linear memory, at 64 KiB page granularity
+//	Fuel      none     loop iterations
 //	WallTime  60 s     real time from instantiation to exit
-//	Output    64 MiB   bytes written under /outputs
+//	Output    64 MiB   bytes charged for /outputs
 //	Stdout    1 MiB    bytes written to stdout
 //	Stderr    1 MiB    bytes written to stderr
 //
-// A Job may only tighten them: for each field it sets, the smaller value
-// applies. A memory.grow beyond the memory limit returns -1 to the module,
-// and a write beyond an output, stdout or stderr limit fails with EIO;
-// either way the run is then ended. A module whose initial memory already
-// exceeds the limit is not started.
+// Fuel counts loop iterations: every execution of a loop head, the first
+// iteration of a loop included, costs one; straight-line code, calls and
+// host functions are free. With a fuel of F, the module runs loop heads 1
+// to F and is ended at loop head F+1, the same instruction on every
+// machine (see internal/interrupt for how). Straight-line code always
+// reaches a loop, a return or the end of the program, and recursion is
+// bounded by the call stack, so fuel bounds the work of a run.
 //
-// A run is ended, when a limit is hit or the caller's context is done,
-// within 16,384 iterations of whatever loop the module is in: before
-// compiling, the executor rewrites the module so that every loop counts
-// down a fuel global and, when it runs out, passes through Go (a safe point
-// for the Go scheduler and garbage collector) and checks a stop flag that
-// the executor sets. The module then traps. The rewrite adds two globals
-// after the module's own and changes nothing the module can observe.
+// Output counts every byte passed to a write under /outputs, holes left by
+// writing past the end of a file, growth by truncate, and
+// OutputEntryBytes (512) for each file or directory created, so that
+// millions of empty files hit the limit too.
 //
-// # Results and errors
+// A memory.grow beyond the memory limit returns -1 to the module; a write
+// beyond an output, stdout or stderr limit, or a file or directory
+// created beyond the output limit, fails with EIO; either way the run is
+// then ended. A module whose initial memory already exceeds the limit is
+// not started.
 //
-// A run that ends by itself, whatever its exit code, returns a [Result]
-// with ExitCode, Stdout, Stderr, Outputs (the regular files under
-// /outputs) and OutputRoot, computed by outputroot.ScanDir and
-// outputroot.Compute on the output directory. A non-zero exit code is not
-// an error.
+// WallTime alone protects the host and never decides an outcome: the
+// host's clock is not the same twice. The smaller of the job's and the
+// executor's applies, and a run that runs out of it, or whose caller's
+// context ends, returns an error.
+//
+// A run is ended, when a limit is hit, the wall time runs out or the
+// caller's context is done, within 16,384 iterations of whatever loop the
+// module is in: before compiling, the executor rewrites the module so
+// that every loop counts down its fuel and, every 16,384 iterations,
+// passes through Go (a safe point for the Go scheduler and garbage
+// collector) and checks a stop flag that the executor sets. The module
+// then traps. The rewrite adds three globals after the module's own,
+// exports them, turns the start section into an export that the executor
+// calls right after instantiation, and changes nothing the module can
+// observe.
+//
+// # Results and outcomes
+//
+// A run that ends deterministically returns a [Result] and a nil error.
+// Result.Outcome (an outputroot.Outcome) says how it ended:
+//
+//	exited        (1) it returned from _start or called proc_exit; the exit
+//	              code, any code, is in ExitCode
+//	trap          (2) it trapped: unreachable, an out-of-bounds access, a
+//	              division by zero, a stack overflow, a failed instantiation
+//	fuel-limit    (3) it reached a loop iteration beyond Limits.Fuel
+//	memory-limit  (4) its memory would have grown beyond Limits.Memory
+//	output-limit  (5) it was charged more than Limits.Output for /outputs
+//	stdout-limit  (6) it wrote more than Limits.Stdout bytes to stdout
+//	stderr-limit  (7) it wrote more than Limits.Stderr bytes to stderr
+//
+// Result.Err says why a run that did not exit ended: a [*TrapError], or a
+// [*LimitError] matching ErrFuelLimit, ErrMemoryLimit, ErrOutputLimit,
+// ErrStdoutLimit or ErrStderrLimit.
+//
+// For an exited run, Outputs lists the regular files under /outputs and
+// OutputRoot is outputroot.Compute over the exit code, stdout, stderr and
+// the files. For every other outcome the outputs are incomplete: Outputs
+// is nil and OutputRoot is the outcome root over stdout and stderr
+// (outputroot.ComputeOutcome).
+//
+// What stdout and stderr hold at a limit is deterministic too. The first
+// limit the module hits, in the module's own order of events, decides the
+// outcome; from that moment both streams and /outputs accept nothing more,
+// so whatever the module does until it is stopped is dropped. A stream
+// that hits its own limit keeps the first Limits.Stdout (or
+// Limits.Stderr) bytes written to it: the write that overflows is cut at
+// the limit. So, for instance, at a stdout limit of N bytes, Stdout is the
+// first N bytes the module wrote and Stderr everything it wrote to stderr
+// before those N bytes were exceeded. At the fuel limit, the streams hold
+// everything written before loop head F+1. Usage.Fuel is deterministic
+// as well (at a limit other than fuel, the iterations before it was hit);
+// the rest of Usage is not.
+//
+// A limit wins over however the module ended afterwards: a Go program
+// whose memory.grow fails prints "fatal error: out of memory" and exits
+// with code 2, which is dropped, and the outcome is memory-limit.
 //
 // Errors, by kind:
 //   - [*JobError]: an invalid job field, e.g. "job.inputs[1].name: empty
-//     name"; a missing entry module is a JobError for "job.entry" wrapping
-//     fs.ErrNotExist. No Result.
+//     name", or a job limit above the ceiling, e.g. "job.limits.memory:
+//     1073741824 is above the executor's ceiling (536870912)"; a missing
+//     entry module is a JobError for "job.entry" wrapping fs.ErrNotExist.
+//     No Result.
 //   - [ErrModule]: the module does not compile, imports something other
 //     than WASI preview 1 functions, or exports no "_start". No Result.
-//   - [*LimitError]: a limit was exceeded. It matches ErrMemoryLimit,
-//     ErrTimeLimit, ErrOutputLimit, ErrStdoutLimit or ErrStderrLimit. The
-//     Result holds Stdout, Stderr and Usage, but no outputs and no root
-//     (nil Result if the initial memory alone was too large).
-//   - [*TrapError]: the module trapped. The Result holds Stdout, Stderr
-//     and Usage.
+//   - a [*LimitError] matching ErrTimeLimit: the wall time ran out before
+//     the run ended. The Result holds Stdout, Stderr and Usage, but no
+//     outcome and no root.
 //   - the caller's context ended first: the error wraps
 //     context.Cause(ctx). The Result holds Stdout, Stderr and Usage.
+//   - host I/O: the output directory cannot be read back (or holds what
+//     has no output root). The Result holds Stdout, Stderr and Usage.
 //
 // # Caching
 //

@@ -4,17 +4,22 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/celltonomy/celltonomy/runtime/outputroot"
 )
 
-// Sentinel errors for the limits. A run that exceeds a limit returns a
-// [*LimitError], which matches (errors.Is) the sentinel of its limit.
+// Sentinel errors for the limits, matched (errors.Is) by a [*LimitError].
+// Only the wall time ends Run with an error; the others are outcomes, and
+// Result.Err returns their *LimitError.
 var (
+	// ErrFuelLimit: the module reached a loop iteration beyond Limits.Fuel.
+	ErrFuelLimit = errors.New("fuel limit exceeded")
 	// ErrMemoryLimit: the module's linear memory would exceed Limits.Memory.
 	ErrMemoryLimit = errors.New("memory limit exceeded")
 	// ErrTimeLimit: the run took longer than Limits.WallTime.
 	ErrTimeLimit = errors.New("wall time limit exceeded")
-	// ErrOutputLimit: the module wrote more than Limits.Output bytes under
-	// /outputs.
+	// ErrOutputLimit: the module was charged more than Limits.Output bytes
+	// for /outputs.
 	ErrOutputLimit = errors.New("output limit exceeded")
 	// ErrStdoutLimit: the module wrote more than Limits.Stdout bytes to
 	// stdout.
@@ -24,6 +29,10 @@ var (
 	ErrStderrLimit = errors.New("stderr limit exceeded")
 )
 
+// ErrOverCeiling is wrapped by the *JobError for a job limit above the
+// executor's ceiling (see Limits).
+var ErrOverCeiling = errors.New("above the executor's ceiling")
+
 // ErrModule is matched (errors.Is) by the errors that blame the module
 // itself rather than the job or the host: bytes that are not a valid
 // WebAssembly module, imports other than the functions of WASI preview 1,
@@ -32,6 +41,7 @@ var ErrModule = errors.New("invalid module")
 
 // Names of the limits, as found in [LimitError.Limit].
 const (
+	LimitFuel     = "fuel"
 	LimitMemory   = "memory"
 	LimitWallTime = "wall time"
 	LimitOutput   = "output"
@@ -40,17 +50,19 @@ const (
 )
 
 // LimitError reports that a run exceeded one of its [Limits] and was ended.
-// It matches (errors.Is) ErrMemoryLimit, ErrTimeLimit, ErrOutputLimit,
-// ErrStdoutLimit or ErrStderrLimit according to Limit.
+// It matches (errors.Is) the sentinel of its limit: ErrFuelLimit,
+// ErrMemoryLimit, ErrTimeLimit, ErrOutputLimit, ErrStdoutLimit or
+// ErrStderrLimit. Run returns it as an error for the wall time only; for
+// the other limits it is a Result's Err.
 type LimitError struct {
-	// Limit names the limit: LimitMemory, LimitWallTime, LimitOutput,
-	// LimitStdout or LimitStderr.
+	// Limit names the limit: LimitFuel, LimitMemory, LimitWallTime,
+	// LimitOutput, LimitStdout or LimitStderr.
 	Limit string
-	// Max is the effective limit that was exceeded: bytes, or nanoseconds
-	// for LimitWallTime.
+	// Max is the effective limit that was exceeded: loop iterations for
+	// LimitFuel, nanoseconds for LimitWallTime, bytes otherwise.
 	Max int64
 	// Requested is, for LimitMemory, the memory size in bytes that the
-	// module asked for; zero otherwise.
+	// module asked for first beyond the limit; zero otherwise.
 	Requested int64
 }
 
@@ -60,6 +72,8 @@ func (e *LimitError) Error() string {
 	switch {
 	case e.Limit == LimitWallTime:
 		return fmt.Sprintf("%v: limit %v", e.sentinel(), time.Duration(e.Max))
+	case e.Limit == LimitFuel:
+		return fmt.Sprintf("%v: limit %d loop iterations", e.sentinel(), e.Max)
 	case e.Requested > 0:
 		return fmt.Sprintf("%v: %d bytes requested, limit %d bytes", e.sentinel(), e.Requested, e.Max)
 	default:
@@ -72,6 +86,8 @@ func (e *LimitError) Is(target error) bool { return target == e.sentinel() }
 
 func (e *LimitError) sentinel() error {
 	switch e.Limit {
+	case LimitFuel:
+		return ErrFuelLimit
 	case LimitMemory:
 		return ErrMemoryLimit
 	case LimitWallTime:
@@ -86,10 +102,28 @@ func (e *LimitError) sentinel() error {
 	return fmt.Errorf("%s limit exceeded", e.Limit)
 }
 
+// outcome returns the outcome of a run that hit e's limit.
+func (e *LimitError) outcome() outputroot.Outcome {
+	switch e.Limit {
+	case LimitFuel:
+		return outputroot.OutcomeFuelLimit
+	case LimitMemory:
+		return outputroot.OutcomeMemoryLimit
+	case LimitOutput:
+		return outputroot.OutcomeOutputLimit
+	case LimitStdout:
+		return outputroot.OutcomeStdoutLimit
+	case LimitStderr:
+		return outputroot.OutcomeStderrLimit
+	}
+	return outputroot.OutcomeUnspecified
+}
+
 // TrapError reports that the module trapped: it executed "unreachable",
 // accessed memory out of bounds, divided by zero, overflowed its stack,
-// failed to instantiate, and so on. A module that exits with a non-zero code
-// did not trap; that is a normal result.
+// failed to instantiate, and so on. It is the Err of a Result with
+// OutcomeTrap, never an error of Run. A module that exits with a non-zero
+// code did not trap.
 type TrapError struct {
 	// Err is the runtime's error, with the wasm stack trace when known.
 	Err error

@@ -55,21 +55,49 @@ type compiled struct {
 	err       error
 }
 
-// Result is what a run produced. When Run returns an error together with a
-// Result (a *LimitError, a *TrapError, or a cancelled context), only Stdout,
-// Stderr and Usage are filled in.
+// Result is what a run produced: how it ended (Outcome), what it wrote
+// and its output root. A Result returned with a nil error is deterministic:
+// every honest node running the same job gets the same Outcome, ExitCode,
+// Stdout, Stderr, Outputs and OutputRoot. When Run returns an error
+// together with a Result (the wall time, the caller's context, a host
+// failure), only Stdout, Stderr and Usage are filled in.
 type Result struct {
-	// ExitCode is the module's exit code; 0 is success. A non-zero exit
-	// code is a normal result, part of the output root, not an error.
+	// Outcome is how the run ended: outputroot.OutcomeExited, or a trap or
+	// a limit (see "Results and outcomes" in the package documentation).
+	Outcome outputroot.Outcome
+	// ExitCode is the module's exit code when it exited; 0 is success. A
+	// non-zero exit code is a normal result, part of the output root, not
+	// an error. It is 0 for the other outcomes.
 	ExitCode uint32
-	// Stdout and Stderr are what the module wrote, up to their limits.
+	// Stdout and Stderr are what the module wrote, up to their limits;
+	// after a limit, what it wrote before it (see the package
+	// documentation).
 	Stdout, Stderr []byte
-	// Outputs are the regular files under /outputs, sorted by path.
+	// Outputs are the regular files under /outputs, sorted by path, when
+	// the module exited; nil for the other outcomes, whose outputs are
+	// incomplete.
 	Outputs []outputroot.File
-	// OutputRoot is the output root of the run (see package outputroot).
+	// OutputRoot is the output root of the run:
+	// outputroot.ComputeOutcome(Outcome, ExitCode, Stdout, Stderr, Outputs).
 	OutputRoot [32]byte
 	// Usage reports the resources the run used.
 	Usage Usage
+
+	err error // why a run that did not exit ended
+}
+
+// Err returns nil for a run that exited, whatever its exit code, and
+// otherwise why it ended: a *TrapError for outputroot.OutcomeTrap, a
+// *LimitError matching ErrFuelLimit, ErrMemoryLimit, ErrOutputLimit,
+// ErrStdoutLimit or ErrStderrLimit for a limit outcome.
+func (r *Result) Err() error {
+	switch {
+	case r.Outcome == outputroot.OutcomeExited:
+		return nil
+	case r.err != nil:
+		return r.err
+	}
+	return fmt.Errorf("run ended with outcome %s", r.Outcome)
 }
 
 // Usage reports the resources a run used. None of it enters the output
@@ -78,6 +106,11 @@ type Usage struct {
 	// MemoryPeakBytes is the largest linear memory the module had, in
 	// bytes.
 	MemoryPeakBytes uint64
+	// Fuel is the loop iterations the module executed, as counted against
+	// Limits.Fuel: at a fuel limit, the limit itself; at another limit,
+	// those executed before it was hit. Like the outcome, it is the same on
+	// every machine for a Result returned without an error.
+	Fuel int64
 	// WallTime is the real time from instantiation to exit.
 	WallTime time.Duration
 	// OutputBytes is what was charged against the output limit, in bytes
@@ -139,9 +172,26 @@ func NewExecutor(ctx context.Context, cfg Config) (*Executor, error) {
 	}, nil
 }
 
-// Limits returns the executor's limits, with defaults filled in. A job may
-// only tighten them.
+// Limits returns the executor's ceilings, with defaults filled in; a zero
+// Fuel means no fuel ceiling (see [Limits]).
 func (e *Executor) Limits() Limits { return e.limits }
+
+// CheckLimits reports whether a job with the limits l may run on e: it
+// returns nil, or a *JobError for the first field of l that is negative
+// (e.g. Field "job.limits.memory") or above the executor's ceiling (also
+// wrapping ErrOverCeiling). Memory above 4 GiB counts as 4 GiB; WallTime is
+// never above the ceiling, since the smaller one applies. A fulfillment
+// node calls it with a package's limits (batch.Limits) before it bids; Run
+// calls it for every job.
+func (e *Executor) CheckLimits(l Limits) error {
+	if field, err := l.check(); err != nil {
+		return &JobError{Field: "job.limits." + field, Err: err}
+	}
+	if field, v, ceiling := e.limits.overCeiling(l); field != "" {
+		return &JobError{Field: "job.limits." + field, Err: fmt.Errorf("%d is %w (%d)", v, ErrOverCeiling, ceiling)}
+	}
+	return nil
+}
 
 // Close releases the runtime and its compiled modules. Runs still going on
 // are ended. The on-disk cache, if any, is kept.
@@ -166,33 +216,44 @@ func (e *Executor) Close(ctx context.Context) error {
 
 // Run runs job to completion and returns its result.
 //
+// A run that ends deterministically returns a *Result and a nil error,
+// whatever its outcome: exited (with any exit code), a trap, or one of the
+// deterministic limits (fuel, memory, output, stdout, stderr); Result.Err
+// says why a run that did not exit ended. That includes a module whose
+// initial memory already exceeds the memory limit (OutcomeMemoryLimit, no
+// output written).
+//
 // It returns a nil *Result and an error for:
-//   - an invalid job field: a *JobError naming the field, e.g.
-//     "job.inputs[1].name: ..." (also for an entry that is not in Root:
+//   - an invalid job field, or a job limit above the executor's ceiling: a
+//     *JobError naming the field, e.g. "job.inputs[1].name: ..." or
+//     "job.limits.memory: ..." (also for an entry that is not in Root:
 //     field "job.entry", wrapping fs.ErrNotExist);
 //   - a module that does not compile or does not fit WASI preview 1: an
 //     error matching ErrModule;
-//   - a module whose initial memory already exceeds the memory limit: a
-//     *LimitError for LimitMemory.
+//   - ctx done while compiling, or e closed (ErrClosed).
 //
-// It returns a partial *Result (Stdout, Stderr, Usage) and an error for:
-//   - a limit exceeded during the run: a *LimitError;
-//   - a trap: a *TrapError;
+// It returns a partial *Result (Stdout, Stderr, Usage) and an error for
+// what depends on the host rather than the job, and so is never an
+// outcome:
+//   - the wall time ran out first: a *LimitError matching ErrTimeLimit;
 //   - ctx done before the run ended: an error wrapping context.Cause(ctx);
-//   - outputs that have no output root (e.g. an invalid file name): an error
-//     wrapping the outputroot error.
+//   - outputs that cannot be read back or have no output root (e.g. an
+//     invalid file name): an error wrapping the outputroot error.
 //
-// A non-zero exit code is not an error. OutputDir may hold files after any
-// run that started; cleaning it up is the caller's business.
+// OutputDir may hold files after any run that started; cleaning it up is
+// the caller's business.
 func (e *Executor) Run(ctx context.Context, job Job) (*Result, error) {
 	if err := job.validate(); err != nil {
+		return nil, err
+	}
+	if err := e.CheckLimits(job.Limits); err != nil {
 		return nil, err
 	}
 	entry, err := job.entryPath()
 	if err != nil {
 		return nil, err
 	}
-	limits := e.limits.tighten(job.Limits)
+	limits := e.limits.forJob(job.Limits)
 
 	bin, err := fs.ReadFile(job.Root, entry)
 	if err != nil {
@@ -203,7 +264,13 @@ func (e *Executor) Run(ctx context.Context, job Job) (*Result, error) {
 		return nil, fmt.Errorf("module %s: %w", job.Entry, err)
 	}
 	if c.minMemory > limits.Memory {
-		return nil, &LimitError{Limit: LimitMemory, Max: limits.Memory, Requested: c.minMemory}
+		res := &Result{
+			Outcome: outputroot.OutcomeMemoryLimit,
+			Usage:   Usage{Compiled: compiledNow},
+			err:     &LimitError{Limit: LimitMemory, Max: limits.Memory, Requested: c.minMemory},
+		}
+		res.OutputRoot, err = outputroot.ComputeOutcome(res.Outcome, 0, nil, nil, nil)
+		return res, err
 	}
 	return e.run(ctx, &job, c, limits, compiledNow)
 }
@@ -227,23 +294,19 @@ func (e *Executor) Prepare(ctx context.Context, root fs.FS, entry string) (compi
 }
 
 func (e *Executor) run(ctx context.Context, job *Job, c *compiled, limits Limits, compiledNow bool) (*Result, error) {
-	// Every limit watcher cancels the run with its *LimitError as the cause.
+	// The deterministic limits cancel the run through the tripwire, with
+	// their *LimitError as the cause; the wall time is a timeout under it.
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	runCtx, cancelTimeout := context.WithTimeoutCause(runCtx, limits.WallTime,
 		&LimitError{Limit: LimitWallTime, Max: int64(limits.WallTime)})
 	defer cancelTimeout()
 
-	mem := &memoryMeter{max: limits.Memory}
-	mem.onExceed = func(requested int64) {
-		cancel(&LimitError{Limit: LimitMemory, Max: limits.Memory, Requested: requested})
-	}
-	out := &outputMeter{max: limits.Output}
-	out.onFull = func() { cancel(&LimitError{Limit: LimitOutput, Max: limits.Output}) }
-	stdout := &boundedBuffer{max: limits.Stdout}
-	stdout.onFull = func() { cancel(&LimitError{Limit: LimitStdout, Max: limits.Stdout}) }
-	stderr := &boundedBuffer{max: limits.Stderr}
-	stderr.onFull = func() { cancel(&LimitError{Limit: LimitStderr, Max: limits.Stderr}) }
+	trip := &tripwire{cancel: cancel}
+	mem := &memoryMeter{max: limits.Memory, trip: trip}
+	out := &outputMeter{max: limits.Output, trip: trip}
+	stdout := &boundedBuffer{limit: LimitStdout, max: limits.Stdout, trip: trip}
+	stderr := &boundedBuffer{limit: LimitStderr, max: limits.Stderr, trip: trip}
 
 	clk := &clock{}
 	mc := wazero.NewModuleConfig().
@@ -262,65 +325,95 @@ func (e *Executor) run(ctx context.Context, job *Job, c *compiled, limits Limits
 		mc = mc.WithEnv(kv[0], kv[1])
 	}
 
+	fuel := uint64(limits.Fuel)
+	var used uint64 // loop iterations executed
+	exhausted := false
+	var stopped error // why runCtx ended while the module ran, if it did
+
 	start := time.Now()
 	mod, runErr := e.runtime.InstantiateModule(experimental.WithMemoryAllocator(runCtx, mem), c.module, mc.WithStartFunctions())
 	if runErr == nil {
 		// Any cancellation (a limit, the wall time, the caller's context)
-		// stops the module at its next loop iteration.
-		stop := mod.ExportedGlobal(interrupt.GlobalName).(api.MutableGlobal)
+		// stops the module at its next pass through Go.
+		stop := mod.ExportedGlobal(interrupt.StopGlobal).(api.MutableGlobal)
+		chunk := mod.ExportedGlobal(interrupt.FuelGlobal).(api.MutableGlobal)
+		left := mod.ExportedGlobal(interrupt.FuelLeftGlobal).(api.MutableGlobal)
+		chunk.Set(0)
+		left.Set(fuel)
+		trip.fuel = func() uint64 { return interrupt.Used(fuel, int32(uint32(chunk.Get())), left.Get()) }
 		release := context.AfterFunc(runCtx, func() { stop.Set(1) })
-		_, runErr = mod.ExportedFunction("_start").Call(runCtx)
+		// The start function, which Instrument exports instead of letting
+		// it run at instantiation, runs first, as it would have.
+		if f := mod.ExportedFunction(interrupt.StartExport); f != nil {
+			_, runErr = f.Call(runCtx)
+		}
+		if runErr == nil {
+			_, runErr = mod.ExportedFunction("_start").Call(runCtx)
+		}
+		stopped = context.Cause(runCtx)
 		release()
+		used, exhausted = trip.fuel(), interrupt.Exhausted(int32(uint32(chunk.Get())), left.Get())
+	} else {
+		stopped = context.Cause(runCtx)
 	}
 	wall := time.Since(start)
 	cancelTimeout() // a deadline passing from now on did not end the run
 	if mod != nil {
 		_ = mod.Close(ctx)
 	}
-	cause := context.Cause(runCtx)
 
-	res := &Result{}
-	res.Stdout, _ = stdout.bytes()
-	res.Stderr, _ = stderr.bytes()
-	peak, _ := mem.usage()
-	outBytes, _ := out.usage()
+	res := &Result{Stdout: stdout.bytes(), Stderr: stderr.bytes()}
 	res.Usage = Usage{
-		MemoryPeakBytes: uint64(peak),
+		MemoryPeakBytes: uint64(mem.usage()),
+		Fuel:            int64(used),
 		WallTime:        wall,
-		OutputBytes:     outBytes,
+		OutputBytes:     out.usage(),
 		StdoutBytes:     int64(len(res.Stdout)),
 		StderrBytes:     int64(len(res.Stderr)),
 		Compiled:        compiledNow,
 	}
 
-	// A limit wins over however the module ended: once one is hit the
-	// outputs are incomplete.
-	var limitErr *LimitError
-	if errors.As(cause, &limitErr) {
-		return res, limitErr
-	}
+	// The first deterministic event decides the outcome. A limit the
+	// module hit wins over however it ended afterwards (stopped by the
+	// host, or exiting after a refused write); running out of fuel is the
+	// last thing a module does; a module that ended by itself did so
+	// whatever the host's clock or the caller did meanwhile. Only a trap
+	// after the host stopped the module for the wall time or the caller is
+	// no outcome: the stop caused it.
 	var exitErr *sys.ExitError
-	exited := errors.As(runErr, &exitErr)
-	switch {
+	switch hit := trip.tripped(); {
+	case hit != nil:
+		res.Outcome, res.err = hit.outcome(), hit
+		res.Usage.Fuel = int64(trip.fuelAtHit())
+	case exhausted:
+		res.Outcome, res.err = outputroot.OutcomeFuelLimit, &LimitError{Limit: LimitFuel, Max: limits.Fuel}
 	case runErr == nil:
-		res.ExitCode = 0
-	case exited:
-		res.ExitCode = exitErr.ExitCode()
-	case ctx.Err() != nil:
-		return res, fmt.Errorf("run %s: %w", job.Entry, context.Cause(ctx))
+		res.Outcome = outputroot.OutcomeExited
+	case errors.As(runErr, &exitErr):
+		res.Outcome, res.ExitCode = outputroot.OutcomeExited, exitErr.ExitCode()
+	case stopped != nil:
+		var timeout *LimitError
+		if errors.As(stopped, &timeout) {
+			return res, timeout
+		}
+		return res, fmt.Errorf("run %s: %w", job.Entry, stopped)
 	default:
-		return res, &TrapError{Err: runErr}
+		res.Outcome, res.err = outputroot.OutcomeTrap, &TrapError{Err: runErr}
 	}
 
-	files, err := outputroot.ScanDir(job.OutputDir)
+	if res.Outcome == outputroot.OutcomeExited {
+		files, err := outputroot.ScanDir(job.OutputDir)
+		if err != nil {
+			return res, fmt.Errorf("run %s: %w", job.Entry, err)
+		}
+		res.Outputs = files
+	}
+	root, err := outputroot.ComputeOutcome(res.Outcome, res.ExitCode, res.Stdout, res.Stderr, res.Outputs)
 	if err != nil {
+		res.Outputs = nil
 		return res, fmt.Errorf("run %s: %w", job.Entry, err)
 	}
-	root, err := outputroot.Compute(res.ExitCode, res.Stdout, res.Stderr, files)
-	if err != nil {
-		return res, fmt.Errorf("run %s: %w", job.Entry, err)
-	}
-	res.Outputs, res.OutputRoot = files, root
+	res.OutputRoot = root
 	return res, nil
 }
 

@@ -42,8 +42,10 @@ type Job struct {
 	// Seed seeds the module's random source (WASI random_get): the bytes
 	// are the ChaCha8 stream of math/rand/v2 keyed by Seed.
 	Seed [32]byte
-	// Limits may tighten the executor's limits for this job: for each field
-	// set (non-zero), the effective limit is the smaller of the two.
+	// Limits are the run's deterministic limits (Memory, Fuel, Output,
+	// Stdout, Stderr), which must not exceed the executor's ceilings, and
+	// its wall time, of which the smaller of the job's and the executor's
+	// applies. A zero field takes the executor's value. See [Limits].
 	Limits Limits
 }
 

@@ -10,16 +10,15 @@ import (
 // linear memory with an ordinary Go slice, like wazero's default, but
 // refuses to grow the memories of the run beyond max bytes in total:
 // Reallocate returns nil, which makes memory.grow return -1 to the module,
-// and calls onExceed, which cancels the run so that a module ignoring the
-// failure still ends promptly.
+// and trips the run's tripwire, which ends the run so that a module
+// ignoring the failure still ends promptly.
 type memoryMeter struct {
-	max      int64
-	onExceed func(requested int64)
+	max  int64
+	trip *tripwire
 
-	mu        sync.Mutex
-	total     int64 // current bytes across the run's memories
-	peak      int64
-	requested int64 // the refused total, 0 if never refused
+	mu    sync.Mutex
+	total int64 // current bytes across the run's memories
+	peak  int64
 }
 
 // Allocate implements experimental.MemoryAllocator.
@@ -34,12 +33,8 @@ func (m *memoryMeter) grow(old, size int64) bool {
 	m.mu.Lock()
 	next := m.total - old + size
 	if next > m.max {
-		first := m.requested == 0
-		m.requested = next
 		m.mu.Unlock()
-		if first {
-			m.onExceed(next)
-		}
+		m.trip.trip(&LimitError{Limit: LimitMemory, Max: m.max, Requested: next})
 		return false
 	}
 	m.total = next
@@ -48,11 +43,11 @@ func (m *memoryMeter) grow(old, size int64) bool {
 	return true
 }
 
-// usage returns the peak bytes and the refused request (0 if none).
-func (m *memoryMeter) usage() (peak, requested int64) {
+// usage returns the peak bytes.
+func (m *memoryMeter) usage() (peak int64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.peak, m.requested
+	return m.peak
 }
 
 type linearMemory struct {

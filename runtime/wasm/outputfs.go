@@ -14,30 +14,31 @@ import (
 	"github.com/tetratelabs/wazero/sys"
 )
 
-// outputMeter counts the bytes a run writes under /outputs against the
-// output limit. The first charge that does not fit is refused and calls
-// onFull, which cancels the run.
+// outputMeter counts the bytes a run is charged for /outputs (see
+// Limits.Output) against the output limit. The first charge that does not
+// fit is refused and trips the run's tripwire; once it has tripped, for
+// this limit or another, every change is refused.
 type outputMeter struct {
-	max    int64
-	onFull func()
+	max  int64
+	trip *tripwire
 
 	mu   sync.Mutex
 	used int64
-	full bool
 }
 
+// charge reports whether a change costing n bytes (nothing if n <= 0) may
+// go ahead, and counts it.
 func (m *outputMeter) charge(n int64) bool {
+	if m.trip.tripped() != nil {
+		return false
+	}
 	if n <= 0 {
 		return true
 	}
 	m.mu.Lock()
 	if n > m.max-m.used {
-		first := !m.full
-		m.full = true
 		m.mu.Unlock()
-		if first {
-			m.onFull()
-		}
+		m.trip.trip(&LimitError{Limit: LimitOutput, Max: m.max})
 		return false
 	}
 	m.used += n
@@ -45,15 +46,16 @@ func (m *outputMeter) charge(n int64) bool {
 	return true
 }
 
-func (m *outputMeter) usage() (used int64, full bool) {
+func (m *outputMeter) usage() (used int64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.used, m.full
+	return m.used
 }
 
 // outputFS is the writable /outputs mount: a host directory
 // (sysfs.DirFS) that
-//   - counts written bytes with an outputMeter and refuses writes beyond it;
+//   - counts written bytes, and OutputEntryBytes for each file or directory
+//     created, with an outputMeter, and refuses what goes beyond it (EIO);
 //   - refuses symbolic and hard links (EPERM), so nothing under /outputs can
 //     point elsewhere, permission changes (EPERM), and removing, moving or
 //     replacing /outputs itself (EPERM);
@@ -79,11 +81,22 @@ func outputGuestPath(path string) string {
 	return "/outputs/" + strings.Trim(path, "/")
 }
 
-// OpenFile implements experimentalsys.FS.
+// OpenFile implements experimentalsys.FS. Creating a file costs
+// OutputEntryBytes; when the meter refuses, the file is left (the run is
+// over) and the module gets EIO.
 func (o *outputFS) OpenFile(path string, flag experimentalsys.Oflag, perm fs.FileMode) (experimentalsys.File, experimentalsys.Errno) {
+	creating := false
+	if flag&experimentalsys.O_CREAT != 0 {
+		_, errno := o.FS.Lstat(path)
+		creating = errno == experimentalsys.ENOENT
+	}
 	f, errno := o.FS.OpenFile(path, flag, 0o644)
 	if errno != 0 {
 		return nil, errno
+	}
+	if creating && !o.meter.charge(OutputEntryBytes) {
+		f.Close()
+		return nil, experimentalsys.EIO
 	}
 	if isDir, _ := f.IsDir(); isDir {
 		// Serve directories from a sorted snapshot instead: the host lists
@@ -136,9 +149,16 @@ func (o *outputFS) Stat(path string) (sys.Stat_t, experimentalsys.Errno) {
 	return hostIndependent(st, outputGuestPath(path)), errno
 }
 
-// Mkdir implements experimentalsys.FS.
+// Mkdir implements experimentalsys.FS. A directory costs
+// OutputEntryBytes, like a file.
 func (o *outputFS) Mkdir(path string, _ fs.FileMode) experimentalsys.Errno {
-	return o.FS.Mkdir(path, 0o755)
+	if errno := o.FS.Mkdir(path, 0o755); errno != 0 {
+		return errno
+	}
+	if !o.meter.charge(OutputEntryBytes) {
+		return experimentalsys.EIO
+	}
+	return 0
 }
 
 // isMountRoot reports whether path names /outputs itself.

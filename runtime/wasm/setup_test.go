@@ -152,6 +152,28 @@ func trapModule() []byte {
 	)
 }
 
+// spinModule's _start spins forever, in (loop (br 0)).
+func spinModule() []byte {
+	return module(
+		section(1, vec(funcType(nil, nil))),
+		section(3, vec(uleb(0))),
+		section(7, vec(cat(str("_start"), []byte{0x00}, uleb(0)))),
+		section(10, vec(body(0x03, 0x40, 0x0c, 0x00, 0x0b, 0x0b))),
+	)
+}
+
+// spinStartModule has a start section whose function spins forever, in
+// (loop (br 0)), and an empty _start.
+func spinStartModule() []byte {
+	return module(
+		section(1, vec(funcType(nil, nil))),
+		section(3, vec(uleb(0), uleb(0))),
+		section(7, vec(cat(str("_start"), []byte{0x00}, uleb(1)))),
+		section(8, uleb(0)),
+		section(10, vec(body(0x03, 0x40, 0x0c, 0x00, 0x0b, 0x0b), body(0x0b))),
+	)
+}
+
 // bigMemoryModule defines a memory of pages 64 KiB pages and an empty _start.
 func bigMemoryModule(pages uint64) []byte {
 	return module(

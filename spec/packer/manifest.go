@@ -45,13 +45,19 @@ type Manifest struct {
 		RoyaltyBps uint32 `toml:"royalty_bps"`
 		Terms      string `toml:"terms"`
 	} `toml:"license"`
-	// Resources are container.resources.at_most; zero means unset.
+	// Resources are the limits of a run; zero means unset, and a run then
+	// gets runtime/batch's defaults.
 	Resources struct {
-		// MemoryBytes is mem_limit, in bytes.
+		// MemoryBytes is container.resources.at_most.mem_limit, in bytes:
+		// the most linear memory a run may have.
 		MemoryBytes uint64 `toml:"memory_bytes"`
-		// DiskBytes is disk_space, in bytes: the most a run may write to
-		// /outputs.
+		// DiskBytes is container.resources.at_most.disk_space, in bytes:
+		// the most a run may be charged for /outputs (bytes written, and
+		// 512 per file or directory created).
 		DiskBytes uint64 `toml:"disk_bytes"`
+		// Fuel is envelope.fuel, in loop iterations: the most a run may
+		// execute, at most spec.MaxFuel.
+		Fuel uint64 `toml:"fuel"`
 	} `toml:"resources"`
 	// Parameters are declared both as container.environment_variables (name
 	// and prose) and as envelope.parameters (required, default).
@@ -98,9 +104,9 @@ func ParseManifest(text string) (*Manifest, error) {
 	for _, f := range []struct {
 		key string
 		v   uint64
-	}{{"resources.memory_bytes", m.Resources.MemoryBytes}, {"resources.disk_bytes", m.Resources.DiskBytes}} {
+	}{{"resources.memory_bytes", m.Resources.MemoryBytes}, {"resources.disk_bytes", m.Resources.DiskBytes}, {"resources.fuel", m.Resources.Fuel}} {
 		if f.v > math.MaxInt64 {
-			return nil, fmt.Errorf("%s: %s: must be a non-negative number of bytes", ManifestName, f.key)
+			return nil, fmt.Errorf("%s: %s: must not be negative", ManifestName, f.key)
 		}
 	}
 	return &m, nil

@@ -119,6 +119,7 @@ func build(dir string, lim spec.Limits, author ed25519.PrivateKey) (*spec.Packag
 		License:   &specpb.License{RoyaltyBps: m.License.RoyaltyBps, Terms: m.License.Terms},
 		Inputs:    ports(m.Inputs),
 		Outputs:   ports(m.Outputs),
+		Fuel:      m.Resources.Fuel,
 	}
 	if m.Parent != "" {
 		parent, err := spec.ParseID(m.Parent)

@@ -32,6 +32,7 @@ terms = "MIT"
 
 [resources]
 memory_bytes = 1048576
+fuel = 5000000
 
 [[parameter]]
 name = "NAME"
@@ -134,6 +135,9 @@ func TestBuildIsReproducible(t *testing.T) {
 	if got := pa.Spec().MaxResources().GetMemLimit(); got != 1<<20 {
 		t.Errorf("mem_limit = %d", got)
 	}
+	if got := env.GetFuel(); got != 5_000_000 {
+		t.Errorf("fuel = %d", got)
+	}
 	if !pa.Spec().Tree().ReadOnly() {
 		t.Error("root is not read-only")
 	}
@@ -152,7 +156,9 @@ func TestBuildErrors(t *testing.T) {
 		want  string
 	}{
 		{"unknown key", func(m string) string { return "colour = \"red\"\n" + m }, nil, "unknown keys: colour"},
-		{"negative memory", func(m string) string { return strings.Replace(m, "memory_bytes = 1048576", "memory_bytes = -1", 1) }, nil, "resources.memory_bytes: must be a non-negative"},
+		{"negative memory", func(m string) string { return strings.Replace(m, "memory_bytes = 1048576", "memory_bytes = -1", 1) }, nil, "resources.memory_bytes: must not be negative"},
+		{"negative fuel", func(m string) string { return strings.Replace(m, "fuel = 5000000", "fuel = -1", 1) }, nil, "resources.fuel: must not be negative"},
+		{"too much fuel", func(m string) string { return strings.Replace(m, "fuel = 5000000", "fuel = 1000000000001", 1) }, nil, "envelope.fuel: 1000000000001 loop iterations is over"},
 		{"negative royalty", func(m string) string { return strings.Replace(m, "royalty_bps = 100", "royalty_bps = -1", 1) }, nil, `"license.royalty_bps"): -1 is out of range`},
 		{"missing file", func(m string) string { return strings.Replace(m, `"bin",`, `"nope",`, 1) }, nil, "nope"},
 		{"file outside", func(m string) string { return strings.Replace(m, `"bin",`, `"../x",`, 1) }, nil, "must be a path inside"},

@@ -104,7 +104,12 @@ type Envelope struct {
 	// Named outputs, paths under /outputs.
 	Outputs []*Port `protobuf:"bytes,10,rep,name=outputs,proto3" json:"outputs,omitempty"`
 	// The author's address (20 bytes), or empty for an unsigned package.
-	Author        []byte `protobuf:"bytes,11,opt,name=author,proto3" json:"author,omitempty"`
+	Author []byte `protobuf:"bytes,11,opt,name=author,proto3" json:"author,omitempty"`
+	// The most loop iterations a run of a compute package may execute (each
+	// execution of a loop head costs one); a run that reaches one more ends
+	// with the fuel-limit outcome. 0 means runtime/batch's DefaultFuel. At
+	// most spec.MaxFuel.
+	Fuel          uint64 `protobuf:"varint,12,opt,name=fuel,proto3" json:"fuel,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -214,6 +219,13 @@ func (x *Envelope) GetAuthor() []byte {
 		return x.Author
 	}
 	return nil
+}
+
+func (x *Envelope) GetFuel() uint64 {
+	if x != nil {
+		return x.Fuel
+	}
+	return 0
 }
 
 // License holds the terms of the author's royalty.
@@ -473,7 +485,7 @@ var File_celltonomy_pkg_v1_package_proto protoreflect.FileDescriptor
 
 const file_celltonomy_pkg_v1_package_proto_rawDesc = "" +
 	"\n" +
-	"\x1fcelltonomy/pkg/v1/package.proto\x12\x11celltonomy.pkg.v1\x1a\x13celaut/celaut.proto\"\xa2\x03\n" +
+	"\x1fcelltonomy/pkg/v1/package.proto\x12\x11celltonomy.pkg.v1\x1a\x13celaut/celaut.proto\"\xb6\x03\n" +
 	"\bEnvelope\x12\x1d\n" +
 	"\n" +
 	"package_id\x18\x01 \x01(\fR\tpackageId\x12\x12\n" +
@@ -489,7 +501,8 @@ const file_celltonomy_pkg_v1_package_proto_rawDesc = "" +
 	"\x06inputs\x18\t \x03(\v2\x17.celltonomy.pkg.v1.PortR\x06inputs\x121\n" +
 	"\aoutputs\x18\n" +
 	" \x03(\v2\x17.celltonomy.pkg.v1.PortR\aoutputs\x12\x16\n" +
-	"\x06author\x18\v \x01(\fR\x06author\"@\n" +
+	"\x06author\x18\v \x01(\fR\x06author\x12\x12\n" +
+	"\x04fuel\x18\f \x01(\x04R\x04fuel\"@\n" +
 	"\aLicense\x12\x1f\n" +
 	"\vroyalty_bps\x18\x01 \x01(\rR\n" +
 	"royaltyBps\x12\x14\n" +

@@ -3,14 +3,18 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/celltonomy/celltonomy/internal/wasmbuild"
+	"github.com/celltonomy/celltonomy/runtime/batch"
+	"github.com/celltonomy/celltonomy/runtime/outputroot"
 )
 
 // cell runs the command line in-process and returns stdout, stderr and the
@@ -156,10 +160,73 @@ func TestRunDigestLambdaEcoRI(t *testing.T) {
 	out2, _, code := cell(t, "--output", "json", "run", pkg, "--input", "genome="+lambda, "--param", "ENZYMES=EcoRI")
 	var r struct {
 		OutputRoot string `json:"output_root"`
+		Outcome    string `json:"outcome"`
 		ExitCode   int    `json:"exit_code"`
+		Usage      struct {
+			Fuel int64 `json:"fuel"`
+		} `json:"usage"`
 	}
 	if code != 0 || json.Unmarshal([]byte(out2), &r) != nil || "output root "+r.OutputRoot != root {
 		t.Fatalf("second run: code %d root %q, want %q", code, r.OutputRoot, root)
+	}
+	// The protocol's default fuel leaves the digest of λ a wide margin.
+	if r.Outcome != "exited" || r.Usage.Fuel <= 0 || r.Usage.Fuel*100 > batch.DefaultFuel {
+		t.Errorf("outcome %q, fuel %d; want exited, with at most 1/100 of %d", r.Outcome, r.Usage.Fuel, batch.DefaultFuel)
+	}
+}
+
+// TestRunOutcomes runs the digest with limits it cannot live with, declared
+// in its manifest: the run ends with that outcome, cell prints it and exits
+// with 125, and the root is the outcome root.
+func TestRunOutcomes(t *testing.T) {
+	lambda := "../../../examples/data/lambda.fa"
+	home := t.TempDir() // one compilation cache for all the runs
+	cell := func(t *testing.T, args ...string) (string, string, int) {
+		var out, errb bytes.Buffer
+		code := Run(context.Background(), append([]string{"--home", home}, args...), &out, &errb)
+		return out.String(), errb.String(), code
+	}
+	for _, tt := range []struct {
+		name      string
+		resources string
+		outcome   outputroot.Outcome
+		reason    string
+	}{
+		{"fuel", "fuel = 1000", outputroot.OutcomeFuelLimit, "fuel limit exceeded: limit 1000 loop iterations"},
+		{"output", "disk_bytes = 100", outputroot.OutcomeOutputLimit, "output limit exceeded: limit 100 bytes"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := digestDir(t)
+			manifest := filepath.Join(dir, "cell.toml")
+			text, err := os.ReadFile(manifest)
+			if err != nil {
+				t.Fatal(err)
+			}
+			text = regexp.MustCompile(`(?m)^disk_bytes = .*$`).ReplaceAll(text, []byte(tt.resources))
+			if err := os.WriteFile(manifest, text, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			args := []string{"run", dir, "--input", "genome=" + lambda, "--param", "ENZYMES=EcoRI"}
+			_, stderr, code := cell(t, args...)
+			if code != 125 || !strings.Contains(stderr, "ended with outcome "+tt.outcome.String()+" ("+tt.reason+")") {
+				t.Fatalf("code %d, stderr:\n%s", code, stderr)
+			}
+			out, _, code := cell(t, append([]string{"--output", "json"}, args...)...)
+			var r struct {
+				OutputRoot string             `json:"output_root"`
+				Outcome    outputroot.Outcome `json:"outcome"`
+				Reason     string             `json:"reason"`
+				Stdout     string             `json:"stdout"`
+				Stderr     string             `json:"stderr"`
+			}
+			if err := json.Unmarshal([]byte(out), &r); err != nil || code != 125 {
+				t.Fatalf("code %d, %v:\n%s", code, err, out)
+			}
+			root, _ := outputroot.ComputeOutcome(tt.outcome, 0, []byte(r.Stdout), []byte(r.Stderr), nil)
+			if r.Outcome != tt.outcome || r.Reason != tt.reason || r.OutputRoot != hex.EncodeToString(root[:]) {
+				t.Errorf("outcome %v, reason %q, root %s; want %v, %q, %x", r.Outcome, r.Reason, r.OutputRoot, tt.outcome, tt.reason, root)
+			}
+		})
 	}
 }
 
@@ -179,6 +246,8 @@ func TestRunErrors(t *testing.T) {
 		{"bad pair", []string{"--param", "ENZYMES"}, 2, "want NAME=VALUE"},
 		{"unknown enzyme exits like the package", []string{"--input", "genome=" + lambda, "--param", "ENZYMES=NoSuchI"}, 2, "NoSuchI"},
 		{"bad seed", []string{"--input", "genome=" + lambda, "--param", "ENZYMES=EcoRI", "--seed", "xyz"}, 2, "--seed"},
+		{"memory limit below the package's", []string{"--input", "genome=" + lambda, "--param", "ENZYMES=EcoRI", "--memory-limit", "64MiB"}, 1,
+			"needs more than this machine gives: job.limits.memory: 268435456 is above the executor's ceiling (67108864)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

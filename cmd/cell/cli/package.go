@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -134,6 +135,7 @@ type description struct {
 type resourcesJSON struct {
 	MemoryBytes uint64 `json:"memory_bytes,omitempty"`
 	DiskBytes   uint64 `json:"disk_bytes,omitempty"`
+	Fuel        uint64 `json:"fuel,omitempty"` // loop iterations, envelope.fuel
 }
 
 type envelopeJSON struct {
@@ -182,6 +184,7 @@ func describe(p *spec.Package) description {
 		Resources: resourcesJSON{
 			MemoryBytes: s.MaxResources().GetMemLimit(),
 			DiskBytes:   s.MaxResources().GetDiskSpace(),
+			Fuel:        env.GetFuel(),
 		},
 		Signed:     p.Signed(),
 		FilesBytes: s.Tree().Size(),
@@ -264,6 +267,9 @@ func printDescription(g *globals, d description) error {
 	}
 	if d.Resources.DiskBytes != 0 {
 		res = append(res, "disk ≤ "+humanize.IBytes(d.Resources.DiskBytes))
+	}
+	if d.Resources.Fuel != 0 {
+		res = append(res, "fuel ≤ "+humanize.Comma(int64(min(d.Resources.Fuel, math.MaxInt64)))+" loop iterations")
 	}
 	row("resources", orDash(strings.Join(res, ", ")))
 	row("spec", fmt.Sprintf("%s (%d bytes)", humanize.IBytes(uint64(d.SpecBytes)), d.SpecBytes))

@@ -13,6 +13,7 @@ import (
 
 	"github.com/celltonomy/celltonomy/runtime/batch"
 	"github.com/celltonomy/celltonomy/runtime/inputroot"
+	"github.com/celltonomy/celltonomy/runtime/outputroot"
 	"github.com/celltonomy/celltonomy/runtime/wasm"
 	"github.com/celltonomy/celltonomy/spec"
 	"github.com/celltonomy/celltonomy/spec/packer"
@@ -39,10 +40,22 @@ environment variables, fake clocks, a seeded random source, no network.
 
 PACKAGE is a .cellpkg file or a package directory (built in memory).
 
+The run gets the limits a provider's node would give it, all from the package
+(or the protocol's defaults): memory, output, stdout, stderr and fuel (loop
+iterations). --memory-limit and --time-limit are this machine's ceilings,
+as a node's configuration is a node's.
+
 It prints the output root, then the package's stdout; the package's stderr
-goes to stderr. Outputs are written to --out DIR (created if missing, must be
-empty); without --out they are discarded after the root is computed.
-If the package exits with a non-zero code, cell exits with the same code.`,
+goes to stderr, followed by a summary with the run's outcome. Outputs are
+written to --out DIR (created if missing, must be empty); without --out they
+are discarded after the root is computed.
+
+The outcome is how the run ended: "exited" (any exit code), "trap", or a
+deterministic limit ("fuel-limit", "memory-limit", "output-limit",
+"stdout-limit", "stderr-limit"). Every outcome has an output root, the one a
+provider would deliver. When the package exits, cell exits with the package's
+exit code; for any other outcome it exits with 125. Running out of wall time
+is an error (exit code 1), not an outcome.`,
 		Example: `  cell run examples/digest --input genome=examples/data/lambda.fa --param ENZYMES=EcoRI
   cell run digest-1.0.0.cellpkg --input genome=lambda.fa --param ENZYMES=EcoRI,BamHI --param TOPOLOGY=circular --out fragments/`,
 		Args: exactArgs(1),
@@ -55,22 +68,30 @@ If the package exits with a non-zero code, cell exits with the same code.`,
 	fl.StringArrayVarP(&f.params, "param", "p", nil, "parameter as NAME=VALUE (repeatable)")
 	fl.StringVar(&f.out, "out", "", "directory that receives the outputs")
 	fl.StringVar(&f.seed, "seed", "", "random seed, 64 hex digits (default: derived from the package id)")
-	fl.StringVar(&f.memory, "memory-limit", "", "most linear memory, e.g. 256MiB (default 512MiB, lowered by the package's own limit)")
-	fl.DurationVar(&f.timeLimit, "time-limit", 0, "longest wall time of the run (default 1m)")
+	fl.StringVar(&f.memory, "memory-limit", "", "most linear memory this machine gives the run, e.g. 256MiB; a package that declares more is refused (default: what the package declares)")
+	fl.DurationVar(&f.timeLimit, "time-limit", 0, "longest wall time of the run; running out of it is an error, not an outcome (default 1m)")
 	return cmd
 }
 
+// exitNotExited is cell's exit code when a run ended with an outcome other
+// than exited: a trap or a limit.
+const exitNotExited = 125
+
 // runJSON is the JSON shape of `cell run`.
 type runJSON struct {
-	PackageID  string           `json:"package_id"`
-	InputRoot  string           `json:"input_root"`
-	OutputRoot string           `json:"output_root"`
-	ExitCode   uint32           `json:"exit_code"`
-	Stdout     string           `json:"stdout"`
-	Stderr     string           `json:"stderr"`
-	OutputDir  string           `json:"output_dir,omitempty"`
-	Outputs    []outputFileJSON `json:"outputs"`
-	Usage      usageJSON        `json:"usage"`
+	PackageID  string             `json:"package_id"`
+	InputRoot  string             `json:"input_root"`
+	OutputRoot string             `json:"output_root"`
+	Outcome    outputroot.Outcome `json:"outcome"`
+	// Reason says why a run that did not exit ended, e.g. "fuel limit
+	// exceeded: limit 1000 loop iterations".
+	Reason    string           `json:"reason,omitempty"`
+	ExitCode  uint32           `json:"exit_code"`
+	Stdout    string           `json:"stdout"`
+	Stderr    string           `json:"stderr"`
+	OutputDir string           `json:"output_dir,omitempty"`
+	Outputs   []outputFileJSON `json:"outputs"`
+	Usage     usageJSON        `json:"usage"`
 }
 
 type outputFileJSON struct {
@@ -81,6 +102,7 @@ type outputFileJSON struct {
 
 type usageJSON struct {
 	MemoryPeakBytes uint64 `json:"memory_peak_bytes"`
+	Fuel            int64  `json:"fuel"`
 	WallTimeMs      int64  `json:"wall_time_ms"`
 	OutputBytes     int64  `json:"output_bytes"`
 	Compiled        bool   `json:"compiled"`
@@ -96,15 +118,14 @@ func runRun(cmd *cobra.Command, g *globals, pkgPath string, f runFlags) error {
 	if err != nil {
 		return err
 	}
-	var limits wasm.Limits
+	var memory int64
 	if f.memory != "" {
 		n, err := humanize.ParseBytes(f.memory)
 		if err != nil {
 			return &usageError{fmt.Errorf("--memory-limit: %w", err)}
 		}
-		limits.Memory = int64(min(n, 1<<40))
+		memory = int64(min(n, 1<<40))
 	}
-	limits.WallTime = f.timeLimit
 
 	p, err := packer.Load(pkgPath, spec.DefaultLimits())
 	if err != nil {
@@ -137,8 +158,15 @@ func runRun(cmd *cobra.Command, g *globals, pkgPath string, f runFlags) error {
 	if err != nil {
 		return err
 	}
-	job.Limits = tighter(job.Limits, limits)
-	ex, err := wasm.NewExecutor(ctx, wasm.NewConfig().WithCacheDir(g.cacheDir()))
+	// This machine's ceilings are the package's limits, so that the run
+	// ends as it would on a provider's node, unless --memory-limit says
+	// less (and then the package is refused, as by such a node).
+	ceilings := job.Limits
+	ceilings.WallTime = f.timeLimit
+	if memory != 0 {
+		ceilings.Memory = memory
+	}
+	ex, err := wasm.NewExecutor(ctx, wasm.NewConfig().WithLimits(ceilings).WithCacheDir(g.cacheDir()))
 	if err != nil {
 		return err
 	}
@@ -149,19 +177,26 @@ func runRun(cmd *cobra.Command, g *globals, pkgPath string, f runFlags) error {
 			g.stderr.Write(res.Stderr)
 		}
 		var le *wasm.LimitError
-		if errors.As(err, &le) {
+		switch {
+		case errors.As(err, &le):
 			return fmt.Errorf("run of %s stopped: %w", p.ID(), err)
+		case errors.Is(err, wasm.ErrOverCeiling):
+			return fmt.Errorf("run of %s: the package needs more than this machine gives: %w", p.ID(), err)
 		}
 		return fmt.Errorf("run of %s: %w", p.ID(), err)
+	}
+	var reason string
+	if err := res.Err(); err != nil {
+		reason = err.Error()
 	}
 
 	if g.output == outputJSON {
 		v := runJSON{
 			PackageID: p.ID().String(), InputRoot: hex.EncodeToString(inRoot[:]), OutputRoot: hex.EncodeToString(res.OutputRoot[:]),
-			ExitCode: res.ExitCode, Stdout: string(res.Stdout), Stderr: string(res.Stderr),
+			Outcome: res.Outcome, Reason: reason, ExitCode: res.ExitCode, Stdout: string(res.Stdout), Stderr: string(res.Stderr),
 			OutputDir: f.out, Outputs: []outputFileJSON{},
 			Usage: usageJSON{
-				MemoryPeakBytes: res.Usage.MemoryPeakBytes, WallTimeMs: res.Usage.WallTime.Milliseconds(),
+				MemoryPeakBytes: res.Usage.MemoryPeakBytes, Fuel: res.Usage.Fuel, WallTimeMs: res.Usage.WallTime.Milliseconds(),
 				OutputBytes: res.Usage.OutputBytes, Compiled: res.Usage.Compiled,
 			},
 		}
@@ -183,11 +218,19 @@ func runRun(cmd *cobra.Command, g *globals, pkgPath string, f runFlags) error {
 		if f.out != "" {
 			where = "in " + f.out
 		}
-		fmt.Fprintf(g.stderr, "cell: package %s exited with code %d in %v, memory %s; outputs %s: %s\ncell: input root %x\n",
-			p.ID().String()[:12], res.ExitCode, res.Usage.WallTime.Round(time.Millisecond),
+		ended := fmt.Sprintf("exited with code %d", res.ExitCode)
+		if res.Outcome != outputroot.OutcomeExited {
+			ended = fmt.Sprintf("ended with outcome %s (%s)", res.Outcome, reason)
+			where = "not part of the root (the run did not exit)"
+		}
+		fmt.Fprintf(g.stderr, "cell: package %s %s in %v, fuel %s loop iterations, memory %s; outputs %s: %s\ncell: input root %x\n",
+			p.ID().String()[:12], ended, res.Usage.WallTime.Round(time.Millisecond), humanize.Comma(res.Usage.Fuel),
 			humanize.IBytes(res.Usage.MemoryPeakBytes), where, orDash(strings.Join(outs, ", ")), inRoot)
 	}
-	if res.ExitCode != 0 {
+	switch {
+	case res.Outcome != outputroot.OutcomeExited:
+		return &ExitError{Code: exitNotExited}
+	case res.ExitCode != 0:
 		return &ExitError{Code: int(min(res.ExitCode, 255))}
 	}
 	return nil
@@ -207,17 +250,4 @@ func pairs(flag string, list []string) (map[string]string, error) {
 		m[k] = v
 	}
 	return m, nil
-}
-
-// tighter returns a with each field of b that is set and smaller.
-func tighter(a, b wasm.Limits) wasm.Limits {
-	low := func(x, y int64) int64 {
-		if y > 0 && (x == 0 || y < x) {
-			return y
-		}
-		return x
-	}
-	a.Memory = low(a.Memory, b.Memory)
-	a.WallTime = time.Duration(low(int64(a.WallTime), int64(b.WallTime)))
-	return a
 }

@@ -47,6 +47,21 @@ var (
 	globalOne = []byte{6, 1, 0x7f, 0x00, 0x41, 0x01, 0x0b} // (global i32 (i32.const 1))
 )
 
+// loopCode is a code section of one function that counts a local down from
+// n to 0 in one loop, whose head therefore executes n times: the tightest
+// loop there is.
+func loopCode(n int32) []byte {
+	code := appendS32([]byte{1, 1, 0x7f, 0x41}, n) // one i32 local; i32.const n
+	code = append(code,
+		0x21, 0x00, // local.set 0
+		0x03, 0x40, // loop
+		0x20, 0x00, 0x41, 0x01, 0x6b, 0x22, 0x00, // local.tee 0 (local.get 0 - 1)
+		0x0d, 0x00, // br_if 0
+		0x0b, 0x0b)
+	fn := append(appendU32(nil, uint32(len(code))), code...)
+	return append([]byte{10, 1}, fn...)
+}
+
 func compile(t testing.TB, r wazero.Runtime, bin []byte) wazero.CompiledModule {
 	t.Helper()
 	cm, err := r.CompileModule(context.Background(), bin)
@@ -69,7 +84,7 @@ func TestStopsEndlessLoop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := mod.ExportedGlobal(GlobalName).(api.MutableGlobal)
+	g := mod.ExportedGlobal(StopGlobal).(api.MutableGlobal)
 	time.AfterFunc(50*time.Millisecond, func() { g.Set(1) })
 	done := make(chan error, 1)
 	go func() {
@@ -83,6 +98,80 @@ func TestStopsEndlessLoop(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the loop did not stop")
+	}
+}
+
+// TestFuel gives a loop of n iterations budgets around n and checks that
+// the run ends at the exact iteration, and what Used and Exhausted say.
+func TestFuel(t *testing.T) {
+	ctx := context.Background()
+	r := wazero.NewRuntime(ctx)
+	defer r.Close(ctx)
+	for _, tc := range []struct {
+		n    int32
+		fuel uint64
+	}{
+		{1000, 1000}, {1000, 999}, {1000, 1}, {1000, 5000},
+		{Fuel, Fuel}, {Fuel, Fuel - 1}, {Fuel + 1, Fuel}, {Fuel + 1, Fuel + 1},
+		{5*Fuel + 3, 5*Fuel + 3}, {5*Fuel + 3, 5*Fuel + 2}, {5*Fuel + 3, 3*Fuel - 7},
+	} {
+		t.Run(fmt.Sprintf("n=%d,fuel=%d", tc.n, tc.fuel), func(t *testing.T) {
+			bin, err := Instrument(module(typeVoid, funcs1, exportStart, loopCode(tc.n)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			mod, err := r.InstantiateModule(ctx, compile(t, r, bin), wazero.NewModuleConfig().WithStartFunctions().WithName(""))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer mod.Close(ctx)
+			chunk := mod.ExportedGlobal(FuelGlobal).(api.MutableGlobal)
+			left := mod.ExportedGlobal(FuelLeftGlobal).(api.MutableGlobal)
+			chunk.Set(0)
+			left.Set(tc.fuel)
+			_, err = mod.ExportedFunction("_start").Call(ctx)
+
+			c, l := int32(uint32(chunk.Get())), left.Get()
+			wantExhausted := uint64(tc.n) > tc.fuel
+			if Exhausted(c, l) != wantExhausted {
+				t.Fatalf("Exhausted = %v, want %v (err %v)", !wantExhausted, wantExhausted, err)
+			}
+			if wantExhausted != (err != nil) {
+				t.Fatalf("err = %v", err)
+			}
+			if used, want := Used(tc.fuel, c, l), min(uint64(tc.n), tc.fuel); used != want {
+				t.Errorf("Used = %d, want %d", used, want)
+			}
+		})
+	}
+}
+
+// TestStartSection checks that the start function no longer runs at
+// instantiation but is exported, and runs on the host's budget.
+func TestStartSection(t *testing.T) {
+	ctx := context.Background()
+	startSec := []byte{8, 0} // (start 0)
+	bin, err := Instrument(module(typeVoid, funcs1, startSec, spin))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := wazero.NewRuntime(ctx)
+	defer r.Close(ctx)
+	mod, err := r.InstantiateModule(ctx, compile(t, r, bin), wazero.NewModuleConfig()) // would spin forever
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod.ExportedGlobal(FuelGlobal).(api.MutableGlobal).Set(0)
+	mod.ExportedGlobal(FuelLeftGlobal).(api.MutableGlobal).Set(3 * Fuel)
+	start := mod.ExportedFunction(StartExport)
+	if start == nil {
+		t.Fatalf("no export %q", StartExport)
+	}
+	if _, err := start.Call(ctx); err == nil || !strings.Contains(err.Error(), "unreachable") {
+		t.Fatalf("err = %v, want the trap at the end of the fuel", err)
+	}
+	if left := mod.ExportedGlobal(FuelLeftGlobal).Get(); left != 0 {
+		t.Errorf("fuel left %d", left)
 	}
 }
 
@@ -156,8 +245,8 @@ func TestCustomSections(t *testing.T) {
 
 func TestErrors(t *testing.T) {
 	exportsName := append([]byte{7, 2, 6}, append([]byte("_start"), 0x00, 0x00)...)
-	exportsName = append(exportsName, byte(len(GlobalName)))
-	exportsName = append(exportsName, GlobalName...)
+	exportsName = append(exportsName, byte(len(StopGlobal)))
+	exportsName = append(exportsName, StopGlobal...)
 	exportsName = append(exportsName, 0x00, 0x00)
 	for _, tc := range []struct {
 		name string

@@ -31,12 +31,19 @@ func main() {
 		links()
 	case "loop":
 		loop()
+	case "spin":
+		fmt.Println("spinning")
+		loop()
 	case "membomb":
 		memBomb()
 	case "flood":
 		flood()
 	case "outflood":
 		outFlood()
+	case "errflood":
+		errFlood()
+	case "emptyfiles":
+		emptyFiles()
 	case "sleep":
 		sleep()
 	case "rmoutputs":
@@ -281,6 +288,25 @@ func flood() {
 	line := []byte(strings.Repeat("x", 1023) + "\n")
 	for {
 		os.Stdout.Write(line)
+	}
+}
+
+func errFlood() {
+	for i := 0; ; i++ {
+		fmt.Fprintf(os.Stderr, "line %d\n", i)
+	}
+}
+
+// emptyFiles creates 10,000 empty files, in 100 directories, and exits 0
+// only if all of them were created.
+func emptyFiles() {
+	for d := range 100 {
+		dir := fmt.Sprintf("/outputs/d%02d", d)
+		check(os.Mkdir(dir, 0o755))
+		for f := range 100 {
+			check(os.WriteFile(fmt.Sprintf("%s/f%02d", dir, f), nil, 0o644))
+		}
+		fmt.Println(dir)
 	}
 }
 
