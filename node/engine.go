@@ -113,9 +113,17 @@ func (n *Node) decide(ctx context.Context, id uint64, height int64) (gateway.Dec
 	if err != nil {
 		return no(reasonChain, "%v", err), nil
 	}
-	_, ferr := n.ensurePackage(ctx, rec)
+	pkg, ferr := n.ensurePackage(ctx, rec)
 	if ferr != nil {
 		n.log.Info("package not fetchable", "order", id, "err", ferr)
+	}
+	var resourcesErr string
+	if pkg != nil {
+		// The package's declared limits decide its outcomes; a host that
+		// cannot give them could not deliver (runtime/wasm: ceilings).
+		if err := n.exec.CheckLimits(batch.Limits(pkg)); err != nil {
+			resourcesErr = err.Error()
+		}
 	}
 	balance, err := n.balance(ctx)
 	if err != nil {
@@ -135,7 +143,7 @@ func (n *Node) decide(ctx context.Context, id uint64, height int64) (gateway.Dec
 	}
 	dec := bid.Decide(bid.Input{
 		Order: bid.Order{MaxPrice: o.GetMaxPrice(), PackageID: pid, Kind: rec.GetKind(), MinProviderReputation: o.GetMinProviderReputation(),
-			RoyaltyBps: min(rec.GetRoyaltyBps(), n.params.GetMaxRoyaltyBps()), ParamsError: paramsErr},
+			RoyaltyBps: min(rec.GetRoyaltyBps(), n.params.GetMaxRoyaltyBps()), ParamsError: paramsErr, ResourcesError: resourcesErr},
 		BidStakeRatioBps: n.params.GetBidStakeRatioBps(),
 		MinBidStake:      n.params.GetMinBidStake(),
 		MinPrice:         n.params.GetMinPrice(),
@@ -691,16 +699,22 @@ func (n *Node) run(ctx context.Context, id uint64, role string) error {
 	start := time.Now()
 	res, err := n.exec.Run(ctx, job)
 	n.metrics.running.Dec()
-	if err == nil && res.Outcome != outputroot.OutcomeExited {
-		err = fmt.Errorf("outcome %s: %w", res.Outcome, res.Err())
-	}
 	if err != nil {
+		// Only the host failed (wall time, I/O, a stop): nothing the chain
+		// could check. A deterministic end of the run is an outcome below.
 		ev("run-error", attr("error", err.Error()))
 		return fmt.Errorf("run: %w", err)
 	}
 	ms := time.Since(start).Milliseconds()
 	n.metrics.runSeconds.Observe(time.Since(start).Seconds())
-	if err := ev("exit", attr("exit_code", strconv.FormatUint(uint64(res.ExitCode), 10)), attr("wall_ms", strconv.FormatInt(ms, 10))); err != nil {
+	if res.Outcome != outputroot.OutcomeExited {
+		// A trap or a declared limit ends every honest run of this package
+		// on these inputs the same way: a deliverable outcome, which
+		// verifiers re-run and agree on.
+		if err := ev("outcome", attr("outcome", res.Outcome.String()), attr("error", res.Err().Error()), attr("wall_ms", strconv.FormatInt(ms, 10))); err != nil {
+			return err
+		}
+	} else if err := ev("exit", attr("exit_code", strconv.FormatUint(uint64(res.ExitCode), 10)), attr("wall_ms", strconv.FormatInt(ms, 10))); err != nil {
 		return err
 	}
 	var files []gateway.OutputFile
@@ -717,7 +731,7 @@ func (n *Node) run(ctx context.Context, id uint64, role string) error {
 		files = append(files, gateway.OutputFile{Path: f.Path, Size: f.Size, SHA256: hex.EncodeToString(f.SHA256[:])})
 	}
 	root := res.OutputRoot
-	if check, err := outputroot.Compute(res.ExitCode, res.Stdout, res.Stderr, res.Outputs); err != nil || check != root {
+	if check, err := outputroot.ComputeOutcome(res.Outcome, res.ExitCode, res.Stdout, res.Stderr, res.Outputs); err != nil || check != root {
 		return fmt.Errorf("output root does not recompute: %v", err)
 	}
 	delivered := root
@@ -732,11 +746,12 @@ func (n *Node) run(ctx context.Context, id uint64, role string) error {
 		j.State = gateway.StateExecuted
 		j.OutputRoot, j.DeliveredRoot = hex.EncodeToString(root[:]), hex.EncodeToString(delivered[:])
 		j.ExitCode, j.Stdout, j.Stderr, j.Files, j.RunMillis = &exit, res.Stdout, res.Stderr, files, ms
+		j.Result = res.Outcome.String()
 		return nil
 	}); err != nil {
 		return err
 	}
-	n.log.Info("executed", "order", id, "role", role, "exit", exit, "root", hex.EncodeToString(root[:8]), "ms", ms)
+	n.log.Info("executed", "order", id, "role", role, "result", res.Outcome.String(), "exit", exit, "root", hex.EncodeToString(root[:8]), "ms", ms)
 	w.Close()
 	switch {
 	case role == gateway.RoleVerifier:

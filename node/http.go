@@ -2,6 +2,7 @@ package node
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -374,7 +375,7 @@ func (n *Node) getOutputs(w http.ResponseWriter, r *http.Request) {
 	logBytes, _ := readLog(n.logPath(j.OrderID, j.Role))
 	out := gateway.Outputs{
 		OrderID: j.OrderID, OutputRoot: j.DeliveredRoot, Stdout: j.Stdout, Stderr: j.Stderr,
-		Files: j.Files, CompletionCode: j.CompletionCode, EventLog: logBytes,
+		Files: j.Files, CompletionCode: j.CompletionCode, EventLog: logBytes, Result: cmp.Or(j.Result, "exited"),
 	}
 	if j.ExitCode != nil {
 		out.ExitCode = *j.ExitCode

@@ -55,6 +55,10 @@ type Order struct {
 	// fit the package (a missing required or an undeclared parameter):
 	// the run would be refused, so the node does not bid.
 	ParamsError string
+	// ResourcesError, when not empty, says why the node cannot give the
+	// run the limits the package declares (memory, output, …): its
+	// outcome would depend on the host, so the node does not bid.
+	ResourcesError string
 }
 
 // Node is the node's state at the time of the decision.
@@ -81,6 +85,7 @@ type Reason string
 const (
 	ReasonBadParams           Reason = "bad-params"
 	ReasonOrderParams         Reason = "order-params"
+	ReasonResources           Reason = "resources"
 	ReasonBelowMinPrice       Reason = "below-min-price"
 	ReasonKind                Reason = "kind"
 	ReasonArchitecture        Reason = "architecture"
@@ -149,6 +154,9 @@ func Decide(in Input) Decision {
 	}
 	if o.ParamsError != "" {
 		return noBid(ReasonOrderParams, "%s", o.ParamsError)
+	}
+	if o.ResourcesError != "" {
+		return noBid(ReasonResources, "%s", o.ResourcesError)
 	}
 	if o.MinProviderReputation > 0 && n.Reputation != nil &&
 		n.Reputation.Cmp(new(big.Int).SetUint64(o.MinProviderReputation)) < 0 {
