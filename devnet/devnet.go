@@ -21,8 +21,10 @@
 //
 //   - Genesis params are the defaults with windows short enough for
 //     interactive use: a verifier commit window of 20 blocks, a verifier
-//     reveal window of 8 blocks, a rating reveal window of 10 blocks, and
-//     reputation cycles of 40 blocks mined within 8 blocks.
+//     reveal window of 8 blocks, a rating reveal window of 10 blocks, an
+//     input window of 30 blocks, a contest window of 20 blocks for a
+//     report of missing inputs, a seed window of 20 blocks for a dispute
+//     round, and reputation cycles of 40 blocks mined within 8 blocks.
 //   - A reputation miner (key "miner", 10 CELL, staking 1 CELL) runs in the
 //     process and serves reputation proofs on 127.0.0.1:26690; the nodes
 //     ask it for their own reputation and prove it in their bids.
@@ -449,7 +451,8 @@ func (r reserved) closeAll() {
 }
 
 // DevnetParams returns the genesis params of a new devnet: the defaults
-// with short verifier and reveal windows (see the package documentation).
+// with short verifier, seed, input, contest and reveal windows (see the
+// package documentation).
 func DevnetParams() *ledgerpb.Params {
 	p := params.Default()
 	p.VerifierCommitWindow = 20
@@ -457,6 +460,9 @@ func DevnetParams() *ledgerpb.Params {
 	p.RevealWindowBlocks = 10
 	p.ReputationCycleBlocks = 40
 	p.MiningWindowBlocks = 8
+	p.InputWindowBlocks = 30
+	p.InputContestWindowBlocks = 20
+	p.DisputeSeedWindowBlocks = 20
 	return p
 }
 
