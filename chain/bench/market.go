@@ -21,6 +21,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
+	"github.com/celltonomy/celltonomy/ledger/registry"
 	"github.com/celltonomy/celltonomy/ledger/params"
 	"github.com/celltonomy/celltonomy/spec"
 	"github.com/celltonomy/celltonomy/spec/specpb"
@@ -293,6 +294,7 @@ func (m *marketRun) run(ctx context.Context) error {
 		tx, err := p.sign(marketChainID, m.fee, marketMsg(&ledgerpb.MsgAnnounceNode{
 			NodePubkey: m.nodes[i].Public().(ed25519.PublicKey), Endpoint: fmt.Sprintf("https://node-%d.bench.example.org/jobs", i),
 			Architectures: []string{spec.ArchWasm32WASIP1}, Capacity: 64,
+			NodeSignature: registry.SignNodeKeyProof(m.nodes[i], marketChainID, p.addr),
 		}))
 		if err != nil {
 			return err
@@ -323,7 +325,7 @@ func (m *marketRun) run(ctx context.Context) error {
 			price := bidPrice(id, p, o.Providers)
 			tx, err := acc.sign(marketChainID, m.fee, marketMsg(&ledgerpb.MsgBid{
 				OrderId: id, NodeKey: m.nodes[p].Public().(ed25519.PublicKey), Price: price,
-				Stake: market.MinBidStake(price, m.p.BidStakeRatioBps),
+				Stake: market.RequiredBidStake(price, m.p),
 			}))
 			if err != nil {
 				return err
@@ -485,7 +487,7 @@ func (m *marketRun) signRest(buyerOf []int) (delivers, closes, reveals [][][]byt
 				rc := market.RatingCommitment(id, providerStars(id), benchHash("provider salt", id))
 				tx, e := acc.sign(marketChainID, m.fee, marketMsg(&ledgerpb.MsgDeliver{OrderId: id,
 					OutputRoot: benchHash("output", id), EventLogHead: benchHash("log head", id),
-					CompletionCommitment: cc[:], ProviderRatingCommitment: rc[:]}))
+					CompletionCommitment: cc[:], ProviderRatingCommitment: rc[:], Result: ledgerpb.RunResult_RUN_RESULT_EXITED}))
 				if e != nil {
 					fail(e)
 					return
