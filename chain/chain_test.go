@@ -123,3 +123,24 @@ func TestInProcessNode(t *testing.T) {
 		t.Fatalf("absent account: %d, %v", bal, err)
 	}
 }
+
+// TestConsensusKey: the consensus private key of a home matches the
+// public key InitHome reports, and signs a possession proof that the
+// ledger accepts.
+func TestConsensusKey(t *testing.T) {
+	home := t.TempDir()
+	keys, err := chain.InitHome(home, chain.NodeConfig{Moniker: "k", Local: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	priv, err := chain.ConsensusKey(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(priv.Public().(ed25519.PublicKey), keys.ConsensusPubKey) {
+		t.Fatal("the private key is not the home's consensus key")
+	}
+	if _, err := chain.ConsensusKey(t.TempDir()); err == nil {
+		t.Fatal("no error for a home without a key")
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	cfg "github.com/cometbft/cometbft/config"
+	cmtjson "github.com/cometbft/cometbft/libs/json"
 	"github.com/cometbft/cometbft/p2p"
 	"github.com/cometbft/cometbft/privval"
 	"github.com/cometbft/cometbft/types"
@@ -114,6 +115,27 @@ func InitHome(home string, nc NodeConfig) (HomeKeys, error) {
 		return HomeKeys{}, err
 	}
 	return HomeKeys{NodeID: string(nodeKey.ID()), ConsensusPubKey: ed25519.PublicKey(pub.Bytes())}, nil
+}
+
+// ConsensusKey returns the ed25519 consensus (validator) private key of
+// the node home: CometBFT's config/priv_validator_key.json. A validator's
+// operator signs staking.ConsensusKeyProofBytes with it to create the
+// validator. Errors: no home, no key file, a key that is not ed25519.
+func ConsensusKey(home string) (ed25519.PrivateKey, error) {
+	c := cfg.DefaultConfig()
+	c.SetRoot(home)
+	raw, err := os.ReadFile(c.PrivValidatorKeyFile())
+	if err != nil {
+		return nil, fmt.Errorf("consensus key: %w", err)
+	}
+	var key privval.FilePVKey
+	if err := cmtjson.Unmarshal(raw, &key); err != nil {
+		return nil, fmt.Errorf("consensus key %s: %w", c.PrivValidatorKeyFile(), err)
+	}
+	if key.PrivKey == nil || len(key.PrivKey.Bytes()) != ed25519.PrivateKeySize {
+		return nil, fmt.Errorf("consensus key %s: not an ed25519 private key", c.PrivValidatorKeyFile())
+	}
+	return ed25519.PrivateKey(key.PrivKey.Bytes()), nil
 }
 
 // WriteGenesis writes HOME/config/genesis.json for chainID with the ledger's

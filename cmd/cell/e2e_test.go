@@ -22,6 +22,7 @@ import (
 	"github.com/celltonomy/celltonomy/client/keyring"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/staking"
 )
 
 var cellBin string
@@ -334,8 +335,13 @@ func TestMultiValidator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cons4, err := chain.ConsensusKey(home4)
+	if err != nil {
+		t.Fatal(err)
+	}
 	create := &ledgerpb.Msg{Sum: &ledgerpb.Msg_CreateValidator{CreateValidator: &ledgerpb.MsgCreateValidator{
-		ConsensusPubkey: keys4.ConsensusPubKey, SelfBond: bond, Moniker: "node4"}}}
+		ConsensusPubkey: keys4.ConsensusPubKey, SelfBond: bond, Moniker: "node4",
+		ConsensusSignature: staking.SignConsensusKeyProof(cons4, chainID, op4.Address)}}}
 	// Broadcast through node0: node4 may still be replaying the blocks that
 	// funded it, and would check the transaction against its older state.
 	r, err := c0.Send(ctx, priv4, chainID, 1000, create)
