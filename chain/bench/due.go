@@ -76,12 +76,12 @@ func RunDue(ctx context.Context, o DueOptions) (DueResult, error) {
 		return DueResult{}, err
 	}
 	defer os.RemoveAll(dir)
-	tree, db, err := chain.OpenTree(dir)
+	db, err := chain.OpenDB(dir)
 	if err != nil {
 		return DueResult{}, err
 	}
 	defer db.Close()
-	ledger, err := chain.NewApplication(tree, dueChainID)
+	ledger, err := chain.NewApplication(db, dueChainID)
 	if err != nil {
 		return DueResult{}, err
 	}
