@@ -319,7 +319,13 @@ func TestQueriesReadCommittedSnapshots(t *testing.T) {
 					errs <- fmt.Errorf("height %d: balances add up to %d, want %d", h, sum, aliceFunds)
 					return
 				}
-				r, _ := a.Query(context.Background(), &abci.QueryRequest{Path: QueryStore, Data: []byte("bank/supply"), Prove: true})
+				var vals ledgerpb.ValidatorsResponse
+				r, _ := a.Query(context.Background(), &abci.QueryRequest{Path: QueryAppPrefix + app.PathValidators})
+				if r.Code != 0 || proto.Unmarshal(r.Value, &vals) != nil || len(vals.Validators) != 1 {
+					errs <- fmt.Errorf("validators: %s %v", r.Log, &vals)
+					return
+				}
+				r, _ = a.Query(context.Background(), &abci.QueryRequest{Path: QueryStore, Data: []byte("bank/supply"), Prove: true})
 				if r.Code != 0 || r.ProofOps == nil {
 					errs <- fmt.Errorf("proven query: %s", r.Log)
 					return

@@ -45,5 +45,7 @@
 // that is never written, and are read through their nodes only; see
 // Application for IAVL's concurrency rules that make this safe. Only
 // before the first Commit, when the genesis state is in the working tree
-// alone, does a query take the lock.
+// alone, does a query take the lock. Every list query of ledger/app
+// answers one page of at most app.MaxPage entries; client.QueryPages
+// follows the cursors, reading every page at the height of the first.
 package chain

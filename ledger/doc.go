@@ -84,9 +84,13 @@
 //     reads, and the App holds no state, so it may run on any goroutine
 //     while blocks execute: pass it an immutable snapshot of a committed
 //     version (chain/ publishes one at each Commit) and no consensus lock
-//     is needed. For proofs, serve raw keys from the IAVL tree: every
-//     module exports the helpers that build its keys (see "Key layout")
-//     and decode its values.
+//     is needed. Every list query answers one page: at most app.MaxPage
+//     entries from an opaque cursor, the state key of the next entry,
+//     which the reply hands back until the list ends (see app.MaxPage;
+//     the market's and the reputation log's lists page by id and index).
+//     For proofs, serve raw keys from the IAVL tree: every module exports
+//     the helpers that build its keys (see "Key layout") and decode its
+//     values.
 //
 // # Transactions
 //
