@@ -10,6 +10,11 @@
 //
 // Keys and values handed to Set are copied by the stores of this package;
 // slices returned by Get, Key and Value must not be modified.
+//
+// Cache and MemStore keep their entries in a B-tree: a lookup, a write and
+// each step of an iterator cost O(log n) however many writes came before,
+// so a block that writes n keys to one branch and iterates between the
+// writes, as the block hooks do, costs O(n log n) in this package.
 package store
 
 import "bytes"
