@@ -98,8 +98,8 @@ const codeQuery = 1
 //     (reader), with a cache of its own, that is never written: it shares
 //     no node with the consensus tree.
 //
-// The consensus methods, under mu, read the consensus tree and may use
-// the fast paths.
+// Block execution, under mu, reads the consensus tree, fast paths
+// included; the mempool's branch (CheckTx) reads the published snapshot.
 type Application struct {
 	abci.BaseApplication
 	sigs    *sigCache
