@@ -1,15 +1,20 @@
 package chain
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	cryptoproto "github.com/cometbft/cometbft/api/cometbft/crypto/v1"
 	"github.com/cosmos/iavl"
+	dbm "github.com/cosmos/iavl/db"
 
 	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/store"
@@ -37,65 +42,137 @@ const codeQuery = 1
 // Application is the ABCI 2.0 application that runs the ledger over an IAVL
 // tree. It is the thin adapter between CometBFT and ledger/app:
 //
-//   - FinalizeBlock runs the block on the tree's working version; the app
-//     hash is the tree's working root;
-//   - Commit saves the version (version = height) and resets the mempool's
-//     branch of state;
+//   - ProcessProposal executes the proposed block on a branch of the
+//     committed state, exactly as FinalizeBlock would, and rejects it if
+//     any transaction was not charged: one that fails its form, signature,
+//     sequence or fee check took block space without paying for it
+//     (app.BlockResult.Uncharged). It keeps the branch of the block it
+//     accepted last;
+//   - FinalizeBlock writes that branch to the tree if it is handed the same
+//     block (same height, hash and transactions); otherwise it executes the
+//     block on a fresh branch. Either way the tree receives the block's
+//     writes once, in key order (store.Cache.Write), so the app hash, the
+//     tree's working root, is the same;
+//   - Commit saves the version (version = height), publishes it as the
+//     snapshot that queries read and resets the mempool's branch of state;
 //   - CheckTx checks against that branch, so successive transactions of one
 //     account see each other's sequence numbers and fees;
-//   - PrepareProposal keeps only transactions that pass CheckTx against a
-//     fresh branch, in mempool order, within the size limit;
+//   - PrepareProposal executes the mempool's transactions in order, within
+//     the size limit, and keeps those that were charged, so that an honest
+//     proposer never proposes a block that ProcessProposal rejects;
+//   - Query reads the last published snapshot without the consensus lock;
 //   - Info reports the last saved version and root, so that CometBFT replays
 //     the blocks the tree lacks after a crash.
 //
 // Application does its own locking, so that CometBFT may call it without
 // serializing (proxy.NewUnsyncLocalClientCreator): every method holds mu,
 // except that CheckTx first verifies the transaction's signature without it,
-// on the caller's goroutine, and records it in the signature cache. The
-// ed25519 verification, which dominates the cost of a transfer, thereby
-// runs on every core while the state machine itself stays sequential.
+// on the caller's goroutine, and records it in the signature cache, and
+// that Query takes no lock once a version is committed. The ed25519
+// verification, which dominates the cost of a transfer, thereby runs on
+// every core while the state machine itself stays sequential, and a query
+// never waits for a block.
+//
+// # Queries and IAVL's concurrency rules
+//
+// The MutableTree is not safe for concurrent use: mu guards it. A version
+// loaded with GetImmutable is an ImmutableTree that IAVL documents as safe
+// for concurrent use as long as its version is not deleted
+// (DeleteVersionsTo, or pruning options of the tree). This adapter never
+// deletes versions, so a published snapshot stays readable for as long as
+// a query holds it; if pruning is ever added, it must keep the published
+// version and any version a query may still read. Two more rules of IAVL
+// v1 are not in its documentation:
+//
+//   - Get and Iterator of an ImmutableTree of the latest version consult
+//     the "fast node" index and the node database's latest version, which
+//     SaveVersion rewrites while it runs: a query racing a Commit could
+//     read a key of the next version or miss one of its own. Queries read
+//     through the tree's nodes only (GetWithIndex, iavl.NewIterator,
+//     GetProof; see newQueryStore), and saved nodes never change.
+//   - A saved node is shared, through the node database's cache, by every
+//     tree that loads it, and the MutableTree's first write above a saved
+//     node clears that node's child pointers (Node.clone): harmless to a
+//     reader, which then loads the children by key, but a data race. So
+//     queries load versions through a second tree over the same database
+//     (reader), with a cache of its own, that is never written: it shares
+//     no node with the consensus tree.
+//
+// Block execution, under mu, reads the consensus tree, fast paths
+// included; the mempool's branch (CheckTx) reads the published snapshot.
 type Application struct {
 	abci.BaseApplication
-	mu      sync.Mutex
 	sigs    *sigCache
 	ledger  *app.App
-	tree    *iavl.MutableTree
 	chainID string
-	check   *store.Cache // the mempool's branch of the last committed state
+
+	// reader loads saved versions for queries; it is never written, and
+	// its node database is safe for concurrent use.
+	reader *iavl.MutableTree
+	// last is the snapshot of the last saved version, loaded by reader,
+	// published by Commit (and by NewApplication over a saved tree); nil
+	// before the first Commit. Query reads it without mu.
+	last atomic.Pointer[iavl.ImmutableTree]
+
+	mu       sync.Mutex // the consensus lock; it guards the fields below
+	tree     *iavl.MutableTree
+	check    *store.Cache // the mempool's branch of the last committed state
+	proposal *executed    // the block ProcessProposal accepted last, at this height
 }
 
 var _ abci.Application = (*Application)(nil)
 
-// NewApplication returns the application over tree (loaded to its latest
-// version) for the chain chainID.
-func NewApplication(tree *iavl.MutableTree, chainID string) (*Application, error) {
-	sigs := newSigCache(sigCacheSize)
-	a := &Application{sigs: sigs, ledger: app.New().WithSignatureCache(sigs), tree: tree, chainID: chainID}
-	if err := a.resetCheck(); err != nil {
+// executed is a block run on a branch of the committed state.
+type executed struct {
+	height int64
+	hash   []byte
+	txs    [][]byte
+	state  *store.Cache // the block's writes, not yet in the tree
+	result app.BlockResult
+}
+
+// NewApplication returns the application of the chain chainID over the
+// ledger state in db (see OpenDB), loaded at its latest version. The
+// caller closes db once the application is done.
+func NewApplication(db dbm.DB, chainID string) (*Application, error) {
+	tree, err := loadTree(db)
+	if err != nil {
 		return nil, err
 	}
+	sigs := newSigCache(sigCacheSize)
+	a := &Application{sigs: sigs, ledger: app.New().WithSignatureCache(sigs), chainID: chainID, tree: tree,
+		reader: iavl.NewMutableTree(db, queryCacheSize, true, iavl.NewNopLogger())}
+	if v := tree.Version(); v > 0 {
+		if err := a.publish(v); err != nil {
+			return nil, err
+		}
+	}
+	a.resetCheck()
 	return a, nil
 }
 
-// committed returns a read-only view of the state at version v (0: the last
-// saved version).
-func (a *Application) committed(v int64) (*iavl.ImmutableTree, error) {
-	if v == 0 {
-		v = a.tree.Version()
+// publish makes saved version v the snapshot that queries read.
+func (a *Application) publish(v int64) error {
+	snap, err := a.reader.GetImmutable(v)
+	if err != nil {
+		return fmt.Errorf("load committed state %d: %w", v, err)
 	}
-	if v == 0 {
-		return a.tree.ImmutableTree, nil // empty before the first commit
-	}
-	return a.tree.GetImmutable(v)
+	a.last.Store(snap)
+	return nil
 }
 
-func (a *Application) resetCheck() error {
-	snap, err := a.committed(0)
-	if err != nil {
-		return fmt.Errorf("load committed state: %w", err)
+// committed returns a read-only view of the last committed state, for the
+// consensus methods (mu held): the published snapshot or, before the
+// first Commit, the working tree, which holds the genesis state.
+func (a *Application) committed() *iavl.ImmutableTree {
+	if snap := a.last.Load(); snap != nil {
+		return snap
 	}
-	a.check = store.NewCache(newSnapshotStore(snap))
-	return nil
+	return a.tree.ImmutableTree
+}
+
+func (a *Application) resetCheck() {
+	a.check = store.NewCache(newSnapshotStore(a.committed()))
 }
 
 // Info implements abci.Application.
@@ -153,55 +230,103 @@ func (a *Application) preverify(raw []byte) {
 	}
 }
 
-// PrepareProposal implements abci.Application.
+// execute runs a block on a branch of the committed state (mu held). The
+// branch reads the working tree, which between Commit and FinalizeBlock
+// holds exactly the committed state (and, before the first Commit, the
+// genesis state, which no snapshot has yet); nothing reaches the tree
+// before FinalizeBlock writes the branch.
+func (a *Application) execute(h app.Header, txs [][]byte, mis []app.Misbehavior) *executed {
+	branch := store.NewCache(newTreeStore(a.tree))
+	res := a.ledger.FinalizeBlock(branch, h, txs, mis)
+	return &executed{height: h.Height, hash: h.Hash, txs: txs, state: branch, result: res}
+}
+
+func (a *Application) header(height int64, t time.Time, proposer, hash []byte) app.Header {
+	return app.Header{ChainID: a.chainID, Height: height, TimeUnixNano: t.UnixNano(), ProposerAddress: proposer, Hash: hash}
+}
+
+func misbehavior(in []abci.Misbehavior) []app.Misbehavior {
+	var out []app.Misbehavior
+	for _, m := range in {
+		if m.Type == abci.MISBEHAVIOR_TYPE_DUPLICATE_VOTE {
+			out = append(out, app.Misbehavior{ValidatorAddress: m.Validator.Address, Height: m.Height})
+		}
+	}
+	return out
+}
+
+// PrepareProposal implements abci.Application: it keeps the longest
+// prefix of the mempool's transactions within MaxTxBytes, executes it on a
+// branch of the committed state as the block will be executed (the block
+// hooks, then each transaction in order), and leaves out every
+// transaction that was not charged, because an earlier one of the block
+// spent what would have paid its fee, or because it is no longer valid.
+// Leaving it out changes nothing of the others' results (an uncharged
+// transaction changes nothing), so ProcessProposal accepts the block. The
+// block's hash is not known yet: the branch runs with none, which only
+// changes which verifiers a dispute opened in the block would draw, never
+// what any account pays.
 func (a *Application) PrepareProposal(_ context.Context, req *abci.PrepareProposalRequest) (*abci.PrepareProposalResponse, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	snap, err := a.committed(0)
-	if err != nil {
-		return nil, err
-	}
-	branch := store.NewCache(newSnapshotStore(snap))
-	var txs [][]byte
 	var size int64
+	n := 0
 	for _, tx := range req.Txs {
 		if size+int64(len(tx)) > req.MaxTxBytes {
 			break
 		}
-		if a.ledger.CheckTx(branch, a.chainID, tx).Code != 0 {
-			continue
-		}
-		txs = append(txs, tx)
 		size += int64(len(tx))
+		n++
+	}
+	candidates := req.Txs[:n]
+	ex := a.execute(a.header(req.Height, req.Time, req.ProposerAddress, nil), candidates, misbehavior(req.Misbehavior))
+	txs := make([][]byte, 0, n)
+	for i, r := range ex.result.TxResults {
+		if r.Charged {
+			txs = append(txs, candidates[i])
+		}
 	}
 	return &abci.PrepareProposalResponse{Txs: txs}, nil
 }
 
-// ProcessProposal implements abci.Application. Every proposal is accepted:
-// FinalizeBlock gives each invalid transaction a failing result that
-// changes nothing, so a bad proposer only wastes its own block.
-func (a *Application) ProcessProposal(context.Context, *abci.ProcessProposalRequest) (*abci.ProcessProposalResponse, error) {
+// ProcessProposal implements abci.Application: it executes the proposed
+// block on a branch of the committed state with the block's own header
+// (height, hash, time, proposer, misbehavior), exactly as FinalizeBlock
+// would, and rejects the block if a transaction was not charged. A
+// transaction that fails its form, signature, sequence or fee check
+// changes nothing and pays nothing, so a block that holds one was made
+// by a byzantine proposer to give block space away for free (or by a
+// proposer whose PrepareProposal differs from this one). The branch of an
+// accepted block is kept for FinalizeBlock.
+func (a *Application) ProcessProposal(_ context.Context, req *abci.ProcessProposalRequest) (*abci.ProcessProposalResponse, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	ex := a.execute(a.header(req.Height, req.Time, req.ProposerAddress, req.Hash), req.Txs, misbehavior(req.Misbehavior))
+	if ex.result.Uncharged() >= 0 {
+		return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_REJECT}, nil
+	}
+	a.proposal = ex
 	return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_ACCEPT}, nil
 }
 
-// FinalizeBlock implements abci.Application.
+// FinalizeBlock implements abci.Application. If ProcessProposal accepted
+// this very block last (same height, hash and transactions), its branch
+// is the result of executing the block on the committed state, which has
+// not changed since: the branch is written to the tree as it is.
+// Otherwise (another round's block, a block this node never processed,
+// a replay after a restart) the block is executed now, on a fresh
+// branch. The tree receives the same writes in the same order either
+// way, so its working root, the app hash, is the same.
 func (a *Application) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (*abci.FinalizeBlockResponse, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	var mis []app.Misbehavior
-	for _, m := range req.Misbehavior {
-		if m.Type == abci.MISBEHAVIOR_TYPE_DUPLICATE_VOTE {
-			mis = append(mis, app.Misbehavior{ValidatorAddress: m.Validator.Address, Height: m.Height})
-		}
+	ex := a.proposal
+	a.proposal = nil
+	if ex == nil || ex.height != req.Height || !bytes.Equal(ex.hash, req.Hash) || !slices.EqualFunc(ex.txs, req.Txs, bytes.Equal) {
+		ex = a.execute(a.header(req.Height, req.Time, req.ProposerAddress, req.Hash), req.Txs, misbehavior(req.Misbehavior))
 	}
-	h := app.Header{
-		ChainID:         a.chainID,
-		Height:          req.Height,
-		TimeUnixNano:    req.Time.UnixNano(),
-		ProposerAddress: req.ProposerAddress,
-		Hash:            req.Hash,
-	}
-	res := a.ledger.FinalizeBlock(newTreeStore(a.tree), h, req.Txs, mis)
+	ex.state.Write()
+	res := ex.result
 	out := &abci.FinalizeBlockResponse{
 		Events:           events(res.Events),
 		ValidatorUpdates: validatorUpdates(res.ValidatorUpdates),
@@ -213,34 +338,59 @@ func (a *Application) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRe
 	return out, nil
 }
 
-// Commit implements abci.Application: it saves the tree's working version.
+// Commit implements abci.Application: it saves the tree's working version
+// and publishes it to queries.
 func (a *Application) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if _, _, err := a.tree.SaveVersion(); err != nil {
+	a.proposal = nil
+	_, v, err := a.tree.SaveVersion()
+	if err != nil {
 		return nil, fmt.Errorf("commit: save state: %w", err)
 	}
-	if err := a.resetCheck(); err != nil {
-		return nil, err
+	if err := a.publish(v); err != nil {
+		return nil, fmt.Errorf("commit: %w", err)
 	}
+	a.resetCheck()
 	return &abci.CommitResponse{}, nil
 }
 
-// Query implements abci.Application; see QueryStore and QueryAppPrefix.
-func (a *Application) Query(_ context.Context, req *abci.QueryRequest) (*abci.QueryResponse, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+// Query implements abci.Application; see QueryStore and QueryAppPrefix. It
+// reads the snapshot Commit published last (or, with Query.Height, an
+// earlier saved version) without the consensus lock, so a query never
+// waits for a block to execute or commit, and a block never waits for a
+// query. Before the first Commit there is no snapshot: the genesis state
+// is only in the working tree, and the query reads it under the lock.
+// A storage error in a query fails the query, not the node.
+func (a *Application) Query(_ context.Context, req *abci.QueryRequest) (res *abci.QueryResponse, err error) {
 	fail := func(err error) (*abci.QueryResponse, error) {
 		return &abci.QueryResponse{Code: codeQuery, Log: err.Error(), Height: req.Height}, nil
 	}
-	snap, err := a.committed(req.Height)
-	if err != nil {
-		return fail(fmt.Errorf("height %d: %w", req.Height, err))
+	defer func() {
+		if r := recover(); r != nil {
+			res, err = fail(fmt.Errorf("query %s: %v", req.Path, r))
+		}
+	}()
+	snap := a.last.Load()
+	if snap == nil {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		if snap = a.last.Load(); snap == nil {
+			snap = a.tree.ImmutableTree
+		}
+	}
+	switch last := snap.Version(); {
+	case req.Height < 0 || req.Height > last:
+		return fail(fmt.Errorf("height %d: not committed; the last committed height is %d", req.Height, last))
+	case req.Height > 0 && req.Height < last:
+		if snap, err = a.reader.GetImmutable(req.Height); err != nil {
+			return fail(fmt.Errorf("height %d: %w", req.Height, err))
+		}
 	}
 	height := snap.Version()
 	switch path := strings.TrimPrefix(req.Path, "/"); {
 	case path == QueryStore:
-		value, err := snap.Get(req.Data)
+		_, value, err := snap.GetWithIndex(req.Data)
 		if err != nil {
 			return fail(err)
 		}
@@ -258,7 +408,7 @@ func (a *Application) Query(_ context.Context, req *abci.QueryRequest) (*abci.Qu
 		}
 		return res, nil
 	case strings.HasPrefix(path, QueryAppPrefix):
-		v, err := a.ledger.Query(newSnapshotStore(snap), strings.TrimPrefix(path, QueryAppPrefix), req.Data)
+		v, err := a.ledger.Query(newQueryStore(snap), strings.TrimPrefix(path, QueryAppPrefix), req.Data)
 		if err != nil {
 			return fail(err)
 		}

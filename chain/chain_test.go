@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"crypto/sha256"
 	"errors"
 	"io"
 	"net"
@@ -27,11 +28,11 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// TestInProcessNode starts a real single-validator node in this process and
-// drives it through the client: a transfer commits, a replayed transaction
-// is refused with a code and a log naming the rule, and the balance is read
-// with a proof checked against the app hash.
-func TestInProcessNode(t *testing.T) {
+// soloNode starts a real single-validator node in this process, whose
+// operator alice is funded at genesis with the accounts, and waits for
+// height 2.
+func soloNode(t *testing.T, chainID string, accounts ...*ledgerpb.GenesisAccount) (*client.Client, ed25519.PrivateKey) {
+	t.Helper()
 	ctx := context.Background()
 	home := t.TempDir()
 	keys, err := chain.InitHome(home, chain.NodeConfig{Moniker: "solo", Ports: chain.Ports{P2P: freePort(t), RPC: freePort(t)}, BlockTime: 100 * time.Millisecond})
@@ -41,32 +42,51 @@ func TestInProcessNode(t *testing.T) {
 	alice := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{1}, 32))
 	aliceAddr, _ := address.FromPubKey(alice.Public().(ed25519.PublicKey))
 	appState, err := chain.LedgerGenesis(
-		[]*ledgerpb.GenesisAccount{{Address: aliceAddr.String(), Balance: 10_000_000_000}},
+		append(accounts, &ledgerpb.GenesisAccount{Address: aliceAddr.String(), Balance: 10_000_000_000}),
 		[]*ledgerpb.GenesisValidator{{Operator: aliceAddr.String(), ConsensusPubkey: keys.ConsensusPubKey, SelfBond: 1_000_000_000, Moniker: "solo"}},
 		nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := chain.WriteGenesis(home, "inproc", time.Now(), appState); err != nil {
+	if err := chain.WriteGenesis(home, chainID, time.Now(), appState); err != nil {
 		t.Fatal(err)
 	}
 	n, err := chain.Start(ctx, home, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer n.Stop()
+	t.Cleanup(func() { n.Stop() })
 	addr, _ := chain.RPCAddress(home)
 	c, err := client.New(addr)
 	if err != nil {
 		t.Fatal(err)
 	}
+	waitHeight(t, c, 2)
+	return c, alice
+}
+
+func waitHeight(t *testing.T, c *client.Client, h int64) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
 	for {
-		st, err := c.Status(ctx)
-		if err == nil && st.SyncInfo.LatestBlockHeight >= 2 {
-			break
+		st, err := c.Status(context.Background())
+		if err == nil && st.SyncInfo.LatestBlockHeight >= h {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("height %d not reached", h)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// TestInProcessNode starts a real single-validator node in this process and
+// drives it through the client: a transfer commits, a replayed transaction
+// is refused with a code and a log naming the rule, and the balance is read
+// with a proof checked against the app hash.
+func TestInProcessNode(t *testing.T) {
+	ctx := context.Background()
+	c, alice := soloNode(t, "inproc")
 
 	var bob address.Address
 	bob[0] = 0xb0
@@ -105,13 +125,7 @@ func TestInProcessNode(t *testing.T) {
 	}
 
 	// Wait for one more block so that the transfer's state is provable.
-	for {
-		st, _ := c.Status(ctx)
-		if st != nil && st.SyncInfo.LatestBlockHeight >= sent+2 {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitHeight(t, c, sent+2)
 	bal, h, err := c.Balance(ctx, bob)
 	if err != nil || bal != 12_345 || h < 1 {
 		t.Fatalf("proven balance = %d at %d, %v", bal, h, err)
@@ -143,4 +157,51 @@ func TestConsensusKey(t *testing.T) {
 	if _, err := chain.ConsensusKey(t.TempDir()); err == nil {
 		t.Fatal("no error for a home without a key")
 	}
+}
+
+// TestInProcessNodeLeavesOutUnpaidTransactions: carol's second transaction
+// passes CheckTx, which charges fees only, but her first spends what would
+// have paid its fee. The node's PrepareProposal leaves it out of its
+// blocks, so its own ProcessProposal never rejects one: the first
+// transaction commits, the second never does, and blocks go on.
+func TestInProcessNodeLeavesOutUnpaidTransactions(t *testing.T) {
+	ctx := context.Background()
+	carol := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{3}, 32))
+	carolAddr, _ := address.FromPubKey(carol.Public().(ed25519.PublicKey))
+	const fee = 1000
+	c, _ := soloNode(t, "unpaid", &ledgerpb.GenesisAccount{Address: carolAddr.String(), Balance: 3 * fee})
+	var bob address.Address
+	bob[0] = 0xb0
+	send := func(seq, amount uint64) []byte {
+		raw, err := client.BuildTx(carol, "unpaid", seq, fee, "", &ledgerpb.Msg{Sum: &ledgerpb.Msg_Send{Send: &ledgerpb.MsgSend{To: bob[:], Amount: amount}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return raw
+	}
+	spend, unpaid := send(0, 2*fee), send(1, 1)
+	for _, raw := range [][]byte{spend, unpaid} {
+		if r, err := c.Broadcast(ctx, raw, client.WaitCheck); err != nil {
+			t.Fatalf("CheckTx: %v %+v", err, r)
+		}
+	}
+	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	r, err := c.WaitTx(wctx, txHash(spend))
+	cancel()
+	if err != nil || r.Code != 0 {
+		t.Fatalf("spend: %v %+v", err, r)
+	}
+	waitHeight(t, c, r.Height+5)
+	if r, err := c.Tx(ctx, txHash(unpaid)); err == nil {
+		t.Fatalf("the unpaid transaction committed at %d: %+v", r.Height, r)
+	}
+	waitHeight(t, c, r.Height+7)
+	if bal, _, err := c.Balance(ctx, bob); err != nil || bal != 2*fee {
+		t.Fatalf("bob %d, %v", bal, err)
+	}
+}
+
+func txHash(raw []byte) []byte {
+	h := sha256.Sum256(raw)
+	return h[:]
 }

@@ -16,4 +16,36 @@
 // the app hash CometBFT records in block v+1. Nothing in this package
 // decides anything about the ledger: it moves bytes between CometBFT, the
 // tree and ledger/app.
+//
+// # Blocks
+//
+// A block is executed before it is voted on. ProcessProposal runs the
+// proposed block with its own header on a branch (store.Cache) of the
+// committed state, exactly as FinalizeBlock would, and rejects it if a
+// transaction was not charged: one that fails its form, signature,
+// sequence or fee check pays nothing and must not take block space
+// (app.BlockResult.Uncharged). PrepareProposal runs the mempool's
+// transactions the same way and proposes only those that were charged, so
+// an honest proposer's block is accepted. FinalizeBlock writes the branch
+// of the block ProcessProposal accepted, if it is handed that very block
+// (same height, hash and transactions), and otherwise runs the block
+// again; either way the tree receives the block's writes once, in key
+// order, and computes the same app hash. Writing once at the end also
+// keeps a block's cost linear in its work: IAVL's working-tree iterators
+// cost more with every unsaved write, and the block hooks iterate after
+// each order they handle.
+//
+// # Queries
+//
+// Query reads a snapshot without the consensus lock: Commit saves the
+// version, loads it as an immutable IAVL tree and publishes it atomically,
+// and a query reads the last published one (or an earlier version by
+// height), so a slow block never stalls a query and a query never delays
+// a block. The snapshots come from a second tree over the same database
+// that is never written, and are read through their nodes only; see
+// Application for IAVL's concurrency rules that make this safe. Only
+// before the first Commit, when the genesis state is in the working tree
+// alone, does a query take the lock. Every list query of ledger/app
+// answers one page of at most app.MaxPage entries; client.QueryPages
+// follows the cursors, reading every page at the height of the first.
 package chain

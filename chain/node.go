@@ -18,8 +18,12 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/app"
 )
 
-// treeCacheSize is the number of IAVL nodes kept in memory.
-const treeCacheSize = 100_000
+// treeCacheSize is the number of IAVL nodes the consensus tree keeps in
+// memory; queryCacheSize the number the query tree keeps.
+const (
+	treeCacheSize  = 100_000
+	queryCacheSize = 20_000
+)
 
 // Node is a running validator or full node: CometBFT with the ledger
 // application, in this process.
@@ -29,19 +33,24 @@ type Node struct {
 	App *Application
 }
 
-// OpenTree opens (creating if needed) the ledger's IAVL tree in
-// HOME/data/ledger.db and loads its latest version.
-func OpenTree(home string) (*iavl.MutableTree, dbm.DB, error) {
+// OpenDB opens (creating if needed) the ledger's database,
+// HOME/data/ledger.db: the IAVL tree of the ledger state, every saved
+// version of it. Close it once the Application over it is done.
+func OpenDB(home string) (dbm.DB, error) {
 	db, err := dbm.NewDB("ledger", "goleveldb", filepath.Join(home, "data"))
 	if err != nil {
-		return nil, nil, fmt.Errorf("open ledger state: %w", err)
+		return nil, fmt.Errorf("open ledger state: %w", err)
 	}
+	return db, nil
+}
+
+// loadTree loads the ledger's IAVL tree from db at its latest version.
+func loadTree(db dbm.DB) (*iavl.MutableTree, error) {
 	tree := iavl.NewMutableTree(db, treeCacheSize, false, iavl.NewNopLogger())
 	if _, err := tree.Load(); err != nil {
-		db.Close()
-		return nil, nil, fmt.Errorf("load ledger state: %w", err)
+		return nil, fmt.Errorf("load ledger state: %w", err)
 	}
-	return tree, db, nil
+	return tree, nil
 }
 
 // Start starts the node of home. CometBFT logs go to logw at the level of
@@ -55,11 +64,11 @@ func Start(ctx context.Context, home string, logw io.Writer) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	tree, db, err := OpenTree(home)
+	db, err := OpenDB(home)
 	if err != nil {
 		return nil, err
 	}
-	app, err := NewApplication(tree, chainID)
+	app, err := NewApplication(db, chainID)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -126,11 +135,15 @@ func (n *Node) Stop() error {
 // stakes, indexes) on its latest version. It returns the first broken
 // invariant, or an error opening the state.
 func CheckInvariants(home string) error {
-	tree, db, err := OpenTree(home)
+	db, err := OpenDB(home)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	tree, err := loadTree(db)
+	if err != nil {
+		return err
+	}
 	snap, err := tree.GetImmutable(tree.Version())
 	if err != nil {
 		return fmt.Errorf("ledger state version %d: %w", tree.Version(), err)

@@ -24,8 +24,27 @@ func newTreeStore(t *iavl.MutableTree) *treeStore {
 	return &treeStore{get: t.Get, iter: t.Iterator, tree: t}
 }
 
+// newSnapshotStore is a read-only view of t for the consensus methods,
+// which hold the consensus lock: t.Get and t.Iterator may read IAVL's fast
+// index, which only Commit (under the same lock) changes.
 func newSnapshotStore(t *iavl.ImmutableTree) *treeStore {
 	return &treeStore{get: t.Get, iter: t.Iterator}
+}
+
+// newQueryStore is a read-only view of t that reads its nodes only, never
+// IAVL's fast index, and is therefore a snapshot even while Commit saves
+// the next version (see Application, "Queries and IAVL's concurrency
+// rules").
+func newQueryStore(t *iavl.ImmutableTree) *treeStore {
+	return &treeStore{
+		get: func(key []byte) ([]byte, error) {
+			_, v, err := t.GetWithIndex(key)
+			return v, err
+		},
+		iter: func(start, end []byte, ascending bool) (dbm.Iterator, error) {
+			return iavl.NewIterator(start, end, ascending, t), nil
+		},
+	}
 }
 
 func must[T any](v T, err error) T {

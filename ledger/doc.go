@@ -51,21 +51,43 @@
 //     transactions (in mempool order, so sequences line up again). Code 0
 //     admits the transaction; any other code refuses it.
 //
-//  4. FinalizeBlock: call App.FinalizeBlock(st, header, txs, misbehavior)
-//     on the working state (directly on IAVL's working tree, or on a
-//     store.Cache that is written to it afterwards; Cache.Write flushes in
-//     key order). Return BlockResult.TxResults, Events and ValidatorUpdates
-//     to CometBFT as they are (Code, Codespace, Log, Events per tx), and the
-//     working tree's root hash as the app hash. Do not persist before
-//     Commit. PrepareProposal and ProcessProposal may reuse CheckTx on a
-//     branch to filter transactions; FinalizeBlock accepts any bytes.
+//  4. ProcessProposal: call App.FinalizeBlock(branch, header, txs,
+//     misbehavior) on a store.Cache over the committed state, with the
+//     proposed block's own header (height, hash, time, proposer) and
+//     misbehavior, and reject the block if BlockResult.Uncharged() is not
+//     -1: a transaction that fails its form, signature, sequence or fee
+//     check is refused without being charged, so a block that holds one
+//     gives block space away for free (see "Fees and sequences").
+//     PrepareProposal does the same with the mempool's transactions and
+//     keeps only those whose TxResult.Charged is set; removing the others
+//     changes nothing of the rest, so the block it proposes is accepted.
 //
-//  5. Commit: save the IAVL version. Info reports its height and root hash
+//  5. FinalizeBlock: the block's writes are the branch ProcessProposal
+//     executed, if it is this very block (same height, hash and
+//     transactions): write it to IAVL's working tree with Cache.Write.
+//     Otherwise call App.FinalizeBlock on a fresh store.Cache over the
+//     working tree and write that. Cache.Write flushes in key order, so
+//     the tree receives the same writes either way and its root, the app
+//     hash, is the same; and a block's execution never writes into IAVL's
+//     working tree, whose iterators cost more with every unsaved write.
+//     Return BlockResult.TxResults, Events and ValidatorUpdates to
+//     CometBFT as they are (Code, Codespace, Log, Events per tx), and the
+//     working tree's root hash as the app hash. Do not persist before
+//     Commit. FinalizeBlock accepts any bytes.
+//
+//  6. Commit: save the IAVL version. Info reports its height and root hash
 //     so CometBFT can replay blocks after a crash; replay is safe because
 //     FinalizeBlock is deterministic.
 //
-//  6. Query: App.Query(committedState, path, data) answers the paths
-//     listed in app (app.PathBalance, …) with serialized ledgerpb replies.
+//  7. Query: App.Query(snapshot, path, data) answers the paths listed in
+//     app (app.PathBalance, …) with serialized ledgerpb replies. It only
+//     reads, and the App holds no state, so it may run on any goroutine
+//     while blocks execute: pass it an immutable snapshot of a committed
+//     version (chain/ publishes one at each Commit) and no consensus lock
+//     is needed. Every list query answers one page: at most app.MaxPage
+//     entries from an opaque cursor, the state key of the next entry,
+//     which the reply hands back until the list ends (see app.MaxPage;
+//     the market's and the reputation log's lists page by id and index).
 //     For proofs, serve raw keys from the IAVL tree: every module exports
 //     the helpers that build its keys (see "Key layout") and decode its
 //     values.
@@ -91,7 +113,14 @@
 //   - The fee, in ucell, must be at least the min_fee param and at most
 //     the signer's balance. It goes to the treasury.
 //   - A transaction that fails any check of its form, signature, sequence
-//     or fee changes nothing, in CheckTx and in FinalizeBlock.
+//     or fee changes nothing, in CheckTx and in FinalizeBlock, and it is
+//     not charged (TxResult.Charged is false). Since CheckTx charges fees
+//     only, a transaction admitted to the mempool may no longer pay when
+//     the block runs: an earlier transaction of the same block, or its
+//     own signer's, spent the balance. Such a transaction must not reach
+//     a block, where it would take space for free: the proposer leaves it
+//     out and every validator rejects a block that holds one (steps 4 and
+//     5 of "Usage by the chain adapter").
 //   - A transaction that passes those checks but whose messages fail (say,
 //     a send above the balance left after the fee) is still charged: its
 //     fee is paid and its sequence consumed, and nothing of its messages
@@ -109,8 +138,7 @@
 //	20 set_profile        create or replace the signer's profile: name, roles, contact
 //	21 announce_node      register or refresh a node under its own ed25519 key:
 //	                      endpoint, architectures, BotSpec hashes, capacity, and the
-//	                      node key's signature of (chain id, operator): no squatting;
-//	                      at most 16 nodes per operator
+//	                      node key's signature of (chain id, operator): no squatting
 //	22 remove_node        delete one of the signer's nodes
 //	23 register_package   register a package envelope signed by its author, the signer
 //	24 set_offering       create or replace the signer's offering (catalog item) of a

@@ -273,12 +273,12 @@ func runLedger(ctx context.Context, o Options) (run, error) {
 		senders[i] = append(senders[i], raw)
 	}
 
-	tree, db, err := chain.OpenTree(dir)
+	db, err := chain.OpenDB(dir)
 	if err != nil {
 		return run{}, err
 	}
 	defer db.Close()
-	app, err := chain.NewApplication(tree, chainID)
+	app, err := chain.NewApplication(db, chainID)
 	if err != nil {
 		return run{}, err
 	}

@@ -334,12 +334,12 @@ func (m *marketRun) run(ctx context.Context) error {
 		}
 	}
 
-	tree, db, err := chain.OpenTree(dir)
+	db, err := chain.OpenDB(dir)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	ledger, err := chain.NewApplication(tree, marketChainID)
+	ledger, err := chain.NewApplication(db, marketChainID)
 	if err != nil {
 		return err
 	}

@@ -263,17 +263,26 @@ func (b *Buyer) activeNodes(ctx context.Context) ([]*ledgerpb.Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	var r ledgerpb.NodesResponse
-	if err := b.query(ctx, app.PathNodes, mustMarshal(&ledgerpb.NodesRequest{Height: h + 1}), &r); err != nil {
-		return nil, err
-	}
 	var out []*ledgerpb.Node
-	for _, n := range r.Nodes {
+	err = b.nodes(ctx, h+1, func(n *ledgerpb.NodeStatus) {
 		if !n.Expired {
 			out = append(out, n.Node)
 		}
-	}
-	return out, nil
+	})
+	return out, err
+}
+
+// nodes calls each on every registered node, judged at height, page by
+// page.
+func (b *Buyer) nodes(ctx context.Context, height int64, each func(*ledgerpb.NodeStatus)) error {
+	return client.QueryPages(ctx, b.Chain, app.PathNodes,
+		func(p *ledgerpb.PageRequest) proto.Message { return &ledgerpb.NodesRequest{Height: height, Page: p} },
+		func(r *ledgerpb.NodesResponse) error {
+			for _, n := range r.Nodes {
+				each(n)
+			}
+			return nil
+		})
 }
 
 // balance returns the buyer's spendable balance in ucell.

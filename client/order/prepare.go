@@ -17,6 +17,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/app"
@@ -142,15 +143,20 @@ func (b *Buyer) resolvePackage(ctx context.Context, ref string) (*resolved, erro
 			return nil, err
 		}
 		// The registry keeps a name to its first author.
-		var same ledgerpb.PackagesResponse
-		if err := b.query(ctx, app.PathPackagesByName, []byte(r.envelope.GetName()), &same); err != nil {
+		if err := client.QueryPages(ctx, b.Chain, app.PathPackagesByName,
+			func(p *ledgerpb.PageRequest) proto.Message {
+				return &ledgerpb.PackagesRequest{Name: r.envelope.GetName(), Page: p}
+			},
+			func(same *ledgerpb.PackagesResponse) error {
+				for _, p := range same.Packages {
+					if address.Address(p.Author) != b.Address {
+						return fieldErr("package", "%s is not registered, and its name %q belongs to author %s: only that author may register versions of it",
+							r.id, r.envelope.GetName(), address.Address(p.Author))
+					}
+				}
+				return nil
+			}); err != nil {
 			return nil, err
-		}
-		for _, p := range same.Packages {
-			if address.Address(p.Author) != b.Address {
-				return nil, fieldErr("package", "%s is not registered, and its name %q belongs to author %s: only that author may register versions of it",
-					r.id, r.envelope.GetName(), address.Address(p.Author))
-			}
 		}
 	}
 	return r, nil

@@ -673,14 +673,14 @@ func splitList(s string) []string {
 func (b *Buyer) reasons(ctx context.Context, id uint64) []Reason {
 	out := []Reason{}
 	h, err := b.height(ctx)
-	var r ledgerpb.NodesResponse
+	var nodes []*ledgerpb.NodeStatus
 	if err == nil {
-		err = b.query(ctx, app.PathNodes, mustMarshal(&ledgerpb.NodesRequest{Height: h + 1}), &r)
+		err = b.nodes(ctx, h+1, func(n *ledgerpb.NodeStatus) { nodes = append(nodes, n) })
 	}
 	if err != nil {
 		return append(out, Reason{Reason: "unknown", Detail: "the registry: " + err.Error()})
 	}
-	for _, st := range r.Nodes {
+	for _, st := range nodes {
 		n := st.Node
 		reason := Reason{NodeKey: hex.EncodeToString(n.NodePubkey), Endpoint: n.Endpoint}
 		if st.Expired {

@@ -39,7 +39,9 @@ type advLedger struct {
 	// node; receipt: those whose provider signed a receipt.
 	uploaded map[uint64]bool
 	withheld map[uint64]bool
-	fees     map[string]int64
+	// plan is what the cheating provider does with each of its contracts.
+	plan map[uint64]int
+	fees map[string]int64
 	// stakes a verifier registered with.
 	verifierStake map[string]uint64
 }
@@ -89,7 +91,7 @@ func TestAdversarialMarket(t *testing.T) {
 		p.NodeTtlBlocks = 100_000
 		p.InputWindowBlocks, p.InputContestWindowBlocks = 2, 2
 	})
-	a := &advLedger{c: c, rng: rand.New(rand.NewPCG(2026, 12)), uploaded: map[uint64]bool{}, withheld: map[uint64]bool{}, fees: map[string]int64{},
+	a := &advLedger{c: c, rng: rand.New(rand.NewPCG(2026, 12)), uploaded: map[uint64]bool{}, withheld: map[uint64]bool{}, plan: map[uint64]int{}, fees: map[string]int64{},
 		verifierStake: map[string]uint64{}}
 	// Fund everyone from alice and bob, register nodes and verifiers.
 	everyone := slices.Concat(advHonestBuyers, []key{advCheatBuyer}, advHonestProviders, []key{advCheatProvider}, advHonestVerifiers, advCheatVerifiers)
@@ -243,7 +245,13 @@ func TestAdversarialMarket(t *testing.T) {
 			}
 			for _, id := range a.orders(market.ProviderPrefix(advCheatProvider.addr), ledgerpb.OrderState_ORDER_STATE_AWARDED) {
 				ct := c.app.market.Order(c.st, id).Contract
-				switch a.rng.IntN(3) {
+				// What it does with a contract is decided once, at the award.
+				plan, ok := a.plan[id]
+				if !ok {
+					plan = a.rng.IntN(3)
+					a.plan[id] = plan
+				}
+				switch plan {
 				case 0: // withhold
 				case 1:
 					if h <= ct.DeliveryDeadline {

@@ -122,6 +122,12 @@ type TxResult struct {
 	// Events are what the transaction did, in order. A transaction whose
 	// messages failed still reports its fee ("fee", "transfer", "tx").
 	Events []Event
+	// Charged reports that the transaction passed the checks of its form,
+	// signature, sequence and fee, so that its fee was charged and its
+	// sequence consumed, whether or not its messages then succeeded. A
+	// transaction that was not charged changed nothing and paid nothing:
+	// it has no place in a block (see BlockResult.Uncharged).
+	Charged bool
 }
 
 // Header is what FinalizeBlock needs of a block.
@@ -162,6 +168,22 @@ type BlockResult struct {
 	// ValidatorUpdates are the changes of voting power, ordered by
 	// operator address; empty when the set did not change.
 	ValidatorUpdates []ValidatorUpdate
+}
+
+// Uncharged returns the index of the first transaction of the block that
+// was not charged (TxResult.Charged), or -1 if every one was. Such a
+// transaction would take block space without paying for it, so a
+// validator rejects a proposed block in which Uncharged is not -1, and a
+// proposer leaves these transactions out (ledger/doc.go: "Fees and
+// sequences"). Since an uncharged transaction changes nothing, removing
+// it from a block changes nothing of the results of the others.
+func (r BlockResult) Uncharged() int {
+	for i, t := range r.TxResults {
+		if !t.Charged {
+			return i
+		}
+	}
+	return -1
 }
 
 // InitChain validates genesis (the protojson of ledgerpb.Genesis, as
@@ -241,7 +263,7 @@ func (a *App) CheckTx(st store.KVStore, chainID string, txBytes []byte) TxResult
 		return result(err, nil)
 	}
 	branch.Write()
-	return result(nil, &ev)
+	return charged(nil, &ev)
 }
 
 // FinalizeBlock executes a block against st:
@@ -259,8 +281,15 @@ func (a *App) CheckTx(st store.KVStore, chainID string, txBytes []byte) TxResult
 //     messages run in a branch of that branch. If a message fails, its
 //     branch is discarded but the fee and the sequence stay charged, so a
 //     transaction that reached a block always costs its signer the fee
-//     and can never be replayed;
+//     and can never be replayed. TxResult.Charged tells the two failures
+//     apart; a block with a transaction that was not charged should not
+//     have been proposed (BlockResult.Uncharged);
 //  3. the end-block hook: validator updates, if stake changed.
+//
+// Run on a branch (store.NewCache) of the committed state, it executes a
+// proposed block without committing it: what the chain adapter does in
+// PrepareProposal and ProcessProposal. Given the same state and the same
+// arguments it returns the same result and leaves the same writes.
 //
 // It panics only on a broken invariant, uninitialized state or a height
 // below 1.
@@ -307,12 +336,12 @@ func (a *App) deliverTx(st store.KVStore, h Header, p *ledgerpb.Params, raw []by
 	var msgEv event.Log
 	if err := a.runMessages(msgBranch, &msgEv, p, h, t); err != nil {
 		feeBranch.Write()
-		return result(err, &ev)
+		return charged(err, &ev)
 	}
 	msgBranch.Write()
 	feeBranch.Write()
 	ev.Append(&msgEv)
-	return result(nil, &ev)
+	return charged(nil, &ev)
 }
 
 // checkForm runs every check that needs no state but params: decoding,
@@ -498,8 +527,15 @@ func (a *App) runMessages(st store.KVStore, ev *event.Log, p *ledgerpb.Params, h
 	return nil
 }
 
+// charged is result for a transaction whose fee was charged.
+func charged(err error, ev *event.Log) TxResult {
+	r := result(err, ev)
+	r.Charged = true
+	return r
+}
+
 // result turns an error (nil: success) and the events to report into a
-// TxResult.
+// TxResult of a transaction that was not charged.
 func result(err error, ev *event.Log) TxResult {
 	var r TxResult
 	if ev != nil {

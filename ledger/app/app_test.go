@@ -176,6 +176,51 @@ func TestMultiMessageIsAllOrNothing(t *testing.T) {
 	}
 }
 
+// TestFreeTransactionIsNotCharged: a transaction that passed CheckTx, but
+// whose fee its signer can no longer pay when the block runs (an earlier
+// transaction of the same block spent the balance), is refused without
+// running and is reported not charged, so that the chain adapter can
+// refuse a block that holds it; a transaction whose messages fail is
+// still charged.
+func TestFreeTransactionIsNotCharged(t *testing.T) {
+	c := newTestChain(t)
+	c.mustBlock(c.tx(alice, send(carol, 25)))
+	mempool := store.NewCache(c.st)
+	spend := c.tx(carol, send(bob, 15)) // 15 + fee 10: all of carol's 25
+	b := c.body(carol, send(bob, 1))
+	b.Sequence = 1
+	free := signBody(t, carol, b)
+	for i, raw := range [][]byte{spend, free} {
+		if r := c.app.CheckTx(mempool, testChainID, raw); r.Code != 0 || !r.Charged {
+			t.Fatalf("CheckTx %d: %+v", i, r)
+		}
+	}
+	failing := c.tx(alice, send(bob, 10_000_000))
+	bobBefore, treasuryBefore := c.balance(bob), c.treasuryBalance()
+	res := c.block(spend, free, failing)
+	if got := res.Uncharged(); got != 1 {
+		t.Fatalf("Uncharged = %d, want 1; results %+v", got, res.TxResults)
+	}
+	if r := res.TxResults[1]; r.Charged || r.Codespace != "bank" || r.Code != 2 || len(r.Events) != 0 {
+		t.Fatalf("free transaction: %+v", r)
+	}
+	if r := res.TxResults[0]; !r.Charged || r.Code != 0 {
+		t.Fatalf("spend: %+v", r)
+	}
+	if r := res.TxResults[2]; !r.Charged || r.Code == 0 {
+		t.Fatalf("failing messages: %+v, want charged with a code", r)
+	}
+	if c.balance(carol) != 0 || c.seq(carol) != 1 || c.balance(bob) != bobBefore+15 || c.treasuryBalance() != treasuryBefore+20 {
+		t.Fatalf("carol %d seq %d, bob %d, treasury %d", c.balance(carol), c.seq(carol), c.balance(bob), c.treasuryBalance())
+	}
+	if got := c.block(spend).Uncharged(); got != 0 {
+		t.Fatalf("replay: Uncharged = %d, want 0", got)
+	}
+	if got := c.block(c.tx(alice, send(bob, 1))).Uncharged(); got != -1 {
+		t.Fatalf("honest block: Uncharged = %d, want -1", got)
+	}
+}
+
 func TestCheckTxChargesFeeAndSequenceInItsBranch(t *testing.T) {
 	c := newTestChain(t)
 	mempool := store.NewCache(c.st)

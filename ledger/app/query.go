@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
@@ -9,10 +10,12 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/celltonomy/celltonomy/ledger/address"
+	"github.com/celltonomy/celltonomy/ledger/internal/codec"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/params"
 	"github.com/celltonomy/celltonomy/ledger/registry"
+	"github.com/celltonomy/celltonomy/ledger/staking"
 	"github.com/celltonomy/celltonomy/ledger/store"
 	"github.com/celltonomy/celltonomy/ledger/treasury"
 )
@@ -29,14 +32,18 @@ const (
 	// transaction's; an address that never signed gets sequence 0 and no
 	// public key).
 	PathAccount = "auth/account"
-	// PathValidators: no data → ValidatorsResponse (every validator with
-	// its voting power, by operator address).
+	// PathValidators: data = ValidatorsRequest (empty: the first page) →
+	// ValidatorsResponse: a page of the validators with their voting power,
+	// by operator address. Paged (see MaxPage).
 	PathValidators = "staking/validators"
 	// PathValidator: data = operator address → ValidatorStatus; ErrNotFound
 	// if it operates none.
 	PathValidator = "staking/validator"
-	// PathUnbondings: data = operator address, or empty for all →
-	// UnbondingsResponse (by completion height).
+	// PathUnbondings: data = UnbondingsRequest naming an operator (20
+	// bytes), or none for every operator (empty: every operator's first
+	// page) → UnbondingsResponse: a page of the entries by completion
+	// height, then operator, then creation height. Paged (see MaxPage and
+	// MaxPageScan: a page of one operator's entries may be short).
 	PathUnbondings = "staking/unbondings"
 	// PathTreasuryBalance: no data → BalanceResponse of the treasury.
 	PathTreasuryBalance = "treasury/balance"
@@ -47,20 +54,24 @@ const (
 	// PathNode: data = NodeRequest → NodeStatus (expiry judged at the
 	// request's height); ErrNotFound if no node has the key.
 	PathNode = "registry/node"
-	// PathNodes: data = NodesRequest (empty: every node, height 0) →
-	// NodesResponse, ordered by operator then node key; expired nodes are
-	// listed with expired set.
+	// PathNodes: data = NodesRequest naming an operator (20 bytes) or
+	// none for every node (empty: every node's first page, expiry not
+	// judged) → NodesResponse: a page of the nodes by node key, expired
+	// nodes with expired set. Paged (see MaxPage).
 	PathNodes = "registry/nodes"
 	// PathPackage: data = package id (32 bytes, or 64 hex characters) →
 	// Package; ErrNotFound if it is not registered.
 	PathPackage = "registry/package"
-	// PathPackagesByName: data = package name → PackagesResponse, in
-	// registration order (empty if none).
+	// PathPackagesByName: data = PackagesRequest naming a package name →
+	// PackagesResponse: a page of the packages of that name in
+	// registration order (none if the name is not registered). Paged (see
+	// MaxPage).
 	PathPackagesByName = "registry/packages_by_name"
-	// PathOfferings: data = empty (every offering, by vendor then package
-	// id), a vendor address (its offerings, by package id) or a package id
-	// (32 bytes or 64 hex characters: its offerings, by vendor) →
-	// OfferingsResponse.
+	// PathOfferings: data = OfferingsRequest naming a vendor (20 bytes:
+	// its offerings, by package id), a package id (32 bytes: its
+	// offerings, by vendor), or neither (every offering, by vendor then
+	// package id; empty data: the first page of those) →
+	// OfferingsResponse. Paged (see MaxPage).
 	PathOfferings = "registry/offerings"
 	// PathSkill: data = a skill path ("compute/genomics/digest") → Skill.
 	PathSkill = "reputation/skill"
@@ -109,6 +120,28 @@ const (
 // PathOpenContracts reply.
 const MaxOrdersPerQuery = 100
 
+// MaxPage is the most entries one page of a paged list query returns:
+// PathValidators, PathUnbondings, PathNodes, PathPackagesByName and
+// PathOfferings. Their requests carry a PageRequest: key, the cursor, is
+// empty for the first page and the previous page's next_key after it;
+// limit 0, or above MaxPage, asks for MaxPage entries. The cursor is the
+// state key of the next entry, opaque to clients; a key that is not one
+// of the list's is refused with ErrInvalidQuery. A reply's
+// PageResponse.next_key is empty on the list's last page. Pages are read
+// at the height the query names: a client that asks for every page at the
+// height of the first reads one committed state (client.QueryPages).
+// The other lists page as their paths say: PathOrders and
+// PathOpenContracts by order id (MaxOrdersPerQuery), PathReputationLog
+// (MaxLogPage) and PathSkills (MaxSkillsPage) by index.
+const MaxPage = 100
+
+// MaxPageScan bounds the state entries one page of a filtered list
+// reads (PathUnbondings of one operator, whose entries are interleaved
+// with others' in completion order): a page that reaches it ends early,
+// with a next_key, so one query costs at most MaxPageScan reads however
+// few entries match.
+const MaxPageScan = 10 * MaxPage
+
 // Query answers an app-level query about st at path (see the Path
 // constants) with a serialized protobuf reply. Errors carry a code of
 // codespace "app" (codes.Of): ErrUnknownPath, ErrInvalidQuery,
@@ -136,12 +169,20 @@ func (a *App) Query(st store.KVStore, path string, data []byte) ([]byte, error) 
 		}
 		reply = acct
 	case PathValidators:
+		var req ledgerpb.ValidatorsRequest
+		if err := proto.Unmarshal(data, &req); err != nil {
+			return nil, ErrInvalidQuery.Errorf("data: want a ValidatorsRequest: %v", err)
+		}
 		r := &ledgerpb.ValidatorsResponse{}
-		for _, v := range a.staking.Validators(st) {
-			r.Validators = append(r.Validators, &ledgerpb.ValidatorStatus{
-				Validator: v,
-				Power:     a.staking.LastPower(st, address.Address(v.Operator)),
-			})
+		var err error
+		r.Page, err = page(st, staking.ValidatorPrefix(), req.Page, MaxPage, func(_, value []byte) bool {
+			v := &ledgerpb.Validator{}
+			codec.MustUnmarshal(value, v)
+			r.Validators = append(r.Validators, &ledgerpb.ValidatorStatus{Validator: v, Power: a.staking.LastPower(st, address.Address(v.Operator))})
+			return true
+		})
+		if err != nil {
+			return nil, err
 		}
 		reply = r
 	case PathValidator:
@@ -155,18 +196,34 @@ func (a *App) Query(st store.KVStore, path string, data []byte) ([]byte, error) 
 		}
 		reply = &ledgerpb.ValidatorStatus{Validator: v, Power: a.staking.LastPower(st, op)}
 	case PathUnbondings:
+		var req ledgerpb.UnbondingsRequest
+		if err := proto.Unmarshal(data, &req); err != nil {
+			return nil, ErrInvalidQuery.Errorf("data: want an UnbondingsRequest: %v", err)
+		}
 		var op address.Address
-		if len(data) > 0 {
+		if len(req.Operator) != 0 {
 			var err error
-			if op, err = queryAddress(data); err != nil {
-				return nil, err
+			if op, err = address.FromBytes(req.Operator); err != nil {
+				return nil, ErrInvalidQuery.Errorf("data: operator: %v", err)
 			}
 		}
+		scan := MaxPage
+		if !op.IsZero() {
+			scan = MaxPageScan
+		}
 		r := &ledgerpb.UnbondingsResponse{}
-		for _, e := range a.staking.Unbondings(st) {
-			if op.IsZero() || address.Address(e.Operator) == op {
-				r.Entries = append(r.Entries, e)
+		var err error
+		r.Page, err = page(st, staking.UnbondingPrefix(), req.Page, scan, func(_, value []byte) bool {
+			e := &ledgerpb.UnbondingEntry{}
+			codec.MustUnmarshal(value, e)
+			if !op.IsZero() && address.Address(e.Operator) != op {
+				return false
 			}
+			r.Entries = append(r.Entries, e)
+			return true
+		})
+		if err != nil {
+			return nil, err
 		}
 		reply = r
 	case PathTreasuryBalance:
@@ -324,8 +381,26 @@ func (a *App) queryRegistry(st store.KVStore, path string, data []byte) (proto.M
 			return nil, ErrNotInitialized.Errorf("%v", err)
 		}
 		r := &ledgerpb.NodesResponse{}
-		for _, n := range a.registry.Nodes(st, op) {
-			r.Nodes = append(r.Nodes, nodeStatus(n, p, req.Height))
+		if op.IsZero() {
+			r.Page, err = page(st, registry.NodePrefix(), req.Page, MaxPage, func(_, value []byte) bool {
+				n := &ledgerpb.Node{}
+				codec.MustUnmarshal(value, n)
+				r.Nodes = append(r.Nodes, nodeStatus(n, p, req.Height))
+				return true
+			})
+		} else {
+			prefix := registry.OperatorNodePrefix(op)
+			r.Page, err = page(st, prefix, req.Page, MaxPage, func(key, _ []byte) bool {
+				n := a.registry.Node(st, key[len(prefix):])
+				if n == nil {
+					panic(fmt.Sprintf("registry: corrupt state: indexed node %x is missing", key[len(prefix):]))
+				}
+				r.Nodes = append(r.Nodes, nodeStatus(n, p, req.Height))
+				return true
+			})
+		}
+		if err != nil {
+			return nil, err
 		}
 		return r, nil
 	case PathPackage:
@@ -339,28 +414,105 @@ func (a *App) queryRegistry(st store.KVStore, path string, data []byte) (proto.M
 		}
 		return pkg, nil
 	case PathPackagesByName:
-		return &ledgerpb.PackagesResponse{Packages: a.registry.PackagesByName(st, string(data))}, nil
+		var req ledgerpb.PackagesRequest
+		if err := proto.Unmarshal(data, &req); err != nil {
+			return nil, ErrInvalidQuery.Errorf("data: want a PackagesRequest: %v", err)
+		}
+		if req.Name == "" || strings.ContainsRune(req.Name, 0) {
+			return nil, ErrInvalidQuery.Errorf("name %q: want a package name", req.Name)
+		}
+		prefix := registry.PackageNamePrefix(req.Name)
+		r := &ledgerpb.PackagesResponse{}
+		var err error
+		r.Page, err = page(st, prefix, req.Page, MaxPage, func(key, _ []byte) bool {
+			id := key[len(prefix)+8:] // after the registration height
+			pkg := a.registry.Package(st, id)
+			if pkg == nil {
+				panic(fmt.Sprintf("registry: corrupt state: indexed package %x is missing", id))
+			}
+			r.Packages = append(r.Packages, pkg)
+			return true
+		})
+		if err != nil {
+			return nil, err
+		}
+		return r, nil
 	case PathOfferings:
+		var req ledgerpb.OfferingsRequest
+		if err := proto.Unmarshal(data, &req); err != nil {
+			return nil, ErrInvalidQuery.Errorf("data: want an OfferingsRequest: %v", err)
+		}
 		r := &ledgerpb.OfferingsResponse{}
+		var err error
 		switch {
-		case len(data) == 0:
-			r.Offerings = a.registry.Offerings(st, address.Address{})
-		case len(data) == registry.PackageIDSize || len(data) == 2*registry.PackageIDSize:
-			id, err := queryPackageID(data)
-			if err != nil {
-				return nil, err
+		case len(req.Vendor) != 0 && len(req.PackageId) != 0:
+			return nil, ErrInvalidQuery.Errorf("data: name a vendor or a package id, not both")
+		case len(req.PackageId) != 0:
+			if len(req.PackageId) != registry.PackageIDSize {
+				return nil, ErrInvalidQuery.Errorf("data: package_id: want %d bytes, got %d", registry.PackageIDSize, len(req.PackageId))
 			}
-			r.Offerings = a.registry.PackageOfferings(st, id)
+			prefix := registry.PackageOfferingPrefix(req.PackageId)
+			r.Page, err = page(st, prefix, req.Page, MaxPage, func(key, _ []byte) bool {
+				vendor := address.Address(key[len(prefix):])
+				o := a.registry.Offering(st, vendor, req.PackageId)
+				if o == nil {
+					panic(fmt.Sprintf("registry: corrupt state: indexed offering %s/%x is missing", vendor, req.PackageId))
+				}
+				r.Offerings = append(r.Offerings, o)
+				return true
+			})
 		default:
-			vendor, err := queryAddress(data)
-			if err != nil {
-				return nil, err
+			var vendor address.Address
+			if len(req.Vendor) != 0 {
+				if vendor, err = address.FromBytes(req.Vendor); err != nil {
+					return nil, ErrInvalidQuery.Errorf("data: vendor: %v", err)
+				}
 			}
-			r.Offerings = a.registry.Offerings(st, vendor)
+			r.Page, err = page(st, registry.OfferingPrefix(vendor), req.Page, MaxPage, func(_, value []byte) bool {
+				o := &ledgerpb.Offering{}
+				codec.MustUnmarshal(value, o)
+				r.Offerings = append(r.Offerings, o)
+				return true
+			})
+		}
+		if err != nil {
+			return nil, err
 		}
 		return r, nil
 	}
 	return nil, ErrUnknownPath.Errorf("query path %q: not served", path)
+}
+
+// page reads one page of the list of entries whose state keys start with
+// prefix, in key order, from the cursor of req (see MaxPage): it calls
+// take on each entry until take has accepted the page's limit of them or
+// scan entries were read, and returns the cursor of the next page, the
+// key of the first entry not read, or none at the end of the list.
+func page(st store.KVStore, prefix []byte, req *ledgerpb.PageRequest, scan int, take func(key, value []byte) bool) (*ledgerpb.PageResponse, error) {
+	start := prefix
+	if k := req.GetKey(); len(k) != 0 {
+		if !bytes.HasPrefix(k, prefix) || len(k) == len(prefix) {
+			return nil, ErrInvalidQuery.Errorf("page key %x: not a cursor of this list", k)
+		}
+		start = k
+	}
+	limit := int(req.GetLimit())
+	if limit == 0 || limit > MaxPage {
+		limit = MaxPage
+	}
+	it := st.Iterator(start, store.PrefixEnd(prefix))
+	defer it.Close()
+	taken, read := 0, 0
+	for ; it.Valid(); it.Next() {
+		if taken == limit || read == scan {
+			return &ledgerpb.PageResponse{NextKey: bytes.Clone(it.Key())}, nil
+		}
+		read++
+		if take(it.Key(), it.Value()) {
+			taken++
+		}
+	}
+	return &ledgerpb.PageResponse{}, nil
 }
 
 // nodeStatus reports n with its expiry at height (0: not judged).

@@ -268,7 +268,7 @@ func TestRegisterPackageVersionChain(t *testing.T) {
 		t.Fatalf("by hex id: %v", &pkg)
 	}
 	var byName ledgerpb.PackagesResponse
-	c.query(PathPackagesByName, []byte("hello"), &byName)
+	c.query(PathPackagesByName, mustMarshal(&ledgerpb.PackagesRequest{Name: "hello"}), &byName)
 	var versions []string
 	for _, p := range byName.Packages {
 		versions = append(versions, p.Version)
@@ -276,7 +276,7 @@ func TestRegisterPackageVersionChain(t *testing.T) {
 	if !slices.Equal(versions, []string{"1.0.0", "1.1.0", "2.0.0"}) {
 		t.Fatalf("versions of hello %v", versions)
 	}
-	c.query(PathPackagesByName, []byte("hell"), &byName)
+	c.query(PathPackagesByName, mustMarshal(&ledgerpb.PackagesRequest{Name: "hell"}), &byName)
 	if len(byName.Packages) != 0 {
 		t.Fatalf("a prefix of a name matched: %v", &byName)
 	}
@@ -310,11 +310,11 @@ func TestOfferings(t *testing.T) {
 	if len(r.Offerings) != 3 {
 		t.Fatalf("all offerings %v", &r)
 	}
-	c.query(PathOfferings, bob.addr.Bytes(), &r)
+	c.query(PathOfferings, mustMarshal(&ledgerpb.OfferingsRequest{Vendor: bob.addr.Bytes()}), &r)
 	if len(r.Offerings) != 2 || r.Offerings[0].Price+r.Offerings[1].Price != 550+700 {
 		t.Fatalf("bob's offerings %v", &r)
 	}
-	c.query(PathOfferings, p1.PackageId, &r)
+	c.query(PathOfferings, mustMarshal(&ledgerpb.OfferingsRequest{PackageId: p1.PackageId}), &r)
 	if len(r.Offerings) != 2 {
 		t.Fatalf("offerings of p1 %v", &r)
 	}
@@ -327,7 +327,7 @@ func TestOfferings(t *testing.T) {
 	if e := lastEvent(res); e.Type != "offering_removed" {
 		t.Fatalf("event %v", e)
 	}
-	c.query(PathOfferings, []byte(hexOf(p1.PackageId)), &r)
+	c.query(PathOfferings, mustMarshal(&ledgerpb.OfferingsRequest{PackageId: p1.PackageId}), &r)
 	if len(r.Offerings) != 1 || address.Address(r.Offerings[0].Vendor) != val1.addr {
 		t.Fatalf("offerings of p1 after removal %v", &r)
 	}
@@ -464,8 +464,8 @@ func TestRegistryRejections(t *testing.T) {
 			m := setOffering(node0, aliceV1.PackageId, 1_000, 5)
 			m.GetSetOffering().Stake = 99
 			return m
-		}(), code: 32, log: "stake 99 ucell: must be at least 100"},
-		{name: "offering: served by another operator's node", setup: registered, signer: bob, msg: setOffering(node1, aliceV1.PackageId, 100, 5), code: 31, log: "not an active node of", charged: true},
+		}(), code: 31, log: "stake 99 ucell: must be at least 100"},
+		{name: "offering: served by another operator's node", setup: registered, signer: bob, msg: setOffering(node1, aliceV1.PackageId, 100, 5), code: 30, log: "not an active node of", charged: true},
 		{name: "offering: no profile", setup: registered, signer: alice, msg: setOffering(node1, aliceV1.PackageId, 100, 5), code: 25, log: "no profile with the vendor role", charged: true},
 		{name: "offering: profile without the vendor role", setup: func(c *chain) {
 			registered(c)

@@ -74,13 +74,11 @@ var (
 	ErrBadNodeSignature = codes.New(Codespace, 28, "bad node key signature")
 	// ErrRoyaltyTooHigh: a package's royalty is above max_royalty_bps.
 	ErrRoyaltyTooHigh = codes.New(Codespace, 29, "royalty too high")
-	// ErrTooManyNodes: the operator already has MaxNodesPerOperator nodes.
-	ErrTooManyNodes = codes.New(Codespace, 30, "too many nodes")
 	// ErrNodeUnusable: an offering's node is not an active node of the
 	// vendor.
-	ErrNodeUnusable = codes.New(Codespace, 31, "node not usable")
+	ErrNodeUnusable = codes.New(Codespace, 30, "node not usable")
 	// ErrStakeTooLow: an offering's stake is below the minimum.
-	ErrStakeTooLow = codes.New(Codespace, 32, "stake too low")
+	ErrStakeTooLow = codes.New(Codespace, 31, "stake too low")
 )
 
 // Codes lists the codes of codespace "registry" in number order.
@@ -90,6 +88,6 @@ func Codes() []codes.Code {
 		ErrNotOperator, ErrInvalidEnvelope, ErrBadAuthorSignature, ErrNotAuthor, ErrPackageExists,
 		ErrUnknownSkill, ErrNoParent, ErrVersionHijack, ErrNameTaken, ErrInvalidSpecSize,
 		ErrTooManyLocations, ErrNoPackage, ErrInvalidPrice, ErrInvalidLeadTime, ErrNotVendor,
-		ErrNoOffering, ErrInvalidPackageID, ErrBadNodeSignature, ErrRoyaltyTooHigh, ErrTooManyNodes,
-		ErrNodeUnusable, ErrStakeTooLow}
+		ErrNoOffering, ErrInvalidPackageID, ErrBadNodeSignature, ErrRoyaltyTooHigh, ErrNodeUnusable,
+		ErrStakeTooLow}
 }

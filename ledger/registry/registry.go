@@ -22,8 +22,7 @@
 //     carries the node key's signature over NodeKeyProofBytes(chain id,
 //     operator) (ErrBadNodeSignature), so only the holder of a node key
 //     can register it: nobody can squat a key a vendor is about to
-//     announce. An operator holds at most MaxNodesPerOperator nodes
-//     (ErrTooManyNodes). The registry remembers every operator that ever
+//     announce. The registry remembers every operator that ever
 //     announced a key (NodeHistoryKey; SharesNode), which the market uses
 //     to deny reputation to orders between linked accounts.
 //   - Package (MsgRegisterPackage): the envelope of a .cellpkg, signed by
@@ -87,9 +86,10 @@ const (
 	MaxBotSpecHashes = 64
 	// MaxBlobLocations bounds the blob locations of a package.
 	MaxBlobLocations = 16
-	// MaxNodesPerOperator bounds the nodes one operator holds at once, so
-	// that checks over an operator's nodes (SharesNode) stay bounded.
-	MaxNodesPerOperator = 16
+	// MaxLinkScan bounds the nodes of an account that SharesNode looks at,
+	// so that the check stays cheap in the block hook whatever an
+	// account holds.
+	MaxLinkScan = 64
 )
 
 // NodeKeyProofDomain separates node key possession proofs from every other
@@ -455,9 +455,8 @@ func ValidateAnnounceNode(m *ledgerpb.MsgAnnounceNode) error {
 // AnnounceNode executes a MsgAnnounceNode signed by signer in the block at
 // height of chain chainID: ValidateAnnounceNode's rules, then the node
 // signature must verify over NodeKeyProofBytes(chainID, signer) under the
-// node key (ErrBadNodeSignature), the node key must be unused or already
-// the signer's (ErrNodeKeyInUse), and a new node must not take the
-// signer past MaxNodesPerOperator (ErrTooManyNodes). The node is created,
+// node key (ErrBadNodeSignature) and the node key must be unused or
+// already the signer's (ErrNodeKeyInUse). The node is created,
 // or replaced with last_announced_height = height, and the signer is
 // recorded in the key's history.
 func (k Keeper) AnnounceNode(st store.KVStore, ev *event.Log, chainID string, height int64, signer address.Address, m *ledgerpb.MsgAnnounceNode) error {
@@ -473,8 +472,6 @@ func (k Keeper) AnnounceNode(st store.KVStore, ev *event.Log, chainID string, he
 			return ErrNodeKeyInUse.Errorf("announce_node: node_pubkey %x: registered by operator %s", m.NodePubkey, op)
 		}
 		registered = old.RegisteredHeight
-	} else if n := store.Count(st, OperatorNodePrefix(signer)); n >= MaxNodesPerOperator {
-		return ErrTooManyNodes.Errorf("announce_node: %s holds %d nodes, at most %d", signer, n, MaxNodesPerOperator)
 	}
 	st.Set(NodeKey(m.NodePubkey), codec.Marshal(&ledgerpb.Node{
 		Operator:            signer.Bytes(),
@@ -496,8 +493,10 @@ func (k Keeper) AnnounceNode(st store.KVStore, ev *event.Log, chainID string, he
 // SharesNode reports whether accounts a and b are linked through the
 // registry, so that trades between them cannot be told from self-dealing
 // (market: no reputation for them): a ever announced nodeKey (the node
-// that served b's side of the trade), or a node a holds now was ever
-// announced by b. Its cost is bounded by MaxNodesPerOperator lookups.
+// that served b's side of the trade), or one of the first MaxLinkScan
+// nodes a holds now (by node key) was ever announced by b. Its cost is
+// bounded by MaxLinkScan + 1 lookups. It only finds links the registry
+// records: accounts that never shared a node key are not linked.
 func (k Keeper) SharesNode(st store.KVStore, a, b address.Address, nodeKey []byte) bool {
 	if a == b {
 		return true
@@ -508,7 +507,7 @@ func (k Keeper) SharesNode(st store.KVStore, a, b address.Address, nodeKey []byt
 	prefix := OperatorNodePrefix(a)
 	var keys [][]byte
 	it := st.Iterator(prefix, store.PrefixEnd(prefix))
-	for ; it.Valid(); it.Next() {
+	for ; it.Valid() && len(keys) < MaxLinkScan; it.Next() {
 		keys = append(keys, bytes.Clone(it.Key()[len(prefix):]))
 	}
 	it.Close()

@@ -12,7 +12,7 @@ import "bytes"
 // The parent must not be written to while a Cache on it is in use.
 type Cache struct {
 	parent KVStore
-	o      ordered
+	o      *ordered
 }
 
 // NewCache returns an empty branch of parent.
@@ -46,44 +46,44 @@ func (c *Cache) Delete(key []byte) { c.o.put(key, entry{deleted: true}) }
 
 // Iterator implements KVStore.
 func (c *Cache) Iterator(start, end []byte) Iterator {
-	return newMergeIterator(c.parent.Iterator(start, end), c.o.snapshot(start, end, false), false)
+	return newMergeIterator(c.parent.Iterator(start, end), c.o.cursor(start, end, false), false)
 }
 
 // ReverseIterator implements KVStore.
 func (c *Cache) ReverseIterator(start, end []byte) Iterator {
-	return newMergeIterator(c.parent.ReverseIterator(start, end), c.o.snapshot(start, end, true), true)
+	return newMergeIterator(c.parent.ReverseIterator(start, end), c.o.cursor(start, end, true), true)
 }
 
 // Write flushes the branch to the parent in ascending key order (so that
 // an IAVL parent receives the same sequence of writes on every node) and
-// empties the branch, which stays usable.
+// empties the branch, which stays usable. It costs O(log n) per key
+// written, plus what the parent's writes cost. Iterators of the branch
+// opened before Write keep reading what it held.
 func (c *Cache) Write() {
-	c.o.merge()
-	for _, k := range c.o.sorted {
-		e := c.o.m[k]
-		if e.deleted {
-			c.parent.Delete([]byte(k))
+	c.o.ascend(func(it item) bool {
+		if it.deleted {
+			c.parent.Delete(it.key)
 		} else {
-			c.parent.Set([]byte(k), e.value)
+			c.parent.Set(it.key, it.value)
 		}
-	}
+		return true
+	})
 	c.o = newOrdered()
 }
 
-// mergeIterator merges a parent iterator with a snapshot of a Cache's
+// mergeIterator merges a parent iterator with a cursor over a Cache's
 // entries in the same direction; a Cache entry shadows the parent entry of
 // the same key, and a tombstone hides it.
 type mergeIterator struct {
 	parent     Iterator
-	cache      []kv
-	i          int
+	cache      *cursor
 	reverse    bool
 	valid      bool
 	fromParent bool
 	key, value []byte
 }
 
-func newMergeIterator(parent Iterator, cache []kv, reverse bool) *mergeIterator {
+func newMergeIterator(parent Iterator, cache *cursor, reverse bool) *mergeIterator {
 	it := &mergeIterator{parent: parent, cache: cache, reverse: reverse}
 	it.settle()
 	return it
@@ -93,13 +93,13 @@ func newMergeIterator(parent Iterator, cache []kv, reverse bool) *mergeIterator 
 // positions of both sources.
 func (it *mergeIterator) settle() {
 	for {
-		pv, cv := it.parent.Valid(), it.i < len(it.cache)
+		pv, cv := it.parent.Valid(), it.cache.valid()
 		if !pv && !cv {
 			it.valid = false
 			return
 		}
 		if pv && cv {
-			cmp := bytes.Compare(it.parent.Key(), it.cache[it.i].key)
+			cmp := bytes.Compare(it.parent.Key(), it.cache.item().key)
 			if it.reverse {
 				cmp = -cmp
 			}
@@ -116,9 +116,9 @@ func (it *mergeIterator) settle() {
 			it.emitParent()
 			return
 		}
-		c := it.cache[it.i]
+		c := it.cache.item()
 		if c.deleted {
-			it.i++
+			it.cache.next()
 			continue
 		}
 		it.valid, it.fromParent, it.key, it.value = true, false, c.key, c.value
@@ -139,7 +139,7 @@ func (it *mergeIterator) Next() {
 	if it.fromParent {
 		it.parent.Next()
 	} else {
-		it.i++
+		it.cache.next()
 	}
 	it.settle()
 }
@@ -158,4 +158,7 @@ func (it *mergeIterator) Value() []byte {
 	return it.value
 }
 
-func (it *mergeIterator) Close() error { return it.parent.Close() }
+func (it *mergeIterator) Close() error {
+	it.cache.close()
+	return it.parent.Close()
+}

@@ -6,7 +6,7 @@ import "bytes"
 // that are never persisted. Its zero value is not usable; call NewMemStore.
 // Iterators see the entries as they were when the iterator was created.
 type MemStore struct {
-	o ordered
+	o *ordered
 }
 
 // NewMemStore returns an empty MemStore.
@@ -36,13 +36,13 @@ func (s *MemStore) Delete(key []byte) { s.o.remove(key) }
 
 // Iterator implements KVStore.
 func (s *MemStore) Iterator(start, end []byte) Iterator {
-	return &sliceIterator{items: s.o.snapshot(start, end, false)}
+	return &cursorIterator{s.o.cursor(start, end, false)}
 }
 
 // ReverseIterator implements KVStore.
 func (s *MemStore) ReverseIterator(start, end []byte) Iterator {
-	return &sliceIterator{items: s.o.snapshot(start, end, true)}
+	return &cursorIterator{s.o.cursor(start, end, true)}
 }
 
 // Len returns the number of keys.
-func (s *MemStore) Len() int { return len(s.o.m) }
+func (s *MemStore) Len() int { return s.o.len() }

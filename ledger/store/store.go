@@ -10,6 +10,11 @@
 //
 // Keys and values handed to Set are copied by the stores of this package;
 // slices returned by Get, Key and Value must not be modified.
+//
+// Cache and MemStore keep their entries in a B-tree: a lookup, a write and
+// each step of an iterator cost O(log n) however many writes came before,
+// so a block that writes n keys to one branch and iterates between the
+// writes, as the block hooks do, costs O(n log n) in this package.
 package store
 
 import "bytes"
@@ -64,43 +69,37 @@ func inRange(key, start, end []byte) bool {
 	return true
 }
 
-// kv is one entry of a snapshot; deleted marks a tombstone of a Cache.
-type kv struct {
-	key, value []byte
-	deleted    bool
-}
+// cursorIterator is the Iterator of a MemStore: a cursor over its map,
+// which sees the entries as they were when it was created.
+type cursorIterator struct{ c *cursor }
 
-// sliceIterator iterates a snapshot of entries taken when it was created,
-// so a later write to the store cannot disturb it.
-type sliceIterator struct {
-	items []kv
-	i     int
-}
+func (it *cursorIterator) Valid() bool { return it.c.valid() }
 
-func (it *sliceIterator) Valid() bool { return it.i < len(it.items) }
-
-func (it *sliceIterator) Next() {
-	if !it.Valid() {
+func (it *cursorIterator) Next() {
+	if !it.c.valid() {
 		panic("store: Next on an invalid iterator")
 	}
-	it.i++
+	it.c.next()
 }
 
-func (it *sliceIterator) Key() []byte {
-	if !it.Valid() {
+func (it *cursorIterator) Key() []byte {
+	if !it.c.valid() {
 		panic("store: Key on an invalid iterator")
 	}
-	return it.items[it.i].key
+	return it.c.item().key
 }
 
-func (it *sliceIterator) Value() []byte {
-	if !it.Valid() {
+func (it *cursorIterator) Value() []byte {
+	if !it.c.valid() {
 		panic("store: Value on an invalid iterator")
 	}
-	return it.items[it.i].value
+	return it.c.item().value
 }
 
-func (it *sliceIterator) Close() error { return nil }
+func (it *cursorIterator) Close() error {
+	it.c.close()
+	return nil
+}
 
 // checkSet panics on a nil value: KVStore.Set requires one, and IAVL
 // refuses it too, so a nil must not pass in tests and fail on a node.

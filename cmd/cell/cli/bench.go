@@ -84,6 +84,42 @@ for the bid deadline.`,
 	mkt.Flags().Uint64Var(&mo.RevealWindow, "reveal-window", 0, "reveal_window_blocks param, in blocks (0: 2 + one per 750 reveals, at least 5)")
 	cmd.AddCommand(mkt)
 
+	var do bench.DueOptions
+	due := &cobra.Command{
+		Use:   "due [--orders N]",
+		Short: "Time of one block whose hook awards --orders orders, on the real IAVL-backed application",
+		Long: `Bench due drives the ledger's ABCI application over an IAVL tree on disk,
+without CometBFT: it registers a package and one node per provider, creates
+--orders purchase orders and one bid on each through ordinary transactions,
+all with bid windows that end at the same height, and reports the time of
+the blocks (ProcessProposal, FinalizeBlock and Commit) whose begin-block hooks
+award every order: one block when --max-due-per-block is at least --orders,
+else the chain's max_due_per_block deadlines a block, the rest carried over
+to the next blocks. It prints the longest block and the total. With
+--providers 0 the orders get no bid and the hook expires them instead.`,
+		Args: exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintf(g.stderr, "cell: benchmarking one block with %d orders due...\n", do.Orders)
+			if do.Providers == 0 {
+				do.Providers = -1
+			}
+			res, err := bench.RunDue(cmd.Context(), do)
+			if err != nil {
+				return err
+			}
+			if g.output == outputJSON {
+				return g.json(res)
+			}
+			fmt.Fprintf(g.stdout, "due block %d: %d orders (%d awarded, %d expired) in %d blocks of at most %d deadlines, %.3fs in all; longest block %.3fs: process proposal %.3fs, finalize block %.3fs, commit %.3fs\n",
+				res.Height, res.Orders, res.Awarded, res.Expired, res.Blocks, res.MaxDuePerBlock, res.TotalSeconds, res.Seconds, res.ProcessSeconds, res.FinalizeSeconds, res.CommitSeconds)
+			return nil
+		},
+	}
+	due.Flags().IntVar(&do.Orders, "orders", 6400, "orders due at the measured height")
+	due.Flags().IntVar(&do.Providers, "providers", 4, "providers, each bidding on every providers-th order (0: no bids)")
+	due.Flags().IntVar(&do.MaxDuePerBlock, "max-due-per-block", 0, "the chain's max_due_per_block (0: the default, 2000)")
+	cmd.AddCommand(due)
+
 	var oo devnet.BenchOptions
 	ord := &cobra.Command{
 		Use:   "order [--orders N]",

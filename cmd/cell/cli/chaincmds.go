@@ -19,6 +19,7 @@ import (
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/keyring"
 	"github.com/celltonomy/celltonomy/ledger/address"
+	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/params"
 )
@@ -320,13 +321,11 @@ func newQueryCmd(g *globals) *cobra.Command {
 }
 
 func printValidators(ctx context.Context, g *globals, c *client.Client) error {
-	b, err := c.QueryApp(ctx, "staking/validators", nil)
-	if err != nil {
+	var vals []*ledgerpb.ValidatorStatus
+	if err := client.QueryPages(ctx, c, app.PathValidators,
+		func(p *ledgerpb.PageRequest) proto.Message { return &ledgerpb.ValidatorsRequest{Page: p} },
+		func(r *ledgerpb.ValidatorsResponse) error { vals = append(vals, r.Validators...); return nil }); err != nil {
 		return err
-	}
-	var res ledgerpb.ValidatorsResponse
-	if err := proto.Unmarshal(b, &res); err != nil {
-		return fmt.Errorf("validators: %w", err)
 	}
 	type valJSON struct {
 		Operator        string `json:"operator"`
@@ -337,7 +336,7 @@ func printValidators(ctx context.Context, g *globals, c *client.Client) error {
 		Jailed          bool   `json:"jailed"`
 	}
 	out := []valJSON{}
-	for _, v := range res.GetValidators() {
+	for _, v := range vals {
 		op, _ := address.FromBytes(v.GetValidator().GetOperator())
 		out = append(out, valJSON{op.String(), hex.EncodeToString(v.GetValidator().GetConsensusPubkey()), v.GetValidator().GetMoniker(),
 			v.GetValidator().GetBonded(), v.GetPower(), v.GetValidator().GetJailed()})

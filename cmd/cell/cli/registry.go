@@ -11,7 +11,9 @@ import (
 	"github.com/spf13/cobra"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/ledger/address"
+	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/registry"
 	"github.com/celltonomy/celltonomy/spec"
@@ -255,11 +257,17 @@ func newRegistryQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 			if req.Height, err = nextHeight(cmd.Context()); err != nil {
 				return err
 			}
-			var r ledgerpb.NodesResponse
-			if err := query(cmd.Context(), "registry/nodes", mustProto(req), &r); err != nil {
+			c, err := f.client()
+			if err != nil {
 				return err
 			}
-			return printNodes(g, r.Nodes)
+			var nodes []*ledgerpb.NodeStatus
+			if err := client.QueryPages(cmd.Context(), c, app.PathNodes,
+				func(p *ledgerpb.PageRequest) proto.Message { req.Page = p; return req },
+				func(r *ledgerpb.NodesResponse) error { nodes = append(nodes, r.Nodes...); return nil }); err != nil {
+				return err
+			}
+			return printNodes(g, nodes)
 		},
 	}
 	pkg := &cobra.Command{
@@ -283,11 +291,17 @@ func newRegistryQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 		Short: "List the registered versions of a package name, oldest first",
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var r ledgerpb.PackagesResponse
-			if err := query(cmd.Context(), "registry/packages_by_name", []byte(args[0]), &r); err != nil {
+			c, err := f.client()
+			if err != nil {
 				return err
 			}
-			return printPackages(g, r.Packages)
+			var pkgs []*ledgerpb.Package
+			if err := client.QueryPages(cmd.Context(), c, app.PathPackagesByName,
+				func(p *ledgerpb.PageRequest) proto.Message { return &ledgerpb.PackagesRequest{Name: args[0], Page: p} },
+				func(r *ledgerpb.PackagesResponse) error { pkgs = append(pkgs, r.Packages...); return nil }); err != nil {
+				return err
+			}
+			return printPackages(g, pkgs)
 		},
 	}
 	offerings := &cobra.Command{
@@ -295,26 +309,33 @@ func newRegistryQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 		Short: "List the offerings: all, a vendor's (an address or a key name), or a package's (its id in hex)",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var data []byte
+			req := &ledgerpb.OfferingsRequest{}
 			if len(args) == 1 {
 				if id, err := hex.DecodeString(args[0]); err == nil && len(id) == registry.PackageIDSize {
-					data = id
+					req.PackageId = id
 				} else {
 					vendor, err := resolveAddress(g, args[0])
 					if err != nil {
 						return err
 					}
-					data = vendor[:]
+					req.Vendor = vendor[:]
 				}
 			}
-			var r ledgerpb.OfferingsResponse
-			if err := query(cmd.Context(), "registry/offerings", data, &r); err != nil {
+			c, err := f.client()
+			if err != nil {
 				return err
 			}
 			out := []offeringJSON{}
-			for _, o := range r.Offerings {
-				out = append(out, offeringJSON{Vendor: addrString(o.Vendor), PackageID: hex.EncodeToString(o.PackageId),
-					Price: o.Price, LeadTimeBlocks: o.LeadTimeBlocks, UpdatedHeight: o.UpdatedHeight})
+			if err := client.QueryPages(cmd.Context(), c, app.PathOfferings,
+				func(p *ledgerpb.PageRequest) proto.Message { req.Page = p; return req },
+				func(r *ledgerpb.OfferingsResponse) error {
+					for _, o := range r.Offerings {
+						out = append(out, offeringJSON{Vendor: addrString(o.Vendor), PackageID: hex.EncodeToString(o.PackageId),
+							Price: o.Price, LeadTimeBlocks: o.LeadTimeBlocks, UpdatedHeight: o.UpdatedHeight})
+					}
+					return nil
+				}); err != nil {
+				return err
 			}
 			if g.output == outputJSON {
 				return g.json(out)
