@@ -1,0 +1,45 @@
+package node
+
+import (
+	"testing"
+
+	"github.com/celltonomy/celltonomy/client/gateway"
+	"github.com/celltonomy/celltonomy/node/config"
+)
+
+// TestRedTeamJobsAwaitingInputsFillCapacity: a buyer wins a node's
+// capacity with orders it never uploads to. A job awaiting its inputs
+// holds a slot only for input_wait_blocks after its award, so the node
+// bids again once they pass; running and executed jobs keep theirs.
+func TestRedTeamJobsAwaitingInputsFillCapacity(t *testing.T) {
+	jobs, err := openJobs(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Default(t.TempDir())
+	cfg.Capacity, cfg.InputWaitBlocks = 2, 10
+	n := &Node{cfg: cfg, jobs: jobs}
+	for _, j := range []Job{
+		{OrderID: 1, Role: gateway.RoleProvider, State: gateway.StateAwaitingInputs, AwardHeight: 100},
+		{OrderID: 2, Role: gateway.RoleProvider, State: gateway.StateAwaitingInputs, AwardHeight: 105},
+		{OrderID: 3, Role: gateway.RoleProvider, State: gateway.StateRunning, AwardHeight: 90},
+		{OrderID: 4, Role: gateway.RoleProvider, State: gateway.StateDelivered, AwardHeight: 80},
+		{OrderID: 5, Role: gateway.RoleVerifier, State: gateway.StateAwaitingInputs},
+	} {
+		if err := jobs.create(j); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		height int64
+		want   int
+	}{
+		{105, 3}, // every awaiting job within its wait, and the running one
+		{110, 2}, // order 1 waited 10 blocks: no longer counted
+		{115, 1}, // nor order 2: only the running job holds a slot
+	} {
+		if got := n.openJobs(tc.height); got != tc.want {
+			t.Errorf("height %d: %d jobs hold capacity, want %d", tc.height, got, tc.want)
+		}
+	}
+}
