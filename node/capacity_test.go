@@ -2,6 +2,7 @@ package node
 
 import (
 	"testing"
+	"time"
 
 	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/node/config"
@@ -40,6 +41,25 @@ func TestRedTeamJobsAwaitingInputsFillCapacity(t *testing.T) {
 	} {
 		if got := n.openJobs(tc.height); got != tc.want {
 			t.Errorf("height %d: %d jobs hold capacity, want %d", tc.height, got, tc.want)
+		}
+	}
+}
+
+// TestRunWallTime: the wall time of a run grows with its declared fuel,
+// within its bounds, so that it never decides how a run ends.
+func TestRunWallTime(t *testing.T) {
+	for _, tc := range []struct {
+		fuel int64
+		want time.Duration
+	}{
+		{0, MaxRunWallTime},
+		{1, MinRunWallTime},
+		{1_000_000_000, 200 * time.Second},
+		{1_000_000_000_000, MaxRunWallTime},
+		{-1, MaxRunWallTime},
+	} {
+		if got := RunWallTime(tc.fuel); got != tc.want {
+			t.Errorf("RunWallTime(%d) = %v, want %v", tc.fuel, got, tc.want)
 		}
 	}
 }

@@ -612,6 +612,31 @@ func logID(id uint64, role string) []byte {
 	return []byte("order/" + strconv.FormatUint(id, 10) + "/" + role)
 }
 
+// Bounds of a run's wall time. The fuel the package declares decides how
+// a run ends (runtime/wasm); the wall time only protects the host, so it
+// is sized from the fuel with a wide margin, and a slow host does not
+// fail a run that every other host completes (market hardening: "timeouts
+// that slash honest verifiers").
+const (
+	// WallPerFuel is the real time allowed per loop iteration of fuel:
+	// about 20× what the example digest takes per iteration here (10⁹
+	// iterations in about 10 s).
+	WallPerFuel = 200 * time.Nanosecond
+	// MinRunWallTime and MaxRunWallTime bound a run's wall time.
+	MinRunWallTime = time.Minute
+	MaxRunWallTime = 24 * time.Hour
+)
+
+// RunWallTime returns the wall time a run of fuel loop iterations may
+// take on this node: fuel × WallPerFuel, within [MinRunWallTime,
+// MaxRunWallTime].
+func RunWallTime(fuel int64) time.Duration {
+	if fuel <= 0 || fuel > int64(MaxRunWallTime/WallPerFuel) {
+		return MaxRunWallTime
+	}
+	return max(time.Duration(fuel)*WallPerFuel, MinRunWallTime)
+}
+
 // nowMillis is the time of an event-log entry: Unix milliseconds of the
 // node's clock (Options.Clock).
 func (n *Node) nowMillis() int64 { return n.opts.Clock().UnixMilli() }
@@ -692,6 +717,7 @@ func (n *Node) run(ctx context.Context, id uint64, role string) error {
 	if err != nil {
 		return err
 	}
+	job.Limits.WallTime = RunWallTime(job.Limits.Fuel)
 	if err := ev("run-started", attr("run", strconv.Itoa(j.Runs))); err != nil {
 		return err
 	}

@@ -157,7 +157,8 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	exec, err := wasm.NewExecutor(ctx, wasm.NewConfig().WithCacheDir(filepath.Join(cfg.DataDir, "wasm-cache")))
+	exec, err := wasm.NewExecutor(ctx, wasm.NewConfig().WithCacheDir(filepath.Join(cfg.DataDir, "wasm-cache")).
+		WithLimits(wasm.Limits{WallTime: MaxRunWallTime}))
 	if err != nil {
 		return nil, err
 	}
