@@ -46,8 +46,9 @@ func bps(amount uint64, b uint32) uint64 {
 
 // Breakdown splits price as the ledger does at a close: network fee =
 // floor(price × network_fee_bps / 10000), royalty = min(floor(price ×
-// royalty_bps / 10000), price − fee), payment = the rest. txs
-// transactions of fee each are added to the total.
+// royalty_bps / 10000), price − fee), payment = the rest; royaltyBps is
+// the package's, capped by the caller at the chain's max_royalty_bps.
+// txs transactions of fee each are added to the total.
 func Breakdown(maxPrice, poStake, price uint64, networkFeeBps, royaltyBps uint32, txs int, fee uint64) Cost {
 	nf := bps(price, networkFeeBps)
 	roy := min(bps(price, royaltyBps), price-nf)
@@ -57,24 +58,44 @@ func Breakdown(maxPrice, poStake, price uint64, networkFeeBps, royaltyBps uint32
 	return c
 }
 
-// FailRefund is what the buyer gets back when an order fails (market.md:
-// "Fail"): price + PO stake + fail_slash_buyer_bps of the bid stake.
+// FailRefund is what the buyer gets back when an order fails, in ucell
+// (market.md: "Fail", as the market's hardening changed it): price + PO
+// stake, plus fail_slash_buyer_bps of the bid stake when the provider's
+// input receipt was shown (FAIL_REASON_NO_DELIVERY_AFTER_RECEIPT).
 func FailRefund(o *ledgerpb.Order, p *ledgerpb.Params) uint64 {
 	c := o.GetContract()
-	return c.GetPrice() + o.GetPoStake() + bps(c.GetBidStake(), p.GetFailSlashBuyerBps())
+	v := c.GetPrice() + o.GetPoStake()
+	if o.GetFailReason() == ledgerpb.FailReason_FAIL_REASON_NO_DELIVERY_AFTER_RECEIPT {
+		v += bps(c.GetBidStake(), p.GetFailSlashBuyerBps())
+	}
+	return v
+}
+
+// FailSlashed is what the provider of a failed order lost of its bid
+// stake, in ucell: all of it, but nothing when its report of missing
+// inputs stood (FAIL_REASON_INPUTS_MISSING).
+func FailSlashed(o *ledgerpb.Order) uint64 {
+	if o.GetFailReason() == ledgerpb.FailReason_FAIL_REASON_INPUTS_MISSING {
+		return 0
+	}
+	return o.GetContract().GetBidStake()
 }
 
 // DisputeRefund is what a decided dispute returned to the buyer, in
-// ucell (market.md: "Disputes"; ledger/market decide): nothing when the
-// provider won; price + PO stake + dispute stake when undecided; when the
-// buyer won, the dispute stake and the provider's bid stake less the
-// majority verifiers' reward, plus price + PO stake for a refund (store
-// credit, litigation and redo keep them).
+// ucell (market.md: "Disputes"; ledger/market settle): nothing when the
+// provider won; the PO stake when the buyer abandoned it (the dispute
+// stake goes to the provider); price − ⌊price / 2⌋ + PO stake + dispute
+// stake after a split; when the buyer won, the dispute stake and the
+// provider's bid stake less the majority verifiers' reward, plus price +
+// PO stake for a refund (store credit, litigation and redo keep them).
+// A round without a decision (undecided) returns nothing yet.
 func DisputeRefund(o *ledgerpb.Order, p *ledgerpb.Params) uint64 {
 	d, c := o.GetDispute(), o.GetContract()
 	switch d.GetVerdict() {
-	case ledgerpb.DisputeVerdict_DISPUTE_VERDICT_UNDECIDED:
-		return c.GetPrice() + o.GetPoStake() + d.GetStake()
+	case ledgerpb.DisputeVerdict_DISPUTE_VERDICT_ABANDONED:
+		return o.GetPoStake()
+	case ledgerpb.DisputeVerdict_DISPUTE_VERDICT_SPLIT:
+		return c.GetPrice() - c.GetPrice()/2 + o.GetPoStake() + d.GetStake()
 	case ledgerpb.DisputeVerdict_DISPUTE_VERDICT_BUYER_WON:
 		majority := 0
 		for _, v := range d.GetVerifiers() {

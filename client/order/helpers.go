@@ -62,11 +62,13 @@ type expect struct {
 
 // ratingEntries are the two entries the ledger appends when the ratings
 // of o become final (ledger/market finalizeRatings): the provider earns
-// from the buyer's stars, the buyer from the provider's, each side that
-// did not reveal less price / NoRevealPenaltyDivisor; an unrevealed
-// rating counts as 5 stars.
+// from the buyer's stars, the buyer from the provider's, both on the
+// payment the provider received, each side that did not reveal less
+// payment / NoRevealPenaltyDivisor; an unrevealed rating counts as 5
+// stars. (Sides the registry links earn nothing: no entries are found.)
 func ratingEntries(o *ledgerpb.Order) [2]expect {
-	r, price := o.GetRatings(), o.GetContract().GetPrice()
+	r := o.GetRatings()
+	payment := r.GetPayment()
 	counted := func(revealed bool, stars uint32) uint8 {
 		if revealed {
 			return uint8(stars)
@@ -74,9 +76,9 @@ func ratingEntries(o *ledgerpb.Order) [2]expect {
 		return market.MaxStars
 	}
 	earned := func(stars uint8, revealed bool) *big.Int {
-		a := reputation.RatingAmount(price, stars)
+		a := reputation.RatingAmount(payment, stars)
 		if !revealed {
-			a.Sub(a, new(big.Int).SetUint64(price/market.NoRevealPenaltyDivisor))
+			a.Sub(a, new(big.Int).SetUint64(payment/market.NoRevealPenaltyDivisor))
 		}
 		return a
 	}
@@ -218,7 +220,8 @@ func List(ctx context.Context, c *client.Client, buyer address.Address, state le
 type CloseOptions struct {
 	// OutDir receives the outputs (see WriteOutputs); empty: not written.
 	OutDir string
-	// Stars is the rating, 0 to 5 (nil: DefaultStars).
+	// Stars is the rating, 0 to 5 (nil: DefaultStars, or NonExitedStars
+	// for a run that did not exit).
 	Stars *uint32
 	// Inputs are the order's input files by name; when given, a dispute
 	// that Close opens sends them to the drawn verifiers.
@@ -255,9 +258,12 @@ func (b *Buyer) newRun(o *ledgerpb.Order, inputs map[string]string, progress fun
 // Close downloads the results of a DELIVERED order of the buyer from the
 // provider's node, verifies them against the delivered root, writes
 // them, closes the order and reveals the rating, as Run does from its
-// delivery; a verification failure opens a dispute instead. For an order
-// the buyer closed already but did not reveal (its process ended in
-// between), Close reveals the rating saved in StateDir.
+// delivery; a verification failure opens a dispute instead. Unlike Run,
+// Close also closes the delivery of a run that did not exit when it
+// cannot be verified locally (ErrNotVerifiable): the buyer asked to
+// accept it. For an order the buyer closed already but did not reveal
+// (its process ended in between), Close reveals the rating kept in its
+// State.
 func (b *Buyer) Close(ctx context.Context, id uint64, opt CloseOptions) (*Result, error) {
 	r, err := b.Order(ctx, id)
 	if err != nil {
@@ -270,28 +276,24 @@ func (b *Buyer) Close(ctx context.Context, id uint64, opt CloseOptions) (*Result
 	if o.State == ledgerpb.OrderState_ORDER_STATE_CLOSED && !o.GetRatings().GetBuyerRevealed() && !o.GetRatings().GetFinal() {
 		// Closed by this buyer earlier, whose process ended before the
 		// reveal: reveal the saved rating now.
-		stars, salt, ok, err := b.loadRating(id)
+		st, err := b.state(id)
 		if err != nil {
 			return nil, err
 		}
-		if ok {
+		if r := st.Rating; r != nil {
 			x, err := b.newRun(o, opt.Inputs, opt.Progress)
 			if err != nil {
 				return nil, err
 			}
 			x.r.State = market.StateName(o.State)
-			return x.reveal(ctx, o, stars, salt, opt.NoWaitFinal)
+			return x.reveal(ctx, o, r.Stars, r.Salt, opt.NoWaitFinal)
 		}
 	}
 	if o.State != ledgerpb.OrderState_ORDER_STATE_DELIVERED {
 		return nil, fieldErr("order", "order %d is %s: only a delivered order can be closed", id, market.StateName(o.State))
 	}
-	stars := uint32(DefaultStars)
-	if opt.Stars != nil {
-		stars = *opt.Stars
-	}
-	if stars > market.MaxStars {
-		return nil, fieldErr("stars", "%d: must be 0 to %d", stars, market.MaxStars)
+	if opt.Stars != nil && *opt.Stars > market.MaxStars {
+		return nil, fieldErr("stars", "%d: must be 0 to %d", *opt.Stars, market.MaxStars)
 	}
 	x, err := b.newRun(o, opt.Inputs, opt.Progress)
 	if err != nil {
@@ -302,7 +304,7 @@ func (b *Buyer) Close(ctx context.Context, id uint64, opt CloseOptions) (*Result
 		return x.r, fmt.Errorf("order %d: the provider's node: %w", id, err)
 	}
 	x.r.Endpoint = endpoint
-	res, err := x.finish(ctx, o, b.gateway(endpoint), opt.OutDir, stars, opt.DisputeStake, opt.NoWaitFinal)
+	res, err := x.finish(ctx, o, b.gateway(endpoint), opt.OutDir, opt.Stars, opt.DisputeStake, opt.NoWaitFinal, true)
 	x.setTxCost()
 	return res, err
 }
@@ -325,13 +327,21 @@ type DisputeOptions struct {
 	// Inputs are the order's input files by name (checked against its
 	// input root); when given, they are sent to the drawn verifiers.
 	Inputs map[string]string
-	// Wait follows the dispute to its decision.
+	// Wait follows the dispute to its decision, revealing the seed of
+	// every round; without it Dispute returns once the first round's
+	// verifiers are drawn.
 	Wait bool
 	// Progress receives every step; may be nil.
 	Progress func(Step)
 }
 
-// Dispute opens a dispute of a DELIVERED order of the buyer.
+// Dispute opens a dispute of a DELIVERED order of the buyer; for a
+// compute package it keeps a new seed chain in the order's State and
+// reveals the first round's seed in the next block, which draws the
+// verifiers. On an order DISPUTED already it goes on where the dispute
+// is: it reveals the seed of a round that waits for one from the State
+// kept when the dispute was opened (so a buyer whose process ended can
+// resume), and sends the inputs again to the verifiers drawn.
 func (b *Buyer) Dispute(ctx context.Context, id uint64, opt DisputeOptions) (*Result, error) {
 	r, err := b.Order(ctx, id)
 	if err != nil {
@@ -341,8 +351,8 @@ func (b *Buyer) Dispute(ctx context.Context, id uint64, opt DisputeOptions) (*Re
 	if err := b.mine(o); err != nil {
 		return nil, err
 	}
-	if o.State != ledgerpb.OrderState_ORDER_STATE_DELIVERED {
-		return nil, fieldErr("order", "order %d is %s: only a delivered order can be disputed", id, market.StateName(o.State))
+	if o.State != ledgerpb.OrderState_ORDER_STATE_DELIVERED && o.State != ledgerpb.OrderState_ORDER_STATE_DISPUTED {
+		return nil, fieldErr("order", "order %d is %s: only a delivered order can be disputed, or a disputed one followed", id, market.StateName(o.State))
 	}
 	if opt.Claim == ledgerpb.DisputeClaim_DISPUTE_CLAIM_UNSPECIFIED {
 		opt.Claim = ledgerpb.DisputeClaim_DISPUTE_CLAIM_WRONG_RESULT
@@ -357,7 +367,10 @@ func (b *Buyer) Dispute(ctx context.Context, id uint64, opt DisputeOptions) (*Re
 	if err != nil {
 		return nil, err
 	}
-	x.r.OutputRoot, x.r.Heights.Delivered = hex.EncodeToString(o.Delivery.OutputRoot), o.Delivery.Height
+	if o.State == ledgerpb.OrderState_ORDER_STATE_DISPUTED {
+		return x.resumeDispute(ctx, o, opt.Wait)
+	}
+	x.r.OutputRoot, x.r.Heights.Delivered, x.r.RunResult = hex.EncodeToString(o.Delivery.OutputRoot), o.Delivery.Height, market.RunResultName(o.Delivery.Result)
 	return x.dispute(ctx, o, opt.Claim, opt.Outcome, opt.Stake, "", opt.Wait)
 }
 
@@ -384,6 +397,7 @@ func (b *Buyer) Cancel(ctx context.Context, id uint64, progress func(Step)) (*Re
 		return x.r, err
 	}
 	x.r.Heights.Cancelled, x.r.Refund, x.r.State = h, o.MaxPrice+o.PoStake, market.StateName(ledgerpb.OrderState_ORDER_STATE_CANCELLED)
+	b.forget(id)
 	x.report(Step{Kind: StepCancelled, Height: h, Refund: x.r.Refund})
 	return x.r, nil
 }

@@ -1,12 +1,13 @@
 // Package order is the buyer's side of ordering a package run: it posts a
-// purchase order on the ledger, follows it block by block, talks to the
-// winning node's gateway (client/gateway), checks what comes back against
-// the ledger, and closes, rates or disputes (market.md: "Purchase order
-// lifecycle", "Disputes").
+// purchase order on the ledger (or buys a vendor's offering), follows it
+// block by block, talks to the winning node's gateway (client/gateway),
+// checks what comes back against the ledger, and closes, rates or
+// disputes (market.md: "Purchase order lifecycle", "Disputes").
 //
 // Usage:
 //
 //	b, err := order.NewBuyer(ctx, chainClient, buyerKey)
+//	b.StateDir = "orders"                         // keep each order's State across restarts
 //	res, err := b.Run(ctx, order.Request{
 //		Package:  "examples/digest",              // a directory, a .cellpkg or a package id
 //		Inputs:   map[string]string{"genome": "lambda.fa"},
@@ -28,45 +29,120 @@
 //     .cellpkg to each of them;
 //  3. create the order (StepCreated) and follow its bids (StepBids) to the
 //     award (StepAwarded) or the expiry (StepExpired, with every node's bid
-//     decision as the reason);
+//     decision as the reason); with Request.Offering, buy the vendor's
+//     offering instead (MsgBuyOffering with MaxPrice as its max_price):
+//     the purchase is awarded in its own block to the offering's node
+//     (StepCreated, StepAwarded) and served from here on as any award;
 //  4. upload each input to the winning node (StepUploaded) and commit the
-//     input list (StepCommitted), then follow the job (StepJob) until the
-//     delivery on chain (StepDelivered) or the failure (StepFailed);
+//     input list (StepCommitted), keep the node's input receipt
+//     (StepReceipt), then follow the job (StepJob) until the delivery on
+//     chain (StepDelivered) or the failure (StepFailed); meanwhile, guard
+//     the contract with the receipt (see "Input receipts");
 //  5. download the outputs (StepDownloaded) and verify every file's
 //     SHA-256, the output root against the root delivered on chain and the
-//     completion code against its commitment; write them (StepWritten) to
-//     OUTDIR/ORDER_ID/ (see WriteOutputs for the layout);
+//     completion code against its commitment (see Verify); report a run
+//     that did not exit (StepRunResult); write the outputs (StepWritten)
+//     to OUTDIR/ORDER_ID/ (see WriteOutputs for the layout);
 //  6. close with the completion code and a rating commitment (StepClosed),
 //     reveal the rating (StepRevealed) and wait for the ratings to be final
 //     (StepFinal); the Result carries the cost breakdown and the
 //     reputation log entries of the order.
 //
-// When the outputs do not match the delivered root (or the completion code
-// does not match its commitment), Run opens a dispute instead of closing
-// (StepDisputeOpened), uploads the inputs to every drawn verifier
-// (StepVerifierInputs) and waits for the verdict (StepDisputeDecided).
-// When the buyer wins and the outcome sends the order back to a provider
-// (redo: the same one; redo-by-another: new bids without it), Run reports
-// StepRedo and follows the new round from step 3, up to three times.
-//
-// Amounts are in ucell, windows and heights in blocks. Run returns a
-// Result also with its errors, so that a caller can report what happened:
-// ErrExpired, ErrFailed, ErrDisputeLost and ErrDisputed are matched with
-// errors.Is.
+// Amounts are in ucell, windows, deadlines and heights in blocks. Run
+// returns a Result also with its errors, so that a caller can report what
+// happened: ErrExpired, ErrFailed, ErrDisputed, ErrDisputeLost,
+// ErrDisputeSplit, ErrDisputeAbandoned and ErrNotVerifiable are matched
+// with errors.Is.
 //
 // For an order that exists already: Show (the order with its bids and the
 // provider node's job) and List need no key; Close takes a delivered
-// order from the download to the final ratings as Run does; Dispute opens
-// a dispute (and sends the inputs to the verifiers when given them);
-// Cancel cancels an open order.
+// order from the download to the final ratings as Run does, or reveals
+// the rating of an order closed by an interrupted process; Dispute opens
+// a dispute, or goes on with one already open; Cancel cancels an open
+// order.
+//
+// # Local state
+//
+// What the buyer must remember of an order between its steps is its
+// State: the provider's input receipt, the seed chain of a dispute, the
+// rating committed to at the close. With Buyer.StateDir it is written
+// durably to STATEDIR/ORDER_ID.json before the transaction that depends on
+// it, and removed when the order ends, so that a buyer whose process ends
+// can go on with Close or Dispute; without it, it lives in memory.
+//
+// # Input receipts
+//
+// A provider's node signs an input receipt when it holds the order's
+// inputs (ledger/market InputReceiptBytes); the buyer keeps it from the
+// answer to POST …/inputs, or from GET …/job, once it verifies against
+// the contract's node key, and posts it (MsgPostInputReceipt,
+// StepReceiptPosted) only when it needs it:
+//
+//   - when the provider reports the inputs missing (StepMissingInputs):
+//     the receipt, posted before the report's contest deadline, voids the
+//     report, and the provider is held to its delivery deadline again;
+//     unanswered, the report ends the contract with everybody refunded;
+//   - when the delivery deadline is within Buyer.ReceiptMargin blocks
+//     (DefaultReceiptMargin, 5) and nothing is delivered: a missed
+//     delivery after a receipt pays the buyer fail_slash_buyer_bps of the
+//     bid stake; without one the whole stake goes to the treasury.
+//
+// # Disputes
+//
+// When the outputs do not match the delivered root (or the completion code
+// does not match its commitment), Run opens a dispute instead of closing
+// (StepDisputeOpened). A dispute of a compute package commits to the head
+// of a new seed chain (NewSeedChain), kept in the order's State first; in
+// the next block the buyer reveals the first round's seed, which draws the
+// round's verifiers (StepDisputeDrawn), and sends them the inputs
+// (StepVerifierInputs). When a round ends without a majority
+// (StepDisputeRound), the buyer reveals the next seed, up to the chain's
+// max_dispute_rounds. The verdict (StepDisputeDecided) is provider_won,
+// buyer_won, split (no round had a majority: the price is split, stakes
+// return) or abandoned (the first seed was not revealed in time: the
+// delivery stands). When the buyer wins and the outcome sends the order
+// back to a provider (redo: the same one; redo-by-another: new bids
+// without it), Run reports StepRedo and follows the new round from step
+// 3, up to three times.
+//
+// # Runs that did not exit
+//
+// A run that ended in a trap or in one of the package's own limits (fuel,
+// memory, output, stdout, stderr) is a correct delivery of what the
+// package deterministically does, not a fault of the provider. Its output
+// root covers only the result, stdout and stderr; runtime/outputroot does
+// not define it yet, so the buyer verifies such a delivery only with a
+// Buyer.OutcomeRoot (it will be outputroot's outcome root). Run reports
+// the result and the package's stderr (StepRunResult) either way. Without
+// OutcomeRoot it checks the completion code, writes the outputs, and stops
+// with ErrNotVerifiable, neither closing nor disputing: the buyer decides
+// (Close accepts, Dispute contests) before the confirm deadline, when the
+// order closes by itself. A verified one Run closes; its rating, unless
+// the request names one, is NonExitedStars (3), never the full
+// DefaultStars, for a run that did not give the buyer a result.
+//
+// # RPC blips
+//
+// A call to the chain's RPC that fails to reach it (refused or cut
+// connection, timeout, 5xx answer) is retried with backoff (client.Retry:
+// 200 ms doubling up to 10 s) until the chain answers or the context
+// ends, each retry reported to Buyer.OnRetry; what the chain then answers
+// decides, so a deadline that passed meanwhile shows as the order's new
+// state or a refused transaction. A transaction is signed once: repeated
+// after a lost answer it is the same transaction, found by its hash if it
+// went through. Run's context is the only bound; give it a deadline to
+// stop waiting for a chain that does not come back.
 //
 // # What the buyer expects of a node
 //
 // The gateway protocol is client/gateway's. Run calls, on the winning
-// node: PUT …/inputs/NAME for each input, then POST …/inputs; GET …/job
-// while it waits for the delivery on chain (only to report progress: the
-// chain decides); GET …/outputs, then GET …/outputs/SHA256 for each file
-// once the delivery is on chain. A node that has not yet seen the award
+// node: PUT …/inputs/NAME for each input, then POST …/inputs, whose
+// JobStatus carries the node's input receipt (JobStatus.InputReceipt,
+// also in GET …/job once the node holds the inputs); GET …/job while it
+// waits for the delivery on chain (only to report progress: the chain
+// decides); GET …/outputs, then GET …/outputs/SHA256 for each file once
+// the delivery is on chain. Outputs.Result names how the run ended; only
+// the chain's result counts. A node that has not yet seen the award
 // (or the dispute, for a verifier) answers 404 or 409, and the buyer
 // retries each request until the deadline on chain (delivery deadline,
 // dispute commit deadline, two blocks before the confirm deadline); 5xx
@@ -84,6 +160,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -98,16 +175,23 @@ import (
 // Errors of the order's outcome, matched with errors.Is.
 var (
 	// ErrExpired: the bid window ended without a valid bid; everything
-	// was refunded. The Result's Expiry holds the nodes' reasons.
+	// was refunded. The Result's Reasons hold the nodes' reasons.
 	ErrExpired = errors.New("order expired without a bid")
-	// ErrFailed: the provider did not deliver by the delivery deadline;
-	// the buyer was refunded and the bid stake slashed.
+	// ErrFailed: the contract ended without a delivery; the Result's
+	// FailReason says who paid for it (ledger/market FailReasonName).
 	ErrFailed = errors.New("order failed: no delivery by the deadline")
 	// ErrDisputed: the outputs did not verify, so a dispute was opened;
 	// the error says why. Its verdict is in the Result's Dispute.
 	ErrDisputed = errors.New("results did not verify")
 	// ErrDisputeLost: the verifiers found the delivered root right.
 	ErrDisputeLost = errors.New("dispute lost: the verifiers confirmed the delivered output root")
+	// ErrDisputeSplit: no round of the dispute reached a majority of
+	// verifiers; the price was split between the provider and the buyer.
+	ErrDisputeSplit = errors.New("dispute undecided after its last round: the price was split")
+	// ErrDisputeAbandoned: the buyer did not reveal the seed of the
+	// dispute's first round in time; the delivery stands and the dispute
+	// stake went to the provider.
+	ErrDisputeAbandoned = errors.New("dispute abandoned: the seed of its first round was not revealed in time")
 	// ErrInputsRejected: the node refused the input list or a file
 	// (an answer 400): they do not match the order's input root.
 	ErrInputsRejected = errors.New("the node refused the inputs")
@@ -133,7 +217,17 @@ func fieldErr(field, format string, args ...any) error {
 	return &FieldError{Field: field, Rule: fmt.Sprintf(format, args...)}
 }
 
-// Buyer orders package runs with one account key.
+// DefaultReceiptMargin is Buyer.ReceiptMargin's default, in blocks.
+const DefaultReceiptMargin = 5
+
+// OutcomeRootFunc returns the output root of a run that did not exit
+// (result is not RUN_RESULT_EXITED) from what it wrote to stdout and
+// stderr: runtime/outputroot's root of an outcome, whose number is the
+// result's (outputroot.ComputeOutcome(outcome, 0, stdout, stderr, nil)).
+type OutcomeRootFunc func(result ledgerpb.RunResult, stdout, stderr []byte) ([32]byte, error)
+
+// Buyer orders package runs with one account key. Its methods may be
+// called from several goroutines, on different orders.
 type Buyer struct {
 	// Chain is the ledger client.
 	Chain *client.Client
@@ -154,15 +248,36 @@ type Buyer struct {
 	Poll time.Duration
 	// Params are the chain's params, read by NewBuyer.
 	Params *ledgerpb.Params
-	// StateDir keeps, from the close until the reveal, the rating and
-	// salt the buyer committed to (ORDER_ID.rating.json), so that a buyer
-	// whose process ends in between can still reveal with Close (and so
-	// escape the no-reveal penalty). Empty: they are kept in memory only.
+	// StateDir keeps each order's State (ORDER_ID.json: the provider's
+	// input receipt, the seed chain of a dispute, the rating committed to
+	// at the close) until the order needs it no more, so that a buyer
+	// whose process ends can go on with Close or Dispute. Empty: the
+	// State is kept in memory only.
 	StateDir string
+	// ReceiptMargin is how many blocks before the delivery deadline the
+	// buyer posts the provider's input receipt of an order not yet
+	// delivered (0: DefaultReceiptMargin). The receipt must be in a
+	// block by the deadline; a margin of a few blocks leaves time for a
+	// slow block or an RPC blip.
+	ReceiptMargin int64
+	// OutcomeRoot verifies deliveries of runs that did not exit (a trap
+	// or a limit of the package). Nil: such a delivery is reported but
+	// not verified, so Run neither closes nor disputes it (see the
+	// package documentation, "Runs that did not exit").
+	OutcomeRoot OutcomeRootFunc
+	// OnRetry, if set, is told of each RPC blip that a call to the chain
+	// retries: what was being done, the error and the wait before the
+	// next attempt.
+	OnRetry func(what string, err error, wait time.Duration)
+
+	mu  sync.Mutex
+	mem map[uint64]*State // orders' State without a StateDir
 }
 
 // NewBuyer returns a Buyer of key on the chain c, reading the chain id
-// and the params from the node.
+// and the params from the node. Unlike the Buyer's later calls it does
+// not retry an unreachable RPC: at the start that is more likely a wrong
+// address than a blip.
 func NewBuyer(ctx context.Context, c *client.Client, key ed25519.PrivateKey) (*Buyer, error) {
 	if len(key) != ed25519.PrivateKeySize {
 		return nil, errors.New("order: buyer key: want an ed25519 private key")
@@ -171,14 +286,14 @@ func NewBuyer(ctx context.Context, c *client.Client, key ed25519.PrivateKey) (*B
 	if err != nil {
 		return nil, err
 	}
+	b := &Buyer{Chain: c, Key: key, Address: addr, HTTP: &http.Client{Timeout: 30 * time.Second}, Poll: 100 * time.Millisecond}
 	st, err := c.Status(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("order: node status: %w", err)
 	}
-	b := &Buyer{Chain: c, Key: key, Address: addr, ChainID: st.NodeInfo.Network,
-		HTTP: &http.Client{Timeout: 30 * time.Second}, Poll: 100 * time.Millisecond}
+	b.ChainID = st.NodeInfo.Network
 	var p ledgerpb.Params
-	if err := b.query(ctx, app.PathParams, nil, &p); err != nil {
+	if err := query(ctx, c, app.PathParams, nil, &p); err != nil {
 		return nil, err
 	}
 	b.Params = &p
@@ -186,9 +301,18 @@ func NewBuyer(ctx context.Context, c *client.Client, key ed25519.PrivateKey) (*B
 	return b, nil
 }
 
-// query asks the ledger's app query path and decodes the reply.
+// receiptMargin returns ReceiptMargin or its default.
+func (b *Buyer) receiptMargin() int64 {
+	if b.ReceiptMargin > 0 {
+		return b.ReceiptMargin
+	}
+	return DefaultReceiptMargin
+}
+
+// query asks the ledger's app query path and decodes the reply, through
+// RPC blips.
 func (b *Buyer) query(ctx context.Context, path string, data []byte, reply proto.Message) error {
-	return query(ctx, b.Chain, path, data, reply)
+	return b.rpc(ctx, "query "+path, func(ctx context.Context) error { return query(ctx, b.Chain, path, data, reply) })
 }
 
 func mustMarshal(m proto.Message) []byte {
@@ -205,19 +329,6 @@ func (b *Buyer) gateway(endpoint string) *gateway.Client {
 	return &gateway.Client{Endpoint: endpoint, Key: b.Key, HTTP: b.HTTP}
 }
 
-// send signs msgs, broadcasts them and waits for the commit; a
-// transaction that failed in its block is an error naming its log.
-func (b *Buyer) send(ctx context.Context, what string, msgs ...*ledgerpb.Msg) (client.TxResult, error) {
-	res, err := b.Chain.Send(ctx, b.Key, b.ChainID, b.Fee, msgs...)
-	if err != nil {
-		return res, fmt.Errorf("%s: %w", what, err)
-	}
-	if res.Code != 0 {
-		return res, fmt.Errorf("%s: transaction %X failed: code %d (%s): %s", what, res.Hash, res.Code, res.Codespace, res.Log)
-	}
-	return res, nil
-}
-
 // sleep waits d or until ctx is done.
 func sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
@@ -230,13 +341,21 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// height returns the latest committed height.
+// height returns the latest committed height, through RPC blips.
 func (b *Buyer) height(ctx context.Context) (int64, error) {
-	st, err := b.Chain.Status(ctx)
+	var h int64
+	err := b.rpc(ctx, "node status", func(ctx context.Context) error {
+		st, err := b.Chain.Status(ctx)
+		if err != nil {
+			return err
+		}
+		h = st.SyncInfo.LatestBlockHeight
+		return nil
+	})
 	if err != nil {
 		return 0, fmt.Errorf("node status: %w", err)
 	}
-	return st.SyncInfo.LatestBlockHeight, nil
+	return h, nil
 }
 
 // Order returns the order id with its bids (while open).

@@ -1,6 +1,7 @@
 package order
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
@@ -15,6 +16,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"google.golang.org/protobuf/proto"
 
 	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/client/order/ordertest"
@@ -84,39 +87,65 @@ func TestVerify(t *testing.T) {
 	code, _ := hex.DecodeString(out.CompletionCode)
 	cc := market.CompletionCommitment(id, code)
 	sum := out.Files[0].SHA256
+	inputs := map[string][]byte{"data": []byte("acgt\n")}
+	trapOut, _, trapRoot := ordertest.ExecuteTrap(id, inputs)
+	exitedOn := func(r ledgerpb.RunResult) *ledgerpb.Delivery {
+		return &ledgerpb.Delivery{OutputRoot: root, CompletionCommitment: cc[:], Result: r}
+	}
+	trapped := &ledgerpb.Delivery{OutputRoot: trapRoot[:], CompletionCommitment: cc[:], Result: ledgerpb.RunResult_RUN_RESULT_TRAP}
 	tests := []struct {
-		name   string
-		mutate func(*gateway.Outputs, map[string][]byte, *[]byte, *[]byte)
-		want   error
+		name        string
+		out         gateway.Outputs
+		d           *ledgerpb.Delivery
+		outcomeRoot OutcomeRootFunc
+		mutate      func(*gateway.Outputs, map[string][]byte, *ledgerpb.Delivery)
+		want        error
 	}{
-		{"honest", func(*gateway.Outputs, map[string][]byte, *[]byte, *[]byte) {}, nil},
-		{"tampered file", func(_ *gateway.Outputs, f map[string][]byte, _, _ *[]byte) { f[sum] = []byte("TAMPERED\n") }, ErrOutputMismatch},
-		{"file missing", func(_ *gateway.Outputs, f map[string][]byte, _, _ *[]byte) { delete(f, sum) }, ErrOutputMismatch},
-		{"tampered stdout", func(o *gateway.Outputs, _ map[string][]byte, _, _ *[]byte) { o.Stdout = []byte("other\n") }, ErrOutputMismatch},
-		{"tampered exit code", func(o *gateway.Outputs, _ map[string][]byte, _, _ *[]byte) { o.ExitCode = 1 }, ErrOutputMismatch},
-		{"wrong size in manifest", func(o *gateway.Outputs, _ map[string][]byte, _, _ *[]byte) { o.Files[0].Size++ }, ErrOutputMismatch},
-		{"other root on chain", func(_ *gateway.Outputs, _ map[string][]byte, r, _ *[]byte) { *r = make([]byte, 32) }, ErrOutputMismatch},
-		{"node's root claim ignored", func(o *gateway.Outputs, _ map[string][]byte, _, _ *[]byte) { o.OutputRoot = strings.Repeat("0", 64) }, nil},
-		{"wrong completion code", func(o *gateway.Outputs, _ map[string][]byte, _, _ *[]byte) {
+		{"honest", out, exitedOn(ledgerpb.RunResult_RUN_RESULT_EXITED), nil, func(*gateway.Outputs, map[string][]byte, *ledgerpb.Delivery) {}, nil},
+		{"a delivery that states no result is read as exited", out, exitedOn(ledgerpb.RunResult_RUN_RESULT_UNSPECIFIED), nil,
+			func(*gateway.Outputs, map[string][]byte, *ledgerpb.Delivery) {}, nil},
+		{"tampered file", out, exitedOn(1), nil, func(_ *gateway.Outputs, f map[string][]byte, _ *ledgerpb.Delivery) { f[sum] = []byte("TAMPERED\n") }, ErrOutputMismatch},
+		{"file missing", out, exitedOn(1), nil, func(_ *gateway.Outputs, f map[string][]byte, _ *ledgerpb.Delivery) { delete(f, sum) }, ErrOutputMismatch},
+		{"tampered stdout", out, exitedOn(1), nil, func(o *gateway.Outputs, _ map[string][]byte, _ *ledgerpb.Delivery) { o.Stdout = []byte("other\n") }, ErrOutputMismatch},
+		{"tampered exit code", out, exitedOn(0), nil, func(o *gateway.Outputs, _ map[string][]byte, _ *ledgerpb.Delivery) { o.ExitCode = 1 }, ErrOutputMismatch},
+		{"exit code not the delivery's", out, exitedOn(1), nil, func(_ *gateway.Outputs, _ map[string][]byte, d *ledgerpb.Delivery) { d.ExitCode = 3 }, ErrOutputMismatch},
+		{"wrong size in manifest", out, exitedOn(1), nil, func(o *gateway.Outputs, _ map[string][]byte, _ *ledgerpb.Delivery) { o.Files[0].Size++ }, ErrOutputMismatch},
+		{"other root on chain", out, exitedOn(1), nil, func(_ *gateway.Outputs, _ map[string][]byte, d *ledgerpb.Delivery) { d.OutputRoot = make([]byte, 32) }, ErrOutputMismatch},
+		{"node's root claim ignored", out, exitedOn(1), nil, func(o *gateway.Outputs, _ map[string][]byte, _ *ledgerpb.Delivery) {
+			o.OutputRoot = strings.Repeat("0", 64)
+		}, nil},
+		{"node's result claim ignored", out, exitedOn(1), nil, func(o *gateway.Outputs, _ map[string][]byte, _ *ledgerpb.Delivery) { o.Result = "trap" }, nil},
+		{"wrong completion code", out, exitedOn(1), nil, func(o *gateway.Outputs, _ map[string][]byte, _ *ledgerpb.Delivery) {
 			o.CompletionCode = strings.Repeat("ab", 32)
 		}, ErrCompletionMismatch},
-		{"short completion code", func(o *gateway.Outputs, _ map[string][]byte, _, _ *[]byte) { o.CompletionCode = "abcd" }, ErrCompletionMismatch},
-		{"commitment of another order", func(_ *gateway.Outputs, _ map[string][]byte, _, c *[]byte) {
+		{"short completion code", out, exitedOn(1), nil, func(o *gateway.Outputs, _ map[string][]byte, _ *ledgerpb.Delivery) { o.CompletionCode = "abcd" }, ErrCompletionMismatch},
+		{"commitment of another order", out, exitedOn(1), nil, func(_ *gateway.Outputs, _ map[string][]byte, d *ledgerpb.Delivery) {
 			x := market.CompletionCommitment(id+1, code)
-			*c = x[:]
+			d.CompletionCommitment = x[:]
 		}, ErrCompletionMismatch},
+		{"trap without an outcome root: not verifiable", trapOut, trapped, nil, func(*gateway.Outputs, map[string][]byte, *ledgerpb.Delivery) {}, ErrNotVerifiable},
+		{"trap without an outcome root, wrong code: not received", trapOut, trapped, nil, func(o *gateway.Outputs, _ map[string][]byte, _ *ledgerpb.Delivery) {
+			o.CompletionCode = strings.Repeat("ab", 32)
+		}, ErrCompletionMismatch},
+		{"trap verified", trapOut, trapped, ordertest.OutcomeRoot, func(*gateway.Outputs, map[string][]byte, *ledgerpb.Delivery) {}, nil},
+		{"trap with a tampered stderr", trapOut, trapped, ordertest.OutcomeRoot, func(o *gateway.Outputs, _ map[string][]byte, _ *ledgerpb.Delivery) {
+			o.Stderr = []byte("all fine\n")
+		}, ErrOutputMismatch},
+		{"trap stated as a fuel limit", trapOut, trapped, ordertest.OutcomeRoot, func(_ *gateway.Outputs, _ map[string][]byte, d *ledgerpb.Delivery) {
+			d.Result = ledgerpb.RunResult_RUN_RESULT_FUEL_LIMIT
+		}, ErrOutputMismatch},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			o := out
-			o.Files = append([]gateway.OutputFile(nil), out.Files...)
+			o := tt.out
+			o.Files = append([]gateway.OutputFile(nil), tt.out.Files...)
 			f := map[string][]byte{}
 			for k, v := range files {
 				f[k] = v
 			}
-			r, c := append([]byte(nil), root...), append([]byte(nil), cc[:]...)
-			tt.mutate(&o, f, &r, &c)
-			err := Verify(id, o, f, r, c)
+			d := proto.Clone(tt.d).(*ledgerpb.Delivery)
+			tt.mutate(&o, f, d)
+			err := Verify(id, d, o, f, tt.outcomeRoot)
 			if !errors.Is(err, tt.want) || (tt.want == nil) != (err == nil) {
 				t.Fatalf("Verify: %v, want %v", err, tt.want)
 			}
@@ -185,10 +214,26 @@ func TestRefunds(t *testing.T) {
 		for _, r := range roots {
 			d.Verifiers = append(d.Verifiers, &ledgerpb.DrawnVerifier{OutputRoot: []byte(r)})
 		}
-		return &ledgerpb.Order{PoStake: 200, Contract: &ledgerpb.Contract{Price: 1_000, BidStake: 101}, Dispute: d}
+		return &ledgerpb.Order{PoStake: 200, Contract: &ledgerpb.Contract{Price: 1_001, BidStake: 101}, Dispute: d}
 	}
-	if got := FailRefund(order(0, 0), p); got != 1_000+200+50 {
-		t.Errorf("FailRefund = %d", got)
+	failed := func(reason ledgerpb.FailReason) *ledgerpb.Order {
+		o := order(0, 0)
+		o.FailReason = reason
+		return o
+	}
+	fails := []struct {
+		name            string
+		reason          ledgerpb.FailReason
+		refund, slashed uint64
+	}{
+		{"silent provider, no receipt shown", ledgerpb.FailReason_FAIL_REASON_NO_DELIVERY, 1_001 + 200, 101},
+		{"receipt shown: half the bid stake to the buyer", ledgerpb.FailReason_FAIL_REASON_NO_DELIVERY_AFTER_RECEIPT, 1_001 + 200 + 50, 101},
+		{"inputs missing: nobody slashed", ledgerpb.FailReason_FAIL_REASON_INPUTS_MISSING, 1_001 + 200, 0},
+	}
+	for _, tt := range fails {
+		if got, slashed := FailRefund(failed(tt.reason), p), FailSlashed(failed(tt.reason)); got != tt.refund || slashed != tt.slashed {
+			t.Errorf("%s: FailRefund = %d, FailSlashed = %d; want %d, %d", tt.name, got, slashed, tt.refund, tt.slashed)
+		}
 	}
 	tests := []struct {
 		name string
@@ -196,9 +241,12 @@ func TestRefunds(t *testing.T) {
 		want uint64
 	}{
 		{"provider won", order(ledgerpb.DisputeVerdict_DISPUTE_VERDICT_PROVIDER_WON, ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REFUND, "bad"), 0},
-		{"undecided", order(ledgerpb.DisputeVerdict_DISPUTE_VERDICT_UNDECIDED, ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REFUND), 1_000 + 200 + 300},
+		{"an undecided round returns nothing yet", order(ledgerpb.DisputeVerdict_DISPUTE_VERDICT_UNDECIDED, ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REFUND), 0},
+		// The buyer gets the larger half of an odd price.
+		{"split", order(ledgerpb.DisputeVerdict_DISPUTE_VERDICT_SPLIT, ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REFUND), 501 + 200 + 300},
+		{"abandoned: the PO stake only", order(ledgerpb.DisputeVerdict_DISPUTE_VERDICT_ABANDONED, ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REFUND), 200},
 		// reward = floor(101 × 0.5) / 2 = 25 each; forfeit share 101 − 50.
-		{"buyer won, refund", order(ledgerpb.DisputeVerdict_DISPUTE_VERDICT_BUYER_WON, ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REFUND, "good", "good", "bad"), 51 + 300 + 1_200},
+		{"buyer won, refund", order(ledgerpb.DisputeVerdict_DISPUTE_VERDICT_BUYER_WON, ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REFUND, "good", "good", "bad"), 51 + 300 + 1_201},
 		{"buyer won, store credit", order(ledgerpb.DisputeVerdict_DISPUTE_VERDICT_BUYER_WON, ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_STORE_CREDIT, "good"), 51 + 300},
 	}
 	for _, tt := range tests {
@@ -246,7 +294,8 @@ func TestSendInputs(t *testing.T) {
 	b := &Buyer{Key: key, HTTP: srv.Client(), Poll: 1}
 	var got steps
 	x := &run{b: b, r: &Result{OrderID: 3}, progress: got.add, haveInputs: true, inputs: map[string]string{"genome": path}, files: files}
-	if err := x.sendInputs(context.Background(), b.gateway(srv.URL), 0, false); err != nil {
+	o := &ledgerpb.Order{Id: 3, Contract: &ledgerpb.Contract{}}
+	if err := x.sendInputs(context.Background(), b.gateway(srv.URL), o, 0, false); err != nil {
 		t.Fatal(err)
 	}
 	if uploads.Load() != 1 {
@@ -255,7 +304,7 @@ func TestSendInputs(t *testing.T) {
 	got.need(t, StepUploaded, StepCommitted)
 
 	refuse.Store(true)
-	err = x.sendInputs(context.Background(), b.gateway(srv.URL), 0, false)
+	err = x.sendInputs(context.Background(), b.gateway(srv.URL), o, 0, false)
 	if !errors.Is(err, ErrInputsRejected) || !strings.Contains(err.Error(), "input root does not match") {
 		t.Fatalf("sendInputs: %v, want ErrInputsRejected with the node's reason", err)
 	}
@@ -304,5 +353,113 @@ func TestStepText(t *testing.T) {
 		if (Step{Kind: k}).Waiting() == "" {
 			t.Errorf("%s: no waiting text", k)
 		}
+	}
+}
+
+func TestRatingOf(t *testing.T) {
+	four := uint32(4)
+	five := uint32(5)
+	tests := []struct {
+		name   string
+		stars  *uint32
+		result ledgerpb.RunResult
+		want   uint32
+	}{
+		{"exited, none named", nil, ledgerpb.RunResult_RUN_RESULT_EXITED, DefaultStars},
+		{"no result stated, none named", nil, ledgerpb.RunResult_RUN_RESULT_UNSPECIFIED, DefaultStars},
+		{"trap, none named", nil, ledgerpb.RunResult_RUN_RESULT_TRAP, NonExitedStars},
+		{"fuel limit, none named", nil, ledgerpb.RunResult_RUN_RESULT_FUEL_LIMIT, NonExitedStars},
+		{"exited, named", &four, ledgerpb.RunResult_RUN_RESULT_EXITED, 4},
+		{"trap, the buyer's own 5", &five, ledgerpb.RunResult_RUN_RESULT_TRAP, 5},
+	}
+	for _, tt := range tests {
+		if got := ratingOf(tt.stars, tt.result); got != tt.want {
+			t.Errorf("%s: %d stars, want %d", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestValidReceipt(t *testing.T) {
+	node := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{3}, 32))
+	o := &ledgerpb.Order{Id: 9, InputRoot: bytes.Repeat([]byte{5}, 32), Contract: &ledgerpb.Contract{NodeKey: node.Public().(ed25519.PublicKey)}}
+	other := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{4}, 32))
+	tests := []struct {
+		name string
+		sig  []byte
+		want bool
+	}{
+		{"the node's receipt", market.SignInputReceipt(node, "c", 9, o.InputRoot), true},
+		{"another chain", market.SignInputReceipt(node, "d", 9, o.InputRoot), false},
+		{"another order", market.SignInputReceipt(node, "c", 10, o.InputRoot), false},
+		{"other inputs", market.SignInputReceipt(node, "c", 9, make([]byte, 32)), false},
+		{"another node", market.SignInputReceipt(other, "c", 9, o.InputRoot), false},
+		{"none", nil, false},
+	}
+	for _, tt := range tests {
+		if got := validReceipt("c", o, tt.sig); got != tt.want {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestNewStepsText(t *testing.T) {
+	tests := []struct {
+		step Step
+		want []string
+	}{
+		{Step{Kind: StepMissingInputs, Height: 20, Deadline: 29, Detail: "the buyer answers"}, []string{"missing", "height 20", "29"}},
+		{Step{Kind: StepReceiptPosted, Height: 22, Detail: "it voids the report"}, []string{"posted at height 22", "voids"}},
+		{Step{Kind: StepReceiptPosted, Detail: "window closed"}, []string{"not posted", "window closed"}},
+		{Step{Kind: StepDelivered, Height: 30, Result: "fuel-limit", OutputRoot: "ab"}, []string{"fuel-limit"}},
+		{Step{Kind: StepRunResult, Result: "trap", Detail: "wasm error: unreachable"}, []string{"trap", "not the provider's", "unreachable"}},
+		{Step{Kind: StepDisputeDrawn, Height: 41, Round: 2, Verifiers: []string{strings.Repeat("cd", 32)}, Deadline: 49}, []string{"round 2", "height 41", "cdcdcdcdcdcd", "49"}},
+		{Step{Kind: StepDisputeRound, Round: 2, Deadline: 60}, []string{"round 1", "round 2", "60"}},
+		{Step{Kind: StepFailed, Height: 50, Detail: "inputs-missing", Refund: 7}, []string{"inputs-missing", "7 ucell"}},
+	}
+	for _, tt := range tests {
+		got := tt.step.String()
+		for _, w := range tt.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: %q lacks %q", tt.step.Kind, got, w)
+			}
+		}
+		if tt.step.Waiting() == "" && tt.step.Kind != StepFailed {
+			t.Errorf("%s: no waiting text", tt.step.Kind)
+		}
+	}
+}
+
+func TestDecidedVerdicts(t *testing.T) {
+	p := &ledgerpb.Params{VerifierRewardBps: 5_000}
+	tests := []struct {
+		name    string
+		verdict ledgerpb.DisputeVerdict
+		why     string
+		refund  uint64
+		want    []error // each matched with errors.Is
+	}{
+		{"split after a failed verification", ledgerpb.DisputeVerdict_DISPUTE_VERDICT_SPLIT, "outputs do not match", 500 + 200 + 300, []error{ErrDisputed, ErrDisputeSplit}},
+		{"split of a dispute opened by hand", ledgerpb.DisputeVerdict_DISPUTE_VERDICT_SPLIT, "", 500 + 200 + 300, []error{ErrDisputeSplit}},
+		{"abandoned", ledgerpb.DisputeVerdict_DISPUTE_VERDICT_ABANDONED, "", 200, []error{ErrDisputeAbandoned}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := &Buyer{Params: p}
+			var got steps
+			x := &run{b: b, r: &Result{OrderID: 4, Dispute: &DisputeReport{}}, progress: got.add}
+			o := &ledgerpb.Order{Id: 4, PoStake: 200, State: ledgerpb.OrderState_ORDER_STATE_RESOLVED, UpdatedHeight: 80,
+				Buyer: ordertest.Address("buyer").Bytes(), Contract: &ledgerpb.Contract{Price: 1_000, BidStake: 100, Provider: ordertest.Address("provider").Bytes()},
+				Dispute: &ledgerpb.Dispute{Verdict: tt.verdict, Outcome: ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REFUND, Stake: 300, Round: 2}}
+			res, err := x.decided(context.Background(), o, logMark{}, tt.why)
+			for _, w := range tt.want {
+				if !errors.Is(err, w) {
+					t.Errorf("error %v does not match %v", err, w)
+				}
+			}
+			if res.Dispute.Refund != tt.refund || res.Dispute.Verdict != market.VerdictName(tt.verdict) || res.State != "resolved" {
+				t.Errorf("dispute %+v, state %s", res.Dispute, res.State)
+			}
+			got.need(t, StepDisputeDecided)
+		})
 	}
 }

@@ -35,7 +35,8 @@ const (
 	DefaultBidWindow      = 10
 	DefaultDeliveryWindow = 100
 	DefaultConfirmWindow  = 100
-	// DefaultStars is the buyer's rating when Request.Stars is nil.
+	// DefaultStars is the buyer's rating when Request.Stars is nil and
+	// the run exited (see NonExitedStars for one that did not).
 	DefaultStars = 5
 )
 
@@ -53,13 +54,23 @@ type Request struct {
 	// Params are the order's parameters, checked against the envelope's
 	// declared parameters.
 	Params map[string]string
-	// MaxPrice is the most the buyer pays, in ucell; required.
+	// MaxPrice is the most the buyer pays, in ucell; required. Buying an
+	// offering, it is the purchase's max_price: the chain refuses the
+	// purchase if the vendor's price is above it.
 	MaxPrice uint64
+	// Offering, when set, buys the offering of this vendor (a bech32
+	// address) for the package instead of posting an order for bids: the
+	// order is awarded at once to the offering's node, at its price, and
+	// served as any award. BidWindow, Replication and
+	// MinProviderReputation do not apply; DeliveryWindow defaults to the
+	// offering's lead time.
+	Offering string
 	// POStake is the PO stake in ucell (default: the chain's
 	// min_po_stake).
 	POStake uint64
 	// BidWindow, DeliveryWindow and ConfirmWindow are in blocks (defaults
-	// DefaultBidWindow, DefaultDeliveryWindow, DefaultConfirmWindow).
+	// DefaultBidWindow, DefaultDeliveryWindow, DefaultConfirmWindow; each
+	// at most the chain's max).
 	BidWindow, DeliveryWindow, ConfirmWindow uint64
 	// Replication is the replication factor (default 1).
 	Replication uint32
@@ -71,7 +82,8 @@ type Request struct {
 	// WriteOutputs); empty: the outputs are verified but not written.
 	OutDir string
 	// Stars is the buyer's rating of the provider, 0 to 5 (nil:
-	// DefaultStars).
+	// DefaultStars for a run that exited, NonExitedStars for one that
+	// ended in a trap or a limit of the package).
 	Stars *uint32
 	// DisputeOutcome is the outcome asked for when Run opens a dispute
 	// (default refund); with redo or redo-by-another, Run follows the
@@ -278,15 +290,17 @@ func hashInputs(inputs map[string]string) ([]gateway.InputFile, [32]byte, error)
 	return files, root, nil
 }
 
-// plan is a checked request: the message to send and what it costs.
+// plan is a checked request: the message to send (create, or buy for
+// an offering) and what it costs.
 type plan struct {
-	req     Request
-	pkg     *resolved
-	inputs  []gateway.InputFile
-	root    [32]byte
-	create  *ledgerpb.MsgCreateOrder
-	publish bool
-	stars   uint32
+	req      Request
+	pkg      *resolved
+	inputs   []gateway.InputFile
+	root     [32]byte
+	create   *ledgerpb.MsgCreateOrder
+	buy      *ledgerpb.MsgBuyOffering
+	offering *ledgerpb.Offering
+	publish  bool
 }
 
 // prepare checks req completely before any funds move. Errors are
@@ -295,6 +309,9 @@ func (b *Buyer) prepare(ctx context.Context, req Request) (*plan, error) {
 	p := b.Params
 	if req.MaxPrice == 0 {
 		return nil, fieldErr("max_price", "must be positive (ucell)")
+	}
+	if req.MaxPrice < p.MinPrice {
+		return nil, fieldErr("max_price", "%d ucell: must be at least the chain's min_price %d ucell", req.MaxPrice, p.MinPrice)
 	}
 	if req.POStake == 0 {
 		req.POStake = p.MinPoStake
@@ -311,6 +328,7 @@ func (b *Buyer) prepare(ctx context.Context, req Request) (*plan, error) {
 		}
 		return nil
 	}
+	leadTime := req.DeliveryWindow == 0 && req.Offering != ""
 	if err := window("bid_window", &req.BidWindow, DefaultBidWindow, p.MaxBidWindow); err != nil {
 		return nil, err
 	}
@@ -323,12 +341,18 @@ func (b *Buyer) prepare(ctx context.Context, req Request) (*plan, error) {
 	if req.Replication == 0 {
 		req.Replication = 1
 	}
-	stars := uint32(DefaultStars)
-	if req.Stars != nil {
-		stars = *req.Stars
+	if req.Stars != nil && *req.Stars > market.MaxStars {
+		return nil, fieldErr("stars", "%d: must be 0 to %d", *req.Stars, market.MaxStars)
 	}
-	if stars > market.MaxStars {
-		return nil, fieldErr("stars", "%d: must be 0 to %d", stars, market.MaxStars)
+	var vendor address.Address
+	if req.Offering != "" {
+		var err error
+		if vendor, err = address.Parse(req.Offering); err != nil {
+			return nil, fieldErr("offering", "%q: not an address: %v", req.Offering, err)
+		}
+		if vendor == b.Address {
+			return nil, fieldErr("offering", "%s is the buyer: a buyer cannot buy its own offering", vendor)
+		}
 	}
 	pkg, err := b.resolvePackage(ctx, req.Package)
 	if err != nil {
@@ -344,28 +368,73 @@ func (b *Buyer) prepare(ctx context.Context, req Request) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	pl := &plan{req: req, pkg: pkg, inputs: files, root: root, publish: pkg.registered == nil, stars: stars}
-	pl.create = &ledgerpb.MsgCreateOrder{PackageId: pkg.id[:], InputRoot: root[:], Params: orderParams(req.Params),
-		MaxPrice: req.MaxPrice, PoStake: req.POStake, BidWindow: req.BidWindow, DeliveryWindow: req.DeliveryWindow,
-		ConfirmWindow: req.ConfirmWindow, Replication: req.Replication, MinProviderReputation: req.MinProviderReputation}
-	if err := market.ValidateCreateOrder(pl.create, p); err != nil {
-		return nil, fieldErr("order", "%v", err)
+	pl := &plan{req: req, pkg: pkg, inputs: files, root: root, publish: pkg.registered == nil}
+	escrow := req.MaxPrice
+	if req.Offering != "" {
+		if pl.offering, err = b.offering(ctx, vendor, pkg); err != nil {
+			return nil, err
+		}
+		if pl.offering.Price > req.MaxPrice {
+			return nil, fieldErr("max_price", "%d ucell: below the price of %s's offering, %d ucell", req.MaxPrice, vendor, pl.offering.Price)
+		}
+		if leadTime {
+			pl.req.DeliveryWindow = min(max(pl.offering.LeadTimeBlocks, 1), p.MaxDeliveryWindow)
+		}
+		pl.buy = &ledgerpb.MsgBuyOffering{Vendor: vendor.Bytes(), PackageId: pkg.id[:], InputRoot: root[:], Params: orderParams(req.Params),
+			DeliveryWindow: pl.req.DeliveryWindow, ConfirmWindow: req.ConfirmWindow, PoStake: req.POStake, MaxPrice: req.MaxPrice}
+		if err := market.ValidateBuyOffering(pl.buy, p); err != nil {
+			return nil, fieldErr("offering", "%v", err)
+		}
+		escrow = pl.offering.Price
+	} else {
+		pl.create = &ledgerpb.MsgCreateOrder{PackageId: pkg.id[:], InputRoot: root[:], Params: orderParams(req.Params),
+			MaxPrice: req.MaxPrice, PoStake: req.POStake, BidWindow: req.BidWindow, DeliveryWindow: req.DeliveryWindow,
+			ConfirmWindow: req.ConfirmWindow, Replication: req.Replication, MinProviderReputation: req.MinProviderReputation}
+		if err := market.ValidateCreateOrder(pl.create, p); err != nil {
+			return nil, fieldErr("order", "%v", err)
+		}
 	}
-	// create, close, reveal, and the registration when publishing.
+	// create (or buy), close, reveal, and the registration when
+	// publishing.
 	txs := uint64(3)
 	if pl.publish {
 		txs++
 	}
-	need, ok := sum(req.MaxPrice, req.POStake, txs*b.Fee)
+	need, ok := sum(escrow, req.POStake, txs*b.Fee)
 	bal, err := b.balance(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if !ok || bal < need {
-		return nil, fmt.Errorf("%w: %s has %d ucell; the order needs max price %d + PO stake %d + fees %d = %d ucell",
-			ErrInsufficientFunds, b.Address, bal, req.MaxPrice, req.POStake, txs*b.Fee, need)
+		return nil, fmt.Errorf("%w: %s has %d ucell; the order needs %s %d + PO stake %d + fees %d = %d ucell",
+			ErrInsufficientFunds, b.Address, bal, priceName(req.Offering), escrow, req.POStake, txs*b.Fee, need)
 	}
 	return pl, nil
+}
+
+func priceName(offering string) string {
+	if offering != "" {
+		return "the offering's price"
+	}
+	return "max price"
+}
+
+// offering returns vendor's offering of the package r; an unregistered
+// package, or one vendor does not offer, is a *FieldError on "offering".
+func (b *Buyer) offering(ctx context.Context, vendor address.Address, r *resolved) (*ledgerpb.Offering, error) {
+	if r.registered == nil {
+		return nil, fieldErr("offering", "package %s is not registered, so %s cannot offer it", r.id, vendor)
+	}
+	var resp ledgerpb.OfferingsResponse
+	if err := b.query(ctx, app.PathOfferings, r.id[:], &resp); err != nil {
+		return nil, fmt.Errorf("offerings of package %s: %w", r.id, err)
+	}
+	for _, off := range resp.Offerings {
+		if address.Address(off.Vendor) == vendor {
+			return off, nil
+		}
+	}
+	return nil, fieldErr("offering", "%s has no offering of package %s", vendor, r.id)
 }
 
 func sum(vs ...uint64) (uint64, bool) {

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"google.golang.org/protobuf/proto"
 	"io/fs"
 	"net/http"
 	"strconv"
@@ -25,6 +24,8 @@ type Heights struct {
 	Published      int64 `json:"published,omitempty"`
 	Created        int64 `json:"created,omitempty"`
 	Awarded        int64 `json:"awarded,omitempty"`
+	MissingInputs  int64 `json:"missing_inputs,omitempty"`
+	ReceiptPosted  int64 `json:"receipt_posted,omitempty"`
 	Delivered      int64 `json:"delivered,omitempty"`
 	Closed         int64 `json:"closed,omitempty"`
 	Revealed       int64 `json:"revealed,omitempty"`
@@ -47,9 +48,19 @@ type Result struct {
 	NodeKey  string `json:"node_key,omitempty"`
 	Endpoint string `json:"endpoint,omitempty"`
 	Price    uint64 `json:"price,omitempty"`
+	// Offering is the vendor whose offering was bought (bech32); empty
+	// for an order that took bids.
+	Offering string `json:"offering,omitempty"`
 	// OutputRoot is the root delivered on chain (hex).
 	OutputRoot string `json:"output_root,omitempty"`
-	// ExitCode, Stdout, Stderr and Files are the verified results.
+	// RunResult is how the delivered run ended (ledger/market
+	// RunResultName: exited, trap, fuel-limit, …).
+	RunResult string `json:"run_result,omitempty"`
+	// Verified says whether the outputs were verified against the
+	// delivered root (a run that did not exit may not be; see
+	// Buyer.OutcomeRoot).
+	Verified bool `json:"verified,omitempty"`
+	// ExitCode, Stdout, Stderr and Files are the downloaded results.
 	ExitCode uint32               `json:"exit_code"`
 	Stdout   string               `json:"stdout"`
 	Stderr   string               `json:"stderr"`
@@ -66,9 +77,12 @@ type Result struct {
 	Dispute *DisputeReport `json:"dispute,omitempty"`
 	// Reasons are the nodes' bid decisions of an expired order.
 	Reasons []Reason `json:"reasons,omitempty"`
+	// FailReason is why the order failed (ledger/market FailReasonName:
+	// no-delivery, no-delivery-after-receipt, inputs-missing).
+	FailReason string `json:"fail_reason,omitempty"`
 	// Refund is what returned to the buyer when the order failed, was
-	// cancelled or expired; Slashed the provider's bid stake lost to a
-	// failure.
+	// cancelled or expired; Slashed what the provider lost of its bid
+	// stake to a failure.
 	Refund  uint64 `json:"refund,omitempty"`
 	Slashed uint64 `json:"slashed,omitempty"`
 	// Stars is the buyer's revealed rating of the provider.
@@ -85,10 +99,14 @@ type DisputeReport struct {
 	Stake uint64 `json:"stake"`
 	// Why is the verification failure that led to it.
 	Why string `json:"why,omitempty"`
-	// Verifiers are the drawn verifiers' node keys (hex).
+	// Round is the last round whose verifiers were drawn (compute
+	// packages).
+	Round uint32 `json:"round,omitempty"`
+	// Verifiers are the node keys (hex) of the verifiers drawn, in every
+	// round, in draw order.
 	Verifiers []string `json:"verifiers"`
-	// Verdict is provider_won, buyer_won or undecided; empty until
-	// decided.
+	// Verdict is provider_won, buyer_won, split or abandoned
+	// (ledger/market VerdictName); empty until decided.
 	Verdict      string `json:"verdict,omitempty"`
 	MajorityRoot string `json:"majority_root,omitempty"`
 	// Refund is what the decision returned to the buyer, in ucell.
@@ -119,6 +137,9 @@ type run struct {
 	files      []gateway.InputFile
 	// outcome is asked for when the run disputes (zero: refund).
 	outcome ledgerpb.DisputeOutcome
+	// guard is what the run holds and did about the input receipt of the
+	// current contract.
+	guard receiptGuard
 }
 
 func (x *run) report(s Step) {
@@ -165,18 +186,25 @@ func (b *Buyer) Run(ctx context.Context, req Request) (*Result, error) {
 		x.r.Heights.Published = h
 		x.report(Step{Kind: StepPublished, PackageID: pl.pkg.id.String(), Height: h, Count: n})
 	}
-	attrs, h, err := x.send(ctx, "create order", &ledgerpb.Msg{Sum: &ledgerpb.Msg_CreateOrder{CreateOrder: pl.create}})
+	msg, what := &ledgerpb.Msg{Sum: &ledgerpb.Msg_CreateOrder{CreateOrder: pl.create}}, "create order"
+	detail := ""
+	if pl.buy != nil {
+		msg, what = &ledgerpb.Msg{Sum: &ledgerpb.Msg_BuyOffering{BuyOffering: pl.buy}}, "buy the offering of "+req.Offering
+		x.r.Offering = req.Offering
+		detail = fmt.Sprintf("a purchase of %s's offering at %d ucell, awarded at once", req.Offering, pl.offering.Price)
+	}
+	attrs, h, err := x.send(ctx, what, msg)
 	if err != nil {
 		return nil, err
 	}
 	id, err := strconv.ParseUint(attrs["order_created.order_id"], 10, 64)
 	if err != nil {
-		return nil, fmt.Errorf("create order: no order_created event with an order id at height %d", h)
+		return nil, fmt.Errorf("%s: no order_created event with an order id at height %d", what, h)
 	}
 	x.r.OrderID, x.r.Heights.Created, x.r.State = id, h, market.StateName(ledgerpb.OrderState_ORDER_STATE_OPEN)
-	x.report(Step{Kind: StepCreated, Height: h, InputRoot: x.r.InputRoot})
+	x.report(Step{Kind: StepCreated, Height: h, InputRoot: x.r.InputRoot, Detail: detail})
 
-	return x.serve(ctx, req, pl.stars, id)
+	return x.serve(ctx, req, id)
 }
 
 // maxRedos bounds the rounds a Run follows after disputes that sent the
@@ -188,9 +216,9 @@ const maxRedos = 3
 // sends the order back to a provider (outcome redo) or reopens it for
 // bids without the provider (redo-by-another), it follows the new round,
 // at most maxRedos times.
-func (x *run) serve(ctx context.Context, req Request, stars uint32, id uint64) (*Result, error) {
+func (x *run) serve(ctx context.Context, req Request, id uint64) (*Result, error) {
 	for round := 0; ; round++ {
-		res, err := x.round(ctx, req, stars, id)
+		res, err := x.round(ctx, req, id)
 		if round >= maxRedos || !errors.Is(err, ErrDisputed) || x.r.Dispute == nil || x.r.Dispute.Verdict != "buyer_won" {
 			return res, err
 		}
@@ -203,7 +231,7 @@ func (x *run) serve(ctx context.Context, req Request, stars uint32, id uint64) (
 
 // round is one round of serve: bids (or the standing award), inputs,
 // job, delivery, close or dispute.
-func (x *run) round(ctx context.Context, req Request, stars uint32, id uint64) (*Result, error) {
+func (x *run) round(ctx context.Context, req Request, id uint64) (*Result, error) {
 	b := x.b
 	o, err := x.followBids(ctx)
 	if err != nil {
@@ -214,23 +242,25 @@ func (x *run) round(ctx context.Context, req Request, stars uint32, id uint64) (
 		x.r.Heights.Expired, x.r.Refund = o.UpdatedHeight, o.MaxPrice+o.PoStake
 		x.r.Reasons = b.reasons(ctx, id)
 		x.report(Step{Kind: StepExpired, Height: o.UpdatedHeight, Reasons: x.r.Reasons, Refund: x.r.Refund})
+		b.forget(id)
 		return x.r, fmt.Errorf("order %d: %w at height %d; max price and PO stake (%d ucell) refunded; %s", id, ErrExpired, o.UpdatedHeight,
 			x.r.Refund, reasonsText(x.r.Reasons))
 	case ledgerpb.OrderState_ORDER_STATE_CANCELLED:
 		x.r.Heights.Cancelled = o.UpdatedHeight
+		b.forget(id)
 		return x.r, fmt.Errorf("order %d: %w at height %d", id, ErrCancelled, o.UpdatedHeight)
 	}
 	gw, err := x.awarded(ctx, o)
 	if err != nil {
 		return x.r, err
 	}
-	if err := x.sendInputs(ctx, gw, o.Contract.DeliveryDeadline, false); err != nil {
+	if err := x.sendInputs(ctx, gw, o, o.Contract.DeliveryDeadline, false); err != nil {
 		return x.r, fmt.Errorf("%w; unless the provider delivers by height %d, the order fails and is refunded", err, o.Contract.DeliveryDeadline)
 	}
 	if o, err = x.followJob(ctx, gw); err != nil {
 		return x.r, err
 	}
-	return x.finish(ctx, o, gw, req.OutDir, stars, req.DisputeStake, req.NoWaitFinal)
+	return x.finish(ctx, o, gw, req.OutDir, req.Stars, req.DisputeStake, req.NoWaitFinal, false)
 }
 
 // eventAttrs flattens events to "type.key" → value (the first of each).
@@ -293,6 +323,9 @@ func (x *run) awarded(ctx context.Context, o *ledgerpb.Order) (*gateway.Client, 
 		return nil, fmt.Errorf("order %d: %s without a contract", o.Id, market.StateName(o.State))
 	}
 	x.r.Provider, x.r.NodeKey, x.r.Price, x.r.Heights.Awarded = address.Address(c.Provider).String(), hex.EncodeToString(c.NodeKey), c.Price, c.AwardHeight
+	if err := x.newGuard(o); err != nil {
+		return nil, err
+	}
 	endpoint, err := x.b.nodeEndpoint(ctx, c.NodeKey)
 	if err != nil {
 		return nil, fmt.Errorf("order %d: the winning node: %w", o.Id, err)
@@ -333,12 +366,14 @@ func (b *Buyer) retry(ctx context.Context, deadline int64, f func() error) error
 	}
 }
 
-// sendInputs uploads every input to the node behind gw and commits the
-// input list, retrying while the node has not seen the order (404/409)
-// until the chain passes deadline. A 400 answer wraps ErrInputsRejected.
-// A verifier (verifier set) reports nothing per file.
-func (x *run) sendInputs(ctx context.Context, gw *gateway.Client, deadline int64, verifier bool) error {
-	id := x.r.OrderID
+// sendInputs uploads every input of o to the node behind gw and commits
+// the input list, retrying while the node has not seen the order
+// (404/409) until the chain passes deadline (a height: the delivery
+// deadline for the provider, the commit deadline for a verifier, which
+// reports nothing per file). A 400 answer wraps ErrInputsRejected. The
+// provider's input receipt in its answer is kept.
+func (x *run) sendInputs(ctx context.Context, gw *gateway.Client, o *ledgerpb.Order, deadline int64, verifier bool) error {
+	id := o.Id
 	for _, f := range x.files {
 		path := x.inputs[f.Name]
 		err := x.b.retry(ctx, deadline, func() error { return gw.UploadInput(ctx, id, f.Name, path) })
@@ -367,6 +402,7 @@ func (x *run) sendInputs(ctx context.Context, gw *gateway.Client, deadline int64
 	}
 	if !verifier {
 		x.report(Step{Kind: StepCommitted, Endpoint: gw.Endpoint, JobState: st.State})
+		return x.keepReceipt(o, st.InputReceipt)
 	}
 	return nil
 }
@@ -380,22 +416,29 @@ func inputsErr(id uint64, what, endpoint string, err error) error {
 }
 
 // followJob reports the node's job until the order is delivered or
-// fails.
+// fails; meanwhile it answers a report of missing inputs, and posts the
+// input receipt when the delivery deadline is near (see receiptGuard).
 func (x *run) followJob(ctx context.Context, gw *gateway.Client) (*ledgerpb.Order, error) {
 	last := ""
 	r, err := x.b.waitOrder(ctx, x.r.OrderID, func(r *ledgerpb.OrderResponse) (bool, error) {
-		if r.Order.State != ledgerpb.OrderState_ORDER_STATE_AWARDED {
+		o := r.Order
+		if o.State != ledgerpb.OrderState_ORDER_STATE_AWARDED {
 			return true, nil
 		}
-		if st, err := gw.Job(ctx, x.r.OrderID); err == nil && st.State+st.Error != last {
-			last = st.State + st.Error
-			detail := st.Error
-			if st.State == gateway.StateExecuted && st.OutputRoot != "" {
-				detail = fmt.Sprintf("exit code %d, output root %s, %d ms", ptrVal(st.ExitCode), st.OutputRoot, st.RunMillis)
+		if st, err := gw.Job(ctx, x.r.OrderID); err == nil {
+			if st.State+st.Error != last {
+				last = st.State + st.Error
+				detail := st.Error
+				if st.State == gateway.StateExecuted && st.OutputRoot != "" {
+					detail = fmt.Sprintf("%s, exit code %d, output root %s, %d ms", orExited(st.Result), ptrVal(st.ExitCode), st.OutputRoot, st.RunMillis)
+				}
+				x.report(Step{Kind: StepJob, JobState: st.State, Detail: detail})
 			}
-			x.report(Step{Kind: StepJob, JobState: st.State, Detail: detail})
+			if err := x.keepReceipt(o, st.InputReceipt); err != nil {
+				return false, err
+			}
 		}
-		return false, nil
+		return false, x.guardContract(ctx, o)
 	})
 	if err != nil {
 		return nil, err
@@ -406,13 +449,29 @@ func (x *run) followJob(ctx context.Context, gw *gateway.Client) (*ledgerpb.Orde
 	case ledgerpb.OrderState_ORDER_STATE_DELIVERED:
 		return o, nil
 	case ledgerpb.OrderState_ORDER_STATE_FAILED:
-		x.r.Heights.Failed = o.UpdatedHeight
-		x.r.Refund, x.r.Slashed = FailRefund(o, x.b.Params), o.Contract.BidStake
-		x.report(Step{Kind: StepFailed, Height: o.UpdatedHeight, Refund: x.r.Refund, Slashed: x.r.Slashed})
-		return nil, fmt.Errorf("order %d: %w (deadline %d); refunded %d ucell, the provider's bid stake of %d ucell slashed",
-			o.Id, ErrFailed, o.Contract.DeliveryDeadline, x.r.Refund, x.r.Slashed)
+		return nil, x.failed(o)
 	}
 	return nil, fmt.Errorf("order %d: %s, expected a delivery", o.Id, x.r.State)
+}
+
+// failed reports a FAILED order and returns its error, which wraps
+// ErrFailed.
+func (x *run) failed(o *ledgerpb.Order) error {
+	c := o.Contract
+	x.r.Heights.Failed, x.r.FailReason = o.UpdatedHeight, market.FailReasonName(o.FailReason)
+	x.r.Refund, x.r.Slashed = FailRefund(o, x.b.Params), FailSlashed(o)
+	x.report(Step{Kind: StepFailed, Height: o.UpdatedHeight, Refund: x.r.Refund, Slashed: x.r.Slashed, Detail: x.r.FailReason})
+	x.b.forget(o.Id)
+	switch o.FailReason {
+	case ledgerpb.FailReason_FAIL_REASON_INPUTS_MISSING:
+		return fmt.Errorf("order %d: %w: the provider reported the inputs missing and no input receipt answered it by height %d; everybody refunded (%d ucell to the buyer)",
+			o.Id, ErrFailed, o.UpdatedHeight, x.r.Refund)
+	case ledgerpb.FailReason_FAIL_REASON_NO_DELIVERY_AFTER_RECEIPT:
+		return fmt.Errorf("order %d: %w (deadline %d) although the provider's input receipt was shown; refunded %d ucell, including %d of its bid stake",
+			o.Id, ErrFailed, c.DeliveryDeadline, x.r.Refund, x.r.Refund-c.Price-o.PoStake)
+	}
+	return fmt.Errorf("order %d: %w (deadline %d); refunded %d ucell; the provider's bid stake of %d ucell went to the treasury (no input receipt was shown)",
+		o.Id, ErrFailed, c.DeliveryDeadline, x.r.Refund, x.r.Slashed)
 }
 
 func ptrVal(p *uint32) uint32 {
@@ -426,12 +485,43 @@ func ptrVal(p *uint32) uint32 {
 // stops retrying a download and disputes instead.
 const confirmMargin = 2
 
+// NonExitedStars is the buyer's rating of a provider whose verified
+// delivery is a run that did not exit, when the buyer named none: the
+// provider ran the package as it must, so it is not punished, but a run
+// that ended in a trap or a limit is not the result the buyer paid for,
+// so it does not earn the full DefaultStars either.
+const NonExitedStars = 3
+
+// ratingOf returns the stars to rate a delivery of result with: the
+// buyer's, or DefaultStars for a run that exited and NonExitedStars for
+// one that did not.
+func ratingOf(stars *uint32, result ledgerpb.RunResult) uint32 {
+	switch {
+	case stars != nil:
+		return *stars
+	case exited(result):
+		return DefaultStars
+	}
+	return NonExitedStars
+}
+
+// exited reports whether a delivery's result is a run that exited
+// (unspecified: a delivery written before results were stated).
+func exited(r ledgerpb.RunResult) bool {
+	return r == ledgerpb.RunResult_RUN_RESULT_EXITED || r == ledgerpb.RunResult_RUN_RESULT_UNSPECIFIED
+}
+
+// stderrTail bounds the stderr a StepRunResult shows, in bytes.
+const stderrTail = 2048
+
 // finish takes a DELIVERED order to its end: download and verify, then
-// write, close, reveal and wait for final ratings; or dispute.
-func (x *run) finish(ctx context.Context, o *ledgerpb.Order, gw *gateway.Client, outDir string, stars uint32, disputeStake uint64, noWaitFinal bool) (*Result, error) {
+// write, close, reveal and wait for final ratings; or dispute. A run
+// that did not exit and cannot be verified locally is closed only with
+// acceptUnverified (an explicit Close), else left to the buyer.
+func (x *run) finish(ctx context.Context, o *ledgerpb.Order, gw *gateway.Client, outDir string, stars *uint32, disputeStake uint64, noWaitFinal, acceptUnverified bool) (*Result, error) {
 	d := o.Delivery
-	x.r.OutputRoot, x.r.Heights.Delivered = hex.EncodeToString(d.OutputRoot), d.Height
-	x.report(Step{Kind: StepDelivered, Height: d.Height, OutputRoot: x.r.OutputRoot})
+	x.r.OutputRoot, x.r.Heights.Delivered, x.r.RunResult = hex.EncodeToString(d.OutputRoot), d.Height, market.RunResultName(d.Result)
+	x.report(Step{Kind: StepDelivered, Height: d.Height, OutputRoot: x.r.OutputRoot, Result: x.r.RunResult})
 
 	var out gateway.Outputs
 	var files map[string][]byte
@@ -447,24 +537,37 @@ func (x *run) finish(ctx context.Context, o *ledgerpb.Order, gw *gateway.Client,
 	case err != nil:
 		claim = ledgerpb.DisputeClaim_DISPUTE_CLAIM_NOT_RECEIVED
 	default:
-		err = Verify(o.Id, out, files, d.OutputRoot, d.CompletionCommitment)
+		err = Verify(o.Id, d, out, files, x.b.OutcomeRoot)
 		if errors.Is(err, ErrCompletionMismatch) {
 			claim = ledgerpb.DisputeClaim_DISPUTE_CLAIM_NOT_RECEIVED
 		}
 	}
-	if err != nil {
+	unverified := errors.Is(err, ErrNotVerifiable)
+	if err != nil && !unverified {
 		outcome := x.outcome
 		if outcome == ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_UNSPECIFIED {
 			outcome = ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REFUND
 		}
 		return x.dispute(ctx, o, claim, outcome, disputeStake, err.Error(), true)
 	}
+	x.r.Verified = !unverified
 	x.r.ExitCode, x.r.Stdout, x.r.Stderr, x.r.Files = out.ExitCode, string(out.Stdout), string(out.Stderr), out.Files
 	var size int64
 	for _, f := range out.Files {
 		size += f.Size
 	}
-	x.report(Step{Kind: StepDownloaded, Count: len(out.Files), Bytes: size})
+	s := Step{Kind: StepDownloaded, Count: len(out.Files), Bytes: size}
+	if unverified {
+		s.Detail = "not verified: " + err.Error()
+	}
+	x.report(s)
+	if !exited(d.Result) {
+		tail := out.Stderr
+		if len(tail) > stderrTail {
+			tail = tail[len(tail)-stderrTail:]
+		}
+		x.report(Step{Kind: StepRunResult, Result: x.r.RunResult, Detail: string(tail)})
+	}
 	if outDir != "" {
 		dir, err := WriteOutputs(outDir, o.Id, out, files)
 		if err != nil {
@@ -473,8 +576,12 @@ func (x *run) finish(ctx context.Context, o *ledgerpb.Order, gw *gateway.Client,
 		x.r.OutputDir = dir
 		x.report(Step{Kind: StepWritten, Dir: dir})
 	}
+	if unverified && !acceptUnverified {
+		return x.r, fmt.Errorf("order %d: %w; the run ended with %s; read its stderr, then accept the delivery with `cell order close %d` or dispute it with `cell order dispute %d` before height %d, when it closes by itself",
+			o.Id, err, x.r.RunResult, o.Id, o.Id, d.ConfirmDeadline)
+	}
 	code, _ := hex.DecodeString(out.CompletionCode) // checked by Verify
-	return x.close(ctx, o, code, stars, noWaitFinal)
+	return x.close(ctx, o, code, ratingOf(stars, d.Result), noWaitFinal)
 }
 
 // close closes o with code, reveals the rating and waits for the ratings
@@ -484,8 +591,10 @@ func (x *run) close(ctx context.Context, o *ledgerpb.Order, code []byte, stars u
 	if _, err := rand.Read(salt); err != nil {
 		return x.r, err
 	}
-	if err := x.b.saveRating(o.Id, stars, salt); err != nil {
-		return x.r, err
+	// Saved before the close commits to it, so that a buyer whose
+	// process ends in between can still reveal.
+	if err := x.b.updateState(o.Id, func(s *State) { s.Rating = &SavedRating{Stars: stars, Salt: salt} }); err != nil {
+		return x.r, fmt.Errorf("order %d: keep the rating: %w", o.Id, err)
 	}
 	rc := market.RatingCommitment(o.Id, uint8(stars), salt)
 	attrs, h, err := x.send(ctx, fmt.Sprintf("close order %d", o.Id), &ledgerpb.Msg{Sum: &ledgerpb.Msg_Close{Close: &ledgerpb.MsgClose{
@@ -498,7 +607,7 @@ func (x *run) close(ctx context.Context, o *ledgerpb.Order, code []byte, stars u
 	if err := x.b.query(ctx, app.PathPackage, o.PackageId, &pkg); err != nil {
 		return x.r, err
 	}
-	royaltyBps := pkg.RoyaltyBps
+	royaltyBps := min(pkg.RoyaltyBps, x.b.Params.MaxRoyaltyBps)
 	cost := Breakdown(o.MaxPrice, o.PoStake, o.Contract.Price, x.b.Params.NetworkFeeBps, royaltyBps, 0, x.b.Fee)
 	// The ledger's own split wins over the computed one.
 	if v, err := strconv.ParseUint(attrs["order_closed.payment"], 10, 64); err == nil {
@@ -535,7 +644,7 @@ func (x *run) reveal(ctx context.Context, o *ledgerpb.Order, stars uint32, salt 
 	if err != nil {
 		return x.r, err
 	}
-	x.b.forgetRating(o.Id)
+	x.b.forget(o.Id)
 	x.r.Heights.Revealed, x.r.Stars = h, stars
 	x.report(Step{Kind: StepRevealed, Height: h, Stars: stars})
 	if noWaitFinal {
@@ -560,98 +669,6 @@ func (x *run) setTxCost() {
 		c.Txs, c.TxFees = x.r.txs, uint64(x.r.txs)*x.b.Fee
 		c.total()
 	}
-}
-
-// dispute opens a dispute of o (claim, outcome, stake; 0 stake: the
-// chain's min_dispute_stake), sends the inputs to the drawn verifiers
-// when the run has them, and, with wait, follows it to the decision.
-func (x *run) dispute(ctx context.Context, o *ledgerpb.Order, claim ledgerpb.DisputeClaim, outcome ledgerpb.DisputeOutcome, stake uint64, why string, wait bool) (*Result, error) {
-	if stake == 0 {
-		stake = x.b.Params.MinDisputeStake
-	}
-	mark, err := x.b.logMark(ctx)
-	if err != nil {
-		return x.r, err
-	}
-	rep := &DisputeReport{Claim: market.ClaimName(claim), Outcome: market.OutcomeName(outcome), Stake: stake, Why: why, Verifiers: []string{}}
-	x.r.Dispute = rep
-	attrs, h, err := x.send(ctx, fmt.Sprintf("dispute order %d", o.Id), &ledgerpb.Msg{Sum: &ledgerpb.Msg_OpenDispute{OpenDispute: &ledgerpb.MsgOpenDispute{
-		OrderId: o.Id, Claim: claim, Outcome: outcome, Stake: stake}}})
-	if err != nil {
-		if why != "" {
-			return x.r, fmt.Errorf("order %d: %w: %s; and the dispute failed: %v", o.Id, ErrDisputed, why, err)
-		}
-		return x.r, err
-	}
-	x.r.Heights.DisputeOpened, x.r.State = h, market.StateName(ledgerpb.OrderState_ORDER_STATE_DISPUTED)
-	var keys [][]byte
-	for _, k := range splitList(attrs["dispute_opened.verifiers"]) {
-		if raw, err := hex.DecodeString(k); err == nil {
-			keys = append(keys, raw)
-			rep.Verifiers = append(rep.Verifiers, k)
-		}
-	}
-	detail := rep.Claim
-	if why != "" {
-		detail += ": " + why
-	}
-	x.report(Step{Kind: StepDisputeOpened, Height: h, Verifiers: rep.Verifiers, Detail: detail})
-	commitDeadline, _ := strconv.ParseInt(attrs["dispute_opened.commit_deadline"], 10, 64)
-	if x.haveInputs {
-		for _, k := range keys {
-			s := Step{Kind: StepVerifierInputs, NodeKey: hex.EncodeToString(k)}
-			endpoint, err := x.b.nodeEndpoint(ctx, k)
-			if err == nil {
-				s.Endpoint = endpoint
-				err = x.sendInputs(ctx, x.b.gateway(endpoint), commitDeadline, true)
-			}
-			if err != nil {
-				s.Detail = err.Error()
-			}
-			x.report(s)
-		}
-	}
-	if !wait {
-		return x.r, nil
-	}
-	r, err := x.b.waitOrder(ctx, o.Id, func(r *ledgerpb.OrderResponse) (bool, error) {
-		return r.Order.State != ledgerpb.OrderState_ORDER_STATE_DISPUTED, nil
-	})
-	if err != nil {
-		return x.r, err
-	}
-	decided := r.Order
-	if decided.Contract == nil {
-		// Redo by another provider cleared the contract; the dispute was
-		// about the one the buyer disputed.
-		decided = proto.Clone(decided).(*ledgerpb.Order)
-		decided.Contract = o.Contract
-	}
-	return x.decided(ctx, decided, mark, why)
-}
-
-// decided reports a decided dispute.
-func (x *run) decided(ctx context.Context, o *ledgerpb.Order, mark logMark, why string) (*Result, error) {
-	d := o.GetDispute()
-	rep := x.r.Dispute
-	rep.Verdict, rep.MajorityRoot, rep.Refund = market.VerdictName(d.GetVerdict()), hex.EncodeToString(d.GetMajorityRoot()), DisputeRefund(o, x.b.Params)
-	x.r.Heights.DisputeDecided, x.r.State = o.UpdatedHeight, market.StateName(o.State)
-	x.report(Step{Kind: StepDisputeDecided, Height: o.UpdatedHeight, Refund: rep.Refund, Detail: fmt.Sprintf("%s, order %s", rep.Verdict, x.r.State)})
-	if want, ok := disputeEntries(o); ok {
-		if entries, err := x.b.reputationSince(ctx, mark, want); err == nil {
-			x.r.Reputation = entries
-		}
-	}
-	switch d.GetVerdict() {
-	case ledgerpb.DisputeVerdict_DISPUTE_VERDICT_PROVIDER_WON:
-		return x.r, fmt.Errorf("order %d: %w; PO stake and dispute stake lost", o.Id, ErrDisputeLost)
-	case ledgerpb.DisputeVerdict_DISPUTE_VERDICT_BUYER_WON:
-		if why == "" {
-			return x.r, nil
-		}
-		return x.r, fmt.Errorf("order %d: %w: %s; dispute won (%s), %d ucell returned", o.Id, ErrDisputed, why, rep.Outcome, rep.Refund)
-	}
-	return x.r, fmt.Errorf("order %d: %w: %s; dispute undecided, %d ucell returned", o.Id, ErrDisputed, why, rep.Refund)
 }
 
 func splitList(s string) []string {

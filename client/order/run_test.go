@@ -9,11 +9,13 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/client/order/ordertest"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
@@ -63,7 +65,8 @@ var (
 )
 
 // buyers are the accounts the tests order with, one per parallel test.
-var buyers = []string{"buyer", "buyer-dispute", "buyer-expiry", "buyer-bad", "buyer-cancel", "buyer-fail", "buyer-close", "buyer-lose", "buyer-resume"}
+var buyers = []string{"buyer", "buyer-dispute", "buyer-expiry", "buyer-bad", "buyer-cancel", "buyer-fail", "buyer-close", "buyer-lose", "buyer-resume",
+	"buyer-missing", "buyer-blip", "buyer-offering", "buyer-trap"}
 
 func TestMain(m *testing.M) {
 	code := m.Run()
@@ -116,7 +119,7 @@ func deliveredOrder(ctx context.Context, t *testing.T, b *Buyer, req Request) ui
 	}
 	gw, err := x.awarded(ctx, o)
 	if err == nil {
-		err = x.sendInputs(ctx, gw, o.Contract.DeliveryDeadline, false)
+		err = x.sendInputs(ctx, gw, o, o.Contract.DeliveryDeadline, false)
 	}
 	if err == nil {
 		_, err = x.followJob(ctx, gw)
@@ -146,7 +149,7 @@ func balanceOf(t *testing.T, b *Buyer) uint64 {
 }
 
 func testCtx(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	t.Cleanup(cancel)
 	return ctx
 }
@@ -224,7 +227,7 @@ func TestRunOnChain(t *testing.T) {
 		}
 	})
 
-	t.Run("wrong root: dispute opened, verifier re-runs, buyer refunded", func(t *testing.T) {
+	t.Run("wrong root: dispute opened with a seed chain, the seed draws the verifier, buyer refunded", func(t *testing.T) {
 		t.Parallel()
 		ctx := testCtx(t)
 		b := buyerOf(t, n, "buyer-dispute")
@@ -236,24 +239,29 @@ func TestRunOnChain(t *testing.T) {
 		if !errors.Is(err, ErrDisputed) {
 			t.Fatalf("Run: %v, want ErrDisputed (steps %v)", err, got.list)
 		}
-		m := got.need(t, StepPackage, StepCreated, StepAwarded, StepDelivered, StepDisputeOpened, StepVerifierInputs, StepDisputeDecided)
+		m := got.need(t, StepPackage, StepCreated, StepAwarded, StepDelivered, StepDisputeOpened, StepDisputeDrawn, StepVerifierInputs, StepDisputeDecided)
 		if _, ok := m[StepClosed]; ok {
 			t.Error("closed an order whose outputs did not verify")
 		}
-		if v := m[StepVerifierInputs]; v.Detail != "" || v.NodeKey != hex.EncodeToString(n.Verifier.NodeKey()) {
+		verifier := hex.EncodeToString(n.Verifier.NodeKey())
+		if o, d := m[StepDisputeOpened], m[StepDisputeDrawn]; o.Deadline <= o.Height || d.Height <= o.Height || d.Round != 1 || len(d.Verifiers) != 1 || d.Verifiers[0] != verifier {
+			t.Errorf("dispute steps %+v then %+v: want the seed revealed after the opening block, drawing the verifier in round 1", o, d)
+		}
+		if v := m[StepVerifierInputs]; v.Detail != "" || v.NodeKey != verifier {
 			t.Errorf("verifier step %+v", v)
 		}
 		dr := res.Dispute
-		if dr == nil || dr.Verdict != "buyer_won" || dr.Claim != "wrong-result" || dr.Outcome != "refund" || res.State != "resolved" {
+		if dr == nil || dr.Verdict != "buyer_won" || dr.Claim != "wrong-result" || dr.Outcome != "refund" || res.State != "resolved" || dr.Round != 1 {
 			t.Fatalf("dispute %+v, state %s", dr, res.State)
 		}
-		bidStake := market.MinBidStake(res.Price, n.Params.BidStakeRatioBps)
+		bidStake := market.RequiredBidStake(res.Price, n.Params)
 		forfeit := bidStake - bps(bidStake, n.Params.VerifierRewardBps)
 		if want := res.Price + n.Params.MinPoStake + n.Params.MinDisputeStake + forfeit; dr.Refund != want {
 			t.Errorf("refund %d, want %d", dr.Refund, want)
 		}
-		if after := balanceOf(t, b); after != before-2*n.Params.MinFee+forfeit {
-			t.Errorf("balance %d, want %d - 2 fees + forfeit %d", after, before, forfeit)
+		// Fees: the order, the dispute and the seed's reveal.
+		if after := balanceOf(t, b); after != before-3*n.Params.MinFee+forfeit {
+			t.Errorf("balance %d, want %d - 3 fees + forfeit %d", after, before, forfeit)
 		}
 		if len(res.Reputation) != 2 {
 			t.Errorf("reputation %+v: want the dispute's two entries", res.Reputation)
@@ -287,25 +295,61 @@ func TestRunOnChain(t *testing.T) {
 		}
 	})
 
-	t.Run("missed delivery: failed, refunded, bid stake slashed", func(t *testing.T) {
+	t.Run("silent provider: the receipt posted near the deadline pays the buyer its share", func(t *testing.T) {
 		t.Parallel()
 		ctx := testCtx(t)
 		b := buyerOf(t, n, "buyer-fail")
 		before := balanceOf(t, b)
 		var got steps
 		res, err := b.Run(ctx, Request{Package: n.PackageID.String(), Inputs: map[string]string{"data": inputFile(t, "tt\n")},
-			Params: map[string]string{"MODE": "no-delivery"}, MaxPrice: 100_000, BidWindow: 6, DeliveryWindow: 4, Progress: got.add})
+			Params: map[string]string{"MODE": "no-delivery"}, MaxPrice: 100_000, BidWindow: 6, DeliveryWindow: 20, Progress: got.add})
 		if !errors.Is(err, ErrFailed) {
 			t.Fatalf("Run: %v, want ErrFailed (steps %v)", err, got.list)
 		}
-		m := got.need(t, StepAwarded, StepCommitted, StepFailed)
-		bidStake := market.MinBidStake(res.Price, n.Params.BidStakeRatioBps)
+		m := got.need(t, StepAwarded, StepCommitted, StepReceipt, StepReceiptPosted, StepFailed)
+		deadline := m[StepAwarded].Height + 20
+		if h := m[StepReceiptPosted].Height; h < deadline-DefaultReceiptMargin || h > deadline {
+			t.Errorf("receipt posted at %d: want it within %d blocks before the delivery deadline %d", h, DefaultReceiptMargin, deadline)
+		}
+		bidStake := market.RequiredBidStake(res.Price, n.Params)
 		toBuyer := bps(bidStake, n.Params.FailSlashBuyerBps)
-		if m[StepFailed].Slashed != bidStake || res.Refund != res.Price+n.Params.MinPoStake+toBuyer || res.State != "failed" {
+		if m[StepFailed].Slashed != bidStake || res.Refund != res.Price+n.Params.MinPoStake+toBuyer || res.State != "failed" ||
+			res.FailReason != "no-delivery-after-receipt" {
 			t.Errorf("failed step %+v, result %+v", m[StepFailed], res)
 		}
-		if after := balanceOf(t, b); after != before-n.Params.MinFee+toBuyer {
-			t.Errorf("balance %d, want %d - fee + %d", after, before, toBuyer)
+		// Fees: the order and the receipt.
+		if after := balanceOf(t, b); after != before-2*n.Params.MinFee+toBuyer {
+			t.Errorf("balance %d, want %d - 2 fees + %d", after, before, toBuyer)
+		}
+	})
+
+	t.Run("false report of missing inputs: the receipt voids it, the provider delivers", func(t *testing.T) {
+		t.Parallel()
+		ctx := testCtx(t)
+		b := buyerOf(t, n, "buyer-missing")
+		before := balanceOf(t, b)
+		var got steps
+		res, err := b.Run(ctx, Request{Package: n.PackageID.String(), Inputs: map[string]string{"data": inputFile(t, "ccaa\n")},
+			Params: map[string]string{"MODE": "no-inputs"}, MaxPrice: 100_000, BidWindow: 6, DeliveryWindow: 40, ConfirmWindow: 40,
+			NoWaitFinal: true, Progress: got.add})
+		if err != nil {
+			t.Fatalf("Run: %v (steps %v)", err, got.list)
+		}
+		m := got.need(t, StepReceipt, StepMissingInputs, StepReceiptPosted, StepDelivered, StepClosed, StepRevealed)
+		if r, p := m[StepMissingInputs], m[StepReceiptPosted]; p.Height == 0 || p.Height < r.Height || p.Height > r.Deadline {
+			t.Errorf("report %+v, receipt %+v: want the receipt posted within the contest window", r, p)
+		}
+		d, err := Show(ctx, n.Client, nil, res.OrderID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := d.Order.Contract; c.InputReceiptHeight != res.Heights.ReceiptPosted || c.MissingInputsDeadline != 0 || d.Order.State != ledgerpb.OrderState_ORDER_STATE_CLOSED {
+			t.Errorf("order %v: want the report voided by the receipt and the order closed", d.Order)
+		}
+		// The buyer kept its PO stake and paid the price: the order,
+		// the receipt, the close and the reveal cost a fee each.
+		if c := res.Cost; c == nil || c.POStakeReturned != n.Params.MinPoStake || c.Txs != 4 || before-balanceOf(t, b) != c.Total {
+			t.Errorf("cost %+v, balance fell by %d", c, before-balanceOf(t, b))
 		}
 	})
 
@@ -331,23 +375,48 @@ func TestRunOnChain(t *testing.T) {
 		}
 	})
 
-	t.Run("Dispute of a right result: lost", func(t *testing.T) {
+	t.Run("Dispute of a right result, resumed after an interruption from the kept seeds: lost", func(t *testing.T) {
 		t.Parallel()
 		ctx := testCtx(t)
 		b := buyerOf(t, n, "buyer-lose")
+		b.StateDir = t.TempDir()
 		inputs := map[string]string{"data": inputFile(t, "aatt\n")}
 		id := deliveredOrder(ctx, t, b, Request{Package: n.PackageID.String(), Inputs: inputs, MaxPrice: 100_000, BidWindow: 6})
 		if _, err := b.Dispute(ctx, id, DisputeOptions{Inputs: map[string]string{"data": inputFile(t, "other\n")}}); err == nil {
 			t.Fatal("disputed with inputs that are not the order's")
+		}
+		// The process ends right after the dispute is opened, before the
+		// seed of round 1 is revealed.
+		stopped, stop := context.WithCancel(ctx)
+		var first steps
+		_, err := b.Dispute(stopped, id, DisputeOptions{Inputs: inputs, Wait: true, Progress: func(s Step) {
+			first.add(s)
+			if s.Kind == StepDisputeOpened {
+				stop()
+			}
+		}})
+		if err == nil {
+			t.Fatal("Dispute went on after its context ended")
+		}
+		first.need(t, StepDisputeOpened)
+		st, err := LoadState(b.StateDir, id)
+		if err != nil || len(st.Seeds) != int(n.Params.MaxDisputeRounds)+1 {
+			t.Fatalf("kept state %+v, %v: want the seed chain", st, err)
 		}
 		var got steps
 		res, err := b.Dispute(ctx, id, DisputeOptions{Inputs: inputs, Wait: true, Progress: got.add})
 		if !errors.Is(err, ErrDisputeLost) {
 			t.Fatalf("Dispute: %v, want ErrDisputeLost (steps %v)", err, got.list)
 		}
-		got.need(t, StepDisputeOpened, StepVerifierInputs, StepDisputeDecided)
+		m := got.need(t, StepDisputeDrawn, StepVerifierInputs, StepDisputeDecided)
+		if m[StepDisputeDrawn].Round != 1 {
+			t.Errorf("drawn step %+v", m[StepDisputeDrawn])
+		}
 		if d := res.Dispute; d == nil || d.Verdict != "provider_won" || d.Refund != 0 || res.State != "resolved" {
 			t.Errorf("dispute %+v, state %s", d, res.State)
+		}
+		if _, err := os.Stat(StatePath(b.StateDir, id)); !os.IsNotExist(err) {
+			t.Errorf("the state of a resolved order is left: %v", err)
 		}
 	})
 
@@ -399,6 +468,12 @@ func TestRunOnChain(t *testing.T) {
 			{"name of another author", Request{Package: n.PackageOther, Inputs: map[string]string{"data": data}, MaxPrice: 100_000}, "package"},
 			{"unregistered id", Request{Package: hex.EncodeToString(bytes.Repeat([]byte{0xab}, 32)), Inputs: map[string]string{"data": data}, MaxPrice: 100_000}, "package"},
 			{"bid window too long", Request{Package: n.PackageID.String(), Inputs: map[string]string{"data": data}, MaxPrice: 100_000, BidWindow: n.Params.MaxBidWindow + 1}, "bid_window"},
+			{"max price below min_price", Request{Package: n.PackageID.String(), Inputs: map[string]string{"data": data}, MaxPrice: n.Params.MinPrice - 1}, "max_price"},
+			{"offering of no address", Request{Package: n.PackageID.String(), Inputs: map[string]string{"data": data}, MaxPrice: 200_000, Offering: "provider"}, "offering"},
+			{"vendor without an offering", Request{Package: n.PackageID.String(), Inputs: map[string]string{"data": data}, MaxPrice: 200_000,
+				Offering: ordertest.Address("verifier").String()}, "offering"},
+			{"offering above max price", Request{Package: n.PackageID.String(), Inputs: map[string]string{"data": data}, MaxPrice: ordertest.OfferingPrice - 1,
+				Offering: ordertest.Address("provider").String()}, "max_price"},
 		}
 		for _, c := range cases {
 			_, err := b.Run(ctx, c.req)
@@ -422,6 +497,129 @@ func TestRunOnChain(t *testing.T) {
 			t.Errorf("orders of a refused buyer: %v, %v", list, err)
 		}
 	})
+}
+
+// TestOfferingAndOutcomes buys the provider's offering, and orders runs
+// that trap.
+func TestOfferingAndOutcomes(t *testing.T) {
+	n := network(t)
+
+	t.Run("offering: bought without bids, served by the offering's node, closed", func(t *testing.T) {
+		t.Parallel()
+		ctx := testCtx(t)
+		b := buyerOf(t, n, "buyer-offering")
+		before := balanceOf(t, b)
+		var got steps
+		res, err := b.Run(ctx, Request{Package: n.PackageID.String(), Inputs: map[string]string{"data": inputFile(t, "gcgc\n")},
+			Offering: ordertest.Address("provider").String(), MaxPrice: 200_000, ConfirmWindow: 40, NoWaitFinal: true, Progress: got.add})
+		if err != nil {
+			t.Fatalf("Run: %v (steps %v)", err, got.list)
+		}
+		m := got.need(t, StepCreated, StepAwarded, StepUploaded, StepCommitted, StepReceipt, StepDelivered, StepDownloaded, StepClosed, StepRevealed)
+		if _, ok := m[StepBids]; ok {
+			t.Error("bids on a purchase of an offering")
+		}
+		if a := m[StepAwarded]; a.Height != m[StepCreated].Height || a.NodeKey != hex.EncodeToString(n.Provider.NodeKey()) || a.Price != ordertest.OfferingPrice {
+			t.Errorf("award %+v: want the offering's node at its price, in the purchase's block", a)
+		}
+		if res.Offering != ordertest.Address("provider").String() || res.State != "closed" || res.Price != ordertest.OfferingPrice {
+			t.Errorf("result %+v", res)
+		}
+		d, err := Show(ctx, n.Client, nil, res.OrderID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !d.Order.Direct || d.Order.DeliveryWindow != ordertest.OfferingLeadTime {
+			t.Errorf("order %v: want a direct purchase with the offering's lead time as its delivery window", d.Order)
+		}
+		if c := res.Cost; c == nil || c.Price != ordertest.OfferingPrice || c.MaxPrice != ordertest.OfferingPrice || before-balanceOf(t, b) != c.Total {
+			t.Errorf("cost %+v, balance fell by %d", c, before-balanceOf(t, b))
+		}
+	})
+
+	t.Run("a run that trapped: reported, not verifiable without an outcome root, closed at 3 stars once verified", func(t *testing.T) {
+		t.Parallel()
+		ctx := testCtx(t)
+		b := buyerOf(t, n, "buyer-trap")
+		req := func(got *steps) Request {
+			return Request{Package: n.PackageID.String(), Inputs: map[string]string{"data": inputFile(t, "tttt\n")},
+				Params: map[string]string{"MODE": "trap"}, MaxPrice: 100_000, BidWindow: 6, DeliveryWindow: 40, ConfirmWindow: 40,
+				OutDir: t.TempDir(), NoWaitFinal: true, Progress: got.add}
+		}
+		var got steps
+		res, err := b.Run(ctx, req(&got))
+		if !errors.Is(err, ErrNotVerifiable) {
+			t.Fatalf("Run: %v, want ErrNotVerifiable (steps %v)", err, got.list)
+		}
+		m := got.need(t, StepDelivered, StepDownloaded, StepRunResult, StepWritten)
+		for _, k := range []StepKind{StepClosed, StepDisputeOpened} {
+			if _, ok := m[k]; ok {
+				t.Errorf("a %s step for a delivery that could not be verified", k)
+			}
+		}
+		if r := m[StepRunResult]; r.Result != "trap" || !strings.Contains(r.Detail, "unreachable") || m[StepDelivered].Result != "trap" {
+			t.Errorf("steps %+v, %+v: want the result and the package's stderr", m[StepDelivered], r)
+		}
+		if stderr, _ := os.ReadFile(filepath.Join(res.OutputDir, "stderr.txt")); string(stderr) != ordertest.TrapStderr || res.Verified || res.State != "delivered" {
+			t.Errorf("stderr.txt %q, result %+v", stderr, res)
+		}
+		// The buyer looked and accepts: Close does not rate it 5 stars.
+		res, err = b.Close(ctx, res.OrderID, CloseOptions{NoWaitFinal: true})
+		if err != nil || res.State != "closed" || res.Stars != NonExitedStars {
+			t.Fatalf("Close: %+v, %v: want closed at %d stars", res, err, NonExitedStars)
+		}
+
+		b.OutcomeRoot = ordertest.OutcomeRoot
+		got = steps{}
+		res, err = b.Run(ctx, req(&got))
+		if err != nil || !res.Verified || res.State != "closed" || res.Stars != NonExitedStars || res.RunResult != "trap" {
+			t.Fatalf("Run with an outcome root: %+v, %v (steps %v)", res, err, got.list)
+		}
+		got.need(t, StepRunResult, StepClosed)
+	})
+}
+
+// TestRPCBlips runs an order through a proxy in front of the chain's
+// RPC that drops every connection for a while after the award, then
+// loses the answer to the close's broadcast: the buyer retries and goes
+// on, and sends the close once.
+func TestRPCBlips(t *testing.T) {
+	n := network(t)
+	ctx := testCtx(t)
+	px := newFlakyProxy(t, n.RPC)
+	c, err := client.New(px.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := NewBuyer(ctx, c, ordertest.Key("buyer-blip"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Poll = 50 * time.Millisecond
+	var retries atomic.Int32
+	b.OnRetry = func(string, error, time.Duration) { retries.Add(1) }
+	before := balanceOf(t, b)
+	var got steps
+	res, err := b.Run(ctx, Request{Package: n.PackageID.String(), Inputs: map[string]string{"data": inputFile(t, "acgtt\n")},
+		MaxPrice: 100_000, BidWindow: 6, DeliveryWindow: 40, ConfirmWindow: 40, NoWaitFinal: true,
+		Progress: func(s Step) {
+			got.add(s)
+			switch s.Kind {
+			case StepAwarded:
+				px.down(1500 * time.Millisecond)
+			case StepDownloaded:
+				px.loseNextBroadcast()
+			}
+		}})
+	if err != nil {
+		t.Fatalf("Run: %v (steps %v)", err, got.list)
+	}
+	if retries.Load() == 0 || px.dropped.Load() == 0 || px.lost.Load() != 1 {
+		t.Errorf("%d retries, %d connections dropped, %d answers lost: the proxy did not get in the way", retries.Load(), px.dropped.Load(), px.lost.Load())
+	}
+	if res.State != "closed" || res.Cost == nil || res.Cost.Txs != 3 || before-balanceOf(t, b) != res.Cost.Total {
+		t.Errorf("result %+v, cost %+v, balance fell by %d: want one close", res, res.Cost, before-balanceOf(t, b))
+	}
 }
 
 // TestRevealAfterAnInterruptedClose: the buyer's process ends right after
@@ -454,8 +652,8 @@ func TestRevealAfterAnInterruptedClose(t *testing.T) {
 	if o.Order.State != ledgerpb.OrderState_ORDER_STATE_CLOSED || o.Order.GetRatings().GetBuyerRevealed() {
 		t.Fatalf("order %d: %s, revealed %v: want closed and not revealed", id, o.Order.State, o.Order.GetRatings().GetBuyerRevealed())
 	}
-	if _, err := os.Stat(b.ratingPath(id)); err != nil {
-		t.Fatalf("no saved rating: %v", err)
+	if st, err := LoadState(b.StateDir, id); err != nil || st.Rating == nil || st.Rating.Stars != 4 {
+		t.Fatalf("saved state %+v, %v: want the rating", st, err)
 	}
 	res, err := b.Close(testCtx(t), id, CloseOptions{NoWaitFinal: true})
 	if err != nil {
@@ -468,7 +666,7 @@ func TestRevealAfterAnInterruptedClose(t *testing.T) {
 	if !o.Order.GetRatings().GetBuyerRevealed() || o.Order.GetRatings().GetBuyerStars() != 4 {
 		t.Errorf("ratings %v", o.Order.GetRatings())
 	}
-	if _, err := os.Stat(b.ratingPath(id)); !os.IsNotExist(err) {
-		t.Errorf("the saved rating is left after the reveal: %v", err)
+	if _, err := os.Stat(StatePath(b.StateDir, id)); !os.IsNotExist(err) {
+		t.Errorf("the saved state is left after the reveal: %v", err)
 	}
 }

@@ -30,15 +30,35 @@ const (
 	// StepCommitted: the node accepted the input list (Endpoint,
 	// JobState).
 	StepCommitted StepKind = "committed"
+	// StepReceipt: the provider's node signed its input receipt, which
+	// the buyer keeps to post only if it needs it (NodeKey); or the
+	// receipt it sent does not verify and is not kept (Detail says why).
+	StepReceipt StepKind = "input_receipt"
 	// StepJob: the node's job changed state (JobState, Detail).
 	StepJob StepKind = "job"
-	// StepDelivered: the delivery is on chain (Height, OutputRoot).
+	// StepMissingInputs: the provider reported the inputs missing
+	// (Height of the report, Deadline: the last height to answer it with
+	// the input receipt; Detail says what the buyer does).
+	StepMissingInputs StepKind = "missing_inputs"
+	// StepReceiptPosted: the buyer posted the provider's input receipt
+	// (Height; Detail says why: to void a report of missing inputs, or
+	// because the delivery deadline is near), or failed to (Height 0,
+	// Detail holds the error).
+	StepReceiptPosted StepKind = "receipt_posted"
+	// StepDelivered: the delivery is on chain (Height, OutputRoot,
+	// Result: how the run ended, ledger/market RunResultName).
 	StepDelivered StepKind = "delivered"
-	// StepFailed: the delivery deadline passed (Height, Refund, Slashed).
+	// StepFailed: the contract ended without a delivery (Height, Refund,
+	// Slashed; Detail: the reason, ledger/market FailReasonName).
 	StepFailed StepKind = "failed"
-	// StepDownloaded: the outputs are downloaded and verified (Count
-	// files, Bytes).
+	// StepDownloaded: the outputs are downloaded (Count files, Bytes) and
+	// verified, unless Detail says why they could not be.
 	StepDownloaded StepKind = "downloaded"
+	// StepRunResult: the run did not exit but ended in a trap or a limit
+	// of the package (Result), which is what the package does with these
+	// inputs, not a fault of the provider; Detail holds the end of its
+	// stderr.
+	StepRunResult StepKind = "run_result"
 	// StepWritten: the outputs are written (Dir).
 	StepWritten StepKind = "written"
 	// StepClosed: the close is on chain (Height, Price, Detail with the
@@ -48,12 +68,20 @@ const (
 	StepRevealed StepKind = "revealed"
 	// StepFinal: the ratings are final (Height).
 	StepFinal StepKind = "final"
-	// StepDisputeOpened: a dispute is open (Height, Detail says why,
-	// Verifiers their node keys).
+	// StepDisputeOpened: a dispute is open (Height, Detail says why;
+	// Deadline: the last height to reveal the seed of its first round,
+	// for a compute package).
 	StepDisputeOpened StepKind = "dispute_opened"
+	// StepDisputeDrawn: the buyer revealed the seed of a round (Round,
+	// Height) and the chain drew its verifiers (Verifiers, their node
+	// keys; Deadline: the end of their commit window).
+	StepDisputeDrawn StepKind = "dispute_drawn"
 	// StepVerifierInputs: the inputs reached a drawn verifier (NodeKey,
 	// Endpoint), or not (Detail holds the error).
 	StepVerifierInputs StepKind = "verifier_inputs"
+	// StepDisputeRound: a round ended without a majority (Round, the
+	// round that follows); its seed is due by Deadline.
+	StepDisputeRound StepKind = "dispute_round"
 	// StepDisputeDecided: the verdict (Height, Detail, Refund).
 	StepDisputeDecided StepKind = "dispute_decided"
 	// StepCancelled: the order was cancelled (Height, Refund).
@@ -90,6 +118,9 @@ type Step struct {
 	Slashed    uint64   `json:"slashed,omitempty"`
 	Verifiers  []string `json:"verifiers,omitempty"`
 	Reasons    []Reason `json:"reasons,omitempty"`
+	Result     string   `json:"result,omitempty"`
+	Round      uint32   `json:"round,omitempty"`
+	Deadline   int64    `json:"deadline,omitempty"`
 	Detail     string   `json:"detail,omitempty"`
 }
 
@@ -120,17 +151,38 @@ func (s Step) String() string {
 		return fmt.Sprintf("uploaded input %s (%d bytes) to %s", s.Input, s.Bytes, s.Endpoint)
 	case StepCommitted:
 		return fmt.Sprintf("input list accepted by %s; job %s", s.Endpoint, s.JobState)
+	case StepReceipt:
+		if s.Detail != "" {
+			return "input receipt not kept: " + s.Detail
+		}
+		return fmt.Sprintf("input receipt of node %s kept (posted only if needed)", short(s.NodeKey))
+	case StepMissingInputs:
+		return fmt.Sprintf("the provider reported the inputs missing%s; it stands unless answered by height %d: %s", at, s.Deadline, s.Detail)
+	case StepReceiptPosted:
+		if s.Height == 0 {
+			return "input receipt not posted: " + s.Detail
+		}
+		return fmt.Sprintf("input receipt posted%s (%s)", at, s.Detail)
 	case StepJob:
 		if s.Detail != "" {
 			return fmt.Sprintf("job %s: %s", s.JobState, s.Detail)
 		}
 		return "job " + s.JobState
 	case StepDelivered:
-		return fmt.Sprintf("delivered%s, output root %s", at, s.OutputRoot)
+		return fmt.Sprintf("delivered%s, run %s, output root %s", at, orExited(s.Result), s.OutputRoot)
 	case StepFailed:
-		return fmt.Sprintf("failed%s: no delivery; refunded %d ucell, provider's bid stake of %d ucell slashed", at, s.Refund, s.Slashed)
+		return fmt.Sprintf("failed%s: no delivery (%s); refunded %d ucell, provider's bid stake slashed by %d ucell", at, s.Detail, s.Refund, s.Slashed)
 	case StepDownloaded:
+		if s.Detail != "" {
+			return fmt.Sprintf("downloaded %d output file(s), %d bytes; %s", s.Count, s.Bytes, s.Detail)
+		}
 		return fmt.Sprintf("downloaded and verified %d output file(s), %d bytes", s.Count, s.Bytes)
+	case StepRunResult:
+		text := fmt.Sprintf("the run did not exit: %s (the package's own limit or fault, not the provider's)", s.Result)
+		if s.Detail != "" {
+			text += "; stderr:\n" + s.Detail
+		}
+		return text
 	case StepWritten:
 		return "outputs written to " + s.Dir
 	case StepClosed:
@@ -140,7 +192,18 @@ func (s Step) String() string {
 	case StepFinal:
 		return "ratings final" + at
 	case StepDisputeOpened:
-		return fmt.Sprintf("dispute opened%s (%s); verifiers %s", at, s.Detail, orNone(strings.Join(shortAll(s.Verifiers), ", ")))
+		if s.Deadline > 0 {
+			return fmt.Sprintf("dispute opened%s (%s); the seed of round 1 is due by height %d", at, s.Detail, s.Deadline)
+		}
+		return fmt.Sprintf("dispute opened%s (%s)", at, s.Detail)
+	case StepDisputeDrawn:
+		vs := strings.Join(shortAll(s.Verifiers), ", ")
+		if vs == "" {
+			vs = "none (no verifier could be drawn)"
+		}
+		return fmt.Sprintf("seed of round %d revealed%s; verifiers %s, committing until height %d", s.Round, at, vs, s.Deadline)
+	case StepDisputeRound:
+		return fmt.Sprintf("round %d ended without a majority; round %d follows, its seed due by height %d", s.Round-1, s.Round, s.Deadline)
 	case StepVerifierInputs:
 		if s.Detail != "" {
 			return fmt.Sprintf("verifier %s at %s: inputs not delivered: %s", short(s.NodeKey), s.Endpoint, s.Detail)
@@ -170,11 +233,11 @@ func (s Step) Waiting() string {
 		return "uploading inputs"
 	case StepUploaded:
 		return "uploading inputs"
-	case StepCommitted, StepJob:
+	case StepCommitted, StepReceipt, StepJob, StepMissingInputs, StepReceiptPosted:
 		return "waiting for the delivery"
 	case StepDelivered:
 		return "downloading outputs"
-	case StepDownloaded:
+	case StepDownloaded, StepRunResult:
 		return "writing outputs"
 	case StepWritten:
 		return "closing the order"
@@ -182,7 +245,9 @@ func (s Step) Waiting() string {
 		return "revealing the rating"
 	case StepRevealed:
 		return "waiting for final ratings"
-	case StepDisputeOpened, StepVerifierInputs:
+	case StepDisputeOpened, StepDisputeRound:
+		return "revealing the draw seed"
+	case StepDisputeDrawn, StepVerifierInputs:
 		return "waiting for the verdict"
 	case StepRedo:
 		return "waiting for the new round"
@@ -227,6 +292,13 @@ func reasonsText(reasons []Reason) string {
 		rs = append(rs, r.String())
 	}
 	return orNone(strings.Join(rs, "; "))
+}
+
+func orExited(result string) string {
+	if result == "" {
+		return "exited"
+	}
+	return result
 }
 
 func short(h string) string {

@@ -262,7 +262,11 @@ func TestMarketEndToEnd(t *testing.T) {
 	// The provider's profile and wasm node.
 	tx("registry", "set-profile", "Provider Lab", "--role", "vendor", "--from", "provider")
 	nodeKey := hex.EncodeToString(ed25519.NewKeyFromSeed(bytes.Repeat([]byte{9}, 32)).Public().(ed25519.PublicKey))
-	tx("registry", "announce-node", nodeKey, "http://127.0.0.1:1", "--arch", "wasm32-wasip1", "--from", "provider")
+	nodeKeyFile := filepath.Join(t.TempDir(), "node_key.json")
+	if err := os.WriteFile(nodeKeyFile, []byte(`{"type": "ed25519", "public_key": "`+nodeKey+`", "seed": "`+strings.Repeat("09", 32)+`"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tx("registry", "announce-node", "http://127.0.0.1:1", "--node-key-file", nodeKeyFile, "--arch", "wasm32-wasip1", "--from", "provider")
 
 	// The package, built and signed by its author, then registered.
 	pkgDir := t.TempDir()
@@ -371,7 +375,8 @@ func TestMarketEndToEnd(t *testing.T) {
 	}
 
 	// The reputation log: the provider earns from the buyer's stars in the
-	// package's skill, the buyer from the provider's in "buyer".
+	// package's skill, the buyer from the provider's in "buyer", both on
+	// the payment (the price less the network fee and the royalty).
 	skillID := func(path string) uint64 {
 		t.Helper()
 		var sk struct {
@@ -395,8 +400,8 @@ func TestMarketEndToEnd(t *testing.T) {
 		amount string
 		skill  uint64
 	}{
-		addr["provider"]: {reputation.RatingAmount(price, buyerStars).String(), skillID("compute/genomics/digest")},
-		addr["buyer"]:    {reputation.RatingAmount(price, providerStars).String(), skillID(reputation.SkillBuyer)},
+		addr["provider"]: {reputation.RatingAmount(price-networkFee-royalty, buyerStars).String(), skillID("compute/genomics/digest")},
+		addr["buyer"]:    {reputation.RatingAmount(price-networkFee-royalty, providerStars).String(), skillID(reputation.SkillBuyer)},
 	}
 	if len(log.Entries) != 2 {
 		t.Fatalf("reputation log: %+v, want the two ratings", log.Entries)

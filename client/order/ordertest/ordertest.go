@@ -6,13 +6,24 @@
 // chain for it. It is for tests only.
 //
 // The provider bids max(ProviderFloor, max price / 2) on every open order
-// whose max price reaches ProviderFloor, accepts the buyer's inputs,
-// "runs" the package with Execute, delivers, and reveals 4 stars once
-// the buyer closes. The order parameter MODE changes that: "wrong-root"
-// delivers a root that is not its outputs', "no-delivery" never
-// delivers. The verifier, drawn in every dispute (one verifier per
-// dispute), accepts the buyer's inputs, commits and reveals the root
-// Execute gives. Each node answers GET …/decision: the provider
+// whose max price reaches ProviderFloor, with the least stake the chain
+// accepts; it also offers the registered package at OfferingPrice (its
+// profile has the vendor role). It accepts the buyer's inputs, signs its
+// input receipt (in the answer to POST …/inputs and in GET …/job),
+// "runs" the package with Execute, delivers with result exited, and
+// reveals 4 stars once the buyer closes. The order parameter MODE changes
+// that: "wrong-root" delivers a root that is not its outputs';
+// "no-delivery" takes the inputs, signs the receipt and never delivers;
+// "no-inputs" takes them, signs the receipt, then falsely reports them
+// missing at the contract's input deadline, and delivers only once the
+// buyer's receipt voided the report; "trap" delivers a run that trapped
+// (ExecuteTrap, its root by OutcomeRoot).
+//
+// The verifier, the only one registered, is drawn in the first round of
+// every dispute (one verifier per round, whose reveal decides): once the
+// buyer's seed drew it (dispute_drawn), it takes the buyer's inputs,
+// commits to the root Execute gives (market.VerifierCommitment) and
+// reveals it. Each node answers GET …/decision: the provider
 // "below-floor" for orders under its floor, the verifier "verifier-only".
 package ordertest
 
@@ -47,6 +58,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/params"
+	"github.com/celltonomy/celltonomy/ledger/registry"
 	"github.com/celltonomy/celltonomy/runtime/inputroot"
 	"github.com/celltonomy/celltonomy/runtime/outputroot"
 	"github.com/celltonomy/celltonomy/spec"
@@ -91,6 +103,14 @@ format = "text"
 // not bid on orders whose max price is below it.
 const ProviderFloor = 50_000
 
+// OfferingPrice is the price of the provider's offering of the
+// registered package, in ucell; its lead time is OfferingLeadTime blocks
+// and its vendor stake registry.OfferingMinStake of the price.
+const (
+	OfferingPrice    = 120_000
+	OfferingLeadTime = 30
+)
+
 // Net is a running test network.
 type Net struct {
 	// Client talks to the validator's RPC at RPC.
@@ -98,7 +118,9 @@ type Net struct {
 	RPC    string
 	// Params are the chain's params: default but for short windows
 	// (reveal_window_blocks 3, verifier commit and reveal windows 8 and
-	// 5) and one verifier per dispute.
+	// 5, input_window_blocks 3, input_contest_window_blocks 10,
+	// dispute_seed_window_blocks 20) and one verifier per dispute round,
+	// whose reveal decides (min_dispute_quorum 1).
 	Params *ledgerpb.Params
 	// PackageID is a compute package registered by "author" (name
 	// "order-test", one input "data", an optional parameter MODE).
@@ -188,6 +210,10 @@ func Start(buyers ...string) (n *Net, err error) {
 	p.VerifiersPerDispute = 1
 	p.VerifierCommitWindow = 8
 	p.VerifierRevealWindow = 5
+	p.MinDisputeQuorum = 1
+	p.InputWindowBlocks = 3
+	p.InputContestWindowBlocks = 10
+	p.DisputeSeedWindowBlocks = 20
 	n.Params = p
 	var accounts []*ledgerpb.GenesisAccount
 	for _, name := range append(slices.Clone(Funded), buyers...) {
@@ -247,12 +273,22 @@ func Start(buyers ...string) (n *Net, err error) {
 	n.Verifier = newNode(n, "verifier", "verifier-node", true)
 	for _, f := range []*Node{n.Provider, n.Verifier} {
 		if err := n.Send(ctx, f.opName, &ledgerpb.Msg{Sum: &ledgerpb.Msg_AnnounceNode{AnnounceNode: &ledgerpb.MsgAnnounceNode{
-			NodePubkey: f.NodeKey(), Endpoint: f.srv.URL, Architectures: []string{spec.ArchWasm32WASIP1}, Capacity: 4}}}); err != nil {
+			NodePubkey: f.NodeKey(), Endpoint: f.srv.URL, Architectures: []string{spec.ArchWasm32WASIP1}, Capacity: 4,
+			NodeSignature: registry.SignNodeKeyProof(f.key, ChainID, Address(f.opName))}}}); err != nil {
 			return nil, err
 		}
 	}
 	if err := n.Send(ctx, "verifier", &ledgerpb.Msg{Sum: &ledgerpb.Msg_RegisterVerifier{RegisterVerifier: &ledgerpb.MsgRegisterVerifier{
 		NodeKey: n.Verifier.NodeKey(), Stake: p.MinVerifierStake}}}); err != nil {
+		return nil, err
+	}
+	if err := n.Send(ctx, "provider", &ledgerpb.Msg{Sum: &ledgerpb.Msg_SetProfile{SetProfile: &ledgerpb.MsgSetProfile{
+		Name: "order-test provider", Roles: []ledgerpb.Role{ledgerpb.Role_ROLE_VENDOR}}}}); err != nil {
+		return nil, err
+	}
+	if err := n.Send(ctx, "provider", &ledgerpb.Msg{Sum: &ledgerpb.Msg_SetOffering{SetOffering: &ledgerpb.MsgSetOffering{
+		PackageId: n.PackageID[:], Price: OfferingPrice, LeadTimeBlocks: OfferingLeadTime, NodeKey: n.Provider.NodeKey(),
+		Stake: registry.OfferingMinStake(OfferingPrice, p)}}}); err != nil {
 		return nil, err
 	}
 	go n.Provider.loop(ctx)
@@ -297,9 +333,12 @@ type job struct {
 	files     map[string][]byte
 	code      []byte
 	root      [32]byte
+	result    ledgerpb.RunResult
+	receipt   []byte // the provider's input receipt
 	// onChain: delivered (provider) or committed (verifier);
-	// revealed: rating (provider) or root (verifier) revealed.
-	onChain, revealed bool
+	// revealed: rating (provider) or root (verifier) revealed;
+	// reported: missing inputs reported (provider).
+	onChain, revealed, reported bool
 }
 
 // Node is a fake provider or verifier node: an HTTP gateway and a loop
@@ -430,18 +469,55 @@ func (f *Node) putInput(w http.ResponseWriter, r *http.Request) {
 }
 
 // Execute is the fake run of order id: deterministic in the inputs, it
-// returns the results (stdout "processed N bytes", result.txt the
-// "data" input in upper case), the files by SHA-256, the completion
-// code and the output root.
+// returns the results of a run that exited with code 0 (stdout
+// "processed N bytes", result.txt the "data" input in upper case), the
+// files by SHA-256, the completion code and the output root.
 func Execute(id uint64, inputs map[string][]byte) (gateway.Outputs, map[string][]byte, []byte, [32]byte) {
 	result := bytes.ToUpper(inputs["data"])
 	sum := sha256.Sum256(result)
 	stdout := []byte(fmt.Sprintf("processed %d bytes\n", len(inputs["data"])))
 	root, _ := outputroot.Compute(0, stdout, nil, []outputroot.File{{Path: "result.txt", Size: int64(len(result)), SHA256: sum}})
-	code := sha256.Sum256(binary.BigEndian.AppendUint64([]byte("completion"), id))
-	out := gateway.Outputs{OrderID: id, OutputRoot: hex.EncodeToString(root[:]), Stdout: stdout, Stderr: []byte{},
-		Files: []gateway.OutputFile{{Path: "result.txt", Size: int64(len(result)), SHA256: hex.EncodeToString(sum[:])}}, CompletionCode: hex.EncodeToString(code[:])}
-	return out, map[string][]byte{hex.EncodeToString(sum[:]): result}, code[:], root
+	code := completionCode(id)
+	out := gateway.Outputs{OrderID: id, OutputRoot: hex.EncodeToString(root[:]), Result: market.RunResultName(ledgerpb.RunResult_RUN_RESULT_EXITED),
+		Stdout: stdout, Stderr: []byte{}, Files: []gateway.OutputFile{{Path: "result.txt", Size: int64(len(result)), SHA256: hex.EncodeToString(sum[:])}},
+		CompletionCode: hex.EncodeToString(code)}
+	return out, map[string][]byte{hex.EncodeToString(sum[:]): result}, code, root
+}
+
+// TrapStderr is what the run of ExecuteTrap writes to stderr.
+const TrapStderr = "wasm error: unreachable\nwasm stack trace:\n\tprog.$main\n"
+
+// ExecuteTrap is the fake run of order id that traps (MODE=trap): stdout
+// "processed N bytes", stderr TrapStderr, no files; its output root is
+// OutcomeRoot's.
+func ExecuteTrap(id uint64, inputs map[string][]byte) (gateway.Outputs, []byte, [32]byte) {
+	stdout := []byte(fmt.Sprintf("processed %d bytes\n", len(inputs["data"])))
+	stderr := []byte(TrapStderr)
+	root, _ := OutcomeRoot(ledgerpb.RunResult_RUN_RESULT_TRAP, stdout, stderr)
+	code := completionCode(id)
+	out := gateway.Outputs{OrderID: id, OutputRoot: hex.EncodeToString(root[:]), Result: market.RunResultName(ledgerpb.RunResult_RUN_RESULT_TRAP),
+		Stdout: stdout, Stderr: stderr, Files: []gateway.OutputFile{}, CompletionCode: hex.EncodeToString(code)}
+	return out, code, root
+}
+
+// OutcomeRoot is the output root of a run that did not exit, as the
+// fake nodes compute it: the definition of runtime/outputroot's outcome
+// root (SHA-256 of "celltonomy/output-root/outcome/v1" ‖ 0x00 ‖
+// u8(result) ‖ SHA-256(stdout) ‖ SHA-256(stderr)), which a buyer under
+// test passes as its Buyer.OutcomeRoot. It matches order.OutcomeRootFunc.
+func OutcomeRoot(result ledgerpb.RunResult, stdout, stderr []byte) ([32]byte, error) {
+	if result <= ledgerpb.RunResult_RUN_RESULT_EXITED || result > ledgerpb.RunResult_RUN_RESULT_STDERR_LIMIT {
+		return [32]byte{}, fmt.Errorf("result %d: not a run that did not exit", result)
+	}
+	so, se := sha256.Sum256(stdout), sha256.Sum256(stderr)
+	pre := append([]byte("celltonomy/output-root/outcome/v1\x00"), byte(result))
+	pre = append(append(pre, so[:]...), se[:]...)
+	return sha256.Sum256(pre), nil
+}
+
+func completionCode(id uint64) []byte {
+	c := sha256.Sum256(binary.BigEndian.AppendUint64([]byte("completion"), id))
+	return c[:]
 }
 
 func (f *Node) commit(w http.ResponseWriter, r *http.Request) {
@@ -479,11 +555,17 @@ func (f *Node) commit(w http.ResponseWriter, r *http.Request) {
 	}
 	j.committed = true
 	j.out, j.files, j.code, j.root = Execute(o.Id, j.inputs)
-	role := gateway.RoleProvider
-	if f.verifier {
-		role = gateway.RoleVerifier
+	j.result = ledgerpb.RunResult_RUN_RESULT_EXITED
+	if mode(o) == "trap" && !f.verifier {
+		j.out, j.code, j.root = ExecuteTrap(o.Id, j.inputs)
+		j.files, j.result = map[string][]byte{}, ledgerpb.RunResult_RUN_RESULT_TRAP
 	}
-	reply(w, gateway.JobStatus{OrderID: o.Id, Role: role, State: gateway.StateRunning})
+	st := gateway.JobStatus{OrderID: o.Id, Role: gateway.RoleVerifier, State: gateway.StateRunning}
+	if !f.verifier {
+		j.receipt = market.SignInputReceipt(f.key, ChainID, o.Id, o.InputRoot)
+		st.Role, st.InputReceipt = gateway.RoleProvider, hex.EncodeToString(j.receipt)
+	}
+	reply(w, st)
 }
 
 func (f *Node) job(w http.ResponseWriter, r *http.Request) {
@@ -494,14 +576,15 @@ func (f *Node) job(w http.ResponseWriter, r *http.Request) {
 	j := f.jobOf(o.Id)
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	st := gateway.JobStatus{OrderID: o.Id, Role: gateway.RoleProvider, State: gateway.StateAwaitingInputs}
+	st := gateway.JobStatus{OrderID: o.Id, Role: gateway.RoleProvider, State: gateway.StateAwaitingInputs, InputReceipt: hex.EncodeToString(j.receipt)}
 	switch {
 	case j.onChain:
 		st.State = gateway.StateDelivered
 	case j.committed:
-		st.State = gateway.StateExecuted
-		st.OutputRoot = hex.EncodeToString(j.root[:])
-		st.ExitCode = new(uint32)
+		st.State, st.OutputRoot, st.Result = gateway.StateExecuted, hex.EncodeToString(j.root[:]), market.RunResultName(j.result)
+		if j.result == ledgerpb.RunResult_RUN_RESULT_EXITED {
+			st.ExitCode = new(uint32)
+		}
 	}
 	reply(w, st)
 }
@@ -569,9 +652,7 @@ func marshal(m proto.Message) []byte {
 
 func bidPrice(o *ledgerpb.Order) uint64 { return max(ProviderFloor, o.MaxPrice/2) }
 
-// mode is the order's MODE parameter: "wrong-root" makes the provider
-// deliver a root that is not its outputs', "no-delivery" makes it never
-// deliver.
+// mode is the order's MODE parameter (see the package documentation).
 func mode(o *ledgerpb.Order) string {
 	for _, p := range o.Params {
 		if p.Key == "MODE" {
@@ -608,16 +689,30 @@ func (f *Node) loop(ctx context.Context) {
 			f.bids[o.Id] = true
 			price := bidPrice(o)
 			f.n.Send(ctx, f.opName, &ledgerpb.Msg{Sum: &ledgerpb.Msg_Bid{Bid: &ledgerpb.MsgBid{OrderId: o.Id, NodeKey: f.NodeKey(), Price: price,
-				Stake: market.MinBidStake(price, f.n.Params.BidStakeRatioBps)}}})
+				Stake: market.RequiredBidStake(price, f.n.Params)}}})
 		}
+		st, err := f.n.Client.Status(ctx)
+		if err != nil {
+			continue
+		}
+		next := st.SyncInfo.LatestBlockHeight + 1
 		for _, o := range f.orders(ctx, &ledgerpb.OrdersRequest{Provider: Address(f.opName).Bytes()}) {
 			j := f.jobOf(o.Id)
 			f.mu.Lock()
-			ready, onChain, revealed := j.committed, j.onChain, j.revealed
-			root, code := j.root, j.code
+			ready, onChain, revealed, reported := j.committed, j.onChain, j.revealed, j.reported
+			root, code, result := j.root, j.code, j.result
 			f.mu.Unlock()
+			awarded := o.State == ledgerpb.OrderState_ORDER_STATE_AWARDED
 			switch {
-			case o.State == ledgerpb.OrderState_ORDER_STATE_AWARDED && ready && !onChain && !delivered[o.Id] && mode(o) != "no-delivery":
+			case awarded && ready && mode(o) == "no-inputs" && o.Contract.InputReceiptHeight == 0:
+				// The lie: it holds the inputs and signed for them.
+				if !reported && next >= o.Contract.InputDeadline &&
+					f.n.Send(ctx, f.opName, &ledgerpb.Msg{Sum: &ledgerpb.Msg_ReportMissingInputs{ReportMissingInputs: &ledgerpb.MsgReportMissingInputs{OrderId: o.Id}}}) == nil {
+					f.mu.Lock()
+					j.reported = true
+					f.mu.Unlock()
+				}
+			case awarded && ready && !onChain && !delivered[o.Id] && mode(o) != "no-delivery":
 				delivered[o.Id] = true
 				if mode(o) == "wrong-root" {
 					root = sha256.Sum256([]byte("not the outputs"))
@@ -626,7 +721,7 @@ func (f *Node) loop(ctx context.Context) {
 				rc := market.RatingCommitment(o.Id, 4, providerSalt)
 				head := sha256.Sum256([]byte("event log"))
 				if f.n.Send(ctx, f.opName, &ledgerpb.Msg{Sum: &ledgerpb.Msg_Deliver{Deliver: &ledgerpb.MsgDeliver{OrderId: o.Id, OutputRoot: root[:],
-					EventLogHead: head[:], CompletionCommitment: cc[:], ProviderRatingCommitment: rc[:]}}}) == nil {
+					EventLogHead: head[:], CompletionCommitment: cc[:], ProviderRatingCommitment: rc[:], Result: result}}}) == nil {
 					f.mu.Lock()
 					j.onChain = true
 					f.mu.Unlock()
@@ -643,8 +738,9 @@ func (f *Node) loop(ctx context.Context) {
 
 var verifierSalt = bytes.Repeat([]byte{9}, 32)
 
-// verify commits and reveals the output roots of the disputes the
-// verifier is drawn in.
+// verify commits and reveals the output roots of the disputes whose
+// current round drew the verifier (the buyer's seed reveal drew it:
+// dispute_drawn).
 func (f *Node) verify(ctx context.Context) {
 	st, err := f.n.Client.Status(ctx)
 	if err != nil {
@@ -665,7 +761,7 @@ func (f *Node) verify(ctx context.Context) {
 		f.mu.Unlock()
 		switch {
 		case ready && !onChain && next < o.Dispute.CommitDeadline:
-			c := market.VerifierCommitment(o.Id, root[:], verifierSalt)
+			c := market.VerifierCommitment(o.Id, o.Dispute.Round, Address(f.opName), root[:], verifierSalt)
 			if f.n.Send(ctx, f.opName, &ledgerpb.Msg{Sum: &ledgerpb.Msg_VerifierCommit{VerifierCommit: &ledgerpb.MsgVerifierCommit{OrderId: o.Id, Commitment: c[:]}}}) == nil {
 				f.mu.Lock()
 				j.onChain = true

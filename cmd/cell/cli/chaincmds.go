@@ -5,13 +5,10 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 
-	"github.com/cometbft/cometbft/privval"
 	"github.com/spf13/cobra"
 	"google.golang.org/protobuf/proto"
 
@@ -22,6 +19,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/params"
+	"github.com/celltonomy/celltonomy/ledger/staking"
 )
 
 // nodeFlags are the flags of commands that talk to a node.
@@ -64,8 +62,25 @@ func (f *txFlags) register(cmd *cobra.Command) {
 
 // send signs msgs with --from, broadcasts them and prints the result.
 func (f *txFlags) send(cmd *cobra.Command, msgs ...*ledgerpb.Msg) error {
+	return f.sendBuilt(cmd, func(context.Context, *client.Client, string, address.Address) ([]*ledgerpb.Msg, error) {
+		return msgs, nil
+	})
+}
+
+// buildFunc builds the messages of a transaction that depend on the
+// chain: its id (a key possession proof signs it), its state (read
+// through c) or the signer's address (from).
+type buildFunc func(ctx context.Context, c *client.Client, chainID string, from address.Address) ([]*ledgerpb.Msg, error)
+
+// sendBuilt is send for messages that build makes once the chain and
+// the --from key are known.
+func (f *txFlags) sendBuilt(cmd *cobra.Command, build buildFunc) error {
 	g := f.g
 	priv, err := signingKey(cmd, g, f.from, &f.pass)
+	if err != nil {
+		return err
+	}
+	from, err := address.FromPubKey(priv.Public().(ed25519.PublicKey))
 	if err != nil {
 		return err
 	}
@@ -76,6 +91,10 @@ func (f *txFlags) send(cmd *cobra.Command, msgs ...*ledgerpb.Msg) error {
 	st, err := c.Status(cmd.Context())
 	if err != nil {
 		return fmt.Errorf("node: %w", err)
+	}
+	msgs, err := build(cmd.Context(), c, st.NodeInfo.Network, from)
+	if err != nil {
+		return err
 	}
 	res, err := c.Send(cmd.Context(), priv, st.NodeInfo.Network, f.fee, msgs...)
 	if err != nil && res.Code == 0 {
@@ -171,27 +190,38 @@ func newTxCmd(g *globals) *cobra.Command {
 		},
 	})
 
-	staking := &cobra.Command{Use: "staking", Short: "Validators and stake"}
-	var pubHex, moniker string
+	stakingCmd := &cobra.Command{Use: "staking", Short: "Validators and stake"}
+	var keyFile, moniker string
 	create := &cobra.Command{
 		Use:   "create-validator SELF_BOND",
-		Short: "Make --from a validator with the consensus key of --home (or --consensus-pubkey), bonding SELF_BOND ucell",
-		Args:  exactArgs(1),
+		Short: "Make --from a validator with the consensus key of --home (or --consensus-key-file), bonding SELF_BOND ucell",
+		Long: `create-validator makes --from a validator. The consensus key is read from a
+CometBFT priv_validator_key.json (--consensus-key-file, default
+HOME/config/priv_validator_key.json); it signs the chain's proof that --from
+holds it (staking.ConsensusKeyProofBytes), so nobody can register another
+validator's key.`,
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			bond, err := parseAmount(args[0])
 			if err != nil {
 				return err
 			}
-			pub, err := consensusKey(g.home, pubHex)
+			if keyFile == "" {
+				keyFile = consensusKeyFile(g.home)
+			}
+			cons, err := loadConsensusKey(keyFile)
 			if err != nil {
 				return err
 			}
-			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_CreateValidator{CreateValidator: &ledgerpb.MsgCreateValidator{
-				ConsensusPubkey: pub, SelfBond: bond, Moniker: moniker,
-			}}})
+			return f.sendBuilt(cmd, func(_ context.Context, _ *client.Client, chainID string, from address.Address) ([]*ledgerpb.Msg, error) {
+				return []*ledgerpb.Msg{{Sum: &ledgerpb.Msg_CreateValidator{CreateValidator: &ledgerpb.MsgCreateValidator{
+					ConsensusPubkey: cons.Public().(ed25519.PublicKey), SelfBond: bond, Moniker: moniker,
+					ConsensusSignature: staking.SignConsensusKeyProof(cons, chainID, from),
+				}}}}, nil
+			})
 		},
 	}
-	create.Flags().StringVar(&pubHex, "consensus-pubkey", "", "ed25519 consensus public key in hex (default: HOME/config/priv_validator_key.json)")
+	create.Flags().StringVar(&keyFile, "consensus-key-file", "", "CometBFT priv_validator_key.json holding the consensus key (default: HOME/config/priv_validator_key.json)")
 	create.Flags().StringVar(&moniker, "moniker", "", "validator name")
 	bond := &cobra.Command{
 		Use:   "bond AMOUNT",
@@ -221,31 +251,10 @@ func newTxCmd(g *globals) *cobra.Command {
 			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_Unbond{Unbond: &ledgerpb.MsgUnbond{Amount: amount}}})
 		},
 	}
-	staking.AddCommand(create, bond, unbond)
-	cmd.AddCommand(bank, staking, newRegistryTxCmd(g, f))
+	stakingCmd.AddCommand(create, bond, unbond)
+	cmd.AddCommand(bank, stakingCmd, newRegistryTxCmd(g, f))
 	cmd.AddCommand(newMarketTxCmd(g, f), newReputationTxCmd(f))
 	return cmd
-}
-
-// consensusKey returns the hex key, or the consensus key of home.
-func consensusKey(home, pubHex string) ([]byte, error) {
-	if pubHex != "" {
-		b, err := hex.DecodeString(pubHex)
-		if err != nil || len(b) != ed25519.PublicKeySize {
-			return nil, &usageError{fmt.Errorf("--consensus-pubkey: want %d bytes of hex", ed25519.PublicKeySize)}
-		}
-		return b, nil
-	}
-	keyFile := filepath.Join(home, "config", "priv_validator_key.json")
-	if _, err := os.Stat(keyFile); err != nil {
-		return nil, fmt.Errorf("no consensus key: %w (pass --consensus-pubkey or --home of a node)", err)
-	}
-	pv := privval.LoadFilePVEmptyState(keyFile, "")
-	pub, err := pv.GetPubKey()
-	if err != nil {
-		return nil, err
-	}
-	return pub.Bytes(), nil
 }
 
 func newQueryCmd(g *globals) *cobra.Command {

@@ -13,7 +13,9 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/repproof"
+	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
@@ -117,6 +119,8 @@ func newMarketTxCmd(g *globals, f *txFlags) *cobra.Command {
 		},
 	}
 
+	var result string
+	var exitCode uint32
 	deliver := &cobra.Command{
 		Use:   "deliver ORDER_ID OUTPUT_ROOT EVENT_LOG_HEAD COMPLETION_CODE STARS SALT",
 		Short: "Deliver an order awarded to --from",
@@ -124,7 +128,10 @@ func newMarketTxCmd(g *globals, f *txFlags) *cobra.Command {
 commitments to the completion code (hex, 16 to 64 bytes; it reaches only the
 buyer, inside the results) and to --from's rating of the buyer (STARS 0 to 5,
 SALT hex of 32 bytes; reveal both later with reveal-rating). Only the
-commitments reach the chain.`,
+commitments reach the chain. --result says how the run ended: exited (with
+--exit-code), or trap, fuel-limit, memory-limit, output-limit, stdout-limit,
+stderr-limit — a package that hit its own limits is a delivery too, whose
+output root commits to the result.`,
 		Args: exactArgs(6),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := orderIDArg(args[0])
@@ -147,12 +154,21 @@ commitments reach the chain.`,
 			if err != nil {
 				return err
 			}
+			res, err := market.ParseRunResult(result)
+			if err != nil {
+				return &usageError{fmt.Errorf("--%w", err)}
+			}
+			if res != ledgerpb.RunResult_RUN_RESULT_EXITED && exitCode != 0 {
+				return &usageError{fmt.Errorf("--exit-code %d: only a run that exited has an exit code (--result %s)", exitCode, result)}
+			}
 			cc := market.CompletionCommitment(id, code)
 			rc := market.RatingCommitment(id, uint8(stars), salt)
 			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_Deliver{Deliver: &ledgerpb.MsgDeliver{OrderId: id, OutputRoot: out,
-				EventLogHead: head, CompletionCommitment: cc[:], ProviderRatingCommitment: rc[:]}}})
+				EventLogHead: head, CompletionCommitment: cc[:], ProviderRatingCommitment: rc[:], Result: res, ExitCode: exitCode}}})
 		},
 	}
+	deliver.Flags().StringVar(&result, "result", "exited", "how the run ended: exited, trap, fuel-limit, memory-limit, output-limit, stdout-limit or stderr-limit")
+	deliver.Flags().Uint32Var(&exitCode, "exit-code", 0, "the package's exit code, for --result exited")
 
 	closeCmd := &cobra.Command{
 		Use:   "close ORDER_ID COMPLETION_CODE STARS SALT",
@@ -195,11 +211,25 @@ commitments reach the chain.`,
 
 	var buyParams []string
 	var buyDelivery, buyConfirm uint64
+	var buyMax string
 	buy := &cobra.Command{
-		Use:   "buy-offering VENDOR PACKAGE_ID INPUT_ROOT PO_STAKE",
-		Short: "Buy VENDOR's offering of a package at its price, without bids",
-		Args:  exactArgs(4),
+		Use:   "buy-offering VENDOR PACKAGE_ID INPUT_ROOT PO_STAKE --max-price P",
+		Short: "Buy VENDOR's offering of a package at its price, at most --max-price, without bids",
+		Long: `buy-offering buys VENDOR's offering of a package (VENDOR a cell1… address
+or a key name): price + PO_STAKE (ucell) go to escrow and the order is awarded
+at once to the offering's node, with the vendor's stake as its bid stake.
+--max-price is the most --from pays: the chain refuses the purchase if the
+vendor raised the price above it meanwhile. The inputs go to the node as
+after any award; cell order run --offering does all of it.`,
+		Args: exactArgs(4),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if buyMax == "" {
+				return &usageError{fmt.Errorf("--max-price: required: the most to pay, in ucell")}
+			}
+			maxPrice, err := parseAmount(buyMax)
+			if err != nil {
+				return err
+			}
 			vendor, err := resolveAddress(g, args[0])
 			if err != nil {
 				return err
@@ -221,14 +251,16 @@ commitments reach the chain.`,
 				return err
 			}
 			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_BuyOffering{BuyOffering: &ledgerpb.MsgBuyOffering{Vendor: vendor.Bytes(),
-				PackageId: id, InputRoot: root, Params: ps, DeliveryWindow: buyDelivery, ConfirmWindow: buyConfirm, PoStake: po}}})
+				PackageId: id, InputRoot: root, Params: ps, DeliveryWindow: buyDelivery, ConfirmWindow: buyConfirm, PoStake: po, MaxPrice: maxPrice}}})
 		},
 	}
+	buy.Flags().StringVar(&buyMax, "max-price", "", "the most to pay, in ucell (required)")
 	buy.Flags().StringSliceVar(&buyParams, "param", nil, "a parameter KEY=VALUE for the package (repeatable)")
 	buy.Flags().Uint64Var(&buyDelivery, "delivery-window", 100, "blocks to deliver")
 	buy.Flags().Uint64Var(&buyConfirm, "confirm-window", 100, "blocks after delivery to close before the order closes by itself")
 
-	cmd.AddCommand(create, cancel, bid, withdraw, deliver, closeCmd, reveal, buy)
+	cmd.AddCommand(create, cancel, bid, withdraw, deliver, closeCmd, reveal, buy,
+		newPostInputReceiptCmd(f), newReportMissingInputsCmd(f))
 	cmd.AddCommand(newDisputeTxCmds(f)...)
 	return cmd
 }
@@ -264,36 +296,6 @@ func newDisputeTxCmds(f *txFlags) []*cobra.Command {
 			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_UnregisterVerifier{UnregisterVerifier: &ledgerpb.MsgUnregisterVerifier{NodeKey: key}}})
 		},
 	}
-	open := &cobra.Command{
-		Use:   "open-dispute ORDER_ID CLAIM OUTCOME STAKE",
-		Short: "Dispute a delivery to --from before its confirm deadline, staking STAKE (ucell)",
-		Long: `open-dispute disputes a delivered order of a compute or protocol package.
-CLAIM is wrong-result, not-received, not-to-spec or too-slow; OUTCOME, what
---from gets if the dispute finds against the provider (verifiers re-executing
-a compute package, or a vote of reputation holders in a protocol package's
-domain), is refund, redo, redo-by-another, store-credit or litigation.`,
-		Args: exactArgs(4),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := orderIDArg(args[0])
-			if err != nil {
-				return err
-			}
-			claim, err := market.ParseClaim(args[1])
-			if err != nil {
-				return &usageError{err}
-			}
-			outcome, err := market.ParseOutcome(args[2])
-			if err != nil {
-				return &usageError{err}
-			}
-			stake, err := parseAmount(args[3])
-			if err != nil {
-				return err
-			}
-			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_OpenDispute{OpenDispute: &ledgerpb.MsgOpenDispute{OrderId: id,
-				Claim: claim, Outcome: outcome, Stake: stake}}})
-		},
-	}
 	rootAndSalt := func(args []string) (uint64, []byte, []byte, error) {
 		id, err := orderIDArg(args[0])
 		if err != nil {
@@ -312,14 +314,23 @@ domain), is refund, redo, redo-by-another, store-credit or litigation.`,
 	commit := &cobra.Command{
 		Use:   "verifier-commit ORDER_ID OUTPUT_ROOT SALT",
 		Short: "Commit --from's re-executed output root of a disputed order (only the commitment reaches the chain)",
-		Args:  exactArgs(3),
+		Long: `verifier-commit commits --from's output root of a disputed order in the
+dispute's current round: market.VerifierCommitment binds the order, the round
+(read from the chain) and --from, so nobody can copy it.`,
+		Args: exactArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, root, salt, err := rootAndSalt(args)
 			if err != nil {
 				return err
 			}
-			c := market.VerifierCommitment(id, root, salt)
-			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_VerifierCommit{VerifierCommit: &ledgerpb.MsgVerifierCommit{OrderId: id, Commitment: c[:]}}})
+			return f.sendBuilt(cmd, func(ctx context.Context, c *client.Client, _ string, from address.Address) ([]*ledgerpb.Msg, error) {
+				var d ledgerpb.Dispute
+				if err := queryInto(ctx, c, app.PathDispute, mustMarshalProto(&ledgerpb.OrderRequest{OrderId: id}), &d); err != nil {
+					return nil, fmt.Errorf("dispute of order %d: %w", id, err)
+				}
+				cm := market.VerifierCommitment(id, d.Round, from, root, salt)
+				return []*ledgerpb.Msg{{Sum: &ledgerpb.Msg_VerifierCommit{VerifierCommit: &ledgerpb.MsgVerifierCommit{OrderId: id, Commitment: cm[:]}}}}, nil
+			})
 		},
 	}
 	reveal := &cobra.Command{
@@ -355,7 +366,7 @@ domain), is refund, redo, redo-by-another, store-credit or litigation.`,
 				ToBuyerAmount: toBuyer, ToProviderAmount: toProvider}}})
 		},
 	}
-	return append([]*cobra.Command{register, unregister, open, commit, reveal, release}, newDomainVoteTxCmds(f)...)
+	return append([]*cobra.Command{register, unregister, newOpenDisputeCmd(f), newRevealDisputeSeedCmd(f), commit, reveal, release}, newDomainVoteTxCmds(f)...)
 }
 
 // domainVotes names the votes of a protocol dispute on the command line.
@@ -453,6 +464,15 @@ func domainVoteProof(cmd *cobra.Command, f *txFlags, id uint64, minerURL, proofF
 	return nil, fmt.Errorf("%s has no reputation in skill %d, the domain of order %d", user, d.DomainSkill, id)
 }
 
+// queryInto asks the ledger's app query path of c and decodes the reply.
+func queryInto(ctx context.Context, c *client.Client, path string, data []byte, reply proto.Message) error {
+	b, err := c.QueryApp(ctx, path, data)
+	if err != nil {
+		return err
+	}
+	return proto.Unmarshal(b, reply)
+}
+
 func mustMarshalProto(m proto.Message) []byte {
 	b, err := proto.Marshal(m)
 	if err != nil {
@@ -464,7 +484,7 @@ func mustMarshalProto(m proto.Message) []byte {
 // newDomainVoteTxCmds are the domain vote commands of `cell tx market
 // …`: the vote of reputation holders on a dispute of a protocol package.
 func newDomainVoteTxCmds(f *txFlags) []*cobra.Command {
-	var minerURL, proofFile string
+	var minerURL, proofFile, stakeFlag string
 	flags := func(cmd *cobra.Command) {
 		cmd.Flags().StringVar(&minerURL, "proof-from", "", "URL of a reputation miner serving --from's proof (checked against the accepted root)")
 		cmd.Flags().StringVar(&proofFile, "proof-file", "", "read --from's ReputationProof from a protojson FILE instead")
@@ -477,11 +497,15 @@ package during its commit window. VOTE is provider-won or buyer-won; SALT is
 32 bytes of hex, kept for domain-vote-reveal. --from proves a positive
 reputation in the package's skill (the dispute's domain) against the accepted
 reputation root: --proof-from fetches the proof from a miner, --proof-file
-reads it. Neither the buyer nor the provider may vote; voters stake nothing
-and are not paid.`,
+reads it. Neither the buyer nor the provider may vote. A vote stakes --stake
+(default: the chain's min_domain_vote_stake).`,
 		Args: exactArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, vote, salt, err := domainVoteArgs(args)
+			if err != nil {
+				return err
+			}
+			stake, err := optionalAmount("--stake", stakeFlag)
 			if err != nil {
 				return err
 			}
@@ -489,12 +513,22 @@ and are not paid.`,
 			if err != nil {
 				return err
 			}
-			c := market.DomainVoteCommitment(id, vote, salt)
-			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_DomainVoteCommit{DomainVoteCommit: &ledgerpb.MsgDomainVoteCommit{OrderId: id,
-				Commitment: c[:], ReputationProof: p}}})
+			return f.sendBuilt(cmd, func(ctx context.Context, c *client.Client, _ string, from address.Address) ([]*ledgerpb.Msg, error) {
+				if stake == 0 {
+					var ps ledgerpb.Params
+					if err := queryInto(ctx, c, app.PathParams, nil, &ps); err != nil {
+						return nil, fmt.Errorf("params: %w", err)
+					}
+					stake = ps.MinDomainVoteStake
+				}
+				cm := market.DomainVoteCommitment(id, from, vote, salt)
+				return []*ledgerpb.Msg{{Sum: &ledgerpb.Msg_DomainVoteCommit{DomainVoteCommit: &ledgerpb.MsgDomainVoteCommit{OrderId: id,
+					Commitment: cm[:], ReputationProof: p, Stake: stake}}}}, nil
+			})
 		},
 	}
 	flags(commit)
+	commit.Flags().StringVar(&stakeFlag, "stake", "", "the vote's stake in ucell (default: the chain's min_domain_vote_stake)")
 	reveal := &cobra.Command{
 		Use:   "domain-vote-reveal ORDER_ID VOTE SALT",
 		Short: "Reveal --from's vote on a dispute of a protocol package; its proven reputation is the vote's weight",
@@ -717,6 +751,8 @@ type disputeJSON struct {
 	Claim          string   `json:"claim"`
 	Outcome        string   `json:"outcome"`
 	Stake          uint64   `json:"stake"`
+	Round          uint32   `json:"round,omitempty"`
+	SeedDeadline   int64    `json:"seed_deadline,omitempty"`
 	CommitDeadline int64    `json:"commit_deadline"`
 	RevealDeadline int64    `json:"reveal_deadline"`
 	Verifiers      []string `json:"verifiers"`
@@ -755,26 +791,35 @@ type bidJSON struct {
 }
 
 type orderJSON struct {
-	ID               uint64       `json:"id"`
-	Buyer            string       `json:"buyer"`
-	PackageID        string       `json:"package_id"`
-	InputRoot        string       `json:"input_root"`
-	State            string       `json:"state"`
-	MaxPrice         uint64       `json:"max_price"`
-	POStake          uint64       `json:"po_stake"`
-	Direct           bool         `json:"direct"`
-	CreatedHeight    int64        `json:"created_height"`
-	BidDeadline      int64        `json:"bid_deadline"`
-	Provider         string       `json:"provider,omitempty"`
-	Price            uint64       `json:"price,omitempty"`
-	BidStake         uint64       `json:"bid_stake,omitempty"`
-	DeliveryDeadline int64        `json:"delivery_deadline,omitempty"`
-	OutputRoot       string       `json:"output_root,omitempty"`
-	ConfirmDeadline  int64        `json:"confirm_deadline,omitempty"`
-	RevealDeadline   int64        `json:"reveal_deadline,omitempty"`
-	RatingsFinal     bool         `json:"ratings_final,omitempty"`
-	Dispute          *disputeJSON `json:"dispute,omitempty"`
-	Bids             []bidJSON    `json:"bids,omitempty"`
+	ID               uint64 `json:"id"`
+	Buyer            string `json:"buyer"`
+	PackageID        string `json:"package_id"`
+	InputRoot        string `json:"input_root"`
+	State            string `json:"state"`
+	MaxPrice         uint64 `json:"max_price"`
+	POStake          uint64 `json:"po_stake"`
+	Direct           bool   `json:"direct"`
+	CreatedHeight    int64  `json:"created_height"`
+	BidDeadline      int64  `json:"bid_deadline"`
+	Provider         string `json:"provider,omitempty"`
+	Price            uint64 `json:"price,omitempty"`
+	BidStake         uint64 `json:"bid_stake,omitempty"`
+	DeliveryDeadline int64  `json:"delivery_deadline,omitempty"`
+	// InputReceiptHeight is where the provider's input receipt was
+	// shown; MissingInputsDeadline ends the contest window of its report
+	// of missing inputs.
+	InputReceiptHeight    int64  `json:"input_receipt_height,omitempty"`
+	MissingInputsDeadline int64  `json:"missing_inputs_deadline,omitempty"`
+	FailReason            string `json:"fail_reason,omitempty"`
+	OutputRoot            string `json:"output_root,omitempty"`
+	// Result and ExitCode are how the delivered run ended.
+	Result          string       `json:"result,omitempty"`
+	ExitCode        uint32       `json:"exit_code,omitempty"`
+	ConfirmDeadline int64        `json:"confirm_deadline,omitempty"`
+	RevealDeadline  int64        `json:"reveal_deadline,omitempty"`
+	RatingsFinal    bool         `json:"ratings_final,omitempty"`
+	Dispute         *disputeJSON `json:"dispute,omitempty"`
+	Bids            []bidJSON    `json:"bids,omitempty"`
 }
 
 type ordersJSON struct {
@@ -788,25 +833,19 @@ func orderOf(o *ledgerpb.Order) orderJSON {
 		CreatedHeight: o.CreatedHeight, BidDeadline: o.BidDeadline}
 	if c := o.Contract; c != nil {
 		j.Provider, j.Price, j.BidStake, j.DeliveryDeadline = addrString(c.Provider), c.Price, c.BidStake, c.DeliveryDeadline
+		j.InputReceiptHeight, j.MissingInputsDeadline = c.InputReceiptHeight, c.MissingInputsDeadline
 	}
+	j.FailReason = market.FailReasonName(o.FailReason)
 	if d := o.Delivery; d != nil {
-		j.OutputRoot, j.ConfirmDeadline = hex.EncodeToString(d.OutputRoot), d.ConfirmDeadline
+		j.OutputRoot, j.ConfirmDeadline, j.Result, j.ExitCode = hex.EncodeToString(d.OutputRoot), d.ConfirmDeadline, market.RunResultName(d.Result), d.ExitCode
 	}
 	if r := o.Ratings; r != nil {
 		j.RevealDeadline, j.RatingsFinal = r.RevealDeadline, r.Final
 	}
 	if d := o.Dispute; d != nil {
 		j.Dispute = &disputeJSON{Claim: market.ClaimName(d.Claim), Outcome: market.OutcomeName(d.Outcome),
-			Stake: d.Stake, CommitDeadline: d.CommitDeadline, RevealDeadline: d.RevealDeadline, Verifiers: []string{},
-			MajorityRoot: hex.EncodeToString(d.MajorityRoot), Frozen: d.Frozen}
-		switch d.Verdict {
-		case ledgerpb.DisputeVerdict_DISPUTE_VERDICT_PROVIDER_WON:
-			j.Dispute.Verdict = "provider_won"
-		case ledgerpb.DisputeVerdict_DISPUTE_VERDICT_BUYER_WON:
-			j.Dispute.Verdict = "buyer_won"
-		case ledgerpb.DisputeVerdict_DISPUTE_VERDICT_UNDECIDED:
-			j.Dispute.Verdict = "undecided"
-		}
+			Stake: d.Stake, Round: d.Round, SeedDeadline: d.SeedDeadline, CommitDeadline: d.CommitDeadline, RevealDeadline: d.RevealDeadline,
+			Verifiers: []string{}, Verdict: market.VerdictName(d.Verdict), MajorityRoot: hex.EncodeToString(d.MajorityRoot), Frozen: d.Frozen}
 		for _, v := range d.Verifiers {
 			j.Dispute.Verifiers = append(j.Dispute.Verifiers, hex.EncodeToString(v.NodeKey))
 		}

@@ -35,7 +35,11 @@ type orderRunFlags struct {
 	replicas       uint32
 	minReputation  uint64
 	out            string
+	offering       string
 	stars          uint32
+	// starsSet says whether --stars was given; without it the rating
+	// depends on how the run ended (order.Request.Stars).
+	starsSet       bool
 	bidWindow      uint64
 	deliveryWindow uint64
 	confirmWindow  uint64
@@ -91,7 +95,10 @@ func (f *txFlags) buyer(cmd *cobra.Command) (*order.Buyer, error) {
 	if cmd.Flags().Changed("fee") {
 		b.Fee = f.fee
 	}
-	b.StateDir = filepath.Join(f.g.home, "orders")
+	b.StateDir = ordersDir(f.g.home)
+	b.OnRetry = func(what string, err error, wait time.Duration) {
+		fmt.Fprintf(f.g.stderr, "the chain's RPC did not answer (%s: %v); retrying in %s\n", what, err, wait.Round(time.Millisecond))
+	}
 	return b, nil
 }
 
@@ -105,23 +112,45 @@ func newOrderRunCmd(g *globals, f *txFlags) *cobra.Command {
 that is not registered is first published with --from as its author, its
 blob stored on every active node.
 
+With --offering VENDOR (a cell1… address or a key name), run buys VENDOR's
+offering of the package instead of taking bids: the order is awarded at once
+to the offering's node at its price, which must not exceed --max-price, and
+the delivery window defaults to the offering's lead time.
+
 Inputs and parameters are checked against the package before any funds move.
-The results are verified against the output root delivered on chain and
-written to OUT/ORDER_ID/: outputs/ (the files the run left under /outputs),
-stdout.txt, stderr.txt and receipt.json. Results that do not verify are
-disputed (claim wrong-result, outcome refund, stake --dispute-stake), and the
-inputs are sent to the verifiers the chain draws.
+The node's signed receipt of the inputs is kept in HOME/orders/ORDER_ID.json
+and posted on chain only if needed: to answer a report that the inputs never
+arrived, or near the delivery deadline when nothing is delivered (a missed
+delivery then pays you part of the provider's stake). The results are
+verified against the output root delivered on chain and written to
+OUT/ORDER_ID/: outputs/ (the files the run left under /outputs), stdout.txt,
+stderr.txt and receipt.json. Results that do not verify are disputed (claim
+wrong-result, outcome refund, stake --dispute-stake): the dispute's seed chain
+is kept with the order, its seeds revealed round by round, and the inputs sent
+to the verifiers each seed draws. A run that ended in a trap or a limit of the
+package is shown with its stderr; it is rated 3 stars unless --stars says
+otherwise. An unreachable chain RPC is retried, with a line on stderr.
 
 On a terminal a live line shows each stage; otherwise each stage is one line.
 With --output json each stage is one JSON object per line, then the result.
-cell exits with 1 when the order expires, fails, or ends in a dispute.`,
+cell exits with 1 when the order expires, fails, ends in a dispute, or
+delivered a result that cannot be verified here.`,
 		Example: `  cell order run examples/digest --input genome=examples/data/lambda.fa --param ENZYMES=EcoRI --max-price 500000
-  cell order run 3f2a…c9 -i genome=lambda.fa -p ENZYMES=EcoRI,BamHI --max-price 1000000 --out results --stars 4`,
+  cell order run 3f2a…c9 -i genome=lambda.fa -p ENZYMES=EcoRI,BamHI --max-price 1000000 --out results --stars 4
+  cell order run 3f2a…c9 -i genome=lambda.fa -p ENZYMES=EcoRI --offering cell1vendor… --max-price 600000`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			rf.starsSet = cmd.Flags().Changed("stars")
 			req, err := rf.request(args[0])
 			if err != nil {
 				return err
+			}
+			if rf.offering != "" {
+				vendor, err := resolveAddress(g, rf.offering)
+				if err != nil {
+					return &usageError{fmt.Errorf("--offering: %w", err)}
+				}
+				req.Offering = vendor.String()
 			}
 			b, err := f.buyer(cmd)
 			if err != nil {
@@ -144,9 +173,10 @@ cell exits with 1 when the order expires, fails, or ends in a dispute.`,
 	fl.Uint32Var(&rf.replicas, "replicas", 1, "replication factor")
 	fl.Uint64Var(&rf.minReputation, "min-reputation", 0, "admit only providers proving at least this reputation in the package's skill")
 	fl.StringVar(&rf.out, "out", ".", "directory that receives ORDER_ID/ with the results")
-	fl.Uint32Var(&rf.stars, "stars", order.DefaultStars, "your rating of the provider, 0 to 5")
+	fl.StringVar(&rf.offering, "offering", "", "buy this vendor's offering of the package (an address or a key name) instead of taking bids")
+	fl.Uint32Var(&rf.stars, "stars", order.DefaultStars, "your rating of the provider, 0 to 5 (default 5, or 3 for a run that ended in a trap or a limit)")
 	fl.Uint64Var(&rf.bidWindow, "bid-window", order.DefaultBidWindow, "blocks during which providers bid")
-	fl.Uint64Var(&rf.deliveryWindow, "delivery-window", order.DefaultDeliveryWindow, "blocks after the award to deliver")
+	fl.Uint64Var(&rf.deliveryWindow, "delivery-window", 0, fmt.Sprintf("blocks after the award to deliver (default %d, or the offering's lead time)", order.DefaultDeliveryWindow))
 	fl.Uint64Var(&rf.confirmWindow, "confirm-window", order.DefaultConfirmWindow, "blocks after the delivery to close or dispute")
 	fl.BoolVar(&rf.noWaitFinal, "no-wait-final", false, "return after revealing the rating, without waiting for the reveal window to end")
 	return cmd
@@ -189,8 +219,10 @@ func (rf *orderRunFlags) request(pkg string) (order.Request, error) {
 	if rf.stars > market.MaxStars {
 		return req, &usageError{fmt.Errorf("--stars %d: want 0 to %d", rf.stars, market.MaxStars)}
 	}
-	stars := rf.stars
-	req.Stars = &stars
+	if rf.starsSet {
+		stars := rf.stars
+		req.Stars = &stars
+	}
 	if rf.replicas == 0 {
 		return req, &usageError{errors.New("--replicas: must be at least 1")}
 	}
@@ -235,16 +267,28 @@ func newOrderShowCmd(g *globals, f *txFlags) *cobra.Command {
 			for _, b := range out.Bids {
 				fmt.Fprintf(g.stdout, "  bid  %s  node %s  %d ucell  stake %d  at %d\n", b.Provider, b.NodeKey, b.Price, b.Stake, b.Height)
 			}
+			if out.InputReceiptHeight > 0 {
+				fmt.Fprintf(g.stdout, "  input receipt shown at %d\n", out.InputReceiptHeight)
+			}
+			if out.MissingInputsDeadline > 0 {
+				fmt.Fprintf(g.stdout, "  inputs reported missing; the report stands unless answered before %d\n", out.MissingInputsDeadline)
+			}
 			if out.OutputRoot != "" {
-				fmt.Fprintf(g.stdout, "  delivered output root %s  confirm by %d\n", out.OutputRoot, out.ConfirmDeadline)
+				fmt.Fprintf(g.stdout, "  delivered output root %s  run %s  confirm by %d\n", out.OutputRoot, out.Result, out.ConfirmDeadline)
+			}
+			if out.FailReason != "" {
+				fmt.Fprintf(g.stdout, "  failed: %s\n", out.FailReason)
 			}
 			if r := d.Order.GetRatings(); r != nil {
 				fmt.Fprintf(g.stdout, "  ratings  buyer %s  provider %s  final %v (reveal by %d)\n",
 					revealed(r.BuyerRevealed, r.BuyerStars), revealed(r.ProviderRevealed, r.ProviderStars), r.Final, r.RevealDeadline)
 			}
 			if dp := out.Dispute; dp != nil {
-				fmt.Fprintf(g.stdout, "  dispute  %s → %s  stake %d  verifiers %s  verdict %s\n", dp.Claim, dp.Outcome, dp.Stake,
-					orDash(strings.Join(dp.Verifiers, ",")), orDash(dp.Verdict))
+				fmt.Fprintf(g.stdout, "  dispute  %s → %s  stake %d  round %d  verifiers %s  verdict %s\n", dp.Claim, dp.Outcome, dp.Stake,
+					dp.Round, orDash(strings.Join(dp.Verifiers, ",")), orDash(dp.Verdict))
+				if dp.SeedDeadline > 0 {
+					fmt.Fprintf(g.stdout, "  the seed of round %d is due by %d\n", dp.Round, dp.SeedDeadline)
+				}
 			}
 			switch {
 			case d.Job != nil:
@@ -324,7 +368,10 @@ func newOrderCloseCmd(g *globals, f *txFlags) *cobra.Command {
 node, verifies them against the output root delivered on chain, writes them
 to OUT/ORDER_ID/, closes the order with the completion code and reveals
 --stars. Results that do not verify are disputed instead; give the order's
-inputs with --input so that the drawn verifiers can re-run it.`,
+inputs with --input so that the drawn verifiers can re-run it. A run that
+ended in a trap or a limit of the package, which cannot always be verified
+here, is closed as you asked (3 stars unless --stars says otherwise). An
+order closed earlier whose rating was not revealed gets it revealed.`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := orderIDArg(args[0])
@@ -334,7 +381,10 @@ inputs with --input so that the drawn verifiers can re-run it.`,
 			if stars > market.MaxStars {
 				return &usageError{fmt.Errorf("--stars %d: want 0 to %d", stars, market.MaxStars)}
 			}
-			opt := order.CloseOptions{OutDir: out, Stars: &stars, NoWaitFinal: noWaitFinal}
+			opt := order.CloseOptions{OutDir: out, NoWaitFinal: noWaitFinal}
+			if cmd.Flags().Changed("stars") {
+				opt.Stars = &stars
+			}
 			if opt.DisputeStake, err = optionalAmount("--dispute-stake", disputeStake); err != nil {
 				return err
 			}
@@ -354,7 +404,7 @@ inputs with --input so that the drawn verifiers can re-run it.`,
 			return p.result(res, err)
 		},
 	}
-	cmd.Flags().Uint32Var(&stars, "stars", order.DefaultStars, "your rating of the provider, 0 to 5")
+	cmd.Flags().Uint32Var(&stars, "stars", order.DefaultStars, "your rating of the provider, 0 to 5 (default 5, or 3 for a run that ended in a trap or a limit)")
 	cmd.Flags().StringVar(&out, "out", ".", "directory that receives ORDER_ID/ with the results")
 	cmd.Flags().StringArrayVarP(&inputs, "input", "i", nil, "the order's input file as NAME=FILE, for verifiers should the results not verify (repeatable)")
 	cmd.Flags().StringVar(&disputeStake, "dispute-stake", "", "stake of a dispute opened when the results do not verify (default: the chain's min_dispute_stake)")
@@ -368,8 +418,15 @@ func newOrderDisputeCmd(g *globals, f *txFlags) *cobra.Command {
 	var wait bool
 	cmd := &cobra.Command{
 		Use:   "dispute ORDER_ID",
-		Short: "Dispute a delivered order; with --input the drawn verifiers get the inputs",
-		Args:  exactArgs(1),
+		Short: "Dispute a delivered order, or follow a disputed one; with --input the drawn verifiers get the inputs",
+		Long: `dispute opens a dispute of a delivered order of --from. For a compute package
+it makes a seed chain, keeps it in HOME/orders/ORDER_ID.json, and reveals the
+first round's seed in the next block, which draws the verifiers; with --wait
+it reveals the seed of every later round too and follows the dispute to its
+verdict. On an order disputed already, dispute goes on from where it is: it
+reveals the seed a round waits for (after an interruption, say) and sends
+--input to the verifiers drawn.`,
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := orderIDArg(args[0])
 			if err != nil {
@@ -405,7 +462,7 @@ func newOrderDisputeCmd(g *globals, f *txFlags) *cobra.Command {
 	cmd.Flags().StringVar(&outcome, "outcome", "refund", "what you get if you win: refund, redo, redo-by-another, store-credit or litigation")
 	cmd.Flags().StringVar(&stake, "stake", "", "dispute stake in ucell (default: the chain's min_dispute_stake)")
 	cmd.Flags().StringArrayVarP(&inputs, "input", "i", nil, "the order's input file as NAME=FILE, sent to the drawn verifiers (repeatable)")
-	cmd.Flags().BoolVar(&wait, "wait", false, "follow the dispute to its verdict")
+	cmd.Flags().BoolVar(&wait, "wait", false, "follow the dispute to its verdict, revealing every round's seed")
 	return cmd
 }
 
@@ -548,7 +605,23 @@ func (p *progress) result(res *order.Result, err error) error {
 // the heights of the steps.
 func printOrderResult(w io.Writer, r *order.Result) {
 	fmt.Fprintf(w, "\norder %d: %s\n", r.OrderID, r.State)
-	if r.OutputDir != "" || r.Stdout != "" {
+	if r.Offering != "" {
+		fmt.Fprintf(w, "bought the offering of %s\n", r.Offering)
+	}
+	if r.RunResult != "" && r.RunResult != "exited" {
+		verified := "verified"
+		if !r.Verified {
+			verified = "not verified"
+		}
+		fmt.Fprintf(w, "the run did not exit: %s (%s)\n", r.RunResult, verified)
+		if r.Stderr != "" {
+			fmt.Fprintf(w, "--- stderr\n%s", r.Stderr)
+			if !strings.HasSuffix(r.Stderr, "\n") {
+				fmt.Fprintln(w)
+			}
+			fmt.Fprintln(w, "---")
+		}
+	} else if r.OutputDir != "" || r.Stdout != "" {
 		fmt.Fprintf(w, "exit code %d\n", r.ExitCode)
 		if r.Stdout != "" {
 			fmt.Fprintf(w, "--- stdout\n%s", r.Stdout)
@@ -572,13 +645,16 @@ func printOrderResult(w io.Writer, r *order.Result) {
 	if r.Refund > 0 {
 		fmt.Fprintf(w, "refunded %d ucell", r.Refund)
 		if r.Slashed > 0 {
-			fmt.Fprintf(w, "; the provider's bid stake of %d ucell slashed", r.Slashed)
+			fmt.Fprintf(w, "; the provider's bid stake slashed by %d ucell", r.Slashed)
+		}
+		if r.FailReason != "" {
+			fmt.Fprintf(w, " (%s)", r.FailReason)
 		}
 		fmt.Fprintln(w)
 	}
 	if d := r.Dispute; d != nil {
-		fmt.Fprintf(w, "dispute: %s → %s, stake %d ucell, verifiers %s, verdict %s, %d ucell returned\n",
-			d.Claim, d.Outcome, d.Stake, orDash(strings.Join(d.Verifiers, ",")), orDash(d.Verdict), d.Refund)
+		fmt.Fprintf(w, "dispute: %s → %s, stake %d ucell, %d round(s), verifiers %s, verdict %s, %d ucell returned\n",
+			d.Claim, d.Outcome, d.Stake, d.Round, orDash(strings.Join(d.Verifiers, ",")), orDash(d.Verdict), d.Refund)
 	}
 	for _, reason := range r.Reasons {
 		fmt.Fprintf(w, "  %s\n", reason)
@@ -590,7 +666,8 @@ func printOrderResult(w io.Writer, r *order.Result) {
 	for _, h := range []struct {
 		name string
 		v    int64
-	}{{"published", r.Heights.Published}, {"created", r.Heights.Created}, {"awarded", r.Heights.Awarded}, {"delivered", r.Heights.Delivered},
+	}{{"published", r.Heights.Published}, {"created", r.Heights.Created}, {"awarded", r.Heights.Awarded},
+		{"missing inputs reported", r.Heights.MissingInputs}, {"input receipt posted", r.Heights.ReceiptPosted}, {"delivered", r.Heights.Delivered},
 		{"closed", r.Heights.Closed}, {"revealed", r.Heights.Revealed}, {"final", r.Heights.Final}, {"expired", r.Heights.Expired},
 		{"failed", r.Heights.Failed}, {"cancelled", r.Heights.Cancelled}, {"dispute opened", r.Heights.DisputeOpened},
 		{"dispute decided", r.Heights.DisputeDecided}} {

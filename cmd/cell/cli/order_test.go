@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"os"
@@ -10,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/cometbft/cometbft/privval"
 
 	"github.com/celltonomy/celltonomy/client/keyring"
 	"github.com/celltonomy/celltonomy/client/order"
@@ -22,7 +25,7 @@ func TestOrderRunFlags(t *testing.T) {
 		flags orderRunFlags
 		want  string // a part of the usage error, or "" for success
 	}{
-		{"ok", orderRunFlags{inputs: []string{"genome=a.fa"}, params: []string{"ENZYMES=EcoRI"}, maxPrice: "500000ucell", replicas: 1, stars: 5}, ""},
+		{"ok", orderRunFlags{inputs: []string{"genome=a.fa"}, params: []string{"ENZYMES=EcoRI"}, maxPrice: "500000ucell", replicas: 1, stars: 4, starsSet: true}, ""},
 		{"max price missing", orderRunFlags{replicas: 1, stars: 5}, "--max-price: required"},
 		{"max price zero", orderRunFlags{maxPrice: "0", replicas: 1, stars: 5}, "--max-price: must be positive"},
 		{"max price not a number", orderRunFlags{maxPrice: "lots", replicas: 1, stars: 5}, "--max-price"},
@@ -40,8 +43,13 @@ func TestOrderRunFlags(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if req.MaxPrice != 500_000 || req.Inputs["genome"] != "a.fa" || req.Params["ENZYMES"] != "EcoRI" || req.Stars == nil || *req.Stars != 5 {
+				if req.MaxPrice != 500_000 || req.Inputs["genome"] != "a.fa" || req.Params["ENZYMES"] != "EcoRI" || req.Stars == nil || *req.Stars != 4 {
 					t.Fatalf("request %+v", req)
+				}
+				// Without --stars the rating depends on how the run ended.
+				tt.flags.starsSet = false
+				if req, err := tt.flags.request("pkg"); err != nil || req.Stars != nil {
+					t.Fatalf("without --stars: %+v, %v", req, err)
 				}
 				return
 			}
@@ -195,4 +203,92 @@ func TestOrderCommandsOnChain(t *testing.T) {
 	if code != 2 || !strings.Contains(stderr, "inputs.reads") {
 		t.Errorf("bad input: exit %d\n%s", code, stderr)
 	}
+
+	// The provider's offering, bought without bids.
+	provider := ordertest.Address("provider").String()
+	stdout, stderr, code = cellAt("order", "run", n.PackageID.String(), "-i", "data="+data, "--offering", provider, "--max-price", "200000",
+		"--confirm-window", "40", "--no-wait-final", "--out", out, "--node", n.RPC, "--output", "json")
+	if code != 0 {
+		t.Fatalf("order run --offering: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if r := lastResult(t, stdout); r.Offering != provider || r.Price != ordertest.OfferingPrice || r.State != "closed" {
+		t.Errorf("result of the purchase: %+v", r)
+	}
+
+	// A run that trapped: delivered, not verifiable here, exit 1.
+	stdout, stderr, code = cellAt("order", "run", n.PackageID.String(), "-i", "data="+data, "-p", "MODE=trap", "--max-price", "100000",
+		"--bid-window", "6", "--delivery-window", "40", "--confirm-window", "60", "--out", out, "--node", n.RPC, "--output", "json")
+	trap := lastResult(t, stdout)
+	if code != 1 || trap.State != "delivered" || trap.RunResult != "trap" || !strings.Contains(stderr, "cannot be verified") {
+		t.Fatalf("trapped run: exit %d, result %+v\n%s", code, trap, stderr)
+	}
+	id = strconv.FormatUint(trap.OrderID, 10)
+	// Wired commands the chain refuses here exit 1 with the rule.
+	for _, args := range [][]string{
+		{"tx", "market", "post-input-receipt", id, strings.Repeat("00", 64)},
+		{"tx", "market", "report-missing-inputs", id},
+	} {
+		stdout, stderr, code = cellAt(append(args, "--from", buyerKey, "--node", n.RPC)...)
+		if code != 1 || !strings.Contains(stdout, "failed: code") {
+			t.Errorf("%v: exit %d\n%s\n%s", args, code, stdout, stderr)
+		}
+	}
+	// Disputed by hand: the seed chain is saved with the order, the seed
+	// of round 1 revealed with reveal-dispute-seed draws the verifier,
+	// and cell order dispute follows it to the verdict.
+	stdout, stderr, code = cellAt("tx", "market", "open-dispute", id, "wrong-result", "refund", "100000", "--from", buyerKey, "--node", n.RPC)
+	if code != 0 || !strings.Contains(stdout, "dispute_opened") {
+		t.Fatalf("open-dispute: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	i := strings.Index(stderr, "reveal-dispute-seed "+id+" ")
+	st, err := order.LoadState(filepath.Join(home, "orders"), trap.OrderID)
+	if i < 0 || err != nil || len(st.Seeds) < 2 {
+		t.Fatalf("open-dispute saved %+v, %v; said\n%s", st, err, stderr)
+	}
+	seed := strings.Fields(stderr[i:])[2]
+	if seed != hex.EncodeToString(st.Seeds[1]) {
+		t.Errorf("printed seed %s, saved %x", seed, st.Seeds[1])
+	}
+	stdout, stderr, code = cellAt("tx", "market", "reveal-dispute-seed", id, seed, "--from", buyerKey, "--node", n.RPC)
+	if code != 0 || !strings.Contains(stdout, "dispute_drawn") {
+		t.Fatalf("reveal-dispute-seed: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	stdout, stderr, code = cellAt("order", "dispute", id, "-i", "data="+data, "--wait", "--node", n.RPC, "--output", "json")
+	if r := lastResult(t, stdout); code != 0 || r.Dispute == nil || r.Dispute.Verdict != "buyer_won" {
+		t.Errorf("order dispute --wait: exit %d, result %+v\n%s", code, r, stderr)
+	}
+
+	// A node announced with its key file: the key signs its proof.
+	nodeKeyFile := filepath.Join(t.TempDir(), "node_key.json")
+	if err := os.WriteFile(nodeKeyFile, []byte(testNodeKeyJSON), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code = cellAt("tx", "registry", "announce-node", "http://127.0.0.1:1", "--node-key-file", nodeKeyFile, "--from", buyerKey, "--node", n.RPC)
+	if code != 0 || !strings.Contains(stdout, "node_announced") {
+		t.Errorf("announce-node: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	// A validator whose consensus key, in the home, signs its proof.
+	if err := os.MkdirAll(filepath.Join(home, "config"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	pv, err := privval.GenFilePV(consensusKeyFile(home), filepath.Join(t.TempDir(), "state.json"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pv.Save()
+	stdout, stderr, code = cellAt("tx", "staking", "create-validator", "1000000", "--moniker", "cli", "--from", buyerKey, "--node", n.RPC)
+	if code != 0 || !strings.Contains(stdout, "create_validator") {
+		t.Errorf("create-validator: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+}
+
+// lastResult decodes the last line of `cell order … --output json`.
+func lastResult(t *testing.T, stdout string) *order.Result {
+	t.Helper()
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	var last orderResultJSON
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &last); err != nil || last.Result == nil {
+		t.Fatalf("no result line in\n%s", stdout)
+	}
+	return last.Result
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/hex"
 	"fmt"
 	"os"
@@ -48,19 +49,27 @@ func newRegistryTxCmd(g *globals, f *txFlags) *cobra.Command {
 
 	var archs, botspecs []string
 	var capacity uint32
+	var nodeKeyFile string
 	announce := &cobra.Command{
-		Use:   "announce-node NODE_PUBKEY ENDPOINT",
-		Short: "Register or refresh a node of --from: its ed25519 key in hex and its http(s) endpoint",
+		Use:   "announce-node ENDPOINT --node-key-file FILE",
+		Short: "Register or refresh a node of --from: its key file and its http(s) endpoint",
 		Long: `announce-node registers a fulfillment node operated by --from, or refreshes it.
-A node is active for node_ttl_blocks blocks (a chain param) after its latest
-announcement; announce again before that to stay active.`,
-		Args: exactArgs(2),
+The node's key is read from its key file (--node-key-file, as cell node init
+writes it: {"type": "ed25519", "public_key": HEX, "seed": HEX}); it signs the
+chain's proof that --from holds it (registry.NodeKeyProofBytes), so nobody can
+announce another operator's node. A node is active for node_ttl_blocks blocks
+(a chain param) after its latest announcement; announce again before that to
+stay active.`,
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			key, err := hexArg("NODE_PUBKEY", args[0], registry.NodeKeySize)
+			if nodeKeyFile == "" {
+				return &usageError{fmt.Errorf("--node-key-file: required: the node's key file")}
+			}
+			key, err := loadNodeKey(nodeKeyFile)
 			if err != nil {
 				return err
 			}
-			m := &ledgerpb.MsgAnnounceNode{NodePubkey: key, Endpoint: args[1], Architectures: archs, Capacity: capacity}
+			m := &ledgerpb.MsgAnnounceNode{NodePubkey: key.Public().(ed25519.PublicKey), Endpoint: args[0], Architectures: archs, Capacity: capacity}
 			for _, s := range botspecs {
 				h, err := hexArg("--botspec", s, registry.BotSpecHashSize)
 				if err != nil {
@@ -68,9 +77,13 @@ announcement; announce again before that to stay active.`,
 				}
 				m.BotspecHashes = append(m.BotspecHashes, h)
 			}
-			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_AnnounceNode{AnnounceNode: m}})
+			return f.sendBuilt(cmd, func(_ context.Context, _ *client.Client, chainID string, from address.Address) ([]*ledgerpb.Msg, error) {
+				m.NodeSignature = registry.SignNodeKeyProof(key, chainID, from)
+				return []*ledgerpb.Msg{{Sum: &ledgerpb.Msg_AnnounceNode{AnnounceNode: m}}}, nil
+			})
 		},
 	}
+	announce.Flags().StringVar(&nodeKeyFile, "node-key-file", "", "the node's key file (required)")
 	announce.Flags().StringSliceVar(&archs, "arch", []string{spec.ArchWasm32WASIP1}, "architectures the node executes")
 	announce.Flags().StringSliceVar(&botspecs, "botspec", nil, "SHA-256 in hex of a BotSpec of the node's lab bots")
 	announce.Flags().Uint32Var(&capacity, "capacity", 1, "jobs the node runs at once")
@@ -125,10 +138,16 @@ signed here without changing the bytes its author meant.`,
 	}
 	register.Flags().StringSliceVar(&locations, "location", nil, "http(s) URL where the .cellpkg can be fetched (repeatable)")
 
+	var offerNode, offerStake string
 	offer := &cobra.Command{
-		Use:   "set-offering PACKAGE_ID PRICE LEAD_TIME_BLOCKS",
-		Short: "Offer a package at a fixed PRICE (ucell), delivered within LEAD_TIME_BLOCKS; --from must have the vendor role",
-		Args:  exactArgs(3),
+		Use:   "set-offering PACKAGE_ID PRICE LEAD_TIME_BLOCKS --node-key HEX|FILE",
+		Short: "Offer a package at a fixed PRICE (ucell), delivered within LEAD_TIME_BLOCKS by a node of --from; --from must have the vendor role",
+		Long: `set-offering offers a package at a fixed price. Each purchase is awarded at
+once to the node --node-key names (an active node of --from: its public key in
+hex, or its key file), with --stake (ucell) taken from --from's balance as the
+bid stake of the purchase: at least min_bid_stake and bid_stake_ratio_bps of
+the price (registry.OfferingMinStake), the default.`,
+		Args: exactArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := hexArg("PACKAGE_ID", args[0], registry.PackageIDSize)
 			if err != nil {
@@ -142,10 +161,32 @@ signed here without changing the bytes its author meant.`,
 			if err != nil {
 				return &usageError{fmt.Errorf("LEAD_TIME_BLOCKS %q: want a whole number of blocks", args[2])}
 			}
-			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_SetOffering{SetOffering: &ledgerpb.MsgSetOffering{
-				PackageId: id, Price: price, LeadTimeBlocks: lead}}})
+			if offerNode == "" {
+				return &usageError{fmt.Errorf("--node-key: required: the node that serves the purchases")}
+			}
+			node, err := nodePubKey("--node-key", offerNode)
+			if err != nil {
+				return err
+			}
+			stake, err := optionalAmount("--stake", offerStake)
+			if err != nil {
+				return err
+			}
+			return f.sendBuilt(cmd, func(ctx context.Context, c *client.Client, _ string, _ address.Address) ([]*ledgerpb.Msg, error) {
+				if stake == 0 {
+					var p ledgerpb.Params
+					if err := queryInto(ctx, c, app.PathParams, nil, &p); err != nil {
+						return nil, fmt.Errorf("params: %w", err)
+					}
+					stake = registry.OfferingMinStake(price, &p)
+				}
+				return []*ledgerpb.Msg{{Sum: &ledgerpb.Msg_SetOffering{SetOffering: &ledgerpb.MsgSetOffering{
+					PackageId: id, Price: price, LeadTimeBlocks: lead, NodeKey: node, Stake: stake}}}}, nil
+			})
 		},
 	}
+	offer.Flags().StringVar(&offerNode, "node-key", "", "the node that serves the purchases: its public key in hex or its key file (required)")
+	offer.Flags().StringVar(&offerStake, "stake", "", "vendor stake per purchase in ucell (default: the least the chain accepts)")
 	unoffer := &cobra.Command{
 		Use:   "remove-offering PACKAGE_ID",
 		Short: "Withdraw --from's offering of a package",
