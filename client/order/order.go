@@ -110,16 +110,16 @@
 // A run that ended in a trap or in one of the package's own limits (fuel,
 // memory, output, stdout, stderr) is a correct delivery of what the
 // package deterministically does, not a fault of the provider. Its output
-// root covers only the result, stdout and stderr; runtime/outputroot does
-// not define it yet, so the buyer verifies such a delivery only with a
-// Buyer.OutcomeRoot (it will be outputroot's outcome root). Run reports
-// the result and the package's stderr (StepRunResult) either way. Without
-// OutcomeRoot it checks the completion code, writes the outputs, and stops
-// with ErrNotVerifiable, neither closing nor disputing: the buyer decides
-// (Close accepts, Dispute contests) before the confirm deadline, when the
-// order closes by itself. A verified one Run closes; its rating, unless
-// the request names one, is NonExitedStars (3), never the full
-// DefaultStars, for a run that did not give the buyer a result.
+// root covers only the result, stdout and stderr (runtime/outputroot:
+// ComputeOutcome); the buyer verifies it with Buyer.OutcomeRoot, which
+// NewBuyer sets to OutcomeRoot. Run reports the result and the package's
+// stderr (StepRunResult). Without an OutcomeRoot it checks the completion
+// code, writes the outputs, and stops with ErrNotVerifiable, neither
+// closing nor disputing: the buyer decides (Close accepts, Dispute
+// contests) before the confirm deadline, when the order closes by itself.
+// A verified one Run closes; its rating, unless the request names one, is
+// NonExitedStars (3), never the full DefaultStars, for a run that did not
+// give the buyer a result.
 //
 // # RPC blips
 //
@@ -170,6 +170,8 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/market"
+	"github.com/celltonomy/celltonomy/runtime/outputroot"
 )
 
 // Errors of the order's outcome, matched with errors.Is.
@@ -225,6 +227,17 @@ const DefaultReceiptMargin = 5
 // stderr: runtime/outputroot's root of an outcome, whose number is the
 // result's (outputroot.ComputeOutcome(outcome, 0, stdout, stderr, nil)).
 type OutcomeRootFunc func(result ledgerpb.RunResult, stdout, stderr []byte) ([32]byte, error)
+
+// OutcomeRoot is the OutcomeRootFunc of runtime/outputroot:
+// outputroot.ComputeOutcome with the outcome whose number is the
+// result's (the ledger's RunResult mirrors the runtime's Outcome, number
+// for number).
+func OutcomeRoot(result ledgerpb.RunResult, stdout, stderr []byte) ([32]byte, error) {
+	if result <= ledgerpb.RunResult_RUN_RESULT_EXITED {
+		return [32]byte{}, fmt.Errorf("result %s: the run exited; its root covers its files", market.RunResultName(result))
+	}
+	return outputroot.ComputeOutcome(outputroot.Outcome(result), 0, stdout, stderr, nil)
+}
 
 // Buyer orders package runs with one account key. Its methods may be
 // called from several goroutines, on different orders.
@@ -286,7 +299,8 @@ func NewBuyer(ctx context.Context, c *client.Client, key ed25519.PrivateKey) (*B
 	if err != nil {
 		return nil, err
 	}
-	b := &Buyer{Chain: c, Key: key, Address: addr, HTTP: &http.Client{Timeout: 30 * time.Second}, Poll: 100 * time.Millisecond}
+	b := &Buyer{Chain: c, Key: key, Address: addr, HTTP: &http.Client{Timeout: 30 * time.Second}, Poll: 100 * time.Millisecond,
+		OutcomeRoot: OutcomeRoot}
 	st, err := c.Status(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("order: node status: %w", err)

@@ -24,6 +24,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
+	"github.com/celltonomy/celltonomy/runtime/outputroot"
 	"github.com/celltonomy/celltonomy/spec"
 	"github.com/celltonomy/celltonomy/spec/packer"
 	"github.com/celltonomy/celltonomy/spec/specpb"
@@ -461,5 +462,31 @@ func TestDecidedVerdicts(t *testing.T) {
 			}
 			got.need(t, StepDisputeDecided)
 		})
+	}
+}
+
+// TestOutcomeRootMatchesTheRuntime: the ledger's run results mirror the
+// runtime's outcomes number for number and name for name, and
+// OutcomeRoot is the runtime's root of an outcome.
+func TestOutcomeRootMatchesTheRuntime(t *testing.T) {
+	for r := ledgerpb.RunResult_RUN_RESULT_EXITED; r <= ledgerpb.RunResult_RUN_RESULT_STDERR_LIMIT; r++ {
+		o := outputroot.Outcome(r)
+		if !o.Valid() || o.String() != market.RunResultName(r) {
+			t.Fatalf("result %d: the runtime names it %q, the ledger %q", r, o, market.RunResultName(r))
+		}
+		if r == ledgerpb.RunResult_RUN_RESULT_EXITED {
+			continue
+		}
+		got, err := OutcomeRoot(r, []byte("out"), []byte("err"))
+		want, err2 := outputroot.ComputeOutcome(o, 0, []byte("out"), []byte("err"), nil)
+		if err != nil || err2 != nil || got != want {
+			t.Fatalf("result %d: %x (%v), want %x (%v)", r, got, err, want, err2)
+		}
+		if fake, _ := ordertest.OutcomeRoot(r, []byte("out"), []byte("err")); fake != got {
+			t.Fatalf("result %d: the test network's root differs", r)
+		}
+	}
+	if _, err := OutcomeRoot(ledgerpb.RunResult_RUN_RESULT_EXITED, nil, nil); err == nil {
+		t.Fatal("no error for an exited run")
 	}
 }
