@@ -96,6 +96,11 @@ type Request struct {
 	// waiting for the reveal window to end (reveal_window_blocks may be
 	// long on a real network).
 	NoWaitFinal bool
+	// NoClose makes Run stop once the outputs are verified and written,
+	// without closing: the buyer looks at them first, then closes with
+	// Close or disputes with Dispute before the confirm deadline, when
+	// the order closes by itself in the provider's favour.
+	NoClose bool
 	// Progress receives every step; may be nil.
 	Progress func(Step)
 }
@@ -425,16 +430,28 @@ func (b *Buyer) offering(ctx context.Context, vendor address.Address, r *resolve
 	if r.registered == nil {
 		return nil, fieldErr("offering", "package %s is not registered, so %s cannot offer it", r.id, vendor)
 	}
-	var resp ledgerpb.OfferingsResponse
-	if err := b.query(ctx, app.PathOfferings, r.id[:], &resp); err != nil {
-		return nil, fmt.Errorf("offerings of package %s: %w", r.id, err)
+	var found *ledgerpb.Offering
+	errFound := errors.New("found")
+	err := client.QueryPages(ctx, b.Chain, app.PathOfferings,
+		func(p *ledgerpb.PageRequest) proto.Message {
+			return &ledgerpb.OfferingsRequest{Vendor: vendor.Bytes(), Page: p}
+		},
+		func(resp *ledgerpb.OfferingsResponse) error {
+			for _, off := range resp.Offerings {
+				if bytes.Equal(off.PackageId, r.id[:]) {
+					found = off
+					return errFound
+				}
+			}
+			return nil
+		})
+	if err != nil && !errors.Is(err, errFound) {
+		return nil, fmt.Errorf("offerings of %s: %w", vendor, err)
 	}
-	for _, off := range resp.Offerings {
-		if address.Address(off.Vendor) == vendor {
-			return off, nil
-		}
+	if found == nil {
+		return nil, fieldErr("offering", "%s has no offering of package %s", vendor, r.id)
 	}
-	return nil, fieldErr("offering", "%s has no offering of package %s", vendor, r.id)
+	return found, nil
 }
 
 func sum(vs ...uint64) (uint64, bool) {

@@ -140,6 +140,8 @@ type run struct {
 	// guard is what the run holds and did about the input receipt of the
 	// current contract.
 	guard receiptGuard
+	// noClose stops the run before the close (Request.NoClose).
+	noClose bool
 }
 
 func (x *run) report(s Step) {
@@ -173,7 +175,7 @@ func (b *Buyer) Run(ctx context.Context, req Request) (*Result, error) {
 	}
 	req = pl.req
 	x := &run{b: b, r: &Result{PackageID: pl.pkg.id.String(), InputRoot: hex.EncodeToString(pl.root[:])}, progress: req.Progress,
-		haveInputs: true, inputs: req.Inputs, files: pl.inputs, outcome: req.DisputeOutcome}
+		haveInputs: true, inputs: req.Inputs, files: pl.inputs, outcome: req.DisputeOutcome, noClose: req.NoClose}
 	x.report(Step{Kind: StepPackage, PackageID: pl.pkg.id.String(), Name: pl.pkg.envelope.GetName() + " " + pl.pkg.envelope.GetVersion(), Registered: !pl.publish})
 	if pl.publish {
 		h, n, err := b.publish(ctx, pl.pkg)
@@ -579,6 +581,10 @@ func (x *run) finish(ctx context.Context, o *ledgerpb.Order, gw *gateway.Client,
 	if unverified && !acceptUnverified {
 		return x.r, fmt.Errorf("order %d: %w; the run ended with %s; read its stderr, then accept the delivery with `cell order close %d` or dispute it with `cell order dispute %d` before height %d, when it closes by itself",
 			o.Id, err, x.r.RunResult, o.Id, o.Id, d.ConfirmDeadline)
+	}
+	if x.noClose {
+		x.r.State = market.StateName(ledgerpb.OrderState_ORDER_STATE_DELIVERED)
+		return x.r, nil
 	}
 	code, _ := hex.DecodeString(out.CompletionCode) // checked by Verify
 	return x.close(ctx, o, code, ratingOf(stars, d.Result), noWaitFinal)

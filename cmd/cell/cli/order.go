@@ -44,6 +44,7 @@ type orderRunFlags struct {
 	deliveryWindow uint64
 	confirmWindow  uint64
 	noWaitFinal    bool
+	noClose        bool
 }
 
 // newOrderCmd is `cell order …`: the buyer's side of ordering a package
@@ -179,6 +180,7 @@ delivered a result that cannot be verified here.`,
 	fl.Uint64Var(&rf.deliveryWindow, "delivery-window", 0, fmt.Sprintf("blocks after the award to deliver (default %d, or the offering's lead time)", order.DefaultDeliveryWindow))
 	fl.Uint64Var(&rf.confirmWindow, "confirm-window", order.DefaultConfirmWindow, "blocks after the delivery to close or dispute")
 	fl.BoolVar(&rf.noWaitFinal, "no-wait-final", false, "return after revealing the rating, without waiting for the reveal window to end")
+	fl.BoolVar(&rf.noClose, "no-close", false, "stop once the outputs are verified and written, without closing: close with `cell order close`, or dispute with `cell order dispute`, before the confirm deadline")
 	return cmd
 }
 
@@ -197,7 +199,7 @@ func (rf *orderRunFlags) request(pkg string) (order.Request, error) {
 		return order.Request{}, &usageError{errors.New("--max-price: required: the most to pay, in ucell")}
 	}
 	req := order.Request{Package: pkg, Inputs: inputs, Params: params, Replication: rf.replicas, OutDir: rf.out,
-		BidWindow: rf.bidWindow, DeliveryWindow: rf.deliveryWindow, ConfirmWindow: rf.confirmWindow, NoWaitFinal: rf.noWaitFinal,
+		BidWindow: rf.bidWindow, DeliveryWindow: rf.deliveryWindow, ConfirmWindow: rf.confirmWindow, NoWaitFinal: rf.noWaitFinal, NoClose: rf.noClose,
 		MinProviderReputation: rf.minReputation}
 	if req.MaxPrice, err = optionalAmount("--max-price", rf.maxPrice); err != nil {
 		return req, err
