@@ -89,16 +89,18 @@ func (r *buyerRun) inputs() []gateway.InputFile {
 }
 
 // upload sends the inputs to the node with the given endpoint, retrying
-// while the node has not yet seen the award or the draw.
-func (r *buyerRun) upload(endpoint string) {
+// while the node has not yet seen the award or the draw, and returns the
+// provider's input receipt (nil from a verifier).
+func (r *buyerRun) upload(endpoint string) []byte {
 	r.t.Helper()
 	gc := &gateway.Client{Endpoint: endpoint, Key: r.key}
 	ctx := context.Background()
 	deadline := time.Now().Add(15 * time.Second)
 	var err error
+	var st gateway.JobStatus
 	for {
 		if err = gc.UploadInput(ctx, r.id, "genome", r.genome); err == nil {
-			_, err = gc.CommitInputs(ctx, r.id, r.inputs())
+			st, err = gc.CommitInputs(ctx, r.id, r.inputs())
 		}
 		if err == nil || time.Now().After(deadline) {
 			break
@@ -108,6 +110,37 @@ func (r *buyerRun) upload(endpoint string) {
 	if err != nil {
 		r.t.Fatalf("upload to %s: %v", endpoint, err)
 	}
+	receipt, _ := hex.DecodeString(st.InputReceipt)
+	return receipt
+}
+
+// dispute opens a dispute of the order with a new seed chain and reveals
+// the first round's seed in a later block, which draws the verifiers.
+func (r *buyerRun) dispute(outcome ledgerpb.DisputeOutcome) {
+	r.t.Helper()
+	seeds, err := order.NewSeedChain(2)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	res := send(r.t, r.d, r.key, &ledgerpb.Msg{Sum: &ledgerpb.Msg_OpenDispute{OpenDispute: &ledgerpb.MsgOpenDispute{
+		OrderId: r.id, Claim: ledgerpb.DisputeClaim_DISPUTE_CLAIM_WRONG_RESULT, Outcome: outcome,
+		Stake: params.Default().MinDisputeStake, SeedCommitment: seeds[0],
+	}}})
+	// The seed is revealed after the opening block.
+	for r.d.height(r.t) <= res.Height {
+		time.Sleep(20 * time.Millisecond)
+	}
+	send(r.t, r.d, r.key, &ledgerpb.Msg{Sum: &ledgerpb.Msg_RevealDisputeSeed{RevealDisputeSeed: &ledgerpb.MsgRevealDisputeSeed{OrderId: r.id, Seed: seeds[1]}}})
+}
+
+// height returns the chain's latest height.
+func (d *Devnet) height(t *testing.T) int64 {
+	t.Helper()
+	st, err := d.Client.Status(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.SyncInfo.LatestBlockHeight
 }
 
 func (d *Devnet) nodeByKey(t *testing.T, key []byte) NodeInfo {
@@ -121,21 +154,26 @@ func (d *Devnet) nodeByKey(t *testing.T, key []byte) NodeInfo {
 	return NodeInfo{}
 }
 
-// TestMissedDelivery: a provider that never delivers fails the contract at
-// the end of its delivery window; the buyer gets the escrow back and half
-// the provider's bid stake, and the provider loses its stake.
+// TestMissedDelivery: a provider that takes the inputs, signs its input
+// receipt and never delivers fails the contract at the end of its
+// delivery window; the buyer, who shows the receipt, gets the escrow back
+// and half the provider's bid stake, and the provider loses its stake.
 func TestMissedDelivery(t *testing.T) {
 	d := startDevnet(t, []NodeOptions{{Fault: node.FaultNoDelivery}})
 	buyerBefore := balance(t, d, d.Buyer)
 	vendorBefore := balance(t, d, d.Nodes[0].Operator)
-	r := createOrder(t, d, 5000, 6, 10)
+	r := createOrder(t, d, 5000, 15, 10)
 	waitState(t, d, r.id, 20*time.Second, ledgerpb.OrderState_ORDER_STATE_AWARDED)
-	r.upload(d.Nodes[0].Endpoint)
+	receipt := r.upload(d.Nodes[0].Endpoint)
+	send(t, d, r.key, &ledgerpb.Msg{Sum: &ledgerpb.Msg_PostInputReceipt{PostInputReceipt: &ledgerpb.MsgPostInputReceipt{OrderId: r.id, Signature: receipt}}})
 	o := waitState(t, d, r.id, 30*time.Second, ledgerpb.OrderState_ORDER_STATE_FAILED)
+	if o.GetFailReason() != ledgerpb.FailReason_FAIL_REASON_NO_DELIVERY_AFTER_RECEIPT {
+		t.Errorf("fail reason %v", o.GetFailReason())
+	}
 	stake := o.GetContract().GetBidStake()
 	fee := params.Default().MinFee
-	if got, want := balance(t, d, d.Buyer), buyerBefore-fee+stake/2; got != want {
-		t.Errorf("buyer balance %d, want %d (before %d − fee %d + half the bid stake %d)", got, want, buyerBefore, fee, stake)
+	if got, want := balance(t, d, d.Buyer), buyerBefore-2*fee+stake/2; got != want {
+		t.Errorf("buyer balance %d, want %d (before %d − 2 fees of %d + half the bid stake %d)", got, want, buyerBefore, fee, stake)
 	}
 	if got := balance(t, d, d.Nodes[0].Operator); got >= vendorBefore {
 		t.Errorf("provider balance %d, not below %d: no slashing", got, vendorBefore)
@@ -168,7 +206,7 @@ func jobOf(n *node.Node, id uint64, role string) (node.Job, bool) {
 // re-execute, commit and reveal the true root; the provider is slashed and
 // the buyer refunded.
 func TestWrongOutputCaughtByVerifiers(t *testing.T) {
-	d := startDevnet(t, []NodeOptions{{Fault: node.FaultWrongOutput, Price: 500}, {}, {}})
+	d := startDevnet(t, []NodeOptions{{Fault: node.FaultWrongOutput}, {Price: 1500}, {Price: 1500}})
 	buyerBefore := balance(t, d, d.Buyer)
 	r := createOrder(t, d, 5000, 40, 30)
 	o := waitState(t, d, r.id, 20*time.Second, ledgerpb.OrderState_ORDER_STATE_AWARDED)
@@ -178,10 +216,7 @@ func TestWrongOutputCaughtByVerifiers(t *testing.T) {
 	r.upload(d.Nodes[0].Endpoint)
 	o = waitState(t, d, r.id, 60*time.Second, ledgerpb.OrderState_ORDER_STATE_DELIVERED)
 	stake := o.GetContract().GetBidStake()
-	send(t, d, r.key, &ledgerpb.Msg{Sum: &ledgerpb.Msg_OpenDispute{OpenDispute: &ledgerpb.MsgOpenDispute{
-		OrderId: r.id, Claim: ledgerpb.DisputeClaim_DISPUTE_CLAIM_WRONG_RESULT, Outcome: ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REFUND,
-		Stake: params.Default().MinDisputeStake,
-	}}})
+	r.dispute(ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REFUND)
 	o = queryOrder(t, d, r.id)
 	vs := o.GetDispute().GetVerifiers()
 	if len(vs) != 2 {
@@ -199,11 +234,11 @@ func TestWrongOutputCaughtByVerifiers(t *testing.T) {
 			t.Errorf("verifier %x did not reveal", v.GetNodeKey())
 		}
 	}
-	// The buyer paid three fees (create, dispute) and got everything
-	// back, plus its share of the slashed stake.
+	// The buyer paid three fees (create, dispute, seed) and got
+	// everything back, plus its share of the slashed stake.
 	fee := params.Default().MinFee
-	if got := balance(t, d, d.Buyer); got < buyerBefore-2*fee {
-		t.Errorf("buyer balance %d, want at least %d (refunded); bid stake %d", got, buyerBefore-2*fee, stake)
+	if got := balance(t, d, d.Buyer); got < buyerBefore-3*fee {
+		t.Errorf("buyer balance %d, want at least %d (refunded); bid stake %d", got, buyerBefore-3*fee, stake)
 	}
 	if j, _ := jobOf(d.Nodes[1].Node, r.id, gateway.RoleVerifier); j.OutputRoot == "" {
 		j2, _ := jobOf(d.Nodes[2].Node, r.id, gateway.RoleVerifier)
@@ -332,7 +367,7 @@ func TestGatewayRefusals(t *testing.T) {
 // not match, the buyer disputes on its own, sends the inputs to the drawn
 // verifiers, and is refunded when they find for it.
 func TestOrderRunDisputesWrongOutput(t *testing.T) {
-	d := startDevnet(t, []NodeOptions{{Fault: node.FaultWrongOutput, Price: 500}, {}, {}})
+	d := startDevnet(t, []NodeOptions{{Fault: node.FaultWrongOutput}, {Price: 1500}, {Price: 1500}})
 	key, _ := d.Key(KeyBuyer)
 	b, err := order.NewBuyer(context.Background(), d.Client, key)
 	if err != nil {
@@ -361,15 +396,12 @@ func TestOrderRunDisputesWrongOutput(t *testing.T) {
 // provider's node (checked against the order's input root), re-execute,
 // and the wrong output is caught all the same.
 func TestVerifiersFetchInputsFromProvider(t *testing.T) {
-	d := startDevnet(t, []NodeOptions{{Fault: node.FaultWrongOutput, Price: 500}, {}, {}})
+	d := startDevnet(t, []NodeOptions{{Fault: node.FaultWrongOutput}, {Price: 1500}, {Price: 1500}})
 	r := createOrder(t, d, 5000, 40, 30)
 	waitState(t, d, r.id, 20*time.Second, ledgerpb.OrderState_ORDER_STATE_AWARDED)
 	r.upload(d.Nodes[0].Endpoint)
 	waitState(t, d, r.id, 60*time.Second, ledgerpb.OrderState_ORDER_STATE_DELIVERED)
-	send(t, d, r.key, &ledgerpb.Msg{Sum: &ledgerpb.Msg_OpenDispute{OpenDispute: &ledgerpb.MsgOpenDispute{
-		OrderId: r.id, Claim: ledgerpb.DisputeClaim_DISPUTE_CLAIM_WRONG_RESULT, Outcome: ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REFUND,
-		Stake: params.Default().MinDisputeStake,
-	}}})
+	r.dispute(ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REFUND)
 	// A stranger cannot read the provider's inputs.
 	author, _ := d.Key(KeyAuthor)
 	if _, err := (&gateway.Client{Endpoint: d.Nodes[0].Endpoint, Key: author}).ProviderInputs(context.Background(), r.id); !gateway.IsStatus(err, 403) {
@@ -387,8 +419,9 @@ func TestVerifiersFetchInputsFromProvider(t *testing.T) {
 // buyer closes: one order, two providers, a verified result.
 func TestRedoByAnother(t *testing.T) {
 	// The reopened order's max price is the price in escrow, the faulty
-	// node's 400: the honest nodes ask 500 but go down to a floor of 300.
-	d := startDevnet(t, []NodeOptions{{Fault: node.FaultWrongOutput, Price: 400}, {Price: 500, Floor: 300}, {Price: 500, Floor: 300}})
+	// node's (it asks 1,100): the honest nodes ask 1,300 but go down to a
+	// floor of 1,000.
+	d := startDevnet(t, []NodeOptions{{Fault: node.FaultWrongOutput, Price: 1100}, {Price: 1300, Floor: 1000}, {Price: 1300, Floor: 1000}})
 	key, _ := d.Key(KeyBuyer)
 	b, err := order.NewBuyer(context.Background(), d.Client, key)
 	if err != nil {
@@ -413,5 +446,81 @@ func TestRedoByAnother(t *testing.T) {
 	}
 	if !strings.Contains(res.Stdout, "21226") {
 		t.Errorf("stdout lacks the 21226 bp fragment:\n%s", res.Stdout)
+	}
+}
+
+// TestBuyerNeverUploads: a buyer orders and never sends its inputs,
+// hoping to collect half the provider's stake when the delivery is
+// missed. The node reports the inputs missing at the input deadline, the
+// report stands, and both get their funds back: the provider pays its
+// fees, the buyer its fee, nobody gains.
+func TestBuyerNeverUploads(t *testing.T) {
+	d := startDevnet(t, []NodeOptions{{}})
+	buyerBefore := balance(t, d, d.Buyer)
+	vendorBefore := balance(t, d, d.Nodes[0].Operator)
+	r := createOrder(t, d, 5000, 80, 10)
+	o := waitState(t, d, r.id, 20*time.Second, ledgerpb.OrderState_ORDER_STATE_AWARDED)
+	if o.GetContract().GetInputDeadline() >= o.GetContract().GetDeliveryDeadline() {
+		t.Fatalf("contract %v: the input deadline is not before the delivery deadline", o.GetContract())
+	}
+	o = waitState(t, d, r.id, 60*time.Second, ledgerpb.OrderState_ORDER_STATE_FAILED)
+	if o.GetFailReason() != ledgerpb.FailReason_FAIL_REASON_INPUTS_MISSING {
+		t.Fatalf("fail reason %v, want inputs missing", o.GetFailReason())
+	}
+	fee := params.Default().MinFee
+	if got, want := balance(t, d, d.Buyer), buyerBefore-fee; got != want {
+		t.Errorf("buyer balance %d, want %d: only its fee", got, want)
+	}
+	// The node paid for its bid and its report, and its announcements;
+	// its stake came back.
+	if got := balance(t, d, d.Nodes[0].Operator); got+10*fee < vendorBefore {
+		t.Errorf("provider balance %d, was %d: it lost more than fees", got, vendorBefore)
+	}
+	j, _ := jobOf(d.Nodes[0].Node, r.id, gateway.RoleProvider)
+	if !j.MissingReported {
+		t.Errorf("provider job %+v: no report recorded", j)
+	}
+}
+
+// TestOfferingServedEndToEnd: a vendor offers the package at a fixed
+// price on one of its nodes, with a vendor stake; the buyer's flow buys
+// it without bids, the offering's node runs it and delivers, and the
+// buyer closes.
+func TestOfferingServedEndToEnd(t *testing.T) {
+	d := startDevnet(t, []NodeOptions{{}, {}})
+	vendor, err := d.Key(VendorKey(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := params.Default()
+	send(t, d, vendor, &ledgerpb.Msg{Sum: &ledgerpb.Msg_SetProfile{SetProfile: &ledgerpb.MsgSetProfile{Name: "Vendor two", Roles: []ledgerpb.Role{ledgerpb.Role_ROLE_VENDOR}}}})
+	send(t, d, vendor, &ledgerpb.Msg{Sum: &ledgerpb.Msg_SetOffering{SetOffering: &ledgerpb.MsgSetOffering{
+		PackageId: d.Packages[0].ID[:], Price: 3_000, LeadTimeBlocks: 40, NodeKey: d.Nodes[1].NodeKey, Stake: p.MinBidStake,
+	}}})
+	key, _ := d.Key(KeyBuyer)
+	b, err := order.NewBuyer(context.Background(), d.Client, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	genome, _ := filepath.Abs("../examples/data/lambda.fa")
+	vendorBefore := balance(t, d, d.Nodes[1].Operator)
+	res, err := b.Run(context.Background(), order.Request{
+		Package: d.Packages[0].ID.String(), Inputs: map[string]string{"genome": genome},
+		Params: map[string]string{"ENZYMES": "EcoRI"}, MaxPrice: 5000, Offering: d.Nodes[1].Operator.String(), NoWaitFinal: true,
+	})
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	o := queryOrder(t, d, res.OrderID)
+	if !o.GetDirect() || o.GetState() != ledgerpb.OrderState_ORDER_STATE_CLOSED || string(o.GetContract().GetNodeKey()) != string(d.Nodes[1].NodeKey) ||
+		o.GetContract().GetPrice() != 3_000 || o.GetContract().GetBidStake() != p.MinBidStake {
+		t.Fatalf("order %v: want a direct purchase served by the offering's node and closed", o)
+	}
+	if !strings.Contains(res.Stdout, "21226") {
+		t.Errorf("stdout lacks the 21226 bp fragment:\n%s", res.Stdout)
+	}
+	// Paid 3,000 less the fee (30) and the royalty (30), its stake back.
+	if got := balance(t, d, d.Nodes[1].Operator); got < vendorBefore+2_940-10*p.MinFee {
+		t.Errorf("vendor balance %d, was %d: not paid", got, vendorBefore)
 	}
 }
