@@ -8,9 +8,13 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cometbft/cometbft/privval"
 
 	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client"
@@ -138,24 +142,48 @@ func TestInProcessNode(t *testing.T) {
 	}
 }
 
-// TestConsensusKey: the consensus private key of a home matches the
-// public key InitHome reports, and signs a possession proof that the
-// ledger accepts.
-func TestConsensusKey(t *testing.T) {
+// TestConsensusKeyOfAHome: the consensus private key of a home matches
+// the public key InitHome reports.
+func TestConsensusKeyOfAHome(t *testing.T) {
 	home := t.TempDir()
 	keys, err := chain.InitHome(home, chain.NodeConfig{Moniker: "k", Local: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	priv, err := chain.ConsensusKey(home)
+	priv, err := chain.LoadConsensusKey(chain.ConsensusKeyFile(home))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(priv.Public().(ed25519.PublicKey), keys.ConsensusPubKey) {
 		t.Fatal("the private key is not the home's consensus key")
 	}
-	if _, err := chain.ConsensusKey(t.TempDir()); err == nil {
-		t.Fatal("no error for a home without a key")
+}
+
+// TestLoadConsensusKey: a key file CometBFT wrote loads to its key; a
+// file of another key type, or no file, is an error naming what is wrong.
+func TestLoadConsensusKey(t *testing.T) {
+	dir := t.TempDir()
+	keyFile, stateFile := filepath.Join(dir, "priv_validator_key.json"), filepath.Join(dir, "priv_validator_state.json")
+	pv, err := privval.GenFilePV(keyFile, stateFile, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pv.Save()
+	priv, err := chain.LoadConsensusKey(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pub, _ := pv.GetPubKey(); !bytes.Equal(priv.Public().(ed25519.PublicKey), pub.Bytes()) {
+		t.Errorf("loaded key %x, CometBFT's public key %x", priv.Public(), pub.Bytes())
+	}
+	data, _ := os.ReadFile(keyFile)
+	broken := filepath.Join(dir, "broken.json")
+	os.WriteFile(broken, bytes.Replace(data, []byte("PrivKeyEd25519"), []byte("PrivKeySecp256k1"), 1), 0o600)
+	if _, err := chain.LoadConsensusKey(broken); err == nil || !strings.Contains(err.Error(), "priv_key.type") {
+		t.Errorf("a secp256k1 key: %v, want an error naming priv_key.type", err)
+	}
+	if _, err := chain.LoadConsensusKey(filepath.Join(dir, "none.json")); err == nil {
+		t.Error("a missing file loaded")
 	}
 }
 

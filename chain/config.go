@@ -1,7 +1,9 @@
 package chain
 
 import (
+	"bytes"
 	"crypto/ed25519"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,7 +13,6 @@ import (
 	"time"
 
 	cfg "github.com/cometbft/cometbft/config"
-	cmtjson "github.com/cometbft/cometbft/libs/json"
 	"github.com/cometbft/cometbft/p2p"
 	"github.com/cometbft/cometbft/privval"
 	"github.com/cometbft/cometbft/types"
@@ -117,25 +118,50 @@ func InitHome(home string, nc NodeConfig) (HomeKeys, error) {
 	return HomeKeys{NodeID: string(nodeKey.ID()), ConsensusPubKey: ed25519.PublicKey(pub.Bytes())}, nil
 }
 
-// ConsensusKey returns the ed25519 consensus (validator) private key of
-// the node home: CometBFT's config/priv_validator_key.json. A validator's
-// operator signs staking.ConsensusKeyProofBytes with it to create the
-// validator. Errors: no home, no key file, a key that is not ed25519.
-func ConsensusKey(home string) (ed25519.PrivateKey, error) {
-	c := cfg.DefaultConfig()
-	c.SetRoot(home)
-	raw, err := os.ReadFile(c.PrivValidatorKeyFile())
+// ConsensusKeyFile returns the path of the consensus (validator) key
+// of a node home: CometBFT's config/priv_validator_key.json.
+func ConsensusKeyFile(home string) string {
+	return filepath.Join(home, "config", "priv_validator_key.json")
+}
+
+// LoadConsensusKey reads the ed25519 private key of a CometBFT
+// priv_validator_key.json ({"priv_key": {"type":
+// "tendermint/PrivKeyEd25519", "value": BASE64}, "pub_key": …}), checking
+// it against the public key the file names. A validator's operator signs
+// staking.ConsensusKeyProofBytes with it to create the validator.
+// CometBFT's own loader exits the process on a bad file; this returns an
+// error naming the file and the field.
+func LoadConsensusKey(path string) (ed25519.PrivateKey, error) {
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("consensus key: %w", err)
 	}
-	var key privval.FilePVKey
-	if err := cmtjson.Unmarshal(raw, &key); err != nil {
-		return nil, fmt.Errorf("consensus key %s: %w", c.PrivValidatorKeyFile(), err)
+	type typed struct {
+		Type  string `json:"type"`
+		Value string `json:"value"`
 	}
-	if key.PrivKey == nil || len(key.PrivKey.Bytes()) != ed25519.PrivateKeySize {
-		return nil, fmt.Errorf("consensus key %s: not an ed25519 private key", c.PrivValidatorKeyFile())
+	var kf struct {
+		PubKey  typed `json:"pub_key"`
+		PrivKey typed `json:"priv_key"`
 	}
-	return ed25519.PrivateKey(key.PrivKey.Bytes()), nil
+	if err := json.Unmarshal(b, &kf); err != nil {
+		return nil, fmt.Errorf("consensus key %s: %w", path, err)
+	}
+	if kf.PrivKey.Type != "tendermint/PrivKeyEd25519" {
+		return nil, fmt.Errorf("consensus key %s: priv_key.type %q: must be tendermint/PrivKeyEd25519", path, kf.PrivKey.Type)
+	}
+	raw, err := base64.StdEncoding.DecodeString(kf.PrivKey.Value)
+	if err != nil || len(raw) != ed25519.PrivateKeySize {
+		return nil, fmt.Errorf("consensus key %s: priv_key.value: must be %d bytes in base64", path, ed25519.PrivateKeySize)
+	}
+	priv := ed25519.NewKeyFromSeed(raw[:ed25519.SeedSize])
+	if !bytes.Equal(priv, raw) {
+		return nil, fmt.Errorf("consensus key %s: priv_key.value: its public half does not match its seed", path)
+	}
+	if pub, err := base64.StdEncoding.DecodeString(kf.PubKey.Value); err != nil || !bytes.Equal(pub, priv.Public().(ed25519.PublicKey)) {
+		return nil, fmt.Errorf("consensus key %s: pub_key: does not match priv_key", path)
+	}
+	return priv, nil
 }
 
 // WriteGenesis writes HOME/config/genesis.json for chainID with the ledger's

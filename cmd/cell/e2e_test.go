@@ -335,7 +335,7 @@ func TestMultiValidator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cons4, err := chain.ConsensusKey(home4)
+	cons4, err := chain.LoadConsensusKey(chain.ConsensusKeyFile(home4))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -207,9 +207,9 @@ validator's key.`,
 				return err
 			}
 			if keyFile == "" {
-				keyFile = consensusKeyFile(g.home)
+				keyFile = chain.ConsensusKeyFile(g.home)
 			}
-			cons, err := loadConsensusKey(keyFile)
+			cons, err := chain.LoadConsensusKey(keyFile)
 			if err != nil {
 				return err
 			}

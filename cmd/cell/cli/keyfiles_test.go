@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cometbft/cometbft/privval"
+	"github.com/celltonomy/celltonomy/node"
 )
 
 // testNodeKeyJSON is a node key file as the node writes it (seed 32 × 0x07).
@@ -43,12 +43,12 @@ func TestNodeKeyFiles(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			k, err := loadNodeKey(tt.path)
+			k, err := node.LoadNodeKey(tt.path)
 			switch {
 			case tt.want == "" && (err != nil || !bytes.Equal(k, testNodeKey())):
-				t.Fatalf("loadNodeKey: %x, %v", k, err)
+				t.Fatalf("LoadNodeKey: %x, %v", k, err)
 			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
-				t.Fatalf("loadNodeKey: %v, want an error naming %q", err, tt.want)
+				t.Fatalf("LoadNodeKey: %v, want an error naming %q", err, tt.want)
 			}
 		})
 	}
@@ -60,31 +60,5 @@ func TestNodeKeyFiles(t *testing.T) {
 	var ue *usageError
 	if _, err := nodePubKey("--node-key", "abcd"); err == nil || !strings.Contains(err.Error(), "--node-key") || !errors.As(err, &ue) {
 		t.Errorf("nodePubKey of neither a key nor a file: %v, want a usage error naming the flag", err)
-	}
-}
-
-func TestConsensusKeyFile(t *testing.T) {
-	dir := t.TempDir()
-	keyFile, stateFile := filepath.Join(dir, "priv_validator_key.json"), filepath.Join(dir, "priv_validator_state.json")
-	pv, err := privval.GenFilePV(keyFile, stateFile, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pv.Save()
-	priv, err := loadConsensusKey(keyFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if pub, _ := pv.GetPubKey(); !bytes.Equal(priv.Public().(ed25519.PublicKey), pub.Bytes()) {
-		t.Errorf("loaded key %x, CometBFT's public key %x", priv.Public(), pub.Bytes())
-	}
-	data, _ := os.ReadFile(keyFile)
-	broken := filepath.Join(dir, "broken.json")
-	os.WriteFile(broken, bytes.Replace(data, []byte("PrivKeyEd25519"), []byte("PrivKeySecp256k1"), 1), 0o600)
-	if _, err := loadConsensusKey(broken); err == nil || !strings.Contains(err.Error(), "priv_key.type") {
-		t.Errorf("a secp256k1 key: %v, want an error naming priv_key.type", err)
-	}
-	if _, err := loadConsensusKey(filepath.Join(dir, "none.json")); err == nil {
-		t.Error("a missing file loaded")
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/cometbft/cometbft/privval"
 
+	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client/keyring"
 	"github.com/celltonomy/celltonomy/client/order"
 	"github.com/celltonomy/celltonomy/client/order/ordertest"
@@ -275,7 +276,7 @@ func TestOrderCommandsOnChain(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(home, "config"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	pv, err := privval.GenFilePV(consensusKeyFile(home), filepath.Join(t.TempDir(), "state.json"), nil)
+	pv, err := privval.GenFilePV(chain.ConsensusKeyFile(home), filepath.Join(t.TempDir(), "state.json"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/registry"
+	"github.com/celltonomy/celltonomy/node"
 	"github.com/celltonomy/celltonomy/spec"
 	"github.com/celltonomy/celltonomy/spec/specpb"
 )
@@ -65,7 +66,7 @@ stay active.`,
 			if nodeKeyFile == "" {
 				return &usageError{fmt.Errorf("--node-key-file: required: the node's key file")}
 			}
-			key, err := loadNodeKey(nodeKeyFile)
+			key, err := node.LoadNodeKey(nodeKeyFile)
 			if err != nil {
 				return err
 			}
