@@ -32,6 +32,8 @@
 //   - Every node is a verifier with a stake of 1 CELL and asks a price of
 //     1,000 ucell (node i may be given another price and a fault, for
 //     tests).
+//   - Every node sets allow_private_fetch: the whole network, its package
+//     locations included, is on 127.0.0.1.
 //   - The example packages are built from their directories (by default
 //     examples/digest, looked up from the working directory and from the
 //     executable's directory), signed by the author key, registered with
@@ -310,6 +312,8 @@ func Start(ctx context.Context, o Options) (*Devnet, error) {
 		if no.Capacity > 0 {
 			cfg.Capacity = no.Capacity
 		}
+		// A home written before the key existed: the devnet is on one host.
+		cfg.AllowPrivateFetch = true
 		fcfg := followConfig()
 		n, err := node.New(rctx, cfg, node.Options{NodeKey: nk, OperatorKey: op, Fault: no.Fault, Listener: res.take(st.NodePorts[i-1]),
 			Log: logger.With("devnet_node", i), Follow: &fcfg})
@@ -543,6 +547,8 @@ func create(o Options, res reserved) (state, error) {
 		cfg.Endpoint = "http://" + cfg.Listen
 		cfg.Verifier = config.Verifier{Enabled: true, Stake: VerifierStake}
 		cfg.MinerURL = fmt.Sprintf("http://127.0.0.1:%d", st.MinerPort)
+		// Every node, package location and the miner are on 127.0.0.1.
+		cfg.AllowPrivateFetch = true
 		if err := os.MkdirAll(home, 0o700); err != nil {
 			return st, err
 		}

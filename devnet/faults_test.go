@@ -27,6 +27,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/params"
 	"github.com/celltonomy/celltonomy/node"
 	"github.com/celltonomy/celltonomy/runtime/inputroot"
+	"github.com/celltonomy/celltonomy/spec"
 )
 
 // buyerRun is one order placed by hand, as a buyer's client would.
@@ -327,11 +328,20 @@ func TestGatewayRefusals(t *testing.T) {
 	}
 	// Outputs before the run: 409.
 	r.upload(ep)
-	// Bytes that are no package: 400.
+	// Bytes that are no package: refused by the client already; a blob
+	// the registry does not list at this node: 403, before its body.
 	blob := []byte("not a package")
 	sum := sha256.Sum256(blob)
-	if err := (&gateway.Client{Endpoint: ep}).PutBlob(ctx, sum, blob); !gateway.IsStatus(err, 400) {
-		t.Errorf("garbage blob: %v, want 400", err)
+	if err := (&gateway.Client{Endpoint: ep, Key: author}).PutBlob(ctx, sum, blob); !errors.Is(err, spec.ErrInvalid) {
+		t.Errorf("garbage blob: %v, want spec.ErrInvalid", err)
+	}
+	req, _ = http.NewRequest("PUT", ep+"/v1/blobs/"+hex.EncodeToString(sum[:]), strings.NewReader(string(blob)))
+	req.Header.Set(gateway.PackageIDHeader, d.Packages[0].ID.String())
+	gateway.Sign(req, author, gateway.BodyOf(blob), time.Now().Add(time.Minute))
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 403 {
+		t.Errorf("unlisted blob: %v %v, want 403", resp, err)
+	} else {
+		resp.Body.Close()
 	}
 	for _, path := range []string{"/healthz", "/metrics"} {
 		resp, err := http.Get(ep + path)

@@ -10,13 +10,17 @@
 // fallback). For each block it reacts to the market's events:
 //
 //   - order_created: the bid engine reads the order and the package's
-//     registry record, fetches the package into its blob store (checking
-//     the blob hash and the package id), and applies node/bid's rules
-//     (architecture, capacity, fetchable, price floor, balance, the
-//     order's reputation minimum). It bids, or logs the reason it does
-//     not; either way the decision is served at GET
-//     /v1/orders/{id}/decision so that a buyer whose order expired sees
-//     why. With miner_url set, the node asks that miner for its own
+//     registry record and applies node/bid's rules (architecture,
+//     parameters, the package's declared limits, capacity, fetchable,
+//     price floor, balance, the order's reputation minimum). What it
+//     needs of the package (its limits) comes from a bounded in-memory
+//     cache; a decision never waits for a fetch: when the package is not
+//     in the cache, its fetch is queued (see "Fetching") and the order is
+//     decided again when the fetch ends, within the bid window if the
+//     fetch is quick, while other orders are decided meanwhile. It bids,
+//     or logs the reason it does not; either way the decision is served
+//     at GET /v1/orders/{id}/decision so that a buyer whose order
+//     expired sees why. With miner_url set, the node asks that miner for its own
 //     reputation in the package's skill, verifies the answer against the
 //     root the chain accepted (client/repproof), and carries the proof in
 //     its bid: the award's tie-break and an order's minimum reputation use
@@ -40,8 +44,12 @@
 // # Jobs
 //
 // The buyer uploads inputs over HTTP (client/gateway documents the
-// protocol and its signatures) and commits the input list; the node checks
-// the list's input root against the order's before anything runs. A job
+// protocol and its signatures; see "HTTP" for the limits) and commits the
+// input list; the node checks the list's input root against the order's
+// before anything runs. A drawn verifier that gets no inputs from the
+// buyer fetches them, signed with its node key, from the provider's node
+// or else from the other drawn verifiers that committed them, each file
+// streamed to disk and checked against its hash and the input root. A job
 // then runs on one of capacity workers (verifier jobs on a worker of their
 // own): every input blob is rehashed, the package is loaded, the run's
 // seed is runtime/batch.OrderSeed (so provider and verifiers agree), the
@@ -75,8 +83,68 @@
 //
 // # HTTP
 //
-// GET /v1/blobs/{sha256}, PUT /v1/blobs/{sha256} (only for a package whose
-// registry record lists this node), the order endpoints of client/gateway,
-// GET /healthz (200 once the node follows the chain) and GET /metrics
-// (Prometheus, namespace cell_node).
+// GET /v1/blobs/{sha256} (packages only, public), PUT /v1/blobs/{sha256}
+// (a package whose registry record lists this node, uploaded by its
+// author), the order endpoints of client/gateway, GET /healthz (200 once
+// the node follows the chain) and GET /metrics (Prometheus, namespace
+// cell_node).
+//
+// Nothing is read of a request body before the request is authorized:
+// the gateway signature declares the body's SHA-256 and length, and the
+// node checks the signature, its expiry and nonce (a bounded replay
+// cache), the signer's right (the order's buyer; a drawn verifier's node
+// key; the package's author), the input's name (declared by the
+// package's envelope in the registry record), the declared size
+// (max_input_bytes, max_order_input_bytes; for a package its registry
+// record's size) and a free upload slot (max_concurrent_uploads, else
+// 503). Only then does the body stream to disk, hashed on the way, capped
+// at its declared length and refused when its hash or length differ.
+//
+// Time limits: headers must arrive within 10 s (a slowloris client is
+// cut), a request within 30 s, a response be written within 60 s, and
+// an idle connection closes after 120 s. A transfer of n bytes (an
+// upload, or a file or package served) gets 10 s + n /
+// min_transfer_bytes_per_second instead, and an upload whose average
+// rate falls below min_transfer_bytes_per_second after its first 10 s
+// is cut. At most max_connections connections are open at once.
+//
+// # Fetching
+//
+// The node fetches packages (for its bids and runs) and, as a verifier,
+// inputs from URLs that others chose: registered blob locations, other
+// nodes' endpoints. Such fetches use a client that dials public
+// addresses only unless allow_private_fetch (the check runs at dial
+// time, after name resolution and on every redirect, so neither DNS nor
+// a redirect can point it at the node's own network), uses no proxy from
+// the environment, and follows at most 3 redirects. A package is fetched
+// by at most fetch_workers at once; each location gets 10 s + size /
+// min_transfer_bytes_per_second and is cut when its average rate falls
+// below min_transfer_bytes_per_second after its first 10 s; the body
+// streams to disk, hashed, capped at the registry record's size
+// (spec_size + len(envelope) + PackageBlobMargin, at most
+// max_package_bytes); the package then decodes to the registered package
+// id with the registry record's envelope bytes, or it is deleted. A
+// package that could not be fetched counts as not fetchable for a
+// minute. The sources are the registered locations, then (for a
+// verifier) the provider's node, then up to 8 other active nodes in
+// random order, each at ENDPOINT/v1/blobs/SHA256: every node serves the
+// packages it holds.
+//
+// # Storage
+//
+// DATA/blobs holds packages (.cellpkg, served publicly); DATA/files holds
+// the orders' input and output files (served only through the signed
+// order endpoints). A node of an earlier version kept both in
+// DATA/blobs: New moves the files its jobs reference to DATA/files. Both
+// count against blob_quota_bytes, files being received included; a write
+// over the quota is refused (HTTP 507) and starts a collection. Every 100
+// blocks, and when the quota is full, the node collects:
+//
+//  1. a job the chain finished with (Job.Done) retention_blocks ago is
+//     removed with its record, event log and outputs, and its files;
+//  2. files that no job references (a replaced upload, say) are removed
+//     once unused for 15 minutes;
+//  3. while the packages take more than package_cache_bytes, the least
+//     recently used one is removed, except the packages of unfinished
+//     jobs (a run fetches a removed package again).
 package node

@@ -46,8 +46,18 @@ const (
 )
 
 // considerBid decides, in the background, whether to bid on a new order,
-// records the decision for GET /v1/orders/{id}/decision, and bids.
+// records the decision for GET /v1/orders/{id}/decision, and bids. A
+// decision never waits for a fetch: when the order's package is not known
+// yet, the package is fetched in the background (node/fetch.go) and the
+// order decided again when the fetch ends, meanwhile other orders are
+// decided.
 func (n *Node) considerBid(ctx context.Context, id uint64, height int64) {
+	n.considerBidFrom(ctx, id, height, time.Now(), true)
+}
+
+// considerBidFrom is considerBid for an order seen at since; mayFetch is
+// false when the order waited for a fetch already.
+func (n *Node) considerBidFrom(ctx context.Context, id uint64, height int64, since time.Time, mayFetch bool) {
 	go func() {
 		select {
 		case n.bids <- struct{}{}:
@@ -55,7 +65,10 @@ func (n *Node) considerBid(ctx context.Context, id uint64, height int64) {
 			return
 		}
 		defer func() { <-n.bids }()
-		d, proof := n.decide(ctx, id, height)
+		d, proof, wait := n.decide(ctx, id, height, since, mayFetch)
+		if wait {
+			return
+		}
 		if d.Bid {
 			res, err := n.sender.Send(ctx, client.WaitCheck, &ledgerpb.Msg{Sum: &ledgerpb.Msg_Bid{Bid: &ledgerpb.MsgBid{
 				OrderId: id, NodeKey: n.nodePub, Price: d.Price, Stake: d.Stake, ReputationProof: proof,
@@ -72,6 +85,7 @@ func (n *Node) considerBid(ctx context.Context, id uint64, height int64) {
 			n.log.Info("no bid", "order", id, "reason", d.Reason, "detail", d.Detail)
 			n.metrics.noBids.WithLabelValues(d.Reason).Inc()
 		}
+		n.metrics.decisionSeconds.Observe(time.Since(since).Seconds())
 		n.mu.Lock()
 		if _, ok := n.decisions[id]; !ok {
 			n.decided = append(n.decided, id)
@@ -86,48 +100,55 @@ func (n *Node) considerBid(ctx context.Context, id uint64, height int64) {
 }
 
 // decide applies the bid rules to order id and returns the decision and,
-// for a bid, the reputation proof to carry (nil when there is none).
-func (n *Node) decide(ctx context.Context, id uint64, height int64) (gateway.Decision, *ledgerpb.ReputationProof) {
+// for a bid, the reputation proof to carry (nil when there is none). It
+// returns wait when it started a fetch of the order's package instead:
+// the order is decided again when the fetch ends.
+func (n *Node) decide(ctx context.Context, id uint64, height int64, since time.Time, mayFetch bool) (d gateway.Decision, proof *ledgerpb.ReputationProof, wait bool) {
 	no := func(reason, format string, args ...any) gateway.Decision {
 		return gateway.Decision{OrderID: id, Reason: reason, Detail: fmt.Sprintf(format, args...), Height: height}
 	}
 	r, err := n.order(ctx, id)
 	if err != nil {
-		return no(reasonChain, "%v", err), nil
+		return no(reasonChain, "%v", err), nil, false
 	}
 	o := r.GetOrder()
 	switch {
 	case o.GetState() != ledgerpb.OrderState_ORDER_STATE_OPEN:
-		return no(reasonChain, "order is %s", market.StateName(o.GetState())), nil
+		return no(reasonChain, "order is %s", market.StateName(o.GetState())), nil, false
 	case o.GetDirect():
-		return no(reasonDirect, "a direct purchase of an offering takes no bids"), nil
+		return no(reasonDirect, "a direct purchase of an offering takes no bids"), nil, false
 	case string(o.GetBuyer()) == string(n.opAddr[:]):
-		return no(reasonOwnOrder, "the operator is the buyer"), nil
+		return no(reasonOwnOrder, "the operator is the buyer"), nil, false
 	}
 	for _, x := range o.GetExcludedProviders() {
 		if string(x) == string(n.opAddr[:]) {
-			return no(reasonExcluded, "the order excludes this provider"), nil
+			return no(reasonExcluded, "the order excludes this provider"), nil, false
 		}
 	}
 	rec, err := n.registeredPackage(ctx, o.GetPackageId())
 	if err != nil {
-		return no(reasonChain, "%v", err), nil
+		return no(reasonChain, "%v", err), nil, false
 	}
-	pkg, ferr := n.ensurePackage(ctx, rec)
-	if ferr != nil {
-		n.log.Info("package not fetchable", "order", id, "err", ferr)
+	meta, known := n.fetch.lookup(packageID(rec.GetPackageId()))
+	if !known {
+		then := func() { n.considerBidFrom(ctx, id, n.currentHeight(), since, false) }
+		if mayFetch && n.fetch.request(ctx, rec, then) {
+			n.log.Info("fetching the package before deciding", "order", id, "package", hex.EncodeToString(rec.GetPackageId()))
+			return gateway.Decision{}, nil, true
+		}
+		meta.err = errors.New("the package's fetch did not end (too many fetches waiting, or its metadata was evicted)")
 	}
 	var resourcesErr string
-	if pkg != nil {
+	if meta.err == nil {
 		// The package's declared limits decide its outcomes; a host that
 		// cannot give them could not deliver (runtime/wasm: ceilings).
-		if err := n.exec.CheckLimits(batch.Limits(pkg)); err != nil {
+		if err := n.exec.CheckLimits(meta.limits); err != nil {
 			resourcesErr = err.Error()
 		}
 	}
 	balance, err := n.balance(ctx)
 	if err != nil {
-		return no(reasonChain, "%v", err), nil
+		return no(reasonChain, "%v", err), nil, false
 	}
 	rep, proof, err := n.ownReputation(ctx, rec.GetSkill())
 	if err != nil {
@@ -149,13 +170,17 @@ func (n *Node) decide(ctx context.Context, id uint64, height int64) (gateway.Dec
 		MinPrice:         n.params.GetMinPrice(),
 		NetworkFeeBps:    n.params.GetNetworkFeeBps(),
 		Node: bid.Node{Architectures: n.cfg.Architectures, Capacity: n.cfg.Capacity, OpenJobs: n.openJobs(height),
-			Fetchable: ferr == nil, FreeBalance: balance, Reputation: rep},
+			Fetchable: meta.err == nil, FreeBalance: balance, Reputation: rep},
 		Pricing: n.cfg.Pricing,
 	})
 	if dec.NoBid != nil {
-		return no(string(dec.NoBid.Reason), "%s", dec.NoBid.Detail), nil
+		d := no(string(dec.NoBid.Reason), "%s", dec.NoBid.Detail)
+		if dec.NoBid.Reason == bid.ReasonNotFetchable && meta.err != nil {
+			d.Detail += ": " + meta.err.Error()
+		}
+		return d, nil, false
 	}
-	return gateway.Decision{OrderID: id, Bid: true, Price: dec.Bid.Price, Stake: dec.Bid.Stake, Height: height}, proof
+	return gateway.Decision{OrderID: id, Bid: true, Price: dec.Bid.Price, Stake: dec.Bid.Stake, Height: height}, proof, false
 }
 
 // checkOrderParams checks an order's parameters against what the
@@ -252,7 +277,7 @@ func (n *Node) reportMissingInputs(ctx context.Context, height int64) {
 }
 
 func (n *Node) balance(ctx context.Context) (uint64, error) {
-	b, err := n.chain.QueryApp(ctx, app.PathBalance, n.opAddr[:])
+	b, err := n.query.QueryApp(ctx, app.PathBalance, n.opAddr[:])
 	if err != nil {
 		return 0, fmt.Errorf("balance: %w", err)
 	}
@@ -261,48 +286,6 @@ func (n *Node) balance(ctx context.Context) (uint64, error) {
 		return 0, err
 	}
 	return r.GetBalance(), nil
-}
-
-// ensurePackage returns the package of a registry record, fetching its
-// .cellpkg from the registered locations into the blob store when it is
-// not there, and checking its hash and package id.
-func (n *Node) ensurePackage(ctx context.Context, rec *ledgerpb.Package) (*spec.Package, error) {
-	var id spec.ID
-	copy(id[:], rec.GetPackageId())
-	if p, ok := n.pkgs.Load(id); ok {
-		return p.(*spec.Package), nil
-	}
-	var errs []error
-	for _, loc := range rec.GetBlobLocations() {
-		sum, err := blobSum(loc)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		fctx, cancel := context.WithTimeout(ctx, time.Minute)
-		p, err := blobstore.FetchPackage(fctx, n.http, []string{loc}, id, sum, n.blobs, spec.DefaultLimits())
-		cancel()
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if _, loaded := n.pkgs.LoadOrStore(id, p); !loaded {
-			// Compile now, in the background, so that the job's run does
-			// not wait for it; a run started meanwhile waits for this
-			// compilation instead of starting another.
-			go func() {
-				prog, _ := p.Spec().Entry()
-				if _, err := n.exec.Prepare(ctx, p.Spec().Tree().FS(), prog); err != nil && ctx.Err() == nil {
-					n.log.Warn("cannot compile package", "package", id, "err", err)
-				}
-			}()
-		}
-		return p, nil
-	}
-	if len(errs) == 0 {
-		return nil, fmt.Errorf("package %s: no blob location registered", id)
-	}
-	return nil, errors.Join(errs...)
 }
 
 // blobSum returns the blob hash a location names in its last path segment
@@ -386,42 +369,41 @@ func (n *Node) onDrawn(ctx context.Context, id uint64, e follow.Event) {
 }
 
 // fetchProviderInputs gives a verifier job the order's inputs from the
-// provider's node, which serves them to the verifiers the chain drew: the
-// buyer is expected to send them, but a buyer who opens a dispute and
-// sends nothing must not leave the verifiers unable to commit (and so
+// provider's node, which serves them to the verifiers the chain drew, or
+// else from the other drawn verifiers that committed them: the buyer is
+// expected to send them, but a buyer who opens a dispute and sends
+// nothing must not leave the verifiers unable to commit (and so
 // slashed). The inputs are checked against the order's input root and
-// each file against its hash, exactly as a buyer's upload is; whichever
-// of the buyer and the provider commits the inputs first wins, and both
-// must match the root. It retries until the commit deadline.
+// each file, streamed to disk, against its hash and size (at most
+// max_input_bytes), exactly as a buyer's upload is; whichever of the
+// buyer and the nodes commits the inputs first wins, and both must match
+// the root. It retries until the commit deadline.
 func (n *Node) fetchProviderInputs(ctx context.Context, o *ledgerpb.Order) error {
 	id := o.GetId()
-	req, _ := proto.Marshal(&ledgerpb.NodeRequest{NodePubkey: o.GetContract().GetNodeKey()})
-	b, err := n.chain.QueryApp(ctx, app.PathNode, req)
-	if err != nil {
-		return fmt.Errorf("provider node of order %d: %w", id, err)
-	}
-	var ns ledgerpb.NodeStatus
-	if err := proto.Unmarshal(b, &ns); err != nil {
-		return err
-	}
-	gc := &gateway.Client{Endpoint: ns.GetNode().GetEndpoint(), Key: n.opts.NodeKey, HTTP: n.http}
 	for attempt := 0; ; attempt++ {
 		j, ok := n.jobs.get(id, gateway.RoleVerifier)
 		if !ok || j.State != gateway.StateAwaitingInputs {
 			return nil // the buyer's inputs came first
 		}
-		n.mu.Lock()
-		h := n.height
-		n.mu.Unlock()
-		if h >= j.Deadline {
+		if h := n.currentHeight(); h >= j.Deadline {
 			return fmt.Errorf("order %d: no inputs before the commit deadline %d", id, j.Deadline)
 		}
-		err := n.tryProviderInputs(ctx, gc, o)
-		if err == nil {
-			return nil
+		var errs []error
+		for _, key := range inputSources(o, n.nodePub) {
+			ep, err := n.nodeEndpoint(ctx, key)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			gc := &gateway.Client{Endpoint: ep, Key: n.opts.NodeKey, HTTP: n.fetchHTTP}
+			err = n.tryProviderInputs(ctx, gc, o)
+			if err == nil {
+				return nil
+			}
+			errs = append(errs, fmt.Errorf("%s: %w", ep, err))
 		}
 		if attempt%10 == 0 {
-			n.log.Info("waiting for the order's inputs", "order", id, "from", gc.Endpoint, "err", err)
+			n.log.Info("waiting for the order's inputs", "order", id, "err", errors.Join(errs...))
 		}
 		select {
 		case <-ctx.Done():
@@ -431,19 +413,41 @@ func (n *Node) fetchProviderInputs(ctx context.Context, o *ledgerpb.Order) error
 	}
 }
 
+// inputSources returns the node keys that may serve an order's inputs to
+// a drawn verifier: the provider's, then the other drawn verifiers'.
+func inputSources(o *ledgerpb.Order, self []byte) [][]byte {
+	keys := [][]byte{o.GetContract().GetNodeKey()}
+	for _, v := range o.GetDispute().GetVerifiers() {
+		if !bytes.Equal(v.GetNodeKey(), self) && !bytes.Equal(v.GetNodeKey(), keys[0]) {
+			keys = append(keys, v.GetNodeKey())
+		}
+	}
+	return keys
+}
+
 func (n *Node) tryProviderInputs(ctx context.Context, gc *gateway.Client, o *ledgerpb.Order) error {
 	id := o.GetId()
-	list, err := gc.ProviderInputs(ctx, id)
+	lctx, cancel := context.WithTimeout(ctx, n.transferTimeout(gateway.MaxInputsBody))
+	list, err := gc.ProviderInputs(lctx, id)
+	cancel()
 	if err != nil {
 		return err
 	}
 	var ins []inputroot.Input
+	var total uint64
 	for _, f := range list.Inputs {
 		sum, err := blobstore.ParseSum(f.SHA256)
 		if err != nil {
 			return fmt.Errorf("provider's input %q: %w", f.Name, err)
 		}
+		if f.Size > uint64(n.cfg.MaxInputBytes) {
+			return fmt.Errorf("input %q: %d bytes, over this node's max_input_bytes %d", f.Name, f.Size, n.cfg.MaxInputBytes)
+		}
+		total += f.Size
 		ins = append(ins, inputroot.Input{Name: f.Name, Size: f.Size, SHA256: sum})
+	}
+	if total > uint64(n.cfg.MaxOrderInputBytes) {
+		return fmt.Errorf("inputs: %d bytes, over this node's max_order_input_bytes %d", total, n.cfg.MaxOrderInputBytes)
 	}
 	root, err := inputroot.Compute(ins)
 	if err != nil {
@@ -453,14 +457,12 @@ func (n *Node) tryProviderInputs(ctx context.Context, gc *gateway.Client, o *led
 		return fmt.Errorf("provider's inputs have root %x, not the order's %x", root, o.GetInputRoot())
 	}
 	uploaded := map[string]gateway.InputFile{}
-	for _, f := range list.Inputs {
-		data, err := gc.ProviderInput(ctx, id, f.Name)
-		if err != nil {
-			return err
-		}
-		sum, _ := blobstore.ParseSum(f.SHA256)
-		if _, err := n.blobs.PutExpect(bytes.NewReader(data), sum); err != nil {
-			return fmt.Errorf("provider's input %q: %w", f.Name, err)
+	for i, f := range list.Inputs {
+		sum := ins[i].SHA256
+		if !n.files.Has(sum) {
+			if err := n.fetchInput(ctx, gc, id, f, sum); err != nil {
+				return err
+			}
 		}
 		uploaded[f.Name] = f
 	}
@@ -483,8 +485,29 @@ func (n *Node) tryProviderInputs(ctx context.Context, gc *gateway.Client, o *led
 	if err != nil {
 		return err
 	}
-	n.log.Info("verifier inputs from the provider", "order", id, "files", len(list.Inputs))
+	n.log.Info("verifier inputs from another node", "order", id, "from", gc.Endpoint, "files", len(list.Inputs))
 	n.enqueue(id, gateway.RoleVerifier)
+	return nil
+}
+
+// fetchInput streams one committed input from another node into the
+// files store, within its transfer deadline, checked against its hash
+// and size.
+func (n *Node) fetchInput(ctx context.Context, gc *gateway.Client, id uint64, f gateway.InputFile, sum [32]byte) error {
+	ctx, cancel := context.WithTimeout(ctx, n.transferTimeout(int64(f.Size)))
+	defer cancel()
+	body, err := gc.ProviderInput(ctx, id, f.Name)
+	if err != nil {
+		return err
+	}
+	defer body.Close()
+	_, size, err := n.files.PutLimit(body, &sum, int64(f.Size))
+	if err != nil {
+		return fmt.Errorf("input %q: %w", f.Name, err)
+	}
+	if uint64(size) != f.Size {
+		return fmt.Errorf("input %q: %d bytes, the list says %d", f.Name, size, f.Size)
+	}
 	return nil
 }
 
@@ -680,10 +703,10 @@ func (n *Node) run(ctx context.Context, id uint64, role string) error {
 		if err != nil {
 			return err
 		}
-		if err := n.blobs.Verify(sum); err != nil {
+		if err := n.files.Verify(sum); err != nil {
 			return fmt.Errorf("input %s: %w", in.Name, err)
 		}
-		if inputs[in.Name], err = n.blobs.Path(sum); err != nil {
+		if inputs[in.Name], err = n.files.Path(sum); err != nil {
 			return fmt.Errorf("input %s: %w", in.Name, err)
 		}
 	}
@@ -695,7 +718,14 @@ func (n *Node) run(ctx context.Context, id uint64, role string) error {
 	if err != nil {
 		return err
 	}
-	pkg, err := n.ensurePackage(ctx, rec)
+	// A verifier also asks the provider's node, which ran the package.
+	var provider []byte
+	if role == gateway.RoleVerifier {
+		if r, err := n.order(ctx, id); err == nil {
+			provider = r.GetOrder().GetContract().GetNodeKey()
+		}
+	}
+	pkg, err := n.ensurePackage(ctx, rec, provider)
 	if err != nil {
 		return err
 	}
@@ -749,7 +779,7 @@ func (n *Node) run(ctx context.Context, id uint64, role string) error {
 		if err != nil {
 			return err
 		}
-		_, err = n.blobs.PutExpect(fh, f.SHA256)
+		_, err = n.files.PutExpect(fh, f.SHA256)
 		fh.Close()
 		if err != nil {
 			return fmt.Errorf("output %s: %w", f.Path, err)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -16,6 +15,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"google.golang.org/protobuf/proto"
@@ -31,15 +32,56 @@ import (
 	"github.com/celltonomy/celltonomy/spec/specpb"
 )
 
-// maxInputsBody bounds the JSON body of POST /v1/orders/{id}/inputs.
-const maxInputsBody = 1 << 20
+// httpTimeouts are the HTTP server's time limits.
+type httpTimeouts struct {
+	// header bounds the reading of a request's headers: a client that
+	// sends them a byte at a time (slowloris) is cut.
+	header time.Duration
+	// read bounds the reading of a whole request; an upload extends its
+	// own by transferTimeout of its declared size, once authorized.
+	read time.Duration
+	// write bounds the writing of a response; a download of a file, and
+	// an upload's answer, extend their own by transferTimeout.
+	write time.Duration
+	// idle bounds a kept-alive connection between requests.
+	idle time.Duration
+	// transfer is the time any transfer gets before its size counts
+	// (transferTimeout).
+	transfer time.Duration
+}
+
+var defaultTimeouts = httpTimeouts{header: 10 * time.Second, read: 30 * time.Second, write: 60 * time.Second, idle: 120 * time.Second,
+	transfer: transferBase}
+
+// maxHeaderBytes bounds a request's headers.
+const maxHeaderBytes = 64 << 10
+
+// server returns the node's HTTP server (see httpTimeouts); Run serves it
+// on the listener, at most max_connections connections at once.
+func (n *Node) server() *http.Server {
+	return &http.Server{
+		Handler:           n.handler(),
+		ReadHeaderTimeout: n.timeouts.header,
+		ReadTimeout:       n.timeouts.read,
+		WriteTimeout:      n.timeouts.write,
+		IdleTimeout:       n.timeouts.idle,
+		MaxHeaderBytes:    maxHeaderBytes,
+	}
+}
 
 // handler is the node's HTTP API (client/gateway documents it).
 func (n *Node) handler() http.Handler {
 	mux := http.NewServeMux()
-	blobs := blobstore.Handler(n.blobs)
-	mux.Handle("GET /v1/blobs/", blobs)
-	mux.Handle("HEAD /v1/blobs/", blobs)
+	packages := blobstore.Handler(n.packages)
+	mux.HandleFunc("GET /v1/blobs/{sum}", func(w http.ResponseWriter, r *http.Request) {
+		// Only the package store is public, never an order's files.
+		if sum, err := blobstore.ParseSum(r.PathValue("sum")); err == nil {
+			if size, _, err := n.packages.Stat(sum); err == nil {
+				n.extendDeadlines(w, size)
+			}
+		}
+		packages.ServeHTTP(w, r)
+	})
 	mux.HandleFunc("PUT /v1/blobs/{sum}", n.putBlob)
 	mux.HandleFunc("PUT /v1/orders/{id}/inputs/{name}", n.putInput)
 	mux.HandleFunc("POST /v1/orders/{id}/inputs", n.commitInputs)
@@ -66,6 +108,13 @@ func httpError(w http.ResponseWriter, status int, format string, args ...any) {
 	json.NewEncoder(w).Encode(gateway.ErrorBody{Error: fmt.Sprintf(format, args...)})
 }
 
+// refuse answers a request refused before its body was read, and counts
+// it.
+func (n *Node) refuse(w http.ResponseWriter, status int, format string, args ...any) {
+	n.metrics.refusals.WithLabelValues(strconv.Itoa(status)).Inc()
+	httpError(w, status, format, args...)
+}
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
@@ -81,24 +130,60 @@ func orderID(w http.ResponseWriter, r *http.Request) (uint64, bool) {
 	return id, true
 }
 
-// authorize checks that the request is signed by the order's buyer.
-func (n *Node) authorize(w http.ResponseWriter, r *http.Request, id uint64, body []byte) (*ledgerpb.Order, bool) {
-	pub, err := gateway.Verify(r, body)
+// signature verifies the signature headers of r, without reading its
+// body, and refuses a Content-Length other than the declared length.
+func (n *Node) signature(w http.ResponseWriter, r *http.Request) (*gateway.Signature, bool) {
+	sig, err := gateway.Verify(r, n.opts.Clock())
 	if err != nil {
-		httpError(w, http.StatusUnauthorized, "%v", err)
+		n.refuse(w, http.StatusUnauthorized, "%v", err)
 		return nil, false
+	}
+	if r.ContentLength >= 0 && r.ContentLength != sig.Body.Length {
+		n.refuse(w, http.StatusBadRequest, "Content-Length %d differs from %s %d", r.ContentLength, gateway.BodyLengthHeader, sig.Body.Length)
+		return nil, false
+	}
+	return sig, true
+}
+
+// useNonce records the nonce of a signature whose signer has a right to
+// the request: a repeated one is refused (401), and so is any while the
+// replay cache is full (503).
+func (n *Node) useNonce(w http.ResponseWriter, sig *gateway.Signature) bool {
+	err := n.replays.Use(sig, n.opts.Clock())
+	switch {
+	case errors.Is(err, gateway.ErrReplayCacheFull):
+		w.Header().Set("Retry-After", "10")
+		n.refuse(w, http.StatusServiceUnavailable, "%v", err)
+		return false
+	case err != nil:
+		n.refuse(w, http.StatusUnauthorized, "%v", err)
+		return false
+	}
+	return true
+}
+
+// authorize checks, before any body is read, that the request is signed
+// by the order's buyer with a fresh nonce, and returns the order and the
+// signature.
+func (n *Node) authorize(w http.ResponseWriter, r *http.Request, id uint64) (*ledgerpb.Order, *gateway.Signature, bool) {
+	sig, ok := n.signature(w, r)
+	if !ok {
+		return nil, nil, false
 	}
 	buyer, o, err := n.buyerOf(r.Context(), id)
 	if err != nil {
-		httpError(w, http.StatusNotFound, "%v", err)
-		return nil, false
+		n.refuse(w, http.StatusNotFound, "%v", err)
+		return nil, nil, false
 	}
-	signer, _ := address.FromPubKey(pub)
+	signer, _ := address.FromPubKey(sig.PublicKey)
 	if signer != buyer {
-		httpError(w, http.StatusForbidden, "signer %s is not the buyer of order %d", signer, id)
-		return nil, false
+		n.refuse(w, http.StatusForbidden, "signer %s is not the buyer of order %d", signer, id)
+		return nil, nil, false
 	}
-	return o, true
+	if !n.useNonce(w, sig) {
+		return nil, nil, false
+	}
+	return o, sig, true
 }
 
 // activeJob finds the job of order id that accepts inputs: the provider's,
@@ -113,6 +198,121 @@ func (n *Node) activeJob(id uint64) (Job, bool) {
 	return Job{}, false
 }
 
+// uploadSlot takes one of max_concurrent_uploads slots, or answers 503.
+func (n *Node) uploadSlot(w http.ResponseWriter) (release func(), ok bool) {
+	select {
+	case n.uploads <- struct{}{}:
+		return func() { <-n.uploads }, true
+	default:
+		w.Header().Set("Retry-After", "5")
+		n.refuse(w, http.StatusServiceUnavailable, "%d uploads in progress: try again later", cap(n.uploads))
+		return nil, false
+	}
+}
+
+// extendDeadlines gives the request transferTimeout(size) more to read
+// its body and write its answer, past the server's read and write
+// timeouts.
+func (n *Node) extendDeadlines(w http.ResponseWriter, size int64) {
+	rc := http.NewResponseController(w)
+	d := time.Now().Add(n.transferTimeout(size))
+	rc.SetReadDeadline(d)
+	rc.SetWriteDeadline(d.Add(n.timeouts.write))
+}
+
+// guardBody counts what is read of body and cuts the request (its read
+// deadline) when the body arrives slower than
+// min_transfer_bytes_per_second on average, past the transfer base: a
+// client that drips its body does not hold an upload slot for the whole
+// transfer deadline. The caller calls stop when done.
+func (n *Node) guardBody(w http.ResponseWriter, body io.Reader) (guarded io.Reader, stop func()) {
+	var got atomic.Int64
+	rc := http.NewResponseController(w)
+	stop = blobstore.WatchRate(&got, n.cfg.MinTransferBytesPerSecond, n.timeouts.transfer, func() { rc.SetReadDeadline(time.Now()) })
+	return blobstore.CountReader(body, &got), stop
+}
+
+// putError answers a body refused by the blob store.
+func (n *Node) putError(ctx context.Context, w http.ResponseWriter, what string, err error) {
+	switch {
+	case errors.Is(err, blobstore.ErrHashMismatch):
+		httpError(w, http.StatusBadRequest, "%s: %v: %v", what, gateway.ErrBodyMismatch, err)
+	case errors.Is(err, blobstore.ErrTooLarge):
+		httpError(w, http.StatusBadRequest, "%s: %v: longer than declared", what, gateway.ErrBodyMismatch)
+	case errors.Is(err, blobstore.ErrQuota):
+		n.async(ctx, "gc", func(ctx context.Context) error { return n.collect(ctx, n.currentHeight()) })
+		httpError(w, http.StatusInsufficientStorage, "%s: %v", what, err)
+	default:
+		httpError(w, http.StatusBadRequest, "%s: body: %v", what, err)
+	}
+}
+
+// declaredInputs returns the input names the package of an order
+// declares (its registry record's envelope).
+func (n *Node) declaredInputs(ctx context.Context, o *ledgerpb.Order) ([]string, error) {
+	rec, err := n.registeredPackage(ctx, o.GetPackageId())
+	if err != nil {
+		return nil, err
+	}
+	env := &specpb.Envelope{}
+	if err := proto.Unmarshal(rec.GetEnvelope(), env); err != nil {
+		return nil, fmt.Errorf("package %x: envelope: %w", o.GetPackageId(), err)
+	}
+	var declared []string
+	for _, p := range env.GetInputs() {
+		declared = append(declared, p.GetName())
+	}
+	return declared, nil
+}
+
+// reserveUpload records an upload of size bytes for input name of an
+// order, if the order's inputs stay within max_order_input_bytes
+// (counting the other inputs uploaded and being uploaded) and the same
+// input is not being uploaded; it answers 413 or 409 otherwise.
+func (n *Node) reserveUpload(w http.ResponseWriter, j Job, name string, size int64) (release func(), ok bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	inflight := n.uploading[j.OrderID]
+	if _, busy := inflight[name]; busy {
+		n.refuse(w, http.StatusConflict, "order %d: input %s is being uploaded", j.OrderID, name)
+		return nil, false
+	}
+	total := size
+	for k, f := range j.Uploaded {
+		if k != name {
+			total += int64(f.Size)
+		}
+	}
+	for k, s := range inflight {
+		if k != name {
+			total += s
+		}
+	}
+	if total > n.cfg.MaxOrderInputBytes {
+		n.refuse(w, http.StatusRequestEntityTooLarge, "order %d: its inputs would take %d bytes, over this node's max_order_input_bytes %d", j.OrderID, total, n.cfg.MaxOrderInputBytes)
+		return nil, false
+	}
+	if inflight == nil {
+		inflight = map[string]int64{}
+		n.uploading[j.OrderID] = inflight
+	}
+	inflight[name] = size
+	return func() {
+		n.mu.Lock()
+		delete(inflight, name)
+		if len(inflight) == 0 {
+			delete(n.uploading, j.OrderID)
+		}
+		n.mu.Unlock()
+	}, true
+}
+
+// putInput receives one input file. Everything is checked before the
+// body is read: the buyer's signature and nonce, the job, the name (a
+// declared input of the package), the declared size (max_input_bytes,
+// max_order_input_bytes) and a free upload slot. The body then streams
+// to disk, hashed on the way, within its transfer deadline, and is kept
+// only when its hash and length are the declared ones.
 func (n *Node) putInput(w http.ResponseWriter, r *http.Request) {
 	id, ok := orderID(w, r)
 	if !ok {
@@ -120,57 +320,108 @@ func (n *Node) putInput(w http.ResponseWriter, r *http.Request) {
 	}
 	name := r.PathValue("name")
 	if err := inputroot.CheckName(name); err != nil {
-		httpError(w, http.StatusBadRequest, "input name: %v", err)
+		n.refuse(w, http.StatusBadRequest, "input name: %v", err)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, n.blobs.MaxSize()))
-	if err != nil {
-		httpError(w, http.StatusRequestEntityTooLarge, "input %s: %v", name, err)
-		return
-	}
-	if _, ok := n.authorize(w, r, id, body); !ok {
+	o, sig, ok := n.authorize(w, r, id)
+	if !ok {
 		return
 	}
 	j, ok := n.activeJob(id)
 	if !ok {
-		httpError(w, http.StatusNotFound, "order %d: this node holds no job for it (not awarded here, or not drawn as verifier)", id)
+		n.refuse(w, http.StatusNotFound, "order %d: this node holds no job for it (not awarded here, or not drawn as verifier)", id)
 		return
 	}
 	if j.MissingReported {
-		httpError(w, http.StatusConflict, "order %d: its inputs were reported missing on chain at the input deadline", id)
+		n.refuse(w, http.StatusConflict, "order %d: its inputs were reported missing on chain at the input deadline", id)
+		return
+	}
+	f := gateway.InputFile{Name: name, Size: uint64(sig.Body.Length), SHA256: hex.EncodeToString(sig.Body.SHA256[:])}
+	// The same file again is harmless (the verifier may have had it from
+	// the provider already), and needs no body: the signature binds it.
+	if up, ok := j.Uploaded[name]; ok && up == f {
+		writeJSON(w, http.StatusOK, f)
 		return
 	}
 	if j.State != gateway.StateAwaitingInputs {
-		// Uploading a committed input again is harmless (the verifier may
-		// have had it from the provider already); anything else is late.
-		sum := sha256.Sum256(body)
-		for _, f := range j.Inputs {
-			if f.Name == name && f.SHA256 == hex.EncodeToString(sum[:]) && f.Size == uint64(len(body)) {
-				writeJSON(w, http.StatusOK, f)
-				return
-			}
-		}
-		httpError(w, http.StatusConflict, "order %d: inputs already committed (job is %s)", id, j.State)
+		n.refuse(w, http.StatusConflict, "order %d: inputs already committed (job is %s)", id, j.State)
 		return
 	}
-	sum, size, err := n.blobs.Put(bytes.NewReader(body))
+	declared, err := n.declaredInputs(r.Context(), o)
 	if err != nil {
-		httpError(w, http.StatusInternalServerError, "input %s: %v", name, err)
+		n.refuse(w, http.StatusBadGateway, "%v", err)
 		return
 	}
-	f := gateway.InputFile{Name: name, Size: uint64(size), SHA256: hex.EncodeToString(sum[:])}
+	if !slices.Contains(declared, name) {
+		n.refuse(w, http.StatusBadRequest, "input %q: not declared by the package (declared: %s)", name, strings.Join(declared, ", "))
+		return
+	}
+	if sig.Body.Length > n.cfg.MaxInputBytes {
+		n.refuse(w, http.StatusRequestEntityTooLarge, "input %s: %d bytes, over this node's max_input_bytes %d", name, sig.Body.Length, n.cfg.MaxInputBytes)
+		return
+	}
+	unreserve, ok := n.reserveUpload(w, j, name, sig.Body.Length)
+	if !ok {
+		return
+	}
+	defer unreserve()
+	release, ok := n.uploadSlot(w)
+	if !ok {
+		return
+	}
+	defer release()
+	n.extendDeadlines(w, sig.Body.Length)
+	start := time.Now()
+	body, stop := n.guardBody(w, r.Body)
+	_, size, err := n.files.PutLimit(body, &sig.Body.SHA256, sig.Body.Length)
+	stop()
+	if err != nil {
+		n.putError(r.Context(), w, "input "+name, err)
+		return
+	}
+	if size != sig.Body.Length {
+		httpError(w, http.StatusBadRequest, "input %s: %v: %d bytes received, %d declared", name, gateway.ErrBodyMismatch, size, sig.Body.Length)
+		return
+	}
+	var replaced gateway.InputFile
 	if _, err := n.jobs.update(id, j.Role, func(j *Job) error {
+		if j.State != gateway.StateAwaitingInputs || j.MissingReported {
+			return errNoChange
+		}
 		if j.Uploaded == nil {
 			j.Uploaded = map[string]gateway.InputFile{}
 		}
+		replaced = j.Uploaded[name]
 		j.Uploaded[name] = f
 		return nil
 	}); err != nil {
+		if errors.Is(err, errNoChange) {
+			httpError(w, http.StatusConflict, "order %d: inputs committed or reported missing meanwhile", id)
+			return
+		}
 		httpError(w, http.StatusInternalServerError, "%v", err)
 		return
 	}
+	if replaced.SHA256 != "" && replaced.SHA256 != f.SHA256 {
+		n.dropFile(replaced.SHA256, start)
+	}
 	n.metrics.uploads.Inc()
 	writeJSON(w, http.StatusCreated, f)
+}
+
+// dropFile removes a file that an upload replaced, unless another job
+// references it or it was used since t.
+func (n *Node) dropFile(sumHex string, t time.Time) {
+	sum, err := blobstore.ParseSum(sumHex)
+	if err != nil {
+		return
+	}
+	for _, j := range n.jobs.all() {
+		if slices.Contains(j.blobSums(), sum) {
+			return
+		}
+	}
+	n.files.DeleteUnusedSince(sum, t)
 }
 
 func (n *Node) commitInputs(w http.ResponseWriter, r *http.Request) {
@@ -178,13 +429,17 @@ func (n *Node) commitInputs(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxInputsBody))
-	if err != nil {
+	o, sig, ok := n.authorize(w, r, id)
+	if !ok {
+		return
+	}
+	body, err := gateway.ReadBody(r.Body, sig, gateway.MaxInputsBody)
+	if errors.Is(err, gateway.ErrBodyTooLarge) {
 		httpError(w, http.StatusRequestEntityTooLarge, "inputs: %v", err)
 		return
 	}
-	o, ok := n.authorize(w, r, id, body)
-	if !ok {
+	if err != nil {
+		httpError(w, http.StatusBadRequest, "inputs: %v", err)
 		return
 	}
 	req, root, err := parseInputs(body)
@@ -252,17 +507,9 @@ func (n *Node) commitInputs(w http.ResponseWriter, r *http.Request) {
 // inputs the order's package declares, so that the node never signs a
 // receipt for inputs its run would refuse.
 func (n *Node) checkDeclaredInputs(ctx context.Context, o *ledgerpb.Order, ins []gateway.InputFile) error {
-	rec, err := n.registeredPackage(ctx, o.GetPackageId())
+	declared, err := n.declaredInputs(ctx, o)
 	if err != nil {
 		return err
-	}
-	env := &specpb.Envelope{}
-	if err := proto.Unmarshal(rec.GetEnvelope(), env); err != nil {
-		return fmt.Errorf("package %x: envelope: %w", o.GetPackageId(), err)
-	}
-	var declared []string
-	for _, p := range env.GetInputs() {
-		declared = append(declared, p.GetName())
 	}
 	for _, f := range ins {
 		if !slices.Contains(declared, f.Name) {
@@ -352,7 +599,7 @@ func (n *Node) providerOutputs(w http.ResponseWriter, r *http.Request) (Job, boo
 	if !ok {
 		return Job{}, false
 	}
-	if _, ok := n.authorize(w, r, id, nil); !ok {
+	if _, _, ok := n.authorize(w, r, id); !ok {
 		return Job{}, false
 	}
 	j, ok := n.jobs.get(id, gateway.RoleProvider)
@@ -393,50 +640,64 @@ func (n *Node) getOutputFile(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusNotFound, "order %d: no output file with SHA-256 %s", j.OrderID, want)
 		return
 	}
-	n.serveBlob(w, want)
+	n.serveFile(w, want)
 }
 
-// serveBlob answers with the stored blob whose SHA-256 is sumHex, an
+// serveFile answers with the stored file whose SHA-256 is sumHex, an
 // order's input or output file the caller has authorized.
-func (n *Node) serveBlob(w http.ResponseWriter, sumHex string) {
+func (n *Node) serveFile(w http.ResponseWriter, sumHex string) {
 	sum, err := blobstore.ParseSum(sumHex)
 	if err != nil {
 		httpError(w, http.StatusBadRequest, "%v", err)
 		return
 	}
-	f, size, err := n.blobs.Open(sum)
+	f, size, err := n.files.Open(sum)
+	if errors.Is(err, blobstore.ErrNotFound) {
+		httpError(w, http.StatusNotFound, "file %s: no longer held (removed after its retention)", sumHex)
+		return
+	}
 	if err != nil {
 		httpError(w, http.StatusInternalServerError, "%v", err)
 		return
 	}
 	defer f.Close()
+	n.extendDeadlines(w, size)
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
 	io.Copy(w, f)
 }
 
 // putBlob accepts a .cellpkg whose registry record lists a location at
-// this node's endpoint for exactly this blob.
+// this node's endpoint for exactly this blob, uploaded by the package's
+// author. Everything is checked before the body is read: the package id
+// (Cell-Package-Id), its registry record, the author's signature and
+// nonce, the location, the declared hash (the blob hash in the path) and
+// size (at most the record's size, see PackageBlobMargin, and
+// max_package_bytes), a free upload slot. The body then streams to disk,
+// hashed on the way, and is decoded and checked against the package id
+// and the registry's envelope.
 func (n *Node) putBlob(w http.ResponseWriter, r *http.Request) {
 	sum, err := blobstore.ParseSum(r.PathValue("sum"))
 	if err != nil {
-		httpError(w, http.StatusBadRequest, "blob hash: %v", err)
+		n.refuse(w, http.StatusBadRequest, "blob hash: %v", err)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, n.blobs.MaxSize()))
+	id, err := spec.ParseID(r.Header.Get(gateway.PackageIDHeader))
 	if err != nil {
-		httpError(w, http.StatusRequestEntityTooLarge, "blob: %v", err)
+		n.refuse(w, http.StatusBadRequest, "header %s: %v", gateway.PackageIDHeader, err)
 		return
 	}
-	p, err := spec.DecodePackage(body, spec.DefaultLimits())
-	if err != nil {
-		httpError(w, http.StatusBadRequest, "blob: not a valid .cellpkg: %v", err)
+	sig, ok := n.signature(w, r)
+	if !ok {
 		return
 	}
-	id := p.ID()
 	rec, err := n.registeredPackage(r.Context(), id[:])
 	if err != nil {
-		httpError(w, http.StatusForbidden, "package %s: not registered; register it before uploading", id)
+		n.refuse(w, http.StatusForbidden, "package %s: not registered; register it before uploading", id)
+		return
+	}
+	if signer, _ := address.FromPubKey(sig.PublicKey); !bytes.Equal(signer[:], rec.GetAuthor()) {
+		n.refuse(w, http.StatusForbidden, "signer %s is not the author of package %s", signer, id)
 		return
 	}
 	listed := false
@@ -446,25 +707,56 @@ func (n *Node) putBlob(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if !listed {
-		httpError(w, http.StatusForbidden, "package %s: its registry record does not list %s/v1/blobs/%x", id, n.cfg.Endpoint, sum)
+		n.refuse(w, http.StatusForbidden, "package %s: its registry record does not list %s/v1/blobs/%x", id, n.cfg.Endpoint, sum)
 		return
 	}
-	if _, err := n.blobs.PutExpect(bytes.NewReader(body), sum); err != nil {
-		httpError(w, http.StatusBadRequest, "blob: %v", err)
+	if sig.Body.SHA256 != sum {
+		n.refuse(w, http.StatusBadRequest, "header %s: must be the blob hash %x", gateway.BodySHA256Header, sum)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]string{"sha256": hex.EncodeToString(sum[:]), "package_id": id.String()})
+	maxSize := n.packageMaxSize(rec)
+	if sig.Body.Length > maxSize {
+		n.refuse(w, http.StatusRequestEntityTooLarge, "package %s: %d bytes, over %d (its registry record's size, or max_package_bytes)", id, sig.Body.Length, maxSize)
+		return
+	}
+	if !n.useNonce(w, sig) {
+		return
+	}
+	answer := map[string]string{"sha256": hex.EncodeToString(sum[:]), "package_id": id.String()}
+	if n.packages.Has(sum) {
+		writeJSON(w, http.StatusOK, answer)
+		return
+	}
+	release, ok := n.uploadSlot(w)
+	if !ok {
+		return
+	}
+	defer release()
+	n.extendDeadlines(w, sig.Body.Length)
+	body, stop := n.guardBody(w, r.Body)
+	_, _, err = n.packages.PutLimit(body, &sum, sig.Body.Length)
+	stop()
+	if err != nil {
+		n.putError(r.Context(), w, "blob", err)
+		return
+	}
+	want := blobstore.PackageWant{ID: id, Envelope: rec.GetEnvelope(), Limits: spec.DefaultLimits()}
+	if _, err := blobstore.FetchPackage(r.Context(), nil, nil, sum, n.packages, want, blobstore.FetchOptions{MaxSize: maxSize}); err != nil {
+		// The package store holds packages only.
+		n.packages.Delete(sum)
+		httpError(w, http.StatusBadRequest, "blob: not the registered package: %v", err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, answer)
 }
 
 func readLog(path string) ([]byte, error) {
-	b, err := readFile(path)
+	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	return b, err
 }
-
-func readFile(path string) ([]byte, error) { return os.ReadFile(path) }
 
 // logHead returns the head (hex) of a stored event log, or "" when it does
 // not parse.
@@ -478,39 +770,45 @@ func logHead(b []byte) string {
 }
 
 // drawnVerifier checks that the request is signed by the node key of a
-// verifier drawn in the order's dispute, and returns the provider job
-// whose inputs it asks for.
+// verifier drawn in the order's dispute, with a fresh nonce, and returns
+// the job whose committed inputs it asks for: this node's provider job,
+// or its own verifier job once its inputs are committed (so that drawn
+// verifiers can get the inputs from each other).
 func (n *Node) drawnVerifier(w http.ResponseWriter, r *http.Request) (Job, bool) {
 	id, ok := orderID(w, r)
 	if !ok {
 		return Job{}, false
 	}
-	pub, err := gateway.Verify(r, nil)
-	if err != nil {
-		httpError(w, http.StatusUnauthorized, "%v", err)
+	sig, ok := n.signature(w, r)
+	if !ok {
 		return Job{}, false
 	}
 	o, err := n.order(r.Context(), id)
 	if err != nil {
-		httpError(w, http.StatusNotFound, "%v", err)
+		n.refuse(w, http.StatusNotFound, "%v", err)
 		return Job{}, false
 	}
 	drawn := false
 	for _, v := range o.GetOrder().GetDispute().GetVerifiers() {
-		if bytes.Equal(v.GetNodeKey(), pub) {
+		if bytes.Equal(v.GetNodeKey(), sig.PublicKey) {
 			drawn = true
 		}
 	}
 	if !drawn {
-		httpError(w, http.StatusForbidden, "node key %x is not a verifier drawn for order %d", []byte(pub), id)
+		n.refuse(w, http.StatusForbidden, "node key %x is not a verifier drawn for order %d", []byte(sig.PublicKey), id)
 		return Job{}, false
 	}
-	j, ok := n.jobs.get(id, gateway.RoleProvider)
-	if !ok || len(j.Inputs) == 0 {
-		httpError(w, http.StatusNotFound, "order %d: this node holds no committed inputs for it", id)
+	if !n.useNonce(w, sig) {
 		return Job{}, false
 	}
-	return j, true
+	if j, ok := n.jobs.get(id, gateway.RoleProvider); ok && len(j.Inputs) > 0 {
+		return j, true
+	}
+	if j, ok := n.jobs.get(id, gateway.RoleVerifier); ok && len(j.Inputs) > 0 && j.State != gateway.StateAwaitingInputs {
+		return j, true
+	}
+	httpError(w, http.StatusNotFound, "order %d: this node holds no committed inputs for it", id)
+	return Job{}, false
 }
 
 func (n *Node) getInputs(w http.ResponseWriter, r *http.Request) {
@@ -530,5 +828,5 @@ func (n *Node) getInput(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusNotFound, "order %d: no input %q", j.OrderID, name)
 		return
 	}
-	n.serveBlob(w, j.Inputs[i].SHA256)
+	n.serveFile(w, j.Inputs[i].SHA256)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/internal/atomicfile"
+	"github.com/celltonomy/celltonomy/node/blobstore"
 )
 
 // Job is the node's persisted record of its work on one order, in one
@@ -84,8 +86,34 @@ type Job struct {
 	// RatingRevealed records the provider's rating reveal.
 	RatingRevealed bool `json:"rating_revealed,omitempty"`
 	// Done marks a job the chain has finished with (closed, failed,
-	// decided); it is kept for the buyer's downloads.
+	// decided); it is kept for the buyer's downloads until DoneHeight +
+	// retention_blocks (node.toml), then removed with its files.
 	Done bool `json:"done,omitempty"`
+	// DoneHeight is the height at which the node saw the job Done (0 for
+	// a job marked Done before the node recorded it: the collector sets
+	// it when it first sees the job).
+	DoneHeight int64 `json:"done_height,omitempty"`
+}
+
+// blobSums returns the hashes of the files the job references: uploaded
+// and committed inputs, outputs.
+func (j *Job) blobSums() [][32]byte {
+	var out [][32]byte
+	add := func(h string) {
+		if sum, err := blobstore.ParseSum(h); err == nil {
+			out = append(out, sum)
+		}
+	}
+	for _, f := range j.Uploaded {
+		add(f.SHA256)
+	}
+	for _, f := range j.Inputs {
+		add(f.SHA256)
+	}
+	for _, f := range j.Files {
+		add(f.SHA256)
+	}
+	return out
 }
 
 // maxRuns is the number of starts after which a job that never finished
@@ -232,6 +260,24 @@ func (s *jobStore) update(id uint64, role string, f func(j *Job) error) (Job, er
 	}
 	*cur = next
 	return next.clone(), nil
+}
+
+// remove forgets a job and deletes its record, event log and output
+// directory.
+func (s *jobStore) remove(id uint64, role string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := jobKey(id, role)
+	for _, p := range []string{k + ".json", k + ".log"} {
+		if err := os.Remove(filepath.Join(s.dir, p)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	if err := os.RemoveAll(filepath.Join(s.dir, k+".out")); err != nil {
+		return err
+	}
+	delete(s.jobs, k)
+	return atomicfile.SyncDir(s.dir)
 }
 
 func (s *jobStore) write(j *Job) error {

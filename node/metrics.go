@@ -20,6 +20,13 @@ type metrics struct {
 	uploads    prometheus.Counter
 	// missingInputs counts reports of missing inputs sent on chain.
 	missingInputs prometheus.Counter
+	// decisionSeconds is the time from an order's event to the node's
+	// bid decision, a wait for the package's fetch included.
+	decisionSeconds prometheus.Histogram
+	fetches         *prometheus.CounterVec
+	refusals        *prometheus.CounterVec
+	blobBytes       prometheus.Gauge
+	gcFreed         prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -36,8 +43,16 @@ func newMetrics() *metrics {
 		uploads:    prometheus.NewCounter(prometheus.CounterOpts{Namespace: "cell_node", Name: "input_uploads_total", Help: "Input files uploaded by buyers."}),
 		missingInputs: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "cell_node", Name: "missing_inputs_reports_total",
 			Help: "Reports of inputs that never arrived, accepted by CheckTx."}),
+		decisionSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "cell_node", Name: "bid_decision_seconds",
+			Help: "Time from an order's event to the bid decision.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 16)}),
+		fetches: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "cell_node", Name: "package_fetches_total",
+			Help: "Package fetches over the network, by result (fetched, failed)."}, []string{"result"}),
+		refusals: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "cell_node", Name: "http_refusals_total",
+			Help: "Requests refused before their body was read, by HTTP status."}, []string{"status"}),
+		blobBytes: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "cell_node", Name: "blob_bytes", Help: "Bytes counted against blob_quota_bytes."}),
+		gcFreed:   prometheus.NewCounter(prometheus.CounterOpts{Namespace: "cell_node", Name: "gc_freed_bytes_total", Help: "Bytes removed by garbage collection."}),
 	}
 	m.reg.MustRegister(m.height, m.bids, m.noBids, m.jobs, m.failed, m.deliveries, m.running, m.runSeconds, m.uploads, m.missingInputs,
-		collectors.NewGoCollector())
+		m.decisionSeconds, m.fetches, m.refusals, m.blobBytes, m.gcFreed, collectors.NewGoCollector())
 	return m
 }

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/net/netutil"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/celltonomy/celltonomy/client"
@@ -81,9 +82,15 @@ type Options struct {
 	Fee uint64
 	// Stars is the rating the node gives buyers, 0 to 5 (default 5).
 	Stars *uint32
-	// Clock stamps the entries of the jobs' event logs (default
-	// time.Now). Nothing the chain decides depends on it.
+	// Clock stamps the entries of the jobs' event logs and judges the
+	// expiry of gateway signatures (default time.Now). Nothing the chain
+	// decides depends on it.
 	Clock func() time.Time
+}
+
+// chainQuerier is the part of the chain client that reads state.
+type chainQuerier interface {
+	QueryApp(ctx context.Context, path string, data []byte) ([]byte, error)
 }
 
 // Node is a fulfillment node. Create it with New and run it with Run.
@@ -94,12 +101,27 @@ type Node struct {
 	nodePub ed25519.PublicKey
 	opAddr  address.Address
 	chain   *client.Client
-	http    *http.Client
-	blobs   *blobstore.Store
-	jobs    *jobStore
-	exec    *wasm.Executor
-	ln      net.Listener
-	metrics *metrics
+	query   chainQuerier // n.chain, or a fake in tests
+	// http talks to the operator's own services (the miner); fetchHTTP
+	// to the URLs others choose (package locations, node endpoints) and
+	// refuses non-public addresses unless allow_private_fetch.
+	http      *http.Client
+	fetchHTTP *http.Client
+	// packages holds .cellpkg blobs, served publicly at /v1/blobs; files
+	// holds the orders' input and output files, served only through the
+	// signed order endpoints. Both count against quota.
+	packages *blobstore.Store
+	files    *blobstore.Store
+	quota    *blobstore.Quota
+	fetch    *fetcher
+	replays  *gateway.ReplayCache
+	uploads  chan struct{} // one token per upload being received
+	timeouts httpTimeouts
+	gcGrace  time.Duration
+	jobs     *jobStore
+	exec     *wasm.Executor
+	ln       net.Listener
+	metrics  *metrics
 
 	chainID string
 	params  *ledgerpb.Params
@@ -113,11 +135,12 @@ type Node struct {
 	height     int64
 	following  bool
 	announced  int64
+	collected  int64                       // height of the last garbage collection
+	uploading  map[uint64]map[string]int64 // bytes declared by uploads in progress, by order and input
 
 	queue  chan uint64 // provider job order ids ready to run
 	vqueue chan uint64 // verifier job order ids ready to run
 
-	pkgs sync.Map // spec.ID → *spec.Package, fetched and checked; packages are immutable
 	bids chan struct{}
 }
 
@@ -149,12 +172,20 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("chain_rpc: %w", err)
 	}
-	blobs, err := blobstore.Open(filepath.Join(cfg.DataDir, "blobs"))
+	quota := blobstore.NewQuota(cfg.BlobQuotaBytes)
+	packages, err := blobstore.Open(filepath.Join(cfg.DataDir, "blobs"), blobstore.WithMaxSize(cfg.MaxPackageBytes), blobstore.WithQuota(quota))
+	if err != nil {
+		return nil, err
+	}
+	files, err := blobstore.Open(filepath.Join(cfg.DataDir, "files"), blobstore.WithMaxSize(cfg.BlobQuotaBytes), blobstore.WithQuota(quota))
 	if err != nil {
 		return nil, err
 	}
 	jobs, err := openJobs(filepath.Join(cfg.DataDir, "jobs"))
 	if err != nil {
+		return nil, err
+	}
+	if err := movePrivateFiles(jobs, packages, files); err != nil {
 		return nil, err
 	}
 	exec, err := wasm.NewExecutor(ctx, wasm.NewConfig().WithCacheDir(filepath.Join(cfg.DataDir, "wasm-cache")).
@@ -172,12 +203,46 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Node, error) {
 	n := &Node{
 		cfg: cfg, opts: opts, log: opts.Log.With("node", hex.EncodeToString(opts.NodeKey.Public().(ed25519.PublicKey))[:12]),
 		nodePub: opts.NodeKey.Public().(ed25519.PublicKey), opAddr: op,
-		chain: c, http: &http.Client{Timeout: 2 * time.Minute}, blobs: blobs, jobs: jobs, exec: exec, ln: ln,
-		metrics:   newMetrics(),
+		chain: c, query: c, http: &http.Client{Timeout: 2 * time.Minute}, fetchHTTP: newFetchClient(cfg.AllowPrivateFetch),
+		packages: packages, files: files, quota: quota, jobs: jobs, exec: exec, ln: ln,
+		replays: gateway.NewReplayCache(replayCacheSize), uploads: make(chan struct{}, cfg.MaxConcurrentUploads),
+		timeouts: defaultTimeouts, gcGrace: gcGrace, metrics: newMetrics(),
 		decisions: map[uint64]gateway.Decision{}, inflight: map[string]bool{}, reputation: map[uint64]provenReputation{},
-		queue: make(chan uint64, 1024), vqueue: make(chan uint64, 1024), bids: make(chan struct{}, 8),
+		uploading: map[uint64]map[string]int64{},
+		queue:     make(chan uint64, 1024), vqueue: make(chan uint64, 1024), bids: make(chan struct{}, 8),
 	}
+	n.fetch = newFetcher(n)
 	return n, nil
+}
+
+// replayCacheSize bounds the nonces of gateway signatures the node
+// remembers (about 10 MB): only requests whose signer has a right to the
+// order reach the cache.
+const replayCacheSize = 100_000
+
+// movePrivateFiles moves the input and output files of the jobs out of
+// the public package store, where a node before the split kept them.
+func movePrivateFiles(jobs *jobStore, packages, files *blobstore.Store) error {
+	for _, j := range jobs.all() {
+		for _, sum := range j.blobSums() {
+			if !packages.Has(sum) || files.Has(sum) {
+				continue
+			}
+			f, _, err := packages.Open(sum)
+			if err != nil {
+				return err
+			}
+			_, err = files.PutExpect(f, sum)
+			f.Close()
+			if err != nil {
+				return fmt.Errorf("move %x to the private files: %w", sum, err)
+			}
+			if err := packages.Delete(sum); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // NodeKey returns the node's public key.
@@ -194,9 +259,9 @@ func (n *Node) Addr() net.Addr { return n.ln.Addr() }
 // error that stopped it.
 func (n *Node) Run(ctx context.Context) error {
 	defer n.exec.Close(context.WithoutCancel(ctx))
-	srv := &http.Server{Handler: n.handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := n.server()
 	srvErr := make(chan error, 1)
-	go func() { srvErr <- srv.Serve(n.ln) }()
+	go func() { srvErr <- srv.Serve(netutil.LimitListener(n.ln, n.cfg.MaxConnections)) }()
 	defer func() {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
@@ -281,7 +346,7 @@ func (n *Node) ensureVerifier(ctx context.Context) error {
 	}
 	var have uint64
 	req, _ := proto.Marshal(&ledgerpb.VerifierRequest{NodeKey: n.nodePub})
-	if b, err := n.chain.QueryApp(ctx, app.PathVerifier, req); err == nil {
+	if b, err := n.query.QueryApp(ctx, app.PathVerifier, req); err == nil {
 		var r ledgerpb.VerifierResponse
 		if err := proto.Unmarshal(b, &r); err != nil {
 			return fmt.Errorf("verifier: %w", err)
@@ -307,7 +372,7 @@ func (n *Node) ensureVerifier(ctx context.Context) error {
 }
 
 func (n *Node) queryParams(ctx context.Context) (*ledgerpb.Params, error) {
-	b, err := n.chain.QueryApp(ctx, app.PathParams, nil)
+	b, err := n.query.QueryApp(ctx, app.PathParams, nil)
 	if err != nil {
 		return nil, fmt.Errorf("params: %w", err)
 	}
@@ -419,7 +484,14 @@ func (n *Node) handleBlock(ctx context.Context, b follow.Block) error {
 	n.reportMissingInputs(ctx, b.Height)
 	n.mu.Lock()
 	due := n.params != nil && b.Height >= n.announced+int64(n.params.GetNodeTtlBlocks()/2)
+	collect := n.collected == 0 || b.Height >= n.collected+gcEveryBlocks
+	if collect {
+		n.collected = b.Height
+	}
 	n.mu.Unlock()
+	if collect {
+		n.async(ctx, "gc", func(ctx context.Context) error { return n.collect(ctx, b.Height) })
+	}
 	if due {
 		n.async(ctx, "announce", func(ctx context.Context) error {
 			if err := n.announce(ctx, client.WaitCheck); err != nil {
@@ -465,20 +537,29 @@ func (n *Node) markState(id uint64, role, from, to string) {
 
 var errNoChange = errors.New("no change")
 
+// markDone marks a job the chain has finished with, at the current
+// height: its files are kept retention_blocks from then.
 func (n *Node) markDone(id uint64, role string) {
+	h := n.currentHeight()
 	n.jobs.update(id, role, func(j *Job) error {
 		if j.Done {
 			return errNoChange
 		}
-		j.Done = true
+		j.Done, j.DoneHeight = true, h
 		return nil
 	})
+}
+
+func (n *Node) currentHeight() int64 {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.height
 }
 
 // order reads an order with its bids from the chain.
 func (n *Node) order(ctx context.Context, id uint64) (*ledgerpb.OrderResponse, error) {
 	req, _ := proto.Marshal(&ledgerpb.OrderRequest{OrderId: id})
-	b, err := n.chain.QueryApp(ctx, app.PathOrder, req)
+	b, err := n.query.QueryApp(ctx, app.PathOrder, req)
 	if err != nil {
 		return nil, fmt.Errorf("order %d: %w", id, err)
 	}
@@ -491,7 +572,7 @@ func (n *Node) order(ctx context.Context, id uint64) (*ledgerpb.OrderResponse, e
 
 // registeredPackage reads a package's registry record.
 func (n *Node) registeredPackage(ctx context.Context, id []byte) (*ledgerpb.Package, error) {
-	b, err := n.chain.QueryApp(ctx, app.PathPackage, id)
+	b, err := n.query.QueryApp(ctx, app.PathPackage, id)
 	if err != nil {
 		return nil, fmt.Errorf("package %x: %w", id, err)
 	}

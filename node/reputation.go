@@ -32,7 +32,7 @@ func (n *Node) ownReputation(ctx context.Context, skillPath string) (*big.Int, *
 	if n.cfg.MinerURL == "" {
 		return nil, nil, nil
 	}
-	b, err := n.chain.QueryApp(ctx, app.PathReputationRoot, nil)
+	b, err := n.query.QueryApp(ctx, app.PathReputationRoot, nil)
 	if err != nil {
 		return nil, nil, nil // no root accepted yet
 	}
@@ -44,7 +44,7 @@ func (n *Node) ownReputation(ctx context.Context, skillPath string) (*big.Int, *
 	if err != nil {
 		return nil, nil, err
 	}
-	b, err = n.chain.QueryApp(ctx, app.PathSkill, []byte(skillPath))
+	b, err = n.query.QueryApp(ctx, app.PathSkill, []byte(skillPath))
 	if err != nil {
 		return nil, nil, fmt.Errorf("skill %s: %w", skillPath, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -13,11 +14,19 @@ import (
 	"net/url"
 	"os"
 	"strconv"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/celltonomy/celltonomy/spec"
+	"github.com/celltonomy/celltonomy/spec/specpb"
 )
 
 // Client talks to one node's gateway at its registered endpoint (an http
-// or https base URL). Key signs the requests that need the buyer's
-// signature; it may be nil for public requests only.
+// or https base URL). Key signs the requests that need a signature (the
+// buyer's account key, a verifier's node key, a package author's key);
+// it may be nil for public requests only. Each signed request gets a
+// fresh nonce and an expiry DefaultLifetime ahead.
 type Client struct {
 	Endpoint string
 	Key      ed25519.PrivateKey
@@ -73,44 +82,104 @@ func (c *Client) do(ctx context.Context, method string, parts []string, body []b
 		return nil, err
 	}
 	if sign {
-		if c.Key == nil {
-			return nil, fmt.Errorf("%s %s: needs the buyer's key", method, req.URL.Path)
+		if err := c.sign(req, BodyOf(body)); err != nil {
+			return nil, err
 		}
-		Sign(req, c.Key, body)
 	}
+	return c.send(req, out)
+}
+
+// sign signs req for a body declared as body, valid for DefaultLifetime.
+func (c *Client) sign(req *http.Request, body Body) error {
+	if c.Key == nil {
+		return fmt.Errorf("%s %s: needs a signing key", req.Method, req.URL.Path)
+	}
+	Sign(req, c.Key, body, time.Now().Add(DefaultLifetime))
+	return nil
+}
+
+// send sends req and decodes a JSON answer into out, or returns the raw
+// response body when out is nil; a status other than 2xx is a
+// *StatusError.
+func (c *Client) send(req *http.Request, out any) ([]byte, error) {
 	resp, err := c.http().Do(req)
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
+	if err := statusError(resp); err != nil {
+		return nil, err
+	}
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", method, req.URL.Path, err)
-	}
-	if resp.StatusCode/100 != 2 {
-		var eb ErrorBody
-		msg := string(bytes.TrimSpace(data))
-		if json.Unmarshal(data, &eb) == nil && eb.Error != "" {
-			msg = eb.Error
-		}
-		return nil, &StatusError{Status: resp.StatusCode, Message: msg}
+		return nil, fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, err)
 	}
 	if out != nil {
 		if err := json.Unmarshal(data, out); err != nil {
-			return nil, fmt.Errorf("%s %s: bad answer: %w", method, req.URL.Path, err)
+			return nil, fmt.Errorf("%s %s: bad answer: %w", req.Method, req.URL.Path, err)
 		}
 	}
 	return data, nil
 }
 
+// maxErrorBody bounds the error message read from a node.
+const maxErrorBody = 64 << 10
+
+// statusError returns the *StatusError of a response with a status other
+// than 2xx, nil for a 2xx one.
+func statusError(resp *http.Response) error {
+	if resp.StatusCode/100 == 2 {
+		return nil
+	}
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	var eb ErrorBody
+	msg := string(bytes.TrimSpace(data))
+	if json.Unmarshal(data, &eb) == nil && eb.Error != "" {
+		msg = eb.Error
+	}
+	return &StatusError{Status: resp.StatusCode, Message: msg}
+}
+
 // UploadInput uploads the file at path as input name of order id. The
-// node stores it by hash; uploading the same bytes again is harmless.
+// file is hashed first, then streamed (never held in memory) with its
+// declared SHA-256 and length signed; the request asks the node to
+// accept it before the body is sent (Expect: 100-continue), so a refused
+// upload costs no transfer. The node stores it by hash; uploading the
+// same bytes again is harmless.
 func (c *Client) UploadInput(ctx context.Context, id uint64, name, path string) error {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("input %s: %w", name, err)
 	}
-	_, err = c.do(ctx, http.MethodPut, orderPath(id, "inputs", name), data, true, nil)
+	defer f.Close()
+	h := sha256.New()
+	size, err := io.Copy(h, f)
+	if err != nil {
+		return fmt.Errorf("input %s: %w", name, err)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("input %s: %w", name, err)
+	}
+	var body Body
+	h.Sum(body.SHA256[:0])
+	body.Length = size
+	u, err := c.url(orderPath(id, "inputs", name)...)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, u, io.NopCloser(f))
+	if err != nil {
+		return err
+	}
+	req.ContentLength = size
+	if size == 0 {
+		req.Body = http.NoBody
+	}
+	req.Header.Set("Expect", "100-continue")
+	if err := c.sign(req, body); err != nil {
+		return err
+	}
+	_, err = c.send(req, nil)
 	return err
 }
 
@@ -160,22 +229,93 @@ func (c *Client) OutputFile(ctx context.Context, id uint64, sha string) ([]byte,
 }
 
 // PutBlob uploads a .cellpkg to the node, which keeps it when the registry
-// lists this node among the package's blob locations.
+// lists this node among the package's blob locations at this hash. Key
+// must be the package author's: the node checks that the signer is the
+// author of the registry record before it reads the body. The package id
+// is read from data (an error wrapping spec.ErrInvalid when data is not a
+// package file) and sent in the Cell-Package-Id header.
 func (c *Client) PutBlob(ctx context.Context, sum [32]byte, data []byte) error {
-	_, err := c.do(ctx, http.MethodPut, []string{"v1", "blobs", hex.EncodeToString(sum[:])}, data, false, nil)
+	var f specpb.PackageFile
+	if err := proto.Unmarshal(data, &f); err != nil || f.GetFormat() != spec.FileFormat {
+		return fmt.Errorf("blob %x: %w", sum, &spec.FieldError{Field: "cellpkg", Rule: fmt.Sprintf("not a package file: format is not %q", spec.FileFormat)})
+	}
+	u, err := c.url("v1", "blobs", hex.EncodeToString(sum[:]))
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, u, bytes.NewReader(data))
+	if err != nil {
+		return err
+	}
+	req.Header.Set(PackageIDHeader, spec.ServiceID(f.GetSpec()).String())
+	req.Header.Set("Expect", "100-continue")
+	if err := c.sign(req, BodyOf(data)); err != nil {
+		return err
+	}
+	_, err = c.send(req, nil)
 	return err
 }
 
-// ProviderInputs returns the provider's committed input list of order id;
-// Key must be the node key of a verifier drawn in the order's dispute.
+// ProviderInputs returns the committed input list of order id held by
+// the node (its provider, or a drawn verifier that committed them); Key
+// must be the node key of a verifier drawn in the order's dispute. An
+// answer over MaxInputsBody is refused.
 func (c *Client) ProviderInputs(ctx context.Context, id uint64) (InputsRequest, error) {
+	u, err := c.url(orderPath(id, "inputs")...)
+	if err != nil {
+		return InputsRequest{}, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return InputsRequest{}, err
+	}
+	if err := c.sign(req, BodyOf(nil)); err != nil {
+		return InputsRequest{}, err
+	}
+	resp, err := c.http().Do(req)
+	if err != nil {
+		return InputsRequest{}, err
+	}
+	defer resp.Body.Close()
+	if err := statusError(resp); err != nil {
+		return InputsRequest{}, err
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxInputsBody+1))
+	if err != nil {
+		return InputsRequest{}, fmt.Errorf("GET %s: %w", req.URL.Path, err)
+	}
+	if len(data) > MaxInputsBody {
+		return InputsRequest{}, fmt.Errorf("GET %s: answer over %d bytes", req.URL.Path, MaxInputsBody)
+	}
 	var r InputsRequest
-	_, err := c.do(ctx, http.MethodGet, orderPath(id, "inputs"), nil, true, &r)
-	return r, err
+	if err := json.Unmarshal(data, &r); err != nil {
+		return InputsRequest{}, fmt.Errorf("GET %s: bad answer: %w", req.URL.Path, err)
+	}
+	return r, nil
 }
 
-// ProviderInput downloads the committed input name of order id, as a drawn
-// verifier (Key is its node key). The caller checks the hash.
-func (c *Client) ProviderInput(ctx context.Context, id uint64, name string) ([]byte, error) {
-	return c.do(ctx, http.MethodGet, orderPath(id, "inputs", name), nil, true, nil)
+// ProviderInput opens the committed input name of order id for reading,
+// as a drawn verifier (Key is its node key). The caller closes it, bounds
+// what it reads and checks the hash.
+func (c *Client) ProviderInput(ctx context.Context, id uint64, name string) (io.ReadCloser, error) {
+	u, err := c.url(orderPath(id, "inputs", name)...)
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.sign(req, BodyOf(nil)); err != nil {
+		return nil, err
+	}
+	resp, err := c.http().Do(req)
+	if err != nil {
+		return nil, err
+	}
+	if err := statusError(resp); err != nil {
+		resp.Body.Close()
+		return nil, err
+	}
+	return resp.Body, nil
 }

@@ -1,32 +1,41 @@
 package gateway_test
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"fmt"
 	"net/http/httptest"
-	"strings"
+	"time"
 
 	"github.com/celltonomy/celltonomy/client/gateway"
 )
 
 // A buyer signs an upload; the node checks the signature and learns who
-// signed, then compares that key's address with the order's buyer.
+// signed and which body to expect, before it reads the body. It then
+// records the nonce, so that the same request cannot be replayed.
 func ExampleVerify() {
 	seed := make([]byte, ed25519.SeedSize)
 	buyer := ed25519.NewKeyFromSeed(seed)
 	body := []byte(">lambda\nGGGCGGCGACCT\n")
+	now := time.Now()
 
-	req := httptest.NewRequest("PUT", "/v1/orders/7/inputs/genome", strings.NewReader(string(body)))
-	gateway.Sign(req, buyer, body)
+	req := httptest.NewRequest("PUT", "/v1/orders/7/inputs/genome", bytes.NewReader(body))
+	gateway.Sign(req, buyer, gateway.BodyOf(body), now.Add(time.Minute))
 
-	signer, err := gateway.Verify(req, body)
-	fmt.Println(err == nil, signer.Equal(buyer.Public()))
+	sig, err := gateway.Verify(req, now)
+	fmt.Println(err == nil, sig.PublicKey.Equal(buyer.Public()), sig.Body.Length)
+
+	replays := gateway.NewReplayCache(1000)
+	fmt.Println(replays.Use(sig, now))
+	fmt.Println(replays.Use(sig, now) != nil)
 
 	// The same signature does not carry over to another order.
 	req.URL.Path = "/v1/orders/8/inputs/genome"
-	_, err = gateway.Verify(req, body)
+	_, err = gateway.Verify(req, now)
 	fmt.Println(err)
 	// Output:
-	// true true
+	// true true 21
+	// <nil>
+	// true
 	// bad request signature: does not verify for PUT /v1/orders/8/inputs/genome
 }

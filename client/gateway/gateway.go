@@ -1,73 +1,93 @@
 // Package gateway is the HTTP protocol between a buyer and a fulfillment
-// node: the wire types, the buyer's request signature, and a client.
+// node: the wire types, the request signature, and a client.
 //
 // A node serves, under its registered endpoint:
 //
-//	GET  /v1/blobs/{sha256}                  a blob (a .cellpkg) by content hash; public
-//	PUT  /v1/blobs/{sha256}                  upload a .cellpkg that the registry lists at this node
-//	PUT  /v1/orders/{id}/inputs/{name}       one input file of an order; signed by the order's buyer
-//	POST /v1/orders/{id}/inputs              the input list (InputsRequest); the node checks it
-//	                                         against the order's input root and starts the job
+//	GET  /v1/blobs/{sha256}                  a package (.cellpkg) by content hash; public. Only
+//	                                         packages are served here, never an order's files
+//	PUT  /v1/blobs/{sha256}                  upload a .cellpkg whose registry record lists this node
+//	                                         at that hash; signed by the package's author, with the
+//	                                         Cell-Package-Id header
+//	PUT  /v1/orders/{id}/inputs/{name}       one input file of an order; signed by the order's buyer;
+//	                                         name must be an input the package declares
+//	POST /v1/orders/{id}/inputs              the input list (InputsRequest); signed by the buyer; the
+//	                                         node checks it against the order's input root and starts
+//	                                         the job
 //	GET  /v1/orders/{id}/job                 the job's progress (JobStatus); public, no secrets
 //	GET  /v1/orders/{id}/outputs             the results (Outputs), with the completion code; signed
-//	GET  /v1/orders/{id}/outputs/{sha256}    one output file by content hash; signed
+//	                                         by the buyer
+//	GET  /v1/orders/{id}/outputs/{sha256}    one output file by content hash; signed by the buyer
 //	GET  /v1/orders/{id}/decision            the node's bid decision on an order (Decision); public
-//	GET  /v1/orders/{id}/inputs              the provider's committed input list (InputsRequest);
-//	                                         signed by a verifier drawn in the order's dispute
+//	GET  /v1/orders/{id}/inputs              the committed input list (InputsRequest); signed by the
+//	                                         node key of a verifier drawn in the order's dispute
 //	GET  /v1/orders/{id}/inputs/{name}       one committed input file; signed by a drawn verifier
 //	GET  /healthz                            200 "ok" when the node follows the chain
 //	GET  /metrics                            Prometheus metrics
 //
-// # The buyer's signature
+// An order's inputs and outputs are private: a node serves them only
+// through the signed order endpoints, outputs to the order's buyer and
+// inputs to the verifiers the chain drew for its dispute. The provider
+// serves the inputs it committed, and so does a drawn verifier that
+// committed them, so that verifiers can get them from each other.
 //
-// Requests that carry or return an order's private data are signed by the
-// order's buyer, with the account key whose address is the order's buyer.
-// The header is
+// # The request signature
 //
-//	Cell-Signature: <public key, 64 hex digits>:<ed25519 signature, 128 hex digits>
+// Requests that carry or return an order's private data are signed: by
+// the order's buyer with the account key whose address is the order's
+// buyer, by a drawn verifier with its node key, by a package's author for
+// PUT /v1/blobs. A signed request carries five headers:
 //
-// over the bytes of
+//	Cell-Signature:   <ed25519 public key, 64 hex digits>:<signature, 128 hex digits>
+//	Cell-Body-Sha256: <SHA-256 of the body, 64 lowercase hex digits>
+//	Cell-Body-Length: <length of the body in bytes, decimal>
+//	Cell-Nonce:       <32 lowercase hex digits, random, never reused>
+//	Cell-Expires:     <Unix time in seconds, decimal, after which the signature is void>
 //
-//	"celltonomy/gateway/v1" ‖ 0x0A ‖ METHOD ‖ 0x0A ‖ PATH ‖ 0x0A ‖ hex(SHA-256(body))
+// and the signature is over the bytes (SignedMessage)
 //
-// where PATH is the request's URL path (no query) and the body is empty for
-// GET. A signature binds the method, the order (in the path) and the body,
-// so it cannot be moved to another order or another upload. It carries no
-// nonce: repeating a signed request repeats an idempotent operation (an
-// upload of the same bytes, a download), which is harmless; the transport
-// (https in production) keeps the responses private.
+//	"celltonomy/gateway/v2" ‖ 0x0A ‖ METHOD ‖ 0x0A ‖ PATH ‖ 0x0A ‖
+//	BODY-SHA256 ‖ 0x0A ‖ BODY-LENGTH ‖ 0x0A ‖ NONCE ‖ 0x0A ‖ EXPIRES
 //
-// A verifier drawn in a dispute signs its requests for the provider's
-// inputs the same way, with its node key: the provider serves them to the
-// node keys the chain drew, so that a verifier can re-execute even when
-// the buyer does not send it the inputs. The verifier checks what it gets
-// against the order's input root, as a provider checks a buyer's upload.
+// where PATH is the request's URL path (no query), and BODY-SHA256,
+// BODY-LENGTH, NONCE and EXPIRES are the header values as above (a GET
+// declares the empty body: length 0, the SHA-256 of no bytes). Numbers
+// are written without sign or leading zeros.
+//
+// The body is declared, not read, by the signature: a node checks the
+// signature, the expiry, the nonce and the signer's right to the order
+// before it reads a byte of the body, so a stranger cannot make it read
+// (or store) anything. It then reads at most BODY-LENGTH bytes, hashing
+// them as they stream to disk, and refuses the body when its length or
+// hash differ from the declaration (400). A Content-Length that differs
+// from Cell-Body-Length is refused before the body is read.
+//
+// A signature binds the method, the order (in the path), the body, the
+// nonce and the expiry. A node refuses a signature whose expiry is past
+// by more than MaxClockSkew, or further ahead than MaxLifetime +
+// MaxClockSkew (401), and remembers every nonce it accepted until the
+// nonce's signature expires: a repeated request is refused (401), so a
+// captured request cannot be replayed. The expiry is checked when the
+// headers arrive; an upload whose body takes longer is not cut by it
+// (the node's transfer deadline bounds it instead).
+//
+// # Limits
+//
+// A node refuses, before reading the body, an input whose name the
+// package does not declare (400), an input over its max_input_bytes or an
+// order whose inputs would exceed its max_order_input_bytes (413), and an
+// upload beyond its max_concurrent_uploads (503, with Retry-After). A body
+// must arrive at min_transfer_bytes_per_second or better (node/config):
+// the node cuts slower ones.
 //
 // Errors are JSON ErrorBody objects with an HTTP status: 400 for a bad
-// request (the message names the field and the rule), 401 for a missing or
-// bad signature, 403 when the signer is not the order's buyer, 404 for an
-// unknown order, job or file, 409 when the request conflicts with the
-// job's state (inputs already committed, outputs not ready), 413 for a
-// body over the node's limit.
+// request (the message names the field and the rule), 401 for a missing,
+// bad, expired or replayed signature, 403 when the signer has no right to
+// the order or the package, 404 for an unknown order, job or file, 409
+// when the request conflicts with the job's state (inputs already
+// committed, outputs not ready, the same input being uploaded), 413 for a
+// body over the node's limits, 503 when the node is at its upload limit,
+// 507 when its disk quota is full.
 package gateway
-
-import (
-	"bytes"
-	"crypto/ed25519"
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
-	"fmt"
-	"net/http"
-	"strings"
-)
-
-// Domain separates gateway signatures from every other signature of the
-// system.
-const Domain = "celltonomy/gateway/v1"
-
-// SignatureHeader is the header that carries the buyer's signature.
-const SignatureHeader = "Cell-Signature"
 
 // Job states, in JobStatus.State. A provider's job goes
 // awaiting-inputs → running → executed → delivered; a verifier's job
@@ -97,6 +117,10 @@ type InputFile struct {
 	Size   uint64 `json:"size"`
 	SHA256 string `json:"sha256"`
 }
+
+// MaxInputsBody bounds, in bytes, an input list in JSON: the body of POST
+// /v1/orders/{id}/inputs and the answer of GET /v1/orders/{id}/inputs.
+const MaxInputsBody = 1 << 20
 
 // InputsRequest is the body of POST /v1/orders/{id}/inputs: every input of
 // the order. Its input root must equal the order's.
@@ -187,60 +211,4 @@ type Decision struct {
 // ErrorBody is the JSON body of every error response.
 type ErrorBody struct {
 	Error string `json:"error"`
-}
-
-// SignedMessage returns the bytes a buyer signs for a request (see the
-// package documentation).
-func SignedMessage(method, path string, body []byte) []byte {
-	sum := sha256.Sum256(body)
-	var b bytes.Buffer
-	b.WriteString(Domain)
-	b.WriteByte('\n')
-	b.WriteString(method)
-	b.WriteByte('\n')
-	b.WriteString(path)
-	b.WriteByte('\n')
-	b.WriteString(hex.EncodeToString(sum[:]))
-	return b.Bytes()
-}
-
-// Sign sets the signature header of r, whose body is body, with priv.
-func Sign(r *http.Request, priv ed25519.PrivateKey, body []byte) {
-	sig := ed25519.Sign(priv, SignedMessage(r.Method, r.URL.Path, body))
-	pub := priv.Public().(ed25519.PublicKey)
-	r.Header.Set(SignatureHeader, hex.EncodeToString(pub)+":"+hex.EncodeToString(sig))
-}
-
-// ErrUnsigned is matched by Verify's error for a request without a
-// signature header, and ErrBadSignature for one whose header is malformed
-// or whose signature does not verify.
-var (
-	ErrUnsigned     = errors.New("request not signed")
-	ErrBadSignature = errors.New("bad request signature")
-)
-
-// Verify checks the signature header of r, whose body is body, and returns
-// the signer's public key. Errors match ErrUnsigned or ErrBadSignature and
-// name what is wrong.
-func Verify(r *http.Request, body []byte) (ed25519.PublicKey, error) {
-	h := r.Header.Get(SignatureHeader)
-	if h == "" {
-		return nil, fmt.Errorf("%w: header %s missing", ErrUnsigned, SignatureHeader)
-	}
-	pubHex, sigHex, ok := strings.Cut(h, ":")
-	if !ok {
-		return nil, fmt.Errorf("%w: header %s: want PUBKEY:SIGNATURE", ErrBadSignature, SignatureHeader)
-	}
-	pub, err := hex.DecodeString(pubHex)
-	if err != nil || len(pub) != ed25519.PublicKeySize {
-		return nil, fmt.Errorf("%w: header %s: public key must be %d hex bytes", ErrBadSignature, SignatureHeader, ed25519.PublicKeySize)
-	}
-	sig, err := hex.DecodeString(sigHex)
-	if err != nil || len(sig) != ed25519.SignatureSize {
-		return nil, fmt.Errorf("%w: header %s: signature must be %d hex bytes", ErrBadSignature, SignatureHeader, ed25519.SignatureSize)
-	}
-	if !ed25519.Verify(pub, SignedMessage(r.Method, r.URL.Path, body), sig) {
-		return nil, fmt.Errorf("%w: does not verify for %s %s", ErrBadSignature, r.Method, r.URL.Path)
-	}
-	return ed25519.PublicKey(pub), nil
 }

@@ -28,9 +28,17 @@
 //     one file.
 //   - PutExpect stores nothing when the content's hash is not the expected
 //     one, so a lying server cannot plant a blob under a hash.
-//   - Every write is bounded by the store's size limit (WithMaxSize).
+//   - Every write is bounded by the store's size limit (WithMaxSize), or a
+//     lower limit of its own (PutLimit), and stops reading as soon as the
+//     limit is passed; memory does not grow with a blob's size.
+//   - Stores that share a Quota (WithQuota) hold at most its bytes
+//     together, blobs being written included (ErrQuota).
 //   - Bytes on disk can still rot: Verify rehashes a blob, and
 //     WithVerifyOnRead makes every Open rehash before returning.
+//   - A blob's modification time is its last use (stored, put again,
+//     Touch): garbage collection removes a blob only if it was not used
+//     since a given time (DeleteUnusedSince), ordered with the Puts, so
+//     that it never removes a blob a Put just returned.
 //
 // # Use
 //
@@ -39,7 +47,9 @@
 //     hash is known in advance.
 //  3. Serve: mux.Handle("/v1/blobs/", blobstore.Handler(s)) answers
 //     GET and HEAD /v1/blobs/{sha256 hex}, with ranges.
-//  4. Fetch from other nodes: blobstore.Fetch(ctx, client, urls, sum, s),
-//     or blobstore.FetchPackage to also decode a .cellpkg and check its
-//     package id.
+//  4. Fetch from other nodes: blobstore.Fetch(ctx, client, urls, sum, s,
+//     opts), with a size cap, a time limit per location and a rate floor
+//     (FetchOptions), or blobstore.FetchPackage to also decode a .cellpkg
+//     and check its package id and envelope against the registry's.
+//  5. Collect: Stat and List to choose, DeleteUnusedSince to remove.
 package blobstore

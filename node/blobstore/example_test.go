@@ -39,7 +39,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	// srv.URL is a base URL: Fetch asks for srv.URL + "/v1/blobs/" + hex.
-	if err := blobstore.Fetch(context.Background(), srv.Client(), []string{srv.URL}, sum, client); err != nil {
+	if err := blobstore.Fetch(context.Background(), srv.Client(), []string{srv.URL}, sum, client, blobstore.FetchOptions{}); err != nil {
 		log.Fatal(err)
 	}
 	f, _, err := client.Open(sum)

@@ -76,7 +76,7 @@ func TestFetch(t *testing.T) {
 
 	t.Run("base url", func(t *testing.T) {
 		dst := openStore(t)
-		if err := Fetch(t.Context(), http.DefaultClient, []string{honest.URL}, sum, dst); err != nil {
+		if err := Fetch(t.Context(), http.DefaultClient, []string{honest.URL}, sum, dst, FetchOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		if got := readBlob(t, dst, sum); !bytes.Equal(got, content) {
@@ -85,7 +85,7 @@ func TestFetch(t *testing.T) {
 	})
 	t.Run("full blob url", func(t *testing.T) {
 		dst := openStore(t)
-		if err := Fetch(t.Context(), http.DefaultClient, []string{honest.URL + PathPrefix + hexString(sum)}, sum, dst); err != nil {
+		if err := Fetch(t.Context(), http.DefaultClient, []string{honest.URL + PathPrefix + hexString(sum)}, sum, dst, FetchOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		if !dst.Has(sum) {
@@ -99,7 +99,7 @@ func TestFetch(t *testing.T) {
 			t.Fatal(err)
 		}
 		before := liarHits.Load()
-		if err := Fetch(t.Context(), http.DefaultClient, []string{empty.URL, liar.URL, honest.URL}, sum, dst); err != nil {
+		if err := Fetch(t.Context(), http.DefaultClient, []string{empty.URL, liar.URL, honest.URL}, sum, dst, FetchOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		if liarHits.Load() != before+1 {
@@ -117,7 +117,7 @@ func TestFetch(t *testing.T) {
 			t.Fatal(err)
 		}
 		locs := []string{empty.URL, liar.URL, "ftp://nowhere"}
-		err = Fetch(t.Context(), http.DefaultClient, locs, sum, dst)
+		err = Fetch(t.Context(), http.DefaultClient, locs, sum, dst, FetchOptions{})
 		if !errors.Is(err, ErrHashMismatch) {
 			t.Fatalf("Fetch: %v, want ErrHashMismatch among the errors", err)
 		}
@@ -140,7 +140,7 @@ func TestFetch(t *testing.T) {
 			t.Fatal(err)
 		}
 		big := bytes.Repeat([]byte("x"), 1000)
-		err = Fetch(t.Context(), http.DefaultClient, []string{huge.URL}, sha256.Sum256(big), dst)
+		err = Fetch(t.Context(), http.DefaultClient, []string{huge.URL}, sha256.Sum256(big), dst, FetchOptions{})
 		if !errors.Is(err, ErrTooLarge) {
 			t.Fatalf("Fetch: %v, want ErrTooLarge", err)
 		}
@@ -157,18 +157,18 @@ func TestFetch(t *testing.T) {
 		}))
 		defer chunked.Close()
 		dst := openStore(t, WithMaxSize(100))
-		err := Fetch(t.Context(), http.DefaultClient, []string{chunked.URL}, sum, dst)
+		err := Fetch(t.Context(), http.DefaultClient, []string{chunked.URL}, sum, dst, FetchOptions{})
 		if !errors.Is(err, ErrTooLarge) {
 			t.Fatalf("Fetch: %v, want ErrTooLarge", err)
 		}
 	})
 	t.Run("already stored", func(t *testing.T) {
-		if err := Fetch(t.Context(), http.DefaultClient, nil, sum, src); err != nil {
+		if err := Fetch(t.Context(), http.DefaultClient, nil, sum, src, FetchOptions{}); err != nil {
 			t.Fatalf("Fetch of a stored blob: %v", err)
 		}
 	})
 	t.Run("no locations", func(t *testing.T) {
-		if err := Fetch(t.Context(), http.DefaultClient, nil, sum, openStore(t)); err == nil {
+		if err := Fetch(t.Context(), http.DefaultClient, nil, sum, openStore(t), FetchOptions{}); err == nil {
 			t.Fatal("Fetch with no locations succeeded")
 		}
 	})
@@ -176,7 +176,7 @@ func TestFetch(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		cancel()
 		before := liarHits.Load()
-		err := Fetch(ctx, http.DefaultClient, []string{honest.URL, liar.URL}, sum, openStore(t))
+		err := Fetch(ctx, http.DefaultClient, []string{honest.URL, liar.URL}, sum, openStore(t), FetchOptions{})
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("Fetch: %v, want context.Canceled", err)
 		}
@@ -188,7 +188,7 @@ func TestFetch(t *testing.T) {
 
 // helloPackage returns the .cellpkg bytes of the spec pinned in
 // spec/testdata, and its package id.
-func helloPackage(t *testing.T) ([]byte, spec.ID) {
+func helloPackage(t *testing.T) ([]byte, spec.ID, []byte) {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join("..", "..", "spec", "testdata", "hello.spec"))
 	if err != nil {
@@ -214,11 +214,11 @@ func helloPackage(t *testing.T) ([]byte, spec.ID) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return p.Encode(), id
+	return p.Encode(), id, env
 }
 
 func TestFetchPackage(t *testing.T) {
-	pkg, id := helloPackage(t)
+	pkg, id, env := helloPackage(t)
 	blobSum := sha256.Sum256(pkg)
 	src := openStore(t)
 	if _, _, err := src.Put(bytes.NewReader(pkg)); err != nil {
@@ -233,7 +233,7 @@ func TestFetchPackage(t *testing.T) {
 	lim := spec.DefaultLimits()
 
 	t.Run("right id", func(t *testing.T) {
-		p, err := FetchPackage(t.Context(), http.DefaultClient, []string{srv.URL}, id, blobSum, openStore(t), lim)
+		p, err := FetchPackage(t.Context(), http.DefaultClient, []string{srv.URL}, blobSum, openStore(t), PackageWant{ID: id, Envelope: env, Limits: lim}, FetchOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -244,7 +244,7 @@ func TestFetchPackage(t *testing.T) {
 	t.Run("wrong id", func(t *testing.T) {
 		other := id
 		other[0] ^= 1
-		_, err := FetchPackage(t.Context(), http.DefaultClient, []string{srv.URL}, other, blobSum, openStore(t), lim)
+		_, err := FetchPackage(t.Context(), http.DefaultClient, []string{srv.URL}, blobSum, openStore(t), PackageWant{ID: other, Limits: lim}, FetchOptions{})
 		if !errors.Is(err, ErrWrongPackage) {
 			t.Fatalf("FetchPackage: %v, want ErrWrongPackage", err)
 		}
@@ -252,8 +252,24 @@ func TestFetchPackage(t *testing.T) {
 			t.Errorf("error does not name the package found: %v", err)
 		}
 	})
+	t.Run("another envelope", func(t *testing.T) {
+		// The registry's envelope differs (another version, say): the
+		// blob is the package, but not the package registered.
+		other := bytes.Clone(env)
+		other[len(other)-1] ^= 1
+		_, err := FetchPackage(t.Context(), http.DefaultClient, []string{srv.URL}, blobSum, openStore(t), PackageWant{ID: id, Envelope: other, Limits: lim}, FetchOptions{})
+		if !errors.Is(err, ErrWrongPackage) || !strings.Contains(err.Error(), "envelope") {
+			t.Fatalf("FetchPackage: %v, want ErrWrongPackage naming the envelope", err)
+		}
+	})
+	t.Run("over the registry's size", func(t *testing.T) {
+		_, err := FetchPackage(t.Context(), http.DefaultClient, []string{srv.URL}, blobSum, openStore(t), PackageWant{ID: id, Limits: lim}, FetchOptions{MaxSize: int64(len(pkg)) - 1})
+		if !errors.Is(err, ErrTooLarge) {
+			t.Fatalf("FetchPackage: %v, want ErrTooLarge", err)
+		}
+	})
 	t.Run("not a package", func(t *testing.T) {
-		_, err := FetchPackage(t.Context(), http.DefaultClient, []string{srv.URL}, id, notPkgSum, openStore(t), lim)
+		_, err := FetchPackage(t.Context(), http.DefaultClient, []string{srv.URL}, notPkgSum, openStore(t), PackageWant{ID: id, Limits: lim}, FetchOptions{})
 		if !errors.Is(err, spec.ErrInvalid) {
 			t.Fatalf("FetchPackage: %v, want spec.ErrInvalid", err)
 		}
@@ -264,14 +280,14 @@ func TestFetchPackage(t *testing.T) {
 			t.Fatal(err)
 		}
 		corrupt(t, dst, blobSum)
-		_, err := FetchPackage(t.Context(), http.DefaultClient, nil, id, blobSum, dst, lim)
+		_, err := FetchPackage(t.Context(), http.DefaultClient, nil, blobSum, dst, PackageWant{ID: id, Limits: lim}, FetchOptions{})
 		if !errors.Is(err, ErrHashMismatch) {
 			t.Fatalf("FetchPackage: %v, want ErrHashMismatch", err)
 		}
 	})
 	t.Run("fetch fails", func(t *testing.T) {
 		missing := sha256.Sum256([]byte("missing"))
-		_, err := FetchPackage(t.Context(), http.DefaultClient, []string{srv.URL}, id, missing, openStore(t), lim)
+		_, err := FetchPackage(t.Context(), http.DefaultClient, []string{srv.URL}, missing, openStore(t), PackageWant{ID: id, Limits: lim}, FetchOptions{})
 		if err == nil || !strings.Contains(err.Error(), fmt.Sprint(http.StatusNotFound)) {
 			t.Fatalf("FetchPackage: %v, want a 404", err)
 		}

@@ -11,6 +11,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/celltonomy/celltonomy/internal/atomicfile"
 )
@@ -34,6 +37,9 @@ var (
 	// ErrMalformedSum is returned by ParseSum for text that is not 64
 	// lowercase hex digits.
 	ErrMalformedSum = errors.New("malformed blob hash")
+	// ErrQuota is returned when a write would take the stores sharing a
+	// Quota over its limit.
+	ErrQuota = errors.New("blob store quota full")
 )
 
 // ParseSum parses a blob hash written as exactly 64 lowercase hex digits,
@@ -61,6 +67,7 @@ type Option func(*options)
 type options struct {
 	maxSize      int64
 	verifyOnRead bool
+	quota        *Quota
 }
 
 // WithMaxSize bounds the size of every blob the store accepts, in bytes.
@@ -73,6 +80,46 @@ func WithMaxSize(n int64) Option { return func(o *options) { o.maxSize = n } }
 // a full read per Open. Off by default.
 func WithVerifyOnRead(on bool) Option { return func(o *options) { o.verifyOnRead = on } }
 
+// WithQuota makes the store count its bytes against q, which several
+// stores may share: a write that would take q over its limit fails with
+// ErrQuota. Open adds the blobs already on disk to q.
+func WithQuota(q *Quota) Option { return func(o *options) { o.quota = q } }
+
+// Quota bounds the bytes held by the stores that share it, blobs being
+// written included. Its methods are safe for concurrent use.
+type Quota struct {
+	limit int64
+	used  atomic.Int64
+}
+
+// NewQuota returns a quota of limit bytes (positive).
+func NewQuota(limit int64) *Quota { return &Quota{limit: limit} }
+
+// Limit returns the quota's limit in bytes.
+func (q *Quota) Limit() int64 { return q.limit }
+
+// Used returns the bytes counted against the quota: the stored blobs and
+// the blobs being written.
+func (q *Quota) Used() int64 { return q.used.Load() }
+
+// reserve counts n more bytes, or none and false when they do not fit.
+func (q *Quota) reserve(n int64) bool {
+	if q == nil {
+		return true
+	}
+	if q.used.Add(n) > q.limit {
+		q.used.Add(-n)
+		return false
+	}
+	return true
+}
+
+func (q *Quota) release(n int64) {
+	if q != nil {
+		q.used.Add(-n)
+	}
+}
+
 // Store is a directory of blobs named by their SHA-256. Its methods are safe
 // for concurrent use, including by several goroutines putting the same
 // content. See the package doc for the layout on disk.
@@ -80,6 +127,10 @@ type Store struct {
 	root string // dir/sha256
 	tmp  string // dir/tmp
 	opts options
+	// mu orders the last step of a put (rename, or touch of a blob
+	// already there) with DeleteUnusedSince, so that a blob a put has
+	// just returned is never collected.
+	mu sync.Mutex
 }
 
 // Open opens the store in dir, creating the directory and its layout if
@@ -100,6 +151,17 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	for _, d := range []string{s.root, s.tmp} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, fmt.Errorf("blobstore: %w", err)
+		}
+	}
+	if o.quota != nil {
+		sums, err := s.List()
+		if err != nil {
+			return nil, err
+		}
+		for _, sum := range sums {
+			if size, _, err := s.Stat(sum); err == nil {
+				o.quota.used.Add(size)
+			}
 		}
 	}
 	return s, nil
@@ -127,11 +189,22 @@ func (s *Store) path(sum [SumSize]byte) string {
 }
 
 // Put stores the content of r and returns its hash and size in bytes.
-// Putting content that is already stored succeeds and leaves the stored
-// file as it is. Content over the size limit is refused with ErrTooLarge;
-// nothing is stored when an error is returned.
+// Putting content that is already stored succeeds, leaves the stored
+// bytes as they are and marks the blob used now (see Touch). Content over
+// the size limit is refused with ErrTooLarge, content that does not fit
+// the quota with ErrQuota; nothing is stored when an error is returned.
 func (s *Store) Put(r io.Reader) (sum [SumSize]byte, size int64, err error) {
-	return s.put(r, nil)
+	return s.put(r, nil, 0)
+}
+
+// PutLimit is Put, or PutExpect when want is not nil, with a limit of
+// its own: content over limit bytes (or the store's size limit, when
+// lower or when limit is not positive) is refused with ErrTooLarge as
+// soon as the limit is passed, having read at most limit+1 bytes of r.
+// Content streams to disk while it is hashed: memory does not grow with
+// its size.
+func (s *Store) PutLimit(r io.Reader, want *[SumSize]byte, limit int64) (sum [SumSize]byte, size int64, err error) {
+	return s.put(r, want, limit)
 }
 
 // PutExpect stores the content of r if it hashes to sum and returns its
@@ -140,32 +213,52 @@ func (s *Store) Put(r io.Reader) (sum [SumSize]byte, size int64, err error) {
 // both cases nothing is stored. r is read to its end (or to the size limit)
 // even when sum is already stored, since the content must still be checked.
 func (s *Store) PutExpect(r io.Reader, sum [SumSize]byte) (size int64, err error) {
-	_, size, err = s.put(r, &sum)
+	_, size, err = s.put(r, &sum, 0)
 	return size, err
 }
 
-func (s *Store) put(r io.Reader, want *[SumSize]byte) (sum [SumSize]byte, size int64, err error) {
+// quotaWriter counts the bytes written against a quota before they reach
+// the disk.
+type quotaWriter struct {
+	q        *Quota
+	reserved int64
+}
+
+func (w *quotaWriter) Write(p []byte) (int, error) {
+	if !w.q.reserve(int64(len(p))) {
+		return 0, fmt.Errorf("%d bytes of %d used: %w", w.q.Used(), w.q.limit, ErrQuota)
+	}
+	w.reserved += int64(len(p))
+	return len(p), nil
+}
+
+func (s *Store) put(r io.Reader, want *[SumSize]byte, limit int64) (sum [SumSize]byte, size int64, err error) {
+	if limit <= 0 || limit > s.opts.maxSize {
+		limit = s.opts.maxSize
+	}
 	f, err := os.CreateTemp(s.tmp, "put-*")
 	if err != nil {
 		return sum, 0, fmt.Errorf("blobstore: put: %w", err)
 	}
 	tmp := f.Name()
+	qw := &quotaWriter{q: s.opts.quota}
 	defer func() {
 		if f != nil {
 			f.Close()
 		}
 		if err != nil {
 			os.Remove(tmp)
+			s.opts.quota.release(qw.reserved)
 		}
 	}()
 
 	h := sha256.New()
-	size, err = io.Copy(io.MultiWriter(f, h), io.LimitReader(r, s.opts.maxSize+1))
+	size, err = io.Copy(io.MultiWriter(qw, f, h), io.LimitReader(r, limit+1))
 	if err != nil {
 		return sum, 0, fmt.Errorf("blobstore: put: %w", err)
 	}
-	if size > s.opts.maxSize {
-		return sum, 0, fmt.Errorf("blobstore: put: over %d bytes: %w", s.opts.maxSize, ErrTooLarge)
+	if size > limit {
+		return sum, 0, fmt.Errorf("blobstore: put: over %d bytes: %w", limit, ErrTooLarge)
 	}
 	h.Sum(sum[:0])
 	if want != nil && sum != *want {
@@ -181,16 +274,19 @@ func (s *Store) put(r io.Reader, want *[SumSize]byte) (sum [SumSize]byte, size i
 	}
 
 	dst := s.path(sum)
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if _, err := os.Stat(dst); err == nil {
 		os.Remove(tmp)
+		s.opts.quota.release(qw.reserved)
+		now := time.Now()
+		os.Chtimes(dst, now, now)
 		return sum, size, nil
 	}
 	dir := filepath.Dir(dst)
 	if err = os.MkdirAll(dir, 0o755); err != nil {
 		return sum, 0, fmt.Errorf("blobstore: put: %w", err)
 	}
-	// Concurrent Puts of the same content may both get here; rename is
-	// atomic and both files hold the same bytes, so either one wins.
 	if err = os.Rename(tmp, dst); err != nil {
 		return sum, 0, fmt.Errorf("blobstore: put: %w", err)
 	}
@@ -268,21 +364,88 @@ func (s *Store) Has(sum [SumSize]byte) bool {
 // Delete removes the blob with hash sum. It returns an error wrapping
 // ErrNotFound when the blob is not stored. Readers that already opened the
 // blob keep reading it. A Put of the same content that runs at the same
-// time may report success and still find the blob deleted; callers that
-// delete (garbage collection) must not race with their own Puts.
+// time may report success and still find the blob deleted; garbage
+// collection uses DeleteUnusedSince instead.
 func (s *Store) Delete(sum [SumSize]byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.remove(sum)
+}
+
+func (s *Store) remove(sum [SumSize]byte) error {
 	p := s.path(sum)
-	err := os.Remove(p)
+	fi, err := os.Stat(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("blobstore: %x: %w", sum, ErrNotFound)
 	}
 	if err != nil {
 		return fmt.Errorf("blobstore: %w", err)
 	}
+	if err := os.Remove(p); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("blobstore: %x: %w", sum, ErrNotFound)
+		}
+		return fmt.Errorf("blobstore: %w", err)
+	}
+	s.opts.quota.release(fi.Size())
 	if err := atomicfile.SyncDir(filepath.Dir(p)); err != nil {
 		return fmt.Errorf("blobstore: delete: %w", err)
 	}
 	return nil
+}
+
+// DeleteUnusedSince removes the blob with hash sum unless it was used
+// (stored, put again or touched) at or after t, and reports whether it
+// did. A Put that returned at or after t keeps its blob: garbage
+// collection calls it with t a grace period before the collection, for
+// blobs no job references, and cannot remove a blob a job is about to
+// reference. A blob not stored gives false and no error.
+func (s *Store) DeleteUnusedSince(sum [SumSize]byte, t time.Time) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fi, err := os.Stat(s.path(sum))
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("blobstore: %w", err)
+	}
+	if !fi.ModTime().Before(t) {
+		return false, nil
+	}
+	if err := s.remove(sum); err != nil && !errors.Is(err, ErrNotFound) {
+		return false, err
+	}
+	return true, nil
+}
+
+// Touch marks the blob with hash sum used now (its modification time),
+// for DeleteUnusedSince and for least-recently-used eviction. It returns
+// an error wrapping ErrNotFound when the blob is not stored.
+func (s *Store) Touch(sum [SumSize]byte) error {
+	now := time.Now()
+	err := os.Chtimes(s.path(sum), now, now)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("blobstore: %x: %w", sum, ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("blobstore: %w", err)
+	}
+	return nil
+}
+
+// Stat returns the size in bytes of the blob with hash sum and when it
+// was last used (stored, put again or touched). It returns an error
+// wrapping ErrNotFound when the blob is not stored.
+func (s *Store) Stat(sum [SumSize]byte) (size int64, used time.Time, err error) {
+	fi, err := os.Stat(s.path(sum))
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, time.Time{}, fmt.Errorf("blobstore: %x: %w", sum, ErrNotFound)
+	}
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("blobstore: %w", err)
+	}
+	return fi.Size(), fi.ModTime(), nil
 }
 
 // List returns the hashes of all stored blobs in ascending order. Files

@@ -35,6 +35,39 @@ const (
 	DefaultDataDir         = "data"
 	// DefaultPrice is the default base, minimum and floor, in ucell.
 	DefaultPrice = 1000
+	// DefaultMaxInputBytes bounds one input file: 256 MiB.
+	DefaultMaxInputBytes = 256 << 20
+	// DefaultMaxOrderInputBytes bounds the inputs of one order: 1 GiB.
+	DefaultMaxOrderInputBytes = 1 << 30
+	// DefaultMaxConcurrentUploads is the number of uploads received at
+	// once.
+	DefaultMaxConcurrentUploads = 8
+	// DefaultMaxConnections is the number of HTTP connections open at
+	// once.
+	DefaultMaxConnections = 1024
+	// DefaultMinTransferBytesPerSecond is the slowest transfer waited
+	// for: 64 KiB/s.
+	DefaultMinTransferBytesPerSecond = 64 << 10
+	// DefaultMaxPackageBytes bounds a package blob: 100 MiB, room for
+	// spec.DefaultLimits' 96 MiB spec and its envelope.
+	DefaultMaxPackageBytes = 100 << 20
+	// DefaultFetchWorkers is the number of package fetches at once.
+	DefaultFetchWorkers = 4
+	// DefaultBlobQuotaBytes bounds the blob store: 16 GiB.
+	DefaultBlobQuotaBytes = 16 << 30
+	// DefaultPackageCacheBytes bounds the packages kept: 2 GiB.
+	DefaultPackageCacheBytes = 2 << 30
+	// DefaultRetentionBlocks is how long, in blocks, a finished job's
+	// files are kept: 14,400 blocks (a day at 6 s a block).
+	DefaultRetentionBlocks = 14_400
+)
+
+// Bounds of the keys below, checked by Validate.
+const (
+	// MinConnections is the least max_connections.
+	MinConnections = 16
+	// MaxFetchWorkers is the most fetch_workers.
+	MaxFetchWorkers = 64
 )
 
 // MaxStakeMarginBps bounds pricing.stake_ratio_margin_bps: at most the
@@ -69,6 +102,53 @@ type Config struct {
 	InputWaitBlocks int `toml:"input_wait_blocks"`
 	// DataDir holds blobs and jobs; relative to the home when not absolute.
 	DataDir string `toml:"data_dir"`
+	// AllowPrivateFetch lets the node fetch packages and inputs from
+	// private (RFC 1918, RFC 4193), loopback, link-local and other
+	// non-public addresses. Off by default: the URLs a node fetches are
+	// chosen by others (package authors, node operators), and a node must
+	// not be made to reach its own network. The address is checked when
+	// the connection is dialled, so a redirect or a DNS answer cannot
+	// bypass it. A network on one host (the devnet) turns it on.
+	AllowPrivateFetch bool `toml:"allow_private_fetch"`
+	// MaxInputBytes bounds one input file of an order, in bytes; an
+	// upload that declares more is refused before its body is read. At
+	// least 1.
+	MaxInputBytes int64 `toml:"max_input_bytes"`
+	// MaxOrderInputBytes bounds the input files of one order together,
+	// in bytes; at least MaxInputBytes.
+	MaxOrderInputBytes int64 `toml:"max_order_input_bytes"`
+	// MaxConcurrentUploads bounds the uploads (input files and packages)
+	// the node receives at once; one more is answered 503 at once. At
+	// least 1.
+	MaxConcurrentUploads int `toml:"max_concurrent_uploads"`
+	// MaxConnections bounds the HTTP connections open at once; further
+	// ones wait to be accepted. At least MinConnections.
+	MaxConnections int `toml:"max_connections"`
+	// MinTransferBytesPerSecond is the slowest transfer the node waits
+	// for, in bytes per second: an upload, a download it serves or a
+	// fetch of n bytes gets 10 s + n / MinTransferBytesPerSecond. At
+	// least 1.
+	MinTransferBytesPerSecond int64 `toml:"min_transfer_bytes_per_second"`
+	// MaxPackageBytes bounds a package blob (.cellpkg) the node fetches or
+	// accepts, in bytes, whatever its registry record says; the record
+	// bounds it further (its spec_size, the envelope's size and 1 KiB). At
+	// least 1.
+	MaxPackageBytes int64 `toml:"max_package_bytes"`
+	// FetchWorkers is the number of packages fetched at once; bid
+	// decisions never wait for a fetch. 1 to MaxFetchWorkers.
+	FetchWorkers int `toml:"fetch_workers"`
+	// BlobQuotaBytes bounds the bytes of the node's blob store: packages,
+	// input and output files, files being received included. At least
+	// MaxOrderInputBytes and PackageCacheBytes.
+	BlobQuotaBytes int64 `toml:"blob_quota_bytes"`
+	// PackageCacheBytes bounds the packages the node keeps, in bytes: past
+	// it, the least recently used packages that no unfinished job needs
+	// are removed. At least MaxPackageBytes.
+	PackageCacheBytes int64 `toml:"package_cache_bytes"`
+	// RetentionBlocks is how long, in blocks after the chain is done with
+	// a job (closed, failed, decided), the node keeps its input and output
+	// files and its record; then they are removed. At least 1.
+	RetentionBlocks int64 `toml:"retention_blocks"`
 	// Pricing is the node's pricing policy, used by node/bid.
 	Pricing Pricing `toml:"pricing"`
 	// Verifier says whether the node serves as a dispute verifier.
@@ -125,6 +205,17 @@ func Default(home string) *Config {
 		Capacity:        DefaultCapacity,
 		InputWaitBlocks: DefaultInputWaitBlocks,
 		DataDir:         filepath.Join(home, DefaultDataDir),
+
+		MaxInputBytes:             DefaultMaxInputBytes,
+		MaxOrderInputBytes:        DefaultMaxOrderInputBytes,
+		MaxConcurrentUploads:      DefaultMaxConcurrentUploads,
+		MaxConnections:            DefaultMaxConnections,
+		MinTransferBytesPerSecond: DefaultMinTransferBytesPerSecond,
+		MaxPackageBytes:           DefaultMaxPackageBytes,
+		FetchWorkers:              DefaultFetchWorkers,
+		BlobQuotaBytes:            DefaultBlobQuotaBytes,
+		PackageCacheBytes:         DefaultPackageCacheBytes,
+		RetentionBlocks:           DefaultRetentionBlocks,
 		Pricing: Pricing{
 			Base:    DefaultPrice,
 			Minimum: DefaultPrice,
@@ -223,6 +314,30 @@ func (c *Config) Validate() error {
 	}
 	if c.DataDir == "" {
 		return fail("data_dir", `""`, "must be set")
+	}
+	switch {
+	case c.MaxInputBytes < 1:
+		return fail("max_input_bytes", c.MaxInputBytes, "must be at least 1")
+	case c.MaxOrderInputBytes < c.MaxInputBytes:
+		return fail("max_order_input_bytes", c.MaxOrderInputBytes, fmt.Sprintf("must be at least max_input_bytes %d", c.MaxInputBytes))
+	case c.MaxConcurrentUploads < 1:
+		return fail("max_concurrent_uploads", c.MaxConcurrentUploads, "must be at least 1")
+	case c.MaxConnections < MinConnections:
+		return fail("max_connections", c.MaxConnections, fmt.Sprintf("must be at least %d", MinConnections))
+	case c.MinTransferBytesPerSecond < 1:
+		return fail("min_transfer_bytes_per_second", c.MinTransferBytesPerSecond, "must be at least 1")
+	case c.MaxPackageBytes < 1:
+		return fail("max_package_bytes", c.MaxPackageBytes, "must be at least 1")
+	case c.FetchWorkers < 1 || c.FetchWorkers > MaxFetchWorkers:
+		return fail("fetch_workers", c.FetchWorkers, fmt.Sprintf("must be 1 to %d", MaxFetchWorkers))
+	case c.PackageCacheBytes < c.MaxPackageBytes:
+		return fail("package_cache_bytes", c.PackageCacheBytes, fmt.Sprintf("must be at least max_package_bytes %d", c.MaxPackageBytes))
+	case c.BlobQuotaBytes < c.MaxOrderInputBytes:
+		return fail("blob_quota_bytes", c.BlobQuotaBytes, fmt.Sprintf("must be at least max_order_input_bytes %d", c.MaxOrderInputBytes))
+	case c.BlobQuotaBytes < c.PackageCacheBytes:
+		return fail("blob_quota_bytes", c.BlobQuotaBytes, fmt.Sprintf("must be at least package_cache_bytes %d", c.PackageCacheBytes))
+	case c.RetentionBlocks < 1:
+		return fail("retention_blocks", c.RetentionBlocks, "must be at least 1")
 	}
 	p := c.Pricing
 	for _, k := range sortedKeys(p.PerPackage) {

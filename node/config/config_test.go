@@ -169,6 +169,18 @@ func TestParseErrors(t *testing.T) {
 		{"floor above minimum", "[pricing]\nminimum = 1000\nfloor = 1001", "pricing.floor 1001: must be at most pricing.minimum 1000"},
 		{"margin too big", "[pricing]\nstake_ratio_margin_bps = 10001", "pricing.stake_ratio_margin_bps 10001: must be at most 10000"},
 		{"verifier without stake", "[verifier]\nenabled = true", "verifier.stake 0: must be positive when verifier.enabled"},
+		{"max_input_bytes zero", "max_input_bytes = 0", "max_input_bytes 0: must be at least 1"},
+		{"order inputs under one input", "max_input_bytes = 100\nmax_order_input_bytes = 99", "max_order_input_bytes 99: must be at least max_input_bytes 100"},
+		{"no uploads", "max_concurrent_uploads = 0", "max_concurrent_uploads 0: must be at least 1"},
+		{"few connections", "max_connections = 15", "max_connections 15: must be at least 16"},
+		{"no transfer rate", "min_transfer_bytes_per_second = 0", "min_transfer_bytes_per_second 0: must be at least 1"},
+		{"no package size", "max_package_bytes = 0", "max_package_bytes 0: must be at least 1"},
+		{"no fetch workers", "fetch_workers = 0", "fetch_workers 0: must be 1 to 64"},
+		{"too many fetch workers", "fetch_workers = 65", "fetch_workers 65: must be 1 to 64"},
+		{"package cache under a package", "max_package_bytes = 100\npackage_cache_bytes = 99", "package_cache_bytes 99: must be at least max_package_bytes 100"},
+		{"quota under an order", "blob_quota_bytes = 1000", "blob_quota_bytes 1000: must be at least max_order_input_bytes 1073741824"},
+		{"quota under the package cache", "blob_quota_bytes = 1073741824\npackage_cache_bytes = 1073741825", "blob_quota_bytes 1073741824: must be at least package_cache_bytes 1073741825"},
+		{"no retention", "retention_blocks = 0", "retention_blocks 0: must be at least 1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -192,6 +204,10 @@ func TestParseBoundariesAccepted(t *testing.T) {
 		{"https endpoint with path", `endpoint = "https://node.example.org:8443/cell"`},
 		{"ipv6 listen", `listen = "[::1]:65535"`},
 		{"verifier with stake", "[verifier]\nenabled = true\nstake = 1"},
+		{"private fetch", "allow_private_fetch = true"},
+		{"smallest limits", "max_input_bytes = 1\nmax_order_input_bytes = 1\nmax_concurrent_uploads = 1\nmax_connections = 16\n" +
+			"min_transfer_bytes_per_second = 1\nmax_package_bytes = 1\nfetch_workers = 1\nblob_quota_bytes = 1\npackage_cache_bytes = 1\nretention_blocks = 1"},
+		{"64 fetch workers", "fetch_workers = 64"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

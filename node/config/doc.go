@@ -21,7 +21,19 @@
 //	endpoint                http://127.0.0.1:26680
 //	architectures           ["wasm32-wasip1"]
 //	capacity                2
+//	input_wait_blocks       10
 //	data_dir                data (in the home)
+//	allow_private_fetch     false (fetch from public addresses only)
+//	max_input_bytes         268435456 (256 MiB, one input file)
+//	max_order_input_bytes   1073741824 (1 GiB, the inputs of one order)
+//	max_concurrent_uploads  8
+//	max_connections         1024
+//	min_transfer_bytes_per_second 65536 (64 KiB/s)
+//	max_package_bytes       104857600 (100 MiB)
+//	fetch_workers           4
+//	blob_quota_bytes        17179869184 (16 GiB)
+//	package_cache_bytes     2147483648 (2 GiB)
+//	retention_blocks        14400
 //	[pricing] base          1000 ucell
 //	[pricing] minimum       1000 ucell
 //	[pricing] floor         1000 ucell

@@ -428,12 +428,15 @@ func (f *Node) order(w http.ResponseWriter, r *http.Request, body []byte, signed
 		return nil, false
 	}
 	if signed {
-		pub, err := gateway.Verify(r, body)
+		sig, err := gateway.Verify(r, time.Now())
+		if err == nil && sig.Body != gateway.BodyOf(body) {
+			err = gateway.ErrBodyMismatch
+		}
 		if err != nil {
 			fail(w, http.StatusUnauthorized, "%v", err)
 			return nil, false
 		}
-		if a, _ := address.FromPubKey(pub); a != address.Address(o.Buyer) {
+		if a, _ := address.FromPubKey(sig.PublicKey); a != address.Address(o.Buyer) {
 			fail(w, http.StatusForbidden, "not the order's buyer")
 			return nil, false
 		}
