@@ -74,6 +74,7 @@ func FuzzTx(f *testing.F) {
 	f.Add(c.tx(alice, submitRoot(0, fakeClaim, 1)))
 	f.Add(c.tx(bob, bidWithProof(1, node0, 800, 80, fuzzProof())))
 	f.Add(c.tx(bob, domainCommit(1, bob, buyerWon, fuzzProof()), domainReveal(1, bob, buyerWon, fuzzProof())))
+	f.Add(c.tx(alice, revealSeed(1, 1), inputReceipt(1), reportMissingInputs(1)))
 	f.Fuzz(func(t *testing.T, raw []byte) { fuzzCheck(t, c, raw) })
 }
 
@@ -98,6 +99,7 @@ func FuzzSignedBody(f *testing.F) {
 		c.body(alice, stakeMiner(2_000), unstakeMiner(1_000), submitRoot(0, fakeClaim, 1)),
 		c.body(alice, announce(node0), bidWithProof(1, node0, 800, 80, fuzzProof()), registerVerifierWithProof(node0, 1_000, fuzzProof())),
 		c.body(alice, domainCommit(1, alice, providerWon, fuzzProof()), domainReveal(1, alice, providerWon, fuzzProof())),
+		c.body(alice, revealSeed(1, 1), inputReceipt(1), reportMissingInputs(1)),
 	} {
 		raw, err := proto.Marshal(b)
 		if err != nil {
