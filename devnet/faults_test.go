@@ -1,6 +1,7 @@
 package devnet
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
@@ -18,6 +19,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/client/order"
@@ -533,4 +535,104 @@ func TestOfferingServedEndToEnd(t *testing.T) {
 	if got := balance(t, d, d.Nodes[1].Operator); got < vendorBefore+2_940-10*p.MinFee {
 		t.Errorf("vendor balance %d, was %d: not paid", got, vendorBefore)
 	}
+}
+
+// TestRunOutOfFuelIsDelivered: a package whose run ends deterministically
+// in one of its own limits — here the digest with too little fuel for the
+// λ genome — was never delivered before, so its honest provider was
+// slashed, and verifiers that re-ran it failed too. Now the provider
+// delivers the outcome; the buyer verifies it against the outcome root
+// and closes; and a buyer who disputes such a delivery anyway loses,
+// because the verifiers' runs end the same way.
+func TestRunOutOfFuelIsDelivered(t *testing.T) {
+	src := digestDir(t)
+	dir := t.TempDir()
+	manifest, err := os.ReadFile(filepath.Join(src, "cell.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 50,000 loop iterations: the λ digest with EcoRI needs about 178,000.
+	manifest = []byte(strings.Replace(string(manifest), "[resources]\n", "[resources]\nfuel = 50000\n", 1))
+	wasmBytes, err := os.ReadFile(filepath.Join(src, "digest.wasm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "cell.toml"), manifest, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "digest.wasm"), wasmBytes, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d := startDevnetWith(t, []NodeOptions{{}, {Price: 1500}, {Price: 1500}}, []string{dir})
+	key, _ := d.Key(KeyBuyer)
+	b, err := order.NewBuyer(context.Background(), d.Client, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	genome, _ := filepath.Abs("../examples/data/lambda.fa")
+	req := order.Request{
+		Package: d.Packages[0].ID.String(), Inputs: map[string]string{"genome": genome},
+		Params: map[string]string{"ENZYMES": "EcoRI"}, MaxPrice: 5000, BidWindow: 5, ConfirmWindow: 60, NoWaitFinal: true,
+	}
+	res, err := b.Run(context.Background(), req)
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	o := queryOrder(t, d, res.OrderID)
+	if res.RunResult != "fuel-limit" || !res.Verified || res.State != "closed" || o.GetDelivery().GetResult() != ledgerpb.RunResult_RUN_RESULT_FUEL_LIMIT {
+		t.Fatalf("result %+v, delivery %v: want a verified fuel-limit outcome, closed", res, o.GetDelivery())
+	}
+
+	// A second order, disputed although its outcome is right.
+	req.NoClose = true
+	res, err = b.Run(context.Background(), req)
+	if err != nil || res.State != "delivered" {
+		t.Fatalf("run: %+v, %v", res, err)
+	}
+	o = queryOrder(t, d, res.OrderID)
+	provider := d.nodeByKey(t, o.GetContract().GetNodeKey())
+	buyerBefore, providerBefore := balance(t, d, d.Buyer), balance(t, d, provider.Operator)
+	dres, err := b.Dispute(context.Background(), res.OrderID, order.DisputeOptions{Inputs: req.Inputs, Wait: true})
+	if dres == nil || dres.Dispute == nil || dres.Dispute.Verdict != "provider_won" {
+		t.Fatalf("dispute: %+v, %v: want provider_won", dres, err)
+	}
+	o = queryOrder(t, d, res.OrderID)
+	for _, v := range o.GetDispute().GetVerifiers() {
+		if !bytes.Equal(v.GetOutputRoot(), o.GetDelivery().GetOutputRoot()) {
+			t.Errorf("verifier %x revealed %x, not the delivered outcome's root", v.GetNodeKey(), v.GetOutputRoot())
+		}
+	}
+	// The buyer loses its dispute stake and pays its fees; the provider,
+	// whose outcome was right, is paid.
+	p := params.Default()
+	if got, want := balance(t, d, d.Buyer), buyerBefore-p.MinDisputeStake; got > want || got < want-5*p.MinFee {
+		t.Errorf("buyer balance %d, want %d less fees", got, want)
+	}
+	if got := balance(t, d, provider.Operator); got <= providerBefore {
+		t.Errorf("provider balance %d, was %d: not paid", got, providerBefore)
+	}
+}
+
+// startDevnetWith is startDevnet with the packages of the given
+// directories instead of the example digest.
+func startDevnetWith(t *testing.T, nodes []NodeOptions, packages []string) *Devnet {
+	t.Helper()
+	o := Options{Home: t.TempDir(), Nodes: len(nodes), BlockTime: 100 * time.Millisecond, RPCPort: -1, P2PPort: -1, NodePort: -1, MinerPort: -1,
+		Node: nodes, Packages: packages}
+	if testing.Verbose() {
+		o.Log = os.Stderr
+	}
+	d, err := Start(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := d.Stop(); err != nil {
+			t.Log("stop:", err)
+		}
+		if err := chain.CheckInvariants(d.Home); err != nil {
+			t.Errorf("ledger invariants: %v", err)
+		}
+	})
+	return d
 }
