@@ -636,3 +636,69 @@ func startDevnetWith(t *testing.T, nodes []NodeOptions, packages []string) *Devn
 	})
 	return d
 }
+
+// verifierStake returns the verifier stake of a node, in ucell (0: no
+// verifier).
+func verifierStake(t *testing.T, d *Devnet, nodeKey []byte) uint64 {
+	t.Helper()
+	req, _ := proto.Marshal(&ledgerpb.VerifierRequest{NodeKey: nodeKey})
+	b, err := d.Client.QueryApp(context.Background(), app.PathVerifier, req)
+	if err != nil {
+		return 0
+	}
+	var r ledgerpb.VerifierResponse
+	if err := proto.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	return r.GetVerifier().GetStake()
+}
+
+// TestSlashedVerifierComesBack: a verifier node that stays silent in a
+// dispute round loses its verifier stake to the treasury; it sees its
+// slash and stakes again at once, from its operator's balance, so it is
+// drawable again without waiting for its next re-announcement. The
+// honest verifiers keep their stake.
+func TestSlashedVerifierComesBack(t *testing.T) {
+	d := startDevnet(t, []NodeOptions{{Fault: node.FaultWrongOutput}, {Price: 1500}, {Price: 1500}, {Price: 1500, Fault: node.FaultSilentVerifier}})
+	silent := d.Nodes[3]
+	r := createOrder(t, d, 5000, 40, 30)
+	o := waitState(t, d, r.id, 20*time.Second, ledgerpb.OrderState_ORDER_STATE_AWARDED)
+	if !bytes.Equal(o.GetContract().GetNodeKey(), d.Nodes[0].NodeKey) {
+		t.Fatalf("the faulty node did not win")
+	}
+	r.upload(d.Nodes[0].Endpoint)
+	waitState(t, d, r.id, 60*time.Second, ledgerpb.OrderState_ORDER_STATE_DELIVERED)
+	silentBefore := balance(t, d, silent.Operator)
+	r.dispute(ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REFUND)
+	o = queryOrder(t, d, r.id)
+	if len(o.GetDispute().GetVerifiers()) != 3 {
+		t.Fatalf("%d verifiers drawn, want the 3 other nodes", len(o.GetDispute().GetVerifiers()))
+	}
+	for _, v := range o.GetDispute().GetVerifiers() {
+		if !bytes.Equal(v.GetNodeKey(), silent.NodeKey) { // the silent node keeps no job
+			r.upload(d.nodeByKey(t, v.GetNodeKey()).Endpoint)
+		}
+	}
+	o = waitState(t, d, r.id, 60*time.Second, ledgerpb.OrderState_ORDER_STATE_RESOLVED)
+	if v := o.GetDispute().GetVerdict(); v != ledgerpb.DisputeVerdict_DISPUTE_VERDICT_BUYER_WON {
+		t.Fatalf("verdict %s, want buyer won", v)
+	}
+	for _, n := range d.Nodes[1:3] {
+		if got := verifierStake(t, d, n.NodeKey); got != VerifierStake {
+			t.Errorf("honest verifier %s: stake %d, want %d", n.Name, got, VerifierStake)
+		}
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for verifierStake(t, d, silent.NodeKey) != VerifierStake {
+		if time.Now().After(deadline) {
+			t.Fatalf("the slashed verifier did not stake again: stake %d", verifierStake(t, d, silent.NodeKey))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// Its operator paid the new stake and the registration's fee; the
+	// old stake went to the treasury with the slash.
+	fee := params.Default().MinFee
+	if got, want := balance(t, d, silent.Operator), silentBefore-VerifierStake; got > want || got < want-3*fee {
+		t.Errorf("silent verifier's operator: balance %d, want %d less fees", got, want)
+	}
+}

@@ -347,6 +347,10 @@ func newJob(o *ledgerpb.Order, role string, deadline int64) Job {
 // onDrawn records the verifier job of a dispute round that drew this
 // node (dispute_drawn).
 func (n *Node) onDrawn(ctx context.Context, id uint64, e follow.Event) {
+	if n.opts.Fault == FaultSilentVerifier {
+		n.log.Warn("drawn as verifier: staying silent (fault injected)", "order", id)
+		return
+	}
 	commit, _ := strconv.ParseInt(e.Attributes["commit_deadline"], 10, 64)
 	reveal, _ := strconv.ParseInt(e.Attributes["reveal_deadline"], 10, 64)
 	round, _ := strconv.ParseUint(e.Attributes["round"], 10, 32)

@@ -48,16 +48,19 @@ const (
 	// FaultNoDelivery: the node runs awarded jobs but never delivers, so
 	// the contract fails when its delivery window ends.
 	FaultNoDelivery Fault = "no-delivery"
+	// FaultSilentVerifier: the node, drawn as a verifier, neither commits
+	// nor reveals, so the round slashes its verifier stake.
+	FaultSilentVerifier Fault = "silent-verifier"
 )
 
 // ParseFault returns the Fault named s ("" for none); an error names the
 // accepted values.
 func ParseFault(s string) (Fault, error) {
 	switch f := Fault(s); f {
-	case FaultNone, FaultWrongOutput, FaultNoDelivery:
+	case FaultNone, FaultWrongOutput, FaultNoDelivery, FaultSilentVerifier:
 		return f, nil
 	}
-	return "", fmt.Errorf("fault %q: must be %s or %s", s, FaultWrongOutput, FaultNoDelivery)
+	return "", fmt.Errorf("fault %q: must be %s, %s or %s", s, FaultWrongOutput, FaultNoDelivery, FaultSilentVerifier)
 }
 
 // Options are the node's keys and the knobs that node.toml does not hold.
@@ -126,6 +129,9 @@ type Node struct {
 	chainID string
 	params  *ledgerpb.Params
 	sender  *client.Sender
+	// staking serializes ensureVerifier, so that two callers never both
+	// top the same shortfall up.
+	staking sync.Mutex
 
 	mu         sync.Mutex
 	decisions  map[uint64]gateway.Decision
@@ -344,6 +350,8 @@ func (n *Node) ensureVerifier(ctx context.Context) error {
 	if !n.cfg.Verifier.Enabled {
 		return nil
 	}
+	n.staking.Lock()
+	defer n.staking.Unlock()
 	var have uint64
 	req, _ := proto.Marshal(&ledgerpb.VerifierRequest{NodeKey: n.nodePub})
 	if b, err := n.query.QueryApp(ctx, app.PathVerifier, req); err == nil {
@@ -468,6 +476,11 @@ func (n *Node) handleBlock(ctx context.Context, b follow.Block) error {
 			n.markDone(id, gateway.RoleProvider)
 		case "dispute_decided":
 			n.markDone(id, gateway.RoleVerifier)
+			if strings.Contains(e.Attributes["slashed"], hex.EncodeToString(n.nodePub)) {
+				// Slashed: stake again at once rather than at the next
+				// re-announcement, so the node stays drawable.
+				n.async(ctx, "verifier", n.ensureVerifier)
+			}
 			switch e.Attributes["state"] {
 			case "disputed": // an undecided round: the next one draws others
 			case "awarded": // outcome redo: the same provider delivers again

@@ -16,6 +16,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/params"
+	"github.com/celltonomy/celltonomy/ledger/staking"
 	"github.com/celltonomy/celltonomy/ledger/store"
 	"github.com/celltonomy/celltonomy/ledger/treasury"
 	"github.com/celltonomy/celltonomy/ledger/tx"
@@ -500,6 +501,26 @@ func TestRejections(t *testing.T) {
 			m.GetCreateValidator().ConsensusPubkey = cons1.pub()[:16]
 			return c.tx(val1, m)
 		}, codespace: "staking", code: 1, log: "consensus_pubkey: must be 32 bytes, got 16"},
+		{name: "validator key squatting: a consensus key without its signature", build: func(c *chain) []byte {
+			m := createValidator(cons1, 2000, "v1")
+			m.GetCreateValidator().ConsensusSignature = []byte{}
+			return c.tx(val1, m)
+		}, codespace: "staking", code: 12, log: "consensus_signature: must be 64 bytes, got 0"},
+		{name: "validator key squatting: another operator's proof replayed", build: func(c *chain) []byte {
+			m := createValidator(cons1, 2000, "v1")
+			m.GetCreateValidator().ConsensusSignature = staking.SignConsensusKeyProof(cons1.priv, testChainID, val0.addr)
+			return c.tx(val1, m)
+		}, codespace: "staking", code: 12, log: "does not verify under consensus_pubkey", charged: true},
+		{name: "validator key squatting: a proof for another chain", build: func(c *chain) []byte {
+			m := createValidator(cons1, 2000, "v1")
+			m.GetCreateValidator().ConsensusSignature = staking.SignConsensusKeyProof(cons1.priv, "other-chain", val1.addr)
+			return c.tx(val1, m)
+		}, codespace: "staking", code: 12, log: "does not verify under consensus_pubkey", charged: true},
+		{name: "validator key squatting: a key signed by another key", build: func(c *chain) []byte {
+			m := createValidator(cons1, 2000, "v1")
+			m.GetCreateValidator().ConsensusSignature = staking.SignConsensusKeyProof(cons0.priv, testChainID, val1.addr)
+			return c.tx(val1, m)
+		}, codespace: "staking", code: 12, log: "does not verify under consensus_pubkey", charged: true},
 		{name: "validator key already in use", build: msgTx(val1, createValidator(cons0, 2000, "v1")),
 			codespace: "staking", code: 2, log: "consensus_pubkey " + hexOf(cons0.pub()) + ": already used by validator " + val0.addr.String(), charged: true},
 		{name: "validator already exists", build: msgTx(val0, createValidator(cons1, 2000, "again")),

@@ -547,3 +547,50 @@ func TestRedTeamUnmeteredBlockHooks(t *testing.T) {
 	}
 	b.check(t, map[string]int64{mBuyer.name: -c.fees(n / 32)}, c.fees(n/32), 0)
 }
+
+// TestRedTeamSlashedVerifierLockedOut: a verifier that missed a reveal
+// is slashed to nothing. Before the hardening a verifier slashed while
+// still drawn in another dispute kept a record with a stake of 0 that
+// refused its operator's new registration ("is a verifier already"),
+// and the node never registered again. Now a registration adds to an
+// existing record (RegisterVerifier), the node stakes again when it sees
+// its slash (devnet TestSlashedVerifierComesBack), and here the operator
+// registers the slashed node again: only the stake and the fee move, and
+// the node is drawn again.
+func TestRedTeamSlashedVerifierLockedOut(t *testing.T) {
+	c := disputed(t)
+	drawn := c.drawn(1)
+	silent := drawn[2]
+	node := dVNode[slices.IndexFunc(dVer, func(k key) bool { return k.addr == silent.addr })]
+	treasury0 := c.treasuryBalance()
+	res := c.decide(deliveredRoot, deliveredRoot) // the third drawn stays silent
+	if e := findEvent(t, res.Events, "dispute_decided"); attr(e, "verdict") != "provider_won" || attr(e, "slashed") != node.pubHex() {
+		t.Fatalf("event %v", e)
+	}
+	if v := c.app.market.Verifier(c.st, node.pub()); v != nil {
+		t.Fatalf("the slashed verifier's record stays: %v", v)
+	}
+	if got := c.treasuryBalance() - treasury0; got < 1_000 {
+		t.Fatalf("treasury gained %d ucell: the silent verifier's stake of 1000 is not slashed", got)
+	}
+
+	b := takeBook(c, silent, mProv2, mBuyer)
+	verifiers0 := c.app.bank.ModuleBalance(c.st, market.VerifierAccount)
+	c.mustBlock(c.tx(silent, registerVerifier(node, 1_000)))
+	b.check(t, map[string]int64{silent.name: -1_000 - c.fees(1), mProv2.name: 0, mBuyer.name: 0}, c.fees(1), 0)
+	if got := c.app.bank.ModuleBalance(c.st, market.VerifierAccount) - verifiers0; got != 1_000 {
+		t.Fatalf("verifiers' account gained %d ucell, want 1000", got)
+	}
+	if got := c.verifierStake(node); got != 1_000 {
+		t.Fatalf("stake %d after registering again, want 1000", got)
+	}
+	o := &ledgerpb.Order{Id: 2, Buyer: mBuyer.addr.Bytes(), Contract: &ledgerpb.Contract{Provider: mProv2.addr.Bytes(), NodeKey: mNode2.pub()}}
+	for i := range 64 {
+		for _, d := range c.app.market.DrawVerifiers(c.st, c.p, c.height, hash32(fmt.Sprint("seed ", i)), o) {
+			if bytes.Equal(d.NodeKey, node.pub()) {
+				return
+			}
+		}
+	}
+	t.Fatal("the verifier that registered again is never drawn")
+}
