@@ -115,7 +115,7 @@ Order from another terminal:
 	cmd.Flags().DurationVar(&blockTime, "block-time", 250*time.Millisecond, "pause after each commit (CometBFT timeout_commit)")
 	cmd.Flags().BoolVar(&reset, "reset", false, "remove the devnet's home first")
 	cmd.Flags().BoolVar(&verbose, "verbose", false, "log to stderr instead of HOME/devnet.log")
-	cmd.Flags().StringSliceVar(&faults, "fault", nil, "inject a fault into node I: I=wrong-output or I=no-delivery (repeatable)")
+	cmd.Flags().StringSliceVar(&faults, "fault", nil, "inject a fault into node I: I=wrong-output, I=no-delivery or I=silent-verifier (repeatable)")
 	cmd.Flags().StringSliceVar(&packages, "package", nil, "also register the package built from DIR (repeatable)")
 	cmd.Flags().IntVar(&rpcPort, "rpc-port", 0, "validator RPC port of a new devnet (default 26657; -1: a free port)")
 	cmd.Flags().IntVar(&p2pPort, "p2p-port", 0, "validator P2P port of a new devnet (default 26656; -1: a free port)")
