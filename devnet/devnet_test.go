@@ -107,7 +107,7 @@ func TestNodesServeAnOrder(t *testing.T) {
 	root, _ := inputroot.Compute([]inputroot.Input{in})
 	res, err := d.Client.Send(ctx, buyer, d.ChainID, params.Default().MinFee, &ledgerpb.Msg{Sum: &ledgerpb.Msg_CreateOrder{CreateOrder: &ledgerpb.MsgCreateOrder{
 		PackageId: d.Packages[0].ID[:], InputRoot: root[:], Params: []*ledgerpb.OrderParam{{Key: "ENZYMES", Value: "EcoRI"}},
-		MaxPrice: 5000, PoStake: params.Default().MinPoStake, BidWindow: 6, DeliveryWindow: 40, ConfirmWindow: 20, Replication: 1,
+		MaxPrice: 5000, PoStake: params.Default().MinPoStake, BidWindow: 10, DeliveryWindow: 40, ConfirmWindow: 20, Replication: 1,
 	}}})
 	if err != nil || res.Code != 0 {
 		t.Fatalf("create order: %v %s", err, res.Log)

@@ -76,7 +76,7 @@ func createOrder(t *testing.T, d *Devnet, maxPrice, deliveryWindow, confirmWindo
 	root, _ := inputroot.Compute([]inputroot.Input{in})
 	res := send(t, d, key, &ledgerpb.Msg{Sum: &ledgerpb.Msg_CreateOrder{CreateOrder: &ledgerpb.MsgCreateOrder{
 		PackageId: d.Packages[0].ID[:], InputRoot: root[:], Params: []*ledgerpb.OrderParam{{Key: "ENZYMES", Value: "EcoRI"}},
-		MaxPrice: maxPrice, PoStake: params.Default().MinPoStake, BidWindow: 6, DeliveryWindow: deliveryWindow, ConfirmWindow: confirmWindow, Replication: 1,
+		MaxPrice: maxPrice, PoStake: params.Default().MinPoStake, BidWindow: 10, DeliveryWindow: deliveryWindow, ConfirmWindow: confirmWindow, Replication: 1,
 	}}})
 	r := &buyerRun{t: t, d: d, key: key, genome: genome, input: in}
 	for _, e := range res.Events {
@@ -389,7 +389,7 @@ func TestOrderRunDisputesWrongOutput(t *testing.T) {
 	var kinds []order.StepKind
 	res, err := b.Run(context.Background(), order.Request{
 		Package: d.Packages[0].ID.String(), Inputs: map[string]string{"genome": genome},
-		Params: map[string]string{"ENZYMES": "EcoRI"}, MaxPrice: 5000, BidWindow: 5,
+		Params: map[string]string{"ENZYMES": "EcoRI"}, MaxPrice: 5000, BidWindow: 10,
 		Progress: func(s order.Step) { kinds = append(kinds, s.Kind) },
 	})
 	if !errors.Is(err, order.ErrDisputed) {
@@ -443,7 +443,7 @@ func TestRedoByAnother(t *testing.T) {
 	var kinds []order.StepKind
 	res, err := b.Run(context.Background(), order.Request{
 		Package: d.Packages[0].ID.String(), Inputs: map[string]string{"genome": genome},
-		Params: map[string]string{"ENZYMES": "EcoRI"}, MaxPrice: 5000, BidWindow: 5, NoWaitFinal: true,
+		Params: map[string]string{"ENZYMES": "EcoRI"}, MaxPrice: 5000, BidWindow: 10, NoWaitFinal: true,
 		DisputeOutcome: ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REDO_BY_ANOTHER,
 		Progress:       func(s order.Step) { kinds = append(kinds, s.Kind) },
 	})
@@ -572,7 +572,7 @@ func TestRunOutOfFuelIsDelivered(t *testing.T) {
 	genome, _ := filepath.Abs("../examples/data/lambda.fa")
 	req := order.Request{
 		Package: d.Packages[0].ID.String(), Inputs: map[string]string{"genome": genome},
-		Params: map[string]string{"ENZYMES": "EcoRI"}, MaxPrice: 5000, BidWindow: 5, ConfirmWindow: 60, NoWaitFinal: true,
+		Params: map[string]string{"ENZYMES": "EcoRI"}, MaxPrice: 5000, BidWindow: 10, ConfirmWindow: 60, NoWaitFinal: true,
 	}
 	res, err := b.Run(context.Background(), req)
 	if err != nil {
@@ -659,7 +659,9 @@ func verifierStake(t *testing.T, d *Devnet, nodeKey []byte) uint64 {
 // drawable again without waiting for its next re-announcement. The
 // honest verifiers keep their stake.
 func TestSlashedVerifierComesBack(t *testing.T) {
-	d := startDevnet(t, []NodeOptions{{Fault: node.FaultWrongOutput}, {Price: 1500}, {Price: 1500}, {Price: 1500, Fault: node.FaultSilentVerifier}})
+	// Only the faulty provider bids (the others' floor is above the max
+	// price); all three others verify.
+	d := startDevnet(t, []NodeOptions{{Fault: node.FaultWrongOutput}, {Floor: 9000}, {Floor: 9000}, {Floor: 9000, Fault: node.FaultSilentVerifier}})
 	silent := d.Nodes[3]
 	r := createOrder(t, d, 5000, 40, 30)
 	o := waitState(t, d, r.id, 20*time.Second, ledgerpb.OrderState_ORDER_STATE_AWARDED)

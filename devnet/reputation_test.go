@@ -31,7 +31,7 @@ func TestReputationMinedAndProven(t *testing.T) {
 	}
 	genome, _ := filepath.Abs("../examples/data/lambda.fa")
 	req := order.Request{Package: d.Packages[0].ID.String(), Inputs: map[string]string{"genome": genome},
-		Params: map[string]string{"ENZYMES": "EcoRI"}, MaxPrice: 5000, BidWindow: 5}
+		Params: map[string]string{"ENZYMES": "EcoRI"}, MaxPrice: 5000, BidWindow: 10}
 	first, err := b.Run(ctx, req)
 	if err != nil {
 		t.Fatal(err)
