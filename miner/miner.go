@@ -402,8 +402,8 @@ func (m *Miner) consider(ctx context.Context, height int64, st *ledgerpb.MiningS
 		m.wait(cycle, "cycle not replayed yet")
 		return
 	}
-	if st.GetBlocked() {
-		m.wait(cycle, "mining is blocked by distinct submissions")
+	if st.GetChallenging() {
+		m.wait(cycle, "the window closed: its claims are being challenged")
 		return
 	}
 	m.refreshStake(ctx, cycle)

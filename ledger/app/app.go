@@ -402,6 +402,14 @@ func validateMessage(m *ledgerpb.Msg, p *ledgerpb.Params) error {
 		return reputation.ValidateUnstakeMiner(s.UnstakeMiner)
 	case *ledgerpb.Msg_SubmitRootHash:
 		return reputation.ValidateSubmitRootHash(s.SubmitRootHash)
+	case *ledgerpb.Msg_ConfirmJustification:
+		return reputation.ValidateConfirmJustification(s.ConfirmJustification)
+	case *ledgerpb.Msg_ProveLeafCount:
+		return reputation.ValidateProveLeafCount(s.ProveLeafCount)
+	case *ledgerpb.Msg_ChallengeSearch:
+		return reputation.ValidateChallengeSearch(s.ChallengeSearch)
+	case *ledgerpb.Msg_RespondToChallenge:
+		return reputation.ValidateRespondToChallenge(s.RespondToChallenge)
 	case *ledgerpb.Msg_CreateOrder:
 		return market.ValidateCreateOrder(s.CreateOrder, p)
 	case *ledgerpb.Msg_CancelOrder:
@@ -479,6 +487,14 @@ func (a *App) runMessages(st store.KVStore, ev *event.Log, p *ledgerpb.Params, h
 			err = a.mining.UnstakeMiner(st, ev, t.Signer, s.UnstakeMiner)
 		case *ledgerpb.Msg_SubmitRootHash:
 			err = a.mining.SubmitRootHash(st, ev, p, height, t.Signer, s.SubmitRootHash)
+		case *ledgerpb.Msg_ConfirmJustification:
+			err = a.mining.ConfirmJustification(st, ev, p, height, t.Signer, s.ConfirmJustification)
+		case *ledgerpb.Msg_ProveLeafCount:
+			err = a.mining.ProveLeafCount(st, ev, p, height, t.Signer, s.ProveLeafCount)
+		case *ledgerpb.Msg_ChallengeSearch:
+			err = a.mining.ChallengeSearch(st, ev, p, height, t.Signer, s.ChallengeSearch)
+		case *ledgerpb.Msg_RespondToChallenge:
+			err = a.mining.RespondToChallenge(st, ev, p, height, t.Signer, s.RespondToChallenge)
 		case *ledgerpb.Msg_CreateOrder:
 			_, err = a.market.CreateOrder(st, ev, p, height, t.Signer, s.CreateOrder)
 		case *ledgerpb.Msg_CancelOrder:

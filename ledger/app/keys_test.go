@@ -56,7 +56,10 @@ func TestKeyPrefixesAreDisjoint(t *testing.T) {
 		"rep miner":         reputation.MinerPrefix(),
 		"rep submission":    reputation.SubmissionTablePrefix(),
 		"rep entry":         reputation.EntryTablePrefix(),
-		"rep hash count":    reputation.HashCountTablePrefix(),
+		"rep claim hash":    reputation.ClaimHashTablePrefix(),
+		"rep claim":         reputation.ClaimTablePrefix(),
+		"rep challenge":     reputation.ChallengeTablePrefix(),
+		"rep challenge due": reputation.ChallengeDuePrefix(),
 	}
 	for a, pa := range prefixes {
 		for b, pb := range prefixes {

@@ -45,8 +45,9 @@ func submitRoot(cycle uint64, c claim, entry uint64) *ledgerpb.Msg {
 var fakeClaim = claim{root: hash32("a fake root"), nLeaves: 3, jrh: hash32("a fake jrh")}
 
 // miningChain is marketChain (height 1) with cycles of 20 blocks, a
-// mining window of window blocks, min_miner_stake 1,000 and T = 100
-// blocks; miner1 and miner2 are funded at height 2 and stake 50,000 each
+// mining window of window blocks, min_miner_stake 1,000, T = 100
+// blocks, miners allowed to submit for the cycle they staked in and a
+// challenge response window of 3 blocks; miner1 and miner2 are funded at height 2 and stake 50,000 each
 // (50 entry indices) at height 3. Cycle 0 freezes at height 20, its
 // window is [21, 20 + window].
 func miningChain(t testing.TB, window uint64) *chain {
@@ -58,6 +59,8 @@ func miningChain(t testing.TB, window uint64) *chain {
 		p.MinerReward = 100
 		p.MinerReputationReward = 1_000
 		p.MiningStakeMaturityBlocks = 100
+		p.MinerMinStakedCycles = 0
+		p.MiningResponseWindowBlocks = 3
 	})
 	c.mustBlock(c.tx(alice, send(miner1, 100_000), send(miner2, 100_000)))
 	c.mustBlock(c.tx(miner1, stakeMiner(50_000)), c.tx(miner2, stakeMiner(50_000)))
@@ -403,28 +406,46 @@ func TestMiningAcceptsOneHash(t *testing.T) {
 	}
 }
 
-// TestMiningBlocksOnTwoHashes: two distinct submissions are both kept,
-// nothing is accepted, and no cycle freezes until they are resolved.
-func TestMiningBlocksOnTwoHashes(t *testing.T) {
+// TestMiningChallengesTwoHashes: two distinct submissions no longer stop
+// mining. The window closes into a challenge; the fake claim, which
+// nobody can defend, loses at the first deadline; the honest root is
+// accepted and the next cycle freezes as usual.
+func TestMiningChallengesTwoHashes(t *testing.T) {
 	c := ratedMiningChain(t, 1)
-	good := claimOf(c.replay(0))
+	honest := c.defense(0, -1)
+	good := claimOfDefense(honest)
 	c.mustBlock(c.tx(miner1, submitRoot(0, good, 1)), c.tx(miner2, submitRoot(0, fakeClaim, 1)))
-	res := c.mustBlock()
-	e := findEvent(t, res.Events, "mining_blocked")
-	if attr(e, "hashes") != "2" || attr(e, "submissions") != "2" {
+	res := c.mustBlock() // 22: the window [21, 21] closed
+	e := findEvent(t, res.Events, "challenge_opened")
+	if attr(e, "claim0") != "0" || attr(e, "claim1") != "1" || attr(e, "step") != "confirm-jrh" || attr(e, "deadline") != "25" {
 		t.Fatalf("event %v", e)
 	}
-	c.emptyBlocksTo(60)
 	ms := c.miningStatus()
-	if !ms.Mining || !ms.Blocked || ms.MiningCycle != 0 || ms.OpenCycle != 1 || len(ms.Submissions) != 2 || ms.Accepted != nil {
+	if !ms.Mining || !ms.Challenging || ms.Round != 1 || len(ms.Claims) != 2 || len(ms.Challenges) != 1 || ms.Accepted != nil {
 		t.Fatalf("status %v", ms)
 	}
 	res = c.block(c.tx(miner1, submitRoot(0, good, 2)), c.tx(miner2, unstakeMiner(1_000)))
-	if r := res.TxResults[0]; r.Code != reputation.ErrNotMining.Number || !strings.Contains(r.Log, "blocked") {
+	if r := res.TxResults[0]; r.Code != reputation.ErrNotMining.Number || !strings.Contains(r.Log, "challenged") {
 		t.Fatalf("submit: %+v", r)
 	}
 	if r := res.TxResults[1]; r.Code != reputation.ErrMinerBusy.Number {
 		t.Fatalf("unstake: %+v", r)
+	}
+	answers, _ := c.runChallenge(map[uint32]defender{0: {k: miner1, d: honest}})
+	if answers != 1 {
+		t.Errorf("%d answers, want the honest side's confirmation only", answers)
+	}
+	var root ledgerpb.ReputationRoot
+	c.query(PathReputationRoot, nil, &root)
+	if !bytes.Equal(root.Root, good.root) || root.Cycle != 0 {
+		t.Fatalf("root %v", &root)
+	}
+	if c.app.skills.Miner(c.st, miner2.addr) != nil {
+		t.Fatal("the fake claim's miner keeps its stake")
+	}
+	c.emptyBlocksTo(c.height + 25)
+	if ms := c.miningStatus(); !ms.Mining || ms.MiningCycle != 1 {
+		t.Fatalf("cycle 1 did not freeze: %v", ms)
 	}
 }
 

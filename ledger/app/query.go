@@ -83,7 +83,9 @@ const (
 	// ErrNotFound before the first.
 	PathReputationRoot = "reputation/root"
 	// PathMining: no data → MiningStatus: the cycle being mined (if any),
-	// its window and submissions, and the latest accepted root.
+	// its window, its number of updates N, its submissions and claims, and
+	// while they are challenged the round and its challenges (each list
+	// the first MaxPage), and the latest accepted root.
 	PathMining = "reputation/mining"
 	// PathMiner: data = address → Miner; ErrNotFound if it has no stake.
 	PathMiner = "reputation/miner"
@@ -247,11 +249,17 @@ func (a *App) Query(st store.KVStore, path string, data []byte) ([]byte, error) 
 		reply = r
 	case PathMining:
 		ms := a.skills.MiningState(st)
-		r := &ledgerpb.MiningStatus{Mining: ms.Mining, Blocked: ms.Blocked, Accepted: a.skills.AcceptedRoot(st),
+		r := &ledgerpb.MiningStatus{Mining: ms.Mining, Accepted: a.skills.AcceptedRoot(st),
 			OpenCycle: a.skills.CurrentCycle(st), OpenCycleStart: ms.OpenCycleStart}
 		if ms.Mining {
 			r.MiningCycle, r.WindowStart, r.WindowEnd = ms.MiningCycle, ms.WindowStart, ms.WindowEnd
-			r.Submissions = a.skills.Submissions(st, ms.MiningCycle)
+			r.Submissions = firstN(a.skills.Submissions(st, ms.MiningCycle), MaxPage)
+			r.Claims = firstN(a.skills.Claims(st, ms.MiningCycle), MaxPage)
+			r.Challenging, r.Round = ms.Challenging, ms.Round
+			r.Updates = a.skills.CycleUpdates(st, ms.MiningCycle)
+			if ms.Challenging {
+				r.Challenges = firstN(a.skills.Challenges(st, ms.MiningCycle, ms.Round), MaxPage)
+			}
 		}
 		reply = r
 	case PathMiner:
@@ -664,4 +672,12 @@ func (a *App) querySkills(st store.KVStore, data []byte) (*ledgerpb.SkillsRespon
 		res.Next = end
 	}
 	return res, nil
+}
+
+// firstN returns at most the first n elements of xs.
+func firstN[T any](xs []T, n int) []T {
+	if len(xs) > n {
+		return xs[:n]
+	}
+	return xs
 }

@@ -139,8 +139,22 @@ type Params struct {
 	// Most order deadlines the block hook handles in one block; the rest
 	// wait for the next blocks, oldest first.
 	MaxDuePerBlock uint32 `protobuf:"varint,43,opt,name=max_due_per_block,json=maxDuePerBlock,proto3" json:"max_due_per_block,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Blocks a side of a reputation-mining challenge has to answer each
+	// step; a side that has not answered by then is invalidated.
+	MiningResponseWindowBlocks uint64 `protobuf:"varint,44,opt,name=mining_response_window_blocks,json=miningResponseWindowBlocks,proto3" json:"mining_response_window_blocks,omitempty"`
+	// Whole cycles a miner must have been staked before it may submit: it
+	// may submit from height since_height + miner_min_staked_cycles ×
+	// reputation_cycle_blocks on.
+	MinerMinStakedCycles uint64 `protobuf:"varint,45,opt,name=miner_min_staked_cycles,json=minerMinStakedCycles,proto3" json:"miner_min_staked_cycles,omitempty"`
+	// Share, in basis points, of an invalidated miner's slashed stake paid
+	// to the accounts that defended the claim it lost to; the rest goes to
+	// the treasury.
+	MinerSlashDefenderBps uint32 `protobuf:"varint,46,opt,name=miner_slash_defender_bps,json=minerSlashDefenderBps,proto3" json:"miner_slash_defender_bps,omitempty"`
+	// Reputation in the skill "mining" an invalidated miner loses, per
+	// invalidated submission.
+	MinerReputationPenalty uint64 `protobuf:"varint,47,opt,name=miner_reputation_penalty,json=minerReputationPenalty,proto3" json:"miner_reputation_penalty,omitempty"`
+	unknownFields          protoimpl.UnknownFields
+	sizeCache              protoimpl.SizeCache
 }
 
 func (x *Params) Reset() {
@@ -474,11 +488,39 @@ func (x *Params) GetMaxDuePerBlock() uint32 {
 	return 0
 }
 
+func (x *Params) GetMiningResponseWindowBlocks() uint64 {
+	if x != nil {
+		return x.MiningResponseWindowBlocks
+	}
+	return 0
+}
+
+func (x *Params) GetMinerMinStakedCycles() uint64 {
+	if x != nil {
+		return x.MinerMinStakedCycles
+	}
+	return 0
+}
+
+func (x *Params) GetMinerSlashDefenderBps() uint32 {
+	if x != nil {
+		return x.MinerSlashDefenderBps
+	}
+	return 0
+}
+
+func (x *Params) GetMinerReputationPenalty() uint64 {
+	if x != nil {
+		return x.MinerReputationPenalty
+	}
+	return 0
+}
+
 var File_celltonomy_ledger_v1_params_proto protoreflect.FileDescriptor
 
 const file_celltonomy_ledger_v1_params_proto_rawDesc = "" +
 	"\n" +
-	"!celltonomy/ledger/v1/params.proto\x12\x14celltonomy.ledger.v1\"\xab\x0f\n" +
+	"!celltonomy/ledger/v1/params.proto\x12\x14celltonomy.ledger.v1\"\x98\x11\n" +
 	"\x06Params\x12\x17\n" +
 	"\amin_fee\x18\x01 \x01(\x04R\x06minFee\x12)\n" +
 	"\x10unbonding_blocks\x18\x02 \x01(\x04R\x0funbondingBlocks\x12\"\n" +
@@ -524,7 +566,11 @@ const file_celltonomy_ledger_v1_params_proto_rawDesc = "" +
 	"\x1adispute_seed_window_blocks\x18( \x01(\x04R\x17disputeSeedWindowBlocks\x126\n" +
 	"\x17min_verifier_reputation\x18) \x01(\x04R\x15minVerifierReputation\x121\n" +
 	"\x15min_domain_vote_stake\x18* \x01(\x04R\x12minDomainVoteStake\x12)\n" +
-	"\x11max_due_per_block\x18+ \x01(\rR\x0emaxDuePerBlockB2Z0github.com/celltonomy/celltonomy/ledger/ledgerpbb\x06proto3"
+	"\x11max_due_per_block\x18+ \x01(\rR\x0emaxDuePerBlock\x12A\n" +
+	"\x1dmining_response_window_blocks\x18, \x01(\x04R\x1aminingResponseWindowBlocks\x125\n" +
+	"\x17miner_min_staked_cycles\x18- \x01(\x04R\x14minerMinStakedCycles\x127\n" +
+	"\x18miner_slash_defender_bps\x18. \x01(\rR\x15minerSlashDefenderBps\x128\n" +
+	"\x18miner_reputation_penalty\x18/ \x01(\x04R\x16minerReputationPenaltyB2Z0github.com/celltonomy/celltonomy/ledger/ledgerpbb\x06proto3"
 
 var (
 	file_celltonomy_ledger_v1_params_proto_rawDescOnce sync.Once

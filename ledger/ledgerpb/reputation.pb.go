@@ -24,6 +24,132 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// ClaimState is where a claim stands in the challenge phase.
+type ClaimState int32
+
+const (
+	ClaimState_CLAIM_STATE_UNSPECIFIED ClaimState = 0
+	// Still in the running.
+	ClaimState_CLAIM_STATE_ALIVE ClaimState = 1
+	// Lost a challenge (or timed out): its submitters are slashed when the
+	// cycle is resolved.
+	ClaimState_CLAIM_STATE_INVALIDATED ClaimState = 2
+	// The last claim left: accepted as the cycle's reputation root.
+	ClaimState_CLAIM_STATE_ACCEPTED ClaimState = 3
+)
+
+// Enum value maps for ClaimState.
+var (
+	ClaimState_name = map[int32]string{
+		0: "CLAIM_STATE_UNSPECIFIED",
+		1: "CLAIM_STATE_ALIVE",
+		2: "CLAIM_STATE_INVALIDATED",
+		3: "CLAIM_STATE_ACCEPTED",
+	}
+	ClaimState_value = map[string]int32{
+		"CLAIM_STATE_UNSPECIFIED": 0,
+		"CLAIM_STATE_ALIVE":       1,
+		"CLAIM_STATE_INVALIDATED": 2,
+		"CLAIM_STATE_ACCEPTED":    3,
+	}
+)
+
+func (x ClaimState) Enum() *ClaimState {
+	p := new(ClaimState)
+	*p = x
+	return p
+}
+
+func (x ClaimState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ClaimState) Descriptor() protoreflect.EnumDescriptor {
+	return file_celltonomy_ledger_v1_reputation_proto_enumTypes[0].Descriptor()
+}
+
+func (ClaimState) Type() protoreflect.EnumType {
+	return &file_celltonomy_ledger_v1_reputation_proto_enumTypes[0]
+}
+
+func (x ClaimState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ClaimState.Descriptor instead.
+func (ClaimState) EnumDescriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{0}
+}
+
+// ChallengeStep is the step a challenge waits for (Colony whitepaper
+// §7.5.1).
+type ChallengeStep int32
+
+const (
+	ChallengeStep_CHALLENGE_STEP_UNSPECIFIED ChallengeStep = 0
+	// Same root, different n_leaves: the side claiming more leaves proves a
+	// leaf whose UID is its n_leaves (MsgProveLeafCount).
+	ChallengeStep_CHALLENGE_STEP_LEAF_COUNT ChallengeStep = 1
+	// Each side proves its justification tree's leaf 0 (the previous
+	// accepted state) and its last leaf N (its claim) (MsgConfirmJustification).
+	ChallengeStep_CHALLENGE_STEP_CONFIRM_JRH ChallengeStep = 2
+	// Each side posts the two children of the current node of the binary
+	// search (MsgChallengeSearch).
+	ChallengeStep_CHALLENGE_STEP_SEARCH ChallengeStep = 3
+	// Anyone proves the disputed single update for a side
+	// (MsgRespondToChallenge).
+	ChallengeStep_CHALLENGE_STEP_RESPOND ChallengeStep = 4
+	// Decided.
+	ChallengeStep_CHALLENGE_STEP_DECIDED ChallengeStep = 5
+)
+
+// Enum value maps for ChallengeStep.
+var (
+	ChallengeStep_name = map[int32]string{
+		0: "CHALLENGE_STEP_UNSPECIFIED",
+		1: "CHALLENGE_STEP_LEAF_COUNT",
+		2: "CHALLENGE_STEP_CONFIRM_JRH",
+		3: "CHALLENGE_STEP_SEARCH",
+		4: "CHALLENGE_STEP_RESPOND",
+		5: "CHALLENGE_STEP_DECIDED",
+	}
+	ChallengeStep_value = map[string]int32{
+		"CHALLENGE_STEP_UNSPECIFIED": 0,
+		"CHALLENGE_STEP_LEAF_COUNT":  1,
+		"CHALLENGE_STEP_CONFIRM_JRH": 2,
+		"CHALLENGE_STEP_SEARCH":      3,
+		"CHALLENGE_STEP_RESPOND":     4,
+		"CHALLENGE_STEP_DECIDED":     5,
+	}
+)
+
+func (x ChallengeStep) Enum() *ChallengeStep {
+	p := new(ChallengeStep)
+	*p = x
+	return p
+}
+
+func (x ChallengeStep) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ChallengeStep) Descriptor() protoreflect.EnumDescriptor {
+	return file_celltonomy_ledger_v1_reputation_proto_enumTypes[1].Descriptor()
+}
+
+func (ChallengeStep) Type() protoreflect.EnumType {
+	return &file_celltonomy_ledger_v1_reputation_proto_enumTypes[1]
+}
+
+func (x ChallengeStep) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ChallengeStep.Descriptor instead.
+func (ChallengeStep) EnumDescriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{1}
+}
+
 // MsgCreateSkill creates a skill under an existing one. Root skills (a new
 // tree of the forest) come only from genesis.
 type MsgCreateSkill struct {
@@ -654,7 +780,9 @@ type Submission struct {
 	StakedBlocks uint64 `protobuf:"varint,8,opt,name=staked_blocks,json=stakedBlocks,proto3" json:"staked_blocks,omitempty"`
 	// Position among the submissions of the same (root, n_leaves, jrh),
 	// 0 to 11, in submission order.
-	Position      uint32 `protobuf:"varint,9,opt,name=position,proto3" json:"position,omitempty"`
+	Position uint32 `protobuf:"varint,9,opt,name=position,proto3" json:"position,omitempty"`
+	// The id of the Claim of its (root, n_leaves, jrh).
+	Claim         uint32 `protobuf:"varint,10,opt,name=claim,proto3" json:"claim,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -752,6 +880,13 @@ func (x *Submission) GetPosition() uint32 {
 	return 0
 }
 
+func (x *Submission) GetClaim() uint32 {
+	if x != nil {
+		return x.Claim
+	}
+	return 0
+}
+
 // ReputationRoot is an accepted reputation root: the state after
 // replaying cycles 0 … cycle.
 type ReputationRoot struct {
@@ -842,11 +977,21 @@ type MiningState struct {
 	// The submission window, inclusive, when mining.
 	WindowStart int64 `protobuf:"varint,4,opt,name=window_start,json=windowStart,proto3" json:"window_start,omitempty"`
 	WindowEnd   int64 `protobuf:"varint,5,opt,name=window_end,json=windowEnd,proto3" json:"window_end,omitempty"`
-	// Set when a window closed with two or more distinct submissions:
-	// nothing is accepted and no cycle freezes until they are resolved.
-	Blocked bool `protobuf:"varint,6,opt,name=blocked,proto3" json:"blocked,omitempty"`
 	// Number of submissions of the mining cycle so far.
-	Submissions   uint64 `protobuf:"varint,7,opt,name=submissions,proto3" json:"submissions,omitempty"`
+	Submissions uint64 `protobuf:"varint,7,opt,name=submissions,proto3" json:"submissions,omitempty"`
+	// The challenge phase of the mining cycle: set when its window closed
+	// with two or more distinct claims; the claims meet in rounds of
+	// challenges until one is left.
+	Challenging bool `protobuf:"varint,8,opt,name=challenging,proto3" json:"challenging,omitempty"`
+	// The current round, 1, 2, …, while challenging.
+	Round uint32 `protobuf:"varint,9,opt,name=round,proto3" json:"round,omitempty"`
+	// Challenges of the current round not decided yet.
+	OpenChallenges uint32 `protobuf:"varint,10,opt,name=open_challenges,json=openChallenges,proto3" json:"open_challenges,omitempty"`
+	// Number of distinct claims of the mining cycle (ids 0 … claims − 1).
+	Claims uint32 `protobuf:"varint,11,opt,name=claims,proto3" json:"claims,omitempty"`
+	// Set when the last round left exactly one claim (accepted in the next
+	// block's hook) or none (the window reopens then).
+	Resolved      bool `protobuf:"varint,12,opt,name=resolved,proto3" json:"resolved,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -916,18 +1061,46 @@ func (x *MiningState) GetWindowEnd() int64 {
 	return 0
 }
 
-func (x *MiningState) GetBlocked() bool {
-	if x != nil {
-		return x.Blocked
-	}
-	return false
-}
-
 func (x *MiningState) GetSubmissions() uint64 {
 	if x != nil {
 		return x.Submissions
 	}
 	return 0
+}
+
+func (x *MiningState) GetChallenging() bool {
+	if x != nil {
+		return x.Challenging
+	}
+	return false
+}
+
+func (x *MiningState) GetRound() uint32 {
+	if x != nil {
+		return x.Round
+	}
+	return 0
+}
+
+func (x *MiningState) GetOpenChallenges() uint32 {
+	if x != nil {
+		return x.OpenChallenges
+	}
+	return 0
+}
+
+func (x *MiningState) GetClaims() uint32 {
+	if x != nil {
+		return x.Claims
+	}
+	return 0
+}
+
+func (x *MiningState) GetResolved() bool {
+	if x != nil {
+		return x.Resolved
+	}
+	return false
 }
 
 // MiningStatus is the reply of the "reputation/mining" query.
@@ -943,13 +1116,20 @@ type MiningStatus struct {
 	Submissions []*Submission `protobuf:"bytes,5,rep,name=submissions,proto3" json:"submissions,omitempty"`
 	// The latest accepted root; absent before the first.
 	Accepted *ReputationRoot `protobuf:"bytes,6,opt,name=accepted,proto3" json:"accepted,omitempty"`
-	// Mining is blocked by distinct submissions.
-	Blocked bool `protobuf:"varint,7,opt,name=blocked,proto3" json:"blocked,omitempty"`
 	// The open cycle and the height it opened.
 	OpenCycle      uint64 `protobuf:"varint,8,opt,name=open_cycle,json=openCycle,proto3" json:"open_cycle,omitempty"`
 	OpenCycleStart int64  `protobuf:"varint,9,opt,name=open_cycle_start,json=openCycleStart,proto3" json:"open_cycle_start,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The challenge phase (see MiningState): the round, the claims and the
+	// challenges of the current round.
+	Challenging bool         `protobuf:"varint,10,opt,name=challenging,proto3" json:"challenging,omitempty"`
+	Round       uint32       `protobuf:"varint,11,opt,name=round,proto3" json:"round,omitempty"`
+	Claims      []*Claim     `protobuf:"bytes,12,rep,name=claims,proto3" json:"claims,omitempty"`
+	Challenges  []*Challenge `protobuf:"bytes,13,rep,name=challenges,proto3" json:"challenges,omitempty"`
+	// The number of updates N of the mining cycle (decays + log updates):
+	// a justification tree has leaves 0 … N.
+	Updates       uint64 `protobuf:"varint,14,opt,name=updates,proto3" json:"updates,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *MiningStatus) Reset() {
@@ -1024,13 +1204,6 @@ func (x *MiningStatus) GetAccepted() *ReputationRoot {
 	return nil
 }
 
-func (x *MiningStatus) GetBlocked() bool {
-	if x != nil {
-		return x.Blocked
-	}
-	return false
-}
-
 func (x *MiningStatus) GetOpenCycle() uint64 {
 	if x != nil {
 		return x.OpenCycle
@@ -1041,6 +1214,41 @@ func (x *MiningStatus) GetOpenCycle() uint64 {
 func (x *MiningStatus) GetOpenCycleStart() int64 {
 	if x != nil {
 		return x.OpenCycleStart
+	}
+	return 0
+}
+
+func (x *MiningStatus) GetChallenging() bool {
+	if x != nil {
+		return x.Challenging
+	}
+	return false
+}
+
+func (x *MiningStatus) GetRound() uint32 {
+	if x != nil {
+		return x.Round
+	}
+	return 0
+}
+
+func (x *MiningStatus) GetClaims() []*Claim {
+	if x != nil {
+		return x.Claims
+	}
+	return nil
+}
+
+func (x *MiningStatus) GetChallenges() []*Challenge {
+	if x != nil {
+		return x.Challenges
+	}
+	return nil
+}
+
+func (x *MiningStatus) GetUpdates() uint64 {
+	if x != nil {
+		return x.Updates
 	}
 	return 0
 }
@@ -1193,6 +1401,883 @@ func (x *ReputationProof) GetSiblings() [][]byte {
 	return nil
 }
 
+// Claim is one distinct (root, n_leaves, jrh) submitted for a mining
+// cycle (Colony whitepaper §7.5: the hashes that are paired and
+// challenged).
+type Claim struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Cycle uint64                 `protobuf:"varint,1,opt,name=cycle,proto3" json:"cycle,omitempty"`
+	// 0, 1, 2, … in order of first submission.
+	Id      uint32     `protobuf:"varint,2,opt,name=id,proto3" json:"id,omitempty"`
+	Root    []byte     `protobuf:"bytes,3,opt,name=root,proto3" json:"root,omitempty"`
+	NLeaves uint64     `protobuf:"varint,4,opt,name=n_leaves,json=nLeaves,proto3" json:"n_leaves,omitempty"`
+	Jrh     []byte     `protobuf:"bytes,5,opt,name=jrh,proto3" json:"jrh,omitempty"`
+	State   ClaimState `protobuf:"varint,6,opt,name=state,proto3,enum=celltonomy.ledger.v1.ClaimState" json:"state,omitempty"`
+	// The round the claim is in (alive) or lost in (invalidated); 0 before
+	// the challenge phase.
+	Round uint32 `protobuf:"varint,7,opt,name=round,proto3" json:"round,omitempty"`
+	// Number of submissions of this claim (1 … 12).
+	Submissions uint32 `protobuf:"varint,8,opt,name=submissions,proto3" json:"submissions,omitempty"`
+	// The index of its challenge in its round; meaningless with a bye.
+	Challenge uint32 `protobuf:"varint,9,opt,name=challenge,proto3" json:"challenge,omitempty"`
+	// It had no opponent in its round (an odd one out) and advances.
+	Bye bool `protobuf:"varint,10,opt,name=bye,proto3" json:"bye,omitempty"`
+	// Invalidated: why, e.g. "timeout", "wrong-leaf-count",
+	// "single-update", and the claim it lost to when it had a winner.
+	Reason    string `protobuf:"bytes,11,opt,name=reason,proto3" json:"reason,omitempty"`
+	HasLostTo bool   `protobuf:"varint,12,opt,name=has_lost_to,json=hasLostTo,proto3" json:"has_lost_to,omitempty"`
+	LostTo    uint32 `protobuf:"varint,13,opt,name=lost_to,json=lostTo,proto3" json:"lost_to,omitempty"`
+	// The miners of its submissions, in submission order (a miner appears
+	// once per entry index it used).
+	Miners        [][]byte `protobuf:"bytes,14,rep,name=miners,proto3" json:"miners,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Claim) Reset() {
+	*x = Claim{}
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Claim) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Claim) ProtoMessage() {}
+
+func (x *Claim) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Claim.ProtoReflect.Descriptor instead.
+func (*Claim) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *Claim) GetCycle() uint64 {
+	if x != nil {
+		return x.Cycle
+	}
+	return 0
+}
+
+func (x *Claim) GetId() uint32 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *Claim) GetRoot() []byte {
+	if x != nil {
+		return x.Root
+	}
+	return nil
+}
+
+func (x *Claim) GetNLeaves() uint64 {
+	if x != nil {
+		return x.NLeaves
+	}
+	return 0
+}
+
+func (x *Claim) GetJrh() []byte {
+	if x != nil {
+		return x.Jrh
+	}
+	return nil
+}
+
+func (x *Claim) GetState() ClaimState {
+	if x != nil {
+		return x.State
+	}
+	return ClaimState_CLAIM_STATE_UNSPECIFIED
+}
+
+func (x *Claim) GetRound() uint32 {
+	if x != nil {
+		return x.Round
+	}
+	return 0
+}
+
+func (x *Claim) GetSubmissions() uint32 {
+	if x != nil {
+		return x.Submissions
+	}
+	return 0
+}
+
+func (x *Claim) GetChallenge() uint32 {
+	if x != nil {
+		return x.Challenge
+	}
+	return 0
+}
+
+func (x *Claim) GetBye() bool {
+	if x != nil {
+		return x.Bye
+	}
+	return false
+}
+
+func (x *Claim) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *Claim) GetHasLostTo() bool {
+	if x != nil {
+		return x.HasLostTo
+	}
+	return false
+}
+
+func (x *Claim) GetLostTo() uint32 {
+	if x != nil {
+		return x.LostTo
+	}
+	return 0
+}
+
+func (x *Claim) GetMiners() [][]byte {
+	if x != nil {
+		return x.Miners
+	}
+	return nil
+}
+
+// ChallengeSide is one side of a challenge.
+type ChallengeSide struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The claim id.
+	Claim uint32 `protobuf:"varint,1,opt,name=claim,proto3" json:"claim,omitempty"`
+	// Answered the current step.
+	Answered bool `protobuf:"varint,2,opt,name=answered,proto3" json:"answered,omitempty"`
+	// Search: this side's edge hash of the current node (initially its JRH).
+	Edge []byte `protobuf:"bytes,3,opt,name=edge,proto3" json:"edge,omitempty"`
+	// Search: the children it posted for the current node, until the other
+	// side posts its own.
+	Child0 []byte `protobuf:"bytes,4,opt,name=child0,proto3" json:"child0,omitempty"`
+	Child1 []byte `protobuf:"bytes,5,opt,name=child1,proto3" json:"child1,omitempty"`
+	// Accounts that answered for this side, in order, at most MaxDefenders.
+	Defenders     [][]byte `protobuf:"bytes,6,rep,name=defenders,proto3" json:"defenders,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChallengeSide) Reset() {
+	*x = ChallengeSide{}
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChallengeSide) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChallengeSide) ProtoMessage() {}
+
+func (x *ChallengeSide) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChallengeSide.ProtoReflect.Descriptor instead.
+func (*ChallengeSide) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *ChallengeSide) GetClaim() uint32 {
+	if x != nil {
+		return x.Claim
+	}
+	return 0
+}
+
+func (x *ChallengeSide) GetAnswered() bool {
+	if x != nil {
+		return x.Answered
+	}
+	return false
+}
+
+func (x *ChallengeSide) GetEdge() []byte {
+	if x != nil {
+		return x.Edge
+	}
+	return nil
+}
+
+func (x *ChallengeSide) GetChild0() []byte {
+	if x != nil {
+		return x.Child0
+	}
+	return nil
+}
+
+func (x *ChallengeSide) GetChild1() []byte {
+	if x != nil {
+		return x.Child1
+	}
+	return nil
+}
+
+func (x *ChallengeSide) GetDefenders() [][]byte {
+	if x != nil {
+		return x.Defenders
+	}
+	return nil
+}
+
+// Challenge is one pairing of two claims in a round.
+type Challenge struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Cycle uint64                 `protobuf:"varint,1,opt,name=cycle,proto3" json:"cycle,omitempty"`
+	Round uint32                 `protobuf:"varint,2,opt,name=round,proto3" json:"round,omitempty"`
+	// Index of the pair in its round: claims 2·index and 2·index + 1 of the
+	// round's ordered list.
+	Index uint32        `protobuf:"varint,3,opt,name=index,proto3" json:"index,omitempty"`
+	Step  ChallengeStep `protobuf:"varint,4,opt,name=step,proto3,enum=celltonomy.ledger.v1.ChallengeStep" json:"step,omitempty"`
+	// Last height at which the current step may be answered; a side that
+	// has not answered by then is invalidated.
+	Deadline int64 `protobuf:"varint,5,opt,name=deadline,proto3" json:"deadline,omitempty"`
+	// Exactly two.
+	Sides []*ChallengeSide `protobuf:"bytes,6,rep,name=sides,proto3" json:"sides,omitempty"`
+	// Search: the current run [lo, hi] of justification leaves and the
+	// first bit of the edge into its node; lo == hi when the search is done
+	// (lo is then the first leaf where the sides differ, the disputed
+	// update is lo − 1).
+	Lo    uint64 `protobuf:"varint,7,opt,name=lo,proto3" json:"lo,omitempty"`
+	Hi    uint64 `protobuf:"varint,8,opt,name=hi,proto3" json:"hi,omitempty"`
+	Start uint32 `protobuf:"varint,9,opt,name=start,proto3" json:"start,omitempty"`
+	// Search steps taken.
+	SearchSteps uint32 `protobuf:"varint,10,opt,name=search_steps,json=searchSteps,proto3" json:"search_steps,omitempty"`
+	// Decided: the winning claim, or none (both lost).
+	HasWinner bool   `protobuf:"varint,11,opt,name=has_winner,json=hasWinner,proto3" json:"has_winner,omitempty"`
+	Winner    uint32 `protobuf:"varint,12,opt,name=winner,proto3" json:"winner,omitempty"`
+	// How it was decided, e.g. "timeout", "wrong-leaf-count",
+	// "single-update".
+	Reason        string `protobuf:"bytes,13,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Challenge) Reset() {
+	*x = Challenge{}
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Challenge) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Challenge) ProtoMessage() {}
+
+func (x *Challenge) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Challenge.ProtoReflect.Descriptor instead.
+func (*Challenge) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *Challenge) GetCycle() uint64 {
+	if x != nil {
+		return x.Cycle
+	}
+	return 0
+}
+
+func (x *Challenge) GetRound() uint32 {
+	if x != nil {
+		return x.Round
+	}
+	return 0
+}
+
+func (x *Challenge) GetIndex() uint32 {
+	if x != nil {
+		return x.Index
+	}
+	return 0
+}
+
+func (x *Challenge) GetStep() ChallengeStep {
+	if x != nil {
+		return x.Step
+	}
+	return ChallengeStep_CHALLENGE_STEP_UNSPECIFIED
+}
+
+func (x *Challenge) GetDeadline() int64 {
+	if x != nil {
+		return x.Deadline
+	}
+	return 0
+}
+
+func (x *Challenge) GetSides() []*ChallengeSide {
+	if x != nil {
+		return x.Sides
+	}
+	return nil
+}
+
+func (x *Challenge) GetLo() uint64 {
+	if x != nil {
+		return x.Lo
+	}
+	return 0
+}
+
+func (x *Challenge) GetHi() uint64 {
+	if x != nil {
+		return x.Hi
+	}
+	return 0
+}
+
+func (x *Challenge) GetStart() uint32 {
+	if x != nil {
+		return x.Start
+	}
+	return 0
+}
+
+func (x *Challenge) GetSearchSteps() uint32 {
+	if x != nil {
+		return x.SearchSteps
+	}
+	return 0
+}
+
+func (x *Challenge) GetHasWinner() bool {
+	if x != nil {
+		return x.HasWinner
+	}
+	return false
+}
+
+func (x *Challenge) GetWinner() uint32 {
+	if x != nil {
+		return x.Winner
+	}
+	return 0
+}
+
+func (x *Challenge) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// PatriciaProof is a Merkle proof of one leaf of a keccak256 Patricia tree
+// (reputation.md: "A proof is (branchMask, siblings)").
+type PatriciaProof struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// 32 bytes: bit 255 − d set for each branch at depth d.
+	BranchMask []byte `protobuf:"bytes,1,opt,name=branch_mask,json=branchMask,proto3" json:"branch_mask,omitempty"`
+	// 32 bytes each, from the root down; as many as bits in the mask.
+	Siblings      [][]byte `protobuf:"bytes,2,rep,name=siblings,proto3" json:"siblings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PatriciaProof) Reset() {
+	*x = PatriciaProof{}
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PatriciaProof) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PatriciaProof) ProtoMessage() {}
+
+func (x *PatriciaProof) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PatriciaProof.ProtoReflect.Descriptor instead.
+func (*PatriciaProof) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *PatriciaProof) GetBranchMask() []byte {
+	if x != nil {
+		return x.BranchMask
+	}
+	return nil
+}
+
+func (x *PatriciaProof) GetSiblings() [][]byte {
+	if x != nil {
+		return x.Siblings
+	}
+	return nil
+}
+
+// ReputationWitness proves the leaf of a key of the reputation tree, or
+// that the key has no leaf, against one reputation root.
+type ReputationWitness struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The key, 72 bytes: colony (20) ‖ skill id (uint256) ‖ user (20).
+	Key []byte `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	// Whether the key has a leaf.
+	Present bool `protobuf:"varint,2,opt,name=present,proto3" json:"present,omitempty"`
+	// 64 bytes: present, the leaf's value (reputation ‖ uid); absent, the
+	// value of the adjacent leaf.
+	Value []byte `protobuf:"bytes,3,opt,name=value,proto3" json:"value,omitempty"`
+	// Absent only: the path (32 bytes) of the adjacent leaf where the key's
+	// path leaves the tree inside an edge; empty on the empty tree.
+	Adjacent []byte `protobuf:"bytes,4,opt,name=adjacent,proto3" json:"adjacent,omitempty"`
+	// The proof of the leaf (present) or of the adjacent leaf (absent).
+	Proof         *PatriciaProof `protobuf:"bytes,5,opt,name=proof,proto3" json:"proof,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReputationWitness) Reset() {
+	*x = ReputationWitness{}
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReputationWitness) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReputationWitness) ProtoMessage() {}
+
+func (x *ReputationWitness) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReputationWitness.ProtoReflect.Descriptor instead.
+func (*ReputationWitness) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ReputationWitness) GetKey() []byte {
+	if x != nil {
+		return x.Key
+	}
+	return nil
+}
+
+func (x *ReputationWitness) GetPresent() bool {
+	if x != nil {
+		return x.Present
+	}
+	return false
+}
+
+func (x *ReputationWitness) GetValue() []byte {
+	if x != nil {
+		return x.Value
+	}
+	return nil
+}
+
+func (x *ReputationWitness) GetAdjacent() []byte {
+	if x != nil {
+		return x.Adjacent
+	}
+	return nil
+}
+
+func (x *ReputationWitness) GetProof() *PatriciaProof {
+	if x != nil {
+		return x.Proof
+	}
+	return nil
+}
+
+// MsgConfirmJustification answers a challenge's CONFIRM_JRH step for one
+// claim: proofs, against the claim's JRH, that leaf 0 holds the previous
+// accepted state and that leaf N holds the claim and is the last leaf of
+// a tree of N + 1 leaves (N = decays + log updates of the cycle). Anyone
+// may send it.
+type MsgConfirmJustification struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Cycle         uint64                 `protobuf:"varint,1,opt,name=cycle,proto3" json:"cycle,omitempty"`
+	Claim         uint32                 `protobuf:"varint,2,opt,name=claim,proto3" json:"claim,omitempty"`
+	First         *PatriciaProof         `protobuf:"bytes,3,opt,name=first,proto3" json:"first,omitempty"`
+	Last          *PatriciaProof         `protobuf:"bytes,4,opt,name=last,proto3" json:"last,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgConfirmJustification) Reset() {
+	*x = MsgConfirmJustification{}
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgConfirmJustification) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgConfirmJustification) ProtoMessage() {}
+
+func (x *MsgConfirmJustification) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgConfirmJustification.ProtoReflect.Descriptor instead.
+func (*MsgConfirmJustification) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *MsgConfirmJustification) GetCycle() uint64 {
+	if x != nil {
+		return x.Cycle
+	}
+	return 0
+}
+
+func (x *MsgConfirmJustification) GetClaim() uint32 {
+	if x != nil {
+		return x.Claim
+	}
+	return 0
+}
+
+func (x *MsgConfirmJustification) GetFirst() *PatriciaProof {
+	if x != nil {
+		return x.First
+	}
+	return nil
+}
+
+func (x *MsgConfirmJustification) GetLast() *PatriciaProof {
+	if x != nil {
+		return x.Last
+	}
+	return nil
+}
+
+// MsgProveLeafCount answers a LEAF_COUNT step: the reputation tree of the
+// common root holds a leaf whose UID is the claim's n_leaves. Anyone may
+// send it.
+type MsgProveLeafCount struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Cycle uint64                 `protobuf:"varint,1,opt,name=cycle,proto3" json:"cycle,omitempty"`
+	Claim uint32                 `protobuf:"varint,2,opt,name=claim,proto3" json:"claim,omitempty"`
+	// A present witness of a leaf with UID n_leaves.
+	Leaf          *ReputationWitness `protobuf:"bytes,3,opt,name=leaf,proto3" json:"leaf,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgProveLeafCount) Reset() {
+	*x = MsgProveLeafCount{}
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgProveLeafCount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgProveLeafCount) ProtoMessage() {}
+
+func (x *MsgProveLeafCount) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgProveLeafCount.ProtoReflect.Descriptor instead.
+func (*MsgProveLeafCount) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *MsgProveLeafCount) GetCycle() uint64 {
+	if x != nil {
+		return x.Cycle
+	}
+	return 0
+}
+
+func (x *MsgProveLeafCount) GetClaim() uint32 {
+	if x != nil {
+		return x.Claim
+	}
+	return 0
+}
+
+func (x *MsgProveLeafCount) GetLeaf() *ReputationWitness {
+	if x != nil {
+		return x.Leaf
+	}
+	return nil
+}
+
+// MsgChallengeSearch answers one SEARCH step for one claim: the edge
+// hashes of the two children of the current node of its justification
+// tree. Anyone may send it.
+type MsgChallengeSearch struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Cycle         uint64                 `protobuf:"varint,1,opt,name=cycle,proto3" json:"cycle,omitempty"`
+	Claim         uint32                 `protobuf:"varint,2,opt,name=claim,proto3" json:"claim,omitempty"`
+	Child0        []byte                 `protobuf:"bytes,3,opt,name=child0,proto3" json:"child0,omitempty"`
+	Child1        []byte                 `protobuf:"bytes,4,opt,name=child1,proto3" json:"child1,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgChallengeSearch) Reset() {
+	*x = MsgChallengeSearch{}
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgChallengeSearch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgChallengeSearch) ProtoMessage() {}
+
+func (x *MsgChallengeSearch) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgChallengeSearch.ProtoReflect.Descriptor instead.
+func (*MsgChallengeSearch) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *MsgChallengeSearch) GetCycle() uint64 {
+	if x != nil {
+		return x.Cycle
+	}
+	return 0
+}
+
+func (x *MsgChallengeSearch) GetClaim() uint32 {
+	if x != nil {
+		return x.Claim
+	}
+	return 0
+}
+
+func (x *MsgChallengeSearch) GetChild0() []byte {
+	if x != nil {
+		return x.Child0
+	}
+	return nil
+}
+
+func (x *MsgChallengeSearch) GetChild1() []byte {
+	if x != nil {
+		return x.Child1
+	}
+	return nil
+}
+
+// MsgRespondToChallenge answers a RESPOND step for one claim: the disputed
+// update recomputed from witnesses against the agreed state before it
+// lands on the claim's next justification leaf. Anyone may send it; when
+// it holds, the claim wins the challenge.
+type MsgRespondToChallenge struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Cycle uint64                 `protobuf:"varint,1,opt,name=cycle,proto3" json:"cycle,omitempty"`
+	Claim uint32                 `protobuf:"varint,2,opt,name=claim,proto3" json:"claim,omitempty"`
+	// The log entry the disputed update belongs to (ignored for a decay).
+	LogEntry uint64 `protobuf:"varint,3,opt,name=log_entry,json=logEntry,proto3" json:"log_entry,omitempty"`
+	// Leaf lo − 1 of the claim's justification tree (64 bytes: root ‖
+	// n_leaves) and its proof: the agreed state before the update.
+	Before      []byte         `protobuf:"bytes,4,opt,name=before,proto3" json:"before,omitempty"`
+	BeforeProof *PatriciaProof `protobuf:"bytes,5,opt,name=before_proof,json=beforeProof,proto3" json:"before_proof,omitempty"`
+	// The proof of leaf lo of the claim's justification tree; its value is
+	// the state the ledger computes.
+	AfterProof *PatriciaProof `protobuf:"bytes,6,opt,name=after_proof,json=afterProof,proto3" json:"after_proof,omitempty"`
+	// The updated key (for a decay: the leaf with UID lo; the ledger checks
+	// the UID).
+	Subject *ReputationWitness `protobuf:"bytes,7,opt,name=subject,proto3" json:"subject,omitempty"`
+	// A negative amount: the user's origin skill, unless subject is it.
+	Origin *ReputationWitness `protobuf:"bytes,8,opt,name=origin,proto3" json:"origin,omitempty"`
+	// A negative amount on a colony-wide child: the user's key in that
+	// child.
+	Child         *ReputationWitness `protobuf:"bytes,9,opt,name=child,proto3" json:"child,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgRespondToChallenge) Reset() {
+	*x = MsgRespondToChallenge{}
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgRespondToChallenge) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgRespondToChallenge) ProtoMessage() {}
+
+func (x *MsgRespondToChallenge) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgRespondToChallenge.ProtoReflect.Descriptor instead.
+func (*MsgRespondToChallenge) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *MsgRespondToChallenge) GetCycle() uint64 {
+	if x != nil {
+		return x.Cycle
+	}
+	return 0
+}
+
+func (x *MsgRespondToChallenge) GetClaim() uint32 {
+	if x != nil {
+		return x.Claim
+	}
+	return 0
+}
+
+func (x *MsgRespondToChallenge) GetLogEntry() uint64 {
+	if x != nil {
+		return x.LogEntry
+	}
+	return 0
+}
+
+func (x *MsgRespondToChallenge) GetBefore() []byte {
+	if x != nil {
+		return x.Before
+	}
+	return nil
+}
+
+func (x *MsgRespondToChallenge) GetBeforeProof() *PatriciaProof {
+	if x != nil {
+		return x.BeforeProof
+	}
+	return nil
+}
+
+func (x *MsgRespondToChallenge) GetAfterProof() *PatriciaProof {
+	if x != nil {
+		return x.AfterProof
+	}
+	return nil
+}
+
+func (x *MsgRespondToChallenge) GetSubject() *ReputationWitness {
+	if x != nil {
+		return x.Subject
+	}
+	return nil
+}
+
+func (x *MsgRespondToChallenge) GetOrigin() *ReputationWitness {
+	if x != nil {
+		return x.Origin
+	}
+	return nil
+}
+
+func (x *MsgRespondToChallenge) GetChild() *ReputationWitness {
+	if x != nil {
+		return x.Child
+	}
+	return nil
+}
+
 var File_celltonomy_ledger_v1_reputation_proto protoreflect.FileDescriptor
 
 const file_celltonomy_ledger_v1_reputation_proto_rawDesc = "" +
@@ -1239,7 +2324,7 @@ const file_celltonomy_ledger_v1_reputation_proto_rawDesc = "" +
 	"\x05Miner\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\fR\aaddress\x12\x14\n" +
 	"\x05stake\x18\x02 \x01(\x04R\x05stake\x12!\n" +
-	"\fsince_height\x18\x03 \x01(\x03R\vsinceHeight\"\xf3\x01\n" +
+	"\fsince_height\x18\x03 \x01(\x03R\vsinceHeight\"\x89\x02\n" +
 	"\n" +
 	"Submission\x12\x14\n" +
 	"\x05cycle\x18\x01 \x01(\x04R\x05cycle\x12\x14\n" +
@@ -1251,22 +2336,29 @@ const file_celltonomy_ledger_v1_reputation_proto_rawDesc = "" +
 	"\x03jrh\x18\x06 \x01(\fR\x03jrh\x12\x16\n" +
 	"\x06height\x18\a \x01(\x03R\x06height\x12#\n" +
 	"\rstaked_blocks\x18\b \x01(\x04R\fstakedBlocks\x12\x1a\n" +
-	"\bposition\x18\t \x01(\rR\bposition\"\x90\x01\n" +
+	"\bposition\x18\t \x01(\rR\bposition\x12\x14\n" +
+	"\x05claim\x18\n" +
+	" \x01(\rR\x05claim\"\x90\x01\n" +
 	"\x0eReputationRoot\x12\x14\n" +
 	"\x05cycle\x18\x01 \x01(\x04R\x05cycle\x12\x12\n" +
 	"\x04root\x18\x02 \x01(\fR\x04root\x12\x19\n" +
 	"\bn_leaves\x18\x03 \x01(\x04R\anLeaves\x12\x10\n" +
 	"\x03jrh\x18\x04 \x01(\fR\x03jrh\x12'\n" +
-	"\x0faccepted_height\x18\x05 \x01(\x03R\x0eacceptedHeight\"\xf0\x01\n" +
+	"\x0faccepted_height\x18\x05 \x01(\x03R\x0eacceptedHeight\"\xfa\x02\n" +
 	"\vMiningState\x12(\n" +
 	"\x10open_cycle_start\x18\x01 \x01(\x03R\x0eopenCycleStart\x12\x16\n" +
 	"\x06mining\x18\x02 \x01(\bR\x06mining\x12!\n" +
 	"\fmining_cycle\x18\x03 \x01(\x04R\vminingCycle\x12!\n" +
 	"\fwindow_start\x18\x04 \x01(\x03R\vwindowStart\x12\x1d\n" +
 	"\n" +
-	"window_end\x18\x05 \x01(\x03R\twindowEnd\x12\x18\n" +
-	"\ablocked\x18\x06 \x01(\bR\ablocked\x12 \n" +
-	"\vsubmissions\x18\a \x01(\x04R\vsubmissions\"\xf4\x02\n" +
+	"window_end\x18\x05 \x01(\x03R\twindowEnd\x12 \n" +
+	"\vsubmissions\x18\a \x01(\x04R\vsubmissions\x12 \n" +
+	"\vchallenging\x18\b \x01(\bR\vchallenging\x12\x14\n" +
+	"\x05round\x18\t \x01(\rR\x05round\x12'\n" +
+	"\x0fopen_challenges\x18\n" +
+	" \x01(\rR\x0eopenChallenges\x12\x16\n" +
+	"\x06claims\x18\v \x01(\rR\x06claims\x12\x1a\n" +
+	"\bresolved\x18\f \x01(\bR\bresolvedJ\x04\b\x06\x10\aR\ablocked\"\xb1\x04\n" +
 	"\fMiningStatus\x12\x16\n" +
 	"\x06mining\x18\x01 \x01(\bR\x06mining\x12!\n" +
 	"\fmining_cycle\x18\x02 \x01(\x04R\vminingCycle\x12!\n" +
@@ -1274,11 +2366,18 @@ const file_celltonomy_ledger_v1_reputation_proto_rawDesc = "" +
 	"\n" +
 	"window_end\x18\x04 \x01(\x03R\twindowEnd\x12B\n" +
 	"\vsubmissions\x18\x05 \x03(\v2 .celltonomy.ledger.v1.SubmissionR\vsubmissions\x12@\n" +
-	"\baccepted\x18\x06 \x01(\v2$.celltonomy.ledger.v1.ReputationRootR\baccepted\x12\x18\n" +
-	"\ablocked\x18\a \x01(\bR\ablocked\x12\x1d\n" +
+	"\baccepted\x18\x06 \x01(\v2$.celltonomy.ledger.v1.ReputationRootR\baccepted\x12\x1d\n" +
 	"\n" +
 	"open_cycle\x18\b \x01(\x04R\topenCycle\x12(\n" +
-	"\x10open_cycle_start\x18\t \x01(\x03R\x0eopenCycleStart\"Y\n" +
+	"\x10open_cycle_start\x18\t \x01(\x03R\x0eopenCycleStart\x12 \n" +
+	"\vchallenging\x18\n" +
+	" \x01(\bR\vchallenging\x12\x14\n" +
+	"\x05round\x18\v \x01(\rR\x05round\x123\n" +
+	"\x06claims\x18\f \x03(\v2\x1b.celltonomy.ledger.v1.ClaimR\x06claims\x12?\n" +
+	"\n" +
+	"challenges\x18\r \x03(\v2\x1f.celltonomy.ledger.v1.ChallengeR\n" +
+	"challenges\x12\x18\n" +
+	"\aupdates\x18\x0e \x01(\x04R\aupdatesJ\x04\b\a\x10\bR\ablocked\"Y\n" +
 	"\x0eSkillsResponse\x123\n" +
 	"\x06skills\x18\x01 \x03(\v2\x1b.celltonomy.ledger.v1.SkillR\x06skills\x12\x12\n" +
 	"\x04next\x18\x02 \x01(\x04R\x04next\"\xa6\x01\n" +
@@ -1289,7 +2388,94 @@ const file_celltonomy_ledger_v1_reputation_proto_rawDesc = "" +
 	"\x05value\x18\x04 \x01(\fR\x05value\x12\x1f\n" +
 	"\vbranch_mask\x18\x05 \x01(\fR\n" +
 	"branchMask\x12\x1a\n" +
-	"\bsiblings\x18\x06 \x03(\fR\bsiblingsB2Z0github.com/celltonomy/celltonomy/ledger/ledgerpbb\x06proto3"
+	"\bsiblings\x18\x06 \x03(\fR\bsiblings\"\xf7\x02\n" +
+	"\x05Claim\x12\x14\n" +
+	"\x05cycle\x18\x01 \x01(\x04R\x05cycle\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\rR\x02id\x12\x12\n" +
+	"\x04root\x18\x03 \x01(\fR\x04root\x12\x19\n" +
+	"\bn_leaves\x18\x04 \x01(\x04R\anLeaves\x12\x10\n" +
+	"\x03jrh\x18\x05 \x01(\fR\x03jrh\x126\n" +
+	"\x05state\x18\x06 \x01(\x0e2 .celltonomy.ledger.v1.ClaimStateR\x05state\x12\x14\n" +
+	"\x05round\x18\a \x01(\rR\x05round\x12 \n" +
+	"\vsubmissions\x18\b \x01(\rR\vsubmissions\x12\x1c\n" +
+	"\tchallenge\x18\t \x01(\rR\tchallenge\x12\x10\n" +
+	"\x03bye\x18\n" +
+	" \x01(\bR\x03bye\x12\x16\n" +
+	"\x06reason\x18\v \x01(\tR\x06reason\x12\x1e\n" +
+	"\vhas_lost_to\x18\f \x01(\bR\thasLostTo\x12\x17\n" +
+	"\alost_to\x18\r \x01(\rR\x06lostTo\x12\x16\n" +
+	"\x06miners\x18\x0e \x03(\fR\x06miners\"\xa3\x01\n" +
+	"\rChallengeSide\x12\x14\n" +
+	"\x05claim\x18\x01 \x01(\rR\x05claim\x12\x1a\n" +
+	"\banswered\x18\x02 \x01(\bR\banswered\x12\x12\n" +
+	"\x04edge\x18\x03 \x01(\fR\x04edge\x12\x16\n" +
+	"\x06child0\x18\x04 \x01(\fR\x06child0\x12\x16\n" +
+	"\x06child1\x18\x05 \x01(\fR\x06child1\x12\x1c\n" +
+	"\tdefenders\x18\x06 \x03(\fR\tdefenders\"\x85\x03\n" +
+	"\tChallenge\x12\x14\n" +
+	"\x05cycle\x18\x01 \x01(\x04R\x05cycle\x12\x14\n" +
+	"\x05round\x18\x02 \x01(\rR\x05round\x12\x14\n" +
+	"\x05index\x18\x03 \x01(\rR\x05index\x127\n" +
+	"\x04step\x18\x04 \x01(\x0e2#.celltonomy.ledger.v1.ChallengeStepR\x04step\x12\x1a\n" +
+	"\bdeadline\x18\x05 \x01(\x03R\bdeadline\x129\n" +
+	"\x05sides\x18\x06 \x03(\v2#.celltonomy.ledger.v1.ChallengeSideR\x05sides\x12\x0e\n" +
+	"\x02lo\x18\a \x01(\x04R\x02lo\x12\x0e\n" +
+	"\x02hi\x18\b \x01(\x04R\x02hi\x12\x14\n" +
+	"\x05start\x18\t \x01(\rR\x05start\x12!\n" +
+	"\fsearch_steps\x18\n" +
+	" \x01(\rR\vsearchSteps\x12\x1d\n" +
+	"\n" +
+	"has_winner\x18\v \x01(\bR\thasWinner\x12\x16\n" +
+	"\x06winner\x18\f \x01(\rR\x06winner\x12\x16\n" +
+	"\x06reason\x18\r \x01(\tR\x06reason\"L\n" +
+	"\rPatriciaProof\x12\x1f\n" +
+	"\vbranch_mask\x18\x01 \x01(\fR\n" +
+	"branchMask\x12\x1a\n" +
+	"\bsiblings\x18\x02 \x03(\fR\bsiblings\"\xac\x01\n" +
+	"\x11ReputationWitness\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\fR\x03key\x12\x18\n" +
+	"\apresent\x18\x02 \x01(\bR\apresent\x12\x14\n" +
+	"\x05value\x18\x03 \x01(\fR\x05value\x12\x1a\n" +
+	"\badjacent\x18\x04 \x01(\fR\badjacent\x129\n" +
+	"\x05proof\x18\x05 \x01(\v2#.celltonomy.ledger.v1.PatriciaProofR\x05proof\"\xb9\x01\n" +
+	"\x17MsgConfirmJustification\x12\x14\n" +
+	"\x05cycle\x18\x01 \x01(\x04R\x05cycle\x12\x14\n" +
+	"\x05claim\x18\x02 \x01(\rR\x05claim\x129\n" +
+	"\x05first\x18\x03 \x01(\v2#.celltonomy.ledger.v1.PatriciaProofR\x05first\x127\n" +
+	"\x04last\x18\x04 \x01(\v2#.celltonomy.ledger.v1.PatriciaProofR\x04last\"|\n" +
+	"\x11MsgProveLeafCount\x12\x14\n" +
+	"\x05cycle\x18\x01 \x01(\x04R\x05cycle\x12\x14\n" +
+	"\x05claim\x18\x02 \x01(\rR\x05claim\x12;\n" +
+	"\x04leaf\x18\x03 \x01(\v2'.celltonomy.ledger.v1.ReputationWitnessR\x04leaf\"p\n" +
+	"\x12MsgChallengeSearch\x12\x14\n" +
+	"\x05cycle\x18\x01 \x01(\x04R\x05cycle\x12\x14\n" +
+	"\x05claim\x18\x02 \x01(\rR\x05claim\x12\x16\n" +
+	"\x06child0\x18\x03 \x01(\fR\x06child0\x12\x16\n" +
+	"\x06child1\x18\x04 \x01(\fR\x06child1\"\xc9\x03\n" +
+	"\x15MsgRespondToChallenge\x12\x14\n" +
+	"\x05cycle\x18\x01 \x01(\x04R\x05cycle\x12\x14\n" +
+	"\x05claim\x18\x02 \x01(\rR\x05claim\x12\x1b\n" +
+	"\tlog_entry\x18\x03 \x01(\x04R\blogEntry\x12\x16\n" +
+	"\x06before\x18\x04 \x01(\fR\x06before\x12F\n" +
+	"\fbefore_proof\x18\x05 \x01(\v2#.celltonomy.ledger.v1.PatriciaProofR\vbeforeProof\x12D\n" +
+	"\vafter_proof\x18\x06 \x01(\v2#.celltonomy.ledger.v1.PatriciaProofR\n" +
+	"afterProof\x12A\n" +
+	"\asubject\x18\a \x01(\v2'.celltonomy.ledger.v1.ReputationWitnessR\asubject\x12?\n" +
+	"\x06origin\x18\b \x01(\v2'.celltonomy.ledger.v1.ReputationWitnessR\x06origin\x12=\n" +
+	"\x05child\x18\t \x01(\v2'.celltonomy.ledger.v1.ReputationWitnessR\x05child*w\n" +
+	"\n" +
+	"ClaimState\x12\x1b\n" +
+	"\x17CLAIM_STATE_UNSPECIFIED\x10\x00\x12\x15\n" +
+	"\x11CLAIM_STATE_ALIVE\x10\x01\x12\x1b\n" +
+	"\x17CLAIM_STATE_INVALIDATED\x10\x02\x12\x18\n" +
+	"\x14CLAIM_STATE_ACCEPTED\x10\x03*\xc1\x01\n" +
+	"\rChallengeStep\x12\x1e\n" +
+	"\x1aCHALLENGE_STEP_UNSPECIFIED\x10\x00\x12\x1d\n" +
+	"\x19CHALLENGE_STEP_LEAF_COUNT\x10\x01\x12\x1e\n" +
+	"\x1aCHALLENGE_STEP_CONFIRM_JRH\x10\x02\x12\x19\n" +
+	"\x15CHALLENGE_STEP_SEARCH\x10\x03\x12\x1a\n" +
+	"\x16CHALLENGE_STEP_RESPOND\x10\x04\x12\x1a\n" +
+	"\x16CHALLENGE_STEP_DECIDED\x10\x05B2Z0github.com/celltonomy/celltonomy/ledger/ledgerpbb\x06proto3"
 
 var (
 	file_celltonomy_ledger_v1_reputation_proto_rawDescOnce sync.Once
@@ -1303,34 +2489,60 @@ func file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP() []byte {
 	return file_celltonomy_ledger_v1_reputation_proto_rawDescData
 }
 
-var file_celltonomy_ledger_v1_reputation_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_celltonomy_ledger_v1_reputation_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_celltonomy_ledger_v1_reputation_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_celltonomy_ledger_v1_reputation_proto_goTypes = []any{
-	(*MsgCreateSkill)(nil),        // 0: celltonomy.ledger.v1.MsgCreateSkill
-	(*Skill)(nil),                 // 1: celltonomy.ledger.v1.Skill
-	(*ReputationLogEntry)(nil),    // 2: celltonomy.ledger.v1.ReputationLogEntry
-	(*ReputationGenesis)(nil),     // 3: celltonomy.ledger.v1.ReputationGenesis
-	(*ReputationLogResponse)(nil), // 4: celltonomy.ledger.v1.ReputationLogResponse
-	(*MsgStakeMiner)(nil),         // 5: celltonomy.ledger.v1.MsgStakeMiner
-	(*MsgUnstakeMiner)(nil),       // 6: celltonomy.ledger.v1.MsgUnstakeMiner
-	(*MsgSubmitRootHash)(nil),     // 7: celltonomy.ledger.v1.MsgSubmitRootHash
-	(*Miner)(nil),                 // 8: celltonomy.ledger.v1.Miner
-	(*Submission)(nil),            // 9: celltonomy.ledger.v1.Submission
-	(*ReputationRoot)(nil),        // 10: celltonomy.ledger.v1.ReputationRoot
-	(*MiningState)(nil),           // 11: celltonomy.ledger.v1.MiningState
-	(*MiningStatus)(nil),          // 12: celltonomy.ledger.v1.MiningStatus
-	(*SkillsResponse)(nil),        // 13: celltonomy.ledger.v1.SkillsResponse
-	(*ReputationProof)(nil),       // 14: celltonomy.ledger.v1.ReputationProof
+	(ClaimState)(0),                 // 0: celltonomy.ledger.v1.ClaimState
+	(ChallengeStep)(0),              // 1: celltonomy.ledger.v1.ChallengeStep
+	(*MsgCreateSkill)(nil),          // 2: celltonomy.ledger.v1.MsgCreateSkill
+	(*Skill)(nil),                   // 3: celltonomy.ledger.v1.Skill
+	(*ReputationLogEntry)(nil),      // 4: celltonomy.ledger.v1.ReputationLogEntry
+	(*ReputationGenesis)(nil),       // 5: celltonomy.ledger.v1.ReputationGenesis
+	(*ReputationLogResponse)(nil),   // 6: celltonomy.ledger.v1.ReputationLogResponse
+	(*MsgStakeMiner)(nil),           // 7: celltonomy.ledger.v1.MsgStakeMiner
+	(*MsgUnstakeMiner)(nil),         // 8: celltonomy.ledger.v1.MsgUnstakeMiner
+	(*MsgSubmitRootHash)(nil),       // 9: celltonomy.ledger.v1.MsgSubmitRootHash
+	(*Miner)(nil),                   // 10: celltonomy.ledger.v1.Miner
+	(*Submission)(nil),              // 11: celltonomy.ledger.v1.Submission
+	(*ReputationRoot)(nil),          // 12: celltonomy.ledger.v1.ReputationRoot
+	(*MiningState)(nil),             // 13: celltonomy.ledger.v1.MiningState
+	(*MiningStatus)(nil),            // 14: celltonomy.ledger.v1.MiningStatus
+	(*SkillsResponse)(nil),          // 15: celltonomy.ledger.v1.SkillsResponse
+	(*ReputationProof)(nil),         // 16: celltonomy.ledger.v1.ReputationProof
+	(*Claim)(nil),                   // 17: celltonomy.ledger.v1.Claim
+	(*ChallengeSide)(nil),           // 18: celltonomy.ledger.v1.ChallengeSide
+	(*Challenge)(nil),               // 19: celltonomy.ledger.v1.Challenge
+	(*PatriciaProof)(nil),           // 20: celltonomy.ledger.v1.PatriciaProof
+	(*ReputationWitness)(nil),       // 21: celltonomy.ledger.v1.ReputationWitness
+	(*MsgConfirmJustification)(nil), // 22: celltonomy.ledger.v1.MsgConfirmJustification
+	(*MsgProveLeafCount)(nil),       // 23: celltonomy.ledger.v1.MsgProveLeafCount
+	(*MsgChallengeSearch)(nil),      // 24: celltonomy.ledger.v1.MsgChallengeSearch
+	(*MsgRespondToChallenge)(nil),   // 25: celltonomy.ledger.v1.MsgRespondToChallenge
 }
 var file_celltonomy_ledger_v1_reputation_proto_depIdxs = []int32{
-	2,  // 0: celltonomy.ledger.v1.ReputationLogResponse.entries:type_name -> celltonomy.ledger.v1.ReputationLogEntry
-	9,  // 1: celltonomy.ledger.v1.MiningStatus.submissions:type_name -> celltonomy.ledger.v1.Submission
-	10, // 2: celltonomy.ledger.v1.MiningStatus.accepted:type_name -> celltonomy.ledger.v1.ReputationRoot
-	1,  // 3: celltonomy.ledger.v1.SkillsResponse.skills:type_name -> celltonomy.ledger.v1.Skill
-	4,  // [4:4] is the sub-list for method output_type
-	4,  // [4:4] is the sub-list for method input_type
-	4,  // [4:4] is the sub-list for extension type_name
-	4,  // [4:4] is the sub-list for extension extendee
-	0,  // [0:4] is the sub-list for field type_name
+	4,  // 0: celltonomy.ledger.v1.ReputationLogResponse.entries:type_name -> celltonomy.ledger.v1.ReputationLogEntry
+	11, // 1: celltonomy.ledger.v1.MiningStatus.submissions:type_name -> celltonomy.ledger.v1.Submission
+	12, // 2: celltonomy.ledger.v1.MiningStatus.accepted:type_name -> celltonomy.ledger.v1.ReputationRoot
+	17, // 3: celltonomy.ledger.v1.MiningStatus.claims:type_name -> celltonomy.ledger.v1.Claim
+	19, // 4: celltonomy.ledger.v1.MiningStatus.challenges:type_name -> celltonomy.ledger.v1.Challenge
+	3,  // 5: celltonomy.ledger.v1.SkillsResponse.skills:type_name -> celltonomy.ledger.v1.Skill
+	0,  // 6: celltonomy.ledger.v1.Claim.state:type_name -> celltonomy.ledger.v1.ClaimState
+	1,  // 7: celltonomy.ledger.v1.Challenge.step:type_name -> celltonomy.ledger.v1.ChallengeStep
+	18, // 8: celltonomy.ledger.v1.Challenge.sides:type_name -> celltonomy.ledger.v1.ChallengeSide
+	20, // 9: celltonomy.ledger.v1.ReputationWitness.proof:type_name -> celltonomy.ledger.v1.PatriciaProof
+	20, // 10: celltonomy.ledger.v1.MsgConfirmJustification.first:type_name -> celltonomy.ledger.v1.PatriciaProof
+	20, // 11: celltonomy.ledger.v1.MsgConfirmJustification.last:type_name -> celltonomy.ledger.v1.PatriciaProof
+	21, // 12: celltonomy.ledger.v1.MsgProveLeafCount.leaf:type_name -> celltonomy.ledger.v1.ReputationWitness
+	20, // 13: celltonomy.ledger.v1.MsgRespondToChallenge.before_proof:type_name -> celltonomy.ledger.v1.PatriciaProof
+	20, // 14: celltonomy.ledger.v1.MsgRespondToChallenge.after_proof:type_name -> celltonomy.ledger.v1.PatriciaProof
+	21, // 15: celltonomy.ledger.v1.MsgRespondToChallenge.subject:type_name -> celltonomy.ledger.v1.ReputationWitness
+	21, // 16: celltonomy.ledger.v1.MsgRespondToChallenge.origin:type_name -> celltonomy.ledger.v1.ReputationWitness
+	21, // 17: celltonomy.ledger.v1.MsgRespondToChallenge.child:type_name -> celltonomy.ledger.v1.ReputationWitness
+	18, // [18:18] is the sub-list for method output_type
+	18, // [18:18] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_celltonomy_ledger_v1_reputation_proto_init() }
@@ -1343,13 +2555,14 @@ func file_celltonomy_ledger_v1_reputation_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_celltonomy_ledger_v1_reputation_proto_rawDesc), len(file_celltonomy_ledger_v1_reputation_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   15,
+			NumEnums:      2,
+			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
 		GoTypes:           file_celltonomy_ledger_v1_reputation_proto_goTypes,
 		DependencyIndexes: file_celltonomy_ledger_v1_reputation_proto_depIdxs,
+		EnumInfos:         file_celltonomy_ledger_v1_reputation_proto_enumTypes,
 		MessageInfos:      file_celltonomy_ledger_v1_reputation_proto_msgTypes,
 	}.Build()
 	File_celltonomy_ledger_v1_reputation_proto = out.File

@@ -194,6 +194,10 @@ type Msg struct {
 	//	*Msg_StakeMiner
 	//	*Msg_UnstakeMiner
 	//	*Msg_SubmitRootHash
+	//	*Msg_ConfirmJustification
+	//	*Msg_ProveLeafCount
+	//	*Msg_ChallengeSearch
+	//	*Msg_RespondToChallenge
 	//	*Msg_CreateOrder
 	//	*Msg_CancelOrder
 	//	*Msg_Bid
@@ -376,6 +380,42 @@ func (x *Msg) GetSubmitRootHash() *MsgSubmitRootHash {
 	if x != nil {
 		if x, ok := x.Sum.(*Msg_SubmitRootHash); ok {
 			return x.SubmitRootHash
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetConfirmJustification() *MsgConfirmJustification {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_ConfirmJustification); ok {
+			return x.ConfirmJustification
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetProveLeafCount() *MsgProveLeafCount {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_ProveLeafCount); ok {
+			return x.ProveLeafCount
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetChallengeSearch() *MsgChallengeSearch {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_ChallengeSearch); ok {
+			return x.ChallengeSearch
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetRespondToChallenge() *MsgRespondToChallenge {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_RespondToChallenge); ok {
+			return x.RespondToChallenge
 		}
 	}
 	return nil
@@ -614,6 +654,22 @@ type Msg_SubmitRootHash struct {
 	SubmitRootHash *MsgSubmitRootHash `protobuf:"bytes,43,opt,name=submit_root_hash,json=submitRootHash,proto3,oneof"`
 }
 
+type Msg_ConfirmJustification struct {
+	ConfirmJustification *MsgConfirmJustification `protobuf:"bytes,44,opt,name=confirm_justification,json=confirmJustification,proto3,oneof"`
+}
+
+type Msg_ProveLeafCount struct {
+	ProveLeafCount *MsgProveLeafCount `protobuf:"bytes,45,opt,name=prove_leaf_count,json=proveLeafCount,proto3,oneof"`
+}
+
+type Msg_ChallengeSearch struct {
+	ChallengeSearch *MsgChallengeSearch `protobuf:"bytes,46,opt,name=challenge_search,json=challengeSearch,proto3,oneof"`
+}
+
+type Msg_RespondToChallenge struct {
+	RespondToChallenge *MsgRespondToChallenge `protobuf:"bytes,47,opt,name=respond_to_challenge,json=respondToChallenge,proto3,oneof"`
+}
+
 type Msg_CreateOrder struct {
 	// 60 to 89: the market module.
 	CreateOrder *MsgCreateOrder `protobuf:"bytes,60,opt,name=create_order,json=createOrder,proto3,oneof"`
@@ -719,6 +775,14 @@ func (*Msg_UnstakeMiner) isMsg_Sum() {}
 
 func (*Msg_SubmitRootHash) isMsg_Sum() {}
 
+func (*Msg_ConfirmJustification) isMsg_Sum() {}
+
+func (*Msg_ProveLeafCount) isMsg_Sum() {}
+
+func (*Msg_ChallengeSearch) isMsg_Sum() {}
+
+func (*Msg_RespondToChallenge) isMsg_Sum() {}
+
 func (*Msg_CreateOrder) isMsg_Sum() {}
 
 func (*Msg_CancelOrder) isMsg_Sum() {}
@@ -772,7 +836,7 @@ const file_celltonomy_ledger_v1_tx_proto_rawDesc = "" +
 	"\bsequence\x18\x02 \x01(\x04R\bsequence\x12\x10\n" +
 	"\x03fee\x18\x03 \x01(\x04R\x03fee\x12\x19\n" +
 	"\bchain_id\x18\x04 \x01(\tR\achainId\x12\x12\n" +
-	"\x04memo\x18\x05 \x01(\tR\x04memo\"\x91\x14\n" +
+	"\x04memo\x18\x05 \x01(\tR\x04memo\"\x84\x17\n" +
 	"\x03Msg\x123\n" +
 	"\x04send\x18\x01 \x01(\v2\x1d.celltonomy.ledger.v1.MsgSendH\x00R\x04send\x12U\n" +
 	"\x10create_validator\x18\n" +
@@ -791,7 +855,11 @@ const file_celltonomy_ledger_v1_tx_proto_rawDesc = "" +
 	"\vstake_miner\x18) \x01(\v2#.celltonomy.ledger.v1.MsgStakeMinerH\x00R\n" +
 	"stakeMiner\x12L\n" +
 	"\runstake_miner\x18* \x01(\v2%.celltonomy.ledger.v1.MsgUnstakeMinerH\x00R\funstakeMiner\x12S\n" +
-	"\x10submit_root_hash\x18+ \x01(\v2'.celltonomy.ledger.v1.MsgSubmitRootHashH\x00R\x0esubmitRootHash\x12I\n" +
+	"\x10submit_root_hash\x18+ \x01(\v2'.celltonomy.ledger.v1.MsgSubmitRootHashH\x00R\x0esubmitRootHash\x12d\n" +
+	"\x15confirm_justification\x18, \x01(\v2-.celltonomy.ledger.v1.MsgConfirmJustificationH\x00R\x14confirmJustification\x12S\n" +
+	"\x10prove_leaf_count\x18- \x01(\v2'.celltonomy.ledger.v1.MsgProveLeafCountH\x00R\x0eproveLeafCount\x12U\n" +
+	"\x10challenge_search\x18. \x01(\v2(.celltonomy.ledger.v1.MsgChallengeSearchH\x00R\x0fchallengeSearch\x12_\n" +
+	"\x14respond_to_challenge\x18/ \x01(\v2+.celltonomy.ledger.v1.MsgRespondToChallengeH\x00R\x12respondToChallenge\x12I\n" +
 	"\fcreate_order\x18< \x01(\v2$.celltonomy.ledger.v1.MsgCreateOrderH\x00R\vcreateOrder\x12I\n" +
 	"\fcancel_order\x18= \x01(\v2$.celltonomy.ledger.v1.MsgCancelOrderH\x00R\vcancelOrder\x120\n" +
 	"\x03bid\x18> \x01(\v2\x1c.celltonomy.ledger.v1.MsgBidH\x00R\x03bid\x12I\n" +
@@ -827,42 +895,46 @@ func file_celltonomy_ledger_v1_tx_proto_rawDescGZIP() []byte {
 
 var file_celltonomy_ledger_v1_tx_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
 var file_celltonomy_ledger_v1_tx_proto_goTypes = []any{
-	(*Tx)(nil),                     // 0: celltonomy.ledger.v1.Tx
-	(*TxBody)(nil),                 // 1: celltonomy.ledger.v1.TxBody
-	(*Msg)(nil),                    // 2: celltonomy.ledger.v1.Msg
-	(*MsgSend)(nil),                // 3: celltonomy.ledger.v1.MsgSend
-	(*MsgCreateValidator)(nil),     // 4: celltonomy.ledger.v1.MsgCreateValidator
-	(*MsgBond)(nil),                // 5: celltonomy.ledger.v1.MsgBond
-	(*MsgUnbond)(nil),              // 6: celltonomy.ledger.v1.MsgUnbond
-	(*MsgSetProfile)(nil),          // 7: celltonomy.ledger.v1.MsgSetProfile
-	(*MsgAnnounceNode)(nil),        // 8: celltonomy.ledger.v1.MsgAnnounceNode
-	(*MsgRemoveNode)(nil),          // 9: celltonomy.ledger.v1.MsgRemoveNode
-	(*MsgRegisterPackage)(nil),     // 10: celltonomy.ledger.v1.MsgRegisterPackage
-	(*MsgSetOffering)(nil),         // 11: celltonomy.ledger.v1.MsgSetOffering
-	(*MsgRemoveOffering)(nil),      // 12: celltonomy.ledger.v1.MsgRemoveOffering
-	(*MsgCreateSkill)(nil),         // 13: celltonomy.ledger.v1.MsgCreateSkill
-	(*MsgStakeMiner)(nil),          // 14: celltonomy.ledger.v1.MsgStakeMiner
-	(*MsgUnstakeMiner)(nil),        // 15: celltonomy.ledger.v1.MsgUnstakeMiner
-	(*MsgSubmitRootHash)(nil),      // 16: celltonomy.ledger.v1.MsgSubmitRootHash
-	(*MsgCreateOrder)(nil),         // 17: celltonomy.ledger.v1.MsgCreateOrder
-	(*MsgCancelOrder)(nil),         // 18: celltonomy.ledger.v1.MsgCancelOrder
-	(*MsgBid)(nil),                 // 19: celltonomy.ledger.v1.MsgBid
-	(*MsgWithdrawBid)(nil),         // 20: celltonomy.ledger.v1.MsgWithdrawBid
-	(*MsgDeliver)(nil),             // 21: celltonomy.ledger.v1.MsgDeliver
-	(*MsgClose)(nil),               // 22: celltonomy.ledger.v1.MsgClose
-	(*MsgRevealRating)(nil),        // 23: celltonomy.ledger.v1.MsgRevealRating
-	(*MsgBuyOffering)(nil),         // 24: celltonomy.ledger.v1.MsgBuyOffering
-	(*MsgRegisterVerifier)(nil),    // 25: celltonomy.ledger.v1.MsgRegisterVerifier
-	(*MsgUnregisterVerifier)(nil),  // 26: celltonomy.ledger.v1.MsgUnregisterVerifier
-	(*MsgOpenDispute)(nil),         // 27: celltonomy.ledger.v1.MsgOpenDispute
-	(*MsgVerifierCommit)(nil),      // 28: celltonomy.ledger.v1.MsgVerifierCommit
-	(*MsgVerifierReveal)(nil),      // 29: celltonomy.ledger.v1.MsgVerifierReveal
-	(*MsgReleaseLitigation)(nil),   // 30: celltonomy.ledger.v1.MsgReleaseLitigation
-	(*MsgDomainVoteCommit)(nil),    // 31: celltonomy.ledger.v1.MsgDomainVoteCommit
-	(*MsgDomainVoteReveal)(nil),    // 32: celltonomy.ledger.v1.MsgDomainVoteReveal
-	(*MsgRevealDisputeSeed)(nil),   // 33: celltonomy.ledger.v1.MsgRevealDisputeSeed
-	(*MsgPostInputReceipt)(nil),    // 34: celltonomy.ledger.v1.MsgPostInputReceipt
-	(*MsgReportMissingInputs)(nil), // 35: celltonomy.ledger.v1.MsgReportMissingInputs
+	(*Tx)(nil),                      // 0: celltonomy.ledger.v1.Tx
+	(*TxBody)(nil),                  // 1: celltonomy.ledger.v1.TxBody
+	(*Msg)(nil),                     // 2: celltonomy.ledger.v1.Msg
+	(*MsgSend)(nil),                 // 3: celltonomy.ledger.v1.MsgSend
+	(*MsgCreateValidator)(nil),      // 4: celltonomy.ledger.v1.MsgCreateValidator
+	(*MsgBond)(nil),                 // 5: celltonomy.ledger.v1.MsgBond
+	(*MsgUnbond)(nil),               // 6: celltonomy.ledger.v1.MsgUnbond
+	(*MsgSetProfile)(nil),           // 7: celltonomy.ledger.v1.MsgSetProfile
+	(*MsgAnnounceNode)(nil),         // 8: celltonomy.ledger.v1.MsgAnnounceNode
+	(*MsgRemoveNode)(nil),           // 9: celltonomy.ledger.v1.MsgRemoveNode
+	(*MsgRegisterPackage)(nil),      // 10: celltonomy.ledger.v1.MsgRegisterPackage
+	(*MsgSetOffering)(nil),          // 11: celltonomy.ledger.v1.MsgSetOffering
+	(*MsgRemoveOffering)(nil),       // 12: celltonomy.ledger.v1.MsgRemoveOffering
+	(*MsgCreateSkill)(nil),          // 13: celltonomy.ledger.v1.MsgCreateSkill
+	(*MsgStakeMiner)(nil),           // 14: celltonomy.ledger.v1.MsgStakeMiner
+	(*MsgUnstakeMiner)(nil),         // 15: celltonomy.ledger.v1.MsgUnstakeMiner
+	(*MsgSubmitRootHash)(nil),       // 16: celltonomy.ledger.v1.MsgSubmitRootHash
+	(*MsgConfirmJustification)(nil), // 17: celltonomy.ledger.v1.MsgConfirmJustification
+	(*MsgProveLeafCount)(nil),       // 18: celltonomy.ledger.v1.MsgProveLeafCount
+	(*MsgChallengeSearch)(nil),      // 19: celltonomy.ledger.v1.MsgChallengeSearch
+	(*MsgRespondToChallenge)(nil),   // 20: celltonomy.ledger.v1.MsgRespondToChallenge
+	(*MsgCreateOrder)(nil),          // 21: celltonomy.ledger.v1.MsgCreateOrder
+	(*MsgCancelOrder)(nil),          // 22: celltonomy.ledger.v1.MsgCancelOrder
+	(*MsgBid)(nil),                  // 23: celltonomy.ledger.v1.MsgBid
+	(*MsgWithdrawBid)(nil),          // 24: celltonomy.ledger.v1.MsgWithdrawBid
+	(*MsgDeliver)(nil),              // 25: celltonomy.ledger.v1.MsgDeliver
+	(*MsgClose)(nil),                // 26: celltonomy.ledger.v1.MsgClose
+	(*MsgRevealRating)(nil),         // 27: celltonomy.ledger.v1.MsgRevealRating
+	(*MsgBuyOffering)(nil),          // 28: celltonomy.ledger.v1.MsgBuyOffering
+	(*MsgRegisterVerifier)(nil),     // 29: celltonomy.ledger.v1.MsgRegisterVerifier
+	(*MsgUnregisterVerifier)(nil),   // 30: celltonomy.ledger.v1.MsgUnregisterVerifier
+	(*MsgOpenDispute)(nil),          // 31: celltonomy.ledger.v1.MsgOpenDispute
+	(*MsgVerifierCommit)(nil),       // 32: celltonomy.ledger.v1.MsgVerifierCommit
+	(*MsgVerifierReveal)(nil),       // 33: celltonomy.ledger.v1.MsgVerifierReveal
+	(*MsgReleaseLitigation)(nil),    // 34: celltonomy.ledger.v1.MsgReleaseLitigation
+	(*MsgDomainVoteCommit)(nil),     // 35: celltonomy.ledger.v1.MsgDomainVoteCommit
+	(*MsgDomainVoteReveal)(nil),     // 36: celltonomy.ledger.v1.MsgDomainVoteReveal
+	(*MsgRevealDisputeSeed)(nil),    // 37: celltonomy.ledger.v1.MsgRevealDisputeSeed
+	(*MsgPostInputReceipt)(nil),     // 38: celltonomy.ledger.v1.MsgPostInputReceipt
+	(*MsgReportMissingInputs)(nil),  // 39: celltonomy.ledger.v1.MsgReportMissingInputs
 }
 var file_celltonomy_ledger_v1_tx_proto_depIdxs = []int32{
 	2,  // 0: celltonomy.ledger.v1.TxBody.messages:type_name -> celltonomy.ledger.v1.Msg
@@ -880,30 +952,34 @@ var file_celltonomy_ledger_v1_tx_proto_depIdxs = []int32{
 	14, // 12: celltonomy.ledger.v1.Msg.stake_miner:type_name -> celltonomy.ledger.v1.MsgStakeMiner
 	15, // 13: celltonomy.ledger.v1.Msg.unstake_miner:type_name -> celltonomy.ledger.v1.MsgUnstakeMiner
 	16, // 14: celltonomy.ledger.v1.Msg.submit_root_hash:type_name -> celltonomy.ledger.v1.MsgSubmitRootHash
-	17, // 15: celltonomy.ledger.v1.Msg.create_order:type_name -> celltonomy.ledger.v1.MsgCreateOrder
-	18, // 16: celltonomy.ledger.v1.Msg.cancel_order:type_name -> celltonomy.ledger.v1.MsgCancelOrder
-	19, // 17: celltonomy.ledger.v1.Msg.bid:type_name -> celltonomy.ledger.v1.MsgBid
-	20, // 18: celltonomy.ledger.v1.Msg.withdraw_bid:type_name -> celltonomy.ledger.v1.MsgWithdrawBid
-	21, // 19: celltonomy.ledger.v1.Msg.deliver:type_name -> celltonomy.ledger.v1.MsgDeliver
-	22, // 20: celltonomy.ledger.v1.Msg.close:type_name -> celltonomy.ledger.v1.MsgClose
-	23, // 21: celltonomy.ledger.v1.Msg.reveal_rating:type_name -> celltonomy.ledger.v1.MsgRevealRating
-	24, // 22: celltonomy.ledger.v1.Msg.buy_offering:type_name -> celltonomy.ledger.v1.MsgBuyOffering
-	25, // 23: celltonomy.ledger.v1.Msg.register_verifier:type_name -> celltonomy.ledger.v1.MsgRegisterVerifier
-	26, // 24: celltonomy.ledger.v1.Msg.unregister_verifier:type_name -> celltonomy.ledger.v1.MsgUnregisterVerifier
-	27, // 25: celltonomy.ledger.v1.Msg.open_dispute:type_name -> celltonomy.ledger.v1.MsgOpenDispute
-	28, // 26: celltonomy.ledger.v1.Msg.verifier_commit:type_name -> celltonomy.ledger.v1.MsgVerifierCommit
-	29, // 27: celltonomy.ledger.v1.Msg.verifier_reveal:type_name -> celltonomy.ledger.v1.MsgVerifierReveal
-	30, // 28: celltonomy.ledger.v1.Msg.release_litigation:type_name -> celltonomy.ledger.v1.MsgReleaseLitigation
-	31, // 29: celltonomy.ledger.v1.Msg.domain_vote_commit:type_name -> celltonomy.ledger.v1.MsgDomainVoteCommit
-	32, // 30: celltonomy.ledger.v1.Msg.domain_vote_reveal:type_name -> celltonomy.ledger.v1.MsgDomainVoteReveal
-	33, // 31: celltonomy.ledger.v1.Msg.reveal_dispute_seed:type_name -> celltonomy.ledger.v1.MsgRevealDisputeSeed
-	34, // 32: celltonomy.ledger.v1.Msg.post_input_receipt:type_name -> celltonomy.ledger.v1.MsgPostInputReceipt
-	35, // 33: celltonomy.ledger.v1.Msg.report_missing_inputs:type_name -> celltonomy.ledger.v1.MsgReportMissingInputs
-	34, // [34:34] is the sub-list for method output_type
-	34, // [34:34] is the sub-list for method input_type
-	34, // [34:34] is the sub-list for extension type_name
-	34, // [34:34] is the sub-list for extension extendee
-	0,  // [0:34] is the sub-list for field type_name
+	17, // 15: celltonomy.ledger.v1.Msg.confirm_justification:type_name -> celltonomy.ledger.v1.MsgConfirmJustification
+	18, // 16: celltonomy.ledger.v1.Msg.prove_leaf_count:type_name -> celltonomy.ledger.v1.MsgProveLeafCount
+	19, // 17: celltonomy.ledger.v1.Msg.challenge_search:type_name -> celltonomy.ledger.v1.MsgChallengeSearch
+	20, // 18: celltonomy.ledger.v1.Msg.respond_to_challenge:type_name -> celltonomy.ledger.v1.MsgRespondToChallenge
+	21, // 19: celltonomy.ledger.v1.Msg.create_order:type_name -> celltonomy.ledger.v1.MsgCreateOrder
+	22, // 20: celltonomy.ledger.v1.Msg.cancel_order:type_name -> celltonomy.ledger.v1.MsgCancelOrder
+	23, // 21: celltonomy.ledger.v1.Msg.bid:type_name -> celltonomy.ledger.v1.MsgBid
+	24, // 22: celltonomy.ledger.v1.Msg.withdraw_bid:type_name -> celltonomy.ledger.v1.MsgWithdrawBid
+	25, // 23: celltonomy.ledger.v1.Msg.deliver:type_name -> celltonomy.ledger.v1.MsgDeliver
+	26, // 24: celltonomy.ledger.v1.Msg.close:type_name -> celltonomy.ledger.v1.MsgClose
+	27, // 25: celltonomy.ledger.v1.Msg.reveal_rating:type_name -> celltonomy.ledger.v1.MsgRevealRating
+	28, // 26: celltonomy.ledger.v1.Msg.buy_offering:type_name -> celltonomy.ledger.v1.MsgBuyOffering
+	29, // 27: celltonomy.ledger.v1.Msg.register_verifier:type_name -> celltonomy.ledger.v1.MsgRegisterVerifier
+	30, // 28: celltonomy.ledger.v1.Msg.unregister_verifier:type_name -> celltonomy.ledger.v1.MsgUnregisterVerifier
+	31, // 29: celltonomy.ledger.v1.Msg.open_dispute:type_name -> celltonomy.ledger.v1.MsgOpenDispute
+	32, // 30: celltonomy.ledger.v1.Msg.verifier_commit:type_name -> celltonomy.ledger.v1.MsgVerifierCommit
+	33, // 31: celltonomy.ledger.v1.Msg.verifier_reveal:type_name -> celltonomy.ledger.v1.MsgVerifierReveal
+	34, // 32: celltonomy.ledger.v1.Msg.release_litigation:type_name -> celltonomy.ledger.v1.MsgReleaseLitigation
+	35, // 33: celltonomy.ledger.v1.Msg.domain_vote_commit:type_name -> celltonomy.ledger.v1.MsgDomainVoteCommit
+	36, // 34: celltonomy.ledger.v1.Msg.domain_vote_reveal:type_name -> celltonomy.ledger.v1.MsgDomainVoteReveal
+	37, // 35: celltonomy.ledger.v1.Msg.reveal_dispute_seed:type_name -> celltonomy.ledger.v1.MsgRevealDisputeSeed
+	38, // 36: celltonomy.ledger.v1.Msg.post_input_receipt:type_name -> celltonomy.ledger.v1.MsgPostInputReceipt
+	39, // 37: celltonomy.ledger.v1.Msg.report_missing_inputs:type_name -> celltonomy.ledger.v1.MsgReportMissingInputs
+	38, // [38:38] is the sub-list for method output_type
+	38, // [38:38] is the sub-list for method input_type
+	38, // [38:38] is the sub-list for extension type_name
+	38, // [38:38] is the sub-list for extension extendee
+	0,  // [0:38] is the sub-list for field type_name
 }
 
 func init() { file_celltonomy_ledger_v1_tx_proto_init() }
@@ -931,6 +1007,10 @@ func file_celltonomy_ledger_v1_tx_proto_init() {
 		(*Msg_StakeMiner)(nil),
 		(*Msg_UnstakeMiner)(nil),
 		(*Msg_SubmitRootHash)(nil),
+		(*Msg_ConfirmJustification)(nil),
+		(*Msg_ProveLeafCount)(nil),
+		(*Msg_ChallengeSearch)(nil),
+		(*Msg_RespondToChallenge)(nil),
 		(*Msg_CreateOrder)(nil),
 		(*Msg_CancelOrder)(nil),
 		(*Msg_Bid)(nil),

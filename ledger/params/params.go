@@ -45,7 +45,8 @@ import (
 //	governance_authority    empty: nobody may release litigated funds
 //	reputation_cycle_blocks       600 blocks (one hour)
 //	mining_window_blocks          60 blocks (six minutes)
-//	min_miner_stake               1,000,000 ucell (1 CELL) per entry index
+//	min_miner_stake               100,000,000 ucell (100 CELL) per entry index: what
+//	                              a forged root costs its miner when it loses
 //	miner_reward                  1,000,000 ucell per accepted cycle, from the treasury
 //	                              while it has funds
 //	miner_reputation_reward       1,000,000 (reputation in the skill "mining")
@@ -64,6 +65,13 @@ import (
 //	                              with reputation should raise it)
 //	min_domain_vote_stake         100,000 ucell (0.1 CELL) per domain vote
 //	max_due_per_block             2,000 order deadlines per block, the rest carried over
+//	mining_response_window_blocks 50 blocks (five minutes) per challenge step
+//	miner_min_staked_cycles       2 whole cycles (of reputation_cycle_blocks) staked
+//	                              before a miner may submit
+//	miner_slash_defender_bps      5,000 (half an invalidated miner's stake to the
+//	                              defenders of the claim it lost to)
+//	miner_reputation_penalty      1,000,000 (reputation in "mining" lost per
+//	                              invalidated submission)
 func Default() *ledgerpb.Params {
 	return &ledgerpb.Params{
 		MinFee:           1_000,
@@ -94,7 +102,7 @@ func Default() *ledgerpb.Params {
 
 		ReputationCycleBlocks:     600,
 		MiningWindowBlocks:        60,
-		MinMinerStake:             1_000_000,
+		MinMinerStake:             100_000_000,
 		MinerReward:               1_000_000,
 		MinerReputationReward:     1_000_000,
 		DecayNumerator:            999_679_150_010_889,
@@ -112,6 +120,11 @@ func Default() *ledgerpb.Params {
 		MinVerifierReputation:    0,
 		MinDomainVoteStake:       100_000,
 		MaxDuePerBlock:           2_000,
+
+		MiningResponseWindowBlocks: 50,
+		MinerMinStakedCycles:       2,
+		MinerSlashDefenderBps:      5_000,
+		MinerReputationPenalty:     1_000_000,
 	}
 }
 
@@ -166,6 +179,9 @@ const MaxDisputeRounds = 8
 //     max_dispute_rounds in [1, MaxDisputeRounds]; min_dispute_quorum in
 //     [1, verifiers_per_dispute]; min_domain_vote_stake and
 //     max_due_per_block at least 1; min_verifier_reputation may be 0;
+//   - mining_response_window_blocks in [1, MaxWindowBlocks];
+//     miner_min_staked_cycles at most MaxWindowBlocks;
+//     miner_slash_defender_bps at most 10000;
 //   - governance_authority empty (nobody may release litigation) or a
 //     bech32 address;
 //   - reputation_cycle_blocks, mining_window_blocks and
@@ -255,6 +271,12 @@ func Validate(p *ledgerpb.Params) error {
 		return fmt.Errorf("params: min_domain_vote_stake 0: must be at least 1")
 	case p.MaxDuePerBlock < 1:
 		return fmt.Errorf("params: max_due_per_block 0: must be at least 1")
+	case p.MiningResponseWindowBlocks < 1 || p.MiningResponseWindowBlocks > MaxWindowBlocks:
+		return fmt.Errorf("params: mining_response_window_blocks %d: must be in [1, %d]", p.MiningResponseWindowBlocks, MaxWindowBlocks)
+	case p.MinerMinStakedCycles > MaxWindowBlocks:
+		return fmt.Errorf("params: miner_min_staked_cycles %d: must be at most %d", p.MinerMinStakedCycles, MaxWindowBlocks)
+	case p.MinerSlashDefenderBps > 10_000:
+		return fmt.Errorf("params: miner_slash_defender_bps %d: must be at most 10000", p.MinerSlashDefenderBps)
 	}
 	if p.GovernanceAuthority != "" {
 		if _, err := address.Parse(p.GovernanceAuthority); err != nil {

@@ -30,8 +30,8 @@ var (
 	ErrMinerBusy = codes.New(Codespace, 9, "miner has a pending submission")
 	// ErrInvalidSubmission: a root or JRH is not 32 bytes.
 	ErrInvalidSubmission = codes.New(Codespace, 10, "invalid submission")
-	// ErrNotMining: no cycle is being mined, mining is blocked, or the
-	// submission names another cycle.
+	// ErrNotMining: no cycle is being mined, its window has closed and its
+	// claims are being challenged, or the submission names another cycle.
 	ErrNotMining = codes.New(Codespace, 11, "not the mining cycle")
 	// ErrMiningWindow: the height is outside the submission window.
 	ErrMiningWindow = codes.New(Codespace, 12, "outside the mining window")
@@ -50,6 +50,41 @@ var (
 	ErrInvalidProof = codes.New(Codespace, 17, "invalid reputation proof")
 	// ErrNoRoot: no reputation root has been accepted yet.
 	ErrNoRoot = codes.New(Codespace, 18, "no accepted reputation root")
+	// ErrNotChallenging: the cycle's claims are not being challenged, or
+	// the claim has a bye in its round.
+	ErrNotChallenging = codes.New(Codespace, 19, "no challenge")
+	// ErrNoClaim: the claim id names no claim of the cycle still in the
+	// running.
+	ErrNoClaim = codes.New(Codespace, 20, "no such claim")
+	// ErrWrongStep: the claim's challenge waits for another step, or the
+	// other side must answer this one.
+	ErrWrongStep = codes.New(Codespace, 21, "wrong challenge step")
+	// ErrAlreadyAnswered: the claim's side answered this step already.
+	ErrAlreadyAnswered = codes.New(Codespace, 22, "step answered already")
+	// ErrChallengeDeadline: the step's deadline has passed.
+	ErrChallengeDeadline = codes.New(Codespace, 23, "challenge deadline passed")
+	// ErrInvalidJustification: a proof of a justification leaf does not
+	// verify against the claim's JRH, proves another value, or has the
+	// shape of another tree size.
+	ErrInvalidJustification = codes.New(Codespace, 24, "invalid justification proof")
+	// ErrBadSearchStep: the children posted do not hash to the side's
+	// current node of the binary search.
+	ErrBadSearchStep = codes.New(Codespace, 25, "bad binary search step")
+	// ErrInvalidWitness: a proof or witness is malformed or does not
+	// prove what the step needs (the key, its value or absence, its UID).
+	ErrInvalidWitness = codes.New(Codespace, 26, "invalid witness")
+	// ErrWrongLogEntry: the log entry named does not hold the disputed
+	// update.
+	ErrWrongLogEntry = codes.New(Codespace, 27, "wrong log entry")
+	// ErrWrongTransition: the disputed update, recomputed from the
+	// witnesses, does not land on the claim's justification leaf.
+	ErrWrongTransition = codes.New(Codespace, 28, "wrong transition")
+	// ErrInvalidatedClaim: the (root, n_leaves, jrh) lost a challenge in
+	// this cycle and cannot be submitted again.
+	ErrInvalidatedClaim = codes.New(Codespace, 29, "invalidated claim")
+	// ErrStakedTooBriefly: the miner has not been staked for
+	// miner_min_staked_cycles × reputation_cycle_blocks blocks.
+	ErrStakedTooBriefly = codes.New(Codespace, 30, "miner staked too briefly")
 )
 
 // Codes lists the codes of codespace "reputation" in number order.
@@ -57,5 +92,7 @@ func Codes() []codes.Code {
 	return []codes.Code{ErrInvalidSkillName, ErrUnknownSkill, ErrSkillExists, ErrInvalidRating,
 		ErrInvalidAmount, ErrStakeTooLow, ErrNoMiner, ErrInsufficientStake, ErrMinerBusy,
 		ErrInvalidSubmission, ErrNotMining, ErrMiningWindow, ErrEntryIndex, ErrEntryUsed,
-		ErrTooManySubmissions, ErrNotEligible, ErrInvalidProof, ErrNoRoot}
+		ErrTooManySubmissions, ErrNotEligible, ErrInvalidProof, ErrNoRoot, ErrNotChallenging, ErrNoClaim,
+		ErrWrongStep, ErrAlreadyAnswered, ErrChallengeDeadline, ErrInvalidJustification, ErrBadSearchStep,
+		ErrInvalidWitness, ErrWrongLogEntry, ErrWrongTransition, ErrInvalidatedClaim, ErrStakedTooBriefly}
 }

@@ -3,6 +3,7 @@ package reputation
 import (
 	"encoding/hex"
 	"strconv"
+	"strings"
 
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/event"
@@ -121,7 +122,7 @@ func (e EventCycleFrozen) Event() event.Event {
 
 // EventRootSubmitted: type "root_submitted", attributes cycle, miner,
 // entry_index, root, n_leaves, jrh (hex), position (among the
-// submissions of the same hash).
+// submissions of the same hash), claim (the id of its Claim).
 type EventRootSubmitted struct {
 	Cycle      uint64
 	Miner      address.Address
@@ -130,6 +131,7 @@ type EventRootSubmitted struct {
 	NLeaves    uint64
 	JRH        []byte
 	Position   uint32
+	Claim      uint32
 }
 
 // Event implements event.Typed.
@@ -142,6 +144,7 @@ func (e EventRootSubmitted) Event() event.Event {
 		{Key: "n_leaves", Value: u(e.NLeaves)},
 		{Key: "jrh", Value: hex.EncodeToString(e.JRH)},
 		{Key: "position", Value: u(uint64(e.Position))},
+		{Key: "claim", Value: u32(e.Claim)},
 	}}
 }
 
@@ -201,18 +204,186 @@ func (e EventMinersRewarded) Event() event.Event {
 	}}
 }
 
-// EventMiningBlocked: type "mining_blocked", attributes cycle, hashes
-// (distinct submissions), submissions.
-type EventMiningBlocked struct {
-	Cycle               uint64
-	Hashes, Submissions int
+// EventRoundStarted: type "challenge_round", attributes cycle, round,
+// claims (alive at its start), challenges, bye ("true" when the last
+// claim advances without an opponent). Emitted when a submission window
+// closes with two or more distinct claims, and whenever a round ends with
+// two or more claims left.
+type EventRoundStarted struct {
+	Cycle              uint64
+	Round              uint32
+	Claims, Challenges int
+	Bye                bool
 }
 
 // Event implements event.Typed.
-func (e EventMiningBlocked) Event() event.Event {
-	return event.Event{Type: "mining_blocked", Attributes: []event.Attribute{
+func (e EventRoundStarted) Event() event.Event {
+	return event.Event{Type: "challenge_round", Attributes: []event.Attribute{
 		{Key: "cycle", Value: u(e.Cycle)},
-		{Key: "hashes", Value: strconv.Itoa(e.Hashes)},
-		{Key: "submissions", Value: strconv.Itoa(e.Submissions)},
+		{Key: "round", Value: u32(e.Round)},
+		{Key: "claims", Value: strconv.Itoa(e.Claims)},
+		{Key: "challenges", Value: strconv.Itoa(e.Challenges)},
+		{Key: "bye", Value: strconv.FormatBool(e.Bye)},
 	}}
 }
+
+// EventClaimBye: type "claim_bye", attributes cycle, round, claim: the
+// claim has no opponent in the round and advances.
+type EventClaimBye struct {
+	Cycle        uint64
+	Round, Claim uint32
+}
+
+// Event implements event.Typed.
+func (e EventClaimBye) Event() event.Event {
+	return event.Event{Type: "claim_bye", Attributes: []event.Attribute{
+		{Key: "cycle", Value: u(e.Cycle)},
+		{Key: "round", Value: u32(e.Round)},
+		{Key: "claim", Value: u32(e.Claim)},
+	}}
+}
+
+// EventChallengeOpened: type "challenge_opened", attributes cycle, round,
+// index, claim0, claim1, step (StepName), deadline.
+type EventChallengeOpened struct {
+	Cycle        uint64
+	Round, Index uint32
+	Claims       [2]uint32
+	Step         string
+	Deadline     int64
+}
+
+// Event implements event.Typed.
+func (e EventChallengeOpened) Event() event.Event {
+	return event.Event{Type: "challenge_opened", Attributes: []event.Attribute{
+		{Key: "cycle", Value: u(e.Cycle)},
+		{Key: "round", Value: u32(e.Round)},
+		{Key: "index", Value: u32(e.Index)},
+		{Key: "claim0", Value: u32(e.Claims[0])},
+		{Key: "claim1", Value: u32(e.Claims[1])},
+		{Key: "step", Value: e.Step},
+		{Key: "deadline", Value: i64(e.Deadline)},
+	}}
+}
+
+// EventChallengeAnswered: type "challenge_answered", attributes cycle,
+// round, index, claim, step (the step answered), by (bech32 of the
+// signer).
+type EventChallengeAnswered struct {
+	Cycle               uint64
+	Round, Index, Claim uint32
+	Step                string
+	By                  address.Address
+}
+
+// Event implements event.Typed.
+func (e EventChallengeAnswered) Event() event.Event {
+	return event.Event{Type: "challenge_answered", Attributes: []event.Attribute{
+		{Key: "cycle", Value: u(e.Cycle)},
+		{Key: "round", Value: u32(e.Round)},
+		{Key: "index", Value: u32(e.Index)},
+		{Key: "claim", Value: u32(e.Claim)},
+		{Key: "step", Value: e.Step},
+		{Key: "by", Value: e.By.String()},
+	}}
+}
+
+// EventChallengeStep: type "challenge_step", attributes cycle, round,
+// index, step (the step now awaited), lo, hi (the search's run of
+// justification leaves), search_steps, deadline.
+type EventChallengeStep struct {
+	Cycle        uint64
+	Round, Index uint32
+	Step         string
+	Lo, Hi       uint64
+	SearchSteps  uint32
+	Deadline     int64
+}
+
+// Event implements event.Typed.
+func (e EventChallengeStep) Event() event.Event {
+	return event.Event{Type: "challenge_step", Attributes: []event.Attribute{
+		{Key: "cycle", Value: u(e.Cycle)},
+		{Key: "round", Value: u32(e.Round)},
+		{Key: "index", Value: u32(e.Index)},
+		{Key: "step", Value: e.Step},
+		{Key: "lo", Value: u(e.Lo)},
+		{Key: "hi", Value: u(e.Hi)},
+		{Key: "search_steps", Value: u32(e.SearchSteps)},
+		{Key: "deadline", Value: i64(e.Deadline)},
+	}}
+}
+
+// EventChallengeDecided: type "challenge_decided", attributes cycle,
+// round, index, winner (claim id, empty when both sides lost),
+// invalidated (claim ids, comma-separated), reason (ReasonTimeout,
+// ReasonLeafCount, ReasonSingleUpdate).
+type EventChallengeDecided struct {
+	Cycle        uint64
+	Round, Index uint32
+	HasWinner    bool
+	Winner       uint32
+	Invalidated  []uint32
+	Reason       string
+}
+
+// Event implements event.Typed.
+func (e EventChallengeDecided) Event() event.Event {
+	winner := ""
+	if e.HasWinner {
+		winner = u32(e.Winner)
+	}
+	lost := make([]string, len(e.Invalidated))
+	for i, c := range e.Invalidated {
+		lost[i] = u32(c)
+	}
+	return event.Event{Type: "challenge_decided", Attributes: []event.Attribute{
+		{Key: "cycle", Value: u(e.Cycle)},
+		{Key: "round", Value: u32(e.Round)},
+		{Key: "index", Value: u32(e.Index)},
+		{Key: "winner", Value: winner},
+		{Key: "invalidated", Value: strings.Join(lost, ",")},
+		{Key: "reason", Value: e.Reason},
+	}}
+}
+
+// EventMinerSlashed: type "miner_slashed", attributes cycle, claim,
+// miner (bech32), stake (ucell taken), defenders (ucell paid to the
+// defenders of the winning claim), treasury (ucell to the treasury).
+type EventMinerSlashed struct {
+	Cycle                       uint64
+	Claim                       uint32
+	Miner                       address.Address
+	Stake, Defenders, Treasury uint64
+}
+
+// Event implements event.Typed.
+func (e EventMinerSlashed) Event() event.Event {
+	return event.Event{Type: "miner_slashed", Attributes: []event.Attribute{
+		{Key: "cycle", Value: u(e.Cycle)},
+		{Key: "claim", Value: u32(e.Claim)},
+		{Key: "miner", Value: e.Miner.String()},
+		{Key: "stake", Value: u(e.Stake)},
+		{Key: "defenders", Value: u(e.Defenders)},
+		{Key: "treasury", Value: u(e.Treasury)},
+	}}
+}
+
+// EventMiningReopened: type "mining_reopened", attributes cycle,
+// window_start, window_end: every claim of the cycle lost its challenge,
+// and the submission window opens again (the lost claims stay barred).
+type EventMiningReopened struct {
+	Cycle                  uint64
+	WindowStart, WindowEnd int64
+}
+
+// Event implements event.Typed.
+func (e EventMiningReopened) Event() event.Event {
+	return event.Event{Type: "mining_reopened", Attributes: []event.Attribute{
+		{Key: "cycle", Value: u(e.Cycle)},
+		{Key: "window_start", Value: i64(e.WindowStart)},
+		{Key: "window_end", Value: i64(e.WindowEnd)},
+	}}
+}
+
+func u32(v uint32) string { return strconv.FormatUint(uint64(v), 10) }

@@ -24,8 +24,13 @@ import (
 //	"reputation/submission/" ‖ cycle (8) ‖ n (8)       →  ledgerpb.Submission, the n-th (0-based) of the cycle
 //	"reputation/entry/" ‖ cycle (8) ‖ miner (20) ‖ entry index (8)
 //	                                                   →  0x01: the miner used the entry index in the cycle
-//	"reputation/hash_count/" ‖ cycle (8) ‖ submission hash (32)
-//	                                                   →  submissions of that (root, n_leaves, jrh) in the cycle, 8 bytes
+//	"reputation/claim_hash/" ‖ cycle (8) ‖ submission hash (32)
+//	                                                   →  id (8 bytes) of the claim of that (root, n_leaves, jrh) in the cycle
+//	"reputation/claim/" ‖ cycle (8) ‖ id (8)           →  ledgerpb.Claim
+//	"reputation/challenge/" ‖ cycle (8) ‖ round (8) ‖ index (8)
+//	                                                   →  ledgerpb.Challenge
+//	"reputation/challenge_due/" ‖ deadline (8) ‖ cycle (8) ‖ round (8) ‖ index (8)
+//	                                                   →  0x01: the open challenge's step ends at deadline (a height ≥ 0)
 //
 // A name key ends with the path, which is the only variable-length part;
 // nothing follows it, so two paths never share a key.
@@ -42,7 +47,10 @@ const (
 	prefixMiner      = "reputation/miner/"
 	prefixSubmission = "reputation/submission/"
 	prefixEntry      = "reputation/entry/"
-	prefixHashCount  = "reputation/hash_count/"
+	prefixClaimHash  = "reputation/claim_hash/"
+	prefixClaim      = "reputation/claim/"
+	prefixChallenge  = "reputation/challenge/"
+	prefixDue        = "reputation/challenge_due/"
 )
 
 // MiningStateKey returns the state key of the mining record.
@@ -87,19 +95,74 @@ func EntryPrefix(cycle uint64) []byte { return store.Key([]byte(prefixEntry), st
 // EntryTablePrefix returns the prefix shared by every entry key.
 func EntryTablePrefix() []byte { return []byte(prefixEntry) }
 
-// HashCountKey returns the state key of the number of submissions of the
+// ClaimHashKey returns the state key of the id of the claim with
 // submission hash h (SubmissionHash) in cycle.
-func HashCountKey(cycle uint64, h [32]byte) []byte {
-	return store.Key([]byte(prefixHashCount), store.Uint64(cycle), h[:])
+func ClaimHashKey(cycle uint64, h [32]byte) []byte {
+	return store.Key([]byte(prefixClaimHash), store.Uint64(cycle), h[:])
 }
 
-// HashCountPrefix returns the prefix of the hash counts of cycle.
-func HashCountPrefix(cycle uint64) []byte {
-	return store.Key([]byte(prefixHashCount), store.Uint64(cycle))
+// ClaimHashPrefix returns the prefix of the claim hash keys of cycle.
+func ClaimHashPrefix(cycle uint64) []byte {
+	return store.Key([]byte(prefixClaimHash), store.Uint64(cycle))
 }
 
-// HashCountTablePrefix returns the prefix shared by every hash count key.
-func HashCountTablePrefix() []byte { return []byte(prefixHashCount) }
+// ClaimHashTablePrefix returns the prefix shared by every claim hash key.
+func ClaimHashTablePrefix() []byte { return []byte(prefixClaimHash) }
+
+// ClaimKey returns the state key of claim id of cycle.
+func ClaimKey(cycle uint64, id uint32) []byte {
+	return store.Key([]byte(prefixClaim), store.Uint64(cycle), store.Uint64(uint64(id)))
+}
+
+// ClaimPrefix returns the prefix of the claims of cycle.
+func ClaimPrefix(cycle uint64) []byte { return store.Key([]byte(prefixClaim), store.Uint64(cycle)) }
+
+// ClaimTablePrefix returns the prefix shared by every claim key.
+func ClaimTablePrefix() []byte { return []byte(prefixClaim) }
+
+// ChallengeKey returns the state key of challenge index of round of cycle.
+func ChallengeKey(cycle uint64, round, index uint32) []byte {
+	return store.Key([]byte(prefixChallenge), store.Uint64(cycle), store.Uint64(uint64(round)), store.Uint64(uint64(index)))
+}
+
+// ChallengeRoundPrefix returns the prefix of the challenges of round of
+// cycle.
+func ChallengeRoundPrefix(cycle uint64, round uint32) []byte {
+	return store.Key([]byte(prefixChallenge), store.Uint64(cycle), store.Uint64(uint64(round)))
+}
+
+// ChallengePrefix returns the prefix of the challenges of cycle.
+func ChallengePrefix(cycle uint64) []byte { return store.Key([]byte(prefixChallenge), store.Uint64(cycle)) }
+
+// ChallengeTablePrefix returns the prefix shared by every challenge key.
+func ChallengeTablePrefix() []byte { return []byte(prefixChallenge) }
+
+// ChallengeDueKey returns the key marking that the step of challenge
+// index of round of cycle ends at height deadline.
+func ChallengeDueKey(deadline int64, cycle uint64, round, index uint32) []byte {
+	return store.Key([]byte(prefixDue), store.Uint64(uint64(deadline)), store.Uint64(cycle), store.Uint64(uint64(round)), store.Uint64(uint64(index)))
+}
+
+// ChallengeDuePrefix returns the prefix shared by every due key.
+func ChallengeDuePrefix() []byte { return []byte(prefixDue) }
+
+// ChallengeDueHeightPrefix returns the first due key of deadline height:
+// iterating from ChallengeDuePrefix up to it visits the steps that ended
+// before height.
+func ChallengeDueHeightPrefix(height int64) []byte {
+	return store.Key([]byte(prefixDue), store.Uint64(uint64(height)))
+}
+
+// DecodeChallengeDueKey returns the parts of a ChallengeDueKey. It panics
+// on a key of another shape: due keys are only written by ChallengeDueKey.
+func DecodeChallengeDueKey(key []byte) (deadline int64, cycle uint64, round, index uint32) {
+	rest := key[len(prefixDue):]
+	if len(rest) != 32 {
+		panic(fmt.Sprintf("reputation: corrupt state: due key %x", key))
+	}
+	n := func(i int) uint64 { v, _ := store.ParseUint64(rest[8*i : 8*i+8]); return v }
+	return int64(n(0)), n(1), uint32(n(2)), uint32(n(3))
+}
 
 // SkillKey returns the state key of the skill id.
 func SkillKey(id uint64) []byte { return store.Key([]byte(prefixSkill), store.Uint64(id)) }

@@ -30,7 +30,10 @@ func TestKeys(t *testing.T) {
 		{"miner", MinerKey(address.Address{19: 7}), h("reputation/miner/") + "0000000000000000000000000000000000000007"},
 		{"submission", SubmissionKey(2, 5), h("reputation/submission/") + "0000000000000002" + "0000000000000005"},
 		{"entry", EntryKey(2, address.Address{19: 7}, 3), h("reputation/entry/") + "0000000000000002" + "0000000000000000000000000000000000000007" + "0000000000000003"},
-		{"hash count", HashCountKey(2, [32]byte{31: 9}), h("reputation/hash_count/") + "0000000000000002" + "0000000000000000000000000000000000000000000000000000000000000009"},
+		{"claim hash", ClaimHashKey(2, [32]byte{31: 9}), h("reputation/claim_hash/") + "0000000000000002" + "0000000000000000000000000000000000000000000000000000000000000009"},
+		{"claim", ClaimKey(2, 3), h("reputation/claim/") + "0000000000000002" + "0000000000000003"},
+		{"challenge", ChallengeKey(2, 1, 4), h("reputation/challenge/") + "0000000000000002" + "0000000000000001" + "0000000000000004"},
+		{"challenge due", ChallengeDueKey(90, 2, 1, 4), h("reputation/challenge_due/") + "000000000000005a" + "0000000000000002" + "0000000000000001" + "0000000000000004"},
 	} {
 		if got := hex.EncodeToString(tc.key); got != tc.want {
 			t.Errorf("%s key %s, want %s", tc.name, got, tc.want)
@@ -80,6 +83,13 @@ func TestAmountEncoding(t *testing.T) {
 	}
 }
 
+func TestDecodeChallengeDueKey(t *testing.T) {
+	d, c, r, i := DecodeChallengeDueKey(ChallengeDueKey(90, 2, 1, 4))
+	if d != 90 || c != 2 || r != 1 || i != 4 {
+		t.Errorf("decoded %d %d %d %d", d, c, r, i)
+	}
+}
+
 func TestDecodeID(t *testing.T) {
 	if v, err := DecodeID([]byte{0, 0, 0, 0, 0, 0, 1, 2}); err != nil || v != 0x0102 {
 		t.Errorf("DecodeID = %d, %v", v, err)
@@ -92,7 +102,8 @@ func TestDecodeID(t *testing.T) {
 // TestKeyPrefixesAreDisjoint: no table's prefix is a prefix of another's.
 func TestKeyPrefixesAreDisjoint(t *testing.T) {
 	prefixes := [][]byte{SkillPrefix(), ChildrenTablePrefix(), NamePrefix(), SkillCountKey(), CycleKey(), LogTablePrefix(),
-		MiningStateKey(), RootKey(), MinerPrefix(), SubmissionTablePrefix(), EntryTablePrefix(), HashCountTablePrefix()}
+		MiningStateKey(), RootKey(), MinerPrefix(), SubmissionTablePrefix(), EntryTablePrefix(),
+		ClaimHashTablePrefix(), ClaimTablePrefix(), ChallengeTablePrefix(), ChallengeDuePrefix()}
 	for i, a := range prefixes {
 		for j, b := range prefixes {
 			if i != j && bytes.HasPrefix(b, a) {

@@ -29,6 +29,7 @@ const MaxSubmissionsPerHash = 12
 type Bank interface {
 	MoveToModule(st store.KVStore, ev *event.Log, from address.Address, module string, amount uint64) error
 	MoveFromModule(st store.KVStore, ev *event.Log, module string, to address.Address, amount uint64) error
+	MoveBetweenModules(st store.KVStore, ev *event.Log, from, to string, amount uint64) error
 	ModuleBalance(st store.KVStore, name string) uint64
 }
 
@@ -248,8 +249,8 @@ func ValidateUnstakeMiner(m *ledgerpb.MsgUnstakeMiner) error {
 // UnstakeMiner executes a MsgUnstakeMiner: the signer is a miner
 // (ErrNoMiner) with at least amount staked (ErrInsufficientStake) and no
 // submission to the cycle being mined (ErrMinerBusy) — while its window
-// is open, and also while mining is blocked, since that submission is
-// what a challenge would judge. The amount returns to the signer; a
+// is open, and also while its claims are challenged, since the stake is
+// what a lost challenge takes. The amount returns to the signer; a
 // stake of 0 removes the miner.
 func (m Mining) UnstakeMiner(st store.KVStore, ev *event.Log, signer address.Address, msg *ledgerpb.MsgUnstakeMiner) error {
 	const op = "unstake_miner"
@@ -305,14 +306,22 @@ func ValidateSubmitRootHash(m *ledgerpb.MsgSubmitRootHash) error {
 
 // SubmitRootHash executes a MsgSubmitRootHash signed by signer in the
 // block at height (reputation.md: "Mining (on chain)"):
-// ValidateSubmitRootHash's rules, then a cycle is being mined and mining
-// is not blocked, and msg.cycle is it (ErrNotMining); height is inside its
-// window (ErrMiningWindow); the signer is a miner (ErrNoMiner) and
-// entry_index ≤ stake / min_miner_stake (ErrEntryIndex); the miner has not
-// used entry_index in this cycle (ErrEntryUsed); the (root, n_leaves,
-// jrh) has fewer than MaxSubmissionsPerHash submissions (ErrTooManySubmissions);
+// ValidateSubmitRootHash's rules, then a cycle is being mined, its window
+// has not closed into a challenge, and msg.cycle is it (ErrNotMining);
+// height is inside its window (ErrMiningWindow); the signer is a miner
+// (ErrNoMiner) staked for at least miner_min_staked_cycles whole cycles
+// of reputation_cycle_blocks (ErrStakedTooBriefly; Colony whitepaper
+// §7.4: "Miners will also be required to have staked their tokens for a
+// few update cycles"; counted in blocks, so that a chain whose miners
+// all staked recently still mines once they are old enough) and
+// entry_index ≤ stake / min_miner_stake
+// (ErrEntryIndex); the miner has not used entry_index in this cycle
+// (ErrEntryUsed); the (root, n_leaves, jrh) did not lose a challenge of
+// this cycle (ErrInvalidatedClaim) and has fewer than
+// MaxSubmissionsPerHash submissions (ErrTooManySubmissions);
 // EligibilityHash(signer, entry_index, root) < Target(height, window)
-// (ErrNotEligible).
+// (ErrNotEligible). A new (root, n_leaves, jrh) becomes a new Claim of
+// the cycle, with the next id.
 func (m Mining) SubmitRootHash(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, signer address.Address, msg *ledgerpb.MsgSubmitRootHash) error {
 	const op = "submit_root_hash"
 	if err := ValidateSubmitRootHash(msg); err != nil {
@@ -322,8 +331,8 @@ func (m Mining) SubmitRootHash(st store.KVStore, ev *event.Log, p *ledgerpb.Para
 	switch {
 	case !ms.Mining:
 		return ErrNotMining.Errorf("%s: cycle %d: no cycle is being mined", op, msg.Cycle)
-	case ms.Blocked:
-		return ErrNotMining.Errorf("%s: cycle %d: mining is blocked by distinct submissions", op, ms.MiningCycle)
+	case ms.Challenging:
+		return ErrNotMining.Errorf("%s: cycle %d: the window closed and its claims are being challenged", op, ms.MiningCycle)
 	case msg.Cycle != ms.MiningCycle:
 		return ErrNotMining.Errorf("%s: cycle %d: the mining cycle is %d", op, msg.Cycle, ms.MiningCycle)
 	case height < ms.WindowStart || height > ms.WindowEnd:
@@ -333,6 +342,10 @@ func (m Mining) SubmitRootHash(st store.KVStore, ev *event.Log, p *ledgerpb.Para
 	if mi == nil {
 		return ErrNoMiner.Errorf("%s: %s is not a miner", op, signer)
 	}
+	if from := mi.SinceHeight + int64(p.MinerMinStakedCycles*p.ReputationCycleBlocks); height < from {
+		return ErrStakedTooBriefly.Errorf("%s: %s staked at height %d: may submit from height %d on (miner_min_staked_cycles %d × reputation_cycle_blocks %d)",
+			op, signer, mi.SinceHeight, from, p.MinerMinStakedCycles, p.ReputationCycleBlocks)
+	}
 	if max := mi.Stake / p.MinMinerStake; msg.EntryIndex > max {
 		return ErrEntryIndex.Errorf("%s: entry_index %d: must be at most stake / min_miner_stake = %d / %d = %d", op, msg.EntryIndex, mi.Stake, p.MinMinerStake, max)
 	}
@@ -340,13 +353,22 @@ func (m Mining) SubmitRootHash(st store.KVStore, ev *event.Log, p *ledgerpb.Para
 		return ErrEntryUsed.Errorf("%s: entry_index %d: used by %s in cycle %d already", op, msg.EntryIndex, signer, ms.MiningCycle)
 	}
 	sh := SubmissionHash(msg.Root, msg.NLeaves, msg.Jrh)
-	count := mustUint64(st.Get(HashCountKey(ms.MiningCycle, sh)))
-	if count >= MaxSubmissionsPerHash {
-		return ErrTooManySubmissions.Errorf("%s: root %x, n_leaves %d, jrh %x: %d submissions already, at most %d", op, msg.Root, msg.NLeaves, msg.Jrh, count, MaxSubmissionsPerHash)
+	c := m.rep.claimByHash(st, ms.MiningCycle, sh)
+	switch {
+	case c != nil && c.State == ledgerpb.ClaimState_CLAIM_STATE_INVALIDATED:
+		return ErrInvalidatedClaim.Errorf("%s: root %x, n_leaves %d, jrh %x: claim %d lost a challenge of cycle %d (%s)", op, msg.Root, msg.NLeaves, msg.Jrh, c.Id, ms.MiningCycle, c.Reason)
+	case c != nil && c.Submissions >= MaxSubmissionsPerHash:
+		return ErrTooManySubmissions.Errorf("%s: root %x, n_leaves %d, jrh %x: %d submissions already, at most %d", op, msg.Root, msg.NLeaves, msg.Jrh, c.Submissions, MaxSubmissionsPerHash)
 	}
 	eh := EligibilityHash(signer, msg.EntryIndex, msg.Root)
 	if target := Target(height, ms.WindowStart, ms.WindowEnd); new(big.Int).SetBytes(eh[:]).Cmp(target) >= 0 {
 		return ErrNotEligible.Errorf("%s: entry_index %d: eligibility hash %x is not below the target %064x at height %d", op, msg.EntryIndex, eh, target, height)
+	}
+	if c == nil {
+		c = &ledgerpb.Claim{Cycle: ms.MiningCycle, Id: ms.Claims, Root: msg.Root, NLeaves: msg.NLeaves, Jrh: msg.Jrh,
+			State: ledgerpb.ClaimState_CLAIM_STATE_ALIVE}
+		ms.Claims++
+		st.Set(ClaimHashKey(ms.MiningCycle, sh), store.Uint64(uint64(c.Id)))
 	}
 	staked := uint64(0)
 	if height > mi.SinceHeight {
@@ -354,40 +376,56 @@ func (m Mining) SubmitRootHash(st store.KVStore, ev *event.Log, p *ledgerpb.Para
 	}
 	s := &ledgerpb.Submission{
 		Cycle: ms.MiningCycle, Miner: signer.Bytes(), EntryIndex: msg.EntryIndex, Root: msg.Root, NLeaves: msg.NLeaves,
-		Jrh: msg.Jrh, Height: height, StakedBlocks: staked, Position: uint32(count),
+		Jrh: msg.Jrh, Height: height, StakedBlocks: staked, Position: c.Submissions, Claim: c.Id,
 	}
 	st.Set(SubmissionKey(ms.MiningCycle, ms.Submissions), codec.Marshal(s))
 	st.Set(EntryKey(ms.MiningCycle, signer, msg.EntryIndex), []byte{1})
-	st.Set(HashCountKey(ms.MiningCycle, sh), store.Uint64(count+1))
+	c.Submissions++
+	c.Miners = append(c.Miners, signer.Bytes())
+	setClaim(st, c)
 	ms.Submissions++
 	setMiningState(st, ms)
 	ev.Emit(EventRootSubmitted{Cycle: ms.MiningCycle, Miner: signer, EntryIndex: msg.EntryIndex, Root: msg.Root,
-		NLeaves: msg.NLeaves, JRH: msg.Jrh, Position: s.Position})
+		NLeaves: msg.NLeaves, JRH: msg.Jrh, Position: s.Position, Claim: c.Id})
 	return nil
 }
 
 // BeginBlock runs the cycle hook at height, before the transactions:
 //
-//  1. if a cycle is being mined, not blocked, and its window ended before
-//     height, the window closes: with no submission it reopens as
-//     [height+1, height+mining_window_blocks]; with exactly one distinct
-//     (root, n_leaves, jrh) that becomes the accepted reputation root and
-//     its miners are rewarded; with two or more, nothing is accepted and
-//     mining is blocked;
-//  2. then, if no cycle is being mined and reputation_cycle_blocks have
+//  1. while the mining cycle's claims are challenged, every challenge
+//     whose step ended before height is decided by its timeout rule
+//     (timeouts); when a round left one claim, it is accepted (accept);
+//     when it left none, the window reopens;
+//  2. if a cycle is being mined and its window ended before height, the
+//     window closes: with no claim it reopens as [height+1,
+//     height+mining_window_blocks]; with exactly one claim alive, it is
+//     accepted; with two or more, the challenge phase starts with round 1
+//     (startRound);
+//  3. then, if no cycle is being mined and reputation_cycle_blocks have
 //     passed since the open cycle opened, its log is frozen (StartCycle)
 //     and becomes the mining cycle, with the window [height+1,
 //     height+mining_window_blocks].
+//
+// It touches only what is due: the challenges whose deadline passed, a
+// closing window, a freeze.
 func (m Mining) BeginBlock(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64) {
 	ms := m.rep.MiningState(st)
 	changed := false
-	if ms.Mining && !ms.Blocked && height > ms.WindowEnd {
+	if ms.Mining && ms.Challenging {
+		m.timeouts(st, ev, p, height, ms)
+		if ms.Resolved {
+			m.resolve(st, ev, p, height, ms)
+		}
+		changed = true
+	}
+	if ms.Mining && !ms.Challenging && height > ms.WindowEnd {
 		m.closeWindow(st, ev, p, height, ms)
 		changed = true
 	}
 	if !ms.Mining && height-ms.OpenCycleStart >= int64(p.ReputationCycleBlocks) {
 		mining, open := m.rep.StartCycle(st, ev)
-		ms.Mining, ms.MiningCycle, ms.Blocked, ms.Submissions = true, mining, false, 0
+		ms.Mining, ms.MiningCycle, ms.Submissions, ms.Claims = true, mining, 0, 0
+		ms.Challenging, ms.Round, ms.OpenChallenges, ms.Resolved = false, 0, 0, false
 		ms.WindowStart, ms.WindowEnd = height+1, height+int64(p.MiningWindowBlocks)
 		ms.OpenCycleStart = height
 		ev.Emit(EventCycleFrozen{Cycle: mining, Open: open, WindowStart: ms.WindowStart, WindowEnd: ms.WindowEnd})
@@ -398,34 +436,74 @@ func (m Mining) BeginBlock(st store.KVStore, ev *event.Log, p *ledgerpb.Params, 
 	}
 }
 
-func (m Mining) closeWindow(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, ms *ledgerpb.MiningState) {
-	subs := m.rep.Submissions(st, ms.MiningCycle)
-	var hashes [][32]byte
-	for _, s := range subs {
-		h := SubmissionHash(s.Root, s.NLeaves, s.Jrh)
-		if !containsHash(hashes, h) {
-			hashes = append(hashes, h)
+// aliveClaims returns the claims of the mining cycle still in the running.
+func (m Mining) aliveClaims(st store.KVStore, cycle uint64) []*ledgerpb.Claim {
+	var out []*ledgerpb.Claim
+	for _, c := range m.rep.Claims(st, cycle) {
+		if c.State == ledgerpb.ClaimState_CLAIM_STATE_ALIVE {
+			out = append(out, c)
 		}
 	}
-	switch len(hashes) {
+	return out
+}
+
+func (m Mining) closeWindow(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, ms *ledgerpb.MiningState) {
+	alive := m.aliveClaims(st, ms.MiningCycle)
+	switch len(alive) {
 	case 0:
 		ms.WindowStart, ms.WindowEnd = height+1, height+int64(p.MiningWindowBlocks)
 		ev.Emit(EventWindowReopened{Cycle: ms.MiningCycle, WindowStart: ms.WindowStart, WindowEnd: ms.WindowEnd})
 	case 1:
-		s := subs[0]
-		st.Set(RootKey(), codec.Marshal(&ledgerpb.ReputationRoot{
-			Cycle: ms.MiningCycle, Root: s.Root, NLeaves: s.NLeaves, Jrh: s.Jrh, AcceptedHeight: height,
-		}))
-		ev.Emit(EventRootAccepted{Cycle: ms.MiningCycle, Root: s.Root, NLeaves: s.NLeaves, JRH: s.Jrh, Submissions: len(subs)})
-		m.reward(st, ev, p, ms.MiningCycle, subs)
-		for _, prefix := range [][]byte{SubmissionPrefix(ms.MiningCycle), EntryPrefix(ms.MiningCycle), HashCountPrefix(ms.MiningCycle)} {
-			deletePrefix(st, prefix)
-		}
-		ms.Mining, ms.MiningCycle, ms.WindowStart, ms.WindowEnd, ms.Submissions = false, 0, 0, 0, 0
+		m.accept(st, ev, p, height, ms, alive[0])
 	default:
-		ms.Blocked = true
-		ev.Emit(EventMiningBlocked{Cycle: ms.MiningCycle, Hashes: len(hashes), Submissions: len(subs)})
+		ms.Challenging = true
+		m.startRound(st, ev, p, height, ms, 1)
+		if ms.Resolved { // cannot happen with two or more alive claims
+			m.resolve(st, ev, p, height, ms)
+		}
 	}
+}
+
+// resolve ends the challenge phase of the mining cycle: the one claim
+// left is accepted; with none left (both sides of the last challenges
+// lost) the submission window reopens as [height+1,
+// height+mining_window_blocks], the lost claims staying barred
+// (ErrInvalidatedClaim).
+func (m Mining) resolve(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, ms *ledgerpb.MiningState) {
+	alive := m.aliveClaims(st, ms.MiningCycle)
+	ms.Challenging, ms.Round, ms.OpenChallenges, ms.Resolved = false, 0, 0, false
+	if len(alive) == 1 {
+		m.accept(st, ev, p, height, ms, alive[0])
+		return
+	}
+	if len(alive) > 1 {
+		panic(fmt.Sprintf("reputation: corrupt state: cycle %d resolved with %d claims alive", ms.MiningCycle, len(alive)))
+	}
+	ms.WindowStart, ms.WindowEnd = height+1, height+int64(p.MiningWindowBlocks)
+	ev.Emit(EventMiningReopened{Cycle: ms.MiningCycle, WindowStart: ms.WindowStart, WindowEnd: ms.WindowEnd})
+}
+
+// accept makes claim c the accepted reputation root of the mining cycle
+// (root_accepted), rewards the submissions of c (reward), deletes the
+// cycle's submissions, entry marks, claims and challenges, and ends the
+// mining of the cycle.
+func (m Mining) accept(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, ms *ledgerpb.MiningState, c *ledgerpb.Claim) {
+	st.Set(RootKey(), codec.Marshal(&ledgerpb.ReputationRoot{
+		Cycle: ms.MiningCycle, Root: c.Root, NLeaves: c.NLeaves, Jrh: c.Jrh, AcceptedHeight: height,
+	}))
+	ev.Emit(EventRootAccepted{Cycle: ms.MiningCycle, Root: c.Root, NLeaves: c.NLeaves, JRH: c.Jrh, Submissions: int(c.Submissions)})
+	var subs []*ledgerpb.Submission
+	for _, s := range m.rep.Submissions(st, ms.MiningCycle) {
+		if s.Claim == c.Id {
+			subs = append(subs, s)
+		}
+	}
+	m.reward(st, ev, p, ms.MiningCycle, subs)
+	for _, prefix := range [][]byte{SubmissionPrefix(ms.MiningCycle), EntryPrefix(ms.MiningCycle), ClaimHashPrefix(ms.MiningCycle),
+		ClaimPrefix(ms.MiningCycle), ChallengePrefix(ms.MiningCycle)} {
+		deletePrefix(st, prefix)
+	}
+	ms.Mining, ms.MiningCycle, ms.WindowStart, ms.WindowEnd, ms.Submissions, ms.Claims = false, 0, 0, 0, 0, 0
 }
 
 // reward pays the miners of an accepted cycle (reputation.md: "Miners of
@@ -462,15 +540,6 @@ func (m Mining) reward(st store.KVStore, ev *event.Log, p *ledgerpb.Params, cycl
 	ev.Emit(EventMinersRewarded{Cycle: cycle, Miners: len(subs), Paid: paid, Reputation: earned})
 }
 
-func containsHash(hs [][32]byte, h [32]byte) bool {
-	for _, x := range hs {
-		if x == h {
-			return true
-		}
-	}
-	return false
-}
-
 func deletePrefix(st store.KVStore, prefix []byte) {
 	var keys [][]byte
 	it := st.Iterator(prefix, store.PrefixEnd(prefix))
@@ -486,7 +555,8 @@ func deletePrefix(st store.KVStore, prefix []byte) {
 // CheckInvariants returns an error if the module account "miners" does
 // not hold exactly Σ miner stakes, a miner is stored under another
 // address or with a zero stake, or the mining record disagrees with the
-// submissions it counts.
+// submissions, claims or open challenges it counts (or an open
+// challenge has no due key).
 func (m Mining) CheckInvariants(st store.KVStore) error {
 	var sum uint64
 	it := st.Iterator(MinerPrefix(), store.PrefixEnd(MinerPrefix()))
@@ -509,6 +579,23 @@ func (m Mining) CheckInvariants(st store.KVStore) error {
 	if ms.Mining {
 		if n := uint64(len(m.rep.Submissions(st, ms.MiningCycle))); n != ms.Submissions {
 			return fmt.Errorf("reputation: invariant: cycle %d has %d submissions, the mining record counts %d", ms.MiningCycle, n, ms.Submissions)
+		}
+		if n := len(m.rep.Claims(st, ms.MiningCycle)); n != int(ms.Claims) {
+			return fmt.Errorf("reputation: invariant: cycle %d has %d claims, the mining record counts %d", ms.MiningCycle, n, ms.Claims)
+		}
+		if ms.Challenging {
+			open := 0
+			for _, ch := range m.rep.Challenges(st, ms.MiningCycle, ms.Round) {
+				if ch.Step != ledgerpb.ChallengeStep_CHALLENGE_STEP_DECIDED {
+					open++
+					if !st.Has(ChallengeDueKey(ch.Deadline, ch.Cycle, ch.Round, ch.Index)) {
+						return fmt.Errorf("reputation: invariant: open challenge %d of round %d has no due key at %d", ch.Index, ch.Round, ch.Deadline)
+					}
+				}
+			}
+			if open != int(ms.OpenChallenges) {
+				return fmt.Errorf("reputation: invariant: round %d has %d open challenges, the mining record counts %d", ms.Round, open, ms.OpenChallenges)
+			}
 		}
 		if ms.MiningCycle+1 != m.rep.CurrentCycle(st) {
 			return fmt.Errorf("reputation: invariant: mining cycle %d, open cycle %d", ms.MiningCycle, m.rep.CurrentCycle(st))

@@ -127,7 +127,7 @@ func newReputationQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 	})
 	cmd.AddCommand(&cobra.Command{
 		Use:   "mining",
-		Short: "Print the cycle being mined, its window and submissions, and the accepted root",
+		Short: "Print the cycle being mined, its window, submissions and claims, its challenges, and the accepted root",
 		Args:  exactArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var s ledgerpb.MiningStatus
@@ -141,14 +141,46 @@ func newReputationQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 			switch {
 			case !s.GetMining():
 				fmt.Fprintln(g.stdout, "no cycle is being mined")
-			case s.GetBlocked():
-				fmt.Fprintf(g.stdout, "cycle %d: blocked by distinct submissions\n", s.GetMiningCycle())
+			case s.GetChallenging():
+				fmt.Fprintf(g.stdout, "cycle %d: %d updates; window %d to %d closed; challenge round %d\n", s.GetMiningCycle(), s.GetUpdates(),
+					s.GetWindowStart(), s.GetWindowEnd(), s.GetRound())
 			default:
-				fmt.Fprintf(g.stdout, "cycle %d: window %d to %d\n", s.GetMiningCycle(), s.GetWindowStart(), s.GetWindowEnd())
+				fmt.Fprintf(g.stdout, "cycle %d: %d updates; window %d to %d\n", s.GetMiningCycle(), s.GetUpdates(), s.GetWindowStart(), s.GetWindowEnd())
 			}
 			for _, sub := range s.GetSubmissions() {
-				fmt.Fprintf(g.stdout, "  %s entry %d at %d: root %x n_leaves %d jrh %x\n", address.Address(sub.GetMiner()), sub.GetEntryIndex(),
-					sub.GetHeight(), sub.GetRoot(), sub.GetNLeaves(), sub.GetJrh())
+				fmt.Fprintf(g.stdout, "  %s entry %d at %d: claim %d\n", address.Address(sub.GetMiner()), sub.GetEntryIndex(),
+					sub.GetHeight(), sub.GetClaim())
+			}
+			for _, c := range s.GetClaims() {
+				fmt.Fprintf(g.stdout, "  claim %d: root %x n_leaves %d jrh %x: %s", c.GetId(), c.GetRoot(), c.GetNLeaves(), c.GetJrh(), reputation.ClaimStateName(c.GetState()))
+				switch {
+				case c.GetState() == ledgerpb.ClaimState_CLAIM_STATE_INVALIDATED && c.GetHasLostTo():
+					fmt.Fprintf(g.stdout, " in round %d to claim %d (%s)", c.GetRound(), c.GetLostTo(), c.GetReason())
+				case c.GetState() == ledgerpb.ClaimState_CLAIM_STATE_INVALIDATED:
+					fmt.Fprintf(g.stdout, " in round %d (%s)", c.GetRound(), c.GetReason())
+				case c.GetBye() && s.GetChallenging():
+					fmt.Fprintf(g.stdout, ", bye in round %d", c.GetRound())
+				}
+				fmt.Fprintln(g.stdout)
+			}
+			for _, ch := range s.GetChallenges() {
+				sides := ch.GetSides()
+				fmt.Fprintf(g.stdout, "  round %d challenge %d: claim %d vs claim %d: ", ch.GetRound(), ch.GetIndex(), sides[0].GetClaim(), sides[1].GetClaim())
+				switch ch.GetStep() {
+				case ledgerpb.ChallengeStep_CHALLENGE_STEP_DECIDED:
+					if ch.GetHasWinner() {
+						fmt.Fprintf(g.stdout, "claim %d won (%s)\n", ch.GetWinner(), ch.GetReason())
+					} else {
+						fmt.Fprintf(g.stdout, "both lost (%s)\n", ch.GetReason())
+					}
+				case ledgerpb.ChallengeStep_CHALLENGE_STEP_SEARCH:
+					fmt.Fprintf(g.stdout, "search of leaves [%d, %d] after %d steps, answered %v/%v, until height %d\n", ch.GetLo(), ch.GetHi(), ch.GetSearchSteps(),
+						sides[0].GetAnswered(), sides[1].GetAnswered(), ch.GetDeadline())
+				case ledgerpb.ChallengeStep_CHALLENGE_STEP_RESPOND:
+					fmt.Fprintf(g.stdout, "respond for update %d, until height %d\n", ch.GetLo()-1, ch.GetDeadline())
+				default:
+					fmt.Fprintf(g.stdout, "%s, answered %v/%v, until height %d\n", reputation.StepName(ch.GetStep()), sides[0].GetAnswered(), sides[1].GetAnswered(), ch.GetDeadline())
+				}
 			}
 			if a := s.GetAccepted(); a != nil {
 				fmt.Fprintf(g.stdout, "accepted: cycle %d root %x n_leaves %d\n", a.GetCycle(), a.GetRoot(), a.GetNLeaves())
@@ -290,3 +322,4 @@ func newReputationQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 	})
 	return cmd
 }
+
