@@ -162,32 +162,64 @@
 // Message numbers 40 to 59 of ledgerpb.Msg belong to the reputation
 // module (reputation.md); see package reputation for every rule.
 //
-//	40 create_skill       create a skill under an existing one
-//	41 stake_miner        stake ucell as a reputation miner; it moves to the "miners" module
-//	                      account; since_height is the first stake's height
-//	42 unstake_miner      take stake back, unless the signer has a submission to the cycle
-//	                      being mined (open window, or mining blocked)
-//	43 submit_root_hash   submit (root, n_leaves, jrh) for the mining cycle with an entry
-//	                      index 1 … stake / min_miner_stake, eligible when keccak256(miner ‖
-//	                      uint256 entry index ‖ root) < (2^256 − 1) × (h − start + 1) / W;
-//	                      at most 12 submissions per distinct hash
+//	40 create_skill           create a skill under an existing one
+//	41 stake_miner            stake ucell as a reputation miner; it moves to the "miners" module
+//	                          account; since_height is the first stake's height
+//	42 unstake_miner          take stake back, unless the signer has a submission to the cycle
+//	                          being mined (open window, or its claims being challenged)
+//	43 submit_root_hash       submit (root, n_leaves, jrh) for the mining cycle with an entry
+//	                          index 1 … stake / min_miner_stake, eligible when keccak256(miner ‖
+//	                          uint256 entry index ‖ root) < (2^256 − 1) × (h − start + 1) / W,
+//	                          from a miner staked miner_min_staked_cycles whole cycles; at most
+//	                          12 submissions per distinct hash (a claim)
+//	44 confirm_justification  challenge step: prove leaf 0 (the previous state) and the last
+//	                          leaf N (the claim) of the claim's justification tree
+//	45 prove_leaf_count       challenge step (same root, other n_leaves): prove a leaf whose UID
+//	                          is the claim's n_leaves
+//	46 challenge_search       challenge step: the two children of the binary search's node
+//	47 respond_to_challenge   challenge step: the disputed single update, recomputed on chain
+//	                          from witnesses against the agreed state before it
 //
 // Mining. Every reputation_cycle_blocks (600) the open cycle's log is
 // frozen, unless an earlier cycle still waits for acceptance, and a
 // submission window of mining_window_blocks (60) opens the next block.
-// When it closes: with no submission it reopens; with one distinct (root,
+// When it closes: with no claim it reopens; with one distinct (root,
 // n_leaves, jrh) that becomes the accepted reputation root and its miners
 // are paid miner_reward ucell from the treasury (while it has funds) and
 // miner_reputation_reward in the skill "mining", split by the weight
-// (1 − 1/e3(t/T)) × (1 − n/24) of reputation.md computed exactly; with
-// two or more, nothing is accepted and mining is blocked — no submission
-// is taken and no cycle freezes — until a later issue resolves them by
-// challenge-response, which is not implemented. Anyone can then prove a
-// reputation against the accepted root (ledgerpb.ReputationProof): a bid
-// with a proof in the package's skill wins ties of price, an order's
-// min_provider_reputation requires one, a verifier's proof in
-// "compute" weights the dispute draw, and a domain voter's proof in a
-// protocol package's skill admits its vote and gives its weight.
+// (1 − 1/e3(t/T)) × (1 − n/24) of reputation.md computed exactly.
+//
+// With two or more claims, the challenge-response protocol of Colony
+// (whitepaper §7.5) decides, so that a wrong root is always defeated by
+// anyone holding the right one. The claims, in submission order, are
+// paired into rounds (an odd one out gets a bye); winners meet in the
+// next round until one is left, which is accepted. Each step of a
+// challenge has mining_response_window_blocks (50) to be answered, by
+// anyone, for either side; a side that does not answer in time loses
+// (both, when neither does). The steps: both sides confirm their JRH
+// (leaf 0 is the previous accepted state, the last leaf N = decays +
+// log updates is the claim, and the proofs have the shape of a tree of
+// exactly N + 1 leaves); a binary search over the two justification
+// trees, one level per step, finds the first leaf where they differ in
+// ⌈log₂(N + 1)⌉ steps at most; then whoever proves that single update —
+// recomputed by the ledger with the reputation library from Patricia
+// witnesses of the key (present, or absent and inserted with the next
+// UID), of the user's origin and child values for a loss, of the
+// previous value for a decay — wins for its side. Two claims with the
+// same root and different leaf counts skip to one step: the side
+// claiming more leaves proves a leaf with that UID. A losing claim's
+// miners lose their whole stake — miner_slash_defender_bps (half) to the
+// accounts that answered for the claim that beat it, the rest to the
+// treasury — and miner_reputation_penalty in "mining" per submission;
+// when every claim lost, the window reopens and the lost claims stay
+// barred. No sequence of submissions stops mining.
+//
+// Anyone can then prove a reputation against the accepted root
+// (ledgerpb.ReputationProof): a bid with a proof in the package's skill
+// wins ties of price, an order's min_provider_reputation requires one, a
+// verifier's proof in "compute" weights the dispute draw, and a domain
+// voter's proof in a protocol package's skill admits its vote and gives
+// its weight.
 //
 // # The market
 //
@@ -262,9 +294,10 @@
 // max_due_per_block; defaults in params.Default.
 //
 // Params of reputation: reputation_cycle_blocks, mining_window_blocks,
-// mining_stake_maturity_blocks (blocks), min_miner_stake, miner_reward
-// (ucell), miner_reputation_reward, decay_numerator and
-// decay_denominator.
+// mining_stake_maturity_blocks, mining_response_window_blocks (blocks),
+// min_miner_stake, miner_reward (ucell), miner_reputation_reward,
+// miner_reputation_penalty, decay_numerator and decay_denominator,
+// miner_min_staked_cycles (cycles) and miner_slash_defender_bps.
 //
 // # Block hooks
 //
@@ -278,9 +311,12 @@
 // of a report's contest window, auto-close at the confirm deadline, final
 // ratings and reputation entries at the reveal deadline, the end of a
 // dispute round (see package market); then
-// the reputation cycle hook: a closed mining window reopens, accepts a
-// root and rewards its miners, or blocks mining, and a cycle's log is
-// frozen when it is due (see package reputation). After the transactions: if any validator's stake or status
+// the reputation cycle hook: every challenge step whose deadline passed
+// is decided against the side that did not answer, a resolved challenge
+// phase accepts its last claim or reopens the window, a closed mining
+// window reopens, accepts a root and rewards its miners, or starts the
+// challenges, and a cycle's log is frozen when it is due (see package
+// reputation). After the transactions: if any validator's stake or status
 // changed, the active set is recomputed and the changes of voting power
 // are returned as validator updates (power 0 removes a validator). See
 // package staking for the rules.
@@ -389,10 +425,17 @@
 //	credit_changed      order_id, account, added, spent, balance
 //	miner_staked        miner, amount, stake, since_height               reputation
 //	miner_unstaked      miner, amount, stake
-//	root_submitted      cycle, miner, entry_index, root, n_leaves, jrh, position
+//	root_submitted      cycle, miner, entry_index, root, n_leaves, jrh, position, claim
 //	cycle_frozen        cycle, open, window_start, window_end            begin block
 //	mining_window_reopened  cycle, window_start, window_end              begin block
 //	root_accepted       cycle, root, n_leaves, jrh, submissions          begin block
 //	miners_rewarded     cycle, miners, paid, reputation                  begin block
-//	mining_blocked      cycle, hashes, submissions                       begin block
+//	challenge_round     cycle, round, claims, challenges, bye            begin block or tx
+//	claim_bye           cycle, round, claim                              begin block or tx
+//	challenge_opened    cycle, round, index, claim0, claim1, step, deadline
+//	challenge_answered  cycle, round, index, claim, step, by
+//	challenge_step      cycle, round, index, step, lo, hi, search_steps, deadline
+//	challenge_decided   cycle, round, index, winner, invalidated, reason
+//	miner_slashed       cycle, claim, miner, stake, defenders, treasury
+//	mining_reopened     cycle, window_start, window_end                  begin block
 package ledger

@@ -100,7 +100,7 @@ var (
 //	reputation 8     insufficient miner stake
 //	reputation 9     miner has a pending submission
 //	reputation 10    invalid submission          (root or jrh not 32 bytes)
-//	reputation 11    not the mining cycle        (none, blocked, or another cycle)
+//	reputation 11    not the mining cycle        (none, its claims challenged, or another cycle)
 //	reputation 12    outside the mining window
 //	reputation 13    invalid entry index         (0, or above stake / min_miner_stake)
 //	reputation 14    entry index used            (once per miner and cycle)
@@ -108,6 +108,18 @@ var (
 //	reputation 16    submission not eligible yet (eligibility hash not below the target)
 //	reputation 17    invalid reputation proof    (malformed, another key, or does not verify)
 //	reputation 18    no accepted reputation root
+//	reputation 19    no challenge                (the cycle is not challenged; a bye)
+//	reputation 20    no such claim               (unknown, or lost already)
+//	reputation 21    wrong challenge step        (another step awaited; the other side's step)
+//	reputation 22    step answered already
+//	reputation 23    challenge deadline passed
+//	reputation 24    invalid justification proof (wrong leaf, JRH or tree size)
+//	reputation 25    bad binary search step      (children do not hash to the node)
+//	reputation 26    invalid witness             (malformed, or does not prove what the step needs)
+//	reputation 27    wrong log entry             (does not hold the disputed update)
+//	reputation 28    wrong transition            (the update does not land on the claim's leaf)
+//	reputation 29    invalidated claim           (lost a challenge of this cycle)
+//	reputation 30    miner staked too briefly    (miner_min_staked_cycles)
 //	market     1     invalid hash                (a root, head, commitment, salt, id not 32 bytes)
 //	market     2     invalid order parameters    (over 32, key 1–64 bytes, value ≤256, sorted, unique)
 //	market     3     invalid price               (zero, or a bid above the max price)

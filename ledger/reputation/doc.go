@@ -74,7 +74,7 @@
 // # Mining (reputation.md: "Mining (on chain)")
 //
 // Mining (NewMining over the bank and the treasury) runs the cycles in
-// its block hook, BeginBlock, and executes three messages:
+// its block hook, BeginBlock, and executes these messages:
 //
 //   - MsgStakeMiner moves ucell from the signer to the module account
 //     "miners" (MinerAccount) and records Miner{address, stake,
@@ -82,17 +82,24 @@
 //     when topping up. The stake after it must reach min_miner_stake.
 //   - MsgUnstakeMiner returns stake; a stake of 0 removes the miner. It
 //     is refused (ErrMinerBusy) while the signer has a submission to the
-//     cycle being mined, in its open window and also while mining is
-//     blocked: that submission is what a challenge would judge.
+//     cycle being mined, in its open window and also while its claims
+//     are challenged: that stake is what a lost challenge takes.
 //   - MsgSubmitRootHash{cycle, root, n_leaves, jrh, entry_index}: cycle
-//     is the mining cycle and mining is not blocked (ErrNotMining); the
-//     height is in its window (ErrMiningWindow); 1 ≤ entry_index ≤ stake
-//     / min_miner_stake (ErrEntryIndex); each (miner, entry_index) once
-//     per cycle (ErrEntryUsed); at most MaxSubmissionsPerHash = 12
-//     submissions per distinct (root, n_leaves, jrh)
-//     (ErrTooManySubmissions); and keccak256(miner (20) ‖ uint256
-//     entry_index (32, big-endian) ‖ root (32)) < Target
-//     (ErrNotEligible).
+//     is the mining cycle and its window has not closed into a challenge
+//     (ErrNotMining); the height is in its window (ErrMiningWindow); the
+//     miner has been staked miner_min_staked_cycles ×
+//     reputation_cycle_blocks blocks (ErrStakedTooBriefly); 1 ≤
+//     entry_index ≤ stake / min_miner_stake (ErrEntryIndex); each (miner,
+//     entry_index) once per cycle (ErrEntryUsed); a (root, n_leaves, jrh)
+//     that lost a challenge of the cycle is barred (ErrInvalidatedClaim);
+//     at most MaxSubmissionsPerHash = 12 submissions per distinct (root,
+//     n_leaves, jrh) (ErrTooManySubmissions); and keccak256(miner (20) ‖
+//     uint256 entry_index (32, big-endian) ‖ root (32)) < Target
+//     (ErrNotEligible). Each distinct (root, n_leaves, jrh) is a Claim,
+//     numbered 0, 1, 2, … in order of first submission.
+//   - MsgConfirmJustification, MsgProveLeafCount, MsgChallengeSearch and
+//     MsgRespondToChallenge answer the steps of a challenge (below); anyone
+//     may send them, for either side.
 //
 // The target, for the window [start, end] of W = end − start + 1 blocks,
 // rises linearly from (2^256 − 1)/W at the first block to 2^256 − 1 at
@@ -110,27 +117,79 @@
 //     earlier cycle waits for acceptance, StartCycle freezes its log: it
 //     becomes the mining cycle, with the submission window [h+1,
 //     h+mining_window_blocks] (event cycle_frozen).
-//  2. When the window has closed (h > its end), with no submission the
-//     window reopens as [h+1, h+mining_window_blocks] and the cycle stays
-//     the mining cycle (mining_window_reopened).
-//  3. With exactly one distinct (root, n_leaves, jrh), it becomes the
-//     accepted ReputationRoot{cycle, root, n_leaves, jrh,
-//     accepted_height} (root_accepted): the state after replaying cycles
-//     0 … cycle, each cycle's state decayed once before its log except
-//     the first (reputation.Replay with decay_numerator /
-//     decay_denominator). Its submissions are rewarded (miners_rewarded)
-//     and then deleted, and step 1 may freeze the next cycle in the same
-//     block.
-//  4. With two or more distinct hashes, all are kept, nothing is
-//     accepted, and mining is blocked (mining_blocked): no submission is
-//     taken and no cycle freezes — the open cycle's log keeps growing —
-//     until a later issue resolves them. Resolving them is the
-//     challenge-response of reputation.md (pairing, binary search over
-//     the justification trees, one update verified on chain), which is
-//     not implemented yet.
+//  2. When the window has closed (h > its end), with no claim the window
+//     reopens as [h+1, h+mining_window_blocks] and the cycle stays the
+//     mining cycle (mining_window_reopened).
+//  3. With exactly one claim, it becomes the accepted
+//     ReputationRoot{cycle, root, n_leaves, jrh, accepted_height}
+//     (root_accepted): the state after replaying cycles 0 … cycle, each
+//     cycle's state decayed once before its log except the first
+//     (reputation.Replay with decay_numerator / decay_denominator). Its
+//     submissions are rewarded (miners_rewarded); the cycle's
+//     submissions, claims and challenges are deleted, and step 1 may
+//     freeze the next cycle in the same block.
+//  4. With two or more claims, the challenge phase starts (below); no
+//     submission is taken and no cycle freezes until it ends, which it
+//     always does: every step has a deadline.
 //
-// The window is checked before the freeze, so steps 2 to 4 come first in
-// a block.
+// # Challenges (Colony whitepaper §7.5; reputation.md "Mining")
+//
+// The claims are paired into rounds (startRound, challenge_round): the
+// claims still alive, in id order, meet two by two — claims 2i and 2i + 1
+// in challenge i — and an odd one out gets a bye (claim_bye). When every
+// challenge of a round is decided, the winners and the bye meet in the
+// next round; when one claim is left, it is accepted at the next block
+// (step 3); when none is left (both sides of the last challenges lost),
+// the window reopens (mining_reopened) with the lost claims barred.
+//
+// Each challenge waits for one step at a time, until a deadline of
+// mining_response_window_blocks after the step began (challenge_opened,
+// challenge_step); answers are accepted up to and including the deadline
+// (challenge_answered), and a step with both sides answered moves on at
+// once. At the block after the deadline the hook decides the challenge:
+// a side that did not answer loses; both lose when neither did.
+//
+//  1. LEAF_COUNT, when both claims have the same root: the side claiming
+//     more leaves proves a leaf whose UID is its n_leaves
+//     (MsgProveLeafCount) and wins; if it does not, it loses. UIDs are 1
+//     … nLeaves without gaps, so such a leaf refutes the smaller count.
+//     (Colony reads the count from the shape of a proof of the last leaf;
+//     our reputation tree is keyed by hashed keys, where a leaf's
+//     position says nothing, so the UID is the evidence.)
+//  2. CONFIRM_JRH: each side proves, against its JRH, leaf 0 = the
+//     previous accepted state (the empty state for cycle 0) and leaf N =
+//     its claim, N = CycleUpdates = the previous state's leaves (one decay
+//     each) + the cycle's log updates; both proofs must have the branch
+//     mask of their index in a tree of exactly N + 1 leaves
+//     (patricia.SequenceBranchMask), which fixes the tree's size
+//     (MsgConfirmJustification).
+//  3. SEARCH: starting from the two JRHs, each side posts the edge hashes
+//     of the two children of its current node (MsgChallengeSearch;
+//     reputation.Search.CheckChildren); when both have, the search goes
+//     left if their left children differ, else right. At a single leaf L
+//     — the first where the trees differ, after ⌈log₂(N + 1)⌉ steps at
+//     most — update t = L − 1 is the one in dispute: both trees agree on
+//     leaf t.
+//  4. RESPOND: anyone proves update t for a side
+//     (MsgRespondToChallenge): leaf t of the side's tree (the agreed
+//     state), then, for a decay (t below the previous state's leaf
+//     count), the leaf with UID t + 1 and its decayed value
+//     (reputation.VerifyDecay); for a log update, the log entry holding
+//     it, expanded as miners expand it (ExpandUpdate), and witnesses of
+//     the updated key (present with its UID, or absent and inserted with
+//     UID nLeaves + 1), of the user's origin value and, on a colony-wide
+//     child of a loss, of the user's child value
+//     (reputation.VerifyUpdate); the state so computed must be the side's
+//     leaf L. It holds only for the right transition: that side wins.
+//
+// A decided challenge (challenge_decided) invalidates the losing claim,
+// and every miner of its submissions loses its whole stake
+// (miner_slashed): miner_slash_defender_bps of it split equally among the
+// winning side's defenders — the first MaxDefenders accounts that
+// answered a step for it — and the rest (with the split's remainder) to
+// the treasury; each of its submissions appends −miner_reputation_penalty
+// in the skill "mining". An honest claim loses only if nobody answers for
+// it in time; the miner daemon answers for the root it computed.
 //
 // The rewards of an accepted cycle: the submission at position n (0 to
 // 11, in submission order among those of the hash) of a miner staked t
@@ -171,7 +230,11 @@
 //	reputation/miner/ ‖ address                 ledgerpb.Miner               MinerKey
 //	reputation/submission/ ‖ cycle ‖ n          ledgerpb.Submission          SubmissionKey
 //	reputation/entry/ ‖ cycle ‖ miner ‖ entry   0x01 (index)                 EntryKey
-//	reputation/hash_count/ ‖ cycle ‖ hash       count, 8 bytes               HashCountKey, SubmissionHash
+//	reputation/claim_hash/ ‖ cycle ‖ hash       claim id, 8 bytes            ClaimHashKey, SubmissionHash
+//	reputation/claim/ ‖ cycle ‖ id              ledgerpb.Claim               ClaimKey
+//	reputation/challenge/ ‖ cycle ‖ round ‖ i   ledgerpb.Challenge           ChallengeKey
+//	reputation/challenge_due/ ‖ deadline ‖ cycle ‖ round ‖ i
+//	                                            0x01                         ChallengeDueKey
 //
 // Integers in keys and values are 8 bytes big-endian. An amount is 16
 // bytes of big-endian two's complement (EncodeAmount, DecodeAmount),
@@ -185,9 +248,16 @@
 //	miner_staked        miner, amount, stake, since_height
 //	miner_unstaked      miner, amount, stake
 //	cycle_frozen        cycle, open, window_start, window_end            begin block
-//	root_submitted      cycle, miner, entry_index, root, n_leaves, jrh, position
+//	root_submitted      cycle, miner, entry_index, root, n_leaves, jrh, position, claim
 //	mining_window_reopened  cycle, window_start, window_end              begin block
 //	root_accepted       cycle, root, n_leaves, jrh, submissions          begin block
 //	miners_rewarded     cycle, miners, paid, reputation                  begin block
-//	mining_blocked      cycle, hashes, submissions                       begin block
+//	challenge_round     cycle, round, claims, challenges, bye            begin block or tx
+//	claim_bye           cycle, round, claim                              begin block or tx
+//	challenge_opened    cycle, round, index, claim0, claim1, step, deadline
+//	challenge_answered  cycle, round, index, claim, step, by
+//	challenge_step      cycle, round, index, step, lo, hi, search_steps, deadline
+//	challenge_decided   cycle, round, index, winner, invalidated, reason
+//	miner_slashed       cycle, claim, miner, stake, defenders, treasury
+//	mining_reopened     cycle, window_start, window_end                  begin block
 package reputation
