@@ -351,9 +351,9 @@ func (e EventChallengeDecided) Event() event.Event {
 // miner (bech32), stake (ucell taken), defenders (ucell paid to the
 // defenders of the winning claim), treasury (ucell to the treasury).
 type EventMinerSlashed struct {
-	Cycle                       uint64
-	Claim                       uint32
-	Miner                       address.Address
+	Cycle                      uint64
+	Claim                      uint32
+	Miner                      address.Address
 	Stake, Defenders, Treasury uint64
 }
 

@@ -132,7 +132,9 @@ func ChallengeRoundPrefix(cycle uint64, round uint32) []byte {
 }
 
 // ChallengePrefix returns the prefix of the challenges of cycle.
-func ChallengePrefix(cycle uint64) []byte { return store.Key([]byte(prefixChallenge), store.Uint64(cycle)) }
+func ChallengePrefix(cycle uint64) []byte {
+	return store.Key([]byte(prefixChallenge), store.Uint64(cycle))
+}
 
 // ChallengeTablePrefix returns the prefix shared by every challenge key.
 func ChallengeTablePrefix() []byte { return []byte(prefixChallenge) }

@@ -322,4 +322,3 @@ func newReputationQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 	})
 	return cmd
 }
-
