@@ -75,6 +75,7 @@ func FuzzTx(f *testing.F) {
 	f.Add(c.tx(bob, bidWithProof(1, node0, 800, 80, fuzzProof())))
 	f.Add(c.tx(bob, domainCommit(1, bob, buyerWon, fuzzProof()), domainReveal(1, bob, buyerWon, fuzzProof())))
 	f.Add(c.tx(alice, revealSeed(1, 1), inputReceipt(1), reportMissingInputs(1)))
+	f.Add(c.tx(alice, fuzzChallengeMsgs()...))
 	f.Fuzz(func(t *testing.T, raw []byte) { fuzzCheck(t, c, raw) })
 }
 
@@ -100,6 +101,7 @@ func FuzzSignedBody(f *testing.F) {
 		c.body(alice, announce(node0), bidWithProof(1, node0, 800, 80, fuzzProof()), registerVerifierWithProof(node0, 1_000, fuzzProof())),
 		c.body(alice, domainCommit(1, alice, providerWon, fuzzProof()), domainReveal(1, alice, providerWon, fuzzProof())),
 		c.body(alice, revealSeed(1, 1), inputReceipt(1), reportMissingInputs(1)),
+		c.body(alice, fuzzChallengeMsgs()...),
 	} {
 		raw, err := proto.Marshal(b)
 		if err != nil {
@@ -166,5 +168,57 @@ func FuzzSubmitRootHash(f *testing.F) {
 	f.Add(uint64(1), []byte{}, uint64(0), []byte{1}, uint64(0))
 	f.Fuzz(func(t *testing.T, cycle uint64, root []byte, nLeaves uint64, jrh []byte, entry uint64) {
 		fuzzCheck(t, c, signBody(t, miner1, c.body(miner1, submitRoot(cycle, claim{root: root, nLeaves: nLeaves, jrh: jrh}, entry))))
+	})
+}
+
+// fuzzChallengeMsgs returns one of each challenge message, well formed
+// but for no challenge.
+func fuzzChallengeMsgs() []*ledgerpb.Msg {
+	proof := &ledgerpb.PatriciaProof{BranchMask: make([]byte, 32)}
+	w := &ledgerpb.ReputationWitness{Key: make([]byte, 72), Value: make([]byte, 64), Proof: proof}
+	return []*ledgerpb.Msg{
+		{Sum: &ledgerpb.Msg_ConfirmJustification{ConfirmJustification: &ledgerpb.MsgConfirmJustification{First: proof, Last: proof}}},
+		{Sum: &ledgerpb.Msg_ProveLeafCount{ProveLeafCount: &ledgerpb.MsgProveLeafCount{Leaf: w}}},
+		{Sum: &ledgerpb.Msg_ChallengeSearch{ChallengeSearch: &ledgerpb.MsgChallengeSearch{Child0: make([]byte, 32), Child1: make([]byte, 32)}}},
+		{Sum: &ledgerpb.Msg_RespondToChallenge{RespondToChallenge: &ledgerpb.MsgRespondToChallenge{Before: make([]byte, 64),
+			BeforeProof: proof, AfterProof: proof, Subject: w, Origin: w, Child: w}}},
+	}
+}
+
+// FuzzChallengeAnswers decodes arbitrary bytes as each challenge message
+// and sends it, signed, on a chain whose challenge waits for the response
+// of a disputed update (honest against forged), so that inputs reach the
+// proofs' decoding and the single-update verification. Seeds: the real
+// answers of every step.
+func FuzzChallengeAnswers(f *testing.F) {
+	c := challengeChainWith(f, 2, withNegative)
+	honest := c.defense(0, -1)
+	forged := c.defense(0, int64(honest.Result.Justification.Len()/2))
+	c.mustBlock(c.tx(miner1, submitRoot(0, claimOfDefense(honest), c.eligibleEntry(miner1, honest.Result.Root[:], 50, true))),
+		c.tx(miner2, submitRoot(0, claimOfDefense(forged), c.eligibleEntry(miner2, forged.Result.Root[:], 50, true))))
+	defenders := map[uint32]defender{0: {k: miner1, d: honest}, 1: {k: miner2, d: forged, forged: true}}
+	for _, step := range []ledgerpb.ChallengeStep{ledgerpb.ChallengeStep_CHALLENGE_STEP_CONFIRM_JRH, ledgerpb.ChallengeStep_CHALLENGE_STEP_SEARCH,
+		ledgerpb.ChallengeStep_CHALLENGE_STEP_RESPOND} {
+		ch := c.runUntil(defenders, step)
+		m, err := honest.Answer(ch, 0, c.app.skills.Claim(c.st, 0, 1))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(mustMarshal(m))
+	}
+	for _, m := range fuzzChallengeMsgs() {
+		f.Add(mustMarshal(m))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		m := &ledgerpb.Msg{}
+		if proto.Unmarshal(raw, m) != nil {
+			return
+		}
+		switch m.Sum.(type) {
+		case *ledgerpb.Msg_ConfirmJustification, *ledgerpb.Msg_ProveLeafCount, *ledgerpb.Msg_ChallengeSearch, *ledgerpb.Msg_RespondToChallenge:
+		default:
+			return
+		}
+		fuzzCheck(t, c, signBody(t, miner3, c.body(miner3, m)))
 	})
 }
