@@ -126,7 +126,7 @@ func BenchmarkDecay(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			for b.Loop() {
-				res, err := replay(prev, &skills, DefaultParams(), nil, justify)
+				res, err := replay(prev, &skills, DefaultParams(), nil, replayAll(justify))
 				if err != nil {
 					b.Fatal(err)
 				}
