@@ -126,7 +126,7 @@ func BenchmarkDecay(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			for b.Loop() {
-				res, err := replay(prev, &skills, DefaultParams(), nil, justify)
+				res, err := replay(prev, &skills, DefaultParams(), nil, replayAll(justify))
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -136,6 +136,63 @@ func BenchmarkDecay(b *testing.B) {
 			}
 			b.ReportMetric(n*float64(b.N)/b.Elapsed().Seconds(), "leaves/s")
 			reportHeap(b)
+		})
+	}
+}
+
+// BenchmarkVerifyUpdate verifies one update as the ledger does in a
+// challenge, on a state of 100,000 leaves: "child-step" a colony-wide
+// child step of a loss, with its three witnesses (subject, origin,
+// child); "new-leaf" a gain for a key without a leaf (an absence proof
+// and an insertion).
+func BenchmarkVerifyUpdate(b *testing.B) {
+	skills := benchSkills()
+	r := rand.New(rand.NewPCG(3, 3))
+	s := NewState()
+	user := Address{0xee}
+	const origin = 2 // 1 parent, 20 descendants
+	sk, _ := skills.Skill(origin)
+	for _, k := range []Key{{Colony: colony, Skill: origin, User: user}, {Colony: colony, Skill: sk.Children[0], User: user}, {Colony: colony, Skill: sk.Children[0]}} {
+		s.Set(k, big.NewInt(1_000_000))
+	}
+	for s.NLeaves() < 100_000 {
+		var u Address
+		for j := range u {
+			u[j] = byte(r.Uint32())
+		}
+		s.Set(Key{Colony: colony, Skill: uint64(r.IntN(skills.Len()) + 1), User: u}, big.NewInt(r.Int64N(1e18)))
+	}
+	before := JustState{Root: s.Root(), NLeaves: s.NLeaves()}
+	var log Log
+	log.Append(skills, colony, user, origin, big.NewInt(-1000))
+	log.Append(skills, colony, Address{0xef}, origin, big.NewInt(1000))
+	cases := []struct {
+		name  string
+		entry Entry
+		r     uint64
+	}{
+		{"child-step", log[0], 0},
+		{"new-leaf", log[1], log[1].NUpdates - 1},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			u, err := c.entry.Update(skills, c.r)
+			if err != nil {
+				b.Fatal(err)
+			}
+			subject, origin, child, err := WitnessesFor(s, 0, log, skills, c.entry.NPreviousUpdates+c.r)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if c.name == "new-leaf" && subject.Present {
+				b.Fatal("the subject has a leaf")
+			}
+			for b.Loop() {
+				if _, err := VerifyUpdate(before, c.entry, u, subject, origin, child); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(len(subject.Proof.Siblings)), "proof-depth")
 		})
 	}
 }

@@ -43,7 +43,54 @@
 // descendant c, where the user has v, loses min(trunc(|amount| × v / O),
 // v) (nothing when O is 0); colony-wide totals lose what the user loses,
 // computed from the user's values; nothing goes below 0. A key met for
-// the first time becomes a new leaf, with the next UID, even at 0.
+// the first time becomes a new leaf, with the next UID, even at 0. The
+// zero address, which holds the colony-wide totals, never loses:
+// Log.Append skips it, and a replay refuses an entry that would
+// (ErrBadEntry).
+//
+// # Challenges
+//
+// When two miners submit different roots, the ledger finds the first
+// update where their justification trees disagree and recomputes that
+// single update from Merkle proofs (Colony whitepaper §7.5.1;
+// reputation.md "Mining (on chain)"). The ledger holds only roots and
+// the log; this package gives it the pure checks, and gives a miner what
+// to answer.
+//
+//  1. Both sides prove leaf 0 of their justification tree (the accepted
+//     state) and leaf N, N = decays + log.NUpdates(), with
+//     Justification.Prove; a proof of leaf N whose mask is
+//     patricia.SequenceBranchMask(N+1, N) shows the tree has no leaf
+//     past N.
+//  2. The search: NewSearch(N+1, jrh0, jrh1). While not Done, each side
+//     sends the two child edge hashes of the node [Lo, Hi]
+//     (Justification.Children); CheckChildren checks each pair against
+//     that side's edge, and Descend moves to the left child when the
+//     sides' left children differ, else to the right. After at most
+//     ⌈log₂(N+1)⌉ steps it stops at the first differing leaf L; the
+//     disputed update is Disputed() = L − 1, CheckLeaf checks each side's
+//     leaf L, and leaf L − 1, proved with Justification.Prove, is the
+//     agreed state before it, a JustState (root, nLeaves).
+//  3. LocateUpdate says what update t is: the decay of UID t + 1 when t
+//     is below the previous state's number of leaves (whitepaper §7.6.1),
+//     else update r of a log entry, whose key and kind Entry.Update, or
+//     Expansion on the entry's numbers, give (reputation.md "Expanding an
+//     entry into updates").
+//  4. The side defending its root sends Witnesses, built with
+//     StateBefore and WitnessesFor: a Witness proves a key's leaf, or its
+//     absence, in the state before (patricia absence proofs). VerifyDecay
+//     or VerifyUpdate checks them against that root and returns the state
+//     after: the same proof with the new value, or for a key without a
+//     leaf a new leaf with the next UID (whitepaper §7.6.2), the value
+//     computed by Replay's own arithmetic (reputation.md "Values",
+//     "Decay"). A loss also needs the user's origin reputation O and, at
+//     a colony-wide child step, the user's reputation in the child; the
+//     state before shows both as they were at the entry's start, since the
+//     entry updates them only later. The side whose leaf L equals the
+//     result wins.
+//
+// ReplayForged replays a cycle with one wrong update, for tests and for a
+// miner's deliberate faults.
 //
 // # Performance
 //

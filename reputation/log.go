@@ -96,11 +96,15 @@ func (l *Log) Append(skills *SkillTree, colony, user Address, skill uint64, amou
 // AppendMinerReward appends the entry of a reputation miner's reward:
 // unlike Append it appends a zero amount and a zero user too, as Colony's
 // rewardStakersWithReputation does. It returns an error when skill is not
-// in skills.
+// in skills, or for a loss (a negative amount) of the zero address, which
+// no replay accepts (see ErrBadEntry).
 func (l *Log) AppendMinerReward(skills *SkillTree, colony, miner Address, skill uint64, amount *big.Int) error {
 	s, ok := skills.skill(skill)
 	if !ok {
 		return fmt.Errorf("reputation: append miner reward: skill %d: no such skill", skill)
+	}
+	if amount.Sign() < 0 && miner.IsZero() {
+		return fmt.Errorf("reputation: append miner reward: a loss of %v for the zero address", amount)
 	}
 	l.append(s, colony, miner, amount)
 	return nil
@@ -174,29 +178,41 @@ type Update struct {
 }
 
 // ErrBadEntry is returned for a log entry that cannot be expanded: its
-// skill is unknown, or its NUpdates or NPreviousUpdates do not fit the
-// skill tree and the log.
+// skill is unknown, its NUpdates or NPreviousUpdates do not fit the
+// skill tree and the log, or it is a loss for the zero address. (Such a
+// loss would update the colony-wide totals twice, the second time with
+// the origin's reputation O taken before the first: no single state
+// before an update shows that O, so no challenge could check it. Neither
+// Append nor AppendMinerReward appends one.)
 var ErrBadEntry = errors.New("reputation: bad log entry")
 
-// check returns the entry's skill and nChildUpdates, or ErrBadEntry.
-func (e Entry) check(skills *SkillTree) (*Skill, uint64, error) {
+// checkAmount returns ErrBadEntry unless the entry's amount is in
+// [MinAmount, MaxAmount] and is not a loss for the zero address.
+func (e Entry) checkAmount() error {
+	if e.Amount == nil || e.Amount.Cmp(minAmount) < 0 || e.Amount.Cmp(maxAmount) > 0 {
+		return fmt.Errorf("%w: amount %v outside [-2^127, 2^127-1]", ErrBadEntry, e.Amount)
+	}
+	if e.Amount.Sign() < 0 && e.User.IsZero() {
+		return fmt.Errorf("%w: a loss of %v for the zero address", ErrBadEntry, e.Amount)
+	}
+	return nil
+}
+
+// check returns the entry's skill, or ErrBadEntry.
+func (e Entry) check(skills *SkillTree) (*Skill, error) {
 	s, ok := skills.skill(e.Skill)
 	if !ok {
-		return nil, 0, fmt.Errorf("%w: skill %d: no such skill", ErrBadEntry, e.Skill)
+		return nil, fmt.Errorf("%w: skill %d: no such skill", ErrBadEntry, e.Skill)
 	}
-	if e.Amount == nil || e.Amount.Cmp(minAmount) < 0 || e.Amount.Cmp(maxAmount) > 0 {
-		return nil, 0, fmt.Errorf("%w: amount %v outside [-2^127, 2^127-1]", ErrBadEntry, e.Amount)
+	if err := e.checkAmount(); err != nil {
+		return nil, err
 	}
-	half := e.NUpdates / 2
-	var nChild uint64
-	if e.Amount.Sign() < 0 && half > s.NParents {
-		nChild = half - 1 - s.NParents
-	}
-	if e.NUpdates%2 != 0 || half != s.NParents+1+nChild || nChild > uint64(len(s.Children)) {
-		return nil, 0, fmt.Errorf("%w: %d updates do not fit skill %d (%d parents, %d children, amount %v)",
+	_, kind, _ := Expansion(e.NUpdates, s.NParents, e.Amount.Sign() < 0, 0)
+	if kind == 0 || e.NUpdates/2-1-s.NParents > uint64(len(s.Children)) {
+		return nil, fmt.Errorf("%w: %d updates do not fit skill %d (%d parents, %d children, amount %v)",
 			ErrBadEntry, e.NUpdates, e.Skill, s.NParents, len(s.Children), e.Amount)
 	}
-	return s, nChild, nil
+	return s, nil
 }
 
 // Update returns update r (0 ≤ r < NUpdates) of the entry (reputation.md:
@@ -205,27 +221,65 @@ func (e Entry) check(skills *SkillTree) (*Skill, uint64, error) {
 // ancestor at distance j − nChildUpdates + 1, or the origin. Errors:
 // ErrBadEntry.
 func (e Entry) Update(skills *SkillTree, r uint64) (Update, error) {
-	s, nChild, err := e.check(skills)
+	s, err := e.check(skills)
 	if err != nil {
 		return Update{}, err
 	}
 	if r >= e.NUpdates {
 		return Update{}, fmt.Errorf("%w: update %d of %d", ErrBadEntry, r, e.NUpdates)
 	}
-	return expand(e, s, nChild, r), nil
+	return expand(e, s, r), nil
 }
 
-func expand(e Entry, s *Skill, nChild, r uint64) Update {
-	half := e.NUpdates / 2
-	u := Update{Key: Key{Colony: e.Colony, Skill: e.Skill}, Kind: StepOrigin}
-	if r >= half {
-		u.Key.User = e.User
+// Expansion is the rule of reputation.md "Expanding an entry into
+// updates" (Colony whitepaper §7.6.1: "children are always updated in
+// order, then parents, and then the reputation in question itself", "all
+// colony-wide totals ... before any user-specific reputation"), on
+// numbers alone, so that code without the skill tree (the ledger checking
+// a challenge) applies the same rule as Replay. For update r of an entry
+// of nUpdates updates in a skill with nParents ancestors, negative when
+// its amount is: colonyWide when r < nUpdates/2; with j = r mod
+// nUpdates/2 and nChild = nUpdates/2 − 1 − nParents for a loss (0
+// otherwise), kind is StepChild for j < nChild with i = j, the index in
+// Skill.Children; StepParent for j < nChild + nParents with i = j −
+// nChild, the index in Skill.Ancestors (0 = the parent); StepOrigin with
+// i = 0 otherwise. kind is 0 when the arguments describe no update: r ≥
+// nUpdates, nUpdates odd, nUpdates/2 < nParents + 1, or nUpdates/2 ≠
+// nParents + 1 for a gain. (That nChild does not exceed the skill's
+// descendants is for the caller to check.)
+func Expansion(nUpdates, nParents uint64, negative bool, r uint64) (colonyWide bool, kind StepKind, i uint64) {
+	half := nUpdates / 2
+	if nUpdates%2 != 0 || r >= nUpdates || half == 0 || half-1 < nParents {
+		return false, 0, 0
 	}
+	var nChild uint64
+	if negative {
+		nChild = half - 1 - nParents
+	} else if half-1 != nParents {
+		return false, 0, 0
+	}
+	colonyWide = r < half
 	switch j := r % half; {
 	case j < nChild:
-		u.Key.Skill, u.Kind = s.Children[j], StepChild
-	case j < nChild+s.NParents:
-		u.Key.Skill, u.Kind = s.Ancestors[j-nChild], StepParent
+		return colonyWide, StepChild, j
+	case j < nChild+nParents:
+		return colonyWide, StepParent, j - nChild
+	}
+	return colonyWide, StepOrigin, 0
+}
+
+// expand returns update r of e, which check accepted with skill s.
+func expand(e Entry, s *Skill, r uint64) Update {
+	colonyWide, kind, i := Expansion(e.NUpdates, s.NParents, e.Amount.Sign() < 0, r)
+	u := Update{Key: Key{Colony: e.Colony, Skill: e.Skill}, Kind: kind}
+	if !colonyWide {
+		u.Key.User = e.User
+	}
+	switch kind {
+	case StepChild:
+		u.Key.Skill = s.Children[i]
+	case StepParent:
+		u.Key.Skill = s.Ancestors[i]
 	}
 	return u
 }
@@ -233,13 +287,13 @@ func expand(e Entry, s *Skill, nChild, r uint64) Update {
 // Updates returns the NUpdates updates of the entry in order. Errors:
 // ErrBadEntry.
 func (e Entry) Updates(skills *SkillTree) ([]Update, error) {
-	s, nChild, err := e.check(skills)
+	s, err := e.check(skills)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]Update, e.NUpdates)
 	for r := range out {
-		out[r] = expand(e, s, nChild, uint64(r))
+		out[r] = expand(e, s, uint64(r))
 	}
 	return out, nil
 }

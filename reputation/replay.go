@@ -82,35 +82,40 @@ type Result struct {
 // the log as it stood when the entries were appended, or later (skills
 // are only ever added). Errors: an invalid p; ErrBadEntry.
 func Replay(prev *State, skills *SkillTree, p Params, log Log) (*Result, error) {
-	return replay(prev, skills, p, log, true)
+	return replay(prev, skills, p, log, replayAll(true))
 }
 
 // Apply is Replay without the justification tree: it computes only the
 // new state and hashes the changed nodes once, at the end, about a tenth
 // of Replay's cost.
 func Apply(prev *State, skills *SkillTree, p Params, log Log) (*State, error) {
-	res, err := replay(prev, skills, p, log, false)
+	res, err := replay(prev, skills, p, log, replayAll(false))
 	if err != nil {
 		return nil, err
 	}
 	return res.State, nil
 }
 
-func replay(prev *State, skills *SkillTree, p Params, log Log, justify bool) (*Result, error) {
-	if err := p.Validate(); err != nil {
-		return nil, err
-	}
-	if prev == nil {
-		prev = NewState()
-	}
-	type checked struct {
-		s      *Skill
-		nChild uint64
-	}
-	entries := make([]checked, len(log))
+// noUpdate is an update index past every cycle's last.
+const noUpdate = ^uint64(0)
+
+// replayOptions say how much of a cycle to replay, and how.
+type replayOptions struct {
+	justify bool   // build the justification tree
+	stop    uint64 // apply updates 0 … stop−1 only
+	forge   uint64 // the update that writes a wrong value; noUpdate for none
+}
+
+func replayAll(justify bool) replayOptions {
+	return replayOptions{justify: justify, stop: noUpdate, forge: noUpdate}
+}
+
+// checkLog returns the skill of each entry of log, or ErrBadEntry.
+func checkLog(skills *SkillTree, log Log) ([]*Skill, error) {
+	out := make([]*Skill, len(log))
 	var n uint64
 	for i, e := range log {
-		s, nChild, err := e.check(skills)
+		s, err := e.check(skills)
 		if err != nil {
 			return nil, fmt.Errorf("log entry %d: %w", i, err)
 		}
@@ -118,27 +123,44 @@ func replay(prev *State, skills *SkillTree, p Params, log Log, justify bool) (*R
 			return nil, fmt.Errorf("log entry %d: %w: nPreviousUpdates %d, want %d", i, ErrBadEntry, e.NPreviousUpdates, n)
 		}
 		n += e.NUpdates
-		entries[i] = checked{s, nChild}
+		out[i] = s
 	}
-	r := &replayer{s: prev.Clone()}
-	if justify {
+	return out, nil
+}
+
+func replay(prev *State, skills *SkillTree, p Params, log Log, o replayOptions) (*Result, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	if prev == nil {
+		prev = NewState()
+	}
+	entries, err := checkLog(skills, log)
+	if err != nil {
+		return nil, err
+	}
+	r := &replayer{s: prev.Clone(), stop: o.stop, forge: o.forge}
+	if o.justify {
 		r.j = &Justification{}
-		r.j.seq.Grow(int(prev.NLeaves() + n + 1))
+		r.j.seq.Grow(int(prev.NLeaves() + log.NUpdates() + 1))
 		r.record()
 	}
 	// Decay: every leaf of the previous state, zero-valued ones included,
 	// in ascending UID order.
-	for uid := uint64(1); uid <= prev.NLeaves(); uid++ {
+	for uid := uint64(1); uid <= prev.NLeaves() && r.n < r.stop; uid++ {
 		v := r.s.tree.Leaf(int(uid - 1))
 		old := repOf(&v)
-		if next := decay(old, p.DecayNumerator, p.DecayDenominator); next != old {
+		if next := r.written(decay(old, p.DecayNumerator, p.DecayDenominator)); next != old {
 			v = leafValue(next, uid)
 			r.s.tree.SetLeaf(int(uid-1), &v)
 		}
-		r.record()
+		r.done()
 	}
 	for i, e := range log {
-		r.entry(e, entries[i].s, entries[i].nChild)
+		if r.n >= r.stop {
+			break
+		}
+		r.entry(e, entries[i])
 	}
 	res := &Result{State: r.s, Root: r.s.Root(), NLeaves: r.s.NLeaves(), Justification: r.j}
 	return res, nil
@@ -146,9 +168,31 @@ func replay(prev *State, skills *SkillTree, p Params, log Log, justify bool) (*R
 
 // replayer applies updates to a state and records the justification leaves.
 type replayer struct {
-	s       *State
-	j       *Justification // nil: no justification tree
-	x, y, z big.Int        // scratch for child steps
+	s     *State
+	j     *Justification // nil: no justification tree
+	n     uint64         // updates applied
+	stop  uint64         // apply no update from this index on
+	forge uint64         // the update that writes a wrong value
+	a     arith
+}
+
+// written returns the value update r.n writes: next, or for the forged
+// update a value that is certainly wrong, next + 1 or, when next is the
+// highest reputation, next − 1.
+func (r *replayer) written(next u128) u128 {
+	if r.n != r.forge {
+		return next
+	}
+	if next == maxRep {
+		return next.sub(u128{lo: 1})
+	}
+	return next.add(u128{lo: 1})
+}
+
+// done counts an update and records the state after it.
+func (r *replayer) done() {
+	r.n++
+	r.record()
 }
 
 func (r *replayer) record() {
@@ -158,49 +202,64 @@ func (r *replayer) record() {
 }
 
 // entry applies the updates of e (reputation.md §Values).
-func (r *replayer) entry(e Entry, s *Skill, nChild uint64) {
+func (r *replayer) entry(e Entry, s *Skill) {
 	neg := e.Amount.Sign() < 0
 	amount := u128From(e.Amount)
 	var origin u128 // O: the user's reputation in the origin before the entry
 	if neg {
 		origin = r.s.get(Key{Colony: e.Colony, Skill: e.Skill, User: e.User})
 	}
-	for i := uint64(0); i < e.NUpdates; i++ {
-		u := expand(e, s, nChild, i)
-		old := r.s.get(u.Key)
-		var next u128
-		switch {
-		case !neg:
-			next = old.add(amount)
-		case u.Kind == StepChild:
+	for i := uint64(0); i < e.NUpdates && r.n < r.stop; i++ {
+		u := expand(e, s, i)
+		var v u128
+		if neg && u.Kind == StepChild {
 			// The user's reputation in the child, also for the colony-wide
 			// total; no step of this entry has changed it yet.
-			v := r.s.get(Key{Colony: e.Colony, Skill: u.Key.Skill, User: e.User})
-			next = old.sub(r.childLoss(amount, v, origin))
-		default:
-			next = old.sub(minU128(amount, origin))
+			v = r.s.get(Key{Colony: e.Colony, Skill: u.Key.Skill, User: e.User})
 		}
-		r.s.set(u.Key, next)
-		r.record()
+		r.s.set(u.Key, r.written(r.a.next(r.s.get(u.Key), amount, neg, u.Kind, v, origin)))
+		r.done()
 	}
+}
+
+// arith computes reputation.md §Values; it holds scratch space for the
+// child steps' products. Replay and VerifyUpdate both use it, so the rule
+// is written once.
+type arith struct{ x, y, z big.Int }
+
+// next returns the new value of a leaf holding old after one update of
+// an entry whose amount is amount in absolute value, negative or not:
+// old + amount, capped at 2^127 − 1, for a gain; for a loss, with O the
+// user's reputation in the origin before the entry, old − min(|amount|,
+// O) for a parent or origin step, and for a child step where the user
+// has v, old − min(trunc(|amount| × v / O), v) (nothing when O is 0);
+// never below 0.
+func (a *arith) next(old, amount u128, neg bool, kind StepKind, v, origin u128) u128 {
+	switch {
+	case !neg:
+		return old.add(amount)
+	case kind == StepChild:
+		return old.sub(a.childLoss(amount, v, origin))
+	}
+	return old.sub(minU128(amount, origin))
 }
 
 // childLoss returns min(|trunc(amount × v / O)|, v) for a loss of amount
 // and the user's reputation v in the child: the rule "if v + Δ < 0 then
 // Δ = −v"; 0 when O is 0.
-func (r *replayer) childLoss(amount, v, origin u128) u128 {
+func (a *arith) childLoss(amount, v, origin u128) u128 {
 	if origin.isZero() || v.isZero() {
 		return u128{}
 	}
-	amount.setBig(&r.x)
-	v.setBig(&r.y)
-	origin.setBig(&r.z)
-	r.x.Mul(&r.x, &r.y)
-	r.x.Quo(&r.x, &r.z)
-	if r.x.Cmp(&r.y) >= 0 {
+	amount.setBig(&a.x)
+	v.setBig(&a.y)
+	origin.setBig(&a.z)
+	a.x.Mul(&a.x, &a.y)
+	a.x.Quo(&a.x, &a.z)
+	if a.x.Cmp(&a.y) >= 0 {
 		return v
 	}
-	return u128From(&r.x)
+	return u128From(&a.x)
 }
 
 // Justification is a cycle's justification tree (reputation.md:

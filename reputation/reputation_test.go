@@ -1,6 +1,7 @@
 package reputation
 
 import (
+	"errors"
 	"fmt"
 	"math/big"
 	"math/rand/v2"
@@ -30,7 +31,7 @@ var noDecay = Params{DecayNumerator: 1, DecayDenominator: 1}
 
 // colonyTree is the skill tree of the Colony examples: 1 → 5 → 6, with
 // 2, 3 and 4 unrelated roots.
-func colonyTree(t *testing.T) *SkillTree {
+func colonyTree(t testing.TB) *SkillTree {
 	t.Helper()
 	var s SkillTree
 	for _, parent := range []uint64{0, 0, 0, 0, 1, 5} {
@@ -612,5 +613,65 @@ func TestJustificationIndexes(t *testing.T) {
 		if !ok || root != s.Root() || n != s.NLeaves() {
 			t.Fatalf("after %d entries: justification has %x, %d; want %x, %d", k, root, n, s.Root(), s.NLeaves())
 		}
+	}
+}
+
+// TestExpansion checks Expansion against Entry.Updates, and that it
+// refuses what is not an update.
+func TestExpansion(t *testing.T) {
+	r := rand.New(rand.NewPCG(37, 38))
+	skills := randomSkills(r, 15)
+	for _, e := range randomCycle(r, skills, randomUsers(r, 3), 200, true) {
+		s, _ := skills.Skill(e.Skill)
+		ups, err := e.Updates(skills)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, u := range ups {
+			colonyWide, kind, j := Expansion(e.NUpdates, s.NParents, e.Amount.Sign() < 0, uint64(i))
+			skill := e.Skill
+			switch kind {
+			case StepChild:
+				skill = s.Children[j]
+			case StepParent:
+				skill = s.Ancestors[j]
+			}
+			if kind != u.Kind || colonyWide != u.Key.User.IsZero() || skill != u.Key.Skill {
+				t.Fatalf("update %d of %+v: Expansion %v %v %d, Updates %+v", i, e, colonyWide, kind, j, u)
+			}
+		}
+	}
+	tests := []struct {
+		name               string
+		nUpdates, nParents uint64
+		negative           bool
+		r                  uint64
+	}{
+		{"r past the end", 6, 2, false, 6},
+		{"odd", 5, 1, true, 0},
+		{"none", 0, 0, false, 0},
+		{"fewer than the parents", 4, 2, true, 0},
+		{"a gain with children", 8, 1, false, 0},
+		{"no parents fit", 2, ^uint64(0), true, 0},
+	}
+	for _, tt := range tests {
+		if _, kind, _ := Expansion(tt.nUpdates, tt.nParents, tt.negative, tt.r); kind != 0 {
+			t.Errorf("%s: kind %v", tt.name, kind)
+		}
+	}
+}
+
+func TestLossOfTheZeroAddressRefused(t *testing.T) {
+	skills := colonyTree(t)
+	var log Log
+	if err := log.AppendMinerReward(skills, colony, zero, 1, big.NewInt(-5)); err == nil {
+		t.Fatal("a loss of the zero address appended")
+	}
+	if err := log.AppendMinerReward(skills, colony, zero, 1, big.NewInt(5)); err != nil {
+		t.Fatal(err)
+	}
+	log = append(log, Entry{User: zero, Amount: big.NewInt(-5), Skill: 1, Colony: colony, NUpdates: 2 + 2*2, NPreviousUpdates: 2})
+	if _, err := Replay(nil, skills, noDecay, log); !errors.Is(err, ErrBadEntry) {
+		t.Fatalf("replay of a loss of the zero address: %v", err)
 	}
 }

@@ -20,6 +20,22 @@
 // HashKey); the justification tree uses the update index itself as the
 // path (IndexPath). Leaves are never deleted.
 //
+// Proofs, checked by code that holds only roots (the ledger, in the
+// challenge-response protocol of Colony whitepaper §7.5.1):
+//
+//   - membership: Tree.Prove and Sequence.Prove give (branch mask,
+//     siblings); Verify and ImpliedRoot check them.
+//   - absence: Tree.ProveAbsence gives a leaf whose path the absent path
+//     leaves inside an edge, with its membership proof; VerifyAbsence
+//     checks it, and InsertedRoots turns it into the roots before and
+//     after inserting a leaf at the absent path (whitepaper §7.6.2).
+//   - the justification tree: SequenceSplit says where a run of indices
+//     branches, Sequence.Children gives a node's two child edge hashes,
+//     which EdgeHash and BranchHash combine into the node's edge hash,
+//     so a binary search can descend both sides' trees one level at a
+//     time; SequenceBranchMask(N+1, N) is the mask that proves leaf N to
+//     be the last.
+//
 // Node hashes are cached: Set marks the path from the leaf to the root
 // dirty, and Root rehashes only dirty nodes, so re-rooting after one
 // update costs two keccak256 per branch above the leaf, plus two. A Tree
@@ -28,6 +44,7 @@ package patricia
 
 import (
 	"encoding/binary"
+	"fmt"
 	"hash"
 	"math/bits"
 
@@ -159,4 +176,41 @@ func (k *Hasher) branchHash(e0, e1 *Hash) Hash {
 	copy(k.buf[:32], e0[:])
 	copy(k.buf[32:64], e1[:])
 	return k.Sum(k.buf[:64])
+}
+
+// EdgeHash returns the hash of an edge (reputation.md: "edge hash =
+// keccak256(node hash (32) ‖ uint256(label length in bits) (32) ‖ label
+// bits (32 bytes, left-aligned, zero-padded))"), the label being bits
+// [start, end) of path: an edge that leaves a branch at bit b starts at
+// b + 1, the root edge at 0, and an edge ends at the bit of the branch
+// below it, or at 256 above a leaf. It panics unless 0 ≤ start ≤ end ≤
+// 256.
+func (k *Hasher) EdgeHash(node Hash, path Path, start, end int) Hash {
+	if start < 0 || start > end || end > 256 {
+		panic(fmt.Sprintf("patricia: edge [%d, %d) outside [0, 256)", start, end))
+	}
+	w := toWords(path)
+	return k.edgeHash(&node, &w, start, end)
+}
+
+// BranchHash returns the node hash of a branch whose children's edge
+// hashes are e0 (bit 0) and e1 (bit 1): keccak256(e0 ‖ e1).
+func (k *Hasher) BranchHash(e0, e1 Hash) Hash { return k.branchHash(&e0, &e1) }
+
+// SingleLeafRoot returns the root of the tree holding only v at path
+// (reputation.md: "With a single leaf: root = keccak256(keccak256(value)
+// ‖ uint256(256) ‖ path)").
+func SingleLeafRoot(h *Hasher, path Path, v *Value) Hash {
+	node := h.Sum(v[:])
+	w := toWords(path)
+	return h.edgeHash(&node, &w, 0, 256)
+}
+
+// path returns w as a Path.
+func (w *words) path() Path {
+	var p Path
+	for i, x := range w {
+		binary.BigEndian.PutUint64(p[8*i:], x)
+	}
+	return p
 }

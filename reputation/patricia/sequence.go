@@ -1,6 +1,7 @@
 package patricia
 
 import (
+	"fmt"
 	"math/bits"
 	"slices"
 )
@@ -109,4 +110,77 @@ func (s *Sequence) Prove(i uint64) (Value, Proof, bool) {
 		}
 	}
 	return s.values[i], p, true
+}
+
+// SequenceSplit returns where the tree of a Sequence branches over the
+// run [a, b] of consecutive indices (a < b): the branch bit (0 = the most
+// significant bit of the 256-bit path), the highest bit in which a and b
+// differ, and m, the first index of the run whose path has a 1 there, so
+// that the children are the runs [a, m−1] and [m, b]. It panics unless
+// a < b.
+func SequenceSplit(a, b uint64) (bit int, m uint64) {
+	if a >= b {
+		panic(fmt.Sprintf("patricia: split of the run [%d, %d]", a, b))
+	}
+	return split(a, b)
+}
+
+// SequenceBranchMask returns the branch mask of the proof of leaf i in a
+// Sequence of n leaves, the mask Sequence.Prove returns: a branch bit is
+// set for each split on the way from the run [0, n−1] down to i. It
+// panics unless i < n.
+//
+// For the last leaf, SequenceBranchMask(N+1, N) is N itself as a uint256:
+// leaf N has a branch at bit b exactly when some leaf agrees with N above
+// b and differs at b. Where N has a 1, the leaf with that prefix and a 0
+// at b is below N, so it exists; where N has a 0, such a leaf is above N.
+// A tree holding leaf N and any leaf X > N therefore has a branch on N's
+// path at the highest bit where X has a 1 and N a 0, a bit that
+// SequenceBranchMask(N+1, N) does not have: a verified proof of leaf N
+// with this mask shows that the tree has no leaf past N (Colony
+// whitepaper §7.5.1: "by noting the steps at which a hash is hashed with
+// itself, we can determine the index of the last leaf").
+func SequenceBranchMask(n, i uint64) [32]byte {
+	if i >= n {
+		panic(fmt.Sprintf("patricia: branch mask of leaf %d of %d", i, n))
+	}
+	var mask [32]byte
+	a, b := uint64(0), n-1
+	for a != b {
+		d, m := split(a, b)
+		mask[d>>3] |= 0x80 >> uint(d&7)
+		if i < m {
+			b = m - 1
+		} else {
+			a = m
+		}
+	}
+	return mask
+}
+
+// Children returns the edge hashes of the two children of the node over
+// the run [a, b] (a < b), the hashes that proofs through that node carry
+// as siblings, and false when [a, b] is not a node of the tree: not a run
+// reached from [0, Len()−1] by SequenceSplit. It is O(depth) after Root.
+func (s *Sequence) Children(a, b uint64) (e0, e1 Hash, ok bool) {
+	if a >= b || b >= s.Len() {
+		return Hash{}, Hash{}, false
+	}
+	s.Root()
+	lo, hi, pos := uint64(0), s.Len()-1, 0
+	for lo != hi {
+		_, m := split(lo, hi)
+		right := pos + 2*int(m-lo)
+		switch {
+		case lo == a && hi == b:
+			return s.hashes[pos+1], s.hashes[right], true
+		case b < m:
+			hi, pos = m-1, pos+1
+		case a >= m:
+			lo, pos = m, right
+		default:
+			return Hash{}, Hash{}, false // [a, b] straddles the split
+		}
+	}
+	return Hash{}, Hash{}, false
 }
