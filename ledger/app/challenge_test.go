@@ -34,11 +34,12 @@ var (
 // non-empty log, window [21, 20 + window]) with miners 3 to 5 funded and
 // staked too, a response window of 3 blocks, miners allowed to submit
 // for the cycle they staked in, and half a slashed stake to defenders.
-func challengeChain(t testing.TB, window uint64) *chain { return challengeChainWith(t, window, nil) }
+func challengeChain(t testing.TB, window uint64) *chain { return challengeChainWith(t, window, nil, nil) }
 
-// challengeChainWith is challengeChain, calling before (if not nil) at
-// height 19, just before cycle 0 freezes.
-func challengeChainWith(t testing.TB, window uint64, before func(*chain)) *chain {
+// challengeChainWith is challengeChain with the params edited by edit (if
+// not nil), calling before (if not nil) at height 19, just before cycle
+// 0 freezes.
+func challengeChainWith(t testing.TB, window uint64, before func(*chain), edit func(*ledgerpb.Params)) *chain {
 	t.Helper()
 	c := marketChainWith(t, func(p *ledgerpb.Params) {
 		p.ReputationCycleBlocks = 20
@@ -51,8 +52,11 @@ func challengeChainWith(t testing.TB, window uint64, before func(*chain)) *chain
 		p.MinerMinStakedCycles = 0
 		p.MinerSlashDefenderBps = 5_000
 		p.MinerReputationPenalty = 500
+		if edit != nil {
+			edit(p)
+		}
 	})
-	c.mustBlock(c.tx(alice, send(miner1, 100_000), send(miner2, 100_000), send(miner3, 100_000), send(miner4, 100_000), send(miner5, 100_000)))
+	c.mustBlock(c.tx(alice, send(miner1, 100_000), send(miner2, 100_000), send(miner3, 100_000)), c.tx(mProv3, send(miner4, 100_000), send(miner5, 100_000)))
 	c.mustBlock(c.tx(miner1, stakeMiner(50_000)), c.tx(miner2, stakeMiner(50_000)), c.tx(miner3, stakeMiner(50_000)),
 		c.tx(miner4, stakeMiner(50_000)), c.tx(miner5, stakeMiner(50_000)))
 	c.mustBlock(c.tx(mBuyer, createOrderWith(orderMsg())))
@@ -164,6 +168,7 @@ type defender struct {
 func (c *chain) runChallenge(defenders map[uint32]defender) (answers, blocks int) {
 	c.t.Helper()
 	cycle := c.app.skills.MiningState(c.st).MiningCycle
+	c.untilChallenging()
 	for blocks = 0; blocks < 500; blocks++ {
 		ms := c.app.skills.MiningState(c.st)
 		if !ms.Mining || ms.MiningCycle != cycle || (!ms.Challenging && !ms.Resolved) {
@@ -369,7 +374,7 @@ func TestChallengeSameRootDifferentLeaves(t *testing.T) {
 			bad := claim{root: good.root, nLeaves: uint64(int64(good.nLeaves) + delta), jrh: hash32("another jrh")}
 			c.mustBlock(c.tx(miner1, submitRoot(0, good, c.eligibleEntry(miner1, good.root, 50, true))),
 				c.tx(miner2, submitRoot(0, bad, c.eligibleEntry(miner2, bad.root, 50, true))))
-			res := c.mustBlock()
+			res := c.untilChallenging()
 			if e := findEvent(t, res.Events, "challenge_opened"); attr(e, "step") != "leaf-count" {
 				t.Fatalf("event %v", e)
 			}
@@ -398,7 +403,8 @@ func TestChallengeEveryoneLoses(t *testing.T) {
 	c.mustBlock(c.tx(miner1, submitRoot(0, fakeClaimN(0), c.eligibleEntry(miner1, fakeClaimN(0).root, 50, true))),
 		c.tx(miner2, submitRoot(0, fakeClaimN(1), c.eligibleEntry(miner2, fakeClaimN(1).root, 50, true))))
 	b := takeBook(c, miner1, miner2, miner3)
-	c.emptyBlocksTo(c.height + 1 + 3 + 1) // the window closes, the step's deadline passes
+	c.untilChallenging()
+	c.emptyBlocksTo(c.height + 3 + 1) // the step's deadline passes
 	ms := c.miningStatus()
 	if !ms.Mining || ms.Challenging || ms.WindowStart != c.height+1 {
 		t.Fatalf("status %v: want the window reopened", ms)
@@ -420,7 +426,8 @@ func TestChallengeEveryoneLoses(t *testing.T) {
 
 // TestChallengeStepWindows: a step may be answered up to and including
 // its deadline; from the next block the hook has decided it, before any
-// transaction, so a late answer finds the claim lost.
+// transaction — here both sides lost and the window reopened — so a late
+// answer is refused.
 func TestChallengeStepWindows(t *testing.T) {
 	for _, at := range []int64{-1, 0, +1} {
 		t.Run(fmt.Sprintf("deadline%+d", at), func(t *testing.T) {
@@ -428,8 +435,11 @@ func TestChallengeStepWindows(t *testing.T) {
 			honest := c.defense(0, -1)
 			c.mustBlock(c.tx(miner1, submitRoot(0, claimOfDefense(honest), c.eligibleEntry(miner1, honest.Result.Root[:], 50, true))),
 				c.tx(miner2, submitRoot(0, fakeClaim, c.eligibleEntry(miner2, fakeClaim.root, 50, true))))
-			c.mustBlock() // the window closes: deadline = this height + 3
+			c.untilChallenging() // deadline = this height + 3
 			ch := c.app.skills.Challenge(c.st, 0, 1, 0)
+			if ch.Deadline != c.height+3 {
+				t.Fatalf("deadline %d at height %d", ch.Deadline, c.height)
+			}
 			c.emptyBlocksTo(ch.Deadline + at - 1)
 			m, err := honest.Answer(ch, 0, c.app.skills.Claim(c.st, 0, 1))
 			if err != nil || m == nil {
@@ -440,23 +450,39 @@ func TestChallengeStepWindows(t *testing.T) {
 			switch {
 			case at <= 0 && r.Code != 0:
 				t.Fatalf("answer at deadline%+d refused: %s", at, r.Log)
-			case at > 0 && r.Code != reputation.ErrNoClaim.Number:
-				t.Fatalf("answer at deadline%+d: %s/%d %s, want ErrNoClaim (both lost at the deadline)", at, r.Codespace, r.Code, r.Log)
+			case at > 0 && r.Code != reputation.ErrNotChallenging.Number:
+				t.Fatalf("answer at deadline%+d: %s/%d %s, want ErrNotChallenging (both lost at the deadline, the window reopened)", at, r.Codespace, r.Code, r.Log)
 			}
 		})
 	}
+}
+
+// untilChallenging runs empty blocks until the mining window has closed
+// into a challenge, and returns the result of the block that opened it
+// (an empty result when it is open already).
+func (c *chain) untilChallenging() BlockResult {
+	c.t.Helper()
+	for range 100 {
+		ms := c.app.skills.MiningState(c.st)
+		if ms.Challenging {
+			return BlockResult{}
+		}
+		res := c.mustBlock()
+		if ms = c.app.skills.MiningState(c.st); ms.Challenging || !ms.Mining {
+			return res
+		}
+	}
+	c.t.Fatal("the window did not close into a challenge")
+	return BlockResult{}
 }
 
 // runUntil is runChallenge stopping once the challenge of round 1,
 // index 0 waits for step.
 func (c *chain) runUntil(defenders map[uint32]defender, step ledgerpb.ChallengeStep) *ledgerpb.Challenge {
 	c.t.Helper()
+	c.untilChallenging()
 	for range 200 {
 		ms := c.app.skills.MiningState(c.st)
-		if !ms.Challenging {
-			c.mustBlock()
-			continue
-		}
 		ch := c.app.skills.Challenge(c.st, ms.MiningCycle, 1, 0)
 		if ch.Step == step {
 			return ch
@@ -508,7 +534,8 @@ func respondMsg(t *testing.T, m *ledgerpb.Msg, edit func(*ledgerpb.MsgRespondToC
 // TestChallengeRefusals: every wrong answer to a step is refused with its
 // code and changes nothing but the fee.
 func TestChallengeRefusals(t *testing.T) {
-	c := challengeChainWith(t, 2, withNegative)
+	// A long response window: each refusal below takes a block.
+	c := challengeChainWith(t, 2, withNegative, func(p *ledgerpb.Params) { p.MiningResponseWindowBlocks = 50 })
 	honest := c.defense(0, -1)
 	at := childUpdate(t, honest)
 	forged := c.defense(0, int64(at))
@@ -597,7 +624,7 @@ func TestChallengeRefusals(t *testing.T) {
 		{"respond: before proof of the after leaf", respondMsg(t, respond, func(m *ledgerpb.MsgRespondToChallenge) { m.BeforeProof = reputation.ProofRecord(pAfter) }),
 			reputation.ErrInvalidJustification.Number, "before: does not prove leaf"},
 		{"respond: against the other claim's tree", respondMsg(t, respond, func(m *ledgerpb.MsgRespondToChallenge) { m.Claim = 1 }),
-			reputation.ErrWrongTransition.Number, "which leaf"},
+			reputation.ErrInvalidJustification.Number, "before: does not prove leaf"},
 		{"respond: a UID that breaks the rules", respondMsg(t, respond, func(m *ledgerpb.MsgRespondToChallenge) { m.Subject.Value[63]++ }),
 			reputation.ErrInvalidWitness.Number, "update"},
 		{"respond: a child fraction from another user", respondMsg(t, respond, func(m *ledgerpb.MsgRespondToChallenge) { m.Child = otherUser }),
@@ -709,8 +736,9 @@ func TestRedTeamLoneForgedRoot(t *testing.T) {
 	if r := res.TxResults[0]; r.Code != reputation.ErrStakedTooBriefly.Number || !strings.Contains(r.Log, "from height 44") {
 		t.Fatalf("a fresh stake submits: %+v", r)
 	}
-	c.emptyBlocksTo(43)
-	for c.app.skills.MiningState(c.st).WindowStart < c.height+1 {
+	// Both submit at the last block of a window, where every entry is
+	// eligible.
+	for c.height+1 < 44 || c.app.skills.MiningState(c.st).WindowEnd != c.height+1 {
 		c.mustBlock()
 	}
 	c.mustBlock(c.tx(miner1, submitRoot(0, claimOfDefense(honest), 1)), c.tx(attacker, submitRoot(0, claimOfDefense(forged), 1)))

@@ -191,7 +191,7 @@ func fuzzChallengeMsgs() []*ledgerpb.Msg {
 // proofs' decoding and the single-update verification. Seeds: the real
 // answers of every step.
 func FuzzChallengeAnswers(f *testing.F) {
-	c := challengeChainWith(f, 2, withNegative)
+	c := challengeChainWith(f, 2, withNegative, nil)
 	honest := c.defense(0, -1)
 	forged := c.defense(0, int64(honest.Result.Justification.Len()/2))
 	c.mustBlock(c.tx(miner1, submitRoot(0, claimOfDefense(honest), c.eligibleEntry(miner1, honest.Result.Root[:], 50, true))),

@@ -132,6 +132,11 @@ func testParams() *ledgerpb.Params {
 		DisputeSeedWindowBlocks:  2,
 		MinDomainVoteStake:       10,
 		MaxDuePerBlock:           100,
+
+		MiningResponseWindowBlocks: 3,
+		MinerMinStakedCycles:       0,
+		MinerSlashDefenderBps:      5_000,
+		MinerReputationPenalty:     500,
 	}
 }
 
