@@ -34,7 +34,9 @@ var (
 // non-empty log, window [21, 20 + window]) with miners 3 to 5 funded and
 // staked too, a response window of 3 blocks, miners allowed to submit
 // for the cycle they staked in, and half a slashed stake to defenders.
-func challengeChain(t testing.TB, window uint64) *chain { return challengeChainWith(t, window, nil, nil) }
+func challengeChain(t testing.TB, window uint64) *chain {
+	return challengeChainWith(t, window, nil, nil)
+}
 
 // challengeChainWith is challengeChain with the params edited by edit (if
 // not nil), calling before (if not nil) at height 19, just before cycle
