@@ -426,36 +426,56 @@ func TestChallengeEveryoneLoses(t *testing.T) {
 	}
 }
 
-// TestChallengeStepWindows: a step may be answered up to and including
-// its deadline; from the next block the hook has decided it, before any
-// transaction — here both sides lost and the window reopened — so a late
-// answer is refused.
+// TestChallengeStepWindows: each step may be answered up to and
+// including its deadline; from the next block the hook has decided it,
+// before any transaction, so a late answer is refused. Both sides defend
+// until the step under test; there nobody answers until the block tried.
+// Late, the step's timeout rule has already applied: neither side
+// answered, so both lost and the window reopened (ErrNotChallenging); at
+// LEAF_COUNT the side claiming more leaves lost, and the other's root was
+// accepted at once (ErrNotChallenging too).
 func TestChallengeStepWindows(t *testing.T) {
-	for _, at := range []int64{-1, 0, +1} {
-		t.Run(fmt.Sprintf("deadline%+d", at), func(t *testing.T) {
-			c := challengeChain(t, 2)
-			honest := c.defense(0, -1)
-			c.mustBlock(c.tx(miner1, submitRoot(0, claimOfDefense(honest), c.eligibleEntry(miner1, honest.Result.Root[:], 50, true))),
-				c.tx(miner2, submitRoot(0, fakeClaim, c.eligibleEntry(miner2, fakeClaim.root, 50, true))))
-			c.untilChallenging() // deadline = this height + 3
-			ch := c.app.skills.Challenge(c.st, 0, 1, 0)
-			if ch.Deadline != c.height+3 {
-				t.Fatalf("deadline %d at height %d", ch.Deadline, c.height)
-			}
-			c.emptyBlocksTo(ch.Deadline + at - 1)
-			m, err := honest.Answer(ch, 0, c.app.skills.Claim(c.st, 0, 1))
-			if err != nil || m == nil {
-				t.Fatalf("answer: %v, %v", m, err)
-			}
-			res := c.block(c.tx(miner1, m))
-			r := res.TxResults[0]
-			switch {
-			case at <= 0 && r.Code != 0:
-				t.Fatalf("answer at deadline%+d refused: %s", at, r.Log)
-			case at > 0 && r.Code != reputation.ErrNotChallenging.Number:
-				t.Fatalf("answer at deadline%+d: %s/%d %s, want ErrNotChallenging (both lost at the deadline, the window reopened)", at, r.Codespace, r.Code, r.Log)
-			}
-		})
+	for _, step := range []ledgerpb.ChallengeStep{ledgerpb.ChallengeStep_CHALLENGE_STEP_LEAF_COUNT, ledgerpb.ChallengeStep_CHALLENGE_STEP_CONFIRM_JRH,
+		ledgerpb.ChallengeStep_CHALLENGE_STEP_SEARCH, ledgerpb.ChallengeStep_CHALLENGE_STEP_RESPOND} {
+		for _, at := range []int64{-1, 0, +1} {
+			t.Run(fmt.Sprintf("%s deadline%+d", reputation.StepName(step), at), func(t *testing.T) {
+				c := challengeChain(t, 2)
+				honest := c.defense(0, -1)
+				other := c.defense(0, int64(honest.Result.Justification.Len()/2))
+				if step == ledgerpb.ChallengeStep_CHALLENGE_STEP_LEAF_COUNT {
+					// The same root claiming one leaf less: the honest side
+					// must prove its count.
+					other = nil
+				}
+				cl := claimOfDefense(honest)
+				oc := claim{root: cl.root, nLeaves: cl.nLeaves - 1, jrh: hash32("short")}
+				if other != nil {
+					oc = claimOfDefense(other)
+				}
+				c.mustBlock(c.tx(miner1, submitRoot(0, cl, c.eligibleEntry(miner1, cl.root, 50, true))),
+					c.tx(miner2, submitRoot(0, oc, c.eligibleEntry(miner2, oc.root, 50, true))))
+				defenders := map[uint32]defender{0: {k: miner1, d: honest}}
+				if other != nil {
+					defenders[1] = defender{k: miner2, d: other, forged: true}
+				}
+				ch := c.runUntil(defenders, step)
+				if ch.Deadline != c.height+3 {
+					t.Fatalf("deadline %d at height %d", ch.Deadline, c.height)
+				}
+				c.emptyBlocksTo(ch.Deadline + at - 1)
+				m, err := honest.Answer(ch, 0, c.app.skills.Claim(c.st, 0, 1))
+				if err != nil || m == nil {
+					t.Fatalf("answer: %v, %v", m, err)
+				}
+				r := c.block(c.tx(miner1, m)).TxResults[0]
+				switch {
+				case at <= 0 && r.Code != 0:
+					t.Fatalf("answer at deadline%+d refused: %s", at, r.Log)
+				case at > 0 && r.Code != reputation.ErrNotChallenging.Number:
+					t.Fatalf("answer at deadline%+d: %s/%d %s, want ErrNotChallenging", at, r.Codespace, r.Code, r.Log)
+				}
+			})
+		}
 	}
 }
 
