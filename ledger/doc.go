@@ -92,6 +92,38 @@
 //     the helpers that build its keys (see "Key layout") and decode its
 //     values.
 //
+// # Genesis
+//
+// The app_state of genesis.json is a ledgerpb.Genesis in protojson
+// (app.DecodeGenesis); InitChain checks all of it before it writes
+// anything (app.ValidateGenesis lists the rules) and writes, in this
+// order:
+//
+//	params                  absent: params.Default()
+//	accounts                balances in ucell; their sum is the supply
+//	validators              self-bonded from their operators' balances
+//	skills                  skill paths, parents first (or reputation.skills;
+//	                        neither: compute, protocol, buyer, mining)
+//	reputation.grants       initial reputation (Colony whitepaper §6.2.3):
+//	                        {address (bech32), skill (a genesis skill's path),
+//	                        amount (a positive decimal string, at most
+//	                        2^127 − 1)}, appended in order to the log of
+//	                        cycle 0 in the network colony
+//
+// For example:
+//
+//	"skills": ["compute", "protocol", "buyer", "mining", "compute/genomics"],
+//	"reputation": {"grants": [
+//	  {"address": "cell1…", "skill": "compute/genomics", "amount": "1000000"}
+//	]}
+//
+// The grants are ordinary log entries: they become reputation, provable
+// against the accepted root, once cycle 0 is mined, and they decay from
+// cycle 1 on. A bad grant fails genesis with an error naming its index
+// and field ("reputation.grants[3].skill …"). Their number is bounded only
+// by the size of genesis.json, which every node reads whole (see package
+// reputation, "Initial reputation").
+//
 // # Transactions
 //
 // A transaction is a serialized ledgerpb.Tx: the raw bytes of a TxBody,

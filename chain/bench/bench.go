@@ -57,6 +57,48 @@
 // the market transactions (Orders × (5 + Providers)) over it. A failed
 // transaction, an expired or failed order, or an order that does not end
 // CLOSED with both ratings revealed and final is an error.
+//
+// # Challenge
+//
+// RunChallenge (cell bench challenge) measures what it takes the ledger
+// to defeat a wrong reputation root (ledger/reputation: "Challenges";
+// Colony whitepaper §7.5) for a cycle of Entries log entries, on the
+// real Application over IAVL on disk, driven through ABCI as RunDue
+// drives it: every block runs ProcessProposal, FinalizeBlock and Commit,
+// and every transaction is signed.
+//
+//  1. Genesis grants Entries reputation entries (ledger/reputation:
+//     "Initial reputation"; ChallengeGrants): ChallengeUsers(Entries)
+//     users, in the 136 skills of ChallengeSkills, nested up to three
+//     ancestors deep, so that an entry is 2 to 8 updates; amounts from 1
+//     to 10^6 and, every hundredth, from 2^64 to 2^100. Two miners are
+//     funded.
+//     The params are the defaults but for cycles of 2 blocks, a mining
+//     window of 2 blocks, a response window of 3 blocks, miners allowed
+//     to submit for the cycle they staked in, and a min_miner_stake of
+//     10^6 ucell.
+//  2. Height 1: both miners stake 50 entries. Height 2 freezes cycle 0.
+//  3. The skills and cycle 0's log are read back through the ledger's
+//     queries, as a miner reads them (miner.FetchLog), and replayed:
+//     honestly (reputation.Replay) for miner A, and for miner B forged at
+//     update ForgedAt (reputation.ReplayForged; default DefaultForgedAt),
+//     each with its justification tree and JRH.
+//  4. Each miner submits its root at the first block of the window at
+//     which one of its entries is eligible.
+//  5. From the block that closes the window into a challenge, at every
+//     block each side answers the step its challenge awaits
+//     (ledger/reputation.Defense, from its own replay), both in the same
+//     block, until a root is accepted. Its answers are signed by its
+//     miner; the honest side's must all succeed, the forged side's
+//     response fails (its own tree refutes it).
+//
+// It reports N (the updates), ⌈log₂(N + 1)⌉ and the search steps taken,
+// the challenge transactions by kind, the blocks from the close to the
+// acceptance, the response windows used (one per step: confirmation,
+// each search step, response) against the target 2·⌈log₂ N⌉ + 6, the
+// wall times of the replays and of the challenge, and the longest block
+// of the challenge. Accepting any root but the honest one, or a search
+// that does not end at the forged update, is an error.
 package bench
 
 import (

@@ -3,10 +3,8 @@ package bench
 import (
 	"context"
 	"crypto/ed25519"
-	"crypto/sha256"
 	"fmt"
 	"os"
-	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
@@ -100,7 +98,7 @@ func RunDue(ctx context.Context, o DueOptions) (DueResult, error) {
 	if err != nil {
 		return DueResult{}, err
 	}
-	d := &dueRun{o: o, app: ledger}
+	d := &dueRun{o: o, driver: driver{app: ledger}}
 	if err := d.run(ctx); err != nil {
 		return d.res, fmt.Errorf("bench due: %w", err)
 	}
@@ -108,10 +106,9 @@ func RunDue(ctx context.Context, o DueOptions) (DueResult, error) {
 }
 
 type dueRun struct {
-	o      DueOptions
-	app    *chain.Application
-	res    DueResult
-	height int64
+	driver
+	o   DueOptions
+	res DueResult
 }
 
 func (d *dueRun) run(ctx context.Context) error {
@@ -178,7 +175,7 @@ func (d *dueRun) run(ctx context.Context) error {
 		}
 		setup = append(setup, tx)
 	}
-	if _, err := d.block(ctx, setup); err != nil {
+	if _, err := d.mustBlock(ctx, setup); err != nil {
 		return err
 	}
 
@@ -206,7 +203,7 @@ func (d *dueRun) run(ctx context.Context) error {
 			}
 			txs = append(txs, tx)
 		}
-		if _, err := d.block(ctx, txs); err != nil {
+		if _, err := d.mustBlock(ctx, txs); err != nil {
 			return err
 		}
 	}
@@ -225,7 +222,7 @@ func (d *dueRun) run(ctx context.Context) error {
 			}
 			txs = append(txs, tx)
 		}
-		if _, err := d.block(ctx, txs); err != nil {
+		if _, err := d.mustBlock(ctx, txs); err != nil {
 			return err
 		}
 	}
@@ -235,18 +232,18 @@ func (d *dueRun) run(ctx context.Context) error {
 
 	d.res.Height = due
 	for d.res.Awarded+d.res.Expired < o.Orders && d.res.Blocks <= o.Orders {
-		t, err := d.block(ctx, nil)
+		t, err := d.mustBlock(ctx, nil)
 		if err != nil {
 			return err
 		}
 		d.res.Blocks++
-		secs := (t.process + t.finalize + t.commit).Seconds()
+		secs := t.seconds()
 		d.res.TotalSeconds += secs
 		if secs > d.res.Seconds {
 			d.res.Seconds = secs
 			d.res.ProcessSeconds, d.res.FinalizeSeconds, d.res.CommitSeconds = t.process.Seconds(), t.finalize.Seconds(), t.commit.Seconds()
 		}
-		for _, e := range t.events {
+		for _, e := range t.res.Events {
 			switch e.Type {
 			case "order_awarded":
 				d.res.Awarded++
@@ -263,44 +260,4 @@ func (d *dueRun) run(ctx context.Context) error {
 		return fmt.Errorf("due block %d: %d awarded, %d expired: want all %d %s", due, d.res.Awarded, d.res.Expired, o.Orders, want)
 	}
 	return nil
-}
-
-type blockTimes struct {
-	process, finalize, commit time.Duration
-	events                    []abci.Event
-}
-
-// block runs the next block with txs as CometBFT does and fails on a
-// rejected proposal or a failed transaction.
-func (d *dueRun) block(ctx context.Context, txs [][]byte) (blockTimes, error) {
-	h := d.height + 1
-	hash := sha256.Sum256(fmt.Appendf(nil, "bench block %d", h))
-	at := time.Unix(1_700_000_000+h, 0)
-	var t blockTimes
-	t0 := time.Now()
-	pp, err := d.app.ProcessProposal(ctx, &abci.ProcessProposalRequest{Txs: txs, Hash: hash[:], Height: h, Time: at})
-	if err != nil {
-		return t, err
-	}
-	if pp.Status != abci.PROCESS_PROPOSAL_STATUS_ACCEPT {
-		return t, fmt.Errorf("block %d: proposal rejected", h)
-	}
-	t1 := time.Now()
-	fb, err := d.app.FinalizeBlock(ctx, &abci.FinalizeBlockRequest{Txs: txs, Hash: hash[:], Height: h, Time: at})
-	if err != nil {
-		return t, err
-	}
-	t2 := time.Now()
-	if _, err := d.app.Commit(ctx, &abci.CommitRequest{}); err != nil {
-		return t, err
-	}
-	t3 := time.Now()
-	for i, r := range fb.TxResults {
-		if r.Code != 0 {
-			return t, fmt.Errorf("block %d: tx %d: code %d (%s): %s", h, i, r.Code, r.Codespace, r.Log)
-		}
-	}
-	d.height = h
-	t.process, t.finalize, t.commit, t.events = t1.Sub(t0), t2.Sub(t1), t3.Sub(t2), fb.Events
-	return t, nil
 }

@@ -220,11 +220,20 @@ func (a *App) InitChain(st store.KVStore, chainID string, genesisJSON []byte) ([
 		return nil, err
 	}
 	skills := g.Skills
+	if rs := g.GetReputation().GetSkills(); len(rs) > 0 {
+		if len(skills) > 0 {
+			return nil, fmt.Errorf("genesis: skills and reputation.skills: list the genesis skills in one of them")
+		}
+		skills = rs
+	}
 	if len(skills) == 0 {
 		skills = reputation.DefaultGenesisSkills()
 	}
 	if err := a.skills.InitGenesis(branch, skills); err != nil {
 		return nil, fmt.Errorf("genesis: skills: %w", err)
+	}
+	if err := a.skills.InitGrants(branch, g.GetReputation().GetGrants()); err != nil {
+		return nil, fmt.Errorf("genesis: %w", err)
 	}
 	if err := CheckInvariants(branch); err != nil {
 		return nil, fmt.Errorf("genesis: %w", err)

@@ -47,7 +47,16 @@ func EncodeGenesis(g *ledgerpb.Genesis) ([]byte, error) {
 //     32-byte consensus key used by no other validator, a self_bond of at
 //     least min_self_bond that its operator's genesis balance covers, and
 //     a moniker of 1 to 64 bytes without control characters; an operator
-//     is listed once.
+//     is listed once;
+//   - the skills, in skills or in reputation.skills but not both (none:
+//     reputation.DefaultGenesisSkills), are valid paths, each listed once
+//     and after its parent;
+//   - each reputation grant (reputation.grants) has a bech32 address
+//     other than the zero address, a skill among the genesis skills and
+//     an amount that is a positive decimal integer of at most 2^127 − 1
+//     (reputation.ParseGrantAmount); an error names the grant's index and
+//     field. The grants are appended, in order, to the log of cycle 0
+//     (reputation.Keeper.InitGrants).
 func ValidateGenesis(chainID string, genesisJSON []byte) ([]ValidatorUpdate, error) {
 	return New().InitChain(store.NewMemStore(), chainID, genesisJSON)
 }

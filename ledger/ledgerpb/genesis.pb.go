@@ -33,9 +33,12 @@ type Genesis struct {
 	Accounts []*GenesisAccount `protobuf:"bytes,2,rep,name=accounts,proto3" json:"accounts,omitempty"`
 	// Initial validators, at least one.
 	Validators []*GenesisValidator `protobuf:"bytes,3,rep,name=validators,proto3" json:"validators,omitempty"`
-	// Skill paths created at genesis, parents before children (empty:
-	// ledger/reputation.DefaultGenesisSkills).
-	Skills        []string `protobuf:"bytes,4,rep,name=skills,proto3" json:"skills,omitempty"`
+	// Skill paths created at genesis, parents before children (empty, and
+	// none in reputation.skills: ledger/reputation.DefaultGenesisSkills).
+	Skills []string `protobuf:"bytes,4,rep,name=skills,proto3" json:"skills,omitempty"`
+	// The reputation module's genesis: initial reputation grants (and the
+	// skills, when they are not in skills above).
+	Reputation    *ReputationGenesis `protobuf:"bytes,10,opt,name=reputation,proto3" json:"reputation,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -98,18 +101,29 @@ func (x *Genesis) GetSkills() []string {
 	return nil
 }
 
+func (x *Genesis) GetReputation() *ReputationGenesis {
+	if x != nil {
+		return x.Reputation
+	}
+	return nil
+}
+
 var File_celltonomy_ledger_v1_genesis_proto protoreflect.FileDescriptor
 
 const file_celltonomy_ledger_v1_genesis_proto_rawDesc = "" +
 	"\n" +
-	"\"celltonomy/ledger/v1/genesis.proto\x12\x14celltonomy.ledger.v1\x1a\x1fcelltonomy/ledger/v1/bank.proto\x1a!celltonomy/ledger/v1/params.proto\x1a\"celltonomy/ledger/v1/staking.proto\"\xe1\x01\n" +
+	"\"celltonomy/ledger/v1/genesis.proto\x12\x14celltonomy.ledger.v1\x1a\x1fcelltonomy/ledger/v1/bank.proto\x1a!celltonomy/ledger/v1/params.proto\x1a%celltonomy/ledger/v1/reputation.proto\x1a\"celltonomy/ledger/v1/staking.proto\"\xaa\x02\n" +
 	"\aGenesis\x124\n" +
 	"\x06params\x18\x01 \x01(\v2\x1c.celltonomy.ledger.v1.ParamsR\x06params\x12@\n" +
 	"\baccounts\x18\x02 \x03(\v2$.celltonomy.ledger.v1.GenesisAccountR\baccounts\x12F\n" +
 	"\n" +
 	"validators\x18\x03 \x03(\v2&.celltonomy.ledger.v1.GenesisValidatorR\n" +
 	"validators\x12\x16\n" +
-	"\x06skills\x18\x04 \x03(\tR\x06skillsB2Z0github.com/celltonomy/celltonomy/ledger/ledgerpbb\x06proto3"
+	"\x06skills\x18\x04 \x03(\tR\x06skills\x12G\n" +
+	"\n" +
+	"reputation\x18\n" +
+	" \x01(\v2'.celltonomy.ledger.v1.ReputationGenesisR\n" +
+	"reputationB2Z0github.com/celltonomy/celltonomy/ledger/ledgerpbb\x06proto3"
 
 var (
 	file_celltonomy_ledger_v1_genesis_proto_rawDescOnce sync.Once
@@ -125,20 +139,22 @@ func file_celltonomy_ledger_v1_genesis_proto_rawDescGZIP() []byte {
 
 var file_celltonomy_ledger_v1_genesis_proto_msgTypes = make([]protoimpl.MessageInfo, 1)
 var file_celltonomy_ledger_v1_genesis_proto_goTypes = []any{
-	(*Genesis)(nil),          // 0: celltonomy.ledger.v1.Genesis
-	(*Params)(nil),           // 1: celltonomy.ledger.v1.Params
-	(*GenesisAccount)(nil),   // 2: celltonomy.ledger.v1.GenesisAccount
-	(*GenesisValidator)(nil), // 3: celltonomy.ledger.v1.GenesisValidator
+	(*Genesis)(nil),           // 0: celltonomy.ledger.v1.Genesis
+	(*Params)(nil),            // 1: celltonomy.ledger.v1.Params
+	(*GenesisAccount)(nil),    // 2: celltonomy.ledger.v1.GenesisAccount
+	(*GenesisValidator)(nil),  // 3: celltonomy.ledger.v1.GenesisValidator
+	(*ReputationGenesis)(nil), // 4: celltonomy.ledger.v1.ReputationGenesis
 }
 var file_celltonomy_ledger_v1_genesis_proto_depIdxs = []int32{
 	1, // 0: celltonomy.ledger.v1.Genesis.params:type_name -> celltonomy.ledger.v1.Params
 	2, // 1: celltonomy.ledger.v1.Genesis.accounts:type_name -> celltonomy.ledger.v1.GenesisAccount
 	3, // 2: celltonomy.ledger.v1.Genesis.validators:type_name -> celltonomy.ledger.v1.GenesisValidator
-	3, // [3:3] is the sub-list for method output_type
-	3, // [3:3] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	4, // 3: celltonomy.ledger.v1.Genesis.reputation:type_name -> celltonomy.ledger.v1.ReputationGenesis
+	4, // [4:4] is the sub-list for method output_type
+	4, // [4:4] is the sub-list for method input_type
+	4, // [4:4] is the sub-list for extension type_name
+	4, // [4:4] is the sub-list for extension extendee
+	0, // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_celltonomy_ledger_v1_genesis_proto_init() }
@@ -148,6 +164,7 @@ func file_celltonomy_ledger_v1_genesis_proto_init() {
 	}
 	file_celltonomy_ledger_v1_bank_proto_init()
 	file_celltonomy_ledger_v1_params_proto_init()
+	file_celltonomy_ledger_v1_reputation_proto_init()
 	file_celltonomy_ledger_v1_staking_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{

@@ -394,12 +394,19 @@ func (x *ReputationLogEntry) GetNPreviousUpdates() uint64 {
 	return 0
 }
 
-// ReputationGenesis is the reputation module's part of genesis.
+// ReputationGenesis is the reputation module's part of genesis
+// (Genesis.reputation).
 type ReputationGenesis struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Skill paths created in order at genesis, each parent before its
-	// children; the first gets id 1.
-	Skills        []string `protobuf:"bytes,1,rep,name=skills,proto3" json:"skills,omitempty"`
+	// children; the first gets id 1. The genesis skills are listed either
+	// here or in Genesis.skills, not in both.
+	Skills []string `protobuf:"bytes,1,rep,name=skills,proto3" json:"skills,omitempty"`
+	// Initial reputation (Colony whitepaper §6.2.3, "Bootstrapping
+	// reputation"): appended at InitChain, in order, to the log of cycle 0
+	// in the network colony, with the rules of every log entry. Their
+	// number has no bound of its own, only the size of genesis.json.
+	Grants        []*ReputationGrant `protobuf:"bytes,10,rep,name=grants,proto3" json:"grants,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -441,6 +448,81 @@ func (x *ReputationGenesis) GetSkills() []string {
 	return nil
 }
 
+func (x *ReputationGenesis) GetGrants() []*ReputationGrant {
+	if x != nil {
+		return x.Grants
+	}
+	return nil
+}
+
+// ReputationGrant grants reputation at genesis: one entry of cycle 0's
+// reputation update log, {user, amount, skill, network colony}.
+type ReputationGrant struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The user, bech32; not the zero address (which holds the colony-wide
+	// totals).
+	Address string `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	// The skill's path, e.g. "compute/genomics"; one of the genesis skills.
+	Skill string `protobuf:"bytes,2,opt,name=skill,proto3" json:"skill,omitempty"`
+	// The amount: a positive decimal integer of at most 2^127 − 1, without
+	// sign or leading zeros, as a string (the largest amounts do not fit
+	// in a uint64).
+	Amount        string `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReputationGrant) Reset() {
+	*x = ReputationGrant{}
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReputationGrant) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReputationGrant) ProtoMessage() {}
+
+func (x *ReputationGrant) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReputationGrant.ProtoReflect.Descriptor instead.
+func (*ReputationGrant) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ReputationGrant) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+func (x *ReputationGrant) GetSkill() string {
+	if x != nil {
+		return x.Skill
+	}
+	return ""
+}
+
+func (x *ReputationGrant) GetAmount() string {
+	if x != nil {
+		return x.Amount
+	}
+	return ""
+}
+
 // ReputationLogResponse is the reply of the "reputation/log" query: one
 // page of a cycle's reputation update log.
 type ReputationLogResponse struct {
@@ -461,7 +543,7 @@ type ReputationLogResponse struct {
 
 func (x *ReputationLogResponse) Reset() {
 	*x = ReputationLogResponse{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[4]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -473,7 +555,7 @@ func (x *ReputationLogResponse) String() string {
 func (*ReputationLogResponse) ProtoMessage() {}
 
 func (x *ReputationLogResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[4]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -486,7 +568,7 @@ func (x *ReputationLogResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReputationLogResponse.ProtoReflect.Descriptor instead.
 func (*ReputationLogResponse) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{4}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ReputationLogResponse) GetCycle() uint64 {
@@ -537,7 +619,7 @@ type MsgStakeMiner struct {
 
 func (x *MsgStakeMiner) Reset() {
 	*x = MsgStakeMiner{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[5]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -549,7 +631,7 @@ func (x *MsgStakeMiner) String() string {
 func (*MsgStakeMiner) ProtoMessage() {}
 
 func (x *MsgStakeMiner) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[5]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -562,7 +644,7 @@ func (x *MsgStakeMiner) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgStakeMiner.ProtoReflect.Descriptor instead.
 func (*MsgStakeMiner) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{5}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *MsgStakeMiner) GetAmount() uint64 {
@@ -583,7 +665,7 @@ type MsgUnstakeMiner struct {
 
 func (x *MsgUnstakeMiner) Reset() {
 	*x = MsgUnstakeMiner{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[6]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -595,7 +677,7 @@ func (x *MsgUnstakeMiner) String() string {
 func (*MsgUnstakeMiner) ProtoMessage() {}
 
 func (x *MsgUnstakeMiner) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[6]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -608,7 +690,7 @@ func (x *MsgUnstakeMiner) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgUnstakeMiner.ProtoReflect.Descriptor instead.
 func (*MsgUnstakeMiner) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{6}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *MsgUnstakeMiner) GetAmount() uint64 {
@@ -638,7 +720,7 @@ type MsgSubmitRootHash struct {
 
 func (x *MsgSubmitRootHash) Reset() {
 	*x = MsgSubmitRootHash{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[7]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -650,7 +732,7 @@ func (x *MsgSubmitRootHash) String() string {
 func (*MsgSubmitRootHash) ProtoMessage() {}
 
 func (x *MsgSubmitRootHash) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[7]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -663,7 +745,7 @@ func (x *MsgSubmitRootHash) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgSubmitRootHash.ProtoReflect.Descriptor instead.
 func (*MsgSubmitRootHash) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{7}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *MsgSubmitRootHash) GetCycle() uint64 {
@@ -716,7 +798,7 @@ type Miner struct {
 
 func (x *Miner) Reset() {
 	*x = Miner{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[8]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -728,7 +810,7 @@ func (x *Miner) String() string {
 func (*Miner) ProtoMessage() {}
 
 func (x *Miner) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[8]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -741,7 +823,7 @@ func (x *Miner) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Miner.ProtoReflect.Descriptor instead.
 func (*Miner) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{8}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Miner) GetAddress() []byte {
@@ -789,7 +871,7 @@ type Submission struct {
 
 func (x *Submission) Reset() {
 	*x = Submission{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[9]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -801,7 +883,7 @@ func (x *Submission) String() string {
 func (*Submission) ProtoMessage() {}
 
 func (x *Submission) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[9]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -814,7 +896,7 @@ func (x *Submission) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Submission.ProtoReflect.Descriptor instead.
 func (*Submission) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{9}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Submission) GetCycle() uint64 {
@@ -902,7 +984,7 @@ type ReputationRoot struct {
 
 func (x *ReputationRoot) Reset() {
 	*x = ReputationRoot{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[10]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -914,7 +996,7 @@ func (x *ReputationRoot) String() string {
 func (*ReputationRoot) ProtoMessage() {}
 
 func (x *ReputationRoot) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[10]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -927,7 +1009,7 @@ func (x *ReputationRoot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReputationRoot.ProtoReflect.Descriptor instead.
 func (*ReputationRoot) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{10}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ReputationRoot) GetCycle() uint64 {
@@ -998,7 +1080,7 @@ type MiningState struct {
 
 func (x *MiningState) Reset() {
 	*x = MiningState{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[11]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1010,7 +1092,7 @@ func (x *MiningState) String() string {
 func (*MiningState) ProtoMessage() {}
 
 func (x *MiningState) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[11]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1023,7 +1105,7 @@ func (x *MiningState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MiningState.ProtoReflect.Descriptor instead.
 func (*MiningState) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{11}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *MiningState) GetOpenCycleStart() int64 {
@@ -1134,7 +1216,7 @@ type MiningStatus struct {
 
 func (x *MiningStatus) Reset() {
 	*x = MiningStatus{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[12]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1146,7 +1228,7 @@ func (x *MiningStatus) String() string {
 func (*MiningStatus) ProtoMessage() {}
 
 func (x *MiningStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[12]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1159,7 +1241,7 @@ func (x *MiningStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MiningStatus.ProtoReflect.Descriptor instead.
 func (*MiningStatus) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{12}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *MiningStatus) GetMining() bool {
@@ -1266,7 +1348,7 @@ type SkillsResponse struct {
 
 func (x *SkillsResponse) Reset() {
 	*x = SkillsResponse{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[13]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1278,7 +1360,7 @@ func (x *SkillsResponse) String() string {
 func (*SkillsResponse) ProtoMessage() {}
 
 func (x *SkillsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[13]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1291,7 +1373,7 @@ func (x *SkillsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SkillsResponse.ProtoReflect.Descriptor instead.
 func (*SkillsResponse) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{13}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *SkillsResponse) GetSkills() []*Skill {
@@ -1331,7 +1413,7 @@ type ReputationProof struct {
 
 func (x *ReputationProof) Reset() {
 	*x = ReputationProof{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[14]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1343,7 +1425,7 @@ func (x *ReputationProof) String() string {
 func (*ReputationProof) ProtoMessage() {}
 
 func (x *ReputationProof) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[14]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1356,7 +1438,7 @@ func (x *ReputationProof) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReputationProof.ProtoReflect.Descriptor instead.
 func (*ReputationProof) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{14}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ReputationProof) GetColony() []byte {
@@ -1436,7 +1518,7 @@ type Claim struct {
 
 func (x *Claim) Reset() {
 	*x = Claim{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[15]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1448,7 +1530,7 @@ func (x *Claim) String() string {
 func (*Claim) ProtoMessage() {}
 
 func (x *Claim) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[15]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1461,7 +1543,7 @@ func (x *Claim) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Claim.ProtoReflect.Descriptor instead.
 func (*Claim) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{15}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Claim) GetCycle() uint64 {
@@ -1583,7 +1665,7 @@ type ChallengeSide struct {
 
 func (x *ChallengeSide) Reset() {
 	*x = ChallengeSide{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[16]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1595,7 +1677,7 @@ func (x *ChallengeSide) String() string {
 func (*ChallengeSide) ProtoMessage() {}
 
 func (x *ChallengeSide) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[16]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1608,7 +1690,7 @@ func (x *ChallengeSide) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChallengeSide.ProtoReflect.Descriptor instead.
 func (*ChallengeSide) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{16}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ChallengeSide) GetClaim() uint32 {
@@ -1688,7 +1770,7 @@ type Challenge struct {
 
 func (x *Challenge) Reset() {
 	*x = Challenge{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[17]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1700,7 +1782,7 @@ func (x *Challenge) String() string {
 func (*Challenge) ProtoMessage() {}
 
 func (x *Challenge) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[17]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1713,7 +1795,7 @@ func (x *Challenge) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Challenge.ProtoReflect.Descriptor instead.
 func (*Challenge) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{17}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Challenge) GetCycle() uint64 {
@@ -1821,7 +1903,7 @@ type PatriciaProof struct {
 
 func (x *PatriciaProof) Reset() {
 	*x = PatriciaProof{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[18]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1833,7 +1915,7 @@ func (x *PatriciaProof) String() string {
 func (*PatriciaProof) ProtoMessage() {}
 
 func (x *PatriciaProof) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[18]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1846,7 +1928,7 @@ func (x *PatriciaProof) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PatriciaProof.ProtoReflect.Descriptor instead.
 func (*PatriciaProof) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{18}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *PatriciaProof) GetBranchMask() []byte {
@@ -1885,7 +1967,7 @@ type ReputationWitness struct {
 
 func (x *ReputationWitness) Reset() {
 	*x = ReputationWitness{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[19]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1897,7 +1979,7 @@ func (x *ReputationWitness) String() string {
 func (*ReputationWitness) ProtoMessage() {}
 
 func (x *ReputationWitness) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[19]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1910,7 +1992,7 @@ func (x *ReputationWitness) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReputationWitness.ProtoReflect.Descriptor instead.
 func (*ReputationWitness) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{19}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ReputationWitness) GetKey() []byte {
@@ -1965,7 +2047,7 @@ type MsgConfirmJustification struct {
 
 func (x *MsgConfirmJustification) Reset() {
 	*x = MsgConfirmJustification{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[20]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1977,7 +2059,7 @@ func (x *MsgConfirmJustification) String() string {
 func (*MsgConfirmJustification) ProtoMessage() {}
 
 func (x *MsgConfirmJustification) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[20]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1990,7 +2072,7 @@ func (x *MsgConfirmJustification) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgConfirmJustification.ProtoReflect.Descriptor instead.
 func (*MsgConfirmJustification) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{20}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *MsgConfirmJustification) GetCycle() uint64 {
@@ -2036,7 +2118,7 @@ type MsgProveLeafCount struct {
 
 func (x *MsgProveLeafCount) Reset() {
 	*x = MsgProveLeafCount{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[21]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2048,7 +2130,7 @@ func (x *MsgProveLeafCount) String() string {
 func (*MsgProveLeafCount) ProtoMessage() {}
 
 func (x *MsgProveLeafCount) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[21]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2061,7 +2143,7 @@ func (x *MsgProveLeafCount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgProveLeafCount.ProtoReflect.Descriptor instead.
 func (*MsgProveLeafCount) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{21}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *MsgProveLeafCount) GetCycle() uint64 {
@@ -2100,7 +2182,7 @@ type MsgChallengeSearch struct {
 
 func (x *MsgChallengeSearch) Reset() {
 	*x = MsgChallengeSearch{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[22]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2112,7 +2194,7 @@ func (x *MsgChallengeSearch) String() string {
 func (*MsgChallengeSearch) ProtoMessage() {}
 
 func (x *MsgChallengeSearch) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[22]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2125,7 +2207,7 @@ func (x *MsgChallengeSearch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgChallengeSearch.ProtoReflect.Descriptor instead.
 func (*MsgChallengeSearch) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{22}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *MsgChallengeSearch) GetCycle() uint64 {
@@ -2187,7 +2269,7 @@ type MsgRespondToChallenge struct {
 
 func (x *MsgRespondToChallenge) Reset() {
 	*x = MsgRespondToChallenge{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[23]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2199,7 +2281,7 @@ func (x *MsgRespondToChallenge) String() string {
 func (*MsgRespondToChallenge) ProtoMessage() {}
 
 func (x *MsgRespondToChallenge) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[23]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2212,7 +2294,7 @@ func (x *MsgRespondToChallenge) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgRespondToChallenge.ProtoReflect.Descriptor instead.
 func (*MsgRespondToChallenge) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{23}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *MsgRespondToChallenge) GetCycle() uint64 {
@@ -2301,9 +2383,15 @@ const file_celltonomy_ledger_v1_reputation_proto_rawDesc = "" +
 	"\x05skill\x18\x03 \x01(\x04R\x05skill\x12\x16\n" +
 	"\x06colony\x18\x04 \x01(\fR\x06colony\x12\x1b\n" +
 	"\tn_updates\x18\x05 \x01(\x04R\bnUpdates\x12,\n" +
-	"\x12n_previous_updates\x18\x06 \x01(\x04R\x10nPreviousUpdates\"+\n" +
+	"\x12n_previous_updates\x18\x06 \x01(\x04R\x10nPreviousUpdates\"j\n" +
 	"\x11ReputationGenesis\x12\x16\n" +
-	"\x06skills\x18\x01 \x03(\tR\x06skills\"\xc0\x01\n" +
+	"\x06skills\x18\x01 \x03(\tR\x06skills\x12=\n" +
+	"\x06grants\x18\n" +
+	" \x03(\v2%.celltonomy.ledger.v1.ReputationGrantR\x06grants\"Y\n" +
+	"\x0fReputationGrant\x12\x18\n" +
+	"\aaddress\x18\x01 \x01(\tR\aaddress\x12\x14\n" +
+	"\x05skill\x18\x02 \x01(\tR\x05skill\x12\x16\n" +
+	"\x06amount\x18\x03 \x01(\tR\x06amount\"\xc0\x01\n" +
 	"\x15ReputationLogResponse\x12\x14\n" +
 	"\x05cycle\x18\x01 \x01(\x04R\x05cycle\x12\x14\n" +
 	"\x05start\x18\x02 \x01(\x04R\x05start\x12B\n" +
@@ -2490,7 +2578,7 @@ func file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP() []byte {
 }
 
 var file_celltonomy_ledger_v1_reputation_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_celltonomy_ledger_v1_reputation_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_celltonomy_ledger_v1_reputation_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_celltonomy_ledger_v1_reputation_proto_goTypes = []any{
 	(ClaimState)(0),                 // 0: celltonomy.ledger.v1.ClaimState
 	(ChallengeStep)(0),              // 1: celltonomy.ledger.v1.ChallengeStep
@@ -2498,51 +2586,53 @@ var file_celltonomy_ledger_v1_reputation_proto_goTypes = []any{
 	(*Skill)(nil),                   // 3: celltonomy.ledger.v1.Skill
 	(*ReputationLogEntry)(nil),      // 4: celltonomy.ledger.v1.ReputationLogEntry
 	(*ReputationGenesis)(nil),       // 5: celltonomy.ledger.v1.ReputationGenesis
-	(*ReputationLogResponse)(nil),   // 6: celltonomy.ledger.v1.ReputationLogResponse
-	(*MsgStakeMiner)(nil),           // 7: celltonomy.ledger.v1.MsgStakeMiner
-	(*MsgUnstakeMiner)(nil),         // 8: celltonomy.ledger.v1.MsgUnstakeMiner
-	(*MsgSubmitRootHash)(nil),       // 9: celltonomy.ledger.v1.MsgSubmitRootHash
-	(*Miner)(nil),                   // 10: celltonomy.ledger.v1.Miner
-	(*Submission)(nil),              // 11: celltonomy.ledger.v1.Submission
-	(*ReputationRoot)(nil),          // 12: celltonomy.ledger.v1.ReputationRoot
-	(*MiningState)(nil),             // 13: celltonomy.ledger.v1.MiningState
-	(*MiningStatus)(nil),            // 14: celltonomy.ledger.v1.MiningStatus
-	(*SkillsResponse)(nil),          // 15: celltonomy.ledger.v1.SkillsResponse
-	(*ReputationProof)(nil),         // 16: celltonomy.ledger.v1.ReputationProof
-	(*Claim)(nil),                   // 17: celltonomy.ledger.v1.Claim
-	(*ChallengeSide)(nil),           // 18: celltonomy.ledger.v1.ChallengeSide
-	(*Challenge)(nil),               // 19: celltonomy.ledger.v1.Challenge
-	(*PatriciaProof)(nil),           // 20: celltonomy.ledger.v1.PatriciaProof
-	(*ReputationWitness)(nil),       // 21: celltonomy.ledger.v1.ReputationWitness
-	(*MsgConfirmJustification)(nil), // 22: celltonomy.ledger.v1.MsgConfirmJustification
-	(*MsgProveLeafCount)(nil),       // 23: celltonomy.ledger.v1.MsgProveLeafCount
-	(*MsgChallengeSearch)(nil),      // 24: celltonomy.ledger.v1.MsgChallengeSearch
-	(*MsgRespondToChallenge)(nil),   // 25: celltonomy.ledger.v1.MsgRespondToChallenge
+	(*ReputationGrant)(nil),         // 6: celltonomy.ledger.v1.ReputationGrant
+	(*ReputationLogResponse)(nil),   // 7: celltonomy.ledger.v1.ReputationLogResponse
+	(*MsgStakeMiner)(nil),           // 8: celltonomy.ledger.v1.MsgStakeMiner
+	(*MsgUnstakeMiner)(nil),         // 9: celltonomy.ledger.v1.MsgUnstakeMiner
+	(*MsgSubmitRootHash)(nil),       // 10: celltonomy.ledger.v1.MsgSubmitRootHash
+	(*Miner)(nil),                   // 11: celltonomy.ledger.v1.Miner
+	(*Submission)(nil),              // 12: celltonomy.ledger.v1.Submission
+	(*ReputationRoot)(nil),          // 13: celltonomy.ledger.v1.ReputationRoot
+	(*MiningState)(nil),             // 14: celltonomy.ledger.v1.MiningState
+	(*MiningStatus)(nil),            // 15: celltonomy.ledger.v1.MiningStatus
+	(*SkillsResponse)(nil),          // 16: celltonomy.ledger.v1.SkillsResponse
+	(*ReputationProof)(nil),         // 17: celltonomy.ledger.v1.ReputationProof
+	(*Claim)(nil),                   // 18: celltonomy.ledger.v1.Claim
+	(*ChallengeSide)(nil),           // 19: celltonomy.ledger.v1.ChallengeSide
+	(*Challenge)(nil),               // 20: celltonomy.ledger.v1.Challenge
+	(*PatriciaProof)(nil),           // 21: celltonomy.ledger.v1.PatriciaProof
+	(*ReputationWitness)(nil),       // 22: celltonomy.ledger.v1.ReputationWitness
+	(*MsgConfirmJustification)(nil), // 23: celltonomy.ledger.v1.MsgConfirmJustification
+	(*MsgProveLeafCount)(nil),       // 24: celltonomy.ledger.v1.MsgProveLeafCount
+	(*MsgChallengeSearch)(nil),      // 25: celltonomy.ledger.v1.MsgChallengeSearch
+	(*MsgRespondToChallenge)(nil),   // 26: celltonomy.ledger.v1.MsgRespondToChallenge
 }
 var file_celltonomy_ledger_v1_reputation_proto_depIdxs = []int32{
-	4,  // 0: celltonomy.ledger.v1.ReputationLogResponse.entries:type_name -> celltonomy.ledger.v1.ReputationLogEntry
-	11, // 1: celltonomy.ledger.v1.MiningStatus.submissions:type_name -> celltonomy.ledger.v1.Submission
-	12, // 2: celltonomy.ledger.v1.MiningStatus.accepted:type_name -> celltonomy.ledger.v1.ReputationRoot
-	17, // 3: celltonomy.ledger.v1.MiningStatus.claims:type_name -> celltonomy.ledger.v1.Claim
-	19, // 4: celltonomy.ledger.v1.MiningStatus.challenges:type_name -> celltonomy.ledger.v1.Challenge
-	3,  // 5: celltonomy.ledger.v1.SkillsResponse.skills:type_name -> celltonomy.ledger.v1.Skill
-	0,  // 6: celltonomy.ledger.v1.Claim.state:type_name -> celltonomy.ledger.v1.ClaimState
-	1,  // 7: celltonomy.ledger.v1.Challenge.step:type_name -> celltonomy.ledger.v1.ChallengeStep
-	18, // 8: celltonomy.ledger.v1.Challenge.sides:type_name -> celltonomy.ledger.v1.ChallengeSide
-	20, // 9: celltonomy.ledger.v1.ReputationWitness.proof:type_name -> celltonomy.ledger.v1.PatriciaProof
-	20, // 10: celltonomy.ledger.v1.MsgConfirmJustification.first:type_name -> celltonomy.ledger.v1.PatriciaProof
-	20, // 11: celltonomy.ledger.v1.MsgConfirmJustification.last:type_name -> celltonomy.ledger.v1.PatriciaProof
-	21, // 12: celltonomy.ledger.v1.MsgProveLeafCount.leaf:type_name -> celltonomy.ledger.v1.ReputationWitness
-	20, // 13: celltonomy.ledger.v1.MsgRespondToChallenge.before_proof:type_name -> celltonomy.ledger.v1.PatriciaProof
-	20, // 14: celltonomy.ledger.v1.MsgRespondToChallenge.after_proof:type_name -> celltonomy.ledger.v1.PatriciaProof
-	21, // 15: celltonomy.ledger.v1.MsgRespondToChallenge.subject:type_name -> celltonomy.ledger.v1.ReputationWitness
-	21, // 16: celltonomy.ledger.v1.MsgRespondToChallenge.origin:type_name -> celltonomy.ledger.v1.ReputationWitness
-	21, // 17: celltonomy.ledger.v1.MsgRespondToChallenge.child:type_name -> celltonomy.ledger.v1.ReputationWitness
-	18, // [18:18] is the sub-list for method output_type
-	18, // [18:18] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	6,  // 0: celltonomy.ledger.v1.ReputationGenesis.grants:type_name -> celltonomy.ledger.v1.ReputationGrant
+	4,  // 1: celltonomy.ledger.v1.ReputationLogResponse.entries:type_name -> celltonomy.ledger.v1.ReputationLogEntry
+	12, // 2: celltonomy.ledger.v1.MiningStatus.submissions:type_name -> celltonomy.ledger.v1.Submission
+	13, // 3: celltonomy.ledger.v1.MiningStatus.accepted:type_name -> celltonomy.ledger.v1.ReputationRoot
+	18, // 4: celltonomy.ledger.v1.MiningStatus.claims:type_name -> celltonomy.ledger.v1.Claim
+	20, // 5: celltonomy.ledger.v1.MiningStatus.challenges:type_name -> celltonomy.ledger.v1.Challenge
+	3,  // 6: celltonomy.ledger.v1.SkillsResponse.skills:type_name -> celltonomy.ledger.v1.Skill
+	0,  // 7: celltonomy.ledger.v1.Claim.state:type_name -> celltonomy.ledger.v1.ClaimState
+	1,  // 8: celltonomy.ledger.v1.Challenge.step:type_name -> celltonomy.ledger.v1.ChallengeStep
+	19, // 9: celltonomy.ledger.v1.Challenge.sides:type_name -> celltonomy.ledger.v1.ChallengeSide
+	21, // 10: celltonomy.ledger.v1.ReputationWitness.proof:type_name -> celltonomy.ledger.v1.PatriciaProof
+	21, // 11: celltonomy.ledger.v1.MsgConfirmJustification.first:type_name -> celltonomy.ledger.v1.PatriciaProof
+	21, // 12: celltonomy.ledger.v1.MsgConfirmJustification.last:type_name -> celltonomy.ledger.v1.PatriciaProof
+	22, // 13: celltonomy.ledger.v1.MsgProveLeafCount.leaf:type_name -> celltonomy.ledger.v1.ReputationWitness
+	21, // 14: celltonomy.ledger.v1.MsgRespondToChallenge.before_proof:type_name -> celltonomy.ledger.v1.PatriciaProof
+	21, // 15: celltonomy.ledger.v1.MsgRespondToChallenge.after_proof:type_name -> celltonomy.ledger.v1.PatriciaProof
+	22, // 16: celltonomy.ledger.v1.MsgRespondToChallenge.subject:type_name -> celltonomy.ledger.v1.ReputationWitness
+	22, // 17: celltonomy.ledger.v1.MsgRespondToChallenge.origin:type_name -> celltonomy.ledger.v1.ReputationWitness
+	22, // 18: celltonomy.ledger.v1.MsgRespondToChallenge.child:type_name -> celltonomy.ledger.v1.ReputationWitness
+	19, // [19:19] is the sub-list for method output_type
+	19, // [19:19] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_celltonomy_ledger_v1_reputation_proto_init() }
@@ -2556,7 +2646,7 @@ func file_celltonomy_ledger_v1_reputation_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_celltonomy_ledger_v1_reputation_proto_rawDesc), len(file_celltonomy_ledger_v1_reputation_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   24,
+			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

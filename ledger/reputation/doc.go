@@ -30,7 +30,8 @@
 //
 //  1. At genesis, InitGenesis creates the skills listed, in order
 //     (DefaultGenesisSkills: compute, protocol, buyer, mining → ids 1 to
-//     4). Root skills come only from genesis.
+//     4). Root skills come only from genesis. Initial reputation may be
+//     granted in them (InitGrants; see "Initial reputation").
 //  2. MsgCreateSkill creates a skill under an existing one
 //     (HandleCreateSkill); other modules may call CreateSkill (by parent
 //     path, "" for a root) or AddSkill (by parent id, 0 for a root).
@@ -70,6 +71,37 @@
 // truncated toward zero (RatingAmount); AppendRating appends it, and the
 // market appends it (less a penalty for a side that did not reveal) with
 // Append.
+//
+// # Initial reputation
+//
+// Colony whitepaper §6.2.3, "Bootstrapping reputation": in a new network
+// nobody has reputation, so no dispute can be resolved by a vote, and the
+// first to complete a task would rule the decisions of its skill "until
+// another user earns similar types of reputation". So its creators assign
+// initial reputation, "a representation of the existing trust", which
+// decays like any other. Colony grants it in the colony-wide domain; here
+// each grant names a skill. Genesis lists the grants
+// (ledgerpb.ReputationGenesis.grants: address in bech32, skill path,
+// amount), and InitGrants, after InitGenesis created the skills, appends
+// each, in order, as an entry of the log of cycle 0 in the network
+// colony with Append's rules. Cycle 0 is mined like any other, so the
+// grants become provable reputation once its root is accepted.
+//
+//   - The amount is a string: a positive decimal integer of at most
+//     2^127 − 1 (the largest entry amount, which a uint64 cannot hold),
+//     digits only, without sign or leading zeros (ParseGrantAmount); it
+//     needs no clamping.
+//   - The address is not the zero address (Append would skip it: that
+//     key holds the colony-wide totals); the skill is one of the genesis
+//     skills. A user may have several grants, in one skill or several.
+//   - Their number has no bound of its own: what bounds it is the size of
+//     genesis.json, which every node reads whole and hands to InitChain
+//     (100 to 200 bytes of JSON a grant), and cycle 0's log, which every
+//     miner replays — as with any log, each grant in a skill with p
+//     ancestors is 2 × (p + 1) updates.
+//
+// A bad grant fails genesis with an error naming its index and field,
+// e.g. `reputation.grants[3].amount "0": must be positive`.
 //
 // # Mining (reputation.md: "Mining (on chain)")
 //

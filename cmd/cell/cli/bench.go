@@ -119,6 +119,7 @@ to the next blocks. It prints the longest block and the total. With
 	due.Flags().IntVar(&do.Providers, "providers", 4, "providers, each bidding on every providers-th order (0: no bids)")
 	due.Flags().IntVar(&do.MaxDuePerBlock, "max-due-per-block", 0, "the chain's max_due_per_block (0: the default, 2000)")
 	cmd.AddCommand(due)
+	cmd.AddCommand(newBenchChallengeCmd(g))
 
 	var oo devnet.BenchOptions
 	ord := &cobra.Command{

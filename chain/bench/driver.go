@@ -1,0 +1,75 @@
+package bench
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/celltonomy/celltonomy/chain"
+)
+
+// driver runs the blocks of a chain.Application as CometBFT runs them,
+// without CometBFT: ProcessProposal, FinalizeBlock, Commit, timing each.
+// Block h has the hash sha256("bench block h") and the time 1.7e9 + h
+// seconds after the Unix epoch.
+type driver struct {
+	app    *chain.Application
+	height int64 // the last committed height
+}
+
+// blockRun is the outcome of one block.
+type blockRun struct {
+	height                    int64
+	process, finalize, commit time.Duration
+	res                       *abci.FinalizeBlockResponse
+}
+
+// seconds is the time of the whole block.
+func (b blockRun) seconds() float64 { return (b.process + b.finalize + b.commit).Seconds() }
+
+// block runs the next block with txs. A rejected proposal is an error;
+// failed transactions are not (see res.TxResults).
+func (d *driver) block(ctx context.Context, txs [][]byte) (blockRun, error) {
+	h := d.height + 1
+	hash := sha256.Sum256(fmt.Appendf(nil, "bench block %d", h))
+	at := time.Unix(1_700_000_000+h, 0)
+	b := blockRun{height: h}
+	t0 := time.Now()
+	pp, err := d.app.ProcessProposal(ctx, &abci.ProcessProposalRequest{Txs: txs, Hash: hash[:], Height: h, Time: at})
+	if err != nil {
+		return b, err
+	}
+	if pp.Status != abci.PROCESS_PROPOSAL_STATUS_ACCEPT {
+		return b, fmt.Errorf("block %d: proposal rejected", h)
+	}
+	t1 := time.Now()
+	fb, err := d.app.FinalizeBlock(ctx, &abci.FinalizeBlockRequest{Txs: txs, Hash: hash[:], Height: h, Time: at})
+	if err != nil {
+		return b, err
+	}
+	t2 := time.Now()
+	if _, err := d.app.Commit(ctx, &abci.CommitRequest{}); err != nil {
+		return b, err
+	}
+	t3 := time.Now()
+	d.height = h
+	b.process, b.finalize, b.commit, b.res = t1.Sub(t0), t2.Sub(t1), t3.Sub(t2), fb
+	return b, nil
+}
+
+// mustBlock is block, failing on a failed transaction too.
+func (d *driver) mustBlock(ctx context.Context, txs [][]byte) (blockRun, error) {
+	b, err := d.block(ctx, txs)
+	if err != nil {
+		return b, err
+	}
+	for i, r := range b.res.TxResults {
+		if r.Code != 0 {
+			return b, fmt.Errorf("block %d: tx %d: code %d (%s): %s", b.height, i, r.Code, r.Codespace, r.Log)
+		}
+	}
+	return b, nil
+}
