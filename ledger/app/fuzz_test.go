@@ -75,6 +75,7 @@ func FuzzTx(f *testing.F) {
 	f.Add(c.tx(bob, bidWithProof(1, node0, 800, 80, fuzzProof())))
 	f.Add(c.tx(bob, domainCommit(1, bob, buyerWon, fuzzProof()), domainReveal(1, bob, buyerWon, fuzzProof())))
 	f.Add(c.tx(alice, revealSeed(1, 1), inputReceipt(1), reportMissingInputs(1)))
+	f.Add(c.tx(alice, enterRecovery(), recoverySetRoot(0, fakeClaim), approveExit(), setRecoveryAddresses(alice, bob)))
 	f.Fuzz(func(t *testing.T, raw []byte) { fuzzCheck(t, c, raw) })
 }
 
@@ -100,6 +101,8 @@ func FuzzSignedBody(f *testing.F) {
 		c.body(alice, announce(node0), bidWithProof(1, node0, 800, 80, fuzzProof()), registerVerifierWithProof(node0, 1_000, fuzzProof())),
 		c.body(alice, domainCommit(1, alice, providerWon, fuzzProof()), domainReveal(1, alice, providerWon, fuzzProof())),
 		c.body(alice, revealSeed(1, 1), inputReceipt(1), reportMissingInputs(1)),
+		c.body(alice, enterRecovery(), recoverySetRoot(0, fakeClaim), approveExit()),
+		c.body(val0, setRecoveryAddresses(alice, bob), enterRecovery(), approveExit()),
 	} {
 		raw, err := proto.Marshal(b)
 		if err != nil {

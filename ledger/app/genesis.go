@@ -47,7 +47,11 @@ func EncodeGenesis(g *ledgerpb.Genesis) ([]byte, error) {
 //     32-byte consensus key used by no other validator, a self_bond of at
 //     least min_self_bond that its operator's genesis balance covers, and
 //     a moniker of 1 to 64 bytes without control characters; an operator
-//     is listed once.
+//     is listed once;
+//   - skills are valid paths, each after its parent, each once;
+//   - recovery_addresses are bech32, each listed once, at most
+//     reputation.MaxRecoveryAddresses (none: nobody may enter recovery
+//     mode until governance names some).
 func ValidateGenesis(chainID string, genesisJSON []byte) ([]ValidatorUpdate, error) {
 	return New().InitChain(store.NewMemStore(), chainID, genesisJSON)
 }

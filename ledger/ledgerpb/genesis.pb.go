@@ -35,9 +35,13 @@ type Genesis struct {
 	Validators []*GenesisValidator `protobuf:"bytes,3,rep,name=validators,proto3" json:"validators,omitempty"`
 	// Skill paths created at genesis, parents before children (empty:
 	// ledger/reputation.DefaultGenesisSkills).
-	Skills        []string `protobuf:"bytes,4,rep,name=skills,proto3" json:"skills,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Skills []string `protobuf:"bytes,4,rep,name=skills,proto3" json:"skills,omitempty"`
+	// The recovery addresses of reputation mining (bech32, each once, at
+	// most 32; empty: nobody may enter recovery mode until governance sets
+	// some with MsgSetRecoveryAddresses).
+	RecoveryAddresses []string `protobuf:"bytes,5,rep,name=recovery_addresses,json=recoveryAddresses,proto3" json:"recovery_addresses,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *Genesis) Reset() {
@@ -98,18 +102,26 @@ func (x *Genesis) GetSkills() []string {
 	return nil
 }
 
+func (x *Genesis) GetRecoveryAddresses() []string {
+	if x != nil {
+		return x.RecoveryAddresses
+	}
+	return nil
+}
+
 var File_celltonomy_ledger_v1_genesis_proto protoreflect.FileDescriptor
 
 const file_celltonomy_ledger_v1_genesis_proto_rawDesc = "" +
 	"\n" +
-	"\"celltonomy/ledger/v1/genesis.proto\x12\x14celltonomy.ledger.v1\x1a\x1fcelltonomy/ledger/v1/bank.proto\x1a!celltonomy/ledger/v1/params.proto\x1a\"celltonomy/ledger/v1/staking.proto\"\xe1\x01\n" +
+	"\"celltonomy/ledger/v1/genesis.proto\x12\x14celltonomy.ledger.v1\x1a\x1fcelltonomy/ledger/v1/bank.proto\x1a!celltonomy/ledger/v1/params.proto\x1a\"celltonomy/ledger/v1/staking.proto\"\x90\x02\n" +
 	"\aGenesis\x124\n" +
 	"\x06params\x18\x01 \x01(\v2\x1c.celltonomy.ledger.v1.ParamsR\x06params\x12@\n" +
 	"\baccounts\x18\x02 \x03(\v2$.celltonomy.ledger.v1.GenesisAccountR\baccounts\x12F\n" +
 	"\n" +
 	"validators\x18\x03 \x03(\v2&.celltonomy.ledger.v1.GenesisValidatorR\n" +
 	"validators\x12\x16\n" +
-	"\x06skills\x18\x04 \x03(\tR\x06skillsB2Z0github.com/celltonomy/celltonomy/ledger/ledgerpbb\x06proto3"
+	"\x06skills\x18\x04 \x03(\tR\x06skills\x12-\n" +
+	"\x12recovery_addresses\x18\x05 \x03(\tR\x11recoveryAddressesB2Z0github.com/celltonomy/celltonomy/ledger/ledgerpbb\x06proto3"
 
 var (
 	file_celltonomy_ledger_v1_genesis_proto_rawDescOnce sync.Once
