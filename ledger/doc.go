@@ -211,6 +211,15 @@
 //	46 challenge_search       challenge step: the two children of the binary search's node
 //	47 respond_to_challenge   challenge step: the disputed single update, recomputed on chain
 //	                          from witnesses against the agreed state before it
+//	48 enter_recovery         a recovery address stops mining (recovery mode): no freeze, no
+//	                          decay, no window or deadline moves; submissions and answers refused
+//	49 recovery_set_root      in recovery mode, a recovery address sets the accepted root of a
+//	                          frozen cycle; the cycle being mined is dropped unsettled; the next
+//	                          cycle is mined next (an edit)
+//	50 approve_recovery_exit  a recovery address approves the state after the latest edit; a
+//	                          majority of the addresses ends recovery mode
+//	51 set_recovery_addresses the governance authority replaces the recovery addresses (an edit
+//	                          in recovery mode)
 //
 // Mining. Every reputation_cycle_blocks (600) the open cycle's log is
 // frozen, unless an earlier cycle still waits for acceptance, and a
@@ -245,6 +254,17 @@
 // treasury — and miner_reputation_penalty in "mining" per submission;
 // when every claim lost, the window reopens and the lost claims stay
 // barred. No sequence of submissions stops mining.
+//
+// Recovery mode (Colony whitepaper §2.2, §7.9) is the emergency stop: the
+// recovery addresses of genesis (recovery_addresses; replaced later by
+// the governance authority) may stop mining — nothing freezes, decays,
+// closes or times out, and the accepted root keeps proving reputation —
+// set the accepted root of a frozen cycle, dropping the cycle being mined
+// without settling it, and end it by a majority of approvals given after
+// the latest edit. At the end, the blocks spent in recovery mode do not
+// count toward the open cycle's freeze; a submission window or the open
+// challenges' step deadlines start afresh; frozen cycles left unmined
+// (after an older root was set) are mined one after another.
 //
 // Anyone can then prove a reputation against the accepted root
 // (ledgerpb.ReputationProof): a bid with a proof in the package's skill
@@ -347,8 +367,8 @@
 // is decided against the side that did not answer, a resolved challenge
 // phase accepts its last claim or reopens the window, a closed mining
 // window reopens, accepts a root and rewards its miners, or starts the
-// challenges, and a cycle's log is frozen when it is due (see package
-// reputation). After the transactions: if any validator's stake or status
+// challenges, and a cycle's log is frozen when it is due — none of it in
+// recovery mode (see package reputation). After the transactions: if any validator's stake or status
 // changed, the active set is recomputed and the changes of voting power
 // are returned as validator updates (power 0 removes a validator). See
 // package staking for the rules.
@@ -390,7 +410,7 @@
 //	market/state/ ‖ state (1 byte) ‖ order id   0x01 (index)                 market.StateKey
 //	market/verifier/ ‖ node key (32)            ledgerpb.Verifier            market.VerifierKey
 //	market/credit/ ‖ account                    uint64 ucell, 8 bytes        market.CreditKey
-//	reputation/…                                the skill tree, the logs, mining (see package reputation)
+//	reputation/…                                the skill tree, the logs, mining, recovery mode (see package reputation)
 //
 // Module accounts hold what their module accounts for, as ordinary bank
 // balances at bank.ModuleAddress(name): "treasury" (fees, network fees,
@@ -470,4 +490,10 @@
 //	challenge_decided   cycle, round, index, winner, invalidated, reason
 //	miner_slashed       cycle, claim, miner, stake, defenders, treasury
 //	mining_reopened     cycle, window_start, window_end                  begin block
+//	mining_started      cycle, window_start, window_end                  begin block
+//	recovery_entered    by, open_cycle, mining, challenging
+//	recovery_root_set   by, edit, cycle, root, n_leaves, jrh, mining, dropped
+//	recovery_exit_approved  by, edit, approvals, needed
+//	recovery_exited     edit, approvals, paused, open_cycle_start, mining, window_start, window_end, challenges
+//	recovery_addresses_set  addresses, recovery, edit
 package ledger

@@ -379,7 +379,8 @@ func (m *Miner) recordCheck(acc repproof.Root, c *Cycle, agrees bool) {
 
 // consider submits the mining cycle's root when one of the miner's entry
 // indices is eligible at the next height, and logs why it waits
-// otherwise (once per reason).
+// otherwise (once per reason): in recovery mode the chain refuses
+// submissions, and the window restarts when it ends.
 func (m *Miner) consider(ctx context.Context, height int64, st *ledgerpb.MiningStatus, wg *sync.WaitGroup) {
 	cycle := st.GetMiningCycle()
 	m.mu.Lock()
@@ -404,6 +405,10 @@ func (m *Miner) consider(ctx context.Context, height int64, st *ledgerpb.MiningS
 	}
 	if st.GetChallenging() {
 		m.wait(cycle, "the window closed: its claims are being challenged")
+		return
+	}
+	if st.GetRecovery() {
+		m.wait(cycle, "reputation mining is in recovery mode")
 		return
 	}
 	m.refreshStake(ctx, cycle)

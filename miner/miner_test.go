@@ -173,3 +173,29 @@ func TestStepWaitsWithoutStake(t *testing.T) {
 		t.Errorf("no log of the wait:\n%s", logs.String())
 	}
 }
+
+// TestStepWaitsInRecoveryMode: in recovery mode the chain refuses
+// submissions; the miner waits, even in the window with an eligible entry.
+func TestStepWaitsInRecoveryMode(t *testing.T) {
+	ctx := context.Background()
+	f := newFakeChain(t)
+	var logs bytes.Buffer
+	m := newTestMiner(t, f, 30, &logs)
+	if err := m.EnsureStake(ctx); err != nil {
+		t.Fatal(err)
+	}
+	f.append(t, testUser(1), 3, 100)
+	f.freeze()
+	f.status.Mining, f.status.MiningCycle, f.status.WindowStart, f.status.WindowEnd, f.status.Recovery = true, 0, 1, 2, true
+	var wg sync.WaitGroup
+	m.step(ctx, 5, &wg) // past the window: every entry is eligible
+	wg.Wait()
+	for _, msg := range f.sentMsgs() {
+		if msg.GetSubmitRootHash() != nil {
+			t.Fatalf("submitted in recovery mode: %v", msg)
+		}
+	}
+	if !strings.Contains(logs.String(), "waiting: reputation mining is in recovery mode") {
+		t.Errorf("no log of the wait:\n%s", logs.String())
+	}
+}

@@ -235,6 +235,9 @@ func (a *App) InitChain(st store.KVStore, chainID string, genesisJSON []byte) ([
 	if err := a.skills.InitGrants(branch, g.GetReputation().GetGrants()); err != nil {
 		return nil, fmt.Errorf("genesis: %w", err)
 	}
+	if err := a.skills.InitRecovery(branch, g.RecoveryAddresses); err != nil {
+		return nil, err
+	}
 	if err := CheckInvariants(branch); err != nil {
 		return nil, fmt.Errorf("genesis: %w", err)
 	}
@@ -282,8 +285,9 @@ func (a *App) CheckTx(st store.KVStore, chainID string, txBytes []byte) TxResult
 //     market's orders due at h.Height take their deadline's transition
 //     (award or expire, fail, auto-close, final ratings, dispute
 //     decision), then the reputation cycle hook (reputation.Mining.BeginBlock:
-//     a mining window closes — reopening, accepting a root and rewarding
-//     its miners, or blocking — and a cycle's log freezes when it is due);
+//     challenges time out, a mining window closes — reopening, accepting
+//     a root and rewarding its miners, or starting the challenges — and
+//     a cycle's log freezes when it is due; nothing in recovery mode);
 //  2. every transaction, in order: its form and signature are checked as
 //     in CheckTx (a failure changes nothing); its sequence and fee are
 //     checked and charged in a branch (a failure changes nothing); its
@@ -419,6 +423,12 @@ func validateMessage(m *ledgerpb.Msg, p *ledgerpb.Params) error {
 		return reputation.ValidateChallengeSearch(s.ChallengeSearch)
 	case *ledgerpb.Msg_RespondToChallenge:
 		return reputation.ValidateRespondToChallenge(s.RespondToChallenge)
+	case *ledgerpb.Msg_EnterRecovery, *ledgerpb.Msg_ApproveRecoveryExit:
+		return nil
+	case *ledgerpb.Msg_RecoverySetRoot:
+		return reputation.ValidateRecoverySetRoot(s.RecoverySetRoot)
+	case *ledgerpb.Msg_SetRecoveryAddresses:
+		return reputation.ValidateSetRecoveryAddresses(s.SetRecoveryAddresses)
 	case *ledgerpb.Msg_CreateOrder:
 		return market.ValidateCreateOrder(s.CreateOrder, p)
 	case *ledgerpb.Msg_CancelOrder:
@@ -504,6 +514,14 @@ func (a *App) runMessages(st store.KVStore, ev *event.Log, p *ledgerpb.Params, h
 			err = a.mining.ChallengeSearch(st, ev, p, height, t.Signer, s.ChallengeSearch)
 		case *ledgerpb.Msg_RespondToChallenge:
 			err = a.mining.RespondToChallenge(st, ev, p, height, t.Signer, s.RespondToChallenge)
+		case *ledgerpb.Msg_EnterRecovery:
+			err = a.mining.EnterRecovery(st, ev, height, t.Signer, s.EnterRecovery)
+		case *ledgerpb.Msg_RecoverySetRoot:
+			err = a.mining.RecoverySetRoot(st, ev, height, t.Signer, s.RecoverySetRoot)
+		case *ledgerpb.Msg_ApproveRecoveryExit:
+			err = a.mining.ApproveRecoveryExit(st, ev, p, height, t.Signer, s.ApproveRecoveryExit)
+		case *ledgerpb.Msg_SetRecoveryAddresses:
+			err = a.mining.SetRecoveryAddresses(st, ev, p, t.Signer, s.SetRecoveryAddresses)
 		case *ledgerpb.Msg_CreateOrder:
 			_, err = a.market.CreateOrder(st, ev, p, height, t.Signer, s.CreateOrder)
 		case *ledgerpb.Msg_CancelOrder:
@@ -597,9 +615,10 @@ func result(err error, ev *event.Log) TxResult {
 //     Σ verifier stakes and "credit" Σ store credit, so total supply =
 //     Σ balances + Σ escrow + Σ stakes + treasury + Σ credit
 //     (market.CheckInvariants);
-//   - the module account "miners" holds exactly Σ miner stakes, and the
-//     mining record counts the submissions of the cycle being mined
-//     (reputation.Mining.CheckInvariants).
+//   - the module account "miners" holds exactly Σ miner stakes, the
+//     mining record counts the submissions of the cycle being mined, the
+//     accepted root is of the cycle before the next to mine, and the
+//     recovery record keeps its rules (reputation.Mining.CheckInvariants).
 //
 // Tests call it after every block; a node may call it at startup.
 func CheckInvariants(st store.KVStore) error {

@@ -120,6 +120,13 @@ var (
 //	reputation 28    wrong transition            (the update does not land on the claim's leaf)
 //	reputation 29    invalidated claim           (lost a challenge of this cycle)
 //	reputation 30    miner staked too briefly    (miner_min_staked_cycles)
+//	reputation 31    reputation mining in recovery mode  (submissions, answers; entering twice)
+//	reputation 32    not in recovery mode        (an edit or exit approval outside it)
+//	reputation 33    not a recovery address
+//	reputation 34    invalid recovery addresses  (not bech32, twice, over 32, none in recovery mode)
+//	reputation 35    not the governance authority
+//	reputation 36    cycle not frozen            (a recovery root for the open cycle or later)
+//	reputation 37    exit approved already       (since the latest edit)
 //	market     1     invalid hash                (a root, head, commitment, salt, id not 32 bytes)
 //	market     2     invalid order parameters    (over 32, key 1–64 bytes, value ≤256, sorted, unique)
 //	market     3     invalid price               (zero, or a bid above the max price)

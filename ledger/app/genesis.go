@@ -57,6 +57,9 @@ func EncodeGenesis(g *ledgerpb.Genesis) ([]byte, error) {
 //     (reputation.ParseGrantAmount); an error names the grant's index and
 //     field. The grants are appended, in order, to the log of cycle 0
 //     (reputation.Keeper.InitGrants).
+//   - recovery_addresses are bech32, each listed once, at most
+//     reputation.MaxRecoveryAddresses (none: nobody may enter recovery
+//     mode until governance names some).
 func ValidateGenesis(chainID string, genesisJSON []byte) ([]ValidatorUpdate, error) {
 	return New().InitChain(store.NewMemStore(), chainID, genesisJSON)
 }

@@ -60,6 +60,7 @@ func TestKeyPrefixesAreDisjoint(t *testing.T) {
 		"rep claim":         reputation.ClaimTablePrefix(),
 		"rep challenge":     reputation.ChallengeTablePrefix(),
 		"rep challenge due": reputation.ChallengeDuePrefix(),
+		"rep recovery":      reputation.RecoveryKey(),
 	}
 	for a, pa := range prefixes {
 		for b, pb := range prefixes {

@@ -15,6 +15,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/params"
 	"github.com/celltonomy/celltonomy/ledger/registry"
+	"github.com/celltonomy/celltonomy/ledger/reputation"
 	"github.com/celltonomy/celltonomy/ledger/staking"
 	"github.com/celltonomy/celltonomy/ledger/store"
 	"github.com/celltonomy/celltonomy/ledger/treasury"
@@ -85,8 +86,14 @@ const (
 	// PathMining: no data → MiningStatus: the cycle being mined (if any),
 	// its window, its number of updates N, its submissions and claims, and
 	// while they are challenged the round and its challenges (each list
-	// the first MaxPage), and the latest accepted root.
+	// the first MaxPage), the latest accepted root, and whether mining is
+	// in recovery mode.
 	PathMining = "reputation/mining"
+	// PathRecovery: no data → RecoveryStatus: whether reputation mining
+	// is in recovery mode, the recovery addresses, the edit sequence, the
+	// exit approvals (those at the current edit count) and how many are
+	// needed.
+	PathRecovery = "reputation/recovery"
 	// PathMiner: data = address → Miner; ErrNotFound if it has no stake.
 	PathMiner = "reputation/miner"
 	// PathSkills: data = empty (from skill 1) or a start id (8 bytes
@@ -250,7 +257,7 @@ func (a *App) Query(st store.KVStore, path string, data []byte) ([]byte, error) 
 	case PathMining:
 		ms := a.skills.MiningState(st)
 		r := &ledgerpb.MiningStatus{Mining: ms.Mining, Accepted: a.skills.AcceptedRoot(st),
-			OpenCycle: a.skills.CurrentCycle(st), OpenCycleStart: ms.OpenCycleStart}
+			OpenCycle: a.skills.CurrentCycle(st), OpenCycleStart: ms.OpenCycleStart, Recovery: a.skills.InRecovery(st)}
 		if ms.Mining {
 			r.MiningCycle, r.WindowStart, r.WindowEnd = ms.MiningCycle, ms.WindowStart, ms.WindowEnd
 			r.Submissions = firstN(a.skills.Submissions(st, ms.MiningCycle), MaxPage)
@@ -262,6 +269,11 @@ func (a *App) Query(st store.KVStore, path string, data []byte) ([]byte, error) 
 			}
 		}
 		reply = r
+	case PathRecovery:
+		r := a.skills.Recovery(st)
+		reply = &ledgerpb.RecoveryStatus{Active: r.Active, Addresses: r.Addresses, EnteredHeight: r.EnteredHeight, EnteredBy: r.EnteredBy,
+			Edits: r.Edits, Approvals: r.Approvals, Needed: uint32(reputation.RecoveryNeeded(len(r.Addresses))),
+			Approved: uint32(reputation.RecoveryApproved(r))}
 	case PathMiner:
 		addr, err := queryAddress(data)
 		if err != nil {
@@ -322,7 +334,7 @@ func (a *App) Query(st store.KVStore, path string, data []byte) ([]byte, error) 
 	default:
 		return nil, ErrUnknownPath.Errorf("query path %q: not served; known: %s", path, strings.Join([]string{
 			PathBalance, PathSupply, PathAccount, PathValidators, PathValidator, PathUnbondings, PathTreasuryBalance, PathParams, PathSkill, PathReputationLog,
-			PathReputationRoot, PathMining, PathMiner, PathSkills,
+			PathReputationRoot, PathMining, PathRecovery, PathMiner, PathSkills,
 			PathProfile, PathNode, PathNodes, PathPackage, PathPackagesByName, PathOfferings,
 			PathOrder, PathOrders, PathOpenContracts, PathDispute, PathVerifier, PathCredit}, ", "))
 	}

@@ -38,9 +38,13 @@ type Genesis struct {
 	Skills []string `protobuf:"bytes,4,rep,name=skills,proto3" json:"skills,omitempty"`
 	// The reputation module's genesis: initial reputation grants (and the
 	// skills, when they are not in skills above).
-	Reputation    *ReputationGenesis `protobuf:"bytes,10,opt,name=reputation,proto3" json:"reputation,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Reputation *ReputationGenesis `protobuf:"bytes,10,opt,name=reputation,proto3" json:"reputation,omitempty"`
+	// The recovery addresses of reputation mining (bech32, each once, at
+	// most 32; empty: nobody may enter recovery mode until governance sets
+	// some with MsgSetRecoveryAddresses).
+	RecoveryAddresses []string `protobuf:"bytes,5,rep,name=recovery_addresses,json=recoveryAddresses,proto3" json:"recovery_addresses,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *Genesis) Reset() {
@@ -108,11 +112,18 @@ func (x *Genesis) GetReputation() *ReputationGenesis {
 	return nil
 }
 
+func (x *Genesis) GetRecoveryAddresses() []string {
+	if x != nil {
+		return x.RecoveryAddresses
+	}
+	return nil
+}
+
 var File_celltonomy_ledger_v1_genesis_proto protoreflect.FileDescriptor
 
 const file_celltonomy_ledger_v1_genesis_proto_rawDesc = "" +
 	"\n" +
-	"\"celltonomy/ledger/v1/genesis.proto\x12\x14celltonomy.ledger.v1\x1a\x1fcelltonomy/ledger/v1/bank.proto\x1a!celltonomy/ledger/v1/params.proto\x1a%celltonomy/ledger/v1/reputation.proto\x1a\"celltonomy/ledger/v1/staking.proto\"\xaa\x02\n" +
+	"\"celltonomy/ledger/v1/genesis.proto\x12\x14celltonomy.ledger.v1\x1a\x1fcelltonomy/ledger/v1/bank.proto\x1a!celltonomy/ledger/v1/params.proto\x1a%celltonomy/ledger/v1/reputation.proto\x1a\"celltonomy/ledger/v1/staking.proto\"\xd9\x02\n" +
 	"\aGenesis\x124\n" +
 	"\x06params\x18\x01 \x01(\v2\x1c.celltonomy.ledger.v1.ParamsR\x06params\x12@\n" +
 	"\baccounts\x18\x02 \x03(\v2$.celltonomy.ledger.v1.GenesisAccountR\baccounts\x12F\n" +
@@ -123,7 +134,8 @@ const file_celltonomy_ledger_v1_genesis_proto_rawDesc = "" +
 	"\n" +
 	"reputation\x18\n" +
 	" \x01(\v2'.celltonomy.ledger.v1.ReputationGenesisR\n" +
-	"reputationB2Z0github.com/celltonomy/celltonomy/ledger/ledgerpbb\x06proto3"
+	"reputation\x12-\n" +
+	"\x12recovery_addresses\x18\x05 \x03(\tR\x11recoveryAddressesB2Z0github.com/celltonomy/celltonomy/ledger/ledgerpbb\x06proto3"
 
 var (
 	file_celltonomy_ledger_v1_genesis_proto_rawDescOnce sync.Once

@@ -1209,7 +1209,10 @@ type MiningStatus struct {
 	Challenges  []*Challenge `protobuf:"bytes,13,rep,name=challenges,proto3" json:"challenges,omitempty"`
 	// The number of updates N of the mining cycle (decays + log updates):
 	// a justification tree has leaves 0 … N.
-	Updates       uint64 `protobuf:"varint,14,opt,name=updates,proto3" json:"updates,omitempty"`
+	Updates uint64 `protobuf:"varint,14,opt,name=updates,proto3" json:"updates,omitempty"`
+	// Reputation mining is in recovery mode: nothing above moves until it
+	// ends (see RecoveryStatus).
+	Recovery      bool `protobuf:"varint,15,opt,name=recovery,proto3" json:"recovery,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1333,6 +1336,13 @@ func (x *MiningStatus) GetUpdates() uint64 {
 		return x.Updates
 	}
 	return 0
+}
+
+func (x *MiningStatus) GetRecovery() bool {
+	if x != nil {
+		return x.Recovery
+	}
+	return false
 }
 
 // SkillsResponse is the reply of the "reputation/skills" query: a page of
@@ -2360,6 +2370,475 @@ func (x *MsgRespondToChallenge) GetChild() *ReputationWitness {
 	return nil
 }
 
+// MsgEnterRecovery puts reputation mining into recovery mode (Colony
+// whitepaper §2.2, §7.9): mining stops, decay is frozen, and the
+// recovery addresses may edit the mining state. The signer is a recovery
+// address; mining is not in recovery mode already.
+type MsgEnterRecovery struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgEnterRecovery) Reset() {
+	*x = MsgEnterRecovery{}
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgEnterRecovery) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgEnterRecovery) ProtoMessage() {}
+
+func (x *MsgEnterRecovery) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgEnterRecovery.ProtoReflect.Descriptor instead.
+func (*MsgEnterRecovery) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{25}
+}
+
+// MsgRecoverySetRoot, in recovery mode, makes (root, n_leaves, jrh) the
+// accepted reputation root of cycle, a frozen cycle (below the open one);
+// cycle + 1 is mined next. The signer is a recovery address. It is an
+// edit: approvals to end recovery mode given before it no longer count.
+type MsgRecoverySetRoot struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A frozen cycle: below the open cycle.
+	Cycle uint64 `protobuf:"varint,1,opt,name=cycle,proto3" json:"cycle,omitempty"`
+	// The reputation root, 32 bytes.
+	Root []byte `protobuf:"bytes,2,opt,name=root,proto3" json:"root,omitempty"`
+	// The number of leaves of that reputation tree.
+	NLeaves uint64 `protobuf:"varint,3,opt,name=n_leaves,json=nLeaves,proto3" json:"n_leaves,omitempty"`
+	// The justification root hash, 32 bytes.
+	Jrh           []byte `protobuf:"bytes,4,opt,name=jrh,proto3" json:"jrh,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgRecoverySetRoot) Reset() {
+	*x = MsgRecoverySetRoot{}
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgRecoverySetRoot) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgRecoverySetRoot) ProtoMessage() {}
+
+func (x *MsgRecoverySetRoot) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgRecoverySetRoot.ProtoReflect.Descriptor instead.
+func (*MsgRecoverySetRoot) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *MsgRecoverySetRoot) GetCycle() uint64 {
+	if x != nil {
+		return x.Cycle
+	}
+	return 0
+}
+
+func (x *MsgRecoverySetRoot) GetRoot() []byte {
+	if x != nil {
+		return x.Root
+	}
+	return nil
+}
+
+func (x *MsgRecoverySetRoot) GetNLeaves() uint64 {
+	if x != nil {
+		return x.NLeaves
+	}
+	return 0
+}
+
+func (x *MsgRecoverySetRoot) GetJrh() []byte {
+	if x != nil {
+		return x.Jrh
+	}
+	return nil
+}
+
+// MsgApproveRecoveryExit records the signer's approval to end recovery
+// mode as the state stands now (after the latest edit). The signer is a
+// recovery address. When a majority of the recovery addresses has
+// approved since the latest edit, recovery mode ends.
+type MsgApproveRecoveryExit struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgApproveRecoveryExit) Reset() {
+	*x = MsgApproveRecoveryExit{}
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgApproveRecoveryExit) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgApproveRecoveryExit) ProtoMessage() {}
+
+func (x *MsgApproveRecoveryExit) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgApproveRecoveryExit.ProtoReflect.Descriptor instead.
+func (*MsgApproveRecoveryExit) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{27}
+}
+
+// MsgSetRecoveryAddresses replaces the recovery addresses. The signer is
+// the governance_authority of the params. In recovery mode it is an edit.
+type MsgSetRecoveryAddresses struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// bech32, each once, at most 32; none disables recovery mode (refused
+	// while in it).
+	Addresses     []string `protobuf:"bytes,1,rep,name=addresses,proto3" json:"addresses,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgSetRecoveryAddresses) Reset() {
+	*x = MsgSetRecoveryAddresses{}
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgSetRecoveryAddresses) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgSetRecoveryAddresses) ProtoMessage() {}
+
+func (x *MsgSetRecoveryAddresses) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgSetRecoveryAddresses.ProtoReflect.Descriptor instead.
+func (*MsgSetRecoveryAddresses) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *MsgSetRecoveryAddresses) GetAddresses() []string {
+	if x != nil {
+		return x.Addresses
+	}
+	return nil
+}
+
+// RecoveryApproval is one recovery address's approval to end recovery
+// mode.
+type RecoveryApproval struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The recovery address, 20 bytes.
+	Address []byte `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	// The edit sequence (RecoveryState.edits) when it approved; it counts
+	// only while no edit has come since.
+	Edit uint64 `protobuf:"varint,2,opt,name=edit,proto3" json:"edit,omitempty"`
+	// Height of the block that carried it.
+	Height        int64 `protobuf:"varint,3,opt,name=height,proto3" json:"height,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecoveryApproval) Reset() {
+	*x = RecoveryApproval{}
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecoveryApproval) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecoveryApproval) ProtoMessage() {}
+
+func (x *RecoveryApproval) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecoveryApproval.ProtoReflect.Descriptor instead.
+func (*RecoveryApproval) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *RecoveryApproval) GetAddress() []byte {
+	if x != nil {
+		return x.Address
+	}
+	return nil
+}
+
+func (x *RecoveryApproval) GetEdit() uint64 {
+	if x != nil {
+		return x.Edit
+	}
+	return 0
+}
+
+func (x *RecoveryApproval) GetHeight() int64 {
+	if x != nil {
+		return x.Height
+	}
+	return 0
+}
+
+// RecoveryState is the reputation module's record of recovery mode
+// (Colony whitepaper §2.2 "Contract security", §7.9 "Emergency
+// Shutdown").
+type RecoveryState struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The recovery addresses (20 bytes each), in the order given.
+	Addresses [][]byte `protobuf:"bytes,1,rep,name=addresses,proto3" json:"addresses,omitempty"`
+	// Whether mining is in recovery mode.
+	Active bool `protobuf:"varint,2,opt,name=active,proto3" json:"active,omitempty"`
+	// In recovery mode: the height it was entered at and by whom.
+	EnteredHeight int64  `protobuf:"varint,3,opt,name=entered_height,json=enteredHeight,proto3" json:"entered_height,omitempty"`
+	EnteredBy     []byte `protobuf:"bytes,4,opt,name=entered_by,json=enteredBy,proto3" json:"entered_by,omitempty"`
+	// The edit sequence: the number of edits made in recovery mode since
+	// genesis (roots set, recovery addresses replaced).
+	Edits uint64 `protobuf:"varint,5,opt,name=edits,proto3" json:"edits,omitempty"`
+	// In recovery mode: the latest approval of each recovery address that
+	// approved, in the order given.
+	Approvals     []*RecoveryApproval `protobuf:"bytes,6,rep,name=approvals,proto3" json:"approvals,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecoveryState) Reset() {
+	*x = RecoveryState{}
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecoveryState) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecoveryState) ProtoMessage() {}
+
+func (x *RecoveryState) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecoveryState.ProtoReflect.Descriptor instead.
+func (*RecoveryState) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *RecoveryState) GetAddresses() [][]byte {
+	if x != nil {
+		return x.Addresses
+	}
+	return nil
+}
+
+func (x *RecoveryState) GetActive() bool {
+	if x != nil {
+		return x.Active
+	}
+	return false
+}
+
+func (x *RecoveryState) GetEnteredHeight() int64 {
+	if x != nil {
+		return x.EnteredHeight
+	}
+	return 0
+}
+
+func (x *RecoveryState) GetEnteredBy() []byte {
+	if x != nil {
+		return x.EnteredBy
+	}
+	return nil
+}
+
+func (x *RecoveryState) GetEdits() uint64 {
+	if x != nil {
+		return x.Edits
+	}
+	return 0
+}
+
+func (x *RecoveryState) GetApprovals() []*RecoveryApproval {
+	if x != nil {
+		return x.Approvals
+	}
+	return nil
+}
+
+// RecoveryStatus is the reply of the "reputation/recovery" query.
+type RecoveryStatus struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Active bool                   `protobuf:"varint,1,opt,name=active,proto3" json:"active,omitempty"`
+	// The recovery addresses, 20 bytes each.
+	Addresses     [][]byte `protobuf:"bytes,2,rep,name=addresses,proto3" json:"addresses,omitempty"`
+	EnteredHeight int64    `protobuf:"varint,3,opt,name=entered_height,json=enteredHeight,proto3" json:"entered_height,omitempty"`
+	EnteredBy     []byte   `protobuf:"bytes,4,opt,name=entered_by,json=enteredBy,proto3" json:"entered_by,omitempty"`
+	// The edit sequence (RecoveryState.edits).
+	Edits     uint64              `protobuf:"varint,5,opt,name=edits,proto3" json:"edits,omitempty"`
+	Approvals []*RecoveryApproval `protobuf:"bytes,6,rep,name=approvals,proto3" json:"approvals,omitempty"`
+	// Approvals that end recovery mode: a majority of the addresses.
+	Needed uint32 `protobuf:"varint,7,opt,name=needed,proto3" json:"needed,omitempty"`
+	// Approvals that count now: given since the latest edit.
+	Approved      uint32 `protobuf:"varint,8,opt,name=approved,proto3" json:"approved,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecoveryStatus) Reset() {
+	*x = RecoveryStatus{}
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecoveryStatus) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecoveryStatus) ProtoMessage() {}
+
+func (x *RecoveryStatus) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecoveryStatus.ProtoReflect.Descriptor instead.
+func (*RecoveryStatus) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *RecoveryStatus) GetActive() bool {
+	if x != nil {
+		return x.Active
+	}
+	return false
+}
+
+func (x *RecoveryStatus) GetAddresses() [][]byte {
+	if x != nil {
+		return x.Addresses
+	}
+	return nil
+}
+
+func (x *RecoveryStatus) GetEnteredHeight() int64 {
+	if x != nil {
+		return x.EnteredHeight
+	}
+	return 0
+}
+
+func (x *RecoveryStatus) GetEnteredBy() []byte {
+	if x != nil {
+		return x.EnteredBy
+	}
+	return nil
+}
+
+func (x *RecoveryStatus) GetEdits() uint64 {
+	if x != nil {
+		return x.Edits
+	}
+	return 0
+}
+
+func (x *RecoveryStatus) GetApprovals() []*RecoveryApproval {
+	if x != nil {
+		return x.Approvals
+	}
+	return nil
+}
+
+func (x *RecoveryStatus) GetNeeded() uint32 {
+	if x != nil {
+		return x.Needed
+	}
+	return 0
+}
+
+func (x *RecoveryStatus) GetApproved() uint32 {
+	if x != nil {
+		return x.Approved
+	}
+	return 0
+}
+
 var File_celltonomy_ledger_v1_reputation_proto protoreflect.FileDescriptor
 
 const file_celltonomy_ledger_v1_reputation_proto_rawDesc = "" +
@@ -2446,7 +2925,7 @@ const file_celltonomy_ledger_v1_reputation_proto_rawDesc = "" +
 	"\x0fopen_challenges\x18\n" +
 	" \x01(\rR\x0eopenChallenges\x12\x16\n" +
 	"\x06claims\x18\v \x01(\rR\x06claims\x12\x1a\n" +
-	"\bresolved\x18\f \x01(\bR\bresolvedJ\x04\b\x06\x10\aR\ablocked\"\xb1\x04\n" +
+	"\bresolved\x18\f \x01(\bR\bresolvedJ\x04\b\x06\x10\aR\ablocked\"\xcd\x04\n" +
 	"\fMiningStatus\x12\x16\n" +
 	"\x06mining\x18\x01 \x01(\bR\x06mining\x12!\n" +
 	"\fmining_cycle\x18\x02 \x01(\x04R\vminingCycle\x12!\n" +
@@ -2465,7 +2944,8 @@ const file_celltonomy_ledger_v1_reputation_proto_rawDesc = "" +
 	"\n" +
 	"challenges\x18\r \x03(\v2\x1f.celltonomy.ledger.v1.ChallengeR\n" +
 	"challenges\x12\x18\n" +
-	"\aupdates\x18\x0e \x01(\x04R\aupdatesJ\x04\b\a\x10\bR\ablocked\"Y\n" +
+	"\aupdates\x18\x0e \x01(\x04R\aupdates\x12\x1a\n" +
+	"\brecovery\x18\x0f \x01(\bR\brecoveryJ\x04\b\a\x10\bR\ablocked\"Y\n" +
 	"\x0eSkillsResponse\x123\n" +
 	"\x06skills\x18\x01 \x03(\v2\x1b.celltonomy.ledger.v1.SkillR\x06skills\x12\x12\n" +
 	"\x04next\x18\x02 \x01(\x04R\x04next\"\xa6\x01\n" +
@@ -2550,7 +3030,38 @@ const file_celltonomy_ledger_v1_reputation_proto_rawDesc = "" +
 	"afterProof\x12A\n" +
 	"\asubject\x18\a \x01(\v2'.celltonomy.ledger.v1.ReputationWitnessR\asubject\x12?\n" +
 	"\x06origin\x18\b \x01(\v2'.celltonomy.ledger.v1.ReputationWitnessR\x06origin\x12=\n" +
-	"\x05child\x18\t \x01(\v2'.celltonomy.ledger.v1.ReputationWitnessR\x05child*w\n" +
+	"\x05child\x18\t \x01(\v2'.celltonomy.ledger.v1.ReputationWitnessR\x05child\"\x12\n" +
+	"\x10MsgEnterRecovery\"k\n" +
+	"\x12MsgRecoverySetRoot\x12\x14\n" +
+	"\x05cycle\x18\x01 \x01(\x04R\x05cycle\x12\x12\n" +
+	"\x04root\x18\x02 \x01(\fR\x04root\x12\x19\n" +
+	"\bn_leaves\x18\x03 \x01(\x04R\anLeaves\x12\x10\n" +
+	"\x03jrh\x18\x04 \x01(\fR\x03jrh\"\x18\n" +
+	"\x16MsgApproveRecoveryExit\"7\n" +
+	"\x17MsgSetRecoveryAddresses\x12\x1c\n" +
+	"\taddresses\x18\x01 \x03(\tR\taddresses\"X\n" +
+	"\x10RecoveryApproval\x12\x18\n" +
+	"\aaddress\x18\x01 \x01(\fR\aaddress\x12\x12\n" +
+	"\x04edit\x18\x02 \x01(\x04R\x04edit\x12\x16\n" +
+	"\x06height\x18\x03 \x01(\x03R\x06height\"\xe7\x01\n" +
+	"\rRecoveryState\x12\x1c\n" +
+	"\taddresses\x18\x01 \x03(\fR\taddresses\x12\x16\n" +
+	"\x06active\x18\x02 \x01(\bR\x06active\x12%\n" +
+	"\x0eentered_height\x18\x03 \x01(\x03R\renteredHeight\x12\x1d\n" +
+	"\n" +
+	"entered_by\x18\x04 \x01(\fR\tenteredBy\x12\x14\n" +
+	"\x05edits\x18\x05 \x01(\x04R\x05edits\x12D\n" +
+	"\tapprovals\x18\x06 \x03(\v2&.celltonomy.ledger.v1.RecoveryApprovalR\tapprovals\"\x9c\x02\n" +
+	"\x0eRecoveryStatus\x12\x16\n" +
+	"\x06active\x18\x01 \x01(\bR\x06active\x12\x1c\n" +
+	"\taddresses\x18\x02 \x03(\fR\taddresses\x12%\n" +
+	"\x0eentered_height\x18\x03 \x01(\x03R\renteredHeight\x12\x1d\n" +
+	"\n" +
+	"entered_by\x18\x04 \x01(\fR\tenteredBy\x12\x14\n" +
+	"\x05edits\x18\x05 \x01(\x04R\x05edits\x12D\n" +
+	"\tapprovals\x18\x06 \x03(\v2&.celltonomy.ledger.v1.RecoveryApprovalR\tapprovals\x12\x16\n" +
+	"\x06needed\x18\a \x01(\rR\x06needed\x12\x1a\n" +
+	"\bapproved\x18\b \x01(\rR\bapproved*w\n" +
 	"\n" +
 	"ClaimState\x12\x1b\n" +
 	"\x17CLAIM_STATE_UNSPECIFIED\x10\x00\x12\x15\n" +
@@ -2578,7 +3089,7 @@ func file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP() []byte {
 }
 
 var file_celltonomy_ledger_v1_reputation_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_celltonomy_ledger_v1_reputation_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
+var file_celltonomy_ledger_v1_reputation_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_celltonomy_ledger_v1_reputation_proto_goTypes = []any{
 	(ClaimState)(0),                 // 0: celltonomy.ledger.v1.ClaimState
 	(ChallengeStep)(0),              // 1: celltonomy.ledger.v1.ChallengeStep
@@ -2607,6 +3118,13 @@ var file_celltonomy_ledger_v1_reputation_proto_goTypes = []any{
 	(*MsgProveLeafCount)(nil),       // 24: celltonomy.ledger.v1.MsgProveLeafCount
 	(*MsgChallengeSearch)(nil),      // 25: celltonomy.ledger.v1.MsgChallengeSearch
 	(*MsgRespondToChallenge)(nil),   // 26: celltonomy.ledger.v1.MsgRespondToChallenge
+	(*MsgEnterRecovery)(nil),        // 27: celltonomy.ledger.v1.MsgEnterRecovery
+	(*MsgRecoverySetRoot)(nil),      // 28: celltonomy.ledger.v1.MsgRecoverySetRoot
+	(*MsgApproveRecoveryExit)(nil),  // 29: celltonomy.ledger.v1.MsgApproveRecoveryExit
+	(*MsgSetRecoveryAddresses)(nil), // 30: celltonomy.ledger.v1.MsgSetRecoveryAddresses
+	(*RecoveryApproval)(nil),        // 31: celltonomy.ledger.v1.RecoveryApproval
+	(*RecoveryState)(nil),           // 32: celltonomy.ledger.v1.RecoveryState
+	(*RecoveryStatus)(nil),          // 33: celltonomy.ledger.v1.RecoveryStatus
 }
 var file_celltonomy_ledger_v1_reputation_proto_depIdxs = []int32{
 	6,  // 0: celltonomy.ledger.v1.ReputationGenesis.grants:type_name -> celltonomy.ledger.v1.ReputationGrant
@@ -2628,11 +3146,13 @@ var file_celltonomy_ledger_v1_reputation_proto_depIdxs = []int32{
 	22, // 16: celltonomy.ledger.v1.MsgRespondToChallenge.subject:type_name -> celltonomy.ledger.v1.ReputationWitness
 	22, // 17: celltonomy.ledger.v1.MsgRespondToChallenge.origin:type_name -> celltonomy.ledger.v1.ReputationWitness
 	22, // 18: celltonomy.ledger.v1.MsgRespondToChallenge.child:type_name -> celltonomy.ledger.v1.ReputationWitness
-	19, // [19:19] is the sub-list for method output_type
-	19, // [19:19] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	31, // 19: celltonomy.ledger.v1.RecoveryState.approvals:type_name -> celltonomy.ledger.v1.RecoveryApproval
+	31, // 20: celltonomy.ledger.v1.RecoveryStatus.approvals:type_name -> celltonomy.ledger.v1.RecoveryApproval
+	21, // [21:21] is the sub-list for method output_type
+	21, // [21:21] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_celltonomy_ledger_v1_reputation_proto_init() }
@@ -2646,7 +3166,7 @@ func file_celltonomy_ledger_v1_reputation_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_celltonomy_ledger_v1_reputation_proto_rawDesc), len(file_celltonomy_ledger_v1_reputation_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   25,
+			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

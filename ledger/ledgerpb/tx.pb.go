@@ -198,6 +198,10 @@ type Msg struct {
 	//	*Msg_ProveLeafCount
 	//	*Msg_ChallengeSearch
 	//	*Msg_RespondToChallenge
+	//	*Msg_EnterRecovery
+	//	*Msg_RecoverySetRoot
+	//	*Msg_ApproveRecoveryExit
+	//	*Msg_SetRecoveryAddresses
 	//	*Msg_CreateOrder
 	//	*Msg_CancelOrder
 	//	*Msg_Bid
@@ -416,6 +420,42 @@ func (x *Msg) GetRespondToChallenge() *MsgRespondToChallenge {
 	if x != nil {
 		if x, ok := x.Sum.(*Msg_RespondToChallenge); ok {
 			return x.RespondToChallenge
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetEnterRecovery() *MsgEnterRecovery {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_EnterRecovery); ok {
+			return x.EnterRecovery
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetRecoverySetRoot() *MsgRecoverySetRoot {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_RecoverySetRoot); ok {
+			return x.RecoverySetRoot
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetApproveRecoveryExit() *MsgApproveRecoveryExit {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_ApproveRecoveryExit); ok {
+			return x.ApproveRecoveryExit
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetSetRecoveryAddresses() *MsgSetRecoveryAddresses {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_SetRecoveryAddresses); ok {
+			return x.SetRecoveryAddresses
 		}
 	}
 	return nil
@@ -670,6 +710,22 @@ type Msg_RespondToChallenge struct {
 	RespondToChallenge *MsgRespondToChallenge `protobuf:"bytes,47,opt,name=respond_to_challenge,json=respondToChallenge,proto3,oneof"`
 }
 
+type Msg_EnterRecovery struct {
+	EnterRecovery *MsgEnterRecovery `protobuf:"bytes,48,opt,name=enter_recovery,json=enterRecovery,proto3,oneof"`
+}
+
+type Msg_RecoverySetRoot struct {
+	RecoverySetRoot *MsgRecoverySetRoot `protobuf:"bytes,49,opt,name=recovery_set_root,json=recoverySetRoot,proto3,oneof"`
+}
+
+type Msg_ApproveRecoveryExit struct {
+	ApproveRecoveryExit *MsgApproveRecoveryExit `protobuf:"bytes,50,opt,name=approve_recovery_exit,json=approveRecoveryExit,proto3,oneof"`
+}
+
+type Msg_SetRecoveryAddresses struct {
+	SetRecoveryAddresses *MsgSetRecoveryAddresses `protobuf:"bytes,51,opt,name=set_recovery_addresses,json=setRecoveryAddresses,proto3,oneof"`
+}
+
 type Msg_CreateOrder struct {
 	// 60 to 89: the market module.
 	CreateOrder *MsgCreateOrder `protobuf:"bytes,60,opt,name=create_order,json=createOrder,proto3,oneof"`
@@ -783,6 +839,14 @@ func (*Msg_ChallengeSearch) isMsg_Sum() {}
 
 func (*Msg_RespondToChallenge) isMsg_Sum() {}
 
+func (*Msg_EnterRecovery) isMsg_Sum() {}
+
+func (*Msg_RecoverySetRoot) isMsg_Sum() {}
+
+func (*Msg_ApproveRecoveryExit) isMsg_Sum() {}
+
+func (*Msg_SetRecoveryAddresses) isMsg_Sum() {}
+
 func (*Msg_CreateOrder) isMsg_Sum() {}
 
 func (*Msg_CancelOrder) isMsg_Sum() {}
@@ -836,7 +900,7 @@ const file_celltonomy_ledger_v1_tx_proto_rawDesc = "" +
 	"\bsequence\x18\x02 \x01(\x04R\bsequence\x12\x10\n" +
 	"\x03fee\x18\x03 \x01(\x04R\x03fee\x12\x19\n" +
 	"\bchain_id\x18\x04 \x01(\tR\achainId\x12\x12\n" +
-	"\x04memo\x18\x05 \x01(\tR\x04memo\"\x84\x17\n" +
+	"\x04memo\x18\x05 \x01(\tR\x04memo\"\xf8\x19\n" +
 	"\x03Msg\x123\n" +
 	"\x04send\x18\x01 \x01(\v2\x1d.celltonomy.ledger.v1.MsgSendH\x00R\x04send\x12U\n" +
 	"\x10create_validator\x18\n" +
@@ -859,7 +923,11 @@ const file_celltonomy_ledger_v1_tx_proto_rawDesc = "" +
 	"\x15confirm_justification\x18, \x01(\v2-.celltonomy.ledger.v1.MsgConfirmJustificationH\x00R\x14confirmJustification\x12S\n" +
 	"\x10prove_leaf_count\x18- \x01(\v2'.celltonomy.ledger.v1.MsgProveLeafCountH\x00R\x0eproveLeafCount\x12U\n" +
 	"\x10challenge_search\x18. \x01(\v2(.celltonomy.ledger.v1.MsgChallengeSearchH\x00R\x0fchallengeSearch\x12_\n" +
-	"\x14respond_to_challenge\x18/ \x01(\v2+.celltonomy.ledger.v1.MsgRespondToChallengeH\x00R\x12respondToChallenge\x12I\n" +
+	"\x14respond_to_challenge\x18/ \x01(\v2+.celltonomy.ledger.v1.MsgRespondToChallengeH\x00R\x12respondToChallenge\x12O\n" +
+	"\x0eenter_recovery\x180 \x01(\v2&.celltonomy.ledger.v1.MsgEnterRecoveryH\x00R\renterRecovery\x12V\n" +
+	"\x11recovery_set_root\x181 \x01(\v2(.celltonomy.ledger.v1.MsgRecoverySetRootH\x00R\x0frecoverySetRoot\x12b\n" +
+	"\x15approve_recovery_exit\x182 \x01(\v2,.celltonomy.ledger.v1.MsgApproveRecoveryExitH\x00R\x13approveRecoveryExit\x12e\n" +
+	"\x16set_recovery_addresses\x183 \x01(\v2-.celltonomy.ledger.v1.MsgSetRecoveryAddressesH\x00R\x14setRecoveryAddresses\x12I\n" +
 	"\fcreate_order\x18< \x01(\v2$.celltonomy.ledger.v1.MsgCreateOrderH\x00R\vcreateOrder\x12I\n" +
 	"\fcancel_order\x18= \x01(\v2$.celltonomy.ledger.v1.MsgCancelOrderH\x00R\vcancelOrder\x120\n" +
 	"\x03bid\x18> \x01(\v2\x1c.celltonomy.ledger.v1.MsgBidH\x00R\x03bid\x12I\n" +
@@ -916,25 +984,29 @@ var file_celltonomy_ledger_v1_tx_proto_goTypes = []any{
 	(*MsgProveLeafCount)(nil),       // 18: celltonomy.ledger.v1.MsgProveLeafCount
 	(*MsgChallengeSearch)(nil),      // 19: celltonomy.ledger.v1.MsgChallengeSearch
 	(*MsgRespondToChallenge)(nil),   // 20: celltonomy.ledger.v1.MsgRespondToChallenge
-	(*MsgCreateOrder)(nil),          // 21: celltonomy.ledger.v1.MsgCreateOrder
-	(*MsgCancelOrder)(nil),          // 22: celltonomy.ledger.v1.MsgCancelOrder
-	(*MsgBid)(nil),                  // 23: celltonomy.ledger.v1.MsgBid
-	(*MsgWithdrawBid)(nil),          // 24: celltonomy.ledger.v1.MsgWithdrawBid
-	(*MsgDeliver)(nil),              // 25: celltonomy.ledger.v1.MsgDeliver
-	(*MsgClose)(nil),                // 26: celltonomy.ledger.v1.MsgClose
-	(*MsgRevealRating)(nil),         // 27: celltonomy.ledger.v1.MsgRevealRating
-	(*MsgBuyOffering)(nil),          // 28: celltonomy.ledger.v1.MsgBuyOffering
-	(*MsgRegisterVerifier)(nil),     // 29: celltonomy.ledger.v1.MsgRegisterVerifier
-	(*MsgUnregisterVerifier)(nil),   // 30: celltonomy.ledger.v1.MsgUnregisterVerifier
-	(*MsgOpenDispute)(nil),          // 31: celltonomy.ledger.v1.MsgOpenDispute
-	(*MsgVerifierCommit)(nil),       // 32: celltonomy.ledger.v1.MsgVerifierCommit
-	(*MsgVerifierReveal)(nil),       // 33: celltonomy.ledger.v1.MsgVerifierReveal
-	(*MsgReleaseLitigation)(nil),    // 34: celltonomy.ledger.v1.MsgReleaseLitigation
-	(*MsgDomainVoteCommit)(nil),     // 35: celltonomy.ledger.v1.MsgDomainVoteCommit
-	(*MsgDomainVoteReveal)(nil),     // 36: celltonomy.ledger.v1.MsgDomainVoteReveal
-	(*MsgRevealDisputeSeed)(nil),    // 37: celltonomy.ledger.v1.MsgRevealDisputeSeed
-	(*MsgPostInputReceipt)(nil),     // 38: celltonomy.ledger.v1.MsgPostInputReceipt
-	(*MsgReportMissingInputs)(nil),  // 39: celltonomy.ledger.v1.MsgReportMissingInputs
+	(*MsgEnterRecovery)(nil),        // 21: celltonomy.ledger.v1.MsgEnterRecovery
+	(*MsgRecoverySetRoot)(nil),      // 22: celltonomy.ledger.v1.MsgRecoverySetRoot
+	(*MsgApproveRecoveryExit)(nil),  // 23: celltonomy.ledger.v1.MsgApproveRecoveryExit
+	(*MsgSetRecoveryAddresses)(nil), // 24: celltonomy.ledger.v1.MsgSetRecoveryAddresses
+	(*MsgCreateOrder)(nil),          // 25: celltonomy.ledger.v1.MsgCreateOrder
+	(*MsgCancelOrder)(nil),          // 26: celltonomy.ledger.v1.MsgCancelOrder
+	(*MsgBid)(nil),                  // 27: celltonomy.ledger.v1.MsgBid
+	(*MsgWithdrawBid)(nil),          // 28: celltonomy.ledger.v1.MsgWithdrawBid
+	(*MsgDeliver)(nil),              // 29: celltonomy.ledger.v1.MsgDeliver
+	(*MsgClose)(nil),                // 30: celltonomy.ledger.v1.MsgClose
+	(*MsgRevealRating)(nil),         // 31: celltonomy.ledger.v1.MsgRevealRating
+	(*MsgBuyOffering)(nil),          // 32: celltonomy.ledger.v1.MsgBuyOffering
+	(*MsgRegisterVerifier)(nil),     // 33: celltonomy.ledger.v1.MsgRegisterVerifier
+	(*MsgUnregisterVerifier)(nil),   // 34: celltonomy.ledger.v1.MsgUnregisterVerifier
+	(*MsgOpenDispute)(nil),          // 35: celltonomy.ledger.v1.MsgOpenDispute
+	(*MsgVerifierCommit)(nil),       // 36: celltonomy.ledger.v1.MsgVerifierCommit
+	(*MsgVerifierReveal)(nil),       // 37: celltonomy.ledger.v1.MsgVerifierReveal
+	(*MsgReleaseLitigation)(nil),    // 38: celltonomy.ledger.v1.MsgReleaseLitigation
+	(*MsgDomainVoteCommit)(nil),     // 39: celltonomy.ledger.v1.MsgDomainVoteCommit
+	(*MsgDomainVoteReveal)(nil),     // 40: celltonomy.ledger.v1.MsgDomainVoteReveal
+	(*MsgRevealDisputeSeed)(nil),    // 41: celltonomy.ledger.v1.MsgRevealDisputeSeed
+	(*MsgPostInputReceipt)(nil),     // 42: celltonomy.ledger.v1.MsgPostInputReceipt
+	(*MsgReportMissingInputs)(nil),  // 43: celltonomy.ledger.v1.MsgReportMissingInputs
 }
 var file_celltonomy_ledger_v1_tx_proto_depIdxs = []int32{
 	2,  // 0: celltonomy.ledger.v1.TxBody.messages:type_name -> celltonomy.ledger.v1.Msg
@@ -956,30 +1028,34 @@ var file_celltonomy_ledger_v1_tx_proto_depIdxs = []int32{
 	18, // 16: celltonomy.ledger.v1.Msg.prove_leaf_count:type_name -> celltonomy.ledger.v1.MsgProveLeafCount
 	19, // 17: celltonomy.ledger.v1.Msg.challenge_search:type_name -> celltonomy.ledger.v1.MsgChallengeSearch
 	20, // 18: celltonomy.ledger.v1.Msg.respond_to_challenge:type_name -> celltonomy.ledger.v1.MsgRespondToChallenge
-	21, // 19: celltonomy.ledger.v1.Msg.create_order:type_name -> celltonomy.ledger.v1.MsgCreateOrder
-	22, // 20: celltonomy.ledger.v1.Msg.cancel_order:type_name -> celltonomy.ledger.v1.MsgCancelOrder
-	23, // 21: celltonomy.ledger.v1.Msg.bid:type_name -> celltonomy.ledger.v1.MsgBid
-	24, // 22: celltonomy.ledger.v1.Msg.withdraw_bid:type_name -> celltonomy.ledger.v1.MsgWithdrawBid
-	25, // 23: celltonomy.ledger.v1.Msg.deliver:type_name -> celltonomy.ledger.v1.MsgDeliver
-	26, // 24: celltonomy.ledger.v1.Msg.close:type_name -> celltonomy.ledger.v1.MsgClose
-	27, // 25: celltonomy.ledger.v1.Msg.reveal_rating:type_name -> celltonomy.ledger.v1.MsgRevealRating
-	28, // 26: celltonomy.ledger.v1.Msg.buy_offering:type_name -> celltonomy.ledger.v1.MsgBuyOffering
-	29, // 27: celltonomy.ledger.v1.Msg.register_verifier:type_name -> celltonomy.ledger.v1.MsgRegisterVerifier
-	30, // 28: celltonomy.ledger.v1.Msg.unregister_verifier:type_name -> celltonomy.ledger.v1.MsgUnregisterVerifier
-	31, // 29: celltonomy.ledger.v1.Msg.open_dispute:type_name -> celltonomy.ledger.v1.MsgOpenDispute
-	32, // 30: celltonomy.ledger.v1.Msg.verifier_commit:type_name -> celltonomy.ledger.v1.MsgVerifierCommit
-	33, // 31: celltonomy.ledger.v1.Msg.verifier_reveal:type_name -> celltonomy.ledger.v1.MsgVerifierReveal
-	34, // 32: celltonomy.ledger.v1.Msg.release_litigation:type_name -> celltonomy.ledger.v1.MsgReleaseLitigation
-	35, // 33: celltonomy.ledger.v1.Msg.domain_vote_commit:type_name -> celltonomy.ledger.v1.MsgDomainVoteCommit
-	36, // 34: celltonomy.ledger.v1.Msg.domain_vote_reveal:type_name -> celltonomy.ledger.v1.MsgDomainVoteReveal
-	37, // 35: celltonomy.ledger.v1.Msg.reveal_dispute_seed:type_name -> celltonomy.ledger.v1.MsgRevealDisputeSeed
-	38, // 36: celltonomy.ledger.v1.Msg.post_input_receipt:type_name -> celltonomy.ledger.v1.MsgPostInputReceipt
-	39, // 37: celltonomy.ledger.v1.Msg.report_missing_inputs:type_name -> celltonomy.ledger.v1.MsgReportMissingInputs
-	38, // [38:38] is the sub-list for method output_type
-	38, // [38:38] is the sub-list for method input_type
-	38, // [38:38] is the sub-list for extension type_name
-	38, // [38:38] is the sub-list for extension extendee
-	0,  // [0:38] is the sub-list for field type_name
+	21, // 19: celltonomy.ledger.v1.Msg.enter_recovery:type_name -> celltonomy.ledger.v1.MsgEnterRecovery
+	22, // 20: celltonomy.ledger.v1.Msg.recovery_set_root:type_name -> celltonomy.ledger.v1.MsgRecoverySetRoot
+	23, // 21: celltonomy.ledger.v1.Msg.approve_recovery_exit:type_name -> celltonomy.ledger.v1.MsgApproveRecoveryExit
+	24, // 22: celltonomy.ledger.v1.Msg.set_recovery_addresses:type_name -> celltonomy.ledger.v1.MsgSetRecoveryAddresses
+	25, // 23: celltonomy.ledger.v1.Msg.create_order:type_name -> celltonomy.ledger.v1.MsgCreateOrder
+	26, // 24: celltonomy.ledger.v1.Msg.cancel_order:type_name -> celltonomy.ledger.v1.MsgCancelOrder
+	27, // 25: celltonomy.ledger.v1.Msg.bid:type_name -> celltonomy.ledger.v1.MsgBid
+	28, // 26: celltonomy.ledger.v1.Msg.withdraw_bid:type_name -> celltonomy.ledger.v1.MsgWithdrawBid
+	29, // 27: celltonomy.ledger.v1.Msg.deliver:type_name -> celltonomy.ledger.v1.MsgDeliver
+	30, // 28: celltonomy.ledger.v1.Msg.close:type_name -> celltonomy.ledger.v1.MsgClose
+	31, // 29: celltonomy.ledger.v1.Msg.reveal_rating:type_name -> celltonomy.ledger.v1.MsgRevealRating
+	32, // 30: celltonomy.ledger.v1.Msg.buy_offering:type_name -> celltonomy.ledger.v1.MsgBuyOffering
+	33, // 31: celltonomy.ledger.v1.Msg.register_verifier:type_name -> celltonomy.ledger.v1.MsgRegisterVerifier
+	34, // 32: celltonomy.ledger.v1.Msg.unregister_verifier:type_name -> celltonomy.ledger.v1.MsgUnregisterVerifier
+	35, // 33: celltonomy.ledger.v1.Msg.open_dispute:type_name -> celltonomy.ledger.v1.MsgOpenDispute
+	36, // 34: celltonomy.ledger.v1.Msg.verifier_commit:type_name -> celltonomy.ledger.v1.MsgVerifierCommit
+	37, // 35: celltonomy.ledger.v1.Msg.verifier_reveal:type_name -> celltonomy.ledger.v1.MsgVerifierReveal
+	38, // 36: celltonomy.ledger.v1.Msg.release_litigation:type_name -> celltonomy.ledger.v1.MsgReleaseLitigation
+	39, // 37: celltonomy.ledger.v1.Msg.domain_vote_commit:type_name -> celltonomy.ledger.v1.MsgDomainVoteCommit
+	40, // 38: celltonomy.ledger.v1.Msg.domain_vote_reveal:type_name -> celltonomy.ledger.v1.MsgDomainVoteReveal
+	41, // 39: celltonomy.ledger.v1.Msg.reveal_dispute_seed:type_name -> celltonomy.ledger.v1.MsgRevealDisputeSeed
+	42, // 40: celltonomy.ledger.v1.Msg.post_input_receipt:type_name -> celltonomy.ledger.v1.MsgPostInputReceipt
+	43, // 41: celltonomy.ledger.v1.Msg.report_missing_inputs:type_name -> celltonomy.ledger.v1.MsgReportMissingInputs
+	42, // [42:42] is the sub-list for method output_type
+	42, // [42:42] is the sub-list for method input_type
+	42, // [42:42] is the sub-list for extension type_name
+	42, // [42:42] is the sub-list for extension extendee
+	0,  // [0:42] is the sub-list for field type_name
 }
 
 func init() { file_celltonomy_ledger_v1_tx_proto_init() }
@@ -1011,6 +1087,10 @@ func file_celltonomy_ledger_v1_tx_proto_init() {
 		(*Msg_ProveLeafCount)(nil),
 		(*Msg_ChallengeSearch)(nil),
 		(*Msg_RespondToChallenge)(nil),
+		(*Msg_EnterRecovery)(nil),
+		(*Msg_RecoverySetRoot)(nil),
+		(*Msg_ApproveRecoveryExit)(nil),
+		(*Msg_SetRecoveryAddresses)(nil),
 		(*Msg_CreateOrder)(nil),
 		(*Msg_CancelOrder)(nil),
 		(*Msg_Bid)(nil),

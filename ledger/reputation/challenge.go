@@ -317,11 +317,15 @@ func (m Mining) timeouts(st store.KVStore, ev *event.Log, p *ledgerpb.Params, he
 }
 
 // sideOf returns the challenge of the alive claim id of the mining cycle
-// and the claim's side in it, or an error: the cycle is not being
-// challenged (ErrNotChallenging), the claim is unknown or not alive
-// (ErrNoClaim), it has a bye (ErrNotChallenging), the challenge waits
-// for another step (ErrWrongStep), its deadline passed (ErrChallengeDeadline).
+// and the claim's side in it, or an error: mining is in recovery mode
+// (ErrRecoveryMode), the cycle is not being challenged
+// (ErrNotChallenging), the claim is unknown or not alive (ErrNoClaim),
+// it has a bye (ErrNotChallenging), the challenge waits for another step
+// (ErrWrongStep), its deadline passed (ErrChallengeDeadline).
 func (m Mining) sideOf(st store.KVStore, op string, height int64, cycle uint64, id uint32, step ledgerpb.ChallengeStep) (*ledgerpb.MiningState, *ledgerpb.Claim, *ledgerpb.Challenge, int, error) {
+	if err := m.rep.refuseInRecovery(st, op); err != nil {
+		return nil, nil, nil, 0, err
+	}
 	ms := m.rep.MiningState(st)
 	if !ms.Mining || !ms.Challenging || ms.MiningCycle != cycle || ms.Resolved {
 		return nil, nil, nil, 0, ErrNotChallenging.Errorf("%s: cycle %d: its claims are not being challenged", op, cycle)

@@ -132,6 +132,8 @@
 //   - MsgConfirmJustification, MsgProveLeafCount, MsgChallengeSearch and
 //     MsgRespondToChallenge answer the steps of a challenge (below); anyone
 //     may send them, for either side.
+//   - MsgEnterRecovery, MsgRecoverySetRoot, MsgApproveRecoveryExit and
+//     MsgSetRecoveryAddresses run recovery mode (below).
 //
 // The target, for the window [start, end] of W = end − start + 1 blocks,
 // rises linearly from (2^256 − 1)/W at the first block to 2^256 − 1 at
@@ -159,7 +161,11 @@
 //     (reputation.Replay with decay_numerator / decay_denominator). Its
 //     submissions are rewarded (miners_rewarded); the cycle's
 //     submissions, claims and challenges are deleted, and step 1 may
-//     freeze the next cycle in the same block.
+//     freeze the next cycle in the same block. If the next cycle is
+//     frozen already — a backlog, which only recovery mode leaves — it
+//     becomes the mining cycle at once, with the window [h+1,
+//     h+mining_window_blocks] (mining_started), and no cycle freezes
+//     until the backlog is mined.
 //  4. With two or more claims, the challenge phase starts (below); no
 //     submission is taken and no cycle freezes until it ends, which it
 //     always does: every step has a deadline.
@@ -238,6 +244,57 @@
 // RewardShares: share_i = floor(total × w_i / Σ w), what the truncation
 // leaves stays in the treasury. A fresh stake (t = 0) weighs 0.
 //
+// # Recovery mode (Colony whitepaper §2.2, §7.9)
+//
+// "The reputation mining process will also have an emergency
+// stop-and-repair mechanism (to begin with). This will allow the whitelisted
+// addresses to revert the reputation root hash to a previous version and
+// halt all updates to the reputation state until the issues have been
+// resolved" (§7.9 "Emergency Shutdown"; §2.2 "Contract security" has the
+// rules of recovery mode). The whitelisted addresses are the recovery addresses:
+// at most MaxRecoveryAddresses, listed in genesis (recovery_addresses,
+// InitRecovery) and replaced by the governance_authority of the params
+// (MsgSetRecoveryAddresses; Colony lets a majority of the addresses do
+// it). None: nobody may enter recovery mode.
+//
+//  1. MsgEnterRecovery (EnterRecovery), from a recovery address, enters
+//     recovery mode (recovery_entered); entering twice is ErrRecoveryMode.
+//     Mining stops: BeginBlock does nothing — no cycle freezes, so no
+//     decay runs and the open cycle's log keeps receiving entries; no
+//     window closes; no challenge step times out — and submissions and
+//     challenge answers are refused (ErrRecoveryMode). Stakes may still
+//     be added, and taken back under the usual rule. The accepted root
+//     stays: "colonies will be able to continue operations as usual using
+//     the reputations of the last valid state, which will be temporarily
+//     frozen and not decay" (§7.9).
+//  2. Edits, from a recovery address (ErrNotRecoveryAddress) in recovery
+//     mode (ErrNotInRecovery). MsgRecoverySetRoot (RecoverySetRoot) makes
+//     (root, n_leaves, jrh) the accepted root of a frozen cycle c, below
+//     the open one (ErrRecoveryCycle): the submissions, claims and
+//     challenges of the cycle being mined are dropped without rewards or
+//     slashing, their stakes unlocked; c + 1 is mined next — at once if it
+//     is frozen (its window opens at the exit, and the frozen cycles after
+//     it follow one by one, each as soon as the previous is accepted),
+//     otherwise when the open cycle freezes (recovery_root_set).
+//     MsgSetRecoveryAddresses in recovery mode is an edit too. Each edit
+//     increments RecoveryState.edits, the edit sequence.
+//  3. MsgApproveRecoveryExit (ApproveRecoveryExit), from a recovery
+//     address in recovery mode, records an approval tagged with the edit
+//     sequence (recovery_exit_approved); a second one since the latest
+//     edit is ErrAlreadyApproved. "Any approvals from whitelisted
+//     addresses to leave recovery mode must be reset whenever a variable
+//     is edited […] only agreements made after the last edit are counted"
+//     (§2.2): an approval counts while its edit is the current one
+//     (RecoveryApproved). When a majority of the recovery addresses
+//     (RecoveryNeeded: n/2 + 1) counts, recovery mode ends in that
+//     transaction (recovery_exited). The blocks spent in recovery mode do
+//     not count: the open cycle's start moves forward by them, so it
+//     freezes after the blocks it had left. A cycle being mined gets a new
+//     window [h+1, h+mining_window_blocks]; while its claims are
+//     challenged, every open challenge's step gets a new deadline, h +
+//     mining_response_window_blocks (challenge_step), and keeps what was
+//     answered.
+//
 // # Reputation proofs
 //
 // Anyone can prove a reputation against the accepted root:
@@ -267,6 +324,7 @@
 //	reputation/challenge/ ‖ cycle ‖ round ‖ i   ledgerpb.Challenge           ChallengeKey
 //	reputation/challenge_due/ ‖ deadline ‖ cycle ‖ round ‖ i
 //	                                            0x01                         ChallengeDueKey
+//	reputation/recovery                         ledgerpb.RecoveryState       RecoveryKey
 //
 // Integers in keys and values are 8 bytes big-endian. An amount is 16
 // bytes of big-endian two's complement (EncodeAmount, DecodeAmount),
@@ -292,4 +350,10 @@
 //	challenge_decided   cycle, round, index, winner, invalidated, reason
 //	miner_slashed       cycle, claim, miner, stake, defenders, treasury
 //	mining_reopened     cycle, window_start, window_end                  begin block
+//	mining_started      cycle, window_start, window_end                  begin block
+//	recovery_entered    by, open_cycle, mining, challenging
+//	recovery_root_set   by, edit, cycle, root, n_leaves, jrh, mining, dropped
+//	recovery_exit_approved  by, edit, approvals, needed
+//	recovery_exited     edit, approvals, paused, open_cycle_start, mining, window_start, window_end, challenges
+//	recovery_addresses_set  addresses, recovery, edit
 package reputation

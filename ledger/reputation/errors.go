@@ -85,6 +85,27 @@ var (
 	// ErrStakedTooBriefly: the miner has not been staked for
 	// miner_min_staked_cycles × reputation_cycle_blocks blocks.
 	ErrStakedTooBriefly = codes.New(Codespace, 30, "miner staked too briefly")
+	// ErrRecoveryMode: reputation mining is in recovery mode, which stops
+	// submissions and challenge answers; or it is entered twice.
+	ErrRecoveryMode = codes.New(Codespace, 31, "reputation mining in recovery mode")
+	// ErrNotInRecovery: a recovery edit or exit approval outside recovery
+	// mode.
+	ErrNotInRecovery = codes.New(Codespace, 32, "not in recovery mode")
+	// ErrNotRecoveryAddress: the signer is not a recovery address.
+	ErrNotRecoveryAddress = codes.New(Codespace, 33, "not a recovery address")
+	// ErrInvalidRecoveryAddresses: a recovery address is not bech32 or is
+	// listed twice, there are more than MaxRecoveryAddresses, or none
+	// would be left in recovery mode.
+	ErrInvalidRecoveryAddresses = codes.New(Codespace, 34, "invalid recovery addresses")
+	// ErrNotAuthority: the signer is not the governance_authority of the
+	// params (or the chain has none).
+	ErrNotAuthority = codes.New(Codespace, 35, "not the governance authority")
+	// ErrRecoveryCycle: a root set in recovery mode names a cycle that is
+	// not frozen (the open cycle or a later one).
+	ErrRecoveryCycle = codes.New(Codespace, 36, "cycle not frozen")
+	// ErrAlreadyApproved: the recovery address approved the exit already
+	// since the latest edit.
+	ErrAlreadyApproved = codes.New(Codespace, 37, "exit approved already")
 )
 
 // Codes lists the codes of codespace "reputation" in number order.
@@ -94,5 +115,7 @@ func Codes() []codes.Code {
 		ErrInvalidSubmission, ErrNotMining, ErrMiningWindow, ErrEntryIndex, ErrEntryUsed,
 		ErrTooManySubmissions, ErrNotEligible, ErrInvalidProof, ErrNoRoot, ErrNotChallenging, ErrNoClaim,
 		ErrWrongStep, ErrAlreadyAnswered, ErrChallengeDeadline, ErrInvalidJustification, ErrBadSearchStep,
-		ErrInvalidWitness, ErrWrongLogEntry, ErrWrongTransition, ErrInvalidatedClaim, ErrStakedTooBriefly}
+		ErrInvalidWitness, ErrWrongLogEntry, ErrWrongTransition, ErrInvalidatedClaim, ErrStakedTooBriefly,
+		ErrRecoveryMode, ErrNotInRecovery, ErrNotRecoveryAddress, ErrInvalidRecoveryAddresses, ErrNotAuthority,
+		ErrRecoveryCycle, ErrAlreadyApproved}
 }

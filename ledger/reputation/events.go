@@ -387,3 +387,150 @@ func (e EventMiningReopened) Event() event.Event {
 }
 
 func u32(v uint32) string { return strconv.FormatUint(uint64(v), 10) }
+
+// EventMiningStarted: type "mining_started", attributes cycle,
+// window_start, window_end: the cycle before it was accepted, and this
+// cycle, frozen earlier, is mined at once (a backlog, which recovery mode
+// leaves when it sets an older root).
+type EventMiningStarted struct {
+	Cycle                  uint64
+	WindowStart, WindowEnd int64
+}
+
+// Event implements event.Typed.
+func (e EventMiningStarted) Event() event.Event {
+	return event.Event{Type: "mining_started", Attributes: []event.Attribute{
+		{Key: "cycle", Value: u(e.Cycle)},
+		{Key: "window_start", Value: i64(e.WindowStart)},
+		{Key: "window_end", Value: i64(e.WindowEnd)},
+	}}
+}
+
+// optCycle renders an optional cycle: empty when absent.
+func optCycle(c uint64, ok bool) string {
+	if !ok {
+		return ""
+	}
+	return u(c)
+}
+
+// EventRecoveryEntered: type "recovery_entered", attributes by (bech32),
+// open_cycle, mining (the cycle being mined, empty when none),
+// challenging ("true" while its claims are challenged).
+type EventRecoveryEntered struct {
+	By                  address.Address
+	OpenCycle           uint64
+	Mining, Challenging bool
+	MiningCycle         uint64
+}
+
+// Event implements event.Typed.
+func (e EventRecoveryEntered) Event() event.Event {
+	return event.Event{Type: "recovery_entered", Attributes: []event.Attribute{
+		{Key: "by", Value: e.By.String()},
+		{Key: "open_cycle", Value: u(e.OpenCycle)},
+		{Key: "mining", Value: optCycle(e.MiningCycle, e.Mining)},
+		{Key: "challenging", Value: strconv.FormatBool(e.Challenging)},
+	}}
+}
+
+// EventRecoveryRootSet: type "recovery_root_set", attributes by, edit
+// (the edit sequence after it), cycle, root, n_leaves, jrh (hex), mining
+// (the cycle mined next, from the end of recovery mode; empty when the
+// open cycle must freeze first), dropped (submissions of the cycle that
+// was being mined, dropped without rewards or slashing).
+type EventRecoveryRootSet struct {
+	By          address.Address
+	Edit, Cycle uint64
+	Root        []byte
+	NLeaves     uint64
+	JRH         []byte
+	Mining      bool
+	MiningCycle uint64
+	Dropped     uint64
+}
+
+// Event implements event.Typed.
+func (e EventRecoveryRootSet) Event() event.Event {
+	return event.Event{Type: "recovery_root_set", Attributes: []event.Attribute{
+		{Key: "by", Value: e.By.String()},
+		{Key: "edit", Value: u(e.Edit)},
+		{Key: "cycle", Value: u(e.Cycle)},
+		{Key: "root", Value: hex.EncodeToString(e.Root)},
+		{Key: "n_leaves", Value: u(e.NLeaves)},
+		{Key: "jrh", Value: hex.EncodeToString(e.JRH)},
+		{Key: "mining", Value: optCycle(e.MiningCycle, e.Mining)},
+		{Key: "dropped", Value: u(e.Dropped)},
+	}}
+}
+
+// EventRecoveryExitApproved: type "recovery_exit_approved", attributes
+// by, edit (the edit sequence it approves), approvals (counted, this one
+// included), needed.
+type EventRecoveryExitApproved struct {
+	By                address.Address
+	Edit              uint64
+	Approvals, Needed int
+}
+
+// Event implements event.Typed.
+func (e EventRecoveryExitApproved) Event() event.Event {
+	return event.Event{Type: "recovery_exit_approved", Attributes: []event.Attribute{
+		{Key: "by", Value: e.By.String()},
+		{Key: "edit", Value: u(e.Edit)},
+		{Key: "approvals", Value: strconv.Itoa(e.Approvals)},
+		{Key: "needed", Value: strconv.Itoa(e.Needed)},
+	}}
+}
+
+// EventRecoveryExited: type "recovery_exited", attributes edit,
+// approvals, paused (blocks spent in recovery mode), open_cycle_start
+// (moved forward by paused), mining (the cycle being mined, empty when
+// none), window_start, window_end (its new submission window; 0 while
+// its claims are challenged), challenges (open challenges whose step
+// deadline restarted).
+type EventRecoveryExited struct {
+	Edit                   uint64
+	Approvals              int
+	Paused, OpenCycleStart int64
+	Mining                 bool
+	MiningCycle            uint64
+	WindowStart, WindowEnd int64
+	Challenges             int
+}
+
+// Event implements event.Typed.
+func (e EventRecoveryExited) Event() event.Event {
+	return event.Event{Type: "recovery_exited", Attributes: []event.Attribute{
+		{Key: "edit", Value: u(e.Edit)},
+		{Key: "approvals", Value: strconv.Itoa(e.Approvals)},
+		{Key: "paused", Value: i64(e.Paused)},
+		{Key: "open_cycle_start", Value: i64(e.OpenCycleStart)},
+		{Key: "mining", Value: optCycle(e.MiningCycle, e.Mining)},
+		{Key: "window_start", Value: i64(e.WindowStart)},
+		{Key: "window_end", Value: i64(e.WindowEnd)},
+		{Key: "challenges", Value: strconv.Itoa(e.Challenges)},
+	}}
+}
+
+// EventRecoveryAddressesSet: type "recovery_addresses_set", attributes
+// addresses (bech32, comma-separated, in order), recovery ("true" in
+// recovery mode, where it is an edit), edit (the edit sequence after it).
+type EventRecoveryAddressesSet struct {
+	Addresses []address.Address
+	Recovery  bool
+	Edit      uint64
+}
+
+// Event implements event.Typed.
+func (e EventRecoveryAddressesSet) Event() event.Event {
+	s := make([]string, len(e.Addresses))
+	for i, a := range e.Addresses {
+		s[i] = a.String()
+	}
+	return event.Event{Type: "recovery_addresses_set", Attributes: []event.Attribute{
+		{Key: "addresses", Value: strings.Join(s, ",")},
+		{Key: "recovery", Value: strconv.FormatBool(e.Recovery)},
+		{Key: "edit", Value: u(e.Edit)},
+	}}
+}

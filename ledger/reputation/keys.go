@@ -31,6 +31,7 @@ import (
 //	                                                   →  ledgerpb.Challenge
 //	"reputation/challenge_due/" ‖ deadline (8) ‖ cycle (8) ‖ round (8) ‖ index (8)
 //	                                                   →  0x01: the open challenge's step ends at deadline (a height ≥ 0)
+//	"reputation/recovery"                              →  ledgerpb.RecoveryState; absent = no recovery addresses, not in recovery
 //
 // A name key ends with the path, which is the only variable-length part;
 // nothing follows it, so two paths never share a key.
@@ -51,7 +52,11 @@ const (
 	prefixClaim      = "reputation/claim/"
 	prefixChallenge  = "reputation/challenge/"
 	prefixDue        = "reputation/challenge_due/"
+	keyRecovery      = "reputation/recovery"
 )
+
+// RecoveryKey returns the state key of the recovery record.
+func RecoveryKey() []byte { return []byte(keyRecovery) }
 
 // MiningStateKey returns the state key of the mining record.
 func MiningStateKey() []byte { return []byte(keyMiningState) }

@@ -34,6 +34,7 @@ func TestKeys(t *testing.T) {
 		{"claim", ClaimKey(2, 3), h("reputation/claim/") + "0000000000000002" + "0000000000000003"},
 		{"challenge", ChallengeKey(2, 1, 4), h("reputation/challenge/") + "0000000000000002" + "0000000000000001" + "0000000000000004"},
 		{"challenge due", ChallengeDueKey(90, 2, 1, 4), h("reputation/challenge_due/") + "000000000000005a" + "0000000000000002" + "0000000000000001" + "0000000000000004"},
+		{"recovery", RecoveryKey(), h("reputation/recovery")},
 	} {
 		if got := hex.EncodeToString(tc.key); got != tc.want {
 			t.Errorf("%s key %s, want %s", tc.name, got, tc.want)
@@ -103,7 +104,7 @@ func TestDecodeID(t *testing.T) {
 func TestKeyPrefixesAreDisjoint(t *testing.T) {
 	prefixes := [][]byte{SkillPrefix(), ChildrenTablePrefix(), NamePrefix(), SkillCountKey(), CycleKey(), LogTablePrefix(),
 		MiningStateKey(), RootKey(), MinerPrefix(), SubmissionTablePrefix(), EntryTablePrefix(),
-		ClaimHashTablePrefix(), ClaimTablePrefix(), ChallengeTablePrefix(), ChallengeDuePrefix()}
+		ClaimHashTablePrefix(), ClaimTablePrefix(), ChallengeTablePrefix(), ChallengeDuePrefix(), RecoveryKey()}
 	for i, a := range prefixes {
 		for j, b := range prefixes {
 			if i != j && bytes.HasPrefix(b, a) {

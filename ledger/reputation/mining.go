@@ -306,7 +306,8 @@ func ValidateSubmitRootHash(m *ledgerpb.MsgSubmitRootHash) error {
 
 // SubmitRootHash executes a MsgSubmitRootHash signed by signer in the
 // block at height (reputation.md: "Mining (on chain)"):
-// ValidateSubmitRootHash's rules, then a cycle is being mined, its window
+// ValidateSubmitRootHash's rules, then mining is not in recovery mode
+// (ErrRecoveryMode), a cycle is being mined, its window
 // has not closed into a challenge, and msg.cycle is it (ErrNotMining);
 // height is inside its window (ErrMiningWindow); the signer is a miner
 // (ErrNoMiner) staked for at least miner_min_staked_cycles whole cycles
@@ -325,6 +326,9 @@ func ValidateSubmitRootHash(m *ledgerpb.MsgSubmitRootHash) error {
 func (m Mining) SubmitRootHash(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, signer address.Address, msg *ledgerpb.MsgSubmitRootHash) error {
 	const op = "submit_root_hash"
 	if err := ValidateSubmitRootHash(msg); err != nil {
+		return err
+	}
+	if err := m.rep.refuseInRecovery(st, op); err != nil {
 		return err
 	}
 	ms := m.rep.MiningState(st)
@@ -404,11 +408,17 @@ func (m Mining) SubmitRootHash(st store.KVStore, ev *event.Log, p *ledgerpb.Para
 //  3. then, if no cycle is being mined and reputation_cycle_blocks have
 //     passed since the open cycle opened, its log is frozen (StartCycle)
 //     and becomes the mining cycle, with the window [height+1,
-//     height+mining_window_blocks].
+//     height+mining_window_blocks]. (When a cycle is accepted while the
+//     next one is frozen already — a backlog that recovery mode leaves —
+//     accept starts mining it at once instead.)
 //
 // It touches only what is due: the challenges whose deadline passed, a
-// closing window, a freeze.
+// closing window, a freeze. In recovery mode it does nothing at all
+// (EnterRecovery).
 func (m Mining) BeginBlock(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64) {
+	if m.rep.InRecovery(st) {
+		return
+	}
 	ms := m.rep.MiningState(st)
 	changed := false
 	if ms.Mining && ms.Challenging {
@@ -486,7 +496,10 @@ func (m Mining) resolve(st store.KVStore, ev *event.Log, p *ledgerpb.Params, hei
 // accept makes claim c the accepted reputation root of the mining cycle
 // (root_accepted), rewards the submissions of c (reward), deletes the
 // cycle's submissions, entry marks, claims and challenges, and ends the
-// mining of the cycle.
+// mining of the cycle. If the next cycle is frozen already (below the
+// open cycle: a backlog left by RecoverySetRoot), it becomes the mining
+// cycle at once, with the window [height+1, height+mining_window_blocks]
+// (mining_started); otherwise the open cycle's freeze comes next.
 func (m Mining) accept(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, ms *ledgerpb.MiningState, c *ledgerpb.Claim) {
 	st.Set(RootKey(), codec.Marshal(&ledgerpb.ReputationRoot{
 		Cycle: ms.MiningCycle, Root: c.Root, NLeaves: c.NLeaves, Jrh: c.Jrh, AcceptedHeight: height,
@@ -503,7 +516,13 @@ func (m Mining) accept(st store.KVStore, ev *event.Log, p *ledgerpb.Params, heig
 		ClaimPrefix(ms.MiningCycle), ChallengePrefix(ms.MiningCycle)} {
 		deletePrefix(st, prefix)
 	}
+	next := ms.MiningCycle + 1
 	ms.Mining, ms.MiningCycle, ms.WindowStart, ms.WindowEnd, ms.Submissions, ms.Claims = false, 0, 0, 0, 0, 0
+	if next < m.rep.CurrentCycle(st) {
+		ms.Mining, ms.MiningCycle = true, next
+		ms.WindowStart, ms.WindowEnd = height+1, height+int64(p.MiningWindowBlocks)
+		ev.Emit(EventMiningStarted{Cycle: next, WindowStart: ms.WindowStart, WindowEnd: ms.WindowEnd})
+	}
 }
 
 // reward pays the miners of an accepted cycle (reputation.md: "Miners of
@@ -554,9 +573,10 @@ func deletePrefix(st store.KVStore, prefix []byte) {
 
 // CheckInvariants returns an error if the module account "miners" does
 // not hold exactly Σ miner stakes, a miner is stored under another
-// address or with a zero stake, or the mining record disagrees with the
+// address or with a zero stake, the mining record disagrees with the
 // submissions, claims or open challenges it counts (or an open
-// challenge has no due key).
+// challenge has no due key), the accepted root is not of the cycle
+// before the next to mine, or the recovery record breaks its rules.
 func (m Mining) CheckInvariants(st store.KVStore) error {
 	var sum uint64
 	it := st.Iterator(MinerPrefix(), store.PrefixEnd(MinerPrefix()))
@@ -597,9 +617,21 @@ func (m Mining) CheckInvariants(st store.KVStore) error {
 				return fmt.Errorf("reputation: invariant: round %d has %d open challenges, the mining record counts %d", ms.Round, open, ms.OpenChallenges)
 			}
 		}
-		if ms.MiningCycle+1 != m.rep.CurrentCycle(st) {
+		if ms.MiningCycle >= m.rep.CurrentCycle(st) {
 			return fmt.Errorf("reputation: invariant: mining cycle %d, open cycle %d", ms.MiningCycle, m.rep.CurrentCycle(st))
 		}
 	}
-	return nil
+	// The accepted root is of the cycle before the one being mined, or,
+	// when none is, of the one before the open cycle.
+	next := m.rep.CurrentCycle(st)
+	if ms.Mining {
+		next = ms.MiningCycle
+	}
+	switch root := m.rep.AcceptedRoot(st); {
+	case next == 0 && root != nil:
+		return fmt.Errorf("reputation: invariant: a root of cycle %d accepted before cycle 0 was mined", root.Cycle)
+	case next > 0 && (root == nil || root.Cycle+1 != next):
+		return fmt.Errorf("reputation: invariant: cycle %d is next to mine, but the accepted root is %v", next, root)
+	}
+	return m.rep.checkRecovery(st)
 }

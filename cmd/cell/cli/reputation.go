@@ -16,7 +16,8 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/reputation"
 )
 
-// newReputationTxCmd is `cell tx reputation …`: the skill tree and mining.
+// newReputationTxCmd is `cell tx reputation …`: the skill tree, mining
+// and its recovery mode.
 func newReputationTxCmd(f *txFlags) *cobra.Command {
 	cmd := &cobra.Command{Use: "reputation", Short: "The skill tree and reputation mining"}
 	cmd.AddCommand(&cobra.Command{
@@ -67,6 +68,7 @@ the target, which rises over the window (cell query reputation mining).`,
 			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_SubmitRootHash{SubmitRootHash: m}})
 		},
 	})
+	cmd.AddCommand(newRecoveryTxCmd(f))
 	return cmd
 }
 
@@ -138,6 +140,9 @@ func newReputationQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 				return g.json(&s)
 			}
 			fmt.Fprintf(g.stdout, "open cycle %d since height %d\n", s.GetOpenCycle(), s.GetOpenCycleStart())
+			if s.GetRecovery() {
+				fmt.Fprintln(g.stdout, "recovery mode: mining stopped, nothing below moves (cell query reputation recovery)")
+			}
 			switch {
 			case !s.GetMining():
 				fmt.Fprintln(g.stdout, "no cycle is being mined")
@@ -188,6 +193,7 @@ func newReputationQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 			return nil
 		},
 	})
+	cmd.AddCommand(newRecoveryQueryCmd(g, f))
 	cmd.AddCommand(&cobra.Command{
 		Use:   "miner ADDRESS",
 		Short: "Print a miner's stake and the height it has been staked since",

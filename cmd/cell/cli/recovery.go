@@ -1,0 +1,176 @@
+package cli
+
+import (
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/celltonomy/celltonomy/ledger/address"
+	"github.com/celltonomy/celltonomy/ledger/app"
+	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/reputation"
+)
+
+// newRecoveryTxCmd is `cell tx reputation recovery …`: recovery mode of
+// reputation mining (Colony whitepaper §2.2, §7.9).
+func newRecoveryTxCmd(f *txFlags) *cobra.Command {
+	cmd := &cobra.Command{Use: "recovery", Short: "Recovery mode of reputation mining: stop, repair the root, resume"}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "enter",
+		Short: "Stop reputation mining (--from must be a recovery address): no freeze, no decay, no submission",
+		Args:  exactArgs(0),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_EnterRecovery{EnterRecovery: &ledgerpb.MsgEnterRecovery{}}})
+		},
+	})
+	cmd.AddCommand(&cobra.Command{
+		Use:   "set-root CYCLE ROOT N_LEAVES JRH",
+		Short: "In recovery mode, set the accepted reputation root of a frozen cycle (ROOT and JRH in hex)",
+		Long: `In recovery mode, a recovery address sets the accepted reputation root of
+CYCLE, a frozen cycle (below the open one): ROOT and JRH are 32 bytes in hex
+(cell rep replay computes them). The cycle being mined, if any, is dropped
+without rewards or slashing; CYCLE + 1 is mined next. It is an edit: exit
+approvals given before it no longer count.`,
+		Args: exactArgs(4),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			m, err := recoverySetRootArgs(args)
+			if err != nil {
+				return err
+			}
+			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_RecoverySetRoot{RecoverySetRoot: m}})
+		},
+	})
+	cmd.AddCommand(&cobra.Command{
+		Use:   "approve-exit",
+		Short: "Approve ending recovery mode as the state stands; a majority of the recovery addresses ends it",
+		Args:  exactArgs(0),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_ApproveRecoveryExit{ApproveRecoveryExit: &ledgerpb.MsgApproveRecoveryExit{}}})
+		},
+	})
+	cmd.AddCommand(&cobra.Command{
+		Use:   "set-addresses [ADDR|KEY...]",
+		Short: "Replace the recovery addresses (--from must be the governance authority); none: nobody may enter",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			m := &ledgerpb.MsgSetRecoveryAddresses{}
+			for _, a := range args {
+				addr, err := resolveAddress(f.g, a)
+				if err != nil {
+					return err
+				}
+				m.Addresses = append(m.Addresses, addr.String())
+			}
+			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_SetRecoveryAddresses{SetRecoveryAddresses: m}})
+		},
+	})
+	return cmd
+}
+
+// recoverySetRootArgs parses CYCLE ROOT N_LEAVES JRH.
+func recoverySetRootArgs(args []string) (*ledgerpb.MsgRecoverySetRoot, error) {
+	var nums [2]uint64
+	for i, a := range []int{0, 2} {
+		n, err := strconv.ParseUint(args[a], 10, 64)
+		if err != nil {
+			return nil, &usageError{fmt.Errorf("%s %q: want a whole number", []string{"CYCLE", "N_LEAVES"}[i], args[a])}
+		}
+		nums[i] = n
+	}
+	var hashes [2][]byte
+	for i, a := range []int{1, 3} {
+		b, err := hex.DecodeString(strings.TrimPrefix(args[a], "0x"))
+		if err != nil || len(b) != reputation.HashSize {
+			return nil, &usageError{fmt.Errorf("%s %q: want %d bytes in hex", []string{"ROOT", "JRH"}[i], args[a], reputation.HashSize)}
+		}
+		hashes[i] = b
+	}
+	return &ledgerpb.MsgRecoverySetRoot{Cycle: nums[0], Root: hashes[0], NLeaves: nums[1], Jrh: hashes[1]}, nil
+}
+
+// recoveryJSON is the --output json form of `cell query reputation
+// recovery`.
+type recoveryJSON struct {
+	Active        bool           `json:"active"`
+	Addresses     []string       `json:"addresses"`
+	EnteredHeight int64          `json:"entered_height,omitempty"`
+	EnteredBy     string         `json:"entered_by,omitempty"`
+	Edits         uint64         `json:"edits"`
+	Approvals     []approvalJSON `json:"approvals"`
+	Approved      uint32         `json:"approved"`
+	Needed        uint32         `json:"needed"`
+}
+
+type approvalJSON struct {
+	Address string `json:"address"`
+	Edit    uint64 `json:"edit"`
+	Height  int64  `json:"height"`
+	Counts  bool   `json:"counts"`
+}
+
+func recoveryOf(r *ledgerpb.RecoveryStatus) recoveryJSON {
+	out := recoveryJSON{Active: r.GetActive(), Addresses: []string{}, EnteredHeight: r.GetEnteredHeight(), Edits: r.GetEdits(),
+		Approvals: []approvalJSON{}, Approved: r.GetApproved(), Needed: r.GetNeeded()}
+	for _, a := range r.GetAddresses() {
+		out.Addresses = append(out.Addresses, address.Address(a).String())
+	}
+	if len(r.GetEnteredBy()) == address.Size {
+		out.EnteredBy = address.Address(r.GetEnteredBy()).String()
+	}
+	for _, a := range r.GetApprovals() {
+		out.Approvals = append(out.Approvals, approvalJSON{Address: address.Address(a.GetAddress()).String(), Edit: a.GetEdit(),
+			Height: a.GetHeight(), Counts: a.GetEdit() == r.GetEdits()})
+	}
+	return out
+}
+
+// newRecoveryQueryCmd is `cell query reputation recovery`.
+func newRecoveryQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "recovery",
+		Short: "Print recovery mode: whether mining is stopped, the recovery addresses, the edits and the exit approvals",
+		Args:  exactArgs(0),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			b, err := c.QueryApp(cmd.Context(), app.PathRecovery, nil)
+			if err != nil {
+				return err
+			}
+			var r ledgerpb.RecoveryStatus
+			if err := proto.Unmarshal(b, &r); err != nil {
+				return err
+			}
+			out := recoveryOf(&r)
+			if g.output == outputJSON {
+				return g.json(out)
+			}
+			if out.Active {
+				fmt.Fprintf(g.stdout, "recovery mode since height %d, entered by %s: mining stopped\n", out.EnteredHeight, out.EnteredBy)
+			} else {
+				fmt.Fprintln(g.stdout, "not in recovery mode")
+			}
+			fmt.Fprintf(g.stdout, "edits %d\n", out.Edits)
+			fmt.Fprintf(g.stdout, "recovery addresses (%d; %d approvals end recovery mode):\n", len(out.Addresses), out.Needed)
+			for _, a := range out.Addresses {
+				fmt.Fprintf(g.stdout, "  %s\n", a)
+			}
+			if out.Active {
+				fmt.Fprintf(g.stdout, "exit approvals counted: %d of %d\n", out.Approved, out.Needed)
+			}
+			for _, a := range out.Approvals {
+				state := "counts"
+				if !a.Counts {
+					state = "before the latest edit: does not count"
+				}
+				fmt.Fprintf(g.stdout, "  %s at height %d after edit %d: %s\n", a.Address, a.Height, a.Edit, state)
+			}
+			return nil
+		},
+	}
+}

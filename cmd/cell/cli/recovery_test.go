@@ -1,0 +1,163 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/celltonomy/celltonomy/chain"
+	"github.com/celltonomy/celltonomy/client/keyring"
+	"github.com/celltonomy/celltonomy/ledger/app"
+	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/params"
+)
+
+func TestRecoverySetRootArgs(t *testing.T) {
+	root := strings.Repeat("ab", 32)
+	jrh := "0x" + strings.Repeat("cd", 32)
+	m, err := recoverySetRootArgs([]string{"3", root, "17", jrh})
+	if err != nil || m.Cycle != 3 || m.NLeaves != 17 || len(m.Root) != 32 || m.Jrh[0] != 0xcd {
+		t.Fatalf("recoverySetRootArgs = %v, %v", m, err)
+	}
+	for _, args := range [][]string{
+		{"x", root, "17", jrh},
+		{"3", "abcd", "17", jrh},
+		{"3", root, "17", "zz"},
+		{"3", root, "-1", jrh},
+	} {
+		if _, err := recoverySetRootArgs(args); err == nil {
+			t.Errorf("%v: no error", args)
+		}
+	}
+}
+
+// TestRecoveryCommandsParse: the recovery commands exist and refuse bad
+// arguments as usage errors (exit code 2) before reaching a node.
+func TestRecoveryCommandsParse(t *testing.T) {
+	for _, args := range [][]string{
+		{"tx", "reputation", "recovery", "enter", "extra"},
+		{"tx", "reputation", "recovery", "approve-exit", "extra"},
+		{"tx", "reputation", "recovery", "set-root", "1", "2", "3"},
+		{"tx", "reputation", "recovery", "set-root", "x", strings.Repeat("ab", 32), "1", strings.Repeat("ab", 32)},
+		{"query", "reputation", "recovery", "extra"},
+	} {
+		if _, errOut, code := cell(t, args...); code != 2 {
+			t.Errorf("%v: code %d, %q", args, code, errOut)
+		}
+	}
+}
+
+// TestRecoveryCommandsOnChain runs the recovery commands against a chain
+// whose genesis names three recovery addresses of the keyring and the
+// validator's operator as governance authority: one enters, the status
+// shows it, entering again fails, two approvals end recovery mode, and
+// governance replaces the addresses.
+func TestRecoveryCommandsOnChain(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a chain")
+	}
+	home := t.TempDir()
+	rpcPort := freeTCPPort(t)
+	keys, err := chain.InitHome(home, chain.NodeConfig{Moniker: "recovery", Ports: chain.Ports{RPC: rpcPort, P2P: freeTCPPort(t)}, BlockTime: 100 * time.Millisecond, Local: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kr, err := keyring.Open(keyring.Dir(home))
+	if err != nil {
+		t.Fatal(err)
+	}
+	op, err := kr.Add("validator", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := params.Default()
+	p.GovernanceAuthority = op.Address.String()
+	g := &ledgerpb.Genesis{Params: p, Skills: chain.GenesisSkills(),
+		Accounts: []*ledgerpb.GenesisAccount{{Address: op.Address.String(), Balance: 10_000_000_000}},
+		Validators: []*ledgerpb.GenesisValidator{{Operator: op.Address.String(), ConsensusPubkey: keys.ConsensusPubKey, SelfBond: 1_000_000_000,
+			Moniker: "recovery"}}}
+	for _, name := range []string{"rec1", "rec2", "rec3"} {
+		info, err := kr.Add(name, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g.Accounts = append(g.Accounts, &ledgerpb.GenesisAccount{Address: info.Address.String(), Balance: 1_000_000})
+		g.RecoveryAddresses = append(g.RecoveryAddresses, info.Address.String())
+	}
+	appState, err := app.EncodeGenesis(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chain.WriteGenesis(home, "recovery", time.Now(), appState); err != nil {
+		t.Fatal(err)
+	}
+	n, err := chain.Start(context.Background(), home, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Stop() })
+	rpc := fmt.Sprintf("http://127.0.0.1:%d", rpcPort)
+	cellAt := func(args ...string) (string, string, int) {
+		var out, errb bytes.Buffer
+		code := Run(t.Context(), append([]string{"--home", home}, append(args, "--node", rpc)...), &out, &errb)
+		return out.String(), errb.String(), code
+	}
+	status := func() recoveryJSON {
+		t.Helper()
+		stdout, stderr, code := cellAt("query", "reputation", "recovery", "--output", "json")
+		var r recoveryJSON
+		if code != 0 || json.Unmarshal([]byte(stdout), &r) != nil {
+			t.Fatalf("query reputation recovery: exit %d\n%s\n%s", code, stdout, stderr)
+		}
+		return r
+	}
+
+	for start := time.Now(); ; time.Sleep(100 * time.Millisecond) {
+		stdout, _, code := cellAt("status")
+		if code == 0 && !strings.Contains(stdout, "height 0 ") {
+			break
+		}
+		if time.Since(start) > 30*time.Second {
+			t.Fatalf("the chain did not start:\n%s", stdout)
+		}
+	}
+	if r := status(); r.Active || len(r.Addresses) != 3 || r.Needed != 2 {
+		t.Fatalf("before: %+v", r)
+	}
+	stdout, stderr, code := cellAt("tx", "reputation", "recovery", "enter", "--from", "rec1")
+	if code != 0 || !strings.Contains(stdout, "recovery_entered") {
+		t.Fatalf("enter: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	rec1, _ := kr.Show("rec1")
+	if r := status(); !r.Active || r.EnteredBy != rec1.Address.String() {
+		t.Fatalf("after enter: %+v", r)
+	}
+	if stdout, _, _ := cellAt("query", "reputation", "mining"); !strings.Contains(stdout, "recovery mode: mining stopped") {
+		t.Errorf("query reputation mining:\n%s", stdout)
+	}
+	if stdout, _, code := cellAt("tx", "reputation", "recovery", "enter", "--from", "rec2"); code != 1 || !strings.Contains(stdout, "in recovery mode already") {
+		t.Errorf("enter twice: exit %d\n%s", code, stdout)
+	}
+	for _, name := range []string{"rec2", "rec3"} {
+		if stdout, stderr, code := cellAt("tx", "reputation", "recovery", "approve-exit", "--from", name); code != 0 {
+			t.Fatalf("approve-exit by %s: exit %d\n%s\n%s", name, code, stdout, stderr)
+		} else if name == "rec3" && !strings.Contains(stdout, "recovery_exited") {
+			t.Errorf("the second approval did not end recovery mode:\n%s", stdout)
+		}
+	}
+	stdout, _, code = cellAt("query", "reputation", "recovery")
+	if code != 0 || !strings.Contains(stdout, "not in recovery mode") {
+		t.Errorf("query reputation recovery: exit %d\n%s", code, stdout)
+	}
+	if stdout, stderr, code := cellAt("tx", "reputation", "recovery", "set-addresses", "rec1", "--from", "validator"); code != 0 {
+		t.Fatalf("set-addresses: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if r := status(); len(r.Addresses) != 1 || r.Addresses[0] != rec1.Address.String() || r.Needed != 1 {
+		t.Fatalf("after set-addresses: %+v", r)
+	}
+}
