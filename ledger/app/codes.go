@@ -127,6 +127,7 @@ var (
 //	reputation 35    not the governance authority
 //	reputation 36    cycle not frozen            (a recovery root for the open cycle or later)
 //	reputation 37    exit approved already       (since the latest edit)
+//	reputation 38    approval of a stale state   (an exit approval naming an edit count not current)
 //	market     1     invalid hash                (a root, head, commitment, salt, id not 32 bytes)
 //	market     2     invalid order parameters    (over 32, key 1–64 bytes, value ≤256, sorted, unique)
 //	market     3     invalid price               (zero, or a bid above the max price)

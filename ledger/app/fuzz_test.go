@@ -76,7 +76,7 @@ func FuzzTx(f *testing.F) {
 	f.Add(c.tx(bob, domainCommit(1, bob, buyerWon, fuzzProof()), domainReveal(1, bob, buyerWon, fuzzProof())))
 	f.Add(c.tx(alice, revealSeed(1, 1), inputReceipt(1), reportMissingInputs(1)))
 	f.Add(c.tx(alice, fuzzChallengeMsgs()...))
-	f.Add(c.tx(alice, enterRecovery(), recoverySetRoot(0, fakeClaim), approveExit(), setRecoveryAddresses(alice, bob)))
+	f.Add(c.tx(alice, enterRecovery(), recoverySetRoot(0, fakeClaim), approveExit(0), setRecoveryAddresses(alice, bob)))
 	f.Fuzz(func(t *testing.T, raw []byte) { fuzzCheck(t, c, raw) })
 }
 
@@ -103,8 +103,8 @@ func FuzzSignedBody(f *testing.F) {
 		c.body(alice, domainCommit(1, alice, providerWon, fuzzProof()), domainReveal(1, alice, providerWon, fuzzProof())),
 		c.body(alice, revealSeed(1, 1), inputReceipt(1), reportMissingInputs(1)),
 		c.body(alice, fuzzChallengeMsgs()...),
-		c.body(alice, enterRecovery(), recoverySetRoot(0, fakeClaim), approveExit()),
-		c.body(val0, setRecoveryAddresses(alice, bob), enterRecovery(), approveExit()),
+		c.body(alice, enterRecovery(), recoverySetRoot(0, fakeClaim), approveExit(0)),
+		c.body(val0, setRecoveryAddresses(alice, bob), enterRecovery(), approveExit(0)),
 	} {
 		raw, err := proto.Marshal(b)
 		if err != nil {

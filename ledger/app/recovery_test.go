@@ -33,9 +33,13 @@ func recoverySetRoot(cycle uint64, cl claim) *ledgerpb.Msg {
 		Cycle: cycle, Root: cl.root, NLeaves: cl.nLeaves, Jrh: cl.jrh}}}
 }
 
-func approveExit() *ledgerpb.Msg {
-	return &ledgerpb.Msg{Sum: &ledgerpb.Msg_ApproveRecoveryExit{ApproveRecoveryExit: &ledgerpb.MsgApproveRecoveryExit{}}}
+// approveExit approves the exit as the state stands after edit edits.
+func approveExit(edit uint64) *ledgerpb.Msg {
+	return &ledgerpb.Msg{Sum: &ledgerpb.Msg_ApproveRecoveryExit{ApproveRecoveryExit: &ledgerpb.MsgApproveRecoveryExit{Edit: edit}}}
 }
+
+// approveExit approves the exit of the state as it stands now.
+func (c *chain) approveExit() *ledgerpb.Msg { return approveExit(c.app.skills.Recovery(c.st).GetEdits()) }
 
 func setRecoveryAddresses(ks ...key) *ledgerpb.Msg {
 	m := &ledgerpb.MsgSetRecoveryAddresses{}
@@ -153,7 +157,7 @@ func TestRecoveryLifecycle(t *testing.T) {
 	const charged = true
 	t.Run("refused outside recovery mode", func(t *testing.T) {
 		checkHookedRejection(t, c, c.tx(alice, enterRecovery()), reputation.Codespace, reputation.ErrNotRecoveryAddress.Number, "is not a recovery address", charged)
-		checkHookedRejection(t, c, c.tx(rec1, approveExit()), reputation.Codespace, reputation.ErrNotInRecovery.Number, "not in recovery mode", charged)
+		checkHookedRejection(t, c, c.tx(rec1, c.approveExit()), reputation.Codespace, reputation.ErrNotInRecovery.Number, "not in recovery mode", charged)
 		checkHookedRejection(t, c, c.tx(rec1, recoverySetRoot(0, honest)), reputation.Codespace, reputation.ErrNotInRecovery.Number, "not in recovery mode", charged)
 	})
 	res := c.mustBlock(c.tx(rec1, enterRecovery()))
@@ -170,7 +174,7 @@ func TestRecoveryLifecycle(t *testing.T) {
 	}
 	t.Run("refused in recovery mode", func(t *testing.T) {
 		checkHookedRejection(t, c, c.tx(rec2, enterRecovery()), reputation.Codespace, reputation.ErrRecoveryMode.Number, "in recovery mode already", charged)
-		checkHookedRejection(t, c, c.tx(alice, approveExit()), reputation.Codespace, reputation.ErrNotRecoveryAddress.Number, "is not a recovery address", charged)
+		checkHookedRejection(t, c, c.tx(alice, c.approveExit()), reputation.Codespace, reputation.ErrNotRecoveryAddress.Number, "is not a recovery address", charged)
 		checkHookedRejection(t, c, c.tx(alice, recoverySetRoot(0, honest)), reputation.Codespace, reputation.ErrNotRecoveryAddress.Number, "is not a recovery address", charged)
 		checkHookedRejection(t, c, c.tx(rec1, recoverySetRoot(1, honest)), reputation.Codespace, reputation.ErrRecoveryCycle.Number, "cycle 1: not frozen", charged)
 		short := recoverySetRoot(0, claim{root: honest.root[:31], nLeaves: 1, jrh: honest.jrh})
@@ -179,12 +183,12 @@ func TestRecoveryLifecycle(t *testing.T) {
 
 	// rec1 approves before the edit; rec2 sets the root (edit 1), which
 	// makes rec1's approval stale.
-	res = c.mustBlock(c.tx(rec1, approveExit()))
+	res = c.mustBlock(c.tx(rec1, c.approveExit()))
 	if e := findEvent(t, res.TxResults[0].Events, "recovery_exit_approved"); attr(e, "approvals") != "1" || attr(e, "needed") != "2" || attr(e, "edit") != "0" {
 		t.Fatalf("event %v", e)
 	}
 	checkRecovery(t, c, true, 0, 1, 2)
-	checkHookedRejection(t, c, c.tx(rec1, approveExit()), reputation.Codespace, reputation.ErrAlreadyApproved.Number, "after edit 0", charged)
+	checkHookedRejection(t, c, c.tx(rec1, c.approveExit()), reputation.Codespace, reputation.ErrAlreadyApproved.Number, "after edit 0", charged)
 	fixed := claim{root: hash32("the repaired root"), nLeaves: honest.nLeaves, jrh: hash32("the repaired jrh")}
 	res = c.mustBlock(c.tx(rec2, recoverySetRoot(0, fixed)))
 	e := findEvent(t, res.TxResults[0].Events, "recovery_root_set")
@@ -201,10 +205,10 @@ func TestRecoveryLifecycle(t *testing.T) {
 		t.Fatalf("approvals %v", r.Approvals)
 	}
 	// rec3 approves after the edit: one counts, rec1's does not.
-	c.mustBlock(c.tx(rec3, approveExit()))
+	c.mustBlock(c.tx(rec3, c.approveExit()))
 	checkRecovery(t, c, true, 1, 1, 2)
 	// rec1 approves again, after the edit: two of three, recovery ends.
-	res = c.mustBlock(c.tx(rec1, approveExit()))
+	res = c.mustBlock(c.tx(rec1, c.approveExit()))
 	exited := c.height
 	e = findEvent(t, res.TxResults[0].Events, "recovery_exited")
 	paused := exited - entered
@@ -215,7 +219,7 @@ func TestRecoveryLifecycle(t *testing.T) {
 	if len(r.Approvals) != 0 || r.EnteredHeight != 0 || c.miningStatus().Recovery {
 		t.Fatalf("recovery %v", r)
 	}
-	checkHookedRejection(t, c, c.tx(rec2, approveExit()), reputation.Codespace, reputation.ErrNotInRecovery.Number, "not in recovery mode", charged)
+	checkHookedRejection(t, c, c.tx(rec2, c.approveExit()), reputation.Codespace, reputation.ErrNotInRecovery.Number, "not in recovery mode", charged)
 	// Nothing is mined until the open cycle freezes: the blocks in
 	// recovery mode did not count toward it, so it freezes at 40 + paused.
 	freeze := 40 + paused
@@ -278,8 +282,8 @@ func TestRecoveryStopsMining(t *testing.T) {
 		checkHookedRejection(t, c, c.tx(miner1, submitRoot(1, honest, 1)), reputation.Codespace, reputation.ErrRecoveryMode.Number,
 			fmt.Sprintf("recovery mode since height %d", entered), true)
 	})
-	c.mustBlock(c.tx(rec1, approveExit()))
-	res := c.mustBlock(c.tx(rec3, approveExit()))
+	c.mustBlock(c.tx(rec1, c.approveExit()))
+	res := c.mustBlock(c.tx(rec3, c.approveExit()))
 	h := c.height
 	e := findEvent(t, res.TxResults[0].Events, "recovery_exited")
 	if attr(e, "mining") != "1" || attr(e, "window_start") != fmt.Sprint(h+1) || attr(e, "window_end") != fmt.Sprint(h+4) {
@@ -334,8 +338,8 @@ func TestRecoveryRestartsChallengeDeadlines(t *testing.T) {
 	if stake1 == nil || stake2 == nil {
 		t.Fatal("a miner was slashed in recovery mode")
 	}
-	c.mustBlock(c.tx(rec2, approveExit()))
-	res := c.mustBlock(c.tx(rec3, approveExit())) // 62
+	c.mustBlock(c.tx(rec2, c.approveExit()))
+	res := c.mustBlock(c.tx(rec3, c.approveExit())) // 62
 	exit := c.height
 	if e := findEvent(t, res.TxResults[0].Events, "challenge_step"); attr(e, "deadline") != fmt.Sprint(exit+3) || attr(e, "step") != "confirm-jrh" {
 		t.Fatalf("event %v", e)
@@ -412,8 +416,8 @@ func TestRecoverySetRootBacklog(t *testing.T) {
 	c.mustBlock(c.tx(miner2, unstakeMiner(1_000))) // the dropped submission no longer holds the stake
 	b.check(t, map[string]int64{miner1.name: 0, miner2.name: 1_000 - c.fees(1)}, c.fees(2), 0)
 
-	c.mustBlock(c.tx(rec1, approveExit()))
-	c.mustBlock(c.tx(rec2, approveExit()))
+	c.mustBlock(c.tx(rec1, c.approveExit()))
+	c.mustBlock(c.tx(rec2, c.approveExit()))
 	exit := c.height
 	if ms := c.miningStatus(); ms.MiningCycle != 1 || ms.WindowStart != exit+1 || ms.WindowEnd != exit+4 {
 		t.Fatalf("after the exit: %v", ms)
@@ -490,7 +494,7 @@ func TestRecoveryAddressesByGovernance(t *testing.T) {
 	}
 	checkHookedRejection(t, c, c.tx(rec2, enterRecovery()), reputation.Codespace, reputation.ErrNotRecoveryAddress.Number, "is not a recovery address", charged)
 	c.mustBlock(c.tx(alice, enterRecovery()))
-	c.mustBlock(c.tx(rec1, approveExit()))
+	c.mustBlock(c.tx(rec1, c.approveExit()))
 	checkRecovery(t, c, true, 0, 1, 2)
 	// In recovery mode: an edit; rec1's approval goes stale.
 	res = c.mustBlock(c.tx(gov, setRecoveryAddresses(rec1, alice, bob)))
@@ -498,7 +502,7 @@ func TestRecoveryAddressesByGovernance(t *testing.T) {
 		t.Fatalf("event %v", e)
 	}
 	checkRecovery(t, c, true, 1, 0, 2)
-	c.mustBlock(c.tx(bob, approveExit()))
+	c.mustBlock(c.tx(bob, c.approveExit()))
 	checkRecovery(t, c, true, 1, 1, 2)
 	// Removing bob removes its approval (and is an edit).
 	c.mustBlock(c.tx(gov, setRecoveryAddresses(rec1, alice)))
@@ -506,7 +510,7 @@ func TestRecoveryAddressesByGovernance(t *testing.T) {
 		t.Fatalf("approvals %v", r.Approvals)
 	}
 	checkHookedRejection(t, c, c.tx(gov, setRecoveryAddresses()), reputation.Codespace, reputation.ErrInvalidRecoveryAddresses.Number, "nobody could end it", charged)
-	c.mustBlock(c.tx(rec1, approveExit()), c.tx(alice, approveExit()))
+	c.mustBlock(c.tx(rec1, c.approveExit()), c.tx(alice, c.approveExit()))
 	checkRecovery(t, c, false, 2, 0, 2)
 	// Outside recovery mode the list may be emptied: nobody may enter.
 	c.mustBlock(c.tx(gov, setRecoveryAddresses()))
@@ -557,5 +561,26 @@ func TestRecoveryGenesis(t *testing.T) {
 	c = newChain(t, g)
 	if r := checkRecovery(t, c, false, 0, 0, 17); len(r.Addresses) != reputation.MaxRecoveryAddresses {
 		t.Fatalf("%d addresses", len(r.Addresses))
+	}
+}
+
+// TestRecoveryApprovalOfAStaleState: an approval names the edit count its
+// signer reviewed; an edit landing earlier in the same block makes it
+// stale, and it is refused rather than counted for a state its signer
+// never saw.
+func TestRecoveryApprovalOfAStaleState(t *testing.T) {
+	c, honest := acceptedRecoveryChain(t)
+	c.mustBlock(c.tx(rec1, enterRecovery()))
+	reviewed := c.app.skills.Recovery(c.st).GetEdits()
+	other := claim{root: hash32("another root"), nLeaves: honest.nLeaves, jrh: hash32("another jrh")}
+	res := c.block(c.tx(rec2, recoverySetRoot(0, other)), c.tx(rec3, approveExit(reviewed)))
+	if r := res.TxResults[0]; r.Code != 0 {
+		t.Fatalf("set root: %s", r.Log)
+	}
+	if r := res.TxResults[1]; r.Code != reputation.ErrStaleApproval.Number || !strings.Contains(r.Log, fmt.Sprintf("edit %d", reviewed)) {
+		t.Fatalf("stale approval: %s/%d %s", r.Codespace, r.Code, r.Log)
+	}
+	if a := c.app.skills.Recovery(c.st).GetApprovals(); len(a) != 0 {
+		t.Fatalf("approvals %v", a)
 	}
 }

@@ -2487,11 +2487,16 @@ func (x *MsgRecoverySetRoot) GetJrh() []byte {
 }
 
 // MsgApproveRecoveryExit records the signer's approval to end recovery
-// mode as the state stands now (after the latest edit). The signer is a
+// mode as the state stands after the edit it names. The signer is a
 // recovery address. When a majority of the recovery addresses has
 // approved since the latest edit, recovery mode ends.
 type MsgApproveRecoveryExit struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The number of edits the approver reviewed (RecoveryStatus.edits);
+	// refused when another edit landed since, even earlier in the same
+	// block, so that an approval never covers an edit its signer did not
+	// see.
+	Edit          uint64 `protobuf:"varint,1,opt,name=edit,proto3" json:"edit,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2524,6 +2529,13 @@ func (x *MsgApproveRecoveryExit) ProtoReflect() protoreflect.Message {
 // Deprecated: Use MsgApproveRecoveryExit.ProtoReflect.Descriptor instead.
 func (*MsgApproveRecoveryExit) Descriptor() ([]byte, []int) {
 	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *MsgApproveRecoveryExit) GetEdit() uint64 {
+	if x != nil {
+		return x.Edit
+	}
+	return 0
 }
 
 // MsgSetRecoveryAddresses replaces the recovery addresses. The signer is
@@ -3036,8 +3048,9 @@ const file_celltonomy_ledger_v1_reputation_proto_rawDesc = "" +
 	"\x05cycle\x18\x01 \x01(\x04R\x05cycle\x12\x12\n" +
 	"\x04root\x18\x02 \x01(\fR\x04root\x12\x19\n" +
 	"\bn_leaves\x18\x03 \x01(\x04R\anLeaves\x12\x10\n" +
-	"\x03jrh\x18\x04 \x01(\fR\x03jrh\"\x18\n" +
-	"\x16MsgApproveRecoveryExit\"7\n" +
+	"\x03jrh\x18\x04 \x01(\fR\x03jrh\",\n" +
+	"\x16MsgApproveRecoveryExit\x12\x12\n" +
+	"\x04edit\x18\x01 \x01(\x04R\x04edit\"7\n" +
 	"\x17MsgSetRecoveryAddresses\x12\x1c\n" +
 	"\taddresses\x18\x01 \x03(\tR\taddresses\"X\n" +
 	"\x10RecoveryApproval\x12\x18\n" +

@@ -106,6 +106,9 @@ var (
 	// ErrAlreadyApproved: the recovery address approved the exit already
 	// since the latest edit.
 	ErrAlreadyApproved = codes.New(Codespace, 37, "exit approved already")
+	// ErrStaleApproval: an exit approval names an edit count other than
+	// the current one: the state changed since its signer reviewed it.
+	ErrStaleApproval = codes.New(Codespace, 38, "approval of a stale state")
 )
 
 // Codes lists the codes of codespace "reputation" in number order.
@@ -117,5 +120,5 @@ func Codes() []codes.Code {
 		ErrWrongStep, ErrAlreadyAnswered, ErrChallengeDeadline, ErrInvalidJustification, ErrBadSearchStep,
 		ErrInvalidWitness, ErrWrongLogEntry, ErrWrongTransition, ErrInvalidatedClaim, ErrStakedTooBriefly,
 		ErrRecoveryMode, ErrNotInRecovery, ErrNotRecoveryAddress, ErrInvalidRecoveryAddresses, ErrNotAuthority,
-		ErrRecoveryCycle, ErrAlreadyApproved}
+		ErrRecoveryCycle, ErrAlreadyApproved, ErrStaleApproval}
 }

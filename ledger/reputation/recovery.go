@@ -228,8 +228,10 @@ func (m Mining) drop(st store.KVStore, cycle uint64) {
 // ApproveRecoveryExit executes a MsgApproveRecoveryExit signed by signer
 // in the block at height (Colony whitepaper §2.2): the signer is a
 // recovery address (ErrNotRecoveryAddress), mining is in recovery mode
-// (ErrNotInRecovery), and the signer has not approved since the latest
-// edit (ErrAlreadyApproved). The approval, tagged with the edit sequence,
+// (ErrNotInRecovery), msg.edit is the current number of edits
+// (ErrStaleApproval: the signer approves only the state it reviewed),
+// and the signer has not approved since the latest edit
+// (ErrAlreadyApproved). The approval, tagged with the edit sequence,
 // replaces the signer's earlier one. When the approvals given since the
 // latest edit reach RecoveryNeeded of the recovery addresses, recovery
 // mode ends in this transaction:
@@ -244,7 +246,7 @@ func (m Mining) drop(st store.KVStore, cycle uint64) {
 //     height+mining_response_window_blocks (challenge_step), what the
 //     sides answered before staying answered; a challenge phase that was
 //     resolved is settled by the next block's hook.
-func (m Mining) ApproveRecoveryExit(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, signer address.Address, _ *ledgerpb.MsgApproveRecoveryExit) error {
+func (m Mining) ApproveRecoveryExit(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, signer address.Address, msg *ledgerpb.MsgApproveRecoveryExit) error {
 	const op = "approve_recovery_exit"
 	r, err := m.rep.recoveryAddress(st, op, signer)
 	if err != nil {
@@ -252,6 +254,9 @@ func (m Mining) ApproveRecoveryExit(st store.KVStore, ev *event.Log, p *ledgerpb
 	}
 	if !r.Active {
 		return ErrNotInRecovery.Errorf("%s: reputation mining is not in recovery mode", op)
+	}
+	if msg.Edit != r.Edits {
+		return ErrStaleApproval.Errorf("%s: edit %d: the state has had %d edits; review it and approve edit %d", op, msg.Edit, r.Edits, r.Edits)
 	}
 	kept := r.Approvals[:0]
 	for _, a := range r.Approvals {

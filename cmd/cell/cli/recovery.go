@@ -45,11 +45,15 @@ approvals given before it no longer count.`,
 		},
 	})
 	cmd.AddCommand(&cobra.Command{
-		Use:   "approve-exit",
-		Short: "Approve ending recovery mode as the state stands; a majority of the recovery addresses ends it",
-		Args:  exactArgs(0),
+		Use:   "approve-exit EDIT",
+		Short: "Approve ending recovery mode as the state stands after EDIT edits (see `cell query reputation recovery`); a majority of the recovery addresses ends it",
+		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_ApproveRecoveryExit{ApproveRecoveryExit: &ledgerpb.MsgApproveRecoveryExit{}}})
+			edit, err := strconv.ParseUint(args[0], 10, 64)
+			if err != nil {
+				return &usageError{fmt.Errorf("EDIT %q: want the number of edits shown by `cell query reputation recovery`", args[0])}
+			}
+			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_ApproveRecoveryExit{ApproveRecoveryExit: &ledgerpb.MsgApproveRecoveryExit{Edit: edit}}})
 		},
 	})
 	cmd.AddCommand(&cobra.Command{

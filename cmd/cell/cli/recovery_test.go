@@ -41,7 +41,8 @@ func TestRecoverySetRootArgs(t *testing.T) {
 func TestRecoveryCommandsParse(t *testing.T) {
 	for _, args := range [][]string{
 		{"tx", "reputation", "recovery", "enter", "extra"},
-		{"tx", "reputation", "recovery", "approve-exit", "extra"},
+		{"tx", "reputation", "recovery", "approve-exit"},
+		{"tx", "reputation", "recovery", "approve-exit", "one"},
 		{"tx", "reputation", "recovery", "set-root", "1", "2", "3"},
 		{"tx", "reputation", "recovery", "set-root", "x", strings.Repeat("ab", 32), "1", strings.Repeat("ab", 32)},
 		{"query", "reputation", "recovery", "extra"},
@@ -144,7 +145,7 @@ func TestRecoveryCommandsOnChain(t *testing.T) {
 		t.Errorf("enter twice: exit %d\n%s", code, stdout)
 	}
 	for _, name := range []string{"rec2", "rec3"} {
-		if stdout, stderr, code := cellAt("tx", "reputation", "recovery", "approve-exit", "--from", name); code != 0 {
+		if stdout, stderr, code := cellAt("tx", "reputation", "recovery", "approve-exit", "0", "--from", name); code != 0 {
 			t.Fatalf("approve-exit by %s: exit %d\n%s\n%s", name, code, stdout, stderr)
 		} else if name == "rec3" && !strings.Contains(stdout, "recovery_exited") {
 			t.Errorf("the second approval did not end recovery mode:\n%s", stdout)
