@@ -39,7 +39,9 @@ func approveExit(edit uint64) *ledgerpb.Msg {
 }
 
 // approveExit approves the exit of the state as it stands now.
-func (c *chain) approveExit() *ledgerpb.Msg { return approveExit(c.app.skills.Recovery(c.st).GetEdits()) }
+func (c *chain) approveExit() *ledgerpb.Msg {
+	return approveExit(c.app.skills.Recovery(c.st).GetEdits())
+}
 
 func setRecoveryAddresses(ks ...key) *ledgerpb.Msg {
 	m := &ledgerpb.MsgSetRecoveryAddresses{}
