@@ -388,7 +388,7 @@ func TestMinersChallengeOnChain(t *testing.T) {
 			t.Errorf("honest miner's log lacks %q:\n%s", want, hlogs.String())
 		}
 	}
-	for _, want := range []string{"fault wrong-root: submitting and defending a forged replay", "challenge answer refused", "our forged claim lost its challenge"} {
+	for _, want := range []string{"fault wrong-root: the replay is forged, its claim is submitted and defended", "challenge answer refused", "our forged claim lost its challenge"} {
 		if !strings.Contains(flogs.String(), want) {
 			t.Errorf("faulty miner's log lacks %q:\n%s", want, flogs.String())
 		}

@@ -74,7 +74,7 @@ func (m *Miner) forge(d *ledgerrep.Defense) *claim {
 	}
 	forged := *d
 	forged.Result = res
-	m.log.Warn("fault wrong-root: submitting and defending a forged replay", "cycle", d.Cycle, "forged_update", at, "updates", n,
+	m.log.Warn("fault wrong-root: the replay is forged, its claim is submitted and defended", "cycle", d.Cycle, "forged_update", at, "updates", n,
 		"root", hex0x(res.Root[:]), "honest_root", hex0x(d.Result.Root[:]))
 	return &claim{cycle: d.Cycle, defense: &forged, forged: true, forgedAt: at}
 }

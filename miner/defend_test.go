@@ -279,7 +279,7 @@ func TestFaultWrongRoot(t *testing.T) {
 	if forged.Result.Root == honest.Result.Root {
 		t.Fatal("the forged root is the honest one")
 	}
-	if !strings.Contains(logs.String(), "fault wrong-root: submitting and defending a forged replay") {
+	if !strings.Contains(logs.String(), "fault wrong-root: the replay is forged, its claim is submitted and defended") {
 		t.Errorf("the fault is not logged:\n%s", logs.String())
 	}
 

@@ -423,13 +423,8 @@ func (m *Miner) consider(ctx context.Context, height int64, st *ledgerpb.MiningS
 			return
 		}
 	}
-	cl, ok := m.claimFor(cycle)
-	if !ok {
+	if _, ok := m.rep.Defense(cycle); !ok {
 		m.wait(cycle, "cycle not replayed yet")
-		return
-	}
-	if cl.none != "" {
-		m.wait(cycle, cl.none)
 		return
 	}
 	if !m.refresh(ctx, cycle) {
@@ -452,6 +447,15 @@ func (m *Miner) consider(ctx context.Context, height int64, st *ledgerpb.MiningS
 	if from := SubmitFrom(rec, p); next < from {
 		m.wait(cycle, fmt.Sprintf("staked too briefly: may submit from height %d", from), "since_height", rec.GetSinceHeight(),
 			"miner_min_staked_cycles", p.GetMinerMinStakedCycles(), "reputation_cycle_blocks", p.GetReputationCycleBlocks(), "window_end", end)
+		return
+	}
+	cl, ok := m.claimFor(cycle)
+	switch {
+	case !ok:
+		m.wait(cycle, "cycle not replayed yet")
+		return
+	case cl.none != "":
+		m.wait(cycle, cl.none)
 		return
 	}
 	best := m.bestFor(cycle, cl.root, entries)
