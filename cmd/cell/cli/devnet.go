@@ -104,6 +104,13 @@ Order from another terminal:
 			if err != nil {
 				return err
 			}
+			// The home goes before the log opens in it, not in Start,
+			// which would remove the new devnet's log with it.
+			if reset {
+				if err := os.RemoveAll(home); err != nil {
+					return err
+				}
+			}
 			if err := os.MkdirAll(home, 0o700); err != nil {
 				return err
 			}
@@ -125,7 +132,7 @@ Order from another terminal:
 			if len(packages) > 0 {
 				pkgs = append(devnet.DefaultPackageDirs(), packages...)
 			}
-			d, err := devnet.Start(cmd.Context(), devnet.Options{Home: home, Nodes: n, BlockTime: blockTime, Reset: reset, Node: nopts, Log: logw,
+			d, err := devnet.Start(cmd.Context(), devnet.Options{Home: home, Nodes: n, BlockTime: blockTime, Node: nopts, Log: logw,
 				Packages: pkgs, RPCPort: rpcPort, P2PPort: p2pPort, NodePort: nodePort, MinerPort: minerPort})
 			if err != nil {
 				return err
