@@ -210,7 +210,8 @@ func (m *Miner) answer(ctx context.Context, height int64, cl *claim, ch *ledgerp
 			m.log.Error("cannot answer a challenge step", append(args, "err", err)...)
 			m.settle(cl.cycle, key, true)
 			return
-		case msg == nil: // e.g. the other side proves its leaf count
+		case msg == nil:
+			m.log.Info("no answer due from our side", args...) // e.g. the other side proves its leaf count
 			m.settle(cl.cycle, key, true)
 			return
 		}
