@@ -1,8 +1,9 @@
 // Package devnet runs a whole Celltonomy network in one process, for a
 // newcomer's first order, for demos and for end-to-end tests: a single
 // validator (CometBFT and the ledger), N fulfillment nodes with their own
-// keys and ports, funded development accounts, and the example packages
-// registered and served by every node.
+// keys and ports, a reputation miner run by each node's operator, funded
+// development accounts, and the example packages registered and served by
+// every node.
 //
 // # Layout of the home (default ~/.cell/devnet)
 //
@@ -32,10 +33,11 @@
 //     reputation proofs on 127.0.0.1:26690 + I − 1; node I asks its
 //     operator's miner for its own reputation and proves it in its bids.
 //     Node and miner sign for the same account through one client.Sender,
-//     so that their sequence numbers never collide. With several honest
-//     miners a wrong root always meets a defender, and the challenge of
-//     Colony's mining runs on the devnet (NodeOptions.MinerFault,
-//     `cell devnet --miner-fault I=wrong-root`).
+//     so that their sequence numbers never collide. With a miner per
+//     operator, a wrong root meets a defender as long as one operator's
+//     miner is honest, and the challenge of Colony's mining can be watched
+//     on the devnet (NodeOptions.MinerFault, `cell devnet --miner-fault
+//     I=wrong-root`).
 //   - A miner may submit after miner_min_staked_cycles = 1 cycle staked
 //     (default 2), so that the first roots are accepted within the first
 //     two cycles; a challenge step waits mining_response_window_blocks =
