@@ -1,14 +1,16 @@
 // Package devnet runs a whole Celltonomy network in one process, for a
 // newcomer's first order, for demos and for end-to-end tests: a single
 // validator (CometBFT and the ledger), N fulfillment nodes with their own
-// keys and ports, funded development accounts, and the example packages
-// registered and served by every node.
+// keys and ports, a reputation miner run by each node's operator, funded
+// development accounts, and the example packages registered and served by
+// every node.
 //
 // # Layout of the home (default ~/.cell/devnet)
 //
 //	HOME/config, HOME/data     the validator's CometBFT home (RPC on 127.0.0.1:26657 by default)
-//	HOME/keys/                 unencrypted development keys: validator, buyer, author, miner, vendor-1 … vendor-N
-//	HOME/nodes/node-I/         each fulfillment node's home: node.toml, node_key.json, data/
+//	HOME/keys/                 unencrypted development keys: validator, buyer, author, vendor-1 … vendor-N
+//	HOME/nodes/node-I/         each fulfillment node's home: node.toml, node_key.json, data/, and miner/,
+//	                           the records of its operator's reputation miner
 //	HOME/devnet.json           what Start needs to resume: chain id, ports, node count
 //
 // HOME is an ordinary cell home, so `cell order run … --home HOME` finds
@@ -25,9 +27,25 @@
 //     input window of 30 blocks, a contest window of 20 blocks for a
 //     report of missing inputs, a seed window of 20 blocks for a dispute
 //     round, and reputation cycles of 40 blocks mined within 8 blocks.
-//   - A reputation miner (key "miner", 10 CELL, staking 1 CELL) runs in the
-//     process and serves reputation proofs on 127.0.0.1:26690; the nodes
-//     ask it for their own reputation and prove it in their bids.
+//   - Every node's operator (vendor-I) also runs a reputation miner in the
+//     process, staking MinerStake = min_miner_stake = 10 CELL of its 100
+//     (the default 100 CELL is the whole balance of a vendor) and serving
+//     reputation proofs on 127.0.0.1:26690 + I − 1; node I asks its
+//     operator's miner for its own reputation and proves it in its bids.
+//     Node and miner sign for the same account through one client.Sender,
+//     so that their sequence numbers never collide. With a miner per
+//     operator, a wrong root meets a defender as long as one operator's
+//     miner is honest, and the challenge of Colony's mining can be watched
+//     on the devnet (NodeOptions.MinerFault, `cell devnet --miner-fault
+//     I=wrong-root`).
+//   - A miner may submit after miner_min_staked_cycles = 1 cycle staked
+//     (default 2), so that the first roots are accepted within the first
+//     two cycles; a challenge step waits mining_response_window_blocks =
+//     20 blocks (default 50): 5 s at the default block time, time enough
+//     for an in-process miner that answers within a block or two, short
+//     enough that a silent side loses quickly. The challenge of a wrong
+//     root does not wait for the window: both sides answer each step at
+//     once, and the honest response decides it.
 //   - The buyer holds 1,000 CELL, each vendor 100 CELL, the author 10 CELL.
 //   - Every node is a verifier with a stake of 1 CELL and asks a price of
 //     1,000 ucell (node i may be given another price and a fault, for
@@ -73,8 +91,8 @@ import (
 	"github.com/celltonomy/celltonomy/spec/packer"
 )
 
-// DefaultMinerPort is the miner's HTTP port unless Options.MinerPort says
-// otherwise.
+// DefaultMinerPort is the HTTP port of node 1's operator's miner unless
+// Options.MinerPort says otherwise; node I's is DefaultMinerPort + I − 1.
 const DefaultMinerPort = 26690
 
 // ChainID is the devnet's chain id.
@@ -85,7 +103,6 @@ const (
 	KeyValidator = "validator"
 	KeyBuyer     = "buyer"
 	KeyAuthor    = "author"
-	KeyMiner     = "miner"
 )
 
 // VendorKey returns the key name of node i's operator (1-based).
@@ -99,8 +116,7 @@ const (
 	ValidatorBalance = 10_000_000
 	SelfBond         = 5_000_000
 	VerifierStake    = 1_000_000
-	MinerBalance     = 10_000_000
-	MinerStake       = 1_000_000
+	MinerStake       = 10_000_000
 	NodePrice        = 1_000
 )
 
@@ -113,6 +129,10 @@ type NodeOptions struct {
 	Price, Floor uint64
 	// Capacity, when non-zero, replaces the node's capacity (jobs at once).
 	Capacity int
+	// MinerFault injects a fault into the reputation miner of the node's
+	// operator (miner.FaultWrongRoot: it submits and defends wrong roots,
+	// and is slashed).
+	MinerFault miner.Fault
 }
 
 // Options configure Start.
@@ -130,8 +150,8 @@ type Options struct {
 	// port), its P2P port (default 26656; -1 free), and the first node's
 	// HTTP port (default 26680, node i on 26679+i; -1 free ports).
 	RPCPort, P2PPort, NodePort int
-	// MinerPort is the HTTP port of the reputation miner (default 26690;
-	// -1 picks a free port).
+	// MinerPort is the HTTP port of node 1's operator's reputation miner,
+	// node I's on MinerPort + I − 1 (default 26690; -1 picks free ports).
 	MinerPort int
 	// Node adjusts node i (index i-1).
 	Node []NodeOptions
@@ -152,7 +172,8 @@ type state struct {
 	RPCPort   int    `json:"rpc_port"`
 	P2PPort   int    `json:"p2p_port"`
 	NodePorts []int  `json:"node_ports"`
-	MinerPort int    `json:"miner_port,omitempty"`
+	// MinerPorts are the HTTP ports of the operators' miners, by node.
+	MinerPorts []int `json:"miner_ports"`
 }
 
 // NodeInfo describes a running fulfillment node.
@@ -166,11 +187,14 @@ type NodeInfo struct {
 	Node     *node.Node
 }
 
-// MinerInfo describes the devnet's reputation miner.
+// MinerInfo describes the reputation miner of a node's operator.
 type MinerInfo struct {
+	Name     string
 	Endpoint string
-	Address  address.Address
-	Miner    *miner.Miner
+	// Address is the miner's account: the node's operator.
+	Address address.Address
+	Fault   miner.Fault
+	Miner   *miner.Miner
 }
 
 // PackageInfo describes a registered example package.
@@ -184,13 +208,15 @@ type PackageInfo struct {
 
 // Devnet is a running devnet.
 type Devnet struct {
-	Home     string
-	ChainID  string
-	RPC      string
-	Buyer    address.Address
-	Author   address.Address
-	Nodes    []NodeInfo
-	Miner    MinerInfo
+	Home    string
+	ChainID string
+	RPC     string
+	Buyer   address.Address
+	Author  address.Address
+	Nodes   []NodeInfo
+	// Miners are the operators' reputation miners: Miners[i] is the miner
+	// of the operator of Nodes[i].
+	Miners   []MinerInfo
 	Packages []PackageInfo
 	// Client talks to the validator.
 	Client *client.Client
@@ -232,6 +258,8 @@ func Start(ctx context.Context, o Options) (*Devnet, error) {
 		return nil, err
 	case o.Nodes != 0 && o.Nodes != st.Nodes:
 		return nil, fmt.Errorf("devnet: %s was created with %d nodes, not %d; pass --reset to start afresh", o.Home, st.Nodes, o.Nodes)
+	case len(st.MinerPorts) != st.Nodes:
+		return nil, fmt.Errorf("devnet: %s was created before every node's operator ran a miner; pass --reset to start afresh", o.Home)
 	}
 	kr, err := keyring.Open(keyring.Dir(o.Home))
 	if err != nil {
@@ -282,6 +310,14 @@ func Start(ctx context.Context, o Options) (*Devnet, error) {
 		return fail(fmt.Errorf("devnet: the validator makes no blocks: %w", err))
 	}
 	logger := slog.New(slog.NewTextHandler(o.Log, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	pb, err := c.QueryApp(ctx, app.PathParams, nil)
+	if err != nil {
+		return fail(fmt.Errorf("devnet: params: %w", err))
+	}
+	var p ledgerpb.Params
+	if err := proto.Unmarshal(pb, &p); err != nil {
+		return fail(fmt.Errorf("devnet: params: %w", err))
+	}
 	for i := 1; i <= st.Nodes; i++ {
 		home := nodeHome(o.Home, i)
 		cfg, err := config.Load(home)
@@ -314,9 +350,16 @@ func Start(ctx context.Context, o Options) (*Devnet, error) {
 		}
 		// A home written before the key existed: the devnet is on one host.
 		cfg.AllowPrivateFetch = true
+		minerURL := fmt.Sprintf("http://127.0.0.1:%d", st.MinerPorts[i-1])
+		cfg.MinerURL = minerURL
+		// The node and its operator's miner sign for one account.
+		sender, err := client.NewSender(c, op, st.ChainID, p.GetMinFee())
+		if err != nil {
+			return fail(err)
+		}
 		fcfg := followConfig()
 		n, err := node.New(rctx, cfg, node.Options{NodeKey: nk, OperatorKey: op, Fault: no.Fault, Listener: res.take(st.NodePorts[i-1]),
-			Log: logger.With("devnet_node", i), Follow: &fcfg})
+			Log: logger.With("devnet_node", i), Follow: &fcfg, Sender: sender})
 		if err != nil {
 			return fail(fmt.Errorf("devnet: node %d: %w", i, err))
 		}
@@ -329,28 +372,22 @@ func Start(ctx context.Context, o Options) (*Devnet, error) {
 				d.mu.Unlock()
 			}
 		})
-	}
-	if st.MinerPort == 0 {
-		st.MinerPort = DefaultMinerPort
-	}
-	minerKey, err := kr.PrivateKey(KeyMiner, nil)
-	if err != nil {
-		return fail(fmt.Errorf("devnet: %s has no miner key (an older devnet?); start afresh with --reset: %w", o.Home, err))
-	}
-	mcfg := followConfig()
-	m, err := miner.New(miner.Options{ChainRPC: rpc, Key: minerKey, Listen: fmt.Sprintf("127.0.0.1:%d", st.MinerPort),
-		Listener: res.take(st.MinerPort), DataDir: filepath.Join(o.Home, "miner"), Stake: MinerStake, Log: logger.With("devnet_miner", 1), Follow: &mcfg})
-	if err != nil {
-		return fail(fmt.Errorf("devnet: miner: %w", err))
-	}
-	d.Miner = MinerInfo{Endpoint: fmt.Sprintf("http://127.0.0.1:%d", st.MinerPort), Address: m.Address(), Miner: m}
-	d.wg.Go(func() {
-		if err := m.Run(rctx); err != nil {
-			d.mu.Lock()
-			d.errs = append(d.errs, fmt.Errorf("miner: %w", err))
-			d.mu.Unlock()
+		mcfg := followConfig()
+		m, err := miner.New(miner.Options{ChainRPC: rpc, Key: op, Sender: sender, Listen: fmt.Sprintf("127.0.0.1:%d", st.MinerPorts[i-1]),
+			Listener: res.take(st.MinerPorts[i-1]), DataDir: filepath.Join(home, "miner"), Stake: MinerStake, Fault: no.MinerFault,
+			Log: logger.With("devnet_miner", i), Follow: &mcfg})
+		if err != nil {
+			return fail(fmt.Errorf("devnet: miner %d: %w", i, err))
 		}
-	})
+		d.Miners = append(d.Miners, MinerInfo{Name: "miner-" + strconv.Itoa(i), Endpoint: minerURL, Address: m.Address(), Fault: no.MinerFault, Miner: m})
+		d.wg.Go(func() {
+			if err := m.Run(rctx); err != nil {
+				d.mu.Lock()
+				d.errs = append(d.errs, fmt.Errorf("miner %d: %w", i, err))
+				d.mu.Unlock()
+			}
+		})
+	}
 	authorKey, err := kr.PrivateKey(KeyAuthor, nil)
 	if err != nil {
 		return fail(err)
@@ -455,8 +492,9 @@ func (r reserved) closeAll() {
 }
 
 // DevnetParams returns the genesis params of a new devnet: the defaults
-// with short verifier, seed, input, contest and reveal windows (see the
-// package documentation).
+// with short verifier, seed, input, contest and reveal windows, short
+// reputation cycles, and mining that every vendor can afford and that
+// starts within two cycles (see the package documentation).
 func DevnetParams() *ledgerpb.Params {
 	p := params.Default()
 	p.VerifierCommitWindow = 20
@@ -464,6 +502,9 @@ func DevnetParams() *ledgerpb.Params {
 	p.RevealWindowBlocks = 10
 	p.ReputationCycleBlocks = 40
 	p.MiningWindowBlocks = 8
+	p.MinMinerStake = MinerStake
+	p.MinerMinStakedCycles = 1
+	p.MiningResponseWindowBlocks = 20
 	p.InputWindowBlocks = 30
 	p.InputContestWindowBlocks = 20
 	p.DisputeSeedWindowBlocks = 20
@@ -497,8 +538,15 @@ func create(o Options, res reserved) (state, error) {
 		}
 		st.NodePorts = append(st.NodePorts, p)
 	}
-	if st.MinerPort, err = res.pick(o.MinerPort, DefaultMinerPort); err != nil {
-		return st, err
+	for i := 1; i <= o.Nodes; i++ {
+		p, err := res.pick(o.MinerPort, DefaultMinerPort+i-1)
+		if err != nil {
+			return st, err
+		}
+		if o.MinerPort > 0 {
+			p = o.MinerPort + i - 1
+		}
+		st.MinerPorts = append(st.MinerPorts, p)
 	}
 	if err := os.MkdirAll(o.Home, 0o700); err != nil {
 		return st, err
@@ -526,7 +574,7 @@ func create(o Options, res reserved) (state, error) {
 	for _, k := range []struct {
 		name    string
 		balance uint64
-	}{{KeyBuyer, BuyerBalance}, {KeyAuthor, AuthorBalance}, {KeyMiner, MinerBalance}} {
+	}{{KeyBuyer, BuyerBalance}, {KeyAuthor, AuthorBalance}} {
 		a, err := add(k.name)
 		if err != nil {
 			return st, err
@@ -546,7 +594,7 @@ func create(o Options, res reserved) (state, error) {
 		cfg.Listen = fmt.Sprintf("127.0.0.1:%d", st.NodePorts[i-1])
 		cfg.Endpoint = "http://" + cfg.Listen
 		cfg.Verifier = config.Verifier{Enabled: true, Stake: VerifierStake}
-		cfg.MinerURL = fmt.Sprintf("http://127.0.0.1:%d", st.MinerPort)
+		cfg.MinerURL = fmt.Sprintf("http://127.0.0.1:%d", st.MinerPorts[i-1])
 		// Every node, package location and the miner are on 127.0.0.1.
 		cfg.AllowPrivateFetch = true
 		if err := os.MkdirAll(home, 0o700); err != nil {

@@ -33,13 +33,20 @@ func digestDir(t *testing.T) string {
 
 func startDevnet(t *testing.T, nodes []NodeOptions) *Devnet {
 	t.Helper()
+	return startDevnetParams(t, nodes, nil)
+}
+
+// startDevnetParams is startDevnet with the genesis params edited by edit
+// (if not nil).
+func startDevnetParams(t *testing.T, nodes []NodeOptions, edit func(*ledgerpb.Params)) *Devnet {
+	t.Helper()
 	ctx := context.Background()
 	var logw *os.File
 	if testing.Verbose() {
 		logw = os.Stderr
 	}
 	o := Options{Home: t.TempDir(), Nodes: len(nodes), BlockTime: 100 * time.Millisecond, RPCPort: -1, P2PPort: -1, NodePort: -1, MinerPort: -1,
-		Node: nodes, Packages: []string{digestDir(t)}}
+		Node: nodes, Packages: []string{digestDir(t)}, Params: edit}
 	if logw != nil {
 		o.Log = logw
 	}

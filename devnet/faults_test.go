@@ -660,8 +660,11 @@ func verifierStake(t *testing.T, d *Devnet, nodeKey []byte) uint64 {
 // honest verifiers keep their stake.
 func TestSlashedVerifierComesBack(t *testing.T) {
 	// Only the faulty provider bids (the others' floor is above the max
-	// price); all three others verify.
-	d := startDevnet(t, []NodeOptions{{Fault: node.FaultWrongOutput}, {Floor: 9000}, {Floor: 9000}, {Floor: 9000, Fault: node.FaultSilentVerifier}})
+	// price); all three others verify. The operators' miners may not
+	// submit during the test, so that the silent operator's balance moves
+	// by its verifier stake and fees only, not by mining rewards.
+	d := startDevnetParams(t, []NodeOptions{{Fault: node.FaultWrongOutput}, {Floor: 9000}, {Floor: 9000}, {Floor: 9000, Fault: node.FaultSilentVerifier}},
+		func(p *ledgerpb.Params) { p.MinerMinStakedCycles = 1_000 })
 	silent := d.Nodes[3]
 	r := createOrder(t, d, 5000, 40, 30)
 	o := waitState(t, d, r.id, 20*time.Second, ledgerpb.OrderState_ORDER_STATE_AWARDED)

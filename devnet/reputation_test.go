@@ -2,8 +2,11 @@ package devnet
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -11,8 +14,12 @@ import (
 
 	"github.com/celltonomy/celltonomy/client/order"
 	"github.com/celltonomy/celltonomy/client/repproof"
+	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/app"
+	"github.com/celltonomy/celltonomy/ledger/bank"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	ledgerrep "github.com/celltonomy/celltonomy/ledger/reputation"
+	"github.com/celltonomy/celltonomy/miner"
 )
 
 // TestReputationMinedAndProven is issue 6 end to end: an order closes and
@@ -60,7 +67,7 @@ func TestReputationMinedAndProven(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	// The provider's reputation, proven against the accepted root.
-	mc, err := repproof.NewClient(d.Miner.Endpoint)
+	mc, err := repproof.NewClient(d.Miners[0].Endpoint)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,4 +121,210 @@ func TestReputationMinedAndProven(t *testing.T) {
 	if third.Provider != provider {
 		t.Errorf("order with a minimum reputation went to %q, want %s", third.Provider, provider)
 	}
+}
+
+// queryAt decodes the ledger query path with data at the state of height
+// into reply.
+func queryAt(t *testing.T, d *Devnet, path string, data []byte, height int64, reply proto.Message) {
+	t.Helper()
+	b, _, err := d.Client.QueryAppAt(context.Background(), path, data, height)
+	if err != nil {
+		t.Fatalf("query %s at %d: %v", path, height, err)
+	}
+	if err := proto.Unmarshal(b, reply); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func balanceAt(t *testing.T, d *Devnet, a address.Address, height int64) int64 {
+	t.Helper()
+	var r ledgerpb.BalanceResponse
+	queryAt(t, d, app.PathBalance, a[:], height, &r)
+	return int64(r.GetBalance())
+}
+
+// blockFees returns the fees the transactions of block height paid, by
+// signer (bech32), and their sum.
+func blockFees(t *testing.T, d *Devnet, height int64) (map[string]int64, int64) {
+	t.Helper()
+	res, err := d.Client.RPC().BlockResults(context.Background(), &height)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fees, total := map[string]int64{}, int64(0)
+	for _, tx := range res.TxResults {
+		for _, e := range tx.Events {
+			if e.Type != "tx" {
+				continue
+			}
+			attrs := map[string]string{}
+			for _, a := range e.Attributes {
+				attrs[a.Key] = a.Value
+			}
+			fee, err := strconv.ParseInt(attrs["fee"], 10, 64)
+			if err != nil {
+				t.Fatalf("block %d: tx event %v", height, attrs)
+			}
+			fees[attrs["signer"]] += fee
+			total += fee
+		}
+	}
+	return fees, total
+}
+
+// waitAccepted waits until a root of cycle or later is accepted and
+// returns it.
+func waitAccepted(t *testing.T, d *Devnet, cycle uint64, timeout time.Duration) repproof.Root {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		root, ok, err := repproof.FetchAcceptedRoot(context.Background(), d.Client)
+		if err == nil && ok && root.Cycle >= cycle {
+			return root
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no root of cycle %d accepted (%v, %v)", cycle, ok, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestWrongRootMinerSlashed is Colony's challenge-response on a devnet:
+// node 2's operator mines with the fault wrong-root, node 1's honestly;
+// both submit for the same cycle, the challenge runs with nobody but the
+// two miners answering, the honest root is accepted and the faulty miner
+// loses its whole stake — half to the honest miner, the only defender of
+// the winning claim, half to the treasury — and the next cycle is mined
+// and proven as before.
+func TestWrongRootMinerSlashed(t *testing.T) {
+	began := time.Now()
+	d := startDevnetParams(t, []NodeOptions{{}, {MinerFault: miner.FaultWrongRoot}}, func(p *ledgerpb.Params) {
+		p.ReputationCycleBlocks, p.MiningWindowBlocks = 20, 10
+	})
+	honest, faulty := d.Miners[0], d.Miners[1]
+	if honest.Address != d.Nodes[0].Operator || faulty.Address != d.Nodes[1].Operator || faulty.Fault != miner.FaultWrongRoot {
+		t.Fatalf("miners %+v %+v: want the operators', the second faulty", honest, faulty)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	found, err := d.Client.WaitEvents(ctx, "miner_slashed.miner='"+faulty.Address.String()+"'")
+	if err != nil {
+		t.Fatalf("the faulty miner was not slashed: %v", err)
+	}
+	h := found[0].Height
+	var slashed map[string]string
+	for _, e := range found[0].Events {
+		if e.Type == "miner_slashed" {
+			slashed = e.Attributes
+		}
+	}
+	cycle := mustUint(t, slashed["cycle"])
+	t.Logf("cycle %d: the faulty miner slashed at height %d, %s after the start", cycle, h, time.Since(began).Round(time.Second))
+
+	// Both miners submitted for the cycle, different roots.
+	subs, err := d.Client.WaitEvents(ctx, fmt.Sprintf("root_submitted.cycle='%d'", cycle))
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := map[string]string{}
+	for _, s := range subs {
+		for _, e := range s.Events {
+			if e.Type == "root_submitted" {
+				roots[e.Attributes["miner"]] = e.Attributes["root"]
+			}
+		}
+	}
+	honestRoot, faultyRoot := roots[honest.Address.String()], roots[faulty.Address.String()]
+	if honestRoot == "" || faultyRoot == "" || honestRoot == faultyRoot {
+		t.Fatalf("cycle %d: submissions %v, want distinct roots of both miners", cycle, roots)
+	}
+
+	// The book of the slash, between the states of heights h − 1 and h.
+	var p ledgerpb.Params
+	queryAt(t, d, app.PathParams, nil, h, &p)
+	var rec ledgerpb.Miner
+	queryAt(t, d, app.PathMiner, faulty.Address[:], h-1, &rec)
+	stake := int64(rec.GetStake())
+	share := stake * int64(p.GetMinerSlashDefenderBps()) / 10_000
+	if stake != MinerStake || slashed["stake"] != fmt.Sprint(stake) || slashed["defenders"] != fmt.Sprint(share) || slashed["treasury"] != fmt.Sprint(stake-share) {
+		t.Errorf("miner_slashed %v: want the stake %d of the miner (MinerStake %d), %d to the defender, the rest to the treasury", slashed, stake, MinerStake, share)
+	}
+	if _, _, err := d.Client.QueryAppAt(ctx, app.PathMiner, faulty.Address[:], h); err == nil {
+		t.Error("the faulty miner keeps its record after the slash")
+	}
+	fees, total := blockFees(t, d, h)
+	var tb0, tb1 ledgerpb.BalanceResponse
+	queryAt(t, d, app.PathTreasuryBalance, nil, h-1, &tb0)
+	queryAt(t, d, app.PathTreasuryBalance, nil, h, &tb1)
+	minersAccount := bank.ModuleAddress(ledgerrep.MinerAccount)
+	for _, c := range []struct {
+		who       string
+		got, want int64
+	}{
+		{"honest miner (the defender)", balanceAt(t, d, honest.Address, h) - balanceAt(t, d, honest.Address, h-1), share - fees[honest.Address.String()]},
+		{"faulty miner", balanceAt(t, d, faulty.Address, h) - balanceAt(t, d, faulty.Address, h-1), -fees[faulty.Address.String()]},
+		{"treasury", int64(tb1.GetBalance()) - int64(tb0.GetBalance()), stake - share + total},
+		{"miner stakes", balanceAt(t, d, minersAccount, h) - balanceAt(t, d, minersAccount, h-1), -stake},
+	} {
+		if c.got != c.want {
+			t.Errorf("block %d: %s moved %d ucell, want %d", h, c.who, c.got, c.want)
+		}
+	}
+
+	// Nobody but the miners answered: each answered for its own claim.
+	for _, m := range []MinerInfo{honest, faulty} {
+		if _, err := d.Client.WaitEvents(ctx, fmt.Sprintf("challenge_answered.cycle='%d' AND challenge_answered.by='%s'", cycle, m.Address)); err != nil {
+			t.Errorf("%s answered no challenge step: %v", m.Name, err)
+		}
+	}
+
+	// The honest root is accepted for the cycle, at the next block.
+	waitAccepted(t, d, cycle, 30*time.Second)
+	var rr ledgerpb.ReputationRoot
+	queryAt(t, d, app.PathReputationRoot, nil, h+1, &rr)
+	if rr.GetCycle() != cycle || hex.EncodeToString(rr.GetRoot()) != honestRoot {
+		t.Errorf("accepted at height %d: cycle %d, root %x; want cycle %d, the honest root %s", h+1, rr.GetCycle(), rr.GetRoot(), cycle, honestRoot)
+	}
+	if c, ok := honest.Miner.Replayer().Cycle(cycle); ok && hex.EncodeToString(c.Root[:]) != honestRoot {
+		t.Errorf("the honest miner submitted %s, its replay gives %x", honestRoot, c.Root)
+	}
+
+	// The next cycle is mined (by the honest miner alone) and the
+	// miners' proofs verify against its root: the honest miner's reward,
+	// and the faulty one's penalty, each from its own operator's miner.
+	acc := waitAccepted(t, d, cycle+1, 60*time.Second)
+	for _, m := range []MinerInfo{honest, faulty} {
+		mc, err := repproof.NewClient(m.Endpoint)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var leaves []repproof.VerifiedLeaf
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			resp, err := mc.Reputation(ctx, m.Address, 0)
+			if err == nil && resp.Cycle == acc.Cycle {
+				if leaves, err = repproof.VerifyReputation(resp, acc, m.Address); err != nil {
+					t.Fatalf("%s: the proof does not verify against the root of cycle %d: %v", m.Name, acc.Cycle, err)
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: no reputation against the root of cycle %d: %v", m.Name, acc.Cycle, err)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		mining := false
+		for _, l := range leaves {
+			if l.Path == "mining" {
+				mining = true
+				if m.Address == honest.Address && l.Reputation.Sign() <= 0 {
+					t.Errorf("the honest miner's mining reputation is %s", l.Reputation)
+				}
+			}
+		}
+		if m.Address == honest.Address && !mining {
+			t.Errorf("%s: no mining reputation: %+v", m.Name, leaves)
+		}
+	}
+	t.Logf("done in %s", time.Since(began).Round(time.Second))
 }

@@ -19,16 +19,20 @@ import (
 )
 
 // Chain is what the miner needs from the ledger: the Source of the
-// replay, the mining status, its stake, the params, and a way to send its
+// replay, the mining status (with the claims and the challenges of the
+// current round), its miner record, the params, and a way to send its
 // transactions. The miner implements it over the CometBFT RPC of
 // Options.ChainRPC; tests use a fake.
 type Chain interface {
 	Source
-	// Mining returns the mining status ("reputation/mining").
+	// Mining returns the mining status ("reputation/mining"): the cycle
+	// being mined, its window, submissions and claims, and while they are
+	// challenged the round and its challenges.
 	Mining(ctx context.Context) (*ledgerpb.MiningStatus, error)
-	// MinerStake returns the stake of miner in ucell, 0 when it has none
+	// Miner returns the record of miner (its stake in ucell and the
+	// height it first staked at), nil when it has no stake
 	// ("reputation/miner").
-	MinerStake(ctx context.Context, miner address.Address) (uint64, error)
+	Miner(ctx context.Context, miner address.Address) (*ledgerpb.Miner, error)
 	// Params returns the chain's params ("params").
 	Params(ctx context.Context) (*ledgerpb.Params, error)
 	// Send signs msgs with the miner's key, broadcasts them in one
@@ -84,18 +88,18 @@ func (r *rpcChain) Mining(ctx context.Context) (*ledgerpb.MiningStatus, error) {
 	return res, r.query(ctx, app.PathMining, nil, res)
 }
 
-// MinerStake reads the miner's record from the state, proven against
-// the app hash (client.QueryStore): no record is no stake.
-func (r *rpcChain) MinerStake(ctx context.Context, miner address.Address) (uint64, error) {
+// Miner reads the miner's record from the state, proven against the app
+// hash (client.QueryStore): no record is no stake.
+func (r *rpcChain) Miner(ctx context.Context, miner address.Address) (*ledgerpb.Miner, error) {
 	b, _, err := r.c.QueryStore(ctx, ledgerrep.MinerKey(miner))
 	if err != nil || b == nil {
-		return 0, err
+		return nil, err
 	}
 	res := &ledgerpb.Miner{}
 	if err := proto.Unmarshal(b, res); err != nil {
-		return 0, fmt.Errorf("miner %s: %w", miner, err)
+		return nil, fmt.Errorf("miner %s: %w", miner, err)
 	}
-	return res.GetStake(), nil
+	return res, nil
 }
 
 func (r *rpcChain) Params(ctx context.Context) (*ledgerpb.Params, error) {

@@ -52,6 +52,12 @@ func labelKey(label string) (ed25519.PrivateKey, address.Address) {
 // windowBlocks, with funded accounts, and returns its RPC URL.
 func startChain(t *testing.T, cycleBlocks, windowBlocks uint64, funded ...address.Address) (string, *ledgerpb.Params) {
 	t.Helper()
+	return startChainWith(t, func(p *ledgerpb.Params) { p.ReputationCycleBlocks, p.MiningWindowBlocks = cycleBlocks, windowBlocks }, funded...)
+}
+
+// startChainWith is startChain with the default params edited by edit.
+func startChainWith(t *testing.T, edit func(*ledgerpb.Params), funded ...address.Address) (string, *ledgerpb.Params) {
+	t.Helper()
 	home := t.TempDir()
 	rpcPort, p2pPort := freePort(t), freePort(t)
 	keys, err := chain.InitHome(home, chain.NodeConfig{Moniker: "miner-test", Ports: chain.Ports{RPC: rpcPort, P2P: p2pPort}, BlockTime: 100 * time.Millisecond, Local: true})
@@ -59,7 +65,7 @@ func startChain(t *testing.T, cycleBlocks, windowBlocks uint64, funded ...addres
 		t.Fatal(err)
 	}
 	p := params.Default()
-	p.ReputationCycleBlocks, p.MiningWindowBlocks = cycleBlocks, windowBlocks
+	edit(p)
 	_, op := labelKey("validator")
 	accounts := []*ledgerpb.GenesisAccount{{Address: op.String(), Balance: 10_000_000_000}}
 	for _, a := range funded {
@@ -278,4 +284,113 @@ func (s *safeBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// runMiner runs a miner of key against rpc until the test ends, its
+// options edited by edit (if not nil), and returns it with its log.
+func runMiner(t *testing.T, ctx context.Context, rpc string, key ed25519.PrivateKey, edit func(*miner.Options)) (*miner.Miner, *safeBuffer) {
+	t.Helper()
+	logs := &safeBuffer{}
+	logw := io.Writer(logs)
+	if testing.Verbose() {
+		logw = io.MultiWriter(logw, os.Stderr)
+	}
+	fcfg := follow.NewConfig().WithPollInterval(100*time.Millisecond).WithBackoff(50*time.Millisecond, time.Second)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := miner.Options{ChainRPC: rpc, Key: key, Listener: ln, Follow: &fcfg, Log: slog.New(slog.NewTextHandler(logw, nil))}
+	if edit != nil {
+		edit(&o)
+	}
+	m, err := miner.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	runErr := make(chan error, 1)
+	go func() { runErr <- m.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-runErr; err != nil {
+			t.Errorf("miner: %v", err)
+		}
+	})
+	return m, logs
+}
+
+// TestMinersChallengeOnChain runs an honest miner and a miner with the
+// fault wrong-root on a real chain: both submit for the first cycle with
+// updates, the challenge runs with nobody but the two miners answering,
+// the honest root is accepted and the faulty miner loses its stake, half
+// of it to the honest miner, its only defender.
+func TestMinersChallengeOnChain(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a chain")
+	}
+	honestKey, honest := labelKey("honest miner")
+	faultyKey, faulty := labelKey("faulty miner")
+	rpc, p := startChainWith(t, func(p *ledgerpb.Params) {
+		p.ReputationCycleBlocks, p.MiningWindowBlocks = 5, 4
+		p.MinerMinStakedCycles, p.MiningResponseWindowBlocks = 1, 10
+	}, honest, faulty)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	_, hlogs := runMiner(t, ctx, rpc, honestKey, nil)
+	_, flogs := runMiner(t, ctx, rpc, faultyKey, func(o *miner.Options) { o.Fault = miner.FaultWrongRoot })
+	c, err := client.New(rpc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found, err := c.WaitEvents(ctx, "miner_slashed.miner='"+faulty.String()+"'")
+	if err != nil {
+		t.Fatalf("the faulty miner was not slashed: %v\nhonest miner:\n%s\nfaulty miner:\n%s", err, hlogs.String(), flogs.String())
+	}
+	var slashed client.Event
+	for _, e := range found[0].Events {
+		if e.Type == "miner_slashed" {
+			slashed = e
+		}
+	}
+	stake, share := p.MinMinerStake, p.MinMinerStake*uint64(p.MinerSlashDefenderBps)/10_000
+	if slashed.Attributes["stake"] != fmt.Sprint(stake) || slashed.Attributes["defenders"] != fmt.Sprint(share) ||
+		slashed.Attributes["treasury"] != fmt.Sprint(stake-share) {
+		t.Errorf("miner_slashed %v: want stake %d, %d to the defender, the rest to the treasury", slashed.Attributes, stake, share)
+	}
+	cycle := slashed.Attributes["cycle"]
+	// The honest claim is accepted, and it is the honest miner's root.
+	var st *ledgerpb.MiningStatus
+	for {
+		st, err = miningStatus(ctx, c)
+		if err == nil && st.GetAccepted() != nil && fmt.Sprint(st.GetAccepted().GetCycle()) == cycle {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("no root of cycle %s accepted: %v", cycle, err)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	r := miner.NewReplayer(chainSource{c: c, p: p})
+	if _, err := r.Sync(ctx, st.GetAccepted().GetCycle()); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := r.Latest()
+	if !bytes.Equal(st.GetAccepted().GetRoot(), want.Root[:]) {
+		t.Errorf("accepted root %x, the replay gives %x", st.GetAccepted().GetRoot(), want.Root)
+	}
+	if _, err := c.QueryApp(ctx, app.PathMiner, faulty.Bytes()); err == nil || !strings.Contains(err.Error(), "is not a miner") {
+		t.Errorf("the faulty miner is still a miner (%v)", err)
+	}
+	for _, want := range []string{"our claim is challenged", "answering challenge", "challenge answered", "step=respond"} {
+		if !strings.Contains(hlogs.String(), want) {
+			t.Errorf("honest miner's log lacks %q:\n%s", want, hlogs.String())
+		}
+	}
+	for _, want := range []string{"fault wrong-root: the replay is forged, its claim is submitted and defended", "challenge answer refused", "our forged claim lost its challenge"} {
+		if !strings.Contains(flogs.String(), want) {
+			t.Errorf("faulty miner's log lacks %q:\n%s", want, flogs.String())
+		}
+	}
 }

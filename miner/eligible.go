@@ -4,6 +4,7 @@ import (
 	"math/big"
 
 	"github.com/celltonomy/celltonomy/ledger/address"
+	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	ledgerrep "github.com/celltonomy/celltonomy/ledger/reputation"
 	"github.com/celltonomy/celltonomy/reputation/patricia"
 )
@@ -18,6 +19,14 @@ func Entries(stake, minStake uint64) uint64 {
 		return 0
 	}
 	return min(stake/minStake, MaxEntries)
+}
+
+// SubmitFrom returns the first height at which miner rec may submit:
+// its since_height + miner_min_staked_cycles × reputation_cycle_blocks
+// (ledger/reputation: ErrStakedTooBriefly before it). A nil record or
+// params read as zero.
+func SubmitFrom(rec *ledgerpb.Miner, p *ledgerpb.Params) int64 {
+	return rec.GetSinceHeight() + int64(p.GetMinerMinStakedCycles()*p.GetReputationCycleBlocks())
 }
 
 // BestEntry returns the entry index in 1 … entries whose eligibility hash

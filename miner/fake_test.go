@@ -19,8 +19,9 @@ import (
 )
 
 // fakeChain is a chain in memory: a skill tree, the logs of cycles, the
-// mining status and the miners' stakes. Logs are served pageSize entries
-// at a time.
+// mining status (which tests set, claims and challenges included) and
+// the miners' records. Logs are served pageSize entries at a time. Sent
+// messages are recorded; refuse, when set, decides the result of each.
 type fakeChain struct {
 	mu       sync.Mutex
 	tree     reputation.SkillTree
@@ -29,18 +30,20 @@ type fakeChain struct {
 	pageSize int
 	decay    reputation.Params
 	status   *ledgerpb.MiningStatus
-	stakes   map[address.Address]uint64
+	miners   map[address.Address]*ledgerpb.Miner
+	height   int64 // since_height of a new stake
 	params   *ledgerpb.Params
 	sent     []*ledgerpb.Msg
 	signer   address.Address
 	queries  int
+	refuse   func(*ledgerpb.Msg) (client.TxResult, error)
 }
 
 func newFakeChain(t *testing.T) *fakeChain {
 	t.Helper()
 	f := &fakeChain{pageSize: 2, decay: reputation.DefaultParams(), logs: []reputation.Log{nil},
-		status: &ledgerpb.MiningStatus{}, stakes: map[address.Address]uint64{},
-		params: &ledgerpb.Params{MinMinerStake: 10, MinFee: 1}}
+		status: &ledgerpb.MiningStatus{}, miners: map[address.Address]*ledgerpb.Miner{},
+		params: &ledgerpb.Params{MinMinerStake: 10, MinFee: 1, ReputationCycleBlocks: 10}}
 	// compute (1), compute/genomics (2), compute/genomics/digest (3),
 	// buyer (4)
 	for _, s := range []struct {
@@ -127,22 +130,48 @@ func (f *fakeChain) Mining(context.Context) (*ledgerpb.MiningStatus, error) {
 	return proto.Clone(f.status).(*ledgerpb.MiningStatus), nil
 }
 
-func (f *fakeChain) MinerStake(_ context.Context, a address.Address) (uint64, error) {
+func (f *fakeChain) Miner(_ context.Context, a address.Address) (*ledgerpb.Miner, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.stakes[a], nil
+	if mi := f.miners[a]; mi != nil {
+		return proto.Clone(mi).(*ledgerpb.Miner), nil
+	}
+	return nil, nil
 }
 
-func (f *fakeChain) Params(context.Context) (*ledgerpb.Params, error) { return f.params, nil }
+// stake sets the record of miner a.
+func (f *fakeChain) stake(a address.Address, stake uint64, since int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.miners[a] = &ledgerpb.Miner{Address: a.Bytes(), Stake: stake, SinceHeight: since}
+}
 
-// Send records msgs; a MsgStakeMiner stakes for the signer, the miner.
+func (f *fakeChain) Params(context.Context) (*ledgerpb.Params, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return proto.Clone(f.params).(*ledgerpb.Params), nil
+}
+
+// Send records msgs; refuse, when set, decides the result of the
+// transaction from its first message. A MsgStakeMiner that succeeds
+// stakes for the signer, the miner, since f.height when it is new.
 func (f *fakeChain) Send(_ context.Context, msgs ...*ledgerpb.Msg) (client.TxResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.sent = append(f.sent, msgs...)
+	if f.refuse != nil && len(msgs) > 0 {
+		if res, err := f.refuse(msgs[0]); err != nil {
+			return res, err
+		}
+	}
 	for _, m := range msgs {
 		if s := m.GetStakeMiner(); s != nil {
-			f.stakes[f.signer] += s.GetAmount()
+			mi := f.miners[f.signer]
+			if mi == nil {
+				mi = &ledgerpb.Miner{Address: f.signer.Bytes(), SinceHeight: f.height}
+				f.miners[f.signer] = mi
+			}
+			mi.Stake += s.GetAmount()
 		}
 	}
 	return client.TxResult{Height: 1}, nil

@@ -20,6 +20,7 @@ import (
 	"github.com/celltonomy/celltonomy/client/repproof"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	ledgerrep "github.com/celltonomy/celltonomy/ledger/reputation"
 	"github.com/celltonomy/celltonomy/reputation/patricia"
 )
 
@@ -65,6 +66,15 @@ type Options struct {
 	// Chain, when set, replaces the chain of ChainRPC for queries and
 	// transactions (tests); the follower still reads blocks from ChainRPC.
 	Chain Chain
+	// Sender, when set, signs and sends the miner's transactions over
+	// ChainRPC instead of a Sender of Key, whose account it must be: a
+	// daemon of the same account in the same process (the operator's
+	// fulfillment node on a devnet) shares its Sender, so that their
+	// sequence numbers never collide. Its fee replaces Fee.
+	Sender *client.Sender
+	// Fault injects a fault on purpose, for tests and the devnet (default
+	// none): FaultWrongRoot submits and defends a wrong root.
+	Fault Fault
 }
 
 // Miner is a reputation miner. Create it with New and run it with Run.
@@ -88,9 +98,11 @@ type Miner struct {
 	inflight  bool
 	best      bestEntry
 	waiting   string // the last reason logged for not submitting
-	minStake  uint64
-	stake     uint64
-	stakeRead uint64 // 1 + the mining cycle for which stake was read
+	params    *ledgerpb.Params
+	record    *ledgerpb.Miner // nil: no stake
+	readFor   uint64          // 1 + the mining cycle for which params and record were read
+	claim     *claim          // of the mining cycle
+	answers   answers
 }
 
 // bestEntry caches the lowest entry hash of a cycle's root.
@@ -123,6 +135,12 @@ func New(opts Options) (*Miner, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.Sender != nil && opts.Sender.Address() != addr {
+		return nil, fmt.Errorf("miner: Sender signs for %s, not for the miner %s", opts.Sender.Address(), addr)
+	}
+	if _, err := ParseFault(string(opts.Fault)); err != nil {
+		return nil, fmt.Errorf("miner: %w", err)
+	}
 	c, err := client.New(opts.ChainRPC)
 	if err != nil {
 		return nil, fmt.Errorf("miner: chain rpc: %w", err)
@@ -141,7 +159,9 @@ func New(opts Options) (*Miner, error) {
 	m := &Miner{opts: opts, log: opts.Log.With("miner", addr.String()), addr: addr, chain: opts.Chain, rpc: c, ln: ln,
 		submitted: map[uint64]bool{}, attempts: map[uint64]int{}}
 	if m.chain == nil {
-		m.chain = newChain(c, opts.Key)
+		rc := newChain(c, opts.Key)
+		rc.sender = opts.Sender
+		m.chain = rc
 	}
 	m.rep = NewReplayer(m.chain)
 	return m, nil
@@ -246,31 +266,33 @@ func (m *Miner) tryConnect(ctx context.Context) error {
 
 // EnsureStake stakes the difference (MsgStakeMiner) when the miner's
 // stake is below Options.Stake or the chain's min_miner_stake, whichever
-// is higher, and reads the stake the entry indices follow. Errors: those
-// of the chain's queries and of the transaction.
+// is higher, and reads the record (stake and since_height) that the
+// entry indices and the eligibility follow. Errors: those of the chain's
+// queries and of the transaction.
 func (m *Miner) EnsureStake(ctx context.Context) error {
 	p, err := m.chain.Params(ctx)
 	if err != nil {
 		return fmt.Errorf("params: %w", err)
 	}
 	want := max(m.opts.Stake, p.GetMinMinerStake())
-	have, err := m.chain.MinerStake(ctx, m.addr)
+	rec, err := m.chain.Miner(ctx, m.addr)
 	if err != nil {
-		return fmt.Errorf("stake: %w", err)
+		return fmt.Errorf("miner record: %w", err)
 	}
-	if have < want {
+	if have := rec.GetStake(); have < want {
 		m.log.Info("staking", "have", have, "want", want, "amount", want-have)
 		if _, err := m.chain.Send(ctx, &ledgerpb.Msg{Sum: &ledgerpb.Msg_StakeMiner{StakeMiner: &ledgerpb.MsgStakeMiner{Amount: want - have}}}); err != nil {
 			return fmt.Errorf("stake %d ucell: %w", want-have, err)
 		}
-		if have, err = m.chain.MinerStake(ctx, m.addr); err != nil {
-			return fmt.Errorf("stake: %w", err)
+		if rec, err = m.chain.Miner(ctx, m.addr); err != nil {
+			return fmt.Errorf("miner record: %w", err)
 		}
 	}
 	m.mu.Lock()
-	m.stake, m.minStake = have, p.GetMinMinerStake()
+	m.params, m.record = p, rec
 	m.mu.Unlock()
-	m.log.Info("staked", "stake", have, "min_miner_stake", p.GetMinMinerStake(), "entries", Entries(have, p.GetMinMinerStake()))
+	m.log.Info("staked", "stake", rec.GetStake(), "since_height", rec.GetSinceHeight(), "min_miner_stake", p.GetMinMinerStake(),
+		"entries", Entries(rec.GetStake(), p.GetMinMinerStake()), "may_submit_from", SubmitFrom(rec, p))
 	return nil
 }
 
@@ -321,7 +343,10 @@ func (m *Miner) step(ctx context.Context, height int64, wg *sync.WaitGroup) {
 	if acc != nil {
 		m.check(*acc)
 	}
-	if st.GetMining() {
+	switch {
+	case st.GetMining() && st.GetChallenging():
+		m.defend(ctx, height, st, wg)
+	case st.GetMining():
 		m.consider(ctx, height, st, wg)
 	}
 }
@@ -377,9 +402,10 @@ func (m *Miner) recordCheck(acc repproof.Root, c *Cycle, agrees bool) {
 	}
 }
 
-// consider submits the mining cycle's root when one of the miner's entry
-// indices is eligible at the next height, and logs why it waits
-// otherwise (once per reason): in recovery mode the chain refuses
+// consider submits the mining cycle's claim (its root, or with
+// FaultWrongRoot a forged one) when the miner may submit — staked long
+// enough, an entry index eligible at the next height — and logs why it
+// waits otherwise (once per reason): in recovery mode the chain refuses
 // submissions, and the window restarts when it ends.
 func (m *Miner) consider(ctx context.Context, height int64, st *ledgerpb.MiningStatus, wg *sync.WaitGroup) {
 	cycle := st.GetMiningCycle()
@@ -398,35 +424,47 @@ func (m *Miner) consider(ctx context.Context, height int64, st *ledgerpb.MiningS
 			return
 		}
 	}
-	c, ok := m.rep.Cycle(cycle)
-	if !ok || !c.Justified {
+	if _, ok := m.rep.Defense(cycle); !ok {
 		m.wait(cycle, "cycle not replayed yet")
-		return
-	}
-	if st.GetChallenging() {
-		m.wait(cycle, "the window closed: its claims are being challenged")
 		return
 	}
 	if st.GetRecovery() {
 		m.wait(cycle, "reputation mining is in recovery mode")
 		return
 	}
-	m.refreshStake(ctx, cycle)
+	if !m.refresh(ctx, cycle) {
+		return // the next block tries again
+	}
 	m.mu.Lock()
-	entries := Entries(m.stake, m.minStake)
+	p, rec := m.params, m.record
 	m.mu.Unlock()
+	entries := Entries(rec.GetStake(), p.GetMinMinerStake())
 	if entries == 0 {
 		m.wait(cycle, "stake below min_miner_stake: no entry index")
 		return
 	}
-	best := m.bestFor(c, entries)
 	next := height + 1 // the earliest block a transaction can enter
 	start, end := st.GetWindowStart(), st.GetWindowEnd()
-	switch {
-	case next > end:
+	if next > end {
 		m.wait(cycle, "submission window closed", "window_end", end)
 		return
-	case !Eligible(best.hash, next, start, end):
+	}
+	if from := SubmitFrom(rec, p); next < from {
+		m.wait(cycle, fmt.Sprintf("staked too briefly: may submit from height %d", from), "since_height", rec.GetSinceHeight(),
+			"miner_min_staked_cycles", p.GetMinerMinStakedCycles(), "reputation_cycle_blocks", p.GetReputationCycleBlocks(), "window_end", end)
+		return
+	}
+	cl, ok := m.claimFor(cycle)
+	switch {
+	case !ok:
+		m.wait(cycle, "cycle not replayed yet")
+		return
+	case cl.none != "":
+		m.wait(cycle, cl.none)
+		return
+	}
+	best := m.bestFor(cycle, cl.root, entries)
+	if !Eligible(best.hash, next, start, end) {
 		m.wait(cycle, "no entry index eligible yet", "entry_index", best.n, "entries", entries,
 			"eligible_at", EligibleAt(best.hash, next, start, end), "window_start", start, "window_end", end)
 		return
@@ -435,19 +473,33 @@ func (m *Miner) consider(ctx context.Context, height int64, st *ledgerpb.MiningS
 	m.inflight = true
 	m.attempts[cycle]++
 	m.mu.Unlock()
-	msg := &ledgerpb.MsgSubmitRootHash{Cycle: cycle, Root: c.Root[:], NLeaves: c.NLeaves, Jrh: c.JRH[:], EntryIndex: best.n}
-	m.log.Info("submitting", "cycle", cycle, "root", hex0x(c.Root[:]), "n_leaves", c.NLeaves, "jrh", hex0x(c.JRH[:]), "entry_index", best.n, "height", next)
+	msg := &ledgerpb.MsgSubmitRootHash{Cycle: cycle, Root: cl.root[:], NLeaves: cl.nLeaves, Jrh: cl.jrh[:], EntryIndex: best.n}
+	args := []any{"cycle", cycle, "root", hex0x(cl.root[:]), "n_leaves", cl.nLeaves, "jrh", hex0x(cl.jrh[:]), "entry_index", best.n}
+	if cl.forged {
+		args = append(args, "fault", m.opts.Fault, "forged_update", cl.forgedAt)
+	}
+	m.log.Info("submitting", append(args, "height", next)...)
 	wg.Go(func() {
 		res, err := m.chain.Send(ctx, &ledgerpb.Msg{Sum: &ledgerpb.Msg_SubmitRootHash{SubmitRootHash: msg}})
+		tooBriefly := refusedWith(res, ledgerrep.ErrStakedTooBriefly)
 		m.mu.Lock()
 		m.inflight = false
 		if err == nil {
 			m.submitted[cycle] = true
 		}
+		if tooBriefly {
+			// Not an attempt: the miner waits until it may submit, with
+			// its record read again.
+			m.attempts[cycle]--
+			m.readFor = 0
+		}
 		m.mu.Unlock()
 		switch {
 		case err != nil && ctx.Err() != nil:
 			return // shutting down
+		case tooBriefly:
+			m.log.Warn("submission refused: staked too briefly", "cycle", cycle, "err", err)
+			return
 		case err != nil:
 			m.log.Error("submission failed", "cycle", cycle, "entry_index", best.n, "err", err)
 			return
@@ -456,35 +508,43 @@ func (m *Miner) consider(ctx context.Context, height int64, st *ledgerpb.MiningS
 	})
 }
 
-// refreshStake reads the miner's stake again once per mining cycle, so
-// that the entry indices follow a stake changed since the start.
-func (m *Miner) refreshStake(ctx context.Context, cycle uint64) {
+// refresh reads the params and the miner's record again once per mining
+// cycle (and after a refusal for a stake too recent), so that the entry
+// indices and the eligibility follow a stake (a slash) or params changed
+// since the start. It reports whether they are fresh.
+func (m *Miner) refresh(ctx context.Context, cycle uint64) bool {
 	m.mu.Lock()
-	fresh := m.stakeRead == cycle+1
+	fresh := m.readFor == cycle+1
 	m.mu.Unlock()
 	if fresh {
-		return
+		return true
 	}
-	stake, err := m.chain.MinerStake(ctx, m.addr)
+	p, err := m.chain.Params(ctx)
 	if err != nil {
-		m.log.Warn("stake", "err", err)
-		return
+		m.log.Warn("params", "err", err)
+		return false
+	}
+	rec, err := m.chain.Miner(ctx, m.addr)
+	if err != nil {
+		m.log.Warn("miner record", "err", err)
+		return false
 	}
 	m.mu.Lock()
-	m.stake, m.stakeRead = stake, cycle+1
+	m.params, m.record, m.readFor = p, rec, cycle+1
 	m.mu.Unlock()
+	return true
 }
 
-// bestFor returns the best entry index for c's root, computed once per
-// cycle and stake.
-func (m *Miner) bestFor(c *Cycle, entries uint64) bestEntry {
+// bestFor returns the best entry index for the root the miner submits
+// for cycle, computed once per cycle, root and stake.
+func (m *Miner) bestFor(cycle uint64, root patricia.Hash, entries uint64) bestEntry {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if b := m.best; b.ok && b.cycle == c.Cycle && b.root == c.Root && b.entries == entries {
+	if b := m.best; b.ok && b.cycle == cycle && b.root == root && b.entries == entries {
 		return b
 	}
-	n, h := BestEntry(m.addr, c.Root, entries)
-	m.best = bestEntry{cycle: c.Cycle, root: c.Root, entries: entries, n: n, hash: h, ok: true}
+	n, h := BestEntry(m.addr, root, entries)
+	m.best = bestEntry{cycle: cycle, root: root, entries: entries, n: n, hash: h, ok: true}
 	return m.best
 }
 

@@ -3,6 +3,7 @@ package miner
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http/httptest"
@@ -10,12 +11,21 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/repproof"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	ledgerrep "github.com/celltonomy/celltonomy/ledger/reputation"
 )
 
 // newTestMiner returns a miner of f whose log goes to logs.
 func newTestMiner(t *testing.T, f *fakeChain, stake uint64, logs *bytes.Buffer) *Miner {
+	t.Helper()
+	return newTestMinerWith(t, f, logs, func(o *Options) { o.Stake = stake })
+}
+
+// newTestMinerWith returns a miner of f whose log goes to logs, its
+// options edited by edit.
+func newTestMinerWith(t *testing.T, f *fakeChain, logs *bytes.Buffer, edit func(*Options)) *Miner {
 	t.Helper()
 	key, addr := testKey("miner")
 	f.signer = addr
@@ -24,8 +34,10 @@ func newTestMiner(t *testing.T, f *fakeChain, stake uint64, logs *bytes.Buffer) 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
-	m, err := New(Options{Key: key, Chain: f, Listener: ln, Stake: stake, DataDir: t.TempDir(),
-		Log: slog.New(slog.NewTextHandler(&syncWriter{w: logs}, nil))})
+	o := Options{Key: key, Chain: f, Listener: ln, DataDir: t.TempDir(),
+		Log: slog.New(slog.NewTextHandler(&syncWriter{w: logs}, nil))}
+	edit(&o)
+	m, err := New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +59,7 @@ func TestEnsureStake(t *testing.T) {
 	f := newFakeChain(t)
 	var logs bytes.Buffer
 	m := newTestMiner(t, f, 35, &logs)
-	f.stakes[m.Address()] = 10
+	f.stake(m.Address(), 10, 0)
 	if err := m.EnsureStake(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -62,8 +74,8 @@ func TestEnsureStake(t *testing.T) {
 	if len(f.sentMsgs()) != 1 {
 		t.Errorf("staked again: %v", f.sentMsgs())
 	}
-	if m.stake != 35 || m.minStake != 10 {
-		t.Errorf("stake %d, min %d; want 35, 10", m.stake, m.minStake)
+	if m.record.GetStake() != 35 || m.params.GetMinMinerStake() != 10 {
+		t.Errorf("stake %d, min %d; want 35, 10", m.record.GetStake(), m.params.GetMinMinerStake())
 	}
 }
 
@@ -171,6 +183,95 @@ func TestStepWaitsWithoutStake(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "stake below min_miner_stake") {
 		t.Errorf("no log of the wait:\n%s", logs.String())
+	}
+}
+
+// TestStepWaitsUntilStakedLongEnough: a miner staked at height 5 on a
+// chain of 10-block cycles that asks for 2 staked cycles may submit from
+// height 25 on: it says so and waits, then submits at the first height
+// that is both that late and eligible.
+func TestStepWaitsUntilStakedLongEnough(t *testing.T) {
+	ctx := context.Background()
+	f := newFakeChain(t)
+	f.params.MinerMinStakedCycles = 2
+	var logs bytes.Buffer
+	m := newTestMiner(t, f, 0, &logs)
+	f.height = 5
+	if err := m.EnsureStake(ctx); err != nil {
+		t.Fatal(err)
+	}
+	f.append(t, testUser(1), 3, 100)
+	f.freeze()
+	const start, end = 11, 70
+	f.status.Mining, f.status.WindowStart, f.status.WindowEnd = true, start, end
+	want := replayAll(t, f, f.frozenLogs())[0]
+	_, hash := BestEntry(m.Address(), want.Root, 1)
+	at := max(EligibleAt(hash, 25, start, end), 25)
+	var wg sync.WaitGroup
+	for h := int64(1); h < at-1; h++ {
+		m.step(ctx, h, &wg)
+		wg.Wait()
+		if n := len(f.sentMsgs()); n != 1 { // the stake
+			t.Fatalf("sent %v after height %d; may submit from %d", f.sentMsgs()[1:], h, at)
+		}
+	}
+	if !strings.Contains(logs.String(), "waiting: staked too briefly: may submit from height 25") {
+		t.Errorf("no log of the wait:\n%s", logs.String())
+	}
+	m.step(ctx, at-1, &wg)
+	wg.Wait()
+	if sent := f.sentMsgs(); len(sent) != 2 || sent[1].GetSubmitRootHash() == nil {
+		t.Fatalf("after height %d: sent %v, want the submission", at-1, sent)
+	}
+}
+
+// TestStakedTooBrieflyIsNotAnAttempt: a submission refused because the
+// stake is too recent (ErrStakedTooBriefly, code 30) is tried again
+// without using up the attempts of the cycle; other failures do.
+func TestStakedTooBrieflyIsNotAnAttempt(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name      string
+		code      uint32
+		wantSends int
+	}{
+		{"staked too briefly", ledgerrep.ErrStakedTooBriefly.Number, 6},
+		{"another refusal", ledgerrep.ErrNotEligible.Number, maxSubmitAttempts},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeChain(t)
+			var logs bytes.Buffer
+			m := newTestMiner(t, f, 0, &logs)
+			if err := m.EnsureStake(ctx); err != nil {
+				t.Fatal(err)
+			}
+			f.append(t, testUser(1), 3, 100)
+			f.freeze()
+			f.status.Mining, f.status.WindowStart, f.status.WindowEnd = true, 1, 2 // eligible at once
+			refusals := 5
+			f.refuse = func(msg *ledgerpb.Msg) (client.TxResult, error) {
+				if msg.GetSubmitRootHash() == nil || refusals == 0 {
+					return client.TxResult{}, nil
+				}
+				refusals--
+				res := client.TxResult{Code: tc.code, Codespace: ledgerrep.Codespace, Log: "refused"}
+				return res, fmt.Errorf("code %d: refused", tc.code)
+			}
+			var wg sync.WaitGroup
+			for h := int64(1); h <= 10; h++ {
+				m.step(ctx, 1, &wg) // the window stays open
+				wg.Wait()
+			}
+			n := 0
+			for _, msg := range f.sentMsgs() {
+				if msg.GetSubmitRootHash() != nil {
+					n++
+				}
+			}
+			if n != tc.wantSends {
+				t.Errorf("%d submissions sent, want %d", n, tc.wantSends)
+			}
+		})
 	}
 }
 

@@ -58,20 +58,23 @@ type SkillInfo struct {
 
 // Replayer replays the frozen cycles of the chain in order and keeps the
 // computed Cycle of the latest one and of the ones Keep asks for; the
-// others are dropped once their successor is computed. It is safe for
-// concurrent use: Sync runs one at a time, readers never wait for a
-// replay.
+// others are dropped once their successor is computed. Of the latest
+// cycle, when its justification tree was built, it also keeps what
+// answering its challenges takes (Defense). It is safe for concurrent
+// use: Sync runs one at a time, readers never wait for a replay.
 type Replayer struct {
 	src Source
 
 	sync sync.Mutex // one Sync at a time
 
-	mu     sync.RWMutex
-	skills *reputation.SkillTree
-	paths  []string // paths[id-1]
-	cycles map[uint64]*Cycle
-	latest *Cycle
-	keep   map[uint64]bool
+	mu      sync.RWMutex
+	skills  *reputation.SkillTree
+	paths   []string // paths[id-1]
+	parents []uint64 // parents[id-1]
+	cycles  map[uint64]*Cycle
+	latest  *Cycle
+	defense *ledgerrep.Defense // of latest, nil when it is not justified
+	keep    map[uint64]bool
 }
 
 // NewReplayer returns a Replayer of src that has replayed nothing yet.
@@ -83,7 +86,9 @@ func NewReplayer(src Source) *Replayer {
 // replayed yet, from the state of the previous one (the first cycle
 // starts from the empty state). It builds the justification tree (the
 // JRH) of through and of the kept cycles only; the others are computed
-// with reputation.Apply. It returns the number of cycles replayed.
+// with reputation.Apply. The latest cycle's Defense is kept when its
+// tree was built: through, the cycle a miner submits for and defends, is
+// never only passed through. It returns the number of cycles replayed.
 // Errors: those of the Source, a log that is not frozen yet (its cycle is
 // not below the chain's current one), a log entry that does not decode or
 // does not fit the skill tree (reputation.ErrBadEntry), a skill tree that
@@ -122,12 +127,20 @@ func (r *Replayer) Sync(ctx context.Context, through uint64) (int, error) {
 		r.mu.RLock()
 		justify := next == through || r.keep[next]
 		r.mu.RUnlock()
+		var defense *ledgerrep.Defense
 		if justify {
 			res, err := reputation.Replay(prevState, r.skills, p, log)
 			if err != nil {
 				return n, fmt.Errorf("replay cycle %d: %w", next, err)
 			}
 			c.State, c.Root, c.NLeaves, c.JRH, c.Justified = res.State, res.Root, res.NLeaves, res.Justification.Root(), true
+			// The defense gets a skill tree of its own: answers are built
+			// while later Syncs add skills to r.skills.
+			skills, err := treeOf(r.parents)
+			if err != nil {
+				return n, err
+			}
+			defense = &ledgerrep.Defense{Cycle: next, Prev: prevState, Skills: skills, Params: p, Log: log, Result: res}
 		} else {
 			// A cycle passed on the way to through: only its state is
 			// needed, and Apply costs a tenth of Replay.
@@ -139,7 +152,7 @@ func (r *Replayer) Sync(ctx context.Context, through uint64) (int, error) {
 		}
 		r.mu.Lock()
 		r.cycles[next] = c
-		r.latest = c
+		r.latest, r.defense = c, defense
 		if prev != nil && !r.keep[prev.Cycle] {
 			delete(r.cycles, prev.Cycle)
 		}
@@ -168,8 +181,20 @@ func (r *Replayer) syncSkills(ctx context.Context) error {
 			return fmt.Errorf("skill %q: id %d, but it is skill number %d in creation order", s.GetPath(), s.GetId(), id)
 		}
 		r.paths = append(r.paths, s.GetPath())
+		r.parents = append(r.parents, s.GetParent())
 	}
 	return nil
+}
+
+// treeOf builds the skill tree whose skill id i has parent parents[i-1].
+func treeOf(parents []uint64) (*reputation.SkillTree, error) {
+	t := &reputation.SkillTree{}
+	for _, p := range parents {
+		if _, err := t.Add(p); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
 }
 
 // Keep marks cycle as one to keep after its successor is computed (the
@@ -196,6 +221,18 @@ func (r *Replayer) Cycle(c uint64) (*Cycle, bool) {
 	defer r.mu.RUnlock()
 	cy, ok := r.cycles[c]
 	return cy, ok
+}
+
+// Defense returns what answering the challenges of cycle takes, the
+// replay that gave its root (ledger/reputation.Defense), and false unless
+// cycle is the latest replayed and its justification tree was built.
+func (r *Replayer) Defense(cycle uint64) (*ledgerrep.Defense, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if r.defense == nil || r.defense.Cycle != cycle {
+		return nil, false
+	}
+	return r.defense, true
 }
 
 // Latest returns the latest replayed cycle, and false before the first.

@@ -6,7 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	ledgerrep "github.com/celltonomy/celltonomy/ledger/reputation"
 	"github.com/celltonomy/celltonomy/reputation"
 )
 
@@ -155,6 +158,69 @@ func TestReplayerPassesThrough(t *testing.T) {
 	c, _ = r3.Latest()
 	if !c.Justified || c.Root != want[1].Root {
 		t.Errorf("cycle 1 as the last asked for: %+v", c)
+	}
+}
+
+// TestReplayerDefense: the latest cycle, replayed with its justification
+// tree, keeps its Defense — the previous state, the log and the replay —
+// which answers as a defense built apart does; a cycle passed through or
+// no longer the latest has none.
+func TestReplayerDefense(t *testing.T) {
+	f := newFakeChain(t)
+	fillCycles(t, f)
+	logs := f.frozenLogs()
+	want := replayAll(t, f, logs)
+	r := NewReplayer(f)
+	if _, err := r.Sync(context.Background(), 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := r.Defense(0); ok {
+		t.Error("cycle 0, passed through, has a defense")
+	}
+	d, ok := r.Defense(1)
+	if !ok {
+		t.Fatal("cycle 1, the latest, has no defense")
+	}
+	if d.Cycle != 1 || d.Prev.Root() != want[0].Root || d.Result.Root != want[1].Root || len(d.Log) != len(logs[1]) {
+		t.Errorf("defense of cycle 1: cycle %d, prev %x, root %x, %d entries", d.Cycle, d.Prev.Root(), d.Result.Root, len(d.Log))
+	}
+	// A skill added later does not reach the defense's tree.
+	f.addSkill(t, 0, "later")
+	f.freeze()
+	if _, err := r.Sync(context.Background(), 2); err != nil {
+		t.Fatal(err)
+	}
+	if d.Skills.Len() != 5 {
+		t.Errorf("the defense's skill tree has %d skills, want the 5 of its replay", d.Skills.Len())
+	}
+	if _, ok := r.Defense(1); ok {
+		t.Error("cycle 1 keeps its defense after cycle 2")
+	}
+	d2, ok := r.Defense(2)
+	if !ok || d2.Result.Root != want[2].Root {
+		t.Fatalf("defense of cycle 2: %v", ok)
+	}
+	// Its answers are those of a defense built apart.
+	ref := &ledgerrep.Defense{Cycle: 2, Prev: want[1].State, Skills: &f.tree, Params: f.decay, Log: logs[2], Result: want[2]}
+	n := d2.Result.Justification.Len() - 1
+	c := claimOf(ref, 0)
+	other := &ledgerpb.Claim{Id: 1}
+	for _, ch := range []*ledgerpb.Challenge{
+		{Step: ledgerpb.ChallengeStep_CHALLENGE_STEP_CONFIRM_JRH, Sides: []*ledgerpb.ChallengeSide{{Claim: 0}, {Claim: 1}}},
+		{Step: ledgerpb.ChallengeStep_CHALLENGE_STEP_SEARCH, Lo: 0, Hi: n, Sides: []*ledgerpb.ChallengeSide{{Claim: 0}, {Claim: 1}}},
+		{Step: ledgerpb.ChallengeStep_CHALLENGE_STEP_RESPOND, Lo: n, Hi: n, Sides: []*ledgerpb.ChallengeSide{{Claim: 0}, {Claim: 1}}},
+	} {
+		got, err := d2.Answer(ch, 0, other)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantMsg, _ := ref.Answer(ch, 0, other)
+		if !proto.Equal(got, wantMsg) {
+			t.Errorf("step %s: %v, want %v", ledgerrep.StepName(ch.Step), got, wantMsg)
+		}
+	}
+	if !d2.Claims(c) {
+		t.Error("the defense does not claim its own root")
 	}
 }
 

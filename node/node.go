@@ -83,6 +83,12 @@ type Options struct {
 	// Fee is the fee of each transaction in ucell (default: the chain's
 	// min_fee param).
 	Fee uint64
+	// Sender, when set, signs and sends the node's transactions instead
+	// of a Sender of OperatorKey, whose account it must be: a daemon of
+	// the same account in the same process (the operator's reputation
+	// miner on a devnet) shares it, so that their sequence numbers never
+	// collide. Its fee replaces Fee.
+	Sender *client.Sender
 	// Stars is the rating the node gives buyers, 0 to 5 (default 5).
 	Stars *uint32
 	// Clock stamps the entries of the jobs' event logs and judges the
@@ -174,6 +180,9 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.Sender != nil && opts.Sender.Address() != op {
+		return nil, fmt.Errorf("node: Sender signs for %s, not for the operator %s", opts.Sender.Address(), op)
+	}
 	c, err := client.New(cfg.ChainRPC)
 	if err != nil {
 		return nil, fmt.Errorf("chain_rpc: %w", err)
@@ -208,7 +217,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Node, error) {
 	}
 	n := &Node{
 		cfg: cfg, opts: opts, log: opts.Log.With("node", hex.EncodeToString(opts.NodeKey.Public().(ed25519.PublicKey))[:12]),
-		nodePub: opts.NodeKey.Public().(ed25519.PublicKey), opAddr: op,
+		nodePub: opts.NodeKey.Public().(ed25519.PublicKey), opAddr: op, sender: opts.Sender,
 		chain: c, query: c, http: &http.Client{Timeout: 2 * time.Minute}, fetchHTTP: newFetchClient(cfg.AllowPrivateFetch),
 		packages: packages, files: files, quota: quota, jobs: jobs, exec: exec, ln: ln,
 		replays: gateway.NewReplayCache(replayCacheSize), uploads: make(chan struct{}, cfg.MaxConcurrentUploads),

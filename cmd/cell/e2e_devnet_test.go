@@ -79,9 +79,9 @@ func (p *devnetProc) output() string {
 // devnetState is the part of HOME/devnet.json the tests read: the ports a
 // devnet started with --…-port -1 picked (and holds until it binds them).
 type devnetState struct {
-	RPC   int   `json:"rpc_port"`
-	Nodes []int `json:"node_ports"`
-	Miner int   `json:"miner_port"`
+	RPC    int   `json:"rpc_port"`
+	Nodes  []int `json:"node_ports"`
+	Miners []int `json:"miner_ports"`
 }
 
 // devnetPorts waits for the devnet at home to write its ports.
@@ -404,9 +404,9 @@ func TestDevnetAndOrderRun(t *testing.T) {
 		t.Errorf("after the expiry: balance %d, want %d (only the fee)", got, want)
 	}
 	// The first order's ratings reach the reputation log; the devnet's
-	// miner mines the cycle, the chain accepts its root, and cell rep show
+	// miners mine the cycle, the chain accepts their root, and cell rep show
 	// proves the provider's reputation against it.
-	miner := fmt.Sprintf("http://127.0.0.1:%d", ports.Miner)
+	miner := fmt.Sprintf("http://127.0.0.1:%d", ports.Miners[0])
 	var vendors []string
 	for _, name := range []string{"vendor-1", "vendor-2"} {
 		info, err := kr.Show(name)

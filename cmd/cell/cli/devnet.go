@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/celltonomy/celltonomy/devnet"
+	"github.com/celltonomy/celltonomy/miner"
 	"github.com/celltonomy/celltonomy/node"
 )
 
@@ -25,20 +26,36 @@ func devnetHome(cmd *cobra.Command, g *globals) string {
 	return filepath.Join(g.home, "devnet")
 }
 
-// parseFaults parses --fault I=FAULT flags into per-node options.
-func parseFaults(faults []string, nodes int) ([]devnet.NodeOptions, error) {
+// parseFaults parses --fault I=FAULT flags (faults of nodes) and
+// --miner-fault I=FAULT flags (faults of the operators' miners) into
+// per-node options.
+func parseFaults(faults, minerFaults []string, nodes int) ([]devnet.NodeOptions, error) {
 	opts := make([]devnet.NodeOptions, nodes)
-	for _, s := range faults {
+	index := func(flag, s string) (int, string, error) {
 		i, f, ok := strings.Cut(s, "=")
 		n, err := strconv.Atoi(i)
 		if !ok || err != nil || n < 1 || n > nodes {
-			return nil, &usageError{fmt.Errorf("--fault %q: want NODE=FAULT with NODE in 1..%d", s, nodes)}
+			return 0, "", &usageError{fmt.Errorf("%s %q: want NODE=FAULT with NODE in 1..%d", flag, s, nodes)}
 		}
-		fault, err := node.ParseFault(f)
+		return n, f, nil
+	}
+	for _, s := range faults {
+		n, f, err := index("--fault", s)
 		if err != nil {
+			return nil, err
+		}
+		if opts[n-1].Fault, err = node.ParseFault(f); err != nil {
 			return nil, &usageError{fmt.Errorf("--fault %q: %w", s, err)}
 		}
-		opts[n-1].Fault = fault
+	}
+	for _, s := range minerFaults {
+		n, f, err := index("--miner-fault", s)
+		if err != nil {
+			return nil, err
+		}
+		if opts[n-1].MinerFault, err = miner.ParseFault(f); err != nil {
+			return nil, &usageError{fmt.Errorf("--miner-fault %q: %w", s, err)}
+		}
 	}
 	return opts, nil
 }
@@ -47,15 +64,23 @@ func newDevnetCmd(g *globals) *cobra.Command {
 	var nodes int
 	var blockTime time.Duration
 	var reset, verbose bool
-	var faults, packages []string
+	var faults, minerFaults, packages []string
 	var rpcPort, p2pPort, nodePort, minerPort int
 	cmd := &cobra.Command{
-		Use:   "devnet [--nodes N] [--block-time D] [--reset] [--fault I=FAULT]...",
+		Use:   "devnet [--nodes N] [--block-time D] [--reset] [--fault I=FAULT]... [--miner-fault I=wrong-root]...",
 		Short: "Run a whole network in this process: a validator, N fulfillment nodes, funded dev accounts, the example packages",
 		Long: `devnet runs, in one process, a single validator, N fulfillment nodes with their
 own keys and ports, funded development accounts (buyer, author, vendor-1…N)
-and the example packages, registered and served by every node. It prints the
-endpoints and addresses, then runs until Ctrl-C.
+and the example packages, registered and served by every node. Each node's
+operator also runs a reputation miner (miner I on --miner-port+I-1), which
+mines the reputation roots, answers their challenges and serves node I its
+reputation proofs. It prints the endpoints and addresses, then runs until
+Ctrl-C.
+
+--fault I=FAULT makes node I misbehave (wrong-output, no-delivery,
+silent-verifier); --miner-fault I=wrong-root makes the miner of node I's
+operator submit and defend wrong roots, so that the honest miners beat it in
+a challenge and it loses its stake. Both are tools for tests and demos.
 
 Data lives under ~/.cell/devnet (or --home). A restart resumes the chain and
 the nodes' jobs; --reset starts afresh. Logs go to HOME/devnet.log (--verbose:
@@ -75,9 +100,16 @@ Order from another terminal:
 					n = 2
 				}
 			}
-			nopts, err := parseFaults(faults, max(n, 64))
+			nopts, err := parseFaults(faults, minerFaults, max(n, 64))
 			if err != nil {
 				return err
+			}
+			// The home goes before the log opens in it, not in Start,
+			// which would remove the new devnet's log with it.
+			if reset {
+				if err := os.RemoveAll(home); err != nil {
+					return err
+				}
 			}
 			if err := os.MkdirAll(home, 0o700); err != nil {
 				return err
@@ -100,7 +132,7 @@ Order from another terminal:
 			if len(packages) > 0 {
 				pkgs = append(devnet.DefaultPackageDirs(), packages...)
 			}
-			d, err := devnet.Start(cmd.Context(), devnet.Options{Home: home, Nodes: n, BlockTime: blockTime, Reset: reset, Node: nopts, Log: logw,
+			d, err := devnet.Start(cmd.Context(), devnet.Options{Home: home, Nodes: n, BlockTime: blockTime, Node: nopts, Log: logw,
 				Packages: pkgs, RPCPort: rpcPort, P2PPort: p2pPort, NodePort: nodePort, MinerPort: minerPort})
 			if err != nil {
 				return err
@@ -116,10 +148,11 @@ Order from another terminal:
 	cmd.Flags().BoolVar(&reset, "reset", false, "remove the devnet's home first")
 	cmd.Flags().BoolVar(&verbose, "verbose", false, "log to stderr instead of HOME/devnet.log")
 	cmd.Flags().StringSliceVar(&faults, "fault", nil, "inject a fault into node I: I=wrong-output, I=no-delivery or I=silent-verifier (repeatable)")
+	cmd.Flags().StringSliceVar(&minerFaults, "miner-fault", nil, "inject a fault into the miner of node I's operator: I=wrong-root (repeatable)")
 	cmd.Flags().StringSliceVar(&packages, "package", nil, "also register the package built from DIR (repeatable)")
 	cmd.Flags().IntVar(&rpcPort, "rpc-port", 0, "validator RPC port of a new devnet (default 26657; -1: a free port)")
 	cmd.Flags().IntVar(&p2pPort, "p2p-port", 0, "validator P2P port of a new devnet (default 26656; -1: a free port)")
-	cmd.Flags().IntVar(&minerPort, "miner-port", 0, "HTTP port of the reputation miner of a new devnet (default 26690; -1: a free port)")
+	cmd.Flags().IntVar(&minerPort, "miner-port", 0, "HTTP port of node 1's operator's reputation miner of a new devnet, node I's on MINER_PORT+I-1 (default 26690; -1: free ports)")
 	cmd.Flags().IntVar(&nodePort, "node-port", 0, "HTTP port of node 1 of a new devnet, node I on NODE_PORT+I-1 (default 26680; -1: free ports)")
 	return cmd
 }
@@ -131,7 +164,7 @@ type devnetJSON struct {
 	Buyer    string            `json:"buyer"`
 	Author   string            `json:"author"`
 	Nodes    []devnetNodeJSON  `json:"nodes"`
-	Miner    devnetMinerJSON   `json:"miner"`
+	Miners   []devnetMinerJSON `json:"miners"`
 	Packages []devnetPkgJSON   `json:"packages"`
 	Keys     map[string]string `json:"keys"`
 }
@@ -145,8 +178,10 @@ type devnetNodeJSON struct {
 }
 
 type devnetMinerJSON struct {
+	Name     string `json:"name"`
 	Endpoint string `json:"endpoint"`
 	Address  string `json:"address"`
+	Fault    string `json:"fault,omitempty"`
 }
 
 type devnetPkgJSON struct {
@@ -161,7 +196,9 @@ func printDevnet(g *globals, d *devnet.Devnet) {
 	for _, n := range d.Nodes {
 		v.Nodes = append(v.Nodes, devnetNodeJSON{Name: n.Name, Endpoint: n.Endpoint, NodeKey: hex.EncodeToString(n.NodeKey), Operator: n.Operator.String(), Fault: string(n.Fault)})
 	}
-	v.Miner = devnetMinerJSON{Endpoint: d.Miner.Endpoint, Address: d.Miner.Address.String()}
+	for _, m := range d.Miners {
+		v.Miners = append(v.Miners, devnetMinerJSON{Name: m.Name, Endpoint: m.Endpoint, Address: m.Address.String(), Fault: string(m.Fault)})
+	}
 	for _, p := range d.Packages {
 		v.Packages = append(v.Packages, devnetPkgJSON{Name: p.Name, Version: p.Version, ID: p.ID.String()})
 	}
@@ -181,7 +218,13 @@ func printDevnet(g *globals, d *devnet.Devnet) {
 		}
 		fmt.Fprintf(w, "  %-10s  %s  node key %s…  operator %s%s\n", n.Name, n.Endpoint, n.NodeKey[:16], n.Operator, fault)
 	}
-	fmt.Fprintf(w, "  miner       %s  account %s (key \"miner\")\n", v.Miner.Endpoint, v.Miner.Address)
+	for _, m := range v.Miners {
+		fault := ""
+		if m.Fault != "" {
+			fault = "  fault " + m.Fault
+		}
+		fmt.Fprintf(w, "  %-10s  %s  reputation miner of operator %s%s\n", m.Name, m.Endpoint, m.Address, fault)
+	}
 	for _, p := range v.Packages {
 		fmt.Fprintf(w, "  package     %s %s  %s\n", p.Name, p.Version, p.ID)
 	}

@@ -24,16 +24,18 @@ const minerKey = "miner"
 func newMinerCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "miner", Short: "Run a reputation miner: replay the reputation logs, submit roots, serve proofs"}
 	var o miner.Options
-	var keyName, logLevel string
+	var keyName, logLevel, fault string
 	pass := passphrases{g: g}
 	start := &cobra.Command{
-		Use:   "start [--chain-rpc URL] [--key NAME] [--listen HOST:PORT] [--stake UCELL]",
+		Use:   "start [--chain-rpc URL] [--key NAME] [--listen HOST:PORT] [--stake UCELL] [--fault wrong-root]",
 		Short: "Run the reputation miner until interrupted",
 		Long: `start runs a reputation miner (package miner). It stakes up to --stake
 (default: the chain's min_miner_stake) from the account --key of the keyring
 of --home, follows the chain, replays every frozen reputation update log
 exactly as the Colony Network's reference miner does, submits the mining
-cycle's root, nLeaves and JRH once one of its entry indices is eligible,
+cycle's root, nLeaves and JRH once it has been staked long enough
+(miner_min_staked_cycles) and one of its entry indices is eligible, answers
+every step of the challenges of that root when other roots compete with it,
 checks its roots against the accepted ones (an error in the log when they
 differ), and serves reputation with proofs against the accepted root:
 
@@ -42,7 +44,12 @@ differ), and serves reputation with proofs against the accepted root:
   GET /healthz
 
 It keeps nothing it needs on disk: at every start it replays all frozen
-cycles from the chain again. Logs go to stderr. Stop with Ctrl-C or SIGTERM.`,
+cycles from the chain again. Logs go to stderr. Stop with Ctrl-C or SIGTERM.
+
+--fault wrong-root is a tool for tests and devnets: the miner submits, for
+every cycle with updates, a root wrong from the cycle's middle update on and
+defends it, so that an honest miner beats it in the challenge and it loses
+its stake.`,
 		Example: `  cell keys add miner --dev
   cell tx bank send miner 10000000 --from validator
   cell miner start --stake 5000000`,
@@ -51,6 +58,10 @@ cycles from the chain again. Logs go to stderr. Stop with Ctrl-C or SIGTERM.`,
 			var level slog.Level
 			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
 				return &usageError{fmt.Errorf("--log-level %q: want debug, info, warn or error", logLevel)}
+			}
+			var err error
+			if o.Fault, err = miner.ParseFault(fault); err != nil {
+				return &usageError{fmt.Errorf("--fault: %w", err)}
 			}
 			if o.ChainRPC == "" {
 				o.ChainRPC = miner.DefaultChainRPC
@@ -84,6 +95,7 @@ cycles from the chain again. Logs go to stderr. Stop with Ctrl-C or SIGTERM.`,
 	fl.Uint64Var(&o.Fee, "fee", 0, "fee of each transaction in ucell (default: the chain's min_fee)")
 	fl.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	fl.StringVar(&pass.file, "passphrase-file", "", "read the key's passphrase from the first line of FILE")
+	fl.StringVar(&fault, "fault", "", "inject a fault, for tests and devnets: wrong-root (submit and defend a wrong root, and be slashed)")
 	cmd.AddCommand(start)
 	return cmd
 }

@@ -18,9 +18,12 @@ import (
 	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client/keyring"
 	"github.com/celltonomy/celltonomy/client/repproof"
+	"github.com/celltonomy/celltonomy/devnet"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/params"
+	"github.com/celltonomy/celltonomy/miner"
+	"github.com/celltonomy/celltonomy/node"
 )
 
 func freeTCPPort(t *testing.T) int {
@@ -190,5 +193,25 @@ func TestMinerStartAndRepShow(t *testing.T) {
 	}
 	if _, stderr, code := cellHere("rep", "show", "nobody", "--node", rpc); code != 2 || !strings.Contains(stderr, "nobody") {
 		t.Errorf("rep show nobody: exit %d, %s", code, stderr)
+	}
+}
+
+// TestFaultFlags: --fault of cell miner start and --miner-fault of cell
+// devnet name the miner's faults; anything else is a usage error.
+func TestFaultFlags(t *testing.T) {
+	if _, stderr, code := cell(t, "miner", "start", "--fault", "wrong-output"); code != 2 || !strings.Contains(stderr, "wrong-root") {
+		t.Errorf("miner start --fault wrong-output: exit %d, %s", code, stderr)
+	}
+	opts, err := parseFaults([]string{"1=no-delivery"}, []string{"2=wrong-root"}, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts[0].Fault != node.FaultNoDelivery || opts[0].MinerFault != "" || opts[1].MinerFault != miner.FaultWrongRoot || opts[2] != (devnet.NodeOptions{}) {
+		t.Errorf("parseFaults = %+v", opts)
+	}
+	for _, bad := range [][]string{{"4=wrong-root"}, {"1=wrong-output"}, {"wrong-root"}} {
+		if _, err := parseFaults(nil, bad, 3); err == nil || !strings.Contains(err.Error(), "--miner-fault") {
+			t.Errorf("--miner-fault %v: %v", bad, err)
+		}
 	}
 }
