@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/params"
@@ -23,15 +24,25 @@ func GenesisSkills() []string {
 // p, or the default params when p is nil. The ledger checks it at
 // InitChain.
 func LedgerGenesis(accounts []*ledgerpb.GenesisAccount, validators []*ledgerpb.GenesisValidator, p *ledgerpb.Params) (json.RawMessage, error) {
-	if p == nil {
-		p = params.Default()
+	return LedgerGenesisOf(&ledgerpb.Genesis{Params: p, Accounts: accounts, Validators: validators})
+}
+
+// LedgerGenesisOf returns g as the ledger's genesis JSON, with the
+// default params when it has none and GenesisSkills when it names no
+// skills (neither in skills nor in reputation.skills). Errors: invalid
+// params, or g does not marshal. g is not modified.
+func LedgerGenesisOf(g *ledgerpb.Genesis) (json.RawMessage, error) {
+	g = proto.Clone(g).(*ledgerpb.Genesis)
+	if g.Params == nil {
+		g.Params = params.Default()
 	}
-	if err := params.Validate(p); err != nil {
+	if err := params.Validate(g.Params); err != nil {
 		return nil, err
 	}
-	b, err := protojson.MarshalOptions{Multiline: true, Indent: "  ", EmitUnpopulated: true}.Marshal(&ledgerpb.Genesis{
-		Params: p, Accounts: accounts, Validators: validators, Skills: GenesisSkills(),
-	})
+	if len(g.Skills) == 0 && len(g.GetReputation().GetSkills()) == 0 {
+		g.Skills = GenesisSkills()
+	}
+	b, err := protojson.MarshalOptions{Multiline: true, Indent: "  ", EmitUnpopulated: true}.Marshal(g)
 	if err != nil {
 		return nil, fmt.Errorf("ledger genesis: %w", err)
 	}

@@ -46,6 +46,10 @@
 //     enough that a silent side loses quickly. The challenge of a wrong
 //     root does not wait for the window: both sides answer each step at
 //     once, and the honest response decides it.
+//   - The recovery addresses of reputation mining (Colony whitepaper
+//     §2.2, §7.9) are the validator's operator, the author and vendor-1:
+//     any one of them may stop mining (`cell tx reputation recovery
+//     enter`), two of the three resume it.
 //   - The buyer holds 1,000 CELL, each vendor 100 CELL, the author 10 CELL.
 //   - Every node is a verifier with a stake of 1 CELL and asks a price of
 //     1,000 ucell (node i may be given another price and a fault, for
@@ -611,8 +615,15 @@ func create(o Options, res reserved) (state, error) {
 	if o.Params != nil {
 		o.Params(p)
 	}
-	appState, err := chain.LedgerGenesis(accounts,
-		[]*ledgerpb.GenesisValidator{{Operator: val.String(), ConsensusPubkey: keys.ConsensusPubKey, SelfBond: SelfBond, Moniker: "devnet"}}, p)
+	// The recovery addresses of reputation mining: the validator's
+	// operator, the author and the first vendor (any one stops mining, two
+	// resume it).
+	recovery := []string{val.String(), mustAddr(kr, KeyAuthor).String()}
+	if o.Nodes > 0 {
+		recovery = append(recovery, mustAddr(kr, VendorKey(1)).String())
+	}
+	appState, err := chain.LedgerGenesisOf(&ledgerpb.Genesis{Params: p, Accounts: accounts, RecoveryAddresses: recovery,
+		Validators: []*ledgerpb.GenesisValidator{{Operator: val.String(), ConsensusPubkey: keys.ConsensusPubKey, SelfBond: SelfBond, Moniker: "devnet"}}})
 	if err != nil {
 		return st, err
 	}

@@ -2,6 +2,7 @@ package devnet
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -12,12 +13,14 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/order"
 	"github.com/celltonomy/celltonomy/client/repproof"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/bank"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/params"
 	ledgerrep "github.com/celltonomy/celltonomy/ledger/reputation"
 	"github.com/celltonomy/celltonomy/miner"
 )
@@ -327,4 +330,174 @@ func TestWrongRootMinerSlashed(t *testing.T) {
 		}
 	}
 	t.Logf("done in %s", time.Since(began).Round(time.Second))
+}
+
+// acceptedRoot returns the accepted reputation root, waiting until one of
+// cycle at least min is accepted.
+func acceptedRoot(t *testing.T, d *Devnet, min uint64, timeout time.Duration) *ledgerpb.ReputationRoot {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		var rr ledgerpb.ReputationRoot
+		if bz, err := d.Client.QueryApp(context.Background(), app.PathReputationRoot, nil); err == nil && proto.Unmarshal(bz, &rr) == nil && rr.Root != nil && rr.Cycle >= min {
+			return &rr
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no root of cycle %d or later accepted in %s", min, timeout)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func recoveryStatus(t *testing.T, d *Devnet) *ledgerpb.RecoveryStatus {
+	t.Helper()
+	var r ledgerpb.RecoveryStatus
+	bz, err := d.Client.QueryApp(context.Background(), app.PathRecovery, nil)
+	if err != nil || proto.Unmarshal(bz, &r) != nil {
+		t.Fatalf("recovery status: %v", err)
+	}
+	return &r
+}
+
+// TestRecoveryOnDevnet: Colony's emergency brake on a running network. An
+// order's reputation is mined and proven; a recovery address (the
+// validator's operator) stops mining; however many blocks pass, no cycle
+// freezes, so nothing decays, and the provider's reputation proves the
+// same value against the same root; the recovery addresses then revert
+// the accepted root to the cycle before, an edit, and two of the three
+// approve the exit naming that edit; mining resumes, the miner mines the
+// reverted cycle again from the state it computed, and the chain accepts
+// it again.
+func TestRecoveryOnDevnet(t *testing.T) {
+	ctx := context.Background()
+	d := startDevnetParams(t, []NodeOptions{{}}, func(p *ledgerpb.Params) { p.ReputationCycleBlocks, p.MiningWindowBlocks = 20, 5 })
+	key, _ := d.Key(KeyBuyer)
+	b, err := order.NewBuyer(ctx, d.Client, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	genome, _ := filepath.Abs("../examples/data/lambda.fa")
+	res, err := b.Run(ctx, order.Request{Package: d.Packages[0].ID.String(), Inputs: map[string]string{"genome": genome},
+		Params: map[string]string{"ENZYMES": "EcoRI"}, MaxPrice: 5000, BidWindow: 10})
+	if err != nil || len(res.Reputation) == 0 {
+		t.Fatalf("order: %+v, %v", res, err)
+	}
+	cycle := res.Reputation[0].Cycle
+	before := acceptedRoot(t, d, max(cycle, 1), 90*time.Second)
+	// The root of the cycle before, to revert to (the empty state before
+	// cycle 0).
+	var prevRoot []byte
+	var prevLeaves uint64
+	if before.Cycle > 0 {
+		var rr ledgerpb.ReputationRoot
+		queryAt(t, d, app.PathReputationRoot, nil, before.AcceptedHeight-1, &rr)
+		if rr.Cycle+1 != before.Cycle {
+			t.Fatalf("the root before height %d is of cycle %d, want %d", before.AcceptedHeight, rr.Cycle, before.Cycle-1)
+		}
+		prevRoot, prevLeaves = rr.Root, rr.NLeaves
+	} else {
+		prevRoot = make([]byte, 32)
+	}
+	mc, err := repproof.NewClient(d.Miners[0].Endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := repproof.ParseAddress(res.Provider)
+	prove := func(want *ledgerpb.ReputationRoot) string {
+		t.Helper()
+		root, err := repproof.RootFromProto(want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := mc.Reputation(ctx, addr, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		leaves, err := repproof.VerifyReputation(resp, root, addr)
+		if err != nil || len(leaves) == 0 {
+			t.Fatalf("proof against the accepted root of cycle %d: %d leaves, %v", want.Cycle, len(leaves), err)
+		}
+		return fmt.Sprint(leaves)
+	}
+
+	val, _ := d.Key(KeyValidator)
+	author, _ := d.Key(KeyAuthor)
+	send(t, d, val, &ledgerpb.Msg{Sum: &ledgerpb.Msg_EnterRecovery{EnterRecovery: &ledgerpb.MsgEnterRecovery{}}})
+	frozen := acceptedRoot(t, d, 0, time.Second)
+	status := func() *ledgerpb.MiningStatus {
+		var s ledgerpb.MiningStatus
+		bz, err := d.Client.QueryApp(ctx, app.PathMining, nil)
+		if err != nil || proto.Unmarshal(bz, &s) != nil {
+			t.Fatal(err)
+		}
+		return &s
+	}
+	s0 := status()
+	if !s0.Recovery {
+		t.Fatalf("status %v: not in recovery mode", s0)
+	}
+	value := prove(frozen)
+	// Three cycles' worth of blocks: nothing freezes, nothing decays.
+	h0 := d.height(t)
+	for d.height(t) < h0+60 {
+		time.Sleep(100 * time.Millisecond)
+	}
+	s1 := status()
+	if s1.OpenCycle != s0.OpenCycle || s1.Mining != s0.Mining || s1.MiningCycle != s0.MiningCycle {
+		t.Fatalf("mining moved in recovery mode: %v, then %v", s0, s1)
+	}
+	if r := acceptedRoot(t, d, 0, time.Second); r.Cycle != frozen.Cycle || string(r.Root) != string(frozen.Root) {
+		t.Fatalf("the accepted root changed in recovery mode: %v, was %v", r, frozen)
+	}
+	if got := prove(frozen); got != value {
+		t.Fatalf("the reputation changed in recovery mode: %s, was %s", got, value)
+	}
+
+	// Revert to the cycle before, an edit; an approval of the state before
+	// it is refused; two fresh approvals end recovery mode.
+	send(t, d, author, &ledgerpb.Msg{Sum: &ledgerpb.Msg_RecoverySetRoot{RecoverySetRoot: &ledgerpb.MsgRecoverySetRoot{
+		Cycle: before.Cycle - 1, Root: prevRoot, NLeaves: prevLeaves, Jrh: make([]byte, 32)}}})
+	rs := recoveryStatus(t, d)
+	if rs.Edits == 0 {
+		t.Fatalf("recovery %v: the root set is no edit", rs)
+	}
+	approve := func(k ed25519.PrivateKey, edit uint64) client.TxResult {
+		t.Helper()
+		res, err := d.Client.Send(ctx, k, d.ChainID, params.Default().MinFee,
+			&ledgerpb.Msg{Sum: &ledgerpb.Msg_ApproveRecoveryExit{ApproveRecoveryExit: &ledgerpb.MsgApproveRecoveryExit{Edit: edit}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	if r := approve(val, rs.Edits-1); r.Code != ledgerrep.ErrStaleApproval.Number {
+		t.Fatalf("an approval of the state before the edit: code %d %s", r.Code, r.Log)
+	}
+	if r := approve(val, rs.Edits); r.Code != 0 {
+		t.Fatalf("approval: %s", r.Log)
+	}
+	if r := approve(author, rs.Edits); r.Code != 0 || !hasEvent(r, "recovery_exited") {
+		t.Fatalf("the second approval: code %d %s", r.Code, r.Log)
+	}
+	if status().Recovery {
+		t.Fatal("still in recovery mode after two of three approvals")
+	}
+	// Mining resumes from the reverted root: the cycle is mined again and
+	// accepted with the same root as before, which proves the same value.
+	again := acceptedRoot(t, d, before.Cycle, 90*time.Second)
+	if again.Cycle != before.Cycle || string(again.Root) != string(before.Root) || again.AcceptedHeight <= before.AcceptedHeight {
+		t.Fatalf("after recovery: root %v, want cycle %d mined again to root %x", again, before.Cycle, before.Root)
+	}
+	if got := prove(again); got != value {
+		t.Fatalf("the reputation after recovery: %s, was %s", got, value)
+	}
+}
+
+func hasEvent(r client.TxResult, typ string) bool {
+	for _, e := range r.Events {
+		if e.Type == typ {
+			return true
+		}
+	}
+	return false
 }

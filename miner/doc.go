@@ -46,9 +46,11 @@
 //     times, except a refusal for a stake too recent
 //     (ErrStakedTooBriefly), after which it reads its record again and
 //     waits. It logs why it waits, once per reason: the cycle is not
-//     replayed, no stake, "staked too briefly: may submit from height
-//     H", no index eligible yet (and the height at which one will be),
-//     the window closed.
+//     replayed, recovery mode, no stake, "staked too briefly: may submit
+//     from height H", no index eligible yet (and the height at which one
+//     will be), the window closed. Submissions are counted per window: a
+//     window that opens again without the miner's submission (every claim
+//     lost, or recovery mode set the root back) gets a new one.
 //  6. When the window closed on two or more claims, the challenge phase
 //     runs (ledger/reputation, "# Challenges"). After each block the
 //     miner reads the claims and the challenges of the current round
@@ -64,6 +66,17 @@
 //     when another defender was first or the challenge moved on) and not
 //     sent again. It logs every answer, and the fate of its claim: a
 //     bye, and OUR CLAIM LOST ITS CHALLENGE if it ever loses.
+//
+// # Recovery mode
+//
+// While the chain is in recovery mode (ledger/reputation, "# Recovery
+// mode") the miner submits and answers nothing, since the chain refuses
+// both. When the recovery addresses set the accepted root of a cycle
+// back, the chain mines the next cycle again; the miner replays it from
+// its own state of that cycle, so it follows a root it computed itself —
+// the honest root of a cycle, restored after a wrong one was accepted.
+// A root it never computed cannot be followed from the chain's logs: the
+// miner reports REPUTATION ROOT DISAGREEMENT for that cycle.
 //
 // # Faults
 //

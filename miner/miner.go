@@ -93,8 +93,11 @@ type Miner struct {
 	agrees    *bool // own root of accepted.Cycle equals accepted.Root
 	checked   uint64
 	hasCheck  bool
-	submitted map[uint64]bool
-	attempts  map[uint64]int
+	// submitted and attempts are kept per submission window of a cycle:
+	// a window that opens again with the miner's submission gone (every
+	// claim lost, or recovery mode set the root back) takes a new one.
+	submitted map[window]bool
+	attempts  map[window]int
 	inflight  bool
 	best      bestEntry
 	waiting   string // the last reason logged for not submitting
@@ -103,6 +106,12 @@ type Miner struct {
 	readFor   uint64          // 1 + the mining cycle for which params and record were read
 	claim     *claim          // of the mining cycle
 	answers   answers
+}
+
+// window identifies a submission window: its cycle and first height.
+type window struct {
+	cycle uint64
+	start int64
 }
 
 // bestEntry caches the lowest entry hash of a cycle's root.
@@ -157,7 +166,7 @@ func New(opts Options) (*Miner, error) {
 		}
 	}
 	m := &Miner{opts: opts, log: opts.Log.With("miner", addr.String()), addr: addr, chain: opts.Chain, rpc: c, ln: ln,
-		submitted: map[uint64]bool{}, attempts: map[uint64]int{}}
+		submitted: map[window]bool{}, attempts: map[window]int{}}
 	if m.chain == nil {
 		rc := newChain(c, opts.Key)
 		rc.sender = opts.Sender
@@ -409,8 +418,9 @@ func (m *Miner) recordCheck(acc repproof.Root, c *Cycle, agrees bool) {
 // submissions, and the window restarts when it ends.
 func (m *Miner) consider(ctx context.Context, height int64, st *ledgerpb.MiningStatus, wg *sync.WaitGroup) {
 	cycle := st.GetMiningCycle()
+	w := window{cycle, st.GetWindowStart()}
 	m.mu.Lock()
-	busy := m.submitted[cycle] || m.inflight || m.attempts[cycle] >= maxSubmitAttempts
+	busy := m.submitted[w] || m.inflight || m.attempts[w] >= maxSubmitAttempts
 	m.mu.Unlock()
 	if busy {
 		return
@@ -418,7 +428,7 @@ func (m *Miner) consider(ctx context.Context, height int64, st *ledgerpb.MiningS
 	for _, s := range st.GetSubmissions() {
 		if s.GetCycle() == cycle && bytes.Equal(s.GetMiner(), m.addr[:]) {
 			m.mu.Lock()
-			m.submitted[cycle] = true
+			m.submitted[w] = true
 			m.mu.Unlock()
 			m.log.Info("already submitted", "cycle", cycle, "entry_index", s.GetEntryIndex(), "height", s.GetHeight())
 			return
@@ -471,7 +481,7 @@ func (m *Miner) consider(ctx context.Context, height int64, st *ledgerpb.MiningS
 	}
 	m.mu.Lock()
 	m.inflight = true
-	m.attempts[cycle]++
+	m.attempts[w]++
 	m.mu.Unlock()
 	msg := &ledgerpb.MsgSubmitRootHash{Cycle: cycle, Root: cl.root[:], NLeaves: cl.nLeaves, Jrh: cl.jrh[:], EntryIndex: best.n}
 	args := []any{"cycle", cycle, "root", hex0x(cl.root[:]), "n_leaves", cl.nLeaves, "jrh", hex0x(cl.jrh[:]), "entry_index", best.n}
@@ -485,12 +495,12 @@ func (m *Miner) consider(ctx context.Context, height int64, st *ledgerpb.MiningS
 		m.mu.Lock()
 		m.inflight = false
 		if err == nil {
-			m.submitted[cycle] = true
+			m.submitted[w] = true
 		}
 		if tooBriefly {
 			// Not an attempt: the miner waits until it may submit, with
 			// its record read again.
-			m.attempts[cycle]--
+			m.attempts[w]--
 			m.readFor = 0
 		}
 		m.mu.Unlock()
