@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 
@@ -139,57 +140,7 @@ func newReputationQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 			if g.output == outputJSON {
 				return g.json(&s)
 			}
-			fmt.Fprintf(g.stdout, "open cycle %d since height %d\n", s.GetOpenCycle(), s.GetOpenCycleStart())
-			if s.GetRecovery() {
-				fmt.Fprintln(g.stdout, "recovery mode: mining stopped, nothing below moves (cell query reputation recovery)")
-			}
-			switch {
-			case !s.GetMining():
-				fmt.Fprintln(g.stdout, "no cycle is being mined")
-			case s.GetChallenging():
-				fmt.Fprintf(g.stdout, "cycle %d: %d updates; window %d to %d closed; challenge round %d\n", s.GetMiningCycle(), s.GetUpdates(),
-					s.GetWindowStart(), s.GetWindowEnd(), s.GetRound())
-			default:
-				fmt.Fprintf(g.stdout, "cycle %d: %d updates; window %d to %d\n", s.GetMiningCycle(), s.GetUpdates(), s.GetWindowStart(), s.GetWindowEnd())
-			}
-			for _, sub := range s.GetSubmissions() {
-				fmt.Fprintf(g.stdout, "  %s entry %d at %d: claim %d\n", address.Address(sub.GetMiner()), sub.GetEntryIndex(),
-					sub.GetHeight(), sub.GetClaim())
-			}
-			for _, c := range s.GetClaims() {
-				fmt.Fprintf(g.stdout, "  claim %d: root %x n_leaves %d jrh %x: %s", c.GetId(), c.GetRoot(), c.GetNLeaves(), c.GetJrh(), reputation.ClaimStateName(c.GetState()))
-				switch {
-				case c.GetState() == ledgerpb.ClaimState_CLAIM_STATE_INVALIDATED && c.GetHasLostTo():
-					fmt.Fprintf(g.stdout, " in round %d to claim %d (%s)", c.GetRound(), c.GetLostTo(), c.GetReason())
-				case c.GetState() == ledgerpb.ClaimState_CLAIM_STATE_INVALIDATED:
-					fmt.Fprintf(g.stdout, " in round %d (%s)", c.GetRound(), c.GetReason())
-				case c.GetBye() && s.GetChallenging():
-					fmt.Fprintf(g.stdout, ", bye in round %d", c.GetRound())
-				}
-				fmt.Fprintln(g.stdout)
-			}
-			for _, ch := range s.GetChallenges() {
-				sides := ch.GetSides()
-				fmt.Fprintf(g.stdout, "  round %d challenge %d: claim %d vs claim %d: ", ch.GetRound(), ch.GetIndex(), sides[0].GetClaim(), sides[1].GetClaim())
-				switch ch.GetStep() {
-				case ledgerpb.ChallengeStep_CHALLENGE_STEP_DECIDED:
-					if ch.GetHasWinner() {
-						fmt.Fprintf(g.stdout, "claim %d won (%s)\n", ch.GetWinner(), ch.GetReason())
-					} else {
-						fmt.Fprintf(g.stdout, "both lost (%s)\n", ch.GetReason())
-					}
-				case ledgerpb.ChallengeStep_CHALLENGE_STEP_SEARCH:
-					fmt.Fprintf(g.stdout, "search of leaves [%d, %d] after %d steps, answered %v/%v, until height %d\n", ch.GetLo(), ch.GetHi(), ch.GetSearchSteps(),
-						sides[0].GetAnswered(), sides[1].GetAnswered(), ch.GetDeadline())
-				case ledgerpb.ChallengeStep_CHALLENGE_STEP_RESPOND:
-					fmt.Fprintf(g.stdout, "respond for update %d, until height %d\n", ch.GetLo()-1, ch.GetDeadline())
-				default:
-					fmt.Fprintf(g.stdout, "%s, answered %v/%v, until height %d\n", reputation.StepName(ch.GetStep()), sides[0].GetAnswered(), sides[1].GetAnswered(), ch.GetDeadline())
-				}
-			}
-			if a := s.GetAccepted(); a != nil {
-				fmt.Fprintf(g.stdout, "accepted: cycle %d root %x n_leaves %d\n", a.GetCycle(), a.GetRoot(), a.GetNLeaves())
-			}
+			writeMiningStatus(g.stdout, &s)
 			return nil
 		},
 	})
@@ -327,4 +278,75 @@ func newReputationQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 		},
 	})
 	return cmd
+}
+
+// writeMiningStatus prints a mining status for people: the open cycle,
+// recovery mode, the cycle being mined and its window, its submissions
+// and claims, the challenges of the current round with the step each
+// awaits and its deadline, and the accepted root.
+func writeMiningStatus(w io.Writer, s *ledgerpb.MiningStatus) {
+	fmt.Fprintf(w, "open cycle %d since height %d\n", s.GetOpenCycle(), s.GetOpenCycleStart())
+	if s.GetRecovery() {
+		fmt.Fprintln(w, "recovery mode: mining stopped, nothing below moves (cell query reputation recovery)")
+	}
+	switch {
+	case !s.GetMining():
+		fmt.Fprintln(w, "no cycle is being mined")
+	case s.GetChallenging():
+		fmt.Fprintf(w, "cycle %d: %d updates; window %d to %d closed; challenge round %d\n", s.GetMiningCycle(), s.GetUpdates(),
+			s.GetWindowStart(), s.GetWindowEnd(), s.GetRound())
+	default:
+		fmt.Fprintf(w, "cycle %d: %d updates; window %d to %d\n", s.GetMiningCycle(), s.GetUpdates(), s.GetWindowStart(), s.GetWindowEnd())
+	}
+	for _, sub := range s.GetSubmissions() {
+		fmt.Fprintf(w, "  %s entry %d at %d: claim %d\n", address.Address(sub.GetMiner()), sub.GetEntryIndex(),
+			sub.GetHeight(), sub.GetClaim())
+	}
+	for _, c := range s.GetClaims() {
+		fmt.Fprintf(w, "  claim %d: root %x n_leaves %d jrh %x: %s", c.GetId(), c.GetRoot(), c.GetNLeaves(), c.GetJrh(), reputation.ClaimStateName(c.GetState()))
+		switch {
+		case c.GetState() == ledgerpb.ClaimState_CLAIM_STATE_INVALIDATED && c.GetHasLostTo():
+			fmt.Fprintf(w, " in round %d to claim %d (%s)", c.GetRound(), c.GetLostTo(), c.GetReason())
+		case c.GetState() == ledgerpb.ClaimState_CLAIM_STATE_INVALIDATED:
+			fmt.Fprintf(w, " in round %d (%s)", c.GetRound(), c.GetReason())
+		case c.GetBye() && s.GetChallenging():
+			fmt.Fprintf(w, ", bye in round %d", c.GetRound())
+		}
+		fmt.Fprintln(w)
+	}
+	for _, ch := range s.GetChallenges() {
+		sides := ch.GetSides()
+		fmt.Fprintf(w, "  round %d challenge %d: claim %d vs claim %d: ", ch.GetRound(), ch.GetIndex(), sides[0].GetClaim(), sides[1].GetClaim())
+		switch ch.GetStep() {
+		case ledgerpb.ChallengeStep_CHALLENGE_STEP_DECIDED:
+			if ch.GetHasWinner() {
+				fmt.Fprintf(w, "claim %d won (%s)\n", ch.GetWinner(), ch.GetReason())
+			} else {
+				fmt.Fprintf(w, "both lost (%s)\n", ch.GetReason())
+			}
+		case ledgerpb.ChallengeStep_CHALLENGE_STEP_SEARCH:
+			fmt.Fprintf(w, "search of leaves [%d, %d] after %d steps (%s), until height %d\n", ch.GetLo(), ch.GetHi(), ch.GetSearchSteps(),
+				answered(sides), ch.GetDeadline())
+		case ledgerpb.ChallengeStep_CHALLENGE_STEP_RESPOND:
+			fmt.Fprintf(w, "respond for update %d, until height %d\n", ch.GetLo()-1, ch.GetDeadline())
+		default:
+			fmt.Fprintf(w, "%s (%s), until height %d\n", reputation.StepName(ch.GetStep()), answered(sides), ch.GetDeadline())
+		}
+	}
+	if a := s.GetAccepted(); a != nil {
+		fmt.Fprintf(w, "accepted: cycle %d root %x n_leaves %d\n", a.GetCycle(), a.GetRoot(), a.GetNLeaves())
+	}
+}
+
+// answered says which sides of a challenge answered its current step.
+func answered(sides []*ledgerpb.ChallengeSide) string {
+	var parts []string
+	for _, sd := range sides {
+		if sd.GetAnswered() {
+			parts = append(parts, fmt.Sprintf("claim %d answered", sd.GetClaim()))
+		} else {
+			parts = append(parts, fmt.Sprintf("claim %d to answer", sd.GetClaim()))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
