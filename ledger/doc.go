@@ -4,7 +4,8 @@
 //
 //	store      the state interface (KVStore), write-back branches (Cache), MemStore, key helpers
 //	tx         transaction decoding, sign bytes, signature check, Sign for clients
-//	codes      result codes and logs; event: typed events
+//	codes      result codes and logs; event: typed events, their encoding and decoding
+//	schema     every event type of the ledger, for clients (Events)
 //	auth       accounts: public key, sequence; the fee and sequence rules (Ante)
 //	bank       balances, supply, MsgSend, module accounts, mint/burn for other modules
 //	treasury   collects fees
@@ -428,8 +429,11 @@
 // A refused transaction is a TxResult with a Codespace and a Code (listed
 // in app.Codes; numbers are appended, never reused) and a Log that names
 // the field and the rule, e.g. "messages[0]: bank: send: amount 0: must be
-// positive". Events are typed in each module (events.go) and rendered with
-// addresses in bech32, amounts in decimal ucell and raw bytes in hex:
+// positive". Events are typed in each module (events.go): a struct whose
+// tagged fields are the attributes, rendered by event.Encode with
+// addresses in bech32, amounts in decimal ucell and raw bytes in hex, and
+// read back by event.Decode; schema.Events is the registry of them all,
+// from which a client decodes a block's events into these structs:
 //
 //	tx                  signer, sequence, fee                      every accepted transaction (auth)
 //	fee                 payer, amount                              treasury
