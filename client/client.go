@@ -1,18 +1,23 @@
 // Package client is the Go SDK of Celltonomy: it talks to a node's CometBFT
-// RPC to broadcast signed transactions, wait for them to commit, and read
-// the ledger state with proofs checked against the app hash.
+// RPC to read the ledger through its typed queries, broadcast signed
+// transactions and wait for them to commit, and read raw state with
+// proofs checked against the app hash.
 //
 // Usage:
 //
 //	c, err := client.New("http://127.0.0.1:26657")
+//	p, err := c.Params(ctx)                       // one method per query path (ledger/query)
+//	for o, err := range c.Orders(ctx, client.OrdersFilter{Buyer: addr}) { … } // lists page by themselves
 //	res, err := c.Broadcast(ctx, txBytes, client.WaitCommit)
 //	v, h, err := c.QueryStore(ctx, bank.BalanceKey(addr)) // proven
 //
-// Reads through QueryStore are verified: the node returns the value with an
-// ICS-23 proof against the IAVL root of the latest state, at height h, and
-// the client checks that proof against the app hash recorded in block h+1
-// (waiting for it, at most a block time). A
-// node that lies about the state is caught unless it also forges the block
+// The typed queries trust the node; a refusal by the ledger is an error
+// that errors.Is matches against the ledger's codes (query.ErrNotFound,
+// …). Reads through QueryStore are verified: the node returns the value
+// with an ICS-23 proof against the IAVL root of the latest state, at
+// height h, and the client checks that proof against the app hash
+// recorded in block h+1 (waiting for it, at most a block time). A node
+// that lies about the state is caught unless it also forges the block
 // header; checking the header's commit signatures against a trusted
 // validator set (a light client) is the next step and is not done here.
 package client
@@ -32,12 +37,13 @@ import (
 	ctypes "github.com/cometbft/cometbft/rpc/core/types"
 	ics23 "github.com/cosmos/ics23/go"
 
-	"github.com/celltonomy/celltonomy/chain"
+	"github.com/celltonomy/celltonomy/ledger/query"
 )
 
 // Client talks to one node.
 type Client struct {
-	rpc *rpchttp.HTTP
+	rpc    *rpchttp.HTTP
+	height int64 // the state the queries read (AtHeight); 0: the latest
 	// PollInterval is how often Broadcast polls for a committed transaction
 	// (default 100 ms).
 	PollInterval time.Duration
@@ -214,7 +220,7 @@ func (c *Client) waitHeight(ctx context.Context, h int64) error {
 // QueryStoreAt is QueryStore at a given state height (≥ 1), whose app hash
 // is in block height+1, which must exist.
 func (c *Client) QueryStoreAt(ctx context.Context, key []byte, height int64) ([]byte, int64, error) {
-	r, err := c.rpc.ABCIQueryWithOptions(ctx, chain.QueryStore, key, client.ABCIQueryOptions{Height: height, Prove: true})
+	r, err := c.rpc.ABCIQueryWithOptions(ctx, query.Store, key, client.ABCIQueryOptions{Height: height, Prove: true})
 	if err != nil {
 		return nil, 0, fmt.Errorf("query: %w", err)
 	}
@@ -222,8 +228,8 @@ func (c *Client) QueryStoreAt(ctx context.Context, key []byte, height int64) ([]
 	if q.Code != 0 {
 		return nil, 0, fmt.Errorf("query: code %d: %s", q.Code, q.Log)
 	}
-	if q.ProofOps == nil || len(q.ProofOps.Ops) != 1 || q.ProofOps.Ops[0].Type != chain.ProofOpICS23 {
-		return nil, 0, fmt.Errorf("%w: the node sent no %s proof", ErrProof, chain.ProofOpICS23)
+	if q.ProofOps == nil || len(q.ProofOps.Ops) != 1 || q.ProofOps.Ops[0].Type != query.ProofOpICS23 {
+		return nil, 0, fmt.Errorf("%w: the node sent no %s proof", ErrProof, query.ProofOpICS23)
 	}
 	var proof ics23.CommitmentProof
 	if err := proof.Unmarshal(q.ProofOps.Ops[0].Data); err != nil {
@@ -245,20 +251,6 @@ func (c *Client) QueryStoreAt(ctx context.Context, key []byte, height int64) ([]
 		return nil, 0, fmt.Errorf("%w: key %X at height %d against app hash %X", ErrProof, key, q.Height, root)
 	}
 	return q.Value, q.Height, nil
-}
-
-// QueryApp asks the ledger's own query path (see ledger/app Query), at the
-// latest committed state. Its answer is not proven; use QueryStore for
-// values that matter.
-func (c *Client) QueryApp(ctx context.Context, path string, data []byte) ([]byte, error) {
-	r, err := c.rpc.ABCIQuery(ctx, chain.QueryAppPrefix+path, data)
-	if err != nil {
-		return nil, fmt.Errorf("query %s: %w", path, err)
-	}
-	if r.Response.Code != 0 {
-		return nil, fmt.Errorf("query %s: %s", path, r.Response.Log)
-	}
-	return r.Response.Value, nil
 }
 
 // WaitEvents polls the node's transaction index until at least one

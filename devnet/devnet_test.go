@@ -9,11 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client/gateway"
-	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/params"
@@ -68,13 +65,8 @@ func startDevnetParams(t *testing.T, nodes []NodeOptions, edit func(*ledgerpb.Pa
 
 func queryOrder(t *testing.T, d *Devnet, id uint64) *ledgerpb.Order {
 	t.Helper()
-	req, _ := proto.Marshal(&ledgerpb.OrderRequest{OrderId: id})
-	b, err := d.Client.QueryApp(context.Background(), app.PathOrder, req)
+	r, err := d.Client.Order(context.Background(), id)
 	if err != nil {
-		t.Fatal(err)
-	}
-	var r ledgerpb.OrderResponse
-	if err := proto.Unmarshal(b, &r); err != nil {
 		t.Fatal(err)
 	}
 	return r.GetOrder()

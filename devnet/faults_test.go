@@ -17,14 +17,11 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/client/order"
 	"github.com/celltonomy/celltonomy/ledger/address"
-	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/params"
 	"github.com/celltonomy/celltonomy/node"
@@ -53,13 +50,11 @@ func send(t *testing.T, d *Devnet, key ed25519.PrivateKey, m *ledgerpb.Msg) clie
 
 func balance(t *testing.T, d *Devnet, a address.Address) uint64 {
 	t.Helper()
-	b, err := d.Client.QueryApp(context.Background(), app.PathBalance, a[:])
+	b, err := d.Client.Balance(context.Background(), a)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var r ledgerpb.BalanceResponse
-	proto.Unmarshal(b, &r)
-	return r.GetBalance()
+	return b
 }
 
 func createOrder(t *testing.T, d *Devnet, maxPrice, deliveryWindow, confirmWindow uint64) *buyerRun {
@@ -641,16 +636,11 @@ func startDevnetWith(t *testing.T, nodes []NodeOptions, packages []string) *Devn
 // verifier).
 func verifierStake(t *testing.T, d *Devnet, nodeKey []byte) uint64 {
 	t.Helper()
-	req, _ := proto.Marshal(&ledgerpb.VerifierRequest{NodeKey: nodeKey})
-	b, err := d.Client.QueryApp(context.Background(), app.PathVerifier, req)
+	v, err := d.Client.Verifier(context.Background(), nodeKey)
 	if err != nil {
 		return 0
 	}
-	var r ledgerpb.VerifierResponse
-	if err := proto.Unmarshal(b, &r); err != nil {
-		t.Fatal(err)
-	}
-	return r.GetVerifier().GetStake()
+	return v.GetStake()
 }
 
 // TestSlashedVerifierComesBack: a verifier node that stays silent in a

@@ -6,21 +6,20 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/order"
 	"github.com/celltonomy/celltonomy/client/repproof"
 	"github.com/celltonomy/celltonomy/ledger/address"
-	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/bank"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/params"
+	"github.com/celltonomy/celltonomy/ledger/query"
 	ledgerrep "github.com/celltonomy/celltonomy/ledger/reputation"
 	"github.com/celltonomy/celltonomy/miner"
 )
@@ -56,11 +55,8 @@ func TestReputationMinedAndProven(t *testing.T) {
 	var root repproof.Root
 	deadline := time.Now().Add(90 * time.Second)
 	for {
-		bz, err := d.Client.QueryApp(ctx, app.PathReputationRoot, nil)
-		if err == nil {
-			var rr ledgerpb.ReputationRoot
-			proto.Unmarshal(bz, &rr)
-			if root, err = repproof.RootFromProto(&rr); err == nil && root.Cycle >= want {
+		if rr, err := d.Client.ReputationRoot(ctx); err == nil {
+			if root, err = repproof.RootFromProto(rr); err == nil && root.Cycle >= want {
 				break
 			}
 		}
@@ -126,24 +122,20 @@ func TestReputationMinedAndProven(t *testing.T) {
 	}
 }
 
-// queryAt decodes the ledger query path with data at the state of height
-// into reply.
-func queryAt(t *testing.T, d *Devnet, path string, data []byte, height int64, reply proto.Message) {
-	t.Helper()
-	b, _, err := d.Client.QueryAppAt(context.Background(), path, data, height)
-	if err != nil {
-		t.Fatalf("query %s at %d: %v", path, height, err)
-	}
-	if err := proto.Unmarshal(b, reply); err != nil {
-		t.Fatal(err)
+// must fails the test on err, naming what was read at height.
+func must[T any](t *testing.T, what string, height int64) func(T, error) T {
+	return func(v T, err error) T {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s at %d: %v", what, height, err)
+		}
+		return v
 	}
 }
 
 func balanceAt(t *testing.T, d *Devnet, a address.Address, height int64) int64 {
 	t.Helper()
-	var r ledgerpb.BalanceResponse
-	queryAt(t, d, app.PathBalance, a[:], height, &r)
-	return int64(r.GetBalance())
+	return int64(must[uint64](t, "balance", height)(d.Client.AtHeight(height).Balance(context.Background(), a)))
 }
 
 // blockFees returns the fees the transactions of block height paid, by
@@ -181,7 +173,7 @@ func waitAccepted(t *testing.T, d *Devnet, cycle uint64, timeout time.Duration) 
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
-		root, ok, err := repproof.FetchAcceptedRoot(context.Background(), d.Client)
+		root, ok, err := d.Client.AcceptedRoot(context.Background())
 		if err == nil && ok && root.Cycle >= cycle {
 			return root
 		}
@@ -243,22 +235,19 @@ func TestWrongRootMinerSlashed(t *testing.T) {
 	}
 
 	// The book of the slash, between the states of heights h − 1 and h.
-	var p ledgerpb.Params
-	queryAt(t, d, app.PathParams, nil, h, &p)
-	var rec ledgerpb.Miner
-	queryAt(t, d, app.PathMiner, faulty.Address[:], h-1, &rec)
+	p := must[*ledgerpb.Params](t, "params", h)(d.Client.AtHeight(h).Params(ctx))
+	rec := must[*ledgerpb.Miner](t, "miner", h-1)(d.Client.AtHeight(h-1).Miner(ctx, faulty.Address))
 	stake := int64(rec.GetStake())
 	share := stake * int64(p.GetMinerSlashDefenderBps()) / 10_000
 	if stake != MinerStake || slashed["stake"] != fmt.Sprint(stake) || slashed["defenders"] != fmt.Sprint(share) || slashed["treasury"] != fmt.Sprint(stake-share) {
 		t.Errorf("miner_slashed %v: want the stake %d of the miner (MinerStake %d), %d to the defender, the rest to the treasury", slashed, stake, MinerStake, share)
 	}
-	if _, _, err := d.Client.QueryAppAt(ctx, app.PathMiner, faulty.Address[:], h); err == nil {
+	if _, err := d.Client.AtHeight(h).Miner(ctx, faulty.Address); !errors.Is(err, query.ErrNotFound) {
 		t.Error("the faulty miner keeps its record after the slash")
 	}
 	fees, total := blockFees(t, d, h)
-	var tb0, tb1 ledgerpb.BalanceResponse
-	queryAt(t, d, app.PathTreasuryBalance, nil, h-1, &tb0)
-	queryAt(t, d, app.PathTreasuryBalance, nil, h, &tb1)
+	tb0 := must[uint64](t, "treasury", h-1)(d.Client.AtHeight(h - 1).TreasuryBalance(ctx))
+	tb1 := must[uint64](t, "treasury", h)(d.Client.AtHeight(h).TreasuryBalance(ctx))
 	minersAccount := bank.ModuleAddress(ledgerrep.MinerAccount)
 	for _, c := range []struct {
 		who       string
@@ -266,7 +255,7 @@ func TestWrongRootMinerSlashed(t *testing.T) {
 	}{
 		{"honest miner (the defender)", balanceAt(t, d, honest.Address, h) - balanceAt(t, d, honest.Address, h-1), share - fees[honest.Address.String()]},
 		{"faulty miner", balanceAt(t, d, faulty.Address, h) - balanceAt(t, d, faulty.Address, h-1), -fees[faulty.Address.String()]},
-		{"treasury", int64(tb1.GetBalance()) - int64(tb0.GetBalance()), stake - share + total},
+		{"treasury", int64(tb1) - int64(tb0), stake - share + total},
 		{"miner stakes", balanceAt(t, d, minersAccount, h) - balanceAt(t, d, minersAccount, h-1), -stake},
 	} {
 		if c.got != c.want {
@@ -283,8 +272,7 @@ func TestWrongRootMinerSlashed(t *testing.T) {
 
 	// The honest root is accepted for the cycle, at the next block.
 	waitAccepted(t, d, cycle, 30*time.Second)
-	var rr ledgerpb.ReputationRoot
-	queryAt(t, d, app.PathReputationRoot, nil, h+1, &rr)
+	rr := must[*ledgerpb.ReputationRoot](t, "root", h+1)(d.Client.AtHeight(h + 1).ReputationRoot(ctx))
 	if rr.GetCycle() != cycle || hex.EncodeToString(rr.GetRoot()) != honestRoot {
 		t.Errorf("accepted at height %d: cycle %d, root %x; want cycle %d, the honest root %s", h+1, rr.GetCycle(), rr.GetRoot(), cycle, honestRoot)
 	}
@@ -338,9 +326,8 @@ func acceptedRoot(t *testing.T, d *Devnet, min uint64, timeout time.Duration) *l
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
-		var rr ledgerpb.ReputationRoot
-		if bz, err := d.Client.QueryApp(context.Background(), app.PathReputationRoot, nil); err == nil && proto.Unmarshal(bz, &rr) == nil && rr.Root != nil && rr.Cycle >= min {
-			return &rr
+		if rr, err := d.Client.ReputationRoot(context.Background()); err == nil && rr.Root != nil && rr.Cycle >= min {
+			return rr
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("no root of cycle %d or later accepted in %s", min, timeout)
@@ -351,12 +338,11 @@ func acceptedRoot(t *testing.T, d *Devnet, min uint64, timeout time.Duration) *l
 
 func recoveryStatus(t *testing.T, d *Devnet) *ledgerpb.RecoveryStatus {
 	t.Helper()
-	var r ledgerpb.RecoveryStatus
-	bz, err := d.Client.QueryApp(context.Background(), app.PathRecovery, nil)
-	if err != nil || proto.Unmarshal(bz, &r) != nil {
+	r, err := d.Client.Recovery(context.Background())
+	if err != nil {
 		t.Fatalf("recovery status: %v", err)
 	}
-	return &r
+	return r
 }
 
 // TestRecoveryOnDevnet: Colony's emergency brake on a running network. An
@@ -389,8 +375,7 @@ func TestRecoveryOnDevnet(t *testing.T) {
 	var prevRoot []byte
 	var prevLeaves uint64
 	if before.Cycle > 0 {
-		var rr ledgerpb.ReputationRoot
-		queryAt(t, d, app.PathReputationRoot, nil, before.AcceptedHeight-1, &rr)
+		rr := must[*ledgerpb.ReputationRoot](t, "root", before.AcceptedHeight-1)(d.Client.AtHeight(before.AcceptedHeight - 1).ReputationRoot(context.Background()))
 		if rr.Cycle+1 != before.Cycle {
 			t.Fatalf("the root before height %d is of cycle %d, want %d", before.AcceptedHeight, rr.Cycle, before.Cycle-1)
 		}
@@ -409,7 +394,13 @@ func TestRecoveryOnDevnet(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The miner replays an accepted cycle after the block that
+		// accepts it: it answers 503 until then.
 		resp, err := mc.Reputation(ctx, addr, 0)
+		for deadline := time.Now().Add(10 * time.Second); repproof.IsStatus(err, http.StatusServiceUnavailable) && time.Now().Before(deadline); {
+			time.Sleep(100 * time.Millisecond)
+			resp, err = mc.Reputation(ctx, addr, 0)
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -425,12 +416,11 @@ func TestRecoveryOnDevnet(t *testing.T) {
 	send(t, d, val, &ledgerpb.Msg{Sum: &ledgerpb.Msg_EnterRecovery{EnterRecovery: &ledgerpb.MsgEnterRecovery{}}})
 	frozen := acceptedRoot(t, d, 0, time.Second)
 	status := func() *ledgerpb.MiningStatus {
-		var s ledgerpb.MiningStatus
-		bz, err := d.Client.QueryApp(ctx, app.PathMining, nil)
-		if err != nil || proto.Unmarshal(bz, &s) != nil {
+		s, err := d.Client.Mining(ctx)
+		if err != nil {
 			t.Fatal(err)
 		}
-		return &s
+		return s
 	}
 	s0 := status()
 	if !s0.Recovery {

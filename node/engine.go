@@ -24,7 +24,6 @@ import (
 	"github.com/celltonomy/celltonomy/client/follow"
 	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/ledger/address"
-	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/node/bid"
@@ -277,15 +276,11 @@ func (n *Node) reportMissingInputs(ctx context.Context, height int64) {
 }
 
 func (n *Node) balance(ctx context.Context) (uint64, error) {
-	b, err := n.query.QueryApp(ctx, app.PathBalance, n.opAddr[:])
+	b, err := n.query.Balance(ctx, n.opAddr)
 	if err != nil {
 		return 0, fmt.Errorf("balance: %w", err)
 	}
-	var r ledgerpb.BalanceResponse
-	if err := proto.Unmarshal(b, &r); err != nil {
-		return 0, err
-	}
-	return r.GetBalance(), nil
+	return b, nil
 }
 
 // blobSum returns the blob hash a location names in its last path segment

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"iter"
 	"log/slog"
 	"net"
 	"net/http"
@@ -17,14 +18,12 @@ import (
 	"time"
 
 	"golang.org/x/net/netutil"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/follow"
 	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/internal/atomicfile"
 	"github.com/celltonomy/celltonomy/ledger/address"
-	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/registry"
@@ -97,9 +96,18 @@ type Options struct {
 	Clock func() time.Time
 }
 
-// chainQuerier is the part of the chain client that reads state.
-type chainQuerier interface {
-	QueryApp(ctx context.Context, path string, data []byte) ([]byte, error)
+// ledgerReader is the part of the chain client (client.Client) that
+// reads the ledger's state.
+type ledgerReader interface {
+	Params(ctx context.Context) (*ledgerpb.Params, error)
+	Balance(ctx context.Context, addr address.Address) (uint64, error)
+	Order(ctx context.Context, id uint64) (*ledgerpb.OrderResponse, error)
+	Package(ctx context.Context, id []byte) (*ledgerpb.Package, error)
+	Node(ctx context.Context, key []byte, judgeAt int64) (*ledgerpb.NodeStatus, error)
+	Nodes(ctx context.Context, operator address.Address, judgeAt int64) iter.Seq2[*ledgerpb.NodeStatus, error]
+	Verifier(ctx context.Context, nodeKey []byte) (*ledgerpb.Verifier, error)
+	Skill(ctx context.Context, path string) (*ledgerpb.Skill, error)
+	ReputationRoot(ctx context.Context) (*ledgerpb.ReputationRoot, error)
 }
 
 // Node is a fulfillment node. Create it with New and run it with Run.
@@ -110,7 +118,7 @@ type Node struct {
 	nodePub ed25519.PublicKey
 	opAddr  address.Address
 	chain   *client.Client
-	query   chainQuerier // n.chain, or a fake in tests
+	query   ledgerReader // n.chain, or a fake in tests
 	// http talks to the operator's own services (the miner); fetchHTTP
 	// to the URLs others choose (package locations, node endpoints) and
 	// refuses non-public addresses unless allow_private_fetch.
@@ -362,13 +370,8 @@ func (n *Node) ensureVerifier(ctx context.Context) error {
 	n.staking.Lock()
 	defer n.staking.Unlock()
 	var have uint64
-	req, _ := proto.Marshal(&ledgerpb.VerifierRequest{NodeKey: n.nodePub})
-	if b, err := n.query.QueryApp(ctx, app.PathVerifier, req); err == nil {
-		var r ledgerpb.VerifierResponse
-		if err := proto.Unmarshal(b, &r); err != nil {
-			return fmt.Errorf("verifier: %w", err)
-		}
-		have = r.GetVerifier().GetStake()
+	if v, err := n.query.Verifier(ctx, n.nodePub); err == nil {
+		have = v.GetStake()
 	}
 	want := max(n.cfg.Verifier.Stake, n.params.GetMinVerifierStake())
 	if have >= want {
@@ -389,12 +392,8 @@ func (n *Node) ensureVerifier(ctx context.Context) error {
 }
 
 func (n *Node) queryParams(ctx context.Context) (*ledgerpb.Params, error) {
-	b, err := n.query.QueryApp(ctx, app.PathParams, nil)
+	p, err := n.query.Params(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("params: %w", err)
-	}
-	p := &ledgerpb.Params{}
-	if err := proto.Unmarshal(b, p); err != nil {
 		return nil, fmt.Errorf("params: %w", err)
 	}
 	return p, nil
@@ -580,13 +579,8 @@ func (n *Node) currentHeight() int64 {
 
 // order reads an order with its bids from the chain.
 func (n *Node) order(ctx context.Context, id uint64) (*ledgerpb.OrderResponse, error) {
-	req, _ := proto.Marshal(&ledgerpb.OrderRequest{OrderId: id})
-	b, err := n.query.QueryApp(ctx, app.PathOrder, req)
+	r, err := n.query.Order(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("order %d: %w", id, err)
-	}
-	r := &ledgerpb.OrderResponse{}
-	if err := proto.Unmarshal(b, r); err != nil {
 		return nil, fmt.Errorf("order %d: %w", id, err)
 	}
 	return r, nil
@@ -594,12 +588,8 @@ func (n *Node) order(ctx context.Context, id uint64) (*ledgerpb.OrderResponse, e
 
 // registeredPackage reads a package's registry record.
 func (n *Node) registeredPackage(ctx context.Context, id []byte) (*ledgerpb.Package, error) {
-	b, err := n.query.QueryApp(ctx, app.PathPackage, id)
+	p, err := n.query.Package(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("package %x: %w", id, err)
-	}
-	p := &ledgerpb.Package{}
-	if err := proto.Unmarshal(b, p); err != nil {
 		return nil, fmt.Errorf("package %x: %w", id, err)
 	}
 	return p, nil

@@ -21,11 +21,8 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/devnet"
-	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/params"
 	"github.com/celltonomy/celltonomy/runtime/inputroot"
@@ -308,10 +305,7 @@ func waitAwarded(t *testing.T, d *devnet.Devnet, id uint64, timeout time.Duratio
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
-		req, _ := proto.Marshal(&ledgerpb.OrderRequest{OrderId: id})
-		if b, err := d.Client.QueryApp(context.Background(), app.PathOrder, req); err == nil {
-			var r ledgerpb.OrderResponse
-			proto.Unmarshal(b, &r)
+		if r, err := d.Client.Order(context.Background(), id); err == nil {
 			switch r.GetOrder().GetState() {
 			case ledgerpb.OrderState_ORDER_STATE_AWARDED:
 				return true

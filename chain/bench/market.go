@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/cometbft/cometbft/proxy"
 	"github.com/cometbft/cometbft/rpc/client/local"
 	"google.golang.org/protobuf/proto"
@@ -18,10 +19,10 @@ import (
 	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/ledger/address"
-	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/params"
+	"github.com/celltonomy/celltonomy/ledger/query"
 	"github.com/celltonomy/celltonomy/ledger/registry"
 	"github.com/celltonomy/celltonomy/spec"
 	"github.com/celltonomy/celltonomy/spec/specpb"
@@ -590,7 +591,7 @@ func (m *marketRun) wait(ctx context.Context, what string, done func() bool) err
 }
 
 // orderBuyers returns, for each order id i+1, the index of its buyer,
-// from the "market/orders" query by buyer.
+// from the query.Orders query by buyer.
 func (m *marketRun) orderBuyers(ctx context.Context) ([]int, error) {
 	owner := make([]int, m.o.Orders)
 	for i := range owner {
@@ -637,30 +638,26 @@ func (m *marketRun) checkOrders(ctx context.Context, check func(*ledgerpb.Order)
 	return nil
 }
 
-// queryOrders pages through the "market/orders" query.
+// queryOrders pages through the query.Orders query.
 func (m *marketRun) queryOrders(ctx context.Context, req *ledgerpb.OrdersRequest) ([]*ledgerpb.Order, error) {
 	var out []*ledgerpb.Order
-	req.Limit = app.MaxOrdersPerQuery
+	req.Page = &ledgerpb.PageRequest{}
 	for {
-		data, err := proto.Marshal(req)
-		if err != nil {
-			return nil, err
-		}
-		r, err := m.lc.ABCIQuery(ctx, chain.QueryAppPrefix+app.PathOrders, data)
-		if err != nil {
-			return nil, err
-		}
-		if r.Response.Code != 0 {
-			return nil, fmt.Errorf("query %s: %s", app.PathOrders, r.Response.Log)
-		}
 		var res ledgerpb.OrdersResponse
-		if err := proto.Unmarshal(r.Response.Value, &res); err != nil {
+		err := ask(ctx, func(ctx context.Context, path string, data []byte) (*abci.QueryResponse, error) {
+			r, err := m.lc.ABCIQuery(ctx, path, data)
+			if err != nil {
+				return nil, err
+			}
+			return &r.Response, nil
+		}, query.Orders, req, &res)
+		if err != nil {
 			return nil, err
 		}
 		out = append(out, res.Orders...)
-		if res.NextId == 0 {
+		if len(res.GetPage().GetNextKey()) == 0 {
 			return out, nil
 		}
-		req.StartId = res.NextId
+		req.Page.Key = res.Page.NextKey
 	}
 }

@@ -9,7 +9,6 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 )
@@ -27,8 +26,8 @@ func (x *run) dispute(ctx context.Context, o *ledgerpb.Order, claim ledgerpb.Dis
 		return x.r, err
 	}
 	x.r.Dispute = &DisputeReport{Claim: market.ClaimName(claim), Outcome: market.OutcomeName(outcome), Stake: stake, Why: why, Verifiers: []string{}}
-	var pkg ledgerpb.Package
-	if err := x.b.query(ctx, app.PathPackage, o.PackageId, &pkg); err != nil {
+	pkg, err := x.b.registeredPackage(ctx, o.PackageId)
+	if err != nil {
 		return x.r, fmt.Errorf("order %d: its package: %w", o.Id, err)
 	}
 	m := &ledgerpb.MsgOpenDispute{OrderId: o.Id, Claim: claim, Outcome: outcome, Stake: stake}

@@ -13,7 +13,6 @@ import (
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/ledger/address"
-	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 )
@@ -609,8 +608,8 @@ func (x *run) close(ctx context.Context, o *ledgerpb.Order, code []byte, stars u
 		return x.r, err
 	}
 	x.r.Heights.Closed, x.r.State = h, market.StateName(ledgerpb.OrderState_ORDER_STATE_CLOSED)
-	var pkg ledgerpb.Package
-	if err := x.b.query(ctx, app.PathPackage, o.PackageId, &pkg); err != nil {
+	pkg, err := x.b.registeredPackage(ctx, o.PackageId)
+	if err != nil {
 		return x.r, err
 	}
 	royaltyBps := min(pkg.RoyaltyBps, x.b.Params.MaxRoyaltyBps)
@@ -698,7 +697,7 @@ func (b *Buyer) reasons(ctx context.Context, id uint64) []Reason {
 	h, err := b.height(ctx)
 	var nodes []*ledgerpb.NodeStatus
 	if err == nil {
-		err = b.nodes(ctx, h+1, func(n *ledgerpb.NodeStatus) { nodes = append(nodes, n) })
+		nodes, err = client.All(b.Chain.Nodes(ctx, address.Address{}, h+1))
 	}
 	if err != nil {
 		return append(out, Reason{Reason: "unknown", Detail: "the registry: " + err.Error()})

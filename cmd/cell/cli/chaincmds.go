@@ -10,13 +10,11 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/keyring"
 	"github.com/celltonomy/celltonomy/ledger/address"
-	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/params"
 	"github.com/celltonomy/celltonomy/ledger/staking"
@@ -275,7 +273,7 @@ func newQueryCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			bal, h, err := c.Balance(cmd.Context(), addr)
+			bal, h, err := c.ProvenBalance(cmd.Context(), addr)
 			if err != nil {
 				return err
 			}
@@ -330,10 +328,8 @@ func newQueryCmd(g *globals) *cobra.Command {
 }
 
 func printValidators(ctx context.Context, g *globals, c *client.Client) error {
-	var vals []*ledgerpb.ValidatorStatus
-	if err := client.QueryPages(ctx, c, app.PathValidators,
-		func(p *ledgerpb.PageRequest) proto.Message { return &ledgerpb.ValidatorsRequest{Page: p} },
-		func(r *ledgerpb.ValidatorsResponse) error { vals = append(vals, r.Validators...); return nil }); err != nil {
+	vals, err := client.All(c.Validators(ctx))
+	if err != nil {
 		return err
 	}
 	type valJSON struct {
