@@ -19,6 +19,7 @@ import (
 	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/ledger/address"
+	"github.com/celltonomy/celltonomy/ledger/bank"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 )
 
@@ -107,7 +108,7 @@ func TestInProcessNode(t *testing.T) {
 
 	// The transfer's event can be waited for by query.
 	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	found, err := c.WaitEvents(wctx, "transfer.to='"+bob.String()+"'")
+	found, err := c.WaitEvents(wctx, client.Match(bank.EventTransfer{To: bob}))
 	cancel()
 	if err != nil || len(found) != 1 || found[0].Height != r.Height {
 		t.Fatalf("WaitEvents: %v %+v", err, found)

@@ -37,13 +37,16 @@ import (
 	ctypes "github.com/cometbft/cometbft/rpc/core/types"
 	ics23 "github.com/cosmos/ics23/go"
 
+	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/query"
+	"github.com/celltonomy/celltonomy/ledger/schema"
 )
 
 // Client talks to one node.
 type Client struct {
 	rpc    *rpchttp.HTTP
-	height int64 // the state the queries read (AtHeight); 0: the latest
+	events *event.Registry // schema.Events, to decode results
+	height int64           // the state the queries read (AtHeight); 0: the latest
 	// PollInterval is how often Broadcast polls for a committed transaction
 	// (default 100 ms).
 	PollInterval time.Duration
@@ -56,7 +59,7 @@ func New(addr string) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("client %s: %w", addr, err)
 	}
-	return &Client{rpc: c, PollInterval: 100 * time.Millisecond}, nil
+	return &Client{rpc: c, events: schema.Events(), PollInterval: 100 * time.Millisecond}, nil
 }
 
 // RPC returns the underlying CometBFT RPC client, for calls the SDK does not
@@ -86,14 +89,9 @@ type TxResult struct {
 	Code      uint32
 	Codespace string
 	Log       string
-	// Events are the transaction's events (WaitCommit mode).
-	Events []Event
-}
-
-// Event is one typed event of a transaction or block.
-type Event struct {
-	Type       string            `json:"type"`
-	Attributes map[string]string `json:"attributes"`
+	// Events are the transaction's events (WaitCommit mode), decoded into
+	// the ledger's event structs (see Events); find one with event.Find.
+	Events []event.Typed
 }
 
 // refusal matches CometBFT's text of a transaction refused by CheckTx.
@@ -138,7 +136,7 @@ func (c *Client) WaitTx(ctx context.Context, hash []byte) (TxResult, error) {
 	for {
 		r, err := c.rpc.Tx(ctx, hash, false)
 		if err == nil {
-			return txResult(r), nil
+			return c.txResult(r), nil
 		}
 		select {
 		case <-ctx.Done():
@@ -154,19 +152,12 @@ func (c *Client) Tx(ctx context.Context, hash []byte) (TxResult, error) {
 	if err != nil {
 		return TxResult{Hash: hash}, fmt.Errorf("tx %X: %w", hash, err)
 	}
-	return txResult(r), nil
+	return c.txResult(r), nil
 }
 
-func txResult(r *ctypes.ResultTx) TxResult {
-	res := TxResult{Hash: r.Hash, Height: r.Height, Code: r.TxResult.Code, Codespace: r.TxResult.Codespace, Log: r.TxResult.Log}
-	for _, e := range r.TxResult.Events {
-		ev := Event{Type: e.Type, Attributes: map[string]string{}}
-		for _, a := range e.Attributes {
-			ev.Attributes[a.Key] = a.Value
-		}
-		res.Events = append(res.Events, ev)
-	}
-	return res
+func (c *Client) txResult(r *ctypes.ResultTx) TxResult {
+	return TxResult{Hash: r.Hash, Height: r.Height, Code: r.TxResult.Code, Codespace: r.TxResult.Codespace, Log: r.TxResult.Log,
+		Events: Events(c.events, r.TxResult.Events)}
 }
 
 // Status returns the node's status: chain id, latest height and app hash,
@@ -254,20 +245,20 @@ func (c *Client) QueryStoreAt(ctx context.Context, key []byte, height int64) ([]
 }
 
 // WaitEvents polls the node's transaction index until at least one
-// committed transaction matches query, in CometBFT's query language (e.g.
-// "transfer.to='cell1…'" or "tx.height>100 AND fee.payer='cell1…'"), and
-// returns the matching transactions, or fails when ctx is done. The node
-// must index transactions (tx_index "kv", as cell init configures).
-func (c *Client) WaitEvents(ctx context.Context, query string) ([]TxResult, error) {
+// committed transaction matches q (Match), and returns the matching
+// transactions, or fails when ctx is done. The node must index
+// transactions (tx_index "kv", as cell init configures).
+func (c *Client) WaitEvents(ctx context.Context, q EventQuery) ([]TxResult, error) {
 	t := time.NewTicker(c.PollInterval)
 	defer t.Stop()
+	query := q.String()
 	for {
 		page, perPage := 1, 100
 		r, err := c.rpc.TxSearch(ctx, query, false, &page, &perPage, "asc")
 		if err == nil && len(r.Txs) > 0 {
 			out := make([]TxResult, 0, len(r.Txs))
 			for _, tx := range r.Txs {
-				out = append(out, txResult(tx))
+				out = append(out, c.txResult(tx))
 			}
 			return out, nil
 		}

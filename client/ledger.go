@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"iter"
 
+	abci "github.com/cometbft/cometbft/abci/types"
+
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/query"
@@ -252,13 +254,12 @@ func (c *Client) Simulate(ctx context.Context, tx []byte) (TxResult, error) {
 	if err != nil {
 		return TxResult{}, fmt.Errorf("simulate: %w", err)
 	}
-	res := TxResult{Hash: txHash(tx), Height: h, Code: r.Code, Codespace: r.Codespace, Log: r.Log}
-	for _, e := range r.Events {
-		ev := Event{Type: e.Type, Attributes: map[string]string{}}
+	events := make([]abci.Event, len(r.Events))
+	for i, e := range r.Events {
+		events[i].Type = e.Type
 		for _, a := range e.Attributes {
-			ev.Attributes[a.Key] = a.Value
+			events[i].Attributes = append(events[i].Attributes, abci.EventAttribute{Key: a.Key, Value: a.Value})
 		}
-		res.Events = append(res.Events, ev)
 	}
-	return res, nil
+	return TxResult{Hash: txHash(tx), Height: h, Code: r.Code, Codespace: r.Codespace, Log: r.Log, Events: Events(c.events, events)}, nil
 }

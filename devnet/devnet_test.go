@@ -11,6 +11,7 @@ import (
 
 	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client/gateway"
+	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/params"
@@ -111,12 +112,8 @@ func TestNodesServeAnOrder(t *testing.T) {
 	if err != nil || res.Code != 0 {
 		t.Fatalf("create order: %v %s", err, res.Log)
 	}
-	var id uint64
-	for _, e := range res.Events {
-		if e.Type == "order_created" {
-			id = mustUint(t, e.Attributes["order_id"])
-		}
-	}
+	created, _ := event.Find[market.EventOrderCreated](res.Events)
+	id := created.OrderID
 	o := waitState(t, d, id, 20*time.Second, ledgerpb.OrderState_ORDER_STATE_AWARDED)
 	if got, want := hex.EncodeToString(o.GetContract().GetNodeKey()), hex.EncodeToString(d.Nodes[1].NodeKey); got != want {
 		t.Fatalf("awarded to %s, want the cheaper node %s", got, want)

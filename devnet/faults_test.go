@@ -22,7 +22,9 @@ import (
 	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/client/order"
 	"github.com/celltonomy/celltonomy/ledger/address"
+	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/params"
 	"github.com/celltonomy/celltonomy/node"
 	"github.com/celltonomy/celltonomy/runtime/inputroot"
@@ -74,11 +76,8 @@ func createOrder(t *testing.T, d *Devnet, maxPrice, deliveryWindow, confirmWindo
 		MaxPrice: maxPrice, PoStake: params.Default().MinPoStake, BidWindow: 10, DeliveryWindow: deliveryWindow, ConfirmWindow: confirmWindow, Replication: 1,
 	}}})
 	r := &buyerRun{t: t, d: d, key: key, genome: genome, input: in}
-	for _, e := range res.Events {
-		if e.Type == "order_created" {
-			r.id = mustUint(t, e.Attributes["order_id"])
-		}
-	}
+	created, _ := event.Find[market.EventOrderCreated](res.Events)
+	r.id = created.OrderID
 	return r
 }
 

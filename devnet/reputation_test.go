@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
@@ -16,11 +15,14 @@ import (
 	"github.com/celltonomy/celltonomy/client/order"
 	"github.com/celltonomy/celltonomy/client/repproof"
 	"github.com/celltonomy/celltonomy/ledger/address"
+	"github.com/celltonomy/celltonomy/ledger/auth"
 	"github.com/celltonomy/celltonomy/ledger/bank"
+	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/params"
 	"github.com/celltonomy/celltonomy/ledger/query"
 	ledgerrep "github.com/celltonomy/celltonomy/ledger/reputation"
+	"github.com/celltonomy/celltonomy/ledger/schema"
 	"github.com/celltonomy/celltonomy/miner"
 )
 
@@ -148,20 +150,11 @@ func blockFees(t *testing.T, d *Devnet, height int64) (map[string]int64, int64) 
 	}
 	fees, total := map[string]int64{}, int64(0)
 	for _, tx := range res.TxResults {
-		for _, e := range tx.Events {
-			if e.Type != "tx" {
-				continue
+		for _, e := range client.Events(schema.Events(), tx.Events) {
+			if e, ok := e.(auth.EventTx); ok {
+				fees[e.Signer.String()] += int64(e.Fee)
+				total += int64(e.Fee)
 			}
-			attrs := map[string]string{}
-			for _, a := range e.Attributes {
-				attrs[a.Key] = a.Value
-			}
-			fee, err := strconv.ParseInt(attrs["fee"], 10, 64)
-			if err != nil {
-				t.Fatalf("block %d: tx event %v", height, attrs)
-			}
-			fees[attrs["signer"]] += fee
-			total += fee
 		}
 	}
 	return fees, total
@@ -202,30 +195,25 @@ func TestWrongRootMinerSlashed(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
-	found, err := d.Client.WaitEvents(ctx, "miner_slashed.miner='"+faulty.Address.String()+"'")
+	found, err := d.Client.WaitEvents(ctx, client.Match(ledgerrep.EventMinerSlashed{Miner: faulty.Address}))
 	if err != nil {
 		t.Fatalf("the faulty miner was not slashed: %v", err)
 	}
 	h := found[0].Height
-	var slashed map[string]string
-	for _, e := range found[0].Events {
-		if e.Type == "miner_slashed" {
-			slashed = e.Attributes
-		}
-	}
-	cycle := mustUint(t, slashed["cycle"])
+	slashed, _ := event.Find[ledgerrep.EventMinerSlashed](found[0].Events)
+	cycle := slashed.Cycle
 	t.Logf("cycle %d: the faulty miner slashed at height %d, %s after the start", cycle, h, time.Since(began).Round(time.Second))
 
 	// Both miners submitted for the cycle, different roots.
-	subs, err := d.Client.WaitEvents(ctx, fmt.Sprintf("root_submitted.cycle='%d'", cycle))
+	subs, err := d.Client.WaitEvents(ctx, client.Match(ledgerrep.EventRootSubmitted{Cycle: cycle}, "Cycle"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	roots := map[string]string{}
 	for _, s := range subs {
 		for _, e := range s.Events {
-			if e.Type == "root_submitted" {
-				roots[e.Attributes["miner"]] = e.Attributes["root"]
+			if e, ok := e.(ledgerrep.EventRootSubmitted); ok {
+				roots[e.Miner.String()] = hex.EncodeToString(e.Root)
 			}
 		}
 	}
@@ -239,7 +227,7 @@ func TestWrongRootMinerSlashed(t *testing.T) {
 	rec := must[*ledgerpb.Miner](t, "miner", h-1)(d.Client.AtHeight(h-1).Miner(ctx, faulty.Address))
 	stake := int64(rec.GetStake())
 	share := stake * int64(p.GetMinerSlashDefenderBps()) / 10_000
-	if stake != MinerStake || slashed["stake"] != fmt.Sprint(stake) || slashed["defenders"] != fmt.Sprint(share) || slashed["treasury"] != fmt.Sprint(stake-share) {
+	if stake != MinerStake || slashed.Stake != uint64(stake) || slashed.Defenders != uint64(share) || slashed.Treasury != uint64(stake-share) {
 		t.Errorf("miner_slashed %v: want the stake %d of the miner (MinerStake %d), %d to the defender, the rest to the treasury", slashed, stake, MinerStake, share)
 	}
 	if _, err := d.Client.AtHeight(h).Miner(ctx, faulty.Address); !errors.Is(err, query.ErrNotFound) {
@@ -265,7 +253,7 @@ func TestWrongRootMinerSlashed(t *testing.T) {
 
 	// Nobody but the miners answered: each answered for its own claim.
 	for _, m := range []MinerInfo{honest, faulty} {
-		if _, err := d.Client.WaitEvents(ctx, fmt.Sprintf("challenge_answered.cycle='%d' AND challenge_answered.by='%s'", cycle, m.Address)); err != nil {
+		if _, err := d.Client.WaitEvents(ctx, client.Match(ledgerrep.EventChallengeAnswered{Cycle: cycle, By: m.Address}, "Cycle", "By")); err != nil {
 			t.Errorf("%s answered no challenge step: %v", m.Name, err)
 		}
 	}
@@ -466,7 +454,7 @@ func TestRecoveryOnDevnet(t *testing.T) {
 	if r := approve(val, rs.Edits); r.Code != 0 {
 		t.Fatalf("approval: %s", r.Log)
 	}
-	if r := approve(author, rs.Edits); r.Code != 0 || !hasEvent(r, "recovery_exited") {
+	if r := approve(author, rs.Edits); r.Code != 0 || !found[ledgerrep.EventRecoveryExited](r.Events) {
 		t.Fatalf("the second approval: code %d %s", r.Code, r.Log)
 	}
 	if status().Recovery {
@@ -483,11 +471,8 @@ func TestRecoveryOnDevnet(t *testing.T) {
 	}
 }
 
-func hasEvent(r client.TxResult, typ string) bool {
-	for _, e := range r.Events {
-		if e.Type == typ {
-			return true
-		}
-	}
-	return false
+// found reports whether evs hold an event of type T.
+func found[T event.Typed](evs []event.Typed) bool {
+	_, ok := event.Find[T](evs)
+	return ok
 }

@@ -22,9 +22,11 @@ import (
 	"github.com/celltonomy/celltonomy/client/follow"
 	"github.com/celltonomy/celltonomy/client/repproof"
 	"github.com/celltonomy/celltonomy/ledger/address"
+	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/params"
 	"github.com/celltonomy/celltonomy/ledger/query"
+	ledgerrep "github.com/celltonomy/celltonomy/ledger/reputation"
 	"github.com/celltonomy/celltonomy/miner"
 	"github.com/celltonomy/celltonomy/reputation"
 )
@@ -327,22 +329,16 @@ func TestMinersChallengeOnChain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	found, err := c.WaitEvents(ctx, "miner_slashed.miner='"+faulty.String()+"'")
+	found, err := c.WaitEvents(ctx, client.Match(ledgerrep.EventMinerSlashed{Miner: faulty}))
 	if err != nil {
 		t.Fatalf("the faulty miner was not slashed: %v\nhonest miner:\n%s\nfaulty miner:\n%s", err, hlogs.String(), flogs.String())
 	}
-	var slashed client.Event
-	for _, e := range found[0].Events {
-		if e.Type == "miner_slashed" {
-			slashed = e
-		}
-	}
+	slashed, _ := event.Find[ledgerrep.EventMinerSlashed](found[0].Events)
 	stake, share := p.MinMinerStake, p.MinMinerStake*uint64(p.MinerSlashDefenderBps)/10_000
-	if slashed.Attributes["stake"] != fmt.Sprint(stake) || slashed.Attributes["defenders"] != fmt.Sprint(share) ||
-		slashed.Attributes["treasury"] != fmt.Sprint(stake-share) {
-		t.Errorf("miner_slashed %v: want stake %d, %d to the defender, the rest to the treasury", slashed.Attributes, stake, share)
+	if slashed.Stake != stake || slashed.Defenders != share || slashed.Treasury != stake-share {
+		t.Errorf("miner_slashed %+v: want stake %d, %d to the defender, the rest to the treasury", slashed, stake, share)
 	}
-	cycle := slashed.Attributes["cycle"]
+	cycle := fmt.Sprint(slashed.Cycle)
 	// The honest claim is accepted, and it is the honest miner's root.
 	var st *ledgerpb.MiningStatus
 	for {

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"encoding/hex"
@@ -12,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,6 +26,7 @@ import (
 	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/internal/atomicfile"
 	"github.com/celltonomy/celltonomy/ledger/address"
+	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/registry"
@@ -453,47 +456,49 @@ func (n *Node) handleBlock(ctx context.Context, b follow.Block) error {
 	n.following = true
 	n.mu.Unlock()
 	n.metrics.height.Set(float64(b.Height))
-	var evs []follow.Event
+	var evs []event.Typed
 	for _, t := range b.Txs {
 		if t.Code == 0 {
 			evs = append(evs, t.Events...)
 		}
 	}
 	evs = append(evs, b.Events...)
+	mine := func(key []byte) bool { return bytes.Equal(key, n.nodePub) }
 	for _, e := range evs {
-		id, err := strconv.ParseUint(e.Attributes["order_id"], 10, 64)
-		if err != nil {
-			continue
-		}
-		switch e.Type {
-		case "order_created":
-			n.considerBid(ctx, id, b.Height)
-		case "order_awarded":
-			if e.Attributes["node_key"] == hex.EncodeToString(n.nodePub) {
-				n.onAward(ctx, id, e)
+		switch e := e.(type) {
+		case market.EventOrderCreated:
+			n.considerBid(ctx, e.OrderID, b.Height)
+		case market.EventOrderAwarded:
+			if mine(e.NodeKey) {
+				n.onAward(ctx, e)
 			}
-		case "dispute_drawn":
-			if strings.Contains(e.Attributes["verifiers"], hex.EncodeToString(n.nodePub)) {
-				n.onDrawn(ctx, id, e)
+		case market.EventDisputeDrawn:
+			if slices.ContainsFunc(e.Verifiers, mine) {
+				n.onDrawn(ctx, e)
 			}
-		case "order_closed":
-			n.onClosed(ctx, id)
-		case "order_delivered":
-			n.markState(id, gateway.RoleProvider, gateway.StateExecuted, gateway.StateDelivered)
-		case "order_failed", "ratings_final", "order_cancelled":
-			n.markDone(id, gateway.RoleProvider)
-		case "dispute_decided":
+		case market.EventOrderClosed:
+			n.onClosed(ctx, e.OrderID)
+		case market.EventOrderDelivered:
+			n.markState(e.OrderID, gateway.RoleProvider, gateway.StateExecuted, gateway.StateDelivered)
+		case market.EventOrderFailed:
+			n.markDone(e.OrderID, gateway.RoleProvider)
+		case market.EventRatingsFinal:
+			n.markDone(e.OrderID, gateway.RoleProvider)
+		case market.EventOrderCancelled:
+			n.markDone(e.OrderID, gateway.RoleProvider)
+		case market.EventDisputeDecided:
+			id := e.OrderID
 			n.markDone(id, gateway.RoleVerifier)
-			if strings.Contains(e.Attributes["slashed"], hex.EncodeToString(n.nodePub)) {
+			if slices.ContainsFunc(e.Slashed, mine) {
 				// Slashed: stake again at once rather than at the next
 				// re-announcement, so the node stays drawable.
 				n.async(ctx, "verifier", n.ensureVerifier)
 			}
-			switch e.Attributes["state"] {
-			case "disputed": // an undecided round: the next one draws others
-			case "awarded": // outcome redo: the same provider delivers again
+			switch e.State {
+			case market.StateName(ledgerpb.OrderState_ORDER_STATE_DISPUTED): // an undecided round: the next one draws others
+			case market.StateName(ledgerpb.OrderState_ORDER_STATE_AWARDED): // outcome redo: the same provider delivers again
 				n.onRedo(ctx, id)
-			case "open": // outcome redo by another provider: bid again
+			case market.StateName(ledgerpb.OrderState_ORDER_STATE_OPEN): // outcome redo by another provider: bid again
 				n.markDone(id, gateway.RoleProvider)
 				n.considerBid(ctx, id, b.Height)
 			default:

@@ -18,6 +18,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/celltonomy/celltonomy/chain"
+	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
@@ -461,7 +462,7 @@ func (c *challengeRun) challenge(ctx context.Context, sides []*side) error {
 		if s := b.seconds(); s > c.res.MaxBlockSeconds {
 			c.res.MaxBlockSeconds, c.res.MaxBlockHeight = s, b.height
 		}
-		events := b.res.Events
+		evs := b.res.Events
 		for i, r := range b.res.TxResults {
 			c.res.Txs[kinds[i]]++
 			c.res.TotalTxs++
@@ -471,13 +472,13 @@ func (c *challengeRun) challenge(ctx context.Context, sides []*side) error {
 				}
 				c.res.Refused[kinds[i]]++
 			}
-			events = append(events, r.Events...)
+			evs = append(evs, r.Events...)
 		}
-		for _, e := range events {
-			switch e.Type {
-			case "challenge_opened", "challenge_step":
+		for _, e := range client.Events(events, evs) {
+			switch e.(type) {
+			case ledgerrep.EventChallengeOpened, ledgerrep.EventChallengeStep:
 				c.res.ResponseWindows++
-			case "root_accepted":
+			case ledgerrep.EventRootAccepted:
 				c.res.AcceptHeight = b.height
 			}
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/ledger/query"
+	"github.com/celltonomy/celltonomy/ledger/schema"
 )
 
 // driver runs the blocks of a chain.Application as CometBFT runs them,
@@ -99,3 +100,7 @@ func ask(ctx context.Context, abciQuery func(ctx context.Context, path string, d
 	}
 	return nil
 }
+
+// events is the registry of the ledger's events, to read the results of
+// the blocks the benchmarks drive.
+var events = schema.Events()

@@ -19,6 +19,7 @@ import (
 	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/ledger/address"
+	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/params"
@@ -350,7 +351,7 @@ func (m *marketRun) run(ctx context.Context) error {
 	}
 	defer stop()
 	counted.mu.Lock()
-	counted.watch = map[string]bool{"order_awarded": true, "order_expired": true, "order_failed": true, "ratings_final": true}
+	counted.watch = watchTypes(market.EventOrderAwarded{}, market.EventOrderExpired{}, market.EventOrderFailed{}, market.EventRatingsFinal{})
 	counted.mu.Unlock()
 	m.lc, m.counted = local.New(n), counted
 
@@ -359,11 +360,11 @@ func (m *marketRun) run(ctx context.Context) error {
 	}
 
 	start := time.Now()
-	startHeight, startTxs, _ := counted.committed("")
+	startHeight, startTxs, _ := counted.committed(nil)
 	last := start
 	lastHeight := startHeight
 	mark := func(name string, txs int) {
-		h, _, _ := counted.committed("")
+		h, _, _ := counted.committed(nil)
 		now := time.Now()
 		m.res.Phases = append(m.res.Phases, Phase{Name: name, Txs: txs, Seconds: now.Sub(last).Seconds(), Blocks: h - lastHeight})
 		last, lastHeight = now, h
@@ -397,7 +398,7 @@ func (m *marketRun) run(ctx context.Context) error {
 		signc <- signed{d, cl, rv, err, time.Since(t0)}
 	}()
 
-	if err := m.waitEvents(ctx, "order_awarded", int64(o.Orders)); err != nil {
+	if err := m.waitEvents(ctx, market.EventOrderAwarded{}, int64(o.Orders)); err != nil {
 		return err
 	}
 	if err := m.checkOrders(ctx, func(ord *ledgerpb.Order) error {
@@ -428,12 +429,12 @@ func (m *marketRun) run(ctx context.Context) error {
 		return err
 	}
 	mark("reveal", 2*o.Orders)
-	if err := m.waitEvents(ctx, "ratings_final", int64(o.Orders)); err != nil {
+	if err := m.waitEvents(ctx, market.EventRatingsFinal{}, int64(o.Orders)); err != nil {
 		return err
 	}
 	mark("final", 0)
 	elapsed := time.Since(start)
-	endHeight, endTxs, _ := counted.committed("")
+	endHeight, endTxs, _ := counted.committed(nil)
 
 	m.res.Txs = int(endTxs - startTxs)
 	m.res.Seconds = elapsed.Seconds()
@@ -544,7 +545,7 @@ func (m *marketRun) signRest(buyerOf []int) (delivers, closes, reveals [][][]byt
 // submit broadcasts the senders' transactions and waits until all are
 // committed; it returns the height of that commit.
 func (m *marketRun) submit(ctx context.Context, phase string, senders [][][]byte) (int64, error) {
-	_, base, _ := m.counted.committed("")
+	_, base, _ := m.counted.committed(nil)
 	total := 0
 	for _, s := range senders {
 		total += len(s)
@@ -555,15 +556,15 @@ func (m *marketRun) submit(ctx context.Context, phase string, senders [][][]byte
 	var h int64
 	err := m.wait(ctx, phase, func() bool {
 		var txs int64
-		h, txs, _ = m.counted.committed("")
+		h, txs, _ = m.counted.committed(nil)
 		return txs-base >= int64(total)
 	})
 	return h, err
 }
 
-// waitEvents waits until n events of type typ have been committed.
-func (m *marketRun) waitEvents(ctx context.Context, typ string, n int64) error {
-	return m.wait(ctx, typ, func() bool {
+// waitEvents waits until n events of the type of typ have been committed.
+func (m *marketRun) waitEvents(ctx context.Context, typ event.Typed, n int64) error {
+	return m.wait(ctx, typ.EventType(), func() bool {
 		_, _, got := m.counted.committed(typ)
 		return got >= n
 	})
@@ -576,9 +577,9 @@ func (m *marketRun) wait(ctx context.Context, what string, done func() bool) err
 		if f := m.counted.failed.Load(); f > 0 {
 			return fmt.Errorf("%s: %d transactions failed; the first: %s", what, f, m.counted.failure())
 		}
-		for _, typ := range []string{"order_expired", "order_failed"} {
+		for _, typ := range []event.Typed{market.EventOrderExpired{}, market.EventOrderFailed{}} {
 			if _, _, k := m.counted.committed(typ); k > 0 {
-				return fmt.Errorf("%s: %d orders took event %s", what, k, typ)
+				return fmt.Errorf("%s: %d orders took event %s", what, k, typ.EventType())
 			}
 		}
 		select {

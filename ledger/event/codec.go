@@ -31,6 +31,7 @@ const (
 // field is one tagged field of an event struct, or of a struct it inlines.
 type field struct {
 	index []int  // path of field indexes from the event struct
+	name  string // the Go field's name
 	key   string // attribute key; for an array, the prefix of key0, key1, …
 	form  form
 	elem  form  // the elements' form, for formList and formArray
@@ -50,7 +51,7 @@ type plan struct {
 // fields returns the attribute plan of an event struct type: its tagged
 // fields in declaration order, inlined structs expanded. It returns an
 // error naming the field when a tag breaks the rules of Encode.
-func fields(t reflect.Type) ([]field, error) {
+func fieldsOf(t reflect.Type) ([]field, error) {
 	if p, ok := plans.Load(t); ok {
 		return p.(plan).fields, p.(plan).err
 	}
@@ -97,7 +98,7 @@ func structFields(t reflect.Type, prefix []int) ([]field, error) {
 		if key == "" {
 			return nil, fmt.Errorf("event: %s.%s: empty attribute key", t, sf.Name)
 		}
-		f := field{index: index, key: key}
+		f := field{index: index, name: sf.Name, key: key}
 		hexOpt := false
 		for opts != "" {
 			var opt string
@@ -198,33 +199,79 @@ func isText(t reflect.Type) bool {
 //
 // Encode panics when e's type breaks these rules: a bug of its
 // declaration, caught by NewRegistry and the ledger's tests.
+//
+// A Raw event renders as it is.
 func Encode(e Typed) Event {
+	if r, ok := e.(Raw); ok {
+		return Event(r)
+	}
 	v := reflect.ValueOf(e)
-	fs, err := fields(v.Type())
+	fs, err := fieldsOf(v.Type())
 	if err != nil {
 		panic(err)
 	}
 	ev := Event{Type: e.EventType(), Attributes: make([]Attribute, 0, len(fs))}
 	for _, f := range fs {
-		fv := v.FieldByIndex(f.index)
-		switch {
-		case f.flag != nil && !v.FieldByIndex(f.flag).Bool():
-			ev.Attributes = append(ev.Attributes, Attribute{Key: f.key})
-		case f.form == formArray:
-			for i := range fv.Len() {
-				ev.Attributes = append(ev.Attributes, Attribute{Key: f.key + strconv.Itoa(i), Value: encodeValue(fv.Index(i), f.elem)})
-			}
-		case f.form == formList:
-			parts := make([]string, fv.Len())
-			for i := range parts {
-				parts[i] = encodeValue(fv.Index(i), f.elem)
-			}
-			ev.Attributes = append(ev.Attributes, Attribute{Key: f.key, Value: strings.Join(parts, ",")})
-		default:
-			ev.Attributes = append(ev.Attributes, Attribute{Key: f.key, Value: encodeValue(fv, f.form)})
-		}
+		ev.Attributes = appendField(ev.Attributes, v, f)
 	}
 	return ev
+}
+
+// appendField appends the attributes of field f of the event struct v.
+func appendField(attrs []Attribute, v reflect.Value, f field) []Attribute {
+	fv := v.FieldByIndex(f.index)
+	switch {
+	case f.flag != nil && !v.FieldByIndex(f.flag).Bool():
+		return append(attrs, Attribute{Key: f.key})
+	case f.form == formArray:
+		for i := range fv.Len() {
+			attrs = append(attrs, Attribute{Key: f.key + strconv.Itoa(i), Value: encodeValue(fv.Index(i), f.elem)})
+		}
+		return attrs
+	case f.form == formList:
+		parts := make([]string, fv.Len())
+		for i := range parts {
+			parts[i] = encodeValue(fv.Index(i), f.elem)
+		}
+		return append(attrs, Attribute{Key: f.key, Value: strings.Join(parts, ",")})
+	}
+	return append(attrs, Attribute{Key: f.key, Value: encodeValue(fv, f.form)})
+}
+
+// Select returns the attributes, rendered as Encode renders them, of the
+// fields of e named in fields (their Go names, e.g. "Buyer"), in
+// declaration order; with no name, of every field that is not zero. It
+// is how a client asks for the events that match e (client.Match). It
+// returns an error for a name that is no attribute field of e, or for a
+// Raw event.
+func Select(e Typed, fields ...string) ([]Attribute, error) {
+	if _, ok := e.(Raw); ok {
+		return nil, fmt.Errorf("event: select on a raw %q event", e.EventType())
+	}
+	v := reflect.ValueOf(e)
+	fs, err := fieldsOf(v.Type())
+	if err != nil {
+		return nil, err
+	}
+	var out []Attribute
+	found := map[string]bool{}
+	for _, f := range fs {
+		want := len(fields) == 0 && !v.FieldByIndex(f.index).IsZero()
+		for _, name := range fields {
+			if name == f.name {
+				want, found[name] = true, true
+			}
+		}
+		if want {
+			out = appendField(out, v, f)
+		}
+	}
+	for _, name := range fields {
+		if !found[name] {
+			return nil, fmt.Errorf("event: %s has no attribute field %q", v.Type(), name)
+		}
+	}
+	return out, nil
 }
 
 func encodeValue(v reflect.Value, f form) string {
@@ -272,7 +319,7 @@ func Decode(ev Event, into Typed) error {
 	if typ := into.EventType(); ev.Type != typ {
 		return fmt.Errorf("%w: type %q, want %q", ErrMalformed, ev.Type, typ)
 	}
-	fs, err := fields(v.Type())
+	fs, err := fieldsOf(v.Type())
 	if err != nil {
 		return err
 	}

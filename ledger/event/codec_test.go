@@ -137,6 +137,42 @@ func TestRegistryRefusesBadDeclarations(t *testing.T) {
 	}
 }
 
+// TestSelect checks the attributes Select picks: named fields, every
+// non-zero field by default, both halves of an array.
+func TestSelect(t *testing.T) {
+	e := everyKind{Count: 0, Amount: 7, Pair: [2]uint32{1, 0}, Name: "n"}
+	got, err := Select(e)
+	if err != nil || render(Event{Type: "sel", Attributes: got}) != "sel amount=7 name=n pair0=1 pair1=0" {
+		t.Fatalf("non-zero fields: %v, %v", got, err)
+	}
+	got, err = Select(e, "Count", "Name")
+	if err != nil || render(Event{Type: "sel", Attributes: got}) != "sel count=0 name=n" {
+		t.Fatalf("named fields: %v, %v", got, err)
+	}
+	if _, err := Select(e, "Nope"); err == nil {
+		t.Fatal("an unknown field selected")
+	}
+	if _, err := Select(Raw{Type: "x"}); err == nil {
+		t.Fatal("a raw event selected")
+	}
+}
+
+// TestRaw: a raw event renders as it came, and Find picks the first event
+// of a type.
+func TestRaw(t *testing.T) {
+	r := Raw{Type: "other", Attributes: []Attribute{{Key: "k", Value: "v"}}}
+	if got := Encode(r); !reflect.DeepEqual(got, Event(r)) || r.EventType() != "other" {
+		t.Fatalf("Encode(raw) = %+v", got)
+	}
+	evs := []Typed{r, everyKind{Name: "first"}, everyKind{Name: "second"}}
+	if e, ok := Find[everyKind](evs); !ok || e.Name != "first" {
+		t.Fatalf("Find = %+v, %v", e, ok)
+	}
+	if _, ok := Find[untagged](evs); ok {
+		t.Fatal("found an absent type")
+	}
+}
+
 // BenchmarkEncode measures the rendering of a typical event.
 func BenchmarkEncode(b *testing.B) {
 	e := everyKind{Big: big.NewInt(1), Name: "x", Bytes: make([]byte, 32)}

@@ -39,6 +39,28 @@ type Typed interface {
 	EventType() string
 }
 
+// Raw is an event kept as it came, for a type a Registry does not know (or
+// a value it could not decode): it is Typed, so that a list of decoded
+// events can hold it, and Encode renders it as it is.
+type Raw Event
+
+// EventType implements Typed.
+func (r Raw) EventType() string { return r.Type }
+
+// Find returns the first event of type T in evs, and false if there is
+// none:
+//
+//	created, ok := event.Find[market.EventOrderCreated](res.Events)
+func Find[T Typed](evs []Typed) (T, bool) {
+	for _, e := range evs {
+		if t, ok := e.(T); ok {
+			return t, true
+		}
+	}
+	var zero T
+	return zero, false
+}
+
 // Log collects events in the order they were emitted. The zero value is
 // an empty log ready to use.
 type Log struct {

@@ -22,7 +22,7 @@ func NewRegistry(events ...Typed) (*Registry, error) {
 	r := &Registry{types: make(map[string]reflect.Type, len(events))}
 	for _, e := range events {
 		t := reflect.TypeOf(e)
-		if _, err := fields(t); err != nil {
+		if _, err := fieldsOf(t); err != nil {
 			return nil, err
 		}
 		name := e.EventType()

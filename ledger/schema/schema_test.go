@@ -144,8 +144,9 @@ func TestDecodeRefusesMalformed(t *testing.T) {
 }
 
 // TestEveryEventRegistered checks that the registry holds exactly the
-// event structs declared under ledger/ (every type with an EventType
-// method), so that a new event cannot be left out of schema.Events.
+// event structs the modules under ledger/ declare (every type with an
+// EventType method, but event.Raw), so that a new event cannot be left
+// out of schema.Events.
 func TestEveryEventRegistered(t *testing.T) {
 	var declared []string
 	err := filepath.WalkDir("..", func(path string, d os.DirEntry, err error) error {
@@ -153,7 +154,7 @@ func TestEveryEventRegistered(t *testing.T) {
 			return err
 		}
 		f, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
-		if err != nil {
+		if err != nil || f.Name.Name == "event" {
 			return err
 		}
 		for _, d := range f.Decls {
