@@ -79,7 +79,8 @@ func (s Settings) Get(key string) string {
 	return ""
 }
 
-func (s *Settings) set(key, value string) {
+// With returns s with key set to value; an unknown key changes nothing.
+func (s Settings) With(key, value string) Settings {
 	switch key {
 	case Home:
 		s.Home = value
@@ -90,6 +91,7 @@ func (s *Settings) set(key, value string) {
 	case Miner:
 		s.Miner = value
 	}
+	return s
 }
 
 // File is the content of config.toml. The zero File is an empty file:
@@ -192,6 +194,23 @@ func (f *File) Save(path string) error {
 	return atomicfile.WriteFile(path, b.Bytes(), 0o600)
 }
 
+// Update loads the file at path (Load), lets edit change it, and saves it
+// (Save), returning the File saved. Nothing is written when edit or a
+// check fails.
+func Update(path string, edit func(*File) error) (*File, error) {
+	f, err := Load(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := edit(f); err != nil {
+		return nil, err
+	}
+	if err := f.Save(path); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
 // Active returns the name of the active profile.
 func (f *File) Active() string {
 	if f.Profile == "" {
@@ -243,8 +262,7 @@ func (f *File) Set(name, key, value string) error {
 		return fmt.Errorf("unknown key %q: want one of %s", key, strings.Join(Keys(), ", "))
 	}
 	s, _ := f.Lookup(name)
-	s.set(key, value)
-	return f.Put(name, s)
+	return f.Put(name, s.With(key, value))
 }
 
 // Use makes the profile name active. It must exist (DefaultProfile

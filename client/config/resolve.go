@@ -52,6 +52,12 @@ type Value struct {
 	Source string `json:"source"`
 }
 
+// Given says whether the value was given by a flag or an environment
+// variable.
+func (v Value) Given() bool {
+	return strings.HasPrefix(v.Source, "flag ") || strings.HasPrefix(v.Source, "env ")
+}
+
 // Resolved are the settings a command uses.
 type Resolved struct {
 	// File is the configuration file read.
@@ -125,17 +131,7 @@ func Resolve(f *File, path string, in Input) (Resolved, error) {
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
-	r := Resolved{File: path}
-	switch {
-	case in.Profile != "":
-		r.Profile = Value{in.Profile, "flag --profile"}
-	case getenv(EnvProfile) != "":
-		r.Profile = Value{getenv(EnvProfile), "env " + EnvProfile}
-	case f.Profile != "":
-		r.Profile = Value{f.Profile, SourceFile}
-	default:
-		r.Profile = Value{DefaultProfile, SourceDefault}
-	}
+	r := Resolved{File: path, Profile: f.Select(in.Profile, getenv)}
 	prof, ok := f.Lookup(r.Profile.Value)
 	if !ok {
 		return r, fmt.Errorf("profile %q (%s) is not in %s; cell config show lists the profiles", r.Profile.Value, r.Profile.Source, path)
@@ -209,6 +205,21 @@ func Resolve(f *File, path string, in Input) (Resolved, error) {
 		return r, err
 	}
 	return r, nil
+}
+
+// Select returns the selected profile's name: flag (--profile) when not
+// empty, else CELL_PROFILE read with getenv (nil reads none), else the
+// active profile. It does not check that the profile exists.
+func (f *File) Select(flag string, getenv func(string) string) Value {
+	switch {
+	case flag != "":
+		return Value{flag, "flag --profile"}
+	case getenv != nil && getenv(EnvProfile) != "":
+		return Value{getenv(EnvProfile), "env " + EnvProfile}
+	case f.Profile != "":
+		return Value{f.Profile, SourceFile}
+	}
+	return Value{DefaultProfile, SourceDefault}
 }
 
 // expand replaces a leading "~" of path with userHome.

@@ -18,12 +18,13 @@ import (
 	"github.com/celltonomy/celltonomy/node"
 )
 
-// devnetHome is --home when given, else ~/.cell/devnet.
-func devnetHome(cmd *cobra.Command, g *globals) string {
-	if f := cmd.Flag("home"); f != nil && f.Changed {
+// devnetHome is the home given by --home or CELL_HOME, else
+// ~/.cell/devnet: a profile's home is not the devnet's.
+func devnetHome(g *globals) string {
+	if g.cfg.Home.Given() {
 		return g.home
 	}
-	return filepath.Join(g.home, "devnet")
+	return filepath.Join(baseDir(), "devnet")
 }
 
 // parseFaults parses --fault I=FAULT flags (faults of nodes) and
@@ -93,7 +94,7 @@ Order from another terminal:
       --input genome=examples/data/lambda.fa --param ENZYMES=EcoRI --max-price 5000`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			home := devnetHome(cmd, g)
+			home := devnetHome(g)
 			n := nodes
 			if n == 0 {
 				if _, err := os.Stat(filepath.Join(home, "devnet.json")); err != nil || reset {

@@ -78,9 +78,9 @@ func (f *txFlags) buyer(cmd *cobra.Command) (*order.Buyer, error) {
 	priv, err := signingKey(cmd, f.g, f.from, &f.pass)
 	if err != nil {
 		// A newcomer running a devnet orders with the devnet's buyer key.
-		if dev := filepath.Join(f.g.home, "devnet"); !cmd.Flags().Changed("home") {
+		if dev := filepath.Join(baseDir(), "devnet"); f.g.home != dev {
 			if _, serr := os.Stat(filepath.Join(keyring.Dir(dev), f.from+".json")); serr == nil {
-				return nil, fmt.Errorf("%w (the devnet's keys are in %s: add --home %s)", err, keyring.Dir(dev), dev)
+				return nil, fmt.Errorf("%w (the devnet's keys are in %s: run cell config use devnet, or add --home %s)", err, keyring.Dir(dev), dev)
 			}
 		}
 		return nil, err
