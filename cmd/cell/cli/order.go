@@ -60,7 +60,8 @@ node, downloads and verifies the results against the output root delivered on
 chain, closes the order with the completion code and rates the provider; a
 result that does not verify is disputed instead.
 
-The order commands sign with --from, the keyring key "buyer" unless given.
+The order commands sign with --from: the keyring key "buyer" unless given,
+or unless CELL_KEY or the profile's key names another (cell config).
 Amounts are in ucell, windows in blocks.`,
 	}
 	f.register(cmd)
