@@ -211,9 +211,9 @@ type MovedPort struct {
 	// --p2p-port, --node-port or --miner-port.
 	Flag string
 	// What the port is for, e.g. "the validator's RPC" or "node 2".
-	What    string
-	Default int
-	Port    int
+	What string
+	// Default is the busy default port, Port the free one used instead.
+	Default, Port int
 }
 
 // state is HOME/devnet.json.
