@@ -14,10 +14,24 @@
 //	HOME/devnet.json           what Start needs to resume: chain id, ports, node count
 //
 // HOME is an ordinary cell home, so `cell order run … --home HOME` finds
-// the buyer key and the RPC address without further flags.
+// the buyer key and the RPC address without further flags. With
+// Options.ConfigFile, Start also writes the profile "devnet" (Profile) of
+// the cell configuration (client/config) — home, node, the buyer key, the
+// first miner — and a new devnet makes it the active profile, so that
+// `cell order run …` needs no --home at all.
 //
 // A restart with the same home resumes the chain and the nodes where they
 // stopped (the nodes resume their jobs); Reset removes the home first.
+//
+// # Ports
+//
+// A new devnet reserves its ports before it writes anything: a default
+// port that is busy is replaced by a free one (Devnet.Moved), a port
+// asked for that is busy is an error naming its cell devnet flag. A
+// resumed devnet reserves the ports it was created with, and one of them
+// busy is an error naming the flag to use with --reset. A new devnet that
+// fails to start removes what it wrote, so that HOME/devnet.json never
+// records the ports of a devnet that did not run.
 //
 // # Decisions
 //
@@ -80,6 +94,7 @@ import (
 
 	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client"
+	cellconfig "github.com/celltonomy/celltonomy/client/config"
 	"github.com/celltonomy/celltonomy/client/keyring"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
@@ -92,9 +107,17 @@ import (
 	"github.com/celltonomy/celltonomy/spec/packer"
 )
 
+// DefaultNodePort is the HTTP port of node 1 unless Options.NodePort says
+// otherwise; node I's is DefaultNodePort + I − 1.
+const DefaultNodePort = 26680
+
 // DefaultMinerPort is the HTTP port of node 1's operator's miner unless
 // Options.MinerPort says otherwise; node I's is DefaultMinerPort + I − 1.
 const DefaultMinerPort = 26690
+
+// Profile is the profile of the cell configuration (client/config) that
+// Start writes for the devnet when Options.ConfigFile names the file.
+const Profile = "devnet"
 
 // ChainID is the devnet's chain id.
 const ChainID = "cell-devnet"
@@ -147,12 +170,18 @@ type Options struct {
 	BlockTime time.Duration
 	// Reset removes Home first.
 	Reset bool
-	// Ports: the validator's RPC port (default 26657; -1 picks a free
-	// port), its P2P port (default 26656; -1 free), and the first node's
-	// HTTP port (default 26680, node i on 26679+i; -1 free ports).
+	// Ports of a new devnet: the validator's RPC port (0: 26657; -1
+	// picks a free port), its P2P port (0: 26656; -1 free), and the first
+	// node's HTTP port (0: DefaultNodePort, node i on NodePort + i − 1;
+	// -1 free ports). A default port that is busy is replaced by a free
+	// one (Devnet.Moved); a port given that is busy is an error naming
+	// its cell devnet flag (--rpc-port, --p2p-port, --node-port). A
+	// resumed devnet keeps the ports it was created with; one of them
+	// busy is an error naming its flag.
 	RPCPort, P2PPort, NodePort int
 	// MinerPort is the HTTP port of node 1's operator's reputation miner,
-	// node I's on MinerPort + I − 1 (default 26690; -1 picks free ports).
+	// node I's on MinerPort + I − 1 (0: DefaultMinerPort; -1 picks free
+	// ports; a busy port as for NodePort, flag --miner-port).
 	MinerPort int
 	// Node adjusts node i (index i-1).
 	Node []NodeOptions
@@ -164,6 +193,24 @@ type Options struct {
 	Log io.Writer
 	// Params adjusts the genesis params of a new home.
 	Params func(*ledgerpb.Params)
+	// ConfigFile is the cell configuration file (client/config) in which
+	// Start writes, once the devnet runs, the profile Profile: its home,
+	// its RPC URL as node, the buyer key as key and node 1's operator's
+	// miner. A new devnet also makes it the active profile. "" writes
+	// nothing.
+	ConfigFile string
+}
+
+// MovedPort is a default port that was busy when a new devnet was
+// created, and the free port used instead.
+type MovedPort struct {
+	// Flag is the cell devnet flag that sets the port: --rpc-port,
+	// --p2p-port, --node-port or --miner-port.
+	Flag string
+	// What the port is for, e.g. "the validator's RPC" or "node 2".
+	What string
+	// Default is the busy default port, Port the free one used instead.
+	Default, Port int
 }
 
 // state is HOME/devnet.json.
@@ -221,6 +268,15 @@ type Devnet struct {
 	Packages []PackageInfo
 	// Client talks to the validator.
 	Client *client.Client
+	// Created says whether Start created the devnet rather than resumed
+	// it.
+	Created bool
+	// Moved are the default ports of a new devnet that were busy.
+	Moved []MovedPort
+	// ProfileActive says whether the profile Start wrote
+	// (Options.ConfigFile) is the active profile; Start makes it so for
+	// a new devnet.
+	ProfileActive bool
 
 	chain  *chain.Node
 	cancel context.CancelFunc
@@ -230,9 +286,11 @@ type Devnet struct {
 }
 
 // Start creates (or resumes) and starts the devnet, registers the example
-// packages and returns once every node has announced itself. Stop it with
-// Stop.
-func Start(ctx context.Context, o Options) (*Devnet, error) {
+// packages, writes its profile (Options.ConfigFile) and returns once every
+// node has announced itself. Stop it with Stop. When a new devnet fails to
+// start, Start removes what it wrote in the home, so that a retry creates
+// the devnet afresh rather than resuming a broken one.
+func Start(ctx context.Context, o Options) (d *Devnet, err error) {
 	if o.Home == "" {
 		return nil, errors.New("devnet: home: empty path")
 	}
@@ -247,11 +305,21 @@ func Start(ctx context.Context, o Options) (*Devnet, error) {
 			return nil, err
 		}
 	}
-	res := reserved{}
+	res := &reserved{}
 	defer res.closeAll()
 	st, err := readState(o.Home)
+	created := errors.Is(err, os.ErrNotExist)
 	switch {
-	case errors.Is(err, os.ErrNotExist):
+	case created:
+		before, err := listDir(o.Home)
+		if err != nil {
+			return nil, err
+		}
+		defer func() {
+			if d == nil {
+				removeNew(o.Home, before)
+			}
+		}()
 		if st, err = create(o, res); err != nil {
 			return nil, fmt.Errorf("devnet: create %s: %w", o.Home, err)
 		}
@@ -261,6 +329,10 @@ func Start(ctx context.Context, o Options) (*Devnet, error) {
 		return nil, fmt.Errorf("devnet: %s was created with %d nodes, not %d; pass --reset to start afresh", o.Home, st.Nodes, o.Nodes)
 	case len(st.MinerPorts) != st.Nodes:
 		return nil, fmt.Errorf("devnet: %s was created before every node's operator ran a miner; pass --reset to start afresh", o.Home)
+	default:
+		if err := res.hold(st); err != nil {
+			return nil, fmt.Errorf("devnet: %s: %w", o.Home, err)
+		}
 	}
 	kr, err := keyring.Open(keyring.Dir(o.Home))
 	if err != nil {
@@ -300,7 +372,7 @@ func Start(ctx context.Context, o Options) (*Devnet, error) {
 		return nil, err
 	}
 	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	d := &Devnet{Home: o.Home, ChainID: st.ChainID, RPC: rpc, Client: c, chain: cn, cancel: cancel}
+	d = &Devnet{Home: o.Home, ChainID: st.ChainID, RPC: rpc, Client: c, chain: cn, cancel: cancel, Created: created, Moved: res.moved}
 	d.Buyer = mustAddr(kr, KeyBuyer)
 	d.Author = mustAddr(kr, KeyAuthor)
 	fail := func(err error) (*Devnet, error) {
@@ -398,7 +470,70 @@ func Start(ctx context.Context, o Options) (*Devnet, error) {
 	if err := d.waitNodes(ctx); err != nil {
 		return fail(err)
 	}
+	if o.ConfigFile != "" {
+		if err := d.writeProfile(o.ConfigFile); err != nil {
+			return fail(fmt.Errorf("devnet: profile %s: %w", Profile, err))
+		}
+	}
 	return d, nil
+}
+
+// writeProfile writes the profile Profile into the configuration file at
+// path and, for a new devnet, makes it active.
+func (d *Devnet) writeProfile(path string) error {
+	home, err := filepath.Abs(d.Home)
+	if err != nil {
+		return err
+	}
+	s := cellconfig.Settings{Home: home, Node: d.RPC, Key: KeyBuyer}
+	if len(d.Miners) > 0 {
+		s.Miner = d.Miners[0].Endpoint
+	}
+	f, err := cellconfig.Update(path, func(f *cellconfig.File) error {
+		if err := f.Put(Profile, s); err != nil {
+			return err
+		}
+		if d.Created {
+			return f.Use(Profile)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	d.ProfileActive = f.Active() == Profile
+	return nil
+}
+
+// listDir returns the names in dir, nil when dir does not exist.
+func listDir(dir string) (map[string]bool, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	names := map[string]bool{}
+	for _, e := range entries {
+		names[e.Name()] = true
+	}
+	return names, nil
+}
+
+// removeNew removes from home what was not in it before (listDir), or
+// home itself when it did not exist.
+func removeNew(home string, before map[string]bool) {
+	if before == nil {
+		os.RemoveAll(home)
+		return
+	}
+	entries, _ := os.ReadDir(home)
+	for _, e := range entries {
+		if !before[e.Name()] {
+			os.RemoveAll(filepath.Join(home, e.Name()))
+		}
+	}
 }
 
 // Stop shuts the nodes down, then the validator, and returns the errors
@@ -444,46 +579,94 @@ func readState(home string) (state, error) {
 	return st, nil
 }
 
-// reserved holds the listeners of the free ports a new devnet picked,
-// open until their server takes them, so that no other process can bind
-// a port between its choice and its use.
-type reserved map[int]net.Listener
+// reserved holds the listeners of the ports a devnet will use, open until
+// their server takes them, so that a busy port is found before anything
+// starts and no other process can bind a port between its choice and its
+// use. moved records the default ports that were busy.
+type reserved struct {
+	ls    map[int]net.Listener
+	moved []MovedPort
+}
 
-// pick returns p, def when p is 0, or a free port on 127.0.0.1, reserved,
-// when p is negative.
-func (r reserved) pick(p, def int) (int, error) {
+// listen reserves port on 127.0.0.1; 0 reserves a free port.
+func (r *reserved) listen(port int) (int, error) {
+	l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		return 0, err
+	}
+	port = l.Addr().(*net.TCPAddr).Port
+	if r.ls == nil {
+		r.ls = map[int]net.Listener{}
+	}
+	r.ls[port] = l
+	return port, nil
+}
+
+// pick reserves the port of a new devnet for what (e.g. "node 2"): p
+// when positive, failing with an error naming flag when it is busy; def
+// when p is 0, or a free port when def is busy (recorded in moved); a
+// free port when p is negative.
+func (r *reserved) pick(p, def int, flag, what string) (int, error) {
 	switch {
 	case p < 0:
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+		return r.listen(0)
+	case p > 0:
+		port, err := r.listen(p)
 		if err != nil {
-			return 0, err
+			return 0, fmt.Errorf("port %d (%s) is not free: %w; pass another %s, or %s -1 for a free port", p, what, err, flag, flag)
 		}
-		port := l.Addr().(*net.TCPAddr).Port
-		r[port] = l
 		return port, nil
-	case p == 0:
-		return def, nil
 	}
-	return p, nil
+	if port, err := r.listen(def); err == nil {
+		return port, nil
+	}
+	port, err := r.listen(0)
+	if err != nil {
+		return 0, err
+	}
+	r.moved = append(r.moved, MovedPort{Flag: flag, What: what, Default: def, Port: port})
+	return port, nil
+}
+
+// hold reserves the ports of a resumed devnet, failing with an error that
+// names the flag of the first busy one.
+func (r *reserved) hold(st state) error {
+	type use struct {
+		port       int
+		flag, what string
+	}
+	uses := []use{{st.RPCPort, "--rpc-port", "the validator's RPC"}, {st.P2PPort, "--p2p-port", "the validator's P2P"}}
+	for i, p := range st.NodePorts {
+		uses = append(uses, use{p, "--node-port", fmt.Sprintf("node %d", i+1)})
+	}
+	for i, p := range st.MinerPorts {
+		uses = append(uses, use{p, "--miner-port", fmt.Sprintf("miner %d", i+1)})
+	}
+	for _, u := range uses {
+		if _, err := r.listen(u.port); err != nil {
+			return fmt.Errorf("port %d (%s) is not free: %w; stop what holds it, or start a new devnet with --reset and another %s (-1: a free port)", u.port, u.what, err, u.flag)
+		}
+	}
+	return nil
 }
 
 // take hands over the listener of port, nil when port is not reserved.
-func (r reserved) take(port int) net.Listener {
-	l := r[port]
-	delete(r, port)
+func (r *reserved) take(port int) net.Listener {
+	l := r.ls[port]
+	delete(r.ls, port)
 	return l
 }
 
 // release frees port for a server that binds it by itself (CometBFT).
-func (r reserved) release(port int) {
+func (r *reserved) release(port int) {
 	if l := r.take(port); l != nil {
 		l.Close()
 	}
 }
 
 // closeAll frees every port still reserved.
-func (r reserved) closeAll() {
-	for port := range r {
+func (r *reserved) closeAll() {
+	for port := range r.ls {
 		r.release(port)
 	}
 }
@@ -510,7 +693,7 @@ func DevnetParams() *ledgerpb.Params {
 
 // create writes a new home: keys, the validator's CometBFT home and
 // genesis, and each node's home.
-func create(o Options, res reserved) (state, error) {
+func create(o Options, res *reserved) (state, error) {
 	if o.Nodes == 0 {
 		o.Nodes = 2
 	}
@@ -519,29 +702,30 @@ func create(o Options, res reserved) (state, error) {
 	}
 	st := state{ChainID: ChainID, Nodes: o.Nodes}
 	var err error
-	if st.RPCPort, err = res.pick(o.RPCPort, chain.DefaultPorts.RPC); err != nil {
+	if st.RPCPort, err = res.pick(o.RPCPort, chain.DefaultPorts.RPC, "--rpc-port", "the validator's RPC"); err != nil {
 		return st, err
 	}
-	if st.P2PPort, err = res.pick(o.P2PPort, chain.DefaultPorts.P2P); err != nil {
+	if st.P2PPort, err = res.pick(o.P2PPort, chain.DefaultPorts.P2P, "--p2p-port", "the validator's P2P"); err != nil {
 		return st, err
+	}
+	// Node and miner I are on the first port + I − 1.
+	nth := func(first, i int) int {
+		if first > 0 {
+			return first + i - 1
+		}
+		return first
 	}
 	for i := 1; i <= o.Nodes; i++ {
-		p, err := res.pick(o.NodePort, 26679+i)
+		p, err := res.pick(nth(o.NodePort, i), DefaultNodePort+i-1, "--node-port", fmt.Sprintf("node %d", i))
 		if err != nil {
 			return st, err
-		}
-		if o.NodePort > 0 {
-			p = o.NodePort + i - 1
 		}
 		st.NodePorts = append(st.NodePorts, p)
 	}
 	for i := 1; i <= o.Nodes; i++ {
-		p, err := res.pick(o.MinerPort, DefaultMinerPort+i-1)
+		p, err := res.pick(nth(o.MinerPort, i), DefaultMinerPort+i-1, "--miner-port", fmt.Sprintf("miner %d", i))
 		if err != nil {
 			return st, err
-		}
-		if o.MinerPort > 0 {
-			p = o.MinerPort + i - 1
 		}
 		st.MinerPorts = append(st.MinerPorts, p)
 	}

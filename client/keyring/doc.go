@@ -5,8 +5,9 @@
 // # Using it
 //
 //  1. Open the directory: kr, err := keyring.Open(keyring.Dir(home)).
-//     Open creates it with mode 0700 when missing and refuses a directory
-//     that other users may read, write or enter.
+//     A missing directory is an empty keyring: Open creates nothing, and
+//     the first key written creates the directory with mode 0700. Open
+//     refuses a directory that other users may read, write or enter.
 //  2. Create a key: kr.Add("alice", passphrase) draws a new key from
 //     crypto/rand; kr.AddFromSeed("alice", seed, passphrase) derives it from a
 //     32-byte seed, for deterministic development and test keys. A nil

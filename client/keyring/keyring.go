@@ -76,24 +76,32 @@ type options struct{ overwrite bool }
 // key is lost unless it was exported.
 func Overwrite() Option { return func(o *options) { o.overwrite = true } }
 
-// Open returns the keyring in dir, creating the directory with mode 0700
-// when it does not exist. It returns an error when dir is not a directory,
-// or, except on Windows, when its mode grants any access to group or others.
+// Open returns the keyring in dir. A missing directory is an empty
+// keyring: Open creates nothing, and the first key written creates the
+// directory with mode 0700, so that reading a keyring never leaves files
+// behind. It returns an error when dir is not a directory, or, except on
+// Windows, when its mode grants any access to group or others.
 func Open(dir string) (*Keyring, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("keyring: %w", err)
-	}
-	st, err := os.Stat(dir)
-	if err != nil {
-		return nil, fmt.Errorf("keyring: %w", err)
-	}
-	if !st.IsDir() {
-		return nil, fmt.Errorf("keyring %s: not a directory", dir)
-	}
-	if perm := st.Mode().Perm(); runtime.GOOS != "windows" && perm&0o077 != 0 {
-		return nil, fmt.Errorf("keyring %s: mode %04o lets other users reach the keys; want 0700 (chmod 700 %s)", dir, perm, dir)
+	if err := checkDir(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
 	}
 	return &Keyring{dir: dir, kdf: defaultKDF, rand: rand.Reader}, nil
+}
+
+// checkDir returns an error matching fs.ErrNotExist when dir is missing,
+// and an error when it is not a directory or others may reach into it.
+func checkDir(dir string) error {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("keyring: %w", err)
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("keyring %s: not a directory", dir)
+	}
+	if perm := st.Mode().Perm(); runtime.GOOS != "windows" && perm&0o077 != 0 {
+		return fmt.Errorf("keyring %s: mode %04o lets other users reach the keys; want 0700 (chmod 700 %s)", dir, perm, dir)
+	}
+	return nil
 }
 
 // Dir returns the keyring's directory.
@@ -196,6 +204,14 @@ func (k *Keyring) store(name string, kf *keyFile, passphrase []byte, o options) 
 // temporary file that is linked into place (failing if the name exists) or,
 // with overwrite, renamed over it.
 func (k *Keyring) write(name string, data []byte, overwrite bool) error {
+	// The directory is made by the first write, not by Open; it may have
+	// appeared since Open, so its mode is checked again.
+	if err := os.MkdirAll(k.dir, 0o700); err != nil {
+		return fmt.Errorf("write key %q: %w", name, err)
+	}
+	if err := checkDir(k.dir); err != nil {
+		return fmt.Errorf("write key %q: %w", name, err)
+	}
 	tmp, err := os.CreateTemp(k.dir, ".tmp-*") // mode 0600; the dot hides it from List
 	if err != nil {
 		return fmt.Errorf("write key %q: %w", name, err)
@@ -280,6 +296,9 @@ func (k *Keyring) Show(name string) (Info, error) {
 // ignored; a key file that cannot be read is an error.
 func (k *Keyring) List() ([]Info, error) {
 	entries, err := os.ReadDir(k.dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return []Info{}, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("keyring: %w", err)
 	}

@@ -53,6 +53,43 @@ func (c *counter) Read(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// TestReadingCreatesNothing: a keyring whose directory is missing reads
+// as empty and stays missing until the first key is written.
+func TestReadingCreatesNothing(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "home", "keys")
+	k, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.kdf = testKDF
+	if infos, err := k.List(); err != nil || len(infos) != 0 {
+		t.Errorf("List = %v, %v; want empty", infos, err)
+	}
+	if _, err := k.Show("alice"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Show = %v; want ErrNotFound", err)
+	}
+	if _, err := k.PrivateKey("alice", nil); !errors.Is(err, ErrNotFound) {
+		t.Errorf("PrivateKey = %v; want ErrNotFound", err)
+	}
+	if err := k.Delete("alice"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Delete = %v; want ErrNotFound", err)
+	}
+	if entries, _ := os.ReadDir(parent); len(entries) != 0 {
+		t.Fatalf("reading created %v", entries)
+	}
+	if _, err := k.AddFromSeed("alice", seed(1), nil); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := st.Mode().Perm(); runtime.GOOS != "windows" && perm != 0o700 {
+		t.Errorf("the first write made %s with mode %04o, want 0700", dir, perm)
+	}
+}
+
 func TestAddListShowDelete(t *testing.T) {
 	k := open(t)
 	if infos, err := k.List(); err != nil || len(infos) != 0 {
@@ -490,6 +527,9 @@ func TestRefusesAlteredKeys(t *testing.T) {
 	}
 
 	// A key file under another key's file name is refused.
+	if err := os.MkdirAll(k.Dir(), 0o700); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(k.Path("alias"), []byte(devJSON), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/keyring"
+	"github.com/celltonomy/celltonomy/internal/testhome"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/staking"
@@ -38,7 +39,14 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "build cell: %v\n%s", err, out)
 		os.Exit(1)
 	}
+	// No test reads or writes the user's ~/.cell: cell devnet writes
+	// its profile into the configuration file of HOME.
+	cleanup, err := testhome.Setup()
+	if err != nil {
+		panic(err)
+	}
 	code := m.Run()
+	cleanup()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

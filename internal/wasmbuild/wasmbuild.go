@@ -38,9 +38,10 @@ type build struct {
 // Build compiles the Go main package in pkgDir (a directory path, relative
 // to the test's working directory or absolute) with
 //
-//	GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0 go build -trimpath
+//	GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags=-buildid=
 //
-// and returns the module's bytes. The go binary is the one of the running
+// — the flags of a reproducible build (see examples/digest/gen.go) — and
+// returns the module's bytes. The go binary is the one of the running
 // toolchain (runtime.GOROOT()/bin/go), falling back to "go" on PATH.
 //
 // The first call for a directory builds it; later calls in the same process
@@ -74,7 +75,7 @@ func compile(pkgDir string) ([]byte, error) {
 	defer os.RemoveAll(out)
 	target := filepath.Join(out, "main.wasm")
 
-	cmd := exec.Command(goBinary(), "build", "-trimpath", "-o", target, ".")
+	cmd := exec.Command(goBinary(), "build", "-trimpath", "-buildvcs=false", "-ldflags=-buildid=", "-o", target, ".")
 	cmd.Dir = pkgDir
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
 	var output bytes.Buffer

@@ -28,19 +28,13 @@ type nodeFlags struct {
 }
 
 func (f *nodeFlags) register(cmd *cobra.Command) {
-	cmd.PersistentFlags().StringVar(&f.node, "node", "", "CometBFT RPC address of the node (default: the one in --home's config, else http://127.0.0.1:26657)")
+	cmd.PersistentFlags().StringVar(&f.node, "node", "", "CometBFT RPC URL of the node (default: CELL_NODE, else the profile's node, else the one in the home's config, else http://127.0.0.1:26657)")
 }
 
+// client talks to --node, which the configuration fills in when it is not
+// given (globals.applyConfig).
 func (f *nodeFlags) client() (*client.Client, error) {
-	addr := f.node
-	if addr == "" {
-		if a, err := chain.RPCAddress(f.g.home); err == nil {
-			addr = a
-		} else {
-			addr = "http://127.0.0.1:26657"
-		}
-	}
-	return client.New(addr)
+	return client.New(f.node)
 }
 
 // txFlags are the flags of commands that sign a transaction.
@@ -54,7 +48,7 @@ type txFlags struct {
 func (f *txFlags) register(cmd *cobra.Command) {
 	f.nodeFlags.register(cmd)
 	fl := cmd.PersistentFlags()
-	fl.StringVar(&f.from, "from", operatorKey, "keyring name of the signing key")
+	fl.StringVar(&f.from, "from", operatorKey, "keyring name of the signing key (CELL_KEY or the profile's key replace the default)")
 	fl.Uint64Var(&f.fee, "fee", params.Default().MinFee, "fee in ucell (at least the chain's min_fee)")
 	fl.StringVar(&f.pass.file, "passphrase-file", "", "read the key's passphrase from the first line of FILE")
 }

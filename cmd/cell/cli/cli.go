@@ -13,8 +13,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/celltonomy/celltonomy/chain"
+	"github.com/celltonomy/celltonomy/client/config"
+	"github.com/celltonomy/celltonomy/miner"
 )
 
 // Output formats of --output.
@@ -25,10 +30,15 @@ const (
 
 // globals are the flags every command shares.
 type globals struct {
-	home   string
-	output string
-	stdout io.Writer
-	stderr io.Writer
+	// home is --home until a command runs, then the resolved home.
+	home    string
+	profile string // --profile
+	output  string
+	stdout  io.Writer
+	stderr  io.Writer
+	// cfg is the configuration resolved before the command ran
+	// (resolveConfig), for the commands that resolve it.
+	cfg config.Resolved
 }
 
 // ExitError ends the program with Code after printing nothing more; a
@@ -89,19 +99,102 @@ run it locally:
 			if g.output != outputText && g.output != outputJSON {
 				return &usageError{fmt.Errorf("--output: must be %q or %q, got %q", outputText, outputJSON, g.output)}
 			}
-			return nil
+			if !needsConfig(cmd) {
+				return nil
+			}
+			return g.applyConfig(cmd)
 		},
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
-	defaultHome := "~/.cell"
-	if h, err := os.UserHomeDir(); err == nil {
-		defaultHome = filepath.Join(h, ".cell")
-	}
-	root.PersistentFlags().StringVar(&g.home, "home", defaultHome, "directory for configuration, keys, caches and chain data")
+	root.PersistentFlags().StringVar(&g.home, "home", "", "the cell home: keys, orders, caches and chain data (default: CELL_HOME, else the profile's home, else ~/.cell; see cell config)")
+	root.PersistentFlags().StringVar(&g.profile, "profile", "", "use this profile of ~/.cell/config.toml instead of the active one (default: CELL_PROFILE, else the file's)")
 	root.PersistentFlags().StringVar(&g.output, "output", outputText, "output format of commands that print data: text or json")
 	root.AddCommand(newVersionCmd(g), newPackageCmd(g), newRunCmd(g), newOrderCmd(g), newKeysCmd(g),
-		newInitCmd(g), newStartCmd(g), newTestnetCmd(g), newStatusCmd(g), newTxCmd(g), newQueryCmd(g), newBenchCmd(g), newNodeCmd(g), newDevnetCmd(g), newDemoCmd(g), newRepCmd(g), newMinerCmd(g))
+		newInitCmd(g), newStartCmd(g), newTestnetCmd(g), newStatusCmd(g), newTxCmd(g), newQueryCmd(g), newBenchCmd(g), newNodeCmd(g), newDevnetCmd(g), newDemoCmd(g), newRepCmd(g), newMinerCmd(g),
+		newConfigCmd(g))
 	return root
+}
+
+// noConfig marks, in a command's Annotations, a command that runs without
+// the resolved configuration, so that a broken config file does not stop
+// it.
+const noConfig = "cell:no-config"
+
+// needsConfig says whether cmd runs with the resolved configuration: every
+// command but those marked noConfig (and their subcommands), help and
+// completion.
+func needsConfig(cmd *cobra.Command) bool {
+	for c := cmd; c != nil; c = c.Parent() {
+		if _, ok := c.Annotations[noConfig]; ok || c.Name() == "help" || c.Name() == "completion" {
+			return false
+		}
+	}
+	return true
+}
+
+// baseDir returns the base directory ~/.cell: the directory of the
+// configuration file and the default home.
+func baseDir() string {
+	h, err := os.UserHomeDir()
+	if err != nil {
+		return filepath.Join("~", ".cell")
+	}
+	return config.BaseDir(h)
+}
+
+// resolveConfig loads the configuration file and resolves the settings
+// for cmd from its flags (--home, --profile and, where cmd has them,
+// --node, --from and --miner), the environment, the profile and the
+// defaults (package client/config).
+func (g *globals) resolveConfig(cmd *cobra.Command) (config.Resolved, *config.File, error) {
+	base := baseDir()
+	path := config.Path(base)
+	f, err := config.Load(path)
+	if err != nil {
+		return config.Resolved{}, nil, err
+	}
+	userHome, _ := os.UserHomeDir()
+	in := config.Input{Base: base, UserHome: userHome, Profile: g.profile, Getenv: os.Getenv,
+		HomeNode: chain.RPCAddress, Defaults: config.Settings{Miner: "http://" + miner.DefaultListen}}
+	if fl := cmd.Flags().Lookup("home"); fl != nil && fl.Changed {
+		in.Flags.Home = g.home
+	}
+	for _, k := range []string{config.Node, config.Key, config.Miner} {
+		fl := cmd.Flags().Lookup(strings.TrimPrefix(config.Flag(k), "--"))
+		if fl == nil {
+			continue
+		}
+		if fl.Changed {
+			in.Flags = in.Flags.With(k, fl.Value.String())
+		} else if k != config.Node {
+			// The flag's default is the command's own.
+			in.Defaults = in.Defaults.With(k, fl.DefValue)
+		}
+	}
+	r, err := config.Resolve(f, path, in)
+	return r, f, err
+}
+
+// applyConfig resolves the configuration for cmd and gives its values to
+// the home and to the flags --node, --from and --miner that cmd has and
+// that were not given.
+func (g *globals) applyConfig(cmd *cobra.Command) error {
+	r, _, err := g.resolveConfig(cmd)
+	if err != nil {
+		return err
+	}
+	g.cfg = r
+	g.home = r.Home.Value
+	for _, k := range []string{config.Node, config.Key, config.Miner} {
+		fl := cmd.Flags().Lookup(strings.TrimPrefix(config.Flag(k), "--"))
+		if fl == nil || fl.Changed || r.Get(k).Value == "" {
+			continue
+		}
+		if err := fl.Value.Set(r.Get(k).Value); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // json prints v as indented JSON on stdout.

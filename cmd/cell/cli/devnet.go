@@ -13,17 +13,20 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/celltonomy/celltonomy/client/config"
 	"github.com/celltonomy/celltonomy/devnet"
 	"github.com/celltonomy/celltonomy/miner"
 	"github.com/celltonomy/celltonomy/node"
 )
 
-// devnetHome is --home when given, else ~/.cell/devnet.
-func devnetHome(cmd *cobra.Command, g *globals) string {
-	if f := cmd.Flag("home"); f != nil && f.Changed {
+// devnetHome is the home given by --home or CELL_HOME, else
+// ~/.cell/devnet: a profile's home is not the devnet's, as the devnet
+// writes the profile.
+func devnetHome(g *globals) string {
+	if g.cfg.Home.Given() {
 		return g.home
 	}
-	return filepath.Join(g.home, "devnet")
+	return filepath.Join(baseDir(), "devnet")
 }
 
 // parseFaults parses --fault I=FAULT flags (faults of nodes) and
@@ -82,18 +85,26 @@ silent-verifier); --miner-fault I=wrong-root makes the miner of node I's
 operator submit and defend wrong roots, so that the honest miners beat it in
 a challenge and it loses its stake. Both are tools for tests and demos.
 
-Data lives under ~/.cell/devnet (or --home). A restart resumes the chain and
-the nodes' jobs; --reset starts afresh. Logs go to HOME/devnet.log (--verbose:
-stderr). The example package is built from examples/digest, so run from the
-repository after make examples.
+Data lives under ~/.cell/devnet (or --home, or CELL_HOME). A restart resumes
+the chain and the nodes' jobs; --reset starts afresh. Logs go to
+HOME/devnet.log (--verbose: stderr). The example package is built from
+examples/digest, so run from the repository after make examples.
 
-Order from another terminal:
+A new devnet listens on the default ports, each replaced by a free one (and
+said so) when busy; a port given with --rpc-port, --p2p-port, --node-port or
+--miner-port must be free. A resumed devnet keeps its ports. A new devnet
+that fails to start leaves nothing behind but its log.
 
-  cell order run examples/digest --home ~/.cell/devnet \
+Every start writes the profile "devnet" into ~/.cell/config.toml (home, node,
+key "buyer", miner 1), and a new devnet makes it the active profile, so that
+other commands talk to the devnet without --home; cell config use default
+switches back. Order from another terminal:
+
+  cell order run examples/digest \
       --input genome=examples/data/lambda.fa --param ENZYMES=EcoRI --max-price 5000`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			home := devnetHome(cmd, g)
+			home := devnetHome(g)
 			n := nodes
 			if n == 0 {
 				if _, err := os.Stat(filepath.Join(home, "devnet.json")); err != nil || reset {
@@ -133,9 +144,19 @@ Order from another terminal:
 				pkgs = append(devnet.DefaultPackageDirs(), packages...)
 			}
 			d, err := devnet.Start(cmd.Context(), devnet.Options{Home: home, Nodes: n, BlockTime: blockTime, Node: nopts, Log: logw,
-				Packages: pkgs, RPCPort: rpcPort, P2PPort: p2pPort, NodePort: nodePort, MinerPort: minerPort})
+				Packages: pkgs, RPCPort: rpcPort, P2PPort: p2pPort, NodePort: nodePort, MinerPort: minerPort,
+				ConfigFile: config.Path(baseDir())})
 			if err != nil {
 				return err
+			}
+			for _, m := range d.Moved {
+				fmt.Fprintf(g.stderr, "cell: port %d (%s) is busy: using %d instead (%s sets it)\n", m.Default, m.What, m.Port, m.Flag)
+			}
+			switch {
+			case d.Created && d.ProfileActive:
+				fmt.Fprintf(g.stderr, "cell: profile %s is active: cell order run and the other commands now talk to this devnet; cell config use default switches back\n", devnet.Profile)
+			case !d.ProfileActive:
+				fmt.Fprintf(g.stderr, "cell: profile %s describes this devnet; cell config use %s makes the other commands talk to it\n", devnet.Profile, devnet.Profile)
 			}
 			printDevnet(g, d)
 			<-cmd.Context().Done()
@@ -150,10 +171,10 @@ Order from another terminal:
 	cmd.Flags().StringSliceVar(&faults, "fault", nil, "inject a fault into node I: I=wrong-output, I=no-delivery or I=silent-verifier (repeatable)")
 	cmd.Flags().StringSliceVar(&minerFaults, "miner-fault", nil, "inject a fault into the miner of node I's operator: I=wrong-root (repeatable)")
 	cmd.Flags().StringSliceVar(&packages, "package", nil, "also register the package built from DIR (repeatable)")
-	cmd.Flags().IntVar(&rpcPort, "rpc-port", 0, "validator RPC port of a new devnet (default 26657; -1: a free port)")
-	cmd.Flags().IntVar(&p2pPort, "p2p-port", 0, "validator P2P port of a new devnet (default 26656; -1: a free port)")
-	cmd.Flags().IntVar(&minerPort, "miner-port", 0, "HTTP port of node 1's operator's reputation miner of a new devnet, node I's on MINER_PORT+I-1 (default 26690; -1: free ports)")
-	cmd.Flags().IntVar(&nodePort, "node-port", 0, "HTTP port of node 1 of a new devnet, node I on NODE_PORT+I-1 (default 26680; -1: free ports)")
+	cmd.Flags().IntVar(&rpcPort, "rpc-port", 0, "validator RPC port of a new devnet (default 26657, or a free port when it is busy; -1: a free port)")
+	cmd.Flags().IntVar(&p2pPort, "p2p-port", 0, "validator P2P port of a new devnet (default 26656, or a free port when it is busy; -1: a free port)")
+	cmd.Flags().IntVar(&minerPort, "miner-port", 0, "HTTP port of node 1's operator's reputation miner of a new devnet, node I's on MINER_PORT+I-1 (default 26690, or free ports when busy; -1: free ports)")
+	cmd.Flags().IntVar(&nodePort, "node-port", 0, "HTTP port of node 1 of a new devnet, node I on NODE_PORT+I-1 (default 26680, or free ports when busy; -1: free ports)")
 	return cmd
 }
 
@@ -161,12 +182,22 @@ type devnetJSON struct {
 	Home     string            `json:"home"`
 	ChainID  string            `json:"chain_id"`
 	RPC      string            `json:"rpc"`
+	Profile  string            `json:"profile,omitempty"`
+	Active   bool              `json:"profile_active,omitempty"`
+	Moved    []devnetMovedJSON `json:"moved_ports,omitempty"`
 	Buyer    string            `json:"buyer"`
 	Author   string            `json:"author"`
 	Nodes    []devnetNodeJSON  `json:"nodes"`
 	Miners   []devnetMinerJSON `json:"miners"`
 	Packages []devnetPkgJSON   `json:"packages"`
 	Keys     map[string]string `json:"keys"`
+}
+
+type devnetMovedJSON struct {
+	Flag    string `json:"flag"`
+	What    string `json:"what"`
+	Default int    `json:"default"`
+	Port    int    `json:"port"`
 }
 
 type devnetNodeJSON struct {
@@ -192,7 +223,10 @@ type devnetPkgJSON struct {
 
 func printDevnet(g *globals, d *devnet.Devnet) {
 	v := devnetJSON{Home: d.Home, ChainID: d.ChainID, RPC: d.RPC, Buyer: d.Buyer.String(), Author: d.Author.String(),
-		Keys: map[string]string{"dir": filepath.Join(d.Home, "keys")}}
+		Keys: map[string]string{"dir": filepath.Join(d.Home, "keys")}, Profile: devnet.Profile, Active: d.ProfileActive}
+	for _, m := range d.Moved {
+		v.Moved = append(v.Moved, devnetMovedJSON{Flag: m.Flag, What: m.What, Default: m.Default, Port: m.Port})
+	}
 	for _, n := range d.Nodes {
 		v.Nodes = append(v.Nodes, devnetNodeJSON{Name: n.Name, Endpoint: n.Endpoint, NodeKey: hex.EncodeToString(n.NodeKey), Operator: n.Operator.String(), Fault: string(n.Fault)})
 	}
@@ -231,6 +265,10 @@ func printDevnet(g *globals, d *devnet.Devnet) {
 	if len(v.Packages) == 0 {
 		fmt.Fprintln(w, "  (no example packages: run make examples, then restart the devnet)")
 	}
-	fmt.Fprintf(w, "order from another terminal:\n  cell order run examples/digest --home %s --input genome=examples/data/lambda.fa --param ENZYMES=EcoRI --max-price 5000\n", d.Home)
+	home := ""
+	if !d.ProfileActive {
+		home = " --home " + d.Home
+	}
+	fmt.Fprintf(w, "order from another terminal:\n  cell order run examples/digest%s --input genome=examples/data/lambda.fa --param ENZYMES=EcoRI --max-price 5000\n", home)
 	fmt.Fprintln(w, "stop with Ctrl-C")
 }

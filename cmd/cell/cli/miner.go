@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/repproof"
 	"github.com/celltonomy/celltonomy/miner"
@@ -62,10 +61,7 @@ its stake.`,
 				return &usageError{fmt.Errorf("--fault: %w", err)}
 			}
 			if o.ChainRPC == "" {
-				o.ChainRPC = miner.DefaultChainRPC
-				if a, err := chain.RPCAddress(g.home); err == nil {
-					o.ChainRPC = a
-				}
+				o.ChainRPC = g.cfg.Node.Value
 			}
 			if o.DataDir == "" {
 				o.DataDir = filepath.Join(g.home, "miner")
@@ -85,7 +81,7 @@ its stake.`,
 		},
 	}
 	fl := start.Flags()
-	fl.StringVar(&o.ChainRPC, "chain-rpc", "", "CometBFT RPC URL of a chain node (default: the one in --home's config, else "+miner.DefaultChainRPC+")")
+	fl.StringVar(&o.ChainRPC, "chain-rpc", "", "CometBFT RPC URL of a chain node (default: the node of the configuration, as --node of other commands: see cell config)")
 	fl.StringVar(&keyName, "key", minerKey, "keyring name of the miner's account")
 	fl.StringVar(&o.Listen, "listen", miner.DefaultListen, "host:port of the miner's HTTP server")
 	fl.Uint64Var(&o.Stake, "stake", 0, "ucell to have staked at start, staking the difference (default: the chain's min_miner_stake)")
@@ -207,6 +203,6 @@ miner need not be trusted.`,
 	}
 	nf.register(cmd)
 	cmd.Flags().StringVar(&skill, "skill", "", "only this skill: an id or a path")
-	cmd.Flags().StringVar(&minerURL, "miner", "http://"+miner.DefaultListen, "URL of a reputation miner's HTTP API")
+	cmd.Flags().StringVar(&minerURL, "miner", "http://"+miner.DefaultListen, "URL of a reputation miner's HTTP API (CELL_MINER or the profile's miner replace the default)")
 	return cmd
 }

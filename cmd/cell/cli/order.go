@@ -60,7 +60,8 @@ node, downloads and verifies the results against the output root delivered on
 chain, closes the order with the completion code and rates the provider; a
 result that does not verify is disputed instead.
 
-The order commands sign with --from, the keyring key "buyer" unless given.
+The order commands sign with --from: the keyring key "buyer" unless given,
+or unless CELL_KEY or the profile's key names another (cell config).
 Amounts are in ucell, windows in blocks.`,
 	}
 	f.register(cmd)
@@ -78,9 +79,9 @@ func (f *txFlags) buyer(cmd *cobra.Command) (*order.Buyer, error) {
 	priv, err := signingKey(cmd, f.g, f.from, &f.pass)
 	if err != nil {
 		// A newcomer running a devnet orders with the devnet's buyer key.
-		if dev := filepath.Join(f.g.home, "devnet"); !cmd.Flags().Changed("home") {
+		if dev := filepath.Join(baseDir(), "devnet"); f.g.home != dev {
 			if _, serr := os.Stat(filepath.Join(keyring.Dir(dev), f.from+".json")); serr == nil {
-				return nil, fmt.Errorf("%w (the devnet's keys are in %s: add --home %s)", err, keyring.Dir(dev), dev)
+				return nil, fmt.Errorf("%w (the devnet's keys are in %s: run cell config use devnet, or add --home %s)", err, keyring.Dir(dev), dev)
 			}
 		}
 		return nil, err

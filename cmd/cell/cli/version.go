@@ -14,9 +14,10 @@ var Version = "dev"
 
 func newVersionCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the version of cell",
-		Args:  exactArgs(0),
+		Use:         "version",
+		Short:       "Print the version of cell",
+		Args:        exactArgs(0),
+		Annotations: map[string]string{noConfig: ""},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			v := struct {
 				Version string `json:"version"`
