@@ -3,7 +3,6 @@ package chain
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -15,29 +14,15 @@ import (
 	cryptoproto "github.com/cometbft/cometbft/api/cometbft/crypto/v1"
 	"github.com/cosmos/iavl"
 	dbm "github.com/cosmos/iavl/db"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/celltonomy/celltonomy/ledger/app"
+	"github.com/celltonomy/celltonomy/ledger/codes"
+	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/query"
 	"github.com/celltonomy/celltonomy/ledger/store"
 	"github.com/celltonomy/celltonomy/ledger/tx"
 )
-
-// Query paths served by the adapter (ABCI Query.Path).
-const (
-	// QueryStore reads one raw key of the ledger state (Query.Data) at
-	// Query.Height (0: the last committed height); with Prove it returns an
-	// ICS-23 proof of the value (or of its absence) against that height's
-	// app hash, as one proof op of type ProofOpICS23.
-	QueryStore = "store"
-	// QueryAppPrefix prefixes the ledger's own queries: "app/bank/balance"
-	// is answered by app.Query with path "bank/balance".
-	QueryAppPrefix = "app/"
-	// ProofOpICS23 is the type of the proof op of a QueryStore reply: Data
-	// is a serialized ics23.CommitmentProof for the IAVL tree.
-	ProofOpICS23 = "ics23:iavl"
-)
-
-// codeQuery is the code of a failed query.
-const codeQuery = 1
 
 // Application is the ABCI 2.0 application that runs the ledger over an IAVL
 // tree. It is the thin adapter between CometBFT and ledger/app:
@@ -355,22 +340,36 @@ func (a *Application) Commit(context.Context, *abci.CommitRequest) (*abci.Commit
 	return &abci.CommitResponse{}, nil
 }
 
-// Query implements abci.Application; see QueryStore and QueryAppPrefix. It
-// reads the snapshot Commit published last (or, with Query.Height, an
-// earlier saved version) without the consensus lock, so a query never
-// waits for a block to execute or commit, and a block never waits for a
-// query. Before the first Commit there is no snapshot: the genesis state
-// is only in the working tree, and the query reads it under the lock.
-// A storage error in a query fails the query, not the node.
+// Query implements abci.Application: it serves the paths of the ledger's
+// query protocol (ledger/query): query.Store, a raw key with its ICS-23
+// proof, and query.AppPrefix + a path of query.Paths, answered by
+// app.Query. It reads the snapshot Commit published last (or, with
+// Query.Height, an earlier saved version) without the consensus lock, so
+// a query never waits for a block to execute or commit, and a block never
+// waits for a query. Before the first Commit there is no snapshot: the
+// genesis state is only in the working tree, and the query reads it under
+// the lock. The path query.Simulate is the exception: it runs a
+// transaction (app.Simulate) on a branch of the mempool's state for the
+// next height, under the lock, and ignores Query.Height. A failed query
+// carries the code of its error (codes.Of; query.ErrInternal for a
+// storage error or a panic, which fail the query, not the node).
 func (a *Application) Query(_ context.Context, req *abci.QueryRequest) (res *abci.QueryResponse, err error) {
 	fail := func(err error) (*abci.QueryResponse, error) {
-		return &abci.QueryResponse{Code: codeQuery, Log: err.Error(), Height: req.Height}, nil
+		c, ok := codes.Of(err)
+		if !ok {
+			c = query.ErrInternal
+		}
+		return &abci.QueryResponse{Code: c.Number, Codespace: c.Codespace, Log: err.Error(), Height: req.Height}, nil
 	}
 	defer func() {
 		if r := recover(); r != nil {
 			res, err = fail(fmt.Errorf("query %s: %v", req.Path, r))
 		}
 	}()
+	path := strings.TrimPrefix(req.Path, "/")
+	if path == query.AppPrefix+query.Simulate {
+		return a.simulate(req.Data)
+	}
 	snap := a.last.Load()
 	if snap == nil {
 		a.mu.Lock()
@@ -381,15 +380,15 @@ func (a *Application) Query(_ context.Context, req *abci.QueryRequest) (res *abc
 	}
 	switch last := snap.Version(); {
 	case req.Height < 0 || req.Height > last:
-		return fail(fmt.Errorf("height %d: not committed; the last committed height is %d", req.Height, last))
+		return fail(query.ErrHeight.Errorf("height %d: not committed; the last committed height is %d", req.Height, last))
 	case req.Height > 0 && req.Height < last:
 		if snap, err = a.reader.GetImmutable(req.Height); err != nil {
-			return fail(fmt.Errorf("height %d: %w", req.Height, err))
+			return fail(query.ErrHeight.Errorf("height %d: %v", req.Height, err))
 		}
 	}
 	height := snap.Version()
-	switch path := strings.TrimPrefix(req.Path, "/"); {
-	case path == QueryStore:
+	switch {
+	case path == query.Store:
 		_, value, err := snap.GetWithIndex(req.Data)
 		if err != nil {
 			return fail(err)
@@ -404,18 +403,49 @@ func (a *Application) Query(_ context.Context, req *abci.QueryRequest) (res *abc
 			if err != nil {
 				return fail(fmt.Errorf("proof: %w", err))
 			}
-			res.ProofOps = &cryptoproto.ProofOps{Ops: []cryptoproto.ProofOp{{Type: ProofOpICS23, Key: req.Data, Data: b}}}
+			res.ProofOps = &cryptoproto.ProofOps{Ops: []cryptoproto.ProofOp{{Type: query.ProofOpICS23, Key: req.Data, Data: b}}}
 		}
 		return res, nil
-	case strings.HasPrefix(path, QueryAppPrefix):
-		v, err := a.ledger.Query(newQueryStore(snap), strings.TrimPrefix(path, QueryAppPrefix), req.Data)
+	case strings.HasPrefix(path, query.AppPrefix):
+		v, err := a.ledger.Query(newQueryStore(snap), strings.TrimPrefix(path, query.AppPrefix), req.Data)
 		if err != nil {
 			return fail(err)
 		}
 		return &abci.QueryResponse{Value: v, Height: height}, nil
 	default:
-		return fail(errors.New("unknown query path " + req.Path + `: use "store" or "app/..."`))
+		return fail(query.ErrUnknownPath.Errorf("query path %q: use %q or %q", req.Path, query.Store, query.AppPrefix+"..."))
 	}
+}
+
+// simulate answers query.Simulate: the transaction in data runs on a
+// branch of the mempool's state (a.check, which counts the pending
+// transactions' fees and sequences) as the next block would run it; the
+// branch is thrown away.
+func (a *Application) simulate(data []byte) (*abci.QueryResponse, error) {
+	var req ledgerpb.SimulateRequest
+	if err := proto.Unmarshal(data, &req); err != nil {
+		err = query.ErrInvalidQuery.Errorf("%s: data: want a SimulateRequest: %v", query.Simulate, err)
+		c, _ := codes.Of(err)
+		return &abci.QueryResponse{Code: c.Number, Codespace: c.Codespace, Log: err.Error()}, nil
+	}
+	a.preverify(req.Tx)
+	a.mu.Lock()
+	height := a.tree.Version() + 1
+	r := a.ledger.Simulate(store.NewCache(a.check), app.Header{ChainID: a.chainID, Height: height}, req.Tx)
+	a.mu.Unlock()
+	reply := &ledgerpb.SimulateResponse{Code: r.Code, Codespace: r.Codespace, Log: r.Log}
+	for _, e := range r.Events {
+		pe := &ledgerpb.Event{Type: e.Type}
+		for _, at := range e.Attributes {
+			pe.Attributes = append(pe.Attributes, &ledgerpb.EventAttribute{Key: at.Key, Value: at.Value})
+		}
+		reply.Events = append(reply.Events, pe)
+	}
+	v, err := proto.MarshalOptions{Deterministic: true}.Marshal(reply)
+	if err != nil {
+		return nil, fmt.Errorf("simulate: encode reply: %w", err)
+	}
+	return &abci.QueryResponse{Value: v, Height: height - 1}, nil
 }
 
 func events(in []app.Event) []abci.Event {

@@ -15,9 +15,9 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/celltonomy/celltonomy/ledger/address"
-	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/params"
+	"github.com/celltonomy/celltonomy/ledger/query"
 	"github.com/celltonomy/celltonomy/ledger/treasury"
 	"github.com/celltonomy/celltonomy/ledger/tx"
 )
@@ -123,9 +123,18 @@ func sendTx(t testing.TB, from testKey, seq, fee uint64, to testKey, amount uint
 	return raw
 }
 
+// addrReq is the data of a query about one account.
+func addrReq(a address.Address) []byte {
+	b, err := proto.Marshal(&ledgerpb.AddressRequest{Address: a.Bytes()})
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
 func queryBalance(t testing.TB, a *Application, addr address.Address) uint64 {
 	t.Helper()
-	r, err := a.Query(context.Background(), &abci.QueryRequest{Path: QueryAppPrefix + app.PathBalance, Data: addr[:]})
+	r, err := a.Query(context.Background(), &abci.QueryRequest{Path: query.AppPrefix + query.Balance, Data: addrReq(addr)})
 	if err != nil || r.Code != 0 {
 		t.Fatalf("query balance: %v %s", err, r.GetLog())
 	}
@@ -306,7 +315,7 @@ func TestQueriesReadCommittedSnapshots(t *testing.T) {
 				h := a.last.Load().Version()
 				var sum uint64
 				for _, k := range []address.Address{alice.addr, bob.addr, treasury.Address()} {
-					r, _ := a.Query(context.Background(), &abci.QueryRequest{Path: QueryAppPrefix + app.PathBalance, Data: k[:], Height: h})
+					r, _ := a.Query(context.Background(), &abci.QueryRequest{Path: query.AppPrefix + query.Balance, Data: addrReq(k), Height: h})
 					if r.Code != 0 {
 						errs <- fmt.Errorf("query at %d: %s", h, r.Log)
 						return
@@ -320,12 +329,12 @@ func TestQueriesReadCommittedSnapshots(t *testing.T) {
 					return
 				}
 				var vals ledgerpb.ValidatorsResponse
-				r, _ := a.Query(context.Background(), &abci.QueryRequest{Path: QueryAppPrefix + app.PathValidators})
+				r, _ := a.Query(context.Background(), &abci.QueryRequest{Path: query.AppPrefix + query.Validators})
 				if r.Code != 0 || proto.Unmarshal(r.Value, &vals) != nil || len(vals.Validators) != 1 {
 					errs <- fmt.Errorf("validators: %s %v", r.Log, &vals)
 					return
 				}
-				r, _ = a.Query(context.Background(), &abci.QueryRequest{Path: QueryStore, Data: []byte("bank/supply"), Prove: true})
+				r, _ = a.Query(context.Background(), &abci.QueryRequest{Path: query.Store, Data: []byte("bank/supply"), Prove: true})
 				if r.Code != 0 || r.ProofOps == nil {
 					errs <- fmt.Errorf("proven query: %s", r.Log)
 					return

@@ -19,6 +19,7 @@ import (
 	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/ledger/address"
+	"github.com/celltonomy/celltonomy/ledger/bank"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 )
 
@@ -107,7 +108,7 @@ func TestInProcessNode(t *testing.T) {
 
 	// The transfer's event can be waited for by query.
 	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	found, err := c.WaitEvents(wctx, "transfer.to='"+bob.String()+"'")
+	found, err := c.WaitEvents(wctx, client.Match(bank.EventTransfer{To: bob}))
 	cancel()
 	if err != nil || len(found) != 1 || found[0].Height != r.Height {
 		t.Fatalf("WaitEvents: %v %+v", err, found)
@@ -130,14 +131,14 @@ func TestInProcessNode(t *testing.T) {
 
 	// Wait for one more block so that the transfer's state is provable.
 	waitHeight(t, c, sent+2)
-	bal, h, err := c.Balance(ctx, bob)
+	bal, h, err := c.ProvenBalance(ctx, bob)
 	if err != nil || bal != 12_345 || h < 1 {
 		t.Fatalf("proven balance = %d at %d, %v", bal, h, err)
 	}
 	// An absent account is proven absent.
 	var nobody address.Address
 	nobody[0] = 0xee
-	if bal, _, err := c.Balance(ctx, nobody); err != nil || bal != 0 {
+	if bal, _, err := c.ProvenBalance(ctx, nobody); err != nil || bal != 0 {
 		t.Fatalf("absent account: %d, %v", bal, err)
 	}
 }
@@ -224,7 +225,7 @@ func TestInProcessNodeLeavesOutUnpaidTransactions(t *testing.T) {
 		t.Fatalf("the unpaid transaction committed at %d: %+v", r.Height, r)
 	}
 	waitHeight(t, c, r.Height+7)
-	if bal, _, err := c.Balance(ctx, bob); err != nil || bal != 2*fee {
+	if bal, _, err := c.ProvenBalance(ctx, bob); err != nil || bal != 2*fee {
 		t.Fatalf("bob %d, %v", bal, err)
 	}
 }

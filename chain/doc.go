@@ -45,7 +45,11 @@
 // that is never written, and are read through their nodes only; see
 // Application for IAVL's concurrency rules that make this safe. Only
 // before the first Commit, when the genesis state is in the working tree
-// alone, does a query take the lock. Every list query of ledger/app
-// answers one page of at most app.MaxPage entries; client.QueryPages
-// follows the cursors, reading every page at the height of the first.
+// alone, does a query take the lock. The paths, their messages and their
+// paging are the ledger's query protocol (ledger/query); every list query
+// answers one page, and a client follows the cursors, reading every page
+// at the height of the first. A failed query carries the code of its
+// error, as a refused transaction does. The path query.Simulate runs a
+// transaction on a branch of the mempool's state, under the lock, and
+// reports the result it would have in the next block.
 package chain

@@ -1,18 +1,23 @@
 // Package client is the Go SDK of Celltonomy: it talks to a node's CometBFT
-// RPC to broadcast signed transactions, wait for them to commit, and read
-// the ledger state with proofs checked against the app hash.
+// RPC to read the ledger through its typed queries, broadcast signed
+// transactions and wait for them to commit, and read raw state with
+// proofs checked against the app hash.
 //
 // Usage:
 //
 //	c, err := client.New("http://127.0.0.1:26657")
+//	p, err := c.Params(ctx)                       // one method per query path (ledger/query)
+//	for o, err := range c.Orders(ctx, client.OrdersFilter{Buyer: addr}) { … } // lists page by themselves
 //	res, err := c.Broadcast(ctx, txBytes, client.WaitCommit)
 //	v, h, err := c.QueryStore(ctx, bank.BalanceKey(addr)) // proven
 //
-// Reads through QueryStore are verified: the node returns the value with an
-// ICS-23 proof against the IAVL root of the latest state, at height h, and
-// the client checks that proof against the app hash recorded in block h+1
-// (waiting for it, at most a block time). A
-// node that lies about the state is caught unless it also forges the block
+// The typed queries trust the node; a refusal by the ledger is an error
+// that errors.Is matches against the ledger's codes (query.ErrNotFound,
+// …). Reads through QueryStore are verified: the node returns the value
+// with an ICS-23 proof against the IAVL root of the latest state, at
+// height h, and the client checks that proof against the app hash
+// recorded in block h+1 (waiting for it, at most a block time). A node
+// that lies about the state is caught unless it also forges the block
 // header; checking the header's commit signatures against a trusted
 // validator set (a light client) is the next step and is not done here.
 package client
@@ -32,12 +37,16 @@ import (
 	ctypes "github.com/cometbft/cometbft/rpc/core/types"
 	ics23 "github.com/cosmos/ics23/go"
 
-	"github.com/celltonomy/celltonomy/chain"
+	"github.com/celltonomy/celltonomy/ledger/event"
+	"github.com/celltonomy/celltonomy/ledger/query"
+	"github.com/celltonomy/celltonomy/ledger/schema"
 )
 
 // Client talks to one node.
 type Client struct {
-	rpc *rpchttp.HTTP
+	rpc    *rpchttp.HTTP
+	events *event.Registry // schema.Events, to decode results
+	height int64           // the state the queries read (AtHeight); 0: the latest
 	// PollInterval is how often Broadcast polls for a committed transaction
 	// (default 100 ms).
 	PollInterval time.Duration
@@ -50,7 +59,7 @@ func New(addr string) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("client %s: %w", addr, err)
 	}
-	return &Client{rpc: c, PollInterval: 100 * time.Millisecond}, nil
+	return &Client{rpc: c, events: schema.Events(), PollInterval: 100 * time.Millisecond}, nil
 }
 
 // RPC returns the underlying CometBFT RPC client, for calls the SDK does not
@@ -80,14 +89,9 @@ type TxResult struct {
 	Code      uint32
 	Codespace string
 	Log       string
-	// Events are the transaction's events (WaitCommit mode).
-	Events []Event
-}
-
-// Event is one typed event of a transaction or block.
-type Event struct {
-	Type       string            `json:"type"`
-	Attributes map[string]string `json:"attributes"`
+	// Events are the transaction's events (WaitCommit mode), decoded into
+	// the ledger's event structs (see Events); find one with event.Find.
+	Events []event.Typed
 }
 
 // refusal matches CometBFT's text of a transaction refused by CheckTx.
@@ -132,7 +136,7 @@ func (c *Client) WaitTx(ctx context.Context, hash []byte) (TxResult, error) {
 	for {
 		r, err := c.rpc.Tx(ctx, hash, false)
 		if err == nil {
-			return txResult(r), nil
+			return c.txResult(r), nil
 		}
 		select {
 		case <-ctx.Done():
@@ -148,19 +152,12 @@ func (c *Client) Tx(ctx context.Context, hash []byte) (TxResult, error) {
 	if err != nil {
 		return TxResult{Hash: hash}, fmt.Errorf("tx %X: %w", hash, err)
 	}
-	return txResult(r), nil
+	return c.txResult(r), nil
 }
 
-func txResult(r *ctypes.ResultTx) TxResult {
-	res := TxResult{Hash: r.Hash, Height: r.Height, Code: r.TxResult.Code, Codespace: r.TxResult.Codespace, Log: r.TxResult.Log}
-	for _, e := range r.TxResult.Events {
-		ev := Event{Type: e.Type, Attributes: map[string]string{}}
-		for _, a := range e.Attributes {
-			ev.Attributes[a.Key] = a.Value
-		}
-		res.Events = append(res.Events, ev)
-	}
-	return res
+func (c *Client) txResult(r *ctypes.ResultTx) TxResult {
+	return TxResult{Hash: r.Hash, Height: r.Height, Code: r.TxResult.Code, Codespace: r.TxResult.Codespace, Log: r.TxResult.Log,
+		Events: Events(c.events, r.TxResult.Events)}
 }
 
 // Status returns the node's status: chain id, latest height and app hash,
@@ -214,7 +211,7 @@ func (c *Client) waitHeight(ctx context.Context, h int64) error {
 // QueryStoreAt is QueryStore at a given state height (≥ 1), whose app hash
 // is in block height+1, which must exist.
 func (c *Client) QueryStoreAt(ctx context.Context, key []byte, height int64) ([]byte, int64, error) {
-	r, err := c.rpc.ABCIQueryWithOptions(ctx, chain.QueryStore, key, client.ABCIQueryOptions{Height: height, Prove: true})
+	r, err := c.rpc.ABCIQueryWithOptions(ctx, query.Store, key, client.ABCIQueryOptions{Height: height, Prove: true})
 	if err != nil {
 		return nil, 0, fmt.Errorf("query: %w", err)
 	}
@@ -222,8 +219,8 @@ func (c *Client) QueryStoreAt(ctx context.Context, key []byte, height int64) ([]
 	if q.Code != 0 {
 		return nil, 0, fmt.Errorf("query: code %d: %s", q.Code, q.Log)
 	}
-	if q.ProofOps == nil || len(q.ProofOps.Ops) != 1 || q.ProofOps.Ops[0].Type != chain.ProofOpICS23 {
-		return nil, 0, fmt.Errorf("%w: the node sent no %s proof", ErrProof, chain.ProofOpICS23)
+	if q.ProofOps == nil || len(q.ProofOps.Ops) != 1 || q.ProofOps.Ops[0].Type != query.ProofOpICS23 {
+		return nil, 0, fmt.Errorf("%w: the node sent no %s proof", ErrProof, query.ProofOpICS23)
 	}
 	var proof ics23.CommitmentProof
 	if err := proof.Unmarshal(q.ProofOps.Ops[0].Data); err != nil {
@@ -247,35 +244,21 @@ func (c *Client) QueryStoreAt(ctx context.Context, key []byte, height int64) ([]
 	return q.Value, q.Height, nil
 }
 
-// QueryApp asks the ledger's own query path (see ledger/app Query), at the
-// latest committed state. Its answer is not proven; use QueryStore for
-// values that matter.
-func (c *Client) QueryApp(ctx context.Context, path string, data []byte) ([]byte, error) {
-	r, err := c.rpc.ABCIQuery(ctx, chain.QueryAppPrefix+path, data)
-	if err != nil {
-		return nil, fmt.Errorf("query %s: %w", path, err)
-	}
-	if r.Response.Code != 0 {
-		return nil, fmt.Errorf("query %s: %s", path, r.Response.Log)
-	}
-	return r.Response.Value, nil
-}
-
 // WaitEvents polls the node's transaction index until at least one
-// committed transaction matches query, in CometBFT's query language (e.g.
-// "transfer.to='cell1…'" or "tx.height>100 AND fee.payer='cell1…'"), and
-// returns the matching transactions, or fails when ctx is done. The node
-// must index transactions (tx_index "kv", as cell init configures).
-func (c *Client) WaitEvents(ctx context.Context, query string) ([]TxResult, error) {
+// committed transaction matches q (Match), and returns the matching
+// transactions, or fails when ctx is done. The node must index
+// transactions (tx_index "kv", as cell init configures).
+func (c *Client) WaitEvents(ctx context.Context, q EventQuery) ([]TxResult, error) {
 	t := time.NewTicker(c.PollInterval)
 	defer t.Stop()
+	query := q.String()
 	for {
 		page, perPage := 1, 100
 		r, err := c.rpc.TxSearch(ctx, query, false, &page, &perPage, "asc")
 		if err == nil && len(r.Txs) > 0 {
 			out := make([]TxResult, 0, len(r.Txs))
 			for _, tx := range r.Txs {
-				out = append(out, txResult(tx))
+				out = append(out, c.txResult(tx))
 			}
 			return out, nil
 		}

@@ -9,10 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/celltonomy/celltonomy/ledger/address"
-	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 )
 
@@ -50,12 +47,8 @@ func NewSender(c *Client, priv ed25519.PrivateKey, chainID string, fee uint64) (
 func (s *Sender) Address() address.Address { return s.addr }
 
 func (s *Sender) load(ctx context.Context) error {
-	b, err := s.c.QueryApp(ctx, app.PathAccount, s.addr[:])
+	acc, err := s.c.Account(ctx, s.addr)
 	if err != nil {
-		return fmt.Errorf("account %s: %w", s.addr, err)
-	}
-	var acc ledgerpb.Account
-	if err := proto.Unmarshal(b, &acc); err != nil {
 		return fmt.Errorf("account %s: %w", s.addr, err)
 	}
 	s.seq, s.loaded = acc.GetSequence(), true

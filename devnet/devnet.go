@@ -92,14 +92,11 @@ import (
 	"sync"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client"
 	cellconfig "github.com/celltonomy/celltonomy/client/config"
 	"github.com/celltonomy/celltonomy/client/keyring"
 	"github.com/celltonomy/celltonomy/ledger/address"
-	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/params"
 	"github.com/celltonomy/celltonomy/miner"
@@ -386,12 +383,8 @@ func Start(ctx context.Context, o Options) (d *Devnet, err error) {
 		return fail(fmt.Errorf("devnet: the validator makes no blocks: %w", err))
 	}
 	logger := slog.New(slog.NewTextHandler(o.Log, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	pb, err := c.QueryApp(ctx, app.PathParams, nil)
+	p, err := c.Params(ctx)
 	if err != nil {
-		return fail(fmt.Errorf("devnet: params: %w", err))
-	}
-	var p ledgerpb.Params
-	if err := proto.Unmarshal(pb, &p); err != nil {
 		return fail(fmt.Errorf("devnet: params: %w", err))
 	}
 	for i := 1; i <= st.Nodes; i++ {
@@ -871,7 +864,7 @@ func buildPackages(o Options, kr *keyring.Keyring) ([]builtPackage, error) {
 
 // register registers a package unless it is registered already.
 func (d *Devnet) register(ctx context.Context, author ed25519.PrivateKey, p builtPackage) error {
-	if _, err := d.Client.QueryApp(ctx, app.PathPackage, p.info.ID[:]); err == nil {
+	if _, err := d.Client.Package(ctx, p.info.ID[:]); err == nil {
 		return nil
 	}
 	var locs []string
@@ -899,8 +892,7 @@ func (d *Devnet) waitNodes(ctx context.Context) error {
 	for {
 		ready := 0
 		for _, n := range d.Nodes {
-			req, _ := proto.Marshal(&ledgerpb.NodeRequest{NodePubkey: n.NodeKey})
-			if _, err := d.Client.QueryApp(ctx, app.PathNode, req); err == nil && n.Node.Healthy() {
+			if _, err := d.Client.Node(ctx, n.NodeKey, 0); err == nil && n.Node.Healthy() {
 				ready++
 			}
 		}

@@ -9,11 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client/gateway"
-	"github.com/celltonomy/celltonomy/ledger/app"
+	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/params"
@@ -68,13 +66,8 @@ func startDevnetParams(t *testing.T, nodes []NodeOptions, edit func(*ledgerpb.Pa
 
 func queryOrder(t *testing.T, d *Devnet, id uint64) *ledgerpb.Order {
 	t.Helper()
-	req, _ := proto.Marshal(&ledgerpb.OrderRequest{OrderId: id})
-	b, err := d.Client.QueryApp(context.Background(), app.PathOrder, req)
+	r, err := d.Client.Order(context.Background(), id)
 	if err != nil {
-		t.Fatal(err)
-	}
-	var r ledgerpb.OrderResponse
-	if err := proto.Unmarshal(b, &r); err != nil {
 		t.Fatal(err)
 	}
 	return r.GetOrder()
@@ -119,12 +112,8 @@ func TestNodesServeAnOrder(t *testing.T) {
 	if err != nil || res.Code != 0 {
 		t.Fatalf("create order: %v %s", err, res.Log)
 	}
-	var id uint64
-	for _, e := range res.Events {
-		if e.Type == "order_created" {
-			id = mustUint(t, e.Attributes["order_id"])
-		}
-	}
+	created, _ := event.Find[market.EventOrderCreated](res.Events)
+	id := created.OrderID
 	o := waitState(t, d, id, 20*time.Second, ledgerpb.OrderState_ORDER_STATE_AWARDED)
 	if got, want := hex.EncodeToString(o.GetContract().GetNodeKey()), hex.EncodeToString(d.Nodes[1].NodeKey); got != want {
 		t.Fatalf("awarded to %s, want the cheaper node %s", got, want)

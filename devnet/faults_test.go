@@ -17,15 +17,14 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/client/order"
 	"github.com/celltonomy/celltonomy/ledger/address"
-	"github.com/celltonomy/celltonomy/ledger/app"
+	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/params"
 	"github.com/celltonomy/celltonomy/node"
 	"github.com/celltonomy/celltonomy/runtime/inputroot"
@@ -53,13 +52,11 @@ func send(t *testing.T, d *Devnet, key ed25519.PrivateKey, m *ledgerpb.Msg) clie
 
 func balance(t *testing.T, d *Devnet, a address.Address) uint64 {
 	t.Helper()
-	b, err := d.Client.QueryApp(context.Background(), app.PathBalance, a[:])
+	b, err := d.Client.Balance(context.Background(), a)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var r ledgerpb.BalanceResponse
-	proto.Unmarshal(b, &r)
-	return r.GetBalance()
+	return b
 }
 
 func createOrder(t *testing.T, d *Devnet, maxPrice, deliveryWindow, confirmWindow uint64) *buyerRun {
@@ -79,11 +76,8 @@ func createOrder(t *testing.T, d *Devnet, maxPrice, deliveryWindow, confirmWindo
 		MaxPrice: maxPrice, PoStake: params.Default().MinPoStake, BidWindow: 10, DeliveryWindow: deliveryWindow, ConfirmWindow: confirmWindow, Replication: 1,
 	}}})
 	r := &buyerRun{t: t, d: d, key: key, genome: genome, input: in}
-	for _, e := range res.Events {
-		if e.Type == "order_created" {
-			r.id = mustUint(t, e.Attributes["order_id"])
-		}
-	}
+	created, _ := event.Find[market.EventOrderCreated](res.Events)
+	r.id = created.OrderID
 	return r
 }
 
@@ -641,16 +635,11 @@ func startDevnetWith(t *testing.T, nodes []NodeOptions, packages []string) *Devn
 // verifier).
 func verifierStake(t *testing.T, d *Devnet, nodeKey []byte) uint64 {
 	t.Helper()
-	req, _ := proto.Marshal(&ledgerpb.VerifierRequest{NodeKey: nodeKey})
-	b, err := d.Client.QueryApp(context.Background(), app.PathVerifier, req)
+	v, err := d.Client.Verifier(context.Background(), nodeKey)
 	if err != nil {
 		return 0
 	}
-	var r ledgerpb.VerifierResponse
-	if err := proto.Unmarshal(b, &r); err != nil {
-		t.Fatal(err)
-	}
-	return r.GetVerifier().GetStake()
+	return v.GetStake()
 }
 
 // TestSlashedVerifierComesBack: a verifier node that stays silent in a

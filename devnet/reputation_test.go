@@ -6,22 +6,23 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/http"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
-
-	"google.golang.org/protobuf/proto"
 
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/order"
 	"github.com/celltonomy/celltonomy/client/repproof"
 	"github.com/celltonomy/celltonomy/ledger/address"
-	"github.com/celltonomy/celltonomy/ledger/app"
+	"github.com/celltonomy/celltonomy/ledger/auth"
 	"github.com/celltonomy/celltonomy/ledger/bank"
+	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/params"
+	"github.com/celltonomy/celltonomy/ledger/query"
 	ledgerrep "github.com/celltonomy/celltonomy/ledger/reputation"
+	"github.com/celltonomy/celltonomy/ledger/schema"
 	"github.com/celltonomy/celltonomy/miner"
 )
 
@@ -56,11 +57,8 @@ func TestReputationMinedAndProven(t *testing.T) {
 	var root repproof.Root
 	deadline := time.Now().Add(90 * time.Second)
 	for {
-		bz, err := d.Client.QueryApp(ctx, app.PathReputationRoot, nil)
-		if err == nil {
-			var rr ledgerpb.ReputationRoot
-			proto.Unmarshal(bz, &rr)
-			if root, err = repproof.RootFromProto(&rr); err == nil && root.Cycle >= want {
+		if rr, err := d.Client.ReputationRoot(ctx); err == nil {
+			if root, err = repproof.RootFromProto(rr); err == nil && root.Cycle >= want {
 				break
 			}
 		}
@@ -126,24 +124,20 @@ func TestReputationMinedAndProven(t *testing.T) {
 	}
 }
 
-// queryAt decodes the ledger query path with data at the state of height
-// into reply.
-func queryAt(t *testing.T, d *Devnet, path string, data []byte, height int64, reply proto.Message) {
-	t.Helper()
-	b, _, err := d.Client.QueryAppAt(context.Background(), path, data, height)
-	if err != nil {
-		t.Fatalf("query %s at %d: %v", path, height, err)
-	}
-	if err := proto.Unmarshal(b, reply); err != nil {
-		t.Fatal(err)
+// must fails the test on err, naming what was read at height.
+func must[T any](t *testing.T, what string, height int64) func(T, error) T {
+	return func(v T, err error) T {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s at %d: %v", what, height, err)
+		}
+		return v
 	}
 }
 
 func balanceAt(t *testing.T, d *Devnet, a address.Address, height int64) int64 {
 	t.Helper()
-	var r ledgerpb.BalanceResponse
-	queryAt(t, d, app.PathBalance, a[:], height, &r)
-	return int64(r.GetBalance())
+	return int64(must[uint64](t, "balance", height)(d.Client.AtHeight(height).Balance(context.Background(), a)))
 }
 
 // blockFees returns the fees the transactions of block height paid, by
@@ -156,20 +150,11 @@ func blockFees(t *testing.T, d *Devnet, height int64) (map[string]int64, int64) 
 	}
 	fees, total := map[string]int64{}, int64(0)
 	for _, tx := range res.TxResults {
-		for _, e := range tx.Events {
-			if e.Type != "tx" {
-				continue
+		for _, e := range client.Events(schema.Events(), tx.Events) {
+			if e, ok := e.(auth.EventTx); ok {
+				fees[e.Signer.String()] += int64(e.Fee)
+				total += int64(e.Fee)
 			}
-			attrs := map[string]string{}
-			for _, a := range e.Attributes {
-				attrs[a.Key] = a.Value
-			}
-			fee, err := strconv.ParseInt(attrs["fee"], 10, 64)
-			if err != nil {
-				t.Fatalf("block %d: tx event %v", height, attrs)
-			}
-			fees[attrs["signer"]] += fee
-			total += fee
 		}
 	}
 	return fees, total
@@ -181,7 +166,7 @@ func waitAccepted(t *testing.T, d *Devnet, cycle uint64, timeout time.Duration) 
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
-		root, ok, err := repproof.FetchAcceptedRoot(context.Background(), d.Client)
+		root, ok, err := d.Client.AcceptedRoot(context.Background())
 		if err == nil && ok && root.Cycle >= cycle {
 			return root
 		}
@@ -210,30 +195,25 @@ func TestWrongRootMinerSlashed(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
-	found, err := d.Client.WaitEvents(ctx, "miner_slashed.miner='"+faulty.Address.String()+"'")
+	found, err := d.Client.WaitEvents(ctx, client.Match(ledgerrep.EventMinerSlashed{Miner: faulty.Address}))
 	if err != nil {
 		t.Fatalf("the faulty miner was not slashed: %v", err)
 	}
 	h := found[0].Height
-	var slashed map[string]string
-	for _, e := range found[0].Events {
-		if e.Type == "miner_slashed" {
-			slashed = e.Attributes
-		}
-	}
-	cycle := mustUint(t, slashed["cycle"])
+	slashed, _ := event.Find[ledgerrep.EventMinerSlashed](found[0].Events)
+	cycle := slashed.Cycle
 	t.Logf("cycle %d: the faulty miner slashed at height %d, %s after the start", cycle, h, time.Since(began).Round(time.Second))
 
 	// Both miners submitted for the cycle, different roots.
-	subs, err := d.Client.WaitEvents(ctx, fmt.Sprintf("root_submitted.cycle='%d'", cycle))
+	subs, err := d.Client.WaitEvents(ctx, client.Match(ledgerrep.EventRootSubmitted{Cycle: cycle}, "Cycle"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	roots := map[string]string{}
 	for _, s := range subs {
 		for _, e := range s.Events {
-			if e.Type == "root_submitted" {
-				roots[e.Attributes["miner"]] = e.Attributes["root"]
+			if e, ok := e.(ledgerrep.EventRootSubmitted); ok {
+				roots[e.Miner.String()] = hex.EncodeToString(e.Root)
 			}
 		}
 	}
@@ -243,22 +223,19 @@ func TestWrongRootMinerSlashed(t *testing.T) {
 	}
 
 	// The book of the slash, between the states of heights h − 1 and h.
-	var p ledgerpb.Params
-	queryAt(t, d, app.PathParams, nil, h, &p)
-	var rec ledgerpb.Miner
-	queryAt(t, d, app.PathMiner, faulty.Address[:], h-1, &rec)
+	p := must[*ledgerpb.Params](t, "params", h)(d.Client.AtHeight(h).Params(ctx))
+	rec := must[*ledgerpb.Miner](t, "miner", h-1)(d.Client.AtHeight(h-1).Miner(ctx, faulty.Address))
 	stake := int64(rec.GetStake())
 	share := stake * int64(p.GetMinerSlashDefenderBps()) / 10_000
-	if stake != MinerStake || slashed["stake"] != fmt.Sprint(stake) || slashed["defenders"] != fmt.Sprint(share) || slashed["treasury"] != fmt.Sprint(stake-share) {
+	if stake != MinerStake || slashed.Stake != uint64(stake) || slashed.Defenders != uint64(share) || slashed.Treasury != uint64(stake-share) {
 		t.Errorf("miner_slashed %v: want the stake %d of the miner (MinerStake %d), %d to the defender, the rest to the treasury", slashed, stake, MinerStake, share)
 	}
-	if _, _, err := d.Client.QueryAppAt(ctx, app.PathMiner, faulty.Address[:], h); err == nil {
+	if _, err := d.Client.AtHeight(h).Miner(ctx, faulty.Address); !errors.Is(err, query.ErrNotFound) {
 		t.Error("the faulty miner keeps its record after the slash")
 	}
 	fees, total := blockFees(t, d, h)
-	var tb0, tb1 ledgerpb.BalanceResponse
-	queryAt(t, d, app.PathTreasuryBalance, nil, h-1, &tb0)
-	queryAt(t, d, app.PathTreasuryBalance, nil, h, &tb1)
+	tb0 := must[uint64](t, "treasury", h-1)(d.Client.AtHeight(h - 1).TreasuryBalance(ctx))
+	tb1 := must[uint64](t, "treasury", h)(d.Client.AtHeight(h).TreasuryBalance(ctx))
 	minersAccount := bank.ModuleAddress(ledgerrep.MinerAccount)
 	for _, c := range []struct {
 		who       string
@@ -266,7 +243,7 @@ func TestWrongRootMinerSlashed(t *testing.T) {
 	}{
 		{"honest miner (the defender)", balanceAt(t, d, honest.Address, h) - balanceAt(t, d, honest.Address, h-1), share - fees[honest.Address.String()]},
 		{"faulty miner", balanceAt(t, d, faulty.Address, h) - balanceAt(t, d, faulty.Address, h-1), -fees[faulty.Address.String()]},
-		{"treasury", int64(tb1.GetBalance()) - int64(tb0.GetBalance()), stake - share + total},
+		{"treasury", int64(tb1) - int64(tb0), stake - share + total},
 		{"miner stakes", balanceAt(t, d, minersAccount, h) - balanceAt(t, d, minersAccount, h-1), -stake},
 	} {
 		if c.got != c.want {
@@ -276,15 +253,14 @@ func TestWrongRootMinerSlashed(t *testing.T) {
 
 	// Nobody but the miners answered: each answered for its own claim.
 	for _, m := range []MinerInfo{honest, faulty} {
-		if _, err := d.Client.WaitEvents(ctx, fmt.Sprintf("challenge_answered.cycle='%d' AND challenge_answered.by='%s'", cycle, m.Address)); err != nil {
+		if _, err := d.Client.WaitEvents(ctx, client.Match(ledgerrep.EventChallengeAnswered{Cycle: cycle, By: m.Address}, "Cycle", "By")); err != nil {
 			t.Errorf("%s answered no challenge step: %v", m.Name, err)
 		}
 	}
 
 	// The honest root is accepted for the cycle, at the next block.
 	waitAccepted(t, d, cycle, 30*time.Second)
-	var rr ledgerpb.ReputationRoot
-	queryAt(t, d, app.PathReputationRoot, nil, h+1, &rr)
+	rr := must[*ledgerpb.ReputationRoot](t, "root", h+1)(d.Client.AtHeight(h + 1).ReputationRoot(ctx))
 	if rr.GetCycle() != cycle || hex.EncodeToString(rr.GetRoot()) != honestRoot {
 		t.Errorf("accepted at height %d: cycle %d, root %x; want cycle %d, the honest root %s", h+1, rr.GetCycle(), rr.GetRoot(), cycle, honestRoot)
 	}
@@ -338,9 +314,8 @@ func acceptedRoot(t *testing.T, d *Devnet, min uint64, timeout time.Duration) *l
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
-		var rr ledgerpb.ReputationRoot
-		if bz, err := d.Client.QueryApp(context.Background(), app.PathReputationRoot, nil); err == nil && proto.Unmarshal(bz, &rr) == nil && rr.Root != nil && rr.Cycle >= min {
-			return &rr
+		if rr, err := d.Client.ReputationRoot(context.Background()); err == nil && rr.Root != nil && rr.Cycle >= min {
+			return rr
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("no root of cycle %d or later accepted in %s", min, timeout)
@@ -351,12 +326,11 @@ func acceptedRoot(t *testing.T, d *Devnet, min uint64, timeout time.Duration) *l
 
 func recoveryStatus(t *testing.T, d *Devnet) *ledgerpb.RecoveryStatus {
 	t.Helper()
-	var r ledgerpb.RecoveryStatus
-	bz, err := d.Client.QueryApp(context.Background(), app.PathRecovery, nil)
-	if err != nil || proto.Unmarshal(bz, &r) != nil {
+	r, err := d.Client.Recovery(context.Background())
+	if err != nil {
 		t.Fatalf("recovery status: %v", err)
 	}
-	return &r
+	return r
 }
 
 // TestRecoveryOnDevnet: Colony's emergency brake on a running network. An
@@ -389,8 +363,7 @@ func TestRecoveryOnDevnet(t *testing.T) {
 	var prevRoot []byte
 	var prevLeaves uint64
 	if before.Cycle > 0 {
-		var rr ledgerpb.ReputationRoot
-		queryAt(t, d, app.PathReputationRoot, nil, before.AcceptedHeight-1, &rr)
+		rr := must[*ledgerpb.ReputationRoot](t, "root", before.AcceptedHeight-1)(d.Client.AtHeight(before.AcceptedHeight - 1).ReputationRoot(context.Background()))
 		if rr.Cycle+1 != before.Cycle {
 			t.Fatalf("the root before height %d is of cycle %d, want %d", before.AcceptedHeight, rr.Cycle, before.Cycle-1)
 		}
@@ -409,7 +382,13 @@ func TestRecoveryOnDevnet(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The miner replays an accepted cycle after the block that
+		// accepts it: it answers 503 until then.
 		resp, err := mc.Reputation(ctx, addr, 0)
+		for deadline := time.Now().Add(10 * time.Second); repproof.IsStatus(err, http.StatusServiceUnavailable) && time.Now().Before(deadline); {
+			time.Sleep(100 * time.Millisecond)
+			resp, err = mc.Reputation(ctx, addr, 0)
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -425,12 +404,11 @@ func TestRecoveryOnDevnet(t *testing.T) {
 	send(t, d, val, &ledgerpb.Msg{Sum: &ledgerpb.Msg_EnterRecovery{EnterRecovery: &ledgerpb.MsgEnterRecovery{}}})
 	frozen := acceptedRoot(t, d, 0, time.Second)
 	status := func() *ledgerpb.MiningStatus {
-		var s ledgerpb.MiningStatus
-		bz, err := d.Client.QueryApp(ctx, app.PathMining, nil)
-		if err != nil || proto.Unmarshal(bz, &s) != nil {
+		s, err := d.Client.Mining(ctx)
+		if err != nil {
 			t.Fatal(err)
 		}
-		return &s
+		return s
 	}
 	s0 := status()
 	if !s0.Recovery {
@@ -476,7 +454,7 @@ func TestRecoveryOnDevnet(t *testing.T) {
 	if r := approve(val, rs.Edits); r.Code != 0 {
 		t.Fatalf("approval: %s", r.Log)
 	}
-	if r := approve(author, rs.Edits); r.Code != 0 || !hasEvent(r, "recovery_exited") {
+	if r := approve(author, rs.Edits); r.Code != 0 || !found[ledgerrep.EventRecoveryExited](r.Events) {
 		t.Fatalf("the second approval: code %d %s", r.Code, r.Log)
 	}
 	if status().Recovery {
@@ -493,11 +471,8 @@ func TestRecoveryOnDevnet(t *testing.T) {
 	}
 }
 
-func hasEvent(r client.TxResult, typ string) bool {
-	for _, e := range r.Events {
-		if e.Type == typ {
-			return true
-		}
-	}
-	return false
+// found reports whether evs hold an event of type T.
+func found[T event.Typed](evs []event.Typed) bool {
+	_, ok := event.Find[T](evs)
+	return ok
 }

@@ -4,7 +4,8 @@
 //
 //	store      the state interface (KVStore), write-back branches (Cache), MemStore, key helpers
 //	tx         transaction decoding, sign bytes, signature check, Sign for clients
-//	codes      result codes and logs; event: typed events
+//	codes      result codes and logs; event: typed events, their encoding and decoding
+//	schema     every result code and event type of the ledger, for clients (Codes, Events)
 //	auth       accounts: public key, sequence; the fee and sequence rules (Ante)
 //	bank       balances, supply, MsgSend, module accounts, mint/burn for other modules
 //	treasury   collects fees
@@ -13,7 +14,8 @@
 //	registry   profiles, fulfillment nodes (with expiry), packages (the version chain), offerings
 //	reputation the skill tree, the reputation update log, mining and reputation proofs
 //	market     purchase orders, bids, contracts, escrow, ratings, disputes
-//	app        composition, routing, block hooks, queries, invariants: what chain/ calls
+//	query      the query protocol: paths, their messages, paging, the codes of a failed query
+//	app        composition, routing, block hooks, queries, simulation, invariants: what chain/ calls
 //	ledgerpb   generated protobuf code of proto/ (go generate ./ledger)
 //
 // # What is pure
@@ -79,18 +81,32 @@
 //     so CometBFT can replay blocks after a crash; replay is safe because
 //     FinalizeBlock is deterministic.
 //
-//  7. Query: App.Query(snapshot, path, data) answers the paths listed in
-//     app (app.PathBalance, …) with serialized ledgerpb replies. It only
-//     reads, and the App holds no state, so it may run on any goroutine
-//     while blocks execute: pass it an immutable snapshot of a committed
-//     version (chain/ publishes one at each Commit) and no consensus lock
-//     is needed. Every list query answers one page: at most app.MaxPage
-//     entries from an opaque cursor, the state key of the next entry,
-//     which the reply hands back until the list ends (see app.MaxPage;
-//     the market's and the reputation log's lists page by id and index).
-//     For proofs, serve raw keys from the IAVL tree: every module exports
-//     the helpers that build its keys (see "Key layout") and decode its
-//     values.
+//  7. Query: App.Query(snapshot, path, data) answers the paths of the
+//     query protocol (package query: the table of paths with their
+//     request and response messages, query.Paths) with serialized
+//     ledgerpb replies; a failed query is an error with a code of
+//     codespace "app" (query.ErrNotFound, …), which the adapter reports as
+//     the query's code. It only reads, and the App holds no state, so it
+//     may run on any goroutine while blocks execute: pass it an immutable
+//     snapshot of a committed version (chain/ publishes one at each
+//     Commit) and no consensus lock is needed. Every list query answers
+//     one page in one shape: a PageRequest names an opaque cursor, the
+//     state key of the next entry, which the reply's PageResponse hands
+//     back until the list ends (query.MaxPage; see package query,
+//     "Paging"). For proofs, serve raw keys from the IAVL tree (the path
+//     query.Store): every module exports the helpers that build its keys
+//     (see "Key layout") and decode its values.
+//
+//  8. Simulate: App.Simulate(branch, header, tx) answers the path
+//     query.Simulate: it runs the next block's begin-block hooks, then the
+//     transaction exactly as FinalizeBlock would (form, signature,
+//     sequence, fee, then its messages), on a branch it throws away, and
+//     returns the TxResult the block would give it. Call it with the
+//     mempool's branch (CheckTx's state, so that an account's pending
+//     transactions count) and the next height, under the consensus lock.
+//     A client simulates every transaction before broadcasting it, so
+//     that one that would fail is refused with its code before it costs
+//     a fee.
 //
 // # Genesis
 //
@@ -172,7 +188,8 @@
 //	                      endpoint, architectures, BotSpec hashes, capacity, and the
 //	                      node key's signature of (chain id, operator): no squatting
 //	22 remove_node        delete one of the signer's nodes
-//	23 register_package   register a package envelope signed by its author, the signer
+//	23 register_package   register a package envelope signed by its author, the signer,
+//	                      and the URLs of its bytes (one to 16 blob locations)
 //	24 set_offering       create or replace the signer's offering (catalog item) of a
 //	                      package: fixed price (≥ min_price), lead time, the node that
 //	                      serves it, a vendor stake per purchase; the signer's profile
@@ -182,7 +199,11 @@
 // A node announced at height H is active through height H +
 // node_ttl_blocks (a param, 14,400 by default) and expired after it; it
 // stays in state, reported expired, until it announces again or is
-// removed. A package names its parent to be a new version of it: the
+// removed. A package names at least one blob location, and at most 16:
+// the http(s) URLs where nodes fetch its bytes (registry.ErrNoLocation,
+// ErrTooManyLocations); a client that uploads the blob to nodes names
+// their blob URLs (ENDPOINT/v1/blobs/SHA256). A package names its parent
+// to be a new version of it: the
 // parent must be registered with the same name and author, and no author
 // may take another author's name, so a package name has one author and
 // its versions cannot be hijacked. The ledger does not see specs: a
@@ -426,10 +447,13 @@
 // # Results
 //
 // A refused transaction is a TxResult with a Codespace and a Code (listed
-// in app.Codes; numbers are appended, never reused) and a Log that names
+// in schema.Codes; numbers are appended, never reused) and a Log that names
 // the field and the rule, e.g. "messages[0]: bank: send: amount 0: must be
-// positive". Events are typed in each module (events.go) and rendered with
-// addresses in bech32, amounts in decimal ucell and raw bytes in hex:
+// positive". Events are typed in each module (events.go): a struct whose
+// tagged fields are the attributes, rendered by event.Encode with
+// addresses in bech32, amounts in decimal ucell and raw bytes in hex, and
+// read back by event.Decode; schema.Events is the registry of them all,
+// from which a client decodes a block's events into these structs:
 //
 //	tx                  signer, sequence, fee                      every accepted transaction (auth)
 //	fee                 payer, amount                              treasury

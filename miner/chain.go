@@ -3,16 +3,14 @@ package miner
 import (
 	"context"
 	"crypto/ed25519"
-	"encoding/binary"
 	"errors"
 	"fmt"
+	"iter"
 
 	"google.golang.org/protobuf/proto"
 
 	"github.com/celltonomy/celltonomy/client"
-	"github.com/celltonomy/celltonomy/client/repproof"
 	"github.com/celltonomy/celltonomy/ledger/address"
-	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	ledgerrep "github.com/celltonomy/celltonomy/ledger/reputation"
 	"github.com/celltonomy/celltonomy/reputation"
@@ -25,15 +23,14 @@ import (
 // Options.ChainRPC; tests use a fake.
 type Chain interface {
 	Source
-	// Mining returns the mining status ("reputation/mining"): the cycle
-	// being mined, its window, submissions and claims, and while they are
+	// Mining returns the mining status (query.Mining): the cycle being
+	// mined, its window, submissions and claims, and while they are
 	// challenged the round and its challenges.
 	Mining(ctx context.Context) (*ledgerpb.MiningStatus, error)
 	// Miner returns the record of miner (its stake in ucell and the
-	// height it first staked at), nil when it has no stake
-	// ("reputation/miner").
+	// height it first staked at), nil when it has no stake.
 	Miner(ctx context.Context, miner address.Address) (*ledgerpb.Miner, error)
-	// Params returns the chain's params ("params").
+	// Params returns the chain's params (query.Params).
 	Params(ctx context.Context) (*ledgerpb.Params, error)
 	// Send signs msgs with the miner's key, broadcasts them in one
 	// transaction and waits for its commit; a transaction that failed in
@@ -54,25 +51,12 @@ type rpcChain struct {
 // transactions.
 func newChain(c *client.Client, key ed25519.PrivateKey) *rpcChain { return &rpcChain{c: c, key: key} }
 
-func (r *rpcChain) query(ctx context.Context, path string, data []byte, reply proto.Message) error {
-	b, err := r.c.QueryApp(ctx, path, data)
-	if err != nil {
-		return err
-	}
-	if err := proto.Unmarshal(b, reply); err != nil {
-		return fmt.Errorf("query %s: %w", path, err)
-	}
-	return nil
-}
-
 func (r *rpcChain) Skills(ctx context.Context) ([]*ledgerpb.Skill, error) {
-	return repproof.FetchSkills(ctx, r.c)
+	return client.All(r.c.Skills(ctx))
 }
 
-func (r *rpcChain) LogPage(ctx context.Context, cycle, start uint64) (*ledgerpb.ReputationLogResponse, error) {
-	data := binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, cycle), start)
-	res := &ledgerpb.ReputationLogResponse{}
-	return res, r.query(ctx, app.PathReputationLog, data, res)
+func (r *rpcChain) Log(ctx context.Context, cycle uint64) iter.Seq2[*ledgerpb.ReputationLogResponse, error] {
+	return r.c.ReputationLog(ctx, cycle, 0)
 }
 
 func (r *rpcChain) Decay(ctx context.Context) (reputation.Params, error) {
@@ -84,8 +68,7 @@ func (r *rpcChain) Decay(ctx context.Context) (reputation.Params, error) {
 }
 
 func (r *rpcChain) Mining(ctx context.Context) (*ledgerpb.MiningStatus, error) {
-	res := &ledgerpb.MiningStatus{}
-	return res, r.query(ctx, app.PathMining, nil, res)
+	return r.c.Mining(ctx)
 }
 
 // Miner reads the miner's record from the state, proven against the app
@@ -102,10 +85,7 @@ func (r *rpcChain) Miner(ctx context.Context, miner address.Address) (*ledgerpb.
 	return res, nil
 }
 
-func (r *rpcChain) Params(ctx context.Context) (*ledgerpb.Params, error) {
-	res := &ledgerpb.Params{}
-	return res, r.query(ctx, app.PathParams, nil, res)
-}
+func (r *rpcChain) Params(ctx context.Context) (*ledgerpb.Params, error) { return r.c.Params(ctx) }
 
 func (r *rpcChain) Send(ctx context.Context, msgs ...*ledgerpb.Msg) (client.TxResult, error) {
 	if r.sender == nil {

@@ -5,9 +5,10 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
-	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"log/slog"
 	"net"
 	"os"
@@ -16,16 +17,16 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/follow"
 	"github.com/celltonomy/celltonomy/client/repproof"
 	"github.com/celltonomy/celltonomy/ledger/address"
-	"github.com/celltonomy/celltonomy/ledger/app"
+	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/params"
+	"github.com/celltonomy/celltonomy/ledger/query"
+	ledgerrep "github.com/celltonomy/celltonomy/ledger/reputation"
 	"github.com/celltonomy/celltonomy/miner"
 	"github.com/celltonomy/celltonomy/reputation"
 )
@@ -100,12 +101,7 @@ func startChainWith(t *testing.T, edit func(*ledgerpb.Params), funded ...address
 }
 
 func miningStatus(ctx context.Context, c *client.Client) (*ledgerpb.MiningStatus, error) {
-	b, err := c.QueryApp(ctx, app.PathMining, nil)
-	if err != nil {
-		return nil, err
-	}
-	st := &ledgerpb.MiningStatus{}
-	return st, proto.Unmarshal(b, st)
+	return c.Mining(ctx)
 }
 
 // chainSource reads the replay's input from the chain, for a replay
@@ -116,17 +112,11 @@ type chainSource struct {
 }
 
 func (s chainSource) Skills(ctx context.Context) ([]*ledgerpb.Skill, error) {
-	return repproof.FetchSkills(ctx, s.c)
+	return client.All(s.c.Skills(ctx))
 }
 
-func (s chainSource) LogPage(ctx context.Context, cycle, start uint64) (*ledgerpb.ReputationLogResponse, error) {
-	data := binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, cycle), start)
-	b, err := s.c.QueryApp(ctx, app.PathReputationLog, data)
-	if err != nil {
-		return nil, err
-	}
-	r := &ledgerpb.ReputationLogResponse{}
-	return r, proto.Unmarshal(b, r)
+func (s chainSource) Log(ctx context.Context, cycle uint64) iter.Seq2[*ledgerpb.ReputationLogResponse, error] {
+	return s.c.ReputationLog(ctx, cycle, 0)
 }
 
 func (s chainSource) Decay(context.Context) (reputation.Params, error) {
@@ -226,7 +216,7 @@ func TestMinerOnChain(t *testing.T) {
 	if !*roots.Agrees {
 		t.Fatalf("the miner disagrees with the accepted root: %+v; log:\n%s", roots, logs.String())
 	}
-	accNow, ok, err := repproof.FetchAcceptedRoot(ctx, c)
+	accNow, ok, err := c.AcceptedRoot(ctx)
 	if err != nil || !ok {
 		t.Fatalf("accepted root: %v, %v", ok, err)
 	}
@@ -235,7 +225,7 @@ func TestMinerOnChain(t *testing.T) {
 		t.Fatal(err)
 	}
 	if resp.Cycle != accNow.Cycle { // a cycle was accepted in between
-		if accNow, _, err = repproof.FetchAcceptedRoot(ctx, c); err != nil {
+		if accNow, _, err = c.AcceptedRoot(ctx); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -257,12 +247,8 @@ func TestMinerOnChain(t *testing.T) {
 
 func stakeOf(ctx context.Context, t *testing.T, c *client.Client, a address.Address) uint64 {
 	t.Helper()
-	b, err := c.QueryApp(ctx, app.PathMiner, a.Bytes())
+	mi, err := c.Miner(ctx, a)
 	if err != nil {
-		t.Fatal(err)
-	}
-	var mi ledgerpb.Miner
-	if err := proto.Unmarshal(b, &mi); err != nil {
 		t.Fatal(err)
 	}
 	return mi.GetStake()
@@ -343,22 +329,16 @@ func TestMinersChallengeOnChain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	found, err := c.WaitEvents(ctx, "miner_slashed.miner='"+faulty.String()+"'")
+	found, err := c.WaitEvents(ctx, client.Match(ledgerrep.EventMinerSlashed{Miner: faulty}))
 	if err != nil {
 		t.Fatalf("the faulty miner was not slashed: %v\nhonest miner:\n%s\nfaulty miner:\n%s", err, hlogs.String(), flogs.String())
 	}
-	var slashed client.Event
-	for _, e := range found[0].Events {
-		if e.Type == "miner_slashed" {
-			slashed = e
-		}
-	}
+	slashed, _ := event.Find[ledgerrep.EventMinerSlashed](found[0].Events)
 	stake, share := p.MinMinerStake, p.MinMinerStake*uint64(p.MinerSlashDefenderBps)/10_000
-	if slashed.Attributes["stake"] != fmt.Sprint(stake) || slashed.Attributes["defenders"] != fmt.Sprint(share) ||
-		slashed.Attributes["treasury"] != fmt.Sprint(stake-share) {
-		t.Errorf("miner_slashed %v: want stake %d, %d to the defender, the rest to the treasury", slashed.Attributes, stake, share)
+	if slashed.Stake != stake || slashed.Defenders != share || slashed.Treasury != stake-share {
+		t.Errorf("miner_slashed %+v: want stake %d, %d to the defender, the rest to the treasury", slashed, stake, share)
 	}
-	cycle := slashed.Attributes["cycle"]
+	cycle := fmt.Sprint(slashed.Cycle)
 	// The honest claim is accepted, and it is the honest miner's root.
 	var st *ledgerpb.MiningStatus
 	for {
@@ -380,7 +360,7 @@ func TestMinersChallengeOnChain(t *testing.T) {
 	if !bytes.Equal(st.GetAccepted().GetRoot(), want.Root[:]) {
 		t.Errorf("accepted root %x, the replay gives %x", st.GetAccepted().GetRoot(), want.Root)
 	}
-	if _, err := c.QueryApp(ctx, app.PathMiner, faulty.Bytes()); err == nil || !strings.Contains(err.Error(), "is not a miner") {
+	if _, err := c.Miner(ctx, faulty); !errors.Is(err, query.ErrNotFound) {
 		t.Errorf("the faulty miner is still a miner (%v)", err)
 	}
 	for _, want := range []string{"our claim is challenged", "answering challenge", "challenge answered", "step=respond"} {

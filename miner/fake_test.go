@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"fmt"
+	"iter"
 	"math/big"
 	"sync"
 	"testing"
@@ -99,14 +100,27 @@ func (f *fakeChain) Skills(context.Context) ([]*ledgerpb.Skill, error) {
 	return append([]*ledgerpb.Skill(nil), f.skills...), nil
 }
 
-func (f *fakeChain) LogPage(_ context.Context, cycle, start uint64) (*ledgerpb.ReputationLogResponse, error) {
+// Log serves the log of cycle pageSize entries a page, each page a query.
+func (f *fakeChain) Log(_ context.Context, cycle uint64) iter.Seq2[*ledgerpb.ReputationLogResponse, error] {
+	return func(yield func(*ledgerpb.ReputationLogResponse, error) bool) {
+		for start := uint64(0); ; {
+			res, more := f.logPage(cycle, start)
+			if !yield(res, nil) || !more {
+				return
+			}
+			start += uint64(len(res.Entries))
+		}
+	}
+}
+
+func (f *fakeChain) logPage(cycle, start uint64) (*ledgerpb.ReputationLogResponse, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.queries++
 	current := uint64(len(f.logs) - 1)
 	res := &ledgerpb.ReputationLogResponse{Cycle: cycle, Start: start, CurrentCycle: current}
 	if cycle > current {
-		return res, nil
+		return res, false
 	}
 	log := f.logs[cycle]
 	for i := start; i < uint64(len(log)) && len(res.Entries) < f.pageSize; i++ {
@@ -116,10 +130,7 @@ func (f *fakeChain) LogPage(_ context.Context, cycle, start uint64) (*ledgerpb.R
 			NUpdates: e.NUpdates, NPreviousUpdates: e.NPreviousUpdates,
 		}.Record())
 	}
-	if end := start + uint64(len(res.Entries)); end < uint64(len(log)) {
-		res.Next = end
-	}
-	return res, nil
+	return res, start+uint64(len(res.Entries)) < uint64(len(log))
 }
 
 func (f *fakeChain) Decay(context.Context) (reputation.Params, error) { return f.decay, nil }

@@ -531,7 +531,7 @@ func (m *Miner) refresh(ctx context.Context, cycle uint64) bool {
 	}
 	p, err := m.chain.Params(ctx)
 	if err != nil {
-		m.log.Warn("params", "err", err)
+		m.log.Warn("cannot read the params", "err", err)
 		return false
 	}
 	rec, err := m.chain.Miner(ctx, m.addr)

@@ -3,6 +3,7 @@ package miner
 import (
 	"context"
 	"fmt"
+	"iter"
 	"sync"
 
 	"github.com/celltonomy/celltonomy/ledger/address"
@@ -17,11 +18,12 @@ import (
 // implements it with the ledger's queries; tests use a fake.
 type Source interface {
 	// Skills returns every skill in creation order, ids 1, 2, 3, …
-	// ("reputation/skills").
+	// (query.Skills).
 	Skills(ctx context.Context) ([]*ledgerpb.Skill, error)
-	// LogPage returns the page of the log of cycle that starts at entry
-	// start ("reputation/log" with data cycle ‖ start).
-	LogPage(ctx context.Context, cycle, start uint64) (*ledgerpb.ReputationLogResponse, error)
+	// Log iterates over the pages of the log of cycle from its first
+	// entry, all read at one height (query.ReputationLog,
+	// client.Client.ReputationLog).
+	Log(ctx context.Context, cycle uint64) iter.Seq2[*ledgerpb.ReputationLogResponse, error]
 	// Decay returns the decay parameters of the chain (params
 	// decay_numerator and decay_denominator).
 	Decay(ctx context.Context) (reputation.Params, error)
@@ -259,16 +261,15 @@ func (r *Replayer) Skills() []SkillInfo {
 // an entry that does not decode.
 func FetchLog(ctx context.Context, src Source, cycle uint64) (reputation.Log, error) {
 	var log reputation.Log
-	start := uint64(0)
-	for {
-		page, err := src.LogPage(ctx, cycle, start)
+	for page, err := range src.Log(ctx, cycle) {
+		start := uint64(len(log))
 		if err != nil {
 			return nil, fmt.Errorf("log of cycle %d from %d: %w", cycle, start, err)
 		}
 		if page.GetCurrentCycle() <= cycle {
 			return nil, fmt.Errorf("log of cycle %d: not frozen yet (the open cycle is %d)", cycle, page.GetCurrentCycle())
 		}
-		if page.GetCycle() != cycle || page.GetStart() != start {
+		if page.GetCycle() != cycle || (len(page.GetEntries()) > 0 && page.GetStart() != start) {
 			return nil, fmt.Errorf("log of cycle %d from %d: got the page of cycle %d from %d", cycle, start, page.GetCycle(), page.GetStart())
 		}
 		for i, rec := range page.GetEntries() {
@@ -278,15 +279,8 @@ func FetchLog(ctx context.Context, src Source, cycle uint64) (reputation.Log, er
 			}
 			log = append(log, e)
 		}
-		next := page.GetNext()
-		if next == 0 {
-			return log, nil
-		}
-		if next != start+uint64(len(page.GetEntries())) {
-			return nil, fmt.Errorf("log of cycle %d from %d: next page at %d after %d entries", cycle, start, next, len(page.GetEntries()))
-		}
-		start = next
 	}
+	return log, nil
 }
 
 // DecodeEntry converts a ledger log record into the entry the reputation

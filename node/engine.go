@@ -21,10 +21,8 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/celltonomy/celltonomy/client"
-	"github.com/celltonomy/celltonomy/client/follow"
 	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/ledger/address"
-	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/node/bid"
@@ -277,15 +275,11 @@ func (n *Node) reportMissingInputs(ctx context.Context, height int64) {
 }
 
 func (n *Node) balance(ctx context.Context) (uint64, error) {
-	b, err := n.query.QueryApp(ctx, app.PathBalance, n.opAddr[:])
+	b, err := n.query.Balance(ctx, n.opAddr)
 	if err != nil {
 		return 0, fmt.Errorf("balance: %w", err)
 	}
-	var r ledgerpb.BalanceResponse
-	if err := proto.Unmarshal(b, &r); err != nil {
-		return 0, err
-	}
-	return r.GetBalance(), nil
+	return b, nil
 }
 
 // blobSum returns the blob hash a location names in its last path segment
@@ -310,8 +304,8 @@ func randomHex(n int) string {
 
 // onAward records the provider job of an order awarded to this node (by a
 // bid, or a purchase of one of its offerings).
-func (n *Node) onAward(ctx context.Context, id uint64, e follow.Event) {
-	deadline, _ := strconv.ParseInt(e.Attributes["delivery_deadline"], 10, 64)
+func (n *Node) onAward(ctx context.Context, e market.EventOrderAwarded) {
+	id, deadline := e.OrderID, e.DeliveryDeadline
 	r, err := n.order(ctx, id)
 	if err != nil {
 		n.log.Error("award: cannot read the order", "order", id, "err", err)
@@ -345,22 +339,21 @@ func newJob(o *ledgerpb.Order, role string, deadline int64) Job {
 }
 
 // onDrawn records the verifier job of a dispute round that drew this
-// node (dispute_drawn).
-func (n *Node) onDrawn(ctx context.Context, id uint64, e follow.Event) {
+// node.
+func (n *Node) onDrawn(ctx context.Context, e market.EventDisputeDrawn) {
+	id := e.OrderID
 	if n.opts.Fault == FaultSilentVerifier {
 		n.log.Warn("drawn as verifier: staying silent (fault injected)", "order", id)
 		return
 	}
-	commit, _ := strconv.ParseInt(e.Attributes["commit_deadline"], 10, 64)
-	reveal, _ := strconv.ParseInt(e.Attributes["reveal_deadline"], 10, 64)
-	round, _ := strconv.ParseUint(e.Attributes["round"], 10, 32)
+	commit, reveal, round := e.CommitDeadline, e.RevealDeadline, e.Round
 	r, err := n.order(ctx, id)
 	if err != nil {
 		n.log.Error("drawn: cannot read the order", "order", id, "err", err)
 		return
 	}
 	j := newJob(r.GetOrder(), gateway.RoleVerifier, commit)
-	j.RevealFrom, j.RevealDeadline, j.Salt, j.Round = commit, reveal, randomHex(32), uint32(round)
+	j.RevealFrom, j.RevealDeadline, j.Salt, j.Round = commit, reveal, randomHex(32), round
 	if err := n.jobs.create(j); err != nil && !errors.Is(err, errExists) {
 		n.log.Error("drawn: cannot record the job", "order", id, "err", err)
 		return

@@ -15,9 +15,8 @@ import (
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
-	"google.golang.org/protobuf/proto"
 
-	"github.com/celltonomy/celltonomy/ledger/app"
+	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/node/blobstore"
 	"github.com/celltonomy/celltonomy/runtime/batch"
@@ -388,13 +387,8 @@ func (n *Node) packageSources(ctx context.Context, rec *ledgerpb.Package, sums [
 
 // nodeEndpoint returns the registered endpoint of a node key.
 func (n *Node) nodeEndpoint(ctx context.Context, key []byte) (string, error) {
-	req, _ := proto.Marshal(&ledgerpb.NodeRequest{NodePubkey: key})
-	b, err := n.query.QueryApp(ctx, app.PathNode, req)
+	ns, err := n.query.Node(ctx, key, 0)
 	if err != nil {
-		return "", fmt.Errorf("node %x: %w", key, err)
-	}
-	var ns ledgerpb.NodeStatus
-	if err := proto.Unmarshal(b, &ns); err != nil {
 		return "", fmt.Errorf("node %x: %w", key, err)
 	}
 	return ns.GetNode().GetEndpoint(), nil
@@ -403,18 +397,12 @@ func (n *Node) nodeEndpoint(ctx context.Context, key []byte) (string, error) {
 // activeNodes returns the nodes the registry holds active at the next
 // height; none when the query fails.
 func (n *Node) activeNodes(ctx context.Context) []*ledgerpb.Node {
-	req, _ := proto.Marshal(&ledgerpb.NodesRequest{Height: n.currentHeight() + 1})
-	b, err := n.query.QueryApp(ctx, app.PathNodes, req)
-	if err != nil {
-		n.log.Info("cannot list the nodes", "err", err)
-		return nil
-	}
-	var r ledgerpb.NodesResponse
-	if err := proto.Unmarshal(b, &r); err != nil {
-		return nil
-	}
 	var out []*ledgerpb.Node
-	for _, s := range r.GetNodes() {
+	for s, err := range n.query.Nodes(ctx, address.Address{}, n.currentHeight()+1) {
+		if err != nil {
+			n.log.Info("cannot list the nodes", "err", err)
+			return nil
+		}
 		if !s.GetExpired() {
 			out = append(out, s.GetNode())
 		}

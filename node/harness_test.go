@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"net"
 	"net/http"
 	"os"
@@ -25,8 +26,8 @@ import (
 
 	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/ledger/address"
-	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/query"
 	"github.com/celltonomy/celltonomy/node/config"
 	"github.com/celltonomy/celltonomy/spec"
 	"github.com/celltonomy/celltonomy/spec/specpb"
@@ -38,52 +39,77 @@ type fakeChain struct {
 	orders   map[uint64]*ledgerpb.Order
 	packages map[spec.ID]*ledgerpb.Package
 	nodes    map[string]*ledgerpb.Node
-	queries  map[string]int
 }
 
 func newFakeChain() *fakeChain {
-	return &fakeChain{orders: map[uint64]*ledgerpb.Order{}, packages: map[spec.ID]*ledgerpb.Package{}, nodes: map[string]*ledgerpb.Node{}, queries: map[string]int{}}
+	return &fakeChain{orders: map[uint64]*ledgerpb.Order{}, packages: map[spec.ID]*ledgerpb.Package{}, nodes: map[string]*ledgerpb.Node{}}
 }
 
-var errNotFound = errors.New("not found")
+// The fake chain's answers, as the ledger gives them: a record that does
+// not exist is query.ErrNotFound.
 
-func (c *fakeChain) QueryApp(ctx context.Context, path string, data []byte) ([]byte, error) {
+func (c *fakeChain) Order(_ context.Context, id uint64) (*ledgerpb.OrderResponse, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.queries[path]++
-	switch path {
-	case app.PathOrder:
-		var req ledgerpb.OrderRequest
-		proto.Unmarshal(data, &req)
-		o, ok := c.orders[req.GetOrderId()]
-		if !ok {
-			return nil, fmt.Errorf("order %d: %w", req.GetOrderId(), errNotFound)
-		}
-		return proto.Marshal(&ledgerpb.OrderResponse{Order: o})
-	case app.PathPackage:
-		p, ok := c.packages[packageID(data)]
-		if !ok {
-			return nil, fmt.Errorf("package %x: %w", data, errNotFound)
-		}
-		return proto.Marshal(p)
-	case app.PathNode:
-		var req ledgerpb.NodeRequest
-		proto.Unmarshal(data, &req)
-		nd, ok := c.nodes[string(req.GetNodePubkey())]
-		if !ok {
-			return nil, fmt.Errorf("node %x: %w", req.GetNodePubkey(), errNotFound)
-		}
-		return proto.Marshal(&ledgerpb.NodeStatus{Node: nd})
-	case app.PathBalance:
-		return proto.Marshal(&ledgerpb.BalanceResponse{Balance: 1 << 40})
-	case app.PathNodes:
-		r := &ledgerpb.NodesResponse{}
-		for _, nd := range c.nodes {
-			r.Nodes = append(r.Nodes, &ledgerpb.NodeStatus{Node: nd})
-		}
-		return proto.Marshal(r)
+	o, ok := c.orders[id]
+	if !ok {
+		return nil, query.ErrNotFound.Errorf("order %d: no such order", id)
 	}
-	return nil, fmt.Errorf("query %s: not faked", path)
+	return &ledgerpb.OrderResponse{Order: proto.Clone(o).(*ledgerpb.Order)}, nil
+}
+
+func (c *fakeChain) Package(_ context.Context, id []byte) (*ledgerpb.Package, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p, ok := c.packages[packageID(id)]
+	if !ok {
+		return nil, query.ErrNotFound.Errorf("package %x is not registered", id)
+	}
+	return proto.Clone(p).(*ledgerpb.Package), nil
+}
+
+func (c *fakeChain) Node(_ context.Context, key []byte, _ int64) (*ledgerpb.NodeStatus, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	nd, ok := c.nodes[string(key)]
+	if !ok {
+		return nil, query.ErrNotFound.Errorf("no node has key %x", key)
+	}
+	return &ledgerpb.NodeStatus{Node: nd}, nil
+}
+
+func (c *fakeChain) Nodes(context.Context, address.Address, int64) iter.Seq2[*ledgerpb.NodeStatus, error] {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var all []*ledgerpb.NodeStatus
+	for _, nd := range c.nodes {
+		all = append(all, &ledgerpb.NodeStatus{Node: nd})
+	}
+	return func(yield func(*ledgerpb.NodeStatus, error) bool) {
+		for _, n := range all {
+			if !yield(n, nil) {
+				return
+			}
+		}
+	}
+}
+
+func (c *fakeChain) Balance(context.Context, address.Address) (uint64, error) { return 1 << 40, nil }
+
+func (c *fakeChain) Params(context.Context) (*ledgerpb.Params, error) {
+	return nil, errors.New("params: not faked")
+}
+
+func (c *fakeChain) Verifier(_ context.Context, key []byte) (*ledgerpb.Verifier, error) {
+	return nil, query.ErrNotFound.Errorf("node %x is no verifier", key)
+}
+
+func (c *fakeChain) Skill(_ context.Context, path string) (*ledgerpb.Skill, error) {
+	return nil, query.ErrNotFound.Errorf("skill %q: no such skill", path)
+}
+
+func (c *fakeChain) ReputationRoot(context.Context) (*ledgerpb.ReputationRoot, error) {
+	return nil, query.ErrNotFound.Errorf("no reputation root has been accepted yet")
 }
 
 // testNode is a node with a fake chain, serving its HTTP API.

@@ -1,30 +1,32 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"iter"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/net/netutil"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/follow"
 	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/internal/atomicfile"
 	"github.com/celltonomy/celltonomy/ledger/address"
-	"github.com/celltonomy/celltonomy/ledger/app"
+	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/registry"
@@ -97,9 +99,18 @@ type Options struct {
 	Clock func() time.Time
 }
 
-// chainQuerier is the part of the chain client that reads state.
-type chainQuerier interface {
-	QueryApp(ctx context.Context, path string, data []byte) ([]byte, error)
+// ledgerReader is the part of the chain client (client.Client) that
+// reads the ledger's state.
+type ledgerReader interface {
+	Params(ctx context.Context) (*ledgerpb.Params, error)
+	Balance(ctx context.Context, addr address.Address) (uint64, error)
+	Order(ctx context.Context, id uint64) (*ledgerpb.OrderResponse, error)
+	Package(ctx context.Context, id []byte) (*ledgerpb.Package, error)
+	Node(ctx context.Context, key []byte, judgeAt int64) (*ledgerpb.NodeStatus, error)
+	Nodes(ctx context.Context, operator address.Address, judgeAt int64) iter.Seq2[*ledgerpb.NodeStatus, error]
+	Verifier(ctx context.Context, nodeKey []byte) (*ledgerpb.Verifier, error)
+	Skill(ctx context.Context, path string) (*ledgerpb.Skill, error)
+	ReputationRoot(ctx context.Context) (*ledgerpb.ReputationRoot, error)
 }
 
 // Node is a fulfillment node. Create it with New and run it with Run.
@@ -110,7 +121,7 @@ type Node struct {
 	nodePub ed25519.PublicKey
 	opAddr  address.Address
 	chain   *client.Client
-	query   chainQuerier // n.chain, or a fake in tests
+	query   ledgerReader // n.chain, or a fake in tests
 	// http talks to the operator's own services (the miner); fetchHTTP
 	// to the URLs others choose (package locations, node endpoints) and
 	// refuses non-public addresses unless allow_private_fetch.
@@ -362,13 +373,8 @@ func (n *Node) ensureVerifier(ctx context.Context) error {
 	n.staking.Lock()
 	defer n.staking.Unlock()
 	var have uint64
-	req, _ := proto.Marshal(&ledgerpb.VerifierRequest{NodeKey: n.nodePub})
-	if b, err := n.query.QueryApp(ctx, app.PathVerifier, req); err == nil {
-		var r ledgerpb.VerifierResponse
-		if err := proto.Unmarshal(b, &r); err != nil {
-			return fmt.Errorf("verifier: %w", err)
-		}
-		have = r.GetVerifier().GetStake()
+	if v, err := n.query.Verifier(ctx, n.nodePub); err == nil {
+		have = v.GetStake()
 	}
 	want := max(n.cfg.Verifier.Stake, n.params.GetMinVerifierStake())
 	if have >= want {
@@ -389,12 +395,8 @@ func (n *Node) ensureVerifier(ctx context.Context) error {
 }
 
 func (n *Node) queryParams(ctx context.Context) (*ledgerpb.Params, error) {
-	b, err := n.query.QueryApp(ctx, app.PathParams, nil)
+	p, err := n.query.Params(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("params: %w", err)
-	}
-	p := &ledgerpb.Params{}
-	if err := proto.Unmarshal(b, p); err != nil {
 		return nil, fmt.Errorf("params: %w", err)
 	}
 	return p, nil
@@ -454,47 +456,49 @@ func (n *Node) handleBlock(ctx context.Context, b follow.Block) error {
 	n.following = true
 	n.mu.Unlock()
 	n.metrics.height.Set(float64(b.Height))
-	var evs []follow.Event
+	var evs []event.Typed
 	for _, t := range b.Txs {
 		if t.Code == 0 {
 			evs = append(evs, t.Events...)
 		}
 	}
 	evs = append(evs, b.Events...)
+	mine := func(key []byte) bool { return bytes.Equal(key, n.nodePub) }
 	for _, e := range evs {
-		id, err := strconv.ParseUint(e.Attributes["order_id"], 10, 64)
-		if err != nil {
-			continue
-		}
-		switch e.Type {
-		case "order_created":
-			n.considerBid(ctx, id, b.Height)
-		case "order_awarded":
-			if e.Attributes["node_key"] == hex.EncodeToString(n.nodePub) {
-				n.onAward(ctx, id, e)
+		switch e := e.(type) {
+		case market.EventOrderCreated:
+			n.considerBid(ctx, e.OrderID, b.Height)
+		case market.EventOrderAwarded:
+			if mine(e.NodeKey) {
+				n.onAward(ctx, e)
 			}
-		case "dispute_drawn":
-			if strings.Contains(e.Attributes["verifiers"], hex.EncodeToString(n.nodePub)) {
-				n.onDrawn(ctx, id, e)
+		case market.EventDisputeDrawn:
+			if slices.ContainsFunc(e.Verifiers, mine) {
+				n.onDrawn(ctx, e)
 			}
-		case "order_closed":
-			n.onClosed(ctx, id)
-		case "order_delivered":
-			n.markState(id, gateway.RoleProvider, gateway.StateExecuted, gateway.StateDelivered)
-		case "order_failed", "ratings_final", "order_cancelled":
-			n.markDone(id, gateway.RoleProvider)
-		case "dispute_decided":
+		case market.EventOrderClosed:
+			n.onClosed(ctx, e.OrderID)
+		case market.EventOrderDelivered:
+			n.markState(e.OrderID, gateway.RoleProvider, gateway.StateExecuted, gateway.StateDelivered)
+		case market.EventOrderFailed:
+			n.markDone(e.OrderID, gateway.RoleProvider)
+		case market.EventRatingsFinal:
+			n.markDone(e.OrderID, gateway.RoleProvider)
+		case market.EventOrderCancelled:
+			n.markDone(e.OrderID, gateway.RoleProvider)
+		case market.EventDisputeDecided:
+			id := e.OrderID
 			n.markDone(id, gateway.RoleVerifier)
-			if strings.Contains(e.Attributes["slashed"], hex.EncodeToString(n.nodePub)) {
+			if slices.ContainsFunc(e.Slashed, mine) {
 				// Slashed: stake again at once rather than at the next
 				// re-announcement, so the node stays drawable.
 				n.async(ctx, "verifier", n.ensureVerifier)
 			}
-			switch e.Attributes["state"] {
-			case "disputed": // an undecided round: the next one draws others
-			case "awarded": // outcome redo: the same provider delivers again
+			switch e.State {
+			case market.StateName(ledgerpb.OrderState_ORDER_STATE_DISPUTED): // an undecided round: the next one draws others
+			case market.StateName(ledgerpb.OrderState_ORDER_STATE_AWARDED): // outcome redo: the same provider delivers again
 				n.onRedo(ctx, id)
-			case "open": // outcome redo by another provider: bid again
+			case market.StateName(ledgerpb.OrderState_ORDER_STATE_OPEN): // outcome redo by another provider: bid again
 				n.markDone(id, gateway.RoleProvider)
 				n.considerBid(ctx, id, b.Height)
 			default:
@@ -580,13 +584,8 @@ func (n *Node) currentHeight() int64 {
 
 // order reads an order with its bids from the chain.
 func (n *Node) order(ctx context.Context, id uint64) (*ledgerpb.OrderResponse, error) {
-	req, _ := proto.Marshal(&ledgerpb.OrderRequest{OrderId: id})
-	b, err := n.query.QueryApp(ctx, app.PathOrder, req)
+	r, err := n.query.Order(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("order %d: %w", id, err)
-	}
-	r := &ledgerpb.OrderResponse{}
-	if err := proto.Unmarshal(b, r); err != nil {
 		return nil, fmt.Errorf("order %d: %w", id, err)
 	}
 	return r, nil
@@ -594,12 +593,8 @@ func (n *Node) order(ctx context.Context, id uint64) (*ledgerpb.OrderResponse, e
 
 // registeredPackage reads a package's registry record.
 func (n *Node) registeredPackage(ctx context.Context, id []byte) (*ledgerpb.Package, error) {
-	b, err := n.query.QueryApp(ctx, app.PathPackage, id)
+	p, err := n.query.Package(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("package %x: %w", id, err)
-	}
-	p := &ledgerpb.Package{}
-	if err := proto.Unmarshal(b, p); err != nil {
 		return nil, fmt.Errorf("package %x: %w", id, err)
 	}
 	return p, nil

@@ -21,12 +21,11 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/devnet"
-	"github.com/celltonomy/celltonomy/ledger/app"
+	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/params"
 	"github.com/celltonomy/celltonomy/runtime/inputroot"
 	"github.com/celltonomy/celltonomy/spec"
@@ -125,14 +124,11 @@ func TestRealNodeUnderAttack(t *testing.T) {
 		if err != nil || res.Code != 0 {
 			t.Fatalf("create order: %v %s", err, res.Log)
 		}
-		for _, e := range res.Events {
-			if e.Type == "order_created" {
-				id, _ := strconv.ParseUint(e.Attributes["order_id"], 10, 64)
-				return id
-			}
+		created, ok := event.Find[market.EventOrderCreated](res.Events)
+		if !ok {
+			t.Fatal("no order_created event")
 		}
-		t.Fatal("no order_created event")
-		return 0
+		return created.OrderID
 	}
 	for i := range 8 {
 		create(tarpits[i%2])
@@ -308,10 +304,7 @@ func waitAwarded(t *testing.T, d *devnet.Devnet, id uint64, timeout time.Duratio
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
-		req, _ := proto.Marshal(&ledgerpb.OrderRequest{OrderId: id})
-		if b, err := d.Client.QueryApp(context.Background(), app.PathOrder, req); err == nil {
-			var r ledgerpb.OrderResponse
-			proto.Unmarshal(b, &r)
+		if r, err := d.Client.Order(context.Background(), id); err == nil {
 			switch r.GetOrder().GetState() {
 			case ledgerpb.OrderState_ORDER_STATE_AWARDED:
 				return true

@@ -6,10 +6,7 @@ import (
 	"math/big"
 	"net/http"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/celltonomy/celltonomy/client/repproof"
-	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 )
 
@@ -32,24 +29,16 @@ func (n *Node) ownReputation(ctx context.Context, skillPath string) (*big.Int, *
 	if n.cfg.MinerURL == "" {
 		return nil, nil, nil
 	}
-	b, err := n.query.QueryApp(ctx, app.PathReputationRoot, nil)
+	rr, err := n.query.ReputationRoot(ctx)
 	if err != nil {
 		return nil, nil, nil // no root accepted yet
 	}
-	var rr ledgerpb.ReputationRoot
-	if err := proto.Unmarshal(b, &rr); err != nil {
-		return nil, nil, fmt.Errorf("accepted root: %w", err)
-	}
-	root, err := repproof.RootFromProto(&rr)
+	root, err := repproof.RootFromProto(rr)
 	if err != nil {
 		return nil, nil, err
 	}
-	b, err = n.query.QueryApp(ctx, app.PathSkill, []byte(skillPath))
+	sk, err := n.query.Skill(ctx, skillPath)
 	if err != nil {
-		return nil, nil, fmt.Errorf("skill %s: %w", skillPath, err)
-	}
-	var sk ledgerpb.Skill
-	if err := proto.Unmarshal(b, &sk); err != nil {
 		return nil, nil, fmt.Errorf("skill %s: %w", skillPath, err)
 	}
 	n.mu.Lock()

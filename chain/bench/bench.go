@@ -127,6 +127,7 @@ import (
 	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/ledger/address"
+	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/params"
 )
@@ -455,11 +456,12 @@ func broadcast(ctx context.Context, lc *local.Local, senders [][][]byte) error {
 
 // counting counts the transactions that failed in their block and, once
 // the application has committed a block, its height, its transactions and
-// its events of the types in watch (block and transaction events).
+// its events of the types in watch (block and transaction events), by
+// event type.
 type counting struct {
 	abci.Application
 	failed atomic.Int64
-	watch  map[string]bool
+	watch  map[string]bool // event types (event.Typed.EventType)
 
 	mu           sync.Mutex
 	firstFailure string
@@ -528,10 +530,22 @@ func (c *counting) Commit(ctx context.Context, req *abci.CommitRequest) (*abci.C
 
 // committed returns the height the application committed last, the
 // transactions committed so far and the committed events of type typ.
-func (c *counting) committed(typ string) (height, txs, events int64) {
+func (c *counting) committed(typ event.Typed) (height, txs, events int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.done.height, c.done.txs, c.done.events[typ]
+	if typ == nil {
+		return c.done.height, c.done.txs, 0
+	}
+	return c.done.height, c.done.txs, c.done.events[typ.EventType()]
+}
+
+// watchTypes is the watch of counting: the types of events.
+func watchTypes(events ...event.Typed) map[string]bool {
+	w := map[string]bool{}
+	for _, e := range events {
+		w[e.EventType()] = true
+	}
+	return w
 }
 
 // failure returns the log of the first failed transaction.

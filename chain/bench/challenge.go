@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"iter"
 	"math/big"
 	"math/bits"
 	"math/rand/v2"
@@ -17,10 +18,12 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/celltonomy/celltonomy/chain"
+	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/params"
+	"github.com/celltonomy/celltonomy/ledger/query"
 	ledgerrep "github.com/celltonomy/celltonomy/ledger/reputation"
 	"github.com/celltonomy/celltonomy/miner"
 	"github.com/celltonomy/celltonomy/reputation"
@@ -284,7 +287,7 @@ func (c *challengeRun) run(ctx context.Context) error {
 		return err
 	}
 	var ms ledgerpb.MiningStatus
-	if err := c.query(ctx, app.PathMining, nil, &ms); err != nil {
+	if err := c.query(ctx, query.Mining, nil, &ms); err != nil {
 		return err
 	}
 	if !ms.Mining || ms.MiningCycle != 0 {
@@ -429,7 +432,7 @@ func (c *challengeRun) challenge(ctx context.Context, sides []*side) error {
 			return fmt.Errorf("no root accepted %d blocks after height %d", limit, c.res.CloseHeight)
 		}
 		var ms ledgerpb.MiningStatus
-		if err := c.query(ctx, app.PathMining, nil, &ms); err != nil {
+		if err := c.query(ctx, query.Mining, nil, &ms); err != nil {
 			return err
 		}
 		if n > 0 && ms.GetAccepted() != nil {
@@ -448,7 +451,7 @@ func (c *challengeRun) challenge(ctx context.Context, sides []*side) error {
 		}
 		if n == 0 {
 			var now ledgerpb.MiningStatus
-			if err := c.query(ctx, app.PathMining, nil, &now); err != nil {
+			if err := c.query(ctx, query.Mining, nil, &now); err != nil {
 				return err
 			}
 			if !now.Challenging {
@@ -459,7 +462,7 @@ func (c *challengeRun) challenge(ctx context.Context, sides []*side) error {
 		if s := b.seconds(); s > c.res.MaxBlockSeconds {
 			c.res.MaxBlockSeconds, c.res.MaxBlockHeight = s, b.height
 		}
-		events := b.res.Events
+		evs := b.res.Events
 		for i, r := range b.res.TxResults {
 			c.res.Txs[kinds[i]]++
 			c.res.TotalTxs++
@@ -469,13 +472,13 @@ func (c *challengeRun) challenge(ctx context.Context, sides []*side) error {
 				}
 				c.res.Refused[kinds[i]]++
 			}
-			events = append(events, r.Events...)
+			evs = append(evs, r.Events...)
 		}
-		for _, e := range events {
-			switch e.Type {
-			case "challenge_opened", "challenge_step":
+		for _, e := range client.Events(events, evs) {
+			switch e.(type) {
+			case ledgerrep.EventChallengeOpened, ledgerrep.EventChallengeStep:
 				c.res.ResponseWindows++
-			case "root_accepted":
+			case ledgerrep.EventRootAccepted:
 				c.res.AcceptHeight = b.height
 			}
 		}
@@ -485,7 +488,7 @@ func (c *challengeRun) challenge(ctx context.Context, sides []*side) error {
 	c.res.WithinTarget = c.res.ResponseWindows <= c.res.TargetWindows
 
 	var root ledgerpb.ReputationRoot
-	if err := c.query(ctx, app.PathReputationRoot, nil, &root); err != nil {
+	if err := c.query(ctx, query.ReputationRoot, nil, &root); err != nil {
 		return err
 	}
 	c.res.AcceptedRoot = hex.EncodeToString(root.Root)
@@ -565,19 +568,13 @@ func msgKind(m *ledgerpb.Msg) string {
 	return fmt.Sprintf("%T", m.Sum)
 }
 
-// query runs one of the ledger's queries on the last committed state.
-func (c *challengeRun) query(ctx context.Context, path string, data []byte, reply proto.Message) error {
-	r, err := c.app.Query(ctx, &abci.QueryRequest{Path: chain.QueryAppPrefix + path, Data: data})
-	if err != nil {
-		return err
-	}
-	if r.Code != 0 {
-		return fmt.Errorf("query %s: %s", path, r.Log)
-	}
-	if err := proto.Unmarshal(r.Value, reply); err != nil {
-		return fmt.Errorf("query %s: %w", path, err)
-	}
-	return nil
+// query runs one of the ledger's queries (ledger/query) on the last
+// committed state: req is the path's request (nil: none), reply its
+// response.
+func (c *challengeRun) query(ctx context.Context, path string, req, reply proto.Message) error {
+	return ask(ctx, func(ctx context.Context, path string, data []byte) (*abci.QueryResponse, error) {
+		return c.app.Query(ctx, &abci.QueryRequest{Path: path, Data: data})
+	}, path, req, reply)
 }
 
 // appSource is the miner.Source of the run's Application: the ledger's
@@ -586,29 +583,37 @@ type appSource struct{ c *challengeRun }
 
 func (s appSource) Skills(ctx context.Context) ([]*ledgerpb.Skill, error) {
 	var out []*ledgerpb.Skill
-	var data []byte
+	req := &ledgerpb.SkillsRequest{Page: &ledgerpb.PageRequest{}}
 	for {
 		var res ledgerpb.SkillsResponse
-		if err := s.c.query(ctx, app.PathSkills, data, &res); err != nil {
+		if err := s.c.query(ctx, query.Skills, req, &res); err != nil {
 			return nil, err
 		}
 		out = append(out, res.Skills...)
-		if res.Next == 0 {
+		if len(res.GetPage().GetNextKey()) == 0 {
 			return out, nil
 		}
-		data = binary.BigEndian.AppendUint64(nil, res.Next)
+		req.Page.Key = res.Page.NextKey
 	}
 }
 
-func (s appSource) LogPage(ctx context.Context, cycle, start uint64) (*ledgerpb.ReputationLogResponse, error) {
-	res := &ledgerpb.ReputationLogResponse{}
-	data := binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, cycle), start)
-	return res, s.c.query(ctx, app.PathReputationLog, data, res)
+func (s appSource) Log(ctx context.Context, cycle uint64) iter.Seq2[*ledgerpb.ReputationLogResponse, error] {
+	return func(yield func(*ledgerpb.ReputationLogResponse, error) bool) {
+		req := &ledgerpb.ReputationLogRequest{Cycle: &cycle, Page: &ledgerpb.PageRequest{}}
+		for {
+			res := &ledgerpb.ReputationLogResponse{}
+			err := s.c.query(ctx, query.ReputationLog, req, res)
+			if !yield(res, err) || err != nil || len(res.GetPage().GetNextKey()) == 0 {
+				return
+			}
+			req.Page.Key = res.Page.NextKey
+		}
+	}
 }
 
 func (s appSource) Decay(ctx context.Context) (reputation.Params, error) {
 	var p ledgerpb.Params
-	if err := s.c.query(ctx, app.PathParams, nil, &p); err != nil {
+	if err := s.c.query(ctx, query.Params, nil, &p); err != nil {
 		return reputation.Params{}, err
 	}
 	return reputation.Params{DecayNumerator: p.DecayNumerator, DecayDenominator: p.DecayDenominator}, nil

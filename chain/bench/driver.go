@@ -7,8 +7,11 @@ import (
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/celltonomy/celltonomy/chain"
+	"github.com/celltonomy/celltonomy/ledger/query"
+	"github.com/celltonomy/celltonomy/ledger/schema"
 )
 
 // driver runs the blocks of a chain.Application as CometBFT runs them,
@@ -73,3 +76,31 @@ func (d *driver) mustBlock(ctx context.Context, txs [][]byte) (blockRun, error) 
 	}
 	return b, nil
 }
+
+// ask runs the ledger's query path (query.Paths) through abciQuery, which
+// takes the full ABCI path: it sends req (nil: no data) and decodes the
+// reply into resp.
+func ask(ctx context.Context, abciQuery func(ctx context.Context, path string, data []byte) (*abci.QueryResponse, error), path string, req, resp proto.Message) error {
+	var data []byte
+	if req != nil {
+		var err error
+		if data, err = proto.Marshal(req); err != nil {
+			return fmt.Errorf("query %s: %w", path, err)
+		}
+	}
+	r, err := abciQuery(ctx, query.AppPrefix+path, data)
+	if err != nil {
+		return fmt.Errorf("query %s: %w", path, err)
+	}
+	if r.Code != 0 {
+		return fmt.Errorf("query %s: code %s/%d: %s", path, r.Codespace, r.Code, r.Log)
+	}
+	if err := proto.Unmarshal(r.Value, resp); err != nil {
+		return fmt.Errorf("query %s: %w", path, err)
+	}
+	return nil
+}
+
+// events is the registry of the ledger's events, to read the results of
+// the blocks the benchmarks drive.
+var events = schema.Events()

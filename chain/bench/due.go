@@ -9,6 +9,7 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/celltonomy/celltonomy/chain"
+	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/params"
@@ -243,11 +244,11 @@ func (d *dueRun) run(ctx context.Context) error {
 			d.res.Seconds = secs
 			d.res.ProcessSeconds, d.res.FinalizeSeconds, d.res.CommitSeconds = t.process.Seconds(), t.finalize.Seconds(), t.commit.Seconds()
 		}
-		for _, e := range t.res.Events {
-			switch e.Type {
-			case "order_awarded":
+		for _, e := range client.Events(events, t.res.Events) {
+			switch e.(type) {
+			case market.EventOrderAwarded:
 				d.res.Awarded++
-			case "order_expired":
+			case market.EventOrderExpired:
 				d.res.Expired++
 			}
 		}

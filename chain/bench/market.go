@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/cometbft/cometbft/proxy"
 	"github.com/cometbft/cometbft/rpc/client/local"
 	"google.golang.org/protobuf/proto"
@@ -18,10 +19,11 @@ import (
 	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/ledger/address"
-	"github.com/celltonomy/celltonomy/ledger/app"
+	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/params"
+	"github.com/celltonomy/celltonomy/ledger/query"
 	"github.com/celltonomy/celltonomy/ledger/registry"
 	"github.com/celltonomy/celltonomy/spec"
 	"github.com/celltonomy/celltonomy/spec/specpb"
@@ -349,7 +351,7 @@ func (m *marketRun) run(ctx context.Context) error {
 	}
 	defer stop()
 	counted.mu.Lock()
-	counted.watch = map[string]bool{"order_awarded": true, "order_expired": true, "order_failed": true, "ratings_final": true}
+	counted.watch = watchTypes(market.EventOrderAwarded{}, market.EventOrderExpired{}, market.EventOrderFailed{}, market.EventRatingsFinal{})
 	counted.mu.Unlock()
 	m.lc, m.counted = local.New(n), counted
 
@@ -358,11 +360,11 @@ func (m *marketRun) run(ctx context.Context) error {
 	}
 
 	start := time.Now()
-	startHeight, startTxs, _ := counted.committed("")
+	startHeight, startTxs, _ := counted.committed(nil)
 	last := start
 	lastHeight := startHeight
 	mark := func(name string, txs int) {
-		h, _, _ := counted.committed("")
+		h, _, _ := counted.committed(nil)
 		now := time.Now()
 		m.res.Phases = append(m.res.Phases, Phase{Name: name, Txs: txs, Seconds: now.Sub(last).Seconds(), Blocks: h - lastHeight})
 		last, lastHeight = now, h
@@ -396,7 +398,7 @@ func (m *marketRun) run(ctx context.Context) error {
 		signc <- signed{d, cl, rv, err, time.Since(t0)}
 	}()
 
-	if err := m.waitEvents(ctx, "order_awarded", int64(o.Orders)); err != nil {
+	if err := m.waitEvents(ctx, market.EventOrderAwarded{}, int64(o.Orders)); err != nil {
 		return err
 	}
 	if err := m.checkOrders(ctx, func(ord *ledgerpb.Order) error {
@@ -427,12 +429,12 @@ func (m *marketRun) run(ctx context.Context) error {
 		return err
 	}
 	mark("reveal", 2*o.Orders)
-	if err := m.waitEvents(ctx, "ratings_final", int64(o.Orders)); err != nil {
+	if err := m.waitEvents(ctx, market.EventRatingsFinal{}, int64(o.Orders)); err != nil {
 		return err
 	}
 	mark("final", 0)
 	elapsed := time.Since(start)
-	endHeight, endTxs, _ := counted.committed("")
+	endHeight, endTxs, _ := counted.committed(nil)
 
 	m.res.Txs = int(endTxs - startTxs)
 	m.res.Seconds = elapsed.Seconds()
@@ -543,7 +545,7 @@ func (m *marketRun) signRest(buyerOf []int) (delivers, closes, reveals [][][]byt
 // submit broadcasts the senders' transactions and waits until all are
 // committed; it returns the height of that commit.
 func (m *marketRun) submit(ctx context.Context, phase string, senders [][][]byte) (int64, error) {
-	_, base, _ := m.counted.committed("")
+	_, base, _ := m.counted.committed(nil)
 	total := 0
 	for _, s := range senders {
 		total += len(s)
@@ -554,15 +556,15 @@ func (m *marketRun) submit(ctx context.Context, phase string, senders [][][]byte
 	var h int64
 	err := m.wait(ctx, phase, func() bool {
 		var txs int64
-		h, txs, _ = m.counted.committed("")
+		h, txs, _ = m.counted.committed(nil)
 		return txs-base >= int64(total)
 	})
 	return h, err
 }
 
-// waitEvents waits until n events of type typ have been committed.
-func (m *marketRun) waitEvents(ctx context.Context, typ string, n int64) error {
-	return m.wait(ctx, typ, func() bool {
+// waitEvents waits until n events of the type of typ have been committed.
+func (m *marketRun) waitEvents(ctx context.Context, typ event.Typed, n int64) error {
+	return m.wait(ctx, typ.EventType(), func() bool {
 		_, _, got := m.counted.committed(typ)
 		return got >= n
 	})
@@ -575,9 +577,9 @@ func (m *marketRun) wait(ctx context.Context, what string, done func() bool) err
 		if f := m.counted.failed.Load(); f > 0 {
 			return fmt.Errorf("%s: %d transactions failed; the first: %s", what, f, m.counted.failure())
 		}
-		for _, typ := range []string{"order_expired", "order_failed"} {
+		for _, typ := range []event.Typed{market.EventOrderExpired{}, market.EventOrderFailed{}} {
 			if _, _, k := m.counted.committed(typ); k > 0 {
-				return fmt.Errorf("%s: %d orders took event %s", what, k, typ)
+				return fmt.Errorf("%s: %d orders took event %s", what, k, typ.EventType())
 			}
 		}
 		select {
@@ -590,7 +592,7 @@ func (m *marketRun) wait(ctx context.Context, what string, done func() bool) err
 }
 
 // orderBuyers returns, for each order id i+1, the index of its buyer,
-// from the "market/orders" query by buyer.
+// from the query.Orders query by buyer.
 func (m *marketRun) orderBuyers(ctx context.Context) ([]int, error) {
 	owner := make([]int, m.o.Orders)
 	for i := range owner {
@@ -637,30 +639,26 @@ func (m *marketRun) checkOrders(ctx context.Context, check func(*ledgerpb.Order)
 	return nil
 }
 
-// queryOrders pages through the "market/orders" query.
+// queryOrders pages through the query.Orders query.
 func (m *marketRun) queryOrders(ctx context.Context, req *ledgerpb.OrdersRequest) ([]*ledgerpb.Order, error) {
 	var out []*ledgerpb.Order
-	req.Limit = app.MaxOrdersPerQuery
+	req.Page = &ledgerpb.PageRequest{}
 	for {
-		data, err := proto.Marshal(req)
-		if err != nil {
-			return nil, err
-		}
-		r, err := m.lc.ABCIQuery(ctx, chain.QueryAppPrefix+app.PathOrders, data)
-		if err != nil {
-			return nil, err
-		}
-		if r.Response.Code != 0 {
-			return nil, fmt.Errorf("query %s: %s", app.PathOrders, r.Response.Log)
-		}
 		var res ledgerpb.OrdersResponse
-		if err := proto.Unmarshal(r.Response.Value, &res); err != nil {
+		err := ask(ctx, func(ctx context.Context, path string, data []byte) (*abci.QueryResponse, error) {
+			r, err := m.lc.ABCIQuery(ctx, path, data)
+			if err != nil {
+				return nil, err
+			}
+			return &r.Response, nil
+		}, query.Orders, req, &res)
+		if err != nil {
 			return nil, err
 		}
 		out = append(out, res.Orders...)
-		if res.NextId == 0 {
+		if len(res.GetPage().GetNextKey()) == 0 {
 			return out, nil
 		}
-		req.StartId = res.NextId
+		req.Page.Key = res.Page.NextKey
 	}
 }

@@ -14,7 +14,8 @@
 //
 //	f := follow.New("http://127.0.0.1:26657", follow.NewConfig(), logger)
 //	err := f.Run(ctx, cursor, func(ctx context.Context, b follow.Block) error {
-//		// handle b, then persist b.Height+1 as the cursor
+//		// switch on the events of b (e.g. market.EventOrderCreated),
+//		// then persist b.Height+1 as the cursor
 //		return nil
 //	})
 //
@@ -30,9 +31,12 @@ import (
 	"log/slog"
 	"time"
 
-	abcitypes "github.com/cometbft/cometbft/abci/types"
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
 	cmttypes "github.com/cometbft/cometbft/types"
+
+	"github.com/celltonomy/celltonomy/client"
+	"github.com/celltonomy/celltonomy/ledger/event"
+	"github.com/celltonomy/celltonomy/ledger/schema"
 )
 
 // Block is one committed block and the results of its execution.
@@ -45,8 +49,9 @@ type Block struct {
 	// Txs are the block's transactions in block order.
 	Txs []TxResult
 	// Events are the block's own events, emitted by FinalizeBlock outside
-	// any transaction.
-	Events []Event
+	// any transaction, decoded into the ledger's event structs
+	// (client.Events).
+	Events []event.Typed
 }
 
 // TxResult is the outcome of one transaction of a block.
@@ -59,14 +64,9 @@ type TxResult struct {
 	Code      uint32
 	Codespace string
 	Log       string
-	Events    []Event
-}
-
-// Event is one typed event. An attribute key that appears twice keeps its
-// last value.
-type Event struct {
-	Type       string
-	Attributes map[string]string
+	// Events are the transaction's events, decoded into the ledger's
+	// event structs (client.Events).
+	Events []event.Typed
 }
 
 // Handler handles one block. An error stops Run, which returns it wrapped.
@@ -75,9 +75,10 @@ type Handler func(ctx context.Context, b Block) error
 // Follower follows the chain of one node's RPC. It holds no state between
 // calls of Run; one Follower may run several times, one at a time.
 type Follower struct {
-	addr string
-	cfg  Config
-	log  *slog.Logger
+	addr   string
+	cfg    Config
+	log    *slog.Logger
+	events *event.Registry
 }
 
 // New returns a follower of the node whose CometBFT RPC is at addr, e.g.
@@ -86,7 +87,7 @@ func New(addr string, cfg Config, log *slog.Logger) *Follower {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Follower{addr: addr, cfg: cfg, log: log.With("component", "follow", "rpc", addr)}
+	return &Follower{addr: addr, cfg: cfg, log: log.With("component", "follow", "rpc", addr), events: schema.Events()}
 }
 
 // newBlockQuery selects the websocket events that announce a block.
@@ -238,7 +239,7 @@ func (f *Follower) catchUp(ctx context.Context, c *rpchttp.HTTP, next *int64, ha
 func (f *Follower) deliverTo(ctx context.Context, c *rpchttp.HTTP, next *int64, last int64, handle Handler) error {
 	for *next <= last {
 		h := *next
-		b, err := fetch(ctx, c, h)
+		b, err := f.fetch(ctx, c, h)
 		if err != nil {
 			return err
 		}
@@ -252,7 +253,7 @@ func (f *Follower) deliverTo(ctx context.Context, c *rpchttp.HTTP, next *int64, 
 }
 
 // fetch reads block h and its results.
-func fetch(ctx context.Context, c *rpchttp.HTTP, h int64) (Block, error) {
+func (f *Follower) fetch(ctx context.Context, c *rpchttp.HTTP, h int64) (Block, error) {
 	rb, err := c.Block(ctx, &h)
 	if err != nil {
 		return Block{}, fmt.Errorf("block %d: %w", h, err)
@@ -272,7 +273,7 @@ func fetch(ctx context.Context, c *rpchttp.HTTP, h int64) (Block, error) {
 		Height: h,
 		Time:   rb.Block.Time,
 		Hash:   rb.BlockID.Hash,
-		Events: events(rr.FinalizeBlockEvents),
+		Events: client.Events(f.events, rr.FinalizeBlockEvents),
 	}
 	for i, r := range rr.TxResults {
 		b.Txs = append(b.Txs, TxResult{
@@ -281,20 +282,8 @@ func fetch(ctx context.Context, c *rpchttp.HTTP, h int64) (Block, error) {
 			Code:      r.Code,
 			Codespace: r.Codespace,
 			Log:       r.Log,
-			Events:    events(r.Events),
+			Events:    client.Events(f.events, r.Events),
 		})
 	}
 	return b, nil
-}
-
-func events(in []abcitypes.Event) []Event {
-	out := make([]Event, 0, len(in))
-	for _, e := range in {
-		ev := Event{Type: e.Type, Attributes: make(map[string]string, len(e.Attributes))}
-		for _, a := range e.Attributes {
-			ev.Attributes[a.Key] = a.Value
-		}
-		out = append(out, ev)
-	}
-	return out
 }

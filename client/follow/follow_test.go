@@ -19,6 +19,7 @@ import (
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/follow"
 	"github.com/celltonomy/celltonomy/ledger/address"
+	"github.com/celltonomy/celltonomy/ledger/bank"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 )
 
@@ -271,7 +272,7 @@ func TestTransactionEvents(t *testing.T) {
 	}
 	found := false
 	for _, e := range tx.Events {
-		if e.Type == "transfer" && e.Attributes["to"] == bob.String() {
+		if t, ok := e.(bank.EventTransfer); ok && t.To == bob {
 			found = true
 		}
 	}

@@ -5,11 +5,10 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
-	"strconv"
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/celltonomy/celltonomy/ledger/app"
+	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 )
@@ -27,8 +26,8 @@ func (x *run) dispute(ctx context.Context, o *ledgerpb.Order, claim ledgerpb.Dis
 		return x.r, err
 	}
 	x.r.Dispute = &DisputeReport{Claim: market.ClaimName(claim), Outcome: market.OutcomeName(outcome), Stake: stake, Why: why, Verifiers: []string{}}
-	var pkg ledgerpb.Package
-	if err := x.b.query(ctx, app.PathPackage, o.PackageId, &pkg); err != nil {
+	pkg, err := x.b.registeredPackage(ctx, o.PackageId)
+	if err != nil {
 		return x.r, fmt.Errorf("order %d: its package: %w", o.Id, err)
 	}
 	m := &ledgerpb.MsgOpenDispute{OrderId: o.Id, Claim: claim, Outcome: outcome, Stake: stake}
@@ -44,7 +43,7 @@ func (x *run) dispute(ctx context.Context, o *ledgerpb.Order, claim ledgerpb.Dis
 		}
 		m.SeedCommitment = seeds[0]
 	}
-	attrs, h, err := x.send(ctx, fmt.Sprintf("dispute order %d", o.Id), &ledgerpb.Msg{Sum: &ledgerpb.Msg_OpenDispute{OpenDispute: m}})
+	evs, h, err := x.send(ctx, fmt.Sprintf("dispute order %d", o.Id), &ledgerpb.Msg{Sum: &ledgerpb.Msg_OpenDispute{OpenDispute: m}})
 	if err != nil {
 		if why != "" {
 			return x.r, fmt.Errorf("order %d: %w: %s; and the dispute failed: %v", o.Id, ErrDisputed, why, err)
@@ -56,8 +55,8 @@ func (x *run) dispute(ctx context.Context, o *ledgerpb.Order, claim ledgerpb.Dis
 	if why != "" {
 		detail += ": " + why
 	}
-	seedDeadline, _ := strconv.ParseInt(attrs["dispute_opened.seed_deadline"], 10, 64)
-	x.report(Step{Kind: StepDisputeOpened, Height: h, Deadline: seedDeadline, Detail: detail})
+	opened, _ := event.Find[market.EventDisputeOpened](evs)
+	x.report(Step{Kind: StepDisputeOpened, Height: h, Deadline: opened.SeedDeadline, Detail: detail})
 	return x.followDispute(ctx, o, mark, why, wait)
 }
 
@@ -127,13 +126,17 @@ func (x *run) revealSeed(ctx context.Context, o *ledgerpb.Order) error {
 		return fmt.Errorf("order %d: round %d of the dispute waits for its seed until height %d, but the seed chain kept %s does not hold it (reveal it with cell tx market reveal-dispute-seed)",
 			o.Id, d.Round, d.SeedDeadline, where)
 	}
-	attrs, h, err := x.send(ctx, fmt.Sprintf("reveal the seed of round %d of the dispute of order %d", d.Round, o.Id),
+	evs, h, err := x.send(ctx, fmt.Sprintf("reveal the seed of round %d of the dispute of order %d", d.Round, o.Id),
 		&ledgerpb.Msg{Sum: &ledgerpb.Msg_RevealDisputeSeed{RevealDisputeSeed: &ledgerpb.MsgRevealDisputeSeed{OrderId: o.Id, Seed: seed}}})
 	if err != nil {
 		return err
 	}
-	keys := splitList(attrs["dispute_drawn.verifiers"])
-	commitDeadline, _ := strconv.ParseInt(attrs["dispute_drawn.commit_deadline"], 10, 64)
+	drawn, _ := event.Find[market.EventDisputeDrawn](evs)
+	var keys []string
+	for _, k := range drawn.Verifiers {
+		keys = append(keys, hex.EncodeToString(k))
+	}
+	commitDeadline := drawn.CommitDeadline
 	rep := x.r.Dispute
 	rep.Round, rep.Verifiers = d.Round, append(rep.Verifiers, keys...)
 	x.report(Step{Kind: StepDisputeDrawn, Height: h, Round: d.Round, Verifiers: keys, Deadline: commitDeadline})

@@ -2,55 +2,47 @@ package order
 
 import (
 	"context"
-	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"math/big"
 	"net/http"
 	"slices"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/ledger/address"
-	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
+	"github.com/celltonomy/celltonomy/ledger/query"
 	"github.com/celltonomy/celltonomy/ledger/reputation"
 )
 
 // logMark is a position in the reputation update log.
 type logMark struct{ cycle, index uint64 }
 
-// logPage reads one page of a cycle's log from start.
-func (b *Buyer) logPage(ctx context.Context, cycle, start uint64) (*ledgerpb.ReputationLogResponse, error) {
-	data := binary.BigEndian.AppendUint64(nil, cycle)
-	data = binary.BigEndian.AppendUint64(data, start)
-	var r ledgerpb.ReputationLogResponse
-	if err := b.query(ctx, app.PathReputationLog, data, &r); err != nil {
-		return nil, err
-	}
-	return &r, nil
+// logFrom reads the pages of a cycle's log from entry start on, through
+// RPC blips.
+func (b *Buyer) logFrom(ctx context.Context, cycle, start uint64) ([]*ledgerpb.ReputationLogResponse, error) {
+	return ask(ctx, b, query.ReputationLog, func(ctx context.Context) ([]*ledgerpb.ReputationLogResponse, error) {
+		return client.All(b.Chain.ReputationLog(ctx, cycle, start))
+	})
 }
 
 // logMark returns the end of the open cycle's reputation log.
 func (b *Buyer) logMark(ctx context.Context) (logMark, error) {
-	var r ledgerpb.ReputationLogResponse
-	if err := b.query(ctx, app.PathReputationLog, nil, &r); err != nil {
+	cycle, err := ask(ctx, b, query.ReputationLog, b.Chain.OpenCycle)
+	if err != nil {
 		return logMark{}, err
 	}
-	m := logMark{cycle: r.CurrentCycle}
-	for {
-		p, err := b.logPage(ctx, m.cycle, m.index)
-		if err != nil {
-			return logMark{}, err
-		}
-		m.index += uint64(len(p.Entries))
-		if p.Next == 0 || len(p.Entries) == 0 {
-			return m, nil
-		}
+	pages, err := b.logFrom(ctx, cycle, 0)
+	if err != nil {
+		return logMark{}, err
 	}
+	m := logMark{cycle: cycle}
+	for _, p := range pages {
+		m.index += uint64(len(p.Entries))
+	}
+	return m, nil
 }
 
 // expect is a reputation log entry an order's transition appends.
@@ -116,27 +108,25 @@ func (b *Buyer) reputationSince(ctx context.Context, mark logMark, want [2]expec
 	cycle, index := mark.cycle, mark.index
 	match := func(e reputation.Entry, x expect) bool { return e.User == x.user && e.Amount.Cmp(x.amount) == 0 }
 	for {
-		p, err := b.logPage(ctx, cycle, index)
+		pages, err := b.logFrom(ctx, cycle, index)
 		if err != nil {
 			return nil, err
 		}
-		for i, rec := range p.Entries {
-			e, err := reputation.EntryFromRecord(rec)
-			if err != nil {
-				return nil, err
+		for _, p := range pages {
+			for i, rec := range p.Entries {
+				e, err := reputation.EntryFromRecord(rec)
+				if err != nil {
+					return nil, err
+				}
+				cur := &ReputationEntry{Cycle: cycle, Index: p.Start + uint64(i), User: e.User.String(), Role: want[1].role, Skill: e.Skill, Amount: e.Amount.String()}
+				if prev != nil && match(prevEntry, want[0]) && match(e, want[1]) {
+					prev.Role = want[0].role
+					return []ReputationEntry{*prev, *cur}, nil
+				}
+				prev, prevEntry = cur, e
 			}
-			cur := &ReputationEntry{Cycle: cycle, Index: index + uint64(i), User: e.User.String(), Role: want[1].role, Skill: e.Skill, Amount: e.Amount.String()}
-			if prev != nil && match(prevEntry, want[0]) && match(e, want[1]) {
-				prev.Role = want[0].role
-				return []ReputationEntry{*prev, *cur}, nil
-			}
-			prev, prevEntry = cur, e
 		}
-		index += uint64(len(p.Entries))
-		if p.Next != 0 && len(p.Entries) > 0 {
-			continue
-		}
-		if cycle >= p.CurrentCycle {
+		if len(pages) == 0 || cycle >= pages[0].CurrentCycle {
 			return nil, nil
 		}
 		cycle, index = cycle+1, 0
@@ -156,30 +146,18 @@ type Details struct {
 	JobError string `json:"job_error,omitempty"`
 }
 
-// query asks the ledger's app query path of c and decodes the reply.
-func query(ctx context.Context, c *client.Client, path string, data []byte, reply proto.Message) error {
-	raw, err := c.QueryApp(ctx, path, data)
-	if err != nil {
-		return err
-	}
-	if err := proto.Unmarshal(raw, reply); err != nil {
-		return fmt.Errorf("query %s: %w", path, err)
-	}
-	return nil
-}
-
 // Show returns order id with its bids, contract, delivery, dispute and
 // the provider node's public job status, asked with hc (nil: the
 // default HTTP client). It needs no key.
 func Show(ctx context.Context, c *client.Client, hc *http.Client, id uint64) (*Details, error) {
-	var r ledgerpb.OrderResponse
-	if err := query(ctx, c, app.PathOrder, mustMarshal(&ledgerpb.OrderRequest{OrderId: id}), &r); err != nil {
+	r, err := c.Order(ctx, id)
+	if err != nil {
 		return nil, fmt.Errorf("order %d: %w", id, err)
 	}
 	d := &Details{Order: r.Order, Bids: r.Bids}
 	if ct := r.Order.GetContract(); ct != nil && len(ct.NodeKey) > 0 {
-		var st ledgerpb.NodeStatus
-		if err := query(ctx, c, app.PathNode, mustMarshal(&ledgerpb.NodeRequest{NodePubkey: ct.NodeKey}), &st); err != nil {
+		st, err := c.Node(ctx, ct.NodeKey, 0)
+		if err != nil {
 			d.JobError = fmt.Sprintf("node %x: %v", ct.NodeKey, err)
 			return d, nil
 		}
@@ -198,22 +176,15 @@ func Show(ctx context.Context, c *client.Client, hc *http.Client, id uint64) (*D
 // state is ORDER_STATE_UNSPECIFIED. It needs no key.
 func List(ctx context.Context, c *client.Client, buyer address.Address, state ledgerpb.OrderState) ([]*ledgerpb.Order, error) {
 	var out []*ledgerpb.Order
-	req := &ledgerpb.OrdersRequest{Buyer: buyer.Bytes(), Limit: app.MaxOrdersPerQuery}
-	for {
-		var r ledgerpb.OrdersResponse
-		if err := query(ctx, c, app.PathOrders, mustMarshal(req), &r); err != nil {
+	for o, err := range c.Orders(ctx, client.OrdersFilter{Buyer: buyer}) {
+		if err != nil {
 			return nil, err
 		}
-		for _, o := range r.Orders {
-			if state == ledgerpb.OrderState_ORDER_STATE_UNSPECIFIED || o.State == state {
-				out = append(out, o)
-			}
+		if state == ledgerpb.OrderState_ORDER_STATE_UNSPECIFIED || o.State == state {
+			out = append(out, o)
 		}
-		if r.NextId == 0 {
-			return out, nil
-		}
-		req.StartId = r.NextId
 	}
+	return out, nil
 }
 
 // CloseOptions are the options of Close.

@@ -163,14 +163,12 @@ import (
 	"sync"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/ledger/address"
-	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
+	"github.com/celltonomy/celltonomy/ledger/query"
 	"github.com/celltonomy/celltonomy/runtime/outputroot"
 )
 
@@ -306,11 +304,11 @@ func NewBuyer(ctx context.Context, c *client.Client, key ed25519.PrivateKey) (*B
 		return nil, fmt.Errorf("order: node status: %w", err)
 	}
 	b.ChainID = st.NodeInfo.Network
-	var p ledgerpb.Params
-	if err := query(ctx, c, app.PathParams, nil, &p); err != nil {
+	p, err := c.Params(ctx)
+	if err != nil {
 		return nil, err
 	}
-	b.Params = &p
+	b.Params = p
 	b.Fee = p.MinFee
 	return b, nil
 }
@@ -323,18 +321,15 @@ func (b *Buyer) receiptMargin() int64 {
 	return DefaultReceiptMargin
 }
 
-// query asks the ledger's app query path and decodes the reply, through
-// RPC blips.
-func (b *Buyer) query(ctx context.Context, path string, data []byte, reply proto.Message) error {
-	return b.rpc(ctx, "query "+path, func(ctx context.Context) error { return query(ctx, b.Chain, path, data, reply) })
-}
-
-func mustMarshal(m proto.Message) []byte {
-	raw, err := proto.Marshal(m)
-	if err != nil {
-		panic(fmt.Sprintf("order: marshal %T: %v", m, err)) // bytes and integers only
-	}
-	return raw
+// ask calls one of the chain client's queries, through RPC blips; path
+// names it (query.Paths) to OnRetry.
+func ask[T any](ctx context.Context, b *Buyer, path string, q func(context.Context) (T, error)) (T, error) {
+	var v T
+	err := b.rpc(ctx, "query "+path, func(ctx context.Context) (err error) {
+		v, err = q(ctx)
+		return err
+	})
+	return v, err
 }
 
 // gateway returns a gateway client of the node at endpoint, signing with
@@ -374,17 +369,17 @@ func (b *Buyer) height(ctx context.Context) (int64, error) {
 
 // Order returns the order id with its bids (while open).
 func (b *Buyer) Order(ctx context.Context, id uint64) (*ledgerpb.OrderResponse, error) {
-	var r ledgerpb.OrderResponse
-	if err := b.query(ctx, app.PathOrder, mustMarshal(&ledgerpb.OrderRequest{OrderId: id}), &r); err != nil {
+	r, err := ask(ctx, b, query.Order, func(ctx context.Context) (*ledgerpb.OrderResponse, error) { return b.Chain.Order(ctx, id) })
+	if err != nil {
 		return nil, fmt.Errorf("order %d: %w", id, err)
 	}
-	return &r, nil
+	return r, nil
 }
 
 // nodeEndpoint returns the registered endpoint of the node with key.
 func (b *Buyer) nodeEndpoint(ctx context.Context, key []byte) (string, error) {
-	var st ledgerpb.NodeStatus
-	if err := b.query(ctx, app.PathNode, mustMarshal(&ledgerpb.NodeRequest{NodePubkey: key}), &st); err != nil {
+	st, err := ask(ctx, b, query.Node, func(ctx context.Context) (*ledgerpb.NodeStatus, error) { return b.Chain.Node(ctx, key, 0) })
+	if err != nil {
 		return "", fmt.Errorf("node %x: %w", key, err)
 	}
 	return st.GetNode().GetEndpoint(), nil
@@ -397,32 +392,24 @@ func (b *Buyer) activeNodes(ctx context.Context) ([]*ledgerpb.Node, error) {
 		return nil, err
 	}
 	var out []*ledgerpb.Node
-	err = b.nodes(ctx, h+1, func(n *ledgerpb.NodeStatus) {
+	for n, err := range b.Chain.Nodes(ctx, address.Address{}, h+1) {
+		if err != nil {
+			return nil, err
+		}
 		if !n.Expired {
 			out = append(out, n.Node)
 		}
-	})
-	return out, err
-}
-
-// nodes calls each on every registered node, judged at height, page by
-// page.
-func (b *Buyer) nodes(ctx context.Context, height int64, each func(*ledgerpb.NodeStatus)) error {
-	return client.QueryPages(ctx, b.Chain, app.PathNodes,
-		func(p *ledgerpb.PageRequest) proto.Message { return &ledgerpb.NodesRequest{Height: height, Page: p} },
-		func(r *ledgerpb.NodesResponse) error {
-			for _, n := range r.Nodes {
-				each(n)
-			}
-			return nil
-		})
+	}
+	return out, nil
 }
 
 // balance returns the buyer's spendable balance in ucell.
 func (b *Buyer) balance(ctx context.Context) (uint64, error) {
-	var r ledgerpb.BalanceResponse
-	if err := b.query(ctx, app.PathBalance, b.Address.Bytes(), &r); err != nil {
-		return 0, err
-	}
-	return r.Balance, nil
+	return ask(ctx, b, query.Balance, func(ctx context.Context) (uint64, error) { return b.Chain.Balance(ctx, b.Address) })
+}
+
+// registeredPackage returns the registry record of package id, through
+// RPC blips; an error matching query.ErrNotFound if it is not registered.
+func (b *Buyer) registeredPackage(ctx context.Context, id []byte) (*ledgerpb.Package, error) {
+	return ask(ctx, b, query.Package, func(ctx context.Context) (*ledgerpb.Package, error) { return b.Chain.Package(ctx, id) })
 }

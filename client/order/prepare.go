@@ -17,12 +17,11 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/ledger/address"
-	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
+	"github.com/celltonomy/celltonomy/ledger/query"
 	"github.com/celltonomy/celltonomy/runtime/inputroot"
 	"github.com/celltonomy/celltonomy/spec"
 	"github.com/celltonomy/celltonomy/spec/packer"
@@ -139,11 +138,10 @@ func (b *Buyer) resolvePackage(ctx context.Context, ref string) (*resolved, erro
 		}
 		r.id, r.envelope = r.pkg.ID(), r.pkg.Envelope()
 	}
-	var p ledgerpb.Package
-	err := b.query(ctx, app.PathPackage, r.id[:], &p)
+	p, err := b.registeredPackage(ctx, r.id[:])
 	switch {
 	case err == nil:
-		r.registered = &p
+		r.registered = p
 		if r.envelope == nil {
 			env := &specpb.Envelope{}
 			if err := proto.Unmarshal(p.Envelope, env); err != nil {
@@ -151,7 +149,7 @@ func (b *Buyer) resolvePackage(ctx context.Context, ref string) (*resolved, erro
 			}
 			r.envelope = env
 		}
-	case !strings.Contains(err.Error(), "not registered"):
+	case !errors.Is(err, query.ErrNotFound):
 		return nil, fmt.Errorf("package %s: %w", r.id, err)
 	case r.pkg == nil:
 		return nil, fieldErr("package", "%s is not registered, and no package directory or .cellpkg file was given to publish it", r.id)
@@ -160,20 +158,14 @@ func (b *Buyer) resolvePackage(ctx context.Context, ref string) (*resolved, erro
 			return nil, err
 		}
 		// The registry keeps a name to its first author.
-		if err := client.QueryPages(ctx, b.Chain, app.PathPackagesByName,
-			func(p *ledgerpb.PageRequest) proto.Message {
-				return &ledgerpb.PackagesRequest{Name: r.envelope.GetName(), Page: p}
-			},
-			func(same *ledgerpb.PackagesResponse) error {
-				for _, p := range same.Packages {
-					if address.Address(p.Author) != b.Address {
-						return fieldErr("package", "%s is not registered, and its name %q belongs to author %s: only that author may register versions of it",
-							r.id, r.envelope.GetName(), address.Address(p.Author))
-					}
-				}
-				return nil
-			}); err != nil {
-			return nil, err
+		for p, err := range b.Chain.PackagesByName(ctx, r.envelope.GetName()) {
+			if err != nil {
+				return nil, err
+			}
+			if address.Address(p.Author) != b.Address {
+				return nil, fieldErr("package", "%s is not registered, and its name %q belongs to author %s: only that author may register versions of it",
+					r.id, r.envelope.GetName(), address.Address(p.Author))
+			}
 		}
 	}
 	return r, nil
@@ -430,28 +422,15 @@ func (b *Buyer) offering(ctx context.Context, vendor address.Address, r *resolve
 	if r.registered == nil {
 		return nil, fieldErr("offering", "package %s is not registered, so %s cannot offer it", r.id, vendor)
 	}
-	var found *ledgerpb.Offering
-	errFound := errors.New("found")
-	err := client.QueryPages(ctx, b.Chain, app.PathOfferings,
-		func(p *ledgerpb.PageRequest) proto.Message {
-			return &ledgerpb.OfferingsRequest{Vendor: vendor.Bytes(), Page: p}
-		},
-		func(resp *ledgerpb.OfferingsResponse) error {
-			for _, off := range resp.Offerings {
-				if bytes.Equal(off.PackageId, r.id[:]) {
-					found = off
-					return errFound
-				}
-			}
-			return nil
-		})
-	if err != nil && !errors.Is(err, errFound) {
-		return nil, fmt.Errorf("offerings of %s: %w", vendor, err)
+	for off, err := range b.Chain.Offerings(ctx, vendor, nil) {
+		if err != nil {
+			return nil, fmt.Errorf("offerings of %s: %w", vendor, err)
+		}
+		if bytes.Equal(off.PackageId, r.id[:]) {
+			return off, nil
+		}
 	}
-	if found == nil {
-		return nil, fieldErr("offering", "%s has no offering of package %s", vendor, r.id)
-	}
-	return found, nil
+	return nil, fieldErr("offering", "%s has no offering of package %s", vendor, r.id)
 }
 
 func sum(vs ...uint64) (uint64, bool) {

@@ -8,12 +8,11 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
-	"strconv"
 
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/ledger/address"
-	"github.com/celltonomy/celltonomy/ledger/app"
+	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 )
@@ -153,8 +152,9 @@ func (x *run) report(s Step) {
 	}
 }
 
-// send is Buyer.send counting the buyer's transactions.
-func (x *run) send(ctx context.Context, what string, msg *ledgerpb.Msg) (map[string]string, int64, error) {
+// send is Buyer.send counting the buyer's transactions; it returns the
+// transaction's events and height.
+func (x *run) send(ctx context.Context, what string, msg *ledgerpb.Msg) ([]event.Typed, int64, error) {
 	res, err := x.b.send(ctx, what, msg)
 	if res.Height > 0 {
 		x.r.txs++
@@ -162,7 +162,7 @@ func (x *run) send(ctx context.Context, what string, msg *ledgerpb.Msg) (map[str
 	if err != nil {
 		return nil, 0, err
 	}
-	return eventAttrs(res.Events), res.Height, nil
+	return res.Events, res.Height, nil
 }
 
 // Run orders req and follows the order to its end (see the package
@@ -195,14 +195,15 @@ func (b *Buyer) Run(ctx context.Context, req Request) (*Result, error) {
 		x.r.Offering = req.Offering
 		detail = fmt.Sprintf("a purchase of %s's offering at %d ucell, awarded at once", req.Offering, pl.offering.Price)
 	}
-	attrs, h, err := x.send(ctx, what, msg)
+	evs, h, err := x.send(ctx, what, msg)
 	if err != nil {
 		return nil, err
 	}
-	id, err := strconv.ParseUint(attrs["order_created.order_id"], 10, 64)
-	if err != nil {
-		return nil, fmt.Errorf("%s: no order_created event with an order id at height %d", what, h)
+	created, ok := event.Find[market.EventOrderCreated](evs)
+	if !ok {
+		return nil, fmt.Errorf("%s: no %s event at height %d", what, created.EventType(), h)
 	}
+	id := created.OrderID
 	x.r.OrderID, x.r.Heights.Created, x.r.State = id, h, market.StateName(ledgerpb.OrderState_ORDER_STATE_OPEN)
 	x.report(Step{Kind: StepCreated, Height: h, InputRoot: x.r.InputRoot, Detail: detail})
 
@@ -263,19 +264,6 @@ func (x *run) round(ctx context.Context, req Request, id uint64) (*Result, error
 		return x.r, err
 	}
 	return x.finish(ctx, o, gw, req.OutDir, req.Stars, req.DisputeStake, req.NoWaitFinal, false)
-}
-
-// eventAttrs flattens events to "type.key" → value (the first of each).
-func eventAttrs(events []client.Event) map[string]string {
-	out := map[string]string{}
-	for _, e := range events {
-		for k, v := range e.Attributes {
-			if _, ok := out[e.Type+"."+k]; !ok {
-				out[e.Type+"."+k] = v
-			}
-		}
-	}
-	return out
 }
 
 // waitOrder polls the order until done says so.
@@ -603,27 +591,21 @@ func (x *run) close(ctx context.Context, o *ledgerpb.Order, code []byte, stars u
 		return x.r, fmt.Errorf("order %d: keep the rating: %w", o.Id, err)
 	}
 	rc := market.RatingCommitment(o.Id, uint8(stars), salt)
-	attrs, h, err := x.send(ctx, fmt.Sprintf("close order %d", o.Id), &ledgerpb.Msg{Sum: &ledgerpb.Msg_Close{Close: &ledgerpb.MsgClose{
+	evs, h, err := x.send(ctx, fmt.Sprintf("close order %d", o.Id), &ledgerpb.Msg{Sum: &ledgerpb.Msg_Close{Close: &ledgerpb.MsgClose{
 		OrderId: o.Id, CompletionCode: code, BuyerRatingCommitment: rc[:]}}})
 	if err != nil {
 		return x.r, err
 	}
 	x.r.Heights.Closed, x.r.State = h, market.StateName(ledgerpb.OrderState_ORDER_STATE_CLOSED)
-	var pkg ledgerpb.Package
-	if err := x.b.query(ctx, app.PathPackage, o.PackageId, &pkg); err != nil {
+	pkg, err := x.b.registeredPackage(ctx, o.PackageId)
+	if err != nil {
 		return x.r, err
 	}
 	royaltyBps := min(pkg.RoyaltyBps, x.b.Params.MaxRoyaltyBps)
 	cost := Breakdown(o.MaxPrice, o.PoStake, o.Contract.Price, x.b.Params.NetworkFeeBps, royaltyBps, 0, x.b.Fee)
 	// The ledger's own split wins over the computed one.
-	if v, err := strconv.ParseUint(attrs["order_closed.payment"], 10, 64); err == nil {
-		cost.Payment = v
-	}
-	if v, err := strconv.ParseUint(attrs["order_closed.network_fee"], 10, 64); err == nil {
-		cost.NetworkFee = v
-	}
-	if v, err := strconv.ParseUint(attrs["order_closed.royalty"], 10, 64); err == nil {
-		cost.Royalty = v
+	if closed, ok := event.Find[market.EventOrderClosed](evs); ok {
+		cost.Payment, cost.NetworkFee, cost.Royalty = closed.Payment, closed.NetworkFee, closed.Royalty
 	}
 	if address.Address(pkg.Author) == x.b.Address {
 		cost.AuthorRefund = cost.Royalty
@@ -677,20 +659,6 @@ func (x *run) setTxCost() {
 	}
 }
 
-func splitList(s string) []string {
-	var out []string
-	start := 0
-	for i := 0; i <= len(s); i++ {
-		if i == len(s) || s[i] == ',' {
-			if i > start {
-				out = append(out, s[start:i])
-			}
-			start = i + 1
-		}
-	}
-	return out
-}
-
 // reasons asks every registered node for its bid decision on order id;
 // an expired node is reported as such without asking.
 func (b *Buyer) reasons(ctx context.Context, id uint64) []Reason {
@@ -698,7 +666,7 @@ func (b *Buyer) reasons(ctx context.Context, id uint64) []Reason {
 	h, err := b.height(ctx)
 	var nodes []*ledgerpb.NodeStatus
 	if err == nil {
-		err = b.nodes(ctx, h+1, func(n *ledgerpb.NodeStatus) { nodes = append(nodes, n) })
+		nodes, err = client.All(b.Chain.Nodes(ctx, address.Address{}, h+1))
 	}
 	if err != nil {
 		return append(out, Reason{Reason: "unknown", Detail: "the registry: " + err.Error()})

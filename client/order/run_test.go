@@ -18,6 +18,7 @@ import (
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/client/order/ordertest"
+	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 )
@@ -108,11 +109,12 @@ func deliveredOrder(ctx context.Context, t *testing.T, b *Buyer, req Request) ui
 		t.Fatal(err)
 	}
 	x := &run{b: b, r: &Result{}, haveInputs: true, inputs: req.Inputs, files: pl.inputs}
-	attrs, _, err := x.send(ctx, "create order", &ledgerpb.Msg{Sum: &ledgerpb.Msg_CreateOrder{CreateOrder: pl.create}})
+	evs, _, err := x.send(ctx, "create order", &ledgerpb.Msg{Sum: &ledgerpb.Msg_CreateOrder{CreateOrder: pl.create}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	x.r.OrderID, _ = strconv.ParseUint(attrs["order_created.order_id"], 10, 64)
+	created, _ := event.Find[market.EventOrderCreated](evs)
+	x.r.OrderID = created.OrderID
 	o, err := x.followBids(ctx)
 	if err != nil || o.State != ledgerpb.OrderState_ORDER_STATE_AWARDED {
 		t.Fatalf("order %d: %v, %v", x.r.OrderID, o.GetState(), err)
@@ -431,7 +433,8 @@ func TestRunOnChain(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		id, _ := strconv.ParseUint(eventAttrs(res.Events)["order_created.order_id"], 10, 64)
+		created, _ := event.Find[market.EventOrderCreated](res.Events)
+		id := created.OrderID
 		var got steps
 		r, err := b.Cancel(ctx, id, got.add)
 		if err != nil {

@@ -9,9 +9,11 @@
 //	GET /v1/root                             RootsResponse
 //
 // Its answers are not trusted. Read the accepted root from the chain with
-// FetchAcceptedRoot (a state read proven against the app hash), ask the
-// miner with Client.Reputation, and check the answer with
+// client.Client.AcceptedRoot (a state read proven against the app hash),
+// ask the miner with Client.Reputation, and check the answer with
 // VerifyReputation: every leaf it returns is proven at the key (network
 // colony, skill, user) against that root. LeafProof.Proto gives a proof in
-// the form a transaction carries it in.
+// the form a transaction carries it in. This package knows no chain: it
+// is the miner's side and the verification, which the chain client
+// composes.
 package repproof

@@ -15,14 +15,11 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/client/keyring"
 	"github.com/celltonomy/celltonomy/internal/wasmbuild"
-	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/params"
@@ -118,14 +115,9 @@ func slowPackage(t *testing.T) string {
 // orderState reads an order; nil while the chain does not answer.
 func orderState(t *testing.T, c *client.Client, id uint64) *ledgerpb.Order {
 	t.Helper()
-	req, _ := proto.Marshal(&ledgerpb.OrderRequest{OrderId: id})
-	b, err := c.QueryApp(context.Background(), app.PathOrder, req)
+	r, err := c.Order(context.Background(), id)
 	if err != nil {
 		return nil
-	}
-	var r ledgerpb.OrderResponse
-	if err := proto.Unmarshal(b, &r); err != nil {
-		t.Fatal(err)
 	}
 	return r.GetOrder()
 }
@@ -158,7 +150,7 @@ func TestDevnetCrashDuringJob(t *testing.T) {
 	id := pkg.ID()
 	deadline := time.Now().Add(90 * time.Second)
 	for {
-		if _, err := c.QueryApp(ctx, app.PathPackage, id[:]); err == nil {
+		if _, err := c.Package(ctx, id[:]); err == nil {
 			if _, err := (&gateway.Client{Endpoint: endpoint}).Job(ctx, 0); gateway.IsStatus(err, 404) {
 				break
 			}
@@ -361,13 +353,11 @@ func TestDevnetAndOrderRun(t *testing.T) {
 	kr, _ := keyring.Open(keyring.Dir(home))
 	buyerInfo, _ := kr.Show("buyer")
 	balance := func() uint64 {
-		b, err := c.QueryApp(context.Background(), app.PathBalance, buyerInfo.Address[:])
+		b, err := c.Balance(context.Background(), buyerInfo.Address)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var r ledgerpb.BalanceResponse
-		proto.Unmarshal(b, &r)
-		return r.GetBalance()
+		return b
 	}
 	before := balance()
 	// Bad inputs: refused before any funds move, naming the field.

@@ -281,7 +281,7 @@ func TestMarketEndToEnd(t *testing.T) {
 		ID string `json:"id"`
 	}
 	decode(run("package", "build", pkgDir, "--key", "author", "-o", pkgFile), &built)
-	reg := tx("registry", "register-package", pkgFile, "--from", "author")
+	reg := tx("registry", "register-package", pkgFile, "--location", "http://127.0.0.1:1/v1/blobs/"+built.ID, "--from", "author")
 	if e := reg.event(t, "package_registered"); e["package_id"] != built.ID {
 		t.Fatalf("registered %v, built %s", e, built.ID)
 	}

@@ -252,7 +252,7 @@ func TestCrashAndRestart(t *testing.T) {
 			t.Fatalf("app hash of block %d: %s after restart, %s before", h, got, want)
 		}
 	}
-	bal, _, err := c.Balance(ctx, to)
+	bal, _, err := c.ProvenBalance(ctx, to)
 	if err != nil || bal != 500 {
 		t.Fatalf("balance after restart = %d, %v; want 500", bal, err)
 	}

@@ -1,6 +1,7 @@
 // Package app composes the ledger's modules into the state machine that
 // the CometBFT adapter in chain/ drives: genesis (InitChain), the mempool
-// check (CheckTx), block execution (FinalizeBlock) and queries (Query).
+// check (CheckTx), block execution (FinalizeBlock), queries (Query) and
+// the simulation of a transaction (Simulate).
 // The package doc of ledger (ledger/doc.go) is the manual: what to call
 // when, the fee and sequence rules, the key layout.
 //
@@ -24,6 +25,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/params"
+	"github.com/celltonomy/celltonomy/ledger/query"
 	"github.com/celltonomy/celltonomy/ledger/registry"
 	"github.com/celltonomy/celltonomy/ledger/reputation"
 	"github.com/celltonomy/celltonomy/ledger/staking"
@@ -111,7 +113,8 @@ type Attribute = event.Attribute
 
 // TxResult is the outcome of one transaction.
 type TxResult struct {
-	// Code is 0 on success; otherwise a number of Codespace (see Codes).
+	// Code is 0 on success; otherwise a number of Codespace (see
+	// schema.Codes).
 	Code uint32
 	// Codespace names the module whose rule refused the transaction; empty
 	// on success.
@@ -263,7 +266,7 @@ func validatorUpdates(us []staking.Update) []ValidatorUpdate {
 func (a *App) CheckTx(st store.KVStore, chainID string, txBytes []byte) TxResult {
 	p, err := params.Get(st)
 	if err != nil {
-		return result(ErrNotInitialized.Errorf("%v", err), nil)
+		return result(query.ErrNotInitialized.Errorf("%v", err), nil)
 	}
 	t, err := a.checkForm(txBytes, chainID, p)
 	if err != nil {
@@ -276,6 +279,30 @@ func (a *App) CheckTx(st store.KVStore, chainID string, txBytes []byte) TxResult
 	}
 	branch.Write()
 	return charged(nil, &ev)
+}
+
+// Simulate runs a transaction as the next block would and returns its
+// result, leaving st unchanged: on a branch of st it runs the begin-block
+// hooks of h.Height (so that a deadline the block passes, or a window it
+// opens, counts as it will), then the transaction as FinalizeBlock runs
+// it — form and signature, sequence and fee, then its messages — and
+// throws the branch away. The chain adapter calls it with the mempool's
+// state (query.Simulate), so that an account's pending transactions are
+// counted as CheckTx counts them (their fees and sequences, not their
+// messages), and with the next height; h.Hash is nil, as in
+// PrepareProposal, which only changes which verifiers a dispute opened in
+// the block would draw. It panics only as FinalizeBlock does.
+func (a *App) Simulate(st store.KVStore, h Header, txBytes []byte) TxResult {
+	branch := store.NewCache(st)
+	p, err := params.Get(branch)
+	if err != nil {
+		return result(query.ErrNotInitialized.Errorf("%v", err), nil)
+	}
+	var blockEv event.Log
+	a.staking.BeginBlock(branch, &blockEv, p, h.Height, nil)
+	a.market.BeginBlock(branch, &blockEv, p, h.Height, h.Hash)
+	a.mining.BeginBlock(branch, &blockEv, p, h.Height)
+	return a.deliverTx(branch, h, p, txBytes)
 }
 
 // FinalizeBlock executes a block against st:
@@ -589,7 +616,7 @@ func result(err error, ev *event.Log) TxResult {
 	}
 	c, ok := codes.Of(err)
 	if !ok {
-		c = ErrInternal
+		c = query.ErrInternal
 	}
 	r.Code, r.Codespace, r.Log = c.Number, c.Codespace, err.Error()
 	return r

@@ -16,6 +16,8 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/params"
+	"github.com/celltonomy/celltonomy/ledger/query"
+	"github.com/celltonomy/celltonomy/ledger/schema"
 	"github.com/celltonomy/celltonomy/ledger/staking"
 	"github.com/celltonomy/celltonomy/ledger/store"
 	"github.com/celltonomy/celltonomy/ledger/treasury"
@@ -268,50 +270,46 @@ func TestQuery(t *testing.T) {
 		}
 	}
 	var bal ledgerpb.BalanceResponse
-	q(PathBalance, carol.addr.Bytes(), &bal)
+	q(query.Balance, addrReq(carol.addr), &bal)
 	if bal.Balance != 5 {
 		t.Errorf("carol balance %d", bal.Balance)
 	}
-	q(PathBalance, []byte(carol.addr.String()), &bal)
-	if bal.Balance != 5 {
-		t.Errorf("carol balance by bech32 %d", bal.Balance)
-	}
 	var acct ledgerpb.Account
-	q(PathAccount, alice.addr.Bytes(), &acct)
+	q(query.Account, addrReq(alice.addr), &acct)
 	if acct.Sequence != 1 {
 		t.Errorf("alice sequence %d", acct.Sequence)
 	}
-	q(PathAccount, carol.addr.Bytes(), &acct)
+	q(query.Account, addrReq(carol.addr), &acct)
 	if acct.Sequence != 0 || !bytes.Equal(acct.Address, carol.addr.Bytes()) {
 		t.Errorf("carol account %v", &acct)
 	}
 	var tb ledgerpb.BalanceResponse
-	q(PathTreasuryBalance, nil, &tb)
+	q(query.TreasuryBalance, nil, &tb)
 	if tb.Balance != 10 {
 		t.Errorf("treasury %d", tb.Balance)
 	}
 	var sup ledgerpb.SupplyResponse
-	q(PathSupply, nil, &sup)
+	q(query.Supply, nil, &sup)
 	if sup.Supply != 1_700_000 {
 		t.Errorf("supply %d", sup.Supply)
 	}
 	var vals ledgerpb.ValidatorsResponse
-	q(PathValidators, nil, &vals)
+	q(query.Validators, nil, &vals)
 	if len(vals.Validators) != 1 || vals.Validators[0].Power != 500 || vals.Validators[0].Validator.Moniker != "val0" {
 		t.Errorf("validators %v", &vals)
 	}
 	var vs ledgerpb.ValidatorStatus
-	q(PathValidator, val0.addr.Bytes(), &vs)
+	q(query.Validator, addrReq(val0.addr), &vs)
 	if vs.Validator.Bonded != 50_000 {
 		t.Errorf("validator %v", &vs)
 	}
 	var p ledgerpb.Params
-	q(PathParams, nil, &p)
+	q(query.Params, nil, &p)
 	if !proto.Equal(&p, testParams()) {
 		t.Errorf("params %v", &p)
 	}
 	var ub ledgerpb.UnbondingsResponse
-	q(PathUnbondings, nil, &ub)
+	q(query.Unbondings, nil, &ub)
 	if len(ub.Entries) != 0 {
 		t.Errorf("unbondings %v", &ub)
 	}
@@ -320,22 +318,24 @@ func TestQuery(t *testing.T) {
 		data []byte
 		want error
 	}{
-		{"bank/nope", nil, ErrUnknownPath},
-		{PathBalance, []byte{1, 2}, ErrInvalidQuery},
-		{PathValidator, carol.addr.Bytes(), ErrNotFound},
+		{"bank/nope", nil, query.ErrUnknownPath},
+		{query.Balance, []byte{1, 2}, query.ErrInvalidQuery},
+		{query.Balance, mustMarshal(&ledgerpb.AddressRequest{Address: []byte{1, 2}}), query.ErrInvalidQuery},
+		{query.Validator, addrReq(carol.addr), query.ErrNotFound},
+		{query.Simulate, nil, query.ErrUnknownPath},
 	} {
 		if _, err := c.app.Query(c.st, tc.path, tc.data); !errors.Is(err, tc.want) {
 			t.Errorf("Query(%s, %x) = %v, want %v", tc.path, tc.data, err, tc.want)
 		}
 	}
-	if _, err := c.app.Query(store.NewMemStore(), PathParams, nil); !errors.Is(err, ErrNotInitialized) {
+	if _, err := c.app.Query(store.NewMemStore(), query.Params, nil); !errors.Is(err, query.ErrNotInitialized) {
 		t.Errorf("params of an empty store: %v", err)
 	}
 }
 
 func TestCodesAreUnique(t *testing.T) {
 	seen := map[[2]any]bool{}
-	for _, c := range Codes() {
+	for _, c := range schema.Codes() {
 		k := [2]any{c.Codespace, c.Number}
 		if seen[k] || c.Number == 0 || c.Name == "" {
 			t.Errorf("code %v repeated, zero or unnamed", c)
@@ -346,7 +346,7 @@ func TestCodesAreUnique(t *testing.T) {
 
 func TestCheckTxBeforeInitChain(t *testing.T) {
 	r := New().CheckTx(store.NewMemStore(), testChainID, []byte{1})
-	if r.Codespace != Codespace || r.Code != ErrNotInitialized.Number {
+	if r.Codespace != query.Codespace || r.Code != query.ErrNotInitialized.Number {
 		t.Fatalf("%+v", r)
 	}
 }

@@ -2,7 +2,6 @@ package app
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"math/big"
 	"math/bits"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/query"
 	"github.com/celltonomy/celltonomy/ledger/reputation"
 	colonyrep "github.com/celltonomy/celltonomy/reputation"
 	"github.com/celltonomy/celltonomy/reputation/patricia"
@@ -82,7 +82,7 @@ func (c *chain) defense(cycle uint64, forgedAt int64) *reputation.Defense {
 	c.t.Helper()
 	skills := &colonyrep.SkillTree{}
 	var sr ledgerpb.SkillsResponse
-	c.query(PathSkills, nil, &sr)
+	c.query(query.Skills, nil, &sr)
 	for _, s := range sr.Skills {
 		if id, err := skills.Add(s.Parent); err != nil || id != s.Id {
 			c.t.Fatalf("skill %d: added as %d, %v", s.Id, id, err)
@@ -116,10 +116,10 @@ func (c *chain) defense(cycle uint64, forgedAt int64) *reputation.Defense {
 // cycleLog reads the log of cycle from the ledger's query.
 func (c *chain) cycleLog(cycle uint64) colonyrep.Log {
 	var log colonyrep.Log
-	data := binary.BigEndian.AppendUint64(nil, cycle)
+	req := &ledgerpb.ReputationLogRequest{Cycle: &cycle, Page: &ledgerpb.PageRequest{}}
 	for {
 		var lr ledgerpb.ReputationLogResponse
-		c.query(PathReputationLog, data, &lr)
+		c.query(query.ReputationLog, mustMarshal(req), &lr)
 		for _, r := range lr.Entries {
 			e, err := reputation.EntryFromRecord(r)
 			if err != nil {
@@ -128,10 +128,10 @@ func (c *chain) cycleLog(cycle uint64) colonyrep.Log {
 			log = append(log, colonyrep.Entry{User: colonyrep.Address(e.User), Amount: e.Amount, Skill: e.Skill,
 				Colony: colonyrep.Address(e.Colony), NUpdates: e.NUpdates, NPreviousUpdates: e.NPreviousUpdates})
 		}
-		if lr.Next == 0 {
+		if len(lr.GetPage().GetNextKey()) == 0 {
 			return log
 		}
-		data = binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, cycle), lr.Next)
+		req.Page.Key = lr.Page.NextKey
 	}
 }
 
@@ -241,7 +241,7 @@ func TestChallengeHonestRootWins(t *testing.T) {
 			stake2 := c.app.skills.Miner(c.st, miner2.addr).Stake
 			answers, blocks := c.runChallenge(map[uint32]defender{0: {k: miner3, d: honest}, 1: {k: miner2, d: forged, forged: true}})
 			var root ledgerpb.ReputationRoot
-			c.query(PathReputationRoot, nil, &root)
+			c.query(query.ReputationRoot, nil, &root)
 			if !bytes.Equal(root.Root, honest.Result.Root[:]) || root.Cycle != 0 {
 				t.Fatalf("accepted %x, want the honest root %x", root.Root, honest.Result.Root[:])
 			}
@@ -342,7 +342,7 @@ func TestChallengeByes(t *testing.T) {
 			c.mustBlock(txs...)
 			c.runChallenge(defenders)
 			var root ledgerpb.ReputationRoot
-			c.query(PathReputationRoot, nil, &root)
+			c.query(query.ReputationRoot, nil, &root)
 			if !bytes.Equal(root.Root, honest.Result.Root[:]) {
 				t.Fatalf("accepted %x, want the honest root", root.Root)
 			}
@@ -388,7 +388,7 @@ func TestChallengeSameRootDifferentLeaves(t *testing.T) {
 				t.Errorf("%d answers: the honest side has fewer leaves and nothing to prove", answers)
 			}
 			var root ledgerpb.ReputationRoot
-			c.query(PathReputationRoot, nil, &root)
+			c.query(query.ReputationRoot, nil, &root)
 			if root.NLeaves != good.nLeaves || c.app.skills.Miner(c.st, miner2.addr) != nil {
 				t.Fatalf("accepted %d leaves, want %d; the wrong count's miner slashed", root.NLeaves, good.nLeaves)
 			}
@@ -420,7 +420,7 @@ func TestChallengeEveryoneLoses(t *testing.T) {
 	c.submitEligible(miner3, claimOfDefense(honest))
 	c.emptyBlocksTo(c.app.skills.MiningState(c.st).WindowEnd + 1)
 	var root ledgerpb.ReputationRoot
-	c.query(PathReputationRoot, nil, &root)
+	c.query(query.ReputationRoot, nil, &root)
 	if !bytes.Equal(root.Root, honest.Result.Root[:]) {
 		t.Fatalf("root %v", &root)
 	}
@@ -709,7 +709,7 @@ func TestChallengeWrongDecay(t *testing.T) {
 		reputation.Codespace, reputation.ErrInvalidWitness.Number, "decay of UID", true)
 	c.runChallenge(defenders)
 	var root ledgerpb.ReputationRoot
-	c.query(PathReputationRoot, nil, &root)
+	c.query(query.ReputationRoot, nil, &root)
 	if root.Cycle != 1 || !bytes.Equal(root.Root, honest.Result.Root[:]) {
 		t.Fatalf("root %v", &root)
 	}
@@ -766,7 +766,7 @@ func TestRedTeamLoneForgedRoot(t *testing.T) {
 	c.mustBlock(c.tx(miner1, submitRoot(0, claimOfDefense(honest), 1)), c.tx(attacker, submitRoot(0, claimOfDefense(forged), 1)))
 	c.runChallenge(map[uint32]defender{0: {k: miner1, d: honest}, 1: {k: attacker, d: forged, forged: true}})
 	var root ledgerpb.ReputationRoot
-	c.query(PathReputationRoot, nil, &root)
+	c.query(query.ReputationRoot, nil, &root)
 	if !bytes.Equal(root.Root, honest.Result.Root[:]) {
 		t.Fatalf("accepted %x, want the honest root", root.Root)
 	}

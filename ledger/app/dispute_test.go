@@ -10,6 +10,7 @@ import (
 
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
+	"github.com/celltonomy/celltonomy/ledger/query"
 	"github.com/celltonomy/celltonomy/ledger/store"
 )
 
@@ -228,15 +229,15 @@ func TestDisputeOpenAndDraw(t *testing.T) {
 		t.Fatalf("state %v after the confirm deadline", s)
 	}
 	var d ledgerpb.Dispute
-	c.query(PathDispute, mustMarshal(&ledgerpb.OrderRequest{OrderId: 1}), &d)
+	c.query(query.Dispute, mustMarshal(&ledgerpb.OrderRequest{OrderId: 1}), &d)
 	if d.RevealDeadline != 16 || len(d.Verifiers) != 3 {
 		t.Fatalf("dispute query %v", &d)
 	}
-	if _, err := c.app.Query(c.st, PathDispute, mustMarshal(&ledgerpb.OrderRequest{OrderId: 9})); err == nil {
+	if _, err := c.app.Query(c.st, query.Dispute, mustMarshal(&ledgerpb.OrderRequest{OrderId: 9})); err == nil {
 		t.Error("dispute of no order: no error")
 	}
 	var r ledgerpb.VerifierResponse
-	c.query(PathVerifier, mustMarshal(&ledgerpb.VerifierRequest{NodeKey: o.Dispute.Verifiers[0].NodeKey}), &r)
+	c.query(query.Verifier, mustMarshal(&ledgerpb.VerifierRequest{NodeKey: o.Dispute.Verifiers[0].NodeKey}), &r)
 	if r.Verifier.Stake != 1_000 || r.Verifier.OpenDisputes != 1 {
 		t.Fatalf("verifier query %v", &r)
 	}
@@ -347,7 +348,7 @@ func TestDisputeBuyerWins(t *testing.T) {
 				t.Fatalf("credit %d", c.credit(mBuyer))
 			}
 			var r ledgerpb.BalanceResponse
-			c.query(PathCredit, mBuyer.addr.Bytes(), &r)
+			c.query(query.Credit, addrReq(mBuyer.addr), &r)
 			if r.Balance != 800 {
 				t.Fatalf("credit query %v", &r)
 			}

@@ -16,6 +16,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/internal/codec"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
+	"github.com/celltonomy/celltonomy/ledger/query"
 	"github.com/celltonomy/celltonomy/ledger/reputation"
 	colonyrep "github.com/celltonomy/celltonomy/reputation"
 	"github.com/celltonomy/celltonomy/spec/specpb"
@@ -301,7 +302,7 @@ func TestDomainVoteFlow(t *testing.T) {
 		t.Fatalf("event %v", e)
 	}
 	var d ledgerpb.Dispute
-	c.query(PathDispute, mustMarshal(&ledgerpb.OrderRequest{OrderId: dvOrder}), &d)
+	c.query(query.Dispute, mustMarshal(&ledgerpb.OrderRequest{OrderId: dvOrder}), &d)
 	if len(d.Votes) != 2 || !bytes.Equal(d.Votes[0].Voter, v0.addr[:]) || d.Votes[0].Vote != 0 || d.Votes[0].Weight != nil {
 		t.Fatalf("dispute %v", &d)
 	}
@@ -325,7 +326,7 @@ func TestDomainVoteFlow(t *testing.T) {
 		t.Fatalf("event %v", e)
 	}
 	var r ledgerpb.OrderResponse
-	c.query(PathOrder, mustMarshal(&ledgerpb.OrderRequest{OrderId: dvOrder}), &r)
+	c.query(query.Order, mustMarshal(&ledgerpb.OrderRequest{OrderId: dvOrder}), &r)
 	if r.Order.Dispute.Verdict != ledgerpb.DisputeVerdict_DISPUTE_VERDICT_PROVIDER_WON || len(r.Order.Dispute.Votes) != 2 {
 		t.Fatalf("order %v", r.Order)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/params"
+	"github.com/celltonomy/celltonomy/ledger/query"
 	"github.com/celltonomy/celltonomy/ledger/store"
 	"github.com/celltonomy/celltonomy/ledger/tx"
 )
@@ -60,7 +61,8 @@ func Example() {
 	res := ledger.FinalizeBlock(state, app.Header{ChainID: "demo-1", Height: 1}, [][]byte{raw}, nil)
 	fmt.Println("FinalizeBlock code:", res.TxResults[0].Code)
 
-	reply, _ := ledger.Query(state, app.PathBalance, addrOf(bob).Bytes())
+	req, _ := proto.Marshal(&ledgerpb.AddressRequest{Address: addrOf(bob).Bytes()})
+	reply, _ := ledger.Query(state, query.Balance, req)
 	var bal ledgerpb.BalanceResponse
 	_ = proto.Unmarshal(reply, &bal)
 	fmt.Println("bob:", bal.Balance, "ucell")

@@ -9,6 +9,7 @@ import (
 
 	"github.com/celltonomy/celltonomy/ledger/codes"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/schema"
 	"github.com/celltonomy/celltonomy/ledger/store"
 )
 
@@ -21,7 +22,7 @@ func fuzzCheck(t *testing.T, c *chain, raw []byte) {
 	before := store.Digest(mempool)
 	r := c.app.CheckTx(mempool, testChainID, raw)
 	if r.Code != 0 {
-		if !slices.Contains(Codes(), codes.Code{Codespace: r.Codespace, Number: r.Code, Name: nameOf(r)}) || r.Log == "" {
+		if !slices.Contains(schema.Codes(), codes.Code{Codespace: r.Codespace, Number: r.Code, Name: nameOf(r)}) || r.Log == "" {
 			t.Fatalf("CheckTx: unregistered code or empty log: %+v", r)
 		}
 		if store.Digest(mempool) != before {
@@ -43,7 +44,7 @@ func fuzzCheck(t *testing.T, c *chain, raw []byte) {
 }
 
 func nameOf(r TxResult) string {
-	for _, c := range Codes() {
+	for _, c := range schema.Codes() {
 		if c.Codespace == r.Codespace && c.Number == r.Code {
 			return c.Name
 		}

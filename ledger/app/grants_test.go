@@ -8,6 +8,7 @@ import (
 
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/query"
 	"github.com/celltonomy/celltonomy/ledger/reputation"
 	"github.com/celltonomy/celltonomy/ledger/store"
 	colonyrep "github.com/celltonomy/celltonomy/reputation"
@@ -85,7 +86,7 @@ func TestGenesisGrants(t *testing.T) {
 	}
 	c.emptyBlocksTo(8)
 	var root ledgerpb.ReputationRoot
-	c.query(PathReputationRoot, nil, &root)
+	c.query(query.ReputationRoot, nil, &root)
 	if root.Cycle != 0 || !bytes.Equal(root.Root, cl.root) {
 		t.Fatalf("accepted %v, want the replay's root", &root)
 	}

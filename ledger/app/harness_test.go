@@ -298,3 +298,14 @@ func mustMarshal(m proto.Message) []byte {
 }
 
 func protoUnmarshal(b []byte, m proto.Message) error { return proto.Unmarshal(b, m) }
+
+// addrReq is the data of a query about one account.
+func addrReq(a address.Address) []byte {
+	return mustMarshal(&ledgerpb.AddressRequest{Address: a.Bytes()})
+}
+
+// pkgReq is the data of a query about one package.
+func pkgReq(id []byte) []byte { return mustMarshal(&ledgerpb.PackageRequest{PackageId: id}) }
+
+// skillReq is the data of a query about one skill.
+func skillReq(path string) []byte { return mustMarshal(&ledgerpb.SkillRequest{Path: path}) }

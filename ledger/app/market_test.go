@@ -3,7 +3,6 @@ package app
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/binary"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -17,6 +16,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
+	"github.com/celltonomy/celltonomy/ledger/query"
 	"github.com/celltonomy/celltonomy/ledger/reputation"
 	"github.com/celltonomy/celltonomy/ledger/store"
 	"github.com/celltonomy/celltonomy/ledger/tx"
@@ -126,7 +126,7 @@ func buyOffering(vendor key, po uint64) *ledgerpb.Msg {
 func (c *chain) order(id uint64) *ledgerpb.Order {
 	c.t.Helper()
 	var r ledgerpb.OrderResponse
-	c.query(PathOrder, mustMarshal(&ledgerpb.OrderRequest{OrderId: id}), &r)
+	c.query(query.Order, mustMarshal(&ledgerpb.OrderRequest{OrderId: id}), &r)
 	return r.Order
 }
 
@@ -204,7 +204,7 @@ func TestMarketLifecycle(t *testing.T) {
 		t.Fatalf("bid event %v", e)
 	}
 	var r ledgerpb.OrderResponse
-	c.query(PathOrder, mustMarshal(&ledgerpb.OrderRequest{OrderId: 1}), &r)
+	c.query(query.Order, mustMarshal(&ledgerpb.OrderRequest{OrderId: 1}), &r)
 	if len(r.Bids) != 2 || c.escrow() != 1250 {
 		t.Fatalf("bids %v, escrow %d", r.Bids, c.escrow())
 	}
@@ -222,7 +222,7 @@ func TestMarketLifecycle(t *testing.T) {
 		t.Fatalf("prov1 %d, buyer %d, escrow %d", c.balance(mProv1), c.balance(mBuyer), c.escrow())
 	}
 	var open ledgerpb.OrdersResponse
-	c.query(PathOpenContracts, mustMarshal(&ledgerpb.OrdersRequest{Provider: mProv2.addr.Bytes()}), &open)
+	c.query(query.OpenContracts, mustMarshal(&ledgerpb.OrdersRequest{Provider: mProv2.addr.Bytes()}), &open)
 	if len(open.Orders) != 1 || open.Orders[0].Id != 1 {
 		t.Fatalf("open contracts %v", &open)
 	}
@@ -247,7 +247,7 @@ func TestMarketLifecycle(t *testing.T) {
 		t.Fatalf("author %d, escrow %d", c.balance(mAuthor), c.escrow())
 	}
 	var mine ledgerpb.OrdersResponse
-	c.query(PathOrders, mustMarshal(&ledgerpb.OrdersRequest{State: ledgerpb.OrderState_ORDER_STATE_CLOSED}), &mine)
+	c.query(query.Orders, mustMarshal(&ledgerpb.OrdersRequest{State: ledgerpb.OrderState_ORDER_STATE_CLOSED}), &mine)
 	if len(mine.Orders) != 1 {
 		t.Fatalf("closed orders %v", &mine)
 	}
@@ -688,31 +688,35 @@ func TestMarketOrderQueries(t *testing.T) {
 	c := marketChain(t)
 	c.mustBlock(c.tx(mBuyer, createOrderWith(orderMsg()), createOrderWith(orderMsg()), createOrderWith(orderMsg())))
 	var r ledgerpb.OrdersResponse
-	c.query(PathOrders, mustMarshal(&ledgerpb.OrdersRequest{Buyer: mBuyer.addr.Bytes(), Limit: 2}), &r)
-	if len(r.Orders) != 2 || r.Orders[0].Id != 1 || r.NextId != 3 {
+	c.query(query.Orders, mustMarshal(&ledgerpb.OrdersRequest{Buyer: mBuyer.addr.Bytes(), Page: &ledgerpb.PageRequest{Limit: 2}}), &r)
+	if len(r.Orders) != 2 || r.Orders[0].Id != 1 || len(r.GetPage().GetNextKey()) == 0 {
 		t.Fatalf("page 1 %v", &r)
 	}
-	c.query(PathOrders, mustMarshal(&ledgerpb.OrdersRequest{Buyer: mBuyer.addr.Bytes(), StartId: r.NextId}), &r)
-	if len(r.Orders) != 1 || r.Orders[0].Id != 3 || r.NextId != 0 {
+	c.query(query.Orders, mustMarshal(&ledgerpb.OrdersRequest{Buyer: mBuyer.addr.Bytes(), Page: &ledgerpb.PageRequest{Key: r.Page.NextKey}}), &r)
+	if len(r.Orders) != 1 || r.Orders[0].Id != 3 || len(r.GetPage().GetNextKey()) != 0 {
 		t.Fatalf("page 2 %v", &r)
 	}
-	c.query(PathOrders, mustMarshal(&ledgerpb.OrdersRequest{State: ledgerpb.OrderState_ORDER_STATE_OPEN}), &r)
+	c.query(query.Orders, mustMarshal(&ledgerpb.OrdersRequest{Buyer: mBuyer.addr.Bytes(), StartId: 2}), &r)
+	if len(r.Orders) != 2 || r.Orders[0].Id != 2 || len(r.GetPage().GetNextKey()) != 0 {
+		t.Fatalf("from id 2 %v", &r)
+	}
+	c.query(query.Orders, mustMarshal(&ledgerpb.OrdersRequest{State: ledgerpb.OrderState_ORDER_STATE_OPEN}), &r)
 	if len(r.Orders) != 3 {
 		t.Fatalf("open %v", &r)
 	}
-	c.query(PathOrders, mustMarshal(&ledgerpb.OrdersRequest{Provider: mProv1.addr.Bytes()}), &r)
+	c.query(query.Orders, mustMarshal(&ledgerpb.OrdersRequest{Provider: mProv1.addr.Bytes()}), &r)
 	if len(r.Orders) != 0 {
 		t.Fatalf("provider %v", &r)
 	}
 	for _, bad := range []*ledgerpb.OrdersRequest{{}, {Buyer: mBuyer.addr.Bytes(), State: ledgerpb.OrderState_ORDER_STATE_OPEN}, {Buyer: []byte{1}}} {
-		if _, err := c.app.Query(c.st, PathOrders, mustMarshal(bad)); err == nil {
+		if _, err := c.app.Query(c.st, query.Orders, mustMarshal(bad)); err == nil {
 			t.Errorf("query %v: no error", bad)
 		}
 	}
-	if _, err := c.app.Query(c.st, PathOpenContracts, mustMarshal(&ledgerpb.OrdersRequest{Buyer: mBuyer.addr.Bytes()})); err == nil {
+	if _, err := c.app.Query(c.st, query.OpenContracts, mustMarshal(&ledgerpb.OrdersRequest{Buyer: mBuyer.addr.Bytes()})); err == nil {
 		t.Error("open_contracts by buyer: no error")
 	}
-	if _, err := c.app.Query(c.st, PathOrder, mustMarshal(&ledgerpb.OrderRequest{OrderId: 9})); err == nil {
+	if _, err := c.app.Query(c.st, query.Order, mustMarshal(&ledgerpb.OrderRequest{OrderId: 9})); err == nil {
 		t.Error("order 9: no error")
 	}
 }
@@ -954,19 +958,26 @@ func TestReputationLogQuery(t *testing.T) {
 		t.Fatalf("log has %d entries", len(want))
 	}
 	var res ledgerpb.ReputationLogResponse
-	reply, err := c.app.Query(c.st, PathReputationLog, nil)
+	reply, err := c.app.Query(c.st, query.ReputationLog, nil)
 	if err != nil || protoUnmarshal(reply, &res) != nil {
 		t.Fatal(err)
 	}
-	if len(res.Entries) != len(want) || res.Next != 0 || res.Cycle != cycle {
-		t.Fatalf("whole log: %d entries (want %d), next %d", len(res.Entries), len(want), res.Next)
+	if len(res.Entries) != len(want) || len(res.GetPage().GetNextKey()) != 0 || res.Cycle != cycle {
+		t.Fatalf("whole log: %d entries (want %d), next %x", len(res.Entries), len(want), res.GetPage().GetNextKey())
 	}
-	page := binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, cycle), 1)
-	reply, err = c.app.Query(c.st, PathReputationLog, page)
+	reply, err = c.app.Query(c.st, query.ReputationLog, mustMarshal(&ledgerpb.ReputationLogRequest{Cycle: &cycle, Start: 1}))
 	if err != nil || protoUnmarshal(reply, &res) != nil || len(res.Entries) != len(want)-1 || res.Start != 1 {
 		t.Fatalf("from entry 1: %v %d entries", err, len(res.Entries))
 	}
-	if _, err := c.app.Query(c.st, PathReputationLog, []byte{1, 2, 3}); err == nil {
+	reply, err = c.app.Query(c.st, query.ReputationLog, mustMarshal(&ledgerpb.ReputationLogRequest{Cycle: &cycle, Page: &ledgerpb.PageRequest{Limit: 1}}))
+	if err != nil || protoUnmarshal(reply, &res) != nil || len(res.Entries) != 1 || res.Start != 0 || len(res.GetPage().GetNextKey()) == 0 {
+		t.Fatalf("a page of 1: %v %v", err, &res)
+	}
+	reply, err = c.app.Query(c.st, query.ReputationLog, mustMarshal(&ledgerpb.ReputationLogRequest{Cycle: &cycle, Page: &ledgerpb.PageRequest{Key: res.Page.NextKey, Limit: 1}}))
+	if err != nil || protoUnmarshal(reply, &res) != nil || len(res.Entries) != 1 || res.Start != 1 {
+		t.Fatalf("the next page of 1: %v %v", err, &res)
+	}
+	if _, err := c.app.Query(c.st, query.ReputationLog, []byte{1, 2, 3}); err == nil {
 		t.Fatal("3 bytes of data accepted")
 	}
 }

@@ -2,7 +2,6 @@ package app
 
 import (
 	"bytes"
-	"encoding/binary"
 	"math/big"
 	"strings"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
+	"github.com/celltonomy/celltonomy/ledger/query"
 	"github.com/celltonomy/celltonomy/ledger/reputation"
 	colonyrep "github.com/celltonomy/celltonomy/reputation"
 )
@@ -70,7 +70,7 @@ func miningChain(t testing.TB, window uint64) *chain {
 func (c *chain) miningStatus() *ledgerpb.MiningStatus {
 	c.t.Helper()
 	var r ledgerpb.MiningStatus
-	c.query(PathMining, nil, &r)
+	c.query(query.Mining, nil, &r)
 	return &r
 }
 
@@ -95,7 +95,7 @@ func (c *chain) replay(upTo uint64) *colonyrep.Result {
 	c.t.Helper()
 	var skills colonyrep.SkillTree
 	var sr ledgerpb.SkillsResponse
-	c.query(PathSkills, nil, &sr)
+	c.query(query.Skills, nil, &sr)
 	for _, s := range sr.Skills {
 		if id, err := skills.Add(s.Parent); err != nil || id != s.Id {
 			c.t.Fatalf("skill %d: added as %d, %v", s.Id, id, err)
@@ -105,10 +105,10 @@ func (c *chain) replay(upTo uint64) *colonyrep.Result {
 	var res *colonyrep.Result
 	for cy := uint64(0); cy <= upTo; cy++ {
 		var log colonyrep.Log
-		data := binary.BigEndian.AppendUint64(nil, cy)
+		req := &ledgerpb.ReputationLogRequest{Cycle: &cy, Page: &ledgerpb.PageRequest{}}
 		for {
 			var lr ledgerpb.ReputationLogResponse
-			c.query(PathReputationLog, data, &lr)
+			c.query(query.ReputationLog, mustMarshal(req), &lr)
 			for _, r := range lr.Entries {
 				e, err := reputation.EntryFromRecord(r)
 				if err != nil {
@@ -117,10 +117,10 @@ func (c *chain) replay(upTo uint64) *colonyrep.Result {
 				log = append(log, colonyrep.Entry{User: colonyrep.Address(e.User), Amount: e.Amount, Skill: e.Skill,
 					Colony: colonyrep.Address(e.Colony), NUpdates: e.NUpdates, NPreviousUpdates: e.NPreviousUpdates})
 			}
-			if lr.Next == 0 {
+			if len(lr.GetPage().GetNextKey()) == 0 {
 				break
 			}
-			data = binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, cy), lr.Next)
+			req.Page.Key = lr.Page.NextKey
 		}
 		var err error
 		if res, err = colonyrep.Replay(prev, &skills, colonyrep.Params{DecayNumerator: c.p.DecayNumerator, DecayDenominator: c.p.DecayDenominator}, log); err != nil {
@@ -182,7 +182,7 @@ func TestMiningCycleFreezes(t *testing.T) {
 	if ms := c.miningStatus(); !ms.Mining || ms.MiningCycle != 0 || ms.OpenCycle != 1 || ms.WindowStart != 46 {
 		t.Fatalf("height 45: %v", ms)
 	}
-	if _, err := c.app.Query(c.st, PathReputationRoot, nil); err == nil {
+	if _, err := c.app.Query(c.st, query.ReputationRoot, nil); err == nil {
 		t.Fatal("a root before any acceptance")
 	}
 }
@@ -352,7 +352,7 @@ func TestMiningAcceptsOneHash(t *testing.T) {
 		t.Fatalf("event %v", e)
 	}
 	var root ledgerpb.ReputationRoot
-	c.query(PathReputationRoot, nil, &root)
+	c.query(query.ReputationRoot, nil, &root)
 	if !bytes.Equal(root.Root, good.root) || root.NLeaves != good.nLeaves || !bytes.Equal(root.Jrh, good.jrh) || root.Cycle != 0 || root.AcceptedHeight != 22 {
 		t.Fatalf("root %v", &root)
 	}
@@ -389,19 +389,19 @@ func TestMiningAcceptsOneHash(t *testing.T) {
 	next := claimOf(c.replay(1))
 	c.mustBlock(c.tx(miner2, submitRoot(1, next, 3)))
 	c.mustBlock()
-	c.query(PathReputationRoot, nil, &root)
+	c.query(query.ReputationRoot, nil, &root)
 	if root.Cycle != 1 || !bytes.Equal(root.Root, next.root) {
 		t.Fatalf("root %v", &root)
 	}
 	// Now the miner may unstake, keeping since_height while staked.
 	c.mustBlock(c.tx(miner1, unstakeMiner(20_000)), c.tx(miner2, stakeMiner(1_000)))
 	var m ledgerpb.Miner
-	c.query(PathMiner, []byte(miner2.addr.String()), &m)
+	c.query(query.Miner, addrReq(miner2.addr), &m)
 	if m.Stake != 51_000 || m.SinceHeight != 3 {
 		t.Fatalf("miner %v", &m)
 	}
 	c.mustBlock(c.tx(miner1, unstakeMiner(30_000)))
-	if _, err := c.app.Query(c.st, PathMiner, miner1.addr.Bytes()); err == nil {
+	if _, err := c.app.Query(c.st, query.Miner, addrReq(miner1.addr)); err == nil {
 		t.Fatal("a miner with no stake")
 	}
 }
@@ -436,7 +436,7 @@ func TestMiningChallengesTwoHashes(t *testing.T) {
 		t.Errorf("%d answers, want the honest side's confirmation only", answers)
 	}
 	var root ledgerpb.ReputationRoot
-	c.query(PathReputationRoot, nil, &root)
+	c.query(query.ReputationRoot, nil, &root)
 	if !bytes.Equal(root.Root, good.root) || root.Cycle != 0 {
 		t.Fatalf("root %v", &root)
 	}
@@ -521,7 +521,7 @@ func TestBidReputationProof(t *testing.T) {
 	}
 	c.mustBlock(c.tx(mProv1, bidMsg(orderID, mNode1, 700, 70)), c.tx(mProv2, bidWithProof(orderID, mNode2, 700, 70, proof)))
 	var r ledgerpb.OrderResponse
-	c.query(PathOrder, mustMarshal(&ledgerpb.OrderRequest{OrderId: orderID}), &r)
+	c.query(query.Order, mustMarshal(&ledgerpb.OrderRequest{OrderId: orderID}), &r)
 	for _, b := range r.Bids {
 		if address.Address(b.Provider) == mProv2.addr && reputation.DecodeReputation(b.Reputation).Cmp(rep) != 0 {
 			t.Fatalf("bid reputation %x, want %v", b.Reputation, rep)
@@ -558,12 +558,11 @@ func TestBidReputationProof(t *testing.T) {
 func (c *chain) lastOrderID() uint64 {
 	c.t.Helper()
 	var r ledgerpb.OrdersResponse
-	c.query(PathOrders, mustMarshal(&ledgerpb.OrdersRequest{Buyer: mBuyer.addr.Bytes()}), &r)
-	for r.NextId != 0 {
-		next := r.NextId
+	c.query(query.Orders, mustMarshal(&ledgerpb.OrdersRequest{Buyer: mBuyer.addr.Bytes()}), &r)
+	for len(r.GetPage().GetNextKey()) != 0 {
 		var more ledgerpb.OrdersResponse
-		c.query(PathOrders, mustMarshal(&ledgerpb.OrdersRequest{Buyer: mBuyer.addr.Bytes(), StartId: next}), &more)
-		r.Orders, r.NextId = append(r.Orders, more.Orders...), more.NextId
+		c.query(query.Orders, mustMarshal(&ledgerpb.OrdersRequest{Buyer: mBuyer.addr.Bytes(), Page: &ledgerpb.PageRequest{Key: r.Page.NextKey}}), &more)
+		r.Orders, r.Page = append(r.Orders, more.Orders...), more.Page
 	}
 	return r.Orders[len(r.Orders)-1].Id
 }
@@ -660,19 +659,23 @@ func TestWeightedDrawScore(t *testing.T) {
 func TestQuerySkills(t *testing.T) {
 	c := newTestChain(t)
 	var r ledgerpb.SkillsResponse
-	c.query(PathSkills, nil, &r)
-	if len(r.Skills) != 6 || r.Skills[0].Path != "compute" || r.Skills[5].Path != "compute/genomics/digest" || r.Next != 0 {
+	c.query(query.Skills, nil, &r)
+	if len(r.Skills) != 6 || r.Skills[0].Path != "compute" || r.Skills[5].Path != "compute/genomics/digest" || len(r.GetPage().GetNextKey()) != 0 {
 		t.Fatalf("skills %v", &r)
 	}
-	c.query(PathSkills, binary.BigEndian.AppendUint64(nil, 5), &r)
-	if len(r.Skills) != 2 || r.Skills[0].Id != 5 {
+	c.query(query.Skills, mustMarshal(&ledgerpb.SkillsRequest{Page: &ledgerpb.PageRequest{Limit: 4}}), &r)
+	if len(r.Skills) != 4 || len(r.GetPage().GetNextKey()) == 0 {
+		t.Fatalf("a page of 4: %v", &r)
+	}
+	c.query(query.Skills, mustMarshal(&ledgerpb.SkillsRequest{Page: &ledgerpb.PageRequest{Key: r.Page.NextKey}}), &r)
+	if len(r.Skills) != 2 || r.Skills[0].Id != 5 || len(r.GetPage().GetNextKey()) != 0 {
 		t.Fatalf("from 5: %v", &r)
 	}
-	if _, err := c.app.Query(c.st, PathSkills, []byte{1}); err == nil {
+	if _, err := c.app.Query(c.st, query.Skills, []byte{1}); err == nil {
 		t.Fatal("bad data accepted")
 	}
 	var ms ledgerpb.MiningStatus
-	c.query(PathMining, nil, &ms)
+	c.query(query.Mining, nil, &ms)
 	if ms.Mining || ms.Accepted != nil {
 		t.Fatalf("status %v", &ms)
 	}

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/query"
 	"github.com/celltonomy/celltonomy/ledger/registry"
 	"github.com/celltonomy/celltonomy/ledger/store"
 )
@@ -20,7 +21,7 @@ import (
 // one reply, so a registry of thousands of nodes made each such query
 // (clients list the nodes before every order) a reply of megabytes and a
 // walk of the whole registry. A registry of 3,201 nodes now comes back in
-// pages of at most MaxPage, in node key order, each entry once; a
+// pages of at most query.MaxPage, in node key order, each entry once; a
 // smaller limit is honored, a larger one capped, and a cursor of another
 // list refused.
 func TestUnboundedListQueriesArePaged(t *testing.T) {
@@ -60,7 +61,7 @@ func TestUnboundedListQueriesArePaged(t *testing.T) {
 		req.Page = &ledgerpb.PageRequest{Limit: req.GetPage().GetLimit()}
 		for {
 			var r ledgerpb.NodesResponse
-			c.query(PathNodes, mustMarshal(req), &r)
+			c.query(query.Nodes, mustMarshal(req), &r)
 			sizes = append(sizes, len(r.Nodes))
 			for _, n := range r.Nodes {
 				nodes = append(nodes, n.Node.NodePubkey)
@@ -88,19 +89,19 @@ func TestUnboundedListQueriesArePaged(t *testing.T) {
 			}
 		}
 	}
-	check("every node", &ledgerpb.NodesRequest{}, total, MaxPage)
+	check("every node", &ledgerpb.NodesRequest{}, total, query.MaxPage)
 	check("bob's, 7 a page", &ledgerpb.NodesRequest{Operator: bob.addr.Bytes(), Page: &ledgerpb.PageRequest{Limit: 7}}, bobs, 7)
-	check("alice's, limit above the maximum", &ledgerpb.NodesRequest{Operator: alice.addr.Bytes(), Page: &ledgerpb.PageRequest{Limit: 10 * MaxPage}}, total-bobs, MaxPage)
+	check("alice's, limit above the maximum", &ledgerpb.NodesRequest{Operator: alice.addr.Bytes(), Page: &ledgerpb.PageRequest{Limit: 10 * query.MaxPage}}, total-bobs, query.MaxPage)
 
 	// Empty data is the first page of every node.
 	var first ledgerpb.NodesResponse
-	c.query(PathNodes, nil, &first)
-	if len(first.Nodes) != MaxPage || len(first.Page.GetNextKey()) == 0 {
+	c.query(query.Nodes, nil, &first)
+	if len(first.Nodes) != query.MaxPage || len(first.Page.GetNextKey()) == 0 {
 		t.Fatalf("first page: %d nodes, next %x", len(first.Nodes), first.Page.GetNextKey())
 	}
 	// A cursor of every node's list is not one of bob's.
-	_, err := c.app.Query(c.st, PathNodes, mustMarshal(&ledgerpb.NodesRequest{Operator: bob.addr.Bytes(), Page: &ledgerpb.PageRequest{Key: first.Page.NextKey}}))
-	if !errors.Is(err, ErrInvalidQuery) {
+	_, err := c.app.Query(c.st, query.Nodes, mustMarshal(&ledgerpb.NodesRequest{Operator: bob.addr.Bytes(), Page: &ledgerpb.PageRequest{Key: first.Page.NextKey}}))
+	if !errors.Is(err, query.ErrInvalidQuery) {
 		t.Fatalf("foreign cursor: %v", err)
 	}
 	if got := registry.NodePrefix(); !bytes.HasPrefix(first.Page.NextKey, got) {
@@ -129,13 +130,13 @@ func TestPagedListQueries(t *testing.T) {
 		reply proto.Message
 		want  int
 	}{
-		{"validators", PathValidators, &ledgerpb.ValidatorsRequest{Page: one}, &ledgerpb.ValidatorsResponse{}, 2},
-		{"unbondings", PathUnbondings, &ledgerpb.UnbondingsRequest{Page: one}, &ledgerpb.UnbondingsResponse{}, 3},
-		{"val0's unbondings", PathUnbondings, &ledgerpb.UnbondingsRequest{Operator: val0.addr.Bytes(), Page: one}, &ledgerpb.UnbondingsResponse{}, 2},
-		{"packages of p-one", PathPackagesByName, &ledgerpb.PackagesRequest{Name: "p-one", Page: one}, &ledgerpb.PackagesResponse{}, 2},
-		{"every offering", PathOfferings, &ledgerpb.OfferingsRequest{Page: one}, &ledgerpb.OfferingsResponse{}, 3},
-		{"bob's offerings", PathOfferings, &ledgerpb.OfferingsRequest{Vendor: bob.addr.Bytes(), Page: one}, &ledgerpb.OfferingsResponse{}, 2},
-		{"offerings of p1", PathOfferings, &ledgerpb.OfferingsRequest{PackageId: p1.PackageId, Page: one}, &ledgerpb.OfferingsResponse{}, 2},
+		{"validators", query.Validators, &ledgerpb.ValidatorsRequest{Page: one}, &ledgerpb.ValidatorsResponse{}, 2},
+		{"unbondings", query.Unbondings, &ledgerpb.UnbondingsRequest{Page: one}, &ledgerpb.UnbondingsResponse{}, 3},
+		{"val0's unbondings", query.Unbondings, &ledgerpb.UnbondingsRequest{Operator: val0.addr.Bytes(), Page: one}, &ledgerpb.UnbondingsResponse{}, 2},
+		{"packages of p-one", query.PackagesByName, &ledgerpb.PackagesRequest{Name: "p-one", Page: one}, &ledgerpb.PackagesResponse{}, 2},
+		{"every offering", query.Offerings, &ledgerpb.OfferingsRequest{Page: one}, &ledgerpb.OfferingsResponse{}, 3},
+		{"bob's offerings", query.Offerings, &ledgerpb.OfferingsRequest{Vendor: bob.addr.Bytes(), Page: one}, &ledgerpb.OfferingsResponse{}, 2},
+		{"offerings of p1", query.Offerings, &ledgerpb.OfferingsRequest{PackageId: p1.PackageId, Page: one}, &ledgerpb.OfferingsResponse{}, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			// Every paged request has its PageRequest in field "page",
@@ -164,10 +165,10 @@ func TestPagedListQueries(t *testing.T) {
 			}
 		})
 	}
-	if _, err := c.app.Query(c.st, PathPackagesByName, mustMarshal(&ledgerpb.PackagesRequest{})); !errors.Is(err, ErrInvalidQuery) {
+	if _, err := c.app.Query(c.st, query.PackagesByName, mustMarshal(&ledgerpb.PackagesRequest{})); !errors.Is(err, query.ErrInvalidQuery) {
 		t.Fatalf("no name: %v", err)
 	}
-	if _, err := c.app.Query(c.st, PathOfferings, mustMarshal(&ledgerpb.OfferingsRequest{Vendor: bob.addr.Bytes(), PackageId: p1.PackageId})); !errors.Is(err, ErrInvalidQuery) {
+	if _, err := c.app.Query(c.st, query.Offerings, mustMarshal(&ledgerpb.OfferingsRequest{Vendor: bob.addr.Bytes(), PackageId: p1.PackageId})); !errors.Is(err, query.ErrInvalidQuery) {
 		t.Fatalf("vendor and package: %v", err)
 	}
 }
@@ -185,7 +186,7 @@ func TestPageScanIsBounded(t *testing.T) {
 	pages, found := 0, 0
 	for {
 		read := 0
-		res, err := page(st, prefix, req, MaxPageScan, func(_, v []byte) bool {
+		res, err := page(st, prefix, nil, req, query.MaxPage, query.MaxPageScan, func(_, v []byte) bool {
 			read++
 			if v[0] == 1 {
 				found++
@@ -196,7 +197,7 @@ func TestPageScanIsBounded(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if read > MaxPageScan {
+		if read > query.MaxPageScan {
 			t.Fatalf("page %d read %d entries", pages, read)
 		}
 		pages++
@@ -206,6 +207,6 @@ func TestPageScanIsBounded(t *testing.T) {
 		req = &ledgerpb.PageRequest{Key: res.NextKey}
 	}
 	if pages != 3 || found != 2 {
-		t.Fatalf("%d pages, %d entries found: want 3 pages of at most %d reads and 2 entries", pages, found, MaxPageScan)
+		t.Fatalf("%d pages, %d entries found: want 3 pages of at most %d reads and 2 entries", pages, found, query.MaxPageScan)
 	}
 }

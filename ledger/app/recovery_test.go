@@ -9,6 +9,7 @@ import (
 
 	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/query"
 	"github.com/celltonomy/celltonomy/ledger/reputation"
 )
 
@@ -54,7 +55,7 @@ func setRecoveryAddresses(ks ...key) *ledgerpb.Msg {
 func (c *chain) recovery() *ledgerpb.RecoveryStatus {
 	c.t.Helper()
 	var r ledgerpb.RecoveryStatus
-	c.query(PathRecovery, nil, &r)
+	c.query(query.Recovery, nil, &r)
 	return &r
 }
 
@@ -198,7 +199,7 @@ func TestRecoveryLifecycle(t *testing.T) {
 		t.Fatalf("event %v", e)
 	}
 	var root ledgerpb.ReputationRoot
-	c.query(PathReputationRoot, nil, &root)
+	c.query(query.ReputationRoot, nil, &root)
 	if root.Cycle != 0 || !bytes.Equal(root.Root, fixed.root) || root.AcceptedHeight != c.height {
 		t.Fatalf("root %v", &root)
 	}
@@ -448,7 +449,7 @@ func TestRecoverySetRootBacklog(t *testing.T) {
 	honest2 := claimOf(c.replay(2))
 	c.mineCycle(honest2)
 	var root ledgerpb.ReputationRoot
-	c.query(PathReputationRoot, nil, &root)
+	c.query(query.ReputationRoot, nil, &root)
 	if root.Cycle != 2 || !bytes.Equal(root.Root, honest2.root) {
 		t.Fatalf("root %v", &root)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/query"
 	"github.com/celltonomy/celltonomy/ledger/registry"
 	"github.com/celltonomy/celltonomy/spec"
 	"github.com/celltonomy/celltonomy/spec/specpb"
@@ -123,17 +124,17 @@ func TestSetProfile(t *testing.T) {
 		t.Fatalf("event %v", e)
 	}
 	var p ledgerpb.Profile
-	c.query(PathProfile, alice.addr.Bytes(), &p)
+	c.query(query.Profile, addrReq(alice.addr), &p)
 	if p.Name != "Alice Labs" || !slices.Equal(p.Roles, []ledgerpb.Role{ledgerpb.Role_ROLE_BUYER, ledgerpb.Role_ROLE_VENDOR}) || p.UpdatedHeight != 1 {
 		t.Fatalf("profile %v", &p)
 	}
 	// Replaced by its owner.
 	c.mustBlock(c.tx(alice, setProfile("Alice", ledgerpb.Role_ROLE_GOVERNOR)))
-	c.query(PathProfile, []byte(alice.addr.String()), &p)
+	c.query(query.Profile, addrReq(alice.addr), &p)
 	if p.Name != "Alice" || !slices.Equal(p.Roles, []ledgerpb.Role{ledgerpb.Role_ROLE_GOVERNOR}) || p.UpdatedHeight != 2 {
 		t.Fatalf("replaced profile %v", &p)
 	}
-	if _, err := c.app.Query(c.st, PathProfile, bob.addr.Bytes()); !errors.Is(err, ErrNotFound) {
+	if _, err := c.app.Query(c.st, query.Profile, addrReq(bob.addr)); !errors.Is(err, query.ErrNotFound) {
 		t.Fatalf("bob's profile: %v", err)
 	}
 }
@@ -150,21 +151,21 @@ func TestAnnounceAndRemoveNode(t *testing.T) {
 	c.mustBlock(c.tx(alice, announceWith(m), announce(node1)))
 
 	var st ledgerpb.NodeStatus
-	c.query(PathNode, mustMarshal(&ledgerpb.NodeRequest{NodePubkey: node0.pub(), Height: 4}), &st)
+	c.query(query.Node, mustMarshal(&ledgerpb.NodeRequest{NodePubkey: node0.pub(), Height: 4}), &st)
 	n := st.Node
 	if n.Endpoint != "http://10.0.0.7:9000" || n.Capacity != 8 || n.RegisteredHeight != 1 || n.LastAnnouncedHeight != 3 ||
 		!bytes.Equal(n.Operator, alice.addr.Bytes()) || st.ActiveUntilHeight != 3+10 || st.Expired {
 		t.Fatalf("re-announced node %v", &st)
 	}
 	var all ledgerpb.NodesResponse
-	c.query(PathNodes, nil, &all)
+	c.query(query.Nodes, nil, &all)
 	var mine ledgerpb.NodesResponse
-	c.query(PathNodes, mustMarshal(&ledgerpb.NodesRequest{Operator: alice.addr.Bytes()}), &mine)
+	c.query(query.Nodes, mustMarshal(&ledgerpb.NodesRequest{Operator: alice.addr.Bytes()}), &mine)
 	if len(all.Nodes) != 2 || len(mine.Nodes) != 2 {
 		t.Fatalf("nodes: all %d, alice's %d", len(all.Nodes), len(mine.Nodes))
 	}
 	var bobs ledgerpb.NodesResponse
-	c.query(PathNodes, mustMarshal(&ledgerpb.NodesRequest{Operator: bob.addr.Bytes()}), &bobs)
+	c.query(query.Nodes, mustMarshal(&ledgerpb.NodesRequest{Operator: bob.addr.Bytes()}), &bobs)
 	if len(bobs.Nodes) != 0 {
 		t.Fatalf("bob's nodes %v", &bobs)
 	}
@@ -178,11 +179,11 @@ func TestAnnounceAndRemoveNode(t *testing.T) {
 		t.Fatal("removed node still there")
 	}
 	c.mustBlock(c.tx(bob, announce(node0)))
-	c.query(PathNodes, mustMarshal(&ledgerpb.NodesRequest{Operator: bob.addr.Bytes()}), &bobs)
+	c.query(query.Nodes, mustMarshal(&ledgerpb.NodesRequest{Operator: bob.addr.Bytes()}), &bobs)
 	if len(bobs.Nodes) != 1 || bobs.Nodes[0].Node.RegisteredHeight != c.height {
 		t.Fatalf("bob's nodes %v", &bobs)
 	}
-	c.query(PathNodes, mustMarshal(&ledgerpb.NodesRequest{Operator: alice.addr.Bytes()}), &mine)
+	c.query(query.Nodes, mustMarshal(&ledgerpb.NodesRequest{Operator: alice.addr.Bytes()}), &mine)
 	if len(mine.Nodes) != 1 {
 		t.Fatalf("alice's nodes %v", &mine)
 	}
@@ -210,12 +211,12 @@ func TestNodeExpiry(t *testing.T) {
 				t.Errorf("Active at %d = %v, want %v", tc.height, got, tc.active)
 			}
 			var st ledgerpb.NodeStatus
-			c.query(PathNode, mustMarshal(&ledgerpb.NodeRequest{NodePubkey: node0.pub(), Height: tc.height}), &st)
+			c.query(query.Node, mustMarshal(&ledgerpb.NodeRequest{NodePubkey: node0.pub(), Height: tc.height}), &st)
 			if st.Expired == tc.active || st.ActiveUntilHeight != announced+ttl {
 				t.Errorf("query at %d: %v", tc.height, &st)
 			}
 			var all ledgerpb.NodesResponse
-			c.query(PathNodes, mustMarshal(&ledgerpb.NodesRequest{Height: tc.height}), &all)
+			c.query(query.Nodes, mustMarshal(&ledgerpb.NodesRequest{Height: tc.height}), &all)
 			if len(all.Nodes) != 1 || all.Nodes[0].Expired == tc.active {
 				t.Errorf("nodes at %d: %v", tc.height, &all)
 			}
@@ -255,7 +256,7 @@ func TestRegisterPackageVersionChain(t *testing.T) {
 	c.mustBlock(c.tx(alice, register(alice, v3)), c.tx(bob, register(bob, other)))
 
 	var pkg ledgerpb.Package
-	c.query(PathPackage, v2.PackageId, &pkg)
+	c.query(query.Package, pkgReq(v2.PackageId), &pkg)
 	want := registerMsg(alice, v2)
 	if pkg.Name != "hello" || pkg.Version != "1.1.0" || pkg.Kind != ledgerpb.PackageKind_PACKAGE_KIND_COMPUTE ||
 		!bytes.Equal(pkg.Parent, v1.PackageId) || pkg.RoyaltyBps != 250 || !bytes.Equal(pkg.Author, alice.addr.Bytes()) ||
@@ -263,12 +264,12 @@ func TestRegisterPackageVersionChain(t *testing.T) {
 		!bytes.Equal(pkg.AuthorSignature, want.AuthorSignature) || pkg.Skill != "compute/genomics/digest" || len(pkg.BlobLocations) != 1 {
 		t.Fatalf("package %v", &pkg)
 	}
-	c.query(PathPackage, []byte(hexOf(v1.PackageId)), &pkg)
+	c.query(query.Package, pkgReq(v1.PackageId), &pkg)
 	if pkg.Version != "1.0.0" {
-		t.Fatalf("by hex id: %v", &pkg)
+		t.Fatalf("v1: %v", &pkg)
 	}
 	var byName ledgerpb.PackagesResponse
-	c.query(PathPackagesByName, mustMarshal(&ledgerpb.PackagesRequest{Name: "hello"}), &byName)
+	c.query(query.PackagesByName, mustMarshal(&ledgerpb.PackagesRequest{Name: "hello"}), &byName)
 	var versions []string
 	for _, p := range byName.Packages {
 		versions = append(versions, p.Version)
@@ -276,14 +277,14 @@ func TestRegisterPackageVersionChain(t *testing.T) {
 	if !slices.Equal(versions, []string{"1.0.0", "1.1.0", "2.0.0"}) {
 		t.Fatalf("versions of hello %v", versions)
 	}
-	c.query(PathPackagesByName, mustMarshal(&ledgerpb.PackagesRequest{Name: "hell"}), &byName)
+	c.query(query.PackagesByName, mustMarshal(&ledgerpb.PackagesRequest{Name: "hell"}), &byName)
 	if len(byName.Packages) != 0 {
 		t.Fatalf("a prefix of a name matched: %v", &byName)
 	}
-	if _, err := c.app.Query(c.st, PathPackage, pkgID("nothing")); !errors.Is(err, ErrNotFound) {
+	if _, err := c.app.Query(c.st, query.Package, pkgReq(pkgID("nothing"))); !errors.Is(err, query.ErrNotFound) {
 		t.Fatalf("unknown package: %v", err)
 	}
-	if _, err := c.app.Query(c.st, PathPackage, []byte{1, 2}); !errors.Is(err, ErrInvalidQuery) {
+	if _, err := c.app.Query(c.st, query.Package, pkgReq([]byte{1, 2})); !errors.Is(err, query.ErrInvalidQuery) {
 		t.Fatalf("bad id: %v", err)
 	}
 }
@@ -306,15 +307,15 @@ func TestOfferings(t *testing.T) {
 	c.mustBlock(c.tx(bob, setOffering(node0, p1.PackageId, 550, 10)))
 
 	var r ledgerpb.OfferingsResponse
-	c.query(PathOfferings, nil, &r)
+	c.query(query.Offerings, nil, &r)
 	if len(r.Offerings) != 3 {
 		t.Fatalf("all offerings %v", &r)
 	}
-	c.query(PathOfferings, mustMarshal(&ledgerpb.OfferingsRequest{Vendor: bob.addr.Bytes()}), &r)
+	c.query(query.Offerings, mustMarshal(&ledgerpb.OfferingsRequest{Vendor: bob.addr.Bytes()}), &r)
 	if len(r.Offerings) != 2 || r.Offerings[0].Price+r.Offerings[1].Price != 550+700 {
 		t.Fatalf("bob's offerings %v", &r)
 	}
-	c.query(PathOfferings, mustMarshal(&ledgerpb.OfferingsRequest{PackageId: p1.PackageId}), &r)
+	c.query(query.Offerings, mustMarshal(&ledgerpb.OfferingsRequest{PackageId: p1.PackageId}), &r)
 	if len(r.Offerings) != 2 {
 		t.Fatalf("offerings of p1 %v", &r)
 	}
@@ -327,7 +328,7 @@ func TestOfferings(t *testing.T) {
 	if e := lastEvent(res); e.Type != "offering_removed" {
 		t.Fatalf("event %v", e)
 	}
-	c.query(PathOfferings, mustMarshal(&ledgerpb.OfferingsRequest{PackageId: p1.PackageId}), &r)
+	c.query(query.Offerings, mustMarshal(&ledgerpb.OfferingsRequest{PackageId: p1.PackageId}), &r)
 	if len(r.Offerings) != 1 || address.Address(r.Offerings[0].Vendor) != val1.addr {
 		t.Fatalf("offerings of p1 after removal %v", &r)
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/query"
 )
 
 func createSkill(parent, name string) *ledgerpb.Msg {
@@ -18,7 +19,7 @@ func createSkill(parent, name string) *ledgerpb.Msg {
 func TestCreateSkill(t *testing.T) {
 	c := newTestChain(t)
 	c.mustBlock(c.tx(alice, createSkill("compute/genomics", "assembly")))
-	reply, err := c.app.Query(c.st, PathSkill, []byte("compute/genomics/assembly"))
+	reply, err := c.app.Query(c.st, query.Skill, skillReq("compute/genomics/assembly"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +44,7 @@ func TestCreateSkill(t *testing.T) {
 			t.Fatal("a failed message did not use its sequence")
 		}
 	}
-	if _, err := c.app.Query(c.st, PathSkill, []byte("compute/nowhere/x")); err == nil {
+	if _, err := c.app.Query(c.st, query.Skill, skillReq("compute/nowhere/x")); err == nil {
 		t.Fatal("a refused skill exists")
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/query"
 	"github.com/celltonomy/celltonomy/ledger/staking"
 	"github.com/celltonomy/celltonomy/ledger/store"
 )
@@ -196,7 +197,7 @@ func TestMaxValidators(t *testing.T) {
 		low = cons1
 	}
 	var vals ledgerpb.ValidatorsResponse
-	b, _ := c.app.Query(c.st, PathValidators, nil)
+	b, _ := c.app.Query(c.st, query.Validators, nil)
 	_ = protoUnmarshal(b, &vals)
 	for _, v := range vals.Validators {
 		if (v.Power != 0) != slices.Equal(v.Validator.ConsensusPubkey, low.pub()) {

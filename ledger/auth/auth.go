@@ -17,7 +17,6 @@ package auth
 import (
 	"fmt"
 	"math"
-	"strconv"
 
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/event"
@@ -94,19 +93,17 @@ func (k Keeper) Ante(st store.KVStore, ev *event.Log, p *ledgerpb.Params, t *tx.
 // EventTx is emitted for every accepted transaction, successful or not.
 // ABCI: type "tx", attributes signer (bech32), sequence, fee (ucell).
 type EventTx struct {
-	Signer   address.Address
-	Sequence uint64
-	Fee      uint64
+	Signer   address.Address `event:"signer"`
+	Sequence uint64          `event:"sequence"`
+	Fee      uint64          `event:"fee"`
 }
 
-// Event implements event.Typed.
-func (e EventTx) Event() event.Event {
-	return event.Event{Type: "tx", Attributes: []event.Attribute{
-		{Key: "signer", Value: e.Signer.String()},
-		{Key: "sequence", Value: strconv.FormatUint(e.Sequence, 10)},
-		{Key: "fee", Value: strconv.FormatUint(e.Fee, 10)},
-	}}
-}
+// EventType implements event.Typed.
+func (EventTx) EventType() string { return "tx" }
+
+// Events lists the events of the auth module, one zero value of each
+// struct, for event.NewRegistry.
+func Events() []event.Typed { return []event.Typed{EventTx{}} }
 
 // CheckInvariants returns an error unless every Account is stored under
 // its own address, which is the address of its public key.

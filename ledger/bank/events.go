@@ -1,8 +1,6 @@
 package bank
 
 import (
-	"strconv"
-
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/event"
 )
@@ -11,45 +9,40 @@ import (
 // accounts, module accounts included: sends, fees, bonding, unbonding.
 // ABCI: type "transfer", attributes from, to (bech32), amount (ucell).
 type EventTransfer struct {
-	From, To address.Address
-	Amount   uint64
+	From   address.Address `event:"from"`
+	To     address.Address `event:"to"`
+	Amount uint64          `event:"amount"`
 }
 
-// Event implements event.Typed.
-func (e EventTransfer) Event() event.Event {
-	return event.Event{Type: "transfer", Attributes: []event.Attribute{
-		{Key: "from", Value: e.From.String()},
-		{Key: "to", Value: e.To.String()},
-		{Key: "amount", Value: strconv.FormatUint(e.Amount, 10)},
-	}}
-}
+// EventType implements event.Typed.
+func (EventTransfer) EventType() string { return "transfer" }
 
 // EventMint is emitted when ucell is created. ABCI: type "mint",
 // attributes to, amount.
 type EventMint struct {
-	To     address.Address
-	Amount uint64
+	To     address.Address `event:"to"`
+	Amount uint64          `event:"amount"`
 }
 
-// Event implements event.Typed.
-func (e EventMint) Event() event.Event {
-	return event.Event{Type: "mint", Attributes: []event.Attribute{
-		{Key: "to", Value: e.To.String()},
-		{Key: "amount", Value: strconv.FormatUint(e.Amount, 10)},
-	}}
-}
+// EventType implements event.Typed.
+func (EventMint) EventType() string { return "mint" }
 
 // EventBurn is emitted when ucell is destroyed. ABCI: type "burn",
 // attributes from, amount.
 type EventBurn struct {
-	From   address.Address
-	Amount uint64
+	From   address.Address `event:"from"`
+	Amount uint64          `event:"amount"`
 }
 
-// Event implements event.Typed.
-func (e EventBurn) Event() event.Event {
-	return event.Event{Type: "burn", Attributes: []event.Attribute{
-		{Key: "from", Value: e.From.String()},
-		{Key: "amount", Value: strconv.FormatUint(e.Amount, 10)},
-	}}
+// EventType implements event.Typed.
+func (EventBurn) EventType() string { return "burn" }
+
+// Events lists the events of the bank module, one zero value of each
+// struct, for event.NewRegistry.
+func Events() []event.Typed {
+	return []event.Typed{
+		EventTransfer{},
+		EventMint{},
+		EventBurn{},
+	}
 }

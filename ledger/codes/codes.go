@@ -5,7 +5,7 @@
 // Each module declares its codes in its errors.go with explicit numbers,
 // appended and never renumbered or reused, because clients and indexers
 // keep them. Code 0 in every codespace means success and is never
-// declared. ledger/app lists every code in one table (app.Codes).
+// declared. ledger/schema lists every code in one table (schema.Codes).
 package codes
 
 import (
@@ -52,10 +52,11 @@ type Error struct {
 // Error returns the log.
 func (e *Error) Error() string { return e.Log }
 
-// Is reports whether target is e's Code.
+// Is reports whether target is e's Code: the same codespace and number
+// (a client that decodes a result may not know a newer code's name).
 func (e *Error) Is(target error) bool {
 	c, ok := target.(Code)
-	return ok && c == e.Code
+	return ok && c.Codespace == e.Code.Codespace && c.Number == e.Code.Number
 }
 
 // Of returns the Code carried by err (unwrapping), and false if it carries

@@ -10,11 +10,12 @@
 package ledgerpb
 
 import (
-	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
-	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
+
+	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
+	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 )
 
 const (
@@ -3183,9 +3184,8 @@ type OrdersRequest struct {
 	Provider []byte                 `protobuf:"bytes,2,opt,name=provider,proto3" json:"provider,omitempty"`
 	State    OrderState             `protobuf:"varint,3,opt,name=state,proto3,enum=celltonomy.ledger.v1.OrderState" json:"state,omitempty"`
 	// Orders with id >= start_id.
-	StartId uint64 `protobuf:"varint,4,opt,name=start_id,json=startId,proto3" json:"start_id,omitempty"`
-	// At most limit orders; 0 or above 100 means 100.
-	Limit         uint32 `protobuf:"varint,5,opt,name=limit,proto3" json:"limit,omitempty"`
+	StartId       uint64       `protobuf:"varint,4,opt,name=start_id,json=startId,proto3" json:"start_id,omitempty"`
+	Page          *PageRequest `protobuf:"bytes,6,opt,name=page,proto3" json:"page,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3248,19 +3248,19 @@ func (x *OrdersRequest) GetStartId() uint64 {
 	return 0
 }
 
-func (x *OrdersRequest) GetLimit() uint32 {
+func (x *OrdersRequest) GetPage() *PageRequest {
 	if x != nil {
-		return x.Limit
+		return x.Page
 	}
-	return 0
+	return nil
 }
 
-// OrdersResponse answers "market/orders" and "market/open_contracts".
+// OrdersResponse answers "market/orders" and "market/open_contracts": a
+// page of the orders, by id.
 type OrdersResponse struct {
-	state  protoimpl.MessageState `protogen:"open.v1"`
-	Orders []*Order               `protobuf:"bytes,1,rep,name=orders,proto3" json:"orders,omitempty"`
-	// The id to pass as start_id for the next page; 0 when there is none.
-	NextId        uint64 `protobuf:"varint,2,opt,name=next_id,json=nextId,proto3" json:"next_id,omitempty"`
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Orders        []*Order               `protobuf:"bytes,1,rep,name=orders,proto3" json:"orders,omitempty"`
+	Page          *PageResponse          `protobuf:"bytes,3,opt,name=page,proto3" json:"page,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3302,18 +3302,18 @@ func (x *OrdersResponse) GetOrders() []*Order {
 	return nil
 }
 
-func (x *OrdersResponse) GetNextId() uint64 {
+func (x *OrdersResponse) GetPage() *PageResponse {
 	if x != nil {
-		return x.NextId
+		return x.Page
 	}
-	return 0
+	return nil
 }
 
 var File_celltonomy_ledger_v1_market_proto protoreflect.FileDescriptor
 
 const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"\n" +
-	"!celltonomy/ledger/v1/market.proto\x12\x14celltonomy.ledger.v1\x1a#celltonomy/ledger/v1/registry.proto\x1a%celltonomy/ledger/v1/reputation.proto\"4\n" +
+	"!celltonomy/ledger/v1/market.proto\x12\x14celltonomy.ledger.v1\x1a\x1fcelltonomy/ledger/v1/page.proto\x1a#celltonomy/ledger/v1/registry.proto\x1a%celltonomy/ledger/v1/reputation.proto\"4\n" +
 	"\n" +
 	"OrderParam\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
@@ -3547,16 +3547,16 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"\border_id\x18\x01 \x01(\x04R\aorderId\"q\n" +
 	"\rOrderResponse\x121\n" +
 	"\x05order\x18\x01 \x01(\v2\x1b.celltonomy.ledger.v1.OrderR\x05order\x12-\n" +
-	"\x04bids\x18\x02 \x03(\v2\x19.celltonomy.ledger.v1.BidR\x04bids\"\xaa\x01\n" +
+	"\x04bids\x18\x02 \x03(\v2\x19.celltonomy.ledger.v1.BidR\x04bids\"\xd1\x01\n" +
 	"\rOrdersRequest\x12\x14\n" +
 	"\x05buyer\x18\x01 \x01(\fR\x05buyer\x12\x1a\n" +
 	"\bprovider\x18\x02 \x01(\fR\bprovider\x126\n" +
 	"\x05state\x18\x03 \x01(\x0e2 .celltonomy.ledger.v1.OrderStateR\x05state\x12\x19\n" +
-	"\bstart_id\x18\x04 \x01(\x04R\astartId\x12\x14\n" +
-	"\x05limit\x18\x05 \x01(\rR\x05limit\"^\n" +
+	"\bstart_id\x18\x04 \x01(\x04R\astartId\x125\n" +
+	"\x04page\x18\x06 \x01(\v2!.celltonomy.ledger.v1.PageRequestR\x04pageJ\x04\b\x05\x10\x06\"\x83\x01\n" +
 	"\x0eOrdersResponse\x123\n" +
-	"\x06orders\x18\x01 \x03(\v2\x1b.celltonomy.ledger.v1.OrderR\x06orders\x12\x17\n" +
-	"\anext_id\x18\x02 \x01(\x04R\x06nextId*\x8b\x02\n" +
+	"\x06orders\x18\x01 \x03(\v2\x1b.celltonomy.ledger.v1.OrderR\x06orders\x126\n" +
+	"\x04page\x18\x03 \x01(\v2\".celltonomy.ledger.v1.PageResponseR\x04pageJ\x04\b\x02\x10\x03*\x8b\x02\n" +
 	"\n" +
 	"OrderState\x12\x1b\n" +
 	"\x17ORDER_STATE_UNSPECIFIED\x10\x00\x12\x14\n" +
@@ -3668,6 +3668,8 @@ var file_celltonomy_ledger_v1_market_proto_goTypes = []any{
 	(*OrdersResponse)(nil),         // 41: celltonomy.ledger.v1.OrdersResponse
 	(PackageKind)(0),               // 42: celltonomy.ledger.v1.PackageKind
 	(*ReputationProof)(nil),        // 43: celltonomy.ledger.v1.ReputationProof
+	(*PageRequest)(nil),            // 44: celltonomy.ledger.v1.PageRequest
+	(*PageResponse)(nil),           // 45: celltonomy.ledger.v1.PageResponse
 }
 var file_celltonomy_ledger_v1_market_proto_depIdxs = []int32{
 	2,  // 0: celltonomy.ledger.v1.Delivery.result:type_name -> celltonomy.ledger.v1.RunResult
@@ -3699,12 +3701,14 @@ var file_celltonomy_ledger_v1_market_proto_depIdxs = []int32{
 	12, // 26: celltonomy.ledger.v1.OrderResponse.order:type_name -> celltonomy.ledger.v1.Order
 	8,  // 27: celltonomy.ledger.v1.OrderResponse.bids:type_name -> celltonomy.ledger.v1.Bid
 	0,  // 28: celltonomy.ledger.v1.OrdersRequest.state:type_name -> celltonomy.ledger.v1.OrderState
-	12, // 29: celltonomy.ledger.v1.OrdersResponse.orders:type_name -> celltonomy.ledger.v1.Order
-	30, // [30:30] is the sub-list for method output_type
-	30, // [30:30] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	44, // 29: celltonomy.ledger.v1.OrdersRequest.page:type_name -> celltonomy.ledger.v1.PageRequest
+	12, // 30: celltonomy.ledger.v1.OrdersResponse.orders:type_name -> celltonomy.ledger.v1.Order
+	45, // 31: celltonomy.ledger.v1.OrdersResponse.page:type_name -> celltonomy.ledger.v1.PageResponse
+	32, // [32:32] is the sub-list for method output_type
+	32, // [32:32] is the sub-list for method input_type
+	32, // [32:32] is the sub-list for extension type_name
+	32, // [32:32] is the sub-list for extension extendee
+	0,  // [0:32] is the sub-list for field type_name
 }
 
 func init() { file_celltonomy_ledger_v1_market_proto_init() }
@@ -3712,6 +3716,7 @@ func file_celltonomy_ledger_v1_market_proto_init() {
 	if File_celltonomy_ledger_v1_market_proto != nil {
 		return
 	}
+	file_celltonomy_ledger_v1_page_proto_init()
 	file_celltonomy_ledger_v1_registry_proto_init()
 	file_celltonomy_ledger_v1_reputation_proto_init()
 	type x struct{}

@@ -10,11 +10,12 @@
 package ledgerpb
 
 import (
-	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
-	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
+
+	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
+	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 )
 
 const (
@@ -997,6 +998,52 @@ func (x *Offering) GetStake() uint64 {
 	return 0
 }
 
+// PackageRequest is the data of the "registry/package" query.
+type PackageRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The package id (32 bytes).
+	PackageId     []byte `protobuf:"bytes,1,opt,name=package_id,json=packageId,proto3" json:"package_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PackageRequest) Reset() {
+	*x = PackageRequest{}
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PackageRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PackageRequest) ProtoMessage() {}
+
+func (x *PackageRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PackageRequest.ProtoReflect.Descriptor instead.
+func (*PackageRequest) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *PackageRequest) GetPackageId() []byte {
+	if x != nil {
+		return x.PackageId
+	}
+	return nil
+}
+
 // NodeRequest is the data of the "registry/node" query.
 type NodeRequest struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
@@ -1010,7 +1057,7 @@ type NodeRequest struct {
 
 func (x *NodeRequest) Reset() {
 	*x = NodeRequest{}
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[10]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1022,7 +1069,7 @@ func (x *NodeRequest) String() string {
 func (*NodeRequest) ProtoMessage() {}
 
 func (x *NodeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[10]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1035,7 +1082,7 @@ func (x *NodeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NodeRequest.ProtoReflect.Descriptor instead.
 func (*NodeRequest) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{10}
+	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *NodeRequest) GetNodePubkey() []byte {
@@ -1066,7 +1113,7 @@ type NodesRequest struct {
 
 func (x *NodesRequest) Reset() {
 	*x = NodesRequest{}
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[11]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1078,7 +1125,7 @@ func (x *NodesRequest) String() string {
 func (*NodesRequest) ProtoMessage() {}
 
 func (x *NodesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[11]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1091,7 +1138,7 @@ func (x *NodesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NodesRequest.ProtoReflect.Descriptor instead.
 func (*NodesRequest) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{11}
+	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *NodesRequest) GetOperator() []byte {
@@ -1130,7 +1177,7 @@ type NodeStatus struct {
 
 func (x *NodeStatus) Reset() {
 	*x = NodeStatus{}
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[12]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1142,7 +1189,7 @@ func (x *NodeStatus) String() string {
 func (*NodeStatus) ProtoMessage() {}
 
 func (x *NodeStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[12]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1155,7 +1202,7 @@ func (x *NodeStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NodeStatus.ProtoReflect.Descriptor instead.
 func (*NodeStatus) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{12}
+	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *NodeStatus) GetNode() *Node {
@@ -1190,7 +1237,7 @@ type NodesResponse struct {
 
 func (x *NodesResponse) Reset() {
 	*x = NodesResponse{}
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[13]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1202,7 +1249,7 @@ func (x *NodesResponse) String() string {
 func (*NodesResponse) ProtoMessage() {}
 
 func (x *NodesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[13]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1215,7 +1262,7 @@ func (x *NodesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NodesResponse.ProtoReflect.Descriptor instead.
 func (*NodesResponse) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{13}
+	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *NodesResponse) GetNodes() []*NodeStatus {
@@ -1243,7 +1290,7 @@ type PackagesRequest struct {
 
 func (x *PackagesRequest) Reset() {
 	*x = PackagesRequest{}
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[14]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1255,7 +1302,7 @@ func (x *PackagesRequest) String() string {
 func (*PackagesRequest) ProtoMessage() {}
 
 func (x *PackagesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[14]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1268,7 +1315,7 @@ func (x *PackagesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PackagesRequest.ProtoReflect.Descriptor instead.
 func (*PackagesRequest) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{14}
+	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *PackagesRequest) GetName() string {
@@ -1297,7 +1344,7 @@ type PackagesResponse struct {
 
 func (x *PackagesResponse) Reset() {
 	*x = PackagesResponse{}
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[15]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1309,7 +1356,7 @@ func (x *PackagesResponse) String() string {
 func (*PackagesResponse) ProtoMessage() {}
 
 func (x *PackagesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[15]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1322,7 +1369,7 @@ func (x *PackagesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PackagesResponse.ProtoReflect.Descriptor instead.
 func (*PackagesResponse) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{15}
+	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *PackagesResponse) GetPackages() []*Package {
@@ -1353,7 +1400,7 @@ type OfferingsRequest struct {
 
 func (x *OfferingsRequest) Reset() {
 	*x = OfferingsRequest{}
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[16]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1365,7 +1412,7 @@ func (x *OfferingsRequest) String() string {
 func (*OfferingsRequest) ProtoMessage() {}
 
 func (x *OfferingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[16]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1378,7 +1425,7 @@ func (x *OfferingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OfferingsRequest.ProtoReflect.Descriptor instead.
 func (*OfferingsRequest) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{16}
+	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *OfferingsRequest) GetVendor() []byte {
@@ -1413,7 +1460,7 @@ type OfferingsResponse struct {
 
 func (x *OfferingsResponse) Reset() {
 	*x = OfferingsResponse{}
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[17]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1425,7 +1472,7 @@ func (x *OfferingsResponse) String() string {
 func (*OfferingsResponse) ProtoMessage() {}
 
 func (x *OfferingsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[17]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1438,7 +1485,7 @@ func (x *OfferingsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OfferingsResponse.ProtoReflect.Descriptor instead.
 func (*OfferingsResponse) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{17}
+	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *OfferingsResponse) GetOfferings() []*Offering {
@@ -1533,7 +1580,10 @@ const file_celltonomy_ledger_v1_registry_proto_rawDesc = "" +
 	"\x10lead_time_blocks\x18\x04 \x01(\x04R\x0eleadTimeBlocks\x12%\n" +
 	"\x0eupdated_height\x18\x05 \x01(\x03R\rupdatedHeight\x12\x19\n" +
 	"\bnode_key\x18\x06 \x01(\fR\anodeKey\x12\x14\n" +
-	"\x05stake\x18\a \x01(\x04R\x05stake\"F\n" +
+	"\x05stake\x18\a \x01(\x04R\x05stake\"/\n" +
+	"\x0ePackageRequest\x12\x1d\n" +
+	"\n" +
+	"package_id\x18\x01 \x01(\fR\tpackageId\"F\n" +
 	"\vNodeRequest\x12\x1f\n" +
 	"\vnode_pubkey\x18\x01 \x01(\fR\n" +
 	"nodePubkey\x12\x16\n" +
@@ -1589,7 +1639,7 @@ func file_celltonomy_ledger_v1_registry_proto_rawDescGZIP() []byte {
 }
 
 var file_celltonomy_ledger_v1_registry_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_celltonomy_ledger_v1_registry_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_celltonomy_ledger_v1_registry_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_celltonomy_ledger_v1_registry_proto_goTypes = []any{
 	(Role)(0),                  // 0: celltonomy.ledger.v1.Role
 	(PackageKind)(0),           // 1: celltonomy.ledger.v1.PackageKind
@@ -1603,31 +1653,32 @@ var file_celltonomy_ledger_v1_registry_proto_goTypes = []any{
 	(*MsgSetOffering)(nil),     // 9: celltonomy.ledger.v1.MsgSetOffering
 	(*MsgRemoveOffering)(nil),  // 10: celltonomy.ledger.v1.MsgRemoveOffering
 	(*Offering)(nil),           // 11: celltonomy.ledger.v1.Offering
-	(*NodeRequest)(nil),        // 12: celltonomy.ledger.v1.NodeRequest
-	(*NodesRequest)(nil),       // 13: celltonomy.ledger.v1.NodesRequest
-	(*NodeStatus)(nil),         // 14: celltonomy.ledger.v1.NodeStatus
-	(*NodesResponse)(nil),      // 15: celltonomy.ledger.v1.NodesResponse
-	(*PackagesRequest)(nil),    // 16: celltonomy.ledger.v1.PackagesRequest
-	(*PackagesResponse)(nil),   // 17: celltonomy.ledger.v1.PackagesResponse
-	(*OfferingsRequest)(nil),   // 18: celltonomy.ledger.v1.OfferingsRequest
-	(*OfferingsResponse)(nil),  // 19: celltonomy.ledger.v1.OfferingsResponse
-	(*PageRequest)(nil),        // 20: celltonomy.ledger.v1.PageRequest
-	(*PageResponse)(nil),       // 21: celltonomy.ledger.v1.PageResponse
+	(*PackageRequest)(nil),     // 12: celltonomy.ledger.v1.PackageRequest
+	(*NodeRequest)(nil),        // 13: celltonomy.ledger.v1.NodeRequest
+	(*NodesRequest)(nil),       // 14: celltonomy.ledger.v1.NodesRequest
+	(*NodeStatus)(nil),         // 15: celltonomy.ledger.v1.NodeStatus
+	(*NodesResponse)(nil),      // 16: celltonomy.ledger.v1.NodesResponse
+	(*PackagesRequest)(nil),    // 17: celltonomy.ledger.v1.PackagesRequest
+	(*PackagesResponse)(nil),   // 18: celltonomy.ledger.v1.PackagesResponse
+	(*OfferingsRequest)(nil),   // 19: celltonomy.ledger.v1.OfferingsRequest
+	(*OfferingsResponse)(nil),  // 20: celltonomy.ledger.v1.OfferingsResponse
+	(*PageRequest)(nil),        // 21: celltonomy.ledger.v1.PageRequest
+	(*PageResponse)(nil),       // 22: celltonomy.ledger.v1.PageResponse
 }
 var file_celltonomy_ledger_v1_registry_proto_depIdxs = []int32{
 	0,  // 0: celltonomy.ledger.v1.MsgSetProfile.roles:type_name -> celltonomy.ledger.v1.Role
 	0,  // 1: celltonomy.ledger.v1.Profile.roles:type_name -> celltonomy.ledger.v1.Role
 	1,  // 2: celltonomy.ledger.v1.Package.kind:type_name -> celltonomy.ledger.v1.PackageKind
-	20, // 3: celltonomy.ledger.v1.NodesRequest.page:type_name -> celltonomy.ledger.v1.PageRequest
+	21, // 3: celltonomy.ledger.v1.NodesRequest.page:type_name -> celltonomy.ledger.v1.PageRequest
 	6,  // 4: celltonomy.ledger.v1.NodeStatus.node:type_name -> celltonomy.ledger.v1.Node
-	14, // 5: celltonomy.ledger.v1.NodesResponse.nodes:type_name -> celltonomy.ledger.v1.NodeStatus
-	21, // 6: celltonomy.ledger.v1.NodesResponse.page:type_name -> celltonomy.ledger.v1.PageResponse
-	20, // 7: celltonomy.ledger.v1.PackagesRequest.page:type_name -> celltonomy.ledger.v1.PageRequest
+	15, // 5: celltonomy.ledger.v1.NodesResponse.nodes:type_name -> celltonomy.ledger.v1.NodeStatus
+	22, // 6: celltonomy.ledger.v1.NodesResponse.page:type_name -> celltonomy.ledger.v1.PageResponse
+	21, // 7: celltonomy.ledger.v1.PackagesRequest.page:type_name -> celltonomy.ledger.v1.PageRequest
 	8,  // 8: celltonomy.ledger.v1.PackagesResponse.packages:type_name -> celltonomy.ledger.v1.Package
-	21, // 9: celltonomy.ledger.v1.PackagesResponse.page:type_name -> celltonomy.ledger.v1.PageResponse
-	20, // 10: celltonomy.ledger.v1.OfferingsRequest.page:type_name -> celltonomy.ledger.v1.PageRequest
+	22, // 9: celltonomy.ledger.v1.PackagesResponse.page:type_name -> celltonomy.ledger.v1.PageResponse
+	21, // 10: celltonomy.ledger.v1.OfferingsRequest.page:type_name -> celltonomy.ledger.v1.PageRequest
 	11, // 11: celltonomy.ledger.v1.OfferingsResponse.offerings:type_name -> celltonomy.ledger.v1.Offering
-	21, // 12: celltonomy.ledger.v1.OfferingsResponse.page:type_name -> celltonomy.ledger.v1.PageResponse
+	22, // 12: celltonomy.ledger.v1.OfferingsResponse.page:type_name -> celltonomy.ledger.v1.PageResponse
 	13, // [13:13] is the sub-list for method output_type
 	13, // [13:13] is the sub-list for method input_type
 	13, // [13:13] is the sub-list for extension type_name
@@ -1647,7 +1698,7 @@ func file_celltonomy_ledger_v1_registry_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_celltonomy_ledger_v1_registry_proto_rawDesc), len(file_celltonomy_ledger_v1_registry_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   18,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

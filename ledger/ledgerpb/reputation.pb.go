@@ -10,11 +10,12 @@
 package ledgerpb
 
 import (
-	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
-	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
+
+	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
+	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 )
 
 const (
@@ -523,6 +524,72 @@ func (x *ReputationGrant) GetAmount() string {
 	return ""
 }
 
+// ReputationLogRequest is the data of the "reputation/log" query: the
+// entries of a cycle's reputation update log from index start on, a page
+// at a time.
+type ReputationLogRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The cycle whose log to read; unset: the open cycle.
+	Cycle *uint64 `protobuf:"varint,1,opt,name=cycle,proto3,oneof" json:"cycle,omitempty"`
+	// The index of the first entry to read (an entry's index is its place
+	// in the log, as challenges and miners count it).
+	Start         uint64       `protobuf:"varint,2,opt,name=start,proto3" json:"start,omitempty"`
+	Page          *PageRequest `protobuf:"bytes,3,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReputationLogRequest) Reset() {
+	*x = ReputationLogRequest{}
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReputationLogRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReputationLogRequest) ProtoMessage() {}
+
+func (x *ReputationLogRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReputationLogRequest.ProtoReflect.Descriptor instead.
+func (*ReputationLogRequest) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ReputationLogRequest) GetCycle() uint64 {
+	if x != nil && x.Cycle != nil {
+		return *x.Cycle
+	}
+	return 0
+}
+
+func (x *ReputationLogRequest) GetStart() uint64 {
+	if x != nil {
+		return x.Start
+	}
+	return 0
+}
+
+func (x *ReputationLogRequest) GetPage() *PageRequest {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
 // ReputationLogResponse is the reply of the "reputation/log" query: one
 // page of a cycle's reputation update log.
 type ReputationLogResponse struct {
@@ -533,17 +600,16 @@ type ReputationLogResponse struct {
 	Start uint64 `protobuf:"varint,2,opt,name=start,proto3" json:"start,omitempty"`
 	// Entries in log order.
 	Entries []*ReputationLogEntry `protobuf:"bytes,3,rep,name=entries,proto3" json:"entries,omitempty"`
-	// The index to ask for next, or 0 when the log ends here.
-	Next uint64 `protobuf:"varint,4,opt,name=next,proto3" json:"next,omitempty"`
 	// The cycle now open (its log receives new entries).
-	CurrentCycle  uint64 `protobuf:"varint,5,opt,name=current_cycle,json=currentCycle,proto3" json:"current_cycle,omitempty"`
+	CurrentCycle  uint64        `protobuf:"varint,5,opt,name=current_cycle,json=currentCycle,proto3" json:"current_cycle,omitempty"`
+	Page          *PageResponse `protobuf:"bytes,6,opt,name=page,proto3" json:"page,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ReputationLogResponse) Reset() {
 	*x = ReputationLogResponse{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[5]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -555,7 +621,7 @@ func (x *ReputationLogResponse) String() string {
 func (*ReputationLogResponse) ProtoMessage() {}
 
 func (x *ReputationLogResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[5]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -568,7 +634,7 @@ func (x *ReputationLogResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReputationLogResponse.ProtoReflect.Descriptor instead.
 func (*ReputationLogResponse) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{5}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ReputationLogResponse) GetCycle() uint64 {
@@ -592,18 +658,18 @@ func (x *ReputationLogResponse) GetEntries() []*ReputationLogEntry {
 	return nil
 }
 
-func (x *ReputationLogResponse) GetNext() uint64 {
-	if x != nil {
-		return x.Next
-	}
-	return 0
-}
-
 func (x *ReputationLogResponse) GetCurrentCycle() uint64 {
 	if x != nil {
 		return x.CurrentCycle
 	}
 	return 0
+}
+
+func (x *ReputationLogResponse) GetPage() *PageResponse {
+	if x != nil {
+		return x.Page
+	}
+	return nil
 }
 
 // MsgStakeMiner stakes ucell of the signer as a reputation miner; the
@@ -619,7 +685,7 @@ type MsgStakeMiner struct {
 
 func (x *MsgStakeMiner) Reset() {
 	*x = MsgStakeMiner{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[6]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -631,7 +697,7 @@ func (x *MsgStakeMiner) String() string {
 func (*MsgStakeMiner) ProtoMessage() {}
 
 func (x *MsgStakeMiner) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[6]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -644,7 +710,7 @@ func (x *MsgStakeMiner) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgStakeMiner.ProtoReflect.Descriptor instead.
 func (*MsgStakeMiner) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{6}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *MsgStakeMiner) GetAmount() uint64 {
@@ -665,7 +731,7 @@ type MsgUnstakeMiner struct {
 
 func (x *MsgUnstakeMiner) Reset() {
 	*x = MsgUnstakeMiner{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[7]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -677,7 +743,7 @@ func (x *MsgUnstakeMiner) String() string {
 func (*MsgUnstakeMiner) ProtoMessage() {}
 
 func (x *MsgUnstakeMiner) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[7]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -690,7 +756,7 @@ func (x *MsgUnstakeMiner) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgUnstakeMiner.ProtoReflect.Descriptor instead.
 func (*MsgUnstakeMiner) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{7}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *MsgUnstakeMiner) GetAmount() uint64 {
@@ -720,7 +786,7 @@ type MsgSubmitRootHash struct {
 
 func (x *MsgSubmitRootHash) Reset() {
 	*x = MsgSubmitRootHash{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[8]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -732,7 +798,7 @@ func (x *MsgSubmitRootHash) String() string {
 func (*MsgSubmitRootHash) ProtoMessage() {}
 
 func (x *MsgSubmitRootHash) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[8]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -745,7 +811,7 @@ func (x *MsgSubmitRootHash) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgSubmitRootHash.ProtoReflect.Descriptor instead.
 func (*MsgSubmitRootHash) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{8}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *MsgSubmitRootHash) GetCycle() uint64 {
@@ -798,7 +864,7 @@ type Miner struct {
 
 func (x *Miner) Reset() {
 	*x = Miner{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[9]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -810,7 +876,7 @@ func (x *Miner) String() string {
 func (*Miner) ProtoMessage() {}
 
 func (x *Miner) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[9]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -823,7 +889,7 @@ func (x *Miner) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Miner.ProtoReflect.Descriptor instead.
 func (*Miner) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{9}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Miner) GetAddress() []byte {
@@ -871,7 +937,7 @@ type Submission struct {
 
 func (x *Submission) Reset() {
 	*x = Submission{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[10]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -883,7 +949,7 @@ func (x *Submission) String() string {
 func (*Submission) ProtoMessage() {}
 
 func (x *Submission) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[10]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -896,7 +962,7 @@ func (x *Submission) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Submission.ProtoReflect.Descriptor instead.
 func (*Submission) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{10}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Submission) GetCycle() uint64 {
@@ -984,7 +1050,7 @@ type ReputationRoot struct {
 
 func (x *ReputationRoot) Reset() {
 	*x = ReputationRoot{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[11]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -996,7 +1062,7 @@ func (x *ReputationRoot) String() string {
 func (*ReputationRoot) ProtoMessage() {}
 
 func (x *ReputationRoot) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[11]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1009,7 +1075,7 @@ func (x *ReputationRoot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReputationRoot.ProtoReflect.Descriptor instead.
 func (*ReputationRoot) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{11}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ReputationRoot) GetCycle() uint64 {
@@ -1080,7 +1146,7 @@ type MiningState struct {
 
 func (x *MiningState) Reset() {
 	*x = MiningState{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[12]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1092,7 +1158,7 @@ func (x *MiningState) String() string {
 func (*MiningState) ProtoMessage() {}
 
 func (x *MiningState) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[12]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1105,7 +1171,7 @@ func (x *MiningState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MiningState.ProtoReflect.Descriptor instead.
 func (*MiningState) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{12}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *MiningState) GetOpenCycleStart() int64 {
@@ -1219,7 +1285,7 @@ type MiningStatus struct {
 
 func (x *MiningStatus) Reset() {
 	*x = MiningStatus{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[13]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1231,7 +1297,7 @@ func (x *MiningStatus) String() string {
 func (*MiningStatus) ProtoMessage() {}
 
 func (x *MiningStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[13]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1244,7 +1310,7 @@ func (x *MiningStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MiningStatus.ProtoReflect.Descriptor instead.
 func (*MiningStatus) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{13}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *MiningStatus) GetMining() bool {
@@ -1345,20 +1411,110 @@ func (x *MiningStatus) GetRecovery() bool {
 	return false
 }
 
+// SkillRequest is the data of the "reputation/skill" query.
+type SkillRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The skill's path, e.g. "compute/genomics/digest".
+	Path          string `protobuf:"bytes,1,opt,name=path,proto3" json:"path,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SkillRequest) Reset() {
+	*x = SkillRequest{}
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SkillRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SkillRequest) ProtoMessage() {}
+
+func (x *SkillRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SkillRequest.ProtoReflect.Descriptor instead.
+func (*SkillRequest) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *SkillRequest) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+// SkillsRequest is the data of the "reputation/skills" query.
+type SkillsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Page          *PageRequest           `protobuf:"bytes,1,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SkillsRequest) Reset() {
+	*x = SkillsRequest{}
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SkillsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SkillsRequest) ProtoMessage() {}
+
+func (x *SkillsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SkillsRequest.ProtoReflect.Descriptor instead.
+func (*SkillsRequest) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *SkillsRequest) GetPage() *PageRequest {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
 // SkillsResponse is the reply of the "reputation/skills" query: a page of
 // every skill in id (creation) order.
 type SkillsResponse struct {
-	state  protoimpl.MessageState `protogen:"open.v1"`
-	Skills []*Skill               `protobuf:"bytes,1,rep,name=skills,proto3" json:"skills,omitempty"`
-	// The id to ask for next, or 0 when the skills end here.
-	Next          uint64 `protobuf:"varint,2,opt,name=next,proto3" json:"next,omitempty"`
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Skills        []*Skill               `protobuf:"bytes,1,rep,name=skills,proto3" json:"skills,omitempty"`
+	Page          *PageResponse          `protobuf:"bytes,3,opt,name=page,proto3" json:"page,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *SkillsResponse) Reset() {
 	*x = SkillsResponse{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[14]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1370,7 +1526,7 @@ func (x *SkillsResponse) String() string {
 func (*SkillsResponse) ProtoMessage() {}
 
 func (x *SkillsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[14]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1383,7 +1539,7 @@ func (x *SkillsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SkillsResponse.ProtoReflect.Descriptor instead.
 func (*SkillsResponse) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{14}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *SkillsResponse) GetSkills() []*Skill {
@@ -1393,11 +1549,11 @@ func (x *SkillsResponse) GetSkills() []*Skill {
 	return nil
 }
 
-func (x *SkillsResponse) GetNext() uint64 {
+func (x *SkillsResponse) GetPage() *PageResponse {
 	if x != nil {
-		return x.Next
+		return x.Page
 	}
-	return 0
+	return nil
 }
 
 // ReputationProof proves one leaf of the reputation tree against the
@@ -1423,7 +1579,7 @@ type ReputationProof struct {
 
 func (x *ReputationProof) Reset() {
 	*x = ReputationProof{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[15]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1435,7 +1591,7 @@ func (x *ReputationProof) String() string {
 func (*ReputationProof) ProtoMessage() {}
 
 func (x *ReputationProof) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[15]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1448,7 +1604,7 @@ func (x *ReputationProof) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReputationProof.ProtoReflect.Descriptor instead.
 func (*ReputationProof) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{15}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ReputationProof) GetColony() []byte {
@@ -1528,7 +1684,7 @@ type Claim struct {
 
 func (x *Claim) Reset() {
 	*x = Claim{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[16]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1540,7 +1696,7 @@ func (x *Claim) String() string {
 func (*Claim) ProtoMessage() {}
 
 func (x *Claim) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[16]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1553,7 +1709,7 @@ func (x *Claim) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Claim.ProtoReflect.Descriptor instead.
 func (*Claim) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{16}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *Claim) GetCycle() uint64 {
@@ -1675,7 +1831,7 @@ type ChallengeSide struct {
 
 func (x *ChallengeSide) Reset() {
 	*x = ChallengeSide{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[17]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1687,7 +1843,7 @@ func (x *ChallengeSide) String() string {
 func (*ChallengeSide) ProtoMessage() {}
 
 func (x *ChallengeSide) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[17]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1700,7 +1856,7 @@ func (x *ChallengeSide) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChallengeSide.ProtoReflect.Descriptor instead.
 func (*ChallengeSide) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{17}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ChallengeSide) GetClaim() uint32 {
@@ -1780,7 +1936,7 @@ type Challenge struct {
 
 func (x *Challenge) Reset() {
 	*x = Challenge{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[18]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1792,7 +1948,7 @@ func (x *Challenge) String() string {
 func (*Challenge) ProtoMessage() {}
 
 func (x *Challenge) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[18]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1805,7 +1961,7 @@ func (x *Challenge) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Challenge.ProtoReflect.Descriptor instead.
 func (*Challenge) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{18}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *Challenge) GetCycle() uint64 {
@@ -1913,7 +2069,7 @@ type PatriciaProof struct {
 
 func (x *PatriciaProof) Reset() {
 	*x = PatriciaProof{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[19]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1925,7 +2081,7 @@ func (x *PatriciaProof) String() string {
 func (*PatriciaProof) ProtoMessage() {}
 
 func (x *PatriciaProof) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[19]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1938,7 +2094,7 @@ func (x *PatriciaProof) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PatriciaProof.ProtoReflect.Descriptor instead.
 func (*PatriciaProof) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{19}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *PatriciaProof) GetBranchMask() []byte {
@@ -1977,7 +2133,7 @@ type ReputationWitness struct {
 
 func (x *ReputationWitness) Reset() {
 	*x = ReputationWitness{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[20]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1989,7 +2145,7 @@ func (x *ReputationWitness) String() string {
 func (*ReputationWitness) ProtoMessage() {}
 
 func (x *ReputationWitness) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[20]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2002,7 +2158,7 @@ func (x *ReputationWitness) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReputationWitness.ProtoReflect.Descriptor instead.
 func (*ReputationWitness) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{20}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ReputationWitness) GetKey() []byte {
@@ -2057,7 +2213,7 @@ type MsgConfirmJustification struct {
 
 func (x *MsgConfirmJustification) Reset() {
 	*x = MsgConfirmJustification{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[21]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2069,7 +2225,7 @@ func (x *MsgConfirmJustification) String() string {
 func (*MsgConfirmJustification) ProtoMessage() {}
 
 func (x *MsgConfirmJustification) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[21]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2082,7 +2238,7 @@ func (x *MsgConfirmJustification) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgConfirmJustification.ProtoReflect.Descriptor instead.
 func (*MsgConfirmJustification) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{21}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *MsgConfirmJustification) GetCycle() uint64 {
@@ -2128,7 +2284,7 @@ type MsgProveLeafCount struct {
 
 func (x *MsgProveLeafCount) Reset() {
 	*x = MsgProveLeafCount{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[22]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2140,7 +2296,7 @@ func (x *MsgProveLeafCount) String() string {
 func (*MsgProveLeafCount) ProtoMessage() {}
 
 func (x *MsgProveLeafCount) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[22]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2153,7 +2309,7 @@ func (x *MsgProveLeafCount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgProveLeafCount.ProtoReflect.Descriptor instead.
 func (*MsgProveLeafCount) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{22}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *MsgProveLeafCount) GetCycle() uint64 {
@@ -2192,7 +2348,7 @@ type MsgChallengeSearch struct {
 
 func (x *MsgChallengeSearch) Reset() {
 	*x = MsgChallengeSearch{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[23]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2204,7 +2360,7 @@ func (x *MsgChallengeSearch) String() string {
 func (*MsgChallengeSearch) ProtoMessage() {}
 
 func (x *MsgChallengeSearch) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[23]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2217,7 +2373,7 @@ func (x *MsgChallengeSearch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgChallengeSearch.ProtoReflect.Descriptor instead.
 func (*MsgChallengeSearch) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{23}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *MsgChallengeSearch) GetCycle() uint64 {
@@ -2279,7 +2435,7 @@ type MsgRespondToChallenge struct {
 
 func (x *MsgRespondToChallenge) Reset() {
 	*x = MsgRespondToChallenge{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[24]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2291,7 +2447,7 @@ func (x *MsgRespondToChallenge) String() string {
 func (*MsgRespondToChallenge) ProtoMessage() {}
 
 func (x *MsgRespondToChallenge) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[24]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2304,7 +2460,7 @@ func (x *MsgRespondToChallenge) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgRespondToChallenge.ProtoReflect.Descriptor instead.
 func (*MsgRespondToChallenge) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{24}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *MsgRespondToChallenge) GetCycle() uint64 {
@@ -2382,7 +2538,7 @@ type MsgEnterRecovery struct {
 
 func (x *MsgEnterRecovery) Reset() {
 	*x = MsgEnterRecovery{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[25]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2394,7 +2550,7 @@ func (x *MsgEnterRecovery) String() string {
 func (*MsgEnterRecovery) ProtoMessage() {}
 
 func (x *MsgEnterRecovery) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[25]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2407,7 +2563,7 @@ func (x *MsgEnterRecovery) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgEnterRecovery.ProtoReflect.Descriptor instead.
 func (*MsgEnterRecovery) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{25}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{28}
 }
 
 // MsgRecoverySetRoot, in recovery mode, makes (root, n_leaves, jrh) the
@@ -2430,7 +2586,7 @@ type MsgRecoverySetRoot struct {
 
 func (x *MsgRecoverySetRoot) Reset() {
 	*x = MsgRecoverySetRoot{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[26]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2442,7 +2598,7 @@ func (x *MsgRecoverySetRoot) String() string {
 func (*MsgRecoverySetRoot) ProtoMessage() {}
 
 func (x *MsgRecoverySetRoot) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[26]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2455,7 +2611,7 @@ func (x *MsgRecoverySetRoot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgRecoverySetRoot.ProtoReflect.Descriptor instead.
 func (*MsgRecoverySetRoot) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{26}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *MsgRecoverySetRoot) GetCycle() uint64 {
@@ -2503,7 +2659,7 @@ type MsgApproveRecoveryExit struct {
 
 func (x *MsgApproveRecoveryExit) Reset() {
 	*x = MsgApproveRecoveryExit{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[27]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2515,7 +2671,7 @@ func (x *MsgApproveRecoveryExit) String() string {
 func (*MsgApproveRecoveryExit) ProtoMessage() {}
 
 func (x *MsgApproveRecoveryExit) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[27]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2528,7 +2684,7 @@ func (x *MsgApproveRecoveryExit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgApproveRecoveryExit.ProtoReflect.Descriptor instead.
 func (*MsgApproveRecoveryExit) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{27}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *MsgApproveRecoveryExit) GetEdit() uint64 {
@@ -2551,7 +2707,7 @@ type MsgSetRecoveryAddresses struct {
 
 func (x *MsgSetRecoveryAddresses) Reset() {
 	*x = MsgSetRecoveryAddresses{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[28]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2563,7 +2719,7 @@ func (x *MsgSetRecoveryAddresses) String() string {
 func (*MsgSetRecoveryAddresses) ProtoMessage() {}
 
 func (x *MsgSetRecoveryAddresses) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[28]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2576,7 +2732,7 @@ func (x *MsgSetRecoveryAddresses) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgSetRecoveryAddresses.ProtoReflect.Descriptor instead.
 func (*MsgSetRecoveryAddresses) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{28}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *MsgSetRecoveryAddresses) GetAddresses() []string {
@@ -2603,7 +2759,7 @@ type RecoveryApproval struct {
 
 func (x *RecoveryApproval) Reset() {
 	*x = RecoveryApproval{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[29]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2615,7 +2771,7 @@ func (x *RecoveryApproval) String() string {
 func (*RecoveryApproval) ProtoMessage() {}
 
 func (x *RecoveryApproval) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[29]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2628,7 +2784,7 @@ func (x *RecoveryApproval) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecoveryApproval.ProtoReflect.Descriptor instead.
 func (*RecoveryApproval) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{29}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *RecoveryApproval) GetAddress() []byte {
@@ -2676,7 +2832,7 @@ type RecoveryState struct {
 
 func (x *RecoveryState) Reset() {
 	*x = RecoveryState{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[30]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2688,7 +2844,7 @@ func (x *RecoveryState) String() string {
 func (*RecoveryState) ProtoMessage() {}
 
 func (x *RecoveryState) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[30]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2701,7 +2857,7 @@ func (x *RecoveryState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecoveryState.ProtoReflect.Descriptor instead.
 func (*RecoveryState) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{30}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *RecoveryState) GetAddresses() [][]byte {
@@ -2767,7 +2923,7 @@ type RecoveryStatus struct {
 
 func (x *RecoveryStatus) Reset() {
 	*x = RecoveryStatus{}
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[31]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2779,7 +2935,7 @@ func (x *RecoveryStatus) String() string {
 func (*RecoveryStatus) ProtoMessage() {}
 
 func (x *RecoveryStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[31]
+	mi := &file_celltonomy_ledger_v1_reputation_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2792,7 +2948,7 @@ func (x *RecoveryStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecoveryStatus.ProtoReflect.Descriptor instead.
 func (*RecoveryStatus) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{31}
+	return file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *RecoveryStatus) GetActive() bool {
@@ -2855,7 +3011,7 @@ var File_celltonomy_ledger_v1_reputation_proto protoreflect.FileDescriptor
 
 const file_celltonomy_ledger_v1_reputation_proto_rawDesc = "" +
 	"\n" +
-	"%celltonomy/ledger/v1/reputation.proto\x12\x14celltonomy.ledger.v1\"E\n" +
+	"%celltonomy/ledger/v1/reputation.proto\x12\x14celltonomy.ledger.v1\x1a\x1fcelltonomy/ledger/v1/page.proto\"E\n" +
 	"\x0eMsgCreateSkill\x12\x1f\n" +
 	"\vparent_path\x18\x01 \x01(\tR\n" +
 	"parentPath\x12\x12\n" +
@@ -2882,13 +3038,18 @@ const file_celltonomy_ledger_v1_reputation_proto_rawDesc = "" +
 	"\x0fReputationGrant\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\tR\aaddress\x12\x14\n" +
 	"\x05skill\x18\x02 \x01(\tR\x05skill\x12\x16\n" +
-	"\x06amount\x18\x03 \x01(\tR\x06amount\"\xc0\x01\n" +
+	"\x06amount\x18\x03 \x01(\tR\x06amount\"\x88\x01\n" +
+	"\x14ReputationLogRequest\x12\x19\n" +
+	"\x05cycle\x18\x01 \x01(\x04H\x00R\x05cycle\x88\x01\x01\x12\x14\n" +
+	"\x05start\x18\x02 \x01(\x04R\x05start\x125\n" +
+	"\x04page\x18\x03 \x01(\v2!.celltonomy.ledger.v1.PageRequestR\x04pageB\b\n" +
+	"\x06_cycle\"\xea\x01\n" +
 	"\x15ReputationLogResponse\x12\x14\n" +
 	"\x05cycle\x18\x01 \x01(\x04R\x05cycle\x12\x14\n" +
 	"\x05start\x18\x02 \x01(\x04R\x05start\x12B\n" +
-	"\aentries\x18\x03 \x03(\v2(.celltonomy.ledger.v1.ReputationLogEntryR\aentries\x12\x12\n" +
-	"\x04next\x18\x04 \x01(\x04R\x04next\x12#\n" +
-	"\rcurrent_cycle\x18\x05 \x01(\x04R\fcurrentCycle\"'\n" +
+	"\aentries\x18\x03 \x03(\v2(.celltonomy.ledger.v1.ReputationLogEntryR\aentries\x12#\n" +
+	"\rcurrent_cycle\x18\x05 \x01(\x04R\fcurrentCycle\x126\n" +
+	"\x04page\x18\x06 \x01(\v2\".celltonomy.ledger.v1.PageResponseR\x04pageJ\x04\b\x04\x10\x05\"'\n" +
 	"\rMsgStakeMiner\x12\x16\n" +
 	"\x06amount\x18\x01 \x01(\x04R\x06amount\")\n" +
 	"\x0fMsgUnstakeMiner\x12\x16\n" +
@@ -2957,10 +3118,14 @@ const file_celltonomy_ledger_v1_reputation_proto_rawDesc = "" +
 	"challenges\x18\r \x03(\v2\x1f.celltonomy.ledger.v1.ChallengeR\n" +
 	"challenges\x12\x18\n" +
 	"\aupdates\x18\x0e \x01(\x04R\aupdates\x12\x1a\n" +
-	"\brecovery\x18\x0f \x01(\bR\brecoveryJ\x04\b\a\x10\bR\ablocked\"Y\n" +
+	"\brecovery\x18\x0f \x01(\bR\brecoveryJ\x04\b\a\x10\bR\ablocked\"\"\n" +
+	"\fSkillRequest\x12\x12\n" +
+	"\x04path\x18\x01 \x01(\tR\x04path\"F\n" +
+	"\rSkillsRequest\x125\n" +
+	"\x04page\x18\x01 \x01(\v2!.celltonomy.ledger.v1.PageRequestR\x04page\"\x83\x01\n" +
 	"\x0eSkillsResponse\x123\n" +
-	"\x06skills\x18\x01 \x03(\v2\x1b.celltonomy.ledger.v1.SkillR\x06skills\x12\x12\n" +
-	"\x04next\x18\x02 \x01(\x04R\x04next\"\xa6\x01\n" +
+	"\x06skills\x18\x01 \x03(\v2\x1b.celltonomy.ledger.v1.SkillR\x06skills\x126\n" +
+	"\x04page\x18\x03 \x01(\v2\".celltonomy.ledger.v1.PageResponseR\x04pageJ\x04\b\x02\x10\x03\"\xa6\x01\n" +
 	"\x0fReputationProof\x12\x16\n" +
 	"\x06colony\x18\x01 \x01(\fR\x06colony\x12\x14\n" +
 	"\x05skill\x18\x02 \x01(\x04R\x05skill\x12\x12\n" +
@@ -3102,7 +3267,7 @@ func file_celltonomy_ledger_v1_reputation_proto_rawDescGZIP() []byte {
 }
 
 var file_celltonomy_ledger_v1_reputation_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_celltonomy_ledger_v1_reputation_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_celltonomy_ledger_v1_reputation_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
 var file_celltonomy_ledger_v1_reputation_proto_goTypes = []any{
 	(ClaimState)(0),                 // 0: celltonomy.ledger.v1.ClaimState
 	(ChallengeStep)(0),              // 1: celltonomy.ledger.v1.ChallengeStep
@@ -3111,61 +3276,70 @@ var file_celltonomy_ledger_v1_reputation_proto_goTypes = []any{
 	(*ReputationLogEntry)(nil),      // 4: celltonomy.ledger.v1.ReputationLogEntry
 	(*ReputationGenesis)(nil),       // 5: celltonomy.ledger.v1.ReputationGenesis
 	(*ReputationGrant)(nil),         // 6: celltonomy.ledger.v1.ReputationGrant
-	(*ReputationLogResponse)(nil),   // 7: celltonomy.ledger.v1.ReputationLogResponse
-	(*MsgStakeMiner)(nil),           // 8: celltonomy.ledger.v1.MsgStakeMiner
-	(*MsgUnstakeMiner)(nil),         // 9: celltonomy.ledger.v1.MsgUnstakeMiner
-	(*MsgSubmitRootHash)(nil),       // 10: celltonomy.ledger.v1.MsgSubmitRootHash
-	(*Miner)(nil),                   // 11: celltonomy.ledger.v1.Miner
-	(*Submission)(nil),              // 12: celltonomy.ledger.v1.Submission
-	(*ReputationRoot)(nil),          // 13: celltonomy.ledger.v1.ReputationRoot
-	(*MiningState)(nil),             // 14: celltonomy.ledger.v1.MiningState
-	(*MiningStatus)(nil),            // 15: celltonomy.ledger.v1.MiningStatus
-	(*SkillsResponse)(nil),          // 16: celltonomy.ledger.v1.SkillsResponse
-	(*ReputationProof)(nil),         // 17: celltonomy.ledger.v1.ReputationProof
-	(*Claim)(nil),                   // 18: celltonomy.ledger.v1.Claim
-	(*ChallengeSide)(nil),           // 19: celltonomy.ledger.v1.ChallengeSide
-	(*Challenge)(nil),               // 20: celltonomy.ledger.v1.Challenge
-	(*PatriciaProof)(nil),           // 21: celltonomy.ledger.v1.PatriciaProof
-	(*ReputationWitness)(nil),       // 22: celltonomy.ledger.v1.ReputationWitness
-	(*MsgConfirmJustification)(nil), // 23: celltonomy.ledger.v1.MsgConfirmJustification
-	(*MsgProveLeafCount)(nil),       // 24: celltonomy.ledger.v1.MsgProveLeafCount
-	(*MsgChallengeSearch)(nil),      // 25: celltonomy.ledger.v1.MsgChallengeSearch
-	(*MsgRespondToChallenge)(nil),   // 26: celltonomy.ledger.v1.MsgRespondToChallenge
-	(*MsgEnterRecovery)(nil),        // 27: celltonomy.ledger.v1.MsgEnterRecovery
-	(*MsgRecoverySetRoot)(nil),      // 28: celltonomy.ledger.v1.MsgRecoverySetRoot
-	(*MsgApproveRecoveryExit)(nil),  // 29: celltonomy.ledger.v1.MsgApproveRecoveryExit
-	(*MsgSetRecoveryAddresses)(nil), // 30: celltonomy.ledger.v1.MsgSetRecoveryAddresses
-	(*RecoveryApproval)(nil),        // 31: celltonomy.ledger.v1.RecoveryApproval
-	(*RecoveryState)(nil),           // 32: celltonomy.ledger.v1.RecoveryState
-	(*RecoveryStatus)(nil),          // 33: celltonomy.ledger.v1.RecoveryStatus
+	(*ReputationLogRequest)(nil),    // 7: celltonomy.ledger.v1.ReputationLogRequest
+	(*ReputationLogResponse)(nil),   // 8: celltonomy.ledger.v1.ReputationLogResponse
+	(*MsgStakeMiner)(nil),           // 9: celltonomy.ledger.v1.MsgStakeMiner
+	(*MsgUnstakeMiner)(nil),         // 10: celltonomy.ledger.v1.MsgUnstakeMiner
+	(*MsgSubmitRootHash)(nil),       // 11: celltonomy.ledger.v1.MsgSubmitRootHash
+	(*Miner)(nil),                   // 12: celltonomy.ledger.v1.Miner
+	(*Submission)(nil),              // 13: celltonomy.ledger.v1.Submission
+	(*ReputationRoot)(nil),          // 14: celltonomy.ledger.v1.ReputationRoot
+	(*MiningState)(nil),             // 15: celltonomy.ledger.v1.MiningState
+	(*MiningStatus)(nil),            // 16: celltonomy.ledger.v1.MiningStatus
+	(*SkillRequest)(nil),            // 17: celltonomy.ledger.v1.SkillRequest
+	(*SkillsRequest)(nil),           // 18: celltonomy.ledger.v1.SkillsRequest
+	(*SkillsResponse)(nil),          // 19: celltonomy.ledger.v1.SkillsResponse
+	(*ReputationProof)(nil),         // 20: celltonomy.ledger.v1.ReputationProof
+	(*Claim)(nil),                   // 21: celltonomy.ledger.v1.Claim
+	(*ChallengeSide)(nil),           // 22: celltonomy.ledger.v1.ChallengeSide
+	(*Challenge)(nil),               // 23: celltonomy.ledger.v1.Challenge
+	(*PatriciaProof)(nil),           // 24: celltonomy.ledger.v1.PatriciaProof
+	(*ReputationWitness)(nil),       // 25: celltonomy.ledger.v1.ReputationWitness
+	(*MsgConfirmJustification)(nil), // 26: celltonomy.ledger.v1.MsgConfirmJustification
+	(*MsgProveLeafCount)(nil),       // 27: celltonomy.ledger.v1.MsgProveLeafCount
+	(*MsgChallengeSearch)(nil),      // 28: celltonomy.ledger.v1.MsgChallengeSearch
+	(*MsgRespondToChallenge)(nil),   // 29: celltonomy.ledger.v1.MsgRespondToChallenge
+	(*MsgEnterRecovery)(nil),        // 30: celltonomy.ledger.v1.MsgEnterRecovery
+	(*MsgRecoverySetRoot)(nil),      // 31: celltonomy.ledger.v1.MsgRecoverySetRoot
+	(*MsgApproveRecoveryExit)(nil),  // 32: celltonomy.ledger.v1.MsgApproveRecoveryExit
+	(*MsgSetRecoveryAddresses)(nil), // 33: celltonomy.ledger.v1.MsgSetRecoveryAddresses
+	(*RecoveryApproval)(nil),        // 34: celltonomy.ledger.v1.RecoveryApproval
+	(*RecoveryState)(nil),           // 35: celltonomy.ledger.v1.RecoveryState
+	(*RecoveryStatus)(nil),          // 36: celltonomy.ledger.v1.RecoveryStatus
+	(*PageRequest)(nil),             // 37: celltonomy.ledger.v1.PageRequest
+	(*PageResponse)(nil),            // 38: celltonomy.ledger.v1.PageResponse
 }
 var file_celltonomy_ledger_v1_reputation_proto_depIdxs = []int32{
 	6,  // 0: celltonomy.ledger.v1.ReputationGenesis.grants:type_name -> celltonomy.ledger.v1.ReputationGrant
-	4,  // 1: celltonomy.ledger.v1.ReputationLogResponse.entries:type_name -> celltonomy.ledger.v1.ReputationLogEntry
-	12, // 2: celltonomy.ledger.v1.MiningStatus.submissions:type_name -> celltonomy.ledger.v1.Submission
-	13, // 3: celltonomy.ledger.v1.MiningStatus.accepted:type_name -> celltonomy.ledger.v1.ReputationRoot
-	18, // 4: celltonomy.ledger.v1.MiningStatus.claims:type_name -> celltonomy.ledger.v1.Claim
-	20, // 5: celltonomy.ledger.v1.MiningStatus.challenges:type_name -> celltonomy.ledger.v1.Challenge
-	3,  // 6: celltonomy.ledger.v1.SkillsResponse.skills:type_name -> celltonomy.ledger.v1.Skill
-	0,  // 7: celltonomy.ledger.v1.Claim.state:type_name -> celltonomy.ledger.v1.ClaimState
-	1,  // 8: celltonomy.ledger.v1.Challenge.step:type_name -> celltonomy.ledger.v1.ChallengeStep
-	19, // 9: celltonomy.ledger.v1.Challenge.sides:type_name -> celltonomy.ledger.v1.ChallengeSide
-	21, // 10: celltonomy.ledger.v1.ReputationWitness.proof:type_name -> celltonomy.ledger.v1.PatriciaProof
-	21, // 11: celltonomy.ledger.v1.MsgConfirmJustification.first:type_name -> celltonomy.ledger.v1.PatriciaProof
-	21, // 12: celltonomy.ledger.v1.MsgConfirmJustification.last:type_name -> celltonomy.ledger.v1.PatriciaProof
-	22, // 13: celltonomy.ledger.v1.MsgProveLeafCount.leaf:type_name -> celltonomy.ledger.v1.ReputationWitness
-	21, // 14: celltonomy.ledger.v1.MsgRespondToChallenge.before_proof:type_name -> celltonomy.ledger.v1.PatriciaProof
-	21, // 15: celltonomy.ledger.v1.MsgRespondToChallenge.after_proof:type_name -> celltonomy.ledger.v1.PatriciaProof
-	22, // 16: celltonomy.ledger.v1.MsgRespondToChallenge.subject:type_name -> celltonomy.ledger.v1.ReputationWitness
-	22, // 17: celltonomy.ledger.v1.MsgRespondToChallenge.origin:type_name -> celltonomy.ledger.v1.ReputationWitness
-	22, // 18: celltonomy.ledger.v1.MsgRespondToChallenge.child:type_name -> celltonomy.ledger.v1.ReputationWitness
-	31, // 19: celltonomy.ledger.v1.RecoveryState.approvals:type_name -> celltonomy.ledger.v1.RecoveryApproval
-	31, // 20: celltonomy.ledger.v1.RecoveryStatus.approvals:type_name -> celltonomy.ledger.v1.RecoveryApproval
-	21, // [21:21] is the sub-list for method output_type
-	21, // [21:21] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	37, // 1: celltonomy.ledger.v1.ReputationLogRequest.page:type_name -> celltonomy.ledger.v1.PageRequest
+	4,  // 2: celltonomy.ledger.v1.ReputationLogResponse.entries:type_name -> celltonomy.ledger.v1.ReputationLogEntry
+	38, // 3: celltonomy.ledger.v1.ReputationLogResponse.page:type_name -> celltonomy.ledger.v1.PageResponse
+	13, // 4: celltonomy.ledger.v1.MiningStatus.submissions:type_name -> celltonomy.ledger.v1.Submission
+	14, // 5: celltonomy.ledger.v1.MiningStatus.accepted:type_name -> celltonomy.ledger.v1.ReputationRoot
+	21, // 6: celltonomy.ledger.v1.MiningStatus.claims:type_name -> celltonomy.ledger.v1.Claim
+	23, // 7: celltonomy.ledger.v1.MiningStatus.challenges:type_name -> celltonomy.ledger.v1.Challenge
+	37, // 8: celltonomy.ledger.v1.SkillsRequest.page:type_name -> celltonomy.ledger.v1.PageRequest
+	3,  // 9: celltonomy.ledger.v1.SkillsResponse.skills:type_name -> celltonomy.ledger.v1.Skill
+	38, // 10: celltonomy.ledger.v1.SkillsResponse.page:type_name -> celltonomy.ledger.v1.PageResponse
+	0,  // 11: celltonomy.ledger.v1.Claim.state:type_name -> celltonomy.ledger.v1.ClaimState
+	1,  // 12: celltonomy.ledger.v1.Challenge.step:type_name -> celltonomy.ledger.v1.ChallengeStep
+	22, // 13: celltonomy.ledger.v1.Challenge.sides:type_name -> celltonomy.ledger.v1.ChallengeSide
+	24, // 14: celltonomy.ledger.v1.ReputationWitness.proof:type_name -> celltonomy.ledger.v1.PatriciaProof
+	24, // 15: celltonomy.ledger.v1.MsgConfirmJustification.first:type_name -> celltonomy.ledger.v1.PatriciaProof
+	24, // 16: celltonomy.ledger.v1.MsgConfirmJustification.last:type_name -> celltonomy.ledger.v1.PatriciaProof
+	25, // 17: celltonomy.ledger.v1.MsgProveLeafCount.leaf:type_name -> celltonomy.ledger.v1.ReputationWitness
+	24, // 18: celltonomy.ledger.v1.MsgRespondToChallenge.before_proof:type_name -> celltonomy.ledger.v1.PatriciaProof
+	24, // 19: celltonomy.ledger.v1.MsgRespondToChallenge.after_proof:type_name -> celltonomy.ledger.v1.PatriciaProof
+	25, // 20: celltonomy.ledger.v1.MsgRespondToChallenge.subject:type_name -> celltonomy.ledger.v1.ReputationWitness
+	25, // 21: celltonomy.ledger.v1.MsgRespondToChallenge.origin:type_name -> celltonomy.ledger.v1.ReputationWitness
+	25, // 22: celltonomy.ledger.v1.MsgRespondToChallenge.child:type_name -> celltonomy.ledger.v1.ReputationWitness
+	34, // 23: celltonomy.ledger.v1.RecoveryState.approvals:type_name -> celltonomy.ledger.v1.RecoveryApproval
+	34, // 24: celltonomy.ledger.v1.RecoveryStatus.approvals:type_name -> celltonomy.ledger.v1.RecoveryApproval
+	25, // [25:25] is the sub-list for method output_type
+	25, // [25:25] is the sub-list for method input_type
+	25, // [25:25] is the sub-list for extension type_name
+	25, // [25:25] is the sub-list for extension extendee
+	0,  // [0:25] is the sub-list for field type_name
 }
 
 func init() { file_celltonomy_ledger_v1_reputation_proto_init() }
@@ -3173,13 +3347,15 @@ func file_celltonomy_ledger_v1_reputation_proto_init() {
 	if File_celltonomy_ledger_v1_reputation_proto != nil {
 		return
 	}
+	file_celltonomy_ledger_v1_page_proto_init()
+	file_celltonomy_ledger_v1_reputation_proto_msgTypes[5].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_celltonomy_ledger_v1_reputation_proto_rawDesc), len(file_celltonomy_ledger_v1_reputation_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   32,
+			NumMessages:   35,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

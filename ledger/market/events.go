@@ -1,357 +1,230 @@
 package market
 
 import (
-	"encoding/hex"
-	"strconv"
-
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/event"
 )
-
-func u(v uint64) string { return strconv.FormatUint(v, 10) }
-func i(v int64) string  { return strconv.FormatInt(v, 10) }
 
 // EventOrderCreated: type "order_created", attributes order_id, buyer,
 // package_id (hex), max_price, po_stake, bid_deadline, direct ("true"
 // for a direct purchase of an offering).
 type EventOrderCreated struct {
-	OrderID     uint64
-	Buyer       address.Address
-	PackageID   []byte
-	MaxPrice    uint64
-	POStake     uint64
-	BidDeadline int64
-	Direct      bool
+	OrderID     uint64          `event:"order_id"`
+	Buyer       address.Address `event:"buyer"`
+	PackageID   []byte          `event:"package_id"`
+	MaxPrice    uint64          `event:"max_price"`
+	POStake     uint64          `event:"po_stake"`
+	BidDeadline int64           `event:"bid_deadline"`
+	Direct      bool            `event:"direct"`
 }
 
-// Event implements event.Typed.
-func (e EventOrderCreated) Event() event.Event {
-	return event.Event{Type: "order_created", Attributes: []event.Attribute{
-		{Key: "order_id", Value: u(e.OrderID)},
-		{Key: "buyer", Value: e.Buyer.String()},
-		{Key: "package_id", Value: hex.EncodeToString(e.PackageID)},
-		{Key: "max_price", Value: u(e.MaxPrice)},
-		{Key: "po_stake", Value: u(e.POStake)},
-		{Key: "bid_deadline", Value: i(e.BidDeadline)},
-		{Key: "direct", Value: strconv.FormatBool(e.Direct)},
-	}}
-}
+// EventType implements event.Typed.
+func (EventOrderCreated) EventType() string { return "order_created" }
 
 // EventOrderCancelled: type "order_cancelled", attributes order_id,
 // buyer.
 type EventOrderCancelled struct {
-	OrderID uint64
-	Buyer   address.Address
+	OrderID uint64          `event:"order_id"`
+	Buyer   address.Address `event:"buyer"`
 }
 
-// Event implements event.Typed.
-func (e EventOrderCancelled) Event() event.Event {
-	return event.Event{Type: "order_cancelled", Attributes: []event.Attribute{
-		{Key: "order_id", Value: u(e.OrderID)},
-		{Key: "buyer", Value: e.Buyer.String()},
-	}}
-}
+// EventType implements event.Typed.
+func (EventOrderCancelled) EventType() string { return "order_cancelled" }
 
 // EventOrderExpired: type "order_expired", attributes order_id (the bid
 // window ended without a valid bid).
-type EventOrderExpired struct{ OrderID uint64 }
-
-// Event implements event.Typed.
-func (e EventOrderExpired) Event() event.Event {
-	return event.Event{Type: "order_expired", Attributes: []event.Attribute{{Key: "order_id", Value: u(e.OrderID)}}}
+type EventOrderExpired struct {
+	OrderID uint64 `event:"order_id"`
 }
+
+// EventType implements event.Typed.
+func (EventOrderExpired) EventType() string { return "order_expired" }
 
 // EventBidPlaced: type "bid_placed", attributes order_id, provider,
 // node_key (hex), price, stake.
 type EventBidPlaced struct {
-	OrderID  uint64
-	Provider address.Address
-	NodeKey  []byte
-	Price    uint64
-	Stake    uint64
+	OrderID  uint64          `event:"order_id"`
+	Provider address.Address `event:"provider"`
+	NodeKey  []byte          `event:"node_key"`
+	Price    uint64          `event:"price"`
+	Stake    uint64          `event:"stake"`
 }
 
-// Event implements event.Typed.
-func (e EventBidPlaced) Event() event.Event {
-	return event.Event{Type: "bid_placed", Attributes: []event.Attribute{
-		{Key: "order_id", Value: u(e.OrderID)},
-		{Key: "provider", Value: e.Provider.String()},
-		{Key: "node_key", Value: hex.EncodeToString(e.NodeKey)},
-		{Key: "price", Value: u(e.Price)},
-		{Key: "stake", Value: u(e.Stake)},
-	}}
-}
+// EventType implements event.Typed.
+func (EventBidPlaced) EventType() string { return "bid_placed" }
 
 // EventBidWithdrawn: type "bid_withdrawn", attributes order_id, provider.
 type EventBidWithdrawn struct {
-	OrderID  uint64
-	Provider address.Address
+	OrderID  uint64          `event:"order_id"`
+	Provider address.Address `event:"provider"`
 }
 
-// Event implements event.Typed.
-func (e EventBidWithdrawn) Event() event.Event {
-	return event.Event{Type: "bid_withdrawn", Attributes: []event.Attribute{
-		{Key: "order_id", Value: u(e.OrderID)},
-		{Key: "provider", Value: e.Provider.String()},
-	}}
-}
+// EventType implements event.Typed.
+func (EventBidWithdrawn) EventType() string { return "bid_withdrawn" }
 
 // EventOrderAwarded: type "order_awarded", attributes order_id, provider,
 // node_key (hex; for a direct purchase the offering's node), price,
 // bid_stake (the vendor stake for a direct purchase), delivery_deadline,
 // input_deadline.
 type EventOrderAwarded struct {
-	OrderID                         uint64
-	Provider                        address.Address
-	NodeKey                         []byte
-	Price, BidStake                 uint64
-	DeliveryDeadline, InputDeadline int64
+	OrderID          uint64          `event:"order_id"`
+	Provider         address.Address `event:"provider"`
+	NodeKey          []byte          `event:"node_key"`
+	Price            uint64          `event:"price"`
+	BidStake         uint64          `event:"bid_stake"`
+	DeliveryDeadline int64           `event:"delivery_deadline"`
+	InputDeadline    int64           `event:"input_deadline"`
 }
 
-// Event implements event.Typed.
-func (e EventOrderAwarded) Event() event.Event {
-	return event.Event{Type: "order_awarded", Attributes: []event.Attribute{
-		{Key: "order_id", Value: u(e.OrderID)},
-		{Key: "provider", Value: e.Provider.String()},
-		{Key: "node_key", Value: hex.EncodeToString(e.NodeKey)},
-		{Key: "price", Value: u(e.Price)},
-		{Key: "bid_stake", Value: u(e.BidStake)},
-		{Key: "delivery_deadline", Value: i(e.DeliveryDeadline)},
-		{Key: "input_deadline", Value: i(e.InputDeadline)},
-	}}
-}
+// EventType implements event.Typed.
+func (EventOrderAwarded) EventType() string { return "order_awarded" }
 
 // EventOrderDelivered: type "order_delivered", attributes order_id,
 // output_root (hex), event_log_head (hex), confirm_deadline, result (the
 // run result's name, RunResultName), exit_code.
 type EventOrderDelivered struct {
-	OrderID         uint64
-	OutputRoot      []byte
-	EventLogHead    []byte
-	ConfirmDeadline int64
-	Result          string
-	ExitCode        uint32
+	OrderID         uint64 `event:"order_id"`
+	OutputRoot      []byte `event:"output_root"`
+	EventLogHead    []byte `event:"event_log_head"`
+	ConfirmDeadline int64  `event:"confirm_deadline"`
+	Result          string `event:"result"`
+	ExitCode        uint32 `event:"exit_code"`
 }
 
-// Event implements event.Typed.
-func (e EventOrderDelivered) Event() event.Event {
-	return event.Event{Type: "order_delivered", Attributes: []event.Attribute{
-		{Key: "order_id", Value: u(e.OrderID)},
-		{Key: "output_root", Value: hex.EncodeToString(e.OutputRoot)},
-		{Key: "event_log_head", Value: hex.EncodeToString(e.EventLogHead)},
-		{Key: "confirm_deadline", Value: i(e.ConfirmDeadline)},
-		{Key: "result", Value: e.Result},
-		{Key: "exit_code", Value: u(uint64(e.ExitCode))},
-	}}
-}
+// EventType implements event.Typed.
+func (EventOrderDelivered) EventType() string { return "order_delivered" }
 
 // EventOrderClosed: type "order_closed", attributes order_id, auto
 // ("true" when the confirm window passed), payment (to the provider),
 // network_fee, royalty, reveal_deadline.
 type EventOrderClosed struct {
-	OrderID                      uint64
-	Auto                         bool
-	Payment, NetworkFee, Royalty uint64
-	RevealDeadline               int64
+	OrderID        uint64 `event:"order_id"`
+	Auto           bool   `event:"auto"`
+	Payment        uint64 `event:"payment"`
+	NetworkFee     uint64 `event:"network_fee"`
+	Royalty        uint64 `event:"royalty"`
+	RevealDeadline int64  `event:"reveal_deadline"`
 }
 
-// Event implements event.Typed.
-func (e EventOrderClosed) Event() event.Event {
-	return event.Event{Type: "order_closed", Attributes: []event.Attribute{
-		{Key: "order_id", Value: u(e.OrderID)},
-		{Key: "auto", Value: strconv.FormatBool(e.Auto)},
-		{Key: "payment", Value: u(e.Payment)},
-		{Key: "network_fee", Value: u(e.NetworkFee)},
-		{Key: "royalty", Value: u(e.Royalty)},
-		{Key: "reveal_deadline", Value: i(e.RevealDeadline)},
-	}}
-}
+// EventType implements event.Typed.
+func (EventOrderClosed) EventType() string { return "order_closed" }
 
 // EventRatingRevealed: type "rating_revealed", attributes order_id, rater,
 // stars.
 type EventRatingRevealed struct {
-	OrderID uint64
-	Rater   address.Address
-	Stars   uint32
+	OrderID uint64          `event:"order_id"`
+	Rater   address.Address `event:"rater"`
+	Stars   uint32          `event:"stars"`
 }
 
-// Event implements event.Typed.
-func (e EventRatingRevealed) Event() event.Event {
-	return event.Event{Type: "rating_revealed", Attributes: []event.Attribute{
-		{Key: "order_id", Value: u(e.OrderID)},
-		{Key: "rater", Value: e.Rater.String()},
-		{Key: "stars", Value: u(uint64(e.Stars))},
-	}}
-}
+// EventType implements event.Typed.
+func (EventRatingRevealed) EventType() string { return "rating_revealed" }
 
 // EventRatingsFinal: type "ratings_final", attributes order_id,
 // buyer_stars (the buyer's rating of the provider, as counted),
 // provider_stars, buyer_revealed, provider_revealed, reputation ("false"
 // when the sides are linked and earned no reputation).
 type EventRatingsFinal struct {
-	OrderID                         uint64
-	BuyerStars, ProviderStars       uint32
-	BuyerRevealed, ProviderRevealed bool
-	Reputation                      bool
+	OrderID          uint64 `event:"order_id"`
+	BuyerStars       uint32 `event:"buyer_stars"`
+	ProviderStars    uint32 `event:"provider_stars"`
+	BuyerRevealed    bool   `event:"buyer_revealed"`
+	ProviderRevealed bool   `event:"provider_revealed"`
+	Reputation       bool   `event:"reputation"`
 }
 
-// Event implements event.Typed.
-func (e EventRatingsFinal) Event() event.Event {
-	return event.Event{Type: "ratings_final", Attributes: []event.Attribute{
-		{Key: "order_id", Value: u(e.OrderID)},
-		{Key: "buyer_stars", Value: u(uint64(e.BuyerStars))},
-		{Key: "provider_stars", Value: u(uint64(e.ProviderStars))},
-		{Key: "buyer_revealed", Value: strconv.FormatBool(e.BuyerRevealed)},
-		{Key: "provider_revealed", Value: strconv.FormatBool(e.ProviderRevealed)},
-		{Key: "reputation", Value: strconv.FormatBool(e.Reputation)},
-	}}
-}
+// EventType implements event.Typed.
+func (EventRatingsFinal) EventType() string { return "ratings_final" }
 
 // EventOrderFailed: type "order_failed", attributes order_id, provider,
 // reason (FailReasonName), slashed (what the provider lost of its bid
 // stake), to_buyer and to_treasury (its shares), reputation (the
 // provider's reputation entry, decimal, "0" for none).
 type EventOrderFailed struct {
-	OrderID                      uint64
-	Provider                     address.Address
-	Reason                       string
-	Slashed, ToBuyer, ToTreasury uint64
-	Reputation                   string
+	OrderID    uint64          `event:"order_id"`
+	Provider   address.Address `event:"provider"`
+	Reason     string          `event:"reason"`
+	Slashed    uint64          `event:"slashed"`
+	ToBuyer    uint64          `event:"to_buyer"`
+	ToTreasury uint64          `event:"to_treasury"`
+	Reputation string          `event:"reputation"`
 }
 
-// Event implements event.Typed.
-func (e EventOrderFailed) Event() event.Event {
-	return event.Event{Type: "order_failed", Attributes: []event.Attribute{
-		{Key: "order_id", Value: u(e.OrderID)},
-		{Key: "provider", Value: e.Provider.String()},
-		{Key: "reason", Value: e.Reason},
-		{Key: "slashed", Value: u(e.Slashed)},
-		{Key: "to_buyer", Value: u(e.ToBuyer)},
-		{Key: "to_treasury", Value: u(e.ToTreasury)},
-		{Key: "reputation", Value: e.Reputation},
-	}}
-}
+// EventType implements event.Typed.
+func (EventOrderFailed) EventType() string { return "order_failed" }
 
 // EventInputReceiptPosted: type "input_receipt_posted", attributes
 // order_id, by (who posted it), node_key (hex, the node that signed it),
 // voided_report ("true" when it voided a report of missing inputs).
 type EventInputReceiptPosted struct {
-	OrderID      uint64
-	By           address.Address
-	NodeKey      []byte
-	VoidedReport bool
+	OrderID      uint64          `event:"order_id"`
+	By           address.Address `event:"by"`
+	NodeKey      []byte          `event:"node_key"`
+	VoidedReport bool            `event:"voided_report"`
 }
 
-// Event implements event.Typed.
-func (e EventInputReceiptPosted) Event() event.Event {
-	return event.Event{Type: "input_receipt_posted", Attributes: []event.Attribute{
-		{Key: "order_id", Value: u(e.OrderID)},
-		{Key: "by", Value: e.By.String()},
-		{Key: "node_key", Value: hex.EncodeToString(e.NodeKey)},
-		{Key: "voided_report", Value: strconv.FormatBool(e.VoidedReport)},
-	}}
-}
+// EventType implements event.Typed.
+func (EventInputReceiptPosted) EventType() string { return "input_receipt_posted" }
 
 // EventMissingInputsReported: type "missing_inputs_reported", attributes
 // order_id, provider, contest_deadline (the buyer may show an input
 // receipt below it).
 type EventMissingInputsReported struct {
-	OrderID         uint64
-	Provider        address.Address
-	ContestDeadline int64
+	OrderID         uint64          `event:"order_id"`
+	Provider        address.Address `event:"provider"`
+	ContestDeadline int64           `event:"contest_deadline"`
 }
 
-// Event implements event.Typed.
-func (e EventMissingInputsReported) Event() event.Event {
-	return event.Event{Type: "missing_inputs_reported", Attributes: []event.Attribute{
-		{Key: "order_id", Value: u(e.OrderID)},
-		{Key: "provider", Value: e.Provider.String()},
-		{Key: "contest_deadline", Value: i(e.ContestDeadline)},
-	}}
-}
+// EventType implements event.Typed.
+func (EventMissingInputsReported) EventType() string { return "missing_inputs_reported" }
 
 // EventDisputeDrawn: type "dispute_drawn", attributes order_id, round,
 // verifiers (the drawn node keys in draw order, hex, comma-separated),
 // commit_deadline, reveal_deadline.
 type EventDisputeDrawn struct {
-	OrderID                        uint64
-	Round                          uint32
-	Verifiers                      [][]byte
-	CommitDeadline, RevealDeadline int64
+	OrderID        uint64   `event:"order_id"`
+	Round          uint32   `event:"round"`
+	Verifiers      [][]byte `event:"verifiers"`
+	CommitDeadline int64    `event:"commit_deadline"`
+	RevealDeadline int64    `event:"reveal_deadline"`
 }
 
-// Event implements event.Typed.
-func (e EventDisputeDrawn) Event() event.Event {
-	return event.Event{Type: "dispute_drawn", Attributes: []event.Attribute{
-		{Key: "order_id", Value: u(e.OrderID)},
-		{Key: "round", Value: u(uint64(e.Round))},
-		{Key: "verifiers", Value: hexList(e.Verifiers)},
-		{Key: "commit_deadline", Value: i(e.CommitDeadline)},
-		{Key: "reveal_deadline", Value: i(e.RevealDeadline)},
-	}}
-}
+// EventType implements event.Typed.
+func (EventDisputeDrawn) EventType() string { return "dispute_drawn" }
 
 // EventDomainVoteEvicted: type "domain_vote_evicted", attributes
 // order_id, voter (whose slot was taken; its stake returned), by (the
 // heavier voter that took it).
 type EventDomainVoteEvicted struct {
-	OrderID   uint64
-	Voter, By address.Address
+	OrderID uint64          `event:"order_id"`
+	Voter   address.Address `event:"voter"`
+	By      address.Address `event:"by"`
 }
 
-// Event implements event.Typed.
-func (e EventDomainVoteEvicted) Event() event.Event {
-	return event.Event{Type: "domain_vote_evicted", Attributes: []event.Attribute{
-		{Key: "order_id", Value: u(e.OrderID)},
-		{Key: "voter", Value: e.Voter.String()},
-		{Key: "by", Value: e.By.String()},
-	}}
-}
-
-func hexList(bs [][]byte) string {
-	out := make([]byte, 0, len(bs)*65)
-	for n, b := range bs {
-		if n > 0 {
-			out = append(out, ',')
-		}
-		out = hex.AppendEncode(out, b)
-	}
-	return string(out)
-}
+// EventType implements event.Typed.
+func (EventDomainVoteEvicted) EventType() string { return "domain_vote_evicted" }
 
 // EventVerifierRegistered: type "verifier_registered", attributes
 // node_key (hex), operator, stake.
 type EventVerifierRegistered struct {
-	NodeKey  []byte
-	Operator address.Address
-	Stake    uint64
+	NodeKey  []byte          `event:"node_key"`
+	Operator address.Address `event:"operator"`
+	Stake    uint64          `event:"stake"`
 }
 
-// Event implements event.Typed.
-func (e EventVerifierRegistered) Event() event.Event {
-	return event.Event{Type: "verifier_registered", Attributes: []event.Attribute{
-		{Key: "node_key", Value: hex.EncodeToString(e.NodeKey)},
-		{Key: "operator", Value: e.Operator.String()},
-		{Key: "stake", Value: u(e.Stake)},
-	}}
-}
+// EventType implements event.Typed.
+func (EventVerifierRegistered) EventType() string { return "verifier_registered" }
 
 // EventVerifierUnregistered: type "verifier_unregistered", attributes
 // node_key (hex), operator, stake (returned).
 type EventVerifierUnregistered struct {
-	NodeKey  []byte
-	Operator address.Address
-	Stake    uint64
+	NodeKey  []byte          `event:"node_key"`
+	Operator address.Address `event:"operator"`
+	Stake    uint64          `event:"stake"`
 }
 
-// Event implements event.Typed.
-func (e EventVerifierUnregistered) Event() event.Event {
-	return event.Event{Type: "verifier_unregistered", Attributes: []event.Attribute{
-		{Key: "node_key", Value: hex.EncodeToString(e.NodeKey)},
-		{Key: "operator", Value: e.Operator.String()},
-		{Key: "stake", Value: u(e.Stake)},
-	}}
-}
+// EventType implements event.Typed.
+func (EventVerifierUnregistered) EventType() string { return "verifier_unregistered" }
 
 // EventDisputeOpened: type "dispute_opened", attributes order_id, claim,
 // outcome (the enum numbers), stake, commit_deadline and reveal_deadline
@@ -360,60 +233,40 @@ func (e EventVerifierUnregistered) Event() event.Event {
 // last height for the first round's seed; 0 for a protocol dispute),
 // kind ("compute" or "protocol": drawn verifiers or a domain vote).
 type EventDisputeOpened struct {
-	OrderID                                      uint64
-	Claim, Outcome                               int32
-	Stake                                        uint64
-	CommitDeadline, RevealDeadline, SeedDeadline int64
-	Kind                                         string
+	OrderID        uint64 `event:"order_id"`
+	Claim          int32  `event:"claim"`
+	Outcome        int32  `event:"outcome"`
+	Stake          uint64 `event:"stake"`
+	CommitDeadline int64  `event:"commit_deadline"`
+	RevealDeadline int64  `event:"reveal_deadline"`
+	SeedDeadline   int64  `event:"seed_deadline"`
+	Kind           string `event:"kind"`
 }
 
-// Event implements event.Typed.
-func (e EventDisputeOpened) Event() event.Event {
-	return event.Event{Type: "dispute_opened", Attributes: []event.Attribute{
-		{Key: "order_id", Value: u(e.OrderID)},
-		{Key: "claim", Value: i(int64(e.Claim))},
-		{Key: "outcome", Value: i(int64(e.Outcome))},
-		{Key: "stake", Value: u(e.Stake)},
-		{Key: "commit_deadline", Value: i(e.CommitDeadline)},
-		{Key: "reveal_deadline", Value: i(e.RevealDeadline)},
-		{Key: "seed_deadline", Value: i(e.SeedDeadline)},
-		{Key: "kind", Value: e.Kind},
-	}}
-}
+// EventType implements event.Typed.
+func (EventDisputeOpened) EventType() string { return "dispute_opened" }
 
 // EventDisputeCommit: type "dispute_commit", attributes order_id,
 // verifier (the operator), commitment (hex).
 type EventDisputeCommit struct {
-	OrderID    uint64
-	Verifier   address.Address
-	Commitment []byte
+	OrderID    uint64          `event:"order_id"`
+	Verifier   address.Address `event:"verifier"`
+	Commitment []byte          `event:"commitment"`
 }
 
-// Event implements event.Typed.
-func (e EventDisputeCommit) Event() event.Event {
-	return event.Event{Type: "dispute_commit", Attributes: []event.Attribute{
-		{Key: "order_id", Value: u(e.OrderID)},
-		{Key: "verifier", Value: e.Verifier.String()},
-		{Key: "commitment", Value: hex.EncodeToString(e.Commitment)},
-	}}
-}
+// EventType implements event.Typed.
+func (EventDisputeCommit) EventType() string { return "dispute_commit" }
 
 // EventDisputeReveal: type "dispute_reveal", attributes order_id,
 // verifier (the operator), output_root (hex).
 type EventDisputeReveal struct {
-	OrderID    uint64
-	Verifier   address.Address
-	OutputRoot []byte
+	OrderID    uint64          `event:"order_id"`
+	Verifier   address.Address `event:"verifier"`
+	OutputRoot []byte          `event:"output_root"`
 }
 
-// Event implements event.Typed.
-func (e EventDisputeReveal) Event() event.Event {
-	return event.Event{Type: "dispute_reveal", Attributes: []event.Attribute{
-		{Key: "order_id", Value: u(e.OrderID)},
-		{Key: "verifier", Value: e.Verifier.String()},
-		{Key: "output_root", Value: hex.EncodeToString(e.OutputRoot)},
-	}}
-}
+// EventType implements event.Typed.
+func (EventDisputeReveal) EventType() string { return "dispute_reveal" }
 
 // EventDisputeDecided: type "dispute_decided", attributes order_id,
 // verdict (VerdictName: provider_won, buyer_won, undecided — a round
@@ -427,104 +280,99 @@ func (e EventDisputeReveal) Event() event.Event {
 // compute dispute), round, next_seed_deadline (after an undecided round:
 // the last height for the next round's seed; 0 otherwise).
 type EventDisputeDecided struct {
-	OrderID                     uint64
-	Verdict                     string
-	MajorityRoot                []byte
-	State                       string
-	Rewarded, Slashed           [][]byte
-	Reward                      uint64
-	Kind                        string
-	ProviderWeight, BuyerWeight string
-	Round                       uint32
-	NextSeedDeadline            int64
+	OrderID          uint64   `event:"order_id"`
+	Verdict          string   `event:"verdict"`
+	MajorityRoot     []byte   `event:"majority_root"`
+	State            string   `event:"state"`
+	Rewarded         [][]byte `event:"rewarded"`
+	Reward           uint64   `event:"reward"`
+	Slashed          [][]byte `event:"slashed"`
+	Kind             string   `event:"kind"`
+	ProviderWeight   string   `event:"provider_weight"`
+	BuyerWeight      string   `event:"buyer_weight"`
+	Round            uint32   `event:"round"`
+	NextSeedDeadline int64    `event:"next_seed_deadline"`
 }
 
-// Event implements event.Typed.
-func (e EventDisputeDecided) Event() event.Event {
-	return event.Event{Type: "dispute_decided", Attributes: []event.Attribute{
-		{Key: "order_id", Value: u(e.OrderID)},
-		{Key: "verdict", Value: e.Verdict},
-		{Key: "majority_root", Value: hex.EncodeToString(e.MajorityRoot)},
-		{Key: "state", Value: e.State},
-		{Key: "rewarded", Value: hexList(e.Rewarded)},
-		{Key: "reward", Value: u(e.Reward)},
-		{Key: "slashed", Value: hexList(e.Slashed)},
-		{Key: "kind", Value: e.Kind},
-		{Key: "provider_weight", Value: e.ProviderWeight},
-		{Key: "buyer_weight", Value: e.BuyerWeight},
-		{Key: "round", Value: u(uint64(e.Round))},
-		{Key: "next_seed_deadline", Value: i(e.NextSeedDeadline)},
-	}}
-}
+// EventType implements event.Typed.
+func (EventDisputeDecided) EventType() string { return "dispute_decided" }
 
 // EventDomainVoteCommit: type "domain_vote_commit", attributes order_id,
 // voter, commitment (hex).
 type EventDomainVoteCommit struct {
-	OrderID    uint64
-	Voter      address.Address
-	Commitment []byte
+	OrderID    uint64          `event:"order_id"`
+	Voter      address.Address `event:"voter"`
+	Commitment []byte          `event:"commitment"`
 }
 
-// Event implements event.Typed.
-func (e EventDomainVoteCommit) Event() event.Event {
-	return event.Event{Type: "domain_vote_commit", Attributes: []event.Attribute{
-		{Key: "order_id", Value: u(e.OrderID)},
-		{Key: "voter", Value: e.Voter.String()},
-		{Key: "commitment", Value: hex.EncodeToString(e.Commitment)},
-	}}
-}
+// EventType implements event.Typed.
+func (EventDomainVoteCommit) EventType() string { return "domain_vote_commit" }
 
 // EventDomainVoteReveal: type "domain_vote_reveal", attributes order_id,
 // voter, vote (provider_won or buyer_won), weight (the proven
 // reputation, decimal).
 type EventDomainVoteReveal struct {
-	OrderID uint64
-	Voter   address.Address
-	Vote    string
-	Weight  string
+	OrderID uint64          `event:"order_id"`
+	Voter   address.Address `event:"voter"`
+	Vote    string          `event:"vote"`
+	Weight  string          `event:"weight"`
 }
 
-// Event implements event.Typed.
-func (e EventDomainVoteReveal) Event() event.Event {
-	return event.Event{Type: "domain_vote_reveal", Attributes: []event.Attribute{
-		{Key: "order_id", Value: u(e.OrderID)},
-		{Key: "voter", Value: e.Voter.String()},
-		{Key: "vote", Value: e.Vote},
-		{Key: "weight", Value: e.Weight},
-	}}
-}
+// EventType implements event.Typed.
+func (EventDomainVoteReveal) EventType() string { return "domain_vote_reveal" }
 
 // EventLitigationReleased: type "litigation_released", attributes
 // order_id, to_buyer, to_provider.
 type EventLitigationReleased struct {
-	OrderID             uint64
-	ToBuyer, ToProvider uint64
+	OrderID    uint64 `event:"order_id"`
+	ToBuyer    uint64 `event:"to_buyer"`
+	ToProvider uint64 `event:"to_provider"`
 }
 
-// Event implements event.Typed.
-func (e EventLitigationReleased) Event() event.Event {
-	return event.Event{Type: "litigation_released", Attributes: []event.Attribute{
-		{Key: "order_id", Value: u(e.OrderID)},
-		{Key: "to_buyer", Value: u(e.ToBuyer)},
-		{Key: "to_provider", Value: u(e.ToProvider)},
-	}}
-}
+// EventType implements event.Typed.
+func (EventLitigationReleased) EventType() string { return "litigation_released" }
 
 // EventCreditChanged: type "credit_changed", attributes order_id,
 // account, added, spent, balance (the credit after it), all in ucell.
 type EventCreditChanged struct {
-	OrderID               uint64
-	Account               address.Address
-	Added, Spent, Balance uint64
+	OrderID uint64          `event:"order_id"`
+	Account address.Address `event:"account"`
+	Added   uint64          `event:"added"`
+	Spent   uint64          `event:"spent"`
+	Balance uint64          `event:"balance"`
 }
 
-// Event implements event.Typed.
-func (e EventCreditChanged) Event() event.Event {
-	return event.Event{Type: "credit_changed", Attributes: []event.Attribute{
-		{Key: "order_id", Value: u(e.OrderID)},
-		{Key: "account", Value: e.Account.String()},
-		{Key: "added", Value: u(e.Added)},
-		{Key: "spent", Value: u(e.Spent)},
-		{Key: "balance", Value: u(e.Balance)},
-	}}
+// EventType implements event.Typed.
+func (EventCreditChanged) EventType() string { return "credit_changed" }
+
+// Events lists the events of the market module, one zero value of each
+// struct, for event.NewRegistry.
+func Events() []event.Typed {
+	return []event.Typed{
+		EventOrderCreated{},
+		EventOrderCancelled{},
+		EventOrderExpired{},
+		EventBidPlaced{},
+		EventBidWithdrawn{},
+		EventOrderAwarded{},
+		EventOrderDelivered{},
+		EventOrderClosed{},
+		EventRatingRevealed{},
+		EventRatingsFinal{},
+		EventOrderFailed{},
+		EventInputReceiptPosted{},
+		EventMissingInputsReported{},
+		EventDisputeDrawn{},
+		EventDomainVoteEvicted{},
+		EventVerifierRegistered{},
+		EventVerifierUnregistered{},
+		EventDisputeOpened{},
+		EventDisputeCommit{},
+		EventDisputeReveal{},
+		EventDisputeDecided{},
+		EventDomainVoteCommit{},
+		EventDomainVoteReveal{},
+		EventLitigationReleased{},
+		EventCreditChanged{},
+	}
 }

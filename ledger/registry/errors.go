@@ -79,6 +79,9 @@ var (
 	ErrNodeUnusable = codes.New(Codespace, 30, "node not usable")
 	// ErrStakeTooLow: an offering's stake is below the minimum.
 	ErrStakeTooLow = codes.New(Codespace, 31, "stake too low")
+	// ErrNoLocation: a package names no blob location, so no node could
+	// fetch its bytes.
+	ErrNoLocation = codes.New(Codespace, 32, "no blob location")
 )
 
 // Codes lists the codes of codespace "registry" in number order.
@@ -89,5 +92,5 @@ func Codes() []codes.Code {
 		ErrUnknownSkill, ErrNoParent, ErrVersionHijack, ErrNameTaken, ErrInvalidSpecSize,
 		ErrTooManyLocations, ErrNoPackage, ErrInvalidPrice, ErrInvalidLeadTime, ErrNotVendor,
 		ErrNoOffering, ErrInvalidPackageID, ErrBadNodeSignature, ErrRoyaltyTooHigh, ErrNodeUnusable,
-		ErrStakeTooLow}
+		ErrStakeTooLow, ErrNoLocation}
 }

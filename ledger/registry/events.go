@@ -1,133 +1,96 @@
 package registry
 
 import (
-	"encoding/hex"
-	"strconv"
-	"strings"
-
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/event"
 )
 
-func u(v uint64) string { return strconv.FormatUint(v, 10) }
-func i(v int64) string  { return strconv.FormatInt(v, 10) }
-
 // EventProfileSet: type "profile_set", attributes owner, name, roles
 // (comma-separated role names, e.g. "buyer,vendor").
 type EventProfileSet struct {
-	Owner address.Address
-	Name  string
-	Roles []string
+	Owner address.Address `event:"owner"`
+	Name  string          `event:"name"`
+	Roles []string        `event:"roles"`
 }
 
-// Event implements event.Typed.
-func (e EventProfileSet) Event() event.Event {
-	return event.Event{Type: "profile_set", Attributes: []event.Attribute{
-		{Key: "owner", Value: e.Owner.String()},
-		{Key: "name", Value: e.Name},
-		{Key: "roles", Value: strings.Join(e.Roles, ",")},
-	}}
-}
+// EventType implements event.Typed.
+func (EventProfileSet) EventType() string { return "profile_set" }
 
 // EventNodeAnnounced: type "node_announced", attributes operator,
 // node_pubkey (hex), endpoint, architectures (comma-separated), capacity,
 // last_announced_height.
 type EventNodeAnnounced struct {
-	Operator            address.Address
-	NodePubKey          []byte
-	Endpoint            string
-	Architectures       []string
-	Capacity            uint32
-	LastAnnouncedHeight int64
+	Operator            address.Address `event:"operator"`
+	NodePubKey          []byte          `event:"node_pubkey"`
+	Endpoint            string          `event:"endpoint"`
+	Architectures       []string        `event:"architectures"`
+	Capacity            uint32          `event:"capacity"`
+	LastAnnouncedHeight int64           `event:"last_announced_height"`
 }
 
-// Event implements event.Typed.
-func (e EventNodeAnnounced) Event() event.Event {
-	return event.Event{Type: "node_announced", Attributes: []event.Attribute{
-		{Key: "operator", Value: e.Operator.String()},
-		{Key: "node_pubkey", Value: hex.EncodeToString(e.NodePubKey)},
-		{Key: "endpoint", Value: e.Endpoint},
-		{Key: "architectures", Value: strings.Join(e.Architectures, ",")},
-		{Key: "capacity", Value: u(uint64(e.Capacity))},
-		{Key: "last_announced_height", Value: i(e.LastAnnouncedHeight)},
-	}}
-}
+// EventType implements event.Typed.
+func (EventNodeAnnounced) EventType() string { return "node_announced" }
 
 // EventNodeRemoved: type "node_removed", attributes operator, node_pubkey
 // (hex).
 type EventNodeRemoved struct {
-	Operator   address.Address
-	NodePubKey []byte
+	Operator   address.Address `event:"operator"`
+	NodePubKey []byte          `event:"node_pubkey"`
 }
 
-// Event implements event.Typed.
-func (e EventNodeRemoved) Event() event.Event {
-	return event.Event{Type: "node_removed", Attributes: []event.Attribute{
-		{Key: "operator", Value: e.Operator.String()},
-		{Key: "node_pubkey", Value: hex.EncodeToString(e.NodePubKey)},
-	}}
-}
+// EventType implements event.Typed.
+func (EventNodeRemoved) EventType() string { return "node_removed" }
 
 // EventPackageRegistered: type "package_registered", attributes
 // package_id (hex), name, version, kind, skill, parent (hex, empty for
 // none), author, royalty_bps.
 type EventPackageRegistered struct {
-	PackageID     []byte
-	Name, Version string
-	Kind, Skill   string
-	Parent        []byte
-	Author        address.Address
-	RoyaltyBps    uint32
+	PackageID  []byte          `event:"package_id"`
+	Name       string          `event:"name"`
+	Version    string          `event:"version"`
+	Kind       string          `event:"kind"`
+	Skill      string          `event:"skill"`
+	Parent     []byte          `event:"parent"`
+	Author     address.Address `event:"author"`
+	RoyaltyBps uint32          `event:"royalty_bps"`
 }
 
-// Event implements event.Typed.
-func (e EventPackageRegistered) Event() event.Event {
-	return event.Event{Type: "package_registered", Attributes: []event.Attribute{
-		{Key: "package_id", Value: hex.EncodeToString(e.PackageID)},
-		{Key: "name", Value: e.Name},
-		{Key: "version", Value: e.Version},
-		{Key: "kind", Value: e.Kind},
-		{Key: "skill", Value: e.Skill},
-		{Key: "parent", Value: hex.EncodeToString(e.Parent)},
-		{Key: "author", Value: e.Author.String()},
-		{Key: "royalty_bps", Value: u(uint64(e.RoyaltyBps))},
-	}}
-}
+// EventType implements event.Typed.
+func (EventPackageRegistered) EventType() string { return "package_registered" }
 
 // EventOfferingSet: type "offering_set", attributes vendor, package_id
 // (hex), price (ucell), lead_time_blocks, node_key (hex), stake (ucell).
 type EventOfferingSet struct {
-	Vendor         address.Address
-	PackageID      []byte
-	Price          uint64
-	LeadTimeBlocks uint64
-	NodeKey        []byte
-	Stake          uint64
+	Vendor         address.Address `event:"vendor"`
+	PackageID      []byte          `event:"package_id"`
+	Price          uint64          `event:"price"`
+	LeadTimeBlocks uint64          `event:"lead_time_blocks"`
+	NodeKey        []byte          `event:"node_key"`
+	Stake          uint64          `event:"stake"`
 }
 
-// Event implements event.Typed.
-func (e EventOfferingSet) Event() event.Event {
-	return event.Event{Type: "offering_set", Attributes: []event.Attribute{
-		{Key: "vendor", Value: e.Vendor.String()},
-		{Key: "package_id", Value: hex.EncodeToString(e.PackageID)},
-		{Key: "price", Value: u(e.Price)},
-		{Key: "lead_time_blocks", Value: u(e.LeadTimeBlocks)},
-		{Key: "node_key", Value: hex.EncodeToString(e.NodeKey)},
-		{Key: "stake", Value: u(e.Stake)},
-	}}
-}
+// EventType implements event.Typed.
+func (EventOfferingSet) EventType() string { return "offering_set" }
 
 // EventOfferingRemoved: type "offering_removed", attributes vendor,
 // package_id (hex).
 type EventOfferingRemoved struct {
-	Vendor    address.Address
-	PackageID []byte
+	Vendor    address.Address `event:"vendor"`
+	PackageID []byte          `event:"package_id"`
 }
 
-// Event implements event.Typed.
-func (e EventOfferingRemoved) Event() event.Event {
-	return event.Event{Type: "offering_removed", Attributes: []event.Attribute{
-		{Key: "vendor", Value: e.Vendor.String()},
-		{Key: "package_id", Value: hex.EncodeToString(e.PackageID)},
-	}}
+// EventType implements event.Typed.
+func (EventOfferingRemoved) EventType() string { return "offering_removed" }
+
+// Events lists the events of the registry module, one zero value of each
+// struct, for event.NewRegistry.
+func Events() []event.Typed {
+	return []event.Typed{
+		EventProfileSet{},
+		EventNodeAnnounced{},
+		EventNodeRemoved{},
+		EventPackageRegistered{},
+		EventOfferingSet{},
+		EventOfferingRemoved{},
+	}
 }

@@ -575,8 +575,9 @@ func DecodeEnvelope(m *ledgerpb.MsgRegisterPackage) (*specpb.Envelope, error) {
 
 // ValidateRegisterPackage checks a MsgRegisterPackage without state:
 // DecodeEnvelope's rules, a positive spec_size (ErrInvalidSpecSize), at
-// most MaxBlobLocations locations (ErrTooManyLocations), each an http(s)
-// URL (ErrInvalidURL).
+// least one blob location (ErrNoLocation: a node fetches the package's
+// bytes from its locations) and at most MaxBlobLocations
+// (ErrTooManyLocations), each an http(s) URL (ErrInvalidURL).
 func ValidateRegisterPackage(m *ledgerpb.MsgRegisterPackage) error {
 	_, err := validateRegisterPackage(m)
 	return err
@@ -585,6 +586,9 @@ func ValidateRegisterPackage(m *ledgerpb.MsgRegisterPackage) error {
 func validateRegisterPackage(m *ledgerpb.MsgRegisterPackage) (*specpb.Envelope, error) {
 	if m.SpecSize == 0 {
 		return nil, ErrInvalidSpecSize.Errorf("register_package: spec_size 0: must be positive")
+	}
+	if len(m.BlobLocations) == 0 {
+		return nil, ErrNoLocation.Errorf("register_package: blob_locations: none: name at least one URL of the package's bytes")
 	}
 	if len(m.BlobLocations) > MaxBlobLocations {
 		return nil, ErrTooManyLocations.Errorf("register_package: blob_locations: %d: at most %d", len(m.BlobLocations), MaxBlobLocations)

@@ -40,7 +40,18 @@ func signedPackage(t *testing.T, skill string) (address.Address, *ledgerpb.MsgRe
 	if err != nil {
 		t.Fatal(err)
 	}
-	return author, &ledgerpb.MsgRegisterPackage{Envelope: raw, AuthorPublicKey: pub, AuthorSignature: ed25519.Sign(priv, raw), SpecSize: 10}
+	return author, &ledgerpb.MsgRegisterPackage{Envelope: raw, AuthorPublicKey: pub, AuthorSignature: ed25519.Sign(priv, raw), SpecSize: 10,
+		BlobLocations: []string{"https://blobs.example.org/digest"}}
+}
+
+// TestRegisterPackageNeedsALocation: a package names at least one URL of
+// its bytes, so that a node can fetch it (ErrNoLocation).
+func TestRegisterPackageNeedsALocation(t *testing.T) {
+	_, m := signedPackage(t, "lab/pcr")
+	m.BlobLocations = nil
+	if err := ValidateRegisterPackage(m); !errors.Is(err, ErrNoLocation) {
+		t.Fatalf("no location: %v", err)
+	}
 }
 
 // TestRegisterPackageNeedsSkill: a package names a skill of the skill

@@ -1,208 +1,141 @@
 package reputation
 
 import (
-	"encoding/hex"
-	"strconv"
-	"strings"
+	"math/big"
 
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/event"
 )
 
-func u(v uint64) string { return strconv.FormatUint(v, 10) }
-
 // EventCreateSkill: type "create_skill", attributes id, parent (0 for a
 // root skill), path.
 type EventCreateSkill struct {
-	ID, Parent uint64
-	Path       string
+	ID     uint64 `event:"id"`
+	Parent uint64 `event:"parent"`
+	Path   string `event:"path"`
 }
 
-// Event implements event.Typed.
-func (e EventCreateSkill) Event() event.Event {
-	return event.Event{Type: "create_skill", Attributes: []event.Attribute{
-		{Key: "id", Value: u(e.ID)},
-		{Key: "parent", Value: u(e.Parent)},
-		{Key: "path", Value: e.Path},
-	}}
-}
+// EventType implements event.Typed.
+func (EventCreateSkill) EventType() string { return "create_skill" }
 
 // EventUpdate: type "reputation_update", attributes cycle, index (in the
 // cycle's log), colony, user (bech32), skill (id), amount (decimal, signed),
 // n_updates, n_previous_updates.
 type EventUpdate struct {
-	Cycle, Index uint64
-	Entry        Entry
+	Cycle            uint64          `event:"cycle"`
+	Index            uint64          `event:"index"`
+	Colony           address.Address `event:"colony"`
+	User             address.Address `event:"user"`
+	Skill            uint64          `event:"skill"`
+	Amount           *big.Int        `event:"amount"`
+	NUpdates         uint64          `event:"n_updates"`
+	NPreviousUpdates uint64          `event:"n_previous_updates"`
 }
 
-// Event implements event.Typed.
-func (e EventUpdate) Event() event.Event {
-	return event.Event{Type: "reputation_update", Attributes: []event.Attribute{
-		{Key: "cycle", Value: u(e.Cycle)},
-		{Key: "index", Value: u(e.Index)},
-		{Key: "colony", Value: e.Entry.Colony.String()},
-		{Key: "user", Value: e.Entry.User.String()},
-		{Key: "skill", Value: u(e.Entry.Skill)},
-		{Key: "amount", Value: e.Entry.Amount.String()},
-		{Key: "n_updates", Value: u(e.Entry.NUpdates)},
-		{Key: "n_previous_updates", Value: u(e.Entry.NPreviousUpdates)},
-	}}
-}
+// EventType implements event.Typed.
+func (EventUpdate) EventType() string { return "reputation_update" }
 
 // EventCycle: type "reputation_cycle", attributes mining (the cycle whose
 // log was frozen), open (the new cycle), entries and updates (of the
 // frozen log).
 type EventCycle struct {
-	Mining, Open     uint64
-	Entries, Updates uint64
+	Mining  uint64 `event:"mining"`
+	Open    uint64 `event:"open"`
+	Entries uint64 `event:"entries"`
+	Updates uint64 `event:"updates"`
 }
 
-// Event implements event.Typed.
-func (e EventCycle) Event() event.Event {
-	return event.Event{Type: "reputation_cycle", Attributes: []event.Attribute{
-		{Key: "mining", Value: u(e.Mining)},
-		{Key: "open", Value: u(e.Open)},
-		{Key: "entries", Value: u(e.Entries)},
-		{Key: "updates", Value: u(e.Updates)},
-	}}
-}
-
-func i64(v int64) string { return strconv.FormatInt(v, 10) }
+// EventType implements event.Typed.
+func (EventCycle) EventType() string { return "reputation_cycle" }
 
 // EventMinerStaked: type "miner_staked", attributes miner, amount, stake
 // (after), since_height.
 type EventMinerStaked struct {
-	Miner         address.Address
-	Amount, Stake uint64
-	SinceHeight   int64
+	Miner       address.Address `event:"miner"`
+	Amount      uint64          `event:"amount"`
+	Stake       uint64          `event:"stake"`
+	SinceHeight int64           `event:"since_height"`
 }
 
-// Event implements event.Typed.
-func (e EventMinerStaked) Event() event.Event {
-	return event.Event{Type: "miner_staked", Attributes: []event.Attribute{
-		{Key: "miner", Value: e.Miner.String()},
-		{Key: "amount", Value: u(e.Amount)},
-		{Key: "stake", Value: u(e.Stake)},
-		{Key: "since_height", Value: i64(e.SinceHeight)},
-	}}
-}
+// EventType implements event.Typed.
+func (EventMinerStaked) EventType() string { return "miner_staked" }
 
 // EventMinerUnstaked: type "miner_unstaked", attributes miner, amount,
 // stake (after; 0 removes the miner).
 type EventMinerUnstaked struct {
-	Miner         address.Address
-	Amount, Stake uint64
+	Miner  address.Address `event:"miner"`
+	Amount uint64          `event:"amount"`
+	Stake  uint64          `event:"stake"`
 }
 
-// Event implements event.Typed.
-func (e EventMinerUnstaked) Event() event.Event {
-	return event.Event{Type: "miner_unstaked", Attributes: []event.Attribute{
-		{Key: "miner", Value: e.Miner.String()},
-		{Key: "amount", Value: u(e.Amount)},
-		{Key: "stake", Value: u(e.Stake)},
-	}}
-}
+// EventType implements event.Typed.
+func (EventMinerUnstaked) EventType() string { return "miner_unstaked" }
 
 // EventCycleFrozen: type "cycle_frozen", attributes cycle (frozen, now
 // mined), open (the new cycle), window_start, window_end.
 type EventCycleFrozen struct {
-	Cycle, Open            uint64
-	WindowStart, WindowEnd int64
+	Cycle       uint64 `event:"cycle"`
+	Open        uint64 `event:"open"`
+	WindowStart int64  `event:"window_start"`
+	WindowEnd   int64  `event:"window_end"`
 }
 
-// Event implements event.Typed.
-func (e EventCycleFrozen) Event() event.Event {
-	return event.Event{Type: "cycle_frozen", Attributes: []event.Attribute{
-		{Key: "cycle", Value: u(e.Cycle)},
-		{Key: "open", Value: u(e.Open)},
-		{Key: "window_start", Value: i64(e.WindowStart)},
-		{Key: "window_end", Value: i64(e.WindowEnd)},
-	}}
-}
+// EventType implements event.Typed.
+func (EventCycleFrozen) EventType() string { return "cycle_frozen" }
 
 // EventRootSubmitted: type "root_submitted", attributes cycle, miner,
 // entry_index, root, n_leaves, jrh (hex), position (among the
 // submissions of the same hash), claim (the id of its Claim).
 type EventRootSubmitted struct {
-	Cycle      uint64
-	Miner      address.Address
-	EntryIndex uint64
-	Root       []byte
-	NLeaves    uint64
-	JRH        []byte
-	Position   uint32
-	Claim      uint32
+	Cycle      uint64          `event:"cycle"`
+	Miner      address.Address `event:"miner"`
+	EntryIndex uint64          `event:"entry_index"`
+	Root       []byte          `event:"root"`
+	NLeaves    uint64          `event:"n_leaves"`
+	JRH        []byte          `event:"jrh"`
+	Position   uint32          `event:"position"`
+	Claim      uint32          `event:"claim"`
 }
 
-// Event implements event.Typed.
-func (e EventRootSubmitted) Event() event.Event {
-	return event.Event{Type: "root_submitted", Attributes: []event.Attribute{
-		{Key: "cycle", Value: u(e.Cycle)},
-		{Key: "miner", Value: e.Miner.String()},
-		{Key: "entry_index", Value: u(e.EntryIndex)},
-		{Key: "root", Value: hex.EncodeToString(e.Root)},
-		{Key: "n_leaves", Value: u(e.NLeaves)},
-		{Key: "jrh", Value: hex.EncodeToString(e.JRH)},
-		{Key: "position", Value: u(uint64(e.Position))},
-		{Key: "claim", Value: u32(e.Claim)},
-	}}
-}
+// EventType implements event.Typed.
+func (EventRootSubmitted) EventType() string { return "root_submitted" }
 
 // EventWindowReopened: type "mining_window_reopened", attributes cycle,
 // window_start, window_end: a window closed without submissions.
 type EventWindowReopened struct {
-	Cycle                  uint64
-	WindowStart, WindowEnd int64
+	Cycle       uint64 `event:"cycle"`
+	WindowStart int64  `event:"window_start"`
+	WindowEnd   int64  `event:"window_end"`
 }
 
-// Event implements event.Typed.
-func (e EventWindowReopened) Event() event.Event {
-	return event.Event{Type: "mining_window_reopened", Attributes: []event.Attribute{
-		{Key: "cycle", Value: u(e.Cycle)},
-		{Key: "window_start", Value: i64(e.WindowStart)},
-		{Key: "window_end", Value: i64(e.WindowEnd)},
-	}}
-}
+// EventType implements event.Typed.
+func (EventWindowReopened) EventType() string { return "mining_window_reopened" }
 
 // EventRootAccepted: type "root_accepted", attributes cycle, root,
 // n_leaves, jrh, submissions.
 type EventRootAccepted struct {
-	Cycle       uint64
-	Root        []byte
-	NLeaves     uint64
-	JRH         []byte
-	Submissions int
+	Cycle       uint64 `event:"cycle"`
+	Root        []byte `event:"root"`
+	NLeaves     uint64 `event:"n_leaves"`
+	JRH         []byte `event:"jrh"`
+	Submissions int    `event:"submissions"`
 }
 
-// Event implements event.Typed.
-func (e EventRootAccepted) Event() event.Event {
-	return event.Event{Type: "root_accepted", Attributes: []event.Attribute{
-		{Key: "cycle", Value: u(e.Cycle)},
-		{Key: "root", Value: hex.EncodeToString(e.Root)},
-		{Key: "n_leaves", Value: u(e.NLeaves)},
-		{Key: "jrh", Value: hex.EncodeToString(e.JRH)},
-		{Key: "submissions", Value: strconv.Itoa(e.Submissions)},
-	}}
-}
+// EventType implements event.Typed.
+func (EventRootAccepted) EventType() string { return "root_accepted" }
 
 // EventMinersRewarded: type "miners_rewarded", attributes cycle, miners
 // (submissions rewarded), paid (ucell from the treasury), reputation
 // (appended in the skill "mining").
 type EventMinersRewarded struct {
-	Cycle            uint64
-	Miners           int
-	Paid, Reputation uint64
+	Cycle      uint64 `event:"cycle"`
+	Miners     int    `event:"miners"`
+	Paid       uint64 `event:"paid"`
+	Reputation uint64 `event:"reputation"`
 }
 
-// Event implements event.Typed.
-func (e EventMinersRewarded) Event() event.Event {
-	return event.Event{Type: "miners_rewarded", Attributes: []event.Attribute{
-		{Key: "cycle", Value: u(e.Cycle)},
-		{Key: "miners", Value: strconv.Itoa(e.Miners)},
-		{Key: "paid", Value: u(e.Paid)},
-		{Key: "reputation", Value: u(e.Reputation)},
-	}}
-}
+// EventType implements event.Typed.
+func (EventMinersRewarded) EventType() string { return "miners_rewarded" }
 
 // EventRoundStarted: type "challenge_round", attributes cycle, round,
 // claims (alive at its start), challenges, bye ("true" when the last
@@ -210,229 +143,143 @@ func (e EventMinersRewarded) Event() event.Event {
 // closes with two or more distinct claims, and whenever a round ends with
 // two or more claims left.
 type EventRoundStarted struct {
-	Cycle              uint64
-	Round              uint32
-	Claims, Challenges int
-	Bye                bool
+	Cycle      uint64 `event:"cycle"`
+	Round      uint32 `event:"round"`
+	Claims     int    `event:"claims"`
+	Challenges int    `event:"challenges"`
+	Bye        bool   `event:"bye"`
 }
 
-// Event implements event.Typed.
-func (e EventRoundStarted) Event() event.Event {
-	return event.Event{Type: "challenge_round", Attributes: []event.Attribute{
-		{Key: "cycle", Value: u(e.Cycle)},
-		{Key: "round", Value: u32(e.Round)},
-		{Key: "claims", Value: strconv.Itoa(e.Claims)},
-		{Key: "challenges", Value: strconv.Itoa(e.Challenges)},
-		{Key: "bye", Value: strconv.FormatBool(e.Bye)},
-	}}
-}
+// EventType implements event.Typed.
+func (EventRoundStarted) EventType() string { return "challenge_round" }
 
 // EventClaimBye: type "claim_bye", attributes cycle, round, claim: the
 // claim has no opponent in the round and advances.
 type EventClaimBye struct {
-	Cycle        uint64
-	Round, Claim uint32
+	Cycle uint64 `event:"cycle"`
+	Round uint32 `event:"round"`
+	Claim uint32 `event:"claim"`
 }
 
-// Event implements event.Typed.
-func (e EventClaimBye) Event() event.Event {
-	return event.Event{Type: "claim_bye", Attributes: []event.Attribute{
-		{Key: "cycle", Value: u(e.Cycle)},
-		{Key: "round", Value: u32(e.Round)},
-		{Key: "claim", Value: u32(e.Claim)},
-	}}
-}
+// EventType implements event.Typed.
+func (EventClaimBye) EventType() string { return "claim_bye" }
 
 // EventChallengeOpened: type "challenge_opened", attributes cycle, round,
 // index, claim0, claim1, step (StepName), deadline.
 type EventChallengeOpened struct {
-	Cycle        uint64
-	Round, Index uint32
-	Claims       [2]uint32
-	Step         string
-	Deadline     int64
+	Cycle    uint64    `event:"cycle"`
+	Round    uint32    `event:"round"`
+	Index    uint32    `event:"index"`
+	Claims   [2]uint32 `event:"claim"`
+	Step     string    `event:"step"`
+	Deadline int64     `event:"deadline"`
 }
 
-// Event implements event.Typed.
-func (e EventChallengeOpened) Event() event.Event {
-	return event.Event{Type: "challenge_opened", Attributes: []event.Attribute{
-		{Key: "cycle", Value: u(e.Cycle)},
-		{Key: "round", Value: u32(e.Round)},
-		{Key: "index", Value: u32(e.Index)},
-		{Key: "claim0", Value: u32(e.Claims[0])},
-		{Key: "claim1", Value: u32(e.Claims[1])},
-		{Key: "step", Value: e.Step},
-		{Key: "deadline", Value: i64(e.Deadline)},
-	}}
-}
+// EventType implements event.Typed.
+func (EventChallengeOpened) EventType() string { return "challenge_opened" }
 
 // EventChallengeAnswered: type "challenge_answered", attributes cycle,
 // round, index, claim, step (the step answered), by (bech32 of the
 // signer).
 type EventChallengeAnswered struct {
-	Cycle               uint64
-	Round, Index, Claim uint32
-	Step                string
-	By                  address.Address
+	Cycle uint64          `event:"cycle"`
+	Round uint32          `event:"round"`
+	Index uint32          `event:"index"`
+	Claim uint32          `event:"claim"`
+	Step  string          `event:"step"`
+	By    address.Address `event:"by"`
 }
 
-// Event implements event.Typed.
-func (e EventChallengeAnswered) Event() event.Event {
-	return event.Event{Type: "challenge_answered", Attributes: []event.Attribute{
-		{Key: "cycle", Value: u(e.Cycle)},
-		{Key: "round", Value: u32(e.Round)},
-		{Key: "index", Value: u32(e.Index)},
-		{Key: "claim", Value: u32(e.Claim)},
-		{Key: "step", Value: e.Step},
-		{Key: "by", Value: e.By.String()},
-	}}
-}
+// EventType implements event.Typed.
+func (EventChallengeAnswered) EventType() string { return "challenge_answered" }
 
 // EventChallengeStep: type "challenge_step", attributes cycle, round,
 // index, step (the step now awaited), lo, hi (the search's run of
 // justification leaves), search_steps, deadline.
 type EventChallengeStep struct {
-	Cycle        uint64
-	Round, Index uint32
-	Step         string
-	Lo, Hi       uint64
-	SearchSteps  uint32
-	Deadline     int64
+	Cycle       uint64 `event:"cycle"`
+	Round       uint32 `event:"round"`
+	Index       uint32 `event:"index"`
+	Step        string `event:"step"`
+	Lo          uint64 `event:"lo"`
+	Hi          uint64 `event:"hi"`
+	SearchSteps uint32 `event:"search_steps"`
+	Deadline    int64  `event:"deadline"`
 }
 
-// Event implements event.Typed.
-func (e EventChallengeStep) Event() event.Event {
-	return event.Event{Type: "challenge_step", Attributes: []event.Attribute{
-		{Key: "cycle", Value: u(e.Cycle)},
-		{Key: "round", Value: u32(e.Round)},
-		{Key: "index", Value: u32(e.Index)},
-		{Key: "step", Value: e.Step},
-		{Key: "lo", Value: u(e.Lo)},
-		{Key: "hi", Value: u(e.Hi)},
-		{Key: "search_steps", Value: u32(e.SearchSteps)},
-		{Key: "deadline", Value: i64(e.Deadline)},
-	}}
-}
+// EventType implements event.Typed.
+func (EventChallengeStep) EventType() string { return "challenge_step" }
 
 // EventChallengeDecided: type "challenge_decided", attributes cycle,
 // round, index, winner (claim id, empty when both sides lost),
 // invalidated (claim ids, comma-separated), reason (ReasonTimeout,
 // ReasonLeafCount, ReasonSingleUpdate).
 type EventChallengeDecided struct {
-	Cycle        uint64
-	Round, Index uint32
-	HasWinner    bool
-	Winner       uint32
-	Invalidated  []uint32
-	Reason       string
+	Cycle       uint64   `event:"cycle"`
+	Round       uint32   `event:"round"`
+	Index       uint32   `event:"index"`
+	HasWinner   bool     `event:"-"`
+	Winner      uint32   `event:"winner,if=HasWinner"`
+	Invalidated []uint32 `event:"invalidated"`
+	Reason      string   `event:"reason"`
 }
 
-// Event implements event.Typed.
-func (e EventChallengeDecided) Event() event.Event {
-	winner := ""
-	if e.HasWinner {
-		winner = u32(e.Winner)
-	}
-	lost := make([]string, len(e.Invalidated))
-	for i, c := range e.Invalidated {
-		lost[i] = u32(c)
-	}
-	return event.Event{Type: "challenge_decided", Attributes: []event.Attribute{
-		{Key: "cycle", Value: u(e.Cycle)},
-		{Key: "round", Value: u32(e.Round)},
-		{Key: "index", Value: u32(e.Index)},
-		{Key: "winner", Value: winner},
-		{Key: "invalidated", Value: strings.Join(lost, ",")},
-		{Key: "reason", Value: e.Reason},
-	}}
-}
+// EventType implements event.Typed.
+func (EventChallengeDecided) EventType() string { return "challenge_decided" }
 
 // EventMinerSlashed: type "miner_slashed", attributes cycle, claim,
 // miner (bech32), stake (ucell taken), defenders (ucell paid to the
 // defenders of the winning claim), treasury (ucell to the treasury).
 type EventMinerSlashed struct {
-	Cycle                      uint64
-	Claim                      uint32
-	Miner                      address.Address
-	Stake, Defenders, Treasury uint64
+	Cycle     uint64          `event:"cycle"`
+	Claim     uint32          `event:"claim"`
+	Miner     address.Address `event:"miner"`
+	Stake     uint64          `event:"stake"`
+	Defenders uint64          `event:"defenders"`
+	Treasury  uint64          `event:"treasury"`
 }
 
-// Event implements event.Typed.
-func (e EventMinerSlashed) Event() event.Event {
-	return event.Event{Type: "miner_slashed", Attributes: []event.Attribute{
-		{Key: "cycle", Value: u(e.Cycle)},
-		{Key: "claim", Value: u32(e.Claim)},
-		{Key: "miner", Value: e.Miner.String()},
-		{Key: "stake", Value: u(e.Stake)},
-		{Key: "defenders", Value: u(e.Defenders)},
-		{Key: "treasury", Value: u(e.Treasury)},
-	}}
-}
+// EventType implements event.Typed.
+func (EventMinerSlashed) EventType() string { return "miner_slashed" }
 
 // EventMiningReopened: type "mining_reopened", attributes cycle,
 // window_start, window_end: every claim of the cycle lost its challenge,
 // and the submission window opens again (the lost claims stay barred).
 type EventMiningReopened struct {
-	Cycle                  uint64
-	WindowStart, WindowEnd int64
+	Cycle       uint64 `event:"cycle"`
+	WindowStart int64  `event:"window_start"`
+	WindowEnd   int64  `event:"window_end"`
 }
 
-// Event implements event.Typed.
-func (e EventMiningReopened) Event() event.Event {
-	return event.Event{Type: "mining_reopened", Attributes: []event.Attribute{
-		{Key: "cycle", Value: u(e.Cycle)},
-		{Key: "window_start", Value: i64(e.WindowStart)},
-		{Key: "window_end", Value: i64(e.WindowEnd)},
-	}}
-}
-
-func u32(v uint32) string { return strconv.FormatUint(uint64(v), 10) }
+// EventType implements event.Typed.
+func (EventMiningReopened) EventType() string { return "mining_reopened" }
 
 // EventMiningStarted: type "mining_started", attributes cycle,
 // window_start, window_end: the cycle before it was accepted, and this
 // cycle, frozen earlier, is mined at once (a backlog, which recovery mode
 // leaves when it sets an older root).
 type EventMiningStarted struct {
-	Cycle                  uint64
-	WindowStart, WindowEnd int64
+	Cycle       uint64 `event:"cycle"`
+	WindowStart int64  `event:"window_start"`
+	WindowEnd   int64  `event:"window_end"`
 }
 
-// Event implements event.Typed.
-func (e EventMiningStarted) Event() event.Event {
-	return event.Event{Type: "mining_started", Attributes: []event.Attribute{
-		{Key: "cycle", Value: u(e.Cycle)},
-		{Key: "window_start", Value: i64(e.WindowStart)},
-		{Key: "window_end", Value: i64(e.WindowEnd)},
-	}}
-}
-
-// optCycle renders an optional cycle: empty when absent.
-func optCycle(c uint64, ok bool) string {
-	if !ok {
-		return ""
-	}
-	return u(c)
-}
+// EventType implements event.Typed.
+func (EventMiningStarted) EventType() string { return "mining_started" }
 
 // EventRecoveryEntered: type "recovery_entered", attributes by (bech32),
 // open_cycle, mining (the cycle being mined, empty when none),
 // challenging ("true" while its claims are challenged).
 type EventRecoveryEntered struct {
-	By                  address.Address
-	OpenCycle           uint64
-	Mining, Challenging bool
-	MiningCycle         uint64
+	By          address.Address `event:"by"`
+	OpenCycle   uint64          `event:"open_cycle"`
+	Mining      bool            `event:"-"`
+	MiningCycle uint64          `event:"mining,if=Mining"`
+	Challenging bool            `event:"challenging"`
 }
 
-// Event implements event.Typed.
-func (e EventRecoveryEntered) Event() event.Event {
-	return event.Event{Type: "recovery_entered", Attributes: []event.Attribute{
-		{Key: "by", Value: e.By.String()},
-		{Key: "open_cycle", Value: u(e.OpenCycle)},
-		{Key: "mining", Value: optCycle(e.MiningCycle, e.Mining)},
-		{Key: "challenging", Value: strconv.FormatBool(e.Challenging)},
-	}}
-}
+// EventType implements event.Typed.
+func (EventRecoveryEntered) EventType() string { return "recovery_entered" }
 
 // EventRecoveryRootSet: type "recovery_root_set", attributes by, edit
 // (the edit sequence after it), cycle, root, n_leaves, jrh (hex), mining
@@ -440,48 +287,32 @@ func (e EventRecoveryEntered) Event() event.Event {
 // open cycle must freeze first), dropped (submissions of the cycle that
 // was being mined, dropped without rewards or slashing).
 type EventRecoveryRootSet struct {
-	By          address.Address
-	Edit, Cycle uint64
-	Root        []byte
-	NLeaves     uint64
-	JRH         []byte
-	Mining      bool
-	MiningCycle uint64
-	Dropped     uint64
+	By          address.Address `event:"by"`
+	Edit        uint64          `event:"edit"`
+	Cycle       uint64          `event:"cycle"`
+	Root        []byte          `event:"root"`
+	NLeaves     uint64          `event:"n_leaves"`
+	JRH         []byte          `event:"jrh"`
+	Mining      bool            `event:"-"`
+	MiningCycle uint64          `event:"mining,if=Mining"`
+	Dropped     uint64          `event:"dropped"`
 }
 
-// Event implements event.Typed.
-func (e EventRecoveryRootSet) Event() event.Event {
-	return event.Event{Type: "recovery_root_set", Attributes: []event.Attribute{
-		{Key: "by", Value: e.By.String()},
-		{Key: "edit", Value: u(e.Edit)},
-		{Key: "cycle", Value: u(e.Cycle)},
-		{Key: "root", Value: hex.EncodeToString(e.Root)},
-		{Key: "n_leaves", Value: u(e.NLeaves)},
-		{Key: "jrh", Value: hex.EncodeToString(e.JRH)},
-		{Key: "mining", Value: optCycle(e.MiningCycle, e.Mining)},
-		{Key: "dropped", Value: u(e.Dropped)},
-	}}
-}
+// EventType implements event.Typed.
+func (EventRecoveryRootSet) EventType() string { return "recovery_root_set" }
 
 // EventRecoveryExitApproved: type "recovery_exit_approved", attributes
 // by, edit (the edit sequence it approves), approvals (counted, this one
 // included), needed.
 type EventRecoveryExitApproved struct {
-	By                address.Address
-	Edit              uint64
-	Approvals, Needed int
+	By        address.Address `event:"by"`
+	Edit      uint64          `event:"edit"`
+	Approvals int             `event:"approvals"`
+	Needed    int             `event:"needed"`
 }
 
-// Event implements event.Typed.
-func (e EventRecoveryExitApproved) Event() event.Event {
-	return event.Event{Type: "recovery_exit_approved", Attributes: []event.Attribute{
-		{Key: "by", Value: e.By.String()},
-		{Key: "edit", Value: u(e.Edit)},
-		{Key: "approvals", Value: strconv.Itoa(e.Approvals)},
-		{Key: "needed", Value: strconv.Itoa(e.Needed)},
-	}}
-}
+// EventType implements event.Typed.
+func (EventRecoveryExitApproved) EventType() string { return "recovery_exit_approved" }
 
 // EventRecoveryExited: type "recovery_exited", attributes edit,
 // approvals, paused (blocks spent in recovery mode), open_cycle_start
@@ -490,47 +321,59 @@ func (e EventRecoveryExitApproved) Event() event.Event {
 // its claims are challenged), challenges (open challenges whose step
 // deadline restarted).
 type EventRecoveryExited struct {
-	Edit                   uint64
-	Approvals              int
-	Paused, OpenCycleStart int64
-	Mining                 bool
-	MiningCycle            uint64
-	WindowStart, WindowEnd int64
-	Challenges             int
+	Edit           uint64 `event:"edit"`
+	Approvals      int    `event:"approvals"`
+	Paused         int64  `event:"paused"`
+	OpenCycleStart int64  `event:"open_cycle_start"`
+	Mining         bool   `event:"-"`
+	MiningCycle    uint64 `event:"mining,if=Mining"`
+	WindowStart    int64  `event:"window_start"`
+	WindowEnd      int64  `event:"window_end"`
+	Challenges     int    `event:"challenges"`
 }
 
-// Event implements event.Typed.
-func (e EventRecoveryExited) Event() event.Event {
-	return event.Event{Type: "recovery_exited", Attributes: []event.Attribute{
-		{Key: "edit", Value: u(e.Edit)},
-		{Key: "approvals", Value: strconv.Itoa(e.Approvals)},
-		{Key: "paused", Value: i64(e.Paused)},
-		{Key: "open_cycle_start", Value: i64(e.OpenCycleStart)},
-		{Key: "mining", Value: optCycle(e.MiningCycle, e.Mining)},
-		{Key: "window_start", Value: i64(e.WindowStart)},
-		{Key: "window_end", Value: i64(e.WindowEnd)},
-		{Key: "challenges", Value: strconv.Itoa(e.Challenges)},
-	}}
-}
+// EventType implements event.Typed.
+func (EventRecoveryExited) EventType() string { return "recovery_exited" }
 
 // EventRecoveryAddressesSet: type "recovery_addresses_set", attributes
 // addresses (bech32, comma-separated, in order), recovery ("true" in
 // recovery mode, where it is an edit), edit (the edit sequence after it).
 type EventRecoveryAddressesSet struct {
-	Addresses []address.Address
-	Recovery  bool
-	Edit      uint64
+	Addresses []address.Address `event:"addresses"`
+	Recovery  bool              `event:"recovery"`
+	Edit      uint64            `event:"edit"`
 }
 
-// Event implements event.Typed.
-func (e EventRecoveryAddressesSet) Event() event.Event {
-	s := make([]string, len(e.Addresses))
-	for i, a := range e.Addresses {
-		s[i] = a.String()
+// EventType implements event.Typed.
+func (EventRecoveryAddressesSet) EventType() string { return "recovery_addresses_set" }
+
+// Events lists the events of the reputation module, one zero value of each
+// struct, for event.NewRegistry.
+func Events() []event.Typed {
+	return []event.Typed{
+		EventCreateSkill{},
+		EventUpdate{},
+		EventCycle{},
+		EventMinerStaked{},
+		EventMinerUnstaked{},
+		EventCycleFrozen{},
+		EventRootSubmitted{},
+		EventWindowReopened{},
+		EventRootAccepted{},
+		EventMinersRewarded{},
+		EventRoundStarted{},
+		EventClaimBye{},
+		EventChallengeOpened{},
+		EventChallengeAnswered{},
+		EventChallengeStep{},
+		EventChallengeDecided{},
+		EventMinerSlashed{},
+		EventMiningReopened{},
+		EventMiningStarted{},
+		EventRecoveryEntered{},
+		EventRecoveryRootSet{},
+		EventRecoveryExitApproved{},
+		EventRecoveryExited{},
+		EventRecoveryAddressesSet{},
 	}
-	return event.Event{Type: "recovery_addresses_set", Attributes: []event.Attribute{
-		{Key: "addresses", Value: strings.Join(s, ",")},
-		{Key: "recovery", Value: strconv.FormatBool(e.Recovery)},
-		{Key: "edit", Value: u(e.Edit)},
-	}}
 }

@@ -257,5 +257,6 @@ func (k Keeper) append(st store.KVStore, ev *event.Log, s *ledgerpb.Skill, colon
 		}
 	}
 	st.Set(LogKey(cycle, index), codec.Marshal(e.Record()))
-	ev.Emit(EventUpdate{Cycle: cycle, Index: index, Entry: e})
+	ev.Emit(EventUpdate{Cycle: cycle, Index: index, Colony: e.Colony, User: e.User, Skill: e.Skill, Amount: e.Amount,
+		NUpdates: e.NUpdates, NPreviousUpdates: e.NPreviousUpdates})
 }

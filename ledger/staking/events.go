@@ -1,124 +1,95 @@
 package staking
 
 import (
-	"encoding/hex"
-	"strconv"
-
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/event"
 )
 
-func u(v uint64) string { return strconv.FormatUint(v, 10) }
-func i(v int64) string  { return strconv.FormatInt(v, 10) }
-
 // EventCreateValidator: type "create_validator", attributes operator,
 // consensus_pubkey (hex), self_bond (ucell), moniker.
 type EventCreateValidator struct {
-	Operator        address.Address
-	ConsensusPubKey []byte
-	SelfBond        uint64
-	Moniker         string
+	Operator        address.Address `event:"operator"`
+	ConsensusPubKey []byte          `event:"consensus_pubkey"`
+	SelfBond        uint64          `event:"self_bond"`
+	Moniker         string          `event:"moniker"`
 }
 
-// Event implements event.Typed.
-func (e EventCreateValidator) Event() event.Event {
-	return event.Event{Type: "create_validator", Attributes: []event.Attribute{
-		{Key: "operator", Value: e.Operator.String()},
-		{Key: "consensus_pubkey", Value: hex.EncodeToString(e.ConsensusPubKey)},
-		{Key: "self_bond", Value: u(e.SelfBond)},
-		{Key: "moniker", Value: e.Moniker},
-	}}
-}
+// EventType implements event.Typed.
+func (EventCreateValidator) EventType() string { return "create_validator" }
 
 // EventBond: type "bond", attributes operator, amount (ucell), bonded
 // (ucell, after the bond).
 type EventBond struct {
-	Operator       address.Address
-	Amount, Bonded uint64
+	Operator address.Address `event:"operator"`
+	Amount   uint64          `event:"amount"`
+	Bonded   uint64          `event:"bonded"`
 }
 
-// Event implements event.Typed.
-func (e EventBond) Event() event.Event {
-	return event.Event{Type: "bond", Attributes: []event.Attribute{
-		{Key: "operator", Value: e.Operator.String()},
-		{Key: "amount", Value: u(e.Amount)},
-		{Key: "bonded", Value: u(e.Bonded)},
-	}}
-}
+// EventType implements event.Typed.
+func (EventBond) EventType() string { return "bond" }
 
 // EventUnbond: type "unbond", attributes operator, amount (ucell),
 // completion_height.
 type EventUnbond struct {
-	Operator         address.Address
-	Amount           uint64
-	CompletionHeight int64
+	Operator         address.Address `event:"operator"`
+	Amount           uint64          `event:"amount"`
+	CompletionHeight int64           `event:"completion_height"`
 }
 
-// Event implements event.Typed.
-func (e EventUnbond) Event() event.Event {
-	return event.Event{Type: "unbond", Attributes: []event.Attribute{
-		{Key: "operator", Value: e.Operator.String()},
-		{Key: "amount", Value: u(e.Amount)},
-		{Key: "completion_height", Value: i(e.CompletionHeight)},
-	}}
-}
+// EventType implements event.Typed.
+func (EventUnbond) EventType() string { return "unbond" }
 
 // EventUnbondingComplete: type "unbonding_complete", attributes operator,
 // amount (ucell, paid back to the operator).
 type EventUnbondingComplete struct {
-	Operator address.Address
-	Amount   uint64
+	Operator address.Address `event:"operator"`
+	Amount   uint64          `event:"amount"`
 }
 
-// Event implements event.Typed.
-func (e EventUnbondingComplete) Event() event.Event {
-	return event.Event{Type: "unbonding_complete", Attributes: []event.Attribute{
-		{Key: "operator", Value: e.Operator.String()},
-		{Key: "amount", Value: u(e.Amount)},
-	}}
-}
+// EventType implements event.Typed.
+func (EventUnbondingComplete) EventType() string { return "unbonding_complete" }
 
 // EventSlash: type "slash", attributes operator, consensus_address (hex,
 // as CometBFT prints it), infraction_height, amount (ucell burned, bonded
 // and unbonding together).
 type EventSlash struct {
-	Operator         address.Address
-	ConsensusAddress address.Address
-	InfractionHeight int64
-	Amount           uint64
+	Operator         address.Address `event:"operator"`
+	ConsensusAddress address.Address `event:"consensus_address,hex"`
+	InfractionHeight int64           `event:"infraction_height"`
+	Amount           uint64          `event:"amount"`
 }
 
-// Event implements event.Typed.
-func (e EventSlash) Event() event.Event {
-	return event.Event{Type: "slash", Attributes: []event.Attribute{
-		{Key: "operator", Value: e.Operator.String()},
-		{Key: "consensus_address", Value: hex.EncodeToString(e.ConsensusAddress[:])},
-		{Key: "infraction_height", Value: i(e.InfractionHeight)},
-		{Key: "amount", Value: u(e.Amount)},
-	}}
-}
+// EventType implements event.Typed.
+func (EventSlash) EventType() string { return "slash" }
 
 // EventJail: type "jail", attribute operator.
 type EventJail struct {
-	Operator address.Address
+	Operator address.Address `event:"operator"`
 }
 
-// Event implements event.Typed.
-func (e EventJail) Event() event.Event {
-	return event.Event{Type: "jail", Attributes: []event.Attribute{{Key: "operator", Value: e.Operator.String()}}}
-}
+// EventType implements event.Typed.
+func (EventJail) EventType() string { return "jail" }
 
 // EventPower: type "power", attributes operator, power (the voting power
 // sent to CometBFT; 0 removes the validator from the active set).
 type EventPower struct {
-	Operator address.Address
-	Power    int64
+	Operator address.Address `event:"operator"`
+	Power    int64           `event:"power"`
 }
 
-// Event implements event.Typed.
-func (e EventPower) Event() event.Event {
-	return event.Event{Type: "power", Attributes: []event.Attribute{
-		{Key: "operator", Value: e.Operator.String()},
-		{Key: "power", Value: i(e.Power)},
-	}}
+// EventType implements event.Typed.
+func (EventPower) EventType() string { return "power" }
+
+// Events lists the events of the staking module, one zero value of each
+// struct, for event.NewRegistry.
+func Events() []event.Typed {
+	return []event.Typed{
+		EventCreateValidator{},
+		EventBond{},
+		EventUnbond{},
+		EventUnbondingComplete{},
+		EventSlash{},
+		EventJail{},
+		EventPower{},
+	}
 }

@@ -5,7 +5,6 @@ package treasury
 
 import (
 	"fmt"
-	"strconv"
 
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/bank"
@@ -54,14 +53,13 @@ func (k Keeper) CollectFee(st store.KVStore, ev *event.Log, payer address.Addres
 // EventFee is emitted when the treasury collects a fee. ABCI: type "fee",
 // attributes payer (bech32), amount (ucell).
 type EventFee struct {
-	Payer  address.Address
-	Amount uint64
+	Payer  address.Address `event:"payer"`
+	Amount uint64          `event:"amount"`
 }
 
-// Event implements event.Typed.
-func (e EventFee) Event() event.Event {
-	return event.Event{Type: "fee", Attributes: []event.Attribute{
-		{Key: "payer", Value: e.Payer.String()},
-		{Key: "amount", Value: strconv.FormatUint(e.Amount, 10)},
-	}}
-}
+// EventType implements event.Typed.
+func (EventFee) EventType() string { return "fee" }
+
+// Events lists the events of the treasury module, one zero value of each
+// struct, for event.NewRegistry.
+func Events() []event.Typed { return []event.Typed{EventFee{}} }

@@ -48,13 +48,10 @@ import (
 	"sync"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/ledger/address"
-	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/params"
@@ -405,11 +402,7 @@ func (f *Node) order(w http.ResponseWriter, r *http.Request, body []byte, signed
 		fail(w, http.StatusBadRequest, "order id: not a number")
 		return nil, false
 	}
-	var resp ledgerpb.OrderResponse
-	raw, err := f.n.Client.QueryApp(r.Context(), app.PathOrder, marshal(&ledgerpb.OrderRequest{OrderId: id}))
-	if err == nil {
-		err = unmarshal(raw, &resp)
-	}
+	resp, err := f.n.Client.Order(r.Context(), id)
 	if err != nil {
 		fail(w, http.StatusNotFound, "order %d: %v", id, err)
 		return nil, false
@@ -625,11 +618,7 @@ func (f *Node) outputFile(w http.ResponseWriter, r *http.Request) {
 
 func (f *Node) decision(w http.ResponseWriter, r *http.Request) {
 	id, _ := strconv.ParseUint(r.PathValue("id"), 10, 64)
-	var resp ledgerpb.OrderResponse
-	raw, err := f.n.Client.QueryApp(r.Context(), app.PathOrder, marshal(&ledgerpb.OrderRequest{OrderId: id}))
-	if err == nil {
-		err = unmarshal(raw, &resp)
-	}
+	resp, err := f.n.Client.Order(r.Context(), id)
 	if err != nil {
 		fail(w, http.StatusNotFound, "order %d: %v", id, err)
 		return
@@ -646,13 +635,6 @@ func (f *Node) decision(w http.ResponseWriter, r *http.Request) {
 	reply(w, d)
 }
 
-func unmarshal(raw []byte, m proto.Message) error { return proto.Unmarshal(raw, m) }
-
-func marshal(m proto.Message) []byte {
-	raw, _ := proto.Marshal(m)
-	return raw
-}
-
 func bidPrice(o *ledgerpb.Order) uint64 { return max(ProviderFloor, o.MaxPrice/2) }
 
 // mode is the order's MODE parameter (see the package documentation).
@@ -665,13 +647,9 @@ func mode(o *ledgerpb.Order) string {
 	return "ok"
 }
 
-func (f *Node) orders(ctx context.Context, req *ledgerpb.OrdersRequest) []*ledgerpb.Order {
-	var r ledgerpb.OrdersResponse
-	raw, err := f.n.Client.QueryApp(ctx, app.PathOrders, marshal(req))
-	if err != nil || unmarshal(raw, &r) != nil {
-		return nil
-	}
-	return r.Orders
+func (f *Node) orders(ctx context.Context, filter client.OrdersFilter) []*ledgerpb.Order {
+	orders, _ := client.All(f.n.Client.Orders(ctx, filter))
+	return orders
 }
 
 var providerSalt = bytes.Repeat([]byte{7}, 32)
@@ -685,7 +663,7 @@ func (f *Node) loop(ctx context.Context) {
 			f.verify(ctx)
 			continue
 		}
-		for _, o := range f.orders(ctx, &ledgerpb.OrdersRequest{State: ledgerpb.OrderState_ORDER_STATE_OPEN}) {
+		for _, o := range f.orders(ctx, client.OrdersFilter{State: ledgerpb.OrderState_ORDER_STATE_OPEN}) {
 			if f.bids[o.Id] || o.MaxPrice < ProviderFloor {
 				continue
 			}
@@ -699,7 +677,7 @@ func (f *Node) loop(ctx context.Context) {
 			continue
 		}
 		next := st.SyncInfo.LatestBlockHeight + 1
-		for _, o := range f.orders(ctx, &ledgerpb.OrdersRequest{Provider: Address(f.opName).Bytes()}) {
+		for _, o := range f.orders(ctx, client.OrdersFilter{Provider: Address(f.opName)}) {
 			j := f.jobOf(o.Id)
 			f.mu.Lock()
 			ready, onChain, revealed, reported := j.committed, j.onChain, j.revealed, j.reported
@@ -750,7 +728,7 @@ func (f *Node) verify(ctx context.Context) {
 		return
 	}
 	next := st.SyncInfo.LatestBlockHeight + 1
-	for _, o := range f.orders(ctx, &ledgerpb.OrdersRequest{State: ledgerpb.OrderState_ORDER_STATE_DISPUTED}) {
+	for _, o := range f.orders(ctx, client.OrdersFilter{State: ledgerpb.OrderState_ORDER_STATE_DISPUTED}) {
 		drawn := false
 		for _, v := range o.Dispute.Verifiers {
 			drawn = drawn || bytes.Equal(v.NodeKey, f.NodeKey())

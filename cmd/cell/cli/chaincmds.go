@@ -10,13 +10,12 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/keyring"
 	"github.com/celltonomy/celltonomy/ledger/address"
-	"github.com/celltonomy/celltonomy/ledger/app"
+	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/params"
 	"github.com/celltonomy/celltonomy/ledger/staking"
@@ -108,16 +107,37 @@ func (f *txFlags) sendBuilt(cmd *cobra.Command, build buildFunc) error {
 }
 
 type txResultJSON struct {
-	Hash      string         `json:"hash"`
-	Height    int64          `json:"height"`
-	Code      uint32         `json:"code"`
-	Codespace string         `json:"codespace,omitempty"`
-	Log       string         `json:"log,omitempty"`
-	Events    []client.Event `json:"events,omitempty"`
+	Hash      string      `json:"hash"`
+	Height    int64       `json:"height"`
+	Code      uint32      `json:"code"`
+	Codespace string      `json:"codespace,omitempty"`
+	Log       string      `json:"log,omitempty"`
+	Events    []eventJSON `json:"events,omitempty"`
+}
+
+// eventJSON is an event as the JSON output shows it: an attribute key
+// that appears twice keeps its last value.
+type eventJSON struct {
+	Type       string            `json:"type"`
+	Attributes map[string]string `json:"attributes"`
+}
+
+func eventsJSON(evs []event.Typed) []eventJSON {
+	var out []eventJSON
+	for _, e := range evs {
+		ev := event.Encode(e)
+		j := eventJSON{Type: ev.Type, Attributes: map[string]string{}}
+		for _, a := range ev.Attributes {
+			j.Attributes[a.Key] = a.Value
+		}
+		out = append(out, j)
+	}
+	return out
 }
 
 func txJSON(r client.TxResult) txResultJSON {
-	return txResultJSON{Hash: strings.ToUpper(hex.EncodeToString(r.Hash)), Height: r.Height, Code: r.Code, Codespace: r.Codespace, Log: r.Log, Events: r.Events}
+	return txResultJSON{Hash: strings.ToUpper(hex.EncodeToString(r.Hash)), Height: r.Height, Code: r.Code, Codespace: r.Codespace, Log: r.Log,
+		Events: eventsJSON(r.Events)}
 }
 
 func printTx(g *globals, r client.TxResult) {
@@ -126,7 +146,7 @@ func printTx(g *globals, r client.TxResult) {
 		status = fmt.Sprintf("failed: code %d (%s): %s", r.Code, r.Codespace, r.Log)
 	}
 	fmt.Fprintf(g.stdout, "tx %X\nheight %d\n%s\n", r.Hash, r.Height, status)
-	for _, e := range r.Events {
+	for _, e := range eventsJSON(r.Events) {
 		var attrs []string
 		for k, v := range e.Attributes {
 			attrs = append(attrs, k+"="+v)
@@ -269,7 +289,7 @@ func newQueryCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			bal, h, err := c.Balance(cmd.Context(), addr)
+			bal, h, err := c.ProvenBalance(cmd.Context(), addr)
 			if err != nil {
 				return err
 			}
@@ -324,10 +344,8 @@ func newQueryCmd(g *globals) *cobra.Command {
 }
 
 func printValidators(ctx context.Context, g *globals, c *client.Client) error {
-	var vals []*ledgerpb.ValidatorStatus
-	if err := client.QueryPages(ctx, c, app.PathValidators,
-		func(p *ledgerpb.PageRequest) proto.Message { return &ledgerpb.ValidatorsRequest{Page: p} },
-		func(r *ledgerpb.ValidatorsResponse) error { vals = append(vals, r.Validators...); return nil }); err != nil {
+	vals, err := client.All(c.Validators(ctx))
+	if err != nil {
 		return err
 	}
 	type valJSON struct {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"iter"
 	"os"
 	"slices"
 	"strconv"
@@ -16,9 +17,9 @@ import (
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/repproof"
 	"github.com/celltonomy/celltonomy/ledger/address"
-	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
+	"github.com/celltonomy/celltonomy/ledger/query"
 	"github.com/celltonomy/celltonomy/ledger/registry"
 )
 
@@ -324,8 +325,8 @@ dispute's current round: market.VerifierCommitment binds the order, the round
 				return err
 			}
 			return f.sendBuilt(cmd, func(ctx context.Context, c *client.Client, _ string, from address.Address) ([]*ledgerpb.Msg, error) {
-				var d ledgerpb.Dispute
-				if err := queryInto(ctx, c, app.PathDispute, mustMarshalProto(&ledgerpb.OrderRequest{OrderId: id}), &d); err != nil {
+				d, err := c.Dispute(ctx, id)
+				if err != nil {
 					return nil, fmt.Errorf("dispute of order %d: %w", id, err)
 				}
 				cm := market.VerifierCommitment(id, d.Round, from, root, salt)
@@ -427,18 +428,14 @@ func domainVoteProof(cmd *cobra.Command, f *txFlags, id uint64, minerURL, proofF
 	if err != nil {
 		return nil, err
 	}
-	b, err := c.QueryApp(ctx, app.PathDispute, mustMarshalProto(&ledgerpb.OrderRequest{OrderId: id}))
+	d, err := c.Dispute(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("dispute of order %d: %w", id, err)
-	}
-	var d ledgerpb.Dispute
-	if err := proto.Unmarshal(b, &d); err != nil {
 		return nil, fmt.Errorf("dispute of order %d: %w", id, err)
 	}
 	if d.Kind != ledgerpb.PackageKind_PACKAGE_KIND_PROTOCOL {
 		return nil, fmt.Errorf("order %d: not a dispute of a protocol package", id)
 	}
-	acc, ok, err := repproof.FetchAcceptedRoot(ctx, c)
+	acc, ok, err := c.AcceptedRoot(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("accepted root: %w", err)
 	}
@@ -462,15 +459,6 @@ func domainVoteProof(cmd *cobra.Command, f *txFlags, id uint64, minerURL, proofF
 		}
 	}
 	return nil, fmt.Errorf("%s has no reputation in skill %d, the domain of order %d", user, d.DomainSkill, id)
-}
-
-// queryInto asks the ledger's app query path of c and decodes the reply.
-func queryInto(ctx context.Context, c *client.Client, path string, data []byte, reply proto.Message) error {
-	b, err := c.QueryApp(ctx, path, data)
-	if err != nil {
-		return err
-	}
-	return proto.Unmarshal(b, reply)
 }
 
 func mustMarshalProto(m proto.Message) []byte {
@@ -515,8 +503,8 @@ reads it. Neither the buyer nor the provider may vote. A vote stakes --stake
 			}
 			return f.sendBuilt(cmd, func(ctx context.Context, c *client.Client, _ string, from address.Address) ([]*ledgerpb.Msg, error) {
 				if stake == 0 {
-					var ps ledgerpb.Params
-					if err := queryInto(ctx, c, app.PathParams, nil, &ps); err != nil {
+					ps, err := c.Params(ctx)
+					if err != nil {
 						return nil, fmt.Errorf("params: %w", err)
 					}
 					stake = ps.MinDomainVoteStake
@@ -596,17 +584,6 @@ func ratingArgs(starsArg, saltArg string) (uint32, []byte, error) {
 // newMarketQueryCmd is `cell query market …`.
 func newMarketQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 	cmd := &cobra.Command{Use: "market", Short: "Orders, bids and contracts"}
-	query := func(ctx context.Context, path string, data []byte, reply proto.Message) error {
-		c, err := f.client()
-		if err != nil {
-			return err
-		}
-		b, err := c.QueryApp(ctx, path, data)
-		if err != nil {
-			return err
-		}
-		return proto.Unmarshal(b, reply)
-	}
 
 	order := &cobra.Command{
 		Use:   "order ORDER_ID",
@@ -617,8 +594,12 @@ func newMarketQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var r ledgerpb.OrderResponse
-			if err := query(cmd.Context(), "market/order", mustProto(&ledgerpb.OrderRequest{OrderId: id}), &r); err != nil {
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			r, err := c.Order(cmd.Context(), id)
+			if err != nil {
 				return err
 			}
 			out := orderOf(r.Order)
@@ -645,29 +626,28 @@ func newMarketQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 		Short: "List orders by --buyer, --provider (its contracts) or --state, by id",
 		Args:  exactArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			req := &ledgerpb.OrdersRequest{StartId: start, Limit: limit}
+			filter := client.OrdersFilter{StartID: start}
+			var err error
 			if buyer != "" {
-				a, err := resolveAddress(g, buyer)
-				if err != nil {
+				if filter.Buyer, err = resolveAddress(g, buyer); err != nil {
 					return err
 				}
-				req.Buyer = a.Bytes()
 			}
 			if provider != "" {
-				a, err := resolveAddress(g, provider)
-				if err != nil {
+				if filter.Provider, err = resolveAddress(g, provider); err != nil {
 					return err
 				}
-				req.Provider = a.Bytes()
 			}
 			if state != "" {
-				s, err := market.ParseState(state)
-				if err != nil {
+				if filter.State, err = market.ParseState(state); err != nil {
 					return &usageError{fmt.Errorf("--state: %w", err)}
 				}
-				req.State = s
 			}
-			return listOrders(cmd.Context(), g, query, "market/orders", req)
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			return listOrders(g, c.Orders(cmd.Context(), filter), limit)
 		},
 	}
 	orders.Flags().StringVar(&buyer, "buyer", "", "the buyer's address or key name")
@@ -685,7 +665,11 @@ func newMarketQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return listOrders(cmd.Context(), g, query, "market/open_contracts", &ledgerpb.OrdersRequest{Provider: a.Bytes()})
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			return listOrders(g, c.OpenContracts(cmd.Context(), a), 0)
 		},
 	}
 	verifier := &cobra.Command{
@@ -697,11 +681,14 @@ func newMarketQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var r ledgerpb.VerifierResponse
-			if err := query(cmd.Context(), "market/verifier", mustProto(&ledgerpb.VerifierRequest{NodeKey: key}), &r); err != nil {
+			c, err := f.client()
+			if err != nil {
 				return err
 			}
-			v := r.Verifier
+			v, err := c.Verifier(cmd.Context(), key)
+			if err != nil {
+				return err
+			}
 			out := verifierJSON{NodeKey: hex.EncodeToString(v.NodeKey), Operator: addrString(v.Operator), Stake: v.Stake,
 				Height: v.Height, OpenDisputes: v.OpenDisputes}
 			if g.output == outputJSON {
@@ -721,17 +708,21 @@ func newMarketQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var r ledgerpb.BalanceResponse
-			if err := query(cmd.Context(), "market/credit", []byte(a.String()), &r); err != nil {
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			credit, err := c.Credit(cmd.Context(), a)
+			if err != nil {
 				return err
 			}
 			if g.output == outputJSON {
 				return g.json(struct {
 					Address string `json:"address"`
 					Credit  uint64 `json:"credit"`
-				}{a.String(), r.Balance})
+				}{a.String(), credit})
 			}
-			fmt.Fprintf(g.stdout, "%d\n", r.Balance)
+			fmt.Fprintf(g.stdout, "%d\n", credit)
 			return nil
 		},
 	}
@@ -761,13 +752,21 @@ type disputeJSON struct {
 	Frozen         uint64   `json:"frozen,omitempty"`
 }
 
-func listOrders(ctx context.Context, g *globals, query func(context.Context, string, []byte, proto.Message) error, path string, req *ledgerpb.OrdersRequest) error {
-	var r ledgerpb.OrdersResponse
-	if err := query(ctx, path, mustProto(req), &r); err != nil {
-		return err
+// listOrders prints the first limit orders of a list (0: query.MaxPage),
+// and the id of the next one, if any, to list more from.
+func listOrders(g *globals, orders iter.Seq2[*ledgerpb.Order, error], limit uint32) error {
+	if limit == 0 || limit > query.MaxPage {
+		limit = query.MaxPage
 	}
-	out := ordersJSON{Orders: []orderJSON{}, NextID: r.NextId}
-	for _, o := range r.Orders {
+	out := ordersJSON{Orders: []orderJSON{}}
+	for o, err := range orders {
+		if err != nil {
+			return err
+		}
+		if len(out.Orders) == int(limit) {
+			out.NextID = o.Id
+			break
+		}
 		out.Orders = append(out.Orders, orderOf(o))
 	}
 	if g.output == outputJSON {

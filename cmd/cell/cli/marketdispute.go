@@ -10,7 +10,6 @@ import (
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/order"
 	"github.com/celltonomy/celltonomy/ledger/address"
-	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 )
@@ -81,19 +80,19 @@ head of a chain of your own instead.`,
 // id and returns its head; nil for an order of a protocol package, whose
 // dispute draws no verifiers.
 func newDisputeSeeds(ctx context.Context, g *globals, c *client.Client, id uint64) ([]byte, error) {
-	var r ledgerpb.OrderResponse
-	if err := queryInto(ctx, c, app.PathOrder, mustMarshalProto(&ledgerpb.OrderRequest{OrderId: id}), &r); err != nil {
+	r, err := c.Order(ctx, id)
+	if err != nil {
 		return nil, fmt.Errorf("order %d: %w", id, err)
 	}
-	var pkg ledgerpb.Package
-	if err := queryInto(ctx, c, app.PathPackage, r.GetOrder().GetPackageId(), &pkg); err != nil {
+	pkg, err := c.Package(ctx, r.GetOrder().GetPackageId())
+	if err != nil {
 		return nil, fmt.Errorf("order %d: its package: %w", id, err)
 	}
 	if pkg.Kind == ledgerpb.PackageKind_PACKAGE_KIND_PROTOCOL {
 		return nil, nil
 	}
-	var p ledgerpb.Params
-	if err := queryInto(ctx, c, app.PathParams, nil, &p); err != nil {
+	p, err := c.Params(ctx)
+	if err != nil {
 		return nil, fmt.Errorf("params: %w", err)
 	}
 	seeds, err := order.NewSeedChain(p.MaxDisputeRounds)

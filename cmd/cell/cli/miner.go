@@ -8,11 +8,9 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
-	"google.golang.org/protobuf/proto"
 
+	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/repproof"
-	"github.com/celltonomy/celltonomy/ledger/app"
-	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/miner"
 )
 
@@ -146,13 +144,9 @@ miner need not be trusted.`,
 			var skillID uint64
 			if skill != "" {
 				if skillID, err = strconv.ParseUint(skill, 10, 64); err != nil {
-					b, qerr := c.QueryApp(ctx, app.PathSkill, []byte(skill))
+					sk, qerr := c.Skill(ctx, skill)
 					if qerr != nil {
 						return fmt.Errorf("--skill %s: %w", skill, qerr)
-					}
-					var sk ledgerpb.Skill
-					if err := proto.Unmarshal(b, &sk); err != nil {
-						return fmt.Errorf("--skill %s: %w", skill, err)
 					}
 					skillID = sk.GetId()
 				}
@@ -160,7 +154,7 @@ miner need not be trusted.`,
 					return &usageError{fmt.Errorf("--skill %s: skill ids start at 1", skill)}
 				}
 			}
-			acc, ok, err := repproof.FetchAcceptedRoot(ctx, c)
+			acc, ok, err := c.AcceptedRoot(ctx)
 			if err != nil {
 				return fmt.Errorf("accepted root: %w", err)
 			}
@@ -180,7 +174,7 @@ miner need not be trusted.`,
 				return fmt.Errorf("the miner's answer does not check out against the accepted root of cycle %d: %w", acc.Cycle, err)
 			}
 			paths := map[uint64]string{}
-			if skills, err := repproof.FetchSkills(ctx, c); err == nil {
+			if skills, err := client.All(c.Skills(ctx)); err == nil {
 				for _, s := range skills {
 					paths[s.GetId()] = s.GetPath()
 				}

@@ -7,10 +7,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/celltonomy/celltonomy/ledger/address"
-	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/reputation"
 )
@@ -142,15 +140,11 @@ func newRecoveryQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			b, err := c.QueryApp(cmd.Context(), app.PathRecovery, nil)
+			r, err := c.Recovery(cmd.Context())
 			if err != nil {
 				return err
 			}
-			var r ledgerpb.RecoveryStatus
-			if err := proto.Unmarshal(b, &r); err != nil {
-				return err
-			}
-			out := recoveryOf(&r)
+			out := recoveryOf(r)
 			if g.output == outputJSON {
 				return g.json(out)
 			}

@@ -14,7 +14,6 @@ import (
 
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/ledger/address"
-	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/registry"
 	"github.com/celltonomy/celltonomy/node"
@@ -109,7 +108,13 @@ stay active.`,
 		Long: `register-package registers the envelope of a .cellpkg file on chain. The file
 must be signed by its author, and the author must be --from: the ledger
 checks the signature over the envelope bytes, so an unsigned file cannot be
-signed here without changing the bytes its author meant.`,
+signed here without changing the bytes its author meant.
+
+The ledger requires at least one --location, a URL where nodes fetch the
+.cellpkg (at most 16). To have nodes serve it instead, order the package
+from its directory or file (cell order run DIR|FILE.cellpkg): an
+unregistered package is published first, its blob uploaded to the active
+nodes, whose blob URLs (ENDPOINT/v1/blobs/SHA256) become its locations.`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			data, err := os.ReadFile(args[0])
@@ -137,7 +142,7 @@ signed here without changing the bytes its author meant.`,
 			}}})
 		},
 	}
-	register.Flags().StringSliceVar(&locations, "location", nil, "http(s) URL where the .cellpkg can be fetched (repeatable)")
+	register.Flags().StringSliceVar(&locations, "location", nil, "http(s) URL where the .cellpkg can be fetched (repeatable; at least one)")
 
 	var offerNode, offerStake string
 	offer := &cobra.Command{
@@ -175,11 +180,11 @@ the price (registry.OfferingMinStake), the default.`,
 			}
 			return f.sendBuilt(cmd, func(ctx context.Context, c *client.Client, _ string, _ address.Address) ([]*ledgerpb.Msg, error) {
 				if stake == 0 {
-					var p ledgerpb.Params
-					if err := queryInto(ctx, c, app.PathParams, nil, &p); err != nil {
+					p, err := c.Params(ctx)
+					if err != nil {
 						return nil, fmt.Errorf("params: %w", err)
 					}
-					stake = registry.OfferingMinStake(price, &p)
+					stake = registry.OfferingMinStake(price, p)
 				}
 				return []*ledgerpb.Msg{{Sum: &ledgerpb.Msg_SetOffering{SetOffering: &ledgerpb.MsgSetOffering{
 					PackageId: id, Price: price, LeadTimeBlocks: lead, NodeKey: node, Stake: stake}}}}, nil
@@ -216,17 +221,6 @@ func hexArg(name, s string, size int) ([]byte, error) {
 // newRegistryQueryCmd is `cell query registry …`.
 func newRegistryQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 	cmd := &cobra.Command{Use: "registry", Short: "Profiles, nodes, packages and offerings"}
-	query := func(ctx context.Context, path string, data []byte, reply proto.Message) error {
-		c, err := f.client()
-		if err != nil {
-			return err
-		}
-		b, err := c.QueryApp(ctx, path, data)
-		if err != nil {
-			return err
-		}
-		return proto.Unmarshal(b, reply)
-	}
 	// nextHeight is the height nodes are judged at: the next block's,
 	// where a bid sent now would land.
 	nextHeight := func(ctx context.Context) (int64, error) {
@@ -250,11 +244,15 @@ func newRegistryQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var p ledgerpb.Profile
-			if err := query(cmd.Context(), "registry/profile", addr[:], &p); err != nil {
+			c, err := f.client()
+			if err != nil {
 				return err
 			}
-			out := profileOf(&p)
+			p, err := c.Profile(cmd.Context(), addr)
+			if err != nil {
+				return err
+			}
+			out := profileOf(p)
 			if g.output == outputJSON {
 				return g.json(out)
 			}
@@ -275,11 +273,15 @@ func newRegistryQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var st ledgerpb.NodeStatus
-			if err := query(cmd.Context(), "registry/node", mustProto(&ledgerpb.NodeRequest{NodePubkey: key, Height: h}), &st); err != nil {
+			c, err := f.client()
+			if err != nil {
 				return err
 			}
-			return printNodes(g, []*ledgerpb.NodeStatus{&st})
+			st, err := c.Node(cmd.Context(), key, h)
+			if err != nil {
+				return err
+			}
+			return printNodes(g, []*ledgerpb.NodeStatus{st})
 		},
 	}
 	nodes := &cobra.Command{
@@ -287,26 +289,23 @@ func newRegistryQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 		Short: "List the nodes, of one operator (an address or a key name) or all, with their expiry",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			req := &ledgerpb.NodesRequest{}
+			var op address.Address
 			if len(args) == 1 {
-				op, err := resolveAddress(g, args[0])
-				if err != nil {
+				var err error
+				if op, err = resolveAddress(g, args[0]); err != nil {
 					return err
 				}
-				req.Operator = op[:]
 			}
-			var err error
-			if req.Height, err = nextHeight(cmd.Context()); err != nil {
+			h, err := nextHeight(cmd.Context())
+			if err != nil {
 				return err
 			}
 			c, err := f.client()
 			if err != nil {
 				return err
 			}
-			var nodes []*ledgerpb.NodeStatus
-			if err := client.QueryPages(cmd.Context(), c, app.PathNodes,
-				func(p *ledgerpb.PageRequest) proto.Message { req.Page = p; return req },
-				func(r *ledgerpb.NodesResponse) error { nodes = append(nodes, r.Nodes...); return nil }); err != nil {
+			nodes, err := client.All(c.Nodes(cmd.Context(), op, h))
+			if err != nil {
 				return err
 			}
 			return printNodes(g, nodes)
@@ -321,11 +320,15 @@ func newRegistryQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var p ledgerpb.Package
-			if err := query(cmd.Context(), "registry/package", id, &p); err != nil {
+			c, err := f.client()
+			if err != nil {
 				return err
 			}
-			return printPackages(g, []*ledgerpb.Package{&p})
+			p, err := c.Package(cmd.Context(), id)
+			if err != nil {
+				return err
+			}
+			return printPackages(g, []*ledgerpb.Package{p})
 		},
 	}
 	pkgs := &cobra.Command{
@@ -337,10 +340,8 @@ func newRegistryQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var pkgs []*ledgerpb.Package
-			if err := client.QueryPages(cmd.Context(), c, app.PathPackagesByName,
-				func(p *ledgerpb.PageRequest) proto.Message { return &ledgerpb.PackagesRequest{Name: args[0], Page: p} },
-				func(r *ledgerpb.PackagesResponse) error { pkgs = append(pkgs, r.Packages...); return nil }); err != nil {
+			pkgs, err := client.All(c.PackagesByName(cmd.Context(), args[0]))
+			if err != nil {
 				return err
 			}
 			return printPackages(g, pkgs)
@@ -351,16 +352,13 @@ func newRegistryQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 		Short: "List the offerings: all, a vendor's (an address or a key name), or a package's (its id in hex)",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			req := &ledgerpb.OfferingsRequest{}
+			var vendor address.Address
+			var packageID []byte
 			if len(args) == 1 {
 				if id, err := hex.DecodeString(args[0]); err == nil && len(id) == registry.PackageIDSize {
-					req.PackageId = id
-				} else {
-					vendor, err := resolveAddress(g, args[0])
-					if err != nil {
-						return err
-					}
-					req.Vendor = vendor[:]
+					packageID = id
+				} else if vendor, err = resolveAddress(g, args[0]); err != nil {
+					return err
 				}
 			}
 			c, err := f.client()
@@ -368,16 +366,12 @@ func newRegistryQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 				return err
 			}
 			out := []offeringJSON{}
-			if err := client.QueryPages(cmd.Context(), c, app.PathOfferings,
-				func(p *ledgerpb.PageRequest) proto.Message { req.Page = p; return req },
-				func(r *ledgerpb.OfferingsResponse) error {
-					for _, o := range r.Offerings {
-						out = append(out, offeringJSON{Vendor: addrString(o.Vendor), PackageID: hex.EncodeToString(o.PackageId),
-							Price: o.Price, LeadTimeBlocks: o.LeadTimeBlocks, UpdatedHeight: o.UpdatedHeight})
-					}
-					return nil
-				}); err != nil {
-				return err
+			for o, err := range c.Offerings(cmd.Context(), vendor, packageID) {
+				if err != nil {
+					return err
+				}
+				out = append(out, offeringJSON{Vendor: addrString(o.Vendor), PackageID: hex.EncodeToString(o.PackageId),
+					Price: o.Price, LeadTimeBlocks: o.LeadTimeBlocks, UpdatedHeight: o.UpdatedHeight})
 			}
 			if g.output == outputJSON {
 				return g.json(out)

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -9,10 +8,9 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"google.golang.org/protobuf/proto"
 
+	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/ledger/address"
-	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/reputation"
 )
@@ -101,28 +99,21 @@ func submitRootArgs(args []string) (*ledgerpb.MsgSubmitRootHash, error) {
 // reputation update log and mining.
 func newReputationQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 	cmd := &cobra.Command{Use: "reputation", Short: "Skills, the reputation update log and mining"}
-	query := func(cmd *cobra.Command, path string, data []byte, reply proto.Message) error {
-		c, err := f.client()
-		if err != nil {
-			return err
-		}
-		b, err := c.QueryApp(cmd.Context(), path, data)
-		if err != nil {
-			return err
-		}
-		return proto.Unmarshal(b, reply)
-	}
 	cmd.AddCommand(&cobra.Command{
 		Use:   "root",
 		Short: "Print the latest accepted reputation root",
 		Args:  exactArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var r ledgerpb.ReputationRoot
-			if err := query(cmd, app.PathReputationRoot, nil, &r); err != nil {
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			r, err := c.ReputationRoot(cmd.Context())
+			if err != nil {
 				return err
 			}
 			if g.output == outputJSON {
-				return g.json(&r)
+				return g.json(r)
 			}
 			fmt.Fprintf(g.stdout, "cycle %d accepted at height %d\nroot %x\nn_leaves %d\njrh %x\n", r.GetCycle(), r.GetAcceptedHeight(), r.GetRoot(), r.GetNLeaves(), r.GetJrh())
 			return nil
@@ -133,14 +124,18 @@ func newReputationQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 		Short: "Print the cycle being mined, its window, submissions and claims, its challenges, and the accepted root",
 		Args:  exactArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var s ledgerpb.MiningStatus
-			if err := query(cmd, app.PathMining, nil, &s); err != nil {
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			s, err := c.Mining(cmd.Context())
+			if err != nil {
 				return err
 			}
 			if g.output == outputJSON {
-				return g.json(&s)
+				return g.json(s)
 			}
-			writeMiningStatus(g.stdout, &s)
+			writeMiningStatus(g.stdout, s)
 			return nil
 		},
 	})
@@ -154,12 +149,16 @@ func newReputationQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var m ledgerpb.Miner
-			if err := query(cmd, app.PathMiner, addr.Bytes(), &m); err != nil {
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			m, err := c.Miner(cmd.Context(), addr)
+			if err != nil {
 				return err
 			}
 			if g.output == outputJSON {
-				return g.json(&m)
+				return g.json(m)
 			}
 			fmt.Fprintf(g.stdout, "miner %s\nstake %d ucell\nsince height %d\n", addr, m.GetStake(), m.GetSinceHeight())
 			return nil
@@ -170,19 +169,15 @@ func newReputationQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 		Short: "Print every skill in creation order: id, parent, path",
 		Args:  exactArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			all := &ledgerpb.SkillsResponse{}
-			var data []byte
-			for {
-				var page ledgerpb.SkillsResponse
-				if err := query(cmd, app.PathSkills, data, &page); err != nil {
-					return err
-				}
-				all.Skills = append(all.Skills, page.GetSkills()...)
-				if page.GetNext() == 0 {
-					break
-				}
-				data = binary.BigEndian.AppendUint64(nil, page.GetNext())
+			c, err := f.client()
+			if err != nil {
+				return err
 			}
+			skills, err := client.All(c.Skills(cmd.Context()))
+			if err != nil {
+				return err
+			}
+			all := &ledgerpb.SkillsResponse{Skills: skills}
 			if g.output == outputJSON {
 				return g.json(all)
 			}
@@ -201,16 +196,12 @@ func newReputationQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			b, err := c.QueryApp(cmd.Context(), app.PathSkill, []byte(args[0]))
+			sk, err := c.Skill(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
-			var sk ledgerpb.Skill
-			if err := proto.Unmarshal(b, &sk); err != nil {
-				return err
-			}
 			if g.output == outputJSON {
-				return g.json(&sk)
+				return g.json(sk)
 			}
 			fmt.Fprintf(g.stdout, "skill %d %s\nparents %v\n", sk.GetId(), args[0], sk.GetAncestors())
 			return nil
@@ -221,25 +212,40 @@ func newReputationQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 		Short: "Print the reputation update log of a cycle (default: the open one), a page at a time",
 		Args:  cobra.MaximumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var data []byte
+			var nums []uint64
 			for _, a := range args {
 				n, err := strconv.ParseUint(a, 10, 64)
 				if err != nil {
 					return &usageError{fmt.Errorf("%q: want a whole number", a)}
 				}
-				data = binary.BigEndian.AppendUint64(data, n)
+				nums = append(nums, n)
 			}
 			c, err := f.client()
 			if err != nil {
 				return err
 			}
-			b, err := c.QueryApp(cmd.Context(), app.PathReputationLog, data)
-			if err != nil {
-				return err
+			if len(nums) == 0 {
+				open, err := c.OpenCycle(cmd.Context())
+				if err != nil {
+					return err
+				}
+				nums = append(nums, open)
 			}
-			var res ledgerpb.ReputationLogResponse
-			if err := proto.Unmarshal(b, &res); err != nil {
-				return err
+			if len(nums) == 1 {
+				nums = append(nums, 0)
+			}
+			// One page, as the ledger serves it; the rest on demand.
+			var res *ledgerpb.ReputationLogResponse
+			for page, err := range c.ReputationLog(cmd.Context(), nums[0], nums[1]) {
+				if err != nil {
+					return err
+				}
+				res = page
+				break
+			}
+			next := uint64(0)
+			if len(res.GetPage().GetNextKey()) != 0 {
+				next = res.GetStart() + uint64(len(res.GetEntries()))
 			}
 			type entryJSON struct {
 				User             string `json:"user"`
@@ -254,7 +260,7 @@ func newReputationQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 				Start   uint64      `json:"start"`
 				Next    uint64      `json:"next,omitempty"`
 				Entries []entryJSON `json:"entries"`
-			}{Cycle: res.GetCycle(), Start: res.GetStart(), Next: res.GetNext(), Entries: []entryJSON{}}
+			}{Cycle: res.GetCycle(), Start: res.GetStart(), Next: next, Entries: []entryJSON{}}
 			for _, r := range res.GetEntries() {
 				e, err := reputation.EntryFromRecord(r)
 				if err != nil {

@@ -1,38 +1,55 @@
-package app
+// Package schema lists what the ledger says to the world, module by
+// module: every result code a transaction or a query can carry (Codes,
+// Code), and every event type it emits (Events), for clients and indexers
+// that match a result against the modules' errors and decode a block's
+// events into the modules' own structs.
+//
+//	if c, ok := schema.Code(res.Codespace, res.Code); ok && c == market.ErrWindowClosed { … }
+//
+//	reg := schema.Events()
+//	e, err := reg.Decode(ev) // ev: an event of a transaction or a block
+//	switch e := e.(type) {
+//	case bank.EventTransfer:
+//		fmt.Println(e.From, "sent", e.Amount, "ucell to", e.To)
+//	}
+package schema
 
 import (
+	"fmt"
+
 	"github.com/celltonomy/celltonomy/ledger/auth"
 	"github.com/celltonomy/celltonomy/ledger/bank"
 	"github.com/celltonomy/celltonomy/ledger/codes"
+	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/market"
+	"github.com/celltonomy/celltonomy/ledger/query"
 	"github.com/celltonomy/celltonomy/ledger/registry"
 	"github.com/celltonomy/celltonomy/ledger/reputation"
 	"github.com/celltonomy/celltonomy/ledger/staking"
+	"github.com/celltonomy/celltonomy/ledger/treasury"
 	"github.com/celltonomy/celltonomy/ledger/tx"
 )
 
-// Codespace is the codespace of the app's own codes: queries and internal
-// failures.
-const Codespace = "app"
-
-// Codes of codespace "app". Numbers are appended, never renumbered.
-var (
-	// ErrUnknownPath: Query was given a path it does not serve.
-	ErrUnknownPath = codes.New(Codespace, 1, "unknown query path")
-	// ErrInvalidQuery: the query data is malformed (e.g. not an address).
-	ErrInvalidQuery = codes.New(Codespace, 2, "invalid query data")
-	// ErrNotFound: the queried record does not exist.
-	ErrNotFound = codes.New(Codespace, 3, "not found")
-	// ErrNotInitialized: the state has no params: InitChain has not run.
-	ErrNotInitialized = codes.New(Codespace, 4, "chain not initialized")
-	// ErrInternal: a failure that carries no code; a bug.
-	ErrInternal = codes.New(Codespace, 5, "internal error")
-)
+// Events returns the registry of every event type the ledger emits, in
+// transaction results and in block results: those of auth, bank,
+// treasury, staking, registry, reputation and market.
+func Events() *event.Registry {
+	var all []event.Typed
+	for _, evs := range [][]event.Typed{auth.Events(), bank.Events(), treasury.Events(), staking.Events(),
+		registry.Events(), reputation.Events(), market.Events()} {
+		all = append(all, evs...)
+	}
+	r, err := event.NewRegistry(all...)
+	if err != nil {
+		panic(fmt.Sprintf("schema: %v", err)) // the ledger's tests build it
+	}
+	return r
+}
 
 // Codes returns every code a TxResult or a Query error can carry, by
 // codespace (tx, auth, bank, staking, registry, reputation, market, app),
-// then number. Code 0 means
-// success in every codespace.
+// then number. Code 0 means success in every codespace. A client names
+// the code of a result with Code.
 //
 //	codespace  code  name
 //	tx         1     tx too large                (bigger than tx.MaxTxBytes)
@@ -90,6 +107,11 @@ var (
 //	registry   25    not a vendor                (no profile with the vendor role)
 //	registry   26    no such offering
 //	registry   27    invalid package id          (not 32 bytes)
+//	registry   28    bad node key signature
+//	registry   29    royalty too high            (max_royalty_bps)
+//	registry   30    node not usable             (an offering's node: not an active node of the vendor)
+//	registry   31    stake too low               (an offering's stake)
+//	registry   32    no blob location            (a package names none)
 //	reputation 1     invalid skill name
 //	reputation 2     unknown skill
 //	reputation 3     skill already exists
@@ -161,15 +183,23 @@ var (
 //	app        3     not found
 //	app        4     chain not initialized
 //	app        5     internal error
+//	app        6     height not available        (a query's height not committed, or not stored)
 func Codes() []codes.Code {
 	var all []codes.Code
-	all = append(all, tx.Codes()...)
-	all = append(all, auth.Codes()...)
-	all = append(all, bank.Codes()...)
-	all = append(all, staking.Codes()...)
-	all = append(all, registry.Codes()...)
-	all = append(all, reputation.Codes()...)
-	all = append(all, market.Codes()...)
-	all = append(all, ErrUnknownPath, ErrInvalidQuery, ErrNotFound, ErrNotInitialized, ErrInternal)
+	for _, cs := range [][]codes.Code{tx.Codes(), auth.Codes(), bank.Codes(), staking.Codes(), registry.Codes(),
+		reputation.Codes(), market.Codes(), query.Codes()} {
+		all = append(all, cs...)
+	}
 	return all
+}
+
+// Code returns the code number of codespace names, and false for a code
+// this build of the ledger does not know (a newer chain's).
+func Code(codespace string, number uint32) (codes.Code, bool) {
+	for _, c := range Codes() {
+		if c.Codespace == codespace && c.Number == number {
+			return c, true
+		}
+	}
+	return codes.Code{}, false
 }
