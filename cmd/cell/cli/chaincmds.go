@@ -144,6 +144,9 @@ func printTx(g *globals, r client.TxResult) {
 	status := "ok"
 	if r.Code != 0 {
 		status = fmt.Sprintf("failed: code %d (%s): %s", r.Code, r.Codespace, r.Log)
+		if r.Height == 0 {
+			status = fmt.Sprintf("refused: code %d (%s): %s\nnot broadcast: the ledger refuses it (simulated), no fee paid", r.Code, r.Codespace, r.Log)
+		}
 	}
 	fmt.Fprintf(g.stdout, "tx %X\nheight %d\n%s\n", r.Hash, r.Height, status)
 	for _, e := range eventsJSON(r.Events) {
