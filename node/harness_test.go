@@ -24,6 +24,7 @@ import (
 	"golang.org/x/net/netutil"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
@@ -108,8 +109,8 @@ func (c *fakeChain) Skill(_ context.Context, path string) (*ledgerpb.Skill, erro
 	return nil, query.ErrNotFound.Errorf("skill %q: no such skill", path)
 }
 
-func (c *fakeChain) ReputationRoot(context.Context) (*ledgerpb.ReputationRoot, error) {
-	return nil, query.ErrNotFound.Errorf("no reputation root has been accepted yet")
+func (c *fakeChain) ProvenReputation(context.Context, client.ReputationSource, address.Address, uint64) (client.ProvenReputation, error) {
+	return client.ProvenReputation{}, client.ErrNoAcceptedRoot
 }
 
 // testNode is a node with a fake chain, serving its HTTP API.
