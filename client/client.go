@@ -153,14 +153,16 @@ func (c *Client) Broadcast(ctx context.Context, tx []byte, mode Mode) (TxResult,
 // Check simulates the signed transaction tx (Simulate) and returns an
 // error wrapping ErrRefused and the ledger's code, with the result, when
 // the next block would refuse it: the caller then does not broadcast it
-// and pays no fee for it. A failure of the simulation query itself is
-// returned as it is.
+// and pays no fee for it; the refused result has Height 0 and no events.
+// A failure of the simulation query itself is returned as it is.
 func (c *Client) Check(ctx context.Context, tx []byte) (TxResult, error) {
 	res, err := c.Simulate(ctx, tx)
 	if err != nil {
 		return res, err
 	}
 	if res.Code != 0 {
+		// Not in a block, and its events will not happen.
+		res = TxResult{Hash: res.Hash, Code: res.Code, Codespace: res.Codespace, Log: res.Log}
 		return res, fmt.Errorf("simulated, not broadcast: %w", refused(res))
 	}
 	return res, nil

@@ -74,12 +74,9 @@ func (p ProvenReputation) Proof(skill uint64) (repproof.VerifiedLeaf, *ledgerpb.
 }
 
 // ProvenReputation reads the accepted reputation root with a proof
-// (AcceptedRoot), asks miner for user's leaves (in skill; 0: every skill)
-// and verifies them against that root (repproof.VerifyReputation): the one
-// way the SDK reads a reputation. A miner that answers 404 (it knows no
-// leaf) gives no leaves and no error. Errors: ErrNoAcceptedRoot; a failed
-// proven read (ErrProof, ErrHeader); the miner's error; an answer that
-// does not verify (wrapping repproof.ErrProof, naming the accepted cycle).
+// (AcceptedRoot) and returns VerifiedReputation against it: the one way
+// the SDK reads a reputation. Errors: ErrNoAcceptedRoot; a failed proven
+// read (ErrProof, ErrHeader); those of VerifiedReputation.
 func (c *Client) ProvenReputation(ctx context.Context, miner ReputationSource, user address.Address, skill uint64) (ProvenReputation, error) {
 	root, ok, err := c.AcceptedRoot(ctx)
 	if err != nil {
@@ -88,6 +85,16 @@ func (c *Client) ProvenReputation(ctx context.Context, miner ReputationSource, u
 	if !ok {
 		return ProvenReputation{}, ErrNoAcceptedRoot
 	}
+	return VerifiedReputation(ctx, miner, root, user, skill)
+}
+
+// VerifiedReputation asks miner for user's leaves (in skill; 0: every
+// skill) and verifies them against root, an accepted root the caller read
+// with a proof (AcceptedRoot; a daemon keeps it for the cycle):
+// repproof.VerifyReputation. A miner that answers 404 (it knows no leaf)
+// gives no leaves and no error. Errors: the miner's error; an answer that
+// does not verify (wrapping repproof.ErrProof, naming the root's cycle).
+func VerifiedReputation(ctx context.Context, miner ReputationSource, root repproof.Root, user address.Address, skill uint64) (ProvenReputation, error) {
 	p := ProvenReputation{Root: root, User: user}
 	resp, err := miner.Reputation(ctx, user, skill)
 	if err != nil {

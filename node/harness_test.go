@@ -24,8 +24,8 @@ import (
 	"golang.org/x/net/netutil"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/gateway"
+	"github.com/celltonomy/celltonomy/client/repproof"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/query"
@@ -109,8 +109,12 @@ func (c *fakeChain) Skill(_ context.Context, path string) (*ledgerpb.Skill, erro
 	return nil, query.ErrNotFound.Errorf("skill %q: no such skill", path)
 }
 
-func (c *fakeChain) ProvenReputation(context.Context, client.ReputationSource, address.Address, uint64) (client.ProvenReputation, error) {
-	return client.ProvenReputation{}, client.ErrNoAcceptedRoot
+func (c *fakeChain) ReputationRoot(context.Context) (*ledgerpb.ReputationRoot, error) {
+	return nil, query.ErrNotFound.Errorf("no reputation root has been accepted yet")
+}
+
+func (c *fakeChain) AcceptedRoot(context.Context) (repproof.Root, bool, error) {
+	return repproof.Root{}, false, nil
 }
 
 // testNode is a node with a fake chain, serving its HTTP API.

@@ -24,6 +24,7 @@ import (
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/follow"
 	"github.com/celltonomy/celltonomy/client/gateway"
+	"github.com/celltonomy/celltonomy/client/repproof"
 	"github.com/celltonomy/celltonomy/internal/atomicfile"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/event"
@@ -110,7 +111,8 @@ type ledgerReader interface {
 	Nodes(ctx context.Context, operator address.Address, judgeAt int64) iter.Seq2[*ledgerpb.NodeStatus, error]
 	Verifier(ctx context.Context, nodeKey []byte) (*ledgerpb.Verifier, error)
 	Skill(ctx context.Context, path string) (*ledgerpb.Skill, error)
-	ProvenReputation(ctx context.Context, miner client.ReputationSource, user address.Address, skill uint64) (client.ProvenReputation, error)
+	ReputationRoot(ctx context.Context) (*ledgerpb.ReputationRoot, error)
+	AcceptedRoot(ctx context.Context) (repproof.Root, bool, error)
 }
 
 // Node is a fulfillment node. Create it with New and run it with Run.
@@ -122,6 +124,9 @@ type Node struct {
 	opAddr  address.Address
 	chain   *client.Client
 	query   ledgerReader // n.chain, or a fake in tests
+	// provenRoot is the accepted reputation root as last read with a
+	// state proof (acceptedRoot), under mu; nil before the first.
+	provenRoot *repproof.Root
 	// http talks to the operator's own services (the miner); fetchHTTP
 	// to the URLs others choose (package locations, node endpoints) and
 	// refuses non-public addresses unless allow_private_fetch.

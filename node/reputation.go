@@ -9,17 +9,23 @@ import (
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/repproof"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/query"
 )
 
 // ownReputation returns the operator's reputation in the skill at
 // skillPath, as the accepted reputation root proves it, and the proof a
 // bid carries; (nil, nil) when the node has no miner_url, no root is
-// accepted yet, or the operator has no reputation in the skill. It reads
-// it the one way the SDK does (client.ProvenReputation): the accepted root
-// with a state proof, the miner's answer verified against it.
+// accepted yet, or the operator has no reputation in the skill. The
+// miner's answer is verified against the accepted root
+// (client.VerifiedReputation), which the node read with a state proof
+// once for its cycle (acceptedRoot).
 func (n *Node) ownReputation(ctx context.Context, skillPath string) (*big.Int, *ledgerpb.ReputationProof, error) {
 	if n.cfg.MinerURL == "" {
 		return nil, nil, nil
+	}
+	root, ok, err := n.acceptedRoot(ctx)
+	if err != nil || !ok {
+		return nil, nil, err
 	}
 	sk, err := n.query.Skill(ctx, skillPath)
 	if err != nil {
@@ -30,10 +36,7 @@ func (n *Node) ownReputation(ctx context.Context, skillPath string) (*big.Int, *
 		return nil, nil, err
 	}
 	mc.HTTP = n.http
-	rep, err := n.query.ProvenReputation(ctx, mc, n.opAddr, sk.GetId())
-	if errors.Is(err, client.ErrNoAcceptedRoot) {
-		return nil, nil, nil
-	}
+	rep, err := client.VerifiedReputation(ctx, mc, root, n.opAddr, sk.GetId())
 	if err != nil {
 		return nil, nil, fmt.Errorf("miner %s: %w", n.cfg.MinerURL, err)
 	}
@@ -42,4 +45,33 @@ func (n *Node) ownReputation(ctx context.Context, skillPath string) (*big.Int, *
 		return nil, nil, err
 	}
 	return leaf.Reputation, proof, nil
+}
+
+// acceptedRoot returns the accepted reputation root, read with a state
+// proof (client.AcceptedRoot) once per accepted root: the unproven
+// query.ReputationRoot only tells the node whether the root it proved
+// is still the latest, so that a bid does not wait a block for a proof.
+// It returns false when no root is accepted yet.
+func (n *Node) acceptedRoot(ctx context.Context) (repproof.Root, bool, error) {
+	rr, err := n.query.ReputationRoot(ctx)
+	if errors.Is(err, query.ErrNotFound) {
+		return repproof.Root{}, false, nil
+	}
+	if err != nil {
+		return repproof.Root{}, false, err
+	}
+	n.mu.Lock()
+	cached := n.provenRoot
+	n.mu.Unlock()
+	if cached != nil && cached.Cycle == rr.GetCycle() && string(cached.Root[:]) == string(rr.GetRoot()) {
+		return *cached, true, nil
+	}
+	root, ok, err := n.query.AcceptedRoot(ctx)
+	if err != nil || !ok {
+		return root, ok, err
+	}
+	n.mu.Lock()
+	n.provenRoot = &root
+	n.mu.Unlock()
+	return root, true, nil
 }

@@ -163,6 +163,9 @@ miner need not be trusted.`,
 				return err
 			}
 			acc, leaves := rep.Root, rep.Leaves
+			if len(leaves) == 0 && skill != "" {
+				return fmt.Errorf("%s has no reputation in skill %s (accepted root of cycle %d, miner %s)", user, skill, acc.Cycle, minerURL)
+			}
 			paths := map[uint64]string{}
 			if skills, err := client.All(c.Skills(ctx)); err == nil {
 				for _, s := range skills {
