@@ -16,10 +16,12 @@
 // …). Reads through QueryStore are verified: the node returns the value
 // with an ICS-23 proof against the IAVL root of the latest state, at
 // height h, and the client checks that proof against the app hash
-// recorded in block h+1 (waiting for it, at most a block time). A node
-// that lies about the state is caught unless it also forges the block
-// header; checking the header's commit signatures against a trusted
-// validator set (a light client) is the next step and is not done here.
+// recorded in block h+1 (waiting for it, at most a block time), a header
+// that CometBFT's light client verifies from a trust root (Trust,
+// TrustRoot): a node that lies about the state must forge the commit
+// signatures of the validators. Without a configured trust root the client
+// trusts the node's latest header at its first proven read (trust on first
+// use).
 package client
 
 import (
@@ -30,6 +32,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cometbft/cometbft/rpc/client"
@@ -44,9 +47,10 @@ import (
 
 // Client talks to one node.
 type Client struct {
-	rpc    *rpchttp.HTTP
-	events *event.Registry // schema.Events, to decode results
-	height int64           // the state the queries read (AtHeight); 0: the latest
+	rpc     *rpchttp.HTTP
+	events  *event.Registry // schema.Events, to decode results
+	height  int64           // the state the queries read (AtHeight); 0: the latest
+	headers *verifier       // the light client behind proven reads, shared by AtHeight's copies
 	// PollInterval is how often Broadcast polls for a committed transaction
 	// (default 100 ms).
 	PollInterval time.Duration
@@ -59,7 +63,7 @@ func New(addr string) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("client %s: %w", addr, err)
 	}
-	return &Client{rpc: c, events: schema.Events(), PollInterval: 100 * time.Millisecond}, nil
+	return &Client{rpc: c, events: schema.Events(), headers: &verifier{}, PollInterval: 100 * time.Millisecond}, nil
 }
 
 // RPC returns the underlying CometBFT RPC client, for calls the SDK does not
@@ -97,13 +101,28 @@ type TxResult struct {
 // refusal matches CometBFT's text of a transaction refused by CheckTx.
 var refusal = regexp.MustCompile(`is invalid: code=(\d+), data=[0-9A-Fa-f]*, log='(.*)', codespace='([^']*)'`)
 
-// ErrRefused is wrapped by Broadcast's error when CheckTx refused the
-// transaction; the TxResult holds its code and log.
+// ErrRefused is wrapped by the error of a transaction the ledger refused
+// before it entered a block: by CheckTx (Broadcast) or by the simulation
+// that comes before every broadcast (Check, Send, Sender.Send), which
+// costs no fee. The same error wraps the ledger's code, so that
+// errors.Is(err, bank.ErrInsufficientFunds) tells which rule refused it;
+// the TxResult holds the code and the log.
 var ErrRefused = errors.New("transaction refused")
 
+// ErrInMempool is wrapped by Broadcast's error when the node already holds
+// the same transaction bytes in its mempool cache: an earlier broadcast
+// whose answer was lost reached it.
+var ErrInMempool = errors.New("transaction already in the mempool")
+
+// refused is the error of a transaction refused with res's code.
+func refused(res TxResult) error {
+	return fmt.Errorf("%w: %w", ErrRefused, ledgerError(res.Codespace, res.Code, res.Log))
+}
+
 // Broadcast submits tx and waits as mode says. A transaction refused by
-// CheckTx returns its result and an error wrapping ErrRefused; one that
-// failed in its block returns its result with a non-zero Code and no error.
+// CheckTx returns its result and an error wrapping ErrRefused and its
+// code; one that failed in its block returns its result with a non-zero
+// Code and no error. Broadcast does not simulate: Check does.
 func (c *Client) Broadcast(ctx context.Context, tx []byte, mode Mode) (TxResult, error) {
 	hash := sha256.Sum256(tx)
 	r, err := c.rpc.BroadcastTxSync(ctx, tx)
@@ -114,18 +133,39 @@ func (c *Client) Broadcast(ctx context.Context, tx []byte, mode Mode) (TxResult,
 		if m := refusal.FindStringSubmatch(err.Error()); m != nil {
 			code, _ := strconv.ParseUint(m[1], 10, 32)
 			res := TxResult{Hash: hash[:], Code: uint32(code), Log: m[2], Codespace: m[3]}
-			return res, fmt.Errorf("%w: %s: code %d: %s", ErrRefused, res.Codespace, res.Code, res.Log)
+			return res, refused(res)
+		}
+		if strings.Contains(err.Error(), "tx already exists in cache") {
+			return TxResult{Hash: hash[:]}, fmt.Errorf("broadcast: %w", ErrInMempool)
 		}
 		return TxResult{Hash: hash[:]}, fmt.Errorf("broadcast: %w", err)
 	}
 	res := TxResult{Hash: hash[:], Code: r.Code, Codespace: r.Codespace, Log: r.Log}
 	if r.Code != 0 {
-		return res, fmt.Errorf("%w: code %d: %s", ErrRefused, r.Code, r.Log)
+		return res, refused(res)
 	}
 	if mode == WaitCheck {
 		return res, nil
 	}
 	return c.WaitTx(ctx, hash[:])
+}
+
+// Check simulates the signed transaction tx (Simulate) and returns an
+// error wrapping ErrRefused and the ledger's code, with the result, when
+// the next block would refuse it: the caller then does not broadcast it
+// and pays no fee for it; the refused result has Height 0 and no events.
+// A failure of the simulation query itself is returned as it is.
+func (c *Client) Check(ctx context.Context, tx []byte) (TxResult, error) {
+	res, err := c.Simulate(ctx, tx)
+	if err != nil {
+		return res, err
+	}
+	if res.Code != 0 {
+		// Not in a block, and its events will not happen.
+		res = TxResult{Hash: res.Hash, Code: res.Code, Codespace: res.Codespace, Log: res.Log}
+		return res, fmt.Errorf("simulated, not broadcast: %w", refused(res))
+	}
+	return res, nil
 }
 
 // WaitTx polls until the transaction with hash is committed and returns its
@@ -226,12 +266,11 @@ func (c *Client) QueryStoreAt(ctx context.Context, key []byte, height int64) ([]
 	if err := proof.Unmarshal(q.ProofOps.Ops[0].Data); err != nil {
 		return nil, 0, fmt.Errorf("%w: %v", ErrProof, err)
 	}
-	next := q.Height + 1
-	commit, err := c.rpc.Commit(ctx, &next)
+	header, err := c.TrustedHeader(ctx, q.Height+1)
 	if err != nil {
-		return nil, 0, fmt.Errorf("query: header %d: %w", next, err)
+		return nil, 0, fmt.Errorf("query: %w", err)
 	}
-	root := ics23.CommitmentRoot(commit.SignedHeader.Header.AppHash)
+	root := ics23.CommitmentRoot(header.AppHash)
 	ok := false
 	if q.Value != nil {
 		ok = ics23.VerifyMembership(ics23.IavlSpec, root, &proof, key, q.Value)

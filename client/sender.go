@@ -5,11 +5,11 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/celltonomy/celltonomy/ledger/address"
+	"github.com/celltonomy/celltonomy/ledger/auth"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 )
 
@@ -55,9 +55,11 @@ func (s *Sender) load(ctx context.Context) error {
 	return nil
 }
 
-// Send broadcasts msgs in one transaction and returns once CheckTx
-// accepted it (mode WaitCheck) or it committed (WaitCommit). Errors: a
-// refusal by CheckTx (wrapping ErrRefused, with the result), a transaction
+// Send simulates msgs in one transaction (Client.Check), broadcasts it and
+// returns once CheckTx accepted it (mode WaitCheck) or it committed
+// (WaitCommit). Errors: a refusal by the simulation or by CheckTx (wrapping
+// ErrRefused and the ledger's code, with the result; a simulated refusal
+// is not broadcast and costs no fee), a transaction
 // that committed with a non-zero code (WaitCommit), and the node's errors.
 func (s *Sender) Send(ctx context.Context, mode Mode, msgs ...*ledgerpb.Msg) (TxResult, error) {
 	s.mu.Lock()
@@ -75,15 +77,20 @@ func (s *Sender) Send(ctx context.Context, mode Mode, msgs ...*ledgerpb.Msg) (Tx
 		if err != nil {
 			return TxResult{}, err
 		}
-		res, err = s.c.Broadcast(ctx, raw, WaitCheck)
+		if res, err = s.c.Check(ctx, raw); err == nil {
+			res, err = s.c.Broadcast(ctx, raw, WaitCheck)
+		}
 		if err == nil {
 			s.seq++
 			break
 		}
-		s.loaded = false
-		if !errors.Is(err, ErrRefused) || !strings.Contains(res.Log, "sequence") {
+		if !errors.Is(err, auth.ErrWrongSequence) {
+			if !errors.Is(err, ErrRefused) {
+				s.loaded = false // the node's answer was lost: it may hold the tx
+			}
 			return res, err
 		}
+		s.loaded = false
 	}
 	if err != nil {
 		return res, err

@@ -18,7 +18,9 @@ func BuildTx(priv ed25519.PrivateKey, chainID string, sequence, fee uint64, memo
 }
 
 // Send signs msgs with priv at the account's next sequence number, pays fee
-// (ucell), broadcasts and waits for the commit.
+// (ucell), simulates the transaction (Check), broadcasts it and waits for
+// the commit. A transaction the simulation refuses is not broadcast: the
+// error wraps ErrRefused and the ledger's code, and no fee is paid.
 func (c *Client) Send(ctx context.Context, priv ed25519.PrivateKey, chainID string, fee uint64, msgs ...*ledgerpb.Msg) (TxResult, error) {
 	addr, err := address.FromPubKey(priv.Public().(ed25519.PublicKey))
 	if err != nil {
@@ -31,6 +33,9 @@ func (c *Client) Send(ctx context.Context, priv ed25519.PrivateKey, chainID stri
 	raw, err := BuildTx(priv, chainID, acc.GetSequence(), fee, "", msgs...)
 	if err != nil {
 		return TxResult{}, err
+	}
+	if res, err := c.Check(ctx, raw); err != nil {
+		return res, err
 	}
 	return c.Broadcast(ctx, raw, WaitCommit)
 }

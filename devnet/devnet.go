@@ -471,7 +471,11 @@ func Start(ctx context.Context, o Options) (d *Devnet, err error) {
 		return fail(err)
 	}
 	if o.ConfigFile != "" {
-		if err := d.writeProfile(o.ConfigFile); err != nil {
+		trust, err := d.latestHeader(ctx)
+		if err != nil {
+			return fail(err)
+		}
+		if err := d.writeProfile(o.ConfigFile, trust); err != nil {
 			return fail(fmt.Errorf("devnet: profile %s: %w", Profile, err))
 		}
 	}
@@ -479,13 +483,15 @@ func Start(ctx context.Context, o Options) (d *Devnet, err error) {
 }
 
 // writeProfile writes the profile Profile into the configuration file at
-// path and, for a new devnet, makes it active.
-func (d *Devnet) writeProfile(path string) error {
+// path and, for a new devnet, makes it active. Its trust root is trust:
+// the validator's latest header (latestHeader), read from the validator
+// itself, the one source a devnet's user trusts.
+func (d *Devnet) writeProfile(path string, trust client.TrustRoot) error {
 	home, err := filepath.Abs(d.Home)
 	if err != nil {
 		return err
 	}
-	s := cellconfig.Settings{Home: home, Node: d.RPC, Key: KeyBuyer}
+	s := cellconfig.Settings{Home: home, Node: d.RPC, Key: KeyBuyer, Trust: trust.String()}
 	if len(d.Miners) > 0 {
 		s.Miner = d.Miners[0].Endpoint
 	}
@@ -503,6 +509,25 @@ func (d *Devnet) writeProfile(path string) error {
 	}
 	d.ProfileActive = f.Active() == Profile
 	return nil
+}
+
+// latestHeader returns the validator's latest committed header as a
+// trust root.
+func (d *Devnet) latestHeader(ctx context.Context) (client.TrustRoot, error) {
+	c, err := client.New(d.RPC)
+	if err != nil {
+		return client.TrustRoot{}, err
+	}
+	st, err := c.Status(ctx)
+	if err != nil {
+		return client.TrustRoot{}, fmt.Errorf("trust root: %w", err)
+	}
+	h := st.SyncInfo.LatestBlockHeight
+	cm, err := c.RPC().Commit(ctx, &h)
+	if err != nil {
+		return client.TrustRoot{}, fmt.Errorf("trust root: header %d: %w", h, err)
+	}
+	return client.TrustRoot{Height: h, Hash: cm.SignedHeader.Hash()}, nil
 }
 
 // listDir returns the names in dir, nil when dir does not exist.

@@ -1,8 +1,10 @@
 package devnet
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"github.com/celltonomy/celltonomy/client"
 	"net"
 	"net/url"
 	"os"
@@ -201,7 +203,22 @@ func TestDevnetProfile(t *testing.T) {
 	if !d.Created || !d.ProfileActive {
 		t.Errorf("Created %v, ProfileActive %v; want both", d.Created, d.ProfileActive)
 	}
-	checkProfile(t, path, cellconfig.Settings{Home: home, Node: d.RPC, Key: KeyBuyer, Miner: d.Miners[0].Endpoint}, true)
+	f, _ := cellconfig.Load(path)
+	trust := f.Profiles[Profile].Trust
+	if _, err := client.ParseTrustRoot(trust); err != nil {
+		t.Errorf("the profile's trust root: %v", err)
+	}
+	checkProfile(t, path, cellconfig.Settings{Home: home, Node: d.RPC, Key: KeyBuyer, Miner: d.Miners[0].Endpoint, Trust: trust}, true)
+	// Commands of the profile read proven state from that root.
+	c, err := client.New(d.RPC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, _ := client.ParseTrustRoot(trust)
+	c.Trust(root)
+	if _, _, err := c.ProvenBalance(context.Background(), d.Nodes[0].Operator); err != nil {
+		t.Errorf("a proven read from the profile's trust root: %v", err)
+	}
 }
 
 // TestWriteProfile: a resumed devnet brings the profile "devnet" up to
@@ -222,8 +239,9 @@ func TestWriteProfile(t *testing.T) {
 	}
 	d := &Devnet{Home: "rel/devnet", RPC: "http://127.0.0.1:41000", Miners: []MinerInfo{{Endpoint: "http://127.0.0.1:41001"}}}
 	abs, _ := filepath.Abs("rel/devnet")
-	want := cellconfig.Settings{Home: abs, Node: d.RPC, Key: KeyBuyer, Miner: "http://127.0.0.1:41001"}
-	if err := d.writeProfile(path); err != nil {
+	trust := client.TrustRoot{Height: 3, Hash: bytes.Repeat([]byte{0xab}, 32)}
+	want := cellconfig.Settings{Home: abs, Node: d.RPC, Key: KeyBuyer, Miner: "http://127.0.0.1:41001", Trust: trust.String()}
+	if err := d.writeProfile(path, trust); err != nil {
 		t.Fatal(err)
 	}
 	if d.ProfileActive {
@@ -233,7 +251,7 @@ func TestWriteProfile(t *testing.T) {
 
 	d.Created, d.RPC = true, "http://127.0.0.1:42000"
 	want.Node = d.RPC
-	if err := d.writeProfile(path); err != nil {
+	if err := d.writeProfile(path, trust); err != nil {
 		t.Fatal(err)
 	}
 	if !d.ProfileActive {

@@ -22,7 +22,8 @@
 //     at GET /v1/orders/{id}/decision so that a buyer whose order
 //     expired sees why. With miner_url set, the node asks that miner for its own
 //     reputation in the package's skill, verifies the answer against the
-//     root the chain accepted (client/repproof), and carries the proof in
+//     root the chain accepted, read with a state proof
+//     (client.ProvenReputation), and carries the proof in
 //     its bid: the award's tie-break and an order's minimum reputation use
 //     the proven value. It registers as a verifier with its proven
 //     reputation in the verifier skill when it has one.

@@ -25,6 +25,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/celltonomy/celltonomy/client/gateway"
+	"github.com/celltonomy/celltonomy/client/repproof"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/query"
@@ -110,6 +111,10 @@ func (c *fakeChain) Skill(_ context.Context, path string) (*ledgerpb.Skill, erro
 
 func (c *fakeChain) ReputationRoot(context.Context) (*ledgerpb.ReputationRoot, error) {
 	return nil, query.ErrNotFound.Errorf("no reputation root has been accepted yet")
+}
+
+func (c *fakeChain) AcceptedRoot(context.Context) (repproof.Root, bool, error) {
+	return repproof.Root{}, false, nil
 }
 
 // testNode is a node with a fake chain, serving its HTTP API.

@@ -24,6 +24,7 @@ import (
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/follow"
 	"github.com/celltonomy/celltonomy/client/gateway"
+	"github.com/celltonomy/celltonomy/client/repproof"
 	"github.com/celltonomy/celltonomy/internal/atomicfile"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/event"
@@ -111,6 +112,7 @@ type ledgerReader interface {
 	Verifier(ctx context.Context, nodeKey []byte) (*ledgerpb.Verifier, error)
 	Skill(ctx context.Context, path string) (*ledgerpb.Skill, error)
 	ReputationRoot(ctx context.Context) (*ledgerpb.ReputationRoot, error)
+	AcceptedRoot(ctx context.Context) (repproof.Root, bool, error)
 }
 
 // Node is a fulfillment node. Create it with New and run it with Run.
@@ -122,6 +124,9 @@ type Node struct {
 	opAddr  address.Address
 	chain   *client.Client
 	query   ledgerReader // n.chain, or a fake in tests
+	// provenRoot is the accepted reputation root as last read with a
+	// state proof (acceptedRoot), under mu; nil before the first.
+	provenRoot *repproof.Root
 	// http talks to the operator's own services (the miner); fetchHTTP
 	// to the URLs others choose (package locations, node endpoints) and
 	// refuses non-public addresses unless allow_private_fetch.
@@ -150,16 +155,15 @@ type Node struct {
 	// top the same shortfall up.
 	staking sync.Mutex
 
-	mu         sync.Mutex
-	decisions  map[uint64]gateway.Decision
-	reputation map[uint64]provenReputation // by skill id
-	decided    []uint64                    // decision order, to bound the map
-	inflight   map[string]bool
-	height     int64
-	following  bool
-	announced  int64
-	collected  int64                       // height of the last garbage collection
-	uploading  map[uint64]map[string]int64 // bytes declared by uploads in progress, by order and input
+	mu        sync.Mutex
+	decisions map[uint64]gateway.Decision
+	decided   []uint64 // decision order, to bound the map
+	inflight  map[string]bool
+	height    int64
+	following bool
+	announced int64
+	collected int64                       // height of the last garbage collection
+	uploading map[uint64]map[string]int64 // bytes declared by uploads in progress, by order and input
 
 	queue  chan uint64 // provider job order ids ready to run
 	vqueue chan uint64 // verifier job order ids ready to run
@@ -233,7 +237,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Node, error) {
 		packages: packages, files: files, quota: quota, jobs: jobs, exec: exec, ln: ln,
 		replays: gateway.NewReplayCache(replayCacheSize), uploads: make(chan struct{}, cfg.MaxConcurrentUploads),
 		timeouts: defaultTimeouts, gcGrace: gcGrace, metrics: newMetrics(),
-		decisions: map[uint64]gateway.Decision{}, inflight: map[string]bool{}, reputation: map[uint64]provenReputation{},
+		decisions: map[uint64]gateway.Decision{}, inflight: map[string]bool{},
 		uploading: map[uint64]map[string]int64{},
 		queue:     make(chan uint64, 1024), vqueue: make(chan uint64, 1024), bids: make(chan struct{}, 8),
 	}

@@ -2,85 +2,76 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/big"
-	"net/http"
 
+	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/repproof"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/query"
 )
-
-// provenReputation is the operator's reputation in one skill, proven
-// against one accepted root.
-type provenReputation struct {
-	cycle uint64
-	value *big.Int
-	proof *ledgerpb.ReputationProof
-}
 
 // ownReputation returns the operator's reputation in the skill at
 // skillPath, as the accepted reputation root proves it, and the proof a
 // bid carries; (nil, nil) when the node has no miner_url, no root is
 // accepted yet, or the operator has no reputation in the skill. The
-// miner's answer is not trusted: it is verified against the root the
-// chain accepted before the node uses it. Results are cached per
-// accepted cycle and skill.
+// miner's answer is verified against the accepted root
+// (client.VerifiedReputation), which the node read with a state proof
+// once for its cycle (acceptedRoot).
 func (n *Node) ownReputation(ctx context.Context, skillPath string) (*big.Int, *ledgerpb.ReputationProof, error) {
 	if n.cfg.MinerURL == "" {
 		return nil, nil, nil
 	}
-	rr, err := n.query.ReputationRoot(ctx)
-	if err != nil {
-		return nil, nil, nil // no root accepted yet
-	}
-	root, err := repproof.RootFromProto(rr)
-	if err != nil {
+	root, ok, err := n.acceptedRoot(ctx)
+	if err != nil || !ok {
 		return nil, nil, err
 	}
 	sk, err := n.query.Skill(ctx, skillPath)
 	if err != nil {
 		return nil, nil, fmt.Errorf("skill %s: %w", skillPath, err)
 	}
-	n.mu.Lock()
-	c, ok := n.reputation[sk.GetId()]
-	n.mu.Unlock()
-	if ok && c.cycle == root.Cycle {
-		return c.value, c.proof, nil
-	}
 	mc, err := repproof.NewClient(n.cfg.MinerURL)
 	if err != nil {
 		return nil, nil, err
 	}
 	mc.HTTP = n.http
-	resp, err := mc.Reputation(ctx, n.opAddr, sk.GetId())
-	if err != nil {
-		if repproof.IsStatus(err, http.StatusNotFound) {
-			n.cacheReputation(sk.GetId(), provenReputation{cycle: root.Cycle})
-			return nil, nil, nil
-		}
-		return nil, nil, fmt.Errorf("miner %s: %w", n.cfg.MinerURL, err)
-	}
-	leaves, err := repproof.VerifyReputation(resp, root, n.opAddr)
+	rep, err := client.VerifiedReputation(ctx, mc, root, n.opAddr, sk.GetId())
 	if err != nil {
 		return nil, nil, fmt.Errorf("miner %s: %w", n.cfg.MinerURL, err)
 	}
-	for i, l := range leaves {
-		if l.Skill != sk.GetId() {
-			continue
-		}
-		p, err := resp.Leaves[i].Proto(n.opAddr)
-		if err != nil {
-			return nil, nil, err
-		}
-		n.cacheReputation(sk.GetId(), provenReputation{cycle: root.Cycle, value: l.Reputation, proof: p})
-		return l.Reputation, p, nil
+	leaf, proof, ok, err := rep.Proof(sk.GetId())
+	if err != nil || !ok {
+		return nil, nil, err
 	}
-	n.cacheReputation(sk.GetId(), provenReputation{cycle: root.Cycle})
-	return nil, nil, nil
+	return leaf.Reputation, proof, nil
 }
 
-func (n *Node) cacheReputation(skill uint64, p provenReputation) {
+// acceptedRoot returns the accepted reputation root, read with a state
+// proof (client.AcceptedRoot) once per accepted root: the unproven
+// query.ReputationRoot only tells the node whether the root it proved
+// is still the latest, so that a bid does not wait a block for a proof.
+// It returns false when no root is accepted yet.
+func (n *Node) acceptedRoot(ctx context.Context) (repproof.Root, bool, error) {
+	rr, err := n.query.ReputationRoot(ctx)
+	if errors.Is(err, query.ErrNotFound) {
+		return repproof.Root{}, false, nil
+	}
+	if err != nil {
+		return repproof.Root{}, false, err
+	}
 	n.mu.Lock()
-	n.reputation[skill] = p
+	cached := n.provenRoot
 	n.mu.Unlock()
+	if cached != nil && cached.Cycle == rr.GetCycle() && string(cached.Root[:]) == string(rr.GetRoot()) {
+		return *cached, true, nil
+	}
+	root, ok, err := n.query.AcceptedRoot(ctx)
+	if err != nil || !ok {
+		return root, ok, err
+	}
+	n.mu.Lock()
+	n.provenRoot = &root
+	n.mu.Unlock()
+	return root, true, nil
 }

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,11 +34,14 @@ const (
 	Node  = "node"
 	Key   = "key"
 	Miner = "miner"
+	// Trust is the trust root of proven reads: HEIGHT:HASH of a block
+	// header (client.TrustRoot).
+	Trust = "trust"
 )
 
 // Keys returns the keys of a profile in the order the documentation and
 // `cell config show` list them.
-func Keys() []string { return []string{Home, Node, Key, Miner} }
+func Keys() []string { return []string{Home, Node, Key, Miner, Trust} }
 
 // The environment variables Resolve reads.
 const (
@@ -46,6 +50,7 @@ const (
 	EnvNode    = "CELL_NODE"
 	EnvKey     = "CELL_KEY"
 	EnvMiner   = "CELL_MINER"
+	EnvTrust   = "CELL_TRUST"
 )
 
 // maxNameLen is the longest profile name, in bytes.
@@ -62,6 +67,9 @@ type Settings struct {
 	Key string `toml:"key,omitempty" json:"key,omitempty"`
 	// Miner is the URL of a reputation miner's HTTP API.
 	Miner string `toml:"miner,omitempty" json:"miner,omitempty"`
+	// Trust is the block header proven reads are verified from,
+	// HEIGHT:HASH (hash in hex); "" trusts the node's first header.
+	Trust string `toml:"trust,omitempty" json:"trust,omitempty"`
 }
 
 // Get returns the value of key, "" for an unknown key.
@@ -75,6 +83,8 @@ func (s Settings) Get(key string) string {
 		return s.Key
 	case Miner:
 		return s.Miner
+	case Trust:
+		return s.Trust
 	}
 	return ""
 }
@@ -90,6 +100,8 @@ func (s Settings) With(key, value string) Settings {
 		s.Key = value
 	case Miner:
 		s.Miner = value
+	case Trust:
+		s.Trust = value
 	}
 	return s
 }
@@ -338,9 +350,16 @@ func checkValue(key, value string) error {
 		return checkURL(value)
 	case Key:
 		return keyring.ValidateName(value)
+	case Trust:
+		if !trustRoot.MatchString(value) {
+			return errors.New("must be HEIGHT:HASH, a block height ≥ 1 and its header's hash in 64 hex digits")
+		}
 	}
 	return nil
 }
+
+// trustRoot is the text form of a trust root (client.ParseTrustRoot).
+var trustRoot = regexp.MustCompile(`^[1-9][0-9]*:[0-9A-Fa-f]{64}$`)
 
 func checkURL(s string) error {
 	u, err := url.Parse(s)

@@ -1,6 +1,7 @@
 // Package config reads and writes the cell configuration file and resolves
 // the settings every cell command shares: the home directory, the chain
-// node, the signing key and the reputation miner.
+// node, the signing key, the reputation miner and the trust root of
+// proven reads.
 //
 // # The file
 //
@@ -15,10 +16,14 @@
 //	node = "http://127.0.0.1:26657"      # CometBFT RPC URL of the chain node commands talk to
 //	key = "buyer"                        # keyring key that signs: the default --from
 //	miner = "http://127.0.0.1:26690"     # HTTP API of a reputation miner (cell rep show)
+//	trust = "1:9A0F…"                    # HEIGHT:HASH of a block header proven reads start from
 //
 // A home is an absolute path or starts with "~/"; node and miner are
 // http(s) URLs; a key is a keyring key name (client/keyring), which need
-// not exist yet. A profile name is 1 to 64 characters of A-Z, a-z, 0-9,
+// not exist yet; a trust is a block height ≥ 1 and its header's hash in 64
+// hex digits (client.TrustRoot: the header CometBFT's light client verifies
+// every later header from; without one a command trusts the node's latest
+// header at its first proven read). A profile name is 1 to 64 characters of A-Z, a-z, 0-9,
 // '_' and '-', starting with a letter or a digit. The profile "default"
 // always exists, empty unless the file defines it. A missing file is an
 // empty one; unknown keys are errors, so that a typo is not ignored.
@@ -31,15 +36,18 @@
 //
 // Resolve gives each setting the first value found in this order:
 //
-//  1. its flag: --home, --node, --from (the key) or --miner;
-//  2. its environment variable: CELL_HOME, CELL_NODE, CELL_KEY or
-//     CELL_MINER;
+//  1. its flag: --home, --node, --from (the key), --miner or --trust;
+//  2. its environment variable: CELL_HOME, CELL_NODE, CELL_KEY,
+//     CELL_MINER or CELL_TRUST;
 //  3. the selected profile: the one named by --profile, else by
 //     CELL_PROFILE, else by the file's profile, else "default";
 //  4. the built-in default: the home is BASE; the node is the RPC address
 //     in the home's CometBFT config (HOME/config/config.toml), else
 //     http://127.0.0.1:26657; the key and the miner are the command's own
-//     (Input.Defaults).
+//     (Input.Defaults); there is no default trust.
+//
+// A profile's trust is used only with the profile's own node: a node given
+// by a flag or the environment may be of another chain.
 //
 // A profile describes one home. The profile the file makes active is set
 // aside when --home or CELL_HOME names another directory than the

@@ -71,6 +71,7 @@ type Resolved struct {
 	Node     Value  `json:"node"`
 	Key      Value  `json:"key"`
 	Miner    Value  `json:"miner"`
+	Trust    Value  `json:"trust"`
 }
 
 // Get returns the Value of key (one of Keys).
@@ -84,6 +85,8 @@ func (r Resolved) Get(key string) Value {
 		return r.Key
 	case Miner:
 		return r.Miner
+	case Trust:
+		return r.Trust
 	}
 	return Value{}
 }
@@ -99,6 +102,8 @@ func Flag(key string) string {
 		return "--from"
 	case Miner:
 		return "--miner"
+	case Trust:
+		return "--trust"
 	}
 	return ""
 }
@@ -115,6 +120,8 @@ func Env(key string) string {
 		return EnvKey
 	case Miner:
 		return EnvMiner
+	case Trust:
+		return EnvTrust
 	}
 	return ""
 }
@@ -200,6 +207,13 @@ func Resolve(f *File, path string, in Input) (Resolved, error) {
 	}
 	if r.Key, err = fromProfile(Key, in.Defaults.Key); err != nil {
 		return r, err
+	}
+	if r.Trust, err = fromProfile(Trust, ""); err != nil {
+		return r, err
+	}
+	if r.Trust.Source == "profile "+r.Profile.Value && r.Node.Source != r.Trust.Source {
+		// A profile's trust root is of its own node's chain.
+		r.Trust = Value{"", SourceDefault}
 	}
 	if r.Miner, err = fromProfile(Miner, in.Defaults.Miner); err != nil {
 		return r, err

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/celltonomy/celltonomy/client"
+	"github.com/celltonomy/celltonomy/ledger/auth"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 )
 
@@ -64,13 +65,6 @@ func (b *Buyer) rpc(ctx context.Context, what string, f func(context.Context) er
 	return final
 }
 
-// isInMempool reports whether a broadcast was refused because the
-// transaction is in the node's mempool cache already: an earlier attempt
-// whose answer was lost reached it.
-func isInMempool(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "tx already exists in cache")
-}
-
 // send signs msgs, broadcasts them and waits for the commit, through RPC
 // blips: the transaction is signed once, so a broadcast repeated after a
 // lost answer is the same transaction, found by its hash if it went
@@ -91,15 +85,22 @@ func (b *Buyer) send(ctx context.Context, what string, msgs ...*ledgerpb.Msg) (c
 	sum := sha256.Sum256(raw)
 	hash := sum[:]
 	var res client.TxResult
+	// A transaction the ledger would refuse is not broadcast: no fee.
+	if err := b.rpc(ctx, what, func(ctx context.Context) (err error) {
+		res, err = b.Chain.Check(ctx, raw)
+		return err
+	}); err != nil {
+		return res, fmt.Errorf("%s: %w", what, err)
+	}
 	committed, tried := false, false
 	err = b.rpc(ctx, what, func(ctx context.Context) error {
 		r, err := b.Chain.Broadcast(ctx, raw, client.WaitCheck)
 		retried := tried
 		tried = true
 		switch {
-		case err == nil || isInMempool(err):
+		case err == nil || errors.Is(err, client.ErrInMempool):
 			return nil
-		case blip(err) || (retried && errors.Is(err, client.ErrRefused) && strings.Contains(r.Log, "sequence")):
+		case blip(err) || (retried && errors.Is(err, auth.ErrWrongSequence)):
 			// The answer was lost, or an earlier attempt committed and
 			// moved the sequence on: the transaction may be in a block.
 			if t, terr := b.Chain.Tx(ctx, hash); terr == nil {

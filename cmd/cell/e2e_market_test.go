@@ -285,6 +285,20 @@ func TestMarketEndToEnd(t *testing.T) {
 	if e := reg.event(t, "package_registered"); e["package_id"] != built.ID {
 		t.Fatalf("registered %v, built %s", e, built.ID)
 	}
+	// Registering it again: the simulation refuses it before any
+	// broadcast, so the author pays no fee and cell exits non-zero.
+	authorBefore := balance(addr["author"])
+	again := exec.Command(cellBin, "--home", home, "--output", "json", "tx", "registry", "register-package", pkgFile,
+		"--location", "http://127.0.0.1:1/v1/blobs/"+built.ID, "--from", "author")
+	againOut, err := again.Output()
+	var dup txView
+	decode(string(againOut), &dup)
+	if err == nil || dup.Code == 0 || dup.Height != 0 || dup.Codespace != "registry" {
+		t.Fatalf("a double registration: %v, %+v", err, dup)
+	}
+	if got := balance(addr["author"]); got != authorBefore {
+		t.Fatalf("a refused double registration cost the author %d ucell", authorBefore-got)
+	}
 
 	// The order.
 	created := tx("market", "create-order", built.ID, hexHash("genome"), strconv.Itoa(maxPrice), strconv.Itoa(poStake),
@@ -322,7 +336,8 @@ func TestMarketEndToEnd(t *testing.T) {
 		t.Fatalf("order after delivery at %d: %+v", delivered.Height, o)
 	}
 
-	fees++ // a refused transaction that reached a block still pays its fee
+	// The close is simulated first and refused: it is not broadcast and
+	// costs no fee.
 	cmd := exec.Command(cellBin, "--home", home, "--output", "json", "tx", "market", "close", id, strings.Repeat("bad0", 8),
 		strconv.Itoa(buyerStars), buyerSalt, "--from", "buyer")
 	var stderr bytes.Buffer
@@ -334,11 +349,10 @@ func TestMarketEndToEnd(t *testing.T) {
 	}
 	var refused txView
 	decode(string(out), &refused)
-	if refused.Code != 20 || refused.Codespace != "market" || refused.Height == 0 ||
+	if refused.Code != 20 || refused.Codespace != "market" || refused.Height != 0 ||
 		!strings.Contains(refused.Log, "completion_code does not match") {
 		t.Fatalf("refused close: %+v, want market code 20 (wrong completion code) naming the rule", refused)
 	}
-	lastTx = max(lastTx, refused.Height)
 	if o := order(id); o.State != "delivered" {
 		t.Fatalf("order after the refused close: %+v", o)
 	}
@@ -358,13 +372,13 @@ func TestMarketEndToEnd(t *testing.T) {
 
 	// Balances: the provider paid 5 fees (profile, node, bid, deliver,
 	// reveal) and got its stake back and the price less network fee and
-	// royalty; the buyer paid 4 fees (create, both closes, reveal) and the
-	// price; the author 1 fee and earned the royalty; the treasury holds
+	// royalty; the buyer paid 3 fees (create, close, reveal; the refused
+	// close was never broadcast) and the price; the author 1 fee and earned the royalty; the treasury holds
 	// every fee since it was read and the network fee.
 	if got, want := balance("provider"), uint64(fund-5*fee+price-networkFee-royalty); got != want {
 		t.Errorf("provider balance %d, want %d", got, want)
 	}
-	if got, want := balance("buyer"), uint64(fund-4*fee-price); got != want {
+	if got, want := balance("buyer"), uint64(fund-3*fee-price); got != want {
 		t.Errorf("buyer balance %d, want %d", got, want)
 	}
 	if got, want := balance("author"), uint64(authorFund-fee+royalty); got != want {

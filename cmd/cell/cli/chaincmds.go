@@ -23,18 +23,31 @@ import (
 
 // nodeFlags are the flags of commands that talk to a node.
 type nodeFlags struct {
-	node string
-	g    *globals
+	node  string
+	trust string
+	g     *globals
 }
 
 func (f *nodeFlags) register(cmd *cobra.Command) {
 	cmd.PersistentFlags().StringVar(&f.node, "node", "", "CometBFT RPC URL of the node (default: CELL_NODE, else the profile's node, else the one in the home's config, else http://127.0.0.1:26657)")
+	cmd.PersistentFlags().StringVar(&f.trust, "trust", "", "HEIGHT:HASH of the block header proven reads are verified from (default: CELL_TRUST, else the profile's with its node, else the node's first header)")
 }
 
 // client talks to --node, which the configuration fills in when it is not
-// given (globals.applyConfig).
+// given (globals.applyConfig), and verifies proven reads from --trust.
 func (f *nodeFlags) client() (*client.Client, error) {
-	return client.New(f.node)
+	c, err := client.New(f.node)
+	if err != nil {
+		return nil, err
+	}
+	if f.trust != "" {
+		root, err := client.ParseTrustRoot(f.trust)
+		if err != nil {
+			return nil, &usageError{fmt.Errorf("--trust: %w", err)}
+		}
+		c.Trust(root)
+	}
+	return c, nil
 }
 
 // txFlags are the flags of commands that sign a transaction.
@@ -144,6 +157,9 @@ func printTx(g *globals, r client.TxResult) {
 	status := "ok"
 	if r.Code != 0 {
 		status = fmt.Sprintf("failed: code %d (%s): %s", r.Code, r.Codespace, r.Log)
+		if r.Height == 0 {
+			status = fmt.Sprintf("refused: code %d (%s): %s\nnot broadcast: the ledger refuses it (simulated), no fee paid", r.Code, r.Codespace, r.Log)
+		}
 	}
 	fmt.Fprintf(g.stdout, "tx %X\nheight %d\n%s\n", r.Hash, r.Height, status)
 	for _, e := range eventsJSON(r.Events) {

@@ -159,14 +159,14 @@ func (g *globals) resolveConfig(cmd *cobra.Command) (config.Resolved, *config.Fi
 	if fl := cmd.Flags().Lookup("home"); fl != nil && fl.Changed {
 		in.Flags.Home = g.home
 	}
-	for _, k := range []string{config.Node, config.Key, config.Miner} {
+	for _, k := range []string{config.Node, config.Key, config.Miner, config.Trust} {
 		fl := cmd.Flags().Lookup(strings.TrimPrefix(config.Flag(k), "--"))
 		if fl == nil {
 			continue
 		}
 		if fl.Changed {
 			in.Flags = in.Flags.With(k, fl.Value.String())
-		} else if k != config.Node {
+		} else if k != config.Node && k != config.Trust {
 			// The flag's default is the command's own.
 			in.Defaults = in.Defaults.With(k, fl.DefValue)
 		}
@@ -185,7 +185,7 @@ func (g *globals) applyConfig(cmd *cobra.Command) error {
 	}
 	g.cfg = r
 	g.home = r.Home.Value
-	for _, k := range []string{config.Node, config.Key, config.Miner} {
+	for _, k := range []string{config.Node, config.Key, config.Miner, config.Trust} {
 		fl := cmd.Flags().Lookup(strings.TrimPrefix(config.Flag(k), "--"))
 		if fl == nil || fl.Changed || r.Get(k).Value == "" {
 			continue

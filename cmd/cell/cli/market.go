@@ -435,28 +435,16 @@ func domainVoteProof(cmd *cobra.Command, f *txFlags, id uint64, minerURL, proofF
 	if d.Kind != ledgerpb.PackageKind_PACKAGE_KIND_PROTOCOL {
 		return nil, fmt.Errorf("order %d: not a dispute of a protocol package", id)
 	}
-	acc, ok, err := c.AcceptedRoot(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("accepted root: %w", err)
-	}
-	if !ok {
-		return nil, fmt.Errorf("no reputation root has been accepted on chain yet")
-	}
 	mc, err := repproof.NewClient(minerURL)
 	if err != nil {
 		return nil, &usageError{fmt.Errorf("--proof-from: %w", err)}
 	}
-	resp, err := mc.Reputation(ctx, user, d.DomainSkill)
+	rep, err := c.ProvenReputation(ctx, mc, user, d.DomainSkill)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := repproof.VerifyReputation(resp, acc, user); err != nil {
-		return nil, fmt.Errorf("the miner's answer does not check out against the accepted root of cycle %d: %w", acc.Cycle, err)
-	}
-	for _, l := range resp.Leaves {
-		if l.Skill == d.DomainSkill {
-			return l.Proto(user)
-		}
+	if _, proof, ok, err := rep.Proof(d.DomainSkill); ok || err != nil {
+		return proof, err
 	}
 	return nil, fmt.Errorf("%s has no reputation in skill %d, the domain of order %d", user, d.DomainSkill, id)
 }

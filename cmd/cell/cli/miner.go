@@ -154,24 +154,17 @@ miner need not be trusted.`,
 					return &usageError{fmt.Errorf("--skill %s: skill ids start at 1", skill)}
 				}
 			}
-			acc, ok, err := c.AcceptedRoot(ctx)
-			if err != nil {
-				return fmt.Errorf("accepted root: %w", err)
-			}
-			if !ok {
-				return fmt.Errorf("no reputation root has been accepted on chain yet")
-			}
 			mc, err := repproof.NewClient(minerURL)
 			if err != nil {
 				return &usageError{fmt.Errorf("--miner: %w", err)}
 			}
-			resp, err := mc.Reputation(ctx, user, skillID)
+			rep, err := c.ProvenReputation(ctx, mc, user, skillID)
 			if err != nil {
 				return err
 			}
-			leaves, err := repproof.VerifyReputation(resp, acc, user)
-			if err != nil {
-				return fmt.Errorf("the miner's answer does not check out against the accepted root of cycle %d: %w", acc.Cycle, err)
+			acc, leaves := rep.Root, rep.Leaves
+			if len(leaves) == 0 && skill != "" {
+				return fmt.Errorf("%s has no reputation in skill %s (accepted root of cycle %d, miner %s)", user, skill, acc.Cycle, minerURL)
 			}
 			paths := map[uint64]string{}
 			if skills, err := client.All(c.Skills(ctx)); err == nil {
@@ -181,7 +174,7 @@ miner need not be trusted.`,
 			} else {
 				fmt.Fprintf(g.stderr, "cell: skill paths: %v\n", err)
 			}
-			out := repShowJSON{Address: user.String(), Cycle: acc.Cycle, Root: resp.Root, AcceptedHeight: acc.Height, Miner: minerURL, Leaves: []repShowLeaf{}}
+			out := repShowJSON{Address: user.String(), Cycle: acc.Cycle, Root: acc.Info().Root, AcceptedHeight: acc.Height, Miner: minerURL, Leaves: []repShowLeaf{}}
 			for _, l := range leaves {
 				out.Leaves = append(out.Leaves, repShowLeaf{Skill: l.Skill, Path: paths[l.Skill], Amount: l.Reputation.String(), UID: l.UID, Proof: "ok"})
 			}

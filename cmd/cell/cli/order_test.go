@@ -226,13 +226,14 @@ func TestOrderCommandsOnChain(t *testing.T) {
 		t.Fatalf("trapped run: exit %d, result %+v\n%s", code, trap, stderr)
 	}
 	id = strconv.FormatUint(trap.OrderID, 10)
-	// Wired commands the chain refuses here exit 1 with the rule.
+	// Wired commands the chain refuses here exit 1 with the rule, refused
+	// by the simulation before any broadcast: no fee.
 	for _, args := range [][]string{
 		{"tx", "market", "post-input-receipt", id, strings.Repeat("00", 64)},
 		{"tx", "market", "report-missing-inputs", id},
 	} {
 		stdout, stderr, code = cellAt(append(args, "--from", buyerKey, "--node", n.RPC)...)
-		if code != 1 || !strings.Contains(stdout, "failed: code") {
+		if code != 1 || !strings.Contains(stdout, "refused: code") || !strings.Contains(stdout, "no fee paid") {
 			t.Errorf("%v: exit %d\n%s\n%s", args, code, stdout, stderr)
 		}
 	}
