@@ -183,7 +183,14 @@ exited non-zero, and 125 when it ended in a trap or a limit; 130 interrupted
 			req.Progress, req.Ask = p.step, p.ask
 			res, err := b.Run(cmd.Context(), req)
 			p.done()
-			return p.result(res, err)
+			if err := p.result(res, err); err != nil {
+				return err
+			}
+			if req.Detach && res != nil && g.output != outputJSON {
+				fmt.Fprintf(g.stdout, "detached: the node runs order %d; follow it with cell order logs %d --follow, collect it with cell order attach %d\n",
+					res.OrderID, res.OrderID, res.OrderID)
+			}
+			return nil
 		},
 	}
 	fl := cmd.Flags()
