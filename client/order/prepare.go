@@ -229,6 +229,7 @@ func (b *Buyer) resolvePackage(ctx context.Context, ref string) (*resolved, erro
 // can do.
 func differsErr(ref string, r *resolved, registered []*ledgerpb.Package) error {
 	name, version := r.envelope.GetName(), r.envelope.GetVersion()
+	registered = slices.Clone(registered)
 	sort.SliceStable(registered, func(i, j int) bool {
 		return registered[i].GetVersion() == version && registered[j].GetVersion() != version
 	})

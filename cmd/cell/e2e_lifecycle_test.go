@@ -10,12 +10,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/keyring"
 	"github.com/celltonomy/celltonomy/ledger/address"
@@ -182,6 +184,25 @@ func TestOrderLifecycle(t *testing.T) {
 	}
 
 	t.Run("Ctrl-C at each step, then attach completes the order", func(t *testing.T) {
+		vendor, err := kr.Show("vendor-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		vendorBefore := l.balance(vendor.Address)
+		var payments, orders uint64
+		defer func() {
+			// The provider was paid for every order and lost no stake:
+			// its balance rose by at least the payments less the fees of
+			// its own transactions (bid, delivery, rating reveal: at most
+			// 4 per order, a renewal of its announce included); a slashed
+			// bid stake (min_bid_stake or more) would take it below. It
+			// may rise by more: vendor-1 runs the devnet's validator.
+			got := int64(l.balance(vendor.Address)) - int64(vendorBefore)
+			if low := int64(payments) - int64(4*orders*params.MinFee); got < low {
+				t.Errorf("the provider's balance changed by %d ucell, want at least %d (payments %d)", got, low, payments)
+			}
+			t.Logf("provider: balance %+d ucell over %d orders paying %d", got, orders, payments)
+		}()
 		for _, step := range []string{"created", "awarded", "delivered", "written"} {
 			before := l.balance(l.buyer)
 			id, code, stderr := l.interrupt(step, orderArgs...)
@@ -225,9 +246,22 @@ func TestOrderLifecycle(t *testing.T) {
 			if got, want := before-l.balance(l.buyer), o.Contract.Price+txs*params.MinFee; got != want {
 				t.Errorf("order %d (Ctrl-C after %s): the buyer paid %d ucell, want price %d + %d fees", id, step, got, o.Contract.Price, txs)
 			}
+			payments += o.GetRatings().GetPayment()
+			orders++
 			if o.FailReason != ledgerpb.FailReason_FAIL_REASON_UNSPECIFIED {
 				t.Errorf("order %d: fail reason %v", id, o.FailReason)
 			}
+		}
+	})
+
+	t.Run("Ctrl-C while only the final ratings are pending exits 0", func(t *testing.T) {
+		args := slices.DeleteFunc(slices.Clone(orderArgs), func(a string) bool { return a == "--no-wait-final" })
+		id, code, stderr := l.interrupt("revealed", args...)
+		if code != 0 {
+			t.Errorf("Ctrl-C after the reveal: exit %d, want 0\n%s", code, stderr)
+		}
+		if o := l.order(id); o.State != ledgerpb.OrderState_ORDER_STATE_CLOSED || !o.GetRatings().GetBuyerRevealed() {
+			t.Errorf("order %d: %v, ratings %v", id, o.State, o.GetRatings())
 		}
 	})
 
@@ -310,4 +344,11 @@ func TestOrderLifecycle(t *testing.T) {
 			t.Errorf("exit %d, want 2 and no funds moved", code)
 		}
 	})
+
+	if err := p.signal(syscall.SIGINT); err != nil {
+		t.Fatalf("devnet did not stop cleanly: %v\n%s", err, p.output())
+	}
+	if err := chain.CheckInvariants(home); err != nil {
+		t.Fatalf("ledger invariants: %v", err)
+	}
 }
