@@ -89,6 +89,7 @@ func (n *Node) handler() http.Handler {
 	mux.HandleFunc("GET /v1/orders/{id}/outputs", n.getOutputs)
 	mux.HandleFunc("GET /v1/orders/{id}/outputs/{sum}", n.getOutputFile)
 	mux.HandleFunc("GET /v1/orders/{id}/decision", n.getDecision)
+	mux.HandleFunc("GET /v1/orders/{id}/log", n.getLog)
 	mux.HandleFunc("GET /v1/orders/{id}/inputs", n.getInputs)
 	mux.HandleFunc("GET /v1/orders/{id}/inputs/{name}", n.getInput)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -628,6 +629,32 @@ func (n *Node) getOutputs(w http.ResponseWriter, r *http.Request) {
 		out.ExitCode = *j.ExitCode
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// getLog answers the buyer of an order with the event log of this node's
+// provider job as stored (runtime/eventlog), events appended so far
+// included; empty before the first.
+func (n *Node) getLog(w http.ResponseWriter, r *http.Request) {
+	id, ok := orderID(w, r)
+	if !ok {
+		return
+	}
+	if _, _, ok := n.authorize(w, r, id); !ok {
+		return
+	}
+	j, ok := n.jobs.get(id, gateway.RoleProvider)
+	if !ok {
+		httpError(w, http.StatusNotFound, "order %d: not awarded to this node", id)
+		return
+	}
+	b, err := readLog(n.logPath(j.OrderID, j.Role))
+	if err != nil {
+		httpError(w, http.StatusInternalServerError, "order %d: event log: %v", id, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.WriteHeader(http.StatusOK)
+	w.Write(b)
 }
 
 func (n *Node) getOutputFile(w http.ResponseWriter, r *http.Request) {

@@ -228,6 +228,44 @@ func (c *Client) OutputFile(ctx context.Context, id uint64, sha string) ([]byte,
 	return c.do(ctx, http.MethodGet, orderPath(id, "outputs", sha), nil, true, nil)
 }
 
+// MaxEventLog bounds, in bytes, the event log EventLog reads: the
+// largest log a node writes (runtime/eventlog MaxLogSize).
+const MaxEventLog = 64 << 20
+
+// EventLog returns the stored event log (runtime/eventlog's binary form)
+// of the provider's job of order id, signed by the buyer: every event the
+// node appended so far, empty before the first. The caller verifies it.
+// A log longer than MaxEventLog is an error.
+func (c *Client) EventLog(ctx context.Context, id uint64) ([]byte, error) {
+	u, err := c.url(orderPath(id, "log")...)
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.sign(req, BodyOf(nil)); err != nil {
+		return nil, err
+	}
+	resp, err := c.http().Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if err := statusError(resp); err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxEventLog+1))
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", req.URL.Path, err)
+	}
+	if len(data) > MaxEventLog {
+		return nil, fmt.Errorf("GET %s: event log longer than %d bytes", req.URL.Path, MaxEventLog)
+	}
+	return data, nil
+}
+
 // PutBlob uploads a .cellpkg to the node, which keeps it when the registry
 // lists this node among the package's blob locations at this hash. Key
 // must be the package author's: the node checks that the signer is the

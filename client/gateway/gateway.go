@@ -17,6 +17,8 @@
 //	GET  /v1/orders/{id}/outputs             the results (Outputs), with the completion code; signed
 //	                                         by the buyer
 //	GET  /v1/orders/{id}/outputs/{sha256}    one output file by content hash; signed by the buyer
+//	GET  /v1/orders/{id}/log                 the provider job's signed event log as stored
+//	                                         (runtime/eventlog), so far; signed by the buyer
 //	GET  /v1/orders/{id}/decision            the node's bid decision on an order (Decision); public
 //	GET  /v1/orders/{id}/inputs              the committed input list (InputsRequest); signed by the
 //	                                         node key of a verifier drawn in the order's dispute

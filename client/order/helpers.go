@@ -257,7 +257,8 @@ func (b *Buyer) Close(ctx context.Context, id uint64, opt CloseOptions) (*Result
 				return nil, err
 			}
 			x.r.State = market.StateName(o.State)
-			return x.reveal(ctx, o, r.Stars, r.Salt, opt.NoWaitFinal)
+			res, err := x.reveal(ctx, o, r.Stars, r.Salt, opt.NoWaitFinal)
+			return res, x.interrupted(ctx, err)
 		}
 	}
 	if o.State != ledgerpb.OrderState_ORDER_STATE_DELIVERED {
@@ -275,9 +276,10 @@ func (b *Buyer) Close(ctx context.Context, id uint64, opt CloseOptions) (*Result
 		return x.r, fmt.Errorf("order %d: the provider's node: %w", id, err)
 	}
 	x.r.Endpoint = endpoint
+	x.onFailure, x.failureOK = OnFailureClose, true
 	res, err := x.finish(ctx, o, b.gateway(endpoint), opt.OutDir, opt.Stars, opt.DisputeStake, opt.NoWaitFinal, true)
 	x.setTxCost()
-	return res, err
+	return res, x.interrupted(ctx, err)
 }
 
 // mine checks that the buyer placed o.

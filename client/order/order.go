@@ -200,7 +200,47 @@ var (
 	ErrInsufficientFunds = errors.New("insufficient funds")
 	// ErrCancelled: the order was cancelled while Run followed it.
 	ErrCancelled = errors.New("order cancelled")
+	// ErrPackageFailed: the delivered run failed (the package exited
+	// with a non-zero code, or ended in a trap or one of its limits); the
+	// Result holds its exit code and stderr, and says whether the order
+	// was closed, disputed or left to the buyer (Request.OnFailure).
+	ErrPackageFailed = errors.New("the package failed")
 )
+
+// InterruptedError is the error of Run, Attach, Close and Dispute when
+// their context ended while an order they follow is not finished: the
+// order goes on on chain, and its State is kept, so Attach resumes it.
+type InterruptedError struct {
+	// OrderID is the order's id (0: the order was being created, and may
+	// or may not exist).
+	OrderID uint64
+	// Pending says what the buyer's client was doing (Step.Waiting).
+	Pending string
+	// Next says what the buyer must do on chain, and by which height,
+	// for the order to end well; empty when the chain did not answer.
+	Next string
+	// Err is the context's error.
+	Err error
+}
+
+// Error implements error.
+func (e *InterruptedError) Error() string {
+	s := "interrupted"
+	if e.Pending != "" {
+		s += " while " + e.Pending
+	}
+	if e.OrderID == 0 {
+		return s + " (the order may have been created: list your orders)"
+	}
+	s = fmt.Sprintf("order %d: %s; the order goes on on chain and its local state is kept", e.OrderID, s)
+	if e.Next != "" {
+		s += "; " + e.Next
+	}
+	return s
+}
+
+// Unwrap returns the context's error.
+func (e *InterruptedError) Unwrap() error { return e.Err }
 
 // FieldError is a bad request, found before any funds move: Field names
 // the request field (e.g. "inputs.genome", "max_price") and Rule what is

@@ -367,17 +367,20 @@ func TestRatingOf(t *testing.T) {
 		name   string
 		stars  *uint32
 		result ledgerpb.RunResult
+		exit   uint32
 		want   uint32
 	}{
-		{"exited, none named", nil, ledgerpb.RunResult_RUN_RESULT_EXITED, DefaultStars},
-		{"no result stated, none named", nil, ledgerpb.RunResult_RUN_RESULT_UNSPECIFIED, DefaultStars},
-		{"trap, none named", nil, ledgerpb.RunResult_RUN_RESULT_TRAP, NonExitedStars},
-		{"fuel limit, none named", nil, ledgerpb.RunResult_RUN_RESULT_FUEL_LIMIT, NonExitedStars},
-		{"exited, named", &four, ledgerpb.RunResult_RUN_RESULT_EXITED, 4},
-		{"trap, the buyer's own 5", &five, ledgerpb.RunResult_RUN_RESULT_TRAP, 5},
+		{"exited, none named", nil, ledgerpb.RunResult_RUN_RESULT_EXITED, 0, DefaultStars},
+		{"no result stated, none named", nil, ledgerpb.RunResult_RUN_RESULT_UNSPECIFIED, 0, DefaultStars},
+		{"exited non-zero, none named", nil, ledgerpb.RunResult_RUN_RESULT_EXITED, 2, NonExitedStars},
+		{"trap, none named", nil, ledgerpb.RunResult_RUN_RESULT_TRAP, 0, NonExitedStars},
+		{"fuel limit, none named", nil, ledgerpb.RunResult_RUN_RESULT_FUEL_LIMIT, 0, NonExitedStars},
+		{"exited, named", &four, ledgerpb.RunResult_RUN_RESULT_EXITED, 0, 4},
+		{"exited non-zero, the buyer's own 5", &five, ledgerpb.RunResult_RUN_RESULT_EXITED, 1, 5},
+		{"trap, the buyer's own 5", &five, ledgerpb.RunResult_RUN_RESULT_TRAP, 0, 5},
 	}
 	for _, tt := range tests {
-		if got := ratingOf(tt.stars, tt.result); got != tt.want {
+		if got := ratingOf(tt.stars, tt.result, tt.exit); got != tt.want {
 			t.Errorf("%s: %d stars, want %d", tt.name, got, tt.want)
 		}
 	}

@@ -100,8 +100,55 @@ type Request struct {
 	// Close or disputes with Dispute before the confirm deadline, when
 	// the order closes by itself in the provider's favour.
 	NoClose bool
+	// Detach makes Run return once the order is awarded and the winning
+	// node accepted the inputs, without waiting for the delivery; the
+	// order's Plan is kept in StateDir, and Attach takes it from there.
+	Detach bool
+	// OnFailure decides what Run does with a verified delivery of a run
+	// that failed: the package exited with a non-zero code, or ended in a
+	// trap or one of its limits (default OnFailureAsk).
+	OnFailure OnFailure
+	// Ask is asked, with OnFailureAsk, what to do with a failed run (the
+	// Result holds its exit code and stderr); it returns OnFailureClose,
+	// OnFailureDispute, or OnFailureAsk to leave the order to the buyer.
+	// Nil: the order is left to the buyer.
+	Ask func(*Result) OnFailure
 	// Progress receives every step; may be nil.
 	Progress func(Step)
+}
+
+// OnFailure is what the buyer does with a verified delivery of a run that
+// failed (Request.OnFailure).
+type OnFailure string
+
+// The choices of OnFailure.
+const (
+	// OnFailureAsk asks Request.Ask; without one, or when it answers
+	// OnFailureAsk, the order is left DELIVERED with its outputs written
+	// and Run returns ErrPackageFailed: the buyer closes or disputes it
+	// (Close, Dispute, Attach) before the confirm deadline, when it
+	// closes by itself in the provider's favour.
+	OnFailureAsk OnFailure = "ask"
+	// OnFailureClose closes the order and pays the provider, who ran the
+	// package as it must, rating it NonExitedStars unless Request.Stars
+	// names a rating; Run still returns ErrPackageFailed.
+	OnFailureClose OnFailure = "close"
+	// OnFailureDispute disputes the delivery (claim wrong-result, with
+	// Request.DisputeOutcome and DisputeStake). Verifiers re-run the
+	// package: a failure that is what the package does with these inputs
+	// is confirmed, and the buyer loses the dispute stake.
+	OnFailureDispute OnFailure = "dispute"
+)
+
+// ParseOnFailure parses "ask", "close" or "dispute"; "" is OnFailureAsk.
+func ParseOnFailure(s string) (OnFailure, error) {
+	switch f := OnFailure(s); f {
+	case "", OnFailureAsk:
+		return OnFailureAsk, nil
+	case OnFailureClose, OnFailureDispute:
+		return f, nil
+	}
+	return "", fieldErr("on_failure", "%q: want ask, close or dispute", s)
 }
 
 // resolved is a package ready to order: its id, envelope, and, when the
@@ -158,17 +205,53 @@ func (b *Buyer) resolvePackage(ctx context.Context, ref string) (*resolved, erro
 			return nil, err
 		}
 		// The registry keeps a name to its first author.
+		var others []*ledgerpb.Package
 		for p, err := range b.Chain.PackagesByName(ctx, r.envelope.GetName()) {
 			if err != nil {
 				return nil, err
 			}
 			if address.Address(p.Author) != b.Address {
-				return nil, fieldErr("package", "%s is not registered, and its name %q belongs to author %s: only that author may register versions of it",
-					r.id, r.envelope.GetName(), address.Address(p.Author))
+				others = append(others, p)
 			}
+		}
+		if len(others) > 0 {
+			return nil, differsErr(ref, r, others)
 		}
 	}
 	return r, nil
+}
+
+// differsErr is the error for a package built from ref that is not
+// registered while its name is another author's: the local package
+// differs from the registered one(s), most often because it was rebuilt
+// from other sources or by a build that is not reproducible. It names the
+// registered ids (the one of the same version first) and what the buyer
+// can do.
+func differsErr(ref string, r *resolved, registered []*ledgerpb.Package) error {
+	name, version := r.envelope.GetName(), r.envelope.GetVersion()
+	registered = slices.Clone(registered)
+	sort.SliceStable(registered, func(i, j int) bool {
+		return registered[i].GetVersion() == version && registered[j].GetVersion() != version
+	})
+	const listed = 3
+	var ids []string
+	for i, p := range registered {
+		if i == listed {
+			ids = append(ids, fmt.Sprintf("and %d more", len(registered)-listed))
+			break
+		}
+		ids = append(ids, fmt.Sprintf("%s %s = %x", name, p.GetVersion(), p.GetPackageId()))
+	}
+	first := registered[0]
+	what := fmt.Sprintf("the registered package %s %s (%x)", name, first.GetVersion(), first.GetPackageId())
+	if first.GetVersion() != version {
+		what = fmt.Sprintf("every registered version of %q (%s)", name, strings.Join(ids, "; "))
+	} else if len(ids) > 1 {
+		what += fmt.Sprintf(" (registered: %s)", strings.Join(ids, "; "))
+	}
+	return fieldErr("package", "%s builds package %s %s with id %s, which differs from %s; the name %q belongs to author %s, so this package cannot be registered as yours. "+
+		"Either order the registered package by its id (%x), or rebuild %s from the same sources with the same build (a reproducible build gives the registered id), or give it a name of your own or a new version in its cell.toml",
+		ref, name, version, r.id, what, name, address.Address(first.GetAuthor()), first.GetPackageId(), ref)
 }
 
 // authorAsBuyer makes the buyer the author of an unregistered package it

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"slices"
 
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/gateway"
@@ -141,11 +142,24 @@ type run struct {
 	guard receiptGuard
 	// noClose stops the run before the close (Request.NoClose).
 	noClose bool
+	// detach stops the run once the inputs are committed (Request.Detach).
+	detach bool
+	// onFailure and ask decide on a failed run (Request.OnFailure, Ask);
+	// failureOK makes a close of a failed run no error (an explicit
+	// Close: the buyer accepted it).
+	onFailure OnFailure
+	ask       func(*Result) OnFailure
+	failureOK bool
+	// pending is what the run was waiting for after its last step.
+	pending string
 }
 
 func (x *run) report(s Step) {
 	if s.OrderID == 0 {
 		s.OrderID = x.r.OrderID
+	}
+	if w := s.Waiting(); w != "" {
+		x.pending = w
 	}
 	if x.progress != nil {
 		x.progress(s)
@@ -175,7 +189,16 @@ func (b *Buyer) Run(ctx context.Context, req Request) (*Result, error) {
 	}
 	req = pl.req
 	x := &run{b: b, r: &Result{PackageID: pl.pkg.id.String(), InputRoot: hex.EncodeToString(pl.root[:])}, progress: req.Progress,
-		haveInputs: true, inputs: req.Inputs, files: pl.inputs, outcome: req.DisputeOutcome, noClose: req.NoClose}
+		haveInputs: true, inputs: req.Inputs, files: pl.inputs, outcome: req.DisputeOutcome, noClose: req.NoClose,
+		detach: req.Detach, onFailure: req.OnFailure, ask: req.Ask}
+	res, err := x.create(ctx, req, pl)
+	return res, x.interrupted(ctx, err)
+}
+
+// create publishes the package if needed, creates the order, keeps its
+// Plan and serves it.
+func (x *run) create(ctx context.Context, req Request, pl *plan) (*Result, error) {
+	b := x.b
 	x.report(Step{Kind: StepPackage, PackageID: pl.pkg.id.String(), Name: pl.pkg.envelope.GetName() + " " + pl.pkg.envelope.GetVersion(), Registered: !pl.publish})
 	if pl.publish {
 		h, n, err := b.publish(ctx, pl.pkg)
@@ -206,7 +229,9 @@ func (b *Buyer) Run(ctx context.Context, req Request) (*Result, error) {
 	id := created.OrderID
 	x.r.OrderID, x.r.Heights.Created, x.r.State = id, h, market.StateName(ledgerpb.OrderState_ORDER_STATE_OPEN)
 	x.report(Step{Kind: StepCreated, Height: h, InputRoot: x.r.InputRoot, Detail: detail})
-
+	if err := b.updateState(id, func(s *State) { s.Plan = planOf(req) }); err != nil {
+		return x.r, fmt.Errorf("order %d: keep its plan: %w", id, err)
+	}
 	return x.serve(ctx, req, id)
 }
 
@@ -257,8 +282,11 @@ func (x *run) round(ctx context.Context, req Request, id uint64) (*Result, error
 	if err != nil {
 		return x.r, err
 	}
-	if err := x.sendInputs(ctx, gw, o, o.Contract.DeliveryDeadline, false); err != nil {
-		return x.r, fmt.Errorf("%w; unless the provider delivers by height %d, the order fails and is refunded", err, o.Contract.DeliveryDeadline)
+	if err := x.inputsOnce(ctx, gw, o); err != nil {
+		return x.r, err
+	}
+	if x.detach {
+		return x.r, nil
 	}
 	if o, err = x.followJob(ctx, gw); err != nil {
 		return x.r, err
@@ -483,13 +511,13 @@ const confirmMargin = 2
 const NonExitedStars = 3
 
 // ratingOf returns the stars to rate a delivery of result with: the
-// buyer's, or DefaultStars for a run that exited and NonExitedStars for
-// one that did not.
-func ratingOf(stars *uint32, result ledgerpb.RunResult) uint32 {
+// buyer's, or DefaultStars for a run that exited with code 0 and
+// NonExitedStars for one that failed.
+func ratingOf(stars *uint32, result ledgerpb.RunResult, exitCode uint32) uint32 {
 	switch {
 	case stars != nil:
 		return *stars
-	case exited(result):
+	case exited(result) && exitCode == 0:
 		return DefaultStars
 	}
 	return NonExitedStars
@@ -551,12 +579,13 @@ func (x *run) finish(ctx context.Context, o *ledgerpb.Order, gw *gateway.Client,
 		s.Detail = "not verified: " + err.Error()
 	}
 	x.report(s)
-	if !exited(d.Result) {
+	failed := !exited(d.Result) || d.ExitCode != 0
+	if failed {
 		tail := out.Stderr
 		if len(tail) > stderrTail {
 			tail = tail[len(tail)-stderrTail:]
 		}
-		x.report(Step{Kind: StepRunResult, Result: x.r.RunResult, Detail: string(tail)})
+		x.report(Step{Kind: StepRunResult, Result: orExited(x.r.RunResult), ExitCode: d.ExitCode, Detail: string(tail)})
 	}
 	if outDir != "" {
 		dir, err := WriteOutputs(outDir, o.Id, out, files)
@@ -575,7 +604,50 @@ func (x *run) finish(ctx context.Context, o *ledgerpb.Order, gw *gateway.Client,
 		return x.r, nil
 	}
 	code, _ := hex.DecodeString(out.CompletionCode) // checked by Verify
-	return x.close(ctx, o, code, ratingOf(stars, d.Result), noWaitFinal)
+	if !failed {
+		return x.close(ctx, o, code, ratingOf(stars, d.Result, d.ExitCode), noWaitFinal)
+	}
+	return x.onFailed(ctx, o, code, stars, disputeStake, noWaitFinal)
+}
+
+// onFailed decides on a verified delivery of a failed run as
+// Request.OnFailure says: close it, dispute it, or leave it to the
+// buyer. Unless the buyer accepted it with Close, the error wraps
+// ErrPackageFailed.
+func (x *run) onFailed(ctx context.Context, o *ledgerpb.Order, code []byte, stars *uint32, disputeStake uint64, noWaitFinal bool) (*Result, error) {
+	d := o.Delivery
+	why := fmt.Sprintf("exited with code %d", d.ExitCode)
+	if !exited(d.Result) {
+		why = "ended with " + x.r.RunResult
+	}
+	policy := x.onFailure
+	if policy == "" || policy == OnFailureAsk {
+		policy = OnFailureAsk
+		if x.ask != nil {
+			policy = x.ask(x.r)
+		}
+	}
+	switch policy {
+	case OnFailureClose:
+		res, err := x.close(ctx, o, code, ratingOf(stars, d.Result, d.ExitCode), noWaitFinal)
+		if err != nil || x.failureOK {
+			return res, err
+		}
+		return res, fmt.Errorf("order %d: %w: the run %s; closed and paid as you chose", o.Id, ErrPackageFailed, why)
+	case OnFailureDispute:
+		outcome := x.outcome
+		if outcome == ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_UNSPECIFIED {
+			outcome = ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REFUND
+		}
+		res, err := x.dispute(ctx, o, ledgerpb.DisputeClaim_DISPUTE_CLAIM_WRONG_RESULT, outcome, disputeStake, "the package "+why, true)
+		if err == nil {
+			err = fmt.Errorf("order %d: %w: the run %s; disputed as you chose", o.Id, ErrPackageFailed, why)
+		}
+		return res, err
+	}
+	x.r.State = market.StateName(ledgerpb.OrderState_ORDER_STATE_DELIVERED)
+	return x.r, fmt.Errorf("order %d: %w: the run %s; not closed: accept it (close), dispute it, or leave it to close by itself in the provider's favour at height %d",
+		o.Id, ErrPackageFailed, why, d.ConfirmDeadline)
 }
 
 // close closes o with code, reveals the rating and waits for the ratings
@@ -586,8 +658,16 @@ func (x *run) close(ctx context.Context, o *ledgerpb.Order, code []byte, stars u
 		return x.r, err
 	}
 	// Saved before the close commits to it, so that a buyer whose
-	// process ends in between can still reveal.
-	if err := x.b.updateState(o.Id, func(s *State) { s.Rating = &SavedRating{Stars: stars, Salt: salt} }); err != nil {
+	// process ends in between can still reveal. A rating saved already
+	// is kept: a close sent with it before an interruption may still be
+	// committed, and only that rating then reveals.
+	if err := x.b.updateState(o.Id, func(s *State) {
+		if s.Rating != nil {
+			stars, salt = s.Rating.Stars, slices.Clone(s.Rating.Salt)
+			return
+		}
+		s.Rating = &SavedRating{Stars: stars, Salt: salt}
+	}); err != nil {
 		return x.r, fmt.Errorf("order %d: keep the rating: %w", o.Id, err)
 	}
 	rc := market.RatingCommitment(o.Id, uint8(stars), salt)

@@ -576,7 +576,14 @@ func TestOfferingAndOutcomes(t *testing.T) {
 		b.OutcomeRoot = OutcomeRoot
 		got = steps{}
 		res, err = b.Run(ctx, req(&got))
-		if err != nil || !res.Verified || res.State != "closed" || res.Stars != NonExitedStars || res.RunResult != "trap" {
+		if !errors.Is(err, ErrPackageFailed) || res.State != "delivered" || res.Stars != 0 {
+			t.Fatalf("Run with an outcome root, nobody to ask: %+v, %v: want the order left delivered, unrated, ErrPackageFailed", res, err)
+		}
+		got = steps{}
+		r := req(&got)
+		r.OnFailure = OnFailureClose
+		res, err = b.Run(ctx, r)
+		if !errors.Is(err, ErrPackageFailed) || !res.Verified || res.State != "closed" || res.Stars != NonExitedStars || res.RunResult != "trap" {
 			t.Fatalf("Run with an outcome root: %+v, %v (steps %v)", res, err, got.list)
 		}
 		got.need(t, StepRunResult, StepClosed)

@@ -7,12 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 
 	"github.com/celltonomy/celltonomy/internal/atomicfile"
+	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 )
 
@@ -53,6 +55,25 @@ type State struct {
 	// Rating is the rating the buyer committed to when it closed the
 	// order, until it reveals it.
 	Rating *SavedRating `json:"rating,omitempty"`
+	// Plan is what the buyer asked of the order, kept when Run created it
+	// so that Attach can go on where Run stopped.
+	Plan *Plan `json:"plan,omitempty"`
+}
+
+// Plan is the part of a Request that the steps after the order's
+// creation need: Attach reads it to resume an order Run left.
+type Plan struct {
+	// Inputs maps each input name to an absolute host path, to upload
+	// once the order is awarded.
+	Inputs map[string]string `json:"inputs,omitempty"`
+	// OutDir, Stars, DisputeOutcome, DisputeStake, NoWaitFinal and
+	// OnFailure are the Request's.
+	OutDir         string                  `json:"out_dir,omitempty"`
+	Stars          *uint32                 `json:"stars,omitempty"`
+	DisputeOutcome ledgerpb.DisputeOutcome `json:"dispute_outcome,omitempty"`
+	DisputeStake   uint64                  `json:"dispute_stake,omitempty"`
+	NoWaitFinal    bool                    `json:"no_wait_final,omitempty"`
+	OnFailure      OnFailure               `json:"on_failure,omitempty"`
 }
 
 // SavedRating is a committed rating: the stars (0 to 5) and the 32-byte
@@ -70,6 +91,15 @@ func (s *State) clone() *State {
 	}
 	if s.Rating != nil {
 		c.Rating = &SavedRating{Stars: s.Rating.Stars, Salt: slices.Clone(s.Rating.Salt)}
+	}
+	if p := s.Plan; p != nil {
+		cp := *p
+		cp.Inputs = maps.Clone(p.Inputs)
+		if p.Stars != nil {
+			stars := *p.Stars
+			cp.Stars = &stars
+		}
+		c.Plan = &cp
 	}
 	return c
 }

@@ -54,10 +54,10 @@ const (
 	// StepDownloaded: the outputs are downloaded (Count files, Bytes) and
 	// verified, unless Detail says why they could not be.
 	StepDownloaded StepKind = "downloaded"
-	// StepRunResult: the run did not exit but ended in a trap or a limit
-	// of the package (Result), which is what the package does with these
-	// inputs, not a fault of the provider; Detail holds the end of its
-	// stderr.
+	// StepRunResult: the run failed: it exited with a non-zero code
+	// (Result "exited", ExitCode) or ended in a trap or a limit of the
+	// package (Result), which is what the package does with these inputs,
+	// not a fault of the provider; Detail holds the end of its stderr.
 	StepRunResult StepKind = "run_result"
 	// StepWritten: the outputs are written (Dir).
 	StepWritten StepKind = "written"
@@ -119,6 +119,7 @@ type Step struct {
 	Verifiers  []string `json:"verifiers,omitempty"`
 	Reasons    []Reason `json:"reasons,omitempty"`
 	Result     string   `json:"result,omitempty"`
+	ExitCode   uint32   `json:"exit_code,omitempty"`
 	Round      uint32   `json:"round,omitempty"`
 	Deadline   int64    `json:"deadline,omitempty"`
 	Detail     string   `json:"detail,omitempty"`
@@ -179,6 +180,9 @@ func (s Step) String() string {
 		return fmt.Sprintf("downloaded and verified %d output file(s), %d bytes", s.Count, s.Bytes)
 	case StepRunResult:
 		text := fmt.Sprintf("the run did not exit: %s (the package's own limit or fault, not the provider's)", s.Result)
+		if s.Result == "" || s.Result == "exited" {
+			text = fmt.Sprintf("the package failed: it exited with code %d", s.ExitCode)
+		}
 		if s.Detail != "" {
 			text += "; stderr:\n" + s.Detail
 		}
@@ -237,8 +241,10 @@ func (s Step) Waiting() string {
 		return "waiting for the delivery"
 	case StepDelivered:
 		return "downloading outputs"
-	case StepDownloaded, StepRunResult:
+	case StepDownloaded:
 		return "writing outputs"
+	case StepRunResult:
+		return "writing outputs, then deciding on the failed run"
 	case StepWritten:
 		return "closing the order"
 	case StepClosed:

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -45,6 +46,8 @@ type orderRunFlags struct {
 	confirmWindow  uint64
 	noWaitFinal    bool
 	noClose        bool
+	detach         bool
+	onFailure      string
 }
 
 // newOrderCmd is `cell order …`: the buyer's side of ordering a package
@@ -70,7 +73,7 @@ Amounts are in ucell, windows in blocks.`,
 		fl.Value.Set(buyerKey)
 	}
 	cmd.AddCommand(newOrderRunCmd(g, f), newOrderShowCmd(g, f), newOrderListCmd(g, f), newOrderCloseCmd(g, f),
-		newOrderDisputeCmd(g, f), newOrderCancelCmd(g, f))
+		newOrderDisputeCmd(g, f), newOrderCancelCmd(g, f), newOrderAttachCmd(g, f), newOrderLogsCmd(g, f), newOrderGetCmd(g, f))
 	return cmd
 }
 
@@ -130,13 +133,31 @@ stderr.txt and receipt.json. Results that do not verify are disputed (claim
 wrong-result, outcome refund, stake --dispute-stake): the dispute's seed chain
 is kept with the order, its seeds revealed round by round, and the inputs sent
 to the verifiers each seed draws. A run that ended in a trap or a limit of the
-package is shown with its stderr; it is rated 3 stars unless --stars says
-otherwise. An unreachable chain RPC is retried, with a line on stderr.
+package is shown with its stderr. An unreachable chain RPC is retried, with a
+line on stderr.
+
+A run whose package failed (it exited with a non-zero code, or ended in a trap
+or a limit) is shown with its stderr and is not rated by itself: on a terminal
+you are asked whether to close (pay, 3 stars unless --stars), dispute, or leave
+it; --on-failure close|dispute|ask decides instead (ask without a terminal
+leaves the order delivered: decide later with cell order close, cell order
+dispute or cell order attach, before its confirm deadline).
+
+With --detach, run returns once the order is awarded and the winning node
+holds the inputs; cell order attach ORDER_ID follows it later. Ctrl-C at any
+step leaves the order going on on chain and its state kept in
+HOME/orders/ORDER_ID.json; cell says what is due by which height, and
+cell order attach ORDER_ID resumes it (uploads the inputs, downloads, closes,
+reveals the rating).
 
 On a terminal a live line shows each stage; otherwise each stage is one line.
 With --output json each stage is one JSON object per line, then the result.
-cell exits with 1 when the order expires, fails, ends in a dispute, or
-delivered a result that cannot be verified here.`,
+
+Exit codes: 0 the order ended well (or, with --detach, runs); 1 the order
+expired, failed, ended in a dispute, or delivered a result that cannot be
+verified here; 2 a usage error; the package's own exit code when its run
+exited non-zero, and 125 when it ended in a trap or a limit; 130 interrupted
+(Ctrl-C) with the order resumable by cell order attach.`,
 		Example: `  cell order run examples/digest --input genome=examples/data/lambda.fa --param ENZYMES=EcoRI --max-price 500000
   cell order run 3f2a…c9 -i genome=lambda.fa -p ENZYMES=EcoRI,BamHI --max-price 1000000 --out results --stars 4
   cell order run 3f2a…c9 -i genome=lambda.fa -p ENZYMES=EcoRI --offering cell1vendor… --max-price 600000`,
@@ -159,10 +180,17 @@ delivered a result that cannot be verified here.`,
 				return err
 			}
 			p := newProgress(g)
-			req.Progress = p.step
+			req.Progress, req.Ask = p.step, p.ask
 			res, err := b.Run(cmd.Context(), req)
 			p.done()
-			return p.result(res, err)
+			if err := p.result(res, err); err != nil {
+				return err
+			}
+			if req.Detach && res != nil && g.output != outputJSON {
+				fmt.Fprintf(g.stdout, "detached: the node runs order %d; follow it with cell order logs %d --follow, collect it with cell order attach %d\n",
+					res.OrderID, res.OrderID, res.OrderID)
+			}
+			return nil
 		},
 	}
 	fl := cmd.Flags()
@@ -181,6 +209,8 @@ delivered a result that cannot be verified here.`,
 	fl.Uint64Var(&rf.deliveryWindow, "delivery-window", 0, fmt.Sprintf("blocks after the award to deliver (default %d, or the offering's lead time)", order.DefaultDeliveryWindow))
 	fl.Uint64Var(&rf.confirmWindow, "confirm-window", order.DefaultConfirmWindow, "blocks after the delivery to close or dispute")
 	fl.BoolVar(&rf.noWaitFinal, "no-wait-final", false, "return after revealing the rating, without waiting for the reveal window to end")
+	fl.BoolVar(&rf.detach, "detach", false, "return once the order is awarded and the node holds the inputs; follow it later with `cell order attach ORDER_ID`")
+	fl.StringVar(&rf.onFailure, "on-failure", string(order.OnFailureAsk), "when the package fails (non-zero exit, trap, limit): close (pay, rate 3 stars unless --stars), dispute, or ask (on a terminal; otherwise leave the order to decide later)")
 	fl.BoolVar(&rf.noClose, "no-close", false, "stop once the outputs are verified and written, without closing: close with `cell order close`, or dispute with `cell order dispute`, before the confirm deadline")
 	return cmd
 }
@@ -229,6 +259,10 @@ func (rf *orderRunFlags) request(pkg string) (order.Request, error) {
 	if rf.replicas == 0 {
 		return req, &usageError{errors.New("--replicas: must be at least 1")}
 	}
+	if req.OnFailure, err = order.ParseOnFailure(rf.onFailure); err != nil {
+		return req, &usageError{fmt.Errorf("--on-failure: %w", errors.Unwrap(err))}
+	}
+	req.Detach = rf.detach
 	return req, nil
 }
 
@@ -579,14 +613,26 @@ type orderResultJSON struct {
 	Error  string        `json:"error,omitempty"`
 }
 
+// Exit codes of the order commands besides 0, 1 and 2 (see `cell order
+// run --help`): a run that ended in a trap or a limit, as `cell run`; an
+// interruption that left the order resumable. A run that exited non-zero
+// passes on the package's code.
+const (
+	exitNotExitedOrder = exitNotExited
+	exitInterrupted    = 130
+)
+
 // result prints the end of an order command and returns its error: a
-// request refused before any funds moved is a usage error.
+// request refused before any funds moved is a usage error; an
+// interruption says how to resume and exits with exitInterrupted; a
+// failed package run exits with its code (exitCodeOf).
 func (p *progress) result(res *order.Result, err error) error {
 	g := p.g
 	var fe *order.FieldError
 	if errors.As(err, &fe) && res == nil {
 		return &usageError{err}
 	}
+
 	if g.output == outputJSON {
 		v := orderResultJSON{Step: "result", Result: res}
 		if err != nil {
@@ -600,7 +646,78 @@ func (p *progress) result(res *order.Result, err error) error {
 	} else if res != nil {
 		printOrderResult(g.stdout, res)
 	}
+	return exitOf(g, res, err)
+}
+
+// exitOf returns the error an order command ends with: err, or, after
+// printing err with what to do, an ExitError with the code of an
+// interruption or of a failed package run.
+func exitOf(g *globals, res *order.Result, err error) error {
+	var ie *order.InterruptedError
+	switch {
+	case errors.As(err, &ie):
+		fmt.Fprintf(g.stderr, "cell: %v\n", err)
+		if ie.OrderID != 0 {
+			fmt.Fprintf(g.stderr, "resume with: cell order attach %d\n", ie.OrderID)
+		}
+		return &ExitError{Code: exitInterrupted}
+	case errors.Is(err, order.ErrPackageFailed) && res != nil:
+		fmt.Fprintf(g.stderr, "cell: %v\n", err)
+		if res.State == market.StateName(ledgerpb.OrderState_ORDER_STATE_DELIVERED) {
+			fmt.Fprintf(g.stderr, "decide with: cell order close %d (accept and pay), or cell order dispute %d\n", res.OrderID, res.OrderID)
+		}
+		return &ExitError{Code: exitCodeOf(res)}
+	}
 	return err
+}
+
+// exitCodeOf is cell's exit code for a failed package run: the package's
+// own code (at most 255) when it exited, exitNotExitedOrder otherwise.
+func exitCodeOf(res *order.Result) int {
+	if res.RunResult != "" && res.RunResult != "exited" {
+		return exitNotExitedOrder
+	}
+	if res.ExitCode == 0 {
+		return 1
+	}
+	return int(min(res.ExitCode, 255))
+}
+
+// ask asks the buyer, on a terminal, what to do with a failed run: close,
+// dispute or leave it. Without a terminal (or with --output json) the
+// order is left to the buyer.
+func (p *progress) ask(res *order.Result) order.OnFailure {
+	if p.g.output == outputJSON || !isTerminal(os.Stdin) || !isTerminal(p.g.stderr) {
+		return order.OnFailureAsk
+	}
+	if p.bar != nil {
+		p.bar.Clear()
+	}
+	fmt.Fprintf(p.g.stderr, "\norder %d: the package failed (%s); its outputs are in %s\n", res.OrderID, failureText(res), orDash(res.OutputDir))
+	in := bufio.NewReader(os.Stdin)
+	for {
+		fmt.Fprint(p.g.stderr, "[c]lose and pay the provider, [d]ispute, or [l]eave it for later? ")
+		line, err := in.ReadString('\n')
+		switch strings.ToLower(strings.TrimSpace(line)) {
+		case "c", "close":
+			return order.OnFailureClose
+		case "d", "dispute":
+			return order.OnFailureDispute
+		case "l", "leave":
+			return order.OnFailureAsk
+		}
+		if err != nil {
+			return order.OnFailureAsk
+		}
+	}
+}
+
+// failureText says how a failed run ended.
+func failureText(r *order.Result) string {
+	if r.RunResult != "" && r.RunResult != "exited" {
+		return r.RunResult
+	}
+	return fmt.Sprintf("exit code %d", r.ExitCode)
 }
 
 // printOrderResult is the text summary of an order: the service's
@@ -629,6 +746,13 @@ func printOrderResult(w io.Writer, r *order.Result) {
 		if r.Stdout != "" {
 			fmt.Fprintf(w, "--- stdout\n%s", r.Stdout)
 			if !strings.HasSuffix(r.Stdout, "\n") {
+				fmt.Fprintln(w)
+			}
+			fmt.Fprintln(w, "---")
+		}
+		if r.ExitCode != 0 && r.Stderr != "" {
+			fmt.Fprintf(w, "--- stderr\n%s", r.Stderr)
+			if !strings.HasSuffix(r.Stderr, "\n") {
 				fmt.Fprintln(w)
 			}
 			fmt.Fprintln(w, "---")
