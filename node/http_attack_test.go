@@ -354,6 +354,20 @@ func TestPrivateDataPublicByHash(t *testing.T) {
 			t.Errorf("output to %s: %d, want %d", tc.name, status, tc.want)
 		}
 	}
+	// The job's event log: only to the buyer.
+	logURL := tn.url + "/v1/orders/1/log"
+	for _, tc := range []struct {
+		name string
+		key  ed25519.PrivateKey
+		want int
+	}{{"unsigned", nil, 401}, {"a stranger", stranger, 403}, {"a drawn verifier", verifier, 403}} {
+		if status, _ := do(t, signedRequest(t, tc.key, "GET", logURL, nil, gateway.BodyOf(nil))); status != tc.want {
+			t.Errorf("event log to %s: %d, want %d", tc.name, status, tc.want)
+		}
+	}
+	if status, body := do(t, signedRequest(t, f.buyer, "GET", logURL, nil, gateway.BodyOf(nil))); status == 401 || status == 403 {
+		t.Errorf("event log to the buyer: %d %s", status, body)
+	}
 	// A node that kept the files in the public store before moves them.
 	dir := tn.cfg.DataDir
 	pub, err := blobstore.Open(dir + "/blobs")
