@@ -286,17 +286,7 @@ func (b *Buyer) Get(ctx context.Context, id uint64, outDir string, progress func
 	if err != nil && !unverified {
 		return x.r, err
 	}
-	x.r.Verified = !unverified
-	x.r.ExitCode, x.r.Stdout, x.r.Stderr, x.r.Files = out.ExitCode, string(out.Stdout), string(out.Stderr), out.Files
-	var size int64
-	for _, f := range out.Files {
-		size += f.Size
-	}
-	s := Step{Kind: StepDownloaded, Count: len(out.Files), Bytes: size}
-	if unverified {
-		s.Detail = "not verified: " + err.Error()
-	}
-	x.report(s)
+	x.downloaded(out, err)
 	dir, err := WriteOutputs(outDir, id, out, files)
 	if err != nil {
 		return x.r, fmt.Errorf("order %d: write outputs: %w", id, err)

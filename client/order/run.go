@@ -568,17 +568,7 @@ func (x *run) finish(ctx context.Context, o *ledgerpb.Order, gw *gateway.Client,
 		}
 		return x.dispute(ctx, o, claim, outcome, disputeStake, err.Error(), true)
 	}
-	x.r.Verified = !unverified
-	x.r.ExitCode, x.r.Stdout, x.r.Stderr, x.r.Files = out.ExitCode, string(out.Stdout), string(out.Stderr), out.Files
-	var size int64
-	for _, f := range out.Files {
-		size += f.Size
-	}
-	s := Step{Kind: StepDownloaded, Count: len(out.Files), Bytes: size}
-	if unverified {
-		s.Detail = "not verified: " + err.Error()
-	}
-	x.report(s)
+	x.downloaded(out, err)
 	failed := !exited(d.Result) || d.ExitCode != 0
 	if failed {
 		tail := out.Stderr
@@ -732,6 +722,23 @@ func (x *run) reveal(ctx context.Context, o *ledgerpb.Order, stars uint32, salt 
 }
 
 // setTxCost accounts the buyer's transactions in the cost.
+// downloaded records the outputs out in the result and reports the
+// StepDownloaded step; verr is Verify's error, nil or ErrNotVerifiable
+// (the outputs are then kept as not verified).
+func (x *run) downloaded(out gateway.Outputs, verr error) {
+	x.r.Verified = verr == nil
+	x.r.ExitCode, x.r.Stdout, x.r.Stderr, x.r.Files = out.ExitCode, string(out.Stdout), string(out.Stderr), out.Files
+	var size int64
+	for _, f := range out.Files {
+		size += f.Size
+	}
+	s := Step{Kind: StepDownloaded, Count: len(out.Files), Bytes: size}
+	if verr != nil {
+		s.Detail = "not verified: " + verr.Error()
+	}
+	x.report(s)
+}
+
 func (x *run) setTxCost() {
 	if c := x.r.Cost; c != nil {
 		c.Txs, c.TxFees = x.r.txs, uint64(x.r.txs)*x.b.Fee
