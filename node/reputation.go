@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
+	"sync"
 
 	"github.com/celltonomy/celltonomy/client/repproof"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
@@ -41,10 +42,7 @@ func (n *Node) ownReputation(ctx context.Context, skillPath string) (*big.Int, *
 	if err != nil {
 		return nil, nil, fmt.Errorf("skill %s: %w", skillPath, err)
 	}
-	n.mu.Lock()
-	c, ok := n.reputation[sk.GetId()]
-	n.mu.Unlock()
-	if ok && c.cycle == root.Cycle {
+	if c, ok := n.reputation.get(sk.GetId()); ok && c.cycle == root.Cycle {
 		return c.value, c.proof, nil
 	}
 	mc, err := repproof.NewClient(n.cfg.MinerURL)
@@ -55,7 +53,7 @@ func (n *Node) ownReputation(ctx context.Context, skillPath string) (*big.Int, *
 	resp, err := mc.Reputation(ctx, n.opAddr, sk.GetId())
 	if err != nil {
 		if repproof.IsStatus(err, http.StatusNotFound) {
-			n.cacheReputation(sk.GetId(), provenReputation{cycle: root.Cycle})
+			n.reputation.put(sk.GetId(), provenReputation{cycle: root.Cycle})
 			return nil, nil, nil
 		}
 		return nil, nil, fmt.Errorf("miner %s: %w", n.cfg.MinerURL, err)
@@ -72,15 +70,32 @@ func (n *Node) ownReputation(ctx context.Context, skillPath string) (*big.Int, *
 		if err != nil {
 			return nil, nil, err
 		}
-		n.cacheReputation(sk.GetId(), provenReputation{cycle: root.Cycle, value: l.Reputation, proof: p})
+		n.reputation.put(sk.GetId(), provenReputation{cycle: root.Cycle, value: l.Reputation, proof: p})
 		return l.Reputation, p, nil
 	}
-	n.cacheReputation(sk.GetId(), provenReputation{cycle: root.Cycle})
+	n.reputation.put(sk.GetId(), provenReputation{cycle: root.Cycle})
 	return nil, nil, nil
 }
 
-func (n *Node) cacheReputation(skill uint64, p provenReputation) {
-	n.mu.Lock()
-	n.reputation[skill] = p
-	n.mu.Unlock()
+// reputationCache holds the operator's proven reputation by skill id.
+// Its methods are safe for concurrent use.
+type reputationCache struct {
+	mu      sync.Mutex
+	bySkill map[uint64]provenReputation
+}
+
+func (c *reputationCache) get(skill uint64) (provenReputation, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p, ok := c.bySkill[skill]
+	return p, ok
+}
+
+func (c *reputationCache) put(skill uint64, p provenReputation) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.bySkill == nil {
+		c.bySkill = map[uint64]provenReputation{}
+	}
+	c.bySkill[skill] = p
 }
