@@ -358,9 +358,11 @@ func (n *Node) tryConnect(ctx context.Context) error {
 		fee = p.GetMinFee()
 	}
 	if n.sender == nil {
-		if n.sender, err = client.NewSender(n.chain, n.opts.OperatorKey, n.chainID, fee); err != nil {
+		s, err := client.NewSender(n.chain, n.opts.OperatorKey, n.chainID, fee)
+		if err != nil {
 			return err
 		}
+		n.sender = s
 	}
 	if err := n.announce(ctx, client.WaitCommit); err != nil {
 		return fmt.Errorf("announce: %w", err)
