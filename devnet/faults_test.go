@@ -179,11 +179,11 @@ func TestMissedDelivery(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		j, ok := jobOf(d.Nodes[0].Node, r.id, gateway.RoleProvider)
-		if ok && j.Done && j.State != gateway.StateDelivered && j.TxHash == "" {
+		if ok && j.Done && j.State != gateway.StateDelivered && j.TxHash.IsZero() {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("provider job: state %s, tx %q, done %v: want undelivered and done", j.State, j.TxHash, j.Done)
+			t.Fatalf("provider job: state %s, tx %s, done %v: want undelivered and done", j.State, j.TxHash, j.Done)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -237,9 +237,9 @@ func TestWrongOutputCaughtByVerifiers(t *testing.T) {
 	if got := balance(t, d, d.Buyer); got < buyerBefore-3*fee {
 		t.Errorf("buyer balance %d, want at least %d (refunded); bid stake %d", got, buyerBefore-3*fee, stake)
 	}
-	if j, _ := jobOf(d.Nodes[1].Node, r.id, gateway.RoleVerifier); j.OutputRoot == "" {
+	if j, _ := jobOf(d.Nodes[1].Node, r.id, gateway.RoleVerifier); j.OutputRoot.IsZero() {
 		j2, _ := jobOf(d.Nodes[2].Node, r.id, gateway.RoleVerifier)
-		if j2.OutputRoot == "" {
+		if j2.OutputRoot.IsZero() {
 			t.Errorf("no verifier job ran")
 		}
 	}

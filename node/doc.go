@@ -69,6 +69,28 @@
 // still holds the order AWARDED to this node, and the ledger refuses a
 // second delivery anyway.
 //
+// Jobs hold typed values: the package id (spec.ID), the input root,
+// output roots, file and transaction hashes (Hash), the completion code
+// and salts (Secret). Bytes from the chain and the HTTP API are decoded
+// into them once, where they enter, and refused with an error naming the
+// field; the job files keep the hex form of earlier versions, so a node
+// restarted on an older data directory loads its jobs unchanged.
+//
+// # Seams and time
+//
+// The engine (bidding, jobs, runs, deliveries, verifier duty) reads the
+// ledger, sends transactions and fetches blobs through small interfaces
+// it declares (seams.go): the typed ledger client's queries, the
+// operator's client.Sender, and an HTTP blob source (packages by hash;
+// a verifier's inputs from another node of the order). Its unit tests
+// run it with fakes of the three and a real WebAssembly run, without a
+// chain. Options.Clock is the node's only source of the time: event-log
+// stamps, signature expiry, run and decision times, the blobs' last use
+// for collection, transfer deadlines. State is owned per concern, each
+// with its own lock: the jobs table, the bid decisions, the reputation
+// cache, the uploads in progress, the background tasks; the chain
+// position is atomic.
+//
 // # Transactions
 //
 // The operator account signs every transaction. The node keeps the

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -50,13 +49,13 @@ const (
 // order decided again when the fetch ends, meanwhile other orders are
 // decided.
 func (n *Node) considerBid(ctx context.Context, id uint64, height int64) {
-	n.considerBidFrom(ctx, id, height, time.Now(), true)
+	n.considerBidFrom(ctx, id, height, n.now(), true)
 }
 
 // considerBidFrom is considerBid for an order seen at since; mayFetch is
 // false when the order waited for a fetch already.
 func (n *Node) considerBidFrom(ctx context.Context, id uint64, height int64, since time.Time, mayFetch bool) {
-	go func() {
+	n.tasks.goBackground(func() {
 		select {
 		case n.bids <- struct{}{}:
 		case <-ctx.Done():
@@ -75,7 +74,7 @@ func (n *Node) considerBidFrom(ctx context.Context, id uint64, height int64, sin
 				d = gateway.Decision{OrderID: id, Reason: reasonChain, Detail: "bid refused: " + err.Error(), Height: height}
 				n.log.Warn("bid refused", "order", id, "err", err)
 			} else {
-				n.log.Info("bid", "order", id, "price", d.Price, "stake", d.Stake, "tx", hex.EncodeToString(res.Hash))
+				n.log.Info("bid", "order", id, "price", d.Price, "stake", d.Stake, "tx", txHash(res))
 				n.metrics.bids.Inc()
 			}
 		}
@@ -83,18 +82,9 @@ func (n *Node) considerBidFrom(ctx context.Context, id uint64, height int64, sin
 			n.log.Info("no bid", "order", id, "reason", d.Reason, "detail", d.Detail)
 			n.metrics.noBids.WithLabelValues(d.Reason).Inc()
 		}
-		n.metrics.decisionSeconds.Observe(time.Since(since).Seconds())
-		n.mu.Lock()
-		if _, ok := n.decisions[id]; !ok {
-			n.decided = append(n.decided, id)
-		}
-		n.decisions[id] = d
-		for len(n.decided) > maxDecisions {
-			delete(n.decisions, n.decided[0])
-			n.decided = n.decided[1:]
-		}
-		n.mu.Unlock()
-	}()
+		n.metrics.decisionSeconds.Observe(n.now().Sub(since).Seconds())
+		n.decisions.put(d)
+	})
 }
 
 // decide applies the bid rules to order id and returns the decision and,
@@ -123,15 +113,19 @@ func (n *Node) decide(ctx context.Context, id uint64, height int64, since time.T
 			return no(reasonExcluded, "the order excludes this provider"), nil, false
 		}
 	}
-	rec, err := n.registeredPackage(ctx, o.GetPackageId())
+	pid, err := spec.IDFromBytes(o.GetPackageId())
+	if err != nil {
+		return no(reasonChain, "order %d: %v", id, err), nil, false
+	}
+	rec, err := n.registeredPackage(ctx, pid[:])
 	if err != nil {
 		return no(reasonChain, "%v", err), nil, false
 	}
-	meta, known := n.fetch.lookup(packageID(rec.GetPackageId()))
+	meta, known := n.fetch.lookup(pid)
 	if !known {
 		then := func() { n.considerBidFrom(ctx, id, n.currentHeight(), since, false) }
 		if mayFetch && n.fetch.request(ctx, rec, then) {
-			n.log.Info("fetching the package before deciding", "order", id, "package", hex.EncodeToString(rec.GetPackageId()))
+			n.log.Info("fetching the package before deciding", "order", id, "package", pid)
 			return gateway.Decision{}, nil, true
 		}
 		meta.err = errors.New("the package's fetch did not end (too many fetches waiting, or its metadata was evicted)")
@@ -155,7 +149,6 @@ func (n *Node) decide(ctx context.Context, id uint64, height int64, since time.T
 	if rep == nil && o.GetMinProviderReputation() > 0 {
 		rep = new(big.Int) // no proven reputation counts as none
 	}
-	pid, _ := spec.ParseID(hex.EncodeToString(o.GetPackageId()))
 	var paramsErr string
 	if err := checkOrderParams(rec, o.GetParams()); err != nil {
 		paramsErr = err.Error()
@@ -263,10 +256,10 @@ func (n *Node) reportMissingInputs(ctx context.Context, height int64) {
 				n.jobs.update(id, gateway.RoleProvider, func(j *Job) error { j.MissingReported = false; return nil })
 				return fmt.Errorf("report missing inputs: %w", err)
 			}
-			n.log.Info("reported missing inputs", "order", id, "tx", hex.EncodeToString(res.Hash))
+			n.log.Info("reported missing inputs", "order", id, "tx", txHash(res))
 			n.metrics.missingInputs.Inc()
 			_, err = n.jobs.update(id, gateway.RoleProvider, func(j *Job) error {
-				j.State, j.Error, j.TxHash = gateway.StateFailed, "the buyer's inputs never arrived: reported missing on chain", hex.EncodeToString(res.Hash)
+				j.State, j.Error, j.TxHash = gateway.StateFailed, "the buyer's inputs never arrived: reported missing on chain", txHash(res)
 				return nil
 			})
 			return err
@@ -296,12 +289,6 @@ func blobSum(loc string) ([32]byte, error) {
 	return s, nil
 }
 
-func randomHex(n int) string {
-	b := make([]byte, n)
-	rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
 // onAward records the provider job of an order awarded to this node (by a
 // bid, or a purchase of one of its offerings).
 func (n *Node) onAward(ctx context.Context, e market.EventOrderAwarded) {
@@ -315,8 +302,12 @@ func (n *Node) onAward(ctx context.Context, e market.EventOrderAwarded) {
 	if n.opts.Stars != nil {
 		stars = *n.opts.Stars
 	}
-	j := newJob(r.GetOrder(), gateway.RoleProvider, deadline)
-	j.CompletionCode, j.Stars, j.RatingSalt = randomHex(32), stars, randomHex(32)
+	j, err := newJob(r.GetOrder(), gateway.RoleProvider, deadline)
+	if err != nil {
+		n.log.Error("award: cannot record the job", "order", id, "err", err)
+		return
+	}
+	j.CompletionCode, j.Stars, j.RatingSalt = newSecret(), stars, newSecret()
 	j.AwardHeight, j.InputDeadline = r.GetOrder().GetContract().GetAwardHeight(), r.GetOrder().GetContract().GetInputDeadline()
 	if err := n.jobs.create(j); err != nil && !errors.Is(err, errExists) {
 		n.log.Error("award: cannot record the job", "order", id, "err", err)
@@ -326,16 +317,26 @@ func (n *Node) onAward(ctx context.Context, e market.EventOrderAwarded) {
 	n.log.Info("awarded", "order", id, "delivery_deadline", deadline)
 }
 
-func newJob(o *ledgerpb.Order, role string, deadline int64) Job {
+// newJob returns the job of an order the chain gave this node, in role,
+// awaiting its inputs. The order's package id and input root are decoded
+// here, once; an order whose bytes are not 32 long is refused.
+func newJob(o *ledgerpb.Order, role string, deadline int64) (Job, error) {
+	pid, err := spec.IDFromBytes(o.GetPackageId())
+	if err != nil {
+		return Job{}, fmt.Errorf("order %d: %w", o.GetId(), err)
+	}
+	root, err := hashOf("input root", o.GetInputRoot())
+	if err != nil {
+		return Job{}, fmt.Errorf("order %d: %w", o.GetId(), err)
+	}
 	params := map[string]string{}
 	for _, p := range o.GetParams() {
 		params[p.GetKey()] = p.GetValue()
 	}
 	return Job{
-		OrderID: o.GetId(), Role: role, State: gateway.StateAwaitingInputs,
-		PackageID: hex.EncodeToString(o.GetPackageId()), InputRoot: hex.EncodeToString(o.GetInputRoot()),
-		Params: params, Deadline: deadline, Uploaded: map[string]gateway.InputFile{},
-	}
+		OrderID: o.GetId(), Role: role, State: gateway.StateAwaitingInputs, PackageID: pid, InputRoot: root,
+		Params: params, Deadline: deadline, Uploaded: map[string]InputFile{},
+	}, nil
 }
 
 // onDrawn records the verifier job of a dispute round that drew this
@@ -352,8 +353,12 @@ func (n *Node) onDrawn(ctx context.Context, e market.EventDisputeDrawn) {
 		n.log.Error("drawn: cannot read the order", "order", id, "err", err)
 		return
 	}
-	j := newJob(r.GetOrder(), gateway.RoleVerifier, commit)
-	j.RevealFrom, j.RevealDeadline, j.Salt, j.Round = commit, reveal, randomHex(32), round
+	j, err := newJob(r.GetOrder(), gateway.RoleVerifier, commit)
+	if err != nil {
+		n.log.Error("drawn: cannot record the job", "order", id, "err", err)
+		return
+	}
+	j.RevealFrom, j.RevealDeadline, j.Salt, j.Round = commit, reveal, newSecret(), round
 	if err := n.jobs.create(j); err != nil && !errors.Is(err, errExists) {
 		n.log.Error("drawn: cannot record the job", "order", id, "err", err)
 		return
@@ -392,8 +397,7 @@ func (n *Node) fetchProviderInputs(ctx context.Context, o *ledgerpb.Order) error
 				errs = append(errs, err)
 				continue
 			}
-			gc := &gateway.Client{Endpoint: ep, Key: n.opts.NodeKey, HTTP: n.fetchHTTP}
-			err = n.tryProviderInputs(ctx, gc, o)
+			err = n.tryProviderInputs(ctx, ep, o)
 			if err == nil {
 				return nil
 			}
@@ -402,10 +406,8 @@ func (n *Node) fetchProviderInputs(ctx context.Context, o *ledgerpb.Order) error
 		if attempt%10 == 0 {
 			n.log.Info("waiting for the order's inputs", "order", id, "err", errors.Join(errs...))
 		}
-		select {
-		case <-ctx.Done():
+		if !sleep(ctx, time.Second) {
 			return nil
-		case <-time.After(time.Second):
 		}
 	}
 }
@@ -422,26 +424,29 @@ func inputSources(o *ledgerpb.Order, self []byte) [][]byte {
 	return keys
 }
 
-func (n *Node) tryProviderInputs(ctx context.Context, gc *gateway.Client, o *ledgerpb.Order) error {
+// tryProviderInputs takes order o's inputs from the node at endpoint ep:
+// their list, checked against the order's input root, then each file not
+// held yet.
+func (n *Node) tryProviderInputs(ctx context.Context, ep string, o *ledgerpb.Order) error {
 	id := o.GetId()
 	lctx, cancel := context.WithTimeout(ctx, n.transferTimeout(gateway.MaxInputsBody))
-	list, err := gc.ProviderInputs(lctx, id)
+	wire, err := n.blobs.Inputs(lctx, ep, id)
 	cancel()
 	if err != nil {
 		return err
 	}
+	list, err := inputFilesOf(wire)
+	if err != nil {
+		return fmt.Errorf("provider's input list: %w", err)
+	}
 	var ins []inputroot.Input
 	var total uint64
-	for _, f := range list.Inputs {
-		sum, err := blobstore.ParseSum(f.SHA256)
-		if err != nil {
-			return fmt.Errorf("provider's input %q: %w", f.Name, err)
-		}
+	for _, f := range list {
 		if f.Size > uint64(n.cfg.MaxInputBytes) {
 			return fmt.Errorf("input %q: %d bytes, over this node's max_input_bytes %d", f.Name, f.Size, n.cfg.MaxInputBytes)
 		}
 		total += f.Size
-		ins = append(ins, inputroot.Input{Name: f.Name, Size: f.Size, SHA256: sum})
+		ins = append(ins, inputroot.Input{Name: f.Name, Size: f.Size, SHA256: f.SHA256})
 	}
 	if total > uint64(n.cfg.MaxOrderInputBytes) {
 		return fmt.Errorf("inputs: %d bytes, over this node's max_order_input_bytes %d", total, n.cfg.MaxOrderInputBytes)
@@ -453,11 +458,10 @@ func (n *Node) tryProviderInputs(ctx context.Context, gc *gateway.Client, o *led
 	if !bytes.Equal(root[:], o.GetInputRoot()) {
 		return fmt.Errorf("provider's inputs have root %x, not the order's %x", root, o.GetInputRoot())
 	}
-	uploaded := map[string]gateway.InputFile{}
-	for i, f := range list.Inputs {
-		sum := ins[i].SHA256
-		if !n.files.Has(sum) {
-			if err := n.fetchInput(ctx, gc, id, f, sum); err != nil {
+	uploaded := map[string]InputFile{}
+	for _, f := range list {
+		if !n.files.Has(f.SHA256) {
+			if err := n.fetchInput(ctx, ep, id, f); err != nil {
 				return err
 			}
 		}
@@ -468,12 +472,12 @@ func (n *Node) tryProviderInputs(ctx context.Context, gc *gateway.Client, o *led
 			return errNoChange
 		}
 		if j.Uploaded == nil {
-			j.Uploaded = map[string]gateway.InputFile{}
+			j.Uploaded = map[string]InputFile{}
 		}
 		for k, v := range uploaded {
 			j.Uploaded[k] = v
 		}
-		j.Inputs, j.State = list.Inputs, gateway.StateRunning
+		j.Inputs, j.State = list, gateway.StateRunning
 		return nil
 	})
 	if errors.Is(err, errNoChange) {
@@ -482,7 +486,7 @@ func (n *Node) tryProviderInputs(ctx context.Context, gc *gateway.Client, o *led
 	if err != nil {
 		return err
 	}
-	n.log.Info("verifier inputs from another node", "order", id, "from", gc.Endpoint, "files", len(list.Inputs))
+	n.log.Info("verifier inputs from another node", "order", id, "from", ep, "files", len(list))
 	n.enqueue(id, gateway.RoleVerifier)
 	return nil
 }
@@ -490,14 +494,15 @@ func (n *Node) tryProviderInputs(ctx context.Context, gc *gateway.Client, o *led
 // fetchInput streams one committed input from another node into the
 // files store, within its transfer deadline, checked against its hash
 // and size.
-func (n *Node) fetchInput(ctx context.Context, gc *gateway.Client, id uint64, f gateway.InputFile, sum [32]byte) error {
+func (n *Node) fetchInput(ctx context.Context, ep string, id uint64, f InputFile) error {
 	ctx, cancel := context.WithTimeout(ctx, n.transferTimeout(int64(f.Size)))
 	defer cancel()
-	body, err := gc.ProviderInput(ctx, id, f.Name)
+	body, err := n.blobs.Input(ctx, ep, id, f.Name)
 	if err != nil {
 		return err
 	}
 	defer body.Close()
+	sum := [32]byte(f.SHA256)
 	_, size, err := n.files.PutLimit(body, &sum, int64(f.Size))
 	if err != nil {
 		return fmt.Errorf("input %q: %w", f.Name, err)
@@ -529,9 +534,9 @@ func (n *Node) onRedo(ctx context.Context, id uint64) {
 		} else {
 			j.State = gateway.StateRunning
 		}
-		j.Deadline, j.Runs, j.Done, j.Error, j.TxHash = c.GetDeliveryDeadline(), 0, false, "", ""
-		j.OutputRoot, j.DeliveredRoot, j.ExitCode, j.Files = "", "", nil, nil
-		j.CompletionCode, j.RatingSalt = randomHex(32), randomHex(32)
+		j.Deadline, j.Runs, j.Done, j.Error, j.TxHash = c.GetDeliveryDeadline(), 0, false, "", Hash{}
+		j.OutputRoot, j.DeliveredRoot, j.ExitCode, j.Files = Hash{}, Hash{}, nil, nil
+		j.CompletionCode, j.RatingSalt = newSecret(), newSecret()
 		return nil
 	})
 	if err != nil {
@@ -547,13 +552,12 @@ func (n *Node) onRedo(ctx context.Context, id uint64) {
 // onClosed reveals the provider's rating of the buyer.
 func (n *Node) onClosed(ctx context.Context, id uint64) {
 	j, ok := n.jobs.get(id, gateway.RoleProvider)
-	if !ok || j.RatingRevealed || j.RatingSalt == "" {
+	if !ok || j.RatingRevealed || j.RatingSalt.IsZero() {
 		return
 	}
 	n.async(ctx, "reveal-rating-"+strconv.FormatUint(id, 10), func(ctx context.Context) error {
-		salt, _ := hex.DecodeString(j.RatingSalt)
 		if _, err := n.sender.Send(ctx, client.WaitCheck, &ledgerpb.Msg{Sum: &ledgerpb.Msg_RevealRating{RevealRating: &ledgerpb.MsgRevealRating{
-			OrderId: id, Stars: j.Stars, Salt: salt,
+			OrderId: id, Stars: j.Stars, Salt: j.RatingSalt[:],
 		}}}); err != nil {
 			return err
 		}
@@ -696,22 +700,17 @@ func (n *Node) run(ctx context.Context, id uint64, role string) error {
 	// Inputs: each blob is rehashed before the run.
 	inputs := map[string]string{}
 	for _, in := range j.Inputs {
-		sum, err := blobstore.ParseSum(in.SHA256)
-		if err != nil {
-			return err
-		}
-		if err := n.files.Verify(sum); err != nil {
+		if err := n.files.Verify(in.SHA256); err != nil {
 			return fmt.Errorf("input %s: %w", in.Name, err)
 		}
-		if inputs[in.Name], err = n.files.Path(sum); err != nil {
+		if inputs[in.Name], err = n.files.Path(in.SHA256); err != nil {
 			return fmt.Errorf("input %s: %w", in.Name, err)
 		}
 	}
-	if err := ev("inputs-verified", attr("input_root", j.InputRoot), attr("count", strconv.Itoa(len(j.Inputs)))); err != nil {
+	if err := ev("inputs-verified", attr("input_root", j.InputRoot.String()), attr("count", strconv.Itoa(len(j.Inputs)))); err != nil {
 		return err
 	}
-	pidBytes, _ := hex.DecodeString(j.PackageID)
-	rec, err := n.registeredPackage(ctx, pidBytes)
+	rec, err := n.registeredPackage(ctx, j.PackageID[:])
 	if err != nil {
 		return err
 	}
@@ -726,7 +725,7 @@ func (n *Node) run(ctx context.Context, id uint64, role string) error {
 	if err != nil {
 		return err
 	}
-	if err := ev("package-fetched", attr("package_id", j.PackageID)); err != nil {
+	if err := ev("package-fetched", attr("package_id", j.PackageID.String())); err != nil {
 		return err
 	}
 	outDir := filepath.Join(n.cfg.DataDir, "jobs", jobKey(id, role)+".out")
@@ -737,10 +736,7 @@ func (n *Node) run(ctx context.Context, id uint64, role string) error {
 		return err
 	}
 	defer os.RemoveAll(outDir)
-	var inputRoot [32]byte
-	ir, _ := hex.DecodeString(j.InputRoot)
-	copy(inputRoot[:], ir)
-	job, err := batch.NewJob(pkg, batch.Request{Inputs: inputs, Params: j.Params, OutputDir: outDir, Seed: batch.OrderSeed(id, pkg.ID(), inputRoot)})
+	job, err := batch.NewJob(pkg, batch.Request{Inputs: inputs, Params: j.Params, OutputDir: outDir, Seed: batch.OrderSeed(id, pkg.ID(), j.InputRoot)})
 	if err != nil {
 		return err
 	}
@@ -749,7 +745,7 @@ func (n *Node) run(ctx context.Context, id uint64, role string) error {
 		return err
 	}
 	n.metrics.running.Inc()
-	start := time.Now()
+	start := n.now()
 	res, err := n.exec.Run(ctx, job)
 	n.metrics.running.Dec()
 	if err != nil {
@@ -758,8 +754,9 @@ func (n *Node) run(ctx context.Context, id uint64, role string) error {
 		ev("run-error", attr("error", err.Error()))
 		return fmt.Errorf("run: %w", err)
 	}
-	ms := time.Since(start).Milliseconds()
-	n.metrics.runSeconds.Observe(time.Since(start).Seconds())
+	took := n.now().Sub(start)
+	ms := took.Milliseconds()
+	n.metrics.runSeconds.Observe(took.Seconds())
 	if res.Outcome != outputroot.OutcomeExited {
 		// A trap or a declared limit ends every honest run of this package
 		// on these inputs the same way: a deliverable outcome, which
@@ -770,7 +767,7 @@ func (n *Node) run(ctx context.Context, id uint64, role string) error {
 	} else if err := ev("exit", attr("exit_code", strconv.FormatUint(uint64(res.ExitCode), 10)), attr("wall_ms", strconv.FormatInt(ms, 10))); err != nil {
 		return err
 	}
-	var files []gateway.OutputFile
+	var files []OutputFile
 	for _, f := range res.Outputs {
 		fh, err := os.Open(filepath.Join(outDir, filepath.FromSlash(f.Path)))
 		if err != nil {
@@ -781,7 +778,7 @@ func (n *Node) run(ctx context.Context, id uint64, role string) error {
 		if err != nil {
 			return fmt.Errorf("output %s: %w", f.Path, err)
 		}
-		files = append(files, gateway.OutputFile{Path: f.Path, Size: f.Size, SHA256: hex.EncodeToString(f.SHA256[:])})
+		files = append(files, OutputFile{Path: f.Path, Size: f.Size, SHA256: f.SHA256})
 	}
 	root := res.OutputRoot
 	if check, err := outputroot.ComputeOutcome(res.Outcome, res.ExitCode, res.Stdout, res.Stderr, res.Outputs); err != nil || check != root {
@@ -797,14 +794,14 @@ func (n *Node) run(ctx context.Context, id uint64, role string) error {
 	exit := res.ExitCode
 	if _, err := n.jobs.update(id, role, func(j *Job) error {
 		j.State = gateway.StateExecuted
-		j.OutputRoot, j.DeliveredRoot = hex.EncodeToString(root[:]), hex.EncodeToString(delivered[:])
+		j.OutputRoot, j.DeliveredRoot = root, delivered
 		j.ExitCode, j.Stdout, j.Stderr, j.Files, j.RunMillis = &exit, res.Stdout, res.Stderr, files, ms
 		j.Result = res.Outcome.String()
 		return nil
 	}); err != nil {
 		return err
 	}
-	n.log.Info("executed", "order", id, "role", role, "result", res.Outcome.String(), "exit", exit, "root", hex.EncodeToString(root[:8]), "ms", ms)
+	n.log.Info("executed", "order", id, "role", role, "result", res.Outcome.String(), "exit", exit, "root", Hash(root), "ms", ms)
 	w.Close()
 	switch {
 	case role == gateway.RoleVerifier:
@@ -841,25 +838,27 @@ func (n *Node) deliver(ctx context.Context, id uint64) error {
 	}
 	defer w.Close()
 	head := w.Head()
-	root, _ := hex.DecodeString(j.DeliveredRoot)
-	code, _ := hex.DecodeString(j.CompletionCode)
-	salt, _ := hex.DecodeString(j.RatingSalt)
-	cc := market.CompletionCommitment(id, code)
-	rc := market.RatingCommitment(id, uint8(j.Stars), salt)
-	result, _ := market.ParseRunResult(cmp.Or(j.Result, "exited"))
+	cc := market.CompletionCommitment(id, j.CompletionCode[:])
+	rc := market.RatingCommitment(id, uint8(j.Stars), j.RatingSalt[:])
+	result, err := market.ParseRunResult(cmp.Or(j.Result, "exited"))
+	if err != nil {
+		return fmt.Errorf("job result: %w", err)
+	}
 	var exit uint32
 	if j.ExitCode != nil && result == ledgerpb.RunResult_RUN_RESULT_EXITED {
 		exit = *j.ExitCode
 	}
 	res, err := n.sender.Send(ctx, client.WaitCheck, &ledgerpb.Msg{Sum: &ledgerpb.Msg_Deliver{Deliver: &ledgerpb.MsgDeliver{
-		OrderId: id, OutputRoot: root, EventLogHead: head[:], CompletionCommitment: cc[:], ProviderRatingCommitment: rc[:],
+		OrderId: id, OutputRoot: j.DeliveredRoot[:], EventLogHead: head[:], CompletionCommitment: cc[:], ProviderRatingCommitment: rc[:],
 		Result: result, ExitCode: exit,
 	}}})
 	if err != nil {
 		return fmt.Errorf("deliver: %w", err)
 	}
-	txh := hex.EncodeToString(res.Hash)
-	w.Append("delivery-tx", n.nowMillis(), eventlog.Attr{Key: "tx", Value: []byte(txh)})
+	txh := txHash(res)
+	if _, err := w.Append("delivery-tx", n.nowMillis(), eventlog.Attr{Key: "tx", Value: []byte(txh.String())}); err != nil {
+		n.log.Warn("delivered, but the event log did not take the delivery", "order", id, "err", err)
+	}
 	n.metrics.deliveries.Inc()
 	n.log.Info("delivered", "order", id, "tx", txh)
 	_, err = n.jobs.update(id, gateway.RoleProvider, func(j *Job) error {
@@ -875,16 +874,14 @@ func (n *Node) commit(ctx context.Context, id uint64) error {
 	if !ok || j.State != gateway.StateExecuted {
 		return nil
 	}
-	root, _ := hex.DecodeString(j.OutputRoot)
-	salt, _ := hex.DecodeString(j.Salt)
-	c := market.VerifierCommitment(id, j.Round, n.opAddr, root, salt)
+	c := market.VerifierCommitment(id, j.Round, n.opAddr, j.OutputRoot[:], j.Salt[:])
 	res, err := n.sender.Send(ctx, client.WaitCheck, &ledgerpb.Msg{Sum: &ledgerpb.Msg_VerifierCommit{VerifierCommit: &ledgerpb.MsgVerifierCommit{OrderId: id, Commitment: c[:]}}})
 	if err != nil {
 		return fmt.Errorf("verifier commit: %w", err)
 	}
 	n.log.Info("verifier committed", "order", id)
 	_, err = n.jobs.update(id, gateway.RoleVerifier, func(j *Job) error {
-		j.State, j.TxHash = gateway.StateCommitted, hex.EncodeToString(res.Hash)
+		j.State, j.TxHash = gateway.StateCommitted, txHash(res)
 		return nil
 	})
 	return err
@@ -896,29 +893,19 @@ func (n *Node) reveal(ctx context.Context, id uint64) error {
 	if !ok || j.State != gateway.StateCommitted {
 		return nil
 	}
-	// The reveal window opens at the commit deadline: wait for the block.
-	for {
-		n.mu.Lock()
-		h := n.height
-		n.mu.Unlock()
-		if h+1 >= j.RevealFrom {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
+	// The reveal window opens at the commit deadline: the block loop
+	// calls again at its block.
+	if n.currentHeight()+1 < j.RevealFrom {
+		return nil
 	}
-	root, _ := hex.DecodeString(j.OutputRoot)
-	salt, _ := hex.DecodeString(j.Salt)
-	res, err := n.sender.Send(ctx, client.WaitCheck, &ledgerpb.Msg{Sum: &ledgerpb.Msg_VerifierReveal{VerifierReveal: &ledgerpb.MsgVerifierReveal{OrderId: id, OutputRoot: root, Salt: salt}}})
+	res, err := n.sender.Send(ctx, client.WaitCheck, &ledgerpb.Msg{Sum: &ledgerpb.Msg_VerifierReveal{VerifierReveal: &ledgerpb.MsgVerifierReveal{
+		OrderId: id, OutputRoot: j.OutputRoot[:], Salt: j.Salt[:]}}})
 	if err != nil {
 		return fmt.Errorf("verifier reveal: %w", err)
 	}
 	n.log.Info("verifier revealed", "order", id)
 	_, err = n.jobs.update(id, gateway.RoleVerifier, func(j *Job) error {
-		j.State, j.TxHash = gateway.StateRevealed, hex.EncodeToString(res.Hash)
+		j.State, j.TxHash = gateway.StateRevealed, txHash(res)
 		return nil
 	})
 	return err

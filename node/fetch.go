@@ -193,7 +193,7 @@ func newFetcher(n *Node) *fetcher {
 // must be fetched (never fetched, evicted, or failed long enough ago).
 func (f *fetcher) lookup(id spec.ID) (pkgMeta, bool) {
 	m, ok := f.meta.Get(id)
-	if !ok || (m.err != nil && time.Now().After(m.retryAt)) {
+	if !ok || (m.err != nil && f.n.now().After(m.retryAt)) {
 		return pkgMeta{}, false
 	}
 	return m, true
@@ -216,7 +216,7 @@ func (f *fetcher) request(ctx context.Context, rec *ledgerpb.Package, then func(
 	if inflight {
 		return true
 	}
-	go func() {
+	f.n.tasks.goBackground(func() {
 		_, err := f.n.ensurePackage(ctx, rec, nil)
 		if err != nil && ctx.Err() == nil {
 			f.n.log.Info("package not fetchable", "package", id, "err", err)
@@ -232,7 +232,7 @@ func (f *fetcher) request(ctx context.Context, rec *ledgerpb.Package, then func(
 		for _, w := range ws {
 			w()
 		}
-	}()
+	})
 	return true
 }
 
@@ -249,7 +249,7 @@ func (n *Node) ensurePackage(ctx context.Context, rec *ledgerpb.Package, provide
 	p, sum, err := n.loadPackage(ctx, rec, provider)
 	if err != nil {
 		n.metrics.fetches.WithLabelValues("failed").Inc()
-		n.fetch.meta.Add(id, pkgMeta{err: err, retryAt: time.Now().Add(fetchRetryAfter)})
+		n.fetch.meta.Add(id, pkgMeta{err: err, retryAt: n.now().Add(fetchRetryAfter)})
 		return nil, err
 	}
 	if old, ok := n.fetch.meta.Peek(id); !ok || old.err != nil {
@@ -257,12 +257,12 @@ func (n *Node) ensurePackage(ctx context.Context, rec *ledgerpb.Package, provide
 		// Compile now, in the background, so that a job's run does not
 		// wait for it; a run started meanwhile waits for this
 		// compilation instead of starting another.
-		go func() {
+		n.tasks.goBackground(func() {
 			prog, _ := p.Spec().Entry()
 			if _, err := n.exec.Prepare(ctx, p.Spec().Tree().FS(), prog); err != nil && ctx.Err() == nil {
 				n.log.Warn("cannot compile package", "package", id, "err", err)
 			}
-		}()
+		})
 	}
 	return p, nil
 }
@@ -304,7 +304,7 @@ func (n *Node) loadPackage(ctx context.Context, rec *ledgerpb.Package, provider 
 	sources := n.packageSources(ctx, rec, sums, provider)
 	var errs []error
 	for _, sum := range sums {
-		p, err := blobstore.FetchPackage(ctx, n.fetchHTTP, sources[sum], sum, n.packages, want, opts)
+		p, err := n.fetchPackage(ctx, sources[sum], sum, want, opts)
 		if err == nil {
 			n.metrics.fetches.WithLabelValues("fetched").Inc()
 			return p, sum, nil
@@ -323,6 +323,15 @@ func (n *Node) loadPackage(ctx context.Context, rec *ledgerpb.Package, provider 
 		}
 	}
 	return nil, [32]byte{}, fmt.Errorf("package %s: %w", id, errors.Join(errs...))
+}
+
+// fetchPackage fetches the package blob sum from urls through the blob
+// source, then decodes and checks it as blobstore.FetchPackage does.
+func (n *Node) fetchPackage(ctx context.Context, urls []string, sum [32]byte, want blobstore.PackageWant, opts blobstore.FetchOptions) (*spec.Package, error) {
+	if err := n.blobs.Fetch(ctx, urls, sum, n.packages, opts); err != nil {
+		return nil, err
+	}
+	return blobstore.FetchPackage(ctx, nil, nil, sum, n.packages, want, opts)
 }
 
 func containsSum(sums [][32]byte, s [32]byte) bool {

@@ -221,9 +221,7 @@ func TestTarpitPackageHost(t *testing.T) {
 	bids := 0
 	for _, o := range goodOrders {
 		for {
-			tn.mu.Lock()
-			d, ok := tn.decisions[o]
-			tn.mu.Unlock()
+			d, ok := tn.decisions.get(o)
 			if ok {
 				latencies = append(latencies, time.Since(start))
 				if d.Bid || strings.HasPrefix(d.Detail, "bid refused") {
@@ -239,14 +237,12 @@ func TestTarpitPackageHost(t *testing.T) {
 			time.Sleep(time.Millisecond)
 		}
 	}
-	tn.mu.Lock()
 	pending := 0
 	for _, o := range tarpitOrders {
-		if _, ok := tn.decisions[o]; !ok {
+		if _, ok := tn.decisions.get(o); !ok {
 			pending++
 		}
 	}
-	tn.mu.Unlock()
 	t.Logf("16 orders on 2 tarpit hosts (%d connections held): %d orders of another package decided to bid in %s (last decision), %d tarpit orders still waiting for their fetch",
 		conns.Load(), bids, latencies[len(latencies)-1].Round(time.Millisecond), pending)
 	if bids != len(goodOrders) {
@@ -299,14 +295,21 @@ func TestVerifierFetchesFromOtherNodes(t *testing.T) {
 	chain.mu.Lock()
 	chain.orders[9] = o
 	chain.mu.Unlock()
-	f := gateway.InputFile{Name: "genome", Size: in.Size, SHA256: hex.EncodeToString(in.SHA256[:])}
-	oj := newJob(o, gateway.RoleVerifier, 1000)
-	oj.Inputs, oj.State = []gateway.InputFile{f}, gateway.StateRunning
+	f := InputFile{Name: "genome", Size: in.Size, SHA256: in.SHA256}
+	oj, err := newJob(o, gateway.RoleVerifier, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oj.Inputs, oj.State = []InputFile{f}, gateway.StateRunning
 	if err := other.jobs.create(oj); err != nil {
 		t.Fatal(err)
 	}
 	other.files.Put(bytes.NewReader(content))
-	if err := verifier.jobs.create(newJob(o, gateway.RoleVerifier, 1000)); err != nil {
+	vj, err := newJob(o, gateway.RoleVerifier, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := verifier.jobs.create(vj); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)

@@ -54,12 +54,10 @@ func (n *Node) collect(ctx context.Context, height int64) error {
 			referenced[sum] = true
 		}
 		if !j.Done {
-			if id, err := spec.ParseID(j.PackageID); err == nil {
-				neededPackages[id] = true
-			}
+			neededPackages[j.PackageID] = true
 		}
 	}
-	grace := time.Now().Add(-n.gcGrace)
+	grace := n.now().Add(-n.gcGrace)
 	files, err := n.files.List()
 	if err != nil {
 		return err

@@ -41,9 +41,7 @@ func TestFinishedJobsCollected(t *testing.T) {
 		s, _ := blobstore.ParseSum(sumHex(b))
 		return tn.files.Has(s)
 	}
-	tn.mu.Lock()
-	tn.height = 100
-	tn.mu.Unlock()
+	tn.height.Store(100)
 	tn.markDone(1, gateway.RoleProvider)
 	time.Sleep(10 * time.Millisecond)
 

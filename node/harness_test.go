@@ -182,13 +182,18 @@ func (tn *testNode) awardOrder(t testing.TB, id uint64, inputs ...string) orderF
 	_, buyer, _ := ed25519.GenerateKey(nil)
 	addr, _ := address.FromPubKey(buyer.Public().(ed25519.PublicKey))
 	pid := spec.ID(sha256.Sum256([]byte("package " + strconv.FormatUint(id, 10))))
-	o := &ledgerpb.Order{Id: id, Buyer: addr[:], PackageId: pid[:], State: ledgerpb.OrderState_ORDER_STATE_AWARDED,
+	root := sha256.Sum256([]byte("inputs " + strconv.FormatUint(id, 10)))
+	o := &ledgerpb.Order{Id: id, Buyer: addr[:], PackageId: pid[:], InputRoot: root[:], State: ledgerpb.OrderState_ORDER_STATE_AWARDED,
 		Contract: &ledgerpb.Contract{NodeKey: tn.nodePub}}
 	tn.chain.mu.Lock()
 	tn.chain.orders[id] = o
 	tn.chain.packages[pid] = &ledgerpb.Package{PackageId: pid[:], Envelope: envelopeWithInputs(inputs...), SpecSize: 100}
 	tn.chain.mu.Unlock()
-	if err := tn.jobs.create(newJob(o, gateway.RoleProvider, 1000)); err != nil {
+	j, err := newJob(o, gateway.RoleProvider, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tn.jobs.create(j); err != nil {
 		t.Fatal(err)
 	}
 	return orderFixture{id: id, buyer: buyer, pkg: pid}

@@ -216,7 +216,7 @@ func (n *Node) uploadSlot(w http.ResponseWriter) (release func(), ok bool) {
 // timeouts.
 func (n *Node) extendDeadlines(w http.ResponseWriter, size int64) {
 	rc := http.NewResponseController(w)
-	d := time.Now().Add(n.transferTimeout(size))
+	d := n.now().Add(n.transferTimeout(size))
 	rc.SetReadDeadline(d)
 	rc.SetWriteDeadline(d.Add(n.timeouts.write))
 }
@@ -229,9 +229,13 @@ func (n *Node) extendDeadlines(w http.ResponseWriter, size int64) {
 func (n *Node) guardBody(w http.ResponseWriter, body io.Reader) (guarded io.Reader, stop func()) {
 	var got atomic.Int64
 	rc := http.NewResponseController(w)
-	stop = blobstore.WatchRate(&got, n.cfg.MinTransferBytesPerSecond, n.timeouts.transfer, func() { rc.SetReadDeadline(time.Now()) })
+	stop = blobstore.WatchRate(&got, n.cfg.MinTransferBytesPerSecond, n.timeouts.transfer, func() { rc.SetReadDeadline(longAgo) })
 	return blobstore.CountReader(body, &got), stop
 }
+
+// longAgo is a deadline in the past: setting it cuts a connection at
+// once, whatever the node's clock says.
+var longAgo = time.Unix(1, 0)
 
 // putError answers a body refused by the blob store.
 func (n *Node) putError(ctx context.Context, w http.ResponseWriter, what string, err error) {
@@ -271,8 +275,8 @@ func (n *Node) declaredInputs(ctx context.Context, o *ledgerpb.Order) ([]string,
 // (counting the other inputs uploaded and being uploaded) and the same
 // input is not being uploaded; it answers 413 or 409 otherwise.
 func (n *Node) reserveUpload(w http.ResponseWriter, j Job, name string, size int64) (release func(), ok bool) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
+	n.uploadingMu.Lock()
+	defer n.uploadingMu.Unlock()
 	inflight := n.uploading[j.OrderID]
 	if _, busy := inflight[name]; busy {
 		n.refuse(w, http.StatusConflict, "order %d: input %s is being uploaded", j.OrderID, name)
@@ -299,12 +303,12 @@ func (n *Node) reserveUpload(w http.ResponseWriter, j Job, name string, size int
 	}
 	inflight[name] = size
 	return func() {
-		n.mu.Lock()
+		n.uploadingMu.Lock()
 		delete(inflight, name)
 		if len(inflight) == 0 {
 			delete(n.uploading, j.OrderID)
 		}
-		n.mu.Unlock()
+		n.uploadingMu.Unlock()
 	}, true
 }
 
@@ -337,11 +341,11 @@ func (n *Node) putInput(w http.ResponseWriter, r *http.Request) {
 		n.refuse(w, http.StatusConflict, "order %d: its inputs were reported missing on chain at the input deadline", id)
 		return
 	}
-	f := gateway.InputFile{Name: name, Size: uint64(sig.Body.Length), SHA256: hex.EncodeToString(sig.Body.SHA256[:])}
+	f := InputFile{Name: name, Size: uint64(sig.Body.Length), SHA256: Hash(sig.Body.SHA256)}
 	// The same file again is harmless (the verifier may have had it from
 	// the provider already), and needs no body: the signature binds it.
 	if up, ok := j.Uploaded[name]; ok && up == f {
-		writeJSON(w, http.StatusOK, f)
+		writeJSON(w, http.StatusOK, f.wire())
 		return
 	}
 	if j.State != gateway.StateAwaitingInputs {
@@ -372,7 +376,7 @@ func (n *Node) putInput(w http.ResponseWriter, r *http.Request) {
 	}
 	defer release()
 	n.extendDeadlines(w, sig.Body.Length)
-	start := time.Now()
+	start := n.now()
 	body, stop := n.guardBody(w, r.Body)
 	_, size, err := n.files.PutLimit(body, &sig.Body.SHA256, sig.Body.Length)
 	stop()
@@ -384,13 +388,13 @@ func (n *Node) putInput(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusBadRequest, "input %s: %v: %d bytes received, %d declared", name, gateway.ErrBodyMismatch, size, sig.Body.Length)
 		return
 	}
-	var replaced gateway.InputFile
+	var replaced InputFile
 	if _, err := n.jobs.update(id, j.Role, func(j *Job) error {
 		if j.State != gateway.StateAwaitingInputs || j.MissingReported {
 			return errNoChange
 		}
 		if j.Uploaded == nil {
-			j.Uploaded = map[string]gateway.InputFile{}
+			j.Uploaded = map[string]InputFile{}
 		}
 		replaced = j.Uploaded[name]
 		j.Uploaded[name] = f
@@ -403,22 +407,18 @@ func (n *Node) putInput(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusInternalServerError, "%v", err)
 		return
 	}
-	if replaced.SHA256 != "" && replaced.SHA256 != f.SHA256 {
+	if !replaced.SHA256.IsZero() && replaced.SHA256 != f.SHA256 {
 		n.dropFile(replaced.SHA256, start)
 	}
 	n.metrics.uploads.Inc()
-	writeJSON(w, http.StatusCreated, f)
+	writeJSON(w, http.StatusCreated, f.wire())
 }
 
 // dropFile removes a file that an upload replaced, unless another job
 // references it or it was used since t.
-func (n *Node) dropFile(sumHex string, t time.Time) {
-	sum, err := blobstore.ParseSum(sumHex)
-	if err != nil {
-		return
-	}
+func (n *Node) dropFile(sum Hash, t time.Time) {
 	for _, j := range n.jobs.all() {
-		if slices.Contains(j.blobSums(), sum) {
+		if slices.Contains(j.blobSums(), [32]byte(sum)) {
 			return
 		}
 	}
@@ -443,7 +443,7 @@ func (n *Node) commitInputs(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusBadRequest, "inputs: %v", err)
 		return
 	}
-	req, root, err := parseInputs(body)
+	inputs, root, err := parseInputs(body)
 	if err != nil {
 		httpError(w, http.StatusBadRequest, "%v", err)
 		return
@@ -465,14 +465,13 @@ func (n *Node) commitInputs(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusBadRequest, "inputs: their input root %x does not match the order's input root %x", root, o.GetInputRoot())
 		return
 	}
-	if err := n.checkDeclaredInputs(r.Context(), o, req.Inputs); err != nil {
+	if err := n.checkDeclaredInputs(r.Context(), o, inputs); err != nil {
 		httpError(w, http.StatusBadRequest, "inputs: %v", err)
 		return
 	}
 	var missing []string
-	for _, f := range req.Inputs {
-		up, ok := j.Uploaded[f.Name]
-		if !ok || up.SHA256 != f.SHA256 || up.Size != f.Size {
+	for _, f := range inputs {
+		if up, ok := j.Uploaded[f.Name]; !ok || up != f {
 			missing = append(missing, f.Name)
 		}
 	}
@@ -491,7 +490,7 @@ func (n *Node) commitInputs(w http.ResponseWriter, r *http.Request) {
 		if j.State != gateway.StateAwaitingInputs || j.MissingReported {
 			return errNoChange
 		}
-		j.Inputs, j.State, j.InputReceipt = req.Inputs, gateway.StateRunning, receipt
+		j.Inputs, j.State, j.InputReceipt = inputs, gateway.StateRunning, receipt
 		return nil
 	})
 	if err != nil && !errors.Is(err, errNoChange) {
@@ -507,7 +506,7 @@ func (n *Node) commitInputs(w http.ResponseWriter, r *http.Request) {
 // checkDeclaredInputs checks the names of an input list against the
 // inputs the order's package declares, so that the node never signs a
 // receipt for inputs its run would refuse.
-func (n *Node) checkDeclaredInputs(ctx context.Context, o *ledgerpb.Order, ins []gateway.InputFile) error {
+func (n *Node) checkDeclaredInputs(ctx context.Context, o *ledgerpb.Order, ins []InputFile) error {
 	declared, err := n.declaredInputs(ctx, o)
 	if err != nil {
 		return err
@@ -524,28 +523,28 @@ func (n *Node) checkDeclaredInputs(ctx context.Context, o *ledgerpb.Order, ins [
 }
 
 // parseInputs decodes the body of POST /v1/orders/{id}/inputs and returns
-// it with its input root. Errors name the field: unknown fields, a hash
-// that is not 64 hex digits, a bad or repeated name.
-func parseInputs(body []byte) (gateway.InputsRequest, [32]byte, error) {
+// its inputs with their input root. Errors name the field: unknown
+// fields, a hash that is not 64 hex digits, a bad or repeated name.
+func parseInputs(body []byte) ([]InputFile, [32]byte, error) {
 	var req gateway.InputsRequest
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
-		return req, [32]byte{}, fmt.Errorf("inputs: %w", err)
+		return nil, [32]byte{}, fmt.Errorf("inputs: %w", err)
+	}
+	inputs, err := inputFilesOf(req.Inputs)
+	if err != nil {
+		return nil, [32]byte{}, err
 	}
 	var ins []inputroot.Input
-	for i, f := range req.Inputs {
-		sum, err := blobstore.ParseSum(f.SHA256)
-		if err != nil {
-			return req, [32]byte{}, fmt.Errorf("inputs[%d].sha256: %w", i, err)
-		}
-		ins = append(ins, inputroot.Input{Name: f.Name, Size: f.Size, SHA256: sum})
+	for _, f := range inputs {
+		ins = append(ins, inputroot.Input{Name: f.Name, Size: f.Size, SHA256: f.SHA256})
 	}
 	root, err := inputroot.Compute(ins)
 	if err != nil {
-		return req, [32]byte{}, fmt.Errorf("inputs: %w", err)
+		return nil, [32]byte{}, fmt.Errorf("inputs: %w", err)
 	}
-	return req, root, nil
+	return inputs, root, nil
 }
 
 func (n *Node) status(j Job) gateway.JobStatus {
@@ -583,9 +582,7 @@ func (n *Node) getDecision(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	n.mu.Lock()
-	d, ok := n.decisions[id]
-	n.mu.Unlock()
+	d, ok := n.decisions.get(id)
 	if !ok {
 		httpError(w, http.StatusNotFound, "order %d: this node has not decided on it", id)
 		return
@@ -622,8 +619,8 @@ func (n *Node) getOutputs(w http.ResponseWriter, r *http.Request) {
 	}
 	logBytes, _ := readLog(n.logPath(j.OrderID, j.Role))
 	out := gateway.Outputs{
-		OrderID: j.OrderID, OutputRoot: j.DeliveredRoot, Stdout: j.Stdout, Stderr: j.Stderr,
-		Files: j.Files, CompletionCode: j.CompletionCode, EventLog: logBytes, Result: cmp.Or(j.Result, "exited"),
+		OrderID: j.OrderID, OutputRoot: j.DeliveredRoot.String(), Stdout: j.Stdout, Stderr: j.Stderr,
+		Files: wireOutputs(j.Files), CompletionCode: hex.EncodeToString(j.CompletionCode[:]), EventLog: logBytes, Result: cmp.Or(j.Result, "exited"),
 	}
 	if j.ExitCode != nil {
 		out.ExitCode = *j.ExitCode
@@ -662,25 +659,24 @@ func (n *Node) getOutputFile(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	want := r.PathValue("sum")
-	if !slices.ContainsFunc(j.Files, func(f gateway.OutputFile) bool { return f.SHA256 == want }) {
+	want, err := ParseHash(r.PathValue("sum"))
+	if err != nil {
+		httpError(w, http.StatusBadRequest, "output file: %v", err)
+		return
+	}
+	if !slices.ContainsFunc(j.Files, func(f OutputFile) bool { return f.SHA256 == want }) {
 		httpError(w, http.StatusNotFound, "order %d: no output file with SHA-256 %s", j.OrderID, want)
 		return
 	}
 	n.serveFile(w, want)
 }
 
-// serveFile answers with the stored file whose SHA-256 is sumHex, an
+// serveFile answers with the stored file whose SHA-256 is sum, an
 // order's input or output file the caller has authorized.
-func (n *Node) serveFile(w http.ResponseWriter, sumHex string) {
-	sum, err := blobstore.ParseSum(sumHex)
-	if err != nil {
-		httpError(w, http.StatusBadRequest, "%v", err)
-		return
-	}
+func (n *Node) serveFile(w http.ResponseWriter, sum Hash) {
 	f, size, err := n.files.Open(sum)
 	if errors.Is(err, blobstore.ErrNotFound) {
-		httpError(w, http.StatusNotFound, "file %s: no longer held (removed after its retention)", sumHex)
+		httpError(w, http.StatusNotFound, "file %s: no longer held (removed after its retention)", sum)
 		return
 	}
 	if err != nil {
@@ -840,7 +836,7 @@ func (n *Node) drawnVerifier(w http.ResponseWriter, r *http.Request) (Job, bool)
 
 func (n *Node) getInputs(w http.ResponseWriter, r *http.Request) {
 	if j, ok := n.drawnVerifier(w, r); ok {
-		writeJSON(w, http.StatusOK, gateway.InputsRequest{Inputs: j.Inputs})
+		writeJSON(w, http.StatusOK, gateway.InputsRequest{Inputs: wireInputs(j.Inputs)})
 	}
 }
 
@@ -850,7 +846,7 @@ func (n *Node) getInput(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := r.PathValue("name")
-	i := slices.IndexFunc(j.Inputs, func(f gateway.InputFile) bool { return f.Name == name })
+	i := slices.IndexFunc(j.Inputs, func(f InputFile) bool { return f.Name == name })
 	if i < 0 {
 		httpError(w, http.StatusNotFound, "order %d: no input %q", j.OrderID, name)
 		return

@@ -315,9 +315,9 @@ func TestPrivateDataPublicByHash(t *testing.T) {
 		t.Fatal(err)
 	}
 	tn.jobs.update(1, gateway.RoleProvider, func(j *Job) error {
-		j.Inputs = []gateway.InputFile{j.Uploaded["genome"]}
+		j.Inputs = []InputFile{j.Uploaded["genome"]}
 		j.State = gateway.StateExecuted
-		j.Files = []gateway.OutputFile{{Path: "out.txt", Size: int64(len(output)), SHA256: hex.EncodeToString(outSum[:])}}
+		j.Files = []OutputFile{{Path: "out.txt", Size: int64(len(output)), SHA256: outSum}}
 		return nil
 	})
 	for _, sum := range []string{sumHex(secret), hex.EncodeToString(outSum[:])} {

@@ -15,7 +15,7 @@ import (
 
 	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/internal/atomicfile"
-	"github.com/celltonomy/celltonomy/node/blobstore"
+	"github.com/celltonomy/celltonomy/spec"
 )
 
 // Job is the node's persisted record of its work on one order, in one
@@ -31,9 +31,9 @@ type Job struct {
 	State string `json:"state"`
 	// Error says why the job failed.
 	Error string `json:"error,omitempty"`
-	// PackageID (hex), InputRoot (hex) and Params are the order's.
-	PackageID string            `json:"package_id"`
-	InputRoot string            `json:"input_root"`
+	// PackageID, InputRoot and Params are the order's.
+	PackageID spec.ID           `json:"package_id"`
+	InputRoot Hash              `json:"input_root"`
 	Params    map[string]string `json:"params,omitempty"`
 	// Deadline is the last height at which the job's transaction counts:
 	// the contract's delivery deadline for a provider, the dispute's
@@ -50,39 +50,40 @@ type Job struct {
 	// arrived as missing (market: ReportMissingInputs).
 	AwardHeight   int64 `json:"award_height,omitempty"`
 	InputDeadline int64 `json:"input_deadline,omitempty"`
-	// InputReceipt (hex) is the provider's signed input receipt, given to
-	// the buyer once the inputs are committed.
+	// InputReceipt is the provider's signed input receipt in the wire's
+	// form (hex, see gateway.JobStatus), given to the buyer once the
+	// inputs are committed; the node never reads it back.
 	InputReceipt string `json:"input_receipt,omitempty"`
 	// MissingReported records the report of missing inputs sent on chain.
 	MissingReported bool `json:"missing_reported,omitempty"`
-	// Uploaded maps an input name to its blob (SHA-256 hex) and size.
-	Uploaded map[string]gateway.InputFile `json:"uploaded,omitempty"`
+	// Uploaded maps an input name to its file.
+	Uploaded map[string]InputFile `json:"uploaded,omitempty"`
 	// Inputs are the committed inputs, once their root matched.
-	Inputs []gateway.InputFile `json:"inputs,omitempty"`
-	// CompletionCode (hex) is the secret the buyer reveals to close; the
-	// rating stars and salt (hex) back the provider's rating commitment;
-	// Salt (hex) backs a verifier's commitment.
-	CompletionCode string `json:"completion_code,omitempty"`
+	Inputs []InputFile `json:"inputs,omitempty"`
+	// CompletionCode is the secret the buyer reveals to close; the rating
+	// stars and salt back the provider's rating commitment; Salt backs a
+	// verifier's commitment.
+	CompletionCode Secret `json:"completion_code,omitzero"`
 	Stars          uint32 `json:"stars,omitempty"`
-	RatingSalt     string `json:"rating_salt,omitempty"`
-	Salt           string `json:"salt,omitempty"`
-	// Results of the run, once executed: the true output root (hex), the
+	RatingSalt     Secret `json:"rating_salt,omitzero"`
+	Salt           Secret `json:"salt,omitzero"`
+	// Results of the run, once executed: the true output root, the
 	// delivered root (differs only under a fault), and the outputs.
-	OutputRoot    string  `json:"output_root,omitempty"`
-	DeliveredRoot string  `json:"delivered_root,omitempty"`
+	OutputRoot    Hash    `json:"output_root,omitzero"`
+	DeliveredRoot Hash    `json:"delivered_root,omitzero"`
 	ExitCode      *uint32 `json:"exit_code,omitempty"`
 	// Result is how the run ended (market.RunResultName).
-	Result    string               `json:"result,omitempty"`
-	Stdout    []byte               `json:"stdout,omitempty"`
-	Stderr    []byte               `json:"stderr,omitempty"`
-	Files     []gateway.OutputFile `json:"files,omitempty"`
-	RunMillis int64                `json:"run_ms,omitempty"`
+	Result    string       `json:"result,omitempty"`
+	Stdout    []byte       `json:"stdout,omitempty"`
+	Stderr    []byte       `json:"stderr,omitempty"`
+	Files     []OutputFile `json:"files,omitempty"`
+	RunMillis int64        `json:"run_ms,omitempty"`
 	// Runs counts the starts of the run, so that a job that crashed the
 	// node repeatedly fails instead of crashing it again.
 	Runs int `json:"runs,omitempty"`
-	// TxHash (hex) is the job's last transaction: delivery, commit or
-	// reveal.
-	TxHash string `json:"tx_hash,omitempty"`
+	// TxHash is the hash of the job's last transaction: delivery, commit,
+	// reveal or report of missing inputs.
+	TxHash Hash `json:"tx_hash,omitzero"`
 	// RatingRevealed records the provider's rating reveal.
 	RatingRevealed bool `json:"rating_revealed,omitempty"`
 	// Done marks a job the chain has finished with (closed, failed,
@@ -99,19 +100,14 @@ type Job struct {
 // and committed inputs, outputs.
 func (j *Job) blobSums() [][32]byte {
 	var out [][32]byte
-	add := func(h string) {
-		if sum, err := blobstore.ParseSum(h); err == nil {
-			out = append(out, sum)
-		}
-	}
 	for _, f := range j.Uploaded {
-		add(f.SHA256)
+		out = append(out, f.SHA256)
 	}
 	for _, f := range j.Inputs {
-		add(f.SHA256)
+		out = append(out, f.SHA256)
 	}
 	for _, f := range j.Files {
-		add(f.SHA256)
+		out = append(out, f.SHA256)
 	}
 	return out
 }
@@ -123,14 +119,14 @@ const maxRuns = 3
 func (j *Job) status() gateway.JobStatus {
 	st := gateway.JobStatus{
 		OrderID: j.OrderID, Role: j.Role, State: j.State, Error: j.Error,
-		OutputRoot: j.DeliveredRoot, ExitCode: j.ExitCode, RunMillis: j.RunMillis, DeliveryTx: j.TxHash,
+		OutputRoot: j.DeliveredRoot.hexOrEmpty(), ExitCode: j.ExitCode, RunMillis: j.RunMillis, DeliveryTx: j.TxHash.hexOrEmpty(),
 		InputReceipt: j.InputReceipt, Result: j.Result,
 	}
 	if j.Role == gateway.RoleVerifier {
 		// A verifier's root stays secret until it reveals.
 		st.OutputRoot = ""
 		if j.State == gateway.StateRevealed {
-			st.OutputRoot = j.OutputRoot
+			st.OutputRoot = j.OutputRoot.hexOrEmpty()
 		}
 	}
 	return st
@@ -297,7 +293,7 @@ func (j *Job) clone() Job {
 		}
 	}
 	if j.Uploaded != nil {
-		c.Uploaded = make(map[string]gateway.InputFile, len(j.Uploaded))
+		c.Uploaded = make(map[string]InputFile, len(j.Uploaded))
 		for k, v := range j.Uploaded {
 			c.Uploaded[k] = v
 		}

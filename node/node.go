@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"iter"
 	"log/slog"
 	"net"
 	"net/http"
@@ -17,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/net/netutil"
@@ -24,7 +24,6 @@ import (
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/follow"
 	"github.com/celltonomy/celltonomy/client/gateway"
-	"github.com/celltonomy/celltonomy/client/repproof"
 	"github.com/celltonomy/celltonomy/internal/atomicfile"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/event"
@@ -94,25 +93,12 @@ type Options struct {
 	Sender *client.Sender
 	// Stars is the rating the node gives buyers, 0 to 5 (default 5).
 	Stars *uint32
-	// Clock stamps the entries of the jobs' event logs and judges the
-	// expiry of gateway signatures (default time.Now). Nothing the chain
-	// decides depends on it.
+	// Clock is the node's only source of the time (default time.Now): it
+	// stamps the entries of the jobs' event logs, judges the expiry of
+	// gateway signatures, times runs and bid decisions, marks the files'
+	// use for garbage collection and sets the deadlines of transfers.
+	// Nothing the chain decides depends on it.
 	Clock func() time.Time
-}
-
-// ledgerReader is the part of the chain client (client.Client) that
-// reads the ledger's state.
-type ledgerReader interface {
-	Params(ctx context.Context) (*ledgerpb.Params, error)
-	Balance(ctx context.Context, addr address.Address) (uint64, error)
-	Order(ctx context.Context, id uint64) (*ledgerpb.OrderResponse, error)
-	Package(ctx context.Context, id []byte) (*ledgerpb.Package, error)
-	Node(ctx context.Context, key []byte, judgeAt int64) (*ledgerpb.NodeStatus, error)
-	Nodes(ctx context.Context, operator address.Address, judgeAt int64) iter.Seq2[*ledgerpb.NodeStatus, error]
-	Verifier(ctx context.Context, nodeKey []byte) (*ledgerpb.Verifier, error)
-	Skill(ctx context.Context, path string) (*ledgerpb.Skill, error)
-	ReputationRoot(ctx context.Context) (*ledgerpb.ReputationRoot, error)
-	AcceptedRoot(ctx context.Context) (repproof.Root, bool, error)
 }
 
 // Node is a fulfillment node. Create it with New and run it with Run.
@@ -122,11 +108,15 @@ type Node struct {
 	log     *slog.Logger
 	nodePub ed25519.PublicKey
 	opAddr  address.Address
-	chain   *client.Client
-	query   ledgerReader // n.chain, or a fake in tests
+	chain   *client.Client // the chain's status (id, latest height)
+	// The engine's seams (seams.go): the ledger's state, the operator's
+	// transactions, the blobs the node fetches. Tests set fakes.
+	query  chainReader
+	sender txSender // set by connect, once the chain id is known
+	blobs  blobSource
 	// provenRoot is the accepted reputation root as last read with a
-	// state proof (acceptedRoot), under mu; nil before the first.
-	provenRoot *repproof.Root
+	// state proof (acceptedRoot).
+	provenRoot rootCache
 	// http talks to the operator's own services (the miner); fetchHTTP
 	// to the URLs others choose (package locations, node endpoints) and
 	// refuses non-public addresses unless allow_private_fetch.
@@ -147,33 +137,31 @@ type Node struct {
 	exec     *wasm.Executor
 	ln       net.Listener
 	metrics  *metrics
+	tasks    tasks
 
 	chainID string
 	params  *ledgerpb.Params
-	sender  *client.Sender
 	// staking serializes ensureVerifier, so that two callers never both
 	// top the same shortfall up.
 	staking sync.Mutex
 
-	mu        sync.Mutex
-	decisions map[uint64]gateway.Decision
-	decided   []uint64 // decision order, to bound the map
-	inflight  map[string]bool
-	height    int64
-	following bool
-	announced int64
-	collected int64                       // height of the last garbage collection
-	uploading map[uint64]map[string]int64 // bytes declared by uploads in progress, by order and input
+	decisions decisionLog
+	// Where the node is on the chain: the last block handled, whether it
+	// handled one, the height of its last announcement and of its last
+	// garbage collection.
+	height    atomic.Int64
+	following atomic.Bool
+	announced atomic.Int64
+	collected atomic.Int64
+
+	uploadingMu sync.Mutex
+	uploading   map[uint64]map[string]int64 // bytes declared by uploads in progress, by order and input
 
 	queue  chan uint64 // provider job order ids ready to run
 	vqueue chan uint64 // verifier job order ids ready to run
 
 	bids chan struct{}
 }
-
-// maxDecisions bounds the bid decisions the node remembers for GET
-// /v1/orders/{id}/decision.
-const maxDecisions = 10_000
 
 // New opens the node's data directory (blobs, jobs, compile cache) and its
 // listener. Errors: a missing key, a data directory that cannot be
@@ -191,6 +179,17 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Node, error) {
 	if opts.Clock == nil {
 		opts.Clock = time.Now
 	}
+	quota := blobstore.NewQuota(cfg.BlobQuotaBytes)
+	packages, err := blobstore.Open(filepath.Join(cfg.DataDir, "blobs"), blobstore.WithMaxSize(cfg.MaxPackageBytes), blobstore.WithQuota(quota),
+		blobstore.WithClock(opts.Clock))
+	if err != nil {
+		return nil, err
+	}
+	files, err := blobstore.Open(filepath.Join(cfg.DataDir, "files"), blobstore.WithMaxSize(cfg.BlobQuotaBytes), blobstore.WithQuota(quota),
+		blobstore.WithClock(opts.Clock))
+	if err != nil {
+		return nil, err
+	}
 	op, err := address.FromPubKey(opts.OperatorKey.Public().(ed25519.PublicKey))
 	if err != nil {
 		return nil, err
@@ -201,15 +200,6 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Node, error) {
 	c, err := client.New(cfg.ChainRPC)
 	if err != nil {
 		return nil, fmt.Errorf("chain_rpc: %w", err)
-	}
-	quota := blobstore.NewQuota(cfg.BlobQuotaBytes)
-	packages, err := blobstore.Open(filepath.Join(cfg.DataDir, "blobs"), blobstore.WithMaxSize(cfg.MaxPackageBytes), blobstore.WithQuota(quota))
-	if err != nil {
-		return nil, err
-	}
-	files, err := blobstore.Open(filepath.Join(cfg.DataDir, "files"), blobstore.WithMaxSize(cfg.BlobQuotaBytes), blobstore.WithQuota(quota))
-	if err != nil {
-		return nil, err
 	}
 	jobs, err := openJobs(filepath.Join(cfg.DataDir, "jobs"))
 	if err != nil {
@@ -230,16 +220,20 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Node, error) {
 			return nil, fmt.Errorf("listen %s: %w", cfg.Listen, err)
 		}
 	}
+	fetchHTTP := newFetchClient(cfg.AllowPrivateFetch)
 	n := &Node{
 		cfg: cfg, opts: opts, log: opts.Log.With("node", hex.EncodeToString(opts.NodeKey.Public().(ed25519.PublicKey))[:12]),
-		nodePub: opts.NodeKey.Public().(ed25519.PublicKey), opAddr: op, sender: opts.Sender,
-		chain: c, query: c, http: &http.Client{Timeout: 2 * time.Minute}, fetchHTTP: newFetchClient(cfg.AllowPrivateFetch),
+		nodePub: opts.NodeKey.Public().(ed25519.PublicKey), opAddr: op,
+		chain: c, query: c, blobs: httpBlobs{http: fetchHTTP, key: opts.NodeKey},
+		http: &http.Client{Timeout: 2 * time.Minute}, fetchHTTP: fetchHTTP,
 		packages: packages, files: files, quota: quota, jobs: jobs, exec: exec, ln: ln,
 		replays: gateway.NewReplayCache(replayCacheSize), uploads: make(chan struct{}, cfg.MaxConcurrentUploads),
 		timeouts: defaultTimeouts, gcGrace: gcGrace, metrics: newMetrics(),
-		decisions: map[uint64]gateway.Decision{}, inflight: map[string]bool{},
 		uploading: map[uint64]map[string]int64{},
 		queue:     make(chan uint64, 1024), vqueue: make(chan uint64, 1024), bids: make(chan struct{}, 8),
+	}
+	if opts.Sender != nil {
+		n.sender = opts.Sender
 	}
 	n.fetch = newFetcher(n)
 	return n, nil
@@ -289,6 +283,11 @@ func (n *Node) Addr() net.Addr { return n.ln.Addr() }
 // error that stopped it.
 func (n *Node) Run(ctx context.Context) error {
 	defer n.exec.Close(context.WithoutCancel(ctx))
+	ctx, cancel := context.WithCancel(ctx)
+	// Stop the background tasks, then wait for them, before the executor
+	// closes.
+	defer n.tasks.wait()
+	defer cancel()
 	srv := n.server()
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- srv.Serve(netutil.LimitListener(n.ln, n.cfg.MaxConnections)) }()
@@ -304,13 +303,7 @@ func (n *Node) Run(ctx context.Context) error {
 		}
 		return err
 	}
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	for range n.cfg.Capacity {
-		wg.Go(func() { n.worker(ctx, n.queue) })
-	}
-	wg.Go(func() { n.worker(ctx, n.vqueue) })
-	n.resume(ctx)
+	n.start(ctx)
 
 	from, err := n.cursor(ctx)
 	if err != nil {
@@ -329,6 +322,17 @@ func (n *Node) Run(ctx context.Context) error {
 	case err := <-srvErr:
 		return fmt.Errorf("http server: %w", err)
 	}
+}
+
+// start starts the engine's workers (capacity for provider jobs, one for
+// verifier jobs) and re-queues the runs a crash or a stop interrupted.
+// The workers stop when ctx is done; tasks.wait waits for them.
+func (n *Node) start(ctx context.Context) {
+	for range n.cfg.Capacity {
+		n.tasks.goBackground(func() { n.worker(ctx, n.queue) })
+	}
+	n.tasks.goBackground(func() { n.worker(ctx, n.vqueue) })
+	n.resume(ctx)
 }
 
 // connect waits for the chain, reads its id and params, announces the node
@@ -356,9 +360,11 @@ func (n *Node) tryConnect(ctx context.Context) error {
 		fee = p.GetMinFee()
 	}
 	if n.sender == nil {
-		if n.sender, err = client.NewSender(n.chain, n.opts.OperatorKey, n.chainID, fee); err != nil {
+		s, err := client.NewSender(n.chain, n.opts.OperatorKey, n.chainID, fee)
+		if err != nil {
 			return err
 		}
+		n.sender = s
 	}
 	if err := n.announce(ctx, client.WaitCommit); err != nil {
 		return fmt.Errorf("announce: %w", err)
@@ -416,9 +422,7 @@ func (n *Node) announce(ctx context.Context, mode client.Mode) error {
 	if err != nil {
 		return err
 	}
-	n.mu.Lock()
-	n.announced = max(res.Height, n.height)
-	n.mu.Unlock()
+	n.announced.Store(max(res.Height, n.height.Load()))
 	n.log.Info("announced", "endpoint", n.cfg.Endpoint, "operator", n.opAddr.String(), "height", res.Height)
 	return nil
 }
@@ -455,10 +459,8 @@ func (n *Node) saveCursor(next int64) error {
 // closes and ends of contracts; then the verifier reveals that became due
 // and the re-announcement.
 func (n *Node) handleBlock(ctx context.Context, b follow.Block) error {
-	n.mu.Lock()
-	n.height = b.Height
-	n.following = true
-	n.mu.Unlock()
+	n.height.Store(b.Height)
+	n.following.Store(true)
 	n.metrics.height.Set(float64(b.Height))
 	var evs []event.Typed
 	for _, t := range b.Txs {
@@ -512,14 +514,9 @@ func (n *Node) handleBlock(ctx context.Context, b follow.Block) error {
 	}
 	n.revealDue(ctx, b.Height)
 	n.reportMissingInputs(ctx, b.Height)
-	n.mu.Lock()
-	due := n.params != nil && b.Height >= n.announced+int64(n.params.GetNodeTtlBlocks()/2)
-	collect := n.collected == 0 || b.Height >= n.collected+gcEveryBlocks
-	if collect {
-		n.collected = b.Height
-	}
-	n.mu.Unlock()
-	if collect {
+	due := n.params != nil && b.Height >= n.announced.Load()+int64(n.params.GetNodeTtlBlocks()/2)
+	if c := n.collected.Load(); c == 0 || b.Height >= c+gcEveryBlocks {
+		n.collected.Store(b.Height)
 		n.async(ctx, "gc", func(ctx context.Context) error { return n.collect(ctx, b.Height) })
 	}
 	if due {
@@ -536,23 +533,11 @@ func (n *Node) handleBlock(ctx context.Context, b follow.Block) error {
 // async runs f once at a time per name, in the background, logging its
 // error.
 func (n *Node) async(ctx context.Context, name string, f func(context.Context) error) {
-	n.mu.Lock()
-	if n.inflight[name] {
-		n.mu.Unlock()
-		return
-	}
-	n.inflight[name] = true
-	n.mu.Unlock()
-	go func() {
-		defer func() {
-			n.mu.Lock()
-			delete(n.inflight, name)
-			n.mu.Unlock()
-		}()
+	n.tasks.once(name, func() {
 		if err := f(ctx); err != nil && ctx.Err() == nil {
 			n.log.Warn(name+" failed", "err", err)
 		}
-	}()
+	})
 }
 
 func (n *Node) markState(id uint64, role, from, to string) {
@@ -580,11 +565,10 @@ func (n *Node) markDone(id uint64, role string) {
 	})
 }
 
-func (n *Node) currentHeight() int64 {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.height
-}
+func (n *Node) currentHeight() int64 { return n.height.Load() }
+
+// now reads the node's clock (Options.Clock).
+func (n *Node) now() time.Time { return n.opts.Clock() }
 
 // order reads an order with its bids from the chain.
 func (n *Node) order(ctx context.Context, id uint64) (*ledgerpb.OrderResponse, error) {
@@ -605,11 +589,7 @@ func (n *Node) registeredPackage(ctx context.Context, id []byte) (*ledgerpb.Pack
 }
 
 // Healthy reports whether the node has handled a block.
-func (n *Node) Healthy() bool {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.following
-}
+func (n *Node) Healthy() bool { return n.following.Load() }
 
 // Jobs returns the node's jobs, by order id.
 func (n *Node) Jobs() []Job { return n.jobs.all() }

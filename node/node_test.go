@@ -109,12 +109,12 @@ func FuzzParseInputs(f *testing.F) {
 	f.Add([]byte(`{"inputs":[{"name":"genome","size":3,"sha256":"` + strings.Repeat("ab", 32) + `"}]}`))
 	f.Add([]byte(`{"inputs":[{"name":"","size":0,"sha256":""}]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		req, root, err := parseInputs(body)
+		inputs, root, err := parseInputs(body)
 		if err != nil {
 			return
 		}
 		// Whatever parses has a root that the same inputs reproduce.
-		again, _ := jsonRoundTrip(t, req)
+		again, _ := jsonRoundTrip(t, gateway.InputsRequest{Inputs: wireInputs(inputs)})
 		if _, r2, err := parseInputs(again); err != nil || r2 != root {
 			t.Fatalf("round trip: %v", err)
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"sync"
 
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/repproof"
@@ -60,9 +61,7 @@ func (n *Node) acceptedRoot(ctx context.Context) (repproof.Root, bool, error) {
 	if err != nil {
 		return repproof.Root{}, false, err
 	}
-	n.mu.Lock()
-	cached := n.provenRoot
-	n.mu.Unlock()
+	cached := n.provenRoot.get()
 	if cached != nil && cached.Cycle == rr.GetCycle() && string(cached.Root[:]) == string(rr.GetRoot()) {
 		return *cached, true, nil
 	}
@@ -70,8 +69,26 @@ func (n *Node) acceptedRoot(ctx context.Context) (repproof.Root, bool, error) {
 	if err != nil || !ok {
 		return root, ok, err
 	}
-	n.mu.Lock()
-	n.provenRoot = &root
-	n.mu.Unlock()
+	n.provenRoot.put(root)
 	return root, true, nil
+}
+
+// rootCache holds the accepted reputation root the node last read with a
+// proof. Its methods are safe for concurrent use.
+type rootCache struct {
+	mu   sync.Mutex
+	root *repproof.Root
+}
+
+// get returns the cached root, nil if none.
+func (c *rootCache) get() *repproof.Root {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.root
+}
+
+func (c *rootCache) put(r repproof.Root) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.root = &r
 }

@@ -31,6 +31,20 @@ func (id ID) String() string { return hex.EncodeToString(id[:]) }
 // IsZero reports whether id is the zero ID.
 func (id ID) IsZero() bool { return id == ID{} }
 
+// MarshalText returns the id as 64 lowercase hex digits, so that an ID
+// in JSON or TOML reads as the CLI prints it.
+func (id ID) MarshalText() ([]byte, error) { return []byte(id.String()), nil }
+
+// UnmarshalText parses 64 hex digits (ParseID); its error names the rule.
+func (id *ID) UnmarshalText(b []byte) error {
+	v, err := ParseID(string(b))
+	if err != nil {
+		return err
+	}
+	*id = v
+	return nil
+}
+
 // Hash returns the id as a celaut.Hash tagged with SHA3256Tag.
 func (id ID) Hash() *specpb.Hash {
 	return &specpb.Hash{Type: append([]byte(nil), SHA3256Tag...), Value: append([]byte(nil), id[:]...)}

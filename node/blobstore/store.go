@@ -68,6 +68,7 @@ type options struct {
 	maxSize      int64
 	verifyOnRead bool
 	quota        *Quota
+	clock        func() time.Time
 }
 
 // WithMaxSize bounds the size of every blob the store accepts, in bytes.
@@ -84,6 +85,12 @@ func WithVerifyOnRead(on bool) Option { return func(o *options) { o.verifyOnRead
 // stores may share: a write that would take q over its limit fails with
 // ErrQuota. Open adds the blobs already on disk to q.
 func WithQuota(q *Quota) Option { return func(o *options) { o.quota = q } }
+
+// WithClock makes the store read the time from clock when it marks a
+// blob used (stored, put again, touched), so that Stat and
+// DeleteUnusedSince agree with the caller's clock. The default, and a nil
+// clock, is time.Now.
+func WithClock(clock func() time.Time) Option { return func(o *options) { o.clock = clock } }
 
 // Quota bounds the bytes held by the stores that share it, blobs being
 // written included. Its methods are safe for concurrent use.
@@ -131,6 +138,9 @@ type Store struct {
 	// already there) with DeleteUnusedSince, so that a blob a put has
 	// just returned is never collected.
 	mu sync.Mutex
+	// customClock is set by WithClock: a new blob's use is then marked
+	// with the clock's time rather than the file system's.
+	customClock bool
 }
 
 // Open opens the store in dir, creating the directory and its layout if
@@ -141,10 +151,14 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
+	custom := o.clock != nil
+	if !custom {
+		o.clock = time.Now
+	}
 	if o.maxSize <= 0 {
 		return nil, fmt.Errorf("blobstore: max size must be positive, got %d", o.maxSize)
 	}
-	s := &Store{root: filepath.Join(dir, "sha256"), tmp: filepath.Join(dir, "tmp"), opts: o}
+	s := &Store{root: filepath.Join(dir, "sha256"), tmp: filepath.Join(dir, "tmp"), opts: o, customClock: custom}
 	if err := os.RemoveAll(s.tmp); err != nil {
 		return nil, fmt.Errorf("blobstore: clear temporary files: %w", err)
 	}
@@ -279,7 +293,7 @@ func (s *Store) put(r io.Reader, want *[SumSize]byte, limit int64) (sum [SumSize
 	if _, err := os.Stat(dst); err == nil {
 		os.Remove(tmp)
 		s.opts.quota.release(qw.reserved)
-		now := time.Now()
+		now := s.opts.clock()
 		os.Chtimes(dst, now, now)
 		return sum, size, nil
 	}
@@ -289,6 +303,12 @@ func (s *Store) put(r io.Reader, want *[SumSize]byte, limit int64) (sum [SumSize
 	}
 	if err = os.Rename(tmp, dst); err != nil {
 		return sum, 0, fmt.Errorf("blobstore: put: %w", err)
+	}
+	if s.customClock {
+		now := s.opts.clock()
+		if err = os.Chtimes(dst, now, now); err != nil {
+			return sum, 0, fmt.Errorf("blobstore: put: %w", err)
+		}
 	}
 	if err = atomicfile.SyncDir(dir); err != nil {
 		return sum, 0, fmt.Errorf("blobstore: put: %w", err)
@@ -423,7 +443,7 @@ func (s *Store) DeleteUnusedSince(sum [SumSize]byte, t time.Time) (bool, error) 
 // for DeleteUnusedSince and for least-recently-used eviction. It returns
 // an error wrapping ErrNotFound when the blob is not stored.
 func (s *Store) Touch(sum [SumSize]byte) error {
-	now := time.Now()
+	now := s.opts.clock()
 	err := os.Chtimes(s.path(sum), now, now)
 	if errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("blobstore: %x: %w", sum, ErrNotFound)
