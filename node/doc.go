@@ -22,7 +22,7 @@
 //     at GET /v1/orders/{id}/decision so that a buyer whose order
 //     expired sees why. With miner_url set, the node asks that miner for its own
 //     reputation in the package's skill, verifies the answer against the
-//     root the chain accepted (client/repproof), and carries the proof in
+//     root the chain accepted (miner/proofapi), and carries the proof in
 //     its bid: the award's tie-break and an order's minimum reputation use
 //     the proven value. It registers as a verifier with its proven
 //     reputation in the verifier skill when it has one.
@@ -43,7 +43,7 @@
 //
 // # Jobs
 //
-// The buyer uploads inputs over HTTP (client/gateway documents the
+// The buyer uploads inputs over HTTP (nodeapi documents the
 // protocol and its signatures; see "HTTP" for the limits) and commits the
 // input list; the node checks the list's input root against the order's
 // before anything runs. A drawn verifier that gets no inputs from the
@@ -85,12 +85,12 @@
 //
 // GET /v1/blobs/{sha256} (packages only, public), PUT /v1/blobs/{sha256}
 // (a package whose registry record lists this node, uploaded by its
-// author), the order endpoints of client/gateway, GET /healthz (200 once
+// author), the order endpoints of nodeapi, GET /healthz (200 once
 // the node follows the chain) and GET /metrics (Prometheus, namespace
 // cell_node).
 //
 // Nothing is read of a request body before the request is authorized:
-// the gateway signature declares the body's SHA-256 and length, and the
+// the request signature declares the body's SHA-256 and length, and the
 // node checks the signature, its expiry and nonce (a bounded replay
 // cache), the signer's right (the order's buyer; a drawn verifier's node
 // key; the package's author), the input's name (declared by the

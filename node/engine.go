@@ -21,12 +21,12 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/celltonomy/celltonomy/client"
-	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/node/bid"
 	"github.com/celltonomy/celltonomy/node/blobstore"
+	"github.com/celltonomy/celltonomy/nodeapi"
 	"github.com/celltonomy/celltonomy/runtime/batch"
 	"github.com/celltonomy/celltonomy/runtime/eventlog"
 	"github.com/celltonomy/celltonomy/runtime/inputroot"
@@ -72,7 +72,7 @@ func (n *Node) considerBidFrom(ctx context.Context, id uint64, height int64, sin
 				OrderId: id, NodeKey: n.nodePub, Price: d.Price, Stake: d.Stake, ReputationProof: proof,
 			}}})
 			if err != nil {
-				d = gateway.Decision{OrderID: id, Reason: reasonChain, Detail: "bid refused: " + err.Error(), Height: height}
+				d = nodeapi.Decision{OrderID: id, Reason: reasonChain, Detail: "bid refused: " + err.Error(), Height: height}
 				n.log.Warn("bid refused", "order", id, "err", err)
 			} else {
 				n.log.Info("bid", "order", id, "price", d.Price, "stake", d.Stake, "tx", hex.EncodeToString(res.Hash))
@@ -101,9 +101,9 @@ func (n *Node) considerBidFrom(ctx context.Context, id uint64, height int64, sin
 // for a bid, the reputation proof to carry (nil when there is none). It
 // returns wait when it started a fetch of the order's package instead:
 // the order is decided again when the fetch ends.
-func (n *Node) decide(ctx context.Context, id uint64, height int64, since time.Time, mayFetch bool) (d gateway.Decision, proof *ledgerpb.ReputationProof, wait bool) {
-	no := func(reason, format string, args ...any) gateway.Decision {
-		return gateway.Decision{OrderID: id, Reason: reason, Detail: fmt.Sprintf(format, args...), Height: height}
+func (n *Node) decide(ctx context.Context, id uint64, height int64, since time.Time, mayFetch bool) (d nodeapi.Decision, proof *ledgerpb.ReputationProof, wait bool) {
+	no := func(reason, format string, args ...any) nodeapi.Decision {
+		return nodeapi.Decision{OrderID: id, Reason: reason, Detail: fmt.Sprintf(format, args...), Height: height}
 	}
 	r, err := n.order(ctx, id)
 	if err != nil {
@@ -132,7 +132,7 @@ func (n *Node) decide(ctx context.Context, id uint64, height int64, since time.T
 		then := func() { n.considerBidFrom(ctx, id, n.currentHeight(), since, false) }
 		if mayFetch && n.fetch.request(ctx, rec, then) {
 			n.log.Info("fetching the package before deciding", "order", id, "package", hex.EncodeToString(rec.GetPackageId()))
-			return gateway.Decision{}, nil, true
+			return nodeapi.Decision{}, nil, true
 		}
 		meta.err = errors.New("the package's fetch did not end (too many fetches waiting, or its metadata was evicted)")
 	}
@@ -178,7 +178,7 @@ func (n *Node) decide(ctx context.Context, id uint64, height int64, since time.T
 		}
 		return d, nil, false
 	}
-	return gateway.Decision{OrderID: id, Bid: true, Price: dec.Bid.Price, Stake: dec.Bid.Stake, Height: height}, proof, false
+	return nodeapi.Decision{OrderID: id, Bid: true, Price: dec.Bid.Price, Stake: dec.Bid.Stake, Height: height}, proof, false
 }
 
 // checkOrderParams checks an order's parameters against what the
@@ -220,10 +220,10 @@ func checkOrderParams(rec *ledgerpb.Package, ps []*ledgerpb.OrderParam) error {
 func (n *Node) openJobs(height int64) int {
 	k := 0
 	for _, j := range n.jobs.pending() {
-		if j.Role != gateway.RoleProvider || j.State == gateway.StateDelivered || j.State == gateway.StateFailed {
+		if j.Role != nodeapi.RoleProvider || j.State == nodeapi.StateDelivered || j.State == nodeapi.StateFailed {
 			continue
 		}
-		if j.State == gateway.StateAwaitingInputs && height >= j.AwardHeight+int64(n.cfg.InputWaitBlocks) {
+		if j.State == nodeapi.StateAwaitingInputs && height >= j.AwardHeight+int64(n.cfg.InputWaitBlocks) {
 			continue
 		}
 		k++
@@ -238,15 +238,15 @@ func (n *Node) openJobs(height int64) int {
 // receipt of this node, which the node never signed for these inputs.
 func (n *Node) reportMissingInputs(ctx context.Context, height int64) {
 	for _, j := range n.jobs.pending() {
-		if j.Role != gateway.RoleProvider || j.State != gateway.StateAwaitingInputs || j.MissingReported ||
+		if j.Role != nodeapi.RoleProvider || j.State != nodeapi.StateAwaitingInputs || j.MissingReported ||
 			j.InputDeadline == 0 || height+1 < j.InputDeadline || height+1 > j.Deadline {
 			continue
 		}
 		id := j.OrderID
 		n.async(ctx, "report-missing-"+strconv.FormatUint(id, 10), func(ctx context.Context) error {
 			// Mark first, so that a late upload is refused from now on.
-			if _, err := n.jobs.update(id, gateway.RoleProvider, func(j *Job) error {
-				if j.State != gateway.StateAwaitingInputs || j.MissingReported {
+			if _, err := n.jobs.update(id, nodeapi.RoleProvider, func(j *Job) error {
+				if j.State != nodeapi.StateAwaitingInputs || j.MissingReported {
 					return errNoChange
 				}
 				j.MissingReported = true
@@ -260,13 +260,13 @@ func (n *Node) reportMissingInputs(ctx context.Context, height int64) {
 			res, err := n.sender.Send(ctx, client.WaitCheck, &ledgerpb.Msg{Sum: &ledgerpb.Msg_ReportMissingInputs{
 				ReportMissingInputs: &ledgerpb.MsgReportMissingInputs{OrderId: id}}})
 			if err != nil {
-				n.jobs.update(id, gateway.RoleProvider, func(j *Job) error { j.MissingReported = false; return nil })
+				n.jobs.update(id, nodeapi.RoleProvider, func(j *Job) error { j.MissingReported = false; return nil })
 				return fmt.Errorf("report missing inputs: %w", err)
 			}
 			n.log.Info("reported missing inputs", "order", id, "tx", hex.EncodeToString(res.Hash))
 			n.metrics.missingInputs.Inc()
-			_, err = n.jobs.update(id, gateway.RoleProvider, func(j *Job) error {
-				j.State, j.Error, j.TxHash = gateway.StateFailed, "the buyer's inputs never arrived: reported missing on chain", hex.EncodeToString(res.Hash)
+			_, err = n.jobs.update(id, nodeapi.RoleProvider, func(j *Job) error {
+				j.State, j.Error, j.TxHash = nodeapi.StateFailed, "the buyer's inputs never arrived: reported missing on chain", hex.EncodeToString(res.Hash)
 				return nil
 			})
 			return err
@@ -315,14 +315,14 @@ func (n *Node) onAward(ctx context.Context, e market.EventOrderAwarded) {
 	if n.opts.Stars != nil {
 		stars = *n.opts.Stars
 	}
-	j := newJob(r.GetOrder(), gateway.RoleProvider, deadline)
+	j := newJob(r.GetOrder(), nodeapi.RoleProvider, deadline)
 	j.CompletionCode, j.Stars, j.RatingSalt = randomHex(32), stars, randomHex(32)
 	j.AwardHeight, j.InputDeadline = r.GetOrder().GetContract().GetAwardHeight(), r.GetOrder().GetContract().GetInputDeadline()
 	if err := n.jobs.create(j); err != nil && !errors.Is(err, errExists) {
 		n.log.Error("award: cannot record the job", "order", id, "err", err)
 		return
 	}
-	n.metrics.jobs.WithLabelValues(gateway.RoleProvider).Inc()
+	n.metrics.jobs.WithLabelValues(nodeapi.RoleProvider).Inc()
 	n.log.Info("awarded", "order", id, "delivery_deadline", deadline)
 }
 
@@ -332,9 +332,9 @@ func newJob(o *ledgerpb.Order, role string, deadline int64) Job {
 		params[p.GetKey()] = p.GetValue()
 	}
 	return Job{
-		OrderID: o.GetId(), Role: role, State: gateway.StateAwaitingInputs,
+		OrderID: o.GetId(), Role: role, State: nodeapi.StateAwaitingInputs,
 		PackageID: hex.EncodeToString(o.GetPackageId()), InputRoot: hex.EncodeToString(o.GetInputRoot()),
-		Params: params, Deadline: deadline, Uploaded: map[string]gateway.InputFile{},
+		Params: params, Deadline: deadline, Uploaded: map[string]nodeapi.InputFile{},
 	}
 }
 
@@ -352,13 +352,13 @@ func (n *Node) onDrawn(ctx context.Context, e market.EventDisputeDrawn) {
 		n.log.Error("drawn: cannot read the order", "order", id, "err", err)
 		return
 	}
-	j := newJob(r.GetOrder(), gateway.RoleVerifier, commit)
+	j := newJob(r.GetOrder(), nodeapi.RoleVerifier, commit)
 	j.RevealFrom, j.RevealDeadline, j.Salt, j.Round = commit, reveal, randomHex(32), round
 	if err := n.jobs.create(j); err != nil && !errors.Is(err, errExists) {
 		n.log.Error("drawn: cannot record the job", "order", id, "err", err)
 		return
 	}
-	n.metrics.jobs.WithLabelValues(gateway.RoleVerifier).Inc()
+	n.metrics.jobs.WithLabelValues(nodeapi.RoleVerifier).Inc()
 	n.log.Info("drawn as verifier", "order", id, "commit_deadline", commit, "reveal_deadline", reveal)
 	n.async(ctx, "provider-inputs-"+strconv.FormatUint(id, 10), func(ctx context.Context) error {
 		return n.fetchProviderInputs(ctx, r.GetOrder())
@@ -378,8 +378,8 @@ func (n *Node) onDrawn(ctx context.Context, e market.EventDisputeDrawn) {
 func (n *Node) fetchProviderInputs(ctx context.Context, o *ledgerpb.Order) error {
 	id := o.GetId()
 	for attempt := 0; ; attempt++ {
-		j, ok := n.jobs.get(id, gateway.RoleVerifier)
-		if !ok || j.State != gateway.StateAwaitingInputs {
+		j, ok := n.jobs.get(id, nodeapi.RoleVerifier)
+		if !ok || j.State != nodeapi.StateAwaitingInputs {
 			return nil // the buyer's inputs came first
 		}
 		if h := n.currentHeight(); h >= j.Deadline {
@@ -392,7 +392,7 @@ func (n *Node) fetchProviderInputs(ctx context.Context, o *ledgerpb.Order) error
 				errs = append(errs, err)
 				continue
 			}
-			gc := &gateway.Client{Endpoint: ep, Key: n.opts.NodeKey, HTTP: n.fetchHTTP}
+			gc := &nodeapi.Client{Endpoint: ep, Key: n.opts.NodeKey, HTTP: n.fetchHTTP}
 			err = n.tryProviderInputs(ctx, gc, o)
 			if err == nil {
 				return nil
@@ -422,9 +422,9 @@ func inputSources(o *ledgerpb.Order, self []byte) [][]byte {
 	return keys
 }
 
-func (n *Node) tryProviderInputs(ctx context.Context, gc *gateway.Client, o *ledgerpb.Order) error {
+func (n *Node) tryProviderInputs(ctx context.Context, gc *nodeapi.Client, o *ledgerpb.Order) error {
 	id := o.GetId()
-	lctx, cancel := context.WithTimeout(ctx, n.transferTimeout(gateway.MaxInputsBody))
+	lctx, cancel := context.WithTimeout(ctx, n.transferTimeout(nodeapi.MaxInputsBody))
 	list, err := gc.ProviderInputs(lctx, id)
 	cancel()
 	if err != nil {
@@ -453,7 +453,7 @@ func (n *Node) tryProviderInputs(ctx context.Context, gc *gateway.Client, o *led
 	if !bytes.Equal(root[:], o.GetInputRoot()) {
 		return fmt.Errorf("provider's inputs have root %x, not the order's %x", root, o.GetInputRoot())
 	}
-	uploaded := map[string]gateway.InputFile{}
+	uploaded := map[string]nodeapi.InputFile{}
 	for i, f := range list.Inputs {
 		sum := ins[i].SHA256
 		if !n.files.Has(sum) {
@@ -463,17 +463,17 @@ func (n *Node) tryProviderInputs(ctx context.Context, gc *gateway.Client, o *led
 		}
 		uploaded[f.Name] = f
 	}
-	_, err = n.jobs.update(id, gateway.RoleVerifier, func(j *Job) error {
-		if j.State != gateway.StateAwaitingInputs {
+	_, err = n.jobs.update(id, nodeapi.RoleVerifier, func(j *Job) error {
+		if j.State != nodeapi.StateAwaitingInputs {
 			return errNoChange
 		}
 		if j.Uploaded == nil {
-			j.Uploaded = map[string]gateway.InputFile{}
+			j.Uploaded = map[string]nodeapi.InputFile{}
 		}
 		for k, v := range uploaded {
 			j.Uploaded[k] = v
 		}
-		j.Inputs, j.State = list.Inputs, gateway.StateRunning
+		j.Inputs, j.State = list.Inputs, nodeapi.StateRunning
 		return nil
 	})
 	if errors.Is(err, errNoChange) {
@@ -483,14 +483,14 @@ func (n *Node) tryProviderInputs(ctx context.Context, gc *gateway.Client, o *led
 		return err
 	}
 	n.log.Info("verifier inputs from another node", "order", id, "from", gc.Endpoint, "files", len(list.Inputs))
-	n.enqueue(id, gateway.RoleVerifier)
+	n.enqueue(id, nodeapi.RoleVerifier)
 	return nil
 }
 
 // fetchInput streams one committed input from another node into the
 // files store, within its transfer deadline, checked against its hash
 // and size.
-func (n *Node) fetchInput(ctx context.Context, gc *gateway.Client, id uint64, f gateway.InputFile, sum [32]byte) error {
+func (n *Node) fetchInput(ctx context.Context, gc *nodeapi.Client, id uint64, f nodeapi.InputFile, sum [32]byte) error {
 	ctx, cancel := context.WithTimeout(ctx, n.transferTimeout(int64(f.Size)))
 	defer cancel()
 	body, err := gc.ProviderInput(ctx, id, f.Name)
@@ -520,14 +520,14 @@ func (n *Node) onRedo(ctx context.Context, id uint64) {
 	}
 	c := r.GetOrder().GetContract()
 	if string(c.GetNodeKey()) != string(n.nodePub) {
-		n.markDone(id, gateway.RoleProvider)
+		n.markDone(id, nodeapi.RoleProvider)
 		return
 	}
-	j, err := n.jobs.update(id, gateway.RoleProvider, func(j *Job) error {
+	j, err := n.jobs.update(id, nodeapi.RoleProvider, func(j *Job) error {
 		if len(j.Inputs) == 0 {
-			j.State = gateway.StateAwaitingInputs
+			j.State = nodeapi.StateAwaitingInputs
 		} else {
-			j.State = gateway.StateRunning
+			j.State = nodeapi.StateRunning
 		}
 		j.Deadline, j.Runs, j.Done, j.Error, j.TxHash = c.GetDeliveryDeadline(), 0, false, "", ""
 		j.OutputRoot, j.DeliveredRoot, j.ExitCode, j.Files = "", "", nil, nil
@@ -539,14 +539,14 @@ func (n *Node) onRedo(ctx context.Context, id uint64) {
 		return
 	}
 	n.log.Info("redo", "order", id, "delivery_deadline", j.Deadline)
-	if j.State == gateway.StateRunning {
-		n.enqueue(id, gateway.RoleProvider)
+	if j.State == nodeapi.StateRunning {
+		n.enqueue(id, nodeapi.RoleProvider)
 	}
 }
 
 // onClosed reveals the provider's rating of the buyer.
 func (n *Node) onClosed(ctx context.Context, id uint64) {
-	j, ok := n.jobs.get(id, gateway.RoleProvider)
+	j, ok := n.jobs.get(id, nodeapi.RoleProvider)
 	if !ok || j.RatingRevealed || j.RatingSalt == "" {
 		return
 	}
@@ -557,7 +557,7 @@ func (n *Node) onClosed(ctx context.Context, id uint64) {
 		}}}); err != nil {
 			return err
 		}
-		_, err := n.jobs.update(id, gateway.RoleProvider, func(j *Job) error { j.RatingRevealed = true; return nil })
+		_, err := n.jobs.update(id, nodeapi.RoleProvider, func(j *Job) error { j.RatingRevealed = true; return nil })
 		return err
 	})
 }
@@ -569,11 +569,11 @@ func (n *Node) revealDue(ctx context.Context, height int64) {
 	for _, j := range n.jobs.pending() {
 		id := j.OrderID
 		switch {
-		case j.Role == gateway.RoleProvider && j.State == gateway.StateExecuted && n.opts.Fault != FaultNoDelivery && height <= j.Deadline:
+		case j.Role == nodeapi.RoleProvider && j.State == nodeapi.StateExecuted && n.opts.Fault != FaultNoDelivery && height <= j.Deadline:
 			n.async(ctx, "deliver-"+strconv.FormatUint(id, 10), func(ctx context.Context) error { return n.deliver(ctx, id) })
-		case j.Role == gateway.RoleVerifier && j.State == gateway.StateExecuted && height < j.Deadline:
+		case j.Role == nodeapi.RoleVerifier && j.State == nodeapi.StateExecuted && height < j.Deadline:
 			n.async(ctx, "commit-"+strconv.FormatUint(id, 10), func(ctx context.Context) error { return n.commit(ctx, id) })
-		case j.Role == gateway.RoleVerifier && j.State == gateway.StateCommitted && height+1 >= j.RevealFrom && height < j.RevealDeadline:
+		case j.Role == nodeapi.RoleVerifier && j.State == nodeapi.StateCommitted && height+1 >= j.RevealFrom && height < j.RevealDeadline:
 			n.async(ctx, "reveal-"+strconv.FormatUint(id, 10), func(ctx context.Context) error { return n.reveal(ctx, id) })
 		}
 	}
@@ -582,7 +582,7 @@ func (n *Node) revealDue(ctx context.Context, height int64) {
 // resume re-queues the runs interrupted by a crash or a stop.
 func (n *Node) resume(ctx context.Context) {
 	for _, j := range n.jobs.pending() {
-		if j.State != gateway.StateRunning {
+		if j.State != nodeapi.StateRunning {
 			continue
 		}
 		n.log.Info("resuming job", "order", j.OrderID, "role", j.Role, "runs", j.Runs)
@@ -592,7 +592,7 @@ func (n *Node) resume(ctx context.Context) {
 
 func (n *Node) enqueue(id uint64, role string) {
 	q := n.queue
-	if role == gateway.RoleVerifier {
+	if role == nodeapi.RoleVerifier {
 		q = n.vqueue
 	}
 	select {
@@ -603,9 +603,9 @@ func (n *Node) enqueue(id uint64, role string) {
 }
 
 func (n *Node) worker(ctx context.Context, q chan uint64) {
-	role := gateway.RoleProvider
+	role := nodeapi.RoleProvider
 	if q == n.vqueue {
-		role = gateway.RoleVerifier
+		role = nodeapi.RoleVerifier
 	}
 	for {
 		select {
@@ -615,7 +615,7 @@ func (n *Node) worker(ctx context.Context, q chan uint64) {
 			if err := n.run(ctx, id, role); err != nil && ctx.Err() == nil {
 				n.log.Error("job failed", "order", id, "role", role, "err", err)
 				n.jobs.update(id, role, func(j *Job) error {
-					j.State, j.Error = gateway.StateFailed, err.Error()
+					j.State, j.Error = nodeapi.StateFailed, err.Error()
 					return nil
 				})
 				n.metrics.failed.WithLabelValues(role).Inc()
@@ -667,7 +667,7 @@ func (n *Node) nowMillis() int64 { return n.opts.Clock().UnixMilli() }
 // commits (verifier).
 func (n *Node) run(ctx context.Context, id uint64, role string) error {
 	j, err := n.jobs.update(id, role, func(j *Job) error {
-		if j.State != gateway.StateRunning {
+		if j.State != nodeapi.StateRunning {
 			return errNoChange
 		}
 		j.Runs++
@@ -717,7 +717,7 @@ func (n *Node) run(ctx context.Context, id uint64, role string) error {
 	}
 	// A verifier also asks the provider's node, which ran the package.
 	var provider []byte
-	if role == gateway.RoleVerifier {
+	if role == nodeapi.RoleVerifier {
 		if r, err := n.order(ctx, id); err == nil {
 			provider = r.GetOrder().GetContract().GetNodeKey()
 		}
@@ -770,7 +770,7 @@ func (n *Node) run(ctx context.Context, id uint64, role string) error {
 	} else if err := ev("exit", attr("exit_code", strconv.FormatUint(uint64(res.ExitCode), 10)), attr("wall_ms", strconv.FormatInt(ms, 10))); err != nil {
 		return err
 	}
-	var files []gateway.OutputFile
+	var files []nodeapi.OutputFile
 	for _, f := range res.Outputs {
 		fh, err := os.Open(filepath.Join(outDir, filepath.FromSlash(f.Path)))
 		if err != nil {
@@ -781,14 +781,14 @@ func (n *Node) run(ctx context.Context, id uint64, role string) error {
 		if err != nil {
 			return fmt.Errorf("output %s: %w", f.Path, err)
 		}
-		files = append(files, gateway.OutputFile{Path: f.Path, Size: f.Size, SHA256: hex.EncodeToString(f.SHA256[:])})
+		files = append(files, nodeapi.OutputFile{Path: f.Path, Size: f.Size, SHA256: hex.EncodeToString(f.SHA256[:])})
 	}
 	root := res.OutputRoot
 	if check, err := outputroot.ComputeOutcome(res.Outcome, res.ExitCode, res.Stdout, res.Stderr, res.Outputs); err != nil || check != root {
 		return fmt.Errorf("output root does not recompute: %v", err)
 	}
 	delivered := root
-	if role == gateway.RoleProvider && n.opts.Fault == FaultWrongOutput {
+	if role == nodeapi.RoleProvider && n.opts.Fault == FaultWrongOutput {
 		delivered[0] ^= 0xff
 	}
 	if err := ev("outputs-hashed", attr("output_root", hex.EncodeToString(root[:])), attr("files", strconv.Itoa(len(files)))); err != nil {
@@ -796,7 +796,7 @@ func (n *Node) run(ctx context.Context, id uint64, role string) error {
 	}
 	exit := res.ExitCode
 	if _, err := n.jobs.update(id, role, func(j *Job) error {
-		j.State = gateway.StateExecuted
+		j.State = nodeapi.StateExecuted
 		j.OutputRoot, j.DeliveredRoot = hex.EncodeToString(root[:]), hex.EncodeToString(delivered[:])
 		j.ExitCode, j.Stdout, j.Stderr, j.Files, j.RunMillis = &exit, res.Stdout, res.Stderr, files, ms
 		j.Result = res.Outcome.String()
@@ -807,7 +807,7 @@ func (n *Node) run(ctx context.Context, id uint64, role string) error {
 	n.log.Info("executed", "order", id, "role", role, "result", res.Outcome.String(), "exit", exit, "root", hex.EncodeToString(root[:8]), "ms", ms)
 	w.Close()
 	switch {
-	case role == gateway.RoleVerifier:
+	case role == nodeapi.RoleVerifier:
 		n.async(ctx, "commit-"+strconv.FormatUint(id, 10), func(ctx context.Context) error { return n.commit(ctx, id) })
 	case n.opts.Fault == FaultNoDelivery:
 		n.log.Warn("fault no-delivery: not delivering", "order", id)
@@ -822,8 +822,8 @@ func (n *Node) run(ctx context.Context, id uint64, role string) error {
 // deliver posts the provider's delivery, once: it does nothing when the
 // chain no longer holds the order AWARDED.
 func (n *Node) deliver(ctx context.Context, id uint64) error {
-	j, ok := n.jobs.get(id, gateway.RoleProvider)
-	if !ok || j.State != gateway.StateExecuted {
+	j, ok := n.jobs.get(id, nodeapi.RoleProvider)
+	if !ok || j.State != nodeapi.StateExecuted {
 		return nil
 	}
 	r, err := n.order(ctx, id)
@@ -832,10 +832,10 @@ func (n *Node) deliver(ctx context.Context, id uint64) error {
 	}
 	if s := r.GetOrder().GetState(); s != ledgerpb.OrderState_ORDER_STATE_AWARDED || string(r.GetOrder().GetContract().GetNodeKey()) != string(n.nodePub) {
 		n.log.Info("not delivering: the order moved on", "order", id, "state", market.StateName(s))
-		n.markState(id, gateway.RoleProvider, gateway.StateExecuted, gateway.StateDelivered)
+		n.markState(id, nodeapi.RoleProvider, nodeapi.StateExecuted, nodeapi.StateDelivered)
 		return nil
 	}
-	w, err := eventlog.OpenFile(n.logPath(id, gateway.RoleProvider), n.opts.NodeKey, logID(id, gateway.RoleProvider))
+	w, err := eventlog.OpenFile(n.logPath(id, nodeapi.RoleProvider), n.opts.NodeKey, logID(id, nodeapi.RoleProvider))
 	if err != nil {
 		return fmt.Errorf("event log: %w", err)
 	}
@@ -862,8 +862,8 @@ func (n *Node) deliver(ctx context.Context, id uint64) error {
 	w.Append("delivery-tx", n.nowMillis(), eventlog.Attr{Key: "tx", Value: []byte(txh)})
 	n.metrics.deliveries.Inc()
 	n.log.Info("delivered", "order", id, "tx", txh)
-	_, err = n.jobs.update(id, gateway.RoleProvider, func(j *Job) error {
-		j.State, j.TxHash = gateway.StateDelivered, txh
+	_, err = n.jobs.update(id, nodeapi.RoleProvider, func(j *Job) error {
+		j.State, j.TxHash = nodeapi.StateDelivered, txh
 		return nil
 	})
 	return err
@@ -871,8 +871,8 @@ func (n *Node) deliver(ctx context.Context, id uint64) error {
 
 // commit posts a verifier's commitment to its output root.
 func (n *Node) commit(ctx context.Context, id uint64) error {
-	j, ok := n.jobs.get(id, gateway.RoleVerifier)
-	if !ok || j.State != gateway.StateExecuted {
+	j, ok := n.jobs.get(id, nodeapi.RoleVerifier)
+	if !ok || j.State != nodeapi.StateExecuted {
 		return nil
 	}
 	root, _ := hex.DecodeString(j.OutputRoot)
@@ -883,8 +883,8 @@ func (n *Node) commit(ctx context.Context, id uint64) error {
 		return fmt.Errorf("verifier commit: %w", err)
 	}
 	n.log.Info("verifier committed", "order", id)
-	_, err = n.jobs.update(id, gateway.RoleVerifier, func(j *Job) error {
-		j.State, j.TxHash = gateway.StateCommitted, hex.EncodeToString(res.Hash)
+	_, err = n.jobs.update(id, nodeapi.RoleVerifier, func(j *Job) error {
+		j.State, j.TxHash = nodeapi.StateCommitted, hex.EncodeToString(res.Hash)
 		return nil
 	})
 	return err
@@ -892,8 +892,8 @@ func (n *Node) commit(ctx context.Context, id uint64) error {
 
 // reveal posts a verifier's output root and salt.
 func (n *Node) reveal(ctx context.Context, id uint64) error {
-	j, ok := n.jobs.get(id, gateway.RoleVerifier)
-	if !ok || j.State != gateway.StateCommitted {
+	j, ok := n.jobs.get(id, nodeapi.RoleVerifier)
+	if !ok || j.State != nodeapi.StateCommitted {
 		return nil
 	}
 	// The reveal window opens at the commit deadline: wait for the block.
@@ -917,8 +917,8 @@ func (n *Node) reveal(ctx context.Context, id uint64) error {
 		return fmt.Errorf("verifier reveal: %w", err)
 	}
 	n.log.Info("verifier revealed", "order", id)
-	_, err = n.jobs.update(id, gateway.RoleVerifier, func(j *Job) error {
-		j.State, j.TxHash = gateway.StateRevealed, hex.EncodeToString(res.Hash)
+	_, err = n.jobs.update(id, nodeapi.RoleVerifier, func(j *Job) error {
+		j.State, j.TxHash = nodeapi.StateRevealed, hex.EncodeToString(res.Hash)
 		return nil
 	})
 	return err

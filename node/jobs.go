@@ -13,9 +13,9 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/internal/atomicfile"
 	"github.com/celltonomy/celltonomy/node/blobstore"
+	"github.com/celltonomy/celltonomy/nodeapi"
 )
 
 // Job is the node's persisted record of its work on one order, in one
@@ -25,9 +25,9 @@ import (
 // last recorded state.
 type Job struct {
 	OrderID uint64 `json:"order_id"`
-	// Role is gateway.RoleProvider or gateway.RoleVerifier.
+	// Role is nodeapi.RoleProvider or nodeapi.RoleVerifier.
 	Role string `json:"role"`
-	// State is one of gateway's State constants.
+	// State is one of nodeapi's State constants.
 	State string `json:"state"`
 	// Error says why the job failed.
 	Error string `json:"error,omitempty"`
@@ -56,9 +56,9 @@ type Job struct {
 	// MissingReported records the report of missing inputs sent on chain.
 	MissingReported bool `json:"missing_reported,omitempty"`
 	// Uploaded maps an input name to its blob (SHA-256 hex) and size.
-	Uploaded map[string]gateway.InputFile `json:"uploaded,omitempty"`
+	Uploaded map[string]nodeapi.InputFile `json:"uploaded,omitempty"`
 	// Inputs are the committed inputs, once their root matched.
-	Inputs []gateway.InputFile `json:"inputs,omitempty"`
+	Inputs []nodeapi.InputFile `json:"inputs,omitempty"`
 	// CompletionCode (hex) is the secret the buyer reveals to close; the
 	// rating stars and salt (hex) back the provider's rating commitment;
 	// Salt (hex) backs a verifier's commitment.
@@ -75,7 +75,7 @@ type Job struct {
 	Result    string               `json:"result,omitempty"`
 	Stdout    []byte               `json:"stdout,omitempty"`
 	Stderr    []byte               `json:"stderr,omitempty"`
-	Files     []gateway.OutputFile `json:"files,omitempty"`
+	Files     []nodeapi.OutputFile `json:"files,omitempty"`
 	RunMillis int64                `json:"run_ms,omitempty"`
 	// Runs counts the starts of the run, so that a job that crashed the
 	// node repeatedly fails instead of crashing it again.
@@ -120,16 +120,16 @@ func (j *Job) blobSums() [][32]byte {
 // its run is failed: a run that kills the node must not kill it forever.
 const maxRuns = 3
 
-func (j *Job) status() gateway.JobStatus {
-	st := gateway.JobStatus{
+func (j *Job) status() nodeapi.JobStatus {
+	st := nodeapi.JobStatus{
 		OrderID: j.OrderID, Role: j.Role, State: j.State, Error: j.Error,
 		OutputRoot: j.DeliveredRoot, ExitCode: j.ExitCode, RunMillis: j.RunMillis, DeliveryTx: j.TxHash,
 		InputReceipt: j.InputReceipt, Result: j.Result,
 	}
-	if j.Role == gateway.RoleVerifier {
+	if j.Role == nodeapi.RoleVerifier {
 		// A verifier's root stays secret until it reveals.
 		st.OutputRoot = ""
-		if j.State == gateway.StateRevealed {
+		if j.State == nodeapi.StateRevealed {
 			st.OutputRoot = j.OutputRoot
 		}
 	}
@@ -297,7 +297,7 @@ func (j *Job) clone() Job {
 		}
 	}
 	if j.Uploaded != nil {
-		c.Uploaded = make(map[string]gateway.InputFile, len(j.Uploaded))
+		c.Uploaded = make(map[string]nodeapi.InputFile, len(j.Uploaded))
 		for k, v := range j.Uploaded {
 			c.Uploaded[k] = v
 		}

@@ -23,7 +23,6 @@ import (
 
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/follow"
-	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/internal/atomicfile"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/event"
@@ -32,6 +31,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/registry"
 	"github.com/celltonomy/celltonomy/node/blobstore"
 	"github.com/celltonomy/celltonomy/node/config"
+	"github.com/celltonomy/celltonomy/nodeapi"
 	"github.com/celltonomy/celltonomy/runtime/wasm"
 )
 
@@ -94,7 +94,7 @@ type Options struct {
 	// Stars is the rating the node gives buyers, 0 to 5 (default 5).
 	Stars *uint32
 	// Clock stamps the entries of the jobs' event logs and judges the
-	// expiry of gateway signatures (default time.Now). Nothing the chain
+	// expiry of request signatures (nodeapi) (default time.Now). Nothing the chain
 	// decides depends on it.
 	Clock func() time.Time
 }
@@ -134,7 +134,7 @@ type Node struct {
 	files    *blobstore.Store
 	quota    *blobstore.Quota
 	fetch    *fetcher
-	replays  *gateway.ReplayCache
+	replays  *nodeapi.ReplayCache
 	uploads  chan struct{} // one token per upload being received
 	timeouts httpTimeouts
 	gcGrace  time.Duration
@@ -151,7 +151,7 @@ type Node struct {
 	staking sync.Mutex
 
 	mu         sync.Mutex
-	decisions  map[uint64]gateway.Decision
+	decisions  map[uint64]nodeapi.Decision
 	reputation map[uint64]provenReputation // by skill id
 	decided    []uint64                    // decision order, to bound the map
 	inflight   map[string]bool
@@ -231,9 +231,9 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Node, error) {
 		nodePub: opts.NodeKey.Public().(ed25519.PublicKey), opAddr: op, sender: opts.Sender,
 		chain: c, query: c, http: &http.Client{Timeout: 2 * time.Minute}, fetchHTTP: newFetchClient(cfg.AllowPrivateFetch),
 		packages: packages, files: files, quota: quota, jobs: jobs, exec: exec, ln: ln,
-		replays: gateway.NewReplayCache(replayCacheSize), uploads: make(chan struct{}, cfg.MaxConcurrentUploads),
+		replays: nodeapi.NewReplayCache(replayCacheSize), uploads: make(chan struct{}, cfg.MaxConcurrentUploads),
 		timeouts: defaultTimeouts, gcGrace: gcGrace, metrics: newMetrics(),
-		decisions: map[uint64]gateway.Decision{}, inflight: map[string]bool{}, reputation: map[uint64]provenReputation{},
+		decisions: map[uint64]nodeapi.Decision{}, inflight: map[string]bool{}, reputation: map[uint64]provenReputation{},
 		uploading: map[uint64]map[string]int64{},
 		queue:     make(chan uint64, 1024), vqueue: make(chan uint64, 1024), bids: make(chan struct{}, 8),
 	}
@@ -241,7 +241,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Node, error) {
 	return n, nil
 }
 
-// replayCacheSize bounds the nonces of gateway signatures the node
+// replayCacheSize bounds the nonces of request signatures the node
 // remembers (about 10 MB): only requests whose signer has a right to the
 // order reach the cache.
 const replayCacheSize = 100_000
@@ -479,16 +479,16 @@ func (n *Node) handleBlock(ctx context.Context, b follow.Block) error {
 		case market.EventOrderClosed:
 			n.onClosed(ctx, e.OrderID)
 		case market.EventOrderDelivered:
-			n.markState(e.OrderID, gateway.RoleProvider, gateway.StateExecuted, gateway.StateDelivered)
+			n.markState(e.OrderID, nodeapi.RoleProvider, nodeapi.StateExecuted, nodeapi.StateDelivered)
 		case market.EventOrderFailed:
-			n.markDone(e.OrderID, gateway.RoleProvider)
+			n.markDone(e.OrderID, nodeapi.RoleProvider)
 		case market.EventRatingsFinal:
-			n.markDone(e.OrderID, gateway.RoleProvider)
+			n.markDone(e.OrderID, nodeapi.RoleProvider)
 		case market.EventOrderCancelled:
-			n.markDone(e.OrderID, gateway.RoleProvider)
+			n.markDone(e.OrderID, nodeapi.RoleProvider)
 		case market.EventDisputeDecided:
 			id := e.OrderID
-			n.markDone(id, gateway.RoleVerifier)
+			n.markDone(id, nodeapi.RoleVerifier)
 			if slices.ContainsFunc(e.Slashed, mine) {
 				// Slashed: stake again at once rather than at the next
 				// re-announcement, so the node stays drawable.
@@ -499,10 +499,10 @@ func (n *Node) handleBlock(ctx context.Context, b follow.Block) error {
 			case market.StateName(ledgerpb.OrderState_ORDER_STATE_AWARDED): // outcome redo: the same provider delivers again
 				n.onRedo(ctx, id)
 			case market.StateName(ledgerpb.OrderState_ORDER_STATE_OPEN): // outcome redo by another provider: bid again
-				n.markDone(id, gateway.RoleProvider)
+				n.markDone(id, nodeapi.RoleProvider)
 				n.considerBid(ctx, id, b.Height)
 			default:
-				n.markDone(id, gateway.RoleProvider)
+				n.markDone(id, nodeapi.RoleProvider)
 			}
 		}
 	}

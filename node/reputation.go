@@ -6,8 +6,8 @@ import (
 	"math/big"
 	"net/http"
 
-	"github.com/celltonomy/celltonomy/client/repproof"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/miner/proofapi"
 )
 
 // provenReputation is the operator's reputation in one skill, proven
@@ -33,7 +33,7 @@ func (n *Node) ownReputation(ctx context.Context, skillPath string) (*big.Int, *
 	if err != nil {
 		return nil, nil, nil // no root accepted yet
 	}
-	root, err := repproof.RootFromProto(rr)
+	root, err := proofapi.RootFromProto(rr)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -47,20 +47,20 @@ func (n *Node) ownReputation(ctx context.Context, skillPath string) (*big.Int, *
 	if ok && c.cycle == root.Cycle {
 		return c.value, c.proof, nil
 	}
-	mc, err := repproof.NewClient(n.cfg.MinerURL)
+	mc, err := proofapi.NewClient(n.cfg.MinerURL)
 	if err != nil {
 		return nil, nil, err
 	}
 	mc.HTTP = n.http
 	resp, err := mc.Reputation(ctx, n.opAddr, sk.GetId())
 	if err != nil {
-		if repproof.IsStatus(err, http.StatusNotFound) {
+		if proofapi.IsStatus(err, http.StatusNotFound) {
 			n.cacheReputation(sk.GetId(), provenReputation{cycle: root.Cycle})
 			return nil, nil, nil
 		}
 		return nil, nil, fmt.Errorf("miner %s: %w", n.cfg.MinerURL, err)
 	}
-	leaves, err := repproof.VerifyReputation(resp, root, n.opAddr)
+	leaves, err := proofapi.VerifyReputation(resp, root, n.opAddr)
 	if err != nil {
 		return nil, nil, fmt.Errorf("miner %s: %w", n.cfg.MinerURL, err)
 	}

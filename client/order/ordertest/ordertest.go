@@ -50,12 +50,12 @@ import (
 
 	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client"
-	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/params"
 	"github.com/celltonomy/celltonomy/ledger/registry"
+	"github.com/celltonomy/celltonomy/nodeapi"
 	"github.com/celltonomy/celltonomy/runtime/inputroot"
 	"github.com/celltonomy/celltonomy/runtime/outputroot"
 	"github.com/celltonomy/celltonomy/spec"
@@ -326,7 +326,7 @@ func (n *Net) Send(ctx context.Context, name string, msg *ledgerpb.Msg) error {
 type job struct {
 	inputs    map[string][]byte
 	committed bool
-	out       gateway.Outputs
+	out       nodeapi.Outputs
 	files     map[string][]byte
 	code      []byte
 	root      [32]byte
@@ -374,7 +374,7 @@ func (f *Node) NodeKey() []byte { return f.key.Public().(ed25519.PublicKey) }
 func fail(w http.ResponseWriter, status int, format string, args ...any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(gateway.ErrorBody{Error: fmt.Sprintf(format, args...)})
+	json.NewEncoder(w).Encode(nodeapi.ErrorBody{Error: fmt.Sprintf(format, args...)})
 }
 
 func reply(w http.ResponseWriter, v any) {
@@ -421,9 +421,9 @@ func (f *Node) order(w http.ResponseWriter, r *http.Request, body []byte, signed
 		return nil, false
 	}
 	if signed {
-		sig, err := gateway.Verify(r, time.Now())
-		if err == nil && sig.Body != gateway.BodyOf(body) {
-			err = gateway.ErrBodyMismatch
+		sig, err := nodeapi.Verify(r, time.Now())
+		if err == nil && sig.Body != nodeapi.BodyOf(body) {
+			err = nodeapi.ErrBodyMismatch
 		}
 		if err != nil {
 			fail(w, http.StatusUnauthorized, "%v", err)
@@ -468,14 +468,14 @@ func (f *Node) putInput(w http.ResponseWriter, r *http.Request) {
 // returns the results of a run that exited with code 0 (stdout
 // "processed N bytes", result.txt the "data" input in upper case), the
 // files by SHA-256, the completion code and the output root.
-func Execute(id uint64, inputs map[string][]byte) (gateway.Outputs, map[string][]byte, []byte, [32]byte) {
+func Execute(id uint64, inputs map[string][]byte) (nodeapi.Outputs, map[string][]byte, []byte, [32]byte) {
 	result := bytes.ToUpper(inputs["data"])
 	sum := sha256.Sum256(result)
 	stdout := []byte(fmt.Sprintf("processed %d bytes\n", len(inputs["data"])))
 	root, _ := outputroot.Compute(0, stdout, nil, []outputroot.File{{Path: "result.txt", Size: int64(len(result)), SHA256: sum}})
 	code := completionCode(id)
-	out := gateway.Outputs{OrderID: id, OutputRoot: hex.EncodeToString(root[:]), Result: market.RunResultName(ledgerpb.RunResult_RUN_RESULT_EXITED),
-		Stdout: stdout, Stderr: []byte{}, Files: []gateway.OutputFile{{Path: "result.txt", Size: int64(len(result)), SHA256: hex.EncodeToString(sum[:])}},
+	out := nodeapi.Outputs{OrderID: id, OutputRoot: hex.EncodeToString(root[:]), Result: market.RunResultName(ledgerpb.RunResult_RUN_RESULT_EXITED),
+		Stdout: stdout, Stderr: []byte{}, Files: []nodeapi.OutputFile{{Path: "result.txt", Size: int64(len(result)), SHA256: hex.EncodeToString(sum[:])}},
 		CompletionCode: hex.EncodeToString(code)}
 	return out, map[string][]byte{hex.EncodeToString(sum[:]): result}, code, root
 }
@@ -486,13 +486,13 @@ const TrapStderr = "wasm error: unreachable\nwasm stack trace:\n\tprog.$main\n"
 // ExecuteTrap is the fake run of order id that traps (MODE=trap): stdout
 // "processed N bytes", stderr TrapStderr, no files; its output root is
 // OutcomeRoot's.
-func ExecuteTrap(id uint64, inputs map[string][]byte) (gateway.Outputs, []byte, [32]byte) {
+func ExecuteTrap(id uint64, inputs map[string][]byte) (nodeapi.Outputs, []byte, [32]byte) {
 	stdout := []byte(fmt.Sprintf("processed %d bytes\n", len(inputs["data"])))
 	stderr := []byte(TrapStderr)
 	root, _ := OutcomeRoot(ledgerpb.RunResult_RUN_RESULT_TRAP, stdout, stderr)
 	code := completionCode(id)
-	out := gateway.Outputs{OrderID: id, OutputRoot: hex.EncodeToString(root[:]), Result: market.RunResultName(ledgerpb.RunResult_RUN_RESULT_TRAP),
-		Stdout: stdout, Stderr: stderr, Files: []gateway.OutputFile{}, CompletionCode: hex.EncodeToString(code)}
+	out := nodeapi.Outputs{OrderID: id, OutputRoot: hex.EncodeToString(root[:]), Result: market.RunResultName(ledgerpb.RunResult_RUN_RESULT_TRAP),
+		Stdout: stdout, Stderr: stderr, Files: []nodeapi.OutputFile{}, CompletionCode: hex.EncodeToString(code)}
 	return out, code, root
 }
 
@@ -522,7 +522,7 @@ func (f *Node) commit(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var req gateway.InputsRequest
+	var req nodeapi.InputsRequest
 	if err := json.Unmarshal(body, &req); err != nil {
 		fail(w, http.StatusBadRequest, "inputs: %v", err)
 		return
@@ -556,10 +556,10 @@ func (f *Node) commit(w http.ResponseWriter, r *http.Request) {
 		j.out, j.code, j.root = ExecuteTrap(o.Id, j.inputs)
 		j.files, j.result = map[string][]byte{}, ledgerpb.RunResult_RUN_RESULT_TRAP
 	}
-	st := gateway.JobStatus{OrderID: o.Id, Role: gateway.RoleVerifier, State: gateway.StateRunning}
+	st := nodeapi.JobStatus{OrderID: o.Id, Role: nodeapi.RoleVerifier, State: nodeapi.StateRunning}
 	if !f.verifier {
 		j.receipt = market.SignInputReceipt(f.key, ChainID, o.Id, o.InputRoot)
-		st.Role, st.InputReceipt = gateway.RoleProvider, hex.EncodeToString(j.receipt)
+		st.Role, st.InputReceipt = nodeapi.RoleProvider, hex.EncodeToString(j.receipt)
 	}
 	reply(w, st)
 }
@@ -572,12 +572,12 @@ func (f *Node) job(w http.ResponseWriter, r *http.Request) {
 	j := f.jobOf(o.Id)
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	st := gateway.JobStatus{OrderID: o.Id, Role: gateway.RoleProvider, State: gateway.StateAwaitingInputs, InputReceipt: hex.EncodeToString(j.receipt)}
+	st := nodeapi.JobStatus{OrderID: o.Id, Role: nodeapi.RoleProvider, State: nodeapi.StateAwaitingInputs, InputReceipt: hex.EncodeToString(j.receipt)}
 	switch {
 	case j.onChain:
-		st.State = gateway.StateDelivered
+		st.State = nodeapi.StateDelivered
 	case j.committed:
-		st.State, st.OutputRoot, st.Result = gateway.StateExecuted, hex.EncodeToString(j.root[:]), market.RunResultName(j.result)
+		st.State, st.OutputRoot, st.Result = nodeapi.StateExecuted, hex.EncodeToString(j.root[:]), market.RunResultName(j.result)
 		if j.result == ledgerpb.RunResult_RUN_RESULT_EXITED {
 			st.ExitCode = new(uint32)
 		}
@@ -623,7 +623,7 @@ func (f *Node) decision(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusNotFound, "order %d: %v", id, err)
 		return
 	}
-	d := gateway.Decision{OrderID: id, Height: resp.Order.CreatedHeight}
+	d := nodeapi.Decision{OrderID: id, Height: resp.Order.CreatedHeight}
 	switch {
 	case f.verifier:
 		d.Reason, d.Detail = "verifier-only", "this node only verifies"

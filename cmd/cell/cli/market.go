@@ -15,12 +15,12 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/celltonomy/celltonomy/client"
-	"github.com/celltonomy/celltonomy/client/repproof"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/query"
 	"github.com/celltonomy/celltonomy/ledger/registry"
+	"github.com/celltonomy/celltonomy/miner/proofapi"
 )
 
 // newMarketTxCmd is `cell tx market …`: purchase orders, bids, delivery,
@@ -442,7 +442,7 @@ func domainVoteProof(cmd *cobra.Command, f *txFlags, id uint64, minerURL, proofF
 	if !ok {
 		return nil, fmt.Errorf("no reputation root has been accepted on chain yet")
 	}
-	mc, err := repproof.NewClient(minerURL)
+	mc, err := proofapi.NewClient(minerURL)
 	if err != nil {
 		return nil, &usageError{fmt.Errorf("--proof-from: %w", err)}
 	}
@@ -450,7 +450,7 @@ func domainVoteProof(cmd *cobra.Command, f *txFlags, id uint64, minerURL, proofF
 	if err != nil {
 		return nil, err
 	}
-	if _, err := repproof.VerifyReputation(resp, acc, user); err != nil {
+	if _, err := proofapi.VerifyReputation(resp, acc, user); err != nil {
 		return nil, fmt.Errorf("the miner's answer does not check out against the accepted root of cycle %d: %w", acc.Cycle, err)
 	}
 	for _, l := range resp.Leaves {

@@ -10,8 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/celltonomy/celltonomy/client"
-	"github.com/celltonomy/celltonomy/client/repproof"
 	"github.com/celltonomy/celltonomy/miner"
+	"github.com/celltonomy/celltonomy/miner/proofapi"
 )
 
 // minerKey is the default keyring name of a miner's account.
@@ -133,7 +133,7 @@ miner need not be trusted.`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			user, err := repproof.ParseAddress(args[0])
+			user, err := proofapi.ParseAddress(args[0])
 			if err != nil {
 				return &usageError{err}
 			}
@@ -161,7 +161,7 @@ miner need not be trusted.`,
 			if !ok {
 				return fmt.Errorf("no reputation root has been accepted on chain yet")
 			}
-			mc, err := repproof.NewClient(minerURL)
+			mc, err := proofapi.NewClient(minerURL)
 			if err != nil {
 				return &usageError{fmt.Errorf("--miner: %w", err)}
 			}
@@ -169,7 +169,7 @@ miner need not be trusted.`,
 			if err != nil {
 				return err
 			}
-			leaves, err := repproof.VerifyReputation(resp, acc, user)
+			leaves, err := proofapi.VerifyReputation(resp, acc, user)
 			if err != nil {
 				return fmt.Errorf("the miner's answer does not check out against the accepted root of cycle %d: %w", acc.Cycle, err)
 			}
