@@ -36,28 +36,35 @@ var (
 // maxTries bounds the attempts to find a port not handed out before.
 const maxTries = 1000
 
+// fresh returns a listener on a free port of 127.0.0.1 that this process
+// has not handed out, and marks the port handed out; mu must be held.
+func fresh() (net.Listener, error) {
+	for range maxTries {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("freeport: %w", err)
+		}
+		if p := l.Addr().(*net.TCPAddr).Port; !given[p] {
+			given[p] = true
+			return l, nil
+		}
+		l.Close()
+	}
+	return nil, ErrExhausted
+}
+
 // Listen returns a listener on a free port of 127.0.0.1, closed when the
 // test ends; its port is never handed out again by this process.
 func Listen(t T) net.Listener {
 	t.Helper()
 	mu.Lock()
 	defer mu.Unlock()
-	for range maxTries {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatalf("freeport: %v", err)
-		}
-		p := l.Addr().(*net.TCPAddr).Port
-		if given[p] {
-			l.Close()
-			continue
-		}
-		given[p] = true
-		t.Cleanup(func() { l.Close() })
-		return l
+	l, err := fresh()
+	if err != nil {
+		t.Fatalf("%v", err)
 	}
-	t.Fatalf("%v", ErrExhausted)
-	return nil
+	t.Cleanup(func() { l.Close() })
+	return l
 }
 
 // Port returns a port of 127.0.0.1 that was free when asked and that this
@@ -94,19 +101,13 @@ func Take(n int) ([]int, error) {
 		}
 	}()
 	var ports []int
-	for try := 0; len(ports) < n; try++ {
-		if try == maxTries {
-			return nil, ErrExhausted
-		}
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+	for len(ports) < n {
+		l, err := fresh()
 		if err != nil {
-			return nil, fmt.Errorf("freeport: %w", err)
+			return nil, err
 		}
 		ls = append(ls, l) // held until all are picked, so none repeats
-		if p := l.Addr().(*net.TCPAddr).Port; !given[p] {
-			given[p] = true
-			ports = append(ports, p)
-		}
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
 	}
 	return ports, nil
 }
@@ -120,12 +121,13 @@ func Base(t T, n, stride int) int {
 	mu.Lock()
 	defer mu.Unlock()
 	for range maxTries {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+		l, err := fresh()
 		if err != nil {
-			t.Fatalf("freeport: %v", err)
+			t.Fatalf("%v", err)
 		}
 		base := l.Addr().(*net.TCPAddr).Port
 		l.Close()
+		delete(given, base) // free checks it again with the others
 		if base+stride*(n-1)+1 > 65535 {
 			continue
 		}

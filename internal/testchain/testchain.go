@@ -50,8 +50,8 @@ type Options struct {
 	// can start again in the same process (Chain.Restart).
 	NoIndex bool
 	// CheckInvariants checks the ledger's invariants
-	// (chain.CheckInvariants) once the chain has stopped at the end of the
-	// test, and fails the test when one does not hold.
+	// (chain.CheckInvariants) once the chain is closed (at the end of the
+	// test, for Start), and fails the test when one does not hold.
 	CheckInvariants bool
 	// Log receives CometBFT's log (default: discarded).
 	Log io.Writer
@@ -77,8 +77,9 @@ type Chain struct {
 	// Params are the chain's params at genesis.
 	Params *ledgerpb.Params
 
-	node *chain.Node
-	log  io.Writer
+	node       *chain.Node
+	log        io.Writer
+	invariants bool
 }
 
 // Key returns a deterministic key named label, the same in every test.
@@ -93,10 +94,29 @@ func Address(key ed25519.PrivateKey) address.Address {
 	return a
 }
 
-// Start starts the chain and waits for its block 2; the test fails when
-// it cannot. The chain stops when the test ends.
+// Start starts the chain in a temporary directory of the test and waits
+// for its block 2; the test fails when it cannot. The chain stops when the
+// test ends.
 func Start(t testing.TB, o Options) *Chain {
 	t.Helper()
+	c, err := Open(t.TempDir(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := c.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return c
+}
+
+// Open starts the chain with its home in dir (empty or missing) and waits
+// for its block 2, for a chain that outlives one test (a network shared by
+// the tests of a package, started once); Close stops it. Errors: the
+// home cannot be written, the genesis is invalid, the node does not start
+// or reach block 2 in 30 seconds.
+func Open(dir string, o Options) (*Chain, error) {
 	if o.ChainID == "" {
 		o.ChainID = "test-chain"
 	}
@@ -106,6 +126,9 @@ func Start(t testing.TB, o Options) *Chain {
 	if o.BlockTime == 0 {
 		o.BlockTime = 100 * time.Millisecond
 	}
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
 	g := &ledgerpb.Genesis{}
 	if o.Genesis != nil {
 		g = proto.Clone(o.Genesis).(*ledgerpb.Genesis)
@@ -113,14 +136,18 @@ func Start(t testing.TB, o Options) *Chain {
 	if g.Params == nil {
 		g.Params = params.Default()
 	}
-	home := t.TempDir()
-	ports := freeport.Ports(t, 2)
-	keys, err := chain.InitHome(home, chain.NodeConfig{Moniker: "solo", Ports: chain.Ports{P2P: ports[0], RPC: ports[1]}, BlockTime: o.BlockTime, Local: true})
+	ports, err := freeport.Take(2)
 	if err != nil {
-		t.Fatalf("testchain: %v", err)
+		return nil, err
+	}
+	keys, err := chain.InitHome(dir, chain.NodeConfig{Moniker: "solo", Ports: chain.Ports{P2P: ports[0], RPC: ports[1]}, BlockTime: o.BlockTime, Local: true})
+	if err != nil {
+		return nil, fmt.Errorf("testchain: %w", err)
 	}
 	if o.NoIndex {
-		noIndex(t, home)
+		if err := noIndex(dir); err != nil {
+			return nil, err
+		}
 	}
 	op := Address(o.Operator)
 	g.Accounts = append(g.Accounts, &ledgerpb.GenesisAccount{Address: op.String(), Balance: OperatorBalance})
@@ -128,43 +155,55 @@ func Start(t testing.TB, o Options) *Chain {
 		SelfBond: 1_000_000_000, Moniker: "solo"})
 	appState, err := chain.LedgerGenesisOf(g)
 	if err != nil {
-		t.Fatalf("testchain: %v", err)
+		return nil, fmt.Errorf("testchain: %w", err)
 	}
-	if err := chain.WriteGenesis(home, o.ChainID, time.Now(), appState); err != nil {
-		t.Fatalf("testchain: %v", err)
+	if err := chain.WriteGenesis(dir, o.ChainID, time.Now(), appState); err != nil {
+		return nil, fmt.Errorf("testchain: %w", err)
 	}
-	c := &Chain{ChainID: o.ChainID, Home: home, RPC: fmt.Sprintf("http://127.0.0.1:%d", ports[1]), Operator: o.Operator,
-		OperatorAddress: op, Params: g.Params, log: o.Log}
-	if c.log == nil {
-		c.log = io.Discard
-	}
+	c := &Chain{ChainID: o.ChainID, Home: dir, RPC: fmt.Sprintf("http://127.0.0.1:%d", ports[1]), Operator: o.Operator,
+		OperatorAddress: op, Params: g.Params, log: o.Log, invariants: o.CheckInvariants}
 	if c.Client, err = client.New(c.RPC); err != nil {
-		t.Fatalf("testchain: %v", err)
+		return nil, fmt.Errorf("testchain: %w", err)
 	}
-	c.Restart(t)
-	t.Cleanup(func() {
-		c.Stop(t)
-		if o.CheckInvariants {
-			if err := chain.CheckInvariants(home); err != nil {
-				t.Errorf("ledger invariants: %v", err)
-			}
-		}
-	})
-	c.WaitHeight(t, 2)
-	return c
+	if err := c.start(); err != nil {
+		return nil, err
+	}
+	if _, err := c.waitHeight(2); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
 }
 
 // noIndex turns the transaction index off in the home's config.toml.
-func noIndex(t testing.TB, home string) {
-	t.Helper()
+func noIndex(home string) error {
 	path := filepath.Join(home, "config", "config.toml")
 	toml, err := os.ReadFile(path)
+	if err == nil {
+		err = os.WriteFile(path, []byte(strings.Replace(string(toml), `indexer = "kv"`, `indexer = "null"`, 1)), 0o600)
+	}
 	if err != nil {
-		t.Fatalf("testchain: %v", err)
+		return fmt.Errorf("testchain: %w", err)
 	}
-	if err := os.WriteFile(path, []byte(strings.Replace(string(toml), `indexer = "kv"`, `indexer = "null"`, 1)), 0o600); err != nil {
-		t.Fatalf("testchain: %v", err)
+	return nil
+}
+
+// Close stops the node, when it runs, and checks the ledger's invariants
+// when Options.CheckInvariants is set. Errors: the node does not stop, an
+// invariant does not hold.
+func (c *Chain) Close() error {
+	if c.node != nil {
+		if err := c.node.Stop(); err != nil {
+			return fmt.Errorf("testchain: stop: %w", err)
+		}
+		c.node = nil
 	}
+	if c.invariants {
+		if err := chain.CheckInvariants(c.Home); err != nil {
+			return fmt.Errorf("ledger invariants: %w", err)
+		}
+	}
+	return nil
 }
 
 // Stop stops the node; it is harmless when it is stopped already.
@@ -183,11 +222,18 @@ func (c *Chain) Stop(t testing.TB) {
 // must be set); it does not wait for a block.
 func (c *Chain) Restart(t testing.TB) {
 	t.Helper()
+	if err := c.start(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (c *Chain) start() error {
 	n, err := chain.Start(context.Background(), c.Home, c.log)
 	if err != nil {
-		t.Fatalf("testchain: start: %v", err)
+		return fmt.Errorf("testchain: start: %w", err)
 	}
 	c.node = n
+	return nil
 }
 
 // Height returns the latest height, 0 while the node does not answer.
@@ -203,13 +249,21 @@ func (c *Chain) Height() int64 {
 // seconds, and returns it.
 func (c *Chain) WaitHeight(t testing.TB, h int64) int64 {
 	t.Helper()
+	got, err := c.waitHeight(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+func (c *Chain) waitHeight(h int64) (int64, error) {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		if got := c.Height(); got >= h {
-			return got
+			return got, nil
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("testchain: height %d not reached in 30 s (at %d)", h, c.Height())
+			return 0, fmt.Errorf("testchain: height %d not reached in 30 s (at %d)", h, c.Height())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
