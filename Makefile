@@ -45,10 +45,10 @@ fuzz-smoke:
 	$(GO) test ./ledger/app -run '^$$' -fuzz FuzzTx -fuzztime 10s
 	$(GO) test ./ledger/app -run '^$$' -fuzz FuzzSignedBody -fuzztime 10s
 	$(GO) test ./node -run '^$$' -fuzz FuzzParseInputs -fuzztime 10s
-	$(GO) test ./client/gateway -run '^$$' -fuzz FuzzVerify -fuzztime 10s
+	$(GO) test ./nodeapi -run '^$$' -fuzz FuzzVerify -fuzztime 10s
 	$(GO) test ./reputation/replayfile -run '^$$' -fuzz FuzzParse -fuzztime 10s
 	$(GO) test ./reputation/patricia -run '^$$' -fuzz FuzzVerify -fuzztime 10s
-	$(GO) test ./client/repproof -run '^$$' -fuzz FuzzVerifyReputation -fuzztime 10s
+	$(GO) test ./miner/proofapi -run '^$$' -fuzz FuzzVerifyReputation -fuzztime 10s
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./examples/digest ./runtime/wasm

@@ -6,8 +6,6 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"errors"
-	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,71 +16,19 @@ import (
 
 	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client"
+	"github.com/celltonomy/celltonomy/internal/testchain"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/bank"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 )
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // soloNode starts a real single-validator node in this process, whose
-// operator alice is funded at genesis with the accounts, and waits for
-// height 2.
-func soloNode(t *testing.T, chainID string, accounts ...*ledgerpb.GenesisAccount) (*client.Client, ed25519.PrivateKey) {
+// operator alice is funded at genesis besides the accounts.
+func soloNode(t *testing.T, chainID string, accounts ...*ledgerpb.GenesisAccount) (*testchain.Chain, ed25519.PrivateKey) {
 	t.Helper()
-	ctx := context.Background()
-	home := t.TempDir()
-	keys, err := chain.InitHome(home, chain.NodeConfig{Moniker: "solo", Ports: chain.Ports{P2P: freePort(t), RPC: freePort(t)}, BlockTime: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
 	alice := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{1}, 32))
-	aliceAddr, _ := address.FromPubKey(alice.Public().(ed25519.PublicKey))
-	appState, err := chain.LedgerGenesis(
-		append(accounts, &ledgerpb.GenesisAccount{Address: aliceAddr.String(), Balance: 10_000_000_000}),
-		[]*ledgerpb.GenesisValidator{{Operator: aliceAddr.String(), ConsensusPubkey: keys.ConsensusPubKey, SelfBond: 1_000_000_000, Moniker: "solo"}},
-		nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := chain.WriteGenesis(home, chainID, time.Now(), appState); err != nil {
-		t.Fatal(err)
-	}
-	n, err := chain.Start(ctx, home, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { n.Stop() })
-	addr, _ := chain.RPCAddress(home)
-	c, err := client.New(addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitHeight(t, c, 2)
+	c := testchain.Start(t, testchain.Options{ChainID: chainID, Operator: alice, Genesis: &ledgerpb.Genesis{Accounts: accounts}})
 	return c, alice
-}
-
-func waitHeight(t *testing.T, c *client.Client, h int64) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		st, err := c.Status(context.Background())
-		if err == nil && st.SyncInfo.LatestBlockHeight >= h {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("height %d not reached", h)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 // TestInProcessNode starts a real single-validator node in this process and
@@ -91,7 +37,8 @@ func waitHeight(t *testing.T, c *client.Client, h int64) {
 // with a proof checked against the app hash.
 func TestInProcessNode(t *testing.T) {
 	ctx := context.Background()
-	c, alice := soloNode(t, "inproc")
+	tc, alice := soloNode(t, "inproc")
+	c := tc.Client
 
 	var bob address.Address
 	bob[0] = 0xb0
@@ -130,7 +77,7 @@ func TestInProcessNode(t *testing.T) {
 	}
 
 	// Wait for one more block so that the transfer's state is provable.
-	waitHeight(t, c, sent+2)
+	tc.WaitHeight(t, sent+2)
 	bal, h, err := c.ProvenBalance(ctx, bob)
 	if err != nil || bal != 12_345 || h < 1 {
 		t.Fatalf("proven balance = %d at %d, %v", bal, h, err)
@@ -198,7 +145,8 @@ func TestInProcessNodeLeavesOutUnpaidTransactions(t *testing.T) {
 	carol := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{3}, 32))
 	carolAddr, _ := address.FromPubKey(carol.Public().(ed25519.PublicKey))
 	const fee = 1000
-	c, _ := soloNode(t, "unpaid", &ledgerpb.GenesisAccount{Address: carolAddr.String(), Balance: 3 * fee})
+	tc, _ := soloNode(t, "unpaid", &ledgerpb.GenesisAccount{Address: carolAddr.String(), Balance: 3 * fee})
+	c := tc.Client
 	var bob address.Address
 	bob[0] = 0xb0
 	send := func(seq, amount uint64) []byte {
@@ -220,11 +168,11 @@ func TestInProcessNodeLeavesOutUnpaidTransactions(t *testing.T) {
 	if err != nil || r.Code != 0 {
 		t.Fatalf("spend: %v %+v", err, r)
 	}
-	waitHeight(t, c, r.Height+5)
+	tc.WaitHeight(t, r.Height+5)
 	if r, err := c.Tx(ctx, txHash(unpaid)); err == nil {
 		t.Fatalf("the unpaid transaction committed at %d: %+v", r.Height, r)
 	}
-	waitHeight(t, c, r.Height+7)
+	tc.WaitHeight(t, r.Height+7)
 	if bal, _, err := c.ProvenBalance(ctx, bob); err != nil || bal != 2*fee {
 		t.Fatalf("bob %d, %v", bal, err)
 	}

@@ -5,13 +5,11 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
-	"io"
-	"net"
 	"testing"
 	"time"
 
-	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client"
+	"github.com/celltonomy/celltonomy/internal/testchain"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/auth"
 	"github.com/celltonomy/celltonomy/ledger/bank"
@@ -20,50 +18,21 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/query"
 )
 
-const chainID = "client-test"
-
 // solo is a real single-validator chain in this process (100 ms blocks)
-// with one funded account, alice.
+// with one funded account, alice: its validator's operator.
 type solo struct {
 	rpc   string
 	alice ed25519.PrivateKey
 	addr  address.Address
 }
 
+// chainID is testchain's default chain id.
+const chainID = "test-chain"
+
 func startSolo(t *testing.T) solo {
 	t.Helper()
-	port := func() int {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer l.Close()
-		return l.Addr().(*net.TCPAddr).Port
-	}
-	home := t.TempDir()
-	keys, err := chain.InitHome(home, chain.NodeConfig{Moniker: "solo", Ports: chain.Ports{P2P: port(), RPC: port()}, BlockTime: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	alice := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{1}, 32))
-	addr, _ := address.FromPubKey(alice.Public().(ed25519.PublicKey))
-	appState, err := chain.LedgerGenesis(
-		[]*ledgerpb.GenesisAccount{{Address: addr.String(), Balance: 10_000_000_000}},
-		[]*ledgerpb.GenesisValidator{{Operator: addr.String(), ConsensusPubkey: keys.ConsensusPubKey, SelfBond: 1_000_000_000, Moniker: "solo"}},
-		nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := chain.WriteGenesis(home, chainID, time.Now(), appState); err != nil {
-		t.Fatal(err)
-	}
-	n, err := chain.Start(context.Background(), home, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { n.Stop() })
-	rpc, _ := chain.RPCAddress(home)
-	return solo{rpc: rpc, alice: alice, addr: addr}
+	c := testchain.Start(t, testchain.Options{})
+	return solo{rpc: c.RPC, alice: c.Operator, addr: c.OperatorAddress}
 }
 
 // waitHeight waits until the chain has committed block h.
@@ -97,7 +66,7 @@ func TestProvenReadsVerifyHeaders(t *testing.T) {
 	waitHeight(t, c, 2)
 	// Trust on first use.
 	bal, _, err := c.ProvenBalance(ctx, s.addr)
-	if err != nil || bal != 10_000_000_000-1_000_000_000 {
+	if err != nil || bal != testchain.OperatorBalance-1_000_000_000 {
 		t.Fatalf("ProvenBalance = %d, %v", bal, err)
 	}
 	// A trust root read from block 1.

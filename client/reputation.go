@@ -8,26 +8,26 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/celltonomy/celltonomy/client/repproof"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	ledgerrep "github.com/celltonomy/celltonomy/ledger/reputation"
+	"github.com/celltonomy/celltonomy/miner/proofapi"
 )
 
 // AcceptedRoot returns the latest reputation root the chain accepted (the
 // record query.ReputationRoot also serves), read with QueryStore: proven
 // against the app hash. It returns false when none is accepted yet.
 // Errors: those of QueryStore, a record that does not decode.
-func (c *Client) AcceptedRoot(ctx context.Context) (repproof.Root, bool, error) {
+func (c *Client) AcceptedRoot(ctx context.Context) (proofapi.Root, bool, error) {
 	b, _, err := c.QueryStore(ctx, ledgerrep.RootKey())
 	if err != nil || b == nil {
-		return repproof.Root{}, false, err
+		return proofapi.Root{}, false, err
 	}
 	var res ledgerpb.ReputationRoot
 	if err := proto.Unmarshal(b, &res); err != nil {
-		return repproof.Root{}, false, fmt.Errorf("accepted root: %w", err)
+		return proofapi.Root{}, false, fmt.Errorf("accepted root: %w", err)
 	}
-	r, err := repproof.RootFromProto(&res)
+	r, err := proofapi.RootFromProto(&res)
 	return r, err == nil, err
 }
 
@@ -36,41 +36,41 @@ func (c *Client) AcceptedRoot(ctx context.Context) (repproof.Root, bool, error) 
 var ErrNoAcceptedRoot = errors.New("no reputation root has been accepted on chain yet")
 
 // ReputationSource is the part of a reputation miner's proof API a proven
-// read needs (*repproof.Client). Its answers are not trusted.
+// read needs (*proofapi.Client). Its answers are not trusted.
 type ReputationSource interface {
-	Reputation(ctx context.Context, user address.Address, skill uint64) (*repproof.ReputationResponse, error)
+	Reputation(ctx context.Context, user address.Address, skill uint64) (*proofapi.ReputationResponse, error)
 }
 
 // ProvenReputation is a user's reputation as a miner reported it, checked
 // against the root the chain accepted.
 type ProvenReputation struct {
 	// Root is the accepted root the answer was checked against.
-	Root repproof.Root
+	Root proofapi.Root
 	// User is whose reputation it is.
 	User address.Address
 	// Leaves are the user's verified leaves, in the miner's order; empty
 	// when the miner knows no leaf of the user (in the skill asked).
-	Leaves []repproof.VerifiedLeaf
+	Leaves []proofapi.VerifiedLeaf
 	// Response is the miner's answer, whose leaf proofs a transaction
 	// carries (Proof).
-	Response *repproof.ReputationResponse
+	Response *proofapi.ReputationResponse
 }
 
 // Proof returns the verified leaf of skill and its proof as a transaction
 // carries it (a bid, a domain vote), and false when the user has no
 // verified leaf in skill.
-func (p ProvenReputation) Proof(skill uint64) (repproof.VerifiedLeaf, *ledgerpb.ReputationProof, bool, error) {
+func (p ProvenReputation) Proof(skill uint64) (proofapi.VerifiedLeaf, *ledgerpb.ReputationProof, bool, error) {
 	for i, l := range p.Leaves {
 		if l.Skill != skill {
 			continue
 		}
 		pr, err := p.Response.Leaves[i].Proto(p.User)
 		if err != nil {
-			return repproof.VerifiedLeaf{}, nil, false, err
+			return proofapi.VerifiedLeaf{}, nil, false, err
 		}
 		return l, pr, true, nil
 	}
-	return repproof.VerifiedLeaf{}, nil, false, nil
+	return proofapi.VerifiedLeaf{}, nil, false, nil
 }
 
 // ProvenReputation reads the accepted reputation root with a proof
@@ -91,19 +91,19 @@ func (c *Client) ProvenReputation(ctx context.Context, miner ReputationSource, u
 // VerifiedReputation asks miner for user's leaves (in skill; 0: every
 // skill) and verifies them against root, an accepted root the caller read
 // with a proof (AcceptedRoot; a daemon keeps it for the cycle):
-// repproof.VerifyReputation. A miner that answers 404 (it knows no leaf)
+// proofapi.VerifyReputation. A miner that answers 404 (it knows no leaf)
 // gives no leaves and no error. Errors: the miner's error; an answer that
-// does not verify (wrapping repproof.ErrProof, naming the root's cycle).
-func VerifiedReputation(ctx context.Context, miner ReputationSource, root repproof.Root, user address.Address, skill uint64) (ProvenReputation, error) {
+// does not verify (wrapping proofapi.ErrProof, naming the root's cycle).
+func VerifiedReputation(ctx context.Context, miner ReputationSource, root proofapi.Root, user address.Address, skill uint64) (ProvenReputation, error) {
 	p := ProvenReputation{Root: root, User: user}
 	resp, err := miner.Reputation(ctx, user, skill)
 	if err != nil {
-		if repproof.IsStatus(err, http.StatusNotFound) {
+		if proofapi.IsStatus(err, http.StatusNotFound) {
 			return p, nil
 		}
 		return p, fmt.Errorf("miner: %w", err)
 	}
-	leaves, err := repproof.VerifyReputation(resp, root, user)
+	leaves, err := proofapi.VerifyReputation(resp, root, user)
 	if err != nil {
 		return p, fmt.Errorf("the miner's answer does not check out against the accepted root of cycle %d: %w", root.Cycle, err)
 	}

@@ -79,7 +79,6 @@ package devnet
 import (
 	"context"
 	"crypto/ed25519"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -89,6 +88,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -103,6 +103,7 @@ import (
 	"github.com/celltonomy/celltonomy/node"
 	"github.com/celltonomy/celltonomy/node/blobstore"
 	"github.com/celltonomy/celltonomy/node/config"
+	"github.com/celltonomy/celltonomy/nodeapi"
 	"github.com/celltonomy/celltonomy/spec"
 	"github.com/celltonomy/celltonomy/spec/packer"
 )
@@ -894,7 +895,7 @@ func (d *Devnet) register(ctx context.Context, author ed25519.PrivateKey, p buil
 	}
 	var locs []string
 	for _, n := range d.Nodes {
-		locs = append(locs, n.Endpoint+"/v1/blobs/"+hex.EncodeToString(p.sum[:]))
+		locs = append(locs, strings.TrimSuffix(n.Endpoint, "/")+nodeapi.BlobPath(p.sum))
 	}
 	pub, sig := p.pkg.Signature()
 	res, err := d.Client.Send(ctx, author, d.ChainID, params.Default().MinFee, &ledgerpb.Msg{Sum: &ledgerpb.Msg_RegisterPackage{RegisterPackage: &ledgerpb.MsgRegisterPackage{

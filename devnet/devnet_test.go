@@ -10,12 +10,12 @@ import (
 	"time"
 
 	"github.com/celltonomy/celltonomy/chain"
-	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/params"
 	"github.com/celltonomy/celltonomy/node/bid"
+	"github.com/celltonomy/celltonomy/nodeapi"
 	"github.com/celltonomy/celltonomy/runtime/inputroot"
 	"github.com/celltonomy/celltonomy/runtime/outputroot"
 )
@@ -124,7 +124,7 @@ func TestNodesServeAnOrder(t *testing.T) {
 	if price := o.GetContract().GetPrice(); bid.Net(price, p.NetworkFeeBps, 100) < 1200 || bid.Net(price-1, p.NetworkFeeBps, 100) >= 1200 {
 		t.Fatalf("price %d, want the least that pays 1200 after fee and royalty", price)
 	}
-	gc := &gateway.Client{Endpoint: d.Nodes[1].Endpoint, Key: buyer}
+	gc := &nodeapi.Client{Endpoint: d.Nodes[1].Endpoint, Key: buyer}
 	// The award reaches the node a moment after the block.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -138,16 +138,16 @@ func TestNodesServeAnOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A wrong input list is refused with the reason.
-	bad := []gateway.InputFile{{Name: "genome", Size: in.Size + 1, SHA256: hex.EncodeToString(in.SHA256[:])}}
-	if _, err := gc.CommitInputs(ctx, id, bad); !gateway.IsStatus(err, 400) {
+	bad := []nodeapi.InputFile{{Name: "genome", Size: in.Size + 1, SHA256: hex.EncodeToString(in.SHA256[:])}}
+	if _, err := gc.CommitInputs(ctx, id, bad); !nodeapi.IsStatus(err, 400) {
 		t.Fatalf("bad input list: %v, want 400", err)
 	}
 	// Another key cannot fetch the buyer's outputs.
 	other, _ := d.Key(KeyAuthor)
-	if _, err := (&gateway.Client{Endpoint: d.Nodes[1].Endpoint, Key: other}).Outputs(ctx, id); !gateway.IsStatus(err, 403) {
+	if _, err := (&nodeapi.Client{Endpoint: d.Nodes[1].Endpoint, Key: other}).Outputs(ctx, id); !nodeapi.IsStatus(err, 403) {
 		t.Fatalf("outputs by a stranger: %v, want 403", err)
 	}
-	if _, err := gc.CommitInputs(ctx, id, []gateway.InputFile{{Name: "genome", Size: in.Size, SHA256: hex.EncodeToString(in.SHA256[:])}}); err != nil {
+	if _, err := gc.CommitInputs(ctx, id, []nodeapi.InputFile{{Name: "genome", Size: in.Size, SHA256: hex.EncodeToString(in.SHA256[:])}}); err != nil {
 		t.Fatal(err)
 	}
 	o = waitState(t, d, id, 60*time.Second, ledgerpb.OrderState_ORDER_STATE_DELIVERED)

@@ -19,7 +19,6 @@ import (
 
 	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client"
-	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/client/order"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/event"
@@ -27,6 +26,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/params"
 	"github.com/celltonomy/celltonomy/node"
+	"github.com/celltonomy/celltonomy/nodeapi"
 	"github.com/celltonomy/celltonomy/runtime/inputroot"
 	"github.com/celltonomy/celltonomy/spec"
 )
@@ -81,8 +81,8 @@ func createOrder(t *testing.T, d *Devnet, maxPrice, deliveryWindow, confirmWindo
 	return r
 }
 
-func (r *buyerRun) inputs() []gateway.InputFile {
-	return []gateway.InputFile{{Name: "genome", Size: r.input.Size, SHA256: hex.EncodeToString(r.input.SHA256[:])}}
+func (r *buyerRun) inputs() []nodeapi.InputFile {
+	return []nodeapi.InputFile{{Name: "genome", Size: r.input.Size, SHA256: hex.EncodeToString(r.input.SHA256[:])}}
 }
 
 // upload sends the inputs to the node with the given endpoint, retrying
@@ -90,11 +90,11 @@ func (r *buyerRun) inputs() []gateway.InputFile {
 // provider's input receipt (nil from a verifier).
 func (r *buyerRun) upload(endpoint string) []byte {
 	r.t.Helper()
-	gc := &gateway.Client{Endpoint: endpoint, Key: r.key}
+	gc := &nodeapi.Client{Endpoint: endpoint, Key: r.key}
 	ctx := context.Background()
 	deadline := time.Now().Add(15 * time.Second)
 	var err error
-	var st gateway.JobStatus
+	var st nodeapi.JobStatus
 	for {
 		if err = gc.UploadInput(ctx, r.id, "genome", r.genome); err == nil {
 			st, err = gc.CommitInputs(ctx, r.id, r.inputs())
@@ -178,8 +178,8 @@ func TestMissedDelivery(t *testing.T) {
 	// The node marks the job done when it handles the block that failed it.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		j, ok := jobOf(d.Nodes[0].Node, r.id, gateway.RoleProvider)
-		if ok && j.Done && j.State != gateway.StateDelivered && j.TxHash.IsZero() {
+		j, ok := jobOf(d.Nodes[0].Node, r.id, nodeapi.RoleProvider)
+		if ok && j.Done && j.State != nodeapi.StateDelivered && j.TxHash.IsZero() {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -237,8 +237,8 @@ func TestWrongOutputCaughtByVerifiers(t *testing.T) {
 	if got := balance(t, d, d.Buyer); got < buyerBefore-3*fee {
 		t.Errorf("buyer balance %d, want at least %d (refunded); bid stake %d", got, buyerBefore-3*fee, stake)
 	}
-	if j, _ := jobOf(d.Nodes[1].Node, r.id, gateway.RoleVerifier); j.OutputRoot.IsZero() {
-		j2, _ := jobOf(d.Nodes[2].Node, r.id, gateway.RoleVerifier)
+	if j, _ := jobOf(d.Nodes[1].Node, r.id, nodeapi.RoleVerifier); j.OutputRoot.IsZero() {
+		j2, _ := jobOf(d.Nodes[2].Node, r.id, nodeapi.RoleVerifier)
 		if j2.OutputRoot.IsZero() {
 			t.Errorf("no verifier job ran")
 		}
@@ -283,7 +283,7 @@ func TestNobodyServes(t *testing.T) {
 		t.Errorf("buyer balance %d, want %d: only the fee is spent", got, want)
 	}
 	for _, n := range d.Nodes {
-		dec, err := (&gateway.Client{Endpoint: n.Endpoint}).Decision(context.Background(), r.id)
+		dec, err := (&nodeapi.Client{Endpoint: n.Endpoint}).Decision(context.Background(), r.id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -315,11 +315,11 @@ func TestGatewayRefusals(t *testing.T) {
 	}
 	// Signed by someone else: 403.
 	author, _ := d.Key(KeyAuthor)
-	if err := (&gateway.Client{Endpoint: ep, Key: author}).UploadInput(ctx, r.id, "genome", r.genome); !gateway.IsStatus(err, 403) {
+	if err := (&nodeapi.Client{Endpoint: ep, Key: author}).UploadInput(ctx, r.id, "genome", r.genome); !nodeapi.IsStatus(err, 403) {
 		t.Errorf("stranger's upload: %v, want 403", err)
 	}
 	// An order that does not exist: 404.
-	if err := (&gateway.Client{Endpoint: ep, Key: r.key}).UploadInput(ctx, 999, "genome", r.genome); !gateway.IsStatus(err, 404) {
+	if err := (&nodeapi.Client{Endpoint: ep, Key: r.key}).UploadInput(ctx, 999, "genome", r.genome); !nodeapi.IsStatus(err, 404) {
 		t.Errorf("unknown order: %v, want 404", err)
 	}
 	// Outputs before the run: 409.
@@ -328,12 +328,12 @@ func TestGatewayRefusals(t *testing.T) {
 	// the registry does not list at this node: 403, before its body.
 	blob := []byte("not a package")
 	sum := sha256.Sum256(blob)
-	if err := (&gateway.Client{Endpoint: ep, Key: author}).PutBlob(ctx, sum, blob); !errors.Is(err, spec.ErrInvalid) {
+	if err := (&nodeapi.Client{Endpoint: ep, Key: author}).PutBlob(ctx, sum, blob); !errors.Is(err, spec.ErrInvalid) {
 		t.Errorf("garbage blob: %v, want spec.ErrInvalid", err)
 	}
 	req, _ = http.NewRequest("PUT", ep+"/v1/blobs/"+hex.EncodeToString(sum[:]), strings.NewReader(string(blob)))
-	req.Header.Set(gateway.PackageIDHeader, d.Packages[0].ID.String())
-	gateway.Sign(req, author, gateway.BodyOf(blob), time.Now().Add(time.Minute))
+	req.Header.Set(nodeapi.PackageIDHeader, d.Packages[0].ID.String())
+	nodeapi.Sign(req, author, nodeapi.BodyOf(blob), time.Now().Add(time.Minute))
 	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 403 {
 		t.Errorf("unlisted blob: %v %v, want 403", resp, err)
 	} else {
@@ -354,16 +354,16 @@ func TestGatewayRefusals(t *testing.T) {
 		}
 	}
 	waitState(t, d, r.id, 60*time.Second, ledgerpb.OrderState_ORDER_STATE_DELIVERED)
-	if _, err := (&gateway.Client{Endpoint: ep, Key: r.key}).CommitInputs(ctx, r.id, r.inputs()); err != nil {
+	if _, err := (&nodeapi.Client{Endpoint: ep, Key: r.key}).CommitInputs(ctx, r.id, r.inputs()); err != nil {
 		t.Errorf("committing again after the run: %v, want the job's status", err)
 	}
 	// The same input again is harmless; other bytes are too late.
-	if err := (&gateway.Client{Endpoint: ep, Key: r.key}).UploadInput(ctx, r.id, "genome", r.genome); err != nil {
+	if err := (&nodeapi.Client{Endpoint: ep, Key: r.key}).UploadInput(ctx, r.id, "genome", r.genome); err != nil {
 		t.Errorf("the same upload after the run: %v, want accepted", err)
 	}
 	other := filepath.Join(t.TempDir(), "other.fa")
 	os.WriteFile(other, []byte(">x\nACGT\n"), 0o644)
-	if err := (&gateway.Client{Endpoint: ep, Key: r.key}).UploadInput(ctx, r.id, "genome", other); !gateway.IsStatus(err, 409) {
+	if err := (&nodeapi.Client{Endpoint: ep, Key: r.key}).UploadInput(ctx, r.id, "genome", other); !nodeapi.IsStatus(err, 409) {
 		t.Errorf("another upload after the run: %v, want 409", err)
 	}
 }
@@ -410,7 +410,7 @@ func TestVerifiersFetchInputsFromProvider(t *testing.T) {
 	r.dispute(ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REFUND)
 	// A stranger cannot read the provider's inputs.
 	author, _ := d.Key(KeyAuthor)
-	if _, err := (&gateway.Client{Endpoint: d.Nodes[0].Endpoint, Key: author}).ProviderInputs(context.Background(), r.id); !gateway.IsStatus(err, 403) {
+	if _, err := (&nodeapi.Client{Endpoint: d.Nodes[0].Endpoint, Key: author}).ProviderInputs(context.Background(), r.id); !nodeapi.IsStatus(err, 403) {
 		t.Errorf("inputs to a stranger: %v, want 403", err)
 	}
 	o := waitState(t, d, r.id, 60*time.Second, ledgerpb.OrderState_ORDER_STATE_RESOLVED)
@@ -482,7 +482,7 @@ func TestBuyerNeverUploads(t *testing.T) {
 	if got := balance(t, d, d.Nodes[0].Operator); got+10*fee < vendorBefore {
 		t.Errorf("provider balance %d, was %d: it lost more than fees", got, vendorBefore)
 	}
-	j, _ := jobOf(d.Nodes[0].Node, r.id, gateway.RoleProvider)
+	j, _ := jobOf(d.Nodes[0].Node, r.id, nodeapi.RoleProvider)
 	if !j.MissingReported {
 		t.Errorf("provider job %+v: no report recorded", j)
 	}

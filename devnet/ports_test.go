@@ -15,34 +15,21 @@ import (
 	"time"
 
 	cellconfig "github.com/celltonomy/celltonomy/client/config"
+
+	"github.com/celltonomy/celltonomy/internal/freeport"
 )
 
 // occupy listens on a free port of 127.0.0.1 until the test ends and
 // returns the port.
 func occupy(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// freePort returns a port that was free a moment ago.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l := freeport.Listen(t)
 	return l.Addr().(*net.TCPAddr).Port
 }
 
 func TestPickPorts(t *testing.T) {
 	busy := occupy(t)
-	free := freePort(t)
+	free := freeport.Port(t)
 	tests := []struct {
 		name      string
 		p, def    int
@@ -94,10 +81,10 @@ func TestHoldNamesTheFlag(t *testing.T) {
 		st   state
 		flag string
 	}{
-		{"rpc", state{RPCPort: busy, P2PPort: freePort(t)}, "--rpc-port"},
-		{"p2p", state{RPCPort: freePort(t), P2PPort: busy}, "--p2p-port"},
-		{"node", state{RPCPort: freePort(t), P2PPort: freePort(t), NodePorts: []int{freePort(t), busy}}, "--node-port"},
-		{"miner", state{RPCPort: freePort(t), P2PPort: freePort(t), MinerPorts: []int{busy}}, "--miner-port"},
+		{"rpc", state{RPCPort: busy, P2PPort: freeport.Port(t)}, "--rpc-port"},
+		{"p2p", state{RPCPort: freeport.Port(t), P2PPort: busy}, "--p2p-port"},
+		{"node", state{RPCPort: freeport.Port(t), P2PPort: freeport.Port(t), NodePorts: []int{freeport.Port(t), busy}}, "--node-port"},
+		{"miner", state{RPCPort: freeport.Port(t), P2PPort: freeport.Port(t), MinerPorts: []int{busy}}, "--miner-port"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			res := &reserved{}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/order"
-	"github.com/celltonomy/celltonomy/client/repproof"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/auth"
 	"github.com/celltonomy/celltonomy/ledger/bank"
@@ -24,6 +23,7 @@ import (
 	ledgerrep "github.com/celltonomy/celltonomy/ledger/reputation"
 	"github.com/celltonomy/celltonomy/ledger/schema"
 	"github.com/celltonomy/celltonomy/miner"
+	"github.com/celltonomy/celltonomy/miner/proofapi"
 )
 
 // TestReputationMinedAndProven is issue 6 end to end: an order closes and
@@ -54,11 +54,11 @@ func TestReputationMinedAndProven(t *testing.T) {
 
 	// Wait for a root accepted for a cycle that holds the order's entries.
 	want := first.Reputation[0].Cycle
-	var root repproof.Root
+	var root proofapi.Root
 	deadline := time.Now().Add(90 * time.Second)
 	for {
 		if rr, err := d.Client.ReputationRoot(ctx); err == nil {
-			if root, err = repproof.RootFromProto(rr); err == nil && root.Cycle >= want {
+			if root, err = proofapi.RootFromProto(rr); err == nil && root.Cycle >= want {
 				break
 			}
 		}
@@ -68,20 +68,20 @@ func TestReputationMinedAndProven(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	// The provider's reputation, proven against the accepted root.
-	mc, err := repproof.NewClient(d.Miners[0].Endpoint)
+	mc, err := proofapi.NewClient(d.Miners[0].Endpoint)
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr, err := repproof.ParseAddress(provider)
+	addr, err := proofapi.ParseAddress(provider)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var leaves []repproof.VerifiedLeaf
+	var leaves []proofapi.VerifiedLeaf
 	deadline = time.Now().Add(30 * time.Second)
 	for {
 		resp, err := mc.Reputation(ctx, addr, 0)
 		if err == nil {
-			leaves, err = repproof.VerifyReputation(resp, root, addr)
+			leaves, err = proofapi.VerifyReputation(resp, root, addr)
 			if err != nil {
 				t.Fatalf("the miner's proof does not verify: %v", err)
 			}
@@ -162,7 +162,7 @@ func blockFees(t *testing.T, d *Devnet, height int64) (map[string]int64, int64) 
 
 // waitAccepted waits until a root of cycle or later is accepted and
 // returns it.
-func waitAccepted(t *testing.T, d *Devnet, cycle uint64, timeout time.Duration) repproof.Root {
+func waitAccepted(t *testing.T, d *Devnet, cycle uint64, timeout time.Duration) proofapi.Root {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
@@ -273,16 +273,16 @@ func TestWrongRootMinerSlashed(t *testing.T) {
 	// and the faulty one's penalty, each from its own operator's miner.
 	acc := waitAccepted(t, d, cycle+1, 60*time.Second)
 	for _, m := range []MinerInfo{honest, faulty} {
-		mc, err := repproof.NewClient(m.Endpoint)
+		mc, err := proofapi.NewClient(m.Endpoint)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var leaves []repproof.VerifiedLeaf
+		var leaves []proofapi.VerifiedLeaf
 		deadline := time.Now().Add(30 * time.Second)
 		for {
 			resp, err := mc.Reputation(ctx, m.Address, 0)
 			if err == nil && resp.Cycle == acc.Cycle {
-				if leaves, err = repproof.VerifyReputation(resp, acc, m.Address); err != nil {
+				if leaves, err = proofapi.VerifyReputation(resp, acc, m.Address); err != nil {
 					t.Fatalf("%s: the proof does not verify against the root of cycle %d: %v", m.Name, acc.Cycle, err)
 				}
 				break
@@ -371,28 +371,28 @@ func TestRecoveryOnDevnet(t *testing.T) {
 	} else {
 		prevRoot = make([]byte, 32)
 	}
-	mc, err := repproof.NewClient(d.Miners[0].Endpoint)
+	mc, err := proofapi.NewClient(d.Miners[0].Endpoint)
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr, _ := repproof.ParseAddress(res.Provider)
+	addr, _ := proofapi.ParseAddress(res.Provider)
 	prove := func(want *ledgerpb.ReputationRoot) string {
 		t.Helper()
-		root, err := repproof.RootFromProto(want)
+		root, err := proofapi.RootFromProto(want)
 		if err != nil {
 			t.Fatal(err)
 		}
 		// The miner replays an accepted cycle after the block that
 		// accepts it: it answers 503 until then.
 		resp, err := mc.Reputation(ctx, addr, 0)
-		for deadline := time.Now().Add(10 * time.Second); repproof.IsStatus(err, http.StatusServiceUnavailable) && time.Now().Before(deadline); {
+		for deadline := time.Now().Add(10 * time.Second); proofapi.IsStatus(err, http.StatusServiceUnavailable) && time.Now().Before(deadline); {
 			time.Sleep(100 * time.Millisecond)
 			resp, err = mc.Reputation(ctx, addr, 0)
 		}
 		if err != nil {
 			t.Fatal(err)
 		}
-		leaves, err := repproof.VerifyReputation(resp, root, addr)
+		leaves, err := proofapi.VerifyReputation(resp, root, addr)
 		if err != nil || len(leaves) == 0 {
 			t.Fatalf("proof against the accepted root of cycle %d: %d leaves, %v", want.Cycle, len(leaves), err)
 		}

@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/celltonomy/celltonomy/client/repproof"
+	"github.com/celltonomy/celltonomy/miner/proofapi"
 )
 
 // acceptedCycle replays fillCycles and returns the last cycle and its
 // root as the chain would accept it.
-func acceptedCycle(t *testing.T) (*Replayer, *Cycle, repproof.Root) {
+func acceptedCycle(t *testing.T) (*Replayer, *Cycle, proofapi.Root) {
 	t.Helper()
 	f := newFakeChain(t)
 	fillCycles(t, f)
@@ -19,7 +19,7 @@ func acceptedCycle(t *testing.T) (*Replayer, *Cycle, repproof.Root) {
 		t.Fatal(err)
 	}
 	c, _ := r.Latest()
-	return r, c, repproof.Root{Cycle: c.Cycle, Root: c.Root, NLeaves: c.NLeaves, JRH: c.JRH, Height: 40}
+	return r, c, proofapi.Root{Cycle: c.Cycle, Root: c.Root, NLeaves: c.NLeaves, JRH: c.JRH, Height: 40}
 }
 
 func TestReputationResponseRoundTrip(t *testing.T) {
@@ -37,11 +37,11 @@ func TestReputationResponseRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var back repproof.ReputationResponse
+	var back proofapi.ReputationResponse
 	if err := json.Unmarshal(b, &back); err != nil {
 		t.Fatal(err)
 	}
-	leaves, err := repproof.VerifyReputation(&back, acc, user)
+	leaves, err := proofapi.VerifyReputation(&back, acc, user)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func TestReputationResponseRoundTrip(t *testing.T) {
 	}
 	// A user with nothing gets no leaves, which verifies.
 	empty := NewReputationResponse(c, testUser(99), r.Skills())
-	if got, err := repproof.VerifyReputation(empty, acc, testUser(99)); err != nil || len(got) != 0 {
+	if got, err := proofapi.VerifyReputation(empty, acc, testUser(99)); err != nil || len(got) != 0 {
 		t.Errorf("empty answer: %v, %v", got, err)
 	}
 }

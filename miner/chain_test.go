@@ -10,17 +10,16 @@ import (
 	"io"
 	"iter"
 	"log/slog"
-	"net"
 	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/follow"
-	"github.com/celltonomy/celltonomy/client/repproof"
+	"github.com/celltonomy/celltonomy/internal/freeport"
+	"github.com/celltonomy/celltonomy/internal/testchain"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
@@ -28,18 +27,9 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/query"
 	ledgerrep "github.com/celltonomy/celltonomy/ledger/reputation"
 	"github.com/celltonomy/celltonomy/miner"
+	"github.com/celltonomy/celltonomy/miner/proofapi"
 	"github.com/celltonomy/celltonomy/reputation"
 )
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
 
 func labelKey(label string) (ed25519.PrivateKey, address.Address) {
 	seed := sha256.Sum256([]byte(label))
@@ -59,45 +49,18 @@ func startChain(t *testing.T, cycleBlocks, windowBlocks uint64, funded ...addres
 // startChainWith is startChain with the default params edited by edit.
 func startChainWith(t *testing.T, edit func(*ledgerpb.Params), funded ...address.Address) (string, *ledgerpb.Params) {
 	t.Helper()
-	home := t.TempDir()
-	rpcPort, p2pPort := freePort(t), freePort(t)
-	keys, err := chain.InitHome(home, chain.NodeConfig{Moniker: "miner-test", Ports: chain.Ports{RPC: rpcPort, P2P: p2pPort}, BlockTime: 100 * time.Millisecond, Local: true})
-	if err != nil {
-		t.Fatal(err)
-	}
 	p := params.Default()
 	edit(p)
-	_, op := labelKey("validator")
-	accounts := []*ledgerpb.GenesisAccount{{Address: op.String(), Balance: 10_000_000_000}}
+	op, _ := labelKey("validator")
+	g := &ledgerpb.Genesis{Params: p}
 	for _, a := range funded {
-		accounts = append(accounts, &ledgerpb.GenesisAccount{Address: a.String(), Balance: 1_000_000_000})
+		g.Accounts = append(g.Accounts, &ledgerpb.GenesisAccount{Address: a.String(), Balance: 1_000_000_000})
 	}
-	appState, err := chain.LedgerGenesis(accounts, []*ledgerpb.GenesisValidator{{
-		Operator: op.String(), ConsensusPubkey: keys.ConsensusPubKey, SelfBond: 1_000_000_000, Moniker: "miner-test",
-	}}, p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := chain.WriteGenesis(home, "miner-test", time.Now(), appState); err != nil {
-		t.Fatal(err)
-	}
-	var logw io.Writer = io.Discard
+	o := testchain.Options{ChainID: "miner-test", Genesis: g, Operator: op, CheckInvariants: true}
 	if testing.Verbose() {
-		logw = os.Stderr
+		o.Log = os.Stderr
 	}
-	n, err := chain.Start(context.Background(), home, logw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := n.Stop(); err != nil {
-			t.Log("stop:", err)
-		}
-		if err := chain.CheckInvariants(home); err != nil {
-			t.Errorf("ledger invariants: %v", err)
-		}
-	})
-	return fmt.Sprintf("http://127.0.0.1:%d", rpcPort), p
+	return testchain.Start(t, o).RPC, p
 }
 
 func miningStatus(ctx context.Context, c *client.Client) (*ledgerpb.MiningStatus, error) {
@@ -144,10 +107,7 @@ func TestMinerOnChain(t *testing.T) {
 		logw = io.MultiWriter(logw, os.Stderr)
 	}
 	fcfg := follow.NewConfig().WithPollInterval(200*time.Millisecond).WithBackoff(50*time.Millisecond, time.Second)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ln := freeport.Listen(t)
 	m, err := miner.New(miner.Options{ChainRPC: rpc, Key: key, Listener: ln, Stake: 3 * p.MinMinerStake, Follow: &fcfg,
 		DataDir: t.TempDir(), Log: slog.New(slog.NewTextHandler(logw, nil))})
 	if err != nil {
@@ -178,7 +138,7 @@ func TestMinerOnChain(t *testing.T) {
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
-	acc, err := repproof.RootFromProto(st.GetAccepted())
+	acc, err := proofapi.RootFromProto(st.GetAccepted())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,11 +157,11 @@ func TestMinerOnChain(t *testing.T) {
 	}
 
 	// The miner agrees, and proves its reputation in "mining".
-	mc, err := repproof.NewClient("http://" + m.Addr().String())
+	mc, err := proofapi.NewClient("http://" + m.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
-	var roots *repproof.RootsResponse
+	var roots *proofapi.RootsResponse
 	for {
 		roots, err = mc.Roots(ctx)
 		if err == nil && roots.Accepted != nil && roots.Accepted.Cycle >= acc.Cycle && roots.Agrees != nil {
@@ -229,7 +189,7 @@ func TestMinerOnChain(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	leaves, err := repproof.VerifyReputation(resp, accNow, addr)
+	leaves, err := proofapi.VerifyReputation(resp, accNow, addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,10 +242,7 @@ func runMiner(t *testing.T, ctx context.Context, rpc string, key ed25519.Private
 		logw = io.MultiWriter(logw, os.Stderr)
 	}
 	fcfg := follow.NewConfig().WithPollInterval(100*time.Millisecond).WithBackoff(50*time.Millisecond, time.Second)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ln := freeport.Listen(t)
 	o := miner.Options{ChainRPC: rpc, Key: key, Listener: ln, Follow: &fcfg, Log: slog.New(slog.NewTextHandler(logw, nil))}
 	if edit != nil {
 		edit(&o)

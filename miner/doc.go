@@ -94,14 +94,14 @@
 //	GET /healthz                             200 once the miner follows the chain
 //
 // {address} is bech32 "cell1…" or 0x and 40 hex digits. The reputation
-// reply (repproof.ReputationResponse) is against the ACCEPTED root, so that
-// anyone can check it with repproof.VerifyReputation against the chain's
+// reply (proofapi.ReputationResponse) is against the ACCEPTED root, so that
+// anyone can check it with proofapi.VerifyReputation against the chain's
 // "reputation/root" without trusting the miner:
 //
 //	{"cycle": 3, "root": "0x…", "colony": "0x…", "user": "cell1…",
 //	 "leaves": [{"skill": 1, "path": "compute", "uid": 7, "amount": "1000",
 //	             "value": "0x<128 hex>", "branch_mask": "0x<64 hex>", "siblings": ["0x<64 hex>", …]}]}
 //
-// Package client/repproof holds the JSON of this API, a Go client of it
+// Package miner/proofapi holds the JSON of this API, a Go client of it
 // and the verification of its answers.
 package miner

@@ -7,22 +7,17 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/celltonomy/celltonomy/client/repproof"
+	"github.com/celltonomy/celltonomy/miner/proofapi"
 )
-
-// ErrorBody is the JSON body of an HTTP error reply.
-type ErrorBody struct {
-	Error string `json:"error"`
-}
 
 // Handler returns the miner's HTTP API:
 //
-//	GET /v1/reputation/{address}[?skill=ID]  repproof.ReputationResponse, proofs against the accepted root
-//	GET /v1/root                             repproof.RootsResponse
+//	GET /v1/reputation/{address}[?skill=ID]  proofapi.ReputationResponse, proofs against the accepted root
+//	GET /v1/root                             proofapi.RootsResponse
 //	GET /healthz                             200 "ok" once the miner follows the chain
 //
 // {address} is bech32 "cell1…" or 0x and 40 hex digits. Errors are
-// ErrorBody with 400 (a bad address or skill), 404 (an unknown skill, or
+// proofapi.ErrorBody with 400 (a bad address or skill), 404 (an unknown skill, or
 // no leaf of the user in the skill asked for) or 503 (no accepted root
 // yet, its cycle not replayed, or the miner's state disagrees with it).
 func (m *Miner) Handler() http.Handler {
@@ -31,16 +26,16 @@ func (m *Miner) Handler() http.Handler {
 
 // newHandler serves the cycles of rep; snapshot returns the accepted root
 // and whether the replayer's root of its cycle agrees.
-func newHandler(rep *Replayer, snapshot func() (*repproof.Root, *bool), healthy func() bool) http.Handler {
+func newHandler(rep *Replayer, snapshot func() (*proofapi.Root, *bool), healthy func() bool) http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /v1/reputation/{address}", func(w http.ResponseWriter, r *http.Request) {
-		user, err := repproof.ParseAddress(r.PathValue("address"))
+	mux.HandleFunc(proofapi.RouteReputation, func(w http.ResponseWriter, r *http.Request) {
+		user, err := proofapi.ParseAddress(r.PathValue(proofapi.PathAddress))
 		if err != nil {
 			httpError(w, http.StatusBadRequest, "address: %v", err)
 			return
 		}
 		skills := rep.Skills()
-		if s := r.URL.Query().Get("skill"); s != "" {
+		if s := r.URL.Query().Get(proofapi.QuerySkill); s != "" {
 			id, err := strconv.ParseUint(s, 10, 64)
 			if err != nil || id == 0 {
 				httpError(w, http.StatusBadRequest, "skill %q: want a skill id, a positive decimal number", s)
@@ -73,8 +68,8 @@ func newHandler(rep *Replayer, snapshot func() (*repproof.Root, *bool), healthy 
 		}
 		writeJSON(w, http.StatusOK, resp)
 	})
-	mux.HandleFunc("GET /v1/root", func(w http.ResponseWriter, r *http.Request) {
-		var resp repproof.RootsResponse
+	mux.HandleFunc(proofapi.RouteRoot, func(w http.ResponseWriter, r *http.Request) {
+		var resp proofapi.RootsResponse
 		if c, ok := rep.Latest(); ok {
 			resp.Latest = c.Info()
 		}
@@ -85,7 +80,7 @@ func newHandler(rep *Replayer, snapshot func() (*repproof.Root, *bool), healthy 
 		}
 		writeJSON(w, http.StatusOK, resp)
 	})
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc(proofapi.RouteHealth, func(w http.ResponseWriter, r *http.Request) {
 		if !healthy() {
 			httpError(w, http.StatusServiceUnavailable, "not following the chain yet")
 			return
@@ -96,7 +91,7 @@ func newHandler(rep *Replayer, snapshot func() (*repproof.Root, *bool), healthy 
 }
 
 func httpError(w http.ResponseWriter, status int, format string, args ...any) {
-	writeJSON(w, status, ErrorBody{Error: fmt.Sprintf(format, args...)})
+	writeJSON(w, status, proofapi.ErrorBody{Error: fmt.Sprintf(format, args...)})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

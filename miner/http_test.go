@@ -9,15 +9,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/celltonomy/celltonomy/client/repproof"
+	"github.com/celltonomy/celltonomy/miner/proofapi"
 )
 
 // newTestServer serves the replayer of fillCycles; acc is the accepted
 // root it reports (nil: none yet).
-func newTestServer(t *testing.T, acc *repproof.Root, agrees *bool, healthy bool) (*httptest.Server, *Cycle) {
+func newTestServer(t *testing.T, acc *proofapi.Root, agrees *bool, healthy bool) (*httptest.Server, *Cycle) {
 	t.Helper()
 	r, c, _ := acceptedCycle(t)
-	srv := httptest.NewServer(newHandler(r, func() (*repproof.Root, *bool) { return acc, agrees }, func() bool { return healthy }))
+	srv := httptest.NewServer(newHandler(r, func() (*proofapi.Root, *bool) { return acc, agrees }, func() bool { return healthy }))
 	t.Cleanup(srv.Close)
 	return srv, c
 }
@@ -45,7 +45,7 @@ func TestHTTPReputation(t *testing.T) {
 	if c.Root != c0.Root {
 		t.Fatal("two replays of the same logs differ")
 	}
-	cl, err := repproof.NewClient(srv.URL + "/")
+	cl, err := proofapi.NewClient(srv.URL + "/")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func TestHTTPReputation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	leaves, err := repproof.VerifyReputation(resp, acc, user)
+	leaves, err := proofapi.VerifyReputation(resp, acc, user)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,14 +70,14 @@ func TestHTTPReputation(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("skill 2: %d %s", code, body)
 	}
-	var one repproof.ReputationResponse
+	var one proofapi.ReputationResponse
 	if err := json.Unmarshal([]byte(body), &one); err != nil {
 		t.Fatal(err)
 	}
 	if len(one.Leaves) != 1 || one.Leaves[0].Skill != 2 {
 		t.Errorf("skill 2: %+v", one.Leaves)
 	}
-	if _, err := repproof.VerifyReputation(&one, acc, user); err != nil {
+	if _, err := proofapi.VerifyReputation(&one, acc, user); err != nil {
 		t.Error(err)
 	}
 	// The JSON field names are the documented ones.
@@ -116,7 +116,7 @@ func TestHTTPRootAndHealth(t *testing.T) {
 	_, _, acc := acceptedCycle(t)
 	agrees := true
 	srv, c := newTestServer(t, &acc, &agrees, true)
-	cl, _ := repproof.NewClient(srv.URL)
+	cl, _ := proofapi.NewClient(srv.URL)
 	roots, err := cl.Roots(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -146,8 +146,8 @@ func TestHTTPBeforeAcceptance(t *testing.T) {
 		t.Errorf("healthz while not following = %d", code)
 	}
 	// An accepted cycle the miner has not replayed.
-	acc := repproof.Root{Cycle: 9}
-	srv2 := httptest.NewServer(newHandler(NewReplayer(newFakeChain(t)), func() (*repproof.Root, *bool) { return &acc, nil }, func() bool { return true }))
+	acc := proofapi.Root{Cycle: 9}
+	srv2 := httptest.NewServer(newHandler(NewReplayer(newFakeChain(t)), func() (*proofapi.Root, *bool) { return &acc, nil }, func() bool { return true }))
 	defer srv2.Close()
 	code, body = get(t, srv2.URL+"/v1/reputation/"+testUser(1).String())
 	if code != http.StatusServiceUnavailable || !strings.Contains(body, "not replayed") {

@@ -17,10 +17,10 @@ import (
 
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/follow"
-	"github.com/celltonomy/celltonomy/client/repproof"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	ledgerrep "github.com/celltonomy/celltonomy/ledger/reputation"
+	"github.com/celltonomy/celltonomy/miner/proofapi"
 	"github.com/celltonomy/celltonomy/reputation/patricia"
 )
 
@@ -89,7 +89,7 @@ type Miner struct {
 
 	mu        sync.Mutex
 	following bool
-	accepted  *repproof.Root
+	accepted  *proofapi.Root
 	agrees    *bool // own root of accepted.Cycle equals accepted.Root
 	checked   uint64
 	hasCheck  bool
@@ -320,9 +320,9 @@ func (m *Miner) step(ctx context.Context, height int64, wg *sync.WaitGroup) {
 		m.log.Warn("mining status", "height", height, "err", err)
 		return
 	}
-	var acc *repproof.Root
+	var acc *proofapi.Root
 	if st.GetAccepted() != nil {
-		r, err := repproof.RootFromProto(st.GetAccepted())
+		r, err := proofapi.RootFromProto(st.GetAccepted())
 		if err != nil {
 			m.log.Error("accepted root", "err", err)
 		} else {
@@ -363,7 +363,7 @@ func (m *Miner) step(ctx context.Context, height int64, wg *sync.WaitGroup) {
 // check compares the miner's root of the accepted cycle with the accepted
 // root, once per accepted cycle, and logs the outcome: an error when they
 // differ.
-func (m *Miner) check(acc repproof.Root) {
+func (m *Miner) check(acc proofapi.Root) {
 	m.mu.Lock()
 	done := m.hasCheck && m.checked == acc.Cycle
 	m.mu.Unlock()
@@ -389,14 +389,14 @@ func (m *Miner) check(acc repproof.Root) {
 }
 
 // recordCheck appends the outcome of a check to DATA/checks.jsonl.
-func (m *Miner) recordCheck(acc repproof.Root, c *Cycle, agrees bool) {
+func (m *Miner) recordCheck(acc proofapi.Root, c *Cycle, agrees bool) {
 	if m.opts.DataDir == "" {
 		return
 	}
 	line, _ := json.Marshal(struct {
 		Cycle    uint64             `json:"cycle"`
-		Accepted *repproof.RootInfo `json:"accepted"`
-		Ours     *repproof.RootInfo `json:"ours"`
+		Accepted *proofapi.RootInfo `json:"accepted"`
+		Ours     *proofapi.RootInfo `json:"ours"`
 		Agrees   bool               `json:"agrees"`
 	}{acc.Cycle, acc.Info(), c.Info(), agrees})
 	f, err := os.OpenFile(filepath.Join(m.opts.DataDir, "checks.jsonl"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
@@ -572,7 +572,7 @@ func (m *Miner) wait(cycle uint64, reason string, args ...any) {
 }
 
 // snapshot returns what the HTTP handlers serve.
-func (m *Miner) snapshot() (acc *repproof.Root, agrees *bool) {
+func (m *Miner) snapshot() (acc *proofapi.Root, agrees *bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.accepted, m.agrees

@@ -5,16 +5,16 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/celltonomy/celltonomy/client"
-	"github.com/celltonomy/celltonomy/client/repproof"
+	"github.com/celltonomy/celltonomy/internal/freeport"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	ledgerrep "github.com/celltonomy/celltonomy/ledger/reputation"
+	"github.com/celltonomy/celltonomy/miner/proofapi"
 )
 
 // newTestMiner returns a miner of f whose log goes to logs.
@@ -29,11 +29,7 @@ func newTestMinerWith(t *testing.T, f *fakeChain, logs *bytes.Buffer, edit func(
 	t.Helper()
 	key, addr := testKey("miner")
 	f.signer = addr
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
+	ln := freeport.Listen(t)
 	o := Options{Key: key, Chain: f, Listener: ln, DataDir: t.TempDir(),
 		Log: slog.New(slog.NewTextHandler(&syncWriter{w: logs}, nil))}
 	edit(&o)
@@ -162,7 +158,7 @@ func TestStepSubmitsWhenEligible(t *testing.T) {
 	// The reputation API refuses to prove against a root it disagrees with.
 	srv := httptest.NewServer(m.Handler())
 	defer srv.Close()
-	c, _ := repproof.NewClient(srv.URL)
+	c, _ := proofapi.NewClient(srv.URL)
 	if _, err := c.Reputation(ctx, testUser(1), 0); err == nil || !strings.Contains(err.Error(), "503") || !strings.Contains(err.Error(), "is not the accepted root") {
 		t.Errorf("reputation against a disagreeing root: err = %v, want 503 and the miner's message", err)
 	}

@@ -4,8 +4,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/node/config"
+	"github.com/celltonomy/celltonomy/nodeapi"
 )
 
 // TestRedTeamJobsAwaitingInputsFillCapacity: a buyer wins a node's
@@ -21,11 +21,11 @@ func TestRedTeamJobsAwaitingInputsFillCapacity(t *testing.T) {
 	cfg.Capacity, cfg.InputWaitBlocks = 2, 10
 	n := &Node{cfg: cfg, jobs: jobs}
 	for _, j := range []Job{
-		{OrderID: 1, Role: gateway.RoleProvider, State: gateway.StateAwaitingInputs, AwardHeight: 100},
-		{OrderID: 2, Role: gateway.RoleProvider, State: gateway.StateAwaitingInputs, AwardHeight: 105},
-		{OrderID: 3, Role: gateway.RoleProvider, State: gateway.StateRunning, AwardHeight: 90},
-		{OrderID: 4, Role: gateway.RoleProvider, State: gateway.StateDelivered, AwardHeight: 80},
-		{OrderID: 5, Role: gateway.RoleVerifier, State: gateway.StateAwaitingInputs},
+		{OrderID: 1, Role: nodeapi.RoleProvider, State: nodeapi.StateAwaitingInputs, AwardHeight: 100},
+		{OrderID: 2, Role: nodeapi.RoleProvider, State: nodeapi.StateAwaitingInputs, AwardHeight: 105},
+		{OrderID: 3, Role: nodeapi.RoleProvider, State: nodeapi.StateRunning, AwardHeight: 90},
+		{OrderID: 4, Role: nodeapi.RoleProvider, State: nodeapi.StateDelivered, AwardHeight: 80},
+		{OrderID: 5, Role: nodeapi.RoleVerifier, State: nodeapi.StateAwaitingInputs},
 	} {
 		if err := jobs.create(j); err != nil {
 			t.Fatal(err)

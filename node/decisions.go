@@ -3,7 +3,7 @@ package node
 import (
 	"sync"
 
-	"github.com/celltonomy/celltonomy/client/gateway"
+	"github.com/celltonomy/celltonomy/nodeapi"
 )
 
 // maxDecisions bounds the bid decisions the node remembers for GET
@@ -15,17 +15,17 @@ const maxDecisions = 10_000
 // use.
 type decisionLog struct {
 	mu    sync.Mutex
-	byID  map[uint64]gateway.Decision
+	byID  map[uint64]nodeapi.Decision
 	order []uint64 // order ids, oldest first
 }
 
 // put records d as the decision on its order, forgetting the oldest
 // orders past maxDecisions.
-func (l *decisionLog) put(d gateway.Decision) {
+func (l *decisionLog) put(d nodeapi.Decision) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.byID == nil {
-		l.byID = map[uint64]gateway.Decision{}
+		l.byID = map[uint64]nodeapi.Decision{}
 	}
 	if _, ok := l.byID[d.OrderID]; !ok {
 		l.order = append(l.order, d.OrderID)
@@ -38,7 +38,7 @@ func (l *decisionLog) put(d gateway.Decision) {
 }
 
 // get returns the decision on order id, or false.
-func (l *decisionLog) get(id uint64) (gateway.Decision, bool) {
+func (l *decisionLog) get(id uint64) (nodeapi.Decision, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	d, ok := l.byID[id]

@@ -20,12 +20,12 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/celltonomy/celltonomy/client"
-	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/node/bid"
 	"github.com/celltonomy/celltonomy/node/blobstore"
+	"github.com/celltonomy/celltonomy/nodeapi"
 	"github.com/celltonomy/celltonomy/runtime/batch"
 	"github.com/celltonomy/celltonomy/runtime/eventlog"
 	"github.com/celltonomy/celltonomy/runtime/inputroot"
@@ -71,7 +71,7 @@ func (n *Node) considerBidFrom(ctx context.Context, id uint64, height int64, sin
 				OrderId: id, NodeKey: n.nodePub, Price: d.Price, Stake: d.Stake, ReputationProof: proof,
 			}}})
 			if err != nil {
-				d = gateway.Decision{OrderID: id, Reason: reasonChain, Detail: "bid refused: " + err.Error(), Height: height}
+				d = nodeapi.Decision{OrderID: id, Reason: reasonChain, Detail: "bid refused: " + err.Error(), Height: height}
 				n.log.Warn("bid refused", "order", id, "err", err)
 			} else {
 				n.log.Info("bid", "order", id, "price", d.Price, "stake", d.Stake, "tx", txHash(res))
@@ -91,9 +91,9 @@ func (n *Node) considerBidFrom(ctx context.Context, id uint64, height int64, sin
 // for a bid, the reputation proof to carry (nil when there is none). It
 // returns wait when it started a fetch of the order's package instead:
 // the order is decided again when the fetch ends.
-func (n *Node) decide(ctx context.Context, id uint64, height int64, since time.Time, mayFetch bool) (d gateway.Decision, proof *ledgerpb.ReputationProof, wait bool) {
-	no := func(reason, format string, args ...any) gateway.Decision {
-		return gateway.Decision{OrderID: id, Reason: reason, Detail: fmt.Sprintf(format, args...), Height: height}
+func (n *Node) decide(ctx context.Context, id uint64, height int64, since time.Time, mayFetch bool) (d nodeapi.Decision, proof *ledgerpb.ReputationProof, wait bool) {
+	no := func(reason, format string, args ...any) nodeapi.Decision {
+		return nodeapi.Decision{OrderID: id, Reason: reason, Detail: fmt.Sprintf(format, args...), Height: height}
 	}
 	r, err := n.order(ctx, id)
 	if err != nil {
@@ -126,7 +126,7 @@ func (n *Node) decide(ctx context.Context, id uint64, height int64, since time.T
 		then := func() { n.considerBidFrom(ctx, id, n.currentHeight(), since, false) }
 		if mayFetch && n.fetch.request(ctx, rec, then) {
 			n.log.Info("fetching the package before deciding", "order", id, "package", pid)
-			return gateway.Decision{}, nil, true
+			return nodeapi.Decision{}, nil, true
 		}
 		meta.err = errors.New("the package's fetch did not end (too many fetches waiting, or its metadata was evicted)")
 	}
@@ -171,7 +171,7 @@ func (n *Node) decide(ctx context.Context, id uint64, height int64, since time.T
 		}
 		return d, nil, false
 	}
-	return gateway.Decision{OrderID: id, Bid: true, Price: dec.Bid.Price, Stake: dec.Bid.Stake, Height: height}, proof, false
+	return nodeapi.Decision{OrderID: id, Bid: true, Price: dec.Bid.Price, Stake: dec.Bid.Stake, Height: height}, proof, false
 }
 
 // checkOrderParams checks an order's parameters against what the
@@ -213,10 +213,10 @@ func checkOrderParams(rec *ledgerpb.Package, ps []*ledgerpb.OrderParam) error {
 func (n *Node) openJobs(height int64) int {
 	k := 0
 	for _, j := range n.jobs.pending() {
-		if j.Role != gateway.RoleProvider || j.State == gateway.StateDelivered || j.State == gateway.StateFailed {
+		if j.Role != nodeapi.RoleProvider || j.State == nodeapi.StateDelivered || j.State == nodeapi.StateFailed {
 			continue
 		}
-		if j.State == gateway.StateAwaitingInputs && height >= j.AwardHeight+int64(n.cfg.InputWaitBlocks) {
+		if j.State == nodeapi.StateAwaitingInputs && height >= j.AwardHeight+int64(n.cfg.InputWaitBlocks) {
 			continue
 		}
 		k++
@@ -231,15 +231,15 @@ func (n *Node) openJobs(height int64) int {
 // receipt of this node, which the node never signed for these inputs.
 func (n *Node) reportMissingInputs(ctx context.Context, height int64) {
 	for _, j := range n.jobs.pending() {
-		if j.Role != gateway.RoleProvider || j.State != gateway.StateAwaitingInputs || j.MissingReported ||
+		if j.Role != nodeapi.RoleProvider || j.State != nodeapi.StateAwaitingInputs || j.MissingReported ||
 			j.InputDeadline == 0 || height+1 < j.InputDeadline || height+1 > j.Deadline {
 			continue
 		}
 		id := j.OrderID
 		n.async(ctx, "report-missing-"+strconv.FormatUint(id, 10), func(ctx context.Context) error {
 			// Mark first, so that a late upload is refused from now on.
-			if _, err := n.jobs.update(id, gateway.RoleProvider, func(j *Job) error {
-				if j.State != gateway.StateAwaitingInputs || j.MissingReported {
+			if _, err := n.jobs.update(id, nodeapi.RoleProvider, func(j *Job) error {
+				if j.State != nodeapi.StateAwaitingInputs || j.MissingReported {
 					return errNoChange
 				}
 				j.MissingReported = true
@@ -253,13 +253,13 @@ func (n *Node) reportMissingInputs(ctx context.Context, height int64) {
 			res, err := n.sender.Send(ctx, client.WaitCheck, &ledgerpb.Msg{Sum: &ledgerpb.Msg_ReportMissingInputs{
 				ReportMissingInputs: &ledgerpb.MsgReportMissingInputs{OrderId: id}}})
 			if err != nil {
-				n.jobs.update(id, gateway.RoleProvider, func(j *Job) error { j.MissingReported = false; return nil })
+				n.jobs.update(id, nodeapi.RoleProvider, func(j *Job) error { j.MissingReported = false; return nil })
 				return fmt.Errorf("report missing inputs: %w", err)
 			}
 			n.log.Info("reported missing inputs", "order", id, "tx", txHash(res))
 			n.metrics.missingInputs.Inc()
-			_, err = n.jobs.update(id, gateway.RoleProvider, func(j *Job) error {
-				j.State, j.Error, j.TxHash = gateway.StateFailed, "the buyer's inputs never arrived: reported missing on chain", txHash(res)
+			_, err = n.jobs.update(id, nodeapi.RoleProvider, func(j *Job) error {
+				j.State, j.Error, j.TxHash = nodeapi.StateFailed, "the buyer's inputs never arrived: reported missing on chain", txHash(res)
 				return nil
 			})
 			return err
@@ -302,7 +302,7 @@ func (n *Node) onAward(ctx context.Context, e market.EventOrderAwarded) {
 	if n.opts.Stars != nil {
 		stars = *n.opts.Stars
 	}
-	j, err := newJob(r.GetOrder(), gateway.RoleProvider, deadline)
+	j, err := newJob(r.GetOrder(), nodeapi.RoleProvider, deadline)
 	if err != nil {
 		n.log.Error("award: cannot record the job", "order", id, "err", err)
 		return
@@ -313,7 +313,7 @@ func (n *Node) onAward(ctx context.Context, e market.EventOrderAwarded) {
 		n.log.Error("award: cannot record the job", "order", id, "err", err)
 		return
 	}
-	n.metrics.jobs.WithLabelValues(gateway.RoleProvider).Inc()
+	n.metrics.jobs.WithLabelValues(nodeapi.RoleProvider).Inc()
 	n.log.Info("awarded", "order", id, "delivery_deadline", deadline)
 }
 
@@ -334,7 +334,7 @@ func newJob(o *ledgerpb.Order, role string, deadline int64) (Job, error) {
 		params[p.GetKey()] = p.GetValue()
 	}
 	return Job{
-		OrderID: o.GetId(), Role: role, State: gateway.StateAwaitingInputs, PackageID: pid, InputRoot: root,
+		OrderID: o.GetId(), Role: role, State: nodeapi.StateAwaitingInputs, PackageID: pid, InputRoot: root,
 		Params: params, Deadline: deadline, Uploaded: map[string]InputFile{},
 	}, nil
 }
@@ -353,7 +353,7 @@ func (n *Node) onDrawn(ctx context.Context, e market.EventDisputeDrawn) {
 		n.log.Error("drawn: cannot read the order", "order", id, "err", err)
 		return
 	}
-	j, err := newJob(r.GetOrder(), gateway.RoleVerifier, commit)
+	j, err := newJob(r.GetOrder(), nodeapi.RoleVerifier, commit)
 	if err != nil {
 		n.log.Error("drawn: cannot record the job", "order", id, "err", err)
 		return
@@ -363,7 +363,7 @@ func (n *Node) onDrawn(ctx context.Context, e market.EventDisputeDrawn) {
 		n.log.Error("drawn: cannot record the job", "order", id, "err", err)
 		return
 	}
-	n.metrics.jobs.WithLabelValues(gateway.RoleVerifier).Inc()
+	n.metrics.jobs.WithLabelValues(nodeapi.RoleVerifier).Inc()
 	n.log.Info("drawn as verifier", "order", id, "commit_deadline", commit, "reveal_deadline", reveal)
 	n.async(ctx, "provider-inputs-"+strconv.FormatUint(id, 10), func(ctx context.Context) error {
 		return n.fetchProviderInputs(ctx, r.GetOrder())
@@ -383,8 +383,8 @@ func (n *Node) onDrawn(ctx context.Context, e market.EventDisputeDrawn) {
 func (n *Node) fetchProviderInputs(ctx context.Context, o *ledgerpb.Order) error {
 	id := o.GetId()
 	for attempt := 0; ; attempt++ {
-		j, ok := n.jobs.get(id, gateway.RoleVerifier)
-		if !ok || j.State != gateway.StateAwaitingInputs {
+		j, ok := n.jobs.get(id, nodeapi.RoleVerifier)
+		if !ok || j.State != nodeapi.StateAwaitingInputs {
 			return nil // the buyer's inputs came first
 		}
 		if h := n.currentHeight(); h >= j.Deadline {
@@ -429,7 +429,7 @@ func inputSources(o *ledgerpb.Order, self []byte) [][]byte {
 // held yet.
 func (n *Node) tryProviderInputs(ctx context.Context, ep string, o *ledgerpb.Order) error {
 	id := o.GetId()
-	lctx, cancel := context.WithTimeout(ctx, n.transferTimeout(gateway.MaxInputsBody))
+	lctx, cancel := context.WithTimeout(ctx, n.transferTimeout(nodeapi.MaxInputsBody))
 	wire, err := n.blobs.Inputs(lctx, ep, id)
 	cancel()
 	if err != nil {
@@ -467,8 +467,8 @@ func (n *Node) tryProviderInputs(ctx context.Context, ep string, o *ledgerpb.Ord
 		}
 		uploaded[f.Name] = f
 	}
-	_, err = n.jobs.update(id, gateway.RoleVerifier, func(j *Job) error {
-		if j.State != gateway.StateAwaitingInputs {
+	_, err = n.jobs.update(id, nodeapi.RoleVerifier, func(j *Job) error {
+		if j.State != nodeapi.StateAwaitingInputs {
 			return errNoChange
 		}
 		if j.Uploaded == nil {
@@ -477,7 +477,7 @@ func (n *Node) tryProviderInputs(ctx context.Context, ep string, o *ledgerpb.Ord
 		for k, v := range uploaded {
 			j.Uploaded[k] = v
 		}
-		j.Inputs, j.State = list, gateway.StateRunning
+		j.Inputs, j.State = list, nodeapi.StateRunning
 		return nil
 	})
 	if errors.Is(err, errNoChange) {
@@ -487,7 +487,7 @@ func (n *Node) tryProviderInputs(ctx context.Context, ep string, o *ledgerpb.Ord
 		return err
 	}
 	n.log.Info("verifier inputs from another node", "order", id, "from", ep, "files", len(list))
-	n.enqueue(id, gateway.RoleVerifier)
+	n.enqueue(id, nodeapi.RoleVerifier)
 	return nil
 }
 
@@ -525,14 +525,14 @@ func (n *Node) onRedo(ctx context.Context, id uint64) {
 	}
 	c := r.GetOrder().GetContract()
 	if string(c.GetNodeKey()) != string(n.nodePub) {
-		n.markDone(id, gateway.RoleProvider)
+		n.markDone(id, nodeapi.RoleProvider)
 		return
 	}
-	j, err := n.jobs.update(id, gateway.RoleProvider, func(j *Job) error {
+	j, err := n.jobs.update(id, nodeapi.RoleProvider, func(j *Job) error {
 		if len(j.Inputs) == 0 {
-			j.State = gateway.StateAwaitingInputs
+			j.State = nodeapi.StateAwaitingInputs
 		} else {
-			j.State = gateway.StateRunning
+			j.State = nodeapi.StateRunning
 		}
 		j.Deadline, j.Runs, j.Done, j.Error, j.TxHash = c.GetDeliveryDeadline(), 0, false, "", Hash{}
 		j.OutputRoot, j.DeliveredRoot, j.ExitCode, j.Files = Hash{}, Hash{}, nil, nil
@@ -544,14 +544,14 @@ func (n *Node) onRedo(ctx context.Context, id uint64) {
 		return
 	}
 	n.log.Info("redo", "order", id, "delivery_deadline", j.Deadline)
-	if j.State == gateway.StateRunning {
-		n.enqueue(id, gateway.RoleProvider)
+	if j.State == nodeapi.StateRunning {
+		n.enqueue(id, nodeapi.RoleProvider)
 	}
 }
 
 // onClosed reveals the provider's rating of the buyer.
 func (n *Node) onClosed(ctx context.Context, id uint64) {
-	j, ok := n.jobs.get(id, gateway.RoleProvider)
+	j, ok := n.jobs.get(id, nodeapi.RoleProvider)
 	if !ok || j.RatingRevealed || j.RatingSalt.IsZero() {
 		return
 	}
@@ -561,7 +561,7 @@ func (n *Node) onClosed(ctx context.Context, id uint64) {
 		}}}); err != nil {
 			return err
 		}
-		_, err := n.jobs.update(id, gateway.RoleProvider, func(j *Job) error { j.RatingRevealed = true; return nil })
+		_, err := n.jobs.update(id, nodeapi.RoleProvider, func(j *Job) error { j.RatingRevealed = true; return nil })
 		return err
 	})
 }
@@ -573,11 +573,11 @@ func (n *Node) revealDue(ctx context.Context, height int64) {
 	for _, j := range n.jobs.pending() {
 		id := j.OrderID
 		switch {
-		case j.Role == gateway.RoleProvider && j.State == gateway.StateExecuted && n.opts.Fault != FaultNoDelivery && height <= j.Deadline:
+		case j.Role == nodeapi.RoleProvider && j.State == nodeapi.StateExecuted && n.opts.Fault != FaultNoDelivery && height <= j.Deadline:
 			n.async(ctx, "deliver-"+strconv.FormatUint(id, 10), func(ctx context.Context) error { return n.deliver(ctx, id) })
-		case j.Role == gateway.RoleVerifier && j.State == gateway.StateExecuted && height < j.Deadline:
+		case j.Role == nodeapi.RoleVerifier && j.State == nodeapi.StateExecuted && height < j.Deadline:
 			n.async(ctx, "commit-"+strconv.FormatUint(id, 10), func(ctx context.Context) error { return n.commit(ctx, id) })
-		case j.Role == gateway.RoleVerifier && j.State == gateway.StateCommitted && height+1 >= j.RevealFrom && height < j.RevealDeadline:
+		case j.Role == nodeapi.RoleVerifier && j.State == nodeapi.StateCommitted && height+1 >= j.RevealFrom && height < j.RevealDeadline:
 			n.async(ctx, "reveal-"+strconv.FormatUint(id, 10), func(ctx context.Context) error { return n.reveal(ctx, id) })
 		}
 	}
@@ -586,7 +586,7 @@ func (n *Node) revealDue(ctx context.Context, height int64) {
 // resume re-queues the runs interrupted by a crash or a stop.
 func (n *Node) resume(ctx context.Context) {
 	for _, j := range n.jobs.pending() {
-		if j.State != gateway.StateRunning {
+		if j.State != nodeapi.StateRunning {
 			continue
 		}
 		n.log.Info("resuming job", "order", j.OrderID, "role", j.Role, "runs", j.Runs)
@@ -596,7 +596,7 @@ func (n *Node) resume(ctx context.Context) {
 
 func (n *Node) enqueue(id uint64, role string) {
 	q := n.queue
-	if role == gateway.RoleVerifier {
+	if role == nodeapi.RoleVerifier {
 		q = n.vqueue
 	}
 	select {
@@ -607,9 +607,9 @@ func (n *Node) enqueue(id uint64, role string) {
 }
 
 func (n *Node) worker(ctx context.Context, q chan uint64) {
-	role := gateway.RoleProvider
+	role := nodeapi.RoleProvider
 	if q == n.vqueue {
-		role = gateway.RoleVerifier
+		role = nodeapi.RoleVerifier
 	}
 	for {
 		select {
@@ -619,7 +619,7 @@ func (n *Node) worker(ctx context.Context, q chan uint64) {
 			if err := n.run(ctx, id, role); err != nil && ctx.Err() == nil {
 				n.log.Error("job failed", "order", id, "role", role, "err", err)
 				n.jobs.update(id, role, func(j *Job) error {
-					j.State, j.Error = gateway.StateFailed, err.Error()
+					j.State, j.Error = nodeapi.StateFailed, err.Error()
 					return nil
 				})
 				n.metrics.failed.WithLabelValues(role).Inc()
@@ -671,7 +671,7 @@ func (n *Node) nowMillis() int64 { return n.opts.Clock().UnixMilli() }
 // commits (verifier).
 func (n *Node) run(ctx context.Context, id uint64, role string) error {
 	j, err := n.jobs.update(id, role, func(j *Job) error {
-		if j.State != gateway.StateRunning {
+		if j.State != nodeapi.StateRunning {
 			return errNoChange
 		}
 		j.Runs++
@@ -716,7 +716,7 @@ func (n *Node) run(ctx context.Context, id uint64, role string) error {
 	}
 	// A verifier also asks the provider's node, which ran the package.
 	var provider []byte
-	if role == gateway.RoleVerifier {
+	if role == nodeapi.RoleVerifier {
 		if r, err := n.order(ctx, id); err == nil {
 			provider = r.GetOrder().GetContract().GetNodeKey()
 		}
@@ -785,7 +785,7 @@ func (n *Node) run(ctx context.Context, id uint64, role string) error {
 		return fmt.Errorf("output root does not recompute: %v", err)
 	}
 	delivered := root
-	if role == gateway.RoleProvider && n.opts.Fault == FaultWrongOutput {
+	if role == nodeapi.RoleProvider && n.opts.Fault == FaultWrongOutput {
 		delivered[0] ^= 0xff
 	}
 	if err := ev("outputs-hashed", attr("output_root", hex.EncodeToString(root[:])), attr("files", strconv.Itoa(len(files)))); err != nil {
@@ -793,7 +793,7 @@ func (n *Node) run(ctx context.Context, id uint64, role string) error {
 	}
 	exit := res.ExitCode
 	if _, err := n.jobs.update(id, role, func(j *Job) error {
-		j.State = gateway.StateExecuted
+		j.State = nodeapi.StateExecuted
 		j.OutputRoot, j.DeliveredRoot = root, delivered
 		j.ExitCode, j.Stdout, j.Stderr, j.Files, j.RunMillis = &exit, res.Stdout, res.Stderr, files, ms
 		j.Result = res.Outcome.String()
@@ -804,7 +804,7 @@ func (n *Node) run(ctx context.Context, id uint64, role string) error {
 	n.log.Info("executed", "order", id, "role", role, "result", res.Outcome.String(), "exit", exit, "root", Hash(root), "ms", ms)
 	w.Close()
 	switch {
-	case role == gateway.RoleVerifier:
+	case role == nodeapi.RoleVerifier:
 		n.async(ctx, "commit-"+strconv.FormatUint(id, 10), func(ctx context.Context) error { return n.commit(ctx, id) })
 	case n.opts.Fault == FaultNoDelivery:
 		n.log.Warn("fault no-delivery: not delivering", "order", id)
@@ -819,8 +819,8 @@ func (n *Node) run(ctx context.Context, id uint64, role string) error {
 // deliver posts the provider's delivery, once: it does nothing when the
 // chain no longer holds the order AWARDED.
 func (n *Node) deliver(ctx context.Context, id uint64) error {
-	j, ok := n.jobs.get(id, gateway.RoleProvider)
-	if !ok || j.State != gateway.StateExecuted {
+	j, ok := n.jobs.get(id, nodeapi.RoleProvider)
+	if !ok || j.State != nodeapi.StateExecuted {
 		return nil
 	}
 	r, err := n.order(ctx, id)
@@ -829,10 +829,10 @@ func (n *Node) deliver(ctx context.Context, id uint64) error {
 	}
 	if s := r.GetOrder().GetState(); s != ledgerpb.OrderState_ORDER_STATE_AWARDED || string(r.GetOrder().GetContract().GetNodeKey()) != string(n.nodePub) {
 		n.log.Info("not delivering: the order moved on", "order", id, "state", market.StateName(s))
-		n.markState(id, gateway.RoleProvider, gateway.StateExecuted, gateway.StateDelivered)
+		n.markState(id, nodeapi.RoleProvider, nodeapi.StateExecuted, nodeapi.StateDelivered)
 		return nil
 	}
-	w, err := eventlog.OpenFile(n.logPath(id, gateway.RoleProvider), n.opts.NodeKey, logID(id, gateway.RoleProvider))
+	w, err := eventlog.OpenFile(n.logPath(id, nodeapi.RoleProvider), n.opts.NodeKey, logID(id, nodeapi.RoleProvider))
 	if err != nil {
 		return fmt.Errorf("event log: %w", err)
 	}
@@ -861,8 +861,8 @@ func (n *Node) deliver(ctx context.Context, id uint64) error {
 	}
 	n.metrics.deliveries.Inc()
 	n.log.Info("delivered", "order", id, "tx", txh)
-	_, err = n.jobs.update(id, gateway.RoleProvider, func(j *Job) error {
-		j.State, j.TxHash = gateway.StateDelivered, txh
+	_, err = n.jobs.update(id, nodeapi.RoleProvider, func(j *Job) error {
+		j.State, j.TxHash = nodeapi.StateDelivered, txh
 		return nil
 	})
 	return err
@@ -870,8 +870,8 @@ func (n *Node) deliver(ctx context.Context, id uint64) error {
 
 // commit posts a verifier's commitment to its output root.
 func (n *Node) commit(ctx context.Context, id uint64) error {
-	j, ok := n.jobs.get(id, gateway.RoleVerifier)
-	if !ok || j.State != gateway.StateExecuted {
+	j, ok := n.jobs.get(id, nodeapi.RoleVerifier)
+	if !ok || j.State != nodeapi.StateExecuted {
 		return nil
 	}
 	c := market.VerifierCommitment(id, j.Round, n.opAddr, j.OutputRoot[:], j.Salt[:])
@@ -880,8 +880,8 @@ func (n *Node) commit(ctx context.Context, id uint64) error {
 		return fmt.Errorf("verifier commit: %w", err)
 	}
 	n.log.Info("verifier committed", "order", id)
-	_, err = n.jobs.update(id, gateway.RoleVerifier, func(j *Job) error {
-		j.State, j.TxHash = gateway.StateCommitted, txHash(res)
+	_, err = n.jobs.update(id, nodeapi.RoleVerifier, func(j *Job) error {
+		j.State, j.TxHash = nodeapi.StateCommitted, txHash(res)
 		return nil
 	})
 	return err
@@ -889,8 +889,8 @@ func (n *Node) commit(ctx context.Context, id uint64) error {
 
 // reveal posts a verifier's output root and salt.
 func (n *Node) reveal(ctx context.Context, id uint64) error {
-	j, ok := n.jobs.get(id, gateway.RoleVerifier)
-	if !ok || j.State != gateway.StateCommitted {
+	j, ok := n.jobs.get(id, nodeapi.RoleVerifier)
+	if !ok || j.State != nodeapi.StateCommitted {
 		return nil
 	}
 	// The reveal window opens at the commit deadline: the block loop
@@ -904,8 +904,8 @@ func (n *Node) reveal(ctx context.Context, id uint64) error {
 		return fmt.Errorf("verifier reveal: %w", err)
 	}
 	n.log.Info("verifier revealed", "order", id)
-	_, err = n.jobs.update(id, gateway.RoleVerifier, func(j *Job) error {
-		j.State, j.TxHash = gateway.StateRevealed, txHash(res)
+	_, err = n.jobs.update(id, nodeapi.RoleVerifier, func(j *Job) error {
+		j.State, j.TxHash = nodeapi.StateRevealed, txHash(res)
 		return nil
 	})
 	return err

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -23,7 +22,7 @@ import (
 
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/follow"
-	"github.com/celltonomy/celltonomy/client/gateway"
+	"github.com/celltonomy/celltonomy/internal/freeport"
 	"github.com/celltonomy/celltonomy/internal/wasmbuild"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/event"
@@ -32,6 +31,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/params"
 	"github.com/celltonomy/celltonomy/node/blobstore"
 	"github.com/celltonomy/celltonomy/node/config"
+	"github.com/celltonomy/celltonomy/nodeapi"
 	"github.com/celltonomy/celltonomy/runtime/eventlog"
 	"github.com/celltonomy/celltonomy/runtime/inputroot"
 	"github.com/celltonomy/celltonomy/runtime/outputroot"
@@ -108,7 +108,7 @@ func sentMsgs[T proto.Message](s *fakeSender, get func(*ledgerpb.Msg) T) ([]T, [
 type fakeBlobs struct {
 	mu      sync.Mutex
 	blobs   map[[32]byte][]byte
-	lists   map[string][]gateway.InputFile // by endpoint/order
+	lists   map[string][]nodeapi.InputFile // by endpoint/order
 	fetches int
 }
 
@@ -127,7 +127,7 @@ func (b *fakeBlobs) Fetch(_ context.Context, _ []string, sum [32]byte, s *blobst
 	return err
 }
 
-func (b *fakeBlobs) Inputs(_ context.Context, ep string, id uint64) ([]gateway.InputFile, error) {
+func (b *fakeBlobs) Inputs(_ context.Context, ep string, id uint64) ([]nodeapi.InputFile, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	l, ok := b.lists[ep+"/"+strconv.FormatUint(id, 10)]
@@ -211,7 +211,7 @@ func newWorld(t *testing.T) *world {
 	_, nk, _ := ed25519.GenerateKey(nil)
 	_, op, _ := ed25519.GenerateKey(nil)
 	w := &world{chain: newFakeChain(), sender: &fakeSender{}, clock: &fakeClock{t: time.Now().Truncate(time.Second)},
-		blobs:   &fakeBlobs{blobs: map[[32]byte][]byte{sha256.Sum256(blob): blob}, lists: map[string][]gateway.InputFile{}},
+		blobs:   &fakeBlobs{blobs: map[[32]byte][]byte{sha256.Sum256(blob): blob}, lists: map[string][]nodeapi.InputFile{}},
 		nodeKey: nk, opKey: op, pkg: rec, pkgSum: sha256.Sum256(blob)}
 	w.chain.packages[spec.ID(rec.PackageId)] = rec
 	return w
@@ -275,10 +275,7 @@ type engine struct {
 // would leave it: whatever is on disk stays.
 func (w *world) start(t *testing.T, home string, workers bool) *engine {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ln := freeport.Listen(t)
 	cfg := config.Default(home)
 	cfg.ChainRPC = "http://127.0.0.1:1"
 	cfg.Endpoint = "http://" + ln.Addr().String()
@@ -333,11 +330,11 @@ func (e *engine) award(t *testing.T, o order, height, deadline int64) {
 func (e *engine) upload(t *testing.T, o order) {
 	t.Helper()
 	base := e.url + "/v1/orders/" + strconv.FormatUint(o.id, 10) + "/inputs"
-	if status, body := do(t, signedRequest(t, o.buyer, "PUT", base+"/text", bytes.NewReader(o.text), gateway.BodyOf(o.text))); status != 201 {
+	if status, body := do(t, signedRequest(t, o.buyer, "PUT", base+"/text", bytes.NewReader(o.text), nodeapi.BodyOf(o.text))); status != 201 {
 		t.Fatalf("upload: %d %s", status, body)
 	}
-	list, _ := json.Marshal(gateway.InputsRequest{Inputs: []gateway.InputFile{o.input.wire()}})
-	if status, body := do(t, signedRequest(t, o.buyer, "POST", base, bytes.NewReader(list), gateway.BodyOf(list))); status != 200 {
+	list, _ := json.Marshal(nodeapi.InputsRequest{Inputs: []nodeapi.InputFile{o.input.wire()}})
+	if status, body := do(t, signedRequest(t, o.buyer, "POST", base, bytes.NewReader(list), nodeapi.BodyOf(list))); status != 200 {
 		t.Fatalf("commit inputs: %d %s", status, body)
 	}
 }
@@ -362,7 +359,7 @@ func (e *engine) waitJob(t *testing.T, id uint64, role, state string) Job {
 		if ok && j.State == state {
 			return j
 		}
-		if ok && j.State == gateway.StateFailed {
+		if ok && j.State == nodeapi.StateFailed {
 			t.Fatalf("order %d: %s job failed: %s", id, role, j.Error)
 		}
 		if time.Now().After(deadline) {
@@ -445,9 +442,9 @@ func TestEngineProviderJob(t *testing.T) {
 
 	// Award.
 	e.award(t, o, 12, 60)
-	j := e.job(t, 1, gateway.RoleProvider)
+	j := e.job(t, 1, nodeapi.RoleProvider)
 	switch {
-	case j.State != gateway.StateAwaitingInputs:
+	case j.State != nodeapi.StateAwaitingInputs:
 		t.Fatalf("awarded job is %s", j.State)
 	case j.PackageID != spec.ID(w.pkg.PackageId) || j.InputRoot != o.root || j.Params["NAME"] != orderName:
 		t.Fatalf("job %s %s %v, want the order's", j.PackageID, j.InputRoot, j.Params)
@@ -462,13 +459,13 @@ func TestEngineProviderJob(t *testing.T) {
 
 	// Upload, run, deliver.
 	e.upload(t, o)
-	j = e.waitJob(t, 1, gateway.RoleProvider, gateway.StateDelivered)
+	j = e.waitJob(t, 1, nodeapi.RoleProvider, nodeapi.StateDelivered)
 	delivers, txs := sentMsgs(w.sender, (*ledgerpb.Msg).GetDeliver)
 	if len(delivers) != 1 {
 		t.Fatalf("%d deliveries", len(delivers))
 	}
 	dv, want := delivers[0], o.want(t)
-	l := e.eventLog(t, 1, gateway.RoleProvider)
+	l := e.eventLog(t, 1, nodeapi.RoleProvider)
 	cc := market.CompletionCommitment(1, j.CompletionCode[:])
 	rc := market.RatingCommitment(1, 5, j.RatingSalt[:])
 	switch {
@@ -501,13 +498,13 @@ func TestEngineProviderJob(t *testing.T) {
 
 	// Close: the rating is revealed; the end of the ratings ends the job.
 	e.block(t, 20, market.EventOrderClosed{OrderID: 1})
-	waitFor(t, "the rating reveal", func() bool { return e.job(t, 1, gateway.RoleProvider).RatingRevealed })
+	waitFor(t, "the rating reveal", func() bool { return e.job(t, 1, nodeapi.RoleProvider).RatingRevealed })
 	reveals, _ := sentMsgs(w.sender, (*ledgerpb.Msg).GetRevealRating)
 	if len(reveals) != 1 || reveals[0].GetStars() != 5 || !bytes.Equal(reveals[0].GetSalt(), j.RatingSalt[:]) {
 		t.Fatalf("rating reveals %v", reveals)
 	}
 	e.block(t, 21, market.EventRatingsFinal{OrderID: 1})
-	if j := e.job(t, 1, gateway.RoleProvider); !j.Done || j.DoneHeight != 21 {
+	if j := e.job(t, 1, nodeapi.RoleProvider); !j.Done || j.DoneHeight != 21 {
 		t.Fatalf("job done %v at %d", j.Done, j.DoneHeight)
 	}
 }
@@ -526,24 +523,24 @@ func TestEngineResumesAfterCrash(t *testing.T) {
 	}{
 		{"inputs committed, run not started", func(t *testing.T, e *engine, o order) {
 			e.upload(t, o)
-			e.waitJob(t, o.id, gateway.RoleProvider, gateway.StateRunning)
+			e.waitJob(t, o.id, nodeapi.RoleProvider, nodeapi.StateRunning)
 		}, false, 1},
 		{"during the run", func(t *testing.T, e *engine, o order) {
 			e.upload(t, o)
-			e.waitJob(t, o.id, gateway.RoleProvider, gateway.StateRunning)
+			e.waitJob(t, o.id, nodeapi.RoleProvider, nodeapi.StateRunning)
 			// A run's first step records its start; a crash leaves that.
-			if _, err := e.jobs.update(o.id, gateway.RoleProvider, func(j *Job) error { j.Runs++; return nil }); err != nil {
+			if _, err := e.jobs.update(o.id, nodeapi.RoleProvider, func(j *Job) error { j.Runs++; return nil }); err != nil {
 				t.Fatal(err)
 			}
 		}, false, 2},
 		{"executed, delivery refused", func(t *testing.T, e *engine, o order) {
 			e.w.sender.setFail(errors.New("chain unreachable"))
 			e.upload(t, o)
-			e.waitJob(t, o.id, gateway.RoleProvider, gateway.StateExecuted)
+			e.waitJob(t, o.id, nodeapi.RoleProvider, nodeapi.StateExecuted)
 		}, true, 1},
 		{"delivered", func(t *testing.T, e *engine, o order) {
 			e.upload(t, o)
-			e.waitJob(t, o.id, gateway.RoleProvider, gateway.StateDelivered)
+			e.waitJob(t, o.id, nodeapi.RoleProvider, nodeapi.StateDelivered)
 		}, true, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -558,7 +555,7 @@ func TestEngineResumesAfterCrash(t *testing.T) {
 
 			again := w.start(t, home, true)
 			again.block(t, 13)
-			j := again.waitJob(t, o.id, gateway.RoleProvider, gateway.StateDelivered)
+			j := again.waitJob(t, o.id, nodeapi.RoleProvider, nodeapi.StateDelivered)
 			again.block(t, 14)
 			again.stop()
 
@@ -570,7 +567,7 @@ func TestEngineResumesAfterCrash(t *testing.T) {
 			if j.Runs != tc.wantRuns {
 				t.Errorf("run started %d times, want %d", j.Runs, tc.wantRuns)
 			}
-			ks := kinds(again.eventLog(t, o.id, gateway.RoleProvider))
+			ks := kinds(again.eventLog(t, o.id, nodeapi.RoleProvider))
 			if count(ks, "outputs-hashed") != 1 || count(ks, "delivery-tx") != 1 {
 				t.Errorf("event log %v: want one finished run and one delivery", ks)
 			}
@@ -596,12 +593,12 @@ func TestEngineVerifierDuty(t *testing.T) {
 		ord.Dispute = &ledgerpb.Dispute{Verifiers: []*ledgerpb.DrawnVerifier{{NodeKey: e.nodePub}}}
 	})
 	w.blobs.mu.Lock()
-	w.blobs.lists[providerEndpoint+"/7"] = []gateway.InputFile{o.input.wire()}
+	w.blobs.lists[providerEndpoint+"/7"] = []nodeapi.InputFile{o.input.wire()}
 	w.blobs.blobs[o.input.SHA256] = o.text
 	w.blobs.mu.Unlock()
 
 	e.block(t, 40, market.EventDisputeDrawn{OrderID: 7, Round: 1, Verifiers: [][]byte{e.nodePub}, CommitDeadline: 50, RevealDeadline: 60})
-	j := e.waitJob(t, 7, gateway.RoleVerifier, gateway.StateCommitted)
+	j := e.waitJob(t, 7, nodeapi.RoleVerifier, nodeapi.StateCommitted)
 	want := o.want(t)
 	if j.OutputRoot != want || j.Inputs[0] != o.input || j.Salt.IsZero() || j.Round != 1 {
 		t.Fatalf("verifier job: root %s (want %s), inputs %v, round %d", j.OutputRoot, want, j.Inputs, j.Round)
@@ -625,7 +622,7 @@ func TestEngineVerifierDuty(t *testing.T) {
 	} {
 		e.block(t, tc.height)
 		if tc.wantReveals > 0 {
-			e.waitJob(t, 7, gateway.RoleVerifier, gateway.StateRevealed)
+			e.waitJob(t, 7, nodeapi.RoleVerifier, nodeapi.StateRevealed)
 		}
 		reveals, _ := sentMsgs(w.sender, (*ledgerpb.Msg).GetVerifierReveal)
 		if len(reveals) != tc.wantReveals {
@@ -636,7 +633,7 @@ func TestEngineVerifierDuty(t *testing.T) {
 		}
 	}
 	e.block(t, 61, market.EventDisputeDecided{OrderID: 7, State: market.StateName(ledgerpb.OrderState_ORDER_STATE_CLOSED)})
-	if j := e.job(t, 7, gateway.RoleVerifier); !j.Done {
+	if j := e.job(t, 7, nodeapi.RoleVerifier); !j.Done {
 		t.Fatal("verifier job not done after the decision")
 	}
 }

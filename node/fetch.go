@@ -19,6 +19,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/node/blobstore"
+	"github.com/celltonomy/celltonomy/nodeapi"
 	"github.com/celltonomy/celltonomy/runtime/batch"
 	"github.com/celltonomy/celltonomy/runtime/wasm"
 	"github.com/celltonomy/celltonomy/spec"
@@ -387,7 +388,7 @@ func (n *Node) packageSources(ctx context.Context, rec *ledgerpb.Package, sums [
 			}
 		}
 		for _, ep := range endpoints {
-			locs = append(locs, ep+blobstore.PathPrefix+hex.EncodeToString(sum[:]))
+			locs = append(locs, strings.TrimSuffix(ep, "/")+nodeapi.BlobPath(sum))
 		}
 		out[sum] = locs
 	}

@@ -20,11 +20,12 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/celltonomy/celltonomy/client"
-	"github.com/celltonomy/celltonomy/client/gateway"
+	"github.com/celltonomy/celltonomy/internal/freeport"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/params"
 	"github.com/celltonomy/celltonomy/node/blobstore"
 	"github.com/celltonomy/celltonomy/node/config"
+	"github.com/celltonomy/celltonomy/nodeapi"
 	"github.com/celltonomy/celltonomy/runtime/inputroot"
 )
 
@@ -141,11 +142,7 @@ func TestPackageFetchChecks(t *testing.T) {
 // the tarpit's orders wait for their (one, deduplicated, bounded) fetch
 // while the orders of other packages are decided at once.
 func TestTarpitPackageHost(t *testing.T) {
-	silent, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer silent.Close()
+	silent := freeport.Listen(t)
 	var conns atomic.Int32
 	go func() {
 		for {
@@ -269,7 +266,7 @@ func TestVerifierFetchesFromOtherNodes(t *testing.T) {
 
 	// The package: its registrant is gone; the provider holds it.
 	blob, sum, rec := helloPackage(t)
-	gone, _ := net.Listen("tcp", "127.0.0.1:0")
+	gone := freeport.Listen(t)
 	gone.Close()
 	register(chain, rec, "http://"+gone.Addr().String()+"/v1/blobs/"+hex.EncodeToString(sum[:]))
 	if _, _, err := provider.packages.Put(bytes.NewReader(blob)); err != nil {
@@ -287,7 +284,7 @@ func TestVerifierFetchesFromOtherNodes(t *testing.T) {
 	// The inputs: the provider does not serve them; another drawn
 	// verifier committed them.
 	content := []byte(">lambda\nACGT\n")
-	in := inputroot.Input{Name: "genome", Size: uint64(len(content)), SHA256: [32]byte(gateway.BodyOf(content).SHA256)}
+	in := inputroot.Input{Name: "genome", Size: uint64(len(content)), SHA256: [32]byte(nodeapi.BodyOf(content).SHA256)}
 	root, _ := inputroot.Compute([]inputroot.Input{in})
 	o := &ledgerpb.Order{Id: 9, PackageId: rec.PackageId, InputRoot: root[:], State: ledgerpb.OrderState_ORDER_STATE_DISPUTED,
 		Contract: &ledgerpb.Contract{NodeKey: provider.nodePub},
@@ -296,16 +293,16 @@ func TestVerifierFetchesFromOtherNodes(t *testing.T) {
 	chain.orders[9] = o
 	chain.mu.Unlock()
 	f := InputFile{Name: "genome", Size: in.Size, SHA256: in.SHA256}
-	oj, err := newJob(o, gateway.RoleVerifier, 1000)
+	oj, err := newJob(o, nodeapi.RoleVerifier, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
-	oj.Inputs, oj.State = []InputFile{f}, gateway.StateRunning
+	oj.Inputs, oj.State = []InputFile{f}, nodeapi.StateRunning
 	if err := other.jobs.create(oj); err != nil {
 		t.Fatal(err)
 	}
 	other.files.Put(bytes.NewReader(content))
-	vj, err := newJob(o, gateway.RoleVerifier, 1000)
+	vj, err := newJob(o, nodeapi.RoleVerifier, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -317,8 +314,8 @@ func TestVerifierFetchesFromOtherNodes(t *testing.T) {
 	if err := verifier.fetchProviderInputs(ctx, o); err != nil {
 		t.Fatal(err)
 	}
-	j, _ := verifier.jobs.get(9, gateway.RoleVerifier)
-	if j.State != gateway.StateRunning || !verifier.files.Has(in.SHA256) {
+	j, _ := verifier.jobs.get(9, nodeapi.RoleVerifier)
+	if j.State != nodeapi.StateRunning || !verifier.files.Has(in.SHA256) {
 		t.Fatalf("verifier job %s, file held %v", j.State, verifier.files.Has(in.SHA256))
 	}
 	// The package blob is public at every node that holds it; the inputs

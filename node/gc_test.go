@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/node/blobstore"
 	"github.com/celltonomy/celltonomy/node/config"
+	"github.com/celltonomy/celltonomy/nodeapi"
 	"github.com/celltonomy/celltonomy/spec"
 )
 
@@ -42,7 +42,7 @@ func TestFinishedJobsCollected(t *testing.T) {
 		return tn.files.Has(s)
 	}
 	tn.height.Store(100)
-	tn.markDone(1, gateway.RoleProvider)
+	tn.markDone(1, nodeapi.RoleProvider)
 	time.Sleep(10 * time.Millisecond)
 
 	if err := tn.collect(context.Background(), 105); err != nil {
@@ -54,13 +54,13 @@ func TestFinishedJobsCollected(t *testing.T) {
 	if err := tn.collect(context.Background(), 110); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := tn.jobs.get(1, gateway.RoleProvider); ok || has(doneFile) {
+	if _, ok := tn.jobs.get(1, nodeapi.RoleProvider); ok || has(doneFile) {
 		t.Fatalf("at 110 (retention 10 after 100): job kept %v, file kept %v", ok, has(doneFile))
 	}
 	if _, err := os.Stat(filepath.Join(tn.cfg.DataDir, "jobs", "1-provider.json")); !os.IsNotExist(err) {
 		t.Fatalf("job record: %v", err)
 	}
-	if _, ok := tn.jobs.get(2, gateway.RoleProvider); !ok || !has(openFile) {
+	if _, ok := tn.jobs.get(2, nodeapi.RoleProvider); !ok || !has(openFile) {
 		t.Fatal("the open order's job or input was removed")
 	}
 

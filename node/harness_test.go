@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"iter"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -24,12 +23,13 @@ import (
 	"golang.org/x/net/netutil"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/celltonomy/celltonomy/client/gateway"
-	"github.com/celltonomy/celltonomy/client/repproof"
+	"github.com/celltonomy/celltonomy/internal/freeport"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/query"
+	"github.com/celltonomy/celltonomy/miner/proofapi"
 	"github.com/celltonomy/celltonomy/node/config"
+	"github.com/celltonomy/celltonomy/nodeapi"
 	"github.com/celltonomy/celltonomy/spec"
 	"github.com/celltonomy/celltonomy/spec/specpb"
 )
@@ -113,8 +113,8 @@ func (c *fakeChain) ReputationRoot(context.Context) (*ledgerpb.ReputationRoot, e
 	return nil, query.ErrNotFound.Errorf("no reputation root has been accepted yet")
 }
 
-func (c *fakeChain) AcceptedRoot(context.Context) (repproof.Root, bool, error) {
-	return repproof.Root{}, false, nil
+func (c *fakeChain) AcceptedRoot(context.Context) (proofapi.Root, bool, error) {
+	return proofapi.Root{}, false, nil
 }
 
 // testNode is a node with a fake chain, serving its HTTP API.
@@ -129,10 +129,7 @@ type testNode struct {
 func newTestNode(t testing.TB, chain *fakeChain, adjust func(*config.Config)) *testNode {
 	t.Helper()
 	home := t.TempDir()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ln := freeport.Listen(t)
 	cfg := config.Default(home)
 	cfg.ChainRPC = "http://127.0.0.1:1"
 	cfg.Endpoint = "http://" + ln.Addr().String()
@@ -189,7 +186,7 @@ func (tn *testNode) awardOrder(t testing.TB, id uint64, inputs ...string) orderF
 	tn.chain.orders[id] = o
 	tn.chain.packages[pid] = &ledgerpb.Package{PackageId: pid[:], Envelope: envelopeWithInputs(inputs...), SpecSize: 100}
 	tn.chain.mu.Unlock()
-	j, err := newJob(o, gateway.RoleProvider, 1000)
+	j, err := newJob(o, nodeapi.RoleProvider, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,14 +198,14 @@ func (tn *testNode) awardOrder(t testing.TB, id uint64, inputs ...string) orderF
 
 // signedRequest returns a request signed by key for a body of the given
 // declaration, valid for a minute.
-func signedRequest(t testing.TB, key ed25519.PrivateKey, method, url string, body io.Reader, decl gateway.Body) *http.Request {
+func signedRequest(t testing.TB, key ed25519.PrivateKey, method, url string, body io.Reader, decl nodeapi.Body) *http.Request {
 	t.Helper()
 	req, err := http.NewRequest(method, url, body)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if key != nil {
-		gateway.Sign(req, key, decl, time.Now().Add(time.Minute))
+		nodeapi.Sign(req, key, decl, time.Now().Add(time.Minute))
 	}
 	return req
 }
@@ -231,7 +228,7 @@ func inputURL(tn *testNode, id uint64, name string) string {
 // upload PUTs body as input name of order f, signed by its buyer.
 func (tn *testNode) upload(t testing.TB, f orderFixture, name string, body []byte) (int, string) {
 	t.Helper()
-	return do(t, signedRequest(t, f.buyer, "PUT", inputURL(tn, f.id, name), bytes.NewReader(body), gateway.BodyOf(body)))
+	return do(t, signedRequest(t, f.buyer, "PUT", inputURL(tn, f.id, name), bytes.NewReader(body), nodeapi.BodyOf(body)))
 }
 
 // zeros is an endless reader of zero bytes that allocates nothing.

@@ -5,7 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 
-	"github.com/celltonomy/celltonomy/client/gateway"
+	"github.com/celltonomy/celltonomy/nodeapi"
 )
 
 // Hash is a SHA-256 hash a job holds: a file's, an input root, an output
@@ -92,7 +92,7 @@ func hashOf(field string, b []byte) (Hash, error) {
 
 // InputFile is one input file of a job: its name (the package's input
 // port), size in bytes and SHA-256, as they enter the input root
-// (runtime/inputroot). It is gateway.InputFile decoded.
+// (runtime/inputroot). It is nodeapi.InputFile decoded.
 type InputFile struct {
 	Name   string `json:"name"`
 	Size   uint64 `json:"size"`
@@ -101,7 +101,7 @@ type InputFile struct {
 
 // inputFileOf decodes an input file of the wire; field names it in the
 // error.
-func inputFileOf(field string, f gateway.InputFile) (InputFile, error) {
+func inputFileOf(field string, f nodeapi.InputFile) (InputFile, error) {
 	sum, err := ParseHash(f.SHA256)
 	if err != nil {
 		return InputFile{}, fmt.Errorf("%s.sha256: %w", field, err)
@@ -111,7 +111,7 @@ func inputFileOf(field string, f gateway.InputFile) (InputFile, error) {
 
 // inputFilesOf decodes an input list of the wire; errors name the
 // entry (inputs[i].sha256).
-func inputFilesOf(fs []gateway.InputFile) ([]InputFile, error) {
+func inputFilesOf(fs []nodeapi.InputFile) ([]InputFile, error) {
 	out := make([]InputFile, 0, len(fs))
 	for i, f := range fs {
 		in, err := inputFileOf(fmt.Sprintf("inputs[%d]", i), f)
@@ -124,15 +124,15 @@ func inputFilesOf(fs []gateway.InputFile) ([]InputFile, error) {
 }
 
 // wire returns the input file in the wire's form.
-func (f InputFile) wire() gateway.InputFile {
-	return gateway.InputFile{Name: f.Name, Size: f.Size, SHA256: f.SHA256.String()}
+func (f InputFile) wire() nodeapi.InputFile {
+	return nodeapi.InputFile{Name: f.Name, Size: f.Size, SHA256: f.SHA256.String()}
 }
 
-func wireInputs(fs []InputFile) []gateway.InputFile {
+func wireInputs(fs []InputFile) []nodeapi.InputFile {
 	if fs == nil {
 		return nil
 	}
-	out := make([]gateway.InputFile, 0, len(fs))
+	out := make([]nodeapi.InputFile, 0, len(fs))
 	for _, f := range fs {
 		out = append(out, f.wire())
 	}
@@ -148,13 +148,13 @@ type OutputFile struct {
 	SHA256 Hash   `json:"sha256"`
 }
 
-func wireOutputs(fs []OutputFile) []gateway.OutputFile {
+func wireOutputs(fs []OutputFile) []nodeapi.OutputFile {
 	if fs == nil {
 		return nil
 	}
-	out := make([]gateway.OutputFile, 0, len(fs))
+	out := make([]nodeapi.OutputFile, 0, len(fs))
 	for _, f := range fs {
-		out = append(out, gateway.OutputFile{Path: f.Path, Size: f.Size, SHA256: f.SHA256.String()})
+		out = append(out, nodeapi.OutputFile{Path: f.Path, Size: f.Size, SHA256: f.SHA256.String()})
 	}
 	return out
 }

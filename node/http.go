@@ -21,11 +21,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/node/blobstore"
+	"github.com/celltonomy/celltonomy/nodeapi"
 	"github.com/celltonomy/celltonomy/runtime/eventlog"
 	"github.com/celltonomy/celltonomy/runtime/inputroot"
 	"github.com/celltonomy/celltonomy/spec"
@@ -73,40 +73,40 @@ func (n *Node) server() *http.Server {
 func (n *Node) handler() http.Handler {
 	mux := http.NewServeMux()
 	packages := blobstore.Handler(n.packages)
-	mux.HandleFunc("GET /v1/blobs/{sum}", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc(nodeapi.RouteGetBlob, func(w http.ResponseWriter, r *http.Request) {
 		// Only the package store is public, never an order's files.
-		if sum, err := blobstore.ParseSum(r.PathValue("sum")); err == nil {
+		if sum, err := blobstore.ParseSum(r.PathValue(nodeapi.PathSum)); err == nil {
 			if size, _, err := n.packages.Stat(sum); err == nil {
 				n.extendDeadlines(w, size)
 			}
 		}
 		packages.ServeHTTP(w, r)
 	})
-	mux.HandleFunc("PUT /v1/blobs/{sum}", n.putBlob)
-	mux.HandleFunc("PUT /v1/orders/{id}/inputs/{name}", n.putInput)
-	mux.HandleFunc("POST /v1/orders/{id}/inputs", n.commitInputs)
-	mux.HandleFunc("GET /v1/orders/{id}/job", n.getJob)
-	mux.HandleFunc("GET /v1/orders/{id}/outputs", n.getOutputs)
-	mux.HandleFunc("GET /v1/orders/{id}/outputs/{sum}", n.getOutputFile)
-	mux.HandleFunc("GET /v1/orders/{id}/decision", n.getDecision)
-	mux.HandleFunc("GET /v1/orders/{id}/log", n.getLog)
-	mux.HandleFunc("GET /v1/orders/{id}/inputs", n.getInputs)
-	mux.HandleFunc("GET /v1/orders/{id}/inputs/{name}", n.getInput)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc(nodeapi.RoutePutBlob, n.putBlob)
+	mux.HandleFunc(nodeapi.RoutePutInput, n.putInput)
+	mux.HandleFunc(nodeapi.RouteCommitInputs, n.commitInputs)
+	mux.HandleFunc(nodeapi.RouteJob, n.getJob)
+	mux.HandleFunc(nodeapi.RouteOutputs, n.getOutputs)
+	mux.HandleFunc(nodeapi.RouteOutputFile, n.getOutputFile)
+	mux.HandleFunc(nodeapi.RouteDecision, n.getDecision)
+	mux.HandleFunc(nodeapi.RouteLog, n.getLog)
+	mux.HandleFunc(nodeapi.RouteInputs, n.getInputs)
+	mux.HandleFunc(nodeapi.RouteInput, n.getInput)
+	mux.HandleFunc(nodeapi.RouteHealth, func(w http.ResponseWriter, r *http.Request) {
 		if !n.Healthy() {
 			httpError(w, http.StatusServiceUnavailable, "not following the chain yet")
 			return
 		}
 		io.WriteString(w, "ok\n")
 	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(n.metrics.reg, promhttp.HandlerOpts{}))
+	mux.Handle(nodeapi.RouteMetrics, promhttp.HandlerFor(n.metrics.reg, promhttp.HandlerOpts{}))
 	return mux
 }
 
 func httpError(w http.ResponseWriter, status int, format string, args ...any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(gateway.ErrorBody{Error: fmt.Sprintf(format, args...)})
+	json.NewEncoder(w).Encode(nodeapi.ErrorBody{Error: fmt.Sprintf(format, args...)})
 }
 
 // refuse answers a request refused before its body was read, and counts
@@ -123,9 +123,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func orderID(w http.ResponseWriter, r *http.Request) (uint64, bool) {
-	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
+	id, err := strconv.ParseUint(r.PathValue(nodeapi.PathOrderID), 10, 64)
 	if err != nil {
-		httpError(w, http.StatusBadRequest, "order id %q: want a decimal number", r.PathValue("id"))
+		httpError(w, http.StatusBadRequest, "order id %q: want a decimal number", r.PathValue(nodeapi.PathOrderID))
 		return 0, false
 	}
 	return id, true
@@ -133,14 +133,14 @@ func orderID(w http.ResponseWriter, r *http.Request) (uint64, bool) {
 
 // signature verifies the signature headers of r, without reading its
 // body, and refuses a Content-Length other than the declared length.
-func (n *Node) signature(w http.ResponseWriter, r *http.Request) (*gateway.Signature, bool) {
-	sig, err := gateway.Verify(r, n.opts.Clock())
+func (n *Node) signature(w http.ResponseWriter, r *http.Request) (*nodeapi.Signature, bool) {
+	sig, err := nodeapi.Verify(r, n.opts.Clock())
 	if err != nil {
 		n.refuse(w, http.StatusUnauthorized, "%v", err)
 		return nil, false
 	}
 	if r.ContentLength >= 0 && r.ContentLength != sig.Body.Length {
-		n.refuse(w, http.StatusBadRequest, "Content-Length %d differs from %s %d", r.ContentLength, gateway.BodyLengthHeader, sig.Body.Length)
+		n.refuse(w, http.StatusBadRequest, "Content-Length %d differs from %s %d", r.ContentLength, nodeapi.BodyLengthHeader, sig.Body.Length)
 		return nil, false
 	}
 	return sig, true
@@ -149,10 +149,10 @@ func (n *Node) signature(w http.ResponseWriter, r *http.Request) (*gateway.Signa
 // useNonce records the nonce of a signature whose signer has a right to
 // the request: a repeated one is refused (401), and so is any while the
 // replay cache is full (503).
-func (n *Node) useNonce(w http.ResponseWriter, sig *gateway.Signature) bool {
+func (n *Node) useNonce(w http.ResponseWriter, sig *nodeapi.Signature) bool {
 	err := n.replays.Use(sig, n.opts.Clock())
 	switch {
-	case errors.Is(err, gateway.ErrReplayCacheFull):
+	case errors.Is(err, nodeapi.ErrReplayCacheFull):
 		w.Header().Set("Retry-After", "10")
 		n.refuse(w, http.StatusServiceUnavailable, "%v", err)
 		return false
@@ -166,7 +166,7 @@ func (n *Node) useNonce(w http.ResponseWriter, sig *gateway.Signature) bool {
 // authorize checks, before any body is read, that the request is signed
 // by the order's buyer with a fresh nonce, and returns the order and the
 // signature.
-func (n *Node) authorize(w http.ResponseWriter, r *http.Request, id uint64) (*ledgerpb.Order, *gateway.Signature, bool) {
+func (n *Node) authorize(w http.ResponseWriter, r *http.Request, id uint64) (*ledgerpb.Order, *nodeapi.Signature, bool) {
 	sig, ok := n.signature(w, r)
 	if !ok {
 		return nil, nil, false
@@ -190,10 +190,10 @@ func (n *Node) authorize(w http.ResponseWriter, r *http.Request, id uint64) (*le
 // activeJob finds the job of order id that accepts inputs: the provider's,
 // else the verifier's.
 func (n *Node) activeJob(id uint64) (Job, bool) {
-	if j, ok := n.jobs.get(id, gateway.RoleProvider); ok && !j.Done {
+	if j, ok := n.jobs.get(id, nodeapi.RoleProvider); ok && !j.Done {
 		return j, true
 	}
-	if j, ok := n.jobs.get(id, gateway.RoleVerifier); ok && !j.Done {
+	if j, ok := n.jobs.get(id, nodeapi.RoleVerifier); ok && !j.Done {
 		return j, true
 	}
 	return Job{}, false
@@ -241,9 +241,9 @@ var longAgo = time.Unix(1, 0)
 func (n *Node) putError(ctx context.Context, w http.ResponseWriter, what string, err error) {
 	switch {
 	case errors.Is(err, blobstore.ErrHashMismatch):
-		httpError(w, http.StatusBadRequest, "%s: %v: %v", what, gateway.ErrBodyMismatch, err)
+		httpError(w, http.StatusBadRequest, "%s: %v: %v", what, nodeapi.ErrBodyMismatch, err)
 	case errors.Is(err, blobstore.ErrTooLarge):
-		httpError(w, http.StatusBadRequest, "%s: %v: longer than declared", what, gateway.ErrBodyMismatch)
+		httpError(w, http.StatusBadRequest, "%s: %v: longer than declared", what, nodeapi.ErrBodyMismatch)
 	case errors.Is(err, blobstore.ErrQuota):
 		n.async(ctx, "gc", func(ctx context.Context) error { return n.collect(ctx, n.currentHeight()) })
 		httpError(w, http.StatusInsufficientStorage, "%s: %v", what, err)
@@ -323,7 +323,7 @@ func (n *Node) putInput(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	name := r.PathValue("name")
+	name := r.PathValue(nodeapi.PathInputName)
 	if err := inputroot.CheckName(name); err != nil {
 		n.refuse(w, http.StatusBadRequest, "input name: %v", err)
 		return
@@ -348,7 +348,7 @@ func (n *Node) putInput(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, f.wire())
 		return
 	}
-	if j.State != gateway.StateAwaitingInputs {
+	if j.State != nodeapi.StateAwaitingInputs {
 		n.refuse(w, http.StatusConflict, "order %d: inputs already committed (job is %s)", id, j.State)
 		return
 	}
@@ -385,12 +385,12 @@ func (n *Node) putInput(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if size != sig.Body.Length {
-		httpError(w, http.StatusBadRequest, "input %s: %v: %d bytes received, %d declared", name, gateway.ErrBodyMismatch, size, sig.Body.Length)
+		httpError(w, http.StatusBadRequest, "input %s: %v: %d bytes received, %d declared", name, nodeapi.ErrBodyMismatch, size, sig.Body.Length)
 		return
 	}
 	var replaced InputFile
 	if _, err := n.jobs.update(id, j.Role, func(j *Job) error {
-		if j.State != gateway.StateAwaitingInputs || j.MissingReported {
+		if j.State != nodeapi.StateAwaitingInputs || j.MissingReported {
 			return errNoChange
 		}
 		if j.Uploaded == nil {
@@ -434,8 +434,8 @@ func (n *Node) commitInputs(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	body, err := gateway.ReadBody(r.Body, sig, gateway.MaxInputsBody)
-	if errors.Is(err, gateway.ErrBodyTooLarge) {
+	body, err := nodeapi.ReadBody(r.Body, sig, nodeapi.MaxInputsBody)
+	if errors.Is(err, nodeapi.ErrBodyTooLarge) {
 		httpError(w, http.StatusRequestEntityTooLarge, "inputs: %v", err)
 		return
 	}
@@ -453,7 +453,7 @@ func (n *Node) commitInputs(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusNotFound, "order %d: this node holds no job for it (not awarded here, or not drawn as verifier)", id)
 		return
 	}
-	if j.State != gateway.StateAwaitingInputs {
+	if j.State != nodeapi.StateAwaitingInputs {
 		writeJSON(w, http.StatusOK, n.status(j))
 		return
 	}
@@ -483,14 +483,14 @@ func (n *Node) commitInputs(w http.ResponseWriter, r *http.Request) {
 	// them. The buyer shows it on chain only if the node then reports the
 	// inputs missing or does not deliver (market: PostInputReceipt).
 	var receipt string
-	if j.Role == gateway.RoleProvider {
+	if j.Role == nodeapi.RoleProvider {
 		receipt = hex.EncodeToString(market.SignInputReceipt(n.opts.NodeKey, n.chainID, id, o.GetInputRoot()))
 	}
 	j, err = n.jobs.update(id, j.Role, func(j *Job) error {
-		if j.State != gateway.StateAwaitingInputs || j.MissingReported {
+		if j.State != nodeapi.StateAwaitingInputs || j.MissingReported {
 			return errNoChange
 		}
-		j.Inputs, j.State, j.InputReceipt = inputs, gateway.StateRunning, receipt
+		j.Inputs, j.State, j.InputReceipt = inputs, nodeapi.StateRunning, receipt
 		return nil
 	})
 	if err != nil && !errors.Is(err, errNoChange) {
@@ -526,7 +526,7 @@ func (n *Node) checkDeclaredInputs(ctx context.Context, o *ledgerpb.Order, ins [
 // its inputs with their input root. Errors name the field: unknown
 // fields, a hash that is not 64 hex digits, a bad or repeated name.
 func parseInputs(body []byte) ([]InputFile, [32]byte, error) {
-	var req gateway.InputsRequest
+	var req nodeapi.InputsRequest
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
@@ -547,9 +547,9 @@ func parseInputs(body []byte) ([]InputFile, [32]byte, error) {
 	return inputs, root, nil
 }
 
-func (n *Node) status(j Job) gateway.JobStatus {
+func (n *Node) status(j Job) nodeapi.JobStatus {
 	st := j.status()
-	if j.State == gateway.StateAwaitingInputs {
+	if j.State == nodeapi.StateAwaitingInputs {
 		for _, f := range j.Inputs {
 			if _, ok := j.Uploaded[f.Name]; !ok {
 				st.MissingInputs = append(st.MissingInputs, f.Name)
@@ -567,9 +567,9 @@ func (n *Node) getJob(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	j, ok := n.jobs.get(id, gateway.RoleProvider)
+	j, ok := n.jobs.get(id, nodeapi.RoleProvider)
 	if !ok {
-		if j, ok = n.jobs.get(id, gateway.RoleVerifier); !ok {
+		if j, ok = n.jobs.get(id, nodeapi.RoleVerifier); !ok {
 			httpError(w, http.StatusNotFound, "order %d: no job here", id)
 			return
 		}
@@ -600,12 +600,12 @@ func (n *Node) providerOutputs(w http.ResponseWriter, r *http.Request) (Job, boo
 	if _, _, ok := n.authorize(w, r, id); !ok {
 		return Job{}, false
 	}
-	j, ok := n.jobs.get(id, gateway.RoleProvider)
+	j, ok := n.jobs.get(id, nodeapi.RoleProvider)
 	if !ok {
 		httpError(w, http.StatusNotFound, "order %d: not awarded to this node", id)
 		return Job{}, false
 	}
-	if j.State != gateway.StateExecuted && j.State != gateway.StateDelivered {
+	if j.State != nodeapi.StateExecuted && j.State != nodeapi.StateDelivered {
 		httpError(w, http.StatusConflict, "order %d: outputs not ready (job is %s)", id, j.State)
 		return Job{}, false
 	}
@@ -618,7 +618,7 @@ func (n *Node) getOutputs(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	logBytes, _ := readLog(n.logPath(j.OrderID, j.Role))
-	out := gateway.Outputs{
+	out := nodeapi.Outputs{
 		OrderID: j.OrderID, OutputRoot: j.DeliveredRoot.String(), Stdout: j.Stdout, Stderr: j.Stderr,
 		Files: wireOutputs(j.Files), CompletionCode: hex.EncodeToString(j.CompletionCode[:]), EventLog: logBytes, Result: cmp.Or(j.Result, "exited"),
 	}
@@ -639,7 +639,7 @@ func (n *Node) getLog(w http.ResponseWriter, r *http.Request) {
 	if _, _, ok := n.authorize(w, r, id); !ok {
 		return
 	}
-	j, ok := n.jobs.get(id, gateway.RoleProvider)
+	j, ok := n.jobs.get(id, nodeapi.RoleProvider)
 	if !ok {
 		httpError(w, http.StatusNotFound, "order %d: not awarded to this node", id)
 		return
@@ -659,7 +659,7 @@ func (n *Node) getOutputFile(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	want, err := ParseHash(r.PathValue("sum"))
+	want, err := ParseHash(r.PathValue(nodeapi.PathSum))
 	if err != nil {
 		httpError(w, http.StatusBadRequest, "output file: %v", err)
 		return
@@ -700,14 +700,14 @@ func (n *Node) serveFile(w http.ResponseWriter, sum Hash) {
 // hashed on the way, and is decoded and checked against the package id
 // and the registry's envelope.
 func (n *Node) putBlob(w http.ResponseWriter, r *http.Request) {
-	sum, err := blobstore.ParseSum(r.PathValue("sum"))
+	sum, err := blobstore.ParseSum(r.PathValue(nodeapi.PathSum))
 	if err != nil {
 		n.refuse(w, http.StatusBadRequest, "blob hash: %v", err)
 		return
 	}
-	id, err := spec.ParseID(r.Header.Get(gateway.PackageIDHeader))
+	id, err := spec.ParseID(r.Header.Get(nodeapi.PackageIDHeader))
 	if err != nil {
-		n.refuse(w, http.StatusBadRequest, "header %s: %v", gateway.PackageIDHeader, err)
+		n.refuse(w, http.StatusBadRequest, "header %s: %v", nodeapi.PackageIDHeader, err)
 		return
 	}
 	sig, ok := n.signature(w, r)
@@ -730,11 +730,11 @@ func (n *Node) putBlob(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if !listed {
-		n.refuse(w, http.StatusForbidden, "package %s: its registry record does not list %s/v1/blobs/%x", id, n.cfg.Endpoint, sum)
+		n.refuse(w, http.StatusForbidden, "package %s: its registry record does not list %s%s", id, strings.TrimSuffix(n.cfg.Endpoint, "/"), nodeapi.BlobPath(sum))
 		return
 	}
 	if sig.Body.SHA256 != sum {
-		n.refuse(w, http.StatusBadRequest, "header %s: must be the blob hash %x", gateway.BodySHA256Header, sum)
+		n.refuse(w, http.StatusBadRequest, "header %s: must be the blob hash %x", nodeapi.BodySHA256Header, sum)
 		return
 	}
 	maxSize := n.packageMaxSize(rec)
@@ -824,10 +824,10 @@ func (n *Node) drawnVerifier(w http.ResponseWriter, r *http.Request) (Job, bool)
 	if !n.useNonce(w, sig) {
 		return Job{}, false
 	}
-	if j, ok := n.jobs.get(id, gateway.RoleProvider); ok && len(j.Inputs) > 0 {
+	if j, ok := n.jobs.get(id, nodeapi.RoleProvider); ok && len(j.Inputs) > 0 {
 		return j, true
 	}
-	if j, ok := n.jobs.get(id, gateway.RoleVerifier); ok && len(j.Inputs) > 0 && j.State != gateway.StateAwaitingInputs {
+	if j, ok := n.jobs.get(id, nodeapi.RoleVerifier); ok && len(j.Inputs) > 0 && j.State != nodeapi.StateAwaitingInputs {
 		return j, true
 	}
 	httpError(w, http.StatusNotFound, "order %d: this node holds no committed inputs for it", id)
@@ -836,7 +836,7 @@ func (n *Node) drawnVerifier(w http.ResponseWriter, r *http.Request) (Job, bool)
 
 func (n *Node) getInputs(w http.ResponseWriter, r *http.Request) {
 	if j, ok := n.drawnVerifier(w, r); ok {
-		writeJSON(w, http.StatusOK, gateway.InputsRequest{Inputs: wireInputs(j.Inputs)})
+		writeJSON(w, http.StatusOK, nodeapi.InputsRequest{Inputs: wireInputs(j.Inputs)})
 	}
 }
 
@@ -845,7 +845,7 @@ func (n *Node) getInput(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	name := r.PathValue("name")
+	name := r.PathValue(nodeapi.PathInputName)
 	i := slices.IndexFunc(j.Inputs, func(f InputFile) bool { return f.Name == name })
 	if i < 0 {
 		httpError(w, http.StatusNotFound, "order %d: no input %q", j.OrderID, name)

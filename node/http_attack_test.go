@@ -15,11 +15,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/celltonomy/celltonomy/client/gateway"
+	"github.com/celltonomy/celltonomy/internal/freeport"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/node/blobstore"
 	"github.com/celltonomy/celltonomy/node/config"
+	"github.com/celltonomy/celltonomy/nodeapi"
 )
 
 // TestHugeUploadBodies is the attack of 100 clients each sending a 1 GiB
@@ -61,11 +62,11 @@ func TestHugeUploadBodies(t *testing.T) {
 				req, _ = http.NewRequest("PUT", inputURL(tn, f.id, names[i]), body)
 			case 1: // unauthenticated package upload
 				req, _ = http.NewRequest("PUT", tn.url+"/v1/blobs/"+strings.Repeat("ab", 32), body)
-				req.Header.Set(gateway.PackageIDHeader, strings.Repeat("cd", 32))
+				req.Header.Set(nodeapi.PackageIDHeader, strings.Repeat("cd", 32))
 			case 2: // the buyer, declaring the whole GiB: over the cap
-				req = signedRequest(t, f.buyer, "PUT", inputURL(tn, f.id, names[i]), body, gateway.Body{Length: size})
+				req = signedRequest(t, f.buyer, "PUT", inputURL(tn, f.id, names[i]), body, nodeapi.Body{Length: size})
 			case 3: // the buyer, declaring 1 MiB and sending a GiB
-				req = signedRequest(t, f.buyer, "PUT", inputURL(tn, f.id, names[i]), body, gateway.Body{Length: 1 << 20})
+				req = signedRequest(t, f.buyer, "PUT", inputURL(tn, f.id, names[i]), body, nodeapi.Body{Length: 1 << 20})
 			}
 			req.ContentLength = size
 			if i%4 == 3 {
@@ -122,20 +123,20 @@ func TestUploadLimits(t *testing.T) {
 	for _, tc := range []struct {
 		name, input string
 		body        []byte
-		decl        *gateway.Body
+		decl        *nodeapi.Body
 		want        int
 		wantErr     string
 	}{
 		{"undeclared name", "other", []byte("x"), nil, 400, "not declared by the package (declared: a, b)"},
 		{"over max_input_bytes", "a", bytes.Repeat([]byte("7"), 601), nil, 413, "max_input_bytes 600"},
-		{"longer than declared", "a", []byte("abcdef"), &gateway.Body{SHA256: gateway.BodyOf([]byte("abc")).SHA256, Length: 3}, 400, "Content-Length 6 differs"},
-		{"other bytes than declared", "a", []byte("abd"), &gateway.Body{SHA256: gateway.BodyOf([]byte("abc")).SHA256, Length: 3}, 400, "does not match"},
+		{"longer than declared", "a", []byte("abcdef"), &nodeapi.Body{SHA256: nodeapi.BodyOf([]byte("abc")).SHA256, Length: 3}, 400, "Content-Length 6 differs"},
+		{"other bytes than declared", "a", []byte("abd"), &nodeapi.Body{SHA256: nodeapi.BodyOf([]byte("abc")).SHA256, Length: 3}, 400, "does not match"},
 		{"first input", "a", six, nil, 201, ""},
 		{"the same again", "a", six, nil, 200, ""},
 		{"order over max_order_input_bytes", "b", six, nil, 413, "max_order_input_bytes 1000"},
 		{"within the order's cap", "b", six[:400], nil, 201, ""},
 	} {
-		decl := gateway.BodyOf(tc.body)
+		decl := nodeapi.BodyOf(tc.body)
 		if tc.decl != nil {
 			decl = *tc.decl
 		}
@@ -146,7 +147,7 @@ func TestUploadLimits(t *testing.T) {
 		}
 	}
 	// A lying chunked body: the hash is checked as it streams.
-	decl := gateway.BodyOf([]byte("abc"))
+	decl := nodeapi.BodyOf([]byte("abc"))
 	req := signedRequest(t, f.buyer, "PUT", inputURL(tn, f.id, "a"), io.MultiReader(strings.NewReader("abd")), decl)
 	req.ContentLength = -1
 	if status, body := do(t, req); status != 400 || !strings.Contains(body, "does not match") {
@@ -189,10 +190,7 @@ func TestSlowloris(t *testing.T) {
 	})
 	tn.timeouts.header, tn.timeouts.read, tn.timeouts.idle, tn.timeouts.transfer = time.Second, 2*time.Second, time.Second, 500*time.Millisecond
 	// The server reads its timeouts when it is built: start another.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ln := freeport.Listen(t)
 	srv := tn.server()
 	go srv.Serve(ln)
 	defer srv.Close()
@@ -250,7 +248,7 @@ func TestSlowloris(t *testing.T) {
 		}
 		pw.Close()
 	}()
-	req := signedRequest(t, f.buyer, "PUT", url+"/v1/orders/1/inputs/genome", pr, gateway.BodyOf(body))
+	req := signedRequest(t, f.buyer, "PUT", url+"/v1/orders/1/inputs/genome", pr, nodeapi.BodyOf(body))
 	req.ContentLength = int64(len(body))
 	t1 := time.Now()
 	resp, err := http.DefaultClient.Do(req)
@@ -276,7 +274,7 @@ func TestSlowloris(t *testing.T) {
 	if dripCut > tn.transferTimeout(int64(len(body)))+2*time.Second {
 		t.Errorf("a dripped body held the node %s", dripCut)
 	}
-	if tn.files.Has([32]byte(gateway.BodyOf(body).SHA256)) {
+	if tn.files.Has([32]byte(nodeapi.BodyOf(body).SHA256)) {
 		t.Error("the dripped body was stored")
 	}
 }
@@ -314,9 +312,9 @@ func TestPrivateDataPublicByHash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tn.jobs.update(1, gateway.RoleProvider, func(j *Job) error {
+	tn.jobs.update(1, nodeapi.RoleProvider, func(j *Job) error {
 		j.Inputs = []InputFile{j.Uploaded["genome"]}
-		j.State = gateway.StateExecuted
+		j.State = nodeapi.StateExecuted
 		j.Files = []OutputFile{{Path: "out.txt", Size: int64(len(output)), SHA256: outSum}}
 		return nil
 	})
@@ -337,7 +335,7 @@ func TestPrivateDataPublicByHash(t *testing.T) {
 		key  ed25519.PrivateKey
 		want int
 	}{{"unsigned", nil, 401}, {"a stranger", stranger, 403}, {"the buyer", f.buyer, 403}, {"a drawn verifier", verifier, 200}} {
-		status, body := do(t, signedRequest(t, tc.key, "GET", in, nil, gateway.BodyOf(nil)))
+		status, body := do(t, signedRequest(t, tc.key, "GET", in, nil, nodeapi.BodyOf(nil)))
 		if status != tc.want || (status == 200 && body != string(secret)) {
 			t.Errorf("input to %s: %d, want %d", tc.name, status, tc.want)
 		}
@@ -349,7 +347,7 @@ func TestPrivateDataPublicByHash(t *testing.T) {
 		key  ed25519.PrivateKey
 		want int
 	}{{"unsigned", nil, 401}, {"a drawn verifier", verifier, 403}, {"the buyer", f.buyer, 200}} {
-		status, body := do(t, signedRequest(t, tc.key, "GET", out, nil, gateway.BodyOf(nil)))
+		status, body := do(t, signedRequest(t, tc.key, "GET", out, nil, nodeapi.BodyOf(nil)))
 		if status != tc.want || (status == 200 && body != string(output)) {
 			t.Errorf("output to %s: %d, want %d", tc.name, status, tc.want)
 		}
@@ -361,11 +359,11 @@ func TestPrivateDataPublicByHash(t *testing.T) {
 		key  ed25519.PrivateKey
 		want int
 	}{{"unsigned", nil, 401}, {"a stranger", stranger, 403}, {"a drawn verifier", verifier, 403}} {
-		if status, _ := do(t, signedRequest(t, tc.key, "GET", logURL, nil, gateway.BodyOf(nil))); status != tc.want {
+		if status, _ := do(t, signedRequest(t, tc.key, "GET", logURL, nil, nodeapi.BodyOf(nil))); status != tc.want {
 			t.Errorf("event log to %s: %d, want %d", tc.name, status, tc.want)
 		}
 	}
-	if status, body := do(t, signedRequest(t, f.buyer, "GET", logURL, nil, gateway.BodyOf(nil))); status == 401 || status == 403 {
+	if status, body := do(t, signedRequest(t, f.buyer, "GET", logURL, nil, nodeapi.BodyOf(nil))); status == 401 || status == 403 {
 		t.Errorf("event log to the buyer: %d %s", status, body)
 	}
 	// A node that kept the files in the public store before moves them.
@@ -400,7 +398,7 @@ func TestReplayedGatewaySignature(t *testing.T) {
 	tn := newTestNode(t, newFakeChain(), nil)
 	f := tn.awardOrder(t, 1, "genome")
 	body := []byte("ACGT")
-	req := signedRequest(t, f.buyer, "PUT", inputURL(tn, 1, "genome"), bytes.NewReader(body), gateway.BodyOf(body))
+	req := signedRequest(t, f.buyer, "PUT", inputURL(tn, 1, "genome"), bytes.NewReader(body), nodeapi.BodyOf(body))
 	replay := req.Clone(req.Context())
 	replay.Body = io.NopCloser(bytes.NewReader(body))
 	if status, b := do(t, req); status != 201 {
@@ -410,13 +408,13 @@ func TestReplayedGatewaySignature(t *testing.T) {
 		t.Errorf("replay: %d %s, want 401 replayed", status, b)
 	}
 	old, _ := http.NewRequest("GET", tn.url+"/v1/orders/1/outputs", nil)
-	gateway.Sign(old, f.buyer, gateway.BodyOf(nil), time.Now().Add(-gateway.MaxClockSkew-time.Second))
+	nodeapi.Sign(old, f.buyer, nodeapi.BodyOf(nil), time.Now().Add(-nodeapi.MaxClockSkew-time.Second))
 	if status, b := do(t, old); status != 401 || !strings.Contains(b, "expired") {
 		t.Errorf("expired: %d %s, want 401 expired", status, b)
 	}
 	far, _ := http.NewRequest("GET", tn.url+"/v1/orders/1/outputs", nil)
-	gateway.Sign(far, f.buyer, gateway.BodyOf(nil), time.Now().Add(time.Hour))
-	if status, b := do(t, far); status != 401 || !strings.Contains(b, gateway.ExpiresHeader) {
+	nodeapi.Sign(far, f.buyer, nodeapi.BodyOf(nil), time.Now().Add(time.Hour))
+	if status, b := do(t, far); status != 401 || !strings.Contains(b, nodeapi.ExpiresHeader) {
 		t.Errorf("expiry an hour ahead: %d %s, want 401", status, b)
 	}
 }
@@ -434,27 +432,27 @@ func TestPackageUploadChecks(t *testing.T) {
 	rec.Author = authorAddr[:]
 	rec.BlobLocations = []string{tn.url + "/v1/blobs/" + hex.EncodeToString(sum[:])}
 	chain.packages[packageID(rec.PackageId)] = rec
-	put := func(key ed25519.PrivateKey, body []byte, decl gateway.Body) (int, string) {
+	put := func(key ed25519.PrivateKey, body []byte, decl nodeapi.Body) (int, string) {
 		req := signedRequest(t, key, "PUT", tn.url+"/v1/blobs/"+hex.EncodeToString(sum[:]), bytes.NewReader(body), decl)
-		req.Header.Set(gateway.PackageIDHeader, hex.EncodeToString(rec.PackageId))
+		req.Header.Set(nodeapi.PackageIDHeader, hex.EncodeToString(rec.PackageId))
 		return do(t, req)
 	}
-	if status, b := put(stranger, blob, gateway.BodyOf(blob)); status != 403 || !strings.Contains(b, "not the author") {
+	if status, b := put(stranger, blob, nodeapi.BodyOf(blob)); status != 403 || !strings.Contains(b, "not the author") {
 		t.Errorf("stranger: %d %s", status, b)
 	}
 	big := make([]byte, len(blob)+2*PackageBlobMargin)
-	if status, b := put(author, big, gateway.Body{SHA256: sum, Length: int64(len(big))}); status != 413 {
+	if status, b := put(author, big, nodeapi.Body{SHA256: sum, Length: int64(len(big))}); status != 413 {
 		t.Errorf("over the registry's size: %d %s", status, b)
 	}
 	// A record whose envelope is not the blob's: refused after the body,
 	// and not kept.
 	env := rec.Envelope
 	rec.Envelope = envelopeWithInputs("genome")
-	if status, b := put(author, blob, gateway.BodyOf(blob)); status != 400 || !strings.Contains(b, "envelope") || tn.packages.Has(sum) {
+	if status, b := put(author, blob, nodeapi.BodyOf(blob)); status != 400 || !strings.Contains(b, "envelope") || tn.packages.Has(sum) {
 		t.Errorf("another envelope: %d %s, kept %v", status, b, tn.packages.Has(sum))
 	}
 	rec.Envelope = env
-	if status, b := put(author, blob, gateway.BodyOf(blob)); status != 201 {
+	if status, b := put(author, blob, nodeapi.BodyOf(blob)); status != 201 {
 		t.Fatalf("author: %d %s", status, b)
 	}
 	if status, _ := do(t, mustRequest(t, "GET", tn.url+"/v1/blobs/"+hex.EncodeToString(sum[:]))); status != 200 {

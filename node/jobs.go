@@ -13,8 +13,8 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/internal/atomicfile"
+	"github.com/celltonomy/celltonomy/nodeapi"
 	"github.com/celltonomy/celltonomy/spec"
 )
 
@@ -25,7 +25,7 @@ import (
 // last recorded state.
 type Job struct {
 	OrderID uint64 `json:"order_id"`
-	// Role is gateway.RoleProvider or gateway.RoleVerifier.
+	// Role is nodeapi.RoleProvider or nodeapi.RoleVerifier.
 	Role string `json:"role"`
 	// State is one of gateway's State constants.
 	State string `json:"state"`
@@ -51,7 +51,7 @@ type Job struct {
 	AwardHeight   int64 `json:"award_height,omitempty"`
 	InputDeadline int64 `json:"input_deadline,omitempty"`
 	// InputReceipt is the provider's signed input receipt in the wire's
-	// form (hex, see gateway.JobStatus), given to the buyer once the
+	// form (hex, see nodeapi.JobStatus), given to the buyer once the
 	// inputs are committed; the node never reads it back.
 	InputReceipt string `json:"input_receipt,omitempty"`
 	// MissingReported records the report of missing inputs sent on chain.
@@ -116,16 +116,16 @@ func (j *Job) blobSums() [][32]byte {
 // its run is failed: a run that kills the node must not kill it forever.
 const maxRuns = 3
 
-func (j *Job) status() gateway.JobStatus {
-	st := gateway.JobStatus{
+func (j *Job) status() nodeapi.JobStatus {
+	st := nodeapi.JobStatus{
 		OrderID: j.OrderID, Role: j.Role, State: j.State, Error: j.Error,
 		OutputRoot: j.DeliveredRoot.hexOrEmpty(), ExitCode: j.ExitCode, RunMillis: j.RunMillis, DeliveryTx: j.TxHash.hexOrEmpty(),
 		InputReceipt: j.InputReceipt, Result: j.Result,
 	}
-	if j.Role == gateway.RoleVerifier {
+	if j.Role == nodeapi.RoleVerifier {
 		// A verifier's root stays secret until it reveals.
 		st.OutputRoot = ""
-		if j.State == gateway.StateRevealed {
+		if j.State == nodeapi.StateRevealed {
 			st.OutputRoot = j.OutputRoot.hexOrEmpty()
 		}
 	}

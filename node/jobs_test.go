@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/celltonomy/celltonomy/client/gateway"
+	"github.com/celltonomy/celltonomy/nodeapi"
 	"github.com/celltonomy/celltonomy/spec"
 )
 
@@ -47,9 +47,9 @@ func TestJobFilesOfEarlierNodes(t *testing.T) {
 		t.Fatalf("%d jobs loaded, want 3", got)
 	}
 	pkg := spec.ID(hash32(t, "a1"))
-	delivered, _ := s.get(41, gateway.RoleProvider)
-	running, _ := s.get(42, gateway.RoleProvider)
-	verifier, _ := s.get(41, gateway.RoleVerifier)
+	delivered, _ := s.get(41, nodeapi.RoleProvider)
+	running, _ := s.get(42, nodeapi.RoleProvider)
+	verifier, _ := s.get(41, nodeapi.RoleVerifier)
 	for _, tc := range []struct {
 		name      string
 		got, want any
@@ -65,7 +65,7 @@ func TestJobFilesOfEarlierNodes(t *testing.T) {
 		{"output file", delivered.Files[0], OutputFile{Path: "fragments.json", Size: 99, SHA256: hash32(t, "28")}},
 		{"tx hash (upper-case hex)", delivered.TxHash, hash32(t, "39")},
 		{"input receipt", delivered.InputReceipt, strings.Repeat("c3", 64)},
-		{"running state", running.State, gateway.StateRunning},
+		{"running state", running.State, nodeapi.StateRunning},
 		{"running runs", running.Runs, 1},
 		{"running output root", running.OutputRoot, Hash{}},
 		{"running tx", running.TxHash, Hash{}},
@@ -81,7 +81,7 @@ func TestJobFilesOfEarlierNodes(t *testing.T) {
 		t.Errorf("status %+v", got)
 	}
 	// Written back, a job keeps the form: an earlier node could load it.
-	if _, err := s.update(42, gateway.RoleProvider, func(j *Job) error { j.Runs = 2; return nil }); err != nil {
+	if _, err := s.update(42, nodeapi.RoleProvider, func(j *Job) error { j.Runs = 2; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(filepath.Join(dir, "42-provider.json"))

@@ -23,7 +23,6 @@ import (
 
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/follow"
-	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/internal/atomicfile"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/event"
@@ -32,6 +31,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/registry"
 	"github.com/celltonomy/celltonomy/node/blobstore"
 	"github.com/celltonomy/celltonomy/node/config"
+	"github.com/celltonomy/celltonomy/nodeapi"
 	"github.com/celltonomy/celltonomy/runtime/wasm"
 )
 
@@ -129,7 +129,7 @@ type Node struct {
 	files    *blobstore.Store
 	quota    *blobstore.Quota
 	fetch    *fetcher
-	replays  *gateway.ReplayCache
+	replays  *nodeapi.ReplayCache
 	uploads  chan struct{} // one token per upload being received
 	timeouts httpTimeouts
 	gcGrace  time.Duration
@@ -227,7 +227,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Node, error) {
 		chain: c, query: c, blobs: httpBlobs{http: fetchHTTP, key: opts.NodeKey},
 		http: &http.Client{Timeout: 2 * time.Minute}, fetchHTTP: fetchHTTP,
 		packages: packages, files: files, quota: quota, jobs: jobs, exec: exec, ln: ln,
-		replays: gateway.NewReplayCache(replayCacheSize), uploads: make(chan struct{}, cfg.MaxConcurrentUploads),
+		replays: nodeapi.NewReplayCache(replayCacheSize), uploads: make(chan struct{}, cfg.MaxConcurrentUploads),
 		timeouts: defaultTimeouts, gcGrace: gcGrace, metrics: newMetrics(),
 		uploading: map[uint64]map[string]int64{},
 		queue:     make(chan uint64, 1024), vqueue: make(chan uint64, 1024), bids: make(chan struct{}, 8),
@@ -485,16 +485,16 @@ func (n *Node) handleBlock(ctx context.Context, b follow.Block) error {
 		case market.EventOrderClosed:
 			n.onClosed(ctx, e.OrderID)
 		case market.EventOrderDelivered:
-			n.markState(e.OrderID, gateway.RoleProvider, gateway.StateExecuted, gateway.StateDelivered)
+			n.markState(e.OrderID, nodeapi.RoleProvider, nodeapi.StateExecuted, nodeapi.StateDelivered)
 		case market.EventOrderFailed:
-			n.markDone(e.OrderID, gateway.RoleProvider)
+			n.markDone(e.OrderID, nodeapi.RoleProvider)
 		case market.EventRatingsFinal:
-			n.markDone(e.OrderID, gateway.RoleProvider)
+			n.markDone(e.OrderID, nodeapi.RoleProvider)
 		case market.EventOrderCancelled:
-			n.markDone(e.OrderID, gateway.RoleProvider)
+			n.markDone(e.OrderID, nodeapi.RoleProvider)
 		case market.EventDisputeDecided:
 			id := e.OrderID
-			n.markDone(id, gateway.RoleVerifier)
+			n.markDone(id, nodeapi.RoleVerifier)
 			if slices.ContainsFunc(e.Slashed, mine) {
 				// Slashed: stake again at once rather than at the next
 				// re-announcement, so the node stays drawable.
@@ -505,10 +505,10 @@ func (n *Node) handleBlock(ctx context.Context, b follow.Block) error {
 			case market.StateName(ledgerpb.OrderState_ORDER_STATE_AWARDED): // outcome redo: the same provider delivers again
 				n.onRedo(ctx, id)
 			case market.StateName(ledgerpb.OrderState_ORDER_STATE_OPEN): // outcome redo by another provider: bid again
-				n.markDone(id, gateway.RoleProvider)
+				n.markDone(id, nodeapi.RoleProvider)
 				n.considerBid(ctx, id, b.Height)
 			default:
-				n.markDone(id, gateway.RoleProvider)
+				n.markDone(id, nodeapi.RoleProvider)
 			}
 		}
 	}

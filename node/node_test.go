@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/celltonomy/celltonomy/client/gateway"
+	"github.com/celltonomy/celltonomy/nodeapi"
 )
 
 func TestNodeKeyFile(t *testing.T) {
@@ -50,7 +50,7 @@ func TestJobStorePersists(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	j := Job{OrderID: 7, Role: gateway.RoleProvider, State: gateway.StateAwaitingInputs, Params: map[string]string{"A": "1"}}
+	j := Job{OrderID: 7, Role: nodeapi.RoleProvider, State: nodeapi.StateAwaitingInputs, Params: map[string]string{"A": "1"}}
 	if err := s.create(j); err != nil {
 		t.Fatal(err)
 	}
@@ -58,20 +58,20 @@ func TestJobStorePersists(t *testing.T) {
 		t.Fatalf("second create: %v", err)
 	}
 	// A failing update changes nothing, in memory or on disk.
-	if _, err := s.update(7, gateway.RoleProvider, func(j *Job) error {
-		j.State = gateway.StateRunning
+	if _, err := s.update(7, nodeapi.RoleProvider, func(j *Job) error {
+		j.State = nodeapi.StateRunning
 		return errNoChange
 	}); !errors.Is(err, errNoChange) {
 		t.Fatal(err)
 	}
-	if got, _ := s.get(7, gateway.RoleProvider); got.State != gateway.StateAwaitingInputs {
+	if got, _ := s.get(7, nodeapi.RoleProvider); got.State != nodeapi.StateAwaitingInputs {
 		t.Fatalf("state %s after a failed update", got.State)
 	}
-	if _, err := s.update(7, gateway.RoleProvider, func(j *Job) error { j.State, j.Runs = gateway.StateRunning, 1; return nil }); err != nil {
+	if _, err := s.update(7, nodeapi.RoleProvider, func(j *Job) error { j.State, j.Runs = nodeapi.StateRunning, 1; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	// A copy handed out does not alias the store.
-	got, _ := s.get(7, gateway.RoleProvider)
+	got, _ := s.get(7, nodeapi.RoleProvider)
 	got.Params["A"] = "changed"
 	// A leftover temporary file from a crash is removed on open.
 	os.WriteFile(filepath.Join(dir, "9-provider.json.tmp"), []byte("{"), 0o600)
@@ -79,8 +79,8 @@ func TestJobStorePersists(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	back, ok := s2.get(7, gateway.RoleProvider)
-	if !ok || back.State != gateway.StateRunning || back.Runs != 1 || back.Params["A"] != "1" {
+	back, ok := s2.get(7, nodeapi.RoleProvider)
+	if !ok || back.State != nodeapi.StateRunning || back.Runs != 1 || back.Params["A"] != "1" {
 		t.Fatalf("reloaded %+v", back)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "9-provider.json.tmp")); !errors.Is(err, fs.ErrNotExist) {
@@ -114,7 +114,7 @@ func FuzzParseInputs(f *testing.F) {
 			return
 		}
 		// Whatever parses has a root that the same inputs reproduce.
-		again, _ := jsonRoundTrip(t, gateway.InputsRequest{Inputs: wireInputs(inputs)})
+		again, _ := jsonRoundTrip(t, nodeapi.InputsRequest{Inputs: wireInputs(inputs)})
 		if _, r2, err := parseInputs(again); err != nil || r2 != root {
 			t.Fatalf("round trip: %v", err)
 		}

@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -21,12 +20,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/devnet"
+	"github.com/celltonomy/celltonomy/internal/freeport"
 	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/params"
+	"github.com/celltonomy/celltonomy/nodeapi"
 	"github.com/celltonomy/celltonomy/runtime/inputroot"
 	"github.com/celltonomy/celltonomy/spec"
 	"github.com/celltonomy/celltonomy/spec/packer"
@@ -68,11 +68,7 @@ func TestRealNodeUnderAttack(t *testing.T) {
 	ep := d.Nodes[0].Endpoint
 
 	// Two tarpit hosts, each the only location of a package.
-	silent, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer silent.Close()
+	silent := freeport.Listen(t)
 	var held atomic.Int32
 	go func() {
 		for {
@@ -101,7 +97,7 @@ func TestRealNodeUnderAttack(t *testing.T) {
 			}
 		}
 	})}
-	dl, _ := net.Listen("tcp", "127.0.0.1:0")
+	dl := freeport.Listen(t)
 	go drip.Serve(dl)
 	defer func() { close(stop); drip.Close() }()
 	var tarpits []spec.ID
@@ -133,7 +129,7 @@ func TestRealNodeUnderAttack(t *testing.T) {
 	for i := range 8 {
 		create(tarpits[i%2])
 	}
-	gc := &gateway.Client{Endpoint: ep}
+	gc := &nodeapi.Client{Endpoint: ep}
 	type decided struct {
 		id      uint64
 		latency time.Duration
@@ -204,10 +200,10 @@ func TestRealNodeUnderAttack(t *testing.T) {
 			switch i % 4 {
 			case 1:
 				kind = "buyer declaring 1 GiB"
-				gateway.Sign(req, buyer, gateway.Body{Length: 1 << 30}, time.Now().Add(time.Minute))
+				nodeapi.Sign(req, buyer, nodeapi.Body{Length: 1 << 30}, time.Now().Add(time.Minute))
 			case 3:
 				kind = "buyer declaring 1 MiB, sending 1 GiB"
-				gateway.Sign(req, buyer, gateway.Body{Length: 1 << 20}, time.Now().Add(time.Minute))
+				nodeapi.Sign(req, buyer, nodeapi.Body{Length: 1 << 20}, time.Now().Add(time.Minute))
 				req.ContentLength = -1
 			}
 			resp, err := hc.Do(req)
@@ -238,7 +234,7 @@ func TestRealNodeUnderAttack(t *testing.T) {
 		}
 	}
 	// The buyer's real upload still goes through.
-	if err := (&gateway.Client{Endpoint: ep, Key: buyer}).UploadInput(ctx, id, "genome", genome); err != nil {
+	if err := (&nodeapi.Client{Endpoint: ep, Key: buyer}).UploadInput(ctx, id, "genome", genome); err != nil {
 		t.Errorf("the buyer's upload after the attack: %v", err)
 	}
 }

@@ -8,9 +8,9 @@ import (
 	"sync"
 
 	"github.com/celltonomy/celltonomy/client"
-	"github.com/celltonomy/celltonomy/client/repproof"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/query"
+	"github.com/celltonomy/celltonomy/miner/proofapi"
 )
 
 // ownReputation returns the operator's reputation in the skill at
@@ -32,7 +32,7 @@ func (n *Node) ownReputation(ctx context.Context, skillPath string) (*big.Int, *
 	if err != nil {
 		return nil, nil, fmt.Errorf("skill %s: %w", skillPath, err)
 	}
-	mc, err := repproof.NewClient(n.cfg.MinerURL)
+	mc, err := proofapi.NewClient(n.cfg.MinerURL)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -53,13 +53,13 @@ func (n *Node) ownReputation(ctx context.Context, skillPath string) (*big.Int, *
 // query.ReputationRoot only tells the node whether the root it proved
 // is still the latest, so that a bid does not wait a block for a proof.
 // It returns false when no root is accepted yet.
-func (n *Node) acceptedRoot(ctx context.Context) (repproof.Root, bool, error) {
+func (n *Node) acceptedRoot(ctx context.Context) (proofapi.Root, bool, error) {
 	rr, err := n.query.ReputationRoot(ctx)
 	if errors.Is(err, query.ErrNotFound) {
-		return repproof.Root{}, false, nil
+		return proofapi.Root{}, false, nil
 	}
 	if err != nil {
-		return repproof.Root{}, false, err
+		return proofapi.Root{}, false, err
 	}
 	cached := n.provenRoot.get()
 	if cached != nil && cached.Cycle == rr.GetCycle() && string(cached.Root[:]) == string(rr.GetRoot()) {
@@ -77,17 +77,17 @@ func (n *Node) acceptedRoot(ctx context.Context) (repproof.Root, bool, error) {
 // proof. Its methods are safe for concurrent use.
 type rootCache struct {
 	mu   sync.Mutex
-	root *repproof.Root
+	root *proofapi.Root
 }
 
 // get returns the cached root, nil if none.
-func (c *rootCache) get() *repproof.Root {
+func (c *rootCache) get() *proofapi.Root {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.root
 }
 
-func (c *rootCache) put(r repproof.Root) {
+func (c *rootCache) put(r proofapi.Root) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.root = &r

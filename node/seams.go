@@ -10,11 +10,11 @@ import (
 	"time"
 
 	"github.com/celltonomy/celltonomy/client"
-	"github.com/celltonomy/celltonomy/client/gateway"
-	"github.com/celltonomy/celltonomy/client/repproof"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/miner/proofapi"
 	"github.com/celltonomy/celltonomy/node/blobstore"
+	"github.com/celltonomy/celltonomy/nodeapi"
 )
 
 // The node's engine (bidding, jobs, runs, deliveries, verifier duty)
@@ -38,7 +38,7 @@ type chainReader interface {
 	ReputationRoot(ctx context.Context) (*ledgerpb.ReputationRoot, error)
 	// AcceptedRoot reads the accepted reputation root with a state proof
 	// (false: none accepted yet).
-	AcceptedRoot(ctx context.Context) (repproof.Root, bool, error)
+	AcceptedRoot(ctx context.Context) (proofapi.Root, bool, error)
 }
 
 // txSender signs and sends the node's transactions as the operator
@@ -60,7 +60,7 @@ type blobSource interface {
 	Fetch(ctx context.Context, urls []string, sum [32]byte, s *blobstore.Store, opts blobstore.FetchOptions) error
 	// Inputs returns the input list the node at endpoint committed for
 	// order id.
-	Inputs(ctx context.Context, endpoint string, id uint64) ([]gateway.InputFile, error)
+	Inputs(ctx context.Context, endpoint string, id uint64) ([]nodeapi.InputFile, error)
 	// Input opens input name of order id at the node at endpoint; the
 	// caller closes it.
 	Input(ctx context.Context, endpoint string, id uint64, name string) (io.ReadCloser, error)
@@ -77,11 +77,11 @@ func (b httpBlobs) Fetch(ctx context.Context, urls []string, sum [32]byte, s *bl
 	return blobstore.Fetch(ctx, b.http, urls, sum, s, opts)
 }
 
-func (b httpBlobs) gateway(endpoint string) *gateway.Client {
-	return &gateway.Client{Endpoint: endpoint, Key: b.key, HTTP: b.http}
+func (b httpBlobs) gateway(endpoint string) *nodeapi.Client {
+	return &nodeapi.Client{Endpoint: endpoint, Key: b.key, HTTP: b.http}
 }
 
-func (b httpBlobs) Inputs(ctx context.Context, endpoint string, id uint64) ([]gateway.InputFile, error) {
+func (b httpBlobs) Inputs(ctx context.Context, endpoint string, id uint64) ([]nodeapi.InputFile, error) {
 	list, err := b.gateway(endpoint).ProviderInputs(ctx, id)
 	return list.Inputs, err
 }

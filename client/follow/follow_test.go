@@ -5,19 +5,15 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
-	"io"
 	"log/slog"
-	"net"
-	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/follow"
+	"github.com/celltonomy/celltonomy/internal/testchain"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/bank"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
@@ -25,112 +21,12 @@ import (
 
 const chainID = "follow"
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+func startChain(t *testing.T) *testchain.Chain {
+	return testchain.Start(t, testchain.Options{ChainID: chainID, Operator: alice})
 }
 
-// devChain is a real single-validator node in this process, 100 ms blocks.
-type devChain struct {
-	home  string
-	addr  string
-	alice ed25519.PrivateKey
-	node  *chain.Node
-}
-
-func startChain(t *testing.T) *devChain { return startChainIndexed(t, true) }
-
-// startChainIndexed is startChain, with CometBFT's transaction index off
-// unless indexed: CometBFT v1's Stop leaves the index database open, so a
-// node that indexes cannot start again in the same process.
-func startChainIndexed(t *testing.T, indexed bool) *devChain {
-	t.Helper()
-	home := t.TempDir()
-	keys, err := chain.InitHome(home, chain.NodeConfig{Moniker: "solo", Ports: chain.Ports{P2P: freePort(t), RPC: freePort(t)}, BlockTime: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !indexed {
-		path := filepath.Join(home, "config", "config.toml")
-		toml, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		toml = bytes.Replace(toml, []byte(`indexer = "kv"`), []byte(`indexer = "null"`), 1)
-		if err := os.WriteFile(path, toml, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	alice := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{1}, 32))
-	aliceAddr, _ := address.FromPubKey(alice.Public().(ed25519.PublicKey))
-	appState, err := chain.LedgerGenesis(
-		[]*ledgerpb.GenesisAccount{{Address: aliceAddr.String(), Balance: 10_000_000_000}},
-		[]*ledgerpb.GenesisValidator{{Operator: aliceAddr.String(), ConsensusPubkey: keys.ConsensusPubKey, SelfBond: 1_000_000_000, Moniker: "solo"}},
-		nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := chain.WriteGenesis(home, chainID, time.Now(), appState); err != nil {
-		t.Fatal(err)
-	}
-	d := &devChain{home: home, alice: alice}
-	d.start(t)
-	t.Cleanup(func() {
-		if d.node != nil {
-			d.node.Stop()
-		}
-	})
-	d.addr, _ = chain.RPCAddress(home)
-	return d
-}
-
-func (d *devChain) start(t *testing.T) {
-	t.Helper()
-	n, err := chain.Start(context.Background(), d.home, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d.node = n
-}
-
-func (d *devChain) stop(t *testing.T) {
-	t.Helper()
-	if err := d.node.Stop(); err != nil {
-		t.Fatal(err)
-	}
-	d.node = nil
-}
-
-// latest is the node's latest height, or 0 while it does not answer.
-func (d *devChain) latest(t *testing.T) int64 {
-	t.Helper()
-	c, err := client.New(d.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := c.Status(context.Background())
-	if err != nil {
-		return 0
-	}
-	return st.SyncInfo.LatestBlockHeight
-}
-
-// waitLatest waits until the node's latest height is at least h.
-func (d *devChain) waitLatest(t *testing.T, h int64) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for d.latest(t) < h {
-		if time.Now().After(deadline) {
-			t.Fatalf("the node did not reach height %d", h)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
+// alice is the validator's operator.
+var alice = ed25519.NewKeyFromSeed(bytes.Repeat([]byte{1}, 32))
 
 // recorder is a handler that keeps what it was given.
 type recorder struct {
@@ -216,11 +112,11 @@ func run(t *testing.T, f *follow.Follower, from int64, h follow.Handler) (stop f
 // each once and in order.
 func TestCatchUpThenFollow(t *testing.T) {
 	d := startChain(t)
-	d.waitLatest(t, 5)
+	d.WaitHeight(t, 5)
 	cfg := follow.NewConfig().WithPollInterval(time.Hour).WithStallTimeout(5 * time.Second)
 	var r recorder
-	stop := run(t, follow.New(d.addr, cfg, nil), 1, r.handle)
-	live := d.latest(t) + 10
+	stop := run(t, follow.New(d.RPC, cfg, nil), 1, r.handle)
+	live := d.Height() + 10
 	r.waitFor(t, live)
 	if err := stop(); err != nil {
 		t.Fatalf("Run after cancellation: %v", err)
@@ -237,18 +133,18 @@ func TestCatchUpThenFollow(t *testing.T) {
 // in the delivered block, under the transaction's hash.
 func TestTransactionEvents(t *testing.T) {
 	d := startChain(t)
-	d.waitLatest(t, 2)
+	d.WaitHeight(t, 2)
 	var r recorder
-	run(t, follow.New(d.addr, follow.NewConfig().WithPollInterval(200*time.Millisecond), nil), 1, r.handle)
+	run(t, follow.New(d.RPC, follow.NewConfig().WithPollInterval(200*time.Millisecond), nil), 1, r.handle)
 
 	var bob address.Address
 	bob[0] = 0xb0
 	msg := &ledgerpb.Msg{Sum: &ledgerpb.Msg_Send{Send: &ledgerpb.MsgSend{To: bob[:], Amount: 12_345}}}
-	raw, err := client.BuildTx(d.alice, chainID, 0, 1000, "", msg)
+	raw, err := client.BuildTx(alice, chainID, 0, 1000, "", msg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := client.New(d.addr)
+	c, err := client.New(d.RPC)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,8 +182,8 @@ func TestTransactionEvents(t *testing.T) {
 // repeat.
 func TestRestartFromCursor(t *testing.T) {
 	d := startChain(t)
-	d.waitLatest(t, 3)
-	f := follow.New(d.addr, follow.NewConfig().WithPollInterval(200*time.Millisecond), nil)
+	d.WaitHeight(t, 3)
+	f := follow.New(d.RPC, follow.NewConfig().WithPollInterval(200*time.Millisecond), nil)
 	var (
 		mu      sync.Mutex
 		handled []int64
@@ -347,21 +243,21 @@ func TestRestartFromCursor(t *testing.T) {
 // following it and comes back on the same home and ports; the follower
 // reconnects and delivers every block, none twice.
 func TestReconnectAfterNodeRestart(t *testing.T) {
-	d := startChainIndexed(t, false)
-	d.waitLatest(t, 3)
+	d := testchain.Start(t, testchain.Options{ChainID: chainID, Operator: alice, NoIndex: true})
+	d.WaitHeight(t, 3)
 	cfg := follow.NewConfig().
 		WithPollInterval(200*time.Millisecond).
 		WithStallTimeout(2*time.Second).
 		WithBackoff(50*time.Millisecond, 400*time.Millisecond)
 	logs := &countingHandler{Handler: slog.NewTextHandler(t.Output(), nil), msg: "connection lost; reconnecting"}
 	var r recorder
-	stop := run(t, follow.New(d.addr, cfg, slog.New(logs)), 1, r.handle)
-	r.waitFor(t, d.latest(t)+3)
+	stop := run(t, follow.New(d.RPC, cfg, slog.New(logs)), 1, r.handle)
+	r.waitFor(t, d.Height()+3)
 
-	d.stop(t)
+	d.Stop(t)
 	down := r.last()
 	time.Sleep(time.Second) // several failed reconnections
-	d.start(t)
+	d.Restart(t)
 	r.waitFor(t, down+10)
 	if err := stop(); err != nil {
 		t.Fatalf("Run after cancellation: %v", err)
@@ -378,15 +274,15 @@ func TestReconnectAfterNodeRestart(t *testing.T) {
 // subscription stall.
 func TestStalledSubscription(t *testing.T) {
 	d := startChain(t)
-	d.waitLatest(t, 2)
+	d.WaitHeight(t, 2)
 	cfg := follow.NewConfig().
 		WithPollInterval(time.Hour).
 		WithStallTimeout(20*time.Millisecond).
 		WithBackoff(10*time.Millisecond, 10*time.Millisecond)
 	logs := &countingHandler{Handler: slog.NewTextHandler(t.Output(), nil), msg: "connection lost; reconnecting"}
 	var r recorder
-	stop := run(t, follow.New(d.addr, cfg, slog.New(logs)), 1, r.handle)
-	r.waitFor(t, d.latest(t)+8)
+	stop := run(t, follow.New(d.RPC, cfg, slog.New(logs)), 1, r.handle)
+	r.waitFor(t, d.Height()+8)
 	if err := stop(); err != nil {
 		t.Fatalf("Run after cancellation: %v", err)
 	}

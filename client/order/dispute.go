@@ -158,7 +158,7 @@ func (x *run) verifierInputs(ctx context.Context, o *ledgerpb.Order, keys []stri
 			s.Endpoint, err = x.b.nodeEndpoint(ctx, raw)
 		}
 		if err == nil {
-			err = x.sendInputs(ctx, x.b.gateway(s.Endpoint), o, commitDeadline, true)
+			err = x.sendInputs(ctx, x.b.nodeAPI(s.Endpoint), o, commitDeadline, true)
 		}
 		if err != nil {
 			s.Detail = err.Error()

@@ -9,12 +9,12 @@ import (
 	"slices"
 
 	"github.com/celltonomy/celltonomy/client"
-	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/query"
 	"github.com/celltonomy/celltonomy/ledger/reputation"
+	"github.com/celltonomy/celltonomy/nodeapi"
 )
 
 // logMark is a position in the reputation update log.
@@ -141,7 +141,7 @@ type Details struct {
 	// Endpoint is the provider node's registered endpoint.
 	Endpoint string `json:"endpoint,omitempty"`
 	// Job is the node's job status, when the node answered.
-	Job *gateway.JobStatus `json:"job,omitempty"`
+	Job *nodeapi.JobStatus `json:"job,omitempty"`
 	// JobError says why there is no Job, when a contract names a node.
 	JobError string `json:"job_error,omitempty"`
 }
@@ -162,7 +162,7 @@ func Show(ctx context.Context, c *client.Client, hc *http.Client, id uint64) (*D
 			return d, nil
 		}
 		d.Endpoint = st.GetNode().GetEndpoint()
-		js, err := (&gateway.Client{Endpoint: d.Endpoint, HTTP: hc}).Job(ctx, id)
+		js, err := (&nodeapi.Client{Endpoint: d.Endpoint, HTTP: hc}).Job(ctx, id)
 		if err != nil {
 			d.JobError = err.Error()
 		} else {
@@ -277,7 +277,7 @@ func (b *Buyer) Close(ctx context.Context, id uint64, opt CloseOptions) (*Result
 	}
 	x.r.Endpoint = endpoint
 	x.onFailure, x.failureOK = OnFailureClose, true
-	res, err := x.finish(ctx, o, b.gateway(endpoint), opt.OutDir, opt.Stars, opt.DisputeStake, opt.NoWaitFinal, true)
+	res, err := x.finish(ctx, o, b.nodeAPI(endpoint), opt.OutDir, opt.Stars, opt.DisputeStake, opt.NoWaitFinal, true)
 	x.setTxCost()
 	return res, x.interrupted(ctx, err)
 }

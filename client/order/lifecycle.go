@@ -11,9 +11,9 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
+	"github.com/celltonomy/celltonomy/nodeapi"
 	"github.com/celltonomy/celltonomy/runtime/eventlog"
 )
 
@@ -96,10 +96,10 @@ func nextStep(o *ledgerpb.Order, st *State, p *ledgerpb.Params) string {
 // only keeps the node's input receipt. Inputs reported missing on chain
 // cannot be sent any more, and inputs the run does not have are asked
 // for.
-func (x *run) inputsOnce(ctx context.Context, gw *gateway.Client, o *ledgerpb.Order) error {
+func (x *run) inputsOnce(ctx context.Context, gw *nodeapi.Client, o *ledgerpb.Order) error {
 	c := o.Contract
-	if js, err := gw.Job(ctx, o.Id); err == nil && js.State != gateway.StateAwaitingInputs {
-		if js.State == gateway.StateFailed {
+	if js, err := gw.Job(ctx, o.Id); err == nil && js.State != nodeapi.StateAwaitingInputs {
+		if js.State == nodeapi.StateFailed {
 			x.report(Step{Kind: StepJob, JobState: js.State, Detail: js.Error})
 			return nil
 		}
@@ -206,7 +206,7 @@ func (x *run) attach(ctx context.Context, o *ledgerpb.Order, st *State, plan *Pl
 			return x.r, fmt.Errorf("order %d: the provider's node: %w", o.Id, err)
 		}
 		x.r.Endpoint = endpoint
-		return x.finish(ctx, o, b.gateway(endpoint), plan.OutDir, plan.Stars, plan.DisputeStake, plan.NoWaitFinal, false)
+		return x.finish(ctx, o, b.nodeAPI(endpoint), plan.OutDir, plan.Stars, plan.DisputeStake, plan.NoWaitFinal, false)
 	case ledgerpb.OrderState_ORDER_STATE_DISPUTED:
 		return x.resumeDispute(ctx, o, true)
 	case ledgerpb.OrderState_ORDER_STATE_FAILED:
@@ -277,7 +277,7 @@ func (b *Buyer) Get(ctx context.Context, id uint64, outDir string, progress func
 		return x.r, fmt.Errorf("order %d: the provider's node: %w", id, err)
 	}
 	x.r.Endpoint = endpoint
-	out, files, err := Download(ctx, b.gateway(endpoint), id)
+	out, files, err := Download(ctx, b.nodeAPI(endpoint), id)
 	if err != nil {
 		return x.r, fmt.Errorf("order %d: download from %s: %w", id, endpoint, err)
 	}
@@ -345,7 +345,7 @@ func (b *Buyer) Logs(ctx context.Context, id uint64, follow bool, each func(even
 		return nil, fmt.Errorf("order %d: the provider's node: %w", id, err)
 	}
 	info := &LogInfo{Endpoint: endpoint, NodeKey: fmt.Sprintf("%x", c.NodeKey), DeliveredSeq: -1}
-	gw := b.gateway(endpoint)
+	gw := b.nodeAPI(endpoint)
 	next := 0
 	for {
 		// The order is read before the log, so that the last read after
@@ -357,7 +357,7 @@ func (b *Buyer) Logs(ctx context.Context, id uint64, follow bool, each func(even
 		l, err := readEventLog(ctx, gw, id, c.NodeKey)
 		// Following, a job the node has not created yet (404) or an event
 		// being written (a torn tail) shows at the next poll.
-		if err != nil && !(follow && (gateway.IsStatus(err, http.StatusNotFound) || errors.Is(err, eventlog.ErrMalformed))) {
+		if err != nil && !(follow && (nodeapi.IsStatus(err, http.StatusNotFound) || errors.Is(err, eventlog.ErrMalformed))) {
 			return info, fmt.Errorf("order %d: event log at %s: %w", id, endpoint, err)
 		}
 		if l != nil {
@@ -390,7 +390,7 @@ func (b *Buyer) Logs(ctx context.Context, id uint64, follow bool, each func(even
 
 // readEventLog downloads the event log of order id from gw and checks it
 // is signed by nodeKey; nil when the node has no event yet.
-func readEventLog(ctx context.Context, gw *gateway.Client, id uint64, nodeKey []byte) (*eventlog.Log, error) {
+func readEventLog(ctx context.Context, gw *nodeapi.Client, id uint64, nodeKey []byte) (*eventlog.Log, error) {
 	data, err := gw.EventLog(ctx, id)
 	if err != nil || len(data) == 0 {
 		return nil, err

@@ -1,6 +1,6 @@
 // Package order is the buyer's side of ordering a package run: it posts a
 // purchase order on the ledger (or buys a vendor's offering), follows it
-// block by block, talks to the winning node's gateway (client/gateway),
+// block by block, talks to the winning node's HTTP API (nodeapi),
 // checks what comes back against the ledger, and closes, rates or
 // disputes (market.md: "Purchase order lifecycle", "Disputes").
 //
@@ -135,7 +135,7 @@
 //
 // # What the buyer expects of a node
 //
-// The gateway protocol is client/gateway's. Run calls, on the winning
+// The node's HTTP API is nodeapi's. Run calls, on the winning
 // node: PUT …/inputs/NAME for each input, then POST …/inputs, whose
 // JobStatus carries the node's input receipt (JobStatus.InputReceipt,
 // also in GET …/job once the node holds the inputs); GET …/job while it
@@ -164,11 +164,11 @@ import (
 	"time"
 
 	"github.com/celltonomy/celltonomy/client"
-	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/query"
+	"github.com/celltonomy/celltonomy/nodeapi"
 	"github.com/celltonomy/celltonomy/runtime/outputroot"
 )
 
@@ -283,7 +283,7 @@ type Buyer struct {
 	// Chain is the ledger client.
 	Chain *client.Client
 	// Key is the buyer's account key: it signs the transactions and the
-	// gateway requests.
+	// requests to the nodes' HTTP API.
 	Key ed25519.PrivateKey
 	// Address is Key's account address.
 	Address address.Address
@@ -292,7 +292,7 @@ type Buyer struct {
 	// Fee is the fee of each transaction in ucell (default: the chain's
 	// min_fee).
 	Fee uint64
-	// HTTP is the client for the nodes' gateways (default: 30 s timeout).
+	// HTTP is the client for the nodes' HTTP API (default: 30 s timeout).
 	HTTP *http.Client
 	// Poll is how often the ledger and the node are polled (default
 	// 100 ms).
@@ -372,10 +372,10 @@ func ask[T any](ctx context.Context, b *Buyer, path string, q func(context.Conte
 	return v, err
 }
 
-// gateway returns a gateway client of the node at endpoint, signing with
-// the buyer's key.
-func (b *Buyer) gateway(endpoint string) *gateway.Client {
-	return &gateway.Client{Endpoint: endpoint, Key: b.Key, HTTP: b.HTTP}
+// nodeAPI returns a client of the HTTP API of the node at endpoint,
+// signing with the buyer's key.
+func (b *Buyer) nodeAPI(endpoint string) *nodeapi.Client {
+	return &nodeapi.Client{Endpoint: endpoint, Key: b.Key, HTTP: b.HTTP}
 }
 
 // sleep waits d or until ctx is done.

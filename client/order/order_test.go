@@ -20,11 +20,11 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/client/order/ordertest"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
+	"github.com/celltonomy/celltonomy/nodeapi"
 	"github.com/celltonomy/celltonomy/runtime/outputroot"
 	"github.com/celltonomy/celltonomy/spec"
 	"github.com/celltonomy/celltonomy/spec/packer"
@@ -76,7 +76,7 @@ func TestCheckRequest(t *testing.T) {
 }
 
 // results are honest outputs of order 7 with their files.
-func results(t *testing.T) (gateway.Outputs, map[string][]byte) {
+func results(t *testing.T) (nodeapi.Outputs, map[string][]byte) {
 	t.Helper()
 	out, files, _, _ := ordertest.Execute(7, map[string][]byte{"data": []byte("acgt\n")})
 	return out, files
@@ -97,50 +97,50 @@ func TestVerify(t *testing.T) {
 	trapped := &ledgerpb.Delivery{OutputRoot: trapRoot[:], CompletionCommitment: cc[:], Result: ledgerpb.RunResult_RUN_RESULT_TRAP}
 	tests := []struct {
 		name        string
-		out         gateway.Outputs
+		out         nodeapi.Outputs
 		d           *ledgerpb.Delivery
 		outcomeRoot OutcomeRootFunc
-		mutate      func(*gateway.Outputs, map[string][]byte, *ledgerpb.Delivery)
+		mutate      func(*nodeapi.Outputs, map[string][]byte, *ledgerpb.Delivery)
 		want        error
 	}{
-		{"honest", out, exitedOn(ledgerpb.RunResult_RUN_RESULT_EXITED), nil, func(*gateway.Outputs, map[string][]byte, *ledgerpb.Delivery) {}, nil},
+		{"honest", out, exitedOn(ledgerpb.RunResult_RUN_RESULT_EXITED), nil, func(*nodeapi.Outputs, map[string][]byte, *ledgerpb.Delivery) {}, nil},
 		{"a delivery that states no result is read as exited", out, exitedOn(ledgerpb.RunResult_RUN_RESULT_UNSPECIFIED), nil,
-			func(*gateway.Outputs, map[string][]byte, *ledgerpb.Delivery) {}, nil},
-		{"tampered file", out, exitedOn(1), nil, func(_ *gateway.Outputs, f map[string][]byte, _ *ledgerpb.Delivery) { f[sum] = []byte("TAMPERED\n") }, ErrOutputMismatch},
-		{"file missing", out, exitedOn(1), nil, func(_ *gateway.Outputs, f map[string][]byte, _ *ledgerpb.Delivery) { delete(f, sum) }, ErrOutputMismatch},
-		{"tampered stdout", out, exitedOn(1), nil, func(o *gateway.Outputs, _ map[string][]byte, _ *ledgerpb.Delivery) { o.Stdout = []byte("other\n") }, ErrOutputMismatch},
-		{"tampered exit code", out, exitedOn(0), nil, func(o *gateway.Outputs, _ map[string][]byte, _ *ledgerpb.Delivery) { o.ExitCode = 1 }, ErrOutputMismatch},
-		{"exit code not the delivery's", out, exitedOn(1), nil, func(_ *gateway.Outputs, _ map[string][]byte, d *ledgerpb.Delivery) { d.ExitCode = 3 }, ErrOutputMismatch},
-		{"wrong size in manifest", out, exitedOn(1), nil, func(o *gateway.Outputs, _ map[string][]byte, _ *ledgerpb.Delivery) { o.Files[0].Size++ }, ErrOutputMismatch},
-		{"other root on chain", out, exitedOn(1), nil, func(_ *gateway.Outputs, _ map[string][]byte, d *ledgerpb.Delivery) { d.OutputRoot = make([]byte, 32) }, ErrOutputMismatch},
-		{"node's root claim ignored", out, exitedOn(1), nil, func(o *gateway.Outputs, _ map[string][]byte, _ *ledgerpb.Delivery) {
+			func(*nodeapi.Outputs, map[string][]byte, *ledgerpb.Delivery) {}, nil},
+		{"tampered file", out, exitedOn(1), nil, func(_ *nodeapi.Outputs, f map[string][]byte, _ *ledgerpb.Delivery) { f[sum] = []byte("TAMPERED\n") }, ErrOutputMismatch},
+		{"file missing", out, exitedOn(1), nil, func(_ *nodeapi.Outputs, f map[string][]byte, _ *ledgerpb.Delivery) { delete(f, sum) }, ErrOutputMismatch},
+		{"tampered stdout", out, exitedOn(1), nil, func(o *nodeapi.Outputs, _ map[string][]byte, _ *ledgerpb.Delivery) { o.Stdout = []byte("other\n") }, ErrOutputMismatch},
+		{"tampered exit code", out, exitedOn(0), nil, func(o *nodeapi.Outputs, _ map[string][]byte, _ *ledgerpb.Delivery) { o.ExitCode = 1 }, ErrOutputMismatch},
+		{"exit code not the delivery's", out, exitedOn(1), nil, func(_ *nodeapi.Outputs, _ map[string][]byte, d *ledgerpb.Delivery) { d.ExitCode = 3 }, ErrOutputMismatch},
+		{"wrong size in manifest", out, exitedOn(1), nil, func(o *nodeapi.Outputs, _ map[string][]byte, _ *ledgerpb.Delivery) { o.Files[0].Size++ }, ErrOutputMismatch},
+		{"other root on chain", out, exitedOn(1), nil, func(_ *nodeapi.Outputs, _ map[string][]byte, d *ledgerpb.Delivery) { d.OutputRoot = make([]byte, 32) }, ErrOutputMismatch},
+		{"node's root claim ignored", out, exitedOn(1), nil, func(o *nodeapi.Outputs, _ map[string][]byte, _ *ledgerpb.Delivery) {
 			o.OutputRoot = strings.Repeat("0", 64)
 		}, nil},
-		{"node's result claim ignored", out, exitedOn(1), nil, func(o *gateway.Outputs, _ map[string][]byte, _ *ledgerpb.Delivery) { o.Result = "trap" }, nil},
-		{"wrong completion code", out, exitedOn(1), nil, func(o *gateway.Outputs, _ map[string][]byte, _ *ledgerpb.Delivery) {
+		{"node's result claim ignored", out, exitedOn(1), nil, func(o *nodeapi.Outputs, _ map[string][]byte, _ *ledgerpb.Delivery) { o.Result = "trap" }, nil},
+		{"wrong completion code", out, exitedOn(1), nil, func(o *nodeapi.Outputs, _ map[string][]byte, _ *ledgerpb.Delivery) {
 			o.CompletionCode = strings.Repeat("ab", 32)
 		}, ErrCompletionMismatch},
-		{"short completion code", out, exitedOn(1), nil, func(o *gateway.Outputs, _ map[string][]byte, _ *ledgerpb.Delivery) { o.CompletionCode = "abcd" }, ErrCompletionMismatch},
-		{"commitment of another order", out, exitedOn(1), nil, func(_ *gateway.Outputs, _ map[string][]byte, d *ledgerpb.Delivery) {
+		{"short completion code", out, exitedOn(1), nil, func(o *nodeapi.Outputs, _ map[string][]byte, _ *ledgerpb.Delivery) { o.CompletionCode = "abcd" }, ErrCompletionMismatch},
+		{"commitment of another order", out, exitedOn(1), nil, func(_ *nodeapi.Outputs, _ map[string][]byte, d *ledgerpb.Delivery) {
 			x := market.CompletionCommitment(id+1, code)
 			d.CompletionCommitment = x[:]
 		}, ErrCompletionMismatch},
-		{"trap without an outcome root: not verifiable", trapOut, trapped, nil, func(*gateway.Outputs, map[string][]byte, *ledgerpb.Delivery) {}, ErrNotVerifiable},
-		{"trap without an outcome root, wrong code: not received", trapOut, trapped, nil, func(o *gateway.Outputs, _ map[string][]byte, _ *ledgerpb.Delivery) {
+		{"trap without an outcome root: not verifiable", trapOut, trapped, nil, func(*nodeapi.Outputs, map[string][]byte, *ledgerpb.Delivery) {}, ErrNotVerifiable},
+		{"trap without an outcome root, wrong code: not received", trapOut, trapped, nil, func(o *nodeapi.Outputs, _ map[string][]byte, _ *ledgerpb.Delivery) {
 			o.CompletionCode = strings.Repeat("ab", 32)
 		}, ErrCompletionMismatch},
-		{"trap verified", trapOut, trapped, ordertest.OutcomeRoot, func(*gateway.Outputs, map[string][]byte, *ledgerpb.Delivery) {}, nil},
-		{"trap with a tampered stderr", trapOut, trapped, ordertest.OutcomeRoot, func(o *gateway.Outputs, _ map[string][]byte, _ *ledgerpb.Delivery) {
+		{"trap verified", trapOut, trapped, ordertest.OutcomeRoot, func(*nodeapi.Outputs, map[string][]byte, *ledgerpb.Delivery) {}, nil},
+		{"trap with a tampered stderr", trapOut, trapped, ordertest.OutcomeRoot, func(o *nodeapi.Outputs, _ map[string][]byte, _ *ledgerpb.Delivery) {
 			o.Stderr = []byte("all fine\n")
 		}, ErrOutputMismatch},
-		{"trap stated as a fuel limit", trapOut, trapped, ordertest.OutcomeRoot, func(_ *gateway.Outputs, _ map[string][]byte, d *ledgerpb.Delivery) {
+		{"trap stated as a fuel limit", trapOut, trapped, ordertest.OutcomeRoot, func(_ *nodeapi.Outputs, _ map[string][]byte, d *ledgerpb.Delivery) {
 			d.Result = ledgerpb.RunResult_RUN_RESULT_FUEL_LIMIT
 		}, ErrOutputMismatch},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			o := tt.out
-			o.Files = append([]gateway.OutputFile(nil), tt.out.Files...)
+			o.Files = append([]nodeapi.OutputFile(nil), tt.out.Files...)
 			f := map[string][]byte{}
 			for k, v := range files {
 				f[k] = v
@@ -267,9 +267,9 @@ func TestSendInputs(t *testing.T) {
 	var uploads, notFound atomic.Int32
 	refuse := atomic.Bool{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sig, err := gateway.Verify(r, time.Now())
+		sig, err := nodeapi.Verify(r, time.Now())
 		if err == nil {
-			_, err = gateway.ReadBody(r.Body, sig, 1<<20)
+			_, err = nodeapi.ReadBody(r.Body, sig, 1<<20)
 		}
 		if err != nil {
 			fail(w, http.StatusUnauthorized, "%v", err)
@@ -285,7 +285,7 @@ func TestSendInputs(t *testing.T) {
 		case refuse.Load():
 			fail(w, http.StatusBadRequest, "inputs: input root does not match the order's")
 		default:
-			reply(w, gateway.JobStatus{OrderID: 3, State: gateway.StateRunning})
+			reply(w, nodeapi.JobStatus{OrderID: 3, State: nodeapi.StateRunning})
 		}
 	}))
 	defer srv.Close()
@@ -299,7 +299,7 @@ func TestSendInputs(t *testing.T) {
 	var got steps
 	x := &run{b: b, r: &Result{OrderID: 3}, progress: got.add, haveInputs: true, inputs: map[string]string{"genome": path}, files: files}
 	o := &ledgerpb.Order{Id: 3, Contract: &ledgerpb.Contract{}}
-	if err := x.sendInputs(context.Background(), b.gateway(srv.URL), o, 0, false); err != nil {
+	if err := x.sendInputs(context.Background(), b.nodeAPI(srv.URL), o, 0, false); err != nil {
 		t.Fatal(err)
 	}
 	if uploads.Load() != 1 {
@@ -308,7 +308,7 @@ func TestSendInputs(t *testing.T) {
 	got.need(t, StepUploaded, StepCommitted)
 
 	refuse.Store(true)
-	err = x.sendInputs(context.Background(), b.gateway(srv.URL), o, 0, false)
+	err = x.sendInputs(context.Background(), b.nodeAPI(srv.URL), o, 0, false)
 	if !errors.Is(err, ErrInputsRejected) || !strings.Contains(err.Error(), "input root does not match") {
 		t.Fatalf("sendInputs: %v, want ErrInputsRejected with the node's reason", err)
 	}
@@ -316,7 +316,7 @@ func TestSendInputs(t *testing.T) {
 
 func fail(w http.ResponseWriter, status int, format string, args ...any) {
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(gateway.ErrorBody{Error: fmt.Sprintf(format, args...)})
+	json.NewEncoder(w).Encode(nodeapi.ErrorBody{Error: fmt.Sprintf(format, args...)})
 }
 
 func reply(w http.ResponseWriter, v any) { json.NewEncoder(w).Encode(v) }

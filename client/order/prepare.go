@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"net/url"
 	"os"
 	"slices"
 	"sort"
@@ -17,11 +16,11 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/query"
+	"github.com/celltonomy/celltonomy/nodeapi"
 	"github.com/celltonomy/celltonomy/runtime/inputroot"
 	"github.com/celltonomy/celltonomy/spec"
 	"github.com/celltonomy/celltonomy/spec/packer"
@@ -352,16 +351,16 @@ func orderParams(params map[string]string) []*ledgerpb.OrderParam {
 }
 
 // hashInputs hashes the input files; the list is sorted by name.
-func hashInputs(inputs map[string]string) ([]gateway.InputFile, [32]byte, error) {
+func hashInputs(inputs map[string]string) ([]nodeapi.InputFile, [32]byte, error) {
 	var list []inputroot.Input
-	var files []gateway.InputFile
+	var files []nodeapi.InputFile
 	for _, name := range slices.Sorted(maps.Keys(inputs)) {
 		in, err := inputroot.HashFile(name, inputs[name])
 		if err != nil {
 			return nil, [32]byte{}, fieldErr("inputs."+name, "%v", err)
 		}
 		list = append(list, in)
-		files = append(files, gateway.InputFile{Name: name, Size: in.Size, SHA256: hex.EncodeToString(in.SHA256[:])})
+		files = append(files, nodeapi.InputFile{Name: name, Size: in.Size, SHA256: hex.EncodeToString(in.SHA256[:])})
 	}
 	root, err := inputroot.Compute(list)
 	if err != nil {
@@ -375,7 +374,7 @@ func hashInputs(inputs map[string]string) ([]gateway.InputFile, [32]byte, error)
 type plan struct {
 	req      Request
 	pkg      *resolved
-	inputs   []gateway.InputFile
+	inputs   []nodeapi.InputFile
 	root     [32]byte
 	create   *ledgerpb.MsgCreateOrder
 	buy      *ledgerpb.MsgBuyOffering
@@ -528,15 +527,6 @@ func sum(vs ...uint64) (uint64, bool) {
 	return s, true
 }
 
-// blobURL is ENDPOINT/v1/blobs/SHA256.
-func blobURL(endpoint string, sum [32]byte) (string, error) {
-	u, err := url.Parse(endpoint)
-	if err != nil {
-		return "", err
-	}
-	return u.JoinPath("v1", "blobs", hex.EncodeToString(sum[:])).String(), nil
-}
-
 // publish registers the package as the buyer's, naming the active nodes'
 // blob URLs, and uploads its .cellpkg to each; it fails when no node took
 // it. It returns the registration height and the nodes that took it.
@@ -557,7 +547,7 @@ func (b *Buyer) publish(ctx context.Context, r *resolved) (int64, int, error) {
 	var locations []string
 	var usable []*ledgerpb.Node
 	for _, n := range nodes {
-		u, err := blobURL(n.Endpoint, digest)
+		u, err := nodeapi.BlobURL(n.Endpoint, digest)
 		if err != nil || len(u) > 256 {
 			continue
 		}
@@ -578,7 +568,7 @@ func (b *Buyer) publish(ctx context.Context, r *resolved) (int64, int, error) {
 	accepted := 0
 	var errs []error
 	for _, n := range usable {
-		if err := b.gateway(n.Endpoint).PutBlob(ctx, digest, blob); err != nil {
+		if err := b.nodeAPI(n.Endpoint).PutBlob(ctx, digest, blob); err != nil {
 			errs = append(errs, fmt.Errorf("node %x at %s: %w", n.NodePubkey, n.Endpoint, err))
 			continue
 		}

@@ -11,11 +11,11 @@ import (
 	"slices"
 
 	"github.com/celltonomy/celltonomy/client"
-	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
+	"github.com/celltonomy/celltonomy/nodeapi"
 )
 
 // Heights are the blocks at which the order's steps were committed; 0
@@ -64,7 +64,7 @@ type Result struct {
 	ExitCode uint32               `json:"exit_code"`
 	Stdout   string               `json:"stdout"`
 	Stderr   string               `json:"stderr"`
-	Files    []gateway.OutputFile `json:"files,omitempty"`
+	Files    []nodeapi.OutputFile `json:"files,omitempty"`
 	// OutputDir is where the results were written (OUTDIR/ORDER_ID).
 	OutputDir string  `json:"output_dir,omitempty"`
 	Heights   Heights `json:"heights"`
@@ -134,7 +134,7 @@ type run struct {
 	// (verifiers of a dispute get them only then).
 	haveInputs bool
 	inputs     map[string]string
-	files      []gateway.InputFile
+	files      []nodeapi.InputFile
 	// outcome is asked for when the run disputes (zero: refund).
 	outcome ledgerpb.DisputeOutcome
 	// guard is what the run holds and did about the input receipt of the
@@ -334,8 +334,9 @@ func (x *run) followBids(ctx context.Context) (*ledgerpb.Order, error) {
 	return r.Order, nil
 }
 
-// awarded records the contract and returns the winning node's gateway.
-func (x *run) awarded(ctx context.Context, o *ledgerpb.Order) (*gateway.Client, error) {
+// awarded records the contract and returns a client of the winning node's
+// HTTP API.
+func (x *run) awarded(ctx context.Context, o *ledgerpb.Order) (*nodeapi.Client, error) {
 	c := o.GetContract()
 	if c == nil {
 		return nil, fmt.Errorf("order %d: %s without a contract", o.Id, market.StateName(o.State))
@@ -350,14 +351,14 @@ func (x *run) awarded(ctx context.Context, o *ledgerpb.Order) (*gateway.Client, 
 	}
 	x.r.Endpoint = endpoint
 	x.report(Step{Kind: StepAwarded, Height: c.AwardHeight, Provider: x.r.Provider, NodeKey: x.r.NodeKey, Endpoint: endpoint, Price: c.Price})
-	return x.b.gateway(endpoint), nil
+	return x.b.nodeAPI(endpoint), nil
 }
 
-// retryable reports whether a gateway error may pass: the node has not
+// retryable reports whether an error of the node's HTTP API may pass: the node has not
 // seen the order's transition yet (404, 409), is busy (5xx) or is not
 // reachable.
 func retryable(err error) bool {
-	var se *gateway.StatusError
+	var se *nodeapi.StatusError
 	if errors.As(err, &se) {
 		return se.Status == http.StatusNotFound || se.Status == http.StatusConflict || se.Status >= 500
 	}
@@ -390,7 +391,7 @@ func (b *Buyer) retry(ctx context.Context, deadline int64, f func() error) error
 // deadline for the provider, the commit deadline for a verifier, which
 // reports nothing per file). A 400 answer wraps ErrInputsRejected. The
 // provider's input receipt in its answer is kept.
-func (x *run) sendInputs(ctx context.Context, gw *gateway.Client, o *ledgerpb.Order, deadline int64, verifier bool) error {
+func (x *run) sendInputs(ctx context.Context, gw *nodeapi.Client, o *ledgerpb.Order, deadline int64, verifier bool) error {
 	id := o.Id
 	for _, f := range x.files {
 		path := x.inputs[f.Name]
@@ -402,14 +403,14 @@ func (x *run) sendInputs(ctx context.Context, gw *gateway.Client, o *ledgerpb.Or
 			x.report(Step{Kind: StepUploaded, Input: f.Name, Bytes: int64(f.Size), Endpoint: gw.Endpoint})
 		}
 	}
-	var st gateway.JobStatus
+	var st nodeapi.JobStatus
 	err := x.b.retry(ctx, deadline, func() error {
 		var err error
 		st, err = gw.CommitInputs(ctx, id, x.files)
-		if gateway.IsStatus(err, http.StatusConflict) {
+		if nodeapi.IsStatus(err, http.StatusConflict) {
 			// Committed already (a retry after a lost answer): the job
 			// says where it is.
-			if js, jerr := gw.Job(ctx, id); jerr == nil && js.State != gateway.StateAwaitingInputs {
+			if js, jerr := gw.Job(ctx, id); jerr == nil && js.State != nodeapi.StateAwaitingInputs {
 				st, err = js, nil
 			}
 		}
@@ -426,7 +427,7 @@ func (x *run) sendInputs(ctx context.Context, gw *gateway.Client, o *ledgerpb.Or
 }
 
 func inputsErr(id uint64, what, endpoint string, err error) error {
-	var se *gateway.StatusError
+	var se *nodeapi.StatusError
 	if errors.As(err, &se) && se.Status == http.StatusBadRequest {
 		return fmt.Errorf("order %d: %s at %s: %w: %s (the files must match the order's input root)", id, what, endpoint, ErrInputsRejected, se.Message)
 	}
@@ -436,7 +437,7 @@ func inputsErr(id uint64, what, endpoint string, err error) error {
 // followJob reports the node's job until the order is delivered or
 // fails; meanwhile it answers a report of missing inputs, and posts the
 // input receipt when the delivery deadline is near (see receiptGuard).
-func (x *run) followJob(ctx context.Context, gw *gateway.Client) (*ledgerpb.Order, error) {
+func (x *run) followJob(ctx context.Context, gw *nodeapi.Client) (*ledgerpb.Order, error) {
 	last := ""
 	r, err := x.b.waitOrder(ctx, x.r.OrderID, func(r *ledgerpb.OrderResponse) (bool, error) {
 		o := r.Order
@@ -447,7 +448,7 @@ func (x *run) followJob(ctx context.Context, gw *gateway.Client) (*ledgerpb.Orde
 			if st.State+st.Error != last {
 				last = st.State + st.Error
 				detail := st.Error
-				if st.State == gateway.StateExecuted && st.OutputRoot != "" {
+				if st.State == nodeapi.StateExecuted && st.OutputRoot != "" {
 					detail = fmt.Sprintf("%s, exit code %d, output root %s, %d ms", orExited(st.Result), ptrVal(st.ExitCode), st.OutputRoot, st.RunMillis)
 				}
 				x.report(Step{Kind: StepJob, JobState: st.State, Detail: detail})
@@ -536,12 +537,12 @@ const stderrTail = 2048
 // write, close, reveal and wait for final ratings; or dispute. A run
 // that did not exit and cannot be verified locally is closed only with
 // acceptUnverified (an explicit Close), else left to the buyer.
-func (x *run) finish(ctx context.Context, o *ledgerpb.Order, gw *gateway.Client, outDir string, stars *uint32, disputeStake uint64, noWaitFinal, acceptUnverified bool) (*Result, error) {
+func (x *run) finish(ctx context.Context, o *ledgerpb.Order, gw *nodeapi.Client, outDir string, stars *uint32, disputeStake uint64, noWaitFinal, acceptUnverified bool) (*Result, error) {
 	d := o.Delivery
 	x.r.OutputRoot, x.r.Heights.Delivered, x.r.RunResult = hex.EncodeToString(d.OutputRoot), d.Height, market.RunResultName(d.Result)
 	x.report(Step{Kind: StepDelivered, Height: d.Height, OutputRoot: x.r.OutputRoot, Result: x.r.RunResult})
 
-	var out gateway.Outputs
+	var out nodeapi.Outputs
 	var files map[string][]byte
 	err := x.b.retry(ctx, d.ConfirmDeadline-confirmMargin, func() error {
 		var err error
@@ -725,7 +726,7 @@ func (x *run) reveal(ctx context.Context, o *ledgerpb.Order, stars uint32, salt 
 // downloaded records the outputs out in the result and reports the
 // StepDownloaded step; verr is Verify's error, nil or ErrNotVerifiable
 // (the outputs are then kept as not verified).
-func (x *run) downloaded(out gateway.Outputs, verr error) {
+func (x *run) downloaded(out nodeapi.Outputs, verr error) {
 	x.r.Verified = verr == nil
 	x.r.ExitCode, x.r.Stdout, x.r.Stderr, x.r.Files = out.ExitCode, string(out.Stdout), string(out.Stderr), out.Files
 	var size int64
@@ -766,7 +767,7 @@ func (b *Buyer) reasons(ctx context.Context, id uint64) []Reason {
 			out = append(out, reason)
 			continue
 		}
-		d, err := b.gateway(n.Endpoint).Decision(ctx, id)
+		d, err := b.nodeAPI(n.Endpoint).Decision(ctx, id)
 		if err != nil {
 			reason.Reason, reason.Detail = "unreachable", err.Error()
 		} else {

@@ -16,11 +16,11 @@ import (
 	"time"
 
 	"github.com/celltonomy/celltonomy/client"
-	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/client/order/ordertest"
 	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
+	"github.com/celltonomy/celltonomy/nodeapi"
 )
 
 // steps collects the steps of a run.
@@ -220,7 +220,7 @@ func TestRunOnChain(t *testing.T) {
 		}
 
 		d, err := Show(ctx, n.Client, nil, res.OrderID)
-		if err != nil || d.Job == nil || d.Job.State != gateway.StateDelivered || d.Order.Ratings == nil || !d.Order.Ratings.Final {
+		if err != nil || d.Job == nil || d.Job.State != nodeapi.StateDelivered || d.Order.Ratings == nil || !d.Order.Ratings.Final {
 			t.Errorf("Show: %+v, %v", d, err)
 		}
 		list, err := List(ctx, n.Client, b.Address, ledgerpb.OrderState_ORDER_STATE_CLOSED)

@@ -12,9 +12,9 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
+	"github.com/celltonomy/celltonomy/nodeapi"
 	"github.com/celltonomy/celltonomy/runtime/outputroot"
 )
 
@@ -38,7 +38,7 @@ var (
 // Download fetches the results of order id from the node behind gw: the
 // manifest with the completion code, then every file by its SHA-256. It
 // does not verify them; see Verify.
-func Download(ctx context.Context, gw *gateway.Client, id uint64) (gateway.Outputs, map[string][]byte, error) {
+func Download(ctx context.Context, gw *nodeapi.Client, id uint64) (nodeapi.Outputs, map[string][]byte, error) {
 	out, err := gw.Outputs(ctx, id)
 	if err != nil {
 		return out, nil, fmt.Errorf("outputs of order %d: %w", id, err)
@@ -72,7 +72,7 @@ func Download(ctx context.Context, gw *gateway.Client, id uint64) (gateway.Outpu
 // everything else and returns ErrNotVerifiable. Errors wrap
 // ErrOutputMismatch, ErrCompletionMismatch or ErrNotVerifiable and name
 // the file or field.
-func Verify(id uint64, d *ledgerpb.Delivery, out gateway.Outputs, files map[string][]byte, outcomeRoot OutcomeRootFunc) error {
+func Verify(id uint64, d *ledgerpb.Delivery, out nodeapi.Outputs, files map[string][]byte, outcomeRoot OutcomeRootFunc) error {
 	var entries []outputroot.File
 	for _, f := range out.Files {
 		data, ok := files[f.SHA256]
@@ -126,7 +126,7 @@ type Receipt struct {
 	// fuel-limit, …).
 	Result   string               `json:"result,omitempty"`
 	ExitCode uint32               `json:"exit_code"`
-	Files    []gateway.OutputFile `json:"files"`
+	Files    []nodeapi.OutputFile `json:"files"`
 }
 
 // WriteOutputs writes verified results of order id under dir/ID/:
@@ -139,7 +139,7 @@ type Receipt struct {
 // and returns dir/ID. Paths were checked by Verify (runtime/outputroot
 // rules: relative, no "..", no empty segment), so a file cannot land
 // outside dir/ID/outputs.
-func WriteOutputs(dir string, id uint64, out gateway.Outputs, files map[string][]byte) (string, error) {
+func WriteOutputs(dir string, id uint64, out nodeapi.Outputs, files map[string][]byte) (string, error) {
 	base := filepath.Join(dir, strconv.FormatUint(id, 10))
 	if err := os.MkdirAll(filepath.Join(base, "outputs"), 0o755); err != nil {
 		return "", err

@@ -17,12 +17,12 @@ import (
 
 	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client"
-	"github.com/celltonomy/celltonomy/client/gateway"
 	"github.com/celltonomy/celltonomy/client/keyring"
 	"github.com/celltonomy/celltonomy/internal/wasmbuild"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/params"
+	"github.com/celltonomy/celltonomy/nodeapi"
 	"github.com/celltonomy/celltonomy/runtime/eventlog"
 	"github.com/celltonomy/celltonomy/runtime/inputroot"
 	"github.com/celltonomy/celltonomy/spec"
@@ -151,7 +151,7 @@ func TestDevnetCrashDuringJob(t *testing.T) {
 	deadline := time.Now().Add(90 * time.Second)
 	for {
 		if _, err := c.Package(ctx, id[:]); err == nil {
-			if _, err := (&gateway.Client{Endpoint: endpoint}).Job(ctx, 0); gateway.IsStatus(err, 404) {
+			if _, err := (&nodeapi.Client{Endpoint: endpoint}).Job(ctx, 0); nodeapi.IsStatus(err, 404) {
 				break
 			}
 		}
@@ -188,8 +188,8 @@ func TestDevnetCrashDuringJob(t *testing.T) {
 	orderID := uint64(1)
 	waitOrder(t, c, orderID, 30*time.Second, ledgerpb.OrderState_ORDER_STATE_AWARDED)
 
-	gc := &gateway.Client{Endpoint: endpoint, Key: buyer}
-	files := []gateway.InputFile{{Name: "data", Size: in.Size, SHA256: hex.EncodeToString(in.SHA256[:])}}
+	gc := &nodeapi.Client{Endpoint: endpoint, Key: buyer}
+	files := []nodeapi.InputFile{{Name: "data", Size: in.Size, SHA256: hex.EncodeToString(in.SHA256[:])}}
 	retry(t, 15*time.Second, func() error {
 		if err := gc.UploadInput(ctx, orderID, "data", dataPath); err != nil {
 			return err
@@ -203,13 +203,13 @@ func TestDevnetCrashDuringJob(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if j.State != gateway.StateRunning {
+		if j.State != nodeapi.StateRunning {
 			return fmt.Errorf("job is %s", j.State)
 		}
 		return nil
 	})
 	time.Sleep(500 * time.Millisecond)
-	if j, err := gc.Job(ctx, orderID); err != nil || j.State != gateway.StateRunning {
+	if j, err := gc.Job(ctx, orderID); err != nil || j.State != nodeapi.StateRunning {
 		t.Fatalf("the job is not running when the devnet is killed: %+v %v", j, err)
 	}
 	p.signal(syscall.SIGKILL)
@@ -220,7 +220,7 @@ func TestDevnetCrashDuringJob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if j.State != gateway.StateDelivered || j.OutputRoot != hex.EncodeToString(o.GetDelivery().GetOutputRoot()) {
+	if j.State != nodeapi.StateDelivered || j.OutputRoot != hex.EncodeToString(o.GetDelivery().GetOutputRoot()) {
 		t.Fatalf("job after restart: %+v; delivered root %x", j, o.GetDelivery().GetOutputRoot())
 	}
 	out, err := gc.Outputs(ctx, orderID)
@@ -432,11 +432,7 @@ func TestNodeInitAndStart(t *testing.T) {
 		t.Skip("starts a validator and a node")
 	}
 	home := t.TempDir()
-	cell(t, "init", "--home", home, "--chain-id", "vendor-test", "--moniker", "solo", "--dev", "--block-time", "200ms")
-	base := freePorts(t, 2)
-	if _, err := chain.InitHome(home, chain.NodeConfig{Moniker: "solo", Ports: chain.Ports{P2P: base, RPC: base + 1}, BlockTime: 200 * time.Millisecond}); err != nil {
-		t.Fatal(err)
-	}
+	base := initSolo(t, home, "vendor-test", 2)
 	v := start(t, home)
 	c := nodeClient(t, home)
 	waitHeight(t, c, 2, v)

@@ -168,11 +168,7 @@ func TestMarketEndToEnd(t *testing.T) {
 		providerStars  = 5 // the provider's rating of the buyer
 	)
 	home := t.TempDir()
-	cell(t, "init", "--home", home, "--chain-id", chainID, "--moniker", "solo", "--dev", "--block-time", "200ms")
-	base := freePorts(t, 1)
-	if _, err := chain.InitHome(home, chain.NodeConfig{Moniker: "solo", Ports: chain.Ports{P2P: base, RPC: base + 1}, BlockTime: 200 * time.Millisecond}); err != nil {
-		t.Fatal(err)
-	}
+	initSolo(t, home, chainID, 1)
 	setRevealWindow(t, home, chainID, revealWindow)
 	p := start(t, home)
 	c := nodeClient(t, home)

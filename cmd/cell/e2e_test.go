@@ -9,7 +9,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +19,7 @@ import (
 	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/keyring"
+	"github.com/celltonomy/celltonomy/internal/freeport"
 	"github.com/celltonomy/celltonomy/internal/testhome"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
@@ -64,36 +64,18 @@ func cell(t *testing.T, args ...string) string {
 	return string(out)
 }
 
-// freePorts returns a base port p such that p … p+10n+1 were free.
-func freePorts(t *testing.T, n int) int {
+// initSolo runs `cell init` for the single validator of chainID in home,
+// with 200 ms blocks, its P2P and RPC ports at base and base+1 of
+// freeport.Base(t, n, 10): the ports base+10·i and base+10·i+1 for
+// 0 < i < n stay free for the test's other processes. It returns base.
+func initSolo(t *testing.T, home, chainID string, n int) int {
 	t.Helper()
-	for try := 0; try < 50; try++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		base := l.Addr().(*net.TCPAddr).Port
-		l.Close()
-		if base+10*n+2 > 65535 {
-			continue
-		}
-		ok := true
-		for i := 0; i < n && ok; i++ {
-			for _, p := range []int{base + 10*i, base + 10*i + 1} {
-				l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
-				if err != nil {
-					ok = false
-					break
-				}
-				l.Close()
-			}
-		}
-		if ok {
-			return base
-		}
+	cell(t, "init", "--home", home, "--chain-id", chainID, "--moniker", "solo", "--dev", "--block-time", "200ms")
+	base := freeport.Base(t, n, 10)
+	if _, err := chain.InitHome(home, chain.NodeConfig{Moniker: "solo", Ports: chain.Ports{P2P: base, RPC: base + 1}, BlockTime: 200 * time.Millisecond}); err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no free ports")
-	return 0
+	return base
 }
 
 // process is a running `cell start`.
@@ -205,11 +187,7 @@ func TestCrashAndRestart(t *testing.T) {
 		t.Skip("starts a node")
 	}
 	home := t.TempDir()
-	cell(t, "init", "--home", home, "--chain-id", "crash-test", "--moniker", "solo", "--dev", "--block-time", "200ms")
-	base := freePorts(t, 1)
-	if _, err := chain.InitHome(home, chain.NodeConfig{Moniker: "solo", Ports: chain.Ports{P2P: base, RPC: base + 1}, BlockTime: 200 * time.Millisecond}); err != nil {
-		t.Fatal(err)
-	}
+	initSolo(t, home, "crash-test", 1)
 	p := start(t, home)
 	c := nodeClient(t, home)
 	waitHeight(t, c, 2, p)
@@ -271,7 +249,7 @@ func TestMultiValidator(t *testing.T) {
 	}
 	ctx := context.Background()
 	dir := t.TempDir()
-	base := freePorts(t, 5)
+	base := freeport.Base(t, 5, 10)
 	const chainID = "multi-test"
 	cell(t, "testnet", "init", "--validators", "4", "--out", dir, "--base-port", fmt.Sprint(base),
 		"--block-time", "200ms", "--chain-id", chainID)

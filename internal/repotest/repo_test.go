@@ -9,6 +9,7 @@ import (
 	"go/token"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -134,6 +135,43 @@ var forbidden = map[string][]string{
 	"examples":   {"cmd", "node", "chain", "ledger", "devnet"},
 }
 
+// testOnly are the packages that only tests, and other test-support
+// packages, may import.
+var testOnly = map[string]bool{"internal/wasmbuild": true, "internal/testhome": true, "internal/testchain": true, "client/order/ordertest": true}
+
+// wireLeaves are the wire protocols that both sides of a protocol import
+// (ARCHITECTURE.md: nodeapi, the miner's proof API): for each, the
+// packages of the module it must not link, directly or not (a listed
+// directory covers its sub-packages).
+var wireLeaves = map[string][]string{
+	"nodeapi":        {"node", "miner", "chain", "ledger/app", "client", "api", "devnet", "cmd"},
+	"miner/proofapi": {"miner", "node", "nodeapi", "chain", "ledger/app", "client", "api", "devnet", "cmd"},
+}
+
+// TestWireProtocolsAreLeaves checks wireLeaves on the packages' full
+// dependency lists (go list -deps).
+func TestWireProtocolsAreLeaves(t *testing.T) {
+	for pkg, banned := range wireLeaves {
+		cmd := exec.Command("go", "list", "-deps", "./"+pkg)
+		cmd.Dir = "../.."
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("go list -deps ./%s: %v", pkg, err)
+		}
+		for _, dep := range strings.Fields(string(out)) {
+			rel, ok := strings.CutPrefix(dep, module)
+			if !ok || rel == pkg {
+				continue
+			}
+			for _, bad := range banned {
+				if rel == bad || strings.HasPrefix(rel, bad+"/") {
+					t.Errorf("%s links %s: a wire protocol must not depend on %s", pkg, dep, bad)
+				}
+			}
+		}
+	}
+}
+
 // TestImportsPointDownward checks the layering of ARCHITECTURE.md, and that
 // test-support packages are not imported by production code.
 func TestImportsPointDownward(t *testing.T) {
@@ -156,7 +194,7 @@ func TestImportsPointDownward(t *testing.T) {
 						t.Errorf("%s imports %s: %s must not depend on %s", f, path, top, bad)
 					}
 				}
-				if rel == "internal/wasmbuild" || rel == "internal/testhome" {
+				if testOnly[rel] && !testOnly[dir] {
 					t.Errorf("%s imports %s, which is for tests only", f, path)
 				}
 			}

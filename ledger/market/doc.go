@@ -52,7 +52,7 @@
 //     delivery_window and whose input deadline is award height +
 //     input_window_blocks (at most the delivery deadline). Without a
 //     valid bid the order EXPIRES, everything refunded.
-//  5. Inputs (off chain, client/gateway): the buyer uploads its inputs to
+//  5. Inputs (off chain, nodeapi): the buyer uploads its inputs to
 //     the contract's node, which checks them against the input root and
 //     signs an input receipt (InputReceiptBytes: chain id, order id, input
 //     root) with its node key. The buyer keeps it. Two messages settle

@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/celltonomy/celltonomy/nodeapi"
 	"github.com/celltonomy/celltonomy/spec"
 )
 
@@ -29,7 +30,7 @@ var ErrWrongPackage = errors.New("blob holds another package")
 //     lowercase hex digits of sum (http://host:8080/v1/blobs/ab12…, or
 //     https://mirror.example/any/path/ab12…), used as is; or
 //   - a base URL (http://host:8080, http://host:8080/prefix/), to which
-//     PathPrefix and the hex hash are appended.
+//     nodeapi.BlobPathPrefix and the hex hash are appended.
 //
 // Only http and https URLs are accepted.
 func BlobURL(loc string, sum [SumSize]byte) (string, error) {
@@ -47,7 +48,7 @@ func BlobURL(loc string, sum [SumSize]byte) (string, error) {
 	if path.Base(u.Path) == h {
 		return u.String(), nil
 	}
-	return u.JoinPath(PathPrefix, h).String(), nil
+	return u.JoinPath(nodeapi.BlobPathPrefix, h).String(), nil
 }
 
 // FetchOptions bound a Fetch. The zero value means the store's size

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"github.com/celltonomy/celltonomy/nodeapi"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -85,7 +86,7 @@ func TestFetch(t *testing.T) {
 	})
 	t.Run("full blob url", func(t *testing.T) {
 		dst := openStore(t)
-		if err := Fetch(t.Context(), http.DefaultClient, []string{honest.URL + PathPrefix + hexString(sum)}, sum, dst, FetchOptions{}); err != nil {
+		if err := Fetch(t.Context(), http.DefaultClient, []string{honest.URL + nodeapi.BlobPathPrefix + hexString(sum)}, sum, dst, FetchOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		if !dst.Has(sum) {

@@ -5,11 +5,9 @@ import (
 	"errors"
 	"net/http"
 	"time"
-)
 
-// PathPrefix is the URL path under which Handler serves blobs; a blob's path
-// is PathPrefix followed by the 64 lowercase hex digits of its hash.
-const PathPrefix = "/v1/blobs/"
+	"github.com/celltonomy/celltonomy/nodeapi"
+)
 
 // Handler serves the blobs of s read-only:
 //
@@ -24,7 +22,7 @@ const PathPrefix = "/v1/blobs/"
 func Handler(s *Store) http.Handler {
 	mux := http.NewServeMux()
 	// A GET pattern also matches HEAD.
-	mux.HandleFunc("GET "+PathPrefix+"{sha256}", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET "+nodeapi.BlobPathPrefix+"{sha256}", func(w http.ResponseWriter, r *http.Request) {
 		serveBlob(s, w, r)
 	})
 	return mux

@@ -2,6 +2,7 @@ package blobstore
 
 import (
 	"bytes"
+	"github.com/celltonomy/celltonomy/nodeapi"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -47,7 +48,7 @@ func TestHandler(t *testing.T) {
 	}
 	h := hexString(sum)
 	srv := serve(t, s)
-	blobURL := srv.URL + PathPrefix + h
+	blobURL := srv.URL + nodeapi.BlobPathPrefix + h
 	etag := `"` + h + `"`
 
 	tests := []struct {
@@ -77,11 +78,11 @@ func TestHandler(t *testing.T) {
 		{"suffix range", "GET", blobURL, http.Header{"Range": {"bytes=-4"}}, 206, content[len(content)-4:], nil},
 		{"unsatisfiable range", "GET", blobURL, http.Header{"Range": {"bytes=1000-"}}, 416, nil, nil},
 		{"if-none-match", "GET", blobURL, http.Header{"If-None-Match": {etag}}, 304, []byte{}, nil},
-		{"unknown", "GET", srv.URL + PathPrefix + strings.Repeat("0", 64), nil, 404, nil, nil},
-		{"head unknown", "HEAD", srv.URL + PathPrefix + strings.Repeat("0", 64), nil, 404, nil, nil},
-		{"short hash", "GET", srv.URL + PathPrefix + h[:10], nil, 400, nil, nil},
-		{"uppercase hash", "GET", srv.URL + PathPrefix + strings.ToUpper(h), nil, 400, nil, nil},
-		{"non-hex hash", "GET", srv.URL + PathPrefix + "z" + h[1:], nil, 400, nil, nil},
+		{"unknown", "GET", srv.URL + nodeapi.BlobPathPrefix + strings.Repeat("0", 64), nil, 404, nil, nil},
+		{"head unknown", "HEAD", srv.URL + nodeapi.BlobPathPrefix + strings.Repeat("0", 64), nil, 404, nil, nil},
+		{"short hash", "GET", srv.URL + nodeapi.BlobPathPrefix + h[:10], nil, 400, nil, nil},
+		{"uppercase hash", "GET", srv.URL + nodeapi.BlobPathPrefix + strings.ToUpper(h), nil, 400, nil, nil},
+		{"non-hex hash", "GET", srv.URL + nodeapi.BlobPathPrefix + "z" + h[1:], nil, 400, nil, nil},
 		{"no upload", "PUT", blobURL, nil, 405, nil, nil},
 		{"other path", "GET", srv.URL + "/v1/other", nil, 404, nil, nil},
 	}
@@ -110,7 +111,7 @@ func TestHandlerVerifyOnRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	corrupt(t, s, sum)
-	resp, body := do(t, "GET", serve(t, s).URL+PathPrefix+hexString(sum), nil)
+	resp, body := do(t, "GET", serve(t, s).URL+nodeapi.BlobPathPrefix+hexString(sum), nil)
 	if resp.StatusCode != http.StatusInternalServerError || bytes.Contains(body, []byte("rotten")) {
 		t.Fatalf("status %d, body %q: rotten bytes must not be served", resp.StatusCode, body)
 	}

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -13,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/celltonomy/celltonomy/internal/freeport"
 )
 
 // zeros is an endless reader of zero bytes that allocates nothing.
@@ -120,11 +121,7 @@ func TestDeleteUnusedSince(t *testing.T) {
 func TestTarpitLocation(t *testing.T) {
 	content := []byte("the package")
 	sum := sha256.Sum256(content)
-	silent, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer silent.Close()
+	silent := freeport.Listen(t)
 	go func() {
 		for {
 			c, err := silent.Accept()
@@ -151,7 +148,7 @@ func TestTarpitLocation(t *testing.T) {
 	defer drip.Close()
 	honest, _ := fixed(t, content)
 	start := time.Now()
-	err = Fetch(t.Context(), http.DefaultClient, []string{"http://" + silent.Addr().String(), drip.URL, honest.URL}, sum, openStore(t),
+	err := Fetch(t.Context(), http.DefaultClient, []string{"http://" + silent.Addr().String(), drip.URL, honest.URL}, sum, openStore(t),
 		FetchOptions{LocationTimeout: 300 * time.Millisecond})
 	took := time.Since(start)
 	if err != nil {

@@ -2,8 +2,9 @@
 // market (client/order) and its commands: one in-process validator with
 // short windows (100 ms blocks), a registered compute package, a fake
 // provider node and a fake verifier node, each an httptest server with
-// the gateway endpoints (client/gateway) and a goroutine that acts on
-// chain for it. It is for tests only.
+// the buyer's routes of the node's HTTP API (nodeapi's, its request
+// signature checked with nodeapi.Verify) and a goroutine that acts on
+// chain for it. The chain is internal/testchain's. It is for tests only.
 //
 // The provider bids max(ProviderFloor, max price / 2) on every open order
 // whose max price reaches ProviderFloor, with the least stake the chain
@@ -37,7 +38,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -48,14 +48,14 @@ import (
 	"sync"
 	"time"
 
-	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client"
-	"github.com/celltonomy/celltonomy/client/gateway"
+	"github.com/celltonomy/celltonomy/internal/testchain"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/params"
 	"github.com/celltonomy/celltonomy/ledger/registry"
+	"github.com/celltonomy/celltonomy/nodeapi"
 	"github.com/celltonomy/celltonomy/runtime/inputroot"
 	"github.com/celltonomy/celltonomy/runtime/outputroot"
 	"github.com/celltonomy/celltonomy/spec"
@@ -129,11 +129,12 @@ type Net struct {
 	Provider, Verifier *Node
 
 	dir    string
-	node   *chain.Node
+	chain  *testchain.Chain
 	cancel context.CancelFunc
 }
 
-// Funded are the accounts funded at genesis with 10^10 ucell, besides
+// Funded are the accounts funded at genesis with 10^10 ucell ("validator",
+// the validator's operator, first), besides
 // "poor" (150 000 ucell) and the names given to Start.
 var Funded = []string{"validator", "author", "provider", "verifier"}
 
@@ -153,19 +154,6 @@ func Seed(name string) []byte {
 func Address(name string) address.Address {
 	a, _ := address.FromPubKey(Key(name).Public().(ed25519.PublicKey))
 	return a
-}
-
-func freePorts(n int) ([]int, error) {
-	var ports []int
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		defer l.Close()
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
 }
 
 // WritePackageDir writes a package directory of the test package under
@@ -194,14 +182,6 @@ func Start(buyers ...string) (n *Net, err error) {
 			n.Close()
 		}
 	}()
-	ports, err := freePorts(2)
-	if err != nil {
-		return nil, err
-	}
-	hk, err := chain.InitHome(dir, chain.NodeConfig{Moniker: "order-test", Ports: chain.Ports{P2P: ports[0], RPC: ports[1]}, BlockTime: 100 * time.Millisecond})
-	if err != nil {
-		return nil, err
-	}
 	p := params.Default()
 	p.RevealWindowBlocks = 3
 	p.VerifiersPerDispute = 1
@@ -212,39 +192,17 @@ func Start(buyers ...string) (n *Net, err error) {
 	p.InputContestWindowBlocks = 10
 	p.DisputeSeedWindowBlocks = 20
 	n.Params = p
-	var accounts []*ledgerpb.GenesisAccount
-	for _, name := range append(slices.Clone(Funded), buyers...) {
-		accounts = append(accounts, &ledgerpb.GenesisAccount{Address: Address(name).String(), Balance: 10_000_000_000})
+	g := &ledgerpb.Genesis{Params: p}
+	for _, name := range append(slices.Clone(Funded[1:]), buyers...) {
+		g.Accounts = append(g.Accounts, &ledgerpb.GenesisAccount{Address: Address(name).String(), Balance: 10_000_000_000})
 	}
-	accounts = append(accounts, &ledgerpb.GenesisAccount{Address: Address("poor").String(), Balance: 150_000})
-	appState, err := chain.LedgerGenesis(accounts, []*ledgerpb.GenesisValidator{{Operator: Address("validator").String(),
-		ConsensusPubkey: hk.ConsensusPubKey, SelfBond: 1_000_000_000, Moniker: "order-test"}}, p)
-	if err != nil {
+	g.Accounts = append(g.Accounts, &ledgerpb.GenesisAccount{Address: Address("poor").String(), Balance: 150_000})
+	if n.chain, err = testchain.Open(filepath.Join(dir, "chain"), testchain.Options{ChainID: ChainID, Genesis: g, Operator: Key("validator")}); err != nil {
 		return nil, err
 	}
-	if err := chain.WriteGenesis(dir, ChainID, time.Now(), appState); err != nil {
-		return nil, err
-	}
+	n.RPC, n.Client = n.chain.RPC, n.chain.Client
 	ctx, cancel := context.WithCancel(context.Background())
 	n.cancel = cancel
-	if n.node, err = chain.Start(ctx, dir, io.Discard); err != nil {
-		return nil, err
-	}
-	n.RPC = fmt.Sprintf("http://127.0.0.1:%d", ports[1])
-	if n.Client, err = client.New(n.RPC); err != nil {
-		return nil, err
-	}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		st, err := n.Client.Status(ctx)
-		if err == nil && st.SyncInfo.LatestBlockHeight >= 2 {
-			break
-		}
-		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("ordertest: the chain did not start: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 
 	pkgA := filepath.Join(dir, "pkg-a")
 	if err := WritePackageDir(pkgA, "order-test", "Registered at setup."); err != nil {
@@ -262,7 +220,7 @@ func Start(buyers ...string) (n *Net, err error) {
 	pub, sig := pkg.Signature()
 	if err := n.Send(ctx, "author", &ledgerpb.Msg{Sum: &ledgerpb.Msg_RegisterPackage{RegisterPackage: &ledgerpb.MsgRegisterPackage{
 		Envelope: pkg.EnvelopeBytes(), AuthorPublicKey: pub, AuthorSignature: sig, SpecSize: uint64(len(pkg.Spec().Bytes())),
-		BlobLocations: []string{"http://127.0.0.1:1/v1/blobs/x"}}}}); err != nil {
+		BlobLocations: []string{"http://127.0.0.1:1" + nodeapi.BlobPath(sha256.Sum256(pkg.Encode()))}}}}); err != nil {
 		return nil, err
 	}
 
@@ -303,8 +261,8 @@ func (n *Net) Close() {
 			f.srv.Close()
 		}
 	}
-	if n.node != nil {
-		n.node.Stop()
+	if n.chain != nil {
+		n.chain.Close()
 	}
 	os.RemoveAll(n.dir)
 }
@@ -326,7 +284,7 @@ func (n *Net) Send(ctx context.Context, name string, msg *ledgerpb.Msg) error {
 type job struct {
 	inputs    map[string][]byte
 	committed bool
-	out       gateway.Outputs
+	out       nodeapi.Outputs
 	files     map[string][]byte
 	code      []byte
 	root      [32]byte
@@ -357,13 +315,13 @@ type Node struct {
 func newNode(n *Net, opName, keyName string, verifier bool) *Node {
 	f := &Node{n: n, opName: opName, key: Key(keyName), verifier: verifier, jobs: map[uint64]*job{}, bids: map[uint64]bool{}, blobs: map[string][]byte{}}
 	mux := http.NewServeMux()
-	mux.HandleFunc("PUT /v1/blobs/{sha}", f.putBlob)
-	mux.HandleFunc("PUT /v1/orders/{id}/inputs/{name}", f.putInput)
-	mux.HandleFunc("POST /v1/orders/{id}/inputs", f.commit)
-	mux.HandleFunc("GET /v1/orders/{id}/job", f.job)
-	mux.HandleFunc("GET /v1/orders/{id}/outputs", f.outputs)
-	mux.HandleFunc("GET /v1/orders/{id}/outputs/{sha}", f.outputFile)
-	mux.HandleFunc("GET /v1/orders/{id}/decision", f.decision)
+	mux.HandleFunc(nodeapi.RoutePutBlob, f.putBlob)
+	mux.HandleFunc(nodeapi.RoutePutInput, f.putInput)
+	mux.HandleFunc(nodeapi.RouteCommitInputs, f.commit)
+	mux.HandleFunc(nodeapi.RouteJob, f.job)
+	mux.HandleFunc(nodeapi.RouteOutputs, f.outputs)
+	mux.HandleFunc(nodeapi.RouteOutputFile, f.outputFile)
+	mux.HandleFunc(nodeapi.RouteDecision, f.decision)
 	f.srv = httptest.NewServer(mux)
 	return f
 }
@@ -374,7 +332,7 @@ func (f *Node) NodeKey() []byte { return f.key.Public().(ed25519.PublicKey) }
 func fail(w http.ResponseWriter, status int, format string, args ...any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(gateway.ErrorBody{Error: fmt.Sprintf(format, args...)})
+	json.NewEncoder(w).Encode(nodeapi.ErrorBody{Error: fmt.Sprintf(format, args...)})
 }
 
 func reply(w http.ResponseWriter, v any) {
@@ -385,19 +343,19 @@ func reply(w http.ResponseWriter, v any) {
 func (f *Node) putBlob(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	sum := sha256.Sum256(body)
-	if hex.EncodeToString(sum[:]) != r.PathValue("sha") {
+	if hex.EncodeToString(sum[:]) != r.PathValue(nodeapi.PathSum) {
 		fail(w, http.StatusBadRequest, "blob: sha256 does not match the path")
 		return
 	}
 	f.mu.Lock()
-	f.blobs[r.PathValue("sha")] = body
+	f.blobs[r.PathValue(nodeapi.PathSum)] = body
 	f.mu.Unlock()
 }
 
 // order reads the order of the request, checks that this node serves it
 // and, when signed, that the buyer signed; it answers the error itself.
 func (f *Node) order(w http.ResponseWriter, r *http.Request, body []byte, signed bool) (*ledgerpb.Order, bool) {
-	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
+	id, err := strconv.ParseUint(r.PathValue(nodeapi.PathOrderID), 10, 64)
 	if err != nil {
 		fail(w, http.StatusBadRequest, "order id: not a number")
 		return nil, false
@@ -421,9 +379,9 @@ func (f *Node) order(w http.ResponseWriter, r *http.Request, body []byte, signed
 		return nil, false
 	}
 	if signed {
-		sig, err := gateway.Verify(r, time.Now())
-		if err == nil && sig.Body != gateway.BodyOf(body) {
-			err = gateway.ErrBodyMismatch
+		sig, err := nodeapi.Verify(r, time.Now())
+		if err == nil && sig.Body != nodeapi.BodyOf(body) {
+			err = nodeapi.ErrBodyMismatch
 		}
 		if err != nil {
 			fail(w, http.StatusUnauthorized, "%v", err)
@@ -461,21 +419,21 @@ func (f *Node) putInput(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusConflict, "inputs already committed")
 		return
 	}
-	j.inputs[r.PathValue("name")] = body
+	j.inputs[r.PathValue(nodeapi.PathInputName)] = body
 }
 
 // Execute is the fake run of order id: deterministic in the inputs, it
 // returns the results of a run that exited with code 0 (stdout
 // "processed N bytes", result.txt the "data" input in upper case), the
 // files by SHA-256, the completion code and the output root.
-func Execute(id uint64, inputs map[string][]byte) (gateway.Outputs, map[string][]byte, []byte, [32]byte) {
+func Execute(id uint64, inputs map[string][]byte) (nodeapi.Outputs, map[string][]byte, []byte, [32]byte) {
 	result := bytes.ToUpper(inputs["data"])
 	sum := sha256.Sum256(result)
 	stdout := []byte(fmt.Sprintf("processed %d bytes\n", len(inputs["data"])))
 	root, _ := outputroot.Compute(0, stdout, nil, []outputroot.File{{Path: "result.txt", Size: int64(len(result)), SHA256: sum}})
 	code := completionCode(id)
-	out := gateway.Outputs{OrderID: id, OutputRoot: hex.EncodeToString(root[:]), Result: market.RunResultName(ledgerpb.RunResult_RUN_RESULT_EXITED),
-		Stdout: stdout, Stderr: []byte{}, Files: []gateway.OutputFile{{Path: "result.txt", Size: int64(len(result)), SHA256: hex.EncodeToString(sum[:])}},
+	out := nodeapi.Outputs{OrderID: id, OutputRoot: hex.EncodeToString(root[:]), Result: market.RunResultName(ledgerpb.RunResult_RUN_RESULT_EXITED),
+		Stdout: stdout, Stderr: []byte{}, Files: []nodeapi.OutputFile{{Path: "result.txt", Size: int64(len(result)), SHA256: hex.EncodeToString(sum[:])}},
 		CompletionCode: hex.EncodeToString(code)}
 	return out, map[string][]byte{hex.EncodeToString(sum[:]): result}, code, root
 }
@@ -486,13 +444,13 @@ const TrapStderr = "wasm error: unreachable\nwasm stack trace:\n\tprog.$main\n"
 // ExecuteTrap is the fake run of order id that traps (MODE=trap): stdout
 // "processed N bytes", stderr TrapStderr, no files; its output root is
 // OutcomeRoot's.
-func ExecuteTrap(id uint64, inputs map[string][]byte) (gateway.Outputs, []byte, [32]byte) {
+func ExecuteTrap(id uint64, inputs map[string][]byte) (nodeapi.Outputs, []byte, [32]byte) {
 	stdout := []byte(fmt.Sprintf("processed %d bytes\n", len(inputs["data"])))
 	stderr := []byte(TrapStderr)
 	root, _ := OutcomeRoot(ledgerpb.RunResult_RUN_RESULT_TRAP, stdout, stderr)
 	code := completionCode(id)
-	out := gateway.Outputs{OrderID: id, OutputRoot: hex.EncodeToString(root[:]), Result: market.RunResultName(ledgerpb.RunResult_RUN_RESULT_TRAP),
-		Stdout: stdout, Stderr: stderr, Files: []gateway.OutputFile{}, CompletionCode: hex.EncodeToString(code)}
+	out := nodeapi.Outputs{OrderID: id, OutputRoot: hex.EncodeToString(root[:]), Result: market.RunResultName(ledgerpb.RunResult_RUN_RESULT_TRAP),
+		Stdout: stdout, Stderr: stderr, Files: []nodeapi.OutputFile{}, CompletionCode: hex.EncodeToString(code)}
 	return out, code, root
 }
 
@@ -522,7 +480,7 @@ func (f *Node) commit(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var req gateway.InputsRequest
+	var req nodeapi.InputsRequest
 	if err := json.Unmarshal(body, &req); err != nil {
 		fail(w, http.StatusBadRequest, "inputs: %v", err)
 		return
@@ -556,10 +514,10 @@ func (f *Node) commit(w http.ResponseWriter, r *http.Request) {
 		j.out, j.code, j.root = ExecuteTrap(o.Id, j.inputs)
 		j.files, j.result = map[string][]byte{}, ledgerpb.RunResult_RUN_RESULT_TRAP
 	}
-	st := gateway.JobStatus{OrderID: o.Id, Role: gateway.RoleVerifier, State: gateway.StateRunning}
+	st := nodeapi.JobStatus{OrderID: o.Id, Role: nodeapi.RoleVerifier, State: nodeapi.StateRunning}
 	if !f.verifier {
 		j.receipt = market.SignInputReceipt(f.key, ChainID, o.Id, o.InputRoot)
-		st.Role, st.InputReceipt = gateway.RoleProvider, hex.EncodeToString(j.receipt)
+		st.Role, st.InputReceipt = nodeapi.RoleProvider, hex.EncodeToString(j.receipt)
 	}
 	reply(w, st)
 }
@@ -572,12 +530,12 @@ func (f *Node) job(w http.ResponseWriter, r *http.Request) {
 	j := f.jobOf(o.Id)
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	st := gateway.JobStatus{OrderID: o.Id, Role: gateway.RoleProvider, State: gateway.StateAwaitingInputs, InputReceipt: hex.EncodeToString(j.receipt)}
+	st := nodeapi.JobStatus{OrderID: o.Id, Role: nodeapi.RoleProvider, State: nodeapi.StateAwaitingInputs, InputReceipt: hex.EncodeToString(j.receipt)}
 	switch {
 	case j.onChain:
-		st.State = gateway.StateDelivered
+		st.State = nodeapi.StateDelivered
 	case j.committed:
-		st.State, st.OutputRoot, st.Result = gateway.StateExecuted, hex.EncodeToString(j.root[:]), market.RunResultName(j.result)
+		st.State, st.OutputRoot, st.Result = nodeapi.StateExecuted, hex.EncodeToString(j.root[:]), market.RunResultName(j.result)
 		if j.result == ledgerpb.RunResult_RUN_RESULT_EXITED {
 			st.ExitCode = new(uint32)
 		}
@@ -608,7 +566,7 @@ func (f *Node) outputFile(w http.ResponseWriter, r *http.Request) {
 	j := f.jobOf(o.Id)
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	data, ok := j.files[r.PathValue("sha")]
+	data, ok := j.files[r.PathValue(nodeapi.PathSum)]
 	if !ok {
 		fail(w, http.StatusNotFound, "no such output")
 		return
@@ -617,13 +575,13 @@ func (f *Node) outputFile(w http.ResponseWriter, r *http.Request) {
 }
 
 func (f *Node) decision(w http.ResponseWriter, r *http.Request) {
-	id, _ := strconv.ParseUint(r.PathValue("id"), 10, 64)
+	id, _ := strconv.ParseUint(r.PathValue(nodeapi.PathOrderID), 10, 64)
 	resp, err := f.n.Client.Order(r.Context(), id)
 	if err != nil {
 		fail(w, http.StatusNotFound, "order %d: %v", id, err)
 		return
 	}
-	d := gateway.Decision{OrderID: id, Height: resp.Order.CreatedHeight}
+	d := nodeapi.Decision{OrderID: id, Height: resp.Order.CreatedHeight}
 	switch {
 	case f.verifier:
 		d.Reason, d.Detail = "verifier-only", "this node only verifies"

@@ -6,8 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/celltonomy/celltonomy/chain/bench"
 	"github.com/celltonomy/celltonomy/devnet"
+	"github.com/celltonomy/celltonomy/devnet/bench"
 )
 
 func newBenchCmd(g *globals) *cobra.Command {

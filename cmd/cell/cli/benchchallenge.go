@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/celltonomy/celltonomy/chain/bench"
+	"github.com/celltonomy/celltonomy/devnet/bench"
 )
 
 func newBenchChallengeCmd(g *globals) *cobra.Command {

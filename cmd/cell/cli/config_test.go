@@ -6,7 +6,6 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"io/fs"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -14,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/celltonomy/celltonomy/client/config"
+	"github.com/celltonomy/celltonomy/internal/freeport"
 	"github.com/celltonomy/celltonomy/ledger/address"
 )
 
@@ -178,15 +178,7 @@ func TestConfigReachesCommands(t *testing.T) {
 }
 
 // closedPort returns a port nothing listens on.
-func closedPort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
+func closedPort(t *testing.T) int { return freeport.Port(t) }
 
 // TestReadOnlyCommandsCreateNothing runs commands that only read, most
 // of them failing, against an empty user home and an empty --home, and

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/celltonomy/celltonomy/internal/freeport"
 )
 
 // TestDevnetProfileCLI: `cell devnet` makes the profile "devnet" active,
@@ -63,11 +65,7 @@ func TestDevnetProfileCLI(t *testing.T) {
 // flag, and the failed first start saves no devnet.json.
 func TestDevnetBusyPortCLI(t *testing.T) {
 	h := userHome(t)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l := freeport.Listen(t)
 	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
 	for _, flag := range []string{"--rpc-port", "--p2p-port", "--node-port", "--miner-port"} {
 		args := map[string]string{"--rpc-port": "-1", "--p2p-port": "-1", "--node-port": "-1", "--miner-port": "-1"}

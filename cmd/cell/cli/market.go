@@ -15,12 +15,12 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/celltonomy/celltonomy/client"
-	"github.com/celltonomy/celltonomy/client/repproof"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/query"
 	"github.com/celltonomy/celltonomy/ledger/registry"
+	"github.com/celltonomy/celltonomy/miner/proofapi"
 )
 
 // newMarketTxCmd is `cell tx market …`: purchase orders, bids, delivery,
@@ -435,7 +435,7 @@ func domainVoteProof(cmd *cobra.Command, f *txFlags, id uint64, minerURL, proofF
 	if d.Kind != ledgerpb.PackageKind_PACKAGE_KIND_PROTOCOL {
 		return nil, fmt.Errorf("order %d: not a dispute of a protocol package", id)
 	}
-	mc, err := repproof.NewClient(minerURL)
+	mc, err := proofapi.NewClient(minerURL)
 	if err != nil {
 		return nil, &usageError{fmt.Errorf("--proof-from: %w", err)}
 	}

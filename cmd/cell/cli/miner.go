@@ -10,8 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/celltonomy/celltonomy/client"
-	"github.com/celltonomy/celltonomy/client/repproof"
 	"github.com/celltonomy/celltonomy/miner"
+	"github.com/celltonomy/celltonomy/miner/proofapi"
 )
 
 // minerKey is the default keyring name of a miner's account.
@@ -133,7 +133,7 @@ miner need not be trusted.`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			user, err := repproof.ParseAddress(args[0])
+			user, err := proofapi.ParseAddress(args[0])
 			if err != nil {
 				return &usageError{err}
 			}
@@ -154,7 +154,7 @@ miner need not be trusted.`,
 					return &usageError{fmt.Errorf("--skill %s: skill ids start at 1", skill)}
 				}
 			}
-			mc, err := repproof.NewClient(minerURL)
+			mc, err := proofapi.NewClient(minerURL)
 			if err != nil {
 				return &usageError{fmt.Errorf("--miner: %w", err)}
 			}

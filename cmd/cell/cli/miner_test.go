@@ -6,8 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -15,67 +13,30 @@ import (
 	"testing"
 	"time"
 
-	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client/keyring"
-	"github.com/celltonomy/celltonomy/client/repproof"
 	"github.com/celltonomy/celltonomy/devnet"
+	"github.com/celltonomy/celltonomy/internal/freeport"
+	"github.com/celltonomy/celltonomy/internal/testchain"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/params"
 	"github.com/celltonomy/celltonomy/miner"
+	"github.com/celltonomy/celltonomy/miner/proofapi"
 	"github.com/celltonomy/celltonomy/node"
 )
-
-func freeTCPPort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
 
 // startMiningChain starts a one-validator chain whose reputation cycles
 // last 5 blocks and mining windows 4, funding the accounts, and returns
 // its RPC URL.
 func startMiningChain(t *testing.T, funded ...address.Address) string {
 	t.Helper()
-	home := t.TempDir()
-	rpcPort := freeTCPPort(t)
-	keys, err := chain.InitHome(home, chain.NodeConfig{Moniker: "rep-show", Ports: chain.Ports{RPC: rpcPort, P2P: freeTCPPort(t)}, BlockTime: 100 * time.Millisecond, Local: true})
-	if err != nil {
-		t.Fatal(err)
-	}
 	p := params.Default()
 	p.ReputationCycleBlocks, p.MiningWindowBlocks = 5, 4
-	kr, err := keyring.Open(keyring.Dir(home))
-	if err != nil {
-		t.Fatal(err)
-	}
-	op, err := kr.Add("validator", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	accounts := []*ledgerpb.GenesisAccount{{Address: op.Address.String(), Balance: 10_000_000_000}}
+	g := &ledgerpb.Genesis{Params: p}
 	for _, a := range funded {
-		accounts = append(accounts, &ledgerpb.GenesisAccount{Address: a.String(), Balance: 1_000_000_000})
+		g.Accounts = append(g.Accounts, &ledgerpb.GenesisAccount{Address: a.String(), Balance: 1_000_000_000})
 	}
-	appState, err := chain.LedgerGenesis(accounts, []*ledgerpb.GenesisValidator{{
-		Operator: op.Address.String(), ConsensusPubkey: keys.ConsensusPubKey, SelfBond: 1_000_000_000, Moniker: "rep-show",
-	}}, p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := chain.WriteGenesis(home, "rep-show", time.Now(), appState); err != nil {
-		t.Fatal(err)
-	}
-	n, err := chain.Start(context.Background(), home, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { n.Stop() })
-	return fmt.Sprintf("http://127.0.0.1:%d", rpcPort)
+	return testchain.Start(t, testchain.Options{ChainID: "rep-show", Genesis: g}).RPC
 }
 
 type lockedBuffer struct {
@@ -113,7 +74,7 @@ func TestMinerStartAndRepShow(t *testing.T) {
 		t.Fatal(err)
 	}
 	rpc := startMiningChain(t, info.Address)
-	listen := fmt.Sprintf("127.0.0.1:%d", freeTCPPort(t))
+	listen := fmt.Sprintf("127.0.0.1:%d", freeport.Port(t))
 	minerURL := "http://" + listen
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -177,7 +138,7 @@ func TestMinerStartAndRepShow(t *testing.T) {
 			return
 		}
 		defer res.Body.Close()
-		var resp repproof.ReputationResponse
+		var resp proofapi.ReputationResponse
 		if err := json.NewDecoder(res.Body).Decode(&resp); err != nil {
 			http.Error(w, err.Error(), http.StatusBadGateway)
 			return

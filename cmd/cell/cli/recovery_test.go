@@ -2,17 +2,14 @@ package cli
 
 import (
 	"bytes"
-	"context"
+	"crypto/ed25519"
 	"encoding/json"
-	"fmt"
-	"io"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client/keyring"
-	"github.com/celltonomy/celltonomy/ledger/app"
+	"github.com/celltonomy/celltonomy/internal/testchain"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/params"
 )
@@ -63,25 +60,18 @@ func TestRecoveryCommandsOnChain(t *testing.T) {
 		t.Skip("starts a chain")
 	}
 	home := t.TempDir()
-	rpcPort := freeTCPPort(t)
-	keys, err := chain.InitHome(home, chain.NodeConfig{Moniker: "recovery", Ports: chain.Ports{RPC: rpcPort, P2P: freeTCPPort(t)}, BlockTime: 100 * time.Millisecond, Local: true})
-	if err != nil {
-		t.Fatal(err)
-	}
 	kr, err := keyring.Open(keyring.Dir(home))
 	if err != nil {
 		t.Fatal(err)
 	}
-	op, err := kr.Add("validator", nil)
+	seed := bytes.Repeat([]byte{0x5e}, ed25519.SeedSize)
+	op, err := kr.AddFromSeed("validator", seed, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	p := params.Default()
 	p.GovernanceAuthority = op.Address.String()
-	g := &ledgerpb.Genesis{Params: p, Skills: chain.GenesisSkills(),
-		Accounts: []*ledgerpb.GenesisAccount{{Address: op.Address.String(), Balance: 10_000_000_000}},
-		Validators: []*ledgerpb.GenesisValidator{{Operator: op.Address.String(), ConsensusPubkey: keys.ConsensusPubKey, SelfBond: 1_000_000_000,
-			Moniker: "recovery"}}}
+	g := &ledgerpb.Genesis{Params: p}
 	for _, name := range []string{"rec1", "rec2", "rec3"} {
 		info, err := kr.Add(name, nil)
 		if err != nil {
@@ -90,19 +80,7 @@ func TestRecoveryCommandsOnChain(t *testing.T) {
 		g.Accounts = append(g.Accounts, &ledgerpb.GenesisAccount{Address: info.Address.String(), Balance: 1_000_000})
 		g.RecoveryAddresses = append(g.RecoveryAddresses, info.Address.String())
 	}
-	appState, err := app.EncodeGenesis(g)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := chain.WriteGenesis(home, "recovery", time.Now(), appState); err != nil {
-		t.Fatal(err)
-	}
-	n, err := chain.Start(context.Background(), home, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { n.Stop() })
-	rpc := fmt.Sprintf("http://127.0.0.1:%d", rpcPort)
+	rpc := testchain.Start(t, testchain.Options{ChainID: "recovery", Genesis: g, Operator: ed25519.NewKeyFromSeed(seed)}).RPC
 	cellAt := func(args ...string) (string, string, int) {
 		var out, errb bytes.Buffer
 		code := Run(t.Context(), append([]string{"--home", home}, append(args, "--node", rpc)...), &out, &errb)

@@ -1,4 +1,4 @@
-package repproof
+package proofapi
 
 import (
 	"context"
@@ -24,7 +24,7 @@ func TestClient(t *testing.T) {
 	user := testUser(1)
 	var asked []string
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /v1/reputation/{address}", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc(RouteReputation, func(w http.ResponseWriter, r *http.Request) {
 		asked = append(asked, r.URL.String())
 		w.Header().Set("Content-Type", "application/json")
 		switch r.URL.Query().Get("skill") {
@@ -32,14 +32,14 @@ func TestClient(t *testing.T) {
 			json.NewEncoder(w).Encode(respond(t, s, acc.Cycle, user))
 		case "4":
 			w.WriteHeader(http.StatusNotFound)
-			json.NewEncoder(w).Encode(errorBody{Error: "no reputation in skill 4"})
+			json.NewEncoder(w).Encode(ErrorBody{Error: "no reputation in skill 4"})
 		case "6":
 			w.WriteHeader(http.StatusServiceUnavailable) // no JSON body
 		default:
 			w.Write([]byte("{not json"))
 		}
 	})
-	mux.HandleFunc("GET /v1/root", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc(RouteRoot, func(w http.ResponseWriter, r *http.Request) {
 		agrees := true
 		json.NewEncoder(w).Encode(RootsResponse{Accepted: acc.Info(), Agrees: &agrees})
 	})

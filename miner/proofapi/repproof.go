@@ -1,4 +1,4 @@
-package repproof
+package proofapi
 
 import (
 	"encoding/hex"

@@ -1,4 +1,4 @@
-package repproof
+package proofapi
 
 import (
 	"context"
@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -43,10 +42,7 @@ func NewClient(base string) (*Client, error) {
 // every skill the user has a leaf in. Errors: the miner's error reply
 // (its status and message), a transport or decoding error.
 func (c *Client) Reputation(ctx context.Context, user address.Address, skill uint64) (*ReputationResponse, error) {
-	u := c.base + "/v1/reputation/" + user.String()
-	if skill != 0 {
-		u += "?skill=" + strconv.FormatUint(skill, 10)
-	}
+	u := c.base + ReputationPath(user, skill)
 	var resp ReputationResponse
 	if err := c.get(ctx, u, &resp); err != nil {
 		return nil, err
@@ -58,7 +54,7 @@ func (c *Client) Reputation(ctx context.Context, user address.Address, skill uin
 // /v1/root).
 func (c *Client) Roots(ctx context.Context) (*RootsResponse, error) {
 	var resp RootsResponse
-	if err := c.get(ctx, c.base+"/v1/root", &resp); err != nil {
+	if err := c.get(ctx, c.base+RootPath, &resp); err != nil {
 		return nil, err
 	}
 	return &resp, nil
@@ -80,7 +76,7 @@ func (c *Client) get(ctx context.Context, u string, v any) error {
 	}
 	if res.StatusCode != http.StatusOK {
 		msg := fmt.Sprintf("miner: GET %s: %s", u, res.Status)
-		var e errorBody
+		var e ErrorBody
 		if json.Unmarshal(body, &e) == nil && e.Error != "" {
 			msg += ": " + e.Error
 		}
@@ -90,12 +86,6 @@ func (c *Client) get(ctx context.Context, u string, v any) error {
 		return fmt.Errorf("miner: GET %s: %w", u, err)
 	}
 	return nil
-}
-
-// errorBody is the JSON body of an error reply of the miner's HTTP API
-// (miner.ErrorBody).
-type errorBody struct {
-	Error string `json:"error"`
 }
 
 // statusError is a reply of the miner with a status other than 200 OK.

@@ -1,4 +1,4 @@
-package gateway
+package nodeapi
 
 import (
 	"bytes"
@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"strconv"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -22,7 +21,7 @@ import (
 	"github.com/celltonomy/celltonomy/spec/specpb"
 )
 
-// Client talks to one node's gateway at its registered endpoint (an http
+// Client talks to one node's HTTP API at its registered endpoint (an http
 // or https base URL). Key signs the requests that need a signature (the
 // buyer's account key, a verifier's node key, a package author's key);
 // it may be nil for public requests only. Each signed request gets a
@@ -58,22 +57,19 @@ func (c *Client) http() *http.Client {
 	return http.DefaultClient
 }
 
-func (c *Client) url(parts ...string) (string, error) {
+// url returns the URL of path (unescaped) at the node's endpoint.
+func (c *Client) url(path string) (string, error) {
 	u, err := url.Parse(c.Endpoint)
 	if err != nil {
 		return "", fmt.Errorf("endpoint %q: %w", c.Endpoint, err)
 	}
-	return u.JoinPath(parts...).String(), nil
-}
-
-func orderPath(id uint64, rest ...string) []string {
-	return append([]string{"v1", "orders", strconv.FormatUint(id, 10)}, rest...)
+	return u.JoinPath(path).String(), nil
 }
 
 // do sends a request with body (signed when sign is set) and decodes a
 // JSON answer into out, or returns the raw response body when out is nil.
-func (c *Client) do(ctx context.Context, method string, parts []string, body []byte, sign bool, out any) ([]byte, error) {
-	u, err := c.url(parts...)
+func (c *Client) do(ctx context.Context, method, path string, body []byte, sign bool, out any) ([]byte, error) {
+	u, err := c.url(path)
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +159,7 @@ func (c *Client) UploadInput(ctx context.Context, id uint64, name, path string) 
 	var body Body
 	h.Sum(body.SHA256[:0])
 	body.Length = size
-	u, err := c.url(orderPath(id, "inputs", name)...)
+	u, err := c.url(OrderPath(id, "inputs", name))
 	if err != nil {
 		return err
 	}
@@ -192,7 +188,7 @@ func (c *Client) CommitInputs(ctx context.Context, id uint64, inputs []InputFile
 		return JobStatus{}, err
 	}
 	var st JobStatus
-	_, err = c.do(ctx, http.MethodPost, orderPath(id, "inputs"), body, true, &st)
+	_, err = c.do(ctx, http.MethodPost, OrderPath(id, "inputs"), body, true, &st)
 	return st, err
 }
 
@@ -200,14 +196,14 @@ func (c *Client) CommitInputs(ctx context.Context, id uint64, inputs []InputFile
 // node has none.
 func (c *Client) Job(ctx context.Context, id uint64) (JobStatus, error) {
 	var st JobStatus
-	_, err := c.do(ctx, http.MethodGet, orderPath(id, "job"), nil, false, &st)
+	_, err := c.do(ctx, http.MethodGet, OrderPath(id, "job"), nil, false, &st)
 	return st, err
 }
 
 // Decision returns the node's bid decision on order id.
 func (c *Client) Decision(ctx context.Context, id uint64) (Decision, error) {
 	var d Decision
-	_, err := c.do(ctx, http.MethodGet, orderPath(id, "decision"), nil, false, &d)
+	_, err := c.do(ctx, http.MethodGet, OrderPath(id, "decision"), nil, false, &d)
 	return d, err
 }
 
@@ -215,7 +211,7 @@ func (c *Client) Decision(ctx context.Context, id uint64) (Decision, error) {
 // job has executed).
 func (c *Client) Outputs(ctx context.Context, id uint64) (Outputs, error) {
 	var o Outputs
-	_, err := c.do(ctx, http.MethodGet, orderPath(id, "outputs"), nil, true, &o)
+	_, err := c.do(ctx, http.MethodGet, OrderPath(id, "outputs"), nil, true, &o)
 	return o, err
 }
 
@@ -225,7 +221,7 @@ func (c *Client) OutputFile(ctx context.Context, id uint64, sha string) ([]byte,
 	if _, err := hex.DecodeString(sha); err != nil || len(sha) != 64 {
 		return nil, fmt.Errorf("output file hash %q: want 64 hex digits", sha)
 	}
-	return c.do(ctx, http.MethodGet, orderPath(id, "outputs", sha), nil, true, nil)
+	return c.do(ctx, http.MethodGet, OrderPath(id, "outputs", sha), nil, true, nil)
 }
 
 // MaxEventLog bounds, in bytes, the event log EventLog reads: the
@@ -237,7 +233,7 @@ const MaxEventLog = 64 << 20
 // node appended so far, empty before the first. The caller verifies it.
 // A log longer than MaxEventLog is an error.
 func (c *Client) EventLog(ctx context.Context, id uint64) ([]byte, error) {
-	u, err := c.url(orderPath(id, "log")...)
+	u, err := c.url(OrderPath(id, "log"))
 	if err != nil {
 		return nil, err
 	}
@@ -277,7 +273,7 @@ func (c *Client) PutBlob(ctx context.Context, sum [32]byte, data []byte) error {
 	if err := proto.Unmarshal(data, &f); err != nil || f.GetFormat() != spec.FileFormat {
 		return fmt.Errorf("blob %x: %w", sum, &spec.FieldError{Field: "cellpkg", Rule: fmt.Sprintf("not a package file: format is not %q", spec.FileFormat)})
 	}
-	u, err := c.url("v1", "blobs", hex.EncodeToString(sum[:]))
+	u, err := c.url(BlobPath(sum))
 	if err != nil {
 		return err
 	}
@@ -299,7 +295,7 @@ func (c *Client) PutBlob(ctx context.Context, sum [32]byte, data []byte) error {
 // must be the node key of a verifier drawn in the order's dispute. An
 // answer over MaxInputsBody is refused.
 func (c *Client) ProviderInputs(ctx context.Context, id uint64) (InputsRequest, error) {
-	u, err := c.url(orderPath(id, "inputs")...)
+	u, err := c.url(OrderPath(id, "inputs"))
 	if err != nil {
 		return InputsRequest{}, err
 	}
@@ -336,7 +332,7 @@ func (c *Client) ProviderInputs(ctx context.Context, id uint64) (InputsRequest, 
 // as a drawn verifier (Key is its node key). The caller closes it, bounds
 // what it reads and checks the hash.
 func (c *Client) ProviderInput(ctx context.Context, id uint64, name string) (io.ReadCloser, error) {
-	u, err := c.url(orderPath(id, "inputs", name)...)
+	u, err := c.url(OrderPath(id, "inputs", name))
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package gateway
+package nodeapi
 
 import (
 	"bytes"
@@ -17,8 +17,10 @@ import (
 	"time"
 )
 
-// Domain separates gateway signatures from every other signature of the
-// system. Its version is that of the signed message's layout.
+// Domain separates the signatures of requests to a node from every other
+// signature of the system. Its version is that of the signed message's
+// layout; the name is the protocol's first one and stays, as the
+// signed bytes do.
 const Domain = "celltonomy/gateway/v2"
 
 // The headers of a signed request (see the package documentation).

@@ -1,4 +1,4 @@
-package gateway_test
+package nodeapi_test
 
 import (
 	"bytes"
@@ -7,7 +7,7 @@ import (
 	"net/http/httptest"
 	"time"
 
-	"github.com/celltonomy/celltonomy/client/gateway"
+	"github.com/celltonomy/celltonomy/nodeapi"
 )
 
 // A buyer signs an upload; the node checks the signature and learns who
@@ -20,18 +20,18 @@ func ExampleVerify() {
 	now := time.Now()
 
 	req := httptest.NewRequest("PUT", "/v1/orders/7/inputs/genome", bytes.NewReader(body))
-	gateway.Sign(req, buyer, gateway.BodyOf(body), now.Add(time.Minute))
+	nodeapi.Sign(req, buyer, nodeapi.BodyOf(body), now.Add(time.Minute))
 
-	sig, err := gateway.Verify(req, now)
+	sig, err := nodeapi.Verify(req, now)
 	fmt.Println(err == nil, sig.PublicKey.Equal(buyer.Public()), sig.Body.Length)
 
-	replays := gateway.NewReplayCache(1000)
+	replays := nodeapi.NewReplayCache(1000)
 	fmt.Println(replays.Use(sig, now))
 	fmt.Println(replays.Use(sig, now) != nil)
 
 	// The same signature does not carry over to another order.
 	req.URL.Path = "/v1/orders/8/inputs/genome"
-	_, err = gateway.Verify(req, now)
+	_, err = nodeapi.Verify(req, now)
 	fmt.Println(err)
 	// Output:
 	// true true 21

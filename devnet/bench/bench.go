@@ -108,7 +108,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"sync"
@@ -126,6 +125,7 @@ import (
 
 	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client"
+	"github.com/celltonomy/celltonomy/internal/freeport"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
@@ -206,7 +206,7 @@ type run struct {
 // home writes a one-validator home with free ports, the given block time
 // and a mempool for txs transactions, and returns its config.
 func home(dir string, blockTime time.Duration, txs int) (*cfg.Config, error) {
-	ports, err := freePorts(2)
+	ports, err := freeport.Take(2)
 	if err != nil {
 		return nil, err
 	}
@@ -224,25 +224,6 @@ func home(dir string, blockTime time.Duration, txs int) (*cfg.Config, error) {
 	c.LogLevel = "error"
 	cfg.WriteConfigFile(filepath.Join(dir, "config", "config.toml"), c)
 	return c, nil
-}
-
-func freePorts(n int) ([]int, error) {
-	var ports []int
-	var ls []net.Listener
-	defer func() {
-		for _, l := range ls {
-			l.Close()
-		}
-	}()
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
 }
 
 // seedKey returns the deterministic key of sender i.

@@ -1,4 +1,4 @@
-package gateway
+package nodeapi
 
 import (
 	"crypto/ed25519"
@@ -55,7 +55,7 @@ func TestClientSignsWhatItSends(t *testing.T) {
 	if _, err := c.CommitInputs(t.Context(), 7, []InputFile{{Name: "genome"}}); err != nil {
 		t.Fatal(err)
 	}
-	raw, _ := os.ReadFile(filepath.Join("..", "..", "spec", "testdata", "hello.spec"))
+	raw, _ := os.ReadFile(filepath.Join("..", "spec", "testdata", "hello.spec"))
 	s, err := spec.DecodeSpec(raw, spec.DefaultLimits())
 	if err != nil {
 		t.Fatal(err)

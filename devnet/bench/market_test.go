@@ -48,7 +48,7 @@ func TestRunDue(t *testing.T) {
 // several blocks; s/block is the longest block, s/total all of them. The
 // setup is not timed; run it once per size:
 //
-//	go test ./chain/bench -run '^$' -bench DueBlock -benchtime 1x
+//	go test ./devnet/bench -run '^$' -bench DueBlock -benchtime 1x
 func BenchmarkDueBlock(b *testing.B) {
 	for _, n := range []int{3_200, 6_400, 10_000} {
 		for _, capped := range []bool{false, true} {

@@ -1,5 +1,9 @@
-// Package gateway is the HTTP protocol between a buyer and a fulfillment
-// node: the wire types, the request signature, and a client.
+// Package nodeapi is the wire protocol of a fulfillment node's HTTP API,
+// which buyers, verifiers and peer nodes call: the routes (Route*
+// constants, the paths of OrderPath and BlobPath), the wire types, the
+// limits, the request signature, and a small typed client (Client).
+// The node (package node) serves it with these same constants and types;
+// nothing else spells a path or a header of it.
 //
 // A node serves, under its registered endpoint:
 //
@@ -89,7 +93,7 @@
 // committed, outputs not ready, the same input being uploaded), 413 for a
 // body over the node's limits, 503 when the node is at its upload limit,
 // 507 when its disk quota is full.
-package gateway
+package nodeapi
 
 // Job states, in JobStatus.State. A provider's job goes
 // awaiting-inputs → running → executed → delivered; a verifier's job

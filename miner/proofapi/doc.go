@@ -1,4 +1,4 @@
-// Package repproof is reputation proofs: the JSON of a miner's HTTP API, a
+// Package proofapi is reputation proofs: the JSON of a miner's HTTP API, a
 // client for it, and their verification against the root the chain
 // accepted.
 //
@@ -16,4 +16,4 @@
 // the form a transaction carries it in. This package knows no chain: it
 // is the miner's side and the verification, which the chain client
 // composes.
-package repproof
+package proofapi
