@@ -29,7 +29,7 @@ reports both rates and their ratio.`,
 				return err
 			}
 			if g.output == outputJSON {
-				return g.json(res)
+				return g.json("bench-tx", res)
 			}
 			fmt.Fprintf(g.stdout, "ledger   %8.0f tx/s  (%d txs in %.2fs, %d blocks, %d failed)\nkvstore  %8.0f tx/s  (%d txs in %.2fs)\nratio    %8.2f\n",
 				res.TPS, res.Txs, res.Seconds, res.Blocks, res.Failed, res.BaselineTPS, res.Txs, res.BaselineSec, res.Ratio)
@@ -64,7 +64,7 @@ for the bid deadline.`,
 				return err
 			}
 			if g.output == outputJSON {
-				return g.json(res)
+				return g.json("bench-market", res)
 			}
 			fmt.Fprintf(g.stdout, "market   %8.1f orders/s  %8.0f tx/s  (%d orders, %d txs in %.2fs, %d blocks, %d failed)\n",
 				res.OrdersPerSec, res.TPS, res.Orders, res.Txs, res.Seconds, res.Blocks, res.Failed)
@@ -108,7 +108,7 @@ to the next blocks. It prints the longest block and the total. With
 				return err
 			}
 			if g.output == outputJSON {
-				return g.json(res)
+				return g.json("bench-due", res)
 			}
 			fmt.Fprintf(g.stdout, "due block %d: %d orders (%d awarded, %d expired) in %d blocks of at most %d deadlines, %.3fs in all; longest block %.3fs: process proposal %.3fs, finalize block %.3fs, commit %.3fs\n",
 				res.Height, res.Orders, res.Awarded, res.Expired, res.Blocks, res.MaxDuePerBlock, res.TotalSeconds, res.Seconds, res.ProcessSeconds, res.FinalizeSeconds, res.CommitSeconds)
@@ -141,7 +141,7 @@ per second. Needs the example's module: run after make examples.`,
 				return err
 			}
 			if g.output == outputJSON {
-				return g.json(res)
+				return g.json("bench-orders", res)
 			}
 			fmt.Fprintf(g.stdout, "orders     %d completed, %d failed, %.2f orders/s (%d nodes, %d buyers at once, block time %d ms, bid window %d blocks)\n",
 				res.Completed, res.Failed, res.OrdersPerSec, res.Nodes, res.Concurrency, res.BlockTimeMs, res.BidWindow)

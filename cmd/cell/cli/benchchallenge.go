@@ -38,7 +38,7 @@ challenge, and the longest block.`,
 				return err
 			}
 			if g.output == outputJSON {
-				return g.json(res)
+				return g.json("bench-challenge", res)
 			}
 			var kinds []string
 			for _, k := range []string{"confirm_justification", "prove_leaf_count", "challenge_search", "respond_to_challenge"} {

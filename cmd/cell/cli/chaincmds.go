@@ -94,7 +94,7 @@ func (f *txFlags) sendBuilt(cmd *cobra.Command, build buildFunc) error {
 		return err
 	}
 	if g.output == outputJSON {
-		if jerr := g.json(txJSON(res)); jerr != nil {
+		if jerr := g.json("tx", txJSON(res)); jerr != nil {
 			return jerr
 		}
 	} else {
@@ -294,7 +294,7 @@ func newQueryCmd(g *globals) *cobra.Command {
 				return err
 			}
 			if g.output == outputJSON {
-				return g.json(map[string]any{"address": addr.String(), "balance": bal, "height": h, "proven": true})
+				return g.json("balance", map[string]any{"address": addr.String(), "balance": bal, "height": h, "proven": true})
 			}
 			fmt.Fprintf(g.stdout, "%d ucell\n", bal)
 			fmt.Fprintf(g.stderr, "cell: %s at height %d, proven against the app hash of block %d\n", addr, h, h+1)
@@ -319,7 +319,7 @@ func newQueryCmd(g *globals) *cobra.Command {
 				return err
 			}
 			if g.output == outputJSON {
-				return g.json(txJSON(r))
+				return g.json("tx", txJSON(r))
 			}
 			printTx(g, r)
 			return nil
@@ -363,7 +363,7 @@ func printValidators(ctx context.Context, g *globals, c *client.Client) error {
 			v.GetValidator().GetBonded(), v.GetPower(), v.GetValidator().GetJailed()})
 	}
 	if g.output == outputJSON {
-		return g.json(out)
+		return g.json("validator", out)
 	}
 	for _, v := range out {
 		jailed := ""
@@ -397,7 +397,7 @@ func newStatusCmd(g *globals) *cobra.Command {
 				"voting_power": st.ValidatorInfo.VotingPower,
 			}
 			if g.output == outputJSON {
-				return g.json(v)
+				return g.json("status", v)
 			}
 			fmt.Fprintf(g.stdout, "chain %s  node %s (%s)\nheight %d  app hash %s  time %s\ncatching up %v  voting power %d\n",
 				st.NodeInfo.Network, st.NodeInfo.Moniker, st.NodeInfo.DefaultNodeID, st.SyncInfo.LatestBlockHeight,

@@ -7,7 +7,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -49,8 +48,9 @@ type ExitError struct{ Code int }
 func (e *ExitError) Error() string { return fmt.Sprintf("exit code %d", e.Code) }
 
 // Run executes the command line args and returns the process exit code:
-// 0 on success, 1 on an error (printed to stderr), 2 on a usage error, or
-// the code a command passes on with ExitError.
+// 0 on success, 1 on an error, 2 on a usage error, or the code a command
+// passes on with ExitError. An error is printed on stderr, or under
+// --output json as the error object on stdout (output.go).
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	g := &globals{stdout: stdout, stderr: stderr}
 	root := newRoot(g)
@@ -65,10 +65,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case errors.As(err, &exit):
 		return exit.Code
 	case errors.As(err, new(*usageError)):
-		fmt.Fprintf(stderr, "cell: %v\nRun 'cell --help' for usage.\n", err)
+		g.printError(err, true)
 		return 2
 	default:
-		fmt.Fprintf(stderr, "cell: %v\n", err)
+		g.printError(err, false)
 		return 1
 	}
 }
@@ -195,13 +195,6 @@ func (g *globals) applyConfig(cmd *cobra.Command) error {
 		}
 	}
 	return nil
-}
-
-// json prints v as indented JSON on stdout.
-func (g *globals) json(v any) error {
-	enc := json.NewEncoder(g.stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
 
 // cacheDir returns the directory of compiled WebAssembly modules.

@@ -123,7 +123,7 @@ examples, from the repository.`,
 			}
 			if !text {
 				v := devnetJSON{Home: d.Home, ChainID: d.ChainID, RPC: d.RPC, Buyer: d.Buyer.String(), Author: d.Author.String()}
-				return g.json(demoResult{Devnet: v, Steps: steps, Order: res})
+				return g.json("demo", demoResult{Devnet: v, Steps: steps, Order: res})
 			}
 			say("\nthe digest (the package's stdout, verified against the output root %s):\n", short(res.OutputRoot))
 			fmt.Fprint(g.stdout, res.Stdout)

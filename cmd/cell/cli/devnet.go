@@ -237,7 +237,7 @@ func printDevnet(g *globals, d *devnet.Devnet) {
 		v.Packages = append(v.Packages, devnetPkgJSON{Name: p.Name, Version: p.Version, ID: p.ID.String()})
 	}
 	if g.output == outputJSON {
-		g.json(v)
+		g.json("devnet", v)
 		return
 	}
 	w := g.stdout

@@ -66,7 +66,7 @@ account, edit node.toml (pricing, verifier), then run cell node start.`,
 			}
 			pub := hex.EncodeToString(nk.Public().(ed25519.PublicKey))
 			if g.output == outputJSON {
-				return g.json(map[string]string{"home": g.home, "node_key": pub, "operator": op.Address.String(), "endpoint": cfg.Endpoint})
+				return g.json("node-init", map[string]string{"home": g.home, "node_key": pub, "operator": op.Address.String(), "endpoint": cfg.Endpoint})
 			}
 			fmt.Fprintf(g.stdout, "node home  %s\nnode key   %s\noperator   %s (key %q)\nendpoint   %s\nfund the operator, then run: cell node start --home %s\n",
 				g.home, pub, op.Address, cfg.OperatorKey, cfg.Endpoint, g.home)

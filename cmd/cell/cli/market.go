@@ -608,7 +608,7 @@ func newMarketQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 					Price: b.Price, Stake: b.Stake, Height: b.Height})
 			}
 			if g.output == outputJSON {
-				return g.json(out)
+				return g.json("order", out)
 			}
 			printOrder(g, out)
 			for _, b := range out.Bids {
@@ -692,7 +692,7 @@ func newMarketQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 			out := verifierJSON{NodeKey: hex.EncodeToString(v.NodeKey), Operator: addrString(v.Operator), Stake: v.Stake,
 				Height: v.Height, OpenDisputes: v.OpenDisputes}
 			if g.output == outputJSON {
-				return g.json(out)
+				return g.json("verifier", out)
 			}
 			fmt.Fprintf(g.stdout, "verifier %s  operator %s  stake %d ucell  since %d  open disputes %d\n",
 				out.NodeKey, out.Operator, out.Stake, out.Height, out.OpenDisputes)
@@ -717,7 +717,7 @@ func newMarketQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 				return err
 			}
 			if g.output == outputJSON {
-				return g.json(struct {
+				return g.json("credit", struct {
 					Address string `json:"address"`
 					Credit  uint64 `json:"credit"`
 				}{a.String(), credit})
@@ -758,21 +758,21 @@ func listOrders(g *globals, orders iter.Seq2[*ledgerpb.Order, error], limit uint
 	if limit == 0 || limit > query.MaxPage {
 		limit = query.MaxPage
 	}
-	out := ordersJSON{Orders: []orderJSON{}}
-	for o, err := range orders {
-		if err != nil {
-			return err
-		}
-		if len(out.Orders) == int(limit) {
-			out.NextID = o.Id
-			break
-		}
-		out.Orders = append(out.Orders, orderOf(o))
+	page, next, err := client.Take(orders, int(limit))
+	if err != nil {
+		return err
+	}
+	out := ordersJSON{Items: []orderJSON{}}
+	for _, o := range page {
+		out.Items = append(out.Items, orderOf(o))
+	}
+	if next != nil {
+		out.NextID = (*next).Id
 	}
 	if g.output == outputJSON {
-		return g.json(out)
+		return g.json("order-list", out)
 	}
-	for _, o := range out.Orders {
+	for _, o := range out.Items {
 		printOrder(g, o)
 	}
 	if out.NextID != 0 {
@@ -821,8 +821,10 @@ type orderJSON struct {
 	Bids            []bidJSON    `json:"bids,omitempty"`
 }
 
+// ordersJSON is a page of orders: NextID is the id to list more from
+// (--start), 0 after the last page.
 type ordersJSON struct {
-	Orders []orderJSON `json:"orders"`
+	Items  []orderJSON `json:"items"`
 	NextID uint64      `json:"next_id"`
 }
 

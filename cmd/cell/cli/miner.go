@@ -186,7 +186,7 @@ miner need not be trusted.`,
 				out.Leaves = append(out.Leaves, repShowLeaf{Skill: l.Skill, Path: paths[l.Skill], Amount: l.Reputation.String(), UID: l.UID, Proof: "ok"})
 			}
 			if g.output == outputJSON {
-				return g.json(out)
+				return g.json("proven-reputation", out)
 			}
 			fmt.Fprintf(g.stdout, "reputation of %s in the network colony\naccepted root %s (cycle %d, height %d)\n", out.Address, out.Root, out.Cycle, out.AcceptedHeight)
 			if len(out.Leaves) == 0 {

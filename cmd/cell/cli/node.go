@@ -142,7 +142,7 @@ funded. Then run cell start.`,
 			}
 			v := map[string]any{"home": g.home, "chain_id": chainID, "node_id": keys.NodeID, "operator": op.Address.String(), "moniker": moniker}
 			if g.output == outputJSON {
-				return g.json(v)
+				return g.json("chain-init", v)
 			}
 			fmt.Fprintf(g.stdout, "initialized %s for chain %s\nnode id   %s\noperator  %s (key %q)\nrun: cell start --home %s\n",
 				g.home, chainID, keys.NodeID, op.Address, operatorKey, g.home)
@@ -229,7 +229,7 @@ Start each with: cell start --home DIR/nodeI`,
 				out = append(out, nodeJSON{n.Home, n.Keys.NodeID, n.Ports.P2P, n.Ports.RPC})
 			}
 			if g.output == outputJSON {
-				return g.json(out)
+				return g.json("testnet-node", out)
 			}
 			for _, n := range out {
 				fmt.Fprintf(g.stdout, "%s  node %s  p2p %d  rpc %d\n", n.Home, n.NodeID, n.P2P, n.RPC)

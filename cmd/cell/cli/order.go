@@ -2,7 +2,6 @@ package cli
 
 import (
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -264,7 +263,7 @@ func newOrderShowCmd(g *globals, f *txFlags) *cobra.Command {
 					Price: b.Price, Stake: b.Stake, Height: b.Height})
 			}
 			if g.output == outputJSON {
-				return g.json(out)
+				return g.json("order", out)
 			}
 			printOrder(g, out.orderJSON)
 			for _, b := range out.Bids {
@@ -342,14 +341,14 @@ func newOrderListCmd(g *globals, f *txFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			out := ordersJSON{Orders: []orderJSON{}}
+			out := []orderJSON{}
 			for _, o := range orders {
-				out.Orders = append(out.Orders, orderOf(o))
+				out = append(out, orderOf(o))
 			}
 			if g.output == outputJSON {
-				return g.json(out)
+				return g.json("order", out)
 			}
-			for _, o := range out.Orders {
+			for _, o := range out {
 				printOrder(g, o)
 			}
 			return nil
@@ -547,10 +546,7 @@ func newProgress(g *globals) *progress {
 func (p *progress) step(s order.Step) {
 	switch {
 	case p.g.output == outputJSON:
-		b, err := json.Marshal(s)
-		if err == nil {
-			fmt.Fprintf(p.out, "%s\n", b)
-		}
+		jsonLine(p.out, "order-step", s)
 	case p.bar != nil:
 		// Clear the spinner's line, print the step, and let the spinner
 		// describe what comes next.
@@ -572,7 +568,8 @@ func (p *progress) done() {
 	}
 }
 
-// orderResultJSON is the last line of --output json.
+// orderResultJSON is the result line of --output json, after the steps;
+// an error object follows it when the command fails (output.go).
 type orderResultJSON struct {
 	Step   string        `json:"step"`
 	Result *order.Result `json:"result"`
@@ -592,11 +589,9 @@ func (p *progress) result(res *order.Result, err error) error {
 		if err != nil {
 			v.Error = err.Error()
 		}
-		b, jerr := json.Marshal(v)
-		if jerr != nil {
+		if jerr := jsonLine(g.stdout, "order-result", v); jerr != nil {
 			return jerr
 		}
-		fmt.Fprintf(g.stdout, "%s\n", b)
 	} else if res != nil {
 		printOrderResult(g.stdout, res)
 	}

@@ -146,7 +146,7 @@ func newRecoveryQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 			}
 			out := recoveryOf(r)
 			if g.output == outputJSON {
-				return g.json(out)
+				return g.json("recovery", out)
 			}
 			if out.Active {
 				fmt.Fprintf(g.stdout, "recovery mode since height %d, entered by %s: mining stopped\n", out.EnteredHeight, out.EnteredBy)

@@ -254,7 +254,7 @@ func newRegistryQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 			}
 			out := profileOf(p)
 			if g.output == outputJSON {
-				return g.json(out)
+				return g.json("profile", out)
 			}
 			fmt.Fprintf(g.stdout, "%s  %s  roles %s  contact %s\n", out.Owner, out.Name, orDash(strings.Join(out.Roles, ",")), orDash(out.Contact))
 			return nil
@@ -374,7 +374,7 @@ func newRegistryQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 					Price: o.Price, LeadTimeBlocks: o.LeadTimeBlocks, UpdatedHeight: o.UpdatedHeight})
 			}
 			if g.output == outputJSON {
-				return g.json(out)
+				return g.json("offering", out)
 			}
 			for _, o := range out {
 				fmt.Fprintf(g.stdout, "%s  %s  %d ucell  %d blocks\n", o.Vendor, o.PackageID, o.Price, o.LeadTimeBlocks)
@@ -445,7 +445,7 @@ func printNodes(g *globals, nodes []*ledgerpb.NodeStatus) error {
 		out = append(out, j)
 	}
 	if g.output == outputJSON {
-		return g.json(out)
+		return g.json("node", out)
 	}
 	for _, n := range out {
 		state := fmt.Sprintf("active until %d", n.ActiveUntilHeight)
@@ -481,7 +481,7 @@ func printPackages(g *globals, pkgs []*ledgerpb.Package) error {
 			RegisteredHeight: p.RegisteredHeight})
 	}
 	if g.output == outputJSON {
-		return g.json(out)
+		return g.json("package-record", out)
 	}
 	for _, p := range out {
 		fmt.Fprintf(g.stdout, "%s  %s %s  %s  skill %s  parent %s  author %s  royalty %d bps  registered at %d\n",

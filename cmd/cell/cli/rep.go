@@ -65,7 +65,7 @@ func runRepReplay(cmd *cobra.Command, g *globals, file string) error {
 		return fmt.Errorf("%s: %w", file, err)
 	}
 	if g.output == outputJSON {
-		return g.json(out)
+		return g.json("reputation-replay", out)
 	}
 	_, err = io.WriteString(g.stdout, out.Text())
 	return err

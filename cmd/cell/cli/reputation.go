@@ -113,7 +113,7 @@ func newReputationQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 				return err
 			}
 			if g.output == outputJSON {
-				return g.json(r)
+				return g.json("reputation-root", r)
 			}
 			fmt.Fprintf(g.stdout, "cycle %d accepted at height %d\nroot %x\nn_leaves %d\njrh %x\n", r.GetCycle(), r.GetAcceptedHeight(), r.GetRoot(), r.GetNLeaves(), r.GetJrh())
 			return nil
@@ -133,7 +133,7 @@ func newReputationQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 				return err
 			}
 			if g.output == outputJSON {
-				return g.json(s)
+				return g.json("mining", s)
 			}
 			writeMiningStatus(g.stdout, s)
 			return nil
@@ -158,7 +158,7 @@ func newReputationQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 				return err
 			}
 			if g.output == outputJSON {
-				return g.json(m)
+				return g.json("miner", m)
 			}
 			fmt.Fprintf(g.stdout, "miner %s\nstake %d ucell\nsince height %d\n", addr, m.GetStake(), m.GetSinceHeight())
 			return nil
@@ -177,11 +177,10 @@ func newReputationQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			all := &ledgerpb.SkillsResponse{Skills: skills}
 			if g.output == outputJSON {
-				return g.json(all)
+				return g.json("skill", skills)
 			}
-			for _, sk := range all.GetSkills() {
+			for _, sk := range skills {
 				fmt.Fprintf(g.stdout, "%6d  parent %-6d %s\n", sk.GetId(), sk.GetParent(), sk.GetPath())
 			}
 			return nil
@@ -201,7 +200,7 @@ func newReputationQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 				return err
 			}
 			if g.output == outputJSON {
-				return g.json(sk)
+				return g.json("skill", sk)
 			}
 			fmt.Fprintf(g.stdout, "skill %d %s\nparents %v\n", sk.GetId(), args[0], sk.GetAncestors())
 			return nil
@@ -259,7 +258,7 @@ func newReputationQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 				Cycle   uint64      `json:"cycle"`
 				Start   uint64      `json:"start"`
 				Next    uint64      `json:"next,omitempty"`
-				Entries []entryJSON `json:"entries"`
+				Entries []entryJSON `json:"items"`
 			}{Cycle: res.GetCycle(), Start: res.GetStart(), Next: next, Entries: []entryJSON{}}
 			for _, r := range res.GetEntries() {
 				e, err := reputation.EntryFromRecord(r)
@@ -270,7 +269,7 @@ func newReputationQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 					hex.EncodeToString(e.Colony[:]), e.NUpdates, e.NPreviousUpdates})
 			}
 			if g.output == outputJSON {
-				return g.json(out)
+				return g.json("reputation-entry-list", out)
 			}
 			fmt.Fprintf(g.stdout, "cycle %d, entries from %d\n", out.Cycle, out.Start)
 			for i, e := range out.Entries {
