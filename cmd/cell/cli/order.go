@@ -124,7 +124,7 @@ and posted on chain only if needed: to answer a report that the inputs never
 arrived, or near the delivery deadline when nothing is delivered (a missed
 delivery then pays you part of the provider's stake). The results are
 verified against the output root delivered on chain and written to
-OUT/ORDER_ID/: outputs/ (the files the run left under /outputs), stdout.txt,
+OUT/ORDER_ID/ (OUT: --out, by default ~/.cell/results/CHAIN_ID): outputs/ (the files the run left under /outputs), stdout.txt,
 stderr.txt and receipt.json. Results that do not verify are disputed (claim
 wrong-result, outcome refund, stake --dispute-stake): the dispute's seed chain
 is kept with the order, its seeds revealed round by round, and the inputs sent
@@ -157,6 +157,9 @@ delivered a result that cannot be verified here.`,
 			if err != nil {
 				return err
 			}
+			if req.OutDir == "" {
+				req.OutDir = resultsDir(b.ChainID)
+			}
 			p := newProgress(g)
 			req.Progress = p.step
 			res, err := b.Run(cmd.Context(), req)
@@ -173,7 +176,7 @@ delivered a result that cannot be verified here.`,
 	fl.StringVar(&rf.disputeStake, "dispute-stake", "", "stake of a dispute opened when the results do not verify (default: the chain's min_dispute_stake)")
 	fl.Uint32Var(&rf.replicas, "replicas", 1, "replication factor")
 	fl.Uint64Var(&rf.minReputation, "min-reputation", 0, "admit only providers proving at least this reputation in the package's skill")
-	fl.StringVar(&rf.out, "out", ".", "directory that receives ORDER_ID/ with the results")
+	fl.StringVar(&rf.out, "out", "", outFlagUsage)
 	fl.StringVar(&rf.offering, "offering", "", "buy this vendor's offering of the package (an address or a key name) instead of taking bids")
 	fl.Uint32Var(&rf.stars, "stars", order.DefaultStars, "your rating of the provider, 0 to 5 (default 5, or 3 for a run that ended in a trap or a limit)")
 	fl.Uint64Var(&rf.bidWindow, "bid-window", order.DefaultBidWindow, "blocks during which providers bid")
@@ -399,6 +402,9 @@ order closed earlier whose rating was not revealed gets it revealed.`,
 			if err != nil {
 				return err
 			}
+			if opt.OutDir == "" {
+				opt.OutDir = resultsDir(b.ChainID)
+			}
 			p := newProgress(g)
 			opt.Progress = p.step
 			res, err := b.Close(cmd.Context(), id, opt)
@@ -407,7 +413,7 @@ order closed earlier whose rating was not revealed gets it revealed.`,
 		},
 	}
 	cmd.Flags().Uint32Var(&stars, "stars", order.DefaultStars, "your rating of the provider, 0 to 5 (default 5, or 3 for a run that ended in a trap or a limit)")
-	cmd.Flags().StringVar(&out, "out", ".", "directory that receives ORDER_ID/ with the results")
+	cmd.Flags().StringVar(&out, "out", "", outFlagUsage)
 	cmd.Flags().StringArrayVarP(&inputs, "input", "i", nil, "the order's input file as NAME=FILE, for verifiers should the results not verify (repeatable)")
 	cmd.Flags().StringVar(&disputeStake, "dispute-stake", "", "stake of a dispute opened when the results do not verify (default: the chain's min_dispute_stake)")
 	cmd.Flags().BoolVar(&noWaitFinal, "no-wait-final", false, "return after revealing the rating")

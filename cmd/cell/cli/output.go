@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"reflect"
 
 	"github.com/celltonomy/celltonomy/ledger/codes"
@@ -113,6 +114,21 @@ func encodeJSON(kind string, v any) ([]byte, error) {
 		out = append(out, ',')
 	}
 	return append(out, body[1:]...), nil
+}
+
+// outFlagUsage is the help of --out of the order commands.
+const outFlagUsage = "directory that receives ORDER_ID/ with the results (default ~/.cell/results/CHAIN_ID)"
+
+// resultsDir is where the order commands write the results of the orders
+// of chain chainID when --out is not given: ~/.cell/results/CHAIN_ID, so
+// that the results of order ORDER_ID are in ~/.cell/results/CHAIN_ID/ORDER_ID.
+// It is under the directory of the configuration file (~/.cell, see
+// client/config.BaseDir), not under the home, so that results outlive a
+// devnet's home and `cell devnet --reset`; each new devnet has a chain id
+// of its own (devnet.ChainIDPrefix), so the restarted order ids of a reset
+// devnet never meet older results.
+func resultsDir(chainID string) string {
+	return filepath.Join(baseDir(), "results", chainID)
 }
 
 // errorJSON is the JSON shape of a failed command.
