@@ -12,6 +12,15 @@ import (
 
 func newBenchCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "bench", Short: "Measure the system on this machine"}
+	cmd.AddCommand(newBenchLedgerCmd(g))
+	cmd.AddCommand(newBenchMarketCmd(g))
+	cmd.AddCommand(newBenchDueCmd(g))
+	cmd.AddCommand(newBenchChallengeCmd(g))
+	cmd.AddCommand(newBenchOrderCmd(g))
+	return cmd
+}
+
+func newBenchLedgerCmd(g *globals) *cobra.Command {
 	var o bench.Options
 	ledger := &cobra.Command{
 		Use:   "ledger [--txs N]",
@@ -39,8 +48,10 @@ reports both rates and their ratio.`,
 	ledger.Flags().IntVar(&o.Txs, "txs", 5000, "transactions per application")
 	ledger.Flags().IntVar(&o.Accounts, "accounts", 100, "sending accounts")
 	ledger.Flags().DurationVar(&o.BlockTime, "block-time", 100*time.Millisecond, "CometBFT timeout_commit")
-	cmd.AddCommand(ledger)
+	return ledger
+}
 
+func newBenchMarketCmd(g *globals) *cobra.Command {
 	var mo bench.MarketOptions
 	mkt := &cobra.Command{
 		Use:   "market [--orders N]",
@@ -82,8 +93,10 @@ for the bid deadline.`,
 	mkt.Flags().DurationVar(&mo.BlockTime, "block-time", 100*time.Millisecond, "CometBFT timeout_commit")
 	mkt.Flags().Uint64Var(&mo.BidWindow, "bid-window", 0, "bid window of every order, in blocks (0: 2 + one per 750 bids, at least 5)")
 	mkt.Flags().Uint64Var(&mo.RevealWindow, "reveal-window", 0, "reveal_window_blocks param, in blocks (0: 2 + one per 750 reveals, at least 5)")
-	cmd.AddCommand(mkt)
+	return mkt
+}
 
+func newBenchDueCmd(g *globals) *cobra.Command {
 	var do bench.DueOptions
 	due := &cobra.Command{
 		Use:   "due [--orders N]",
@@ -118,9 +131,10 @@ to the next blocks. It prints the longest block and the total. With
 	due.Flags().IntVar(&do.Orders, "orders", 6400, "orders due at the measured height")
 	due.Flags().IntVar(&do.Providers, "providers", 4, "providers, each bidding on every providers-th order (0: no bids)")
 	due.Flags().IntVar(&do.MaxDuePerBlock, "max-due-per-block", 0, "the chain's max_due_per_block (0: the default, 2000)")
-	cmd.AddCommand(due)
-	cmd.AddCommand(newBenchChallengeCmd(g))
+	return due
+}
 
+func newBenchOrderCmd(g *globals) *cobra.Command {
 	var oo devnet.BenchOptions
 	ord := &cobra.Command{
 		Use:   "order [--orders N]",
@@ -165,6 +179,5 @@ per second. Needs the example's module: run after make examples.`,
 	ord.Flags().IntVar(&oo.Concurrency, "concurrency", 4, "buyers ordering at once")
 	ord.Flags().DurationVar(&oo.BlockTime, "block-time", 250*time.Millisecond, "CometBFT timeout_commit")
 	ord.Flags().Uint64Var(&oo.BidWindow, "bid-window", 2, "bid window of each order, in blocks")
-	cmd.AddCommand(ord)
-	return cmd
+	return ord
 }

@@ -18,6 +18,11 @@ import (
 // newNodeCmd is `cell node …`: the fulfillment node of a vendor.
 func newNodeCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "node", Short: "Run a fulfillment node: bid on orders, run packages, deliver, verify"}
+	cmd.AddCommand(newNodeInitCmd(g), newNodeStartCmd(g))
+	return cmd
+}
+
+func newNodeInitCmd(g *globals) *cobra.Command {
 	var chainRPC, listen, endpoint string
 	var capacity int
 	var dev bool
@@ -78,7 +83,10 @@ account, edit node.toml (pricing, verifier), then run cell node start.`,
 	initCmd.Flags().StringVar(&endpoint, "endpoint", "", "public URL announced in the registry (default "+config.DefaultEndpoint+")")
 	initCmd.Flags().IntVar(&capacity, "capacity", 0, fmt.Sprintf("jobs run at once (default %d)", config.DefaultCapacity))
 	initCmd.Flags().BoolVar(&dev, "dev", false, "store the operator key unencrypted (local development only)")
+	return initCmd
+}
 
+func newNodeStartCmd(g *globals) *cobra.Command {
 	var fault, logLevel string
 	var pass passphrases
 	startCmd := &cobra.Command{
@@ -129,6 +137,5 @@ delivers.`,
 	startCmd.Flags().StringVar(&fault, "fault", "", "inject a fault: wrong-output, no-delivery or silent-verifier")
 	startCmd.Flags().StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	startCmd.Flags().StringVar(&pass.file, "passphrase-file", "", "read the operator key's passphrase from the first line of FILE")
-	cmd.AddCommand(initCmd, startCmd)
-	return cmd
+	return startCmd
 }

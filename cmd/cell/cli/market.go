@@ -27,7 +27,13 @@ import (
 // close and ratings (ledger/market has the rules).
 func newMarketTxCmd(g *globals, f *txFlags) *cobra.Command {
 	cmd := &cobra.Command{Use: "market", Short: "Purchase orders, bids, deliveries, closes and ratings"}
+	cmd.AddCommand(newTxMarketCreateOrderCmd(g, f), newTxMarketCancelOrderCmd(g, f), newTxMarketBidCmd(g, f), newTxMarketWithdrawBidCmd(g, f), newTxMarketDeliverCmd(g, f), newTxMarketCloseCmd(g, f), newTxMarketRevealRatingCmd(g, f), newTxMarketBuyOfferingCmd(g, f),
+		newPostInputReceiptCmd(f), newReportMissingInputsCmd(f))
+	cmd.AddCommand(newDisputeTxCmds(f)...)
+	return cmd
+}
 
+func newTxMarketCreateOrderCmd(g *globals, f *txFlags) *cobra.Command {
 	var params []string
 	var bidWindow, deliveryWindow, confirmWindow, minRep uint64
 	var useCredit bool
@@ -68,7 +74,10 @@ func newMarketTxCmd(g *globals, f *txFlags) *cobra.Command {
 	create.Flags().Uint64Var(&confirmWindow, "confirm-window", 100, "blocks after delivery to close before the order closes by itself")
 	create.Flags().Uint64Var(&minRep, "min-provider-reputation", 0, "smallest provider reputation (stored, not enforced yet)")
 	create.Flags().BoolVar(&useCredit, "use-credit", false, "pay from --from's store credit first")
+	return create
+}
 
+func newTxMarketCancelOrderCmd(g *globals, f *txFlags) *cobra.Command {
 	cancel := &cobra.Command{
 		Use:   "cancel-order ORDER_ID",
 		Short: "Cancel an open order of --from; escrow and bid stakes return",
@@ -81,7 +90,10 @@ func newMarketTxCmd(g *globals, f *txFlags) *cobra.Command {
 			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_CancelOrder{CancelOrder: &ledgerpb.MsgCancelOrder{OrderId: id}}})
 		},
 	}
+	return cancel
+}
 
+func newTxMarketBidCmd(g *globals, f *txFlags) *cobra.Command {
 	bid := &cobra.Command{
 		Use:   "bid ORDER_ID NODE_PUBKEY PRICE STAKE",
 		Short: "Bid PRICE (ucell) on an open order with a node of --from, staking STAKE (ucell)",
@@ -106,7 +118,10 @@ func newMarketTxCmd(g *globals, f *txFlags) *cobra.Command {
 			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_Bid{Bid: &ledgerpb.MsgBid{OrderId: id, NodeKey: key, Price: price, Stake: stake}}})
 		},
 	}
+	return bid
+}
 
+func newTxMarketWithdrawBidCmd(g *globals, f *txFlags) *cobra.Command {
 	withdraw := &cobra.Command{
 		Use:   "withdraw-bid ORDER_ID",
 		Short: "Withdraw --from's bid on an open order; its stake returns",
@@ -119,7 +134,10 @@ func newMarketTxCmd(g *globals, f *txFlags) *cobra.Command {
 			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_WithdrawBid{WithdrawBid: &ledgerpb.MsgWithdrawBid{OrderId: id}}})
 		},
 	}
+	return withdraw
+}
 
+func newTxMarketDeliverCmd(g *globals, f *txFlags) *cobra.Command {
 	var result string
 	var exitCode uint32
 	deliver := &cobra.Command{
@@ -170,7 +188,10 @@ output root commits to the result.`,
 	}
 	deliver.Flags().StringVar(&result, "result", "exited", "how the run ended: exited, trap, fuel-limit, memory-limit, output-limit, stdout-limit or stderr-limit")
 	deliver.Flags().Uint32Var(&exitCode, "exit-code", 0, "the package's exit code, for --result exited")
+	return deliver
+}
 
+func newTxMarketCloseCmd(g *globals, f *txFlags) *cobra.Command {
 	closeCmd := &cobra.Command{
 		Use:   "close ORDER_ID COMPLETION_CODE STARS SALT",
 		Short: "Close a delivered order of --from with the completion code, committing to a rating",
@@ -192,7 +213,10 @@ output root commits to the result.`,
 			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_Close{Close: &ledgerpb.MsgClose{OrderId: id, CompletionCode: code, BuyerRatingCommitment: rc[:]}}})
 		},
 	}
+	return closeCmd
+}
 
+func newTxMarketRevealRatingCmd(g *globals, f *txFlags) *cobra.Command {
 	reveal := &cobra.Command{
 		Use:   "reveal-rating ORDER_ID STARS SALT",
 		Short: "Reveal --from's rating of a closed order, as committed",
@@ -209,7 +233,10 @@ output root commits to the result.`,
 			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_RevealRating{RevealRating: &ledgerpb.MsgRevealRating{OrderId: id, Stars: stars, Salt: salt}}})
 		},
 	}
+	return reveal
+}
 
+func newTxMarketBuyOfferingCmd(g *globals, f *txFlags) *cobra.Command {
 	var buyParams []string
 	var buyDelivery, buyConfirm uint64
 	var buyMax string
@@ -259,16 +286,16 @@ after any award; cell order run --offering does all of it.`,
 	buy.Flags().StringSliceVar(&buyParams, "param", nil, "a parameter KEY=VALUE for the package (repeatable)")
 	buy.Flags().Uint64Var(&buyDelivery, "delivery-window", 100, "blocks to deliver")
 	buy.Flags().Uint64Var(&buyConfirm, "confirm-window", 100, "blocks after delivery to close before the order closes by itself")
-
-	cmd.AddCommand(create, cancel, bid, withdraw, deliver, closeCmd, reveal, buy,
-		newPostInputReceiptCmd(f), newReportMissingInputsCmd(f))
-	cmd.AddCommand(newDisputeTxCmds(f)...)
-	return cmd
+	return buy
 }
 
 // newDisputeTxCmds are the verifier and dispute commands of `cell tx
 // market …`.
 func newDisputeTxCmds(f *txFlags) []*cobra.Command {
+	return append([]*cobra.Command{newTxMarketRegisterVerifierCmd(f), newTxMarketUnregisterVerifierCmd(f), newOpenDisputeCmd(f), newRevealDisputeSeedCmd(f), newTxMarketVerifierCommitCmd(f), newTxMarketVerifierRevealCmd(f), newTxMarketReleaseLitigationCmd(f)}, newDomainVoteTxCmds(f)...)
+}
+
+func newTxMarketRegisterVerifierCmd(f *txFlags) *cobra.Command {
 	register := &cobra.Command{
 		Use:   "register-verifier NODE_PUBKEY STAKE",
 		Short: "Stake STAKE (ucell) on a wasm node of --from as a dispute verifier",
@@ -285,6 +312,10 @@ func newDisputeTxCmds(f *txFlags) []*cobra.Command {
 			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_RegisterVerifier{RegisterVerifier: &ledgerpb.MsgRegisterVerifier{NodeKey: key, Stake: stake}}})
 		},
 	}
+	return register
+}
+
+func newTxMarketUnregisterVerifierCmd(f *txFlags) *cobra.Command {
 	unregister := &cobra.Command{
 		Use:   "unregister-verifier NODE_PUBKEY",
 		Short: "Stop verifying with a node of --from; its stake returns",
@@ -297,21 +328,10 @@ func newDisputeTxCmds(f *txFlags) []*cobra.Command {
 			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_UnregisterVerifier{UnregisterVerifier: &ledgerpb.MsgUnregisterVerifier{NodeKey: key}}})
 		},
 	}
-	rootAndSalt := func(args []string) (uint64, []byte, []byte, error) {
-		id, err := orderIDArg(args[0])
-		if err != nil {
-			return 0, nil, nil, err
-		}
-		root, err := hexArg("OUTPUT_ROOT", args[1], market.HashSize)
-		if err != nil {
-			return 0, nil, nil, err
-		}
-		salt, err := hexArg("SALT", args[2], market.HashSize)
-		if err != nil {
-			return 0, nil, nil, err
-		}
-		return id, root, salt, nil
-	}
+	return unregister
+}
+
+func newTxMarketVerifierCommitCmd(f *txFlags) *cobra.Command {
 	commit := &cobra.Command{
 		Use:   "verifier-commit ORDER_ID OUTPUT_ROOT SALT",
 		Short: "Commit --from's re-executed output root of a disputed order (only the commitment reaches the chain)",
@@ -320,7 +340,7 @@ dispute's current round: market.VerifierCommitment binds the order, the round
 (read from the chain) and --from, so nobody can copy it.`,
 		Args: exactArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, root, salt, err := rootAndSalt(args)
+			id, root, salt, err := rootAndSaltArgs(args)
 			if err != nil {
 				return err
 			}
@@ -334,18 +354,26 @@ dispute's current round: market.VerifierCommitment binds the order, the round
 			})
 		},
 	}
+	return commit
+}
+
+func newTxMarketVerifierRevealCmd(f *txFlags) *cobra.Command {
 	reveal := &cobra.Command{
 		Use:   "verifier-reveal ORDER_ID OUTPUT_ROOT SALT",
 		Short: "Reveal the output root and salt --from committed to",
 		Args:  exactArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, root, salt, err := rootAndSalt(args)
+			id, root, salt, err := rootAndSaltArgs(args)
 			if err != nil {
 				return err
 			}
 			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_VerifierReveal{VerifierReveal: &ledgerpb.MsgVerifierReveal{OrderId: id, OutputRoot: root, Salt: salt}}})
 		},
 	}
+	return reveal
+}
+
+func newTxMarketReleaseLitigationCmd(f *txFlags) *cobra.Command {
 	release := &cobra.Command{
 		Use:   "release-litigation ORDER_ID TO_BUYER TO_PROVIDER",
 		Short: "Release the funds of an order under litigation (the governance authority only)",
@@ -367,7 +395,24 @@ dispute's current round: market.VerifierCommitment binds the order, the round
 				ToBuyerAmount: toBuyer, ToProviderAmount: toProvider}}})
 		},
 	}
-	return append([]*cobra.Command{register, unregister, newOpenDisputeCmd(f), newRevealDisputeSeedCmd(f), commit, reveal, release}, newDomainVoteTxCmds(f)...)
+	return release
+}
+
+// rootAndSaltArgs parses ORDER_ID OUTPUT_ROOT SALT.
+func rootAndSaltArgs(args []string) (uint64, []byte, []byte, error) {
+	id, err := orderIDArg(args[0])
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	root, err := hexArg("OUTPUT_ROOT", args[1], market.HashSize)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	salt, err := hexArg("SALT", args[2], market.HashSize)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	return id, root, salt, nil
 }
 
 // domainVotes names the votes of a protocol dispute on the command line.
@@ -584,7 +629,11 @@ func ratingArgs(starsArg, saltArg string) (uint32, []byte, error) {
 // newMarketQueryCmd is `cell query market …`.
 func newMarketQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 	cmd := &cobra.Command{Use: "market", Short: "Orders, bids and contracts"}
+	cmd.AddCommand(newQueryMarketOrderCmd(g, f), newQueryMarketOrdersCmd(g, f), newQueryMarketOpenContractsCmd(g, f), newQueryMarketVerifierCmd(g, f), newQueryMarketCreditCmd(g, f))
+	return cmd
+}
 
+func newQueryMarketOrderCmd(g *globals, f *nodeFlags) *cobra.Command {
 	order := &cobra.Command{
 		Use:   "order ORDER_ID",
 		Short: "Show an order with its bids, contract, delivery and ratings",
@@ -617,7 +666,10 @@ func newMarketQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 			return nil
 		},
 	}
+	return order
+}
 
+func newQueryMarketOrdersCmd(g *globals, f *nodeFlags) *cobra.Command {
 	var buyer, provider, state string
 	var start uint64
 	var limit uint32
@@ -655,7 +707,10 @@ func newMarketQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 	orders.Flags().StringVar(&state, "state", "", "open, awarded, delivered, closed, disputed, resolved, expired, cancelled or failed")
 	orders.Flags().Uint64Var(&start, "start", 0, "the first order id to list")
 	orders.Flags().Uint32Var(&limit, "limit", 0, "the most orders to list (0: 100)")
+	return orders
+}
 
+func newQueryMarketOpenContractsCmd(g *globals, f *nodeFlags) *cobra.Command {
 	contracts := &cobra.Command{
 		Use:   "open-contracts PROVIDER",
 		Short: "List PROVIDER's awarded, delivered and disputed orders",
@@ -672,6 +727,10 @@ func newMarketQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 			return listOrders(g, c.OpenContracts(cmd.Context(), a), 0)
 		},
 	}
+	return contracts
+}
+
+func newQueryMarketVerifierCmd(g *globals, f *nodeFlags) *cobra.Command {
 	verifier := &cobra.Command{
 		Use:   "verifier NODE_PUBKEY",
 		Short: "Show a dispute verifier: operator, stake and open disputes",
@@ -699,6 +758,10 @@ func newMarketQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 			return nil
 		},
 	}
+	return verifier
+}
+
+func newQueryMarketCreditCmd(g *globals, f *nodeFlags) *cobra.Command {
 	credit := &cobra.Command{
 		Use:   "credit ADDRESS",
 		Short: "Show an account's store credit in ucell",
@@ -726,8 +789,7 @@ func newMarketQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.AddCommand(order, orders, contracts, verifier, credit)
-	return cmd
+	return credit
 }
 
 type verifierJSON struct {

@@ -124,8 +124,9 @@ and posted on chain only if needed: to answer a report that the inputs never
 arrived, or near the delivery deadline when nothing is delivered (a missed
 delivery then pays you part of the provider's stake). The results are
 verified against the output root delivered on chain and written to
-OUT/ORDER_ID/ (OUT: --out, by default ~/.cell/results/CHAIN_ID): outputs/ (the files the run left under /outputs), stdout.txt,
-stderr.txt and receipt.json. Results that do not verify are disputed (claim
+OUT/ORDER_ID/ (OUT is --out, by default ~/.cell/results/CHAIN_ID): outputs/
+(the files the run left under /outputs), stdout.txt, stderr.txt and
+receipt.json. Results that do not verify are disputed (claim
 wrong-result, outcome refund, stake --dispute-stake): the dispute's seed chain
 is kept with the order, its seeds revealed round by round, and the inputs sent
 to the verifiers each seed draws. A run that ended in a trap or a limit of the

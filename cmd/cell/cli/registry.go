@@ -25,7 +25,11 @@ import (
 // offerings (ledger/registry has the rules).
 func newRegistryTxCmd(g *globals, f *txFlags) *cobra.Command {
 	cmd := &cobra.Command{Use: "registry", Short: "Profiles, nodes, packages and offerings"}
+	cmd.AddCommand(newTxRegistrySetProfileCmd(g, f), newTxRegistryAnnounceNodeCmd(g, f), newTxRegistryRemoveNodeCmd(g, f), newTxRegistryRegisterPackageCmd(g, f), newTxRegistrySetOfferingCmd(g, f), newTxRegistryRemoveOfferingCmd(g, f))
+	return cmd
+}
 
+func newTxRegistrySetProfileCmd(g *globals, f *txFlags) *cobra.Command {
 	var roles []string
 	var contact string
 	profile := &cobra.Command{
@@ -46,7 +50,10 @@ func newRegistryTxCmd(g *globals, f *txFlags) *cobra.Command {
 	}
 	profile.Flags().StringSliceVar(&roles, "role", nil, "a role: buyer, vendor, validator or governor (repeat or separate with commas)")
 	profile.Flags().StringVar(&contact, "contact", "", "how to reach you (e-mail, URL, …)")
+	return profile
+}
 
+func newTxRegistryAnnounceNodeCmd(g *globals, f *txFlags) *cobra.Command {
 	var archs, botspecs []string
 	var capacity uint32
 	var nodeKeyFile string
@@ -87,7 +94,10 @@ stay active.`,
 	announce.Flags().StringSliceVar(&archs, "arch", []string{spec.ArchWasm32WASIP1}, "architectures the node executes")
 	announce.Flags().StringSliceVar(&botspecs, "botspec", nil, "SHA-256 in hex of a BotSpec of the node's lab bots")
 	announce.Flags().Uint32Var(&capacity, "capacity", 1, "jobs the node runs at once")
+	return announce
+}
 
+func newTxRegistryRemoveNodeCmd(g *globals, f *txFlags) *cobra.Command {
 	remove := &cobra.Command{
 		Use:   "remove-node NODE_PUBKEY",
 		Short: "Remove a node of --from",
@@ -100,7 +110,10 @@ stay active.`,
 			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_RemoveNode{RemoveNode: &ledgerpb.MsgRemoveNode{NodePubkey: key}}})
 		},
 	}
+	return remove
+}
 
+func newTxRegistryRegisterPackageCmd(g *globals, f *txFlags) *cobra.Command {
 	var locations []string
 	register := &cobra.Command{
 		Use:   "register-package FILE.cellpkg",
@@ -143,7 +156,10 @@ nodes, whose blob URLs (ENDPOINT/v1/blobs/SHA256) become its locations.`,
 		},
 	}
 	register.Flags().StringSliceVar(&locations, "location", nil, "http(s) URL where the .cellpkg can be fetched (repeatable; at least one)")
+	return register
+}
 
+func newTxRegistrySetOfferingCmd(g *globals, f *txFlags) *cobra.Command {
 	var offerNode, offerStake string
 	offer := &cobra.Command{
 		Use:   "set-offering PACKAGE_ID PRICE LEAD_TIME_BLOCKS --node-key HEX|FILE",
@@ -193,6 +209,10 @@ the price (registry.OfferingMinStake), the default.`,
 	}
 	offer.Flags().StringVar(&offerNode, "node-key", "", "the node that serves the purchases: its public key in hex or its key file (required)")
 	offer.Flags().StringVar(&offerStake, "stake", "", "vendor stake per purchase in ucell (default: the least the chain accepts)")
+	return offer
+}
+
+func newTxRegistryRemoveOfferingCmd(g *globals, f *txFlags) *cobra.Command {
 	unoffer := &cobra.Command{
 		Use:   "remove-offering PACKAGE_ID",
 		Short: "Withdraw --from's offering of a package",
@@ -205,8 +225,7 @@ the price (registry.OfferingMinStake), the default.`,
 			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_RemoveOffering{RemoveOffering: &ledgerpb.MsgRemoveOffering{PackageId: id}}})
 		},
 	}
-	cmd.AddCommand(profile, announce, remove, register, offer, unoffer)
-	return cmd
+	return unoffer
 }
 
 // hexArg decodes a hex argument of exactly size bytes.
@@ -221,20 +240,11 @@ func hexArg(name, s string, size int) ([]byte, error) {
 // newRegistryQueryCmd is `cell query registry …`.
 func newRegistryQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 	cmd := &cobra.Command{Use: "registry", Short: "Profiles, nodes, packages and offerings"}
-	// nextHeight is the height nodes are judged at: the next block's,
-	// where a bid sent now would land.
-	nextHeight := func(ctx context.Context) (int64, error) {
-		c, err := f.client()
-		if err != nil {
-			return 0, err
-		}
-		st, err := c.Status(ctx)
-		if err != nil {
-			return 0, fmt.Errorf("node: %w", err)
-		}
-		return st.SyncInfo.LatestBlockHeight + 1, nil
-	}
+	cmd.AddCommand(newQueryRegistryProfileCmd(g, f), newQueryRegistryNodeCmd(g, f), newQueryRegistryNodesCmd(g, f), newQueryRegistryPackageCmd(g, f), newQueryRegistryPackagesCmd(g, f), newQueryRegistryOfferingsCmd(g, f))
+	return cmd
+}
 
+func newQueryRegistryProfileCmd(g *globals, f *nodeFlags) *cobra.Command {
 	profile := &cobra.Command{
 		Use:   "profile ADDRESS|KEY",
 		Short: "Print an account's profile",
@@ -260,6 +270,10 @@ func newRegistryQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 			return nil
 		},
 	}
+	return profile
+}
+
+func newQueryRegistryNodeCmd(g *globals, f *nodeFlags) *cobra.Command {
 	node := &cobra.Command{
 		Use:   "node NODE_PUBKEY",
 		Short: "Print a node and whether it is expired",
@@ -269,7 +283,7 @@ func newRegistryQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			h, err := nextHeight(cmd.Context())
+			h, err := f.nextHeight(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -284,6 +298,10 @@ func newRegistryQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 			return printNodes(g, []*ledgerpb.NodeStatus{st})
 		},
 	}
+	return node
+}
+
+func newQueryRegistryNodesCmd(g *globals, f *nodeFlags) *cobra.Command {
 	nodes := &cobra.Command{
 		Use:   "nodes [OPERATOR]",
 		Short: "List the nodes, of one operator (an address or a key name) or all, with their expiry",
@@ -296,7 +314,7 @@ func newRegistryQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 					return err
 				}
 			}
-			h, err := nextHeight(cmd.Context())
+			h, err := f.nextHeight(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -311,6 +329,10 @@ func newRegistryQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 			return printNodes(g, nodes)
 		},
 	}
+	return nodes
+}
+
+func newQueryRegistryPackageCmd(g *globals, f *nodeFlags) *cobra.Command {
 	pkg := &cobra.Command{
 		Use:   "package PACKAGE_ID",
 		Short: "Print a registered package",
@@ -331,6 +353,10 @@ func newRegistryQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 			return printPackages(g, []*ledgerpb.Package{p})
 		},
 	}
+	return pkg
+}
+
+func newQueryRegistryPackagesCmd(g *globals, f *nodeFlags) *cobra.Command {
 	pkgs := &cobra.Command{
 		Use:   "packages NAME",
 		Short: "List the registered versions of a package name, oldest first",
@@ -347,6 +373,10 @@ func newRegistryQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 			return printPackages(g, pkgs)
 		},
 	}
+	return pkgs
+}
+
+func newQueryRegistryOfferingsCmd(g *globals, f *nodeFlags) *cobra.Command {
 	offerings := &cobra.Command{
 		Use:   "offerings [VENDOR|PACKAGE_ID]",
 		Short: "List the offerings: all, a vendor's (an address or a key name), or a package's (its id in hex)",
@@ -382,8 +412,21 @@ func newRegistryQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.AddCommand(profile, node, nodes, pkg, pkgs, offerings)
-	return cmd
+	return offerings
+}
+
+// nextHeight is the height nodes are judged at: the next block's, where a
+// bid sent now would land.
+func (f *nodeFlags) nextHeight(ctx context.Context) (int64, error) {
+	c, err := f.client()
+	if err != nil {
+		return 0, err
+	}
+	st, err := c.Status(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("node: %w", err)
+	}
+	return st.SyncInfo.LatestBlockHeight + 1, nil
 }
 
 func mustProto(m proto.Message) []byte {

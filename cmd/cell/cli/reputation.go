@@ -19,15 +19,27 @@ import (
 // and its recovery mode.
 func newReputationTxCmd(f *txFlags) *cobra.Command {
 	cmd := &cobra.Command{Use: "reputation", Short: "The skill tree and reputation mining"}
-	cmd.AddCommand(&cobra.Command{
+	cmd.AddCommand(newTxReputationCreateSkillCmd(f))
+	cmd.AddCommand(newTxReputationStakeMinerCmd(f))
+	cmd.AddCommand(newTxReputationUnstakeMinerCmd(f))
+	cmd.AddCommand(newTxReputationSubmitRootCmd(f))
+	cmd.AddCommand(newRecoveryTxCmd(f))
+	return cmd
+}
+
+func newTxReputationCreateSkillCmd(f *txFlags) *cobra.Command {
+	return &cobra.Command{
 		Use:   "create-skill PARENT_PATH NAME",
 		Short: "Create the skill PARENT_PATH/NAME under an existing skill, e.g. create-skill compute/genomics assembly",
 		Args:  exactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_CreateSkill{CreateSkill: &ledgerpb.MsgCreateSkill{ParentPath: args[0], Name: args[1]}}})
 		},
-	})
-	cmd.AddCommand(&cobra.Command{
+	}
+}
+
+func newTxReputationStakeMinerCmd(f *txFlags) *cobra.Command {
+	return &cobra.Command{
 		Use:   "stake-miner AMOUNT",
 		Short: "Stake AMOUNT ucell as a reputation miner (the stake must reach min_miner_stake)",
 		Args:  exactArgs(1),
@@ -38,8 +50,11 @@ func newReputationTxCmd(f *txFlags) *cobra.Command {
 			}
 			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_StakeMiner{StakeMiner: &ledgerpb.MsgStakeMiner{Amount: n}}})
 		},
-	})
-	cmd.AddCommand(&cobra.Command{
+	}
+}
+
+func newTxReputationUnstakeMinerCmd(f *txFlags) *cobra.Command {
+	return &cobra.Command{
 		Use:   "unstake-miner AMOUNT",
 		Short: "Take AMOUNT ucell of miner stake back (refused while a submission waits)",
 		Args:  exactArgs(1),
@@ -50,8 +65,11 @@ func newReputationTxCmd(f *txFlags) *cobra.Command {
 			}
 			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_UnstakeMiner{UnstakeMiner: &ledgerpb.MsgUnstakeMiner{Amount: n}}})
 		},
-	})
-	cmd.AddCommand(&cobra.Command{
+	}
+}
+
+func newTxReputationSubmitRootCmd(f *txFlags) *cobra.Command {
+	return &cobra.Command{
 		Use:   "submit-root CYCLE ROOT N_LEAVES JRH ENTRY_INDEX",
 		Short: "Submit the reputation root, number of leaves and JRH (hex) of the mining cycle",
 		Long: `Submit what replaying the mining cycle gives (cell rep replay computes it):
@@ -66,9 +84,7 @@ the target, which rises over the window (cell query reputation mining).`,
 			}
 			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_SubmitRootHash{SubmitRootHash: m}})
 		},
-	})
-	cmd.AddCommand(newRecoveryTxCmd(f))
-	return cmd
+	}
 }
 
 // submitRootArgs parses CYCLE ROOT N_LEAVES JRH ENTRY_INDEX.
@@ -99,7 +115,18 @@ func submitRootArgs(args []string) (*ledgerpb.MsgSubmitRootHash, error) {
 // reputation update log and mining.
 func newReputationQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 	cmd := &cobra.Command{Use: "reputation", Short: "Skills, the reputation update log and mining"}
-	cmd.AddCommand(&cobra.Command{
+	cmd.AddCommand(newQueryReputationRootCmd(g, f))
+	cmd.AddCommand(newQueryReputationMiningCmd(g, f))
+	cmd.AddCommand(newRecoveryQueryCmd(g, f))
+	cmd.AddCommand(newQueryReputationMinerCmd(g, f))
+	cmd.AddCommand(newQueryReputationSkillsCmd(g, f))
+	cmd.AddCommand(newQueryReputationSkillCmd(g, f))
+	cmd.AddCommand(newQueryReputationLogCmd(g, f))
+	return cmd
+}
+
+func newQueryReputationRootCmd(g *globals, f *nodeFlags) *cobra.Command {
+	return &cobra.Command{
 		Use:   "root",
 		Short: "Print the latest accepted reputation root",
 		Args:  exactArgs(0),
@@ -118,8 +145,11 @@ func newReputationQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 			fmt.Fprintf(g.stdout, "cycle %d accepted at height %d\nroot %x\nn_leaves %d\njrh %x\n", r.GetCycle(), r.GetAcceptedHeight(), r.GetRoot(), r.GetNLeaves(), r.GetJrh())
 			return nil
 		},
-	})
-	cmd.AddCommand(&cobra.Command{
+	}
+}
+
+func newQueryReputationMiningCmd(g *globals, f *nodeFlags) *cobra.Command {
+	return &cobra.Command{
 		Use:   "mining",
 		Short: "Print the cycle being mined, its window, submissions and claims, its challenges, and the accepted root",
 		Args:  exactArgs(0),
@@ -138,9 +168,11 @@ func newReputationQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 			writeMiningStatus(g.stdout, s)
 			return nil
 		},
-	})
-	cmd.AddCommand(newRecoveryQueryCmd(g, f))
-	cmd.AddCommand(&cobra.Command{
+	}
+}
+
+func newQueryReputationMinerCmd(g *globals, f *nodeFlags) *cobra.Command {
+	return &cobra.Command{
 		Use:   "miner ADDRESS",
 		Short: "Print a miner's stake and the height it has been staked since",
 		Args:  exactArgs(1),
@@ -163,8 +195,11 @@ func newReputationQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 			fmt.Fprintf(g.stdout, "miner %s\nstake %d ucell\nsince height %d\n", addr, m.GetStake(), m.GetSinceHeight())
 			return nil
 		},
-	})
-	cmd.AddCommand(&cobra.Command{
+	}
+}
+
+func newQueryReputationSkillsCmd(g *globals, f *nodeFlags) *cobra.Command {
+	return &cobra.Command{
 		Use:   "skills",
 		Short: "Print every skill in creation order: id, parent, path",
 		Args:  exactArgs(0),
@@ -185,8 +220,11 @@ func newReputationQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 			}
 			return nil
 		},
-	})
-	cmd.AddCommand(&cobra.Command{
+	}
+}
+
+func newQueryReputationSkillCmd(g *globals, f *nodeFlags) *cobra.Command {
+	return &cobra.Command{
 		Use:   "skill PATH",
 		Short: "Print a skill: id, parents and descendants",
 		Args:  exactArgs(1),
@@ -205,8 +243,11 @@ func newReputationQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 			fmt.Fprintf(g.stdout, "skill %d %s\nparents %v\n", sk.GetId(), args[0], sk.GetAncestors())
 			return nil
 		},
-	})
-	cmd.AddCommand(&cobra.Command{
+	}
+}
+
+func newQueryReputationLogCmd(g *globals, f *nodeFlags) *cobra.Command {
+	return &cobra.Command{
 		Use:   "log [CYCLE [START]]",
 		Short: "Print the reputation update log of a cycle (default: the open one), a page at a time",
 		Args:  cobra.MaximumNArgs(2),
@@ -281,8 +322,7 @@ func newReputationQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 			}
 			return nil
 		},
-	})
-	return cmd
+	}
 }
 
 // writeMiningStatus prints a mining status for people: the open cycle,
