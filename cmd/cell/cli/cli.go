@@ -1,8 +1,23 @@
 // Package cli holds the commands of the cell binary. Each command is a thin
-// shell: it parses flags, calls the package that does the work, and prints
+// shell: it parses flags, calls the package that does the work (one call:
+// client, client/order, runtime/batch, devnet, devnet/demo, …), and prints
 // the result, data on stdout and diagnostics on stderr. Every command that
-// prints data takes the global --output text|json; JSON output is a stable
-// object meant for scripts.
+// prints data takes the global --output text|json; JSON output is a stable,
+// versioned object meant for scripts, by the rules of output.go.
+//
+// # Files
+//
+// A command group lives in the file named after its path, the words joined
+// by "_": `cell query market …` is query_market.go, `cell tx reputation
+// recovery …` is tx_reputation_recovery.go, `cell order …` is order.go. A
+// group's small nested groups stay in its file (tx bank and tx staking in
+// tx.go); a large group is split by topic as PATH_TOPIC.go
+// (tx_market_dispute.go, tx_market_inputs.go). Each command has its own
+// constructor, newPATHCmd (newTxMarketBidCmd is `cell tx market bid`). The
+// files that are no command: cli.go (the root command and its globals),
+// output.go (the JSON rules), flags.go (the --node and --from flags of the
+// commands that read or sign) and args.go (arguments and values shared by
+// commands).
 package cli
 
 import (

@@ -7,117 +7,20 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/spf13/cobra"
-
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/reputation"
+	"github.com/spf13/cobra"
 )
 
-// newReputationTxCmd is `cell tx reputation …`: the skill tree, mining
-// and its recovery mode.
-func newReputationTxCmd(f *txFlags) *cobra.Command {
-	cmd := &cobra.Command{Use: "reputation", Short: "The skill tree and reputation mining"}
-	cmd.AddCommand(newTxReputationCreateSkillCmd(f))
-	cmd.AddCommand(newTxReputationStakeMinerCmd(f))
-	cmd.AddCommand(newTxReputationUnstakeMinerCmd(f))
-	cmd.AddCommand(newTxReputationSubmitRootCmd(f))
-	cmd.AddCommand(newRecoveryTxCmd(f))
-	return cmd
-}
-
-func newTxReputationCreateSkillCmd(f *txFlags) *cobra.Command {
-	return &cobra.Command{
-		Use:   "create-skill PARENT_PATH NAME",
-		Short: "Create the skill PARENT_PATH/NAME under an existing skill, e.g. create-skill compute/genomics assembly",
-		Args:  exactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_CreateSkill{CreateSkill: &ledgerpb.MsgCreateSkill{ParentPath: args[0], Name: args[1]}}})
-		},
-	}
-}
-
-func newTxReputationStakeMinerCmd(f *txFlags) *cobra.Command {
-	return &cobra.Command{
-		Use:   "stake-miner AMOUNT",
-		Short: "Stake AMOUNT ucell as a reputation miner (the stake must reach min_miner_stake)",
-		Args:  exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			n, err := parseAmount(args[0])
-			if err != nil {
-				return err
-			}
-			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_StakeMiner{StakeMiner: &ledgerpb.MsgStakeMiner{Amount: n}}})
-		},
-	}
-}
-
-func newTxReputationUnstakeMinerCmd(f *txFlags) *cobra.Command {
-	return &cobra.Command{
-		Use:   "unstake-miner AMOUNT",
-		Short: "Take AMOUNT ucell of miner stake back (refused while a submission waits)",
-		Args:  exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			n, err := parseAmount(args[0])
-			if err != nil {
-				return err
-			}
-			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_UnstakeMiner{UnstakeMiner: &ledgerpb.MsgUnstakeMiner{Amount: n}}})
-		},
-	}
-}
-
-func newTxReputationSubmitRootCmd(f *txFlags) *cobra.Command {
-	return &cobra.Command{
-		Use:   "submit-root CYCLE ROOT N_LEAVES JRH ENTRY_INDEX",
-		Short: "Submit the reputation root, number of leaves and JRH (hex) of the mining cycle",
-		Long: `Submit what replaying the mining cycle gives (cell rep replay computes it):
-ROOT and JRH are 32 bytes in hex. ENTRY_INDEX is 1 … stake / min_miner_stake;
-a submission is eligible once keccak256(miner ‖ entry index ‖ root) is below
-the target, which rises over the window (cell query reputation mining).`,
-		Args: exactArgs(5),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			m, err := submitRootArgs(args)
-			if err != nil {
-				return err
-			}
-			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_SubmitRootHash{SubmitRootHash: m}})
-		},
-	}
-}
-
-// submitRootArgs parses CYCLE ROOT N_LEAVES JRH ENTRY_INDEX.
-func submitRootArgs(args []string) (*ledgerpb.MsgSubmitRootHash, error) {
-	var nums [3]uint64
-	for i, a := range []int{0, 2, 4} {
-		n, err := strconv.ParseUint(args[a], 10, 64)
-		if err != nil {
-			return nil, &usageError{fmt.Errorf("%s %q: want a whole number", []string{"CYCLE", "N_LEAVES", "ENTRY_INDEX"}[i], args[a])}
-		}
-		nums[i] = n
-	}
-	var hashes [2][]byte
-	for i, a := range []int{1, 3} {
-		b, err := hex.DecodeString(strings.TrimPrefix(args[a], "0x"))
-		if err != nil || len(b) != reputation.HashSize {
-			return nil, &usageError{fmt.Errorf("%s %q: want %d bytes in hex", []string{"ROOT", "JRH"}[i], args[a], reputation.HashSize)}
-		}
-		hashes[i] = b
-	}
-	if nums[2] == 0 {
-		return nil, &usageError{fmt.Errorf("ENTRY_INDEX 0: must be at least 1")}
-	}
-	return &ledgerpb.MsgSubmitRootHash{Cycle: nums[0], Root: hashes[0], NLeaves: nums[1], Jrh: hashes[1], EntryIndex: nums[2]}, nil
-}
-
-// newReputationQueryCmd is `cell query reputation …`: skills, the
+// newQueryReputationCmd is `cell query reputation …`: skills, the
 // reputation update log and mining.
-func newReputationQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
+func newQueryReputationCmd(g *globals, f *nodeFlags) *cobra.Command {
 	cmd := &cobra.Command{Use: "reputation", Short: "Skills, the reputation update log and mining"}
 	cmd.AddCommand(newQueryReputationRootCmd(g, f))
 	cmd.AddCommand(newQueryReputationMiningCmd(g, f))
-	cmd.AddCommand(newRecoveryQueryCmd(g, f))
+	cmd.AddCommand(newQueryReputationRecoveryCmd(g, f))
 	cmd.AddCommand(newQueryReputationMinerCmd(g, f))
 	cmd.AddCommand(newQueryReputationSkillsCmd(g, f))
 	cmd.AddCommand(newQueryReputationSkillCmd(g, f))
@@ -394,4 +297,84 @@ func answered(sides []*ledgerpb.ChallengeSide) string {
 		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+// recoveryJSON is the --output json form of `cell query reputation
+// recovery`.
+type recoveryJSON struct {
+	Active        bool           `json:"active"`
+	Addresses     []string       `json:"addresses"`
+	EnteredHeight int64          `json:"entered_height,omitempty"`
+	EnteredBy     string         `json:"entered_by,omitempty"`
+	Edits         uint64         `json:"edits"`
+	Approvals     []approvalJSON `json:"approvals"`
+	Approved      uint32         `json:"approved"`
+	Needed        uint32         `json:"needed"`
+}
+
+type approvalJSON struct {
+	Address string `json:"address"`
+	Edit    uint64 `json:"edit"`
+	Height  int64  `json:"height"`
+	Counts  bool   `json:"counts"`
+}
+
+func recoveryOf(r *ledgerpb.RecoveryStatus) recoveryJSON {
+	out := recoveryJSON{Active: r.GetActive(), Addresses: []string{}, EnteredHeight: r.GetEnteredHeight(), Edits: r.GetEdits(),
+		Approvals: []approvalJSON{}, Approved: r.GetApproved(), Needed: r.GetNeeded()}
+	for _, a := range r.GetAddresses() {
+		out.Addresses = append(out.Addresses, address.Address(a).String())
+	}
+	if len(r.GetEnteredBy()) == address.Size {
+		out.EnteredBy = address.Address(r.GetEnteredBy()).String()
+	}
+	for _, a := range r.GetApprovals() {
+		out.Approvals = append(out.Approvals, approvalJSON{Address: address.Address(a.GetAddress()).String(), Edit: a.GetEdit(),
+			Height: a.GetHeight(), Counts: a.GetEdit() == r.GetEdits()})
+	}
+	return out
+}
+
+// newQueryReputationRecoveryCmd is `cell query reputation recovery`.
+func newQueryReputationRecoveryCmd(g *globals, f *nodeFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "recovery",
+		Short: "Print recovery mode: whether mining is stopped, the recovery addresses, the edits and the exit approvals",
+		Args:  exactArgs(0),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			r, err := c.Recovery(cmd.Context())
+			if err != nil {
+				return err
+			}
+			out := recoveryOf(r)
+			if g.output == outputJSON {
+				return g.json("recovery", out)
+			}
+			if out.Active {
+				fmt.Fprintf(g.stdout, "recovery mode since height %d, entered by %s: mining stopped\n", out.EnteredHeight, out.EnteredBy)
+			} else {
+				fmt.Fprintln(g.stdout, "not in recovery mode")
+			}
+			fmt.Fprintf(g.stdout, "edits %d\n", out.Edits)
+			fmt.Fprintf(g.stdout, "recovery addresses (%d; %d approvals end recovery mode):\n", len(out.Addresses), out.Needed)
+			for _, a := range out.Addresses {
+				fmt.Fprintf(g.stdout, "  %s\n", a)
+			}
+			if out.Active {
+				fmt.Fprintf(g.stdout, "exit approvals counted: %d of %d\n", out.Approved, out.Needed)
+			}
+			for _, a := range out.Approvals {
+				state := "counts"
+				if !a.Counts {
+					state = "before the latest edit: does not count"
+				}
+				fmt.Fprintf(g.stdout, "  %s at height %d after edit %d: %s\n", a.Address, a.Height, a.Edit, state)
+			}
+			return nil
+		},
+	}
 }
