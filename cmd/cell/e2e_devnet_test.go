@@ -78,8 +78,8 @@ func (p *devnetProc) output() string {
 type devnetState struct {
 	ChainID string `json:"chain_id"`
 	RPC     int    `json:"rpc_port"`
-	Nodes  []int `json:"node_ports"`
-	Miners []int `json:"miner_ports"`
+	Nodes   []int  `json:"node_ports"`
+	Miners  []int  `json:"miner_ports"`
 }
 
 // devnetPorts waits for the devnet at home to write its ports.
