@@ -143,3 +143,20 @@ func All[T any](seq iter.Seq2[T, error]) ([]T, error) {
 	}
 	return out, nil
 }
+
+// Take collects the first n entries of a list method (n ≤ 0: none) and
+// returns the entry after them, if any, so that a caller can show a page
+// and say where the next one starts, e.g. the id of *next. It reads at most
+// n+1 entries and returns the first error.
+func Take[T any](seq iter.Seq2[T, error], n int) (page []T, next *T, err error) {
+	for v, err := range seq {
+		if err != nil {
+			return page, nil, err
+		}
+		if len(page) >= n {
+			return page, &v, nil
+		}
+		page = append(page, v)
+	}
+	return page, nil, nil
+}

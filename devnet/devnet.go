@@ -79,6 +79,8 @@ package devnet
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -120,8 +122,11 @@ const DefaultMinerPort = 26690
 // Start writes for the devnet when Options.ConfigFile names the file.
 const Profile = "devnet"
 
-// ChainID is the devnet's chain id.
-const ChainID = "cell-devnet"
+// ChainIDPrefix starts the chain id of every devnet: a new devnet's chain
+// id is ChainIDPrefix, "-" and 8 random hex digits, so that the results
+// of its orders (~/.cell/results/CHAIN_ID/ORDER_ID) never mix with those
+// of an earlier devnet whose order ids were the same (cell devnet --reset).
+const ChainIDPrefix = "cell-devnet"
 
 // Key names in HOME/keys.
 const (
@@ -726,7 +731,11 @@ func create(o Options, res *reserved) (state, error) {
 	if o.Nodes < 0 || o.Nodes > 64 {
 		return state{}, fmt.Errorf("nodes %d: must be 1 to 64", o.Nodes)
 	}
-	st := state{ChainID: ChainID, Nodes: o.Nodes}
+	var nonce [4]byte
+	if _, err := rand.Read(nonce[:]); err != nil {
+		return state{}, err
+	}
+	st := state{ChainID: ChainIDPrefix + "-" + hex.EncodeToString(nonce[:]), Nodes: o.Nodes}
 	var err error
 	if st.RPCPort, err = res.pick(o.RPCPort, chain.DefaultPorts.RPC, "--rpc-port", "the validator's RPC"); err != nil {
 		return st, err

@@ -44,7 +44,7 @@
 //
 // # Jobs
 //
-// The buyer uploads inputs over HTTP (client/gateway documents the
+// The buyer uploads inputs over HTTP (nodeapi documents the
 // protocol and its signatures; see "HTTP" for the limits) and commits the
 // input list; the node checks the list's input root against the order's
 // before anything runs. A drawn verifier that gets no inputs from the
@@ -108,7 +108,7 @@
 //
 // GET /v1/blobs/{sha256} (packages only, public), PUT /v1/blobs/{sha256}
 // (a package whose registry record lists this node, uploaded by its
-// author), the order endpoints of client/gateway, GET /healthz (200 once
+// author), the order endpoints of nodeapi, GET /healthz (200 once
 // the node follows the chain) and GET /metrics (Prometheus, namespace
 // cell_node).
 //

@@ -736,17 +736,16 @@ func (n *Node) run(ctx context.Context, id uint64, role string) error {
 		return err
 	}
 	defer os.RemoveAll(outDir)
-	job, err := batch.NewJob(pkg, batch.Request{Inputs: inputs, Params: j.Params, OutputDir: outDir, Seed: batch.OrderSeed(id, pkg.ID(), j.InputRoot)})
-	if err != nil {
+	req := batch.Request{Inputs: inputs, Params: j.Params, OutputDir: outDir, Seed: batch.OrderSeed(id, pkg.ID(), j.InputRoot)}
+	if _, err := batch.NewJob(pkg, req); err != nil {
 		return err
 	}
-	job.Limits.WallTime = RunWallTime(job.Limits.Fuel)
 	if err := ev("run-started", attr("run", strconv.Itoa(j.Runs))); err != nil {
 		return err
 	}
 	n.metrics.running.Inc()
 	start := n.now()
-	res, err := n.exec.Run(ctx, job)
+	res, err := batch.Run(ctx, n.exec, pkg, req, RunWallTime(batch.Limits(pkg).Fuel))
 	n.metrics.running.Dec()
 	if err != nil {
 		// Only the host failed (wall time, I/O, a stop): nothing the chain
@@ -780,10 +779,7 @@ func (n *Node) run(ctx context.Context, id uint64, role string) error {
 		}
 		files = append(files, OutputFile{Path: f.Path, Size: f.Size, SHA256: f.SHA256})
 	}
-	root := res.OutputRoot
-	if check, err := outputroot.ComputeOutcome(res.Outcome, res.ExitCode, res.Stdout, res.Stderr, res.Outputs); err != nil || check != root {
-		return fmt.Errorf("output root does not recompute: %v", err)
-	}
+	root := res.OutputRoot // batch.Run checked that it recomputes
 	delivered := root
 	if role == nodeapi.RoleProvider && n.opts.Fault == FaultWrongOutput {
 		delivered[0] ^= 0xff

@@ -69,7 +69,7 @@ func (n *Node) server() *http.Server {
 	}
 }
 
-// handler is the node's HTTP API (client/gateway documents it).
+// handler is the node's HTTP API (nodeapi documents it).
 func (n *Node) handler() http.Handler {
 	mux := http.NewServeMux()
 	packages := blobstore.Handler(n.packages)

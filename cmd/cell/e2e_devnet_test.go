@@ -76,9 +76,10 @@ func (p *devnetProc) output() string {
 // devnetState is the part of HOME/devnet.json the tests read: the ports a
 // devnet started with --…-port -1 picked (and holds until it binds them).
 type devnetState struct {
-	RPC    int   `json:"rpc_port"`
-	Nodes  []int `json:"node_ports"`
-	Miners []int `json:"miner_ports"`
+	ChainID string `json:"chain_id"`
+	RPC     int    `json:"rpc_port"`
+	Nodes   []int  `json:"node_ports"`
+	Miners  []int  `json:"miner_ports"`
 }
 
 // devnetPorts waits for the devnet at home to write its ports.
@@ -319,7 +320,6 @@ func TestDevnetAndOrderRun(t *testing.T) {
 		}
 		return nil
 	})
-	out := t.TempDir()
 	run := func(args ...string) (string, string, int) {
 		cmd := exec.Command(cellBin, append([]string{"order", "run", pkgDir, "--home", home}, args...)...)
 		var stdout, stderr bytes.Buffer
@@ -333,7 +333,8 @@ func TestDevnetAndOrderRun(t *testing.T) {
 		}
 		return stdout.String(), stderr.String(), code
 	}
-	stdout, stderr, code := run("--input", "genome="+genome, "--param", "ENZYMES=BamHI", "--max-price", "5000", "--out", out, "--no-wait-final")
+	// Without --out the results go to ~/.cell/results/CHAIN_ID/ORDER_ID.
+	stdout, stderr, code := run("--input", "genome="+genome, "--param", "ENZYMES=BamHI", "--max-price", "5000", "--no-wait-final")
 	if code != 0 {
 		t.Fatalf("order run: exit %d\n%s\n%s", code, stdout, stderr)
 	}
@@ -342,8 +343,12 @@ func TestDevnetAndOrderRun(t *testing.T) {
 			t.Errorf("order run output lacks %q:\n%s\n%s", want, stdout, stderr)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(out, "1", "outputs", "fragments.json")); err != nil {
-		t.Errorf("results not written: %v", err)
+	if !strings.HasPrefix(ports.ChainID, "cell-devnet-") {
+		t.Errorf("devnet chain id %q, want cell-devnet-HEX", ports.ChainID)
+	}
+	results := filepath.Join(os.Getenv("HOME"), ".cell", "results", ports.ChainID, "1")
+	if _, err := os.Stat(filepath.Join(results, "outputs", "fragments.json")); err != nil || !strings.Contains(stdout, "results in "+results) {
+		t.Errorf("results not written to %s: %v\n%s", results, err, stdout)
 	}
 
 	c, err := client.New(fmt.Sprintf("http://127.0.0.1:%d", ports.RPC))

@@ -178,8 +178,16 @@ func TestMarketEndToEnd(t *testing.T) {
 		t.Helper()
 		return cell(t, append([]string{"--home", home, "--output", "json"}, args...)...)
 	}
+	// decode reads one JSON document of --output json, which always
+	// names its schema.
 	decode := func(out string, v any) {
 		t.Helper()
+		var head struct {
+			Schema string `json:"schema"`
+		}
+		if err := json.Unmarshal([]byte(out), &head); err != nil || !strings.HasPrefix(head.Schema, "cell/v1/") {
+			t.Fatalf("decode %T: no cell/v1 schema (%v)\n%s", v, err, out)
+		}
 		if err := json.Unmarshal([]byte(out), v); err != nil {
 			t.Fatalf("decode %T: %v\n%s", v, err, out)
 		}
@@ -302,7 +310,7 @@ func TestMarketEndToEnd(t *testing.T) {
 		"--confirm-window", strconv.Itoa(confirmWindow), "--from", "buyer")
 	id := created.event(t, "order_created")["order_id"]
 	var listed struct {
-		Orders []orderView `json:"orders"`
+		Orders []orderView `json:"items"`
 	}
 	decode(run("query", "market", "orders", "--buyer", "buyer"), &listed)
 	if len(listed.Orders) != 1 || strconv.FormatUint(listed.Orders[0].ID, 10) != id || listed.Orders[0].State != "open" {
@@ -403,7 +411,7 @@ func TestMarketEndToEnd(t *testing.T) {
 			User   string `json:"user"`
 			Amount string `json:"amount"`
 			Skill  uint64 `json:"skill"`
-		} `json:"entries"`
+		} `json:"items"`
 	}
 	decode(run("query", "reputation", "log"), &log)
 	want := map[string]struct {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -12,6 +13,15 @@ import (
 
 func newBenchCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "bench", Short: "Measure the system on this machine"}
+	cmd.AddCommand(newBenchLedgerCmd(g))
+	cmd.AddCommand(newBenchMarketCmd(g))
+	cmd.AddCommand(newBenchDueCmd(g))
+	cmd.AddCommand(newBenchChallengeCmd(g))
+	cmd.AddCommand(newBenchOrderCmd(g))
+	return cmd
+}
+
+func newBenchLedgerCmd(g *globals) *cobra.Command {
 	var o bench.Options
 	ledger := &cobra.Command{
 		Use:   "ledger [--txs N]",
@@ -29,7 +39,7 @@ reports both rates and their ratio.`,
 				return err
 			}
 			if g.output == outputJSON {
-				return g.json(res)
+				return g.json("bench-tx", res)
 			}
 			fmt.Fprintf(g.stdout, "ledger   %8.0f tx/s  (%d txs in %.2fs, %d blocks, %d failed)\nkvstore  %8.0f tx/s  (%d txs in %.2fs)\nratio    %8.2f\n",
 				res.TPS, res.Txs, res.Seconds, res.Blocks, res.Failed, res.BaselineTPS, res.Txs, res.BaselineSec, res.Ratio)
@@ -39,8 +49,10 @@ reports both rates and their ratio.`,
 	ledger.Flags().IntVar(&o.Txs, "txs", 5000, "transactions per application")
 	ledger.Flags().IntVar(&o.Accounts, "accounts", 100, "sending accounts")
 	ledger.Flags().DurationVar(&o.BlockTime, "block-time", 100*time.Millisecond, "CometBFT timeout_commit")
-	cmd.AddCommand(ledger)
+	return ledger
+}
 
+func newBenchMarketCmd(g *globals) *cobra.Command {
 	var mo bench.MarketOptions
 	mkt := &cobra.Command{
 		Use:   "market [--orders N]",
@@ -64,7 +76,7 @@ for the bid deadline.`,
 				return err
 			}
 			if g.output == outputJSON {
-				return g.json(res)
+				return g.json("bench-market", res)
 			}
 			fmt.Fprintf(g.stdout, "market   %8.1f orders/s  %8.0f tx/s  (%d orders, %d txs in %.2fs, %d blocks, %d failed)\n",
 				res.OrdersPerSec, res.TPS, res.Orders, res.Txs, res.Seconds, res.Blocks, res.Failed)
@@ -82,8 +94,10 @@ for the bid deadline.`,
 	mkt.Flags().DurationVar(&mo.BlockTime, "block-time", 100*time.Millisecond, "CometBFT timeout_commit")
 	mkt.Flags().Uint64Var(&mo.BidWindow, "bid-window", 0, "bid window of every order, in blocks (0: 2 + one per 750 bids, at least 5)")
 	mkt.Flags().Uint64Var(&mo.RevealWindow, "reveal-window", 0, "reveal_window_blocks param, in blocks (0: 2 + one per 750 reveals, at least 5)")
-	cmd.AddCommand(mkt)
+	return mkt
+}
 
+func newBenchDueCmd(g *globals) *cobra.Command {
 	var do bench.DueOptions
 	due := &cobra.Command{
 		Use:   "due [--orders N]",
@@ -108,7 +122,7 @@ to the next blocks. It prints the longest block and the total. With
 				return err
 			}
 			if g.output == outputJSON {
-				return g.json(res)
+				return g.json("bench-due", res)
 			}
 			fmt.Fprintf(g.stdout, "due block %d: %d orders (%d awarded, %d expired) in %d blocks of at most %d deadlines, %.3fs in all; longest block %.3fs: process proposal %.3fs, finalize block %.3fs, commit %.3fs\n",
 				res.Height, res.Orders, res.Awarded, res.Expired, res.Blocks, res.MaxDuePerBlock, res.TotalSeconds, res.Seconds, res.ProcessSeconds, res.FinalizeSeconds, res.CommitSeconds)
@@ -118,9 +132,10 @@ to the next blocks. It prints the longest block and the total. With
 	due.Flags().IntVar(&do.Orders, "orders", 6400, "orders due at the measured height")
 	due.Flags().IntVar(&do.Providers, "providers", 4, "providers, each bidding on every providers-th order (0: no bids)")
 	due.Flags().IntVar(&do.MaxDuePerBlock, "max-due-per-block", 0, "the chain's max_due_per_block (0: the default, 2000)")
-	cmd.AddCommand(due)
-	cmd.AddCommand(newBenchChallengeCmd(g))
+	return due
+}
 
+func newBenchOrderCmd(g *globals) *cobra.Command {
 	var oo devnet.BenchOptions
 	ord := &cobra.Command{
 		Use:   "order [--orders N]",
@@ -141,7 +156,7 @@ per second. Needs the example's module: run after make examples.`,
 				return err
 			}
 			if g.output == outputJSON {
-				return g.json(res)
+				return g.json("bench-orders", res)
 			}
 			fmt.Fprintf(g.stdout, "orders     %d completed, %d failed, %.2f orders/s (%d nodes, %d buyers at once, block time %d ms, bid window %d blocks)\n",
 				res.Completed, res.Failed, res.OrdersPerSec, res.Nodes, res.Concurrency, res.BlockTimeMs, res.BidWindow)
@@ -165,6 +180,67 @@ per second. Needs the example's module: run after make examples.`,
 	ord.Flags().IntVar(&oo.Concurrency, "concurrency", 4, "buyers ordering at once")
 	ord.Flags().DurationVar(&oo.BlockTime, "block-time", 250*time.Millisecond, "CometBFT timeout_commit")
 	ord.Flags().Uint64Var(&oo.BidWindow, "bid-window", 2, "bid window of each order, in blocks")
-	cmd.AddCommand(ord)
+	return ord
+}
+
+func newBenchChallengeCmd(g *globals) *cobra.Command {
+	var o bench.ChallengeOptions
+	var forgedAt uint64
+	cmd := &cobra.Command{
+		Use:   "challenge [--entries N] [--forged-at T]",
+		Short: "Transactions, blocks and time for the ledger to defeat a wrong reputation root of N log entries",
+		Long: `Bench challenge drives the ledger's ABCI application over an IAVL tree on disk,
+without CometBFT. Its genesis grants --entries reputation entries, spread over
+many users and nested skills, and two staked miners. Once cycle 0 is frozen,
+both read its log back through the ledger's queries and replay it: miner A
+honestly, miner B with update --forged-at written wrong (default: a
+pseudo-random update, the same for the same log). Both submit their roots;
+when the window closes, each answers every step of the challenge at the next
+block, with signed transactions, until a root is accepted, which must be the
+honest one. It reports N (the updates), the challenge transactions by kind,
+the blocks from the window's close to the acceptance, the response windows
+used against the target 2·⌈log₂ N⌉ + 6, the time of the replays and of the
+challenge, and the longest block.`,
+		Args: exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cmd.Flags().Changed("forged-at") {
+				o.ForgedAt = &forgedAt
+			}
+			fmt.Fprintf(g.stderr, "cell: benchmarking a challenge over a cycle of %d log entries...\n", o.Entries)
+			res, err := bench.RunChallenge(cmd.Context(), o)
+			if err != nil {
+				return err
+			}
+			if g.output == outputJSON {
+				return g.json("bench-challenge", res)
+			}
+			var kinds []string
+			for _, k := range []string{"confirm_justification", "prove_leaf_count", "challenge_search", "respond_to_challenge"} {
+				if n := res.Txs[k]; n > 0 {
+					s := fmt.Sprintf("%d %s", n, k)
+					if r := res.Refused[k]; r > 0 {
+						s += fmt.Sprintf(", %d refused", r)
+					}
+					kinds = append(kinds, s)
+				}
+			}
+			within := "within"
+			if !res.WithinTarget {
+				within = "ABOVE"
+			}
+			fmt.Fprintf(g.stdout, "cycle 0: %d entries (%d users, %d skills), N = %d updates, %d leaves, ⌈log₂(N+1)⌉ = %d\n",
+				res.Entries, res.Users, res.Skills, res.Updates, res.Leaves, res.SearchBound)
+			fmt.Fprintf(g.stdout, "forged at update %d; the search found update %d in %d steps\n", res.ForgedAt, res.Disputed, res.SearchSteps)
+			fmt.Fprintf(g.stdout, "challenge transactions: %d (%s)\n", res.TotalTxs, strings.Join(kinds, "; "))
+			fmt.Fprintf(g.stdout, "blocks from the window's close (height %d) to acceptance (height %d): %d\n", res.CloseHeight, res.AcceptHeight, res.Blocks)
+			fmt.Fprintf(g.stdout, "response windows: %d of %d blocks each, %s the target 2·⌈log₂ N⌉ + 6 = %d\n", res.ResponseWindows, res.WindowBlocks, within, res.TargetWindows)
+			fmt.Fprintf(g.stdout, "accepted: the %s root %s\n", res.Accepted, res.AcceptedRoot)
+			fmt.Fprintf(g.stdout, "time: genesis %.2fs, log read back %.2fs, honest replay %.2fs, forged replay %.2fs, challenge %.3fs (answers %.3fs), longest block %.2f ms (height %d)\n",
+				res.GenesisSeconds, res.FetchSeconds, res.HonestReplaySeconds, res.ForgedReplaySeconds, res.ChallengeSeconds, res.AnswerSeconds, 1e3*res.MaxBlockSeconds, res.MaxBlockHeight)
+			return nil
+		},
+	}
+	cmd.Flags().IntVar(&o.Entries, "entries", 100_000, "reputation log entries of the cycle, granted at genesis")
+	cmd.Flags().Uint64Var(&forgedAt, "forged-at", 0, "the update the forged replay gets wrong (default: a pseudo-random one)")
 	return cmd
 }

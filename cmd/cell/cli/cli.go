@@ -1,13 +1,27 @@
 // Package cli holds the commands of the cell binary. Each command is a thin
-// shell: it parses flags, calls the package that does the work, and prints
+// shell: it parses flags, calls the package that does the work (one call:
+// client, client/order, runtime/batch, devnet, devnet/demo, …), and prints
 // the result, data on stdout and diagnostics on stderr. Every command that
-// prints data takes the global --output text|json; JSON output is a stable
-// object meant for scripts.
+// prints data takes the global --output text|json; JSON output is a stable,
+// versioned object meant for scripts, by the rules of output.go.
+//
+// # Files
+//
+// A command group lives in the file named after its path, the words joined
+// by "_": `cell query market …` is query_market.go, `cell tx reputation
+// recovery …` is tx_reputation_recovery.go, `cell order …` is order.go. A
+// group's small nested groups stay in its file (tx bank and tx staking in
+// tx.go); a large group is split by topic as PATH_TOPIC.go
+// (tx_market_dispute.go, tx_market_inputs.go). Each command has its own
+// constructor, newPATHCmd (newTxMarketBidCmd is `cell tx market bid`). The
+// files that are no command: cli.go (the root command and its globals),
+// output.go (the JSON rules), flags.go (the --node and --from flags of the
+// commands that read or sign) and args.go (arguments and values shared by
+// commands).
 package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -49,8 +63,9 @@ type ExitError struct{ Code int }
 func (e *ExitError) Error() string { return fmt.Sprintf("exit code %d", e.Code) }
 
 // Run executes the command line args and returns the process exit code:
-// 0 on success, 1 on an error (printed to stderr), 2 on a usage error, or
-// the code a command passes on with ExitError.
+// 0 on success, 1 on an error, 2 on a usage error, or the code a command
+// passes on with ExitError. An error is printed on stderr, or under
+// --output json as the error object on stdout (output.go).
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	g := &globals{stdout: stdout, stderr: stderr}
 	root := newRoot(g)
@@ -65,10 +80,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case errors.As(err, &exit):
 		return exit.Code
 	case errors.As(err, new(*usageError)):
-		fmt.Fprintf(stderr, "cell: %v\nRun 'cell --help' for usage.\n", err)
+		g.printError(err, true)
 		return 2
 	default:
-		fmt.Fprintf(stderr, "cell: %v\n", err)
+		g.printError(err, false)
 		return 1
 	}
 }
@@ -195,13 +210,6 @@ func (g *globals) applyConfig(cmd *cobra.Command) error {
 		}
 	}
 	return nil
-}
-
-// json prints v as indented JSON on stdout.
-func (g *globals) json(v any) error {
-	enc := json.NewEncoder(g.stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
 
 // cacheDir returns the directory of compiled WebAssembly modules.

@@ -71,7 +71,7 @@ func newConfigShowCmd(g *globals) *cobra.Command {
 				profiles[n] = f.Profiles[n]
 			}
 			if g.output == outputJSON {
-				return g.json(configShowJSON{Resolved: r, Active: f.Active(), Profiles: profiles})
+				return g.json("config", configShowJSON{Resolved: r, Active: f.Active(), Profiles: profiles})
 			}
 			return printConfig(g, r, f)
 		},
@@ -153,7 +153,7 @@ the key from the profile. The file is rewritten: comments in it are lost.`,
 			}
 			s, _ := f.Lookup(name)
 			if g.output == outputJSON {
-				return g.json(configProfileJSON{File: path, Profile: name, Active: f.Active(), Settings: s})
+				return g.json("config-profile", configProfileJSON{File: path, Profile: name, Active: f.Active(), Settings: s})
 			}
 			if value == "" {
 				fmt.Fprintf(g.stderr, "cell: profile %s: %s removed (%s)\n", name, args[0], path)
@@ -178,7 +178,7 @@ func newConfigUseCmd(g *globals) *cobra.Command {
 			}
 			s, _ := f.Lookup(args[0])
 			if g.output == outputJSON {
-				return g.json(configProfileJSON{File: path, Profile: args[0], Active: f.Active(), Settings: s})
+				return g.json("config-profile", configProfileJSON{File: path, Profile: args[0], Active: f.Active(), Settings: s})
 			}
 			fmt.Fprintf(g.stderr, "cell: profile %s is active (%s)\n", args[0], path)
 			if p := os.Getenv(config.EnvProfile); p != "" && p != args[0] {

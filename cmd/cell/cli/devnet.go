@@ -63,12 +63,17 @@ func parseFaults(faults, minerFaults []string, nodes int) ([]devnet.NodeOptions,
 	return opts, nil
 }
 
+// devnetFlags are the flags of `cell devnet`.
+type devnetFlags struct {
+	nodes                                 int
+	blockTime                             time.Duration
+	reset, verbose                        bool
+	faults, minerFaults, packages         []string
+	rpcPort, p2pPort, nodePort, minerPort int
+}
+
 func newDevnetCmd(g *globals) *cobra.Command {
-	var nodes int
-	var blockTime time.Duration
-	var reset, verbose bool
-	var faults, minerFaults, packages []string
-	var rpcPort, p2pPort, nodePort, minerPort int
+	var f devnetFlags
 	cmd := &cobra.Command{
 		Use:   "devnet [--nodes N] [--block-time D] [--reset] [--fault I=FAULT]... [--miner-fault I=wrong-root]...",
 		Short: "Run a whole network in this process: a validator, N fulfillment nodes, funded dev accounts, the example packages",
@@ -103,79 +108,83 @@ switches back. Order from another terminal:
   cell order run examples/digest \
       --input genome=examples/data/lambda.fa --param ENZYMES=EcoRI --max-price 5000`,
 		Args: exactArgs(0),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			home := devnetHome(g)
-			n := nodes
-			if n == 0 {
-				if _, err := os.Stat(filepath.Join(home, "devnet.json")); err != nil || reset {
-					n = 2
-				}
-			}
-			nopts, err := parseFaults(faults, minerFaults, max(n, 64))
-			if err != nil {
-				return err
-			}
-			// The home goes before the log opens in it, not in Start,
-			// which would remove the new devnet's log with it.
-			if reset {
-				if err := os.RemoveAll(home); err != nil {
-					return err
-				}
-			}
-			if err := os.MkdirAll(home, 0o700); err != nil {
-				return err
-			}
-			var logw io.Writer = g.stderr
-			if !verbose {
-				f, err := os.OpenFile(filepath.Join(home, "devnet.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-				if err != nil {
-					return err
-				}
-				defer f.Close()
-				logw = f
-				// The databases under CometBFT log through the standard
-				// logger (e.g. pebble's WAL replay on a restart): to the log
-				// file too.
-				log.SetOutput(f)
-				defer log.SetOutput(os.Stderr)
-			}
-			var pkgs []string
-			if len(packages) > 0 {
-				pkgs = append(devnet.DefaultPackageDirs(), packages...)
-			}
-			d, err := devnet.Start(cmd.Context(), devnet.Options{Home: home, Nodes: n, BlockTime: blockTime, Node: nopts, Log: logw,
-				Packages: pkgs, RPCPort: rpcPort, P2PPort: p2pPort, NodePort: nodePort, MinerPort: minerPort,
-				ConfigFile: config.Path(baseDir())})
-			if err != nil {
-				return err
-			}
-			for _, m := range d.Moved {
-				fmt.Fprintf(g.stderr, "cell: port %d (%s) is busy: using %d instead (%s sets it)\n", m.Default, m.What, m.Port, m.Flag)
-			}
-			switch {
-			case d.Created && d.ProfileActive:
-				fmt.Fprintf(g.stderr, "cell: profile %s is active: cell order run and the other commands now talk to this devnet; cell config use default switches back\n", devnet.Profile)
-			case !d.ProfileActive:
-				fmt.Fprintf(g.stderr, "cell: profile %s describes this devnet; cell config use %s makes the other commands talk to it\n", devnet.Profile, devnet.Profile)
-			}
-			printDevnet(g, d)
-			<-cmd.Context().Done()
-			fmt.Fprintln(g.stderr, "cell: stopping the devnet")
-			return d.Stop()
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runDevnet(cmd, g, f) },
 	}
-	cmd.Flags().IntVar(&nodes, "nodes", 0, "number of fulfillment nodes of a new devnet (default 2)")
-	cmd.Flags().DurationVar(&blockTime, "block-time", 250*time.Millisecond, "pause after each commit (CometBFT timeout_commit)")
-	cmd.Flags().BoolVar(&reset, "reset", false, "remove the devnet's home first")
-	cmd.Flags().BoolVar(&verbose, "verbose", false, "log to stderr instead of HOME/devnet.log")
-	cmd.Flags().StringSliceVar(&faults, "fault", nil, "inject a fault into node I: I=wrong-output, I=no-delivery or I=silent-verifier (repeatable)")
-	cmd.Flags().StringSliceVar(&minerFaults, "miner-fault", nil, "inject a fault into the miner of node I's operator: I=wrong-root (repeatable)")
-	cmd.Flags().StringSliceVar(&packages, "package", nil, "also register the package built from DIR (repeatable)")
-	cmd.Flags().IntVar(&rpcPort, "rpc-port", 0, "validator RPC port of a new devnet (default 26657, or a free port when it is busy; -1: a free port)")
-	cmd.Flags().IntVar(&p2pPort, "p2p-port", 0, "validator P2P port of a new devnet (default 26656, or a free port when it is busy; -1: a free port)")
-	cmd.Flags().IntVar(&minerPort, "miner-port", 0, "HTTP port of node 1's operator's reputation miner of a new devnet, node I's on MINER_PORT+I-1 (default 26690, or free ports when busy; -1: free ports)")
-	cmd.Flags().IntVar(&nodePort, "node-port", 0, "HTTP port of node 1 of a new devnet, node I on NODE_PORT+I-1 (default 26680, or free ports when busy; -1: free ports)")
+	cmd.Flags().IntVar(&f.nodes, "nodes", 0, "number of fulfillment nodes of a new devnet (default 2)")
+	cmd.Flags().DurationVar(&f.blockTime, "block-time", 250*time.Millisecond, "pause after each commit (CometBFT timeout_commit)")
+	cmd.Flags().BoolVar(&f.reset, "reset", false, "remove the devnet's home first")
+	cmd.Flags().BoolVar(&f.verbose, "verbose", false, "log to stderr instead of HOME/devnet.log")
+	cmd.Flags().StringSliceVar(&f.faults, "fault", nil, "inject a fault into node I: I=wrong-output, I=no-delivery or I=silent-verifier (repeatable)")
+	cmd.Flags().StringSliceVar(&f.minerFaults, "miner-fault", nil, "inject a fault into the miner of node I's operator: I=wrong-root (repeatable)")
+	cmd.Flags().StringSliceVar(&f.packages, "package", nil, "also register the package built from DIR (repeatable)")
+	cmd.Flags().IntVar(&f.rpcPort, "rpc-port", 0, "validator RPC port of a new devnet (default 26657, or a free port when it is busy; -1: a free port)")
+	cmd.Flags().IntVar(&f.p2pPort, "p2p-port", 0, "validator P2P port of a new devnet (default 26656, or a free port when it is busy; -1: a free port)")
+	cmd.Flags().IntVar(&f.minerPort, "miner-port", 0, "HTTP port of node 1's operator's reputation miner of a new devnet, node I's on MINER_PORT+I-1 (default 26690, or free ports when busy; -1: free ports)")
+	cmd.Flags().IntVar(&f.nodePort, "node-port", 0, "HTTP port of node 1 of a new devnet, node I on NODE_PORT+I-1 (default 26680, or free ports when busy; -1: free ports)")
 	return cmd
+}
+
+// runDevnet starts (or resumes) the devnet of the home and runs it until
+// the command's context ends.
+func runDevnet(cmd *cobra.Command, g *globals, f devnetFlags) error {
+	home := devnetHome(g)
+	n := f.nodes
+	if n == 0 {
+		if _, err := os.Stat(filepath.Join(home, "devnet.json")); err != nil || f.reset {
+			n = 2
+		}
+	}
+	nopts, err := parseFaults(f.faults, f.minerFaults, max(n, 64))
+	if err != nil {
+		return err
+	}
+	// The home goes before the log opens in it, not in Start,
+	// which would remove the new devnet's log with it.
+	if f.reset {
+		if err := os.RemoveAll(home); err != nil {
+			return err
+		}
+	}
+	if err := os.MkdirAll(home, 0o700); err != nil {
+		return err
+	}
+	var logw io.Writer = g.stderr
+	if !f.verbose {
+		logf, err := os.OpenFile(filepath.Join(home, "devnet.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			return err
+		}
+		defer logf.Close()
+		logw = logf
+		// The databases under CometBFT log through the standard
+		// logger (e.g. pebble's WAL replay on a restart): to the log
+		// file too.
+		log.SetOutput(logf)
+		defer log.SetOutput(os.Stderr)
+	}
+	var pkgs []string
+	if len(f.packages) > 0 {
+		pkgs = append(devnet.DefaultPackageDirs(), f.packages...)
+	}
+	d, err := devnet.Start(cmd.Context(), devnet.Options{Home: home, Nodes: n, BlockTime: f.blockTime, Node: nopts, Log: logw,
+		Packages: pkgs, RPCPort: f.rpcPort, P2PPort: f.p2pPort, NodePort: f.nodePort, MinerPort: f.minerPort,
+		ConfigFile: config.Path(baseDir())})
+	if err != nil {
+		return err
+	}
+	for _, m := range d.Moved {
+		fmt.Fprintf(g.stderr, "cell: port %d (%s) is busy: using %d instead (%s sets it)\n", m.Default, m.What, m.Port, m.Flag)
+	}
+	switch {
+	case d.Created && d.ProfileActive:
+		fmt.Fprintf(g.stderr, "cell: profile %s is active: cell order run and the other commands now talk to this devnet; cell config use default switches back\n", devnet.Profile)
+	case !d.ProfileActive:
+		fmt.Fprintf(g.stderr, "cell: profile %s describes this devnet; cell config use %s makes the other commands talk to it\n", devnet.Profile, devnet.Profile)
+	}
+	printDevnet(g, d)
+	<-cmd.Context().Done()
+	fmt.Fprintln(g.stderr, "cell: stopping the devnet")
+	return d.Stop()
 }
 
 type devnetJSON struct {
@@ -237,7 +246,7 @@ func printDevnet(g *globals, d *devnet.Devnet) {
 		v.Packages = append(v.Packages, devnetPkgJSON{Name: p.Name, Version: p.Version, ID: p.ID.String()})
 	}
 	if g.output == outputJSON {
-		g.json(v)
+		g.json("devnet", v)
 		return
 	}
 	w := g.stdout

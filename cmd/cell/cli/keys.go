@@ -116,7 +116,7 @@ func newKeysListCmd(g *globals) *cobra.Command {
 				for _, in := range infos {
 					out = append(out, toKeyJSON(in))
 				}
-				return g.json(out)
+				return g.json("key", out)
 			}
 			if len(infos) == 0 {
 				fmt.Fprintf(g.stderr, "cell: no keys in %s; create one with 'cell keys add NAME'\n", kr.Dir())
@@ -368,7 +368,7 @@ func encryptedText(in keyring.Info) string {
 // printKey prints one key as text rows or as a keyJSON object.
 func printKey(g *globals, in keyring.Info) error {
 	if g.output == outputJSON {
-		return g.json(toKeyJSON(in))
+		return g.json("key", toKeyJSON(in))
 	}
 	w := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(w, "name\t%s\n", in.Name)

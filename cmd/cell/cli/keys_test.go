@@ -53,16 +53,19 @@ func TestKeysAddListShowDelete(t *testing.T) {
 	}
 
 	out, _, code = cellAt(t, home, "--output", "json", "keys", "list")
-	var list []map[string]any
-	if err := json.Unmarshal([]byte(out), &list); code != 0 || err != nil || len(list) != 2 {
+	var listed struct {
+		Schema string           `json:"schema"`
+		Items  []map[string]any `json:"items"`
+	}
+	if err := json.Unmarshal([]byte(out), &listed); code != 0 || err != nil || len(listed.Items) != 2 || listed.Schema != "cell/v1/key-list" {
 		t.Fatalf("keys list --output json: code %d, %q", code, out)
 	}
-	for _, k := range list {
+	for _, k := range listed.Items {
 		if len(k) != 4 || k["name"] == nil || k["address"] == nil || k["public_key"] == nil || k["encrypted"] == nil {
 			t.Errorf("keys list object %v: want exactly name, address, public_key, encrypted", k)
 		}
 	}
-	if list[0]["name"] != "alice" || list[0]["encrypted"] != true || list[1]["name"] != "dev" || list[1]["encrypted"] != false {
+	if list := listed.Items; list[0]["name"] != "alice" || list[0]["encrypted"] != true || list[1]["name"] != "dev" || list[1]["encrypted"] != false {
 		t.Errorf("keys list: %v", list)
 	}
 

@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -128,8 +127,9 @@ and posted on chain only if needed: to answer a report that the inputs never
 arrived, or near the delivery deadline when nothing is delivered (a missed
 delivery then pays you part of the provider's stake). The results are
 verified against the output root delivered on chain and written to
-OUT/ORDER_ID/: outputs/ (the files the run left under /outputs), stdout.txt,
-stderr.txt and receipt.json. Results that do not verify are disputed (claim
+OUT/ORDER_ID/ (OUT is --out, by default ~/.cell/results/CHAIN_ID): outputs/
+(the files the run left under /outputs), stdout.txt, stderr.txt and
+receipt.json. Results that do not verify are disputed (claim
 wrong-result, outcome refund, stake --dispute-stake): the dispute's seed chain
 is kept with the order, its seeds revealed round by round, and the inputs sent
 to the verifiers each seed draws. A run that ended in a trap or a limit of the
@@ -179,6 +179,9 @@ exited non-zero, and 125 when it ended in a trap or a limit; 130 interrupted
 			if err != nil {
 				return err
 			}
+			if req.OutDir == "" {
+				req.OutDir = resultsDir(b.ChainID)
+			}
 			p := newProgress(g)
 			req.Progress, req.Ask = p.step, p.ask
 			res, err := b.Run(cmd.Context(), req)
@@ -202,7 +205,7 @@ exited non-zero, and 125 when it ended in a trap or a limit; 130 interrupted
 	fl.StringVar(&rf.disputeStake, "dispute-stake", "", "stake of a dispute opened when the results do not verify (default: the chain's min_dispute_stake)")
 	fl.Uint32Var(&rf.replicas, "replicas", 1, "replication factor")
 	fl.Uint64Var(&rf.minReputation, "min-reputation", 0, "admit only providers proving at least this reputation in the package's skill")
-	fl.StringVar(&rf.out, "out", ".", "directory that receives ORDER_ID/ with the results")
+	fl.StringVar(&rf.out, "out", "", outFlagUsage)
 	fl.StringVar(&rf.offering, "offering", "", "buy this vendor's offering of the package (an address or a key name) instead of taking bids")
 	fl.Uint32Var(&rf.stars, "stars", order.DefaultStars, "your rating of the provider, 0 to 5 (default 5, or 3 for a run that ended in a trap or a limit)")
 	fl.Uint64Var(&rf.bidWindow, "bid-window", order.DefaultBidWindow, "blocks during which providers bid")
@@ -298,7 +301,7 @@ func newOrderShowCmd(g *globals, f *txFlags) *cobra.Command {
 					Price: b.Price, Stake: b.Stake, Height: b.Height})
 			}
 			if g.output == outputJSON {
-				return g.json(out)
+				return g.json("order", out)
 			}
 			printOrder(g, out.orderJSON)
 			for _, b := range out.Bids {
@@ -376,14 +379,14 @@ func newOrderListCmd(g *globals, f *txFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			out := ordersJSON{Orders: []orderJSON{}}
+			out := []orderJSON{}
 			for _, o := range orders {
-				out.Orders = append(out.Orders, orderOf(o))
+				out = append(out, orderOf(o))
 			}
 			if g.output == outputJSON {
-				return g.json(out)
+				return g.json("order", out)
 			}
-			for _, o := range out.Orders {
+			for _, o := range out {
 				printOrder(g, o)
 			}
 			return nil
@@ -434,6 +437,9 @@ order closed earlier whose rating was not revealed gets it revealed.`,
 			if err != nil {
 				return err
 			}
+			if opt.OutDir == "" {
+				opt.OutDir = resultsDir(b.ChainID)
+			}
 			p := newProgress(g)
 			opt.Progress = p.step
 			res, err := b.Close(cmd.Context(), id, opt)
@@ -442,7 +448,7 @@ order closed earlier whose rating was not revealed gets it revealed.`,
 		},
 	}
 	cmd.Flags().Uint32Var(&stars, "stars", order.DefaultStars, "your rating of the provider, 0 to 5 (default 5, or 3 for a run that ended in a trap or a limit)")
-	cmd.Flags().StringVar(&out, "out", ".", "directory that receives ORDER_ID/ with the results")
+	cmd.Flags().StringVar(&out, "out", "", outFlagUsage)
 	cmd.Flags().StringArrayVarP(&inputs, "input", "i", nil, "the order's input file as NAME=FILE, for verifiers should the results not verify (repeatable)")
 	cmd.Flags().StringVar(&disputeStake, "dispute-stake", "", "stake of a dispute opened when the results do not verify (default: the chain's min_dispute_stake)")
 	cmd.Flags().BoolVar(&noWaitFinal, "no-wait-final", false, "return after revealing the rating")
@@ -581,10 +587,7 @@ func newProgress(g *globals) *progress {
 func (p *progress) step(s order.Step) {
 	switch {
 	case p.g.output == outputJSON:
-		b, err := json.Marshal(s)
-		if err == nil {
-			fmt.Fprintf(p.out, "%s\n", b)
-		}
+		jsonLine(p.out, "order-step", s)
 	case p.bar != nil:
 		// Clear the spinner's line, print the step, and let the spinner
 		// describe what comes next.
@@ -606,7 +609,8 @@ func (p *progress) done() {
 	}
 }
 
-// orderResultJSON is the last line of --output json.
+// orderResultJSON is the result line of --output json, after the steps;
+// an error object follows it when the command fails (output.go).
 type orderResultJSON struct {
 	Step   string        `json:"step"`
 	Result *order.Result `json:"result"`
@@ -638,11 +642,9 @@ func (p *progress) result(res *order.Result, err error) error {
 		if err != nil {
 			v.Error = err.Error()
 		}
-		b, jerr := json.Marshal(v)
-		if jerr != nil {
+		if jerr := jsonLine(g.stdout, "order-result", v); jerr != nil {
 			return jerr
 		}
-		fmt.Fprintf(g.stdout, "%s\n", b)
 	} else if res != nil {
 		printOrderResult(g.stdout, res)
 	}

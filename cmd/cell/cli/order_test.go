@@ -111,6 +111,11 @@ func TestOrderProgress(t *testing.T) {
 	if json.Unmarshal([]byte(lines[2]), &last) != nil || last.Step != "result" || last.Result.State != "closed" || last.Error != "boom" {
 		t.Errorf("last line %s", lines[2])
 	}
+	for i, want := range []string{"cell/v1/order-step", "cell/v1/order-step", "cell/v1/order-result"} {
+		if !strings.HasPrefix(lines[i], `{"schema":"`+want+`",`) {
+			t.Errorf("line %d does not start with schema %s: %s", i, want, lines[i])
+		}
+	}
 
 	// A request refused before any funds moved is a usage error.
 	err := p.result(nil, &order.FieldError{Field: "inputs.x", Rule: "not declared"})
@@ -160,10 +165,11 @@ func TestOrderCommandsOnChain(t *testing.T) {
 	sc := bufio.NewScanner(strings.NewReader(stdout))
 	for sc.Scan() {
 		var line struct {
-			Step string `json:"step"`
+			Schema string `json:"schema"`
+			Step   string `json:"step"`
 		}
-		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
-			t.Fatalf("not a JSON line: %q", sc.Text())
+		if err := json.Unmarshal(sc.Bytes(), &line); err != nil || !strings.HasPrefix(line.Schema, "cell/v1/order-") {
+			t.Fatalf("not a JSON line of an order schema: %q", sc.Text())
 		}
 		kinds[line.Step] = true
 		if line.Step == "result" {
@@ -189,8 +195,8 @@ func TestOrderCommandsOnChain(t *testing.T) {
 		t.Errorf("order show: exit %d\n%s", code, stdout)
 	}
 	stdout, _, code = cellAt("order", "list", "--state", "closed", "--node", n.RPC, "--output", "json")
-	var list ordersJSON
-	if code != 0 || json.Unmarshal([]byte(stdout), &list) != nil || len(list.Orders) != 1 || list.Orders[0].ID != r.OrderID {
+	var list list[orderJSON]
+	if code != 0 || json.Unmarshal([]byte(stdout), &list) != nil || len(list.Items) != 1 || list.Items[0].ID != r.OrderID {
 		t.Errorf("order list: exit %d\n%s", code, stdout)
 	}
 
@@ -288,13 +294,20 @@ func TestOrderCommandsOnChain(t *testing.T) {
 	}
 }
 
-// lastResult decodes the last line of `cell order … --output json`.
+// lastResult decodes the result line of `cell order … --output json`:
+// the last line, or the one before the error object of a failed command.
 func lastResult(t *testing.T, stdout string) *order.Result {
 	t.Helper()
 	lines := strings.Split(strings.TrimSpace(stdout), "\n")
-	var last orderResultJSON
-	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &last); err != nil || last.Result == nil {
-		t.Fatalf("no result line in\n%s", stdout)
+	for i := len(lines) - 1; i >= 0 && i >= len(lines)-2; i-- {
+		var last struct {
+			Schema string `json:"schema"`
+			orderResultJSON
+		}
+		if err := json.Unmarshal([]byte(lines[i]), &last); err == nil && last.Schema == "cell/v1/order-result" && last.Result != nil {
+			return last.Result
+		}
 	}
-	return last.Result
+	t.Fatalf("no result line in\n%s", stdout)
+	return nil
 }

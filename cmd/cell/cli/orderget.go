@@ -26,12 +26,15 @@ no transaction.`,
 			if err != nil {
 				return err
 			}
+			if out == "" {
+				out = resultsDir(b.ChainID)
+			}
 			p := newProgress(g)
 			res, err := b.Get(cmd.Context(), id, out, p.step)
 			p.done()
 			return p.result(res, err)
 		},
 	}
-	cmd.Flags().StringVar(&out, "out", ".", "directory that receives ORDER_ID/ with the results")
+	cmd.Flags().StringVar(&out, "out", "", outFlagUsage)
 	return cmd
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -56,7 +55,7 @@ for the award and prints each new event until the job ends.`,
 					ev.Attrs[a.Key] = attrText(a.Value)
 				}
 				if g.output == outputJSON {
-					printJSONLine(g, ev)
+					jsonLine(g.stdout, "order-log-event", ev)
 					return
 				}
 				var attrs []string
@@ -67,7 +66,7 @@ for the award and prints each new event until the job ends.`,
 			})
 			if info != nil {
 				if g.output == outputJSON {
-					printJSONLine(g, info)
+					jsonLine(g.stdout, "order-log", info)
 				} else {
 					fmt.Fprintf(g.stdout, "%d event(s) signed by node %s at %s", info.Events, info.NodeKey, info.Endpoint)
 					if info.DeliveredSeq >= 0 {
@@ -84,13 +83,6 @@ for the award and prints each new event until the job ends.`,
 	}
 	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "wait for the award, then print new events until the job ends")
 	return cmd
-}
-
-// printJSONLine prints v as one line of JSON.
-func printJSONLine(g *globals, v any) {
-	if b, err := json.Marshal(v); err == nil {
-		fmt.Fprintf(g.stdout, "%s\n", b)
-	}
 }
 
 // attrText is an attribute value for people: the text when it is

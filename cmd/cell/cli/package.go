@@ -65,7 +65,7 @@ only, so signing does not change it.`,
 				return err
 			}
 			if g.output == outputJSON {
-				return g.json(map[string]any{"id": p.ID().String(), "file": out, "size": len(data)})
+				return g.json("package-build", map[string]any{"id": p.ID().String(), "file": out, "size": len(data)})
 			}
 			_, err = fmt.Fprintf(g.stdout, "%s\n%s (%s)\n", p.ID(), out, humanize.IBytes(uint64(len(data))))
 			return err
@@ -111,7 +111,7 @@ func newPackageInspectCmd(g *globals) *cobra.Command {
 			}
 			v := describe(p)
 			if g.output == outputJSON {
-				return g.json(v)
+				return g.json("package", v)
 			}
 			return printDescription(g, v)
 		},

@@ -2,9 +2,7 @@ package cli
 
 import (
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -12,11 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/celltonomy/celltonomy/runtime/batch"
-	"github.com/celltonomy/celltonomy/runtime/inputroot"
 	"github.com/celltonomy/celltonomy/runtime/outputroot"
-	"github.com/celltonomy/celltonomy/runtime/wasm"
-	"github.com/celltonomy/celltonomy/spec"
-	"github.com/celltonomy/celltonomy/spec/packer"
 )
 
 type runFlags struct {
@@ -109,123 +103,23 @@ type usageJSON struct {
 }
 
 func runRun(cmd *cobra.Command, g *globals, pkgPath string, f runFlags) error {
-	ctx := cmd.Context()
-	inputs, err := pairs("--input", f.inputs)
+	l, err := f.local(pkgPath, g.cacheDir())
 	if err != nil {
 		return err
 	}
-	params, err := pairs("--param", f.params)
-	if err != nil {
-		return err
-	}
-	var memory int64
-	if f.memory != "" {
-		n, err := humanize.ParseBytes(f.memory)
-		if err != nil {
-			return &usageError{fmt.Errorf("--memory-limit: %w", err)}
-		}
-		memory = int64(min(n, 1<<40))
-	}
-
-	p, err := packer.Load(pkgPath, spec.DefaultLimits())
-	if err != nil {
-		return err
-	}
-	seed := batch.LocalSeed(p.ID())
-	if f.seed != "" {
-		b, err := hex.DecodeString(f.seed)
-		if err != nil || len(b) != len(seed) {
-			return &usageError{fmt.Errorf("--seed: must be %d hex digits", 2*len(seed))}
-		}
-		copy(seed[:], b)
-	}
-
-	outDir := f.out
-	if outDir == "" {
-		if outDir, err = os.MkdirTemp("", "cell-run-*"); err != nil {
-			return err
-		}
-		defer os.RemoveAll(outDir)
-	} else if err := os.MkdirAll(outDir, 0o755); err != nil {
-		return err
-	}
-
-	job, err := batch.NewJob(p, batch.Request{Inputs: inputs, Params: params, OutputDir: outDir, Seed: seed})
-	if err != nil {
-		return err
-	}
-	inRoot, err := inputroot.Files(inputs)
-	if err != nil {
-		return err
-	}
-	// This machine's ceilings are the package's limits, so that the run
-	// ends as it would on a provider's node, unless --memory-limit says
-	// less (and then the package is refused, as by such a node).
-	ceilings := job.Limits
-	ceilings.WallTime = f.timeLimit
-	if memory != 0 {
-		ceilings.Memory = memory
-	}
-	ex, err := wasm.NewExecutor(ctx, wasm.NewConfig().WithLimits(ceilings).WithCacheDir(g.cacheDir()))
-	if err != nil {
-		return err
-	}
-	defer ex.Close(ctx)
-	res, err := ex.Run(ctx, job)
+	res, err := batch.RunLocal(cmd.Context(), l)
 	if err != nil {
 		if res != nil && len(res.Stderr) > 0 {
 			g.stderr.Write(res.Stderr)
 		}
-		var le *wasm.LimitError
-		switch {
-		case errors.As(err, &le):
-			return fmt.Errorf("run of %s stopped: %w", p.ID(), err)
-		case errors.Is(err, wasm.ErrOverCeiling):
-			return fmt.Errorf("run of %s: the package needs more than this machine gives: %w", p.ID(), err)
-		}
-		return fmt.Errorf("run of %s: %w", p.ID(), err)
+		return err
 	}
-	var reason string
-	if err := res.Err(); err != nil {
-		reason = err.Error()
-	}
-
 	if g.output == outputJSON {
-		v := runJSON{
-			PackageID: p.ID().String(), InputRoot: hex.EncodeToString(inRoot[:]), OutputRoot: hex.EncodeToString(res.OutputRoot[:]),
-			Outcome: res.Outcome, Reason: reason, ExitCode: res.ExitCode, Stdout: string(res.Stdout), Stderr: string(res.Stderr),
-			OutputDir: f.out, Outputs: []outputFileJSON{},
-			Usage: usageJSON{
-				MemoryPeakBytes: res.Usage.MemoryPeakBytes, Fuel: res.Usage.Fuel, WallTimeMs: res.Usage.WallTime.Milliseconds(),
-				OutputBytes: res.Usage.OutputBytes, Compiled: res.Usage.Compiled,
-			},
-		}
-		for _, o := range res.Outputs {
-			v.Outputs = append(v.Outputs, outputFileJSON{Path: o.Path, Size: o.Size, SHA256: hex.EncodeToString(o.SHA256[:])})
-		}
-		if err := g.json(v); err != nil {
+		if err := g.json("run", runJSONOf(res, f.out)); err != nil {
 			return err
 		}
 	} else {
-		fmt.Fprintf(g.stdout, "output root %x\n", res.OutputRoot)
-		g.stdout.Write(res.Stdout)
-		g.stderr.Write(res.Stderr)
-		var outs []string
-		for _, o := range res.Outputs {
-			outs = append(outs, fmt.Sprintf("%s (%s)", o.Path, humanize.IBytes(uint64(o.Size))))
-		}
-		where := "discarded; use --out DIR to keep them"
-		if f.out != "" {
-			where = "in " + f.out
-		}
-		ended := fmt.Sprintf("exited with code %d", res.ExitCode)
-		if res.Outcome != outputroot.OutcomeExited {
-			ended = fmt.Sprintf("ended with outcome %s (%s)", res.Outcome, reason)
-			where = "not part of the root (the run did not exit)"
-		}
-		fmt.Fprintf(g.stderr, "cell: package %s %s in %v, fuel %s loop iterations, memory %s; outputs %s: %s\ncell: input root %x\n",
-			p.ID().String()[:12], ended, res.Usage.WallTime.Round(time.Millisecond), humanize.Comma(res.Usage.Fuel),
-			humanize.IBytes(res.Usage.MemoryPeakBytes), where, orDash(strings.Join(outs, ", ")), inRoot)
+		printRun(g, res, f.out)
 	}
 	switch {
 	case res.Outcome != outputroot.OutcomeExited:
@@ -234,6 +128,80 @@ func runRun(cmd *cobra.Command, g *globals, pkgPath string, f runFlags) error {
 		return &ExitError{Code: int(min(res.ExitCode, 255))}
 	}
 	return nil
+}
+
+// local turns the flags of `cell run PACKAGE` into a local run; errors
+// are usage errors naming the flag.
+func (f runFlags) local(pkgPath, cacheDir string) (batch.Local, error) {
+	l := batch.Local{Package: pkgPath, OutputDir: f.out, WallTime: f.timeLimit, CacheDir: cacheDir}
+	var err error
+	if l.Inputs, err = pairs("--input", f.inputs); err != nil {
+		return l, err
+	}
+	if l.Params, err = pairs("--param", f.params); err != nil {
+		return l, err
+	}
+	if f.memory != "" {
+		n, err := humanize.ParseBytes(f.memory)
+		if err != nil {
+			return l, &usageError{fmt.Errorf("--memory-limit: %w", err)}
+		}
+		l.Memory = int64(min(n, 1<<40))
+	}
+	if f.seed != "" {
+		var seed [32]byte
+		b, err := hex.DecodeString(f.seed)
+		if err != nil || len(b) != len(seed) {
+			return l, &usageError{fmt.Errorf("--seed: must be %d hex digits", 2*len(seed))}
+		}
+		copy(seed[:], b)
+		l.Seed = &seed
+	}
+	return l, nil
+}
+
+func runJSONOf(res *batch.LocalResult, outDir string) runJSON {
+	var reason string
+	if err := res.Err(); err != nil {
+		reason = err.Error()
+	}
+	v := runJSON{
+		PackageID: res.Package.ID().String(), InputRoot: hex.EncodeToString(res.InputRoot[:]), OutputRoot: hex.EncodeToString(res.OutputRoot[:]),
+		Outcome: res.Outcome, Reason: reason, ExitCode: res.ExitCode, Stdout: string(res.Stdout), Stderr: string(res.Stderr),
+		OutputDir: outDir, Outputs: []outputFileJSON{},
+		Usage: usageJSON{
+			MemoryPeakBytes: res.Usage.MemoryPeakBytes, Fuel: res.Usage.Fuel, WallTimeMs: res.Usage.WallTime.Milliseconds(),
+			OutputBytes: res.Usage.OutputBytes, Compiled: res.Usage.Compiled,
+		},
+	}
+	for _, o := range res.Outputs {
+		v.Outputs = append(v.Outputs, outputFileJSON{Path: o.Path, Size: o.Size, SHA256: hex.EncodeToString(o.SHA256[:])})
+	}
+	return v
+}
+
+// printRun prints a run for people: the output root and the package's
+// stdout on stdout, its stderr and a summary on stderr.
+func printRun(g *globals, res *batch.LocalResult, outDir string) {
+	fmt.Fprintf(g.stdout, "output root %x\n", res.OutputRoot)
+	g.stdout.Write(res.Stdout)
+	g.stderr.Write(res.Stderr)
+	var outs []string
+	for _, o := range res.Outputs {
+		outs = append(outs, fmt.Sprintf("%s (%s)", o.Path, humanize.IBytes(uint64(o.Size))))
+	}
+	where := "discarded; use --out DIR to keep them"
+	if outDir != "" {
+		where = "in " + outDir
+	}
+	ended := fmt.Sprintf("exited with code %d", res.ExitCode)
+	if res.Outcome != outputroot.OutcomeExited {
+		ended = fmt.Sprintf("ended with outcome %s (%s)", res.Outcome, res.Err())
+		where = "not part of the root (the run did not exit)"
+	}
+	fmt.Fprintf(g.stderr, "cell: package %s %s in %v, fuel %s loop iterations, memory %s; outputs %s: %s\ncell: input root %x\n",
+		res.Package.ID().String()[:12], ended, res.Usage.WallTime.Round(time.Millisecond), humanize.Comma(res.Usage.Fuel),
+		humanize.IBytes(res.Usage.MemoryPeakBytes), where, orDash(strings.Join(outs, ", ")), res.InputRoot)
 }
 
 // pairs parses NAME=VALUE flags into a map; a name given twice is an error.

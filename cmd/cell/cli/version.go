@@ -27,7 +27,7 @@ func newVersionCmd(g *globals) *cobra.Command {
 				Arch    string `json:"arch"`
 			}{Version: Version, Go: runtime.Version(), Wazero: depVersion("github.com/tetratelabs/wazero"), OS: runtime.GOOS, Arch: runtime.GOARCH}
 			if g.output == outputJSON {
-				return g.json(v)
+				return g.json("version", v)
 			}
 			_, err := fmt.Fprintf(g.stdout, "cell %s (%s, %s/%s, wazero %s)\n", v.Version, v.Go, v.OS, v.Arch, v.Wazero)
 			return err

@@ -8,14 +8,13 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/reputation"
 )
 
-// newRecoveryTxCmd is `cell tx reputation recovery …`: recovery mode of
+// newTxReputationRecoveryCmd is `cell tx reputation recovery …`: recovery mode of
 // reputation mining (Colony whitepaper §2.2, §7.9).
-func newRecoveryTxCmd(f *txFlags) *cobra.Command {
+func newTxReputationRecoveryCmd(f *txFlags) *cobra.Command {
 	cmd := &cobra.Command{Use: "recovery", Short: "Recovery mode of reputation mining: stop, repair the root, resume"}
 	cmd.AddCommand(&cobra.Command{
 		Use:   "enter",
@@ -91,84 +90,4 @@ func recoverySetRootArgs(args []string) (*ledgerpb.MsgRecoverySetRoot, error) {
 		hashes[i] = b
 	}
 	return &ledgerpb.MsgRecoverySetRoot{Cycle: nums[0], Root: hashes[0], NLeaves: nums[1], Jrh: hashes[1]}, nil
-}
-
-// recoveryJSON is the --output json form of `cell query reputation
-// recovery`.
-type recoveryJSON struct {
-	Active        bool           `json:"active"`
-	Addresses     []string       `json:"addresses"`
-	EnteredHeight int64          `json:"entered_height,omitempty"`
-	EnteredBy     string         `json:"entered_by,omitempty"`
-	Edits         uint64         `json:"edits"`
-	Approvals     []approvalJSON `json:"approvals"`
-	Approved      uint32         `json:"approved"`
-	Needed        uint32         `json:"needed"`
-}
-
-type approvalJSON struct {
-	Address string `json:"address"`
-	Edit    uint64 `json:"edit"`
-	Height  int64  `json:"height"`
-	Counts  bool   `json:"counts"`
-}
-
-func recoveryOf(r *ledgerpb.RecoveryStatus) recoveryJSON {
-	out := recoveryJSON{Active: r.GetActive(), Addresses: []string{}, EnteredHeight: r.GetEnteredHeight(), Edits: r.GetEdits(),
-		Approvals: []approvalJSON{}, Approved: r.GetApproved(), Needed: r.GetNeeded()}
-	for _, a := range r.GetAddresses() {
-		out.Addresses = append(out.Addresses, address.Address(a).String())
-	}
-	if len(r.GetEnteredBy()) == address.Size {
-		out.EnteredBy = address.Address(r.GetEnteredBy()).String()
-	}
-	for _, a := range r.GetApprovals() {
-		out.Approvals = append(out.Approvals, approvalJSON{Address: address.Address(a.GetAddress()).String(), Edit: a.GetEdit(),
-			Height: a.GetHeight(), Counts: a.GetEdit() == r.GetEdits()})
-	}
-	return out
-}
-
-// newRecoveryQueryCmd is `cell query reputation recovery`.
-func newRecoveryQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
-	return &cobra.Command{
-		Use:   "recovery",
-		Short: "Print recovery mode: whether mining is stopped, the recovery addresses, the edits and the exit approvals",
-		Args:  exactArgs(0),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.client()
-			if err != nil {
-				return err
-			}
-			r, err := c.Recovery(cmd.Context())
-			if err != nil {
-				return err
-			}
-			out := recoveryOf(r)
-			if g.output == outputJSON {
-				return g.json(out)
-			}
-			if out.Active {
-				fmt.Fprintf(g.stdout, "recovery mode since height %d, entered by %s: mining stopped\n", out.EnteredHeight, out.EnteredBy)
-			} else {
-				fmt.Fprintln(g.stdout, "not in recovery mode")
-			}
-			fmt.Fprintf(g.stdout, "edits %d\n", out.Edits)
-			fmt.Fprintf(g.stdout, "recovery addresses (%d; %d approvals end recovery mode):\n", len(out.Addresses), out.Needed)
-			for _, a := range out.Addresses {
-				fmt.Fprintf(g.stdout, "  %s\n", a)
-			}
-			if out.Active {
-				fmt.Fprintf(g.stdout, "exit approvals counted: %d of %d\n", out.Approved, out.Needed)
-			}
-			for _, a := range out.Approvals {
-				state := "counts"
-				if !a.Counts {
-					state = "before the latest edit: does not count"
-				}
-				fmt.Fprintf(g.stdout, "  %s at height %d after edit %d: %s\n", a.Address, a.Height, a.Edit, state)
-			}
-			return nil
-		},
-	}
 }

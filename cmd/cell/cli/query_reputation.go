@@ -7,99 +7,29 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/spf13/cobra"
-
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/reputation"
+	"github.com/spf13/cobra"
 )
 
-// newReputationTxCmd is `cell tx reputation …`: the skill tree, mining
-// and its recovery mode.
-func newReputationTxCmd(f *txFlags) *cobra.Command {
-	cmd := &cobra.Command{Use: "reputation", Short: "The skill tree and reputation mining"}
-	cmd.AddCommand(&cobra.Command{
-		Use:   "create-skill PARENT_PATH NAME",
-		Short: "Create the skill PARENT_PATH/NAME under an existing skill, e.g. create-skill compute/genomics assembly",
-		Args:  exactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_CreateSkill{CreateSkill: &ledgerpb.MsgCreateSkill{ParentPath: args[0], Name: args[1]}}})
-		},
-	})
-	cmd.AddCommand(&cobra.Command{
-		Use:   "stake-miner AMOUNT",
-		Short: "Stake AMOUNT ucell as a reputation miner (the stake must reach min_miner_stake)",
-		Args:  exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			n, err := parseAmount(args[0])
-			if err != nil {
-				return err
-			}
-			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_StakeMiner{StakeMiner: &ledgerpb.MsgStakeMiner{Amount: n}}})
-		},
-	})
-	cmd.AddCommand(&cobra.Command{
-		Use:   "unstake-miner AMOUNT",
-		Short: "Take AMOUNT ucell of miner stake back (refused while a submission waits)",
-		Args:  exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			n, err := parseAmount(args[0])
-			if err != nil {
-				return err
-			}
-			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_UnstakeMiner{UnstakeMiner: &ledgerpb.MsgUnstakeMiner{Amount: n}}})
-		},
-	})
-	cmd.AddCommand(&cobra.Command{
-		Use:   "submit-root CYCLE ROOT N_LEAVES JRH ENTRY_INDEX",
-		Short: "Submit the reputation root, number of leaves and JRH (hex) of the mining cycle",
-		Long: `Submit what replaying the mining cycle gives (cell rep replay computes it):
-ROOT and JRH are 32 bytes in hex. ENTRY_INDEX is 1 … stake / min_miner_stake;
-a submission is eligible once keccak256(miner ‖ entry index ‖ root) is below
-the target, which rises over the window (cell query reputation mining).`,
-		Args: exactArgs(5),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			m, err := submitRootArgs(args)
-			if err != nil {
-				return err
-			}
-			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_SubmitRootHash{SubmitRootHash: m}})
-		},
-	})
-	cmd.AddCommand(newRecoveryTxCmd(f))
+// newQueryReputationCmd is `cell query reputation …`: skills, the
+// reputation update log and mining.
+func newQueryReputationCmd(g *globals, f *nodeFlags) *cobra.Command {
+	cmd := &cobra.Command{Use: "reputation", Short: "Skills, the reputation update log and mining"}
+	cmd.AddCommand(newQueryReputationRootCmd(g, f))
+	cmd.AddCommand(newQueryReputationMiningCmd(g, f))
+	cmd.AddCommand(newQueryReputationRecoveryCmd(g, f))
+	cmd.AddCommand(newQueryReputationMinerCmd(g, f))
+	cmd.AddCommand(newQueryReputationSkillsCmd(g, f))
+	cmd.AddCommand(newQueryReputationSkillCmd(g, f))
+	cmd.AddCommand(newQueryReputationLogCmd(g, f))
 	return cmd
 }
 
-// submitRootArgs parses CYCLE ROOT N_LEAVES JRH ENTRY_INDEX.
-func submitRootArgs(args []string) (*ledgerpb.MsgSubmitRootHash, error) {
-	var nums [3]uint64
-	for i, a := range []int{0, 2, 4} {
-		n, err := strconv.ParseUint(args[a], 10, 64)
-		if err != nil {
-			return nil, &usageError{fmt.Errorf("%s %q: want a whole number", []string{"CYCLE", "N_LEAVES", "ENTRY_INDEX"}[i], args[a])}
-		}
-		nums[i] = n
-	}
-	var hashes [2][]byte
-	for i, a := range []int{1, 3} {
-		b, err := hex.DecodeString(strings.TrimPrefix(args[a], "0x"))
-		if err != nil || len(b) != reputation.HashSize {
-			return nil, &usageError{fmt.Errorf("%s %q: want %d bytes in hex", []string{"ROOT", "JRH"}[i], args[a], reputation.HashSize)}
-		}
-		hashes[i] = b
-	}
-	if nums[2] == 0 {
-		return nil, &usageError{fmt.Errorf("ENTRY_INDEX 0: must be at least 1")}
-	}
-	return &ledgerpb.MsgSubmitRootHash{Cycle: nums[0], Root: hashes[0], NLeaves: nums[1], Jrh: hashes[1], EntryIndex: nums[2]}, nil
-}
-
-// newReputationQueryCmd is `cell query reputation …`: skills, the
-// reputation update log and mining.
-func newReputationQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
-	cmd := &cobra.Command{Use: "reputation", Short: "Skills, the reputation update log and mining"}
-	cmd.AddCommand(&cobra.Command{
+func newQueryReputationRootCmd(g *globals, f *nodeFlags) *cobra.Command {
+	return &cobra.Command{
 		Use:   "root",
 		Short: "Print the latest accepted reputation root",
 		Args:  exactArgs(0),
@@ -113,13 +43,16 @@ func newReputationQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 				return err
 			}
 			if g.output == outputJSON {
-				return g.json(r)
+				return g.json("reputation-root", r)
 			}
 			fmt.Fprintf(g.stdout, "cycle %d accepted at height %d\nroot %x\nn_leaves %d\njrh %x\n", r.GetCycle(), r.GetAcceptedHeight(), r.GetRoot(), r.GetNLeaves(), r.GetJrh())
 			return nil
 		},
-	})
-	cmd.AddCommand(&cobra.Command{
+	}
+}
+
+func newQueryReputationMiningCmd(g *globals, f *nodeFlags) *cobra.Command {
+	return &cobra.Command{
 		Use:   "mining",
 		Short: "Print the cycle being mined, its window, submissions and claims, its challenges, and the accepted root",
 		Args:  exactArgs(0),
@@ -133,14 +66,16 @@ func newReputationQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 				return err
 			}
 			if g.output == outputJSON {
-				return g.json(s)
+				return g.json("mining", s)
 			}
 			writeMiningStatus(g.stdout, s)
 			return nil
 		},
-	})
-	cmd.AddCommand(newRecoveryQueryCmd(g, f))
-	cmd.AddCommand(&cobra.Command{
+	}
+}
+
+func newQueryReputationMinerCmd(g *globals, f *nodeFlags) *cobra.Command {
+	return &cobra.Command{
 		Use:   "miner ADDRESS",
 		Short: "Print a miner's stake and the height it has been staked since",
 		Args:  exactArgs(1),
@@ -158,13 +93,16 @@ func newReputationQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 				return err
 			}
 			if g.output == outputJSON {
-				return g.json(m)
+				return g.json("miner", m)
 			}
 			fmt.Fprintf(g.stdout, "miner %s\nstake %d ucell\nsince height %d\n", addr, m.GetStake(), m.GetSinceHeight())
 			return nil
 		},
-	})
-	cmd.AddCommand(&cobra.Command{
+	}
+}
+
+func newQueryReputationSkillsCmd(g *globals, f *nodeFlags) *cobra.Command {
+	return &cobra.Command{
 		Use:   "skills",
 		Short: "Print every skill in creation order: id, parent, path",
 		Args:  exactArgs(0),
@@ -177,17 +115,19 @@ func newReputationQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			all := &ledgerpb.SkillsResponse{Skills: skills}
 			if g.output == outputJSON {
-				return g.json(all)
+				return g.json("skill", skills)
 			}
-			for _, sk := range all.GetSkills() {
+			for _, sk := range skills {
 				fmt.Fprintf(g.stdout, "%6d  parent %-6d %s\n", sk.GetId(), sk.GetParent(), sk.GetPath())
 			}
 			return nil
 		},
-	})
-	cmd.AddCommand(&cobra.Command{
+	}
+}
+
+func newQueryReputationSkillCmd(g *globals, f *nodeFlags) *cobra.Command {
+	return &cobra.Command{
 		Use:   "skill PATH",
 		Short: "Print a skill: id, parents and descendants",
 		Args:  exactArgs(1),
@@ -201,13 +141,16 @@ func newReputationQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 				return err
 			}
 			if g.output == outputJSON {
-				return g.json(sk)
+				return g.json("skill", sk)
 			}
 			fmt.Fprintf(g.stdout, "skill %d %s\nparents %v\n", sk.GetId(), args[0], sk.GetAncestors())
 			return nil
 		},
-	})
-	cmd.AddCommand(&cobra.Command{
+	}
+}
+
+func newQueryReputationLogCmd(g *globals, f *nodeFlags) *cobra.Command {
+	return &cobra.Command{
 		Use:   "log [CYCLE [START]]",
 		Short: "Print the reputation update log of a cycle (default: the open one), a page at a time",
 		Args:  cobra.MaximumNArgs(2),
@@ -259,7 +202,7 @@ func newReputationQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 				Cycle   uint64      `json:"cycle"`
 				Start   uint64      `json:"start"`
 				Next    uint64      `json:"next,omitempty"`
-				Entries []entryJSON `json:"entries"`
+				Entries []entryJSON `json:"items"`
 			}{Cycle: res.GetCycle(), Start: res.GetStart(), Next: next, Entries: []entryJSON{}}
 			for _, r := range res.GetEntries() {
 				e, err := reputation.EntryFromRecord(r)
@@ -270,7 +213,7 @@ func newReputationQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 					hex.EncodeToString(e.Colony[:]), e.NUpdates, e.NPreviousUpdates})
 			}
 			if g.output == outputJSON {
-				return g.json(out)
+				return g.json("reputation-entry-list", out)
 			}
 			fmt.Fprintf(g.stdout, "cycle %d, entries from %d\n", out.Cycle, out.Start)
 			for i, e := range out.Entries {
@@ -282,8 +225,7 @@ func newReputationQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 			}
 			return nil
 		},
-	})
-	return cmd
+	}
 }
 
 // writeMiningStatus prints a mining status for people: the open cycle,
@@ -355,4 +297,84 @@ func answered(sides []*ledgerpb.ChallengeSide) string {
 		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+// recoveryJSON is the --output json form of `cell query reputation
+// recovery`.
+type recoveryJSON struct {
+	Active        bool           `json:"active"`
+	Addresses     []string       `json:"addresses"`
+	EnteredHeight int64          `json:"entered_height,omitempty"`
+	EnteredBy     string         `json:"entered_by,omitempty"`
+	Edits         uint64         `json:"edits"`
+	Approvals     []approvalJSON `json:"approvals"`
+	Approved      uint32         `json:"approved"`
+	Needed        uint32         `json:"needed"`
+}
+
+type approvalJSON struct {
+	Address string `json:"address"`
+	Edit    uint64 `json:"edit"`
+	Height  int64  `json:"height"`
+	Counts  bool   `json:"counts"`
+}
+
+func recoveryOf(r *ledgerpb.RecoveryStatus) recoveryJSON {
+	out := recoveryJSON{Active: r.GetActive(), Addresses: []string{}, EnteredHeight: r.GetEnteredHeight(), Edits: r.GetEdits(),
+		Approvals: []approvalJSON{}, Approved: r.GetApproved(), Needed: r.GetNeeded()}
+	for _, a := range r.GetAddresses() {
+		out.Addresses = append(out.Addresses, address.Address(a).String())
+	}
+	if len(r.GetEnteredBy()) == address.Size {
+		out.EnteredBy = address.Address(r.GetEnteredBy()).String()
+	}
+	for _, a := range r.GetApprovals() {
+		out.Approvals = append(out.Approvals, approvalJSON{Address: address.Address(a.GetAddress()).String(), Edit: a.GetEdit(),
+			Height: a.GetHeight(), Counts: a.GetEdit() == r.GetEdits()})
+	}
+	return out
+}
+
+// newQueryReputationRecoveryCmd is `cell query reputation recovery`.
+func newQueryReputationRecoveryCmd(g *globals, f *nodeFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "recovery",
+		Short: "Print recovery mode: whether mining is stopped, the recovery addresses, the edits and the exit approvals",
+		Args:  exactArgs(0),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.client()
+			if err != nil {
+				return err
+			}
+			r, err := c.Recovery(cmd.Context())
+			if err != nil {
+				return err
+			}
+			out := recoveryOf(r)
+			if g.output == outputJSON {
+				return g.json("recovery", out)
+			}
+			if out.Active {
+				fmt.Fprintf(g.stdout, "recovery mode since height %d, entered by %s: mining stopped\n", out.EnteredHeight, out.EnteredBy)
+			} else {
+				fmt.Fprintln(g.stdout, "not in recovery mode")
+			}
+			fmt.Fprintf(g.stdout, "edits %d\n", out.Edits)
+			fmt.Fprintf(g.stdout, "recovery addresses (%d; %d approvals end recovery mode):\n", len(out.Addresses), out.Needed)
+			for _, a := range out.Addresses {
+				fmt.Fprintf(g.stdout, "  %s\n", a)
+			}
+			if out.Active {
+				fmt.Fprintf(g.stdout, "exit approvals counted: %d of %d\n", out.Approved, out.Needed)
+			}
+			for _, a := range out.Approvals {
+				state := "counts"
+				if !a.Counts {
+					state = "before the latest edit: does not count"
+				}
+				fmt.Fprintf(g.stdout, "  %s at height %d after edit %d: %s\n", a.Address, a.Height, a.Edit, state)
+			}
+			return nil
+		},
+	}
 }

@@ -1,0 +1,30 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/celltonomy/celltonomy/chain"
+	"github.com/spf13/cobra"
+)
+
+func newStartCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "start",
+		Short: "Run the node of --home (validator or full node) until interrupted",
+		Long: `Start runs CometBFT and the ledger in this process. CometBFT's RPC listens on
+the address of config.toml (127.0.0.1:26657 by default), so curl and the
+standard tools work. Logs go to stderr. Stop with Ctrl-C or SIGTERM.`,
+		Args: exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			n, err := chain.Start(cmd.Context(), g.home, g.stderr)
+			if err != nil {
+				return err
+			}
+			rpc, _ := chain.RPCAddress(g.home)
+			fmt.Fprintf(g.stderr, "cell: node of %s running; RPC at %s\n", g.home, rpc)
+			<-cmd.Context().Done()
+			fmt.Fprintln(g.stderr, "cell: stopping")
+			return n.Stop()
+		},
+	}
+}
