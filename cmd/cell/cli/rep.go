@@ -10,8 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/celltonomy/celltonomy/client"
-	"github.com/celltonomy/celltonomy/miner/proofapi"
 	"github.com/celltonomy/celltonomy/miner"
+	"github.com/celltonomy/celltonomy/miner/proofapi"
 	"github.com/celltonomy/celltonomy/reputation/replayfile"
 )
 

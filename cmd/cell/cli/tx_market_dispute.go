@@ -12,11 +12,11 @@ import (
 
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/order"
-	"github.com/celltonomy/celltonomy/miner/proofapi"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/registry"
+	"github.com/celltonomy/celltonomy/miner/proofapi"
 )
 
 // ordersDir is where the order commands keep each order's local state
