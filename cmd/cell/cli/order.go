@@ -14,6 +14,7 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"github.com/celltonomy/celltonomy/client/keyring"
@@ -196,7 +197,12 @@ exited non-zero, and 125 when it ended in a trap or a limit; 130 interrupted
 			return nil
 		},
 	}
-	fl := cmd.Flags()
+	rf.register(cmd.Flags())
+	return cmd
+}
+
+// register declares the flags of `cell order run`.
+func (rf *orderRunFlags) register(fl *pflag.FlagSet) {
 	fl.StringArrayVarP(&rf.inputs, "input", "i", nil, "input file as NAME=FILE (repeatable)")
 	fl.StringArrayVarP(&rf.params, "param", "p", nil, "parameter as KEY=VALUE (repeatable)")
 	fl.StringVar(&rf.maxPrice, "max-price", "", "the most to pay, in ucell (required)")
@@ -215,7 +221,6 @@ exited non-zero, and 125 when it ended in a trap or a limit; 130 interrupted
 	fl.BoolVar(&rf.detach, "detach", false, "return once the order is awarded and the node holds the inputs; follow it later with `cell order attach ORDER_ID`")
 	fl.StringVar(&rf.onFailure, "on-failure", string(order.OnFailureAsk), "when the package fails (non-zero exit, trap, limit): close (pay, rate 3 stars unless --stars), dispute, or ask (on a terminal; otherwise leave the order to decide later)")
 	fl.BoolVar(&rf.noClose, "no-close", false, "stop once the outputs are verified and written, without closing: close with `cell order close`, or dispute with `cell order dispute`, before the confirm deadline")
-	return cmd
 }
 
 // request turns the flags of `cell order run PACKAGE` into a request;
