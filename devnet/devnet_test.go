@@ -15,7 +15,6 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/params"
-	"github.com/celltonomy/celltonomy/node/bid"
 	"github.com/celltonomy/celltonomy/runtime/inputroot"
 	"github.com/celltonomy/celltonomy/runtime/outputroot"
 )
@@ -93,7 +92,7 @@ func waitState(t *testing.T, d *Devnet, id uint64, timeout time.Duration, states
 // TestNodesServeAnOrder drives one order by hand through two real nodes:
 // create, bids, award, upload, run, delivery, download, close.
 func TestNodesServeAnOrder(t *testing.T) {
-	d := startDevnet(t, []NodeOptions{{Price: 2000}, {Price: 1200}})
+	d := startDevnet(t, []NodeOptions{{Price: 4800}, {Price: 4200}})
 	ctx := context.Background()
 	buyer, err := d.Key(KeyBuyer)
 	if err != nil {
@@ -118,11 +117,9 @@ func TestNodesServeAnOrder(t *testing.T) {
 	if got, want := hex.EncodeToString(o.GetContract().GetNodeKey()), hex.EncodeToString(d.Nodes[1].NodeKey); got != want {
 		t.Fatalf("awarded to %s, want the cheaper node %s", got, want)
 	}
-	// The node asks to be paid 1,200: it bids the least price that pays it
-	// that once the network fee and the package's royalty are taken.
-	p := params.Default()
-	if price := o.GetContract().GetPrice(); bid.Net(price, p.NetworkFeeBps, 100) < 1200 || bid.Net(price-1, p.NetworkFeeBps, 100) >= 1200 {
-		t.Fatalf("price %d, want the least that pays 1200 after fee and royalty", price)
+	// The node bids its published asking price.
+	if price := o.GetContract().GetPrice(); price != 4200 {
+		t.Fatalf("price %d, want the node's asking price 4200", price)
 	}
 	gc := &gateway.Client{Endpoint: d.Nodes[1].Endpoint, Key: buyer}
 	// The award reaches the node a moment after the block.
