@@ -1,16 +1,19 @@
 package devnet
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client/gateway"
+	"github.com/celltonomy/celltonomy/client/order"
 	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
@@ -104,6 +107,24 @@ func TestNodesServeAnOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	root, _ := inputroot.Compute([]inputroot.Input{in})
+	// Before ordering, the buyer sees both nodes' published prices, and
+	// the quote names the cheaper node as the likely winner.
+	prices, err := order.Prices(ctx, d.Client, d.Packages[0].ID, uint64(in.Size))
+	if err != nil || len(prices) != 2 || prices[0].Price != 4200 || prices[1].Price != 4800 ||
+		!bytes.Equal(prices[0].NodePubkey, d.Nodes[1].NodeKey) || !bytes.Equal(prices[0].Operator, d.Nodes[1].Operator.Bytes()) {
+		t.Fatalf("prices %v, %v: want the two nodes at 4200 and 4800", prices, err)
+	}
+	b, err := order.NewBuyer(ctx, d.Client, buyer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := b.Quote(ctx, order.QuoteRequest{Package: d.Packages[0].ID.String(), Inputs: map[string]string{"genome": genome}})
+	p := params.Default()
+	if err != nil || len(q.Offers) != 2 || !q.Registered || q.InputBytes != uint64(in.Size) || !strings.HasPrefix(q.Winner, d.Nodes[1].Operator.String()) ||
+		q.Cost.Price != 4200 || q.Cost.Txs != 3 || q.Cost.Total != 4200+3*p.MinFee || q.Cost.Upfront != 4200+p.MinPoStake+3*p.MinFee ||
+		q.Offers[0].NetworkFee != 42 || q.Offers[0].Royalty != 42 || q.Offers[0].Payment != 4200-84 {
+		t.Fatalf("quote %+v, %v", q, err)
+	}
 	res, err := d.Client.Send(ctx, buyer, d.ChainID, params.Default().MinFee, &ledgerpb.Msg{Sum: &ledgerpb.Msg_CreateOrder{CreateOrder: &ledgerpb.MsgCreateOrder{
 		PackageId: d.Packages[0].ID[:], InputRoot: root[:], Params: []*ledgerpb.OrderParam{{Key: "ENZYMES", Value: "EcoRI"}},
 		MaxPrice: 5000, PoStake: params.Default().MinPoStake, BidWindow: 10, DeliveryWindow: 40, ConfirmWindow: 20, Replication: 1,

@@ -726,7 +726,7 @@ func newMarketQueryCmd(g *globals, f *nodeFlags) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.AddCommand(order, orders, contracts, verifier, credit)
+	cmd.AddCommand(order, orders, contracts, verifier, credit, newMarketPricesCmd(g, f))
 	return cmd
 }
 

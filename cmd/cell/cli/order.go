@@ -70,7 +70,7 @@ Amounts are in ucell, windows in blocks.`,
 		fl.Value.Set(buyerKey)
 	}
 	cmd.AddCommand(newOrderRunCmd(g, f), newOrderShowCmd(g, f), newOrderListCmd(g, f), newOrderCloseCmd(g, f),
-		newOrderDisputeCmd(g, f), newOrderCancelCmd(g, f))
+		newOrderDisputeCmd(g, f), newOrderCancelCmd(g, f), newOrderQuoteCmd(g, f))
 	return cmd
 }
 
