@@ -198,7 +198,7 @@ func Decide(in Input) Decision {
 		if c, ok := addSat(costs, 1); ok {
 			least = fmt.Sprintf("%d ucell", Gross(c, in.NetworkFeeBps+o.RoyaltyBps))
 		}
-		return noBid(ReasonBelowCost, "asking price %d ucell pays %d ucell after the network fee (%d bps) and royalty (%d bps), not more than the %d ucell of fees of the provider's %d transactions; the least price that covers them: %s",
+		return noBid(ReasonBelowCost, "price %d ucell pays %d ucell after the network fee (%d bps) and royalty (%d bps), not more than the %d ucell of fees of the provider's %d transactions; the least price that covers them: %s",
 			price, net, in.NetworkFeeBps, o.RoyaltyBps, costs, ProviderTxsPerOrder, least)
 	}
 	required := max(in.MinBidStake, market.MinBidStake(price, in.BidStakeRatioBps))

@@ -55,17 +55,17 @@ func TestDecide(t *testing.T) {
 			in.NetworkFeeBps, in.Order.RoyaltyBps, in.TxFee = 100, 2_000, 263 // 1000 − 10 − 200 = 790 > 3 × 263
 		}, price: 1000, stake: 100},
 		{name: "payment below the fees", edit: func(in *Input) { in.NetworkFeeBps, in.Order.RoyaltyBps, in.TxFee = 100, 2_000, 264 },
-			want:   "below-cost: asking price 1000 ucell pays 790 ucell after the network fee (100 bps) and royalty (2000 bps), not more than the 792 ucell of fees of the provider's 3 transactions; the least price that covers them: 1003 ucell",
+			want:   "below-cost: price 1000 ucell pays 790 ucell after the network fee (100 bps) and royalty (2000 bps), not more than the 792 ucell of fees of the provider's 3 transactions; the least price that covers them: 1003 ucell",
 			reason: ReasonBelowCost},
 		{name: "payment exactly the fees", edit: func(in *Input) { in.Pricing.Base, in.Pricing.Minimum, in.TxFee = 999, 999, 333 },
-			want:   "below-cost: asking price 999 ucell pays 999 ucell after the network fee (0 bps) and royalty (0 bps), not more than the 999 ucell of fees of the provider's 3 transactions; the least price that covers them: 1000 ucell",
+			want:   "below-cost: price 999 ucell pays 999 ucell after the network fee (0 bps) and royalty (0 bps), not more than the 999 ucell of fees of the provider's 3 transactions; the least price that covers them: 1000 ucell",
 			reason: ReasonBelowCost},
 		{name: "payment one above the fees", edit: func(in *Input) { in.Pricing.Base, in.Pricing.Minimum, in.TxFee = 1000, 999, 333 }, price: 1000, stake: 100},
 		{name: "the old default price loses money", edit: func(in *Input) { in.NetworkFeeBps, in.TxFee = 100, 1_000 },
-			want:   "below-cost: asking price 1000 ucell pays 990 ucell after the network fee (100 bps) and royalty (0 bps), not more than the 3000 ucell of fees of the provider's 3 transactions; the least price that covers them: 3031 ucell",
+			want:   "below-cost: price 1000 ucell pays 990 ucell after the network fee (100 bps) and royalty (0 bps), not more than the 3000 ucell of fees of the provider's 3 transactions; the least price that covers them: 3031 ucell",
 			reason: ReasonBelowCost},
 		{name: "fees that overflow", edit: func(in *Input) { in.TxFee = math.MaxUint64 },
-			want:   "below-cost: asking price 1000 ucell pays 1000 ucell after the network fee (0 bps) and royalty (0 bps), not more than the 18446744073709551615 ucell of fees of the provider's 3 transactions; the least price that covers them: none",
+			want:   "below-cost: price 1000 ucell pays 1000 ucell after the network fee (0 bps) and royalty (0 bps), not more than the 18446744073709551615 ucell of fees of the provider's 3 transactions; the least price that covers them: none",
 			reason: ReasonBelowCost},
 		{name: "a royalty that leaves nothing", edit: func(in *Input) { in.NetworkFeeBps, in.Order.RoyaltyBps = 100, 9_900 },
 			want: "bad-params: network fee 100 bps + royalty 9900 bps leave the provider nothing", reason: ReasonBadParams},
@@ -175,12 +175,12 @@ func TestDecide(t *testing.T) {
 		{name: "max price below the floor", edit: func(in *Input) { in.Pricing.Floor, in.Order.MaxPrice = 800, 799 },
 			want: "above-max-price: asking price 1000 ucell > the order's max price 799 ucell < floor 800 ucell", reason: ReasonAboveMaxPrice},
 		{name: "floor price below the costs", edit: func(in *Input) { in.Pricing.Floor, in.Order.MaxPrice, in.TxFee = 800, 900, 300 },
-			want: "below-cost: asking price 900 ucell pays 900 ucell after the network fee (0 bps) and royalty (0 bps), not more than the 900 ucell of fees of the provider's 3 transactions; the least price that covers them: 901 ucell",
+			want:   "below-cost: price 900 ucell pays 900 ucell after the network fee (0 bps) and royalty (0 bps), not more than the 900 ucell of fees of the provider's 3 transactions; the least price that covers them: 901 ucell",
 			reason: ReasonBelowCost},
 		{name: "zero price refused", edit: func(in *Input) {
 			in.Pricing = config.Pricing{} // minimum 0: config.Validate refuses it
 			in.Order.MaxPrice = 0
-		}, want: "below-cost: asking price 0 ucell pays 0 ucell after the network fee (0 bps) and royalty (0 bps), not more than the 0 ucell of fees of the provider's 3 transactions; the least price that covers them: 1 ucell", reason: ReasonBelowCost},
+		}, want: "below-cost: price 0 ucell pays 0 ucell after the network fee (0 bps) and royalty (0 bps), not more than the 0 ucell of fees of the provider's 3 transactions; the least price that covers them: 1 ucell", reason: ReasonBelowCost},
 		{name: "price 1", edit: func(in *Input) {
 			in.Pricing = config.Pricing{Minimum: 1}
 		}, price: 1, stake: 1},

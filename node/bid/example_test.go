@@ -45,5 +45,5 @@ func ExampleDecide() {
 	// bid 1600 ucell, stake 160 ucell
 	// no-capacity: 2 of 2 jobs running
 	// above-max-price: asking price 1600 ucell > the order's max price 1500 ucell
-	// below-cost: asking price 1600 ucell pays 1584 ucell after the network fee (100 bps) and royalty (0 bps), not more than the 3000 ucell of fees of the provider's 3 transactions; the least price that covers them: 3031 ucell
+	// below-cost: price 1600 ucell pays 1584 ucell after the network fee (100 bps) and royalty (0 bps), not more than the 3000 ucell of fees of the provider's 3 transactions; the least price that covers them: 3031 ucell
 }
