@@ -242,6 +242,17 @@ func (c *Client) Credit(ctx context.Context, addr address.Address) (uint64, erro
 	return r.GetBalance(), err
 }
 
+// Prices iterates over the nodes that could bid on an order of package
+// packageID (32 bytes) whose input files total inputBytes bytes, by node
+// key, each with its asking price in ucell (query.Prices); nodes expired
+// at height judgeAt are left out (0: not judged). query.ErrNotFound if the
+// package is not registered.
+func (c *Client) Prices(ctx context.Context, packageID []byte, inputBytes uint64, judgeAt int64) iter.Seq2[*ledgerpb.NodePrice, error] {
+	req := &ledgerpb.PricesRequest{PackageId: packageID, InputBytes: inputBytes, Height: judgeAt}
+	return entries(list[*ledgerpb.PricesResponse](ctx, c, query.Prices, req, func(p *ledgerpb.PageRequest) { req.Page = p }),
+		(*ledgerpb.PricesResponse).GetPrices)
+}
+
 // Simulate returns the result a signed transaction would have in the next
 // block, without broadcasting it (query.Simulate): its code, log and
 // events, with Height the last committed height. The node runs it on a

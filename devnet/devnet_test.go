@@ -1,20 +1,22 @@
 package devnet
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/celltonomy/celltonomy/chain"
+	"github.com/celltonomy/celltonomy/client/order"
 	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/params"
-	"github.com/celltonomy/celltonomy/node/bid"
 	"github.com/celltonomy/celltonomy/nodeapi"
 	"github.com/celltonomy/celltonomy/runtime/inputroot"
 	"github.com/celltonomy/celltonomy/runtime/outputroot"
@@ -93,7 +95,7 @@ func waitState(t *testing.T, d *Devnet, id uint64, timeout time.Duration, states
 // TestNodesServeAnOrder drives one order by hand through two real nodes:
 // create, bids, award, upload, run, delivery, download, close.
 func TestNodesServeAnOrder(t *testing.T) {
-	d := startDevnet(t, []NodeOptions{{Price: 2000}, {Price: 1200}})
+	d := startDevnet(t, []NodeOptions{{Price: 4800}, {Price: 4200}})
 	ctx := context.Background()
 	buyer, err := d.Key(KeyBuyer)
 	if err != nil {
@@ -105,6 +107,24 @@ func TestNodesServeAnOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	root, _ := inputroot.Compute([]inputroot.Input{in})
+	// Before ordering, the buyer sees both nodes' published prices, and
+	// the quote names the cheaper node as the likely winner.
+	prices, err := order.Prices(ctx, d.Client, d.Packages[0].ID, uint64(in.Size))
+	if err != nil || len(prices) != 2 || prices[0].Price != 4200 || prices[1].Price != 4800 ||
+		!bytes.Equal(prices[0].NodePubkey, d.Nodes[1].NodeKey) || !bytes.Equal(prices[0].Operator, d.Nodes[1].Operator.Bytes()) {
+		t.Fatalf("prices %v, %v: want the two nodes at 4200 and 4800", prices, err)
+	}
+	b, err := order.NewBuyer(ctx, d.Client, buyer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := b.Quote(ctx, order.QuoteRequest{Package: d.Packages[0].ID.String(), Inputs: map[string]string{"genome": genome}})
+	p := params.Default()
+	if err != nil || len(q.Offers) != 2 || !q.Registered || q.InputBytes != uint64(in.Size) || !strings.HasPrefix(q.Winner, d.Nodes[1].Operator.String()) ||
+		q.Cost.Price != 4200 || q.Cost.Txs != 3 || q.Cost.Total != 4200+3*p.MinFee || q.Cost.Upfront != 4200+p.MinPoStake+3*p.MinFee ||
+		q.Offers[0].NetworkFee != 42 || q.Offers[0].Royalty != 42 || q.Offers[0].Payment != 4200-84 {
+		t.Fatalf("quote %+v, %v", q, err)
+	}
 	res, err := d.Client.Send(ctx, buyer, d.ChainID, params.Default().MinFee, &ledgerpb.Msg{Sum: &ledgerpb.Msg_CreateOrder{CreateOrder: &ledgerpb.MsgCreateOrder{
 		PackageId: d.Packages[0].ID[:], InputRoot: root[:], Params: []*ledgerpb.OrderParam{{Key: "ENZYMES", Value: "EcoRI"}},
 		MaxPrice: 5000, PoStake: params.Default().MinPoStake, BidWindow: 10, DeliveryWindow: 40, ConfirmWindow: 20, Replication: 1,
@@ -118,11 +138,9 @@ func TestNodesServeAnOrder(t *testing.T) {
 	if got, want := hex.EncodeToString(o.GetContract().GetNodeKey()), hex.EncodeToString(d.Nodes[1].NodeKey); got != want {
 		t.Fatalf("awarded to %s, want the cheaper node %s", got, want)
 	}
-	// The node asks to be paid 1,200: it bids the least price that pays it
-	// that once the network fee and the package's royalty are taken.
-	p := params.Default()
-	if price := o.GetContract().GetPrice(); bid.Net(price, p.NetworkFeeBps, 100) < 1200 || bid.Net(price-1, p.NetworkFeeBps, 100) >= 1200 {
-		t.Fatalf("price %d, want the least that pays 1200 after fee and royalty", price)
+	// The node bids its published asking price.
+	if price := o.GetContract().GetPrice(); price != 4200 {
+		t.Fatalf("price %d, want the node's asking price 4200", price)
 	}
 	gc := &nodeapi.Client{Endpoint: d.Nodes[1].Endpoint, Key: buyer}
 	// The award reaches the node a moment after the block.

@@ -203,7 +203,7 @@ func jobOf(n *node.Node, id uint64, role string) (node.Job, bool) {
 // re-execute, commit and reveal the true root; the provider is slashed and
 // the buyer refunded.
 func TestWrongOutputCaughtByVerifiers(t *testing.T) {
-	d := startDevnet(t, []NodeOptions{{Fault: node.FaultWrongOutput}, {Price: 1500}, {Price: 1500}})
+	d := startDevnet(t, []NodeOptions{{Fault: node.FaultWrongOutput, Price: 4000}, {Price: 4500}, {Price: 4500}})
 	buyerBefore := balance(t, d, d.Buyer)
 	r := createOrder(t, d, 5000, 40, 30)
 	o := waitState(t, d, r.id, 20*time.Second, ledgerpb.OrderState_ORDER_STATE_AWARDED)
@@ -271,8 +271,8 @@ func TestAutoClose(t *testing.T) {
 	}
 }
 
-// TestNobodyServes: an order whose max price is below every node's floor
-// expires; each node tells why it did not bid, and the buyer gets the
+// TestNobodyServes: an order whose max price is below every node's
+// asking price and floor expires; each node tells why it did not bid, and the buyer gets the
 // escrow back.
 func TestNobodyServes(t *testing.T) {
 	d := startDevnet(t, []NodeOptions{{Floor: 2000}, {Floor: 3000}})
@@ -287,8 +287,8 @@ func TestNobodyServes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if dec.Bid || dec.Reason != "below-floor" || !strings.Contains(dec.Detail, "floor") {
-			t.Errorf("%s decision %+v, want below-floor", n.Name, dec)
+		if dec.Bid || dec.Reason != "above-max-price" || !strings.Contains(dec.Detail, "floor") {
+			t.Errorf("%s decision %+v, want above-max-price", n.Name, dec)
 		}
 	}
 }
@@ -373,7 +373,7 @@ func TestGatewayRefusals(t *testing.T) {
 // not match, the buyer disputes on its own, sends the inputs to the drawn
 // verifiers, and is refunded when they find for it.
 func TestOrderRunDisputesWrongOutput(t *testing.T) {
-	d := startDevnet(t, []NodeOptions{{Fault: node.FaultWrongOutput}, {Price: 1500}, {Price: 1500}})
+	d := startDevnet(t, []NodeOptions{{Fault: node.FaultWrongOutput, Price: 4000}, {Price: 4500}, {Price: 4500}})
 	key, _ := d.Key(KeyBuyer)
 	b, err := order.NewBuyer(context.Background(), d.Client, key)
 	if err != nil {
@@ -402,7 +402,7 @@ func TestOrderRunDisputesWrongOutput(t *testing.T) {
 // provider's node (checked against the order's input root), re-execute,
 // and the wrong output is caught all the same.
 func TestVerifiersFetchInputsFromProvider(t *testing.T) {
-	d := startDevnet(t, []NodeOptions{{Fault: node.FaultWrongOutput}, {Price: 1500}, {Price: 1500}})
+	d := startDevnet(t, []NodeOptions{{Fault: node.FaultWrongOutput, Price: 4000}, {Price: 4500}, {Price: 4500}})
 	r := createOrder(t, d, 5000, 40, 30)
 	waitState(t, d, r.id, 20*time.Second, ledgerpb.OrderState_ORDER_STATE_AWARDED)
 	r.upload(d.Nodes[0].Endpoint)
@@ -425,9 +425,9 @@ func TestVerifiersFetchInputsFromProvider(t *testing.T) {
 // buyer closes: one order, two providers, a verified result.
 func TestRedoByAnother(t *testing.T) {
 	// The reopened order's max price is the price in escrow, the faulty
-	// node's (it asks 1,100): the honest nodes ask 1,300 but go down to a
-	// floor of 1,000.
-	d := startDevnet(t, []NodeOptions{{Fault: node.FaultWrongOutput, Price: 1100}, {Price: 1300, Floor: 1000}, {Price: 1300, Floor: 1000}})
+	// node's (it asks 4,000): the honest nodes ask 4,500 but go down to a
+	// floor of 4,000.
+	d := startDevnet(t, []NodeOptions{{Fault: node.FaultWrongOutput, Price: 4000}, {Price: 4500, Floor: 4000}, {Price: 4500, Floor: 4000}})
 	key, _ := d.Key(KeyBuyer)
 	b, err := order.NewBuyer(context.Background(), d.Client, key)
 	if err != nil {
@@ -557,7 +557,7 @@ func TestRunOutOfFuelIsDelivered(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "digest.wasm"), wasmBytes, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	d := startDevnetWith(t, []NodeOptions{{}, {Price: 1500}, {Price: 1500}}, []string{dir})
+	d := startDevnetWith(t, []NodeOptions{{Price: 4000}, {Price: 4500}, {Price: 4500}}, []string{dir})
 	key, _ := d.Key(KeyBuyer)
 	b, err := order.NewBuyer(context.Background(), d.Client, key)
 	if err != nil {

@@ -160,6 +160,7 @@ func (n *Node) decide(ctx context.Context, id uint64, height int64, since time.T
 		MinBidStake:      n.params.GetMinBidStake(),
 		MinPrice:         n.params.GetMinPrice(),
 		NetworkFeeBps:    n.params.GetNetworkFeeBps(),
+		TxFee:            cmp.Or(n.opts.Fee, n.params.GetMinFee()),
 		Node: bid.Node{Architectures: n.cfg.Architectures, Capacity: n.cfg.Capacity, OpenJobs: n.openJobs(height),
 			Fetchable: meta.err == nil, FreeBalance: balance, Reputation: rep},
 		Pricing: n.cfg.Pricing,

@@ -417,7 +417,7 @@ func (n *Node) announce(ctx context.Context, mode client.Mode) error {
 	capacity := uint32(min(n.cfg.Capacity, 1<<16))
 	res, err := n.sender.Send(ctx, mode, &ledgerpb.Msg{Sum: &ledgerpb.Msg_AnnounceNode{AnnounceNode: &ledgerpb.MsgAnnounceNode{
 		NodePubkey: n.nodePub, Endpoint: n.cfg.Endpoint, Architectures: n.cfg.Architectures, Capacity: capacity,
-		NodeSignature: registry.SignNodeKeyProof(n.opts.NodeKey, n.chainID, n.opAddr),
+		NodeSignature: registry.SignNodeKeyProof(n.opts.NodeKey, n.chainID, n.opAddr), Prices: n.cfg.Pricing.PriceList(),
 	}}})
 	if err != nil {
 		return err

@@ -202,7 +202,7 @@ type Outputs struct {
 // Decision is a node's bid decision on an order, as GET
 // /v1/orders/{id}/decision returns it: whether it bid, at what price and
 // stake (ucell), or the reason it did not (node/bid's reasons, e.g.
-// "below-floor") with a detail for people.
+// "above-max-price") with a detail for people.
 type Decision struct {
 	OrderID uint64 `json:"order_id"`
 	Bid     bool   `json:"bid"`

@@ -267,7 +267,7 @@ type Reason struct {
 	Endpoint string `json:"endpoint"`
 	Bid      bool   `json:"bid"`
 	Price    uint64 `json:"price,omitempty"`
-	// Reason is the node's reason not to bid (e.g. "below-floor"),
+	// Reason is the node's reason not to bid (e.g. "above-max-price"),
 	// "unreachable" with Detail the error, or "node-expired" for a node
 	// whose registration expired (not asked).
 	Reason string `json:"reason,omitempty"`

@@ -388,12 +388,11 @@ func TestDevnetAndOrderRun(t *testing.T) {
 	if got := balance(); got != before {
 		t.Errorf("bad requests moved funds: balance %d, was %d", got, before)
 	}
-	// A price that pays less than every node's floor once the network fee
-	// and the royalty are taken: the order expires, the buyer sees why,
-	// and loses only the fee of the order.
+	// A max price below every node's asking price: the order expires, the
+	// buyer sees why, and loses only the fee of the order.
 	stdout, stderr, code = run("--input", "genome="+genome, "--param", "ENZYMES=EcoRI", "--max-price", "1000", "--bid-window", "2")
-	if code == 0 || !strings.Contains(stdout+stderr, "below-floor") {
-		t.Errorf("price below the floors: exit %d, no reason shown:\n%s\n%s", code, stdout, stderr)
+	if code == 0 || !strings.Contains(stdout+stderr, "above-max-price") {
+		t.Errorf("price below the asking prices: exit %d, no reason shown:\n%s\n%s", code, stdout, stderr)
 	}
 	if got, want := balance(), before-params.Default().MinFee; got != want {
 		t.Errorf("after the expiry: balance %d, want %d (only the fee)", got, want)

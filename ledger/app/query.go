@@ -93,6 +93,8 @@ func (a *App) answer(st store.KVStore, path string, req proto.Message) (proto.Me
 		return a.queryReputation(st, path, req)
 	case query.Order, query.Orders, query.OpenContracts, query.Dispute, query.Verifier, query.Credit:
 		return a.queryMarket(st, path, req)
+	case query.Prices:
+		return a.queryPrices(st, path, req.(*ledgerpb.PricesRequest))
 	}
 	return nil, query.ErrUnknownPath.Errorf("query path %q: not served", path)
 }
@@ -453,6 +455,42 @@ func (a *App) queryMarket(st store.KVStore, path string, req proto.Message) (pro
 			return false
 		}
 		r.Orders = append(r.Orders, o)
+		return true
+	})
+	return r, err
+}
+
+// queryPrices answers query.Prices: the nodes that could bid on an order
+// of the package, with their asking prices, read from the registry's
+// nodes by node key, at most MaxPageScan of them per page.
+func (a *App) queryPrices(st store.KVStore, path string, pr *ledgerpb.PricesRequest) (proto.Message, error) {
+	if len(pr.PackageId) != registry.PackageIDSize {
+		return nil, query.ErrInvalidQuery.Errorf("data: package_id: want %d bytes, got %d", registry.PackageIDSize, len(pr.PackageId))
+	}
+	if pr.Height < 0 {
+		return nil, query.ErrInvalidQuery.Errorf("data: height %d: must not be negative", pr.Height)
+	}
+	pkg := a.registry.Package(st, pr.PackageId)
+	if pkg == nil {
+		return nil, query.ErrNotFound.Errorf("%s: package %x is not registered", path, pr.PackageId)
+	}
+	p, err := params.Get(st)
+	if err != nil {
+		return nil, query.ErrNotInitialized.Errorf("%v", err)
+	}
+	r := &ledgerpb.PricesResponse{}
+	r.Page, err = page(st, registry.NodePrefix(), nil, pr.Page, query.MaxPage, query.MaxPageScan, func(_, value []byte) bool {
+		n := &ledgerpb.Node{}
+		codec.MustUnmarshal(value, n)
+		if n.Prices == nil || !market.Fits(n, pkg) || (pr.Height > 0 && registry.Expired(n, p, pr.Height)) {
+			return false
+		}
+		price, err := registry.AskingPrice(n.Prices, pr.PackageId, pr.InputBytes)
+		if err != nil {
+			return false
+		}
+		r.Prices = append(r.Prices, &ledgerpb.NodePrice{Operator: n.Operator, NodePubkey: n.NodePubkey, Endpoint: n.Endpoint,
+			Capacity: n.Capacity, Price: price, Prices: n.Prices, ActiveUntilHeight: registry.ActiveUntil(n, p)})
 		return true
 	})
 	return r, err

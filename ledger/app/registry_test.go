@@ -397,6 +397,11 @@ func TestRegistryRejections(t *testing.T) {
 			m.BotspecHashes = [][]byte{make([]byte, 32), make([]byte, 32)}
 		}), code: 7, log: "botspec_hashes[1]"},
 		{name: "node: zero capacity", signer: alice, msg: node(func(m *ledgerpb.MsgAnnounceNode) { m.Capacity = 0 }), code: 8, log: "capacity 0"},
+		{name: "node: price list with a zero minimum", signer: alice, msg: node(func(m *ledgerpb.MsgAnnounceNode) { m.Prices = &ledgerpb.PriceList{Base: 5} }),
+			code: 33, log: "announce_node: prices.minimum 0: must be at least 1"},
+		{name: "node: price list with unsorted packages", signer: alice, msg: node(func(m *ledgerpb.MsgAnnounceNode) {
+			m.Prices = &ledgerpb.PriceList{Minimum: 1, Packages: []*ledgerpb.PackagePrice{{PackageId: pkgID("b")}, {PackageId: pkgID("b")}}}
+		}), code: 33, log: "prices.packages[1].package_id"},
 		{name: "node key squatting: announcing a key without its signature", signer: bob, msg: node(func(m *ledgerpb.MsgAnnounceNode) { m.NodeSignature = []byte{} }),
 			code: 28, log: "node_signature: must be 64 bytes, got 0"},
 		{name: "node key squatting: announcing a key with another key's signature", signer: bob, msg: node(func(m *ledgerpb.MsgAnnounceNode) {
@@ -483,5 +488,73 @@ func TestRegistryRejections(t *testing.T) {
 			}
 			checkRejection(t, c, c.tx(tc.signer, tc.msg), registry.Codespace, tc.code, tc.log, tc.charged)
 		})
+	}
+}
+
+// TestPrices: a node's price list is kept with its record, and the
+// market/prices query lists the nodes that could bid on an order of a
+// package — with a price list, fitting the package, active — each with
+// its asking price for the order's input size.
+func TestPrices(t *testing.T) {
+	c := newTestChain(t)
+	env := envelope(alice, "priced", "priced", "1.0.0", nil)
+	id := env.PackageId
+	list := &ledgerpb.PriceList{Base: 5_000, PerInputMib: 10, Minimum: 4_000,
+		Packages: []*ledgerpb.PackagePrice{{PackageId: id, Base: 6_000}}}
+	priced := announceMsg(node0)
+	priced.Prices = list
+	unpriced := announceMsg(node1)
+	lab := announceMsg(newKey("lab node"))
+	lab.Architectures, lab.BotspecHashes = nil, [][]byte{bytes.Repeat([]byte{7}, 32)}
+	lab.Prices = &ledgerpb.PriceList{Base: 1, Minimum: 1}
+	c.mustBlock(c.tx(alice, register(alice, env)), c.tx(bob, announceWith(priced), announceWith(unpriced), announceWith(lab)))
+
+	var st ledgerpb.NodeStatus
+	c.query(query.Node, mustMarshal(&ledgerpb.NodeRequest{NodePubkey: node0.pub()}), &st)
+	if !proto.Equal(st.Node.Prices, list) {
+		t.Fatalf("stored price list %v, want %v", st.Node.Prices, list)
+	}
+	prices := func(input uint64, height int64) []*ledgerpb.NodePrice {
+		var r ledgerpb.PricesResponse
+		c.query(query.Prices, mustMarshal(&ledgerpb.PricesRequest{PackageId: id, InputBytes: input, Height: height}), &r)
+		return r.Prices
+	}
+	// Only node0: node1 publishes no prices, the lab node cannot run a
+	// compute package.
+	got := prices(2*registry.MiB+1, c.height+1)
+	if len(got) != 1 || !bytes.Equal(got[0].NodePubkey, node0.pub()) || !bytes.Equal(got[0].Operator, bob.addr.Bytes()) ||
+		got[0].Price != 6_000+3*10 || !proto.Equal(got[0].Prices, list) || got[0].Endpoint != priced.Endpoint || got[0].Capacity != priced.Capacity {
+		t.Fatalf("prices %v", got)
+	}
+	// node1 announces a price list: it is listed, at its price.
+	unpriced.Prices = &ledgerpb.PriceList{Base: 100, Minimum: 4_500}
+	c.mustBlock(c.tx(bob, announceWith(unpriced)))
+	got = prices(0, c.height+1)
+	byKey := map[string]uint64{}
+	for _, p := range got {
+		byKey[string(p.NodePubkey)] = p.Price
+	}
+	if len(got) != 2 || byKey[string(node0.pub())] != 6_000 || byKey[string(node1.pub())] != 4_500 {
+		t.Fatalf("prices %v", got)
+	}
+	// Past node0's ttl only node1, announced later, is left; judged at 0
+	// both are.
+	if got := prices(0, st.ActiveUntilHeight+1); len(got) != 1 || !bytes.Equal(got[0].NodePubkey, node1.pub()) {
+		t.Fatalf("prices after node0 expired: %v", got)
+	}
+	if got := prices(0, 0); len(got) != 2 {
+		t.Fatalf("prices unjudged: %v", got)
+	}
+	for _, tc := range []struct {
+		req  *ledgerpb.PricesRequest
+		want error
+	}{
+		{&ledgerpb.PricesRequest{PackageId: pkgID("nothing")}, query.ErrNotFound},
+		{&ledgerpb.PricesRequest{PackageId: []byte{1}}, query.ErrInvalidQuery},
+		{&ledgerpb.PricesRequest{PackageId: id, Height: -1}, query.ErrInvalidQuery},
+	} {
+		if _, err := c.app.Query(c.st, query.Prices, mustMarshal(tc.req)); !errors.Is(err, tc.want) {
+			t.Errorf("%v: %v, want %v", tc.req, err, tc.want)
+		}
 	}
 }

@@ -10,12 +10,11 @@
 package ledgerpb
 
 import (
+	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
+	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
-
-	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
-	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 )
 
 const (
@@ -300,6 +299,10 @@ type MsgAnnounceNode struct {
 	// signature (64 bytes) over registry.NodeKeyProofBytes(chain id,
 	// operator), so nobody can announce, and squat, a key they do not hold.
 	NodeSignature []byte `protobuf:"bytes,6,opt,name=node_signature,json=nodeSignature,proto3" json:"node_signature,omitempty"`
+	// The node's published price list (registry.AskingPrice gives the
+	// price it asks for an order); absent: the node publishes no prices and
+	// is not listed by the "market/prices" query.
+	Prices        *PriceList `protobuf:"bytes,7,opt,name=prices,proto3" json:"prices,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -376,6 +379,147 @@ func (x *MsgAnnounceNode) GetNodeSignature() []byte {
 	return nil
 }
 
+func (x *MsgAnnounceNode) GetPrices() *PriceList {
+	if x != nil {
+		return x.Prices
+	}
+	return nil
+}
+
+// PriceList is a node's published pricing (registry.AskingPrice). Every
+// amount is in ucell. The asking price of an order of a package with
+// input_bytes of inputs is base (or the package's override) +
+// per_input_mib × ceil(input_bytes / 2^20), then at least minimum.
+type PriceList struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Price of a run before input size, ucell per order.
+	Base uint64 `protobuf:"varint,1,opt,name=base,proto3" json:"base,omitempty"`
+	// Price per started MiB (2^20 bytes) of the order's inputs, ucell; 0:
+	// input size does not count.
+	PerInputMib uint64 `protobuf:"varint,2,opt,name=per_input_mib,json=perInputMib,proto3" json:"per_input_mib,omitempty"`
+	// The lowest asking price, ucell; at least 1 (the chain refuses a zero
+	// price).
+	Minimum uint64 `protobuf:"varint,3,opt,name=minimum,proto3" json:"minimum,omitempty"`
+	// Per-package bases that replace base for their package, sorted by
+	// package id, each id at most once, at most registry.MaxPackagePrices.
+	Packages      []*PackagePrice `protobuf:"bytes,4,rep,name=packages,proto3" json:"packages,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PriceList) Reset() {
+	*x = PriceList{}
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PriceList) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PriceList) ProtoMessage() {}
+
+func (x *PriceList) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PriceList.ProtoReflect.Descriptor instead.
+func (*PriceList) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *PriceList) GetBase() uint64 {
+	if x != nil {
+		return x.Base
+	}
+	return 0
+}
+
+func (x *PriceList) GetPerInputMib() uint64 {
+	if x != nil {
+		return x.PerInputMib
+	}
+	return 0
+}
+
+func (x *PriceList) GetMinimum() uint64 {
+	if x != nil {
+		return x.Minimum
+	}
+	return 0
+}
+
+func (x *PriceList) GetPackages() []*PackagePrice {
+	if x != nil {
+		return x.Packages
+	}
+	return nil
+}
+
+// PackagePrice is a price list's base for one package.
+type PackagePrice struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The package id (32 bytes).
+	PackageId []byte `protobuf:"bytes,1,opt,name=package_id,json=packageId,proto3" json:"package_id,omitempty"`
+	// Price of a run of the package before input size, ucell per order.
+	Base          uint64 `protobuf:"varint,2,opt,name=base,proto3" json:"base,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PackagePrice) Reset() {
+	*x = PackagePrice{}
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PackagePrice) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PackagePrice) ProtoMessage() {}
+
+func (x *PackagePrice) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PackagePrice.ProtoReflect.Descriptor instead.
+func (*PackagePrice) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *PackagePrice) GetPackageId() []byte {
+	if x != nil {
+		return x.PackageId
+	}
+	return nil
+}
+
+func (x *PackagePrice) GetBase() uint64 {
+	if x != nil {
+		return x.Base
+	}
+	return 0
+}
+
 // MsgRemoveNode deletes a node of the signer. Its key may then be
 // announced again, by any operator.
 type MsgRemoveNode struct {
@@ -387,7 +531,7 @@ type MsgRemoveNode struct {
 
 func (x *MsgRemoveNode) Reset() {
 	*x = MsgRemoveNode{}
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[3]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -399,7 +543,7 @@ func (x *MsgRemoveNode) String() string {
 func (*MsgRemoveNode) ProtoMessage() {}
 
 func (x *MsgRemoveNode) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[3]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -412,7 +556,7 @@ func (x *MsgRemoveNode) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgRemoveNode.ProtoReflect.Descriptor instead.
 func (*MsgRemoveNode) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{3}
+	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *MsgRemoveNode) GetNodePubkey() []byte {
@@ -437,13 +581,15 @@ type Node struct {
 	// Height of the latest announcement. The node is expired at any height
 	// above last_announced_height + node_ttl_blocks (a param).
 	LastAnnouncedHeight int64 `protobuf:"varint,8,opt,name=last_announced_height,json=lastAnnouncedHeight,proto3" json:"last_announced_height,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	// The price list of the latest announcement; absent if it named none.
+	Prices        *PriceList `protobuf:"bytes,9,opt,name=prices,proto3" json:"prices,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Node) Reset() {
 	*x = Node{}
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[4]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -455,7 +601,7 @@ func (x *Node) String() string {
 func (*Node) ProtoMessage() {}
 
 func (x *Node) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[4]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -468,7 +614,7 @@ func (x *Node) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Node.ProtoReflect.Descriptor instead.
 func (*Node) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{4}
+	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Node) GetOperator() []byte {
@@ -527,6 +673,13 @@ func (x *Node) GetLastAnnouncedHeight() int64 {
 	return 0
 }
 
+func (x *Node) GetPrices() *PriceList {
+	if x != nil {
+		return x.Prices
+	}
+	return nil
+}
+
 // MsgRegisterPackage registers a package envelope signed by its author,
 // who must be the signer.
 type MsgRegisterPackage struct {
@@ -550,7 +703,7 @@ type MsgRegisterPackage struct {
 
 func (x *MsgRegisterPackage) Reset() {
 	*x = MsgRegisterPackage{}
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[5]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -562,7 +715,7 @@ func (x *MsgRegisterPackage) String() string {
 func (*MsgRegisterPackage) ProtoMessage() {}
 
 func (x *MsgRegisterPackage) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[5]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -575,7 +728,7 @@ func (x *MsgRegisterPackage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgRegisterPackage.ProtoReflect.Descriptor instead.
 func (*MsgRegisterPackage) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{5}
+	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *MsgRegisterPackage) GetEnvelope() []byte {
@@ -643,7 +796,7 @@ type Package struct {
 
 func (x *Package) Reset() {
 	*x = Package{}
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[6]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -655,7 +808,7 @@ func (x *Package) String() string {
 func (*Package) ProtoMessage() {}
 
 func (x *Package) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[6]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -668,7 +821,7 @@ func (x *Package) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Package.ProtoReflect.Descriptor instead.
 func (*Package) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{6}
+	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Package) GetPackageId() []byte {
@@ -794,7 +947,7 @@ type MsgSetOffering struct {
 
 func (x *MsgSetOffering) Reset() {
 	*x = MsgSetOffering{}
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[7]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -806,7 +959,7 @@ func (x *MsgSetOffering) String() string {
 func (*MsgSetOffering) ProtoMessage() {}
 
 func (x *MsgSetOffering) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[7]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -819,7 +972,7 @@ func (x *MsgSetOffering) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgSetOffering.ProtoReflect.Descriptor instead.
 func (*MsgSetOffering) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{7}
+	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *MsgSetOffering) GetPackageId() []byte {
@@ -867,7 +1020,7 @@ type MsgRemoveOffering struct {
 
 func (x *MsgRemoveOffering) Reset() {
 	*x = MsgRemoveOffering{}
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[8]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -879,7 +1032,7 @@ func (x *MsgRemoveOffering) String() string {
 func (*MsgRemoveOffering) ProtoMessage() {}
 
 func (x *MsgRemoveOffering) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[8]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -892,7 +1045,7 @@ func (x *MsgRemoveOffering) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgRemoveOffering.ProtoReflect.Descriptor instead.
 func (*MsgRemoveOffering) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{8}
+	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *MsgRemoveOffering) GetPackageId() []byte {
@@ -921,7 +1074,7 @@ type Offering struct {
 
 func (x *Offering) Reset() {
 	*x = Offering{}
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[9]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -933,7 +1086,7 @@ func (x *Offering) String() string {
 func (*Offering) ProtoMessage() {}
 
 func (x *Offering) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[9]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -946,7 +1099,7 @@ func (x *Offering) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Offering.ProtoReflect.Descriptor instead.
 func (*Offering) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{9}
+	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Offering) GetVendor() []byte {
@@ -1009,7 +1162,7 @@ type PackageRequest struct {
 
 func (x *PackageRequest) Reset() {
 	*x = PackageRequest{}
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[10]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1021,7 +1174,7 @@ func (x *PackageRequest) String() string {
 func (*PackageRequest) ProtoMessage() {}
 
 func (x *PackageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[10]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1034,7 +1187,7 @@ func (x *PackageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PackageRequest.ProtoReflect.Descriptor instead.
 func (*PackageRequest) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{10}
+	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *PackageRequest) GetPackageId() []byte {
@@ -1057,7 +1210,7 @@ type NodeRequest struct {
 
 func (x *NodeRequest) Reset() {
 	*x = NodeRequest{}
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[11]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1069,7 +1222,7 @@ func (x *NodeRequest) String() string {
 func (*NodeRequest) ProtoMessage() {}
 
 func (x *NodeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[11]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1082,7 +1235,7 @@ func (x *NodeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NodeRequest.ProtoReflect.Descriptor instead.
 func (*NodeRequest) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{11}
+	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *NodeRequest) GetNodePubkey() []byte {
@@ -1113,7 +1266,7 @@ type NodesRequest struct {
 
 func (x *NodesRequest) Reset() {
 	*x = NodesRequest{}
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[12]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1125,7 +1278,7 @@ func (x *NodesRequest) String() string {
 func (*NodesRequest) ProtoMessage() {}
 
 func (x *NodesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[12]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1138,7 +1291,7 @@ func (x *NodesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NodesRequest.ProtoReflect.Descriptor instead.
 func (*NodesRequest) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{12}
+	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *NodesRequest) GetOperator() []byte {
@@ -1177,7 +1330,7 @@ type NodeStatus struct {
 
 func (x *NodeStatus) Reset() {
 	*x = NodeStatus{}
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[13]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1189,7 +1342,7 @@ func (x *NodeStatus) String() string {
 func (*NodeStatus) ProtoMessage() {}
 
 func (x *NodeStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[13]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1202,7 +1355,7 @@ func (x *NodeStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NodeStatus.ProtoReflect.Descriptor instead.
 func (*NodeStatus) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{13}
+	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *NodeStatus) GetNode() *Node {
@@ -1237,7 +1390,7 @@ type NodesResponse struct {
 
 func (x *NodesResponse) Reset() {
 	*x = NodesResponse{}
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[14]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1249,7 +1402,7 @@ func (x *NodesResponse) String() string {
 func (*NodesResponse) ProtoMessage() {}
 
 func (x *NodesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[14]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1262,7 +1415,7 @@ func (x *NodesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NodesResponse.ProtoReflect.Descriptor instead.
 func (*NodesResponse) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{14}
+	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *NodesResponse) GetNodes() []*NodeStatus {
@@ -1290,7 +1443,7 @@ type PackagesRequest struct {
 
 func (x *PackagesRequest) Reset() {
 	*x = PackagesRequest{}
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[15]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1302,7 +1455,7 @@ func (x *PackagesRequest) String() string {
 func (*PackagesRequest) ProtoMessage() {}
 
 func (x *PackagesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[15]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1315,7 +1468,7 @@ func (x *PackagesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PackagesRequest.ProtoReflect.Descriptor instead.
 func (*PackagesRequest) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{15}
+	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *PackagesRequest) GetName() string {
@@ -1344,7 +1497,7 @@ type PackagesResponse struct {
 
 func (x *PackagesResponse) Reset() {
 	*x = PackagesResponse{}
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[16]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1356,7 +1509,7 @@ func (x *PackagesResponse) String() string {
 func (*PackagesResponse) ProtoMessage() {}
 
 func (x *PackagesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[16]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1369,7 +1522,7 @@ func (x *PackagesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PackagesResponse.ProtoReflect.Descriptor instead.
 func (*PackagesResponse) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{16}
+	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *PackagesResponse) GetPackages() []*Package {
@@ -1400,7 +1553,7 @@ type OfferingsRequest struct {
 
 func (x *OfferingsRequest) Reset() {
 	*x = OfferingsRequest{}
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[17]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1412,7 +1565,7 @@ func (x *OfferingsRequest) String() string {
 func (*OfferingsRequest) ProtoMessage() {}
 
 func (x *OfferingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[17]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1425,7 +1578,7 @@ func (x *OfferingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OfferingsRequest.ProtoReflect.Descriptor instead.
 func (*OfferingsRequest) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{17}
+	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *OfferingsRequest) GetVendor() []byte {
@@ -1460,7 +1613,7 @@ type OfferingsResponse struct {
 
 func (x *OfferingsResponse) Reset() {
 	*x = OfferingsResponse{}
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[18]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1472,7 +1625,7 @@ func (x *OfferingsResponse) String() string {
 func (*OfferingsResponse) ProtoMessage() {}
 
 func (x *OfferingsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[18]
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1485,7 +1638,7 @@ func (x *OfferingsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OfferingsResponse.ProtoReflect.Descriptor instead.
 func (*OfferingsResponse) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{18}
+	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *OfferingsResponse) GetOfferings() []*Offering {
@@ -1496,6 +1649,232 @@ func (x *OfferingsResponse) GetOfferings() []*Offering {
 }
 
 func (x *OfferingsResponse) GetPage() *PageResponse {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
+// PricesRequest is the data of the "market/prices" query: the asking
+// prices of the nodes that could serve an order of a package.
+type PricesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A registered package id (32 bytes).
+	PackageId []byte `protobuf:"bytes,1,opt,name=package_id,json=packageId,proto3" json:"package_id,omitempty"`
+	// Total size of the order's input files in bytes, for per_input_mib.
+	InputBytes uint64 `protobuf:"varint,2,opt,name=input_bytes,json=inputBytes,proto3" json:"input_bytes,omitempty"`
+	// The height to judge the nodes' expiry at, usually the next block's;
+	// 0 lists expired nodes too.
+	Height        int64        `protobuf:"varint,3,opt,name=height,proto3" json:"height,omitempty"`
+	Page          *PageRequest `protobuf:"bytes,4,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PricesRequest) Reset() {
+	*x = PricesRequest{}
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PricesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PricesRequest) ProtoMessage() {}
+
+func (x *PricesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PricesRequest.ProtoReflect.Descriptor instead.
+func (*PricesRequest) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *PricesRequest) GetPackageId() []byte {
+	if x != nil {
+		return x.PackageId
+	}
+	return nil
+}
+
+func (x *PricesRequest) GetInputBytes() uint64 {
+	if x != nil {
+		return x.InputBytes
+	}
+	return 0
+}
+
+func (x *PricesRequest) GetHeight() int64 {
+	if x != nil {
+		return x.Height
+	}
+	return 0
+}
+
+func (x *PricesRequest) GetPage() *PageRequest {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
+// NodePrice is a node's asking price for one order.
+type NodePrice struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Operator address (20 bytes): the provider that would bid.
+	Operator   []byte `protobuf:"bytes,1,opt,name=operator,proto3" json:"operator,omitempty"`
+	NodePubkey []byte `protobuf:"bytes,2,opt,name=node_pubkey,json=nodePubkey,proto3" json:"node_pubkey,omitempty"`
+	Endpoint   string `protobuf:"bytes,3,opt,name=endpoint,proto3" json:"endpoint,omitempty"`
+	Capacity   uint32 `protobuf:"varint,4,opt,name=capacity,proto3" json:"capacity,omitempty"`
+	// The asking price in ucell (registry.AskingPrice).
+	Price uint64 `protobuf:"varint,5,opt,name=price,proto3" json:"price,omitempty"`
+	// The node's price list.
+	Prices *PriceList `protobuf:"bytes,6,opt,name=prices,proto3" json:"prices,omitempty"`
+	// As in NodeStatus.
+	ActiveUntilHeight int64 `protobuf:"varint,7,opt,name=active_until_height,json=activeUntilHeight,proto3" json:"active_until_height,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *NodePrice) Reset() {
+	*x = NodePrice{}
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NodePrice) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NodePrice) ProtoMessage() {}
+
+func (x *NodePrice) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NodePrice.ProtoReflect.Descriptor instead.
+func (*NodePrice) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *NodePrice) GetOperator() []byte {
+	if x != nil {
+		return x.Operator
+	}
+	return nil
+}
+
+func (x *NodePrice) GetNodePubkey() []byte {
+	if x != nil {
+		return x.NodePubkey
+	}
+	return nil
+}
+
+func (x *NodePrice) GetEndpoint() string {
+	if x != nil {
+		return x.Endpoint
+	}
+	return ""
+}
+
+func (x *NodePrice) GetCapacity() uint32 {
+	if x != nil {
+		return x.Capacity
+	}
+	return 0
+}
+
+func (x *NodePrice) GetPrice() uint64 {
+	if x != nil {
+		return x.Price
+	}
+	return 0
+}
+
+func (x *NodePrice) GetPrices() *PriceList {
+	if x != nil {
+		return x.Prices
+	}
+	return nil
+}
+
+func (x *NodePrice) GetActiveUntilHeight() int64 {
+	if x != nil {
+		return x.ActiveUntilHeight
+	}
+	return 0
+}
+
+// PricesResponse answers "market/prices": a page of the nodes that
+// publish a price list, fit the package (market.Fits) and are active at
+// the request's height, by node key.
+type PricesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Prices        []*NodePrice           `protobuf:"bytes,1,rep,name=prices,proto3" json:"prices,omitempty"`
+	Page          *PageResponse          `protobuf:"bytes,2,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PricesResponse) Reset() {
+	*x = PricesResponse{}
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PricesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PricesResponse) ProtoMessage() {}
+
+func (x *PricesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_registry_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PricesResponse.ProtoReflect.Descriptor instead.
+func (*PricesResponse) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_registry_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *PricesResponse) GetPrices() []*NodePrice {
+	if x != nil {
+		return x.Prices
+	}
+	return nil
+}
+
+func (x *PricesResponse) GetPage() *PageResponse {
 	if x != nil {
 		return x.Page
 	}
@@ -1516,7 +1895,7 @@ const file_celltonomy_ledger_v1_registry_proto_rawDesc = "" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x120\n" +
 	"\x05roles\x18\x03 \x03(\x0e2\x1a.celltonomy.ledger.v1.RoleR\x05roles\x12\x18\n" +
 	"\acontact\x18\x04 \x01(\tR\acontact\x12%\n" +
-	"\x0eupdated_height\x18\x05 \x01(\x03R\rupdatedHeight\"\xde\x01\n" +
+	"\x0eupdated_height\x18\x05 \x01(\x03R\rupdatedHeight\"\x97\x02\n" +
 	"\x0fMsgAnnounceNode\x12\x1f\n" +
 	"\vnode_pubkey\x18\x01 \x01(\fR\n" +
 	"nodePubkey\x12\x1a\n" +
@@ -1524,10 +1903,20 @@ const file_celltonomy_ledger_v1_registry_proto_rawDesc = "" +
 	"\rarchitectures\x18\x03 \x03(\tR\rarchitectures\x12%\n" +
 	"\x0ebotspec_hashes\x18\x04 \x03(\fR\rbotspecHashes\x12\x1a\n" +
 	"\bcapacity\x18\x05 \x01(\rR\bcapacity\x12%\n" +
-	"\x0enode_signature\x18\x06 \x01(\fR\rnodeSignature\"0\n" +
+	"\x0enode_signature\x18\x06 \x01(\fR\rnodeSignature\x127\n" +
+	"\x06prices\x18\a \x01(\v2\x1f.celltonomy.ledger.v1.PriceListR\x06prices\"\x9d\x01\n" +
+	"\tPriceList\x12\x12\n" +
+	"\x04base\x18\x01 \x01(\x04R\x04base\x12\"\n" +
+	"\rper_input_mib\x18\x02 \x01(\x04R\vperInputMib\x12\x18\n" +
+	"\aminimum\x18\x03 \x01(\x04R\aminimum\x12>\n" +
+	"\bpackages\x18\x04 \x03(\v2\".celltonomy.ledger.v1.PackagePriceR\bpackages\"A\n" +
+	"\fPackagePrice\x12\x1d\n" +
+	"\n" +
+	"package_id\x18\x01 \x01(\fR\tpackageId\x12\x12\n" +
+	"\x04base\x18\x02 \x01(\x04R\x04base\"0\n" +
 	"\rMsgRemoveNode\x12\x1f\n" +
 	"\vnode_pubkey\x18\x01 \x01(\fR\n" +
-	"nodePubkey\"\xa9\x02\n" +
+	"nodePubkey\"\xe2\x02\n" +
 	"\x04Node\x12\x1a\n" +
 	"\boperator\x18\x01 \x01(\fR\boperator\x12\x1f\n" +
 	"\vnode_pubkey\x18\x02 \x01(\fR\n" +
@@ -1537,7 +1926,8 @@ const file_celltonomy_ledger_v1_registry_proto_rawDesc = "" +
 	"\x0ebotspec_hashes\x18\x05 \x03(\fR\rbotspecHashes\x12\x1a\n" +
 	"\bcapacity\x18\x06 \x01(\rR\bcapacity\x12+\n" +
 	"\x11registered_height\x18\a \x01(\x03R\x10registeredHeight\x122\n" +
-	"\x15last_announced_height\x18\b \x01(\x03R\x13lastAnnouncedHeight\"\xcb\x01\n" +
+	"\x15last_announced_height\x18\b \x01(\x03R\x13lastAnnouncedHeight\x127\n" +
+	"\x06prices\x18\t \x01(\v2\x1f.celltonomy.ledger.v1.PriceListR\x06prices\"\xcb\x01\n" +
 	"\x12MsgRegisterPackage\x12\x1a\n" +
 	"\benvelope\x18\x01 \x01(\fR\benvelope\x12*\n" +
 	"\x11author_public_key\x18\x02 \x01(\fR\x0fauthorPublicKey\x12)\n" +
@@ -1613,6 +2003,25 @@ const file_celltonomy_ledger_v1_registry_proto_rawDesc = "" +
 	"\x04page\x18\x03 \x01(\v2!.celltonomy.ledger.v1.PageRequestR\x04page\"\x89\x01\n" +
 	"\x11OfferingsResponse\x12<\n" +
 	"\tofferings\x18\x01 \x03(\v2\x1e.celltonomy.ledger.v1.OfferingR\tofferings\x126\n" +
+	"\x04page\x18\x02 \x01(\v2\".celltonomy.ledger.v1.PageResponseR\x04page\"\x9e\x01\n" +
+	"\rPricesRequest\x12\x1d\n" +
+	"\n" +
+	"package_id\x18\x01 \x01(\fR\tpackageId\x12\x1f\n" +
+	"\vinput_bytes\x18\x02 \x01(\x04R\n" +
+	"inputBytes\x12\x16\n" +
+	"\x06height\x18\x03 \x01(\x03R\x06height\x125\n" +
+	"\x04page\x18\x04 \x01(\v2!.celltonomy.ledger.v1.PageRequestR\x04page\"\xff\x01\n" +
+	"\tNodePrice\x12\x1a\n" +
+	"\boperator\x18\x01 \x01(\fR\boperator\x12\x1f\n" +
+	"\vnode_pubkey\x18\x02 \x01(\fR\n" +
+	"nodePubkey\x12\x1a\n" +
+	"\bendpoint\x18\x03 \x01(\tR\bendpoint\x12\x1a\n" +
+	"\bcapacity\x18\x04 \x01(\rR\bcapacity\x12\x14\n" +
+	"\x05price\x18\x05 \x01(\x04R\x05price\x127\n" +
+	"\x06prices\x18\x06 \x01(\v2\x1f.celltonomy.ledger.v1.PriceListR\x06prices\x12.\n" +
+	"\x13active_until_height\x18\a \x01(\x03R\x11activeUntilHeight\"\x81\x01\n" +
+	"\x0ePricesResponse\x127\n" +
+	"\x06prices\x18\x01 \x03(\v2\x1f.celltonomy.ledger.v1.NodePriceR\x06prices\x126\n" +
 	"\x04page\x18\x02 \x01(\v2\".celltonomy.ledger.v1.PageResponseR\x04page*d\n" +
 	"\x04Role\x12\x14\n" +
 	"\x10ROLE_UNSPECIFIED\x10\x00\x12\x0e\n" +
@@ -1639,51 +2048,63 @@ func file_celltonomy_ledger_v1_registry_proto_rawDescGZIP() []byte {
 }
 
 var file_celltonomy_ledger_v1_registry_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_celltonomy_ledger_v1_registry_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_celltonomy_ledger_v1_registry_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_celltonomy_ledger_v1_registry_proto_goTypes = []any{
 	(Role)(0),                  // 0: celltonomy.ledger.v1.Role
 	(PackageKind)(0),           // 1: celltonomy.ledger.v1.PackageKind
 	(*MsgSetProfile)(nil),      // 2: celltonomy.ledger.v1.MsgSetProfile
 	(*Profile)(nil),            // 3: celltonomy.ledger.v1.Profile
 	(*MsgAnnounceNode)(nil),    // 4: celltonomy.ledger.v1.MsgAnnounceNode
-	(*MsgRemoveNode)(nil),      // 5: celltonomy.ledger.v1.MsgRemoveNode
-	(*Node)(nil),               // 6: celltonomy.ledger.v1.Node
-	(*MsgRegisterPackage)(nil), // 7: celltonomy.ledger.v1.MsgRegisterPackage
-	(*Package)(nil),            // 8: celltonomy.ledger.v1.Package
-	(*MsgSetOffering)(nil),     // 9: celltonomy.ledger.v1.MsgSetOffering
-	(*MsgRemoveOffering)(nil),  // 10: celltonomy.ledger.v1.MsgRemoveOffering
-	(*Offering)(nil),           // 11: celltonomy.ledger.v1.Offering
-	(*PackageRequest)(nil),     // 12: celltonomy.ledger.v1.PackageRequest
-	(*NodeRequest)(nil),        // 13: celltonomy.ledger.v1.NodeRequest
-	(*NodesRequest)(nil),       // 14: celltonomy.ledger.v1.NodesRequest
-	(*NodeStatus)(nil),         // 15: celltonomy.ledger.v1.NodeStatus
-	(*NodesResponse)(nil),      // 16: celltonomy.ledger.v1.NodesResponse
-	(*PackagesRequest)(nil),    // 17: celltonomy.ledger.v1.PackagesRequest
-	(*PackagesResponse)(nil),   // 18: celltonomy.ledger.v1.PackagesResponse
-	(*OfferingsRequest)(nil),   // 19: celltonomy.ledger.v1.OfferingsRequest
-	(*OfferingsResponse)(nil),  // 20: celltonomy.ledger.v1.OfferingsResponse
-	(*PageRequest)(nil),        // 21: celltonomy.ledger.v1.PageRequest
-	(*PageResponse)(nil),       // 22: celltonomy.ledger.v1.PageResponse
+	(*PriceList)(nil),          // 5: celltonomy.ledger.v1.PriceList
+	(*PackagePrice)(nil),       // 6: celltonomy.ledger.v1.PackagePrice
+	(*MsgRemoveNode)(nil),      // 7: celltonomy.ledger.v1.MsgRemoveNode
+	(*Node)(nil),               // 8: celltonomy.ledger.v1.Node
+	(*MsgRegisterPackage)(nil), // 9: celltonomy.ledger.v1.MsgRegisterPackage
+	(*Package)(nil),            // 10: celltonomy.ledger.v1.Package
+	(*MsgSetOffering)(nil),     // 11: celltonomy.ledger.v1.MsgSetOffering
+	(*MsgRemoveOffering)(nil),  // 12: celltonomy.ledger.v1.MsgRemoveOffering
+	(*Offering)(nil),           // 13: celltonomy.ledger.v1.Offering
+	(*PackageRequest)(nil),     // 14: celltonomy.ledger.v1.PackageRequest
+	(*NodeRequest)(nil),        // 15: celltonomy.ledger.v1.NodeRequest
+	(*NodesRequest)(nil),       // 16: celltonomy.ledger.v1.NodesRequest
+	(*NodeStatus)(nil),         // 17: celltonomy.ledger.v1.NodeStatus
+	(*NodesResponse)(nil),      // 18: celltonomy.ledger.v1.NodesResponse
+	(*PackagesRequest)(nil),    // 19: celltonomy.ledger.v1.PackagesRequest
+	(*PackagesResponse)(nil),   // 20: celltonomy.ledger.v1.PackagesResponse
+	(*OfferingsRequest)(nil),   // 21: celltonomy.ledger.v1.OfferingsRequest
+	(*OfferingsResponse)(nil),  // 22: celltonomy.ledger.v1.OfferingsResponse
+	(*PricesRequest)(nil),      // 23: celltonomy.ledger.v1.PricesRequest
+	(*NodePrice)(nil),          // 24: celltonomy.ledger.v1.NodePrice
+	(*PricesResponse)(nil),     // 25: celltonomy.ledger.v1.PricesResponse
+	(*PageRequest)(nil),        // 26: celltonomy.ledger.v1.PageRequest
+	(*PageResponse)(nil),       // 27: celltonomy.ledger.v1.PageResponse
 }
 var file_celltonomy_ledger_v1_registry_proto_depIdxs = []int32{
 	0,  // 0: celltonomy.ledger.v1.MsgSetProfile.roles:type_name -> celltonomy.ledger.v1.Role
 	0,  // 1: celltonomy.ledger.v1.Profile.roles:type_name -> celltonomy.ledger.v1.Role
-	1,  // 2: celltonomy.ledger.v1.Package.kind:type_name -> celltonomy.ledger.v1.PackageKind
-	21, // 3: celltonomy.ledger.v1.NodesRequest.page:type_name -> celltonomy.ledger.v1.PageRequest
-	6,  // 4: celltonomy.ledger.v1.NodeStatus.node:type_name -> celltonomy.ledger.v1.Node
-	15, // 5: celltonomy.ledger.v1.NodesResponse.nodes:type_name -> celltonomy.ledger.v1.NodeStatus
-	22, // 6: celltonomy.ledger.v1.NodesResponse.page:type_name -> celltonomy.ledger.v1.PageResponse
-	21, // 7: celltonomy.ledger.v1.PackagesRequest.page:type_name -> celltonomy.ledger.v1.PageRequest
-	8,  // 8: celltonomy.ledger.v1.PackagesResponse.packages:type_name -> celltonomy.ledger.v1.Package
-	22, // 9: celltonomy.ledger.v1.PackagesResponse.page:type_name -> celltonomy.ledger.v1.PageResponse
-	21, // 10: celltonomy.ledger.v1.OfferingsRequest.page:type_name -> celltonomy.ledger.v1.PageRequest
-	11, // 11: celltonomy.ledger.v1.OfferingsResponse.offerings:type_name -> celltonomy.ledger.v1.Offering
-	22, // 12: celltonomy.ledger.v1.OfferingsResponse.page:type_name -> celltonomy.ledger.v1.PageResponse
-	13, // [13:13] is the sub-list for method output_type
-	13, // [13:13] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	5,  // 2: celltonomy.ledger.v1.MsgAnnounceNode.prices:type_name -> celltonomy.ledger.v1.PriceList
+	6,  // 3: celltonomy.ledger.v1.PriceList.packages:type_name -> celltonomy.ledger.v1.PackagePrice
+	5,  // 4: celltonomy.ledger.v1.Node.prices:type_name -> celltonomy.ledger.v1.PriceList
+	1,  // 5: celltonomy.ledger.v1.Package.kind:type_name -> celltonomy.ledger.v1.PackageKind
+	26, // 6: celltonomy.ledger.v1.NodesRequest.page:type_name -> celltonomy.ledger.v1.PageRequest
+	8,  // 7: celltonomy.ledger.v1.NodeStatus.node:type_name -> celltonomy.ledger.v1.Node
+	17, // 8: celltonomy.ledger.v1.NodesResponse.nodes:type_name -> celltonomy.ledger.v1.NodeStatus
+	27, // 9: celltonomy.ledger.v1.NodesResponse.page:type_name -> celltonomy.ledger.v1.PageResponse
+	26, // 10: celltonomy.ledger.v1.PackagesRequest.page:type_name -> celltonomy.ledger.v1.PageRequest
+	10, // 11: celltonomy.ledger.v1.PackagesResponse.packages:type_name -> celltonomy.ledger.v1.Package
+	27, // 12: celltonomy.ledger.v1.PackagesResponse.page:type_name -> celltonomy.ledger.v1.PageResponse
+	26, // 13: celltonomy.ledger.v1.OfferingsRequest.page:type_name -> celltonomy.ledger.v1.PageRequest
+	13, // 14: celltonomy.ledger.v1.OfferingsResponse.offerings:type_name -> celltonomy.ledger.v1.Offering
+	27, // 15: celltonomy.ledger.v1.OfferingsResponse.page:type_name -> celltonomy.ledger.v1.PageResponse
+	26, // 16: celltonomy.ledger.v1.PricesRequest.page:type_name -> celltonomy.ledger.v1.PageRequest
+	5,  // 17: celltonomy.ledger.v1.NodePrice.prices:type_name -> celltonomy.ledger.v1.PriceList
+	24, // 18: celltonomy.ledger.v1.PricesResponse.prices:type_name -> celltonomy.ledger.v1.NodePrice
+	27, // 19: celltonomy.ledger.v1.PricesResponse.page:type_name -> celltonomy.ledger.v1.PageResponse
+	20, // [20:20] is the sub-list for method output_type
+	20, // [20:20] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_celltonomy_ledger_v1_registry_proto_init() }
@@ -1698,7 +2119,7 @@ func file_celltonomy_ledger_v1_registry_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_celltonomy_ledger_v1_registry_proto_rawDesc), len(file_celltonomy_ledger_v1_registry_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   19,
+			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

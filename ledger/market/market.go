@@ -492,9 +492,10 @@ func ValidateBid(m *ledgerpb.MsgBid, p *ledgerpb.Params) error {
 	return nil
 }
 
-// fits reports whether node n can run pkg: a compute package needs
-// wasm32-wasip1, a protocol package at least one BotSpec.
-func fits(n *ledgerpb.Node, pkg *ledgerpb.Package) bool {
+// Fits reports whether node n can run pkg, as a bid on an order of pkg
+// requires (ErrArchitecture): a compute package needs wasm32-wasip1, a
+// protocol package at least one BotSpec.
+func Fits(n *ledgerpb.Node, pkg *ledgerpb.Package) bool {
 	if pkg.Kind == ledgerpb.PackageKind_PACKAGE_KIND_COMPUTE {
 		return slices.Contains(n.Architectures, spec.ArchWasm32WASIP1)
 	}
@@ -550,7 +551,7 @@ func (k Keeper) Bid(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height 
 	if pkg == nil {
 		panic(fmt.Sprintf("market: corrupt state: order %d names unregistered package %x", o.Id, o.PackageId))
 	}
-	if !fits(n, pkg) {
+	if !Fits(n, pkg) {
 		return ErrArchitecture.Errorf("%s: node_key %x: cannot run a %v package", op, m.NodeKey, pkg.Kind)
 	}
 	var proven *big.Int
@@ -921,7 +922,7 @@ func (k Keeper) BuyOffering(st store.KVStore, ev *event.Log, p *ledgerpb.Params,
 	if n == nil || address.Address(n.Operator) != vendor || !k.registry.Active(st, p, off.NodeKey, height) {
 		return 0, ErrNodeUnusable.Errorf("%s: the offering's node %x is not an active node of %s", op, off.NodeKey, vendor)
 	}
-	if !fits(n, pkg) {
+	if !Fits(n, pkg) {
 		return 0, ErrArchitecture.Errorf("%s: the offering's node %x cannot run a %v package", op, off.NodeKey, pkg.Kind)
 	}
 	total, ok := add(off.Price, m.PoStake)

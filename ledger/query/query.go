@@ -154,6 +154,14 @@ const (
 	// Credit: AddressRequest → BalanceResponse of its store credit (0 if
 	// none).
 	Credit = "market/credit"
+	// Prices: PricesRequest naming a registered package id (ErrNotFound
+	// if it is not) and the order's input size → PricesResponse: a page
+	// of the nodes that could bid on an order of it — they publish a
+	// price list, fit the package (market.Fits) and are active at the
+	// request's height (0: not judged) — by node key, each with its
+	// asking price (registry.AskingPrice; a node whose price overflows is
+	// left out). A page may be short: MaxPageScan.
+	Prices = "market/prices"
 	// Simulate: SimulateRequest → SimulateResponse: the result a signed
 	// transaction would have, without committing it. The chain adapter
 	// runs it on a branch of the mempool's state (so that an account's
@@ -171,7 +179,7 @@ const (
 	// unless its path says otherwise (Path.MaxPage).
 	MaxPage = 100
 	// MaxPageScan bounds the state entries one page of a filtered list
-	// reads (Unbondings of one operator, OpenContracts): a page that
+	// reads (Unbondings of one operator, OpenContracts, Prices): a page that
 	// reaches it ends early, with a next_key, so one query costs at most
 	// MaxPageScan reads however few entries match.
 	MaxPageScan = 10 * MaxPage
@@ -228,6 +236,7 @@ func Paths() []Path {
 		{Name: Dispute, Request: &ledgerpb.OrderRequest{}, Response: &ledgerpb.Dispute{}},
 		{Name: Verifier, Request: &ledgerpb.VerifierRequest{}, Response: &ledgerpb.VerifierResponse{}},
 		{Name: Credit, Request: &ledgerpb.AddressRequest{}, Response: &ledgerpb.BalanceResponse{}},
+		{Name: Prices, Request: &ledgerpb.PricesRequest{}, Response: &ledgerpb.PricesResponse{}, MaxPage: MaxPage},
 		{Name: Simulate, Request: &ledgerpb.SimulateRequest{}, Response: &ledgerpb.SimulateResponse{}},
 	}
 }

@@ -82,6 +82,16 @@ var (
 	// ErrNoLocation: a package names no blob location, so no node could
 	// fetch its bytes.
 	ErrNoLocation = codes.New(Codespace, 32, "no blob location")
+	// ErrInvalidPriceList: a node's price list has a zero minimum, too
+	// many per-package prices, a package id that is not 32 bytes, or
+	// package ids out of order or listed twice (ValidatePriceList).
+	ErrInvalidPriceList = codes.New(Codespace, 33, "invalid price list")
+	// ErrNoPriceList: a node publishes no price list, so it has no asking
+	// price (AskingPrice).
+	ErrNoPriceList = codes.New(Codespace, 34, "no price list")
+	// ErrPriceOverflow: an asking price does not fit in a uint64
+	// (AskingPrice).
+	ErrPriceOverflow = codes.New(Codespace, 35, "price overflow")
 )
 
 // Codes lists the codes of codespace "registry" in number order.
@@ -92,5 +102,5 @@ func Codes() []codes.Code {
 		ErrUnknownSkill, ErrNoParent, ErrVersionHijack, ErrNameTaken, ErrInvalidSpecSize,
 		ErrTooManyLocations, ErrNoPackage, ErrInvalidPrice, ErrInvalidLeadTime, ErrNotVendor,
 		ErrNoOffering, ErrInvalidPackageID, ErrBadNodeSignature, ErrRoyaltyTooHigh, ErrNodeUnusable,
-		ErrStakeTooLow, ErrNoLocation}
+		ErrStakeTooLow, ErrNoLocation, ErrInvalidPriceList, ErrNoPriceList, ErrPriceOverflow}
 }

@@ -24,7 +24,11 @@
 //     can register it: nobody can squat a key a vendor is about to
 //     announce. The registry remembers every operator that ever
 //     announced a key (NodeHistoryKey; SharesNode), which the market uses
-//     to deny reputation to orders between linked accounts.
+//     to deny reputation to orders between linked accounts. An
+//     announcement may carry the node's price list (ValidatePriceList),
+//     kept with the record; AskingPrice is the one formula that turns it
+//     into the price of an order, for the node that bids and the buyer
+//     who compares.
 //   - Package (MsgRegisterPackage): the envelope of a .cellpkg, signed by
 //     its author, who is the signer: the envelope decodes and passes
 //     spec.ValidateEnvelopeFields, its author is the address of the
@@ -410,7 +414,9 @@ func validateNodeKey(op string, key []byte) error {
 // (ErrInvalidURL), known and unique architectures
 // (ErrInvalidArchitecture), unique 32-byte BotSpec hashes
 // (ErrInvalidBotSpecHash), at least one of the two
-// (ErrInvalidArchitecture), capacity at least 1 (ErrInvalidCapacity).
+// (ErrInvalidArchitecture), capacity at least 1 (ErrInvalidCapacity), and
+// a price list, if any, that passes ValidatePriceList
+// (ErrInvalidPriceList).
 func ValidateAnnounceNode(m *ledgerpb.MsgAnnounceNode) error {
 	if err := validateNodeKey("announce_node", m.NodePubkey); err != nil {
 		return err
@@ -449,6 +455,9 @@ func ValidateAnnounceNode(m *ledgerpb.MsgAnnounceNode) error {
 	if m.Capacity == 0 {
 		return ErrInvalidCapacity.Errorf("announce_node: capacity 0: must be at least 1")
 	}
+	if m.Prices != nil {
+		return ValidatePriceList("announce_node: prices", m.Prices)
+	}
 	return nil
 }
 
@@ -482,6 +491,7 @@ func (k Keeper) AnnounceNode(st store.KVStore, ev *event.Log, chainID string, he
 		Capacity:            m.Capacity,
 		RegisteredHeight:    registered,
 		LastAnnouncedHeight: height,
+		Prices:              m.Prices,
 	}))
 	st.Set(OperatorNodeKey(signer, m.NodePubkey), marker)
 	st.Set(NodeHistoryKey(m.NodePubkey, signer), marker)

@@ -9,12 +9,10 @@ import (
 
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
+	"github.com/celltonomy/celltonomy/ledger/registry"
 	"github.com/celltonomy/celltonomy/node/config"
 	"github.com/celltonomy/celltonomy/spec"
 )
-
-// MiB is the unit of Pricing.PerInputMiB, in bytes.
-const MiB = 1 << 20
 
 // Input is everything Decide looks at.
 type Input struct {
@@ -26,9 +24,13 @@ type Input struct {
 	// min_bid_stake and min_price; NetworkFeeBps its network_fee_bps.
 	MinBidStake, MinPrice uint64
 	NetworkFeeBps         uint32
+	// TxFee is the fee the node pays for each of its transactions, in
+	// ucell: the chain's min_fee unless the node pays more (Costs).
+	TxFee uint64
 	// Node is the node's own state.
 	Node Node
-	// Pricing is the node's pricing policy. Decide does not re-validate it;
+	// Pricing is the node's price list (Pricing.PriceList, the one it
+	// publishes) and stake margin. Decide does not re-validate it;
 	// config.Load already has.
 	Pricing config.Pricing
 }
@@ -93,7 +95,8 @@ const (
 	ReasonNoCapacity          Reason = "no-capacity"
 	ReasonNotFetchable        Reason = "not-fetchable"
 	ReasonInputSizeUnknown    Reason = "input-size-unknown"
-	ReasonBelowFloor          Reason = "below-floor"
+	ReasonAboveMaxPrice       Reason = "above-max-price"
+	ReasonBelowCost           Reason = "below-cost"
 	ReasonOverflow            Reason = "overflow"
 	ReasonInsufficientBalance Reason = "insufficient-balance"
 )
@@ -168,28 +171,35 @@ func Decide(in Input) Decision {
 	if !n.Fetchable {
 		return noBid(ReasonNotFetchable, "package %s is neither cached nor served by a registered location", o.PackageID)
 	}
-	ask, ok := Ask(p, o.PackageID, o.InputBytes, o.InputSizeKnown)
-	if !ok {
+	if p.PerInputMiB > 0 && !o.InputSizeKnown {
 		return noBid(ReasonInputSizeUnknown, "pricing by input size (%d ucell per MiB) needs the input size", p.PerInputMiB)
 	}
-	// The ask is what the node wants to be paid; the chain pays price −
-	// network fee − royalty, so the price asked is grossed up by both.
-	cut := in.NetworkFeeBps + o.RoyaltyBps
-	price := min(Gross(ask, cut), o.MaxPrice)
-	net := Net(price, in.NetworkFeeBps, o.RoyaltyBps)
-	// A zero payment is pointless: the floor is at least 1.
-	if floor := max(p.Floor, 1); net < floor {
-		switch maxNet := Net(o.MaxPrice, in.NetworkFeeBps, o.RoyaltyBps); {
-		case maxNet < floor && cut == 0:
-			return noBid(ReasonBelowFloor, "max price %d ucell < floor %d ucell", o.MaxPrice, floor)
-		case maxNet < floor:
-			return noBid(ReasonBelowFloor, "max price %d ucell pays %d ucell after the network fee (%d bps) and royalty (%d bps) < floor %d ucell",
-				o.MaxPrice, maxNet, in.NetworkFeeBps, o.RoyaltyBps, floor)
+	price, err := registry.AskingPrice(p.PriceList(), o.PackageID[:], o.InputBytes)
+	if err != nil {
+		return noBid(ReasonOverflow, "%v", err)
+	}
+	if price > o.MaxPrice {
+		// Below the asking price only down to the private floor.
+		switch {
+		case p.Floor == 0:
+			return noBid(ReasonAboveMaxPrice, "asking price %d ucell > the order's max price %d ucell", price, o.MaxPrice)
+		case o.MaxPrice < p.Floor:
+			return noBid(ReasonAboveMaxPrice, "asking price %d ucell > the order's max price %d ucell < floor %d ucell", price, o.MaxPrice, p.Floor)
 		}
-		return noBid(ReasonBelowFloor, "asking price %d ucell < floor %d ucell", net, floor)
+		price = o.MaxPrice
 	}
 	if price < in.MinPrice {
 		return noBid(ReasonBelowMinPrice, "price %d ucell < the chain's min_price %d ucell", price, in.MinPrice)
+	}
+	// The chain pays price − network fee − royalty (ledger/market:
+	// payout); the provider pays a fee for each of its transactions.
+	if net, costs := Net(price, in.NetworkFeeBps, o.RoyaltyBps), Costs(in.TxFee); net <= costs {
+		least := "none"
+		if c, ok := addSat(costs, 1); ok {
+			least = fmt.Sprintf("%d ucell", Gross(c, in.NetworkFeeBps+o.RoyaltyBps))
+		}
+		return noBid(ReasonBelowCost, "price %d ucell pays %d ucell after the network fee (%d bps) and royalty (%d bps), not more than the %d ucell of fees of the provider's %d transactions; the least price that covers them: %s",
+			price, net, in.NetworkFeeBps, o.RoyaltyBps, costs, ProviderTxsPerOrder, least)
 	}
 	required := max(in.MinBidStake, market.MinBidStake(price, in.BidStakeRatioBps))
 	stake, ok := addSat(required, market.MinBidStake(price, p.StakeRatioMarginBps))
@@ -205,32 +215,20 @@ func Decide(in Input) Decision {
 	return Decision{Bid: &Bid{Price: price, Stake: stake}}
 }
 
-// Ask returns the node's asking price for a package before the order's max
-// price caps it: p.PerPackage[id] when set, else p.Base + p.PerInputMiB ×
-// ceil(inputBytes / MiB); at least p.Minimum. It saturates at
-// math.MaxUint64 instead of overflowing. ok is false when the price depends
-// on the input size (PerInputMiB > 0, no per-package price) and the size is
-// not known.
-func Ask(p config.Pricing, id spec.ID, inputBytes uint64, sizeKnown bool) (price uint64, ok bool) {
-	if fixed, set := p.PerPackage[id.String()]; set {
-		return max(fixed, p.Minimum), true
+// ProviderTxsPerOrder is the number of transactions a provider signs for
+// an order it wins and delivers, each paying a fee of at least the
+// chain's min_fee: its bid, its delivery and the reveal of its rating.
+const ProviderTxsPerOrder = 3
+
+// Costs returns the fees, in ucell, a provider pays for an order it wins
+// and delivers when each transaction pays txFee: ProviderTxsPerOrder ×
+// txFee, saturating at math.MaxUint64.
+func Costs(txFee uint64) uint64 {
+	hi, lo := bits.Mul64(txFee, ProviderTxsPerOrder)
+	if hi != 0 {
+		return math.MaxUint64
 	}
-	price = p.Base
-	if p.PerInputMiB > 0 {
-		if !sizeKnown {
-			return 0, false
-		}
-		mib := inputBytes / MiB
-		if inputBytes%MiB != 0 {
-			mib++
-		}
-		hi, lo := bits.Mul64(p.PerInputMiB, mib)
-		if hi != 0 {
-			lo = math.MaxUint64
-		}
-		price, _ = addSat(price, lo)
-	}
-	return max(price, p.Minimum), true
+	return lo
 }
 
 // Gross returns the price whose payment, after cutBps of it are taken

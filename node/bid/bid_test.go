@@ -8,6 +8,8 @@ import (
 
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
+	"github.com/celltonomy/celltonomy/ledger/params"
+	"github.com/celltonomy/celltonomy/ledger/registry"
 	"github.com/celltonomy/celltonomy/node/config"
 	"github.com/celltonomy/celltonomy/spec"
 )
@@ -32,7 +34,7 @@ func base() Input {
 			Fetchable:     true,
 			FreeBalance:   1_000_000,
 		},
-		Pricing: config.Pricing{Base: 1000, Minimum: 1000, Floor: 1000},
+		Pricing: config.Pricing{Base: 1000, Minimum: 1000},
 	}
 }
 
@@ -46,13 +48,27 @@ func TestDecide(t *testing.T) {
 		reason Reason
 	}{
 		{name: "default bid", edit: func(*Input) {}, price: 1000, stake: 100},
-		// Free compute through a 100% royalty: the node prices net of the
-		// network fee and the (capped) royalty, so it is paid its ask.
-		{name: "priced net of fee and royalty", edit: func(in *Input) { in.NetworkFeeBps, in.Order.RoyaltyBps = 100, 2_000 }, price: 1265, stake: 127},
+		// The node bids its published asking price, whatever the max
+		// price above it, as long as the payment covers its fees.
+		{name: "fee and royalty taken from the asking price", edit: func(in *Input) { in.NetworkFeeBps, in.Order.RoyaltyBps = 100, 2_000 }, price: 1000, stake: 100},
+		{name: "payment covers the fees", edit: func(in *Input) {
+			in.NetworkFeeBps, in.Order.RoyaltyBps, in.TxFee = 100, 2_000, 263 // 1000 − 10 − 200 = 790 > 3 × 263
+		}, price: 1000, stake: 100},
+		{name: "payment below the fees", edit: func(in *Input) { in.NetworkFeeBps, in.Order.RoyaltyBps, in.TxFee = 100, 2_000, 264 },
+			want:   "below-cost: price 1000 ucell pays 790 ucell after the network fee (100 bps) and royalty (2000 bps), not more than the 792 ucell of fees of the provider's 3 transactions; the least price that covers them: 1003 ucell",
+			reason: ReasonBelowCost},
+		{name: "payment exactly the fees", edit: func(in *Input) { in.Pricing.Base, in.Pricing.Minimum, in.TxFee = 999, 999, 333 },
+			want:   "below-cost: price 999 ucell pays 999 ucell after the network fee (0 bps) and royalty (0 bps), not more than the 999 ucell of fees of the provider's 3 transactions; the least price that covers them: 1000 ucell",
+			reason: ReasonBelowCost},
+		{name: "payment one above the fees", edit: func(in *Input) { in.Pricing.Base, in.Pricing.Minimum, in.TxFee = 1000, 999, 333 }, price: 1000, stake: 100},
+		{name: "the old default price loses money", edit: func(in *Input) { in.NetworkFeeBps, in.TxFee = 100, 1_000 },
+			want:   "below-cost: price 1000 ucell pays 990 ucell after the network fee (100 bps) and royalty (0 bps), not more than the 3000 ucell of fees of the provider's 3 transactions; the least price that covers them: 3031 ucell",
+			reason: ReasonBelowCost},
+		{name: "fees that overflow", edit: func(in *Input) { in.TxFee = math.MaxUint64 },
+			want:   "below-cost: price 1000 ucell pays 1000 ucell after the network fee (0 bps) and royalty (0 bps), not more than the 18446744073709551615 ucell of fees of the provider's 3 transactions; the least price that covers them: none",
+			reason: ReasonBelowCost},
 		{name: "a royalty that leaves nothing", edit: func(in *Input) { in.NetworkFeeBps, in.Order.RoyaltyBps = 100, 9_900 },
 			want: "bad-params: network fee 100 bps + royalty 9900 bps leave the provider nothing", reason: ReasonBadParams},
-		{name: "max price too low once the royalty is paid", edit: func(in *Input) { in.Order.RoyaltyBps, in.Order.MaxPrice = 2_000, 1_100 },
-			want: "below-floor: max price 1100 ucell pays 880 ucell after the network fee (0 bps) and royalty (2000 bps) < floor 1000 ucell", reason: ReasonBelowFloor},
 		{name: "the chain's minimum bid stake", edit: func(in *Input) { in.MinBidStake = 10_000 }, price: 1000, stake: 10_000},
 		{name: "below the chain's min_price", edit: func(in *Input) { in.MinPrice = 2_000 },
 			want: "below-min-price: price 1000 ucell < the chain's min_price 2000 ucell", reason: ReasonBelowMinPrice},
@@ -99,11 +115,16 @@ func TestDecide(t *testing.T) {
 		{name: "last free slot", edit: func(in *Input) { in.Node.OpenJobs = 1 }, price: 1000, stake: 100},
 		{name: "not fetchable", edit: func(in *Input) { in.Node.Fetchable = false },
 			want: "not-fetchable: package " + pkg.String() + " is neither cached nor served by a registered location", reason: ReasonNotFetchable},
-		{name: "per-package price", edit: func(in *Input) {
+		{name: "per-package base", edit: func(in *Input) {
 			in.Pricing.PerPackage = map[string]uint64{pkg.String(): 3000}
 			in.Pricing.PerInputMiB = 7
-			in.Order.InputSizeKnown = false // not needed with a fixed price
-		}, price: 3000, stake: 300},
+			in.Order.InputBytes = 2 * registry.MiB
+		}, price: 3014, stake: 302},
+		{name: "per-package base needs the size too", edit: func(in *Input) {
+			in.Pricing.PerPackage = map[string]uint64{pkg.String(): 3000}
+			in.Pricing.PerInputMiB = 7
+			in.Order.InputSizeKnown = false
+		}, want: "input-size-unknown: pricing by input size (7 ucell per MiB) needs the input size", reason: ReasonInputSizeUnknown},
 		{name: "per-package price raised to minimum", edit: func(in *Input) {
 			in.Pricing.PerPackage = map[string]uint64{pkg.String(): 10}
 		}, price: 1000, stake: 100},
@@ -127,45 +148,42 @@ func TestDecide(t *testing.T) {
 		{name: "exactly one MiB", edit: func(in *Input) {
 			in.Pricing.PerInputMiB = 500
 			in.Pricing.Base = 1200
-			in.Order.InputBytes = MiB
+			in.Order.InputBytes = registry.MiB
 		}, price: 1700, stake: 170},
 		{name: "one MiB and a byte", edit: func(in *Input) {
 			in.Pricing.PerInputMiB = 500
 			in.Pricing.Base = 1200
-			in.Order.InputBytes = MiB + 1
+			in.Order.InputBytes = registry.MiB + 1
 		}, price: 2200, stake: 220},
 		{name: "size price raised to minimum", edit: func(in *Input) {
 			in.Pricing.PerInputMiB = 1
 			in.Pricing.Base = 0
-			in.Order.InputBytes = 3 * MiB
+			in.Order.InputBytes = 3 * registry.MiB
 		}, price: 1000, stake: 100},
-		{name: "ask capped at max price", edit: func(in *Input) {
+		{name: "asking price above the max price", edit: func(in *Input) {
 			in.Pricing.Base = 9000
-		}, price: 5000, stake: 500},
+		}, want: "above-max-price: asking price 9000 ucell > the order's max price 5000 ucell", reason: ReasonAboveMaxPrice},
 		{name: "price exactly at max", edit: func(in *Input) {
 			in.Pricing.Base = 5000
 		}, price: 5000, stake: 500},
-		{name: "max exactly at floor", edit: func(in *Input) {
-			in.Pricing.Minimum = 2000
-			in.Order.MaxPrice = 1000
-		}, price: 1000, stake: 100},
-		{name: "below floor", edit: func(in *Input) { in.Order.MaxPrice = 900 },
-			want: "below-floor: max price 900 ucell < floor 1000 ucell", reason: ReasonBelowFloor},
-		{name: "one below floor", edit: func(in *Input) { in.Order.MaxPrice = 999 },
-			want: "below-floor: max price 999 ucell < floor 1000 ucell", reason: ReasonBelowFloor},
+		{name: "max price one below the asking price", edit: func(in *Input) { in.Order.MaxPrice = 999 },
+			want: "above-max-price: asking price 1000 ucell > the order's max price 999 ucell", reason: ReasonAboveMaxPrice},
+		{name: "minimum above the max price", edit: func(in *Input) { in.Pricing.Minimum = 6000 },
+			want: "above-max-price: asking price 6000 ucell > the order's max price 5000 ucell", reason: ReasonAboveMaxPrice},
+		{name: "down to the floor", edit: func(in *Input) { in.Pricing.Floor, in.Order.MaxPrice = 800, 900 }, price: 900, stake: 90},
+		{name: "max price exactly the floor", edit: func(in *Input) { in.Pricing.Floor, in.Order.MaxPrice = 800, 800 }, price: 800, stake: 80},
+		{name: "max price below the floor", edit: func(in *Input) { in.Pricing.Floor, in.Order.MaxPrice = 800, 799 },
+			want: "above-max-price: asking price 1000 ucell > the order's max price 799 ucell < floor 800 ucell", reason: ReasonAboveMaxPrice},
+		{name: "floor price below the costs", edit: func(in *Input) { in.Pricing.Floor, in.Order.MaxPrice, in.TxFee = 800, 900, 300 },
+			want:   "below-cost: price 900 ucell pays 900 ucell after the network fee (0 bps) and royalty (0 bps), not more than the 900 ucell of fees of the provider's 3 transactions; the least price that covers them: 901 ucell",
+			reason: ReasonBelowCost},
 		{name: "zero price refused", edit: func(in *Input) {
-			in.Pricing = config.Pricing{}
-			in.Order.MaxPrice = 0
-		}, want: "below-floor: max price 0 ucell < floor 1 ucell", reason: ReasonBelowFloor},
-		{name: "zero ask refused", edit: func(in *Input) {
 			in.Pricing = config.Pricing{} // minimum 0: config.Validate refuses it
-		}, want: "below-floor: asking price 0 ucell < floor 1 ucell", reason: ReasonBelowFloor},
+			in.Order.MaxPrice = 0
+		}, want: "below-cost: price 0 ucell pays 0 ucell after the network fee (0 bps) and royalty (0 bps), not more than the 0 ucell of fees of the provider's 3 transactions; the least price that covers them: 1 ucell", reason: ReasonBelowCost},
 		{name: "price 1", edit: func(in *Input) {
 			in.Pricing = config.Pricing{Minimum: 1}
 		}, price: 1, stake: 1},
-		{name: "ask below an invalid floor", edit: func(in *Input) {
-			in.Pricing.Floor = 2000 // above Minimum: config.Validate refuses it
-		}, want: "below-floor: asking price 1000 ucell < floor 2000 ucell", reason: ReasonBelowFloor},
 		{name: "stake rounds up", edit: func(in *Input) {
 			in.Pricing.Base = 1001
 		}, price: 1001, stake: 101},
@@ -183,17 +201,17 @@ func TestDecide(t *testing.T) {
 		{name: "balance exactly the stake", edit: func(in *Input) { in.Node.FreeBalance = 100 }, price: 1000, stake: 100},
 		{name: "balance one short", edit: func(in *Input) { in.Node.FreeBalance = 99 },
 			want: "insufficient-balance: stake 100 ucell > free balance 99 ucell", reason: ReasonInsufficientBalance},
-		{name: "huge size price saturates and is capped", edit: func(in *Input) {
+		{name: "huge size price overflows, never wraps", edit: func(in *Input) {
 			in.Pricing.PerInputMiB = math.MaxUint64
 			in.Pricing.Base = math.MaxUint64
 			in.Order.InputBytes = math.MaxUint64
 			in.Order.MaxPrice = 7000
-		}, price: 7000, stake: 700},
-		{name: "huge rate times size saturates", edit: func(in *Input) {
+		}, want: "overflow: registry: asking price: per_input_mib 18446744073709551615 ucell × 17592186044416 MiB: overflows", reason: ReasonOverflow},
+		{name: "huge rate times size overflows", edit: func(in *Input) {
 			in.Pricing.PerInputMiB = 1 << 40
 			in.Order.InputBytes = 1 << 50
 			in.Order.MaxPrice = 7000
-		}, price: 7000, stake: 700},
+		}, want: "overflow: registry: asking price: per_input_mib 1099511627776 ucell × 1073741824 MiB: overflows", reason: ReasonOverflow},
 		{name: "huge max price, zero ratio", edit: func(in *Input) {
 			in.Pricing.Base = math.MaxUint64
 			in.Order.MaxPrice = math.MaxUint64
@@ -251,8 +269,12 @@ func checkChainRules(t *testing.T, in Input, b Bid) {
 	if b.Price > in.Order.MaxPrice {
 		t.Errorf("price %d > max price %d", b.Price, in.Order.MaxPrice)
 	}
-	if b.Price < in.Pricing.Floor {
-		t.Errorf("price %d < floor %d", b.Price, in.Pricing.Floor)
+	ask, err := registry.AskingPrice(in.Pricing.PriceList(), in.Order.PackageID[:], in.Order.InputBytes)
+	if err != nil || (b.Price != ask && (b.Price != in.Order.MaxPrice || b.Price < in.Pricing.Floor || in.Pricing.Floor == 0)) {
+		t.Errorf("price %d: neither the published asking price %d (%v) nor the max price %d above the floor %d", b.Price, ask, err, in.Order.MaxPrice, in.Pricing.Floor)
+	}
+	if net := Net(b.Price, in.NetworkFeeBps, in.Order.RoyaltyBps); net <= Costs(in.TxFee) {
+		t.Errorf("price %d pays %d, not more than the fees %d", b.Price, net, Costs(in.TxFee))
 	}
 	if b.Stake > in.Node.FreeBalance {
 		t.Errorf("stake %d > free balance %d", b.Stake, in.Node.FreeBalance)
@@ -270,16 +292,16 @@ func TestDecideNeverBreaksChainRules(t *testing.T) {
 				for _, m := range ratios {
 					in := base()
 					in.Order.MaxPrice = maxPrice
-					in.Pricing = config.Pricing{Base: b, Minimum: 1, Floor: 1, StakeRatioMarginBps: m}
+					in.Pricing = config.Pricing{Base: b, Minimum: 1, StakeRatioMarginBps: m}
 					in.BidStakeRatioBps = r
 					in.Node.FreeBalance = math.MaxUint64
 					d := Decide(in)
 					if d.Bid != nil {
 						checkChainRules(t, in, *d.Bid)
-						if want := min(max(b, 1), maxPrice); d.Bid.Price != want {
+						if want := max(b, 1); d.Bid.Price != want {
 							t.Errorf("max %d base %d: price %d, want %d", maxPrice, b, d.Bid.Price, want)
 						}
-					} else if r := d.NoBid.Reason; r != ReasonBelowFloor && r != ReasonOverflow {
+					} else if r := d.NoBid.Reason; r != ReasonAboveMaxPrice && r != ReasonOverflow {
 						t.Errorf("max %d base %d: unexpected %q", maxPrice, b, d.NoBid)
 					}
 				}
@@ -288,40 +310,12 @@ func TestDecideNeverBreaksChainRules(t *testing.T) {
 	}
 }
 
-func TestAsk(t *testing.T) {
-	p := config.Pricing{Base: 100, PerInputMiB: 10, Minimum: 50}
-	tests := []struct {
-		bytes uint64
-		known bool
-		want  uint64
-		ok    bool
-	}{
-		{0, true, 100, true},
-		{1, true, 110, true},
-		{MiB, true, 110, true},
-		{MiB + 1, true, 120, true},
-		{10 * MiB, true, 200, true},
-		{math.MaxUint64, true, 100 + 10*(1<<44), true},
-		{5, false, 0, false},
-	}
-	for _, tt := range tests {
-		got, ok := Ask(p, pkg, tt.bytes, tt.known)
-		if got != tt.want || ok != tt.ok {
-			t.Errorf("Ask(%d bytes, known %v) = %d, %v; want %d, %v", tt.bytes, tt.known, got, ok, tt.want, tt.ok)
-		}
-	}
-	sat, ok := Ask(config.Pricing{Base: 1, PerInputMiB: math.MaxUint64}, pkg, 2*MiB, true)
-	if sat != math.MaxUint64 || !ok {
-		t.Errorf("Ask overflow = %d, %v; want saturation at MaxUint64", sat, ok)
-	}
-}
-
 func TestNoBidString(t *testing.T) {
 	if got := (NoBid{Reason: ReasonNotFetchable}).String(); got != "not-fetchable" {
 		t.Errorf("String = %q", got)
 	}
 	for _, r := range []Reason{ReasonBadParams, ReasonKind, ReasonArchitecture, ReasonReputation, ReasonNoCapacity,
-		ReasonNotFetchable, ReasonInputSizeUnknown, ReasonBelowFloor, ReasonOverflow, ReasonInsufficientBalance} {
+		ReasonNotFetchable, ReasonInputSizeUnknown, ReasonAboveMaxPrice, ReasonBelowCost, ReasonOverflow, ReasonInsufficientBalance} {
 		if strings.ToLower(string(r)) != string(r) || strings.ContainsAny(string(r), " :") {
 			t.Errorf("reason %q is not a lowercase token", r)
 		}
@@ -348,5 +342,43 @@ func TestGross(t *testing.T) {
 	}
 	if Gross(math.MaxUint64, 100) != math.MaxUint64 {
 		t.Fatal("Gross does not saturate")
+	}
+}
+
+// TestDefaultPricingCoversFees: a node at default settings, on a chain at
+// the ledger's default params, bids on an order of a package with any
+// royalty the chain allows, and the order it delivers nets it a positive
+// amount after the network fee, the royalty and the fees of its bid,
+// delivery and rating reveal. (Before the price lists the default price
+// was 1,000 ucell: it lost about 2,000 ucell an order.)
+func TestDefaultPricingCoversFees(t *testing.T) {
+	p := params.Default()
+	cfg := config.Default(t.TempDir())
+	for _, royalty := range []uint32{0, 250, p.MaxRoyaltyBps / 2, p.MaxRoyaltyBps} {
+		for _, input := range []uint64{0, registry.MiB, 1 << 30} {
+			in := Input{
+				Order: Order{MaxPrice: 1_000_000, PackageID: pkg, Kind: ledgerpb.PackageKind_PACKAGE_KIND_COMPUTE,
+					InputBytes: input, InputSizeKnown: true, RoyaltyBps: royalty},
+				BidStakeRatioBps: p.BidStakeRatioBps, MinBidStake: p.MinBidStake, MinPrice: p.MinPrice,
+				NetworkFeeBps: p.NetworkFeeBps, TxFee: p.MinFee,
+				Node:    Node{Architectures: cfg.Architectures, Capacity: cfg.Capacity, Fetchable: true, FreeBalance: 10 * p.MinBidStake},
+				Pricing: cfg.Pricing,
+			}
+			d := Decide(in)
+			if d.Bid == nil {
+				t.Fatalf("royalty %d bps, %d input bytes: no bid: %s", royalty, input, d.NoBid)
+			}
+			// What the chain's close pays (ledger/market payout), less the
+			// provider's fees.
+			fee := d.Bid.Price * uint64(p.NetworkFeeBps) / 10_000
+			roy := d.Bid.Price * uint64(royalty) / 10_000
+			fees := ProviderTxsPerOrder * p.MinFee
+			gain := int64(d.Bid.Price-fee-roy) - int64(fees)
+			if gain <= 0 {
+				t.Errorf("royalty %d bps: price %d − fee %d − royalty %d − tx fees %d = %d ucell: the provider loses", royalty, d.Bid.Price, fee, roy, fees, gain)
+			}
+			t.Logf("royalty %4d bps, %10d input bytes: price %d ucell, network fee %d, royalty %d, tx fees %d: provider nets %d ucell",
+				royalty, input, d.Bid.Price, fee, roy, fees, gain)
+		}
 	}
 }

@@ -12,7 +12,8 @@
 //
 //  1. For each new OPEN order, fill an Input:
 //     in := bid.Input{Order: bid.Order{MaxPrice: o.MaxPrice, ...},
-//     BidStakeRatioBps: params.BidStakeRatioBps, Node: ..., Pricing: cfg.Pricing}
+//     BidStakeRatioBps: params.BidStakeRatioBps, TxFee: params.MinFee,
+//     Node: ..., Pricing: cfg.Pricing}
 //  2. d := bid.Decide(in)
 //  3. If d.Bid != nil, post MsgBid{Price: d.Bid.Price, Stake: d.Bid.Stake};
 //     otherwise log d.NoBid.String(), e.g.
@@ -35,20 +36,23 @@
 //     reputation does not prevent a bid.
 //  5. Capacity: at least one free job slot (ReasonNoCapacity).
 //  6. The package can be fetched or is cached (ReasonNotFetchable).
-//  7. Price: the ask is Pricing.PerPackage[id] when set, else
-//     Pricing.Base + Pricing.PerInputMiB × ceil(input bytes / MiB); then
-//     at least Pricing.Minimum. The ask is what the node wants to be paid:
-//     the chain pays the price less the network fee and the author's
-//     royalty (ledger/market: payout), so the price bid is Gross(ask, fee
-//     + royalty), then capped at the order's max price. Pricing by input
-//     size needs the size (ReasonInputSizeUnknown). Arithmetic saturates
-//     instead of wrapping, so a huge ask is capped, never wrapped to a
-//     small one. The network fee and royalty must leave the node
-//     something (ReasonBadParams).
-//  8. Floor: the payment (Net of the price) is at least Pricing.Floor and
-//     positive (ReasonBelowFloor): a package whose royalty eats the price
-//     is not run for free. The price is at least the chain's min_price
-//     (ReasonBelowMinPrice).
+//  7. Price: the asking price is registry.AskingPrice of the node's
+//     price list (Pricing.PriceList, the list the node publishes with its
+//     announcement, so a buyer's quote is the price bid):
+//     PerPackage[id] or else Base, plus PerInputMiB × ceil(input bytes /
+//     MiB), at least Minimum. Pricing by input size needs the size
+//     (ReasonInputSizeUnknown); a price that does not fit a uint64 is
+//     ReasonOverflow. The node bids that price when the order's max price
+//     allows it; above the max price it bids the max price if that is at
+//     least its private Pricing.Floor (zero, the default: no bid)
+//     (ReasonAboveMaxPrice). The price is at least the chain's min_price
+//     (ReasonBelowMinPrice). The network fee and
+//     royalty must leave the node something (ReasonBadParams).
+//  8. Costs: the payment (Net of the price: price less the network fee
+//     and the author's royalty, as ledger/market's payout computes it)
+//     must exceed the fees of the provider's ProviderTxsPerOrder
+//     transactions (Costs of the node's fee, at least min_fee), so that a delivered
+//     order never loses the provider money (ReasonBelowCost).
 //  9. Stake: max(min_bid_stake, MinBidStake(price, bid_stake_ratio_bps))
 //     (market.RequiredBidStake) plus ceil(price ×
 //     Pricing.StakeRatioMarginBps / 10000). Price + stake must fit in a

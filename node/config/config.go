@@ -15,6 +15,8 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/registry"
 	"github.com/celltonomy/celltonomy/spec"
 )
 
@@ -33,8 +35,15 @@ const (
 	// waiting for its inputs holds one of the node's capacity slots.
 	DefaultInputWaitBlocks = 10
 	DefaultDataDir         = "data"
-	// DefaultPrice is the default base, minimum and floor, in ucell.
-	DefaultPrice = 1000
+	// DefaultPrice is the default pricing.base and pricing.minimum, in
+	// ucell per order: 5,000 ucell covers a provider's costs at the
+	// ledger's default params whatever the package's royalty — at
+	// network_fee_bps 100 and the highest royalty, max_royalty_bps 2000,
+	// it pays 3,950 ucell, above the 3,000 ucell of fees of the
+	// provider's three transactions (bid, delivery, rating reveal; 3 ×
+	// min_fee 1,000), so the provider nets 950 ucell (1,950 without
+	// royalty). node/bid's TestDefaultPricingCoversFees checks it.
+	DefaultPrice = 5000
 	// DefaultMaxInputBytes bounds one input file: 256 MiB.
 	DefaultMaxInputBytes = 256 << 20
 	// DefaultMaxOrderInputBytes bounds the inputs of one order: 1 GiB.
@@ -159,25 +168,32 @@ type Config struct {
 	MinerURL string `toml:"miner_url,omitempty"`
 }
 
-// Pricing is the [pricing] table. Every amount is in ucell, from 0 to
-// math.MaxInt64 (the range of a TOML integer). The asking
-// price of an order is PerPackage[id] when set, else Base + PerInputMiB ×
-// ceil(input MiB); then at least Minimum. node/bid caps it at the order's
-// max price and never bids below Floor.
+// Pricing is the [pricing] table: the node's price list, which it
+// publishes on chain with its announcement (PriceList) and bids by. Every
+// amount is in ucell, from 0 to math.MaxInt64 (the range of a TOML
+// integer). The asking price of an order is registry.AskingPrice of the
+// list: PerPackage[id] when set, else Base, plus PerInputMiB × ceil(input
+// bytes / MiB); then at least Minimum. node/bid bids that price when the
+// order's max price allows it, else the max price if Floor allows it, and
+// never a price that does not cover the node's costs.
 type Pricing struct {
-	// PerPackage maps a package id (64 lowercase hex digits) to a fixed
-	// price. Optional.
+	// PerPackage maps a package id (64 lowercase hex digits) to the base
+	// of that package, in place of Base. Optional; at most
+	// registry.MaxPackagePrices entries.
 	PerPackage map[string]uint64 `toml:"per_package,omitempty"`
-	// PerInputMiB is the price per started MiB of input. Zero means the
-	// input size does not count.
+	// PerInputMiB is the price per started MiB (2^20 bytes) of input.
+	// Zero means the input size does not count.
 	PerInputMiB uint64 `toml:"per_input_mib"`
 	// Base is the price of a run before input size.
 	Base uint64 `toml:"base"`
 	// Minimum is the lowest asking price; at least 1, since the chain
 	// refuses a zero price (market.md: "Bid").
 	Minimum uint64 `toml:"minimum"`
-	// Floor is the price the node never bids below, even when the order's
-	// max price is under Minimum; at most Minimum.
+	// Floor, not published, is the least price the node accepts below its
+	// asking price: on an order whose max price is below the asking price
+	// the node bids the max price if it is at least Floor. Zero (the
+	// default): the node bids its asking price or nothing. At most
+	// Minimum.
 	Floor uint64 `toml:"floor"`
 	// StakeRatioMarginBps is stake added above the chain's minimum bid
 	// stake, in basis points of the price; at most MaxStakeMarginBps.
@@ -219,7 +235,6 @@ func Default(home string) *Config {
 		Pricing: Pricing{
 			Base:    DefaultPrice,
 			Minimum: DefaultPrice,
-			Floor:   DefaultPrice,
 		},
 	}
 }
@@ -340,6 +355,9 @@ func (c *Config) Validate() error {
 		return fail("retention_blocks", c.RetentionBlocks, "must be at least 1")
 	}
 	p := c.Pricing
+	if n := len(p.PerPackage); n > registry.MaxPackagePrices {
+		return fail("pricing.per_package", fmt.Sprintf("(%d entries)", n), fmt.Sprintf("must have at most %d entries", registry.MaxPackagePrices))
+	}
 	for _, k := range sortedKeys(p.PerPackage) {
 		id, err := spec.ParseID(k)
 		if err != nil || id.String() != k {
@@ -374,6 +392,22 @@ func (c *Config) Validate() error {
 		return fail("verifier.stake", 0, "must be positive when verifier.enabled")
 	}
 	return nil
+}
+
+// PriceList returns the price list the node publishes with its
+// announcement and bids by (registry.AskingPrice): Base, PerInputMiB,
+// Minimum, and PerPackage sorted by package id. A key of PerPackage that
+// is not a package id is left out; Validate refuses it.
+func (p Pricing) PriceList() *ledgerpb.PriceList {
+	l := &ledgerpb.PriceList{Base: p.Base, PerInputMib: p.PerInputMiB, Minimum: p.Minimum}
+	for _, k := range sortedKeys(p.PerPackage) {
+		id, err := spec.ParseID(k)
+		if err != nil {
+			continue
+		}
+		l.Packages = append(l.Packages, &ledgerpb.PackagePrice{PackageId: id[:], Base: p.PerPackage[k]})
+	}
+	return l
 }
 
 // checkAmount refuses amounts above TOML's integer range. The decoder

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/celltonomy/celltonomy/ledger/registry"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/default.toml")
@@ -129,8 +132,38 @@ func TestArchitecturesReplaceDefault(t *testing.T) {
 	}
 }
 
+// TestPriceList: the published price list is the [pricing] table, its
+// per-package prices sorted by package id, and it passes the ledger's
+// rules.
+func TestPriceList(t *testing.T) {
+	p := Pricing{PerPackage: map[string]uint64{strings.Repeat("ff", 32): 7000, strings.Repeat("0a", 32): 6000},
+		PerInputMiB: 3, Base: 5000, Minimum: 4000}
+	l := p.PriceList()
+	if l.Base != 5000 || l.PerInputMib != 3 || l.Minimum != 4000 || len(l.Packages) != 2 ||
+		l.Packages[0].PackageId[0] != 0x0a || l.Packages[0].Base != 6000 || l.Packages[1].PackageId[0] != 0xff || l.Packages[1].Base != 7000 {
+		t.Fatalf("PriceList = %v", l)
+	}
+	if err := registry.ValidatePriceList("prices", l); err != nil {
+		t.Fatal(err)
+	}
+	if err := registry.ValidatePriceList("prices", Default("h").Pricing.PriceList()); err != nil {
+		t.Fatalf("default price list: %v", err)
+	}
+}
+
+// perPackage returns a [pricing.per_package] table of n prices.
+func perPackage(n int) string {
+	var b strings.Builder
+	b.WriteString("[pricing.per_package]\n")
+	for i := range n {
+		fmt.Fprintf(&b, "%064x = %d\n", i+1, 1000+i)
+	}
+	return b.String()
+}
+
 func TestParseErrors(t *testing.T) {
 	id := strings.Repeat("ab", 32)
+	tooMany := perPackage(65)
 	tests := []struct {
 		name, text, want string
 	}{
@@ -142,6 +175,7 @@ func TestParseErrors(t *testing.T) {
 		{"negative base", "[pricing]\nbase = -1", "pricing.base -1: must be between 0 and 9223372036854775807"},
 		{"negative per_input_mib", "[pricing]\nper_input_mib = -2", "pricing.per_input_mib -2: must be between 0"},
 		{"negative floor", "[pricing]\nfloor = -1", "pricing.floor -1: must be between 0"},
+		{"floor above minimum", "[pricing]\nminimum = 1000\nfloor = 1001", "pricing.floor 1001: must be at most pricing.minimum 1000"},
 		{"negative verifier stake", "[verifier]\nstake = -5", "verifier.stake -5: must be between 0"},
 		{"negative per_package price", "[pricing.per_package]\n" + id + " = -1", "pricing.per_package." + id + " -1: must be between 0"},
 		{"margin out of uint32", "[pricing]\nstake_ratio_margin_bps = -1", "node.toml: "},
@@ -165,8 +199,8 @@ func TestParseErrors(t *testing.T) {
 		{"data_dir empty", `data_dir = ""`, `data_dir "": must be set`},
 		{"per_package short id", "[pricing.per_package]\nabcd = 5", `pricing.per_package "abcd": must be a package id of 64 lowercase hex digits`},
 		{"per_package upper case", "[pricing.per_package]\n" + strings.ToUpper(id) + " = 5", "must be a package id of 64 lowercase hex digits"},
-		{"minimum zero", "[pricing]\nminimum = 0\nfloor = 0", "pricing.minimum 0: must be at least 1"},
-		{"floor above minimum", "[pricing]\nminimum = 1000\nfloor = 1001", "pricing.floor 1001: must be at most pricing.minimum 1000"},
+		{"minimum zero", "[pricing]\nminimum = 0", "pricing.minimum 0: must be at least 1"},
+		{"too many per_package prices", tooMany, "pricing.per_package (65 entries): must have at most 64 entries"},
 		{"margin too big", "[pricing]\nstake_ratio_margin_bps = 10001", "pricing.stake_ratio_margin_bps 10001: must be at most 10000"},
 		{"verifier without stake", "[verifier]\nenabled = true", "verifier.stake 0: must be positive when verifier.enabled"},
 		{"max_input_bytes zero", "max_input_bytes = 0", "max_input_bytes 0: must be at least 1"},
@@ -196,9 +230,9 @@ func TestParseBoundariesAccepted(t *testing.T) {
 	id := strings.Repeat("ab", 32)
 	tests := []struct{ name, text string }{
 		{"capacity 1", "capacity = 1"},
+		{"minimum 1", "[pricing]\nminimum = 1"},
 		{"floor equal to minimum", "[pricing]\nminimum = 5\nfloor = 5"},
-		{"floor zero", "[pricing]\nfloor = 0"},
-		{"minimum 1", "[pricing]\nminimum = 1\nfloor = 1"},
+		{"64 per_package prices", perPackage(64)},
 		{"margin 10000", "[pricing]\nstake_ratio_margin_bps = 10000"},
 		{"per_package", "[pricing.per_package]\n" + id + " = 5"},
 		{"https endpoint with path", `endpoint = "https://node.example.org:8443/cell"`},

@@ -34,10 +34,13 @@
 //	blob_quota_bytes        17179869184 (16 GiB)
 //	package_cache_bytes     2147483648 (2 GiB)
 //	retention_blocks        14400
-//	[pricing] base          1000 ucell
-//	[pricing] minimum       1000 ucell
-//	[pricing] floor         1000 ucell
-//	[pricing] per_input_mib 0, per_package empty, stake_ratio_margin_bps 0
+//	[pricing] base          5000 ucell per order (DefaultPrice: covers the
+//	                        provider's fees and the highest royalty at the
+//	                        ledger's default params)
+//	[pricing] minimum       5000 ucell
+//	[pricing] floor         0 (no price below the asking price)
+//	[pricing] per_input_mib 0 ucell per MiB of input, per_package empty,
+//	                        stake_ratio_margin_bps 0
 //	[verifier]              enabled = false, stake = 0
 //	miner_url               "" (no reputation proofs in bids)
 //

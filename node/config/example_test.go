@@ -22,12 +22,12 @@ func ExampleLoad() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(got.Capacity, got.Architectures, got.Pricing.Floor)
+	fmt.Println(got.Capacity, got.Architectures, got.Pricing.Base)
 
 	os.WriteFile(filepath.Join(home, config.FileName), []byte("capacity = 0\n"), 0o644)
 	_, err = config.Load(home)
 	fmt.Println(err)
 	// Output:
-	// 4 [wasm32-wasip1] 1000
+	// 4 [wasm32-wasip1] 5000
 	// node.toml: capacity 0: must be at least 1
 }

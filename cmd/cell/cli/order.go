@@ -73,7 +73,7 @@ Amounts are in ucell, windows in blocks.`,
 		fl.Value.Set(buyerKey)
 	}
 	cmd.AddCommand(newOrderRunCmd(g, f), newOrderShowCmd(g, f), newOrderListCmd(g, f), newOrderCloseCmd(g, f),
-		newOrderDisputeCmd(g, f), newOrderCancelCmd(g, f), newOrderAttachCmd(g, f), newOrderLogsCmd(g, f), newOrderGetCmd(g, f))
+		newOrderDisputeCmd(g, f), newOrderCancelCmd(g, f), newOrderAttachCmd(g, f), newOrderLogsCmd(g, f), newOrderGetCmd(g, f), newOrderQuoteCmd(g, f))
 	return cmd
 }
 

@@ -16,7 +16,7 @@ import (
 // newQueryMarketCmd is `cell query market …`.
 func newQueryMarketCmd(g *globals, f *nodeFlags) *cobra.Command {
 	cmd := &cobra.Command{Use: "market", Short: "Orders, bids and contracts"}
-	cmd.AddCommand(newQueryMarketOrderCmd(g, f), newQueryMarketOrdersCmd(g, f), newQueryMarketOpenContractsCmd(g, f), newQueryMarketVerifierCmd(g, f), newQueryMarketCreditCmd(g, f))
+	cmd.AddCommand(newQueryMarketOrderCmd(g, f), newQueryMarketOrdersCmd(g, f), newQueryMarketOpenContractsCmd(g, f), newQueryMarketVerifierCmd(g, f), newQueryMarketCreditCmd(g, f), newMarketPricesCmd(g, f))
 	return cmd
 }
 

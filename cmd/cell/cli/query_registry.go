@@ -234,6 +234,16 @@ type nodeJSON struct {
 	LastAnnouncedHeight int64    `json:"last_announced_height"`
 	ActiveUntilHeight   int64    `json:"active_until_height"`
 	Expired             bool     `json:"expired"`
+	// Prices is the node's published price list; absent if none.
+	Prices *priceListJSON `json:"prices,omitempty"`
+}
+
+// priceListJSON is a node's published price list, amounts in ucell.
+type priceListJSON struct {
+	Base        uint64            `json:"base"`
+	PerInputMiB uint64            `json:"per_input_mib"`
+	Minimum     uint64            `json:"minimum"`
+	Packages    map[string]uint64 `json:"packages,omitempty"`
 }
 
 func printNodes(g *globals, nodes []*ledgerpb.NodeStatus) error {
@@ -247,6 +257,15 @@ func printNodes(g *globals, nodes []*ledgerpb.NodeStatus) error {
 		for _, h := range n.BotspecHashes {
 			j.BotSpecHashes = append(j.BotSpecHashes, hex.EncodeToString(h))
 		}
+		if l := n.GetPrices(); l != nil {
+			j.Prices = &priceListJSON{Base: l.Base, PerInputMiB: l.PerInputMib, Minimum: l.Minimum}
+			for _, pp := range l.Packages {
+				if j.Prices.Packages == nil {
+					j.Prices.Packages = map[string]uint64{}
+				}
+				j.Prices.Packages[hex.EncodeToString(pp.PackageId)] = pp.Base
+			}
+		}
 		out = append(out, j)
 	}
 	if g.output == outputJSON {
@@ -257,8 +276,15 @@ func printNodes(g *globals, nodes []*ledgerpb.NodeStatus) error {
 		if n.Expired {
 			state = fmt.Sprintf("EXPIRED after %d", n.ActiveUntilHeight)
 		}
-		fmt.Fprintf(g.stdout, "%s  operator %s  %s  %s  capacity %d  %s\n", n.NodePubkey, n.Operator, n.Endpoint,
-			orDash(strings.Join(n.Architectures, ",")), n.Capacity, state)
+		prices := "no prices"
+		if l := n.Prices; l != nil {
+			prices = fmt.Sprintf("prices %d + %d/MiB, min %d ucell", l.Base, l.PerInputMiB, l.Minimum)
+			if len(l.Packages) > 0 {
+				prices += fmt.Sprintf(" (%d package prices)", len(l.Packages))
+			}
+		}
+		fmt.Fprintf(g.stdout, "%s  operator %s  %s  %s  capacity %d  %s  %s\n", n.NodePubkey, n.Operator, n.Endpoint,
+			orDash(strings.Join(n.Architectures, ",")), n.Capacity, state, prices)
 	}
 	return nil
 }
