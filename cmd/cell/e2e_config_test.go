@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/config"
 )
 
@@ -64,12 +65,21 @@ func TestDevnetProfileAcrossRestarts(t *testing.T) {
 		t.Errorf("a new devnet does not say its profile is active:\n%s", out)
 	}
 	f, s := profile()
-	if f.Active() != "devnet" || s != (config.Settings{Home: home, Node: rpcOf(), Key: "buyer", Miner: s.Miner}) || s.Miner == "" {
+	if f.Active() != "devnet" || s != (config.Settings{Home: home, Node: rpcOf(), Key: "buyer", Miner: s.Miner, Trust: s.Trust}) || s.Miner == "" {
 		t.Fatalf("after a new devnet: active %s, devnet %+v", f.Active(), s)
 	}
-	// Commands reach the devnet without --home.
+	if _, err := client.ParseTrustRoot(s.Trust); err != nil {
+		t.Fatalf("the devnet profile's trust root: %v", err)
+	}
+	// Commands reach the devnet without --home, and a proven read checks
+	// its header from the profile's trust root.
 	for _, c := range [][]string{{"status"}, {"query", "bank", "balance", "buyer"}, {"order", "list"}} {
 		cell(t, c...)
+	}
+	// A trust root of another chain fails a proven read, naming the header.
+	bad := "1:" + strings.Repeat("AB", 32)
+	if out, err := exec.Command(cellBin, "query", "bank", "balance", "buyer", "--trust", bad).CombinedOutput(); err == nil || !strings.Contains(string(out), "block header does not verify") {
+		t.Errorf("a proven read from a wrong trust root: %v\n%s", err, out)
 	}
 	if err := p.signal(syscall.SIGINT); err != nil {
 		t.Fatalf("devnet: %v\n%s", err, p.output())
