@@ -205,7 +205,7 @@ func jobOf(n *node.Node, id uint64, role string) (node.Job, bool) {
 func TestWrongOutputCaughtByVerifiers(t *testing.T) {
 	d := startDevnet(t, []NodeOptions{{Fault: node.FaultWrongOutput, Price: 4000}, {Price: 4500}, {Price: 4500}})
 	buyerBefore := balance(t, d, d.Buyer)
-	r := createOrder(t, d, 5000, 40, 30)
+	r := createOrder(t, d, 5000, 150, 30)
 	o := waitState(t, d, r.id, 20*time.Second, ledgerpb.OrderState_ORDER_STATE_AWARDED)
 	if string(o.GetContract().GetNodeKey()) != string(d.Nodes[0].NodeKey) {
 		t.Fatalf("the faulty node did not win")
@@ -251,7 +251,7 @@ func TestWrongOutputCaughtByVerifiers(t *testing.T) {
 func TestAutoClose(t *testing.T) {
 	d := startDevnet(t, []NodeOptions{{}})
 	vendorBefore := balance(t, d, d.Nodes[0].Operator)
-	r := createOrder(t, d, 5000, 40, 5)
+	r := createOrder(t, d, 5000, 150, 5)
 	waitState(t, d, r.id, 20*time.Second, ledgerpb.OrderState_ORDER_STATE_AWARDED)
 	r.upload(d.Nodes[0].Endpoint)
 	o := waitState(t, d, r.id, 60*time.Second, ledgerpb.OrderState_ORDER_STATE_CLOSED)
@@ -403,7 +403,7 @@ func TestOrderRunDisputesWrongOutput(t *testing.T) {
 // and the wrong output is caught all the same.
 func TestVerifiersFetchInputsFromProvider(t *testing.T) {
 	d := startDevnet(t, []NodeOptions{{Fault: node.FaultWrongOutput, Price: 4000}, {Price: 4500}, {Price: 4500}})
-	r := createOrder(t, d, 5000, 40, 30)
+	r := createOrder(t, d, 5000, 150, 30)
 	waitState(t, d, r.id, 20*time.Second, ledgerpb.OrderState_ORDER_STATE_AWARDED)
 	r.upload(d.Nodes[0].Endpoint)
 	waitState(t, d, r.id, 60*time.Second, ledgerpb.OrderState_ORDER_STATE_DELIVERED)
@@ -658,7 +658,7 @@ func TestSlashedVerifierComesBack(t *testing.T) {
 	d := startDevnetParams(t, []NodeOptions{{Fault: node.FaultWrongOutput}, {Floor: 9000}, {Floor: 9000}, {Floor: 9000, Fault: node.FaultSilentVerifier}},
 		func(p *ledgerpb.Params) { p.MinerMinStakedCycles = 1_000 })
 	silent := d.Nodes[3]
-	r := createOrder(t, d, 5000, 40, 30)
+	r := createOrder(t, d, 5000, 150, 30)
 	o := waitState(t, d, r.id, 20*time.Second, ledgerpb.OrderState_ORDER_STATE_AWARDED)
 	if !bytes.Equal(o.GetContract().GetNodeKey(), d.Nodes[0].NodeKey) {
 		t.Fatalf("the faulty node did not win")
