@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -298,6 +299,30 @@ func retry(t *testing.T, timeout time.Duration, f func() error) {
 	}
 }
 
+// startDigestDevnet runs `cell devnet` with nodes nodes (200 ms blocks,
+// free ports) serving the example digest until it is up, and returns the
+// digest's directory, the λ genome, the devnet's home, its process and
+// its ports.
+func startDigestDevnet(t *testing.T, nodes int) (pkgDir, genome, home string, p *devnetProc, ports devnetState) {
+	t.Helper()
+	pkgDir, _ = filepath.Abs("../../examples/digest")
+	if _, err := os.Stat(filepath.Join(pkgDir, "digest.wasm")); err != nil {
+		t.Fatalf("run make examples first: %v", err)
+	}
+	genome, _ = filepath.Abs("../../examples/data/lambda.fa")
+	home = filepath.Join(t.TempDir(), "devnet")
+	p = startDevnetProc(t, home, "--nodes", strconv.Itoa(nodes), "--block-time", "200ms", "--package", pkgDir,
+		"--rpc-port", "-1", "--p2p-port", "-1", "--node-port", "-1", "--miner-port", "-1")
+	ports = devnetPorts(t, home)
+	retry(t, 90*time.Second, func() error {
+		if !strings.Contains(p.output(), "stop with Ctrl-C") {
+			return fmt.Errorf("devnet not ready:\n%s", p.output())
+		}
+		return nil
+	})
+	return pkgDir, genome, home, p, ports
+}
+
 // TestDevnetAndOrderRun is the newcomer's path with two terminals: `cell
 // devnet` in one, `cell order run` in the other, ordering the λ digest with
 // an enzyme of their choice; then the bad inputs a buyer may give.
@@ -305,21 +330,7 @@ func TestDevnetAndOrderRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a devnet")
 	}
-	pkgDir, _ := filepath.Abs("../../examples/digest")
-	if _, err := os.Stat(filepath.Join(pkgDir, "digest.wasm")); err != nil {
-		t.Fatalf("run make examples first: %v", err)
-	}
-	genome, _ := filepath.Abs("../../examples/data/lambda.fa")
-	home := filepath.Join(t.TempDir(), "devnet")
-	p := startDevnetProc(t, home, "--nodes", "2", "--block-time", "200ms", "--package", pkgDir,
-		"--rpc-port", "-1", "--p2p-port", "-1", "--node-port", "-1", "--miner-port", "-1")
-	ports := devnetPorts(t, home)
-	retry(t, 90*time.Second, func() error {
-		if !strings.Contains(p.output(), "stop with Ctrl-C") {
-			return fmt.Errorf("devnet not ready:\n%s", p.output())
-		}
-		return nil
-	})
+	pkgDir, genome, home, p, ports := startDigestDevnet(t, 2)
 	run := func(args ...string) (string, string, int) {
 		cmd := exec.Command(cellBin, append([]string{"order", "run", pkgDir, "--home", home}, args...)...)
 		var stdout, stderr bytes.Buffer

@@ -15,7 +15,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client"
@@ -148,21 +147,7 @@ func TestOrderLifecycle(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a devnet")
 	}
-	pkgDir, _ := filepath.Abs("../../examples/digest")
-	if _, err := os.Stat(filepath.Join(pkgDir, "digest.wasm")); err != nil {
-		t.Fatalf("run make examples first: %v", err)
-	}
-	genome, _ := filepath.Abs("../../examples/data/lambda.fa")
-	home := filepath.Join(t.TempDir(), "devnet")
-	p := startDevnetProc(t, home, "--nodes", "1", "--block-time", "200ms", "--package", pkgDir,
-		"--rpc-port", "-1", "--p2p-port", "-1", "--node-port", "-1", "--miner-port", "-1")
-	ports := devnetPorts(t, home)
-	retry(t, 90*time.Second, func() error {
-		if !strings.Contains(p.output(), "stop with Ctrl-C") {
-			return fmt.Errorf("devnet not ready:\n%s", p.output())
-		}
-		return nil
-	})
+	pkgDir, genome, home, p, ports := startDigestDevnet(t, 1)
 	c, err := client.New(fmt.Sprintf("http://127.0.0.1:%d", ports.RPC))
 	if err != nil {
 		t.Fatal(err)

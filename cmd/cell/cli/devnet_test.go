@@ -20,24 +20,7 @@ func TestDevnetProfileCLI(t *testing.T) {
 		t.Skip("runs a devnet")
 	}
 	h := userHome(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var out, errb lockedBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- Run(ctx, []string{"devnet", "--nodes", "1", "--block-time", "100ms", "--rpc-port", "-1", "--p2p-port", "-1", "--node-port", "-1", "--miner-port", "-1"}, &out, &errb)
-	}()
-	deadline := time.Now().Add(90 * time.Second)
-	for !strings.Contains(out.String(), "stop with Ctrl-C") {
-		select {
-		case code := <-done:
-			t.Fatalf("devnet exited with %d: %s", code, errb.String())
-		case <-time.After(100 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("devnet did not start: %s", errb.String())
-		}
-	}
+	out, errb := runDevnetCLI(t)
 	if !strings.Contains(errb.String(), "profile devnet is active") {
 		t.Errorf("devnet stderr does not say the profile is active:\n%s", errb.String())
 	}
@@ -55,10 +38,38 @@ func TestDevnetProfileCLI(t *testing.T) {
 	if _, errOut, code := cellNoHome(t, "query", "bank", "balance", "buyer"); code != 0 {
 		t.Errorf("query bank balance buyer without --home: %s", errOut)
 	}
-	cancel()
-	if code := <-done; code != 0 {
-		t.Errorf("devnet stopped with %d: %s", code, errb.String())
+}
+
+// runDevnetCLI runs `cell devnet --nodes 1` (100 ms blocks, free ports) in
+// this process until it is up, and returns its stdout and stderr; the
+// devnet stops, and must stop cleanly, when the test ends.
+func runDevnetCLI(t *testing.T) (out, errb *lockedBuffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	out, errb = &lockedBuffer{}, &lockedBuffer{}
+	done := make(chan int, 1)
+	go func() {
+		done <- Run(ctx, []string{"devnet", "--nodes", "1", "--block-time", "100ms", "--rpc-port", "-1", "--p2p-port", "-1", "--node-port", "-1", "--miner-port", "-1"}, out, errb)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("devnet stopped with %d: %s", code, errb.String())
+		}
+	})
+	deadline := time.Now().Add(90 * time.Second)
+	for !strings.Contains(out.String(), "stop with Ctrl-C") {
+		select {
+		case code := <-done:
+			done <- code
+			t.Fatalf("devnet exited with %d: %s", code, errb.String())
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("devnet did not start: %s", errb.String())
+		}
 	}
+	return out, errb
 }
 
 // TestDevnetBusyPortCLI: a busy port asked for is an error naming its

@@ -1,13 +1,11 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/celltonomy/celltonomy/client/order"
 	"github.com/celltonomy/celltonomy/node/config"
@@ -21,24 +19,7 @@ func TestPricesCLI(t *testing.T) {
 		t.Skip("runs a devnet")
 	}
 	userHome(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var out, errb lockedBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- Run(ctx, []string{"devnet", "--nodes", "1", "--block-time", "100ms", "--rpc-port", "-1", "--p2p-port", "-1", "--node-port", "-1", "--miner-port", "-1"}, &out, &errb)
-	}()
-	deadline := time.Now().Add(90 * time.Second)
-	for !strings.Contains(out.String(), "stop with Ctrl-C") {
-		select {
-		case code := <-done:
-			t.Fatalf("devnet exited with %d: %s", code, errb.String())
-		case <-time.After(100 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("devnet did not start: %s", errb.String())
-		}
-	}
+	runDevnetCLI(t)
 	digest, _ := filepath.Abs("../../../examples/digest")
 	genome, _ := filepath.Abs("../../../examples/data/lambda.fa")
 	price := uint64(config.DefaultPrice)
@@ -102,9 +83,5 @@ func TestPricesCLI(t *testing.T) {
 	}
 	if _, errOut, code := cellNoHome(t, "order", "quote", digest, "genome"); code == 0 || !strings.Contains(errOut, "NAME=FILE") {
 		t.Errorf("a bad input: %d %s", code, errOut)
-	}
-	cancel()
-	if code := <-done; code != 0 {
-		t.Errorf("devnet stopped with %d: %s", code, errb.String())
 	}
 }
