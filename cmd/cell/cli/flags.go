@@ -41,6 +41,17 @@ func (f *nodeFlags) client() (*client.Client, error) {
 	return c, nil
 }
 
+// addressClient resolves the ADDRESS|KEY argument arg (resolveAddress)
+// and returns it with a client of --node.
+func (f *nodeFlags) addressClient(g *globals, arg string) (address.Address, *client.Client, error) {
+	addr, err := resolveAddress(g, arg)
+	if err != nil {
+		return address.Address{}, nil, err
+	}
+	c, err := f.client()
+	return addr, c, err
+}
+
 // txFlags are the flags of commands that sign a transaction.
 type txFlags struct {
 	nodeFlags

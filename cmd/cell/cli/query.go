@@ -20,11 +20,7 @@ func newQueryCmd(g *globals) *cobra.Command {
 		Short: "Print a balance in ucell, read with a proof checked against the app hash",
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			addr, err := resolveAddress(g, args[0])
-			if err != nil {
-				return err
-			}
-			c, err := f.client()
+			addr, c, err := f.addressClient(g, args[0])
 			if err != nil {
 				return err
 			}

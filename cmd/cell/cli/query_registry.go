@@ -28,11 +28,7 @@ func newQueryRegistryProfileCmd(g *globals, f *nodeFlags) *cobra.Command {
 		Short: "Print an account's profile",
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			addr, err := resolveAddress(g, args[0])
-			if err != nil {
-				return err
-			}
-			c, err := f.client()
+			addr, c, err := f.addressClient(g, args[0])
 			if err != nil {
 				return err
 			}

@@ -80,11 +80,7 @@ func newQueryReputationMinerCmd(g *globals, f *nodeFlags) *cobra.Command {
 		Short: "Print a miner's stake and the height it has been staked since",
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			addr, err := resolveAddress(g, args[0])
-			if err != nil {
-				return err
-			}
-			c, err := f.client()
+			addr, c, err := f.addressClient(g, args[0])
 			if err != nil {
 				return err
 			}
