@@ -112,3 +112,40 @@ func TestNoLedgerStringsOutsideTheSeam(t *testing.T) {
 		}
 	}
 }
+
+// maxCommandLines is the longest function body of package cmd/cell and
+// its subpackages, in lines: a command is parse → one call → print, and
+// the workflows live in packages.
+const maxCommandLines = 100
+
+// TestThinCLI checks that no function of the CLI (cmd/cell, its tests
+// aside) is longer than maxCommandLines.
+func TestThinCLI(t *testing.T) {
+	for dir, files := range packages(t) {
+		if dir != "cmd/cell" && !strings.HasPrefix(dir, "cmd/cell/") {
+			continue
+		}
+		for _, f := range files {
+			fset := token.NewFileSet()
+			src, err := parser.ParseFile(fset, f, nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ast.Inspect(src, func(n ast.Node) bool {
+				var body *ast.BlockStmt
+				switch fn := n.(type) {
+				case *ast.FuncDecl:
+					body = fn.Body
+				case *ast.FuncLit:
+					body = fn.Body
+				}
+				if body != nil {
+					if lines := fset.Position(body.End()).Line - fset.Position(body.Pos()).Line; lines > maxCommandLines {
+						t.Errorf("%s: a function of %d lines: the CLI stays thin (at most %d); move the workflow into a package", fset.Position(body.Pos()), lines, maxCommandLines)
+					}
+				}
+				return true
+			})
+		}
+	}
+}
