@@ -24,8 +24,12 @@ func TestPricesCLI(t *testing.T) {
 	genome, _ := filepath.Abs("../../../examples/data/lambda.fa")
 	price := uint64(config.DefaultPrice)
 	stdout, errOut, code := cellNoHome(t, "query", "registry", "nodes", "--output", "json")
-	var nodes []nodeJSON
-	if code != 0 || json.Unmarshal([]byte(stdout), &nodes) != nil || len(nodes) != 1 || nodes[0].Prices == nil ||
+	var nodeList struct {
+		Items []nodeJSON `json:"items"`
+	}
+	err := json.Unmarshal([]byte(stdout), &nodeList)
+	nodes := nodeList.Items
+	if code != 0 || err != nil || len(nodes) != 1 || nodes[0].Prices == nil ||
 		nodes[0].Prices.Base != price || nodes[0].Prices.Minimum != price {
 		t.Fatalf("query registry nodes: the node's price list is not shown: %d %s\n%s", code, errOut, stdout)
 	}
