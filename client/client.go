@@ -40,6 +40,7 @@ import (
 	ctypes "github.com/cometbft/cometbft/rpc/core/types"
 	ics23 "github.com/cosmos/ics23/go"
 
+	"github.com/celltonomy/celltonomy/ledger/auth"
 	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/query"
 	"github.com/celltonomy/celltonomy/ledger/schema"
@@ -154,11 +155,21 @@ func (c *Client) Broadcast(ctx context.Context, tx []byte, mode Mode) (TxResult,
 // error wrapping ErrRefused and the ledger's code, with the result, when
 // the next block would refuse it: the caller then does not broadcast it
 // and pays no fee for it; the refused result has Height 0 and no events.
+// A wrong sequence is not a refusal here (CheckTx judges it, for no fee):
+// the simulation may not see the signer's transactions the mempool is
+// rechecking after a block.
 // A failure of the simulation query itself is returned as it is.
 func (c *Client) Check(ctx context.Context, tx []byte) (TxResult, error) {
 	res, err := c.Simulate(ctx, tx)
 	if err != nil {
 		return res, err
+	}
+	if res.Code != 0 && res.Codespace == auth.Codespace && res.Code == auth.ErrWrongSequence.Number {
+		// Inconclusive: the node simulates on its mempool's state, which
+		// lags the mempool while it rechecks its transactions after a
+		// block, so the signer's pending transactions may not count yet.
+		// CheckTx judges the sequence, and refuses it for no fee.
+		return res, nil
 	}
 	if res.Code != 0 {
 		// Not in a block, and its events will not happen.
