@@ -155,6 +155,7 @@ func (n *Node) decide(ctx context.Context, id uint64, height int64, since time.T
 	}
 	dec := bid.Decide(bid.Input{
 		Order: bid.Order{MaxPrice: o.GetMaxPrice(), PackageID: pid, Kind: rec.GetKind(), MinProviderReputation: o.GetMinProviderReputation(),
+			InputBytes: o.GetInputBytes(), InputSizeKnown: o.GetInputBytes() > 0,
 			RoyaltyBps: min(rec.GetRoyaltyBps(), n.params.GetMaxRoyaltyBps()), ParamsError: paramsErr, ResourcesError: resourcesErr},
 		BidStakeRatioBps: n.params.GetBidStakeRatioBps(),
 		MinBidStake:      n.params.GetMinBidStake(),

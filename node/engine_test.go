@@ -637,3 +637,34 @@ func TestEngineVerifierDuty(t *testing.T) {
 		t.Fatal("verifier job not done after the decision")
 	}
 }
+
+// TestEngineInputBytes: an order that declares the size of its inputs
+// (MsgCreateOrder.input_bytes, which the node priced it by) takes only
+// inputs of exactly that total; the buyer cannot declare less and send
+// more.
+func TestEngineInputBytes(t *testing.T) {
+	w := newWorld(t)
+	e := w.start(t, t.TempDir(), false)
+	o := w.addOrder(1, ">seq\nacgt\n", ledgerpb.OrderState_ORDER_STATE_OPEN)
+	size := uint64(len(o.text))
+	w.setOrder(o.id, func(ord *ledgerpb.Order) { ord.InputBytes = size - 1 })
+	e.award(t, o, 12, 60)
+	base := e.url + "/v1/orders/1/inputs"
+	if status, body := do(t, signedRequest(t, o.buyer, "PUT", base+"/text", bytes.NewReader(o.text), nodeapi.BodyOf(o.text))); status != 201 {
+		t.Fatalf("upload: %d %s", status, body)
+	}
+	list, _ := json.Marshal(nodeapi.InputsRequest{Inputs: []nodeapi.InputFile{o.input.wire()}})
+	commit := func() (int, string) {
+		return do(t, signedRequest(t, o.buyer, "POST", base, bytes.NewReader(list), nodeapi.BodyOf(list)))
+	}
+	if status, body := commit(); status != 400 || !strings.Contains(body, "declares input_bytes") {
+		t.Fatalf("inputs larger than declared: %d %s, want 400 naming input_bytes", status, body)
+	}
+	if j := e.job(t, 1, nodeapi.RoleProvider); j.State != nodeapi.StateAwaitingInputs {
+		t.Fatalf("job %s after a refused commit", j.State)
+	}
+	w.setOrder(o.id, func(ord *ledgerpb.Order) { ord.InputBytes = size })
+	if status, body := commit(); status != 200 {
+		t.Fatalf("inputs of the declared size: %d %s", status, body)
+	}
+}

@@ -465,6 +465,18 @@ func (n *Node) commitInputs(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusBadRequest, "inputs: their input root %x does not match the order's input root %x", root, o.GetInputRoot())
 		return
 	}
+	if declared := o.GetInputBytes(); declared > 0 {
+		// The node priced the order by its declared size: the inputs must
+		// total exactly that.
+		var total uint64
+		for _, f := range inputs {
+			total += uint64(f.Size)
+		}
+		if total != declared {
+			httpError(w, http.StatusBadRequest, "inputs: they total %d bytes; the order declares input_bytes %d", total, declared)
+			return
+		}
+	}
 	if err := n.checkDeclaredInputs(r.Context(), o, inputs); err != nil {
 		httpError(w, http.StatusBadRequest, "inputs: %v", err)
 		return

@@ -466,9 +466,14 @@ func (b *Buyer) prepare(ctx context.Context, req Request) (*plan, error) {
 		}
 		escrow = pl.offering.Price
 	} else {
+		var inputBytes uint64
+		for _, f := range files {
+			inputBytes += uint64(f.Size)
+		}
 		pl.create = &ledgerpb.MsgCreateOrder{PackageId: pkg.id[:], InputRoot: root[:], Params: orderParams(req.Params),
 			MaxPrice: req.MaxPrice, PoStake: req.POStake, BidWindow: req.BidWindow, DeliveryWindow: req.DeliveryWindow,
-			ConfirmWindow: req.ConfirmWindow, Replication: req.Replication, MinProviderReputation: req.MinProviderReputation}
+			ConfirmWindow: req.ConfirmWindow, Replication: req.Replication, MinProviderReputation: req.MinProviderReputation,
+			InputBytes: inputBytes}
 		if err := market.ValidateCreateOrder(pl.create, p); err != nil {
 			return nil, fieldErr("order", "%v", err)
 		}

@@ -283,6 +283,22 @@ func TestMarketLifecycle(t *testing.T) {
 	}
 }
 
+// TestMarketInputBytes: the order keeps the size of its inputs its buyer
+// declared, which nodes price it by; 0 is "not declared".
+func TestMarketInputBytes(t *testing.T) {
+	c := marketChain(t)
+	m := orderMsg()
+	m.InputBytes = 48_502
+	c.mustBlock(c.tx(mBuyer, createOrderWith(m)))
+	c.mustBlock(c.tx(mBuyer, createOrderWith(orderMsg())))
+	if got := c.order(1).GetInputBytes(); got != 48_502 {
+		t.Fatalf("order 1 input_bytes %d, want 48502", got)
+	}
+	if got := c.order(2).GetInputBytes(); got != 0 {
+		t.Fatalf("order 2 input_bytes %d, want 0 (not declared)", got)
+	}
+}
+
 func TestMarketCancel(t *testing.T) {
 	c := marketChain(t)
 	c.mustBlock(c.tx(mBuyer, createOrderWith(orderMsg())))

@@ -1026,7 +1026,10 @@ type Order struct {
 	// the excluded provider's node, whichever account announces it.
 	ExcludedNodeKeys [][]byte `protobuf:"bytes,23,rep,name=excluded_node_keys,json=excludedNodeKeys,proto3" json:"excluded_node_keys,omitempty"`
 	// Why the order FAILED; unspecified in any other state.
-	FailReason    FailReason `protobuf:"varint,24,opt,name=fail_reason,json=failReason,proto3,enum=celltonomy.ledger.v1.FailReason" json:"fail_reason,omitempty"`
+	FailReason FailReason `protobuf:"varint,24,opt,name=fail_reason,json=failReason,proto3,enum=celltonomy.ledger.v1.FailReason" json:"fail_reason,omitempty"`
+	// MsgCreateOrder.input_bytes: the declared total size of the inputs, in
+	// bytes; 0: not declared.
+	InputBytes    uint64 `protobuf:"varint,25,opt,name=input_bytes,json=inputBytes,proto3" json:"input_bytes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1227,6 +1230,13 @@ func (x *Order) GetFailReason() FailReason {
 		return x.FailReason
 	}
 	return FailReason_FAIL_REASON_UNSPECIFIED
+}
+
+func (x *Order) GetInputBytes() uint64 {
+	if x != nil {
+		return x.InputBytes
+	}
+	return 0
 }
 
 // DrawnVerifier is a verifier drawn for a dispute, with its commit and
@@ -2471,7 +2481,12 @@ type MsgCreateOrder struct {
 	MinProviderReputation uint64 `protobuf:"varint,9,opt,name=min_provider_reputation,json=minProviderReputation,proto3" json:"min_provider_reputation,omitempty"`
 	Replication           uint32 `protobuf:"varint,10,opt,name=replication,proto3" json:"replication,omitempty"`
 	// Pay max price + PO stake from the signer's store credit first.
-	UseCredit     bool `protobuf:"varint,11,opt,name=use_credit,json=useCredit,proto3" json:"use_credit,omitempty"`
+	UseCredit bool `protobuf:"varint,11,opt,name=use_credit,json=useCredit,proto3" json:"use_credit,omitempty"`
+	// The total size of the order's input files, in bytes (the sum of the
+	// sizes the input root commits to); 0: not declared. A node prices an
+	// order by it (PriceList.per_input_mib) and accepts only inputs of
+	// exactly this total.
+	InputBytes    uint64 `protobuf:"varint,12,opt,name=input_bytes,json=inputBytes,proto3" json:"input_bytes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2581,6 +2596,13 @@ func (x *MsgCreateOrder) GetUseCredit() bool {
 		return x.UseCredit
 	}
 	return false
+}
+
+func (x *MsgCreateOrder) GetInputBytes() uint64 {
+	if x != nil {
+		return x.InputBytes
+	}
+	return 0
 }
 
 // MsgCancelOrder cancels the signer's open order.
@@ -3357,7 +3379,7 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"\x11provider_revealed\x18\x06 \x01(\bR\x10providerRevealed\x12%\n" +
 	"\x0eprovider_stars\x18\a \x01(\rR\rproviderStars\x12\x14\n" +
 	"\x05final\x18\b \x01(\bR\x05final\x12\x18\n" +
-	"\apayment\x18\t \x01(\x04R\apayment\"\xf1\a\n" +
+	"\apayment\x18\t \x01(\x04R\apayment\"\x92\b\n" +
 	"\x05Order\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12\x14\n" +
 	"\x05buyer\x18\x02 \x01(\fR\x05buyer\x12\x1d\n" +
@@ -3387,7 +3409,9 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"\x12excluded_providers\x18\x16 \x03(\fR\x11excludedProviders\x12,\n" +
 	"\x12excluded_node_keys\x18\x17 \x03(\fR\x10excludedNodeKeys\x12A\n" +
 	"\vfail_reason\x18\x18 \x01(\x0e2 .celltonomy.ledger.v1.FailReasonR\n" +
-	"failReason\"\x87\x01\n" +
+	"failReason\x12\x1f\n" +
+	"\vinput_bytes\x18\x19 \x01(\x04R\n" +
+	"inputBytes\"\x87\x01\n" +
 	"\rDrawnVerifier\x12\x19\n" +
 	"\bnode_key\x18\x01 \x01(\fR\anodeKey\x12\x1a\n" +
 	"\boperator\x18\x02 \x01(\fR\boperator\x12\x1e\n" +
@@ -3485,7 +3509,7 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"\x0fVerifierRequest\x12\x19\n" +
 	"\bnode_key\x18\x01 \x01(\fR\anodeKey\"N\n" +
 	"\x10VerifierResponse\x12:\n" +
-	"\bverifier\x18\x01 \x01(\v2\x1e.celltonomy.ledger.v1.VerifierR\bverifier\"\xa8\x03\n" +
+	"\bverifier\x18\x01 \x01(\v2\x1e.celltonomy.ledger.v1.VerifierR\bverifier\"\xc9\x03\n" +
 	"\x0eMsgCreateOrder\x12\x1d\n" +
 	"\n" +
 	"package_id\x18\x01 \x01(\fR\tpackageId\x12\x1d\n" +
@@ -3502,7 +3526,9 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"\vreplication\x18\n" +
 	" \x01(\rR\vreplication\x12\x1d\n" +
 	"\n" +
-	"use_credit\x18\v \x01(\bR\tuseCredit\"+\n" +
+	"use_credit\x18\v \x01(\bR\tuseCredit\x12\x1f\n" +
+	"\vinput_bytes\x18\f \x01(\x04R\n" +
+	"inputBytes\"+\n" +
 	"\x0eMsgCancelOrder\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\x04R\aorderId\"\xbc\x01\n" +
 	"\x06MsgBid\x12\x19\n" +

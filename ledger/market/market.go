@@ -359,6 +359,7 @@ func (k Keeper) CreateOrder(st store.KVStore, ev *event.Log, p *ledgerpb.Params,
 		MaxPrice: m.MaxPrice, PoStake: m.PoStake, BidWindow: m.BidWindow, DeliveryWindow: m.DeliveryWindow,
 		ConfirmWindow: m.ConfirmWindow, MinProviderReputation: m.MinProviderReputation, Replication: m.Replication,
 		State: ledgerpb.OrderState_ORDER_STATE_OPEN, CreatedHeight: height, BidDeadline: height + int64(m.BidWindow),
+		InputBytes: m.InputBytes,
 	}
 	st.Set(NextIDKey(), store.Uint64(id+1))
 	k.write(st, o, ledgerpb.OrderState_ORDER_STATE_UNSPECIFIED, height)

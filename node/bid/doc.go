@@ -40,8 +40,9 @@
 //     price list (Pricing.PriceList, the list the node publishes with its
 //     announcement, so a buyer's quote is the price bid):
 //     PerPackage[id] or else Base, plus PerInputMiB × ceil(input bytes /
-//     MiB), at least Minimum. Pricing by input size needs the size
-//     (ReasonInputSizeUnknown); a price that does not fit a uint64 is
+//     MiB), at least Minimum. Pricing by input size needs the size the
+//     order declares (Order.input_bytes, which the node then checks
+//     against the committed inputs; ReasonInputSizeUnknown without it); a price that does not fit a uint64 is
 //     ReasonOverflow. The node bids that price when the order's max price
 //     allows it; above the max price it bids the max price if that is at
 //     least its private Pricing.Floor (zero, the default: no bid)

@@ -22,7 +22,7 @@ func newTxMarketCmd(g *globals, f *txFlags) *cobra.Command {
 
 func newTxMarketCreateOrderCmd(g *globals, f *txFlags) *cobra.Command {
 	var params []string
-	var bidWindow, deliveryWindow, confirmWindow, minRep uint64
+	var bidWindow, deliveryWindow, confirmWindow, minRep, inputBytes uint64
 	var useCredit bool
 	create := &cobra.Command{
 		Use:   "create-order PACKAGE_ID INPUT_ROOT MAX_PRICE PO_STAKE",
@@ -52,11 +52,12 @@ func newTxMarketCreateOrderCmd(g *globals, f *txFlags) *cobra.Command {
 			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_CreateOrder{CreateOrder: &ledgerpb.MsgCreateOrder{
 				PackageId: id, InputRoot: root, Params: ps, MaxPrice: maxPrice, PoStake: po, BidWindow: bidWindow,
 				DeliveryWindow: deliveryWindow, ConfirmWindow: confirmWindow, MinProviderReputation: minRep, Replication: 1,
-				UseCredit: useCredit}}})
+				UseCredit: useCredit, InputBytes: inputBytes}}})
 		},
 	}
 	create.Flags().StringSliceVar(&params, "param", nil, "a parameter KEY=VALUE for the package (repeatable)")
 	create.Flags().Uint64Var(&bidWindow, "bid-window", 10, "blocks during which providers bid")
+	create.Flags().Uint64Var(&inputBytes, "input-bytes", 0, "the total size of the input files in bytes, which nodes price by and check (0: not declared)")
 	create.Flags().Uint64Var(&deliveryWindow, "delivery-window", 100, "blocks after the award to deliver")
 	create.Flags().Uint64Var(&confirmWindow, "confirm-window", 100, "blocks after delivery to close before the order closes by itself")
 	create.Flags().Uint64Var(&minRep, "min-provider-reputation", 0, "smallest provider reputation (stored, not enforced yet)")
