@@ -68,7 +68,7 @@ func (c *Client) url(path string) (string, error) {
 
 // do sends a request with body (signed when sign is set) and decodes a
 // JSON answer into out, or returns the raw response body when out is nil.
-func (c *Client) do(ctx context.Context, method, path string, body []byte, sign bool, out any) ([]byte, error) {
+func (c *Client) do(ctx context.Context, method, path string, body []byte, sign bool, out any, limit int64) ([]byte, error) {
 	u, err := c.url(path)
 	if err != nil {
 		return nil, err
@@ -82,7 +82,7 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, sign 
 			return nil, err
 		}
 	}
-	return c.send(req, out)
+	return c.send(req, out, limit)
 }
 
 // sign signs req for a body declared as body, valid for DefaultLifetime.
@@ -97,7 +97,7 @@ func (c *Client) sign(req *http.Request, body Body) error {
 // send sends req and decodes a JSON answer into out, or returns the raw
 // response body when out is nil; a status other than 2xx is a
 // *StatusError.
-func (c *Client) send(req *http.Request, out any) ([]byte, error) {
+func (c *Client) send(req *http.Request, out any, limit int64) ([]byte, error) {
 	resp, err := c.http().Do(req)
 	if err != nil {
 		return nil, err
@@ -106,9 +106,12 @@ func (c *Client) send(req *http.Request, out any) ([]byte, error) {
 	if err := statusError(resp); err != nil {
 		return nil, err
 	}
-	data, err := io.ReadAll(resp.Body)
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s %s: the answer is longer than %d bytes", req.Method, req.URL.Path, limit)
 	}
 	if out != nil {
 		if err := json.Unmarshal(data, out); err != nil {
@@ -117,6 +120,11 @@ func (c *Client) send(req *http.Request, out any) ([]byte, error) {
 	}
 	return data, nil
 }
+
+// MaxAnswer bounds, in bytes, a JSON answer of a node (a job's status,
+// a decision, an input list, the outputs with their stdout and stderr):
+// a node cannot make its client read more.
+const MaxAnswer = 64 << 20
 
 // maxErrorBody bounds the error message read from a node.
 const maxErrorBody = 64 << 10
@@ -175,7 +183,7 @@ func (c *Client) UploadInput(ctx context.Context, id uint64, name, path string) 
 	if err := c.sign(req, body); err != nil {
 		return err
 	}
-	_, err = c.send(req, nil)
+	_, err = c.send(req, nil, MaxAnswer)
 	return err
 }
 
@@ -188,7 +196,7 @@ func (c *Client) CommitInputs(ctx context.Context, id uint64, inputs []InputFile
 		return JobStatus{}, err
 	}
 	var st JobStatus
-	_, err = c.do(ctx, http.MethodPost, OrderPath(id, "inputs"), body, true, &st)
+	_, err = c.do(ctx, http.MethodPost, OrderPath(id, "inputs"), body, true, &st, MaxAnswer)
 	return st, err
 }
 
@@ -196,14 +204,14 @@ func (c *Client) CommitInputs(ctx context.Context, id uint64, inputs []InputFile
 // node has none.
 func (c *Client) Job(ctx context.Context, id uint64) (JobStatus, error) {
 	var st JobStatus
-	_, err := c.do(ctx, http.MethodGet, OrderPath(id, "job"), nil, false, &st)
+	_, err := c.do(ctx, http.MethodGet, OrderPath(id, "job"), nil, false, &st, MaxAnswer)
 	return st, err
 }
 
 // Decision returns the node's bid decision on order id.
 func (c *Client) Decision(ctx context.Context, id uint64) (Decision, error) {
 	var d Decision
-	_, err := c.do(ctx, http.MethodGet, OrderPath(id, "decision"), nil, false, &d)
+	_, err := c.do(ctx, http.MethodGet, OrderPath(id, "decision"), nil, false, &d, MaxAnswer)
 	return d, err
 }
 
@@ -211,17 +219,21 @@ func (c *Client) Decision(ctx context.Context, id uint64) (Decision, error) {
 // job has executed).
 func (c *Client) Outputs(ctx context.Context, id uint64) (Outputs, error) {
 	var o Outputs
-	_, err := c.do(ctx, http.MethodGet, OrderPath(id, "outputs"), nil, true, &o)
+	_, err := c.do(ctx, http.MethodGet, OrderPath(id, "outputs"), nil, true, &o, MaxAnswer)
 	return o, err
 }
 
 // OutputFile downloads the output file of order id with the given SHA-256
-// (hex). The caller checks the hash.
-func (c *Client) OutputFile(ctx context.Context, id uint64, sha string) ([]byte, error) {
+// (hex) and size in bytes (as Outputs lists it): a longer answer is an
+// error, read no further. The caller checks the hash.
+func (c *Client) OutputFile(ctx context.Context, id uint64, sha string, size int64) ([]byte, error) {
 	if _, err := hex.DecodeString(sha); err != nil || len(sha) != 64 {
 		return nil, fmt.Errorf("output file hash %q: want 64 hex digits", sha)
 	}
-	return c.do(ctx, http.MethodGet, OrderPath(id, "outputs", sha), nil, true, nil)
+	if size < 0 {
+		return nil, fmt.Errorf("output file %s: size %d: must not be negative", sha, size)
+	}
+	return c.do(ctx, http.MethodGet, OrderPath(id, "outputs", sha), nil, true, nil, size)
 }
 
 // MaxEventLog bounds, in bytes, the event log EventLog reads: the
@@ -233,33 +245,7 @@ const MaxEventLog = 64 << 20
 // node appended so far, empty before the first. The caller verifies it.
 // A log longer than MaxEventLog is an error.
 func (c *Client) EventLog(ctx context.Context, id uint64) ([]byte, error) {
-	u, err := c.url(OrderPath(id, "log"))
-	if err != nil {
-		return nil, err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, err
-	}
-	if err := c.sign(req, BodyOf(nil)); err != nil {
-		return nil, err
-	}
-	resp, err := c.http().Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if err := statusError(resp); err != nil {
-		return nil, err
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxEventLog+1))
-	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", req.URL.Path, err)
-	}
-	if len(data) > MaxEventLog {
-		return nil, fmt.Errorf("GET %s: event log longer than %d bytes", req.URL.Path, MaxEventLog)
-	}
-	return data, nil
+	return c.do(ctx, http.MethodGet, OrderPath(id, "log"), nil, true, nil, MaxEventLog)
 }
 
 // PutBlob uploads a .cellpkg to the node, which keeps it when the registry
@@ -286,7 +272,7 @@ func (c *Client) PutBlob(ctx context.Context, sum [32]byte, data []byte) error {
 	if err := c.sign(req, BodyOf(data)); err != nil {
 		return err
 	}
-	_, err = c.send(req, nil)
+	_, err = c.send(req, nil, MaxAnswer)
 	return err
 }
 

@@ -118,3 +118,31 @@ func mustEnvelope(t *testing.T, id spec.ID) []byte {
 	}
 	return b
 }
+
+// TestClientBoundsAnswers: a node cannot make its client read more than
+// the answer may hold: an output file longer than its listed size, and a
+// JSON answer longer than MaxAnswer, are errors read no further.
+func TestClientBoundsAnswers(t *testing.T) {
+	_, key, _ := ed25519.GenerateKey(nil)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, "/outputs/") {
+			w.Write([]byte("eleven byte"))
+			return
+		}
+		w.Write([]byte(`{"state":"`))
+		w.Write([]byte(strings.Repeat("x", MaxAnswer)))
+		w.Write([]byte(`"}`))
+	}))
+	defer srv.Close()
+	c := &Client{Endpoint: srv.URL, Key: key}
+	sha := strings.Repeat("ab", 32)
+	if _, err := c.OutputFile(t.Context(), 1, sha, 10); err == nil || !strings.Contains(err.Error(), "longer than 10 bytes") {
+		t.Errorf("an output file longer than its size: %v", err)
+	}
+	if b, err := c.OutputFile(t.Context(), 1, sha, 11); err != nil || string(b) != "eleven byte" {
+		t.Errorf("an output file of its size: %q, %v", b, err)
+	}
+	if _, err := c.Job(t.Context(), 1); err == nil || !strings.Contains(err.Error(), "longer than") {
+		t.Errorf("a JSON answer longer than MaxAnswer: %v", err)
+	}
+}

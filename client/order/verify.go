@@ -48,7 +48,7 @@ func Download(ctx context.Context, gw *nodeapi.Client, id uint64) (nodeapi.Outpu
 		if _, ok := files[f.SHA256]; ok {
 			continue
 		}
-		data, err := gw.OutputFile(ctx, id, f.SHA256)
+		data, err := gw.OutputFile(ctx, id, f.SHA256, f.Size)
 		if err != nil {
 			return out, nil, fmt.Errorf("output %s of order %d: %w", f.Path, id, err)
 		}
