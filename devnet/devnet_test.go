@@ -175,7 +175,7 @@ func TestNodesServeAnOrder(t *testing.T) {
 	}
 	var files []outputroot.File
 	for _, f := range out.Files {
-		data, err := gc.OutputFile(ctx, id, f.SHA256)
+		data, err := gc.OutputFile(ctx, id, f.SHA256, f.Size)
 		if err != nil {
 			t.Fatal(err)
 		}
