@@ -21,6 +21,9 @@
 // result.txt, its input "data" in upper case; with the parameter
 // MODE=trap it writes TrapStderr to stderr and traps, on every node.
 // Provider also sells the registered package as an offering (OfferingPrice).
+//
+// The nodes' logs are discarded unless the environment variable
+// ORDERTEST_LOG is set, which sends them to stderr.
 package ordertest
 
 import (
