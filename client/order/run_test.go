@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -76,6 +77,14 @@ var buyers = []string{"buyer", "buyer-dispute", "buyer-expiry", "buyer-bad", "bu
 	"buyer-missing", "buyer-blip", "buyer-offering", "buyer-trap"}
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	// The tests on the network wait for blocks, not for the CPU: run
+	// every one of them at once unless -parallel says otherwise.
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if !set {
+		flag.Set("test.parallel", strconv.Itoa(len(buyers)))
+	}
 	code := m.Run()
 	if theNet != nil {
 		theNet.Close()

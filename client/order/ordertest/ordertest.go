@@ -27,6 +27,7 @@
 package ordertest
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
@@ -373,7 +374,7 @@ func (n *Net) start(tb testing.TB, buyers []string) (err error) {
 			return err
 		}
 		for _, b := range blobs {
-			if _, _, err := bs.Put(strings.NewReader(string(b))); err != nil {
+			if _, _, err := bs.Put(bytes.NewReader(b)); err != nil {
 				return err
 			}
 		}
@@ -401,7 +402,7 @@ func (n *Net) start(tb testing.TB, buyers []string) (err error) {
 		})
 	}
 	n.Provider = n.Nodes[0]
-	if err := n.waitNodes(ctx); err != nil {
+	if err := n.waitNodes(); err != nil {
 		return err
 	}
 	_, err = n.Provider.sender.Send(ctx, client.WaitCommit,
@@ -465,32 +466,21 @@ func warmCache(ctx context.Context, dir string, blob []byte) (string, error) {
 	return dir, nil
 }
 
-// waitNodes waits until every node follows the chain as an announced,
-// registered verifier.
-func (n *Net) waitNodes(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-	for {
-		ready := 0
-		for _, f := range n.Nodes {
-			_, nerr := n.Client.Node(ctx, f.NodeKey(), 0)
-			_, verr := n.Client.Verifier(ctx, f.NodeKey())
-			if nerr == nil && verr == nil && f.Node.Healthy() {
-				ready++
-			}
-		}
-		if ready == len(n.Nodes) {
-			return nil
-		}
+// waitNodes waits until every node follows the chain: a node handles
+// its first block only once its announcement and its registration as a
+// verifier are committed (node.Node.Run).
+func (n *Net) waitNodes() error {
+	deadline := time.Now().Add(time.Minute)
+	for slices.ContainsFunc(n.Nodes, func(f *Node) bool { return !f.Node.Healthy() }) {
 		if err := n.Err(); err != nil {
 			return err
 		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("ordertest: %d of %d nodes ready: %w", ready, len(n.Nodes), ctx.Err())
-		case <-time.After(50 * time.Millisecond):
+		if time.Now().After(deadline) {
+			return errors.New("ordertest: the nodes do not follow the chain after a minute")
 		}
+		time.Sleep(50 * time.Millisecond)
 	}
+	return nil
 }
 
 // Err returns the errors of nodes that stopped on their own.
