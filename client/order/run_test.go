@@ -221,8 +221,8 @@ func TestRunOnChain(t *testing.T) {
 		if !(h.Published < h.Created && h.Created < h.Awarded && h.Awarded <= h.Delivered && h.Delivered < h.Closed && h.Closed < h.Revealed && h.Revealed < h.Final) {
 			t.Errorf("heights out of order: %+v", h)
 		}
-		if res.Provider != ordertest.Address("provider").String() || res.Price != n.Price {
-			t.Errorf("provider %s price %d, want %s at %d", res.Provider, res.Price, ordertest.Address("provider"), n.Price)
+		if res.Provider != ordertest.Address("provider").String() || res.Price != ordertest.ProviderFloor {
+			t.Errorf("provider %s price %d, want %s at %d", res.Provider, res.Price, ordertest.Address("provider"), ordertest.ProviderFloor)
 		}
 		data, err := os.ReadFile(filepath.Join(out, strconv.FormatUint(res.OrderID, 10), "outputs", "result.txt"))
 		if err != nil || string(data) != "ACGTACGT\n" {
@@ -317,11 +317,11 @@ func TestRunOnChain(t *testing.T) {
 			reasons[r.NodeKey] = r.Reason
 		}
 		for _, f := range n.Nodes {
-			if reasons[hex.EncodeToString(f.NodeKey())] != "below-floor" {
-				t.Errorf("reasons %+v: want below-floor from %s", res.Reasons, f)
+			if reasons[hex.EncodeToString(f.NodeKey())] != "above-max-price" {
+				t.Errorf("reasons %+v: want above-max-price from %s", res.Reasons, f)
 			}
 		}
-		if !bytes.Contains([]byte(err.Error()), []byte("below-floor")) {
+		if !bytes.Contains([]byte(err.Error()), []byte("above-max-price")) {
 			t.Errorf("error %q does not name the reason", err)
 		}
 		if after := balanceOf(t, b); after != before-n.Params.MinFee {

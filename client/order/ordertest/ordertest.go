@@ -12,9 +12,8 @@
 // pays (it bids the order's max price); the honest node, Provider, asks
 // ProviderFloor for every other package. The lowest bid wins, so an order
 // of Net.Package(f) lands on the node with fault f, and any other order
-// on Provider, at Net.Price. An order whose max price pays less than
-// ProviderFloor after the network fee and royalty gets no bid
-// ("below-floor" from every node).
+// on Provider, at ProviderFloor. An order whose max price is below
+// ProviderFloor gets no bid ("above-max-price" from every node).
 //
 // The packages run one real module (testdata/prog, built with
 // internal/wasmbuild): it prints "processed N bytes" and writes
@@ -54,7 +53,6 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/params"
 	"github.com/celltonomy/celltonomy/ledger/registry"
 	"github.com/celltonomy/celltonomy/node"
-	"github.com/celltonomy/celltonomy/node/bid"
 	"github.com/celltonomy/celltonomy/node/blobstore"
 	"github.com/celltonomy/celltonomy/node/config"
 	"github.com/celltonomy/celltonomy/nodeapi"
@@ -97,17 +95,13 @@ name = "result.txt"
 format = "text"
 `
 
-// RoyaltyBps is the author royalty of the tests' packages, in basis
-// points.
-const RoyaltyBps = 250
-
 // TrapStderr is what a run with MODE=trap writes to stderr before it
 // traps.
 const TrapStderr = "MODE=trap: loading a byte beyond linear memory\n"
 
 // ProviderFloor is every node's floor and the asking price of a node for
-// the packages it serves, in ucell: net of the network fee and royalty, a
-// node is paid at least this much.
+// the packages it serves, in ucell: what the node bids on an order of
+// such a package whose max price reaches it.
 const ProviderFloor = 50_000
 
 // dearPrice is the asking price of a node for the packages it leaves to
@@ -162,10 +156,6 @@ type Net struct {
 	// PackageOther is a directory of an unregistered version of the same
 	// name: only "author" may register it.
 	PackageOther string
-	// Price is what the node that serves a package bids on an order whose
-	// max price is above it, in ucell: ProviderFloor grossed up by the
-	// network fee and RoyaltyBps (node/bid.Gross).
-	Price uint64
 	// Provider is the honest node; Nodes are all the nodes, Provider
 	// first.
 	Provider *Node
@@ -287,7 +277,6 @@ func (n *Net) start(tb testing.TB, buyers []string) (err error) {
 	p.InputContestWindowBlocks = 10
 	p.DisputeSeedWindowBlocks = 20
 	n.Params = p
-	n.Price = bid.Gross(ProviderFloor, p.NetworkFeeBps+RoyaltyBps)
 	g := &ledgerpb.Genesis{Params: p}
 	for _, name := range append(slices.Clone(Funded), buyers...) {
 		g.Accounts = append(g.Accounts, &ledgerpb.GenesisAccount{Address: Address(name).String(), Balance: 10_000_000_000})

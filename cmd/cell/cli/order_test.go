@@ -202,7 +202,7 @@ func TestOrderCommandsOnChain(t *testing.T) {
 
 	// Text mode, an order that expires: exit 1, with the nodes' reasons.
 	stdout, stderr, code = cellAt("order", "run", n.PackageID.String(), "-i", "data="+data, "--max-price", "1000", "--bid-window", "4", "--node", n.RPC)
-	if code != 1 || !strings.Contains(stderr, "expired") || !strings.Contains(stdout, "below-floor") || !strings.Contains(stdout, "created order") {
+	if code != 1 || !strings.Contains(stderr, "expired") || !strings.Contains(stdout, "above-max-price") || !strings.Contains(stdout, "created order") {
 		t.Errorf("expiring order: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 	// A bad input: exit 2 before any funds move, naming the input.
