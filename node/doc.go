@@ -101,8 +101,11 @@
 // # Faults
 //
 // Options.Fault injects a fault for tests and demonstrations: FaultWrongOutput
-// delivers a corrupted output root (while serving the true outputs), and
-// FaultNoDelivery never delivers.
+// delivers a corrupted output root (while serving the true outputs),
+// FaultNoDelivery never delivers, FaultSilentVerifier neither commits nor
+// reveals when drawn as a verifier, and FaultFalseMissingInputs reports
+// the inputs missing although it signed for them, delivering only once
+// the buyer's receipt voided the report.
 //
 // # HTTP
 //

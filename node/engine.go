@@ -269,6 +269,36 @@ func (n *Node) reportMissingInputs(ctx context.Context, height int64) {
 	}
 }
 
+// reportInputsFalsely is FaultFalseMissingInputs: it reports on chain,
+// once, the inputs of each provider job that holds them (committed,
+// receipt signed) as missing, from the contract's input deadline on. The
+// job goes on: deliver waits until the buyer's receipt voided the report.
+func (n *Node) reportInputsFalsely(ctx context.Context, height int64) {
+	for _, j := range n.jobs.pending() {
+		if j.Role != nodeapi.RoleProvider || len(j.Inputs) == 0 || j.MissingReported ||
+			(j.State != nodeapi.StateRunning && j.State != nodeapi.StateExecuted) ||
+			j.InputDeadline == 0 || height+1 < j.InputDeadline || height+1 > j.Deadline {
+			continue
+		}
+		id := j.OrderID
+		n.async(ctx, "report-missing-"+strconv.FormatUint(id, 10), func(ctx context.Context) error {
+			res, err := n.sender.Send(ctx, client.WaitCheck, &ledgerpb.Msg{Sum: &ledgerpb.Msg_ReportMissingInputs{
+				ReportMissingInputs: &ledgerpb.MsgReportMissingInputs{OrderId: id}}})
+			if errors.Is(err, market.ErrReceiptExists) || errors.Is(err, market.ErrAlreadyReported) {
+				// Too late for the lie: the buyer showed the receipt first.
+				_, err = n.jobs.update(id, nodeapi.RoleProvider, func(j *Job) error { j.MissingReported = true; return nil })
+				return err
+			}
+			if err != nil {
+				return fmt.Errorf("report missing inputs (fault %s): %w", FaultFalseMissingInputs, err)
+			}
+			n.log.Warn("fault false-missing-inputs: reported the inputs it holds missing", "order", id, "tx", txHash(res))
+			_, err = n.jobs.update(id, nodeapi.RoleProvider, func(j *Job) error { j.MissingReported = true; return nil })
+			return err
+		})
+	}
+}
+
 func (n *Node) balance(ctx context.Context) (uint64, error) {
 	b, err := n.query.Balance(ctx, n.opAddr)
 	if err != nil {
@@ -806,6 +836,8 @@ func (n *Node) run(ctx context.Context, id uint64, role string) error {
 		n.async(ctx, "commit-"+strconv.FormatUint(id, 10), func(ctx context.Context) error { return n.commit(ctx, id) })
 	case n.opts.Fault == FaultNoDelivery:
 		n.log.Warn("fault no-delivery: not delivering", "order", id)
+	case n.opts.Fault == FaultFalseMissingInputs:
+		n.log.Warn("fault false-missing-inputs: delivering once the buyer's receipt voids a false report", "order", id)
 	default:
 		// The same name as the block loop's retry: one delivery attempt
 		// at a time, so that the job's log records one delivery.
@@ -829,6 +861,9 @@ func (n *Node) deliver(ctx context.Context, id uint64) error {
 		n.log.Info("not delivering: the order moved on", "order", id, "state", market.StateName(s))
 		n.markState(id, nodeapi.RoleProvider, nodeapi.StateExecuted, nodeapi.StateDelivered)
 		return nil
+	}
+	if n.opts.Fault == FaultFalseMissingInputs && r.GetOrder().GetContract().GetInputReceiptHeight() == 0 {
+		return nil // the block loop calls again once the receipt is shown
 	}
 	w, err := eventlog.OpenFile(n.logPath(id, nodeapi.RoleProvider), n.opts.NodeKey, logID(id, nodeapi.RoleProvider))
 	if err != nil {

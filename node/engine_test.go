@@ -668,3 +668,58 @@ func TestEngineInputBytes(t *testing.T) {
 		t.Fatalf("inputs of the declared size: %d %s", status, body)
 	}
 }
+
+// TestEngineFalseMissingInputs follows a provider with the fault
+// false-missing-inputs: it takes the buyer's inputs and runs the job, but
+// does not deliver; at the input deadline it reports the inputs missing,
+// once; it delivers only after the buyer's receipt is shown on chain.
+func TestEngineFalseMissingInputs(t *testing.T) {
+	w := newWorld(t)
+	e := w.start(t, t.TempDir(), true)
+	e.opts.Fault = FaultFalseMissingInputs
+	o := w.addOrder(1, ">seq\nacgt\n", ledgerpb.OrderState_ORDER_STATE_OPEN)
+	e.award(t, o, 12, 60) // input deadline 22
+	e.upload(t, o)
+	e.waitJob(t, 1, nodeapi.RoleProvider, nodeapi.StateExecuted)
+	reports := func() int {
+		r, _ := sentMsgs(w.sender, (*ledgerpb.Msg).GetReportMissingInputs)
+		return len(r)
+	}
+	delivers := func() int {
+		d, _ := sentMsgs(w.sender, (*ledgerpb.Msg).GetDeliver)
+		return len(d)
+	}
+
+	e.block(t, 15)
+	e.idle(t)
+	if reports() != 0 || delivers() != 0 {
+		t.Fatalf("before the input deadline: %d reports, %d deliveries; want none", reports(), delivers())
+	}
+	e.block(t, 21) // the report enters block 22, the input deadline
+	waitFor(t, "the false report", func() bool { return e.job(t, 1, nodeapi.RoleProvider).MissingReported })
+	e.block(t, 22)
+	e.block(t, 23)
+	e.idle(t)
+	if j := e.job(t, 1, nodeapi.RoleProvider); reports() != 1 || delivers() != 0 || j.State != nodeapi.StateExecuted {
+		t.Fatalf("after the report: %d reports, %d deliveries, job %s; want one report, no delivery, the job executed", reports(), delivers(), j.State)
+	}
+
+	// The buyer shows the receipt: the report is void, the node delivers.
+	w.setOrder(1, func(ord *ledgerpb.Order) { ord.Contract.InputReceiptHeight = 24 })
+	e.block(t, 25)
+	e.waitJob(t, 1, nodeapi.RoleProvider, nodeapi.StateDelivered)
+	if reports() != 1 || delivers() != 1 {
+		t.Fatalf("%d reports, %d deliveries; want one of each", reports(), delivers())
+	}
+}
+
+// idle waits until no named task of the node (a delivery, a report, …)
+// is running: those the last block started have ended.
+func (e *engine) idle(t *testing.T) {
+	t.Helper()
+	waitFor(t, "the node's tasks", func() bool {
+		e.tasks.mu.Lock()
+		defer e.tasks.mu.Unlock()
+		return len(e.tasks.inflight) == 0
+	})
+}

@@ -53,16 +53,30 @@ const (
 	// FaultSilentVerifier: the node, drawn as a verifier, neither commits
 	// nor reveals, so the round slashes its verifier stake.
 	FaultSilentVerifier Fault = "silent-verifier"
+	// FaultFalseMissingInputs: the node takes the buyer's inputs, signs
+	// its input receipt and runs the job, then reports the inputs missing
+	// at the contract's input deadline all the same, and delivers only
+	// once the buyer's receipt, shown on chain, voided the report. A buyer
+	// who kept the receipt loses nothing; one who did not would see the
+	// contract fail with nobody to blame (market: ReportMissingInputs).
+	FaultFalseMissingInputs Fault = "false-missing-inputs"
 )
+
+// Faults lists every fault a node can inject, in the order of ParseFault's
+// error.
+var Faults = []Fault{FaultWrongOutput, FaultNoDelivery, FaultSilentVerifier, FaultFalseMissingInputs}
 
 // ParseFault returns the Fault named s ("" for none); an error names the
 // accepted values.
 func ParseFault(s string) (Fault, error) {
-	switch f := Fault(s); f {
-	case FaultNone, FaultWrongOutput, FaultNoDelivery, FaultSilentVerifier:
+	if f := Fault(s); f == FaultNone || slices.Contains(Faults, f) {
 		return f, nil
 	}
-	return "", fmt.Errorf("fault %q: must be %s, %s or %s", s, FaultWrongOutput, FaultNoDelivery, FaultSilentVerifier)
+	names := make([]string, len(Faults))
+	for i, f := range Faults {
+		names[i] = string(f)
+	}
+	return "", fmt.Errorf("fault %q: must be %s or %s", s, strings.Join(names[:len(names)-1], ", "), names[len(names)-1])
 }
 
 // Options are the node's keys and the knobs that node.toml does not hold.
@@ -514,6 +528,9 @@ func (n *Node) handleBlock(ctx context.Context, b follow.Block) error {
 	}
 	n.revealDue(ctx, b.Height)
 	n.reportMissingInputs(ctx, b.Height)
+	if n.opts.Fault == FaultFalseMissingInputs {
+		n.reportInputsFalsely(ctx, b.Height)
+	}
 	due := n.params != nil && b.Height >= n.announced.Load()+int64(n.params.GetNodeTtlBlocks()/2)
 	if c := n.collected.Load(); c == 0 || b.Height >= c+gcEveryBlocks {
 		n.collected.Store(b.Height)

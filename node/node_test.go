@@ -122,12 +122,12 @@ func FuzzParseInputs(f *testing.F) {
 }
 
 func TestParseFault(t *testing.T) {
-	for _, s := range []string{"", "wrong-output", "no-delivery"} {
+	for _, s := range []string{"", "wrong-output", "no-delivery", "silent-verifier", "false-missing-inputs"} {
 		if f, err := ParseFault(s); err != nil || string(f) != s {
 			t.Errorf("%q: %v", s, err)
 		}
 	}
-	if _, err := ParseFault("crash"); err == nil || !strings.Contains(err.Error(), "wrong-output") {
+	if _, err := ParseFault("crash"); err == nil || !strings.Contains(err.Error(), "wrong-output") || !strings.Contains(err.Error(), "false-missing-inputs") {
 		t.Errorf("bad fault: %v", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -20,6 +21,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
+	"github.com/celltonomy/celltonomy/node"
 	"github.com/celltonomy/celltonomy/nodeapi"
 )
 
@@ -65,11 +67,24 @@ var (
 	netErr  error
 )
 
+// bidWindow is the bid window of the tests' orders, in blocks: time
+// enough for every node to load the package and bid, so that the node
+// asking the least wins.
+const bidWindow = 10
+
 // buyers are the accounts the tests order with, one per parallel test.
 var buyers = []string{"buyer", "buyer-dispute", "buyer-expiry", "buyer-bad", "buyer-cancel", "buyer-fail", "buyer-close", "buyer-lose", "buyer-resume",
 	"buyer-missing", "buyer-blip", "buyer-offering", "buyer-trap"}
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	// The tests on the network wait for blocks, not for the CPU: run
+	// every one of them at once unless -parallel says otherwise.
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if !set {
+		flag.Set("test.parallel", strconv.Itoa(len(buyers)))
+	}
 	code := m.Run()
 	if theNet != nil {
 		theNet.Close()
@@ -82,11 +97,22 @@ func network(t *testing.T) *ordertest.Net {
 	if testing.Short() {
 		t.Skip("starts a chain")
 	}
-	netOnce.Do(func() { theNet, netErr = ordertest.Start(buyers...) })
+	netOnce.Do(func() { theNet, netErr = ordertest.Start(t, buyers...) })
 	if netErr != nil {
 		t.Fatal(netErr)
 	}
 	return theNet
+}
+
+// otherNode reports whether key (hex) is the key of a node of the
+// network other than the one with fault f.
+func otherNode(n *ordertest.Net, key string, f node.Fault) bool {
+	for _, x := range n.Nodes {
+		if x.Fault != f && hex.EncodeToString(x.NodeKey()) == key {
+			return true
+		}
+	}
+	return false
 }
 
 // buyerOf returns a Buyer of the named test account, polling fast.
@@ -159,8 +185,9 @@ func testCtx(t *testing.T) context.Context {
 // publishRuns makes the package of each run of the happy path new.
 var publishRuns atomic.Int32
 
-// TestRunOnChain runs orders against a real single-validator chain with
-// fake provider and verifier nodes.
+// TestRunOnChain runs orders against a real single-validator chain and
+// real nodes (ordertest): an honest provider, and a node with a fault for
+// each order that needs one, chosen by the package ordered.
 func TestRunOnChain(t *testing.T) {
 	n := network(t)
 
@@ -174,18 +201,18 @@ func TestRunOnChain(t *testing.T) {
 		stars := uint32(5)
 		// A package of the buyer's, new on each run of the test.
 		pkgDir := t.TempDir()
-		if err := ordertest.WritePackageDir(pkgDir, "order-test-b", fmt.Sprintf("Published by the buyer, run %d.", publishRuns.Add(1))); err != nil {
+		if err := ordertest.WritePackageDir(t, pkgDir, "order-test-b", fmt.Sprintf("Published by the buyer, run %d.", publishRuns.Add(1))); err != nil {
 			t.Fatal(err)
 		}
 		res, err := b.Run(ctx, Request{Package: pkgDir, Inputs: map[string]string{"data": inputFile(t, "acgtacgt\n")},
-			MaxPrice: 400_000, BidWindow: 6, DeliveryWindow: 40, ConfirmWindow: 40, OutDir: out, Stars: &stars, Progress: got.add})
+			MaxPrice: 400_000, BidWindow: bidWindow, DeliveryWindow: 40, ConfirmWindow: 40, OutDir: out, Stars: &stars, Progress: got.add})
 		if err != nil {
 			t.Fatalf("Run: %v (steps %v)", err, got.list)
 		}
 		m := got.need(t, StepPackage, StepPublished, StepCreated, StepBids, StepAwarded, StepUploaded, StepCommitted, StepDelivered,
 			StepDownloaded, StepWritten, StepClosed, StepRevealed, StepFinal)
-		if m[StepPackage].Registered || m[StepPublished].Count != 2 {
-			t.Errorf("package steps %+v %+v: want an unregistered package stored on both nodes", m[StepPackage], m[StepPublished])
+		if m[StepPackage].Registered || m[StepPublished].Count != len(n.Nodes) {
+			t.Errorf("package steps %+v %+v: want an unregistered package stored on all %d nodes", m[StepPackage], m[StepPublished], len(n.Nodes))
 		}
 		if res.State != "closed" {
 			t.Errorf("state %s, want closed", res.State)
@@ -194,8 +221,8 @@ func TestRunOnChain(t *testing.T) {
 		if !(h.Published < h.Created && h.Created < h.Awarded && h.Awarded <= h.Delivered && h.Delivered < h.Closed && h.Closed < h.Revealed && h.Revealed < h.Final) {
 			t.Errorf("heights out of order: %+v", h)
 		}
-		if res.Provider != ordertest.Address("provider").String() || res.Price != ordertest.ProviderFloor*4 {
-			t.Errorf("provider %s price %d, want %s at %d", res.Provider, res.Price, ordertest.Address("provider"), ordertest.ProviderFloor*4)
+		if res.Provider != ordertest.Address("provider").String() || res.Price != ordertest.ProviderFloor {
+			t.Errorf("provider %s price %d, want %s at %d", res.Provider, res.Price, ordertest.Address("provider"), ordertest.ProviderFloor)
 		}
 		data, err := os.ReadFile(filepath.Join(out, strconv.FormatUint(res.OrderID, 10), "outputs", "result.txt"))
 		if err != nil || string(data) != "ACGTACGT\n" {
@@ -235,8 +262,8 @@ func TestRunOnChain(t *testing.T) {
 		b := buyerOf(t, n, "buyer-dispute")
 		before := balanceOf(t, b)
 		var got steps
-		res, err := b.Run(ctx, Request{Package: n.PackageID.String(), Inputs: map[string]string{"data": inputFile(t, "gattaca\n")},
-			Params: map[string]string{"MODE": "wrong-root"}, MaxPrice: 200_000, BidWindow: 6, DeliveryWindow: 40, ConfirmWindow: 40,
+		res, err := b.Run(ctx, Request{Package: n.Package(node.FaultWrongOutput).String(), Inputs: map[string]string{"data": inputFile(t, "gattaca\n")},
+			MaxPrice: 200_000, BidWindow: bidWindow, DeliveryWindow: 40, ConfirmWindow: 40,
 			OutDir: t.TempDir(), Progress: got.add})
 		if !errors.Is(err, ErrDisputed) {
 			t.Fatalf("Run: %v, want ErrDisputed (steps %v)", err, got.list)
@@ -245,11 +272,14 @@ func TestRunOnChain(t *testing.T) {
 		if _, ok := m[StepClosed]; ok {
 			t.Error("closed an order whose outputs did not verify")
 		}
-		verifier := hex.EncodeToString(n.Verifier.NodeKey())
-		if o, d := m[StepDisputeOpened], m[StepDisputeDrawn]; o.Deadline <= o.Height || d.Height <= o.Height || d.Round != 1 || len(d.Verifiers) != 1 || d.Verifiers[0] != verifier {
-			t.Errorf("dispute steps %+v then %+v: want the seed revealed after the opening block, drawing the verifier in round 1", o, d)
+		if res.Provider != ordertest.Address(string(node.FaultWrongOutput)).String() {
+			t.Errorf("provider %s, want the node with the fault %s", res.Provider, node.FaultWrongOutput)
 		}
-		if v := m[StepVerifierInputs]; v.Detail != "" || v.NodeKey != verifier {
+		o, d := m[StepDisputeOpened], m[StepDisputeDrawn]
+		if o.Deadline <= o.Height || d.Height <= o.Height || d.Round != 1 || len(d.Verifiers) != 1 || !otherNode(n, d.Verifiers[0], node.FaultWrongOutput) {
+			t.Errorf("dispute steps %+v then %+v: want the seed revealed after the opening block, drawing a node other than the provider in round 1", o, d)
+		}
+		if v := m[StepVerifierInputs]; v.Detail != "" || len(d.Verifiers) != 1 || v.NodeKey != d.Verifiers[0] {
 			t.Errorf("verifier step %+v", v)
 		}
 		dr := res.Dispute
@@ -277,7 +307,7 @@ func TestRunOnChain(t *testing.T) {
 		before := balanceOf(t, b)
 		var got steps
 		res, err := b.Run(ctx, Request{Package: n.PackageID.String(), Inputs: map[string]string{"data": inputFile(t, "a\n")},
-			MaxPrice: ordertest.ProviderFloor - 1, BidWindow: 6, Progress: got.add})
+			MaxPrice: ordertest.ProviderFloor - 1, BidWindow: bidWindow, Progress: got.add})
 		if !errors.Is(err, ErrExpired) {
 			t.Fatalf("Run: %v, want ErrExpired", err)
 		}
@@ -286,10 +316,12 @@ func TestRunOnChain(t *testing.T) {
 		for _, r := range res.Reasons {
 			reasons[r.NodeKey] = r.Reason
 		}
-		if reasons[hex.EncodeToString(n.Provider.NodeKey())] != "below-floor" || reasons[hex.EncodeToString(n.Verifier.NodeKey())] != "verifier-only" {
-			t.Errorf("reasons %+v", res.Reasons)
+		for _, f := range n.Nodes {
+			if reasons[hex.EncodeToString(f.NodeKey())] != "above-max-price" {
+				t.Errorf("reasons %+v: want above-max-price from %s", res.Reasons, f)
+			}
 		}
-		if !bytes.Contains([]byte(err.Error()), []byte("below-floor")) {
+		if !bytes.Contains([]byte(err.Error()), []byte("above-max-price")) {
 			t.Errorf("error %q does not name the reason", err)
 		}
 		if after := balanceOf(t, b); after != before-n.Params.MinFee {
@@ -303,8 +335,8 @@ func TestRunOnChain(t *testing.T) {
 		b := buyerOf(t, n, "buyer-fail")
 		before := balanceOf(t, b)
 		var got steps
-		res, err := b.Run(ctx, Request{Package: n.PackageID.String(), Inputs: map[string]string{"data": inputFile(t, "tt\n")},
-			Params: map[string]string{"MODE": "no-delivery"}, MaxPrice: 100_000, BidWindow: 6, DeliveryWindow: 20, Progress: got.add})
+		res, err := b.Run(ctx, Request{Package: n.Package(node.FaultNoDelivery).String(), Inputs: map[string]string{"data": inputFile(t, "tt\n")},
+			MaxPrice: 100_000, BidWindow: bidWindow, DeliveryWindow: 20, Progress: got.add})
 		if !errors.Is(err, ErrFailed) {
 			t.Fatalf("Run: %v, want ErrFailed (steps %v)", err, got.list)
 		}
@@ -331,8 +363,8 @@ func TestRunOnChain(t *testing.T) {
 		b := buyerOf(t, n, "buyer-missing")
 		before := balanceOf(t, b)
 		var got steps
-		res, err := b.Run(ctx, Request{Package: n.PackageID.String(), Inputs: map[string]string{"data": inputFile(t, "ccaa\n")},
-			Params: map[string]string{"MODE": "no-inputs"}, MaxPrice: 100_000, BidWindow: 6, DeliveryWindow: 40, ConfirmWindow: 40,
+		res, err := b.Run(ctx, Request{Package: n.Package(node.FaultFalseMissingInputs).String(), Inputs: map[string]string{"data": inputFile(t, "ccaa\n")},
+			MaxPrice: 100_000, BidWindow: bidWindow, DeliveryWindow: 40, ConfirmWindow: 40,
 			NoWaitFinal: true, Progress: got.add})
 		if err != nil {
 			t.Fatalf("Run: %v (steps %v)", err, got.list)
@@ -360,7 +392,7 @@ func TestRunOnChain(t *testing.T) {
 		ctx := testCtx(t)
 		b := buyerOf(t, n, "buyer-close")
 		inputs := map[string]string{"data": inputFile(t, "ccgg\n")}
-		id := deliveredOrder(ctx, t, b, Request{Package: n.PackageID.String(), Inputs: inputs, MaxPrice: 100_000, BidWindow: 6})
+		id := deliveredOrder(ctx, t, b, Request{Package: n.PackageID.String(), Inputs: inputs, MaxPrice: 100_000, BidWindow: bidWindow})
 		var got steps
 		stars := uint32(3)
 		out := t.TempDir()
@@ -383,7 +415,7 @@ func TestRunOnChain(t *testing.T) {
 		b := buyerOf(t, n, "buyer-lose")
 		b.StateDir = t.TempDir()
 		inputs := map[string]string{"data": inputFile(t, "aatt\n")}
-		id := deliveredOrder(ctx, t, b, Request{Package: n.PackageID.String(), Inputs: inputs, MaxPrice: 100_000, BidWindow: 6})
+		id := deliveredOrder(ctx, t, b, Request{Package: n.PackageID.String(), Inputs: inputs, MaxPrice: 100_000, BidWindow: bidWindow})
 		if _, err := b.Dispute(ctx, id, DisputeOptions{Inputs: map[string]string{"data": inputFile(t, "other\n")}}); err == nil {
 			t.Fatal("disputed with inputs that are not the order's")
 		}
@@ -474,7 +506,7 @@ func TestRunOnChain(t *testing.T) {
 			{"max price below min_price", Request{Package: n.PackageID.String(), Inputs: map[string]string{"data": data}, MaxPrice: n.Params.MinPrice - 1}, "max_price"},
 			{"offering of no address", Request{Package: n.PackageID.String(), Inputs: map[string]string{"data": data}, MaxPrice: 200_000, Offering: "provider"}, "offering"},
 			{"vendor without an offering", Request{Package: n.PackageID.String(), Inputs: map[string]string{"data": data}, MaxPrice: 200_000,
-				Offering: ordertest.Address("verifier").String()}, "offering"},
+				Offering: ordertest.Address(string(node.FaultNoDelivery)).String()}, "offering"},
 			{"offering above max price", Request{Package: n.PackageID.String(), Inputs: map[string]string{"data": data}, MaxPrice: ordertest.OfferingPrice - 1,
 				Offering: ordertest.Address("provider").String()}, "max_price"},
 		}
@@ -503,7 +535,7 @@ func TestRunOnChain(t *testing.T) {
 }
 
 // TestOfferingAndOutcomes buys the provider's offering, and orders runs
-// that trap.
+// that trap (the module traps on MODE=trap, on every node).
 func TestOfferingAndOutcomes(t *testing.T) {
 	n := network(t)
 
@@ -547,7 +579,7 @@ func TestOfferingAndOutcomes(t *testing.T) {
 		b.OutcomeRoot = nil // as a buyer that cannot compute the root of an outcome
 		req := func(got *steps) Request {
 			return Request{Package: n.PackageID.String(), Inputs: map[string]string{"data": inputFile(t, "tttt\n")},
-				Params: map[string]string{"MODE": "trap"}, MaxPrice: 100_000, BidWindow: 6, DeliveryWindow: 40, ConfirmWindow: 40,
+				Params: map[string]string{"MODE": "trap"}, MaxPrice: 100_000, BidWindow: bidWindow, DeliveryWindow: 40, ConfirmWindow: 40,
 				OutDir: t.TempDir(), NoWaitFinal: true, Progress: got.add}
 		}
 		var got steps
@@ -561,7 +593,7 @@ func TestOfferingAndOutcomes(t *testing.T) {
 				t.Errorf("a %s step for a delivery that could not be verified", k)
 			}
 		}
-		if r := m[StepRunResult]; r.Result != "trap" || !strings.Contains(r.Detail, "unreachable") || m[StepDelivered].Result != "trap" {
+		if r := m[StepRunResult]; r.Result != "trap" || !strings.Contains(r.Detail, strings.TrimSpace(ordertest.TrapStderr)) || m[StepDelivered].Result != "trap" {
 			t.Errorf("steps %+v, %+v: want the result and the package's stderr", m[StepDelivered], r)
 		}
 		if stderr, _ := os.ReadFile(filepath.Join(res.OutputDir, "stderr.txt")); string(stderr) != ordertest.TrapStderr || res.Verified || res.State != "delivered" {
@@ -612,7 +644,7 @@ func TestRPCBlips(t *testing.T) {
 	before := balanceOf(t, b)
 	var got steps
 	res, err := b.Run(ctx, Request{Package: n.PackageID.String(), Inputs: map[string]string{"data": inputFile(t, "acgtt\n")},
-		MaxPrice: 100_000, BidWindow: 6, DeliveryWindow: 40, ConfirmWindow: 40, NoWaitFinal: true,
+		MaxPrice: 100_000, BidWindow: bidWindow, DeliveryWindow: 40, ConfirmWindow: 40, NoWaitFinal: true,
 		Progress: func(s Step) {
 			got.add(s)
 			switch s.Kind {
@@ -644,7 +676,7 @@ func TestRevealAfterAnInterruptedClose(t *testing.T) {
 	stars := uint32(4)
 	var id uint64
 	_, err := b.Run(ctx, Request{Package: n.PackageID.String(), Inputs: map[string]string{"data": inputFile(t, "acgt\n")},
-		MaxPrice: 400_000, BidWindow: 6, DeliveryWindow: 40, ConfirmWindow: 40, Stars: &stars,
+		MaxPrice: 400_000, BidWindow: bidWindow, DeliveryWindow: 40, ConfirmWindow: 40, Stars: &stars,
 		Progress: func(s Step) {
 			if s.Kind == StepCreated {
 				id = s.OrderID

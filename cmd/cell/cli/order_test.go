@@ -126,12 +126,12 @@ func TestOrderProgress(t *testing.T) {
 }
 
 // TestOrderCommandsOnChain runs `cell order …` against the test network
-// of client/order/ordertest.
+// of client/order/ordertest: a real chain and real nodes.
 func TestOrderCommandsOnChain(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a chain")
 	}
-	n, err := ordertest.Start("cli-buyer")
+	n, err := ordertest.Start(t, "cli-buyer")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +155,7 @@ func TestOrderCommandsOnChain(t *testing.T) {
 	}
 	out := t.TempDir()
 
-	stdout, stderr, code := cellAt("order", "run", n.PackageID.String(), "-i", "data="+data, "--max-price", "300000", "--bid-window", "6",
+	stdout, stderr, code := cellAt("order", "run", n.PackageID.String(), "-i", "data="+data, "--max-price", "300000", "--bid-window", "10",
 		"--delivery-window", "40", "--confirm-window", "40", "--out", out, "--stars", "4", "--node", n.RPC, "--output", "json")
 	if code != 0 {
 		t.Fatalf("order run: exit %d\n%s\n%s", code, stdout, stderr)
@@ -202,7 +202,7 @@ func TestOrderCommandsOnChain(t *testing.T) {
 
 	// Text mode, an order that expires: exit 1, with the nodes' reasons.
 	stdout, stderr, code = cellAt("order", "run", n.PackageID.String(), "-i", "data="+data, "--max-price", "1000", "--bid-window", "4", "--node", n.RPC)
-	if code != 1 || !strings.Contains(stderr, "expired") || !strings.Contains(stdout, "below-floor") || !strings.Contains(stdout, "created order") {
+	if code != 1 || !strings.Contains(stderr, "expired") || !strings.Contains(stdout, "above-max-price") || !strings.Contains(stdout, "created order") {
 		t.Errorf("expiring order: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 	// A bad input: exit 2 before any funds move, naming the input.
@@ -226,7 +226,7 @@ func TestOrderCommandsOnChain(t *testing.T) {
 	// outcome root; --no-close leaves it delivered, to be closed or
 	// disputed by hand.
 	stdout, stderr, code = cellAt("order", "run", n.PackageID.String(), "-i", "data="+data, "-p", "MODE=trap", "--max-price", "100000",
-		"--bid-window", "6", "--delivery-window", "40", "--confirm-window", "60", "--no-close", "--out", out, "--node", n.RPC, "--output", "json")
+		"--bid-window", "10", "--delivery-window", "40", "--confirm-window", "60", "--no-close", "--out", out, "--node", n.RPC, "--output", "json")
 	trap := lastResult(t, stdout)
 	if code != 0 || trap.State != "delivered" || trap.RunResult != "trap" || !trap.Verified {
 		t.Fatalf("trapped run: exit %d, result %+v\n%s", code, trap, stderr)
