@@ -215,6 +215,13 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("chain_rpc: %w", err)
 	}
+	if cfg.ChainTrust != "" {
+		root, err := client.ParseTrustRoot(cfg.ChainTrust)
+		if err != nil {
+			return nil, fmt.Errorf("chain_trust: %w", err)
+		}
+		c.Trust(root)
+	}
 	jobs, err := openJobs(filepath.Join(cfg.DataDir, "jobs"))
 	if err != nil {
 		return nil, err

@@ -15,6 +15,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/registry"
 	"github.com/celltonomy/celltonomy/spec"
@@ -94,6 +95,11 @@ type Config struct {
 	OperatorKey string `toml:"operator_key"`
 	// ChainRPC is the http(s) URL of a CometBFT RPC server.
 	ChainRPC string `toml:"chain_rpc"`
+	// ChainTrust is the block header the node's proven reads (the
+	// accepted reputation root it bids with) are verified from, as
+	// HEIGHT:HASH (client.ParseTrustRoot); "" trusts the chain node's
+	// first header.
+	ChainTrust string `toml:"chain_trust,omitempty"`
 	// Listen is the host:port the node's HTTP server binds.
 	Listen string `toml:"listen"`
 	// Endpoint is the public http(s) URL announced in the registry, at
@@ -298,6 +304,11 @@ func (c *Config) Validate() error {
 	}
 	if err := checkURL(c.ChainRPC); err != nil {
 		return fail("chain_rpc", strconv.Quote(c.ChainRPC), err.Error())
+	}
+	if c.ChainTrust != "" {
+		if _, err := client.ParseTrustRoot(c.ChainTrust); err != nil {
+			return fail("chain_trust", strconv.Quote(c.ChainTrust), "must be HEIGHT:HASH, a block height and its header's hash in 64 hex digits")
+		}
 	}
 	if err := checkHostPort(c.Listen); err != nil {
 		return fail("listen", strconv.Quote(c.Listen), err.Error())

@@ -185,6 +185,7 @@ func TestParseErrors(t *testing.T) {
 		{"chain_rpc websocket", `chain_rpc = "ws://127.0.0.1:26657"`, "chain_rpc \"ws://127.0.0.1:26657\": must be an http(s) URL"},
 		{"chain_rpc no host", `chain_rpc = "http://:26657"`, "chain_rpc \"http://:26657\": must name a host"},
 		{"chain_rpc bad port", `chain_rpc = "http://h:70000"`, "chain_rpc \"http://h:70000\": port must be 1 to 65535"},
+		{"chain_trust malformed", `chain_trust = "1:abc"`, `chain_trust "1:abc": must be HEIGHT:HASH`},
 		{"listen no port", `listen = "127.0.0.1"`, `listen "127.0.0.1": must be host:port`},
 		{"listen port zero", `listen = "127.0.0.1:0"`, `listen "127.0.0.1:0": port must be 1 to 65535`},
 		{"listen port name", `listen = "127.0.0.1:http"`, `listen "127.0.0.1:http": port must be 1 to 65535`},
