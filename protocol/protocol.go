@@ -1,0 +1,406 @@
+package protocol
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+)
+
+// Limits on a protocol document: it is untrusted input from an order.
+const (
+	// MaxProtocolBytes bounds a protocol document (and a template, before
+	// and after filling), in bytes.
+	MaxProtocolBytes = 1 << 20
+	// MaxInstructions bounds the instructions of one protocol.
+	MaxInstructions = 10_000
+	// MaxRefs bounds the refs of one protocol.
+	MaxRefs = 1_000
+	// MaxTimeConstraints bounds the time constraints of one protocol.
+	MaxTimeConstraints = 1_000
+)
+
+// ErrInvalid is wrapped by every error of Parse, Validate and Fill, so
+// callers can tell a bad protocol from other failures with errors.Is.
+var ErrInvalid = errors.New("invalid protocol")
+
+// FieldError is a problem with one field of a protocol. Path is the
+// field's JSON path ("instructions[3].duration", "refs.plate.new").
+type FieldError struct {
+	Path string
+	Err  error
+}
+
+// Error returns "path: problem".
+func (e *FieldError) Error() string { return e.Path + ": " + e.Err.Error() }
+
+// Unwrap returns Err.
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// Is makes every FieldError match ErrInvalid.
+func (e *FieldError) Is(target error) bool { return target == ErrInvalid }
+
+func fieldErr(path, format string, args ...any) error {
+	return &FieldError{Path: path, Err: fmt.Errorf(format, args...)}
+}
+
+// Protocol is a parsed Autoprotocol document of the version-1 subset.
+type Protocol struct {
+	// Refs are the containers in document order; names are unique.
+	Refs Refs `json:"refs"`
+	// Instructions are executed in order.
+	Instructions []Instruction `json:"instructions"`
+	// TimeConstraints bound the time between instruction or ref events.
+	TimeConstraints []TimeConstraint `json:"time_constraints,omitempty"`
+}
+
+// Refs is the refs object, kept in document order (a Go map would lose
+// it); a duplicate name is refused when decoding.
+type Refs []NamedRef
+
+// NamedRef is one entry of the refs object.
+type NamedRef struct {
+	Name string
+	Ref
+}
+
+// Lookup returns the ref named name.
+func (rs Refs) Lookup(name string) (Ref, bool) {
+	for _, r := range rs {
+		if r.Name == name {
+			return r.Ref, true
+		}
+	}
+	return Ref{}, false
+}
+
+// UnmarshalJSON decodes a JSON object of refs exactly (unknown fields
+// refused), in order, refusing duplicate names and more than MaxRefs.
+func (rs *Refs) UnmarshalJSON(b []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return errors.New("refs: want a JSON object")
+	}
+	out := Refs{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return fmt.Errorf("refs: %w", err)
+		}
+		name, _ := t.(string)
+		if out.has(name) {
+			return fmt.Errorf("refs: duplicate ref %q", name)
+		}
+		if len(out) == MaxRefs {
+			return fmt.Errorf("refs: over the limit of %d refs", MaxRefs)
+		}
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return fmt.Errorf("refs.%s: %w", name, err)
+		}
+		var r Ref
+		if err := decodeStrict(raw, &r); err != nil {
+			return fmt.Errorf("refs.%s: %w", name, err)
+		}
+		out = append(out, NamedRef{Name: name, Ref: r})
+	}
+	*rs = out
+	return nil
+}
+
+func (rs Refs) has(name string) bool {
+	_, ok := rs.Lookup(name)
+	return ok
+}
+
+// MarshalJSON writes the refs object in order.
+func (rs Refs) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, r := range rs {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(r.Name)
+		v, err := json.Marshal(r.Ref)
+		if err != nil {
+			return nil, err
+		}
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// Ref is a container: a new one of a container type, or an existing one
+// (a sample or stocked resource) named by id; exactly one destiny.
+type Ref struct {
+	// New is the container type of a new container.
+	New string `json:"new,omitempty"`
+	// ID names an existing container.
+	ID string `json:"id,omitempty"`
+	// Type is the container type of an ID ref (our addition: needed to
+	// range-check its wells); empty for a New ref.
+	Type string `json:"type,omitempty"`
+	// Store ships the container to the buyer, stored at Store.Where.
+	Store *Store `json:"store,omitempty"`
+	// Discard throws the container away after the run.
+	Discard bool `json:"discard,omitempty"`
+	// Cover is the container's initial lid or seal ("" = open).
+	Cover string `json:"cover,omitempty"`
+}
+
+// ContainerType returns the ref's container type name (New, else Type).
+func (r Ref) ContainerType() string {
+	if r.New != "" {
+		return r.New
+	}
+	return r.Type
+}
+
+// Store is the storage condition of a stored ref.
+type Store struct {
+	Where string `json:"where"`
+}
+
+// Storage conditions (Autoprotocol "where" values), sorted.
+var storageConditions = []string{"ambient", "cold_20", "cold_4", "cold_80", "warm_30", "warm_37"}
+
+// StorageTemperature returns the temperature of a storage condition in
+// m°C (ambient is taken as 22 °C).
+func StorageTemperature(where string) (int64, bool) {
+	switch where {
+	case "cold_80":
+		return -80_000, true
+	case "cold_20":
+		return -20_000, true
+	case "cold_4":
+		return 4_000, true
+	case "ambient":
+		return 22_000, true
+	case "warm_30":
+		return 30_000, true
+	case "warm_37":
+		return 37_000, true
+	}
+	return 0, false
+}
+
+// TimeConstraint bounds the time from one event to another; at least one of
+// LessThan and MoreThan is set.
+type TimeConstraint struct {
+	From     TimePoint `json:"from"`
+	To       TimePoint `json:"to"`
+	LessThan *Quantity `json:"less_than,omitempty"`
+	MoreThan *Quantity `json:"more_than,omitempty"`
+}
+
+// TimePoint is one end of a time constraint: exactly one field is set.
+type TimePoint struct {
+	RefStart         *string `json:"ref_start,omitempty"`
+	RefEnd           *string `json:"ref_end,omitempty"`
+	InstructionStart *int    `json:"instruction_start,omitempty"`
+	InstructionEnd   *int    `json:"instruction_end,omitempty"`
+}
+
+// Instruction is one instruction: Op names it and Args holds its fields,
+// one of the op types of this package (*Provision for "provision", …).
+type Instruction struct {
+	Op   string
+	Args any
+}
+
+// MarshalJSON writes {"op": Op, …Args' fields}.
+func (in Instruction) MarshalJSON() ([]byte, error) {
+	body, err := json.Marshal(in.Args)
+	if err != nil {
+		return nil, err
+	}
+	op, _ := json.Marshal(in.Op)
+	if len(body) <= 2 {
+		return []byte(`{"op":` + string(op) + `}`), nil
+	}
+	return slices.Concat([]byte(`{"op":`), op, []byte(","), body[1:]), nil
+}
+
+// newArgs returns a new argument value of op, nil for an unknown op.
+func newArgs(op string) any {
+	switch op {
+	case "provision":
+		return new(Provision)
+	case "dispense":
+		return new(Dispense)
+	case "liquid_handle":
+		return new(LiquidHandle)
+	case "oligosynthesize":
+		return new(Oligosynthesize)
+	case "seal":
+		return new(Seal)
+	case "unseal":
+		return new(Unseal)
+	case "cover":
+		return new(Cover)
+	case "uncover":
+		return new(Uncover)
+	case "incubate":
+		return new(Incubate)
+	case "thermocycle":
+		return new(Thermocycle)
+	case "spin":
+		return new(Spin)
+	case "spectrophotometry":
+		return new(Spectrophotometry)
+	case "gel_separate":
+		return new(GelSeparate)
+	}
+	return nil
+}
+
+// Ops returns the ops of version 1, sorted.
+func Ops() []string {
+	return []string{"cover", "dispense", "gel_separate", "incubate", "liquid_handle", "oligosynthesize",
+		"provision", "seal", "spectrophotometry", "spin", "thermocycle", "uncover", "unseal"}
+}
+
+// decodeStrict decodes exactly one JSON value from data into v, refusing
+// unknown fields and trailing data.
+func decodeStrict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("trailing data after the JSON value")
+	}
+	return nil
+}
+
+// Parse decodes a protocol document exactly: unknown top-level fields,
+// unknown ops and unknown fields of an op are refused, every quantity is
+// converted to its base unit and required fields must be present. It does
+// not check the protocol's meaning (refs, wells, volumes, covers): call
+// Validate. Errors are *FieldError (matching ErrInvalid) naming the field,
+// e.g. "instructions[3].duration: …"; a document over MaxProtocolBytes is
+// refused before decoding.
+func Parse(data []byte) (*Protocol, error) {
+	if len(data) > MaxProtocolBytes {
+		return nil, fieldErr("protocol", "%d bytes, over the limit of %d", len(data), MaxProtocolBytes)
+	}
+	var top struct {
+		Refs            Refs              `json:"refs"`
+		Instructions    []json.RawMessage `json:"instructions"`
+		TimeConstraints []TimeConstraint  `json:"time_constraints"`
+	}
+	if err := decodeStrict(data, &top); err != nil {
+		return nil, fieldErr("protocol", "%v", err)
+	}
+	switch {
+	case top.Refs == nil:
+		return nil, fieldErr("refs", "required")
+	case len(top.Instructions) == 0:
+		return nil, fieldErr("instructions", "required, at least one")
+	case len(top.Instructions) > MaxInstructions:
+		return nil, fieldErr("instructions", "%d instructions, over the limit of %d", len(top.Instructions), MaxInstructions)
+	case len(top.TimeConstraints) > MaxTimeConstraints:
+		return nil, fieldErr("time_constraints", "%d constraints, over the limit of %d", len(top.TimeConstraints), MaxTimeConstraints)
+	}
+	p := &Protocol{Refs: top.Refs, TimeConstraints: top.TimeConstraints}
+	for i, raw := range top.Instructions {
+		in, err := parseInstruction(i, raw)
+		if err != nil {
+			return nil, err
+		}
+		p.Instructions = append(p.Instructions, in)
+	}
+	for i := range p.TimeConstraints {
+		tc := &p.TimeConstraints[i]
+		path := fmt.Sprintf("time_constraints[%d]", i)
+		if tc.LessThan == nil && tc.MoreThan == nil {
+			return nil, fieldErr(path, "needs less_than or more_than")
+		}
+		w := &walker{}
+		if tc.LessThan != nil {
+			w.quantity(path+".less_than", tc.LessThan, Time, false)
+		}
+		if tc.MoreThan != nil {
+			w.quantity(path+".more_than", tc.MoreThan, Time, false)
+		}
+		if w.err != nil {
+			return nil, w.err
+		}
+	}
+	return p, nil
+}
+
+func parseInstruction(i int, raw json.RawMessage) (Instruction, error) {
+	path := fmt.Sprintf("instructions[%d]", i)
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil || fields == nil {
+		return Instruction{}, fieldErr(path, "want a JSON object")
+	}
+	var op string
+	if err := json.Unmarshal(fields["op"], &op); err != nil || op == "" {
+		return Instruction{}, fieldErr(path+".op", "required, a string")
+	}
+	args := newArgs(op)
+	if args == nil {
+		return Instruction{}, fieldErr(path+".op", "unknown op %q (version 1 has %v)", op, Ops())
+	}
+	delete(fields, "op")
+	body, _ := json.Marshal(fields) // sorted keys: deterministic
+	if err := decodeStrict(body, args); err != nil {
+		return Instruction{}, fieldErr(path, "%s: %v", op, err)
+	}
+	w := &walker{}
+	args.(interface{ check(*walker, string) }).check(w, path)
+	if w.err != nil {
+		return Instruction{}, w.err
+	}
+	return Instruction{Op: op, Args: args}, nil
+}
+
+// walker records the first problem found while checking an op's fields.
+type walker struct{ err error }
+
+func (w *walker) fail(path, format string, args ...any) {
+	if w.err == nil {
+		w.err = fieldErr(path, format, args...)
+	}
+}
+
+func (w *walker) quantity(path string, q *Quantity, dim Dimension, signed bool) {
+	if w.err != nil {
+		return
+	}
+	if q.Text == "" {
+		w.fail(path, "required, a %s \"VALUE:UNIT\"", dim)
+		return
+	}
+	v, err := ParseQuantity(q.Text, dim)
+	if err != nil {
+		w.fail(path, "%v", err)
+		return
+	}
+	if !signed && v <= 0 && dim != Temperature {
+		w.fail(path, "%s must be positive", q.Text)
+		return
+	}
+	q.Value = v
+}
+
+func (w *walker) required(path, s string) {
+	if s == "" {
+		w.fail(path, "required")
+	}
+}
+
+func (w *walker) nonEmpty(path string, n int) {
+	if n == 0 {
+		w.fail(path, "required, at least one")
+	}
+}
