@@ -49,7 +49,8 @@
 //   - liquid_handle's locations list balances as a whole: the sum of all
 //     transports is zero (aspirated volume is dispensed elsewhere).
 //   - Fill substitutes placeholders inside JSON strings only (whole or
-//     part of the string, JSON-escaped); "{{" outside a string is an error.
+//     part of the string, JSON-escaped); outside a string it would not be
+//     valid JSON, and is refused as such.
 //     A missing parameter is an error naming it; an unused parameter is
 //     refused too, so a misspelt parameter name cannot go unnoticed.
 //   - Incubate temperatures are those of the storage conditions

@@ -20,9 +20,9 @@ const (
 // the whole string or part of it ("{{ENZYME}}-buffer"). It is
 // deterministic: the output depends only on the template and the map's
 // contents. It returns an error (matching ErrInvalid) when the template is
-// over MaxProtocolBytes or not valid JSON, a "{{" occurs outside a string
-// value (only string values may be placeholders) or is not a well-formed
-// placeholder, a placeholder's parameter is missing (the error names it),
+// over MaxProtocolBytes or not valid JSON (a placeholder outside a string
+// value makes it so: only string values may be placeholders), a "{{" in a
+// string is not a well-formed placeholder, a placeholder's parameter is missing (the error names it),
 // a parameter is not used by the template (refused, naming them all, so a
 // misspelt name is caught rather than silently ignored), there are more
 // than MaxParams parameters or a value is over MaxParamBytes.
@@ -49,10 +49,7 @@ func Fill(template []byte, params map[string]string) ([]byte, error) {
 			continue
 		case c == '"':
 			inString = !inString
-		case c == '{' && i+1 < len(template) && template[i+1] == '{':
-			if !inString {
-				return nil, fieldErr("template", "placeholder outside a string value at byte %d: only string values may be placeholders", i)
-			}
+		case inString && c == '{' && i+1 < len(template) && template[i+1] == '{':
 			end := bytes.Index(template[i:], []byte("}}"))
 			if end < 0 {
 				return nil, fieldErr("template", "unterminated placeholder at byte %d", i)
