@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"strings"
@@ -63,4 +64,25 @@ func TestFillLambdaDigestMissingParameter(t *testing.T) {
 	if string(a) != string(b) || !strings.Contains(string(a), `"HindIII-buffer"`) {
 		t.Fatalf("fills differ or lack the enzyme:\n%s\n%s", a, b)
 	}
+}
+
+func FuzzFill(f *testing.F) {
+	tmpl, err := os.ReadFile("testdata/lambda-digest.json")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(tmpl, "EcoRI")
+	f.Add([]byte(`{"a": "\"{{ENZYME}}\\"}`), `"\`)
+	f.Fuzz(func(t *testing.T, template []byte, value string) {
+		out, err := Fill(template, map[string]string{"ENZYME": value})
+		if err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("error does not match ErrInvalid: %v", err)
+			}
+			return
+		}
+		if !json.Valid(out) {
+			t.Fatalf("Fill(%q, %q) = %q: not valid JSON", template, value, out)
+		}
+	})
 }
