@@ -12,8 +12,8 @@ import (
 // Limits on a protocol document: it is untrusted input from an order.
 const (
 	// MaxProtocolBytes bounds a protocol document (and a template, before
-	// and after filling), in bytes.
-	MaxProtocolBytes = 1 << 20
+	// and after filling), in bytes: room for MaxInstructions instructions.
+	MaxProtocolBytes = 4 << 20
 	// MaxInstructions bounds the instructions of one protocol.
 	MaxInstructions = 10_000
 	// MaxRefs bounds the refs of one protocol.
@@ -227,37 +227,94 @@ func (in Instruction) MarshalJSON() ([]byte, error) {
 	return slices.Concat([]byte(`{"op":`), op, []byte(","), body[1:]), nil
 }
 
-// newArgs returns a new argument value of op, nil for an unknown op.
-func newArgs(op string) any {
+// newArgs returns a new argument value of op and the value to decode the
+// whole instruction object into (the argument type with the "op" field
+// beside its own), or nils for an unknown op.
+func newArgs(op string) (args, whole any) {
+	type opField struct {
+		Op string `json:"op"`
+	}
 	switch op {
 	case "provision":
-		return new(Provision)
+		a := new(Provision)
+		return a, &struct {
+			opField
+			*Provision
+		}{Provision: a}
 	case "dispense":
-		return new(Dispense)
+		a := new(Dispense)
+		return a, &struct {
+			opField
+			*Dispense
+		}{Dispense: a}
 	case "liquid_handle":
-		return new(LiquidHandle)
+		a := new(LiquidHandle)
+		return a, &struct {
+			opField
+			*LiquidHandle
+		}{LiquidHandle: a}
 	case "oligosynthesize":
-		return new(Oligosynthesize)
+		a := new(Oligosynthesize)
+		return a, &struct {
+			opField
+			*Oligosynthesize
+		}{Oligosynthesize: a}
 	case "seal":
-		return new(Seal)
+		a := new(Seal)
+		return a, &struct {
+			opField
+			*Seal
+		}{Seal: a}
 	case "unseal":
-		return new(Unseal)
+		a := new(Unseal)
+		return a, &struct {
+			opField
+			*Unseal
+		}{Unseal: a}
 	case "cover":
-		return new(Cover)
+		a := new(Cover)
+		return a, &struct {
+			opField
+			*Cover
+		}{Cover: a}
 	case "uncover":
-		return new(Uncover)
+		a := new(Uncover)
+		return a, &struct {
+			opField
+			*Uncover
+		}{Uncover: a}
 	case "incubate":
-		return new(Incubate)
+		a := new(Incubate)
+		return a, &struct {
+			opField
+			*Incubate
+		}{Incubate: a}
 	case "thermocycle":
-		return new(Thermocycle)
+		a := new(Thermocycle)
+		return a, &struct {
+			opField
+			*Thermocycle
+		}{Thermocycle: a}
 	case "spin":
-		return new(Spin)
+		a := new(Spin)
+		return a, &struct {
+			opField
+			*Spin
+		}{Spin: a}
 	case "spectrophotometry":
-		return new(Spectrophotometry)
+		a := new(Spectrophotometry)
+		return a, &struct {
+			opField
+			*Spectrophotometry
+		}{Spectrophotometry: a}
 	case "gel_separate":
-		return new(GelSeparate)
+		a := new(GelSeparate)
+		return a, &struct {
+			opField
+			*GelSeparate
+		}{GelSeparate: a}
 	}
-	return nil
+	return nil, nil
 }
 
 // Ops returns the ops of version 1, sorted.
@@ -339,21 +396,21 @@ func Parse(data []byte) (*Protocol, error) {
 
 func parseInstruction(i int, raw json.RawMessage) (Instruction, error) {
 	path := fmt.Sprintf("instructions[%d]", i)
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &fields); err != nil || fields == nil {
-		return Instruction{}, fieldErr(path, "want a JSON object")
+	var head struct {
+		Op *string `json:"op"`
 	}
-	var op string
-	if err := json.Unmarshal(fields["op"], &op); err != nil || op == "" {
+	if err := json.Unmarshal(raw, &head); err != nil {
+		return Instruction{}, fieldErr(path, "want a JSON object with a string op: %v", err)
+	}
+	if head.Op == nil || *head.Op == "" {
 		return Instruction{}, fieldErr(path+".op", "required, a string")
 	}
-	args := newArgs(op)
+	op := *head.Op
+	args, whole := newArgs(op)
 	if args == nil {
 		return Instruction{}, fieldErr(path+".op", "unknown op %q (version 1 has %v)", op, Ops())
 	}
-	delete(fields, "op")
-	body, _ := json.Marshal(fields) // sorted keys: deterministic
-	if err := decodeStrict(body, args); err != nil {
+	if err := decodeStrict(raw, whole); err != nil {
 		return Instruction{}, fieldErr(path, "%s: %v", op, err)
 	}
 	w := &walker{}

@@ -115,6 +115,17 @@ func TestBadProtocols(t *testing.T) {
 		{"time constraint without bound", edit(t, `, "less_than": "30:minute"`, ``), "time_constraints[0]", "needs less_than or more_than"},
 		{"bad oligo", edit(t, `{"op": "unseal", "object": "digest"},`, `{"op": "unseal", "object": "digest"}, {"op": "oligosynthesize", "oligos": [{"destination": "digest/B1", "sequence": "ACGU", "scale": "25nm", "purification": "standard"}]},`), "instructions[8].oligos[0].sequence", `base 3 is 'U'`},
 		{"unbalanced liquid_handle", edit(t, `{"op": "unseal", "object": "digest"},`, `{"op": "unseal", "object": "digest"}, {"op": "liquid_handle", "locations": [{"location": "digest/A1", "transports": [{"volume": "-5:microliter"}]}, {"location": "digest/B1", "transports": [{"volume": "4:microliter"}]}]},`), "instructions[8].locations", "do not balance: 1000 nL"},
+		{"id ref without type", edit(t, `"new": "96-pcr"`, `"id": "smp-7"`), "refs.digest.type", "required for an id ref"},
+		{"both new and id", edit(t, `"new": "96-pcr"`, `"new": "96-pcr", "id": "smp-7"`), "refs.digest", "both new and id"},
+		{"cover of a tube", edit(t, `"new": "96-pcr"`, `"new": "micro-1.5", "cover": "standard"`), "refs.digest.cover", "capped tube"},
+		{"unknown incubate where", edit(t, `"where": "warm_37"`, `"where": "warm_42"`), "instructions[5].where", `"warm_42", want one of`},
+		{"dispense column out of range", edit(t, `{"op": "unseal", "object": "digest"},`, `{"op": "unseal", "object": "digest"}, {"op": "dispense", "object": "digest", "resource_id": "water", "columns": [{"column": 12, "volume": "5:microliter"}]},`), "instructions[8].columns[0].column", "12 out of range of 96-pcr"},
+		{"thermocycle cycles", edit(t, `"cycles": 1`, `"cycles": 0`), "instructions[6].groups[0].cycles", "want 1–100"},
+		{"cycles not an integer", edit(t, `"cycles": 1`, `"cycles": 1.5`), "instructions[6]", "cycles"},
+		{"instruction not an object", edit(t, `{"op": "unseal", "object": "digest"}`, `"unseal"`), "instructions[7]", "want a JSON object"},
+		{"missing op", edit(t, `"op": "unseal", `, ``), "instructions[7].op", "required"},
+		{"time constraint ref", edit(t, `{"instruction_end": 3}`, `{"ref_end": "gel"}`), "time_constraints[0].from.ref_end", `no ref named "gel"`},
+		{"time constraint with two ends", edit(t, `{"instruction_end": 3}`, `{"instruction_end": 3, "ref_end": "digest"}`), "time_constraints[0].from", "exactly one"},
 		{"oversized", []byte(`{"refs":{},"instructions":[` + strings.Repeat(" ", MaxProtocolBytes) + `]}`), "protocol", "over the limit"},
 	}
 	for _, tt := range tests {
