@@ -434,6 +434,10 @@ func (w *walker) quantity(path string, q *Quantity, dim Dimension, signed bool) 
 	if w.err != nil {
 		return
 	}
+	if q.notString != "" {
+		w.fail(path, "want a string \"VALUE:UNIT\", got %s", q.notString)
+		return
+	}
 	if q.Text == "" {
 		w.fail(path, "required, a %s \"VALUE:UNIT\"", dim)
 		return

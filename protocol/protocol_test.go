@@ -97,7 +97,7 @@ func TestBadProtocols(t *testing.T) {
 		{"missing field", edit(t, `"matrix": "agarose(8,0.8%)",`, ``), "instructions[8].matrix", "required"},
 		{"wrong dimension", edit(t, `"duration": "60:minute"`, `"duration": "60:microliter"`), "instructions[5].duration", "is a volume, want a time"},
 		{"inexact quantity", edit(t, `"volume": "10:microliter"`, `"volume": "10.0005:microliter"`), "instructions[0].to[0].volume", "not a whole number of nL"},
-		{"quantity not a string", edit(t, `"duration": "60:minute"`, `"duration": 60`), "instructions[5]", "quantity must be a string"},
+		{"quantity not a string", edit(t, `"duration": "60:minute"`, `"duration": 60`), "instructions[5].duration", "want a string \"VALUE:UNIT\", got 60"},
 		{"duplicate ref", edit(t, `"digest": {"new"`, `"digest": {"new": "96-flat", "discard": true}, "digest": {"new"`), "protocol", `duplicate ref "digest"`},
 		{"unknown container type", edit(t, `"new": "96-pcr"`, `"new": "384-pcr"`), "refs.digest.new", `unknown container type "384-pcr"`},
 		{"no destiny", edit(t, `, "store": {"where": "cold_4"}`, ``), "refs.digest", "needs a destiny"},

@@ -195,16 +195,17 @@ func allDigits(s string) bool {
 type Quantity struct {
 	Text  string
 	Value int64
+	// notString keeps a non-string JSON value, reported by Parse with the
+	// field's path.
+	notString string
 }
 
-// UnmarshalJSON accepts a JSON string; Parse converts it, knowing the
-// field's dimension.
+// UnmarshalJSON takes a JSON string; Parse converts it, knowing the
+// field's dimension, and reports any other JSON value with the field's path.
 func (q *Quantity) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("quantity must be a string \"VALUE:UNIT\", got %s", truncate(b))
+	if err := json.Unmarshal(b, &q.Text); err != nil {
+		q.notString = truncate(b)
 	}
-	q.Text = s
 	return nil
 }
 
