@@ -77,32 +77,33 @@ func (rs Refs) Lookup(name string) (Ref, bool) {
 }
 
 // UnmarshalJSON decodes a JSON object of refs exactly (unknown fields
-// refused), in order, refusing duplicate names and more than MaxRefs.
+// refused), in order, refusing duplicate names and more than MaxRefs. Its
+// errors are *FieldError.
 func (rs *Refs) UnmarshalJSON(b []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return errors.New("refs: want a JSON object")
+		return fieldErr("refs", "want a JSON object")
 	}
 	out := Refs{}
 	for dec.More() {
 		t, err := dec.Token()
 		if err != nil {
-			return fmt.Errorf("refs: %w", err)
+			return fieldErr("refs", "%v", err)
 		}
 		name, _ := t.(string)
 		if out.has(name) {
-			return fmt.Errorf("refs: duplicate ref %q", name)
+			return fieldErr("refs", "duplicate ref %q", name)
 		}
 		if len(out) == MaxRefs {
-			return fmt.Errorf("refs: over the limit of %d refs", MaxRefs)
+			return fieldErr("refs", "over the limit of %d refs", MaxRefs)
 		}
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			return fmt.Errorf("refs.%s: %w", name, err)
+			return fieldErr("refs."+name, "%v", err)
 		}
 		var r Ref
 		if err := decodeStrict(raw, &r); err != nil {
-			return fmt.Errorf("refs.%s: %w", name, err)
+			return fieldErr("refs."+name, "%v", err)
 		}
 		out = append(out, NamedRef{Name: name, Ref: r})
 	}
@@ -354,6 +355,10 @@ func Parse(data []byte) (*Protocol, error) {
 		TimeConstraints []TimeConstraint  `json:"time_constraints"`
 	}
 	if err := decodeStrict(data, &top); err != nil {
+		var fe *FieldError
+		if errors.As(err, &fe) {
+			return nil, fe // from Refs.UnmarshalJSON, with its path
+		}
 		return nil, fieldErr("protocol", "%v", err)
 	}
 	switch {
