@@ -6,7 +6,9 @@
 //
 // Use:
 //
-//	doc, err := protocol.Fill(template, order.Params) // protocol.json of a package
+//	p, err := protocol.Load(template, params)         // all three below, in order
+//
+//	doc, err := protocol.Fill(template, params)         // protocol.json of a package
 //	p, err := protocol.Parse(doc)                     // exact syntax, quantities
 //	err = p.Validate()                                // refs, wells, volumes, covers, capabilities
 //	req := p.Requirements()                           // ops, containers, storage, resources, ranges

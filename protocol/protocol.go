@@ -470,3 +470,22 @@ func (w *walker) nonEmpty(path string, n int) {
 		w.fail(path, "required, at least one")
 	}
 }
+
+// Load fills a protocol template with params (Fill), parses the result
+// (Parse) and validates it (Validate): what a protocol package's
+// protocol.json and an order's parameters become before anything runs. It
+// returns the first error of the three, matching ErrInvalid.
+func Load(template []byte, params map[string]string) (*Protocol, error) {
+	doc, err := Fill(template, params)
+	if err != nil {
+		return nil, err
+	}
+	p, err := Parse(doc)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}

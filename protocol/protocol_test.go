@@ -225,3 +225,47 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestLoad(t *testing.T) {
+	tmpl, err := os.ReadFile("testdata/lambda-digest.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Load(tmpl, map[string]string{"ENZYME": "HindIII"})
+	if err != nil || p.Instructions[3].Args.(*Provision).ResourceID != "HindIII" {
+		t.Fatalf("Load = %v", err)
+	}
+	for _, tc := range []struct {
+		params map[string]string
+		want   string
+	}{
+		{nil, "params.ENZYME: missing"},
+		{map[string]string{"ENZYME": "EcoRI", "TEMP": "37"}, "params: not used by the template: TEMP"},
+		{map[string]string{"ENZYME": "Eco\"RI"}, ""}, // escaped: still a valid document
+	} {
+		_, err := Load(tmpl, tc.params)
+		if tc.want == "" {
+			if err != nil {
+				t.Errorf("Load(%v) = %v", tc.params, err)
+			}
+			continue
+		}
+		if err == nil || !errors.Is(err, ErrInvalid) || !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("Load(%v) = %v, want %q", tc.params, err, tc.want)
+		}
+	}
+}
+
+func TestStorageTemperature(t *testing.T) {
+	for _, where := range storageConditions {
+		if _, ok := StorageTemperature(where); !ok {
+			t.Errorf("%s has no temperature", where)
+		}
+	}
+	if v, _ := StorageTemperature("cold_80"); v != -80_000 {
+		t.Errorf("cold_80 = %d m°C", v)
+	}
+	if _, ok := StorageTemperature("oven"); ok {
+		t.Error("oven has a temperature")
+	}
+}
