@@ -6,12 +6,12 @@
 //
 // Use:
 //
-//	p, err := protocol.Load(template, params)         // all three below, in order
+//	p, err := protocol.Load(template, params)   // the next three, in order
 //
-//	doc, err := protocol.Fill(template, params)         // protocol.json of a package
-//	p, err := protocol.Parse(doc)                     // exact syntax, quantities
-//	err = p.Validate()                                // refs, wells, volumes, covers, capabilities
-//	req := p.Requirements()                           // ops, containers, storage, resources, ranges
+//	doc, err := protocol.Fill(template, params) // protocol.json of a package, an order's parameters
+//	p, err := protocol.Parse(doc)               // exact syntax, quantities
+//	err = p.Validate()                          // refs, wells, volumes, covers, capabilities
+//	req := p.Requirements()                     // ops, containers, storage, resources, ranges
 //
 // # The subset
 //
