@@ -47,6 +47,8 @@ fuzz-smoke:
 	$(GO) test ./node -run '^$$' -fuzz FuzzParseInputs -fuzztime 10s
 	$(GO) test ./nodeapi -run '^$$' -fuzz FuzzVerify -fuzztime 10s
 	$(GO) test ./reputation/replayfile -run '^$$' -fuzz FuzzParse -fuzztime 10s
+	$(GO) test ./protocol -run '^$$' -fuzz FuzzParse -fuzztime 10s
+	$(GO) test ./protocol -run '^$$' -fuzz FuzzFill -fuzztime 10s
 	$(GO) test ./reputation/patricia -run '^$$' -fuzz FuzzVerify -fuzztime 10s
 	$(GO) test ./miner/proofapi -run '^$$' -fuzz FuzzVerifyReputation -fuzztime 10s
 

@@ -130,6 +130,7 @@ func undocumented(f *ast.File) []string {
 var forbidden = map[string][]string{
 	"spec":       {"runtime", "ledger", "chain", "node", "miner", "client", "api", "devnet", "cmd", "reputation"},
 	"reputation": {"runtime", "ledger", "chain", "node", "miner", "client", "api", "devnet", "cmd", "spec"},
+	"protocol":   {"runtime", "ledger", "chain", "node", "miner", "client", "api", "devnet", "cmd", "spec", "reputation", "nodeapi"},
 	"runtime":    {"ledger", "chain", "node", "miner", "client", "api", "devnet", "cmd"},
 	"ledger":     {"runtime", "chain", "node", "miner", "client", "api", "devnet", "cmd"},
 	"examples":   {"cmd", "node", "chain", "ledger", "devnet"},
