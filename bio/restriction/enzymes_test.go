@@ -2,6 +2,7 @@ package restriction
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -123,5 +124,42 @@ func TestReverseComplement(t *testing.T) {
 				t.Errorf("CodeMatches(%q, %q) = %v, want %v", c, s, CodeMatches(c, s), refMatch(c, s))
 			}
 		}
+	}
+}
+
+func TestLookupAndClosest(t *testing.T) {
+	tests := []struct {
+		name        string
+		wantFound   string   // canonical name Lookup finds; "" when none
+		wantClosest []string // Closest(name): distance 0, 1, then 2 (EarI and NcoI are both 2 from EcoRI; EarI comes first in the table)
+	}{
+		{"EcoRI", "EcoRI", []string{"EcoRI", "EcoRV", "EarI"}},
+		{"ecori", "EcoRI", []string{"EcoRI", "EcoRV", "EarI"}},
+		{"HINDIII", "HindIII", []string{"HindIII", "HincII"}},
+		{"EcoR1", "", []string{"EcoRI", "EcoRV"}},
+		{"BamH1", "", []string{"BamHI"}},
+		{"Zebra", "", nil},
+		{"", "", nil},
+	}
+	for _, tt := range tests {
+		e, ok := Lookup(tt.name)
+		if ok != (tt.wantFound != "") || e.Name != tt.wantFound {
+			t.Errorf("Lookup(%q) = %q, %v; want %q", tt.name, e.Name, ok, tt.wantFound)
+		}
+		if got := Closest(tt.name); !slices.Equal(got, tt.wantClosest) {
+			t.Errorf("Closest(%q) = %v, want %v", tt.name, got, tt.wantClosest)
+		}
+	}
+}
+
+// TestEnzymesIsACopy checks that a caller cannot change the table.
+func TestEnzymesIsACopy(t *testing.T) {
+	all := Enzymes()
+	if len(all) != len(table) {
+		t.Fatalf("Enzymes() has %d enzymes, want the table's %d", len(all), len(table))
+	}
+	all[0].Site, all[0].Top = "AAAA", 99
+	if again := Enzymes(); again[0] != table[0] || again[0].Site == "AAAA" {
+		t.Errorf("changing Enzymes()[0] changed the table: %+v", again[0])
 	}
 }
