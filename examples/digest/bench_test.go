@@ -10,16 +10,35 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/celltonomy/celltonomy/bio/restriction"
 	"github.com/celltonomy/celltonomy/internal/wasmbuild"
 	"github.com/celltonomy/celltonomy/runtime/wasm"
 )
+
+// lambdaPath is phage λ, NC_001416.1, 48,502 bp.
+const lambdaPath = "../data/lambda_virus.fa"
+
+// readLambda returns the λ record.
+func readLambda(tb testing.TB) restriction.Record {
+	tb.Helper()
+	f, err := os.Open(lambdaPath)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	rec, err := restriction.ReadFASTA(f, 0)
+	if err != nil {
+		tb.Fatalf("%s: %v", lambdaPath, err)
+	}
+	return rec
+}
 
 // writeLambdaX100 writes into dir a FASTA file named genome that holds one
 // record, phage λ repeated 100 times (4,850,200 bp), in 70-column lines, and
 // returns its path. dir can then be used as a package's inputs directory.
 func writeLambdaX100(tb testing.TB, dir string) string {
 	tb.Helper()
-	seq := bytes.Repeat(readLambda(tb).seq, 100)
+	seq := bytes.Repeat(readLambda(tb).Seq, 100)
 	var buf bytes.Buffer
 	buf.WriteString(">lambda_x100 phage lambda NC_001416.1 repeated 100 times\n")
 	for i := 0; i < len(seq); i += 70 {

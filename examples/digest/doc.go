@@ -36,11 +36,17 @@
 //
 // # Enzymes
 //
+// The rules below (enzyme table, site search, cuts and fragments, FASTA
+// reading) are those of the library package bio/restriction, one copy shared
+// with the lab simulator (runtime/labsim); this program holds only the
+// package's parameters, files and report.
+//
 // The program knows 79 Type II enzymes, among them the common cloning
 // enzymes and the Type IIS enzymes of Golden Gate assembly (BsaI, BsmBI,
 // BbsI, SapI). Their sites and cut positions come from REBASE, the
 // Restriction Enzyme Database (rebase.neb.com), written in NEB's notation:
-// G^AATTC for EcoRI, GGTCTC(1/5) for BsaI. The table is in enzymes.go.
+// G^AATTC for EcoRI, GGTCTC(1/5) for BsaI. The table is in
+// bio/restriction/enzymes.go.
 //
 // A site may contain ambiguity codes (HinfI G^ANTC, HincII GTY^RAC) and
 // matches every base its codes allow. An ambiguity code in the sequence

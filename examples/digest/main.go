@@ -5,6 +5,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/celltonomy/celltonomy/bio/restriction"
 )
 
 // Exit codes; see the package documentation.
@@ -48,8 +50,8 @@ func run(getenv func(string) string, inputsDir, outputsDir string, stdout, stder
 		return fail(exitInput, err)
 	}
 
-	cuts := findCuts(rec.seq, enzs, topo)
-	rep := newReport(rec, enzs, topo, cuts, fragments(cuts, len(rec.seq), topo))
+	cuts := restriction.FindCuts(rec.Seq, enzs, topo)
+	rep := newReport(rec, enzs, topo, cuts, restriction.Fragments(cuts, len(rec.Seq), topo))
 
 	data, err := rep.json()
 	if err != nil {
@@ -65,19 +67,19 @@ func run(getenv func(string) string, inputsDir, outputsDir string, stdout, stder
 }
 
 // readGenome reads the one FASTA record of the input file at path.
-func readGenome(path string) (fastaRecord, error) {
+func readGenome(path string) (restriction.Record, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return fastaRecord{}, fmt.Errorf("input %q: %w", genomeName, err)
+		return restriction.Record{}, fmt.Errorf("input %q: %w", genomeName, err)
 	}
 	defer f.Close()
 	var size int64
 	if info, err := f.Stat(); err == nil && info.Mode().IsRegular() {
 		size = info.Size()
 	}
-	rec, err := readFASTA(f, size)
+	rec, err := restriction.ReadFASTA(f, size)
 	if err != nil {
-		return fastaRecord{}, fmt.Errorf("input %q (%s): %w", genomeName, path, err)
+		return restriction.Record{}, fmt.Errorf("input %q (%s): %w", genomeName, path, err)
 	}
 	return rec, nil
 }

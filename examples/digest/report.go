@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/celltonomy/celltonomy/bio/restriction"
 )
 
 // A report is the result of one digest, as written to fragments.json. Field
@@ -26,13 +28,14 @@ type report struct {
 	notations   []string // catalog notation of each enzyme, for the table
 }
 
-// A reportCut is a cut as written to fragments.json; see cut.
+// A reportCut is a cut as written to fragments.json; see restriction.Cut.
 type reportCut struct {
 	Position int      `json:"position"` // bp of top strand before the break
 	Enzymes  []string `json:"enzymes"`  // in the order of the ENZYMES parameter
 }
 
-// A reportFragment is a fragment as written to fragments.json; see fragment.
+// A reportFragment is a fragment as written to fragments.json; see
+// restriction.Fragment.
 type reportFragment struct {
 	Start  int `json:"start"`  // first base, 1-based
 	End    int `json:"end"`    // last base, 1-based; below start across the origin
@@ -40,30 +43,30 @@ type reportFragment struct {
 }
 
 // newReport gathers the results of a digest of rec.
-func newReport(rec fastaRecord, enzs []enzyme, topo topology, cuts []cut, frags []fragment) report {
+func newReport(rec restriction.Record, enzs []restriction.Enzyme, topo restriction.Topology, cuts []restriction.Cut, frags []restriction.Fragment) report {
 	r := report{
-		Length:      len(rec.seq),
+		Length:      len(rec.Seq),
 		Enzymes:     make([]string, len(enzs)),
 		Topology:    topo.String(),
-		Sequence:    rec.id,
+		Sequence:    rec.ID,
 		Cuts:        make([]reportCut, len(cuts)),
 		Fragments:   make([]reportFragment, len(frags)),
-		description: rec.description,
+		description: rec.Description,
 		notations:   make([]string, len(enzs)),
 	}
 	for i, e := range enzs {
-		r.Enzymes[i] = e.name
-		r.notations[i] = e.notation
+		r.Enzymes[i] = e.Name
+		r.notations[i] = e.Notation
 	}
 	for i, c := range cuts {
-		names := make([]string, len(c.enzymes))
-		for j, e := range c.enzymes {
-			names[j] = enzs[e].name
+		names := make([]string, len(c.Enzymes))
+		for j, e := range c.Enzymes {
+			names[j] = enzs[e].Name
 		}
-		r.Cuts[i] = reportCut{Position: c.position, Enzymes: names}
+		r.Cuts[i] = reportCut{Position: c.Position, Enzymes: names}
 	}
 	for i, f := range frags {
-		r.Fragments[i] = reportFragment{Start: f.start, End: f.end, Length: f.length}
+		r.Fragments[i] = reportFragment{Start: f.Start, End: f.End, Length: f.Length}
 	}
 	return r
 }

@@ -1,4 +1,4 @@
-package main
+package restriction
 
 import (
 	"bytes"
@@ -44,18 +44,18 @@ func TestReadFASTA(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rec, err := readFASTA(strings.NewReader(tt.in), 0)
+			rec, err := ReadFASTA(strings.NewReader(tt.in), 0)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("readFASTA error = %v, want one containing %q", err, tt.wantErr)
+					t.Fatalf("ReadFASTA error = %v, want one containing %q", err, tt.wantErr)
 				}
 				return
 			}
 			if err != nil {
-				t.Fatalf("readFASTA: %v", err)
+				t.Fatalf("ReadFASTA: %v", err)
 			}
-			if rec.id != tt.wantID || rec.description != tt.wantDesc || string(rec.seq) != tt.wantSeq {
-				t.Errorf("readFASTA = %q %q %.40q, want %q %q %.40q", rec.id, rec.description, rec.seq, tt.wantID, tt.wantDesc, tt.wantSeq)
+			if rec.ID != tt.wantID || rec.Description != tt.wantDesc || string(rec.Seq) != tt.wantSeq {
+				t.Errorf("ReadFASTA = %q %q %.40q, want %q %q %.40q", rec.ID, rec.Description, rec.Seq, tt.wantID, tt.wantDesc, tt.wantSeq)
 			}
 		})
 	}
@@ -63,9 +63,9 @@ func TestReadFASTA(t *testing.T) {
 
 func TestReadFASTAReadError(t *testing.T) {
 	boom := errors.New("boom")
-	_, err := readFASTA(iotest.ErrReader(boom), 0)
+	_, err := ReadFASTA(iotest.ErrReader(boom), 0)
 	if !errors.Is(err, boom) || !strings.Contains(err.Error(), "line 1") {
-		t.Errorf("readFASTA error = %v, want boom at line 1", err)
+		t.Errorf("ReadFASTA error = %v, want boom at line 1", err)
 	}
 }
 
@@ -73,13 +73,13 @@ func TestReadFASTAReadError(t *testing.T) {
 // stream would.
 func TestReadFASTAOneByteReads(t *testing.T) {
 	in := ">s x\r\nacgt\n\nRYN\n"
-	rec, err := readFASTA(iotest.OneByteReader(strings.NewReader(in)), 4)
-	if err != nil || rec.id != "s" || string(rec.seq) != "ACGTRYN" {
-		t.Errorf("readFASTA = %q %q, %v", rec.id, rec.seq, err)
+	rec, err := ReadFASTA(iotest.OneByteReader(strings.NewReader(in)), 4)
+	if err != nil || rec.ID != "s" || string(rec.Seq) != "ACGTRYN" {
+		t.Errorf("ReadFASTA = %q %q, %v", rec.ID, rec.Seq, err)
 	}
 }
 
-// refReadFASTA is a plain reading of the format readFASTA documents: it
+// refReadFASTA is a plain reading of the format ReadFASTA documents: it
 // reports only whether the input is valid and, if so, the record.
 func refReadFASTA(in []byte) (id string, seq []byte, ok bool) {
 	header := false
@@ -124,24 +124,24 @@ func FuzzReadFASTA(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
-		rec, err := readFASTA(bytes.NewReader(in), 0)
+		rec, err := ReadFASTA(bytes.NewReader(in), 0)
 		wantID, wantSeq, wantOK := refReadFASTA(in)
 		if (err == nil) != wantOK {
-			t.Fatalf("readFASTA(%q) error = %v; the reference says valid = %v", in, err, wantOK)
+			t.Fatalf("ReadFASTA(%q) error = %v; the reference says valid = %v", in, err, wantOK)
 		}
 		if err != nil {
 			return
 		}
-		if rec.id == "" || len(rec.seq) == 0 {
-			t.Fatalf("readFASTA(%q) = id %q, %d bp with no error", in, rec.id, len(rec.seq))
+		if rec.ID == "" || len(rec.Seq) == 0 {
+			t.Fatalf("ReadFASTA(%q) = id %q, %d bp with no error", in, rec.ID, len(rec.Seq))
 		}
-		for i, c := range rec.seq {
-			if !strings.ContainsRune(canonicalCodes, rune(c)) {
-				t.Fatalf("readFASTA(%q): seq[%d] = %q, not a canonical code", in, i, c)
+		for i, c := range rec.Seq {
+			if !strings.ContainsRune(CanonicalCodes, rune(c)) {
+				t.Fatalf("ReadFASTA(%q): seq[%d] = %q, not a canonical code", in, i, c)
 			}
 		}
-		if rec.id != wantID || !bytes.Equal(rec.seq, wantSeq) {
-			t.Fatalf("readFASTA(%q) = %q %q, reference %q %q", in, rec.id, rec.seq, wantID, wantSeq)
+		if rec.ID != wantID || !bytes.Equal(rec.Seq, wantSeq) {
+			t.Fatalf("ReadFASTA(%q) = %q %q, reference %q %q", in, rec.ID, rec.Seq, wantID, wantSeq)
 		}
 	})
 }

@@ -1,4 +1,4 @@
-package main
+package restriction
 
 // Nucleotide codes follow the IUPAC-IUB recommendations ("Nomenclature for
 // incompletely specified bases in nucleic acid sequences", NC-IUB 1985).
@@ -45,8 +45,8 @@ var baseSet = [256]uint8{
 // codeOf is the inverse of baseSet: the canonical code of a non-empty set.
 const codeOf = "-ACMGRSVTWYHKDBN"
 
-// canonicalCodes lists the codes a sequence read by readFASTA may contain.
-const canonicalCodes = "ACGTRYSWKMBDHVN"
+// CanonicalCodes lists the codes a sequence read by ReadFASTA may contain.
+const CanonicalCodes = "ACGTRYSWKMBDHVN"
 
 // complementCode returns the code of the complementary set (A↔T, C↔G), so
 // R↔Y, K↔M, B↔V, D↔H, and S, W and N are their own complements.
@@ -68,9 +68,9 @@ func complementCode(c byte) byte {
 	return codeOf[comp]
 }
 
-// reverseComplement returns the reverse complement of a string of canonical
+// ReverseComplement returns the reverse complement of a string of canonical
 // codes: the other strand, read 5'→3'.
-func reverseComplement(s string) string {
+func ReverseComplement(s string) string {
 	out := make([]byte, len(s))
 	for i := range len(s) {
 		out[len(s)-1-i] = complementCode(s[i])
@@ -78,10 +78,10 @@ func reverseComplement(s string) string {
 	return string(out)
 }
 
-// codeMatches reports whether a sequence code g certainly matches a site code
+// CodeMatches reports whether a sequence code g certainly matches a site code
 // s: every base g may stand for is allowed by s. So an N in the sequence
 // matches only an N in a site, and an R matches R, D, V or N, never A or G.
-func codeMatches(g, s byte) bool {
+func CodeMatches(g, s byte) bool {
 	gs := baseSet[g]
 	return gs != 0 && gs&^baseSet[s] == 0
 }

@@ -1,29 +1,28 @@
-package main
+package restriction
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 )
 
-// An enzyme is a Type II restriction enzyme: a recognition site and where it
+// An Enzyme is a Type II restriction enzyme: a recognition site and where it
 // cuts the two strands.
 //
 // Cut positions are counted in bp from the first base of the site on the top
-// strand, as in NEB's notation: top is the number of top-strand bases 5' of
-// the top-strand cut, and bottom the number of top-strand bases 5' of the
-// bottom-strand cut. EcoRI, G^AATTC, cuts at top 1, bottom 5; BsaI,
-// GGTCTC(1/5), cuts 1 and 5 bases past its 6 bp site, at top 7, bottom 11.
+// strand, as in NEB's notation: Top is the number of top-strand bases 5' of
+// the top-strand cut, and Bottom the number of top-strand bases 5' of the
+// bottom-strand cut. EcoRI, G^AATTC, cuts at Top 1, Bottom 5; BsaI,
+// GGTCTC(1/5), cuts 1 and 5 bases past its 6 bp site, at Top 7, Bottom 11.
 // A negative or past-the-site value means a cut outside the site.
-type enzyme struct {
-	name     string // canonical REBASE name, e.g. "EcoRI"
-	site     string // recognition site, top strand 5'→3', canonical IUPAC codes
-	top      int    // top-strand cut, bp from the site's first base
-	bottom   int    // bottom-strand cut, same coordinates
-	notation string // the catalog notation the offsets come from
+type Enzyme struct {
+	Name     string // canonical REBASE name, e.g. "EcoRI"
+	Site     string // recognition site, top strand 5'→3', canonical IUPAC codes (CanonicalCodes)
+	Top      int    // top-strand cut, bp from the site's first base
+	Bottom   int    // bottom-strand cut, same coordinates
+	Notation string // the catalog notation the offsets come from, e.g. "G^AATTC"
 }
 
-// enzymes is the table of enzymes the program knows, sorted by name.
+// table is the table of enzymes the package knows, sorted by name.
 //
 // Source: REBASE, the Restriction Enzyme Database (rebase.neb.com), as
 // printed in the New England Biolabs catalog; notation is NEB's: "^" marks
@@ -31,7 +30,7 @@ type enzyme struct {
 // b bases past the 3' end of a non-palindromic site. Every row was checked
 // against the REBASE data distributed with Biopython (Bio.Restriction, REBASE
 // emboss files version 711). The table is never written.
-var enzymes = [...]enzyme{
+var table = [...]Enzyme{
 	{"AatII", "GACGTC", 5, 1, "GACGT^C"},
 	{"AccI", "GTMKAC", 2, 4, "GT^MKAC"},
 	{"AcuI", "CTGAAG", 22, 20, "CTGAAG(16/14)"},
@@ -113,79 +112,42 @@ var enzymes = [...]enzyme{
 	{"XmnI", "GAANNNNTTC", 5, 5, "GAANN^NNTTC"},
 }
 
-// palindromic reports whether e's site reads the same on both strands. Such a
-// site is searched once: in the table its cuts are symmetric (top + bottom =
-// site length), so a match on the other strand would cut at the same place.
-func (e enzyme) palindromic() bool {
-	return reverseComplement(e.site) == e.site
+// Enzymes returns a copy of the table of known enzymes, sorted by name
+// (ignoring case).
+func Enzymes() []Enzyme {
+	return slices.Clone(table[:])
 }
 
-// lookupEnzyme finds an enzyme by name, ignoring case.
-func lookupEnzyme(name string) (enzyme, bool) {
-	for _, e := range enzymes {
-		if strings.EqualFold(e.name, name) {
+// Palindromic reports whether e's site reads the same on both strands. Such a
+// site is searched once: in the table its cuts are symmetric (Top + Bottom =
+// site length), so a match on the other strand would cut at the same place.
+func (e Enzyme) Palindromic() bool {
+	return ReverseComplement(e.Site) == e.Site
+}
+
+// Lookup finds an enzyme of the table by name, ignoring case; ok is false
+// when no enzyme has that name.
+func Lookup(name string) (e Enzyme, ok bool) {
+	for _, e := range table {
+		if strings.EqualFold(e.Name, name) {
 			return e, true
 		}
 	}
-	return enzyme{}, false
+	return Enzyme{}, false
 }
 
-// parseEnzymes parses the ENZYMES parameter: comma-separated names matched
-// without regard to case, with the white space around each name trimmed. A
-// name given twice counts once. The result keeps canonical names in the
-// order first given. It is an error for the list to be empty, to hold an
-// empty name, or to name an enzyme not in the table; the error for unknown
-// names lists them all, each with the closest known names.
-func parseEnzymes(value string) ([]enzyme, error) {
-	if strings.TrimSpace(value) == "" {
-		return nil, fmt.Errorf("ENZYMES is required: a comma-separated list of enzyme names, e.g. ENZYMES=EcoRI,BamHI")
-	}
-	var out []enzyme
-	var unknown []string
-	for i, field := range strings.Split(value, ",") {
-		name := strings.TrimSpace(field)
-		if name == "" {
-			return nil, fmt.Errorf("ENZYMES %q: name %d is empty", value, i+1)
-		}
-		e, ok := lookupEnzyme(name)
-		if !ok {
-			unknown = append(unknown, unknownEnzyme(name))
-			continue
-		}
-		if !slices.ContainsFunc(out, func(o enzyme) bool { return o.name == e.name }) {
-			out = append(out, e)
-		}
-	}
-	if len(unknown) > 0 {
-		return nil, fmt.Errorf("ENZYMES: %s", strings.Join(unknown, "; "))
-	}
-	return out, nil
-}
-
-// unknownEnzyme describes an unknown name with its closest known names, or
-// with the whole table when none is close.
-func unknownEnzyme(name string) string {
-	if near := closestEnzymes(name); len(near) > 0 {
-		return fmt.Sprintf("unknown enzyme %q (closest known: %s)", name, strings.Join(near, ", "))
-	}
-	all := make([]string, len(enzymes))
-	for i, e := range enzymes {
-		all[i] = e.name
-	}
-	return fmt.Sprintf("unknown enzyme %q (known: %s)", name, strings.Join(all, ", "))
-}
-
-// closestEnzymes returns up to three known names within edit distance 2 of
-// name, ignoring case, closest first and then in table order.
-func closestEnzymes(name string) []string {
+// Closest returns up to three names of the table within edit distance 2 of
+// name, ignoring case, closest first and then in table order; none when no
+// name is that close. It serves to suggest a name for a misspelt one.
+func Closest(name string) []string {
 	type candidate struct {
 		name string
 		dist int
 	}
 	var cands []candidate
-	for _, e := range enzymes {
-		if d := editDistance(strings.ToLower(name), strings.ToLower(e.name)); d <= 2 {
-			cands = append(cands, candidate{e.name, d})
+	for _, e := range table {
+		if d := editDistance(strings.ToLower(name), strings.ToLower(e.Name)); d <= 2 {
+			cands = append(cands, candidate{e.Name, d})
 		}
 	}
 	slices.SortStableFunc(cands, func(a, b candidate) int { return a.dist - b.dist })

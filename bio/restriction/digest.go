@@ -1,59 +1,49 @@
-package main
+package restriction
 
 import (
 	"fmt"
 	"math/bits"
 	"slices"
-	"strings"
 )
 
-// A topology is the shape of the molecule: linear (the zero value) or
-// circular.
-type topology int
+// A Topology is the shape of the molecule: Linear (the zero value) or
+// Circular.
+type Topology int
 
+// The topologies.
 const (
-	linear topology = iota
-	circular
+	Linear   Topology = iota // a molecule with two ends, e.g. a genome or a PCR product
+	Circular                 // a closed molecule, e.g. a plasmid
 )
 
-// String returns the TOPOLOGY parameter value for t.
-func (t topology) String() string {
-	if t == circular {
+// String returns "linear" or "circular".
+func (t Topology) String() string {
+	if t == Circular {
 		return "circular"
 	}
 	return "linear"
 }
 
-// parseTopology parses the TOPOLOGY parameter: "linear" or "circular",
-// without regard to case or surrounding white space; empty means linear.
-func parseTopology(value string) (topology, error) {
-	switch strings.ToLower(strings.TrimSpace(value)) {
-	case "", "linear":
-		return linear, nil
-	case "circular":
-		return circular, nil
-	}
-	return linear, fmt.Errorf("TOPOLOGY %q: must be linear or circular", value)
-}
-
-// A cut is a double-strand break, reported where the top strand is cut.
+// A Cut is a double-strand break, reported where the top strand is cut.
 // Position is in bp: the number of top-strand bases before the break, so the
 // break falls between base Position and base Position+1 (1-based), and it is
 // always in 1..L-1 for a linear molecule of L bp and in 0..L-1 for a
 // circular one, where 0 is the origin.
-type cut struct {
-	position int
-	enzymes  []int // indexes into the digest's enzyme list, ascending
+type Cut struct {
+	Position int   // bp of top strand before the break
+	Enzymes  []int // indexes into the enzyme list given to FindCuts, ascending
 }
 
-// A fragment is a piece of the digested molecule in 1-based inclusive
+// A Fragment is a piece of the digested molecule in 1-based inclusive
 // top-strand coordinates. On a circle the fragment across the origin has
-// start > end. Length is in bp.
-type fragment struct {
-	start, end, length int
+// Start > End.
+type Fragment struct {
+	Start  int // first base, 1-based
+	End    int // last base, 1-based; below Start across the origin
+	Length int // bp
 }
 
-// findCuts returns the cuts that enzymes make in seq, sorted by position.
+// FindCuts returns the cuts that enzymes make in seq, sorted by position.
 // Several enzymes cutting at one position make one cut listing them all.
 //
 // Both strands are searched: a palindromic site once, any other site also as
@@ -64,17 +54,17 @@ type fragment struct {
 // it falls strictly inside the sequence. On a circle, sites across the
 // origin are found too and positions wrap modulo the length.
 //
-// Matching follows codeMatches: an ambiguous code in seq matches a site only
+// Matching follows CodeMatches: an ambiguous code in seq matches a site only
 // if every base it may stand for does.
-func findCuts(seq []byte, enzs []enzyme, topo topology) []cut {
+func FindCuts(seq []byte, enzs []Enzyme, topo Topology) []Cut {
 	if len(seq) == 0 {
 		return nil
 	}
 	var pats []pattern
 	for i, e := range enzs {
-		pats = append(pats, pattern{enzyme: i, site: e.site, offset: e.top})
-		if !e.palindromic() {
-			pats = append(pats, pattern{enzyme: i, site: reverseComplement(e.site), offset: len(e.site) - e.bottom})
+		pats = append(pats, pattern{enzyme: i, site: e.Site, offset: e.Top})
+		if !e.Palindromic() {
+			pats = append(pats, pattern{enzyme: i, site: ReverseComplement(e.Site), offset: len(e.Site) - e.Bottom})
 		}
 	}
 	n := len(seq)
@@ -82,7 +72,7 @@ func findCuts(seq []byte, enzs []enzyme, topo topology) []cut {
 	for _, m := range newMatchers(pats) {
 		m.scan(seq, topo, func(p pattern, start int) {
 			c := start + p.offset
-			if topo == circular {
+			if topo == Circular {
 				c = ((c % n) + n) % n
 			} else if c <= 0 || c >= n {
 				return
@@ -96,15 +86,15 @@ func findCuts(seq []byte, enzs []enzyme, topo topology) []cut {
 		}
 		return a.enzyme - b.enzyme
 	})
-	var cuts []cut
+	var cuts []Cut
 	for _, h := range hits {
-		if k := len(cuts) - 1; k >= 0 && cuts[k].position == h.position {
-			if es := cuts[k].enzymes; es[len(es)-1] != h.enzyme {
-				cuts[k].enzymes = append(es, h.enzyme)
+		if k := len(cuts) - 1; k >= 0 && cuts[k].Position == h.position {
+			if es := cuts[k].Enzymes; es[len(es)-1] != h.enzyme {
+				cuts[k].Enzymes = append(es, h.enzyme)
 			}
 			continue
 		}
-		cuts = append(cuts, cut{position: h.position, enzymes: []int{h.enzyme}})
+		cuts = append(cuts, Cut{Position: h.position, Enzymes: []int{h.enzyme}})
 	}
 	return cuts
 }
@@ -114,29 +104,29 @@ type hit struct {
 	position, enzyme int
 }
 
-// fragments returns the pieces that cuts, sorted by position, leave of a
+// Fragments returns the pieces that cuts, sorted by position, leave of a
 // molecule of length bp. A cut at c ends a fragment at base c and starts the
 // next at base c+1. Linear: k cuts give k+1 fragments, from 1 to length.
 // Circular: k ≥ 1 cuts give k fragments, the one across the origin last;
 // no cut gives one fragment, 1 to length, the whole circle. The result is
 // sorted by start.
-func fragments(cuts []cut, length int, topo topology) []fragment {
+func Fragments(cuts []Cut, length int, topo Topology) []Fragment {
 	if len(cuts) == 0 {
-		return []fragment{{1, length, length}}
+		return []Fragment{{1, length, length}}
 	}
-	var out []fragment
-	if topo == linear {
+	var out []Fragment
+	if topo == Linear {
 		start := 1
 		for _, c := range cuts {
-			out = append(out, fragment{start, c.position, c.position - start + 1})
-			start = c.position + 1
+			out = append(out, Fragment{start, c.Position, c.Position - start + 1})
+			start = c.Position + 1
 		}
-		return append(out, fragment{start, length, length - start + 1})
+		return append(out, Fragment{start, length, length - start + 1})
 	}
 	// Each cut starts a fragment that ends at the next cut; the last one
 	// crosses the origin unless a cut lies at the origin.
 	for i, c := range cuts {
-		start, end := c.position+1, cuts[(i+1)%len(cuts)].position
+		start, end := c.Position+1, cuts[(i+1)%len(cuts)].Position
 		if end == 0 {
 			end = length // the next cut is at the origin, after the last base
 		}
@@ -144,7 +134,7 @@ func fragments(cuts []cut, length int, topo topology) []fragment {
 		if end < start {
 			size = length - start + 1 + end
 		}
-		out = append(out, fragment{start, end, size})
+		out = append(out, Fragment{start, end, size})
 	}
 	return out
 }
@@ -190,8 +180,8 @@ func newMatchers(pats []pattern) []*matcher {
 		}
 		for j := range n {
 			bit := uint64(1) << (used + j)
-			for _, g := range []byte(canonicalCodes) {
-				if codeMatches(g, p.site[j]) {
+			for _, g := range []byte(CanonicalCodes) {
+				if CodeMatches(g, p.site[j]) {
 					m.masks[g] |= bit
 				}
 			}
@@ -210,7 +200,7 @@ func newMatchers(pats []pattern) []*matcher {
 // start on the top strand, in order of the match's end. On a circle the
 // search goes on past the end into the sequence's beginning, so a match may
 // cross the origin; every match start is still below len(seq).
-func (m *matcher) scan(seq []byte, topo topology, found func(p pattern, start int)) {
+func (m *matcher) scan(seq []byte, topo Topology, found func(p pattern, start int)) {
 	var state uint64
 	for i, c := range seq {
 		state = (state<<1 | m.starts) & m.masks[c]
@@ -218,7 +208,7 @@ func (m *matcher) scan(seq []byte, topo topology, found func(p pattern, start in
 			m.report(state&m.ends, i, len(seq), found)
 		}
 	}
-	if topo == circular {
+	if topo == Circular {
 		for i := len(seq); i < len(seq)+m.maxLen-1; i++ {
 			state = (state<<1 | m.starts) & m.masks[seq[i%len(seq)]]
 			if state&m.ends != 0 {

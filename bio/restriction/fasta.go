@@ -1,4 +1,4 @@
-package main
+package restriction
 
 import (
 	"bufio"
@@ -10,14 +10,14 @@ import (
 	"unicode/utf8"
 )
 
-// A fastaRecord is the one record of a FASTA file.
-type fastaRecord struct {
-	id          string // first word of the header, after '>'
-	description string // rest of the header, white space trimmed
-	seq         []byte // canonical IUPAC codes (see canonicalCodes); U read as T
+// A Record is the one record of a FASTA file.
+type Record struct {
+	ID          string // first word of the header, after '>'
+	Description string // rest of the header, white space trimmed
+	Seq         []byte // canonical IUPAC codes (see CanonicalCodes); U read as T
 }
 
-// readFASTA reads a FASTA file that holds exactly one record. It reads line
+// ReadFASTA reads a FASTA file that holds exactly one record. It reads line
 // by line, so memory is the sequence plus the longest line. sizeHint, in
 // bytes, is the size of the input if known (0 if not): the sequence is
 // given that capacity up front, as it is never longer than its file, which
@@ -36,10 +36,10 @@ type fastaRecord struct {
 // not a nucleotide code (with its column), a second header ("expected one
 // sequence, found a second record at line N"), an empty sequence, and the
 // errors of r.
-func readFASTA(r io.Reader, sizeHint int64) (fastaRecord, error) {
+func ReadFASTA(r io.Reader, sizeHint int64) (Record, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	var (
-		rec        = fastaRecord{seq: make([]byte, 0, max(sizeHint, 0))}
+		rec        = Record{Seq: make([]byte, 0, max(sizeHint, 0))}
 		headerLine int // line of the header; 0 until it is read
 		long       []byte
 	)
@@ -48,7 +48,7 @@ func readFASTA(r io.Reader, sizeHint int64) (fastaRecord, error) {
 		var err error
 		line, long, err = readLine(br, long)
 		if err != nil && err != io.EOF {
-			return fastaRecord{}, fmt.Errorf("line %d: %w", lineNo, err)
+			return Record{}, fmt.Errorf("line %d: %w", lineNo, err)
 		}
 		if err == io.EOF && len(line) == 0 {
 			break
@@ -59,29 +59,29 @@ func readFASTA(r io.Reader, sizeHint int64) (fastaRecord, error) {
 			// blank line
 		case line[0] == '>':
 			if headerLine != 0 {
-				return fastaRecord{}, fmt.Errorf("expected one sequence, found a second record at line %d (the first header is at line %d)", lineNo, headerLine)
+				return Record{}, fmt.Errorf("expected one sequence, found a second record at line %d (the first header is at line %d)", lineNo, headerLine)
 			}
 			text := bytes.TrimSpace(line[1:])
 			if len(text) == 0 {
-				return fastaRecord{}, fmt.Errorf("line %d: header has no sequence identifier after '>'", lineNo)
+				return Record{}, fmt.Errorf("line %d: header has no sequence identifier after '>'", lineNo)
 			}
 			id, desc := text, []byte(nil)
 			if i := bytes.IndexFunc(text, unicode.IsSpace); i >= 0 {
 				id, desc = text[:i], bytes.TrimSpace(text[i:])
 			}
 			headerLine = lineNo
-			rec.id, rec.description = string(id), string(desc)
+			rec.ID, rec.Description = string(id), string(desc)
 		case headerLine == 0:
-			return fastaRecord{}, fmt.Errorf("line %d: sequence before any header: a FASTA file must start with a '>' header line", lineNo)
+			return Record{}, fmt.Errorf("line %d: sequence before any header: a FASTA file must start with a '>' header line", lineNo)
 		default:
-			n := len(rec.seq)
-			rec.seq = append(rec.seq, line...)
+			n := len(rec.Seq)
+			rec.Seq = append(rec.Seq, line...)
 			for i, c := range line {
 				u := canonicalCode[c]
 				if u == 0 {
-					return fastaRecord{}, badCode(lineNo, line, i)
+					return Record{}, badCode(lineNo, line, i)
 				}
-				rec.seq[n+i] = u
+				rec.Seq[n+i] = u
 			}
 		}
 		if err == io.EOF {
@@ -89,10 +89,10 @@ func readFASTA(r io.Reader, sizeHint int64) (fastaRecord, error) {
 		}
 	}
 	if headerLine == 0 {
-		return fastaRecord{}, errors.New("no FASTA header: the input has no line starting with '>'")
+		return Record{}, errors.New("no FASTA header: the input has no line starting with '>'")
 	}
-	if len(rec.seq) == 0 {
-		return fastaRecord{}, fmt.Errorf("sequence %q (header at line %d) is empty", rec.id, headerLine)
+	if len(rec.Seq) == 0 {
+		return Record{}, fmt.Errorf("sequence %q (header at line %d) is empty", rec.ID, headerLine)
 	}
 	return rec, nil
 }

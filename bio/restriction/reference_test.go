@@ -1,4 +1,4 @@
-package main
+package restriction
 
 import (
 	"slices"
@@ -8,7 +8,7 @@ import (
 // The reference digest: every position of both strands compared base by
 // base with every site, with the IUPAC rules written out again here rather
 // than taken from iupac.go. It is slow and plain on purpose; the tests check
-// findCuts and fragments against it.
+// FindCuts and fragments against it.
 
 // refBases spells out the bases each IUPAC code stands for (NC-IUB 1985).
 var refBases = map[byte]string{
@@ -46,8 +46,8 @@ var refMatches = func() (m [256][256]bool) {
 }()
 
 // refCuts returns the cuts by the naive scan, sorted by position, each with
-// its enzyme indexes ascending.
-func refCuts(seq []byte, enzs []enzyme, topo topology) []cut {
+// its Enzyme indexes ascending.
+func refCuts(seq []byte, enzs []Enzyme, topo Topology) []Cut {
 	n := len(seq)
 	var comp [256]byte
 	for c, cc := range refComplement {
@@ -55,7 +55,7 @@ func refCuts(seq []byte, enzs []enzyme, topo topology) []cut {
 	}
 	byPos := map[int][]int{}
 	add := func(c, e int) {
-		if topo == circular {
+		if topo == Circular {
 			c = ((c % n) + n) % n
 		} else if c <= 0 || c >= n {
 			return
@@ -65,64 +65,64 @@ func refCuts(seq []byte, enzs []enzyme, topo topology) []cut {
 		}
 	}
 	for ei, e := range enzs {
-		m := len(e.site)
+		m := len(e.Site)
 		last := n - m // last start of a site inside a linear sequence
-		if topo == circular {
+		if topo == Circular {
 			last = n - 1
 		}
 		for p := 0; p <= last; p++ {
 			top, bottom := true, true
 			for j := range m {
-				if !refMatch(seq[(p+j)%n], e.site[j]) {
+				if !refMatch(seq[(p+j)%n], e.Site[j]) {
 					top = false
 				}
 				// The bottom strand, read 5'→3', starts at the window's right end.
-				if !refMatch(comp[seq[(p+m-1-j)%n]], e.site[j]) {
+				if !refMatch(comp[seq[(p+m-1-j)%n]], e.Site[j]) {
 					bottom = false
 				}
 			}
 			if top {
-				add(p+e.top, ei)
+				add(p+e.Top, ei)
 			}
 			if bottom {
-				add(p+m-e.bottom, ei)
+				add(p+m-e.Bottom, ei)
 			}
 		}
 	}
-	var cuts []cut
+	var cuts []Cut
 	for pos, es := range byPos {
 		slices.Sort(es)
-		cuts = append(cuts, cut{position: pos, enzymes: es})
+		cuts = append(cuts, Cut{Position: pos, Enzymes: es})
 	}
-	slices.SortFunc(cuts, func(a, b cut) int { return a.position - b.position })
+	slices.SortFunc(cuts, func(a, b Cut) int { return a.Position - b.Position })
 	return cuts
 }
 
 // refFragments walks the molecule base by base, closing a fragment after
 // each base that a cut follows.
-func refFragments(cuts []cut, length int, topo topology) []fragment {
+func refFragments(cuts []Cut, length int, topo Topology) []Fragment {
 	after := make([]bool, length+1) // after[b]: a cut follows base b (1-based)
 	for _, c := range cuts {
-		b := c.position
+		b := c.Position
 		if b == 0 {
 			b = length // the origin follows the last base
 		}
 		after[b] = true
 	}
 	first := 1
-	if topo == circular && len(cuts) > 0 {
-		first = cuts[0].position%length + 1
+	if topo == Circular && len(cuts) > 0 {
+		first = cuts[0].Position%length + 1
 	}
-	var out []fragment
+	var out []Fragment
 	start, size := first, 0
 	for i := range length {
 		b := (first-1+i)%length + 1
 		size++
 		if after[b] || i == length-1 {
-			out = append(out, fragment{start, b, size})
+			out = append(out, Fragment{start, b, size})
 			start, size = b%length+1, 0
 		}
 	}
-	slices.SortFunc(out, func(a, b fragment) int { return a.start - b.start })
+	slices.SortFunc(out, func(a, b Fragment) int { return a.Start - b.Start })
 	return out
 }
