@@ -287,7 +287,7 @@ func TestCoversUnmet(t *testing.T) {
 		{"no centrifuge range", func(s *BotSpec, r *Requirements) {
 			dropDevice(KindCentrifuge)(s, r)
 			r.Acceleration = Range{Set: true, Min: 1000, Max: 1000}
-		}, "acceleration 1000 g: no device of the bot states a acceleration range ([centrifuge])"},
+		}, "acceleration 1000 g: no device of the bot states limits for acceleration (kinds [centrifuge])"},
 		{"duration limited", func(s *BotSpec, _ *Requirements) {
 			device(s, "inc1").Limits.DurationMS = &Bounds{Min: 1_000, Max: 1_800_000}
 		}, "duration 3600000 ms: above the bot's max 1800000 ms (device inc1)"},
@@ -375,4 +375,24 @@ func FuzzParseBotSpec(f *testing.F) {
 			t.Fatalf("canonical form not stable:\n%s\n%s", canon, canon2)
 		}
 	})
+}
+
+func BenchmarkParseBotSpec(b *testing.B) {
+	doc := simlabBytes(b)
+	b.SetBytes(int64(len(doc)))
+	for b.Loop() {
+		if _, err := ParseBotSpec(doc); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkCovers(b *testing.B) {
+	s := simlab(b)
+	r := lambdaDigestRequirements(b, "EcoRI")
+	for b.Loop() {
+		if err := Covers(s, r); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

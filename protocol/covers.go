@@ -99,7 +99,7 @@ func Covers(s *BotSpec, req Requirements) error {
 		switch {
 		case span == nil && c.optional:
 		case span == nil:
-			return unmet(fmt.Sprintf("%s %d %s", c.name, c.r.Max, c.unit), "no device of the bot states a %s range (%v)", c.name, c.kinds)
+			return unmet(fmt.Sprintf("%s %d %s", c.name, c.r.Max, c.unit), "no device of the bot states limits for %s (kinds %v)", c.name, c.kinds)
 		case c.r.Min < span.Min:
 			return unmet(fmt.Sprintf("%s %d %s", c.name, c.r.Min, c.unit), "below the bot's min %d %s (device %s)", span.Min, c.unit, loDev)
 		case c.r.Max > span.Max:
