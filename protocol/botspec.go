@@ -403,6 +403,15 @@ func ParseBotSpec(data []byte) (*BotSpec, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
+	// Decoding replaces invalid UTF-8 with U+FFFD, so the canonical form
+	// can be longer than the input: bound it too, so it always parses back.
+	canon, err := s.Canonical()
+	if err != nil {
+		return nil, specErr("", "%v", err)
+	}
+	if len(canon) > MaxBotSpecBytes {
+		return nil, specErr("", "canonical form of %d bytes, over the limit of %d", len(canon), MaxBotSpecBytes)
+	}
 	return s, nil
 }
 

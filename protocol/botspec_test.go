@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -108,6 +109,14 @@ func TestCanonicalIgnoresLayoutAndKeyOrder(t *testing.T) {
 	if !errors.Is(err, ErrInvalidBotSpec) || !strings.Contains(err.Error(), "not canonical JSON") {
 		t.Fatalf("non-canonical document under an id: err = %v", err)
 	}
+	// A duplicate key: the last value wins, and the document is not canonical.
+	dup := []byte(`{"name":"other",` + string(b[1:]))
+	if s, err := ParseBotSpec(dup); err != nil || s.Name != "simlab" {
+		t.Fatalf("duplicate key: %v", err)
+	}
+	if _, err := ParseBotSpecWithID(dup, want); err == nil || !strings.Contains(err.Error(), "not canonical JSON") {
+		t.Fatalf("duplicate key under an id: err = %v", err)
+	}
 	other := want
 	other[0] ^= 1
 	_, err = ParseBotSpecWithID(b, other)
@@ -191,6 +200,26 @@ func TestParseBotSpecErrors(t *testing.T) {
 				t.Errorf("err = %v\nwant it to contain %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestCanonicalTooLarge: invalid UTF-8 decodes to U+FFFD (3 bytes), so a
+// document under the limit can have a canonical form over it: refused.
+func TestCanonicalTooLarge(t *testing.T) {
+	good := string(simlabBytes(t))
+	i := strings.Index(good, `"inventory":[`) + len(`"inventory":[`)
+	j := strings.Index(good[i:], "]") + i
+	var items []string
+	for k := range MaxInventory {
+		items = append(items, fmt.Sprintf(`{"contents":"%s","kind":"reagent","resource_id":"r%04d","unit_price_ucell":1}`, strings.Repeat("\xff", 150), k))
+	}
+	doc := good[:i] + strings.Join(items, ",") + good[j:]
+	if len(doc) > MaxBotSpecBytes {
+		t.Fatalf("test document of %d bytes is over the limit", len(doc))
+	}
+	_, err := ParseBotSpec([]byte(doc))
+	if !errors.Is(err, ErrInvalidBotSpec) || !strings.Contains(err.Error(), "botspec: canonical form of ") {
+		t.Fatalf("err = %v", err)
 	}
 }
 

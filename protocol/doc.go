@@ -85,6 +85,8 @@
 //     edits); ParseBotSpecWithID, for a document fetched under an id,
 //     requires its bytes to be exactly the canonical form and to hash to
 //     the id, so one id never stands for two different byte strings.
+//     A key given twice in an object keeps its last value (encoding/json)
+//     in ParseBotSpec; such a document is never canonical.
 //   - Sets are sorted lists without duplicates (ops, container_types,
 //     storage, wavelengths_nm, inventory by resource_id), so one bot has
 //     one canonical document; an unsorted list is refused, not re-sorted.
