@@ -373,7 +373,7 @@ func TestKindOps(t *testing.T) {
 	}
 }
 
-func FuzzParseBotSpec(f *testing.F) {
+func FuzzBotSpecParse(f *testing.F) {
 	f.Add(simlabBytes(f))
 	f.Add([]byte(`{"name":"x","version":"1","operator":"o","simulated":false,"devices":[{"id":"a","kind":"sealer","ops":["seal"],"limits":{},"timings":{}}],"container_types":["96-pcr"],"storage":["cold_4"],"inventory":[]}`))
 	f.Add([]byte(`{"devices":[{"timings":{"a":{},"a":{}}}]}`))
