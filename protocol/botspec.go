@@ -638,8 +638,14 @@ func (v *specWalker) device(p string, d *Device) {
 			v.fail(wp, "%d nm: wavelengths must be sorted, without duplicates", w)
 		}
 	}
-	for _, t := range d.Timings {
+	if len(d.Timings) > MaxTimings {
+		v.fail(p+".timings", "%d timings, over the limit of %d", len(d.Timings), MaxTimings)
+	}
+	for i, t := range d.Timings {
 		tp := fmt.Sprintf("%s.timings[%q]", p, t.Warp)
+		if slices.ContainsFunc(d.Timings[:i], func(o WarpTiming) bool { return o.Warp == t.Warp }) {
+			v.fail(tp, "warp given twice")
+		}
 		kind, action, ok := strings.Cut(t.Warp, ".")
 		if !ok || kind != d.Kind || action == "" || !isLowerIdent(action) {
 			v.fail(tp, "warp names are %q followed by a lower-case action (%q)", d.Kind+".", d.Kind+".load")

@@ -223,6 +223,15 @@ func TestCanonicalTooLarge(t *testing.T) {
 	}
 }
 
+func TestValidateDuplicateWarp(t *testing.T) {
+	s := simlab(t)
+	s.Devices[0].Timings = append(s.Devices[0].Timings, s.Devices[0].Timings[0])
+	want := `botspec: devices[0].timings["liquid_handler.aspirate"]: warp given twice`
+	if err := s.Validate(); err == nil || err.Error() != want {
+		t.Fatalf("err = %v, want %s", err, want)
+	}
+}
+
 func TestNoDevices(t *testing.T) {
 	s := simlab(t)
 	s.Devices = nil
