@@ -49,6 +49,7 @@ fuzz-smoke:
 	$(GO) test ./reputation/replayfile -run '^$$' -fuzz FuzzParse -fuzztime 10s
 	$(GO) test ./protocol -run '^$$' -fuzz FuzzParse -fuzztime 10s
 	$(GO) test ./protocol -run '^$$' -fuzz FuzzFill -fuzztime 10s
+	$(GO) test ./protocol -run '^$$' -fuzz FuzzBotSpecParse -fuzztime 10s
 	$(GO) test ./reputation/patricia -run '^$$' -fuzz FuzzVerify -fuzztime 10s
 	$(GO) test ./miner/proofapi -run '^$$' -fuzz FuzzVerifyReputation -fuzztime 10s
 

@@ -2,7 +2,9 @@
 // of fabrication.md ("Protocol format"). It parses a document exactly,
 // converts quantities to integers, checks the protocol's meaning against a
 // table of container types, fills {{PARAM}} templates and computes the
-// Requirements a bot must meet to run it.
+// Requirements a bot must meet to run it. It also reads BotSpecs, the
+// descriptions of bots, and decides whether one Covers a protocol's
+// Requirements (fabrication.md, "BotSpec").
 //
 // Use:
 //
@@ -12,6 +14,10 @@
 //	p, err := protocol.Parse(doc)               // exact syntax, quantities
 //	err = p.Validate()                          // refs, wells, volumes, covers, capabilities
 //	req := p.Requirements()                     // ops, containers, storage, resources, ranges
+//
+//	spec, err := protocol.ParseBotSpec(doc)     // exact syntax and validation
+//	id, err := spec.ID()                        // SHA-256 of spec.Canonical()
+//	err = protocol.Covers(spec, req)            // nil, or the first unmet requirement
 //
 // # The subset
 //
@@ -57,4 +63,51 @@
 //     refused too, so a misspelt parameter name cannot go unnoticed.
 //   - Incubate temperatures are those of the storage conditions
 //     (StorageTemperature; ambient is 22 °C).
+//
+// # BotSpec
+//
+// A BotSpec is a JSON object with "name", "version", "operator",
+// "simulated", "devices", "container_types", "storage" and "inventory";
+// examples/botspecs/simlab.json is the simulated lab. Each device is
+// {"id", "kind", "ops", "limits", "timings"}: kind is one of DeviceKinds,
+// ops a subset of KindOps(kind); limits are integers in the unit their key
+// ends with ("temperature_mc": {"min","max"} in m°C, "volume_nl" in nL,
+// "acceleration_g" in g, "duration_ms" in ms, "wavelengths_nm": [nm…]);
+// timings map a warp "KIND.ACTION" to {"nominal_ms","min_ms","max_ms"}.
+// Inventory items are {"resource_id", "kind", "contents",
+// "unit_price_ucell"} (ucell per µL provisioned, or per use for a
+// material). Decisions:
+//
+//   - Canonical form: the keys of every object sorted, no insignificant
+//     whitespace, no HTML escaping, absent limits omitted, empty lists as
+//     []. The id (BotSpecID) is the SHA-256 of those bytes.
+//   - ParseBotSpec accepts any layout and key order (a file an operator
+//     edits); ParseBotSpecWithID, for a document fetched under an id,
+//     requires its bytes to be exactly the canonical form and to hash to
+//     the id, so one id never stands for two different byte strings.
+//     A key given twice in an object keeps its last value (encoding/json)
+//     in ParseBotSpec; such a document is never canonical.
+//   - Sets are sorted lists without duplicates (ops, container_types,
+//     storage, wavelengths_nm, inventory by resource_id), so one bot has
+//     one canonical document; an unsorted list is refused, not re-sorted.
+//     Devices keep the operator's order and need unique ids. Timings are
+//     a JSON object whose duplicate warps are refused.
+//   - Every device kind must state the limit Covers judges it by:
+//     temperature_mc for incubator and thermocycler, volume_nl for
+//     liquid_handler and dispenser, acceleration_g for centrifuge,
+//     wavelengths_nm for plate_reader. duration_ms is optional; when no
+//     device states it, durations are not bounded.
+//   - Limits must be sane (temperatures within ±200 °C, volumes 1 nL to
+//     100 mL, warps at most MaxWarpMillis) and timings ordered
+//     min_ms ≤ nominal_ms ≤ max_ms.
+//   - Errors are *BotSpecError naming the field path
+//     ("devices[5].limits.temperature_mc.max: …") and match
+//     ErrInvalidBotSpec. Inputs are bounded by MaxBotSpecBytes,
+//     MaxDevices, MaxInventory, MaxTimings and MaxBotSpecString.
+//   - Covers checks, in this order, ops (some device runs each), container
+//     types, storage, inventory resources, then the temperature, volume,
+//     acceleration and duration ranges against the union of the bounds of
+//     the devices that state them, then wavelengths; it returns the first
+//     unmet one as an *UnmetError ("op thermocycle: no device of the bot
+//     runs it") matching ErrNotCovered.
 package protocol
