@@ -124,7 +124,7 @@ run it locally:
 	root.PersistentFlags().StringVar(&g.home, "home", "", "the cell home: keys, orders, caches and chain data (default: CELL_HOME, else the profile's home, else ~/.cell; see cell config)")
 	root.PersistentFlags().StringVar(&g.profile, "profile", "", "use this profile of ~/.cell/config.toml instead of the active one (default: CELL_PROFILE, else the file's)")
 	root.PersistentFlags().StringVar(&g.output, "output", outputText, "output format of commands that print data: text or json")
-	root.AddCommand(newVersionCmd(g), newPackageCmd(g), newRunCmd(g), newOrderCmd(g), newKeysCmd(g),
+	root.AddCommand(newVersionCmd(g), newPackageCmd(g), newProtocolCmd(g), newRunCmd(g), newOrderCmd(g), newKeysCmd(g),
 		newInitCmd(g), newStartCmd(g), newTestnetCmd(g), newStatusCmd(g), newTxCmd(g), newQueryCmd(g), newBenchCmd(g), newNodeCmd(g), newDevnetCmd(g), newDemoCmd(g), newRepCmd(g), newMinerCmd(g),
 		newConfigCmd(g))
 	return root
