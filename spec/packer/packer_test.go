@@ -281,7 +281,9 @@ func TestBuildProtocolErrors(t *testing.T) {
 		template func(string) string
 		want     string
 	}{
-		{"broken template", nil, func(s string) string { return strings.Replace(s, `"shaking": false`, `"shaking": false, "speed": 3`, 1) },
+		{"broken template", nil, func(s string) string {
+			return strings.Replace(s, `"shaking": false`, `"shaking": false, "speed": 3`, 1)
+		},
 			`protocol.json (filled with the parameters' examples and defaults): instructions[2]: incubate: json: unknown field "speed"`},
 		{"bad example", func(m string) string { return strings.Replace(m, `default = "60"`, `default = "sixty"`, 1) }, nil,
 			"instructions[2].duration"},
