@@ -130,3 +130,33 @@ entry = {path = "x.wasm"}
 		t.Fatalf("err = %v, want ErrNotProtocol", err)
 	}
 }
+
+// TestOpen: a package directory, a .cellpkg file, a bare template and a
+// directory holding one all load to the same filled protocol.
+func TestOpen(t *testing.T) {
+	params := map[string]string{"ENZYME": "HindIII"}
+	file := filepath.Join(t.TempDir(), "p"+spec.FileExt)
+	os.WriteFile(file, build(t, "testdata/lambda-digest").Encode(), 0o644)
+	bare := t.TempDir()
+	tmpl, _ := os.ReadFile("testdata/lambda-digest/protocol.json")
+	os.WriteFile(filepath.Join(bare, "protocol.json"), tmpl, 0o644)
+	var hashes [][32]byte
+	for _, path := range []string{"testdata/lambda-digest", file, "testdata/lambda-digest/protocol.json", bare} {
+		l, err := Open(path, params)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		hashes = append(hashes, l.Hash)
+	}
+	for _, h := range hashes[1:] {
+		if h != hashes[0] {
+			t.Fatal("the forms of one protocol load to different hashes")
+		}
+	}
+	if _, err := Open("testdata/none.json", params); err == nil || !strings.Contains(err.Error(), "no such file") {
+		t.Fatalf("missing file: %v", err)
+	}
+	if _, err := Open("testdata/lambda-digest/protocol.json", nil); !errors.Is(err, protocol.ErrInvalid) || !strings.Contains(err.Error(), "params.ENZYME: missing") {
+		t.Fatalf("missing parameter: %v", err)
+	}
+}
