@@ -15,8 +15,9 @@ import (
 // The rules of the conformance check, in the order Check applies them
 // (fabrication.md, "The conformance check").
 const (
-	// RuleSignature: the chain of the log holds, every event is signed by
-	// the node key, and the head equals the delivered head.
+	// RuleSignature: the chain of the log holds, the last event is signed
+	// by the node key (which, through the chain, signs every event), and
+	// the head equals the delivered head.
 	RuleSignature = "signature"
 	// RuleSchema: the log follows the bot-run schema (Decode).
 	RuleSchema = "schema"
@@ -126,7 +127,7 @@ func Check(in CheckInput) error {
 		return fmt.Errorf("botlog: BotSpec id: %w", err)
 	}
 	// signature
-	if err := eventlog.Verify(in.Log, in.NodeKey); err != nil {
+	if err := eventlog.VerifyChain(in.Log, in.NodeKey); err != nil {
 		return violation(-1, "", RuleSignature, "%v", err)
 	}
 	if err := eventlog.VerifyHead(in.Log, in.Head); err != nil {

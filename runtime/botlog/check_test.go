@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/celltonomy/celltonomy/protocol"
+	"github.com/celltonomy/celltonomy/runtime/eventlog"
 )
 
 func TestCheckHonest(t *testing.T) {
@@ -131,8 +132,12 @@ func TestCheckTampered(t *testing.T) {
 			RuleStart, -1, "", "run.start counts 9 instructions and 17 warps, the plan has 9 and 16"},
 		{"not in the schema", tamper{run: func(r *Run, _ map[string][]byte) { r.Warps[2].Params = nil; r.Warps[2].Outcome = "" }},
 			RuleSchema, -1, "", "event 3 (warp): attr outcome: empty"},
-		{"broken signature", tamper{input: func(in *CheckInput) { in.Log.Events[3].Sig[0] ^= 1 }},
-			RuleSignature, -1, "", "event 3: signature does not verify under the node key"},
+		{"broken signature", tamper{input: func(in *CheckInput) { in.Log.Events[len(in.Log.Events)-1].Sig[0] ^= 1 }},
+			RuleSignature, -1, "", "event 18: signature does not verify under the node key"},
+		{"broken signature and a changed event", tamper{input: func(in *CheckInput) {
+			in.Log.Events[3].Sig[0] ^= 1
+			in.Log.Events[3].Attrs[0].Value = []byte("5")
+		}}, RuleSignature, -1, "", "event 3: hash does not match"},
 		{"changed event, not re-signed", tamper{input: func(in *CheckInput) { in.Log.Events[6].Time++ }},
 			RuleSignature, -1, "", "event 6: hash does not match"},
 		{"head that differs", tamper{input: func(in *CheckInput) { in.Head[0] ^= 1 }},
@@ -162,6 +167,28 @@ func TestCheckTampered(t *testing.T) {
 					err, v.Rule, v.Instruction, v.Warp, tt.rule, tt.instr, tt.warp, tt.want)
 			}
 		})
+	}
+}
+
+// TestCheckInnerSignature: a signature of an event before the last,
+// damaged after signing, leaves the contents authenticated by the chain and
+// the last signature: Check passes, and eventlog.Read still refuses the
+// stored form.
+func TestCheckInnerSignature(t *testing.T) {
+	f := lambdaDigest(t)
+	r, ds := f.honest()
+	in := f.input(t, r, ds)
+	in.Log.Events[3].Sig = bytes.Clone(in.Log.Events[3].Sig)
+	in.Log.Events[3].Sig[0] ^= 1
+	if err := Check(in); err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	var b bytes.Buffer
+	if _, err := in.Log.WriteTo(&b); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eventlog.Read(&b); err == nil || !strings.Contains(err.Error(), "event 3: signature does not verify") {
+		t.Errorf("Read: %v", err)
 	}
 }
 
