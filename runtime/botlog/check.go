@@ -60,7 +60,8 @@ var ErrViolation = errors.New("not executed to spec")
 type Violation struct {
 	// Instruction is the index of the instruction concerned, -1 when none.
 	Instruction int
-	// Warp is the warp concerned ("incubator.hold"), "" when none.
+	// Warp is the warp concerned ("incubator.hold"), or the shipment event
+	// (KindPack, KindHandover), "" when none.
 	Warp string
 	// Rule is one of the Rule constants.
 	Rule string
@@ -69,14 +70,16 @@ type Violation struct {
 }
 
 // Error returns e.g. "instruction 5 (incubator.hold): duration: 1800000 ms,
-// the protocol says 3600000 ms ± 1 %", or "rule: detail" when no
-// instruction is concerned.
+// the protocol says 3600000 ms ± 1 %", "ship.pack: shipment: …" for an
+// event that is not a warp, or "rule: detail" when neither is concerned.
 func (v *Violation) Error() string {
 	switch {
 	case v.Instruction >= 0 && v.Warp != "":
 		return fmt.Sprintf("instruction %d (%s): %s: %s", v.Instruction, v.Warp, v.Rule, v.Detail)
 	case v.Instruction >= 0:
 		return fmt.Sprintf("instruction %d: %s: %s", v.Instruction, v.Rule, v.Detail)
+	case v.Warp != "":
+		return fmt.Sprintf("%s: %s: %s", v.Warp, v.Rule, v.Detail)
 	}
 	return v.Rule + ": " + v.Detail
 }
