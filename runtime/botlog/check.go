@@ -46,7 +46,9 @@ const (
 	// event before the last warp's end, a hand-over before the packing).
 	RuleClock = "clock"
 	// RuleDataset: a data warp names another dataset than the plan, or its
-	// dataset is not delivered or hashes differently.
+	// dataset is not delivered, or the delivered file's hash is not the one
+	// the last warp naming it logged (a file several warps write, such as
+	// the reads of one plate, grows: earlier warps log it as it was then).
 	RuleDataset = "dataset"
 	// RuleShipment: the containers to store are not packed as the
 	// protocol says, or something is shipped that should not be.
@@ -438,7 +440,7 @@ func (c *checker) clock() *Violation {
 }
 
 func (c *checker) datasets() *Violation {
-	hashes := map[string][32]byte{}
+	last := map[string]int{} // dataset name → index of the last warp naming it
 	for j := range c.run.Warps {
 		w, p := &c.run.Warps[j], &c.plan[j]
 		if w.Dataref != p.Dataref || w.Dataset != p.Dataset {
@@ -447,16 +449,17 @@ func (c *checker) datasets() *Violation {
 		if w.Dataset == "" {
 			continue
 		}
-		h, ok := hashes[w.Dataset]
-		if !ok {
-			data, ok := c.in.Datasets[w.Dataset]
-			if !ok {
-				return violation(w.Instruction, w.Warp, RuleDataset, "dataset %s is not delivered", w.Dataset)
-			}
-			h = sha256.Sum256(data)
-			hashes[w.Dataset] = h
+		if _, ok := c.in.Datasets[w.Dataset]; !ok {
+			return violation(w.Instruction, w.Warp, RuleDataset, "dataset %s is not delivered", w.Dataset)
 		}
-		if h != w.SHA256 {
+		last[w.Dataset] = j
+	}
+	for j := range c.run.Warps {
+		w := &c.run.Warps[j]
+		if w.Dataset == "" || last[w.Dataset] != j {
+			continue
+		}
+		if h := sha256.Sum256(c.in.Datasets[w.Dataset]); h != w.SHA256 {
 			return violation(w.Instruction, w.Warp, RuleDataset, "dataset %s hashes to %x, the log says %x", w.Dataset, h, w.SHA256)
 		}
 	}

@@ -332,3 +332,26 @@ func TestPackWhere(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckGrowingDataset: reads of one plate write one file; the last
+// read's hash is the delivered file's, earlier reads logged it as it was.
+func TestCheckGrowingDataset(t *testing.T) {
+	doc := `{"refs": {"f": {"new": "96-flat", "discard": true}},
+	  "instructions": [
+	    {"op": "provision", "resource_id": "lb-broth", "to": [{"well": "f/0", "volume": "100:microliter"}]},
+	    {"op": "spectrophotometry", "object": "f", "dataref": "od600", "groups": [
+	      {"mode": "absorbance", "mode_params": {"wells": ["f/0"], "wavelength": ["600:nanometer"], "num_flashes": 25}},
+	      {"mode": "absorbance", "mode_params": {"wells": ["f/0"], "wavelength": ["600:nanometer"], "num_flashes": 25}}]}
+	  ]}`
+	f := newFixture(t, []byte(doc))
+	r, ds := f.honest()
+	r.Warps[1].SHA256[0] ^= 1 // the file after the first read
+	if err := Check(f.input(t, r, ds)); err != nil {
+		t.Fatalf("growing file: %v", err)
+	}
+	r.Warps[2].SHA256[0] ^= 1
+	var v *Violation
+	if err := Check(f.input(t, r, ds)); !errors.As(err, &v) || v.Rule != RuleDataset || v.Instruction != 1 || !strings.Contains(v.Detail, "dataset od600.json hashes to") {
+		t.Errorf("last read's hash differs: %v", err)
+	}
+}

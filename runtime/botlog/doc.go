@@ -63,8 +63,10 @@
 //     end and a ref from the first to the last instruction using it
 //     (less_than and more_than are strict);
 //  9. clock: warps do not overlap, and the shipment events come after them;
-//  10. dataset: every data warp names the plan's dataset, delivered, with
-//     the logged SHA-256;
+//  10. dataset: every data warp names the plan's dataset, which is
+//     delivered; the delivered file hashes to the SHA-256 logged by the
+//     last warp naming it (a file several warps write, like the reads of
+//     a plate, grows: earlier warps log it as it was then);
 //  11. shipment: exactly the stored refs are packed, at their storage
 //     conditions, and handed over to a carrier.
 //
