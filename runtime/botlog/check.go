@@ -53,6 +53,10 @@ const (
 	// RuleShipment: the containers to store are not packed as the
 	// protocol says, or something is shipped that should not be.
 	RuleShipment = "shipment"
+	// RuleReplay: a simulated bot's run or datasets differ from those
+	// of replaying the simulation (runtime/labsim); Check does not apply
+	// it.
+	RuleReplay = "replay"
 )
 
 // ErrViolation is matched (errors.Is) by every *Violation.
