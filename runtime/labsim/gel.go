@@ -230,11 +230,11 @@ func (g *Gel) PNG() []byte {
 	}
 	for li, lane := range g.Lanes {
 		x0 := gelLaneGap + li*(gelLaneWidth+gelLaneGap)
-		fill(img, x0, 0, x0+gelLaneWidth, gelWellHeight/2, 90)
+		fillRect(img, x0, 0, x0+gelLaneWidth, gelWellHeight/2, 90)
 		for _, b := range lane.Bands {
 			y := gelWellHeight + int(b.PositionUM/gelPixelUM)
 			ng := min(b.PG/1000, 200)
-			fill(img, x0, y, x0+gelLaneWidth, y+gelBandHeight, uint8(70+185*ng/200))
+			fillRect(img, x0, y, x0+gelLaneWidth, y+gelBandHeight, uint8(70+185*ng/200))
 		}
 	}
 	var buf bytes.Buffer
@@ -245,7 +245,7 @@ func (g *Gel) PNG() []byte {
 	return buf.Bytes()
 }
 
-func fill(img *image.Gray, x0, y0, x1, y1 int, v uint8) {
+func fillRect(img *image.Gray, x0, y0, x1, y1 int, v uint8) {
 	for y := y0; y < y1; y++ {
 		for x := x0; x < x1; x++ {
 			if (image.Point{x, y}).In(img.Rect) && img.GrayAt(x, y).Y < v {
