@@ -59,10 +59,21 @@ func labOrderMsg() *ledgerpb.MsgCreateOrder {
 	return m
 }
 
+// labBotSpec is the BotSpec id every lab node of the tests announces.
+var labBotSpec = bytes.Repeat([]byte{7}, 32)
+
 func labAnnounce(node key) *ledgerpb.Msg {
 	m := announceMsg(node)
-	m.Architectures, m.BotspecHashes = nil, [][]byte{bytes.Repeat([]byte{7}, 32)}
+	m.Architectures, m.BotspecHashes = nil, [][]byte{labBotSpec}
 	return announceWith(m)
+}
+
+// labBidMsg is bidMsg naming labBotSpec, as a bid on an order of a
+// protocol package must.
+func labBidMsg(id uint64, node key, price, stake uint64) *ledgerpb.Msg {
+	m := bidMsg(id, node, price, stake)
+	m.GetBid().BotspecId = labBotSpec
+	return m
 }
 
 func domainSalt(k key) []byte { return hash32("domain salt of " + k.name) }
@@ -121,7 +132,7 @@ func domainDelivered(t testing.TB) *domainChain {
 	c.mustBlock(txs...) // 5
 	txs = nil
 	for i, v := range dvVoters {
-		txs = append(txs, c.tx(v, bidMsg(uint64(i+1), dvNodes[i], dvPrices[i], max(50, dvPrices[i]/10))))
+		txs = append(txs, c.tx(v, labBidMsg(uint64(i+1), dvNodes[i], dvPrices[i], max(50, dvPrices[i]/10))))
 	}
 	c.mustBlock(txs...) // 6
 	c.emptyBlocksTo(8)  // awarded
@@ -159,7 +170,7 @@ func domainDelivered(t testing.TB) *domainChain {
 		}
 	}
 	c.mustBlock(c.tx(mBuyer, createOrderWith(labOrderMsg())))   // 23
-	c.mustBlock(c.tx(mProv3, bidMsg(dvOrder, mNode3, 700, 70))) // 24
+	c.mustBlock(c.tx(mProv3, labBidMsg(dvOrder, mNode3, 700, 70))) // 24
 	c.emptyBlocksTo(26)
 	c.mustBlock(c.tx(mProv3, deliverMsg(dvOrder, 4))) // 27
 	if o := c.order(dvOrder); o.State != ledgerpb.OrderState_ORDER_STATE_DELIVERED || o.Delivery.ConfirmDeadline != 30 {
@@ -688,7 +699,7 @@ func TestDomainVoteReplayIsDeterministic(t *testing.T) {
 			m = deliverMsg(pick(own), 4)
 		} else if id := pick(orders(ledgerpb.OrderState_ORDER_STATE_OPEN)); a.app.market.Order(a.st, id) != nil {
 			price := 1 + rng.Uint64N(a.app.market.Order(a.st, id).MaxPrice+1)
-			m = bidMsg(id, mNode3, price, market.MinBidStake(price, a.p.BidStakeRatioBps))
+			m = labBidMsg(id, mNode3, price, market.MinBidStake(price, a.p.BidStakeRatioBps))
 		}
 		if m != nil {
 			txs = append(txs, a.tx(mProv3, m))

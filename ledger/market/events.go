@@ -41,13 +41,15 @@ type EventOrderExpired struct {
 func (EventOrderExpired) EventType() string { return "order_expired" }
 
 // EventBidPlaced: type "bid_placed", attributes order_id, provider,
-// node_key (hex), price, stake.
+// node_key (hex), price, stake, botspec_id (hex; the BotSpec of a bid on
+// a protocol order, empty on a compute order).
 type EventBidPlaced struct {
-	OrderID  uint64          `event:"order_id"`
-	Provider address.Address `event:"provider"`
-	NodeKey  []byte          `event:"node_key"`
-	Price    uint64          `event:"price"`
-	Stake    uint64          `event:"stake"`
+	OrderID   uint64          `event:"order_id"`
+	Provider  address.Address `event:"provider"`
+	NodeKey   []byte          `event:"node_key"`
+	Price     uint64          `event:"price"`
+	Stake     uint64          `event:"stake"`
+	BotSpecID []byte          `event:"botspec_id"`
 }
 
 // EventType implements event.Typed.
@@ -65,7 +67,8 @@ func (EventBidWithdrawn) EventType() string { return "bid_withdrawn" }
 // EventOrderAwarded: type "order_awarded", attributes order_id, provider,
 // node_key (hex; for a direct purchase the offering's node), price,
 // bid_stake (the vendor stake for a direct purchase), delivery_deadline,
-// input_deadline.
+// input_deadline, botspec_id (hex; the contract's BotSpec, empty for a
+// compute order or a direct purchase).
 type EventOrderAwarded struct {
 	OrderID          uint64          `event:"order_id"`
 	Provider         address.Address `event:"provider"`
@@ -74,6 +77,7 @@ type EventOrderAwarded struct {
 	BidStake         uint64          `event:"bid_stake"`
 	DeliveryDeadline int64           `event:"delivery_deadline"`
 	InputDeadline    int64           `event:"input_deadline"`
+	BotSpecID        []byte          `event:"botspec_id"`
 }
 
 // EventType implements event.Typed.

@@ -61,6 +61,7 @@ func handRendered(ev event.Typed) event.Event {
 			{Key: "node_key", Value: hex.EncodeToString(e.NodeKey)},
 			{Key: "price", Value: u(e.Price)},
 			{Key: "stake", Value: u(e.Stake)},
+			{Key: "botspec_id", Value: hex.EncodeToString(e.BotSpecID)},
 		}}
 	case market.EventBidWithdrawn:
 		return event.Event{Type: "bid_withdrawn", Attributes: []event.Attribute{
@@ -76,6 +77,7 @@ func handRendered(ev event.Typed) event.Event {
 			{Key: "bid_stake", Value: u(e.BidStake)},
 			{Key: "delivery_deadline", Value: i(e.DeliveryDeadline)},
 			{Key: "input_deadline", Value: i(e.InputDeadline)},
+			{Key: "botspec_id", Value: hex.EncodeToString(e.BotSpecID)},
 		}}
 	case market.EventOrderDelivered:
 		return event.Event{Type: "order_delivered", Attributes: []event.Attribute{
