@@ -169,7 +169,7 @@ func domainDelivered(t testing.TB) *domainChain {
 			t.Fatalf("%s: reputation %v, want %d", v.name, rep, dvWeights[i])
 		}
 	}
-	c.mustBlock(c.tx(mBuyer, createOrderWith(labOrderMsg())))   // 23
+	c.mustBlock(c.tx(mBuyer, createOrderWith(labOrderMsg())))      // 23
 	c.mustBlock(c.tx(mProv3, labBidMsg(dvOrder, mNode3, 700, 70))) // 24
 	c.emptyBlocksTo(26)
 	c.mustBlock(c.tx(mProv3, deliverMsg(dvOrder, 4))) // 27
