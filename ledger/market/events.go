@@ -196,6 +196,22 @@ type EventDisputeDrawn struct {
 // EventType implements event.Typed.
 func (EventDisputeDrawn) EventType() string { return "dispute_drawn" }
 
+// EventDomainVoteOpened: type "domain_vote_opened", attributes order_id,
+// domain_skill (the id of the package's skill, in which voters prove
+// their reputation), commit_deadline, reveal_deadline: the drawn
+// verifiers of a protocol dispute did not decide it, and its domain vote
+// takes commits below commit_deadline and reveals from it to below
+// reveal_deadline.
+type EventDomainVoteOpened struct {
+	OrderID        uint64 `event:"order_id"`
+	DomainSkill    uint64 `event:"domain_skill"`
+	CommitDeadline int64  `event:"commit_deadline"`
+	RevealDeadline int64  `event:"reveal_deadline"`
+}
+
+// EventType implements event.Typed.
+func (EventDomainVoteOpened) EventType() string { return "domain_vote_opened" }
+
 // EventDomainVoteEvicted: type "domain_vote_evicted", attributes
 // order_id, voter (whose slot was taken; its stake returned), by (the
 // heavier voter that took it).
@@ -262,11 +278,15 @@ type EventDisputeCommit struct {
 func (EventDisputeCommit) EventType() string { return "dispute_commit" }
 
 // EventDisputeReveal: type "dispute_reveal", attributes order_id,
-// verifier (the operator), output_root (hex).
+// verifier (the operator), output_root (hex; a compute dispute's, empty
+// for a protocol dispute), verdict (a protocol dispute's,
+// ProtocolVerdictName: conforms, violates or undecidable; empty for a
+// compute dispute).
 type EventDisputeReveal struct {
 	OrderID    uint64          `event:"order_id"`
 	Verifier   address.Address `event:"verifier"`
 	OutputRoot []byte          `event:"output_root"`
+	Verdict    string          `event:"verdict"`
 }
 
 // EventType implements event.Typed.
@@ -281,8 +301,11 @@ func (EventDisputeReveal) EventType() string { return "dispute_reveal" }
 // slashed (node keys, or voter addresses, that lost their stake), kind
 // ("compute" or "protocol"), provider_weight and buyer_weight (a
 // protocol dispute's revealed weight on each side, decimal; empty for a
-// compute dispute), round, next_seed_deadline (after an undecided round:
-// the last height for the next round's seed; 0 otherwise).
+// compute dispute), round, next_seed_deadline (after an undecided
+// compute round: the last height for the next round's seed; 0
+// otherwise), majority_verdict (a protocol dispute's verifiers' majority
+// verdict, ProtocolVerdictName, empty without one; after an undecided
+// protocol round the domain vote opens: domain_vote_opened follows).
 type EventDisputeDecided struct {
 	OrderID          uint64   `event:"order_id"`
 	Verdict          string   `event:"verdict"`
@@ -296,6 +319,7 @@ type EventDisputeDecided struct {
 	BuyerWeight      string   `event:"buyer_weight"`
 	Round            uint32   `event:"round"`
 	NextSeedDeadline int64    `event:"next_seed_deadline"`
+	MajorityVerdict  string   `event:"majority_verdict"`
 }
 
 // EventType implements event.Typed.
@@ -368,6 +392,7 @@ func Events() []event.Typed {
 		EventMissingInputsReported{},
 		EventDisputeDrawn{},
 		EventDomainVoteEvicted{},
+		EventDomainVoteOpened{},
 		EventVerifierRegistered{},
 		EventVerifierUnregistered{},
 		EventDisputeOpened{},
