@@ -248,10 +248,12 @@ func (EventVerifierUnregistered) EventType() string { return "verifier_unregiste
 
 // EventDisputeOpened: type "dispute_opened", attributes order_id, claim,
 // outcome (the enum numbers), stake, commit_deadline and reveal_deadline
-// (a protocol dispute's vote; 0 for a compute dispute, whose verifiers
-// are drawn later: dispute_drawn), seed_deadline (a compute dispute: the
-// last height for the first round's seed; 0 for a protocol dispute),
-// kind ("compute" or "protocol": drawn verifiers or a domain vote).
+// (0: the verifiers are drawn later, dispute_drawn, and a protocol
+// dispute's domain vote, if any, opens later still, domain_vote_opened;
+// kept for records written before), seed_deadline (the last height for
+// the first round's seed), kind ("compute": drawn verifiers re-execute;
+// "protocol": drawn verifiers reveal verdicts, then perhaps a domain
+// vote).
 type EventDisputeOpened struct {
 	OrderID        uint64 `event:"order_id"`
 	Claim          int32  `event:"claim"`
