@@ -178,6 +178,10 @@ func Events() *event.Registry {
 //	market     26    invalid address             (vendor not 20 bytes)
 //	market     27-36 verifiers, disputes, litigation, excluded providers (see package market)
 //	market     37    provider reputation too low (min_provider_reputation not proven)
+//	market     38-47 domain votes, run results, offerings, input receipts, seeds (see package market)
+//	market     48    botspec does not fit the package (a protocol bid without botspec_id, or a compute bid with one)
+//	market     49    botspec not announced by the node
+//	market     50    invalid verdict             (a compute reveal without a root, a protocol reveal without a verdict)
 //	app        1     unknown query path
 //	app        2     invalid query data
 //	app        3     not found
