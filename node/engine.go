@@ -581,12 +581,14 @@ func (n *Node) onRedo(ctx context.Context, id uint64) {
 		return
 	}
 	j, err := n.jobs.update(id, nodeapi.RoleProvider, func(j *Job) error {
-		if len(j.Inputs) == 0 {
+		// A protocol job (it ran on a bot) has no inputs to wait for.
+		if len(j.Inputs) == 0 && j.BotSpec.IsZero() {
 			j.State = nodeapi.StateAwaitingInputs
 		} else {
 			j.State = nodeapi.StateRunning
 		}
 		j.Deadline, j.Runs, j.Done, j.Error, j.TxHash = c.GetDeliveryDeadline(), 0, false, "", Hash{}
+		j.Instruction, j.Label = 0, ""
 		j.OutputRoot, j.DeliveredRoot, j.ExitCode, j.Files = Hash{}, Hash{}, nil, nil
 		j.CompletionCode, j.RatingSalt = newSecret(), newSecret()
 		return nil
@@ -851,6 +853,13 @@ func (n *Node) run(ctx context.Context, id uint64, role string) error {
 	}
 	n.log.Info("executed", "order", id, "role", role, "result", res.Outcome.String(), "exit", exit, "root", Hash(root), "ms", ms)
 	w.Close()
+	n.afterRun(ctx, id, role)
+	return nil
+}
+
+// afterRun starts what an executed job owes the chain: a verifier's
+// commit, or a provider's delivery (unless a fault holds it back).
+func (n *Node) afterRun(ctx context.Context, id uint64, role string) {
 	switch {
 	case role == nodeapi.RoleVerifier:
 		n.async(ctx, "commit-"+strconv.FormatUint(id, 10), func(ctx context.Context) error { return n.commit(ctx, id) })
@@ -863,7 +872,6 @@ func (n *Node) run(ctx context.Context, id uint64, role string) error {
 		// at a time, so that the job's log records one delivery.
 		n.async(ctx, "deliver-"+strconv.FormatUint(id, 10), func(ctx context.Context) error { return n.deliver(ctx, id) })
 	}
-	return nil
 }
 
 // deliver posts the provider's delivery, once: it does nothing when the
@@ -909,8 +917,12 @@ func (n *Node) deliver(ctx context.Context, id uint64) error {
 		return fmt.Errorf("deliver: %w", err)
 	}
 	txh := txHash(res)
-	if _, err := w.Append("delivery-tx", n.nowMillis(), eventlog.Attr{Key: "tx", Value: []byte(txh.String())}); err != nil {
-		n.log.Warn("delivered, but the event log did not take the delivery", "order", id, "err", err)
+	// A protocol job's log is the bot run's alone (runtime/botlog): the
+	// delivered head is its last event, and nothing follows it.
+	if j.BotSpec.IsZero() {
+		if _, err := w.Append("delivery-tx", n.nowMillis(), eventlog.Attr{Key: "tx", Value: []byte(txh.String())}); err != nil {
+			n.log.Warn("delivered, but the event log did not take the delivery", "order", id, "err", err)
+		}
 	}
 	n.metrics.deliveries.Inc()
 	n.log.Info("delivered", "order", id, "tx", txh)
