@@ -90,8 +90,8 @@ func TestDecide(t *testing.T) {
 		{name: "protocol package no bot covers", edit: func(in *Input) {
 			in.Order.Kind = ledgerpb.PackageKind_PACKAGE_KIND_PROTOCOL
 			in.Node.Architectures = []string{spec.ArchWasm32WASIP1, bot.Architecture}
-			in.Order.CoverError = "BotSpec simlab (d47a9fee…): op oligosynthesize: no device of the bot runs it"
-		}, want: "not-covered: BotSpec simlab (d47a9fee…): op oligosynthesize: no device of the bot runs it", reason: ReasonNotCovered},
+			in.Order.CoverError = "BotSpec simlab (58e2e830…): op oligosynthesize: no device of the bot runs it"
+		}, want: "not-covered: BotSpec simlab (58e2e830…): op oligosynthesize: no device of the bot runs it", reason: ReasonNotCovered},
 		{name: "unspecified kind", edit: func(in *Input) { in.Order.Kind = ledgerpb.PackageKind_PACKAGE_KIND_UNSPECIFIED },
 			want: "kind: package kind PACKAGE_KIND_UNSPECIFIED is neither compute nor protocol", reason: ReasonKind},
 		{name: "no architecture", edit: func(in *Input) { in.Node.Architectures = nil },

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/celltonomy/celltonomy/protocol"
+	"github.com/celltonomy/celltonomy/runtime/botlog"
 )
 
 // Architecture is the architecture tag a node with at least one bot
@@ -145,7 +146,7 @@ type Unmet struct {
 }
 
 // Error names each bot and its first unmet requirement, e.g.
-// `BotSpec simlab (d47a9fee…): op thermocycle: no device of the bot runs it`.
+// `BotSpec simlab (58e2e830…): op thermocycle: no device of the bot runs it`.
 func (e *NotCoveredError) Error() string {
 	if len(e.Unmet) == 0 {
 		return "the node has no bot"
@@ -178,8 +179,11 @@ func Select(bots []*Bot, req protocol.Requirements) (*Bot, error) {
 	return nil, e
 }
 
-// Outcome is what a driver returns of a run: its datasets, sorted by
-// name.
+// Outcome is what a driver returns of a run: the run's events (which the
+// node appends, Run.Steps, to the job's signed event log) and its
+// datasets, sorted by name, whose names and hashes the run's data warps
+// record.
 type Outcome struct {
+	Run      *botlog.Run
 	Datasets []Dataset
 }
