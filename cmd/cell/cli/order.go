@@ -748,7 +748,7 @@ func printOrderResult(w io.Writer, r *order.Result) {
 			}
 			fmt.Fprintln(w, "---")
 		}
-	} else if r.OutputDir != "" || r.Stdout != "" {
+	} else if r.Protocol == nil && (r.OutputDir != "" || r.Stdout != "") {
 		fmt.Fprintf(w, "exit code %d\n", r.ExitCode)
 		if r.Stdout != "" {
 			fmt.Fprintf(w, "--- stdout\n%s", r.Stdout)
@@ -768,6 +768,7 @@ func printOrderResult(w io.Writer, r *order.Result) {
 	if r.OutputDir != "" {
 		fmt.Fprintf(w, "results in %s (%d file(s) under outputs/, stdout.txt, stderr.txt, receipt.json)\n", r.OutputDir, len(r.Files))
 	}
+	printProtocol(w, r.Protocol)
 	if c := r.Cost; c != nil {
 		fmt.Fprintf(w, "cost: price %d ucell (max %d) = provider %d + network fee %d + author royalty %d; PO stake %d returned; %d tx fee(s) %d; total %d ucell",
 			c.Price, c.MaxPrice, c.Payment, c.NetworkFee, c.Royalty, c.POStakeReturned, c.Txs, c.TxFees, c.Total)
