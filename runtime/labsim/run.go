@@ -287,6 +287,7 @@ type bot struct {
 	containers []*container
 	byName     map[string]*container
 	tip        *well // the liquid handler's tip within one liquid_handle
+	transports []transport
 	pending    *pendingGel
 	gels       []Gel
 	abs        []Absorbance
@@ -523,36 +524,42 @@ func (b *bot) warp(pw protocol.PlannedWarp, sub int) error {
 func (b *bot) liquidHandle(o *protocol.LiquidHandle, sub int) error {
 	if sub == 0 {
 		b.tip = &well{}
-	}
-	n := 0
-	for _, l := range o.Locations {
-		for _, t := range l.Transports {
-			if n != sub {
-				n++
-				continue
+		b.transports = b.transports[:0]
+		for _, l := range o.Locations {
+			for _, t := range l.Transports {
+				b.transports = append(b.transports, transport{l.Location, t.Volume.Value})
 			}
-			c, w, err := b.aliquot(l.Location, true)
-			if err != nil {
-				return err
-			}
-			if v := t.Volume.Value; v < 0 {
-				if err := draw(c, w, -v, "aspirate from "+l.Location); err != nil {
-					return err
-				}
-				b.tip.mix(w.take(min(-v, w.nl)))
-			} else {
-				if err := fill(c, w, v, "dispense into "+l.Location); err != nil {
-					return err
-				}
-				if b.tip.nl < v {
-					return fmt.Errorf("dispense of %d nL into %s: the tip holds %d nL", v, l.Location, b.tip.nl)
-				}
-				w.mix(b.tip.take(v))
-			}
-			return nil
 		}
 	}
-	return fmt.Errorf("transport %d does not exist", sub)
+	if sub >= len(b.transports) {
+		return fmt.Errorf("transport %d does not exist", sub)
+	}
+	t := b.transports[sub]
+	c, w, err := b.aliquot(t.location, true)
+	if err != nil {
+		return err
+	}
+	if v := t.nl; v < 0 {
+		if err := draw(c, w, -v, "aspirate from "+t.location); err != nil {
+			return err
+		}
+		b.tip.mix(w.take(min(-v, w.nl)))
+		return nil
+	}
+	if err := fill(c, w, t.nl, "dispense into "+t.location); err != nil {
+		return err
+	}
+	if b.tip.nl < t.nl {
+		return fmt.Errorf("dispense of %d nL into %s: the tip holds %d nL", t.nl, t.location, b.tip.nl)
+	}
+	w.mix(b.tip.take(t.nl))
+	return nil
+}
+
+// transport is one aspirate (negative nL) or dispense of a liquid_handle.
+type transport struct {
+	location string
+	nl       int64
 }
 
 func (b *bot) incubate(o *protocol.Incubate, pw protocol.PlannedWarp) error {
