@@ -44,6 +44,8 @@ var examples = []example{
 	{"growth-curve", "growth-curve", nil},
 }
 
+// simlab reads examples/botspecs/simlab.json from the disk and checks
+// that SimlabBotSpec is the same document.
 func simlab(t testing.TB) *protocol.BotSpec {
 	t.Helper()
 	doc, err := os.ReadFile("../../examples/botspecs/simlab.json")
@@ -53,6 +55,10 @@ func simlab(t testing.TB) *protocol.BotSpec {
 	s, err := protocol.ParseBotSpec(doc)
 	if err != nil {
 		t.Fatal(err)
+	}
+	id, _ := s.ID()
+	if embedded, _ := SimlabBotSpec().ID(); embedded != id {
+		t.Fatalf("SimlabBotSpec has id %s, simlab.json %s", embedded, id)
 	}
 	return s
 }
