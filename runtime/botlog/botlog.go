@@ -424,7 +424,7 @@ func Decode(l *eventlog.Log) (*Run, error) {
 	if len(l.Events) > MaxWarps+3 {
 		return nil, &SchemaError{Event: MaxWarps + 3, Reason: fmt.Sprintf("%d events, over the limit of %d", len(l.Events), MaxWarps+3)}
 	}
-	run := &Run{}
+	run := &Run{Warps: make([]Warp, 0, len(l.Events)-1)}
 	for i := range l.Events {
 		ev := &l.Events[i]
 		r := &eventReader{seq: i, ev: ev}

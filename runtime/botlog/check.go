@@ -15,8 +15,9 @@ import (
 // The rules of the conformance check, in the order Check applies them
 // (fabrication.md, "The conformance check").
 const (
-	// RuleSignature: the chain of the log holds, every event is signed by
-	// the node key, and the head equals the delivered head.
+	// RuleSignature: the chain of the log holds, the last event is signed
+	// by the node key (which, through the chain, signs every event), and
+	// the head equals the delivered head.
 	RuleSignature = "signature"
 	// RuleSchema: the log follows the bot-run schema (Decode).
 	RuleSchema = "schema"
@@ -45,11 +46,17 @@ const (
 	// event before the last warp's end, a hand-over before the packing).
 	RuleClock = "clock"
 	// RuleDataset: a data warp names another dataset than the plan, or its
-	// dataset is not delivered or hashes differently.
+	// dataset is not delivered, or the delivered file's hash is not the one
+	// the last warp naming it logged (a file several warps write, such as
+	// the reads of one plate, grows: earlier warps log it as it was then).
 	RuleDataset = "dataset"
 	// RuleShipment: the containers to store are not packed as the
 	// protocol says, or something is shipped that should not be.
 	RuleShipment = "shipment"
+	// RuleReplay: a simulated bot's run or datasets differ from those
+	// of replaying the simulation (runtime/labsim); Check does not apply
+	// it.
+	RuleReplay = "replay"
 )
 
 // ErrViolation is matched (errors.Is) by every *Violation.
@@ -59,7 +66,8 @@ var ErrViolation = errors.New("not executed to spec")
 type Violation struct {
 	// Instruction is the index of the instruction concerned, -1 when none.
 	Instruction int
-	// Warp is the warp concerned ("incubator.hold"), "" when none.
+	// Warp is the warp concerned ("incubator.hold"), or the shipment event
+	// (KindPack, KindHandover), "" when none.
 	Warp string
 	// Rule is one of the Rule constants.
 	Rule string
@@ -68,14 +76,16 @@ type Violation struct {
 }
 
 // Error returns e.g. "instruction 5 (incubator.hold): duration: 1800000 ms,
-// the protocol says 3600000 ms ± 1 %", or "rule: detail" when no
-// instruction is concerned.
+// the protocol says 3600000 ms ± 1 %", "ship.pack: shipment: …" for an
+// event that is not a warp, or "rule: detail" when neither is concerned.
 func (v *Violation) Error() string {
 	switch {
 	case v.Instruction >= 0 && v.Warp != "":
 		return fmt.Sprintf("instruction %d (%s): %s: %s", v.Instruction, v.Warp, v.Rule, v.Detail)
 	case v.Instruction >= 0:
 		return fmt.Sprintf("instruction %d: %s: %s", v.Instruction, v.Rule, v.Detail)
+	case v.Warp != "":
+		return fmt.Sprintf("%s: %s: %s", v.Warp, v.Rule, v.Detail)
 	}
 	return v.Rule + ": " + v.Detail
 }
@@ -126,7 +136,7 @@ func Check(in CheckInput) error {
 		return fmt.Errorf("botlog: BotSpec id: %w", err)
 	}
 	// signature
-	if err := eventlog.Verify(in.Log, in.NodeKey); err != nil {
+	if err := eventlog.VerifyChain(in.Log, in.NodeKey); err != nil {
 		return violation(-1, "", RuleSignature, "%v", err)
 	}
 	if err := eventlog.VerifyHead(in.Log, in.Head); err != nil {
@@ -434,7 +444,7 @@ func (c *checker) clock() *Violation {
 }
 
 func (c *checker) datasets() *Violation {
-	hashes := map[string][32]byte{}
+	last := map[string]int{} // dataset name → index of the last warp naming it
 	for j := range c.run.Warps {
 		w, p := &c.run.Warps[j], &c.plan[j]
 		if w.Dataref != p.Dataref || w.Dataset != p.Dataset {
@@ -443,16 +453,17 @@ func (c *checker) datasets() *Violation {
 		if w.Dataset == "" {
 			continue
 		}
-		h, ok := hashes[w.Dataset]
-		if !ok {
-			data, ok := c.in.Datasets[w.Dataset]
-			if !ok {
-				return violation(w.Instruction, w.Warp, RuleDataset, "dataset %s is not delivered", w.Dataset)
-			}
-			h = sha256.Sum256(data)
-			hashes[w.Dataset] = h
+		if _, ok := c.in.Datasets[w.Dataset]; !ok {
+			return violation(w.Instruction, w.Warp, RuleDataset, "dataset %s is not delivered", w.Dataset)
 		}
-		if h != w.SHA256 {
+		last[w.Dataset] = j
+	}
+	for j := range c.run.Warps {
+		w := &c.run.Warps[j]
+		if w.Dataset == "" || last[w.Dataset] != j {
+			continue
+		}
+		if h := sha256.Sum256(c.in.Datasets[w.Dataset]); h != w.SHA256 {
 			return violation(w.Instruction, w.Warp, RuleDataset, "dataset %s hashes to %x, the log says %x", w.Dataset, h, w.SHA256)
 		}
 	}

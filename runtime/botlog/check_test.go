@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/celltonomy/celltonomy/protocol"
+	"github.com/celltonomy/celltonomy/runtime/eventlog"
 )
 
 func TestCheckHonest(t *testing.T) {
@@ -118,7 +120,7 @@ func TestCheckTampered(t *testing.T) {
 			ds["gel2.json"] = ds["gel.json"]
 		}}, RuleDataset, 8, "gel_imager.analyze", `dataset "gel2.json" of dataref "gel", the plan says "gel.json" of "gel"`},
 		{"nothing shipped", tamper{run: func(r *Run, _ map[string][]byte) { r.Pack, r.Handover = nil, nil }},
-			RuleShipment, -1, KindPack, "nothing packed, the protocol stores digest"},
+			RuleShipment, -1, KindPack, "ship.pack: shipment: nothing packed, the protocol stores digest"},
 		{"shipped warm", tamper{run: func(r *Run, _ map[string][]byte) { r.Pack.Where = "ambient" }},
 			RuleShipment, -1, KindPack, `stored at "ambient", the protocol says "cold_4"`},
 		{"packed before the gel", tamper{run: func(r *Run, _ map[string][]byte) { r.Pack.Time = 1000 }},
@@ -128,11 +130,15 @@ func TestCheckTampered(t *testing.T) {
 		{"another protocol", tamper{run: func(r *Run, _ map[string][]byte) { r.Start.Protocol[0] ^= 1 }},
 			RuleStart, -1, "", "protocol hash"},
 		{"wrong warp count", tamper{run: func(r *Run, _ map[string][]byte) { r.Start.Warps++ }},
-			RuleStart, -1, "", "run.start counts 9 instructions and 17 warps, the plan has 9 and 16"},
+			RuleStart, -1, "", "start: run.start counts 9 instructions and 17 warps, the plan has 9 and 16"},
 		{"not in the schema", tamper{run: func(r *Run, _ map[string][]byte) { r.Warps[2].Params = nil; r.Warps[2].Outcome = "" }},
 			RuleSchema, -1, "", "event 3 (warp): attr outcome: empty"},
-		{"broken signature", tamper{input: func(in *CheckInput) { in.Log.Events[3].Sig[0] ^= 1 }},
-			RuleSignature, -1, "", "event 3: signature does not verify under the node key"},
+		{"broken signature", tamper{input: func(in *CheckInput) { in.Log.Events[len(in.Log.Events)-1].Sig[0] ^= 1 }},
+			RuleSignature, -1, "", "event 18: signature does not verify under the node key"},
+		{"broken signature and a changed event", tamper{input: func(in *CheckInput) {
+			in.Log.Events[3].Sig[0] ^= 1
+			in.Log.Events[3].Attrs[0].Value = []byte("5")
+		}}, RuleSignature, -1, "", "event 3: hash does not match"},
 		{"changed event, not re-signed", tamper{input: func(in *CheckInput) { in.Log.Events[6].Time++ }},
 			RuleSignature, -1, "", "event 6: hash does not match"},
 		{"head that differs", tamper{input: func(in *CheckInput) { in.Head[0] ^= 1 }},
@@ -162,6 +168,28 @@ func TestCheckTampered(t *testing.T) {
 					err, v.Rule, v.Instruction, v.Warp, tt.rule, tt.instr, tt.warp, tt.want)
 			}
 		})
+	}
+}
+
+// TestCheckInnerSignature: a signature of an event before the last,
+// damaged after signing, leaves the contents authenticated by the chain and
+// the last signature: Check passes, and eventlog.Read still refuses the
+// stored form.
+func TestCheckInnerSignature(t *testing.T) {
+	f := lambdaDigest(t)
+	r, ds := f.honest()
+	in := f.input(t, r, ds)
+	in.Log.Events[3].Sig = bytes.Clone(in.Log.Events[3].Sig)
+	in.Log.Events[3].Sig[0] ^= 1
+	if err := Check(in); err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	var b bytes.Buffer
+	if _, err := in.Log.WriteTo(&b); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eventlog.Read(&b); err == nil || !strings.Contains(err.Error(), "event 3: signature does not verify") {
+		t.Errorf("Read: %v", err)
 	}
 }
 
@@ -233,4 +261,97 @@ func (f *fixture) input(t testing.TB, r *Run, ds map[string][]byte) CheckInput {
 	l := f.sign(t, r)
 	return CheckInput{Log: l, NodeKey: f.key.Public().(ed25519.PublicKey), Head: l.Head(),
 		Protocol: f.p, ProtocolHash: f.hash, BotSpec: f.spec, Datasets: ds}
+}
+
+func TestCheckShipment(t *testing.T) {
+	doc := `{"refs": {"b": {"new": "96-pcr", "store": {"where": "cold_20"}}, "a": {"new": "96-pcr", "store": {"where": "cold_4"}},
+	    "c": {"new": "96-pcr", "discard": true}},
+	  "instructions": [{"op": "provision", "resource_id": "water", "to": [{"well": "a/0", "volume": "10:microliter"}, {"well": "b/0", "volume": "10:microliter"}]}]}`
+	f := newFixture(t, []byte(doc))
+	tests := []struct {
+		name string
+		edit func(r *Run)
+		want string // "" for no violation
+	}{
+		{"honest", func(r *Run) {}, ""},
+		{"where in container order", func(r *Run) {
+			if r.Pack.Where != "cold_4,cold_20" || !slices.Equal(r.Pack.Containers, []string{"a", "b"}) {
+				t.Errorf("pack = %+v", r.Pack)
+			}
+		}, ""},
+		{"one container left behind", func(r *Run) { r.Pack.Containers = []string{"a"} },
+			"ship.pack: shipment: containers a packed, the protocol stores a,b"},
+		{"a discarded container shipped", func(r *Run) { r.Pack.Containers = []string{"a", "b", "c"} },
+			"ship.pack: shipment: containers a,b,c packed, the protocol stores a,b"},
+		{"one condition for both", func(r *Run) { r.Pack.Where = "cold_4" },
+			`ship.pack: shipment: stored at "cold_4", the protocol says "cold_4,cold_20"`},
+		{"not handed over", func(r *Run) { r.Handover = nil },
+			"ship.handover: shipment: packed but not handed over to a carrier"},
+		{"handed over before packing", func(r *Run) { r.Handover.Time = r.Pack.Time - 1 },
+			"ship.handover: clock: handed over at"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, ds := f.honest()
+			tt.edit(r)
+			err := Check(f.input(t, r, ds))
+			if tt.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Check = %v, want %q", err, tt.want)
+			}
+		})
+	}
+	// A protocol that stores nothing ships nothing.
+	g := newFixture(t, []byte(strings.ReplaceAll(strings.ReplaceAll(doc, `"store": {"where": "cold_20"}`, `"discard": true`), `"store": {"where": "cold_4"}`, `"discard": true`)))
+	r, ds := g.honest()
+	if r.Pack != nil {
+		t.Fatal("honest run of a protocol storing nothing packs")
+	}
+	if err := Check(g.input(t, r, ds)); err != nil {
+		t.Fatal(err)
+	}
+	r.Pack = &Pack{Containers: []string{"a"}, Where: "cold_4", Label: "l", Time: r.Warps[len(r.Warps)-1].End}
+	r.Handover = &Handover{Carrier: "c", Tracking: "t", Time: r.Pack.Time}
+	if err := Check(g.input(t, r, ds)); err == nil || !strings.Contains(err.Error(), "ship.pack: shipment: containers a packed, the protocol stores none") {
+		t.Errorf("Check = %v", err)
+	}
+}
+
+func TestPackWhere(t *testing.T) {
+	for _, tt := range []struct {
+		in   []string
+		want string
+	}{{nil, ""}, {[]string{"cold_4"}, "cold_4"}, {[]string{"cold_4", "cold_4"}, "cold_4"}, {[]string{"cold_4", "ambient", "cold_4"}, "cold_4,ambient,cold_4"}} {
+		if got := PackWhere(tt.in); got != tt.want {
+			t.Errorf("PackWhere(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestCheckGrowingDataset: reads of one plate write one file; the last
+// read's hash is the delivered file's, earlier reads logged it as it was.
+func TestCheckGrowingDataset(t *testing.T) {
+	doc := `{"refs": {"f": {"new": "96-flat", "discard": true}},
+	  "instructions": [
+	    {"op": "provision", "resource_id": "lb-broth", "to": [{"well": "f/0", "volume": "100:microliter"}]},
+	    {"op": "spectrophotometry", "object": "f", "dataref": "od600", "groups": [
+	      {"mode": "absorbance", "mode_params": {"wells": ["f/0"], "wavelength": ["600:nanometer"], "num_flashes": 25}},
+	      {"mode": "absorbance", "mode_params": {"wells": ["f/0"], "wavelength": ["600:nanometer"], "num_flashes": 25}}]}
+	  ]}`
+	f := newFixture(t, []byte(doc))
+	r, ds := f.honest()
+	r.Warps[1].SHA256[0] ^= 1 // the file after the first read
+	if err := Check(f.input(t, r, ds)); err != nil {
+		t.Fatalf("growing file: %v", err)
+	}
+	r.Warps[2].SHA256[0] ^= 1
+	var v *Violation
+	if err := Check(f.input(t, r, ds)); !errors.As(err, &v) || v.Rule != RuleDataset || v.Instruction != 1 || !strings.Contains(v.Detail, "dataset od600.json hashes to") {
+		t.Errorf("last read's hash differs: %v", err)
+	}
 }

@@ -39,8 +39,13 @@
 // Check returns nil or the first *Violation, applying its rules in this
 // order, each to the whole log:
 //
-//  1. signature: the chain holds, every event is signed by the node's key,
-//     and the head is the delivered head (eventlog.Verify, VerifyHead);
+//  1. signature: the chain holds, the last event is signed by the node's
+//     key, and the head is the delivered head (eventlog.VerifyChain,
+//     VerifyHead). Each event's hash covers the one before, so the last
+//     signature binds the node to every event; checking it alone costs one
+//     signature instead of one per warp (about 50 µs each: 0.5 s for
+//     10,000 warps). eventlog.Read, which reads a stored log, still checks
+//     every signature;
 //  2. schema: the log decodes;
 //  3. start: run.start names the BotSpec of the bid and the hash of the
 //     order's filled protocol;
@@ -58,8 +63,10 @@
 //     end and a ref from the first to the last instruction using it
 //     (less_than and more_than are strict);
 //  9. clock: warps do not overlap, and the shipment events come after them;
-//  10. dataset: every data warp names the plan's dataset, delivered, with
-//     the logged SHA-256;
+//  10. dataset: every data warp names the plan's dataset, which is
+//     delivered; the delivered file hashes to the SHA-256 logged by the
+//     last warp naming it (a file several warps write, like the reads of
+//     a plate, grows: earlier warps log it as it was then);
 //  11. shipment: exactly the stored refs are packed, at their storage
 //     conditions, and handed over to a carrier.
 //
