@@ -14,7 +14,7 @@
 //		Stock:    labsim.SimlabStock(),                   // the λ genome of examples/data
 //	}
 //	res, err := labsim.Run(in)      // res.Run (→ botlog Steps), res.Datasets, res.Gels, res.Absorbance
-//	err = labsim.Replay(in, run, datasets) // a verifier: nil, or a *botlog.Violation (Rule "replay")
+//	err = labsim.Replay(in, run, datasets) // a verifier: nil, or a *botlog.Violation (Rule botlog.RuleReplay)
 //
 // # The executor
 //
@@ -33,8 +33,9 @@
 // The datasets are DATAREF.json and DATAREF.png for a gel_separate (Gel,
 // Gel.PNG) and DATAREF.json for the reads of a spectrophotometry dataref
 // (Absorbance). Reads of several instructions with one dataref accumulate
-// in one file; every warp that names a dataset carries the SHA-256 of the
-// file as delivered, at the end of the run. When a ref's destiny is store,
+// in one file; every warp that writes a dataset carries the SHA-256 of the
+// file as it stands after that warp, so the last one names the file as
+// delivered (botlog.Check's dataset rule). When a ref's destiny is store,
 // the log ends with ship.pack (PackMS after the last warp) and
 // ship.handover (HandoverMS later) to Carrier, with a label and a tracking
 // id derived from the seed unless Input.Label is given.

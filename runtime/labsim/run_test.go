@@ -143,7 +143,15 @@ func render(res *Result, head [32]byte) string {
 	s := res.Run.Start
 	fmt.Fprintf(&b, "run.start botspec=%s protocol=%x instructions=%d warps=%d simulated=%v\n", s.BotSpec, s.Protocol[:8], s.Instructions, s.Warps, s.Simulated)
 	for _, w := range res.Run.Warps {
-		fmt.Fprintf(&b, "%9d-%9d  i%-2d %-28s %-6s %s", w.Start, w.End, w.Instruction, w.Warp, w.Device, strings.ReplaceAll(botlog.FormatParams(w.Params), "\n", " "))
+		var ps []string
+		for _, p := range w.Params {
+			v := p.Value
+			if len(v) > 80 { // the 96 wells of a read
+				v = fmt.Sprintf("<%d items, sha256 %x>", strings.Count(v, ",")+1, sha256.Sum256([]byte(v)))
+			}
+			ps = append(ps, p.Key+"="+v)
+		}
+		fmt.Fprintf(&b, "%9d-%9d  i%-2d %-28s %-6s %s", w.Start, w.End, w.Instruction, w.Warp, w.Device, strings.Join(ps, " "))
 		if w.Dataset != "" {
 			fmt.Fprintf(&b, "  => %s sha256=%x", w.Dataset, w.SHA256)
 		}
@@ -291,7 +299,7 @@ func TestReplayCatches(t *testing.T) {
 				return
 			}
 			var v *botlog.Violation
-			if !errors.As(err, &v) || v.Rule != RuleReplay || !strings.Contains(err.Error(), tc.want) {
+			if !errors.As(err, &v) || v.Rule != botlog.RuleReplay || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Replay = %v, want a replay violation containing %q", err, tc.want)
 			}
 		})
