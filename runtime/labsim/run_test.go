@@ -498,6 +498,12 @@ func TestRunRefuses(t *testing.T) {
 		{"liquid op on a sealed plate", "lambda-digest-gel", map[string]string{"ENZYME": "EcoRI"}, func(in *Input) {
 			in.Protocol.Instructions = slices.Delete(slices.Clone(in.Protocol.Instructions), 7, 8) // drop unseal
 		}, "instruction 7 (gel_separate): \"digest\" is sealed"},
+		{"overfilled well", "lambda-digest-gel", map[string]string{"ENZYME": "EcoRI"}, func(in *Input) {
+			in.Protocol.Instructions[0].Args.(*protocol.Provision).To[0].Volume.Value = 155_000 // 160 µL wells
+		}, "instruction 2 (provision): provision of digest/A1 overfills: 162000 nL above the 96-pcr capacity of 160000 nL"},
+		{"shaking an open plate", "growth-curve", nil, func(in *Input) {
+			in.Protocol.Instructions = slices.Delete(slices.Clone(in.Protocol.Instructions), 2, 3) // drop cover
+		}, "instruction 3 (incubate): \"plate\" is open: incubate with shaking needs it covered or sealed"},
 		{"unknown fault", "growth-curve", nil, func(in *Input) { in.Fault = "melt" }, "unknown fault"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
