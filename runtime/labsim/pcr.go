@@ -28,6 +28,16 @@ const (
 	// copiesPerPGPerBP is the copies of a 1 bp double strand in 1 pg,
 	// at 650 g/mol per bp: 6.022e23 / 650 / 1e12 ≈ 9.26e8.
 	copiesPerPGPerBP = 926_000_000
+	// MinPrimerNT is the shortest oligo that primes: shorter ones are
+	// ignored (they would bind all over a genome).
+	MinPrimerNT = 12
+	// MaxPrimers is how many primers of a well the model considers: the
+	// first synthesized into it. With MaxSitesPerPrimer and maxProducts it
+	// bounds the work of one reaction, which an order's protocol controls.
+	MaxPrimers = 16
+	// MaxSitesPerPrimer is how many sites of a primer on one template the
+	// model considers, from the start of the template.
+	MaxSitesPerPrimer = 16
 	// maxProducts bounds the products of one reaction.
 	maxProducts = 64
 )
@@ -103,18 +113,25 @@ func readProgram(t *protocol.Thermocycle) program {
 // + AnnealAboveTmMC) and extends (a step of ExtendMinMC–ExtendMaxMC
 // lasting ExtendMSPerBP per bp of the product). The product's copies
 // double each cycle from the template's copies until its mass reaches
-// PlateauPGPerNL × the reaction volume. It returns the products, longest
-// first, or none with the reason.
+// PlateauPGPerNL × the reaction volume. Primers shorter than MinPrimerNT
+// are ignored, and the work is bounded (MaxPrimers, MaxSitesPerPrimer). It
+// returns the products, longest first, or none with the reason.
 func pcr(w *well, t *protocol.Thermocycle) ([]Species, string) {
 	hasPol := false
 	for _, id := range polymerases {
 		hasPol = hasPol || w.has(id) > 0
 	}
+	var primers [][]byte
+	for _, o := range w.oligos {
+		if len(o) >= MinPrimerNT && len(primers) < MaxPrimers {
+			primers = append(primers, o)
+		}
+	}
 	switch {
 	case !hasPol:
 		return nil, "no polymerase"
-	case len(w.oligos) == 0:
-		return nil, "no primers"
+	case len(primers) == 0:
+		return nil, fmt.Sprintf("no primers of %d nt or more", MinPrimerNT)
 	}
 	prog := readProgram(t)
 	if prog.maxMC < DenatureMinMC {
@@ -129,8 +146,8 @@ func pcr(w *well, t *protocol.Thermocycle) ([]Species, string) {
 		}
 		reason = "no primer sites"
 		copies := mulDiv(tpl.PG, copiesPerPGPerBP, int64(tpl.BP))
-		for _, f := range w.oligos {
-			for _, r := range w.oligos {
+		for _, f := range primers {
+			for _, r := range primers {
 				tm := min(TmMC(f), TmMC(r))
 				if prog.minMC > tm+AnnealAboveTmMC {
 					reason = fmt.Sprintf("annealing at %d m°C, above the primers' Tm %d m°C + %d", prog.minMC, tm, AnnealAboveTmMC)
@@ -182,10 +199,11 @@ func amplify(copies int64, bp, cycles int, plateau int64) int64 {
 	return mulDiv(copies, int64(bp), copiesPerPGPerBP)
 }
 
-// sites returns the 0-based offsets where pat occurs exactly in seq.
+// sites returns the first MaxSitesPerPrimer 0-based offsets where pat
+// occurs exactly in seq.
 func sites(seq, pat []byte) []int {
 	var out []int
-	for off := 0; len(pat) > 0; {
+	for off := 0; len(pat) > 0 && len(out) < MaxSitesPerPrimer; {
 		i := bytes.Index(seq[off:], pat)
 		if i < 0 {
 			break

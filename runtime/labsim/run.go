@@ -210,13 +210,14 @@ func Run(in Input) (*Result, error) {
 			continue
 		}
 		b.clock = clock + pw.Duration
+		b.hash = [32]byte{}
 		if err := b.warp(pw, sub); err != nil {
 			return nil, &StepError{Instruction: pw.Instruction, Op: pw.Op, Err: err}
 		}
 		run.Warps = append(run.Warps, botlog.Warp{
 			Instruction: pw.Instruction, Op: pw.Op, Warp: pw.Warp, Device: pw.Device,
 			Params: slices.Clone(pw.Params), Start: clock, End: clock + pw.Duration,
-			Outcome: botlog.OutcomeOK, Dataref: pw.Dataref, Dataset: pw.Dataset,
+			Outcome: botlog.OutcomeOK, Dataref: pw.Dataref, Dataset: pw.Dataset, SHA256: b.hash,
 		})
 		clock += pw.Duration
 		sub++
@@ -225,19 +226,6 @@ func Run(in Input) (*Result, error) {
 	res.Datasets, err = b.datasets()
 	if err != nil {
 		return nil, err
-	}
-	// a warp carries the hash of its dataset as delivered: the file as it
-	// stands at the end of the run (reads of one dataref accumulate)
-	for i := range run.Warps {
-		w := &run.Warps[i]
-		if w.Dataset == "" {
-			continue
-		}
-		j, ok := slices.BinarySearchFunc(res.Datasets, w.Dataset, func(d Dataset, n string) int { return strings.Compare(d.Name, n) })
-		if !ok {
-			return nil, fmt.Errorf("labsim: warp %s of instruction %d names dataset %s, which the run did not write", w.Warp, w.Instruction, w.Dataset)
-		}
-		w.SHA256 = sha256.Sum256(res.Datasets[j].Data)
 	}
 	run.Pack, run.Handover = b.shipment(in, clock)
 	return res, nil
@@ -287,12 +275,14 @@ type bot struct {
 	containers []*container
 	byName     map[string]*container
 	tip        *well // the liquid handler's tip within one liquid_handle
+	transports []transport
 	pending    *pendingGel
 	gels       []Gel
 	abs        []Absorbance
 	noise      *stream
 	notes      []Note
 	instr      int
+	hash       [32]byte // SHA-256 of the dataset the current warp wrote
 }
 
 func newBot(in Input) (*bot, error) {
@@ -523,36 +513,42 @@ func (b *bot) warp(pw protocol.PlannedWarp, sub int) error {
 func (b *bot) liquidHandle(o *protocol.LiquidHandle, sub int) error {
 	if sub == 0 {
 		b.tip = &well{}
-	}
-	n := 0
-	for _, l := range o.Locations {
-		for _, t := range l.Transports {
-			if n != sub {
-				n++
-				continue
+		b.transports = b.transports[:0]
+		for _, l := range o.Locations {
+			for _, t := range l.Transports {
+				b.transports = append(b.transports, transport{l.Location, t.Volume.Value})
 			}
-			c, w, err := b.aliquot(l.Location, true)
-			if err != nil {
-				return err
-			}
-			if v := t.Volume.Value; v < 0 {
-				if err := draw(c, w, -v, "aspirate from "+l.Location); err != nil {
-					return err
-				}
-				b.tip.mix(w.take(min(-v, w.nl)))
-			} else {
-				if err := fill(c, w, v, "dispense into "+l.Location); err != nil {
-					return err
-				}
-				if b.tip.nl < v {
-					return fmt.Errorf("dispense of %d nL into %s: the tip holds %d nL", v, l.Location, b.tip.nl)
-				}
-				w.mix(b.tip.take(v))
-			}
-			return nil
 		}
 	}
-	return fmt.Errorf("transport %d does not exist", sub)
+	if sub >= len(b.transports) {
+		return fmt.Errorf("transport %d does not exist", sub)
+	}
+	t := b.transports[sub]
+	c, w, err := b.aliquot(t.location, true)
+	if err != nil {
+		return err
+	}
+	if v := t.nl; v < 0 {
+		if err := draw(c, w, -v, "aspirate from "+t.location); err != nil {
+			return err
+		}
+		b.tip.mix(w.take(min(-v, w.nl)))
+		return nil
+	}
+	if err := fill(c, w, t.nl, "dispense into "+t.location); err != nil {
+		return err
+	}
+	if b.tip.nl < t.nl {
+		return fmt.Errorf("dispense of %d nL into %s: the tip holds %d nL", t.nl, t.location, b.tip.nl)
+	}
+	w.mix(b.tip.take(t.nl))
+	return nil
+}
+
+// transport is one aspirate (negative nL) or dispense of a liquid_handle.
+type transport struct {
+	location string
+	nl       int64
 }
 
 func (b *bot) incubate(o *protocol.Incubate, pw protocol.PlannedWarp) error {
@@ -691,13 +687,17 @@ func (b *bot) read(o *protocol.Spectrophotometry, sub int) error {
 		}
 		rd.MOD = append(rd.MOD, ods)
 	}
-	for i := range b.abs {
-		if b.abs[i].Dataref == o.Dataref {
-			b.abs[i].Reads = append(b.abs[i].Reads, rd)
-			return nil
-		}
+	i := slices.IndexFunc(b.abs, func(a Absorbance) bool { return a.Dataref == o.Dataref })
+	if i < 0 {
+		i = len(b.abs)
+		b.abs = append(b.abs, Absorbance{Dataref: o.Dataref})
 	}
-	b.abs = append(b.abs, Absorbance{Dataref: o.Dataref, Reads: []AbsorbanceRead{rd}})
+	b.abs[i].Reads = append(b.abs[i].Reads, rd)
+	data, err := b.abs[i].JSON()
+	if err != nil {
+		return err
+	}
+	b.hash = sha256.Sum256(data)
 	return nil
 }
 
@@ -737,20 +737,42 @@ func (b *bot) gel(o *protocol.GelSeparate, pw protocol.PlannedWarp) error {
 			return errors.New("no gel loaded")
 		}
 		runGel(b.pending.gel, b.pending.ladder, b.pending.loaded, o.Objects)
-	case "gel_imager.image", "gel_imager.analyze":
+	case "gel_imager.image":
 		if b.pending == nil || len(b.pending.gel.Lanes) == 0 {
 			return errors.New("no gel run")
 		}
-		if pw.Warp == "gel_imager.analyze" {
-			for _, g := range b.gels {
-				if g.Dataref == o.Dataref {
-					return fmt.Errorf("dataref %q is already a gel of instruction %d", o.Dataref, g.Instruction)
-				}
-			}
-			b.gels = append(b.gels, *b.pending.gel)
+		b.hash = sha256.Sum256(b.pending.gel.PNG())
+	case "gel_imager.analyze":
+		if b.pending == nil || len(b.pending.gel.Lanes) == 0 {
+			return errors.New("no gel run")
 		}
+		for _, g := range b.gels {
+			if g.Dataref == o.Dataref {
+				return fmt.Errorf("dataref %q is already a gel of instruction %d", o.Dataref, g.Instruction)
+			}
+		}
+		data, err := b.pending.gel.JSON()
+		if err != nil {
+			return err
+		}
+		b.hash = sha256.Sum256(data)
+		b.gels = append(b.gels, *b.pending.gel)
 	}
 	return nil
+}
+
+// JSON returns the dataset DATAREF.json of the gel: indented JSON and a
+// final newline.
+func (g *Gel) JSON() ([]byte, error) {
+	j, err := json.MarshalIndent(g, "", "  ")
+	return append(j, '\n'), err
+}
+
+// JSON returns the dataset DATAREF.json of the reads: indented JSON and a
+// final newline.
+func (a *Absorbance) JSON() ([]byte, error) {
+	j, err := json.MarshalIndent(a, "", " ")
+	return append(j, '\n'), err
 }
 
 // datasets encodes the gels (DATAREF.json, DATAREF.png) and the
@@ -760,18 +782,18 @@ func (b *bot) datasets() ([]Dataset, error) {
 	var out []Dataset
 	for i := range b.gels {
 		g := &b.gels[i]
-		j, err := json.MarshalIndent(g, "", "  ")
+		j, err := g.JSON()
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Dataset{g.Dataref + ".json", append(j, '\n')}, Dataset{g.Dataref + ".png", g.PNG()})
+		out = append(out, Dataset{g.Dataref + ".json", j}, Dataset{g.Dataref + ".png", g.PNG()})
 	}
 	for i := range b.abs {
-		j, err := json.MarshalIndent(&b.abs[i], "", " ")
+		j, err := b.abs[i].JSON()
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Dataset{b.abs[i].Dataref + ".json", append(j, '\n')})
+		out = append(out, Dataset{b.abs[i].Dataref + ".json", j})
 	}
 	slices.SortStableFunc(out, func(a, b Dataset) int { return strings.Compare(a.Name, b.Name) })
 	for i := 1; i < len(out); i++ {
@@ -823,14 +845,11 @@ func seedHex(seed [32]byte, tag string) string {
 	return strings.ToUpper(hex.EncodeToString(h[:8]))
 }
 
-// RuleReplay is the rule of a *botlog.Violation that Replay returns.
-const RuleReplay = "replay"
-
 // Replay runs in again and compares the result with a delivered run and
 // its datasets (by file name): for a simulated bot the log and datasets
 // must be reproduced byte for byte (fabrication.md, "The conformance
 // check"). It returns nil when they are, a *botlog.Violation with Rule
-// RuleReplay naming the first difference (the start event, a warp in log
+// botlog.RuleReplay naming the first difference (the start event, a warp in log
 // order, a dataset, the shipment), or the error of Run when in cannot be
 // run at all.
 func Replay(in Input, got *botlog.Run, datasets map[string][]byte) error {
@@ -842,7 +861,7 @@ func Replay(in Input, got *botlog.Run, datasets map[string][]byte) error {
 }
 
 func violation(instr int, warp, format string, args ...any) error {
-	return &botlog.Violation{Instruction: instr, Warp: warp, Rule: RuleReplay, Detail: fmt.Sprintf(format, args...)}
+	return &botlog.Violation{Instruction: instr, Warp: warp, Rule: botlog.RuleReplay, Detail: fmt.Sprintf(format, args...)}
 }
 
 func compare(want *Result, got *botlog.Run, datasets map[string][]byte) error {

@@ -44,6 +44,8 @@ var examples = []example{
 	{"growth-curve", "growth-curve", nil},
 }
 
+// simlab reads examples/botspecs/simlab.json from the disk and checks
+// that SimlabBotSpec is the same document.
 func simlab(t testing.TB) *protocol.BotSpec {
 	t.Helper()
 	doc, err := os.ReadFile("../../examples/botspecs/simlab.json")
@@ -53,6 +55,10 @@ func simlab(t testing.TB) *protocol.BotSpec {
 	s, err := protocol.ParseBotSpec(doc)
 	if err != nil {
 		t.Fatal(err)
+	}
+	id, _ := s.ID()
+	if embedded, _ := SimlabBotSpec().ID(); embedded != id {
+		t.Fatalf("SimlabBotSpec has id %s, simlab.json %s", embedded, id)
 	}
 	return s
 }
@@ -137,7 +143,15 @@ func render(res *Result, head [32]byte) string {
 	s := res.Run.Start
 	fmt.Fprintf(&b, "run.start botspec=%s protocol=%x instructions=%d warps=%d simulated=%v\n", s.BotSpec, s.Protocol[:8], s.Instructions, s.Warps, s.Simulated)
 	for _, w := range res.Run.Warps {
-		fmt.Fprintf(&b, "%9d-%9d  i%-2d %-28s %-6s %s", w.Start, w.End, w.Instruction, w.Warp, w.Device, strings.ReplaceAll(botlog.FormatParams(w.Params), "\n", " "))
+		var ps []string
+		for _, p := range w.Params {
+			v := p.Value
+			if len(v) > 80 { // the 96 wells of a read
+				v = fmt.Sprintf("<%d items, sha256 %x>", strings.Count(v, ",")+1, sha256.Sum256([]byte(v)))
+			}
+			ps = append(ps, p.Key+"="+v)
+		}
+		fmt.Fprintf(&b, "%9d-%9d  i%-2d %-28s %-6s %s", w.Start, w.End, w.Instruction, w.Warp, w.Device, strings.Join(ps, " "))
 		if w.Dataset != "" {
 			fmt.Fprintf(&b, "  => %s sha256=%x", w.Dataset, w.SHA256)
 		}
@@ -285,7 +299,7 @@ func TestReplayCatches(t *testing.T) {
 				return
 			}
 			var v *botlog.Violation
-			if !errors.As(err, &v) || v.Rule != RuleReplay || !strings.Contains(err.Error(), tc.want) {
+			if !errors.As(err, &v) || v.Rule != botlog.RuleReplay || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Replay = %v, want a replay violation containing %q", err, tc.want)
 			}
 		})
@@ -484,6 +498,12 @@ func TestRunRefuses(t *testing.T) {
 		{"liquid op on a sealed plate", "lambda-digest-gel", map[string]string{"ENZYME": "EcoRI"}, func(in *Input) {
 			in.Protocol.Instructions = slices.Delete(slices.Clone(in.Protocol.Instructions), 7, 8) // drop unseal
 		}, "instruction 7 (gel_separate): \"digest\" is sealed"},
+		{"overfilled well", "lambda-digest-gel", map[string]string{"ENZYME": "EcoRI"}, func(in *Input) {
+			in.Protocol.Instructions[0].Args.(*protocol.Provision).To[0].Volume.Value = 155_000 // 160 µL wells
+		}, "instruction 2 (provision): provision of digest/A1 overfills: 162000 nL above the 96-pcr capacity of 160000 nL"},
+		{"shaking an open plate", "growth-curve", nil, func(in *Input) {
+			in.Protocol.Instructions = slices.Delete(slices.Clone(in.Protocol.Instructions), 2, 3) // drop cover
+		}, "instruction 3 (incubate): \"plate\" is open: incubate with shaking needs it covered or sealed"},
 		{"unknown fault", "growth-curve", nil, func(in *Input) { in.Fault = "melt" }, "unknown fault"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -4,7 +4,9 @@ import (
 	"bytes"
 
 	"github.com/celltonomy/celltonomy/bio/restriction"
+	"github.com/celltonomy/celltonomy/examples/botspecs"
 	"github.com/celltonomy/celltonomy/examples/data"
+	"github.com/celltonomy/celltonomy/protocol"
 )
 
 // SimlabStock returns the DNA stocks of the simulated lab
@@ -17,4 +19,15 @@ func SimlabStock() []Material {
 		panic("labsim: the embedded λ genome does not parse: " + err.Error())
 	}
 	return []Material{{ResourceID: "lambda-dna", Sequence: rec.Seq, NgPerUL: 500}}
+}
+
+// SimlabBotSpec returns the BotSpec of the simulated lab,
+// examples/botspecs/simlab.json, parsed and validated. It panics only if
+// the embedded document is invalid, which its test rules out.
+func SimlabBotSpec() *protocol.BotSpec {
+	s, err := protocol.ParseBotSpec(botspecs.Simlab)
+	if err != nil {
+		panic("labsim: the embedded simlab BotSpec is invalid: " + err.Error())
+	}
+	return s
 }
