@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/registry"
@@ -520,4 +522,27 @@ func TestRedTeamOfferingBotSpecGone(t *testing.T) {
 	buy.GetBuyOffering().PackageId = pkgID("lab")
 	checkMarketRejection(t, c, c.tx(mBuyer, buy), market.ErrBotSpecNotAnnounced.Number, "no longer one its node", true)
 	b.check(t, map[string]int64{mBuyer.name: -c.fees(1), mProv3.name: 0}, c.fees(1), 0)
+}
+
+// FuzzVerifierRevealVerdict decodes arbitrary bytes as a
+// MsgVerifierReveal and signs it by a drawn verifier of a protocol
+// dispute that committed to violates, in the reveal window, so that
+// inputs reach the verdict rules and the commitment check.
+func FuzzVerifierRevealVerdict(f *testing.F) {
+	c := protocolDrawn(f, ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REFUND)
+	v := c.drawn(dvOrder)[0]
+	c.mustBlock(c.tx(v, verdictCommit(dvOrder, 1, v, violates))) // 30
+	c.emptyBlocksTo(31)
+	for _, seed := range []*ledgerpb.Msg{verdictReveal(dvOrder, v, violates), verdictReveal(dvOrder, v, conforms),
+		verdictReveal(dvOrder, v, 9), verifierReveal(dvOrder, v, trueRoot)} {
+		f.Add(mustMarshal(seed.GetVerifierReveal()))
+	}
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		m := &ledgerpb.MsgVerifierReveal{}
+		if proto.Unmarshal(raw, m) != nil {
+			return
+		}
+		fuzzCheck(t, c.chain, signBody(t, v, c.body(v, &ledgerpb.Msg{Sum: &ledgerpb.Msg_VerifierReveal{VerifierReveal: m}})))
+	})
 }
