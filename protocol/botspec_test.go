@@ -12,7 +12,7 @@ import (
 
 // simlabID is the golden id of examples/botspecs/simlab.json: changing the
 // simulated lab's BotSpec changes its id, which nodes announce.
-const simlabID = "d47a9fee5b90c716e8a6ec423f9374522f141d91a5e31ee7aca79aa9d43ab268"
+const simlabID = "58e2e830bd03eafb43260f6c7d1762c2d265f2fa1dd99c40f50828c892bf5e42"
 
 func simlabBytes(t testing.TB) []byte {
 	t.Helper()
@@ -181,7 +181,7 @@ func TestParseBotSpecErrors(t *testing.T) {
 		{"negative price", `"unit_price_ucell":50}`, `"unit_price_ucell":-50}`, `botspec: inventory[6].unit_price_ucell: -50 is negative`},
 		{"long contents", `"contents":"LB broth (Lennox)"`, `"contents":"` + strings.Repeat("x", MaxBotSpecString+1) + `"`, `inventory[9].contents: 1025 bytes, over the limit of 1024`},
 		{"not an object", good, `[]`, `botspec: json: cannot unmarshal array`},
-		{"too large", good, good + strings.Repeat(" ", MaxBotSpecBytes), `botspec: 1052618 bytes, over the limit of 1048576`},
+		{"too large", good, good + strings.Repeat(" ", MaxBotSpecBytes), `botspec: 1052688 bytes, over the limit of 1048576`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

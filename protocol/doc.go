@@ -19,6 +19,10 @@
 //	id, err := spec.ID()                        // SHA-256 of spec.Canonical()
 //	err = protocol.Covers(spec, req)            // nil, or the first unmet requirement
 //
+//	warps, err := protocol.Plan(p, spec)        // the device commands (warps) a run executes
+//	ms := protocol.Makespan(warps)              // their total duration
+//	est, err := protocol.EstimatePrice(p, spec) // Reagents priced at the inventory's prices
+//
 // # The subset
 //
 // A document is {"refs", "instructions", "time_constraints"?}; anything else
@@ -110,4 +114,18 @@
 //     the devices that state them, then wavelengths; it returns the first
 //     unmet one as an *UnmetError ("op thermocycle: no device of the bot
 //     runs it") matching ErrNotCovered.
+//
+// # The warp plan
+//
+// Plan expands each instruction into warps, device commands named
+// "KIND.VERB", as cloud labs did (fabrication.md, "Execution and the event
+// log"); the list of expansions is Plan's doc. Each warp runs on the first
+// device, in BotSpec order, of the owning kind that runs the op, and takes
+// the device's nominal time, except the warps whose duration the protocol
+// itself sets (incubator.hold, thermocycler.run, centrifuge.spin,
+// gel_imager.run: Fixed). Parameters are integers in base units as
+// decimal, names as given, lists comma-joined, so a bot's event log can
+// record them as text and the conformance check (runtime/botlog) compares
+// them with the plan exactly. Consumables, Reagents and EstimatePrice give
+// what a run uses and a floor of its price.
 package protocol

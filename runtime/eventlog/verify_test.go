@@ -88,6 +88,8 @@ func TestVerifyTamper(t *testing.T) {
 			"event 1: signature does not verify under the node key"},
 		{"signature missing", func(l *eventlog.Log) { l.Events[0].Sig = nil }, nil,
 			"event 0: signature does not verify under the node key"},
+		{"last signature", func(l *eventlog.Log) { l.Events[2].Sig[0] ^= 1 }, nil,
+			"event 2: signature does not verify under the node key"},
 		{"wrong expected key", func(*eventlog.Log) {}, testKey(2).Public().(ed25519.PublicKey),
 			"event log: signed by node key 8a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f5c, want 8139770ea87d175f56a35466c34c7ecccb8d8a91b4ee37a25df60f5b8fc9b394"},
 		{"key swapped", func(l *eventlog.Log) { l.NodeKey = testKey(2).Public().(ed25519.PublicKey) },
@@ -112,6 +114,17 @@ func TestVerifyTamper(t *testing.T) {
 			var ve *eventlog.VerifyError
 			if !errors.As(err, &ve) || !errors.Is(err, eventlog.ErrInvalidLog) {
 				t.Fatalf("error %T does not match VerifyError and ErrInvalidLog", err)
+			}
+			// VerifyChain finds the same fault, but for the signature of an
+			// event before the last, whose contents the chain and the last
+			// signature still authenticate.
+			err = eventlog.VerifyChain(l, pub)
+			if tt.name == "signature" || tt.name == "signature missing" {
+				if err != nil {
+					t.Fatalf("VerifyChain: %v, want nil", err)
+				}
+			} else if err == nil || err.Error() != tt.want {
+				t.Fatalf("VerifyChain: %v\nwant %s", err, tt.want)
 			}
 		})
 	}

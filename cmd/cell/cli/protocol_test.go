@@ -23,7 +23,7 @@ func TestProtocolValidate(t *testing.T) {
 		code int
 		want string // in stdout, or stderr when code is not 0 or 1
 	}{
-		{"covered", []string{tmpl, "--param", "ENZYME=EcoRI", "--botspec", simlab}, 0, "covered by BotSpec d47a9fee"},
+		{"covered", []string{tmpl, "--param", "ENZYME=EcoRI", "--botspec", simlab}, 0, "covered by BotSpec 58e2e830"},
 		{"not covered", []string{tmpl, "--param", "ENZYME=NotI", "--botspec", simlab}, 1, "resource NotI: not in the bot's inventory"},
 		{"no botspec", []string{tmpl, "--param", "ENZYME=BamHI"}, 0, "resources:       BamHI, BamHI-buffer"},
 		{"missing parameter", []string{tmpl}, 1, "params.ENZYME: missing"},
