@@ -363,8 +363,10 @@
 // is kept on the bid and on the awarded contract (Contract.botspec_id)
 // and in bid_placed and order_awarded, so the buyer and the verifiers
 // know the BotSpec to check the run against. A bid whose node no longer
-// announces it at the award is not valid. Offerings name no BotSpec, so
-// a direct purchase's contract has none.
+// announces it at the award is not valid. An offering of a protocol
+// package names its BotSpec too (MsgSetOffering.botspec_id,
+// registry.ErrOfferingBotSpec), and a direct purchase's contract takes
+// it, provided the node still announces it.
 //
 // The rule of a protocol dispute (fabrication.md: "drawn verifiers run
 // the same check in a protocol dispute and commit-reveal their verdicts;
@@ -512,7 +514,7 @@
 //	node_announced      operator, node_pubkey, endpoint, architectures, capacity, last_announced_height
 //	node_removed        operator, node_pubkey
 //	package_registered  package_id, name, version, kind, skill, parent, author, royalty_bps
-//	offering_set        vendor, package_id, price, lead_time_blocks, node_key, stake
+//	offering_set        vendor, package_id, price, lead_time_blocks, node_key, stake, botspec_id
 //	offering_removed    vendor, package_id
 //	order_created       order_id, buyer, package_id, max_price, po_stake, bid_deadline, direct   market
 //	order_cancelled     order_id, buyer

@@ -8,8 +8,11 @@ import (
 	"strings"
 	"testing"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
+	"github.com/celltonomy/celltonomy/ledger/registry"
 )
 
 // protocolOpened returns marketChain at height 3: mAuthor registers the
@@ -436,4 +439,110 @@ func TestRedTeamProtocolBuyerSkipsSeed(t *testing.T) {
 	// The provider is paid as on close (700 − 7 − 17, its bid stake 70)
 	// and gets the dispute stake; the buyer its PO stake (100) back.
 	b.check(t, map[string]int64{mBuyer.name: 100 - 50 - c.fees(1), mProv3.name: 700 - 7 - 17 + 70 + 50, mAuthor.name: 17}, 7+c.fees(1), -(800 + 70))
+}
+
+// labOffering is setOffering of pkgID("lab") by mNode3 naming botspec.
+func labOffering(botspec []byte) *ledgerpb.Msg {
+	m := setOffering(mNode3, pkgID("lab"), 600, 5)
+	m.GetSetOffering().BotspecId = botspec
+	return m
+}
+
+// labOffered: protocolOpened; mProv3, a vendor, offers pkgID("lab") at
+// 600 on its lab node with labBotSpec (height 4).
+func labOffered(t testing.TB) *chain {
+	t.Helper()
+	c := protocolOpened(t)
+	c.mustBlock(c.tx(mProv3, setProfile("Lab Three", ledgerpb.Role_ROLE_VENDOR), labOffering(labBotSpec)))
+	return c
+}
+
+// TestOfferingBotSpec: an offering of a protocol package names one of
+// its node's announced BotSpecs, one of a compute package none.
+func TestOfferingBotSpec(t *testing.T) {
+	vendor := func(t testing.TB) *chain {
+		c := protocolOpened(t)
+		c.mustBlock(c.tx(mProv3, setProfile("Lab Three", ledgerpb.Role_ROLE_VENDOR)), c.tx(mProv1, setProfile("Prov One", ledgerpb.Role_ROLE_VENDOR)))
+		return c
+	}
+	computeWithSpec := setOffering(mNode1, pkgID("market"), 600, 5)
+	computeWithSpec.GetSetOffering().BotspecId = labBotSpec
+	reg := registry.Codespace
+	for _, tc := range []struct {
+		name    string
+		signer  key
+		msg     *ledgerpb.Msg
+		code    uint32
+		log     string
+		charged bool
+	}{
+		{"protocol offering without a BotSpec", mProv3, labOffering(nil), registry.ErrOfferingBotSpec.Number, "botspec_id: missing", true},
+		{"protocol offering with a BotSpec its node did not announce", mProv3, labOffering(bytes.Repeat([]byte{8}, 32)), registry.ErrOfferingBotSpec.Number, "not a BotSpec that node", true},
+		{"protocol offering with a malformed BotSpec id", mProv3, labOffering(labBotSpec[:31]), registry.ErrInvalidBotSpecHash.Number, "botspec_id: must be 32 bytes", false},
+		{"compute offering naming a BotSpec", mProv1, computeWithSpec, registry.ErrOfferingBotSpec.Number, "botspec_id: must be empty", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := vendor(t)
+			checkHookedRejection(t, c, c.tx(tc.signer, tc.msg), reg, tc.code, tc.log, tc.charged)
+		})
+	}
+	c := labOffered(t)
+	if o := c.app.registry.Offering(c.st, mProv3.addr, pkgID("lab")); !bytes.Equal(o.GetBotspecId(), labBotSpec) {
+		t.Fatalf("offering %v", o)
+	}
+}
+
+// TestBuyProtocolOffering: a direct purchase of a protocol offering
+// records the offering's BotSpec on its contract and in order_awarded.
+func TestBuyProtocolOffering(t *testing.T) {
+	c := labOffered(t)
+	buy := buyOffering(mProv3, 100)
+	buy.GetBuyOffering().PackageId = pkgID("lab")
+	res := c.mustBlock(c.tx(mBuyer, buy)) // 5: order 3
+	if e := findEvent(t, res.TxResults[0].Events, "order_awarded"); attr(e, "botspec_id") != hex.EncodeToString(labBotSpec) {
+		t.Fatalf("event %v", e)
+	}
+	if o := c.order(3); o.State != ledgerpb.OrderState_ORDER_STATE_AWARDED || !bytes.Equal(o.Contract.BotspecId, labBotSpec) {
+		t.Fatalf("order %v", o)
+	}
+}
+
+// TestRedTeamOfferingBotSpecGone: a vendor's lab node stops announcing
+// the BotSpec its offering names (the bot is gone) and a buyer still
+// buys it: the purchase is refused, so nobody pays for a run no bot can
+// do, and no funds move but the buyer's fee.
+func TestRedTeamOfferingBotSpecGone(t *testing.T) {
+	c := labOffered(t)
+	other := announceMsg(mNode3)
+	other.Architectures, other.BotspecHashes = nil, [][]byte{bytes.Repeat([]byte{9}, 32)}
+	c.mustBlock(c.tx(mProv3, announceWith(other))) // 5
+	c.emptyBlocksTo(6)                             // orders 1 and 2 expire
+	b := takeBook(c, mBuyer, mProv3)
+	buy := buyOffering(mProv3, 100)
+	buy.GetBuyOffering().PackageId = pkgID("lab")
+	checkMarketRejection(t, c, c.tx(mBuyer, buy), market.ErrBotSpecNotAnnounced.Number, "no longer one its node", true)
+	b.check(t, map[string]int64{mBuyer.name: -c.fees(1), mProv3.name: 0}, c.fees(1), 0)
+}
+
+// FuzzVerifierRevealVerdict decodes arbitrary bytes as a
+// MsgVerifierReveal and signs it by a drawn verifier of a protocol
+// dispute that committed to violates, in the reveal window, so that
+// inputs reach the verdict rules and the commitment check.
+func FuzzVerifierRevealVerdict(f *testing.F) {
+	c := protocolDrawn(f, ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REFUND)
+	v := c.drawn(dvOrder)[0]
+	c.mustBlock(c.tx(v, verdictCommit(dvOrder, 1, v, violates))) // 30
+	c.emptyBlocksTo(31)
+	for _, seed := range []*ledgerpb.Msg{verdictReveal(dvOrder, v, violates), verdictReveal(dvOrder, v, conforms),
+		verdictReveal(dvOrder, v, 9), verifierReveal(dvOrder, v, trueRoot)} {
+		f.Add(mustMarshal(seed.GetVerifierReveal()))
+	}
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		m := &ledgerpb.MsgVerifierReveal{}
+		if proto.Unmarshal(raw, m) != nil {
+			return
+		}
+		fuzzCheck(t, c.chain, signBody(t, v, c.body(v, &ledgerpb.Msg{Sum: &ledgerpb.Msg_VerifierReveal{VerifierReveal: m}})))
+	})
 }

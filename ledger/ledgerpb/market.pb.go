@@ -748,8 +748,8 @@ type Contract struct {
 	MissingInputsDeadline int64 `protobuf:"varint,9,opt,name=missing_inputs_deadline,json=missingInputsDeadline,proto3" json:"missing_inputs_deadline,omitempty"`
 	// The BotSpec id (32 bytes) the winning bid named: the bot that runs
 	// an order of a protocol package, against which buyers and verifiers
-	// check its event log. Empty for a compute package, and for a direct
-	// purchase (offerings name no BotSpec).
+	// check its event log. Empty for a compute package. For a direct
+	// purchase, the offering's.
 	BotspecId     []byte `protobuf:"bytes,10,opt,name=botspec_id,json=botspecId,proto3" json:"botspec_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -135,7 +135,9 @@
 //     Price + PO stake move from the buyer to escrow and the offering's
 //     vendor stake from the vendor (ErrVendorStake if it cannot pay), and
 //     the order is AWARDED at once to the offering's node, the vendor
-//     stake as its bid stake. Inputs, delivery, close, ratings, fail and
+//     stake as its bid stake; for a protocol package the contract takes
+//     the offering's BotSpec, which the node must still announce
+//     (ErrBotSpecNotAnnounced). Inputs, delivery, close, ratings, fail and
 //     disputes then run as for an awarded bid.
 //
 // # Disputes

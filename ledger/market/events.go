@@ -67,8 +67,8 @@ func (EventBidWithdrawn) EventType() string { return "bid_withdrawn" }
 // EventOrderAwarded: type "order_awarded", attributes order_id, provider,
 // node_key (hex; for a direct purchase the offering's node), price,
 // bid_stake (the vendor stake for a direct purchase), delivery_deadline,
-// input_deadline, botspec_id (hex; the contract's BotSpec, empty for a
-// compute order or a direct purchase).
+// input_deadline, botspec_id (hex; the contract's BotSpec: the winning
+// bid's or the offering's; empty for a compute order).
 type EventOrderAwarded struct {
 	OrderID          uint64          `event:"order_id"`
 	Provider         address.Address `event:"provider"`

@@ -926,7 +926,9 @@ func ValidateBuyOffering(m *ledgerpb.MsgBuyOffering, p *ledgerpb.Params) error {
 // vendor may have raised it while the purchase waited), which is
 // registered and orderable (ErrNoPackage, ErrPackageKind); the
 // offering's node is still an active node of the vendor that fits the
-// package (ErrNodeUnusable, ErrArchitecture); price + PO stake within
+// package (ErrNodeUnusable, ErrArchitecture) and, for a protocol
+// package, still announces the offering's BotSpec
+// (ErrBotSpecNotAnnounced), which the contract records; price + PO stake within
 // uint64 (ErrOverflow) move from the buyer to escrow (bank codes), and
 // the offering's vendor stake from the vendor to escrow
 // (ErrVendorStake when the vendor cannot pay it). The order is AWARDED
@@ -960,6 +962,9 @@ func (k Keeper) BuyOffering(st store.KVStore, ev *event.Log, p *ledgerpb.Params,
 	if !Fits(n, pkg) {
 		return 0, ErrArchitecture.Errorf("%s: the offering's node %x cannot run a %v package", op, off.NodeKey, pkg.Kind)
 	}
+	if pkg.Kind == ledgerpb.PackageKind_PACKAGE_KIND_PROTOCOL && !Announces(n, off.BotspecId) {
+		return 0, ErrBotSpecNotAnnounced.Errorf("%s: the offering's BotSpec %x is no longer one its node %x announces", op, off.BotspecId, off.NodeKey)
+	}
 	total, ok := add(off.Price, m.PoStake)
 	if !ok {
 		return 0, ErrOverflow.Errorf("%s: price %d + po_stake %d overflows", op, off.Price, m.PoStake)
@@ -978,7 +983,7 @@ func (k Keeper) BuyOffering(st store.KVStore, ev *event.Log, p *ledgerpb.Params,
 		Replication: 1, State: ledgerpb.OrderState_ORDER_STATE_AWARDED, CreatedHeight: height, BidDeadline: height,
 		Direct: true,
 		Contract: &ledgerpb.Contract{Provider: vendor.Bytes(), NodeKey: off.NodeKey, Price: off.Price, BidStake: off.Stake,
-			AwardHeight: height, DeliveryDeadline: deadline, InputDeadline: inputDeadline(height, deadline, p)},
+			AwardHeight: height, DeliveryDeadline: deadline, InputDeadline: inputDeadline(height, deadline, p), BotspecId: off.BotspecId},
 	}
 	st.Set(NextIDKey(), store.Uint64(id+1))
 	k.write(st, o, ledgerpb.OrderState_ORDER_STATE_UNSPECIFIED, height)
@@ -987,7 +992,7 @@ func (k Keeper) BuyOffering(st store.KVStore, ev *event.Log, p *ledgerpb.Params,
 	st.Set(DueKey(awardedDue(o.Contract), id), marker)
 	ev.Emit(EventOrderCreated{OrderID: id, Buyer: buyer, PackageID: m.PackageId, MaxPrice: off.Price, POStake: m.PoStake, BidDeadline: height, Direct: true})
 	ev.Emit(EventOrderAwarded{OrderID: id, Provider: vendor, NodeKey: off.NodeKey, Price: off.Price, BidStake: off.Stake,
-		DeliveryDeadline: deadline, InputDeadline: o.Contract.InputDeadline})
+		DeliveryDeadline: deadline, InputDeadline: o.Contract.InputDeadline, BotSpecID: off.BotspecId})
 	return id, nil
 }
 

@@ -274,6 +274,7 @@ func handRendered(ev event.Typed) event.Event {
 			{Key: "lead_time_blocks", Value: u(e.LeadTimeBlocks)},
 			{Key: "node_key", Value: hex.EncodeToString(e.NodeKey)},
 			{Key: "stake", Value: u(e.Stake)},
+			{Key: "botspec_id", Value: hex.EncodeToString(e.BotSpecID)},
 		}}
 	case registry.EventOfferingRemoved:
 		return event.Event{Type: "offering_removed", Attributes: []event.Attribute{

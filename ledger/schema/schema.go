@@ -112,6 +112,8 @@ func Events() *event.Registry {
 //	registry   30    node not usable             (an offering's node: not an active node of the vendor)
 //	registry   31    stake too low               (an offering's stake)
 //	registry   32    no blob location            (a package names none)
+//	registry   33-35 price lists                 (see package registry)
+//	registry   36    offering botspec does not fit (a protocol offering without one its node announced, or a compute offering with one)
 //	reputation 1     invalid skill name
 //	reputation 2     unknown skill
 //	reputation 3     skill already exists
