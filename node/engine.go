@@ -740,6 +740,14 @@ func (n *Node) run(ctx context.Context, id uint64, role string) error {
 	if j.Runs > maxRuns {
 		return fmt.Errorf("the run was started %d times without finishing", j.Runs-1)
 	}
+	// A protocol package runs on a bot (node/protocolrun.go); a verifier
+	// of its dispute checks the provider's log instead of running it.
+	if rec, err := n.registeredPackage(ctx, j.PackageID[:]); err == nil && isProtocol(rec) {
+		if role == nodeapi.RoleVerifier {
+			return n.verifyProtocol(ctx, j)
+		}
+		return n.runProtocol(ctx, j)
+	}
 	w, err := eventlog.OpenFile(n.logPath(id, role), n.opts.NodeKey, logID(id, role))
 	if err != nil {
 		return fmt.Errorf("event log: %w", err)
