@@ -3,9 +3,12 @@ package order
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,6 +21,7 @@ import (
 	"github.com/celltonomy/celltonomy/runtime/eventlog"
 	"github.com/celltonomy/celltonomy/runtime/labsim"
 	"github.com/celltonomy/celltonomy/runtime/protopkg"
+	"github.com/celltonomy/celltonomy/spec"
 )
 
 // ProtocolReport is what the buyer learned of the run of a protocol
@@ -268,4 +272,91 @@ func violationOf(err error) (*botlog.Violation, bool) {
 	var v *botlog.Violation
 	ok := errors.As(err, &v)
 	return v, ok
+}
+
+// maxPackageBlob bounds, in bytes, a package blob the buyer downloads to
+// read an order's protocol: the largest spec of spec.DefaultLimits and
+// room for the envelope and signature.
+var maxPackageBlob = spec.DefaultLimits().MaxSpecBytes + 1<<20
+
+// protocolOf returns the filled protocol of an existing order of a
+// protocol package (nil for a compute package), for a helper that did
+// not create the order (Attach, Close, Get): it downloads the package
+// from its registered blob locations (bounded reads; a blob whose
+// package id differs is skipped) and fills it with the order's
+// parameters.
+func (b *Buyer) protocolOf(ctx context.Context, o *ledgerpb.Order) (*protopkg.Loaded, error) {
+	rec, err := b.registeredPackage(ctx, o.PackageId)
+	if err != nil {
+		return nil, fmt.Errorf("order %d: its package: %w", o.Id, err)
+	}
+	if rec.Kind != ledgerpb.PackageKind_PACKAGE_KIND_PROTOCOL {
+		return nil, nil
+	}
+	var errs []error
+	for _, loc := range rec.BlobLocations {
+		pkg, err := b.fetchPackage(ctx, loc, o.PackageId)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", loc, err))
+			continue
+		}
+		params := map[string]string{}
+		for _, p := range o.Params {
+			params[p.Key] = p.Value
+		}
+		l, err := protopkg.Load(pkg, params)
+		if err != nil {
+			return nil, fmt.Errorf("order %d: its protocol: %w", o.Id, err)
+		}
+		return l, nil
+	}
+	return nil, fmt.Errorf("order %d: no blob location of package %x served it: %w", o.Id, o.PackageId, errors.Join(errs...))
+}
+
+// fetchPackage downloads the package blob at url, at most maxPackageBlob
+// bytes, and decodes it; its id must be id.
+func (b *Buyer) fetchPackage(ctx context.Context, url string, id []byte) (*spec.Package, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := b.HTTP.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("answered %s", resp.Status)
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxPackageBlob+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > maxPackageBlob {
+		return nil, fmt.Errorf("longer than %d bytes", maxPackageBlob)
+	}
+	pkg, err := spec.DecodePackage(data, spec.DefaultLimits())
+	if err != nil {
+		return nil, err
+	}
+	if got := pkg.ID(); !bytes.Equal(got[:], id) {
+		return nil, fmt.Errorf("holds package %s, not %x", got, id)
+	}
+	return pkg, nil
+}
+
+// ensureProtocol loads the protocol of o when the run does not hold it
+// yet (a helper on an existing order) and o's package is a protocol
+// package.
+func (x *run) ensureProtocol(ctx context.Context, o *ledgerpb.Order) error {
+	if x.proto != nil {
+		return nil
+	}
+	l, err := x.b.protocolOf(ctx, o)
+	if err != nil || l == nil {
+		return err
+	}
+	x.proto, x.haveInputs = l, false
+	x.r.Protocol = &ProtocolReport{Hash: hex.EncodeToString(l.Hash[:]), Instructions: len(l.Protocol.Instructions)}
+	return nil
 }

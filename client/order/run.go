@@ -558,6 +558,9 @@ const stderrTail = 2048
 func (x *run) finish(ctx context.Context, o *ledgerpb.Order, gw *nodeapi.Client, outDir string, stars *uint32, disputeStake uint64, noWaitFinal, acceptUnverified bool) (*Result, error) {
 	d := o.Delivery
 	x.r.OutputRoot, x.r.Heights.Delivered, x.r.RunResult = hex.EncodeToString(d.OutputRoot), d.Height, market.RunResultName(d.Result)
+	if err := x.ensureProtocol(ctx, o); err != nil {
+		return x.r, err
+	}
 	x.report(Step{Kind: StepDelivered, Height: d.Height, OutputRoot: x.r.OutputRoot, Result: x.r.RunResult})
 
 	var out nodeapi.Outputs

@@ -50,6 +50,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/follow"
 	"github.com/celltonomy/celltonomy/internal/testchain"
@@ -311,7 +312,9 @@ func (n *Net) start(tb testing.TB, buyers []string) (err error) {
 	p.InputContestWindowBlocks = 10
 	p.DisputeSeedWindowBlocks = 20
 	n.Params = p
-	g := &ledgerpb.Genesis{Params: p}
+	// The network's skills, and the skill of the example protocol the
+	// lab nodes' packages copy (ProtocolTemplate), with its ancestors.
+	g := &ledgerpb.Genesis{Params: p, Skills: append(chain.GenesisSkills(), "fabrication", "fabrication/dna", "fabrication/dna/digest")}
 	for _, name := range append(slices.Clone(Funded), buyers...) {
 		g.Accounts = append(g.Accounts, &ledgerpb.GenesisAccount{Address: Address(name).String(), Balance: 10_000_000_000})
 	}
