@@ -144,6 +144,15 @@ it; --on-failure close|dispute|ask decides instead (ask without a terminal
 leaves the order delivered: decide later with cell order close, cell order
 dispute or cell order attach, before its confirm deadline).
 
+A protocol package (a lab protocol run by a provider's bot) takes parameters
+and no inputs; its protocol is filled and validated before any funds move. The
+live display shows the bot's progress, instruction by instruction. The
+delivery's datasets, signed event log and the BotSpec its bid named are held to
+the conformance check (and, for a simulated bot, a replay); a violation is
+disputed (claim not-to-spec) with the violation as its reason. The result shows
+the instruction timeline, the gel bands, the OD600 reads, and where the event
+log (eventlog.bin) and the shipping label (label.png) were written.
+
 With --detach, run returns once the order is awarded and the winning node
 holds the inputs; cell order attach ORDER_ID follows it later. Ctrl-C at any
 step leaves the order going on on chain and its state kept in
@@ -161,7 +170,8 @@ exited non-zero, and 125 when it ended in a trap or a limit; 130 interrupted
 (Ctrl-C) with the order resumable by cell order attach.`,
 		Example: `  cell order run examples/digest --input genome=examples/data/lambda.fa --param ENZYMES=EcoRI --max-price 500000
   cell order run 3f2a…c9 -i genome=lambda.fa -p ENZYMES=EcoRI,BamHI --max-price 1000000 --out results --stars 4
-  cell order run 3f2a…c9 -i genome=lambda.fa -p ENZYMES=EcoRI --offering cell1vendor… --max-price 600000`,
+  cell order run 3f2a…c9 -i genome=lambda.fa -p ENZYMES=EcoRI --offering cell1vendor… --max-price 600000
+  cell order run examples/protocols/lambda-digest-gel --param ENZYME=HindIII --max-price 500000`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			rf.starsSet = cmd.Flags().Changed("stars")
