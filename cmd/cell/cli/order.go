@@ -107,12 +107,8 @@ func (f *txFlags) buyer(cmd *cobra.Command) (*order.Buyer, error) {
 	return b, nil
 }
 
-func newOrderRunCmd(g *globals, f *txFlags) *cobra.Command {
-	var rf orderRunFlags
-	cmd := &cobra.Command{
-		Use:   "run PACKAGE --input NAME=FILE... [--param KEY=VALUE]... --max-price P",
-		Short: "Order a run of PACKAGE and follow it to the results, the close and the final ratings",
-		Long: `run orders one run of PACKAGE: a package directory (with cell.toml), a
+// orderRunLong is the help text of `cell order run`.
+const orderRunLong = `run orders one run of PACKAGE: a package directory (with cell.toml), a
 .cellpkg file, or the id of a registered package (64 hex digits). A package
 that is not registered is first published with --from as its author, its
 blob stored on every active node.
@@ -167,7 +163,14 @@ Exit codes: 0 the order ended well (or, with --detach, runs); 1 the order
 expired, failed, ended in a dispute, or delivered a result that cannot be
 verified here; 2 a usage error; the package's own exit code when its run
 exited non-zero, and 125 when it ended in a trap or a limit; 130 interrupted
-(Ctrl-C) with the order resumable by cell order attach.`,
+(Ctrl-C) with the order resumable by cell order attach.`
+
+func newOrderRunCmd(g *globals, f *txFlags) *cobra.Command {
+	var rf orderRunFlags
+	cmd := &cobra.Command{
+		Use:   "run PACKAGE --input NAME=FILE... [--param KEY=VALUE]... --max-price P",
+		Short: "Order a run of PACKAGE and follow it to the results, the close and the final ratings",
+		Long:  orderRunLong,
 		Example: `  cell order run examples/digest --input genome=examples/data/lambda.fa --param ENZYMES=EcoRI --max-price 500000
   cell order run 3f2a…c9 -i genome=lambda.fa -p ENZYMES=EcoRI,BamHI --max-price 1000000 --out results --stars 4
   cell order run 3f2a…c9 -i genome=lambda.fa -p ENZYMES=EcoRI --offering cell1vendor… --max-price 600000
