@@ -37,6 +37,12 @@ const (
 	// MaxReadsPerDataref bounds the absorbance reads written to one
 	// dataset (a read every 5 min for 24 h).
 	MaxReadsPerDataref = 288
+	// MaxScanBytes bounds the sequence the digest and PCR models scan in
+	// one run, in bytes: a budget, like the fuel of a compute run, that
+	// every node counts the same, so a protocol that would keep a node
+	// busy for long fails the same way everywhere. A λ digest scans
+	// 48,502 bytes per well.
+	MaxScanBytes = 1 << 31
 )
 
 // Shipment timing and names of the simulated lab.
@@ -298,6 +304,7 @@ type bot struct {
 	instr      int
 	hash       [32]byte   // SHA-256 of the dataset the current warp wrote
 	written    int        // bytes of the datasets so far
+	scanned    int64      // bytes of sequence the models scanned so far
 	absSizes   []int      // current size of each absorbance dataset
 	absEnc     [][][]byte // the encoded reads of each absorbance dataset
 }
@@ -592,13 +599,16 @@ func (b *bot) incubate(o *protocol.Incubate, pw protocol.PlannedWarp) error {
 			continue
 		}
 		if enz := activeEnzymes(w, mc, ms); len(enz) > 0 {
-			names := make([]string, len(enz))
-			for k, e := range enz {
-				names[k] = e.Name
+			key := enzymeKey(enz)
+			if w.digested != key {
+				if err := b.scan(digestScanBytes(w)); err != nil {
+					return err
+				}
+				before := len(w.dna)
+				w.dna = digest(w.dna, enz)
+				w.digested = key
+				b.note("%s/%d: digest with %s: %d species → %d", c.name, i, key, before, len(w.dna))
 			}
-			before := len(w.dna)
-			w.dna = digest(w.dna, enz)
-			b.note("%s/%d: digest with %s: %d species → %d", c.name, i, strings.Join(names, "+"), before, len(w.dna))
 		} else if hasEnzyme(w) {
 			b.note("%s/%d: no digest at %d m°C for %d ms: no enzyme with its buffer at its temperature for %d ms", c.name, i, mc, ms, DigestMinMS)
 		}
@@ -634,6 +644,9 @@ func (b *bot) thermocycle(o *protocol.Thermocycle, pw protocol.PlannedWarp) erro
 			continue
 		}
 		if hasPolymerase(w) {
+			if err := b.scan(pcrScanBytes(w)); err != nil {
+				return err
+			}
 			products, why := pcr(w, o)
 			if len(products) == 0 {
 				b.note("%s/%d: no PCR product: %s", c.name, i, why)
@@ -754,6 +767,16 @@ func writeAbsorbance(w io.Writer, dataref string, reads [][]byte) int {
 	}
 	put([]byte("\n]}\n"))
 	return n
+}
+
+// scan counts n bytes of sequence a model is about to scan and refuses a
+// run over MaxScanBytes.
+func (b *bot) scan(n int64) error {
+	b.scanned += n
+	if b.scanned > MaxScanBytes {
+		return fmt.Errorf("the simulation scans over %d bytes of sequence, the limit of one run", int64(MaxScanBytes))
+	}
+	return nil
 }
 
 // account adds n bytes to the run's datasets and refuses a run over
