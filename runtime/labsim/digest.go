@@ -92,6 +92,27 @@ func inactivate(w *well, tempMC, ms int64) {
 	}
 }
 
+// enzymeKey names a set of enzymes: their names joined by "+".
+func enzymeKey(enzymes []restriction.Enzyme) string {
+	var b []byte
+	for i, e := range enzymes {
+		if i > 0 {
+			b = append(b, '+')
+		}
+		b = append(b, e.Name...)
+	}
+	return string(b)
+}
+
+// digestScanBytes is the bytes of sequence a digest of the well scans.
+func digestScanBytes(w *well) int64 {
+	var n int64
+	for _, s := range w.dna {
+		n += int64(len(s.seq))
+	}
+	return n
+}
+
 // digest is the restriction digest model (fabrication.md, "Restriction
 // digest"): every species of known sequence is cut completely at every
 // site of enzymes, by the rules of bio/restriction (linear molecules), and

@@ -78,6 +78,15 @@
 // Result.Notes say what a model decided that the log does not show ("no
 // PCR product: annealing at 68000 m°C, above …").
 //
+// # Limits
+//
+// A protocol comes with an order, so a run is bounded like any untrusted
+// input, the same way on every node: MaxDatasetBytes of datasets,
+// MaxGelLanes per gel, MaxReadsPerDataref per absorbance dataset, and
+// MaxScanBytes of sequence scanned by the digest and PCR models (a budget,
+// like a compute run's fuel). Beyond one, Run returns a *StepError naming
+// the instruction.
+//
 // # Faults
 //
 // Input.Fault FaultSkipStep makes the bot skip one warp, chosen from the

@@ -38,6 +38,9 @@ const (
 	// MaxSitesPerPrimer is how many sites of a primer on one template the
 	// model considers, from the start of the template.
 	MaxSitesPerPrimer = 16
+	// MaxTemplates is how many DNA species of a well the model uses as
+	// templates: the longest.
+	MaxTemplates = 16
 	// maxProducts bounds the products of one reaction.
 	maxProducts = 64
 )
@@ -140,25 +143,29 @@ func pcr(w *well, t *protocol.Thermocycle) ([]Species, string) {
 	plateau := PlateauPGPerNL * t.Volume.Value
 	var out []Species
 	reason := "no template"
-	for _, tpl := range w.dna {
-		if tpl.seq == nil {
-			continue
-		}
+	for _, tpl := range templates(w) {
 		reason = "no primer sites"
 		copies := mulDiv(tpl.PG, copiesPerPGPerBP, int64(tpl.BP))
-		for _, f := range primers {
-			for _, r := range primers {
+		// each primer's sites on the top strand (as a forward primer) and
+		// on the bottom strand (its reverse complement on the top strand)
+		fwd := make([][]int, len(primers))
+		rev := make([][]int, len(primers))
+		for k, p := range primers {
+			fwd[k] = sites(tpl.seq, p)
+			rev[k] = sites(tpl.seq, []byte(restriction.ReverseComplement(string(p))))
+		}
+		for fi, f := range primers {
+			for ri, r := range primers {
 				tm := min(TmMC(f), TmMC(r))
 				if prog.minMC > tm+AnnealAboveTmMC {
 					reason = fmt.Sprintf("annealing at %d m°C, above the primers' Tm %d m°C + %d", prog.minMC, tm, AnnealAboveTmMC)
 					continue
 				}
-				rc := []byte(restriction.ReverseComplement(string(r)))
-				for _, i := range sites(tpl.seq, f) {
-					for _, j := range sites(tpl.seq[i:], rc) {
-						end := i + j + len(rc)
+				for _, i := range fwd[fi] {
+					for _, j := range rev[ri] {
+						end := j + len(r)
 						bp := end - i
-						if bp < len(f) {
+						if j < i || bp < len(f) {
 							continue
 						}
 						if prog.extendMS < int64(bp)*ExtendMSPerBP {
@@ -197,6 +204,29 @@ func amplify(copies int64, bp, cycles int, plateau int64) int64 {
 	}
 	copies = min(copies, capCopies)
 	return mulDiv(copies, int64(bp), copiesPerPGPerBP)
+}
+
+// templates returns the species of the well the PCR model uses as
+// templates: those of known sequence, at most MaxTemplates, longest first.
+func templates(w *well) []Species {
+	var out []Species
+	for _, s := range w.dna {
+		if s.seq != nil && len(out) < MaxTemplates {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// pcrScanBytes is the most bytes of sequence the PCR model scans in the
+// well: each template once per primer and strand.
+func pcrScanBytes(w *well) int64 {
+	n := int64(min(len(w.oligos), MaxPrimers)) * 2
+	var total int64
+	for _, s := range templates(w) {
+		total += int64(len(s.seq)) * n
+	}
+	return total
 }
 
 // sites returns the first MaxSitesPerPrimer 0-based offsets where pat

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 
@@ -23,6 +24,25 @@ const (
 	// runs and centrifuge spins, whose absence breaks no later warp; when
 	// there is none, the last warp is skipped.
 	FaultSkipStep = "skip-step"
+)
+
+// Limits on what one run writes: a protocol comes with an order, so its
+// datasets are bounded like any untrusted input.
+const (
+	// MaxDatasetBytes bounds the datasets of one run, in bytes, all
+	// together.
+	MaxDatasetBytes = 64 << 20
+	// MaxGelLanes bounds the lanes of one gel, the ladder aside.
+	MaxGelLanes = 96
+	// MaxReadsPerDataref bounds the absorbance reads written to one
+	// dataset (a read every 5 min for 24 h).
+	MaxReadsPerDataref = 288
+	// MaxScanBytes bounds the sequence the digest and PCR models scan in
+	// one run, in bytes: a budget, like the fuel of a compute run, that
+	// every node counts the same, so a protocol that would keep a node
+	// busy for long fails the same way everywhere. A λ digest scans
+	// 48,502 bytes per well.
+	MaxScanBytes = 1 << 31
 )
 
 // Shipment timing and names of the simulated lab.
@@ -282,7 +302,11 @@ type bot struct {
 	noise      *stream
 	notes      []Note
 	instr      int
-	hash       [32]byte // SHA-256 of the dataset the current warp wrote
+	hash       [32]byte   // SHA-256 of the dataset the current warp wrote
+	written    int        // bytes of the datasets so far
+	scanned    int64      // bytes of sequence the models scanned so far
+	absSizes   []int      // current size of each absorbance dataset
+	absEnc     [][][]byte // the encoded reads of each absorbance dataset
 }
 
 func newBot(in Input) (*bot, error) {
@@ -575,13 +599,16 @@ func (b *bot) incubate(o *protocol.Incubate, pw protocol.PlannedWarp) error {
 			continue
 		}
 		if enz := activeEnzymes(w, mc, ms); len(enz) > 0 {
-			names := make([]string, len(enz))
-			for k, e := range enz {
-				names[k] = e.Name
+			key := enzymeKey(enz)
+			if w.digested != key {
+				if err := b.scan(digestScanBytes(w)); err != nil {
+					return err
+				}
+				before := len(w.dna)
+				w.dna = digest(w.dna, enz)
+				w.digested = key
+				b.note("%s/%d: digest with %s: %d species → %d", c.name, i, key, before, len(w.dna))
 			}
-			before := len(w.dna)
-			w.dna = digest(w.dna, enz)
-			b.note("%s/%d: digest with %s: %d species → %d", c.name, i, strings.Join(names, "+"), before, len(w.dna))
 		} else if hasEnzyme(w) {
 			b.note("%s/%d: no digest at %d m°C for %d ms: no enzyme with its buffer at its temperature for %d ms", c.name, i, mc, ms, DigestMinMS)
 		}
@@ -617,6 +644,9 @@ func (b *bot) thermocycle(o *protocol.Thermocycle, pw protocol.PlannedWarp) erro
 			continue
 		}
 		if hasPolymerase(w) {
+			if err := b.scan(pcrScanBytes(w)); err != nil {
+				return err
+			}
 			products, why := pcr(w, o)
 			if len(products) == 0 {
 				b.note("%s/%d: no PCR product: %s", c.name, i, why)
@@ -692,12 +722,70 @@ func (b *bot) read(o *protocol.Spectrophotometry, sub int) error {
 		i = len(b.abs)
 		b.abs = append(b.abs, Absorbance{Dataref: o.Dataref})
 	}
+	if len(b.abs[i].Reads) == MaxReadsPerDataref {
+		return fmt.Errorf("dataref %q: over the limit of %d reads in one dataset", o.Dataref, MaxReadsPerDataref)
+	}
 	b.abs[i].Reads = append(b.abs[i].Reads, rd)
-	data, err := b.abs[i].JSON()
+	enc, err := json.Marshal(&rd)
 	if err != nil {
 		return err
 	}
-	b.hash = sha256.Sum256(data)
+	for len(b.absEnc) <= i {
+		b.absEnc = append(b.absEnc, nil)
+		b.absSizes = append(b.absSizes, 0)
+	}
+	b.absEnc[i] = append(b.absEnc[i], enc)
+	// the dataset as it stands now, hashed without assembling it
+	h := sha256.New()
+	n := writeAbsorbance(h, o.Dataref, b.absEnc[i])
+	if err := b.account(n - b.absSizes[i]); err != nil {
+		return err
+	}
+	b.absSizes[i] = n
+	copy(b.hash[:], h.Sum(nil))
+	return nil
+}
+
+// writeAbsorbance writes the dataset DATAREF.json of encoded reads to w,
+// one read per line, and returns its size in bytes.
+func writeAbsorbance(w io.Writer, dataref string, reads [][]byte) int {
+	ref, _ := json.Marshal(dataref)
+	n := 0
+	put := func(b []byte) {
+		w.Write(b)
+		n += len(b)
+	}
+	put([]byte(`{"dataref":`))
+	put(ref)
+	put([]byte(`,"reads":[`))
+	for i, r := range reads {
+		if i > 0 {
+			put([]byte(","))
+		}
+		put([]byte("\n"))
+		put(r)
+	}
+	put([]byte("\n]}\n"))
+	return n
+}
+
+// scan counts n bytes of sequence a model is about to scan and refuses a
+// run over MaxScanBytes.
+func (b *bot) scan(n int64) error {
+	b.scanned += n
+	if b.scanned > MaxScanBytes {
+		return fmt.Errorf("the simulation scans over %d bytes of sequence, the limit of one run", int64(MaxScanBytes))
+	}
+	return nil
+}
+
+// account adds n bytes to the run's datasets and refuses a run over
+// MaxDatasetBytes.
+func (b *bot) account(n int) error {
+	b.written += n
+	if b.written > MaxDatasetBytes {
+		return fmt.Errorf("the datasets take over %d bytes, the limit of one run", MaxDatasetBytes)
+	}
 	return nil
 }
 
@@ -718,6 +806,9 @@ func (b *bot) gel(o *protocol.GelSeparate, pw protocol.PlannedWarp) error {
 		}
 		if _, err := b.inventory(o.Ladder); err != nil {
 			return err
+		}
+		if len(o.Objects) > MaxGelLanes {
+			return fmt.Errorf("%d lanes, over the limit of %d on one gel", len(o.Objects), MaxGelLanes)
 		}
 		p := &pendingGel{ladder: lad, gel: &Gel{Dataref: o.Dataref, Instruction: b.instr, Matrix: o.Matrix, Ladder: o.Ladder, RunMS: o.Duration.Value}}
 		for _, s := range o.Objects {
@@ -741,7 +832,11 @@ func (b *bot) gel(o *protocol.GelSeparate, pw protocol.PlannedWarp) error {
 		if b.pending == nil || len(b.pending.gel.Lanes) == 0 {
 			return errors.New("no gel run")
 		}
-		b.hash = sha256.Sum256(b.pending.gel.PNG())
+		img := b.pending.gel.PNG()
+		if err := b.account(len(img)); err != nil {
+			return err
+		}
+		b.hash = sha256.Sum256(img)
 	case "gel_imager.analyze":
 		if b.pending == nil || len(b.pending.gel.Lanes) == 0 {
 			return errors.New("no gel run")
@@ -753,6 +848,9 @@ func (b *bot) gel(o *protocol.GelSeparate, pw protocol.PlannedWarp) error {
 		}
 		data, err := b.pending.gel.JSON()
 		if err != nil {
+			return err
+		}
+		if err := b.account(len(data)); err != nil {
 			return err
 		}
 		b.hash = sha256.Sum256(data)
@@ -768,11 +866,19 @@ func (g *Gel) JSON() ([]byte, error) {
 	return append(j, '\n'), err
 }
 
-// JSON returns the dataset DATAREF.json of the reads: indented JSON and a
-// final newline.
+// JSON returns the dataset DATAREF.json of the reads: a JSON object with
+// one read per line, and a final newline.
 func (a *Absorbance) JSON() ([]byte, error) {
-	j, err := json.MarshalIndent(a, "", " ")
-	return append(j, '\n'), err
+	reads := make([][]byte, len(a.Reads))
+	for i := range a.Reads {
+		var err error
+		if reads[i], err = json.Marshal(&a.Reads[i]); err != nil {
+			return nil, err
+		}
+	}
+	var buf bytes.Buffer
+	writeAbsorbance(&buf, a.Dataref, reads)
+	return buf.Bytes(), nil
 }
 
 // datasets encodes the gels (DATAREF.json, DATAREF.png) and the

@@ -504,6 +504,12 @@ func TestRunRefuses(t *testing.T) {
 		{"shaking an open plate", "growth-curve", nil, func(in *Input) {
 			in.Protocol.Instructions = slices.Delete(slices.Clone(in.Protocol.Instructions), 2, 3) // drop cover
 		}, "instruction 3 (incubate): \"plate\" is open: incubate with shaking needs it covered or sealed"},
+		{"too many reads", "growth-curve", nil, func(in *Input) {
+			read := in.Protocol.Instructions[3]
+			for range MaxReadsPerDataref {
+				in.Protocol.Instructions = append(in.Protocol.Instructions, read)
+			}
+		}, "instruction 307 (spectrophotometry): dataref \"od600\": over the limit of 288 reads in one dataset"},
 		{"unknown fault", "growth-curve", nil, func(in *Input) { in.Fault = "melt" }, "unknown fault"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

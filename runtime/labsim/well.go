@@ -42,6 +42,10 @@ type well struct {
 	oligos  [][]byte
 	dead    []string // enzymes inactivated by heat
 	culture culture
+	// digested is the enzymeKey of the last complete digest of the
+	// well's DNA, "" when DNA came in since: a complete digest with the
+	// same enzymes again changes nothing and is not repeated.
+	digested string
 }
 
 // add puts nl of resource id into the well.
@@ -124,6 +128,9 @@ func sumNL(as []amount) int64 {
 // coordinates), and keeps them sorted by length, longest first, then by
 // origin.
 func (w *well) addDNA(ss ...Species) {
+	if len(ss) > 0 {
+		w.digested = ""
+	}
 	for _, s := range ss {
 		i := slices.IndexFunc(w.dna, func(d Species) bool {
 			return d.Origin == s.Origin && d.BP == s.BP
