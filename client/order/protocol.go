@@ -356,7 +356,7 @@ func (x *run) ensureProtocol(ctx context.Context, o *ledgerpb.Order) error {
 	if err != nil || l == nil {
 		return err
 	}
-	x.proto, x.haveInputs = l, false
+	x.proto = l
 	x.r.Protocol = &ProtocolReport{Hash: hex.EncodeToString(l.Hash[:]), Instructions: len(l.Protocol.Instructions)}
 	return nil
 }
