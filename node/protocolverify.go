@@ -67,8 +67,10 @@ func verdictName(v ledgerpb.ProtocolVerdict) string {
 // BotSpec the bid named, and, for a simulated BotSpec, replays the
 // simulation (runtime/labsim.Replay). A violation of either is
 // "violates"; a delivery that passes both "conforms"; whatever keeps the
-// check from running (the provider's node unreachable, the BotSpec not
-// one this node holds, the package not fetchable) "undecidable".
+// check from running (the provider's node unreachable, the BotSpec
+// neither one of this node's bots nor served by the provider's node
+// (nodeapi's GET /v1/botspecs/{id}), the package not fetchable)
+// "undecidable".
 func (n *Node) protocolVerdict(ctx context.Context, j Job) (ledgerpb.ProtocolVerdict, string) {
 	undecidable := func(format string, args ...any) (ledgerpb.ProtocolVerdict, string) {
 		return ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_UNDECIDABLE, fmt.Sprintf(format, args...)
@@ -96,20 +98,28 @@ func (n *Node) protocolVerdict(ctx context.Context, j Job) (ledgerpb.ProtocolVer
 	if err != nil {
 		return undecidable("protocol: %v", err)
 	}
-	var b *bot.Bot
-	if id, err := hashOf("botspec id", c.GetBotspecId()); err == nil {
-		var ok bool
-		if b, ok = n.botByID(protocol.BotSpecID(id)); !ok {
-			return undecidable("BotSpec %s: this node does not hold it", id)
-		}
-	} else if b, err = bot.Select(n.bots, l.Requirements); err != nil {
-		return undecidable("the contract names no BotSpec, and %v", err)
-	}
 	ep, err := n.nodeEndpoint(ctx, c.GetNodeKey())
 	if err != nil {
 		return undecidable("provider's node: %v", err)
 	}
 	gw := &nodeapi.Client{Endpoint: ep, Key: n.opts.NodeKey, HTTP: n.fetchHTTP}
+	var b *bot.Bot
+	if id, err := hashOf("botspec id", c.GetBotspecId()); err == nil {
+		var ok bool
+		if b, ok = n.botByID(protocol.BotSpecID(id)); !ok {
+			// Not a bot of this node: the provider's node serves the
+			// BotSpec its bid named, checked against the id.
+			sctx, cancel := context.WithTimeout(ctx, n.transferTimeout(protocol.MaxBotSpecBytes))
+			s, err := gw.BotSpec(sctx, protocol.BotSpecID(id))
+			cancel()
+			if err != nil {
+				return undecidable("BotSpec %s: %v", id, err)
+			}
+			b = &bot.Bot{Spec: s, ID: protocol.BotSpecID(id)}
+		}
+	} else if b, err = bot.Select(n.bots, l.Requirements); err != nil {
+		return undecidable("the contract names no BotSpec, and %v", err)
+	}
 	octx, cancel := context.WithTimeout(ctx, n.transferTimeout(nodeapi.MaxAnswer))
 	outs, err := gw.Outputs(octx, id)
 	cancel()
