@@ -480,6 +480,13 @@ func (x *run) followJob(ctx context.Context, gw *nodeapi.Client) (*ledgerpb.Orde
 	}
 	o := r.Order
 	x.r.State = market.StateName(o.State)
+	if x.proto != nil {
+		// A bot may finish between two polls: its last progress is
+		// reported once the order left the award.
+		if st, err := gw.Job(ctx, x.r.OrderID); err == nil && st.Instructions > 0 && st.Instruction != lastDone {
+			x.report(x.progressStep(st.Instruction, st.Instructions))
+		}
+	}
 	switch o.State {
 	case ledgerpb.OrderState_ORDER_STATE_DELIVERED:
 		return o, nil

@@ -211,6 +211,26 @@ func TestOrderCommandsOnChain(t *testing.T) {
 		t.Errorf("bad input: exit %d\n%s", code, stderr)
 	}
 
+	// A protocol package in text mode: the bot's progress, then the
+	// timeline, the conformance check, the gel's lanes, and where the
+	// event log and label went; cell order get checks and writes it again.
+	stdout, stderr, code = cellAt("order", "run", ordertest.ProtocolTemplate(), "-p", "ENZYME=EcoRI", "--max-price", "300000", "--bid-window", "10",
+		"--delivery-window", "40", "--confirm-window", "40", "--no-wait-final", "--out", out, "--node", n.RPC)
+	for _, want := range []string{"bot: instruction", "conformance check: conforms", " 5 incubate", "lane 1 digest/A1", "event log in ", "label.png"} {
+		if code != 0 || !strings.Contains(stdout+stderr, want) {
+			t.Errorf("protocol order: exit %d, no %q in\n%s\n%s", code, want, stdout, stderr)
+		}
+	}
+	if i := strings.Index(stdout, "\norder "); i >= 0 {
+		pid := strings.Fields(stdout[i+7:])[0]
+		pid = strings.TrimSuffix(pid, ":")
+		getOut := t.TempDir()
+		stdout, stderr, code = cellAt("order", "get", pid, "--out", getOut, "--node", n.RPC)
+		if _, err := os.Stat(filepath.Join(getOut, pid, "label.png")); code != 0 || err != nil || !strings.Contains(stdout, "conformance check: conforms") {
+			t.Errorf("order get of protocol order %s: exit %d, label %v\n%s\n%s", pid, code, err, stdout, stderr)
+		}
+	}
+
 	// The provider's offering, bought without bids.
 	provider := ordertest.Address("provider").String()
 	stdout, stderr, code = cellAt("order", "run", n.PackageID.String(), "-i", "data="+data, "--offering", provider, "--max-price", "200000",
