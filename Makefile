@@ -50,12 +50,13 @@ fuzz-smoke:
 	$(GO) test ./protocol -run '^$$' -fuzz FuzzParse -fuzztime 10s
 	$(GO) test ./protocol -run '^$$' -fuzz FuzzFill -fuzztime 10s
 	$(GO) test ./protocol -run '^$$' -fuzz FuzzBotSpecParse -fuzztime 10s
+	$(GO) test ./runtime/labsim -run '^$$' -fuzz FuzzRun -fuzztime 10s
 	$(GO) test ./runtime/botlog -run '^$$' -fuzz FuzzDecode -fuzztime 10s
 	$(GO) test ./reputation/patricia -run '^$$' -fuzz FuzzVerify -fuzztime 10s
 	$(GO) test ./miner/proofapi -run '^$$' -fuzz FuzzVerifyReputation -fuzztime 10s
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 3x ./examples/digest ./runtime/wasm
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./examples/digest ./runtime/wasm ./runtime/labsim
 
 clean:
 	rm -rf bin examples/*/*.wasm *.cellpkg

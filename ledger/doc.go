@@ -299,9 +299,10 @@
 // Message numbers 60 to 89 of ledgerpb.Msg belong to the market
 // (market.md: "Purchase order lifecycle", "Disputes"); see package market
 // for every rule. A dispute of a compute package is decided by verifiers
-// drawn to re-execute it; one of a protocol package by a commit-reveal
-// vote of reputation holders in the package's skill, weighted by their
-// proven reputation.
+// drawn to re-execute it; one of a protocol package by verifiers drawn
+// the same way to check its event log, and only what they cannot decide
+// by a commit-reveal vote of reputation holders in the package's skill,
+// weighted by their proven reputation.
 //
 //	60 create_order     post a purchase order: package, input root, parameters, max price
 //	                    (≥ min_price), PO stake (≥ min_po_stake), bid/delivery/confirm
@@ -311,7 +312,8 @@
 //	                    min_price ≤ price ≤ max price, stake ≥ max(min_bid_stake,
 //	                    bid_stake_ratio_bps of the price); an optional reputation proof
 //	                    in the package's skill (required to reach an order's
-//	                    min_provider_reputation) breaks ties of price
+//	                    min_provider_reputation) breaks ties of price; on a protocol
+//	                    order it names one of the node's announced BotSpecs
 //	63 withdraw_bid     take a bid and its stake back while the order is open
 //	64 deliver          the winner posts output root, event-log head, completion
 //	                    commitment, its rating commitment and the run's result (an exit
@@ -328,13 +330,14 @@
 //	69 unregister_verifier    take the stake back, unless drawn in an open dispute
 //	70 open_dispute           the buyer disputes a delivery before the confirm deadline with
 //	                          a claim, a wished outcome and a stake (≥ min_dispute_stake);
-//	                          compute: with the head of its seed chain, round 1 starts;
-//	                          protocol: a domain vote opens
-//	71 verifier_commit        a drawn verifier commits to an output root, its address and
-//	                          the round (commit window)
-//	72 verifier_reveal        it reveals root and salt (reveal window)
+//	                          and the head of its seed chain; round 1 starts (a protocol
+//	                          dispute has one round, then perhaps its domain vote)
+//	71 verifier_commit        a drawn verifier commits to an output root (compute) or a
+//	                          verdict (protocol), its address and the round (commit window)
+//	72 verifier_reveal        it reveals root, or verdict, and salt (reveal window)
 //	73 release_litigation     the governance authority releases litigated funds
-//	74 domain_vote_commit     protocol disputes: an account other than the parties, proving
+//	74 domain_vote_commit     protocol disputes whose verifiers did not decide: once the
+//	                          domain vote is open, an account other than the parties, proving
 //	                          reputation > 0 in the package's skill, stakes
 //	                          min_domain_vote_stake and commits to sha256(order id ‖ voter
 //	                          ‖ vote (1 byte) ‖ salt) (commit window; at most 64 voters, a
@@ -352,6 +355,47 @@
 //	78 report_missing_inputs  the provider: the inputs never arrived (from the input
 //	                          deadline); unless a receipt is shown within the contest window,
 //	                          the contract ends with everything refunded
+//
+// A bid on an order of a protocol package names the BotSpec that runs it
+// (MsgBid.botspec_id, the SHA-256 id of its canonical JSON): one the
+// bidding node announced in the registry (market.ErrBotSpecNotAnnounced;
+// market.ErrBotSpec when it is missing, or given on a compute order). It
+// is kept on the bid and on the awarded contract (Contract.botspec_id)
+// and in bid_placed and order_awarded, so the buyer and the verifiers
+// know the BotSpec to check the run against. A bid whose node no longer
+// announces it at the award is not valid. An offering of a protocol
+// package names its BotSpec too (MsgSetOffering.botspec_id,
+// registry.ErrOfferingBotSpec), and a direct purchase's contract takes
+// it, provided the node still announces it.
+//
+// The rule of a protocol dispute (fabrication.md: "drawn verifiers run
+// the same check in a protocol dispute and commit-reveal their verdicts;
+// only what the check cannot decide goes to the domain vote"):
+//
+//  1. The buyer opens it with the head of a seed chain, as for a compute
+//     dispute; in a later block it reveals the seed, which draws
+//     verifiers_per_dispute verifiers (market.DrawVerifiers).
+//  2. Each runs the conformance check of the delivered event log against
+//     the filled protocol and the contract's BotSpec (and, for a
+//     simulated bot, the replay) and commits below the commit deadline
+//     to market.VerdictCommitment = sha256(order id (8) ‖ verifier (20) ‖
+//     round (4) ‖ verdict (1) ‖ salt (32)), the verdict being 1 conforms,
+//     2 violates, 3 undecidable; it reveals verdict and salt (no output
+//     root) in the reveal window.
+//  3. At the reveal deadline (market.MajorityVerdict, the rule of
+//     MajorityRoot: strictly more than half of the reveals and at least
+//     min_dispute_quorum of them): violates — the buyer wins, settled as
+//     a compute dispute the buyer wins (the provider's bid stake is
+//     forfeited, the buyer gets its dispute stake and the outcome it
+//     named); conforms — the provider wins and is paid as on close.
+//     Silent verifiers lose their stake, and so do those outvoted by that
+//     majority; the majority shares verifier_reward_bps of the forfeit.
+//  4. Otherwise (a majority of undecidable, a tie, too few reveals, no
+//     verifier): silent verifiers lose their stake, the others keep it,
+//     and the domain vote opens in the package's skill, its commit and
+//     reveal windows starting at that block (domain_vote_opened); it
+//     decides as before, a tie splitting the price. There is no second
+//     round of verifiers.
 //
 // Params of the market: min_po_stake (ucell), bid_stake_ratio_bps,
 // network_fee_bps, fail_slash_buyer_bps, max_bid_window,
@@ -470,13 +514,14 @@
 //	node_announced      operator, node_pubkey, endpoint, architectures, capacity, last_announced_height
 //	node_removed        operator, node_pubkey
 //	package_registered  package_id, name, version, kind, skill, parent, author, royalty_bps
-//	offering_set        vendor, package_id, price, lead_time_blocks, node_key, stake
+//	offering_set        vendor, package_id, price, lead_time_blocks, node_key, stake, botspec_id
 //	offering_removed    vendor, package_id
 //	order_created       order_id, buyer, package_id, max_price, po_stake, bid_deadline, direct   market
 //	order_cancelled     order_id, buyer
-//	bid_placed          order_id, provider, node_key, price, stake
+//	bid_placed          order_id, provider, node_key, price, stake, botspec_id
 //	bid_withdrawn       order_id, provider
-//	order_awarded       order_id, provider, node_key, price, bid_stake, delivery_deadline, input_deadline
+//	order_awarded       order_id, provider, node_key, price, bid_stake, delivery_deadline, input_deadline,
+//	                    botspec_id
 //	                    (begin block, or buy_offering)
 //	order_expired       order_id                                   begin block
 //	order_delivered     order_id, output_root, event_log_head, confirm_deadline, result, exit_code
@@ -490,13 +535,15 @@
 //	verifier_registered, verifier_unregistered   node_key, operator, stake
 //	dispute_opened      order_id, claim, outcome, stake, commit_deadline, reveal_deadline, seed_deadline, kind
 //	dispute_drawn       order_id, round, verifiers, commit_deadline, reveal_deadline
+//	domain_vote_opened  order_id, domain_skill, commit_deadline, reveal_deadline   begin block
 //	domain_vote_evicted order_id, voter, by
 //	dispute_commit      order_id, verifier, commitment
-//	dispute_reveal      order_id, verifier, output_root
+//	dispute_reveal      order_id, verifier, output_root, verdict
 //	domain_vote_commit  order_id, voter, commitment
 //	domain_vote_reveal  order_id, voter, vote, weight
 //	dispute_decided     order_id, verdict, majority_root, state, rewarded, reward, slashed, kind,
-//	                    provider_weight, buyer_weight, round, next_seed_deadline   begin block
+//	                    provider_weight, buyer_weight, round, next_seed_deadline,
+//	                    majority_verdict   begin block
 //	litigation_released order_id, to_buyer, to_provider
 //	credit_changed      order_id, account, added, spent, balance
 //	miner_staked        miner, amount, stake, since_height               reputation

@@ -14,9 +14,11 @@ import (
 )
 
 // dispute opens a dispute of o (claim, outcome, stake; 0 stake: the
-// chain's min_dispute_stake) and follows it (followDispute). For a
-// compute package it first makes and keeps a seed chain (NewSeedChain),
-// whose head the dispute commits to.
+// chain's min_dispute_stake) and follows it (followDispute). It first
+// makes and keeps a seed chain (NewSeedChain), whose head the dispute
+// commits to: one seed per round, max_dispute_rounds of them for a
+// compute package, one for a protocol package (whose single round of
+// verifiers is followed, if they cannot decide, by a domain vote).
 func (x *run) dispute(ctx context.Context, o *ledgerpb.Order, claim ledgerpb.DisputeClaim, outcome ledgerpb.DisputeOutcome, stake uint64, why string, wait bool) (*Result, error) {
 	if stake == 0 {
 		stake = x.b.Params.MinDisputeStake
@@ -31,18 +33,22 @@ func (x *run) dispute(ctx context.Context, o *ledgerpb.Order, claim ledgerpb.Dis
 		return x.r, fmt.Errorf("order %d: its package: %w", o.Id, err)
 	}
 	m := &ledgerpb.MsgOpenDispute{OrderId: o.Id, Claim: claim, Outcome: outcome, Stake: stake}
-	if pkg.Kind != ledgerpb.PackageKind_PACKAGE_KIND_PROTOCOL {
-		seeds, err := NewSeedChain(x.b.Params.MaxDisputeRounds)
-		if err != nil {
-			return x.r, err
-		}
-		// Kept before the dispute commits to them, so that a buyer whose
-		// process ends can still reveal them (Dispute).
-		if err := x.b.updateState(o.Id, func(s *State) { s.Seeds = seeds }); err != nil {
-			return x.r, fmt.Errorf("order %d: keep the dispute's seed chain: %w", o.Id, err)
-		}
-		m.SeedCommitment = seeds[0]
+	// Both kinds draw verifiers (a protocol dispute one round, then
+	// perhaps its domain vote), so both commit to a seed chain.
+	rounds := x.b.Params.MaxDisputeRounds
+	if pkg.Kind == ledgerpb.PackageKind_PACKAGE_KIND_PROTOCOL {
+		rounds = 1
 	}
+	seeds, err := NewSeedChain(rounds)
+	if err != nil {
+		return x.r, err
+	}
+	// Kept before the dispute commits to them, so that a buyer whose
+	// process ends can still reveal them (Dispute).
+	if err := x.b.updateState(o.Id, func(s *State) { s.Seeds = seeds }); err != nil {
+		return x.r, fmt.Errorf("order %d: keep the dispute's seed chain: %w", o.Id, err)
+	}
+	m.SeedCommitment = seeds[0]
 	evs, h, err := x.send(ctx, fmt.Sprintf("dispute order %d", o.Id), &ledgerpb.Msg{Sum: &ledgerpb.Msg_OpenDispute{OpenDispute: m}})
 	if err != nil {
 		if why != "" {

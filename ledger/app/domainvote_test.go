@@ -59,10 +59,21 @@ func labOrderMsg() *ledgerpb.MsgCreateOrder {
 	return m
 }
 
+// labBotSpec is the BotSpec id every lab node of the tests announces.
+var labBotSpec = bytes.Repeat([]byte{7}, 32)
+
 func labAnnounce(node key) *ledgerpb.Msg {
 	m := announceMsg(node)
-	m.Architectures, m.BotspecHashes = nil, [][]byte{bytes.Repeat([]byte{7}, 32)}
+	m.Architectures, m.BotspecHashes = nil, [][]byte{labBotSpec}
 	return announceWith(m)
+}
+
+// labBidMsg is bidMsg naming labBotSpec, as a bid on an order of a
+// protocol package must.
+func labBidMsg(id uint64, node key, price, stake uint64) *ledgerpb.Msg {
+	m := bidMsg(id, node, price, stake)
+	m.GetBid().BotspecId = labBotSpec
+	return m
 }
 
 func domainSalt(k key) []byte { return hash32("domain salt of " + k.name) }
@@ -105,7 +116,12 @@ func (c *domainChain) proof(k key) *ledgerpb.ReputationProof {
 // final at 15; cycle 0 freezes at 20 and its replay is accepted at 22.
 // Order 6 (lab, at 23) is awarded to mProv3's lab node at 700 (stake
 // 70) at 26 and delivered at 27 (confirm deadline 30).
-func domainDelivered(t testing.TB) *domainChain {
+func domainDelivered(t testing.TB) *domainChain { return domainDeliveredWith(t, false) }
+
+// domainDeliveredWith is domainDelivered; with verifiers, dVer are funded
+// at 23 and run dVNode as verifiers with a stake of 1,000 from 24, so a
+// dispute of order 6 draws three of them.
+func domainDeliveredWith(t testing.TB, verifiers bool) *domainChain {
 	t.Helper()
 	c := miningChain(t, 1)
 	var funds []*ledgerpb.Msg
@@ -121,7 +137,7 @@ func domainDelivered(t testing.TB) *domainChain {
 	c.mustBlock(txs...) // 5
 	txs = nil
 	for i, v := range dvVoters {
-		txs = append(txs, c.tx(v, bidMsg(uint64(i+1), dvNodes[i], dvPrices[i], max(50, dvPrices[i]/10))))
+		txs = append(txs, c.tx(v, labBidMsg(uint64(i+1), dvNodes[i], dvPrices[i], max(50, dvPrices[i]/10))))
 	}
 	c.mustBlock(txs...) // 6
 	c.emptyBlocksTo(8)  // awarded
@@ -158,8 +174,18 @@ func domainDelivered(t testing.TB) *domainChain {
 			t.Fatalf("%s: reputation %v, want %d", v.name, rep, dvWeights[i])
 		}
 	}
-	c.mustBlock(c.tx(mBuyer, createOrderWith(labOrderMsg())))   // 23
-	c.mustBlock(c.tx(mProv3, bidMsg(dvOrder, mNode3, 700, 70))) // 24
+	txs = [][]byte{c.tx(mBuyer, createOrderWith(labOrderMsg()))}
+	if verifiers {
+		txs = append(txs, c.tx(alice, send(dVer[0], 20_000), send(dVer[1], 20_000), send(dVer[2], 20_000), send(dVer[3], 20_000)))
+	}
+	c.mustBlock(txs...) // 23
+	txs = [][]byte{c.tx(mProv3, labBidMsg(dvOrder, mNode3, 700, 70))}
+	if verifiers {
+		for i, v := range dVer {
+			txs = append(txs, c.tx(v, announce(dVNode[i]), registerVerifier(dVNode[i], 1_000)))
+		}
+	}
+	c.mustBlock(txs...) // 24
 	c.emptyBlocksTo(26)
 	c.mustBlock(c.tx(mProv3, deliverMsg(dvOrder, 4))) // 27
 	if o := c.order(dvOrder); o.State != ledgerpb.OrderState_ORDER_STATE_DELIVERED || o.Delivery.ConfirmDeadline != 30 {
@@ -168,13 +194,31 @@ func domainDelivered(t testing.TB) *domainChain {
 	return d
 }
 
+// dvVoteOpened is the height at which the domain vote of order 6 opens
+// (domainDisputedWith): its commit deadline is dvVoteOpened + 3, its
+// reveal deadline dvVoteOpened + 6.
+const dvVoteOpened = 35
+
+// dvCycle is the reputation cycle whose log takes the entries of a
+// domain vote decided at dvVoteOpened + 6 (cycles of 20 blocks: cycle 1
+// froze at 40).
+const dvCycle = 2
+
 // domainDisputedWith: domainDelivered, then the buyer disputes order 6
-// at height 28 asking for outcome, with a stake of 50 (commit deadline
-// 31, reveal deadline 34).
+// at height 28 asking for outcome, with a stake of 50, and reveals its
+// seed at 29, which draws no verifier (none is registered: commit
+// deadline 32, reveal deadline 35); the round ends at 35 without a
+// verdict, so the domain vote opens (commit deadline 38, reveal
+// deadline 41).
 func domainDisputedWith(t testing.TB, outcome ledgerpb.DisputeOutcome) *domainChain {
 	t.Helper()
 	c := domainDelivered(t)
-	c.mustBlock(c.tx(mBuyer, openDispute(dvOrder, outcome, 50)))
+	c.mustBlock(c.tx(mBuyer, openDispute(dvOrder, outcome, 50))) // 28
+	c.mustBlock(c.tx(mBuyer, revealSeed(dvOrder, 1)))            // 29
+	c.emptyBlocksTo(dvVoteOpened)
+	if d := c.order(dvOrder).Dispute; d.DomainVoteHeight != dvVoteOpened || d.CommitDeadline != 38 || d.RevealDeadline != 41 {
+		t.Fatalf("dispute %v", d)
+	}
 	return c
 }
 
@@ -183,7 +227,7 @@ func domainDisputed(t testing.TB) *domainChain {
 }
 
 // domainCommitted: domainDisputed, and voter 1 commits to provider_won
-// at height 29.
+// at height 36.
 func domainCommitted(t testing.TB) *domainChain {
 	c := domainDisputed(t)
 	c.mustBlock(c.tx(dvVoters[0], domainCommit(dvOrder, dvVoters[0], providerWon, c.proof(dvVoters[0]))))
@@ -198,8 +242,8 @@ type ballot struct {
 	silent bool
 }
 
-// decide runs the domain vote of order 6 to its decision at height 34:
-// the voters of ballots commit at 29 and reveal at 31 (but the silent
+// decide runs the domain vote of order 6 to its decision at height 41:
+// the voters of ballots commit at 36 and reveal at 38 (but the silent
 // ones). It returns the decision block's result.
 func (c *domainChain) decide(bs ...ballot) BlockResult {
 	c.t.Helper()
@@ -208,17 +252,17 @@ func (c *domainChain) decide(bs ...ballot) BlockResult {
 		v := dvVoters[b.voter]
 		commits = append(commits, c.tx(v, domainCommit(dvOrder, v, b.vote, c.proof(v))))
 	}
-	c.mustBlock(commits...) // 29
-	c.emptyBlocksTo(30)
+	c.mustBlock(commits...) // 36
+	c.emptyBlocksTo(37)
 	for _, b := range bs {
 		if !b.silent {
 			v := dvVoters[b.voter]
 			reveals = append(reveals, c.tx(v, domainReveal(dvOrder, v, b.vote, c.proof(v))))
 		}
 	}
-	c.mustBlock(reveals...) // 31
-	c.emptyBlocksTo(33)
-	return c.mustBlock() // 34: the decision
+	c.mustBlock(reveals...) // 38
+	c.emptyBlocksTo(40)
+	return c.mustBlock() // 41: the decision
 }
 
 func TestDomainVoteCommitment(t *testing.T) {
@@ -268,20 +312,42 @@ func TestDomainVerdict(t *testing.T) {
 	}
 }
 
-// TestDomainVoteOpen: a dispute of a delivered protocol order draws no
-// verifier and opens a domain vote with the verifier windows.
+// TestDomainVoteOpen: a dispute of a delivered protocol order starts a
+// round of drawn verifiers, as a compute dispute does; when the round
+// ends without a verdict (here no verifier could be drawn, so nobody
+// revealed), the domain vote opens with the verifier windows from then.
 func TestDomainVoteOpen(t *testing.T) {
 	c := domainDelivered(t)
 	escrow0 := c.escrow()
-	res := c.mustBlock(c.tx(mBuyer, openDispute(dvOrder, ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REFUND, 50)))
+	res := c.mustBlock(c.tx(mBuyer, openDispute(dvOrder, ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REFUND, 50))) // 28
 	e := findEvent(t, res.TxResults[0].Events, "dispute_opened")
-	if attr(e, "kind") != "protocol" || attr(e, "verifiers") != "" || attr(e, "commit_deadline") != "31" || attr(e, "reveal_deadline") != "34" {
+	if attr(e, "kind") != "protocol" || attr(e, "seed_deadline") != "30" || attr(e, "commit_deadline") != "0" || attr(e, "reveal_deadline") != "0" {
 		t.Fatalf("event %v", e)
 	}
 	o := c.order(dvOrder)
-	if o.State != ledgerpb.OrderState_ORDER_STATE_DISPUTED || c.escrow() != escrow0+50 || len(o.Dispute.Verifiers) != 0 ||
-		o.Dispute.Kind != ledgerpb.PackageKind_PACKAGE_KIND_PROTOCOL || o.Dispute.DomainSkill != c.skill {
+	if o.State != ledgerpb.OrderState_ORDER_STATE_DISPUTED || c.escrow() != escrow0+50 || len(o.Dispute.Verifiers) != 0 || o.Dispute.Round != 1 ||
+		o.Dispute.Kind != ledgerpb.PackageKind_PACKAGE_KIND_PROTOCOL || o.Dispute.DomainSkill != c.skill || o.Dispute.DomainVoteHeight != 0 {
 		t.Fatalf("order %v, escrow %d", o, c.escrow())
+	}
+	res = c.mustBlock(c.tx(mBuyer, revealSeed(dvOrder, 1))) // 29
+	if e := findEvent(t, res.TxResults[0].Events, "dispute_drawn"); attr(e, "verifiers") != "" || attr(e, "commit_deadline") != "32" || attr(e, "reveal_deadline") != "35" {
+		t.Fatalf("event %v", e)
+	}
+	// No domain vote is open while the verifiers decide (30).
+	v0 := dvVoters[0]
+	checkMarketRejection(t, c.chain, c.tx(v0, domainCommit(dvOrder, v0, providerWon, c.proof(v0))), market.ErrWindowClosed.Number, "no domain vote is open", true)
+	c.emptyBlocksTo(34)
+	res = c.mustBlock() // 35
+	if e := findEvent(t, res.Events, "dispute_decided"); attr(e, "verdict") != "undecided" || attr(e, "kind") != "protocol" || attr(e, "state") != "disputed" ||
+		attr(e, "majority_verdict") != "" {
+		t.Fatalf("event %v", e)
+	}
+	if e := findEvent(t, res.Events, "domain_vote_opened"); attr(e, "order_id") != "6" || attr(e, "commit_deadline") != "38" || attr(e, "reveal_deadline") != "41" ||
+		attr(e, "domain_skill") != fmt.Sprint(c.skill) {
+		t.Fatalf("event %v", e)
+	}
+	if d := c.order(dvOrder).Dispute; d.DomainVoteHeight != 35 || d.Verdict != ledgerpb.DisputeVerdict_DISPUTE_VERDICT_UNSPECIFIED || c.escrow() != escrow0+50 {
+		t.Fatalf("dispute %v", d)
 	}
 	// A compute dispute records its kind too.
 	d := disputed(t)
@@ -306,7 +372,7 @@ func TestDomainVoteFlow(t *testing.T) {
 	if len(d.Votes) != 2 || !bytes.Equal(d.Votes[0].Voter, v0.addr[:]) || d.Votes[0].Vote != 0 || d.Votes[0].Weight != nil {
 		t.Fatalf("dispute %v", &d)
 	}
-	c.emptyBlocksTo(30)
+	c.emptyBlocksTo(37)
 	res = c.mustBlock(c.tx(v0, domainReveal(dvOrder, v0, providerWon, c.proof(v0))))
 	e = findEvent(t, res.TxResults[0].Events, "domain_vote_reveal")
 	if attr(e, "vote") != "provider_won" || attr(e, "weight") != "1448" || attr(e, "voter") != v0.addr.String() {
@@ -318,7 +384,7 @@ func TestDomainVoteFlow(t *testing.T) {
 	}
 	// v1 stays silent; the decision counts v0 only, rewards it and
 	// slashes v1's stake.
-	c.emptyBlocksTo(33)
+	c.emptyBlocksTo(40)
 	res = c.mustBlock()
 	e = findEvent(t, res.Events, "dispute_decided")
 	if attr(e, "kind") != "protocol" || attr(e, "verdict") != "provider_won" || attr(e, "provider_weight") != "1448" || attr(e, "buyer_weight") != "0" ||
@@ -344,7 +410,7 @@ func TestDomainVoteProviderWins(t *testing.T) {
 	for i, v := range dvVoters {
 		voters0[i] = c.balance(v)
 	}
-	n0 := len(c.app.skills.Log(c.st, 1))
+	n0 := len(c.app.skills.Log(c.st, dvCycle))
 	res := c.decide(ballot{0, providerWon, false}, ballot{1, buyerWon, false}, ballot{2, buyerWon, false})
 	e := findEvent(t, res.Events, "dispute_decided")
 	if attr(e, "verdict") != "provider_won" || attr(e, "state") != "resolved" || attr(e, "provider_weight") != "1448" || attr(e, "buyer_weight") != "966" {
@@ -366,7 +432,7 @@ func TestDomainVoteProviderWins(t *testing.T) {
 	if c.balance(mBuyer) != buyer0 || c.balance(mAuthor)-author0 != 17 || c.escrow() != 0 {
 		t.Fatalf("buyer %d→%d, author +%d, escrow %d", buyer0, c.balance(mBuyer), c.balance(mAuthor)-author0, c.escrow())
 	}
-	log := c.app.skills.Log(c.st, 1)[n0:]
+	log := c.app.skills.Log(c.st, dvCycle)[n0:]
 	if len(log) != 2 || log[0].User != mProv3.addr || log[0].Amount.Int64() != 700 || log[1].User != mBuyer.addr ||
 		log[1].Amount.Int64() != -700 || log[0].Skill != c.skill || log[1].Skill != c.skill {
 		t.Fatalf("log %v", log)
@@ -392,7 +458,7 @@ func TestDomainVoteBuyerWins(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := domainDisputedWith(t, tc.outcome)
 			buyer0, prov0 := c.balance(mBuyer), c.balance(mProv3)
-			n0 := len(c.app.skills.Log(c.st, 1))
+			n0 := len(c.app.skills.Log(c.st, dvCycle))
 			res := c.decide(ballot{0, buyerWon, false}, ballot{1, providerWon, false}, ballot{2, providerWon, true}, ballot{3, providerWon, true})
 			e := findEvent(t, res.Events, "dispute_decided")
 			if attr(e, "verdict") != "buyer_won" || attr(e, "buyer_weight") != "1448" || attr(e, "provider_weight") != "483" {
@@ -407,7 +473,7 @@ func TestDomainVoteBuyerWins(t *testing.T) {
 			if tc.outcome == ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_STORE_CREDIT && c.credit(mBuyer) != 800 {
 				t.Fatalf("credit %d", c.credit(mBuyer))
 			}
-			log := c.app.skills.Log(c.st, 1)[n0:]
+			log := c.app.skills.Log(c.st, dvCycle)[n0:]
 			if len(log) != 2 || log[0].User != mBuyer.addr || log[0].Amount.Int64() != 700 || log[1].User != mProv3.addr || log[1].Amount.Int64() != -700 {
 				t.Fatalf("log %v", log)
 			}
@@ -431,10 +497,10 @@ func TestDomainVoteUndecided(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := domainDisputed(t)
 			buyer0, prov0 := c.balance(mBuyer), c.balance(mProv3)
-			n0 := len(c.app.skills.Log(c.st, 1))
+			n0 := len(c.app.skills.Log(c.st, dvCycle))
 			var res BlockResult
 			if tc.ballots == nil {
-				c.emptyBlocksTo(33)
+				c.emptyBlocksTo(40)
 				res = c.mustBlock()
 			} else {
 				res = c.decide(tc.ballots...)
@@ -450,7 +516,7 @@ func TestDomainVoteUndecided(t *testing.T) {
 			if o := c.order(dvOrder); o.State != ledgerpb.OrderState_ORDER_STATE_RESOLVED || o.Dispute.Verdict != ledgerpb.DisputeVerdict_DISPUTE_VERDICT_SPLIT {
 				t.Fatalf("order %v", o)
 			}
-			if n := len(c.app.skills.Log(c.st, 1)); n != n0 {
+			if n := len(c.app.skills.Log(c.st, dvCycle)); n != n0 {
 				t.Fatalf("%d reputation entries", n-n0)
 			}
 		})
@@ -469,15 +535,15 @@ func TestDomainVoteWindowEdges(t *testing.T) {
 		code  uint32
 		log   string
 	}{
-		{"commit in the block after the opening", domainDisputed, 28, commit, 0, ""},
-		{"commit one block before the commit deadline", domainDisputed, 29, commit, 0, ""},
-		{"commit at the commit deadline", domainDisputed, 30, commit, market.ErrWindowClosed.Number, "commit window ended at height 31"},
-		{"commit after the commit deadline", domainDisputed, 31, commit, market.ErrWindowClosed.Number, "commit window ended"},
-		{"reveal one block before the commit deadline", domainCommitted, 29, reveal, market.ErrWindowClosed.Number, "reveals are accepted from height 31 to below 34"},
-		{"reveal at the commit deadline", domainCommitted, 30, reveal, 0, ""},
-		{"reveal one block before the reveal deadline", domainCommitted, 32, reveal, 0, ""},
-		{"reveal at the reveal deadline", domainCommitted, 33, reveal, market.ErrWrongState.Number, "is resolved"},
-		{"reveal after the decision", domainCommitted, 35, reveal, market.ErrWrongState.Number, "is resolved"},
+		{"commit in the block after the opening", domainDisputed, 35, commit, 0, ""},
+		{"commit one block before the commit deadline", domainDisputed, 36, commit, 0, ""},
+		{"commit at the commit deadline", domainDisputed, 37, commit, market.ErrWindowClosed.Number, "commit window ended at height 38"},
+		{"commit after the commit deadline", domainDisputed, 38, commit, market.ErrWindowClosed.Number, "commit window ended"},
+		{"reveal one block before the commit deadline", domainCommitted, 36, reveal, market.ErrWindowClosed.Number, "reveals are accepted from height 38 to below 41"},
+		{"reveal at the commit deadline", domainCommitted, 37, reveal, 0, ""},
+		{"reveal one block before the reveal deadline", domainCommitted, 39, reveal, 0, ""},
+		{"reveal at the reveal deadline", domainCommitted, 40, reveal, market.ErrWrongState.Number, "is resolved"},
+		{"reveal after the decision", domainCommitted, 42, reveal, market.ErrWrongState.Number, "is resolved"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := tc.build(t)
@@ -521,7 +587,7 @@ func TestDomainVoteRedTeam(t *testing.T) {
 	}
 	revealing := func(t testing.TB) *domainChain {
 		c := domainCommitted(t)
-		c.emptyBlocksTo(30)
+		c.emptyBlocksTo(37)
 		return c
 	}
 	revealed := func(t testing.TB) *domainChain {
@@ -569,8 +635,10 @@ func TestDomainVoteRedTeam(t *testing.T) {
 			mkt, market.ErrWrongState.Number, "is delivered", true},
 		{"a commit on no order", domainDisputed, v0, func(c *domainChain) *ledgerpb.Msg { return domainCommit(99, v0, buyerWon, c.proof(v0)) },
 			mkt, market.ErrNoOrder.Number, "99", true},
-		{"a verifier commit on a protocol dispute", domainDisputed, v0, func(c *domainChain) *ledgerpb.Msg { return verifierCommit(dvOrder, v0, trueRoot) },
-			mkt, market.ErrNotDrawn.Number, "not a drawn verifier", true},
+		{"a verifier commit during the domain vote", domainDisputed, v0, func(c *domainChain) *ledgerpb.Msg { return verifierCommit(dvOrder, v0, trueRoot) },
+			mkt, market.ErrWindowClosed.Number, "in its domain vote", true},
+		{"a second seed reveal during the domain vote", domainDisputed, mBuyer, func(c *domainChain) *ledgerpb.Msg { return revealSeed(dvOrder, 1) },
+			mkt, market.ErrWrongState.Number, "in its domain vote", true},
 		{"a reveal that does not match its vote", revealing, v0, func(c *domainChain) *ledgerpb.Msg { return domainReveal(dvOrder, v0, buyerWon, c.proof(v0)) },
 			mkt, market.ErrRootMismatch.Number, "do not match", true},
 		{"a reveal with another salt", revealing, v0, func(c *domainChain) *ledgerpb.Msg {
@@ -667,6 +735,14 @@ func TestDomainVoteReplayIsDeterministic(t *testing.T) {
 	for range blocks {
 		var txs [][]byte
 		disputedIDs := orders(ledgerpb.OrderState_ORDER_STATE_DISPUTED)
+		// The buyer reveals the seed of most disputes (no verifier is
+		// registered, so their rounds end undecided and their domain
+		// votes open); a few are abandoned.
+		for _, id := range disputedIDs {
+			if d := a.app.market.Order(a.st, id).Dispute; d.SeedDeadline != 0 && rng.IntN(3) != 0 {
+				txs = append(txs, a.tx(mBuyer, revealSeed(id, 1)))
+			}
+		}
 		if delivered := orders(ledgerpb.OrderState_ORDER_STATE_DELIVERED); len(delivered) > 0 && rng.IntN(3) != 0 {
 			txs = append(txs, a.tx(mBuyer, openDispute(pick(delivered), ledgerpb.DisputeOutcome(1+rng.IntN(5)), 45+rng.Uint64N(20))))
 		} else if len(disputedIDs) > 0 && rng.IntN(4) == 0 {
@@ -688,7 +764,7 @@ func TestDomainVoteReplayIsDeterministic(t *testing.T) {
 			m = deliverMsg(pick(own), 4)
 		} else if id := pick(orders(ledgerpb.OrderState_ORDER_STATE_OPEN)); a.app.market.Order(a.st, id) != nil {
 			price := 1 + rng.Uint64N(a.app.market.Order(a.st, id).MaxPrice+1)
-			m = bidMsg(id, mNode3, price, market.MinBidStake(price, a.p.BidStakeRatioBps))
+			m = labBidMsg(id, mNode3, price, market.MinBidStake(price, a.p.BidStakeRatioBps))
 		}
 		if m != nil {
 			txs = append(txs, a.tx(mProv3, m))
@@ -765,7 +841,7 @@ func FuzzDomainVoteCommit(f *testing.F) {
 // and signs it by a voter that committed, in the reveal window.
 func FuzzDomainVoteReveal(f *testing.F) {
 	c := domainCommitted(f)
-	c.emptyBlocksTo(30)
+	c.emptyBlocksTo(37)
 	v := dvVoters[0]
 	f.Add(mustMarshal(domainReveal(dvOrder, v, providerWon, c.proof(v)).GetDomainVoteReveal()))
 	f.Add(mustMarshal(domainReveal(dvOrder, v, buyerWon, c.proof(v)).GetDomainVoteReveal()))

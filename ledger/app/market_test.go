@@ -57,7 +57,7 @@ func marketChainWith(t testing.TB, edit func(*ledgerpb.Params)) *chain {
 	}
 	c := newChain(t, g)
 	lab := announceMsg(mNode3)
-	lab.Architectures, lab.BotspecHashes = nil, [][]byte{bytes.Repeat([]byte{7}, 32)}
+	lab.Architectures, lab.BotspecHashes = nil, [][]byte{labBotSpec}
 	c.mustBlock(
 		c.tx(mAuthor, register(mAuthor, envelope(mAuthor, "market", "digest", "1.0.0", nil))),
 		c.tx(mProv1, announce(mNode1)),

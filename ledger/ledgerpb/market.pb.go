@@ -381,10 +381,11 @@ const (
 	// The majority root differs from the delivered root, or the domain
 	// votes for the buyer weigh more.
 	DisputeVerdict_DISPUTE_VERDICT_BUYER_WON DisputeVerdict = 2
-	// No root had a strict majority of the reveals (or nobody revealed),
-	// or the domain votes tied (or none was revealed): everything returns
-	// to whom it belongs, nobody is slashed but silent or minority
-	// verifiers.
+	// A round without a decision (no root, or no conforms or violates
+	// verdict, had a quorum majority of the reveals): nobody is slashed but
+	// silent or outvoted verifiers; a compute dispute draws again, a
+	// protocol dispute goes to its domain vote. Also what DomainVerdict
+	// returns for tied domain votes, which then split the price.
 	DisputeVerdict_DISPUTE_VERDICT_UNDECIDED DisputeVerdict = 3
 	// The last round (max_dispute_rounds) was undecided too: the price is
 	// split between the provider and the buyer, stakes return.
@@ -441,6 +442,68 @@ func (DisputeVerdict) EnumDescriptor() ([]byte, []int) {
 	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{5}
 }
 
+// ProtocolVerdict is a drawn verifier's verdict in a dispute of a
+// protocol package: the result of the conformance check of the delivered
+// event log (and, for a simulated bot, its replay). Numbers are appended,
+// never renumbered; the number is the byte committed to
+// (market.VerdictCommitment).
+type ProtocolVerdict int32
+
+const (
+	// Not revealed (or a compute dispute).
+	ProtocolVerdict_PROTOCOL_VERDICT_UNSPECIFIED ProtocolVerdict = 0
+	// The delivery conforms to the protocol and the BotSpec.
+	ProtocolVerdict_PROTOCOL_VERDICT_CONFORMS ProtocolVerdict = 1
+	// The delivery violates them.
+	ProtocolVerdict_PROTOCOL_VERDICT_VIOLATES ProtocolVerdict = 2
+	// The check cannot decide (e.g. the log or a dataset is unavailable,
+	// or the claim is about what the log cannot show).
+	ProtocolVerdict_PROTOCOL_VERDICT_UNDECIDABLE ProtocolVerdict = 3
+)
+
+// Enum value maps for ProtocolVerdict.
+var (
+	ProtocolVerdict_name = map[int32]string{
+		0: "PROTOCOL_VERDICT_UNSPECIFIED",
+		1: "PROTOCOL_VERDICT_CONFORMS",
+		2: "PROTOCOL_VERDICT_VIOLATES",
+		3: "PROTOCOL_VERDICT_UNDECIDABLE",
+	}
+	ProtocolVerdict_value = map[string]int32{
+		"PROTOCOL_VERDICT_UNSPECIFIED": 0,
+		"PROTOCOL_VERDICT_CONFORMS":    1,
+		"PROTOCOL_VERDICT_VIOLATES":    2,
+		"PROTOCOL_VERDICT_UNDECIDABLE": 3,
+	}
+)
+
+func (x ProtocolVerdict) Enum() *ProtocolVerdict {
+	p := new(ProtocolVerdict)
+	*p = x
+	return p
+}
+
+func (x ProtocolVerdict) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ProtocolVerdict) Descriptor() protoreflect.EnumDescriptor {
+	return file_celltonomy_ledger_v1_market_proto_enumTypes[6].Descriptor()
+}
+
+func (ProtocolVerdict) Type() protoreflect.EnumType {
+	return &file_celltonomy_ledger_v1_market_proto_enumTypes[6]
+}
+
+func (x ProtocolVerdict) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ProtocolVerdict.Descriptor instead.
+func (ProtocolVerdict) EnumDescriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{6}
+}
+
 // DomainVoteChoice is a domain voter's vote on a dispute of a protocol
 // package. Numbers are appended, never renumbered.
 type DomainVoteChoice int32
@@ -479,11 +542,11 @@ func (x DomainVoteChoice) String() string {
 }
 
 func (DomainVoteChoice) Descriptor() protoreflect.EnumDescriptor {
-	return file_celltonomy_ledger_v1_market_proto_enumTypes[6].Descriptor()
+	return file_celltonomy_ledger_v1_market_proto_enumTypes[7].Descriptor()
 }
 
 func (DomainVoteChoice) Type() protoreflect.EnumType {
-	return &file_celltonomy_ledger_v1_market_proto_enumTypes[6]
+	return &file_celltonomy_ledger_v1_market_proto_enumTypes[7]
 }
 
 func (x DomainVoteChoice) Number() protoreflect.EnumNumber {
@@ -492,7 +555,7 @@ func (x DomainVoteChoice) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use DomainVoteChoice.Descriptor instead.
 func (DomainVoteChoice) EnumDescriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{6}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{7}
 }
 
 // OrderParam is one key/value parameter of an order, passed to the package.
@@ -565,7 +628,11 @@ type Bid struct {
 	// colony, proven against the accepted reputation root when the bid was
 	// placed: a uint256, 32 bytes big-endian. Empty when the bid carried no
 	// proof, which counts as 0.
-	Reputation    []byte `protobuf:"bytes,7,opt,name=reputation,proto3" json:"reputation,omitempty"`
+	Reputation []byte `protobuf:"bytes,7,opt,name=reputation,proto3" json:"reputation,omitempty"`
+	// The BotSpec (its id, SHA-256 of its canonical JSON, 32 bytes) of the
+	// bot that runs the order, one the node announced: set on a bid on an
+	// order of a protocol package, empty on a compute order.
+	BotspecId     []byte `protobuf:"bytes,8,opt,name=botspec_id,json=botspecId,proto3" json:"botspec_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -649,6 +716,13 @@ func (x *Bid) GetReputation() []byte {
 	return nil
 }
 
+func (x *Bid) GetBotspecId() []byte {
+	if x != nil {
+		return x.BotspecId
+	}
+	return nil
+}
+
 // Contract is the award of an order to one provider.
 type Contract struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
@@ -672,8 +746,13 @@ type Contract struct {
 	// input_contest_window_blocks); the report stands unless an input
 	// receipt is shown below it. 0: no report pending.
 	MissingInputsDeadline int64 `protobuf:"varint,9,opt,name=missing_inputs_deadline,json=missingInputsDeadline,proto3" json:"missing_inputs_deadline,omitempty"`
-	unknownFields         protoimpl.UnknownFields
-	sizeCache             protoimpl.SizeCache
+	// The BotSpec id (32 bytes) the winning bid named: the bot that runs
+	// an order of a protocol package, against which buyers and verifiers
+	// check its event log. Empty for a compute package. For a direct
+	// purchase, the offering's.
+	BotspecId     []byte `protobuf:"bytes,10,opt,name=botspec_id,json=botspecId,proto3" json:"botspec_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Contract) Reset() {
@@ -767,6 +846,13 @@ func (x *Contract) GetMissingInputsDeadline() int64 {
 		return x.MissingInputsDeadline
 	}
 	return 0
+}
+
+func (x *Contract) GetBotspecId() []byte {
+	if x != nil {
+		return x.BotspecId
+	}
+	return nil
 }
 
 // Delivery is what the provider posted.
@@ -1245,10 +1331,13 @@ type DrawnVerifier struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	NodeKey  []byte                 `protobuf:"bytes,1,opt,name=node_key,json=nodeKey,proto3" json:"node_key,omitempty"`
 	Operator []byte                 `protobuf:"bytes,2,opt,name=operator,proto3" json:"operator,omitempty"`
-	// sha256(order id ‖ output root ‖ salt); empty until committed.
+	// market.VerifierCommitment (compute) or market.VerdictCommitment
+	// (protocol); empty until committed.
 	Commitment []byte `protobuf:"bytes,3,opt,name=commitment,proto3" json:"commitment,omitempty"`
-	// Empty until revealed.
-	OutputRoot    []byte `protobuf:"bytes,4,opt,name=output_root,json=outputRoot,proto3" json:"output_root,omitempty"`
+	// Compute disputes: the revealed output root; empty until revealed.
+	OutputRoot []byte `protobuf:"bytes,4,opt,name=output_root,json=outputRoot,proto3" json:"output_root,omitempty"`
+	// Protocol disputes: the revealed verdict; unspecified until revealed.
+	Verdict       ProtocolVerdict `protobuf:"varint,5,opt,name=verdict,proto3,enum=celltonomy.ledger.v1.ProtocolVerdict" json:"verdict,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1311,6 +1400,13 @@ func (x *DrawnVerifier) GetOutputRoot() []byte {
 	return nil
 }
 
+func (x *DrawnVerifier) GetVerdict() ProtocolVerdict {
+	if x != nil {
+		return x.Verdict
+	}
+	return ProtocolVerdict_PROTOCOL_VERDICT_UNSPECIFIED
+}
+
 // Dispute is a buyer's dispute of a delivery.
 type Dispute struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
@@ -1332,17 +1428,20 @@ type Dispute struct {
 	// What stays frozen in escrow under litigation, in ucell; 0 once
 	// released.
 	Frozen uint64 `protobuf:"varint,10,opt,name=frozen,proto3" json:"frozen,omitempty"`
-	// The kind of the order's package: PACKAGE_KIND_PROTOCOL is decided by
-	// a vote of reputation holders in the package's domain (votes); any
-	// other kind (compute; unspecified in records written before this
-	// field) by drawn verifiers.
+	// The kind of the order's package. Both kinds are first decided by
+	// drawn verifiers: a compute package's re-execute it and reveal output
+	// roots; a protocol package's check its event log and reveal verdicts,
+	// and only what they cannot decide goes to a vote of reputation
+	// holders in the package's domain (votes). Unspecified in records
+	// written before this field: compute.
 	Kind PackageKind `protobuf:"varint,11,opt,name=kind,proto3,enum=celltonomy.ledger.v1.PackageKind" json:"kind,omitempty"`
 	// Protocol disputes: the id of the package's skill, the domain in which
 	// voters prove their reputation (network colony).
 	DomainSkill uint64 `protobuf:"varint,12,opt,name=domain_skill,json=domainSkill,proto3" json:"domain_skill,omitempty"`
 	// Protocol disputes: the domain votes, at most market.MaxDomainVoters.
 	Votes []*DomainVote `protobuf:"bytes,13,rep,name=votes,proto3" json:"votes,omitempty"`
-	// Compute disputes: the round, from 1; each round draws new verifiers.
+	// The round, from 1; each round draws new verifiers. A protocol
+	// dispute has one round.
 	Round uint32 `protobuf:"varint,14,opt,name=round,proto3" json:"round,omitempty"`
 	// The head of the buyer's seed chain: the commitment at opening, then
 	// the seed revealed last (market.SeedHash of the next seed is it).
@@ -1358,9 +1457,17 @@ type Dispute struct {
 	DrawnBefore [][]byte `protobuf:"bytes,18,rep,name=drawn_before,json=drawnBefore,proto3" json:"drawn_before,omitempty"`
 	// The height at which the current round started; its seed is revealed
 	// in a later block.
-	RoundHeight   int64 `protobuf:"varint,19,opt,name=round_height,json=roundHeight,proto3" json:"round_height,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	RoundHeight int64 `protobuf:"varint,19,opt,name=round_height,json=roundHeight,proto3" json:"round_height,omitempty"`
+	// Protocol disputes: the verdict a strict majority (and quorum) of the
+	// revealing verifiers revealed, if any.
+	MajorityVerdict ProtocolVerdict `protobuf:"varint,20,opt,name=majority_verdict,json=majorityVerdict,proto3,enum=celltonomy.ledger.v1.ProtocolVerdict" json:"majority_verdict,omitempty"`
+	// Protocol disputes: the height at which the domain vote opened (the
+	// verifiers' round ended without a conforms or violates majority); 0
+	// while the drawn verifiers decide. From then on commit_deadline and
+	// reveal_deadline are the vote's.
+	DomainVoteHeight int64 `protobuf:"varint,21,opt,name=domain_vote_height,json=domainVoteHeight,proto3" json:"domain_vote_height,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Dispute) Reset() {
@@ -1522,6 +1629,20 @@ func (x *Dispute) GetDrawnBefore() [][]byte {
 func (x *Dispute) GetRoundHeight() int64 {
 	if x != nil {
 		return x.RoundHeight
+	}
+	return 0
+}
+
+func (x *Dispute) GetMajorityVerdict() ProtocolVerdict {
+	if x != nil {
+		return x.MajorityVerdict
+	}
+	return ProtocolVerdict_PROTOCOL_VERDICT_UNSPECIFIED
+}
+
+func (x *Dispute) GetDomainVoteHeight() int64 {
+	if x != nil {
+		return x.DomainVoteHeight
 	}
 	return 0
 }
@@ -2055,7 +2176,8 @@ func (x *MsgReportMissingInputs) GetOrderId() uint64 {
 	return 0
 }
 
-// MsgVerifierCommit is a drawn verifier's commitment to an output root.
+// MsgVerifierCommit is a drawn verifier's commitment to an output root
+// (compute dispute) or to a verdict (protocol dispute).
 type MsgVerifierCommit struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	OrderId       uint64                 `protobuf:"varint,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
@@ -2108,12 +2230,15 @@ func (x *MsgVerifierCommit) GetCommitment() []byte {
 	return nil
 }
 
-// MsgVerifierReveal reveals the root committed to.
+// MsgVerifierReveal reveals what was committed to: in a compute dispute
+// the output root (32 bytes) and no verdict, in a protocol dispute the
+// verdict and no output root.
 type MsgVerifierReveal struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	OrderId       uint64                 `protobuf:"varint,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
 	OutputRoot    []byte                 `protobuf:"bytes,2,opt,name=output_root,json=outputRoot,proto3" json:"output_root,omitempty"`
 	Salt          []byte                 `protobuf:"bytes,3,opt,name=salt,proto3" json:"salt,omitempty"`
+	Verdict       ProtocolVerdict        `protobuf:"varint,4,opt,name=verdict,proto3,enum=celltonomy.ledger.v1.ProtocolVerdict" json:"verdict,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2167,6 +2292,13 @@ func (x *MsgVerifierReveal) GetSalt() []byte {
 		return x.Salt
 	}
 	return nil
+}
+
+func (x *MsgVerifierReveal) GetVerdict() ProtocolVerdict {
+	if x != nil {
+		return x.Verdict
+	}
+	return ProtocolVerdict_PROTOCOL_VERDICT_UNSPECIFIED
 }
 
 // MsgDomainVoteCommit commits the signer's vote on a dispute of a
@@ -2662,8 +2794,12 @@ type MsgBid struct {
 	// breaks ties of price at the award, and an order with a
 	// min_provider_reputation refuses bids without one that reaches it.
 	ReputationProof *ReputationProof `protobuf:"bytes,5,opt,name=reputation_proof,json=reputationProof,proto3" json:"reputation_proof,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// The id of the BotSpec (32 bytes) that runs the order: required on an
+	// order of a protocol package, one of the BotSpec ids the node
+	// announced; empty on a compute order.
+	BotspecId     []byte `protobuf:"bytes,6,opt,name=botspec_id,json=botspecId,proto3" json:"botspec_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *MsgBid) Reset() {
@@ -2727,6 +2863,13 @@ func (x *MsgBid) GetStake() uint64 {
 func (x *MsgBid) GetReputationProof() *ReputationProof {
 	if x != nil {
 		return x.ReputationProof
+	}
+	return nil
+}
+
+func (x *MsgBid) GetBotspecId() []byte {
+	if x != nil {
+		return x.BotspecId
 	}
 	return nil
 }
@@ -3338,7 +3481,7 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"\n" +
 	"OrderParam\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value\"\xbb\x01\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value\"\xda\x01\n" +
 	"\x03Bid\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\x04R\aorderId\x12\x1a\n" +
 	"\bprovider\x18\x02 \x01(\fR\bprovider\x12\x19\n" +
@@ -3348,7 +3491,9 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"\x06height\x18\x06 \x01(\x03R\x06height\x12\x1e\n" +
 	"\n" +
 	"reputation\x18\a \x01(\fR\n" +
-	"reputation\"\xd5\x02\n" +
+	"reputation\x12\x1d\n" +
+	"\n" +
+	"botspec_id\x18\b \x01(\fR\tbotspecId\"\xf4\x02\n" +
 	"\bContract\x12\x1a\n" +
 	"\bprovider\x18\x01 \x01(\fR\bprovider\x12\x19\n" +
 	"\bnode_key\x18\x02 \x01(\fR\anodeKey\x12\x14\n" +
@@ -3358,7 +3503,10 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"\x11delivery_deadline\x18\x06 \x01(\x03R\x10deliveryDeadline\x12%\n" +
 	"\x0einput_deadline\x18\a \x01(\x03R\rinputDeadline\x120\n" +
 	"\x14input_receipt_height\x18\b \x01(\x03R\x12inputReceiptHeight\x126\n" +
-	"\x17missing_inputs_deadline\x18\t \x01(\x03R\x15missingInputsDeadline\"\xdd\x02\n" +
+	"\x17missing_inputs_deadline\x18\t \x01(\x03R\x15missingInputsDeadline\x12\x1d\n" +
+	"\n" +
+	"botspec_id\x18\n" +
+	" \x01(\fR\tbotspecId\"\xdd\x02\n" +
 	"\bDelivery\x12\x1f\n" +
 	"\voutput_root\x18\x01 \x01(\fR\n" +
 	"outputRoot\x12$\n" +
@@ -3411,7 +3559,7 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"\vfail_reason\x18\x18 \x01(\x0e2 .celltonomy.ledger.v1.FailReasonR\n" +
 	"failReason\x12\x1f\n" +
 	"\vinput_bytes\x18\x19 \x01(\x04R\n" +
-	"inputBytes\"\x87\x01\n" +
+	"inputBytes\"\xc8\x01\n" +
 	"\rDrawnVerifier\x12\x19\n" +
 	"\bnode_key\x18\x01 \x01(\fR\anodeKey\x12\x1a\n" +
 	"\boperator\x18\x02 \x01(\fR\boperator\x12\x1e\n" +
@@ -3419,7 +3567,8 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"commitment\x18\x03 \x01(\fR\n" +
 	"commitment\x12\x1f\n" +
 	"\voutput_root\x18\x04 \x01(\fR\n" +
-	"outputRoot\"\xaa\x06\n" +
+	"outputRoot\x12?\n" +
+	"\averdict\x18\x05 \x01(\x0e2%.celltonomy.ledger.v1.ProtocolVerdictR\averdict\"\xaa\a\n" +
 	"\aDispute\x128\n" +
 	"\x05claim\x18\x01 \x01(\x0e2\".celltonomy.ledger.v1.DisputeClaimR\x05claim\x12>\n" +
 	"\aoutcome\x18\x02 \x01(\x0e2$.celltonomy.ledger.v1.DisputeOutcomeR\aoutcome\x12\x14\n" +
@@ -3440,7 +3589,9 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"\x10round_block_hash\x18\x10 \x01(\fR\x0eroundBlockHash\x12#\n" +
 	"\rseed_deadline\x18\x11 \x01(\x03R\fseedDeadline\x12!\n" +
 	"\fdrawn_before\x18\x12 \x03(\fR\vdrawnBefore\x12!\n" +
-	"\fround_height\x18\x13 \x01(\x03R\vroundHeight\"\xd1\x01\n" +
+	"\fround_height\x18\x13 \x01(\x03R\vroundHeight\x12P\n" +
+	"\x10majority_verdict\x18\x14 \x01(\x0e2%.celltonomy.ledger.v1.ProtocolVerdictR\x0fmajorityVerdict\x12,\n" +
+	"\x12domain_vote_height\x18\x15 \x01(\x03R\x10domainVoteHeight\"\xd1\x01\n" +
 	"\n" +
 	"DomainVote\x12\x14\n" +
 	"\x05voter\x18\x01 \x01(\fR\x05voter\x12\x1e\n" +
@@ -3484,12 +3635,13 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"\border_id\x18\x01 \x01(\x04R\aorderId\x12\x1e\n" +
 	"\n" +
 	"commitment\x18\x02 \x01(\fR\n" +
-	"commitment\"c\n" +
+	"commitment\"\xa4\x01\n" +
 	"\x11MsgVerifierReveal\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\x04R\aorderId\x12\x1f\n" +
 	"\voutput_root\x18\x02 \x01(\fR\n" +
 	"outputRoot\x12\x12\n" +
-	"\x04salt\x18\x03 \x01(\fR\x04salt\"\xb8\x01\n" +
+	"\x04salt\x18\x03 \x01(\fR\x04salt\x12?\n" +
+	"\averdict\x18\x04 \x01(\x0e2%.celltonomy.ledger.v1.ProtocolVerdictR\averdict\"\xb8\x01\n" +
 	"\x13MsgDomainVoteCommit\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\x04R\aorderId\x12\x1e\n" +
 	"\n" +
@@ -3530,13 +3682,15 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"\vinput_bytes\x18\f \x01(\x04R\n" +
 	"inputBytes\"+\n" +
 	"\x0eMsgCancelOrder\x12\x19\n" +
-	"\border_id\x18\x01 \x01(\x04R\aorderId\"\xbc\x01\n" +
+	"\border_id\x18\x01 \x01(\x04R\aorderId\"\xdb\x01\n" +
 	"\x06MsgBid\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\x04R\aorderId\x12\x19\n" +
 	"\bnode_key\x18\x02 \x01(\fR\anodeKey\x12\x14\n" +
 	"\x05price\x18\x03 \x01(\x04R\x05price\x12\x14\n" +
 	"\x05stake\x18\x04 \x01(\x04R\x05stake\x12P\n" +
-	"\x10reputation_proof\x18\x05 \x01(\v2%.celltonomy.ledger.v1.ReputationProofR\x0freputationProof\"+\n" +
+	"\x10reputation_proof\x18\x05 \x01(\v2%.celltonomy.ledger.v1.ReputationProofR\x0freputationProof\x12\x1d\n" +
+	"\n" +
+	"botspec_id\x18\x06 \x01(\fR\tbotspecId\"+\n" +
 	"\x0eMsgWithdrawBid\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\x04R\aorderId\"\xb7\x02\n" +
 	"\n" +
@@ -3628,7 +3782,12 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"\x19DISPUTE_VERDICT_BUYER_WON\x10\x02\x12\x1d\n" +
 	"\x19DISPUTE_VERDICT_UNDECIDED\x10\x03\x12\x19\n" +
 	"\x15DISPUTE_VERDICT_SPLIT\x10\x04\x12\x1d\n" +
-	"\x19DISPUTE_VERDICT_ABANDONED\x10\x05*}\n" +
+	"\x19DISPUTE_VERDICT_ABANDONED\x10\x05*\x93\x01\n" +
+	"\x0fProtocolVerdict\x12 \n" +
+	"\x1cPROTOCOL_VERDICT_UNSPECIFIED\x10\x00\x12\x1d\n" +
+	"\x19PROTOCOL_VERDICT_CONFORMS\x10\x01\x12\x1d\n" +
+	"\x19PROTOCOL_VERDICT_VIOLATES\x10\x02\x12 \n" +
+	"\x1cPROTOCOL_VERDICT_UNDECIDABLE\x10\x03*}\n" +
 	"\x10DomainVoteChoice\x12\"\n" +
 	"\x1eDOMAIN_VOTE_CHOICE_UNSPECIFIED\x10\x00\x12#\n" +
 	"\x1fDOMAIN_VOTE_CHOICE_PROVIDER_WON\x10\x01\x12 \n" +
@@ -3646,7 +3805,7 @@ func file_celltonomy_ledger_v1_market_proto_rawDescGZIP() []byte {
 	return file_celltonomy_ledger_v1_market_proto_rawDescData
 }
 
-var file_celltonomy_ledger_v1_market_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
+var file_celltonomy_ledger_v1_market_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
 var file_celltonomy_ledger_v1_market_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
 var file_celltonomy_ledger_v1_market_proto_goTypes = []any{
 	(OrderState)(0),                // 0: celltonomy.ledger.v1.OrderState
@@ -3655,85 +3814,89 @@ var file_celltonomy_ledger_v1_market_proto_goTypes = []any{
 	(DisputeClaim)(0),              // 3: celltonomy.ledger.v1.DisputeClaim
 	(DisputeOutcome)(0),            // 4: celltonomy.ledger.v1.DisputeOutcome
 	(DisputeVerdict)(0),            // 5: celltonomy.ledger.v1.DisputeVerdict
-	(DomainVoteChoice)(0),          // 6: celltonomy.ledger.v1.DomainVoteChoice
-	(*OrderParam)(nil),             // 7: celltonomy.ledger.v1.OrderParam
-	(*Bid)(nil),                    // 8: celltonomy.ledger.v1.Bid
-	(*Contract)(nil),               // 9: celltonomy.ledger.v1.Contract
-	(*Delivery)(nil),               // 10: celltonomy.ledger.v1.Delivery
-	(*Ratings)(nil),                // 11: celltonomy.ledger.v1.Ratings
-	(*Order)(nil),                  // 12: celltonomy.ledger.v1.Order
-	(*DrawnVerifier)(nil),          // 13: celltonomy.ledger.v1.DrawnVerifier
-	(*Dispute)(nil),                // 14: celltonomy.ledger.v1.Dispute
-	(*DomainVote)(nil),             // 15: celltonomy.ledger.v1.DomainVote
-	(*Verifier)(nil),               // 16: celltonomy.ledger.v1.Verifier
-	(*MsgRegisterVerifier)(nil),    // 17: celltonomy.ledger.v1.MsgRegisterVerifier
-	(*MsgUnregisterVerifier)(nil),  // 18: celltonomy.ledger.v1.MsgUnregisterVerifier
-	(*MsgOpenDispute)(nil),         // 19: celltonomy.ledger.v1.MsgOpenDispute
-	(*MsgRevealDisputeSeed)(nil),   // 20: celltonomy.ledger.v1.MsgRevealDisputeSeed
-	(*MsgPostInputReceipt)(nil),    // 21: celltonomy.ledger.v1.MsgPostInputReceipt
-	(*MsgReportMissingInputs)(nil), // 22: celltonomy.ledger.v1.MsgReportMissingInputs
-	(*MsgVerifierCommit)(nil),      // 23: celltonomy.ledger.v1.MsgVerifierCommit
-	(*MsgVerifierReveal)(nil),      // 24: celltonomy.ledger.v1.MsgVerifierReveal
-	(*MsgDomainVoteCommit)(nil),    // 25: celltonomy.ledger.v1.MsgDomainVoteCommit
-	(*MsgDomainVoteReveal)(nil),    // 26: celltonomy.ledger.v1.MsgDomainVoteReveal
-	(*MsgReleaseLitigation)(nil),   // 27: celltonomy.ledger.v1.MsgReleaseLitigation
-	(*VerifierRequest)(nil),        // 28: celltonomy.ledger.v1.VerifierRequest
-	(*VerifierResponse)(nil),       // 29: celltonomy.ledger.v1.VerifierResponse
-	(*MsgCreateOrder)(nil),         // 30: celltonomy.ledger.v1.MsgCreateOrder
-	(*MsgCancelOrder)(nil),         // 31: celltonomy.ledger.v1.MsgCancelOrder
-	(*MsgBid)(nil),                 // 32: celltonomy.ledger.v1.MsgBid
-	(*MsgWithdrawBid)(nil),         // 33: celltonomy.ledger.v1.MsgWithdrawBid
-	(*MsgDeliver)(nil),             // 34: celltonomy.ledger.v1.MsgDeliver
-	(*MsgClose)(nil),               // 35: celltonomy.ledger.v1.MsgClose
-	(*MsgRevealRating)(nil),        // 36: celltonomy.ledger.v1.MsgRevealRating
-	(*MsgBuyOffering)(nil),         // 37: celltonomy.ledger.v1.MsgBuyOffering
-	(*OrderRequest)(nil),           // 38: celltonomy.ledger.v1.OrderRequest
-	(*OrderResponse)(nil),          // 39: celltonomy.ledger.v1.OrderResponse
-	(*OrdersRequest)(nil),          // 40: celltonomy.ledger.v1.OrdersRequest
-	(*OrdersResponse)(nil),         // 41: celltonomy.ledger.v1.OrdersResponse
-	(PackageKind)(0),               // 42: celltonomy.ledger.v1.PackageKind
-	(*ReputationProof)(nil),        // 43: celltonomy.ledger.v1.ReputationProof
-	(*PageRequest)(nil),            // 44: celltonomy.ledger.v1.PageRequest
-	(*PageResponse)(nil),           // 45: celltonomy.ledger.v1.PageResponse
+	(ProtocolVerdict)(0),           // 6: celltonomy.ledger.v1.ProtocolVerdict
+	(DomainVoteChoice)(0),          // 7: celltonomy.ledger.v1.DomainVoteChoice
+	(*OrderParam)(nil),             // 8: celltonomy.ledger.v1.OrderParam
+	(*Bid)(nil),                    // 9: celltonomy.ledger.v1.Bid
+	(*Contract)(nil),               // 10: celltonomy.ledger.v1.Contract
+	(*Delivery)(nil),               // 11: celltonomy.ledger.v1.Delivery
+	(*Ratings)(nil),                // 12: celltonomy.ledger.v1.Ratings
+	(*Order)(nil),                  // 13: celltonomy.ledger.v1.Order
+	(*DrawnVerifier)(nil),          // 14: celltonomy.ledger.v1.DrawnVerifier
+	(*Dispute)(nil),                // 15: celltonomy.ledger.v1.Dispute
+	(*DomainVote)(nil),             // 16: celltonomy.ledger.v1.DomainVote
+	(*Verifier)(nil),               // 17: celltonomy.ledger.v1.Verifier
+	(*MsgRegisterVerifier)(nil),    // 18: celltonomy.ledger.v1.MsgRegisterVerifier
+	(*MsgUnregisterVerifier)(nil),  // 19: celltonomy.ledger.v1.MsgUnregisterVerifier
+	(*MsgOpenDispute)(nil),         // 20: celltonomy.ledger.v1.MsgOpenDispute
+	(*MsgRevealDisputeSeed)(nil),   // 21: celltonomy.ledger.v1.MsgRevealDisputeSeed
+	(*MsgPostInputReceipt)(nil),    // 22: celltonomy.ledger.v1.MsgPostInputReceipt
+	(*MsgReportMissingInputs)(nil), // 23: celltonomy.ledger.v1.MsgReportMissingInputs
+	(*MsgVerifierCommit)(nil),      // 24: celltonomy.ledger.v1.MsgVerifierCommit
+	(*MsgVerifierReveal)(nil),      // 25: celltonomy.ledger.v1.MsgVerifierReveal
+	(*MsgDomainVoteCommit)(nil),    // 26: celltonomy.ledger.v1.MsgDomainVoteCommit
+	(*MsgDomainVoteReveal)(nil),    // 27: celltonomy.ledger.v1.MsgDomainVoteReveal
+	(*MsgReleaseLitigation)(nil),   // 28: celltonomy.ledger.v1.MsgReleaseLitigation
+	(*VerifierRequest)(nil),        // 29: celltonomy.ledger.v1.VerifierRequest
+	(*VerifierResponse)(nil),       // 30: celltonomy.ledger.v1.VerifierResponse
+	(*MsgCreateOrder)(nil),         // 31: celltonomy.ledger.v1.MsgCreateOrder
+	(*MsgCancelOrder)(nil),         // 32: celltonomy.ledger.v1.MsgCancelOrder
+	(*MsgBid)(nil),                 // 33: celltonomy.ledger.v1.MsgBid
+	(*MsgWithdrawBid)(nil),         // 34: celltonomy.ledger.v1.MsgWithdrawBid
+	(*MsgDeliver)(nil),             // 35: celltonomy.ledger.v1.MsgDeliver
+	(*MsgClose)(nil),               // 36: celltonomy.ledger.v1.MsgClose
+	(*MsgRevealRating)(nil),        // 37: celltonomy.ledger.v1.MsgRevealRating
+	(*MsgBuyOffering)(nil),         // 38: celltonomy.ledger.v1.MsgBuyOffering
+	(*OrderRequest)(nil),           // 39: celltonomy.ledger.v1.OrderRequest
+	(*OrderResponse)(nil),          // 40: celltonomy.ledger.v1.OrderResponse
+	(*OrdersRequest)(nil),          // 41: celltonomy.ledger.v1.OrdersRequest
+	(*OrdersResponse)(nil),         // 42: celltonomy.ledger.v1.OrdersResponse
+	(PackageKind)(0),               // 43: celltonomy.ledger.v1.PackageKind
+	(*ReputationProof)(nil),        // 44: celltonomy.ledger.v1.ReputationProof
+	(*PageRequest)(nil),            // 45: celltonomy.ledger.v1.PageRequest
+	(*PageResponse)(nil),           // 46: celltonomy.ledger.v1.PageResponse
 }
 var file_celltonomy_ledger_v1_market_proto_depIdxs = []int32{
 	2,  // 0: celltonomy.ledger.v1.Delivery.result:type_name -> celltonomy.ledger.v1.RunResult
-	7,  // 1: celltonomy.ledger.v1.Order.params:type_name -> celltonomy.ledger.v1.OrderParam
+	8,  // 1: celltonomy.ledger.v1.Order.params:type_name -> celltonomy.ledger.v1.OrderParam
 	0,  // 2: celltonomy.ledger.v1.Order.state:type_name -> celltonomy.ledger.v1.OrderState
-	9,  // 3: celltonomy.ledger.v1.Order.contract:type_name -> celltonomy.ledger.v1.Contract
-	10, // 4: celltonomy.ledger.v1.Order.delivery:type_name -> celltonomy.ledger.v1.Delivery
-	11, // 5: celltonomy.ledger.v1.Order.ratings:type_name -> celltonomy.ledger.v1.Ratings
-	14, // 6: celltonomy.ledger.v1.Order.dispute:type_name -> celltonomy.ledger.v1.Dispute
+	10, // 3: celltonomy.ledger.v1.Order.contract:type_name -> celltonomy.ledger.v1.Contract
+	11, // 4: celltonomy.ledger.v1.Order.delivery:type_name -> celltonomy.ledger.v1.Delivery
+	12, // 5: celltonomy.ledger.v1.Order.ratings:type_name -> celltonomy.ledger.v1.Ratings
+	15, // 6: celltonomy.ledger.v1.Order.dispute:type_name -> celltonomy.ledger.v1.Dispute
 	1,  // 7: celltonomy.ledger.v1.Order.fail_reason:type_name -> celltonomy.ledger.v1.FailReason
-	3,  // 8: celltonomy.ledger.v1.Dispute.claim:type_name -> celltonomy.ledger.v1.DisputeClaim
-	4,  // 9: celltonomy.ledger.v1.Dispute.outcome:type_name -> celltonomy.ledger.v1.DisputeOutcome
-	13, // 10: celltonomy.ledger.v1.Dispute.verifiers:type_name -> celltonomy.ledger.v1.DrawnVerifier
-	5,  // 11: celltonomy.ledger.v1.Dispute.verdict:type_name -> celltonomy.ledger.v1.DisputeVerdict
-	42, // 12: celltonomy.ledger.v1.Dispute.kind:type_name -> celltonomy.ledger.v1.PackageKind
-	15, // 13: celltonomy.ledger.v1.Dispute.votes:type_name -> celltonomy.ledger.v1.DomainVote
-	6,  // 14: celltonomy.ledger.v1.DomainVote.vote:type_name -> celltonomy.ledger.v1.DomainVoteChoice
-	43, // 15: celltonomy.ledger.v1.MsgRegisterVerifier.reputation_proof:type_name -> celltonomy.ledger.v1.ReputationProof
-	3,  // 16: celltonomy.ledger.v1.MsgOpenDispute.claim:type_name -> celltonomy.ledger.v1.DisputeClaim
-	4,  // 17: celltonomy.ledger.v1.MsgOpenDispute.outcome:type_name -> celltonomy.ledger.v1.DisputeOutcome
-	43, // 18: celltonomy.ledger.v1.MsgDomainVoteCommit.reputation_proof:type_name -> celltonomy.ledger.v1.ReputationProof
-	6,  // 19: celltonomy.ledger.v1.MsgDomainVoteReveal.vote:type_name -> celltonomy.ledger.v1.DomainVoteChoice
-	43, // 20: celltonomy.ledger.v1.MsgDomainVoteReveal.reputation_proof:type_name -> celltonomy.ledger.v1.ReputationProof
-	16, // 21: celltonomy.ledger.v1.VerifierResponse.verifier:type_name -> celltonomy.ledger.v1.Verifier
-	7,  // 22: celltonomy.ledger.v1.MsgCreateOrder.params:type_name -> celltonomy.ledger.v1.OrderParam
-	43, // 23: celltonomy.ledger.v1.MsgBid.reputation_proof:type_name -> celltonomy.ledger.v1.ReputationProof
-	2,  // 24: celltonomy.ledger.v1.MsgDeliver.result:type_name -> celltonomy.ledger.v1.RunResult
-	7,  // 25: celltonomy.ledger.v1.MsgBuyOffering.params:type_name -> celltonomy.ledger.v1.OrderParam
-	12, // 26: celltonomy.ledger.v1.OrderResponse.order:type_name -> celltonomy.ledger.v1.Order
-	8,  // 27: celltonomy.ledger.v1.OrderResponse.bids:type_name -> celltonomy.ledger.v1.Bid
-	0,  // 28: celltonomy.ledger.v1.OrdersRequest.state:type_name -> celltonomy.ledger.v1.OrderState
-	44, // 29: celltonomy.ledger.v1.OrdersRequest.page:type_name -> celltonomy.ledger.v1.PageRequest
-	12, // 30: celltonomy.ledger.v1.OrdersResponse.orders:type_name -> celltonomy.ledger.v1.Order
-	45, // 31: celltonomy.ledger.v1.OrdersResponse.page:type_name -> celltonomy.ledger.v1.PageResponse
-	32, // [32:32] is the sub-list for method output_type
-	32, // [32:32] is the sub-list for method input_type
-	32, // [32:32] is the sub-list for extension type_name
-	32, // [32:32] is the sub-list for extension extendee
-	0,  // [0:32] is the sub-list for field type_name
+	6,  // 8: celltonomy.ledger.v1.DrawnVerifier.verdict:type_name -> celltonomy.ledger.v1.ProtocolVerdict
+	3,  // 9: celltonomy.ledger.v1.Dispute.claim:type_name -> celltonomy.ledger.v1.DisputeClaim
+	4,  // 10: celltonomy.ledger.v1.Dispute.outcome:type_name -> celltonomy.ledger.v1.DisputeOutcome
+	14, // 11: celltonomy.ledger.v1.Dispute.verifiers:type_name -> celltonomy.ledger.v1.DrawnVerifier
+	5,  // 12: celltonomy.ledger.v1.Dispute.verdict:type_name -> celltonomy.ledger.v1.DisputeVerdict
+	43, // 13: celltonomy.ledger.v1.Dispute.kind:type_name -> celltonomy.ledger.v1.PackageKind
+	16, // 14: celltonomy.ledger.v1.Dispute.votes:type_name -> celltonomy.ledger.v1.DomainVote
+	6,  // 15: celltonomy.ledger.v1.Dispute.majority_verdict:type_name -> celltonomy.ledger.v1.ProtocolVerdict
+	7,  // 16: celltonomy.ledger.v1.DomainVote.vote:type_name -> celltonomy.ledger.v1.DomainVoteChoice
+	44, // 17: celltonomy.ledger.v1.MsgRegisterVerifier.reputation_proof:type_name -> celltonomy.ledger.v1.ReputationProof
+	3,  // 18: celltonomy.ledger.v1.MsgOpenDispute.claim:type_name -> celltonomy.ledger.v1.DisputeClaim
+	4,  // 19: celltonomy.ledger.v1.MsgOpenDispute.outcome:type_name -> celltonomy.ledger.v1.DisputeOutcome
+	6,  // 20: celltonomy.ledger.v1.MsgVerifierReveal.verdict:type_name -> celltonomy.ledger.v1.ProtocolVerdict
+	44, // 21: celltonomy.ledger.v1.MsgDomainVoteCommit.reputation_proof:type_name -> celltonomy.ledger.v1.ReputationProof
+	7,  // 22: celltonomy.ledger.v1.MsgDomainVoteReveal.vote:type_name -> celltonomy.ledger.v1.DomainVoteChoice
+	44, // 23: celltonomy.ledger.v1.MsgDomainVoteReveal.reputation_proof:type_name -> celltonomy.ledger.v1.ReputationProof
+	17, // 24: celltonomy.ledger.v1.VerifierResponse.verifier:type_name -> celltonomy.ledger.v1.Verifier
+	8,  // 25: celltonomy.ledger.v1.MsgCreateOrder.params:type_name -> celltonomy.ledger.v1.OrderParam
+	44, // 26: celltonomy.ledger.v1.MsgBid.reputation_proof:type_name -> celltonomy.ledger.v1.ReputationProof
+	2,  // 27: celltonomy.ledger.v1.MsgDeliver.result:type_name -> celltonomy.ledger.v1.RunResult
+	8,  // 28: celltonomy.ledger.v1.MsgBuyOffering.params:type_name -> celltonomy.ledger.v1.OrderParam
+	13, // 29: celltonomy.ledger.v1.OrderResponse.order:type_name -> celltonomy.ledger.v1.Order
+	9,  // 30: celltonomy.ledger.v1.OrderResponse.bids:type_name -> celltonomy.ledger.v1.Bid
+	0,  // 31: celltonomy.ledger.v1.OrdersRequest.state:type_name -> celltonomy.ledger.v1.OrderState
+	45, // 32: celltonomy.ledger.v1.OrdersRequest.page:type_name -> celltonomy.ledger.v1.PageRequest
+	13, // 33: celltonomy.ledger.v1.OrdersResponse.orders:type_name -> celltonomy.ledger.v1.Order
+	46, // 34: celltonomy.ledger.v1.OrdersResponse.page:type_name -> celltonomy.ledger.v1.PageResponse
+	35, // [35:35] is the sub-list for method output_type
+	35, // [35:35] is the sub-list for method input_type
+	35, // [35:35] is the sub-list for extension type_name
+	35, // [35:35] is the sub-list for extension extendee
+	0,  // [0:35] is the sub-list for field type_name
 }
 
 func init() { file_celltonomy_ledger_v1_market_proto_init() }
@@ -3749,7 +3912,7 @@ func file_celltonomy_ledger_v1_market_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_celltonomy_ledger_v1_market_proto_rawDesc), len(file_celltonomy_ledger_v1_market_proto_rawDesc)),
-			NumEnums:      7,
+			NumEnums:      8,
 			NumMessages:   35,
 			NumExtensions: 0,
 			NumServices:   0,

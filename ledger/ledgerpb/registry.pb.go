@@ -940,7 +940,11 @@ type MsgSetOffering struct {
 	// each purchase, as a bid stake: at least min_bid_stake and
 	// bid_stake_ratio_bps of the price. A purchase the vendor cannot stake
 	// for is refused.
-	Stake         uint64 `protobuf:"varint,5,opt,name=stake,proto3" json:"stake,omitempty"`
+	Stake uint64 `protobuf:"varint,5,opt,name=stake,proto3" json:"stake,omitempty"`
+	// The id (32 bytes) of the BotSpec of the bot that runs the purchases
+	// of a protocol package: one of the BotSpec ids node_key announced.
+	// Empty for a compute package.
+	BotspecId     []byte `protobuf:"bytes,6,opt,name=botspec_id,json=botspecId,proto3" json:"botspec_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1010,6 +1014,13 @@ func (x *MsgSetOffering) GetStake() uint64 {
 	return 0
 }
 
+func (x *MsgSetOffering) GetBotspecId() []byte {
+	if x != nil {
+		return x.BotspecId
+	}
+	return nil
+}
+
 // MsgRemoveOffering deletes the signer's offering of a package.
 type MsgRemoveOffering struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1067,7 +1078,10 @@ type Offering struct {
 	// The node that serves the purchases (32 bytes).
 	NodeKey []byte `protobuf:"bytes,6,opt,name=node_key,json=nodeKey,proto3" json:"node_key,omitempty"`
 	// Vendor stake in ucell per purchase.
-	Stake         uint64 `protobuf:"varint,7,opt,name=stake,proto3" json:"stake,omitempty"`
+	Stake uint64 `protobuf:"varint,7,opt,name=stake,proto3" json:"stake,omitempty"`
+	// The BotSpec id (32 bytes) of a protocol package's offering; empty for
+	// a compute package.
+	BotspecId     []byte `protobuf:"bytes,8,opt,name=botspec_id,json=botspecId,proto3" json:"botspec_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1149,6 +1163,13 @@ func (x *Offering) GetStake() uint64 {
 		return x.Stake
 	}
 	return 0
+}
+
+func (x *Offering) GetBotspecId() []byte {
+	if x != nil {
+		return x.BotspecId
+	}
+	return nil
 }
 
 // PackageRequest is the data of the "registry/package" query.
@@ -1951,17 +1972,19 @@ const file_celltonomy_ledger_v1_registry_proto_rawDesc = "" +
 	"\x11registered_height\x18\v \x01(\x03R\x10registeredHeight\x12\x1a\n" +
 	"\benvelope\x18\f \x01(\fR\benvelope\x12*\n" +
 	"\x11author_public_key\x18\r \x01(\fR\x0fauthorPublicKey\x12)\n" +
-	"\x10author_signature\x18\x0e \x01(\fR\x0fauthorSignature\"\xa0\x01\n" +
+	"\x10author_signature\x18\x0e \x01(\fR\x0fauthorSignature\"\xbf\x01\n" +
 	"\x0eMsgSetOffering\x12\x1d\n" +
 	"\n" +
 	"package_id\x18\x01 \x01(\fR\tpackageId\x12\x14\n" +
 	"\x05price\x18\x02 \x01(\x04R\x05price\x12(\n" +
 	"\x10lead_time_blocks\x18\x03 \x01(\x04R\x0eleadTimeBlocks\x12\x19\n" +
 	"\bnode_key\x18\x04 \x01(\fR\anodeKey\x12\x14\n" +
-	"\x05stake\x18\x05 \x01(\x04R\x05stake\"2\n" +
+	"\x05stake\x18\x05 \x01(\x04R\x05stake\x12\x1d\n" +
+	"\n" +
+	"botspec_id\x18\x06 \x01(\fR\tbotspecId\"2\n" +
 	"\x11MsgRemoveOffering\x12\x1d\n" +
 	"\n" +
-	"package_id\x18\x01 \x01(\fR\tpackageId\"\xd9\x01\n" +
+	"package_id\x18\x01 \x01(\fR\tpackageId\"\xf8\x01\n" +
 	"\bOffering\x12\x16\n" +
 	"\x06vendor\x18\x01 \x01(\fR\x06vendor\x12\x1d\n" +
 	"\n" +
@@ -1970,7 +1993,9 @@ const file_celltonomy_ledger_v1_registry_proto_rawDesc = "" +
 	"\x10lead_time_blocks\x18\x04 \x01(\x04R\x0eleadTimeBlocks\x12%\n" +
 	"\x0eupdated_height\x18\x05 \x01(\x03R\rupdatedHeight\x12\x19\n" +
 	"\bnode_key\x18\x06 \x01(\fR\anodeKey\x12\x14\n" +
-	"\x05stake\x18\a \x01(\x04R\x05stake\"/\n" +
+	"\x05stake\x18\a \x01(\x04R\x05stake\x12\x1d\n" +
+	"\n" +
+	"botspec_id\x18\b \x01(\fR\tbotspecId\"/\n" +
 	"\x0ePackageRequest\x12\x1d\n" +
 	"\n" +
 	"package_id\x18\x01 \x01(\fR\tpackageId\"F\n" +

@@ -73,6 +73,43 @@ func VerifierCommitment(id uint64, round uint32, verifier address.Address, outpu
 	return sha256.Sum256(store.Key(store.Uint64(id), u32(round), verifier[:], outputRoot, salt))
 }
 
+// VerdictCommitment returns sha256(order id (8, big-endian) ‖ verifier
+// operator (20) ‖ round (4, big-endian) ‖ verdict (1 byte: the
+// ProtocolVerdict number, 1 conforms, 2 violates, 3 undecidable) ‖ salt
+// (32)), a drawn verifier's commitment in a dispute of a protocol
+// package. Like VerifierCommitment it binds the committer, the order and
+// the round; its input is 65 bytes long where a VerifierCommitment's is
+// 96, so neither can be passed off as the other.
+func VerdictCommitment(id uint64, verifier address.Address, round uint32, verdict ledgerpb.ProtocolVerdict, salt []byte) [32]byte {
+	return sha256.Sum256(store.Key(store.Uint64(id), verifier[:], u32(round), []byte{byte(verdict)}, salt))
+}
+
+// ProtocolVerdictName names a verifier's verdict in events and the CLI:
+// "conforms", "violates", "undecidable", or "" for none.
+func ProtocolVerdictName(v ledgerpb.ProtocolVerdict) string {
+	switch v {
+	case ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_CONFORMS:
+		return "conforms"
+	case ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_VIOLATES:
+		return "violates"
+	case ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_UNDECIDABLE:
+		return "undecidable"
+	}
+	return ""
+}
+
+// ParseProtocolVerdict parses a ProtocolVerdictName (ErrInvalidVerdict
+// for anything else).
+func ParseProtocolVerdict(s string) (ledgerpb.ProtocolVerdict, error) {
+	for _, v := range []ledgerpb.ProtocolVerdict{ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_CONFORMS,
+		ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_VIOLATES, ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_UNDECIDABLE} {
+		if s == ProtocolVerdictName(v) {
+			return v, nil
+		}
+	}
+	return 0, ErrInvalidVerdict.Errorf("verdict %q: want conforms, violates or undecidable", s)
+}
+
 // SeedDomain and DrawDomain separate the hashes of the dispute draw.
 const (
 	SeedDomain = "celltonomy/dispute-seed/v1"
@@ -332,17 +369,15 @@ func ValidateOpenDispute(m *ledgerpb.MsgOpenDispute, p *ledgerpb.Params) error {
 // the order exists (ErrNoOrder), is the signer's (ErrNotBuyer), is
 // DELIVERED (ErrWrongState) at a height below its confirm deadline
 // (ErrWindowClosed: the edge rule of MsgClose), of a compute or protocol
-// package (ErrPackageKind), a compute dispute carries a seed commitment
-// (ErrInvalidHash), a protocol package's skill is in the skill tree
-// (reputation.ErrUnknownSkill), and what it holds plus the stake fits
-// uint64 (ErrOverflow). The stake moves to escrow (bank codes); the
-// auto-close is cancelled; the order is DISPUTED. A compute dispute
-// starts round 1: the buyer reveals the round's seed after this block
+// package (ErrPackageKind), carries a seed commitment (ErrInvalidHash),
+// a protocol package's skill is in the skill tree
+// (reputation.ErrUnknownSkill: its domain vote, if the verifiers cannot
+// decide, is held in it), and what it holds plus the stake fits uint64
+// (ErrOverflow). The stake moves to escrow (bank codes); the auto-close
+// is cancelled; the order is DISPUTED. Round 1 starts, for both kinds:
+// the buyer reveals the round's seed after this block
 // (MsgRevealDisputeSeed, until height + dispute_seed_window_blocks), and
-// the verifiers are drawn then. A protocol dispute opens a domain vote
-// in the package's skill at once (see DomainVoteCommit): commits until
-// height + verifier_commit_window, reveals until that +
-// verifier_reveal_window.
+// the verifiers are drawn then.
 func (k Keeper) OpenDispute(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, blockHash []byte, signer address.Address, m *ledgerpb.MsgOpenDispute) error {
 	const op = "open_dispute"
 	if err := ValidateOpenDispute(m, p); err != nil {
@@ -365,14 +400,15 @@ func (k Keeper) OpenDispute(st store.KVStore, ev *event.Log, p *ledgerpb.Params,
 	if pkg == nil || (pkg.Kind != ledgerpb.PackageKind_PACKAGE_KIND_COMPUTE && pkg.Kind != ledgerpb.PackageKind_PACKAGE_KIND_PROTOCOL) {
 		return ErrPackageKind.Errorf("%s: order %d: only orders of compute or protocol packages can be disputed", op, o.Id)
 	}
+	if len(m.SeedCommitment) != HashSize {
+		return ErrInvalidHash.Errorf("%s: seed_commitment: a dispute needs the head of a seed chain (market.SeedHash), %d bytes", op, HashSize)
+	}
 	var domainSkill uint64
 	if pkg.Kind == ledgerpb.PackageKind_PACKAGE_KIND_PROTOCOL {
 		var ok bool
 		if domainSkill, ok = k.reputation.SkillID(st, pkg.Skill); !ok {
 			return reputation.ErrUnknownSkill.Errorf("%s: order %d: the package's skill %q is unknown", op, o.Id, pkg.Skill)
 		}
-	} else if len(m.SeedCommitment) != HashSize {
-		return ErrInvalidHash.Errorf("%s: seed_commitment: a dispute of a compute package needs the head of a seed chain (market.SeedHash), %d bytes", op, HashSize)
 	}
 	if _, ok := add(Held(o, nil), m.Stake); !ok {
 		return ErrOverflow.Errorf("%s: order %d: held %d + stake %d overflows", op, o.Id, Held(o, nil), m.Stake)
@@ -382,14 +418,9 @@ func (k Keeper) OpenDispute(st store.KVStore, ev *event.Log, p *ledgerpb.Params,
 	}
 	st.Delete(DueKey(o.Delivery.ConfirmDeadline, o.Id))
 	d := &ledgerpb.Dispute{Claim: m.Claim, Outcome: m.Outcome, Stake: m.Stake, OpenedHeight: height,
-		Kind: pkg.Kind, DomainSkill: domainSkill}
-	if pkg.Kind == ledgerpb.PackageKind_PACKAGE_KIND_PROTOCOL {
-		d.CommitDeadline = height + int64(p.VerifierCommitWindow)
-		d.RevealDeadline = d.CommitDeadline + int64(p.VerifierRevealWindow)
-	} else {
-		d.Round, d.SeedHead, d.RoundBlockHash, d.RoundHeight = 1, m.SeedCommitment, blockHash, height
-		d.SeedDeadline = height + int64(p.DisputeSeedWindowBlocks)
-	}
+		Kind: pkg.Kind, DomainSkill: domainSkill,
+		Round: 1, SeedHead: m.SeedCommitment, RoundBlockHash: blockHash, RoundHeight: height,
+		SeedDeadline: height + int64(p.DisputeSeedWindowBlocks)}
 	o.Dispute = d
 	o.State = ledgerpb.OrderState_ORDER_STATE_DISPUTED
 	k.write(st, o, ledgerpb.OrderState_ORDER_STATE_DELIVERED, height)
@@ -418,8 +449,8 @@ func ValidateRevealDisputeSeed(m *ledgerpb.MsgRevealDisputeSeed) error {
 
 // RevealDisputeSeed executes a MsgRevealDisputeSeed in the block at
 // height: ValidateRevealDisputeSeed's rules, then the order exists
-// (ErrNoOrder), is DISPUTED (ErrWrongState) by a compute dispute
-// (ErrPackageKind) whose round waits for its seed (ErrWrongState), at a
+// (ErrNoOrder), is DISPUTED (ErrWrongState) and its round waits for its
+// seed (ErrWrongState), at a
 // height after the round started and up to its seed deadline
 // (ErrWindowClosed), and SeedHash(seed) is the dispute's seed head
 // (ErrSeedMismatch). The verifiers of the round are drawn from
@@ -440,8 +471,8 @@ func (k Keeper) RevealDisputeSeed(st store.KVStore, ev *event.Log, p *ledgerpb.P
 	}
 	d := o.Dispute
 	switch {
-	case isProtocol(d):
-		return ErrPackageKind.Errorf("%s: order %d: a dispute of a protocol package draws no verifiers", op, o.Id)
+	case domainVoting(d):
+		return ErrWrongState.Errorf("%s: order %d: the dispute is in its domain vote since height %d", op, o.Id, d.DomainVoteHeight)
 	case d.SeedDeadline == 0:
 		return ErrWrongState.Errorf("%s: order %d: round %d has its verifiers already", op, o.Id, d.Round)
 	case height <= d.RoundHeight || height > d.SeedDeadline:
@@ -469,9 +500,15 @@ func (k Keeper) RevealDisputeSeed(st store.KVStore, ev *event.Log, p *ledgerpb.P
 	return nil
 }
 
-// isProtocol reports whether a dispute is decided by a domain vote.
+// isProtocol reports whether a dispute is of a protocol package: its
+// verifiers reveal verdicts, and a domain vote decides what they cannot.
 func isProtocol(d *ledgerpb.Dispute) bool {
 	return d.GetKind() == ledgerpb.PackageKind_PACKAGE_KIND_PROTOCOL
+}
+
+// domainVoting reports whether a protocol dispute is in its domain vote.
+func domainVoting(d *ledgerpb.Dispute) bool {
+	return isProtocol(d) && d.GetDomainVoteHeight() != 0
 }
 
 // disputeKindName names a dispute's kind in events: "protocol" or
@@ -494,10 +531,15 @@ func drawnBy(op string, o *ledgerpb.Order, signer address.Address) (*ledgerpb.Dr
 }
 
 // roundDrawn refuses a verifier's message while the dispute's round waits
-// for its seed (ErrWindowClosed).
+// for its seed, and once a protocol dispute's verifiers are done and its
+// domain vote is open (ErrWindowClosed).
 func roundDrawn(op string, o *ledgerpb.Order) error {
-	if d := o.Dispute; d.SeedDeadline != 0 {
+	d := o.Dispute
+	switch {
+	case d.SeedDeadline != 0:
 		return ErrWindowClosed.Errorf("%s: order %d: round %d has no verifiers yet (its seed is due by height %d)", op, o.Id, d.Round, d.SeedDeadline)
+	case domainVoting(d):
+		return ErrWindowClosed.Errorf("%s: order %d: the verifiers' round ended; the dispute is in its domain vote since height %d", op, o.Id, d.DomainVoteHeight)
 	}
 	return nil
 }
@@ -544,23 +586,35 @@ func (k Keeper) VerifierCommit(st store.KVStore, ev *event.Log, height int64, si
 	return nil
 }
 
-// ValidateVerifierReveal checks a MsgVerifierReveal: a 32-byte output
-// root and salt (ErrInvalidHash).
+// ValidateVerifierReveal checks a MsgVerifierReveal: a 32-byte salt
+// (ErrInvalidHash) and either a 32-byte output root without a verdict
+// (ErrInvalidHash; a compute dispute's) or a known verdict without an
+// output root (ErrInvalidVerdict; a protocol dispute's).
 func ValidateVerifierReveal(m *ledgerpb.MsgVerifierReveal) error {
 	const op = "verifier_reveal"
-	if err := checkHash(op, "output_root", m.OutputRoot); err != nil {
-		return err
+	switch {
+	case m.Verdict < ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_UNSPECIFIED || m.Verdict > ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_UNDECIDABLE:
+		return ErrInvalidVerdict.Errorf("%s: verdict %d: want conforms (1), violates (2) or undecidable (3)", op, m.Verdict)
+	case m.Verdict != ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_UNSPECIFIED && len(m.OutputRoot) != 0:
+		return ErrInvalidVerdict.Errorf("%s: output_root: must be empty with a verdict (a protocol dispute's verifiers reveal a verdict, a compute dispute's an output root)", op)
+	case m.Verdict == ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_UNSPECIFIED:
+		if err := checkHash(op, "output_root", m.OutputRoot); err != nil {
+			return err
+		}
 	}
 	return checkHash(op, "salt", m.Salt)
 }
 
 // VerifierReveal executes a MsgVerifierReveal in the block at height:
-// the order exists (ErrNoOrder) and is DISPUTED (ErrWrongState) at a
-// height from its commit deadline to below its reveal deadline
-// (ErrWindowClosed); the signer is the operator of a drawn verifier
+// ValidateVerifierReveal's rules, then the order exists (ErrNoOrder) and
+// is DISPUTED (ErrWrongState) at a height from its commit deadline to
+// below its reveal deadline (ErrWindowClosed); a compute dispute's reveal
+// carries an output root, a protocol dispute's a verdict
+// (ErrInvalidVerdict); the signer is the operator of a drawn verifier
 // (ErrNotDrawn) that committed and has not revealed (ErrCannotVote), and
-// VerifierCommitment(order id, round, signer, output root, salt) matches
-// its commitment (ErrRootMismatch).
+// VerifierCommitment(order id, round, signer, output root, salt), or
+// VerdictCommitment(order id, signer, round, verdict, salt), matches its
+// commitment (ErrRootMismatch).
 func (k Keeper) VerifierReveal(st store.KVStore, ev *event.Log, height int64, signer address.Address, m *ledgerpb.MsgVerifierReveal) error {
 	const op = "verifier_reveal"
 	if err := ValidateVerifierReveal(m); err != nil {
@@ -579,6 +633,13 @@ func (k Keeper) VerifierReveal(st store.KVStore, ev *event.Log, height int64, si
 	if height < o.Dispute.CommitDeadline || height >= o.Dispute.RevealDeadline {
 		return ErrWindowClosed.Errorf("%s: order %d: reveals are accepted from height %d to below %d", op, o.Id, o.Dispute.CommitDeadline, o.Dispute.RevealDeadline)
 	}
+	protocol := isProtocol(o.Dispute)
+	switch {
+	case protocol && m.Verdict == ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_UNSPECIFIED:
+		return ErrInvalidVerdict.Errorf("%s: order %d: verdict: missing: the verifiers of a protocol dispute reveal a verdict (conforms, violates or undecidable), not an output root", op, o.Id)
+	case !protocol && m.Verdict != ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_UNSPECIFIED:
+		return ErrInvalidVerdict.Errorf("%s: order %d: verdict: the verifiers of a compute dispute reveal an output root, not a verdict", op, o.Id)
+	}
 	d, err := drawnBy(op, o, signer)
 	if err != nil {
 		return err
@@ -586,16 +647,33 @@ func (k Keeper) VerifierReveal(st store.KVStore, ev *event.Log, height int64, si
 	switch {
 	case d.Commitment == nil:
 		return ErrCannotVote.Errorf("%s: order %d: %s did not commit", op, o.Id, signer)
-	case d.OutputRoot != nil:
+	case revealedVote(d) != nil:
 		return ErrCannotVote.Errorf("%s: order %d: %s revealed already", op, o.Id, signer)
 	}
-	if c := VerifierCommitment(o.Id, o.Dispute.Round, signer, m.OutputRoot, m.Salt); !bytes.Equal(c[:], d.Commitment) {
-		return ErrRootMismatch.Errorf("%s: order %d: output_root and salt do not match the commitment of %s", op, o.Id, signer)
+	if protocol {
+		if c := VerdictCommitment(o.Id, signer, o.Dispute.Round, m.Verdict, m.Salt); !bytes.Equal(c[:], d.Commitment) {
+			return ErrRootMismatch.Errorf("%s: order %d: verdict and salt do not match the commitment of %s", op, o.Id, signer)
+		}
+		d.Verdict = m.Verdict
+	} else {
+		if c := VerifierCommitment(o.Id, o.Dispute.Round, signer, m.OutputRoot, m.Salt); !bytes.Equal(c[:], d.Commitment) {
+			return ErrRootMismatch.Errorf("%s: order %d: output_root and salt do not match the commitment of %s", op, o.Id, signer)
+		}
+		d.OutputRoot = m.OutputRoot
 	}
-	d.OutputRoot = m.OutputRoot
 	k.write(st, o, o.State, height)
-	ev.Emit(EventDisputeReveal{OrderID: o.Id, Verifier: signer, OutputRoot: m.OutputRoot})
+	ev.Emit(EventDisputeReveal{OrderID: o.Id, Verifier: signer, OutputRoot: m.OutputRoot, Verdict: ProtocolVerdictName(m.Verdict)})
 	return nil
+}
+
+// revealedVote returns what a drawn verifier revealed, as bytes: its
+// output root (compute) or its verdict as one byte (protocol); nil before
+// a reveal.
+func revealedVote(dv *ledgerpb.DrawnVerifier) []byte {
+	if dv.Verdict != ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_UNSPECIFIED {
+		return []byte{byte(dv.Verdict)}
+	}
+	return dv.OutputRoot
 }
 
 // MajorityRoot returns the output root that strictly more than half of
@@ -603,24 +681,49 @@ func (k Keeper) VerifierReveal(st store.KVStore, ev *event.Log, height int64, si
 // (market hardening: a minimum quorum, so one verifier alone never
 // decides).
 func MajorityRoot(vs []*ledgerpb.DrawnVerifier, quorum uint32) []byte {
+	return majority(vs, quorum, func(v *ledgerpb.DrawnVerifier) []byte { return v.OutputRoot })
+}
+
+// MajorityVerdict returns the verdict of a protocol dispute's round that
+// strictly more than half of the revealing verifiers revealed, and at
+// least quorum of them, or PROTOCOL_VERDICT_UNSPECIFIED — the rule of
+// MajorityRoot, on verdicts.
+func MajorityVerdict(vs []*ledgerpb.DrawnVerifier, quorum uint32) ledgerpb.ProtocolVerdict {
+	m := majority(vs, quorum, func(v *ledgerpb.DrawnVerifier) []byte {
+		if v.Verdict == ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_UNSPECIFIED {
+			return nil
+		}
+		return []byte{byte(v.Verdict)}
+	})
+	if m == nil {
+		return ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_UNSPECIFIED
+	}
+	return ledgerpb.ProtocolVerdict(m[0])
+}
+
+// majority returns the vote (vote(v), nil for no reveal) that strictly
+// more than half of the revealing verifiers revealed, and at least quorum
+// of them, or nil.
+func majority(vs []*ledgerpb.DrawnVerifier, quorum uint32, vote func(*ledgerpb.DrawnVerifier) []byte) []byte {
 	revealed := 0
 	for _, v := range vs {
-		if v.OutputRoot != nil {
+		if vote(v) != nil {
 			revealed++
 		}
 	}
 	for _, v := range vs {
-		if v.OutputRoot == nil {
+		mine := vote(v)
+		if mine == nil {
 			continue
 		}
 		n := 0
 		for _, w := range vs {
-			if bytes.Equal(v.OutputRoot, w.OutputRoot) {
+			if bytes.Equal(mine, vote(w)) {
 				n++
 			}
 		}
 		if 2*n > revealed && n >= int(quorum) {
-			return v.OutputRoot
+			return mine
 		}
 	}
 	return nil
@@ -628,9 +731,11 @@ func MajorityRoot(vs []*ledgerpb.DrawnVerifier, quorum uint32) []byte {
 
 // endRound runs the hook due for a DISPUTED order at height (block hash
 // blockHash): a round whose seed was never revealed is abandoned (round
-// 1: the delivery stands) or split (a later round); a protocol dispute is
-// decided by its domain vote; a compute round by its verifiers — a quorum
-// majority decides, otherwise the next round starts or, after the last
+// 1: the delivery stands) or split (a later round); a protocol dispute's
+// domain vote decides it; a protocol round's verifiers decide it with a
+// quorum majority of conforms or violates, otherwise its domain vote
+// opens; a compute round's verifiers decide it with a quorum majority
+// root, otherwise the next round starts or, after the last
 // (max_dispute_rounds), the price is split.
 func (k Keeper) endRound(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, blockHash []byte, o *ledgerpb.Order) {
 	d := o.Dispute
@@ -640,11 +745,57 @@ func (k Keeper) endRound(st store.KVStore, ev *event.Log, p *ledgerpb.Params, he
 		k.settle(st, ev, p, height, o, ledgerpb.DisputeVerdict_DISPUTE_VERDICT_ABANDONED, roundResult{})
 	case d.SeedDeadline != 0:
 		k.settle(st, ev, p, height, o, ledgerpb.DisputeVerdict_DISPUTE_VERDICT_SPLIT, roundResult{})
-	case isProtocol(d):
+	case domainVoting(d):
 		k.decideDomainVote(st, ev, p, height, o)
+	case isProtocol(d):
+		k.decideVerdicts(st, ev, p, height, o)
 	default:
 		k.decideRound(st, ev, p, height, blockHash, o)
 	}
+}
+
+// decideVerdicts ends the reveal window of a protocol dispute's round of
+// verifiers: a quorum majority of violates makes the buyer win, of
+// conforms the provider, as a compute dispute's majority root does
+// (settle); otherwise — undecidable, a tie, too few reveals — the
+// domain vote opens (openDomainVote). Silent verifiers lose their stake;
+// so do those outvoted by a deciding majority (conforms or violates);
+// without one, a verifier that revealed keeps it (settleVerifiers).
+func (k Keeper) decideVerdicts(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, o *ledgerpb.Order) {
+	d := o.Dispute
+	d.MajorityVerdict = MajorityVerdict(d.Verifiers, p.MinDisputeQuorum)
+	var decisive []byte
+	if d.MajorityVerdict == ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_CONFORMS || d.MajorityVerdict == ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_VIOLATES {
+		decisive = []byte{byte(d.MajorityVerdict)}
+	}
+	r := k.settleVerifiers(st, ev, o, decisive)
+	switch d.MajorityVerdict {
+	case ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_CONFORMS:
+		k.settle(st, ev, p, height, o, ledgerpb.DisputeVerdict_DISPUTE_VERDICT_PROVIDER_WON, r)
+	case ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_VIOLATES:
+		k.settle(st, ev, p, height, o, ledgerpb.DisputeVerdict_DISPUTE_VERDICT_BUYER_WON, r)
+	default:
+		k.openDomainVote(st, ev, p, height, o, r)
+	}
+}
+
+// openDomainVote opens the domain vote of a protocol dispute whose
+// verifiers did not decide, at height: commits below height +
+// verifier_commit_window, reveals from then to below that +
+// verifier_reveal_window, whose hook decides (decideDomainVote). It
+// emits dispute_decided (verdict undecided, the verifiers slashed) and
+// domain_vote_opened.
+func (k Keeper) openDomainVote(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, o *ledgerpb.Order, r roundResult) {
+	d := o.Dispute
+	d.DomainVoteHeight = height
+	d.CommitDeadline = height + int64(p.VerifierCommitWindow)
+	d.RevealDeadline = d.CommitDeadline + int64(p.VerifierRevealWindow)
+	k.write(st, o, o.State, height)
+	st.Set(DueKey(disputeDue(d), o.Id), marker)
+	ev.Emit(EventDisputeDecided{OrderID: o.Id, Verdict: VerdictName(ledgerpb.DisputeVerdict_DISPUTE_VERDICT_UNDECIDED),
+		State: StateName(o.State), Slashed: r.slashed, Kind: disputeKindName(d), Round: d.Round,
+		MajorityVerdict: ProtocolVerdictName(d.MajorityVerdict)})
+	ev.Emit(EventDomainVoteOpened{OrderID: o.Id, DomainSkill: d.DomainSkill, CommitDeadline: d.CommitDeadline, RevealDeadline: d.RevealDeadline})
 }
 
 // decideRound ends the reveal window of a compute dispute's round: it
@@ -653,7 +804,7 @@ func (k Keeper) endRound(st store.KVStore, ev *event.Log, p *ledgerpb.Params, he
 func (k Keeper) decideRound(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, blockHash []byte, o *ledgerpb.Order) {
 	d := o.Dispute
 	d.MajorityRoot = MajorityRoot(d.Verifiers, p.MinDisputeQuorum)
-	r := k.settleVerifiers(st, ev, o)
+	r := k.settleVerifiers(st, ev, o, d.MajorityRoot)
 	switch {
 	case d.MajorityRoot != nil && bytes.Equal(d.MajorityRoot, o.Delivery.OutputRoot):
 		k.settle(st, ev, p, height, o, ledgerpb.DisputeVerdict_DISPUTE_VERDICT_PROVIDER_WON, r)
@@ -679,14 +830,15 @@ func (k Keeper) decideRound(st store.KVStore, ev *event.Log, p *ledgerpb.Params,
 	}
 }
 
-// settleVerifiers frees the drawn verifiers of a compute round and slashes
-// those at fault (market hardening: never all of an undecided round):
-// a verifier that did not reveal loses its whole stake to the treasury;
-// one that revealed another root than a majority loses it too; with no
-// majority, one that revealed keeps it. It returns the verifiers that
-// revealed the majority root (to be rewarded) and the slashed ones. A
-// verifier left with no stake and no open dispute is removed.
-func (k Keeper) settleVerifiers(st store.KVStore, ev *event.Log, o *ledgerpb.Order) (r roundResult) {
+// settleVerifiers frees the drawn verifiers of a round and slashes those
+// at fault (market hardening: never all of an undecided round): a
+// verifier that did not reveal loses its whole stake to the treasury;
+// one that revealed another vote (revealedVote: root or verdict) than
+// the deciding majority loses it too; with no deciding majority (nil),
+// one that revealed keeps it. It returns the verifiers that revealed the
+// majority (to be rewarded) and the slashed ones. A verifier left with
+// no stake and no open dispute is removed.
+func (k Keeper) settleVerifiers(st store.KVStore, ev *event.Log, o *ledgerpb.Order, majority []byte) (r roundResult) {
 	d := o.Dispute
 	for _, dv := range d.Verifiers {
 		v := k.Verifier(st, dv.NodeKey)
@@ -694,11 +846,12 @@ func (k Keeper) settleVerifiers(st store.KVStore, ev *event.Log, o *ledgerpb.Ord
 			panic(fmt.Sprintf("market: corrupt state: drawn verifier %x of order %d is missing", dv.NodeKey, o.Id))
 		}
 		v.OpenDisputes--
+		vote := revealedVote(dv)
 		switch {
-		case d.MajorityRoot != nil && bytes.Equal(dv.OutputRoot, d.MajorityRoot):
+		case majority != nil && bytes.Equal(vote, majority):
 			r.rewarded = append(r.rewarded, address.Address(dv.Operator))
 			r.rewardedIDs = append(r.rewardedIDs, dv.NodeKey)
-		case dv.OutputRoot == nil || d.MajorityRoot != nil:
+		case vote == nil || majority != nil:
 			if err := k.bank.MoveBetweenModules(st, ev, VerifierAccount, k.treasury, v.Stake); err != nil {
 				panic(fmt.Sprintf("market: corrupt state: verifiers: %v", err))
 			}
@@ -773,7 +926,8 @@ func (k Keeper) settle(st store.KVStore, ev *event.Log, p *ledgerpb.Params, heig
 	k.write(st, o, old, height)
 	ev.Emit(EventDisputeDecided{OrderID: o.Id, Verdict: VerdictName(verdict), MajorityRoot: d.MajorityRoot,
 		State: StateName(o.State), Rewarded: r.rewardedIDs, Reward: reward, Slashed: r.slashed,
-		Kind: disputeKindName(d), ProviderWeight: r.providerWeight, BuyerWeight: r.buyerWeight, Round: d.Round})
+		Kind: disputeKindName(d), ProviderWeight: r.providerWeight, BuyerWeight: r.buyerWeight, Round: d.Round,
+		MajorityVerdict: ProtocolVerdictName(d.MajorityVerdict)})
 }
 
 // roundResult is what a round's settlement found: the voters to reward

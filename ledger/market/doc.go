@@ -2,7 +2,9 @@
 // (market.md: "Purchase order lifecycle"), and the disputes of their
 // deliveries with their outcomes (market.md: "Disputes"): a compute
 // package's by drawn verifiers that re-execute it, a protocol package's
-// by a commit-reveal vote of reputation holders in the package's domain.
+// by drawn verifiers that check its event log and reveal a verdict, and
+// what they cannot decide by a commit-reveal vote of reputation holders
+// in the package's domain.
 //
 // # Lifecycle
 //
@@ -37,12 +39,17 @@
 //     big-endian; empty without a proof, counted as 0). On an order with
 //     a min_provider_reputation, a bid without a proof, or proving less,
 //     is refused (ErrReputationTooLow).
+//     A bid on an order of a protocol package names the BotSpec of the
+//     bot that runs it (botspec_id, its 32-byte id): one of the BotSpec
+//     ids the node announced (ErrBotSpec when missing,
+//     ErrBotSpecNotAnnounced when not announced); a bid on a compute
+//     order names none (ErrBotSpec). It is kept in Bid.botspec_id.
 //     The stake moves to escrow. MsgWithdrawBid takes it back while OPEN.
 //  3. Cancel (MsgCancelOrder): the buyer, while OPEN: CANCELLED, escrow
 //     and every bid stake returned.
 //  4. Award, in the hook at the bid deadline (market.md: "Award"): bids
-//     whose node is no longer the provider's or has expired are not valid
-//     (their stake returns). Among the valid bids the lowest price wins;
+//     whose node is no longer the provider's, has expired, or no longer
+//     announces the bid's BotSpec are not valid (their stake returns). Among the valid bids the lowest price wins;
 //     ties go to the higher proven reputation (Bid.reputation, 0 without
 //     a proof), then to the lower BidHash (sha256(order id ‖ provider ‖
 //     price ‖ node key)).
@@ -50,7 +57,8 @@
 //     escrow keeps price + PO stake + the winning stake. The order is
 //     AWARDED with a Contract whose delivery deadline is award height +
 //     delivery_window and whose input deadline is award height +
-//     input_window_blocks (at most the delivery deadline). Without a
+//     input_window_blocks (at most the delivery deadline), and whose
+//     botspec_id is the winning bid's. Without a
 //     valid bid the order EXPIRES, everything refunded.
 //  5. Inputs (off chain, nodeapi): the buyer uploads its inputs to
 //     the contract's node, which checks them against the input root and
@@ -127,14 +135,17 @@
 //     Price + PO stake move from the buyer to escrow and the offering's
 //     vendor stake from the vendor (ErrVendorStake if it cannot pay), and
 //     the order is AWARDED at once to the offering's node, the vendor
-//     stake as its bid stake. Inputs, delivery, close, ratings, fail and
+//     stake as its bid stake; for a protocol package the contract takes
+//     the offering's BotSpec, which the node must still announce
+//     (ErrBotSpecNotAnnounced). Inputs, delivery, close, ratings, fail and
 //     disputes then run as for an awarded bid.
 //
 // # Disputes
 //
 // A dispute of a compute package is checked by re-execution (market.md:
-// "Disputes"), in rounds; one of a protocol package by a domain vote (see
-// "Disputes of protocol packages" below):
+// "Disputes"), in rounds; one of a protocol package by one round of
+// verifiers that check its event log, then, if they cannot decide, by a
+// domain vote (see "Disputes of protocol packages" below):
 //
 //  1. Verifiers (MsgRegisterVerifier): an account stakes at least
 //     min_verifier_stake on one of its active nodes that lists
@@ -151,9 +162,8 @@
 //     of a compute or protocol package, names a claim (wrong result, not
 //     received, not to spec, too slow), the outcome it wants if it wins,
 //     a dispute stake of at least min_dispute_stake, which moves to
-//     escrow, and for a compute package the head of a seed chain
-//     (SeedHash). The auto-close is cancelled; the order is DISPUTED;
-//     round 1 starts.
+//     escrow, and the head of a seed chain (SeedHash). The auto-close is
+//     cancelled; the order is DISPUTED; round 1 starts.
 //  3. Seed and draw (MsgRevealDisputeSeed): in a block after the round
 //     started and up to its seed deadline (start + dispute_seed_window_blocks),
 //     anyone reveals the round's seed (the buyer's chain: SeedHash(seed)
@@ -173,10 +183,14 @@
 //  4. Commit (MsgVerifierCommit): each drawn verifier's operator, at a
 //     height below the commit deadline (draw height +
 //     verifier_commit_window), posts VerifierCommitment(order id, round,
-//     operator, output root, salt). Anyone else is refused (ErrNotDrawn).
+//     operator, output root, salt) — in a protocol dispute
+//     VerdictCommitment(order id, operator, round, verdict, salt). Anyone
+//     else is refused (ErrNotDrawn).
 //  5. Reveal (MsgVerifierReveal): from the commit deadline to below the
 //     reveal deadline (commit deadline + verifier_reveal_window), the
-//     root and salt matching the commitment (ErrRootMismatch otherwise).
+//     root (a protocol dispute: the verdict, with no root;
+//     ErrInvalidVerdict for the other kind's) and salt matching the
+//     commitment (ErrRootMismatch otherwise).
 //  6. End of a round, in the hook at the reveal deadline. The majority
 //     root (MajorityRoot) is one that strictly more than half of the
 //     revealing verifiers revealed, and at least min_dispute_quorum of
@@ -221,49 +235,76 @@
 //
 // The order keeps its latest Dispute, which records claim, outcome,
 // kind, round, seed head, verifiers with their commits and reveals and
-// those drawn before (compute), domain skill and votes (protocol),
-// verdict and majority root.
+// those drawn before, domain skill, majority verdict, domain vote height
+// and votes (protocol), verdict and majority root.
 //
 // # Disputes of protocol packages
 //
 // A protocol package runs in a lab; its delivery carries the head of the
-// signed event log. market.md first checks the log against the protocol
-// (every instruction present, in order, parameters equal, timings within
-// the BotSpec, time constraints met); that check is made off chain by the
-// voters, who fetch the log. The ledger runs the vote of reputation
-// holders in the package's domain (market.md: "Disputes"):
+// signed event log, and the contract names the BotSpec of the bot that
+// ran it. The log is checked against the filled protocol and the BotSpec
+// off chain (fabrication.md: "The conformance check": every instruction
+// present, in order, parameters equal, timings within the BotSpec, time
+// constraints met, datasets hash-matching; for a simulated bot a replay
+// byte for byte). Drawn verifiers make that check, and only what it
+// cannot decide goes to a vote of reputation holders in the package's
+// domain (fabrication.md: "only what the check cannot decide goes to the
+// domain vote"; market.md: "Disputes"):
 //
-//  1. Open: as above on a DELIVERED order of a protocol package, without
-//     a seed. No verifier is drawn. The domain is the package's skill;
-//     its id is kept in Dispute.domain_skill (reputation.ErrUnknownSkill
-//     if the skill tree lacks it). The windows are the verifiers': commits
-//     below the commit deadline (opening height + verifier_commit_window),
-//     reveals from it to below the reveal deadline (+
-//     verifier_reveal_window), whose block hook decides.
-//  2. Voters: any account but the buyer and the provider
+//  1. Open and draw: as above on a DELIVERED order of a protocol
+//     package, with a seed chain; the domain is the package's skill, its
+//     id kept in Dispute.domain_skill (reputation.ErrUnknownSkill if the
+//     skill tree lacks it). The buyer's seed draws the verifiers of the
+//     single round exactly as for a compute dispute (steps 3 to 5 above);
+//     each commits to a verdict, VerdictCommitment = sha256(order id (8,
+//     big-endian) ‖ operator (20) ‖ round (4, big-endian) ‖ verdict (1
+//     byte: 1 conforms, 2 violates, 3 undecidable) ‖ salt (32)), and
+//     reveals it. A seed not revealed in time abandons the dispute, as in
+//     round 1 of a compute dispute.
+//  2. End of the round, in the hook at its reveal deadline
+//     (MajorityVerdict: a verdict that strictly more than half of the
+//     revealing verifiers revealed, and at least min_dispute_quorum of
+//     them, kept in Dispute.majority_verdict). Violates: the buyer wins;
+//     conforms: the provider wins; either is settled as a compute
+//     dispute's majority (steps 8 and 9 above: the majority shares
+//     verifier_reward_bps of the loser's forfeit; silent and outvoted
+//     verifiers lose their stake). Otherwise — a majority of undecidable,
+//     a tie, fewer reveals than the quorum, no verifier drawn — silent
+//     verifiers lose their stake, the others keep it, every drawn
+//     verifier is freed, dispute_decided reports the round undecided,
+//     and the domain vote opens (domain_vote_opened): Dispute.
+//     domain_vote_height is that block's height, and the windows are the
+//     verifiers' counted from it: commits below the commit deadline
+//     (height + verifier_commit_window), reveals from it to below the
+//     reveal deadline (+ verifier_reveal_window), whose block hook
+//     decides. Before it opens, domain votes are refused
+//     (ErrWindowClosed); once it is open, verifier messages and seeds are
+//     (ErrWindowClosed, ErrWrongState). There is no second round of
+//     verifiers.
+//  3. Voters: any account but the buyer and the provider
 //     (ErrPartyCannotVote) that proves a positive reputation in the
 //     domain skill of the network colony against the accepted
 //     reputation root (reputation.Keeper.ProvenReputation;
 //     reputation.ErrInvalidProof, reputation.ErrNoRoot,
 //     ErrNoDomainReputation for 0).
-//  3. Commit (MsgDomainVoteCommit): below the commit deadline
+//  4. Commit (MsgDomainVoteCommit): below the commit deadline
 //     (ErrWindowClosed), DomainVoteCommitment(order id, voter, vote,
 //     salt) = sha256(order id (8, big-endian) ‖ voter (20) ‖ vote (1
 //     byte: 1 provider won, 2 buyer won) ‖ salt (32)), a stake of at least
 //     min_domain_vote_stake (moved to escrow) and a reputation proof as in
-//     step 2, whose value holds the voter's slot (DomainVote.commit_weight).
+//     step 3, whose value holds the voter's slot (DomainVote.commit_weight).
 //     One commit per account (ErrCannotVote); at most MaxDomainVoters
 //     (64) votes per dispute: when they are taken, a commit proving more
 //     than the lightest vote takes its slot (its stake returns,
 //     domain_vote_evicted), a lighter one is refused (ErrVotersFull).
-//  4. Reveal (MsgDomainVoteReveal): from the commit deadline to below the
+//  5. Reveal (MsgDomainVoteReveal): from the commit deadline to below the
 //     reveal deadline, the vote (provider_won or buyer_won;
 //     ErrInvalidDispute otherwise) and the salt matching the voter's
 //     commitment (ErrCannotVote without one or after a reveal;
 //     ErrRootMismatch if they do not match), with a reputation proof as
-//     in step 2 checked against the root accepted at the reveal: the
+//     in step 3 checked against the root accepted at the reveal: the
 //     proven reputation (a uint256) is the vote's weight.
-//  5. Decision, in the block hook at the reveal deadline (DomainTally,
+//  6. Decision, in the block hook at the reveal deadline (DomainTally,
 //     DomainVerdict): the side whose revealed votes weigh strictly more in
 //     total wins; a vote not revealed counts for nobody. Voters on the
 //     winning side get their stake back and share verifier_reward_bps of
@@ -272,9 +313,9 @@
 //     equal weights, splits the price (a vote is not redrawn): revealed
 //     voters get their stake back, silent ones lose it. The verdict is
 //     then applied as a compute dispute's (steps 7 to 9 above).
-//     Neither kind of dispute accepts the other's messages: a verifier
-//     commit on a protocol dispute meets no drawn verifier (ErrNotDrawn),
-//     a domain vote on a compute dispute is refused (ErrPackageKind).
+//     A domain vote on a compute dispute is refused (ErrPackageKind), a
+//     verdict in one (ErrInvalidVerdict), and so is an output root in a
+//     protocol dispute (ErrInvalidVerdict).
 //
 // # The market's hardening: rules of market.md changed, and why
 //

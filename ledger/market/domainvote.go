@@ -108,7 +108,9 @@ func ValidateDomainVoteReveal(m *ledgerpb.MsgDomainVoteReveal) error {
 	return checkProofPresent(op, m.ReputationProof)
 }
 
-// protocolDispute returns the DISPUTED order of a protocol dispute.
+// protocolDispute returns the DISPUTED order of a protocol dispute whose
+// domain vote is open: ErrPackageKind for a compute dispute,
+// ErrWindowClosed while its drawn verifiers decide.
 func (k Keeper) protocolDispute(st store.KVStore, op string, id uint64) (*ledgerpb.Order, error) {
 	o, err := k.order(st, op, id)
 	if err != nil {
@@ -119,6 +121,9 @@ func (k Keeper) protocolDispute(st store.KVStore, op string, id uint64) (*ledger
 	}
 	if !isProtocol(o.Dispute) {
 		return nil, ErrPackageKind.Errorf("%s: order %d: a dispute of a compute package is decided by verifiers, not by a domain vote", op, o.Id)
+	}
+	if !domainVoting(o.Dispute) {
+		return nil, ErrWindowClosed.Errorf("%s: order %d: no domain vote is open: the drawn verifiers decide first, and a domain vote opens only if they cannot", op, o.Id)
 	}
 	return o, nil
 }
@@ -149,7 +154,8 @@ func voteOf(d *ledgerpb.Dispute, signer address.Address) *ledgerpb.DomainVote {
 // DomainVoteCommit executes a MsgDomainVoteCommit in the block at
 // height: ValidateDomainVoteCommit's rules, then the order exists
 // (ErrNoOrder), is DISPUTED (ErrWrongState) by a protocol dispute
-// (ErrPackageKind), at a height below its commit deadline
+// (ErrPackageKind) whose domain vote is open (ErrWindowClosed: its
+// verifiers did not decide), at a height below its commit deadline
 // (ErrWindowClosed); the signer is neither the buyer nor the provider
 // (ErrPartyCannotVote) and has not committed (ErrCannotVote); the proof
 // proves the signer's positive reputation in the dispute's domain skill
@@ -215,7 +221,8 @@ func (k Keeper) DomainVoteCommit(st store.KVStore, ev *event.Log, p *ledgerpb.Pa
 // DomainVoteReveal executes a MsgDomainVoteReveal in the block at
 // height: ValidateDomainVoteReveal's rules, then the order exists
 // (ErrNoOrder), is DISPUTED (ErrWrongState) by a protocol dispute
-// (ErrPackageKind), at a height from its commit deadline to below its
+// (ErrPackageKind) whose domain vote is open (ErrWindowClosed), at a
+// height from its commit deadline to below its
 // reveal deadline (ErrWindowClosed); the signer committed and has not
 // revealed (ErrCannotVote); DomainVoteCommitment(order id, signer, vote,
 // salt) matches its commitment (ErrRootMismatch); and the proof proves

@@ -122,6 +122,17 @@ var (
 	// ErrSeedMismatch: a revealed seed does not hash to the dispute's seed
 	// head.
 	ErrSeedMismatch = codes.New(Codespace, 47, "seed does not match the seed chain")
+	// ErrBotSpec: a bid on an order of a protocol package names no
+	// BotSpec (botspec_id), or a bid on a compute order names one.
+	ErrBotSpec = codes.New(Codespace, 48, "botspec does not fit the package")
+	// ErrBotSpecNotAnnounced: a bid's botspec_id is not one of the BotSpec
+	// ids its node announced (registry: botspec_hashes).
+	ErrBotSpecNotAnnounced = codes.New(Codespace, 49, "botspec not announced by the node")
+	// ErrInvalidVerdict: a verifier's reveal does not fit its dispute: a
+	// compute dispute's needs an output root and no verdict, a protocol
+	// dispute's a verdict (conforms, violates or undecidable) and no
+	// output root.
+	ErrInvalidVerdict = codes.New(Codespace, 50, "invalid verdict")
 )
 
 // Codes lists the codes of codespace "market" in number order.
@@ -135,5 +146,5 @@ func Codes() []codes.Code {
 		ErrCannotVote, ErrRootMismatch, ErrInvalidDispute, ErrNotAuthority, ErrReleaseAmount,
 		ErrProviderExcluded, ErrReputationTooLow, ErrPartyCannotVote, ErrVotersFull, ErrNoDomainReputation,
 		ErrInvalidResult, ErrPriceAboveMax, ErrVendorStake, ErrBadReceipt, ErrReceiptExists,
-		ErrAlreadyReported, ErrSeedMismatch}
+		ErrAlreadyReported, ErrSeedMismatch, ErrBotSpec, ErrBotSpecNotAnnounced, ErrInvalidVerdict}
 }

@@ -41,13 +41,15 @@ type EventOrderExpired struct {
 func (EventOrderExpired) EventType() string { return "order_expired" }
 
 // EventBidPlaced: type "bid_placed", attributes order_id, provider,
-// node_key (hex), price, stake.
+// node_key (hex), price, stake, botspec_id (hex; the BotSpec of a bid on
+// a protocol order, empty on a compute order).
 type EventBidPlaced struct {
-	OrderID  uint64          `event:"order_id"`
-	Provider address.Address `event:"provider"`
-	NodeKey  []byte          `event:"node_key"`
-	Price    uint64          `event:"price"`
-	Stake    uint64          `event:"stake"`
+	OrderID   uint64          `event:"order_id"`
+	Provider  address.Address `event:"provider"`
+	NodeKey   []byte          `event:"node_key"`
+	Price     uint64          `event:"price"`
+	Stake     uint64          `event:"stake"`
+	BotSpecID []byte          `event:"botspec_id"`
 }
 
 // EventType implements event.Typed.
@@ -65,7 +67,8 @@ func (EventBidWithdrawn) EventType() string { return "bid_withdrawn" }
 // EventOrderAwarded: type "order_awarded", attributes order_id, provider,
 // node_key (hex; for a direct purchase the offering's node), price,
 // bid_stake (the vendor stake for a direct purchase), delivery_deadline,
-// input_deadline.
+// input_deadline, botspec_id (hex; the contract's BotSpec: the winning
+// bid's or the offering's; empty for a compute order).
 type EventOrderAwarded struct {
 	OrderID          uint64          `event:"order_id"`
 	Provider         address.Address `event:"provider"`
@@ -74,6 +77,7 @@ type EventOrderAwarded struct {
 	BidStake         uint64          `event:"bid_stake"`
 	DeliveryDeadline int64           `event:"delivery_deadline"`
 	InputDeadline    int64           `event:"input_deadline"`
+	BotSpecID        []byte          `event:"botspec_id"`
 }
 
 // EventType implements event.Typed.
@@ -192,6 +196,22 @@ type EventDisputeDrawn struct {
 // EventType implements event.Typed.
 func (EventDisputeDrawn) EventType() string { return "dispute_drawn" }
 
+// EventDomainVoteOpened: type "domain_vote_opened", attributes order_id,
+// domain_skill (the id of the package's skill, in which voters prove
+// their reputation), commit_deadline, reveal_deadline: the drawn
+// verifiers of a protocol dispute did not decide it, and its domain vote
+// takes commits below commit_deadline and reveals from it to below
+// reveal_deadline.
+type EventDomainVoteOpened struct {
+	OrderID        uint64 `event:"order_id"`
+	DomainSkill    uint64 `event:"domain_skill"`
+	CommitDeadline int64  `event:"commit_deadline"`
+	RevealDeadline int64  `event:"reveal_deadline"`
+}
+
+// EventType implements event.Typed.
+func (EventDomainVoteOpened) EventType() string { return "domain_vote_opened" }
+
 // EventDomainVoteEvicted: type "domain_vote_evicted", attributes
 // order_id, voter (whose slot was taken; its stake returned), by (the
 // heavier voter that took it).
@@ -228,10 +248,12 @@ func (EventVerifierUnregistered) EventType() string { return "verifier_unregiste
 
 // EventDisputeOpened: type "dispute_opened", attributes order_id, claim,
 // outcome (the enum numbers), stake, commit_deadline and reveal_deadline
-// (a protocol dispute's vote; 0 for a compute dispute, whose verifiers
-// are drawn later: dispute_drawn), seed_deadline (a compute dispute: the
-// last height for the first round's seed; 0 for a protocol dispute),
-// kind ("compute" or "protocol": drawn verifiers or a domain vote).
+// (0: the verifiers are drawn later, dispute_drawn, and a protocol
+// dispute's domain vote, if any, opens later still, domain_vote_opened;
+// kept for records written before), seed_deadline (the last height for
+// the first round's seed), kind ("compute": drawn verifiers re-execute;
+// "protocol": drawn verifiers reveal verdicts, then perhaps a domain
+// vote).
 type EventDisputeOpened struct {
 	OrderID        uint64 `event:"order_id"`
 	Claim          int32  `event:"claim"`
@@ -258,11 +280,15 @@ type EventDisputeCommit struct {
 func (EventDisputeCommit) EventType() string { return "dispute_commit" }
 
 // EventDisputeReveal: type "dispute_reveal", attributes order_id,
-// verifier (the operator), output_root (hex).
+// verifier (the operator), output_root (hex; a compute dispute's, empty
+// for a protocol dispute), verdict (a protocol dispute's,
+// ProtocolVerdictName: conforms, violates or undecidable; empty for a
+// compute dispute).
 type EventDisputeReveal struct {
 	OrderID    uint64          `event:"order_id"`
 	Verifier   address.Address `event:"verifier"`
 	OutputRoot []byte          `event:"output_root"`
+	Verdict    string          `event:"verdict"`
 }
 
 // EventType implements event.Typed.
@@ -277,8 +303,11 @@ func (EventDisputeReveal) EventType() string { return "dispute_reveal" }
 // slashed (node keys, or voter addresses, that lost their stake), kind
 // ("compute" or "protocol"), provider_weight and buyer_weight (a
 // protocol dispute's revealed weight on each side, decimal; empty for a
-// compute dispute), round, next_seed_deadline (after an undecided round:
-// the last height for the next round's seed; 0 otherwise).
+// compute dispute), round, next_seed_deadline (after an undecided
+// compute round: the last height for the next round's seed; 0
+// otherwise), majority_verdict (a protocol dispute's verifiers' majority
+// verdict, ProtocolVerdictName, empty without one; after an undecided
+// protocol round the domain vote opens: domain_vote_opened follows).
 type EventDisputeDecided struct {
 	OrderID          uint64   `event:"order_id"`
 	Verdict          string   `event:"verdict"`
@@ -292,6 +321,7 @@ type EventDisputeDecided struct {
 	BuyerWeight      string   `event:"buyer_weight"`
 	Round            uint32   `event:"round"`
 	NextSeedDeadline int64    `event:"next_seed_deadline"`
+	MajorityVerdict  string   `event:"majority_verdict"`
 }
 
 // EventType implements event.Typed.
@@ -364,6 +394,7 @@ func Events() []event.Typed {
 		EventMissingInputsReported{},
 		EventDisputeDrawn{},
 		EventDomainVoteEvicted{},
+		EventDomainVoteOpened{},
 		EventVerifierRegistered{},
 		EventVerifierUnregistered{},
 		EventDisputeOpened{},

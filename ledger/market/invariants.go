@@ -127,14 +127,19 @@ func (k Keeper) CheckInvariants(st store.KVStore) error {
 
 // checkVerifiers checks that the module account "verifiers" holds exactly
 // Σ verifier stakes, and that each verifier's open_disputes counts the
-// DISPUTED orders that drew it.
+// DISPUTED orders that drew it in a round still open (a protocol
+// dispute's verifiers are freed when its domain vote opens).
 func (k Keeper) checkVerifiers(st store.KVStore) error {
 	var staked, total uint64
 	var drawnKeys [][]byte
 	ids, _ := k.OrderIDs(st, StatePrefix(ledgerpb.OrderState_ORDER_STATE_DISPUTED), 0, -1)
 	for _, id := range ids {
-		for _, d := range k.Order(st, id).Dispute.Verifiers {
-			drawnKeys = append(drawnKeys, d.NodeKey)
+		d := k.Order(st, id).Dispute
+		if domainVoting(d) {
+			continue
+		}
+		for _, dv := range d.Verifiers {
+			drawnKeys = append(drawnKeys, dv.NodeKey)
 		}
 	}
 	it := st.Iterator(VerifierPrefix(), store.PrefixEnd(VerifierPrefix()))
@@ -191,10 +196,10 @@ func (k Keeper) checkCredit(st store.KVStore) error {
 	return nil
 }
 
-// checkDomainVotes checks the votes of every open protocol dispute: no
-// drawn verifiers, at most MaxDomainVoters votes, one per voter, none by
-// the buyer or the provider, a 32-byte commitment each, and a weight
-// exactly when the vote is revealed.
+// checkDomainVotes checks the votes of every open protocol dispute: none
+// before its domain vote opened, then at most MaxDomainVoters votes, one
+// per voter, none by the buyer or the provider, a 32-byte commitment
+// each, and a weight exactly when the vote is revealed.
 func (k Keeper) checkDomainVotes(st store.KVStore) error {
 	ids, _ := k.OrderIDs(st, StatePrefix(ledgerpb.OrderState_ORDER_STATE_DISPUTED), 0, -1)
 	for _, id := range ids {
@@ -206,8 +211,8 @@ func (k Keeper) checkDomainVotes(st store.KVStore) error {
 			}
 			continue
 		}
-		if len(d.Verifiers) != 0 || len(d.Votes) > MaxDomainVoters {
-			return fmt.Errorf("market: invariant: protocol dispute of order %d has %d verifiers and %d votes", id, len(d.Verifiers), len(d.Votes))
+		if (!domainVoting(d) && len(d.Votes) != 0) || len(d.Votes) > MaxDomainVoters {
+			return fmt.Errorf("market: invariant: protocol dispute of order %d has %d votes (domain vote opened at height %d)", id, len(d.Votes), d.DomainVoteHeight)
 		}
 		for i, v := range d.Votes {
 			revealed := v.Vote != ledgerpb.DomainVoteChoice_DOMAIN_VOTE_CHOICE_UNSPECIFIED

@@ -471,12 +471,18 @@ func (k Keeper) CancelOrder(st store.KVStore, ev *event.Log, height int64, signe
 // ValidateBid checks a MsgBid without state: a 32-byte node key
 // (ErrInvalidHash), a price of at least min_price (ErrInvalidPrice), a
 // stake of at least RequiredBidStake(price) (ErrStakeTooLow), price +
-// stake within uint64 (ErrOverflow), and a well-formed reputation proof
-// if there is one (reputation.ValidateProof).
+// stake within uint64 (ErrOverflow), a botspec_id of 32 bytes or none
+// (ErrInvalidHash; Bid decides which the order needs), and a well-formed
+// reputation proof if there is one (reputation.ValidateProof).
 func ValidateBid(m *ledgerpb.MsgBid, p *ledgerpb.Params) error {
 	const op = "bid"
 	if err := checkHash(op, "node_key", m.NodeKey); err != nil {
 		return err
+	}
+	if len(m.BotspecId) != 0 {
+		if err := checkHash(op, "botspec_id", m.BotspecId); err != nil {
+			return err
+		}
 	}
 	if m.Price < p.MinPrice {
 		return ErrInvalidPrice.Errorf("%s: price %d ucell: must be at least min_price %d ucell", op, m.Price, p.MinPrice)
@@ -503,6 +509,28 @@ func Fits(n *ledgerpb.Node, pkg *ledgerpb.Package) bool {
 	return len(n.BotspecHashes) > 0
 }
 
+// Announces reports whether node n announced the BotSpec id.
+func Announces(n *ledgerpb.Node, botspecID []byte) bool {
+	return slices.ContainsFunc(n.BotspecHashes, func(h []byte) bool { return bytes.Equal(h, botspecID) })
+}
+
+// checkBotSpec checks a bid's botspec_id against the package and the
+// node: required for a protocol package (ErrBotSpec) and one the node
+// announced (ErrBotSpecNotAnnounced), refused for any other kind
+// (ErrBotSpec).
+func checkBotSpec(op string, o *ledgerpb.Order, pkg *ledgerpb.Package, n *ledgerpb.Node, botspecID []byte) error {
+	protocol := pkg.Kind == ledgerpb.PackageKind_PACKAGE_KIND_PROTOCOL
+	switch {
+	case protocol && len(botspecID) == 0:
+		return ErrBotSpec.Errorf("%s: order %d: botspec_id: missing: a bid on an order of a protocol package names the BotSpec of the bot that runs it", op, o.Id)
+	case !protocol && len(botspecID) != 0:
+		return ErrBotSpec.Errorf("%s: order %d: botspec_id: must be empty on an order of a %v package", op, o.Id, pkg.Kind)
+	case protocol && !Announces(n, botspecID):
+		return ErrBotSpecNotAnnounced.Errorf("%s: order %d: botspec_id %x: not a BotSpec that node %x announced", op, o.Id, botspecID, n.NodePubkey)
+	}
+	return nil
+}
+
 // Bid executes a MsgBid signed by the provider in the block at height:
 // ValidateBid's rules, then the order must exist (ErrNoOrder) and be OPEN
 // (ErrWrongState) with height < its bid deadline (ErrWindowClosed); the
@@ -511,7 +539,10 @@ func Fits(n *ledgerpb.Node, pkg *ledgerpb.Package) bool {
 // no bid on it
 // (ErrBidExists); the node is registered by the signer and active
 // (ErrNodeUnusable) and fits the package (ErrArchitecture); price <= max
-// price (ErrInvalidPrice). A reputation proof, if any, must prove the
+// price (ErrInvalidPrice). On an order of a protocol package the bid
+// names, in botspec_id, one of the BotSpec ids the node announced
+// (ErrBotSpec when missing, ErrBotSpecNotAnnounced when not announced);
+// on a compute order it names none (ErrBotSpec). A reputation proof, if any, must prove the
 // signer's reputation in the package's skill of the network colony
 // against the accepted reputation root (reputation.ErrInvalidProof,
 // reputation.ErrNoRoot); the proven value is kept in the bid, as
@@ -555,6 +586,9 @@ func (k Keeper) Bid(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height 
 	if !Fits(n, pkg) {
 		return ErrArchitecture.Errorf("%s: node_key %x: cannot run a %v package", op, m.NodeKey, pkg.Kind)
 	}
+	if err := checkBotSpec(op, o, pkg, n, m.BotspecId); err != nil {
+		return err
+	}
 	var proven *big.Int
 	if m.ReputationProof != nil {
 		skill, ok := k.reputation.SkillID(st, pkg.Skill)
@@ -579,9 +613,9 @@ func (k Keeper) Bid(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height 
 	}
 	st.Set(BidKey(o.Id, signer), codec.Marshal(&ledgerpb.Bid{
 		OrderId: o.Id, Provider: signer.Bytes(), NodeKey: m.NodeKey, Price: m.Price, Stake: m.Stake, Height: height,
-		Reputation: reputation.EncodeReputation(proven),
+		Reputation: reputation.EncodeReputation(proven), BotspecId: m.BotspecId,
 	}))
-	ev.Emit(EventBidPlaced{OrderID: o.Id, Provider: signer, NodeKey: m.NodeKey, Price: m.Price, Stake: m.Stake})
+	ev.Emit(EventBidPlaced{OrderID: o.Id, Provider: signer, NodeKey: m.NodeKey, Price: m.Price, Stake: m.Stake, BotSpecID: m.BotspecId})
 	return nil
 }
 
@@ -892,7 +926,9 @@ func ValidateBuyOffering(m *ledgerpb.MsgBuyOffering, p *ledgerpb.Params) error {
 // vendor may have raised it while the purchase waited), which is
 // registered and orderable (ErrNoPackage, ErrPackageKind); the
 // offering's node is still an active node of the vendor that fits the
-// package (ErrNodeUnusable, ErrArchitecture); price + PO stake within
+// package (ErrNodeUnusable, ErrArchitecture) and, for a protocol
+// package, still announces the offering's BotSpec
+// (ErrBotSpecNotAnnounced), which the contract records; price + PO stake within
 // uint64 (ErrOverflow) move from the buyer to escrow (bank codes), and
 // the offering's vendor stake from the vendor to escrow
 // (ErrVendorStake when the vendor cannot pay it). The order is AWARDED
@@ -926,6 +962,9 @@ func (k Keeper) BuyOffering(st store.KVStore, ev *event.Log, p *ledgerpb.Params,
 	if !Fits(n, pkg) {
 		return 0, ErrArchitecture.Errorf("%s: the offering's node %x cannot run a %v package", op, off.NodeKey, pkg.Kind)
 	}
+	if pkg.Kind == ledgerpb.PackageKind_PACKAGE_KIND_PROTOCOL && !Announces(n, off.BotspecId) {
+		return 0, ErrBotSpecNotAnnounced.Errorf("%s: the offering's BotSpec %x is no longer one its node %x announces", op, off.BotspecId, off.NodeKey)
+	}
 	total, ok := add(off.Price, m.PoStake)
 	if !ok {
 		return 0, ErrOverflow.Errorf("%s: price %d + po_stake %d overflows", op, off.Price, m.PoStake)
@@ -944,7 +983,7 @@ func (k Keeper) BuyOffering(st store.KVStore, ev *event.Log, p *ledgerpb.Params,
 		Replication: 1, State: ledgerpb.OrderState_ORDER_STATE_AWARDED, CreatedHeight: height, BidDeadline: height,
 		Direct: true,
 		Contract: &ledgerpb.Contract{Provider: vendor.Bytes(), NodeKey: off.NodeKey, Price: off.Price, BidStake: off.Stake,
-			AwardHeight: height, DeliveryDeadline: deadline, InputDeadline: inputDeadline(height, deadline, p)},
+			AwardHeight: height, DeliveryDeadline: deadline, InputDeadline: inputDeadline(height, deadline, p), BotspecId: off.BotspecId},
 	}
 	st.Set(NextIDKey(), store.Uint64(id+1))
 	k.write(st, o, ledgerpb.OrderState_ORDER_STATE_UNSPECIFIED, height)
@@ -953,7 +992,7 @@ func (k Keeper) BuyOffering(st store.KVStore, ev *event.Log, p *ledgerpb.Params,
 	st.Set(DueKey(awardedDue(o.Contract), id), marker)
 	ev.Emit(EventOrderCreated{OrderID: id, Buyer: buyer, PackageID: m.PackageId, MaxPrice: off.Price, POStake: m.PoStake, BidDeadline: height, Direct: true})
 	ev.Emit(EventOrderAwarded{OrderID: id, Provider: vendor, NodeKey: off.NodeKey, Price: off.Price, BidStake: off.Stake,
-		DeliveryDeadline: deadline, InputDeadline: o.Contract.InputDeadline})
+		DeliveryDeadline: deadline, InputDeadline: o.Contract.InputDeadline, BotSpecID: off.BotspecId})
 	return id, nil
 }
 
@@ -1016,7 +1055,8 @@ func (k Keeper) BeginBlock(st store.KVStore, ev *event.Log, p *ledgerpb.Params, 
 }
 
 // award ends the bid window of o (market.md: "Award"): among the bids
-// whose node is still the provider's and active, the lowest price wins;
+// whose node is still the provider's and active (and, on a protocol
+// order, still announces the bid's BotSpec), the lowest price wins;
 // among equal prices the higher proven reputation (Bid.reputation, 0
 // without a proof), then the lower BidHash. Losing and invalid stakes return; the buyer gets
 // max price − price back. Without a valid bid the order EXPIRES and
@@ -1028,7 +1068,8 @@ func (k Keeper) award(st store.KVStore, ev *event.Log, p *ledgerpb.Params, heigh
 	bids := k.Bids(st, o.Id)
 	for _, b := range bids {
 		n := k.registry.Node(st, b.NodeKey)
-		if n == nil || !bytes.Equal(n.Operator, b.Provider) || !k.registry.Active(st, p, b.NodeKey, height) {
+		if n == nil || !bytes.Equal(n.Operator, b.Provider) || !k.registry.Active(st, p, b.NodeKey, height) ||
+			(len(b.BotspecId) != 0 && !Announces(n, b.BotspecId)) {
 			continue
 		}
 		h := BidHash(o.Id, address.Address(b.Provider), b.Price, b.NodeKey)
@@ -1061,13 +1102,13 @@ func (k Keeper) award(st store.KVStore, ev *event.Log, p *ledgerpb.Params, heigh
 	provider := address.Address(win.Provider)
 	deadline := height + int64(o.DeliveryWindow)
 	o.Contract = &ledgerpb.Contract{Provider: win.Provider, NodeKey: win.NodeKey, Price: win.Price, BidStake: win.Stake,
-		AwardHeight: height, DeliveryDeadline: deadline, InputDeadline: inputDeadline(height, deadline, p)}
+		AwardHeight: height, DeliveryDeadline: deadline, InputDeadline: inputDeadline(height, deadline, p), BotspecId: win.BotspecId}
 	o.State = ledgerpb.OrderState_ORDER_STATE_AWARDED
 	k.write(st, o, ledgerpb.OrderState_ORDER_STATE_OPEN, height)
 	st.Set(ProviderKey(provider, o.Id), marker)
 	st.Set(DueKey(awardedDue(o.Contract), o.Id), marker)
 	ev.Emit(EventOrderAwarded{OrderID: o.Id, Provider: provider, NodeKey: win.NodeKey, Price: win.Price, BidStake: win.Stake,
-		DeliveryDeadline: deadline, InputDeadline: o.Contract.InputDeadline})
+		DeliveryDeadline: deadline, InputDeadline: o.Contract.InputDeadline, BotSpecID: win.BotspecId})
 }
 
 // fail ends an AWARDED contract that was not delivered, in the hook at

@@ -92,6 +92,10 @@ var (
 	// ErrPriceOverflow: an asking price does not fit in a uint64
 	// (AskingPrice).
 	ErrPriceOverflow = codes.New(Codespace, 35, "price overflow")
+	// ErrOfferingBotSpec: an offering of a protocol package names no
+	// BotSpec (botspec_id), or one its node did not announce; or an
+	// offering of a compute package names one.
+	ErrOfferingBotSpec = codes.New(Codespace, 36, "offering botspec does not fit")
 )
 
 // Codes lists the codes of codespace "registry" in number order.
@@ -102,5 +106,6 @@ func Codes() []codes.Code {
 		ErrUnknownSkill, ErrNoParent, ErrVersionHijack, ErrNameTaken, ErrInvalidSpecSize,
 		ErrTooManyLocations, ErrNoPackage, ErrInvalidPrice, ErrInvalidLeadTime, ErrNotVendor,
 		ErrNoOffering, ErrInvalidPackageID, ErrBadNodeSignature, ErrRoyaltyTooHigh, ErrNodeUnusable,
-		ErrStakeTooLow, ErrNoLocation, ErrInvalidPriceList, ErrNoPriceList, ErrPriceOverflow}
+		ErrStakeTooLow, ErrNoLocation, ErrInvalidPriceList, ErrNoPriceList, ErrPriceOverflow,
+		ErrOfferingBotSpec}
 }

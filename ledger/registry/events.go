@@ -59,7 +59,8 @@ type EventPackageRegistered struct {
 func (EventPackageRegistered) EventType() string { return "package_registered" }
 
 // EventOfferingSet: type "offering_set", attributes vendor, package_id
-// (hex), price (ucell), lead_time_blocks, node_key (hex), stake (ucell).
+// (hex), price (ucell), lead_time_blocks, node_key (hex), stake (ucell),
+// botspec_id (hex; a protocol package's BotSpec, empty for compute).
 type EventOfferingSet struct {
 	Vendor         address.Address `event:"vendor"`
 	PackageID      []byte          `event:"package_id"`
@@ -67,6 +68,7 @@ type EventOfferingSet struct {
 	LeadTimeBlocks uint64          `event:"lead_time_blocks"`
 	NodeKey        []byte          `event:"node_key"`
 	Stake          uint64          `event:"stake"`
+	BotSpecID      []byte          `event:"botspec_id"`
 }
 
 // EventType implements event.Typed.

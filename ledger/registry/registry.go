@@ -50,7 +50,10 @@
 //     time (blocks), served by one of the vendor's active nodes
 //     (ErrNodeUnusable) with a vendor stake per purchase of at least
 //     max(min_bid_stake, bid_stake_ratio_bps of the price)
-//     (ErrStakeTooLow), taken at each purchase (market: BuyOffering).
+//     (ErrStakeTooLow), taken at each purchase (market: BuyOffering). An
+//     offering of a protocol package names the BotSpec of the bot that
+//     runs its purchases, one its node announced; one of a compute
+//     package names none (ErrOfferingBotSpec).
 //
 // Every handler checks everything before its first write and emits its
 // typed event next to the write. The module moves no funds.
@@ -683,8 +686,9 @@ func validatePackageID(op string, id []byte) error {
 // ValidateSetOffering checks a MsgSetOffering against the params without
 // other state: a 32-byte package id (ErrInvalidPackageID), a price of at
 // least min_price (ErrInvalidPrice), a positive lead time
-// (ErrInvalidLeadTime), a 32-byte node key (ErrInvalidNodeKey) and a
-// stake of at least OfferingMinStake (ErrStakeTooLow).
+// (ErrInvalidLeadTime), a 32-byte node key (ErrInvalidNodeKey), a
+// stake of at least OfferingMinStake (ErrStakeTooLow) and a botspec_id
+// of 32 bytes or none (ErrInvalidBotSpecHash).
 func ValidateSetOffering(m *ledgerpb.MsgSetOffering, p *ledgerpb.Params) error {
 	const op = "set_offering"
 	if err := validatePackageID(op, m.PackageId); err != nil {
@@ -701,6 +705,9 @@ func ValidateSetOffering(m *ledgerpb.MsgSetOffering, p *ledgerpb.Params) error {
 	}
 	if min := OfferingMinStake(m.Price, p); m.Stake < min {
 		return ErrStakeTooLow.Errorf("%s: stake %d ucell: must be at least %d ucell (min_bid_stake, or bid_stake_ratio_bps of the price)", op, m.Stake, min)
+	}
+	if len(m.BotspecId) != 0 && len(m.BotspecId) != BotSpecHashSize {
+		return ErrInvalidBotSpecHash.Errorf("%s: botspec_id: must be %d bytes, got %d", op, BotSpecHashSize, len(m.BotspecId))
 	}
 	return nil
 }
@@ -721,27 +728,41 @@ func OfferingMinStake(price uint64, p *ledgerpb.Params) uint64 {
 // height: ValidateSetOffering's rules, then the signer's profile must
 // have the vendor role (ErrNotVendor), the package must be registered
 // (ErrNoPackage) and the node an active node of the signer
-// (ErrNodeUnusable). The offering (signer, package id) is created or
+// (ErrNodeUnusable); an offering of a protocol package names one of the
+// BotSpec ids the node announced, one of any other kind none
+// (ErrOfferingBotSpec). The offering (signer, package id) is created or
 // replaced.
 func (k Keeper) SetOffering(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, signer address.Address, m *ledgerpb.MsgSetOffering) error {
 	if err := ValidateSetOffering(m, p); err != nil {
 		return err
 	}
-	if n := k.Node(st, m.NodeKey); n == nil || address.Address(n.Operator) != signer || Expired(n, p, height) {
+	n := k.Node(st, m.NodeKey)
+	if n == nil || address.Address(n.Operator) != signer || Expired(n, p, height) {
 		return ErrNodeUnusable.Errorf("set_offering: node_key %x: not an active node of %s", m.NodeKey, signer)
 	}
 	if p := k.Profile(st, signer); p == nil || !slices.Contains(p.Roles, ledgerpb.Role_ROLE_VENDOR) {
 		return ErrNotVendor.Errorf("set_offering: %s has no profile with the vendor role", signer)
 	}
-	if !st.Has(PackageKey(m.PackageId)) {
+	pkg := k.Package(st, m.PackageId)
+	if pkg == nil {
 		return ErrNoPackage.Errorf("set_offering: package_id %x: not a registered package", m.PackageId)
+	}
+	protocol := pkg.Kind == ledgerpb.PackageKind_PACKAGE_KIND_PROTOCOL
+	switch {
+	case protocol && len(m.BotspecId) == 0:
+		return ErrOfferingBotSpec.Errorf("set_offering: botspec_id: missing: an offering of a protocol package names the BotSpec of the bot that runs its purchases")
+	case !protocol && len(m.BotspecId) != 0:
+		return ErrOfferingBotSpec.Errorf("set_offering: botspec_id: must be empty for a %v package", pkg.Kind)
+	case protocol && !slices.ContainsFunc(n.BotspecHashes, func(h []byte) bool { return bytes.Equal(h, m.BotspecId) }):
+		return ErrOfferingBotSpec.Errorf("set_offering: botspec_id %x: not a BotSpec that node %x announced", m.BotspecId, m.NodeKey)
 	}
 	st.Set(OfferingKey(signer, m.PackageId), codec.Marshal(&ledgerpb.Offering{
 		Vendor: signer.Bytes(), PackageId: m.PackageId, Price: m.Price, LeadTimeBlocks: m.LeadTimeBlocks, UpdatedHeight: height,
-		NodeKey: m.NodeKey, Stake: m.Stake,
+		NodeKey: m.NodeKey, Stake: m.Stake, BotspecId: m.BotspecId,
 	}))
 	st.Set(PackageOfferingKey(m.PackageId, signer), marker)
-	ev.Emit(EventOfferingSet{Vendor: signer, PackageID: m.PackageId, Price: m.Price, LeadTimeBlocks: m.LeadTimeBlocks, NodeKey: m.NodeKey, Stake: m.Stake})
+	ev.Emit(EventOfferingSet{Vendor: signer, PackageID: m.PackageId, Price: m.Price, LeadTimeBlocks: m.LeadTimeBlocks, NodeKey: m.NodeKey, Stake: m.Stake,
+		BotSpecID: m.BotspecId})
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"errors"
@@ -119,9 +120,10 @@ func TestCheckInvariantsCatchesBrokenIndexes(t *testing.T) {
 		for _, err := range []error{
 			k.RegisterPackage(st, ev, p, 3, author, m),
 			k.SetProfile(st, ev, 3, author, &ledgerpb.MsgSetProfile{Name: "a", Roles: []ledgerpb.Role{ledgerpb.Role_ROLE_VENDOR}}),
-			k.AnnounceNode(st, ev, "c", 3, author, &ledgerpb.MsgAnnounceNode{NodePubkey: node, Endpoint: "https://n", Architectures: []string{"wasm32-wasip1"}, Capacity: 1,
-				NodeSignature: SignNodeKeyProof(nodePriv, "c", author)}),
-			k.SetOffering(st, ev, p, 3, author, &ledgerpb.MsgSetOffering{PackageId: env.PackageId, Price: p.MinPrice, LeadTimeBlocks: 1, NodeKey: node, Stake: p.MinBidStake}),
+			k.AnnounceNode(st, ev, "c", 3, author, &ledgerpb.MsgAnnounceNode{NodePubkey: node, Endpoint: "https://n", Architectures: []string{"wasm32-wasip1"},
+				BotspecHashes: [][]byte{bytes.Repeat([]byte{7}, 32)}, Capacity: 1, NodeSignature: SignNodeKeyProof(nodePriv, "c", author)}),
+			k.SetOffering(st, ev, p, 3, author, &ledgerpb.MsgSetOffering{PackageId: env.PackageId, Price: p.MinPrice, LeadTimeBlocks: 1, NodeKey: node, Stake: p.MinBidStake,
+				BotspecId: bytes.Repeat([]byte{7}, 32)}),
 		} {
 			if err != nil {
 				t.Fatal(err)

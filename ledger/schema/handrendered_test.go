@@ -61,6 +61,7 @@ func handRendered(ev event.Typed) event.Event {
 			{Key: "node_key", Value: hex.EncodeToString(e.NodeKey)},
 			{Key: "price", Value: u(e.Price)},
 			{Key: "stake", Value: u(e.Stake)},
+			{Key: "botspec_id", Value: hex.EncodeToString(e.BotSpecID)},
 		}}
 	case market.EventBidWithdrawn:
 		return event.Event{Type: "bid_withdrawn", Attributes: []event.Attribute{
@@ -76,6 +77,7 @@ func handRendered(ev event.Typed) event.Event {
 			{Key: "bid_stake", Value: u(e.BidStake)},
 			{Key: "delivery_deadline", Value: i(e.DeliveryDeadline)},
 			{Key: "input_deadline", Value: i(e.InputDeadline)},
+			{Key: "botspec_id", Value: hex.EncodeToString(e.BotSpecID)},
 		}}
 	case market.EventOrderDelivered:
 		return event.Event{Type: "order_delivered", Attributes: []event.Attribute{
@@ -147,6 +149,13 @@ func handRendered(ev event.Typed) event.Event {
 			{Key: "voter", Value: e.Voter.String()},
 			{Key: "by", Value: e.By.String()},
 		}}
+	case market.EventDomainVoteOpened:
+		return event.Event{Type: "domain_vote_opened", Attributes: []event.Attribute{
+			{Key: "order_id", Value: u(e.OrderID)},
+			{Key: "domain_skill", Value: u(e.DomainSkill)},
+			{Key: "commit_deadline", Value: i(e.CommitDeadline)},
+			{Key: "reveal_deadline", Value: i(e.RevealDeadline)},
+		}}
 	case market.EventVerifierRegistered:
 		return event.Event{Type: "verifier_registered", Attributes: []event.Attribute{
 			{Key: "node_key", Value: hex.EncodeToString(e.NodeKey)},
@@ -181,6 +190,7 @@ func handRendered(ev event.Typed) event.Event {
 			{Key: "order_id", Value: u(e.OrderID)},
 			{Key: "verifier", Value: e.Verifier.String()},
 			{Key: "output_root", Value: hex.EncodeToString(e.OutputRoot)},
+			{Key: "verdict", Value: e.Verdict},
 		}}
 	case market.EventDisputeDecided:
 		return event.Event{Type: "dispute_decided", Attributes: []event.Attribute{
@@ -196,6 +206,7 @@ func handRendered(ev event.Typed) event.Event {
 			{Key: "buyer_weight", Value: e.BuyerWeight},
 			{Key: "round", Value: u(uint64(e.Round))},
 			{Key: "next_seed_deadline", Value: i(e.NextSeedDeadline)},
+			{Key: "majority_verdict", Value: e.MajorityVerdict},
 		}}
 	case market.EventDomainVoteCommit:
 		return event.Event{Type: "domain_vote_commit", Attributes: []event.Attribute{
@@ -263,6 +274,7 @@ func handRendered(ev event.Typed) event.Event {
 			{Key: "lead_time_blocks", Value: u(e.LeadTimeBlocks)},
 			{Key: "node_key", Value: hex.EncodeToString(e.NodeKey)},
 			{Key: "stake", Value: u(e.Stake)},
+			{Key: "botspec_id", Value: hex.EncodeToString(e.BotSpecID)},
 		}}
 	case registry.EventOfferingRemoved:
 		return event.Event{Type: "offering_removed", Attributes: []event.Attribute{

@@ -112,6 +112,8 @@ func Events() *event.Registry {
 //	registry   30    node not usable             (an offering's node: not an active node of the vendor)
 //	registry   31    stake too low               (an offering's stake)
 //	registry   32    no blob location            (a package names none)
+//	registry   33-35 price lists                 (see package registry)
+//	registry   36    offering botspec does not fit (a protocol offering without one its node announced, or a compute offering with one)
 //	reputation 1     invalid skill name
 //	reputation 2     unknown skill
 //	reputation 3     skill already exists
@@ -178,6 +180,10 @@ func Events() *event.Registry {
 //	market     26    invalid address             (vendor not 20 bytes)
 //	market     27-36 verifiers, disputes, litigation, excluded providers (see package market)
 //	market     37    provider reputation too low (min_provider_reputation not proven)
+//	market     38-47 domain votes, run results, offerings, input receipts, seeds (see package market)
+//	market     48    botspec does not fit the package (a protocol bid without botspec_id, or a compute bid with one)
+//	market     49    botspec not announced by the node
+//	market     50    invalid verdict             (a compute reveal without a root, a protocol reveal without a verdict)
 //	app        1     unknown query path
 //	app        2     invalid query data
 //	app        3     not found

@@ -61,3 +61,22 @@ func TestDomainVoteNeedsProof(t *testing.T) {
 		}
 	}
 }
+
+// TestRootOrVerdictArgs: verifier-commit and verifier-reveal take an
+// output root (compute dispute) or a verdict name (protocol dispute).
+func TestRootOrVerdictArgs(t *testing.T) {
+	salt, root := strings.Repeat("ab", 32), strings.Repeat("cd", 32)
+	id, r, v, s, err := rootAndSaltArgs([]string{"7", root, salt})
+	if err != nil || id != 7 || len(r) != 32 || v != ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_UNSPECIFIED || len(s) != 32 {
+		t.Fatalf("root: %d %x %v %x %v", id, r, v, s, err)
+	}
+	for name, want := range map[string]ledgerpb.ProtocolVerdict{"conforms": ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_CONFORMS,
+		"violates": ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_VIOLATES, "undecidable": ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_UNDECIDABLE} {
+		if _, r, v, _, err := rootAndSaltArgs([]string{"7", name, salt}); err != nil || r != nil || v != want {
+			t.Errorf("%s: %x %v %v", name, r, v, err)
+		}
+	}
+	if _, _, _, _, err := rootAndSaltArgs([]string{"7", "violated", salt}); err == nil || !strings.Contains(err.Error(), "or a verdict") {
+		t.Errorf("a misspelt verdict: %v", err)
+	}
+}

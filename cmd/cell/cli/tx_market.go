@@ -82,10 +82,14 @@ func newTxMarketCancelOrderCmd(g *globals, f *txFlags) *cobra.Command {
 }
 
 func newTxMarketBidCmd(g *globals, f *txFlags) *cobra.Command {
+	var botspec string
 	bid := &cobra.Command{
 		Use:   "bid ORDER_ID NODE_PUBKEY PRICE STAKE",
 		Short: "Bid PRICE (ucell) on an open order with a node of --from, staking STAKE (ucell)",
-		Args:  exactArgs(4),
+		Long: `bid bids PRICE (ucell) on an open order with a node of --from, staking STAKE
+(ucell). A bid on an order of a protocol package names, with --botspec, the
+id of the BotSpec that runs it: one the node announced.`,
+		Args: exactArgs(4),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := orderIDArg(args[0])
 			if err != nil {
@@ -103,9 +107,16 @@ func newTxMarketBidCmd(g *globals, f *txFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_Bid{Bid: &ledgerpb.MsgBid{OrderId: id, NodeKey: key, Price: price, Stake: stake}}})
+			var spec []byte
+			if botspec != "" {
+				if spec, err = hexArg("--botspec", botspec, market.HashSize); err != nil {
+					return err
+				}
+			}
+			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_Bid{Bid: &ledgerpb.MsgBid{OrderId: id, NodeKey: key, Price: price, Stake: stake, BotspecId: spec}}})
 		},
 	}
+	bid.Flags().StringVar(&botspec, "botspec", "", "the BotSpec id (32 bytes in hex) of a bid on a protocol order")
 	return bid
 }
 

@@ -31,12 +31,16 @@ func newTxMarketOpenDisputeCmd(f *txFlags) *cobra.Command {
 		Short: "Dispute a delivery to --from before its confirm deadline, staking STAKE (ucell)",
 		Long: `open-dispute disputes a delivered order of a compute or protocol package.
 CLAIM is wrong-result, not-received, not-to-spec or too-slow; OUTCOME, what
---from gets if the dispute finds against the provider (verifiers re-executing
-a compute package, or a vote of reputation holders in a protocol package's
-domain), is refund, redo, redo-by-another, store-credit or litigation.
+--from gets if the dispute finds against the provider (drawn verifiers
+re-executing a compute package or checking a protocol package's event log,
+then for a protocol package what they cannot decide a vote of reputation
+holders in its domain), is refund, redo, redo-by-another, store-credit or
+litigation.
 
-A dispute of a compute package commits to the head of a seed chain, one seed
-per round (at most max_dispute_rounds): open-dispute makes the chain, saves it
+A dispute commits to the head of a seed chain, one seed per round (at most
+max_dispute_rounds for a compute package; one for a protocol package, whose
+verifiers check the event log and reveal a verdict, and whose domain vote
+opens only if they cannot decide): open-dispute makes the chain, saves it
 in HOME/orders/ORDER_ID.json as cell order does, and prints the seed of round
 1 on stderr. Reveal it in a later block with reveal-dispute-seed, by the seed
 deadline of dispute_opened, or the dispute is abandoned; or let cell order
@@ -82,8 +86,9 @@ head of a chain of your own instead.`,
 }
 
 // newDisputeSeeds makes and saves the seed chain of a dispute of order
-// id and returns its head; nil for an order of a protocol package, whose
-// dispute draws no verifiers.
+// id and returns its head: max_dispute_rounds seeds for a compute
+// package, one for a protocol package (one round of verifiers, then
+// perhaps a domain vote).
 func newDisputeSeeds(ctx context.Context, g *globals, c *client.Client, id uint64) ([]byte, error) {
 	r, err := c.Order(ctx, id)
 	if err != nil {
@@ -93,14 +98,15 @@ func newDisputeSeeds(ctx context.Context, g *globals, c *client.Client, id uint6
 	if err != nil {
 		return nil, fmt.Errorf("order %d: its package: %w", id, err)
 	}
-	if pkg.Kind == ledgerpb.PackageKind_PACKAGE_KIND_PROTOCOL {
-		return nil, nil
-	}
 	p, err := c.Params(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("params: %w", err)
 	}
-	seeds, err := order.NewSeedChain(p.MaxDisputeRounds)
+	rounds := p.MaxDisputeRounds
+	if pkg.Kind == ledgerpb.PackageKind_PACKAGE_KIND_PROTOCOL {
+		rounds = 1
+	}
+	seeds, err := order.NewSeedChain(rounds)
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +120,7 @@ func newDisputeSeeds(ctx context.Context, g *globals, c *client.Client, id uint6
 		return nil, err
 	}
 	fmt.Fprintf(g.stderr, "seed chain of %d round(s) saved in %s; reveal the seed of round 1 in a later block:\n  cell tx market reveal-dispute-seed %d %x\n",
-		p.MaxDisputeRounds, order.StatePath(dir, id), id, []byte(seeds[1]))
+		rounds, order.StatePath(dir, id), id, []byte(seeds[1]))
 	return seeds[0], nil
 }
 
@@ -162,14 +168,16 @@ func newTxMarketUnregisterVerifierCmd(f *txFlags) *cobra.Command {
 
 func newTxMarketVerifierCommitCmd(f *txFlags) *cobra.Command {
 	commit := &cobra.Command{
-		Use:   "verifier-commit ORDER_ID OUTPUT_ROOT SALT",
-		Short: "Commit --from's re-executed output root of a disputed order (only the commitment reaches the chain)",
-		Long: `verifier-commit commits --from's output root of a disputed order in the
-dispute's current round: market.VerifierCommitment binds the order, the round
-(read from the chain) and --from, so nobody can copy it.`,
+		Use:   "verifier-commit ORDER_ID OUTPUT_ROOT|VERDICT SALT",
+		Short: "Commit --from's re-executed output root, or verdict, of a disputed order (only the commitment reaches the chain)",
+		Long: `verifier-commit commits --from's output root of a disputed order of a
+compute package, or its verdict (conforms, violates or undecidable) on one of
+a protocol package, in the dispute's current round: market.VerifierCommitment
+(market.VerdictCommitment) binds the order, the round (read from the chain)
+and --from, so nobody can copy it.`,
 		Args: exactArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, root, salt, err := rootAndSaltArgs(args)
+			id, root, verdict, salt, err := rootAndSaltArgs(args)
 			if err != nil {
 				return err
 			}
@@ -179,6 +187,9 @@ dispute's current round: market.VerifierCommitment binds the order, the round
 					return nil, fmt.Errorf("dispute of order %d: %w", id, err)
 				}
 				cm := market.VerifierCommitment(id, d.Round, from, root, salt)
+				if verdict != ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_UNSPECIFIED {
+					cm = market.VerdictCommitment(id, from, d.Round, verdict, salt)
+				}
 				return []*ledgerpb.Msg{{Sum: &ledgerpb.Msg_VerifierCommit{VerifierCommit: &ledgerpb.MsgVerifierCommit{OrderId: id, Commitment: cm[:]}}}}, nil
 			})
 		},
@@ -188,15 +199,15 @@ dispute's current round: market.VerifierCommitment binds the order, the round
 
 func newTxMarketVerifierRevealCmd(f *txFlags) *cobra.Command {
 	reveal := &cobra.Command{
-		Use:   "verifier-reveal ORDER_ID OUTPUT_ROOT SALT",
-		Short: "Reveal the output root and salt --from committed to",
+		Use:   "verifier-reveal ORDER_ID OUTPUT_ROOT|VERDICT SALT",
+		Short: "Reveal the output root (or verdict) and salt --from committed to",
 		Args:  exactArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, root, salt, err := rootAndSaltArgs(args)
+			id, root, verdict, salt, err := rootAndSaltArgs(args)
 			if err != nil {
 				return err
 			}
-			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_VerifierReveal{VerifierReveal: &ledgerpb.MsgVerifierReveal{OrderId: id, OutputRoot: root, Salt: salt}}})
+			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_VerifierReveal{VerifierReveal: &ledgerpb.MsgVerifierReveal{OrderId: id, OutputRoot: root, Salt: salt, Verdict: verdict}}})
 		},
 	}
 	return reveal
@@ -227,21 +238,25 @@ func newTxMarketReleaseLitigationCmd(f *txFlags) *cobra.Command {
 	return release
 }
 
-// rootAndSaltArgs parses ORDER_ID OUTPUT_ROOT SALT.
-func rootAndSaltArgs(args []string) (uint64, []byte, []byte, error) {
+// rootAndSaltArgs parses ORDER_ID OUTPUT_ROOT|VERDICT SALT: an output
+// root (32 bytes in hex) or a verdict name (market.ParseProtocolVerdict).
+func rootAndSaltArgs(args []string) (uint64, []byte, ledgerpb.ProtocolVerdict, []byte, error) {
 	id, err := orderIDArg(args[0])
 	if err != nil {
-		return 0, nil, nil, err
+		return 0, nil, 0, nil, err
 	}
-	root, err := hexArg("OUTPUT_ROOT", args[1], market.HashSize)
-	if err != nil {
-		return 0, nil, nil, err
+	var root []byte
+	verdict, verr := market.ParseProtocolVerdict(args[1])
+	if verr != nil {
+		if root, err = hexArg("OUTPUT_ROOT", args[1], market.HashSize); err != nil {
+			return 0, nil, 0, nil, fmt.Errorf("%w (or a verdict: conforms, violates or undecidable)", err)
+		}
 	}
 	salt, err := hexArg("SALT", args[2], market.HashSize)
 	if err != nil {
-		return 0, nil, nil, err
+		return 0, nil, 0, nil, err
 	}
-	return id, root, salt, nil
+	return id, root, verdict, salt, nil
 }
 
 // domainVotes names the votes of a protocol dispute on the command line.

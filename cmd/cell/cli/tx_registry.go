@@ -156,7 +156,7 @@ nodes, whose blob URLs (ENDPOINT/v1/blobs/SHA256) become its locations.`,
 }
 
 func newTxRegistrySetOfferingCmd(g *globals, f *txFlags) *cobra.Command {
-	var offerNode, offerStake string
+	var offerNode, offerStake, offerBotSpec string
 	offer := &cobra.Command{
 		Use:   "set-offering PACKAGE_ID PRICE LEAD_TIME_BLOCKS --node-key HEX|FILE",
 		Short: "Offer a package at a fixed PRICE (ucell), delivered within LEAD_TIME_BLOCKS by a node of --from; --from must have the vendor role",
@@ -164,7 +164,9 @@ func newTxRegistrySetOfferingCmd(g *globals, f *txFlags) *cobra.Command {
 once to the node --node-key names (an active node of --from: its public key in
 hex, or its key file), with --stake (ucell) taken from --from's balance as the
 bid stake of the purchase: at least min_bid_stake and bid_stake_ratio_bps of
-the price (registry.OfferingMinStake), the default.`,
+the price (registry.OfferingMinStake), the default. An offering of a protocol
+package names, with --botspec, the id of the BotSpec that runs its purchases:
+one the node announced.`,
 		Args: exactArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := hexArg("PACKAGE_ID", args[0], registry.PackageIDSize)
@@ -190,6 +192,12 @@ the price (registry.OfferingMinStake), the default.`,
 			if err != nil {
 				return err
 			}
+			var botspec []byte
+			if offerBotSpec != "" {
+				if botspec, err = hexArg("--botspec", offerBotSpec, registry.BotSpecHashSize); err != nil {
+					return err
+				}
+			}
 			return f.sendBuilt(cmd, func(ctx context.Context, c *client.Client, _ string, _ address.Address) ([]*ledgerpb.Msg, error) {
 				if stake == 0 {
 					p, err := c.Params(ctx)
@@ -199,12 +207,13 @@ the price (registry.OfferingMinStake), the default.`,
 					stake = registry.OfferingMinStake(price, p)
 				}
 				return []*ledgerpb.Msg{{Sum: &ledgerpb.Msg_SetOffering{SetOffering: &ledgerpb.MsgSetOffering{
-					PackageId: id, Price: price, LeadTimeBlocks: lead, NodeKey: node, Stake: stake}}}}, nil
+					PackageId: id, Price: price, LeadTimeBlocks: lead, NodeKey: node, Stake: stake, BotspecId: botspec}}}}, nil
 			})
 		},
 	}
 	offer.Flags().StringVar(&offerNode, "node-key", "", "the node that serves the purchases: its public key in hex or its key file (required)")
 	offer.Flags().StringVar(&offerStake, "stake", "", "vendor stake per purchase in ucell (default: the least the chain accepts)")
+	offer.Flags().StringVar(&offerBotSpec, "botspec", "", "the BotSpec id (32 bytes in hex) of an offering of a protocol package")
 	return offer
 }
 
