@@ -11,6 +11,8 @@ import (
 
 	"github.com/celltonomy/celltonomy/runtime/botlog"
 	"github.com/celltonomy/celltonomy/runtime/labsim"
+	"github.com/celltonomy/celltonomy/spec"
+	"github.com/celltonomy/celltonomy/spec/packer"
 )
 
 // checkDir runs Check on the files a local run wrote to dir, with the
@@ -115,5 +117,30 @@ func TestRunLocalAndCheck(t *testing.T) {
 	}
 	if _, err := RunLocal(Local{Package: pkg, Params: params, BotSpec: labsim.SimlabBotSpec(), OutputDir: dir}); err == nil || !strings.Contains(err.Error(), "not empty") {
 		t.Fatalf("non-empty output directory: %v", err)
+	}
+}
+
+// BenchmarkCheckGrowthCurve: the whole check of a growth-curve run (96
+// wells, 17 reads): botlog.Check and the replay on the simulator, as a
+// buyer or a verifier runs it on a delivery.
+func BenchmarkCheckGrowthCurve(b *testing.B) {
+	pkg, err := packer.Build("../../examples/protocols/growth-curve", spec.DefaultLimits())
+	if err != nil {
+		b.Fatal(err)
+	}
+	res, err := RunLocal(Local{Package: pkg, BotSpec: labsim.SimlabBotSpec()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	datasets := map[string][]byte{}
+	for _, d := range res.Sim.Datasets {
+		datasets[d.Name] = d.Data
+	}
+	in := CheckInput{CheckInput: botlog.CheckInput{Log: res.Log, NodeKey: res.NodeKey, Head: res.Head,
+		Protocol: res.Loaded.Protocol, ProtocolHash: res.Loaded.Hash, BotSpec: labsim.SimlabBotSpec(), Datasets: datasets}}
+	for b.Loop() {
+		if err := Check(in); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
