@@ -55,8 +55,11 @@ type shipmentJSON struct {
 
 // runProtocol runs the protocol package pkg on the local simulator.
 func runProtocol(g *globals, pkg *spec.Package, f runFlags) error {
-	if len(f.inputs) > 0 {
+	switch {
+	case len(f.inputs) > 0:
 		return &usageError{fmt.Errorf("--input: a protocol package takes no input files, only --param")}
+	case f.memory != "" || f.timeLimit != 0:
+		return &usageError{fmt.Errorf("--memory-limit, --time-limit: limits of the compute sandbox; a protocol package runs on the simulator")}
 	}
 	l := protopkg.Local{Package: pkg, OutputDir: f.out}
 	var err error

@@ -57,6 +57,7 @@ func TestRunProtocol(t *testing.T) {
 		{"missing parameter", []string{protocolPkgDir}, 1, "params.ENZYME: required"},
 		{"enzyme the lab lacks", []string{protocolPkgDir, "-p", "ENZYME=NotI"}, 1, "NotI"},
 		{"input", []string{protocolPkgDir, "-p", "ENZYME=EcoRI", "--input", "x=y"}, 2, "a protocol package takes no input files"},
+		{"sandbox limit", []string{protocolPkgDir, "-p", "ENZYME=EcoRI", "--time-limit", "1s"}, 2, "limits of the compute sandbox"},
 		{"bad seed", []string{protocolPkgDir, "-p", "ENZYME=EcoRI", "--seed", "abc"}, 2, "--seed: must be 64 hex digits"},
 		{"not simulated", []string{protocolPkgDir, "-p", "ENZYME=EcoRI", "--botspec", realBotSpec(t)}, 1, "only a simulated BotSpec"},
 	}
