@@ -50,7 +50,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/follow"
 	"github.com/celltonomy/celltonomy/internal/testchain"
@@ -312,9 +311,7 @@ func (n *Net) start(tb testing.TB, buyers []string) (err error) {
 	p.InputContestWindowBlocks = 10
 	p.DisputeSeedWindowBlocks = 20
 	n.Params = p
-	// The network's skills, and the skill of the example protocol the
-	// lab nodes' packages copy (ProtocolTemplate), with its ancestors.
-	g := &ledgerpb.Genesis{Params: p, Skills: append(chain.GenesisSkills(), "fabrication", "fabrication/dna", "fabrication/dna/digest")}
+	g := &ledgerpb.Genesis{Params: p}
 	for _, name := range append(slices.Clone(Funded), buyers...) {
 		g.Accounts = append(g.Accounts, &ledgerpb.GenesisAccount{Address: Address(name).String(), Balance: 10_000_000_000})
 	}
