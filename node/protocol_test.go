@@ -65,7 +65,7 @@ func protocolWorld(t *testing.T) *world {
 	sum := sha256.Sum256(blob)
 	id := p.ID()
 	w.pkg = &ledgerpb.Package{PackageId: id[:], Envelope: p.EnvelopeBytes(), SpecSize: uint64(len(p.Spec().Bytes())),
-		Kind: ledgerpb.PackageKind_PACKAGE_KIND_PROTOCOL, Skill: "protocol/digest",
+		Kind: ledgerpb.PackageKind_PACKAGE_KIND_PROTOCOL, Skill: "protocol/dna/digest",
 		BlobLocations: []string{"http://packages.test/v1/blobs/" + hex.EncodeToString(sum[:])}}
 	w.pkgSum = sum
 	w.blobs.blobs[sum] = blob
