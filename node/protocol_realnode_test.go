@@ -241,17 +241,12 @@ func TestRealNodeProtocolOrder(t *testing.T) {
 	}
 	check := func(pkgID spec.ID, o *ledgerpb.Order, l *eventlog.Log, datasets map[string][]byte) (botlog.CheckInput, *protopkg.Loaded) {
 		t.Helper()
-		rec, err := c.Client.Package(ctx, pkgID[:])
-		if err != nil {
-			t.Fatal(err)
-		}
 		var pkg *spec.Package
 		for _, b := range blobs {
 			if q, err := spec.DecodePackage(b, spec.DefaultLimits()); err == nil && q.ID() == pkgID {
 				pkg = q
 			}
 		}
-		_ = rec
 		ld, err := protopkg.Load(pkg, map[string]string{"ENZYME": "EcoRI"})
 		if err != nil {
 			t.Fatal(err)
