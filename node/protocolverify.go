@@ -10,6 +10,7 @@ import (
 	"fmt"
 
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/node/bot"
 	"github.com/celltonomy/celltonomy/nodeapi"
 	"github.com/celltonomy/celltonomy/protocol"
@@ -25,8 +26,10 @@ const (
 	// fetches.
 	MaxVerifyDatasets = 1024
 	// MaxVerifyDatasetBytes bounds the datasets of a delivery together,
-	// in bytes.
-	MaxVerifyDatasetBytes = 256 << 20
+	// in bytes, which the check holds in memory: what a simulated run
+	// may write (labsim.MaxDatasetBytes, 64 MiB). A delivery over it is
+	// undecidable for this node.
+	MaxVerifyDatasetBytes = labsim.MaxDatasetBytes
 )
 
 // verifyProtocol is a verifier's run in the dispute of a protocol order:
@@ -44,19 +47,9 @@ func (n *Node) verifyProtocol(ctx context.Context, j Job) error {
 	}); err != nil {
 		return err
 	}
-	n.log.Info("verifier verdict", "order", id, "verdict", verdictName(verdict), "detail", detail)
+	n.log.Info("verifier verdict", "order", id, "verdict", market.ProtocolVerdictName(verdict), "detail", detail)
 	n.afterRun(ctx, id, nodeapi.RoleVerifier)
 	return nil
-}
-
-func verdictName(v ledgerpb.ProtocolVerdict) string {
-	switch v {
-	case ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_CONFORMS:
-		return "conforms"
-	case ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_VIOLATES:
-		return "violates"
-	}
-	return "undecidable"
 }
 
 // protocolVerdict checks the provider's delivery of a protocol order as
@@ -65,7 +58,9 @@ func verdictName(v ledgerpb.ProtocolVerdict) string {
 // this node's key, bounded), runs the conformance check
 // (runtime/botlog.Check) against the order's filled protocol and the
 // BotSpec the bid named, and, for a simulated BotSpec, replays the
-// simulation (runtime/labsim.Replay). A violation of either is
+// simulation (runtime/labsim.Replay) with the order's own seed,
+// labsim.SeedFor(order, package, BotSpec), not the one the log claims,
+// so a provider cannot pick its noise. A violation of either is
 // "violates"; a delivery that passes both "conforms"; whatever keeps the
 // check from running (the provider's node unreachable, the BotSpec not
 // one this node holds, the package not fetchable) "undecidable".
