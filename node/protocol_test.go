@@ -295,8 +295,8 @@ func TestEngineSkipStep(t *testing.T) {
 	}
 }
 
-// TestEngineProtocolVerifier: a verifier drawn in the dispute of a
-// protocol order fetches the provider's log and datasets over HTTP,
+// TestEngineProtocolVerifier: a verifier (without a bot of its own)
+// drawn in the dispute of a protocol order fetches the provider's log and datasets over HTTP,
 // checks them, and commits then reveals its verdict: conforms for an
 // honest provider, violates for one whose bot skipped a step,
 // undecidable when the provider's node cannot be reached.
@@ -323,8 +323,9 @@ func TestEngineProtocolVerifier(t *testing.T) {
 			// The verifier: the same world, its own keys, no fault.
 			vw := *w
 			vw.fault = FaultNone
+			// It has no bot: it checks the simulated lab's runs all the
+			// same.
 			vw.adjust = func(cfg *config.Config) {
-				withSimlab(cfg)
 				cfg.AllowPrivateFetch = true // the provider's node is on 127.0.0.1
 			}
 			_, vw.nodeKey, _ = ed25519.GenerateKey(nil)

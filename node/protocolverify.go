@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/celltonomy/celltonomy/examples/botspecs"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/node/bot"
@@ -91,14 +92,20 @@ func (n *Node) protocolVerdict(ctx context.Context, j Job) (ledgerpb.ProtocolVer
 	if err != nil {
 		return undecidable("protocol: %v", err)
 	}
-	var b *bot.Bot
+	var spec *protocol.BotSpec
 	if id, err := hashOf("botspec id", c.GetBotspecId()); err == nil {
 		var ok bool
-		if b, ok = n.botByID(protocol.BotSpecID(id)); !ok {
+		if spec, ok = n.knownBotSpec(protocol.BotSpecID(id)); !ok {
 			return undecidable("BotSpec %s: this node does not hold it", id)
 		}
-	} else if b, err = bot.Select(n.bots, l.Requirements); err != nil {
+	} else if b, err := bot.Select(n.bots, l.Requirements); err == nil {
+		spec = b.Spec
+	} else {
 		return undecidable("the contract names no BotSpec, and %v", err)
+	}
+	specID, err := spec.ID()
+	if err != nil {
+		return undecidable("BotSpec: %v", err)
 	}
 	ep, err := n.nodeEndpoint(ctx, c.GetNodeKey())
 	if err != nil {
@@ -138,7 +145,7 @@ func (n *Node) protocolVerdict(ctx context.Context, j Job) (ledgerpb.ProtocolVer
 	}
 	err = botlog.Check(botlog.CheckInput{
 		Log: log, NodeKey: ed25519.PublicKey(c.GetNodeKey()), Head: head,
-		Protocol: l.Protocol, ProtocolHash: l.Hash, BotSpec: b.Spec, Datasets: datasets,
+		Protocol: l.Protocol, ProtocolHash: l.Hash, BotSpec: spec, Datasets: datasets,
 	})
 	var v *botlog.Violation
 	switch {
@@ -147,13 +154,13 @@ func (n *Node) protocolVerdict(ctx context.Context, j Job) (ledgerpb.ProtocolVer
 	case err != nil:
 		return undecidable("conformance check: %v", err)
 	}
-	if b.Spec.Simulated {
+	if spec.Simulated {
 		run, err := botlog.Decode(log)
 		if err != nil {
 			return ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_VIOLATES, err.Error()
 		}
 		sim := bot.SimInput(bot.Job{OrderID: id, PackageID: j.PackageID, Protocol: l.Protocol, ProtocolHash: l.Hash, Filled: l.Filled,
-			BotSpec: b.Spec, BotSpecID: b.ID})
+			BotSpec: spec, BotSpecID: specID})
 		err = labsim.Replay(sim, run, datasets)
 		switch {
 		case errors.As(err, &v):
@@ -163,4 +170,21 @@ func (n *Node) protocolVerdict(ctx context.Context, j Job) (ledgerpb.ProtocolVer
 		}
 	}
 	return ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_CONFORMS, "the log conforms"
+}
+
+// knownBotSpec returns the BotSpec whose id is id: one of the node's
+// bots', or the simulated lab's (examples/botspecs), which every node
+// can check a run of, bot or not.
+func (n *Node) knownBotSpec(id protocol.BotSpecID) (*protocol.BotSpec, bool) {
+	if b, ok := n.botByID(id); ok {
+		return b.Spec, true
+	}
+	s, err := protocol.ParseBotSpec(botspecs.Simlab)
+	if err != nil {
+		return nil, false
+	}
+	if sid, err := s.ID(); err != nil || sid != id {
+		return nil, false
+	}
+	return s, true
 }
