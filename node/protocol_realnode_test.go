@@ -62,6 +62,8 @@ type labNode struct {
 //     accept them against the delivered head and output root, and the
 //     label's QR code carries the completion code the delivery commits
 //     to.
+//   - An order no BotSpec covers (ENZYME=NotI): no bid, and each node's
+//     decision names the unmet requirement for the buyer.
 //   - An order on skipper: the delivered log fails the check
 //     (missing-warp); the buyer disputes; lab, drawn as the verifier,
 //     fetches the log and datasets, finds the same violation, commits
@@ -300,6 +302,29 @@ func TestRealNodeProtocolOrder(t *testing.T) {
 	}
 	t.Logf("order %d on lab: %d warps, makespan %d ms on the bot clock, %d datasets, label %s",
 		o.GetId(), len(decoded.Warps), decoded.Warps[len(decoded.Warps)-1].End, len(datasets), out.Label.ID)
+
+	// An order no BotSpec covers (NotI is not in the lab's inventory):
+	// no bid, and each node tells the buyer the unmet requirement.
+	labPkg := pkgs["lab"]
+	res := c.Send(t, buyer, &ledgerpb.Msg{Sum: &ledgerpb.Msg_CreateOrder{CreateOrder: &ledgerpb.MsgCreateOrder{
+		PackageId: labPkg[:], InputRoot: emptyRoot[:], Params: []*ledgerpb.OrderParam{{Key: "ENZYME", Value: "NotI"}},
+		MaxPrice: 100_000, PoStake: p.MinPoStake, BidWindow: 8, DeliveryWindow: 60, ConfirmWindow: 30, Replication: 1,
+	}}})
+	uncovered := orderIDOf(t, res)
+	for _, ln := range lab {
+		var d nodeapi.Decision
+		waitUntil(t, ln.name+"'s decision", func() bool {
+			var err error
+			d, err = (&nodeapi.Client{Endpoint: ln.endpoint}).Decision(ctx, uncovered)
+			return err == nil
+		})
+		if d.Bid || d.Reason != "not-covered" || !strings.Contains(d.Detail, "resource NotI: not in the bot's inventory") {
+			t.Errorf("%s's decision on an uncovered order: %+v", ln.name, d)
+		}
+	}
+	if r, err := c.Client.Order(ctx, uncovered); err != nil || len(r.GetBids()) != 0 {
+		t.Errorf("the uncovered order has bids: %v %v", r.GetBids(), err)
+	}
 
 	// The skipper: its log fails the check, and the dispute's verifier
 	// (lab) says so.
