@@ -205,8 +205,19 @@ func TestRealNodeProtocolOrder(t *testing.T) {
 			t.Fatalf("contract names BotSpec %x, want %s", o.GetContract().GetBotspecId(), specBot.ID)
 		}
 		gw := &nodeapi.Client{Endpoint: want.endpoint, Key: buyer}
-		if _, err := gw.CommitInputs(ctx, id, nil); err != nil {
-			t.Fatalf("commit the empty input list: %v", err)
+		// The node records the job when it handles the award's block,
+		// which may come after the buyer saw the award.
+		var commitErr error
+		waitUntil(t, "the empty input list committed", func() bool {
+			_, commitErr = gw.CommitInputs(ctx, id, nil)
+			var se *nodeapi.StatusError
+			if errors.As(commitErr, &se) && se.Status == 404 {
+				return false
+			}
+			return true
+		})
+		if commitErr != nil {
+			t.Fatalf("commit the empty input list: %v", commitErr)
 		}
 		var seen []nodeapi.JobStatus
 		waitUntil(t, "the delivery", func() bool {
