@@ -221,7 +221,9 @@ func TestRealNodeProtocolOrder(t *testing.T) {
 		}
 		var seen []nodeapi.JobStatus
 		committed := time.Now()
-		defer func() { t.Logf("order %d: inputs committed → delivered on chain in %v", id, time.Since(committed).Round(time.Millisecond)) }()
+		defer func() {
+			t.Logf("order %d: inputs committed → delivered on chain in %v", id, time.Since(committed).Round(time.Millisecond))
+		}()
 		waitUntil(t, "the delivery", func() bool {
 			if st, err := gw.Job(ctx, id); err == nil && (len(seen) == 0 || seen[len(seen)-1].State != st.State ||
 				seen[len(seen)-1].Instruction != st.Instruction) {
