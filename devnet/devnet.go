@@ -68,6 +68,12 @@
 //   - Every node is a verifier with a stake of 1 CELL and asks a price of
 //     1,000 ucell (node i may be given another price and a fault, for
 //     tests).
+//   - Every node runs the simulated lab: a [[bots]] entry with the
+//     BotSpec examples/botspecs/simlab.json (written to
+//     HOME/nodes/node-I/botspecs/simlab.json) and the driver labsim, so
+//     that it announces autoprotocol/1 and the simulated lab's BotSpec id
+//     and bids on protocol orders the lab covers (`cell devnet --fault
+//     I=skip-step` makes node I's bot skip a step).
 //   - Every node sets allow_private_fetch: the whole network, its package
 //     locations included, is on 127.0.0.1.
 //   - The example packages are built from their directories (by default
@@ -98,6 +104,7 @@ import (
 	"github.com/celltonomy/celltonomy/client"
 	cellconfig "github.com/celltonomy/celltonomy/client/config"
 	"github.com/celltonomy/celltonomy/client/keyring"
+	"github.com/celltonomy/celltonomy/examples/botspecs"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/params"
@@ -425,6 +432,13 @@ func Start(ctx context.Context, o Options) (d *Devnet, err error) {
 		}
 		// A home written before the key existed: the devnet is on one host.
 		cfg.AllowPrivateFetch = true
+		if len(cfg.Bots) == 0 {
+			// Every node runs the simulated lab, a home written before
+			// bots existed too.
+			if cfg.Bots, err = simlabBot(home); err != nil {
+				return fail(err)
+			}
+		}
 		minerURL := fmt.Sprintf("http://127.0.0.1:%d", st.MinerPorts[i-1])
 		cfg.MinerURL = minerURL
 		// The node and its operator's miner sign for one account.
@@ -816,6 +830,9 @@ func create(o Options, res *reserved) (state, error) {
 		if err := os.MkdirAll(home, 0o700); err != nil {
 			return st, err
 		}
+		if cfg.Bots, err = simlabBot(home); err != nil {
+			return st, err
+		}
 		if err := config.Write(home, cfg); err != nil {
 			return st, err
 		}
@@ -967,4 +984,22 @@ func mustAddr(kr *keyring.Keyring, name string) address.Address {
 		return address.Address{}
 	}
 	return info.Address
+}
+
+// simlabBot writes the simulated lab's BotSpec (examples/botspecs) into a
+// node's home, unless it is there, and returns the [[bots]] entry that
+// runs it on the labsim driver.
+func simlabBot(home string) ([]config.Bot, error) {
+	path := filepath.Join(home, "botspecs", "simlab.json")
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(path, botspecs.Simlab, 0o644); err != nil {
+			return nil, err
+		}
+	} else if err != nil {
+		return nil, err
+	}
+	return []config.Bot{{BotSpec: path, Driver: "labsim"}}, nil
 }

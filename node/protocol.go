@@ -3,7 +3,6 @@ package node
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 
@@ -11,6 +10,7 @@ import (
 	"github.com/celltonomy/celltonomy/node/bot"
 	"github.com/celltonomy/celltonomy/node/config"
 	"github.com/celltonomy/celltonomy/protocol"
+	"github.com/celltonomy/celltonomy/runtime/protopkg"
 	"github.com/celltonomy/celltonomy/spec"
 )
 
@@ -89,17 +89,8 @@ func (n *Node) coverProtocol(ctx context.Context, rec *ledgerpb.Package, params 
 	return b, "", "", nil
 }
 
-// loaded is a protocol package's protocol filled with an order's
-// parameters.
-type loaded struct {
-	Filled       []byte
-	Hash         [32]byte
-	Protocol     *protocol.Protocol
-	Requirements protocol.Requirements
-}
-
 // loadProtocol fills a protocol package's template with params and
-// validates it.
-func loadProtocol(pkg *spec.Package, params map[string]string) (*loaded, error) {
-	return nil, errors.New("not yet")
+// validates it (runtime/protopkg.Load).
+func loadProtocol(pkg *spec.Package, params map[string]string) (*protopkg.Loaded, error) {
+	return protopkg.Load(pkg, params)
 }
