@@ -23,6 +23,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
+	"github.com/celltonomy/celltonomy/ledger/query"
 	"github.com/celltonomy/celltonomy/node/bid"
 	"github.com/celltonomy/celltonomy/node/blobstore"
 	"github.com/celltonomy/celltonomy/node/bot"
@@ -42,6 +43,13 @@ const (
 	reasonExcluded = "excluded"
 	reasonDirect   = "direct"
 	reasonChain    = "chain-error"
+)
+
+// orderLagRetries and orderLagWait bound how long a decision waits for
+// the state to show an order whose creation the node saw in a block.
+const (
+	orderLagRetries = 20
+	orderLagWait    = 100 * time.Millisecond
 )
 
 // considerBid decides, in the background, whether to bid on a new order,
@@ -104,6 +112,16 @@ func (n *Node) decide(ctx context.Context, id uint64, height int64, since time.T
 		return nodeapi.Decision{OrderID: id, Reason: reason, Detail: fmt.Sprintf(format, args...), Height: height}
 	}
 	r, err := n.order(ctx, id)
+	// The order was created in a block the node has seen, but the state
+	// a query reads may not hold that block yet: ask again for a while.
+	for i := 0; errors.Is(err, query.ErrNotFound) && i < orderLagRetries; i++ {
+		select {
+		case <-ctx.Done():
+			return no(reasonChain, "%v", err), nil, false
+		case <-time.After(orderLagWait):
+		}
+		r, err = n.order(ctx, id)
+	}
 	if err != nil {
 		return no(reasonChain, "%v", err), nil, false
 	}
