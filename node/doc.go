@@ -76,6 +76,40 @@
 // field; the job files keep the hex form of earlier versions, so a node
 // restarted on an older data directory loads its jobs unchanged.
 //
+// # Bots and protocol packages
+//
+// A node with bots (node.toml [[bots]], node/bot) announces their
+// BotSpec ids (botspec_hashes) and the architecture autoprotocol/1, and
+// runs protocol packages on them:
+//
+//   - Bid: the package is fetched as for a compute package; its
+//     protocol is filled with the order's parameters and validated
+//     (runtime/protopkg), and the node bids only when one of its
+//     BotSpecs covers the protocol's requirements (node/bot.Select,
+//     protocol.Covers), naming that BotSpec in the bid. Otherwise the
+//     decision ("not-covered", served at GET /v1/orders/{id}/decision)
+//     names each BotSpec's first unmet requirement.
+//   - Run: once the buyer committed the (usually empty) input list, the
+//     job runs on the driver of the bot whose BotSpec the contract
+//     names. The job's event log is the bot run's log alone
+//     (runtime/botlog: run.start, one event per warp, ship.pack and
+//     ship.handover), its times the bot clock's milliseconds, signed
+//     with the node key and written afresh at each run; no delivery-tx
+//     follows it, so the delivered head is its last event. The datasets
+//     are the outputs, under the output root as a compute run's files
+//     (exit code 0, no stdout or stderr). JobStatus shows the progress,
+//     instruction i of n. When the protocol stores containers, the
+//     buyer's outputs carry the shipping label: a PNG of a QR code of
+//     the order, the label id and the completion code
+//     (node/bot.LabelPNG), outside the output root.
+//   - Dispute: a drawn verifier of a protocol order needs no inputs: it
+//     fetches the provider's delivered log and datasets (the buyer's
+//     routes, signed with its node key, bounded), runs the conformance
+//     check (runtime/botlog.Check) and, for a simulated BotSpec, the
+//     replay (runtime/labsim.Replay), and commits, then reveals, its
+//     verdict: conforms, violates, or undecidable when it cannot get the
+//     data, does not hold the BotSpec, or the check cannot run.
+//
 // # Seams and time
 //
 // The engine (bidding, jobs, runs, deliveries, verifier duty) reads the
@@ -103,9 +137,11 @@
 // Options.Fault injects a fault for tests and demonstrations: FaultWrongOutput
 // delivers a corrupted output root (while serving the true outputs),
 // FaultNoDelivery never delivers, FaultSilentVerifier neither commits nor
-// reveals when drawn as a verifier, and FaultFalseMissingInputs reports
+// reveals when drawn as a verifier, FaultFalseMissingInputs reports
 // the inputs missing although it signed for them, delivering only once
-// the buyer's receipt voided the report.
+// the buyer's receipt voided the report, and FaultSkipStep makes its bot
+// skip one warp of each protocol run (a log the conformance check
+// rejects).
 //
 // # HTTP
 //

@@ -25,6 +25,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/node/bid"
 	"github.com/celltonomy/celltonomy/node/blobstore"
+	"github.com/celltonomy/celltonomy/node/bot"
 	"github.com/celltonomy/celltonomy/nodeapi"
 	"github.com/celltonomy/celltonomy/runtime/batch"
 	"github.com/celltonomy/celltonomy/runtime/eventlog"
@@ -131,7 +132,7 @@ func (n *Node) decide(ctx context.Context, id uint64, height int64, since time.T
 		meta.err = errors.New("the package's fetch did not end (too many fetches waiting, or its metadata was evicted)")
 	}
 	var resourcesErr string
-	if meta.err == nil {
+	if meta.err == nil && !isProtocol(rec) {
 		// The package's declared limits decide its outcomes; a host that
 		// cannot give them could not deliver (runtime/wasm: ceilings).
 		if err := n.exec.CheckLimits(meta.limits); err != nil {
@@ -149,20 +150,29 @@ func (n *Node) decide(ctx context.Context, id uint64, height int64, since time.T
 	if rep == nil && o.GetMinProviderReputation() > 0 {
 		rep = new(big.Int) // no proven reputation counts as none
 	}
-	var paramsErr string
+	var paramsErr, coverErr string
 	if err := checkOrderParams(rec, o.GetParams()); err != nil {
 		paramsErr = err.Error()
+	}
+	var chosen *bot.Bot
+	if isProtocol(rec) && paramsErr == "" && meta.err == nil && len(n.bots) > 0 {
+		var err error
+		chosen, paramsErr, coverErr, err = n.coverProtocol(ctx, rec, orderParams(o))
+		if err != nil {
+			meta.err = err
+		}
 	}
 	dec := bid.Decide(bid.Input{
 		Order: bid.Order{MaxPrice: o.GetMaxPrice(), PackageID: pid, Kind: rec.GetKind(), MinProviderReputation: o.GetMinProviderReputation(),
 			InputBytes: o.GetInputBytes(), InputSizeKnown: o.GetInputBytes() > 0,
-			RoyaltyBps: min(rec.GetRoyaltyBps(), n.params.GetMaxRoyaltyBps()), ParamsError: paramsErr, ResourcesError: resourcesErr},
+			RoyaltyBps: min(rec.GetRoyaltyBps(), n.params.GetMaxRoyaltyBps()), ParamsError: paramsErr, ResourcesError: resourcesErr,
+			CoverError: coverErr},
 		BidStakeRatioBps: n.params.GetBidStakeRatioBps(),
 		MinBidStake:      n.params.GetMinBidStake(),
 		MinPrice:         n.params.GetMinPrice(),
 		NetworkFeeBps:    n.params.GetNetworkFeeBps(),
 		TxFee:            cmp.Or(n.opts.Fee, n.params.GetMinFee()),
-		Node: bid.Node{Architectures: n.cfg.Architectures, Capacity: n.cfg.Capacity, OpenJobs: n.openJobs(height),
+		Node: bid.Node{Architectures: n.architectures(), Capacity: n.cfg.Capacity, OpenJobs: n.openJobs(height),
 			Fetchable: meta.err == nil, FreeBalance: balance, Reputation: rep},
 		Pricing: n.cfg.Pricing,
 	})
@@ -173,7 +183,20 @@ func (n *Node) decide(ctx context.Context, id uint64, height int64, since time.T
 		}
 		return d, nil, false
 	}
-	return nodeapi.Decision{OrderID: id, Bid: true, Price: dec.Bid.Price, Stake: dec.Bid.Stake, Height: height}, proof, false
+	d = nodeapi.Decision{OrderID: id, Bid: true, Price: dec.Bid.Price, Stake: dec.Bid.Stake, Height: height}
+	if chosen != nil {
+		d.BotSpecID = chosen.ID.String()
+	}
+	return d, proof, false
+}
+
+// orderParams returns an order's parameters by key.
+func orderParams(o *ledgerpb.Order) map[string]string {
+	params := map[string]string{}
+	for _, p := range o.GetParams() {
+		params[p.GetKey()] = p.GetValue()
+	}
+	return params
 }
 
 // checkOrderParams checks an order's parameters against what the
@@ -361,10 +384,7 @@ func newJob(o *ledgerpb.Order, role string, deadline int64) (Job, error) {
 	if err != nil {
 		return Job{}, fmt.Errorf("order %d: %w", o.GetId(), err)
 	}
-	params := map[string]string{}
-	for _, p := range o.GetParams() {
-		params[p.GetKey()] = p.GetValue()
-	}
+	params := orderParams(o)
 	return Job{
 		OrderID: o.GetId(), Role: role, State: nodeapi.StateAwaitingInputs, PackageID: pid, InputRoot: root,
 		Params: params, Deadline: deadline, Uploaded: map[string]InputFile{},
@@ -561,12 +581,14 @@ func (n *Node) onRedo(ctx context.Context, id uint64) {
 		return
 	}
 	j, err := n.jobs.update(id, nodeapi.RoleProvider, func(j *Job) error {
-		if len(j.Inputs) == 0 {
+		// A protocol job (it ran on a bot) has no inputs to wait for.
+		if len(j.Inputs) == 0 && j.BotSpec.IsZero() {
 			j.State = nodeapi.StateAwaitingInputs
 		} else {
 			j.State = nodeapi.StateRunning
 		}
 		j.Deadline, j.Runs, j.Done, j.Error, j.TxHash = c.GetDeliveryDeadline(), 0, false, "", Hash{}
+		j.Instruction, j.Label = 0, ""
 		j.OutputRoot, j.DeliveredRoot, j.ExitCode, j.Files = Hash{}, Hash{}, nil, nil
 		j.CompletionCode, j.RatingSalt = newSecret(), newSecret()
 		return nil
@@ -718,6 +740,14 @@ func (n *Node) run(ctx context.Context, id uint64, role string) error {
 	if j.Runs > maxRuns {
 		return fmt.Errorf("the run was started %d times without finishing", j.Runs-1)
 	}
+	// A protocol package runs on a bot (node/protocolrun.go); a verifier
+	// of its dispute checks the provider's log instead of running it.
+	if rec, err := n.registeredPackage(ctx, j.PackageID[:]); err == nil && isProtocol(rec) {
+		if role == nodeapi.RoleVerifier {
+			return n.verifyProtocol(ctx, j)
+		}
+		return n.runProtocol(ctx, j)
+	}
 	w, err := eventlog.OpenFile(n.logPath(id, role), n.opts.NodeKey, logID(id, role))
 	if err != nil {
 		return fmt.Errorf("event log: %w", err)
@@ -831,6 +861,13 @@ func (n *Node) run(ctx context.Context, id uint64, role string) error {
 	}
 	n.log.Info("executed", "order", id, "role", role, "result", res.Outcome.String(), "exit", exit, "root", Hash(root), "ms", ms)
 	w.Close()
+	n.afterRun(ctx, id, role)
+	return nil
+}
+
+// afterRun starts what an executed job owes the chain: a verifier's
+// commit, or a provider's delivery (unless a fault holds it back).
+func (n *Node) afterRun(ctx context.Context, id uint64, role string) {
 	switch {
 	case role == nodeapi.RoleVerifier:
 		n.async(ctx, "commit-"+strconv.FormatUint(id, 10), func(ctx context.Context) error { return n.commit(ctx, id) })
@@ -843,7 +880,6 @@ func (n *Node) run(ctx context.Context, id uint64, role string) error {
 		// at a time, so that the job's log records one delivery.
 		n.async(ctx, "deliver-"+strconv.FormatUint(id, 10), func(ctx context.Context) error { return n.deliver(ctx, id) })
 	}
-	return nil
 }
 
 // deliver posts the provider's delivery, once: it does nothing when the
@@ -889,8 +925,12 @@ func (n *Node) deliver(ctx context.Context, id uint64) error {
 		return fmt.Errorf("deliver: %w", err)
 	}
 	txh := txHash(res)
-	if _, err := w.Append("delivery-tx", n.nowMillis(), eventlog.Attr{Key: "tx", Value: []byte(txh.String())}); err != nil {
-		n.log.Warn("delivered, but the event log did not take the delivery", "order", id, "err", err)
+	// A protocol job's log is the bot run's alone (runtime/botlog): the
+	// delivered head is its last event, and nothing follows it.
+	if j.BotSpec.IsZero() {
+		if _, err := w.Append("delivery-tx", n.nowMillis(), eventlog.Attr{Key: "tx", Value: []byte(txh.String())}); err != nil {
+			n.log.Warn("delivered, but the event log did not take the delivery", "order", id, "err", err)
+		}
 	}
 	n.metrics.deliveries.Inc()
 	n.log.Info("delivered", "order", id, "tx", txh)

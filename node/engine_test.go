@@ -203,6 +203,10 @@ type world struct {
 	opKey   ed25519.PrivateKey
 	pkg     *ledgerpb.Package
 	pkgSum  [32]byte // the package's blob hash
+	// adjust, when set, changes each node's config; fault is the
+	// nodes' fault.
+	adjust func(*config.Config)
+	fault  Fault
 }
 
 func newWorld(t *testing.T) *world {
@@ -279,7 +283,10 @@ func (w *world) start(t *testing.T, home string, workers bool) *engine {
 	cfg := config.Default(home)
 	cfg.ChainRPC = "http://127.0.0.1:1"
 	cfg.Endpoint = "http://" + ln.Addr().String()
-	n, err := New(t.Context(), cfg, Options{NodeKey: w.nodeKey, OperatorKey: w.opKey, Listener: ln, Clock: w.clock.now})
+	if w.adjust != nil {
+		w.adjust(cfg)
+	}
+	n, err := New(t.Context(), cfg, Options{NodeKey: w.nodeKey, OperatorKey: w.opKey, Listener: ln, Clock: w.clock.now, Fault: w.fault})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -255,6 +255,9 @@ func (n *Node) ensurePackage(ctx context.Context, rec *ledgerpb.Package, provide
 	}
 	if old, ok := n.fetch.meta.Peek(id); !ok || old.err != nil {
 		n.fetch.meta.Add(id, pkgMeta{limits: batch.Limits(p), blobSum: sum})
+		if isProtocol(rec) {
+			return p, nil // a bot runs it: nothing to compile
+		}
 		// Compile now, in the background, so that a job's run does not
 		// wait for it; a run started meanwhile waits for this
 		// compilation instead of starting another.

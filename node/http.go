@@ -25,7 +25,9 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/node/blobstore"
+	"github.com/celltonomy/celltonomy/node/bot"
 	"github.com/celltonomy/celltonomy/nodeapi"
+	"github.com/celltonomy/celltonomy/protocol"
 	"github.com/celltonomy/celltonomy/runtime/eventlog"
 	"github.com/celltonomy/celltonomy/runtime/inputroot"
 	"github.com/celltonomy/celltonomy/spec"
@@ -92,6 +94,7 @@ func (n *Node) handler() http.Handler {
 	mux.HandleFunc(nodeapi.RouteLog, n.getLog)
 	mux.HandleFunc(nodeapi.RouteInputs, n.getInputs)
 	mux.HandleFunc(nodeapi.RouteInput, n.getInput)
+	mux.HandleFunc(nodeapi.RouteBotSpec, n.getBotSpec)
 	mux.HandleFunc(nodeapi.RouteHealth, func(w http.ResponseWriter, r *http.Request) {
 		if !n.Healthy() {
 			httpError(w, http.StatusServiceUnavailable, "not following the chain yet")
@@ -602,40 +605,90 @@ func (n *Node) getDecision(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, d)
 }
 
+// authorizeReader checks, before anything is read, that a request for an
+// order's results is signed, with a fresh nonce, by the order's buyer, or
+// by the node key of a verifier drawn in the dispute of a protocol order
+// (it checks the provider's log and datasets; it never gets the
+// completion code). It reports whether the signer is the buyer.
+func (n *Node) authorizeReader(w http.ResponseWriter, r *http.Request, id uint64) (buyer, ok bool) {
+	sig, ok := n.signature(w, r)
+	if !ok {
+		return false, false
+	}
+	b, o, err := n.buyerOf(r.Context(), id)
+	if err != nil {
+		n.refuse(w, http.StatusNotFound, "%v", err)
+		return false, false
+	}
+	signer, _ := address.FromPubKey(sig.PublicKey)
+	buyer = signer == b
+	if !buyer {
+		drawn := slices.ContainsFunc(o.GetDispute().GetVerifiers(), func(v *ledgerpb.DrawnVerifier) bool {
+			return bytes.Equal(v.GetNodeKey(), sig.PublicKey)
+		})
+		if !drawn || !n.protocolOrder(r.Context(), o) {
+			n.refuse(w, http.StatusForbidden, "signer %s is not the buyer of order %d", signer, id)
+			return false, false
+		}
+	}
+	if !n.useNonce(w, sig) {
+		return false, false
+	}
+	return buyer, true
+}
+
+// protocolOrder reports whether an order's package is a protocol package.
+func (n *Node) protocolOrder(ctx context.Context, o *ledgerpb.Order) bool {
+	rec, err := n.registeredPackage(ctx, o.GetPackageId())
+	return err == nil && isProtocol(rec)
+}
+
 // providerOutputs returns the executed provider job of an order, after
-// checking the buyer's signature.
-func (n *Node) providerOutputs(w http.ResponseWriter, r *http.Request) (Job, bool) {
+// checking the signature of its buyer or, for a protocol order, of a
+// drawn verifier; buyer reports which.
+func (n *Node) providerOutputs(w http.ResponseWriter, r *http.Request) (j Job, buyer, ok bool) {
 	id, ok := orderID(w, r)
 	if !ok {
-		return Job{}, false
+		return Job{}, false, false
 	}
-	if _, _, ok := n.authorize(w, r, id); !ok {
-		return Job{}, false
+	if buyer, ok = n.authorizeReader(w, r, id); !ok {
+		return Job{}, false, false
 	}
-	j, ok := n.jobs.get(id, nodeapi.RoleProvider)
+	j, ok = n.jobs.get(id, nodeapi.RoleProvider)
 	if !ok {
 		httpError(w, http.StatusNotFound, "order %d: not awarded to this node", id)
-		return Job{}, false
+		return Job{}, false, false
 	}
 	if j.State != nodeapi.StateExecuted && j.State != nodeapi.StateDelivered {
 		httpError(w, http.StatusConflict, "order %d: outputs not ready (job is %s)", id, j.State)
-		return Job{}, false
+		return Job{}, false, false
 	}
-	return j, true
+	return j, buyer, true
 }
 
 func (n *Node) getOutputs(w http.ResponseWriter, r *http.Request) {
-	j, ok := n.providerOutputs(w, r)
+	j, buyer, ok := n.providerOutputs(w, r)
 	if !ok {
 		return
 	}
 	logBytes, _ := readLog(n.logPath(j.OrderID, j.Role))
 	out := nodeapi.Outputs{
 		OrderID: j.OrderID, OutputRoot: j.DeliveredRoot.String(), Stdout: j.Stdout, Stderr: j.Stderr,
-		Files: wireOutputs(j.Files), CompletionCode: hex.EncodeToString(j.CompletionCode[:]), EventLog: logBytes, Result: cmp.Or(j.Result, "exited"),
+		Files: wireOutputs(j.Files), EventLog: logBytes, Result: cmp.Or(j.Result, "exited"),
 	}
 	if j.ExitCode != nil {
 		out.ExitCode = *j.ExitCode
+	}
+	if buyer {
+		out.CompletionCode = hex.EncodeToString(j.CompletionCode[:])
+		if j.Label != "" {
+			png, err := bot.LabelPNG(j.OrderID, j.Label, j.CompletionCode)
+			if err != nil {
+				httpError(w, http.StatusInternalServerError, "order %d: shipping label: %v", j.OrderID, err)
+				return
+			}
+			out.Label = &nodeapi.ShippingLabel{ID: j.Label, PNG: png}
+		}
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -648,7 +701,7 @@ func (n *Node) getLog(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if _, _, ok := n.authorize(w, r, id); !ok {
+	if _, ok := n.authorizeReader(w, r, id); !ok {
 		return
 	}
 	j, ok := n.jobs.get(id, nodeapi.RoleProvider)
@@ -667,7 +720,7 @@ func (n *Node) getLog(w http.ResponseWriter, r *http.Request) {
 }
 
 func (n *Node) getOutputFile(w http.ResponseWriter, r *http.Request) {
-	j, ok := n.providerOutputs(w, r)
+	j, _, ok := n.providerOutputs(w, r)
 	if !ok {
 		return
 	}
@@ -864,4 +917,27 @@ func (n *Node) getInput(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	n.serveFile(w, j.Inputs[i].SHA256)
+}
+
+// getBotSpec serves the BotSpec of one of the node's bots by its id, in
+// its canonical form (the bytes the id hashes), so that a buyer or a
+// verifier can check a protocol run against the bot the bid named.
+func (n *Node) getBotSpec(w http.ResponseWriter, r *http.Request) {
+	id, err := protocol.ParseBotSpecID(r.PathValue(nodeapi.PathBotSpecID))
+	if err != nil {
+		httpError(w, http.StatusBadRequest, "botspec id: %v", err)
+		return
+	}
+	b, ok := n.botByID(id)
+	if !ok {
+		httpError(w, http.StatusNotFound, "BotSpec %s: no bot of this node", id)
+		return
+	}
+	data, err := b.Spec.Canonical()
+	if err != nil {
+		httpError(w, http.StatusInternalServerError, "BotSpec %s: %v", id, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(data)
 }

@@ -78,6 +78,22 @@ type Job struct {
 	Stderr    []byte       `json:"stderr,omitempty"`
 	Files     []OutputFile `json:"files,omitempty"`
 	RunMillis int64        `json:"run_ms,omitempty"`
+	// BotSpec is, for a protocol order, the id of the BotSpec of the bot
+	// that runs it: the one the node's bid named.
+	BotSpec Hash `json:"botspec,omitzero"`
+	// Instruction and Instructions are a protocol run's progress:
+	// instructions done, of all the protocol's.
+	Instruction  int `json:"instruction,omitempty"`
+	Instructions int `json:"instructions,omitempty"`
+	// Label is the id of the shipping label of a protocol run that ships
+	// containers to the buyer ("" for none); the label's QR code carries
+	// it with the completion code (node/bot.LabelPNG).
+	Label string `json:"label,omitempty"`
+	// Verdict is a protocol verifier's verdict on the provider's
+	// delivery (VerdictConforms, VerdictViolates, VerdictUndecidable; 0
+	// before it decided), and VerdictDetail why.
+	Verdict       uint32 `json:"verdict,omitempty"`
+	VerdictDetail string `json:"verdict_detail,omitempty"`
 	// Runs counts the starts of the run, so that a job that crashed the
 	// node repeatedly fails instead of crashing it again.
 	Runs int `json:"runs,omitempty"`
@@ -120,7 +136,7 @@ func (j *Job) status() nodeapi.JobStatus {
 	st := nodeapi.JobStatus{
 		OrderID: j.OrderID, Role: j.Role, State: j.State, Error: j.Error,
 		OutputRoot: j.DeliveredRoot.hexOrEmpty(), ExitCode: j.ExitCode, RunMillis: j.RunMillis, DeliveryTx: j.TxHash.hexOrEmpty(),
-		InputReceipt: j.InputReceipt, Result: j.Result,
+		InputReceipt: j.InputReceipt, Result: j.Result, Instruction: j.Instruction, Instructions: j.Instructions,
 	}
 	if j.Role == nodeapi.RoleVerifier {
 		// A verifier's root stays secret until it reveals.

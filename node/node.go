@@ -30,6 +30,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/registry"
 	"github.com/celltonomy/celltonomy/node/blobstore"
+	"github.com/celltonomy/celltonomy/node/bot"
 	"github.com/celltonomy/celltonomy/node/config"
 	"github.com/celltonomy/celltonomy/nodeapi"
 	"github.com/celltonomy/celltonomy/runtime/wasm"
@@ -60,11 +61,16 @@ const (
 	// who kept the receipt loses nothing; one who did not would see the
 	// contract fail with nobody to blame (market: ReportMissingInputs).
 	FaultFalseMissingInputs Fault = "false-missing-inputs"
+	// FaultSkipStep: the node's bot skips one warp of each protocol run
+	// (node/bot.FaultSkipStep), and the node delivers the run's log all
+	// the same: the buyer's conformance check finds the missing warp, and
+	// so do the verifiers of its dispute.
+	FaultSkipStep Fault = bot.FaultSkipStep
 )
 
 // Faults lists every fault a node can inject, in the order of ParseFault's
 // error.
-var Faults = []Fault{FaultWrongOutput, FaultNoDelivery, FaultSilentVerifier, FaultFalseMissingInputs}
+var Faults = []Fault{FaultWrongOutput, FaultNoDelivery, FaultSilentVerifier, FaultFalseMissingInputs, FaultSkipStep}
 
 // ParseFault returns the Fault named s ("" for none); an error names the
 // accepted values.
@@ -175,6 +181,9 @@ type Node struct {
 	vqueue chan uint64 // verifier job order ids ready to run
 
 	bids chan struct{}
+
+	// bots are the node's bots (node.toml [[bots]]), loaded by New.
+	bots []*bot.Bot
 }
 
 // New opens the node's data directory (blobs, jobs, compile cache) and its
@@ -185,6 +194,10 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Node, error) {
 		return nil, errors.New("node: NodeKey and OperatorKey are required")
 	}
 	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	bots, err := loadBots(cfg)
+	if err != nil {
 		return nil, err
 	}
 	if opts.Log == nil {
@@ -252,6 +265,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Node, error) {
 		timeouts: defaultTimeouts, gcGrace: gcGrace, metrics: newMetrics(),
 		uploading: map[uint64]map[string]int64{},
 		queue:     make(chan uint64, 1024), vqueue: make(chan uint64, 1024), bids: make(chan struct{}, 8),
+		bots: bots,
 	}
 	if opts.Sender != nil {
 		n.sender = opts.Sender
@@ -437,7 +451,7 @@ func (n *Node) queryParams(ctx context.Context) (*ledgerpb.Params, error) {
 func (n *Node) announce(ctx context.Context, mode client.Mode) error {
 	capacity := uint32(min(n.cfg.Capacity, 1<<16))
 	res, err := n.sender.Send(ctx, mode, &ledgerpb.Msg{Sum: &ledgerpb.Msg_AnnounceNode{AnnounceNode: &ledgerpb.MsgAnnounceNode{
-		NodePubkey: n.nodePub, Endpoint: n.cfg.Endpoint, Architectures: n.cfg.Architectures, Capacity: capacity,
+		NodePubkey: n.nodePub, Endpoint: n.cfg.Endpoint, Architectures: n.architectures(), BotspecHashes: n.botSpecHashes(), Capacity: capacity,
 		NodeSignature: registry.SignNodeKeyProof(n.opts.NodeKey, n.chainID, n.opAddr), Prices: n.cfg.Pricing.PriceList(),
 	}}})
 	if err != nil {

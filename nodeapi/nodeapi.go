@@ -18,15 +18,21 @@
 //	                                         node checks it against the order's input root and starts
 //	                                         the job
 //	GET  /v1/orders/{id}/job                 the job's progress (JobStatus); public, no secrets
-//	GET  /v1/orders/{id}/outputs             the results (Outputs), with the completion code; signed
-//	                                         by the buyer
+//	GET  /v1/orders/{id}/outputs             the results (Outputs), with the completion code (and a
+//	                                         protocol's shipping label); signed by the buyer, or, for
+//	                                         a protocol order, by a drawn verifier's node key (then
+//	                                         without the completion code and the label)
 //	GET  /v1/orders/{id}/outputs/{sha256}    one output file by content hash; signed by the buyer
+//	                                         (or, for a protocol order, a drawn verifier)
 //	GET  /v1/orders/{id}/log                 the provider job's signed event log as stored
-//	                                         (runtime/eventlog), so far; signed by the buyer
+//	                                         (runtime/eventlog), so far; signed by the buyer (or,
+//	                                         for a protocol order, a drawn verifier)
 //	GET  /v1/orders/{id}/decision            the node's bid decision on an order (Decision); public
 //	GET  /v1/orders/{id}/inputs              the committed input list (InputsRequest); signed by the
 //	                                         node key of a verifier drawn in the order's dispute
 //	GET  /v1/orders/{id}/inputs/{name}       one committed input file; signed by a drawn verifier
+//	GET  /v1/botspecs/{id}                   the BotSpec (canonical JSON) of one of the node's bots, by
+//	                                         its id (protocol.BotSpecID); public
 //	GET  /healthz                            200 "ok" when the node follows the chain
 //	GET  /metrics                            Prometheus metrics
 //
@@ -167,6 +173,12 @@ type JobStatus struct {
 	// "output-limit", "stdout-limit" or "stderr-limit"
 	// (market.RunResultName).
 	Result string `json:"result,omitempty"`
+	// Instruction and Instructions are a protocol run's progress: the
+	// bot has done Instruction of the protocol's Instructions
+	// instructions. Both are 0 for a compute job, and before a protocol
+	// run starts.
+	Instruction  int `json:"instruction,omitempty"`
+	Instructions int `json:"instructions,omitempty"`
 }
 
 // OutputFile is one file the run left under /outputs: its path relative to
@@ -183,6 +195,15 @@ type OutputFile struct {
 // root commits to, the completion code (hex) that proves receipt when the
 // buyer closes the order, and the job's signed event log
 // (runtime/eventlog's binary form).
+//
+// For a protocol order the files are the run's datasets (e.g. gel.png,
+// gel.json), the result "exited" with exit code 0 and no stdout or
+// stderr, and the event log is the bot run's (runtime/botlog). When the
+// protocol ships containers, Label is the shipping label: it carries the
+// completion code, so it is not among the files and not under the output
+// root (whoever holds the label can close the order), and it is given to
+// the buyer only, never to a drawn verifier, which gets Outputs without
+// CompletionCode and Label.
 type Outputs struct {
 	OrderID uint64 `json:"order_id"`
 	// OutputRoot is the root the node delivered on chain (hex).
@@ -197,19 +218,39 @@ type Outputs struct {
 	Files          []OutputFile `json:"files"`
 	CompletionCode string       `json:"completion_code"`
 	EventLog       []byte       `json:"event_log"`
+	// Label is the shipping label of a protocol run that ships
+	// containers; nil otherwise.
+	Label *ShippingLabel `json:"label,omitempty"`
+}
+
+// ShippingLabel is the label that travels with the containers a protocol
+// ships to the buyer (fabrication.md "Shipment and the completion code").
+type ShippingLabel struct {
+	// ID is the label id, as the event log's ship.pack event records it.
+	ID string `json:"id"`
+	// PNG is the label's image: a QR code whose text is
+	// "celltonomy-label/1 ORDER LABEL COMPLETION" (node/bot.LabelText:
+	// the order id in decimal, the label id, the completion code in 64
+	// hex digits).
+	PNG []byte `json:"png"`
 }
 
 // Decision is a node's bid decision on an order, as GET
 // /v1/orders/{id}/decision returns it: whether it bid, at what price and
 // stake (ucell), or the reason it did not (node/bid's reasons, e.g.
-// "above-max-price") with a detail for people.
+// "above-max-price", or "not-covered" when none of the node's BotSpecs
+// covers a protocol order, the detail naming each BotSpec's first unmet
+// requirement) with a detail for people.
 type Decision struct {
 	OrderID uint64 `json:"order_id"`
 	Bid     bool   `json:"bid"`
 	Price   uint64 `json:"price,omitempty"`
 	Stake   uint64 `json:"stake,omitempty"`
-	Reason  string `json:"reason,omitempty"`
-	Detail  string `json:"detail,omitempty"`
+	// BotSpecID (64 hex digits) is, for a bid on a protocol order, the id
+	// of the BotSpec of the bot that would run it (the bid names it).
+	BotSpecID string `json:"botspec_id,omitempty"`
+	Reason    string `json:"reason,omitempty"`
+	Detail    string `json:"detail,omitempty"`
 	// Height is the block at which the node decided.
 	Height int64 `json:"height"`
 }

@@ -35,5 +35,6 @@
 //   - The entry path (Init.entry_path[0]) is a path inside the package
 //     filesystem, absolute or relative to the root; it must resolve to a file.
 //   - Known architectures are listed in Architectures; a compute package must
-//     name wasm32-wasip1.
+//     name wasm32-wasip1, a protocol package autoprotocol/1 with its
+//     template protocol.json as entry path.
 package spec

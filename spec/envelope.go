@@ -32,6 +32,8 @@ const MaxFuel = 1_000_000_000_000
 //   - name is 1–64 characters of [a-z0-9._-], starting with a letter or digit;
 //   - version is a strict semantic version (semver.org 2.0.0, no "v");
 //   - kind is compute or protocol; a compute package names wasm32-wasip1;
+//     a protocol package names autoprotocol/1 and its entry path is
+//     ProtocolTemplate (protocol.json);
 //   - skill is a path of one or more segments of [a-z0-9_-], e.g.
 //     "compute/genomics/digest";
 //   - parent is empty or a 32-byte package id other than package_id;
@@ -51,6 +53,14 @@ func ValidateEnvelope(env *specpb.Envelope, s *Spec) error {
 	checkEnvelopeFields(&p, env, s.ID())
 	if env.GetKind() == specpb.Kind_KIND_COMPUTE && !slices.Contains(s.Architectures(), ArchWasm32WASIP1) {
 		p.add("envelope.kind", "a compute package must name architecture %s", ArchWasm32WASIP1)
+	}
+	if env.GetKind() == specpb.Kind_KIND_PROTOCOL {
+		if !slices.Contains(s.Architectures(), ArchAutoprotocol1) {
+			p.add("envelope.kind", "a protocol package must name architecture %s", ArchAutoprotocol1)
+		}
+		if prog, _ := s.Entry(); prog != ProtocolTemplate {
+			p.add("envelope.kind", "a protocol package's entry path must be /%s, not /%s", ProtocolTemplate, prog)
+		}
 	}
 	declared := s.EnvironmentVariables()
 	seen := map[string]bool{}

@@ -49,6 +49,7 @@ func TestValidateEnvelope(t *testing.T) {
 		{"v-prefixed semver", func(e *specpb.Envelope) { e.Version = "v1.0.0" }, "envelope.version", "not a semantic version"},
 		{"leading zero semver", func(e *specpb.Envelope) { e.Version = "01.0.0" }, "envelope.version", "not a semantic version"},
 		{"unknown kind", func(e *specpb.Envelope) { e.Kind = 7 }, "envelope.kind", "unknown kind"},
+		{"protocol kind on a wasm spec", func(e *specpb.Envelope) { e.Kind = specpb.Kind_KIND_PROTOCOL }, "envelope.kind", "must name architecture autoprotocol/1"},
 		{"unspecified kind", func(e *specpb.Envelope) { e.Kind = specpb.Kind_KIND_UNSPECIFIED }, "envelope.kind", "unknown kind"},
 		{"empty skill", func(e *specpb.Envelope) { e.Skill = "" }, "envelope.skill", "must not be empty"},
 		{"bad skill", func(e *specpb.Envelope) { e.Skill = "compute//x" }, "envelope.skill", "empty segment"},

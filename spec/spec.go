@@ -16,9 +16,19 @@ import (
 // packages in WebAssembly").
 const ArchWasm32WASIP1 = "wasm32-wasip1"
 
+// ArchAutoprotocol1 is the architecture tag of protocol packages: a lab
+// protocol in the version-1 Autoprotocol subset of fabrication.md, run by
+// a bot (fabrication.md: "Protocol packages").
+const ArchAutoprotocol1 = "autoprotocol/1"
+
+// ProtocolTemplate is the path, in the package filesystem, of a protocol
+// package's template: the protocol.json whose {{PARAM}} placeholders an
+// order's parameters fill. It is also the package's entry path.
+const ProtocolTemplate = "protocol.json"
+
 // Architectures lists the architecture tags this implementation knows. A
 // spec must name at least one of them in container.architecture.tags.
-var Architectures = []string{ArchWasm32WASIP1}
+var Architectures = []string{ArchWasm32WASIP1, ArchAutoprotocol1}
 
 // Spec is a validated service specification: the raw bytes as received,
 // never re-serialized, with the decoded message and filesystem beside them.

@@ -10,6 +10,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/registry"
+	"github.com/celltonomy/celltonomy/node/bot"
 	"github.com/celltonomy/celltonomy/node/config"
 	"github.com/celltonomy/celltonomy/spec"
 )
@@ -61,6 +62,11 @@ type Order struct {
 	// run the limits the package declares (memory, output, …): its
 	// outcome would depend on the host, so the node does not bid.
 	ResourcesError string
+	// CoverError, for a protocol package, when not empty, says why none
+	// of the node's bots can run the order's protocol (filled with the
+	// order's parameters): each BotSpec's first unmet requirement
+	// (node/bot.Select).
+	CoverError string
 }
 
 // Node is the node's state at the time of the decision.
@@ -90,6 +96,7 @@ const (
 	ReasonResources           Reason = "resources"
 	ReasonBelowMinPrice       Reason = "below-min-price"
 	ReasonKind                Reason = "kind"
+	ReasonNotCovered          Reason = "not-covered"
 	ReasonArchitecture        Reason = "architecture"
 	ReasonReputation          Reason = "reputation"
 	ReasonNoCapacity          Reason = "no-capacity"
@@ -147,19 +154,24 @@ func Decide(in Input) Decision {
 	}
 	switch o.Kind {
 	case ledgerpb.PackageKind_PACKAGE_KIND_COMPUTE:
+		if !slices.Contains(n.Architectures, spec.ArchWasm32WASIP1) {
+			return noBid(ReasonArchitecture, "package needs %s", spec.ArchWasm32WASIP1)
+		}
 	case ledgerpb.PackageKind_PACKAGE_KIND_PROTOCOL:
-		return noBid(ReasonKind, "protocol packages need a lab; this node runs compute packages")
+		if !slices.Contains(n.Architectures, bot.Architecture) {
+			return noBid(ReasonKind, "protocol packages need a lab (%s); this node has no bot", bot.Architecture)
+		}
 	default:
-		return noBid(ReasonKind, "package kind %s is not compute", o.Kind)
-	}
-	if !slices.Contains(n.Architectures, spec.ArchWasm32WASIP1) {
-		return noBid(ReasonArchitecture, "package needs %s", spec.ArchWasm32WASIP1)
+		return noBid(ReasonKind, "package kind %s is neither compute nor protocol", o.Kind)
 	}
 	if o.ParamsError != "" {
 		return noBid(ReasonOrderParams, "%s", o.ParamsError)
 	}
 	if o.ResourcesError != "" {
 		return noBid(ReasonResources, "%s", o.ResourcesError)
+	}
+	if o.CoverError != "" {
+		return noBid(ReasonNotCovered, "%s", o.CoverError)
 	}
 	if o.MinProviderReputation > 0 && n.Reputation != nil &&
 		n.Reputation.Cmp(new(big.Int).SetUint64(o.MinProviderReputation)) < 0 {

@@ -10,6 +10,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/params"
 	"github.com/celltonomy/celltonomy/ledger/registry"
+	"github.com/celltonomy/celltonomy/node/bot"
 	"github.com/celltonomy/celltonomy/node/config"
 	"github.com/celltonomy/celltonomy/spec"
 )
@@ -80,10 +81,19 @@ func TestDecide(t *testing.T) {
 		{name: "ratio 0", edit: func(in *Input) { in.BidStakeRatioBps = 0 }, price: 1000, stake: 0},
 		{name: "bad margin", edit: func(in *Input) { in.Pricing.StakeRatioMarginBps = 10_001 },
 			want: "bad-params: stake_ratio_margin_bps 10001 > 10000", reason: ReasonBadParams},
-		{name: "protocol package", edit: func(in *Input) { in.Order.Kind = ledgerpb.PackageKind_PACKAGE_KIND_PROTOCOL },
-			want: "kind: protocol packages need a lab; this node runs compute packages", reason: ReasonKind},
+		{name: "protocol package on a node without bots", edit: func(in *Input) { in.Order.Kind = ledgerpb.PackageKind_PACKAGE_KIND_PROTOCOL },
+			want: "kind: protocol packages need a lab (autoprotocol/1); this node has no bot", reason: ReasonKind},
+		{name: "protocol package a bot covers", edit: func(in *Input) {
+			in.Order.Kind = ledgerpb.PackageKind_PACKAGE_KIND_PROTOCOL
+			in.Node.Architectures = []string{bot.Architecture}
+		}, price: 1000, stake: 100},
+		{name: "protocol package no bot covers", edit: func(in *Input) {
+			in.Order.Kind = ledgerpb.PackageKind_PACKAGE_KIND_PROTOCOL
+			in.Node.Architectures = []string{spec.ArchWasm32WASIP1, bot.Architecture}
+			in.Order.CoverError = "BotSpec simlab (58e2e830…): op oligosynthesize: no device of the bot runs it"
+		}, want: "not-covered: BotSpec simlab (58e2e830…): op oligosynthesize: no device of the bot runs it", reason: ReasonNotCovered},
 		{name: "unspecified kind", edit: func(in *Input) { in.Order.Kind = ledgerpb.PackageKind_PACKAGE_KIND_UNSPECIFIED },
-			want: "kind: package kind PACKAGE_KIND_UNSPECIFIED is not compute", reason: ReasonKind},
+			want: "kind: package kind PACKAGE_KIND_UNSPECIFIED is neither compute nor protocol", reason: ReasonKind},
 		{name: "no architecture", edit: func(in *Input) { in.Node.Architectures = nil },
 			want: "architecture: package needs wasm32-wasip1", reason: ReasonArchitecture},
 		{name: "other architecture", edit: func(in *Input) { in.Node.Architectures = []string{"riscv64"} },
@@ -314,7 +324,7 @@ func TestNoBidString(t *testing.T) {
 	if got := (NoBid{Reason: ReasonNotFetchable}).String(); got != "not-fetchable" {
 		t.Errorf("String = %q", got)
 	}
-	for _, r := range []Reason{ReasonBadParams, ReasonKind, ReasonArchitecture, ReasonReputation, ReasonNoCapacity,
+	for _, r := range []Reason{ReasonBadParams, ReasonKind, ReasonNotCovered, ReasonArchitecture, ReasonReputation, ReasonNoCapacity,
 		ReasonNotFetchable, ReasonInputSizeUnknown, ReasonAboveMaxPrice, ReasonBelowCost, ReasonOverflow, ReasonInsufficientBalance} {
 		if strings.ToLower(string(r)) != string(r) || strings.ContainsAny(string(r), " :") {
 			t.Errorf("reason %q is not a lowercase token", r)

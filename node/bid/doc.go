@@ -22,14 +22,20 @@
 // # Rules, in the order they are checked
 //
 //  1. The chain's bid_stake_ratio_bps is at most 10000 (ReasonBadParams).
-//  2. Kind: the node runs compute packages only; a protocol package needs
-//     a lab (ReasonKind).
-//  3. Architecture: a compute package needs wasm32-wasip1 among the node's
-//     architectures (market.md: "Bid", "a registered node whose
-//     architectures fit the package") (ReasonArchitecture).
-//     Then the order's parameters must fit the package's declared ones
-//     (Order.ParamsError; ReasonOrderParams): a run the package refuses
-//     could not be delivered.
+//  2. Kind and architecture: a compute package needs wasm32-wasip1 among
+//     the node's architectures (market.md: "Bid", "a registered node
+//     whose architectures fit the package") (ReasonArchitecture); a
+//     protocol package needs a bot, the architecture autoprotocol/1 that
+//     a node with bots announces (ReasonKind); another kind is refused
+//     (ReasonKind).
+//  3. Then the order's parameters must fit the package's declared ones
+//     (Order.ParamsError; ReasonOrderParams; for a protocol package, the
+//     protocol filled with them must also validate): a run the package
+//     refuses could not be delivered. The host must give the limits a
+//     compute package declares (Order.ResourcesError; ReasonResources).
+//     For a protocol package, one of the node's BotSpecs must cover the
+//     filled protocol's requirements (Order.CoverError, each BotSpec's
+//     first unmet requirement; ReasonNotCovered).
 //  4. Reputation: when the order names a minimum provider reputation and
 //     the node knows its own, the node must reach it (ReasonReputation).
 //     The ledger stores the minimum without enforcing it yet; an unknown

@@ -18,6 +18,7 @@ import (
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/registry"
+	"github.com/celltonomy/celltonomy/node/bot"
 	"github.com/celltonomy/celltonomy/spec"
 )
 
@@ -172,6 +173,23 @@ type Config struct {
 	// which the node fetches its own reputation proofs to carry in its
 	// bids; empty: bids carry no proof.
 	MinerURL string `toml:"miner_url,omitempty"`
+	// Bots are the node's bots ([[bots]] entries), on which it runs
+	// protocol packages; none: the node runs compute packages only. A
+	// node with bots announces their BotSpec ids and the architecture
+	// tag autoprotocol/1 (node/bot).
+	Bots []Bot `toml:"bots,omitempty"`
+}
+
+// Bot is one [[bots]] entry: a bot of the node.
+type Bot struct {
+	// BotSpec is the path of the bot's BotSpec (JSON, at most
+	// protocol.MaxBotSpecBytes; protocol.ParseBotSpec); relative to the
+	// home when not absolute. The node reads and validates it when it
+	// starts (node/bot.Load).
+	BotSpec string `toml:"botspec"`
+	// Driver names the driver that runs the bot, one of node/bot.Names():
+	// "labsim" runs the deterministic simulator runtime/labsim.
+	Driver string `toml:"driver"`
 }
 
 // Pricing is the [pricing] table: the node's price list, which it
@@ -277,6 +295,9 @@ func Parse(home, text string) (*Config, error) {
 	}
 	c.NodeKeyFile = resolve(home, c.NodeKeyFile)
 	c.DataDir = resolve(home, c.DataDir)
+	for i := range c.Bots {
+		c.Bots[i].BotSpec = resolve(home, c.Bots[i].BotSpec)
+	}
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
@@ -364,6 +385,18 @@ func (c *Config) Validate() error {
 		return fail("blob_quota_bytes", c.BlobQuotaBytes, fmt.Sprintf("must be at least package_cache_bytes %d", c.PackageCacheBytes))
 	case c.RetentionBlocks < 1:
 		return fail("retention_blocks", c.RetentionBlocks, "must be at least 1")
+	}
+	for i, b := range c.Bots {
+		key := fmt.Sprintf("bots[%d].", i)
+		if b.BotSpec == "" {
+			return fail(key+"botspec", `""`, "must name a BotSpec file")
+		}
+		if slices.ContainsFunc(c.Bots[:i], func(o Bot) bool { return o.BotSpec == b.BotSpec }) {
+			return fail(key+"botspec", strconv.Quote(b.BotSpec), "listed twice")
+		}
+		if _, err := bot.Lookup(b.Driver); err != nil {
+			return fail(key+"driver", strconv.Quote(b.Driver), "must be one of "+strings.Join(bot.Names(), ", "))
+		}
 	}
 	p := c.Pricing
 	if n := len(p.PerPackage); n > registry.MaxPackagePrices {
@@ -481,6 +514,10 @@ func Marshal(home string, cfg *Config) ([]byte, error) {
 	c := *cfg
 	c.NodeKeyFile = relative(home, c.NodeKeyFile)
 	c.DataDir = relative(home, c.DataDir)
+	c.Bots = slices.Clone(c.Bots)
+	for i := range c.Bots {
+		c.Bots[i].BotSpec = relative(home, c.Bots[i].BotSpec)
+	}
 	var b bytes.Buffer
 	b.WriteString("# Celltonomy fulfillment node configuration; see package node/config.\n\n")
 	enc := toml.NewEncoder(&b)

@@ -216,6 +216,11 @@ func TestParseErrors(t *testing.T) {
 		{"quota under an order", "blob_quota_bytes = 1000", "blob_quota_bytes 1000: must be at least max_order_input_bytes 1073741824"},
 		{"quota under the package cache", "blob_quota_bytes = 1073741824\npackage_cache_bytes = 1073741825", "blob_quota_bytes 1073741824: must be at least package_cache_bytes 1073741825"},
 		{"no retention", "retention_blocks = 0", "retention_blocks 0: must be at least 1"},
+		{"bot without botspec", "[[bots]]\ndriver = \"labsim\"", `bots[0].botspec "": must name a BotSpec file`},
+		{"bot unknown driver", "[[bots]]\nbotspec = \"a.json\"\ndriver = \"opentrons\"", `bots[0].driver "opentrons": must be one of labsim`},
+		{"bot without driver", "[[bots]]\nbotspec = \"a.json\"", `bots[0].driver "": must be one of labsim`},
+		{"bot twice", "[[bots]]\nbotspec = \"a.json\"\ndriver = \"labsim\"\n[[bots]]\nbotspec = \"a.json\"\ndriver = \"labsim\"", `bots[1].botspec "/srv/cell/a.json": listed twice`},
+		{"bot unknown key", "[[bots]]\nbotspec = \"a.json\"\ndriver = \"labsim\"\nspeed = 2", "unknown keys: bots.speed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -262,5 +267,34 @@ func TestWriteRefusesInvalid(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, FileName)); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("an invalid config was written: %v", err)
+	}
+}
+
+func TestBotsRoundTrip(t *testing.T) {
+	home := t.TempDir()
+	c, err := Parse(home, "[[bots]]\nbotspec = \"botspecs/simlab.json\"\ndriver = \"labsim\"\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Bot{{BotSpec: filepath.Join(home, "botspecs", "simlab.json"), Driver: "labsim"}}
+	if !reflect.DeepEqual(c.Bots, want) {
+		t.Fatalf("Bots = %+v, want %+v", c.Bots, want)
+	}
+	text, err := Marshal(home, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(text), "[[bots]]") || !strings.Contains(string(text), `botspec = "botspecs/simlab.json"`) {
+		t.Errorf("Marshal keeps the bot's path inside the home relative:\n%s", text)
+	}
+	if c.Bots[0].BotSpec != want[0].BotSpec {
+		t.Errorf("Marshal changed the config it was given: %q", c.Bots[0].BotSpec)
+	}
+	back, err := Parse(home, string(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back, c) {
+		t.Errorf("Parse(Marshal(c)) = %+v, want %+v", back, c)
 	}
 }

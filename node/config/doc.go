@@ -43,10 +43,24 @@
 //	                        stake_ratio_margin_bps 0
 //	[verifier]              enabled = false, stake = 0
 //	miner_url               "" (no reputation proofs in bids)
+//	[[bots]]                none (the node runs compute packages only)
+//
+// # Bots
+//
+// Each [[bots]] entry is one bot of the node, on which it runs protocol
+// packages:
+//
+//	[[bots]]
+//	botspec = "botspecs/simlab.json"   # the bot's BotSpec (JSON)
+//	driver  = "labsim"                 # node/bot's driver that runs it
+//
+// The driver must be one of node/bot.Names() (Validate refuses another,
+// naming bots[i].driver); the node reads and validates the BotSpec when
+// it starts.
 //
 // # Paths
 //
-// node_key_file and data_dir may be relative: Load joins them to the home,
+// node_key_file, data_dir and a bot's botspec may be relative: Load joins them to the home,
 // and Write stores a path inside the home relative to it, so a home can be
 // moved as a whole.
 package config

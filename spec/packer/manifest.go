@@ -18,7 +18,8 @@ type Manifest struct {
 	Name string `toml:"name"`
 	// Version is envelope.version, a semantic version such as "1.0.0".
 	Version string `toml:"version"`
-	// Kind is envelope.kind: "compute" or "protocol".
+	// Kind is envelope.kind: "compute" or "protocol". A protocol package
+	// is a lab protocol: see "Protocol packages" in the package doc.
 	Kind string `toml:"kind"`
 	// Skill is envelope.skill, e.g. "compute/genomics/digest".
 	Skill string `toml:"skill"`
@@ -27,13 +28,17 @@ type Manifest struct {
 	// Prose is the spec's prose: what the package does, for people.
 	Prose string `toml:"prose"`
 	// Architecture is the one tag of container.architecture, e.g.
-	// "wasm32-wasip1".
+	// "wasm32-wasip1"; for a protocol package it defaults to, and must be,
+	// "autoprotocol/1".
 	Architecture string `toml:"architecture"`
 	// Files lists the files and directories, relative to the manifest's
 	// directory, that make up the package filesystem; a directory is
 	// included whole. Paths keep their place: "bin/x.wasm" is at /bin/x.wasm.
+	// A protocol package's list defaults to ["protocol.json"] and must
+	// hold it.
 	Files []string `toml:"files"`
-	// Entry is container.init.entry_path.
+	// Entry is container.init.entry_path; a protocol package's defaults to,
+	// and must be, protocol.json.
 	Entry struct {
 		// Path is the program's path inside the package filesystem.
 		Path string `toml:"path"`
@@ -70,10 +75,21 @@ type Manifest struct {
 
 // Parameter is one [[parameter]] table.
 type Parameter struct {
-	Name     string  `toml:"name"`
-	Prose    string  `toml:"prose"`
-	Required bool    `toml:"required"`
-	Default  *string `toml:"default"`
+	// Name is the parameter's name, [A-Za-z_][A-Za-z0-9_]*: an environment
+	// variable of a compute run, a {{NAME}} placeholder of a protocol.
+	Name string `toml:"name"`
+	// Prose says what the parameter means and which values it takes.
+	Prose string `toml:"prose"`
+	// Required means an order must give the parameter; it then has no
+	// Default.
+	Required bool `toml:"required"`
+	// Default is the value of a parameter an order leaves out.
+	Default *string `toml:"default"`
+	// Example is, for a protocol package only, the value the build fills
+	// the template with to validate it (instead of Default). A required
+	// parameter of a protocol package must have one. It is not part of the
+	// package.
+	Example *string `toml:"example"`
 }
 
 // Port is one [[input]] or [[output]] table; Format becomes the tag of its

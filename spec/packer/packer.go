@@ -19,6 +19,33 @@
 //
 // The manifest format is documented on Manifest; examples/digest/cell.toml
 // is a complete example.
+//
+// # Protocol packages
+//
+// A directory whose cell.toml says kind = "protocol" is a lab protocol
+// (fabrication.md: "Protocol packages"): its filesystem holds
+// protocol.json, an Autoprotocol template whose string values may be
+// {{NAME}} placeholders, and nothing needs to be said about entry,
+// architecture or files: they default to protocol.json, autoprotocol/1
+// and ["protocol.json"]. Each placeholder is declared as a [[parameter]],
+// exactly as a compute package declares its environment variables:
+//
+//	[[parameter]]
+//	name = "ENZYME"
+//	prose = "Restriction enzyme from the bot's inventory, e.g. EcoRI."
+//	required = true
+//	example = "EcoRI"     # what the build fills the template with
+//
+//	[[parameter]]
+//	name = "MINUTES"
+//	default = "60"
+//
+// The build fills the template with every parameter's example, or its
+// default when it has none, and loads it (protocol.Load: fill, parse,
+// validate); a broken template, a placeholder that is not declared, a
+// declared parameter the template does not use, or a required parameter
+// without an example is refused, naming the field. So a package that
+// builds is one that runs with its defaults and examples.
 package packer
 
 import (
@@ -36,6 +63,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/celltonomy/celltonomy/protocol"
 	"github.com/celltonomy/celltonomy/spec"
 	"github.com/celltonomy/celltonomy/spec/specpb"
 )
@@ -61,6 +89,21 @@ func build(dir string, lim spec.Limits, author ed25519.PrivateKey) (*spec.Packag
 	m, err := ParseManifest(string(text))
 	if err != nil {
 		return nil, err
+	}
+	kind, err := spec.ParseKind(m.Kind)
+	if err != nil {
+		return nil, fmt.Errorf("%s: kind: %w", ManifestName, err)
+	}
+	if kind == specpb.Kind_KIND_PROTOCOL {
+		if err := protocolDefaults(m); err != nil {
+			return nil, err
+		}
+	} else {
+		for _, p := range m.Parameters {
+			if p.Example != nil {
+				return nil, fmt.Errorf("%s: parameter %s: example: only a protocol package's parameters have examples", ManifestName, p.Name)
+			}
+		}
 	}
 	root := newDir()
 	if len(m.Files) == 0 {
@@ -104,10 +147,10 @@ func build(dir string, lim spec.Limits, author ed25519.PrivateKey) (*spec.Packag
 	if err != nil {
 		return nil, err
 	}
-
-	kind, err := spec.ParseKind(m.Kind)
-	if err != nil {
-		return nil, fmt.Errorf("%s: kind: %w", ManifestName, err)
+	if kind == specpb.Kind_KIND_PROTOCOL {
+		if err := checkTemplate(s, params); err != nil {
+			return nil, err
+		}
 	}
 	id := s.ID()
 	env := &specpb.Envelope{
@@ -142,6 +185,58 @@ func build(dir string, lim spec.Limits, author ed25519.PrivateKey) (*spec.Packag
 		return nil, err
 	}
 	return p, nil
+}
+
+// protocolDefaults fills in, and checks, what a protocol package's manifest
+// need not say: architecture, entry and files.
+func protocolDefaults(m *Manifest) error {
+	switch m.Architecture {
+	case "":
+		m.Architecture = spec.ArchAutoprotocol1
+	case spec.ArchAutoprotocol1:
+	default:
+		return fmt.Errorf("%s: architecture: a protocol package is %s, not %q", ManifestName, spec.ArchAutoprotocol1, m.Architecture)
+	}
+	switch path.Clean("/" + m.Entry.Path) {
+	case "/":
+		m.Entry.Path = spec.ProtocolTemplate
+	case "/" + spec.ProtocolTemplate:
+	default:
+		return fmt.Errorf("%s: entry.path: a protocol package's entry is its template %s, not %q", ManifestName, spec.ProtocolTemplate, m.Entry.Path)
+	}
+	if len(m.Entry.Args) > 0 {
+		return fmt.Errorf("%s: entry.args: a protocol package takes no arguments", ManifestName)
+	}
+	if len(m.Files) == 0 {
+		m.Files = []string{spec.ProtocolTemplate}
+	}
+	return nil
+}
+
+// checkTemplate loads a protocol package's template filled with each
+// parameter's example, or its default, and returns the first problem.
+func checkTemplate(s *spec.Spec, params []Parameter) error {
+	tmpl, err := s.Tree().ReadFile(spec.ProtocolTemplate)
+	if err != nil {
+		return fmt.Errorf("%s: files: a protocol package holds its template: %w", ManifestName, err)
+	}
+	values := map[string]string{}
+	for _, p := range params {
+		switch {
+		case p.Example != nil:
+			values[p.Name] = *p.Example
+		case p.Default != nil:
+			values[p.Name] = *p.Default
+		case p.Required:
+			return fmt.Errorf("%s: parameter %s: example: a required parameter of a protocol package needs an example to validate %s with", ManifestName, p.Name, spec.ProtocolTemplate)
+		default:
+			return fmt.Errorf("%s: parameter %s: default: a protocol parameter is required or has a default (every placeholder must be filled)", ManifestName, p.Name)
+		}
+	}
+	if _, err := protocol.Load(tmpl, values); err != nil {
+		return fmt.Errorf("%s (filled with the parameters' examples and defaults): %w", spec.ProtocolTemplate, err)
+	}
+	return nil
 }
 
 func nonEmpty(s string) []string {

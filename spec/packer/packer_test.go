@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/celltonomy/celltonomy/spec"
+	"github.com/celltonomy/celltonomy/spec/specpb"
 )
 
 const manifest = `
@@ -214,5 +215,107 @@ func TestBuildSigned(t *testing.T) {
 	unsigned, _ := Build(dir, spec.DefaultLimits())
 	if unsigned.ID() != a.ID() {
 		t.Fatal("signing changed the package id: it must depend on the spec only")
+	}
+}
+
+const protocolManifest = `
+name = "digest-gel"
+version = "1.0.0"
+kind = "protocol"
+skill = "protocol/digest"
+
+[[parameter]]
+name = "ENZYME"
+required = true
+example = "EcoRI"
+
+[[parameter]]
+name = "MINUTES"
+default = "60"
+`
+
+const protocolTemplate = `{
+  "refs": {"digest": {"new": "96-pcr", "store": {"where": "cold_4"}}},
+  "instructions": [
+    {"op": "provision", "resource_id": "{{ENZYME}}", "to": [{"well": "digest/A1", "volume": "1:microliter"}]},
+    {"op": "seal", "object": "digest", "type": "ultra-clear"},
+    {"op": "incubate", "object": "digest", "where": "warm_37", "duration": "{{MINUTES}}:minute", "shaking": false}
+  ]
+}`
+
+// TestBuildProtocol: a protocol package gets architecture autoprotocol/1,
+// entry and filesystem protocol.json and kind protocol without saying so;
+// its parameters are declared as [[parameter]] tables.
+func TestBuildProtocol(t *testing.T) {
+	p, err := Build(writeTree(t, [][2]string{{"cell.toml", protocolManifest}, {"protocol.json", protocolTemplate}, {"notes.txt", "not packed"}}), spec.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, env := p.Spec(), p.Envelope()
+	if prog, _ := s.Entry(); prog != "protocol.json" || env.GetKind() != specpb.Kind_KIND_PROTOCOL ||
+		strings.Join(s.Architectures(), ",") != spec.ArchAutoprotocol1 || s.Tree().Len() != 1 {
+		t.Fatalf("entry %q, kind %v, architectures %v, %d entries", prog, env.GetKind(), s.Architectures(), s.Tree().Len())
+	}
+	if got, err := s.Tree().ReadFile("protocol.json"); err != nil || string(got) != protocolTemplate {
+		t.Fatalf("protocol.json not in the filesystem: %v", err)
+	}
+	var names []string
+	for _, par := range env.GetParameters() {
+		names = append(names, par.GetName())
+	}
+	if strings.Join(names, ",") != "ENZYME,MINUTES" || !env.GetParameters()[0].GetRequired() || env.GetParameters()[1].GetDefault() != "60" {
+		t.Fatalf("parameters %v", env.GetParameters())
+	}
+	back, err := spec.DecodePackage(p.Encode(), spec.DefaultLimits())
+	if err != nil || back.ID() != p.ID() {
+		t.Fatalf("protocol package does not round-trip: %v", err)
+	}
+}
+
+// TestBuildProtocolErrors: the build fills the template with the
+// examples and defaults and refuses a broken protocol naming the field.
+func TestBuildProtocolErrors(t *testing.T) {
+	tests := []struct {
+		name     string
+		manifest func(string) string
+		template func(string) string
+		want     string
+	}{
+		{"broken template", nil, func(s string) string {
+			return strings.Replace(s, `"shaking": false`, `"shaking": false, "speed": 3`, 1)
+		},
+			`protocol.json (filled with the parameters' examples and defaults): instructions[2]: incubate: json: unknown field "speed"`},
+		{"bad example", func(m string) string { return strings.Replace(m, `default = "60"`, `default = "sixty"`, 1) }, nil,
+			"instructions[2].duration"},
+		{"undeclared placeholder", func(m string) string { return m[:strings.Index(m, "[[parameter]]\nname = \"MINUTES\"")] }, nil,
+			"params.MINUTES: missing: the template uses {{MINUTES}}"},
+		{"unused parameter", func(m string) string { return m + "[[parameter]]\nname = \"EXTRA\"\ndefault = \"x\"\n" }, nil,
+			"params: not used by the template: EXTRA"},
+		{"required without example", func(m string) string { return strings.Replace(m, `example = "EcoRI"`, ``, 1) }, nil,
+			"parameter ENZYME: example: a required parameter of a protocol package needs an example"},
+		{"optional without default", func(m string) string { return strings.Replace(m, `default = "60"`, ``, 1) }, nil,
+			"parameter MINUTES: default: a protocol parameter is required or has a default"},
+		{"no template", func(m string) string { return "files = [\"notes.txt\"]\n" + m }, nil, "container.init.entry_path[0]"},
+		{"wasm architecture", func(m string) string { return "architecture = \"wasm32-wasip1\"\n" + m }, nil,
+			`architecture: a protocol package is autoprotocol/1, not "wasm32-wasip1"`},
+		{"other entry", func(m string) string { return "entry = {path = \"notes.txt\"}\n" + m }, nil,
+			`entry.path: a protocol package's entry is its template protocol.json, not "notes.txt"`},
+		{"example on compute", func(m string) string { return strings.Replace(m, `"protocol"`, `"compute"`, 1) }, nil,
+			"parameter ENZYME: example: only a protocol package's parameters have examples"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, tmpl := protocolManifest, protocolTemplate
+			if tt.manifest != nil {
+				m = tt.manifest(m)
+			}
+			if tt.template != nil {
+				tmpl = tt.template(tmpl)
+			}
+			_, err := Build(writeTree(t, [][2]string{{"cell.toml", m}, {"protocol.json", tmpl}, {"notes.txt", "x"}}), spec.DefaultLimits())
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want it to contain %q", err, tt.want)
+			}
+		})
 	}
 }

@@ -87,7 +87,8 @@ Ctrl-C.
 
 --fault I=FAULT makes node I misbehave (wrong-output, no-delivery,
 silent-verifier, false-missing-inputs: it reports the inputs missing although
-it signed their receipt, and delivers once the buyer shows the receipt);
+it signed their receipt, and delivers once the buyer shows the receipt;
+skip-step: its bot skips one warp of each protocol run);
 --miner-fault I=wrong-root makes the miner of node I's
 operator submit and defend wrong roots, so that the honest miners beat it in
 a challenge and it loses its stake. Both are tools for tests and demos.
@@ -116,7 +117,7 @@ switches back. Order from another terminal:
 	cmd.Flags().DurationVar(&f.blockTime, "block-time", 250*time.Millisecond, "pause after each commit (CometBFT timeout_commit)")
 	cmd.Flags().BoolVar(&f.reset, "reset", false, "remove the devnet's home first")
 	cmd.Flags().BoolVar(&f.verbose, "verbose", false, "log to stderr instead of HOME/devnet.log")
-	cmd.Flags().StringSliceVar(&f.faults, "fault", nil, "inject a fault into node I: I=wrong-output, I=no-delivery, I=silent-verifier or I=false-missing-inputs (repeatable)")
+	cmd.Flags().StringSliceVar(&f.faults, "fault", nil, "inject a fault into node I: I=wrong-output, I=no-delivery, I=silent-verifier, I=false-missing-inputs or I=skip-step (repeatable)")
 	cmd.Flags().StringSliceVar(&f.minerFaults, "miner-fault", nil, "inject a fault into the miner of node I's operator: I=wrong-root (repeatable)")
 	cmd.Flags().StringSliceVar(&f.packages, "package", nil, "also register the package built from DIR (repeatable)")
 	cmd.Flags().IntVar(&f.rpcPort, "rpc-port", 0, "validator RPC port of a new devnet (default 26657, or a free port when it is busy; -1: a free port)")

@@ -134,7 +134,7 @@ delivers.`,
 			return n.Run(cmd.Context())
 		},
 	}
-	startCmd.Flags().StringVar(&fault, "fault", "", "inject a fault: wrong-output, no-delivery, silent-verifier or false-missing-inputs")
+	startCmd.Flags().StringVar(&fault, "fault", "", "inject a fault: wrong-output, no-delivery, silent-verifier, false-missing-inputs or skip-step")
 	startCmd.Flags().StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	startCmd.Flags().StringVar(&pass.file, "passphrase-file", "", "read the operator key's passphrase from the first line of FILE")
 	return startCmd

@@ -40,7 +40,11 @@ reproducible: the same directory gives the same bytes and the same package id
 on any machine. With --key the package is signed by that keyring key, which
 becomes its author: registering it on the ledger (cell tx registry
 register-package) needs a signed package. The package id depends on the spec
-only, so signing does not change it.`,
+only, so signing does not change it.
+
+A protocol package (kind = "protocol") is checked as it is built: its
+protocol.json, filled with each parameter's example or default, must parse
+and validate, or the build fails naming the instruction and the field.`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var p *spec.Package

@@ -32,7 +32,7 @@ type protocolValidation struct {
 
 func newProtocolCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "protocol", Short: "Lab protocols (an Autoprotocol subset): check them before ordering"}
-	cmd.AddCommand(newProtocolValidateCmd(g))
+	cmd.AddCommand(newProtocolValidateCmd(g), newProtocolAnalyzeCmd(g))
 	return cmd
 }
 
@@ -99,17 +99,9 @@ func validateProtocol(path string, params map[string]string, botspec string) (*p
 	if botspec == "" {
 		return v, nil
 	}
-	data, err := readLimited(botspec, protocol.MaxBotSpecBytes)
+	s, id, err := readBotSpec(botspec)
 	if err != nil {
 		return nil, err
-	}
-	s, err := protocol.ParseBotSpec(data)
-	if err != nil {
-		return nil, fmt.Errorf("--botspec %s: %w", botspec, err)
-	}
-	id, err := s.ID()
-	if err != nil {
-		return nil, fmt.Errorf("--botspec %s: %w", botspec, err)
 	}
 	covered := true
 	v.BotSpec = id.String()
@@ -121,6 +113,24 @@ func validateProtocol(path string, params map[string]string, botspec string) (*p
 	}
 	v.Covered = &covered
 	return v, nil
+}
+
+// readBotSpec reads and validates the BotSpec in the file path, the value
+// of a --botspec flag.
+func readBotSpec(path string) (*protocol.BotSpec, protocol.BotSpecID, error) {
+	data, err := readLimited(path, protocol.MaxBotSpecBytes)
+	if err != nil {
+		return nil, protocol.BotSpecID{}, err
+	}
+	s, err := protocol.ParseBotSpec(data)
+	if err != nil {
+		return nil, protocol.BotSpecID{}, fmt.Errorf("--botspec %s: %w", path, err)
+	}
+	id, err := s.ID()
+	if err != nil {
+		return nil, protocol.BotSpecID{}, fmt.Errorf("--botspec %s: %w", path, err)
+	}
+	return s, id, nil
 }
 
 // readLimited reads the file at path, refusing one longer than limit
@@ -140,8 +150,19 @@ func readLimited(path string, limit int) ([]byte, error) {
 }
 
 func printProtocolValidation(g *globals, v *protocolValidation) {
-	r := v.Requirements
 	fmt.Fprintf(g.stdout, "%s: valid, %d instructions, %d refs\n", v.File, v.Instructions, v.Refs)
+	printRequirements(g, v.Requirements)
+	switch {
+	case v.Covered == nil:
+	case *v.Covered:
+		fmt.Fprintf(g.stdout, "covered by BotSpec %s\n", v.BotSpec)
+	default:
+		fmt.Fprintf(g.stdout, "not covered by BotSpec %s: %s\n", v.BotSpec, v.Unmet)
+	}
+}
+
+// printRequirements prints a protocol's requirements, one kind a line.
+func printRequirements(g *globals, r protocol.Requirements) {
 	fmt.Fprintf(g.stdout, "ops:             %s\n", orDash(strings.Join(r.Ops, ", ")))
 	fmt.Fprintf(g.stdout, "container types: %s\n", orDash(strings.Join(r.ContainerTypes, ", ")))
 	fmt.Fprintf(g.stdout, "storage:         %s\n", orDash(strings.Join(r.Storage, ", ")))
@@ -153,12 +174,5 @@ func printProtocolValidation(g *globals, v *protocolValidation) {
 		if x.r.Set {
 			fmt.Fprintf(g.stdout, "%-16s %d to %d %s\n", x.name+":", x.r.Min, x.r.Max, x.unit)
 		}
-	}
-	switch {
-	case v.Covered == nil:
-	case *v.Covered:
-		fmt.Fprintf(g.stdout, "covered by BotSpec %s\n", v.BotSpec)
-	default:
-		fmt.Fprintf(g.stdout, "not covered by BotSpec %s: %s\n", v.BotSpec, v.Unmet)
 	}
 }
