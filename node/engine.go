@@ -27,6 +27,7 @@ import (
 	"github.com/celltonomy/celltonomy/node/blobstore"
 	"github.com/celltonomy/celltonomy/node/bot"
 	"github.com/celltonomy/celltonomy/nodeapi"
+	"github.com/celltonomy/celltonomy/protocol"
 	"github.com/celltonomy/celltonomy/runtime/batch"
 	"github.com/celltonomy/celltonomy/runtime/eventlog"
 	"github.com/celltonomy/celltonomy/runtime/inputroot"
@@ -68,8 +69,14 @@ func (n *Node) considerBidFrom(ctx context.Context, id uint64, height int64, sin
 			return
 		}
 		if d.Bid {
+			var spec []byte
+			if d.BotSpecID != "" {
+				if sid, err := protocol.ParseBotSpecID(d.BotSpecID); err == nil {
+					spec = sid[:]
+				}
+			}
 			res, err := n.sender.Send(ctx, client.WaitCheck, &ledgerpb.Msg{Sum: &ledgerpb.Msg_Bid{Bid: &ledgerpb.MsgBid{
-				OrderId: id, NodeKey: n.nodePub, Price: d.Price, Stake: d.Stake, ReputationProof: proof,
+				OrderId: id, NodeKey: n.nodePub, Price: d.Price, Stake: d.Stake, ReputationProof: proof, BotspecId: spec,
 			}}})
 			if err != nil {
 				d = nodeapi.Decision{OrderID: id, Reason: reasonChain, Detail: "bid refused: " + err.Error(), Height: height}
@@ -364,6 +371,9 @@ func (n *Node) onAward(ctx context.Context, e market.EventOrderAwarded) {
 	}
 	j.CompletionCode, j.Stars, j.RatingSalt = newSecret(), stars, newSecret()
 	j.AwardHeight, j.InputDeadline = r.GetOrder().GetContract().GetAwardHeight(), r.GetOrder().GetContract().GetInputDeadline()
+	if sid := r.GetOrder().GetContract().GetBotspecId(); len(sid) == len(j.BotSpec) {
+		j.BotSpec = Hash(sid) // the BotSpec the winning bid named: the bot that runs it
+	}
 	if err := n.jobs.create(j); err != nil && !errors.Is(err, errExists) {
 		n.log.Error("award: cannot record the job", "order", id, "err", err)
 		return
@@ -411,12 +421,22 @@ func (n *Node) onDrawn(ctx context.Context, e market.EventDisputeDrawn) {
 		return
 	}
 	j.RevealFrom, j.RevealDeadline, j.Salt, j.Round = commit, reveal, newSecret(), round
+	// A verifier of a protocol order checks the provider's delivered log
+	// and datasets: it needs no inputs, and starts at once.
+	protocolOrder := n.protocolOrder(ctx, r.GetOrder())
+	if protocolOrder {
+		j.State = nodeapi.StateRunning
+	}
 	if err := n.jobs.create(j); err != nil && !errors.Is(err, errExists) {
 		n.log.Error("drawn: cannot record the job", "order", id, "err", err)
 		return
 	}
 	n.metrics.jobs.WithLabelValues(nodeapi.RoleVerifier).Inc()
 	n.log.Info("drawn as verifier", "order", id, "commit_deadline", commit, "reveal_deadline", reveal)
+	if protocolOrder {
+		n.enqueue(id, nodeapi.RoleVerifier)
+		return
+	}
 	n.async(ctx, "provider-inputs-"+strconv.FormatUint(id, 10), func(ctx context.Context) error {
 		return n.fetchProviderInputs(ctx, r.GetOrder())
 	})
@@ -948,6 +968,9 @@ func (n *Node) commit(ctx context.Context, id uint64) error {
 		return nil
 	}
 	c := market.VerifierCommitment(id, j.Round, n.opAddr, j.OutputRoot[:], j.Salt[:])
+	if j.Verdict != 0 { // a protocol dispute's verifier commits to its verdict
+		c = market.VerdictCommitment(id, n.opAddr, j.Round, ledgerpb.ProtocolVerdict(j.Verdict), j.Salt[:])
+	}
 	res, err := n.sender.Send(ctx, client.WaitCheck, &ledgerpb.Msg{Sum: &ledgerpb.Msg_VerifierCommit{VerifierCommit: &ledgerpb.MsgVerifierCommit{OrderId: id, Commitment: c[:]}}})
 	if err != nil {
 		return fmt.Errorf("verifier commit: %w", err)
@@ -971,8 +994,11 @@ func (n *Node) reveal(ctx context.Context, id uint64) error {
 	if n.currentHeight()+1 < j.RevealFrom {
 		return nil
 	}
-	res, err := n.sender.Send(ctx, client.WaitCheck, &ledgerpb.Msg{Sum: &ledgerpb.Msg_VerifierReveal{VerifierReveal: &ledgerpb.MsgVerifierReveal{
-		OrderId: id, OutputRoot: j.OutputRoot[:], Salt: j.Salt[:]}}})
+	m := &ledgerpb.MsgVerifierReveal{OrderId: id, OutputRoot: j.OutputRoot[:], Salt: j.Salt[:]}
+	if j.Verdict != 0 {
+		m.OutputRoot, m.Verdict = nil, ledgerpb.ProtocolVerdict(j.Verdict)
+	}
+	res, err := n.sender.Send(ctx, client.WaitCheck, &ledgerpb.Msg{Sum: &ledgerpb.Msg_VerifierReveal{VerifierReveal: m}})
 	if err != nil {
 		return fmt.Errorf("verifier reveal: %w", err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/celltonomy/celltonomy/protocol"
 	"github.com/celltonomy/celltonomy/runtime/botlog"
+	"github.com/celltonomy/celltonomy/runtime/labsim"
 )
 
 // Architecture is the architecture tag a node with at least one bot
@@ -50,7 +51,7 @@ type Job struct {
 // FaultSkipStep makes the bot skip one warp of the plan: the log it
 // returns then fails the conformance check (runtime/botlog's
 // missing-warp rule).
-const FaultSkipStep = "skip-step"
+const FaultSkipStep = labsim.FaultSkipStep
 
 // Dataset is one file a run produced: its file name (e.g. "gel.png")
 // and its bytes.

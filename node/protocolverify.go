@@ -1,0 +1,171 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/node/bot"
+	"github.com/celltonomy/celltonomy/nodeapi"
+	"github.com/celltonomy/celltonomy/protocol"
+	"github.com/celltonomy/celltonomy/runtime/botlog"
+	"github.com/celltonomy/celltonomy/runtime/eventlog"
+	"github.com/celltonomy/celltonomy/runtime/labsim"
+)
+
+// Bounds of what a verifier of a protocol dispute reads from the
+// provider's node.
+const (
+	// MaxVerifyDatasets bounds the datasets of a delivery a verifier
+	// fetches.
+	MaxVerifyDatasets = 1024
+	// MaxVerifyDatasetBytes bounds the datasets of a delivery together,
+	// in bytes.
+	MaxVerifyDatasetBytes = 256 << 20
+)
+
+// verifyProtocol is a verifier's run in the dispute of a protocol order:
+// it reaches a verdict on the provider's delivery (protocolVerdict),
+// records it and commits to it.
+func (n *Node) verifyProtocol(ctx context.Context, j Job) error {
+	id := j.OrderID
+	verdict, detail := n.protocolVerdict(ctx, j)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if _, err := n.jobs.update(id, nodeapi.RoleVerifier, func(j *Job) error {
+		j.State, j.Verdict, j.VerdictDetail = nodeapi.StateExecuted, uint32(verdict), detail
+		return nil
+	}); err != nil {
+		return err
+	}
+	n.log.Info("verifier verdict", "order", id, "verdict", verdictName(verdict), "detail", detail)
+	n.afterRun(ctx, id, nodeapi.RoleVerifier)
+	return nil
+}
+
+func verdictName(v ledgerpb.ProtocolVerdict) string {
+	switch v {
+	case ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_CONFORMS:
+		return "conforms"
+	case ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_VIOLATES:
+		return "violates"
+	}
+	return "undecidable"
+}
+
+// protocolVerdict checks the provider's delivery of a protocol order as
+// the buyer's client does: it fetches the delivered event log and
+// datasets from the provider's node (the buyer's routes, signed with
+// this node's key, bounded), runs the conformance check
+// (runtime/botlog.Check) against the order's filled protocol and the
+// BotSpec the bid named, and, for a simulated BotSpec, replays the
+// simulation (runtime/labsim.Replay). A violation of either is
+// "violates"; a delivery that passes both "conforms"; whatever keeps the
+// check from running (the provider's node unreachable, the BotSpec not
+// one this node holds, the package not fetchable) "undecidable".
+func (n *Node) protocolVerdict(ctx context.Context, j Job) (ledgerpb.ProtocolVerdict, string) {
+	undecidable := func(format string, args ...any) (ledgerpb.ProtocolVerdict, string) {
+		return ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_UNDECIDABLE, fmt.Sprintf(format, args...)
+	}
+	id := j.OrderID
+	r, err := n.order(ctx, id)
+	if err != nil {
+		return undecidable("%v", err)
+	}
+	o := r.GetOrder()
+	c := o.GetContract()
+	head, err := hashOf("event log head", o.GetDelivery().GetEventLogHead())
+	if err != nil {
+		return undecidable("delivery: %v", err)
+	}
+	rec, err := n.registeredPackage(ctx, j.PackageID[:])
+	if err != nil {
+		return undecidable("%v", err)
+	}
+	pkg, err := n.ensurePackage(ctx, rec, c.GetNodeKey())
+	if err != nil {
+		return undecidable("%v", err)
+	}
+	l, err := loadProtocol(pkg, j.Params)
+	if err != nil {
+		return undecidable("protocol: %v", err)
+	}
+	var b *bot.Bot
+	if id, err := hashOf("botspec id", c.GetBotspecId()); err == nil {
+		var ok bool
+		if b, ok = n.botByID(protocol.BotSpecID(id)); !ok {
+			return undecidable("BotSpec %s: this node does not hold it", id)
+		}
+	} else if b, err = bot.Select(n.bots, l.Requirements); err != nil {
+		return undecidable("the contract names no BotSpec, and %v", err)
+	}
+	ep, err := n.nodeEndpoint(ctx, c.GetNodeKey())
+	if err != nil {
+		return undecidable("provider's node: %v", err)
+	}
+	gw := &nodeapi.Client{Endpoint: ep, Key: n.opts.NodeKey, HTTP: n.fetchHTTP}
+	octx, cancel := context.WithTimeout(ctx, n.transferTimeout(nodeapi.MaxAnswer))
+	outs, err := gw.Outputs(octx, id)
+	cancel()
+	if err != nil {
+		return undecidable("provider's outputs: %v", err)
+	}
+	if len(outs.Files) > MaxVerifyDatasets {
+		return undecidable("provider's outputs: %d files, over %d", len(outs.Files), MaxVerifyDatasets)
+	}
+	datasets := map[string][]byte{}
+	var total int64
+	for _, f := range outs.Files {
+		if f.Size < 0 || total+f.Size > MaxVerifyDatasetBytes {
+			return undecidable("provider's datasets: over %d bytes", MaxVerifyDatasetBytes)
+		}
+		total += f.Size
+		fctx, cancel := context.WithTimeout(ctx, n.transferTimeout(f.Size))
+		data, err := gw.OutputFile(fctx, id, f.SHA256, f.Size)
+		cancel()
+		if err != nil {
+			return undecidable("dataset %s: %v", f.Path, err)
+		}
+		if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != f.SHA256 {
+			return undecidable("dataset %s: the provider's node served other bytes than it lists", f.Path)
+		}
+		datasets[f.Path] = data
+	}
+	log, err := eventlog.Read(bytes.NewReader(outs.EventLog))
+	if err != nil {
+		return ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_VIOLATES, "event log: " + err.Error()
+	}
+	err = botlog.Check(botlog.CheckInput{
+		Log: log, NodeKey: ed25519.PublicKey(c.GetNodeKey()), Head: head,
+		Protocol: l.Protocol, ProtocolHash: l.Hash, BotSpec: b.Spec, Datasets: datasets,
+	})
+	var v *botlog.Violation
+	switch {
+	case errors.As(err, &v):
+		return ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_VIOLATES, v.Error()
+	case err != nil:
+		return undecidable("conformance check: %v", err)
+	}
+	if b.Spec.Simulated {
+		run, err := botlog.Decode(log)
+		if err != nil {
+			return ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_VIOLATES, err.Error()
+		}
+		sim := bot.SimInput(bot.Job{OrderID: id, PackageID: j.PackageID, Protocol: l.Protocol, ProtocolHash: l.Hash, Filled: l.Filled,
+			BotSpec: b.Spec, BotSpecID: b.ID})
+		err = labsim.Replay(sim, run, datasets)
+		switch {
+		case errors.As(err, &v):
+			return ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_VIOLATES, "replay: " + v.Error()
+		case err != nil:
+			return undecidable("replay: %v", err)
+		}
+	}
+	return ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_CONFORMS, "the log conforms"
+}
