@@ -3,7 +3,6 @@ package node
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 
@@ -11,6 +10,7 @@ import (
 	"github.com/celltonomy/celltonomy/node/bot"
 	"github.com/celltonomy/celltonomy/node/config"
 	"github.com/celltonomy/celltonomy/protocol"
+	"github.com/celltonomy/celltonomy/runtime/protopkg"
 	"github.com/celltonomy/celltonomy/spec"
 )
 
@@ -99,7 +99,11 @@ type loaded struct {
 }
 
 // loadProtocol fills a protocol package's template with params and
-// validates it.
+// validates it (runtime/protopkg.Load).
 func loadProtocol(pkg *spec.Package, params map[string]string) (*loaded, error) {
-	return nil, errors.New("not yet")
+	l, err := protopkg.Load(pkg, params)
+	if err != nil {
+		return nil, err
+	}
+	return &loaded{Filled: l.Filled, Hash: l.Hash, Protocol: l.Protocol, Requirements: l.Requirements}, nil
 }
