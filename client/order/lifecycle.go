@@ -110,10 +110,7 @@ func (x *run) inputsOnce(ctx context.Context, gw *nodeapi.Client, o *ledgerpb.Or
 		return fmt.Errorf("order %d: the provider reported the inputs missing after the input deadline %d: the node takes them no more, and unless its input receipt is shown before height %d the order fails, everybody refunded",
 			o.Id, c.InputDeadline, c.MissingInputsDeadline)
 	}
-	// A protocol order has no input files, but its provider runs it once
-	// the buyer committed the (empty) input list, as node's "Bots and
-	// protocol packages" says, and the buyer keeps the input receipt.
-	if !x.haveInputs && x.proto == nil {
+	if !x.haveInputs {
 		return fieldErr("inputs", "order %d awaits its inputs at %s until height %d (its input deadline): give the order's input files", o.Id, gw.Endpoint, c.InputDeadline)
 	}
 	if err := x.sendInputs(ctx, gw, o, c.DeliveryDeadline, false); err != nil {
