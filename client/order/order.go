@@ -109,7 +109,8 @@
 //
 // A protocol package (a lab protocol a provider's bot runs;
 // runtime/protopkg) is ordered like a compute package, with parameters
-// and no inputs; it cannot be bought as an offering, which names no bot.
+// and no inputs, for bids or as a vendor's offering; the bid or the
+// offering names the BotSpec of the bot that runs it.
 // Before any funds move, Run fills its protocol with the parameters and
 // validates it: a missing or undeclared parameter is a *FieldError on
 // "params.NAME", a protocol that does not fill, parse or validate one on

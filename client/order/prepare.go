@@ -442,13 +442,7 @@ func (b *Buyer) prepare(ctx context.Context, req Request) (*plan, error) {
 	}
 	var proto *protopkg.Loaded
 	switch pkg.envelope.GetKind() {
-	case specpb.Kind_KIND_COMPUTE:
-	case specpb.Kind_KIND_PROTOCOL:
-		if req.Offering != "" {
-			// An offering names no BotSpec, so nothing binds the run to a
-			// bot the buyer can check it against.
-			return nil, fieldErr("offering", "%s is a protocol package: order it for bids, which name the bot's BotSpec", pkg.id)
-		}
+	case specpb.Kind_KIND_COMPUTE, specpb.Kind_KIND_PROTOCOL:
 	default:
 		return nil, fieldErr("package", "%s is a %s package; only compute and protocol packages can be ordered here", pkg.id, spec.KindName(pkg.envelope.GetKind()))
 	}

@@ -140,8 +140,9 @@ func (x *run) checkProtocol(ctx context.Context, o *ledgerpb.Order, gw *nodeapi.
 	if raw := o.GetContract().GetBotspecId(); len(raw) == len(specID) {
 		copy(specID[:], raw)
 	} else if run, err := botlog.Decode(log); err == nil {
-		// A direct purchase names no BotSpec: the run's own claim is
-		// checked, and must be a BotSpec the node serves.
+		// A contract that names no BotSpec (an offering set without
+		// one): the run's own claim is checked, and must be a BotSpec
+		// the node serves.
 		specID = run.Start.BotSpec
 	} else {
 		return &botlog.Violation{Instruction: -1, Rule: botlog.RuleSchema, Detail: err.Error()}
@@ -356,7 +357,7 @@ func (x *run) ensureProtocol(ctx context.Context, o *ledgerpb.Order) error {
 	if err != nil || l == nil {
 		return err
 	}
-	x.proto, x.haveInputs = l, false
+	x.proto = l
 	x.r.Protocol = &ProtocolReport{Hash: hex.EncodeToString(l.Hash[:]), Instructions: len(l.Protocol.Instructions)}
 	return nil
 }

@@ -116,19 +116,10 @@ func TestProtocolOrderOnChain(t *testing.T) {
 		t.Parallel()
 		ctx := testCtx(t)
 		b := buyerOf(t, n, "buyer-protocol-uncovered")
+		// A package of its own, published by the buyer.
 		dir := t.TempDir()
-		tmpl := ordertest.ProtocolTemplate()
-		for _, f := range []string{"cell.toml", "protocol.json"} {
-			data, err := os.ReadFile(filepath.Join(tmpl, f))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if f == "cell.toml" {
-				data = []byte(strings.Replace(string(data), `name = "lambda-digest-gel"`, `name = "lambda-digest-uncovered"`, 1))
-			}
-			if err := os.WriteFile(filepath.Join(dir, f), data, 0o644); err != nil {
-				t.Fatal(err)
-			}
+		if err := ordertest.WriteProtocolDir(dir, "lambda-digest-uncovered", 2); err != nil {
+			t.Fatal(err)
 		}
 		before := balanceOf(t, b)
 		// NotI is a real enzyme, but the simulated lab does not stock it.

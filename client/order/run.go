@@ -200,9 +200,7 @@ func (b *Buyer) Run(ctx context.Context, req Request) (*Result, error) {
 		haveInputs: true, inputs: req.Inputs, files: pl.inputs, outcome: req.DisputeOutcome, noClose: req.NoClose,
 		detach: req.Detach, onFailure: req.OnFailure, ask: req.Ask}
 	if pl.proto != nil {
-		// Verifiers of a protocol dispute check the provider's log and
-		// datasets: there are no inputs to send them.
-		x.proto, x.haveInputs = pl.proto, false
+		x.proto = pl.proto
 		x.r.Protocol = &ProtocolReport{Hash: hex.EncodeToString(pl.proto.Hash[:]), Instructions: len(pl.proto.Protocol.Instructions)}
 	}
 	res, err := x.create(ctx, req, pl)

@@ -346,7 +346,7 @@ func (n *Net) start(tb testing.TB, buyers []string) (err error) {
 	register := func(name, prose string, lab bool) (spec.ID, error) {
 		pdir := filepath.Join(dir, "packages", name)
 		if lab {
-			if err := writeProtocolDir(pdir, name); err != nil {
+			if err := WriteProtocolDir(pdir, name, 1); err != nil {
 				return spec.ID{}, err
 			}
 		} else if err := WritePackageDir(tb, pdir, name, prose); err != nil {
@@ -560,8 +560,11 @@ func (f *Node) String() string {
 	return f.Name + " (fault " + strconv.Quote(string(f.Fault)) + ")"
 }
 
-// writeProtocolDir writes a copy of ProtocolTemplate named name into dir.
-func writeProtocolDir(dir, name string) error {
+// WriteProtocolDir writes into dir a copy of ProtocolTemplate named name,
+// whose protocol.json ends in extra more newlines: a package id covers
+// the files but not the name, so each count of newlines makes another
+// package with the same protocol (the fixture's takes 1).
+func WriteProtocolDir(dir, name string, extra int) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -573,6 +576,8 @@ func writeProtocolDir(dir, name string) error {
 		}
 		if f == packer.ManifestName {
 			data = bytes.Replace(data, []byte(`name = "lambda-digest-gel"`), []byte(`name = "`+name+`"`), 1)
+		} else {
+			data = append(data, bytes.Repeat([]byte("\n"), extra)...)
 		}
 		if err := os.WriteFile(filepath.Join(dir, f), data, 0o644); err != nil {
 			return err
