@@ -55,6 +55,7 @@ fuzz-smoke:
 	$(GO) test ./runtime/botlog -run '^$$' -fuzz FuzzDecode -fuzztime 10s
 	$(GO) test ./reputation/patricia -run '^$$' -fuzz FuzzVerify -fuzztime 10s
 	$(GO) test ./miner/proofapi -run '^$$' -fuzz FuzzVerifyReputation -fuzztime 10s
+	$(GO) test ./runtime/protopkg -run '^$$' -fuzz FuzzLoad -fuzztime 10s
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./examples/digest ./runtime/wasm ./runtime/labsim

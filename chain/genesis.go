@@ -13,10 +13,13 @@ import (
 )
 
 // GenesisSkills are the skills of a new network: the reputation module's
-// roots (compute, protocol, buyer, mining) and the skill of the example
-// package, compute/genomics/digest.
+// roots (compute, protocol, buyer, mining), the skill of the example
+// compute package, compute/genomics/digest, and those of the example
+// protocol packages of examples/protocols: protocol/dna/digest,
+// protocol/dna/pcr and protocol/microbiology/growth.
 func GenesisSkills() []string {
-	return append(reputation.DefaultGenesisSkills(), "compute/genomics", "compute/genomics/digest")
+	return append(reputation.DefaultGenesisSkills(), "compute/genomics", "compute/genomics/digest",
+		"protocol/dna", "protocol/dna/digest", "protocol/dna/pcr", "protocol/microbiology", "protocol/microbiology/growth")
 }
 
 // LedgerGenesis returns the ledger's genesis (the app_state of

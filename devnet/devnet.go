@@ -78,8 +78,6 @@
 //     that BotSpec covers. A node given the fault skip-step runs the same
 //     bot, which skips a warp of each run. The other nodes run compute
 //     packages only.
-//   - The genesis adds the skills of the example protocol packages
-//     (ProtocolSkills) to the network's.
 //   - The example packages are built from their directories (by default
 //     examples/digest and the protocol packages of examples/protocols,
 //     looked up from the working directory and from the executable's
@@ -883,7 +881,7 @@ func create(o Options, res *reserved) (state, error) {
 	if o.Nodes > 0 {
 		recovery = append(recovery, mustAddr(kr, VendorKey(1)).String())
 	}
-	appState, err := chain.LedgerGenesisOf(&ledgerpb.Genesis{Params: p, Accounts: accounts, RecoveryAddresses: recovery, Skills: append(chain.GenesisSkills(), ProtocolSkills...),
+	appState, err := chain.LedgerGenesisOf(&ledgerpb.Genesis{Params: p, Accounts: accounts, RecoveryAddresses: recovery,
 		Validators: []*ledgerpb.GenesisValidator{{Operator: val.String(), ConsensusPubkey: keys.ConsensusPubKey, SelfBond: SelfBond, Moniker: "devnet"}}})
 	if err != nil {
 		return st, err
@@ -933,12 +931,6 @@ type builtPackage struct {
 	sum  [32]byte
 	pkg  *spec.Package
 }
-
-// ProtocolSkills are the skills of the example protocol packages, with
-// their ancestors, which a new devnet's genesis adds to the network's
-// (chain.GenesisSkills) so that the examples register.
-var ProtocolSkills = []string{"fabrication", "fabrication/dna", "fabrication/dna/digest", "fabrication/dna/pcr",
-	"fabrication/microbiology", "fabrication/microbiology/growth"}
 
 // ProtocolExamples are the example protocol packages of
 // examples/protocols that a devnet registers besides examples/digest.

@@ -89,21 +89,8 @@ func (n *Node) coverProtocol(ctx context.Context, rec *ledgerpb.Package, params 
 	return b, "", "", nil
 }
 
-// loaded is a protocol package's protocol filled with an order's
-// parameters.
-type loaded struct {
-	Filled       []byte
-	Hash         [32]byte
-	Protocol     *protocol.Protocol
-	Requirements protocol.Requirements
-}
-
 // loadProtocol fills a protocol package's template with params and
 // validates it (runtime/protopkg.Load).
-func loadProtocol(pkg *spec.Package, params map[string]string) (*loaded, error) {
-	l, err := protopkg.Load(pkg, params)
-	if err != nil {
-		return nil, err
-	}
-	return &loaded{Filled: l.Filled, Hash: l.Hash, Protocol: l.Protocol, Requirements: l.Requirements}, nil
+func loadProtocol(pkg *spec.Package, params map[string]string) (*protopkg.Loaded, error) {
+	return protopkg.Load(pkg, params)
 }

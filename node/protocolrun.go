@@ -12,11 +12,12 @@ import (
 	"github.com/celltonomy/celltonomy/protocol"
 	"github.com/celltonomy/celltonomy/runtime/eventlog"
 	"github.com/celltonomy/celltonomy/runtime/outputroot"
+	"github.com/celltonomy/celltonomy/runtime/protopkg"
 )
 
 // jobBot returns the bot that runs a protocol job: the one whose BotSpec
 // the job (the bid) names, else the first that covers the protocol.
-func (n *Node) jobBot(j Job, l *loaded) (*bot.Bot, error) {
+func (n *Node) jobBot(j Job, l *protopkg.Loaded) (*bot.Bot, error) {
 	if !j.BotSpec.IsZero() {
 		b, ok := n.botByID(protocol.BotSpecID(j.BotSpec))
 		if !ok {

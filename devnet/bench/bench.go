@@ -69,7 +69,7 @@
 //
 //  1. Genesis grants Entries reputation entries (ledger/reputation:
 //     "Initial reputation"; ChallengeGrants): ChallengeUsers(Entries)
-//     users, in the 136 skills of ChallengeSkills, nested up to three
+//     users, in the 141 skills of ChallengeSkills, nested up to three
 //     ancestors deep, so that an entry is 2 to 8 updates; amounts from 1
 //     to 10^6 and, every hundredth, from 2^64 to 2^100. Two miners are
 //     funded.

@@ -135,7 +135,7 @@ func ChallengeUsers(entries int) int { return max(2, entries/10) }
 // ChallengeSkills returns the skills of the genesis of a challenge run:
 // chain.GenesisSkills, then under compute and protocol each five skills
 // sN, each with four tN, each with two uN (compute/s0/t0/u0 has three
-// ancestors, so a grant in it is 8 updates): 136 skills.
+// ancestors, so a grant in it is 8 updates): 141 skills.
 func ChallengeSkills() []string {
 	skills := chain.GenesisSkills()
 	for _, root := range []string{ledgerrep.SkillCompute, ledgerrep.SkillProtocol} {

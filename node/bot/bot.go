@@ -12,11 +12,12 @@ import (
 	"github.com/celltonomy/celltonomy/protocol"
 	"github.com/celltonomy/celltonomy/runtime/botlog"
 	"github.com/celltonomy/celltonomy/runtime/labsim"
+	"github.com/celltonomy/celltonomy/spec"
 )
 
 // Architecture is the architecture tag a node with at least one bot
-// announces, the BOX tag of protocol packages (spec.ArchAutoprotocol1).
-const Architecture = "autoprotocol/1"
+// announces: the BOX tag of protocol packages.
+const Architecture = spec.ArchAutoprotocol1
 
 // Job is one protocol run a driver executes: the order's protocol, filled
 // with the order's parameters and validated, on the bot its BotSpec

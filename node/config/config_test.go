@@ -193,7 +193,7 @@ func TestParseErrors(t *testing.T) {
 		{"endpoint query", `endpoint = "https://n.example/?a=b"`, `endpoint "https://n.example/?a=b": must have no user, query or fragment`},
 		{"endpoint user", `endpoint = "https://u@n.example"`, `must have no user, query or fragment`},
 		{"architectures empty", `architectures = []`, "architectures []: must name at least one architecture"},
-		{"architecture unknown", `architectures = ["x86_64"]`, `architectures "x86_64": unknown architecture (known: wasm32-wasip1)`},
+		{"architecture unknown", `architectures = ["x86_64"]`, `architectures "x86_64": unknown architecture (known: wasm32-wasip1, autoprotocol/1)`},
 		{"architecture twice", `architectures = ["wasm32-wasip1", "wasm32-wasip1"]`, `architectures "wasm32-wasip1": listed twice`},
 		{"capacity zero", "capacity = 0", "capacity 0: must be at least 1"},
 		{"capacity negative", "capacity = -1", "capacity -1: must be at least 1"},

@@ -15,7 +15,22 @@
 //	l.Requirements  // what a BotSpec must cover
 //
 // Loading is deterministic: the same package and parameters give the same
-// Filled bytes and Hash on every machine.
+// Filled bytes and Hash on every machine. Open does the same for a
+// protocol on disk, in any of its forms (a package directory, a .cellpkg
+// file, a bare template).
+//
+// The rest of the package is what the CLI and the node do with a loaded
+// protocol:
+//
+//   - Analyze: its consumables and reagents, and on a BotSpec its warp
+//     plan, makespan and price estimate (`cell protocol analyze`);
+//   - RunLocal: a run on the lab simulator (runtime/labsim) with its
+//     signed event log and datasets (`cell run` of a protocol package);
+//   - Check: the conformance check of a delivered run (runtime/botlog)
+//     and, for a simulated BotSpec, the replay of the simulation, byte for
+//     byte (`cell protocol check`, the buyer's client, drawn verifiers);
+//     ReadLog reads the delivered log, a log that does not read being a
+//     violation too.
 package protopkg
 
 import (

@@ -160,3 +160,25 @@ func TestOpen(t *testing.T) {
 		t.Fatalf("missing parameter: %v", err)
 	}
 }
+
+// FuzzLoad: an order's parameter values are outside input; whatever they
+// are, Load returns a protocol whose hash is that of its filled bytes, or
+// an error matching protocol.ErrInvalid, and never panics.
+func FuzzLoad(f *testing.F) {
+	pkg, err := packer.Build("testdata/lambda-digest", spec.DefaultLimits())
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range []string{"EcoRI", "", `"}`, "{{ENZYME}}", "Eco\nRI", "\\u0000", strings.Repeat("A", 5000)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, enzyme string) {
+		l, err := Load(pkg, map[string]string{"ENZYME": enzyme})
+		switch {
+		case err != nil && !errors.Is(err, protocol.ErrInvalid):
+			t.Fatalf("error does not match ErrInvalid: %v", err)
+		case err == nil && l.Hash != sha256.Sum256(l.Filled):
+			t.Fatal("hash is not that of the filled bytes")
+		}
+	})
+}

@@ -5,16 +5,13 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/celltonomy/celltonomy/protocol"
+	"github.com/celltonomy/celltonomy/runtime/protopkg"
 )
-
-// protocolFile is the protocol template of a protocol package directory.
-const protocolFile = "protocol.json"
 
 // protocolValidation is the output of `cell protocol validate`.
 type protocolValidation struct {
@@ -32,7 +29,7 @@ type protocolValidation struct {
 
 func newProtocolCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "protocol", Short: "Lab protocols (an Autoprotocol subset): check them before ordering"}
-	cmd.AddCommand(newProtocolValidateCmd(g), newProtocolAnalyzeCmd(g))
+	cmd.AddCommand(newProtocolValidateCmd(g), newProtocolAnalyzeCmd(g), newProtocolCheckCmd(g))
 	return cmd
 }
 
@@ -42,8 +39,9 @@ func newProtocolValidateCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "validate FILE|DIR [--param K=V]... [--botspec FILE]",
 		Short: "Fill a protocol's {{PARAM}}s, parse and validate it, print its requirements and whether a bot covers them",
-		Long: `validate reads a protocol template (FILE, or DIR/protocol.json), fills its
-{{PARAM}} placeholders from --param, and checks it as a node would before it
+		Long: `validate reads a protocol template (FILE, or DIR/protocol.json; or a protocol
+package, a .cellpkg file or a directory with a cell.toml, whose parameter
+defaults apply), fills its {{PARAM}} placeholders from --param, and checks it as a node would before it
 bids: the Autoprotocol subset of the fabrication spec, exactly (unknown ops
 and fields refused), then its refs, wells, volumes, cover and seal states and
 time constraints. It prints what the protocol requires: ops, container
@@ -80,22 +78,17 @@ An error names the instruction and the field.`,
 	return cmd
 }
 
-// validateProtocol loads the protocol template at path (a file, or a
-// directory holding protocol.json) filled with params, and checks it
-// against the BotSpec in the file botspec when that is not "".
+// validateProtocol loads the protocol at path (a template file, a
+// directory holding protocol.json, or a protocol package) filled with
+// params, and checks it against the BotSpec in the file botspec when that
+// is not "".
 func validateProtocol(path string, params map[string]string, botspec string) (*protocolValidation, error) {
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		path = filepath.Join(path, protocolFile)
-	}
-	tmpl, err := readLimited(path, protocol.MaxProtocolBytes)
+	l, err := protopkg.Open(path, params)
 	if err != nil {
 		return nil, err
 	}
-	p, err := protocol.Load(tmpl, params)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	v := &protocolValidation{File: path, Instructions: len(p.Instructions), Refs: len(p.Refs), Requirements: p.Requirements()}
+	p := l.Protocol
+	v := &protocolValidation{File: path, Instructions: len(p.Instructions), Refs: len(p.Refs), Requirements: l.Requirements}
 	if botspec == "" {
 		return v, nil
 	}

@@ -27,6 +27,8 @@ func TestProtocolValidate(t *testing.T) {
 		{"not covered", []string{tmpl, "--param", "ENZYME=NotI", "--botspec", simlab}, 1, "resource NotI: not in the bot's inventory"},
 		{"no botspec", []string{tmpl, "--param", "ENZYME=BamHI"}, 0, "resources:       BamHI, BamHI-buffer"},
 		{"missing parameter", []string{tmpl}, 1, "params.ENZYME: missing"},
+		{"package directory", []string{protocolPkgDir, "--param", "ENZYME=EcoRI"}, 0, "valid, 9 instructions, 1 refs"},
+		{"package without its required parameter", []string{protocolPkgDir}, 1, "params.ENZYME: required"},
 		{"unknown op", []string{bad}, 1, "instructions[0]"},
 		{"no such file", []string{filepath.Join(t.TempDir(), "none.json")}, 1, "no such file"},
 	}

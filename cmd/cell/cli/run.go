@@ -11,6 +11,9 @@ import (
 
 	"github.com/celltonomy/celltonomy/runtime/batch"
 	"github.com/celltonomy/celltonomy/runtime/outputroot"
+	"github.com/celltonomy/celltonomy/spec"
+	"github.com/celltonomy/celltonomy/spec/packer"
+	"github.com/celltonomy/celltonomy/spec/specpb"
 )
 
 type runFlags struct {
@@ -20,13 +23,14 @@ type runFlags struct {
 	seed      string
 	memory    string
 	timeLimit time.Duration
+	botspec   string
 }
 
 func newRunCmd(g *globals) *cobra.Command {
 	var f runFlags
 	cmd := &cobra.Command{
 		Use:   "run PACKAGE [--input NAME=FILE]... [--param NAME=VALUE]... [--out DIR]",
-		Short: "Run a compute package locally, without any network",
+		Short: "Run a compute package locally, or a protocol package on the local lab simulator, without any network",
 		Long: `Run executes a compute package once on this machine, in the same sandbox a
 provider's node uses: the package filesystem read-only at /, each input
 read-only at /inputs/NAME, an empty writable /outputs, parameters as
@@ -49,8 +53,22 @@ deterministic limit ("fuel-limit", "memory-limit", "output-limit",
 "stdout-limit", "stderr-limit"). Every outcome has an output root, the one a
 provider would deliver. When the package exits, cell exits with the package's
 exit code; for any other outcome it exits with 125. Running out of wall time
-is an error (exit code 1), not an outcome.`,
-		Example: `  cell run examples/digest --input genome=examples/data/lambda.fa --param ENZYMES=EcoRI
+is an error (exit code 1), not an outcome.
+
+A protocol package runs on the lab simulator (runtime/labsim) instead, as a
+node with a simulated bot would run it: --param fills its protocol.json
+(left-out parameters take their defaults), --botspec names the simulated
+bot (default: the simulated lab of examples/botspecs/simlab.json) and
+--seed the seed (default: that of an order 0, SHA-256(0 ‖ package id ‖
+BotSpec id)). It prints the instruction timeline on the bot clock, the
+models' notes, the gel bands and the absorbance reads, and the shipment.
+With --out DIR it writes the filled protocol.json, the BotSpec
+(botspec.json), the signed event log (eventlog) and the datasets
+(datasets/), ready for cell protocol check. The log is signed by a key
+derived from the seed: a local run proves what the simulator did, not who
+ran it.`,
+		Example: `  cell run examples/protocols/lambda-digest-gel --param ENZYME=EcoRI --out gel/
+  cell run examples/digest --input genome=examples/data/lambda.fa --param ENZYMES=EcoRI
   cell run digest-1.0.0.cellpkg --input genome=lambda.fa --param ENZYMES=EcoRI,BamHI --param TOPOLOGY=circular --out fragments/`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -64,6 +82,7 @@ is an error (exit code 1), not an outcome.`,
 	fl.StringVar(&f.seed, "seed", "", "random seed, 64 hex digits (default: derived from the package id)")
 	fl.StringVar(&f.memory, "memory-limit", "", "most linear memory this machine gives the run, e.g. 256MiB; a package that declares more is refused (default: what the package declares)")
 	fl.DurationVar(&f.timeLimit, "time-limit", 0, "longest wall time of the run; running out of it is an error, not an outcome (default 1m)")
+	fl.StringVar(&f.botspec, "botspec", "", "protocol packages: the simulated bot's BotSpec JSON file (default: the simulated lab, examples/botspecs/simlab.json)")
 	return cmd
 }
 
@@ -103,6 +122,16 @@ type usageJSON struct {
 }
 
 func runRun(cmd *cobra.Command, g *globals, pkgPath string, f runFlags) error {
+	pkg, err := packer.Load(pkgPath, spec.DefaultLimits())
+	if err != nil {
+		return err
+	}
+	if pkg.Envelope().GetKind() == specpb.Kind_KIND_PROTOCOL {
+		return runProtocol(g, pkg, f)
+	}
+	if f.botspec != "" {
+		return &usageError{fmt.Errorf("--botspec: a compute package runs in the sandbox, not on a bot")}
+	}
 	l, err := f.local(pkgPath, g.cacheDir())
 	if err != nil {
 		return err
