@@ -52,6 +52,7 @@ fuzz-smoke:
 	$(GO) test ./protocol -run '^$$' -fuzz FuzzFill -fuzztime 10s
 	$(GO) test ./protocol -run '^$$' -fuzz FuzzBotSpecParse -fuzztime 10s
 	$(GO) test ./runtime/labsim -run '^$$' -fuzz FuzzRun -fuzztime 10s
+	$(GO) test ./node/bot -run '^$$' -fuzz FuzzParseLabelText -fuzztime 10s
 	$(GO) test ./runtime/botlog -run '^$$' -fuzz FuzzDecode -fuzztime 10s
 	$(GO) test ./reputation/patricia -run '^$$' -fuzz FuzzVerify -fuzztime 10s
 	$(GO) test ./miner/proofapi -run '^$$' -fuzz FuzzVerifyReputation -fuzztime 10s

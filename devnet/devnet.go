@@ -905,6 +905,8 @@ func simlabBot(home string) (config.Bot, error) {
 		if err := os.WriteFile(path, botspecs.Simlab, 0o600); err != nil {
 			return config.Bot{}, err
 		}
+	} else if err != nil {
+		return config.Bot{}, err
 	}
 	return config.Bot{BotSpec: path, Driver: labsimDriver}, nil
 }

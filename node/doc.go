@@ -108,7 +108,8 @@
 //     check (runtime/botlog.Check) and, for a simulated BotSpec, the
 //     replay (runtime/labsim.Replay), and commits, then reveals, its
 //     verdict: conforms, violates, or undecidable when it cannot get the
-//     data, does not hold the BotSpec, or the check cannot run.
+//     data, does not know the BotSpec (its bots' and the simulated lab's,
+//     examples/botspecs, it knows), or the check cannot run.
 //
 // # Seams and time
 //

@@ -62,6 +62,8 @@ type labNode struct {
 //     accept them against the delivered head and output root, and the
 //     label's QR code carries the completion code the delivery commits
 //     to.
+//   - An order no BotSpec covers (ENZYME=NotI): no bid, and each node's
+//     decision names the unmet requirement for the buyer.
 //   - An order on skipper: the delivered log fails the check
 //     (missing-warp); the buyer disputes; lab, drawn as the verifier,
 //     fetches the log and datasets, finds the same violation, commits
@@ -203,8 +205,19 @@ func TestRealNodeProtocolOrder(t *testing.T) {
 			t.Fatalf("contract names BotSpec %x, want %s", o.GetContract().GetBotspecId(), specBot.ID)
 		}
 		gw := &nodeapi.Client{Endpoint: want.endpoint, Key: buyer}
-		if _, err := gw.CommitInputs(ctx, id, nil); err != nil {
-			t.Fatalf("commit the empty input list: %v", err)
+		// The node records the job when it handles the award's block,
+		// which may come after the buyer saw the award.
+		var commitErr error
+		waitUntil(t, "the empty input list committed", func() bool {
+			_, commitErr = gw.CommitInputs(ctx, id, nil)
+			var se *nodeapi.StatusError
+			if errors.As(commitErr, &se) && se.Status == 404 {
+				return false
+			}
+			return true
+		})
+		if commitErr != nil {
+			t.Fatalf("commit the empty input list: %v", commitErr)
 		}
 		var seen []nodeapi.JobStatus
 		waitUntil(t, "the delivery", func() bool {
@@ -241,17 +254,12 @@ func TestRealNodeProtocolOrder(t *testing.T) {
 	}
 	check := func(pkgID spec.ID, o *ledgerpb.Order, l *eventlog.Log, datasets map[string][]byte) (botlog.CheckInput, *protopkg.Loaded) {
 		t.Helper()
-		rec, err := c.Client.Package(ctx, pkgID[:])
-		if err != nil {
-			t.Fatal(err)
-		}
 		var pkg *spec.Package
 		for _, b := range blobs {
 			if q, err := spec.DecodePackage(b, spec.DefaultLimits()); err == nil && q.ID() == pkgID {
 				pkg = q
 			}
 		}
-		_ = rec
 		ld, err := protopkg.Load(pkg, map[string]string{"ENZYME": "EcoRI"})
 		if err != nil {
 			t.Fatal(err)
@@ -305,6 +313,29 @@ func TestRealNodeProtocolOrder(t *testing.T) {
 	}
 	t.Logf("order %d on lab: %d warps, makespan %d ms on the bot clock, %d datasets, label %s",
 		o.GetId(), len(decoded.Warps), decoded.Warps[len(decoded.Warps)-1].End, len(datasets), out.Label.ID)
+
+	// An order no BotSpec covers (NotI is not in the lab's inventory):
+	// no bid, and each node tells the buyer the unmet requirement.
+	labPkg := pkgs["lab"]
+	res := c.Send(t, buyer, &ledgerpb.Msg{Sum: &ledgerpb.Msg_CreateOrder{CreateOrder: &ledgerpb.MsgCreateOrder{
+		PackageId: labPkg[:], InputRoot: emptyRoot[:], Params: []*ledgerpb.OrderParam{{Key: "ENZYME", Value: "NotI"}},
+		MaxPrice: 100_000, PoStake: p.MinPoStake, BidWindow: 8, DeliveryWindow: 60, ConfirmWindow: 30, Replication: 1,
+	}}})
+	uncovered := orderIDOf(t, res)
+	for _, ln := range lab {
+		var d nodeapi.Decision
+		waitUntil(t, ln.name+"'s decision", func() bool {
+			var err error
+			d, err = (&nodeapi.Client{Endpoint: ln.endpoint}).Decision(ctx, uncovered)
+			return err == nil
+		})
+		if d.Bid || d.Reason != "not-covered" || !strings.Contains(d.Detail, "resource NotI: not in the bot's inventory") {
+			t.Errorf("%s's decision on an uncovered order: %+v", ln.name, d)
+		}
+	}
+	if r, err := c.Client.Order(ctx, uncovered); err != nil || len(r.GetBids()) != 0 {
+		t.Errorf("the uncovered order has bids: %v %v", r.GetBids(), err)
+	}
 
 	// The skipper: its log fails the check, and the dispute's verifier
 	// (lab) says so.

@@ -12,7 +12,9 @@ import (
 	"image/png"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -293,8 +295,8 @@ func TestEngineSkipStep(t *testing.T) {
 	}
 }
 
-// TestEngineProtocolVerifier: a verifier drawn in the dispute of a
-// protocol order fetches the provider's log and datasets over HTTP,
+// TestEngineProtocolVerifier: a verifier (without a bot of its own)
+// drawn in the dispute of a protocol order fetches the provider's log and datasets over HTTP,
 // checks them, and commits then reveals its verdict: conforms for an
 // honest provider, violates for one whose bot skipped a step,
 // undecidable when the provider's node cannot be reached.
@@ -321,8 +323,9 @@ func TestEngineProtocolVerifier(t *testing.T) {
 			// The verifier: the same world, its own keys, no fault.
 			vw := *w
 			vw.fault = FaultNone
+			// It has no bot: it checks the simulated lab's runs all the
+			// same.
 			vw.adjust = func(cfg *config.Config) {
-				withSimlab(cfg)
 				cfg.AllowPrivateFetch = true // the provider's node is on 127.0.0.1
 			}
 			_, vw.nodeKey, _ = ed25519.GenerateKey(nil)
@@ -422,4 +425,44 @@ func sameModules(bm [][]bool, img image.Image) bool {
 		}
 	}
 	return true
+}
+
+// TestNewLoadsBots: New reads each bot's BotSpec, refuses one that is
+// missing, invalid or listed twice naming the entry, and a node with a
+// bot announces its BotSpec id and autoprotocol/1.
+func TestNewLoadsBots(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.json")
+	os.WriteFile(bad, []byte(`{"name": 1}`), 0o644)
+	abs, _ := filepath.Abs(simlab)
+	for _, tc := range []struct {
+		name string
+		bots []config.Bot
+		want string
+	}{
+		{"missing file", []config.Bot{{BotSpec: filepath.Join(dir, "none.json"), Driver: "labsim"}}, "node.toml: bots[0]: open "},
+		{"invalid BotSpec", []config.Bot{{BotSpec: bad, Driver: "labsim"}}, "node.toml: bots[0]: " + bad + ": "},
+		{"the same BotSpec twice", []config.Bot{{BotSpec: simlab, Driver: "labsim"}, {BotSpec: abs, Driver: "labsim"}},
+			"node.toml: bots[1].botspec " + strconv.Quote(abs) + ": BotSpec " + simlabID(t).String() + " listed twice"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := config.Default(t.TempDir())
+			cfg.Bots = tc.bots
+			_, nk, _ := ed25519.GenerateKey(nil)
+			_, op, _ := ed25519.GenerateKey(nil)
+			_, err := New(t.Context(), cfg, Options{NodeKey: nk, OperatorKey: op})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("New = %v, want …%s…", err, tc.want)
+			}
+		})
+	}
+	w := protocolWorld(t)
+	e := w.start(t, t.TempDir(), false)
+	id := simlabID(t)
+	if got := e.architectures(); !slices.Equal(got, []string{spec.ArchWasm32WASIP1, bot.Architecture}) {
+		t.Errorf("architectures %v", got)
+	}
+	if got := e.botSpecHashes(); len(got) != 1 || !bytes.Equal(got[0], id[:]) {
+		t.Errorf("botspec hashes %x, want %s", got, id)
+	}
 }

@@ -9,7 +9,9 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/celltonomy/celltonomy/examples/botspecs"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/node/bot"
 	"github.com/celltonomy/celltonomy/nodeapi"
 	"github.com/celltonomy/celltonomy/protocol"
@@ -25,8 +27,10 @@ const (
 	// fetches.
 	MaxVerifyDatasets = 1024
 	// MaxVerifyDatasetBytes bounds the datasets of a delivery together,
-	// in bytes.
-	MaxVerifyDatasetBytes = 256 << 20
+	// in bytes, which the check holds in memory: what a simulated run
+	// may write (labsim.MaxDatasetBytes, 64 MiB). A delivery over it is
+	// undecidable for this node.
+	MaxVerifyDatasetBytes = labsim.MaxDatasetBytes
 )
 
 // verifyProtocol is a verifier's run in the dispute of a protocol order:
@@ -44,19 +48,9 @@ func (n *Node) verifyProtocol(ctx context.Context, j Job) error {
 	}); err != nil {
 		return err
 	}
-	n.log.Info("verifier verdict", "order", id, "verdict", verdictName(verdict), "detail", detail)
+	n.log.Info("verifier verdict", "order", id, "verdict", market.ProtocolVerdictName(verdict), "detail", detail)
 	n.afterRun(ctx, id, nodeapi.RoleVerifier)
 	return nil
-}
-
-func verdictName(v ledgerpb.ProtocolVerdict) string {
-	switch v {
-	case ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_CONFORMS:
-		return "conforms"
-	case ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_VIOLATES:
-		return "violates"
-	}
-	return "undecidable"
 }
 
 // protocolVerdict checks the provider's delivery of a protocol order as
@@ -65,7 +59,9 @@ func verdictName(v ledgerpb.ProtocolVerdict) string {
 // this node's key, bounded), runs the conformance check
 // (runtime/botlog.Check) against the order's filled protocol and the
 // BotSpec the bid named, and, for a simulated BotSpec, replays the
-// simulation (runtime/labsim.Replay). A violation of either is
+// simulation (runtime/labsim.Replay) with the order's own seed,
+// labsim.SeedFor(order, package, BotSpec), not the one the log claims,
+// so a provider cannot pick its noise. A violation of either is
 // "violates"; a delivery that passes both "conforms"; whatever keeps the
 // check from running (the provider's node unreachable, the BotSpec not
 // one this node holds, the package not fetchable) "undecidable".
@@ -96,14 +92,20 @@ func (n *Node) protocolVerdict(ctx context.Context, j Job) (ledgerpb.ProtocolVer
 	if err != nil {
 		return undecidable("protocol: %v", err)
 	}
-	var b *bot.Bot
+	var spec *protocol.BotSpec
 	if id, err := hashOf("botspec id", c.GetBotspecId()); err == nil {
 		var ok bool
-		if b, ok = n.botByID(protocol.BotSpecID(id)); !ok {
+		if spec, ok = n.knownBotSpec(protocol.BotSpecID(id)); !ok {
 			return undecidable("BotSpec %s: this node does not hold it", id)
 		}
-	} else if b, err = bot.Select(n.bots, l.Requirements); err != nil {
+	} else if b, err := bot.Select(n.bots, l.Requirements); err == nil {
+		spec = b.Spec
+	} else {
 		return undecidable("the contract names no BotSpec, and %v", err)
+	}
+	specID, err := spec.ID()
+	if err != nil {
+		return undecidable("BotSpec: %v", err)
 	}
 	ep, err := n.nodeEndpoint(ctx, c.GetNodeKey())
 	if err != nil {
@@ -143,7 +145,7 @@ func (n *Node) protocolVerdict(ctx context.Context, j Job) (ledgerpb.ProtocolVer
 	}
 	err = botlog.Check(botlog.CheckInput{
 		Log: log, NodeKey: ed25519.PublicKey(c.GetNodeKey()), Head: head,
-		Protocol: l.Protocol, ProtocolHash: l.Hash, BotSpec: b.Spec, Datasets: datasets,
+		Protocol: l.Protocol, ProtocolHash: l.Hash, BotSpec: spec, Datasets: datasets,
 	})
 	var v *botlog.Violation
 	switch {
@@ -152,13 +154,13 @@ func (n *Node) protocolVerdict(ctx context.Context, j Job) (ledgerpb.ProtocolVer
 	case err != nil:
 		return undecidable("conformance check: %v", err)
 	}
-	if b.Spec.Simulated {
+	if spec.Simulated {
 		run, err := botlog.Decode(log)
 		if err != nil {
 			return ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_VIOLATES, err.Error()
 		}
 		sim := bot.SimInput(bot.Job{OrderID: id, PackageID: j.PackageID, Protocol: l.Protocol, ProtocolHash: l.Hash, Filled: l.Filled,
-			BotSpec: b.Spec, BotSpecID: b.ID})
+			BotSpec: spec, BotSpecID: specID})
 		err = labsim.Replay(sim, run, datasets)
 		switch {
 		case errors.As(err, &v):
@@ -168,4 +170,21 @@ func (n *Node) protocolVerdict(ctx context.Context, j Job) (ledgerpb.ProtocolVer
 		}
 	}
 	return ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_CONFORMS, "the log conforms"
+}
+
+// knownBotSpec returns the BotSpec whose id is id: one of the node's
+// bots', or the simulated lab's (examples/botspecs), which every node
+// can check a run of, bot or not.
+func (n *Node) knownBotSpec(id protocol.BotSpecID) (*protocol.BotSpec, bool) {
+	if b, ok := n.botByID(id); ok {
+		return b.Spec, true
+	}
+	s, err := protocol.ParseBotSpec(botspecs.Simlab)
+	if err != nil {
+		return nil, false
+	}
+	if sid, err := s.ID(); err != nil || sid != id {
+		return nil, false
+	}
+	return s, true
 }

@@ -217,7 +217,9 @@ func (c *Client) Decision(ctx context.Context, id uint64) (Decision, error) {
 }
 
 // Outputs returns the results of order id (a 409 StatusError until the
-// job has executed).
+// job has executed), signed with Key: the buyer's, or, for a protocol
+// order, a drawn verifier's node key (then without the completion code
+// and the shipping label).
 func (c *Client) Outputs(ctx context.Context, id uint64) (Outputs, error) {
 	var o Outputs
 	_, err := c.do(ctx, http.MethodGet, OrderPath(id, "outputs"), nil, true, &o, MaxAnswer)
@@ -242,7 +244,8 @@ func (c *Client) OutputFile(ctx context.Context, id uint64, sha string, size int
 const MaxEventLog = 64 << 20
 
 // EventLog returns the stored event log (runtime/eventlog's binary form)
-// of the provider's job of order id, signed by the buyer: every event the
+// of the provider's job of order id, signed by the buyer (or, for a
+// protocol order, a drawn verifier): every event the
 // node appended so far, empty before the first. The caller verifies it.
 // A log longer than MaxEventLog is an error.
 func (c *Client) EventLog(ctx context.Context, id uint64) ([]byte, error) {

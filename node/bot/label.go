@@ -35,7 +35,8 @@ func LabelText(orderID uint64, label string, code [32]byte) string {
 }
 
 // ParseLabelText is the inverse of LabelText; an error names the part
-// that is wrong.
+// that is wrong (a label id of 1 to 64 bytes without spaces or control
+// characters, as LabelQR takes).
 func ParseLabelText(s string) (orderID uint64, label string, code [32]byte, err error) {
 	f := strings.Split(s, " ")
 	if len(f) != 4 || f[0] != LabelPrefix {
@@ -47,6 +48,9 @@ func ParseLabelText(s string) (orderID uint64, label string, code [32]byte, err 
 	b, err := hex.DecodeString(f[3])
 	if err != nil || len(b) != len(code) {
 		return 0, "", code, fmt.Errorf("label: completion code %q: want 64 hex digits", f[3])
+	}
+	if err := checkLabelID(f[2]); err != nil {
+		return 0, "", code, fmt.Errorf("label: %w", err)
 	}
 	copy(code[:], b)
 	return orderID, f[2], code, nil

@@ -103,3 +103,25 @@ func TestLabelRefusesBadIDs(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseLabelText: the text of a label's QR code comes from whoever
+// holds the goods; ParseLabelText never panics, and what it accepts is
+// what LabelText writes back.
+func FuzzParseLabelText(f *testing.F) {
+	f.Add(LabelText(42, "LBL-0042", [32]byte{1, 2, 3}))
+	f.Add("celltonomy-label/1 1 L zz")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, s string) {
+		id, label, code, err := ParseLabelText(s)
+		if err != nil {
+			return
+		}
+		if back := LabelText(id, label, code); back != s {
+			// Accepted forms that are not canonical: a decimal with
+			// leading zeros or a "+", upper-case hex digits.
+			if id2, label2, code2, err := ParseLabelText(back); err != nil || id2 != id || label2 != label || code2 != code {
+				t.Fatalf("%q parses to (%d, %q, %x), which does not round-trip", s, id, label, code)
+			}
+		}
+	})
+}
