@@ -27,6 +27,7 @@ import (
 	"github.com/celltonomy/celltonomy/node/blobstore"
 	"github.com/celltonomy/celltonomy/node/bot"
 	"github.com/celltonomy/celltonomy/nodeapi"
+	"github.com/celltonomy/celltonomy/protocol"
 	"github.com/celltonomy/celltonomy/runtime/eventlog"
 	"github.com/celltonomy/celltonomy/runtime/inputroot"
 	"github.com/celltonomy/celltonomy/spec"
@@ -93,6 +94,7 @@ func (n *Node) handler() http.Handler {
 	mux.HandleFunc(nodeapi.RouteLog, n.getLog)
 	mux.HandleFunc(nodeapi.RouteInputs, n.getInputs)
 	mux.HandleFunc(nodeapi.RouteInput, n.getInput)
+	mux.HandleFunc(nodeapi.RouteBotSpec, n.getBotSpec)
 	mux.HandleFunc(nodeapi.RouteHealth, func(w http.ResponseWriter, r *http.Request) {
 		if !n.Healthy() {
 			httpError(w, http.StatusServiceUnavailable, "not following the chain yet")
@@ -915,4 +917,27 @@ func (n *Node) getInput(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	n.serveFile(w, j.Inputs[i].SHA256)
+}
+
+// getBotSpec serves the BotSpec of one of the node's bots by its id, in
+// its canonical form (the bytes the id hashes), so that a buyer or a
+// verifier can check a protocol run against the bot the bid named.
+func (n *Node) getBotSpec(w http.ResponseWriter, r *http.Request) {
+	id, err := protocol.ParseBotSpecID(r.PathValue(nodeapi.PathBotSpecID))
+	if err != nil {
+		httpError(w, http.StatusBadRequest, "botspec id: %v", err)
+		return
+	}
+	b, ok := n.botByID(id)
+	if !ok {
+		httpError(w, http.StatusNotFound, "BotSpec %s: no bot of this node", id)
+		return
+	}
+	data, err := b.Spec.Canonical()
+	if err != nil {
+		httpError(w, http.StatusInternalServerError, "BotSpec %s: %v", id, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(data)
 }

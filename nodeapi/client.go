@@ -17,6 +17,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/celltonomy/celltonomy/protocol"
 	"github.com/celltonomy/celltonomy/spec"
 	"github.com/celltonomy/celltonomy/spec/specpb"
 )
@@ -341,4 +342,23 @@ func (c *Client) ProviderInput(ctx context.Context, id uint64, name string) (io.
 		return nil, err
 	}
 	return resp.Body, nil
+}
+
+// BotSpec returns the BotSpec with id that the node serves for one of its
+// bots (GET /v1/botspecs/{id}): the answer is read up to
+// protocol.MaxBotSpecBytes and must be a valid BotSpec whose id is id
+// (protocol.ParseBotSpecWithID), so a node cannot pass off another bot's
+// description. A StatusError with 404 when the node runs no bot with
+// that BotSpec; an error matching protocol.ErrInvalidBotSpec when the
+// answer is not the BotSpec id names.
+func (c *Client) BotSpec(ctx context.Context, id protocol.BotSpecID) (*protocol.BotSpec, error) {
+	data, err := c.do(ctx, http.MethodGet, BotSpecPathPrefix+id.String(), nil, false, nil, protocol.MaxBotSpecBytes)
+	if err != nil {
+		return nil, err
+	}
+	s, err := protocol.ParseBotSpecWithID(data, id)
+	if err != nil {
+		return nil, fmt.Errorf("BotSpec %s from %s: %w", id, c.Endpoint, err)
+	}
+	return s, nil
 }

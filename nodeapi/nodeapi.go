@@ -31,6 +31,8 @@
 //	GET  /v1/orders/{id}/inputs              the committed input list (InputsRequest); signed by the
 //	                                         node key of a verifier drawn in the order's dispute
 //	GET  /v1/orders/{id}/inputs/{name}       one committed input file; signed by a drawn verifier
+//	GET  /v1/botspecs/{id}                   the BotSpec (canonical JSON) of one of the node's bots, by
+//	                                         its id (protocol.BotSpecID); public
 //	GET  /healthz                            200 "ok" when the node follows the chain
 //	GET  /metrics                            Prometheus metrics
 //

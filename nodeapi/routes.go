@@ -18,6 +18,8 @@ const (
 	PathSum = "sum"
 	// PathInputName is the name of an input the package declares.
 	PathInputName = "name"
+	// PathBotSpecID is a BotSpec id, 64 lowercase hex digits.
+	PathBotSpecID = "botspec"
 )
 
 // BlobPathPrefix is the path under which a node serves packages by
@@ -40,9 +42,15 @@ const (
 	RouteInputs       = "GET /v1/orders/{" + PathOrderID + "}/inputs"
 	RouteInput        = "GET /v1/orders/{" + PathOrderID + "}/inputs/{" + PathInputName + "}"
 	RouteLog          = "GET /v1/orders/{" + PathOrderID + "}/log"
+	RouteBotSpec      = "GET " + BotSpecPathPrefix + "{" + PathBotSpecID + "}"
 	RouteHealth       = "GET /healthz"
 	RouteMetrics      = "GET /metrics"
 )
+
+// BotSpecPathPrefix is the path under which a node serves the BotSpecs
+// of its bots by id: a BotSpec's path is BotSpecPathPrefix and the 64
+// lowercase hex digits of its id.
+const BotSpecPathPrefix = "/v1/botspecs/"
 
 // BlobPath returns the path of the blob with SHA-256 sum:
 // /v1/blobs/ and 64 lowercase hex digits.

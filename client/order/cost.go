@@ -99,7 +99,13 @@ func DisputeRefund(o *ledgerpb.Order, p *ledgerpb.Params) uint64 {
 	case ledgerpb.DisputeVerdict_DISPUTE_VERDICT_BUYER_WON:
 		majority := 0
 		for _, v := range d.GetVerifiers() {
-			if len(v.GetOutputRoot()) > 0 && string(v.GetOutputRoot()) == string(d.GetMajorityRoot()) {
+			switch {
+			case d.GetKind() == ledgerpb.PackageKind_PACKAGE_KIND_PROTOCOL:
+				// A protocol dispute's verifiers reveal verdicts.
+				if v.GetVerdict() != ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_UNSPECIFIED && v.GetVerdict() == d.GetMajorityVerdict() {
+					majority++
+				}
+			case len(v.GetOutputRoot()) > 0 && string(v.GetOutputRoot()) == string(d.GetMajorityRoot()):
 				majority++
 			}
 		}

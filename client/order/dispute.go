@@ -154,7 +154,9 @@ func (x *run) revealSeed(ctx context.Context, o *ledgerpb.Order) error {
 // verifier (node keys in hex), retrying until the commit deadline;
 // each verifier's outcome is a StepVerifierInputs.
 func (x *run) verifierInputs(ctx context.Context, o *ledgerpb.Order, keys []string, commitDeadline int64) {
-	if !x.haveInputs {
+	if !x.haveInputs || x.proto != nil {
+		// Verifiers of a protocol dispute check the provider's log and
+		// datasets: there are no inputs to send them.
 		return
 	}
 	for _, k := range keys {

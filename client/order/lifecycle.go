@@ -250,7 +250,10 @@ func (x *run) attach(ctx context.Context, o *ledgerpb.Order, st *State, plan *Pl
 // Run does) and writes them to outDir/ORDER_ID/ (WriteOutputs), at any
 // time after the delivery while the node keeps them. A run that did not
 // exit is written even when it cannot be verified locally; the Result's
-// Verified says so. It sends no transaction.
+// Verified says so. The run of a protocol package is also held to the
+// conformance check, and its event log and label written (see the
+// package documentation, "Protocol packages"); a violation is written
+// and returned as an error, not disputed. It sends no transaction.
 func (b *Buyer) Get(ctx context.Context, id uint64, outDir string, progress func(Step)) (*Result, error) {
 	r, err := b.Order(ctx, id)
 	if err != nil {
@@ -287,12 +290,34 @@ func (b *Buyer) Get(ctx context.Context, id uint64, outDir string, progress func
 		return x.r, err
 	}
 	x.downloaded(out, err)
+	if err := x.ensureProtocol(ctx, o); err != nil {
+		return x.r, err
+	}
+	var violation error
+	if x.proto != nil {
+		// Get sends no transaction: a violation is reported, not disputed.
+		violation = x.checkProtocol(ctx, o, b.nodeAPI(endpoint), out, files)
+		if v, ok := violationOf(violation); ok {
+			x.r.Protocol.Violation = v.Error()
+		} else if violation != nil {
+			return x.r, violation
+		}
+		x.report(Step{Kind: StepChecked, Detail: x.r.Protocol.Violation})
+	}
 	dir, err := WriteOutputs(outDir, id, out, files)
 	if err != nil {
 		return x.r, fmt.Errorf("order %d: write outputs: %w", id, err)
 	}
 	x.r.OutputDir = dir
+	if x.proto != nil {
+		if err := x.writeProtocol(dir, out); err != nil {
+			return x.r, fmt.Errorf("order %d: write the event log and label: %w", id, err)
+		}
+	}
 	x.report(Step{Kind: StepWritten, Dir: dir})
+	if violation != nil {
+		return x.r, fmt.Errorf("order %d: not executed to spec: %w", id, violation)
+	}
 	return x.r, nil
 }
 

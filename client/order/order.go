@@ -105,6 +105,37 @@
 // without it), Run reports StepRedo and follows the new round from step
 // 3, up to three times.
 //
+// # Protocol packages
+//
+// A protocol package (a lab protocol a provider's bot runs;
+// runtime/protopkg) is ordered like a compute package, with parameters
+// and no inputs, for bids or as a vendor's offering; the bid or the
+// offering names the BotSpec of the bot that runs it.
+// Before any funds move, Run fills its protocol with the parameters and
+// validates it: a missing or undeclared parameter is a *FieldError on
+// "params.NAME", a protocol that does not fill, parse or validate one on
+// "protocol.PATH" naming the instruction and field (e.g.
+// "protocol.instructions[5].duration"). While the bot runs, each change
+// of the node's progress (nodeapi.JobStatus Instruction of Instructions)
+// is a StepBot. The delivered files are the run's datasets, verified
+// against the output root as any outputs; then the conformance check runs
+// (StepChecked): the BotSpec the contract's bid named is fetched from the
+// provider's node (nodeapi.Client.BotSpec, checked against its id), and
+// runtime/botlog.Check holds the delivered event log (Outputs.EventLog) to
+// the filled protocol, the BotSpec, the delivery's event-log head and the
+// datasets; for a simulated BotSpec, runtime/labsim.Replay must reproduce
+// the log and datasets byte for byte. The event log (eventlog.bin) and
+// the shipping label (label.png, a QR code of the completion code, from
+// Outputs.Label) are written next to the outputs, and the Result's
+// Protocol holds the instruction timeline, the gels and the absorbance
+// reads. A run that conforms is closed as a compute run; the first
+// violation is disputed with claim not-to-spec and the violation's text
+// as the reason, and the drawn verifiers run the same check. A check that
+// cannot run (the node does not serve the BotSpec by the confirm
+// deadline) leaves the order to the buyer, neither closed nor disputed.
+// Attach, Close and Get, which did not create the order, read its
+// protocol from the package's registered blob locations.
+//
 // # Runs that did not exit
 //
 // A run that ended in a trap or in one of the package's own limits (fuel,

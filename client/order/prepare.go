@@ -22,6 +22,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/query"
 	"github.com/celltonomy/celltonomy/nodeapi"
 	"github.com/celltonomy/celltonomy/runtime/inputroot"
+	"github.com/celltonomy/celltonomy/runtime/protopkg"
 	"github.com/celltonomy/celltonomy/spec"
 	"github.com/celltonomy/celltonomy/spec/packer"
 	"github.com/celltonomy/celltonomy/spec/specpb"
@@ -380,6 +381,8 @@ type plan struct {
 	buy      *ledgerpb.MsgBuyOffering
 	offering *ledgerpb.Offering
 	publish  bool
+	// proto is the filled protocol of a protocol package.
+	proto *protopkg.Loaded
 }
 
 // prepare checks req completely before any funds move. Errors are
@@ -437,17 +440,25 @@ func (b *Buyer) prepare(ctx context.Context, req Request) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	if pkg.envelope.GetKind() != specpb.Kind_KIND_COMPUTE {
-		return nil, fieldErr("package", "%s is a %s package; only compute packages can be ordered here", pkg.id, spec.KindName(pkg.envelope.GetKind()))
+	var proto *protopkg.Loaded
+	switch pkg.envelope.GetKind() {
+	case specpb.Kind_KIND_COMPUTE, specpb.Kind_KIND_PROTOCOL:
+	default:
+		return nil, fieldErr("package", "%s is a %s package; only compute and protocol packages can be ordered here", pkg.id, spec.KindName(pkg.envelope.GetKind()))
 	}
 	if err := CheckRequest(pkg.envelope, req.Inputs, req.Params); err != nil {
 		return nil, err
+	}
+	if pkg.envelope.GetKind() == specpb.Kind_KIND_PROTOCOL {
+		if proto, err = loadProtocol(pkg, req.Params); err != nil {
+			return nil, err
+		}
 	}
 	files, root, err := hashInputs(req.Inputs)
 	if err != nil {
 		return nil, err
 	}
-	pl := &plan{req: req, pkg: pkg, inputs: files, root: root, publish: pkg.registered == nil}
+	pl := &plan{req: req, pkg: pkg, inputs: files, root: root, publish: pkg.registered == nil, proto: proto}
 	escrow := req.MaxPrice
 	if req.Offering != "" {
 		if pl.offering, err = b.offering(ctx, vendor, pkg); err != nil {

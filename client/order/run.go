@@ -16,6 +16,8 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/nodeapi"
+	"github.com/celltonomy/celltonomy/runtime/botlog"
+	"github.com/celltonomy/celltonomy/runtime/protopkg"
 )
 
 // Heights are the blocks at which the order's steps were committed; 0
@@ -87,6 +89,9 @@ type Result struct {
 	Slashed uint64 `json:"slashed,omitempty"`
 	// Stars is the buyer's revealed rating of the provider.
 	Stars uint32 `json:"stars,omitempty"`
+	// Protocol is set for an order of a protocol package: the bot's run,
+	// its conformance check, the gels and absorbance reads.
+	Protocol *ProtocolReport `json:"protocol,omitempty"`
 
 	txs int
 }
@@ -152,6 +157,9 @@ type run struct {
 	failureOK bool
 	// pending is what the run was waiting for after its last step.
 	pending string
+	// proto is the filled protocol of an order of a protocol package
+	// (nil for a compute package).
+	proto *protopkg.Loaded
 }
 
 func (x *run) report(s Step) {
@@ -191,6 +199,10 @@ func (b *Buyer) Run(ctx context.Context, req Request) (*Result, error) {
 	x := &run{b: b, r: &Result{PackageID: pl.pkg.id.String(), InputRoot: hex.EncodeToString(pl.root[:])}, progress: req.Progress,
 		haveInputs: true, inputs: req.Inputs, files: pl.inputs, outcome: req.DisputeOutcome, noClose: req.NoClose,
 		detach: req.Detach, onFailure: req.OnFailure, ask: req.Ask}
+	if pl.proto != nil {
+		x.proto = pl.proto
+		x.r.Protocol = &ProtocolReport{Hash: hex.EncodeToString(pl.proto.Hash[:]), Instructions: len(pl.proto.Protocol.Instructions)}
+	}
 	res, err := x.create(ctx, req, pl)
 	return res, x.interrupted(ctx, err)
 }
@@ -438,7 +450,7 @@ func inputsErr(id uint64, what, endpoint string, err error) error {
 // fails; meanwhile it answers a report of missing inputs, and posts the
 // input receipt when the delivery deadline is near (see receiptGuard).
 func (x *run) followJob(ctx context.Context, gw *nodeapi.Client) (*ledgerpb.Order, error) {
-	last := ""
+	last, lastDone := "", -1
 	r, err := x.b.waitOrder(ctx, x.r.OrderID, func(r *ledgerpb.OrderResponse) (bool, error) {
 		o := r.Order
 		if o.State != ledgerpb.OrderState_ORDER_STATE_AWARDED {
@@ -452,6 +464,10 @@ func (x *run) followJob(ctx context.Context, gw *nodeapi.Client) (*ledgerpb.Orde
 					detail = fmt.Sprintf("%s, exit code %d, output root %s, %d ms", orExited(st.Result), ptrVal(st.ExitCode), st.OutputRoot, st.RunMillis)
 				}
 				x.report(Step{Kind: StepJob, JobState: st.State, Detail: detail})
+			}
+			if st.Instructions > 0 && st.Instruction != lastDone {
+				lastDone = st.Instruction
+				x.report(x.progressStep(st.Instruction, st.Instructions))
 			}
 			if err := x.keepReceipt(o, st.InputReceipt); err != nil {
 				return false, err
@@ -540,6 +556,9 @@ const stderrTail = 2048
 func (x *run) finish(ctx context.Context, o *ledgerpb.Order, gw *nodeapi.Client, outDir string, stars *uint32, disputeStake uint64, noWaitFinal, acceptUnverified bool) (*Result, error) {
 	d := o.Delivery
 	x.r.OutputRoot, x.r.Heights.Delivered, x.r.RunResult = hex.EncodeToString(d.OutputRoot), d.Height, market.RunResultName(d.Result)
+	if err := x.ensureProtocol(ctx, o); err != nil {
+		return x.r, err
+	}
 	x.report(Step{Kind: StepDelivered, Height: d.Height, OutputRoot: x.r.OutputRoot, Result: x.r.RunResult})
 
 	var out nodeapi.Outputs
@@ -570,6 +589,18 @@ func (x *run) finish(ctx context.Context, o *ledgerpb.Order, gw *nodeapi.Client,
 		return x.dispute(ctx, o, claim, outcome, disputeStake, err.Error(), true)
 	}
 	x.downloaded(out, err)
+	var violation *botlog.Violation
+	if x.proto != nil && err == nil {
+		cerr := x.checkProtocol(ctx, o, gw, out, files)
+		if v, ok := violationOf(cerr); ok {
+			violation = v
+			x.r.Protocol.Violation = v.Error()
+		} else if cerr != nil {
+			return x.r, fmt.Errorf("order %d: the conformance check could not run: %w; the delivery is neither closed nor disputed: close it with `cell order close %d` or dispute it with `cell order dispute %d` before height %d",
+				o.Id, cerr, o.Id, o.Id, d.ConfirmDeadline)
+		}
+		x.report(Step{Kind: StepChecked, Detail: x.r.Protocol.Violation})
+	}
 	failed := !exited(d.Result) || d.ExitCode != 0
 	if failed {
 		tail := out.Stderr
@@ -584,7 +615,19 @@ func (x *run) finish(ctx context.Context, o *ledgerpb.Order, gw *nodeapi.Client,
 			return x.r, fmt.Errorf("order %d: write outputs: %w", o.Id, err)
 		}
 		x.r.OutputDir = dir
+		if x.proto != nil {
+			if err := x.writeProtocol(dir, out); err != nil {
+				return x.r, fmt.Errorf("order %d: write the event log and label: %w", o.Id, err)
+			}
+		}
 		x.report(Step{Kind: StepWritten, Dir: dir})
+	}
+	if violation != nil {
+		outcome := x.outcome
+		if outcome == ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_UNSPECIFIED {
+			outcome = ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REFUND
+		}
+		return x.dispute(ctx, o, ledgerpb.DisputeClaim_DISPUTE_CLAIM_NOT_TO_SPEC, outcome, disputeStake, "not executed to spec: "+violation.Error(), true)
 	}
 	if unverified && !acceptUnverified {
 		return x.r, fmt.Errorf("order %d: %w; the run ended with %s; read its stderr, then accept the delivery with `cell order close %d` or dispute it with `cell order dispute %d` before height %d, when it closes by itself",

@@ -74,7 +74,8 @@ const bidWindow = 10
 
 // buyers are the accounts the tests order with, one per parallel test.
 var buyers = []string{"buyer", "buyer-dispute", "buyer-expiry", "buyer-bad", "buyer-cancel", "buyer-fail", "buyer-close", "buyer-lose", "buyer-resume",
-	"buyer-missing", "buyer-blip", "buyer-offering", "buyer-trap"}
+	"buyer-missing", "buyer-blip", "buyer-offering", "buyer-trap",
+	"buyer-protocol", "buyer-protocol-bad", "buyer-protocol-skip", "buyer-protocol-uncovered"}
 
 func TestMain(m *testing.M) {
 	flag.Parse()

@@ -45,6 +45,9 @@ const (
 	// because the delivery deadline is near), or failed to (Height 0,
 	// Detail holds the error).
 	StepReceiptPosted StepKind = "receipt_posted"
+	// StepBot: the bot of a protocol order has done Instruction of the
+	// protocol's Instructions (Detail: the next instruction's op).
+	StepBot StepKind = "bot"
 	// StepDelivered: the delivery is on chain (Height, OutputRoot,
 	// Result: how the run ended, ledger/market RunResultName).
 	StepDelivered StepKind = "delivered"
@@ -59,6 +62,9 @@ const (
 	// package (Result), which is what the package does with these inputs,
 	// not a fault of the provider; Detail holds the end of its stderr.
 	StepRunResult StepKind = "run_result"
+	// StepChecked: the conformance check of a protocol run's delivery
+	// passed, or (Detail) its first violation, which the buyer disputes.
+	StepChecked StepKind = "checked"
 	// StepWritten: the outputs are written (Dir).
 	StepWritten StepKind = "written"
 	// StepClosed: the close is on chain (Height, Price, Detail with the
@@ -122,7 +128,10 @@ type Step struct {
 	ExitCode   uint32   `json:"exit_code,omitempty"`
 	Round      uint32   `json:"round,omitempty"`
 	Deadline   int64    `json:"deadline,omitempty"`
-	Detail     string   `json:"detail,omitempty"`
+	// Instruction and Instructions: a protocol run's progress (StepBot).
+	Instruction  int    `json:"instruction,omitempty"`
+	Instructions int    `json:"instructions,omitempty"`
+	Detail       string `json:"detail,omitempty"`
 }
 
 // String is the step as one line for people.
@@ -169,6 +178,17 @@ func (s Step) String() string {
 			return fmt.Sprintf("job %s: %s", s.JobState, s.Detail)
 		}
 		return "job " + s.JobState
+	case StepBot:
+		text := fmt.Sprintf("bot: instruction %d of %d done", s.Instruction, s.Instructions)
+		if s.Detail != "" {
+			text += " (" + s.Detail + ")"
+		}
+		return text
+	case StepChecked:
+		if s.Detail != "" {
+			return "conformance check: violation: " + s.Detail
+		}
+		return "conformance check: the run conforms to the protocol and the BotSpec"
 	case StepDelivered:
 		return fmt.Sprintf("delivered%s, run %s, output root %s", at, orExited(s.Result), s.OutputRoot)
 	case StepFailed:
@@ -237,11 +257,11 @@ func (s Step) Waiting() string {
 		return "uploading inputs"
 	case StepUploaded:
 		return "uploading inputs"
-	case StepCommitted, StepReceipt, StepJob, StepMissingInputs, StepReceiptPosted:
+	case StepCommitted, StepReceipt, StepJob, StepBot, StepMissingInputs, StepReceiptPosted:
 		return "waiting for the delivery"
 	case StepDelivered:
 		return "downloading outputs"
-	case StepDownloaded:
+	case StepDownloaded, StepChecked:
 		return "writing outputs"
 	case StepRunResult:
 		return "writing outputs, then deciding on the failed run"

@@ -1,6 +1,6 @@
 // Package ordertest starts a test network of real nodes for the buyer's
 // side of the market (client/order) and its commands: one in-process
-// validator (internal/testchain, 100 ms blocks, short windows) and four
+// validator (internal/testchain, 100 ms blocks, short windows) and five
 // fulfillment nodes (node.New, each with its own keys, HTTP server, blob
 // store and wazero executor), all registered verifiers. It is for tests
 // only.
@@ -20,6 +20,12 @@
 // result.txt, its input "data" in upper case; with the parameter
 // MODE=trap it writes TrapStderr to stderr and traps, on every node.
 // Provider also sells the registered package as an offering (OfferingPrice).
+//
+// Provider and the node with fault skip-step also run a bot: the
+// simulated lab (SimlabBotSpec, driver labsim). The skip-step node's
+// package is a protocol package, a copy of ProtocolTemplate
+// (PackageDir), whose runs it delivers with one warp missing from the
+// log; any other protocol package a buyer publishes lands on Provider.
 //
 // The nodes' logs are discarded unless the environment variable
 // ORDERTEST_LOG is set, which sends them to stderr.
@@ -44,6 +50,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/follow"
 	"github.com/celltonomy/celltonomy/internal/testchain"
@@ -118,7 +125,27 @@ const (
 )
 
 // faults are the faults of the nodes besides Provider, one node each.
-var faults = []node.Fault{node.FaultWrongOutput, node.FaultNoDelivery, node.FaultFalseMissingInputs}
+var faults = []node.Fault{node.FaultWrongOutput, node.FaultNoDelivery, node.FaultFalseMissingInputs, node.FaultSkipStep}
+
+// labFaults are the faults of the nodes that have a bot besides
+// Provider: their package is a protocol package (ProtocolTemplate), the
+// others' a compute package.
+var labFaults = []node.Fault{node.FaultSkipStep}
+
+// ProtocolTemplate is the example protocol package (a directory) that
+// the package of a node in labFaults copies, under another name:
+// examples/protocols/lambda-digest-gel, with its required parameter
+// ENZYME.
+func ProtocolTemplate() string {
+	return filepath.Join(filepath.Dir(progDir()), "..", "..", "..", "..", "examples", "protocols", "lambda-digest-gel")
+}
+
+// SimlabBotSpec is the path of the simulated lab's BotSpec
+// (examples/botspecs/simlab.json), the bot of Provider and of the nodes
+// in labFaults, run by the labsim driver.
+func SimlabBotSpec() string {
+	return filepath.Join(filepath.Dir(progDir()), "..", "..", "..", "..", "examples", "botspecs", "simlab.json")
+}
 
 // Node is a running fulfillment node of the network.
 type Node struct {
@@ -162,6 +189,7 @@ type Net struct {
 	Nodes    []*Node
 
 	packages map[node.Fault]spec.ID
+	dirs     map[node.Fault]string
 	log      *slog.Logger
 	dir      string
 	chain    *testchain.Chain
@@ -233,6 +261,13 @@ func (n *Net) Package(f node.Fault) spec.ID {
 	return n.packages[f]
 }
 
+// PackageDir returns the directory of the package whose orders the node
+// with fault f wins ("" for Provider's and the compute packages): for a
+// node with a bot, a copy of ProtocolTemplate under another name, which
+// a buyer orders by its directory so that it can fill and check its
+// protocol.
+func (n *Net) PackageDir(f node.Fault) string { return n.dirs[f] }
+
 // Node returns the node with fault f (node.FaultNone: Provider), nil when
 // there is none.
 func (n *Net) Node(f node.Fault) *Node {
@@ -253,7 +288,7 @@ func Start(tb testing.TB, buyers ...string) (*Net, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Net{dir: dir, packages: map[node.Fault]spec.ID{}, log: slog.New(slog.DiscardHandler)}
+	n := &Net{dir: dir, packages: map[node.Fault]spec.ID{}, dirs: map[node.Fault]string{}, log: slog.New(slog.DiscardHandler)}
 	if os.Getenv("ORDERTEST_LOG") != "" {
 		n.log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
@@ -277,7 +312,9 @@ func (n *Net) start(tb testing.TB, buyers []string) (err error) {
 	p.InputContestWindowBlocks = 10
 	p.DisputeSeedWindowBlocks = 20
 	n.Params = p
-	g := &ledgerpb.Genesis{Params: p}
+	// The network's skills, and the skill of the example protocol the
+	// lab nodes' packages copy (ProtocolTemplate), with its ancestors.
+	g := &ledgerpb.Genesis{Params: p, Skills: append(chain.GenesisSkills(), "fabrication", "fabrication/dna", "fabrication/dna/digest")}
 	for _, name := range append(slices.Clone(Funded), buyers...) {
 		g.Accounts = append(g.Accounts, &ledgerpb.GenesisAccount{Address: Address(name).String(), Balance: 10_000_000_000})
 	}
@@ -306,9 +343,13 @@ func (n *Net) start(tb testing.TB, buyers []string) (err error) {
 
 	// The packages: PackageID, one per fault, and PackageOther unregistered.
 	var blobs [][]byte
-	register := func(name, prose string) (spec.ID, error) {
+	register := func(name, prose string, lab bool) (spec.ID, error) {
 		pdir := filepath.Join(dir, "packages", name)
-		if err := WritePackageDir(tb, pdir, name, prose); err != nil {
+		if lab {
+			if err := WriteProtocolDir(pdir, name, 1); err != nil {
+				return spec.ID{}, err
+			}
+		} else if err := WritePackageDir(tb, pdir, name, prose); err != nil {
 			return spec.ID{}, err
 		}
 		pkg, err := packer.BuildSigned(pdir, spec.DefaultLimits(), Key("author"))
@@ -326,12 +367,16 @@ func (n *Net) start(tb testing.TB, buyers []string) (err error) {
 			Envelope: pkg.EnvelopeBytes(), AuthorPublicKey: pub, AuthorSignature: sig, SpecSize: uint64(len(pkg.Spec().Bytes())),
 			BlobLocations: locs}}})
 	}
-	if n.PackageID, err = register("order-test", "Registered at setup."); err != nil {
+	if n.PackageID, err = register("order-test", "Registered at setup.", false); err != nil {
 		return err
 	}
 	for _, f := range faults {
-		if n.packages[f], err = register("order-test-"+string(f), "Served by the node with the fault "+string(f)+"."); err != nil {
+		lab := slices.Contains(labFaults, f)
+		if n.packages[f], err = register("order-test-"+string(f), "Served by the node with the fault "+string(f)+".", lab); err != nil {
 			return err
+		}
+		if lab {
+			n.dirs[f] = filepath.Join(dir, "packages", "order-test-"+string(f))
 		}
 	}
 	n.PackageOther = filepath.Join(dir, "packages", "other")
@@ -356,6 +401,9 @@ func (n *Net) start(tb testing.TB, buyers []string) (err error) {
 		cfg.AllowPrivateFetch = true // every node and location is on 127.0.0.1
 		cfg.Capacity = 8
 		cfg.Pricing = pricing(fault, n.packages)
+		if fault == node.FaultNone || slices.Contains(labFaults, fault) {
+			cfg.Bots = []config.Bot{{BotSpec: SimlabBotSpec(), Driver: "labsim"}}
+		}
 		// The packages go into the node's store before it opens it, and
 		// the module's compiled code into its cache.
 		bs, err := blobstore.Open(filepath.Join(cfg.DataDir, "blobs"))
@@ -510,4 +558,30 @@ func (f *Node) String() string {
 		return f.Name + " (honest)"
 	}
 	return f.Name + " (fault " + strconv.Quote(string(f.Fault)) + ")"
+}
+
+// WriteProtocolDir writes into dir a copy of ProtocolTemplate named name,
+// whose protocol.json ends in extra more newlines: a package id covers
+// the files but not the name, so each count of newlines makes another
+// package with the same protocol (the fixture's takes 1).
+func WriteProtocolDir(dir, name string, extra int) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	src := ProtocolTemplate()
+	for _, f := range []string{packer.ManifestName, "protocol.json"} {
+		data, err := os.ReadFile(filepath.Join(src, f))
+		if err != nil {
+			return err
+		}
+		if f == packer.ManifestName {
+			data = bytes.Replace(data, []byte(`name = "lambda-digest-gel"`), []byte(`name = "`+name+`"`), 1)
+		} else {
+			data = append(data, bytes.Repeat([]byte("\n"), extra)...)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -107,12 +107,8 @@ func (f *txFlags) buyer(cmd *cobra.Command) (*order.Buyer, error) {
 	return b, nil
 }
 
-func newOrderRunCmd(g *globals, f *txFlags) *cobra.Command {
-	var rf orderRunFlags
-	cmd := &cobra.Command{
-		Use:   "run PACKAGE --input NAME=FILE... [--param KEY=VALUE]... --max-price P",
-		Short: "Order a run of PACKAGE and follow it to the results, the close and the final ratings",
-		Long: `run orders one run of PACKAGE: a package directory (with cell.toml), a
+// orderRunLong is the help text of `cell order run`.
+const orderRunLong = `run orders one run of PACKAGE: a package directory (with cell.toml), a
 .cellpkg file, or the id of a registered package (64 hex digits). A package
 that is not registered is first published with --from as its author, its
 blob stored on every active node.
@@ -144,6 +140,15 @@ it; --on-failure close|dispute|ask decides instead (ask without a terminal
 leaves the order delivered: decide later with cell order close, cell order
 dispute or cell order attach, before its confirm deadline).
 
+A protocol package (a lab protocol run by a provider's bot) takes parameters
+and no inputs; its protocol is filled and validated before any funds move. The
+live display shows the bot's progress, instruction by instruction. The
+delivery's datasets, signed event log and the BotSpec its bid named are held to
+the conformance check (and, for a simulated bot, a replay); a violation is
+disputed (claim not-to-spec) with the violation as its reason. The result shows
+the instruction timeline, the gel bands, the OD600 reads, and where the event
+log (eventlog.bin) and the shipping label (label.png) were written.
+
 With --detach, run returns once the order is awarded and the winning node
 holds the inputs; cell order attach ORDER_ID follows it later. Ctrl-C at any
 step leaves the order going on on chain and its state kept in
@@ -158,10 +163,18 @@ Exit codes: 0 the order ended well (or, with --detach, runs); 1 the order
 expired, failed, ended in a dispute, or delivered a result that cannot be
 verified here; 2 a usage error; the package's own exit code when its run
 exited non-zero, and 125 when it ended in a trap or a limit; 130 interrupted
-(Ctrl-C) with the order resumable by cell order attach.`,
+(Ctrl-C) with the order resumable by cell order attach.`
+
+func newOrderRunCmd(g *globals, f *txFlags) *cobra.Command {
+	var rf orderRunFlags
+	cmd := &cobra.Command{
+		Use:   "run PACKAGE --input NAME=FILE... [--param KEY=VALUE]... --max-price P",
+		Short: "Order a run of PACKAGE and follow it to the results, the close and the final ratings",
+		Long:  orderRunLong,
 		Example: `  cell order run examples/digest --input genome=examples/data/lambda.fa --param ENZYMES=EcoRI --max-price 500000
   cell order run 3f2a…c9 -i genome=lambda.fa -p ENZYMES=EcoRI,BamHI --max-price 1000000 --out results --stars 4
-  cell order run 3f2a…c9 -i genome=lambda.fa -p ENZYMES=EcoRI --offering cell1vendor… --max-price 600000`,
+  cell order run 3f2a…c9 -i genome=lambda.fa -p ENZYMES=EcoRI --offering cell1vendor… --max-price 600000
+  cell order run examples/protocols/lambda-digest-gel --param ENZYME=HindIII --max-price 500000`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			rf.starsSet = cmd.Flags().Changed("stars")
@@ -748,7 +761,7 @@ func printOrderResult(w io.Writer, r *order.Result) {
 			}
 			fmt.Fprintln(w, "---")
 		}
-	} else if r.OutputDir != "" || r.Stdout != "" {
+	} else if r.Protocol == nil && (r.OutputDir != "" || r.Stdout != "") {
 		fmt.Fprintf(w, "exit code %d\n", r.ExitCode)
 		if r.Stdout != "" {
 			fmt.Fprintf(w, "--- stdout\n%s", r.Stdout)
@@ -768,6 +781,7 @@ func printOrderResult(w io.Writer, r *order.Result) {
 	if r.OutputDir != "" {
 		fmt.Fprintf(w, "results in %s (%d file(s) under outputs/, stdout.txt, stderr.txt, receipt.json)\n", r.OutputDir, len(r.Files))
 	}
+	printProtocol(w, r.Protocol)
 	if c := r.Cost; c != nil {
 		fmt.Fprintf(w, "cost: price %d ucell (max %d) = provider %d + network fee %d + author royalty %d; PO stake %d returned; %d tx fee(s) %d; total %d ucell",
 			c.Price, c.MaxPrice, c.Payment, c.NetworkFee, c.Royalty, c.POStakeReturned, c.Txs, c.TxFees, c.Total)

@@ -13,7 +13,9 @@ func newOrderGetCmd(g *globals, f *txFlags) *cobra.Command {
 		Long: `get downloads the results of a delivered order of --from from the provider's
 node, verifies them against the output root delivered on chain (and the
 completion code against its commitment), and writes them to OUT/ORDER_ID/:
-outputs/, stdout.txt, stderr.txt and receipt.json. It works at any time after
+outputs/, stdout.txt, stderr.txt and receipt.json (and, for a protocol package,
+the event log eventlog.bin and the label label.png, after the conformance
+check of the run). It works at any time after
 the delivery, closed or not, as long as the node keeps the results; it sends
 no transaction.`,
 		Args: exactArgs(1),
