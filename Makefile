@@ -7,7 +7,8 @@ GO ?= go
 
 all: cell examples
 
-# The main job end to end: a fresh devnet orders the digest of phage λ.
+# The main jobs end to end: a fresh devnet orders the digest of phage λ as a
+# compute package and as a lab protocol run by its simulated bot.
 demo: all
 	bin/cell demo
 

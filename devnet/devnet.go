@@ -68,18 +68,21 @@
 //   - Every node is a verifier with a stake of 1 CELL and asks a price of
 //     1,000 ucell (node i may be given another price and a fault, for
 //     tests).
-//   - Every node runs the simulated lab: a [[bots]] entry with the
-//     BotSpec examples/botspecs/simlab.json (written to
-//     HOME/nodes/node-I/botspecs/simlab.json) and the driver labsim, so
-//     that it announces autoprotocol/1 and the simulated lab's BotSpec id
-//     and bids on protocol orders the lab covers (`cell devnet --fault
-//     I=skip-step` makes node I's bot skip a step).
 //   - Every node sets allow_private_fetch: the whole network, its package
 //     locations included, is on 127.0.0.1.
+//   - Node BotNode (node 1) runs a simulated bot: its node.toml has a
+//     [[bots]] entry with the simulated lab's BotSpec (examples/botspecs,
+//     written to HOME/nodes/node-1/botspecs/simlab.json) and the driver
+//     labsim, so its announcement carries the BotSpec's id and the
+//     architecture autoprotocol/1, and it bids on the protocol orders
+//     that BotSpec covers. A node given the fault skip-step runs the same
+//     bot, which skips a warp of each run. The other nodes run compute
+//     packages only.
 //   - The example packages are built from their directories (by default
-//     examples/digest, looked up from the working directory and from the
-//     executable's directory), signed by the author key, registered with
-//     each node's blob URL, and put directly into each node's blob store.
+//     examples/digest and the protocol packages of examples/protocols,
+//     looked up from the working directory and from the executable's
+//     directory), signed by the author key, registered with each node's
+//     blob URL, and put directly into each node's blob store.
 package devnet
 
 import (
@@ -111,8 +114,10 @@ import (
 	"github.com/celltonomy/celltonomy/miner"
 	"github.com/celltonomy/celltonomy/node"
 	"github.com/celltonomy/celltonomy/node/blobstore"
+	"github.com/celltonomy/celltonomy/node/bot"
 	"github.com/celltonomy/celltonomy/node/config"
 	"github.com/celltonomy/celltonomy/nodeapi"
+	"github.com/celltonomy/celltonomy/protocol"
 	"github.com/celltonomy/celltonomy/spec"
 	"github.com/celltonomy/celltonomy/spec/packer"
 )
@@ -124,6 +129,10 @@ const DefaultNodePort = 26680
 // DefaultMinerPort is the HTTP port of node 1's operator's miner unless
 // Options.MinerPort says otherwise; node I's is DefaultMinerPort + I − 1.
 const DefaultMinerPort = 26690
+
+// BotNode is the node (1-based) of a devnet that runs the simulated lab
+// (examples/botspecs/simlab.json, driver labsim).
+const BotNode = 1
 
 // Profile is the profile of the cell configuration (client/config) that
 // Start writes for the devnet when Options.ConfigFile names the file.
@@ -245,7 +254,18 @@ type NodeInfo struct {
 	NodeKey  ed25519.PublicKey
 	Operator address.Address
 	Fault    node.Fault
-	Node     *node.Node
+	// Bots are the node's bots (node.toml [[bots]]): none, or the
+	// simulated lab on BotNode and on a node with the fault skip-step.
+	Bots []BotInfo
+	Node *node.Node
+}
+
+// BotInfo describes a bot of a node: its BotSpec's name and id, and the
+// driver that runs it.
+type BotInfo struct {
+	Name   string
+	ID     protocol.BotSpecID
+	Driver string
 }
 
 // MinerInfo describes the reputation miner of a node's operator.
@@ -430,15 +450,21 @@ func Start(ctx context.Context, o Options) (d *Devnet, err error) {
 		if no.Capacity > 0 {
 			cfg.Capacity = no.Capacity
 		}
+		// A home written before the devnet had a bot, or a node given
+		// the fault skip-step: the simulated lab.
+		if (i == BotNode || no.Fault == node.FaultSkipStep) && len(cfg.Bots) == 0 {
+			b, err := simlabBot(home)
+			if err != nil {
+				return fail(fmt.Errorf("devnet: node %d: %w", i, err))
+			}
+			cfg.Bots = []config.Bot{b}
+		}
+		bots, err := botInfos(cfg.Bots)
+		if err != nil {
+			return fail(fmt.Errorf("devnet: node %d: %w", i, err))
+		}
 		// A home written before the key existed: the devnet is on one host.
 		cfg.AllowPrivateFetch = true
-		if len(cfg.Bots) == 0 {
-			// Every node runs the simulated lab, a home written before
-			// bots existed too.
-			if cfg.Bots, err = simlabBot(home); err != nil {
-				return fail(err)
-			}
-		}
 		minerURL := fmt.Sprintf("http://127.0.0.1:%d", st.MinerPorts[i-1])
 		cfg.MinerURL = minerURL
 		// The node and its operator's miner sign for one account.
@@ -453,7 +479,7 @@ func Start(ctx context.Context, o Options) (d *Devnet, err error) {
 			return fail(fmt.Errorf("devnet: node %d: %w", i, err))
 		}
 		d.Nodes = append(d.Nodes, NodeInfo{Name: "node-" + strconv.Itoa(i), Home: home, Endpoint: cfg.Endpoint,
-			NodeKey: n.NodeKey(), Operator: n.Operator(), Fault: no.Fault, Node: n})
+			NodeKey: n.NodeKey(), Operator: n.Operator(), Fault: no.Fault, Bots: bots, Node: n})
 		d.wg.Go(func() {
 			if err := n.Run(rctx); err != nil {
 				d.mu.Lock()
@@ -830,8 +856,12 @@ func create(o Options, res *reserved) (state, error) {
 		if err := os.MkdirAll(home, 0o700); err != nil {
 			return st, err
 		}
-		if cfg.Bots, err = simlabBot(home); err != nil {
-			return st, err
+		if i == BotNode {
+			b, err := simlabBot(home)
+			if err != nil {
+				return st, err
+			}
+			cfg.Bots = []config.Bot{b}
 		}
 		if err := config.Write(home, cfg); err != nil {
 			return st, err
@@ -863,6 +893,40 @@ func create(o Options, res *reserved) (state, error) {
 	return st, os.WriteFile(filepath.Join(o.Home, "devnet.json"), append(b, '\n'), 0o600)
 }
 
+// simlabBot writes the simulated lab's BotSpec into the node's home
+// (botspecs/simlab.json) unless it is there, and returns the [[bots]]
+// entry that runs it with the labsim driver.
+func simlabBot(home string) (config.Bot, error) {
+	path := filepath.Join(home, "botspecs", "simlab.json")
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return config.Bot{}, err
+		}
+		if err := os.WriteFile(path, botspecs.Simlab, 0o600); err != nil {
+			return config.Bot{}, err
+		}
+	} else if err != nil {
+		return config.Bot{}, err
+	}
+	return config.Bot{BotSpec: path, Driver: labsimDriver}, nil
+}
+
+// labsimDriver is the name of node/bot's driver of the simulator.
+const labsimDriver = "labsim"
+
+// botInfos describes the bots of a node's configuration.
+func botInfos(bots []config.Bot) ([]BotInfo, error) {
+	var out []BotInfo
+	for _, b := range bots {
+		l, err := bot.Load(b.BotSpec, b.Driver)
+		if err != nil {
+			return nil, fmt.Errorf("bot %s: %w", b.BotSpec, err)
+		}
+		out = append(out, BotInfo{Name: l.Spec.Name, ID: l.ID, Driver: b.Driver})
+	}
+	return out, nil
+}
+
 type builtPackage struct {
 	info PackageInfo
 	data []byte
@@ -870,8 +934,14 @@ type builtPackage struct {
 	pkg  *spec.Package
 }
 
+// ProtocolExamples are the example protocol packages of
+// examples/protocols that a devnet registers besides examples/digest.
+var ProtocolExamples = []string{"lambda-digest-gel", "lambda-pcr", "growth-curve"}
+
 // DefaultPackageDirs returns the example package directories found from
-// the working directory or the executable's directory.
+// the working directory or the executable's directory: examples/digest
+// first (its module built: make examples), then those of
+// ProtocolExamples that exist next to it.
 func DefaultPackageDirs() []string {
 	var bases []string
 	if wd, err := os.Getwd(); err == nil {
@@ -883,7 +953,14 @@ func DefaultPackageDirs() []string {
 	for _, b := range bases {
 		dir := filepath.Join(b, "examples", "digest")
 		if _, err := os.Stat(filepath.Join(dir, "digest.wasm")); err == nil {
-			return []string{dir}
+			dirs := []string{dir}
+			for _, name := range ProtocolExamples {
+				p := filepath.Join(b, "examples", "protocols", name)
+				if _, err := os.Stat(filepath.Join(p, "cell.toml")); err == nil {
+					dirs = append(dirs, p)
+				}
+			}
+			return dirs
 		}
 	}
 	return nil
@@ -984,22 +1061,4 @@ func mustAddr(kr *keyring.Keyring, name string) address.Address {
 		return address.Address{}
 	}
 	return info.Address
-}
-
-// simlabBot writes the simulated lab's BotSpec (examples/botspecs) into a
-// node's home, unless it is there, and returns the [[bots]] entry that
-// runs it on the labsim driver.
-func simlabBot(home string) ([]config.Bot, error) {
-	path := filepath.Join(home, "botspecs", "simlab.json")
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			return nil, err
-		}
-		if err := os.WriteFile(path, botspecs.Simlab, 0o644); err != nil {
-			return nil, err
-		}
-	} else if err != nil {
-		return nil, err
-	}
-	return []config.Bot{{BotSpec: path, Driver: "labsim"}}, nil
 }

@@ -63,6 +63,10 @@ func parseFaults(faults, minerFaults []string, nodes int) ([]devnet.NodeOptions,
 	return opts, nil
 }
 
+// examplePrimers are the example primers of examples/protocols/lambda-pcr
+// (forward, reverse): a 1,013 bp product of λ 20,001–21,013.
+var examplePrimers = [2]string{"TCCGTGGTGGCACAGAGTAC", "TGGATCATTCCCGAGCGCTG"}
+
 // devnetFlags are the flags of `cell devnet`.
 type devnetFlags struct {
 	nodes                                 int
@@ -79,7 +83,10 @@ func newDevnetCmd(g *globals) *cobra.Command {
 		Short: "Run a whole network in this process: a validator, N fulfillment nodes, funded dev accounts, the example packages",
 		Long: `devnet runs, in one process, a single validator, N fulfillment nodes with their
 own keys and ports, funded development accounts (buyer, author, vendor-1…N)
-and the example packages, registered and served by every node. Each node's
+and the example packages (examples/digest and examples/protocols/*),
+registered and served by every node. Node 1 also runs a simulated bot (the
+simulated lab of examples/botspecs/simlab.json, driver labsim): it announces
+the BotSpec's id and bids on the protocol orders that BotSpec covers. Each node's
 operator also runs a reputation miner (miner I on --miner-port+I-1), which
 mines the reputation roots, answers their challenges and serves node I its
 reputation proofs. It prints the endpoints and addresses, then runs until
@@ -88,7 +95,7 @@ Ctrl-C.
 --fault I=FAULT makes node I misbehave (wrong-output, no-delivery,
 silent-verifier, false-missing-inputs: it reports the inputs missing although
 it signed their receipt, and delivers once the buyer shows the receipt;
-skip-step: its bot skips one warp of each protocol run);
+skip-step: it runs the simulated bot, which skips one warp of each protocol run);
 --miner-fault I=wrong-root makes the miner of node I's
 operator submit and defend wrong roots, so that the honest miners beat it in
 a challenge and it loses its stake. Both are tools for tests and demos.
@@ -109,7 +116,9 @@ other commands talk to the devnet without --home; cell config use default
 switches back. Order from another terminal:
 
   cell order run examples/digest \
-      --input genome=examples/data/lambda.fa --param ENZYMES=EcoRI --max-price 5000`,
+      --input genome=examples/data/lambda.fa --param ENZYMES=EcoRI --max-price 5000
+  cell order run examples/protocols/lambda-pcr \
+      --param FORWARD=TCCGTGGTGGCACAGAGTAC --param REVERSE=TGGATCATTCCCGAGCGCTG --max-price 5000`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error { return runDevnet(cmd, g, f) },
 	}
@@ -218,6 +227,14 @@ type devnetNodeJSON struct {
 	NodeKey  string `json:"node_key"`
 	Operator string `json:"operator"`
 	Fault    string `json:"fault,omitempty"`
+	// Bots are the node's bots: BotSpec name, id (hex) and driver.
+	Bots []devnetBotJSON `json:"bots,omitempty"`
+}
+
+type devnetBotJSON struct {
+	BotSpec string `json:"botspec"`
+	ID      string `json:"botspec_id"`
+	Driver  string `json:"driver"`
 }
 
 type devnetMinerJSON struct {
@@ -240,7 +257,11 @@ func printDevnet(g *globals, d *devnet.Devnet) {
 		v.Moved = append(v.Moved, devnetMovedJSON{Flag: m.Flag, What: m.What, Default: m.Default, Port: m.Port})
 	}
 	for _, n := range d.Nodes {
-		v.Nodes = append(v.Nodes, devnetNodeJSON{Name: n.Name, Endpoint: n.Endpoint, NodeKey: hex.EncodeToString(n.NodeKey), Operator: n.Operator.String(), Fault: string(n.Fault)})
+		nj := devnetNodeJSON{Name: n.Name, Endpoint: n.Endpoint, NodeKey: hex.EncodeToString(n.NodeKey), Operator: n.Operator.String(), Fault: string(n.Fault)}
+		for _, b := range n.Bots {
+			nj.Bots = append(nj.Bots, devnetBotJSON{BotSpec: b.Name, ID: b.ID.String(), Driver: b.Driver})
+		}
+		v.Nodes = append(v.Nodes, nj)
 	}
 	for _, m := range d.Miners {
 		v.Miners = append(v.Miners, devnetMinerJSON{Name: m.Name, Endpoint: m.Endpoint, Address: m.Address.String(), Fault: string(m.Fault)})
@@ -263,6 +284,9 @@ func printDevnet(g *globals, d *devnet.Devnet) {
 			fault = "  fault " + n.Fault
 		}
 		fmt.Fprintf(w, "  %-10s  %s  node key %s…  operator %s%s\n", n.Name, n.Endpoint, n.NodeKey[:16], n.Operator, fault)
+		for _, b := range n.Bots {
+			fmt.Fprintf(w, "  %-10s  runs the bot %s (BotSpec %s…, driver %s): it bids on protocol orders\n", "", b.BotSpec, b.ID[:16], b.Driver)
+		}
 	}
 	for _, m := range v.Miners {
 		fault := ""
@@ -282,5 +306,6 @@ func printDevnet(g *globals, d *devnet.Devnet) {
 		home = " --home " + d.Home
 	}
 	fmt.Fprintf(w, "order from another terminal:\n  cell order run examples/digest%s --input genome=examples/data/lambda.fa --param ENZYMES=EcoRI --max-price 5000\n", home)
+	fmt.Fprintf(w, "  cell order run examples/protocols/lambda-pcr%s --param FORWARD=%s --param REVERSE=%s --max-price 5000\n", home, examplePrimers[0], examplePrimers[1])
 	fmt.Fprintln(w, "stop with Ctrl-C")
 }
