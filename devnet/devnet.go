@@ -75,7 +75,8 @@
 //     written to HOME/nodes/node-1/botspecs/simlab.json) and the driver
 //     labsim, so its announcement carries the BotSpec's id and the
 //     architecture autoprotocol/1, and it bids on the protocol orders
-//     that BotSpec covers. A node given the fault skip-step runs the same
+//     that BotSpec covers; the bot is paced at BotSpeedup (one bot hour
+//     per wall second). A node given the fault skip-step runs the same
 //     bot, which skips a warp of each run. The other nodes run compute
 //     packages only.
 //   - The example packages are built from their directories (by default
@@ -908,8 +909,15 @@ func simlabBot(home string) (config.Bot, error) {
 	} else if err != nil {
 		return config.Bot{}, err
 	}
-	return config.Bot{BotSpec: path, Driver: labsimDriver}, nil
+	return config.Bot{BotSpec: path, Driver: labsimDriver, Speedup: BotSpeedup}, nil
 }
+
+// BotSpeedup paces the devnet's simulated bot: one hour of the bot's
+// clock per wall second, so that a buyer watches a protocol run
+// instruction by instruction (the λ digest with its gel, 1 h 52 min on
+// the bot, takes about 2 s) and still gets its delivery well inside the
+// default delivery window.
+const BotSpeedup = 3600
 
 // labsimDriver is the name of node/bot's driver of the simulator.
 const labsimDriver = "labsim"

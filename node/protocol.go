@@ -24,6 +24,7 @@ func loadBots(cfg *config.Config) ([]*bot.Bot, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: bots[%d]: %w", config.FileName, i, err)
 		}
+		bt.Speedup = b.Speedup
 		if slices.ContainsFunc(bots, func(o *bot.Bot) bool { return o.ID == bt.ID }) {
 			return nil, fmt.Errorf("%s: bots[%d].botspec %q: BotSpec %s listed twice", config.FileName, i, b.BotSpec, bt.ID)
 		}

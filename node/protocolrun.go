@@ -61,7 +61,7 @@ func (n *Node) runProtocol(ctx context.Context, j Job) error {
 	start := n.now()
 	out, err := b.Driver.Run(ctx, bot.Job{
 		OrderID: id, PackageID: j.PackageID, Protocol: l.Protocol, ProtocolHash: l.Hash, Filled: l.Filled,
-		BotSpec: b.Spec, BotSpecID: b.ID, Fault: fault,
+		BotSpec: b.Spec, BotSpecID: b.ID, Fault: fault, Speedup: b.Speedup,
 		Progress: func(done, total int) {
 			n.jobs.update(id, nodeapi.RoleProvider, func(j *Job) error {
 				j.Instruction, j.Instructions = done, total

@@ -47,6 +47,10 @@ type Job struct {
 	// Progress, when not nil, is called as instructions complete: done of
 	// total instructions (0 ≤ done ≤ total).
 	Progress func(done, total int)
+	// Speedup, for a simulated bot, is how many times faster than its
+	// own clock the run is paced (3600: one bot hour per wall second);
+	// 0 runs it as fast as it computes. A real bot's driver ignores it.
+	Speedup uint32
 }
 
 // FaultSkipStep makes the bot skip one warp of the plan: the log it
@@ -102,6 +106,8 @@ type Bot struct {
 	Spec   *protocol.BotSpec
 	ID     protocol.BotSpecID
 	Driver Driver
+	// Speedup is the [[bots]] entry's speedup, passed to every Job.
+	Speedup uint32
 }
 
 // Load reads the BotSpec file at path (at most protocol.MaxBotSpecBytes

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/celltonomy/celltonomy/protocol"
 	"github.com/celltonomy/celltonomy/runtime/labsim"
@@ -144,5 +145,38 @@ func TestLabsimDriver(t *testing.T) {
 	cancel()
 	if _, err := b.Driver.Run(ctx, j); !errors.Is(err, context.Canceled) {
 		t.Errorf("Run after its context ended = %v", err)
+	}
+}
+
+// TestLabsimDriverPaced: with a Speedup the driver reports each
+// instruction only once its end on the scaled bot clock has passed, and
+// gives up with ctx's error when ctx ends during the run.
+func TestLabsimDriverPaced(t *testing.T) {
+	b, _ := Load(simlab, "labsim")
+	p, filled := digest(t, "EcoRI")
+	// The λ digest takes 6,712,000 ms on the bot: 100 ms of wall time.
+	const speedup = 67120
+	var steps []int
+	start := time.Now()
+	var at []time.Duration
+	j := Job{OrderID: 7, PackageID: [32]byte{1}, Protocol: p, Filled: filled, BotSpec: b.Spec, BotSpecID: b.ID, Speedup: speedup,
+		Progress: func(done, total int) { steps = append(steps, done); at = append(at, time.Since(start)) }}
+	if _, err := b.Driver.Run(context.Background(), j); err != nil {
+		t.Fatal(err)
+	}
+	if len(steps) < len(p.Instructions) {
+		t.Fatalf("progress %v: want every one of %d instructions reported", steps, len(p.Instructions))
+	}
+	// The gel (the last instruction) ends at 6,712,000 ms on the bot clock.
+	if last := at[len(at)-1]; last < 6712000*time.Millisecond/speedup {
+		t.Errorf("last instruction reported after %v, before its paced end", last)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	j.Speedup = 1 // real time: the first warp alone takes seconds
+	j.Progress = nil
+	go func() { time.Sleep(20 * time.Millisecond); cancel() }()
+	if _, err := b.Driver.Run(ctx, j); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled paced run: err %v, want context.Canceled", err)
 	}
 }

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"time"
 
 	"github.com/celltonomy/celltonomy/runtime/labsim"
 )
@@ -30,8 +31,12 @@ func SimInput(j Job) labsim.Input {
 }
 
 // Run simulates j (labsim.Run) and reports its progress by instruction,
-// as the simulated warps end. The simulation takes no wall time worth
-// waiting for: ctx is checked before it starts.
+// as the simulated warps end. The simulation itself takes no wall time
+// worth waiting for; with j.Speedup > 0 the driver keeps pace with the
+// bot's clock divided by Speedup, reporting each instruction when its
+// last warp ends on that scaled clock, so that a buyer watches the run
+// as it would watch a real bot's (the log and datasets do not change).
+// It returns ctx's error when ctx ends first.
 func (Labsim) Run(ctx context.Context, j Job) (*Outcome, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -40,13 +45,22 @@ func (Labsim) Run(ctx context.Context, j Job) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	if j.Progress != nil {
-		total := len(j.Protocol.Instructions)
-		for i, w := range res.Run.Warps {
-			if i+1 == len(res.Run.Warps) || res.Run.Warps[i+1].Instruction != w.Instruction {
-				j.Progress(min(w.Instruction+1, total), total)
+	start := time.Now()
+	total := len(j.Protocol.Instructions)
+	for i, w := range res.Run.Warps {
+		if i+1 < len(res.Run.Warps) && res.Run.Warps[i+1].Instruction == w.Instruction {
+			continue
+		}
+		if j.Speedup > 0 {
+			if err := waitUntil(ctx, start.Add(time.Duration(w.End)*time.Millisecond/time.Duration(j.Speedup))); err != nil {
+				return nil, err
 			}
 		}
+		if j.Progress != nil {
+			j.Progress(min(w.Instruction+1, total), total)
+		}
+	}
+	if j.Progress != nil {
 		j.Progress(total, total)
 	}
 	out := &Outcome{Run: res.Run}
@@ -54,4 +68,21 @@ func (Labsim) Run(ctx context.Context, j Job) (*Outcome, error) {
 		out.Datasets = append(out.Datasets, Dataset{Name: d.Name, Data: d.Data})
 	}
 	return out, nil
+}
+
+// waitUntil returns when the wall clock reaches t, or with ctx's error
+// when ctx ends first.
+func waitUntil(ctx context.Context, t time.Time) error {
+	d := time.Until(t)
+	if d <= 0 {
+		return nil
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

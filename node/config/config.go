@@ -190,6 +190,11 @@ type Bot struct {
 	// Driver names the driver that runs the bot, one of node/bot.Names():
 	// "labsim" runs the deterministic simulator runtime/labsim.
 	Driver string `toml:"driver"`
+	// Speedup paces a simulated bot: how many times faster than its own
+	// clock a run goes (3600: one bot hour per wall second), so that a
+	// buyer sees its progress instruction by instruction; 0 (the default)
+	// runs it as fast as it computes. Real bots' drivers ignore it.
+	Speedup uint32 `toml:"speedup,omitempty"`
 }
 
 // Pricing is the [pricing] table: the node's price list, which it
