@@ -17,9 +17,9 @@ import (
 
 // startBotDevnet starts a devnet of the given nodes with the digest and
 // the example protocol packages registered (make examples), and returns
-// the directory of lambda-digest-gel. Miners earn no reward, so that
+// lambda-digest-gel's directory and package id. Miners earn no reward, so that
 // every operator's balance moves only by the orders' own amounts.
-func startBotDevnet(t *testing.T, nodes []NodeOptions) (*Devnet, string) {
+func startBotDevnet(t *testing.T, nodes []NodeOptions) (*Devnet, string, string) {
 	t.Helper()
 	t.Chdir("..") // the repository, where DefaultPackageDirs looks
 	o := Options{Home: t.TempDir(), Nodes: len(nodes), BlockTime: 100 * time.Millisecond, RPCPort: -1, P2PPort: -1, NodePort: -1, MinerPort: -1,
@@ -41,11 +41,11 @@ func startBotDevnet(t *testing.T, nodes []NodeOptions) (*Devnet, string) {
 	})
 	for _, p := range d.Packages {
 		if p.Name == "lambda-digest-gel" {
-			return d, p.Dir
+			return d, p.Dir, p.ID.String()
 		}
 	}
 	t.Fatalf("packages %+v: lambda-digest-gel is not registered", d.Packages)
-	return nil, ""
+	return nil, "", ""
 }
 
 // TestSkipStepBotCaughtOnDevnet: a vendor's bot skips a warp of the λ
@@ -55,7 +55,7 @@ func startBotDevnet(t *testing.T, nodes []NodeOptions) (*Devnet, string) {
 // simulated run, and their verdict "violates" refunds the buyer with the
 // cheat's bid stake. The honest bot node and the third node lose nothing.
 func TestSkipStepBotCaughtOnDevnet(t *testing.T) {
-	d, pkg := startBotDevnet(t, []NodeOptions{{Price: 4500}, {Fault: node.FaultSkipStep, Price: 4000}, {Price: 4500}})
+	d, pkg, _ := startBotDevnet(t, []NodeOptions{{Price: 4500}, {Fault: node.FaultSkipStep, Price: 4000}, {Price: 4500}})
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	key, _ := d.Key(KeyBuyer)
@@ -123,9 +123,10 @@ func TestSkipStepBotCaughtOnDevnet(t *testing.T) {
 // TestUncoveredProtocolExpiresOnDevnet: nobody's BotSpec covers a digest
 // with NotI (the simulated lab does not stock it); no node bids, the
 // order expires, and the buyer sees the bot node's first unmet
-// requirement among the reasons.
+// requirement among the reasons. The buyer orders the registered package
+// by its id: the client downloads it to fill and check the protocol.
 func TestUncoveredProtocolExpiresOnDevnet(t *testing.T) {
-	d, pkg := startBotDevnet(t, []NodeOptions{{}, {}})
+	d, _, pkg := startBotDevnet(t, []NodeOptions{{}, {}})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	key, _ := d.Key(KeyBuyer)

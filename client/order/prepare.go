@@ -450,7 +450,7 @@ func (b *Buyer) prepare(ctx context.Context, req Request) (*plan, error) {
 		return nil, err
 	}
 	if pkg.envelope.GetKind() == specpb.Kind_KIND_PROTOCOL {
-		if proto, err = loadProtocol(pkg, req.Params); err != nil {
+		if proto, err = b.loadProtocol(ctx, pkg, req.Params); err != nil {
 			return nil, err
 		}
 	}

@@ -76,13 +76,23 @@ type InstructionSpan struct {
 }
 
 // loadProtocol fills and validates the protocol of a protocol package
-// with the request's parameters, before any funds move. A missing or
-// undeclared parameter is a *FieldError on "params.NAME"; a protocol
-// that does not fill, parse or validate, a *FieldError on
-// "protocol.PATH" naming the instruction and field.
-func loadProtocol(r *resolved, params map[string]string) (*protopkg.Loaded, error) {
+// with the request's parameters, before any funds move. A package given
+// by id is downloaded from its registered blob locations first (as
+// protocolOf does), since the buyer must hold the protocol to fill and
+// check it. A missing or undeclared parameter is a *FieldError on
+// "params.NAME"; a protocol that does not fill, parse or validate, a
+// *FieldError on "protocol.PATH" naming the instruction and field; a
+// package no location serves, a *FieldError on "package".
+func (b *Buyer) loadProtocol(ctx context.Context, r *resolved, params map[string]string) (*protopkg.Loaded, error) {
 	if r.pkg == nil {
-		return nil, fieldErr("package", "%s is a protocol package: give its directory or .cellpkg file, whose protocol the buyer fills and checks before ordering", r.id)
+		if r.registered == nil {
+			return nil, fieldErr("package", "%s is a protocol package that is not registered: give its directory or .cellpkg file", r.id)
+		}
+		pkg, err := b.fetchRegistered(ctx, r.registered, r.id[:])
+		if err != nil {
+			return nil, fieldErr("package", "%s: %v", r.id, err)
+		}
+		r.pkg = pkg
 	}
 	l, err := protopkg.Load(r.pkg, params)
 	if err != nil {
@@ -294,24 +304,35 @@ func (b *Buyer) protocolOf(ctx context.Context, o *ledgerpb.Order) (*protopkg.Lo
 	if rec.Kind != ledgerpb.PackageKind_PACKAGE_KIND_PROTOCOL {
 		return nil, nil
 	}
+	pkg, err := b.fetchRegistered(ctx, rec, o.PackageId)
+	if err != nil {
+		return nil, fmt.Errorf("order %d: %w", o.Id, err)
+	}
+	params := map[string]string{}
+	for _, p := range o.Params {
+		params[p.Key] = p.Value
+	}
+	l, err := protopkg.Load(pkg, params)
+	if err != nil {
+		return nil, fmt.Errorf("order %d: its protocol: %w", o.Id, err)
+	}
+	return l, nil
+}
+
+// fetchRegistered downloads the registered package rec, whose id is id,
+// from the first of its blob locations that serves it (bounded reads; a
+// blob whose package id differs is skipped).
+func (b *Buyer) fetchRegistered(ctx context.Context, rec *ledgerpb.Package, id []byte) (*spec.Package, error) {
 	var errs []error
 	for _, loc := range rec.BlobLocations {
-		pkg, err := b.fetchPackage(ctx, loc, o.PackageId)
+		pkg, err := b.fetchPackage(ctx, loc, id)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", loc, err))
 			continue
 		}
-		params := map[string]string{}
-		for _, p := range o.Params {
-			params[p.Key] = p.Value
-		}
-		l, err := protopkg.Load(pkg, params)
-		if err != nil {
-			return nil, fmt.Errorf("order %d: its protocol: %w", o.Id, err)
-		}
-		return l, nil
+		return pkg, nil
 	}
-	return nil, fmt.Errorf("order %d: no blob location of package %x served it: %w", o.Id, o.PackageId, errors.Join(errs...))
+	return nil, fmt.Errorf("no blob location of package %x served it: %w", id, errors.Join(errs...))
 }
 
 // fetchPackage downloads the package blob at url, at most maxPackageBlob
