@@ -3,12 +3,10 @@ package devnet
 import (
 	"context"
 	"errors"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client/order"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/params"
@@ -22,23 +20,7 @@ import (
 func startBotDevnet(t *testing.T, nodes []NodeOptions) (*Devnet, string, string) {
 	t.Helper()
 	t.Chdir("..") // the repository, where DefaultPackageDirs looks
-	o := Options{Home: t.TempDir(), Nodes: len(nodes), BlockTime: 100 * time.Millisecond, RPCPort: -1, P2PPort: -1, NodePort: -1, MinerPort: -1,
-		Node: nodes, Packages: DefaultPackageDirs(), Params: func(p *ledgerpb.Params) { p.MinerReward = 0 }}
-	if testing.Verbose() {
-		o.Log = os.Stderr
-	}
-	d, err := Start(context.Background(), o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := d.Stop(); err != nil {
-			t.Log("stop:", err)
-		}
-		if err := chain.CheckInvariants(d.Home); err != nil {
-			t.Errorf("ledger invariants: %v", err)
-		}
-	})
+	d := startDevnetOptions(t, nodes, DefaultPackageDirs(), func(p *ledgerpb.Params) { p.MinerReward = 0 })
 	for _, p := range d.Packages {
 		if p.Name == "lambda-digest-gel" {
 			return d, p.Dir, p.ID.String()

@@ -614,8 +614,15 @@ func TestRunOutOfFuelIsDelivered(t *testing.T) {
 // directories instead of the example digest.
 func startDevnetWith(t *testing.T, nodes []NodeOptions, packages []string) *Devnet {
 	t.Helper()
+	return startDevnetOptions(t, nodes, packages, nil)
+}
+
+// startDevnetOptions is startDevnetWith with the genesis params edited by
+// edit (if not nil).
+func startDevnetOptions(t *testing.T, nodes []NodeOptions, packages []string, edit func(*ledgerpb.Params)) *Devnet {
+	t.Helper()
 	o := Options{Home: t.TempDir(), Nodes: len(nodes), BlockTime: 100 * time.Millisecond, RPCPort: -1, P2PPort: -1, NodePort: -1, MinerPort: -1,
-		Node: nodes, Packages: packages}
+		Node: nodes, Packages: packages, Params: edit}
 	if testing.Verbose() {
 		o.Log = os.Stderr
 	}
