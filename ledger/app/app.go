@@ -22,6 +22,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/bank"
 	"github.com/celltonomy/celltonomy/ledger/codes"
 	"github.com/celltonomy/celltonomy/ledger/event"
+	"github.com/celltonomy/celltonomy/ledger/gov"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/params"
@@ -46,6 +47,7 @@ type App struct {
 	skills   reputation.Keeper
 	mining   reputation.Mining
 	market   market.Keeper
+	gov      gov.Keeper
 	sigs     SignatureCache
 }
 
@@ -80,20 +82,56 @@ func (a *App) WithSignatureCache(c SignatureCache) *App {
 // network colony.
 func New() *App {
 	b := bank.New(treasury.ModuleName, staking.BondedPool, staking.UnbondingPool, market.EscrowAccount,
-		market.VerifierAccount, market.CreditAccount, reputation.MinerAccount)
+		market.VerifierAccount, market.CreditAccount, reputation.MinerAccount, gov.ModuleAccount)
 	t := treasury.New(b)
 	rep := reputation.New()
 	reg := registry.New(rep)
+	stk := staking.New(b)
+	mining := reputation.NewMining(b, treasury.ModuleName)
+	mkt := market.New(b, reg, rep, treasury.ModuleName, reputation.NetworkColony(), reputation.SkillBuyer)
 	return &App{
 		bank:     b,
 		auth:     auth.New(t),
 		treasury: t,
-		staking:  staking.New(b),
+		staking:  stk,
 		registry: reg,
 		skills:   rep,
-		mining:   reputation.NewMining(b, treasury.ModuleName),
-		market:   market.New(b, reg, rep, treasury.ModuleName, reputation.NetworkColony(), reputation.SkillBuyer),
+		mining:   mining,
+		market:   mkt,
+		gov: gov.New(b, govStaking{stk}, rep, govExecutor{market: mkt, mining: mining}, treasury.ModuleName,
+			reputation.NetworkColony(), gov.SupplyParam),
 	}
+}
+
+// govStaking gives gov the bonded validators and delegations. Validators
+// bond only their own stake today: a validator's tokens are its bonded
+// stake and nobody delegates.
+type govStaking struct{ staking.Keeper }
+
+func (s govStaking) BondedValidators(st store.KVStore) []gov.Validator {
+	var out []gov.Validator
+	for _, v := range s.Validators(st) {
+		if !v.Jailed && v.Bonded > 0 {
+			out = append(out, gov.Validator{Operator: address.Address(v.Operator), Tokens: v.Bonded})
+		}
+	}
+	return out
+}
+
+func (govStaking) DelegationsOf(store.KVStore, address.Address) []gov.Delegation { return nil }
+
+// govExecutor runs the privileged actions of a passed proposal.
+type govExecutor struct {
+	market market.Keeper
+	mining reputation.Mining
+}
+
+func (e govExecutor) ReleaseLitigation(st store.KVStore, ev *event.Log, height int64, m *ledgerpb.MsgReleaseLitigation) error {
+	return e.market.ReleaseLitigation(st, ev, height, m)
+}
+
+func (e govExecutor) SetRecoveryAddresses(st store.KVStore, ev *event.Log, m *ledgerpb.MsgSetRecoveryAddresses) error {
+	return e.mining.SetRecoveryAddresses(st, ev, m)
 }
 
 // ValidatorUpdate is a change of voting power for CometBFT.
@@ -302,6 +340,9 @@ func (a *App) Simulate(st store.KVStore, h Header, txBytes []byte) TxResult {
 	a.staking.BeginBlock(branch, &blockEv, p, h.Height, nil)
 	a.market.BeginBlock(branch, &blockEv, p, h.Height, h.Hash)
 	a.mining.BeginBlock(branch, &blockEv, p, h.Height)
+	if p, err = a.govBeginBlock(branch, &blockEv, p, h.Height); err != nil {
+		return result(query.ErrNotInitialized.Errorf("%v", err), nil)
+	}
 	return a.deliverTx(branch, h, p, txBytes)
 }
 
@@ -351,6 +392,9 @@ func (a *App) FinalizeBlock(st store.KVStore, h Header, txs [][]byte, misbehavio
 	a.staking.BeginBlock(st, &blockEv, p, h.Height, evidence)
 	a.market.BeginBlock(st, &blockEv, p, h.Height, h.Hash)
 	a.mining.BeginBlock(st, &blockEv, p, h.Height)
+	if p, err = a.govBeginBlock(st, &blockEv, p, h.Height); err != nil {
+		panic(fmt.Sprintf("app: FinalizeBlock: %v", err))
+	}
 
 	res := BlockResult{TxResults: make([]TxResult, len(txs))}
 	for i, raw := range txs {
@@ -360,6 +404,14 @@ func (a *App) FinalizeBlock(st store.KVStore, h Header, txs [][]byte, misbehavio
 	res.ValidatorUpdates = validatorUpdates(a.staking.EndBlock(st, &blockEv, p))
 	res.Events = blockEv.Events()
 	return res
+}
+
+// govBeginBlock runs gov's block hook last of the begin-block hooks and
+// returns the params as it left them: a param change executed at this
+// height applies to the block's transactions and end-block hook.
+func (a *App) govBeginBlock(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64) (*ledgerpb.Params, error) {
+	a.gov.BeginBlock(st, ev, p, height)
+	return params.Get(st)
 }
 
 func (a *App) deliverTx(st store.KVStore, h Header, p *ledgerpb.Params, raw []byte) TxResult {
@@ -455,7 +507,7 @@ func validateMessage(m *ledgerpb.Msg, p *ledgerpb.Params) error {
 	case *ledgerpb.Msg_RecoverySetRoot:
 		return reputation.ValidateRecoverySetRoot(s.RecoverySetRoot)
 	case *ledgerpb.Msg_SetRecoveryAddresses:
-		return reputation.ValidateSetRecoveryAddresses(s.SetRecoveryAddresses)
+		return reputation.ErrNotAuthority.Errorf("set_recovery_addresses: only a passed governance proposal sets the recovery addresses: submit one (gov submit_proposal)")
 	case *ledgerpb.Msg_CreateOrder:
 		return market.ValidateCreateOrder(s.CreateOrder, p)
 	case *ledgerpb.Msg_CancelOrder:
@@ -483,7 +535,15 @@ func validateMessage(m *ledgerpb.Msg, p *ledgerpb.Params) error {
 	case *ledgerpb.Msg_VerifierReveal:
 		return market.ValidateVerifierReveal(s.VerifierReveal)
 	case *ledgerpb.Msg_ReleaseLitigation:
-		return market.ValidateReleaseLitigation(s.ReleaseLitigation)
+		return market.ErrNotAuthority.Errorf("release_litigation: only a passed governance proposal releases litigated funds: submit one (gov submit_proposal)")
+	case *ledgerpb.Msg_SubmitProposal:
+		return gov.ValidateSubmitProposal(s.SubmitProposal)
+	case *ledgerpb.Msg_Deposit:
+		return gov.ValidateDeposit(s.Deposit)
+	case *ledgerpb.Msg_Vote:
+		return gov.ValidateVote(s.Vote)
+	case *ledgerpb.Msg_CancelProposal:
+		return gov.ValidateCancelProposal(s.CancelProposal)
 	case *ledgerpb.Msg_DomainVoteCommit:
 		return market.ValidateDomainVoteCommit(s.DomainVoteCommit, p)
 	case *ledgerpb.Msg_DomainVoteReveal:
@@ -547,8 +607,6 @@ func (a *App) runMessages(st store.KVStore, ev *event.Log, p *ledgerpb.Params, h
 			err = a.mining.RecoverySetRoot(st, ev, height, t.Signer, s.RecoverySetRoot)
 		case *ledgerpb.Msg_ApproveRecoveryExit:
 			err = a.mining.ApproveRecoveryExit(st, ev, p, height, t.Signer, s.ApproveRecoveryExit)
-		case *ledgerpb.Msg_SetRecoveryAddresses:
-			err = a.mining.SetRecoveryAddresses(st, ev, p, t.Signer, s.SetRecoveryAddresses)
 		case *ledgerpb.Msg_CreateOrder:
 			_, err = a.market.CreateOrder(st, ev, p, height, t.Signer, s.CreateOrder)
 		case *ledgerpb.Msg_CancelOrder:
@@ -575,8 +633,14 @@ func (a *App) runMessages(st store.KVStore, ev *event.Log, p *ledgerpb.Params, h
 			err = a.market.VerifierCommit(st, ev, height, t.Signer, s.VerifierCommit)
 		case *ledgerpb.Msg_VerifierReveal:
 			err = a.market.VerifierReveal(st, ev, height, t.Signer, s.VerifierReveal)
-		case *ledgerpb.Msg_ReleaseLitigation:
-			err = a.market.ReleaseLitigation(st, ev, p, height, t.Signer, s.ReleaseLitigation)
+		case *ledgerpb.Msg_SubmitProposal:
+			_, err = a.gov.SubmitProposal(st, ev, p, height, t.Signer, s.SubmitProposal)
+		case *ledgerpb.Msg_Deposit:
+			err = a.gov.Deposit(st, ev, p, height, t.Signer, s.Deposit)
+		case *ledgerpb.Msg_Vote:
+			err = a.gov.Vote(st, ev, height, t.Signer, s.Vote)
+		case *ledgerpb.Msg_CancelProposal:
+			err = a.gov.CancelProposal(st, ev, height, t.Signer, s.CancelProposal)
 		case *ledgerpb.Msg_DomainVoteCommit:
 			err = a.market.DomainVoteCommit(st, ev, p, height, t.Signer, s.DomainVoteCommit)
 		case *ledgerpb.Msg_DomainVoteReveal:
@@ -667,6 +731,9 @@ func CheckInvariants(st store.KVStore) error {
 		return err
 	}
 	if err := a.mining.CheckInvariants(st); err != nil {
+		return err
+	}
+	if err := a.gov.CheckInvariants(st); err != nil {
 		return err
 	}
 	return a.market.CheckInvariants(st)

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
@@ -86,7 +87,7 @@ func releaseLitigation(id, toBuyer, toProvider uint64) *ledgerpb.Msg {
 // (confirm deadline 11).
 func disputeDelivered(t testing.TB) *chain {
 	t.Helper()
-	c := marketChainWith(t, func(p *ledgerpb.Params) { p.GovernanceAuthority = alice.addr.String() })
+	c := marketChain(t)
 	c.mustBlock(c.tx(alice, send(dVer[0], 20_000), send(dVer[1], 20_000), send(dVer[2], 20_000), send(dVer[3], 20_000)))
 	txs := [][]byte{c.tx(mProv2, registerVerifier(mNode2, 1_000))}
 	for i, v := range dVer {
@@ -365,15 +366,24 @@ func TestDisputeBuyerWins(t *testing.T) {
 			if c.escrow() != 800 || c.order(1).Dispute.Frozen != 800 {
 				t.Fatalf("escrow %d, order %v", c.escrow(), c.order(1))
 			}
-			checkMarketRejection(t, c, c.tx(mBuyer, releaseLitigation(1, 800, 0)), market.ErrNotAuthority.Number, "not the governance authority", true)
-			checkMarketRejection(t, c, c.tx(alice, releaseLitigation(1, 500, 200)), market.ErrReleaseAmount.Number, "frozen 800", true)
+			checkMarketRejection(t, c, c.tx(mBuyer, releaseLitigation(1, 800, 0)), market.ErrNotAuthority.Number, "only a passed governance proposal", false)
+			// A passed proposal whose amounts do not add up fails at
+			// execution and changes nothing.
+			pr, res := c.govPass(alice, propRelease(1, 500, 200))
+			if e := findEvent(t, res.Events, "proposal_failed"); pr.Status != ledgerpb.ProposalStatus_PROPOSAL_STATUS_FAILED ||
+				!strings.Contains(attr(e, "reason"), "frozen 800") || c.escrow() != 800 {
+				t.Fatalf("proposal %v, escrow %d", pr, c.escrow())
+			}
 			b0, p0 := c.balance(mBuyer), c.balance(mProv2)
-			res := c.mustBlock(c.tx(alice, releaseLitigation(1, 500, 300)))
-			findEvent(t, res.TxResults[0].Events, "litigation_released")
+			_, res = c.govPass(alice, propRelease(1, 500, 300))
+			findEvent(t, res.Events, "litigation_released")
 			if c.balance(mBuyer)-b0 != 500 || c.balance(mProv2)-p0 != 300 || c.escrow() != 0 {
 				t.Fatalf("buyer +%d, provider +%d, escrow %d", c.balance(mBuyer)-b0, c.balance(mProv2)-p0, c.escrow())
 			}
-			checkMarketRejection(t, c, c.tx(alice, releaseLitigation(1, 0, 0)), market.ErrWrongState.Number, "no funds frozen", true)
+			pr, _ = c.govPass(alice, propRelease(1, 0, 0))
+			if pr.Status != ledgerpb.ProposalStatus_PROPOSAL_STATUS_FAILED || !strings.Contains(pr.Failure, "no funds frozen") {
+				t.Fatalf("proposal %v", pr)
+			}
 		}},
 		{"redo", ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_REDO, ledgerpb.OrderState_ORDER_STATE_AWARDED, 0, func(t *testing.T, c *chain) {
 			o := c.order(1)
@@ -580,10 +590,8 @@ func TestDisputeRedTeam(t *testing.T) {
 			func(*chain) *ledgerpb.Msg { return registerVerifier(mNode3, 1_000) }, market.ErrArchitecture.Number, "wasm32-wasip1", true},
 		{"unregister another's verifier", disputeDelivered, func(*chain) key { return mProv1 },
 			func(*chain) *ledgerpb.Msg { return unregisterVerifier(mNode2) }, market.ErrNoVerifier.Number, "not a verifier of", true},
-		{"a governance release by a non-authority", disputed, buyerKey,
-			func(*chain) *ledgerpb.Msg { return releaseLitigation(1, 850, 0) }, market.ErrNotAuthority.Number, "not the governance authority", true},
-		{"a release of an order not under litigation", disputed, func(*chain) key { return alice },
-			func(*chain) *ledgerpb.Msg { return releaseLitigation(1, 850, 0) }, market.ErrWrongState.Number, "no funds frozen", true},
+		{"a release of litigated funds outside governance", disputed, buyerKey,
+			func(*chain) *ledgerpb.Msg { return releaseLitigation(1, 850, 0) }, market.ErrNotAuthority.Number, "only a passed governance proposal", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := tc.build(t)

@@ -137,6 +137,14 @@ func testParams() *ledgerpb.Params {
 		MinerMinStakedCycles:       0,
 		MinerSlashDefenderBps:      5_000,
 		MinerReputationPenalty:     500,
+
+		GovMinDeposit:          1_000,
+		GovDepositPeriodBlocks: 3,
+		GovVotingPeriodBlocks:  3,
+		GovQuorumBps:           3_340,
+		GovThresholdBps:        5_000,
+		GovVetoThresholdBps:    3_340,
+		GovTimelockBlocks:      2,
 	}
 }
 

@@ -558,6 +558,7 @@ func checkHookedRejection(t *testing.T, c *chain, raw []byte, codespace string, 
 	c.app.staking.BeginBlock(want, &ev, c.p, c.height+1, nil)
 	c.app.market.BeginBlock(want, &ev, c.p, c.height+1, testBlockHash(c.height+1))
 	c.app.mining.BeginBlock(want, &ev, c.p, c.height+1)
+	c.app.gov.BeginBlock(want, &ev, c.p, c.height+1)
 	if charged {
 		d, err := tx.Decode(raw)
 		if err != nil {

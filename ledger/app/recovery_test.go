@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/query"
@@ -19,10 +21,10 @@ import (
 // after the last edit.
 
 var (
-	rec1 = newKey("recovery 1")
-	rec2 = newKey("recovery 2")
-	rec3 = newKey("recovery 3")
-	gov  = newKey("governance")
+	rec1        = newKey("recovery 1")
+	rec2        = newKey("recovery 2")
+	rec3        = newKey("recovery 3")
+	govProposer = newKey("governance")
 )
 
 func enterRecovery() *ledgerpb.Msg {
@@ -61,8 +63,8 @@ func (c *chain) recovery() *ledgerpb.RecoveryStatus {
 
 // recoveryChain is a chain with cycles of 20 blocks, mining windows of 4,
 // a challenge response window of 3, rec1 to rec3 as its recovery
-// addresses (two approvals end recovery mode) and gov as its governance
-// authority; miner1 and miner2 stake 50,000 each at height 1 (50 entry
+// addresses (two approvals end recovery mode) and govProposer funded to
+// submit proposals; miner1 and miner2 stake 50,000 each at height 1 (50 entry
 // indices). Cycle 0 freezes at height 20, its window is [21, 24].
 func recoveryChain(t testing.TB) *chain {
 	t.Helper()
@@ -77,9 +79,8 @@ func recoveryChain(t testing.TB) *chain {
 	p.MinerMinStakedCycles = 0
 	p.MinerSlashDefenderBps = 5_000
 	p.MinerReputationPenalty = 500
-	p.GovernanceAuthority = gov.addr.String()
 	g := testGenesis(p)
-	for _, k := range []key{miner1, miner2, rec1, rec2, rec3, gov} {
+	for _, k := range []key{miner1, miner2, rec1, rec2, rec3, govProposer} {
 		g.Accounts = append(g.Accounts, &ledgerpb.GenesisAccount{Address: k.addr.String(), Balance: 100_000})
 	}
 	g.RecoveryAddresses = []string{rec1.addr.String(), rec2.addr.String(), rec3.addr.String()}
@@ -468,27 +469,28 @@ func TestRecoverySetRootBacklog(t *testing.T) {
 	}
 }
 
-// TestRecoveryAddressesByGovernance: only the governance authority
-// replaces the recovery addresses; a malformed list is refused without
-// state; in recovery mode a replacement is an edit, drops the approvals
-// of removed addresses, and may not leave the list empty.
+// TestRecoveryAddressesByGovernance: only a passed proposal replaces
+// the recovery addresses; a malformed list is refused at submission
+// without state; in recovery mode a replacement is an edit, drops the
+// approvals of removed addresses, and may not leave the list empty (the
+// proposal fails at execution and changes nothing).
 func TestRecoveryAddressesByGovernance(t *testing.T) {
 	c := recoveryChain(t)
 	const charged = true
 	t.Run("refused", func(t *testing.T) {
-		checkHookedRejection(t, c, c.tx(alice, setRecoveryAddresses(alice)), reputation.Codespace, reputation.ErrNotAuthority.Number, "is not the governance authority", charged)
-		checkHookedRejection(t, c, c.tx(gov, setRecoveryAddresses(rec1, rec1)), reputation.Codespace, reputation.ErrInvalidRecoveryAddresses.Number, "listed twice", !charged)
-		bad := &ledgerpb.Msg{Sum: &ledgerpb.Msg_SetRecoveryAddresses{SetRecoveryAddresses: &ledgerpb.MsgSetRecoveryAddresses{Addresses: []string{"cosmos1xyz"}}}}
-		checkHookedRejection(t, c, c.tx(gov, bad), reputation.Codespace, reputation.ErrInvalidRecoveryAddresses.Number, "addresses[0]", !charged)
+		checkHookedRejection(t, c, c.tx(alice, setRecoveryAddresses(alice)), reputation.Codespace, reputation.ErrNotAuthority.Number, "only a passed governance proposal", !charged)
+		checkHookedRejection(t, c, c.tx(govProposer, submitProposal(1_000, propRecoveryAddresses(rec1, rec1))), reputation.Codespace, reputation.ErrInvalidRecoveryAddresses.Number, "listed twice", !charged)
+		bad := &ledgerpb.ProposalMsg{Sum: &ledgerpb.ProposalMsg_SetRecoveryAddresses{SetRecoveryAddresses: &ledgerpb.MsgSetRecoveryAddresses{Addresses: []string{"cosmos1xyz"}}}}
+		checkHookedRejection(t, c, c.tx(govProposer, submitProposal(1_000, bad)), reputation.Codespace, reputation.ErrInvalidRecoveryAddresses.Number, "addresses[0]", !charged)
 		many := make([]key, reputation.MaxRecoveryAddresses+1)
 		for i := range many {
 			many[i] = newKey(fmt.Sprint("recovery many ", i))
 		}
-		checkHookedRejection(t, c, c.tx(gov, setRecoveryAddresses(many...)), reputation.Codespace, reputation.ErrInvalidRecoveryAddresses.Number, "at most 32", !charged)
+		checkHookedRejection(t, c, c.tx(govProposer, submitProposal(1_000, propRecoveryAddresses(many...))), reputation.Codespace, reputation.ErrInvalidRecoveryAddresses.Number, "at most 32", !charged)
 	})
 	// Outside recovery mode a replacement is no edit.
-	res := c.mustBlock(c.tx(gov, setRecoveryAddresses(rec1, alice)))
-	if e := findEvent(t, res.TxResults[0].Events, "recovery_addresses_set"); attr(e, "addresses") != rec1.addr.String()+","+alice.addr.String() || attr(e, "recovery") != "false" {
+	_, res := c.govPass(govProposer, propRecoveryAddresses(rec1, alice))
+	if e := findEvent(t, res.Events, "recovery_addresses_set"); attr(e, "addresses") != rec1.addr.String()+","+alice.addr.String() || attr(e, "recovery") != "false" {
 		t.Fatalf("event %v", e)
 	}
 	r := checkRecovery(t, c, false, 0, 0, 2)
@@ -500,30 +502,32 @@ func TestRecoveryAddressesByGovernance(t *testing.T) {
 	c.mustBlock(c.tx(rec1, c.approveExit()))
 	checkRecovery(t, c, true, 0, 1, 2)
 	// In recovery mode: an edit; rec1's approval goes stale.
-	res = c.mustBlock(c.tx(gov, setRecoveryAddresses(rec1, alice, bob)))
-	if e := findEvent(t, res.TxResults[0].Events, "recovery_addresses_set"); attr(e, "recovery") != "true" || attr(e, "edit") != "1" {
+	_, res = c.govPass(govProposer, propRecoveryAddresses(rec1, alice, bob))
+	if e := findEvent(t, res.Events, "recovery_addresses_set"); attr(e, "recovery") != "true" || attr(e, "edit") != "1" {
 		t.Fatalf("event %v", e)
 	}
 	checkRecovery(t, c, true, 1, 0, 2)
 	c.mustBlock(c.tx(bob, c.approveExit()))
 	checkRecovery(t, c, true, 1, 1, 2)
 	// Removing bob removes its approval (and is an edit).
-	c.mustBlock(c.tx(gov, setRecoveryAddresses(rec1, alice)))
+	c.govPass(govProposer, propRecoveryAddresses(rec1, alice))
 	if r := checkRecovery(t, c, true, 2, 0, 2); len(r.Approvals) != 1 || !bytes.Equal(r.Approvals[0].Address, rec1.addr.Bytes()) {
 		t.Fatalf("approvals %v", r.Approvals)
 	}
-	checkHookedRejection(t, c, c.tx(gov, setRecoveryAddresses()), reputation.Codespace, reputation.ErrInvalidRecoveryAddresses.Number, "nobody could end it", charged)
+	before := c.app.skills.Recovery(c.st)
+	pr, _ := c.govPass(govProposer, propRecoveryAddresses())
+	if pr.Status != ledgerpb.ProposalStatus_PROPOSAL_STATUS_FAILED || !strings.Contains(pr.Failure, "nobody could end it") {
+		t.Fatalf("proposal %v", pr)
+	}
+	if after := c.app.skills.Recovery(c.st); !proto.Equal(before, after) {
+		t.Fatalf("a failed proposal changed the recovery record: %v → %v", before, after)
+	}
 	c.mustBlock(c.tx(rec1, c.approveExit()), c.tx(alice, c.approveExit()))
 	checkRecovery(t, c, false, 2, 0, 2)
 	// Outside recovery mode the list may be emptied: nobody may enter.
-	c.mustBlock(c.tx(gov, setRecoveryAddresses()))
+	c.govPass(govProposer, propRecoveryAddresses())
 	checkRecovery(t, c, false, 2, 0, 1)
 	checkHookedRejection(t, c, c.tx(rec1, enterRecovery()), reputation.Codespace, reputation.ErrNotRecoveryAddress.Number, "is not a recovery address", charged)
-
-	t.Run("no governance authority", func(t *testing.T) {
-		c := newTestChain(t)
-		checkHookedRejection(t, c, c.tx(alice, setRecoveryAddresses(alice)), reputation.Codespace, reputation.ErrNotAuthority.Number, "has no governance authority", charged)
-	})
 }
 
 // TestRecoveryGenesis: the recovery addresses of genesis are bech32,

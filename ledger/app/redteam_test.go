@@ -171,7 +171,7 @@ func TestRedTeamBuyerSlashesHonestProvider(t *testing.T) {
 // instead of missing the delivery, and verifiers who re-run it agree, so
 // a buyer who disputes it loses.
 func TestRedTeamRunPastTheStdoutLimit(t *testing.T) {
-	c := marketChainWith(t, func(p *ledgerpb.Params) { p.GovernanceAuthority = alice.addr.String() })
+	c := marketChain(t)
 	c.mustBlock(c.tx(alice, send(dVer[0], 20_000), send(dVer[1], 20_000), send(dVer[2], 20_000), send(dVer[3], 20_000)))
 	var txs [][]byte
 	for i, v := range dVer {

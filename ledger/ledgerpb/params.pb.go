@@ -78,8 +78,6 @@ type Params struct {
 	// Share of the loser's forfeited stake paid to the majority verifiers
 	// (split equally), in basis points; the rest goes to the winner.
 	VerifierRewardBps uint32 `protobuf:"varint,23,opt,name=verifier_reward_bps,json=verifierRewardBps,proto3" json:"verifier_reward_bps,omitempty"`
-	// Bech32 address that may sign MsgReleaseLitigation; empty: nobody.
-	GovernanceAuthority string `protobuf:"bytes,24,opt,name=governance_authority,json=governanceAuthority,proto3" json:"governance_authority,omitempty"`
 	// Blocks of a reputation cycle: the open cycle's log is frozen for
 	// mining once this many blocks passed since the cycle opened (and no
 	// earlier cycle waits for acceptance).
@@ -153,8 +151,25 @@ type Params struct {
 	// Reputation in the skill "mining" an invalidated miner loses, per
 	// invalidated submission.
 	MinerReputationPenalty uint64 `protobuf:"varint,47,opt,name=miner_reputation_penalty,json=minerReputationPenalty,proto3" json:"miner_reputation_penalty,omitempty"`
-	unknownFields          protoimpl.UnknownFields
-	sizeCache              protoimpl.SizeCache
+	// Governance (ledger/gov), fields 90 to 99.
+	// Smallest total deposit in ucell that moves a proposal to voting.
+	GovMinDeposit uint64 `protobuf:"varint,90,opt,name=gov_min_deposit,json=govMinDeposit,proto3" json:"gov_min_deposit,omitempty"`
+	// Blocks after submission during which deposits reach gov_min_deposit.
+	GovDepositPeriodBlocks uint64 `protobuf:"varint,91,opt,name=gov_deposit_period_blocks,json=govDepositPeriodBlocks,proto3" json:"gov_deposit_period_blocks,omitempty"`
+	// Blocks of a proposal's voting period.
+	GovVotingPeriodBlocks uint64 `protobuf:"varint,92,opt,name=gov_voting_period_blocks,json=govVotingPeriodBlocks,proto3" json:"gov_voting_period_blocks,omitempty"`
+	// Share of the bonded stake that must vote, in basis points.
+	GovQuorumBps uint32 `protobuf:"varint,93,opt,name=gov_quorum_bps,json=govQuorumBps,proto3" json:"gov_quorum_bps,omitempty"`
+	// Share of yes among yes + no + veto above which a proposal passes, bps.
+	GovThresholdBps uint32 `protobuf:"varint,94,opt,name=gov_threshold_bps,json=govThresholdBps,proto3" json:"gov_threshold_bps,omitempty"`
+	// Share of veto among all votes at or above which a proposal is vetoed
+	// and its deposits burned, bps.
+	GovVetoThresholdBps uint32 `protobuf:"varint,95,opt,name=gov_veto_threshold_bps,json=govVetoThresholdBps,proto3" json:"gov_veto_threshold_bps,omitempty"`
+	// Blocks between the end of voting of a passed proposal and its
+	// execution.
+	GovTimelockBlocks uint64 `protobuf:"varint,96,opt,name=gov_timelock_blocks,json=govTimelockBlocks,proto3" json:"gov_timelock_blocks,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *Params) Reset() {
@@ -348,13 +363,6 @@ func (x *Params) GetVerifierRewardBps() uint32 {
 	return 0
 }
 
-func (x *Params) GetGovernanceAuthority() string {
-	if x != nil {
-		return x.GovernanceAuthority
-	}
-	return ""
-}
-
 func (x *Params) GetReputationCycleBlocks() uint64 {
 	if x != nil {
 		return x.ReputationCycleBlocks
@@ -516,11 +524,60 @@ func (x *Params) GetMinerReputationPenalty() uint64 {
 	return 0
 }
 
+func (x *Params) GetGovMinDeposit() uint64 {
+	if x != nil {
+		return x.GovMinDeposit
+	}
+	return 0
+}
+
+func (x *Params) GetGovDepositPeriodBlocks() uint64 {
+	if x != nil {
+		return x.GovDepositPeriodBlocks
+	}
+	return 0
+}
+
+func (x *Params) GetGovVotingPeriodBlocks() uint64 {
+	if x != nil {
+		return x.GovVotingPeriodBlocks
+	}
+	return 0
+}
+
+func (x *Params) GetGovQuorumBps() uint32 {
+	if x != nil {
+		return x.GovQuorumBps
+	}
+	return 0
+}
+
+func (x *Params) GetGovThresholdBps() uint32 {
+	if x != nil {
+		return x.GovThresholdBps
+	}
+	return 0
+}
+
+func (x *Params) GetGovVetoThresholdBps() uint32 {
+	if x != nil {
+		return x.GovVetoThresholdBps
+	}
+	return 0
+}
+
+func (x *Params) GetGovTimelockBlocks() uint64 {
+	if x != nil {
+		return x.GovTimelockBlocks
+	}
+	return 0
+}
+
 var File_celltonomy_ledger_v1_params_proto protoreflect.FileDescriptor
 
 const file_celltonomy_ledger_v1_params_proto_rawDesc = "" +
 	"\n" +
-	"!celltonomy/ledger/v1/params.proto\x12\x14celltonomy.ledger.v1\"\x98\x11\n" +
+	"!celltonomy/ledger/v1/params.proto\x12\x14celltonomy.ledger.v1\"\xd4\x13\n" +
 	"\x06Params\x12\x17\n" +
 	"\amin_fee\x18\x01 \x01(\x04R\x06minFee\x12)\n" +
 	"\x10unbonding_blocks\x18\x02 \x01(\x04R\x0funbondingBlocks\x12\"\n" +
@@ -546,8 +603,7 @@ const file_celltonomy_ledger_v1_params_proto_rawDesc = "" +
 	"\x15verifiers_per_dispute\x18\x14 \x01(\rR\x13verifiersPerDispute\x124\n" +
 	"\x16verifier_commit_window\x18\x15 \x01(\x04R\x14verifierCommitWindow\x124\n" +
 	"\x16verifier_reveal_window\x18\x16 \x01(\x04R\x14verifierRevealWindow\x12.\n" +
-	"\x13verifier_reward_bps\x18\x17 \x01(\rR\x11verifierRewardBps\x121\n" +
-	"\x14governance_authority\x18\x18 \x01(\tR\x13governanceAuthority\x126\n" +
+	"\x13verifier_reward_bps\x18\x17 \x01(\rR\x11verifierRewardBps\x126\n" +
 	"\x17reputation_cycle_blocks\x18\x19 \x01(\x04R\x15reputationCycleBlocks\x120\n" +
 	"\x14mining_window_blocks\x18\x1a \x01(\x04R\x12miningWindowBlocks\x12&\n" +
 	"\x0fmin_miner_stake\x18\x1b \x01(\x04R\rminMinerStake\x12!\n" +
@@ -570,7 +626,14 @@ const file_celltonomy_ledger_v1_params_proto_rawDesc = "" +
 	"\x1dmining_response_window_blocks\x18, \x01(\x04R\x1aminingResponseWindowBlocks\x125\n" +
 	"\x17miner_min_staked_cycles\x18- \x01(\x04R\x14minerMinStakedCycles\x127\n" +
 	"\x18miner_slash_defender_bps\x18. \x01(\rR\x15minerSlashDefenderBps\x128\n" +
-	"\x18miner_reputation_penalty\x18/ \x01(\x04R\x16minerReputationPenaltyB2Z0github.com/celltonomy/celltonomy/ledger/ledgerpbb\x06proto3"
+	"\x18miner_reputation_penalty\x18/ \x01(\x04R\x16minerReputationPenalty\x12&\n" +
+	"\x0fgov_min_deposit\x18Z \x01(\x04R\rgovMinDeposit\x129\n" +
+	"\x19gov_deposit_period_blocks\x18[ \x01(\x04R\x16govDepositPeriodBlocks\x127\n" +
+	"\x18gov_voting_period_blocks\x18\\ \x01(\x04R\x15govVotingPeriodBlocks\x12$\n" +
+	"\x0egov_quorum_bps\x18] \x01(\rR\fgovQuorumBps\x12*\n" +
+	"\x11gov_threshold_bps\x18^ \x01(\rR\x0fgovThresholdBps\x123\n" +
+	"\x16gov_veto_threshold_bps\x18_ \x01(\rR\x13govVetoThresholdBps\x12.\n" +
+	"\x13gov_timelock_blocks\x18` \x01(\x04R\x11govTimelockBlocksJ\x04\b\x18\x10\x19R\x14governance_authorityB2Z0github.com/celltonomy/celltonomy/ledger/ledgerpbb\x06proto3"
 
 var (
 	file_celltonomy_ledger_v1_params_proto_rawDescOnce sync.Once

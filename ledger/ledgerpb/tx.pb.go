@@ -221,6 +221,10 @@ type Msg struct {
 	//	*Msg_RevealDisputeSeed
 	//	*Msg_PostInputReceipt
 	//	*Msg_ReportMissingInputs
+	//	*Msg_SubmitProposal
+	//	*Msg_Deposit
+	//	*Msg_Vote
+	//	*Msg_CancelProposal
 	Sum           isMsg_Sum `protobuf_oneof:"sum"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -632,6 +636,42 @@ func (x *Msg) GetReportMissingInputs() *MsgReportMissingInputs {
 	return nil
 }
 
+func (x *Msg) GetSubmitProposal() *MsgSubmitProposal {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_SubmitProposal); ok {
+			return x.SubmitProposal
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetDeposit() *MsgDeposit {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_Deposit); ok {
+			return x.Deposit
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetVote() *MsgVote {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_Vote); ok {
+			return x.Vote
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetCancelProposal() *MsgCancelProposal {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_CancelProposal); ok {
+			return x.CancelProposal
+		}
+	}
+	return nil
+}
+
 type isMsg_Sum interface {
 	isMsg_Sum()
 }
@@ -803,6 +843,23 @@ type Msg_ReportMissingInputs struct {
 	ReportMissingInputs *MsgReportMissingInputs `protobuf:"bytes,78,opt,name=report_missing_inputs,json=reportMissingInputs,proto3,oneof"`
 }
 
+type Msg_SubmitProposal struct {
+	// 90 to 99: the gov module.
+	SubmitProposal *MsgSubmitProposal `protobuf:"bytes,90,opt,name=submit_proposal,json=submitProposal,proto3,oneof"`
+}
+
+type Msg_Deposit struct {
+	Deposit *MsgDeposit `protobuf:"bytes,91,opt,name=deposit,proto3,oneof"`
+}
+
+type Msg_Vote struct {
+	Vote *MsgVote `protobuf:"bytes,92,opt,name=vote,proto3,oneof"`
+}
+
+type Msg_CancelProposal struct {
+	CancelProposal *MsgCancelProposal `protobuf:"bytes,93,opt,name=cancel_proposal,json=cancelProposal,proto3,oneof"`
+}
+
 func (*Msg_Send) isMsg_Sum() {}
 
 func (*Msg_CreateValidator) isMsg_Sum() {}
@@ -885,11 +942,19 @@ func (*Msg_PostInputReceipt) isMsg_Sum() {}
 
 func (*Msg_ReportMissingInputs) isMsg_Sum() {}
 
+func (*Msg_SubmitProposal) isMsg_Sum() {}
+
+func (*Msg_Deposit) isMsg_Sum() {}
+
+func (*Msg_Vote) isMsg_Sum() {}
+
+func (*Msg_CancelProposal) isMsg_Sum() {}
+
 var File_celltonomy_ledger_v1_tx_proto protoreflect.FileDescriptor
 
 const file_celltonomy_ledger_v1_tx_proto_rawDesc = "" +
 	"\n" +
-	"\x1dcelltonomy/ledger/v1/tx.proto\x12\x14celltonomy.ledger.v1\x1a\x1fcelltonomy/ledger/v1/bank.proto\x1a!celltonomy/ledger/v1/market.proto\x1a#celltonomy/ledger/v1/registry.proto\x1a%celltonomy/ledger/v1/reputation.proto\x1a\"celltonomy/ledger/v1/staking.proto\"U\n" +
+	"\x1dcelltonomy/ledger/v1/tx.proto\x12\x14celltonomy.ledger.v1\x1a\x1fcelltonomy/ledger/v1/bank.proto\x1a\x1ecelltonomy/ledger/v1/gov.proto\x1a!celltonomy/ledger/v1/market.proto\x1a#celltonomy/ledger/v1/registry.proto\x1a%celltonomy/ledger/v1/reputation.proto\x1a\"celltonomy/ledger/v1/staking.proto\"U\n" +
 	"\x02Tx\x12\x12\n" +
 	"\x04body\x18\x01 \x01(\fR\x04body\x12\x1d\n" +
 	"\n" +
@@ -900,7 +965,7 @@ const file_celltonomy_ledger_v1_tx_proto_rawDesc = "" +
 	"\bsequence\x18\x02 \x01(\x04R\bsequence\x12\x10\n" +
 	"\x03fee\x18\x03 \x01(\x04R\x03fee\x12\x19\n" +
 	"\bchain_id\x18\x04 \x01(\tR\achainId\x12\x12\n" +
-	"\x04memo\x18\x05 \x01(\tR\x04memo\"\xf8\x19\n" +
+	"\x04memo\x18\x05 \x01(\tR\x04memo\"\x93\x1c\n" +
 	"\x03Msg\x123\n" +
 	"\x04send\x18\x01 \x01(\v2\x1d.celltonomy.ledger.v1.MsgSendH\x00R\x04send\x12U\n" +
 	"\x10create_validator\x18\n" +
@@ -946,7 +1011,11 @@ const file_celltonomy_ledger_v1_tx_proto_rawDesc = "" +
 	"\x12domain_vote_reveal\x18K \x01(\v2).celltonomy.ledger.v1.MsgDomainVoteRevealH\x00R\x10domainVoteReveal\x12\\\n" +
 	"\x13reveal_dispute_seed\x18L \x01(\v2*.celltonomy.ledger.v1.MsgRevealDisputeSeedH\x00R\x11revealDisputeSeed\x12Y\n" +
 	"\x12post_input_receipt\x18M \x01(\v2).celltonomy.ledger.v1.MsgPostInputReceiptH\x00R\x10postInputReceipt\x12b\n" +
-	"\x15report_missing_inputs\x18N \x01(\v2,.celltonomy.ledger.v1.MsgReportMissingInputsH\x00R\x13reportMissingInputsB\x05\n" +
+	"\x15report_missing_inputs\x18N \x01(\v2,.celltonomy.ledger.v1.MsgReportMissingInputsH\x00R\x13reportMissingInputs\x12R\n" +
+	"\x0fsubmit_proposal\x18Z \x01(\v2'.celltonomy.ledger.v1.MsgSubmitProposalH\x00R\x0esubmitProposal\x12<\n" +
+	"\adeposit\x18[ \x01(\v2 .celltonomy.ledger.v1.MsgDepositH\x00R\adeposit\x123\n" +
+	"\x04vote\x18\\ \x01(\v2\x1d.celltonomy.ledger.v1.MsgVoteH\x00R\x04vote\x12R\n" +
+	"\x0fcancel_proposal\x18] \x01(\v2'.celltonomy.ledger.v1.MsgCancelProposalH\x00R\x0ecancelProposalB\x05\n" +
 	"\x03sumB2Z0github.com/celltonomy/celltonomy/ledger/ledgerpbb\x06proto3"
 
 var (
@@ -1007,6 +1076,10 @@ var file_celltonomy_ledger_v1_tx_proto_goTypes = []any{
 	(*MsgRevealDisputeSeed)(nil),    // 41: celltonomy.ledger.v1.MsgRevealDisputeSeed
 	(*MsgPostInputReceipt)(nil),     // 42: celltonomy.ledger.v1.MsgPostInputReceipt
 	(*MsgReportMissingInputs)(nil),  // 43: celltonomy.ledger.v1.MsgReportMissingInputs
+	(*MsgSubmitProposal)(nil),       // 44: celltonomy.ledger.v1.MsgSubmitProposal
+	(*MsgDeposit)(nil),              // 45: celltonomy.ledger.v1.MsgDeposit
+	(*MsgVote)(nil),                 // 46: celltonomy.ledger.v1.MsgVote
+	(*MsgCancelProposal)(nil),       // 47: celltonomy.ledger.v1.MsgCancelProposal
 }
 var file_celltonomy_ledger_v1_tx_proto_depIdxs = []int32{
 	2,  // 0: celltonomy.ledger.v1.TxBody.messages:type_name -> celltonomy.ledger.v1.Msg
@@ -1051,11 +1124,15 @@ var file_celltonomy_ledger_v1_tx_proto_depIdxs = []int32{
 	41, // 39: celltonomy.ledger.v1.Msg.reveal_dispute_seed:type_name -> celltonomy.ledger.v1.MsgRevealDisputeSeed
 	42, // 40: celltonomy.ledger.v1.Msg.post_input_receipt:type_name -> celltonomy.ledger.v1.MsgPostInputReceipt
 	43, // 41: celltonomy.ledger.v1.Msg.report_missing_inputs:type_name -> celltonomy.ledger.v1.MsgReportMissingInputs
-	42, // [42:42] is the sub-list for method output_type
-	42, // [42:42] is the sub-list for method input_type
-	42, // [42:42] is the sub-list for extension type_name
-	42, // [42:42] is the sub-list for extension extendee
-	0,  // [0:42] is the sub-list for field type_name
+	44, // 42: celltonomy.ledger.v1.Msg.submit_proposal:type_name -> celltonomy.ledger.v1.MsgSubmitProposal
+	45, // 43: celltonomy.ledger.v1.Msg.deposit:type_name -> celltonomy.ledger.v1.MsgDeposit
+	46, // 44: celltonomy.ledger.v1.Msg.vote:type_name -> celltonomy.ledger.v1.MsgVote
+	47, // 45: celltonomy.ledger.v1.Msg.cancel_proposal:type_name -> celltonomy.ledger.v1.MsgCancelProposal
+	46, // [46:46] is the sub-list for method output_type
+	46, // [46:46] is the sub-list for method input_type
+	46, // [46:46] is the sub-list for extension type_name
+	46, // [46:46] is the sub-list for extension extendee
+	0,  // [0:46] is the sub-list for field type_name
 }
 
 func init() { file_celltonomy_ledger_v1_tx_proto_init() }
@@ -1064,6 +1141,7 @@ func file_celltonomy_ledger_v1_tx_proto_init() {
 		return
 	}
 	file_celltonomy_ledger_v1_bank_proto_init()
+	file_celltonomy_ledger_v1_gov_proto_init()
 	file_celltonomy_ledger_v1_market_proto_init()
 	file_celltonomy_ledger_v1_registry_proto_init()
 	file_celltonomy_ledger_v1_reputation_proto_init()
@@ -1110,6 +1188,10 @@ func file_celltonomy_ledger_v1_tx_proto_init() {
 		(*Msg_RevealDisputeSeed)(nil),
 		(*Msg_PostInputReceipt)(nil),
 		(*Msg_ReportMissingInputs)(nil),
+		(*Msg_SubmitProposal)(nil),
+		(*Msg_Deposit)(nil),
+		(*Msg_Vote)(nil),
+		(*Msg_CancelProposal)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

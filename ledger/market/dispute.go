@@ -1016,22 +1016,16 @@ func ValidateReleaseLitigation(m *ledgerpb.MsgReleaseLitigation) error {
 	return nil
 }
 
-// ReleaseLitigation executes a MsgReleaseLitigation in the block at
-// height: the signer is the governance_authority of the params
-// (ErrNotAuthority; nobody if it is empty), the order exists (ErrNoOrder)
-// and is RESOLVED with funds frozen by litigation (ErrWrongState), and
-// to_buyer_amount + to_provider_amount equals them (ErrReleaseAmount).
-// The amounts go to the buyer and the provider.
-func (k Keeper) ReleaseLitigation(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, signer address.Address, m *ledgerpb.MsgReleaseLitigation) error {
+// ReleaseLitigation releases litigated funds in the block at height, as
+// a passed governance proposal orders it (package gov; there is no other
+// path, so no signer): the order exists (ErrNoOrder) and is RESOLVED
+// with funds frozen by litigation (ErrWrongState), and to_buyer_amount +
+// to_provider_amount equals them (ErrReleaseAmount). The amounts go to
+// the buyer and the provider.
+func (k Keeper) ReleaseLitigation(st store.KVStore, ev *event.Log, height int64, m *ledgerpb.MsgReleaseLitigation) error {
 	const op = "release_litigation"
 	if err := ValidateReleaseLitigation(m); err != nil {
 		return err
-	}
-	if p.GovernanceAuthority == "" {
-		return ErrNotAuthority.Errorf("%s: the chain has no governance authority", op)
-	}
-	if auth, err := address.Parse(p.GovernanceAuthority); err != nil || auth != signer {
-		return ErrNotAuthority.Errorf("%s: %s is not the governance authority", op, signer)
 	}
 	o, err := k.order(st, op, m.OrderId)
 	if err != nil {

@@ -86,8 +86,9 @@ var (
 	// ErrInvalidDispute: a dispute's claim or outcome, or a domain vote,
 	// is unspecified or unknown.
 	ErrInvalidDispute = codes.New(Codespace, 33, "invalid dispute")
-	// ErrNotAuthority: only the governance authority may do this.
-	ErrNotAuthority = codes.New(Codespace, 34, "not the governance authority")
+	// ErrNotAuthority: only a passed governance proposal may do this
+	// (a MsgReleaseLitigation sent directly).
+	ErrNotAuthority = codes.New(Codespace, 34, "governance only")
 	// ErrReleaseAmount: released amounts do not add up to what is frozen.
 	ErrReleaseAmount = codes.New(Codespace, 35, "release amounts do not match the frozen funds")
 	// ErrProviderExcluded: the provider is excluded from bidding on the

@@ -11,7 +11,6 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/internal/codec"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/store"
@@ -42,7 +41,6 @@ import (
 //	verifier_commit_window  1,440 blocks (2.4 hours)
 //	verifier_reveal_window  1,440 blocks
 //	verifier_reward_bps     5,000 (half the loser's stake to the majority verifiers)
-//	governance_authority    empty: nobody may release litigated funds
 //	reputation_cycle_blocks       600 blocks (one hour)
 //	mining_window_blocks          60 blocks (six minutes)
 //	min_miner_stake               100,000,000 ucell (100 CELL) per entry index: what
@@ -72,6 +70,13 @@ import (
 //	                              defenders of the claim it lost to)
 //	miner_reputation_penalty      1,000,000 (reputation in "mining" lost per
 //	                              invalidated submission)
+//	gov_min_deposit               10,000,000 ucell (10 CELL) moves a proposal to voting
+//	gov_deposit_period_blocks     100,800 blocks (one week) to reach it
+//	gov_voting_period_blocks      100,800 blocks (one week) of voting
+//	gov_quorum_bps                3,340 (a third of the bonded stake votes)
+//	gov_threshold_bps             5,000 (more than half of yes + no + veto)
+//	gov_veto_threshold_bps        3,340 (a third of the votes vetoes)
+//	gov_timelock_blocks           28,800 blocks (two days, Compound's timelock)
 func Default() *ledgerpb.Params {
 	return &ledgerpb.Params{
 		MinFee:           1_000,
@@ -125,6 +130,14 @@ func Default() *ledgerpb.Params {
 		MinerMinStakedCycles:       2,
 		MinerSlashDefenderBps:      5_000,
 		MinerReputationPenalty:     1_000_000,
+
+		GovMinDeposit:          10_000_000,
+		GovDepositPeriodBlocks: 100_800,
+		GovVotingPeriodBlocks:  100_800,
+		GovQuorumBps:           3_340,
+		GovThresholdBps:        5_000,
+		GovVetoThresholdBps:    3_340,
+		GovTimelockBlocks:      28_800,
 	}
 }
 
@@ -182,8 +195,10 @@ const MaxDisputeRounds = 8
 //   - mining_response_window_blocks in [1, MaxWindowBlocks];
 //     miner_min_staked_cycles at most MaxWindowBlocks;
 //     miner_slash_defender_bps at most 10000;
-//   - governance_authority empty (nobody may release litigation) or a
-//     bech32 address;
+//   - gov_min_deposit at least 1; gov_deposit_period_blocks,
+//     gov_voting_period_blocks and gov_timelock_blocks in [1,
+//     MaxWindowBlocks]; gov_quorum_bps, gov_threshold_bps and
+//     gov_veto_threshold_bps at most 10000, the veto threshold at least 1;
 //   - reputation_cycle_blocks, mining_window_blocks and
 //     mining_stake_maturity_blocks in [1, MaxWindowBlocks];
 //     min_miner_stake at least 1; decay_denominator at least 1 and
@@ -278,10 +293,25 @@ func Validate(p *ledgerpb.Params) error {
 	case p.MinerSlashDefenderBps > 10_000:
 		return fmt.Errorf("params: miner_slash_defender_bps %d: must be at most 10000", p.MinerSlashDefenderBps)
 	}
-	if p.GovernanceAuthority != "" {
-		if _, err := address.Parse(p.GovernanceAuthority); err != nil {
-			return fmt.Errorf("params: governance_authority: %w", err)
-		}
+	return validateGov(p)
+}
+
+func validateGov(p *ledgerpb.Params) error {
+	switch {
+	case p.GovMinDeposit < 1:
+		return fmt.Errorf("params: gov_min_deposit 0: must be at least 1")
+	case p.GovDepositPeriodBlocks < 1 || p.GovDepositPeriodBlocks > MaxWindowBlocks:
+		return fmt.Errorf("params: gov_deposit_period_blocks %d: must be in [1, %d]", p.GovDepositPeriodBlocks, MaxWindowBlocks)
+	case p.GovVotingPeriodBlocks < 1 || p.GovVotingPeriodBlocks > MaxWindowBlocks:
+		return fmt.Errorf("params: gov_voting_period_blocks %d: must be in [1, %d]", p.GovVotingPeriodBlocks, MaxWindowBlocks)
+	case p.GovTimelockBlocks < 1 || p.GovTimelockBlocks > MaxWindowBlocks:
+		return fmt.Errorf("params: gov_timelock_blocks %d: must be in [1, %d]", p.GovTimelockBlocks, MaxWindowBlocks)
+	case p.GovQuorumBps > 10_000:
+		return fmt.Errorf("params: gov_quorum_bps %d: must be at most 10000", p.GovQuorumBps)
+	case p.GovThresholdBps > 10_000:
+		return fmt.Errorf("params: gov_threshold_bps %d: must be at most 10000", p.GovThresholdBps)
+	case p.GovVetoThresholdBps < 1 || p.GovVetoThresholdBps > 10_000:
+		return fmt.Errorf("params: gov_veto_threshold_bps %d: must be in [1, 10000]", p.GovVetoThresholdBps)
 	}
 	return nil
 }

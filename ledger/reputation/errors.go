@@ -97,9 +97,9 @@ var (
 	// listed twice, there are more than MaxRecoveryAddresses, or none
 	// would be left in recovery mode.
 	ErrInvalidRecoveryAddresses = codes.New(Codespace, 34, "invalid recovery addresses")
-	// ErrNotAuthority: the signer is not the governance_authority of the
-	// params (or the chain has none).
-	ErrNotAuthority = codes.New(Codespace, 35, "not the governance authority")
+	// ErrNotAuthority: only a passed governance proposal may do this (a
+	// MsgSetRecoveryAddresses sent directly).
+	ErrNotAuthority = codes.New(Codespace, 35, "governance only")
 	// ErrRecoveryCycle: a root set in recovery mode names a cycle that is
 	// not frozen (the open cycle or a later one).
 	ErrRecoveryCycle = codes.New(Codespace, 36, "cycle not frozen")

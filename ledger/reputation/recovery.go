@@ -313,26 +313,19 @@ func ValidateSetRecoveryAddresses(m *ledgerpb.MsgSetRecoveryAddresses) error {
 	return err
 }
 
-// SetRecoveryAddresses executes a MsgSetRecoveryAddresses signed by
-// signer: ValidateSetRecoveryAddresses's rules, then the signer is the
-// governance_authority of p (ErrNotAuthority; nobody when it is empty),
-// and in recovery mode the new list is not empty, which would leave
-// nobody to end it (ErrInvalidRecoveryAddresses). The list replaces the
-// recovery addresses; approvals of addresses no longer listed go. In
-// recovery mode it is an edit: the edit sequence grows by one. (Colony
-// whitepaper §2.2 lets a majority of the whitelisted addresses change
-// the list; here governance does.)
-func (m Mining) SetRecoveryAddresses(st store.KVStore, ev *event.Log, p *ledgerpb.Params, signer address.Address, msg *ledgerpb.MsgSetRecoveryAddresses) error {
+// SetRecoveryAddresses replaces the recovery addresses, as a passed
+// governance proposal orders it (package gov; there is no other path,
+// so no signer): ValidateSetRecoveryAddresses's rules, and in recovery
+// mode the new list is not empty, which would leave nobody to end it
+// (ErrInvalidRecoveryAddresses). Approvals of addresses no longer listed
+// go. In recovery mode it is an edit: the edit sequence grows by one.
+// (Colony whitepaper §2.2 lets a majority of the whitelisted addresses
+// change the list; here governance does.)
+func (m Mining) SetRecoveryAddresses(st store.KVStore, ev *event.Log, msg *ledgerpb.MsgSetRecoveryAddresses) error {
 	const op = "set_recovery_addresses"
 	as, err := ParseRecoveryAddresses(op, "addresses", msg.Addresses)
 	if err != nil {
 		return err
-	}
-	if p.GovernanceAuthority == "" {
-		return ErrNotAuthority.Errorf("%s: the chain has no governance authority", op)
-	}
-	if auth, err := address.Parse(p.GovernanceAuthority); err != nil || auth != signer {
-		return ErrNotAuthority.Errorf("%s: %s is not the governance authority", op, signer)
 	}
 	r := m.rep.Recovery(st)
 	if r.Active && len(as) == 0 {

@@ -8,6 +8,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/auth"
 	"github.com/celltonomy/celltonomy/ledger/bank"
 	"github.com/celltonomy/celltonomy/ledger/event"
+	"github.com/celltonomy/celltonomy/ledger/gov"
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/registry"
 	"github.com/celltonomy/celltonomy/ledger/reputation"
@@ -221,6 +222,60 @@ func handRendered(ev event.Typed) event.Event {
 			{Key: "vote", Value: e.Vote},
 			{Key: "weight", Value: e.Weight},
 		}}
+	case gov.EventProposalSubmitted:
+		return event.Event{Type: "proposal_submitted", Attributes: []event.Attribute{
+			{Key: "proposal_id", Value: u(e.ProposalID)},
+			{Key: "proposer", Value: e.Proposer.String()},
+			{Key: "deposit", Value: u(e.Deposit)},
+			{Key: "deposit_end_height", Value: i(e.DepositEndHeight)},
+			{Key: "needs_reputation", Value: strconv.FormatBool(e.NeedsReputation)},
+		}}
+	case gov.EventProposalDeposit:
+		return event.Event{Type: "proposal_deposit", Attributes: []event.Attribute{
+			{Key: "proposal_id", Value: u(e.ProposalID)},
+			{Key: "depositor", Value: e.Depositor.String()},
+			{Key: "amount", Value: u(e.Amount)},
+			{Key: "total", Value: u(e.Total)},
+		}}
+	case gov.EventVotingStarted:
+		return event.Event{Type: "voting_started", Attributes: []event.Attribute{
+			{Key: "proposal_id", Value: u(e.ProposalID)},
+			{Key: "voting_end_height", Value: i(e.VotingEndHeight)},
+		}}
+	case gov.EventVoteCast:
+		return event.Event{Type: "vote_cast", Attributes: []event.Attribute{
+			{Key: "proposal_id", Value: u(e.ProposalID)},
+			{Key: "voter", Value: e.Voter.String()},
+			{Key: "option", Value: e.Option},
+			{Key: "reputation", Value: e.Reputation},
+		}}
+	case gov.EventProposalTallied:
+		return event.Event{Type: "proposal_tallied", Attributes: []event.Attribute{
+			{Key: "proposal_id", Value: u(e.ProposalID)},
+			{Key: "status", Value: e.Status},
+			{Key: "yes", Value: u(e.Yes)},
+			{Key: "no", Value: u(e.No)},
+			{Key: "abstain", Value: u(e.Abstain)},
+			{Key: "veto", Value: u(e.Veto)},
+			{Key: "total_bonded", Value: u(e.TotalBonded)},
+			{Key: "reputation_yes", Value: e.ReputationYes},
+			{Key: "reputation_no", Value: e.ReputationNo},
+			{Key: "execution_height", Value: i(e.ExecutionHeight)},
+		}}
+	case gov.EventProposalExecuted:
+		return event.Event{Type: "proposal_executed", Attributes: []event.Attribute{{Key: "proposal_id", Value: u(e.ProposalID)}}}
+	case gov.EventProposalFailed:
+		return event.Event{Type: "proposal_failed", Attributes: []event.Attribute{
+			{Key: "proposal_id", Value: u(e.ProposalID)},
+			{Key: "reason", Value: e.Reason},
+		}}
+	case gov.EventProposalCancelled:
+		return event.Event{Type: "proposal_cancelled", Attributes: []event.Attribute{
+			{Key: "proposal_id", Value: u(e.ProposalID)},
+			{Key: "burned", Value: u(e.Burned)},
+		}}
+	case gov.EventProposalExpired:
+		return event.Event{Type: "proposal_expired", Attributes: []event.Attribute{{Key: "proposal_id", Value: u(e.ProposalID)}}}
 	case market.EventLitigationReleased:
 		return event.Event{Type: "litigation_released", Attributes: []event.Attribute{
 			{Key: "order_id", Value: u(e.OrderID)},

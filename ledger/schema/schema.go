@@ -21,6 +21,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/bank"
 	"github.com/celltonomy/celltonomy/ledger/codes"
 	"github.com/celltonomy/celltonomy/ledger/event"
+	"github.com/celltonomy/celltonomy/ledger/gov"
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/query"
 	"github.com/celltonomy/celltonomy/ledger/registry"
@@ -32,11 +33,11 @@ import (
 
 // Events returns the registry of every event type the ledger emits, in
 // transaction results and in block results: those of auth, bank,
-// treasury, staking, registry, reputation and market.
+// treasury, staking, registry, reputation, market and gov.
 func Events() *event.Registry {
 	var all []event.Typed
 	for _, evs := range [][]event.Typed{auth.Events(), bank.Events(), treasury.Events(), staking.Events(),
-		registry.Events(), reputation.Events(), market.Events()} {
+		registry.Events(), reputation.Events(), market.Events(), gov.Events()} {
 		all = append(all, evs...)
 	}
 	r, err := event.NewRegistry(all...)
@@ -148,7 +149,7 @@ func Events() *event.Registry {
 //	reputation 32    not in recovery mode        (an edit or exit approval outside it)
 //	reputation 33    not a recovery address
 //	reputation 34    invalid recovery addresses  (not bech32, twice, over 32, none in recovery mode)
-//	reputation 35    not the governance authority
+//	reputation 35    governance only             (set_recovery_addresses sent directly: it is a proposal message)
 //	reputation 36    cycle not frozen            (a recovery root for the open cycle or later)
 //	reputation 37    exit approved already       (since the latest edit)
 //	reputation 38    approval of a stale state   (an exit approval naming an edit count not current)
@@ -184,6 +185,15 @@ func Events() *event.Registry {
 //	market     48    botspec does not fit the package (a protocol bid without botspec_id, or a compute bid with one)
 //	market     49    botspec not announced by the node
 //	market     50    invalid verdict             (a compute reveal without a root, a protocol reveal without a verdict)
+//	gov        1     invalid proposal            (title, description, message count, a message not set)
+//	gov        2     invalid param change        (no such param, a value that does not parse, params refused)
+//	gov        3     invalid amount
+//	gov        4     invalid address
+//	gov        5     no such proposal
+//	gov        6     wrong proposal status       (outside the deposit or voting period)
+//	gov        7     invalid vote option
+//	gov        8     not the proposer
+//	gov        9     no reputation               (a vote's proof proves 0)
 //	app        1     unknown query path
 //	app        2     invalid query data
 //	app        3     not found
@@ -193,7 +203,7 @@ func Events() *event.Registry {
 func Codes() []codes.Code {
 	var all []codes.Code
 	for _, cs := range [][]codes.Code{tx.Codes(), auth.Codes(), bank.Codes(), staking.Codes(), registry.Codes(),
-		reputation.Codes(), market.Codes(), query.Codes()} {
+		reputation.Codes(), market.Codes(), gov.Codes(), query.Codes()} {
 		all = append(all, cs...)
 	}
 	return all

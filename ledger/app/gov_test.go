@@ -1,0 +1,198 @@
+package app
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/celltonomy/celltonomy/ledger/bank"
+	"github.com/celltonomy/celltonomy/ledger/gov"
+	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/market"
+	"github.com/celltonomy/celltonomy/ledger/params"
+	"github.com/celltonomy/celltonomy/ledger/reputation"
+)
+
+func submitProposal(deposit uint64, msgs ...*ledgerpb.ProposalMsg) *ledgerpb.Msg {
+	return &ledgerpb.Msg{Sum: &ledgerpb.Msg_SubmitProposal{SubmitProposal: &ledgerpb.MsgSubmitProposal{
+		Title: "a proposal", Description: "why", Messages: msgs, Deposit: deposit}}}
+}
+
+func depositMsg(id, amount uint64) *ledgerpb.Msg {
+	return &ledgerpb.Msg{Sum: &ledgerpb.Msg_Deposit{Deposit: &ledgerpb.MsgDeposit{ProposalId: id, Amount: amount}}}
+}
+
+func voteMsg(id uint64, o ledgerpb.VoteOption) *ledgerpb.Msg {
+	return &ledgerpb.Msg{Sum: &ledgerpb.Msg_Vote{Vote: &ledgerpb.MsgVote{ProposalId: id, Option: o}}}
+}
+
+func cancelProposal(id uint64) *ledgerpb.Msg {
+	return &ledgerpb.Msg{Sum: &ledgerpb.Msg_CancelProposal{CancelProposal: &ledgerpb.MsgCancelProposal{ProposalId: id}}}
+}
+
+func paramChange(name, value string) *ledgerpb.ProposalMsg {
+	return &ledgerpb.ProposalMsg{Sum: &ledgerpb.ProposalMsg_ParamChange{ParamChange: &ledgerpb.ParamChange{Name: name, Value: value}}}
+}
+
+func treasurySpend(to key, amount uint64) *ledgerpb.ProposalMsg {
+	return &ledgerpb.ProposalMsg{Sum: &ledgerpb.ProposalMsg_TreasurySpend{TreasurySpend: &ledgerpb.TreasurySpend{Recipient: to.addr.String(), Amount: amount}}}
+}
+
+func textProposal() *ledgerpb.ProposalMsg {
+	return &ledgerpb.ProposalMsg{Sum: &ledgerpb.ProposalMsg_Text{Text: &ledgerpb.TextProposal{}}}
+}
+
+func propRelease(id, toBuyer, toProvider uint64) *ledgerpb.ProposalMsg {
+	return &ledgerpb.ProposalMsg{Sum: &ledgerpb.ProposalMsg_ReleaseLitigation{ReleaseLitigation: &ledgerpb.MsgReleaseLitigation{
+		OrderId: id, ToBuyerAmount: toBuyer, ToProviderAmount: toProvider}}}
+}
+
+func propRecoveryAddresses(ks ...key) *ledgerpb.ProposalMsg {
+	return &ledgerpb.ProposalMsg{Sum: &ledgerpb.ProposalMsg_SetRecoveryAddresses{SetRecoveryAddresses: setRecoveryAddresses(ks...).GetSetRecoveryAddresses()}}
+}
+
+func (c *chain) proposal(id uint64) *ledgerpb.Proposal { return c.app.gov.Proposal(c.st, id) }
+
+// govPass submits msgs as a proposal of proposer with the min deposit
+// (voting starts at once), val0 — the only validator of testGenesis —
+// votes yes in the next block, and blocks run up to the proposal's
+// execution height; it returns the proposal and the execution block's
+// result.
+func (c *chain) govPass(proposer key, msgs ...*ledgerpb.ProposalMsg) (*ledgerpb.Proposal, BlockResult) {
+	c.t.Helper()
+	res := c.mustBlock(c.tx(proposer, submitProposal(c.p.GovMinDeposit, msgs...)))
+	id := proposalID(c.t, res)
+	c.mustBlock(c.tx(val0, voteMsg(id, ledgerpb.VoteOption_VOTE_OPTION_YES)))
+	pr := c.proposal(id)
+	for c.height < pr.VotingEndHeight-1 {
+		c.mustBlock()
+	}
+	c.mustBlock()
+	pr = c.proposal(id)
+	if pr.Status != ledgerpb.ProposalStatus_PROPOSAL_STATUS_QUEUED {
+		c.t.Fatalf("proposal %d: %s after voting, tally %v", id, gov.StatusName(pr.Status), pr.Tally)
+	}
+	for c.height < pr.ExecutionHeight-1 {
+		c.mustBlock()
+	}
+	res = c.mustBlock()
+	return c.proposal(id), res
+}
+
+func proposalID(t testing.TB, res BlockResult) uint64 {
+	t.Helper()
+	for _, r := range res.TxResults {
+		for _, e := range r.Events {
+			if e.Type == "proposal_submitted" {
+				var id uint64
+				for _, ch := range attr(e, "proposal_id") {
+					id = id*10 + uint64(ch-'0')
+				}
+				return id
+			}
+		}
+	}
+	t.Fatal("no proposal_submitted event")
+	return 0
+}
+
+// TestGovParamChange: a passed proposal changes the market's max bid
+// window at its execution height, not before: the timelock holds it from
+// the tally (voting end) to voting end + gov_timelock_blocks.
+func TestGovParamChange(t *testing.T) {
+	c := newTestChain(t)
+	res := c.mustBlock(c.tx(alice, submitProposal(1_000, paramChange("max_bid_window", "7")))) // 1: voting [1, 4)
+	id := proposalID(t, res)
+	if pr := c.proposal(id); pr.Status != ledgerpb.ProposalStatus_PROPOSAL_STATUS_VOTING || pr.VotingEndHeight != 4 || c.balance(alice) != 1_000_000-1_000-c.p.MinFee {
+		t.Fatalf("proposal %v, alice %d", pr, c.balance(alice))
+	}
+	c.mustBlock(c.tx(val0, voteMsg(id, ledgerpb.VoteOption_VOTE_OPTION_YES))) // 2
+	c.mustBlock()                                                             // 3
+	res = c.mustBlock()                                                       // 4: tallied, execution at 6
+	e := findEvent(t, res.Events, "proposal_tallied")
+	if attr(e, "status") != "queued" || attr(e, "yes") != "50000" || attr(e, "total_bonded") != "50000" || attr(e, "execution_height") != "6" {
+		t.Fatalf("tally %v", e)
+	}
+	if c.balance(alice) != 1_000_000-c.p.MinFee {
+		t.Fatalf("deposit not returned: alice %d", c.balance(alice))
+	}
+	c.mustBlock() // 5: one block before the timelock ends
+	if p := c.params(); p.MaxBidWindow != 20 {
+		t.Fatalf("max_bid_window %d before execution", p.MaxBidWindow)
+	}
+	res = c.mustBlock() // 6
+	findEvent(t, res.Events, "proposal_executed")
+	if p := c.params(); p.MaxBidWindow != 7 {
+		t.Fatalf("max_bid_window %d after execution", p.MaxBidWindow)
+	}
+	if pr := c.proposal(id); pr.Status != ledgerpb.ProposalStatus_PROPOSAL_STATUS_EXECUTED {
+		t.Fatalf("status %s", gov.StatusName(pr.Status))
+	}
+}
+
+func (c *chain) params() *ledgerpb.Params {
+	c.t.Helper()
+	p, err := params.Get(c.st)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return p
+}
+
+// TestGovRejections: every message's bad input is refused, and a
+// refusal changes no state (checkHookedRejection compares digests).
+func TestGovRejections(t *testing.T) {
+	p := testParams()
+	p.GovDepositPeriodBlocks = 100 // each case below runs a block
+	c := newChain(t, testGenesis(p))
+	res := c.mustBlock(c.tx(alice, submitProposal(400, textProposal()))) // 1: proposal 1, deposit period to 4
+	if id := proposalID(t, res); id != 1 {
+		t.Fatal(id)
+	}
+	long := strings.Repeat("x", gov.MaxTitleBytes+1)
+	tooMany := make([]*ledgerpb.ProposalMsg, gov.MaxMessages+1)
+	for i := range tooMany {
+		tooMany[i] = textProposal()
+	}
+	const charged = true
+	for _, tc := range []struct {
+		name      string
+		signer    key
+		msg       *ledgerpb.Msg
+		codespace string
+		code      uint32
+		log       string
+		charged   bool
+	}{
+		{"no title", alice, &ledgerpb.Msg{Sum: &ledgerpb.Msg_SubmitProposal{SubmitProposal: &ledgerpb.MsgSubmitProposal{Messages: []*ledgerpb.ProposalMsg{textProposal()}}}},
+			gov.Codespace, gov.ErrInvalidProposal.Number, "title: 0 bytes", !charged},
+		{"a long title", alice, &ledgerpb.Msg{Sum: &ledgerpb.Msg_SubmitProposal{SubmitProposal: &ledgerpb.MsgSubmitProposal{Title: long, Messages: []*ledgerpb.ProposalMsg{textProposal()}}}},
+			gov.Codespace, gov.ErrInvalidProposal.Number, "title: 141 bytes", !charged},
+		{"no messages", alice, submitProposal(0), gov.Codespace, gov.ErrInvalidProposal.Number, "messages: 0", !charged},
+		{"too many messages", alice, submitProposal(0, tooMany...), gov.Codespace, gov.ErrInvalidProposal.Number, "messages: 17", !charged},
+		{"an empty message", alice, submitProposal(0, &ledgerpb.ProposalMsg{}), gov.Codespace, gov.ErrInvalidProposal.Number, "messages[0]: no message set", !charged},
+		{"an unknown param", alice, submitProposal(0, paramChange("no_such_param", "1")), gov.Codespace, gov.ErrInvalidParamChange.Number, `"no_such_param": no such param`, !charged},
+		{"a param value that does not parse", alice, submitProposal(0, paramChange("max_bid_window", "-1")), gov.Codespace, gov.ErrInvalidParamChange.Number, "decimal integer", !charged},
+		{"a uint32 param out of range", alice, submitProposal(0, paramChange("max_validators", "4294967296")), gov.Codespace, gov.ErrInvalidParamChange.Number, "32 bits", !charged},
+		{"a param change its module refuses", alice, submitProposal(0, paramChange("max_bid_window", "0")), gov.Codespace, gov.ErrInvalidParamChange.Number, "max_bid_window 0: must be in [1", charged},
+		{"params refused together", alice, submitProposal(0, paramChange("verifiers_per_dispute", "1")), gov.Codespace, gov.ErrInvalidParamChange.Number, "min_dispute_quorum 2", charged},
+		{"a spend to a bad address", alice, submitProposal(0, &ledgerpb.ProposalMsg{Sum: &ledgerpb.ProposalMsg_TreasurySpend{TreasurySpend: &ledgerpb.TreasurySpend{Recipient: "cosmos1x", Amount: 1}}}),
+			gov.Codespace, gov.ErrInvalidAddress.Number, "treasury_spend.recipient", !charged},
+		{"a spend of 0", alice, submitProposal(0, treasurySpend(bob, 0)), gov.Codespace, gov.ErrInvalidAmount.Number, "treasury_spend.amount 0", !charged},
+		{"a deposit on no proposal", alice, depositMsg(9, 10), gov.Codespace, gov.ErrNoProposal.Number, "proposal 9: not found", charged},
+		{"a deposit of 0", alice, depositMsg(1, 0), gov.Codespace, gov.ErrInvalidAmount.Number, "amount 0", !charged},
+		{"a deposit above the balance", bob, depositMsg(1, 600_000), bank.Codespace, bank.ErrInsufficientFunds.Number, "deposit 600000 ucell", charged},
+		{"a vote in the deposit period", val0, voteMsg(1, ledgerpb.VoteOption_VOTE_OPTION_YES), gov.Codespace, gov.ErrWrongStatus.Number, "is deposit", charged},
+		{"a vote without an option", val0, voteMsg(1, 0), gov.Codespace, gov.ErrInvalidOption.Number, "option 0", !charged},
+		{"a vote with an unknown option", val0, voteMsg(1, 9), gov.Codespace, gov.ErrInvalidOption.Number, "option 9", !charged},
+		{"a vote with a malformed proof", val0, &ledgerpb.Msg{Sum: &ledgerpb.Msg_Vote{Vote: &ledgerpb.MsgVote{ProposalId: 1, Option: 1, ReputationProof: &ledgerpb.ReputationProof{}}}},
+			reputation.Codespace, reputation.ErrInvalidProof.Number, "colony: 0 bytes", !charged},
+		{"a cancel by another", bob, cancelProposal(1), gov.Codespace, gov.ErrNotProposer.Number, "is not its proposer", charged},
+		{"a cancel of no proposal", alice, cancelProposal(7), gov.Codespace, gov.ErrNoProposal.Number, "not found", charged},
+		{"a direct release of litigated funds", alice, releaseLitigation(1, 1, 1), market.Codespace, market.ErrNotAuthority.Number, "only a passed governance proposal", !charged},
+		{"a direct set of the recovery addresses", alice, setRecoveryAddresses(alice), reputation.Codespace, reputation.ErrNotAuthority.Number, "only a passed governance proposal", !charged},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			checkHookedRejection(t, c, c.tx(tc.signer, tc.msg), tc.codespace, tc.code, tc.log, tc.charged)
+		})
+	}
+}
