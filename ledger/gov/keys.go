@@ -54,4 +54,6 @@ func DueKey(height int64, id uint64) []byte {
 }
 
 // DuePrefix returns the prefix of the proposals due at height.
-func DuePrefix(height int64) []byte { return store.Key([]byte(prefixDue), store.Uint64(uint64(height))) }
+func DuePrefix(height int64) []byte {
+	return store.Key([]byte(prefixDue), store.Uint64(uint64(height)))
+}
