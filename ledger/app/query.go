@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/celltonomy/celltonomy/ledger/address"
+	"github.com/celltonomy/celltonomy/ledger/gov"
 	"github.com/celltonomy/celltonomy/ledger/internal/codec"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
@@ -95,6 +96,8 @@ func (a *App) answer(st store.KVStore, path string, req proto.Message) (proto.Me
 		return a.queryMarket(st, path, req)
 	case query.Prices:
 		return a.queryPrices(st, path, req.(*ledgerpb.PricesRequest))
+	case query.Proposal, query.Proposals, query.Votes, query.Tally:
+		return a.queryGov(st, path, req)
 	}
 	return nil, query.ErrUnknownPath.Errorf("query path %q: not served", path)
 }
@@ -372,6 +375,50 @@ func mustIndex(b []byte) uint64 {
 		panic(fmt.Sprintf("reputation: corrupt log key %x", b))
 	}
 	return i
+}
+
+// queryGov answers the gov module's paths.
+func (a *App) queryGov(st store.KVStore, path string, req proto.Message) (proto.Message, error) {
+	switch path {
+	case query.Proposal, query.Tally:
+		id := req.(*ledgerpb.ProposalRequest).GetProposalId()
+		pr := a.gov.Proposal(st, id)
+		if pr == nil {
+			return nil, query.ErrNotFound.Errorf("%s: proposal %d: no such proposal", path, id)
+		}
+		if path == query.Proposal {
+			return pr, nil
+		}
+		switch {
+		case pr.Tally != nil:
+			return pr.Tally, nil
+		case pr.Status == ledgerpb.ProposalStatus_PROPOSAL_STATUS_VOTING:
+			return a.gov.Tally(st, pr), nil
+		}
+		return nil, query.ErrNotFound.Errorf("%s: proposal %d is %s: it has no tally", path, id, gov.StatusName(pr.Status))
+	case query.Proposals:
+		r := &ledgerpb.ProposalsResponse{}
+		var err error
+		r.Page, err = page(st, gov.ProposalPrefix(), nil, req.(*ledgerpb.ProposalsRequest).GetPage(), query.MaxPage, query.MaxPage, func(_, value []byte) bool {
+			pr := &ledgerpb.Proposal{}
+			codec.MustUnmarshal(value, pr)
+			r.Proposals = append(r.Proposals, pr)
+			return true
+		})
+		return r, err
+	case query.Votes:
+		vr := req.(*ledgerpb.VotesRequest)
+		r := &ledgerpb.VotesResponse{}
+		var err error
+		r.Page, err = page(st, gov.VotePrefix(vr.ProposalId), nil, vr.Page, query.MaxPage, query.MaxPage, func(_, value []byte) bool {
+			v := &ledgerpb.Vote{}
+			codec.MustUnmarshal(value, v)
+			r.Votes = append(r.Votes, v)
+			return true
+		})
+		return r, err
+	}
+	return nil, query.ErrUnknownPath.Errorf("query path %q: not served", path)
 }
 
 // queryMarket answers the market's paths.

@@ -1065,11 +1065,260 @@ func (x *Vote) GetReputation() []byte {
 	return nil
 }
 
+// ProposalRequest asks "gov/proposal" and "gov/tally".
+type ProposalRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ProposalId    uint64                 `protobuf:"varint,1,opt,name=proposal_id,json=proposalId,proto3" json:"proposal_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProposalRequest) Reset() {
+	*x = ProposalRequest{}
+	mi := &file_celltonomy_ledger_v1_gov_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProposalRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProposalRequest) ProtoMessage() {}
+
+func (x *ProposalRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_gov_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProposalRequest.ProtoReflect.Descriptor instead.
+func (*ProposalRequest) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_gov_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ProposalRequest) GetProposalId() uint64 {
+	if x != nil {
+		return x.ProposalId
+	}
+	return 0
+}
+
+// ProposalsRequest asks "gov/proposals": a page of the proposals by id.
+type ProposalsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Page          *PageRequest           `protobuf:"bytes,1,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProposalsRequest) Reset() {
+	*x = ProposalsRequest{}
+	mi := &file_celltonomy_ledger_v1_gov_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProposalsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProposalsRequest) ProtoMessage() {}
+
+func (x *ProposalsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_gov_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProposalsRequest.ProtoReflect.Descriptor instead.
+func (*ProposalsRequest) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_gov_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ProposalsRequest) GetPage() *PageRequest {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
+// ProposalsResponse answers "gov/proposals".
+type ProposalsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Proposals     []*Proposal            `protobuf:"bytes,1,rep,name=proposals,proto3" json:"proposals,omitempty"`
+	Page          *PageResponse          `protobuf:"bytes,2,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProposalsResponse) Reset() {
+	*x = ProposalsResponse{}
+	mi := &file_celltonomy_ledger_v1_gov_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProposalsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProposalsResponse) ProtoMessage() {}
+
+func (x *ProposalsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_gov_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProposalsResponse.ProtoReflect.Descriptor instead.
+func (*ProposalsResponse) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_gov_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *ProposalsResponse) GetProposals() []*Proposal {
+	if x != nil {
+		return x.Proposals
+	}
+	return nil
+}
+
+func (x *ProposalsResponse) GetPage() *PageResponse {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
+// VotesRequest asks "gov/votes": a page of a proposal's votes by voter.
+type VotesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ProposalId    uint64                 `protobuf:"varint,1,opt,name=proposal_id,json=proposalId,proto3" json:"proposal_id,omitempty"`
+	Page          *PageRequest           `protobuf:"bytes,2,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VotesRequest) Reset() {
+	*x = VotesRequest{}
+	mi := &file_celltonomy_ledger_v1_gov_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VotesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VotesRequest) ProtoMessage() {}
+
+func (x *VotesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_gov_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VotesRequest.ProtoReflect.Descriptor instead.
+func (*VotesRequest) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_gov_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *VotesRequest) GetProposalId() uint64 {
+	if x != nil {
+		return x.ProposalId
+	}
+	return 0
+}
+
+func (x *VotesRequest) GetPage() *PageRequest {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
+// VotesResponse answers "gov/votes".
+type VotesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Votes         []*Vote                `protobuf:"bytes,1,rep,name=votes,proto3" json:"votes,omitempty"`
+	Page          *PageResponse          `protobuf:"bytes,2,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VotesResponse) Reset() {
+	*x = VotesResponse{}
+	mi := &file_celltonomy_ledger_v1_gov_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VotesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VotesResponse) ProtoMessage() {}
+
+func (x *VotesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_gov_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VotesResponse.ProtoReflect.Descriptor instead.
+func (*VotesResponse) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_gov_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *VotesResponse) GetVotes() []*Vote {
+	if x != nil {
+		return x.Votes
+	}
+	return nil
+}
+
+func (x *VotesResponse) GetPage() *PageResponse {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
 var File_celltonomy_ledger_v1_gov_proto protoreflect.FileDescriptor
 
 const file_celltonomy_ledger_v1_gov_proto_rawDesc = "" +
 	"\n" +
-	"\x1ecelltonomy/ledger/v1/gov.proto\x12\x14celltonomy.ledger.v1\x1a!celltonomy/ledger/v1/market.proto\x1a%celltonomy/ledger/v1/reputation.proto\"7\n" +
+	"\x1ecelltonomy/ledger/v1/gov.proto\x12\x14celltonomy.ledger.v1\x1a!celltonomy/ledger/v1/market.proto\x1a\x1fcelltonomy/ledger/v1/page.proto\x1a%celltonomy/ledger/v1/reputation.proto\"7\n" +
 	"\vParamChange\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value\"E\n" +
@@ -1139,7 +1388,22 @@ const file_celltonomy_ledger_v1_gov_proto_rawDesc = "" +
 	"\x06option\x18\x03 \x01(\x0e2 .celltonomy.ledger.v1.VoteOptionR\x06option\x12\x1e\n" +
 	"\n" +
 	"reputation\x18\x04 \x01(\fR\n" +
-	"reputation*\x81\x01\n" +
+	"reputation\"2\n" +
+	"\x0fProposalRequest\x12\x1f\n" +
+	"\vproposal_id\x18\x01 \x01(\x04R\n" +
+	"proposalId\"I\n" +
+	"\x10ProposalsRequest\x125\n" +
+	"\x04page\x18\x01 \x01(\v2!.celltonomy.ledger.v1.PageRequestR\x04page\"\x89\x01\n" +
+	"\x11ProposalsResponse\x12<\n" +
+	"\tproposals\x18\x01 \x03(\v2\x1e.celltonomy.ledger.v1.ProposalR\tproposals\x126\n" +
+	"\x04page\x18\x02 \x01(\v2\".celltonomy.ledger.v1.PageResponseR\x04page\"f\n" +
+	"\fVotesRequest\x12\x1f\n" +
+	"\vproposal_id\x18\x01 \x01(\x04R\n" +
+	"proposalId\x125\n" +
+	"\x04page\x18\x02 \x01(\v2!.celltonomy.ledger.v1.PageRequestR\x04page\"y\n" +
+	"\rVotesResponse\x120\n" +
+	"\x05votes\x18\x01 \x03(\v2\x1a.celltonomy.ledger.v1.VoteR\x05votes\x126\n" +
+	"\x04page\x18\x02 \x01(\v2\".celltonomy.ledger.v1.PageResponseR\x04page*\x81\x01\n" +
 	"\n" +
 	"VoteOption\x12\x1b\n" +
 	"\x17VOTE_OPTION_UNSPECIFIED\x10\x00\x12\x13\n" +
@@ -1172,7 +1436,7 @@ func file_celltonomy_ledger_v1_gov_proto_rawDescGZIP() []byte {
 }
 
 var file_celltonomy_ledger_v1_gov_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_celltonomy_ledger_v1_gov_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_celltonomy_ledger_v1_gov_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_celltonomy_ledger_v1_gov_proto_goTypes = []any{
 	(VoteOption)(0),                 // 0: celltonomy.ledger.v1.VoteOption
 	(ProposalStatus)(0),             // 1: celltonomy.ledger.v1.ProposalStatus
@@ -1188,28 +1452,41 @@ var file_celltonomy_ledger_v1_gov_proto_goTypes = []any{
 	(*Proposal)(nil),                // 11: celltonomy.ledger.v1.Proposal
 	(*Deposit)(nil),                 // 12: celltonomy.ledger.v1.Deposit
 	(*Vote)(nil),                    // 13: celltonomy.ledger.v1.Vote
-	(*MsgReleaseLitigation)(nil),    // 14: celltonomy.ledger.v1.MsgReleaseLitigation
-	(*MsgSetRecoveryAddresses)(nil), // 15: celltonomy.ledger.v1.MsgSetRecoveryAddresses
-	(*ReputationProof)(nil),         // 16: celltonomy.ledger.v1.ReputationProof
+	(*ProposalRequest)(nil),         // 14: celltonomy.ledger.v1.ProposalRequest
+	(*ProposalsRequest)(nil),        // 15: celltonomy.ledger.v1.ProposalsRequest
+	(*ProposalsResponse)(nil),       // 16: celltonomy.ledger.v1.ProposalsResponse
+	(*VotesRequest)(nil),            // 17: celltonomy.ledger.v1.VotesRequest
+	(*VotesResponse)(nil),           // 18: celltonomy.ledger.v1.VotesResponse
+	(*MsgReleaseLitigation)(nil),    // 19: celltonomy.ledger.v1.MsgReleaseLitigation
+	(*MsgSetRecoveryAddresses)(nil), // 20: celltonomy.ledger.v1.MsgSetRecoveryAddresses
+	(*ReputationProof)(nil),         // 21: celltonomy.ledger.v1.ReputationProof
+	(*PageRequest)(nil),             // 22: celltonomy.ledger.v1.PageRequest
+	(*PageResponse)(nil),            // 23: celltonomy.ledger.v1.PageResponse
 }
 var file_celltonomy_ledger_v1_gov_proto_depIdxs = []int32{
 	2,  // 0: celltonomy.ledger.v1.ProposalMsg.param_change:type_name -> celltonomy.ledger.v1.ParamChange
 	3,  // 1: celltonomy.ledger.v1.ProposalMsg.treasury_spend:type_name -> celltonomy.ledger.v1.TreasurySpend
-	14, // 2: celltonomy.ledger.v1.ProposalMsg.release_litigation:type_name -> celltonomy.ledger.v1.MsgReleaseLitigation
-	15, // 3: celltonomy.ledger.v1.ProposalMsg.set_recovery_addresses:type_name -> celltonomy.ledger.v1.MsgSetRecoveryAddresses
+	19, // 2: celltonomy.ledger.v1.ProposalMsg.release_litigation:type_name -> celltonomy.ledger.v1.MsgReleaseLitigation
+	20, // 3: celltonomy.ledger.v1.ProposalMsg.set_recovery_addresses:type_name -> celltonomy.ledger.v1.MsgSetRecoveryAddresses
 	4,  // 4: celltonomy.ledger.v1.ProposalMsg.text:type_name -> celltonomy.ledger.v1.TextProposal
 	5,  // 5: celltonomy.ledger.v1.MsgSubmitProposal.messages:type_name -> celltonomy.ledger.v1.ProposalMsg
 	0,  // 6: celltonomy.ledger.v1.MsgVote.option:type_name -> celltonomy.ledger.v1.VoteOption
-	16, // 7: celltonomy.ledger.v1.MsgVote.reputation_proof:type_name -> celltonomy.ledger.v1.ReputationProof
+	21, // 7: celltonomy.ledger.v1.MsgVote.reputation_proof:type_name -> celltonomy.ledger.v1.ReputationProof
 	5,  // 8: celltonomy.ledger.v1.Proposal.messages:type_name -> celltonomy.ledger.v1.ProposalMsg
 	1,  // 9: celltonomy.ledger.v1.Proposal.status:type_name -> celltonomy.ledger.v1.ProposalStatus
 	10, // 10: celltonomy.ledger.v1.Proposal.tally:type_name -> celltonomy.ledger.v1.Tally
 	0,  // 11: celltonomy.ledger.v1.Vote.option:type_name -> celltonomy.ledger.v1.VoteOption
-	12, // [12:12] is the sub-list for method output_type
-	12, // [12:12] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	22, // 12: celltonomy.ledger.v1.ProposalsRequest.page:type_name -> celltonomy.ledger.v1.PageRequest
+	11, // 13: celltonomy.ledger.v1.ProposalsResponse.proposals:type_name -> celltonomy.ledger.v1.Proposal
+	23, // 14: celltonomy.ledger.v1.ProposalsResponse.page:type_name -> celltonomy.ledger.v1.PageResponse
+	22, // 15: celltonomy.ledger.v1.VotesRequest.page:type_name -> celltonomy.ledger.v1.PageRequest
+	13, // 16: celltonomy.ledger.v1.VotesResponse.votes:type_name -> celltonomy.ledger.v1.Vote
+	23, // 17: celltonomy.ledger.v1.VotesResponse.page:type_name -> celltonomy.ledger.v1.PageResponse
+	18, // [18:18] is the sub-list for method output_type
+	18, // [18:18] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_celltonomy_ledger_v1_gov_proto_init() }
@@ -1218,6 +1495,7 @@ func file_celltonomy_ledger_v1_gov_proto_init() {
 		return
 	}
 	file_celltonomy_ledger_v1_market_proto_init()
+	file_celltonomy_ledger_v1_page_proto_init()
 	file_celltonomy_ledger_v1_reputation_proto_init()
 	file_celltonomy_ledger_v1_gov_proto_msgTypes[3].OneofWrappers = []any{
 		(*ProposalMsg_ParamChange)(nil),
@@ -1232,7 +1510,7 @@ func file_celltonomy_ledger_v1_gov_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_celltonomy_ledger_v1_gov_proto_rawDesc), len(file_celltonomy_ledger_v1_gov_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   12,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

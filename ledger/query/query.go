@@ -162,6 +162,20 @@ const (
 	// asking price (registry.AskingPrice; a node whose price overflows is
 	// left out). A page may be short: MaxPageScan.
 	Prices = "market/prices"
+	// Proposal: ProposalRequest → Proposal; ErrNotFound if no proposal
+	// has the id.
+	Proposal = "gov/proposal"
+	// Proposals: ProposalsRequest → ProposalsResponse: a page of the
+	// proposals by id.
+	Proposals = "gov/proposals"
+	// Votes: VotesRequest → VotesResponse: a page of a proposal's votes
+	// by voter.
+	Votes = "gov/votes"
+	// Tally: ProposalRequest → Tally: a voting proposal's votes counted
+	// as the end of voting would count them now; the final tally of a
+	// proposal whose voting ended; ErrNotFound if no proposal has the id
+	// or it never voted.
+	Tally = "gov/tally"
 	// Simulate: SimulateRequest → SimulateResponse: the result a signed
 	// transaction would have, without committing it. The chain adapter
 	// runs it on a branch of the mempool's state (so that an account's
@@ -237,6 +251,10 @@ func Paths() []Path {
 		{Name: Verifier, Request: &ledgerpb.VerifierRequest{}, Response: &ledgerpb.VerifierResponse{}},
 		{Name: Credit, Request: &ledgerpb.AddressRequest{}, Response: &ledgerpb.BalanceResponse{}},
 		{Name: Prices, Request: &ledgerpb.PricesRequest{}, Response: &ledgerpb.PricesResponse{}, MaxPage: MaxPage},
+		{Name: Proposal, Request: &ledgerpb.ProposalRequest{}, Response: &ledgerpb.Proposal{}},
+		{Name: Proposals, Request: &ledgerpb.ProposalsRequest{}, Response: &ledgerpb.ProposalsResponse{}, MaxPage: MaxPage},
+		{Name: Votes, Request: &ledgerpb.VotesRequest{}, Response: &ledgerpb.VotesResponse{}, MaxPage: MaxPage},
+		{Name: Tally, Request: &ledgerpb.ProposalRequest{}, Response: &ledgerpb.Tally{}},
 		{Name: Simulate, Request: &ledgerpb.SimulateRequest{}, Response: &ledgerpb.SimulateResponse{}},
 	}
 }

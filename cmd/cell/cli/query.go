@@ -75,6 +75,7 @@ func newQueryCmd(g *globals) *cobra.Command {
 	})
 	cmd.AddCommand(bank, txq, staking, newQueryRegistryCmd(g, f))
 	cmd.AddCommand(newQueryMarketCmd(g, f), newQueryReputationCmd(g, f))
+	cmd.AddCommand(newQueryGovCmd(g, f))
 	return cmd
 }
 

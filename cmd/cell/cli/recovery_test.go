@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -52,8 +54,10 @@ func TestRecoveryCommandsParse(t *testing.T) {
 
 // TestRecoveryCommandsOnChain runs the recovery commands against a chain
 // whose genesis names three recovery addresses of the keyring: one
-// enters, the status shows it, entering again fails, and two approvals
-// end recovery mode.
+// enters, the status shows it, entering again fails, two approvals end
+// recovery mode, and a governance proposal replaces the addresses: rec1
+// submits it from a file, the validator votes yes, and after the voting
+// period and the timelock it is executed.
 func TestRecoveryCommandsOnChain(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a chain")
@@ -69,6 +73,9 @@ func TestRecoveryCommandsOnChain(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := params.Default()
+	p.GovMinDeposit = 1_000
+	p.GovVotingPeriodBlocks = 4
+	p.GovTimelockBlocks = 2
 	g := &ledgerpb.Genesis{Params: p}
 	for _, name := range []string{"rec1", "rec2", "rec3"} {
 		info, err := kr.Add(name, nil)
@@ -132,5 +139,40 @@ func TestRecoveryCommandsOnChain(t *testing.T) {
 	stdout, _, code = cellAt("query", "reputation", "recovery")
 	if code != 0 || !strings.Contains(stdout, "not in recovery mode") {
 		t.Errorf("query reputation recovery: exit %d\n%s", code, stdout)
+	}
+	file := filepath.Join(t.TempDir(), "proposal.json")
+	prop := `{"title": "rec1 alone", "deposit": "1000", "messages": [{"set_recovery_addresses": {"addresses": ["` + rec1.Address.String() + `"]}}]}`
+	if err := os.WriteFile(file, []byte(prop), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if stdout, stderr, code := cellAt("tx", "gov", "submit-proposal", file, "--from", "rec1"); code != 0 || !strings.Contains(stdout, "voting_started") {
+		t.Fatalf("submit-proposal: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if stdout, stderr, code := cellAt("tx", "gov", "vote", "1", "yes", "--from", "validator"); code != 0 || !strings.Contains(stdout, "vote_cast") {
+		t.Fatalf("vote: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if stdout, _, code := cellAt("query", "gov", "votes", "1"); code != 0 || !strings.Contains(stdout, "yes") {
+		t.Errorf("query gov votes: exit %d\n%s", code, stdout)
+	}
+	for start := time.Now(); ; time.Sleep(200 * time.Millisecond) {
+		stdout, stderr, code := cellAt("query", "gov", "proposal", "1", "--output", "json")
+		var pr struct {
+			Status string `json:"status"`
+		}
+		if code != 0 || json.Unmarshal([]byte(stdout), &pr) != nil {
+			t.Fatalf("query gov proposal: exit %d\n%s\n%s", code, stdout, stderr)
+		}
+		if pr.Status == "executed" {
+			break
+		}
+		if pr.Status != "voting" && pr.Status != "queued" || time.Since(start) > 60*time.Second {
+			t.Fatalf("proposal 1: %s", stdout)
+		}
+	}
+	if stdout, _, code := cellAt("query", "gov", "tally", "1"); code != 0 || !strings.Contains(stdout, "no 0") {
+		t.Errorf("query gov tally: exit %d\n%s", code, stdout)
+	}
+	if r := status(); len(r.Addresses) != 1 || r.Addresses[0] != rec1.Address.String() || r.Needed != 1 {
+		t.Fatalf("after the proposal: %+v", r)
 	}
 }

@@ -158,5 +158,6 @@ validator's key.`,
 	stakingCmd.AddCommand(create, bond, unbond)
 	cmd.AddCommand(bank, stakingCmd, newTxRegistryCmd(g, f))
 	cmd.AddCommand(newTxMarketCmd(g, f), newTxReputationCmd(f))
+	cmd.AddCommand(newTxGovCmd(f))
 	return cmd
 }

@@ -127,7 +127,7 @@ func newDisputeSeeds(ctx context.Context, g *globals, c *client.Client, id uint6
 // newTxMarketDisputeCmds are the verifier and dispute commands of `cell tx
 // market …`.
 func newTxMarketDisputeCmds(f *txFlags) []*cobra.Command {
-	return append([]*cobra.Command{newTxMarketRegisterVerifierCmd(f), newTxMarketUnregisterVerifierCmd(f), newTxMarketOpenDisputeCmd(f), newTxMarketRevealDisputeSeedCmd(f), newTxMarketVerifierCommitCmd(f), newTxMarketVerifierRevealCmd(f), newTxMarketReleaseLitigationCmd(f)}, newTxMarketDomainVoteCmds(f)...)
+	return append([]*cobra.Command{newTxMarketRegisterVerifierCmd(f), newTxMarketUnregisterVerifierCmd(f), newTxMarketOpenDisputeCmd(f), newTxMarketRevealDisputeSeedCmd(f), newTxMarketVerifierCommitCmd(f), newTxMarketVerifierRevealCmd(f)}, newTxMarketDomainVoteCmds(f)...)
 }
 
 func newTxMarketRegisterVerifierCmd(f *txFlags) *cobra.Command {
@@ -211,31 +211,6 @@ func newTxMarketVerifierRevealCmd(f *txFlags) *cobra.Command {
 		},
 	}
 	return reveal
-}
-
-func newTxMarketReleaseLitigationCmd(f *txFlags) *cobra.Command {
-	release := &cobra.Command{
-		Use:   "release-litigation ORDER_ID TO_BUYER TO_PROVIDER",
-		Short: "Release the funds of an order under litigation (the governance authority only)",
-		Args:  exactArgs(3),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := orderIDArg(args[0])
-			if err != nil {
-				return err
-			}
-			toBuyer, err := parseAmount(args[1])
-			if err != nil {
-				return err
-			}
-			toProvider, err := parseAmount(args[2])
-			if err != nil {
-				return err
-			}
-			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_ReleaseLitigation{ReleaseLitigation: &ledgerpb.MsgReleaseLitigation{OrderId: id,
-				ToBuyerAmount: toBuyer, ToProviderAmount: toProvider}}})
-		},
-	}
-	return release
 }
 
 // rootAndSaltArgs parses ORDER_ID OUTPUT_ROOT|VERDICT SALT: an output

@@ -53,21 +53,6 @@ approvals given before it no longer count.`,
 			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_ApproveRecoveryExit{ApproveRecoveryExit: &ledgerpb.MsgApproveRecoveryExit{Edit: edit}}})
 		},
 	})
-	cmd.AddCommand(&cobra.Command{
-		Use:   "set-addresses [ADDR|KEY...]",
-		Short: "Replace the recovery addresses (--from must be the governance authority); none: nobody may enter",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			m := &ledgerpb.MsgSetRecoveryAddresses{}
-			for _, a := range args {
-				addr, err := resolveAddress(f.g, a)
-				if err != nil {
-					return err
-				}
-				m.Addresses = append(m.Addresses, addr.String())
-			}
-			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_SetRecoveryAddresses{SetRecoveryAddresses: m}})
-		},
-	})
 	return cmd
 }
 

@@ -1,0 +1,120 @@
+package cli
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/spf13/cobra"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/celltonomy/celltonomy/ledger/gov"
+	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/tx"
+)
+
+// newTxGovCmd is `cell tx gov …`: proposals, deposits, votes.
+func newTxGovCmd(f *txFlags) *cobra.Command {
+	cmd := &cobra.Command{Use: "gov", Short: "Governance: submit, fund, vote on and cancel proposals"}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "submit-proposal FILE.json",
+		Short: "Submit the proposal of FILE.json (a MsgSubmitProposal in protojson: title, description, messages, deposit)",
+		Long: `Submit the proposal of FILE.json, a MsgSubmitProposal in protojson, e.g.
+
+  {"title": "Shorter bid windows", "description": "…", "deposit": "10000000",
+   "messages": [{"param_change": {"name": "max_bid_window", "value": "7200"}},
+                {"treasury_spend": {"recipient": "cell1…", "amount": "5000000"}},
+                {"release_litigation": {"order_id": "12", "to_buyer_amount": "800", "to_provider_amount": "0"}},
+                {"set_recovery_addresses": {"addresses": ["cell1…"]}},
+                {"text": {}}]}
+
+The deposit (ucell) moves from --from to the "gov" module account.`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			m, err := readProposalFile(args[0])
+			if err != nil {
+				return err
+			}
+			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_SubmitProposal{SubmitProposal: m}})
+		},
+	})
+	cmd.AddCommand(&cobra.Command{
+		Use:   "deposit PROPOSAL_ID AMOUNT",
+		Short: "Add AMOUNT ucell to a proposal's deposit in its deposit period",
+		Args:  exactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := proposalIDArg(args[0])
+			if err != nil {
+				return err
+			}
+			amount, err := parseAmount(args[1])
+			if err != nil {
+				return err
+			}
+			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_Deposit{Deposit: &ledgerpb.MsgDeposit{ProposalId: id, Amount: amount}}})
+		},
+	})
+	cmd.AddCommand(&cobra.Command{
+		Use:   "vote PROPOSAL_ID yes|no|abstain|veto",
+		Short: "Vote on a proposal in its voting period, weighted by --from's bonded stake; a later vote replaces it",
+		Args:  exactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := proposalIDArg(args[0])
+			if err != nil {
+				return err
+			}
+			o, err := voteOptionArg(args[1])
+			if err != nil {
+				return err
+			}
+			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_Vote{Vote: &ledgerpb.MsgVote{ProposalId: id, Option: o}}})
+		},
+	})
+	cmd.AddCommand(&cobra.Command{
+		Use:   "cancel PROPOSAL_ID",
+		Short: "Cancel --from's proposal before its voting ends; its deposits are burned",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := proposalIDArg(args[0])
+			if err != nil {
+				return err
+			}
+			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_CancelProposal{CancelProposal: &ledgerpb.MsgCancelProposal{ProposalId: id}}})
+		},
+	})
+	return cmd
+}
+
+// readProposalFile reads a MsgSubmitProposal in protojson, at most a
+// transaction's size, refusing unknown fields, and checks its stateless
+// rules.
+func readProposalFile(path string) (*ledgerpb.MsgSubmitProposal, error) {
+	b, err := readLimited(path, tx.MaxTxBytes)
+	if err != nil {
+		return nil, &usageError{err}
+	}
+	m := &ledgerpb.MsgSubmitProposal{}
+	if err := protojson.Unmarshal(b, m); err != nil {
+		return nil, &usageError{fmt.Errorf("%s: not a proposal (MsgSubmitProposal in JSON): %v", path, err)}
+	}
+	if err := gov.ValidateSubmitProposal(m); err != nil {
+		return nil, &usageError{fmt.Errorf("%s: %w", path, err)}
+	}
+	return m, nil
+}
+
+func proposalIDArg(s string) (uint64, error) {
+	id, err := strconv.ParseUint(s, 10, 64)
+	if err != nil || id == 0 {
+		return 0, &usageError{fmt.Errorf("PROPOSAL_ID %q: want a positive whole number", s)}
+	}
+	return id, nil
+}
+
+func voteOptionArg(s string) (ledgerpb.VoteOption, error) {
+	for o := ledgerpb.VoteOption_VOTE_OPTION_YES; o <= ledgerpb.VoteOption_VOTE_OPTION_VETO; o++ {
+		if gov.OptionName(o) == s {
+			return o, nil
+		}
+	}
+	return 0, &usageError{fmt.Errorf("vote %q: want yes, no, abstain or veto", s)}
+}
