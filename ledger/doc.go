@@ -8,12 +8,13 @@
 //	schema     every result code and event type of the ledger, for clients (Codes, Events)
 //	auth       accounts: public key, sequence; the fee and sequence rules (Ante)
 //	bank       balances, supply, MsgSend, module accounts, mint/burn for other modules
-//	treasury   collects fees
+//	treasury   collects fees; spent only by governance proposals
 //	staking    validators, bond/unbond, voting power, slashing and jailing
 //	params     consensus parameters in state
 //	registry   profiles, fulfillment nodes (with expiry), packages (the version chain), offerings
 //	reputation the skill tree, the reputation update log, mining and reputation proofs
 //	market     purchase orders, bids, contracts, escrow, ratings, disputes
+//	gov        proposals, deposits, votes, the timelock and the execution of passed proposals
 //	query      the query protocol: paths, their messages, paging, the codes of a failed query
 //	app        composition, routing, block hooks, queries, simulation, invariants: what chain/ calls
 //	ledgerpb   generated protobuf code of proto/ (go generate ./ledger)
@@ -239,8 +240,9 @@
 //	                          cycle is mined next (an edit)
 //	50 approve_recovery_exit  a recovery address approves the state after the latest edit; a
 //	                          majority of the addresses ends recovery mode
-//	51 set_recovery_addresses the governance authority replaces the recovery addresses (an edit
-//	                          in recovery mode)
+//	51 set_recovery_addresses refused (market: 73 too): the recovery addresses are replaced by a
+//	                          governance proposal's set_recovery_addresses (an edit in recovery
+//	                          mode); see "Governance"
 //
 // Mining. Every reputation_cycle_blocks (600) the open cycle's log is
 // frozen, unless an earlier cycle still waits for acceptance, and a
@@ -278,7 +280,7 @@
 //
 // Recovery mode (Colony whitepaper §2.2, §7.9) is the emergency stop: the
 // recovery addresses of genesis (recovery_addresses; replaced later by
-// the governance authority) may stop mining — nothing freezes, decays,
+// a passed governance proposal) may stop mining — nothing freezes, decays,
 // closes or times out, and the accepted root keeps proving reputation —
 // set the accepted root of a frozen cycle, dropping the cycle being mined
 // without settling it, and end it by a majority of approvals given after
@@ -335,7 +337,8 @@
 //	71 verifier_commit        a drawn verifier commits to an output root (compute) or a
 //	                          verdict (protocol), its address and the round (commit window)
 //	72 verifier_reveal        it reveals root, or verdict, and salt (reveal window)
-//	73 release_litigation     the governance authority releases litigated funds
+//	73 release_litigation     refused: litigated funds are released by a governance proposal's
+//	                          release_litigation (see "Governance")
 //	74 domain_vote_commit     protocol disputes whose verifiers did not decide: once the
 //	                          domain vote is open, an account other than the parties, proving
 //	                          reputation > 0 in the package's skill, stakes
@@ -403,7 +406,7 @@
 // (blocks); min_verifier_stake, min_dispute_stake (ucell),
 // verifiers_per_dispute, verifier_commit_window, verifier_reveal_window
 // (blocks; also the windows of a protocol dispute's domain vote),
-// verifier_reward_bps and governance_authority (bech32, empty: none);
+// verifier_reward_bps;
 // min_bid_stake, min_price (ucell), max_royalty_bps, input_window_blocks,
 // input_contest_window_blocks (blocks), max_dispute_rounds,
 // min_dispute_quorum, dispute_seed_window_blocks (blocks),
@@ -415,6 +418,55 @@
 // min_miner_stake, miner_reward (ucell), miner_reputation_reward,
 // miner_reputation_penalty, decay_numerator and decay_denominator,
 // miner_min_staked_cycles (cycles) and miner_slash_defender_bps.
+//
+// # Governance
+//
+// Message numbers 90 to 99 of ledgerpb.Msg belong to governance (issue
+// 14; Compound's shape; see package gov for every rule):
+//
+//	90 submit_proposal   a title, a description, 1 to 16 executable messages and a deposit
+//	                     (ucell, to the "gov" module account); param changes are applied to
+//	                     the current params and validated at once (gov.ErrInvalidParamChange)
+//	91 deposit           top up a proposal in its deposit period
+//	92 vote              yes, no, abstain or veto in the voting period, weighted by bonded
+//	                     stake (a delegator's own vote overrides its validator's for its
+//	                     delegated stake); optionally with a reputation proof in a skill of
+//	                     the network colony, for the reputation chamber
+//	93 cancel_proposal   the proposer, before voting ends: its deposits are burned
+//
+// The executable messages of a proposal (ledgerpb.ProposalMsg):
+// param_change {name, value} — any field of the params by its protobuf
+// name, checked by the params' validation at submission and again at
+// execution; treasury_spend {recipient, amount} from the "treasury"
+// module account (an overspend fails the execution); release_litigation
+// (the market's MsgReleaseLitigation); set_recovery_addresses (the
+// reputation module's MsgSetRecoveryAddresses); text (nothing to run).
+// No address has powers outside governance except the recovery
+// addresses of recovery mode: the direct messages 51 and 73 are refused
+// (reputation.ErrNotAuthority, market.ErrNotAuthority).
+//
+// Heights: a proposal submitted at h takes deposits below h +
+// gov_deposit_period_blocks and expires there, deposits returned, unless
+// they reached gov_min_deposit; the block where they do, at v, starts
+// voting: votes are taken below voting_end_height = v +
+// gov_voting_period_blocks, whose begin-block hook tallies them. Quorum:
+// the votes cast (abstain included) are at least gov_quorum_bps of the
+// bonded stake; veto: veto reaches gov_veto_threshold_bps of the votes
+// cast — the deposits are burned; pass: yes is above gov_threshold_bps of
+// yes + no + veto. Colony's two-chamber rule (whitepaper §5.1.2): a
+// proposal whose param changes raise a mint_* param of the supply ceiling
+// or the inflation rate by more than 10 % also needs more proven
+// reputation voting yes than no (veto counts as no). A passed proposal's
+// deposits are returned and it is executed by the begin-block hook of
+// voting_end_height + gov_timelock_blocks (the timelock), in a branch of
+// the state: if a message fails, nothing of it remains and the proposal
+// is FAILED with the reason. A param change takes effect for the
+// transactions of its execution block.
+//
+// Params of governance, with their defaults: gov_min_deposit 10,000,000
+// ucell; gov_deposit_period_blocks 100,800; gov_voting_period_blocks
+// 100,800; gov_timelock_blocks 28,800 (two days); gov_quorum_bps 3,340;
+// gov_threshold_bps 5,000; gov_veto_threshold_bps 3,340.
 //
 // # Block hooks
 //
@@ -433,7 +485,9 @@
 // phase accepts its last claim or reopens the window, a closed mining
 // window reopens, accepts a root and rewards its miners, or starts the
 // challenges, and a cycle's log is frozen when it is due — none of it in
-// recovery mode (see package reputation). After the transactions: if any validator's stake or status
+// recovery mode (see package reputation); last, the governance hook: the
+// proposals due at this height expire, are tallied, or are executed (see
+// "Governance"). After the transactions: if any validator's stake or status
 // changed, the active set is recomputed and the changes of voting power
 // are returned as validator updates (power 0 removes a validator). See
 // package staking for the rules.
@@ -476,17 +530,23 @@
 //	market/verifier/ ‖ node key (32)            ledgerpb.Verifier            market.VerifierKey
 //	market/credit/ ‖ account                    uint64 ucell, 8 bytes        market.CreditKey
 //	reputation/…                                the skill tree, the logs, mining, recovery mode (see package reputation)
+//	gov/next_id                                 uint64, 8 bytes              gov.NextIDKey
+//	gov/proposal/ ‖ id                          ledgerpb.Proposal            gov.ProposalKey
+//	gov/deposit/ ‖ id ‖ depositor               ledgerpb.Deposit             gov.DepositKey
+//	gov/vote/ ‖ id ‖ voter                      ledgerpb.Vote                gov.VoteKey
+//	gov/due/ ‖ height ‖ id                      0x01 (index)                 gov.DueKey
 //
 // Module accounts hold what their module accounts for, as ordinary bank
 // balances at bank.ModuleAddress(name): "treasury" (fees, network fees,
 // slashed bid stakes), "bonded" (Σ bonded stake), "unbonding" (Σ
 // unbonding entries), "escrow" (Σ what the orders hold: max prices,
 // prices, PO stakes, bid stakes, dispute stakes, litigated funds),
-// "verifiers" (Σ verifier stakes), "credit" (Σ store credit) and
-// "miners" (Σ miner stakes). Hence the supply invariant
+// "verifiers" (Σ verifier stakes), "credit" (Σ store credit),
+// "miners" (Σ miner stakes) and "gov" (Σ deposits of proposals in their
+// deposit or voting period). Hence the supply invariant
 // (app.CheckInvariants): total supply = Σ balances = Σ account balances +
 // Σ bonded + Σ unbonding + escrow + verifiers + treasury + credit +
-// miners.
+// miners + gov.
 //
 // # Results
 //
@@ -567,4 +627,15 @@
 //	recovery_exit_approved  by, edit, approvals, needed
 //	recovery_exited     edit, approvals, paused, open_cycle_start, mining, window_start, window_end, challenges
 //	recovery_addresses_set  addresses, recovery, edit
+//	proposal_submitted  proposal_id, proposer, deposit, deposit_end_height, needs_reputation   gov
+//	proposal_deposit    proposal_id, depositor, amount, total
+//	voting_started      proposal_id, voting_end_height
+//	vote_cast           proposal_id, voter, option, reputation
+//	proposal_cancelled  proposal_id, burned
+//	proposal_expired    proposal_id                                      begin block
+//	proposal_tallied    proposal_id, status, yes, no, abstain, veto, total_bonded, reputation_yes,
+//	                    reputation_no, execution_height                  begin block
+//	proposal_executed   proposal_id                                      begin block (after the events of
+//	                                                                     its messages)
+//	proposal_failed     proposal_id, reason                              begin block
 package ledger

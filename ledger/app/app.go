@@ -74,12 +74,13 @@ func (a *App) WithSignatureCache(c SignatureCache) *App {
 
 // New returns the ledger with its modules wired: bank with the module
 // accounts "treasury", "bonded", "unbonding", "escrow", "verifiers",
-// "credit" and "miners"; auth charging fees to the treasury; staking over
+// "credit", "miners" and "gov"; auth charging fees to the treasury; staking over
 // bank; the reputation module's skill tree, update log and mining (miner
 // stakes in "miners", rewards from the treasury); the registry, whose packages must name a skill of
 // that tree; the market over bank, registry and reputation, paying fees
 // and slashed stakes to the treasury and appending reputation in the
-// network colony.
+// network colony; gov over bank, staking and reputation, executing the
+// privileged actions of the market and of mining for passed proposals.
 func New() *App {
 	b := bank.New(treasury.ModuleName, staking.BondedPool, staking.UnbondingPool, market.EscrowAccount,
 		market.VerifierAccount, market.CreditAccount, reputation.MinerAccount, gov.ModuleAccount)
@@ -355,7 +356,11 @@ func (a *App) Simulate(st store.KVStore, h Header, txBytes []byte) TxResult {
 //     decision), then the reputation cycle hook (reputation.Mining.BeginBlock:
 //     challenges time out, a mining window closes — reopening, accepting
 //     a root and rewarding its miners, or starting the challenges — and
-//     a cycle's log freezes when it is due; nothing in recovery mode);
+//     a cycle's log freezes when it is due; nothing in recovery mode),
+//     then governance's (gov.Keeper.BeginBlock: the proposals due at
+//     h.Height expire, are tallied or are executed; the params are read
+//     again after it, so a param change applies to the block's
+//     transactions);
 //  2. every transaction, in order: its form and signature are checked as
 //     in CheckTx (a failure changes nothing); its sequence and fee are
 //     checked and charged in a branch (a failure changes nothing); its

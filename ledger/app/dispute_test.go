@@ -79,8 +79,7 @@ func releaseLitigation(id, toBuyer, toProvider uint64) *ledgerpb.Msg {
 		ToBuyerAmount: toBuyer, ToProviderAmount: toProvider}}}
 }
 
-// disputeDelivered returns a chain at height 8: marketChain with alice as
-// governance authority; dVer[i] run dVNode[i] and are verifiers with a
+// disputeDelivered returns a chain at height 8: marketChain; dVer[i] run dVNode[i] and are verifiers with a
 // stake of 1,000 (height 3), and so is mProv2's node; order 1 (created at
 // 4 by mBuyer, max price 1000, PO stake 100, windows of 3) is awarded at
 // 7 to mProv2 at 700 (stake 70) and delivered at 8 with deliveredRoot

@@ -562,7 +562,9 @@ func (x *MsgDeposit) GetAmount() uint64 {
 }
 
 // MsgVote casts or replaces the signer's vote in a proposal's voting
-// period.
+// period. Its weight is counted at the tally: the signer's bonded stake
+// as a validator's operator, less what its delegators voted themselves,
+// plus its own delegations.
 type MsgVote struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
 	ProposalId uint64                 `protobuf:"varint,1,opt,name=proposal_id,json=proposalId,proto3" json:"proposal_id,omitempty"`
@@ -682,8 +684,8 @@ type Tally struct {
 	Veto    uint64 `protobuf:"varint,4,opt,name=veto,proto3" json:"veto,omitempty"`
 	// Total bonded stake when counted, ucell.
 	TotalBonded uint64 `protobuf:"varint,5,opt,name=total_bonded,json=totalBonded,proto3" json:"total_bonded,omitempty"`
-	// Reputation chamber: Σ proven reputation of yes and no votes, 32-byte
-	// big-endian uint256 each.
+	// Reputation chamber: Σ proven reputation of yes votes and of no and
+	// veto votes, big-endian unsigned integers (empty: 0).
 	ReputationYes []byte `protobuf:"bytes,6,opt,name=reputation_yes,json=reputationYes,proto3" json:"reputation_yes,omitempty"`
 	ReputationNo  []byte `protobuf:"bytes,7,opt,name=reputation_no,json=reputationNo,proto3" json:"reputation_no,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -779,12 +781,15 @@ type Proposal struct {
 	Messages     []*ProposalMsg         `protobuf:"bytes,5,rep,name=messages,proto3" json:"messages,omitempty"`
 	Status       ProposalStatus         `protobuf:"varint,6,opt,name=status,proto3,enum=celltonomy.ledger.v1.ProposalStatus" json:"status,omitempty"`
 	SubmitHeight int64                  `protobuf:"varint,7,opt,name=submit_height,json=submitHeight,proto3" json:"submit_height,omitempty"`
-	// Last height of the deposit period.
+	// Deposits are taken below this height; its begin-block hook expires
+	// the proposal if they did not reach gov_min_deposit.
 	DepositEndHeight int64 `protobuf:"varint,8,opt,name=deposit_end_height,json=depositEndHeight,proto3" json:"deposit_end_height,omitempty"`
-	// First and last heights of the voting period (0 before it).
+	// Votes are taken at heights voting_start_height … voting_end_height − 1;
+	// the begin-block hook of voting_end_height tallies (0 before voting).
 	VotingStartHeight int64 `protobuf:"varint,9,opt,name=voting_start_height,json=votingStartHeight,proto3" json:"voting_start_height,omitempty"`
 	VotingEndHeight   int64 `protobuf:"varint,10,opt,name=voting_end_height,json=votingEndHeight,proto3" json:"voting_end_height,omitempty"`
-	// Height whose block hook executes it (0 unless passed).
+	// voting_end_height + gov_timelock_blocks: the height whose begin-block
+	// hook executes a passed proposal (0 unless passed).
 	ExecutionHeight int64 `protobuf:"varint,11,opt,name=execution_height,json=executionHeight,proto3" json:"execution_height,omitempty"`
 	// Σ deposits, ucell.
 	TotalDeposit uint64 `protobuf:"varint,12,opt,name=total_deposit,json=totalDeposit,proto3" json:"total_deposit,omitempty"`

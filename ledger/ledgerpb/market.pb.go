@@ -317,8 +317,8 @@ const (
 	DisputeOutcome_DISPUTE_OUTCOME_REDO_BY_ANOTHER DisputeOutcome = 3
 	// Price and PO stake become the buyer's store credit.
 	DisputeOutcome_DISPUTE_OUTCOME_STORE_CREDIT DisputeOutcome = 4
-	// Price and PO stake stay frozen until the governance authority
-	// releases them (MsgReleaseLitigation).
+	// Price and PO stake stay frozen until a passed governance proposal
+	// releases them (its release_litigation).
 	DisputeOutcome_DISPUTE_OUTCOME_LITIGATION DisputeOutcome = 5
 )
 
@@ -2447,7 +2447,8 @@ func (x *MsgDomainVoteReveal) GetReputationProof() *ReputationProof {
 }
 
 // MsgReleaseLitigation releases the funds of an order under litigation;
-// only the governance authority (params) may sign it.
+// only as a message of a passed governance proposal (ProposalMsg), sent
+// directly it is refused.
 type MsgReleaseLitigation struct {
 	state            protoimpl.MessageState `protogen:"open.v1"`
 	OrderId          uint64                 `protobuf:"varint,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`

@@ -2693,8 +2693,9 @@ func (x *MsgApproveRecoveryExit) GetEdit() uint64 {
 	return 0
 }
 
-// MsgSetRecoveryAddresses replaces the recovery addresses. The signer is
-// the governance_authority of the params. In recovery mode it is an edit.
+// MsgSetRecoveryAddresses replaces the recovery addresses; only as a
+// message of a passed governance proposal (ProposalMsg), sent directly it
+// is refused. In recovery mode it is an edit.
 type MsgSetRecoveryAddresses struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// bech32, each once, at most 32; none disables recovery mode (refused

@@ -217,9 +217,9 @@
 //     module account "credit" and counted as the buyer's credit (Credit),
 //     which cannot be sent and pays first for a MsgCreateOrder with
 //     use_credit; RESOLVED. Litigation: frozen in escrow
-//     (Dispute.frozen); RESOLVED, until MsgReleaseLitigation, signed by
-//     the governance_authority of the params (ErrNotAuthority for anyone
-//     else), splits exactly that amount between buyer and provider
+//     (Dispute.frozen); RESOLVED, until a passed governance proposal's
+//     release_litigation (Keeper.ReleaseLitigation; the direct message is
+//     refused with ErrNotAuthority) splits exactly that amount between buyer and provider
 //     (ErrReleaseAmount). Redo: back to AWARDED to the same provider
 //     without a bid stake (it was slashed), delivery deadline = height +
 //     delivery window; its input receipt stands. Redo by another

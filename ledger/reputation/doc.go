@@ -253,9 +253,10 @@
 // resolved" (§7.9 "Emergency Shutdown"; §2.2 "Contract security" has the
 // rules of recovery mode). The whitelisted addresses are the recovery addresses:
 // at most MaxRecoveryAddresses, listed in genesis (recovery_addresses,
-// InitRecovery) and replaced by the governance_authority of the params
-// (MsgSetRecoveryAddresses; Colony lets a majority of the addresses do
-// it). None: nobody may enter recovery mode.
+// InitRecovery) and replaced by a passed governance proposal
+// (Mining.SetRecoveryAddresses, run by package gov; the direct
+// MsgSetRecoveryAddresses is refused; Colony lets a majority of the
+// addresses do it). None: nobody may enter recovery mode.
 //
 //  1. MsgEnterRecovery (EnterRecovery), from a recovery address, enters
 //     recovery mode (recovery_entered); entering twice is ErrRecoveryMode.
