@@ -49,7 +49,27 @@ func (g *randomTxs) amount(max uint64) uint64 {
 
 func (g *randomTxs) message(c *chain, signer key) *ledgerpb.Msg {
 	bal := c.balance(signer)
-	switch g.rng.IntN(21) {
+	switch g.rng.IntN(24) {
+	case 21:
+		msgs := []*ledgerpb.ProposalMsg{textProposal()}
+		switch g.rng.IntN(3) {
+		case 0:
+			msgs = append(msgs, paramChange("max_bid_window", fmt.Sprint(g.rng.IntN(30))))
+		case 1:
+			msgs = append(msgs, treasurySpend(g.pick(g.users), g.amount(200)))
+		}
+		return submitProposal(g.amount(1_200), msgs...)
+	case 22:
+		id := 1 + g.rng.Uint64N(1+g.proposals(c))
+		if g.rng.IntN(3) == 0 {
+			return depositMsg(id, g.amount(500))
+		}
+		return voteMsg(id, ledgerpb.VoteOption(1+g.rng.IntN(4)))
+	case 23:
+		if g.rng.IntN(2) == 0 {
+			return voteMsg(1+g.rng.Uint64N(1+g.proposals(c)), ledgerpb.VoteOption(1+g.rng.IntN(4)))
+		}
+		return cancelProposal(1 + g.rng.Uint64N(1+g.proposals(c)))
 	case 14, 15:
 		m := orderMsg()
 		m.PackageId = g.envelopes[g.rng.IntN(len(g.envelopes))].PackageId
@@ -348,9 +368,19 @@ func TestReplayIsDeterministic(t *testing.T) {
 	if codes["/0"] < blocks || codes["validator updates"] == 0 || codes["block event slash"] == 0 || codes["block event unbonding_complete"] == 0 ||
 		codes["registry/18"]+codes["registry/19"] == 0 || g.registered(a) == 0 ||
 		codes["block event order_expired"] == 0 || codes["market/11"] == 0 ||
-		codes["block event cycle_frozen"] == 0 || codes["block event root_accepted"]+codes["block event mining_blocked"] == 0 {
+		codes["block event cycle_frozen"] == 0 || codes["block event root_accepted"]+codes["block event mining_blocked"] == 0 ||
+		codes["block event proposal_tallied"] == 0 {
 		t.Fatalf("the stream tests little: %v", codes)
 	}
+}
+
+// proposals counts the proposals submitted in c.
+func (g *randomTxs) proposals(c *chain) uint64 {
+	var n uint64
+	for c.app.gov.Proposal(c.st, n+1) != nil {
+		n++
+	}
+	return n
 }
 
 // registered counts the packages of g registered in c.

@@ -78,6 +78,8 @@ func FuzzTx(f *testing.F) {
 	f.Add(c.tx(alice, revealSeed(1, 1), inputReceipt(1), reportMissingInputs(1)))
 	f.Add(c.tx(alice, fuzzChallengeMsgs()...))
 	f.Add(c.tx(alice, enterRecovery(), recoverySetRoot(0, fakeClaim), approveExit(0), setRecoveryAddresses(alice, bob)))
+	f.Add(c.tx(alice, submitProposal(1_000, paramChange("max_bid_window", "7"), treasurySpend(bob, 5), propRelease(1, 5, 5)), depositMsg(1, 10)))
+	f.Add(c.tx(val0, voteMsg(1, ledgerpb.VoteOption_VOTE_OPTION_VETO), cancelProposal(1)))
 	f.Fuzz(func(t *testing.T, raw []byte) { fuzzCheck(t, c, raw) })
 }
 
@@ -106,6 +108,8 @@ func FuzzSignedBody(f *testing.F) {
 		c.body(alice, fuzzChallengeMsgs()...),
 		c.body(alice, enterRecovery(), recoverySetRoot(0, fakeClaim), approveExit(0)),
 		c.body(val0, setRecoveryAddresses(alice, bob), enterRecovery(), approveExit(0)),
+		c.body(alice, submitProposal(1_000, paramChange("min_fee", "11"), propRecoveryAddresses(alice), textProposal()), depositMsg(1, 10),
+			voteMsg(1, ledgerpb.VoteOption_VOTE_OPTION_YES), cancelProposal(1)),
 	} {
 		raw, err := proto.Marshal(b)
 		if err != nil {
