@@ -47,6 +47,7 @@ fuzz-smoke:
 	$(GO) test ./ledger/app -run '^$$' -fuzz FuzzSignedBody -fuzztime 10s
 	$(GO) test ./ledger/app -run '^$$' -fuzz FuzzVerifierRevealVerdict -fuzztime 10s
 	$(GO) test ./node -run '^$$' -fuzz FuzzParseInputs -fuzztime 10s
+	$(GO) test ./cmd/cell/cli -run '^$$' -fuzz FuzzParseProposal -fuzztime 10s
 	$(GO) test ./nodeapi -run '^$$' -fuzz FuzzVerify -fuzztime 10s
 	$(GO) test ./reputation/replayfile -run '^$$' -fuzz FuzzParse -fuzztime 10s
 	$(GO) test ./protocol -run '^$$' -fuzz FuzzParse -fuzztime 10s

@@ -84,20 +84,30 @@ The deposit (ucell) moves from --from to the "gov" module account.`,
 	return cmd
 }
 
-// readProposalFile reads a MsgSubmitProposal in protojson, at most a
-// transaction's size, refusing unknown fields, and checks its stateless
-// rules.
+// readProposalFile reads a proposal file: at most a transaction's size,
+// then parseProposal.
 func readProposalFile(path string) (*ledgerpb.MsgSubmitProposal, error) {
 	b, err := readLimited(path, tx.MaxTxBytes)
 	if err != nil {
 		return nil, &usageError{err}
 	}
+	m, err := parseProposal(b)
+	if err != nil {
+		return nil, &usageError{fmt.Errorf("%s: %w", path, err)}
+	}
+	return m, nil
+}
+
+// parseProposal decodes a MsgSubmitProposal in protojson, refusing
+// unknown fields, and checks its stateless rules
+// (gov.ValidateSubmitProposal).
+func parseProposal(b []byte) (*ledgerpb.MsgSubmitProposal, error) {
 	m := &ledgerpb.MsgSubmitProposal{}
 	if err := protojson.Unmarshal(b, m); err != nil {
-		return nil, &usageError{fmt.Errorf("%s: not a proposal (MsgSubmitProposal in JSON): %v", path, err)}
+		return nil, fmt.Errorf("not a proposal (MsgSubmitProposal in JSON): %v", err)
 	}
 	if err := gov.ValidateSubmitProposal(m); err != nil {
-		return nil, &usageError{fmt.Errorf("%s: %w", path, err)}
+		return nil, err
 	}
 	return m, nil
 }
