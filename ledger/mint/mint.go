@@ -27,7 +27,8 @@
 // mints min(its amount, ceiling − supply), so the last block before the
 // ceiling mints exactly up to it, and nothing is minted at or above it
 // (burns below the ceiling make room again). With mint_inflation_bps 0
-// nothing is minted and nothing is written.
+// nothing is minted and nothing is written; a year paused so and resumed
+// with its own params goes on, without the blocks of the pause.
 //
 // A block's minted ucell are split: floor(m × mint_rewards_bps / 10,000)
 // to the module account "rewards", floor(m × mint_miners_bps / 10,000)
