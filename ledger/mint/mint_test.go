@@ -342,3 +342,17 @@ func snapshot(st store.KVStore) string {
 	}
 	return sb.String()
 }
+
+// BenchmarkBlockHook measures one block's minting and split with the
+// default params (a running year, three mints, one event).
+func BenchmarkBlockHook(b *testing.B) {
+	st, _, k := setup(b, 1_000_000_000_000)
+	p := mintParams(500, 6_000, 1e16)
+	var ev event.Log
+	k.BlockHook(st, &ev, p, 1)
+	b.ResetTimer()
+	for i := range b.N {
+		var ev event.Log
+		k.BlockHook(st, &ev, p, int64(i+2))
+	}
+}
