@@ -349,8 +349,7 @@ func TestGovTreasurySpend(t *testing.T) {
 // TestGovTwoChamber: a raise of a supply param by more than 10 % needs
 // the reputation chamber too (Colony's two-chamber rule): with the
 // validators' yes alone it is rejected; with more proven reputation for
-// yes than for no it passes. The app's detector names mint_* params,
-// which this chain does not have yet, so the test names miner_reward.
+// yes than for no it passes. The supply ceiling is 1,000,000,000 ucell.
 func TestGovTwoChamber(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
@@ -359,19 +358,22 @@ func TestGovTwoChamber(t *testing.T) {
 		want    ledgerpb.ProposalStatus
 		needs   bool
 	}{
-		{"a raise of 10 % needs no reputation", "110", nil, ledgerpb.ProposalStatus_PROPOSAL_STATUS_QUEUED, false},
-		{"a raise above 10 % without reputation votes", "111", nil, ledgerpb.ProposalStatus_PROPOSAL_STATUS_REJECTED, true},
-		{"reputation against", "111", map[int]ledgerpb.VoteOption{0: ledgerpb.VoteOption_VOTE_OPTION_NO, 3: ledgerpb.VoteOption_VOTE_OPTION_YES},
+		{"a raise of 10 % needs no reputation", "1100000000", nil, ledgerpb.ProposalStatus_PROPOSAL_STATUS_QUEUED, false},
+		{"a raise above 10 % without reputation votes", "1100000001", nil, ledgerpb.ProposalStatus_PROPOSAL_STATUS_REJECTED, true},
+		{"reputation against", "1100000001", map[int]ledgerpb.VoteOption{0: ledgerpb.VoteOption_VOTE_OPTION_NO, 3: ledgerpb.VoteOption_VOTE_OPTION_YES},
 			ledgerpb.ProposalStatus_PROPOSAL_STATUS_REJECTED, true},
-		{"reputation for", "111", map[int]ledgerpb.VoteOption{0: ledgerpb.VoteOption_VOTE_OPTION_YES, 3: ledgerpb.VoteOption_VOTE_OPTION_NO, 1: ledgerpb.VoteOption_VOTE_OPTION_ABSTAIN},
+		{"reputation for", "1100000001", map[int]ledgerpb.VoteOption{0: ledgerpb.VoteOption_VOTE_OPTION_YES, 3: ledgerpb.VoteOption_VOTE_OPTION_NO, 1: ledgerpb.VoteOption_VOTE_OPTION_ABSTAIN},
 			ledgerpb.ProposalStatus_PROPOSAL_STATUS_QUEUED, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := domainDelivered(t)
 			c := d.chain
-			c.app.gov = gov.New(c.app.bank, govStaking{c.app.staking}, c.app.skills, govExecutor{market: c.app.market, mining: c.app.mining},
-				"treasury", reputation.NetworkColony(), func(n string) bool { return n == "miner_reward" })
-			res := c.mustBlock(c.tx(alice, submitProposal(c.p.GovMinDeposit, paramChange("miner_reward", tc.raise))))
+			p := c.params()
+			p.MintSupplyCeiling = 1_000_000_000
+			if err := params.Set(c.st, p); err != nil {
+				t.Fatal(err)
+			}
+			res := c.mustBlock(c.tx(alice, submitProposal(c.p.GovMinDeposit, paramChange("mint_supply_ceiling", tc.raise))))
 			id := proposalID(t, res)
 			if pr := c.proposal(id); pr.NeedsReputation != tc.needs {
 				t.Fatalf("needs_reputation %v", pr.NeedsReputation)

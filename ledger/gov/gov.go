@@ -12,8 +12,8 @@
 // nothing.
 //
 // Colony's two-chamber rule (whitepaper §5.1.2, §3.2): a proposal whose
-// param changes raise the supply ceiling or the inflation rate (a mint_*
-// param, SupplyParam) by more than 10 % also needs more reputation for
+// param changes raise the supply ceiling or the inflation rate (mint_supply_ceiling,
+// mint_inflation_bps: SupplyParam) by more than 10 % also needs more reputation for
 // yes than for no among voters who prove their reputation in a skill of
 // the network colony against the accepted root (MsgVote.reputation_proof,
 // checked as a domain vote's proof).

@@ -89,7 +89,8 @@ func ApplyParamChanges(op string, p *ledgerpb.Params, msgs []*ledgerpb.ProposalM
 
 // SupplyParam reports whether the param named name is one whose raise
 // needs the reputation chamber too (Colony's two-chamber rule): a mint_*
-// param of the supply ceiling or of the inflation rate.
+// param of the supply ceiling or of the inflation rate, i.e.
+// mint_supply_ceiling and mint_inflation_bps.
 func SupplyParam(name string) bool {
 	return strings.HasPrefix(name, "mint_") && (strings.Contains(name, "ceiling") || strings.Contains(name, "inflation"))
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/celltonomy/celltonomy/ledger/internal/codec"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/mint"
 	"github.com/celltonomy/celltonomy/ledger/store"
 )
 
@@ -70,6 +71,13 @@ import (
 //	                              defenders of the claim it lost to)
 //	miner_reputation_penalty      1,000,000 (reputation in "mining" lost per
 //	                              invalidated submission)
+//	mint_inflation_bps   500 (5 % of the supply a year)
+//	mint_block_time_ms   6,000 ms (5,259,600 blocks a mint year)
+//	mint_supply_ceiling  10^16 ucell (10 billion CELL)
+//	mint_rewards_bps     6,000 (60 % of minting to validators and delegators)
+//	mint_miners_bps      1,000 (10 % to the miners' reward pool; 30 % to the treasury)
+//	fee_burn_bps         2,000 (20 % of every fee burned)
+//	fee_validator_bps    5,000 (50 % to validators and delegators; 30 % to the treasury)
 //	gov_min_deposit               10,000,000 ucell (10 CELL) moves a proposal to voting
 //	gov_deposit_period_blocks     100,800 blocks (one week) to reach it
 //	gov_voting_period_blocks      100,800 blocks (one week) of voting
@@ -131,6 +139,13 @@ func Default() *ledgerpb.Params {
 		MinerSlashDefenderBps:      5_000,
 		MinerReputationPenalty:     1_000_000,
 
+		MintInflationBps:       500,
+		MintBlockTimeMs:        6_000,
+		MintSupplyCeiling:      10_000_000_000_000_000,
+		MintRewardsBps:         6_000,
+		MintMinersBps:          1_000,
+		FeeBurnBps:             2_000,
+		FeeValidatorBps:        5_000,
 		GovMinDeposit:          10_000_000,
 		GovDepositPeriodBlocks: 100_800,
 		GovVotingPeriodBlocks:  100_800,
@@ -195,6 +210,7 @@ const MaxDisputeRounds = 8
 //   - mining_response_window_blocks in [1, MaxWindowBlocks];
 //     miner_min_staked_cycles at most MaxWindowBlocks;
 //     miner_slash_defender_bps at most 10000;
+//   - the mint_* and fee_* params by mint.Validate;
 //   - gov_min_deposit at least 1; gov_deposit_period_blocks,
 //     gov_voting_period_blocks and gov_timelock_blocks in [1,
 //     MaxWindowBlocks]; gov_quorum_bps, gov_threshold_bps and
@@ -292,6 +308,9 @@ func Validate(p *ledgerpb.Params) error {
 		return fmt.Errorf("params: miner_min_staked_cycles %d: must be at most %d", p.MinerMinStakedCycles, MaxWindowBlocks)
 	case p.MinerSlashDefenderBps > 10_000:
 		return fmt.Errorf("params: miner_slash_defender_bps %d: must be at most 10000", p.MinerSlashDefenderBps)
+	}
+	if err := mint.Validate(p); err != nil {
+		return err
 	}
 	return validateGov(p)
 }
