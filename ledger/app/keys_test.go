@@ -7,6 +7,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/auth"
 	"github.com/celltonomy/celltonomy/ledger/bank"
+	"github.com/celltonomy/celltonomy/ledger/gov"
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/params"
 	"github.com/celltonomy/celltonomy/ledger/registry"
@@ -61,6 +62,11 @@ func TestKeyPrefixesAreDisjoint(t *testing.T) {
 		"rep challenge":     reputation.ChallengeTablePrefix(),
 		"rep challenge due": reputation.ChallengeDuePrefix(),
 		"rep recovery":      reputation.RecoveryKey(),
+		"gov next id":       gov.NextIDKey(),
+		"gov proposal":      gov.ProposalPrefix(),
+		"gov deposit":       gov.DepositTablePrefix(),
+		"gov vote":          gov.VoteTablePrefix(),
+		"gov due":           gov.DueTablePrefix(),
 	}
 	for a, pa := range prefixes {
 		for b, pb := range prefixes {

@@ -550,7 +550,7 @@ func (k Keeper) run(st store.KVStore, ev *event.Log, height int64, pr *ledgerpb.
 // total while it is in its deposit or voting period.
 func (k Keeper) CheckInvariants(st store.KVStore) error {
 	var sum uint64
-	it := st.Iterator([]byte(prefixDeposit), store.PrefixEnd([]byte(prefixDeposit)))
+	it := st.Iterator(DepositTablePrefix(), store.PrefixEnd(DepositTablePrefix()))
 	defer it.Close()
 	for ; it.Valid(); it.Next() {
 		d := &ledgerpb.Deposit{}

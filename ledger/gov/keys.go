@@ -53,6 +53,15 @@ func DueKey(height int64, id uint64) []byte {
 	return store.Key([]byte(prefixDue), store.Uint64(uint64(height)), store.Uint64(id))
 }
 
+// DepositTablePrefix returns the prefix shared by every deposit key.
+func DepositTablePrefix() []byte { return []byte(prefixDeposit) }
+
+// VoteTablePrefix returns the prefix shared by every vote key.
+func VoteTablePrefix() []byte { return []byte(prefixVote) }
+
+// DueTablePrefix returns the prefix shared by every due key.
+func DueTablePrefix() []byte { return []byte(prefixDue) }
+
 // DuePrefix returns the prefix of the proposals due at height.
 func DuePrefix(height int64) []byte {
 	return store.Key([]byte(prefixDue), store.Uint64(uint64(height)))

@@ -26,6 +26,9 @@ func TestKeys(t *testing.T) {
 		{"vote prefix", VotePrefix(7), h("gov/vote/") + "0000000000000007"},
 		{"due", DueKey(0x0a, 7), h("gov/due/") + "000000000000000a" + "0000000000000007"},
 		{"due prefix", DuePrefix(0x0a), h("gov/due/") + "000000000000000a"},
+		{"deposit table", DepositTablePrefix(), h("gov/deposit/")},
+		{"vote table", VoteTablePrefix(), h("gov/vote/")},
+		{"due table", DueTablePrefix(), h("gov/due/")},
 	} {
 		if got := hex.EncodeToString(tc.key); got != tc.want {
 			t.Errorf("%s key %s, want %s", tc.name, got, tc.want)
