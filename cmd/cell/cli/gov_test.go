@@ -123,4 +123,10 @@ func TestGovCommandsOnChain(t *testing.T) {
 	if _, stderr, code := cell("tx", "gov", "vote", "2", "maybe", "--from", "validator"); code != 2 || !strings.Contains(stderr, "yes, no, abstain or veto") {
 		t.Errorf("vote maybe: exit %d\n%s", code, stderr)
 	}
+	if _, stderr, code := cell("tx", "gov", "vote", "2", "yes", "--proof-from", "http://127.0.0.1:1", "--from", "validator"); code != 2 || !strings.Contains(stderr, "needs --skill") {
+		t.Errorf("vote --proof-from without --skill: exit %d\n%s", code, stderr)
+	}
+	if stdout, _, code := cell("tx", "gov", "vote", "2", "yes", "--proof-from", "http://127.0.0.1:1", "--skill", "compute", "--from", "validator"); code == 0 {
+		t.Errorf("vote with an unreachable miner: exit 0\n%s", stdout)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/celltonomy/celltonomy/ledger/gov"
+	"github.com/celltonomy/celltonomy/miner/proofapi"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/tx"
 )
@@ -53,22 +54,7 @@ The deposit (ucell) moves from --from to the "gov" module account.`,
 			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_Deposit{Deposit: &ledgerpb.MsgDeposit{ProposalId: id, Amount: amount}}})
 		},
 	})
-	cmd.AddCommand(&cobra.Command{
-		Use:   "vote PROPOSAL_ID yes|no|abstain|veto",
-		Short: "Vote on a proposal in its voting period, weighted by --from's bonded stake; a later vote replaces it",
-		Args:  exactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := proposalIDArg(args[0])
-			if err != nil {
-				return err
-			}
-			o, err := voteOptionArg(args[1])
-			if err != nil {
-				return err
-			}
-			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_Vote{Vote: &ledgerpb.MsgVote{ProposalId: id, Option: o}}})
-		},
-	})
+	cmd.AddCommand(newTxGovVoteCmd(f))
 	cmd.AddCommand(&cobra.Command{
 		Use:   "cancel PROPOSAL_ID",
 		Short: "Cancel --from's proposal before its voting ends; its deposits are burned",
@@ -82,6 +68,79 @@ The deposit (ucell) moves from --from to the "gov" module account.`,
 		},
 	})
 	return cmd
+}
+
+func newTxGovVoteCmd(f *txFlags) *cobra.Command {
+	var minerURL, proofFile, skill string
+	vote := &cobra.Command{
+		Use:   "vote PROPOSAL_ID yes|no|abstain|veto",
+		Short: "Vote on a proposal in its voting period, weighted by --from's bonded stake; a later vote replaces it",
+		Long: `Vote on a proposal in its voting period, weighted by --from's bonded stake
+(a delegator's own vote overrides its validator's for its delegated stake);
+a later vote replaces it. A proposal that raises the supply ceiling or the
+inflation rate by more than 10 % also needs a majority of reputation: with
+--proof-from MINER_URL --skill PATH (or --proof-file FILE) the vote carries
+--from's reputation proof, checked against the accepted root.`,
+		Args: exactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := proposalIDArg(args[0])
+			if err != nil {
+				return err
+			}
+			o, err := voteOptionArg(args[1])
+			if err != nil {
+				return err
+			}
+			m := &ledgerpb.MsgVote{ProposalId: id, Option: o}
+			if m.ReputationProof, err = govVoteProof(cmd, f, minerURL, proofFile, skill); err != nil {
+				return err
+			}
+			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_Vote{Vote: m}})
+		},
+	}
+	vote.Flags().StringVar(&minerURL, "proof-from", "", "URL of a reputation miner serving --from's proof in --skill (checked against the accepted root)")
+	vote.Flags().StringVar(&skill, "skill", "", "the skill PATH of the reputation proof of --proof-from")
+	vote.Flags().StringVar(&proofFile, "proof-file", "", "read --from's ReputationProof from a protojson FILE instead")
+	return vote
+}
+
+// govVoteProof returns --from's reputation proof for a vote: none without
+// --proof-from and --proof-file; read from proofFile; or fetched from the
+// miner at minerURL in skill and checked against the accepted root.
+func govVoteProof(cmd *cobra.Command, f *txFlags, minerURL, proofFile, skill string) (*ledgerpb.ReputationProof, error) {
+	switch {
+	case proofFile != "":
+		return readProofFile(proofFile)
+	case minerURL == "":
+		return nil, nil
+	case skill == "":
+		return nil, &usageError{fmt.Errorf("--proof-from needs --skill PATH")}
+	}
+	ctx := cmd.Context()
+	user, err := resolveAddress(f.g, f.from)
+	if err != nil {
+		return nil, err
+	}
+	c, err := f.client()
+	if err != nil {
+		return nil, err
+	}
+	sk, err := c.Skill(ctx, skill)
+	if err != nil {
+		return nil, fmt.Errorf("skill %q: %w", skill, err)
+	}
+	mc, err := proofapi.NewClient(minerURL)
+	if err != nil {
+		return nil, &usageError{fmt.Errorf("--proof-from: %w", err)}
+	}
+	rep, err := c.ProvenReputation(ctx, mc, user, sk.Id)
+	if err != nil {
+		return nil, err
+	}
+	if _, proof, ok, err := rep.Proof(sk.Id); ok || err != nil {
+		return proof, err
+	}
+	return nil, fmt.Errorf("%s has no reputation in skill %s", user, skill)
 }
 
 // readProposalFile reads a proposal file: at most a transaction's size,
