@@ -8,9 +8,9 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/celltonomy/celltonomy/ledger/gov"
-	"github.com/celltonomy/celltonomy/miner/proofapi"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/tx"
+	"github.com/celltonomy/celltonomy/miner/proofapi"
 )
 
 // newTxGovCmd is `cell tx gov …`: proposals, deposits, votes.
