@@ -402,3 +402,27 @@ func TestGovTwoChamber(t *testing.T) {
 		checkHookedRejection(t, c, c.tx(dvVoters[4], m), gov.Codespace, gov.ErrNoReputation.Number, "proves reputation 0", true)
 	})
 }
+
+// TestGovParamChangeCheckedAgainAtExecution: two proposals, each valid
+// when submitted, execute at the same height in id order; the second is
+// refused by the params' validation against the params the first left
+// (min_dispute_quorum above verifiers_per_dispute) and changes nothing.
+func TestGovParamChangeCheckedAgainAtExecution(t *testing.T) {
+	c := newTestChain(t)
+	c.mustBlock(c.tx(alice, submitProposal(1_000, paramChange("verifiers_per_dispute", "2"))), // 1: proposals 1 and 2
+		c.tx(bob, submitProposal(1_000, paramChange("min_dispute_quorum", "3"))))
+	c.mustBlock(c.tx(val0, voteMsg(1, ledgerpb.VoteOption_VOTE_OPTION_YES), voteMsg(2, ledgerpb.VoteOption_VOTE_OPTION_YES))) // 2
+	c.mustBlock()                                                                                                             // 3
+	c.mustBlock()                                                                                                             // 4: both queued for 6
+	c.mustBlock()                                                                                                             // 5
+	res := c.mustBlock()                                                                                                      // 6
+	if e := findEvent(t, res.Events, "proposal_failed"); attr(e, "proposal_id") != "2" || !strings.Contains(attr(e, "reason"), "min_dispute_quorum 3") {
+		t.Fatalf("event %v", e)
+	}
+	if p := c.params(); p.VerifiersPerDispute != 2 || p.MinDisputeQuorum != 2 {
+		t.Fatalf("verifiers_per_dispute %d, min_dispute_quorum %d", p.VerifiersPerDispute, p.MinDisputeQuorum)
+	}
+	if c.proposal(1).Status != ledgerpb.ProposalStatus_PROPOSAL_STATUS_EXECUTED || c.proposal(2).Status != ledgerpb.ProposalStatus_PROPOSAL_STATUS_FAILED {
+		t.Fatalf("statuses %v, %v", c.proposal(1).Status, c.proposal(2).Status)
+	}
+}
