@@ -21,6 +21,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/auth"
 	"github.com/celltonomy/celltonomy/ledger/bank"
 	"github.com/celltonomy/celltonomy/ledger/codes"
+	"github.com/celltonomy/celltonomy/ledger/distribution"
 	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
@@ -42,6 +43,7 @@ type App struct {
 	auth     auth.Keeper
 	treasury treasury.Keeper
 	staking  staking.Keeper
+	distr    distribution.Keeper
 	registry registry.Keeper
 	skills   reputation.Keeper
 	mining   reputation.Mining
@@ -72,7 +74,7 @@ func (a *App) WithSignatureCache(c SignatureCache) *App {
 
 // New returns the ledger with its modules wired: bank with the module
 // accounts "treasury", "bonded", "unbonding", "escrow", "verifiers",
-// "credit" and "miners"; auth charging fees to the treasury; staking over
+// "credit", "miners" and "rewards"; auth charging fees to the treasury; staking over
 // bank; the reputation module's skill tree, update log and mining (miner
 // stakes in "miners", rewards from the treasury); the registry, whose packages must name a skill of
 // that tree; the market over bank, registry and reputation, paying fees
@@ -80,20 +82,36 @@ func (a *App) WithSignatureCache(c SignatureCache) *App {
 // network colony.
 func New() *App {
 	b := bank.New(treasury.ModuleName, staking.BondedPool, staking.UnbondingPool, market.EscrowAccount,
-		market.VerifierAccount, market.CreditAccount, reputation.MinerAccount)
+		market.VerifierAccount, market.CreditAccount, reputation.MinerAccount,
+		distribution.RewardsPool)
 	t := treasury.New(b)
+	stk := staking.New(b)
+	distr := distribution.New(b, stk)
 	rep := reputation.New()
 	reg := registry.New(rep)
 	return &App{
 		bank:     b,
 		auth:     auth.New(t),
 		treasury: t,
-		staking:  staking.New(b),
+		staking:  stk.WithHooks(distr),
+		distr:    distr,
 		registry: reg,
 		skills:   rep,
 		mining:   reputation.NewMining(b, treasury.ModuleName),
 		market:   market.New(b, reg, rep, treasury.ModuleName, reputation.NetworkColony(), reputation.SkillBuyer),
 	}
+}
+
+// Vote is one validator's entry in the commit of the previous block
+// (CometBFT's decided_last_commit).
+type Vote struct {
+	// ValidatorAddress is the CometBFT validator address, 20 bytes; other
+	// lengths are ignored.
+	ValidatorAddress []byte
+	// Power is the validator's voting power in that block.
+	Power int64
+	// Signed reports that the validator's precommit is in the commit.
+	Signed bool
 }
 
 // ValidatorUpdate is a change of voting power for CometBFT.
@@ -148,6 +166,20 @@ type Header struct {
 	// Hash of the block; the market draws the verifiers of a dispute
 	// opened in the block from it (market.DrawVerifiers).
 	Hash []byte
+	// LastCommit lists the validators of the previous block and whether
+	// each signed it: distribution pays the signers, staking counts the
+	// others' missed blocks. Empty at height 1.
+	LastCommit []Vote
+}
+
+func votes(in []Vote) []staking.Vote {
+	var out []staking.Vote
+	for _, v := range in {
+		if a, err := address.FromBytes(v.ValidatorAddress); err == nil {
+			out = append(out, staking.Vote{ConsensusAddress: a, Power: v.Power, Signed: v.Signed})
+		}
+	}
+	return out
 }
 
 // Misbehavior is evidence of a validator fault reported by CometBFT. Both
@@ -299,7 +331,9 @@ func (a *App) Simulate(st store.KVStore, h Header, txBytes []byte) TxResult {
 		return result(query.ErrNotInitialized.Errorf("%v", err), nil)
 	}
 	var blockEv event.Log
-	a.staking.BeginBlock(branch, &blockEv, p, h.Height, nil)
+	vs := votes(h.LastCommit)
+	a.distr.BeginBlock(branch, &blockEv, vs)
+	a.staking.BeginBlock(branch, &blockEv, p, h.Height, nil, vs)
 	a.market.BeginBlock(branch, &blockEv, p, h.Height, h.Hash)
 	a.mining.BeginBlock(branch, &blockEv, p, h.Height)
 	return a.deliverTx(branch, h, p, txBytes)
@@ -307,7 +341,11 @@ func (a *App) Simulate(st store.KVStore, h Header, txBytes []byte) TxResult {
 
 // FinalizeBlock executes a block against st:
 //
-//  1. the begin-block hooks: misbehavior is slashed and jailed, then the
+//  1. the begin-block hooks: the rewards that reached the "rewards"
+//     module account since the last block are allocated to the signers
+//     of h.LastCommit (ledger/distribution), misbehavior is slashed and
+//     jailed, the votes count in the downtime windows (a validator that
+//     missed too many is slashed and jailed), then the
 //     unbonding entries completing at h.Height are paid back, then the
 //     market's orders due at h.Height take their deadline's transition
 //     (award or expire, fail, auto-close, final ratings, dispute
@@ -348,7 +386,9 @@ func (a *App) FinalizeBlock(st store.KVStore, h Header, txs [][]byte, misbehavio
 			evidence = append(evidence, staking.Evidence{ConsensusAddress: consAddr, Height: m.Height})
 		}
 	}
-	a.staking.BeginBlock(st, &blockEv, p, h.Height, evidence)
+	vs := votes(h.LastCommit)
+	a.distr.BeginBlock(st, &blockEv, vs)
+	a.staking.BeginBlock(st, &blockEv, p, h.Height, evidence, vs)
 	a.market.BeginBlock(st, &blockEv, p, h.Height, h.Hash)
 	a.mining.BeginBlock(st, &blockEv, p, h.Height)
 
@@ -422,6 +462,18 @@ func validateMessage(m *ledgerpb.Msg, p *ledgerpb.Params) error {
 		return staking.ValidateBond(s.Bond)
 	case *ledgerpb.Msg_Unbond:
 		return staking.ValidateUnbond(s.Unbond)
+	case *ledgerpb.Msg_Delegate:
+		return staking.ValidateDelegate(s.Delegate)
+	case *ledgerpb.Msg_Undelegate:
+		return staking.ValidateUndelegate(s.Undelegate)
+	case *ledgerpb.Msg_Redelegate:
+		return staking.ValidateRedelegate(s.Redelegate)
+	case *ledgerpb.Msg_Unjail:
+		return nil
+	case *ledgerpb.Msg_EditValidator:
+		return staking.ValidateEditValidator(s.EditValidator)
+	case *ledgerpb.Msg_WithdrawRewards:
+		return distribution.ValidateWithdrawRewards(s.WithdrawRewards)
 	case *ledgerpb.Msg_SetProfile:
 		return registry.ValidateSetProfile(s.SetProfile)
 	case *ledgerpb.Msg_AnnounceNode:
@@ -513,6 +565,18 @@ func (a *App) runMessages(st store.KVStore, ev *event.Log, p *ledgerpb.Params, h
 			err = a.staking.Bond(st, ev, p, t.Signer, s.Bond)
 		case *ledgerpb.Msg_Unbond:
 			err = a.staking.Unbond(st, ev, p, height, t.Signer, s.Unbond)
+		case *ledgerpb.Msg_Delegate:
+			err = a.staking.Delegate(st, ev, t.Signer, s.Delegate)
+		case *ledgerpb.Msg_Undelegate:
+			err = a.staking.Undelegate(st, ev, p, height, t.Signer, s.Undelegate)
+		case *ledgerpb.Msg_Redelegate:
+			err = a.staking.Redelegate(st, ev, p, height, t.Signer, s.Redelegate)
+		case *ledgerpb.Msg_Unjail:
+			err = a.staking.Unjail(st, ev, p, height, t.Signer)
+		case *ledgerpb.Msg_EditValidator:
+			err = a.staking.EditValidator(st, ev, p, height, t.Signer, s.EditValidator)
+		case *ledgerpb.Msg_WithdrawRewards:
+			err = a.distr.WithdrawRewards(st, ev, t.Signer, s.WithdrawRewards)
 		case *ledgerpb.Msg_SetProfile:
 			err = a.registry.SetProfile(st, ev, height, t.Signer, s.SetProfile)
 		case *ledgerpb.Msg_AnnounceNode:
@@ -658,6 +722,9 @@ func CheckInvariants(st store.KVStore) error {
 		return err
 	}
 	if err := a.staking.CheckInvariants(st, p); err != nil {
+		return err
+	}
+	if err := a.distr.CheckInvariants(st); err != nil {
 		return err
 	}
 	if err := a.auth.CheckInvariants(st); err != nil {

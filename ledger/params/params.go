@@ -14,6 +14,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/internal/codec"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/staking"
 	"github.com/celltonomy/celltonomy/ledger/store"
 )
 
@@ -72,6 +73,11 @@ import (
 //	                              defenders of the claim it lost to)
 //	miner_reputation_penalty      1,000,000 (reputation in "mining" lost per
 //	                              invalidated submission)
+//	staking_commission_change_blocks 14,400 blocks (a day) between commission changes
+//	staking_signed_blocks_window  1,000 blocks of downtime window (0: no downtime slashing)
+//	staking_min_signed_bps        5,000 (sign at least half of the window)
+//	staking_downtime_jail_blocks  600 blocks in jail for downtime
+//	staking_downtime_slash_bps    100 (1 % of the stake burned for downtime)
 func Default() *ledgerpb.Params {
 	return &ledgerpb.Params{
 		MinFee:           1_000,
@@ -125,6 +131,12 @@ func Default() *ledgerpb.Params {
 		MinerMinStakedCycles:       2,
 		MinerSlashDefenderBps:      5_000,
 		MinerReputationPenalty:     1_000_000,
+
+		StakingCommissionChangeBlocks: staking.DefaultCommissionChangeBlocks,
+		StakingSignedBlocksWindow:     staking.DefaultSignedBlocksWindow,
+		StakingMinSignedBps:           staking.DefaultMinSignedBps,
+		StakingDowntimeJailBlocks:     staking.DefaultDowntimeJailBlocks,
+		StakingDowntimeSlashBps:       staking.DefaultDowntimeSlashBps,
 	}
 }
 
@@ -277,6 +289,9 @@ func Validate(p *ledgerpb.Params) error {
 		return fmt.Errorf("params: miner_min_staked_cycles %d: must be at most %d", p.MinerMinStakedCycles, MaxWindowBlocks)
 	case p.MinerSlashDefenderBps > 10_000:
 		return fmt.Errorf("params: miner_slash_defender_bps %d: must be at most 10000", p.MinerSlashDefenderBps)
+	}
+	if err := staking.ValidateParams(p); err != nil {
+		return err
 	}
 	if p.GovernanceAuthority != "" {
 		if _, err := address.Parse(p.GovernanceAuthority); err != nil {

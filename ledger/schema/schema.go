@@ -20,6 +20,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/auth"
 	"github.com/celltonomy/celltonomy/ledger/bank"
 	"github.com/celltonomy/celltonomy/ledger/codes"
+	"github.com/celltonomy/celltonomy/ledger/distribution"
 	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/ledger/query"
@@ -36,7 +37,8 @@ import (
 func Events() *event.Registry {
 	var all []event.Typed
 	for _, evs := range [][]event.Typed{auth.Events(), bank.Events(), treasury.Events(), staking.Events(),
-		registry.Events(), reputation.Events(), market.Events()} {
+		registry.Events(), reputation.Events(), market.Events(),
+		distribution.Events()} {
 		all = append(all, evs...)
 	}
 	r, err := event.NewRegistry(all...)
@@ -193,7 +195,8 @@ func Events() *event.Registry {
 func Codes() []codes.Code {
 	var all []codes.Code
 	for _, cs := range [][]codes.Code{tx.Codes(), auth.Codes(), bank.Codes(), staking.Codes(), registry.Codes(),
-		reputation.Codes(), market.Codes(), query.Codes()} {
+		reputation.Codes(), market.Codes(), query.Codes(),
+		distribution.Codes()} {
 		all = append(all, cs...)
 	}
 	return all
