@@ -34,7 +34,9 @@ func commissionMsg(bps uint32) *ledgerpb.Msg {
 	return &ledgerpb.Msg{Sum: &ledgerpb.Msg_EditValidator{EditValidator: &ledgerpb.MsgEditValidator{SetCommission: true, CommissionBps: bps}}}
 }
 
-func unjailMsg() *ledgerpb.Msg { return &ledgerpb.Msg{Sum: &ledgerpb.Msg_Unjail{Unjail: &ledgerpb.MsgUnjail{}}} }
+func unjailMsg() *ledgerpb.Msg {
+	return &ledgerpb.Msg{Sum: &ledgerpb.Msg_Unjail{Unjail: &ledgerpb.MsgUnjail{}}}
+}
 
 // dposNet is a chain with several genesis validators and delegators,
 // driven with explicit commits of the previous block.
