@@ -12,7 +12,11 @@ import (
 // newQueryStakingCmds are `cell query staking delegations|rewards|
 // validator`.
 func newQueryStakingCmds(g *globals, f *nodeFlags) []*cobra.Command {
-	delegations := &cobra.Command{
+	return []*cobra.Command{newQueryStakingDelegationsCmd(g, f), newQueryStakingRewardsCmd(g, f), newQueryStakingValidatorCmd(g, f)}
+}
+
+func newQueryStakingDelegationsCmd(g *globals, f *nodeFlags) *cobra.Command {
+	return &cobra.Command{
 		Use:   "delegations DELEGATOR",
 		Short: "List DELEGATOR's delegations (an address or key name): validator, shares, worth and pending rewards in ucell",
 		Args:  exactArgs(1),
@@ -49,7 +53,10 @@ func newQueryStakingCmds(g *globals, f *nodeFlags) []*cobra.Command {
 			return nil
 		},
 	}
-	rewards := &cobra.Command{
+}
+
+func newQueryStakingRewardsCmd(g *globals, f *nodeFlags) *cobra.Command {
+	return &cobra.Command{
 		Use:   "rewards DELEGATOR VALIDATOR",
 		Short: "Print the rewards of DELEGATOR's delegation to VALIDATOR a withdrawal would pay now, and the validator's commission owed",
 		Args:  exactArgs(2),
@@ -82,7 +89,10 @@ func newQueryStakingCmds(g *globals, f *nodeFlags) []*cobra.Command {
 			return nil
 		},
 	}
-	validator := &cobra.Command{
+}
+
+func newQueryStakingValidatorCmd(g *globals, f *nodeFlags) *cobra.Command {
+	return &cobra.Command{
 		Use:   "validator VALIDATOR",
 		Short: "Print VALIDATOR's stake, shares, commission, power and jail status",
 		Args:  exactArgs(1),
@@ -128,5 +138,4 @@ func newQueryStakingCmds(g *globals, f *nodeFlags) []*cobra.Command {
 			return nil
 		},
 	}
-	return []*cobra.Command{delegations, rewards, validator}
 }
