@@ -3,7 +3,9 @@ package app
 import (
 	"testing"
 
+	"github.com/celltonomy/celltonomy/ledger/codes"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/query"
 	"github.com/celltonomy/celltonomy/ledger/staking"
 )
 
@@ -202,5 +204,73 @@ func TestDelegatorsShareSlashesAndRewards(t *testing.T) {
 	}
 	if r := n.app.distr.Rewards(n.st, v1.addr, d0.addr); r != 0 {
 		t.Fatalf("rewards at a jailed validator that does not sign: %d", r)
+	}
+}
+
+// TestDelegationQueries: staking/delegations lists a delegator's
+// delegations with worth and pending rewards, in pages; distribution/
+// rewards answers one delegation and the commission; bad addresses and
+// unknown validators are refused with their codes.
+func TestDelegationQueries(t *testing.T) {
+	n := newDPoSNet(t, 3, 1, nil)
+	d := n.dels[0]
+	n.finalize(nil, nil, n.tx(d, delegateMsg(n.vals[0], 10_000), delegateMsg(n.vals[2], 20_000)))
+	n.fund(1_000_000)
+	n.finalize(n.commit(nil), nil)
+
+	b, err := n.app.Query(n.st, query.Delegations, mustMarshal(&ledgerpb.DelegationsRequest{Delegator: d.addr.Bytes(), Page: &ledgerpb.PageRequest{Limit: 1}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &ledgerpb.DelegationsResponse{}
+	if err := protoUnmarshal(b, r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Delegations) != 1 || len(r.Page.GetNextKey()) == 0 {
+		t.Fatalf("first page %v", r)
+	}
+	first := r.Delegations[0]
+	b, err = n.app.Query(n.st, query.Delegations, mustMarshal(&ledgerpb.DelegationsRequest{Delegator: d.addr.Bytes(), Page: &ledgerpb.PageRequest{Key: r.Page.NextKey}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := protoUnmarshal(b, r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Delegations) != 1 || len(r.Page.GetNextKey()) != 0 {
+		t.Fatalf("second page %v", r)
+	}
+	all := []*ledgerpb.DelegationStatus{first, r.Delegations[0]}
+	want := map[string]uint64{string(n.vals[0].addr.Bytes()): 10_000, string(n.vals[2].addr.Bytes()): 20_000}
+	for _, s := range all {
+		op := s.Delegation.Validator
+		if s.Tokens != want[string(op)] || s.Rewards == 0 {
+			t.Fatalf("delegation %v: want %d ucell and rewards", s, want[string(op)])
+		}
+		b, err := n.app.Query(n.st, query.Rewards, mustMarshal(&ledgerpb.RewardsRequest{Delegator: d.addr.Bytes(), Validator: op}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rr := &ledgerpb.RewardsResponse{}
+		if err := protoUnmarshal(b, rr); err != nil {
+			t.Fatal(err)
+		}
+		if rr.Rewards != s.Rewards {
+			t.Fatalf("rewards %d, delegations said %d", rr.Rewards, s.Rewards)
+		}
+	}
+	for _, tc := range []struct {
+		path string
+		req  []byte
+		code uint32
+	}{
+		{query.Delegations, mustMarshal(&ledgerpb.DelegationsRequest{Delegator: []byte{1}}), query.ErrInvalidQuery.Number},
+		{query.Rewards, mustMarshal(&ledgerpb.RewardsRequest{Delegator: d.addr.Bytes(), Validator: []byte{1}}), query.ErrInvalidQuery.Number},
+		{query.Rewards, mustMarshal(&ledgerpb.RewardsRequest{Delegator: d.addr.Bytes(), Validator: d.addr.Bytes()}), query.ErrNotFound.Number},
+	} {
+		_, err := n.app.Query(n.st, tc.path, tc.req)
+		if c, ok := codes.Of(err); !ok || c.Number != tc.code {
+			t.Errorf("%s: %v, want code %d", tc.path, err, tc.code)
+		}
 	}
 }
