@@ -482,6 +482,8 @@
 //	staking/delegator/ ‖ delegator ‖ operator   empty (index)                staking.DelegatorKey
 //	staking/redelegation/ ‖ completion ‖ src ‖ creation ‖ delegator ‖ dst
 //	                                            ledgerpb.RedelegationEntry   staking.RedelegationKey
+//	staking/redelegated/ ‖ delegator ‖ dst ‖ completion
+//	                                            0x01 (index)                 staking.RedelegatedKey
 //	staking/signing/ ‖ operator                 ledgerpb.SigningInfo         staking.SigningKey
 //	staking/missed/ ‖ operator ‖ window index   0x01                         staking.MissedKey
 //	distribution/validator/ ‖ operator          ledgerpb.DistributionValidator distribution.ValidatorKey

@@ -32,6 +32,7 @@ func TestKeyPrefixesAreDisjoint(t *testing.T) {
 		"staking delegation":       []byte("staking/delegation/"),
 		"staking delegator":        []byte("staking/delegator/"),
 		"staking redelegation":     staking.RedelegationPrefix(),
+		"staking redelegated":      []byte("staking/redelegated/"),
 		"staking signing":          []byte("staking/signing/"),
 		"staking missed":           []byte("staking/missed/"),
 		"distribution validator":   []byte("distribution/validator/"),

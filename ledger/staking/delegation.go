@@ -499,10 +499,15 @@ func (k Keeper) Redelegate(st store.KVStore, ev *event.Log, p *ledgerpb.Params, 
 	case dst.Jailed:
 		return ErrJailed.Errorf("redelegate: dst_validator %s: is jailed", dstOp)
 	}
-	for _, e := range k.Redelegations(st) {
-		if address.Address(e.Delegator) == signer && address.Address(e.DstValidator) == srcOp {
-			return ErrRedelegation.Errorf("redelegate: src_validator %s: the signer's stake reached it by a redelegation slashable until height %d: redelegate after it", srcOp, e.CompletionHeight)
-		}
+	it := st.Iterator(RedelegatedPrefix(signer, srcOp), store.PrefixEnd(RedelegatedPrefix(signer, srcOp)))
+	hop := it.Valid()
+	var until uint64
+	if hop {
+		until, _ = store.ParseUint64(it.Key()[len(it.Key())-8:])
+	}
+	it.Close()
+	if hop {
+		return ErrRedelegation.Errorf("redelegate: src_validator %s: the signer's stake reached it by a redelegation slashable until height %d: redelegate after it", srcOp, until)
 	}
 	if height < 1 || height > math.MaxInt64-int64(p.UnbondingBlocks) {
 		panic(fmt.Sprintf("staking: redelegate at height %d", height))
@@ -522,6 +527,7 @@ func (k Keeper) Redelegate(st store.KVStore, ev *event.Log, p *ledgerpb.Params, 
 	}
 	e.Amount += taken
 	st.Set(key, codec.Marshal(e))
+	st.Set(RedelegatedKey(signer, dstOp, completion), []byte{1})
 	ev.Emit(EventRedelegate{Delegator: signer, Src: srcOp, Dst: dstOp, Amount: taken, CompletionHeight: completion})
 	return nil
 }

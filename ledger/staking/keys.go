@@ -19,6 +19,8 @@ import (
 //	"staking/delegator/" ‖ delegator (20) ‖ operator (20)  →  empty: index of a delegator's delegations
 //	"staking/redelegation/" ‖ completion height (8) ‖ src operator (20) ‖ creation height (8) ‖ delegator (20) ‖ dst operator (20)
 //	                                                      →  ledgerpb.RedelegationEntry; walked in completion order
+//	"staking/redelegated/" ‖ delegator (20) ‖ dst operator (20) ‖ completion height (8)
+//	                                                      →  0x01: index of the redelegations that reached dst (the hop check)
 //	"staking/signing/" ‖ operator (20)                    →  ledgerpb.SigningInfo
 //	"staking/missed/" ‖ operator (20) ‖ window index (8)  →  0x01: the validator missed the block at that index of its window
 //	"staking/changed"                                     →  0x01 while the validator set may have changed in the current block;
@@ -32,6 +34,7 @@ const (
 	prefixDelegator    = "staking/delegator/"
 	prefixRedelegation = "staking/redelegation/"
 	prefixSigning      = "staking/signing/"
+	prefixRedelegated  = "staking/redelegated/"
 	prefixMissed       = "staking/missed/"
 	keyChanged         = "staking/changed"
 )
@@ -105,6 +108,18 @@ func RedelegationPrefix() []byte { return []byte(prefixRedelegation) }
 // that complete at or before height.
 func RedelegationEnd(height int64) []byte {
 	return store.Key([]byte(prefixRedelegation), store.Uint64(uint64(height)+1))
+}
+
+// RedelegatedKey returns the index key of the redelegations of delegator
+// into dst that stay slashable until completionHeight.
+func RedelegatedKey(delegator, dst address.Address, completionHeight int64) []byte {
+	return store.Key([]byte(prefixRedelegated), delegator[:], dst[:], store.Uint64(uint64(completionHeight)))
+}
+
+// RedelegatedPrefix returns the prefix of the index keys of delegator's
+// redelegations into dst.
+func RedelegatedPrefix(delegator, dst address.Address) []byte {
+	return store.Key([]byte(prefixRedelegated), delegator[:], dst[:])
 }
 
 // SigningKey returns the state key of the signing info of operator's

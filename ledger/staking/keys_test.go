@@ -29,6 +29,8 @@ func TestKeys(t *testing.T) {
 		{"delegator prefix", DelegatorPrefix(del), h("staking/delegator/") + delHex},
 		{"redelegation", RedelegationKey(0x0102, op, 7, del, op), h("staking/redelegation/") + "0000000000000102" + opHex + "0000000000000007" + delHex + opHex},
 		{"redelegation end", RedelegationEnd(0x0102), h("staking/redelegation/") + "0000000000000103"},
+		{"redelegated", RedelegatedKey(del, op, 0x0102), h("staking/redelegated/") + delHex + opHex + "0000000000000102"},
+		{"redelegated prefix", RedelegatedPrefix(del, op), h("staking/redelegated/") + delHex + opHex},
 		{"signing", SigningKey(op), h("staking/signing/") + opHex},
 		{"missed", MissedKey(op, 9), h("staking/missed/") + opHex + "0000000000000009"},
 		{"missed prefix", MissedPrefix(op), h("staking/missed/") + opHex},

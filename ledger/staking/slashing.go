@@ -56,14 +56,10 @@ func (k Keeper) BeginBlock(st store.KVStore, ev *event.Log, p *ledgerpb.Params, 
 		st.Delete(UnbondingKey(e.CompletionHeight, address.Address(e.Operator), e.CreationHeight, address.Address(e.Delegator)))
 		ev.Emit(EventUnbondingComplete{Operator: del, Amount: e.Amount})
 	}
-	it := st.Iterator(RedelegationPrefix(), RedelegationEnd(height))
-	var done [][]byte
-	for ; it.Valid(); it.Next() {
-		done = append(done, it.Key())
-	}
-	it.Close()
-	for _, key := range done {
-		st.Delete(key)
+	for _, e := range k.redelegations(st, RedelegationPrefix(), RedelegationEnd(height)) {
+		del, src, dst := address.Address(e.Delegator), address.Address(e.SrcValidator), address.Address(e.DstValidator)
+		st.Delete(RedelegationKey(e.CompletionHeight, src, e.CreationHeight, del, dst))
+		st.Delete(RedelegatedKey(del, dst, e.CompletionHeight))
 	}
 }
 

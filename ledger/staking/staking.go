@@ -479,6 +479,15 @@ func (k Keeper) CheckInvariants(st store.KVStore, p *ledgerpb.Params) error {
 			return fmt.Errorf("staking: invariant: validator %x: Σ delegation shares %d != delegator_shares %d", v.Operator, shares, v.DelegatorShares)
 		}
 	}
+	reds := k.Redelegations(st)
+	for _, e := range reds {
+		if e.Amount == 0 || !st.Has(RedelegatedKey(address.Address(e.Delegator), address.Address(e.DstValidator), e.CompletionHeight)) {
+			return fmt.Errorf("staking: invariant: redelegation of %x from %x to %x: empty or not indexed", e.Delegator, e.SrcValidator, e.DstValidator)
+		}
+	}
+	if n := store.Count(st, []byte(prefixRedelegated)); n > len(reds) {
+		return fmt.Errorf("staking: invariant: %d redelegation index keys for %d entries", n, len(reds))
+	}
 	if pool := k.bank.ModuleBalance(st, BondedPool); pool != bonded {
 		return fmt.Errorf("staking: invariant: bonded pool %d ucell != Σ bonded %d ucell", pool, bonded)
 	}
