@@ -15,7 +15,9 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/celltonomy/celltonomy/ledger/address"
+	"github.com/celltonomy/celltonomy/ledger/bank"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/mint"
 	"github.com/celltonomy/celltonomy/ledger/params"
 	"github.com/celltonomy/celltonomy/ledger/query"
 	"github.com/celltonomy/celltonomy/ledger/treasury"
@@ -291,8 +293,10 @@ func TestQueryDuringCommit(t *testing.T) {
 
 // TestQueriesReadCommittedSnapshots runs queries on several goroutines
 // while blocks execute and commit: each must succeed and see a committed
-// state, in which alice's and bob's balances and the treasury add up to
-// what they started with. Run it with -race.
+// state, in which alice's and bob's balances and the accounts that
+// receive fees and minting (the treasury, "rewards", "mining_rewards")
+// add up to what alice started with, plus what was minted, less what was
+// burned. Run it with -race.
 func TestQueriesReadCommittedSnapshots(t *testing.T) {
 	a := newTestApp(t)
 	mustFinalize(t, a, proposal{height: 1})
@@ -314,7 +318,8 @@ func TestQueriesReadCommittedSnapshots(t *testing.T) {
 				// balances comes from raw keys of one height.
 				h := a.last.Load().Version()
 				var sum uint64
-				for _, k := range []address.Address{alice.addr, bob.addr, treasury.Address()} {
+				for _, k := range []address.Address{alice.addr, bob.addr, treasury.Address(),
+					bank.ModuleAddress(mint.RewardsAccount), bank.ModuleAddress(mint.MiningRewardsAccount)} {
 					r, _ := a.Query(context.Background(), &abci.QueryRequest{Path: query.AppPrefix + query.Balance, Data: addrReq(k), Height: h})
 					if r.Code != 0 {
 						errs <- fmt.Errorf("query at %d: %s", h, r.Log)
@@ -324,12 +329,18 @@ func TestQueriesReadCommittedSnapshots(t *testing.T) {
 					proto.Unmarshal(r.Value, &b)
 					sum += b.Balance
 				}
-				if sum != aliceFunds {
-					errs <- fmt.Errorf("height %d: balances add up to %d, want %d", h, sum, aliceFunds)
+				var sup ledgerpb.SupplyResponse
+				r, _ := a.Query(context.Background(), &abci.QueryRequest{Path: query.AppPrefix + query.Supply, Height: h})
+				if r.Code != 0 || proto.Unmarshal(r.Value, &sup) != nil {
+					errs <- fmt.Errorf("supply at %d: %s", h, r.Log)
+					return
+				}
+				if sum+sup.Burned != aliceFunds+sup.Minted {
+					errs <- fmt.Errorf("height %d: balances add up to %d, want %d + minted %d - burned %d", h, sum, aliceFunds, sup.Minted, sup.Burned)
 					return
 				}
 				var vals ledgerpb.ValidatorsResponse
-				r, _ := a.Query(context.Background(), &abci.QueryRequest{Path: query.AppPrefix + query.Validators})
+				r, _ = a.Query(context.Background(), &abci.QueryRequest{Path: query.AppPrefix + query.Validators})
 				if r.Code != 0 || proto.Unmarshal(r.Value, &vals) != nil || len(vals.Validators) != 1 {
 					errs <- fmt.Errorf("validators: %s %v", r.Log, &vals)
 					return

@@ -32,10 +32,11 @@ func (c *Client) Balance(ctx context.Context, addr address.Address) (uint64, err
 	return r.GetBalance(), err
 }
 
-// Supply returns the total supply in ucell (query.Supply).
-func (c *Client) Supply(ctx context.Context) (uint64, error) {
-	r, err := get(ctx, c, query.Supply, nil, &ledgerpb.SupplyResponse{})
-	return r.GetSupply(), err
+// Supply returns the supply accounting (query.Supply), in ucell: the
+// total supply, the supply at genesis, the totals minted and burned since
+// (supply = genesis_supply + minted − burned) and the treasury's balance.
+func (c *Client) Supply(ctx context.Context) (*ledgerpb.SupplyResponse, error) {
+	return get(ctx, c, query.Supply, nil, &ledgerpb.SupplyResponse{})
 }
 
 // Account returns the account at addr (query.Account): its sequence is

@@ -18,6 +18,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/bank"
 	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/mint"
 	"github.com/celltonomy/celltonomy/ledger/params"
 	"github.com/celltonomy/celltonomy/ledger/query"
 	ledgerrep "github.com/celltonomy/celltonomy/ledger/reputation"
@@ -141,23 +142,31 @@ func balanceAt(t *testing.T, d *Devnet, a address.Address, height int64) int64 {
 }
 
 // blockFees returns the fees the transactions of block height paid, by
-// signer (bech32), and their sum.
+// signer (bech32), and what the treasury received in the block from fees
+// and minting (its shares in the fee and minted events).
 func blockFees(t *testing.T, d *Devnet, height int64) (map[string]int64, int64) {
 	t.Helper()
 	res, err := d.Client.RPC().BlockResults(context.Background(), &height)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fees, total := map[string]int64{}, int64(0)
+	fees, toTreasury := map[string]int64{}, int64(0)
 	for _, tx := range res.TxResults {
 		for _, e := range client.Events(schema.Events(), tx.Events) {
-			if e, ok := e.(auth.EventTx); ok {
+			switch e := e.(type) {
+			case auth.EventTx:
 				fees[e.Signer.String()] += int64(e.Fee)
-				total += int64(e.Fee)
+			case mint.EventFee:
+				toTreasury += int64(e.Treasury)
 			}
 		}
 	}
-	return fees, total
+	for _, e := range client.Events(schema.Events(), res.FinalizeBlockEvents) {
+		if e, ok := e.(mint.EventMinted); ok {
+			toTreasury += int64(e.Treasury)
+		}
+	}
+	return fees, toTreasury
 }
 
 // waitAccepted waits until a root of cycle or later is accepted and
@@ -233,7 +242,7 @@ func TestWrongRootMinerSlashed(t *testing.T) {
 	if _, err := d.Client.AtHeight(h).Miner(ctx, faulty.Address); !errors.Is(err, query.ErrNotFound) {
 		t.Error("the faulty miner keeps its record after the slash")
 	}
-	fees, total := blockFees(t, d, h)
+	fees, feesAndMinting := blockFees(t, d, h)
 	tb0 := must[uint64](t, "treasury", h-1)(d.Client.AtHeight(h - 1).TreasuryBalance(ctx))
 	tb1 := must[uint64](t, "treasury", h)(d.Client.AtHeight(h).TreasuryBalance(ctx))
 	minersAccount := bank.ModuleAddress(ledgerrep.MinerAccount)
@@ -243,7 +252,7 @@ func TestWrongRootMinerSlashed(t *testing.T) {
 	}{
 		{"honest miner (the defender)", balanceAt(t, d, honest.Address, h) - balanceAt(t, d, honest.Address, h-1), share - fees[honest.Address.String()]},
 		{"faulty miner", balanceAt(t, d, faulty.Address, h) - balanceAt(t, d, faulty.Address, h-1), -fees[faulty.Address.String()]},
-		{"treasury", int64(tb1) - int64(tb0), stake - share + total},
+		{"treasury", int64(tb1) - int64(tb0), stake - share + feesAndMinting},
 		{"miner stakes", balanceAt(t, d, minersAccount, h) - balanceAt(t, d, minersAccount, h-1), -stake},
 	} {
 		if c.got != c.want {

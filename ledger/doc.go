@@ -8,7 +8,8 @@
 //	schema     every result code and event type of the ledger, for clients (Codes, Events)
 //	auth       accounts: public key, sequence; the fee and sequence rules (Ante)
 //	bank       balances, supply, MsgSend, module accounts, mint/burn for other modules
-//	treasury   collects fees
+//	treasury   the network's purse: its share of fees and minting
+//	mint       tokenomics: inflation minted each block, the supply ceiling, fee burn and split
 //	staking    validators, bond/unbond, delegations, redelegations, commission, voting power,
 //	           double-sign and downtime slashing, jailing and unjail
 //	distribution  F1 lazy rewards: the "rewards" account to the previous block's signers and their delegators
@@ -161,7 +162,9 @@
 //     says "expected N, got M". An address that has only received funds
 //     has sequence 0; its first transaction registers its public key.
 //   - The fee, in ucell, must be at least the min_fee param and at most
-//     the signer's balance. It goes to the treasury.
+//     the signer's balance. fee_burn_bps of it is burned, fee_validator_bps
+//     goes to the module account "rewards" (validators and delegators),
+//     the rest to the treasury (see "Tokenomics").
 //   - A transaction that fails any check of its form, signature, sequence
 //     or fee changes nothing, in CheckTx and in FinalizeBlock, and it is
 //     not charged (TxResult.Charged is false). Since CheckTx charges fees
@@ -249,7 +252,8 @@
 // submission window of mining_window_blocks (60) opens the next block.
 // When it closes: with no claim it reopens; with one distinct (root,
 // n_leaves, jrh) that becomes the accepted reputation root and its miners
-// are paid miner_reward ucell from the treasury (while it has funds) and
+// are paid miner_reward ucell from the miners' reward pool
+// "mining_rewards" first, then from the treasury (while they have funds), and
 // miner_reputation_reward in the skill "mining", split by the weight
 // (1 − 1/e3(t/T)) × (1 − n/24) of reputation.md computed exactly.
 //
@@ -456,10 +460,51 @@
 // phase accepts its last claim or reopens the window, a closed mining
 // window reopens, accepts a root and rewards its miners, or starts the
 // challenges, and a cycle's log is frozen when it is due — none of it in
-// recovery mode (see package reputation). After the transactions: if any validator's stake or status
+// recovery mode (see package reputation). After the transactions: the
+// block's inflation is minted and split (see "Tokenomics"); then, if any validator's stake or status
 // changed, the active set is recomputed and the changes of voting power
 // are returned as validator updates (power 0 removes a validator). See
 // package staking for the rules.
+//
+// # Tokenomics
+//
+// Package mint (issue 14, "Tokenomics") mints inflation each block,
+// after the block's transactions, and splits every transaction fee.
+//
+//   - A mint year is 365.25 days / mint_block_time_ms blocks (rounded
+//     down); its annual amount is mint_inflation_bps of the supply at its
+//     first block, rounded down. Block i of the year (from 0) mints
+//     floor(A×(i+1)/B) − floor(A×i/B), the remainders carried, so that a
+//     year mints exactly its annual amount, to the ucell. A new year starts
+//     after B blocks (inflation compounds yearly) or at the first block
+//     whose mint_inflation_bps or mint_block_time_ms differ from the
+//     year's.
+//   - Minting never takes the supply above mint_supply_ceiling: the block
+//     that reaches it mints exactly the rest, later blocks mint nothing
+//     (until burns make room).
+//   - A block's minted ucell: mint_rewards_bps to "rewards", mint_miners_bps
+//     to "mining_rewards", the rest to the treasury (each share rounded
+//     down, the remainder to the treasury).
+//   - A fee: fee_burn_bps burned, fee_validator_bps to "rewards", the rest
+//     to the treasury.
+//   - What reaches "rewards" in block h (fees and minting both come after
+//     the begin-block hooks) is allocated to the validators that signed
+//     block h at the start of block h+1 (package distribution).
+//   - The bank keeps the supply at genesis and the totals minted and burned
+//     (every mint and burn of every module: minting, fees, slashes); the
+//     invariant, checked after every block, is supply = genesis supply +
+//     minted − burned = Σ balances. `cell query bank supply` prints them
+//     with the treasury's balance (query bank/supply, client.Supply).
+//
+// Params and their defaults (params.Default):
+//
+//	mint_inflation_bps   500        5 % of the supply a year; 0 mints nothing and writes nothing
+//	mint_block_time_ms   6,000 ms   5,259,600 blocks a mint year; in [1, 31,557,600,000] when minting
+//	mint_supply_ceiling  10^16 ucell (10 billion CELL); at least 1 when minting
+//	mint_rewards_bps     6,000      60 % of minting to "rewards"
+//	mint_miners_bps      1,000      10 % to "mining_rewards" (30 % to the treasury); the two sum to ≤ 10,000
+//	fee_burn_bps         2,000      20 % of every fee burned
+//	fee_validator_bps    5,000      50 % of every fee to "rewards" (30 % to the treasury); the two sum to ≤ 10,000
 //
 // # Key layout
 //
@@ -472,6 +517,9 @@
 //	auth/account/ ‖ address                     ledgerpb.Account             auth.AccountKey
 //	bank/balance/ ‖ address                     uint64 ucell, 8 bytes        bank.BalanceKey, bank.DecodeAmount
 //	bank/supply                                 uint64 ucell, 8 bytes        bank.SupplyKey
+//	bank/genesis_supply                         uint64 ucell, 8 bytes        bank.GenesisSupplyKey
+//	bank/minted, bank/burned                    uint64 ucell, 8 bytes        bank.MintedKey, bank.BurnedKey
+//	mint/year                                   the running mint year, 40 bytes  mint.YearKey, mint.DecodeYear
 //	params/current                              ledgerpb.Params              params.Key
 //	staking/validator/ ‖ operator               ledgerpb.Validator           staking.ValidatorKey
 //	staking/consensus/ ‖ consensus address      operator (20 bytes)          staking.ConsensusKey
@@ -512,15 +560,17 @@
 //	reputation/…                                the skill tree, the logs, mining, recovery mode (see package reputation)
 //
 // Module accounts hold what their module accounts for, as ordinary bank
-// balances at bank.ModuleAddress(name): "treasury" (fees, network fees,
-// slashed bid stakes), "bonded" (Σ bonded stake), "unbonding" (Σ
+// balances at bank.ModuleAddress(name): "treasury" (its share of fees
+// and minting, network fees, slashed bid stakes), "rewards" (the
+// validators' share of fees and minting), "mining_rewards" (the miners'
+// share of minting), "bonded" (Σ bonded stake), "unbonding" (Σ
 // unbonding entries), "escrow" (Σ what the orders hold: max prices,
 // prices, PO stakes, bid stakes, dispute stakes, litigated funds),
 // "verifiers" (Σ verifier stakes), "credit" (Σ store credit) and
 // "miners" (Σ miner stakes). Hence the supply invariant
-// (app.CheckInvariants): total supply = Σ balances = Σ account balances +
-// Σ bonded + Σ unbonding + escrow + verifiers + treasury + credit +
-// miners.
+// (app.CheckInvariants): total supply = genesis supply + minted − burned
+// = Σ balances = Σ account balances + Σ bonded + Σ unbonding + escrow +
+// verifiers + treasury + credit + miners + rewards + mining_rewards.
 //
 // # Results
 //
@@ -534,7 +584,8 @@
 // from which a client decodes a block's events into these structs:
 //
 //	tx                  signer, sequence, fee                      every accepted transaction (auth)
-//	fee                 payer, amount                              treasury
+//	fee                 payer, amount, burned, validators, treasury  every charged fee (mint)
+//	minted              height, amount, rewards, miners, treasury, supply  end block (mint)
 //	transfer            from, to, amount                           every movement of funds (bank)
 //	mint, burn          to/from, amount                            bank
 //	create_validator    operator, consensus_pubkey, self_bond, moniker

@@ -22,9 +22,12 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/celltonomy/celltonomy/chain"
+	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/ledger/bank"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/mint"
 	"github.com/celltonomy/celltonomy/ledger/reputation"
+	"github.com/celltonomy/celltonomy/ledger/schema"
 )
 
 // The package of the test: a compute package in a skill that exists at
@@ -110,6 +113,32 @@ func (v txView) event(t *testing.T, typ string) map[string]string {
 
 // setRevealWindow rewrites the genesis of home with reveal_window_blocks
 // set to blocks, keeping its accounts, validators and chain id.
+// treasuryIncome returns what the treasury received from fees and minting
+// in blocks from+1 … to: its shares in their fee and minted events.
+func treasuryIncome(t *testing.T, c *client.Client, from, to int64) uint64 {
+	t.Helper()
+	var sum uint64
+	for h := from + 1; h <= to; h++ {
+		res, err := c.RPC().BlockResults(t.Context(), &h)
+		if err != nil {
+			t.Fatalf("block results %d: %v", h, err)
+		}
+		for _, tx := range res.TxResults {
+			for _, e := range client.Events(schema.Events(), tx.Events) {
+				if e, ok := e.(mint.EventFee); ok {
+					sum += e.Treasury
+				}
+			}
+		}
+		for _, e := range client.Events(schema.Events(), res.FinalizeBlockEvents) {
+			if e, ok := e.(mint.EventMinted); ok {
+				sum += e.Treasury
+			}
+		}
+	}
+	return sum
+}
+
 func setRevealWindow(t *testing.T, home, chainID string, blocks uint64) {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join(home, "config", "genesis.json"))
@@ -192,13 +221,10 @@ func TestMarketEndToEnd(t *testing.T) {
 			t.Fatalf("decode %T: %v\n%s", v, err, out)
 		}
 	}
-	// fees counts the transactions signed, each paying fee to the treasury.
-	// lastTx is the height of the latest of them.
-	fees := 0
+	// lastTx is the height of the latest transaction signed.
 	var lastTx int64
 	tx := func(args ...string) txView {
 		t.Helper()
-		fees++
 		var v txView
 		decode(run(append([]string{"tx"}, args...)...), &v)
 		if v.Code != 0 || v.Height == 0 {
@@ -232,7 +258,7 @@ func TestMarketEndToEnd(t *testing.T) {
 	// the last transaction: a proof at height h needs the app hash in the
 	// header of block h+1, so a balance read right after a commit may be
 	// one block older.
-	balance := func(who string) uint64 {
+	balanceHeight := func(who string) (uint64, int64) {
 		t.Helper()
 		deadline := time.Now().Add(30 * time.Second)
 		for {
@@ -242,13 +268,18 @@ func TestMarketEndToEnd(t *testing.T) {
 			}
 			decode(run("query", "bank", "balance", who), &b)
 			if b.Height >= lastTx {
-				return b.Balance
+				return b.Balance, b.Height
 			}
 			if time.Now().After(deadline) {
 				t.Fatalf("balance of %s stays at height %d, below %d\n%s", who, b.Height, lastTx, p.tail())
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
+	}
+	balance := func(who string) uint64 {
+		t.Helper()
+		b, _ := balanceHeight(who)
+		return b
 	}
 
 	// Keys, funded by the operator.
@@ -261,7 +292,7 @@ func TestMarketEndToEnd(t *testing.T) {
 	tx("bank", "send", "provider", strconv.Itoa(fund))
 	tx("bank", "send", "author", strconv.Itoa(authorFund))
 	treasury := bank.ModuleAddress("treasury").String()
-	treasuryStart := balance(treasury)
+	treasuryStart, treasuryStartHeight := balanceHeight(treasury)
 
 	// The provider's profile and wasm node.
 	tx("registry", "set-profile", "Provider Lab", "--role", "vendor", "--from", "provider")
@@ -378,7 +409,7 @@ func TestMarketEndToEnd(t *testing.T) {
 	// reveal) and got its stake back and the price less network fee and
 	// royalty; the buyer paid 3 fees (create, close, reveal; the refused
 	// close was never broadcast) and the price; the author 1 fee and earned the royalty; the treasury holds
-	// every fee since it was read and the network fee.
+	// the network fee and its share of every fee and of each block's minting since it was read.
 	if got, want := balance("provider"), uint64(fund-5*fee+price-networkFee-royalty); got != want {
 		t.Errorf("provider balance %d, want %d", got, want)
 	}
@@ -388,8 +419,9 @@ func TestMarketEndToEnd(t *testing.T) {
 	if got, want := balance("author"), uint64(authorFund-fee+royalty); got != want {
 		t.Errorf("author balance %d, want %d", got, want)
 	}
-	if got, want := balance(treasury), treasuryStart+uint64((fees-3)*fee+networkFee); got != want {
-		t.Errorf("treasury balance %d, want %d (%d fees since %d)", got, want, fees-3, treasuryStart)
+	treasuryEnd, treasuryEndHeight := balanceHeight(treasury)
+	if got, want := treasuryEnd, treasuryStart+networkFee+treasuryIncome(t, c, treasuryStartHeight, treasuryEndHeight); got != want {
+		t.Errorf("treasury balance %d at height %d, want %d (from %d at height %d)", got, treasuryEndHeight, want, treasuryStart, treasuryStartHeight)
 	}
 
 	// The reputation log: the provider earns from the buyer's stars in the

@@ -25,6 +25,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
+	"github.com/celltonomy/celltonomy/ledger/mint"
 	"github.com/celltonomy/celltonomy/ledger/params"
 	"github.com/celltonomy/celltonomy/ledger/query"
 	"github.com/celltonomy/celltonomy/ledger/registry"
@@ -42,6 +43,7 @@ type App struct {
 	bank     bank.Keeper
 	auth     auth.Keeper
 	treasury treasury.Keeper
+	mint     mint.Keeper
 	staking  staking.Keeper
 	distr    distribution.Keeper
 	registry registry.Keeper
@@ -74,30 +76,34 @@ func (a *App) WithSignatureCache(c SignatureCache) *App {
 
 // New returns the ledger with its modules wired: bank with the module
 // accounts "treasury", "bonded", "unbonding", "escrow", "verifiers",
-// "credit", "miners" and "rewards"; auth charging fees to the treasury; staking over
-// bank; the reputation module's skill tree, update log and mining (miner
-// stakes in "miners", rewards from the treasury); the registry, whose packages must name a skill of
+// "credit", "miners", "rewards" and "mining_rewards"; the mint minting
+// each block and splitting fees; auth charging fees through the mint;
+// staking over bank; the reputation module's skill tree, update log and
+// mining (miner stakes in "miners", rewards from "mining_rewards", then
+// the treasury); the registry, whose packages must name a skill of
 // that tree; the market over bank, registry and reputation, paying fees
 // and slashed stakes to the treasury and appending reputation in the
 // network colony.
 func New() *App {
 	b := bank.New(treasury.ModuleName, staking.BondedPool, staking.UnbondingPool, market.EscrowAccount,
 		market.VerifierAccount, market.CreditAccount, reputation.MinerAccount,
-		distribution.RewardsPool)
+		mint.RewardsAccount, mint.MiningRewardsAccount)
 	t := treasury.New(b)
+	mk := mint.New(b)
 	stk := staking.New(b)
 	distr := distribution.New(b, stk)
 	rep := reputation.New()
 	reg := registry.New(rep)
 	return &App{
 		bank:     b,
-		auth:     auth.New(t),
+		auth:     auth.New(mk),
 		treasury: t,
+		mint:     mk,
 		staking:  stk.WithHooks(distr),
 		distr:    distr,
 		registry: reg,
 		skills:   rep,
-		mining:   reputation.NewMining(b, treasury.ModuleName),
+		mining:   reputation.NewMining(b, mint.MiningRewardsAccount, treasury.ModuleName),
 		market:   market.New(b, reg, rep, treasury.ModuleName, reputation.NetworkColony(), reputation.SkillBuyer),
 	}
 }
@@ -198,7 +204,7 @@ type BlockResult struct {
 	// TxResults has one entry per transaction, in block order.
 	TxResults []TxResult
 	// Events of the block hooks: slashes, jails, unbonding completions
-	// (begin block) and power changes (end block).
+	// (begin block), minting and power changes (end block).
 	Events []Event
 	// ValidatorUpdates are the changes of voting power, ordered by
 	// operator address; empty when the set did not change.
@@ -362,7 +368,10 @@ func (a *App) Simulate(st store.KVStore, h Header, txBytes []byte) TxResult {
 //     and can never be replayed. TxResult.Charged tells the two failures
 //     apart; a block with a transaction that was not charged should not
 //     have been proposed (BlockResult.Uncharged);
-//  3. the end-block hook: validator updates, if stake changed.
+//  3. the end-block hooks: the block's inflation is minted and split
+//     (mint.Keeper.BlockHook), after the transactions, so that what
+//     reaches "rewards" in block h, fees and minting, is allocated at the
+//     start of block h+1; then validator updates, if stake changed.
 //
 // Run on a branch (store.NewCache) of the committed state, it executes a
 // proposed block without committing it: what the chain adapter does in
@@ -397,6 +406,7 @@ func (a *App) FinalizeBlock(st store.KVStore, h Header, txs [][]byte, misbehavio
 		res.TxResults[i] = a.deliverTx(st, h, p, raw)
 	}
 
+	a.mint.BlockHook(st, &blockEv, p, h.Height)
 	res.ValidatorUpdates = validatorUpdates(a.staking.EndBlock(st, &blockEv, p))
 	res.Events = blockEv.Events()
 	return res
@@ -689,7 +699,8 @@ func result(err error, ev *event.Log) TxResult {
 // CheckInvariants returns an error if st breaks a rule that every
 // committed state keeps:
 //
-//   - total supply = Σ balances, module accounts included — that is,
+//   - total supply = genesis supply + minted − burned = Σ balances,
+//     module accounts included — that is,
 //     Σ account balances + Σ bonded + Σ unbonding + treasury + the
 //     market's module accounts, because
 //   - the "bonded" module account holds exactly Σ validators' bonded stake,

@@ -11,6 +11,7 @@ import (
 
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
+	"github.com/celltonomy/celltonomy/ledger/mint"
 	"github.com/celltonomy/celltonomy/ledger/store"
 	"github.com/celltonomy/celltonomy/spec/specpb"
 )
@@ -265,7 +266,9 @@ func (c *chain) blockOnBranch(mis []Misbehavior, txs ...[]byte) BlockResult {
 // invalid transactions and evidence on two fresh apps with two fresh
 // stores — one executing blocks in place, one on a branch written after
 // each block — and compares the state digest and the block results at
-// every height. Both check the invariants after every block.
+// every height. Both check the invariants after every block — the supply
+// invariant among them, with minting (10 % over years of 50 blocks, up to
+// a ceiling the run reaches) and a share of every fee burned.
 func TestReplayIsDeterministic(t *testing.T) {
 	blocks := 400
 	if testing.Short() {
@@ -287,6 +290,14 @@ func TestReplayIsDeterministic(t *testing.T) {
 		miners = append(miners, k)
 		gen.Accounts = append(gen.Accounts, &ledgerpb.GenesisAccount{Address: k.addr.String(), Balance: 50_000})
 	}
+	var genesisSupply uint64
+	for _, acc := range gen.Accounts {
+		genesisSupply += acc.Balance
+	}
+	p.MintInflationBps, p.MintBlockTimeMs = 1_000, mint.MsPerYear/50
+	p.MintSupplyCeiling = genesisSupply + genesisSupply/10*uint64(blocks)/50/2 // reached about half way
+	p.MintRewardsBps, p.MintMinersBps = 6_000, 1_000
+	p.FeeBurnBps, p.FeeValidatorBps = 2_000, 5_000
 	cons := []key{cons0, cons1}
 	for i := range 6 {
 		cons = append(cons, newKey(fmt.Sprintf("cons%d", i+2)))
@@ -326,6 +337,11 @@ func TestReplayIsDeterministic(t *testing.T) {
 			codes[fmt.Sprintf("%s/%d", r.Codespace, r.Code)]++
 		}
 		codes["validator updates"] += len(ra.ValidatorUpdates)
+		if s := a.app.bank.Supply(a.st); s > p.MintSupplyCeiling {
+			t.Fatalf("height %d: supply %d above the ceiling %d", a.height, s, p.MintSupplyCeiling)
+		} else if s == p.MintSupplyCeiling {
+			codes["at the ceiling"]++
+		}
 		for _, e := range ra.Events {
 			codes["block event "+e.Type]++
 		}
@@ -348,7 +364,8 @@ func TestReplayIsDeterministic(t *testing.T) {
 	if codes["/0"] < blocks || codes["validator updates"] == 0 || codes["block event slash"] == 0 || codes["block event unbonding_complete"] == 0 ||
 		codes["registry/18"]+codes["registry/19"] == 0 || g.registered(a) == 0 ||
 		codes["block event order_expired"] == 0 || codes["market/11"] == 0 ||
-		codes["block event cycle_frozen"] == 0 || codes["block event root_accepted"]+codes["block event mining_blocked"] == 0 {
+		codes["block event cycle_frozen"] == 0 || codes["block event root_accepted"]+codes["block event mining_blocked"] == 0 ||
+		codes["block event minted"] == 0 || codes["at the ceiling"] == 0 || a.app.bank.Burned(a.st) == 0 {
 		t.Fatalf("the stream tests little: %v", codes)
 	}
 }

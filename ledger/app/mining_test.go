@@ -9,8 +9,11 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/celltonomy/celltonomy/ledger/address"
+	"github.com/celltonomy/celltonomy/ledger/bank"
+	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
+	"github.com/celltonomy/celltonomy/ledger/mint"
 	"github.com/celltonomy/celltonomy/ledger/query"
 	"github.com/celltonomy/celltonomy/ledger/reputation"
 	colonyrep "github.com/celltonomy/celltonomy/reputation"
@@ -678,5 +681,43 @@ func TestQuerySkills(t *testing.T) {
 	c.query(query.Mining, nil, &ms)
 	if ms.Mining || ms.Accepted != nil {
 		t.Fatalf("status %v", &ms)
+	}
+}
+
+// TestMiningRewardsFromPoolFirst: the miners of an accepted root are paid
+// from the miners' reward pool ("mining_rewards", fed by minting) first
+// and from the treasury only for what the pool lacks.
+func TestMiningRewardsFromPoolFirst(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		pool uint64
+	}{
+		{"the pool pays part", 30},
+		{"the pool pays all", 1_000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := ratedMiningChain(t, 1)
+			var ev event.Log
+			if err := c.app.bank.Mint(c.st, &ev, bank.ModuleAddress(mint.MiningRewardsAccount), tc.pool); err != nil {
+				t.Fatal(err)
+			}
+			good := claimOf(c.replay(0))
+			c.mustBlock(c.tx(miner1, submitRoot(0, good, 1)), c.tx(miner2, submitRoot(0, good, 7)))
+			treasury0, b1, b2 := c.treasuryBalance(), c.balance(miner1), c.balance(miner2)
+			c.mustBlock() // the window closes, the root is accepted
+			w := []*big.Rat{reputation.MinerWeight(18, 100, 0), reputation.MinerWeight(18, 100, 1)}
+			pay := reputation.RewardShares(c.p.MinerReward, w)
+			paid := pay[0] + pay[1]
+			fromPool := min(paid, tc.pool)
+			if c.balance(miner1) != b1+pay[0] || c.balance(miner2) != b2+pay[1] {
+				t.Fatalf("miners %d %d, want %d %d", c.balance(miner1), c.balance(miner2), b1+pay[0], b2+pay[1])
+			}
+			if got := c.app.bank.ModuleBalance(c.st, mint.MiningRewardsAccount); got != tc.pool-fromPool {
+				t.Fatalf("pool %d, want %d", got, tc.pool-fromPool)
+			}
+			if got := c.treasuryBalance(); got != treasury0-(paid-fromPool) {
+				t.Fatalf("treasury %d, want %d", got, treasury0-(paid-fromPool))
+			}
+		})
 	}
 }

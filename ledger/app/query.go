@@ -67,7 +67,8 @@ func (a *App) answer(st store.KVStore, path string, req proto.Message) (proto.Me
 		}
 		return &ledgerpb.BalanceResponse{Address: addr.Bytes(), Balance: a.bank.Balance(st, addr)}, nil
 	case query.Supply:
-		return &ledgerpb.SupplyResponse{Supply: a.bank.Supply(st)}, nil
+		return &ledgerpb.SupplyResponse{Supply: a.bank.Supply(st), GenesisSupply: a.bank.GenesisSupply(st),
+			Minted: a.bank.Minted(st), Burned: a.bank.Burned(st), Treasury: a.treasury.Balance(st)}, nil
 	case query.Account:
 		addr, err := requestAddress(req)
 		if err != nil {

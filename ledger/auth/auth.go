@@ -10,7 +10,8 @@
 // whose predecessor is missing (its sequence is skipped).
 //
 // Fee rule: the fee is at least the min_fee param and at most the
-// signer's balance; it is moved to the treasury when the transaction is
+// signer's balance; it is charged (burned in part and split between the
+// validators' rewards and the treasury, ledger/mint) when the transaction is
 // accepted, whether or not its messages then succeed (see ledger/app).
 package auth
 
@@ -26,11 +27,11 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/tx"
 )
 
-// FeeCollector is what auth needs to charge a fee (the treasury).
+// FeeCollector is what auth needs to charge a fee (ledger/mint).
 type FeeCollector interface {
-	// CollectFee moves amount ucell from payer; it writes nothing if it
-	// fails.
-	CollectFee(st store.KVStore, ev *event.Log, payer address.Address, amount uint64) error
+	// CollectFee takes amount ucell from payer, split by p's fee params;
+	// it writes nothing if it fails.
+	CollectFee(st store.KVStore, ev *event.Log, p *ledgerpb.Params, payer address.Address, amount uint64) error
 }
 
 // Keeper is the auth module; it holds only configuration.
@@ -78,7 +79,7 @@ func (k Keeper) Ante(st store.KVStore, ev *event.Log, p *ledgerpb.Params, t *tx.
 	if body.Fee < p.MinFee {
 		return ErrFeeTooLow.Errorf("fee %d ucell: must be at least min_fee %d ucell", body.Fee, p.MinFee)
 	}
-	if err := k.fees.CollectFee(st, ev, signer, body.Fee); err != nil {
+	if err := k.fees.CollectFee(st, ev, p, signer, body.Fee); err != nil {
 		return fmt.Errorf("auth: %w", err) // "auth: fee N ucell: bank: insufficient funds: …"
 	}
 	st.Set(AccountKey(signer), codec.Marshal(&ledgerpb.Account{

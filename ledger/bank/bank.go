@@ -5,7 +5,9 @@
 // ("treasury", "bonded", "unbonding") and addressed by ModuleAddress. They
 // hold what the module accounts for — fees, bonded stake, unbonding stake —
 // so that the supply invariant is one sum: the total supply equals the sum
-// of all balances, module accounts included. Only the owning module moves
+// of all balances, module accounts included. The bank also keeps the
+// supply's history: the supply at genesis and the totals minted and
+// burned since, so that supply = genesis supply + minted − burned. Only the owning module moves
 // their funds (MoveToModule, MoveFromModule, …); a MsgSend to a module
 // account is refused, so a module's balance always equals its own books.
 //
@@ -85,6 +87,17 @@ func (k Keeper) ModuleBalance(st store.KVStore, name string) uint64 {
 
 // Supply returns the total supply in ucell.
 func (k Keeper) Supply(st store.KVStore) uint64 { return mustAmount(st.Get(SupplyKey())) }
+
+// GenesisSupply returns the supply at genesis in ucell.
+func (k Keeper) GenesisSupply(st store.KVStore) uint64 {
+	return mustAmount(st.Get(GenesisSupplyKey()))
+}
+
+// Minted returns the ucell minted since genesis (Mint).
+func (k Keeper) Minted(st store.KVStore) uint64 { return mustAmount(st.Get(MintedKey())) }
+
+// Burned returns the ucell burned since genesis (Burn, BurnFromModule).
+func (k Keeper) Burned(st store.KVStore) uint64 { return mustAmount(st.Get(BurnedKey())) }
 
 func mustAmount(v []byte) uint64 {
 	if v == nil {
@@ -176,8 +189,9 @@ func (k Keeper) MoveBetweenModules(st store.KVStore, ev *event.Log, from, to str
 	return k.transfer(st, ev, "", k.module(from), k.module(to), amount)
 }
 
-// Mint creates amount ucell in to's balance and the supply, and emits
-// EventMint. Errors: ErrOverflow (of the supply).
+// Mint creates amount ucell in to's balance and the supply, adds it to
+// the total minted, and emits EventMint. Errors: ErrOverflow (of the
+// supply).
 func (k Keeper) Mint(st store.KVStore, ev *event.Log, to address.Address, amount uint64) error {
 	if amount == 0 {
 		return nil
@@ -187,14 +201,16 @@ func (k Keeper) Mint(st store.KVStore, ev *event.Log, to address.Address, amount
 		return ErrOverflow.Errorf("mint %d ucell: supply %d ucell overflows", amount, k.Supply(st))
 	}
 	// The supply bounds every balance, so to's balance cannot overflow.
+	// Minted <= supply, so it cannot overflow either.
 	st.Set(SupplyKey(), EncodeAmount(supply))
+	st.Set(MintedKey(), EncodeAmount(k.Minted(st)+amount))
 	k.setBalance(st, to, k.Balance(st, to)+amount)
 	ev.Emit(EventMint{To: to, Amount: amount})
 	return nil
 }
 
-// Burn destroys amount ucell of from's balance and of the supply, and
-// emits EventBurn. Errors: ErrInsufficientFunds.
+// Burn destroys amount ucell of from's balance and of the supply, adds it
+// to the total burned, and emits EventBurn. Errors: ErrInsufficientFunds.
 func (k Keeper) Burn(st store.KVStore, ev *event.Log, from address.Address, amount uint64) error {
 	if amount == 0 {
 		return nil
@@ -207,8 +223,13 @@ func (k Keeper) Burn(st store.KVStore, ev *event.Log, from address.Address, amou
 	if supply < amount {
 		panic(fmt.Sprintf("bank: corrupt state: supply %d ucell below a balance of %d ucell", supply, bal))
 	}
+	burned, carry := bits.Add64(k.Burned(st), amount, 0)
+	if carry != 0 {
+		panic(fmt.Sprintf("bank: corrupt state: burned total %d ucell + %d overflows", k.Burned(st), amount))
+	}
 	k.setBalance(st, from, bal-amount)
 	st.Set(SupplyKey(), EncodeAmount(supply-amount))
+	st.Set(BurnedKey(), EncodeAmount(burned))
 	ev.Emit(EventBurn{From: from, Amount: amount})
 	return nil
 }
@@ -247,7 +268,7 @@ func ValidateGenesis(accounts []*ledgerpb.GenesisAccount) ([]address.Address, ui
 }
 
 // InitGenesis validates the genesis accounts (ValidateGenesis), writes
-// their balances and sets the supply to their sum. A genesis account may
+// their balances and sets the supply and the genesis supply to their sum. A genesis account may
 // not be a module account.
 func (k Keeper) InitGenesis(st store.KVStore, accounts []*ledgerpb.GenesisAccount) error {
 	addrs, supply, err := ValidateGenesis(accounts)
@@ -263,11 +284,13 @@ func (k Keeper) InitGenesis(st store.KVStore, accounts []*ledgerpb.GenesisAccoun
 		k.setBalance(st, addr, accounts[i].Balance)
 	}
 	st.Set(SupplyKey(), EncodeAmount(supply))
+	st.Set(GenesisSupplyKey(), EncodeAmount(supply))
 	return nil
 }
 
 // CheckInvariants returns an error unless the supply equals the sum of
-// all balances (module accounts included) and no balance is stored as 0.
+// all balances (module accounts included) and genesis supply + minted −
+// burned, and no balance is stored as 0.
 func (k Keeper) CheckInvariants(st store.KVStore) error {
 	var sum uint64
 	it := st.Iterator(BalancePrefix(), store.PrefixEnd(BalancePrefix()))
@@ -292,6 +315,11 @@ func (k Keeper) CheckInvariants(st store.KVStore) error {
 	}
 	if supply := k.Supply(st); supply != sum {
 		return fmt.Errorf("bank: invariant: supply %d ucell != sum of balances %d ucell", supply, sum)
+	}
+	g, minted, burned := k.GenesisSupply(st), k.Minted(st), k.Burned(st)
+	created, carry := bits.Add64(g, minted, 0)
+	if carry != 0 || created < burned || created-burned != sum {
+		return fmt.Errorf("bank: invariant: genesis supply %d + minted %d - burned %d ucell != supply %d ucell", g, minted, burned, sum)
 	}
 	return nil
 }

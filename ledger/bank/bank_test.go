@@ -2,6 +2,7 @@ package bank
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/celltonomy/celltonomy/ledger/address"
@@ -37,6 +38,15 @@ func TestMintBurnAndModuleMoves(t *testing.T) {
 	if k.Balance(st, a) != 130 || k.ModuleBalance(st, "pool") != 0 || k.ModuleBalance(st, "sink") != 15 || k.Supply(st) != 145 {
 		t.Fatalf("a %d pool %d sink %d supply %d", k.Balance(st, a), k.ModuleBalance(st, "pool"), k.ModuleBalance(st, "sink"), k.Supply(st))
 	}
+	if k.GenesisSupply(st) != 100 || k.Minted(st) != 50 || k.Burned(st) != 5 {
+		t.Fatalf("genesis %d minted %d burned %d", k.GenesisSupply(st), k.Minted(st), k.Burned(st))
+	}
+	// A total that disagrees with the supply breaks the invariant.
+	st.Set(BurnedKey(), EncodeAmount(6))
+	if err := k.CheckInvariants(st); err == nil || !strings.Contains(err.Error(), "genesis supply 100 + minted 50 - burned 6") {
+		t.Fatalf("CheckInvariants with a wrong burned total: %v", err)
+	}
+	st.Set(BurnedKey(), EncodeAmount(5))
 	if st.Has(BalanceKey(ModuleAddress("pool"))) {
 		t.Fatal("zero balance stored")
 	}

@@ -11,9 +11,15 @@ import (
 //
 //	"bank/balance/" ‖ address (20 bytes)  →  balance, ucell, 8 bytes big-endian; absent = 0, never stored as 0
 //	"bank/supply"                         →  total supply, ucell, 8 bytes big-endian
+//	"bank/genesis_supply"                 →  supply at genesis, ucell, 8 bytes big-endian
+//	"bank/minted"                         →  ucell minted since genesis, 8 bytes big-endian; absent = 0
+//	"bank/burned"                         →  ucell burned since genesis, 8 bytes big-endian; absent = 0
 const (
-	prefixBalance = "bank/balance/"
-	keySupply     = "bank/supply"
+	prefixBalance    = "bank/balance/"
+	keySupply        = "bank/supply"
+	keyGenesisSupply = "bank/genesis_supply"
+	keyMinted        = "bank/minted"
+	keyBurned        = "bank/burned"
 )
 
 // BalanceKey returns the state key of addr's balance. The value, when
@@ -25,6 +31,18 @@ func BalancePrefix() []byte { return []byte(prefixBalance) }
 
 // SupplyKey returns the state key of the total supply (DecodeAmount).
 func SupplyKey() []byte { return []byte(keySupply) }
+
+// GenesisSupplyKey returns the state key of the supply at genesis
+// (DecodeAmount).
+func GenesisSupplyKey() []byte { return []byte(keyGenesisSupply) }
+
+// MintedKey returns the state key of the total minted since genesis
+// (DecodeAmount).
+func MintedKey() []byte { return []byte(keyMinted) }
+
+// BurnedKey returns the state key of the total burned since genesis
+// (DecodeAmount).
+func BurnedKey() []byte { return []byte(keyBurned) }
 
 // AddressFromBalanceKey returns the address of a balance key.
 func AddressFromBalanceKey(key []byte) (address.Address, error) {

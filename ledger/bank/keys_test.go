@@ -18,6 +18,9 @@ func TestKeys(t *testing.T) {
 	}{
 		{"balance", BalanceKey(addr), hex.EncodeToString([]byte("bank/balance/")) + "01000000000000000000000000000000000000ff"},
 		{"supply", SupplyKey(), hex.EncodeToString([]byte("bank/supply"))},
+		{"genesis supply", GenesisSupplyKey(), hex.EncodeToString([]byte("bank/genesis_supply"))},
+		{"minted", MintedKey(), hex.EncodeToString([]byte("bank/minted"))},
+		{"burned", BurnedKey(), hex.EncodeToString([]byte("bank/burned"))},
 	} {
 		if got := hex.EncodeToString(tc.key); got != tc.want {
 			t.Errorf("%s key %s, want %s", tc.name, got, tc.want)

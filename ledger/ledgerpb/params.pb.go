@@ -153,6 +153,26 @@ type Params struct {
 	// Reputation in the skill "mining" an invalidated miner loses, per
 	// invalidated submission.
 	MinerReputationPenalty uint64 `protobuf:"varint,47,opt,name=miner_reputation_penalty,json=minerReputationPenalty,proto3" json:"miner_reputation_penalty,omitempty"`
+	// Inflation: the ucell minted over a mint year, in basis points of the
+	// supply at the year's start; 0 mints nothing.
+	MintInflationBps uint32 `protobuf:"varint,120,opt,name=mint_inflation_bps,json=mintInflationBps,proto3" json:"mint_inflation_bps,omitempty"`
+	// Target block time, ms: a mint year is 365.25 days / mint_block_time_ms
+	// blocks (rounded down).
+	MintBlockTimeMs uint64 `protobuf:"varint,121,opt,name=mint_block_time_ms,json=mintBlockTimeMs,proto3" json:"mint_block_time_ms,omitempty"`
+	// Supply ceiling, ucell: minting never takes the total supply above it.
+	MintSupplyCeiling uint64 `protobuf:"varint,122,opt,name=mint_supply_ceiling,json=mintSupplyCeiling,proto3" json:"mint_supply_ceiling,omitempty"`
+	// Share, in basis points, of each block's minted ucell paid to the
+	// module account "rewards" (validators and delegators).
+	MintRewardsBps uint32 `protobuf:"varint,123,opt,name=mint_rewards_bps,json=mintRewardsBps,proto3" json:"mint_rewards_bps,omitempty"`
+	// Share, in basis points, of each block's minted ucell paid to the
+	// module account "mining_rewards" (the reputation miners' reward pool);
+	// the rest of the block's minted ucell goes to the treasury.
+	MintMinersBps uint32 `protobuf:"varint,124,opt,name=mint_miners_bps,json=mintMinersBps,proto3" json:"mint_miners_bps,omitempty"`
+	// Share, in basis points, of every transaction fee that is burned.
+	FeeBurnBps uint32 `protobuf:"varint,125,opt,name=fee_burn_bps,json=feeBurnBps,proto3" json:"fee_burn_bps,omitempty"`
+	// Share, in basis points, of every transaction fee paid to the module
+	// account "rewards"; the rest of the fee goes to the treasury.
+	FeeValidatorBps uint32 `protobuf:"varint,126,opt,name=fee_validator_bps,json=feeValidatorBps,proto3" json:"fee_validator_bps,omitempty"`
 	// Staking and distribution (issue 14), fields 150 to 169.
 	// Blocks between two commission changes of a validator (a "day"); 0: no
 	// limit on how often.
@@ -528,6 +548,55 @@ func (x *Params) GetMinerReputationPenalty() uint64 {
 	return 0
 }
 
+func (x *Params) GetMintInflationBps() uint32 {
+	if x != nil {
+		return x.MintInflationBps
+	}
+	return 0
+}
+
+func (x *Params) GetMintBlockTimeMs() uint64 {
+	if x != nil {
+		return x.MintBlockTimeMs
+	}
+	return 0
+}
+
+func (x *Params) GetMintSupplyCeiling() uint64 {
+	if x != nil {
+		return x.MintSupplyCeiling
+	}
+	return 0
+}
+
+func (x *Params) GetMintRewardsBps() uint32 {
+	if x != nil {
+		return x.MintRewardsBps
+	}
+	return 0
+}
+
+func (x *Params) GetMintMinersBps() uint32 {
+	if x != nil {
+		return x.MintMinersBps
+	}
+	return 0
+}
+
+func (x *Params) GetFeeBurnBps() uint32 {
+	if x != nil {
+		return x.FeeBurnBps
+	}
+	return 0
+}
+
+func (x *Params) GetFeeValidatorBps() uint32 {
+	if x != nil {
+		return x.FeeValidatorBps
+	}
+	return 0
+}
+
 func (x *Params) GetStakingCommissionChangeBlocks() uint64 {
 	if x != nil {
 		return x.StakingCommissionChangeBlocks
@@ -567,7 +636,7 @@ var File_celltonomy_ledger_v1_params_proto protoreflect.FileDescriptor
 
 const file_celltonomy_ledger_v1_params_proto_rawDesc = "" +
 	"\n" +
-	"!celltonomy/ledger/v1/params.proto\x12\x14celltonomy.ledger.v1\"\xda\x13\n" +
+	"!celltonomy/ledger/v1/params.proto\x12\x14celltonomy.ledger.v1\"\x85\x16\n" +
 	"\x06Params\x12\x17\n" +
 	"\amin_fee\x18\x01 \x01(\x04R\x06minFee\x12)\n" +
 	"\x10unbonding_blocks\x18\x02 \x01(\x04R\x0funbondingBlocks\x12\"\n" +
@@ -617,7 +686,15 @@ const file_celltonomy_ledger_v1_params_proto_rawDesc = "" +
 	"\x1dmining_response_window_blocks\x18, \x01(\x04R\x1aminingResponseWindowBlocks\x125\n" +
 	"\x17miner_min_staked_cycles\x18- \x01(\x04R\x14minerMinStakedCycles\x127\n" +
 	"\x18miner_slash_defender_bps\x18. \x01(\rR\x15minerSlashDefenderBps\x128\n" +
-	"\x18miner_reputation_penalty\x18/ \x01(\x04R\x16minerReputationPenalty\x12H\n" +
+	"\x18miner_reputation_penalty\x18/ \x01(\x04R\x16minerReputationPenalty\x12,\n" +
+	"\x12mint_inflation_bps\x18x \x01(\rR\x10mintInflationBps\x12+\n" +
+	"\x12mint_block_time_ms\x18y \x01(\x04R\x0fmintBlockTimeMs\x12.\n" +
+	"\x13mint_supply_ceiling\x18z \x01(\x04R\x11mintSupplyCeiling\x12(\n" +
+	"\x10mint_rewards_bps\x18{ \x01(\rR\x0emintRewardsBps\x12&\n" +
+	"\x0fmint_miners_bps\x18| \x01(\rR\rmintMinersBps\x12 \n" +
+	"\ffee_burn_bps\x18} \x01(\rR\n" +
+	"feeBurnBps\x12*\n" +
+	"\x11fee_validator_bps\x18~ \x01(\rR\x0ffeeValidatorBps\x12H\n" +
 	" staking_commission_change_blocks\x18\x96\x01 \x01(\x04R\x1dstakingCommissionChangeBlocks\x12@\n" +
 	"\x1cstaking_signed_blocks_window\x18\x97\x01 \x01(\x04R\x19stakingSignedBlocksWindow\x124\n" +
 	"\x16staking_min_signed_bps\x18\x98\x01 \x01(\rR\x13stakingMinSignedBps\x12@\n" +

@@ -131,7 +131,16 @@ func (x *BalanceResponse) GetBalance() uint64 {
 type SupplyResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Total supply in ucell.
-	Supply        uint64 `protobuf:"varint,1,opt,name=supply,proto3" json:"supply,omitempty"`
+	Supply uint64 `protobuf:"varint,1,opt,name=supply,proto3" json:"supply,omitempty"`
+	// Supply at genesis, ucell.
+	GenesisSupply uint64 `protobuf:"varint,2,opt,name=genesis_supply,json=genesisSupply,proto3" json:"genesis_supply,omitempty"`
+	// Ucell minted since genesis (inflation); supply = genesis_supply +
+	// minted - burned.
+	Minted uint64 `protobuf:"varint,3,opt,name=minted,proto3" json:"minted,omitempty"`
+	// Ucell burned since genesis (fees, slashes, vetoed deposits).
+	Burned uint64 `protobuf:"varint,4,opt,name=burned,proto3" json:"burned,omitempty"`
+	// Balance of the treasury, ucell.
+	Treasury      uint64 `protobuf:"varint,5,opt,name=treasury,proto3" json:"treasury,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -169,6 +178,34 @@ func (*SupplyResponse) Descriptor() ([]byte, []int) {
 func (x *SupplyResponse) GetSupply() uint64 {
 	if x != nil {
 		return x.Supply
+	}
+	return 0
+}
+
+func (x *SupplyResponse) GetGenesisSupply() uint64 {
+	if x != nil {
+		return x.GenesisSupply
+	}
+	return 0
+}
+
+func (x *SupplyResponse) GetMinted() uint64 {
+	if x != nil {
+		return x.Minted
+	}
+	return 0
+}
+
+func (x *SupplyResponse) GetBurned() uint64 {
+	if x != nil {
+		return x.Burned
+	}
+	return 0
+}
+
+func (x *SupplyResponse) GetTreasury() uint64 {
+	if x != nil {
+		return x.Treasury
 	}
 	return 0
 }
@@ -954,9 +991,13 @@ const file_celltonomy_ledger_v1_query_proto_rawDesc = "" +
 	"\aaddress\x18\x01 \x01(\fR\aaddress\"E\n" +
 	"\x0fBalanceResponse\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\fR\aaddress\x12\x18\n" +
-	"\abalance\x18\x02 \x01(\x04R\abalance\"(\n" +
+	"\abalance\x18\x02 \x01(\x04R\abalance\"\x9b\x01\n" +
 	"\x0eSupplyResponse\x12\x16\n" +
-	"\x06supply\x18\x01 \x01(\x04R\x06supply\"f\n" +
+	"\x06supply\x18\x01 \x01(\x04R\x06supply\x12%\n" +
+	"\x0egenesis_supply\x18\x02 \x01(\x04R\rgenesisSupply\x12\x16\n" +
+	"\x06minted\x18\x03 \x01(\x04R\x06minted\x12\x16\n" +
+	"\x06burned\x18\x04 \x01(\x04R\x06burned\x12\x1a\n" +
+	"\btreasury\x18\x05 \x01(\x04R\btreasury\"f\n" +
 	"\x0fValidatorStatus\x12=\n" +
 	"\tvalidator\x18\x01 \x01(\v2\x1f.celltonomy.ledger.v1.ValidatorR\tvalidator\x12\x14\n" +
 	"\x05power\x18\x02 \x01(\x03R\x05power\"J\n" +

@@ -14,6 +14,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/internal/codec"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/mint"
 	"github.com/celltonomy/celltonomy/ledger/staking"
 	"github.com/celltonomy/celltonomy/ledger/store"
 )
@@ -78,6 +79,13 @@ import (
 //	staking_min_signed_bps        5,000 (sign at least half of the window)
 //	staking_downtime_jail_blocks  600 blocks in jail for downtime
 //	staking_downtime_slash_bps    100 (1 % of the stake burned for downtime)
+//	mint_inflation_bps   500 (5 % of the supply a year)
+//	mint_block_time_ms   6,000 ms (5,259,600 blocks a mint year)
+//	mint_supply_ceiling  10^16 ucell (10 billion CELL)
+//	mint_rewards_bps     6,000 (60 % of minting to validators and delegators)
+//	mint_miners_bps      1,000 (10 % to the miners' reward pool; 30 % to the treasury)
+//	fee_burn_bps         2,000 (20 % of every fee burned)
+//	fee_validator_bps    5,000 (50 % to validators and delegators; 30 % to the treasury)
 func Default() *ledgerpb.Params {
 	return &ledgerpb.Params{
 		MinFee:           1_000,
@@ -137,6 +145,13 @@ func Default() *ledgerpb.Params {
 		StakingMinSignedBps:           staking.DefaultMinSignedBps,
 		StakingDowntimeJailBlocks:     staking.DefaultDowntimeJailBlocks,
 		StakingDowntimeSlashBps:       staking.DefaultDowntimeSlashBps,
+		MintInflationBps:              500,
+		MintBlockTimeMs:               6_000,
+		MintSupplyCeiling:             10_000_000_000_000_000,
+		MintRewardsBps:                6_000,
+		MintMinersBps:                 1_000,
+		FeeBurnBps:                    2_000,
+		FeeValidatorBps:               5_000,
 	}
 }
 
@@ -194,6 +209,8 @@ const MaxDisputeRounds = 8
 //   - mining_response_window_blocks in [1, MaxWindowBlocks];
 //     miner_min_staked_cycles at most MaxWindowBlocks;
 //     miner_slash_defender_bps at most 10000;
+//   - the mint_* and fee_* params by mint.Validate;
+//   - the staking_* params by staking.ValidateParams;
 //   - governance_authority empty (nobody may release litigation) or a
 //     bech32 address;
 //   - reputation_cycle_blocks, mining_window_blocks and
@@ -289,6 +306,9 @@ func Validate(p *ledgerpb.Params) error {
 		return fmt.Errorf("params: miner_min_staked_cycles %d: must be at most %d", p.MinerMinStakedCycles, MaxWindowBlocks)
 	case p.MinerSlashDefenderBps > 10_000:
 		return fmt.Errorf("params: miner_slash_defender_bps %d: must be at most 10000", p.MinerSlashDefenderBps)
+	}
+	if err := mint.Validate(p); err != nil {
+		return err
 	}
 	if err := staking.ValidateParams(p); err != nil {
 		return err

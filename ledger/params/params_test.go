@@ -70,6 +70,12 @@ func TestValidate(t *testing.T) {
 		{func(p *ledgerpb.Params) { p.DisputeSeedWindowBlocks = 0 }, "dispute_seed_window_blocks 0"},
 		{func(p *ledgerpb.Params) { p.MinDomainVoteStake = 0 }, "min_domain_vote_stake 0"},
 		{func(p *ledgerpb.Params) { p.MaxDuePerBlock = 0 }, "max_due_per_block 0"},
+		// Tokenomics: mint.Validate's rules apply (ledger/mint tests them all).
+		{func(p *ledgerpb.Params) { p.MintInflationBps = 10_001 }, "mint_inflation_bps 10001"},
+		{func(p *ledgerpb.Params) { p.MintBlockTimeMs = 0 }, "mint_block_time_ms 0"},
+		{func(p *ledgerpb.Params) { p.MintSupplyCeiling = 0 }, "mint_supply_ceiling 0"},
+		{func(p *ledgerpb.Params) { p.MintMinersBps = 4_001 }, "mint_rewards_bps 6000 + mint_miners_bps 4001"},
+		{func(p *ledgerpb.Params) { p.FeeBurnBps = 5_001 }, "fee_burn_bps 5001 + fee_validator_bps 5000"},
 	} {
 		p := Default()
 		tc.edit(p)

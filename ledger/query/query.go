@@ -62,7 +62,8 @@ const (
 const (
 	// Balance: AddressRequest → BalanceResponse (balance in ucell).
 	Balance = "bank/balance"
-	// Supply: no data → SupplyResponse (total supply in ucell).
+	// Supply: no data → SupplyResponse (total supply, genesis supply,
+	// minted and burned totals, treasury balance; ucell).
 	Supply = "bank/supply"
 	// Account: AddressRequest → Account (sequence = the next
 	// transaction's; an address that never signed gets sequence 0 and no

@@ -105,7 +105,8 @@
 //
 // # Mining (reputation.md: "Mining (on chain)")
 //
-// Mining (NewMining over the bank and the treasury) runs the cycles in
+// Mining (NewMining over the bank, the miners' reward pool and the
+// treasury) runs the cycles in
 // its block hook, BeginBlock, and executes these messages:
 //
 //   - MsgStakeMiner moves ucell from the signer to the module account
@@ -236,13 +237,15 @@
 //	w = (1 − 1/e3(t/T)) × (1 − n/24),  e3(x) = 1 + x + x²/2 + x³/6
 //	  = (6T²t + 3Tt² + t³) × (24 − n) / (24 × (6T³ + 6T²t + 3Tt² + t³))
 //
-// computed exactly as a rational (MinerWeight). min(miner_reward,
-// treasury balance) ucell are paid from the treasury — while it has funds,
-// so nothing is minted — and miner_reputation_reward is appended in the
+// computed exactly as a rational (MinerWeight). min(miner_reward, pool +
+// treasury balance) ucell are paid from the miners' reward pool (the
+// module account "mining_rewards", fed by minting, ledger/mint) first and
+// from the treasury for what the pool lacks — nothing is minted here —
+// and miner_reputation_reward is appended in the
 // skill "mining" of the network colony to the open cycle's log with
 // AppendMinerReward, one entry per submission; both are split by
 // RewardShares: share_i = floor(total × w_i / Σ w), what the truncation
-// leaves stays in the treasury. A fresh stake (t = 0) weighs 0.
+// leaves stays in the pool or the treasury. A fresh stake (t = 0) weighs 0.
 //
 // # Recovery mode (Colony whitepaper §2.2, §7.9)
 //

@@ -125,7 +125,8 @@ type EventRootAccepted struct {
 func (EventRootAccepted) EventType() string { return "root_accepted" }
 
 // EventMinersRewarded: type "miners_rewarded", attributes cycle, miners
-// (submissions rewarded), paid (ucell from the treasury), reputation
+// (submissions rewarded), paid (ucell from the miners' reward pool and
+// the treasury), reputation
 // (appended in the skill "mining").
 type EventMinersRewarded struct {
 	Cycle      uint64 `event:"cycle"`

@@ -39,13 +39,16 @@ type Bank interface {
 type Mining struct {
 	rep      Keeper
 	bank     Bank
+	pool     string
 	treasury string
 }
 
-// NewMining returns mining over bank, which must know MinerAccount and
-// the module account treasury that pays miner_reward.
-func NewMining(bank Bank, treasury string) Mining {
-	return Mining{rep: New(), bank: bank, treasury: treasury}
+// NewMining returns mining over bank, which must know MinerAccount, the
+// module account pool (the miners' reward pool, fed by minting) that pays
+// miner_reward first, and the module account treasury that pays what
+// the pool lacks and receives slashed miner stakes.
+func NewMining(bank Bank, pool, treasury string) Mining {
+	return Mining{rep: New(), bank: bank, pool: pool, treasury: treasury}
 }
 
 // MiningState returns the record of cycles and mining; its zero value
@@ -527,9 +530,10 @@ func (m Mining) accept(st store.KVStore, ev *event.Log, p *ledgerpb.Params, heig
 
 // reward pays the miners of an accepted cycle (reputation.md: "Miners of
 // the accepted root are rewarded in tokens and in the mining skill"):
-// min(miner_reward, treasury balance) ucell and miner_reputation_reward
-// reputation in the skill "mining" of the network colony, each split by
-// MinerWeight with RewardShares. Every submission gets its reputation
+// min(miner_reward, pool balance + treasury balance) ucell — taken from
+// the miners' reward pool first, the rest from the treasury — and
+// miner_reputation_reward reputation in the skill "mining" of the network
+// colony, each split by MinerWeight with RewardShares. Every submission gets its reputation
 // entry, zero amounts included (AppendMinerReward); none when the chain
 // has no skill "mining".
 func (m Mining) reward(st store.KVStore, ev *event.Log, p *ledgerpb.Params, cycle uint64, subs []*ledgerpb.Submission) {
@@ -537,14 +541,22 @@ func (m Mining) reward(st store.KVStore, ev *event.Log, p *ledgerpb.Params, cycl
 	for i, s := range subs {
 		weights[i] = MinerWeight(s.StakedBlocks, p.MiningStakeMaturityBlocks, int(s.Position))
 	}
-	pay := RewardShares(min(p.MinerReward, m.bank.ModuleBalance(st, m.treasury)), weights)
+	fromPool := min(p.MinerReward, m.bank.ModuleBalance(st, m.pool))
+	fromTreasury := min(p.MinerReward-fromPool, m.bank.ModuleBalance(st, m.treasury))
+	pay := RewardShares(fromPool+fromTreasury, weights)
 	rep := RewardShares(p.MinerReputationReward, weights)
 	skill, hasSkill := m.rep.SkillID(st, SkillMining)
 	var paid, earned uint64
 	for i, s := range subs {
 		miner := address.Address(s.Miner)
 		if pay[i] > 0 {
-			if err := m.bank.MoveFromModule(st, ev, m.treasury, miner, pay[i]); err != nil {
+			// The pool pays first; Σ pay ≤ fromPool + fromTreasury.
+			pooled := min(pay[i], fromPool)
+			fromPool -= pooled
+			if err := m.bank.MoveFromModule(st, ev, m.pool, miner, pooled); err != nil {
+				panic(fmt.Sprintf("reputation: miner reward: %v", err))
+			}
+			if err := m.bank.MoveFromModule(st, ev, m.treasury, miner, pay[i]-pooled); err != nil {
 				panic(fmt.Sprintf("reputation: miner reward: %v", err))
 			}
 			paid += pay[i]

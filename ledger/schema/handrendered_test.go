@@ -10,10 +10,10 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/distribution"
 	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/market"
+	"github.com/celltonomy/celltonomy/ledger/mint"
 	"github.com/celltonomy/celltonomy/ledger/registry"
 	"github.com/celltonomy/celltonomy/ledger/reputation"
 	"github.com/celltonomy/celltonomy/ledger/staking"
-	"github.com/celltonomy/celltonomy/ledger/treasury"
 )
 
 // handRendered is how each event was rendered before event.Encode: one
@@ -583,10 +583,22 @@ func handRendered(ev event.Typed) event.Event {
 			{Key: "sequence", Value: strconv.FormatUint(e.Sequence, 10)},
 			{Key: "fee", Value: strconv.FormatUint(e.Fee, 10)},
 		}}
-	case treasury.EventFee:
+	case mint.EventFee:
 		return event.Event{Type: "fee", Attributes: []event.Attribute{
 			{Key: "payer", Value: e.Payer.String()},
-			{Key: "amount", Value: strconv.FormatUint(e.Amount, 10)},
+			{Key: "amount", Value: u(e.Amount)},
+			{Key: "burned", Value: u(e.Burned)},
+			{Key: "validators", Value: u(e.Validators)},
+			{Key: "treasury", Value: u(e.Treasury)},
+		}}
+	case mint.EventMinted:
+		return event.Event{Type: "minted", Attributes: []event.Attribute{
+			{Key: "height", Value: i(e.Height)},
+			{Key: "amount", Value: u(e.Amount)},
+			{Key: "rewards", Value: u(e.Rewards)},
+			{Key: "miners", Value: u(e.Miners)},
+			{Key: "treasury", Value: u(e.Treasury)},
+			{Key: "supply", Value: u(e.Supply)},
 		}}
 	}
 	return event.Event{}

@@ -23,20 +23,20 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/distribution"
 	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/market"
+	"github.com/celltonomy/celltonomy/ledger/mint"
 	"github.com/celltonomy/celltonomy/ledger/query"
 	"github.com/celltonomy/celltonomy/ledger/registry"
 	"github.com/celltonomy/celltonomy/ledger/reputation"
 	"github.com/celltonomy/celltonomy/ledger/staking"
-	"github.com/celltonomy/celltonomy/ledger/treasury"
 	"github.com/celltonomy/celltonomy/ledger/tx"
 )
 
 // Events returns the registry of every event type the ledger emits, in
 // transaction results and in block results: those of auth, bank,
-// treasury, staking, registry, reputation and market.
+// mint, staking, registry, reputation and market.
 func Events() *event.Registry {
 	var all []event.Typed
-	for _, evs := range [][]event.Typed{auth.Events(), bank.Events(), treasury.Events(), staking.Events(),
+	for _, evs := range [][]event.Typed{auth.Events(), bank.Events(), mint.Events(), staking.Events(),
 		registry.Events(), reputation.Events(), market.Events(),
 		distribution.Events()} {
 		all = append(all, evs...)

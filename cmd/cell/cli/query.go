@@ -14,7 +14,7 @@ func newQueryCmd(g *globals) *cobra.Command {
 	f := &nodeFlags{g: g}
 	cmd := &cobra.Command{Use: "query", Aliases: []string{"q"}, Short: "Read the ledger: balances (proven against the app hash), transactions, validators"}
 	f.register(cmd)
-	bank := &cobra.Command{Use: "bank", Short: "Balances"}
+	bank := &cobra.Command{Use: "bank", Short: "Balances and the supply"}
 	bank.AddCommand(&cobra.Command{
 		Use:   "balance ADDRESS|KEY",
 		Short: "Print a balance in ucell, read with a proof checked against the app hash",
@@ -36,6 +36,7 @@ func newQueryCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	})
+	bank.AddCommand(newQuerySupplyCmd(g, f))
 	txq := &cobra.Command{
 		Use:   "tx HASH",
 		Short: "Print a committed transaction's result",
