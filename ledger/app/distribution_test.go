@@ -11,6 +11,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/distribution"
 	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/params"
 	"github.com/celltonomy/celltonomy/ledger/staking"
 )
 
@@ -53,6 +54,11 @@ func newDPoSNet(t testing.TB, nVals, nDels int, edit func(*ledgerpb.Params)) *dp
 	p.StakingMinSignedBps = 5_000
 	p.StakingDowntimeJailBlocks = 10
 	p.StakingDowntimeSlashBps = 100
+	// The mint pays part of each block's minting and of every fee into
+	// "rewards" (allocated at the start of the next block).
+	def := params.Default()
+	p.MintInflationBps, p.MintBlockTimeMs, p.MintSupplyCeiling = 10_000, 6_000, def.MintSupplyCeiling
+	p.MintRewardsBps, p.MintMinersBps, p.FeeBurnBps, p.FeeValidatorBps = 6_000, 1_000, 2_000, 5_000
 	if edit != nil {
 		edit(p)
 	}
