@@ -180,6 +180,20 @@ func TestDelegatorsShareSlashesAndRewards(t *testing.T) {
 	if v := n.app.staking.Validator(n.st, v1.addr); !v.Jailed || !v.Tombstoned {
 		t.Fatalf("v1 after a double sign: %+v", v)
 	}
+	// The read API of governance: bonded validators and their stake,
+	// delegations included; the jailed v1 counts for nothing.
+	bonded := staking.BondedValidators(n.st)
+	if len(bonded) != 2 || staking.TotalBonded(n.st) != bonded[0].Bonded+bonded[1].Bonded {
+		t.Fatalf("bonded validators %v, total %d", bonded, staking.TotalBonded(n.st))
+	}
+	for _, v := range bonded {
+		if string(v.Operator) == string(v1.addr.Bytes()) {
+			t.Fatal("a jailed validator among the bonded")
+		}
+	}
+	if got := n.app.staking.Validator(n.st, v0.addr).Bonded; got != 100_000+100_000-50_000 {
+		t.Fatalf("v0 bonded %d: its self-bond and d2's delegation less what d2 redelegated", got)
+	}
 
 	// Downtime: v2 misses blocks until jailed; 1 % of its stake burns.
 	before := worth(d0, v2)
