@@ -293,3 +293,25 @@ func TestDelegationQueries(t *testing.T) {
 		}
 	}
 }
+
+// TestRedelegateThenUndelegateStillSlashed: stake redelegated out of a
+// validator and at once undelegated from the destination is still cut
+// for the source's earlier fault, in its unbonding entry.
+func TestRedelegateThenUndelegateStillSlashed(t *testing.T) {
+	n := newDPoSNet(t, 3, 1, func(p *ledgerpb.Params) { p.UnbondingBlocks = 50; p.MintInflationBps = 0 })
+	v1, v2, d := n.vals[1], n.vals[2], n.dels[0]
+	n.finalize(nil, nil, n.tx(d, delegateMsg(v1, 100_000)))
+	infraction := n.height
+	n.finalize(nil, nil, n.tx(d, redelegateMsg(v1, v2, 100_000)))
+	n.finalize(nil, nil, n.tx(d, undelegateMsg(v2, 100_000)))
+	n.finalize(nil, []Misbehavior{{ValidatorAddress: consAddr(n.cons[1]), Height: infraction}})
+	var unbonding uint64
+	for _, e := range n.app.staking.Unbondings(n.st) {
+		if string(e.Delegator) == string(d.addr.Bytes()) {
+			unbonding += e.Amount
+		}
+	}
+	if unbonding != 90_000 {
+		t.Fatalf("d's unbonding from v2 after v1's slash: %d, want 90000", unbonding)
+	}
+}

@@ -39,8 +39,9 @@ type EventUnbond struct {
 // EventType implements event.Typed.
 func (EventUnbond) EventType() string { return "unbond" }
 
-// EventUnbondingComplete: type "unbonding_complete", attributes operator,
-// amount (ucell, paid back to the operator).
+// EventUnbondingComplete: type "unbonding_complete", attributes operator
+// (the account paid back: the operator for its own unbond, the delegator
+// for an undelegation), amount (ucell).
 type EventUnbondingComplete struct {
 	Operator address.Address `event:"operator"`
 	Amount   uint64          `event:"amount"`

@@ -119,26 +119,45 @@ func (k Keeper) slash(st store.KVStore, ev *event.Log, v *ledgerpb.Validator, in
 		if address.Address(r.SrcValidator) != op || r.CreationHeight < infraction {
 			continue
 		}
-		dst := k.Validator(st, address.Address(r.DstValidator))
-		del := address.Address(r.Delegator)
-		d := k.Delegation(st, address.Address(r.DstValidator), del)
-		if dst == nil || d == nil {
-			continue // moved on by an undelegation, whose entry the source cannot reach
-		}
-		cut := min(fraction(r.Amount, bps), TokensOf(dst, d.Shares))
-		if cut == 0 {
-			continue
-		}
-		taken, err := k.removeTokens(st, ev, dst, del, cut)
+		total += k.slashRedelegation(st, ev, r, fraction(r.Amount, bps))
+	}
+	return total
+}
+
+// slashRedelegation burns cut ucell of the stake r moved: from the
+// delegation at the destination first, then from the delegator's
+// unbonding entries from the destination created since the redelegation
+// (so that undelegating at once does not escape the source's fault). It
+// returns the ucell burned.
+func (k Keeper) slashRedelegation(st store.KVStore, ev *event.Log, r *ledgerpb.RedelegationEntry, cut uint64) uint64 {
+	dstOp, del := address.Address(r.DstValidator), address.Address(r.Delegator)
+	var burned uint64
+	if dst, d := k.Validator(st, dstOp), k.Delegation(st, dstOp, del); dst != nil && d != nil && min(cut, TokensOf(dst, d.Shares)) > 0 {
+		taken, err := k.removeTokens(st, ev, dst, del, min(cut, TokensOf(dst, d.Shares)))
 		if err != nil {
 			panic(fmt.Sprintf("staking: slash of a redelegation: %v", err))
 		}
 		if err := k.bank.BurnFromModule(st, ev, BondedPool, taken); err != nil {
 			panic(fmt.Sprintf("staking: bonded pool below a validator's stake: %v", err))
 		}
-		total += taken
+		burned = taken
 	}
-	return total
+	for _, u := range k.Unbondings(st) {
+		if burned >= cut {
+			break
+		}
+		if address.Address(u.Operator) != dstOp || address.Address(u.Delegator) != del || u.CreationHeight < r.CreationHeight {
+			continue
+		}
+		take := min(cut-burned, u.Amount)
+		if err := k.bank.BurnFromModule(st, ev, UnbondingPool, take); err != nil {
+			panic(fmt.Sprintf("staking: unbonding pool below its entries: %v", err))
+		}
+		u.Amount -= take
+		setUnbonding(st, u)
+		burned += take
+	}
+	return burned
 }
 
 // countVote records whether the voter signed in its sliding window of

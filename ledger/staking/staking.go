@@ -26,7 +26,9 @@
 //     must stay 0 or at least min_self_bond.
 //   - MsgRedelegate moves stake between validators at once, but a
 //     redelegation entry keeps it slashable for faults of the source for
-//     unbonding_blocks (taken from the destination delegation), and stake
+//     unbonding_blocks (taken from the destination delegation, then from
+//     the delegator's unbonding entries from the destination created
+//     since, so undelegating at once does not escape it), and stake
 //     that arrived by a redelegation cannot redelegate on before that
 //     entry ends (no hop out of a fault's reach), as in Cosmos.
 //   - Every change of a delegation's shares first calls the Hooks, so
