@@ -562,7 +562,9 @@
 // Module accounts hold what their module accounts for, as ordinary bank
 // balances at bank.ModuleAddress(name): "treasury" (its share of fees
 // and minting, network fees, slashed bid stakes), "rewards" (the
-// validators' share of fees and minting), "mining_rewards" (the miners'
+// validators' share of fees and minting; of it, distribution.Outstanding
+// is allocated and owed to operators and delegations, the rest waits for
+// the next allocation), "mining_rewards" (the miners'
 // share of minting), "bonded" (Σ bonded stake), "unbonding" (Σ
 // unbonding entries), "escrow" (Σ what the orders hold: max prices,
 // prices, PO stakes, bid stakes, dispute stakes, litigated funds),
@@ -591,10 +593,19 @@
 //	create_validator    operator, consensus_pubkey, self_bond, moniker
 //	bond                operator, amount, bonded
 //	unbond              operator, amount, completion_height
-//	unbonding_complete  operator, amount                           begin block
+//	unbonding_complete  operator, amount                           begin block (operator: the account paid)
 //	slash               operator, consensus_address, infraction_height, amount
 //	jail                operator
 //	power               operator, power                            end block, one per validator update
+//	delegate            delegator, validator, amount, shares
+//	undelegate          delegator, validator, amount, completion_height
+//	redelegate          delegator, src_validator, dst_validator, amount, completion_height
+//	unjail              operator
+//	edit_validator      operator, moniker, commission_bps
+//	downtime            operator, missed, jailed_until             begin block (with slash and jail)
+//	rewards             validator, amount, commission              begin block, one per signer (distribution)
+//	withdraw_rewards    delegator, validator, amount               withdrawal, or before a delegation changes
+//	withdraw_commission operator, amount
 //	profile_set         owner, name, roles                         registry
 //	node_announced      operator, node_pubkey, endpoint, architectures, capacity, last_announced_height
 //	node_removed        operator, node_pubkey
