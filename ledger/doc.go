@@ -532,6 +532,10 @@
 //	                                            ledgerpb.RedelegationEntry   staking.RedelegationKey
 //	staking/redelegated/ ‖ delegator ‖ dst ‖ completion
 //	                                            0x01 (index)                 staking.RedelegatedKey
+//	staking/unbonding_by_validator/ ‖ operator ‖ creation ‖ completion ‖ delegator
+//	                                            empty (index)                staking.UnbondingByValidatorKey
+//	staking/redelegation_by_src/ ‖ src ‖ creation ‖ completion ‖ delegator ‖ dst
+//	                                            empty (index)                staking.RedelegationBySrcKey
 //	staking/signing/ ‖ operator                 ledgerpb.SigningInfo         staking.SigningKey
 //	staking/missed/ ‖ operator ‖ window index   0x01                         staking.MissedKey
 //	distribution/validator/ ‖ operator          ledgerpb.DistributionValidator distribution.ValidatorKey

@@ -268,13 +268,64 @@ func (k Keeper) undelegate(st store.KVStore, ev *event.Log, p *ledgerpb.Params, 
 	return taken, completion, nil
 }
 
+// setUnbonding stores e and its index key, or deletes both if its amount
+// is 0.
 func setUnbonding(st store.KVStore, e *ledgerpb.UnbondingEntry) {
-	key := UnbondingKey(e.CompletionHeight, address.Address(e.Operator), e.CreationHeight, address.Address(e.Delegator))
+	op, del := address.Address(e.Operator), address.Address(e.Delegator)
+	key := UnbondingKey(e.CompletionHeight, op, e.CreationHeight, del)
+	index := UnbondingByValidatorKey(op, e.CreationHeight, e.CompletionHeight, del)
 	if e.Amount == 0 {
 		st.Delete(key)
+		st.Delete(index)
 		return
 	}
 	st.Set(key, codec.Marshal(e))
+	st.Set(index, []byte{})
+}
+
+// unbondingsFrom returns the unbonding entries from operator's validator
+// created at or after height, by creation height.
+func (k Keeper) unbondingsFrom(st store.KVStore, operator address.Address, height int64) []*ledgerpb.UnbondingEntry {
+	var out []*ledgerpb.UnbondingEntry
+	prefix := UnbondingByValidatorPrefix(operator)
+	it := st.Iterator(store.Key(prefix, store.Uint64(uint64(max(height, 0)))), store.PrefixEnd(prefix))
+	defer it.Close()
+	for ; it.Valid(); it.Next() {
+		rest := it.Key()[len(prefix):]
+		creation, _ := store.ParseUint64(rest[:8])
+		completion, _ := store.ParseUint64(rest[8:16])
+		b := st.Get(UnbondingKey(int64(completion), operator, int64(creation), address.Address(rest[16:])))
+		if b == nil {
+			panic(fmt.Sprintf("staking: corrupt state: index of a missing unbonding entry %x", it.Key()))
+		}
+		e := &ledgerpb.UnbondingEntry{}
+		codec.MustUnmarshal(b, e)
+		out = append(out, e)
+	}
+	return out
+}
+
+// redelegationsFrom returns the redelegation entries out of src's
+// validator created at or after height, by creation height.
+func (k Keeper) redelegationsFrom(st store.KVStore, src address.Address, height int64) []*ledgerpb.RedelegationEntry {
+	var out []*ledgerpb.RedelegationEntry
+	prefix := RedelegationBySrcPrefix(src)
+	it := st.Iterator(store.Key(prefix, store.Uint64(uint64(max(height, 0)))), store.PrefixEnd(prefix))
+	defer it.Close()
+	for ; it.Valid(); it.Next() {
+		rest := it.Key()[len(prefix):]
+		creation, _ := store.ParseUint64(rest[:8])
+		completion, _ := store.ParseUint64(rest[8:16])
+		del, dst := address.Address(rest[16:36]), address.Address(rest[36:56])
+		b := st.Get(RedelegationKey(int64(completion), src, int64(creation), del, dst))
+		if b == nil {
+			panic(fmt.Sprintf("staking: corrupt state: index of a missing redelegation entry %x", it.Key()))
+		}
+		e := &ledgerpb.RedelegationEntry{}
+		codec.MustUnmarshal(b, e)
+		out = append(out, e)
+	}
+	return out
 }
 
 // selfBond returns what the operator's own delegation to v is worth.
@@ -528,6 +579,7 @@ func (k Keeper) Redelegate(st store.KVStore, ev *event.Log, p *ledgerpb.Params, 
 	e.Amount += taken
 	st.Set(key, codec.Marshal(e))
 	st.Set(RedelegatedKey(signer, dstOp, completion), []byte{1})
+	st.Set(RedelegationBySrcKey(srcOp, height, completion, signer, dstOp), []byte{})
 	ev.Emit(EventRedelegate{Delegator: signer, Src: srcOp, Dst: dstOp, Amount: taken, CompletionHeight: completion})
 	return nil
 }

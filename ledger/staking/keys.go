@@ -21,6 +21,10 @@ import (
 //	                                                      →  ledgerpb.RedelegationEntry; walked in completion order
 //	"staking/redelegated/" ‖ delegator (20) ‖ dst operator (20) ‖ completion height (8)
 //	                                                      →  0x01: index of the redelegations that reached dst (the hop check)
+//	"staking/unbonding_by_validator/" ‖ operator (20) ‖ creation height (8) ‖ completion height (8) ‖ delegator (20)
+//	                                                      →  empty: index of the unbonding entries by validator, for slashes
+//	"staking/redelegation_by_src/" ‖ src operator (20) ‖ creation height (8) ‖ completion height (8) ‖ delegator (20) ‖ dst operator (20)
+//	                                                      →  empty: index of the redelegation entries by source, for slashes
 //	"staking/signing/" ‖ operator (20)                    →  ledgerpb.SigningInfo
 //	"staking/missed/" ‖ operator (20) ‖ window index (8)  →  0x01: the validator missed the block at that index of its window
 //	"staking/changed"                                     →  0x01 while the validator set may have changed in the current block;
@@ -35,6 +39,8 @@ const (
 	prefixRedelegation = "staking/redelegation/"
 	prefixSigning      = "staking/signing/"
 	prefixRedelegated  = "staking/redelegated/"
+	prefixUnbondingVal = "staking/unbonding_by_validator/"
+	prefixRedelegSrc   = "staking/redelegation_by_src/"
 	prefixMissed       = "staking/missed/"
 	keyChanged         = "staking/changed"
 )
@@ -120,6 +126,30 @@ func RedelegatedKey(delegator, dst address.Address, completionHeight int64) []by
 // redelegations into dst.
 func RedelegatedPrefix(delegator, dst address.Address) []byte {
 	return store.Key([]byte(prefixRedelegated), delegator[:], dst[:])
+}
+
+// UnbondingByValidatorKey returns the index key of an unbonding entry by
+// its validator and creation height.
+func UnbondingByValidatorKey(operator address.Address, creationHeight, completionHeight int64, delegator address.Address) []byte {
+	return store.Key([]byte(prefixUnbondingVal), operator[:], store.Uint64(uint64(creationHeight)), store.Uint64(uint64(completionHeight)), delegator[:])
+}
+
+// UnbondingByValidatorPrefix returns the prefix of the index keys of the
+// unbonding entries from operator's validator.
+func UnbondingByValidatorPrefix(operator address.Address) []byte {
+	return store.Key([]byte(prefixUnbondingVal), operator[:])
+}
+
+// RedelegationBySrcKey returns the index key of a redelegation entry by
+// its source and creation height.
+func RedelegationBySrcKey(src address.Address, creationHeight, completionHeight int64, delegator, dst address.Address) []byte {
+	return store.Key([]byte(prefixRedelegSrc), src[:], store.Uint64(uint64(creationHeight)), store.Uint64(uint64(completionHeight)), delegator[:], dst[:])
+}
+
+// RedelegationBySrcPrefix returns the prefix of the index keys of the
+// redelegations out of src's validator.
+func RedelegationBySrcPrefix(src address.Address) []byte {
+	return store.Key([]byte(prefixRedelegSrc), src[:])
 }
 
 // SigningKey returns the state key of the signing info of operator's

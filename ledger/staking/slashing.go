@@ -53,13 +53,15 @@ func (k Keeper) BeginBlock(st store.KVStore, ev *event.Log, p *ledgerpb.Params, 
 		if err := k.bank.MoveFromModule(st, ev, UnbondingPool, del, e.Amount); err != nil {
 			panic(fmt.Sprintf("staking: unbonding pool below its entries: %v", err))
 		}
-		st.Delete(UnbondingKey(e.CompletionHeight, address.Address(e.Operator), e.CreationHeight, address.Address(e.Delegator)))
+		e.Amount = 0
+		setUnbonding(st, e)
 		ev.Emit(EventUnbondingComplete{Operator: del, Amount: e.Amount})
 	}
 	for _, e := range k.redelegations(st, RedelegationPrefix(), RedelegationEnd(height)) {
 		del, src, dst := address.Address(e.Delegator), address.Address(e.SrcValidator), address.Address(e.DstValidator)
 		st.Delete(RedelegationKey(e.CompletionHeight, src, e.CreationHeight, del, dst))
 		st.Delete(RedelegatedKey(del, dst, e.CompletionHeight))
+		st.Delete(RedelegationBySrcKey(src, e.CreationHeight, e.CompletionHeight, del, dst))
 	}
 }
 
@@ -103,10 +105,7 @@ func (k Keeper) slash(st store.KVStore, ev *event.Log, v *ledgerpb.Validator, in
 	v.Bonded -= burn
 	k.setValidator(st, v)
 	total := burn
-	for _, u := range k.Unbondings(st) {
-		if address.Address(u.Operator) != op || u.CreationHeight < infraction {
-			continue
-		}
+	for _, u := range k.unbondingsFrom(st, op, infraction) {
 		cut := fraction(u.Amount, bps)
 		if err := k.bank.BurnFromModule(st, ev, UnbondingPool, cut); err != nil {
 			panic(fmt.Sprintf("staking: unbonding pool below its entries: %v", err))
@@ -115,10 +114,7 @@ func (k Keeper) slash(st store.KVStore, ev *event.Log, v *ledgerpb.Validator, in
 		setUnbonding(st, u)
 		total += cut
 	}
-	for _, r := range k.Redelegations(st) {
-		if address.Address(r.SrcValidator) != op || r.CreationHeight < infraction {
-			continue
-		}
+	for _, r := range k.redelegationsFrom(st, op, infraction) {
 		total += k.slashRedelegation(st, ev, r, fraction(r.Amount, bps))
 	}
 	return total
@@ -142,11 +138,11 @@ func (k Keeper) slashRedelegation(st store.KVStore, ev *event.Log, r *ledgerpb.R
 		}
 		burned = taken
 	}
-	for _, u := range k.Unbondings(st) {
+	for _, u := range k.unbondingsFrom(st, dstOp, r.CreationHeight) {
 		if burned >= cut {
 			break
 		}
-		if address.Address(u.Operator) != dstOp || address.Address(u.Delegator) != del || u.CreationHeight < r.CreationHeight {
+		if address.Address(u.Delegator) != del {
 			continue
 		}
 		take := min(cut-burned, u.Amount)

@@ -490,6 +490,12 @@ func (k Keeper) CheckInvariants(st store.KVStore, p *ledgerpb.Params) error {
 	if n := store.Count(st, []byte(prefixRedelegated)); n > len(reds) {
 		return fmt.Errorf("staking: invariant: %d redelegation index keys for %d entries", n, len(reds))
 	}
+	if n := store.Count(st, []byte(prefixRedelegSrc)); n != len(reds) {
+		return fmt.Errorf("staking: invariant: %d redelegation source index keys for %d entries", n, len(reds))
+	}
+	if n, m := store.Count(st, []byte(prefixUnbondingVal)), store.Count(st, UnbondingPrefix()); n != m {
+		return fmt.Errorf("staking: invariant: %d unbonding index keys for %d entries", n, m)
+	}
 	if pool := k.bank.ModuleBalance(st, BondedPool); pool != bonded {
 		return fmt.Errorf("staking: invariant: bonded pool %d ucell != Σ bonded %d ucell", pool, bonded)
 	}
