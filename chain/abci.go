@@ -12,6 +12,7 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	cryptoproto "github.com/cometbft/cometbft/api/cometbft/crypto/v1"
+	cmttypes "github.com/cometbft/cometbft/api/cometbft/types/v1"
 	"github.com/cosmos/iavl"
 	dbm "github.com/cosmos/iavl/db"
 	"google.golang.org/protobuf/proto"
@@ -226,8 +227,28 @@ func (a *Application) execute(h app.Header, txs [][]byte, mis []app.Misbehavior)
 	return &executed{height: h.Height, hash: h.Hash, txs: txs, state: branch, result: res}
 }
 
-func (a *Application) header(height int64, t time.Time, proposer, hash []byte) app.Header {
-	return app.Header{ChainID: a.chainID, Height: height, TimeUnixNano: t.UnixNano(), ProposerAddress: proposer, Hash: hash}
+func (a *Application) header(height int64, t time.Time, proposer, hash []byte, lastCommit []app.Vote) app.Header {
+	return app.Header{ChainID: a.chainID, Height: height, TimeUnixNano: t.UnixNano(), ProposerAddress: proposer, Hash: hash, LastCommit: lastCommit}
+}
+
+// commitVotes turns the commit info of the previous block into the
+// ledger's votes: a validator signed if its precommit for the block is in
+// the commit.
+func commitVotes(in []abci.VoteInfo) []app.Vote {
+	out := make([]app.Vote, 0, len(in))
+	for _, v := range in {
+		out = append(out, app.Vote{ValidatorAddress: v.Validator.Address, Power: v.Validator.Power, Signed: v.BlockIdFlag == cmttypes.BlockIDFlagCommit})
+	}
+	return out
+}
+
+// extendedCommitVotes is commitVotes for PrepareProposal's local commit.
+func extendedCommitVotes(in []abci.ExtendedVoteInfo) []app.Vote {
+	out := make([]app.Vote, 0, len(in))
+	for _, v := range in {
+		out = append(out, app.Vote{ValidatorAddress: v.Validator.Address, Power: v.Validator.Power, Signed: v.BlockIdFlag == cmttypes.BlockIDFlagCommit})
+	}
+	return out
 }
 
 func misbehavior(in []abci.Misbehavior) []app.Misbehavior {
@@ -264,7 +285,7 @@ func (a *Application) PrepareProposal(_ context.Context, req *abci.PreparePropos
 		n++
 	}
 	candidates := req.Txs[:n]
-	ex := a.execute(a.header(req.Height, req.Time, req.ProposerAddress, nil), candidates, misbehavior(req.Misbehavior))
+	ex := a.execute(a.header(req.Height, req.Time, req.ProposerAddress, nil, extendedCommitVotes(req.LocalLastCommit.Votes)), candidates, misbehavior(req.Misbehavior))
 	txs := make([][]byte, 0, n)
 	for i, r := range ex.result.TxResults {
 		if r.Charged {
@@ -286,7 +307,7 @@ func (a *Application) PrepareProposal(_ context.Context, req *abci.PreparePropos
 func (a *Application) ProcessProposal(_ context.Context, req *abci.ProcessProposalRequest) (*abci.ProcessProposalResponse, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	ex := a.execute(a.header(req.Height, req.Time, req.ProposerAddress, req.Hash), req.Txs, misbehavior(req.Misbehavior))
+	ex := a.execute(a.header(req.Height, req.Time, req.ProposerAddress, req.Hash, commitVotes(req.ProposedLastCommit.Votes)), req.Txs, misbehavior(req.Misbehavior))
 	if ex.result.Uncharged() >= 0 {
 		return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_REJECT}, nil
 	}
@@ -308,7 +329,7 @@ func (a *Application) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRe
 	ex := a.proposal
 	a.proposal = nil
 	if ex == nil || ex.height != req.Height || !bytes.Equal(ex.hash, req.Hash) || !slices.EqualFunc(ex.txs, req.Txs, bytes.Equal) {
-		ex = a.execute(a.header(req.Height, req.Time, req.ProposerAddress, req.Hash), req.Txs, misbehavior(req.Misbehavior))
+		ex = a.execute(a.header(req.Height, req.Time, req.ProposerAddress, req.Hash, commitVotes(req.DecidedLastCommit.Votes)), req.Txs, misbehavior(req.Misbehavior))
 	}
 	ex.state.Write()
 	res := ex.result

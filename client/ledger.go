@@ -71,6 +71,23 @@ func (c *Client) Unbondings(ctx context.Context, operator address.Address) iter.
 		(*ledgerpb.UnbondingsResponse).GetEntries)
 }
 
+// Delegations iterates over delegator's delegations by validator, with
+// what each is worth and its pending rewards in ucell
+// (query.Delegations).
+func (c *Client) Delegations(ctx context.Context, delegator address.Address) iter.Seq2[*ledgerpb.DelegationStatus, error] {
+	req := &ledgerpb.DelegationsRequest{Delegator: delegator.Bytes()}
+	return entries(list[*ledgerpb.DelegationsResponse](ctx, c, query.Delegations, req, func(p *ledgerpb.PageRequest) { req.Page = p }),
+		(*ledgerpb.DelegationsResponse).GetDelegations)
+}
+
+// Rewards returns the rewards of delegator's delegation to operator's
+// validator that a withdrawal would pay now, and the commission owed to
+// the operator, in ucell (query.Rewards); query.ErrNotFound if operator
+// runs no validator.
+func (c *Client) Rewards(ctx context.Context, delegator, operator address.Address) (*ledgerpb.RewardsResponse, error) {
+	return get(ctx, c, query.Rewards, &ledgerpb.RewardsRequest{Delegator: delegator.Bytes(), Validator: operator.Bytes()}, &ledgerpb.RewardsResponse{})
+}
+
 // TreasuryBalance returns the treasury's balance in ucell
 // (query.TreasuryBalance).
 func (c *Client) TreasuryBalance(ctx context.Context) (uint64, error) {

@@ -10,7 +10,9 @@
 //	bank       balances, supply, MsgSend, module accounts, mint/burn for other modules
 //	treasury   the network's purse: its share of fees and minting; spent only by governance proposals
 //	mint       tokenomics: inflation minted each block, the supply ceiling, fee burn and split
-//	staking    validators, bond/unbond, voting power, slashing and jailing
+//	staking    validators, bond/unbond, delegations, redelegations, commission, voting power,
+//	           double-sign and downtime slashing, jailing and unjail
+//	distribution  F1 lazy rewards: the "rewards" account to the previous block's signers and their delegators
 //	params     consensus parameters in state
 //	registry   profiles, fulfillment nodes (with expiry), packages (the version chain), offerings
 //	reputation the skill tree, the reputation update log, mining and reputation proofs
@@ -423,6 +425,16 @@
 // miner_reputation_penalty, decay_numerator and decay_denominator,
 // miner_min_staked_cycles (cycles) and miner_slash_defender_bps.
 //
+// Params of staking and distribution (staking.ValidateParams):
+// staking_commission_change_blocks (blocks between two commission changes
+// of a validator; default 14,400, a day; 0: no limit),
+// staking_signed_blocks_window (blocks of the downtime window; default
+// 1,000; 0: no downtime slashing), staking_min_signed_bps (share of the
+// window a validator must sign; default 5,000), staking_downtime_jail_blocks
+// (default 600) and staking_downtime_slash_bps (default 100, 1 %).
+// unbonding_blocks is also the time a redelegation stays slashable at its
+// source.
+//
 // # Governance
 //
 // Message numbers 90 to 99 of ledgerpb.Msg belong to governance (issue
@@ -474,10 +486,21 @@
 //
 // # Block hooks
 //
-// In FinalizeBlock, before the transactions: misbehavior reported by
-// CometBFT slashes (burns slash_fraction_bps of the stake) and jails the
-// validator, once; then every unbonding entry completing at this height is
-// paid back; then the orders due at heights up to this one, oldest first
+// In FinalizeBlock, before the transactions: the ucell that reached the
+// "rewards" module account since the last allocation go to the
+// validators that signed the previous block (app.Header.LastCommit, from
+// CometBFT's decided_last_commit), by their voting power, less
+// commission, with lazy F1 accounting for their delegators (package
+// distribution: what lands in "rewards" during block h is allocated at
+// the start of block h+1); misbehavior reported by
+// CometBFT slashes (burns slash_fraction_bps of the stake, of every
+// delegation, of unbonding and redelegated stake from after the
+// infraction) and jails the validator for ever, once; then the previous
+// block's votes count in each voter's downtime window (a validator that
+// missed too many is slashed staking_downtime_slash_bps and jailed for
+// staking_downtime_jail_blocks); then every unbonding entry completing at
+// this height is paid back and every redelegation entry ending at it is
+// dropped; then the orders due at heights up to this one, oldest first
 // and at most max_due_per_block of them (the rest wait for the next
 // blocks), take their deadline's transition: award (or expire) at the bid
 // deadline, fail the block after a missed delivery deadline or at the end
@@ -555,8 +578,23 @@
 //	staking/validator/ ‖ operator               ledgerpb.Validator           staking.ValidatorKey
 //	staking/consensus/ ‖ consensus address      operator (20 bytes)          staking.ConsensusKey
 //	staking/power/ ‖ operator                   int64 power, 8 bytes         staking.PowerKey, staking.DecodePower
-//	staking/unbonding/ ‖ completion ‖ operator ‖ creation
+//	staking/unbonding/ ‖ completion ‖ operator ‖ creation ‖ delegator
 //	                                            ledgerpb.UnbondingEntry      staking.UnbondingKey
+//	staking/delegation/ ‖ operator ‖ delegator  ledgerpb.Delegation          staking.DelegationKey
+//	staking/delegator/ ‖ delegator ‖ operator   empty (index)                staking.DelegatorKey
+//	staking/redelegation/ ‖ completion ‖ src ‖ creation ‖ delegator ‖ dst
+//	                                            ledgerpb.RedelegationEntry   staking.RedelegationKey
+//	staking/redelegated/ ‖ delegator ‖ dst ‖ completion
+//	                                            0x01 (index)                 staking.RedelegatedKey
+//	staking/unbonding_by_validator/ ‖ operator ‖ creation ‖ completion ‖ delegator
+//	                                            empty (index)                staking.UnbondingByValidatorKey
+//	staking/redelegation_by_src/ ‖ src ‖ creation ‖ completion ‖ delegator ‖ dst
+//	                                            empty (index)                staking.RedelegationBySrcKey
+//	staking/signing/ ‖ operator                 ledgerpb.SigningInfo         staking.SigningKey
+//	staking/missed/ ‖ operator ‖ window index   0x01                         staking.MissedKey
+//	distribution/validator/ ‖ operator          ledgerpb.DistributionValidator distribution.ValidatorKey
+//	distribution/start/ ‖ operator ‖ delegator  ledgerpb.DistributionStart   distribution.StartKey
+//	distribution/outstanding                    uint64 ucell, 8 bytes        distribution.OutstandingKey
 //	registry/profile/ ‖ owner                   ledgerpb.Profile             registry.ProfileKey
 //	registry/node/ ‖ node key (32)              ledgerpb.Node                registry.NodeKey
 //	registry/operator_node/ ‖ operator ‖ node key
@@ -587,7 +625,9 @@
 // Module accounts hold what their module accounts for, as ordinary bank
 // balances at bank.ModuleAddress(name): "treasury" (its share of fees
 // and minting, network fees, slashed bid stakes), "rewards" (the
-// validators' share of fees and minting), "mining_rewards" (the miners'
+// validators' share of fees and minting; of it, distribution.Outstanding
+// is allocated and owed to operators and delegations, the rest waits for
+// the next allocation), "mining_rewards" (the miners'
 // share of minting), "bonded" (Σ bonded stake), "unbonding" (Σ
 // unbonding entries), "escrow" (Σ what the orders hold: max prices,
 // prices, PO stakes, bid stakes, dispute stakes, litigated funds),
@@ -617,10 +657,19 @@
 //	create_validator    operator, consensus_pubkey, self_bond, moniker
 //	bond                operator, amount, bonded
 //	unbond              operator, amount, completion_height
-//	unbonding_complete  operator, amount                           begin block
+//	unbonding_complete  operator, amount                           begin block (operator: the account paid)
 //	slash               operator, consensus_address, infraction_height, amount
 //	jail                operator
 //	power               operator, power                            end block, one per validator update
+//	delegate            delegator, validator, amount, shares
+//	undelegate          delegator, validator, amount, completion_height
+//	redelegate          delegator, src_validator, dst_validator, amount, completion_height
+//	unjail              operator
+//	edit_validator      operator, moniker, commission_bps
+//	downtime            operator, missed, jailed_until             begin block (with slash and jail)
+//	rewards             validator, amount, commission              begin block, one per signer (distribution)
+//	withdraw_rewards    delegator, validator, amount               withdrawal, or before a delegation changes
+//	withdraw_commission operator, amount
 //	profile_set         owner, name, roles                         registry
 //	node_announced      operator, node_pubkey, endpoint, architectures, capacity, last_announced_height
 //	node_removed        operator, node_pubkey

@@ -21,6 +21,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/auth"
 	"github.com/celltonomy/celltonomy/ledger/bank"
 	"github.com/celltonomy/celltonomy/ledger/codes"
+	"github.com/celltonomy/celltonomy/ledger/distribution"
 	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/gov"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
@@ -45,6 +46,7 @@ type App struct {
 	treasury treasury.Keeper
 	mint     mint.Keeper
 	staking  staking.Keeper
+	distr    distribution.Keeper
 	registry registry.Keeper
 	skills   reputation.Keeper
 	mining   reputation.Mining
@@ -91,9 +93,10 @@ func New() *App {
 		mint.RewardsAccount, mint.MiningRewardsAccount, gov.ModuleAccount)
 	t := treasury.New(b)
 	mk := mint.New(b)
+	stk := staking.New(b)
+	distr := distribution.New(b, stk)
 	rep := reputation.New()
 	reg := registry.New(rep)
-	stk := staking.New(b)
 	mining := reputation.NewMining(b, mint.MiningRewardsAccount, treasury.ModuleName)
 	mkt := market.New(b, reg, rep, treasury.ModuleName, reputation.NetworkColony(), reputation.SkillBuyer)
 	return &App{
@@ -101,32 +104,37 @@ func New() *App {
 		auth:     auth.New(mk),
 		treasury: t,
 		mint:     mk,
-		staking:  stk,
+		staking:  stk.WithHooks(distr),
+		distr:    distr,
 		registry: reg,
 		skills:   rep,
 		mining:   mining,
 		market:   mkt,
-		gov: gov.New(b, govStaking{stk}, rep, govExecutor{market: mkt, mining: mining}, treasury.ModuleName,
+		gov: gov.New(b, govStaking{}, rep, govExecutor{market: mkt, mining: mining}, treasury.ModuleName,
 			reputation.NetworkColony(), gov.SupplyParam),
 	}
 }
 
-// govStaking gives gov the bonded validators and delegations. Validators
-// bond only their own stake today: a validator's tokens are its bonded
-// stake and nobody delegates.
-type govStaking struct{ staking.Keeper }
+// govStaking gives gov the bonded validators and the delegations, from
+// staking's read API: a validator's tokens are its bonded stake,
+// delegations included.
+type govStaking struct{}
 
-func (s govStaking) BondedValidators(st store.KVStore) []gov.Validator {
+func (govStaking) BondedValidators(st store.KVStore) []gov.Validator {
 	var out []gov.Validator
-	for _, v := range s.Validators(st) {
-		if !v.Jailed && v.Bonded > 0 {
-			out = append(out, gov.Validator{Operator: address.Address(v.Operator), Tokens: v.Bonded})
-		}
+	for _, v := range staking.BondedValidators(st) {
+		out = append(out, gov.Validator{Operator: address.Address(v.Operator), Tokens: v.Bonded})
 	}
 	return out
 }
 
-func (govStaking) DelegationsOf(store.KVStore, address.Address) []gov.Delegation { return nil }
+func (govStaking) DelegationsOf(st store.KVStore, delegator address.Address) []gov.Delegation {
+	var out []gov.Delegation
+	for _, d := range staking.DelegationsOf(st, delegator) {
+		out = append(out, gov.Delegation{Validator: d.Validator, Tokens: d.Tokens})
+	}
+	return out
+}
 
 // govExecutor runs the privileged actions of a passed proposal.
 type govExecutor struct {
@@ -140,6 +148,18 @@ func (e govExecutor) ReleaseLitigation(st store.KVStore, ev *event.Log, height i
 
 func (e govExecutor) SetRecoveryAddresses(st store.KVStore, ev *event.Log, m *ledgerpb.MsgSetRecoveryAddresses) error {
 	return e.mining.SetRecoveryAddresses(st, ev, m)
+}
+
+// Vote is one validator's entry in the commit of the previous block
+// (CometBFT's decided_last_commit).
+type Vote struct {
+	// ValidatorAddress is the CometBFT validator address, 20 bytes; other
+	// lengths are ignored.
+	ValidatorAddress []byte
+	// Power is the validator's voting power in that block.
+	Power int64
+	// Signed reports that the validator's precommit is in the commit.
+	Signed bool
 }
 
 // ValidatorUpdate is a change of voting power for CometBFT.
@@ -194,6 +214,20 @@ type Header struct {
 	// Hash of the block; the market draws the verifiers of a dispute
 	// opened in the block from it (market.DrawVerifiers).
 	Hash []byte
+	// LastCommit lists the validators of the previous block and whether
+	// each signed it: distribution pays the signers, staking counts the
+	// others' missed blocks. Empty at height 1.
+	LastCommit []Vote
+}
+
+func votes(in []Vote) []staking.Vote {
+	var out []staking.Vote
+	for _, v := range in {
+		if a, err := address.FromBytes(v.ValidatorAddress); err == nil {
+			out = append(out, staking.Vote{ConsensusAddress: a, Power: v.Power, Signed: v.Signed})
+		}
+	}
+	return out
 }
 
 // Misbehavior is evidence of a validator fault reported by CometBFT. Both
@@ -345,7 +379,9 @@ func (a *App) Simulate(st store.KVStore, h Header, txBytes []byte) TxResult {
 		return result(query.ErrNotInitialized.Errorf("%v", err), nil)
 	}
 	var blockEv event.Log
-	a.staking.BeginBlock(branch, &blockEv, p, h.Height, nil)
+	vs := votes(h.LastCommit)
+	a.distr.BeginBlock(branch, &blockEv, vs)
+	a.staking.BeginBlock(branch, &blockEv, p, h.Height, nil, vs)
 	a.market.BeginBlock(branch, &blockEv, p, h.Height, h.Hash)
 	a.mining.BeginBlock(branch, &blockEv, p, h.Height)
 	if p, err = a.govBeginBlock(branch, &blockEv, p, h.Height); err != nil {
@@ -356,7 +392,11 @@ func (a *App) Simulate(st store.KVStore, h Header, txBytes []byte) TxResult {
 
 // FinalizeBlock executes a block against st:
 //
-//  1. the begin-block hooks: misbehavior is slashed and jailed, then the
+//  1. the begin-block hooks: the rewards that reached the "rewards"
+//     module account since the last block are allocated to the signers
+//     of h.LastCommit (ledger/distribution), misbehavior is slashed and
+//     jailed, the votes count in the downtime windows (a validator that
+//     missed too many is slashed and jailed), then the
 //     unbonding entries completing at h.Height are paid back, then the
 //     market's orders due at h.Height take their deadline's transition
 //     (award or expire, fail, auto-close, final ratings, dispute
@@ -404,7 +444,9 @@ func (a *App) FinalizeBlock(st store.KVStore, h Header, txs [][]byte, misbehavio
 			evidence = append(evidence, staking.Evidence{ConsensusAddress: consAddr, Height: m.Height})
 		}
 	}
-	a.staking.BeginBlock(st, &blockEv, p, h.Height, evidence)
+	vs := votes(h.LastCommit)
+	a.distr.BeginBlock(st, &blockEv, vs)
+	a.staking.BeginBlock(st, &blockEv, p, h.Height, evidence, vs)
 	a.market.BeginBlock(st, &blockEv, p, h.Height, h.Hash)
 	a.mining.BeginBlock(st, &blockEv, p, h.Height)
 	if p, err = a.govBeginBlock(st, &blockEv, p, h.Height); err != nil {
@@ -490,6 +532,18 @@ func validateMessage(m *ledgerpb.Msg, p *ledgerpb.Params) error {
 		return staking.ValidateBond(s.Bond)
 	case *ledgerpb.Msg_Unbond:
 		return staking.ValidateUnbond(s.Unbond)
+	case *ledgerpb.Msg_Delegate:
+		return staking.ValidateDelegate(s.Delegate)
+	case *ledgerpb.Msg_Undelegate:
+		return staking.ValidateUndelegate(s.Undelegate)
+	case *ledgerpb.Msg_Redelegate:
+		return staking.ValidateRedelegate(s.Redelegate)
+	case *ledgerpb.Msg_Unjail:
+		return nil
+	case *ledgerpb.Msg_EditValidator:
+		return staking.ValidateEditValidator(s.EditValidator)
+	case *ledgerpb.Msg_WithdrawRewards:
+		return distribution.ValidateWithdrawRewards(s.WithdrawRewards)
 	case *ledgerpb.Msg_SetProfile:
 		return registry.ValidateSetProfile(s.SetProfile)
 	case *ledgerpb.Msg_AnnounceNode:
@@ -589,6 +643,18 @@ func (a *App) runMessages(st store.KVStore, ev *event.Log, p *ledgerpb.Params, h
 			err = a.staking.Bond(st, ev, p, t.Signer, s.Bond)
 		case *ledgerpb.Msg_Unbond:
 			err = a.staking.Unbond(st, ev, p, height, t.Signer, s.Unbond)
+		case *ledgerpb.Msg_Delegate:
+			err = a.staking.Delegate(st, ev, t.Signer, s.Delegate)
+		case *ledgerpb.Msg_Undelegate:
+			err = a.staking.Undelegate(st, ev, p, height, t.Signer, s.Undelegate)
+		case *ledgerpb.Msg_Redelegate:
+			err = a.staking.Redelegate(st, ev, p, height, t.Signer, s.Redelegate)
+		case *ledgerpb.Msg_Unjail:
+			err = a.staking.Unjail(st, ev, p, height, t.Signer)
+		case *ledgerpb.Msg_EditValidator:
+			err = a.staking.EditValidator(st, ev, p, height, t.Signer, s.EditValidator)
+		case *ledgerpb.Msg_WithdrawRewards:
+			err = a.distr.WithdrawRewards(st, ev, t.Signer, s.WithdrawRewards)
 		case *ledgerpb.Msg_SetProfile:
 			err = a.registry.SetProfile(st, ev, height, t.Signer, s.SetProfile)
 		case *ledgerpb.Msg_AnnounceNode:
@@ -739,6 +805,9 @@ func CheckInvariants(st store.KVStore) error {
 		return err
 	}
 	if err := a.staking.CheckInvariants(st, p); err != nil {
+		return err
+	}
+	if err := a.distr.CheckInvariants(st); err != nil {
 		return err
 	}
 	if err := a.auth.CheckInvariants(st); err != nil {

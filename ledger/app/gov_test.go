@@ -426,3 +426,23 @@ func TestGovParamChangeCheckedAgainAtExecution(t *testing.T) {
 		t.Fatalf("statuses %v, %v", c.proposal(1).Status, c.proposal(2).Status)
 	}
 }
+
+// TestGovDelegatorOverrides: with real delegations, a delegator's own vote
+// takes its delegated stake from its validator's vote; a delegator that
+// does not vote follows its validator.
+func TestGovDelegatorOverrides(t *testing.T) {
+	c := newTestChain(t)
+	delegate := func(amount uint64) *ledgerpb.Msg {
+		return &ledgerpb.Msg{Sum: &ledgerpb.Msg_Delegate{Delegate: &ledgerpb.MsgDelegate{Validator: val0.addr.Bytes(), Amount: amount}}}
+	}
+	c.mustBlock(c.tx(alice, delegate(20_000)), c.tx(bob, delegate(10_000)))  // 1: val0 holds 80,000
+	c.mustBlock(c.tx(alice, submitProposal(1_000, textProposal())))          // 2: voting [2, 5)
+	c.mustBlock(c.tx(val0, voteMsg(1, ledgerpb.VoteOption_VOTE_OPTION_YES)), // 3
+		c.tx(alice, voteMsg(1, ledgerpb.VoteOption_VOTE_OPTION_NO)))
+	c.mustBlock()        // 4
+	res := c.mustBlock() // 5
+	e := findEvent(t, res.Events, "proposal_tallied")
+	if attr(e, "yes") != "60000" || attr(e, "no") != "20000" || attr(e, "total_bonded") != "80000" || attr(e, "status") != "queued" {
+		t.Fatalf("tally %v", e)
+	}
+}

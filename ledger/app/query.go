@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/celltonomy/celltonomy/ledger/address"
+	"github.com/celltonomy/celltonomy/ledger/distribution"
 	"github.com/celltonomy/celltonomy/ledger/gov"
 	"github.com/celltonomy/celltonomy/ledger/internal/codec"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
@@ -81,6 +82,8 @@ func (a *App) answer(st store.KVStore, path string, req proto.Message) (proto.Me
 		return acct, nil
 	case query.Validators, query.Validator, query.Unbondings:
 		return a.queryStaking(st, path, req)
+	case query.Delegations, query.Rewards:
+		return a.queryDelegations(st, path, req)
 	case query.TreasuryBalance:
 		return &ledgerpb.BalanceResponse{Address: treasury.Address().Bytes(), Balance: a.treasury.Balance(st)}, nil
 	case query.Params:
@@ -165,6 +168,38 @@ func (a *App) queryStaking(st store.KVStore, path string, req proto.Message) (pr
 			return false
 		}
 		r.Entries = append(r.Entries, e)
+		return true
+	})
+	return r, err
+}
+
+// queryDelegations answers the paths of delegations and their rewards.
+func (a *App) queryDelegations(st store.KVStore, path string, req proto.Message) (proto.Message, error) {
+	if path == query.Rewards {
+		rr := req.(*ledgerpb.RewardsRequest)
+		del, err := address.FromBytes(rr.Delegator)
+		if err != nil {
+			return nil, query.ErrInvalidQuery.Errorf("data: delegator: %v", err)
+		}
+		op, err := address.FromBytes(rr.Validator)
+		if err != nil {
+			return nil, query.ErrInvalidQuery.Errorf("data: validator: %v", err)
+		}
+		if a.staking.Validator(st, op) == nil {
+			return nil, query.ErrNotFound.Errorf("%s: %s operates no validator", path, op)
+		}
+		return &ledgerpb.RewardsResponse{Rewards: a.distr.Rewards(st, op, del), Commission: distribution.Commission(st, op)}, nil
+	}
+	dr := req.(*ledgerpb.DelegationsRequest)
+	del, err := address.FromBytes(dr.Delegator)
+	if err != nil {
+		return nil, query.ErrInvalidQuery.Errorf("data: delegator: %v", err)
+	}
+	r := &ledgerpb.DelegationsResponse{}
+	r.Page, err = page(st, staking.DelegatorPrefix(del), nil, dr.Page, query.MaxPage, query.MaxPage, func(key, _ []byte) bool {
+		op := address.Address(key[len(key)-address.Size:])
+		d, v := a.staking.Delegation(st, op, del), a.staking.Validator(st, op)
+		r.Delegations = append(r.Delegations, &ledgerpb.DelegationStatus{Delegation: d, Tokens: staking.TokensOf(v, d.Shares), Rewards: a.distr.Rewards(st, op, del)})
 		return true
 	})
 	return r, err

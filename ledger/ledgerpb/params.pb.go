@@ -188,8 +188,20 @@ type Params struct {
 	// Share, in basis points, of every transaction fee paid to the module
 	// account "rewards"; the rest of the fee goes to the treasury.
 	FeeValidatorBps uint32 `protobuf:"varint,126,opt,name=fee_validator_bps,json=feeValidatorBps,proto3" json:"fee_validator_bps,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Staking and distribution (issue 14), fields 150 to 169.
+	// Blocks between two commission changes of a validator (a "day"); 0: no
+	// limit on how often.
+	StakingCommissionChangeBlocks uint64 `protobuf:"varint,150,opt,name=staking_commission_change_blocks,json=stakingCommissionChangeBlocks,proto3" json:"staking_commission_change_blocks,omitempty"`
+	// Blocks of the downtime sliding window; 0 disables downtime slashing.
+	StakingSignedBlocksWindow uint64 `protobuf:"varint,151,opt,name=staking_signed_blocks_window,json=stakingSignedBlocksWindow,proto3" json:"staking_signed_blocks_window,omitempty"`
+	// Smallest share of the window a validator must sign, in basis points.
+	StakingMinSignedBps uint32 `protobuf:"varint,152,opt,name=staking_min_signed_bps,json=stakingMinSignedBps,proto3" json:"staking_min_signed_bps,omitempty"`
+	// Blocks a validator jailed for downtime stays jailed.
+	StakingDowntimeJailBlocks uint64 `protobuf:"varint,153,opt,name=staking_downtime_jail_blocks,json=stakingDowntimeJailBlocks,proto3" json:"staking_downtime_jail_blocks,omitempty"`
+	// Part of the stake burned for downtime, in basis points.
+	StakingDowntimeSlashBps uint32 `protobuf:"varint,154,opt,name=staking_downtime_slash_bps,json=stakingDowntimeSlashBps,proto3" json:"staking_downtime_slash_bps,omitempty"`
+	unknownFields           protoimpl.UnknownFields
+	sizeCache               protoimpl.SizeCache
 }
 
 func (x *Params) Reset() {
@@ -642,11 +654,46 @@ func (x *Params) GetFeeValidatorBps() uint32 {
 	return 0
 }
 
+func (x *Params) GetStakingCommissionChangeBlocks() uint64 {
+	if x != nil {
+		return x.StakingCommissionChangeBlocks
+	}
+	return 0
+}
+
+func (x *Params) GetStakingSignedBlocksWindow() uint64 {
+	if x != nil {
+		return x.StakingSignedBlocksWindow
+	}
+	return 0
+}
+
+func (x *Params) GetStakingMinSignedBps() uint32 {
+	if x != nil {
+		return x.StakingMinSignedBps
+	}
+	return 0
+}
+
+func (x *Params) GetStakingDowntimeJailBlocks() uint64 {
+	if x != nil {
+		return x.StakingDowntimeJailBlocks
+	}
+	return 0
+}
+
+func (x *Params) GetStakingDowntimeSlashBps() uint32 {
+	if x != nil {
+		return x.StakingDowntimeSlashBps
+	}
+	return 0
+}
+
 var File_celltonomy_ledger_v1_params_proto protoreflect.FileDescriptor
 
 const file_celltonomy_ledger_v1_params_proto_rawDesc = "" +
 	"\n" +
-	"!celltonomy/ledger/v1/params.proto\x12\x14celltonomy.ledger.v1\"\xff\x15\n" +
+	"!celltonomy/ledger/v1/params.proto\x12\x14celltonomy.ledger.v1\"\xc1\x18\n" +
 	"\x06Params\x12\x17\n" +
 	"\amin_fee\x18\x01 \x01(\x04R\x06minFee\x12)\n" +
 	"\x10unbonding_blocks\x18\x02 \x01(\x04R\x0funbondingBlocks\x12\"\n" +
@@ -710,7 +757,12 @@ const file_celltonomy_ledger_v1_params_proto_rawDesc = "" +
 	"\x0fmint_miners_bps\x18| \x01(\rR\rmintMinersBps\x12 \n" +
 	"\ffee_burn_bps\x18} \x01(\rR\n" +
 	"feeBurnBps\x12*\n" +
-	"\x11fee_validator_bps\x18~ \x01(\rR\x0ffeeValidatorBpsJ\x04\b\x18\x10\x19R\x14governance_authorityB2Z0github.com/celltonomy/celltonomy/ledger/ledgerpbb\x06proto3"
+	"\x11fee_validator_bps\x18~ \x01(\rR\x0ffeeValidatorBps\x12H\n" +
+	" staking_commission_change_blocks\x18\x96\x01 \x01(\x04R\x1dstakingCommissionChangeBlocks\x12@\n" +
+	"\x1cstaking_signed_blocks_window\x18\x97\x01 \x01(\x04R\x19stakingSignedBlocksWindow\x124\n" +
+	"\x16staking_min_signed_bps\x18\x98\x01 \x01(\rR\x13stakingMinSignedBps\x12@\n" +
+	"\x1cstaking_downtime_jail_blocks\x18\x99\x01 \x01(\x04R\x19stakingDowntimeJailBlocks\x12<\n" +
+	"\x1astaking_downtime_slash_bps\x18\x9a\x01 \x01(\rR\x17stakingDowntimeSlashBpsJ\x04\b\x18\x10\x19R\x14governance_authorityB2Z0github.com/celltonomy/celltonomy/ledger/ledgerpbb\x06proto3"
 
 var (
 	file_celltonomy_ledger_v1_params_proto_rawDescOnce sync.Once

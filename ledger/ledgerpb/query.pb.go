@@ -472,6 +472,288 @@ func (x *UnbondingsResponse) GetPage() *PageResponse {
 	return nil
 }
 
+// DelegationsRequest is the data of "staking/delegations".
+type DelegationsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Delegator address (20 bytes).
+	Delegator     []byte       `protobuf:"bytes,1,opt,name=delegator,proto3" json:"delegator,omitempty"`
+	Page          *PageRequest `protobuf:"bytes,2,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DelegationsRequest) Reset() {
+	*x = DelegationsRequest{}
+	mi := &file_celltonomy_ledger_v1_query_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DelegationsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DelegationsRequest) ProtoMessage() {}
+
+func (x *DelegationsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_query_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DelegationsRequest.ProtoReflect.Descriptor instead.
+func (*DelegationsRequest) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_query_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *DelegationsRequest) GetDelegator() []byte {
+	if x != nil {
+		return x.Delegator
+	}
+	return nil
+}
+
+func (x *DelegationsRequest) GetPage() *PageRequest {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
+// DelegationStatus is a delegation with what it is worth and earned.
+type DelegationStatus struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Delegation *Delegation            `protobuf:"bytes,1,opt,name=delegation,proto3" json:"delegation,omitempty"`
+	// What its shares are worth now, in ucell.
+	Tokens uint64 `protobuf:"varint,2,opt,name=tokens,proto3" json:"tokens,omitempty"`
+	// Rewards a withdrawal would pay now, in ucell.
+	Rewards       uint64 `protobuf:"varint,3,opt,name=rewards,proto3" json:"rewards,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DelegationStatus) Reset() {
+	*x = DelegationStatus{}
+	mi := &file_celltonomy_ledger_v1_query_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DelegationStatus) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DelegationStatus) ProtoMessage() {}
+
+func (x *DelegationStatus) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_query_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DelegationStatus.ProtoReflect.Descriptor instead.
+func (*DelegationStatus) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_query_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *DelegationStatus) GetDelegation() *Delegation {
+	if x != nil {
+		return x.Delegation
+	}
+	return nil
+}
+
+func (x *DelegationStatus) GetTokens() uint64 {
+	if x != nil {
+		return x.Tokens
+	}
+	return 0
+}
+
+func (x *DelegationStatus) GetRewards() uint64 {
+	if x != nil {
+		return x.Rewards
+	}
+	return 0
+}
+
+// DelegationsResponse answers "staking/delegations".
+type DelegationsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One page of the delegator's delegations, ordered by validator.
+	Delegations   []*DelegationStatus `protobuf:"bytes,1,rep,name=delegations,proto3" json:"delegations,omitempty"`
+	Page          *PageResponse       `protobuf:"bytes,2,opt,name=page,proto3" json:"page,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DelegationsResponse) Reset() {
+	*x = DelegationsResponse{}
+	mi := &file_celltonomy_ledger_v1_query_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DelegationsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DelegationsResponse) ProtoMessage() {}
+
+func (x *DelegationsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_query_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DelegationsResponse.ProtoReflect.Descriptor instead.
+func (*DelegationsResponse) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_query_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *DelegationsResponse) GetDelegations() []*DelegationStatus {
+	if x != nil {
+		return x.Delegations
+	}
+	return nil
+}
+
+func (x *DelegationsResponse) GetPage() *PageResponse {
+	if x != nil {
+		return x.Page
+	}
+	return nil
+}
+
+// RewardsRequest is the data of "distribution/rewards".
+type RewardsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Delegator address (20 bytes).
+	Delegator []byte `protobuf:"bytes,1,opt,name=delegator,proto3" json:"delegator,omitempty"`
+	// Operator address (20 bytes) of the validator.
+	Validator     []byte `protobuf:"bytes,2,opt,name=validator,proto3" json:"validator,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RewardsRequest) Reset() {
+	*x = RewardsRequest{}
+	mi := &file_celltonomy_ledger_v1_query_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RewardsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RewardsRequest) ProtoMessage() {}
+
+func (x *RewardsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_query_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RewardsRequest.ProtoReflect.Descriptor instead.
+func (*RewardsRequest) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_query_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *RewardsRequest) GetDelegator() []byte {
+	if x != nil {
+		return x.Delegator
+	}
+	return nil
+}
+
+func (x *RewardsRequest) GetValidator() []byte {
+	if x != nil {
+		return x.Validator
+	}
+	return nil
+}
+
+// RewardsResponse answers "distribution/rewards".
+type RewardsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Rewards of the delegation a withdrawal would pay now, in ucell.
+	Rewards uint64 `protobuf:"varint,1,opt,name=rewards,proto3" json:"rewards,omitempty"`
+	// Commission owed to the validator's operator, in ucell (paid to the
+	// operator by its withdrawal).
+	Commission    uint64 `protobuf:"varint,2,opt,name=commission,proto3" json:"commission,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RewardsResponse) Reset() {
+	*x = RewardsResponse{}
+	mi := &file_celltonomy_ledger_v1_query_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RewardsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RewardsResponse) ProtoMessage() {}
+
+func (x *RewardsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_query_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RewardsResponse.ProtoReflect.Descriptor instead.
+func (*RewardsResponse) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_query_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *RewardsResponse) GetRewards() uint64 {
+	if x != nil {
+		return x.Rewards
+	}
+	return 0
+}
+
+func (x *RewardsResponse) GetCommission() uint64 {
+	if x != nil {
+		return x.Commission
+	}
+	return 0
+}
+
 // SimulateRequest is the data of the "simulate" query.
 type SimulateRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -483,7 +765,7 @@ type SimulateRequest struct {
 
 func (x *SimulateRequest) Reset() {
 	*x = SimulateRequest{}
-	mi := &file_celltonomy_ledger_v1_query_proto_msgTypes[8]
+	mi := &file_celltonomy_ledger_v1_query_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -495,7 +777,7 @@ func (x *SimulateRequest) String() string {
 func (*SimulateRequest) ProtoMessage() {}
 
 func (x *SimulateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_query_proto_msgTypes[8]
+	mi := &file_celltonomy_ledger_v1_query_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -508,7 +790,7 @@ func (x *SimulateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SimulateRequest.ProtoReflect.Descriptor instead.
 func (*SimulateRequest) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_query_proto_rawDescGZIP(), []int{8}
+	return file_celltonomy_ledger_v1_query_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *SimulateRequest) GetTx() []byte {
@@ -537,7 +819,7 @@ type SimulateResponse struct {
 
 func (x *SimulateResponse) Reset() {
 	*x = SimulateResponse{}
-	mi := &file_celltonomy_ledger_v1_query_proto_msgTypes[9]
+	mi := &file_celltonomy_ledger_v1_query_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -549,7 +831,7 @@ func (x *SimulateResponse) String() string {
 func (*SimulateResponse) ProtoMessage() {}
 
 func (x *SimulateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_query_proto_msgTypes[9]
+	mi := &file_celltonomy_ledger_v1_query_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -562,7 +844,7 @@ func (x *SimulateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SimulateResponse.ProtoReflect.Descriptor instead.
 func (*SimulateResponse) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_query_proto_rawDescGZIP(), []int{9}
+	return file_celltonomy_ledger_v1_query_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *SimulateResponse) GetCode() uint32 {
@@ -605,7 +887,7 @@ type Event struct {
 
 func (x *Event) Reset() {
 	*x = Event{}
-	mi := &file_celltonomy_ledger_v1_query_proto_msgTypes[10]
+	mi := &file_celltonomy_ledger_v1_query_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -617,7 +899,7 @@ func (x *Event) String() string {
 func (*Event) ProtoMessage() {}
 
 func (x *Event) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_query_proto_msgTypes[10]
+	mi := &file_celltonomy_ledger_v1_query_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -630,7 +912,7 @@ func (x *Event) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Event.ProtoReflect.Descriptor instead.
 func (*Event) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_query_proto_rawDescGZIP(), []int{10}
+	return file_celltonomy_ledger_v1_query_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Event) GetType() string {
@@ -658,7 +940,7 @@ type EventAttribute struct {
 
 func (x *EventAttribute) Reset() {
 	*x = EventAttribute{}
-	mi := &file_celltonomy_ledger_v1_query_proto_msgTypes[11]
+	mi := &file_celltonomy_ledger_v1_query_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -670,7 +952,7 @@ func (x *EventAttribute) String() string {
 func (*EventAttribute) ProtoMessage() {}
 
 func (x *EventAttribute) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_query_proto_msgTypes[11]
+	mi := &file_celltonomy_ledger_v1_query_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -683,7 +965,7 @@ func (x *EventAttribute) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EventAttribute.ProtoReflect.Descriptor instead.
 func (*EventAttribute) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_query_proto_rawDescGZIP(), []int{11}
+	return file_celltonomy_ledger_v1_query_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *EventAttribute) GetKey() string {
@@ -731,7 +1013,27 @@ const file_celltonomy_ledger_v1_query_proto_rawDesc = "" +
 	"\x04page\x18\x02 \x01(\v2!.celltonomy.ledger.v1.PageRequestR\x04page\"\x8c\x01\n" +
 	"\x12UnbondingsResponse\x12>\n" +
 	"\aentries\x18\x01 \x03(\v2$.celltonomy.ledger.v1.UnbondingEntryR\aentries\x126\n" +
-	"\x04page\x18\x02 \x01(\v2\".celltonomy.ledger.v1.PageResponseR\x04page\"!\n" +
+	"\x04page\x18\x02 \x01(\v2\".celltonomy.ledger.v1.PageResponseR\x04page\"i\n" +
+	"\x12DelegationsRequest\x12\x1c\n" +
+	"\tdelegator\x18\x01 \x01(\fR\tdelegator\x125\n" +
+	"\x04page\x18\x02 \x01(\v2!.celltonomy.ledger.v1.PageRequestR\x04page\"\x86\x01\n" +
+	"\x10DelegationStatus\x12@\n" +
+	"\n" +
+	"delegation\x18\x01 \x01(\v2 .celltonomy.ledger.v1.DelegationR\n" +
+	"delegation\x12\x16\n" +
+	"\x06tokens\x18\x02 \x01(\x04R\x06tokens\x12\x18\n" +
+	"\arewards\x18\x03 \x01(\x04R\arewards\"\x97\x01\n" +
+	"\x13DelegationsResponse\x12H\n" +
+	"\vdelegations\x18\x01 \x03(\v2&.celltonomy.ledger.v1.DelegationStatusR\vdelegations\x126\n" +
+	"\x04page\x18\x02 \x01(\v2\".celltonomy.ledger.v1.PageResponseR\x04page\"L\n" +
+	"\x0eRewardsRequest\x12\x1c\n" +
+	"\tdelegator\x18\x01 \x01(\fR\tdelegator\x12\x1c\n" +
+	"\tvalidator\x18\x02 \x01(\fR\tvalidator\"K\n" +
+	"\x0fRewardsResponse\x12\x18\n" +
+	"\arewards\x18\x01 \x01(\x04R\arewards\x12\x1e\n" +
+	"\n" +
+	"commission\x18\x02 \x01(\x04R\n" +
+	"commission\"!\n" +
 	"\x0fSimulateRequest\x12\x0e\n" +
 	"\x02tx\x18\x01 \x01(\fR\x02tx\"\x8b\x01\n" +
 	"\x10SimulateResponse\x12\x12\n" +
@@ -760,40 +1062,50 @@ func file_celltonomy_ledger_v1_query_proto_rawDescGZIP() []byte {
 	return file_celltonomy_ledger_v1_query_proto_rawDescData
 }
 
-var file_celltonomy_ledger_v1_query_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_celltonomy_ledger_v1_query_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_celltonomy_ledger_v1_query_proto_goTypes = []any{
-	(*AddressRequest)(nil),     // 0: celltonomy.ledger.v1.AddressRequest
-	(*BalanceResponse)(nil),    // 1: celltonomy.ledger.v1.BalanceResponse
-	(*SupplyResponse)(nil),     // 2: celltonomy.ledger.v1.SupplyResponse
-	(*ValidatorStatus)(nil),    // 3: celltonomy.ledger.v1.ValidatorStatus
-	(*ValidatorsRequest)(nil),  // 4: celltonomy.ledger.v1.ValidatorsRequest
-	(*ValidatorsResponse)(nil), // 5: celltonomy.ledger.v1.ValidatorsResponse
-	(*UnbondingsRequest)(nil),  // 6: celltonomy.ledger.v1.UnbondingsRequest
-	(*UnbondingsResponse)(nil), // 7: celltonomy.ledger.v1.UnbondingsResponse
-	(*SimulateRequest)(nil),    // 8: celltonomy.ledger.v1.SimulateRequest
-	(*SimulateResponse)(nil),   // 9: celltonomy.ledger.v1.SimulateResponse
-	(*Event)(nil),              // 10: celltonomy.ledger.v1.Event
-	(*EventAttribute)(nil),     // 11: celltonomy.ledger.v1.EventAttribute
-	(*Validator)(nil),          // 12: celltonomy.ledger.v1.Validator
-	(*PageRequest)(nil),        // 13: celltonomy.ledger.v1.PageRequest
-	(*PageResponse)(nil),       // 14: celltonomy.ledger.v1.PageResponse
-	(*UnbondingEntry)(nil),     // 15: celltonomy.ledger.v1.UnbondingEntry
+	(*AddressRequest)(nil),      // 0: celltonomy.ledger.v1.AddressRequest
+	(*BalanceResponse)(nil),     // 1: celltonomy.ledger.v1.BalanceResponse
+	(*SupplyResponse)(nil),      // 2: celltonomy.ledger.v1.SupplyResponse
+	(*ValidatorStatus)(nil),     // 3: celltonomy.ledger.v1.ValidatorStatus
+	(*ValidatorsRequest)(nil),   // 4: celltonomy.ledger.v1.ValidatorsRequest
+	(*ValidatorsResponse)(nil),  // 5: celltonomy.ledger.v1.ValidatorsResponse
+	(*UnbondingsRequest)(nil),   // 6: celltonomy.ledger.v1.UnbondingsRequest
+	(*UnbondingsResponse)(nil),  // 7: celltonomy.ledger.v1.UnbondingsResponse
+	(*DelegationsRequest)(nil),  // 8: celltonomy.ledger.v1.DelegationsRequest
+	(*DelegationStatus)(nil),    // 9: celltonomy.ledger.v1.DelegationStatus
+	(*DelegationsResponse)(nil), // 10: celltonomy.ledger.v1.DelegationsResponse
+	(*RewardsRequest)(nil),      // 11: celltonomy.ledger.v1.RewardsRequest
+	(*RewardsResponse)(nil),     // 12: celltonomy.ledger.v1.RewardsResponse
+	(*SimulateRequest)(nil),     // 13: celltonomy.ledger.v1.SimulateRequest
+	(*SimulateResponse)(nil),    // 14: celltonomy.ledger.v1.SimulateResponse
+	(*Event)(nil),               // 15: celltonomy.ledger.v1.Event
+	(*EventAttribute)(nil),      // 16: celltonomy.ledger.v1.EventAttribute
+	(*Validator)(nil),           // 17: celltonomy.ledger.v1.Validator
+	(*PageRequest)(nil),         // 18: celltonomy.ledger.v1.PageRequest
+	(*PageResponse)(nil),        // 19: celltonomy.ledger.v1.PageResponse
+	(*UnbondingEntry)(nil),      // 20: celltonomy.ledger.v1.UnbondingEntry
+	(*Delegation)(nil),          // 21: celltonomy.ledger.v1.Delegation
 }
 var file_celltonomy_ledger_v1_query_proto_depIdxs = []int32{
-	12, // 0: celltonomy.ledger.v1.ValidatorStatus.validator:type_name -> celltonomy.ledger.v1.Validator
-	13, // 1: celltonomy.ledger.v1.ValidatorsRequest.page:type_name -> celltonomy.ledger.v1.PageRequest
+	17, // 0: celltonomy.ledger.v1.ValidatorStatus.validator:type_name -> celltonomy.ledger.v1.Validator
+	18, // 1: celltonomy.ledger.v1.ValidatorsRequest.page:type_name -> celltonomy.ledger.v1.PageRequest
 	3,  // 2: celltonomy.ledger.v1.ValidatorsResponse.validators:type_name -> celltonomy.ledger.v1.ValidatorStatus
-	14, // 3: celltonomy.ledger.v1.ValidatorsResponse.page:type_name -> celltonomy.ledger.v1.PageResponse
-	13, // 4: celltonomy.ledger.v1.UnbondingsRequest.page:type_name -> celltonomy.ledger.v1.PageRequest
-	15, // 5: celltonomy.ledger.v1.UnbondingsResponse.entries:type_name -> celltonomy.ledger.v1.UnbondingEntry
-	14, // 6: celltonomy.ledger.v1.UnbondingsResponse.page:type_name -> celltonomy.ledger.v1.PageResponse
-	10, // 7: celltonomy.ledger.v1.SimulateResponse.events:type_name -> celltonomy.ledger.v1.Event
-	11, // 8: celltonomy.ledger.v1.Event.attributes:type_name -> celltonomy.ledger.v1.EventAttribute
-	9,  // [9:9] is the sub-list for method output_type
-	9,  // [9:9] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	19, // 3: celltonomy.ledger.v1.ValidatorsResponse.page:type_name -> celltonomy.ledger.v1.PageResponse
+	18, // 4: celltonomy.ledger.v1.UnbondingsRequest.page:type_name -> celltonomy.ledger.v1.PageRequest
+	20, // 5: celltonomy.ledger.v1.UnbondingsResponse.entries:type_name -> celltonomy.ledger.v1.UnbondingEntry
+	19, // 6: celltonomy.ledger.v1.UnbondingsResponse.page:type_name -> celltonomy.ledger.v1.PageResponse
+	18, // 7: celltonomy.ledger.v1.DelegationsRequest.page:type_name -> celltonomy.ledger.v1.PageRequest
+	21, // 8: celltonomy.ledger.v1.DelegationStatus.delegation:type_name -> celltonomy.ledger.v1.Delegation
+	9,  // 9: celltonomy.ledger.v1.DelegationsResponse.delegations:type_name -> celltonomy.ledger.v1.DelegationStatus
+	19, // 10: celltonomy.ledger.v1.DelegationsResponse.page:type_name -> celltonomy.ledger.v1.PageResponse
+	15, // 11: celltonomy.ledger.v1.SimulateResponse.events:type_name -> celltonomy.ledger.v1.Event
+	16, // 12: celltonomy.ledger.v1.Event.attributes:type_name -> celltonomy.ledger.v1.EventAttribute
+	13, // [13:13] is the sub-list for method output_type
+	13, // [13:13] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_celltonomy_ledger_v1_query_proto_init() }
@@ -809,7 +1121,7 @@ func file_celltonomy_ledger_v1_query_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_celltonomy_ledger_v1_query_proto_rawDesc), len(file_celltonomy_ledger_v1_query_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   12,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

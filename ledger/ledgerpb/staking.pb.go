@@ -38,8 +38,17 @@ type MsgCreateValidator struct {
 	// (64 bytes) over staking.ConsensusKeyProofBytes(chain id, operator),
 	// so nobody can squat a validator key they do not hold.
 	ConsensusSignature []byte `protobuf:"bytes,4,opt,name=consensus_signature,json=consensusSignature,proto3" json:"consensus_signature,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// Commission on the validator's rewards, in basis points; at most
+	// max_commission_bps.
+	CommissionBps uint32 `protobuf:"varint,5,opt,name=commission_bps,json=commissionBps,proto3" json:"commission_bps,omitempty"`
+	// Largest commission the validator may ever set, in basis points
+	// (at most 10000); fixed at creation.
+	MaxCommissionBps uint32 `protobuf:"varint,6,opt,name=max_commission_bps,json=maxCommissionBps,proto3" json:"max_commission_bps,omitempty"`
+	// Largest change of commission_bps per staking_commission_change_blocks
+	// blocks, in basis points; fixed at creation.
+	MaxChangeBps  uint32 `protobuf:"varint,7,opt,name=max_change_bps,json=maxChangeBps,proto3" json:"max_change_bps,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *MsgCreateValidator) Reset() {
@@ -98,6 +107,27 @@ func (x *MsgCreateValidator) GetConsensusSignature() []byte {
 		return x.ConsensusSignature
 	}
 	return nil
+}
+
+func (x *MsgCreateValidator) GetCommissionBps() uint32 {
+	if x != nil {
+		return x.CommissionBps
+	}
+	return 0
+}
+
+func (x *MsgCreateValidator) GetMaxCommissionBps() uint32 {
+	if x != nil {
+		return x.MaxCommissionBps
+	}
+	return 0
+}
+
+func (x *MsgCreateValidator) GetMaxChangeBps() uint32 {
+	if x != nil {
+		return x.MaxChangeBps
+	}
+	return 0
 }
 
 // MsgBond adds stake to a validator. For now only the operator may bond to
@@ -220,6 +250,22 @@ type Validator struct {
 	Jailed bool `protobuf:"varint,5,opt,name=jailed,proto3" json:"jailed,omitempty"`
 	// Height at which the validator was created (0 at genesis).
 	CreatedHeight int64 `protobuf:"varint,6,opt,name=created_height,json=createdHeight,proto3" json:"created_height,omitempty"`
+	// Shares issued to the validator's delegations (the operator's
+	// self-delegation included); a delegation of s shares is worth
+	// s × bonded / delegator_shares ucell.
+	DelegatorShares uint64 `protobuf:"varint,7,opt,name=delegator_shares,json=delegatorShares,proto3" json:"delegator_shares,omitempty"`
+	// Commission on rewards, in basis points.
+	CommissionBps uint32 `protobuf:"varint,8,opt,name=commission_bps,json=commissionBps,proto3" json:"commission_bps,omitempty"`
+	// Largest commission, in basis points; fixed at creation.
+	MaxCommissionBps uint32 `protobuf:"varint,9,opt,name=max_commission_bps,json=maxCommissionBps,proto3" json:"max_commission_bps,omitempty"`
+	// Largest change of commission per staking_commission_change_blocks.
+	MaxChangeBps uint32 `protobuf:"varint,10,opt,name=max_change_bps,json=maxChangeBps,proto3" json:"max_change_bps,omitempty"`
+	// Height of the last commission change (the creation height at first).
+	CommissionChangedHeight int64 `protobuf:"varint,11,opt,name=commission_changed_height,json=commissionChangedHeight,proto3" json:"commission_changed_height,omitempty"`
+	// Height from which a validator jailed for downtime may unjail.
+	JailedUntil int64 `protobuf:"varint,12,opt,name=jailed_until,json=jailedUntil,proto3" json:"jailed_until,omitempty"`
+	// Set by a double-sign slash: the validator stays jailed for ever.
+	Tombstoned    bool `protobuf:"varint,13,opt,name=tombstoned,proto3" json:"tombstoned,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -296,19 +342,71 @@ func (x *Validator) GetCreatedHeight() int64 {
 	return 0
 }
 
+func (x *Validator) GetDelegatorShares() uint64 {
+	if x != nil {
+		return x.DelegatorShares
+	}
+	return 0
+}
+
+func (x *Validator) GetCommissionBps() uint32 {
+	if x != nil {
+		return x.CommissionBps
+	}
+	return 0
+}
+
+func (x *Validator) GetMaxCommissionBps() uint32 {
+	if x != nil {
+		return x.MaxCommissionBps
+	}
+	return 0
+}
+
+func (x *Validator) GetMaxChangeBps() uint32 {
+	if x != nil {
+		return x.MaxChangeBps
+	}
+	return 0
+}
+
+func (x *Validator) GetCommissionChangedHeight() int64 {
+	if x != nil {
+		return x.CommissionChangedHeight
+	}
+	return 0
+}
+
+func (x *Validator) GetJailedUntil() int64 {
+	if x != nil {
+		return x.JailedUntil
+	}
+	return 0
+}
+
+func (x *Validator) GetTombstoned() bool {
+	if x != nil {
+		return x.Tombstoned
+	}
+	return false
+}
+
 // UnbondingEntry is stake on its way back to an operator, held by the
 // "unbonding" module account until completion_height.
 type UnbondingEntry struct {
-	state    protoimpl.MessageState `protogen:"open.v1"`
-	Operator []byte                 `protobuf:"bytes,1,opt,name=operator,proto3" json:"operator,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Operator address of the validator the stake was bonded to.
+	Operator []byte `protobuf:"bytes,1,opt,name=operator,proto3" json:"operator,omitempty"`
 	// Amount in ucell.
 	Amount uint64 `protobuf:"varint,2,opt,name=amount,proto3" json:"amount,omitempty"`
 	// Height of the block whose transaction started the unbonding.
 	CreationHeight int64 `protobuf:"varint,3,opt,name=creation_height,json=creationHeight,proto3" json:"creation_height,omitempty"`
 	// Height of the block whose begin-block hook pays the amount back.
 	CompletionHeight int64 `protobuf:"varint,4,opt,name=completion_height,json=completionHeight,proto3" json:"completion_height,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// Account paid back (20 bytes): the delegator that unbonded.
+	Delegator     []byte `protobuf:"bytes,5,opt,name=delegator,proto3" json:"delegator,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *UnbondingEntry) Reset() {
@@ -367,6 +465,13 @@ func (x *UnbondingEntry) GetCompletionHeight() int64 {
 		return x.CompletionHeight
 	}
 	return 0
+}
+
+func (x *UnbondingEntry) GetDelegator() []byte {
+	if x != nil {
+		return x.Delegator
+	}
+	return nil
 }
 
 // GenesisValidator is a validator at genesis; its self_bond is moved from
@@ -442,38 +547,750 @@ func (x *GenesisValidator) GetMoniker() string {
 	return ""
 }
 
+// MsgDelegate bonds amount ucell of the signer's balance to a validator.
+type MsgDelegate struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Operator address (20 bytes) of an unjailed validator.
+	Validator []byte `protobuf:"bytes,1,opt,name=validator,proto3" json:"validator,omitempty"`
+	// Amount in ucell, positive.
+	Amount        uint64 `protobuf:"varint,2,opt,name=amount,proto3" json:"amount,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgDelegate) Reset() {
+	*x = MsgDelegate{}
+	mi := &file_celltonomy_ledger_v1_staking_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgDelegate) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgDelegate) ProtoMessage() {}
+
+func (x *MsgDelegate) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_staking_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgDelegate.ProtoReflect.Descriptor instead.
+func (*MsgDelegate) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_staking_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *MsgDelegate) GetValidator() []byte {
+	if x != nil {
+		return x.Validator
+	}
+	return nil
+}
+
+func (x *MsgDelegate) GetAmount() uint64 {
+	if x != nil {
+		return x.Amount
+	}
+	return 0
+}
+
+// MsgUndelegate starts unbonding amount ucell of the signer's delegation
+// to a validator; the stake returns after the unbonding_blocks param.
+type MsgUndelegate struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Operator address (20 bytes) of the validator.
+	Validator []byte `protobuf:"bytes,1,opt,name=validator,proto3" json:"validator,omitempty"`
+	// Amount in ucell, positive, at most the delegation's worth.
+	Amount        uint64 `protobuf:"varint,2,opt,name=amount,proto3" json:"amount,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgUndelegate) Reset() {
+	*x = MsgUndelegate{}
+	mi := &file_celltonomy_ledger_v1_staking_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgUndelegate) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgUndelegate) ProtoMessage() {}
+
+func (x *MsgUndelegate) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_staking_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgUndelegate.ProtoReflect.Descriptor instead.
+func (*MsgUndelegate) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_staking_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *MsgUndelegate) GetValidator() []byte {
+	if x != nil {
+		return x.Validator
+	}
+	return nil
+}
+
+func (x *MsgUndelegate) GetAmount() uint64 {
+	if x != nil {
+		return x.Amount
+	}
+	return 0
+}
+
+// MsgRedelegate moves amount ucell of the signer's delegation from one
+// validator to another at once; the moved stake stays slashable for
+// faults of the source for unbonding_blocks blocks.
+type MsgRedelegate struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Operator address (20 bytes) of the source validator.
+	SrcValidator []byte `protobuf:"bytes,1,opt,name=src_validator,json=srcValidator,proto3" json:"src_validator,omitempty"`
+	// Operator address (20 bytes) of the destination validator, unjailed
+	// and not the source.
+	DstValidator []byte `protobuf:"bytes,2,opt,name=dst_validator,json=dstValidator,proto3" json:"dst_validator,omitempty"`
+	// Amount in ucell, positive, at most the delegation's worth.
+	Amount        uint64 `protobuf:"varint,3,opt,name=amount,proto3" json:"amount,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgRedelegate) Reset() {
+	*x = MsgRedelegate{}
+	mi := &file_celltonomy_ledger_v1_staking_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgRedelegate) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgRedelegate) ProtoMessage() {}
+
+func (x *MsgRedelegate) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_staking_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgRedelegate.ProtoReflect.Descriptor instead.
+func (*MsgRedelegate) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_staking_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *MsgRedelegate) GetSrcValidator() []byte {
+	if x != nil {
+		return x.SrcValidator
+	}
+	return nil
+}
+
+func (x *MsgRedelegate) GetDstValidator() []byte {
+	if x != nil {
+		return x.DstValidator
+	}
+	return nil
+}
+
+func (x *MsgRedelegate) GetAmount() uint64 {
+	if x != nil {
+		return x.Amount
+	}
+	return 0
+}
+
+// MsgUnjail lets the signer's validator, jailed for downtime, take part
+// in consensus again once its jail period is over.
+type MsgUnjail struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgUnjail) Reset() {
+	*x = MsgUnjail{}
+	mi := &file_celltonomy_ledger_v1_staking_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgUnjail) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgUnjail) ProtoMessage() {}
+
+func (x *MsgUnjail) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_staking_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgUnjail.ProtoReflect.Descriptor instead.
+func (*MsgUnjail) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_staking_proto_rawDescGZIP(), []int{9}
+}
+
+// MsgEditValidator changes the signer's validator.
+type MsgEditValidator struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// New moniker; empty keeps the current one.
+	Moniker string `protobuf:"bytes,1,opt,name=moniker,proto3" json:"moniker,omitempty"`
+	// Whether commission_bps is set.
+	SetCommission bool `protobuf:"varint,2,opt,name=set_commission,json=setCommission,proto3" json:"set_commission,omitempty"`
+	// New commission in basis points: at most the validator's
+	// max_commission_bps, at most max_change_bps from the current one, and
+	// at least staking_commission_change_blocks after the previous change.
+	CommissionBps uint32 `protobuf:"varint,3,opt,name=commission_bps,json=commissionBps,proto3" json:"commission_bps,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgEditValidator) Reset() {
+	*x = MsgEditValidator{}
+	mi := &file_celltonomy_ledger_v1_staking_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgEditValidator) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgEditValidator) ProtoMessage() {}
+
+func (x *MsgEditValidator) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_staking_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgEditValidator.ProtoReflect.Descriptor instead.
+func (*MsgEditValidator) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_staking_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *MsgEditValidator) GetMoniker() string {
+	if x != nil {
+		return x.Moniker
+	}
+	return ""
+}
+
+func (x *MsgEditValidator) GetSetCommission() bool {
+	if x != nil {
+		return x.SetCommission
+	}
+	return false
+}
+
+func (x *MsgEditValidator) GetCommissionBps() uint32 {
+	if x != nil {
+		return x.CommissionBps
+	}
+	return 0
+}
+
+// MsgWithdrawRewards pays the signer's rewards from its delegation to a
+// validator, and, if the signer operates it, the validator's commission.
+type MsgWithdrawRewards struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Operator address (20 bytes) of the validator.
+	Validator     []byte `protobuf:"bytes,1,opt,name=validator,proto3" json:"validator,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgWithdrawRewards) Reset() {
+	*x = MsgWithdrawRewards{}
+	mi := &file_celltonomy_ledger_v1_staking_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgWithdrawRewards) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgWithdrawRewards) ProtoMessage() {}
+
+func (x *MsgWithdrawRewards) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_staking_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgWithdrawRewards.ProtoReflect.Descriptor instead.
+func (*MsgWithdrawRewards) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_staking_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *MsgWithdrawRewards) GetValidator() []byte {
+	if x != nil {
+		return x.Validator
+	}
+	return nil
+}
+
+// Delegation is the stake of one delegator at one validator.
+type Delegation struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Delegator address (20 bytes).
+	Delegator []byte `protobuf:"bytes,1,opt,name=delegator,proto3" json:"delegator,omitempty"`
+	// Operator address (20 bytes) of the validator.
+	Validator []byte `protobuf:"bytes,2,opt,name=validator,proto3" json:"validator,omitempty"`
+	// Shares of the validator's delegator_shares.
+	Shares        uint64 `protobuf:"varint,3,opt,name=shares,proto3" json:"shares,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Delegation) Reset() {
+	*x = Delegation{}
+	mi := &file_celltonomy_ledger_v1_staking_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Delegation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Delegation) ProtoMessage() {}
+
+func (x *Delegation) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_staking_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Delegation.ProtoReflect.Descriptor instead.
+func (*Delegation) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_staking_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *Delegation) GetDelegator() []byte {
+	if x != nil {
+		return x.Delegator
+	}
+	return nil
+}
+
+func (x *Delegation) GetValidator() []byte {
+	if x != nil {
+		return x.Validator
+	}
+	return nil
+}
+
+func (x *Delegation) GetShares() uint64 {
+	if x != nil {
+		return x.Shares
+	}
+	return 0
+}
+
+// RedelegationEntry is stake redelegated from src to dst that stays
+// slashable for faults of src until completion_height.
+type RedelegationEntry struct {
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	Delegator    []byte                 `protobuf:"bytes,1,opt,name=delegator,proto3" json:"delegator,omitempty"`
+	SrcValidator []byte                 `protobuf:"bytes,2,opt,name=src_validator,json=srcValidator,proto3" json:"src_validator,omitempty"`
+	DstValidator []byte                 `protobuf:"bytes,3,opt,name=dst_validator,json=dstValidator,proto3" json:"dst_validator,omitempty"`
+	// Tokens moved, in ucell: a slash of src takes its fraction of them.
+	Amount           uint64 `protobuf:"varint,4,opt,name=amount,proto3" json:"amount,omitempty"`
+	CreationHeight   int64  `protobuf:"varint,5,opt,name=creation_height,json=creationHeight,proto3" json:"creation_height,omitempty"`
+	CompletionHeight int64  `protobuf:"varint,6,opt,name=completion_height,json=completionHeight,proto3" json:"completion_height,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *RedelegationEntry) Reset() {
+	*x = RedelegationEntry{}
+	mi := &file_celltonomy_ledger_v1_staking_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RedelegationEntry) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RedelegationEntry) ProtoMessage() {}
+
+func (x *RedelegationEntry) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_staking_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RedelegationEntry.ProtoReflect.Descriptor instead.
+func (*RedelegationEntry) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_staking_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *RedelegationEntry) GetDelegator() []byte {
+	if x != nil {
+		return x.Delegator
+	}
+	return nil
+}
+
+func (x *RedelegationEntry) GetSrcValidator() []byte {
+	if x != nil {
+		return x.SrcValidator
+	}
+	return nil
+}
+
+func (x *RedelegationEntry) GetDstValidator() []byte {
+	if x != nil {
+		return x.DstValidator
+	}
+	return nil
+}
+
+func (x *RedelegationEntry) GetAmount() uint64 {
+	if x != nil {
+		return x.Amount
+	}
+	return 0
+}
+
+func (x *RedelegationEntry) GetCreationHeight() int64 {
+	if x != nil {
+		return x.CreationHeight
+	}
+	return 0
+}
+
+func (x *RedelegationEntry) GetCompletionHeight() int64 {
+	if x != nil {
+		return x.CompletionHeight
+	}
+	return 0
+}
+
+// SigningInfo counts a validator's missed blocks in the sliding window of
+// staking_signed_blocks_window blocks.
+type SigningInfo struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Blocks counted since the window (re)started.
+	Counter uint64 `protobuf:"varint,1,opt,name=counter,proto3" json:"counter,omitempty"`
+	// Missed blocks among the last min(counter, window).
+	Missed        uint64 `protobuf:"varint,2,opt,name=missed,proto3" json:"missed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SigningInfo) Reset() {
+	*x = SigningInfo{}
+	mi := &file_celltonomy_ledger_v1_staking_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SigningInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SigningInfo) ProtoMessage() {}
+
+func (x *SigningInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_staking_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SigningInfo.ProtoReflect.Descriptor instead.
+func (*SigningInfo) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_staking_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *SigningInfo) GetCounter() uint64 {
+	if x != nil {
+		return x.Counter
+	}
+	return 0
+}
+
+func (x *SigningInfo) GetMissed() uint64 {
+	if x != nil {
+		return x.Missed
+	}
+	return 0
+}
+
+// DistributionValidator is the lazy (F1) reward state of one validator.
+type DistributionValidator struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Cumulative rewards per share since the validator's creation, in
+	// ucell × 10^18 (distribution.RatioScale), big-endian unsigned.
+	Ratio []byte `protobuf:"bytes,1,opt,name=ratio,proto3" json:"ratio,omitempty"`
+	// What the last allocations left over below one ratio unit per share,
+	// in ucell × 10^18, big-endian unsigned: less than delegator_shares.
+	Carry []byte `protobuf:"bytes,2,opt,name=carry,proto3" json:"carry,omitempty"`
+	// Commission owed to the operator, in ucell.
+	Commission    uint64 `protobuf:"varint,3,opt,name=commission,proto3" json:"commission,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DistributionValidator) Reset() {
+	*x = DistributionValidator{}
+	mi := &file_celltonomy_ledger_v1_staking_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DistributionValidator) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DistributionValidator) ProtoMessage() {}
+
+func (x *DistributionValidator) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_staking_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DistributionValidator.ProtoReflect.Descriptor instead.
+func (*DistributionValidator) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_staking_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *DistributionValidator) GetRatio() []byte {
+	if x != nil {
+		return x.Ratio
+	}
+	return nil
+}
+
+func (x *DistributionValidator) GetCarry() []byte {
+	if x != nil {
+		return x.Carry
+	}
+	return nil
+}
+
+func (x *DistributionValidator) GetCommission() uint64 {
+	if x != nil {
+		return x.Commission
+	}
+	return 0
+}
+
+// DistributionStart is where a delegation's unpaid rewards start.
+type DistributionStart struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The validator's ratio when the delegation last changed or withdrew.
+	Ratio []byte `protobuf:"bytes,1,opt,name=ratio,proto3" json:"ratio,omitempty"`
+	// Rewards owed below one ucell, in ucell × 10^18, big-endian unsigned.
+	Remainder     []byte `protobuf:"bytes,2,opt,name=remainder,proto3" json:"remainder,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DistributionStart) Reset() {
+	*x = DistributionStart{}
+	mi := &file_celltonomy_ledger_v1_staking_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DistributionStart) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DistributionStart) ProtoMessage() {}
+
+func (x *DistributionStart) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_staking_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DistributionStart.ProtoReflect.Descriptor instead.
+func (*DistributionStart) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_staking_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *DistributionStart) GetRatio() []byte {
+	if x != nil {
+		return x.Ratio
+	}
+	return nil
+}
+
+func (x *DistributionStart) GetRemainder() []byte {
+	if x != nil {
+		return x.Remainder
+	}
+	return nil
+}
+
 var File_celltonomy_ledger_v1_staking_proto protoreflect.FileDescriptor
 
 const file_celltonomy_ledger_v1_staking_proto_rawDesc = "" +
 	"\n" +
-	"\"celltonomy/ledger/v1/staking.proto\x12\x14celltonomy.ledger.v1\"\xa7\x01\n" +
+	"\"celltonomy/ledger/v1/staking.proto\x12\x14celltonomy.ledger.v1\"\xa2\x02\n" +
 	"\x12MsgCreateValidator\x12)\n" +
 	"\x10consensus_pubkey\x18\x01 \x01(\fR\x0fconsensusPubkey\x12\x1b\n" +
 	"\tself_bond\x18\x02 \x01(\x04R\bselfBond\x12\x18\n" +
 	"\amoniker\x18\x03 \x01(\tR\amoniker\x12/\n" +
-	"\x13consensus_signature\x18\x04 \x01(\fR\x12consensusSignature\"?\n" +
+	"\x13consensus_signature\x18\x04 \x01(\fR\x12consensusSignature\x12%\n" +
+	"\x0ecommission_bps\x18\x05 \x01(\rR\rcommissionBps\x12,\n" +
+	"\x12max_commission_bps\x18\x06 \x01(\rR\x10maxCommissionBps\x12$\n" +
+	"\x0emax_change_bps\x18\a \x01(\rR\fmaxChangeBps\"?\n" +
 	"\aMsgBond\x12\x1c\n" +
 	"\tvalidator\x18\x01 \x01(\fR\tvalidator\x12\x16\n" +
 	"\x06amount\x18\x02 \x01(\x04R\x06amount\"#\n" +
 	"\tMsgUnbond\x12\x16\n" +
-	"\x06amount\x18\x01 \x01(\x04R\x06amount\"\xc3\x01\n" +
+	"\x06amount\x18\x01 \x01(\x04R\x06amount\"\xe8\x03\n" +
 	"\tValidator\x12\x1a\n" +
 	"\boperator\x18\x01 \x01(\fR\boperator\x12)\n" +
 	"\x10consensus_pubkey\x18\x02 \x01(\fR\x0fconsensusPubkey\x12\x18\n" +
 	"\amoniker\x18\x03 \x01(\tR\amoniker\x12\x16\n" +
 	"\x06bonded\x18\x04 \x01(\x04R\x06bonded\x12\x16\n" +
 	"\x06jailed\x18\x05 \x01(\bR\x06jailed\x12%\n" +
-	"\x0ecreated_height\x18\x06 \x01(\x03R\rcreatedHeight\"\x9a\x01\n" +
+	"\x0ecreated_height\x18\x06 \x01(\x03R\rcreatedHeight\x12)\n" +
+	"\x10delegator_shares\x18\a \x01(\x04R\x0fdelegatorShares\x12%\n" +
+	"\x0ecommission_bps\x18\b \x01(\rR\rcommissionBps\x12,\n" +
+	"\x12max_commission_bps\x18\t \x01(\rR\x10maxCommissionBps\x12$\n" +
+	"\x0emax_change_bps\x18\n" +
+	" \x01(\rR\fmaxChangeBps\x12:\n" +
+	"\x19commission_changed_height\x18\v \x01(\x03R\x17commissionChangedHeight\x12!\n" +
+	"\fjailed_until\x18\f \x01(\x03R\vjailedUntil\x12\x1e\n" +
+	"\n" +
+	"tombstoned\x18\r \x01(\bR\n" +
+	"tombstoned\"\xb8\x01\n" +
 	"\x0eUnbondingEntry\x12\x1a\n" +
 	"\boperator\x18\x01 \x01(\fR\boperator\x12\x16\n" +
 	"\x06amount\x18\x02 \x01(\x04R\x06amount\x12'\n" +
 	"\x0fcreation_height\x18\x03 \x01(\x03R\x0ecreationHeight\x12+\n" +
-	"\x11completion_height\x18\x04 \x01(\x03R\x10completionHeight\"\x90\x01\n" +
+	"\x11completion_height\x18\x04 \x01(\x03R\x10completionHeight\x12\x1c\n" +
+	"\tdelegator\x18\x05 \x01(\fR\tdelegator\"\x90\x01\n" +
 	"\x10GenesisValidator\x12\x1a\n" +
 	"\boperator\x18\x01 \x01(\tR\boperator\x12)\n" +
 	"\x10consensus_pubkey\x18\x02 \x01(\fR\x0fconsensusPubkey\x12\x1b\n" +
 	"\tself_bond\x18\x03 \x01(\x04R\bselfBond\x12\x18\n" +
-	"\amoniker\x18\x04 \x01(\tR\amonikerB2Z0github.com/celltonomy/celltonomy/ledger/ledgerpbb\x06proto3"
+	"\amoniker\x18\x04 \x01(\tR\amoniker\"C\n" +
+	"\vMsgDelegate\x12\x1c\n" +
+	"\tvalidator\x18\x01 \x01(\fR\tvalidator\x12\x16\n" +
+	"\x06amount\x18\x02 \x01(\x04R\x06amount\"E\n" +
+	"\rMsgUndelegate\x12\x1c\n" +
+	"\tvalidator\x18\x01 \x01(\fR\tvalidator\x12\x16\n" +
+	"\x06amount\x18\x02 \x01(\x04R\x06amount\"q\n" +
+	"\rMsgRedelegate\x12#\n" +
+	"\rsrc_validator\x18\x01 \x01(\fR\fsrcValidator\x12#\n" +
+	"\rdst_validator\x18\x02 \x01(\fR\fdstValidator\x12\x16\n" +
+	"\x06amount\x18\x03 \x01(\x04R\x06amount\"\v\n" +
+	"\tMsgUnjail\"z\n" +
+	"\x10MsgEditValidator\x12\x18\n" +
+	"\amoniker\x18\x01 \x01(\tR\amoniker\x12%\n" +
+	"\x0eset_commission\x18\x02 \x01(\bR\rsetCommission\x12%\n" +
+	"\x0ecommission_bps\x18\x03 \x01(\rR\rcommissionBps\"2\n" +
+	"\x12MsgWithdrawRewards\x12\x1c\n" +
+	"\tvalidator\x18\x01 \x01(\fR\tvalidator\"`\n" +
+	"\n" +
+	"Delegation\x12\x1c\n" +
+	"\tdelegator\x18\x01 \x01(\fR\tdelegator\x12\x1c\n" +
+	"\tvalidator\x18\x02 \x01(\fR\tvalidator\x12\x16\n" +
+	"\x06shares\x18\x03 \x01(\x04R\x06shares\"\xe9\x01\n" +
+	"\x11RedelegationEntry\x12\x1c\n" +
+	"\tdelegator\x18\x01 \x01(\fR\tdelegator\x12#\n" +
+	"\rsrc_validator\x18\x02 \x01(\fR\fsrcValidator\x12#\n" +
+	"\rdst_validator\x18\x03 \x01(\fR\fdstValidator\x12\x16\n" +
+	"\x06amount\x18\x04 \x01(\x04R\x06amount\x12'\n" +
+	"\x0fcreation_height\x18\x05 \x01(\x03R\x0ecreationHeight\x12+\n" +
+	"\x11completion_height\x18\x06 \x01(\x03R\x10completionHeight\"?\n" +
+	"\vSigningInfo\x12\x18\n" +
+	"\acounter\x18\x01 \x01(\x04R\acounter\x12\x16\n" +
+	"\x06missed\x18\x02 \x01(\x04R\x06missed\"c\n" +
+	"\x15DistributionValidator\x12\x14\n" +
+	"\x05ratio\x18\x01 \x01(\fR\x05ratio\x12\x14\n" +
+	"\x05carry\x18\x02 \x01(\fR\x05carry\x12\x1e\n" +
+	"\n" +
+	"commission\x18\x03 \x01(\x04R\n" +
+	"commission\"G\n" +
+	"\x11DistributionStart\x12\x14\n" +
+	"\x05ratio\x18\x01 \x01(\fR\x05ratio\x12\x1c\n" +
+	"\tremainder\x18\x02 \x01(\fR\tremainderB2Z0github.com/celltonomy/celltonomy/ledger/ledgerpbb\x06proto3"
 
 var (
 	file_celltonomy_ledger_v1_staking_proto_rawDescOnce sync.Once
@@ -487,14 +1304,25 @@ func file_celltonomy_ledger_v1_staking_proto_rawDescGZIP() []byte {
 	return file_celltonomy_ledger_v1_staking_proto_rawDescData
 }
 
-var file_celltonomy_ledger_v1_staking_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_celltonomy_ledger_v1_staking_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_celltonomy_ledger_v1_staking_proto_goTypes = []any{
-	(*MsgCreateValidator)(nil), // 0: celltonomy.ledger.v1.MsgCreateValidator
-	(*MsgBond)(nil),            // 1: celltonomy.ledger.v1.MsgBond
-	(*MsgUnbond)(nil),          // 2: celltonomy.ledger.v1.MsgUnbond
-	(*Validator)(nil),          // 3: celltonomy.ledger.v1.Validator
-	(*UnbondingEntry)(nil),     // 4: celltonomy.ledger.v1.UnbondingEntry
-	(*GenesisValidator)(nil),   // 5: celltonomy.ledger.v1.GenesisValidator
+	(*MsgCreateValidator)(nil),    // 0: celltonomy.ledger.v1.MsgCreateValidator
+	(*MsgBond)(nil),               // 1: celltonomy.ledger.v1.MsgBond
+	(*MsgUnbond)(nil),             // 2: celltonomy.ledger.v1.MsgUnbond
+	(*Validator)(nil),             // 3: celltonomy.ledger.v1.Validator
+	(*UnbondingEntry)(nil),        // 4: celltonomy.ledger.v1.UnbondingEntry
+	(*GenesisValidator)(nil),      // 5: celltonomy.ledger.v1.GenesisValidator
+	(*MsgDelegate)(nil),           // 6: celltonomy.ledger.v1.MsgDelegate
+	(*MsgUndelegate)(nil),         // 7: celltonomy.ledger.v1.MsgUndelegate
+	(*MsgRedelegate)(nil),         // 8: celltonomy.ledger.v1.MsgRedelegate
+	(*MsgUnjail)(nil),             // 9: celltonomy.ledger.v1.MsgUnjail
+	(*MsgEditValidator)(nil),      // 10: celltonomy.ledger.v1.MsgEditValidator
+	(*MsgWithdrawRewards)(nil),    // 11: celltonomy.ledger.v1.MsgWithdrawRewards
+	(*Delegation)(nil),            // 12: celltonomy.ledger.v1.Delegation
+	(*RedelegationEntry)(nil),     // 13: celltonomy.ledger.v1.RedelegationEntry
+	(*SigningInfo)(nil),           // 14: celltonomy.ledger.v1.SigningInfo
+	(*DistributionValidator)(nil), // 15: celltonomy.ledger.v1.DistributionValidator
+	(*DistributionStart)(nil),     // 16: celltonomy.ledger.v1.DistributionStart
 }
 var file_celltonomy_ledger_v1_staking_proto_depIdxs = []int32{
 	0, // [0:0] is the sub-list for method output_type
@@ -515,7 +1343,7 @@ func file_celltonomy_ledger_v1_staking_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_celltonomy_ledger_v1_staking_proto_rawDesc), len(file_celltonomy_ledger_v1_staking_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   6,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

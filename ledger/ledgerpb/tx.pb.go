@@ -184,6 +184,12 @@ type Msg struct {
 	//	*Msg_CreateValidator
 	//	*Msg_Bond
 	//	*Msg_Unbond
+	//	*Msg_Delegate
+	//	*Msg_Undelegate
+	//	*Msg_Redelegate
+	//	*Msg_Unjail
+	//	*Msg_EditValidator
+	//	*Msg_WithdrawRewards
 	//	*Msg_SetProfile
 	//	*Msg_AnnounceNode
 	//	*Msg_RemoveNode
@@ -298,6 +304,60 @@ func (x *Msg) GetUnbond() *MsgUnbond {
 	if x != nil {
 		if x, ok := x.Sum.(*Msg_Unbond); ok {
 			return x.Unbond
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetDelegate() *MsgDelegate {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_Delegate); ok {
+			return x.Delegate
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetUndelegate() *MsgUndelegate {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_Undelegate); ok {
+			return x.Undelegate
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetRedelegate() *MsgRedelegate {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_Redelegate); ok {
+			return x.Redelegate
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetUnjail() *MsgUnjail {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_Unjail); ok {
+			return x.Unjail
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetEditValidator() *MsgEditValidator {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_EditValidator); ok {
+			return x.EditValidator
+		}
+	}
+	return nil
+}
+
+func (x *Msg) GetWithdrawRewards() *MsgWithdrawRewards {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_WithdrawRewards); ok {
+			return x.WithdrawRewards
 		}
 	}
 	return nil
@@ -692,6 +752,30 @@ type Msg_Unbond struct {
 	Unbond *MsgUnbond `protobuf:"bytes,12,opt,name=unbond,proto3,oneof"`
 }
 
+type Msg_Delegate struct {
+	Delegate *MsgDelegate `protobuf:"bytes,13,opt,name=delegate,proto3,oneof"`
+}
+
+type Msg_Undelegate struct {
+	Undelegate *MsgUndelegate `protobuf:"bytes,14,opt,name=undelegate,proto3,oneof"`
+}
+
+type Msg_Redelegate struct {
+	Redelegate *MsgRedelegate `protobuf:"bytes,15,opt,name=redelegate,proto3,oneof"`
+}
+
+type Msg_Unjail struct {
+	Unjail *MsgUnjail `protobuf:"bytes,16,opt,name=unjail,proto3,oneof"`
+}
+
+type Msg_EditValidator struct {
+	EditValidator *MsgEditValidator `protobuf:"bytes,17,opt,name=edit_validator,json=editValidator,proto3,oneof"`
+}
+
+type Msg_WithdrawRewards struct {
+	WithdrawRewards *MsgWithdrawRewards `protobuf:"bytes,18,opt,name=withdraw_rewards,json=withdrawRewards,proto3,oneof"`
+}
+
 type Msg_SetProfile struct {
 	// 20 to 39: the registry module.
 	SetProfile *MsgSetProfile `protobuf:"bytes,20,opt,name=set_profile,json=setProfile,proto3,oneof"`
@@ -868,6 +952,18 @@ func (*Msg_Bond) isMsg_Sum() {}
 
 func (*Msg_Unbond) isMsg_Sum() {}
 
+func (*Msg_Delegate) isMsg_Sum() {}
+
+func (*Msg_Undelegate) isMsg_Sum() {}
+
+func (*Msg_Redelegate) isMsg_Sum() {}
+
+func (*Msg_Unjail) isMsg_Sum() {}
+
+func (*Msg_EditValidator) isMsg_Sum() {}
+
+func (*Msg_WithdrawRewards) isMsg_Sum() {}
+
 func (*Msg_SetProfile) isMsg_Sum() {}
 
 func (*Msg_AnnounceNode) isMsg_Sum() {}
@@ -965,13 +1061,23 @@ const file_celltonomy_ledger_v1_tx_proto_rawDesc = "" +
 	"\bsequence\x18\x02 \x01(\x04R\bsequence\x12\x10\n" +
 	"\x03fee\x18\x03 \x01(\x04R\x03fee\x12\x19\n" +
 	"\bchain_id\x18\x04 \x01(\tR\achainId\x12\x12\n" +
-	"\x04memo\x18\x05 \x01(\tR\x04memo\"\x93\x1c\n" +
+	"\x04memo\x18\x05 \x01(\tR\x04memo\"\xc5\x1f\n" +
 	"\x03Msg\x123\n" +
 	"\x04send\x18\x01 \x01(\v2\x1d.celltonomy.ledger.v1.MsgSendH\x00R\x04send\x12U\n" +
 	"\x10create_validator\x18\n" +
 	" \x01(\v2(.celltonomy.ledger.v1.MsgCreateValidatorH\x00R\x0fcreateValidator\x123\n" +
 	"\x04bond\x18\v \x01(\v2\x1d.celltonomy.ledger.v1.MsgBondH\x00R\x04bond\x129\n" +
-	"\x06unbond\x18\f \x01(\v2\x1f.celltonomy.ledger.v1.MsgUnbondH\x00R\x06unbond\x12F\n" +
+	"\x06unbond\x18\f \x01(\v2\x1f.celltonomy.ledger.v1.MsgUnbondH\x00R\x06unbond\x12?\n" +
+	"\bdelegate\x18\r \x01(\v2!.celltonomy.ledger.v1.MsgDelegateH\x00R\bdelegate\x12E\n" +
+	"\n" +
+	"undelegate\x18\x0e \x01(\v2#.celltonomy.ledger.v1.MsgUndelegateH\x00R\n" +
+	"undelegate\x12E\n" +
+	"\n" +
+	"redelegate\x18\x0f \x01(\v2#.celltonomy.ledger.v1.MsgRedelegateH\x00R\n" +
+	"redelegate\x129\n" +
+	"\x06unjail\x18\x10 \x01(\v2\x1f.celltonomy.ledger.v1.MsgUnjailH\x00R\x06unjail\x12O\n" +
+	"\x0eedit_validator\x18\x11 \x01(\v2&.celltonomy.ledger.v1.MsgEditValidatorH\x00R\reditValidator\x12U\n" +
+	"\x10withdraw_rewards\x18\x12 \x01(\v2(.celltonomy.ledger.v1.MsgWithdrawRewardsH\x00R\x0fwithdrawRewards\x12F\n" +
 	"\vset_profile\x18\x14 \x01(\v2#.celltonomy.ledger.v1.MsgSetProfileH\x00R\n" +
 	"setProfile\x12L\n" +
 	"\rannounce_node\x18\x15 \x01(\v2%.celltonomy.ledger.v1.MsgAnnounceNodeH\x00R\fannounceNode\x12F\n" +
@@ -1039,47 +1145,53 @@ var file_celltonomy_ledger_v1_tx_proto_goTypes = []any{
 	(*MsgCreateValidator)(nil),      // 4: celltonomy.ledger.v1.MsgCreateValidator
 	(*MsgBond)(nil),                 // 5: celltonomy.ledger.v1.MsgBond
 	(*MsgUnbond)(nil),               // 6: celltonomy.ledger.v1.MsgUnbond
-	(*MsgSetProfile)(nil),           // 7: celltonomy.ledger.v1.MsgSetProfile
-	(*MsgAnnounceNode)(nil),         // 8: celltonomy.ledger.v1.MsgAnnounceNode
-	(*MsgRemoveNode)(nil),           // 9: celltonomy.ledger.v1.MsgRemoveNode
-	(*MsgRegisterPackage)(nil),      // 10: celltonomy.ledger.v1.MsgRegisterPackage
-	(*MsgSetOffering)(nil),          // 11: celltonomy.ledger.v1.MsgSetOffering
-	(*MsgRemoveOffering)(nil),       // 12: celltonomy.ledger.v1.MsgRemoveOffering
-	(*MsgCreateSkill)(nil),          // 13: celltonomy.ledger.v1.MsgCreateSkill
-	(*MsgStakeMiner)(nil),           // 14: celltonomy.ledger.v1.MsgStakeMiner
-	(*MsgUnstakeMiner)(nil),         // 15: celltonomy.ledger.v1.MsgUnstakeMiner
-	(*MsgSubmitRootHash)(nil),       // 16: celltonomy.ledger.v1.MsgSubmitRootHash
-	(*MsgConfirmJustification)(nil), // 17: celltonomy.ledger.v1.MsgConfirmJustification
-	(*MsgProveLeafCount)(nil),       // 18: celltonomy.ledger.v1.MsgProveLeafCount
-	(*MsgChallengeSearch)(nil),      // 19: celltonomy.ledger.v1.MsgChallengeSearch
-	(*MsgRespondToChallenge)(nil),   // 20: celltonomy.ledger.v1.MsgRespondToChallenge
-	(*MsgEnterRecovery)(nil),        // 21: celltonomy.ledger.v1.MsgEnterRecovery
-	(*MsgRecoverySetRoot)(nil),      // 22: celltonomy.ledger.v1.MsgRecoverySetRoot
-	(*MsgApproveRecoveryExit)(nil),  // 23: celltonomy.ledger.v1.MsgApproveRecoveryExit
-	(*MsgSetRecoveryAddresses)(nil), // 24: celltonomy.ledger.v1.MsgSetRecoveryAddresses
-	(*MsgCreateOrder)(nil),          // 25: celltonomy.ledger.v1.MsgCreateOrder
-	(*MsgCancelOrder)(nil),          // 26: celltonomy.ledger.v1.MsgCancelOrder
-	(*MsgBid)(nil),                  // 27: celltonomy.ledger.v1.MsgBid
-	(*MsgWithdrawBid)(nil),          // 28: celltonomy.ledger.v1.MsgWithdrawBid
-	(*MsgDeliver)(nil),              // 29: celltonomy.ledger.v1.MsgDeliver
-	(*MsgClose)(nil),                // 30: celltonomy.ledger.v1.MsgClose
-	(*MsgRevealRating)(nil),         // 31: celltonomy.ledger.v1.MsgRevealRating
-	(*MsgBuyOffering)(nil),          // 32: celltonomy.ledger.v1.MsgBuyOffering
-	(*MsgRegisterVerifier)(nil),     // 33: celltonomy.ledger.v1.MsgRegisterVerifier
-	(*MsgUnregisterVerifier)(nil),   // 34: celltonomy.ledger.v1.MsgUnregisterVerifier
-	(*MsgOpenDispute)(nil),          // 35: celltonomy.ledger.v1.MsgOpenDispute
-	(*MsgVerifierCommit)(nil),       // 36: celltonomy.ledger.v1.MsgVerifierCommit
-	(*MsgVerifierReveal)(nil),       // 37: celltonomy.ledger.v1.MsgVerifierReveal
-	(*MsgReleaseLitigation)(nil),    // 38: celltonomy.ledger.v1.MsgReleaseLitigation
-	(*MsgDomainVoteCommit)(nil),     // 39: celltonomy.ledger.v1.MsgDomainVoteCommit
-	(*MsgDomainVoteReveal)(nil),     // 40: celltonomy.ledger.v1.MsgDomainVoteReveal
-	(*MsgRevealDisputeSeed)(nil),    // 41: celltonomy.ledger.v1.MsgRevealDisputeSeed
-	(*MsgPostInputReceipt)(nil),     // 42: celltonomy.ledger.v1.MsgPostInputReceipt
-	(*MsgReportMissingInputs)(nil),  // 43: celltonomy.ledger.v1.MsgReportMissingInputs
-	(*MsgSubmitProposal)(nil),       // 44: celltonomy.ledger.v1.MsgSubmitProposal
-	(*MsgDeposit)(nil),              // 45: celltonomy.ledger.v1.MsgDeposit
-	(*MsgVote)(nil),                 // 46: celltonomy.ledger.v1.MsgVote
-	(*MsgCancelProposal)(nil),       // 47: celltonomy.ledger.v1.MsgCancelProposal
+	(*MsgDelegate)(nil),             // 7: celltonomy.ledger.v1.MsgDelegate
+	(*MsgUndelegate)(nil),           // 8: celltonomy.ledger.v1.MsgUndelegate
+	(*MsgRedelegate)(nil),           // 9: celltonomy.ledger.v1.MsgRedelegate
+	(*MsgUnjail)(nil),               // 10: celltonomy.ledger.v1.MsgUnjail
+	(*MsgEditValidator)(nil),        // 11: celltonomy.ledger.v1.MsgEditValidator
+	(*MsgWithdrawRewards)(nil),      // 12: celltonomy.ledger.v1.MsgWithdrawRewards
+	(*MsgSetProfile)(nil),           // 13: celltonomy.ledger.v1.MsgSetProfile
+	(*MsgAnnounceNode)(nil),         // 14: celltonomy.ledger.v1.MsgAnnounceNode
+	(*MsgRemoveNode)(nil),           // 15: celltonomy.ledger.v1.MsgRemoveNode
+	(*MsgRegisterPackage)(nil),      // 16: celltonomy.ledger.v1.MsgRegisterPackage
+	(*MsgSetOffering)(nil),          // 17: celltonomy.ledger.v1.MsgSetOffering
+	(*MsgRemoveOffering)(nil),       // 18: celltonomy.ledger.v1.MsgRemoveOffering
+	(*MsgCreateSkill)(nil),          // 19: celltonomy.ledger.v1.MsgCreateSkill
+	(*MsgStakeMiner)(nil),           // 20: celltonomy.ledger.v1.MsgStakeMiner
+	(*MsgUnstakeMiner)(nil),         // 21: celltonomy.ledger.v1.MsgUnstakeMiner
+	(*MsgSubmitRootHash)(nil),       // 22: celltonomy.ledger.v1.MsgSubmitRootHash
+	(*MsgConfirmJustification)(nil), // 23: celltonomy.ledger.v1.MsgConfirmJustification
+	(*MsgProveLeafCount)(nil),       // 24: celltonomy.ledger.v1.MsgProveLeafCount
+	(*MsgChallengeSearch)(nil),      // 25: celltonomy.ledger.v1.MsgChallengeSearch
+	(*MsgRespondToChallenge)(nil),   // 26: celltonomy.ledger.v1.MsgRespondToChallenge
+	(*MsgEnterRecovery)(nil),        // 27: celltonomy.ledger.v1.MsgEnterRecovery
+	(*MsgRecoverySetRoot)(nil),      // 28: celltonomy.ledger.v1.MsgRecoverySetRoot
+	(*MsgApproveRecoveryExit)(nil),  // 29: celltonomy.ledger.v1.MsgApproveRecoveryExit
+	(*MsgSetRecoveryAddresses)(nil), // 30: celltonomy.ledger.v1.MsgSetRecoveryAddresses
+	(*MsgCreateOrder)(nil),          // 31: celltonomy.ledger.v1.MsgCreateOrder
+	(*MsgCancelOrder)(nil),          // 32: celltonomy.ledger.v1.MsgCancelOrder
+	(*MsgBid)(nil),                  // 33: celltonomy.ledger.v1.MsgBid
+	(*MsgWithdrawBid)(nil),          // 34: celltonomy.ledger.v1.MsgWithdrawBid
+	(*MsgDeliver)(nil),              // 35: celltonomy.ledger.v1.MsgDeliver
+	(*MsgClose)(nil),                // 36: celltonomy.ledger.v1.MsgClose
+	(*MsgRevealRating)(nil),         // 37: celltonomy.ledger.v1.MsgRevealRating
+	(*MsgBuyOffering)(nil),          // 38: celltonomy.ledger.v1.MsgBuyOffering
+	(*MsgRegisterVerifier)(nil),     // 39: celltonomy.ledger.v1.MsgRegisterVerifier
+	(*MsgUnregisterVerifier)(nil),   // 40: celltonomy.ledger.v1.MsgUnregisterVerifier
+	(*MsgOpenDispute)(nil),          // 41: celltonomy.ledger.v1.MsgOpenDispute
+	(*MsgVerifierCommit)(nil),       // 42: celltonomy.ledger.v1.MsgVerifierCommit
+	(*MsgVerifierReveal)(nil),       // 43: celltonomy.ledger.v1.MsgVerifierReveal
+	(*MsgReleaseLitigation)(nil),    // 44: celltonomy.ledger.v1.MsgReleaseLitigation
+	(*MsgDomainVoteCommit)(nil),     // 45: celltonomy.ledger.v1.MsgDomainVoteCommit
+	(*MsgDomainVoteReveal)(nil),     // 46: celltonomy.ledger.v1.MsgDomainVoteReveal
+	(*MsgRevealDisputeSeed)(nil),    // 47: celltonomy.ledger.v1.MsgRevealDisputeSeed
+	(*MsgPostInputReceipt)(nil),     // 48: celltonomy.ledger.v1.MsgPostInputReceipt
+	(*MsgReportMissingInputs)(nil),  // 49: celltonomy.ledger.v1.MsgReportMissingInputs
+	(*MsgSubmitProposal)(nil),       // 50: celltonomy.ledger.v1.MsgSubmitProposal
+	(*MsgDeposit)(nil),              // 51: celltonomy.ledger.v1.MsgDeposit
+	(*MsgVote)(nil),                 // 52: celltonomy.ledger.v1.MsgVote
+	(*MsgCancelProposal)(nil),       // 53: celltonomy.ledger.v1.MsgCancelProposal
 }
 var file_celltonomy_ledger_v1_tx_proto_depIdxs = []int32{
 	2,  // 0: celltonomy.ledger.v1.TxBody.messages:type_name -> celltonomy.ledger.v1.Msg
@@ -1087,52 +1199,58 @@ var file_celltonomy_ledger_v1_tx_proto_depIdxs = []int32{
 	4,  // 2: celltonomy.ledger.v1.Msg.create_validator:type_name -> celltonomy.ledger.v1.MsgCreateValidator
 	5,  // 3: celltonomy.ledger.v1.Msg.bond:type_name -> celltonomy.ledger.v1.MsgBond
 	6,  // 4: celltonomy.ledger.v1.Msg.unbond:type_name -> celltonomy.ledger.v1.MsgUnbond
-	7,  // 5: celltonomy.ledger.v1.Msg.set_profile:type_name -> celltonomy.ledger.v1.MsgSetProfile
-	8,  // 6: celltonomy.ledger.v1.Msg.announce_node:type_name -> celltonomy.ledger.v1.MsgAnnounceNode
-	9,  // 7: celltonomy.ledger.v1.Msg.remove_node:type_name -> celltonomy.ledger.v1.MsgRemoveNode
-	10, // 8: celltonomy.ledger.v1.Msg.register_package:type_name -> celltonomy.ledger.v1.MsgRegisterPackage
-	11, // 9: celltonomy.ledger.v1.Msg.set_offering:type_name -> celltonomy.ledger.v1.MsgSetOffering
-	12, // 10: celltonomy.ledger.v1.Msg.remove_offering:type_name -> celltonomy.ledger.v1.MsgRemoveOffering
-	13, // 11: celltonomy.ledger.v1.Msg.create_skill:type_name -> celltonomy.ledger.v1.MsgCreateSkill
-	14, // 12: celltonomy.ledger.v1.Msg.stake_miner:type_name -> celltonomy.ledger.v1.MsgStakeMiner
-	15, // 13: celltonomy.ledger.v1.Msg.unstake_miner:type_name -> celltonomy.ledger.v1.MsgUnstakeMiner
-	16, // 14: celltonomy.ledger.v1.Msg.submit_root_hash:type_name -> celltonomy.ledger.v1.MsgSubmitRootHash
-	17, // 15: celltonomy.ledger.v1.Msg.confirm_justification:type_name -> celltonomy.ledger.v1.MsgConfirmJustification
-	18, // 16: celltonomy.ledger.v1.Msg.prove_leaf_count:type_name -> celltonomy.ledger.v1.MsgProveLeafCount
-	19, // 17: celltonomy.ledger.v1.Msg.challenge_search:type_name -> celltonomy.ledger.v1.MsgChallengeSearch
-	20, // 18: celltonomy.ledger.v1.Msg.respond_to_challenge:type_name -> celltonomy.ledger.v1.MsgRespondToChallenge
-	21, // 19: celltonomy.ledger.v1.Msg.enter_recovery:type_name -> celltonomy.ledger.v1.MsgEnterRecovery
-	22, // 20: celltonomy.ledger.v1.Msg.recovery_set_root:type_name -> celltonomy.ledger.v1.MsgRecoverySetRoot
-	23, // 21: celltonomy.ledger.v1.Msg.approve_recovery_exit:type_name -> celltonomy.ledger.v1.MsgApproveRecoveryExit
-	24, // 22: celltonomy.ledger.v1.Msg.set_recovery_addresses:type_name -> celltonomy.ledger.v1.MsgSetRecoveryAddresses
-	25, // 23: celltonomy.ledger.v1.Msg.create_order:type_name -> celltonomy.ledger.v1.MsgCreateOrder
-	26, // 24: celltonomy.ledger.v1.Msg.cancel_order:type_name -> celltonomy.ledger.v1.MsgCancelOrder
-	27, // 25: celltonomy.ledger.v1.Msg.bid:type_name -> celltonomy.ledger.v1.MsgBid
-	28, // 26: celltonomy.ledger.v1.Msg.withdraw_bid:type_name -> celltonomy.ledger.v1.MsgWithdrawBid
-	29, // 27: celltonomy.ledger.v1.Msg.deliver:type_name -> celltonomy.ledger.v1.MsgDeliver
-	30, // 28: celltonomy.ledger.v1.Msg.close:type_name -> celltonomy.ledger.v1.MsgClose
-	31, // 29: celltonomy.ledger.v1.Msg.reveal_rating:type_name -> celltonomy.ledger.v1.MsgRevealRating
-	32, // 30: celltonomy.ledger.v1.Msg.buy_offering:type_name -> celltonomy.ledger.v1.MsgBuyOffering
-	33, // 31: celltonomy.ledger.v1.Msg.register_verifier:type_name -> celltonomy.ledger.v1.MsgRegisterVerifier
-	34, // 32: celltonomy.ledger.v1.Msg.unregister_verifier:type_name -> celltonomy.ledger.v1.MsgUnregisterVerifier
-	35, // 33: celltonomy.ledger.v1.Msg.open_dispute:type_name -> celltonomy.ledger.v1.MsgOpenDispute
-	36, // 34: celltonomy.ledger.v1.Msg.verifier_commit:type_name -> celltonomy.ledger.v1.MsgVerifierCommit
-	37, // 35: celltonomy.ledger.v1.Msg.verifier_reveal:type_name -> celltonomy.ledger.v1.MsgVerifierReveal
-	38, // 36: celltonomy.ledger.v1.Msg.release_litigation:type_name -> celltonomy.ledger.v1.MsgReleaseLitigation
-	39, // 37: celltonomy.ledger.v1.Msg.domain_vote_commit:type_name -> celltonomy.ledger.v1.MsgDomainVoteCommit
-	40, // 38: celltonomy.ledger.v1.Msg.domain_vote_reveal:type_name -> celltonomy.ledger.v1.MsgDomainVoteReveal
-	41, // 39: celltonomy.ledger.v1.Msg.reveal_dispute_seed:type_name -> celltonomy.ledger.v1.MsgRevealDisputeSeed
-	42, // 40: celltonomy.ledger.v1.Msg.post_input_receipt:type_name -> celltonomy.ledger.v1.MsgPostInputReceipt
-	43, // 41: celltonomy.ledger.v1.Msg.report_missing_inputs:type_name -> celltonomy.ledger.v1.MsgReportMissingInputs
-	44, // 42: celltonomy.ledger.v1.Msg.submit_proposal:type_name -> celltonomy.ledger.v1.MsgSubmitProposal
-	45, // 43: celltonomy.ledger.v1.Msg.deposit:type_name -> celltonomy.ledger.v1.MsgDeposit
-	46, // 44: celltonomy.ledger.v1.Msg.vote:type_name -> celltonomy.ledger.v1.MsgVote
-	47, // 45: celltonomy.ledger.v1.Msg.cancel_proposal:type_name -> celltonomy.ledger.v1.MsgCancelProposal
-	46, // [46:46] is the sub-list for method output_type
-	46, // [46:46] is the sub-list for method input_type
-	46, // [46:46] is the sub-list for extension type_name
-	46, // [46:46] is the sub-list for extension extendee
-	0,  // [0:46] is the sub-list for field type_name
+	7,  // 5: celltonomy.ledger.v1.Msg.delegate:type_name -> celltonomy.ledger.v1.MsgDelegate
+	8,  // 6: celltonomy.ledger.v1.Msg.undelegate:type_name -> celltonomy.ledger.v1.MsgUndelegate
+	9,  // 7: celltonomy.ledger.v1.Msg.redelegate:type_name -> celltonomy.ledger.v1.MsgRedelegate
+	10, // 8: celltonomy.ledger.v1.Msg.unjail:type_name -> celltonomy.ledger.v1.MsgUnjail
+	11, // 9: celltonomy.ledger.v1.Msg.edit_validator:type_name -> celltonomy.ledger.v1.MsgEditValidator
+	12, // 10: celltonomy.ledger.v1.Msg.withdraw_rewards:type_name -> celltonomy.ledger.v1.MsgWithdrawRewards
+	13, // 11: celltonomy.ledger.v1.Msg.set_profile:type_name -> celltonomy.ledger.v1.MsgSetProfile
+	14, // 12: celltonomy.ledger.v1.Msg.announce_node:type_name -> celltonomy.ledger.v1.MsgAnnounceNode
+	15, // 13: celltonomy.ledger.v1.Msg.remove_node:type_name -> celltonomy.ledger.v1.MsgRemoveNode
+	16, // 14: celltonomy.ledger.v1.Msg.register_package:type_name -> celltonomy.ledger.v1.MsgRegisterPackage
+	17, // 15: celltonomy.ledger.v1.Msg.set_offering:type_name -> celltonomy.ledger.v1.MsgSetOffering
+	18, // 16: celltonomy.ledger.v1.Msg.remove_offering:type_name -> celltonomy.ledger.v1.MsgRemoveOffering
+	19, // 17: celltonomy.ledger.v1.Msg.create_skill:type_name -> celltonomy.ledger.v1.MsgCreateSkill
+	20, // 18: celltonomy.ledger.v1.Msg.stake_miner:type_name -> celltonomy.ledger.v1.MsgStakeMiner
+	21, // 19: celltonomy.ledger.v1.Msg.unstake_miner:type_name -> celltonomy.ledger.v1.MsgUnstakeMiner
+	22, // 20: celltonomy.ledger.v1.Msg.submit_root_hash:type_name -> celltonomy.ledger.v1.MsgSubmitRootHash
+	23, // 21: celltonomy.ledger.v1.Msg.confirm_justification:type_name -> celltonomy.ledger.v1.MsgConfirmJustification
+	24, // 22: celltonomy.ledger.v1.Msg.prove_leaf_count:type_name -> celltonomy.ledger.v1.MsgProveLeafCount
+	25, // 23: celltonomy.ledger.v1.Msg.challenge_search:type_name -> celltonomy.ledger.v1.MsgChallengeSearch
+	26, // 24: celltonomy.ledger.v1.Msg.respond_to_challenge:type_name -> celltonomy.ledger.v1.MsgRespondToChallenge
+	27, // 25: celltonomy.ledger.v1.Msg.enter_recovery:type_name -> celltonomy.ledger.v1.MsgEnterRecovery
+	28, // 26: celltonomy.ledger.v1.Msg.recovery_set_root:type_name -> celltonomy.ledger.v1.MsgRecoverySetRoot
+	29, // 27: celltonomy.ledger.v1.Msg.approve_recovery_exit:type_name -> celltonomy.ledger.v1.MsgApproveRecoveryExit
+	30, // 28: celltonomy.ledger.v1.Msg.set_recovery_addresses:type_name -> celltonomy.ledger.v1.MsgSetRecoveryAddresses
+	31, // 29: celltonomy.ledger.v1.Msg.create_order:type_name -> celltonomy.ledger.v1.MsgCreateOrder
+	32, // 30: celltonomy.ledger.v1.Msg.cancel_order:type_name -> celltonomy.ledger.v1.MsgCancelOrder
+	33, // 31: celltonomy.ledger.v1.Msg.bid:type_name -> celltonomy.ledger.v1.MsgBid
+	34, // 32: celltonomy.ledger.v1.Msg.withdraw_bid:type_name -> celltonomy.ledger.v1.MsgWithdrawBid
+	35, // 33: celltonomy.ledger.v1.Msg.deliver:type_name -> celltonomy.ledger.v1.MsgDeliver
+	36, // 34: celltonomy.ledger.v1.Msg.close:type_name -> celltonomy.ledger.v1.MsgClose
+	37, // 35: celltonomy.ledger.v1.Msg.reveal_rating:type_name -> celltonomy.ledger.v1.MsgRevealRating
+	38, // 36: celltonomy.ledger.v1.Msg.buy_offering:type_name -> celltonomy.ledger.v1.MsgBuyOffering
+	39, // 37: celltonomy.ledger.v1.Msg.register_verifier:type_name -> celltonomy.ledger.v1.MsgRegisterVerifier
+	40, // 38: celltonomy.ledger.v1.Msg.unregister_verifier:type_name -> celltonomy.ledger.v1.MsgUnregisterVerifier
+	41, // 39: celltonomy.ledger.v1.Msg.open_dispute:type_name -> celltonomy.ledger.v1.MsgOpenDispute
+	42, // 40: celltonomy.ledger.v1.Msg.verifier_commit:type_name -> celltonomy.ledger.v1.MsgVerifierCommit
+	43, // 41: celltonomy.ledger.v1.Msg.verifier_reveal:type_name -> celltonomy.ledger.v1.MsgVerifierReveal
+	44, // 42: celltonomy.ledger.v1.Msg.release_litigation:type_name -> celltonomy.ledger.v1.MsgReleaseLitigation
+	45, // 43: celltonomy.ledger.v1.Msg.domain_vote_commit:type_name -> celltonomy.ledger.v1.MsgDomainVoteCommit
+	46, // 44: celltonomy.ledger.v1.Msg.domain_vote_reveal:type_name -> celltonomy.ledger.v1.MsgDomainVoteReveal
+	47, // 45: celltonomy.ledger.v1.Msg.reveal_dispute_seed:type_name -> celltonomy.ledger.v1.MsgRevealDisputeSeed
+	48, // 46: celltonomy.ledger.v1.Msg.post_input_receipt:type_name -> celltonomy.ledger.v1.MsgPostInputReceipt
+	49, // 47: celltonomy.ledger.v1.Msg.report_missing_inputs:type_name -> celltonomy.ledger.v1.MsgReportMissingInputs
+	50, // 48: celltonomy.ledger.v1.Msg.submit_proposal:type_name -> celltonomy.ledger.v1.MsgSubmitProposal
+	51, // 49: celltonomy.ledger.v1.Msg.deposit:type_name -> celltonomy.ledger.v1.MsgDeposit
+	52, // 50: celltonomy.ledger.v1.Msg.vote:type_name -> celltonomy.ledger.v1.MsgVote
+	53, // 51: celltonomy.ledger.v1.Msg.cancel_proposal:type_name -> celltonomy.ledger.v1.MsgCancelProposal
+	52, // [52:52] is the sub-list for method output_type
+	52, // [52:52] is the sub-list for method input_type
+	52, // [52:52] is the sub-list for extension type_name
+	52, // [52:52] is the sub-list for extension extendee
+	0,  // [0:52] is the sub-list for field type_name
 }
 
 func init() { file_celltonomy_ledger_v1_tx_proto_init() }
@@ -1151,6 +1269,12 @@ func file_celltonomy_ledger_v1_tx_proto_init() {
 		(*Msg_CreateValidator)(nil),
 		(*Msg_Bond)(nil),
 		(*Msg_Unbond)(nil),
+		(*Msg_Delegate)(nil),
+		(*Msg_Undelegate)(nil),
+		(*Msg_Redelegate)(nil),
+		(*Msg_Unjail)(nil),
+		(*Msg_EditValidator)(nil),
+		(*Msg_WithdrawRewards)(nil),
 		(*Msg_SetProfile)(nil),
 		(*Msg_AnnounceNode)(nil),
 		(*Msg_RemoveNode)(nil),

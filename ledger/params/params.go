@@ -14,6 +14,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/internal/codec"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/mint"
+	"github.com/celltonomy/celltonomy/ledger/staking"
 	"github.com/celltonomy/celltonomy/ledger/store"
 )
 
@@ -71,6 +72,11 @@ import (
 //	                              defenders of the claim it lost to)
 //	miner_reputation_penalty      1,000,000 (reputation in "mining" lost per
 //	                              invalidated submission)
+//	staking_commission_change_blocks 14,400 blocks (a day) between commission changes
+//	staking_signed_blocks_window  1,000 blocks of downtime window (0: no downtime slashing)
+//	staking_min_signed_bps        5,000 (sign at least half of the window)
+//	staking_downtime_jail_blocks  600 blocks in jail for downtime
+//	staking_downtime_slash_bps    100 (1 % of the stake burned for downtime)
 //	mint_inflation_bps   500 (5 % of the supply a year)
 //	mint_block_time_ms   6,000 ms (5,259,600 blocks a mint year)
 //	mint_supply_ceiling  10^16 ucell (10 billion CELL)
@@ -139,20 +145,25 @@ func Default() *ledgerpb.Params {
 		MinerSlashDefenderBps:      5_000,
 		MinerReputationPenalty:     1_000_000,
 
-		MintInflationBps:       500,
-		MintBlockTimeMs:        6_000,
-		MintSupplyCeiling:      10_000_000_000_000_000,
-		MintRewardsBps:         6_000,
-		MintMinersBps:          1_000,
-		FeeBurnBps:             2_000,
-		FeeValidatorBps:        5_000,
-		GovMinDeposit:          10_000_000,
-		GovDepositPeriodBlocks: 100_800,
-		GovVotingPeriodBlocks:  100_800,
-		GovQuorumBps:           3_340,
-		GovThresholdBps:        5_000,
-		GovVetoThresholdBps:    3_340,
-		GovTimelockBlocks:      28_800,
+		StakingCommissionChangeBlocks: staking.DefaultCommissionChangeBlocks,
+		StakingSignedBlocksWindow:     staking.DefaultSignedBlocksWindow,
+		StakingMinSignedBps:           staking.DefaultMinSignedBps,
+		StakingDowntimeJailBlocks:     staking.DefaultDowntimeJailBlocks,
+		StakingDowntimeSlashBps:       staking.DefaultDowntimeSlashBps,
+		MintInflationBps:              500,
+		MintBlockTimeMs:               6_000,
+		MintSupplyCeiling:             10_000_000_000_000_000,
+		MintRewardsBps:                6_000,
+		MintMinersBps:                 1_000,
+		FeeBurnBps:                    2_000,
+		FeeValidatorBps:               5_000,
+		GovMinDeposit:                 10_000_000,
+		GovDepositPeriodBlocks:        100_800,
+		GovVotingPeriodBlocks:         100_800,
+		GovQuorumBps:                  3_340,
+		GovThresholdBps:               5_000,
+		GovVetoThresholdBps:           3_340,
+		GovTimelockBlocks:             28_800,
 	}
 }
 
@@ -211,6 +222,7 @@ const MaxDisputeRounds = 8
 //     miner_min_staked_cycles at most MaxWindowBlocks;
 //     miner_slash_defender_bps at most 10000;
 //   - the mint_* and fee_* params by mint.Validate;
+//   - the staking_* params by staking.ValidateParams;
 //   - gov_min_deposit at least 1; gov_deposit_period_blocks,
 //     gov_voting_period_blocks and gov_timelock_blocks in [1,
 //     MaxWindowBlocks]; gov_quorum_bps, gov_threshold_bps and
@@ -310,6 +322,9 @@ func Validate(p *ledgerpb.Params) error {
 		return fmt.Errorf("params: miner_slash_defender_bps %d: must be at most 10000", p.MinerSlashDefenderBps)
 	}
 	if err := mint.Validate(p); err != nil {
+		return err
+	}
+	if err := staking.ValidateParams(p); err != nil {
 		return err
 	}
 	return validateGov(p)

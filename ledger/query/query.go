@@ -80,6 +80,15 @@ const (
 	// completion height, then operator, then creation height (a page of
 	// one operator's entries may be short: MaxPageScan).
 	Unbondings = "staking/unbondings"
+	// Delegations: DelegationsRequest naming a delegator →
+	// DelegationsResponse: a page of its delegations by validator, with
+	// their worth and pending rewards in ucell.
+	Delegations = "staking/delegations"
+	// Rewards: RewardsRequest naming a delegator and a validator →
+	// RewardsResponse: the delegation's pending rewards and the
+	// validator's commission owed, in ucell; ErrNotFound if the validator
+	// does not exist.
+	Rewards = "distribution/rewards"
 	// TreasuryBalance: no data → BalanceResponse of the treasury.
 	TreasuryBalance = "treasury/balance"
 	// Params: no data → Params.
@@ -230,6 +239,8 @@ func Paths() []Path {
 		{Name: Validators, Request: &ledgerpb.ValidatorsRequest{}, Response: &ledgerpb.ValidatorsResponse{}, MaxPage: MaxPage},
 		{Name: Validator, Request: &ledgerpb.AddressRequest{}, Response: &ledgerpb.ValidatorStatus{}},
 		{Name: Unbondings, Request: &ledgerpb.UnbondingsRequest{}, Response: &ledgerpb.UnbondingsResponse{}, MaxPage: MaxPage},
+		{Name: Delegations, Request: &ledgerpb.DelegationsRequest{}, Response: &ledgerpb.DelegationsResponse{}, MaxPage: MaxPage},
+		{Name: Rewards, Request: &ledgerpb.RewardsRequest{}, Response: &ledgerpb.RewardsResponse{}},
 		{Name: TreasuryBalance, Response: &ledgerpb.BalanceResponse{}},
 		{Name: Params, Response: &ledgerpb.Params{}},
 		{Name: Profile, Request: &ledgerpb.AddressRequest{}, Response: &ledgerpb.Profile{}},

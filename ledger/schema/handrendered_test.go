@@ -7,6 +7,7 @@ import (
 
 	"github.com/celltonomy/celltonomy/ledger/auth"
 	"github.com/celltonomy/celltonomy/ledger/bank"
+	"github.com/celltonomy/celltonomy/ledger/distribution"
 	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/gov"
 	"github.com/celltonomy/celltonomy/ledger/market"
@@ -569,6 +570,59 @@ func handRendered(ev event.Typed) event.Event {
 			{Key: "operator", Value: e.Operator.String()},
 			{Key: "consensus_address", Value: hex.EncodeToString(e.ConsensusAddress[:])},
 			{Key: "infraction_height", Value: i(e.InfractionHeight)},
+			{Key: "amount", Value: u(e.Amount)},
+		}}
+	case staking.EventDelegate:
+		return event.Event{Type: "delegate", Attributes: []event.Attribute{
+			{Key: "delegator", Value: e.Delegator.String()},
+			{Key: "validator", Value: e.Validator.String()},
+			{Key: "amount", Value: u(e.Amount)},
+			{Key: "shares", Value: u(e.Shares)},
+		}}
+	case staking.EventUndelegate:
+		return event.Event{Type: "undelegate", Attributes: []event.Attribute{
+			{Key: "delegator", Value: e.Delegator.String()},
+			{Key: "validator", Value: e.Validator.String()},
+			{Key: "amount", Value: u(e.Amount)},
+			{Key: "completion_height", Value: i(e.CompletionHeight)},
+		}}
+	case staking.EventRedelegate:
+		return event.Event{Type: "redelegate", Attributes: []event.Attribute{
+			{Key: "delegator", Value: e.Delegator.String()},
+			{Key: "src_validator", Value: e.Src.String()},
+			{Key: "dst_validator", Value: e.Dst.String()},
+			{Key: "amount", Value: u(e.Amount)},
+			{Key: "completion_height", Value: i(e.CompletionHeight)},
+		}}
+	case staking.EventUnjail:
+		return event.Event{Type: "unjail", Attributes: []event.Attribute{{Key: "operator", Value: e.Operator.String()}}}
+	case staking.EventEditValidator:
+		return event.Event{Type: "edit_validator", Attributes: []event.Attribute{
+			{Key: "operator", Value: e.Operator.String()},
+			{Key: "moniker", Value: e.Moniker},
+			{Key: "commission_bps", Value: u(uint64(e.CommissionBps))},
+		}}
+	case staking.EventDowntime:
+		return event.Event{Type: "downtime", Attributes: []event.Attribute{
+			{Key: "operator", Value: e.Operator.String()},
+			{Key: "missed", Value: u(e.Missed)},
+			{Key: "jailed_until", Value: i(e.JailedUntil)},
+		}}
+	case distribution.EventRewards:
+		return event.Event{Type: "rewards", Attributes: []event.Attribute{
+			{Key: "validator", Value: e.Validator.String()},
+			{Key: "amount", Value: u(e.Amount)},
+			{Key: "commission", Value: u(e.Commission)},
+		}}
+	case distribution.EventWithdrawRewards:
+		return event.Event{Type: "withdraw_rewards", Attributes: []event.Attribute{
+			{Key: "delegator", Value: e.Delegator.String()},
+			{Key: "validator", Value: e.Validator.String()},
+			{Key: "amount", Value: u(e.Amount)},
+		}}
+	case distribution.EventWithdrawCommission:
+		return event.Event{Type: "withdraw_commission", Attributes: []event.Attribute{
+			{Key: "operator", Value: e.Operator.String()},
 			{Key: "amount", Value: u(e.Amount)},
 		}}
 	case staking.EventJail:

@@ -20,6 +20,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/auth"
 	"github.com/celltonomy/celltonomy/ledger/bank"
 	"github.com/celltonomy/celltonomy/ledger/codes"
+	"github.com/celltonomy/celltonomy/ledger/distribution"
 	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/gov"
 	"github.com/celltonomy/celltonomy/ledger/market"
@@ -37,7 +38,8 @@ import (
 func Events() *event.Registry {
 	var all []event.Typed
 	for _, evs := range [][]event.Typed{auth.Events(), bank.Events(), mint.Events(), staking.Events(),
-		registry.Events(), reputation.Events(), market.Events(), gov.Events()} {
+		registry.Events(), reputation.Events(), market.Events(),
+		distribution.Events(), gov.Events()} {
 		all = append(all, evs...)
 	}
 	r, err := event.NewRegistry(all...)
@@ -203,7 +205,8 @@ func Events() *event.Registry {
 func Codes() []codes.Code {
 	var all []codes.Code
 	for _, cs := range [][]codes.Code{tx.Codes(), auth.Codes(), bank.Codes(), staking.Codes(), registry.Codes(),
-		reputation.Codes(), market.Codes(), gov.Codes(), query.Codes()} {
+		reputation.Codes(), market.Codes(), query.Codes(),
+		distribution.Codes(), gov.Codes()} {
 		all = append(all, cs...)
 	}
 	return all

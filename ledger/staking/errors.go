@@ -34,11 +34,31 @@ var (
 	// missing or does not verify under the consensus key
 	// (ConsensusKeyProofBytes).
 	ErrBadConsensusSignature = codes.New(Codespace, 12, "bad consensus key signature")
+	// ErrNoDelegation: the signer has no delegation to the validator.
+	ErrNoDelegation = codes.New(Codespace, 13, "no such delegation")
+	// ErrInvalidCommission: a commission breaks its bounds (max rate, max
+	// change).
+	ErrInvalidCommission = codes.New(Codespace, 14, "invalid commission")
+	// ErrCommissionTooSoon: a commission change comes before
+	// staking_commission_change_blocks since the previous one.
+	ErrCommissionTooSoon = codes.New(Codespace, 15, "commission changed too recently")
+	// ErrNotJailed: unjail of a validator that is not jailed.
+	ErrNotJailed = codes.New(Codespace, 16, "validator not jailed")
+	// ErrTombstoned: the validator double-signed and is jailed for ever.
+	ErrTombstoned = codes.New(Codespace, 17, "validator tombstoned")
+	// ErrStillJailed: unjail before the jail period is over.
+	ErrStillJailed = codes.New(Codespace, 18, "jail period not over")
+	// ErrRedelegation: a redelegation to the source itself, or from a
+	// validator that the delegator's stake reached by a redelegation still
+	// in its unbonding period (no hop).
+	ErrRedelegation = codes.New(Codespace, 19, "invalid redelegation")
 )
 
 // Codes lists the codes of codespace "staking" in number order.
 func Codes() []codes.Code {
 	return []codes.Code{ErrInvalidPubKey, ErrPubKeyInUse, ErrValidatorExists, ErrSelfBondTooLow,
 		ErrNoValidator, ErrNotOperator, ErrInvalidAmount, ErrInsufficientBond, ErrInvalidMoniker,
-		ErrJailed, ErrInvalidAddress, ErrBadConsensusSignature}
+		ErrJailed, ErrInvalidAddress, ErrBadConsensusSignature,
+		ErrNoDelegation, ErrInvalidCommission, ErrCommissionTooSoon, ErrNotJailed, ErrTombstoned, ErrStillJailed,
+		ErrRedelegation}
 }

@@ -11,6 +11,8 @@ import (
 func TestKeys(t *testing.T) {
 	op := address.Address{0: 0x01, 19: 0xff}
 	const opHex = "01000000000000000000000000000000000000ff"
+	del := address.Address{0: 0x02, 19: 0xee}
+	const delHex = "02000000000000000000000000000000000000ee"
 	h := func(s string) string { return hex.EncodeToString([]byte(s)) }
 	for _, tc := range []struct {
 		name string
@@ -20,7 +22,22 @@ func TestKeys(t *testing.T) {
 		{"validator", ValidatorKey(op), h("staking/validator/") + opHex},
 		{"consensus", ConsensusKey(op), h("staking/consensus/") + opHex},
 		{"power", PowerKey(op), h("staking/power/") + opHex},
-		{"unbonding", UnbondingKey(0x0102, op, 7), h("staking/unbonding/") + "0000000000000102" + opHex + "0000000000000007"},
+		{"unbonding", UnbondingKey(0x0102, op, 7, del), h("staking/unbonding/") + "0000000000000102" + opHex + "0000000000000007" + delHex},
+		{"delegation", DelegationKey(op, del), h("staking/delegation/") + opHex + delHex},
+		{"delegation prefix", DelegationPrefix(op), h("staking/delegation/") + opHex},
+		{"delegator", DelegatorKey(del, op), h("staking/delegator/") + delHex + opHex},
+		{"delegator prefix", DelegatorPrefix(del), h("staking/delegator/") + delHex},
+		{"redelegation", RedelegationKey(0x0102, op, 7, del, op), h("staking/redelegation/") + "0000000000000102" + opHex + "0000000000000007" + delHex + opHex},
+		{"redelegation end", RedelegationEnd(0x0102), h("staking/redelegation/") + "0000000000000103"},
+		{"redelegated", RedelegatedKey(del, op, 0x0102), h("staking/redelegated/") + delHex + opHex + "0000000000000102"},
+		{"redelegated prefix", RedelegatedPrefix(del, op), h("staking/redelegated/") + delHex + opHex},
+		{"unbonding by validator", UnbondingByValidatorKey(op, 7, 0x0102, del), h("staking/unbonding_by_validator/") + opHex + "0000000000000007" + "0000000000000102" + delHex},
+		{"unbonding by validator prefix", UnbondingByValidatorPrefix(op), h("staking/unbonding_by_validator/") + opHex},
+		{"redelegation by src", RedelegationBySrcKey(op, 7, 0x0102, del, op), h("staking/redelegation_by_src/") + opHex + "0000000000000007" + "0000000000000102" + delHex + opHex},
+		{"redelegation by src prefix", RedelegationBySrcPrefix(op), h("staking/redelegation_by_src/") + opHex},
+		{"signing", SigningKey(op), h("staking/signing/") + opHex},
+		{"missed", MissedKey(op, 9), h("staking/missed/") + opHex + "0000000000000009"},
+		{"missed prefix", MissedPrefix(op), h("staking/missed/") + opHex},
 		{"unbonding end", UnbondingEnd(0x0102), h("staking/unbonding/") + "0000000000000103"},
 		{"changed", changedKey(), h("staking/changed")},
 	} {

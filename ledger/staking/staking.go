@@ -1,33 +1,61 @@
 // Package staking keeps the validators that run consensus and their stake,
 // and tells CometBFT who may vote and with what power.
 //
-// Rules (issue 3, "Modules"; CometBFT ABCI 2.0 for validator updates):
+// Rules (issue 3, "Modules"; issue 14, item 1; CometBFT ABCI 2.0 for
+// validator updates):
 //
 //   - Validators come from genesis, or from MsgCreateValidator: the signer
 //     becomes the operator, names an ed25519 consensus key never used by
 //     any validator before, and bonds a self-bond of at least the
-//     min_self_bond param from its balance.
-//   - MsgBond adds stake. There is no delegation yet: only the operator
-//     bonds to its own validator, and MsgBond must name it.
-//   - MsgUnbond moves stake into an unbonding entry that completes
-//     unbonding_blocks blocks later: an unbond in the block at height H is
-//     paid back to the operator's balance by the begin-block hook of the
-//     block at height H + unbonding_blocks. What stays bonded must be 0 or
-//     at least min_self_bond.
+//     min_self_bond param from its balance. It sets its commission, the
+//     max commission and the max change per staking_commission_change_blocks
+//     (fixed for ever); MsgEditValidator changes the moniker and, within
+//     those bounds, the commission.
+//   - Stake is held in shares: a validator has bonded tokens and
+//     delegator_shares; a delegation of s shares is worth s × bonded /
+//     delegator_shares ucell (TokensOf, rounded down). Delegating a ucell
+//     issues ⌊a × shares / bonded⌋ shares; undelegating a ucell burns
+//     ⌈a × shares / bonded⌉ (or all the delegation's, which then takes its
+//     whole worth), so rounding never favours the one who leaves. A slash
+//     cuts bonded, not shares: it reaches every delegation at once.
+//   - MsgDelegate bonds to any unjailed validator; MsgBond is the
+//     operator's delegation to its own validator. MsgUndelegate (and the
+//     operator's MsgUnbond) moves stake into an unbonding entry paid back
+//     by the begin-block hook of height H + unbonding_blocks, found by an
+//     index keyed by completion height. The operator's self-delegation
+//     must stay 0 or at least min_self_bond.
+//   - MsgRedelegate moves stake between validators at once, but a
+//     redelegation entry keeps it slashable for faults of the source for
+//     unbonding_blocks (taken from the destination delegation, then from
+//     the delegator's unbonding entries from the destination created
+//     since, so undelegating at once does not escape it), and stake
+//     that arrived by a redelegation cannot redelegate on before that
+//     entry ends (no hop out of a fault's reach), as in Cosmos.
+//   - Every change of a delegation's shares first calls the Hooks, so
+//     that distribution pays what the old shares earned (F1).
 //   - Voting power is bonded / power_reduction (rounded down), capped so
 //     that the total never exceeds CometBFT's limit. The active set is the
 //     max_validators unjailed validators of highest power (ties: lower
 //     operator address). EndBlock sends CometBFT only changes; power 0
 //     removes a validator.
-//   - Duplicate-vote evidence (any CometBFT misbehavior) against a known,
-//     unjailed validator burns slash_fraction_bps of its bonded stake and
-//     of its unbonding entries created at or after the infraction height
-//     (so unbonding cannot escape a slash), rounded down, and jails it.
-//     Slashed stake is burned, not sent to the treasury, so that no one —
-//     governance included — profits from a fault. Jailing is permanent for
-//     now (there is no unjail message); a jailed operator can still unbond
-//     what is left. Evidence against an unknown or already jailed
-//     validator is ignored, so the same evidence twice slashes once.
+//   - Duplicate-vote evidence (any CometBFT misbehavior) against a known
+//     validator not yet tombstoned burns slash_fraction_bps of its bonded
+//     stake (so of every delegation), of the unbonding entries from it and
+//     of the stake redelegated from it at or after the infraction height,
+//     rounded down, and jails it for ever (tombstoned). Slashed stake is
+//     burned, not sent to the treasury, so that no one — governance
+//     included — profits from a fault. Evidence against an unknown or
+//     tombstoned validator is ignored, so the same evidence twice slashes
+//     once.
+//   - Downtime: each block's begin hook reads the previous block's commit
+//     and records, per voter, a bit in a sliding window of
+//     staking_signed_blocks_window blocks (keys per validator and window
+//     index; only the voters are touched). After a full window, a validator
+//     that missed more than the window less staking_min_signed_bps of it is
+//     slashed staking_downtime_slash_bps (reaching delegations, unbonding
+//     and redelegated stake as above), jailed until height +
+//     staking_downtime_jail_blocks, and its window restarts. MsgUnjail then
+//     lets it back if its self-bond is at least min_self_bond.
 //
 // Stake is held by two bank module accounts: "bonded" (Σ bonded) and
 // "unbonding" (Σ unbonding entries); CheckInvariants checks both sums.
@@ -74,14 +102,30 @@ type Bank interface {
 	ModuleBalance(st store.KVStore, module string) uint64
 }
 
+// Hooks are told of changes of a delegation's shares before they happen,
+// so that lazy reward accounting (ledger/distribution) can pay what the
+// delegation earned with its old shares.
+type Hooks interface {
+	// BeforeDelegationChange runs before the shares of delegator's
+	// delegation to operator's validator are created, changed or removed.
+	BeforeDelegationChange(st store.KVStore, ev *event.Log, operator, delegator address.Address) error
+}
+
 // Keeper is the staking module; it holds only configuration.
 type Keeper struct {
-	bank Bank
+	bank  Bank
+	hooks Hooks
 }
 
 // New returns the staking module over bank, which must know the module
 // accounts BondedPool and UnbondingPool.
 func New(bank Bank) Keeper { return Keeper{bank: bank} }
+
+// WithHooks returns a copy of k that calls h around delegation changes.
+func (k Keeper) WithHooks(h Hooks) Keeper {
+	k.hooks = h
+	return k
+}
 
 // Update is a change of a validator's voting power for CometBFT.
 type Update struct {
@@ -171,15 +215,6 @@ func (k Keeper) setValidator(st store.KVStore, v *ledgerpb.Validator) {
 	st.Set(changedKey(), []byte{1})
 }
 
-func setUnbonding(st store.KVStore, e *ledgerpb.UnbondingEntry) {
-	key := UnbondingKey(e.CompletionHeight, address.Address(e.Operator), e.CreationHeight)
-	if e.Amount == 0 {
-		st.Delete(key)
-		return
-	}
-	st.Set(key, codec.Marshal(e))
-}
-
 func validateMoniker(moniker string) error {
 	if moniker == "" || len(moniker) > MaxMonikerBytes {
 		return ErrInvalidMoniker.Errorf("create_validator: moniker: %d bytes: must be 1 to %d", len(moniker), MaxMonikerBytes)
@@ -209,26 +244,13 @@ func ValidateCreateValidator(m *ledgerpb.MsgCreateValidator, p *ledgerpb.Params)
 	if m.SelfBond < p.MinSelfBond {
 		return ErrSelfBondTooLow.Errorf("create_validator: self_bond %d ucell: must be at least min_self_bond %d ucell", m.SelfBond, p.MinSelfBond)
 	}
-	return nil
-}
-
-// ValidateBond checks a MsgBond without state: a 20-byte validator
-// (ErrInvalidAddress), a positive amount (ErrInvalidAmount).
-func ValidateBond(m *ledgerpb.MsgBond) error {
-	if len(m.Validator) != address.Size {
-		return ErrInvalidAddress.Errorf("bond: validator: must be %d bytes, got %d", address.Size, len(m.Validator))
-	}
-	if m.Amount == 0 {
-		return ErrInvalidAmount.Errorf("bond: amount 0: must be positive")
-	}
-	return nil
-}
-
-// ValidateUnbond checks a MsgUnbond without state: a positive amount
-// (ErrInvalidAmount).
-func ValidateUnbond(m *ledgerpb.MsgUnbond) error {
-	if m.Amount == 0 {
-		return ErrInvalidAmount.Errorf("unbond: amount 0: must be positive")
+	switch {
+	case m.MaxCommissionBps > 10_000:
+		return ErrInvalidCommission.Errorf("create_validator: max_commission_bps %d: must be at most 10000", m.MaxCommissionBps)
+	case m.CommissionBps > m.MaxCommissionBps:
+		return ErrInvalidCommission.Errorf("create_validator: commission_bps %d: must be at most max_commission_bps %d", m.CommissionBps, m.MaxCommissionBps)
+	case m.MaxChangeBps > m.MaxCommissionBps:
+		return ErrInvalidCommission.Errorf("create_validator: max_change_bps %d: must be at most max_commission_bps %d", m.MaxChangeBps, m.MaxCommissionBps)
 	}
 	return nil
 }
@@ -279,151 +301,22 @@ func (k Keeper) createValidator(st store.KVStore, ev *event.Log, height int64, s
 	if op := st.Get(ConsensusKey(consAddr)); op != nil {
 		return ErrPubKeyInUse.Errorf("create_validator: consensus_pubkey %s: already used by validator %s", hex.EncodeToString(m.ConsensusPubkey), address.Address(op))
 	}
-	if err := k.bank.MoveToModule(st, ev, signer, BondedPool, m.SelfBond); err != nil {
+	v := &ledgerpb.Validator{
+		Operator:                signer.Bytes(),
+		ConsensusPubkey:         m.ConsensusPubkey,
+		Moniker:                 m.Moniker,
+		CreatedHeight:           height,
+		CommissionBps:           m.CommissionBps,
+		MaxCommissionBps:        m.MaxCommissionBps,
+		MaxChangeBps:            m.MaxChangeBps,
+		CommissionChangedHeight: height,
+	}
+	if err := k.delegate(st, ev, v, signer, m.SelfBond); err != nil {
 		return fmt.Errorf("staking: create_validator: self_bond: %w", err)
 	}
-	k.setValidator(st, &ledgerpb.Validator{
-		Operator:        signer.Bytes(),
-		ConsensusPubkey: m.ConsensusPubkey,
-		Moniker:         m.Moniker,
-		Bonded:          m.SelfBond,
-		CreatedHeight:   height,
-	})
 	st.Set(ConsensusKey(consAddr), signer.Bytes())
 	ev.Emit(EventCreateValidator{Operator: signer, ConsensusPubKey: m.ConsensusPubkey, SelfBond: m.SelfBond, Moniker: m.Moniker})
 	return nil
-}
-
-// Bond executes a MsgBond signed by signer: ValidateBond's rules, then the
-// validator must be the signer's (ErrNotOperator), exist (ErrNoValidator)
-// and not be jailed (ErrJailed), the stake after the bond must be at least
-// min_self_bond (ErrSelfBondTooLow; it matters after a full unbond), and
-// the balance must cover the amount (bank.ErrInsufficientFunds).
-func (k Keeper) Bond(st store.KVStore, ev *event.Log, p *ledgerpb.Params, signer address.Address, m *ledgerpb.MsgBond) error {
-	if err := ValidateBond(m); err != nil {
-		return err
-	}
-	op := address.Address(m.Validator)
-	if op != signer {
-		return ErrNotOperator.Errorf("bond: validator %s: only its operator may bond to it (there is no delegation yet)", op)
-	}
-	v := k.Validator(st, op)
-	switch {
-	case v == nil:
-		return ErrNoValidator.Errorf("bond: validator %s: does not exist", op)
-	case v.Jailed:
-		return ErrJailed.Errorf("bond: validator %s: is jailed", op)
-	}
-	bonded, carry := bits.Add64(v.Bonded, m.Amount, 0)
-	if carry != 0 {
-		return ErrInvalidAmount.Errorf("bond: amount %d ucell: bonded stake overflows", m.Amount)
-	}
-	if bonded < p.MinSelfBond {
-		return ErrSelfBondTooLow.Errorf("bond: bonded would be %d ucell: must be at least min_self_bond %d ucell", bonded, p.MinSelfBond)
-	}
-	if err := k.bank.MoveToModule(st, ev, signer, BondedPool, m.Amount); err != nil {
-		return fmt.Errorf("staking: bond: %w", err)
-	}
-	v.Bonded = bonded
-	k.setValidator(st, v)
-	ev.Emit(EventBond{Operator: op, Amount: m.Amount, Bonded: bonded})
-	return nil
-}
-
-// Unbond executes a MsgUnbond signed by signer in the block at height:
-// ValidateUnbond's rules, then the signer must operate a validator
-// (ErrNoValidator) with at least amount bonded (ErrInsufficientBond), and
-// what stays bonded must be 0 or at least min_self_bond
-// (ErrSelfBondTooLow). The amount completes at height + unbonding_blocks.
-func (k Keeper) Unbond(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, signer address.Address, m *ledgerpb.MsgUnbond) error {
-	if err := ValidateUnbond(m); err != nil {
-		return err
-	}
-	v := k.Validator(st, signer)
-	if v == nil {
-		return ErrNoValidator.Errorf("unbond: %s operates no validator", signer)
-	}
-	if m.Amount > v.Bonded {
-		return ErrInsufficientBond.Errorf("unbond: amount %d ucell: only %d ucell bonded", m.Amount, v.Bonded)
-	}
-	if rest := v.Bonded - m.Amount; rest != 0 && rest < p.MinSelfBond {
-		return ErrSelfBondTooLow.Errorf("unbond: would leave %d ucell bonded: must leave 0 or at least min_self_bond %d ucell", rest, p.MinSelfBond)
-	}
-	if height < 1 || height > math.MaxInt64-int64(p.UnbondingBlocks) {
-		panic(fmt.Sprintf("staking: unbond at height %d", height)) // heights come from CometBFT
-	}
-	completion := height + int64(p.UnbondingBlocks)
-	if err := k.bank.MoveBetweenModules(st, ev, BondedPool, UnbondingPool, m.Amount); err != nil {
-		panic(fmt.Sprintf("staking: bonded pool below a validator's stake: %v", err)) // broken invariant
-	}
-	v.Bonded -= m.Amount
-	k.setValidator(st, v)
-	e := &ledgerpb.UnbondingEntry{Operator: signer.Bytes(), CreationHeight: height, CompletionHeight: completion}
-	if b := st.Get(UnbondingKey(completion, signer, height)); b != nil {
-		codec.MustUnmarshal(b, e) // a second unbond in the same block
-	}
-	e.Amount += m.Amount // bounded by the supply
-	setUnbonding(st, e)
-	ev.Emit(EventUnbond{Operator: signer, Amount: m.Amount, CompletionHeight: completion})
-	return nil
-}
-
-// BeginBlock runs at the start of the block at height: it applies the
-// evidence in the order given, then pays back every unbonding entry that
-// completes at or before height. It panics only on a broken invariant.
-func (k Keeper) BeginBlock(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, evidence []Evidence) {
-	for _, e := range evidence {
-		k.slash(st, ev, p, e)
-	}
-	for _, e := range k.unbondings(st, UnbondingPrefix(), UnbondingEnd(height)) {
-		op := address.Address(e.Operator)
-		if err := k.bank.MoveFromModule(st, ev, UnbondingPool, op, e.Amount); err != nil {
-			panic(fmt.Sprintf("staking: unbonding pool below its entries: %v", err))
-		}
-		st.Delete(UnbondingKey(e.CompletionHeight, op, e.CreationHeight))
-		ev.Emit(EventUnbondingComplete{Operator: op, Amount: e.Amount})
-	}
-}
-
-// fraction returns amount × bps / 10000, rounded down, without overflow.
-func fraction(amount uint64, bps uint32) uint64 {
-	hi, lo := bits.Mul64(amount, uint64(bps))
-	q, _ := bits.Div64(hi, lo, 10_000) // hi < 10000 because bps <= 10000
-	return q
-}
-
-func (k Keeper) slash(st store.KVStore, ev *event.Log, p *ledgerpb.Params, e Evidence) {
-	opBytes := st.Get(ConsensusKey(e.ConsensusAddress))
-	if opBytes == nil {
-		return // not one of ours (or not yet): CometBFT's evidence, nothing to slash
-	}
-	op := address.Address(opBytes)
-	v := k.Validator(st, op)
-	if v == nil || v.Jailed {
-		return // already slashed and jailed: evidence counts once
-	}
-	burn := fraction(v.Bonded, p.SlashFractionBps)
-	if err := k.bank.BurnFromModule(st, ev, BondedPool, burn); err != nil {
-		panic(fmt.Sprintf("staking: bonded pool below a validator's stake: %v", err))
-	}
-	v.Bonded -= burn
-	total := burn
-	for _, u := range k.Unbondings(st) {
-		if address.Address(u.Operator) != op || u.CreationHeight < e.Height {
-			continue
-		}
-		cut := fraction(u.Amount, p.SlashFractionBps)
-		if err := k.bank.BurnFromModule(st, ev, UnbondingPool, cut); err != nil {
-			panic(fmt.Sprintf("staking: unbonding pool below its entries: %v", err))
-		}
-		u.Amount -= cut
-		setUnbonding(st, u)
-		total += cut
-	}
-	v.Jailed = true
-	k.setValidator(st, v)
-	ev.Emit(EventSlash{Operator: op, ConsensusAddress: e.ConsensusAddress, InfractionHeight: e.Height, Amount: total})
-	ev.Emit(EventJail{Operator: op})
 }
 
 // EndBlock runs at the end of every block: if a validator's stake or
@@ -538,8 +431,10 @@ func (k Keeper) InitGenesis(st store.KVStore, p *ledgerpb.Params, vals []*ledger
 		}
 		// Genesis is agreed by every validator out of band: its keys need
 		// no possession proof.
+		// Genesis validators start without commission and may raise it up
+		// to 100 %, by at most 1 % per commission change.
 		m := &ledgerpb.MsgCreateValidator{ConsensusPubkey: g.ConsensusPubkey, SelfBond: g.SelfBond, Moniker: g.Moniker,
-			ConsensusSignature: make([]byte, ed25519.SignatureSize)}
+			ConsensusSignature: make([]byte, ed25519.SignatureSize), MaxCommissionBps: 10_000, MaxChangeBps: 100}
 		if err := ValidateCreateValidator(m, p); err != nil {
 			return nil, fmt.Errorf("genesis: validators[%d]: %w", i, err)
 		}
@@ -570,6 +465,36 @@ func (k Keeper) CheckInvariants(st store.KVStore, p *ledgerpb.Params) error {
 		if op := st.Get(ConsensusKey(consAddr)); !bytes.Equal(op, v.Operator) {
 			return fmt.Errorf("staking: invariant: consensus key of validator %x maps to %x", v.Operator, op)
 		}
+	}
+	for _, v := range vals {
+		var shares uint64
+		for _, d := range k.Delegations(st, address.Address(v.Operator)) {
+			if d.Shares == 0 {
+				return fmt.Errorf("staking: invariant: delegation of %x to %x stored with 0 shares", d.Delegator, d.Validator)
+			}
+			if !st.Has(DelegatorKey(address.Address(d.Delegator), address.Address(d.Validator))) {
+				return fmt.Errorf("staking: invariant: delegation of %x to %x is not indexed", d.Delegator, d.Validator)
+			}
+			shares += d.Shares
+		}
+		if shares != v.DelegatorShares {
+			return fmt.Errorf("staking: invariant: validator %x: Σ delegation shares %d != delegator_shares %d", v.Operator, shares, v.DelegatorShares)
+		}
+	}
+	reds := k.Redelegations(st)
+	for _, e := range reds {
+		if e.Amount == 0 || !st.Has(RedelegatedKey(address.Address(e.Delegator), address.Address(e.DstValidator), e.CompletionHeight)) {
+			return fmt.Errorf("staking: invariant: redelegation of %x from %x to %x: empty or not indexed", e.Delegator, e.SrcValidator, e.DstValidator)
+		}
+	}
+	if n := store.Count(st, []byte(prefixRedelegated)); n > len(reds) {
+		return fmt.Errorf("staking: invariant: %d redelegation index keys for %d entries", n, len(reds))
+	}
+	if n := store.Count(st, []byte(prefixRedelegSrc)); n != len(reds) {
+		return fmt.Errorf("staking: invariant: %d redelegation source index keys for %d entries", n, len(reds))
+	}
+	if n, m := store.Count(st, []byte(prefixUnbondingVal)), store.Count(st, UnbondingPrefix()); n != m {
+		return fmt.Errorf("staking: invariant: %d unbonding index keys for %d entries", n, m)
 	}
 	if pool := k.bank.ModuleBalance(st, BondedPool); pool != bonded {
 		return fmt.Errorf("staking: invariant: bonded pool %d ucell != Σ bonded %d ucell", pool, bonded)

@@ -74,6 +74,7 @@ func newQueryCmd(g *globals) *cobra.Command {
 			return printValidators(cmd.Context(), g, c)
 		},
 	})
+	staking.AddCommand(newQueryStakingCmds(g, f)...)
 	cmd.AddCommand(bank, txq, staking, newQueryRegistryCmd(g, f))
 	cmd.AddCommand(newQueryMarketCmd(g, f), newQueryReputationCmd(g, f))
 	cmd.AddCommand(newQueryGovCmd(g, f))

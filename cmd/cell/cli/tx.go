@@ -156,6 +156,7 @@ validator's key.`,
 		},
 	}
 	stakingCmd.AddCommand(create, bond, unbond)
+	stakingCmd.AddCommand(newTxStakingDelegationCmds(g, f)...)
 	cmd.AddCommand(bank, stakingCmd, newTxRegistryCmd(g, f))
 	cmd.AddCommand(newTxMarketCmd(g, f), newTxReputationCmd(f))
 	cmd.AddCommand(newTxGovCmd(f))
