@@ -26,7 +26,7 @@ func TestDevnetProtocolOrderCLI(t *testing.T) {
 	}
 	pcr, _ := filepath.Abs("../../../examples/protocols/lambda-pcr")
 	args := []string{"order", "run", pcr, "--param", "FORWARD=" + examplePrimers[0], "--param", "REVERSE=" + examplePrimers[1],
-		"--max-price", "5000", "--bid-window", "3", "--no-wait-final", "--out", t.TempDir()}
+		"--max-price", "5000", "--bid-window", "10", "--no-wait-final", "--out", t.TempDir()}
 	stdout, errOut, code := cellNoHome(t, append(args, "--output", "json")...)
 	// The steps, one JSON line each, then the result.
 	lines := strings.Split(strings.TrimSpace(stdout), "\n")
