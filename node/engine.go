@@ -374,6 +374,18 @@ func blobSum(loc string) ([32]byte, error) {
 func (n *Node) onAward(ctx context.Context, e market.EventOrderAwarded) {
 	id, deadline := e.OrderID, e.DeliveryDeadline
 	r, err := n.order(ctx, id)
+	// The award is in a block the node has seen, but a query may fail
+	// for a moment (a loaded RPC) or read a state without the contract
+	// yet: ask again for a while rather than lose the job, which no later
+	// event would create.
+	for i := 0; (err != nil || r.GetOrder().GetContract() == nil) && i < orderLagRetries; i++ {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(orderLagWait):
+		}
+		r, err = n.order(ctx, id)
+	}
 	if err != nil {
 		n.log.Error("award: cannot read the order", "order", id, "err", err)
 		return
