@@ -390,26 +390,38 @@ func (n *Node) onAward(ctx context.Context, e market.EventOrderAwarded) {
 		n.log.Error("award: cannot read the order", "order", id, "err", err)
 		return
 	}
+	if err := n.recordAward(r.GetOrder(), deadline); err != nil {
+		n.log.Error("award: cannot record the job", "order", id, "err", err)
+	}
+}
+
+// recordAward records the provider's job of an order awarded to this
+// node, with its delivery deadline (a height). A job recorded already is
+// kept as it is.
+func (n *Node) recordAward(o *ledgerpb.Order, deadline int64) error {
+	id := o.GetId()
 	stars := uint32(5)
 	if n.opts.Stars != nil {
 		stars = *n.opts.Stars
 	}
-	j, err := newJob(r.GetOrder(), nodeapi.RoleProvider, deadline)
+	j, err := newJob(o, nodeapi.RoleProvider, deadline)
 	if err != nil {
-		n.log.Error("award: cannot record the job", "order", id, "err", err)
-		return
+		return err
 	}
 	j.CompletionCode, j.Stars, j.RatingSalt = newSecret(), stars, newSecret()
-	j.AwardHeight, j.InputDeadline = r.GetOrder().GetContract().GetAwardHeight(), r.GetOrder().GetContract().GetInputDeadline()
-	if sid := r.GetOrder().GetContract().GetBotspecId(); len(sid) == len(j.BotSpec) {
+	j.AwardHeight, j.InputDeadline = o.GetContract().GetAwardHeight(), o.GetContract().GetInputDeadline()
+	if sid := o.GetContract().GetBotspecId(); len(sid) == len(j.BotSpec) {
 		j.BotSpec = Hash(sid) // the BotSpec the winning bid named: the bot that runs it
 	}
-	if err := n.jobs.create(j); err != nil && !errors.Is(err, errExists) {
-		n.log.Error("award: cannot record the job", "order", id, "err", err)
-		return
+	if err := n.jobs.create(j); err != nil {
+		if errors.Is(err, errExists) {
+			return nil
+		}
+		return err
 	}
 	n.metrics.jobs.WithLabelValues(nodeapi.RoleProvider).Inc()
 	n.log.Info("awarded", "order", id, "delivery_deadline", deadline)
+	return nil
 }
 
 // newJob returns the job of an order the chain gave this node, in role,

@@ -192,6 +192,26 @@ func (n *Node) authorize(w http.ResponseWriter, r *http.Request, id uint64) (*le
 
 // activeJob finds the job of order id that accepts inputs: the provider's,
 // else the verifier's.
+// activeOrAwarded returns the job of order o as activeJob does. When the
+// node holds none but o, as the chain shows it, is awarded to this node —
+// its award block not handled yet, say while the node's follower catches
+// up — it records the provider's job from o first (recordAward), so that
+// a buyer who arrives before the node has seen its award is served.
+func (n *Node) activeOrAwarded(o *ledgerpb.Order) (Job, bool) {
+	if j, ok := n.activeJob(o.GetId()); ok {
+		return j, true
+	}
+	c := o.GetContract()
+	if o.GetState() != ledgerpb.OrderState_ORDER_STATE_AWARDED || c == nil || !bytes.Equal(c.GetNodeKey(), n.nodePub) {
+		return Job{}, false
+	}
+	if err := n.recordAward(o, c.GetDeliveryDeadline()); err != nil {
+		n.log.Error("award seen by a buyer's request: cannot record the job", "order", o.GetId(), "err", err)
+		return Job{}, false
+	}
+	return n.activeJob(o.GetId())
+}
+
 func (n *Node) activeJob(id uint64) (Job, bool) {
 	if j, ok := n.jobs.get(id, nodeapi.RoleProvider); ok && !j.Done {
 		return j, true
@@ -335,7 +355,7 @@ func (n *Node) putInput(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	j, ok := n.activeJob(id)
+	j, ok := n.activeOrAwarded(o)
 	if !ok {
 		n.refuse(w, http.StatusNotFound, "order %d: this node holds no job for it (not awarded here, or not drawn as verifier)", id)
 		return
@@ -451,7 +471,7 @@ func (n *Node) commitInputs(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusBadRequest, "%v", err)
 		return
 	}
-	j, ok := n.activeJob(id)
+	j, ok := n.activeOrAwarded(o)
 	if !ok {
 		httpError(w, http.StatusNotFound, "order %d: this node holds no job for it (not awarded here, or not drawn as verifier)", id)
 		return

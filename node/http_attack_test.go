@@ -464,3 +464,34 @@ func addrOf(k ed25519.PrivateKey) address.Address {
 	a, _ := address.FromPubKey(k.Public().(ed25519.PublicKey))
 	return a
 }
+
+// TestBuyerBeforeTheAward: a buyer uploads to the awarded node before
+// the node has handled its award block (its follower behind the chain,
+// or an award the node could not record). The node reads the order from
+// the chain, sees it awarded to itself, records the job and takes the
+// input; an order awarded to another node is still refused.
+func TestBuyerBeforeTheAward(t *testing.T) {
+	tn := newTestNode(t, newFakeChain(), nil)
+	f := tn.awardOrder(t, 41, "a")
+	if err := tn.jobs.remove(f.id, nodeapi.RoleProvider); err != nil {
+		t.Fatal(err)
+	}
+	if status, body := tn.upload(t, f, "a", []byte("early")); status != 201 {
+		t.Fatalf("upload before the award was handled: %d %s", status, body)
+	}
+	j, ok := tn.jobs.get(f.id, nodeapi.RoleProvider)
+	if !ok || j.State != nodeapi.StateAwaitingInputs || j.CompletionCode.IsZero() {
+		t.Fatalf("job %+v recorded %v: want the provider's job awaiting inputs, with its secret", j, ok)
+	}
+
+	other := tn.awardOrder(t, 42, "a")
+	if err := tn.jobs.remove(other.id, nodeapi.RoleProvider); err != nil {
+		t.Fatal(err)
+	}
+	tn.chain.mu.Lock()
+	tn.chain.orders[other.id].Contract.NodeKey = bytes.Repeat([]byte{7}, 32)
+	tn.chain.mu.Unlock()
+	if status, body := tn.upload(t, other, "a", []byte("early")); status != 404 {
+		t.Errorf("upload to an order awarded elsewhere: %d %s, want 404", status, body)
+	}
+}
