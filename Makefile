@@ -38,27 +38,17 @@ vet:
 test:
 	$(GO) test ./...
 
-# A short run of every fuzz target, as a smoke test.
+# A short run of every fuzz target, as a smoke test: every func Fuzz… of
+# every _test.go file, found in the source so that none is left out.
+FUZZTIME ?= 10s
 fuzz-smoke:
-	$(GO) test ./spec -run '^$$' -fuzz FuzzDecodeSpec -fuzztime 10s
-	$(GO) test ./spec -run '^$$' -fuzz FuzzDecodePackage -fuzztime 10s
-	$(GO) test ./examples/digest -run '^$$' -fuzz FuzzReadFASTA -fuzztime 10s
-	$(GO) test ./ledger/app -run '^$$' -fuzz FuzzTx -fuzztime 10s
-	$(GO) test ./ledger/app -run '^$$' -fuzz FuzzSignedBody -fuzztime 10s
-	$(GO) test ./ledger/app -run '^$$' -fuzz FuzzVerifierRevealVerdict -fuzztime 10s
-	$(GO) test ./node -run '^$$' -fuzz FuzzParseInputs -fuzztime 10s
-	$(GO) test ./cmd/cell/cli -run '^$$' -fuzz FuzzParseProposal -fuzztime 10s
-	$(GO) test ./nodeapi -run '^$$' -fuzz FuzzVerify -fuzztime 10s
-	$(GO) test ./reputation/replayfile -run '^$$' -fuzz FuzzParse -fuzztime 10s
-	$(GO) test ./protocol -run '^$$' -fuzz FuzzParse -fuzztime 10s
-	$(GO) test ./protocol -run '^$$' -fuzz FuzzFill -fuzztime 10s
-	$(GO) test ./protocol -run '^$$' -fuzz FuzzBotSpecParse -fuzztime 10s
-	$(GO) test ./runtime/labsim -run '^$$' -fuzz FuzzRun -fuzztime 10s
-	$(GO) test ./node/bot -run '^$$' -fuzz FuzzParseLabelText -fuzztime 10s
-	$(GO) test ./runtime/botlog -run '^$$' -fuzz FuzzDecode -fuzztime 10s
-	$(GO) test ./reputation/patricia -run '^$$' -fuzz FuzzVerify -fuzztime 10s
-	$(GO) test ./miner/proofapi -run '^$$' -fuzz FuzzVerifyReputation -fuzztime 10s
-	$(GO) test ./runtime/protopkg -run '^$$' -fuzz FuzzLoad -fuzztime 10s
+	@for f in $$(grep -rl --include='*_test.go' '^func Fuzz' . | sort); do \
+		d=$$(dirname $$f); \
+		for t in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\).*/\1/p' $$f); do \
+			echo "$(GO) test $$d -run '^$$' -fuzz '^$$t$$' -fuzztime $(FUZZTIME)"; \
+			$(GO) test $$d -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) || exit 1; \
+		done; \
+	done
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./examples/digest ./runtime/wasm ./runtime/labsim
