@@ -18,6 +18,7 @@ import (
 	"github.com/celltonomy/celltonomy/runtime/botlog"
 	"github.com/celltonomy/celltonomy/runtime/eventlog"
 	"github.com/celltonomy/celltonomy/runtime/labsim"
+	"github.com/celltonomy/celltonomy/runtime/protopkg"
 )
 
 // Bounds of what a verifier of a protocol dispute reads from the
@@ -153,31 +154,19 @@ func (n *Node) protocolVerdict(ctx context.Context, j Job) (ledgerpb.ProtocolVer
 	if err != nil {
 		return ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_VIOLATES, "event log: " + err.Error()
 	}
-	err = botlog.Check(botlog.CheckInput{
+	// The check of a delivered run, with the replay of a simulated bot's
+	// run under the order's own seed (protopkg.Check).
+	seed := labsim.SeedFor(id, j.PackageID, specID)
+	err = protopkg.Check(protopkg.CheckInput{CheckInput: botlog.CheckInput{
 		Log: log, NodeKey: ed25519.PublicKey(c.GetNodeKey()), Head: head,
 		Protocol: l.Protocol, ProtocolHash: l.Hash, BotSpec: spec, Datasets: datasets,
-	})
+	}, Seed: &seed})
 	var v *botlog.Violation
 	switch {
 	case errors.As(err, &v):
 		return ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_VIOLATES, v.Error()
 	case err != nil:
 		return undecidable("conformance check: %v", err)
-	}
-	if spec.Simulated {
-		run, err := botlog.Decode(log)
-		if err != nil {
-			return ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_VIOLATES, err.Error()
-		}
-		sim := bot.SimInput(bot.Job{OrderID: id, PackageID: j.PackageID, Protocol: l.Protocol, ProtocolHash: l.Hash, Filled: l.Filled,
-			BotSpec: spec, BotSpecID: specID})
-		err = labsim.Replay(sim, run, datasets)
-		switch {
-		case errors.As(err, &v):
-			return ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_VIOLATES, "replay: " + v.Error()
-		case err != nil:
-			return undecidable("replay: %v", err)
-		}
 	}
 	return ledgerpb.ProtocolVerdict_PROTOCOL_VERDICT_CONFORMS, "the log conforms"
 }

@@ -172,9 +172,18 @@ func (x *run) checkProtocol(ctx context.Context, o *ledgerpb.Order, gw *nodeapi.
 	copy(head[:], o.GetDelivery().GetEventLogHead())
 	datasets := datasetsOf(out, files)
 	nodeKey := o.GetContract().GetNodeKey()
+	// The check, and the replay of a simulated bot's run under the
+	// order's own seed (protopkg.Check).
+	var pkgID [32]byte
+	copy(pkgID[:], o.PackageId)
+	seed := labsim.SeedFor(o.Id, pkgID, specID)
 	in := botlog.CheckInput{Log: log, NodeKey: nodeKey, Head: head, Protocol: l.Protocol, ProtocolHash: l.Hash, BotSpec: spec, Datasets: datasets}
-	if err := botlog.Check(in); err != nil {
-		return err
+	if err := protopkg.Check(protopkg.CheckInput{CheckInput: in, Seed: &seed}); err != nil {
+		var v *botlog.Violation
+		if errors.As(err, &v) {
+			return v
+		}
+		return fmt.Errorf("order %d: conformance check: %w", o.Id, err)
 	}
 	run, err := botlog.Decode(log)
 	if err != nil {
@@ -185,23 +194,6 @@ func (x *run) checkProtocol(ctx context.Context, o *ledgerpb.Order, gw *nodeapi.
 		rep.Shipment = fmt.Sprintf("packed %s (%s) with label %s", strings.Join(run.Pack.Containers, ", "), run.Pack.Where, run.Pack.Label)
 		if h := run.Handover; h != nil {
 			rep.Shipment += fmt.Sprintf(", handed to %s, tracking %s", h.Carrier, h.Tracking)
-		}
-	}
-	if spec.Simulated {
-		label := ""
-		if run.Pack != nil {
-			label = run.Pack.Label
-		}
-		var pkgID [32]byte
-		copy(pkgID[:], o.PackageId)
-		err := labsim.Replay(labsim.Input{Protocol: l.Protocol, ProtocolHash: l.Hash, BotSpec: spec,
-			Seed: labsim.SeedFor(o.Id, pkgID, specID), Stock: labsim.SimlabStock(), Label: label}, run, datasets)
-		if err != nil {
-			var v *botlog.Violation
-			if errors.As(err, &v) {
-				return v
-			}
-			return fmt.Errorf("order %d: replay of the simulated run: %w", o.Id, err)
 		}
 	}
 	rep.Gels, rep.Absorbance = resultsOf(run, datasets)
