@@ -147,18 +147,17 @@ func (a *Application) publish(v int64) error {
 	return nil
 }
 
-// committed returns a read-only view of the last committed state, for the
-// consensus methods (mu held): the published snapshot or, before the
-// first Commit, the working tree, which holds the genesis state.
-func (a *Application) committed() *iavl.ImmutableTree {
-	if snap := a.last.Load(); snap != nil {
-		return snap
-	}
-	return a.tree.ImmutableTree
-}
-
+// resetCheck starts the mempool's branch over the last committed state.
+// Before the first Commit that is the working tree, read through its nodes
+// (newQueryStore): IAVL's fast index of a tree never saved answers
+// "absent" for every key, which would hide the genesis state from CheckTx
+// and the simulation until block 1 is committed.
 func (a *Application) resetCheck() {
-	a.check = store.NewCache(newSnapshotStore(a.committed()))
+	if snap := a.last.Load(); snap != nil {
+		a.check = store.NewCache(newSnapshotStore(snap))
+		return
+	}
+	a.check = store.NewCache(newQueryStore(a.tree.ImmutableTree))
 }
 
 // Info implements abci.Application.
@@ -191,6 +190,7 @@ func (a *Application) InitChain(_ context.Context, req *abci.InitChainRequest) (
 	if err != nil {
 		return nil, fmt.Errorf("init chain: %w", err)
 	}
+	a.resetCheck()
 	return &abci.InitChainResponse{Validators: validatorUpdates(vals), AppHash: a.tree.WorkingHash()}, nil
 }
 

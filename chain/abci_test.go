@@ -367,3 +367,41 @@ func TestQueriesReadCommittedSnapshots(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestCheckTxBeforeFirstCommit: between InitChain and the first Commit
+// (a client that sees height 1 in the block store before the app commits
+// it), CheckTx and the simulation read the genesis state. IAVL's fast
+// index of an unsaved tree answers "absent" for every key, so the check
+// state must not read through it.
+func TestCheckTxBeforeFirstCommit(t *testing.T) {
+	a := newTestApp(t)
+	raw := sendTx(t, alice, 0, params.Default().MinFee, bob, 10)
+	r, err := a.CheckTx(context.Background(), &abci.CheckTxRequest{Tx: raw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Code != 0 {
+		t.Fatalf("CheckTx before the first commit: code %d: %s", r.Code, r.Log)
+	}
+	// After block 1 is finalized but not yet committed, too.
+	b := newTestApp(t)
+	p := proposal{height: 1}
+	if _, err := b.FinalizeBlock(context.Background(), p.finalize()); err != nil {
+		t.Fatal(err)
+	}
+	data, err := proto.Marshal(&ledgerpb.SimulateRequest{Tx: raw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := b.Query(context.Background(), &abci.QueryRequest{Path: query.AppPrefix + query.Simulate, Data: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res ledgerpb.SimulateResponse
+	if err := proto.Unmarshal(q.Value, &res); err != nil || q.Code != 0 {
+		t.Fatalf("simulate: query code %d %s: %v", q.Code, q.Log, err)
+	}
+	if res.Code != 0 {
+		t.Fatalf("simulate between FinalizeBlock 1 and Commit: code %d: %s", res.Code, res.Log)
+	}
+}
