@@ -217,6 +217,18 @@ func TestValidateFilesystem(t *testing.T) {
 		{"link escapes root", []*specpb.ItemBranch{link("a", "../../etc/passwd", "")}, "container.filesystem/a", "escapes the package root"},
 		{"link dst mismatch", []*specpb.ItemBranch{link("a", "x", "/b")}, "container.filesystem.branch[1].link.dst", "the link is at"},
 		{"empty link", []*specpb.ItemBranch{link("a", "", "")}, "container.filesystem.branch[1].link.src", "must not be empty"},
+		{"partial metadata", []*specpb.ItemBranch{{Name: "m", Item: &specpb.ItemBranch_File{}, Xattrs: PackedMetadata(EntryFile).Xattrs()[1:]}},
+			"container.filesystem.branch[1].xattrs", "partial filesystem metadata: missing device.is_block"},
+		{"no metadata under read_mode=ro", []*specpb.ItemBranch{{Name: "m", Item: &specpb.ItemBranch_File{}}},
+			"container.filesystem.branch[1].xattrs", "read_mode=ro requires the metadata keys"},
+		{"mode of another type", []*specpb.ItemBranch{{Name: "m", Item: &specpb.ItemBranch_File{}, Xattrs: PackedMetadata(EntryDir).Xattrs()}},
+			"container.filesystem.branch[1].xattrs.mode", "does not describe a file"},
+		{"mode not base 10", []*specpb.ItemBranch{{Name: "m", Item: &specpb.ItemBranch_File{}, Xattrs: withXattr(PackedMetadata(EntryFile).Xattrs(), MetaMode, "0o100444")}},
+			"container.filesystem.branch[1].xattrs", "mode: \"0o100444\" is not a base-10 integer"},
+		{"device numbers on a file", []*specpb.ItemBranch{{Name: "m", Item: &specpb.ItemBranch_File{}, Xattrs: withXattr(PackedMetadata(EntryFile).Xattrs(), MetaDeviceMajor, "8")}},
+			"container.filesystem.branch[1].xattrs", "must be 0 for mode"},
+		{"a device node", []*specpb.ItemBranch{{Name: "m", Item: &specpb.ItemBranch_File{}, Xattrs: (Metadata{Mode: 0o060660, DeviceMajor: 8, DeviceIsBlock: true}).Xattrs()}},
+			"container.filesystem.branch[1].xattrs.mode", "does not describe a file"},
 		{"empty item", []*specpb.ItemBranch{{Name: "x", Xattrs: PackedMetadata(EntryFile).Xattrs()}}, "container.filesystem.branch[1]", "has no item"},
 	}
 	for _, tt := range tests {
@@ -224,6 +236,48 @@ func TestValidateFilesystem(t *testing.T) {
 			branches := append([]*specpb.ItemBranch{dir("bin", file("hello.wasm", "x"))}, tt.branches...)
 			_, err := DecodeSpec(mustMarshal(t, helloService(t, branches...)), DefaultLimits())
 			requireFieldError(t, err, tt.field, tt.rule)
+		})
+	}
+}
+
+func withXattr(list []*specpb.BytesKeyValue, key, value string) []*specpb.BytesKeyValue {
+	for _, kv := range list {
+		if kv.GetKey() == key {
+			kv.Value = []byte(value)
+		}
+	}
+	return list
+}
+
+// TestReadMode: a received spec's root read_mode is "ro", "rw" or absent,
+// and absent means "rw"; without "ro", entries may carry no metadata.
+func TestReadMode(t *testing.T) {
+	bare := &specpb.ItemBranch{Name: "hello.wasm", Item: &specpb.ItemBranch_File{File: []byte("x")}}
+	for _, tc := range []struct {
+		name  string
+		attrs []*specpb.BytesKeyValue
+		ro    bool
+		err   string
+	}{
+		{"absent", nil, false, ""},
+		{"rw", []*specpb.BytesKeyValue{{Key: ReadModeKey, Value: []byte("rw")}}, false, ""},
+		{"ro", []*specpb.BytesKeyValue{{Key: ReadModeKey, Value: []byte("ro")}}, true, "read_mode=ro requires"},
+		{"other", []*specpb.BytesKeyValue{{Key: ReadModeKey, Value: []byte("RO")}}, false, `"RO" is neither`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			svc := helloService(t)
+			svc.Container.Init.EntryPath = []string{"hello.wasm"}
+			svc.Container.Filesystem = MarshalFilesystem(&specpb.Filesystem{Branch: []*specpb.ItemBranch{bare}, Xattrs: tc.attrs})
+			s, err := DecodeSpec(mustMarshal(t, svc), DefaultLimits())
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err = %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil || s.Tree().ReadOnly() != tc.ro {
+				t.Fatalf("err = %v, ReadOnly = %v", err, s != nil && s.Tree().ReadOnly())
+			}
 		})
 	}
 }
