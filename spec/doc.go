@@ -28,12 +28,23 @@
 //
 //   - Names in a directory must be non-empty, must not be "." or "..", and must
 //     not contain '/', '\\' or NUL.
-//   - A link's dst is its target: absolute from the package root ("/a/b") or
-//     relative to the directory holding the link. src, when set, must be the
-//     link's own absolute path. Targets must exist inside the package and
-//     resolution must end (no cycles); at most MaxLinkHops links are followed.
-//   - The entry path (Init.entry_path[0]) is a path inside the package
-//     filesystem, absolute or relative to the root; it must resolve to a file.
+//   - A link's src is its target (nodo's reading): absolute from the package
+//     root ("/a/b") or relative to the directory holding the link. dst, when
+//     set, must be the link's own absolute path. Targets must exist inside
+//     the package and resolution must end (no cycles); at most MaxLinkHops
+//     links are followed.
+//   - Init.entry_path is the program's path only: non-empty segments joined
+//     by "/" (each may itself hold "/"), with no white space and no "." or
+//     ".." element; it must resolve to a file. Fixed arguments are the
+//     Init.xattrs entry ArgsXattr, a JSON array of strings.
+//   - Per-entry metadata (ItemBranch.xattrs, MetadataKeys) is all seven
+//     keys or none; the root xattr read_mode is "ro", "rw" or absent (= "rw")
+//     and "ro" requires the metadata on every entry. Writers put each
+//     ItemBranch's fields in field-number order (MarshalFilesystem).
+//   - Sysresources benchmarks are field 99; field 6 is read as a fallback
+//     (Benchmarks).
+//   - A spec received from another node may hold nodo's block pointers;
+//     DecodeReceived expands them (ExpandBlocks) and hashes the result.
 //   - Known architectures are listed in Architectures; a compute package must
 //     name wasm32-wasip1, a protocol package autoprotocol/1 with its
 //     template protocol.json as entry path.

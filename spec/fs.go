@@ -50,15 +50,21 @@ type Entry struct {
 	Type EntryType
 	// Size is the file size in bytes (0 for directories and links).
 	Size int64
-	// Target is a link's dst as written in the spec.
+	// Target is a link's target (Link.src) as written in the spec.
 	Target string
+	// Meta is the entry's metadata (ItemBranch.xattrs) and HasMeta whether
+	// the entry carries it.
+	Meta    Metadata
+	HasMeta bool
 }
 
 type node struct {
 	name     string
 	typ      EntryType
 	data     []byte // file content
-	target   string // link dst
+	target   string // link target (Link.src)
+	meta     Metadata
+	hasMeta  bool
 	parent   *node
 	children []*node // directory entries in spec order
 	index    map[string]*node
@@ -75,10 +81,11 @@ func (n *node) path() string {
 // against the rules in the package doc. It is immutable and safe for
 // concurrent use; it serves the package files as an io/fs.FS through FS.
 type Tree struct {
-	root    *node
-	bytes   int64
-	entries int
-	xattrs  []*specpb.BytesKeyValue
+	root     *node
+	bytes    int64
+	entries  int
+	xattrs   []*specpb.BytesKeyValue
+	readOnly bool
 }
 
 // DecodeTree decodes the raw bytes of a serialized Filesystem and checks
@@ -94,6 +101,15 @@ func DecodeTree(raw []byte, lim Limits) (*Tree, error) {
 		return nil, p.err()
 	}
 	t := &Tree{root: &node{typ: EntryDir, index: map[string]*node{}}, xattrs: msg.GetXattrs()}
+	if v, ok := LastValue(t.xattrs, ReadModeKey); ok {
+		switch string(v) {
+		case "ro":
+			t.readOnly = true
+		case "rw":
+		default:
+			p.add(field+".xattrs."+ReadModeKey, "%q is neither \"ro\" nor \"rw\"", v)
+		}
+	}
 	t.build(t.root, &msg, field, 0, lim, &p)
 	if t.bytes > lim.MaxFilesystemBytes {
 		p.add(field, "files total %d bytes, over the limit of %d bytes", t.bytes, lim.MaxFilesystemBytes)
@@ -134,13 +150,13 @@ func (t *Tree) build(dir *node, msg *specpb.Filesystem, field string, depth int,
 			n.typ, n.data = EntryFile, it.File
 			t.bytes += int64(len(it.File))
 		case *specpb.ItemBranch_Link:
-			n.typ, n.target = EntryLink, it.Link.GetDst()
+			n.typ, n.target = EntryLink, it.Link.GetSrc()
 			if n.target == "" {
-				p.add(f+".link.dst", "must not be empty")
+				p.add(f+".link.src", "must not be empty: src is the link's target")
 				continue
 			}
-			if src := it.Link.GetSrc(); src != "" && src != n.path() {
-				p.add(f+".link.src", "is %q but the link is at %q", src, n.path())
+			if dst := it.Link.GetDst(); dst != "" && dst != n.path() {
+				p.add(f+".link.dst", "is %q but the link is at %q: dst is the link's own absolute path", dst, n.path())
 				continue
 			}
 		case *specpb.ItemBranch_Filesystem:
@@ -150,6 +166,17 @@ func (t *Tree) build(dir *node, msg *specpb.Filesystem, field string, depth int,
 			p.add(f, "has no item: one of file, link or filesystem is required")
 			continue
 		}
+		meta, ok, err := ParseMetadata(b.GetXattrs())
+		switch {
+		case err != nil:
+			p.add(f+".xattrs", "%v", err)
+		case ok && !meta.typeMatches(n.typ):
+			p.add(f+".xattrs."+MetaMode, "%d (%#o) does not describe a %s", meta.Mode, meta.Mode, n.typ)
+		case !ok && t.readOnly:
+			p.add(f+".xattrs", "read_mode=ro requires the metadata keys %s on every entry; %s has none",
+				strings.Join(MetadataKeys, ", "), n.path())
+		}
+		n.meta, n.hasMeta = meta, ok
 		dir.children = append(dir.children, n)
 		dir.index[name] = n
 	}
@@ -244,12 +271,10 @@ func (t *Tree) Size() int64 { return t.bytes }
 // Len returns the number of entries (files, directories and links).
 func (t *Tree) Len() int { return t.entries }
 
-// ReadOnly reports whether the root xattr "read_mode" is "ro" or absent.
-// Batch runs mount the package read-only whatever it says.
-func (t *Tree) ReadOnly() bool {
-	v, ok := LastValue(t.xattrs, "read_mode")
-	return !ok || string(v) != "rw"
-}
+// ReadOnly reports whether the root xattr read_mode is "ro". Absent means
+// "rw", as nodo reads a received spec. Batch runs mount the package
+// read-only whatever it says.
+func (t *Tree) ReadOnly() bool { return t.readOnly }
 
 // Stat returns the entry at an absolute or root-relative path, following
 // links in every element but the last. It returns an error wrapping
@@ -275,7 +300,7 @@ func (t *Tree) ReadFile(name string) ([]byte, error) {
 }
 
 func (n *node) entry() Entry {
-	return Entry{Path: n.path(), Type: n.typ, Size: int64(len(n.data)), Target: n.target}
+	return Entry{Path: n.path(), Type: n.typ, Size: int64(len(n.data)), Target: n.target, Meta: n.meta, HasMeta: n.hasMeta}
 }
 
 // Walk calls fn for every entry in depth-first order, directories before

@@ -1,10 +1,12 @@
 package spec
 
 import (
+	"encoding/json"
 	"fmt"
 	"path"
 	"slices"
 	"strings"
+	"unicode"
 
 	"google.golang.org/protobuf/proto"
 
@@ -34,9 +36,11 @@ var Architectures = []string{ArchWasm32WASIP1, ArchAutoprotocol1}
 // never re-serialized, with the decoded message and filesystem beside them.
 // A Spec is immutable; do not modify the message returned by Service.
 type Spec struct {
-	raw  []byte
-	msg  *specpb.Service
-	tree *Tree
+	raw   []byte
+	msg   *specpb.Service
+	tree  *Tree
+	entry string   // program path, relative to the root
+	args  []string // fixed arguments (Init.xattrs celltonomy.args)
 }
 
 // DecodeSpec decodes and validates raw Service bytes. It returns every
@@ -69,21 +73,7 @@ func DecodeSpec(raw []byte, lim Limits) (*Spec, error) {
 		p = append(p, err)
 	}
 	s.tree = tree
-	entry := c.GetInit().GetEntryPath()
-	switch {
-	case len(entry) == 0:
-		p.add("container.init.entry_path", "must not be empty: the first element is the program's path")
-	case entry[0] == "":
-		p.add("container.init.entry_path[0]", "must not be empty")
-	case tree != nil:
-		n, err := tree.resolve(entry[0], true)
-		switch {
-		case err != nil:
-			p.add("container.init.entry_path[0]", "%q is not in the filesystem: %v", entry[0], err)
-		case n.typ != EntryFile:
-			p.add("container.init.entry_path[0]", "%q is a %s, not a file", entry[0], n.typ)
-		}
-	}
+	s.entry, s.args = checkEntry(c.GetInit(), tree, &p)
 	for i, kv := range c.GetEnvironmentVariables() {
 		if !ValidEnvName(kv.GetKey()) {
 			p.add(fmt.Sprintf("container.environment_variables[%d].key", i),
@@ -129,12 +119,88 @@ func (s *Spec) Tree() *Tree { return s.tree }
 // Architectures returns the architecture tags of the container.
 func (s *Spec) Architectures() []string { return s.msg.GetContainer().GetArchitecture().GetTags() }
 
-// Entry returns the program's path, cleaned and relative to the package
-// root (as io/fs names it, e.g. "digest.wasm"), and the fixed arguments
-// that follow it.
+// Entry returns the program's path, relative to the package root (as
+// io/fs names it, e.g. "bin/digest.wasm": Init.entry_path's segments joined
+// by "/"), and the fixed arguments that follow it (Init.xattrs
+// "celltonomy.args"; nil when there are none).
 func (s *Spec) Entry() (program string, args []string) {
-	e := s.msg.GetContainer().GetInit().GetEntryPath()
-	return strings.TrimPrefix(path.Clean("/"+e[0]), "/"), e[1:]
+	return s.entry, slices.Clone(s.args)
+}
+
+// EntryPath returns the segments of Init.entry_path for a program at
+// path p inside the package ("/bin/x.wasm" or "bin/x.wasm" give
+// ["bin", "x.wasm"]): what a writer puts in the spec.
+func EntryPath(p string) []string {
+	p = strings.Trim(path.Clean("/"+p), "/")
+	if p == "" {
+		return nil
+	}
+	return strings.Split(p, "/")
+}
+
+// EntryArgs returns the Init.xattrs entry holding fixed arguments (key
+// ArgsXattr, a JSON array of strings), or nil when there are none.
+func EntryArgs(args []string) []*specpb.BytesKeyValue {
+	if len(args) == 0 {
+		return nil
+	}
+	b, err := json.Marshal(args)
+	if err != nil {
+		panic(err) // a []string always marshals
+	}
+	return []*specpb.BytesKeyValue{{Key: ArgsXattr, Value: b}}
+}
+
+// checkEntry checks Init against the tree and returns the program path and
+// the fixed arguments. The rules are nodo's: entry_path is one path, given
+// as segments joined by "/", each non-empty, with no "." or ".." element,
+// no white space and no arguments; it must resolve to a file.
+func checkEntry(init *specpb.Init, tree *Tree, p *problems) (string, []string) {
+	const field = "container.init.entry_path"
+	segs := init.GetEntryPath()
+	if len(segs) == 0 {
+		p.add(field, "must not be empty: its segments, joined by \"/\", are the program's path")
+		return "", nil
+	}
+	bad := false
+	for i, seg := range segs {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		switch {
+		case seg == "" || strings.Trim(seg, "/") == "":
+			p.add(f, "must not be empty")
+			bad = true
+		case strings.IndexFunc(seg, unicode.IsSpace) >= 0:
+			p.add(f, "%q contains white space: entry_path is the program's path only; fixed arguments go in container.init.xattrs %q", seg, ArgsXattr)
+			bad = true
+		}
+		for _, e := range strings.Split(seg, "/") {
+			if e == "." || e == ".." {
+				p.add(f, "%q has a %q element", seg, e)
+				bad = true
+			}
+		}
+	}
+	var args []string
+	if v, ok := LastValue(init.GetXattrs(), ArgsXattr); ok {
+		if err := json.Unmarshal(v, &args); err != nil {
+			p.add("container.init.xattrs."+ArgsXattr, "not a JSON array of strings: %v", err)
+			bad = true
+		}
+	}
+	if bad {
+		return "", nil
+	}
+	prog := strings.TrimPrefix(path.Clean("/"+strings.Join(segs, "/")), "/")
+	if tree != nil {
+		n, err := tree.resolve(prog, true)
+		switch {
+		case err != nil:
+			p.add(field, "%q is not in the filesystem: %v (entry_path is the program's path only; fixed arguments go in container.init.xattrs %q)", prog, err, ArgsXattr)
+		case n.typ != EntryFile:
+			p.add(field, "%q is a %s, not a file", prog, n.typ)
+		}
+	}
+	return prog, args
 }
 
 // EnvironmentVariables returns the names of the declared environment
@@ -151,4 +217,15 @@ func (s *Spec) EnvironmentVariables() []string {
 // sets no ceiling.
 func (s *Spec) MaxResources() *specpb.Sysresources {
 	return s.msg.GetContainer().GetResources().GetAtMost()
+}
+
+// Benchmarks returns the minimum benchmark scores of r: Sysresources field
+// 99 (benchmark), where nodo writes them, or, when that is empty, field 6
+// (legacy_min_benchmark), where specs written before that change hold
+// them. Writers use field 99 only.
+func Benchmarks(r *specpb.Sysresources) []*specpb.Uint64KeyValue {
+	if b := r.GetBenchmark(); len(b) > 0 {
+		return b
+	}
+	return r.GetLegacyMinBenchmark()
 }

@@ -28,16 +28,20 @@ func mustMarshal(t testing.TB, m proto.Message) []byte {
 	return b
 }
 
+// file, link and dir build entries carrying the packer's metadata, as a
+// read_mode=ro tree needs.
 func file(name, content string) *specpb.ItemBranch {
-	return &specpb.ItemBranch{Name: name, Item: &specpb.ItemBranch_File{File: []byte(content)}}
+	return &specpb.ItemBranch{Name: name, Item: &specpb.ItemBranch_File{File: []byte(content)}, Xattrs: PackedMetadata(EntryFile).Xattrs()}
 }
 
+// link is a link at dst (its own absolute path, or "" to leave it out)
+// to the target src.
 func link(name, src, dst string) *specpb.ItemBranch {
-	return &specpb.ItemBranch{Name: name, Item: &specpb.ItemBranch_Link{Link: &specpb.Link{Src: src, Dst: dst}}}
+	return &specpb.ItemBranch{Name: name, Item: &specpb.ItemBranch_Link{Link: &specpb.Link{Src: src, Dst: dst}}, Xattrs: PackedMetadata(EntryLink).Xattrs()}
 }
 
 func dir(name string, branches ...*specpb.ItemBranch) *specpb.ItemBranch {
-	return &specpb.ItemBranch{Name: name, Item: &specpb.ItemBranch_Filesystem{Filesystem: &specpb.Filesystem{Branch: branches}}}
+	return &specpb.ItemBranch{Name: name, Item: &specpb.ItemBranch_Filesystem{Filesystem: &specpb.Filesystem{Branch: branches}}, Xattrs: PackedMetadata(EntryDir).Xattrs()}
 }
 
 // helloService is the small spec pinned by the golden files.
@@ -45,7 +49,7 @@ func helloService(t testing.TB, branches ...*specpb.ItemBranch) *specpb.Service 
 	if branches == nil {
 		branches = []*specpb.ItemBranch{
 			dir("bin", file("hello.wasm", "\x00asm\x01\x00\x00\x00")),
-			link("hello", "/hello", "bin/hello.wasm"),
+			link("hello", "bin/hello.wasm", "/hello"),
 			file("README", "hello, world\n"),
 		}
 	}
@@ -53,11 +57,11 @@ func helloService(t testing.TB, branches ...*specpb.ItemBranch) *specpb.Service 
 		Prose: "Prints a greeting.",
 		Container: &specpb.Container{
 			Architecture: &specpb.Architecture{Tags: []string{ArchWasm32WASIP1}},
-			Filesystem: mustMarshal(t, &specpb.Filesystem{
+			Filesystem: MarshalFilesystem(&specpb.Filesystem{
 				Branch: branches,
 				Xattrs: []*specpb.BytesKeyValue{{Key: "read_mode", Value: []byte("ro")}},
 			}),
-			Init: &specpb.Init{EntryPath: []string{"/bin/hello.wasm", "--greeting"}},
+			Init: &specpb.Init{EntryPath: []string{"bin", "hello.wasm"}, Xattrs: EntryArgs([]string{"--greeting"})},
 			EnvironmentVariables: []*specpb.DataFormatKeyValue{
 				{Key: "NAME", Value: &specpb.DataFormat{Prose: "who to greet"}},
 			},
@@ -159,10 +163,17 @@ func TestValidate(t *testing.T) {
 			nil, "container.init.entry_path", "must not be empty"},
 		{"empty entry path", func(s *specpb.Service) { s.Container.Init.EntryPath = []string{""} },
 			nil, "container.init.entry_path[0]", "must not be empty"},
-		{"entry not in filesystem", func(s *specpb.Service) { s.Container.Init.EntryPath = []string{"/bin/nope.wasm"} },
-			nil, "container.init.entry_path[0]", "not in the filesystem"},
-		{"entry is a directory", func(s *specpb.Service) { s.Container.Init.EntryPath = []string{"/bin"} },
-			nil, "container.init.entry_path[0]", "is a dir, not a file"},
+		{"entry not in filesystem", func(s *specpb.Service) { s.Container.Init.EntryPath = []string{"bin", "nope.wasm"} },
+			nil, "container.init.entry_path", "not in the filesystem"},
+		{"entry is a directory", func(s *specpb.Service) { s.Container.Init.EntryPath = []string{"bin"} },
+			nil, "container.init.entry_path", "is a dir, not a file"},
+		{"arguments in the entry path", func(s *specpb.Service) { s.Container.Init.EntryPath = []string{"bin/hello.wasm --greeting"} },
+			nil, "container.init.entry_path[0]", "contains white space"},
+		{"dot-dot in the entry path", func(s *specpb.Service) { s.Container.Init.EntryPath = []string{"bin", "..", "bin", "hello.wasm"} },
+			nil, "container.init.entry_path[1]", `has a ".." element`},
+		{"arguments not JSON", func(s *specpb.Service) {
+			s.Container.Init.Xattrs = []*specpb.BytesKeyValue{{Key: ArgsXattr, Value: []byte("--greeting")}}
+		}, nil, "container.init.xattrs.celltonomy.args", "not a JSON array of strings"},
 		{"bad env name", func(s *specpb.Service) { s.Container.EnvironmentVariables[0].Key = "1X" },
 			nil, "container.environment_variables[0].key", "not a valid environment variable name"},
 		{"not a filesystem", func(s *specpb.Service) { s.Container.Filesystem = []byte{0xff} },
@@ -199,20 +210,74 @@ func TestValidateFilesystem(t *testing.T) {
 		{"slash in name", []*specpb.ItemBranch{file("a/b", "")}, "container.filesystem.branch[1].name", "single path elements"},
 		{"empty name", []*specpb.ItemBranch{file("", "")}, "container.filesystem.branch[1].name", "must not be empty"},
 		{"nested duplicate", []*specpb.ItemBranch{dir("d", file("x", ""), dir("x"))}, "container.filesystem.branch[1].filesystem.branch[1].name", `duplicate name "x" in directory /d`},
-		{"link cycle", []*specpb.ItemBranch{link("a", "", "b"), link("b", "", "a")}, "container.filesystem/a", "link cycle"},
-		{"self link", []*specpb.ItemBranch{link("a", "", "/a")}, "container.filesystem/a", "link cycle"},
-		{"link through itself", []*specpb.ItemBranch{dir("d", link("up", "", "../d/up"))}, "container.filesystem/d/up", "link cycle"},
-		{"dangling link", []*specpb.ItemBranch{link("a", "", "nowhere")}, "container.filesystem/a", "file does not exist"},
-		{"link escapes root", []*specpb.ItemBranch{link("a", "", "../../etc/passwd")}, "container.filesystem/a", "escapes the package root"},
-		{"link src mismatch", []*specpb.ItemBranch{link("a", "/b", "x")}, "container.filesystem.branch[1].link.src", "the link is at"},
-		{"empty link", []*specpb.ItemBranch{link("a", "", "")}, "container.filesystem.branch[1].link.dst", "must not be empty"},
-		{"empty item", []*specpb.ItemBranch{{Name: "x"}}, "container.filesystem.branch[1]", "has no item"},
+		{"link cycle", []*specpb.ItemBranch{link("a", "b", ""), link("b", "a", "")}, "container.filesystem/a", "link cycle"},
+		{"self link", []*specpb.ItemBranch{link("a", "/a", "")}, "container.filesystem/a", "link cycle"},
+		{"link through itself", []*specpb.ItemBranch{dir("d", link("up", "../d/up", ""))}, "container.filesystem/d/up", "link cycle"},
+		{"dangling link", []*specpb.ItemBranch{link("a", "nowhere", "")}, "container.filesystem/a", "file does not exist"},
+		{"link escapes root", []*specpb.ItemBranch{link("a", "../../etc/passwd", "")}, "container.filesystem/a", "escapes the package root"},
+		{"link dst mismatch", []*specpb.ItemBranch{link("a", "x", "/b")}, "container.filesystem.branch[1].link.dst", "the link is at"},
+		{"empty link", []*specpb.ItemBranch{link("a", "", "")}, "container.filesystem.branch[1].link.src", "must not be empty"},
+		{"partial metadata", []*specpb.ItemBranch{{Name: "m", Item: &specpb.ItemBranch_File{}, Xattrs: PackedMetadata(EntryFile).Xattrs()[1:]}},
+			"container.filesystem.branch[1].xattrs", "partial filesystem metadata: missing device.is_block"},
+		{"no metadata under read_mode=ro", []*specpb.ItemBranch{{Name: "m", Item: &specpb.ItemBranch_File{}}},
+			"container.filesystem.branch[1].xattrs", "read_mode=ro requires the metadata keys"},
+		{"mode of another type", []*specpb.ItemBranch{{Name: "m", Item: &specpb.ItemBranch_File{}, Xattrs: PackedMetadata(EntryDir).Xattrs()}},
+			"container.filesystem.branch[1].xattrs.mode", "does not describe a file"},
+		{"mode not base 10", []*specpb.ItemBranch{{Name: "m", Item: &specpb.ItemBranch_File{}, Xattrs: withXattr(PackedMetadata(EntryFile).Xattrs(), MetaMode, "0o100444")}},
+			"container.filesystem.branch[1].xattrs", "mode: \"0o100444\" is not a base-10 integer"},
+		{"device numbers on a file", []*specpb.ItemBranch{{Name: "m", Item: &specpb.ItemBranch_File{}, Xattrs: withXattr(PackedMetadata(EntryFile).Xattrs(), MetaDeviceMajor, "8")}},
+			"container.filesystem.branch[1].xattrs", "must be 0 for mode"},
+		{"a device node", []*specpb.ItemBranch{{Name: "m", Item: &specpb.ItemBranch_File{}, Xattrs: (Metadata{Mode: 0o060660, DeviceMajor: 8, DeviceIsBlock: true}).Xattrs()}},
+			"container.filesystem.branch[1].xattrs.mode", "does not describe a file"},
+		{"empty item", []*specpb.ItemBranch{{Name: "x", Xattrs: PackedMetadata(EntryFile).Xattrs()}}, "container.filesystem.branch[1]", "has no item"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			branches := append([]*specpb.ItemBranch{dir("bin", file("hello.wasm", "x"))}, tt.branches...)
 			_, err := DecodeSpec(mustMarshal(t, helloService(t, branches...)), DefaultLimits())
 			requireFieldError(t, err, tt.field, tt.rule)
+		})
+	}
+}
+
+func withXattr(list []*specpb.BytesKeyValue, key, value string) []*specpb.BytesKeyValue {
+	for _, kv := range list {
+		if kv.GetKey() == key {
+			kv.Value = []byte(value)
+		}
+	}
+	return list
+}
+
+// TestReadMode: a received spec's root read_mode is "ro", "rw" or absent,
+// and absent means "rw"; without "ro", entries may carry no metadata.
+func TestReadMode(t *testing.T) {
+	bare := &specpb.ItemBranch{Name: "hello.wasm", Item: &specpb.ItemBranch_File{File: []byte("x")}}
+	for _, tc := range []struct {
+		name  string
+		attrs []*specpb.BytesKeyValue
+		ro    bool
+		err   string
+	}{
+		{"absent", nil, false, ""},
+		{"rw", []*specpb.BytesKeyValue{{Key: ReadModeKey, Value: []byte("rw")}}, false, ""},
+		{"ro", []*specpb.BytesKeyValue{{Key: ReadModeKey, Value: []byte("ro")}}, true, "read_mode=ro requires"},
+		{"other", []*specpb.BytesKeyValue{{Key: ReadModeKey, Value: []byte("RO")}}, false, `"RO" is neither`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			svc := helloService(t)
+			svc.Container.Init.EntryPath = []string{"hello.wasm"}
+			svc.Container.Filesystem = MarshalFilesystem(&specpb.Filesystem{Branch: []*specpb.ItemBranch{bare}, Xattrs: tc.attrs})
+			s, err := DecodeSpec(mustMarshal(t, svc), DefaultLimits())
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err = %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil || s.Tree().ReadOnly() != tc.ro {
+				t.Fatalf("err = %v, ReadOnly = %v", err, s != nil && s.Tree().ReadOnly())
+			}
 		})
 	}
 }

@@ -42,7 +42,8 @@ type Manifest struct {
 	Entry struct {
 		// Path is the program's path inside the package filesystem.
 		Path string `toml:"path"`
-		// Args are fixed arguments that follow it.
+		// Args are fixed arguments that follow it, written as the
+		// container.init.xattrs entry "celltonomy.args" (a JSON array).
 		Args []string `toml:"args"`
 	} `toml:"entry"`
 	// License is envelope.license.

@@ -9,12 +9,20 @@
 //
 //   - sorts every directory's entries by name (UTF-8 bytes) and every
 //     key-value list by key;
-//   - records no timestamps, owners or permission bits (the sandbox shows
-//     every file as 0444 and every directory as 0555);
-//   - marks the root read-only with the xattr read_mode = "ro";
-//   - stores a symbolic link as a celaut Link whose src is the link's path
-//     and dst its target exactly as read; absolute targets are refused, and
-//     validation refuses targets that leave the package or do not exist;
+//   - writes the same filesystem metadata on every entry, whatever the
+//     host says: the seven keys nodo reads (spec.MetadataKeys), with owner
+//     0:0, modification time 0 and mode 0444 for files, 0555 for
+//     directories, 0777 for links (spec.PackedMetadata), so the root can be
+//     marked read-only with the xattr read_mode = "ro", which requires them;
+//   - writes each directory entry's fields in field-number order
+//     (spec.MarshalFilesystem), as nodo does;
+//   - stores a symbolic link as a celaut Link whose src is its target
+//     exactly as read and dst the link's own absolute path; absolute
+//     targets are refused, and validation refuses targets that leave the
+//     package or do not exist;
+//   - writes the entry as Init.entry_path segments (the program's path
+//     only) and the manifest's fixed arguments, if any, as the Init.xattrs
+//     entry spec.ArgsXattr (a JSON array of strings);
 //   - refuses anything that is not a regular file, directory or link.
 //
 // The manifest format is documented on Manifest; examples/digest/cell.toml
@@ -114,7 +122,7 @@ func build(dir string, lim spec.Limits, author ed25519.PrivateKey) (*spec.Packag
 			return nil, fmt.Errorf("%s: files: %w", ManifestName, err)
 		}
 	}
-	fsBytes := marshal(root.proto(true))
+	fsBytes := spec.MarshalFilesystem(root.proto(true))
 
 	if m.Entry.Path == "" {
 		return nil, fmt.Errorf("%s: entry.path: required: the program's path inside the package", ManifestName)
@@ -125,7 +133,7 @@ func build(dir string, lim spec.Limits, author ed25519.PrivateKey) (*spec.Packag
 		Container: &specpb.Container{
 			Architecture: &specpb.Architecture{Tags: nonEmpty(m.Architecture)},
 			Filesystem:   fsBytes,
-			Init:         &specpb.Init{EntryPath: append([]string{entry}, m.Entry.Args...)},
+			Init:         &specpb.Init{EntryPath: spec.EntryPath(entry), Xattrs: spec.EntryArgs(m.Entry.Args)},
 		},
 	}
 	if r := m.Resources; r.MemoryBytes != 0 || r.DiskBytes != 0 {
@@ -338,7 +346,7 @@ func (d *dir) addPath(host, pkgPath, name string) error {
 		if path.IsAbs(t) {
 			return fmt.Errorf("%s: link to absolute path %q cannot be packed; use a relative target", pkgPath, target)
 		}
-		d.entries[name] = &item{link: &specpb.Link{Src: pkgPath, Dst: t}}
+		d.entries[name] = &item{link: &specpb.Link{Src: t, Dst: pkgPath}}
 	default:
 		return fmt.Errorf("%s: %v is not a regular file, directory or link", pkgPath, info.Mode().Type())
 	}
@@ -364,7 +372,7 @@ func (d *dir) addDir(host, pkgPath string) error {
 func (d *dir) proto(root bool) *specpb.Filesystem {
 	fsys := &specpb.Filesystem{}
 	if root {
-		fsys.Xattrs = []*specpb.BytesKeyValue{{Key: "read_mode", Value: []byte("ro")}}
+		fsys.Xattrs = []*specpb.BytesKeyValue{{Key: spec.ReadModeKey, Value: []byte("ro")}}
 	}
 	for _, name := range slices.Sorted(maps.Keys(d.entries)) {
 		it := d.entries[name]
@@ -372,10 +380,13 @@ func (d *dir) proto(root bool) *specpb.Filesystem {
 		switch {
 		case it.sub != nil:
 			b.Item = &specpb.ItemBranch_Filesystem{Filesystem: it.sub.proto(false)}
+			b.Xattrs = spec.PackedMetadata(spec.EntryDir).Xattrs()
 		case it.link != nil:
 			b.Item = &specpb.ItemBranch_Link{Link: it.link}
+			b.Xattrs = spec.PackedMetadata(spec.EntryLink).Xattrs()
 		default:
 			b.Item = &specpb.ItemBranch_File{File: it.file}
+			b.Xattrs = spec.PackedMetadata(spec.EntryFile).Xattrs()
 		}
 		fsys.Branch = append(fsys.Branch, b)
 	}

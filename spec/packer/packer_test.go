@@ -169,7 +169,7 @@ func TestBuildErrors(t *testing.T) {
 		{"bad kind", func(m string) string { return strings.Replace(m, `"compute"`, `"magic"`, 1) }, nil, `kind: unknown kind "magic"`},
 		{"bad version", func(m string) string { return strings.Replace(m, `"0.1.0"`, `"1"`, 1) }, nil, "envelope.version"},
 		{"empty skill", func(m string) string { return strings.Replace(m, `"compute/greeting"`, `""`, 1) }, nil, "envelope.skill: must not be empty"},
-		{"entry missing", func(m string) string { return strings.Replace(m, `path = "hello.wasm"`, `path = "nope.wasm"`, 1) }, nil, "container.init.entry_path[0]"},
+		{"entry missing", func(m string) string { return strings.Replace(m, `path = "hello.wasm"`, `path = "nope.wasm"`, 1) }, nil, "container.init.entry_path:"},
 		{"no entry", func(m string) string { return strings.Replace(m, `path = "hello.wasm"`, ``, 1) }, nil, "entry.path: required"},
 		{"unknown architecture", func(m string) string { return strings.Replace(m, `"wasm32-wasip1"`, `"riscv64"`, 1) }, nil, "unknown architecture"},
 		{"bad parent", func(m string) string {
@@ -295,7 +295,7 @@ func TestBuildProtocolErrors(t *testing.T) {
 			"parameter ENZYME: example: a required parameter of a protocol package needs an example"},
 		{"optional without default", func(m string) string { return strings.Replace(m, `default = "60"`, ``, 1) }, nil,
 			"parameter MINUTES: default: a protocol parameter is required or has a default"},
-		{"no template", func(m string) string { return "files = [\"notes.txt\"]\n" + m }, nil, "container.init.entry_path[0]"},
+		{"no template", func(m string) string { return "files = [\"notes.txt\"]\n" + m }, nil, "container.init.entry_path:"},
 		{"wasm architecture", func(m string) string { return "architecture = \"wasm32-wasip1\"\n" + m }, nil,
 			`architecture: a protocol package is autoprotocol/1, not "wasm32-wasip1"`},
 		{"other entry", func(m string) string { return "entry = {path = \"notes.txt\"}\n" + m }, nil,

@@ -433,7 +433,9 @@ func (*ItemBranch_Link) isItemBranch_Item() {}
 
 func (*ItemBranch_Filesystem) isItemBranch_Item() {}
 
-// Link is a symbolic link: src is the link's own path, dst its target.
+// Link is a symbolic link: src is its target (as written, absolute from
+// the package root or relative to the link's directory), dst the link's own
+// absolute path in the package, e.g. "/bin/tool" (nodo's reading).
 type Link struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Src           string                 `protobuf:"bytes,1,opt,name=src,proto3" json:"src,omitempty"`
@@ -486,7 +488,10 @@ func (x *Link) GetDst() string {
 	return ""
 }
 
-// Init is the entry point: the program path followed by fixed arguments.
+// Init is the entry point. entry_path is the executable's path only, as
+// segments joined by "/" (e.g. ["bin", "tool.wasm"]); it never holds
+// arguments. Fixed arguments, when a package has any, are the xattr
+// "celltonomy.args": a JSON array of strings.
 type Init struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	EntryPath     []string               `protobuf:"bytes,1,rep,name=entry_path,json=entryPath,proto3" json:"entry_path,omitempty"`
@@ -647,13 +652,19 @@ func (x *ConfigDeclaration) GetFormat() *DataFormat {
 
 // Sysresources are resource amounts; mem_limit and disk_space are in bytes.
 type Sysresources struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	BlkioWeight   *uint64                `protobuf:"varint,1,opt,name=blkio_weight,json=blkioWeight,proto3,oneof" json:"blkio_weight,omitempty"`
-	CpuPeriod     *uint64                `protobuf:"varint,2,opt,name=cpu_period,json=cpuPeriod,proto3,oneof" json:"cpu_period,omitempty"`
-	CpuQuota      *uint64                `protobuf:"varint,3,opt,name=cpu_quota,json=cpuQuota,proto3,oneof" json:"cpu_quota,omitempty"`
-	MemLimit      *uint64                `protobuf:"varint,4,opt,name=mem_limit,json=memLimit,proto3,oneof" json:"mem_limit,omitempty"`
-	DiskSpace     *uint64                `protobuf:"varint,5,opt,name=disk_space,json=diskSpace,proto3,oneof" json:"disk_space,omitempty"`
-	MinBenchmark  []*Uint64KeyValue      `protobuf:"bytes,6,rep,name=min_benchmark,json=minBenchmark,proto3" json:"min_benchmark,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	BlkioWeight *uint64                `protobuf:"varint,1,opt,name=blkio_weight,json=blkioWeight,proto3,oneof" json:"blkio_weight,omitempty"`
+	CpuPeriod   *uint64                `protobuf:"varint,2,opt,name=cpu_period,json=cpuPeriod,proto3,oneof" json:"cpu_period,omitempty"`
+	CpuQuota    *uint64                `protobuf:"varint,3,opt,name=cpu_quota,json=cpuQuota,proto3,oneof" json:"cpu_quota,omitempty"`
+	MemLimit    *uint64                `protobuf:"varint,4,opt,name=mem_limit,json=memLimit,proto3,oneof" json:"mem_limit,omitempty"`
+	DiskSpace   *uint64                `protobuf:"varint,5,opt,name=disk_space,json=diskSpace,proto3,oneof" json:"disk_space,omitempty"`
+	// legacy_min_benchmark is where benchmarks were written before nodo moved
+	// them to field 99; read only, never written (see spec.Benchmarks).
+	//
+	// Deprecated: Marked as deprecated in celaut/celaut.proto.
+	LegacyMinBenchmark []*Uint64KeyValue `protobuf:"bytes,6,rep,name=legacy_min_benchmark,json=legacyMinBenchmark,proto3" json:"legacy_min_benchmark,omitempty"`
+	// benchmark maps a benchmark name to the minimum score required.
+	Benchmark     []*Uint64KeyValue `protobuf:"bytes,99,rep,name=benchmark,proto3" json:"benchmark,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -723,9 +734,17 @@ func (x *Sysresources) GetDiskSpace() uint64 {
 	return 0
 }
 
-func (x *Sysresources) GetMinBenchmark() []*Uint64KeyValue {
+// Deprecated: Marked as deprecated in celaut/celaut.proto.
+func (x *Sysresources) GetLegacyMinBenchmark() []*Uint64KeyValue {
 	if x != nil {
-		return x.MinBenchmark
+		return x.LegacyMinBenchmark
+	}
+	return nil
+}
+
+func (x *Sysresources) GetBenchmark() []*Uint64KeyValue {
+	if x != nil {
+		return x.Benchmark
 	}
 	return nil
 }
@@ -1749,7 +1768,7 @@ const file_celaut_celaut_proto_rawDesc = "" +
 	"\aat_most\x18\x02 \x01(\v2\x14.celaut.SysresourcesR\x06atMost\"S\n" +
 	"\x11ConfigDeclaration\x12\x12\n" +
 	"\x04path\x18\x01 \x03(\tR\x04path\x12*\n" +
-	"\x06format\x18\x02 \x01(\v2\x12.celaut.DataFormatR\x06format\"\xca\x02\n" +
+	"\x06format\x18\x02 \x01(\v2\x12.celaut.DataFormatR\x06format\"\x91\x03\n" +
 	"\fSysresources\x12&\n" +
 	"\fblkio_weight\x18\x01 \x01(\x04H\x00R\vblkioWeight\x88\x01\x01\x12\"\n" +
 	"\n" +
@@ -1757,8 +1776,9 @@ const file_celaut_celaut_proto_rawDesc = "" +
 	"\tcpu_quota\x18\x03 \x01(\x04H\x02R\bcpuQuota\x88\x01\x01\x12 \n" +
 	"\tmem_limit\x18\x04 \x01(\x04H\x03R\bmemLimit\x88\x01\x01\x12\"\n" +
 	"\n" +
-	"disk_space\x18\x05 \x01(\x04H\x04R\tdiskSpace\x88\x01\x01\x12;\n" +
-	"\rmin_benchmark\x18\x06 \x03(\v2\x16.celaut.Uint64KeyValueR\fminBenchmarkB\x0f\n" +
+	"disk_space\x18\x05 \x01(\x04H\x04R\tdiskSpace\x88\x01\x01\x12L\n" +
+	"\x14legacy_min_benchmark\x18\x06 \x03(\v2\x16.celaut.Uint64KeyValueB\x02\x18\x01R\x12legacyMinBenchmark\x124\n" +
+	"\tbenchmark\x18c \x03(\v2\x16.celaut.Uint64KeyValueR\tbenchmarkB\x0f\n" +
 	"\r_blkio_weightB\r\n" +
 	"\v_cpu_periodB\f\n" +
 	"\n" +
@@ -1894,29 +1914,30 @@ var file_celaut_celaut_proto_depIdxs = []int32{
 	9,  // 16: celaut.Resources.at_init:type_name -> celaut.Sysresources
 	9,  // 17: celaut.Resources.at_most:type_name -> celaut.Sysresources
 	19, // 18: celaut.ConfigDeclaration.format:type_name -> celaut.DataFormat
-	26, // 19: celaut.Sysresources.min_benchmark:type_name -> celaut.Uint64KeyValue
-	12, // 20: celaut.Api.slot:type_name -> celaut.Slot
-	13, // 21: celaut.Api.payment_contracts:type_name -> celaut.ContractRate
-	11, // 22: celaut.Slot.transport:type_name -> celaut.Protocol
-	11, // 23: celaut.Slot.protocol_stack:type_name -> celaut.Protocol
-	24, // 24: celaut.Slot.mu_per_call:type_name -> celaut.AmountKeyValue
-	20, // 25: celaut.ContractRate.contract:type_name -> celaut.Contract
-	22, // 26: celaut.ContractRate.mu_per_unit:type_name -> celaut.Amount
-	11, // 27: celaut.Network.protocol_stack:type_name -> celaut.Protocol
-	16, // 28: celaut.PossibleEnvironmentWorkload.workloads:type_name -> celaut.Workload
-	9,  // 29: celaut.Workload.resources:type_name -> celaut.Sysresources
-	17, // 30: celaut.Workload.dependency:type_name -> celaut.Dependency
-	18, // 31: celaut.Dependency.hash:type_name -> celaut.Hash
-	0,  // 32: celaut.Dependency.service:type_name -> celaut.Service
-	21, // 33: celaut.Contract.ledger:type_name -> celaut.Ledger
-	23, // 34: celaut.Contract.xattrs:type_name -> celaut.BytesKeyValue
-	22, // 35: celaut.AmountKeyValue.value:type_name -> celaut.Amount
-	19, // 36: celaut.DataFormatKeyValue.value:type_name -> celaut.DataFormat
-	37, // [37:37] is the sub-list for method output_type
-	37, // [37:37] is the sub-list for method input_type
-	37, // [37:37] is the sub-list for extension type_name
-	37, // [37:37] is the sub-list for extension extendee
-	0,  // [0:37] is the sub-list for field type_name
+	26, // 19: celaut.Sysresources.legacy_min_benchmark:type_name -> celaut.Uint64KeyValue
+	26, // 20: celaut.Sysresources.benchmark:type_name -> celaut.Uint64KeyValue
+	12, // 21: celaut.Api.slot:type_name -> celaut.Slot
+	13, // 22: celaut.Api.payment_contracts:type_name -> celaut.ContractRate
+	11, // 23: celaut.Slot.transport:type_name -> celaut.Protocol
+	11, // 24: celaut.Slot.protocol_stack:type_name -> celaut.Protocol
+	24, // 25: celaut.Slot.mu_per_call:type_name -> celaut.AmountKeyValue
+	20, // 26: celaut.ContractRate.contract:type_name -> celaut.Contract
+	22, // 27: celaut.ContractRate.mu_per_unit:type_name -> celaut.Amount
+	11, // 28: celaut.Network.protocol_stack:type_name -> celaut.Protocol
+	16, // 29: celaut.PossibleEnvironmentWorkload.workloads:type_name -> celaut.Workload
+	9,  // 30: celaut.Workload.resources:type_name -> celaut.Sysresources
+	17, // 31: celaut.Workload.dependency:type_name -> celaut.Dependency
+	18, // 32: celaut.Dependency.hash:type_name -> celaut.Hash
+	0,  // 33: celaut.Dependency.service:type_name -> celaut.Service
+	21, // 34: celaut.Contract.ledger:type_name -> celaut.Ledger
+	23, // 35: celaut.Contract.xattrs:type_name -> celaut.BytesKeyValue
+	22, // 36: celaut.AmountKeyValue.value:type_name -> celaut.Amount
+	19, // 37: celaut.DataFormatKeyValue.value:type_name -> celaut.DataFormat
+	38, // [38:38] is the sub-list for method output_type
+	38, // [38:38] is the sub-list for method input_type
+	38, // [38:38] is the sub-list for extension type_name
+	38, // [38:38] is the sub-list for extension extendee
+	0,  // [0:38] is the sub-list for field type_name
 }
 
 func init() { file_celaut_celaut_proto_init() }

@@ -184,7 +184,7 @@ func describe(p *spec.Package) description {
 		SpecBytes:     len(s.Bytes()),
 		Prose:         svc.GetProse(),
 		Architectures: s.Architectures(),
-		Entry:         svc.GetContainer().GetInit().GetEntryPath(),
+		Entry:         entryLine(s),
 		Resources: resourcesJSON{
 			MemoryBytes: s.MaxResources().GetMemLimit(),
 			DiskBytes:   s.MaxResources().GetDiskSpace(),
@@ -324,4 +324,12 @@ func authorText(b []byte) string {
 		return ""
 	}
 	return a.String()
+}
+
+// entryLine is the program's path in the package followed by its fixed
+// arguments (Init.entry_path joined by "/", then Init.xattrs
+// celltonomy.args): the command line a run starts.
+func entryLine(s *spec.Spec) []string {
+	prog, args := s.Entry()
+	return append([]string{prog}, args...)
 }
