@@ -8,6 +8,7 @@ import (
 
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/ledger/address"
+	"github.com/celltonomy/celltonomy/ledger/auth"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/params"
 	"github.com/spf13/cobra"
@@ -60,7 +61,8 @@ type txFlags struct {
 	fee  uint64
 	pass passphrases
 	// rebuildOn, if set, is a ledger error for which sendBuilt builds
-	// and sends the transaction again (up to rebuildAttempts times): a
+	// and sends the transaction again (up to rebuildAttempts times), as it
+	// does for a sequence another sender of the key used first: a
 	// reputation proof read against an accepted root that a newer one
 	// replaced before the transaction ran.
 	rebuildOn error
@@ -117,11 +119,14 @@ func (f *txFlags) sendBuilt(cmd *cobra.Command, build buildFunc) error {
 			return berr
 		}
 		res, err = c.Send(cmd.Context(), priv, st.NodeInfo.Network, f.fee, msgs...)
-		if err == nil || f.rebuildOn == nil || !errors.Is(err, f.rebuildOn) || attempt == rebuildAttempts {
+		retry := errors.Is(err, auth.ErrWrongSequence) || f.rebuildOn != nil && errors.Is(err, f.rebuildOn)
+		if err == nil || !retry || attempt == rebuildAttempts {
 			break
 		}
-		// Refused for a reason a fresh build may cure (a proof made
-		// against a root the chain replaced since): build again.
+		// Refused, not broadcast, for a reason a fresh build may cure:
+		// another sender of the same key (a node or miner daemon) used
+		// the sequence first, or a proof was made against a root the
+		// chain replaced since. Build and sign again.
 	}
 	if err != nil && res.Code == 0 {
 		return err
