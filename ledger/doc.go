@@ -542,8 +542,9 @@
 //   - A block's minted ucell: mint_rewards_bps to "rewards", mint_miners_bps
 //     to "mining_rewards", the rest to the treasury (each share rounded
 //     down, the remainder to the treasury).
-//   - A fee: fee_burn_bps burned, fee_validator_bps to "rewards", the rest
-//     to the treasury.
+//   - A fee — every transaction's fee, and the market's network fee of
+//     every payout (taken from "escrow") — : fee_burn_bps burned,
+//     fee_validator_bps to "rewards", the rest to the treasury.
 //   - What reaches "rewards" in block h (fees and minting both come after
 //     the begin-block hooks) is allocated to the validators that signed
 //     block h at the start of block h+1 (package distribution).
@@ -626,8 +627,8 @@
 //	gov/due/ ‖ height ‖ id                      0x01 (index)                 gov.DueKey
 //
 // Module accounts hold what their module accounts for, as ordinary bank
-// balances at bank.ModuleAddress(name): "treasury" (its share of fees
-// and minting, network fees, slashed bid stakes), "rewards" (the
+// balances at bank.ModuleAddress(name): "treasury" (its share of fees,
+// network fees and minting; slashed bid stakes), "rewards" (the
 // validators' share of fees and minting; of it, distribution.Outstanding
 // is allocated and owed to operators and delegations, the rest waits for
 // the next allocation), "mining_rewards" (the miners'

@@ -98,7 +98,7 @@ func New() *App {
 	rep := reputation.New()
 	reg := registry.New(rep)
 	mining := reputation.NewMining(b, mint.MiningRewardsAccount, treasury.ModuleName)
-	mkt := market.New(b, reg, rep, treasury.ModuleName, reputation.NetworkColony(), reputation.SkillBuyer)
+	mkt := market.New(b, reg, rep, treasury.ModuleName, reputation.NetworkColony(), reputation.SkillBuyer).WithFees(mk)
 	return &App{
 		bank:     b,
 		auth:     auth.New(mk),

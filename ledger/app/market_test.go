@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"reflect"
@@ -280,6 +281,44 @@ func TestMarketLifecycle(t *testing.T) {
 	// Fees of every transaction and the network fee; nothing else.
 	if got, want := c.treasuryBalance(), treasury0+7*fee+7; got != want {
 		t.Fatalf("treasury %d, want %d", got, want)
+	}
+}
+
+// TestMarketNetworkFeeIsSplit: the network fee of a payout is a fee like
+// any other: fee_burn_bps of it is burned, fee_validator_bps goes to the
+// validators' rewards, the rest to the treasury (issue: "a share of every
+// fee burned, the rest to the treasury and validators").
+func TestMarketNetworkFeeIsSplit(t *testing.T) {
+	c := marketChainWith(t, func(p *ledgerpb.Params) { p.FeeBurnBps, p.FeeValidatorBps = 2_000, 5_000 })
+	c.mustBlock(c.tx(mBuyer, createOrderWith(orderMsg())))
+	c.mustBlock(c.tx(mProv2, bidMsg(1, mNode2, 700, 70)))
+	for c.order(1).State != ledgerpb.OrderState_ORDER_STATE_AWARDED {
+		c.mustBlock()
+	}
+	c.mustBlock(c.tx(mProv2, deliverMsg(1, 4)))
+	burned0, escrow0 := c.app.bank.Burned(c.st), c.escrow()
+	res := c.mustBlock(c.tx(mBuyer, closeMsg(1, completionCode, 5)))
+	if e := findEvent(t, res.TxResults[0].Events, "order_closed"); attr(e, "network_fee") != "7" {
+		t.Fatalf("close event %v", e)
+	}
+	// The close tx's own fee (min_fee 10: 2 burned, 5 to rewards, 3 to
+	// the treasury) and the network fee 7 from escrow: 1 burned, 3 to
+	// rewards, 3 to the treasury.
+	var escrowFee map[string]string
+	for _, e := range res.TxResults[0].Events {
+		if e.Type == "fee" && attr(e, "payer") == bank.ModuleAddress(market.EscrowAccount).String() {
+			escrowFee = map[string]string{"amount": attr(e, "amount"), "burned": attr(e, "burned"), "validators": attr(e, "validators"), "treasury": attr(e, "treasury")}
+		}
+	}
+	want := map[string]string{"amount": "7", "burned": "1", "validators": "3", "treasury": "3"}
+	if !maps.Equal(escrowFee, want) {
+		t.Fatalf("fee event of the network fee %v, want %v", escrowFee, want)
+	}
+	if got := c.app.bank.Burned(c.st) - burned0; got != 2+1 {
+		t.Fatalf("burned %d in the close block, want 3", got)
+	}
+	if c.escrow() != 0 || escrow0 == 0 {
+		t.Fatalf("escrow %d before, %d after", escrow0, c.escrow())
 	}
 }
 

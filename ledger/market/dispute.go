@@ -903,7 +903,7 @@ func (k Keeper) settle(st store.KVStore, ev *event.Log, p *ledgerpb.Params, heig
 		pkg := k.mustPackage(st, o)
 		fee, royalty, payment := payout(price, p, pkg)
 		k.mustMove(st, ev, provider, payment+c.BidStake+extra)
-		k.mustMoveToTreasury(st, ev, fee)
+		k.mustCollectNetworkFee(st, ev, p, fee)
 		k.mustMove(st, ev, address.Address(pkg.Author), royalty)
 	}
 	old := o.State

@@ -79,6 +79,24 @@ type Keeper struct {
 	treasury   string
 	colony     address.Address
 	buyerSkill string
+	fees       FeeCollector
+}
+
+// FeeCollector charges the network fee of a payout (ledger/mint's
+// CollectModuleFee: burned, to the validators' rewards and to the treasury by
+// fee_burn_bps and fee_validator_bps). Whitepaper: "Tokenomics (mint,
+// spend, burn)".
+type FeeCollector interface {
+	// CollectModuleFee takes amount ucell from the module account module
+	// and splits it; the module holds at least amount.
+	CollectModuleFee(st store.KVStore, ev *event.Log, p *ledgerpb.Params, module string, amount uint64) error
+}
+
+// WithFees returns the market with the network fee of every payout
+// collected by f instead of moved whole to the treasury.
+func (k Keeper) WithFees(f FeeCollector) Keeper {
+	k.fees = f
+	return k
 }
 
 // New returns the market over bank (which must know EscrowAccount,
@@ -438,6 +456,18 @@ func (k Keeper) refundOpen(st store.KVStore, ev *event.Log, o *ledgerpb.Order) {
 func (k Keeper) mustMove(st store.KVStore, ev *event.Log, to address.Address, amount uint64) {
 	if err := k.bank.MoveFromModule(st, ev, EscrowAccount, to, amount); err != nil {
 		panic(fmt.Sprintf("market: corrupt state: escrow: %v", err))
+	}
+}
+
+// mustCollectNetworkFee charges the network fee of a payout from escrow:
+// through the fee collector if there is one, else whole to the treasury.
+func (k Keeper) mustCollectNetworkFee(st store.KVStore, ev *event.Log, p *ledgerpb.Params, amount uint64) {
+	if k.fees == nil {
+		k.mustMoveToTreasury(st, ev, amount)
+		return
+	}
+	if err := k.fees.CollectModuleFee(st, ev, p, EscrowAccount, amount); err != nil {
+		panic(fmt.Sprintf("market: corrupt state: escrow: network fee: %v", err))
 	}
 }
 
@@ -806,7 +836,7 @@ func (k Keeper) close(st store.KVStore, ev *event.Log, p *ledgerpb.Params, heigh
 	fee, royalty, payment := payout(charged, p, pkg)
 	provider := address.Address(c.Provider)
 	k.mustMove(st, ev, provider, payment+c.BidStake)
-	k.mustMoveToTreasury(st, ev, fee)
+	k.mustCollectNetworkFee(st, ev, p, fee)
 	k.mustMove(st, ev, address.Address(pkg.Author), royalty)
 	k.mustMove(st, ev, address.Address(o.Buyer), o.PoStake+refund)
 	st.Delete(DueKey(o.Delivery.ConfirmDeadline, o.Id))

@@ -31,7 +31,7 @@ import (
 //	node_ttl_blocks     14,400 blocks (one day of 6-second blocks)
 //	min_po_stake          100,000 ucell (0.1 CELL): the price of a spam order
 //	bid_stake_ratio_bps   1,000 (a bid stake of at least 10% of the price)
-//	network_fee_bps       100 (1% of an order's price to the treasury)
+//	network_fee_bps       100 (1% of an order's price, a fee: burned and split like any fee)
 //	fail_slash_buyer_bps  5,000 (half a slashed bid stake to the buyer)
 //	max_bid_window        14,400 blocks (one day)
 //	max_delivery_window   100,800 blocks (one week)
