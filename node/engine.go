@@ -390,6 +390,11 @@ func (n *Node) onAward(ctx context.Context, e market.EventOrderAwarded) {
 		n.log.Error("award: cannot read the order", "order", id, "err", err)
 		return
 	}
+	if market.IsServiceOrder(r.GetOrder()) {
+		o := r.GetOrder()
+		n.async(ctx, "service-"+strconv.FormatUint(id, 10), func(ctx context.Context) error { return n.startService(ctx, o) })
+		return
+	}
 	if err := n.recordAward(r.GetOrder(), deadline); err != nil {
 		n.log.Error("award: cannot record the job", "order", id, "err", err)
 	}
