@@ -126,7 +126,7 @@ run it locally:
 	root.PersistentFlags().StringVar(&g.output, "output", outputText, "output format of commands that print data: text or json")
 	root.AddCommand(newVersionCmd(g), newPackageCmd(g), newProtocolCmd(g), newRunCmd(g), newOrderCmd(g), newKeysCmd(g),
 		newInitCmd(g), newStartCmd(g), newTestnetCmd(g), newStatusCmd(g), newTxCmd(g), newQueryCmd(g), newBenchCmd(g), newNodeCmd(g), newDevnetCmd(g), newDemoCmd(g), newRepCmd(g), newMinerCmd(g),
-		newConfigCmd(g))
+		newConfigCmd(g), newServiceCmd(g))
 	return root
 }
 
