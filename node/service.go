@@ -430,15 +430,21 @@ func (n *Node) serviceToken(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusGone, nodeapi.ErrorBody{Error: fmt.Sprintf("order %d: the service stopped at height %d", id, h.rec.StopHeight)})
 		return
 	}
-	if len(h.tokens) == maxServiceTokens {
-		h.tokens = h.tokens[1:]
-	}
-	h.tokens = append(h.tokens, sha256.Sum256(tok[:]))
+	h.addToken(tok[:])
 	cur := h.inst.Usage()
 	a.Usage.Calls, a.Usage.BytesIn, a.Usage.BytesOut = uint64(cur.Calls), uint64(cur.BytesIn), uint64(cur.BytesOut)
 	a.Token = hex.EncodeToString(tok[:])
 	a.Address = strings.TrimSuffix(n.cfg.Endpoint, "/") + nodeapi.ServicePath(id)
 	writeJSON(w, http.StatusOK, a)
+}
+
+// addToken keeps the hash of a new token, dropping the oldest beyond
+// maxServiceTokens. h.mu is held.
+func (h *hosted) addToken(tok []byte) {
+	if len(h.tokens) == maxServiceTokens {
+		h.tokens = h.tokens[1:]
+	}
+	h.tokens = append(h.tokens, sha256.Sum256(tok))
 }
 
 // tokenValid reports whether presented is one of h's tokens, comparing
