@@ -533,6 +533,7 @@ func (n *Node) handleBlock(ctx context.Context, b follow.Block) error {
 			}
 		case market.EventOrderClosed:
 			n.onClosed(ctx, e.OrderID)
+			n.serviceClosed(ctx, e.OrderID)
 		case market.EventOrderDelivered:
 			n.markState(e.OrderID, nodeapi.RoleProvider, nodeapi.StateExecuted, nodeapi.StateDelivered)
 		case market.EventOrderFailed:

@@ -70,6 +70,9 @@ type serviceRecord struct {
 	CompletionCode Secret `json:"completion_code"`
 	Stars          uint32 `json:"stars"`
 	RatingSalt     Secret `json:"rating_salt"`
+	// RatingRevealed is set once the node revealed its rating of the
+	// buyer, after the close; the node then forgets the service.
+	RatingRevealed bool `json:"rating_revealed"`
 }
 
 // end returns the height at which the service ends by itself.
@@ -365,6 +368,35 @@ func (n *Node) resumeServices(lastHandled int64) error {
 		n.services.mu.Unlock()
 	}
 	return nil
+}
+
+// serviceClosed reveals the node's rating of the buyer of a closed
+// service order, then forgets the service (its record stays on disk).
+func (n *Node) serviceClosed(ctx context.Context, id uint64) {
+	h := n.services.get(id)
+	if h == nil {
+		return
+	}
+	n.async(ctx, "reveal-rating-"+strconv.FormatUint(id, 10), func(ctx context.Context) error {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if h.rec.RatingRevealed {
+			return nil
+		}
+		if _, err := n.sender.Send(ctx, client.WaitCheck, &ledgerpb.Msg{Sum: &ledgerpb.Msg_RevealRating{RevealRating: &ledgerpb.MsgRevealRating{
+			OrderId: id, Stars: h.rec.Stars, Salt: h.rec.RatingSalt[:],
+		}}}); err != nil {
+			return err
+		}
+		h.rec.RatingRevealed, h.rec.Delivered = true, true
+		if err := n.saveService(&h.rec); err != nil {
+			return err
+		}
+		n.services.mu.Lock()
+		delete(n.services.m, id)
+		n.services.mu.Unlock()
+		return nil
+	})
 }
 
 // Services returns the usage of the services the node hosts, by order.

@@ -295,6 +295,11 @@ func TestServiceOrderOnRealNode(t *testing.T) {
 	}
 	o = s.settle(id, before, 2)
 	t.Logf("served %d of 200 blocks: paid %d of %d ucell", d.GetServedBlocks(), market.ServiceCharge(o.GetContract().GetPrice(), d.GetServedBlocks(), 200), o.GetContract().GetPrice())
+	for deadline := time.Now().Add(30 * time.Second); !s.order(id).GetRatings().GetProviderRevealed(); time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the node did not reveal its rating of the buyer")
+		}
+	}
 	list, err := s.buyer.List(ctx)
 	if err != nil || len(list) != 1 || list[0].OrderID != id || list[0].Served != d.GetServedBlocks() || list[0].Node != s.cfg.Endpoint {
 		t.Fatalf("list = %+v, %v", list, err)
