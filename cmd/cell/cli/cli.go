@@ -67,8 +67,17 @@ func (e *ExitError) Error() string { return fmt.Sprintf("exit code %d", e.Code) 
 // passes on with ExitError. An error is printed on stderr, or under
 // --output json as the error object on stdout (output.go).
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return runIO(ctx, args, nil, stdout, stderr)
+}
+
+// runIO is Run with stdin as the commands' standard input (nil: the
+// process's).
+func runIO(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	g := &globals{stdout: stdout, stderr: stderr}
 	root := newRoot(g)
+	if stdin != nil {
+		root.SetIn(stdin)
+	}
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
