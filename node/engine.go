@@ -260,6 +260,7 @@ func checkOrderParams(rec *ledgerpb.Package, ps []*ledgerpb.OrderParam) error {
 // whose buyer never uploads cannot fill the node (market hardening: jobs
 // awaiting inputs filled every node's capacity). Such a job still takes
 // the inputs until its input deadline, then reports them missing.
+// Each service the node hosts and has not stopped holds capacity too.
 func (n *Node) openJobs(height int64) int {
 	k := 0
 	for _, j := range n.jobs.pending() {
@@ -271,7 +272,7 @@ func (n *Node) openJobs(height int64) int {
 		}
 		k++
 	}
-	return k
+	return k + n.services.running()
 }
 
 // reportMissingInputs reports on chain, once, the inputs of each provider

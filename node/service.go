@@ -115,6 +115,20 @@ func (s *serviceHost) get(id uint64) *hosted {
 	return s.m[id]
 }
 
+// running counts the services not yet stopped: each holds an instance
+// (or is starting one), and so takes a slot of the node's capacity.
+func (s *serviceHost) running() int {
+	k := 0
+	for _, h := range s.all() {
+		h.mu.Lock()
+		if h.rec.StopHeight == 0 {
+			k++
+		}
+		h.mu.Unlock()
+	}
+	return k
+}
+
 func (s *serviceHost) all() []*hosted {
 	s.mu.Lock()
 	defer s.mu.Unlock()
