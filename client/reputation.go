@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -75,18 +76,42 @@ func (p ProvenReputation) Proof(skill uint64) (proofapi.VerifiedLeaf, *ledgerpb.
 
 // ProvenReputation reads the accepted reputation root with a proof
 // (AcceptedRoot) and returns VerifiedReputation against it: the one way
-// the SDK reads a reputation. Errors: ErrNoAcceptedRoot; a failed proven
+// the SDK reads a reputation. An answer that does not verify is asked
+// again with the root read again, up to provenAttempts times, because a
+// root accepted between the two reads makes an honest miner's answer newer
+// than the root first read. Errors: ErrNoAcceptedRoot; a failed proven
 // read (ErrProof, ErrHeader); those of VerifiedReputation.
 func (c *Client) ProvenReputation(ctx context.Context, miner ReputationSource, user address.Address, skill uint64) (ProvenReputation, error) {
-	root, ok, err := c.AcceptedRoot(ctx)
-	if err != nil {
-		return ProvenReputation{}, fmt.Errorf("accepted root: %w", err)
+	for attempt := 1; ; attempt++ {
+		root, ok, err := c.AcceptedRoot(ctx)
+		if err != nil {
+			return ProvenReputation{}, fmt.Errorf("accepted root: %w", err)
+		}
+		if !ok {
+			return ProvenReputation{}, ErrNoAcceptedRoot
+		}
+		p, err := VerifiedReputation(ctx, miner, root, user, skill)
+		if err == nil || !errors.Is(err, proofapi.ErrProof) || attempt == provenAttempts {
+			return p, err
+		}
+		// A root accepted between the two reads: the miner, which
+		// follows the chain, already answers from it. Read the root
+		// again, a block later.
+		select {
+		case <-ctx.Done():
+			return p, err
+		case <-time.After(provenRetryDelay):
+		}
 	}
-	if !ok {
-		return ProvenReputation{}, ErrNoAcceptedRoot
-	}
-	return VerifiedReputation(ctx, miner, root, user, skill)
 }
+
+// provenAttempts bounds how often ProvenReputation reads the accepted root
+// again when the miner's answer does not verify against it, and
+// provenRetryDelay is the wait between (about a block of the devnet).
+const (
+	provenAttempts   = 3
+	provenRetryDelay = 300 * time.Millisecond
+)
 
 // VerifiedReputation asks miner for user's leaves (in skill; 0: every
 // skill) and verifies them against root, an accepted root the caller read

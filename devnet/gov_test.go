@@ -2,10 +2,17 @@ package devnet
 
 import (
 	"context"
+	"crypto/ed25519"
+	"errors"
 	"testing"
 	"time"
 
+	"github.com/celltonomy/celltonomy/ledger/address"
+	"github.com/celltonomy/celltonomy/ledger/bank"
+	"github.com/celltonomy/celltonomy/ledger/gov"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/market"
+	"github.com/celltonomy/celltonomy/node"
 )
 
 // TestGovernanceOnDevnet: on a devnet with short governance periods, the
@@ -73,5 +80,140 @@ func TestGovernanceOnDevnet(t *testing.T) {
 	}
 	if p, err := d.Client.Params(ctx); err != nil || p.MinPrice != 999 {
 		t.Fatalf("min_price %d, %v", p.GetMinPrice(), err)
+	}
+}
+
+// TestLitigatedFundsReleasedOnlyByProposal: a buyer disputes a wrong
+// result asking for litigation; the verifiers side with it and the
+// order's price and PO stake are frozen in escrow. A direct
+// release_litigation, even from the validator, is refused and moves
+// nothing; a proposal that releases the funds to the buyer passes, and
+// at its execution the buyer receives exactly the frozen amount while the
+// provider, the author and the treasury receive nothing from it.
+func TestLitigatedFundsReleasedOnlyByProposal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a devnet")
+	}
+	d := startDevnetParams(t, []NodeOptions{{Fault: node.FaultWrongOutput, Price: 4000}, {Price: 4500}, {Price: 4500}}, func(p *ledgerpb.Params) {
+		p.GovMinDeposit, p.GovVotingPeriodBlocks, p.GovTimelockBlocks = 1_000, 5, 2
+	})
+	ctx := context.Background()
+	r := createOrder(t, d, 5000, 150, 30)
+	o := waitState(t, d, r.id, 20*time.Second, ledgerpb.OrderState_ORDER_STATE_AWARDED)
+	if string(o.GetContract().GetNodeKey()) != string(d.Nodes[0].NodeKey) {
+		t.Fatalf("the faulty node did not win")
+	}
+	r.upload(d.Nodes[0].Endpoint)
+	waitState(t, d, r.id, 60*time.Second, ledgerpb.OrderState_ORDER_STATE_DELIVERED)
+	r.dispute(ledgerpb.DisputeOutcome_DISPUTE_OUTCOME_LITIGATION)
+	for _, v := range queryOrder(t, d, r.id).GetDispute().GetVerifiers() {
+		r.upload(d.nodeByKey(t, v.GetNodeKey()).Endpoint)
+	}
+	o = waitState(t, d, r.id, 60*time.Second, ledgerpb.OrderState_ORDER_STATE_RESOLVED)
+	frozen := o.GetDispute().GetFrozen()
+	if o.GetDispute().GetVerdict() != ledgerpb.DisputeVerdict_DISPUTE_VERDICT_BUYER_WON || frozen != o.GetContract().GetPrice()+o.GetPoStake() {
+		t.Fatalf("dispute %v: want buyer won with price + PO stake frozen", o.GetDispute())
+	}
+	p, err := d.Client.Params(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	val, err := d.Key(KeyValidator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buyer, err := d.Key(KeyBuyer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	provider := address.Address(o.GetContract().GetProvider())
+	valAddr, err := address.FromPubKey(val.Public().(ed25519.PublicKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type books struct{ buyer, provider, author, validator, escrow uint64 }
+	read := func() books {
+		var b books
+		for _, x := range []struct {
+			a *uint64
+			f func() (uint64, error)
+		}{
+			{&b.buyer, func() (uint64, error) { return d.Client.Balance(ctx, d.Buyer) }},
+			{&b.provider, func() (uint64, error) { return d.Client.Balance(ctx, provider) }},
+			{&b.author, func() (uint64, error) { return d.Client.Balance(ctx, d.Author) }},
+			{&b.validator, func() (uint64, error) { return d.Client.Balance(ctx, valAddr) }},
+			{&b.escrow, func() (uint64, error) { return d.Client.Balance(ctx, bank.ModuleAddress(market.EscrowAccount)) }},
+		} {
+			v, err := x.f()
+			if err != nil {
+				t.Fatal(err)
+			}
+			*x.a = v
+		}
+		return b
+	}
+
+	// The validator releasing the funds directly: refused, no fee paid
+	// (the simulation refuses it), nothing moves.
+	before := read()
+	release := &ledgerpb.MsgReleaseLitigation{OrderId: r.id, ToBuyerAmount: frozen}
+	if res, err := d.Client.Send(ctx, val, d.ChainID, p.MinFee, &ledgerpb.Msg{Sum: &ledgerpb.Msg_ReleaseLitigation{ReleaseLitigation: release}}); err == nil || !errors.Is(err, market.ErrNotAuthority) {
+		t.Fatalf("direct release_litigation: %v %+v; want market.ErrNotAuthority", err, res)
+	}
+	if after := read(); after != before {
+		t.Fatalf("a refused release moved funds: %+v → %+v", before, after)
+	}
+
+	submit := &ledgerpb.Msg{Sum: &ledgerpb.Msg_SubmitProposal{SubmitProposal: &ledgerpb.MsgSubmitProposal{
+		Title: "release the litigated order to its buyer", Deposit: 1_000,
+		Messages: []*ledgerpb.ProposalMsg{{Sum: &ledgerpb.ProposalMsg_ReleaseLitigation{ReleaseLitigation: release}}}}}}
+	res, err := d.Client.Send(ctx, buyer, d.ChainID, p.MinFee, submit)
+	if err != nil || res.Code != 0 {
+		t.Fatalf("submit: %v %+v", err, res)
+	}
+	id := uint64(0)
+	for _, e := range res.Events {
+		if s, ok := e.(gov.EventProposalSubmitted); ok {
+			id = s.ProposalID
+		}
+	}
+	if id == 0 {
+		t.Fatalf("no proposal_submitted event in %+v", res)
+	}
+	vote := &ledgerpb.Msg{Sum: &ledgerpb.Msg_Vote{Vote: &ledgerpb.MsgVote{ProposalId: id, Option: ledgerpb.VoteOption_VOTE_OPTION_YES}}}
+	if r, err := d.Client.Send(ctx, val, d.ChainID, p.MinFee, vote); err != nil || r.Code != 0 {
+		t.Fatalf("vote: %v %+v", err, r)
+	}
+	before = read()
+	var pr *ledgerpb.Proposal
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if pr, err = d.Client.Proposal(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		if pr.Status == ledgerpb.ProposalStatus_PROPOSAL_STATUS_EXECUTED {
+			break
+		}
+		if pr.Status != ledgerpb.ProposalStatus_PROPOSAL_STATUS_VOTING && pr.Status != ledgerpb.ProposalStatus_PROPOSAL_STATUS_QUEUED || time.Now().After(deadline) {
+			t.Fatalf("proposal %d: %v", id, pr)
+		}
+	}
+	after := read()
+	// The buyer gets its deposit back (at the tally) and the frozen funds
+	// (at the execution); nobody else's balance moves; escrow lets go of
+	// exactly the frozen amount.
+	// (The provider's node keeps sending its own transactions, so its
+	// balance may only fall.)
+	want := before
+	want.buyer += 1_000 + frozen
+	want.escrow -= frozen
+	if after.provider > before.provider {
+		t.Errorf("the provider gained %d ucell from the release", after.provider-before.provider)
+	}
+	want.provider = after.provider
+	if after != want {
+		t.Fatalf("books after the release: %+v, want %+v (before %+v, frozen %d)", after, want, before, frozen)
+	}
+	if o := queryOrder(t, d, r.id); o.GetDispute().GetFrozen() != 0 {
+		t.Fatalf("order still holds frozen funds: %v", o.GetDispute())
 	}
 }

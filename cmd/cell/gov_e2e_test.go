@@ -3,25 +3,31 @@ package main_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/internal/freeport"
+	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 )
 
 // TestMultiValidatorGovernance runs a 4-validator testnet as 4 processes
-// whose genesis has short governance periods: a proposal that changes
-// the market's max bid window is submitted, three of the four validators
-// vote yes (75 % of the stake, above the quorum), and after the voting
+// whose genesis has short governance periods, driven by the `cell` CLI: a
+// proposal file that changes the market's max bid window and pays half
+// the treasury to a fresh account is submitted (`cell tx gov
+// submit-proposal`), three of the four validators vote yes (`cell tx gov
+// vote`; 75 % of the stake, above the quorum), and after the voting
 // period and the timelock it executes at the same height on every
 // validator: all four report it executed at that height, show the new
-// param, and agree on the app hash after it.
+// param and the payment, and agree on the app hash after it.
 func TestMultiValidatorGovernance(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts four nodes")
@@ -46,17 +52,39 @@ func TestMultiValidatorGovernance(t *testing.T) {
 	waitHeight(t, c0, 3, procs[0])
 
 	const window = 4321
-	submit := &ledgerpb.Msg{Sum: &ledgerpb.Msg_SubmitProposal{SubmitProposal: &ledgerpb.MsgSubmitProposal{
-		Title: "max bid window", Deposit: 1_000,
-		Messages: []*ledgerpb.ProposalMsg{{Sum: &ledgerpb.ProposalMsg_ParamChange{ParamChange: &ledgerpb.ParamChange{Name: "max_bid_window", Value: fmt.Sprint(window)}}}}}}}
-	if r, err := c0.Send(ctx, operatorKey(t, procs[0].home), chainID, 1000, submit); err != nil || r.Code != 0 {
-		t.Fatalf("submit-proposal: %v %+v", err, r)
+	// The proposal, from a file, through the CLI of node0's home: the
+	// bid window param and a treasury spend to a fresh account.
+	ph := sha256.Sum256([]byte("gov e2e payee"))
+	payee := address.Address(ph[:20])
+	treasury0, err := c0.TreasuryBalance(ctx)
+	if err != nil || treasury0 < 2 {
+		t.Fatalf("treasury %d, %v", treasury0, err)
+	}
+	spend := treasury0 / 2
+	file := filepath.Join(t.TempDir(), "proposal.json")
+	prop := fmt.Sprintf(`{"title": "max bid window and a payment", "deposit": "1000",
+	  "messages": [{"param_change": {"name": "max_bid_window", "value": "%d"}},
+	               {"treasury_spend": {"recipient": "%s", "amount": "%d"}}]}`, window, payee, spend)
+	if err := os.WriteFile(file, []byte(prop), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rpc := func(i int) string {
+		a, err := chain.RPCAddress(procs[i].home)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	if out := cell(t, "--home", procs[0].home, "tx", "gov", "submit-proposal", file, "--from", "validator", "--fee", "1000", "--node", rpc(0)); !strings.Contains(out, "voting_started") {
+		t.Fatalf("submit-proposal:\n%s", out)
 	}
 	for i := 0; i < 3; i++ {
-		vote := &ledgerpb.Msg{Sum: &ledgerpb.Msg_Vote{Vote: &ledgerpb.MsgVote{ProposalId: 1, Option: ledgerpb.VoteOption_VOTE_OPTION_YES}}}
-		if r, err := c0.Send(ctx, operatorKey(t, procs[i].home), chainID, 1000, vote); err != nil || r.Code != 0 {
-			t.Fatalf("vote of node%d: %v %+v", i, err, r)
+		if out := cell(t, "--home", procs[i].home, "tx", "gov", "vote", "1", "yes", "--from", "validator", "--fee", "1000", "--node", rpc(i)); !strings.Contains(out, "vote_cast") {
+			t.Fatalf("vote of node%d:\n%s", i, out)
 		}
+	}
+	if out := cell(t, "--home", procs[0].home, "query", "gov", "tally", "1", "--node", rpc(0)); !strings.Contains(out, "veto 0") {
+		t.Fatalf("query gov tally 1:\n%s", out)
 	}
 	var pr *ledgerpb.Proposal
 	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(200 * time.Millisecond) {
@@ -85,6 +113,9 @@ func TestMultiValidatorGovernance(t *testing.T) {
 		params, err := c.Params(ctx)
 		if err != nil || params.MaxBidWindow != window {
 			t.Fatalf("node%d: max_bid_window %d, %v", i, params.GetMaxBidWindow(), err)
+		}
+		if b, err := c.Balance(ctx, payee); err != nil || b != spend {
+			t.Fatalf("node%d: payee balance %d, %v; want the spend %d", i, b, err, spend)
 		}
 		hashes[appHash(t, c, e+1)] = true
 	}

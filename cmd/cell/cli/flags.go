@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"crypto/ed25519"
+	"errors"
 	"fmt"
 
 	"github.com/celltonomy/celltonomy/client"
@@ -58,7 +59,16 @@ type txFlags struct {
 	from string
 	fee  uint64
 	pass passphrases
+	// rebuildOn, if set, is a ledger error for which sendBuilt builds
+	// and sends the transaction again (up to rebuildAttempts times): a
+	// reputation proof read against an accepted root that a newer one
+	// replaced before the transaction ran.
+	rebuildOn error
 }
+
+// rebuildAttempts bounds how often sendBuilt builds a refused
+// transaction again (txFlags.rebuildOn).
+const rebuildAttempts = 3
 
 func (f *txFlags) register(cmd *cobra.Command) {
 	f.nodeFlags.register(cmd)
@@ -100,11 +110,19 @@ func (f *txFlags) sendBuilt(cmd *cobra.Command, build buildFunc) error {
 	if err != nil {
 		return fmt.Errorf("node: %w", err)
 	}
-	msgs, err := build(cmd.Context(), c, st.NodeInfo.Network, from)
-	if err != nil {
-		return err
+	var res client.TxResult
+	for attempt := 1; ; attempt++ {
+		msgs, berr := build(cmd.Context(), c, st.NodeInfo.Network, from)
+		if berr != nil {
+			return berr
+		}
+		res, err = c.Send(cmd.Context(), priv, st.NodeInfo.Network, f.fee, msgs...)
+		if err == nil || f.rebuildOn == nil || !errors.Is(err, f.rebuildOn) || attempt == rebuildAttempts {
+			break
+		}
+		// Refused for a reason a fresh build may cure (a proof made
+		// against a root the chain replaced since): build again.
 	}
-	res, err := c.Send(cmd.Context(), priv, st.NodeInfo.Network, f.fee, msgs...)
 	if err != nil && res.Code == 0 {
 		return err
 	}

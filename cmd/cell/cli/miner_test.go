@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -128,6 +130,31 @@ func TestMinerStartAndRepShow(t *testing.T) {
 	}
 	if _, stderr, code := cellHere("rep", "show", info.Address.String(), "--skill", "compute", "--node", rpc, "--miner", minerURL); code != 1 || !strings.Contains(stderr, "no reputation in skill") {
 		t.Errorf("rep show --skill compute: exit %d, %s", code, stderr)
+	}
+
+	// The miner's proven reputation counts in a two-chamber vote: a
+	// proposal that doubles the inflation rate needs reputation holders
+	// too, and `tx gov vote --proof-from` attaches the proof, which the
+	// ledger checks against the accepted root.
+	file := filepath.Join(t.TempDir(), "inflation.json")
+	prop := `{"title": "Double inflation", "deposit": "10000000", "messages": [{"param_change": {"name": "mint_inflation_bps", "value": "1000"}}]}`
+	if err := os.WriteFile(file, []byte(prop), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if stdout, stderr, code := cellHere("tx", "gov", "submit-proposal", file, "--from", minerKey, "--node", rpc); code != 0 || !strings.Contains(stdout, "voting_started") {
+		t.Fatalf("submit-proposal: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if stdout, stderr, code := cellHere("query", "gov", "proposal", "1", "--node", rpc); code != 0 || !strings.Contains(stdout, "two-chamber") {
+		t.Fatalf("query gov proposal 1: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if stdout, stderr, code := cellHere("tx", "gov", "vote", "1", "yes", "--proof-from", minerURL, "--skill", "mining", "--from", minerKey, "--node", rpc); code != 0 || !strings.Contains(stdout, "vote_cast") {
+		t.Fatalf("vote --proof-from: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if stdout, stderr, code := cellHere("query", "gov", "votes", "1", "--node", rpc); code != 0 || !strings.Contains(stdout, "reputation ") || strings.Contains(stdout, "reputation 0") {
+		t.Errorf("query gov votes 1: exit %d, want the vote with its proven reputation\n%s\n%s", code, stdout, stderr)
+	}
+	if stdout, stderr, code := cellHere("query", "gov", "tally", "1", "--node", rpc); code != 0 || !strings.Contains(stdout, "reputation yes ") || strings.Contains(stdout, "reputation yes 0 ") {
+		t.Errorf("query gov tally 1: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 
 	// A miner that lies is caught.

@@ -1,14 +1,18 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 
 	"github.com/spf13/cobra"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/celltonomy/celltonomy/client"
+	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/gov"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/reputation"
 	"github.com/celltonomy/celltonomy/ledger/tx"
 	"github.com/celltonomy/celltonomy/miner/proofapi"
 )
@@ -80,7 +84,8 @@ func newTxGovVoteCmd(f *txFlags) *cobra.Command {
 a later vote replaces it. A proposal that raises the supply ceiling or the
 inflation rate by more than 10 % also needs a majority of reputation: with
 --proof-from MINER_URL --skill PATH (or --proof-file FILE) the vote carries
---from's reputation proof, checked against the accepted root.`,
+--from's reputation proof, checked against the accepted root (fetched
+again, up to three times, when a newer root replaces it before the vote runs).`,
 		Args: exactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := proposalIDArg(args[0])
@@ -91,11 +96,16 @@ inflation rate by more than 10 % also needs a majority of reputation: with
 			if err != nil {
 				return err
 			}
-			m := &ledgerpb.MsgVote{ProposalId: id, Option: o}
-			if m.ReputationProof, err = govVoteProof(cmd, f, minerURL, proofFile, skill); err != nil {
-				return err
+			if minerURL != "" {
+				f.rebuildOn = reputation.ErrInvalidProof
 			}
-			return f.send(cmd, &ledgerpb.Msg{Sum: &ledgerpb.Msg_Vote{Vote: m}})
+			return f.sendBuilt(cmd, func(context.Context, *client.Client, string, address.Address) ([]*ledgerpb.Msg, error) {
+				m := &ledgerpb.MsgVote{ProposalId: id, Option: o}
+				if m.ReputationProof, err = govVoteProof(cmd, f, minerURL, proofFile, skill); err != nil {
+					return nil, err
+				}
+				return []*ledgerpb.Msg{{Sum: &ledgerpb.Msg_Vote{Vote: m}}}, nil
+			})
 		},
 	}
 	vote.Flags().StringVar(&minerURL, "proof-from", "", "URL of a reputation miner serving --from's proof in --skill (checked against the accepted root)")
