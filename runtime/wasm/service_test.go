@@ -16,7 +16,7 @@ import (
 )
 
 // svcSlots are the slots of testdata/svc.
-var svcSlots = []int32{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13}
+var svcSlots = []int32{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14}
 
 func svcModule(tb testing.TB) []byte { return wasmbuild.BuildReactor(tb, "testdata/svc") }
 
