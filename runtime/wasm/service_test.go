@@ -377,3 +377,17 @@ func TestServiceGatewayHostFunctions(t *testing.T) {
 		t.Errorf("unknown child: %v", err)
 	}
 }
+
+// TestServiceHandAssembled runs the smallest service module, written
+// without any SDK: the ABI is the exports alone.
+func TestServiceHandAssembled(t *testing.T) {
+	e := newExecutor(t, wasm.NewConfig())
+	inst := startSvc(t, e, wasm.ServiceJob{
+		Root:  fstest.MapFS{"echo.wasm": {Data: echoReactorModule()}},
+		Entry: "echo.wasm",
+		Slots: []int32{80},
+	})
+	if got := call(t, inst, 80, "ping"); got != "ping" {
+		t.Errorf("echo: %q", got)
+	}
+}
