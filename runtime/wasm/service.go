@@ -54,7 +54,7 @@ var (
 	// keeps serving.
 	ErrResponseTooLarge = errors.New("response too large")
 	// ErrInstanceStopped: the instance was stopped, or ended (a trap, a
-	// limit, a call interrupted by its wall time or its caller) and serves
+	// limit, a call interrupted by its wall time or by Stop) and serves
 	// no more; the error wraps why it ended.
 	ErrInstanceStopped = errors.New("service instance stopped")
 	// ErrServiceABI: the module broke the service ABI (see package abi): a
@@ -274,7 +274,7 @@ func (e *Executor) StartService(ctx context.Context, j ServiceJob) (*Instance, e
 	}
 
 	var mod api.Module
-	err = inst.enter(ctx, func(callCtx context.Context) error {
+	err = inst.enter(ctx, false, func(callCtx context.Context) error {
 		var err error
 		mod, err = e.runtime.InstantiateModule(experimental.WithMemoryAllocator(callCtx, inst.meter), c.module, mc.WithStartFunctions())
 		if err != nil {
@@ -404,7 +404,11 @@ func (e *Executor) checkReactor(m wazero.CompiledModule) error {
 // context ends, and ends the instance if fn fails. It returns why fn
 // failed: a *LimitError for a limit (memory, wall time), a *TrapError, an
 // error wrapping context.Cause(ctx).
-func (i *Instance) enter(ctx context.Context, fn func(callCtx context.Context) error) error {
+//
+// With detach, ctx ending while the module runs does not stop it (the
+// module finishes, within the wall time, and the instance serves on); the
+// caller then gets context.Cause(ctx).
+func (i *Instance) enter(ctx context.Context, detach bool, fn func(callCtx context.Context) error) error {
 	select {
 	case i.turn <- struct{}{}:
 	case <-ctx.Done():
@@ -418,7 +422,11 @@ func (i *Instance) enter(ctx context.Context, fn func(callCtx context.Context) e
 		return ended
 	}
 
-	callCtx, cancel := context.WithCancelCause(context.WithValue(ctx, instanceKey{}, i))
+	base := ctx
+	if detach {
+		base = context.WithoutCancel(ctx)
+	}
+	callCtx, cancel := context.WithCancelCause(context.WithValue(base, instanceKey{}, i))
 	defer cancel(nil)
 	callCtx, cancelTimeout := context.WithTimeoutCause(callCtx, i.wallTime,
 		&LimitError{Limit: LimitWallTime, Max: int64(i.wallTime)})
@@ -450,6 +458,9 @@ func (i *Instance) enter(ctx context.Context, fn func(callCtx context.Context) e
 		}
 	}
 	if err == nil {
+		if detach && ctx.Err() != nil {
+			return fmt.Errorf("caller gone: %w", context.Cause(ctx))
+		}
 		return nil
 	}
 	// The first limit the module hit, or why its context ended, says why
@@ -498,14 +509,20 @@ func (i *Instance) cancelCall(cause error) {
 // lets it) for the one in progress. Each call is bounded by the instance's
 // wall time (ServiceJob.Limits.WallTime).
 //
+// ctx bounds the wait for the instance's turn. Once the module runs, ctx
+// ending does not stop it (stopping a module mid-call would lose its
+// state, so a client that hangs up would end the service): the module
+// finishes within the wall time, and Call returns an error wrapping
+// context.Cause(ctx). Gateway calls made meanwhile get ctx's values, not
+// its cancellation.
+//
 // Errors that leave the instance serving: ErrUndeclaredPort,
 // ErrRequestTooLarge, ErrResponseTooLarge, a *ServiceError (the module's
-// error response), ctx ending before the call started. Errors that end
-// the instance (later calls fail with ErrInstanceStopped, wrapping the
-// same reason): a *TrapError, a *LimitError (memory, or the wall time:
-// ErrTimeLimit), ctx ending while the module ran (the module is stopped
-// mid-call, its state is lost), ErrServiceABI. After Stop, or once the
-// instance has ended, Call returns an error matching ErrInstanceStopped.
+// error response), ctx ending. Errors that end the instance (later calls
+// fail with ErrInstanceStopped, wrapping the same reason): a *TrapError, a
+// *LimitError (memory, or the wall time: ErrTimeLimit), ErrServiceABI, a
+// Stop during the call. After Stop, or once the instance has ended, Call
+// returns an error matching ErrInstanceStopped.
 func (i *Instance) Call(ctx context.Context, port int32, req []byte) ([]byte, error) {
 	if !slices.Contains(i.slots, port) {
 		return nil, fmt.Errorf("call port %d: %w (slots %v)", port, ErrUndeclaredPort, i.slots)
@@ -516,7 +533,7 @@ func (i *Instance) Call(ctx context.Context, port int32, req []byte) ([]byte, er
 	var resp []byte
 	var callErr error // an error that leaves the instance serving
 	start := time.Now()
-	err := i.enter(ctx, func(callCtx context.Context) error {
+	err := i.enter(ctx, true, func(callCtx context.Context) error {
 		start = time.Now()
 		i.hasPending, i.pending = false, nil
 		res, err := i.alloc.Call(callCtx, uint64(len(req)))

@@ -200,6 +200,26 @@ func TestServiceStopInterruptsCall(t *testing.T) {
 	}
 }
 
+// TestServiceCallerGivesUp checks that a caller whose context ends while
+// the module runs gets its error, and that the module finishes the call
+// and serves on: a client that hangs up does not end the service.
+func TestServiceCallerGivesUp(t *testing.T) {
+	e := newExecutor(t, wasm.NewConfig().WithCacheDir(sharedCacheDir))
+	inst := startSvc(t, e, svcJob(t))
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Millisecond)
+	defer cancel()
+	_, err := inst.Call(ctx, 6, []byte("40")) // touches 40 MiB: longer than 2 ms
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("call past its caller's deadline: %v", err)
+	}
+	if got := call(t, inst, 2, ""); got != "1" {
+		t.Errorf("after the caller gave up: %q", got)
+	}
+	if inst.MemoryBytes() < 40<<20 {
+		t.Errorf("the abandoned call did not finish: %d bytes of memory", inst.MemoryBytes())
+	}
+}
+
 func TestServiceCallsAreSerialised(t *testing.T) {
 	e := newExecutor(t, wasm.NewConfig().WithCacheDir(sharedCacheDir))
 	inst := startSvc(t, e, svcJob(t))
