@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -450,5 +451,41 @@ func TestDelegation(t *testing.T) {
 	root2, _ := startRoot(t, small, pkgs, gateway.Config{}, p)
 	if msg := serviceError(t, root2, 14, big.ID().String()+" 1 x"); !strings.Contains(msg, "cannot run") {
 		t.Errorf("no delegator: %q", msg)
+	}
+}
+
+// TestSpinningChild checks that a child that never answers is stopped with
+// its parent's call: the parent's wall time bounds the whole tree.
+func TestSpinningChild(t *testing.T) {
+	e := newExecutor(t, 0)
+	pkgs := newPackages(t)
+	spinner := pkgs.add(pkgSpec{memory: 256 << 20})
+	p := pkgs.add(pkgSpec{})
+	tree, err := gateway.NewTree(gateway.Config{Fetcher: pkgs, Runner: gateway.LocalRunner{Executor: e}, Memory: 512 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := gateway.JobFor(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Gateway, j.Pool = tree.Root(p.ID(), p.Spec()), tree.Pool()
+	j.Limits.WallTime = 500 * time.Millisecond
+	root, err := e.StartService(context.Background(), j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = root.Call(context.Background(), 14, []byte(spinner.ID().String()+" 7 x"))
+	// Either the parent is stopped too, or it reports its child's end.
+	if err == nil || !strings.Contains(err.Error(), "wall time limit exceeded: limit 500ms") {
+		t.Errorf("parent of a spinning child: %v", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("took %v: the child ran on for its own wall time", d)
+	}
+	root.Stop(context.Background())
+	if used := tree.Pool().Used(); used != 0 {
+		t.Errorf("pool holds %d bytes after the root stopped", used)
 	}
 }

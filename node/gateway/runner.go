@@ -53,7 +53,7 @@ func (r LocalRunner) Start(ctx context.Context, req StartRequest) (Service, erro
 	if err != nil {
 		return nil, err
 	}
-	return instance{inst}, nil
+	return instance{inst: inst}, nil
 }
 
 // JobFor returns the service job of a package, without seed, pool, gateway
@@ -82,7 +82,14 @@ func JobFor(p *spec.Package) (wasm.ServiceJob, error) {
 	}, nil
 }
 
-// instance adapts a *wasm.Instance to Service.
-type instance struct{ *wasm.Instance }
+// instance adapts a *wasm.Instance to Service. A child's call is
+// interruptible: when the parent's call runs out of wall time, or the
+// parent stops, the child's call stops too, rather than running on for
+// the child's own wall time while the parent waits.
+type instance struct{ inst *wasm.Instance }
 
-func (i instance) Stop(ctx context.Context) { i.Instance.Stop(ctx) }
+func (i instance) Call(ctx context.Context, port int32, req []byte) ([]byte, error) {
+	return i.inst.CallInterruptible(ctx, port, req)
+}
+
+func (i instance) Stop(ctx context.Context) { i.inst.Stop(ctx) }

@@ -524,6 +524,19 @@ func (i *Instance) cancelCall(cause error) {
 // Stop during the call. After Stop, or once the instance has ended, Call
 // returns an error matching ErrInstanceStopped.
 func (i *Instance) Call(ctx context.Context, port int32, req []byte) ([]byte, error) {
+	return i.call(ctx, true, port, req)
+}
+
+// CallInterruptible is Call, except that ctx ending while the module runs
+// stops it mid-call, which ends the instance (an error wrapping
+// context.Cause(ctx); later calls fail with ErrInstanceStopped). It is for
+// a child service whose parent's call ran out of time: the parent is ended
+// anyway, and its child must not run on for its own wall time.
+func (i *Instance) CallInterruptible(ctx context.Context, port int32, req []byte) ([]byte, error) {
+	return i.call(ctx, false, port, req)
+}
+
+func (i *Instance) call(ctx context.Context, detach bool, port int32, req []byte) ([]byte, error) {
 	if !slices.Contains(i.slots, port) {
 		return nil, fmt.Errorf("call port %d: %w (slots %v)", port, ErrUndeclaredPort, i.slots)
 	}
@@ -533,7 +546,7 @@ func (i *Instance) Call(ctx context.Context, port int32, req []byte) ([]byte, er
 	var resp []byte
 	var callErr error // an error that leaves the instance serving
 	start := time.Now()
-	err := i.enter(ctx, true, func(callCtx context.Context) error {
+	err := i.enter(ctx, detach, func(callCtx context.Context) error {
 		start = time.Now()
 		i.hasPending, i.pending = false, nil
 		res, err := i.alloc.Call(callCtx, uint64(len(req)))
