@@ -7,7 +7,6 @@
 // Usage, in a test or benchmark:
 //
 //	module := wasmbuild.Build(t, "testdata/hostile") // the module's bytes
-//	svc := wasmbuild.BuildReactor(t, "testdata/svc")  // a service module (WASI reactor)
 //
 // Builds are memoized per process by the absolute package directory, so the
 // many tests of a package share one build.
