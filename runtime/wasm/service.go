@@ -178,7 +178,7 @@ type Instance struct {
 	turn         chan struct{} // holds one token: the right to call the module
 	pending      []byte        // result of the last child_call or net_peers, for child_result
 	hasPending   bool
-	curMu        sync.Mutex
+	curMu        sync.Mutex              // guards cancelCur and stopFlag
 	cancelCur    context.CancelCauseFunc // cancels the call in progress, if any
 	mu           sync.Mutex
 	usage        ServiceUsage
@@ -281,9 +281,15 @@ func (e *Executor) StartService(ctx context.Context, j ServiceJob) (*Instance, e
 			return err
 		}
 		inst.mod = mod
-		inst.stopFlag = mod.ExportedGlobal(interrupt.StopGlobal).(api.MutableGlobal)
 		inst.alloc = mod.ExportedFunction(abi.ExportAlloc)
 		inst.handle = mod.ExportedFunction(abi.ExportHandle)
+		inst.curMu.Lock()
+		inst.stopFlag = mod.ExportedGlobal(interrupt.StopGlobal).(api.MutableGlobal)
+		inst.curMu.Unlock()
+		// A stop requested before the flag existed found nothing to set.
+		if callCtx.Err() != nil {
+			return context.Cause(callCtx)
+		}
 		if f := mod.ExportedFunction(interrupt.StartExport); f != nil {
 			if _, err := f.Call(callCtx); err != nil {
 				return err
@@ -443,9 +449,7 @@ func (i *Instance) enter(ctx context.Context, detach bool, fn func(callCtx conte
 	stopped := make(chan struct{})
 	release := context.AfterFunc(callCtx, func() {
 		defer close(stopped)
-		if i.stopFlag != nil {
-			i.stopFlag.Set(1)
-		}
+		i.setStop(1)
 	})
 	err := fn(callCtx)
 	if !release() {
@@ -453,8 +457,8 @@ func (i *Instance) enter(ctx context.Context, detach bool, fn func(callCtx conte
 		// flag is (being) set. A module that was stopped has trapped; one
 		// that finished first must not trap at its next call.
 		<-stopped
-		if err == nil && i.stopFlag != nil {
-			i.stopFlag.Set(0)
+		if err == nil {
+			i.setStop(0)
 		}
 	}
 	if err == nil {
@@ -483,6 +487,15 @@ func (i *Instance) enter(ctx context.Context, detach bool, fn func(callCtx conte
 	}
 	i.end(err)
 	return err
+}
+
+// setStop sets the module's stop flag, once the module has one.
+func (i *Instance) setStop(v uint64) {
+	i.curMu.Lock()
+	defer i.curMu.Unlock()
+	if i.stopFlag != nil {
+		i.stopFlag.Set(v)
+	}
 }
 
 // end records that the instance serves no more, because of why.

@@ -411,3 +411,52 @@ func TestServiceHandAssembled(t *testing.T) {
 		t.Errorf("echo: %q", got)
 	}
 }
+
+// spinInitModule is a service module whose _initialize spins forever, in
+// (loop (br 0)).
+func spinInitModule() []byte {
+	return module(
+		section(1, vec(
+			funcType(nil, nil),
+			funcType([]byte{i32}, []byte{i32}),
+			funcType([]byte{i32, i32, i32}, []byte{0x7e}),
+		)),
+		section(3, vec(uleb(0), uleb(1), uleb(2))),
+		section(5, vec(cat([]byte{0x00}, uleb(1)))),
+		section(7, vec(
+			cat(str("_initialize"), []byte{0x00}, uleb(0)),
+			cat(str("cell_alloc"), []byte{0x00}, uleb(1)),
+			cat(str("cell_handle"), []byte{0x00}, uleb(2)),
+		)),
+		section(10, vec(
+			body(0x03, 0x40, 0x0c, 0x00, 0x0b, 0x0b),
+			body(0x41, 0x00, 0x0b),
+			body(0x42, 0x00, 0x0b),
+		)),
+	)
+}
+
+// TestServiceInitializeBounded checks that the wall time bounds the
+// initialisation, and that a caller's context ends it too.
+func TestServiceInitializeBounded(t *testing.T) {
+	e := newExecutor(t, wasm.NewConfig())
+	j := wasm.ServiceJob{
+		Root:   fstest.MapFS{"m.wasm": {Data: spinInitModule()}},
+		Entry:  "m.wasm",
+		Slots:  []int32{1},
+		Limits: wasm.Limits{WallTime: 200 * time.Millisecond},
+	}
+	start := time.Now()
+	if _, err := e.StartService(context.Background(), j); !errors.Is(err, wasm.ErrTimeLimit) {
+		t.Errorf("spinning _initialize: %v", err)
+	}
+	j.Limits.WallTime = time.Minute
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if _, err := e.StartService(ctx, j); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("spinning _initialize, caller gives up: %v", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %v", d)
+	}
+}
