@@ -3,6 +3,7 @@ package wasm_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"strings"
 	"sync"
@@ -458,5 +459,91 @@ func TestServiceInitializeBounded(t *testing.T) {
 	}
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("took %v", d)
+	}
+}
+
+// probeModule calls cell.child_start with the pointer and length in the
+// first 8 bytes of the request (little-endian i32s) and answers with the
+// i64 it returned (8 bytes, little-endian). In the text format:
+//
+//	(module
+//	  (import "cell" "child_start" (func $start (param i32 i32) (result i64)))
+//	  (memory (export "memory") 1)
+//	  (func (export "cell_alloc") (param i32) (result i32) (i32.const 0))
+//	  (func (export "cell_handle") (param i32 i32 i32) (result i64)
+//	    (i64.store (i32.const 0) (call $start (i32.load (i32.const 0)) (i32.load (i32.const 4))))
+//	    (i64.const 8)))
+func probeModule() []byte {
+	const (
+		i64      = 0x7e
+		i32Const = 0x41
+		i64Const = 0x42
+		i32Load  = 0x28
+		i64Store = 0x37
+		call     = 0x10
+		end      = 0x0b
+	)
+	return module(
+		section(1, vec(
+			funcType([]byte{i32, i32}, []byte{i64}),
+			funcType([]byte{i32}, []byte{i32}),
+			funcType([]byte{i32, i32, i32}, []byte{i64}),
+		)),
+		section(2, vec(cat(str("cell"), str("child_start"), []byte{0x00}, uleb(0)))),
+		section(3, vec(uleb(1), uleb(2))),
+		section(5, vec(cat([]byte{0x00}, uleb(1)))),
+		section(7, vec(
+			cat(str("memory"), []byte{0x02}, uleb(0)),
+			cat(str("cell_alloc"), []byte{0x00}, uleb(1)),
+			cat(str("cell_handle"), []byte{0x00}, uleb(2)),
+		)),
+		section(10, vec(
+			body(i32Const, 0, end),
+			body(i32Const, 0,
+				i32Const, 0, i32Load, 2, 0,
+				i32Const, 4, i32Load, 2, 0,
+				call, 0,
+				i64Store, 3, 0,
+				i64Const, 8, end),
+		)),
+	)
+}
+
+// TestGatewayArgumentsChecked checks that the host refuses gateway
+// arguments outside the module's memory or over their size limit with a
+// code, before the gateway sees them, and that the instance serves on.
+func TestGatewayArgumentsChecked(t *testing.T) {
+	e := newExecutor(t, wasm.NewConfig())
+	g := &recordingGateway{children: map[int64]*wasm.Instance{}, e: e}
+	inst := startSvc(t, e, wasm.ServiceJob{
+		Root:    fstest.MapFS{"m.wasm": {Data: probeModule()}},
+		Entry:   "m.wasm",
+		Slots:   []int32{1},
+		Gateway: g,
+	})
+	for _, tc := range []struct {
+		name     string
+		ptr, len uint32
+		want     int32
+	}{
+		{"outside memory", 0xffff_fff0, 32, abi.CodeBadRequest},
+		{"straddling the end", 65536 - 16, 32, abi.CodeBadRequest},
+		{"an id too long", 0, 65, abi.CodeTooLarge},
+		{"a huge length", 0, 0xffff_ffff, abi.CodeTooLarge},
+		{"in memory: the gateway answers", 0, 32, abi.CodeUnknownService},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req := binary.LittleEndian.AppendUint32(binary.LittleEndian.AppendUint32(nil, tc.ptr), tc.len)
+			resp, err := inst.Call(context.Background(), 1, req)
+			if err != nil || len(resp) != 8 {
+				t.Fatalf("%q, %v", resp, err)
+			}
+			if got := int64(binary.LittleEndian.Uint64(resp)); got != int64(tc.want) {
+				t.Errorf("child_start returned %d, want %d", got, tc.want)
+			}
+		})
+	}
+	if len(g.children) != 0 {
+		t.Errorf("%d children started", len(g.children))
 	}
 }
