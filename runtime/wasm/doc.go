@@ -193,8 +193,9 @@
 //
 // A failure that leaves the module in a known state (an undeclared port, a
 // message over its limit, the module's error response, a [*ServiceError])
-// leaves the instance serving; a trap, a limit, or a call interrupted
-// mid-way ends it, since its memory can no longer be trusted: later calls
+// leaves the instance serving, and so does a caller that gives up (the
+// module finishes the call anyway); a trap, a limit, or a call interrupted
+// mid-way by its wall time or Stop ends it, since its memory can no longer be trusted: later calls
 // fail with ErrInstanceStopped. [Instance.Stop] stops it and returns its
 // [ServiceUsage].
 //

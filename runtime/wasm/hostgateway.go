@@ -15,6 +15,7 @@ import (
 const (
 	maxServiceIDBytes   = 64   // a service id is 32 bytes
 	maxNetworkNameBytes = 1024 // "celltonomy:service:<64 hex digits>" and the like
+	maxErrorBytes       = 4096 // the message of a gateway error left pending
 )
 
 // instantiateGateway instantiates the gateway host module (abi.HostModule)
@@ -74,14 +75,26 @@ func read(mem api.Memory, ptr, size uint32, max int64) ([]byte, int32) {
 	return append([]byte(nil), b...), 0
 }
 
+// fail leaves err's message pending, for child_result, and returns err's
+// code.
+func fail(inst *Instance, err error) int64 {
+	msg := err.Error()
+	if len(msg) > maxErrorBytes {
+		msg = msg[:maxErrorBytes]
+	}
+	inst.hasPending, inst.pending = true, []byte(msg)
+	return int64(abi.Code(err))
+}
+
 func hostChildStart(ctx context.Context, inst *Instance, mem api.Memory, stack []uint64) int64 {
 	id, code := read(mem, api.DecodeU32(stack[0]), api.DecodeU32(stack[1]), maxServiceIDBytes)
 	if code != 0 {
 		return int64(code)
 	}
+	inst.hasPending, inst.pending = false, nil
 	h, err := inst.gateway.StartChild(ctx, id)
 	if err != nil {
-		return int64(abi.Code(err))
+		return fail(inst, err)
 	}
 	if h < 0 {
 		return int64(abi.CodeInternal)
@@ -98,7 +111,7 @@ func hostChildCall(ctx context.Context, inst *Instance, mem api.Memory, stack []
 	inst.hasPending, inst.pending = false, nil
 	resp, err := inst.gateway.CallChild(ctx, handle, port, req)
 	if err != nil {
-		return int64(abi.Code(err))
+		return fail(inst, err)
 	}
 	inst.hasPending, inst.pending = true, resp
 	return int64(len(resp))
@@ -106,20 +119,21 @@ func hostChildCall(ctx context.Context, inst *Instance, mem api.Memory, stack []
 
 func hostChildResult(_ context.Context, inst *Instance, mem api.Memory, stack []uint64) int64 {
 	ptr, size := api.DecodeU32(stack[0]), api.DecodeU32(stack[1])
-	if !inst.hasPending || int64(size) < int64(len(inst.pending)) {
+	if !inst.hasPending {
 		return int64(abi.CodeNoResult)
 	}
-	if !mem.Write(ptr, inst.pending) {
+	out := inst.pending[:min(int(size), len(inst.pending))]
+	if !mem.Write(ptr, out) {
 		return int64(abi.CodeBadRequest)
 	}
-	n := len(inst.pending)
 	inst.hasPending, inst.pending = false, nil
-	return int64(n)
+	return int64(len(out))
 }
 
 func hostChildStop(ctx context.Context, inst *Instance, _ api.Memory, stack []uint64) int64 {
+	inst.hasPending, inst.pending = false, nil
 	if err := inst.gateway.StopChild(ctx, int64(stack[0])); err != nil {
-		return int64(abi.Code(err))
+		return fail(inst, err)
 	}
 	return 0
 }
@@ -132,7 +146,7 @@ func hostNetPeers(ctx context.Context, inst *Instance, mem api.Memory, stack []u
 	inst.hasPending, inst.pending = false, nil
 	peers, err := inst.gateway.NetPeers(ctx, string(name))
 	if err != nil {
-		return int64(abi.Code(err))
+		return fail(inst, err)
 	}
 	out := []byte(strings.Join(peers, "\n"))
 	if int64(len(out)) > inst.maxResponse {

@@ -54,7 +54,7 @@ var (
 	// keeps serving.
 	ErrResponseTooLarge = errors.New("response too large")
 	// ErrInstanceStopped: the instance was stopped, or ended (a trap, a
-	// limit, a call interrupted by its wall time or its caller) and serves
+	// limit, a call interrupted by its wall time or by Stop) and serves
 	// no more; the error wraps why it ended.
 	ErrInstanceStopped = errors.New("service instance stopped")
 	// ErrServiceABI: the module broke the service ABI (see package abi): a
@@ -178,7 +178,7 @@ type Instance struct {
 	turn         chan struct{} // holds one token: the right to call the module
 	pending      []byte        // result of the last child_call or net_peers, for child_result
 	hasPending   bool
-	curMu        sync.Mutex
+	curMu        sync.Mutex              // guards cancelCur and stopFlag
 	cancelCur    context.CancelCauseFunc // cancels the call in progress, if any
 	mu           sync.Mutex
 	usage        ServiceUsage
@@ -274,16 +274,22 @@ func (e *Executor) StartService(ctx context.Context, j ServiceJob) (*Instance, e
 	}
 
 	var mod api.Module
-	err = inst.enter(ctx, func(callCtx context.Context) error {
+	err = inst.enter(ctx, false, func(callCtx context.Context) error {
 		var err error
 		mod, err = e.runtime.InstantiateModule(experimental.WithMemoryAllocator(callCtx, inst.meter), c.module, mc.WithStartFunctions())
 		if err != nil {
 			return err
 		}
 		inst.mod = mod
-		inst.stopFlag = mod.ExportedGlobal(interrupt.StopGlobal).(api.MutableGlobal)
 		inst.alloc = mod.ExportedFunction(abi.ExportAlloc)
 		inst.handle = mod.ExportedFunction(abi.ExportHandle)
+		inst.curMu.Lock()
+		inst.stopFlag = mod.ExportedGlobal(interrupt.StopGlobal).(api.MutableGlobal)
+		inst.curMu.Unlock()
+		// A stop requested before the flag existed found nothing to set.
+		if callCtx.Err() != nil {
+			return context.Cause(callCtx)
+		}
 		if f := mod.ExportedFunction(interrupt.StartExport); f != nil {
 			if _, err := f.Call(callCtx); err != nil {
 				return err
@@ -404,7 +410,11 @@ func (e *Executor) checkReactor(m wazero.CompiledModule) error {
 // context ends, and ends the instance if fn fails. It returns why fn
 // failed: a *LimitError for a limit (memory, wall time), a *TrapError, an
 // error wrapping context.Cause(ctx).
-func (i *Instance) enter(ctx context.Context, fn func(callCtx context.Context) error) error {
+//
+// With detach, ctx ending while the module runs does not stop it (the
+// module finishes, within the wall time, and the instance serves on); the
+// caller then gets context.Cause(ctx).
+func (i *Instance) enter(ctx context.Context, detach bool, fn func(callCtx context.Context) error) error {
 	select {
 	case i.turn <- struct{}{}:
 	case <-ctx.Done():
@@ -418,7 +428,11 @@ func (i *Instance) enter(ctx context.Context, fn func(callCtx context.Context) e
 		return ended
 	}
 
-	callCtx, cancel := context.WithCancelCause(context.WithValue(ctx, instanceKey{}, i))
+	base := ctx
+	if detach {
+		base = context.WithoutCancel(ctx)
+	}
+	callCtx, cancel := context.WithCancelCause(context.WithValue(base, instanceKey{}, i))
 	defer cancel(nil)
 	callCtx, cancelTimeout := context.WithTimeoutCause(callCtx, i.wallTime,
 		&LimitError{Limit: LimitWallTime, Max: int64(i.wallTime)})
@@ -435,9 +449,7 @@ func (i *Instance) enter(ctx context.Context, fn func(callCtx context.Context) e
 	stopped := make(chan struct{})
 	release := context.AfterFunc(callCtx, func() {
 		defer close(stopped)
-		if i.stopFlag != nil {
-			i.stopFlag.Set(1)
-		}
+		i.setStop(1)
 	})
 	err := fn(callCtx)
 	if !release() {
@@ -445,11 +457,14 @@ func (i *Instance) enter(ctx context.Context, fn func(callCtx context.Context) e
 		// flag is (being) set. A module that was stopped has trapped; one
 		// that finished first must not trap at its next call.
 		<-stopped
-		if err == nil && i.stopFlag != nil {
-			i.stopFlag.Set(0)
+		if err == nil {
+			i.setStop(0)
 		}
 	}
 	if err == nil {
+		if detach && ctx.Err() != nil {
+			return fmt.Errorf("caller gone: %w", context.Cause(ctx))
+		}
 		return nil
 	}
 	// The first limit the module hit, or why its context ended, says why
@@ -472,6 +487,15 @@ func (i *Instance) enter(ctx context.Context, fn func(callCtx context.Context) e
 	}
 	i.end(err)
 	return err
+}
+
+// setStop sets the module's stop flag, once the module has one.
+func (i *Instance) setStop(v uint64) {
+	i.curMu.Lock()
+	defer i.curMu.Unlock()
+	if i.stopFlag != nil {
+		i.stopFlag.Set(v)
+	}
 }
 
 // end records that the instance serves no more, because of why.
@@ -498,15 +522,34 @@ func (i *Instance) cancelCall(cause error) {
 // lets it) for the one in progress. Each call is bounded by the instance's
 // wall time (ServiceJob.Limits.WallTime).
 //
+// ctx bounds the wait for the instance's turn. Once the module runs, ctx
+// ending does not stop it (stopping a module mid-call would lose its
+// state, so a client that hangs up would end the service): the module
+// finishes within the wall time, and Call returns an error wrapping
+// context.Cause(ctx). Gateway calls made meanwhile get ctx's values, not
+// its cancellation.
+//
 // Errors that leave the instance serving: ErrUndeclaredPort,
 // ErrRequestTooLarge, ErrResponseTooLarge, a *ServiceError (the module's
-// error response), ctx ending before the call started. Errors that end
-// the instance (later calls fail with ErrInstanceStopped, wrapping the
-// same reason): a *TrapError, a *LimitError (memory, or the wall time:
-// ErrTimeLimit), ctx ending while the module ran (the module is stopped
-// mid-call, its state is lost), ErrServiceABI. After Stop, or once the
-// instance has ended, Call returns an error matching ErrInstanceStopped.
+// error response), ctx ending. Errors that end the instance (later calls
+// fail with ErrInstanceStopped, wrapping the same reason): a *TrapError, a
+// *LimitError (memory, or the wall time: ErrTimeLimit), ErrServiceABI, a
+// Stop during the call. After Stop, or once the instance has ended, Call
+// returns an error matching ErrInstanceStopped.
 func (i *Instance) Call(ctx context.Context, port int32, req []byte) ([]byte, error) {
+	return i.call(ctx, true, port, req)
+}
+
+// CallInterruptible is Call, except that ctx ending while the module runs
+// stops it mid-call, which ends the instance (an error wrapping
+// context.Cause(ctx); later calls fail with ErrInstanceStopped). It is for
+// a child service whose parent's call ran out of time: the parent is ended
+// anyway, and its child must not run on for its own wall time.
+func (i *Instance) CallInterruptible(ctx context.Context, port int32, req []byte) ([]byte, error) {
+	return i.call(ctx, false, port, req)
+}
+
+func (i *Instance) call(ctx context.Context, detach bool, port int32, req []byte) ([]byte, error) {
 	if !slices.Contains(i.slots, port) {
 		return nil, fmt.Errorf("call port %d: %w (slots %v)", port, ErrUndeclaredPort, i.slots)
 	}
@@ -516,7 +559,7 @@ func (i *Instance) Call(ctx context.Context, port int32, req []byte) ([]byte, er
 	var resp []byte
 	var callErr error // an error that leaves the instance serving
 	start := time.Now()
-	err := i.enter(ctx, func(callCtx context.Context) error {
+	err := i.enter(ctx, detach, func(callCtx context.Context) error {
 		start = time.Now()
 		i.hasPending, i.pending = false, nil
 		res, err := i.alloc.Call(callCtx, uint64(len(req)))

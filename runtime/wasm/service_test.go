@@ -3,6 +3,7 @@ package wasm_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"strings"
 	"sync"
@@ -16,7 +17,7 @@ import (
 )
 
 // svcSlots are the slots of testdata/svc.
-var svcSlots = []int32{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13}
+var svcSlots = []int32{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14}
 
 func svcModule(tb testing.TB) []byte { return wasmbuild.BuildReactor(tb, "testdata/svc") }
 
@@ -200,6 +201,26 @@ func TestServiceStopInterruptsCall(t *testing.T) {
 	}
 }
 
+// TestServiceCallerGivesUp checks that a caller whose context ends while
+// the module runs gets its error, and that the module finishes the call
+// and serves on: a client that hangs up does not end the service.
+func TestServiceCallerGivesUp(t *testing.T) {
+	e := newExecutor(t, wasm.NewConfig().WithCacheDir(sharedCacheDir))
+	inst := startSvc(t, e, svcJob(t))
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Millisecond)
+	defer cancel()
+	_, err := inst.Call(ctx, 6, []byte("40")) // touches 40 MiB: longer than 2 ms
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("call past its caller's deadline: %v", err)
+	}
+	if got := call(t, inst, 2, ""); got != "1" {
+		t.Errorf("after the caller gave up: %q", got)
+	}
+	if inst.MemoryBytes() < 40<<20 {
+		t.Errorf("the abandoned call did not finish: %d bytes of memory", inst.MemoryBytes())
+	}
+}
+
 func TestServiceCallsAreSerialised(t *testing.T) {
 	e := newExecutor(t, wasm.NewConfig().WithCacheDir(sharedCacheDir))
 	inst := startSvc(t, e, svcJob(t))
@@ -375,5 +396,154 @@ func TestServiceGatewayHostFunctions(t *testing.T) {
 	other := startSvc(t, e, j)
 	if _, err := other.Call(context.Background(), 3, nil); !errors.As(err, &se) || !strings.Contains(se.Message, abi.ErrUnknownService.Error()) {
 		t.Errorf("unknown child: %v", err)
+	}
+}
+
+// TestServiceHandAssembled runs the smallest service module, written
+// without any SDK: the ABI is the exports alone.
+func TestServiceHandAssembled(t *testing.T) {
+	e := newExecutor(t, wasm.NewConfig())
+	inst := startSvc(t, e, wasm.ServiceJob{
+		Root:  fstest.MapFS{"echo.wasm": {Data: echoReactorModule()}},
+		Entry: "echo.wasm",
+		Slots: []int32{80},
+	})
+	if got := call(t, inst, 80, "ping"); got != "ping" {
+		t.Errorf("echo: %q", got)
+	}
+}
+
+// spinInitModule is a service module whose _initialize spins forever, in
+// (loop (br 0)).
+func spinInitModule() []byte {
+	return module(
+		section(1, vec(
+			funcType(nil, nil),
+			funcType([]byte{i32}, []byte{i32}),
+			funcType([]byte{i32, i32, i32}, []byte{0x7e}),
+		)),
+		section(3, vec(uleb(0), uleb(1), uleb(2))),
+		section(5, vec(cat([]byte{0x00}, uleb(1)))),
+		section(7, vec(
+			cat(str("_initialize"), []byte{0x00}, uleb(0)),
+			cat(str("cell_alloc"), []byte{0x00}, uleb(1)),
+			cat(str("cell_handle"), []byte{0x00}, uleb(2)),
+		)),
+		section(10, vec(
+			body(0x03, 0x40, 0x0c, 0x00, 0x0b, 0x0b),
+			body(0x41, 0x00, 0x0b),
+			body(0x42, 0x00, 0x0b),
+		)),
+	)
+}
+
+// TestServiceInitializeBounded checks that the wall time bounds the
+// initialisation, and that a caller's context ends it too.
+func TestServiceInitializeBounded(t *testing.T) {
+	e := newExecutor(t, wasm.NewConfig())
+	j := wasm.ServiceJob{
+		Root:   fstest.MapFS{"m.wasm": {Data: spinInitModule()}},
+		Entry:  "m.wasm",
+		Slots:  []int32{1},
+		Limits: wasm.Limits{WallTime: 200 * time.Millisecond},
+	}
+	start := time.Now()
+	if _, err := e.StartService(context.Background(), j); !errors.Is(err, wasm.ErrTimeLimit) {
+		t.Errorf("spinning _initialize: %v", err)
+	}
+	j.Limits.WallTime = time.Minute
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if _, err := e.StartService(ctx, j); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("spinning _initialize, caller gives up: %v", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %v", d)
+	}
+}
+
+// probeModule calls cell.child_start with the pointer and length in the
+// first 8 bytes of the request (little-endian i32s) and answers with the
+// i64 it returned (8 bytes, little-endian). In the text format:
+//
+//	(module
+//	  (import "cell" "child_start" (func $start (param i32 i32) (result i64)))
+//	  (memory (export "memory") 1)
+//	  (func (export "cell_alloc") (param i32) (result i32) (i32.const 0))
+//	  (func (export "cell_handle") (param i32 i32 i32) (result i64)
+//	    (i64.store (i32.const 0) (call $start (i32.load (i32.const 0)) (i32.load (i32.const 4))))
+//	    (i64.const 8)))
+func probeModule() []byte {
+	const (
+		i64      = 0x7e
+		i32Const = 0x41
+		i64Const = 0x42
+		i32Load  = 0x28
+		i64Store = 0x37
+		call     = 0x10
+		end      = 0x0b
+	)
+	return module(
+		section(1, vec(
+			funcType([]byte{i32, i32}, []byte{i64}),
+			funcType([]byte{i32}, []byte{i32}),
+			funcType([]byte{i32, i32, i32}, []byte{i64}),
+		)),
+		section(2, vec(cat(str("cell"), str("child_start"), []byte{0x00}, uleb(0)))),
+		section(3, vec(uleb(1), uleb(2))),
+		section(5, vec(cat([]byte{0x00}, uleb(1)))),
+		section(7, vec(
+			cat(str("memory"), []byte{0x02}, uleb(0)),
+			cat(str("cell_alloc"), []byte{0x00}, uleb(1)),
+			cat(str("cell_handle"), []byte{0x00}, uleb(2)),
+		)),
+		section(10, vec(
+			body(i32Const, 0, end),
+			body(i32Const, 0,
+				i32Const, 0, i32Load, 2, 0,
+				i32Const, 4, i32Load, 2, 0,
+				call, 0,
+				i64Store, 3, 0,
+				i64Const, 8, end),
+		)),
+	)
+}
+
+// TestGatewayArgumentsChecked checks that the host refuses gateway
+// arguments outside the module's memory or over their size limit with a
+// code, before the gateway sees them, and that the instance serves on.
+func TestGatewayArgumentsChecked(t *testing.T) {
+	e := newExecutor(t, wasm.NewConfig())
+	g := &recordingGateway{children: map[int64]*wasm.Instance{}, e: e}
+	inst := startSvc(t, e, wasm.ServiceJob{
+		Root:    fstest.MapFS{"m.wasm": {Data: probeModule()}},
+		Entry:   "m.wasm",
+		Slots:   []int32{1},
+		Gateway: g,
+	})
+	for _, tc := range []struct {
+		name     string
+		ptr, len uint32
+		want     int32
+	}{
+		{"outside memory", 0xffff_fff0, 32, abi.CodeBadRequest},
+		{"straddling the end", 65536 - 16, 32, abi.CodeBadRequest},
+		{"an id too long", 0, 65, abi.CodeTooLarge},
+		{"a huge length", 0, 0xffff_ffff, abi.CodeTooLarge},
+		{"in memory: the gateway answers", 0, 32, abi.CodeUnknownService},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req := binary.LittleEndian.AppendUint32(binary.LittleEndian.AppendUint32(nil, tc.ptr), tc.len)
+			resp, err := inst.Call(context.Background(), 1, req)
+			if err != nil || len(resp) != 8 {
+				t.Fatalf("%q, %v", resp, err)
+			}
+			if got := int64(binary.LittleEndian.Uint64(resp)); got != int64(tc.want) {
+				t.Errorf("child_start returned %d, want %d", got, tc.want)
+			}
+		})
+	}
+	if len(g.children) != 0 {
+		t.Errorf("%d children started", len(g.children))
 	}
 }

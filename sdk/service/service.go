@@ -72,7 +72,7 @@ type Child struct{ handle int64 }
 func StartChild(id []byte) (*Child, error) {
 	h := childStart(id)
 	if h < 0 {
-		return nil, fmt.Errorf("start child %x: %w", id, codeErr(h))
+		return nil, codeErr(h, fmt.Sprintf("start child %x", id))
 	}
 	return &Child{handle: h}, nil
 }
@@ -83,7 +83,7 @@ func StartChild(id []byte) (*Child, error) {
 func (c *Child) Call(port int32, req []byte) ([]byte, error) {
 	n := childCall(c.handle, port, req)
 	if n < 0 {
-		return nil, fmt.Errorf("call child port %d: %w", port, codeErr(n))
+		return nil, codeErr(n, fmt.Sprintf("call child port %d", port))
 	}
 	return result(n)
 }
@@ -91,7 +91,7 @@ func (c *Child) Call(port int32, req []byte) ([]byte, error) {
 // Stop stops the child. A child not stopped is stopped with its parent.
 func (c *Child) Stop() error {
 	if r := childStop(c.handle); r < 0 {
-		return fmt.Errorf("stop child: %w", codeErr(int64(r)))
+		return codeErr(int64(r), "stop child")
 	}
 	return nil
 }
@@ -102,7 +102,7 @@ func (c *Child) Stop() error {
 func NetPeers(network string) ([]string, error) {
 	n := netPeers(network)
 	if n < 0 {
-		return nil, fmt.Errorf("peers of network %q: %w", network, codeErr(n))
+		return nil, codeErr(n, fmt.Sprintf("peers of network %q", network))
 	}
 	b, err := result(n)
 	if err != nil || len(b) == 0 {
@@ -123,9 +123,34 @@ func NetPeers(network string) ([]string, error) {
 func result(n int64) ([]byte, error) {
 	buf := make([]byte, n)
 	if r := childResult(buf); r < 0 {
-		return nil, fmt.Errorf("read result: %w", codeErr(int64(r)))
+		return nil, fmt.Errorf("read result: %w", abi.Err(r))
 	}
 	return buf, nil
 }
 
-func codeErr(code int64) error { return abi.Err(int32(code)) }
+// codeErr returns the error of a gateway code: a *GatewayError with the
+// gateway's message when it left one (the message says what failed), or
+// else the abi error with what.
+func codeErr(code int64, what string) error {
+	buf := make([]byte, 4096)
+	n := childResult(buf)
+	if n <= 0 {
+		return fmt.Errorf("%s: %w", what, abi.Err(int32(code)))
+	}
+	return &GatewayError{Code: int32(code), Message: string(buf[:n])}
+}
+
+// GatewayError is an error of the gateway: its code and the node's
+// message. It matches (errors.Is) the abi error of its code.
+type GatewayError struct {
+	// Code is the abi code, e.g. abi.CodeCycle.
+	Code int32
+	// Message is the node's explanation.
+	Message string
+}
+
+// Error implements error: the node's message.
+func (e *GatewayError) Error() string { return e.Message }
+
+// Is reports whether target is the abi error of e's code.
+func (e *GatewayError) Is(target error) bool { return target == abi.Err(e.Code) }

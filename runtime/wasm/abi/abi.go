@@ -19,7 +19,8 @@
 //	child_start(id_ptr, id_len i32) -> i64        a handle >= 0, or a code < 0
 //	child_call(handle i64, port, req_ptr, req_len i32) -> i64
 //	                                              response length, or a code
-//	child_result(buf_ptr, buf_len i32) -> i32     copies the pending result
+//	child_result(buf_ptr, buf_len i32) -> i32     copies the pending result, or
+//	                                              its first buf_len bytes
 //	                                              (bytes copied, or a code)
 //	child_stop(handle i64) -> i32                 0, or a code
 //	net_peers(name_ptr, name_len i32) -> i64      length of the result (the
@@ -27,8 +28,11 @@
 //	                                              or a code
 //
 // A result (of child_call or net_peers) is pending until child_result
-// copies it or the next child_call or net_peers replaces it; child_result
-// needs a buffer of at least its length.
+// copies it or the next gateway call replaces it. When a gateway function
+// returns a code, the pending result is the error's message (at most 4 KiB,
+// e.g. "start child 3f2a…: cycle of service ids: it is already on the
+// chain …"), so the module can report why; the SDK reads it into its
+// errors.
 package abi
 
 import "errors"

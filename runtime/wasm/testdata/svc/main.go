@@ -4,7 +4,8 @@
 //
 //	1  echo: the request
 //	2  counter: the number of calls of this slot so far, kept across calls
-//	3  child: starts the child whose hex service id is $CHILD, calls its
+//	3  child: starts the child whose hex service id is in the package file
+//	   /child (or else in $CHILD), calls its
 //	   port 1 with the request and returns "child: " + its response
 //	4  chain: starts $CHILD (if set), calls its port 4 and returns its answer
 //	   plus one; without $CHILD returns "0". A chain of services 100 deep, or
@@ -19,6 +20,8 @@
 //	   the number of calls that succeeded and the error
 //	12 clock: the wall clock and 8 random bytes, to check the sandbox
 //	13 exit: exits the process with code 3
+//	14 relay: the request is "<hex service id> <port> <body>": starts that
+//	   child, calls its port with body, stops it and returns its response
 package main
 
 import (
@@ -39,10 +42,19 @@ var (
 	kept    [][]byte
 )
 
+// childID is the hex service id in the package file /child, or else in
+// $CHILD; "" for none.
+func childID() string {
+	if b, err := os.ReadFile("/child"); err == nil {
+		return strings.TrimSpace(string(b))
+	}
+	return os.Getenv("CHILD")
+}
+
 func child() (*service.Child, error) {
-	id, err := hex.DecodeString(os.Getenv("CHILD"))
+	id, err := hex.DecodeString(childID())
 	if err != nil {
-		return nil, fmt.Errorf("CHILD: %w", err)
+		return nil, fmt.Errorf("child id: %w", err)
 	}
 	return service.StartChild(id)
 }
@@ -68,7 +80,7 @@ func init() {
 		return append([]byte("child: "), resp...), nil
 	})
 	service.Handle(4, func(req []byte) ([]byte, error) {
-		if os.Getenv("CHILD") == "" {
+		if childID() == "" {
 			return []byte("0"), nil
 		}
 		c, err := child()
@@ -137,6 +149,26 @@ func init() {
 		var b [8]byte
 		rand.Read(b[:])
 		return []byte(time.Now().UTC().Format(time.RFC3339Nano) + " " + hex.EncodeToString(b[:])), nil
+	})
+	service.Handle(14, func(req []byte) ([]byte, error) {
+		f := strings.SplitN(string(req), " ", 3)
+		if len(f) != 3 {
+			return nil, errors.New("relay: want \"<id> <port> <body>\"")
+		}
+		id, err := hex.DecodeString(f[0])
+		if err != nil {
+			return nil, fmt.Errorf("relay id: %w", err)
+		}
+		port, err := strconv.Atoi(f[1])
+		if err != nil {
+			return nil, fmt.Errorf("relay port: %w", err)
+		}
+		c, err := service.StartChild(id)
+		if err != nil {
+			return nil, err
+		}
+		defer c.Stop()
+		return c.Call(int32(port), []byte(f[2]))
 	})
 	service.Handle(13, func([]byte) ([]byte, error) {
 		os.Exit(3)
