@@ -24,6 +24,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
+	"github.com/celltonomy/celltonomy/node/gateway"
 	"github.com/celltonomy/celltonomy/nodeapi"
 	"github.com/celltonomy/celltonomy/runtime/batch"
 	"github.com/celltonomy/celltonomy/runtime/wasm"
@@ -211,24 +212,29 @@ func (n *Node) launch(ctx context.Context, o *ledgerpb.Order) (*wasm.Instance, [
 	if err != nil {
 		return nil, nil, err
 	}
-	s := pkg.Spec()
-	prog, _ := s.Entry()
-	ports := s.SlotPorts()
-	var env []string
-	for k, v := range orderParams(o) {
-		env = append(env, k+"="+v)
-	}
-	slices.Sort(env)
-	lim := batch.Limits(pkg)
-	inst, err := n.exec.StartService(context.WithoutCancel(ctx), wasm.ServiceJob{
-		Root: s.Tree().FS(), Entry: prog, Env: env, Seed: batch.OrderSeed(o.GetId(), pkg.ID(), Hash{}),
-		Limits: wasm.Limits{Memory: lim.Memory}, MaxRequest: nodeapi.MaxServiceRequest, MaxResponse: nodeapi.MaxServiceResponse,
-		Slots: ports,
-	})
+	j, err := gateway.JobFor(pkg)
 	if err != nil {
 		return nil, nil, err
 	}
-	return inst, ports, nil
+	for k, v := range orderParams(o) {
+		j.Env = append(j.Env, k+"="+v)
+	}
+	slices.Sort(j.Env)
+	j.Seed = batch.OrderSeed(o.GetId(), pkg.ID(), Hash{})
+	j.MaxRequest, j.MaxResponse = nodeapi.MaxServiceRequest, nodeapi.MaxServiceResponse
+	// Children started through the gateway run here, share the root's
+	// memory and are not billed: the order's price pays for the tree.
+	tree, err := gateway.NewTree(gateway.Config{Fetcher: n.ServiceFetcher(), Runner: gateway.LocalRunner{Executor: n.exec},
+		Memory: j.Limits.Memory, Seed: j.Seed, ChainRPC: n.cfg.ChainRPC})
+	if err != nil {
+		return nil, nil, err
+	}
+	j.Pool, j.Gateway = tree.Pool(), tree.Root(pkg.ID(), pkg.Spec())
+	inst, err := n.exec.StartService(context.WithoutCancel(ctx), j)
+	if err != nil {
+		return nil, nil, err
+	}
+	return inst, pkg.Spec().SlotPorts(), nil
 }
 
 // stopService stops the instance of order id at height (its served
