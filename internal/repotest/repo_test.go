@@ -134,6 +134,9 @@ var forbidden = map[string][]string{
 	"runtime":    {"ledger", "chain", "node", "miner", "client", "api", "devnet", "cmd"},
 	"ledger":     {"runtime", "chain", "node", "miner", "client", "api", "devnet", "cmd"},
 	"examples":   {"cmd", "node", "chain", "ledger", "devnet"},
+	// sdk is compiled into service modules (GOOS=wasip1): it may use only
+	// the service ABI (runtime/wasm/abi).
+	"sdk": {"ledger", "chain", "node", "nodeapi", "miner", "client", "api", "devnet", "cmd", "spec", "reputation", "protocol", "examples"},
 	// bio holds pure domain rules (bio/restriction) that example programs
 	// and runtime/labsim share; it is below every other layer.
 	"bio": {"runtime", "ledger", "chain", "node", "nodeapi", "miner", "client", "api", "devnet", "cmd", "spec", "reputation", "examples", "internal"},
