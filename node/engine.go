@@ -143,6 +143,9 @@ func (n *Node) decide(ctx context.Context, id uint64, height int64, since time.T
 	if err != nil {
 		return no(reasonChain, "order %d: %v", id, err), nil, false
 	}
+	if n.excluded(pid) {
+		return no(reasonExcluded, "exclude_packages lists package %s", pid), nil, false
+	}
 	rec, err := n.registeredPackage(ctx, pid[:])
 	if err != nil {
 		return no(reasonChain, "%v", err), nil, false

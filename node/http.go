@@ -97,6 +97,10 @@ func (n *Node) handler() http.Handler {
 	mux.HandleFunc(nodeapi.RouteBotSpec, n.getBotSpec)
 	mux.HandleFunc(nodeapi.RouteServiceToken, n.serviceToken)
 	mux.HandleFunc(nodeapi.RouteServiceCall, n.serviceCall)
+	mux.HandleFunc(nodeapi.RoutePeerQuote, n.peerQuote)
+	mux.HandleFunc(nodeapi.RoutePeerStart, n.peerStart)
+	mux.HandleFunc(nodeapi.RoutePeerCall, n.peerCall)
+	mux.HandleFunc(nodeapi.RoutePeerStop, n.peerStop)
 	mux.HandleFunc(nodeapi.RouteHealth, func(w http.ResponseWriter, r *http.Request) {
 		if !n.Healthy() {
 			httpError(w, http.StatusServiceUnavailable, "not following the chain yet")

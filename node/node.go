@@ -188,6 +188,10 @@ type Node struct {
 	// services are the service orders' instances the node hosts
 	// (service.go).
 	services serviceHost
+	// peers are the children the node runs for other nodes (peer.go);
+	// delegated those it runs on other nodes (peerdelegate.go).
+	peers     peerHost
+	delegated delegatedSet
 }
 
 // New opens the node's data directory (blobs, jobs, compile cache) and its
@@ -272,6 +276,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Node, error) {
 		bots: bots,
 	}
 	n.services.m = map[uint64]*hosted{}
+	n.peers.m = map[string]*peerChild{}
 	if opts.Sender != nil {
 		n.sender = opts.Sender
 	}
@@ -323,6 +328,7 @@ func (n *Node) Addr() net.Addr { return n.ln.Addr() }
 // error that stopped it.
 func (n *Node) Run(ctx context.Context) error {
 	defer n.exec.Close(context.WithoutCancel(ctx))
+	defer n.stopPeerChildren()
 	// Before the executor closes, and after the HTTP server and the
 	// tasks stopped: stop the service instances and deliver what they
 	// served.

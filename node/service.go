@@ -28,6 +28,7 @@ import (
 	"github.com/celltonomy/celltonomy/nodeapi"
 	"github.com/celltonomy/celltonomy/runtime/batch"
 	"github.com/celltonomy/celltonomy/runtime/wasm"
+	"github.com/celltonomy/celltonomy/spec"
 )
 
 // Hosting of service orders (ledger/market: "Service orders"). On the
@@ -92,6 +93,10 @@ type hosted struct {
 	// starting is set while the package is fetched and the instance
 	// started.
 	starting bool
+	// pkg is the service's package id; netTokens the token issued to
+	// each asking order by the NET directory (peerdir.go).
+	pkg       spec.ID
+	netTokens map[uint64]string
 }
 
 // buyerStopped notes the buyer's stop of a hosted service at height; the
@@ -183,6 +188,7 @@ func (n *Node) startService(ctx context.Context, o *ledgerpb.Order) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.starting = false
+	h.pkg, _ = spec.IDFromBytes(o.GetPackageId())
 	if err != nil {
 		// Not started: the node delivers a receipt of what it served
 		// (nothing) rather than let the contract fail.
@@ -224,8 +230,14 @@ func (n *Node) launch(ctx context.Context, o *ledgerpb.Order) (*wasm.Instance, [
 	j.MaxRequest, j.MaxResponse = nodeapi.MaxServiceRequest, nodeapi.MaxServiceResponse
 	// Children started through the gateway run here, share the root's
 	// memory and are not billed: the order's price pays for the tree.
-	tree, err := gateway.NewTree(gateway.Config{Fetcher: n.ServiceFetcher(), Runner: gateway.LocalRunner{Executor: n.exec},
-		Memory: j.Limits.Memory, Seed: j.Seed, ChainRPC: n.cfg.ChainRPC})
+	// Those the node cannot run go to peers (peer.delegate), billed from
+	// the order's price (peerdelegate.go).
+	gcfg := gateway.Config{Fetcher: n.ServiceFetcher(), Runner: n.localRunner(),
+		Memory: j.Limits.Memory, Seed: j.Seed, ChainRPC: n.cfg.ChainRPC, Directory: serviceDirectory{n: n, asker: o.GetId()}}
+	if n.cfg.Peer.Delegate {
+		gcfg.Delegator, gcfg.Budget = n.Delegator(), o.GetContract().GetPrice()
+	}
+	tree, err := gateway.NewTree(gcfg)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -178,6 +178,14 @@ type Config struct {
 	// node with bots announces their BotSpec ids and the architecture
 	// tag autoprotocol/1 (node/bot).
 	Bots []Bot `toml:"bots,omitempty"`
+	// Peer is the [peer] table: peer delegation of child services
+	// (peer.go).
+	Peer Peer `toml:"peer"`
+	// ExcludePackages are package ids (64 lowercase hex digits) the node
+	// will not run: it does not bid on their orders, does not run them as
+	// children, nor for peers. A child it excludes is delegated to a
+	// peer when peer.delegate is set.
+	ExcludePackages []string `toml:"exclude_packages,omitempty"`
 }
 
 // Bot is one [[bots]] entry: a bot of the node.
@@ -261,6 +269,7 @@ func Default(home string) *Config {
 		BlobQuotaBytes:            DefaultBlobQuotaBytes,
 		PackageCacheBytes:         DefaultPackageCacheBytes,
 		RetentionBlocks:           DefaultRetentionBlocks,
+		Peer:                      DefaultPeer(),
 		Pricing: Pricing{
 			Base:    DefaultPrice,
 			Minimum: DefaultPrice,
@@ -402,6 +411,9 @@ func (c *Config) Validate() error {
 		if _, err := bot.Lookup(b.Driver); err != nil {
 			return fail(key+"driver", strconv.Quote(b.Driver), "must be one of "+strings.Join(bot.Names(), ", "))
 		}
+	}
+	if err := c.validatePeer(); err != nil {
+		return err
 	}
 	p := c.Pricing
 	if n := len(p.PerPackage); n > registry.MaxPackagePrices {
