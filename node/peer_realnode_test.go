@@ -1,0 +1,410 @@
+package node_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/celltonomy/celltonomy/client"
+	"github.com/celltonomy/celltonomy/client/follow"
+	"github.com/celltonomy/celltonomy/client/service"
+	"github.com/celltonomy/celltonomy/internal/freeport"
+	"github.com/celltonomy/celltonomy/internal/testchain"
+	"github.com/celltonomy/celltonomy/internal/wasmbuild"
+	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/params"
+	"github.com/celltonomy/celltonomy/node"
+	"github.com/celltonomy/celltonomy/node/blobstore"
+	"github.com/celltonomy/celltonomy/node/config"
+	"github.com/celltonomy/celltonomy/node/gateway"
+	"github.com/celltonomy/celltonomy/nodeapi"
+	"github.com/celltonomy/celltonomy/runtime/batch"
+	"github.com/celltonomy/celltonomy/runtime/wasm"
+	"github.com/celltonomy/celltonomy/runtime/wasm/abi"
+	"github.com/celltonomy/celltonomy/spec"
+	"github.com/celltonomy/celltonomy/spec/packer"
+	"github.com/celltonomy/celltonomy/spec/specpb"
+)
+
+// The peer network of these tests: one validator and three nodes.
+// Node 1 hosts the parent service but excludes the child; nodes 2 and 3
+// exclude the parent and run the child, node 2 cheaper than node 3.
+const (
+	parentPrice = 60_000 // node 1's price of the parent, whole duration, ucell
+	start2      = 1_000  // node 2's start price of the child
+	start3      = 5_000  // node 3's
+	perCall2    = 10
+	perCall3    = 20
+)
+
+// peerManifest is the runtime's test service with the slots these tests
+// call: 1 echo, 3 child, 5 net, 11 spend, 12 clock, 14 relay.
+const peerManifest = `
+name = "svc-peer"
+version = "1.0.0"
+kind = "compute"
+skill = "compute/genomics/digest"
+prose = "The runtime's test service."
+architecture = "wasm32-wasip1"
+files = %s
+
+[entry]
+path = "svc.wasm"
+`
+
+var peerPorts = []int32{1, 3, 5, 11, 12, 14}
+
+type peerNode struct {
+	cfg      *config.Config
+	key, op  ed25519.PrivateKey
+	nd       *node.Node
+	stop     context.CancelFunc
+	done     chan error
+	operator string // account name
+}
+
+type peerNet struct {
+	t             *testing.T
+	ch            *testchain.Chain
+	child, parent *spec.Package
+	nodes         [3]*peerNode
+	buyer         *service.Buyer
+}
+
+func svcSource() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "runtime", "wasm", "testdata", "svc")
+}
+
+// buildSvc packs the svc module with /child (if child != "") and the
+// network tags, signed by the author.
+func buildSvc(t *testing.T, module []byte, child string, networks ...string) *spec.Package {
+	t.Helper()
+	dir := t.TempDir()
+	files := `["svc.wasm"]`
+	if child != "" {
+		files = `["svc.wasm", "child"]`
+		os.WriteFile(filepath.Join(dir, "child"), []byte(child), 0o644)
+	}
+	os.WriteFile(filepath.Join(dir, "cell.toml"), []byte(fmt.Sprintf(peerManifest, files)), 0o644)
+	os.WriteFile(filepath.Join(dir, "svc.wasm"), module, 0o644)
+	p, err := packer.Build(dir, spec.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := proto.Clone(p.Spec().Service()).(*specpb.Service)
+	svc.Api = &specpb.Api{}
+	for _, port := range peerPorts {
+		svc.Api.Slot = append(svc.Api.Slot, &specpb.Slot{Port: port})
+	}
+	for _, tag := range networks {
+		svc.Network = append(svc.Network, &specpb.Network{Tags: []string{tag}})
+	}
+	raw, err := proto.MarshalOptions{Deterministic: true}.Marshal(svc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := spec.DecodeSpec(raw, spec.DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := proto.Clone(p.Envelope()).(*specpb.Envelope)
+	id := s.ID()
+	env.PackageId = id[:]
+	env.ServicePorts = peerPorts
+	author := testchain.Address(testchain.Key("author"))
+	env.Author = author[:]
+	envRaw, err := proto.MarshalOptions{Deterministic: true}.Marshal(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := spec.NewPackage(s, envRaw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Sign(testchain.Key("author")); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func startPeerNet(t *testing.T) *peerNet {
+	t.Helper()
+	p := params.Default()
+	p.RevealWindowBlocks = 3
+	g := &ledgerpb.Genesis{Params: p}
+	for _, name := range []string{"buyer", "author", "op1", "op2", "op3", "evil", "flooder"} {
+		g.Accounts = append(g.Accounts, &ledgerpb.GenesisAccount{Address: testchain.Address(testchain.Key(name)).String(), Balance: 10_000_000_000})
+	}
+	ch := testchain.Start(t, testchain.Options{ChainID: "peer-test", Genesis: g})
+	s := &peerNet{t: t, ch: ch, buyer: &service.Buyer{Client: ch.Client, Key: testchain.Key("buyer"), ChainID: ch.ChainID}}
+	module := wasmbuild.BuildReactor(t, svcSource())
+	s.child = buildSvc(t, module, "")
+	s.parent = buildSvc(t, module, s.child.ID().String(), gateway.NetworkServicePrefix+s.child.ID().String())
+	listens := [3]string{}
+	for i := range listens {
+		listens[i] = freeListen(t)
+	}
+	ctx := context.Background()
+	for _, pkg := range []*spec.Package{s.child, s.parent} {
+		pub, sig := pkg.Signature()
+		blob := pkg.Encode()
+		if _, err := ch.Client.Send(ctx, testchain.Key("author"), ch.ChainID, p.MinFee, &ledgerpb.Msg{Sum: &ledgerpb.Msg_RegisterPackage{RegisterPackage: &ledgerpb.MsgRegisterPackage{
+			Envelope: pkg.EnvelopeBytes(), AuthorPublicKey: pub, AuthorSignature: sig, SpecSize: uint64(len(pkg.Spec().Bytes())),
+			BlobLocations: []string{"http://" + listens[0] + nodeapi.BlobPath(sha256.Sum256(blob))}}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range s.nodes {
+		cfg := config.Default(filepath.Join(t.TempDir(), "node"))
+		cfg.ChainRPC, cfg.Listen, cfg.Endpoint = ch.RPC, listens[i], "http://"+listens[i]
+		cfg.AllowPrivateFetch = true
+		cfg.Capacity = 4
+		cfg.Pricing = config.Pricing{Base: parentPrice, Minimum: parentPrice, Floor: parentPrice, PerPackage: map[string]uint64{}}
+		switch i {
+		case 0:
+			cfg.ExcludePackages = []string{s.child.ID().String()}
+			cfg.Peer.Delegate = true
+		case 1:
+			cfg.ExcludePackages = []string{s.parent.ID().String()}
+			cfg.Pricing.PerPackage[s.child.ID().String()] = start2
+			cfg.Peer.PerCall = perCall2
+			cfg.Peer.MaxChildrenPerNode = 2
+		case 2:
+			cfg.ExcludePackages = []string{s.parent.ID().String()}
+			cfg.Pricing.PerPackage[s.child.ID().String()] = start3
+			cfg.Peer.PerCall = perCall3
+		}
+		bs, err := blobstore.Open(filepath.Join(cfg.DataDir, "blobs"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, pkg := range []*spec.Package{s.child, s.parent} {
+			if _, _, err := bs.Put(bytes.NewReader(pkg.Encode())); err != nil {
+				t.Fatal(err)
+			}
+		}
+		name := fmt.Sprintf("op%d", i+1)
+		s.nodes[i] = &peerNode{cfg: cfg, key: testchain.Key("node " + name), op: testchain.Key(name), operator: name}
+		s.startNode(i)
+		t.Cleanup(func() { s.stopNode(i) })
+	}
+	// Every node is in the registry before the tests start.
+	deadline := time.Now().Add(time.Minute)
+	for i := range s.nodes {
+		for {
+			if _, err := ch.Client.Node(ctx, s.nodes[i].key.Public().(ed25519.PublicKey), 0); err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("node %d is not announced", i+1)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	return s
+}
+
+func freeListen(t testing.TB) string {
+	l := freeport.Listen(t)
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+func (s *peerNet) startNode(i int) {
+	s.t.Helper()
+	pn := s.nodes[i]
+	ctx, cancel := context.WithCancel(context.Background())
+	fcfg := follow.NewConfig().WithPollInterval(100*time.Millisecond).WithBackoff(50*time.Millisecond, time.Second)
+	sender, err := client.NewSender(s.ch.Client, pn.op, s.ch.ChainID, s.ch.Params.MinFee)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	nd, err := node.New(ctx, pn.cfg, node.Options{NodeKey: pn.key, OperatorKey: pn.op, Follow: &fcfg, Sender: sender})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	pn.nd, pn.stop, pn.done = nd, cancel, make(chan error, 1)
+	go func() { pn.done <- nd.Run(ctx) }()
+	deadline := time.Now().Add(time.Minute)
+	for !nd.Healthy() {
+		if time.Now().After(deadline) {
+			s.t.Fatal("the node does not follow the chain")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (s *peerNet) stopNode(i int) {
+	pn := s.nodes[i]
+	if pn.stop == nil {
+		return
+	}
+	pn.stop()
+	if err := <-pn.done; err != nil {
+		s.t.Errorf("node %d: %v", i+1, err)
+	}
+	pn.stop = nil
+}
+
+func (s *peerNet) balance(name string) uint64 {
+	s.t.Helper()
+	b, err := s.ch.Client.Balance(context.Background(), testchain.Address(testchain.Key(name)))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return b
+}
+
+// waitBalance waits until account name holds want.
+func (s *peerNet) waitBalance(name string, want uint64) {
+	s.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got := s.balance(name)
+		if got == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("%s holds %d ucell, want %d (a difference of %d)", name, got, want, int64(got)-int64(want))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// order starts a service order of the parent and waits for its access.
+func (s *peerNet) order() (uint64, *nodeapi.ServiceAccess) {
+	s.t.Helper()
+	ctx := context.Background()
+	id, err := s.buyer.Start(ctx, service.Order{Package: s.parent.ID(), Blocks: 2000, MaxPrice: parentPrice, BidWindow: 10, DeliveryWindow: 30, ConfirmWindow: 3})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	a, err := s.buyer.WaitAccess(wctx, id, 100*time.Millisecond)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if a.Address != s.nodes[0].cfg.Endpoint+nodeapi.ServicePath(id) {
+		s.t.Fatalf("order %d runs at %s, not on node 1", id, a.Address)
+	}
+	return id, a
+}
+
+// localRun starts the parent as node 1 starts it for order id, but in
+// this process with every child run here: the reference answers.
+func (s *peerNet) localRun(id uint64) *wasm.Instance {
+	s.t.Helper()
+	ctx := context.Background()
+	e, err := wasm.NewExecutor(ctx, wasm.NewConfig())
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.t.Cleanup(func() { e.Close(ctx) })
+	j, err := gateway.JobFor(s.parent)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	j.Seed = batch.OrderSeed(id, s.parent.ID(), [32]byte{})
+	j.MaxRequest, j.MaxResponse = nodeapi.MaxServiceRequest, nodeapi.MaxServiceResponse
+	tree, err := gateway.NewTree(gateway.Config{Fetcher: pkgMap{s.child.ID(): s.child, s.parent.ID(): s.parent},
+		Runner: gateway.LocalRunner{Executor: e}, Memory: j.Limits.Memory, Seed: j.Seed})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	j.Pool, j.Gateway = tree.Pool(), tree.Root(s.parent.ID(), s.parent.Spec())
+	inst, err := e.StartService(ctx, j)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.t.Cleanup(func() { inst.Stop(ctx) })
+	return inst
+}
+
+type pkgMap map[spec.ID]*spec.Package
+
+func (m pkgMap) Fetch(_ context.Context, id spec.ID) (*spec.Package, error) {
+	if p := m[id]; p != nil {
+		return p, nil
+	}
+	return nil, fmt.Errorf("package %s: %w", id, abi.ErrUnknownService)
+}
+
+// TestPeerDelegationThreeNodes: node 1 cannot run the parent's child; it
+// is delegated to node 2 (cheaper than node 3), the answers are those of
+// a local run, and node 2's operator is paid its quote for each child.
+// Then node 2 stops: it is dropped and node 3 takes over, with the same
+// answers.
+func TestPeerDelegationThreeNodes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a chain and three nodes")
+	}
+	s := startPeerNet(t)
+	ctx := context.Background()
+	id, a := s.order()
+	local := s.localRun(id)
+	relay := []byte(s.child.ID().String() + " 12 x") // the child's clock and random bytes: its seed's
+
+	op2, op3 := s.balance("op2"), s.balance("op3")
+	var answers []string
+	for i := range 2 {
+		got, err := s.buyer.Call(ctx, a, 14, relay)
+		if err != nil {
+			t.Fatalf("relay call %d: %v", i, err)
+		}
+		want, err := local.Call(ctx, 14, relay)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want) {
+			t.Fatalf("relay call %d through node 2 = %q, a local run answers %q", i, got, want)
+		}
+		answers = append(answers, string(got))
+	}
+	if answers[0] == answers[1] {
+		t.Fatalf("two children answered the same random bytes: %q", answers[0])
+	}
+	if got, err := s.buyer.Call(ctx, a, 3, []byte("hi")); err != nil || string(got) != "child: hi" {
+		t.Fatalf("child call = %q, %v", got, err)
+	}
+	if _, err := local.Call(ctx, 3, []byte("hi")); err != nil {
+		t.Fatal(err)
+	}
+	// Three children on node 2, each paid its start and one call; node 3
+	// nothing.
+	s.waitBalance("op2", op2+3*(start2+perCall2))
+	if got := s.balance("op3"); got != op3 {
+		t.Fatalf("node 3's operator went from %d to %d ucell", op3, got)
+	}
+
+	// Node 2 goes away (still in the registry): it is dropped, node 3
+	// takes over.
+	s.stopNode(1)
+	op2 = s.balance("op2")
+	got, err := s.buyer.Call(ctx, a, 14, relay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := local.Call(ctx, 14, relay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Fatalf("relay call through node 3 = %q, a local run answers %q", got, want)
+	}
+	s.waitBalance("op3", op3+start3+perCall3)
+	if got := s.balance("op2"); got != op2 {
+		t.Fatalf("the stopped node 2's operator went from %d to %d ucell", op2, got)
+	}
+}
