@@ -5,10 +5,15 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,6 +27,7 @@ import (
 	"github.com/celltonomy/celltonomy/internal/wasmbuild"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/params"
+	"github.com/celltonomy/celltonomy/ledger/registry"
 	"github.com/celltonomy/celltonomy/node"
 	"github.com/celltonomy/celltonomy/node/blobstore"
 	"github.com/celltonomy/celltonomy/node/config"
@@ -406,5 +412,296 @@ func TestPeerDelegationThreeNodes(t *testing.T) {
 	s.waitBalance("op3", op3+start3+perCall3)
 	if got := s.balance("op2"); got != op2 {
 		t.Fatalf("the stopped node 2's operator went from %d to %d ucell", op2, got)
+	}
+}
+
+// evilPeer is a registered node that does not run what it is asked: it
+// answers the peer routes itself, as its mode says.
+type evilPeer struct {
+	srv  *httptest.Server
+	mode atomic.Value // string
+	// quotes, starts and stops count its requests.
+	quotes, starts, stops atomic.Int64
+}
+
+// The modes of an evil peer.
+const (
+	evilWrongAnswer = "wrong answer, overcharge at stop" // quotes cheapest, answers "forged", claims 1,000,000 ucell at stop
+	evilOvercharge  = "overcharge at start"              // quotes cheapest, starts at 1,000,000 ucell
+	evilSilent      = "never answers"                    // quotes after a minute
+)
+
+// startEvil serves an evil peer and announces it in the registry as the
+// node of the account "evil".
+func (s *peerNet) startEvil(mode string) *evilPeer {
+	s.t.Helper()
+	e := &evilPeer{}
+	e.mode.Store(mode)
+	mux := http.NewServeMux()
+	mux.HandleFunc(nodeapi.RoutePeerQuote, func(w http.ResponseWriter, r *http.Request) {
+		e.quotes.Add(1)
+		var q nodeapi.PeerQuoteRequest
+		json.NewDecoder(r.Body).Decode(&q)
+		if e.mode.Load() == evilSilent {
+			select {
+			case <-r.Context().Done():
+			case <-time.After(time.Minute):
+			}
+			return
+		}
+		json.NewEncoder(w).Encode(nodeapi.PeerQuote{ServiceID: q.ServiceID, Start: 1, PerCall: 1})
+	})
+	mux.HandleFunc(nodeapi.RoutePeerStart, func(w http.ResponseWriter, r *http.Request) {
+		e.starts.Add(1)
+		c := nodeapi.PeerChild{Child: strings.Repeat("ee", nodeapi.ChildIDSize), Start: 1, PerCall: 1}
+		if e.mode.Load() == evilOvercharge {
+			c.Start = 1_000_000
+		}
+		json.NewEncoder(w).Encode(c)
+	})
+	mux.HandleFunc(nodeapi.RoutePeerCall, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("forged")) })
+	mux.HandleFunc(nodeapi.RoutePeerStop, func(w http.ResponseWriter, r *http.Request) {
+		e.stops.Add(1)
+		json.NewEncoder(w).Encode(nodeapi.PeerUsage{Child: r.PathValue(nodeapi.PathChild), Calls: 1000, Owed: 1_000_000})
+	})
+	e.srv = httptest.NewServer(mux)
+	s.t.Cleanup(e.srv.Close)
+	s.announce("evil", e.srv.URL)
+	return e
+}
+
+// announce registers the node key "node NAME" of account name at
+// endpoint.
+func (s *peerNet) announce(name, endpoint string) {
+	s.t.Helper()
+	key, op := testchain.Key("node "+name), testchain.Key(name)
+	if _, err := s.ch.Client.Send(context.Background(), op, s.ch.ChainID, s.ch.Params.MinFee, &ledgerpb.Msg{Sum: &ledgerpb.Msg_AnnounceNode{AnnounceNode: &ledgerpb.MsgAnnounceNode{
+		NodePubkey: key.Public().(ed25519.PublicKey), Endpoint: endpoint, Architectures: []string{spec.ArchWasm32WASIP1}, Capacity: 1,
+		NodeSignature: registry.SignNodeKeyProof(key, s.ch.ChainID, testchain.Address(op)),
+	}}}); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// relayTwice calls the relay port on node 1 and on a local run and
+// returns both answers.
+func (s *peerNet) relayOnce(a *nodeapi.ServiceAccess, local *wasm.Instance) (got, want string) {
+	s.t.Helper()
+	ctx := context.Background()
+	relay := []byte(s.child.ID().String() + " 12 x")
+	g, err := s.buyer.Call(ctx, a, 14, relay)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	w, err := local.Call(ctx, 14, relay)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return string(g), string(w)
+}
+
+// TestPeerAttackWrongAnswerAndOverchargeAtStop: the cheapest peer answers
+// a forged response and claims 1,000,000 ucell at stop. The delegating
+// node cannot tell a wrong answer (it relays it, as a buyer gets a
+// service's answers: see the trust model), but it pays the peer exactly
+// its quote for the call it counted: 2 ucell.
+func TestPeerAttackWrongAnswerAndOverchargeAtStop(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a chain and three nodes")
+	}
+	s := startPeerNet(t)
+	e := s.startEvil(evilWrongAnswer)
+	_, a := s.order()
+	evil, op2 := s.balance("evil"), s.balance("op2")
+	got, err := s.buyer.Call(context.Background(), a, 14, []byte(s.child.ID().String()+" 12 x"))
+	if err != nil || string(got) != "forged" {
+		t.Fatalf("relay call = %q, %v: want the evil peer's answer", got, err)
+	}
+	s.waitBalance("evil", evil+1+1)
+	time.Sleep(time.Second) // no second payment comes
+	if got := s.balance("evil"); got != evil+2 {
+		t.Fatalf("the evil peer holds %d, want %d", got, evil+2)
+	}
+	if got := s.balance("op2"); got != op2 {
+		t.Fatalf("node 2's operator went from %d to %d", op2, got)
+	}
+	if e.stops.Load() != 1 {
+		t.Fatalf("the child was stopped %d times on the evil peer", e.stops.Load())
+	}
+}
+
+// TestPeerAttackOverchargeAtStart: the cheapest peer's start answers a
+// price above its quote: the node stops it there, drops it unpaid, and
+// the child runs on node 2, answering as a local run.
+func TestPeerAttackOverchargeAtStart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a chain and three nodes")
+	}
+	s := startPeerNet(t)
+	e := s.startEvil(evilOvercharge)
+	id, a := s.order()
+	local := s.localRun(id)
+	evil, op2 := s.balance("evil"), s.balance("op2")
+	if got, want := s.relayOnce(a, local); got != want {
+		t.Fatalf("relay call = %q, a local run answers %q", got, want)
+	}
+	s.waitBalance("op2", op2+start2+perCall2)
+	if got := s.balance("evil"); got != evil {
+		t.Fatalf("the overcharging peer went from %d to %d", evil, got)
+	}
+	if e.starts.Load() != 1 || e.stops.Load() != 1 {
+		t.Fatalf("the overcharging peer: %d starts, %d stops; want 1 and 1", e.starts.Load(), e.stops.Load())
+	}
+}
+
+// TestPeerAttackNeverAnswers: the cheapest peer never answers its quote:
+// it is left out after the quote's timeout, and the child runs on node 2.
+func TestPeerAttackNeverAnswers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a chain and three nodes")
+	}
+	s := startPeerNet(t)
+	e := s.startEvil(evilSilent)
+	id, a := s.order()
+	local := s.localRun(id)
+	evil, op2 := s.balance("evil"), s.balance("op2")
+	t0 := time.Now()
+	if got, want := s.relayOnce(a, local); got != want {
+		t.Fatalf("relay call = %q, a local run answers %q", got, want)
+	}
+	if d := time.Since(t0); d > 10*time.Second {
+		t.Fatalf("the call took %s: the silent peer held it", d)
+	}
+	s.waitBalance("op2", op2+start2+perCall2)
+	if got := s.balance("evil"); got != evil || e.starts.Load() != 0 || e.quotes.Load() == 0 {
+		t.Fatalf("the silent peer: balance %d → %d, %d quotes asked, %d starts", evil, got, e.quotes.Load(), e.starts.Load())
+	}
+}
+
+// TestPeerAttackStartFlood: a registered node floods node 2 with starts:
+// beyond peer.max_children_per_node (2) it is refused with 429, and node
+// 1's delegation to node 2 still works.
+func TestPeerAttackStartFlood(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a chain and three nodes")
+	}
+	s := startPeerNet(t)
+	s.announce("flooder", "http://127.0.0.1:1")
+	waitRegistered(t, s, "flooder")
+	ctx := context.Background()
+	c := &nodeapi.Client{Endpoint: s.nodes[1].cfg.Endpoint, Key: testchain.Key("node flooder")}
+	req := nodeapi.PeerStartRequest{ServiceID: s.child.ID().String(), Seed: strings.Repeat("00", 32), MaxStart: start2, MaxPerCall: perCall2}
+	var children []string
+	for i := range 5 {
+		ch, err := c.PeerStart(ctx, req)
+		switch {
+		case i < 2 && err != nil:
+			t.Fatalf("start %d: %v", i, err)
+		case i < 2:
+			children = append(children, ch.Child)
+		case !nodeapi.IsStatus(err, http.StatusTooManyRequests):
+			t.Fatalf("start %d: %v, want 429", i, err)
+		}
+	}
+	// Node 1's own children still start on node 2.
+	id, a := s.order()
+	local := s.localRun(id)
+	op2 := s.balance("op2")
+	if got, want := s.relayOnce(a, local); got != want {
+		t.Fatalf("relay call = %q, a local run answers %q", got, want)
+	}
+	s.waitBalance("op2", op2+start2+perCall2)
+	// Its children are its own: the flooder stops them, nobody else can.
+	other := &nodeapi.Client{Endpoint: s.nodes[1].cfg.Endpoint, Key: s.nodes[0].key}
+	if _, err := other.PeerCall(ctx, children[0], 1, []byte("x")); !nodeapi.IsStatus(err, http.StatusForbidden) {
+		t.Fatalf("another node's call of the flooder's child: %v, want 403", err)
+	}
+	for _, ch := range children {
+		if u, err := c.PeerStop(ctx, ch); err != nil || u.Owed != start2 {
+			t.Fatalf("stop %s: %+v, %v", ch, u, err)
+		}
+	}
+	if _, err := c.PeerStart(ctx, req); err != nil {
+		t.Fatalf("a start after the stops: %v", err)
+	}
+}
+
+func waitRegistered(t *testing.T, s *peerNet, name string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, err := s.ch.Client.Node(context.Background(), testchain.Key("node "+name).Public().(ed25519.PublicKey), 0); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("node %s is not registered", name)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestPeerAttackForgedDelegation: peer requests whose signature does not
+// verify, or that an unregistered key signs, are refused before anything
+// starts.
+func TestPeerAttackForgedDelegation(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a chain and three nodes")
+	}
+	s := startPeerNet(t)
+	ctx := context.Background()
+	ep := s.nodes[1].cfg.Endpoint
+	req := nodeapi.PeerStartRequest{ServiceID: s.child.ID().String(), Seed: strings.Repeat("00", 32), MaxStart: start2, MaxPerCall: perCall2}
+
+	// A registered node's signature over another body: the body check
+	// fails; a signature with a flipped byte does not verify.
+	body, _ := json.Marshal(req)
+	for _, tc := range []struct {
+		name   string
+		tamper func(r *http.Request)
+		status int
+	}{
+		{"flipped signature", func(r *http.Request) {
+			h := r.Header.Get(nodeapi.SignatureHeader)
+			r.Header.Set(nodeapi.SignatureHeader, h[:len(h)-2]+map[bool]string{true: "00", false: "01"}[strings.HasSuffix(h, "01")])
+		}, http.StatusUnauthorized},
+		{"unsigned", func(r *http.Request) { r.Header.Del(nodeapi.SignatureHeader) }, http.StatusUnauthorized},
+	} {
+		r, _ := http.NewRequest(http.MethodPost, ep+"/v1/peer/children", bytes.NewReader(body))
+		nodeapi.Sign(r, s.nodes[0].key, nodeapi.BodyOf(body), time.Now().Add(time.Minute))
+		tc.tamper(r)
+		resp, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.status {
+			t.Errorf("%s: %d, want %d", tc.name, resp.StatusCode, tc.status)
+		}
+	}
+	// A well-formed signature of a key no registered node has.
+	stranger := &nodeapi.Client{Endpoint: ep, Key: testchain.Key("node stranger")}
+	if _, err := stranger.PeerStart(ctx, req); !nodeapi.IsStatus(err, http.StatusForbidden) {
+		t.Fatalf("unregistered signer: %v, want 403", err)
+	}
+	if _, err := stranger.PeerQuote(ctx, req.ServiceID); !nodeapi.IsStatus(err, http.StatusForbidden) {
+		t.Fatalf("unregistered signer's quote: %v, want 403", err)
+	}
+	// A registered node asking for a price below the peer's is refused.
+	cheap := req
+	cheap.MaxStart = start2 - 1
+	if _, err := (&nodeapi.Client{Endpoint: ep, Key: s.nodes[0].key}).PeerStart(ctx, cheap); !nodeapi.IsStatus(err, http.StatusConflict) {
+		t.Fatalf("below the price: %v, want 409", err)
+	}
+	// A cycle: the child is its own ancestor.
+	cyc := req
+	cyc.Ancestors = []string{s.child.ID().String()}
+	if _, err := (&nodeapi.Client{Endpoint: ep, Key: s.nodes[0].key}).PeerStart(ctx, cyc); !nodeapi.IsStatus(err, http.StatusConflict) {
+		t.Fatalf("cycle: %v, want 409", err)
+	}
+	// An excluded package is not run for peers.
+	parent := req
+	parent.ServiceID = s.parent.ID().String()
+	if _, err := (&nodeapi.Client{Endpoint: ep, Key: s.nodes[0].key}).PeerStart(ctx, parent); !nodeapi.IsStatus(err, http.StatusNotFound) {
+		t.Fatalf("excluded package: %v, want 404", err)
 	}
 }
