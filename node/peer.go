@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -56,6 +57,30 @@ type peerChild struct {
 type peerHost struct {
 	mu sync.Mutex
 	m  map[string]*peerChild
+	// active caches the registry's answer for a signer: the last height
+	// at which its node is active (its registration cannot expire
+	// sooner: a new announcement only extends it), so that a relayed
+	// call does not query the chain. At most maxActiveCache keys; full,
+	// it is emptied.
+	active map[string]int64
+}
+
+// maxActiveCache bounds peerHost.active.
+const maxActiveCache = 1024
+
+func (p *peerHost) activeUntil(key string) int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.active[key]
+}
+
+func (p *peerHost) remember(key string, until int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.active == nil || len(p.active) >= maxActiveCache {
+		p.active = map[string]int64{}
+	}
+	p.active[key] = until
 }
 
 func (p *peerHost) count(owner string) (all, mine int) {
@@ -95,6 +120,13 @@ func (n *Node) peerSigner(w http.ResponseWriter, r *http.Request) (string, *node
 		n.refuse(w, http.StatusForbidden, "a node does not delegate to itself")
 		return "", nil, false
 	}
+	key := hex.EncodeToString(sig.PublicKey)
+	if n.peers.activeUntil(key) > n.currentHeight() {
+		if !n.useNonce(w, sig) {
+			return "", nil, false
+		}
+		return key, sig, true
+	}
 	st, err := n.query.Node(r.Context(), sig.PublicKey, n.currentHeight()+1)
 	switch {
 	case errors.Is(err, query.ErrNotFound):
@@ -107,10 +139,11 @@ func (n *Node) peerSigner(w http.ResponseWriter, r *http.Request) (string, *node
 		n.refuse(w, http.StatusForbidden, "node key %x: its registration expired at height %d", []byte(sig.PublicKey), st.GetActiveUntilHeight())
 		return "", nil, false
 	}
+	n.peers.remember(key, st.GetActiveUntilHeight())
 	if !n.useNonce(w, sig) {
 		return "", nil, false
 	}
-	return hex.EncodeToString(sig.PublicKey), sig, true
+	return key, sig, true
 }
 
 // peerJSON reads the signed JSON body of a peer request into v.
@@ -355,4 +388,23 @@ func (e excludingRunner) Start(ctx context.Context, req gateway.StartRequest) (g
 		return nil, fmt.Errorf("service %s: %w: exclude_packages lists it", req.ID, gateway.ErrCannotRun)
 	}
 	return e.r.Start(ctx, req)
+}
+
+// PeerChildren returns the children the node runs for peers now, each
+// with the calls it answered and what it is owed (ucell), by child id.
+func (n *Node) PeerChildren() []nodeapi.PeerUsage {
+	n.peers.mu.Lock()
+	all := make([]*peerChild, 0, len(n.peers.m))
+	for _, c := range n.peers.m {
+		all = append(all, c)
+	}
+	n.peers.mu.Unlock()
+	out := make([]nodeapi.PeerUsage, 0, len(all))
+	for _, c := range all {
+		c.mu.Lock()
+		out = append(out, nodeapi.PeerUsage{Child: c.id, Calls: c.calls, Owed: c.price.Start + c.calls*c.price.PerCall})
+		c.mu.Unlock()
+	}
+	slices.SortFunc(out, func(a, b nodeapi.PeerUsage) int { return strings.Compare(a.Child, b.Child) })
+	return out
 }

@@ -82,6 +82,9 @@ type peerNet struct {
 	t             *testing.T
 	ch            *testchain.Chain
 	child, parent *spec.Package
+	// netter is the svc module declaring the NET of the parent's
+	// instances.
+	netter *spec.Package
 	nodes         [3]*peerNode
 	buyer         *service.Buyer
 }
@@ -156,12 +159,13 @@ func startPeerNet(t *testing.T) *peerNet {
 	module := wasmbuild.BuildReactor(t, svcSource())
 	s.child = buildSvc(t, module, "")
 	s.parent = buildSvc(t, module, s.child.ID().String(), gateway.NetworkServicePrefix+s.child.ID().String())
+	s.netter = buildSvc(t, module, "", gateway.NetworkServicePrefix+s.parent.ID().String())
 	listens := [3]string{}
 	for i := range listens {
 		listens[i] = freeListen(t)
 	}
 	ctx := context.Background()
-	for _, pkg := range []*spec.Package{s.child, s.parent} {
+	for _, pkg := range []*spec.Package{s.child, s.parent, s.netter} {
 		pub, sig := pkg.Signature()
 		blob := pkg.Encode()
 		if _, err := ch.Client.Send(ctx, testchain.Key("author"), ch.ChainID, p.MinFee, &ledgerpb.Msg{Sum: &ledgerpb.Msg_RegisterPackage{RegisterPackage: &ledgerpb.MsgRegisterPackage{
@@ -181,12 +185,12 @@ func startPeerNet(t *testing.T) *peerNet {
 			cfg.ExcludePackages = []string{s.child.ID().String()}
 			cfg.Peer.Delegate = true
 		case 1:
-			cfg.ExcludePackages = []string{s.parent.ID().String()}
+			cfg.ExcludePackages = []string{s.parent.ID().String(), s.netter.ID().String()}
 			cfg.Pricing.PerPackage[s.child.ID().String()] = start2
 			cfg.Peer.PerCall = perCall2
 			cfg.Peer.MaxChildrenPerNode = 2
 		case 2:
-			cfg.ExcludePackages = []string{s.parent.ID().String()}
+			cfg.ExcludePackages = []string{s.parent.ID().String(), s.netter.ID().String()}
 			cfg.Pricing.PerPackage[s.child.ID().String()] = start3
 			cfg.Peer.PerCall = perCall3
 		}
@@ -194,7 +198,7 @@ func startPeerNet(t *testing.T) *peerNet {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, pkg := range []*spec.Package{s.child, s.parent} {
+		for _, pkg := range []*spec.Package{s.child, s.parent, s.netter} {
 			if _, _, err := bs.Put(bytes.NewReader(pkg.Encode())); err != nil {
 				t.Fatal(err)
 			}
@@ -289,10 +293,13 @@ func (s *peerNet) waitBalance(name string, want uint64) {
 }
 
 // order starts a service order of the parent and waits for its access.
-func (s *peerNet) order() (uint64, *nodeapi.ServiceAccess) {
+func (s *peerNet) order() (uint64, *nodeapi.ServiceAccess) { return s.orderOf(s.parent) }
+
+// orderOf starts a service order of pkg and waits for its access.
+func (s *peerNet) orderOf(pkg *spec.Package) (uint64, *nodeapi.ServiceAccess) {
 	s.t.Helper()
 	ctx := context.Background()
-	id, err := s.buyer.Start(ctx, service.Order{Package: s.parent.ID(), Blocks: 2000, MaxPrice: parentPrice, BidWindow: 10, DeliveryWindow: 30, ConfirmWindow: 3})
+	id, err := s.buyer.Start(ctx, service.Order{Package: pkg.ID(), Blocks: 2000, MaxPrice: parentPrice, BidWindow: 10, DeliveryWindow: 30, ConfirmWindow: 3})
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -703,5 +710,123 @@ func TestPeerAttackForgedDelegation(t *testing.T) {
 	parent.ServiceID = s.parent.ID().String()
 	if _, err := (&nodeapi.Client{Endpoint: ep, Key: s.nodes[0].key}).PeerStart(ctx, parent); !nodeapi.IsStatus(err, http.StatusNotFound) {
 		t.Fatalf("excluded package: %v, want 404", err)
+	}
+}
+
+// TestPeerFailoverMidCall: the parent's spend slot keeps one child and
+// calls it until the budget (the order's price) runs out; node 2, where
+// the child runs, stops meanwhile. The child starts again on node 3 and
+// the calls go on: none is lost, node 2 (dropped) is paid nothing for it,
+// node 3 its quote for the calls it answered.
+func TestPeerFailoverMidCall(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a chain and three nodes")
+	}
+	s := startPeerNet(t)
+	_, a := s.order()
+	op2, op3 := s.balance("op2"), s.balance("op3")
+	type result struct {
+		b   []byte
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		b, err := s.buyer.Call(context.Background(), a, 11, []byte("x"))
+		done <- result{b, err}
+	}()
+	// Node 2 stops once its child answered some calls.
+	deadline := time.Now().Add(time.Minute)
+	for {
+		if c := s.nodes[1].nd.PeerChildren(); len(c) == 1 && c[0].Calls >= 100 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("node 2's children: %+v", s.nodes[1].nd.PeerChildren())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	s.stopNode(1)
+	r := <-done
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	// The tree is billed node 2's quote: its start, then 10 ucell a call
+	// until 60,000 are spent.
+	want := fmt.Sprintf("%d calls, then: ", (parentPrice-start2)/perCall2)
+	if !strings.HasPrefix(string(r.b), want) {
+		t.Fatalf("spend = %q, want %q…", r.b, want)
+	}
+	deadline = time.Now().Add(30 * time.Second)
+	for s.balance("op3") == op3 {
+		if time.Now().After(deadline) {
+			t.Fatal("node 3 was not paid")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	paid := s.balance("op3") - op3
+	if paid <= start3 || (paid-start3)%perCall3 != 0 || (paid-start3)/perCall3 >= (parentPrice-start2)/perCall2 {
+		t.Fatalf("node 3 was paid %d ucell: want its start %d and %d per call, for some of the calls", paid, start3, perCall3)
+	}
+	if got := s.balance("op2"); got != op2 {
+		t.Fatalf("the dropped node 2 went from %d to %d ucell", op2, got)
+	}
+	t.Logf("node 3 answered %d of %d calls", (paid-start3)/perCall3, (parentPrice-start2)/perCall2)
+}
+
+// TestNetDirectoryThroughNode: a service declaring the NET of the
+// parent's service id gets the address of the parent's instance on the
+// node with a token issued to it, with which it (here, the test in its
+// name) calls that instance; NET names it did not declare are refused,
+// and a declared service with no verified instance answers none.
+func TestNetDirectoryThroughNode(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a chain and three nodes")
+	}
+	s := startPeerNet(t)
+	ctx := context.Background()
+	parentID, pa := s.order()
+	_, na := s.orderOf(s.netter)
+	netOf := func(a *nodeapi.ServiceAccess, name string) (string, error) {
+		b, err := s.buyer.Call(ctx, a, 5, []byte(name))
+		return string(b), err
+	}
+	got, err := netOf(na, gateway.NetworkServicePrefix+s.parent.ID().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, tok, ok := strings.Cut(got, "#token=")
+	if !ok || addr != s.nodes[0].cfg.Endpoint+nodeapi.ServicePath(parentID) {
+		t.Fatalf("NET answer %q, want the parent's instance on node 1 with a token", got)
+	}
+	again, err := netOf(na, gateway.NetworkServicePrefix+s.parent.ID().String())
+	if err != nil || again != got {
+		t.Fatalf("asked again: %q, %v; want the same token", again, err)
+	}
+	b, err := (&nodeapi.Client{}).CallService(ctx, &nodeapi.ServiceAccess{OrderID: parentID, Address: addr, Token: tok}, 1, []byte("ping"))
+	if err != nil || string(b) != "ping" {
+		t.Fatalf("a call with the NET token: %q, %v", b, err)
+	}
+	// The buyer's own token still works.
+	if b, err := s.buyer.Call(ctx, pa, 1, []byte("pong")); err != nil || string(b) != "pong" {
+		t.Fatalf("the buyer's call: %q, %v", b, err)
+	}
+	// Undeclared names are refused, by the parent as by the netter.
+	for _, tc := range []struct {
+		a    *nodeapi.ServiceAccess
+		name string
+	}{
+		{pa, gateway.NetworkServicePrefix + s.parent.ID().String()},
+		{na, gateway.NetworkDevnet},
+		{na, gateway.NetworkServicePrefix + s.child.ID().String()},
+		{na, "example.org:443"},
+	} {
+		if got, err := netOf(tc.a, tc.name); !nodeapi.IsStatus(err, http.StatusUnprocessableEntity) || !strings.Contains(err.Error(), abi.ErrNetworkNotDeclared.Error()) {
+			t.Errorf("NET %q: %q, %v; want refused as not declared", tc.name, got, err)
+		}
+	}
+	// Declared, but node 1 verified no instance of the child (it runs
+	// none, and none is delegated now): no address.
+	if got, err := netOf(pa, gateway.NetworkServicePrefix+s.child.ID().String()); err != nil || got != "" {
+		t.Fatalf("NET of the child = %q, %v; want none", got, err)
 	}
 }
