@@ -85,8 +85,8 @@ type peerNet struct {
 	// netter is the svc module declaring the NET of the parent's
 	// instances.
 	netter *spec.Package
-	nodes         [3]*peerNode
-	buyer         *service.Buyer
+	nodes  [3]*peerNode
+	buyer  *service.Buyer
 }
 
 func svcSource() string {
