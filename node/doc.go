@@ -160,6 +160,42 @@
 // After the close the node reveals its rating of the buyer and forgets
 // the service.
 //
+// # Peer delegation and NET
+//
+// A child service the node cannot run (exclude_packages lists it,
+// another architecture, over the executor's memory ceiling) is started on
+// a peer when peer.delegate is set (peerdelegate.go): the active nodes
+// of the registry are asked for a quote (nodeapi: "Peer delegation"),
+// scored by price and by the operator's reputation proven through the
+// node's miner against the accepted root, and the child starts on the
+// best; a peer that refuses, times out, errs or overcharges is dropped
+// and the next tried, at the start and at any call. The node serves
+// other nodes' children within [peer] bounds (peer.go), never delegating
+// them again.
+//
+// Money: the service order's price is the tree's budget; each delegated
+// child is billed from it the peer's quote (start, and per call). When the
+// child stops the node pays the peer's operator, in one MsgSend, the
+// quote's start plus per-call price × the calls it counted itself.
+//
+// Trust: the delegating node trusts a peer's answers, which it cannot
+// check (as a buyer cannot check a service's: service orders are not
+// disputable by re-execution); a peer that answers wrongly costs it the
+// quote, and is dropped only if it fails visibly. A peer cannot charge
+// more than its quote (a higher start price is refused, a higher claim at
+// stop ignored) nor be paid for calls it did not answer. The peer trusts
+// the delegating node to pay: a node that does not is exposed to at most
+// peer.max_children_per_node children at a time, each its quote plus
+// the calls it chooses to answer, and only registered (staked, announced)
+// nodes may delegate. A dropped peer is paid nothing.
+//
+// NET: "celltonomy:service:<id>" answers an instance the addresses of the
+// instances of that service the node verified (peerdir.go): the service
+// orders' instances it runs, each with a token issued to the asking
+// order alone, and the children it runs on peers. Every other name, and
+// any name the service's spec does not declare, is refused by
+// node/gateway.
+//
 // # HTTP
 //
 // GET /v1/blobs/{sha256} (packages only, public), PUT /v1/blobs/{sha256}

@@ -38,6 +38,12 @@
 //	POST /v1/services/{id}/slots/{port}      a call of the instance's slot port; authorised by a
 //	                                         token (Authorization: Bearer HEX); the body is the
 //	                                         request, the answer the slot's
+//	POST /v1/peer/quote                      the node's price of running a service as a child for a
+//	                                         peer (PeerQuoteRequest → PeerQuote); signed by the node
+//	                                         key of a node active in the registry
+//	POST /v1/peer/children                   start a child for that peer (PeerStartRequest → PeerChild)
+//	POST /v1/peer/children/{child}/slots/{port}  a call of the child; signed by the node that started it
+//	POST /v1/peer/children/{child}/stop      stop it (→ PeerUsage); signed by the node that started it
 //	GET  /healthz                            200 "ok" when the node follows the chain
 //	GET  /metrics                            Prometheus metrics
 //
@@ -60,6 +66,19 @@
 // inputs to the verifiers the chain drew for its dispute. The provider
 // serves the inputs it committed, and so does a drawn verifier that
 // committed them, so that verifiers can get them from each other.
+//
+// # Peer delegation
+//
+// A node that cannot run a child service starts it on a peer (node:
+// "Peer delegation"). Every peer route is signed with the delegating
+// node's node key, which must be that of a node active in the registry:
+// 401 a signature that is missing or does not verify, 403 a key of no
+// active node (or a child another node started), 404 a service the peer
+// will not run (excluded, unknown, another architecture), 409 a price
+// above the request's maxima or a refused tree (a cycle, too deep), 429
+// (with Retry-After) more children than the peer runs for one node or in
+// all. JSON messages are at most MaxPeerMessage bytes; calls are bounded
+// as service calls.
 //
 // # The request signature
 //
