@@ -105,13 +105,20 @@ func (d peerDelegator) Delegate(ctx context.Context, req gateway.StartRequest) (
 	if err != nil {
 		return nil, gateway.Price{}, fmt.Errorf("delegate %s: %w: %w", req.ID, abi.ErrPeerFailed, err)
 	}
-	r := &relayed{n: d.n, req: req, rest: cands}
-	if err := r.startNext(ctx); err != nil {
-		return nil, gateway.Price{}, err
+	r := &relayed{n: d.n, req: req, rest: cands, replayable: true}
+	var price gateway.Price
+	for range d.n.cfg.Peer.Replicas {
+		run, err := r.startRun(ctx)
+		if err != nil {
+			r.Stop(ctx)
+			return nil, gateway.Price{}, err
+		}
+		r.runs = append(r.runs, run)
+		price.Start += run.cand.quote.Start
+		price.PerCall += run.cand.quote.PerCall
 	}
 	d.n.delegated.add(r)
-	q := r.cur.cand.quote
-	return r, gateway.Price{Start: q.Start, PerCall: q.PerCall}, nil
+	return r, price, nil
 }
 
 // score is a candidate's expected cost made cheaper by its reputation.
@@ -218,16 +225,20 @@ func (n *Node) peerReputation(ctx context.Context, operator address.Address, ski
 	return leaf.Reputation
 }
 
-// relayed is a child running on a peer: the gateway.Service the
-// delegating node's gateway holds.
+// relayed is a child running on peers (peer.replicas of them): the
+// gateway.Service the delegating node's gateway holds.
 type relayed struct {
 	n   *Node
 	req gateway.StartRequest
 
 	mu      sync.Mutex
-	cur     *peerRun
+	runs    []*peerRun  // the replicas, each on its own peer
 	rest    []candidate // the next peers to try, best first
-	stopped bool
+	history []relayCall // the calls answered, to replay on a new replica
+	// replayable is false once history outgrew its bounds: a new replica
+	// then starts fresh, without the calls before.
+	replayable bool
+	stopped    bool
 }
 
 // peerRun is the child on one peer.
@@ -237,9 +248,45 @@ type peerRun struct {
 	calls uint64
 }
 
-// startNext starts the child on the best remaining candidate, dropping
-// those that fail. r.mu is held or r is not shared yet.
-func (r *relayed) startNext(ctx context.Context) error {
+// relayCall is a call and its agreed answer.
+type relayCall struct {
+	port int32
+	req  []byte
+	ans  answer
+}
+
+// answer is what a replica answered: a response, or the service's own
+// error (422), or the call's refusal (400); both are the child's answers
+// and are compared between replicas.
+type answer struct {
+	resp   []byte
+	status int    // 0, or 422 / 400
+	msg    string // the service's error message
+}
+
+func (a answer) equal(b answer) bool {
+	return a.status == b.status && a.msg == b.msg && bytes.Equal(a.resp, b.resp)
+}
+
+func (a answer) result() ([]byte, error) {
+	if a.status != 0 {
+		return nil, fmt.Errorf("%w: %s", abi.ErrChildFailed, a.msg)
+	}
+	return a.resp, nil
+}
+
+// Bounds of the history of a delegated child: beyond them a new
+// replica starts fresh (its memory of the earlier calls is lost).
+const (
+	maxReplayCalls = 256
+	maxReplayBytes = 4 << 20
+)
+
+// startRun starts the child on the best remaining candidate, dropping
+// those that fail, and replays the history on it: a replica whose replay
+// differs from the agreed answers is dropped too. r.mu is held or r is
+// not shared yet.
+func (r *relayed) startRun(ctx context.Context) (*peerRun, error) {
 	var ancestors []string
 	for _, a := range r.req.Ancestors {
 		ancestors = append(ancestors, a.String())
@@ -257,69 +304,191 @@ func (r *relayed) startNext(ctx context.Context) error {
 			r.n.stopOnPeer(ctx, c, ch.Child)
 			err = fmt.Errorf("price start %d per call %d above its quote %d, %d", ch.Start, ch.PerCall, c.quote.Start, c.quote.PerCall)
 		}
+		run := &peerRun{cand: c, child: ch.Child}
+		if err == nil {
+			err = r.replay(ctx, run)
+		}
 		if err != nil {
 			r.n.log.Warn("peer dropped: start", "peer", c.String(), "service", r.req.ID, "err", err)
 			errs = append(errs, fmt.Errorf("peer %s: %w", c, err))
 			continue
 		}
-		r.cur = &peerRun{cand: c, child: ch.Child}
-		r.n.log.Info("child delegated", "service", r.req.ID, "peer", c.String(), "start", c.quote.Start, "per_call", c.quote.PerCall)
-		return nil
+		r.n.log.Info("child delegated", "service", r.req.ID, "peer", c.String(), "start", c.quote.Start, "per_call", c.quote.PerCall, "replayed", len(r.history))
+		return run, nil
 	}
-	return fmt.Errorf("delegate %s: %w: %w", r.req.ID, abi.ErrPeerFailed, errors.Join(append(errs, errors.New("no peer left"))...))
+	return nil, fmt.Errorf("delegate %s: %w: %w", r.req.ID, abi.ErrPeerFailed, errors.Join(append(errs, errors.New("no peer left"))...))
 }
 
-// Call implements gateway.Service: it relays the call to the current
-// peer, and to the next ones if it fails.
+// replay sends the history's calls to a new replica; it must answer as
+// agreed.
+func (r *relayed) replay(ctx context.Context, run *peerRun) error {
+	if !r.replayable {
+		return nil
+	}
+	for i, h := range r.history {
+		a, err := r.callRun(ctx, run, h.port, h.req)
+		if err == nil && !a.equal(h.ans) {
+			err = fmt.Errorf("replayed call %d answers otherwise than the other replicas", i)
+		}
+		if err != nil {
+			r.n.stopOnPeer(ctx, run.cand, run.child)
+			return err
+		}
+	}
+	return nil
+}
+
+// callRun calls one replica. An error is the peer's failure (transport,
+// timeout, 5xx, a lost child); the child's own errors are answers.
+func (r *relayed) callRun(ctx context.Context, run *peerRun, port int32, req []byte) (answer, error) {
+	cctx, cancel := context.WithTimeout(ctx, peerCallTimeout)
+	defer cancel()
+	resp, err := r.n.peerClient(run.cand.endpoint).PeerCall(cctx, run.child, port, req)
+	var se *nodeapi.StatusError
+	switch {
+	case err == nil:
+		run.calls++
+		return answer{resp: resp}, nil
+	case errors.As(err, &se) && (se.Status == http.StatusUnprocessableEntity || se.Status == http.StatusBadRequest):
+		run.calls++
+		return answer{status: se.Status, msg: se.Message}, nil
+	}
+	return answer{}, err
+}
+
+// drop forgets a replica, unpaid, and stops it on its peer in the
+// background.
+func (r *relayed) drop(ctx context.Context, run *peerRun, why string, err error) {
+	r.runs = slices.DeleteFunc(r.runs, func(x *peerRun) bool { return x == run })
+	r.n.log.Warn("peer dropped: "+why, "peer", run.cand.String(), "service", r.req.ID, "err", err)
+	go r.n.stopOnPeer(context.WithoutCancel(ctx), run.cand, run.child)
+}
+
+// Call implements gateway.Service: it relays the call to every replica.
+// A replica whose peer fails is dropped and replaced (the history
+// replayed on the next peer). With two replicas that disagree, the next
+// peer breaks the tie: the replica it contradicts is dropped, unpaid; if
+// it agrees with neither, the call fails.
 func (r *relayed) Call(ctx context.Context, port int32, req []byte) ([]byte, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for {
-		if r.stopped || r.cur == nil {
-			return nil, fmt.Errorf("%w: the delegated child stopped", abi.ErrPeerFailed)
-		}
-		cctx, cancel := context.WithTimeout(ctx, peerCallTimeout)
-		resp, err := r.n.peerClient(r.cur.cand.endpoint).PeerCall(cctx, r.cur.child, port, req)
-		cancel()
-		var se *nodeapi.StatusError
-		switch {
-		case err == nil:
-			r.cur.calls++
-			return resp, nil
-		case ctx.Err() != nil:
-			return nil, ctx.Err()
-		case errors.As(err, &se) && (se.Status == http.StatusUnprocessableEntity || se.Status == http.StatusBadRequest):
-			return nil, fmt.Errorf("%w: %s", abi.ErrChildFailed, se.Message)
-		}
-		// The peer failed: drop it, unpaid, and go on with the next.
-		old := r.cur
-		r.cur = nil
-		r.n.log.Warn("peer dropped: call", "peer", old.cand.String(), "service", r.req.ID, "err", err)
-		go r.n.stopOnPeer(context.WithoutCancel(ctx), old.cand, old.child)
-		if err := r.startNext(ctx); err != nil {
+	if r.stopped {
+		return nil, fmt.Errorf("%w: the delegated child stopped", abi.ErrPeerFailed)
+	}
+	for len(r.runs) < r.n.cfg.Peer.Replicas {
+		run, err := r.startRun(ctx)
+		if err != nil {
 			return nil, err
 		}
+		r.runs = append(r.runs, run)
 	}
+	got := map[*peerRun]answer{}
+	pending := slices.Clone(r.runs)
+	for len(pending) > 0 {
+		res := make([]answer, len(pending))
+		errs := make([]error, len(pending))
+		var wg sync.WaitGroup
+		for i, run := range pending {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				res[i], errs[i] = r.callRun(ctx, run, port, req)
+			}()
+		}
+		wg.Wait()
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		for i, run := range pending {
+			if errs[i] != nil {
+				r.drop(ctx, run, "call", errs[i])
+			} else {
+				got[run] = res[i]
+			}
+		}
+		// Replace the failed replicas: a new one answers the history, then
+		// this call.
+		pending = nil
+		for len(r.runs)+len(pending) < r.n.cfg.Peer.Replicas {
+			run, err := r.startRun(ctx)
+			if err != nil {
+				return nil, err
+			}
+			pending = append(pending, run)
+		}
+		r.runs = append(r.runs, pending...)
+	}
+	answers := make([]answer, len(r.runs))
+	for i, run := range r.runs {
+		answers[i] = got[run]
+	}
+	agreed := answers[0]
+	if len(answers) == 2 && !answers[0].equal(answers[1]) {
+		tie, err := r.startRun(ctx)
+		if err != nil {
+			return nil, err
+		}
+		t, err := r.callRun(ctx, tie, port, req)
+		if err != nil {
+			r.drop(ctx, tie, "call", err)
+			return nil, fmt.Errorf("%w: two replicas disagree and the third failed: %w", abi.ErrPeerFailed, err)
+		}
+		var keep []*peerRun
+		for i, run := range slices.Clone(r.runs) {
+			if answers[i].equal(t) {
+				keep = append(keep, run)
+			} else {
+				r.drop(ctx, run, "answer contradicted", fmt.Errorf("its answer differs from two other peers'"))
+			}
+		}
+		if len(keep) == 0 {
+			r.drop(ctx, tie, "answer contradicted", errors.New("three peers answer three ways"))
+			r.replayable, r.history = false, nil // the replicas took a call no history holds
+			return nil, fmt.Errorf("%w: three peers answered three ways", abi.ErrPeerFailed)
+		}
+		r.runs = append(keep, tie)
+		agreed = t
+	}
+	r.remember(port, req, agreed)
+	return agreed.result()
 }
 
-// Stop implements gateway.Service: it stops the child on its peer and
-// pays the peer for what the node counted.
-func (r *relayed) Stop(ctx context.Context) {
-	r.mu.Lock()
-	cur := r.cur
-	already := r.stopped
-	r.stopped = true
-	r.mu.Unlock()
-	r.n.delegated.remove(r)
-	if already || cur == nil {
+// remember adds a call to the history, within its bounds.
+func (r *relayed) remember(port int32, req []byte, a answer) {
+	if !r.replayable {
 		return
 	}
-	u, err := r.n.stopOnPeer(ctx, cur.cand, cur.child)
-	owed := cur.cand.quote.Start + cur.calls*cur.cand.quote.PerCall
-	if err == nil && u.Owed > owed {
-		r.n.log.Warn("peer claims more than its quote", "peer", cur.cand.String(), "claimed", u.Owed, "paying", owed, "calls_counted", cur.calls, "calls_claimed", u.Calls)
+	size := len(req) + len(a.resp)
+	for _, h := range r.history {
+		size += len(h.req) + len(h.ans.resp)
 	}
-	r.n.payPeer(ctx, cur.cand, owed)
+	if len(r.history) >= maxReplayCalls || size > maxReplayBytes {
+		r.replayable, r.history = false, nil
+		return
+	}
+	r.history = append(r.history, relayCall{port: port, req: slices.Clone(req), ans: a})
+}
+
+// Stop implements gateway.Service: it stops the child on its peers and
+// pays each for what the node counted.
+func (r *relayed) Stop(ctx context.Context) {
+	r.mu.Lock()
+	runs := r.runs
+	already := r.stopped
+	r.stopped, r.runs = true, nil
+	r.mu.Unlock()
+	r.n.delegated.remove(r)
+	if already {
+		return
+	}
+	for _, run := range runs {
+		u, err := r.n.stopOnPeer(ctx, run.cand, run.child)
+		owed := run.cand.quote.Start + run.calls*run.cand.quote.PerCall
+		if err == nil && u.Owed > owed {
+			r.n.log.Warn("peer claims more than its quote", "peer", run.cand.String(), "claimed", u.Owed, "paying", owed, "calls_counted", run.calls, "calls_claimed", u.Calls)
+		}
+		r.n.payPeer(ctx, run.cand, owed)
+	}
 }
 
 // stopOnPeer stops a child on a peer, bounded by peerStopTimeout.
@@ -384,8 +553,10 @@ func (s *delegatedSet) of(id spec.ID) []string {
 	var out []string
 	for _, r := range all {
 		r.mu.Lock()
-		if r.req.ID == id && r.cur != nil && !r.stopped {
-			out = append(out, r.cur.cand.endpoint+nodeapi.PeerChildPath(r.cur.child))
+		if r.req.ID == id && !r.stopped {
+			for _, run := range r.runs {
+				out = append(out, run.cand.endpoint+nodeapi.PeerChildPath(run.child))
+			}
 		}
 		r.mu.Unlock()
 	}

@@ -41,12 +41,17 @@ type Peer struct {
 	// ucell. The start price of a child is the node's pricing base of
 	// its package (pricing.per_package, else pricing.base).
 	PerCall uint64 `toml:"per_call"`
+	// Replicas is the number of peers a delegated child runs on at once,
+	// 1 or 2. With 2, every call goes to both and their answers are
+	// compared; when they differ a third peer breaks the tie and the
+	// peer it contradicts is dropped unpaid. The tree pays both quotes.
+	Replicas int `toml:"replicas"`
 }
 
 // DefaultPeer returns the default [peer] table: no delegation, peers
 // served within the default bounds.
 func DefaultPeer() Peer {
-	return Peer{MaxChildren: DefaultPeerMaxChildren, MaxChildrenPerNode: DefaultPeerMaxChildrenPerNode, PerCall: DefaultPeerPerCall}
+	return Peer{MaxChildren: DefaultPeerMaxChildren, MaxChildrenPerNode: DefaultPeerMaxChildrenPerNode, PerCall: DefaultPeerPerCall, Replicas: 1}
 }
 
 func (c *Config) validatePeer() error {
@@ -57,6 +62,8 @@ func (c *Config) validatePeer() error {
 	switch {
 	case p.MaxChildren < 1 || p.MaxChildren > MaxPeerChildren:
 		return fail("peer.max_children", p.MaxChildren, fmt.Sprintf("must be 1 to %d", MaxPeerChildren))
+	case p.Replicas < 1 || p.Replicas > 2:
+		return fail("peer.replicas", p.Replicas, "must be 1 or 2")
 	case p.MaxChildrenPerNode < 1 || p.MaxChildrenPerNode > p.MaxChildren:
 		return fail("peer.max_children_per_node", p.MaxChildrenPerNode, fmt.Sprintf("must be 1 to peer.max_children %d", p.MaxChildren))
 	}
