@@ -169,7 +169,9 @@
 // scored by price and by the operator's reputation proven through the
 // node's miner against the accepted root, and the child starts on the
 // best; a peer that refuses, times out, errs or overcharges is dropped
-// and the next tried, at the start and at any call. The node serves
+// and the next tried, at the start and at any call (the calls so far
+// are replayed on the new peer). With peer.replicas = 2 the child runs on
+// two peers whose answers are compared, a third breaking a tie. The node serves
 // other nodes' children within [peer] bounds (peer.go), never delegating
 // them again.
 //
@@ -178,10 +180,14 @@
 // child stops the node pays the peer's operator, in one MsgSend, the
 // quote's start plus per-call price × the calls it counted itself.
 //
-// Trust: the delegating node trusts a peer's answers, which it cannot
-// check (as a buyer cannot check a service's: service orders are not
-// disputable by re-execution); a peer that answers wrongly costs it the
-// quote, and is dropped only if it fails visibly. A peer cannot charge
+// Trust: with one replica the delegating node trusts a peer's answers,
+// which it cannot check (as a buyer cannot check a service's: service
+// orders are not disputable by re-execution); a peer that answers wrongly
+// costs it the quote, and is dropped only if it fails visibly. With two
+// replicas a wrong answer is caught when the other peer answers
+// otherwise (the sandbox makes a child deterministic: same seed, same
+// calls, same answers), and the liar is dropped unpaid; two colluding
+// peers are not caught. A peer cannot charge
 // more than its quote (a higher start price is refused, a higher claim at
 // stop ignored) nor be paid for calls it did not answer. The peer trusts
 // the delegating node to pay: a node that does not is exposed to at most

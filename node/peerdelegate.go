@@ -39,22 +39,29 @@ import (
 //     checked against the chain's accepted root (client.VerifiedReputation);
 //     without a miner or an accepted root every peer counts 0. Lowest
 //     score first, ties by node key.
-//  4. Start on the best; a peer that refuses, times out, errs or answers
-//     a price above its quote is dropped and the next one tried.
-//  5. Calls are relayed (peerCallTimeout each). A peer that fails a call
-//     (transport error, timeout, a 5xx, a lost child) is dropped: the
-//     child starts again on the next candidate, with the same seed, and
-//     the call is sent there (a child's memory of earlier calls is lost).
-//     The service's own error (422) and a refused port (400) are the
-//     child's answers, not a failure of the peer.
+//  4. Start on the best (peer.replicas of them: 1 or 2); a peer that
+//     refuses, times out, errs or answers a price above its quote is
+//     dropped and the next one tried.
+//  5. Calls are relayed (peerCallTimeout each) to every replica. A peer
+//     that fails a call (transport error, timeout, a 5xx, a lost child)
+//     is dropped, and a new replica starts on the next candidate with
+//     the same seed; the calls answered so far are replayed on it (at
+//     most maxReplayCalls calls and maxReplayBytes bytes; beyond, it
+//     starts fresh), so it holds the same memory, and it must answer
+//     them as before. The service's own error (422) and a refused port
+//     (400) are the child's answers, not a failure of the peer.
+//  6. With two replicas, answers that differ are settled by a third
+//     peer: the replica it contradicts is dropped, unpaid; if it agrees
+//     with neither, the call fails (abi.ErrPeerFailed).
 //
 // Billing: the tree's budget (the service order's price) is charged the
-// peer's quote (gateway: Start at start, PerCall per call). At stop the
-// node pays the peer's operator on chain, a MsgSend of Start + calls ×
-// PerCall of the quote, with the calls the node counted itself; the
-// peer's own claim (PeerUsage.Owed) is never paid above that. A dropped
-// peer is paid nothing. A failover's start on the next peer is the
-// node's cost, not the tree's.
+// quotes of the first replicas (gateway: Start at start, PerCall per
+// call). At stop the node pays each replica's operator on chain, a
+// MsgSend of Start + calls × PerCall of its quote, with the calls the
+// node counted itself (replays included); the peer's own claim
+// (PeerUsage.Owed) is never paid above that. A dropped peer is paid
+// nothing. A replacement's or tie-breaker's start is the node's cost,
+// not the tree's.
 
 // Bounds of delegation.
 const (
