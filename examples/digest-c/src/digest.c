@@ -22,6 +22,10 @@
 
 #include "enzymes.h"
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the FASTA reader's word loop assumes a little-endian machine (wasm32 is)"
+#endif
+
 enum {
 	EXIT_PARAMS = 2, /* bad parameters */
 	EXIT_INPUT = 3,  /* bad input */
@@ -413,6 +417,10 @@ static int parse_topology(const char *value, struct buf *err) {
 enum { BA = 1, BC = 2, BG = 4, BT = 8 };
 
 static unsigned char canonical[256];
+/* canonical_pair maps two input bytes, as a 16-bit load reads them, to
+   their two canonical codes stored the same way, or 0 if either is not a
+   code: the FASTA reader converts a 64-bit word in four lookups. */
+static uint16_t canonical_pair[1 << 16];
 static unsigned char base_set[256];
 static const char code_of[] = "-ACMGRSVTWYHKDBN";
 static const char canonical_codes[] = "ACGTRYSWKMBDHVN";
@@ -426,6 +434,19 @@ static void init_codes(void) {
 	}
 	for (int s = 1; s < 16; s++)
 		base_set[(unsigned char)code_of[s]] = (unsigned char)s;
+	for (int a = 0; a < 256; a++) {
+		if (!canonical[a])
+			continue;
+		for (int b = 0; b < 256; b++) {
+			if (!canonical[b])
+				continue;
+			unsigned char in[2] = {(unsigned char)a, (unsigned char)b};
+			unsigned char out[2] = {canonical[a], canonical[b]};
+			uint16_t key;
+			memcpy(&key, in, 2);
+			memcpy(&canonical_pair[key], out, 2);
+		}
+	}
 }
 
 static char complement(char c) {
@@ -496,6 +517,18 @@ static int read_file(const char *path, unsigned char **data, size_t *n, int *err
 	return 0;
 }
 
+#define ONES 0x0101010101010101ULL
+
+/* zero_bytes returns 0x80 in each byte of v that is zero and 0 in the
+   others (exactly, unlike the shorter test that only tells whether there is
+   one). A byte x of a word, cleared of its 0x20 bit, equals 'A' exactly
+   when x is 'A' or 'a'; so four of these tests recognise eight bases in a
+   dozen instructions. */
+static inline uint64_t zero_bytes(uint64_t v) {
+	const uint64_t m = 0x7F * ONES;
+	return ~(((v & m) + m) | v | m);
+}
+
 /* bad_code describes the invalid byte at line[i] as restriction's badCode. */
 static void bad_code(struct buf *err, long line_no, const unsigned char *line, size_t n, size_t i) {
 	/* every byte before i is a nucleotide code (ASCII), so the column in
@@ -521,6 +554,55 @@ static int parse_fasta(unsigned char *data, size_t n, struct record *rec, struct
 	size_t pos = 0;
 	for (long line_no = 1; pos < n; line_no++) {
 		unsigned char *line = data + pos;
+		if (header_line && line[0] != '>') {
+			/* A sequence line (or a blank one), read in one pass with
+			   no search for its end first: codes are converted eight at
+			   a time, read and written as one 64-bit word (fewer loop
+			   heads for the sandbox's instrumentation and fewer checked
+			   memory accesses), until the first byte that is not a
+			   code; the line must end there, after spaces, tabs and a
+			   CR at most. */
+			unsigned char *out = data + seq_len;
+			size_t avail = n - pos, k = 0;
+			{
+				for (; k + 8 <= avail; k += 8) {
+					uint64_t w;
+					memcpy(&w, line + k, 8);
+					/* eight of ACGT or acgt, the usual case, in
+					   arithmetic alone; else four table lookups */
+					uint64_t u = w & (0xDF * ONES);
+					uint64_t acgt = zero_bytes(u ^ ('A' * ONES)) | zero_bytes(u ^ ('C' * ONES)) |
+							zero_bytes(u ^ ('G' * ONES)) | zero_bytes(u ^ ('T' * ONES));
+					if (acgt != 0x80 * ONES) {
+						uint64_t p0 = canonical_pair[w & 0xFFFF], p1 = canonical_pair[w >> 16 & 0xFFFF];
+						uint64_t p2 = canonical_pair[w >> 32 & 0xFFFF], p3 = canonical_pair[w >> 48];
+						if (!p0 | !p1 | !p2 | !p3)
+							break;
+						u = p0 | p1 << 16 | p2 << 32 | p3 << 48;
+					}
+					memcpy(out + k, &u, 8);
+				}
+				/* the word that stopped the loop holds the end of the
+				   line: at most seven codes are left */
+				unsigned char c;
+				while (k < avail && (c = canonical[line[k]]))
+					out[k++] = c;
+			}
+			size_t end = k;
+			while (end < avail && (line[end] == ' ' || line[end] == '\t' || line[end] == '\r'))
+				end++;
+			if (end < avail && line[end] != '\n') {
+				unsigned char *nl = memchr(line + end, '\n', avail - end);
+				size_t len = nl ? (size_t)(nl - line) : avail;
+				while (len > k && (line[len - 1] == ' ' || line[len - 1] == '\t' || line[len - 1] == '\r'))
+					len--;
+				bad_code(err, line_no, line, len, k);
+				return -1;
+			}
+			seq_len += k;
+			pos += end < avail ? end + 1 : avail;
+			continue;
+		}
 		unsigned char *nl = memchr(line, '\n', n - pos);
 		size_t len = nl ? (size_t)(nl - line) : n - pos;
 		pos += len + (nl ? 1 : 0);
@@ -559,28 +641,6 @@ static int parse_fasta(unsigned char *data, size_t n, struct record *rec, struct
 			buf_printf(err, "line %ld: sequence before any header: a FASTA file must start with a '>' header line", line_no);
 			return -1;
 		}
-		unsigned char *out = data + seq_len;
-		size_t i = 0;
-		/* eight codes per round: fewer loop heads for the instrumentation */
-		for (; i + 8 <= len; i += 8) {
-			unsigned char c0 = canonical[line[i]], c1 = canonical[line[i + 1]];
-			unsigned char c2 = canonical[line[i + 2]], c3 = canonical[line[i + 3]];
-			unsigned char c4 = canonical[line[i + 4]], c5 = canonical[line[i + 5]];
-			unsigned char c6 = canonical[line[i + 6]], c7 = canonical[line[i + 7]];
-			if (!c0 || !c1 || !c2 || !c3 || !c4 || !c5 || !c6 || !c7)
-				break;
-			out[i] = c0, out[i + 1] = c1, out[i + 2] = c2, out[i + 3] = c3;
-			out[i + 4] = c4, out[i + 5] = c5, out[i + 6] = c6, out[i + 7] = c7;
-		}
-		for (; i < len; i++) {
-			unsigned char u = canonical[line[i]];
-			if (!u) {
-				bad_code(err, line_no, line, len, i);
-				return -1;
-			}
-			out[i] = u;
-		}
-		seq_len += len;
 	}
 	if (!header_line) {
 		buf_puts(err, "no FASTA header: the input has no line starting with '>'");
@@ -662,23 +722,12 @@ static void scan(const struct matcher *m, const struct pattern *pats, const unsi
 	const uint64_t *masks = m->masks;
 	long i = 0;
 	for (; i + 8 <= n; i += 8) {
-		uint64_t s = state, any;
-		s = (s << 1 | starts) & masks[seq[i]];
-		any = s;
-		s = (s << 1 | starts) & masks[seq[i + 1]];
-		any |= s;
-		s = (s << 1 | starts) & masks[seq[i + 2]];
-		any |= s;
-		s = (s << 1 | starts) & masks[seq[i + 3]];
-		any |= s;
-		s = (s << 1 | starts) & masks[seq[i + 4]];
-		any |= s;
-		s = (s << 1 | starts) & masks[seq[i + 5]];
-		any |= s;
-		s = (s << 1 | starts) & masks[seq[i + 6]];
-		any |= s;
-		s = (s << 1 | starts) & masks[seq[i + 7]];
-		any |= s;
+		uint64_t w, s = state, any = 0;
+		memcpy(&w, seq + i, 8);
+		for (int k = 0; k < 8; k++) {
+			s = (s << 1 | starts) & masks[(w >> (8 * k)) & 0xFF];
+			any |= s;
+		}
 		if (__builtin_expect((any & ends) != 0, 0)) {
 			for (long k = i; k < i + 8; k++) {
 				state = (state << 1 | starts) & masks[seq[k]];
@@ -892,6 +941,24 @@ static void out_printf(struct out *o, const char *fmt, ...) {
 	free(big);
 }
 
+/* out_long writes v in decimal, right-aligned in width columns (printf's
+   %*ld without its cost, which the per-fragment lines would pay). */
+static void out_long(struct out *o, long v, int width) {
+	char tmp[24];
+	int i = sizeof tmp;
+	int neg = v < 0;
+	unsigned long u = neg ? 0UL - (unsigned long)v : (unsigned long)v;
+	do {
+		tmp[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (neg)
+		tmp[--i] = '-';
+	for (int pad = width - ((int)sizeof tmp - i); pad > 0; pad--)
+		out_write(o, " ", 1);
+	out_write(o, tmp + i, sizeof tmp - (size_t)i);
+}
+
 /* json_string writes s[:n] as Go's encoding/json does with HTML escaping
    off. */
 static void json_string(struct out *o, const char *s, size_t n) {
@@ -949,7 +1016,9 @@ static void write_json(struct out *o, const struct record *rec, const int *enzs,
 	else
 		out_puts(o, "\n");
 	for (size_t k = 0; k < cuts->count; k++) {
-		out_printf(o, "    {\n      \"position\": %ld,\n      \"enzymes\": [\n", cuts->position[k]);
+		out_puts(o, "    {\n      \"position\": ");
+		out_long(o, cuts->position[k], 0);
+		out_puts(o, ",\n      \"enzymes\": [\n");
 		for (int j = cuts->first[k]; j < cuts->first[k + 1]; j++) {
 			out_puts(o, "        \"");
 			out_puts(o, enzyme_table[enzs[cuts->enz[j]]].name);
@@ -958,9 +1027,15 @@ static void write_json(struct out *o, const struct record *rec, const int *enzs,
 		out_puts(o, k + 1 < cuts->count ? "      ]\n    },\n" : "      ]\n    }\n  ],\n");
 	}
 	out_puts(o, "  \"fragments\": [\n");
-	for (size_t k = 0; k < nfrag; k++)
-		out_printf(o, "    {\n      \"start\": %ld,\n      \"end\": %ld,\n      \"length\": %ld\n    }%s\n",
-			   frags[k].start, frags[k].end, frags[k].length, k + 1 < nfrag ? "," : "");
+	for (size_t k = 0; k < nfrag; k++) {
+		out_puts(o, "    {\n      \"start\": ");
+		out_long(o, frags[k].start, 0);
+		out_puts(o, ",\n      \"end\": ");
+		out_long(o, frags[k].end, 0);
+		out_puts(o, ",\n      \"length\": ");
+		out_long(o, frags[k].length, 0);
+		out_puts(o, k + 1 < nfrag ? "\n    },\n" : "\n    }\n");
+	}
 	out_puts(o, "  ]\n}\n");
 }
 
@@ -991,8 +1066,16 @@ static void write_table(struct out *o, const struct record *rec, const int *enzs
 	if (cw < 6)
 		cw = 6;
 	out_printf(o, "%*s  %*s  %*s  %*s\n", nw, "#", cw, "start", cw, "end", cw, "length");
-	for (size_t k = 0; k < nfrag; k++)
-		out_printf(o, "%*zu  %*ld  %*ld  %*ld\n", nw, k + 1, cw, frags[k].start, cw, frags[k].end, cw, frags[k].length);
+	for (size_t k = 0; k < nfrag; k++) {
+		out_long(o, (long)k + 1, nw);
+		out_write(o, "  ", 2);
+		out_long(o, frags[k].start, cw);
+		out_write(o, "  ", 2);
+		out_long(o, frags[k].end, cw);
+		out_write(o, "  ", 2);
+		out_long(o, frags[k].length, cw);
+		out_write(o, "\n", 1);
+	}
 	long *sizes = malloc(nfrag * sizeof(long));
 	if (!sizes)
 		oom();
@@ -1003,8 +1086,7 @@ static void write_table(struct out *o, const struct record *rec, const int *enzs
 	size_t line = 0;
 	out_puts(o, "  ");
 	for (size_t k = 0; k < nfrag; k++) {
-		char word[24];
-		int w = snprintf(word, sizeof word, "%ld", sizes[k]);
+		int w = digits(sizes[k]);
 		if (line != 0 && line + 1 + (size_t)w > 72) {
 			out_puts(o, "\n  ");
 			line = 0;
@@ -1013,7 +1095,7 @@ static void write_table(struct out *o, const struct record *rec, const int *enzs
 			out_puts(o, " ");
 			line++;
 		}
-		out_write(o, word, (size_t)w);
+		out_long(o, sizes[k], 0);
 		line += (size_t)w;
 	}
 	out_puts(o, "\n");
