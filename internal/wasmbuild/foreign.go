@@ -40,12 +40,13 @@ const MissingToolchain = "install the Debian packages clang lld wasi-libc libcla
 
 // C compiles the C sources (paths relative to dir) into a WebAssembly
 // command module with `clang CFlags -o OUT sources...` run in dir, and
-// returns its bytes. Builds are memoized per process like Build's. A
+// returns its bytes. Every file in the sources' directories is read first,
+// so that the go command's test cache sees a change to any of them. Builds are memoized per process like Build's. A
 // missing clang or a failed build fails tb, naming the packages to install
 // or with the compiler's output.
 func C(tb testing.TB, dir string, sources ...string) []byte {
 	tb.Helper()
-	module, err := foreign(dir, "c:"+strings.Join(sources, ","), func(out string) *exec.Cmd {
+	module, err := foreign(dir, "c:"+strings.Join(sources, ","), sources, func(out string) *exec.Cmd {
 		args := append(append([]string(nil), CFlags...), "-o", out)
 		return exec.Command(Clang, append(args, sources...)...)
 	})
@@ -62,7 +63,7 @@ func C(tb testing.TB, dir string, sources ...string) []byte {
 // C's do.
 func Rust(tb testing.TB, dir, source string) []byte {
 	tb.Helper()
-	module, err := foreign(dir, "rust:"+source, func(out string) *exec.Cmd {
+	module, err := foreign(dir, "rust:"+source, []string{source}, func(out string) *exec.Cmd {
 		abs, _ := filepath.Abs(dir)
 		args := append(append([]string(nil), RustFlags...), "--remap-path-prefix", abs+"=.", "-o", out, source)
 		return exec.Command(Rustc, args...)
@@ -73,10 +74,32 @@ func Rust(tb testing.TB, dir, source string) []byte {
 	return module
 }
 
-func foreign(dir, what string, command func(out string) *exec.Cmd) ([]byte, error) {
+func foreign(dir, what string, sources []string, command func(out string) *exec.Cmd) ([]byte, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("resolve %s: %w", dir, err)
+	}
+	// The compiler runs in another process, so the go command's test cache
+	// would not know the sources: reading every file of their directories
+	// here makes it rerun the tests when one changes.
+	seen := map[string]bool{}
+	for _, src := range sources {
+		d := filepath.Join(abs, filepath.Dir(src))
+		if seen[d] {
+			continue
+		}
+		seen[d] = true
+		entries, err := os.ReadDir(d)
+		if err != nil {
+			return nil, fmt.Errorf("build %s: %w", abs, err)
+		}
+		for _, e := range entries {
+			if e.Type().IsRegular() {
+				if _, err := os.ReadFile(filepath.Join(d, e.Name())); err != nil {
+					return nil, fmt.Errorf("build %s: %w", abs, err)
+				}
+			}
+		}
 	}
 	v, _ := builds.LoadOrStore(abs+"\x00"+what, &build{})
 	b := v.(*build)
