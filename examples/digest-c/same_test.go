@@ -218,3 +218,32 @@ func TestSameAsGoEveryEnzyme(t *testing.T) {
 		}
 	}
 }
+
+// FuzzSameAsGo runs the C and the Go module on arbitrary genomes and
+// parameters: they must agree byte for byte (see doc.go for the one known
+// difference: how unusual non-ASCII characters are quoted in messages).
+func FuzzSameAsGo(f *testing.F) {
+	f.Add([]byte(toy), "EcoRI,BamHI", "linear")
+	f.Add([]byte(">c\nATTCAAAAAAAAGA\n"), "EcoRI", "circular")
+	f.Add([]byte(">s\nAC*T\n"), "EcoR1,", " Circular")
+	f.Add([]byte(">amb\nGANTCGAATTCNNNNGAATTCRYSWKMBDHVN\n"), "HinfI,BglI,XmnI,BsaI", "")
+	ex := newExecutor(f)
+	f.Fuzz(func(t *testing.T, genome []byte, enzymes, topology string) {
+		if len(genome) > 1<<16 || strings.ContainsRune(enzymes, 0) || strings.ContainsRune(topology, 0) {
+			return // NUL is not a valid parameter value; large inputs only slow the search
+		}
+		if !isASCII(enzymes) || !isASCII(topology) || !isASCII(genome) {
+			return // quoting of non-ASCII runes is approximated (doc.go)
+		}
+		sameAsGo(t, ex, digestRun{genome: genome, params: map[string]string{"ENZYMES": enzymes, "TOPOLOGY": topology}})
+	})
+}
+
+func isASCII[S string | []byte](s S) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}

@@ -23,8 +23,10 @@ var CFlags = []string{"--target=wasm32-wasi", "-O2", "-Wl,--strip-debug"}
 
 // RustFlags are the rustc flags of a reproducible Rust build for the
 // sandbox: Debian's wasm32-wasi standard library (libstd-rust-dev-wasm32),
-// edition 2021, opt-level 2, no debug information, and the source directory
-// remapped to "." so that panic messages hold no path of the build machine.
+// edition 2021, opt-level 2, one codegen unit, no debug information. With
+// the crate root given as a relative path, panic locations name it
+// relatively (the standard library's are /usr/src/rustc-VERSION/...), so the
+// module holds no path of the build machine.
 var RustFlags = []string{"--target", "wasm32-wasi", "--edition", "2021", "-C", "opt-level=2", "-C", "strip=debuginfo", "-C", "codegen-units=1"}
 
 // Clang and Rustc are the compilers C and Rust use; Debian's /usr/bin/rustc
@@ -57,15 +59,13 @@ func C(tb testing.TB, dir string, sources ...string) []byte {
 }
 
 // Rust compiles the Rust crate whose root is source (a path relative to
-// dir) into a WebAssembly command module with `/usr/bin/rustc RustFlags
-// --remap-path-prefix DIR=. -o OUT source` run in dir, and returns its
-// bytes. Builds are memoized per process like Build's; failures fail tb as
+// dir) into a WebAssembly command module with `/usr/bin/rustc RustFlags -o
+// OUT source` run in dir, and returns its bytes. Builds are memoized per process like Build's; failures fail tb as
 // C's do.
 func Rust(tb testing.TB, dir, source string) []byte {
 	tb.Helper()
 	module, err := foreign(dir, "rust:"+source, []string{source}, func(out string) *exec.Cmd {
-		abs, _ := filepath.Abs(dir)
-		args := append(append([]string(nil), RustFlags...), "--remap-path-prefix", abs+"=.", "-o", out, source)
+		args := append(append([]string(nil), RustFlags...), "-o", out, source)
 		return exec.Command(Rustc, args...)
 	})
 	if err != nil {
