@@ -191,9 +191,6 @@ func TestSameAsGo(t *testing.T) {
 // TestSameAsGoEveryEnzyme digests λ with each enzyme of the table alone and
 // with all 79 together, linear and circular: the C and Go modules agree.
 func TestSameAsGoEveryEnzyme(t *testing.T) {
-	if testing.Short() {
-		t.Skip("160 runs of each module")
-	}
 	lambda := readFile(t, lambdaPath)
 	ex := newExecutor(t)
 	var all []string
