@@ -317,3 +317,18 @@ func pkgReq(id []byte) []byte { return mustMarshal(&ledgerpb.PackageRequest{Pack
 
 // skillReq is the data of a query about one skill.
 func skillReq(path string) []byte { return mustMarshal(&ledgerpb.SkillRequest{Path: path}) }
+
+// mapTxCache is a TxCache that forgets nothing.
+type mapTxCache struct {
+	decoded  map[[32]byte]*tx.Tx
+	verified map[[32]byte]bool
+}
+
+func newMapTxCache() *mapTxCache {
+	return &mapTxCache{decoded: map[[32]byte]*tx.Tx{}, verified: map[[32]byte]bool{}}
+}
+
+func (c *mapTxCache) Decoded(h [32]byte) *tx.Tx       { return c.decoded[h] }
+func (c *mapTxCache) AddDecoded(h [32]byte, t *tx.Tx) { c.decoded[h] = t }
+func (c *mapTxCache) Verified(h [32]byte) bool        { return c.verified[h] }
+func (c *mapTxCache) AddVerified(h [32]byte)          { c.verified[h] = true }
