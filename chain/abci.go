@@ -66,7 +66,7 @@ import (
 //
 // A transaction is decoded once and its signature verified once, however
 // many of CheckTx, PrepareProposal, ProcessProposal and FinalizeBlock see
-// it: the application keeps a bounded cache by transaction hash
+// it: the application keeps a bounded cache by transaction bytes
 // (app.TxCache) of decoded transactions and verified signatures. CheckTx
 // calls arriving together have their signatures verified together, in
 // one batch (sigBatcher); before a block runs, the signatures of its
@@ -240,27 +240,26 @@ func (a *Application) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abc
 // lock, batched with the other calls' (sigBatcher), and records both in
 // the cache. Failures are left for the ledger's CheckTx to report.
 func (a *Application) preverify(raw []byte) {
-	h := tx.Hash(raw)
-	if a.txs.Verified(h) {
+	if a.txs.Verified(raw) {
 		return
 	}
-	t := a.decode(h, raw)
+	t := a.decode(raw)
 	if t != nil && a.batch.verify(t) {
-		a.txs.AddVerified(h)
+		a.txs.AddVerified(raw)
 	}
 }
 
-// decode returns the transaction of raw, whose hash is h, from the cache
-// or decoded (and then cached); nil if it does not decode.
-func (a *Application) decode(h [32]byte, raw []byte) *tx.Tx {
-	if t := a.txs.Decoded(h); t != nil {
+// decode returns the transaction of raw from the cache, or decoded (and
+// then cached); nil if it does not decode.
+func (a *Application) decode(raw []byte) *tx.Tx {
+	if t := a.txs.Decoded(raw); t != nil {
 		return t
 	}
 	t, err := tx.Decode(raw)
 	if err != nil {
 		return nil
 	}
-	a.txs.AddDecoded(h, t)
+	a.txs.AddDecoded(raw, t)
 	return t
 }
 
@@ -269,20 +268,19 @@ func (a *Application) decode(h [32]byte, raw []byte) *tx.Tx {
 // records those that verify. It leaves the others, and transactions that
 // do not decode, for the ledger to refuse.
 func (a *Application) verifyBlock(raws [][]byte) {
-	var hashes [][32]byte
+	var pending [][]byte
 	var txs []*tx.Tx
 	for _, raw := range raws {
-		h := tx.Hash(raw)
-		if a.txs.Verified(h) {
+		if a.txs.Verified(raw) {
 			continue
 		}
-		if t := a.decode(h, raw); t != nil {
-			hashes, txs = append(hashes, h), append(txs, t)
+		if t := a.decode(raw); t != nil {
+			pending, txs = append(pending, raw), append(txs, t)
 		}
 	}
 	for i, ok := range verifySignatures(txs) {
 		if ok {
-			a.txs.AddVerified(hashes[i])
+			a.txs.AddVerified(pending[i])
 		}
 	}
 }

@@ -111,9 +111,8 @@ func TestBadSignatureAmongThousand(t *testing.T) {
 		case r.Code != 0:
 			t.Fatalf("transaction %d: code %d (%s) %s", i, r.Code, r.Codespace, r.Log)
 		}
-		h := tx.Hash(txs[i])
-		if b.txs.Verified(h) != (i != bad) {
-			t.Fatalf("transaction %d: cached as verified %v", i, b.txs.Verified(h))
+		if b.txs.Verified(txs[i]) != (i != bad) {
+			t.Fatalf("transaction %d: cached as verified %v", i, b.txs.Verified(txs[i]))
 		}
 	}
 	// Sender bad kept its funds (it paid nothing) and received 7; the
@@ -196,7 +195,7 @@ func TestSigBatcher(t *testing.T) {
 // result.
 func TestTxCacheIsBounded(t *testing.T) {
 	fee := params.Default().MinFee
-	var hashes [][32]byte
+	var raws [][]byte
 	var txs []*tx.Tx
 	for i := range 50 {
 		raw := sendTx(t, alice, uint64(i), fee, bob, 1)
@@ -204,32 +203,32 @@ func TestTxCacheIsBounded(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		hashes, txs = append(hashes, tx.Hash(raw)), append(txs, d)
+		raws, txs = append(raws, raw), append(txs, d)
 	}
 	c := newTxCache(10, 1<<30)
 	for i := range txs {
-		c.AddDecoded(hashes[i], txs[i])
-		c.AddVerified(hashes[i])
+		c.AddDecoded(raws[i], txs[i])
+		c.AddVerified(raws[i])
 		if n, _ := c.len(); n > 10 {
 			t.Fatalf("after %d additions: %d entries, bound 10", i+1, n)
 		}
 	}
 	for i := range txs {
-		if cached := c.Decoded(hashes[i]) != nil; cached != (i >= 40) || c.Verified(hashes[i]) != (i >= 40) {
-			t.Fatalf("entry %d: cached %v verified %v; want only the last 10", i, cached, c.Verified(hashes[i]))
+		if cached := c.Decoded(raws[i]) != nil; cached != (i >= 40) || c.Verified(raws[i]) != (i >= 40) {
+			t.Fatalf("entry %d: cached %v verified %v; want only the last 10", i, cached, c.Verified(raws[i]))
 		}
 	}
 
 	// By weight: room for three transactions.
-	w := weight(txs[0])
+	w := weight(raws[0])
 	c = newTxCache(100, 3*w+w/2)
 	for i := range 8 {
-		c.AddDecoded(hashes[i], txs[i])
+		c.AddDecoded(raws[i], txs[i])
 		if _, bytes := c.len(); bytes > 3*w+w/2 {
 			t.Fatalf("after %d additions: weight %d, bound %d", i+1, bytes, 3*w+w/2)
 		}
 	}
-	if n, _ := c.len(); n != 3 || c.Decoded(hashes[4]) != nil || c.Decoded(hashes[5]) == nil {
+	if n, _ := c.len(); n != 3 || c.Decoded(raws[4]) != nil || c.Decoded(raws[5]) == nil {
 		t.Fatalf("%d entries; want the last three", n)
 	}
 

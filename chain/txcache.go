@@ -7,27 +7,27 @@ import (
 )
 
 // The transaction cache's bounds: a full mempool of CometBFT's default size
-// (5,000) several times over, and at most txCacheBytes of decoded
-// transactions, counted as their body bytes plus txCacheOverhead each, so
-// that 100,000 transactions of the largest size (tx.MaxTxBytes) cannot
-// hold gigabytes.
+// (5,000) several times over, and at most txCacheBytes, each entry weighing
+// twice its transaction's size (the bytes as the key, the decoded
+// transaction about as much) plus txCacheOverhead, so that 100,000
+// transactions of the largest size (tx.MaxTxBytes) cannot hold gigabytes.
 const (
 	txCacheSize     = 100_000
 	txCacheBytes    = 64 << 20
 	txCacheOverhead = 512
 )
 
-// txCache is the ledger's app.TxCache: a bounded map from transaction
-// hash to the decoded transaction and whether its signature verified.
-// Entries leave in the order they came (first in, first out) once there
-// are more than size of them or their decoded transactions weigh more
-// than maxBytes; forgetting one only costs a second decoding or
-// verification. It is safe for concurrent use: CheckTx fills it from
-// CometBFT's mempool goroutines.
+// txCache is the ledger's app.TxCache: a bounded map from a transaction's
+// bytes to its decoding and whether its signature verified. Keyed by the
+// bytes themselves, a lookup costs a map hash and a comparison, not a
+// SHA-256. Entries leave in the order they came (first in, first out) once
+// there are more than size of them or they weigh more than maxBytes;
+// forgetting one only costs a second decoding or verification. It is safe
+// for concurrent use: CheckTx fills it from CometBFT's mempool goroutines.
 type txCache struct {
 	mu       sync.Mutex
-	entries  map[[32]byte]*txEntry
-	order    [][32]byte // ring of hashes, oldest at head
+	entries  map[string]*txEntry
+	order    []string // ring of keys, oldest at head
 	head     int
 	bytes    int // Σ weight of the entries
 	size     int
@@ -41,33 +41,34 @@ type txEntry struct {
 }
 
 func newTxCache(size, maxBytes int) *txCache {
-	return &txCache{entries: make(map[[32]byte]*txEntry, size), order: make([][32]byte, 0, size), size: size, maxBytes: maxBytes}
+	return &txCache{entries: make(map[string]*txEntry, size), order: make([]string, 0, size), size: size, maxBytes: maxBytes}
 }
 
-func weight(t *tx.Tx) int {
-	if t == nil {
-		return 0
-	}
-	return len(t.BodyBytes) + txCacheOverhead
-}
+// weight is what an entry for raw counts against maxBytes.
+func weight(raw []byte) int { return 2*len(raw) + txCacheOverhead }
 
-// entry returns the entry of h, adding an empty one (and evicting the
+// entry returns the entry of raw, adding an empty one (and evicting the
 // oldest as needed) if there is none. mu is held.
-func (c *txCache) entry(h [32]byte) *txEntry {
-	if e, ok := c.entries[h]; ok {
+func (c *txCache) entry(raw []byte) *txEntry {
+	if e, ok := c.entries[string(raw)]; ok {
 		return e
 	}
-	e := &txEntry{}
+	e := &txEntry{weight: weight(raw)}
 	if len(c.entries) == c.size {
 		c.evict()
 	}
-	c.entries[h] = e
+	key := string(raw)
+	c.entries[key] = e
 	if len(c.order) < c.size {
-		c.order = append(c.order, h)
+		c.order = append(c.order, key)
 	} else {
 		// The ring is full; the slot after the newest entry is free,
 		// since there were fewer than size entries.
-		c.order[(c.head+len(c.entries)-1)%c.size] = h
+		c.order[(c.head+len(c.entries)-1)%c.size] = key
+	}
+	c.bytes += e.weight
+	for c.bytes > c.maxBytes && len(c.entries) > 1 {
+		c.evict()
 	}
 	return e
 }
@@ -77,50 +78,43 @@ func (c *txCache) evict() {
 	if len(c.entries) == 0 {
 		return
 	}
-	h := c.order[c.head]
+	key := c.order[c.head]
+	c.order[c.head] = ""
 	c.head = (c.head + 1) % c.size
-	c.bytes -= c.entries[h].weight
-	delete(c.entries, h)
+	c.bytes -= c.entries[key].weight
+	delete(c.entries, key)
 }
 
 // Decoded implements app.TxCache.
-func (c *txCache) Decoded(h [32]byte) *tx.Tx {
+func (c *txCache) Decoded(raw []byte) *tx.Tx {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e, ok := c.entries[h]; ok {
+	if e, ok := c.entries[string(raw)]; ok {
 		return e.tx
 	}
 	return nil
 }
 
 // AddDecoded implements app.TxCache.
-func (c *txCache) AddDecoded(h [32]byte, t *tx.Tx) {
+func (c *txCache) AddDecoded(raw []byte, t *tx.Tx) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e := c.entry(h)
-	if e.tx != nil {
-		return
-	}
-	e.tx, e.weight = t, weight(t)
-	c.bytes += e.weight
-	for c.bytes > c.maxBytes && len(c.entries) > 1 {
-		c.evict()
-	}
+	c.entry(raw).tx = t
 }
 
 // Verified implements app.TxCache.
-func (c *txCache) Verified(h [32]byte) bool {
+func (c *txCache) Verified(raw []byte) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.entries[h]
+	e, ok := c.entries[string(raw)]
 	return ok && e.verified
 }
 
 // AddVerified implements app.TxCache.
-func (c *txCache) AddVerified(h [32]byte) {
+func (c *txCache) AddVerified(raw []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.entry(h).verified = true
+	c.entry(raw).verified = true
 }
 
 // len returns the number of entries and their weight.

@@ -55,26 +55,26 @@ type App struct {
 	txs      TxCache
 }
 
-// TxCache remembers, by transaction hash (tx.Hash of the raw bytes), what
-// a node already learned of a transaction: its decoding and whether its
-// signature verified. CheckTx, PrepareProposal, ProcessProposal and
-// FinalizeBlock all see a transaction; with a cache it is decoded once and
-// its signature checked once (or in a batch, by the chain adapter). A hit
-// stands for these exact bytes, and tx.Decode and tx.VerifySignature are
-// functions of the bytes alone, so results never depend on the cache. The
-// ledger never modifies a decoded transaction. The chain adapter provides
-// a bounded one; nil means no cache.
+// TxCache remembers, by the raw bytes of a transaction, what a node
+// already learned of it: its decoding and whether its signature verified.
+// CheckTx, PrepareProposal, ProcessProposal and FinalizeBlock all see a
+// transaction; with a cache it is decoded once and its signature checked
+// once (or in a batch, by the chain adapter). A hit stands for these exact
+// bytes, and tx.Decode and tx.VerifySignature are functions of the bytes
+// alone, so results never depend on the cache. The ledger never modifies
+// a decoded transaction. The chain adapter provides a bounded one; nil
+// means no cache.
 type TxCache interface {
-	// Decoded returns what tx.Decode returned for the bytes with this
-	// hash, or nil if the cache does not know them.
-	Decoded(txHash [32]byte) *tx.Tx
-	// AddDecoded records a successful decoding.
-	AddDecoded(txHash [32]byte, t *tx.Tx)
-	// Verified reports whether the signature of the transaction with this
-	// hash verified.
-	Verified(txHash [32]byte) bool
+	// Decoded returns what tx.Decode returned for raw, or nil if the
+	// cache does not know these bytes.
+	Decoded(raw []byte) *tx.Tx
+	// AddDecoded records a successful decoding of raw.
+	AddDecoded(raw []byte, t *tx.Tx)
+	// Verified reports whether the signature of the transaction raw
+	// verified.
+	Verified(raw []byte) bool
 	// AddVerified records that it did.
-	AddVerified(txHash [32]byte)
+	AddVerified(raw []byte)
 }
 
 // WithTxCache returns a copy of a that consults c before decoding a
@@ -515,11 +515,9 @@ func (a *App) deliverTx(st store.KVStore, h Header, p *ledgerpb.Params, names *e
 // checkForm runs every check that needs no state but params: decoding,
 // chain id, limits, the stateless rules of each message, the signature.
 func (a *App) checkForm(raw []byte, chainID string, p *ledgerpb.Params) (*tx.Tx, error) {
-	var h [32]byte
 	var t *tx.Tx
 	if a.txs != nil {
-		h = tx.Hash(raw)
-		t = a.txs.Decoded(h)
+		t = a.txs.Decoded(raw)
 	}
 	if t == nil {
 		var err error
@@ -527,7 +525,7 @@ func (a *App) checkForm(raw []byte, chainID string, p *ledgerpb.Params) (*tx.Tx,
 			return nil, err
 		}
 		if a.txs != nil {
-			a.txs.AddDecoded(h, t)
+			a.txs.AddDecoded(raw, t)
 		}
 	}
 	if err := t.Check(chainID, p.MaxMsgsPerTx, p.MaxMemoBytes); err != nil {
@@ -538,14 +536,14 @@ func (a *App) checkForm(raw []byte, chainID string, p *ledgerpb.Params) (*tx.Tx,
 			return nil, fmt.Errorf("messages[%d]: %w", i, err)
 		}
 	}
-	if a.txs != nil && a.txs.Verified(h) {
+	if a.txs != nil && a.txs.Verified(raw) {
 		return t, nil
 	}
 	if err := t.VerifySignature(); err != nil {
 		return nil, err
 	}
 	if a.txs != nil {
-		a.txs.AddVerified(h)
+		a.txs.AddVerified(raw)
 	}
 	return t, nil
 }

@@ -320,15 +320,15 @@ func skillReq(path string) []byte { return mustMarshal(&ledgerpb.SkillRequest{Pa
 
 // mapTxCache is a TxCache that forgets nothing.
 type mapTxCache struct {
-	decoded  map[[32]byte]*tx.Tx
-	verified map[[32]byte]bool
+	decoded  map[string]*tx.Tx
+	verified map[string]bool
 }
 
 func newMapTxCache() *mapTxCache {
-	return &mapTxCache{decoded: map[[32]byte]*tx.Tx{}, verified: map[[32]byte]bool{}}
+	return &mapTxCache{decoded: map[string]*tx.Tx{}, verified: map[string]bool{}}
 }
 
-func (c *mapTxCache) Decoded(h [32]byte) *tx.Tx       { return c.decoded[h] }
-func (c *mapTxCache) AddDecoded(h [32]byte, t *tx.Tx) { c.decoded[h] = t }
-func (c *mapTxCache) Verified(h [32]byte) bool        { return c.verified[h] }
-func (c *mapTxCache) AddVerified(h [32]byte)          { c.verified[h] = true }
+func (c *mapTxCache) Decoded(raw []byte) *tx.Tx       { return c.decoded[string(raw)] }
+func (c *mapTxCache) AddDecoded(raw []byte, t *tx.Tx) { c.decoded[string(raw)] = t }
+func (c *mapTxCache) Verified(raw []byte) bool        { return c.verified[string(raw)] }
+func (c *mapTxCache) AddVerified(raw []byte)          { c.verified[string(raw)] = true }
