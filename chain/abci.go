@@ -531,18 +531,24 @@ func validatorUpdates(in []app.ValidatorUpdate) []abci.ValidatorUpdate {
 // height, and its writes become part of the version the next Commit
 // saves. A validator of a live chain never seeds: the writes are in no
 // block, so the other validators would not have them and the app hashes
-// would differ. Errors: write's, or a state without genesis.
+// would differ. If write fails, nothing is written. Errors: write's, or a
+// state without genesis.
 func (a *Application) Seed(write func(*app.Seeder) error) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.proposal = nil
-	s, err := a.ledger.Seeder(newTreeStore(a.tree), app.Header{ChainID: a.chainID, Height: a.tree.Version() + 1})
+	// Through a branch, as a block: its ordered index serves the
+	// handlers' iterators, where the tree's unsaved-writes iterator would
+	// sort every unsaved key again for each one.
+	branch := store.NewCache(newTreeStore(a.tree))
+	s, err := a.ledger.Seeder(branch, app.Header{ChainID: a.chainID, Height: a.tree.Version() + 1})
 	if err != nil {
 		return err
 	}
 	if err := write(s); err != nil {
 		return err
 	}
+	branch.Write()
 	a.resetCheck()
 	return nil
 }
