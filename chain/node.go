@@ -28,6 +28,8 @@ type Node struct {
 	cmt *node.Node
 	db  dbm.DB
 	App *Application
+	// pruned stops the retain-height loop (pruneHistory) and waits for it.
+	pruned func()
 }
 
 // OpenDB opens (creating if needed) the ledger's database,
@@ -75,12 +77,18 @@ func Start(ctx context.Context, home string, logw io.Writer) (*Node, error) {
 		db.Close()
 		return nil, err
 	}
+	sock := enableHistoryPruning(c, home, sc)
 	n, err := StartWith(ctx, c, proxy.NewUnsyncLocalClientCreator(app), logw)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	return &Node{cmt: n, db: db, App: app}, nil
+	node := &Node{cmt: n, db: db, App: app, pruned: func() {}}
+	if sock != "" {
+		logger, _ := newLogger(logw, c.LogLevel) // the level was checked by StartWith
+		node.pruned = pruneHistory(app, sock, sc.RetainBlocks, c.Storage.Pruning.Interval, logger)
+	}
+	return node, nil
 }
 
 // StartWith starts CometBFT for the home of config c with the application
@@ -124,6 +132,7 @@ func (n *Node) CometBFT() *node.Node { return n.cmt }
 
 // Stop stops the node and closes the ledger's database.
 func (n *Node) Stop() error {
+	n.pruned()
 	err := n.cmt.Stop()
 	n.cmt.Wait()
 	if cerr := n.db.Close(); err == nil {
