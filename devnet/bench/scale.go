@@ -342,14 +342,18 @@ func (r *scaleRun) seed(ctx context.Context) error {
 	// The orders of the award blocks: Repeat × Work orders whose bid
 	// windows end at awardAt, awardAt+1, …, after the empty and transfer
 	// blocks; each has its own buyer and one bid, from a node of its own,
-	// and a delivery window of 2 blocks, which no delivery meets.
+	// and a delivery window of Repeat+1 blocks, which no delivery meets:
+	// the deadlines of award block k's orders pass Repeat+1 blocks later,
+	// after the last award block.
 	seedAt := r.height + 1
 	r.awardAt = seedAt + 2*int64(r.o.Repeat) + 1
+	// The first deadline passes after the last award block.
+	deliveryWindow := uint64(r.o.Repeat + 1)
 	return r.app.Seed(func(s *app.Seeder) error {
 		for k := range r.o.Repeat {
 			for j := range w {
 				n := k*w + j
-				if err := r.order(s, workBuyer(j), uint64(ScaleOrders*10+n), uint64(r.awardAt+int64(k)-seedAt), 2, workNode(j)); err != nil {
+				if err := r.order(s, workBuyer(j), uint64(ScaleOrders*10+n), uint64(r.awardAt+int64(k)-seedAt), deliveryWindow, workNode(j)); err != nil {
 					return fmt.Errorf("seed award order %d: %w", n, err)
 				}
 			}
@@ -448,8 +452,8 @@ func (r *scaleRun) measure(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if n := count[market.EventOrderAwarded](b); n != w {
-			return fmt.Errorf("award block %d: %d orders awarded, want %d", b.height, n, w)
+		if n, f := count[market.EventOrderAwarded](b), count[market.EventOrderFailed](b); n != w || f != 0 {
+			return fmt.Errorf("award block %d: %d orders awarded and %d failed, want %d and none", b.height, n, f, w)
 		}
 		awards = append(awards, b)
 	}
