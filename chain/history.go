@@ -30,7 +30,8 @@ const (
 	maxSocketPath = 100
 )
 
-// enableHistoryPruning configures c for pruneHistory and returns the
+// enableHistoryPruning configures c for pruneHistory, with CometBFT's
+// forced compaction after pruning (storage.compact), and returns the
 // socket's path, or "" when the node keeps every block (RetainBlocks -1)
 // or its operator configured a privileged gRPC server of their own.
 func enableHistoryPruning(c *cfg.Config, home string, sc StateConfig) string {
@@ -51,6 +52,9 @@ func enableHistoryPruning(c *cfg.Config, home string, sc StateConfig) string {
 	c.GRPC.Privileged.ListenAddress = "unix://" + sock
 	c.GRPC.Privileged.PruningService.Enabled = true
 	c.Storage.Pruning.DataCompanion.Enabled = true
+	// Deleted blocks free their disk only once the database compacts:
+	// CometBFT forces it every storage.compaction_interval pruned blocks.
+	c.Storage.Compact = true
 	return sock
 }
 
