@@ -51,23 +51,45 @@ import (
 //     the blocks the tree lacks after a crash.
 //
 // Application does its own locking, so that CometBFT may call it without
-// serializing (proxy.NewUnsyncLocalClientCreator): every method holds mu,
-// except that CheckTx first verifies the transaction's signature without it,
-// on the caller's goroutine, and records it in the signature cache, and
-// that Query takes no lock once a version is committed. The ed25519
-// verification, which dominates the cost of a transfer, thereby runs on
-// every core while the state machine itself stays sequential, and a query
-// never waits for a block.
+// serializing (proxy.NewUnsyncLocalClientCreator). The consensus methods
+// hold mu. CheckTx holds checkMu, which guards the mempool's branch of
+// state, after it decoded the transaction and verified its signature
+// with no lock at all; Commit takes checkMu too (after mu), while it saves
+// the version the mempool's branch reads and starts the branch again.
+// Before the first Commit the branch reads the working tree, so CheckTx
+// then takes mu as well. Query takes no lock once a version is committed.
+// The ed25519 verification, which dominates the cost of a transfer, thereby
+// runs on every core, the mempool's checks run while a block executes,
+// and a query never waits for a block.
+//
+// # Decoding and signatures, once
+//
+// A transaction is decoded once and its signature verified once, however
+// many of CheckTx, PrepareProposal, ProcessProposal and FinalizeBlock see
+// it: the application keeps a bounded cache by transaction bytes
+// (app.TxCache) of decoded transactions and verified signatures. CheckTx
+// calls arriving together have their signatures verified together, in
+// one batch (sigBatcher); before a block runs, the signatures of its
+// transactions that the cache does not hold are verified in batches too
+// (verifySignatures), so that a block that came from a peer, or a replay,
+// costs a batch verification rather than one per transaction. A batch
+// that fails is verified signature by signature; the bad ones are left
+// out of the cache, and the ledger, verifying them again, refuses exactly
+// those transactions with the code that names the bad signature. The
+// ZIP-215 rules (ledger/tx: "Signatures") make a batch accept exactly the
+// signatures that verify alone, so none of this changes any result.
 //
 // # Queries and IAVL's concurrency rules
 //
 // The MutableTree is not safe for concurrent use: mu guards it. A version
 // loaded with GetImmutable is an ImmutableTree that IAVL documents as safe
 // for concurrent use as long as its version is not deleted
-// (DeleteVersionsTo, or pruning options of the tree). This adapter never
-// deletes versions, so a published snapshot stays readable for as long as
-// a query holds it; if pruning is ever added, it must keep the published
-// version and any version a query may still read. Two more rules of IAVL
+// (DeleteVersionsTo). Commit deletes only the versions older than the
+// last StateConfig.KeepVersions (at least 2), so the published snapshot
+// and the one before it stay readable while a query holds them; a query
+// at an older height is refused as pruned before it loads anything, and
+// one that loads a version just as Commit deletes it fails with
+// query.ErrHeight. Two more rules of IAVL
 // v1 are not in its documentation:
 //
 //   - Get and Iterator of an ImmutableTree of the latest version consult
@@ -85,10 +107,14 @@ import (
 //     no node with the consensus tree.
 //
 // Block execution, under mu, reads the consensus tree, fast paths
-// included; the mempool's branch (CheckTx) reads the published snapshot.
+// included; the mempool's branch (CheckTx, under checkMu) reads the
+// published snapshot, fast paths included: they read the database as the
+// last Commit left it, and only Commit, which holds checkMu, writes it
+// (block execution keeps its writes in memory until then).
 type Application struct {
 	abci.BaseApplication
-	sigs    *sigCache
+	txs     *txCache
+	batch   *sigBatcher
 	ledger  *app.App
 	chainID string
 
@@ -99,11 +125,17 @@ type Application struct {
 	// published by Commit (and by NewApplication over a saved tree); nil
 	// before the first Commit. Query reads it without mu.
 	last atomic.Pointer[iavl.ImmutableTree]
+	// keep is the number of versions kept (StateConfig.KeepVersions; -1:
+	// all), retain the blocks CometBFT retains (StateConfig.RetainBlocks;
+	// -1: all). Both are set once, by OpenApplication.
+	keep, retain int64
 
-	mu       sync.Mutex // the consensus lock; it guards the fields below
+	mu       sync.Mutex // the consensus lock; it guards the fields below but check
 	tree     *iavl.MutableTree
-	check    *store.Cache // the mempool's branch of the last committed state
-	proposal *executed    // the block ProcessProposal accepted last, at this height
+	proposal *executed // the block ProcessProposal accepted last, at this height
+
+	checkMu sync.Mutex   // taken after mu when both are
+	check   *store.Cache // the mempool's branch of the last committed state
 }
 
 var _ abci.Application = (*Application)(nil)
@@ -118,16 +150,29 @@ type executed struct {
 }
 
 // NewApplication returns the application of the chain chainID over the
-// ledger state in db (see OpenDB), loaded at its latest version. The
-// caller closes db once the application is done.
+// ledger state in db (see OpenDB), loaded at its latest version, with the
+// default StateConfig. The caller closes db once the application is done.
 func NewApplication(db dbm.DB, chainID string) (*Application, error) {
-	tree, err := loadTree(db)
+	return OpenApplication(db, chainID, StateConfig{})
+}
+
+// OpenApplication is NewApplication with the state configuration sc
+// (zero fields: the defaults): the IAVL cache, the versions kept and the
+// blocks CometBFT retains. Errors: sc breaks a rule of StateConfig, or
+// the state does not load.
+func OpenApplication(db dbm.DB, chainID string, sc StateConfig) (*Application, error) {
+	if err := sc.validate(); err != nil {
+		return nil, err
+	}
+	sc = sc.withDefaults()
+	tree, err := loadTree(db, sc.CacheNodes)
 	if err != nil {
 		return nil, err
 	}
-	sigs := newSigCache(sigCacheSize)
-	a := &Application{sigs: sigs, ledger: app.New().WithSignatureCache(sigs), chainID: chainID, tree: tree,
+	txs := newTxCache(txCacheSize, txCacheBytes)
+	a := &Application{txs: txs, batch: newSigBatcher(), ledger: app.New().WithTxCache(txs), chainID: chainID, tree: tree,
 		reader: iavl.NewMutableTree(db, queryCacheSize, true, iavl.NewNopLogger())}
+	a.keep, a.retain = sc.KeepVersions, sc.RetainBlocks
 	if v := tree.Version(); v > 0 {
 		if err := a.publish(v); err != nil {
 			return nil, err
@@ -147,7 +192,8 @@ func (a *Application) publish(v int64) error {
 	return nil
 }
 
-// resetCheck starts the mempool's branch over the last committed state.
+// resetCheck starts the mempool's branch over the last committed state
+// (checkMu held, or the application not shared yet).
 // Before the first Commit that is the working tree, read through its nodes
 // (newQueryStore): IAVL's fast index of a tree never saved answers
 // "absent" for every key, which would hide the genesis state from CheckTx
@@ -190,29 +236,71 @@ func (a *Application) InitChain(_ context.Context, req *abci.InitChainRequest) (
 	if err != nil {
 		return nil, fmt.Errorf("init chain: %w", err)
 	}
+	a.checkMu.Lock()
 	a.resetCheck()
+	a.checkMu.Unlock()
 	return &abci.InitChainResponse{Validators: validatorUpdates(vals), AppHash: a.tree.WorkingHash()}, nil
 }
 
 // CheckTx implements abci.Application.
 func (a *Application) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckTxResponse, error) {
 	a.preverify(req.Tx)
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	if a.last.Load() == nil {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+	}
+	a.checkMu.Lock()
+	defer a.checkMu.Unlock()
 	r := a.ledger.CheckTx(a.check, a.chainID, req.Tx)
 	return &abci.CheckTxResponse{Code: r.Code, Codespace: r.Codespace, Log: r.Log, Events: events(r.Events)}, nil
 }
 
-// preverify verifies a transaction's signature, without the lock, and
-// records success in the signature cache. Failures are left for the
-// ledger's CheckTx to report.
+// preverify decodes a transaction and verifies its signature, without the
+// lock, batched with the other calls' (sigBatcher), and records both in
+// the cache. Failures are left for the ledger's CheckTx to report.
 func (a *Application) preverify(raw []byte) {
-	h := tx.Hash(raw)
-	if a.sigs.Verified(h) {
+	if a.txs.Verified(raw) {
 		return
 	}
-	if t, err := tx.Decode(raw); err == nil && t.VerifySignature() == nil {
-		a.sigs.AddVerified(h)
+	t := a.decode(raw)
+	if t != nil && a.batch.verify(t) {
+		a.txs.AddVerified(raw)
+	}
+}
+
+// decode returns the transaction of raw from the cache, or decoded (and
+// then cached); nil if it does not decode.
+func (a *Application) decode(raw []byte) *tx.Tx {
+	if t := a.txs.Decoded(raw); t != nil {
+		return t
+	}
+	t, err := tx.Decode(raw)
+	if err != nil {
+		return nil
+	}
+	a.txs.AddDecoded(raw, t)
+	return t
+}
+
+// verifyBlock verifies, in batches (verifySignatures), the signatures of
+// the block's transactions that the cache does not hold as verified, and
+// records those that verify. It leaves the others, and transactions that
+// do not decode, for the ledger to refuse.
+func (a *Application) verifyBlock(raws [][]byte) {
+	var pending [][]byte
+	var txs []*tx.Tx
+	for _, raw := range raws {
+		if a.txs.Verified(raw) {
+			continue
+		}
+		if t := a.decode(raw); t != nil {
+			pending, txs = append(pending, raw), append(txs, t)
+		}
+	}
+	for i, ok := range verifySignatures(txs) {
+		if ok {
+			a.txs.AddVerified(pending[i])
+		}
 	}
 }
 
@@ -222,6 +310,7 @@ func (a *Application) preverify(raw []byte) {
 // genesis state, which no snapshot has yet); nothing reaches the tree
 // before FinalizeBlock writes the branch.
 func (a *Application) execute(h app.Header, txs [][]byte, mis []app.Misbehavior) *executed {
+	a.verifyBlock(txs)
 	branch := store.NewCache(newTreeStore(a.tree))
 	res := a.ledger.FinalizeBlock(branch, h, txs, mis)
 	return &executed{height: h.Height, hash: h.Hash, txs: txs, state: branch, result: res}
@@ -344,12 +433,16 @@ func (a *Application) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRe
 	return out, nil
 }
 
-// Commit implements abci.Application: it saves the tree's working version
-// and publishes it to queries.
+// Commit implements abci.Application: it saves the tree's working version,
+// publishes it to queries, deletes the versions older than the last
+// StateConfig.KeepVersions and asks CometBFT, by the response's retain
+// height, to prune the blocks older than the last StateConfig.RetainBlocks.
 func (a *Application) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.proposal = nil
+	a.checkMu.Lock()
+	defer a.checkMu.Unlock()
 	_, v, err := a.tree.SaveVersion()
 	if err != nil {
 		return nil, fmt.Errorf("commit: save state: %w", err)
@@ -358,7 +451,19 @@ func (a *Application) Commit(context.Context, *abci.CommitRequest) (*abci.Commit
 		return nil, fmt.Errorf("commit: %w", err)
 	}
 	a.resetCheck()
-	return &abci.CommitResponse{}, nil
+	// Pruning (StateConfig): the versions below the last keep go; the
+	// version before the last, which a query may still read, is never
+	// among them (keep ≥ 2).
+	if a.keep > 0 && v > a.keep {
+		if err := a.tree.DeleteVersionsTo(v - a.keep); err != nil {
+			return nil, fmt.Errorf("commit: prune the state to version %d: %w", v-a.keep, err)
+		}
+	}
+	res := &abci.CommitResponse{}
+	if a.retain > 0 && v > a.retain {
+		res.RetainHeight = v - a.retain + 1
+	}
+	return res, nil
 }
 
 // Query implements abci.Application: it serves the paths of the ledger's
@@ -402,6 +507,9 @@ func (a *Application) Query(_ context.Context, req *abci.QueryRequest) (res *abc
 	switch last := snap.Version(); {
 	case req.Height < 0 || req.Height > last:
 		return fail(query.ErrHeight.Errorf("height %d: not committed; the last committed height is %d", req.Height, last))
+	case req.Height > 0 && a.keep > 0 && req.Height <= last-a.keep:
+		return fail(query.ErrHeight.Errorf("height %d: pruned: this node keeps the state of the last %d heights (%d to %d); ask a node that keeps every version (keep_versions = -1 in ledger.toml)",
+			req.Height, a.keep, last-a.keep+1, last))
 	case req.Height > 0 && req.Height < last:
 		if snap, err = a.reader.GetImmutable(req.Height); err != nil {
 			return fail(query.ErrHeight.Errorf("height %d: %v", req.Height, err))
@@ -451,8 +559,10 @@ func (a *Application) simulate(data []byte) (*abci.QueryResponse, error) {
 	}
 	a.preverify(req.Tx)
 	a.mu.Lock()
+	a.checkMu.Lock()
 	height := a.tree.Version() + 1
 	r := a.ledger.Simulate(store.NewCache(a.check), app.Header{ChainID: a.chainID, Height: height}, req.Tx)
+	a.checkMu.Unlock()
 	a.mu.Unlock()
 	reply := &ledgerpb.SimulateResponse{Code: r.Code, Codespace: r.Codespace, Log: r.Log}
 	for _, e := range r.Events {
@@ -487,4 +597,32 @@ func validatorUpdates(in []app.ValidatorUpdate) []abci.ValidatorUpdate {
 		out = append(out, abci.ValidatorUpdate{PubKeyType: "ed25519", PubKeyBytes: v.PubKey, Power: v.Power})
 	}
 	return out
+}
+
+// Seed writes state outside any block, for benchmarks that need a large
+// state quickly (`cell bench scale`): write runs, under the consensus
+// lock, with a seeder (app.Seeder) over the working tree at the next
+// height, and its writes become part of the version the next Commit
+// saves. A validator of a live chain never seeds: the writes are in no
+// block, so the other validators would not have them and the app hashes
+// would differ. If write fails, nothing is written. Errors: write's, or a
+// state without genesis.
+func (a *Application) Seed(write func(*app.Seeder) error) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.proposal = nil
+	// Through a branch, as a block: its ordered index serves the
+	// handlers' iterators, where the tree's unsaved-writes iterator would
+	// sort every unsaved key again for each one.
+	branch := store.NewCache(newTreeStore(a.tree))
+	s, err := a.ledger.Seeder(branch, app.Header{ChainID: a.chainID, Height: a.tree.Version() + 1})
+	if err != nil {
+		return err
+	}
+	if err := write(s); err != nil {
+		return err
+	}
+	branch.Write()
+	a.resetCheck()
+	return nil
 }
