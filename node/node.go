@@ -329,6 +329,9 @@ func (n *Node) Addr() net.Addr { return n.ln.Addr() }
 func (n *Node) Run(ctx context.Context) error {
 	defer n.exec.Close(context.WithoutCancel(ctx))
 	defer n.stopPeerChildren()
+	// After stopServices: the payments of the peers whose delegated
+	// children it stopped.
+	defer n.tasks.wait()
 	// Before the executor closes, and after the HTTP server and the
 	// tasks stopped: stop the service instances and deliver what they
 	// served.

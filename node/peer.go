@@ -254,7 +254,7 @@ func (n *Node) peerStart(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusInternalServerError, "%v", err)
 		return
 	}
-	svc, err := n.localRunner().Start(r.Context(), gateway.StartRequest{ID: id, Package: pkg, Seed: seed, Pool: tree.Pool(), Gateway: tree.Root(id, pkg.Spec())})
+	svc, err := n.localRunner().Start(context.WithoutCancel(r.Context()), gateway.StartRequest{ID: id, Package: pkg, Seed: seed, Pool: tree.Pool(), Gateway: tree.Root(id, pkg.Spec())})
 	if err != nil {
 		httpError(w, http.StatusUnprocessableEntity, "service %s: start: %v", id, err)
 		return
