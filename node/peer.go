@@ -218,28 +218,22 @@ func (n *Node) peerStart(w http.ResponseWriter, r *http.Request) {
 			all, n.cfg.Peer.MaxChildren, mine, owner[:12], n.cfg.Peer.MaxChildrenPerNode)
 		return
 	}
-	var req nodeapi.PeerStartRequest
-	if !n.peerJSON(w, r, sig, &req) {
+	body, err := nodeapi.ReadBody(r.Body, sig, nodeapi.MaxPeerMessage)
+	if err != nil {
+		httpError(w, http.StatusBadRequest, "%v", err)
 		return
 	}
-	var seed [32]byte
-	if b, err := hex.DecodeString(req.Seed); err != nil || len(b) != len(seed) {
-		httpError(w, http.StatusBadRequest, "seed: want %d bytes in hex", len(seed))
+	req, seed, err := parsePeerStart(body)
+	if errors.Is(err, errTreeRefused) {
+		httpError(w, http.StatusConflict, "%v", err)
 		return
-	} else {
-		copy(seed[:], b)
 	}
-	if len(req.Ancestors) > nodeapi.MaxPeerAncestors || len(req.Ancestors) >= gateway.DefaultMaxDepth {
-		httpError(w, http.StatusConflict, "ancestors: %d, at most %d: %v", len(req.Ancestors),
-			min(nodeapi.MaxPeerAncestors, gateway.DefaultMaxDepth-1), "the depth of child services exceeded")
+	if err != nil {
+		httpError(w, http.StatusBadRequest, "%v", err)
 		return
 	}
 	id, pkg, ok := n.peerService(w, r, req.ServiceID)
 	if !ok {
-		return
-	}
-	if slices.Contains(req.Ancestors, id.String()) {
-		httpError(w, http.StatusConflict, "service %s: a cycle of child services (it is its own ancestor)", id)
 		return
 	}
 	price := n.childPrice(id)
@@ -268,6 +262,45 @@ func (n *Node) peerStart(w http.ResponseWriter, r *http.Request) {
 	n.peers.mu.Unlock()
 	n.log.Info("peer child started", "child", c.id, "service", id, "for", owner[:12])
 	writeJSON(w, http.StatusOK, nodeapi.PeerChild{Child: c.id, Start: price.Start, PerCall: price.PerCall})
+}
+
+// errTreeRefused is wrapped by parsePeerStart's error for a tree of
+// services the peer refuses: too deep, or a cycle.
+var errTreeRefused = errors.New("tree of services refused")
+
+// parsePeerStart decodes and checks a start request: its service id
+// (lowercase hex), seed (32 bytes in hex), and ancestors (at most
+// nodeapi.MaxPeerAncestors and fewer than gateway.DefaultMaxDepth, each a
+// service id, none the child's). Errors name the field; a tree too deep
+// or a cycle wraps errTreeRefused.
+func parsePeerStart(body []byte) (nodeapi.PeerStartRequest, [32]byte, error) {
+	var req nodeapi.PeerStartRequest
+	var seed [32]byte
+	if err := json.Unmarshal(body, &req); err != nil {
+		return req, seed, fmt.Errorf("body: %w", err)
+	}
+	id, err := spec.ParseID(req.ServiceID)
+	if err != nil || id.String() != req.ServiceID {
+		return req, seed, fmt.Errorf("service_id %q: want 64 lowercase hex digits", req.ServiceID)
+	}
+	if b, err := hex.DecodeString(req.Seed); err != nil || len(b) != len(seed) {
+		return req, seed, fmt.Errorf("seed: want %d bytes in hex", len(seed))
+	} else {
+		copy(seed[:], b)
+	}
+	if max := min(nodeapi.MaxPeerAncestors, gateway.DefaultMaxDepth-1); len(req.Ancestors) > max {
+		return req, seed, fmt.Errorf("ancestors: %d, at most %d: %w (the depth of child services exceeded)", len(req.Ancestors), max, errTreeRefused)
+	}
+	for i, a := range req.Ancestors {
+		aid, err := spec.ParseID(a)
+		if err != nil || aid.String() != a {
+			return req, seed, fmt.Errorf("ancestors[%d] %q: want 64 lowercase hex digits", i, a)
+		}
+		if aid == id {
+			return req, seed, fmt.Errorf("ancestors[%d]: %w: service %s is its own ancestor (a cycle)", i, errTreeRefused, id)
+		}
+	}
+	return req, seed, nil
 }
 
 // peerChildOf finds the child of a peer route, refusing another node's.

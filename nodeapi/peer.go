@@ -2,6 +2,7 @@ package nodeapi
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -128,8 +129,8 @@ func (c *Client) PeerStart(ctx context.Context, req PeerStartRequest) (PeerChild
 	if _, err := c.do(ctx, http.MethodPost, "/v1/peer/children", b, true, &ch, MaxPeerMessage); err != nil {
 		return ch, err
 	}
-	if len(ch.Child) != 2*ChildIDSize {
-		return ch, fmt.Errorf("peer start: child id %q is not %d hex bytes", ch.Child, ChildIDSize)
+	if b, err := hex.DecodeString(ch.Child); err != nil || len(b) != ChildIDSize || hex.EncodeToString(b) != ch.Child {
+		return ch, fmt.Errorf("peer start: child id %q is not %d bytes in lowercase hex", ch.Child, ChildIDSize)
 	}
 	return ch, nil
 }
