@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/celltonomy/celltonomy/client"
@@ -124,6 +125,7 @@ func (d peerDelegator) Delegate(ctx context.Context, req gateway.StartRequest) (
 		price.Start += run.cand.quote.Start
 		price.PerCall += run.cand.quote.PerCall
 	}
+	r.publish()
 	d.n.delegated.add(r)
 	return r, price, nil
 }
@@ -246,6 +248,20 @@ type relayed struct {
 	// then starts fresh, without the calls before.
 	replayable bool
 	stopped    bool
+	// addrs are the replicas' addresses, for NET, published after each
+	// change of runs (so that NET does not wait for a call in flight).
+	addrs atomic.Pointer[[]string]
+}
+
+// publish records the replicas' addresses. r.mu is held.
+func (r *relayed) publish() {
+	var a []string
+	if !r.stopped {
+		for _, run := range r.runs {
+			a = append(a, run.cand.endpoint+nodeapi.PeerChildPath(run.child))
+		}
+	}
+	r.addrs.Store(&a)
 }
 
 // peerRun is the child on one peer.
@@ -379,6 +395,7 @@ func (r *relayed) drop(ctx context.Context, run *peerRun, why string, err error)
 func (r *relayed) Call(ctx context.Context, port int32, req []byte) ([]byte, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	defer r.publish()
 	if r.stopped {
 		return nil, fmt.Errorf("%w: the delegated child stopped", abi.ErrPeerFailed)
 	}
@@ -483,6 +500,7 @@ func (r *relayed) Stop(ctx context.Context) {
 	runs := r.runs
 	already := r.stopped
 	r.stopped, r.runs = true, nil
+	r.publish()
 	r.mu.Unlock()
 	r.n.delegated.remove(r)
 	if already {
@@ -559,13 +577,9 @@ func (s *delegatedSet) of(id spec.ID) []string {
 	s.mu.Unlock()
 	var out []string
 	for _, r := range all {
-		r.mu.Lock()
-		if r.req.ID == id && !r.stopped {
-			for _, run := range r.runs {
-				out = append(out, run.cand.endpoint+nodeapi.PeerChildPath(run.child))
-			}
+		if a := r.addrs.Load(); r.req.ID == id && a != nil {
+			out = append(out, *a...)
 		}
-		r.mu.Unlock()
 	}
 	slices.Sort(out)
 	return out
