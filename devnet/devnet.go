@@ -180,6 +180,9 @@ type NodeOptions struct {
 	// operator (miner.FaultWrongRoot: it submits and defends wrong roots,
 	// and is slashed).
 	MinerFault miner.Fault
+	// Config, when set, edits the node's configuration last (e.g.
+	// exclude_packages and the [peer] table of peer delegation).
+	Config func(*config.Config)
 }
 
 // Options configure Start.
@@ -463,6 +466,9 @@ func Start(ctx context.Context, o Options) (d *Devnet, err error) {
 		bots, err := botInfos(cfg.Bots)
 		if err != nil {
 			return fail(fmt.Errorf("devnet: node %d: %w", i, err))
+		}
+		if no.Config != nil {
+			no.Config(cfg)
 		}
 		// A home written before the key existed: the devnet is on one host.
 		cfg.AllowPrivateFetch = true
