@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -48,8 +49,8 @@ const (
 	parentPrice = 60_000 // node 1's price of the parent, whole duration, ucell
 	start2      = 1_000  // node 2's start price of the child
 	start3      = 5_000  // node 3's
-	perCall2    = 10
-	perCall3    = 20
+	perCall2    = 1_000
+	perCall3    = 2_000
 )
 
 // peerManifest is the runtime's test service with the slots these tests
@@ -87,6 +88,8 @@ type peerNet struct {
 	netter *spec.Package
 	nodes  [3]*peerNode
 	buyer  *service.Buyer
+	// cache is the compilation cache of the svc module.
+	cache string
 }
 
 func svcSource() string {
@@ -162,6 +165,24 @@ func startPeerNet(t *testing.T, tweak ...func(i int, cfg *config.Config)) *peerN
 	s.child = buildSvc(t, module, "")
 	s.parent = buildSvc(t, module, s.child.ID().String(), gateway.NetworkServicePrefix+s.child.ID().String())
 	s.netter = buildSvc(t, module, "", gateway.NetworkServicePrefix+s.parent.ID().String())
+	// The module is compiled once, here, and every node and local run
+	// starts with that compilation cache: a node compiling under a loaded
+	// machine would spend a parent's call wall time on it.
+	s.cache = t.TempDir()
+	warm, err := wasm.NewExecutor(context.Background(), wasm.NewConfig().WithCacheDir(s.cache).WithLimits(wasm.Limits{WallTime: node.MaxRunWallTime}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := gateway.JobFor(s.child)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, err := warm.StartService(context.Background(), j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst.Stop(context.Background())
+	warm.Close(context.Background())
 	listens := [3]string{}
 	for i := range listens {
 		listens[i] = freeListen(t)
@@ -198,6 +219,9 @@ func startPeerNet(t *testing.T, tweak ...func(i int, cfg *config.Config)) *peerN
 		}
 		for _, f := range tweak {
 			f(i, cfg)
+		}
+		if err := os.CopyFS(filepath.Join(cfg.DataDir, "wasm-cache"), os.DirFS(s.cache)); err != nil {
+			t.Fatal(err)
 		}
 		bs, err := blobstore.Open(filepath.Join(cfg.DataDir, "blobs"))
 		if err != nil {
@@ -325,7 +349,7 @@ func (s *peerNet) orderOf(pkg *spec.Package) (uint64, *nodeapi.ServiceAccess) {
 func (s *peerNet) localRun(id uint64) *wasm.Instance {
 	s.t.Helper()
 	ctx := context.Background()
-	e, err := wasm.NewExecutor(ctx, wasm.NewConfig())
+	e, err := wasm.NewExecutor(ctx, wasm.NewConfig().WithCacheDir(s.cache))
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -432,8 +456,8 @@ func TestPeerDelegationThreeNodes(t *testing.T) {
 type evilPeer struct {
 	srv  *httptest.Server
 	mode atomic.Value // string
-	// quotes, starts and stops count its requests.
-	quotes, starts, stops atomic.Int64
+	// quotes, starts, calls and stops count its requests.
+	quotes, starts, calls, stops atomic.Int64
 }
 
 // The modes of an evil peer.
@@ -441,7 +465,11 @@ const (
 	evilWrongAnswer = "wrong answer, overcharge at stop" // quotes cheapest, answers "forged", claims 1,000,000 ucell at stop
 	evilOvercharge  = "overcharge at start"              // quotes cheapest, starts at 1,000,000 ucell
 	evilSilent      = "never answers"                    // quotes after a minute
+	evilFlaky       = "fails mid-way"                    // quotes cheapest per call, echoes 20 calls, then fails (502)
 )
+
+// flakyCalls is the number of calls a flaky peer answers.
+const flakyCalls = 20
 
 // startEvil serves an evil peer and announces it in the registry as the
 // node of the account "evil".
@@ -461,17 +489,36 @@ func (s *peerNet) startEvil(mode string) *evilPeer {
 			}
 			return
 		}
+		if e.mode.Load() == evilFlaky {
+			json.NewEncoder(w).Encode(nodeapi.PeerQuote{ServiceID: q.ServiceID, Start: 1, PerCall: 900})
+			return
+		}
 		json.NewEncoder(w).Encode(nodeapi.PeerQuote{ServiceID: q.ServiceID, Start: 1, PerCall: 1})
 	})
 	mux.HandleFunc(nodeapi.RoutePeerStart, func(w http.ResponseWriter, r *http.Request) {
 		e.starts.Add(1)
 		c := nodeapi.PeerChild{Child: strings.Repeat("ee", nodeapi.ChildIDSize), Start: 1, PerCall: 1}
-		if e.mode.Load() == evilOvercharge {
+		switch e.mode.Load() {
+		case evilOvercharge:
 			c.Start = 1_000_000
+		case evilFlaky:
+			c.PerCall = 900
 		}
 		json.NewEncoder(w).Encode(c)
 	})
-	mux.HandleFunc(nodeapi.RoutePeerCall, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("forged")) })
+	mux.HandleFunc(nodeapi.RoutePeerCall, func(w http.ResponseWriter, r *http.Request) {
+		n := e.calls.Add(1)
+		if e.mode.Load() != evilFlaky {
+			w.Write([]byte("forged"))
+			return
+		}
+		if n > flakyCalls {
+			http.Error(w, "gone", http.StatusBadGateway)
+			return
+		}
+		b, _ := io.ReadAll(r.Body) // the echo slot's answer
+		w.Write(b)
+	})
 	mux.HandleFunc(nodeapi.RoutePeerStop, func(w http.ResponseWriter, r *http.Request) {
 		e.stops.Add(1)
 		json.NewEncoder(w).Encode(nodeapi.PeerUsage{Child: r.PathValue(nodeapi.PathChild), Calls: 1000, Owed: 1_000_000})
@@ -719,63 +766,46 @@ func TestPeerAttackForgedDelegation(t *testing.T) {
 }
 
 // TestPeerFailoverMidCall: the parent's spend slot keeps one child and
-// calls it until the budget (the order's price) runs out; node 2, where
-// the child runs, stops meanwhile. The child starts again on node 3, the
-// calls so far replayed on it, and the calls go on: none is lost, node 2
-// (dropped) is paid nothing for it, node 3 its quote for every call it
+// calls its echo until the budget (the order's price) runs out. The child
+// is on the cheapest peer, which answers 20 calls and then fails: it is
+// dropped, the child starts again on node 2 with the 20 calls replayed
+// (so its memory is the same), and the calls go on. None is lost; the
+// failed peer is paid nothing, node 2 its quote for every call it
 // answered.
 func TestPeerFailoverMidCall(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a chain and three nodes")
 	}
 	s := startPeerNet(t)
-	_, a := s.order()
-	op2, op3 := s.balance("op2"), s.balance("op3")
-	type result struct {
-		b   []byte
-		err error
+	id, a := s.order()
+	// Node 2 runs the child once, so that it has compiled the module
+	// before the spend's calls are timed.
+	if got, want := s.relayOnce(a, s.localRun(id)); got != want {
+		t.Fatalf("relay call = %q, a local run answers %q", got, want)
 	}
-	done := make(chan result, 1)
-	go func() {
-		b, err := s.buyer.Call(context.Background(), a, 11, []byte("x"))
-		done <- result{b, err}
-	}()
-	// Node 2 stops once its child answered some calls.
-	deadline := time.Now().Add(time.Minute)
-	for {
-		if c := s.nodes[1].nd.PeerChildren(); len(c) == 1 && c[0].Calls >= 20 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("node 2's children: %+v", s.nodes[1].nd.PeerChildren())
-		}
-		time.Sleep(time.Millisecond)
+	e := s.startEvil(evilFlaky)
+	time.Sleep(time.Second) // the first payment lands
+	evil, op2, op3 := s.balance("evil"), s.balance("op2"), s.balance("op3")
+	got, err := s.buyer.Call(context.Background(), a, 11, []byte("x"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	s.stopNode(1)
-	r := <-done
-	if r.err != nil {
-		t.Fatal(r.err)
+	// The tree is billed the flaky peer's quote: 1 ucell at start, then
+	// 900 a call until the 58,000 ucell the warm-up left are spent.
+	calls := uint64((parentPrice - (start2 + perCall2) - 1) / 900)
+	if want := fmt.Sprintf("%d calls, then: ", calls); !strings.HasPrefix(string(got), want) {
+		t.Fatalf("spend = %q, want %q…", got, want)
 	}
-	// The tree is billed node 2's quote: its start, then 10 ucell a call
-	// until 60,000 are spent.
-	want := fmt.Sprintf("%d calls, then: ", (parentPrice-start2)/perCall2)
-	if !strings.HasPrefix(string(r.b), want) {
-		t.Fatalf("spend = %q, want %q…", r.b, want)
+	if n := e.calls.Load(); n != flakyCalls+1 {
+		t.Fatalf("the flaky peer got %d calls, want %d", n, flakyCalls+1)
 	}
-	deadline = time.Now().Add(30 * time.Second)
-	for s.balance("op3") == op3 {
-		if time.Now().After(deadline) {
-			t.Fatal("node 3 was not paid")
-		}
-		time.Sleep(100 * time.Millisecond)
+	// Node 2 answered every call: the 20 replayed, and the rest.
+	s.waitBalance("op2", op2+start2+perCall2*calls)
+	if got := s.balance("evil"); got != evil {
+		t.Fatalf("the failed peer went from %d to %d ucell", evil, got)
 	}
-	// Node 3 answered every call: those node 2 had answered, replayed so
-	// that the child's memory is the same, and the rest.
-	if paid, want := s.balance("op3")-op3, uint64(start3+perCall3*(parentPrice-start2)/perCall2); paid != want {
-		t.Fatalf("node 3 was paid %d ucell, want its start %d and %d per call for all %d calls: %d", paid, start3, perCall3, (parentPrice-start2)/perCall2, want)
-	}
-	if got := s.balance("op2"); got != op2 {
-		t.Fatalf("the dropped node 2 went from %d to %d ucell", op2, got)
+	if got := s.balance("op3"); got != op3 {
+		t.Fatalf("node 3 went from %d to %d ucell", op3, got)
 	}
 }
 
@@ -865,4 +895,71 @@ func TestPeerAttackWrongAnswerReplicated(t *testing.T) {
 	if e.starts.Load() != 1 || e.stops.Load() != 1 {
 		t.Fatalf("the lying peer: %d starts, %d stops; want 1 and 1", e.starts.Load(), e.stops.Load())
 	}
+}
+
+// fixedPrice prices every child alike.
+type fixedPrice gateway.Price
+
+func (f fixedPrice) Price(context.Context, *spec.Package) (gateway.Price, error) {
+	return gateway.Price(f), nil
+}
+
+// TestPeerRelayOverhead measures a delegated child's call against a
+// local one: the spend slot calls its child until node 2's quote has
+// spent the order's price (5,900 calls), through node 1 with the child on
+// node 2, then in this process with the child local and priced alike.
+// It logs both and their ratio (go test -run TestPeerRelayOverhead -v).
+func TestPeerRelayOverhead(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a chain and three nodes")
+	}
+	s := startPeerNet(t)
+	id, a := s.order()
+	ctx := context.Background()
+	// Node 2 runs the child once, so that it has compiled the module.
+	if got, want := s.relayOnce(a, s.localRun(id)); got != want {
+		t.Fatalf("relay call = %q, a local run answers %q", got, want)
+	}
+	budget := uint64(parentPrice - (start2 + perCall2)) // what the warm-up left
+	calls := (budget - start2) / perCall2
+	t0 := time.Now()
+	got, err := s.buyer.Call(ctx, a, 11, []byte("x"))
+	relayed := time.Since(t0)
+	if err != nil || !strings.HasPrefix(string(got), fmt.Sprintf("%d calls, then: ", calls)) {
+		t.Fatalf("delegated spend = %q, %v", got, err)
+	}
+
+	e, err := wasm.NewExecutor(ctx, wasm.NewConfig().WithCacheDir(s.cache))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close(ctx)
+	j, err := gateway.JobFor(s.parent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Seed = batch.OrderSeed(id, s.parent.ID(), [32]byte{})
+	tree, err := gateway.NewTree(gateway.Config{Fetcher: pkgMap{s.child.ID(): s.child}, Runner: gateway.LocalRunner{Executor: e},
+		Memory: j.Limits.Memory, Seed: j.Seed, Budget: budget, Pricer: fixedPrice{Start: start2, PerCall: perCall2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Pool, j.Gateway = tree.Pool(), tree.Root(s.parent.ID(), s.parent.Spec())
+	inst, err := e.StartService(ctx, j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.Stop(ctx)
+	if _, err := inst.Call(ctx, 1, nil); err != nil { // compiled and warm, as on the node
+		t.Fatal(err)
+	}
+	t0 = time.Now()
+	want, err := inst.Call(ctx, 11, []byte("x"))
+	local := time.Since(t0)
+	if err != nil || !strings.HasPrefix(string(want), fmt.Sprintf("%d calls, then: ", calls)) {
+		t.Fatalf("local spend = %q, %v; delegated %q", want, err, got)
+	}
+	t.Logf("%d child calls: delegated to node 2 %s (%.0f µs a call), local %s (%.0f µs a call, child start included): %.1f×",
+		calls, relayed.Round(time.Millisecond), float64(relayed.Microseconds())/float64(calls),
+		local.Round(time.Millisecond), float64(local.Microseconds())/float64(calls), float64(relayed)/float64(local))
 }
