@@ -13,6 +13,7 @@ import (
 	"github.com/celltonomy/celltonomy/internal/wasmbuild"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/bank"
+	"github.com/celltonomy/celltonomy/node"
 	"github.com/celltonomy/celltonomy/node/config"
 	"github.com/celltonomy/celltonomy/node/gateway"
 	"github.com/celltonomy/celltonomy/nodeapi"
@@ -100,8 +101,32 @@ func TestPeerDelegationOnDevnet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The module is compiled once, here; every node starts with that
+	// compilation cache (a node compiling under a loaded machine would
+	// spend the parent's call wall time on it).
+	cache := t.TempDir()
+	warm, err := wasm.NewExecutor(context.Background(), wasm.NewConfig().WithCacheDir(cache).WithLimits(wasm.Limits{WallTime: node.MaxRunWallTime}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wj, err := gateway.JobFor(child)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wi, err := warm.StartService(context.Background(), wj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wi.Stop(context.Background())
+	warm.Close(context.Background())
+	warmed := func(c *config.Config) {
+		if err := os.CopyFS(filepath.Join(c.DataDir, "wasm-cache"), os.DirFS(cache)); err != nil {
+			t.Error(err)
+		}
+	}
 	excludeParent := func(start, perCall uint64) func(*config.Config) {
 		return func(c *config.Config) {
+			warmed(c)
 			c.ExcludePackages = []string{parent.ID().String()}
 			c.Pricing.PerPackage = map[string]uint64{child.ID().String(): start}
 			c.Peer.PerCall = perCall
@@ -109,6 +134,7 @@ func TestPeerDelegationOnDevnet(t *testing.T) {
 	}
 	d := startDevnetWith(t, []NodeOptions{
 		{Price: price, Config: func(c *config.Config) {
+			warmed(c)
 			c.ExcludePackages = []string{child.ID().String()}
 			c.Peer.Delegate = true
 		}},
@@ -136,7 +162,7 @@ func TestPeerDelegationOnDevnet(t *testing.T) {
 	}
 
 	// The reference: the same tree run here, every child local.
-	e, err := wasm.NewExecutor(ctx, wasm.NewConfig())
+	e, err := wasm.NewExecutor(ctx, wasm.NewConfig().WithCacheDir(cache))
 	if err != nil {
 		t.Fatal(err)
 	}
