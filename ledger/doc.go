@@ -364,6 +364,9 @@
 //	78 report_missing_inputs  the provider: the inputs never arrived (from the input
 //	                          deadline); unless a receipt is shown within the contest window,
 //	                          the contract ends with everything refunded
+//	79 stop_service           the buyer ends its service order early (awarded, below the
+//	                          service's end): the provider is paid for the blocks served
+//	                          (market: "Service orders")
 //
 // A bid on an order of a protocol package names the BotSpec that runs it
 // (MsgBid.botspec_id, the SHA-256 id of its canonical JSON): one the

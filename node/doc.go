@@ -144,6 +144,22 @@
 // skip one warp of each protocol run (a log the conformance check
 // rejects).
 //
+// # Services
+//
+// A service order awarded to the node (ledger/market: "Service orders")
+// is not a job: the node fetches the package and starts its instance
+// (runtime/wasm.Executor.StartService, sandboxed as a batch run, its
+// memory limit the package's), gives the buyer tokens and routes its
+// calls (nodeapi: "Services"), and meters them. It stops the instance at
+// the service's end, at the height of the buyer's MsgStopService, or at
+// its own shutdown (at the last height it handled), and delivers the
+// usage receipt (nodeapi.UsageReceipt) of the blocks served up to there:
+// the chain pays exactly those. The record of each service is kept in
+// DATA/services/ORDER.json, so that a node that crashed delivers on its
+// next start what its instances served up to the last height it handled.
+// After the close the node reveals its rating of the buyer and forgets
+// the service.
+//
 // # HTTP
 //
 // GET /v1/blobs/{sha256} (packages only, public), PUT /v1/blobs/{sha256}

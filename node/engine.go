@@ -260,6 +260,7 @@ func checkOrderParams(rec *ledgerpb.Package, ps []*ledgerpb.OrderParam) error {
 // whose buyer never uploads cannot fill the node (market hardening: jobs
 // awaiting inputs filled every node's capacity). Such a job still takes
 // the inputs until its input deadline, then reports them missing.
+// Each service the node hosts and has not stopped holds capacity too.
 func (n *Node) openJobs(height int64) int {
 	k := 0
 	for _, j := range n.jobs.pending() {
@@ -271,7 +272,7 @@ func (n *Node) openJobs(height int64) int {
 		}
 		k++
 	}
-	return k
+	return k + n.services.running()
 }
 
 // reportMissingInputs reports on chain, once, the inputs of each provider
@@ -388,6 +389,11 @@ func (n *Node) onAward(ctx context.Context, e market.EventOrderAwarded) {
 	}
 	if err != nil {
 		n.log.Error("award: cannot read the order", "order", id, "err", err)
+		return
+	}
+	if market.IsServiceOrder(r.GetOrder()) {
+		o := r.GetOrder()
+		n.async(ctx, "service-"+strconv.FormatUint(id, 10), func(ctx context.Context) error { return n.startService(ctx, o) })
 		return
 	}
 	if err := n.recordAward(r.GetOrder(), deadline); err != nil {

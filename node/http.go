@@ -95,6 +95,8 @@ func (n *Node) handler() http.Handler {
 	mux.HandleFunc(nodeapi.RouteInputs, n.getInputs)
 	mux.HandleFunc(nodeapi.RouteInput, n.getInput)
 	mux.HandleFunc(nodeapi.RouteBotSpec, n.getBotSpec)
+	mux.HandleFunc(nodeapi.RouteServiceToken, n.serviceToken)
+	mux.HandleFunc(nodeapi.RouteServiceCall, n.serviceCall)
 	mux.HandleFunc(nodeapi.RouteHealth, func(w http.ResponseWriter, r *http.Request) {
 		if !n.Healthy() {
 			httpError(w, http.StatusServiceUnavailable, "not following the chain yet")

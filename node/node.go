@@ -184,6 +184,10 @@ type Node struct {
 
 	// bots are the node's bots (node.toml [[bots]]), loaded by New.
 	bots []*bot.Bot
+
+	// services are the service orders' instances the node hosts
+	// (service.go).
+	services serviceHost
 }
 
 // New opens the node's data directory (blobs, jobs, compile cache) and its
@@ -267,6 +271,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Node, error) {
 		queue:     make(chan uint64, 1024), vqueue: make(chan uint64, 1024), bids: make(chan struct{}, 8),
 		bots: bots,
 	}
+	n.services.m = map[uint64]*hosted{}
 	if opts.Sender != nil {
 		n.sender = opts.Sender
 	}
@@ -318,6 +323,10 @@ func (n *Node) Addr() net.Addr { return n.ln.Addr() }
 // error that stopped it.
 func (n *Node) Run(ctx context.Context) error {
 	defer n.exec.Close(context.WithoutCancel(ctx))
+	// Before the executor closes, and after the HTTP server and the
+	// tasks stopped: stop the service instances and deliver what they
+	// served.
+	defer n.stopServices(context.WithoutCancel(ctx))
 	ctx, cancel := context.WithCancel(ctx)
 	// Stop the background tasks, then wait for them, before the executor
 	// closes.
@@ -342,6 +351,9 @@ func (n *Node) Run(ctx context.Context) error {
 
 	from, err := n.cursor(ctx)
 	if err != nil {
+		return err
+	}
+	if err := n.resumeServices(from - 1); err != nil {
 		return err
 	}
 	fcfg := follow.NewConfig()
@@ -513,12 +525,15 @@ func (n *Node) handleBlock(ctx context.Context, b follow.Block) error {
 			if mine(e.NodeKey) {
 				n.onAward(ctx, e)
 			}
+		case market.EventServiceStopped:
+			n.buyerStopped(e.OrderID, e.StopHeight)
 		case market.EventDisputeDrawn:
 			if slices.ContainsFunc(e.Verifiers, mine) {
 				n.onDrawn(ctx, e)
 			}
 		case market.EventOrderClosed:
 			n.onClosed(ctx, e.OrderID)
+			n.serviceClosed(ctx, e.OrderID)
 		case market.EventOrderDelivered:
 			n.markState(e.OrderID, nodeapi.RoleProvider, nodeapi.StateExecuted, nodeapi.StateDelivered)
 		case market.EventOrderFailed:
@@ -548,6 +563,7 @@ func (n *Node) handleBlock(ctx context.Context, b follow.Block) error {
 		}
 	}
 	n.revealDue(ctx, b.Height)
+	n.serviceBlock(ctx, b.Height)
 	n.reportMissingInputs(ctx, b.Height)
 	if n.opts.Fault == FaultFalseMissingInputs {
 		n.reportInputsFalsely(ctx, b.Height)

@@ -33,8 +33,27 @@
 //	GET  /v1/orders/{id}/inputs/{name}       one committed input file; signed by a drawn verifier
 //	GET  /v1/botspecs/{id}                   the BotSpec (canonical JSON) of one of the node's bots, by
 //	                                         its id (protocol.BotSpecID); public
+//	POST /v1/services/{id}/token             a token of the running instance of service order id
+//	                                         (ServiceAccess); signed by the order's buyer, empty body
+//	POST /v1/services/{id}/slots/{port}      a call of the instance's slot port; authorised by a
+//	                                         token (Authorization: Bearer HEX); the body is the
+//	                                         request, the answer the slot's
 //	GET  /healthz                            200 "ok" when the node follows the chain
 //	GET  /metrics                            Prometheus metrics
+//
+// # Services
+//
+// A service order's instance is reached only through its node: the buyer
+// asks for a token (RouteServiceToken, signed like an input upload),
+// which the node keeps as a SHA-256 (at most 16 per instance, the oldest
+// dropped) and compares in constant time on each call
+// (RouteServiceCall). A call's request and answer are at most
+// MaxServiceRequest and MaxServiceResponse bytes; a call waits at most
+// 15 s. Statuses: 401 a missing or unknown token, 400 an undeclared port,
+// 413 a request too large, 410 the instance stopped, 422 the service's
+// own error (its message), 504 out of time, 503 (with Retry-After) a
+// token asked while the instance starts. When the service ends the node
+// delivers a UsageReceipt; its Root is the delivery's output root.
 //
 // An order's inputs and outputs are private: a node serves them only
 // through the signed order endpoints, outputs to the order's buyer and

@@ -44,13 +44,17 @@ const MaxFuel = 1_000_000_000_000
 //   - inputs are unique single path elements; outputs are unique clean
 //     relative paths;
 //   - author is empty or 20 bytes;
-//   - fuel is at most MaxFuel loop iterations.
+//   - fuel is at most MaxFuel loop iterations;
+//   - service_ports are the ports of the spec's api.slot, sorted and
+//     unique, 1 to MaxServicePort, at most MaxServicePorts, and only on a
+//     compute package (a service package).
 func ValidateEnvelope(env *specpb.Envelope, s *Spec) error {
 	var p problems
 	if id, err := IDFromBytes(env.GetPackageId()); err != nil || id != s.ID() {
 		p.add("envelope.package_id", "must be the id of the spec, %s", s.ID())
 	}
 	checkEnvelopeFields(&p, env, s.ID())
+	checkServiceSpec(&p, env, s)
 	if env.GetKind() == specpb.Kind_KIND_COMPUTE && !slices.Contains(s.Architectures(), ArchWasm32WASIP1) {
 		p.add("envelope.kind", "a compute package must name architecture %s", ArchWasm32WASIP1)
 	}
@@ -83,7 +87,8 @@ func ValidateEnvelope(env *specpb.Envelope, s *Spec) error {
 // envelopes without their specs): package_id is 32 bytes, not all zero;
 // name, version, kind (compute or protocol), skill, parent (empty, or 32
 // bytes other than package_id), license.royalty_bps, the parameters'
-// names, uniqueness and defaults, inputs, outputs, author and fuel. Not
+// names, uniqueness and defaults, inputs, outputs, author, fuel and
+// service_ports (range, order, count, compute only). Not
 // checked:
 // that package_id is the id of the spec, that a compute spec names
 // wasm32-wasip1, and that the parameters are the spec's environment
@@ -151,6 +156,7 @@ func checkEnvelopeFields(p *problems, env *specpb.Envelope, id ID) {
 	if f := env.GetFuel(); f > MaxFuel {
 		p.add("envelope.fuel", "%d loop iterations is over %d", f, uint64(MaxFuel))
 	}
+	checkServicePorts(p, env)
 }
 
 func checkPorts(p *problems, field string, ports []*specpb.Port, valid func(string) bool) {

@@ -67,6 +67,8 @@ func TestValidateEnvelope(t *testing.T) {
 		{"short author", func(e *specpb.Envelope) { e.Author = []byte{1, 2} }, "envelope.author", "must be empty or 20 bytes"},
 		{"fuel at the maximum", func(e *specpb.Envelope) { e.Fuel = MaxFuel }, "", ""},
 		{"fuel over the maximum", func(e *specpb.Envelope) { e.Fuel = MaxFuel + 1 }, "envelope.fuel", "is over 1000000000000"},
+		{"service ports the spec has no slots for", func(e *specpb.Envelope) { e.ServicePorts = []int32{8080} },
+			"envelope.service_ports", "must be the ports of the spec's api.slot"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -163,6 +165,18 @@ func TestValidateEnvelopeFields(t *testing.T) {
 		{"output escapes", func(e *specpb.Envelope) { e.Outputs[0].Name = "../x" }, "envelope.outputs[0].name", "not a valid name"},
 		{"short author", func(e *specpb.Envelope) { e.Author = []byte{1, 2} }, "envelope.author", "must be empty or 20 bytes"},
 		{"fuel over the maximum", func(e *specpb.Envelope) { e.Fuel = 1 << 63 }, "envelope.fuel", "loop iterations is over"},
+		{"service ports", func(e *specpb.Envelope) { e.ServicePorts = []int32{7, 8080} }, "", ""},
+		{"service port zero", func(e *specpb.Envelope) { e.ServicePorts = []int32{0} }, "envelope.service_ports[0]", "must be 1 to 65535"},
+		{"service port too high", func(e *specpb.Envelope) { e.ServicePorts = []int32{65536} }, "envelope.service_ports[0]", "must be 1 to 65535"},
+		{"service ports unsorted", func(e *specpb.Envelope) { e.ServicePorts = []int32{9, 8} }, "envelope.service_ports[1]", "sorted and unique"},
+		{"service ports repeated", func(e *specpb.Envelope) { e.ServicePorts = []int32{8, 8} }, "envelope.service_ports[1]", "sorted and unique"},
+		{"too many service ports", func(e *specpb.Envelope) {
+			for i := range MaxServicePorts + 1 {
+				e.ServicePorts = append(e.ServicePorts, int32(i+1))
+			}
+		}, "envelope.service_ports", "at most 16"},
+		{"service ports on a protocol", func(e *specpb.Envelope) { e.Kind, e.ServicePorts = specpb.Kind_KIND_PROTOCOL, []int32{8} },
+			"envelope.service_ports", "only a compute package"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, env := helloPackage(t, tt.mutate)

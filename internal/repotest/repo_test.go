@@ -134,6 +134,9 @@ var forbidden = map[string][]string{
 	"runtime":    {"ledger", "chain", "node", "miner", "client", "api", "devnet", "cmd"},
 	"ledger":     {"runtime", "chain", "node", "miner", "client", "api", "devnet", "cmd"},
 	"examples":   {"cmd", "node", "chain", "ledger", "devnet"},
+	// sdk is compiled into service modules (GOOS=wasip1): it may use only
+	// the service ABI (runtime/wasm/abi).
+	"sdk": {"ledger", "chain", "node", "nodeapi", "miner", "client", "api", "devnet", "cmd", "spec", "reputation", "protocol", "examples"},
 	// bio holds pure domain rules (bio/restriction) that example programs
 	// and runtime/labsim share; it is below every other layer.
 	"bio": {"runtime", "ledger", "chain", "node", "nodeapi", "miner", "client", "api", "devnet", "cmd", "spec", "reputation", "examples", "internal"},
@@ -141,7 +144,7 @@ var forbidden = map[string][]string{
 
 // testOnly are the packages that only tests, and other test-support
 // packages, may import.
-var testOnly = map[string]bool{"internal/wasmbuild": true, "internal/testhome": true, "internal/testchain": true, "client/order/ordertest": true}
+var testOnly = map[string]bool{"internal/wasmbuild": true, "internal/testhome": true, "internal/testchain": true, "client/order/ordertest": true, "client/service/servicetest": true}
 
 // wireLeaves are the wire protocols that both sides of a protocol import
 // (ARCHITECTURE.md: nodeapi, the miner's proof API): for each, the

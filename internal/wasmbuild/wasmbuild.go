@@ -49,25 +49,40 @@ type build struct {
 // tb with the compiler's output (tb.Fatalf).
 func Build(tb testing.TB, pkgDir string) []byte {
 	tb.Helper()
-	module, err := build1(pkgDir)
+	module, err := build1(pkgDir, false)
 	if err != nil {
 		tb.Fatalf("wasmbuild: %v", err)
 	}
 	return module
 }
 
-func build1(pkgDir string) ([]byte, error) {
+// BuildReactor is Build for a service module: a WASI reactor, built with
+// -buildmode=c-shared in addition to Build's flags (see sdk/service).
+func BuildReactor(tb testing.TB, pkgDir string) []byte {
+	tb.Helper()
+	module, err := build1(pkgDir, true)
+	if err != nil {
+		tb.Fatalf("wasmbuild: %v", err)
+	}
+	return module
+}
+
+func build1(pkgDir string, reactor bool) ([]byte, error) {
 	abs, err := filepath.Abs(pkgDir)
 	if err != nil {
 		return nil, fmt.Errorf("resolve %s: %w", pkgDir, err)
 	}
-	v, _ := builds.LoadOrStore(abs, &build{})
+	key := abs
+	if reactor {
+		key += " (reactor)"
+	}
+	v, _ := builds.LoadOrStore(key, &build{})
 	b := v.(*build)
-	b.once.Do(func() { b.module, b.err = compile(abs) })
+	b.once.Do(func() { b.module, b.err = compile(abs, reactor) })
 	return b.module, b.err
 }
 
-func compile(pkgDir string) ([]byte, error) {
+func compile(pkgDir string, reactor bool) ([]byte, error) {
 	out, err := os.MkdirTemp("", "wasmbuild-")
 	if err != nil {
 		return nil, fmt.Errorf("build %s: %w", pkgDir, err)
@@ -75,7 +90,11 @@ func compile(pkgDir string) ([]byte, error) {
 	defer os.RemoveAll(out)
 	target := filepath.Join(out, "main.wasm")
 
-	cmd := exec.Command(goBinary(), "build", "-trimpath", "-buildvcs=false", "-ldflags=-buildid=", "-o", target, ".")
+	args := []string{"build", "-trimpath", "-buildvcs=false", "-ldflags=-buildid=", "-o", target}
+	if reactor {
+		args = append(args, "-buildmode=c-shared")
+	}
+	cmd := exec.Command(goBinary(), append(args, ".")...)
 	cmd.Dir = pkgDir
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
 	var output bytes.Buffer

@@ -624,6 +624,8 @@ func validateMessage(m *ledgerpb.Msg, p *ledgerpb.Params) error {
 		return market.ValidatePostInputReceipt(s.PostInputReceipt)
 	case *ledgerpb.Msg_ReportMissingInputs:
 		return market.ValidateReportMissingInputs(s.ReportMissingInputs)
+	case *ledgerpb.Msg_StopService:
+		return market.ValidateStopService(s.StopService)
 	}
 	return tx.ErrUnknownMessage.Errorf("no message type set")
 }
@@ -733,6 +735,8 @@ func (a *App) runMessages(st store.KVStore, ev *event.Log, p *ledgerpb.Params, h
 			err = a.market.PostInputReceipt(st, ev, p, h.ChainID, height, t.Signer, s.PostInputReceipt)
 		case *ledgerpb.Msg_ReportMissingInputs:
 			err = a.market.ReportMissingInputs(st, ev, p, height, t.Signer, s.ReportMissingInputs)
+		case *ledgerpb.Msg_StopService:
+			err = a.market.StopService(st, ev, height, t.Signer, s.StopService)
 		default:
 			err = tx.ErrUnknownMessage.Errorf("no message type set")
 		}

@@ -750,7 +750,10 @@ type Contract struct {
 	// an order of a protocol package, against which buyers and verifiers
 	// check its event log. Empty for a compute package. For a direct
 	// purchase, the offering's.
-	BotspecId     []byte `protobuf:"bytes,10,opt,name=botspec_id,json=botspecId,proto3" json:"botspec_id,omitempty"`
+	BotspecId []byte `protobuf:"bytes,10,opt,name=botspec_id,json=botspecId,proto3" json:"botspec_id,omitempty"`
+	// Service orders: the height at which the buyer stopped the service
+	// (MsgStopService); 0: not stopped.
+	StopHeight    int64 `protobuf:"varint,11,opt,name=stop_height,json=stopHeight,proto3" json:"stop_height,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -855,6 +858,13 @@ func (x *Contract) GetBotspecId() []byte {
 	return nil
 }
 
+func (x *Contract) GetStopHeight() int64 {
+	if x != nil {
+		return x.StopHeight
+	}
+	return 0
+}
+
 // Delivery is what the provider posted.
 type Delivery struct {
 	state        protoimpl.MessageState `protogen:"open.v1"`
@@ -871,7 +881,14 @@ type Delivery struct {
 	// to it, so verifiers re-check it.
 	Result RunResult `protobuf:"varint,7,opt,name=result,proto3,enum=celltonomy.ledger.v1.RunResult" json:"result,omitempty"`
 	// The package's exit code when result is RUN_RESULT_EXITED.
-	ExitCode      uint32 `protobuf:"varint,8,opt,name=exit_code,json=exitCode,proto3" json:"exit_code,omitempty"`
+	ExitCode uint32 `protobuf:"varint,8,opt,name=exit_code,json=exitCode,proto3" json:"exit_code,omitempty"`
+	// Service orders: the usage receipt. served_blocks is what the price
+	// is paid for (at most ServiceBound); calls and bytes are metered by
+	// the node and recorded, not billed.
+	ServedBlocks  uint64 `protobuf:"varint,9,opt,name=served_blocks,json=servedBlocks,proto3" json:"served_blocks,omitempty"`
+	Calls         uint64 `protobuf:"varint,10,opt,name=calls,proto3" json:"calls,omitempty"`
+	BytesIn       uint64 `protobuf:"varint,11,opt,name=bytes_in,json=bytesIn,proto3" json:"bytes_in,omitempty"`
+	BytesOut      uint64 `protobuf:"varint,12,opt,name=bytes_out,json=bytesOut,proto3" json:"bytes_out,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -958,6 +975,34 @@ func (x *Delivery) GetResult() RunResult {
 func (x *Delivery) GetExitCode() uint32 {
 	if x != nil {
 		return x.ExitCode
+	}
+	return 0
+}
+
+func (x *Delivery) GetServedBlocks() uint64 {
+	if x != nil {
+		return x.ServedBlocks
+	}
+	return 0
+}
+
+func (x *Delivery) GetCalls() uint64 {
+	if x != nil {
+		return x.Calls
+	}
+	return 0
+}
+
+func (x *Delivery) GetBytesIn() uint64 {
+	if x != nil {
+		return x.BytesIn
+	}
+	return 0
+}
+
+func (x *Delivery) GetBytesOut() uint64 {
+	if x != nil {
+		return x.BytesOut
 	}
 	return 0
 }
@@ -1115,7 +1160,10 @@ type Order struct {
 	FailReason FailReason `protobuf:"varint,24,opt,name=fail_reason,json=failReason,proto3,enum=celltonomy.ledger.v1.FailReason" json:"fail_reason,omitempty"`
 	// MsgCreateOrder.input_bytes: the declared total size of the inputs, in
 	// bytes; 0: not declared.
-	InputBytes    uint64 `protobuf:"varint,25,opt,name=input_bytes,json=inputBytes,proto3" json:"input_bytes,omitempty"`
+	InputBytes uint64 `protobuf:"varint,25,opt,name=input_bytes,json=inputBytes,proto3" json:"input_bytes,omitempty"`
+	// MsgCreateOrder.service_blocks: the duration of a service order, in
+	// blocks; 0: a batch order.
+	ServiceBlocks uint64 `protobuf:"varint,26,opt,name=service_blocks,json=serviceBlocks,proto3" json:"service_blocks,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1321,6 +1369,13 @@ func (x *Order) GetFailReason() FailReason {
 func (x *Order) GetInputBytes() uint64 {
 	if x != nil {
 		return x.InputBytes
+	}
+	return 0
+}
+
+func (x *Order) GetServiceBlocks() uint64 {
+	if x != nil {
+		return x.ServiceBlocks
 	}
 	return 0
 }
@@ -2619,7 +2674,12 @@ type MsgCreateOrder struct {
 	// sizes the input root commits to); 0: not declared. A node prices an
 	// order by it (PriceList.per_input_mib) and accepts only inputs of
 	// exactly this total.
-	InputBytes    uint64 `protobuf:"varint,12,opt,name=input_bytes,json=inputBytes,proto3" json:"input_bytes,omitempty"`
+	InputBytes uint64 `protobuf:"varint,12,opt,name=input_bytes,json=inputBytes,proto3" json:"input_bytes,omitempty"`
+	// The duration of a service order in blocks, from the award: allowed
+	// only for a service package (one whose envelope declares service
+	// ports), 1 to market_max_service_blocks; 0: a batch order. The max
+	// price is for the whole duration, paid per block served.
+	ServiceBlocks uint64 `protobuf:"varint,13,opt,name=service_blocks,json=serviceBlocks,proto3" json:"service_blocks,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2734,6 +2794,13 @@ func (x *MsgCreateOrder) GetUseCredit() bool {
 func (x *MsgCreateOrder) GetInputBytes() uint64 {
 	if x != nil {
 		return x.InputBytes
+	}
+	return 0
+}
+
+func (x *MsgCreateOrder) GetServiceBlocks() uint64 {
+	if x != nil {
+		return x.ServiceBlocks
 	}
 	return 0
 }
@@ -2932,7 +2999,14 @@ type MsgDeliver struct {
 	// deliverable outcome, committed to by the output root.
 	Result RunResult `protobuf:"varint,6,opt,name=result,proto3,enum=celltonomy.ledger.v1.RunResult" json:"result,omitempty"`
 	// The exit code when result is RUN_RESULT_EXITED.
-	ExitCode      uint32 `protobuf:"varint,7,opt,name=exit_code,json=exitCode,proto3" json:"exit_code,omitempty"`
+	ExitCode uint32 `protobuf:"varint,7,opt,name=exit_code,json=exitCode,proto3" json:"exit_code,omitempty"`
+	// Service orders: the usage receipt (its hash is output_root). The
+	// blocks served, at most what the chain allows (market.ServiceBound);
+	// calls and bytes metered by the node.
+	ServedBlocks  uint64 `protobuf:"varint,8,opt,name=served_blocks,json=servedBlocks,proto3" json:"served_blocks,omitempty"`
+	Calls         uint64 `protobuf:"varint,9,opt,name=calls,proto3" json:"calls,omitempty"`
+	BytesIn       uint64 `protobuf:"varint,10,opt,name=bytes_in,json=bytesIn,proto3" json:"bytes_in,omitempty"`
+	BytesOut      uint64 `protobuf:"varint,11,opt,name=bytes_out,json=bytesOut,proto3" json:"bytes_out,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3016,6 +3090,80 @@ func (x *MsgDeliver) GetExitCode() uint32 {
 	return 0
 }
 
+func (x *MsgDeliver) GetServedBlocks() uint64 {
+	if x != nil {
+		return x.ServedBlocks
+	}
+	return 0
+}
+
+func (x *MsgDeliver) GetCalls() uint64 {
+	if x != nil {
+		return x.Calls
+	}
+	return 0
+}
+
+func (x *MsgDeliver) GetBytesIn() uint64 {
+	if x != nil {
+		return x.BytesIn
+	}
+	return 0
+}
+
+func (x *MsgDeliver) GetBytesOut() uint64 {
+	if x != nil {
+		return x.BytesOut
+	}
+	return 0
+}
+
+// MsgStopService ends a service order early; the signer is the buyer.
+// The provider is paid for the blocks served up to this height.
+type MsgStopService struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrderId       uint64                 `protobuf:"varint,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MsgStopService) Reset() {
+	*x = MsgStopService{}
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MsgStopService) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MsgStopService) ProtoMessage() {}
+
+func (x *MsgStopService) ProtoReflect() protoreflect.Message {
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MsgStopService.ProtoReflect.Descriptor instead.
+func (*MsgStopService) Descriptor() ([]byte, []int) {
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *MsgStopService) GetOrderId() uint64 {
+	if x != nil {
+		return x.OrderId
+	}
+	return 0
+}
+
 // MsgClose is the buyer's proof of receipt.
 type MsgClose struct {
 	state                 protoimpl.MessageState `protogen:"open.v1"`
@@ -3028,7 +3176,7 @@ type MsgClose struct {
 
 func (x *MsgClose) Reset() {
 	*x = MsgClose{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[28]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3040,7 +3188,7 @@ func (x *MsgClose) String() string {
 func (*MsgClose) ProtoMessage() {}
 
 func (x *MsgClose) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[28]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3053,7 +3201,7 @@ func (x *MsgClose) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgClose.ProtoReflect.Descriptor instead.
 func (*MsgClose) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{28}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *MsgClose) GetOrderId() uint64 {
@@ -3089,7 +3237,7 @@ type MsgRevealRating struct {
 
 func (x *MsgRevealRating) Reset() {
 	*x = MsgRevealRating{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[29]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3101,7 +3249,7 @@ func (x *MsgRevealRating) String() string {
 func (*MsgRevealRating) ProtoMessage() {}
 
 func (x *MsgRevealRating) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[29]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3114,7 +3262,7 @@ func (x *MsgRevealRating) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgRevealRating.ProtoReflect.Descriptor instead.
 func (*MsgRevealRating) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{29}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *MsgRevealRating) GetOrderId() uint64 {
@@ -3158,7 +3306,7 @@ type MsgBuyOffering struct {
 
 func (x *MsgBuyOffering) Reset() {
 	*x = MsgBuyOffering{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[30]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3170,7 +3318,7 @@ func (x *MsgBuyOffering) String() string {
 func (*MsgBuyOffering) ProtoMessage() {}
 
 func (x *MsgBuyOffering) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[30]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3183,7 +3331,7 @@ func (x *MsgBuyOffering) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MsgBuyOffering.ProtoReflect.Descriptor instead.
 func (*MsgBuyOffering) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{30}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *MsgBuyOffering) GetVendor() []byte {
@@ -3252,7 +3400,7 @@ type OrderRequest struct {
 
 func (x *OrderRequest) Reset() {
 	*x = OrderRequest{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[31]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3264,7 +3412,7 @@ func (x *OrderRequest) String() string {
 func (*OrderRequest) ProtoMessage() {}
 
 func (x *OrderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[31]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3277,7 +3425,7 @@ func (x *OrderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderRequest.ProtoReflect.Descriptor instead.
 func (*OrderRequest) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{31}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *OrderRequest) GetOrderId() uint64 {
@@ -3299,7 +3447,7 @@ type OrderResponse struct {
 
 func (x *OrderResponse) Reset() {
 	*x = OrderResponse{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[32]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3311,7 +3459,7 @@ func (x *OrderResponse) String() string {
 func (*OrderResponse) ProtoMessage() {}
 
 func (x *OrderResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[32]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3324,7 +3472,7 @@ func (x *OrderResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderResponse.ProtoReflect.Descriptor instead.
 func (*OrderResponse) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{32}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *OrderResponse) GetOrder() *Order {
@@ -3357,7 +3505,7 @@ type OrdersRequest struct {
 
 func (x *OrdersRequest) Reset() {
 	*x = OrdersRequest{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[33]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3369,7 +3517,7 @@ func (x *OrdersRequest) String() string {
 func (*OrdersRequest) ProtoMessage() {}
 
 func (x *OrdersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[33]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3382,7 +3530,7 @@ func (x *OrdersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrdersRequest.ProtoReflect.Descriptor instead.
 func (*OrdersRequest) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{33}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *OrdersRequest) GetBuyer() []byte {
@@ -3432,7 +3580,7 @@ type OrdersResponse struct {
 
 func (x *OrdersResponse) Reset() {
 	*x = OrdersResponse{}
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[34]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3444,7 +3592,7 @@ func (x *OrdersResponse) String() string {
 func (*OrdersResponse) ProtoMessage() {}
 
 func (x *OrdersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[34]
+	mi := &file_celltonomy_ledger_v1_market_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3457,7 +3605,7 @@ func (x *OrdersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrdersResponse.ProtoReflect.Descriptor instead.
 func (*OrdersResponse) Descriptor() ([]byte, []int) {
-	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{34}
+	return file_celltonomy_ledger_v1_market_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *OrdersResponse) GetOrders() []*Order {
@@ -3494,7 +3642,7 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"reputation\x18\a \x01(\fR\n" +
 	"reputation\x12\x1d\n" +
 	"\n" +
-	"botspec_id\x18\b \x01(\fR\tbotspecId\"\xf4\x02\n" +
+	"botspec_id\x18\b \x01(\fR\tbotspecId\"\x95\x03\n" +
 	"\bContract\x12\x1a\n" +
 	"\bprovider\x18\x01 \x01(\fR\bprovider\x12\x19\n" +
 	"\bnode_key\x18\x02 \x01(\fR\anodeKey\x12\x14\n" +
@@ -3507,7 +3655,9 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"\x17missing_inputs_deadline\x18\t \x01(\x03R\x15missingInputsDeadline\x12\x1d\n" +
 	"\n" +
 	"botspec_id\x18\n" +
-	" \x01(\fR\tbotspecId\"\xdd\x02\n" +
+	" \x01(\fR\tbotspecId\x12\x1f\n" +
+	"\vstop_height\x18\v \x01(\x03R\n" +
+	"stopHeight\"\xd0\x03\n" +
 	"\bDelivery\x12\x1f\n" +
 	"\voutput_root\x18\x01 \x01(\fR\n" +
 	"outputRoot\x12$\n" +
@@ -3517,7 +3667,12 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"\x06height\x18\x05 \x01(\x03R\x06height\x12)\n" +
 	"\x10confirm_deadline\x18\x06 \x01(\x03R\x0fconfirmDeadline\x127\n" +
 	"\x06result\x18\a \x01(\x0e2\x1f.celltonomy.ledger.v1.RunResultR\x06result\x12\x1b\n" +
-	"\texit_code\x18\b \x01(\rR\bexitCode\"\xda\x02\n" +
+	"\texit_code\x18\b \x01(\rR\bexitCode\x12#\n" +
+	"\rserved_blocks\x18\t \x01(\x04R\fservedBlocks\x12\x14\n" +
+	"\x05calls\x18\n" +
+	" \x01(\x04R\x05calls\x12\x19\n" +
+	"\bbytes_in\x18\v \x01(\x04R\abytesIn\x12\x1b\n" +
+	"\tbytes_out\x18\f \x01(\x04R\bbytesOut\"\xda\x02\n" +
 	"\aRatings\x12'\n" +
 	"\x0freveal_deadline\x18\x01 \x01(\x03R\x0erevealDeadline\x12)\n" +
 	"\x10buyer_commitment\x18\x02 \x01(\fR\x0fbuyerCommitment\x12%\n" +
@@ -3528,7 +3683,7 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"\x11provider_revealed\x18\x06 \x01(\bR\x10providerRevealed\x12%\n" +
 	"\x0eprovider_stars\x18\a \x01(\rR\rproviderStars\x12\x14\n" +
 	"\x05final\x18\b \x01(\bR\x05final\x12\x18\n" +
-	"\apayment\x18\t \x01(\x04R\apayment\"\x92\b\n" +
+	"\apayment\x18\t \x01(\x04R\apayment\"\xb9\b\n" +
 	"\x05Order\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12\x14\n" +
 	"\x05buyer\x18\x02 \x01(\fR\x05buyer\x12\x1d\n" +
@@ -3560,7 +3715,8 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"\vfail_reason\x18\x18 \x01(\x0e2 .celltonomy.ledger.v1.FailReasonR\n" +
 	"failReason\x12\x1f\n" +
 	"\vinput_bytes\x18\x19 \x01(\x04R\n" +
-	"inputBytes\"\xc8\x01\n" +
+	"inputBytes\x12%\n" +
+	"\x0eservice_blocks\x18\x1a \x01(\x04R\rserviceBlocks\"\xc8\x01\n" +
 	"\rDrawnVerifier\x12\x19\n" +
 	"\bnode_key\x18\x01 \x01(\fR\anodeKey\x12\x1a\n" +
 	"\boperator\x18\x02 \x01(\fR\boperator\x12\x1e\n" +
@@ -3662,7 +3818,7 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"\x0fVerifierRequest\x12\x19\n" +
 	"\bnode_key\x18\x01 \x01(\fR\anodeKey\"N\n" +
 	"\x10VerifierResponse\x12:\n" +
-	"\bverifier\x18\x01 \x01(\v2\x1e.celltonomy.ledger.v1.VerifierR\bverifier\"\xc9\x03\n" +
+	"\bverifier\x18\x01 \x01(\v2\x1e.celltonomy.ledger.v1.VerifierR\bverifier\"\xf0\x03\n" +
 	"\x0eMsgCreateOrder\x12\x1d\n" +
 	"\n" +
 	"package_id\x18\x01 \x01(\fR\tpackageId\x12\x1d\n" +
@@ -3681,7 +3837,8 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"\n" +
 	"use_credit\x18\v \x01(\bR\tuseCredit\x12\x1f\n" +
 	"\vinput_bytes\x18\f \x01(\x04R\n" +
-	"inputBytes\"+\n" +
+	"inputBytes\x12%\n" +
+	"\x0eservice_blocks\x18\r \x01(\x04R\rserviceBlocks\"+\n" +
 	"\x0eMsgCancelOrder\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\x04R\aorderId\"\xdb\x01\n" +
 	"\x06MsgBid\x12\x19\n" +
@@ -3693,7 +3850,7 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"\n" +
 	"botspec_id\x18\x06 \x01(\fR\tbotspecId\"+\n" +
 	"\x0eMsgWithdrawBid\x12\x19\n" +
-	"\border_id\x18\x01 \x01(\x04R\aorderId\"\xb7\x02\n" +
+	"\border_id\x18\x01 \x01(\x04R\aorderId\"\xaa\x03\n" +
 	"\n" +
 	"MsgDeliver\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\x04R\aorderId\x12\x1f\n" +
@@ -3703,7 +3860,14 @@ const file_celltonomy_ledger_v1_market_proto_rawDesc = "" +
 	"\x15completion_commitment\x18\x04 \x01(\fR\x14completionCommitment\x12<\n" +
 	"\x1aprovider_rating_commitment\x18\x05 \x01(\fR\x18providerRatingCommitment\x127\n" +
 	"\x06result\x18\x06 \x01(\x0e2\x1f.celltonomy.ledger.v1.RunResultR\x06result\x12\x1b\n" +
-	"\texit_code\x18\a \x01(\rR\bexitCode\"\x86\x01\n" +
+	"\texit_code\x18\a \x01(\rR\bexitCode\x12#\n" +
+	"\rserved_blocks\x18\b \x01(\x04R\fservedBlocks\x12\x14\n" +
+	"\x05calls\x18\t \x01(\x04R\x05calls\x12\x19\n" +
+	"\bbytes_in\x18\n" +
+	" \x01(\x04R\abytesIn\x12\x1b\n" +
+	"\tbytes_out\x18\v \x01(\x04R\bbytesOut\"+\n" +
+	"\x0eMsgStopService\x12\x19\n" +
+	"\border_id\x18\x01 \x01(\x04R\aorderId\"\x86\x01\n" +
 	"\bMsgClose\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\x04R\aorderId\x12'\n" +
 	"\x0fcompletion_code\x18\x02 \x01(\fR\x0ecompletionCode\x126\n" +
@@ -3807,7 +3971,7 @@ func file_celltonomy_ledger_v1_market_proto_rawDescGZIP() []byte {
 }
 
 var file_celltonomy_ledger_v1_market_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
-var file_celltonomy_ledger_v1_market_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
+var file_celltonomy_ledger_v1_market_proto_msgTypes = make([]protoimpl.MessageInfo, 36)
 var file_celltonomy_ledger_v1_market_proto_goTypes = []any{
 	(OrderState)(0),                // 0: celltonomy.ledger.v1.OrderState
 	(FailReason)(0),                // 1: celltonomy.ledger.v1.FailReason
@@ -3845,17 +4009,18 @@ var file_celltonomy_ledger_v1_market_proto_goTypes = []any{
 	(*MsgBid)(nil),                 // 33: celltonomy.ledger.v1.MsgBid
 	(*MsgWithdrawBid)(nil),         // 34: celltonomy.ledger.v1.MsgWithdrawBid
 	(*MsgDeliver)(nil),             // 35: celltonomy.ledger.v1.MsgDeliver
-	(*MsgClose)(nil),               // 36: celltonomy.ledger.v1.MsgClose
-	(*MsgRevealRating)(nil),        // 37: celltonomy.ledger.v1.MsgRevealRating
-	(*MsgBuyOffering)(nil),         // 38: celltonomy.ledger.v1.MsgBuyOffering
-	(*OrderRequest)(nil),           // 39: celltonomy.ledger.v1.OrderRequest
-	(*OrderResponse)(nil),          // 40: celltonomy.ledger.v1.OrderResponse
-	(*OrdersRequest)(nil),          // 41: celltonomy.ledger.v1.OrdersRequest
-	(*OrdersResponse)(nil),         // 42: celltonomy.ledger.v1.OrdersResponse
-	(PackageKind)(0),               // 43: celltonomy.ledger.v1.PackageKind
-	(*ReputationProof)(nil),        // 44: celltonomy.ledger.v1.ReputationProof
-	(*PageRequest)(nil),            // 45: celltonomy.ledger.v1.PageRequest
-	(*PageResponse)(nil),           // 46: celltonomy.ledger.v1.PageResponse
+	(*MsgStopService)(nil),         // 36: celltonomy.ledger.v1.MsgStopService
+	(*MsgClose)(nil),               // 37: celltonomy.ledger.v1.MsgClose
+	(*MsgRevealRating)(nil),        // 38: celltonomy.ledger.v1.MsgRevealRating
+	(*MsgBuyOffering)(nil),         // 39: celltonomy.ledger.v1.MsgBuyOffering
+	(*OrderRequest)(nil),           // 40: celltonomy.ledger.v1.OrderRequest
+	(*OrderResponse)(nil),          // 41: celltonomy.ledger.v1.OrderResponse
+	(*OrdersRequest)(nil),          // 42: celltonomy.ledger.v1.OrdersRequest
+	(*OrdersResponse)(nil),         // 43: celltonomy.ledger.v1.OrdersResponse
+	(PackageKind)(0),               // 44: celltonomy.ledger.v1.PackageKind
+	(*ReputationProof)(nil),        // 45: celltonomy.ledger.v1.ReputationProof
+	(*PageRequest)(nil),            // 46: celltonomy.ledger.v1.PageRequest
+	(*PageResponse)(nil),           // 47: celltonomy.ledger.v1.PageResponse
 }
 var file_celltonomy_ledger_v1_market_proto_depIdxs = []int32{
 	2,  // 0: celltonomy.ledger.v1.Delivery.result:type_name -> celltonomy.ledger.v1.RunResult
@@ -3871,28 +4036,28 @@ var file_celltonomy_ledger_v1_market_proto_depIdxs = []int32{
 	4,  // 10: celltonomy.ledger.v1.Dispute.outcome:type_name -> celltonomy.ledger.v1.DisputeOutcome
 	14, // 11: celltonomy.ledger.v1.Dispute.verifiers:type_name -> celltonomy.ledger.v1.DrawnVerifier
 	5,  // 12: celltonomy.ledger.v1.Dispute.verdict:type_name -> celltonomy.ledger.v1.DisputeVerdict
-	43, // 13: celltonomy.ledger.v1.Dispute.kind:type_name -> celltonomy.ledger.v1.PackageKind
+	44, // 13: celltonomy.ledger.v1.Dispute.kind:type_name -> celltonomy.ledger.v1.PackageKind
 	16, // 14: celltonomy.ledger.v1.Dispute.votes:type_name -> celltonomy.ledger.v1.DomainVote
 	6,  // 15: celltonomy.ledger.v1.Dispute.majority_verdict:type_name -> celltonomy.ledger.v1.ProtocolVerdict
 	7,  // 16: celltonomy.ledger.v1.DomainVote.vote:type_name -> celltonomy.ledger.v1.DomainVoteChoice
-	44, // 17: celltonomy.ledger.v1.MsgRegisterVerifier.reputation_proof:type_name -> celltonomy.ledger.v1.ReputationProof
+	45, // 17: celltonomy.ledger.v1.MsgRegisterVerifier.reputation_proof:type_name -> celltonomy.ledger.v1.ReputationProof
 	3,  // 18: celltonomy.ledger.v1.MsgOpenDispute.claim:type_name -> celltonomy.ledger.v1.DisputeClaim
 	4,  // 19: celltonomy.ledger.v1.MsgOpenDispute.outcome:type_name -> celltonomy.ledger.v1.DisputeOutcome
 	6,  // 20: celltonomy.ledger.v1.MsgVerifierReveal.verdict:type_name -> celltonomy.ledger.v1.ProtocolVerdict
-	44, // 21: celltonomy.ledger.v1.MsgDomainVoteCommit.reputation_proof:type_name -> celltonomy.ledger.v1.ReputationProof
+	45, // 21: celltonomy.ledger.v1.MsgDomainVoteCommit.reputation_proof:type_name -> celltonomy.ledger.v1.ReputationProof
 	7,  // 22: celltonomy.ledger.v1.MsgDomainVoteReveal.vote:type_name -> celltonomy.ledger.v1.DomainVoteChoice
-	44, // 23: celltonomy.ledger.v1.MsgDomainVoteReveal.reputation_proof:type_name -> celltonomy.ledger.v1.ReputationProof
+	45, // 23: celltonomy.ledger.v1.MsgDomainVoteReveal.reputation_proof:type_name -> celltonomy.ledger.v1.ReputationProof
 	17, // 24: celltonomy.ledger.v1.VerifierResponse.verifier:type_name -> celltonomy.ledger.v1.Verifier
 	8,  // 25: celltonomy.ledger.v1.MsgCreateOrder.params:type_name -> celltonomy.ledger.v1.OrderParam
-	44, // 26: celltonomy.ledger.v1.MsgBid.reputation_proof:type_name -> celltonomy.ledger.v1.ReputationProof
+	45, // 26: celltonomy.ledger.v1.MsgBid.reputation_proof:type_name -> celltonomy.ledger.v1.ReputationProof
 	2,  // 27: celltonomy.ledger.v1.MsgDeliver.result:type_name -> celltonomy.ledger.v1.RunResult
 	8,  // 28: celltonomy.ledger.v1.MsgBuyOffering.params:type_name -> celltonomy.ledger.v1.OrderParam
 	13, // 29: celltonomy.ledger.v1.OrderResponse.order:type_name -> celltonomy.ledger.v1.Order
 	9,  // 30: celltonomy.ledger.v1.OrderResponse.bids:type_name -> celltonomy.ledger.v1.Bid
 	0,  // 31: celltonomy.ledger.v1.OrdersRequest.state:type_name -> celltonomy.ledger.v1.OrderState
-	45, // 32: celltonomy.ledger.v1.OrdersRequest.page:type_name -> celltonomy.ledger.v1.PageRequest
+	46, // 32: celltonomy.ledger.v1.OrdersRequest.page:type_name -> celltonomy.ledger.v1.PageRequest
 	13, // 33: celltonomy.ledger.v1.OrdersResponse.orders:type_name -> celltonomy.ledger.v1.Order
-	46, // 34: celltonomy.ledger.v1.OrdersResponse.page:type_name -> celltonomy.ledger.v1.PageResponse
+	47, // 34: celltonomy.ledger.v1.OrdersResponse.page:type_name -> celltonomy.ledger.v1.PageResponse
 	35, // [35:35] is the sub-list for method output_type
 	35, // [35:35] is the sub-list for method input_type
 	35, // [35:35] is the sub-list for extension type_name
@@ -3914,7 +4079,7 @@ func file_celltonomy_ledger_v1_market_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_celltonomy_ledger_v1_market_proto_rawDesc), len(file_celltonomy_ledger_v1_market_proto_rawDesc)),
 			NumEnums:      8,
-			NumMessages:   35,
+			NumMessages:   36,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

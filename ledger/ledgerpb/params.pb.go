@@ -200,8 +200,11 @@ type Params struct {
 	StakingDowntimeJailBlocks uint64 `protobuf:"varint,153,opt,name=staking_downtime_jail_blocks,json=stakingDowntimeJailBlocks,proto3" json:"staking_downtime_jail_blocks,omitempty"`
 	// Part of the stake burned for downtime, in basis points.
 	StakingDowntimeSlashBps uint32 `protobuf:"varint,154,opt,name=staking_downtime_slash_bps,json=stakingDowntimeSlashBps,proto3" json:"staking_downtime_slash_bps,omitempty"`
-	unknownFields           protoimpl.UnknownFields
-	sizeCache               protoimpl.SizeCache
+	// Service orders (issue 15), fields 170 to 179.
+	// The most blocks a service order may last (MsgCreateOrder.service_blocks).
+	MarketMaxServiceBlocks uint64 `protobuf:"varint,170,opt,name=market_max_service_blocks,json=marketMaxServiceBlocks,proto3" json:"market_max_service_blocks,omitempty"`
+	unknownFields          protoimpl.UnknownFields
+	sizeCache              protoimpl.SizeCache
 }
 
 func (x *Params) Reset() {
@@ -689,11 +692,18 @@ func (x *Params) GetStakingDowntimeSlashBps() uint32 {
 	return 0
 }
 
+func (x *Params) GetMarketMaxServiceBlocks() uint64 {
+	if x != nil {
+		return x.MarketMaxServiceBlocks
+	}
+	return 0
+}
+
 var File_celltonomy_ledger_v1_params_proto protoreflect.FileDescriptor
 
 const file_celltonomy_ledger_v1_params_proto_rawDesc = "" +
 	"\n" +
-	"!celltonomy/ledger/v1/params.proto\x12\x14celltonomy.ledger.v1\"\xc1\x18\n" +
+	"!celltonomy/ledger/v1/params.proto\x12\x14celltonomy.ledger.v1\"\xfd\x18\n" +
 	"\x06Params\x12\x17\n" +
 	"\amin_fee\x18\x01 \x01(\x04R\x06minFee\x12)\n" +
 	"\x10unbonding_blocks\x18\x02 \x01(\x04R\x0funbondingBlocks\x12\"\n" +
@@ -762,7 +772,8 @@ const file_celltonomy_ledger_v1_params_proto_rawDesc = "" +
 	"\x1cstaking_signed_blocks_window\x18\x97\x01 \x01(\x04R\x19stakingSignedBlocksWindow\x124\n" +
 	"\x16staking_min_signed_bps\x18\x98\x01 \x01(\rR\x13stakingMinSignedBps\x12@\n" +
 	"\x1cstaking_downtime_jail_blocks\x18\x99\x01 \x01(\x04R\x19stakingDowntimeJailBlocks\x12<\n" +
-	"\x1astaking_downtime_slash_bps\x18\x9a\x01 \x01(\rR\x17stakingDowntimeSlashBpsJ\x04\b\x18\x10\x19R\x14governance_authorityB2Z0github.com/celltonomy/celltonomy/ledger/ledgerpbb\x06proto3"
+	"\x1astaking_downtime_slash_bps\x18\x9a\x01 \x01(\rR\x17stakingDowntimeSlashBps\x12:\n" +
+	"\x19market_max_service_blocks\x18\xaa\x01 \x01(\x04R\x16marketMaxServiceBlocksJ\x04\b\x18\x10\x19R\x14governance_authorityB2Z0github.com/celltonomy/celltonomy/ledger/ledgerpbb\x06proto3"
 
 var (
 	file_celltonomy_ledger_v1_params_proto_rawDescOnce sync.Once

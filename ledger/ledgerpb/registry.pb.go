@@ -790,8 +790,11 @@ type Package struct {
 	Envelope        []byte `protobuf:"bytes,12,opt,name=envelope,proto3" json:"envelope,omitempty"`
 	AuthorPublicKey []byte `protobuf:"bytes,13,opt,name=author_public_key,json=authorPublicKey,proto3" json:"author_public_key,omitempty"`
 	AuthorSignature []byte `protobuf:"bytes,14,opt,name=author_signature,json=authorSignature,proto3" json:"author_signature,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// The envelope's service_ports: the ports of the spec's API slots,
+	// sorted. A package with any is a service package.
+	ServicePorts  []int32 `protobuf:"varint,15,rep,packed,name=service_ports,json=servicePorts,proto3" json:"service_ports,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Package) Reset() {
@@ -918,6 +921,13 @@ func (x *Package) GetAuthorPublicKey() []byte {
 func (x *Package) GetAuthorSignature() []byte {
 	if x != nil {
 		return x.AuthorSignature
+	}
+	return nil
+}
+
+func (x *Package) GetServicePorts() []int32 {
+	if x != nil {
+		return x.ServicePorts
 	}
 	return nil
 }
@@ -1954,7 +1964,7 @@ const file_celltonomy_ledger_v1_registry_proto_rawDesc = "" +
 	"\x11author_public_key\x18\x02 \x01(\fR\x0fauthorPublicKey\x12)\n" +
 	"\x10author_signature\x18\x03 \x01(\fR\x0fauthorSignature\x12\x1b\n" +
 	"\tspec_size\x18\x04 \x01(\x04R\bspecSize\x12%\n" +
-	"\x0eblob_locations\x18\x05 \x03(\tR\rblobLocations\"\xd8\x03\n" +
+	"\x0eblob_locations\x18\x05 \x03(\tR\rblobLocations\"\xfd\x03\n" +
 	"\aPackage\x12\x1d\n" +
 	"\n" +
 	"package_id\x18\x01 \x01(\fR\tpackageId\x12\x12\n" +
@@ -1972,7 +1982,8 @@ const file_celltonomy_ledger_v1_registry_proto_rawDesc = "" +
 	"\x11registered_height\x18\v \x01(\x03R\x10registeredHeight\x12\x1a\n" +
 	"\benvelope\x18\f \x01(\fR\benvelope\x12*\n" +
 	"\x11author_public_key\x18\r \x01(\fR\x0fauthorPublicKey\x12)\n" +
-	"\x10author_signature\x18\x0e \x01(\fR\x0fauthorSignature\"\xbf\x01\n" +
+	"\x10author_signature\x18\x0e \x01(\fR\x0fauthorSignature\x12#\n" +
+	"\rservice_ports\x18\x0f \x03(\x05R\fservicePorts\"\xbf\x01\n" +
 	"\x0eMsgSetOffering\x12\x1d\n" +
 	"\n" +
 	"package_id\x18\x01 \x01(\fR\tpackageId\x12\x14\n" +

@@ -227,6 +227,7 @@ type Msg struct {
 	//	*Msg_RevealDisputeSeed
 	//	*Msg_PostInputReceipt
 	//	*Msg_ReportMissingInputs
+	//	*Msg_StopService
 	//	*Msg_SubmitProposal
 	//	*Msg_Deposit
 	//	*Msg_Vote
@@ -696,6 +697,15 @@ func (x *Msg) GetReportMissingInputs() *MsgReportMissingInputs {
 	return nil
 }
 
+func (x *Msg) GetStopService() *MsgStopService {
+	if x != nil {
+		if x, ok := x.Sum.(*Msg_StopService); ok {
+			return x.StopService
+		}
+	}
+	return nil
+}
+
 func (x *Msg) GetSubmitProposal() *MsgSubmitProposal {
 	if x != nil {
 		if x, ok := x.Sum.(*Msg_SubmitProposal); ok {
@@ -927,6 +937,10 @@ type Msg_ReportMissingInputs struct {
 	ReportMissingInputs *MsgReportMissingInputs `protobuf:"bytes,78,opt,name=report_missing_inputs,json=reportMissingInputs,proto3,oneof"`
 }
 
+type Msg_StopService struct {
+	StopService *MsgStopService `protobuf:"bytes,79,opt,name=stop_service,json=stopService,proto3,oneof"`
+}
+
 type Msg_SubmitProposal struct {
 	// 90 to 99: the gov module.
 	SubmitProposal *MsgSubmitProposal `protobuf:"bytes,90,opt,name=submit_proposal,json=submitProposal,proto3,oneof"`
@@ -1038,6 +1052,8 @@ func (*Msg_PostInputReceipt) isMsg_Sum() {}
 
 func (*Msg_ReportMissingInputs) isMsg_Sum() {}
 
+func (*Msg_StopService) isMsg_Sum() {}
+
 func (*Msg_SubmitProposal) isMsg_Sum() {}
 
 func (*Msg_Deposit) isMsg_Sum() {}
@@ -1061,7 +1077,7 @@ const file_celltonomy_ledger_v1_tx_proto_rawDesc = "" +
 	"\bsequence\x18\x02 \x01(\x04R\bsequence\x12\x10\n" +
 	"\x03fee\x18\x03 \x01(\x04R\x03fee\x12\x19\n" +
 	"\bchain_id\x18\x04 \x01(\tR\achainId\x12\x12\n" +
-	"\x04memo\x18\x05 \x01(\tR\x04memo\"\xc5\x1f\n" +
+	"\x04memo\x18\x05 \x01(\tR\x04memo\"\x90 \n" +
 	"\x03Msg\x123\n" +
 	"\x04send\x18\x01 \x01(\v2\x1d.celltonomy.ledger.v1.MsgSendH\x00R\x04send\x12U\n" +
 	"\x10create_validator\x18\n" +
@@ -1117,7 +1133,8 @@ const file_celltonomy_ledger_v1_tx_proto_rawDesc = "" +
 	"\x12domain_vote_reveal\x18K \x01(\v2).celltonomy.ledger.v1.MsgDomainVoteRevealH\x00R\x10domainVoteReveal\x12\\\n" +
 	"\x13reveal_dispute_seed\x18L \x01(\v2*.celltonomy.ledger.v1.MsgRevealDisputeSeedH\x00R\x11revealDisputeSeed\x12Y\n" +
 	"\x12post_input_receipt\x18M \x01(\v2).celltonomy.ledger.v1.MsgPostInputReceiptH\x00R\x10postInputReceipt\x12b\n" +
-	"\x15report_missing_inputs\x18N \x01(\v2,.celltonomy.ledger.v1.MsgReportMissingInputsH\x00R\x13reportMissingInputs\x12R\n" +
+	"\x15report_missing_inputs\x18N \x01(\v2,.celltonomy.ledger.v1.MsgReportMissingInputsH\x00R\x13reportMissingInputs\x12I\n" +
+	"\fstop_service\x18O \x01(\v2$.celltonomy.ledger.v1.MsgStopServiceH\x00R\vstopService\x12R\n" +
 	"\x0fsubmit_proposal\x18Z \x01(\v2'.celltonomy.ledger.v1.MsgSubmitProposalH\x00R\x0esubmitProposal\x12<\n" +
 	"\adeposit\x18[ \x01(\v2 .celltonomy.ledger.v1.MsgDepositH\x00R\adeposit\x123\n" +
 	"\x04vote\x18\\ \x01(\v2\x1d.celltonomy.ledger.v1.MsgVoteH\x00R\x04vote\x12R\n" +
@@ -1188,10 +1205,11 @@ var file_celltonomy_ledger_v1_tx_proto_goTypes = []any{
 	(*MsgRevealDisputeSeed)(nil),    // 47: celltonomy.ledger.v1.MsgRevealDisputeSeed
 	(*MsgPostInputReceipt)(nil),     // 48: celltonomy.ledger.v1.MsgPostInputReceipt
 	(*MsgReportMissingInputs)(nil),  // 49: celltonomy.ledger.v1.MsgReportMissingInputs
-	(*MsgSubmitProposal)(nil),       // 50: celltonomy.ledger.v1.MsgSubmitProposal
-	(*MsgDeposit)(nil),              // 51: celltonomy.ledger.v1.MsgDeposit
-	(*MsgVote)(nil),                 // 52: celltonomy.ledger.v1.MsgVote
-	(*MsgCancelProposal)(nil),       // 53: celltonomy.ledger.v1.MsgCancelProposal
+	(*MsgStopService)(nil),          // 50: celltonomy.ledger.v1.MsgStopService
+	(*MsgSubmitProposal)(nil),       // 51: celltonomy.ledger.v1.MsgSubmitProposal
+	(*MsgDeposit)(nil),              // 52: celltonomy.ledger.v1.MsgDeposit
+	(*MsgVote)(nil),                 // 53: celltonomy.ledger.v1.MsgVote
+	(*MsgCancelProposal)(nil),       // 54: celltonomy.ledger.v1.MsgCancelProposal
 }
 var file_celltonomy_ledger_v1_tx_proto_depIdxs = []int32{
 	2,  // 0: celltonomy.ledger.v1.TxBody.messages:type_name -> celltonomy.ledger.v1.Msg
@@ -1242,15 +1260,16 @@ var file_celltonomy_ledger_v1_tx_proto_depIdxs = []int32{
 	47, // 45: celltonomy.ledger.v1.Msg.reveal_dispute_seed:type_name -> celltonomy.ledger.v1.MsgRevealDisputeSeed
 	48, // 46: celltonomy.ledger.v1.Msg.post_input_receipt:type_name -> celltonomy.ledger.v1.MsgPostInputReceipt
 	49, // 47: celltonomy.ledger.v1.Msg.report_missing_inputs:type_name -> celltonomy.ledger.v1.MsgReportMissingInputs
-	50, // 48: celltonomy.ledger.v1.Msg.submit_proposal:type_name -> celltonomy.ledger.v1.MsgSubmitProposal
-	51, // 49: celltonomy.ledger.v1.Msg.deposit:type_name -> celltonomy.ledger.v1.MsgDeposit
-	52, // 50: celltonomy.ledger.v1.Msg.vote:type_name -> celltonomy.ledger.v1.MsgVote
-	53, // 51: celltonomy.ledger.v1.Msg.cancel_proposal:type_name -> celltonomy.ledger.v1.MsgCancelProposal
-	52, // [52:52] is the sub-list for method output_type
-	52, // [52:52] is the sub-list for method input_type
-	52, // [52:52] is the sub-list for extension type_name
-	52, // [52:52] is the sub-list for extension extendee
-	0,  // [0:52] is the sub-list for field type_name
+	50, // 48: celltonomy.ledger.v1.Msg.stop_service:type_name -> celltonomy.ledger.v1.MsgStopService
+	51, // 49: celltonomy.ledger.v1.Msg.submit_proposal:type_name -> celltonomy.ledger.v1.MsgSubmitProposal
+	52, // 50: celltonomy.ledger.v1.Msg.deposit:type_name -> celltonomy.ledger.v1.MsgDeposit
+	53, // 51: celltonomy.ledger.v1.Msg.vote:type_name -> celltonomy.ledger.v1.MsgVote
+	54, // 52: celltonomy.ledger.v1.Msg.cancel_proposal:type_name -> celltonomy.ledger.v1.MsgCancelProposal
+	53, // [53:53] is the sub-list for method output_type
+	53, // [53:53] is the sub-list for method input_type
+	53, // [53:53] is the sub-list for extension type_name
+	53, // [53:53] is the sub-list for extension extendee
+	0,  // [0:53] is the sub-list for field type_name
 }
 
 func init() { file_celltonomy_ledger_v1_tx_proto_init() }
@@ -1312,6 +1331,7 @@ func file_celltonomy_ledger_v1_tx_proto_init() {
 		(*Msg_RevealDisputeSeed)(nil),
 		(*Msg_PostInputReceipt)(nil),
 		(*Msg_ReportMissingInputs)(nil),
+		(*Msg_StopService)(nil),
 		(*Msg_SubmitProposal)(nil),
 		(*Msg_Deposit)(nil),
 		(*Msg_Vote)(nil),

@@ -390,6 +390,9 @@ func (k Keeper) OpenDispute(st store.KVStore, ev *event.Log, p *ledgerpb.Params,
 	if address.Address(o.Buyer) != signer {
 		return ErrNotBuyer.Errorf("%s: order %d: only its buyer %s may dispute it", op, o.Id, address.Address(o.Buyer))
 	}
+	if IsServiceOrder(o) {
+		return serviceNotDisputable(op, o)
+	}
 	if o.State != ledgerpb.OrderState_ORDER_STATE_DELIVERED {
 		return wrongState(op, o, ledgerpb.OrderState_ORDER_STATE_DELIVERED)
 	}

@@ -140,6 +140,51 @@
 //     (ErrBotSpecNotAnnounced). Inputs, delivery, close, ratings, fail and
 //     disputes then run as for an awarded bid.
 //
+// # Service orders
+//
+// A service package (IsServicePackage: a compute package whose envelope
+// declares service_ports, the ports of its spec's API slots) is ordered
+// for a duration: MsgCreateOrder.service_blocks, 1 to
+// market_max_service_blocks (ErrServiceBlocks; ErrNotService for a batch
+// package; a service package is never bought through an offering, which
+// has no duration). Bids and the award run as for a batch order; the max
+// price and the price are for the whole duration, and are paid per block
+// served. Why per block, not per call: the provider's cost is holding an
+// instance — memory and a slot — for the time, whether it is called or
+// not; calls are metered by the node and reported in the usage receipt,
+// not billed on chain, since one transaction per call would cost more
+// than most calls.
+//
+//  1. At the award the node starts the instance; the service ends at
+//     ServiceEnd = award height + service_blocks, and the contract's
+//     delivery deadline is ServiceEnd + delivery_window: the window in
+//     which the node posts its usage receipt.
+//  2. MsgStopService (79), the buyer's, while AWARDED and below
+//     ServiceEnd, once (ErrNotBuyer, ErrWrongState, ErrWindowClosed,
+//     ErrServiceStopped, ErrNotService): the stop height bounds what is
+//     paid, and the delivery deadline moves to at most stop height +
+//     delivery_window.
+//  3. The delivery (MsgDeliver) is the usage receipt: served_blocks,
+//     calls, bytes_in, bytes_out, its hash as the output root. served_blocks
+//     is at most ServiceBound = min(delivery height, stop height,
+//     ServiceEnd) − award height (ErrServedBlocks): a node that stops its
+//     instance at a shutdown delivers what it served, even if its
+//     transaction lands later, and is paid exactly that. A batch order's
+//     delivery carries no usage (ErrNotService).
+//  4. The close (by the buyer, or automatic) charges ServiceCharge =
+//     floor(price × served_blocks / service_blocks); fee and royalty are
+//     taken from the charge as from a batch price, and the rest of the
+//     price (the refund, in order_closed) returns to the buyer with its
+//     PO stake. Ratings follow as for a batch order.
+//  5. No receipt by the delivery deadline fails the order as a missed
+//     delivery: everything back to the buyer, the bid stake slashed.
+//
+// A service order is not disputable by re-execution (ErrServiceOrder),
+// and takes no report of missing inputs: verifiers cannot replay a
+// service, whose answers depend on the calls the buyer made, which the
+// chain never saw. The buyer's recourse is to stop early (it pays only
+// for the blocks served) and to rate the provider.
+//
 // # Disputes
 //
 // A dispute of a compute package is checked by re-execution (market.md:

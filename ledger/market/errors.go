@@ -134,6 +134,22 @@ var (
 	// dispute's a verdict (conforms, violates or undecidable) and no
 	// output root.
 	ErrInvalidVerdict = codes.New(Codespace, 50, "invalid verdict")
+	// ErrNotService: service_blocks on an order of a batch package, a
+	// usage receipt on a batch order's delivery, or MsgStopService on a
+	// batch order.
+	ErrNotService = codes.New(Codespace, 51, "not a service package or order")
+	// ErrServiceBlocks: service_blocks is 0 for a service package, or
+	// above market_max_service_blocks; or a service package bought
+	// through an offering (which has no duration).
+	ErrServiceBlocks = codes.New(Codespace, 52, "invalid service_blocks")
+	// ErrServiceStopped: the service order was stopped already.
+	ErrServiceStopped = codes.New(Codespace, 53, "service stopped already")
+	// ErrServedBlocks: a usage receipt claims more blocks than were
+	// served (market.ServiceBound).
+	ErrServedBlocks = codes.New(Codespace, 54, "served blocks above what was served")
+	// ErrServiceOrder: the message does not apply to a service order (a
+	// dispute by re-execution, a report of missing inputs).
+	ErrServiceOrder = codes.New(Codespace, 55, "not for a service order")
 )
 
 // Codes lists the codes of codespace "market" in number order.
@@ -147,5 +163,6 @@ func Codes() []codes.Code {
 		ErrCannotVote, ErrRootMismatch, ErrInvalidDispute, ErrNotAuthority, ErrReleaseAmount,
 		ErrProviderExcluded, ErrReputationTooLow, ErrPartyCannotVote, ErrVotersFull, ErrNoDomainReputation,
 		ErrInvalidResult, ErrPriceAboveMax, ErrVendorStake, ErrBadReceipt, ErrReceiptExists,
-		ErrAlreadyReported, ErrSeedMismatch, ErrBotSpec, ErrBotSpecNotAnnounced, ErrInvalidVerdict}
+		ErrAlreadyReported, ErrSeedMismatch, ErrBotSpec, ErrBotSpecNotAnnounced, ErrInvalidVerdict,
+		ErrNotService, ErrServiceBlocks, ErrServiceStopped, ErrServedBlocks, ErrServiceOrder}
 }

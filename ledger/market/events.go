@@ -7,7 +7,8 @@ import (
 
 // EventOrderCreated: type "order_created", attributes order_id, buyer,
 // package_id (hex), max_price, po_stake, bid_deadline, direct ("true"
-// for a direct purchase of an offering).
+// for a direct purchase of an offering), service_blocks (a service
+// order's duration in blocks; 0 for a batch order).
 type EventOrderCreated struct {
 	OrderID     uint64          `event:"order_id"`
 	Buyer       address.Address `event:"buyer"`
@@ -16,6 +17,8 @@ type EventOrderCreated struct {
 	POStake     uint64          `event:"po_stake"`
 	BidDeadline int64           `event:"bid_deadline"`
 	Direct      bool            `event:"direct"`
+	// ServiceBlocks is the duration of a service order; 0: a batch order.
+	ServiceBlocks uint64 `event:"service_blocks"`
 }
 
 // EventType implements event.Typed.
@@ -85,7 +88,9 @@ func (EventOrderAwarded) EventType() string { return "order_awarded" }
 
 // EventOrderDelivered: type "order_delivered", attributes order_id,
 // output_root (hex), event_log_head (hex), confirm_deadline, result (the
-// run result's name, RunResultName), exit_code.
+// run result's name, RunResultName), exit_code, and a service order's
+// usage receipt: served_blocks, calls, bytes_in, bytes_out (0 for a batch
+// order).
 type EventOrderDelivered struct {
 	OrderID         uint64 `event:"order_id"`
 	OutputRoot      []byte `event:"output_root"`
@@ -93,6 +98,10 @@ type EventOrderDelivered struct {
 	ConfirmDeadline int64  `event:"confirm_deadline"`
 	Result          string `event:"result"`
 	ExitCode        uint32 `event:"exit_code"`
+	ServedBlocks    uint64 `event:"served_blocks"`
+	Calls           uint64 `event:"calls"`
+	BytesIn         uint64 `event:"bytes_in"`
+	BytesOut        uint64 `event:"bytes_out"`
 }
 
 // EventType implements event.Typed.
@@ -100,7 +109,8 @@ func (EventOrderDelivered) EventType() string { return "order_delivered" }
 
 // EventOrderClosed: type "order_closed", attributes order_id, auto
 // ("true" when the confirm window passed), payment (to the provider),
-// network_fee, royalty, reveal_deadline.
+// network_fee, royalty, reveal_deadline, refund (a service order's
+// price not charged, returned to the buyer; 0 for a batch order).
 type EventOrderClosed struct {
 	OrderID        uint64 `event:"order_id"`
 	Auto           bool   `event:"auto"`
@@ -108,7 +118,22 @@ type EventOrderClosed struct {
 	NetworkFee     uint64 `event:"network_fee"`
 	Royalty        uint64 `event:"royalty"`
 	RevealDeadline int64  `event:"reveal_deadline"`
+	Refund         uint64 `event:"refund"`
 }
+
+// EventServiceStopped: type "service_stopped", attributes order_id,
+// buyer, stop_height, served_bound (the most blocks a delivery may now
+// claim), delivery_deadline (the deadline of the usage receipt).
+type EventServiceStopped struct {
+	OrderID          uint64          `event:"order_id"`
+	Buyer            address.Address `event:"buyer"`
+	StopHeight       int64           `event:"stop_height"`
+	ServedBound      uint64          `event:"served_bound"`
+	DeliveryDeadline int64           `event:"delivery_deadline"`
+}
+
+// EventType implements event.Typed.
+func (EventServiceStopped) EventType() string { return "service_stopped" }
 
 // EventType implements event.Typed.
 func (EventOrderClosed) EventType() string { return "order_closed" }
@@ -405,5 +430,6 @@ func Events() []event.Typed {
 		EventDomainVoteReveal{},
 		EventLitigationReleased{},
 		EventCreditChanged{},
+		EventServiceStopped{},
 	}
 }

@@ -112,6 +112,9 @@ func (k Keeper) ReportMissingInputs(st store.KVStore, ev *event.Log, p *ledgerpb
 	if o.State != ledgerpb.OrderState_ORDER_STATE_AWARDED {
 		return wrongState(op, o, ledgerpb.OrderState_ORDER_STATE_AWARDED)
 	}
+	if IsServiceOrder(o) {
+		return ErrServiceOrder.Errorf("%s: order %d is a service order: it has no inputs to miss", op, o.Id)
+	}
 	c := o.Contract
 	switch {
 	case address.Address(c.Provider) != signer:

@@ -353,7 +353,11 @@ func (k Keeper) CreateOrder(st store.KVStore, ev *event.Log, p *ledgerpb.Params,
 	if err := ValidateCreateOrder(m, p); err != nil {
 		return 0, err
 	}
-	if _, err := k.orderablePackage(st, "create_order", m.PackageId); err != nil {
+	pkg, err := k.orderablePackage(st, "create_order", m.PackageId)
+	if err != nil {
+		return 0, err
+	}
+	if err := checkServiceOrder("create_order", m, pkg, p); err != nil {
 		return 0, err
 	}
 	total, fromCredit := m.MaxPrice+m.PoStake, uint64(0)
@@ -377,13 +381,14 @@ func (k Keeper) CreateOrder(st store.KVStore, ev *event.Log, p *ledgerpb.Params,
 		MaxPrice: m.MaxPrice, PoStake: m.PoStake, BidWindow: m.BidWindow, DeliveryWindow: m.DeliveryWindow,
 		ConfirmWindow: m.ConfirmWindow, MinProviderReputation: m.MinProviderReputation, Replication: m.Replication,
 		State: ledgerpb.OrderState_ORDER_STATE_OPEN, CreatedHeight: height, BidDeadline: height + int64(m.BidWindow),
-		InputBytes: m.InputBytes,
+		InputBytes: m.InputBytes, ServiceBlocks: m.ServiceBlocks,
 	}
 	st.Set(NextIDKey(), store.Uint64(id+1))
 	k.write(st, o, ledgerpb.OrderState_ORDER_STATE_UNSPECIFIED, height)
 	st.Set(BuyerKey(buyer, id), marker)
 	st.Set(DueKey(o.BidDeadline, id), marker)
-	ev.Emit(EventOrderCreated{OrderID: id, Buyer: buyer, PackageID: m.PackageId, MaxPrice: m.MaxPrice, POStake: m.PoStake, BidDeadline: o.BidDeadline})
+	ev.Emit(EventOrderCreated{OrderID: id, Buyer: buyer, PackageID: m.PackageId, MaxPrice: m.MaxPrice, POStake: m.PoStake, BidDeadline: o.BidDeadline,
+		ServiceBlocks: m.ServiceBlocks})
 	return id, nil
 }
 
@@ -730,18 +735,22 @@ func (k Keeper) Deliver(st store.KVStore, ev *event.Log, height int64, signer ad
 	if height > c.DeliveryDeadline {
 		return ErrWindowClosed.Errorf("%s: order %d: the delivery deadline was height %d", op, o.Id, c.DeliveryDeadline)
 	}
+	if err := checkServiceDelivery(op, o, m, height); err != nil {
+		return err
+	}
 	st.Delete(DueKey(awardedDue(c), o.Id))
 	c.MissingInputsDeadline = 0
 	o.Delivery = &ledgerpb.Delivery{
 		OutputRoot: m.OutputRoot, EventLogHead: m.EventLogHead, CompletionCommitment: m.CompletionCommitment,
 		ProviderRatingCommitment: m.ProviderRatingCommitment, Height: height, ConfirmDeadline: height + int64(o.ConfirmWindow),
 		Result: m.Result, ExitCode: m.ExitCode,
+		ServedBlocks: m.ServedBlocks, Calls: m.Calls, BytesIn: m.BytesIn, BytesOut: m.BytesOut,
 	}
 	o.State = ledgerpb.OrderState_ORDER_STATE_DELIVERED
 	k.write(st, o, ledgerpb.OrderState_ORDER_STATE_AWARDED, height)
 	st.Set(DueKey(o.Delivery.ConfirmDeadline, o.Id), marker)
 	ev.Emit(EventOrderDelivered{OrderID: o.Id, OutputRoot: m.OutputRoot, EventLogHead: m.EventLogHead, ConfirmDeadline: o.Delivery.ConfirmDeadline,
-		Result: RunResultName(m.Result), ExitCode: m.ExitCode})
+		Result: RunResultName(m.Result), ExitCode: m.ExitCode, ServedBlocks: m.ServedBlocks, Calls: m.Calls, BytesIn: m.BytesIn, BytesOut: m.BytesOut})
 	return nil
 }
 
@@ -812,16 +821,24 @@ func payout(price uint64, p *ledgerpb.Params, pkg *ledgerpb.Package) (fee, royal
 
 // close pays out a DELIVERED order and makes it CLOSED: the provider gets
 // price − network fee − royalty and its bid stake back, the treasury the
-// fee, the author the royalty, the buyer its PO stake back.
+// fee, the author the royalty, the buyer its PO stake back. A service
+// order is charged ServiceCharge(price, served_blocks, service_blocks)
+// instead of the price (fee and royalty are taken from the charge), and
+// the rest of the price returns to the buyer.
 func (k Keeper) close(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, o *ledgerpb.Order, buyerCommitment []byte) {
 	pkg := k.mustPackage(st, o)
 	c := o.Contract
-	fee, royalty, payment := payout(c.Price, p, pkg)
+	charged := c.Price
+	if IsServiceOrder(o) {
+		charged = ServiceCharge(c.Price, o.Delivery.ServedBlocks, o.ServiceBlocks)
+	}
+	refund := c.Price - charged
+	fee, royalty, payment := payout(charged, p, pkg)
 	provider := address.Address(c.Provider)
 	k.mustMove(st, ev, provider, payment+c.BidStake)
 	k.mustCollectNetworkFee(st, ev, p, fee)
 	k.mustMove(st, ev, address.Address(pkg.Author), royalty)
-	k.mustMove(st, ev, address.Address(o.Buyer), o.PoStake)
+	k.mustMove(st, ev, address.Address(o.Buyer), o.PoStake+refund)
 	st.Delete(DueKey(o.Delivery.ConfirmDeadline, o.Id))
 	o.Ratings = &ledgerpb.Ratings{
 		RevealDeadline:     height + int64(p.RevealWindowBlocks),
@@ -832,7 +849,8 @@ func (k Keeper) close(st store.KVStore, ev *event.Log, p *ledgerpb.Params, heigh
 	o.State = ledgerpb.OrderState_ORDER_STATE_CLOSED
 	k.write(st, o, ledgerpb.OrderState_ORDER_STATE_DELIVERED, height)
 	st.Set(DueKey(o.Ratings.RevealDeadline, o.Id), marker)
-	ev.Emit(EventOrderClosed{OrderID: o.Id, Auto: buyerCommitment == nil, Payment: payment, NetworkFee: fee, Royalty: royalty, RevealDeadline: o.Ratings.RevealDeadline})
+	ev.Emit(EventOrderClosed{OrderID: o.Id, Auto: buyerCommitment == nil, Payment: payment, NetworkFee: fee, Royalty: royalty,
+		RevealDeadline: o.Ratings.RevealDeadline, Refund: refund})
 }
 
 // mustPackage returns the registered package of an order; a missing one
@@ -985,6 +1003,9 @@ func (k Keeper) BuyOffering(st store.KVStore, ev *event.Log, p *ledgerpb.Params,
 	if err != nil {
 		return 0, err
 	}
+	if IsServicePackage(pkg) {
+		return 0, ErrServiceBlocks.Errorf("%s: package %x is a service package: order it for a duration (create_order with service_blocks)", op, m.PackageId)
+	}
 	n := k.registry.Node(st, off.NodeKey)
 	if n == nil || address.Address(n.Operator) != vendor || !k.registry.Active(st, p, off.NodeKey, height) {
 		return 0, ErrNodeUnusable.Errorf("%s: the offering's node %x is not an active node of %s", op, off.NodeKey, vendor)
@@ -1130,7 +1151,9 @@ func (k Keeper) award(st store.KVStore, ev *event.Log, p *ledgerpb.Params, heigh
 	}
 	k.mustMove(st, ev, buyer, o.MaxPrice-win.Price)
 	provider := address.Address(win.Provider)
-	deadline := height + int64(o.DeliveryWindow)
+	// A service order runs for service_blocks from the award; its usage
+	// receipt is due within the delivery window after that.
+	deadline := height + int64(o.ServiceBlocks) + int64(o.DeliveryWindow)
 	o.Contract = &ledgerpb.Contract{Provider: win.Provider, NodeKey: win.NodeKey, Price: win.Price, BidStake: win.Stake,
 		AwardHeight: height, DeliveryDeadline: deadline, InputDeadline: inputDeadline(height, deadline, p), BotspecId: win.BotspecId}
 	o.State = ledgerpb.OrderState_ORDER_STATE_AWARDED

@@ -91,6 +91,8 @@ import (
 //	gov_threshold_bps             5,000 (more than half of yes + no + veto)
 //	gov_veto_threshold_bps        3,340 (a third of the votes vetoes)
 //	gov_timelock_blocks           28,800 blocks (two days, Compound's timelock)
+//	market_max_service_blocks     100,800 blocks (a week of 6-second blocks): the longest
+//	                              service order; a longer service is ordered again
 func Default() *ledgerpb.Params {
 	return &ledgerpb.Params{
 		MinFee:           1_000,
@@ -164,6 +166,8 @@ func Default() *ledgerpb.Params {
 		GovThresholdBps:               5_000,
 		GovVetoThresholdBps:           3_340,
 		GovTimelockBlocks:             28_800,
+
+		MarketMaxServiceBlocks: 100_800,
 	}
 }
 
@@ -231,7 +235,9 @@ const MaxDisputeRounds = 8
 //     mining_stake_maturity_blocks in [1, MaxWindowBlocks];
 //     min_miner_stake at least 1; decay_denominator at least 1 and
 //     decay_numerator at most decay_denominator (reputation.md: "Decay").
-//     miner_reward and miner_reputation_reward may be 0.
+//     miner_reward and miner_reputation_reward may be 0;
+//   - market_max_service_blocks at most MaxWindowBlocks (0: no service
+//     orders).
 //
 // min_fee and max_memo_bytes may be 0 (free transactions, no memo).
 func Validate(p *ledgerpb.Params) error {
@@ -346,6 +352,8 @@ func validateGov(p *ledgerpb.Params) error {
 		return fmt.Errorf("params: gov_threshold_bps %d: must be at most 10000", p.GovThresholdBps)
 	case p.GovVetoThresholdBps < 1 || p.GovVetoThresholdBps > 10_000:
 		return fmt.Errorf("params: gov_veto_threshold_bps %d: must be in [1, 10000]", p.GovVetoThresholdBps)
+	case p.MarketMaxServiceBlocks > MaxWindowBlocks:
+		return fmt.Errorf("params: market_max_service_blocks %d: must be at most %d", p.MarketMaxServiceBlocks, MaxWindowBlocks)
 	}
 	return nil
 }

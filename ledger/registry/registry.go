@@ -668,6 +668,7 @@ func (k Keeper) RegisterPackage(st store.KVStore, ev *event.Log, p *ledgerpb.Par
 		Envelope:         m.Envelope,
 		AuthorPublicKey:  m.AuthorPublicKey,
 		AuthorSignature:  m.AuthorSignature,
+		ServicePorts:     env.ServicePorts,
 	}))
 	st.Set(PackageNameKey(env.Name, height, id), marker)
 	st.Set(NameAuthorKey(env.Name), signer.Bytes())

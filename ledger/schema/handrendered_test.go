@@ -48,6 +48,7 @@ func handRendered(ev event.Typed) event.Event {
 			{Key: "po_stake", Value: u(e.POStake)},
 			{Key: "bid_deadline", Value: i(e.BidDeadline)},
 			{Key: "direct", Value: strconv.FormatBool(e.Direct)},
+			{Key: "service_blocks", Value: u(e.ServiceBlocks)},
 		}}
 	case market.EventOrderCancelled:
 		return event.Event{Type: "order_cancelled", Attributes: []event.Attribute{
@@ -89,6 +90,10 @@ func handRendered(ev event.Typed) event.Event {
 			{Key: "confirm_deadline", Value: i(e.ConfirmDeadline)},
 			{Key: "result", Value: e.Result},
 			{Key: "exit_code", Value: u(uint64(e.ExitCode))},
+			{Key: "served_blocks", Value: u(e.ServedBlocks)},
+			{Key: "calls", Value: u(e.Calls)},
+			{Key: "bytes_in", Value: u(e.BytesIn)},
+			{Key: "bytes_out", Value: u(e.BytesOut)},
 		}}
 	case market.EventOrderClosed:
 		return event.Event{Type: "order_closed", Attributes: []event.Attribute{
@@ -98,6 +103,15 @@ func handRendered(ev event.Typed) event.Event {
 			{Key: "network_fee", Value: u(e.NetworkFee)},
 			{Key: "royalty", Value: u(e.Royalty)},
 			{Key: "reveal_deadline", Value: i(e.RevealDeadline)},
+			{Key: "refund", Value: u(e.Refund)},
+		}}
+	case market.EventServiceStopped:
+		return event.Event{Type: "service_stopped", Attributes: []event.Attribute{
+			{Key: "order_id", Value: u(e.OrderID)},
+			{Key: "buyer", Value: e.Buyer.String()},
+			{Key: "stop_height", Value: i(e.StopHeight)},
+			{Key: "served_bound", Value: u(e.ServedBound)},
+			{Key: "delivery_deadline", Value: i(e.DeliveryDeadline)},
 		}}
 	case market.EventRatingRevealed:
 		return event.Event{Type: "rating_revealed", Attributes: []event.Attribute{

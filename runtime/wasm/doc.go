@@ -176,6 +176,29 @@
 //   - host I/O: the output directory cannot be read back (or holds what
 //     has no output root). The Result holds Stdout, Stderr and Usage.
 //
+// # Service instances
+//
+// A service package's module is a WASI reactor that serves slots (see
+// package abi for the ABI, sdk/service for the Go SDK). [Executor.StartService]
+// instantiates it once from a [ServiceJob] and calls its _initialize; the
+// [Instance] keeps its memory across calls. [Instance.Call] writes a request
+// into a buffer from the module's cell_alloc and calls cell_handle(port,
+// ptr, len); calls are serialised. The sandbox is the batch one (read-only
+// package filesystem at "/", virtual clocks that persist across calls, the
+// seeded random source, no network, the memory limit, optionally shared
+// with children through a [MemoryPool]), plus a wall-time limit per call
+// and size limits on requests and responses. The module reaches the node
+// only through the gateway host module "cell" (child_start, child_call,
+// child_result, child_stop, net_peers), answered by the job's [Gateway].
+//
+// A failure that leaves the module in a known state (an undeclared port, a
+// message over its limit, the module's error response, a [*ServiceError])
+// leaves the instance serving, and so does a caller that gives up (the
+// module finishes the call anyway); a trap, a limit, or a call interrupted
+// mid-way by its wall time or Stop ends it, since its memory can no longer be trusted: later calls
+// fail with ErrInstanceStopped. [Instance.Stop] stops it and returns its
+// [ServiceUsage].
+//
 // # Caching
 //
 // An Executor compiles a module once and keeps it in memory, keyed by the

@@ -22,6 +22,7 @@ import (
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/celltonomy/celltonomy/runtime/outputroot"
+	"github.com/celltonomy/celltonomy/runtime/wasm/abi"
 	"github.com/celltonomy/celltonomy/runtime/wasm/internal/interrupt"
 )
 
@@ -37,6 +38,7 @@ type Executor struct {
 	runtime  wazero.Runtime
 	cache    wazero.CompilationCache
 	wasi     map[string]api.FunctionDefinition // WASI functions by name
+	cell     map[string]api.FunctionDefinition // gateway host functions by name
 
 	mu        sync.Mutex
 	modules   map[[32]byte]*compiled // by SHA-256 of the module bytes
@@ -162,12 +164,17 @@ func NewExecutor(ctx context.Context, cfg Config) (*Executor, error) {
 	if _, err := r.InstantiateModule(ctx, host, wazero.NewModuleConfig()); err != nil {
 		return fail(fmt.Errorf("instantiate wasi: %w", err))
 	}
+	cell, err := instantiateGateway(ctx, r)
+	if err != nil {
+		return fail(err)
+	}
 	return &Executor{
 		limits:   cfg.limits.orDefaults(),
 		cacheDir: cacheDir,
 		runtime:  r,
 		cache:    cache,
 		wasi:     host.ExportedFunctions(),
+		cell:     cell,
 		modules:  make(map[[32]byte]*compiled),
 	}, nil
 }
@@ -260,6 +267,9 @@ func (e *Executor) Run(ctx context.Context, job Job) (*Result, error) {
 		return nil, &JobError{Field: "job.entry", Err: err}
 	}
 	c, compiledNow, err := e.compile(ctx, bin)
+	if err == nil {
+		err = e.checkCommand(c.module)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("module %s: %w", job.Entry, err)
 	}
@@ -480,13 +490,8 @@ func (e *Executor) compileNow(ctx context.Context, bin []byte, c *compiled) (com
 		_ = m.Close(ctx)
 		return false, fmt.Errorf("%w: %w", ErrModule, err)
 	}
-	if err := e.checkImports(m); err != nil {
+	if err := e.checkImports(m, true); err != nil {
 		return fail(err)
-	}
-	if start, ok := m.ExportedFunctions()["_start"]; !ok {
-		return fail(errors.New(`no "_start" function exported (not a WASI command)`))
-	} else if len(start.ParamTypes()) != 0 || len(start.ResultTypes()) != 0 {
-		return fail(errors.New(`"_start" must take and return nothing`))
 	}
 	if c.minMemory, err = initialMemory(bin); err != nil {
 		return fail(err)
@@ -500,15 +505,35 @@ func (e *Executor) compileNow(ctx context.Context, bin []byte, c *compiled) (com
 	return before == nil || len(after) > len(before), nil
 }
 
-// checkImports accepts only imports of WASI preview 1 functions, with the
+// checkCommand checks that a compiled module is a WASI command, as Run
+// needs: it exports "_start" and imports only WASI preview 1 (the gateway
+// host module is for service instances).
+func (e *Executor) checkCommand(m wazero.CompiledModule) error {
+	if err := e.checkImports(m, false); err != nil {
+		return fmt.Errorf("%w: %w", ErrModule, err)
+	}
+	if start, ok := m.ExportedFunctions()["_start"]; !ok {
+		return fmt.Errorf(`%w: no "_start" function exported (not a WASI command)`, ErrModule)
+	} else if len(start.ParamTypes()) != 0 || len(start.ResultTypes()) != 0 {
+		return fmt.Errorf(`%w: "_start" must take and return nothing`, ErrModule)
+	}
+	return nil
+}
+
+// checkImports accepts only imports of WASI preview 1 functions and, if
+// gateway is true, of the gateway host module (abi.HostModule), with the
 // signatures this runtime implements.
-func (e *Executor) checkImports(m wazero.CompiledModule) error {
+func (e *Executor) checkImports(m wazero.CompiledModule, gateway bool) error {
 	for _, f := range m.ImportedFunctions() {
 		mod, name, _ := f.Import()
-		if mod != wasiModule {
+		host := e.wasi
+		switch {
+		case mod == abi.HostModule && gateway:
+			host = e.cell
+		case mod != wasiModule:
 			return fmt.Errorf("imports function %s.%s: only %s is available", mod, name, wasiModule)
 		}
-		w, ok := e.wasi[name]
+		w, ok := host[name]
 		if !ok {
 			return fmt.Errorf("imports unknown function %s.%s", mod, name)
 		}

@@ -15,10 +15,44 @@ import (
 type memoryMeter struct {
 	max  int64
 	trip *tripwire
+	// pool, if not nil, is a budget shared with other instances (a service
+	// instance's MemoryPool); every byte of growth is also charged to it.
+	pool *MemoryPool
 
-	mu    sync.Mutex
-	total int64 // current bytes across the run's memories
-	peak  int64
+	mu      sync.Mutex
+	total   int64 // current bytes across the run's memories
+	peak    int64
+	charged int64 // bytes charged to pool: max(total, reserved) until released
+	// reserved is charged to pool before instantiation for the initial
+	// memory, which must not fail (wazero panics on a nil initial buffer).
+	reserved int64
+	released bool
+}
+
+// reserve charges n bytes of initial memory to the pool, or reports false.
+func (m *memoryMeter) reserve(n int64) bool {
+	if m.pool == nil {
+		return true
+	}
+	if !m.pool.take(n) {
+		return false
+	}
+	m.mu.Lock()
+	m.reserved, m.charged = n, n
+	m.mu.Unlock()
+	return true
+}
+
+// release gives back to the pool everything charged to it; later growth
+// is not charged. Called once the instance is closed.
+func (m *memoryMeter) release() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.pool != nil && !m.released {
+		m.pool.give(m.charged)
+		m.charged = 0
+	}
+	m.released = true
 }
 
 // Allocate implements experimental.MemoryAllocator.
@@ -36,6 +70,17 @@ func (m *memoryMeter) grow(old, size int64) bool {
 		m.mu.Unlock()
 		m.trip.trip(&LimitError{Limit: LimitMemory, Max: m.max, Requested: next})
 		return false
+	}
+	if m.pool != nil && !m.released {
+		charge := max(next, m.reserved)
+		if d := charge - m.charged; d > 0 && !m.pool.take(d) {
+			m.mu.Unlock()
+			m.trip.trip(&LimitError{Limit: LimitMemory, Max: m.pool.Max(), Requested: m.pool.Used() + d})
+			return false
+		} else if d < 0 {
+			m.pool.give(-d)
+		}
+		m.charged = charge
 	}
 	m.total = next
 	m.peak = max(m.peak, next)

@@ -243,3 +243,42 @@ func helloModule() []byte {
 		)),
 	)
 }
+
+// echoReactorModule is the smallest service module: it answers every
+// request with itself. In the text format:
+//
+//	(module
+//	  (memory (export "memory") 1)
+//	  (func (export "cell_alloc") (param i32) (result i32) (i32.const 1024))
+//	  (func (export "cell_handle") (param $port i32) (param $ptr i32) (param $len i32) (result i64)
+//	    (i64.or (i64.shl (i64.extend_i32_u (local.get $ptr)) (i64.const 32))
+//	            (i64.extend_i32_u (local.get $len)))))
+func echoReactorModule() []byte {
+	const (
+		i64        = 0x7e
+		localGet   = 0x20
+		i32Const   = 0x41
+		i64Const   = 0x42
+		extendI32U = 0xad
+		i64Shl     = 0x86
+		i64Or      = 0x84
+		end        = 0x0b
+	)
+	return module(
+		section(1, vec(
+			funcType([]byte{i32}, []byte{i32}),
+			funcType([]byte{i32, i32, i32}, []byte{i64}),
+		)),
+		section(3, vec(uleb(0), uleb(1))),
+		section(5, vec(cat([]byte{0x00}, uleb(1)))),
+		section(7, vec(
+			cat(str("memory"), []byte{0x02}, uleb(0)),
+			cat(str("cell_alloc"), []byte{0x00}, uleb(0)),
+			cat(str("cell_handle"), []byte{0x00}, uleb(1)),
+		)),
+		section(10, vec(
+			body(i32Const, 0x80, 0x08, end),
+			body(localGet, 1, extendI32U, i64Const, 32, i64Shl, localGet, 2, extendI32U, i64Or, end),
+		)),
+	)
+}

@@ -72,6 +72,22 @@ type Manifest struct {
 	Inputs []Port `toml:"input"`
 	// Outputs are envelope.outputs: paths under /outputs.
 	Outputs []Port `toml:"output"`
+	// Slots are the spec's api.slot, and their ports the envelope's
+	// service_ports: a compute package with slots is a service package.
+	Slots []Slot `toml:"slot"`
+}
+
+// Slot is one [[slot]] table: a port the service listens on.
+type Slot struct {
+	// Port is slot.port, 1 to spec.MaxServicePort, unique.
+	Port int32 `toml:"port"`
+	// Transport is the tag of slot.transport, e.g. "http".
+	Transport string `toml:"transport"`
+	// Protocol is the tag of the one protocol of slot.protocol_stack,
+	// e.g. "kmer-index/1".
+	Protocol string `toml:"protocol"`
+	// Prose says what the slot answers, for people.
+	Prose string `toml:"prose"`
 }
 
 // Parameter is one [[parameter]] table.

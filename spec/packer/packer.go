@@ -151,6 +151,9 @@ func build(dir string, lim spec.Limits, author ed25519.PrivateKey) (*spec.Packag
 		svc.Container.EnvironmentVariables = append(svc.Container.EnvironmentVariables,
 			&specpb.DataFormatKeyValue{Key: p.Name, Value: &specpb.DataFormat{Prose: p.Prose}})
 	}
+	if err := addSlots(svc, kind, m.Slots); err != nil {
+		return nil, err
+	}
 	s, err := spec.DecodeSpec(marshal(svc), lim)
 	if err != nil {
 		return nil, err
@@ -172,6 +175,7 @@ func build(dir string, lim spec.Limits, author ed25519.PrivateKey) (*spec.Packag
 		Outputs:   ports(m.Outputs),
 		Fuel:      m.Resources.Fuel,
 	}
+	env.ServicePorts = s.SlotPorts()
 	if m.Parent != "" {
 		parent, err := spec.ParseID(m.Parent)
 		if err != nil {
@@ -415,4 +419,39 @@ func Load(path string, lim spec.Limits) (*spec.Package, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return p, nil
+}
+
+// addSlots puts the manifest's [[slot]] tables into svc.api, sorted by
+// port: only on a compute package, at most spec.MaxServicePorts, ports 1
+// to spec.MaxServicePort and unique.
+func addSlots(svc *specpb.Service, kind specpb.Kind, slots []Slot) error {
+	if len(slots) == 0 {
+		return nil
+	}
+	if kind != specpb.Kind_KIND_COMPUTE {
+		return fmt.Errorf("%s: slot: only a compute package serves slots", ManifestName)
+	}
+	if len(slots) > spec.MaxServicePorts {
+		return fmt.Errorf("%s: slot: %d slots: at most %d", ManifestName, len(slots), spec.MaxServicePorts)
+	}
+	sorted := slices.SortedFunc(slices.Values(slots), func(a, b Slot) int { return cmp.Compare(a.Port, b.Port) })
+	api := &specpb.Api{}
+	for i, sl := range sorted {
+		if sl.Port < 1 || sl.Port > spec.MaxServicePort {
+			return fmt.Errorf("%s: slot: port %d: must be 1 to %d", ManifestName, sl.Port, spec.MaxServicePort)
+		}
+		if i > 0 && sorted[i-1].Port == sl.Port {
+			return fmt.Errorf("%s: slot: port %d: declared twice", ManifestName, sl.Port)
+		}
+		s := &specpb.Slot{Port: sl.Port}
+		if sl.Transport != "" || sl.Prose != "" {
+			s.Transport = &specpb.Protocol{Tags: nonEmpty(sl.Transport), Prose: sl.Prose}
+		}
+		if sl.Protocol != "" {
+			s.ProtocolStack = []*specpb.Protocol{{Tags: []string{sl.Protocol}}}
+		}
+		api.Slot = append(api.Slot, s)
+	}
+	svc.Api = api
+	return nil
 }

@@ -109,7 +109,12 @@ type Envelope struct {
 	// execution of a loop head costs one); a run that reaches one more ends
 	// with the fuel-limit outcome. 0 means runtime/batch's DefaultFuel. At
 	// most spec.MaxFuel.
-	Fuel          uint64 `protobuf:"varint,12,opt,name=fuel,proto3" json:"fuel,omitempty"`
+	Fuel uint64 `protobuf:"varint,12,opt,name=fuel,proto3" json:"fuel,omitempty"`
+	// The ports of the spec's Api slots, sorted and unique (1 to 65535):
+	// a compute package that declares any is a service package, which a
+	// buyer orders for a duration (MsgCreateOrder.service_blocks). Empty
+	// for a batch package.
+	ServicePorts  []int32 `protobuf:"varint,13,rep,packed,name=service_ports,json=servicePorts,proto3" json:"service_ports,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -226,6 +231,13 @@ func (x *Envelope) GetFuel() uint64 {
 		return x.Fuel
 	}
 	return 0
+}
+
+func (x *Envelope) GetServicePorts() []int32 {
+	if x != nil {
+		return x.ServicePorts
+	}
+	return nil
 }
 
 // License holds the terms of the author's royalty.
@@ -485,7 +497,7 @@ var File_celltonomy_pkg_v1_package_proto protoreflect.FileDescriptor
 
 const file_celltonomy_pkg_v1_package_proto_rawDesc = "" +
 	"\n" +
-	"\x1fcelltonomy/pkg/v1/package.proto\x12\x11celltonomy.pkg.v1\x1a\x13celaut/celaut.proto\"\xb6\x03\n" +
+	"\x1fcelltonomy/pkg/v1/package.proto\x12\x11celltonomy.pkg.v1\x1a\x13celaut/celaut.proto\"\xdb\x03\n" +
 	"\bEnvelope\x12\x1d\n" +
 	"\n" +
 	"package_id\x18\x01 \x01(\fR\tpackageId\x12\x12\n" +
@@ -502,7 +514,8 @@ const file_celltonomy_pkg_v1_package_proto_rawDesc = "" +
 	"\aoutputs\x18\n" +
 	" \x03(\v2\x17.celltonomy.pkg.v1.PortR\aoutputs\x12\x16\n" +
 	"\x06author\x18\v \x01(\fR\x06author\x12\x12\n" +
-	"\x04fuel\x18\f \x01(\x04R\x04fuel\"@\n" +
+	"\x04fuel\x18\f \x01(\x04R\x04fuel\x12#\n" +
+	"\rservice_ports\x18\r \x03(\x05R\fservicePorts\"@\n" +
 	"\aLicense\x12\x1f\n" +
 	"\vroyalty_bps\x18\x01 \x01(\rR\n" +
 	"royaltyBps\x12\x14\n" +

@@ -67,8 +67,17 @@ func (e *ExitError) Error() string { return fmt.Sprintf("exit code %d", e.Code) 
 // passes on with ExitError. An error is printed on stderr, or under
 // --output json as the error object on stdout (output.go).
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return runIO(ctx, args, nil, stdout, stderr)
+}
+
+// runIO is Run with stdin as the commands' standard input (nil: the
+// process's).
+func runIO(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	g := &globals{stdout: stdout, stderr: stderr}
 	root := newRoot(g)
+	if stdin != nil {
+		root.SetIn(stdin)
+	}
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -126,7 +135,7 @@ run it locally:
 	root.PersistentFlags().StringVar(&g.output, "output", outputText, "output format of commands that print data: text or json")
 	root.AddCommand(newVersionCmd(g), newPackageCmd(g), newProtocolCmd(g), newRunCmd(g), newOrderCmd(g), newKeysCmd(g),
 		newInitCmd(g), newStartCmd(g), newTestnetCmd(g), newStatusCmd(g), newTxCmd(g), newQueryCmd(g), newBenchCmd(g), newNodeCmd(g), newDevnetCmd(g), newDemoCmd(g), newRepCmd(g), newMinerCmd(g),
-		newConfigCmd(g))
+		newConfigCmd(g), newServiceCmd(g))
 	return root
 }
 
