@@ -42,9 +42,9 @@
 //     strands (3'-end 12-mer, extended to the whole primer); a candidate
 //     with any site but its own is rejected (listed in "rejected");
 //   - a pair is a kept forward and reverse primer whose Tms differ by at
-//     most max_tm_diff °C and whose amplicon, reverse end − forward start
-//     + 1, is at most max_amplicon bp (lambda-pcr extends 90 s at 1 kb/min:
-//     1,500 bp). Pairs come smallest amplicon first (then the closer Tms,
+//     most max_tm_diff °C and whose amplicon (from the forward's start to
+//     the reverse's end, both included) is at most max_amplicon bp
+//     (lambda-pcr extends 90 s at 1 kb/min: 1,500 bp). Pairs come smallest amplicon first (then the closer Tms,
 //     then position), at most pairs of them.
 //
 // Since each primer of a pair binds λ exactly once, the simulated PCR of
@@ -69,10 +69,10 @@
 // and the pairs:
 //
 //	{"pairs": [{
-//	   "forward": {"sequence": "…", "start": 20152, "end": 20171, "strand": "+", "tm_mc": 55880, "gc_permille": 550},
-//	   "reverse": {"sequence": "…", "start": 20805, "end": 20824, "strand": "-", "tm_mc": 57930, "gc_permille": 600},
-//	   "amplicon_bp": 673,
-//	   "params": "FORWARD=… REVERSE=…"}, …]}
+//	   "forward": {"sequence": "AGCAAAGGCCACTGAAGCG", "start": 20180, "end": 20198, "strand": "+", "tm_mc": 53247, "gc_permille": 578},
+//	   "reverse": {"sequence": "GTTCGTTTCATCCATTACCACCT", "start": 20803, "end": 20825, "strand": "-", "tm_mc": 53491, "gc_permille": 434},
+//	   "amplicon_bp": 646,
+//	   "params": "FORWARD=AGCAAAGGCCACTGAAGCG REVERSE=GTTCGTTTCATCCATTACCACCT"}, …]}
 //
 // tm_mc is in m°C, gc_permille in ‰.
 package main

@@ -174,6 +174,8 @@ func TestDesignPairs(t *testing.T) {
 	if len(r.Pairs) != Defaults.Pairs {
 		t.Fatalf("%d pairs, want %d: %+v", len(r.Pairs), Defaults.Pairs, r)
 	}
+	first, _ := json.Marshal(r.Pairs[0])
+	t.Logf("candidates %+v, %d rejected, first pair %s", r.Candidates, len(r.Rejected), first)
 	if r.Candidates.Forward == 0 || r.Candidates.Reverse == 0 {
 		t.Fatalf("candidates %+v", r.Candidates)
 	}

@@ -38,7 +38,7 @@
 // order, at most 64 (then "more": true):
 //
 //	{"k": 12, "length": 48502, "results": [
-//	  {"sequence": "TCCGTGGTGGCACAGAGTAC", "sites": [{"start": 7131, "end": 7150, "strand": "+"}]}]}
+//	  {"sequence": "TCCGTGGTGGCACAGAGTAC", "sites": [{"start": 20001, "end": 20020, "strand": "+"}]}]}
 //
 // start and end are 1-based inclusive top-strand coordinates of the bases
 // the query pairs with; on "+" the query's 5' end is at start, on "-" at
