@@ -51,13 +51,33 @@ import (
 //     the blocks the tree lacks after a crash.
 //
 // Application does its own locking, so that CometBFT may call it without
-// serializing (proxy.NewUnsyncLocalClientCreator): every method holds mu,
-// except that CheckTx first verifies the transaction's signature without it,
-// on the caller's goroutine, and records it in the signature cache, and
-// that Query takes no lock once a version is committed. The ed25519
-// verification, which dominates the cost of a transfer, thereby runs on
-// every core while the state machine itself stays sequential, and a query
-// never waits for a block.
+// serializing (proxy.NewUnsyncLocalClientCreator). The consensus methods
+// hold mu. CheckTx holds checkMu, which guards the mempool's branch of
+// state, after it decoded the transaction and verified its signature
+// with no lock at all; Commit takes checkMu too (after mu), while it saves
+// the version the mempool's branch reads and starts the branch again.
+// Before the first Commit the branch reads the working tree, so CheckTx
+// then takes mu as well. Query takes no lock once a version is committed.
+// The ed25519 verification, which dominates the cost of a transfer, thereby
+// runs on every core, the mempool's checks run while a block executes,
+// and a query never waits for a block.
+//
+// # Decoding and signatures, once
+//
+// A transaction is decoded once and its signature verified once, however
+// many of CheckTx, PrepareProposal, ProcessProposal and FinalizeBlock see
+// it: the application keeps a bounded cache by transaction bytes
+// (app.TxCache) of decoded transactions and verified signatures. CheckTx
+// calls arriving together have their signatures verified together, in
+// one batch (sigBatcher); before a block runs, the signatures of its
+// transactions that the cache does not hold are verified in batches too
+// (verifySignatures), so that a block that came from a peer, or a replay,
+// costs a batch verification rather than one per transaction. A batch
+// that fails is verified signature by signature; the bad ones are left
+// out of the cache, and the ledger, verifying them again, refuses exactly
+// those transactions with the code that names the bad signature. The
+// ZIP-215 rules (ledger/tx: "Signatures") make a batch accept exactly the
+// signatures that verify alone, so none of this changes any result.
 //
 // # Queries and IAVL's concurrency rules
 //
@@ -85,10 +105,14 @@ import (
 //     no node with the consensus tree.
 //
 // Block execution, under mu, reads the consensus tree, fast paths
-// included; the mempool's branch (CheckTx) reads the published snapshot.
+// included; the mempool's branch (CheckTx, under checkMu) reads the
+// published snapshot, fast paths included: they read the database as the
+// last Commit left it, and only Commit, which holds checkMu, writes it
+// (block execution keeps its writes in memory until then).
 type Application struct {
 	abci.BaseApplication
-	sigs    *sigCache
+	txs     *txCache
+	batch   *sigBatcher
 	ledger  *app.App
 	chainID string
 
@@ -100,10 +124,12 @@ type Application struct {
 	// before the first Commit. Query reads it without mu.
 	last atomic.Pointer[iavl.ImmutableTree]
 
-	mu       sync.Mutex // the consensus lock; it guards the fields below
+	mu       sync.Mutex // the consensus lock; it guards the fields below but check
 	tree     *iavl.MutableTree
-	check    *store.Cache // the mempool's branch of the last committed state
-	proposal *executed    // the block ProcessProposal accepted last, at this height
+	proposal *executed // the block ProcessProposal accepted last, at this height
+
+	checkMu sync.Mutex   // taken after mu when both are
+	check   *store.Cache // the mempool's branch of the last committed state
 }
 
 var _ abci.Application = (*Application)(nil)
@@ -125,8 +151,8 @@ func NewApplication(db dbm.DB, chainID string) (*Application, error) {
 	if err != nil {
 		return nil, err
 	}
-	sigs := newSigCache(sigCacheSize)
-	a := &Application{sigs: sigs, ledger: app.New().WithSignatureCache(sigs), chainID: chainID, tree: tree,
+	txs := newTxCache(txCacheSize, txCacheBytes)
+	a := &Application{txs: txs, batch: newSigBatcher(), ledger: app.New().WithTxCache(txs), chainID: chainID, tree: tree,
 		reader: iavl.NewMutableTree(db, queryCacheSize, true, iavl.NewNopLogger())}
 	if v := tree.Version(); v > 0 {
 		if err := a.publish(v); err != nil {
@@ -147,7 +173,8 @@ func (a *Application) publish(v int64) error {
 	return nil
 }
 
-// resetCheck starts the mempool's branch over the last committed state.
+// resetCheck starts the mempool's branch over the last committed state
+// (checkMu held, or the application not shared yet).
 // Before the first Commit that is the working tree, read through its nodes
 // (newQueryStore): IAVL's fast index of a tree never saved answers
 // "absent" for every key, which would hide the genesis state from CheckTx
@@ -190,29 +217,71 @@ func (a *Application) InitChain(_ context.Context, req *abci.InitChainRequest) (
 	if err != nil {
 		return nil, fmt.Errorf("init chain: %w", err)
 	}
+	a.checkMu.Lock()
 	a.resetCheck()
+	a.checkMu.Unlock()
 	return &abci.InitChainResponse{Validators: validatorUpdates(vals), AppHash: a.tree.WorkingHash()}, nil
 }
 
 // CheckTx implements abci.Application.
 func (a *Application) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckTxResponse, error) {
 	a.preverify(req.Tx)
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	if a.last.Load() == nil {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+	}
+	a.checkMu.Lock()
+	defer a.checkMu.Unlock()
 	r := a.ledger.CheckTx(a.check, a.chainID, req.Tx)
 	return &abci.CheckTxResponse{Code: r.Code, Codespace: r.Codespace, Log: r.Log, Events: events(r.Events)}, nil
 }
 
-// preverify verifies a transaction's signature, without the lock, and
-// records success in the signature cache. Failures are left for the
-// ledger's CheckTx to report.
+// preverify decodes a transaction and verifies its signature, without the
+// lock, batched with the other calls' (sigBatcher), and records both in
+// the cache. Failures are left for the ledger's CheckTx to report.
 func (a *Application) preverify(raw []byte) {
-	h := tx.Hash(raw)
-	if a.sigs.Verified(h) {
+	if a.txs.Verified(raw) {
 		return
 	}
-	if t, err := tx.Decode(raw); err == nil && t.VerifySignature() == nil {
-		a.sigs.AddVerified(h)
+	t := a.decode(raw)
+	if t != nil && a.batch.verify(t) {
+		a.txs.AddVerified(raw)
+	}
+}
+
+// decode returns the transaction of raw from the cache, or decoded (and
+// then cached); nil if it does not decode.
+func (a *Application) decode(raw []byte) *tx.Tx {
+	if t := a.txs.Decoded(raw); t != nil {
+		return t
+	}
+	t, err := tx.Decode(raw)
+	if err != nil {
+		return nil
+	}
+	a.txs.AddDecoded(raw, t)
+	return t
+}
+
+// verifyBlock verifies, in batches (verifySignatures), the signatures of
+// the block's transactions that the cache does not hold as verified, and
+// records those that verify. It leaves the others, and transactions that
+// do not decode, for the ledger to refuse.
+func (a *Application) verifyBlock(raws [][]byte) {
+	var pending [][]byte
+	var txs []*tx.Tx
+	for _, raw := range raws {
+		if a.txs.Verified(raw) {
+			continue
+		}
+		if t := a.decode(raw); t != nil {
+			pending, txs = append(pending, raw), append(txs, t)
+		}
+	}
+	for i, ok := range verifySignatures(txs) {
+		if ok {
+			a.txs.AddVerified(pending[i])
+		}
 	}
 }
 
@@ -222,6 +291,7 @@ func (a *Application) preverify(raw []byte) {
 // genesis state, which no snapshot has yet); nothing reaches the tree
 // before FinalizeBlock writes the branch.
 func (a *Application) execute(h app.Header, txs [][]byte, mis []app.Misbehavior) *executed {
+	a.verifyBlock(txs)
 	branch := store.NewCache(newTreeStore(a.tree))
 	res := a.ledger.FinalizeBlock(branch, h, txs, mis)
 	return &executed{height: h.Height, hash: h.Hash, txs: txs, state: branch, result: res}
@@ -350,6 +420,8 @@ func (a *Application) Commit(context.Context, *abci.CommitRequest) (*abci.Commit
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.proposal = nil
+	a.checkMu.Lock()
+	defer a.checkMu.Unlock()
 	_, v, err := a.tree.SaveVersion()
 	if err != nil {
 		return nil, fmt.Errorf("commit: save state: %w", err)
@@ -451,8 +523,10 @@ func (a *Application) simulate(data []byte) (*abci.QueryResponse, error) {
 	}
 	a.preverify(req.Tx)
 	a.mu.Lock()
+	a.checkMu.Lock()
 	height := a.tree.Version() + 1
 	r := a.ledger.Simulate(store.NewCache(a.check), app.Header{ChainID: a.chainID, Height: height}, req.Tx)
+	a.checkMu.Unlock()
 	a.mu.Unlock()
 	reply := &ledgerpb.SimulateResponse{Code: r.Code, Codespace: r.Codespace, Log: r.Log}
 	for _, e := range r.Events {

@@ -35,6 +35,18 @@
 // cost more with every unsaved write, and the block hooks iterate after
 // each order they handle.
 //
+// # Transactions, once
+//
+// Each transaction is decoded once and its signature verified once,
+// whichever of CheckTx, PrepareProposal, ProcessProposal and FinalizeBlock
+// sees it first: a bounded cache keyed by the transaction's bytes keeps
+// both (at most 100,000 transactions and 64 MiB, oldest forgotten first).
+// Concurrent CheckTx calls verify their signatures together, in one
+// batch, and a block's signatures that the cache lacks are verified
+// in batches before it runs; a failed batch is verified one signature at
+// a time, and the ledger refuses exactly the transactions whose signature
+// is bad (see Application).
+//
 // # Queries
 //
 // Query reads a snapshot without the consensus lock: Commit saves the

@@ -150,7 +150,10 @@
 // the signer's ed25519 public key and an ed25519 signature over
 // "celltonomy/tx/v1\x00" ‖ body (tx.SignBytes). The signer's address is
 // sha256(public key)[:20] (ledger/address); every message of the body is
-// signed by, and acts for, that address. Clients build transactions with
+// signed by, and acts for, that address. A signature is valid under the
+// ZIP-215 rules, as CometBFT's own (ledger/tx: "Signatures"), so that a
+// node may verify a block's signatures in one batch and reach the same
+// result as one by one. Clients build transactions with
 // tx.Sign. A Tx must be in canonical protobuf encoding and at most
 // tx.MaxTxBytes (64 KiB); fields unknown to this version are refused, not
 // dropped.

@@ -98,7 +98,10 @@ func nextStep(o *ledgerpb.Order, st *State, p *ledgerpb.Params) string {
 // for.
 func (x *run) inputsOnce(ctx context.Context, gw *nodeapi.Client, o *ledgerpb.Order) error {
 	c := o.Contract
-	if js, err := gw.Job(ctx, o.Id); err == nil && js.State != nodeapi.StateAwaitingInputs {
+	// Only the node's provider job counts: a node that was a verifier of
+	// the order's dispute and now won its redo holds a finished verifier
+	// job for the same order until it handles its award.
+	if js, err := gw.Job(ctx, o.Id); err == nil && js.Role == nodeapi.RoleProvider && js.State != nodeapi.StateAwaitingInputs {
 		if js.State == nodeapi.StateFailed {
 			x.report(Step{Kind: StepJob, JobState: js.State, Detail: js.Error})
 			return nil

@@ -422,7 +422,11 @@ func (x *run) sendInputs(ctx context.Context, gw *nodeapi.Client, o *ledgerpb.Or
 		if nodeapi.IsStatus(err, http.StatusConflict) {
 			// Committed already (a retry after a lost answer): the job
 			// says where it is.
-			if js, jerr := gw.Job(ctx, id); jerr == nil && js.State != nodeapi.StateAwaitingInputs {
+			want := nodeapi.RoleProvider
+			if verifier {
+				want = nodeapi.RoleVerifier
+			}
+			if js, jerr := gw.Job(ctx, id); jerr == nil && js.Role == want && js.State != nodeapi.StateAwaitingInputs {
 				st, err = js, nil
 			}
 		}

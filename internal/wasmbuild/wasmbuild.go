@@ -1,5 +1,6 @@
-// Package wasmbuild compiles Go main packages into WebAssembly modules
-// (GOOS=wasip1, GOARCH=wasm) for tests and benchmarks.
+// Package wasmbuild compiles Go main packages (GOOS=wasip1, GOARCH=wasm),
+// C programs (clang + wasi-libc) and Rust crates (rustc's wasm32-wasi) into
+// WebAssembly modules for tests and benchmarks.
 //
 // It is test support only: it shells out to the go command of the toolchain
 // that runs the tests, and it must never be imported by production code.
@@ -7,9 +8,13 @@
 // Usage, in a test or benchmark:
 //
 //	module := wasmbuild.Build(t, "testdata/hostile") // the module's bytes
+//	cmod := wasmbuild.C(t, "../digest-c", "src/digest.c")
+//	rmod := wasmbuild.Rust(t, ".", "src/main.rs")
 //
-// Builds are memoized per process by the absolute package directory, so the
-// many tests of a package share one build.
+// Builds are memoized per process by the absolute package directory (and
+// the sources), so the many tests of a package share one build. C and Rust
+// need Debian's toolchains (see MissingToolchain); a test that needs one
+// that is missing fails with a message naming the packages, it never skips.
 package wasmbuild
 
 import (

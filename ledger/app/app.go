@@ -52,27 +52,36 @@ type App struct {
 	mining   reputation.Mining
 	market   market.Keeper
 	gov      gov.Keeper
-	sigs     SignatureCache
+	txs      TxCache
 }
 
-// SignatureCache remembers transactions whose signatures verified, so that
-// a node checks each signature once although CheckTx, PrepareProposal and
-// FinalizeBlock all see the transaction. A hit means these exact bytes
-// (body, public key and signature; the key is tx.Hash of the raw
-// transaction) verified before, so results never depend on the cache. The
-// chain adapter provides a bounded one; nil means no cache.
-type SignatureCache interface {
-	// Verified reports whether the transaction with this hash verified.
-	Verified(txHash [32]byte) bool
+// TxCache remembers, by the raw bytes of a transaction, what a node
+// already learned of it: its decoding and whether its signature verified.
+// CheckTx, PrepareProposal, ProcessProposal and FinalizeBlock all see a
+// transaction; with a cache it is decoded once and its signature checked
+// once (or in a batch, by the chain adapter). A hit stands for these exact
+// bytes, and tx.Decode and tx.VerifySignature are functions of the bytes
+// alone, so results never depend on the cache. The ledger never modifies
+// a decoded transaction. The chain adapter provides a bounded one; nil
+// means no cache.
+type TxCache interface {
+	// Decoded returns what tx.Decode returned for raw, or nil if the
+	// cache does not know these bytes.
+	Decoded(raw []byte) *tx.Tx
+	// AddDecoded records a successful decoding of raw.
+	AddDecoded(raw []byte, t *tx.Tx)
+	// Verified reports whether the signature of the transaction raw
+	// verified.
+	Verified(raw []byte) bool
 	// AddVerified records that it did.
-	AddVerified(txHash [32]byte)
+	AddVerified(raw []byte)
 }
 
-// WithSignatureCache returns a copy of a that consults c before verifying
-// a signature.
-func (a *App) WithSignatureCache(c SignatureCache) *App {
+// WithTxCache returns a copy of a that consults c before decoding a
+// transaction or verifying its signature.
+func (a *App) WithTxCache(c TxCache) *App {
 	b := *a
-	b.sigs = c
+	b.txs = c
 	return &b
 }
 
@@ -342,7 +351,8 @@ func validatorUpdates(us []staking.Update) []ValidatorUpdate {
 // account's next, fee >= min_fee and <= balance. On success it charges
 // the fee and increments the sequence in st, so that the account's next
 // transaction is checked against that; on failure st is unchanged. The
-// messages themselves are not executed.
+// messages themselves are not executed. The result carries no events:
+// CometBFT's mempool drops them, so they are not even rendered.
 func (a *App) CheckTx(st store.KVStore, chainID string, txBytes []byte) TxResult {
 	p, err := params.Get(st)
 	if err != nil {
@@ -353,12 +363,12 @@ func (a *App) CheckTx(st store.KVStore, chainID string, txBytes []byte) TxResult
 		return result(err, nil)
 	}
 	branch := store.NewCache(st)
-	var ev event.Log
+	ev := event.Discard()
 	if err := a.auth.Ante(branch, &ev, p, t); err != nil {
 		return result(err, nil)
 	}
 	branch.Write()
-	return charged(nil, &ev)
+	return charged(nil, nil)
 }
 
 // Simulate runs a transaction as the next block would and returns its
@@ -378,7 +388,8 @@ func (a *App) Simulate(st store.KVStore, h Header, txBytes []byte) TxResult {
 	if err != nil {
 		return result(query.ErrNotInitialized.Errorf("%v", err), nil)
 	}
-	var blockEv event.Log
+	names := event.NewNames(namesPerBlock)
+	blockEv := event.NewLog(names)
 	vs := votes(h.LastCommit)
 	a.distr.BeginBlock(branch, &blockEv, vs)
 	a.staking.BeginBlock(branch, &blockEv, p, h.Height, nil, vs)
@@ -387,7 +398,7 @@ func (a *App) Simulate(st store.KVStore, h Header, txBytes []byte) TxResult {
 	if p, err = a.govBeginBlock(branch, &blockEv, p, h.Height); err != nil {
 		return result(query.ErrNotInitialized.Errorf("%v", err), nil)
 	}
-	return a.deliverTx(branch, h, p, txBytes)
+	return a.deliverTx(branch, h, p, names, txBytes)
 }
 
 // FinalizeBlock executes a block against st:
@@ -437,7 +448,8 @@ func (a *App) FinalizeBlock(st store.KVStore, h Header, txs [][]byte, misbehavio
 	if err != nil {
 		panic(fmt.Sprintf("app: FinalizeBlock: %v", err))
 	}
-	var blockEv event.Log
+	names := event.NewNames(namesPerBlock)
+	blockEv := event.NewLog(names)
 	var evidence []staking.Evidence
 	for _, m := range misbehavior {
 		if consAddr, err := address.FromBytes(m.ValidatorAddress); err == nil {
@@ -455,7 +467,7 @@ func (a *App) FinalizeBlock(st store.KVStore, h Header, txs [][]byte, misbehavio
 
 	res := BlockResult{TxResults: make([]TxResult, len(txs))}
 	for i, raw := range txs {
-		res.TxResults[i] = a.deliverTx(st, h, p, raw)
+		res.TxResults[i] = a.deliverTx(st, h, p, names, raw)
 	}
 
 	a.mint.BlockHook(st, &blockEv, p, h.Height)
@@ -472,18 +484,24 @@ func (a *App) govBeginBlock(st store.KVStore, ev *event.Log, p *ledgerpb.Params,
 	return params.Get(st)
 }
 
-func (a *App) deliverTx(st store.KVStore, h Header, p *ledgerpb.Params, raw []byte) TxResult {
+// namesPerBlock bounds the addresses a block's events cache in bech32
+// (event.Names): the parties of a few thousand transfers.
+const namesPerBlock = 8192
+
+// deliverTx runs one transaction of a block; its events render addresses
+// through the block's names.
+func (a *App) deliverTx(st store.KVStore, h Header, p *ledgerpb.Params, names *event.Names, raw []byte) TxResult {
 	t, err := a.checkForm(raw, h.ChainID, p)
 	if err != nil {
 		return result(err, nil)
 	}
 	feeBranch := store.NewCache(st)
-	var ev event.Log
+	ev := event.NewLog(names)
 	if err := a.auth.Ante(feeBranch, &ev, p, t); err != nil {
 		return result(err, nil)
 	}
 	msgBranch := store.NewCache(feeBranch)
-	var msgEv event.Log
+	msgEv := event.NewLog(names)
 	if err := a.runMessages(msgBranch, &msgEv, p, h, t); err != nil {
 		feeBranch.Write()
 		return charged(err, &ev)
@@ -497,9 +515,18 @@ func (a *App) deliverTx(st store.KVStore, h Header, p *ledgerpb.Params, raw []by
 // checkForm runs every check that needs no state but params: decoding,
 // chain id, limits, the stateless rules of each message, the signature.
 func (a *App) checkForm(raw []byte, chainID string, p *ledgerpb.Params) (*tx.Tx, error) {
-	t, err := tx.Decode(raw)
-	if err != nil {
-		return nil, err
+	var t *tx.Tx
+	if a.txs != nil {
+		t = a.txs.Decoded(raw)
+	}
+	if t == nil {
+		var err error
+		if t, err = tx.Decode(raw); err != nil {
+			return nil, err
+		}
+		if a.txs != nil {
+			a.txs.AddDecoded(raw, t)
+		}
 	}
 	if err := t.Check(chainID, p.MaxMsgsPerTx, p.MaxMemoBytes); err != nil {
 		return nil, err
@@ -509,14 +536,14 @@ func (a *App) checkForm(raw []byte, chainID string, p *ledgerpb.Params) (*tx.Tx,
 			return nil, fmt.Errorf("messages[%d]: %w", i, err)
 		}
 	}
-	if a.sigs != nil && a.sigs.Verified(tx.Hash(raw)) {
+	if a.txs != nil && a.txs.Verified(raw) {
 		return t, nil
 	}
 	if err := t.VerifySignature(); err != nil {
 		return nil, err
 	}
-	if a.sigs != nil {
-		a.sigs.AddVerified(tx.Hash(raw))
+	if a.txs != nil {
+		a.txs.AddVerified(raw)
 	}
 	return t, nil
 }

@@ -317,3 +317,18 @@ func pkgReq(id []byte) []byte { return mustMarshal(&ledgerpb.PackageRequest{Pack
 
 // skillReq is the data of a query about one skill.
 func skillReq(path string) []byte { return mustMarshal(&ledgerpb.SkillRequest{Path: path}) }
+
+// mapTxCache is a TxCache that forgets nothing.
+type mapTxCache struct {
+	decoded  map[string]*tx.Tx
+	verified map[string]bool
+}
+
+func newMapTxCache() *mapTxCache {
+	return &mapTxCache{decoded: map[string]*tx.Tx{}, verified: map[string]bool{}}
+}
+
+func (c *mapTxCache) Decoded(raw []byte) *tx.Tx       { return c.decoded[string(raw)] }
+func (c *mapTxCache) AddDecoded(raw []byte, t *tx.Tx) { c.decoded[string(raw)] = t }
+func (c *mapTxCache) Verified(raw []byte) bool        { return c.verified[string(raw)] }
+func (c *mapTxCache) AddVerified(raw []byte)          { c.verified[string(raw)] = true }

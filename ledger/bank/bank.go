@@ -39,7 +39,8 @@ func ModuleAddress(name string) address.Address {
 // Keeper is the bank module. It holds only configuration (the module
 // accounts); all state is in the store passed to each method.
 type Keeper struct {
-	modules []string // sorted
+	modules []string          // sorted
+	addrs   []address.Address // addrs[i] = ModuleAddress(modules[i]), computed once
 }
 
 // New returns a Keeper that knows the given module accounts. It panics on
@@ -52,7 +53,11 @@ func New(moduleAccounts ...string) Keeper {
 			panic(fmt.Sprintf("bank: module account %q empty or repeated", name))
 		}
 	}
-	return Keeper{modules: m}
+	addrs := make([]address.Address, len(m))
+	for i, name := range m {
+		addrs[i] = ModuleAddress(name)
+	}
+	return Keeper{modules: m, addrs: addrs}
 }
 
 // ModuleAccounts returns the names of the module accounts, sorted.
@@ -60,19 +65,15 @@ func (k Keeper) ModuleAccounts() []string { return slices.Clone(k.modules) }
 
 // IsModuleAccount reports whether addr is the address of a module account.
 func (k Keeper) IsModuleAccount(addr address.Address) bool {
-	for _, name := range k.modules {
-		if ModuleAddress(name) == addr {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(k.addrs, addr)
 }
 
 func (k Keeper) module(name string) address.Address {
-	if _, ok := slices.BinarySearch(k.modules, name); !ok {
+	i, ok := slices.BinarySearch(k.modules, name)
+	if !ok {
 		panic(fmt.Sprintf("bank: unknown module account %q", name)) // a wiring mistake
 	}
-	return ModuleAddress(name)
+	return k.addrs[i]
 }
 
 // Balance returns addr's balance in ucell.

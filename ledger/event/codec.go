@@ -201,7 +201,10 @@ func isText(t reflect.Type) bool {
 // declaration, caught by NewRegistry and the ledger's tests.
 //
 // A Raw event renders as it is.
-func Encode(e Typed) Event {
+func Encode(e Typed) Event { return encode(e, nil) }
+
+// encode is Encode, rendering text values through names.
+func encode(e Typed, names *Names) Event {
 	if r, ok := e.(Raw); ok {
 		return Event(r)
 	}
@@ -212,30 +215,30 @@ func Encode(e Typed) Event {
 	}
 	ev := Event{Type: e.EventType(), Attributes: make([]Attribute, 0, len(fs))}
 	for _, f := range fs {
-		ev.Attributes = appendField(ev.Attributes, v, f)
+		ev.Attributes = appendField(ev.Attributes, v, f, names)
 	}
 	return ev
 }
 
 // appendField appends the attributes of field f of the event struct v.
-func appendField(attrs []Attribute, v reflect.Value, f field) []Attribute {
+func appendField(attrs []Attribute, v reflect.Value, f field, names *Names) []Attribute {
 	fv := v.FieldByIndex(f.index)
 	switch {
 	case f.flag != nil && !v.FieldByIndex(f.flag).Bool():
 		return append(attrs, Attribute{Key: f.key})
 	case f.form == formArray:
 		for i := range fv.Len() {
-			attrs = append(attrs, Attribute{Key: f.key + strconv.Itoa(i), Value: encodeValue(fv.Index(i), f.elem)})
+			attrs = append(attrs, Attribute{Key: f.key + strconv.Itoa(i), Value: encodeValue(fv.Index(i), f.elem, names)})
 		}
 		return attrs
 	case f.form == formList:
 		parts := make([]string, fv.Len())
 		for i := range parts {
-			parts[i] = encodeValue(fv.Index(i), f.elem)
+			parts[i] = encodeValue(fv.Index(i), f.elem, names)
 		}
 		return append(attrs, Attribute{Key: f.key, Value: strings.Join(parts, ",")})
 	}
-	return append(attrs, Attribute{Key: f.key, Value: encodeValue(fv, f.form)})
+	return append(attrs, Attribute{Key: f.key, Value: encodeValue(fv, f.form, names)})
 }
 
 // Select returns the attributes, rendered as Encode renders them, of the
@@ -263,7 +266,7 @@ func Select(e Typed, fields ...string) ([]Attribute, error) {
 			}
 		}
 		if want {
-			out = appendField(out, v, f)
+			out = appendField(out, v, f, nil)
 		}
 	}
 	for _, name := range fields {
@@ -274,14 +277,21 @@ func Select(e Typed, fields ...string) ([]Attribute, error) {
 	return out, nil
 }
 
-func encodeValue(v reflect.Value, f form) string {
+func encodeValue(v reflect.Value, f form, names *Names) string {
 	switch f {
 	case formText:
-		b, err := v.Interface().(encoding.TextMarshaler).MarshalText()
-		if err != nil {
-			panic(fmt.Sprintf("event: %s: %v", v.Type(), err))
+		if names == nil || v.Kind() != reflect.Array || !v.Type().Comparable() {
+			return marshalText(v)
 		}
-		return string(b)
+		key := v.Interface()
+		if s, ok := names.text[key]; ok {
+			return s
+		}
+		s := marshalText(v)
+		if len(names.text) < names.limit {
+			names.text[key] = s
+		}
+		return s
 	case formHex:
 		if v.Kind() == reflect.Array {
 			b := make([]byte, v.Len())
@@ -299,6 +309,14 @@ func encodeValue(v reflect.Value, f form) string {
 		return strconv.FormatUint(v.Uint(), 10)
 	}
 	panic(fmt.Sprintf("event: type %s cannot be an attribute", v.Type()))
+}
+
+func marshalText(v reflect.Value) string {
+	b, err := v.Interface().(encoding.TextMarshaler).MarshalText()
+	if err != nil {
+		panic(fmt.Sprintf("event: %s: %v", v.Type(), err))
+	}
+	return string(b)
 }
 
 // ErrMalformed is wrapped by the errors of Decode: an attribute is

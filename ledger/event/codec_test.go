@@ -180,3 +180,34 @@ func BenchmarkEncode(b *testing.B) {
 		Encode(e)
 	}
 }
+
+// TestLogNames: a log with a Names cache renders exactly as Encode, holds
+// the text of each array-valued text field once, and stops adding at its
+// limit; a Discard log keeps nothing.
+func TestLogNames(t *testing.T) {
+	names := NewNames(3)
+	l := NewLog(names)
+	var want []Event
+	for i := range 6 {
+		e := everyKind{ID: textID{byte(i % 4), 1}, Big: big.NewInt(int64(i)), IDs: []textID{{byte(i % 4), 1}, {9, 9}}}
+		l.Emit(e)
+		want = append(want, Encode(e))
+	}
+	if !reflect.DeepEqual(l.Events(), want) {
+		t.Fatalf("events through the cache differ:\n got %v\nwant %v", l.Events(), want)
+	}
+	// #01, #11, #91 fit; #21, #31 came after the limit; *big.Int is not cached.
+	if names.Len() != 3 {
+		t.Fatalf("cache holds %d texts, limit 3", names.Len())
+	}
+	d := Discard()
+	d.Emit(everyKind{Big: big.NewInt(1)})
+	d.Append(&l)
+	if len(d.Events()) != 0 {
+		t.Fatalf("a Discard log kept %d events", len(d.Events()))
+	}
+	var none *Names
+	if none.Len() != 0 {
+		t.Fatal("a nil Names holds texts")
+	}
+}

@@ -62,16 +62,62 @@ func Find[T Typed](evs []Typed) (T, bool) {
 }
 
 // Log collects events in the order they were emitted. The zero value is
-// an empty log ready to use.
+// an empty log ready to use; NewLog gives one that renders through a
+// Names cache, Discard one that keeps nothing.
 type Log struct {
-	events []Event
+	events  []Event
+	names   *Names
+	discard bool
 }
 
+// NewLog returns an empty log that renders addresses through names (nil:
+// no cache). Logs of one block share one Names, so that an address is
+// written in bech32 once per block however many events name it.
+func NewLog(names *Names) Log { return Log{names: names} }
+
+// Discard returns a log that keeps nothing: Emit does not even render the
+// event. It is for runs whose events nobody reads (CheckTx: CometBFT's
+// mempool drops them), so they cost nothing.
+func Discard() Log { return Log{discard: true} }
+
 // Emit appends e, rendered by Encode.
-func (l *Log) Emit(e Typed) { l.events = append(l.events, Encode(e)) }
+func (l *Log) Emit(e Typed) {
+	if l.discard {
+		return
+	}
+	l.events = append(l.events, encode(e, l.names))
+}
 
 // Append appends every event of other, after those of l.
-func (l *Log) Append(other *Log) { l.events = append(l.events, other.events...) }
+func (l *Log) Append(other *Log) {
+	if l.discard {
+		return
+	}
+	l.events = append(l.events, other.events...)
+}
 
 // Events returns the events emitted so far, oldest first.
 func (l *Log) Events() []Event { return l.events }
+
+// Names caches the text of values that render by MarshalText and are
+// fixed-size arrays compared by value (addresses, in bech32), so that a
+// block writes each address it names once instead of in every event. The
+// text of such a value depends on the value alone, so the cache changes no
+// output. It holds at most the limit given to NewNames, then stops adding.
+// A Names is used by one goroutine at a time; nil is a valid, empty cache
+// that caches nothing.
+type Names struct {
+	text  map[any]string
+	limit int
+}
+
+// NewNames returns an empty cache of at most limit texts.
+func NewNames(limit int) *Names { return &Names{text: map[any]string{}, limit: limit} }
+
+// Len returns the number of texts held.
+func (n *Names) Len() int {
+	if n == nil {
+		return 0
+	}
+	return len(n.text)
+}

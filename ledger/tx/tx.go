@@ -7,6 +7,24 @@
 // Sign; the ledger takes one apart with Decode, then Check and
 // VerifySignature.
 //
+// # Signatures
+//
+// A signature is valid when it verifies under the rules of ZIP-215
+// (https://zips.z.cash/zip-0215), the rules CometBFT applies to its own
+// votes: S must be canonical (below the group order), the public key and
+// R may be any encoding of a curve point, and the check is the cofactored
+// equation [8][S]B = [8]R + [8][k]A. Those rules were written so that
+// verifying signatures one by one and in a batch accept exactly the same
+// signatures, which lets a node verify a block's transactions in one batch
+// (AddToBatch) and fall back to VerifySignature only to name the bad one,
+// without ever reaching a result that depends on how signatures were
+// grouped. (Go's crypto/ed25519 checks the cofactorless equation, which
+// no batch can reproduce: a signature with a small-order component would
+// verify in a batch and fail alone.) Signatures made by crypto/ed25519
+// verify under both. S being canonical, a valid signature cannot be
+// altered into another valid one; R and the key are hashed as the bytes
+// received, so another encoding of either is another, invalid, signature.
+//
 // Every failure is a *codes.Error with a code of codespace "tx"
 // (errors.go) and a log that names the field and the rule.
 package tx
@@ -17,6 +35,7 @@ import (
 	"encoding/hex"
 	"fmt"
 
+	voied25519 "github.com/oasisprotocol/curve25519-voi/primitives/ed25519"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -158,14 +177,28 @@ func (t *Tx) Check(chainID string, maxMsgs, maxMemoBytes uint32) error {
 	return nil
 }
 
+// verifyOptions are the ZIP-215 rules (see "Signatures" in the package
+// doc), for single and batch verification alike.
+var verifyOptions = &voied25519.Options{Verify: voied25519.VerifyOptionsZIP_215}
+
 // VerifySignature checks the ed25519 signature over SignBytes(BodyBytes)
-// (ErrSignature). Go's ed25519 refuses non-canonical signatures, so a
-// valid signature cannot be altered into another valid one.
+// under the ZIP-215 rules (ErrSignature; see "Signatures" in the package
+// doc).
 func (t *Tx) VerifySignature() error {
-	if !ed25519.Verify(t.PubKey, SignBytes(t.BodyBytes), t.Signature) {
+	if !voied25519.VerifyWithOptions(voied25519.PublicKey(t.PubKey), SignBytes(t.BodyBytes), t.Signature, verifyOptions) {
 		return ErrSignature.Errorf("signature: does not verify with public_key %s over the body", hex.EncodeToString(t.PubKey))
 	}
 	return nil
+}
+
+// AddToBatch adds t's signature to a batch verifier, under the rules of
+// VerifySignature. The batch accepts all its signatures exactly when each
+// of them passes VerifySignature; when it does not, VerifySignature names
+// the bad ones. (Batch verification draws random coefficients, so it is
+// for the chain adapter, not the state machine: a batch only ever spares
+// VerifySignature calls.)
+func (t *Tx) AddToBatch(v *voied25519.BatchVerifier) {
+	v.AddWithOptions(voied25519.PublicKey(t.PubKey), SignBytes(t.BodyBytes), t.Signature, verifyOptions)
 }
 
 // unknownFields returns an error naming the first field, in schema order,

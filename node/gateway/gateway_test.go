@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -88,6 +89,7 @@ path = "svc.wasm"
 		tb.Fatal(err)
 	}
 	env := proto.Clone(p.Envelope()).(*specpb.Envelope)
+	env.ServicePorts = slices.Clone(svcPorts) // a service package records its ports
 	id := s.ID()
 	env.PackageId = id[:]
 	envRaw, err := proto.MarshalOptions{Deterministic: true}.Marshal(env)

@@ -1,0 +1,12 @@
+package gcrust
+
+// The package's module is built from src/main.rs by Debian's rustc for
+// wasm32-wasi (the standard library of libstd-rust-dev-wasm32); gc.wasm is a
+// build product and is never committed. The flags are wasmbuild.RustFlags
+// (TestBuildFlags): no debug information and a relative crate root, so the
+// module holds no path of the build machine and one source and one rustc
+// version give the same bytes anywhere (TestReproducibleBuild). It is
+// /usr/bin/rustc, not a rustup toolchain, whose wasm32-wasi library is
+// installed.
+
+//go:generate /usr/bin/rustc --target wasm32-wasi --edition 2021 -C opt-level=2 -C strip=debuginfo -C codegen-units=1 -o gc.wasm src/main.rs
