@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/celltonomy/celltonomy/bio/oligo"
 	"github.com/celltonomy/celltonomy/bio/restriction"
@@ -267,19 +266,40 @@ func Design(seq []byte, r Request, index Indexer) (*Response, error) {
 			}
 		}
 	}
+	// The best r.Pairs pairs, kept in order while all are scanned (the
+	// pairs of a wide window number in the 100,000s: only indices and
+	// scores are compared, and at most r.Pairs are kept).
 	type scored struct {
-		Pair
+		f, v *candidate
+		bp   int
 		diff int64
 	}
-	var pairs []scored
-	for i, f := range fwd {
+	less := func(a, b scored) bool {
+		switch {
+		case a.bp != b.bp:
+			return a.bp < b.bp
+		case a.diff != b.diff:
+			return a.diff < b.diff
+		case a.f.Start != b.f.Start:
+			return a.f.Start > b.f.Start
+		case a.v.End != b.v.End:
+			return a.v.End < b.v.End
+		case a.f.Sequence != b.f.Sequence:
+			return a.f.Sequence < b.f.Sequence
+		}
+		return a.v.Sequence < b.v.Sequence
+	}
+	best := make([]scored, 0, r.Pairs)
+	for i := range fwd {
 		if !unique[i] {
 			continue
 		}
-		for j, v := range rev {
+		f := &fwd[i]
+		for j := range rev {
 			if !unique[len(fwd)+j] {
 				continue
 			}
+			v := &rev[j]
 			diff := f.TmMC - v.TmMC
 			if diff < 0 {
 				diff = -diff
@@ -288,26 +308,23 @@ func Design(seq []byte, r Request, index Indexer) (*Response, error) {
 			if diff > int64(r.MaxTmDiff)*1000 || bp > r.MaxAmplicon {
 				continue
 			}
-			pairs = append(pairs, scored{Pair{f.Primer, v.Primer, bp, "FORWARD=" + f.Sequence + " REVERSE=" + v.Sequence}, diff})
+			x := scored{f, v, bp, diff}
+			if len(best) == r.Pairs && !less(x, best[len(best)-1]) {
+				continue
+			}
+			k := len(best)
+			for k > 0 && less(x, best[k-1]) {
+				k--
+			}
+			if len(best) < r.Pairs {
+				best = append(best, scored{})
+			}
+			copy(best[k+1:], best[k:len(best)-1])
+			best[k] = x
 		}
 	}
-	slices.SortFunc(pairs, func(a, b scored) int {
-		switch {
-		case a.AmpliconBP != b.AmpliconBP:
-			return a.AmpliconBP - b.AmpliconBP
-		case a.diff != b.diff:
-			return int(a.diff - b.diff)
-		case a.Forward.Start != b.Forward.Start:
-			return b.Forward.Start - a.Forward.Start
-		case a.Reverse.End != b.Reverse.End:
-			return a.Reverse.End - b.Reverse.End
-		case a.Forward.Sequence != b.Forward.Sequence:
-			return strings.Compare(a.Forward.Sequence, b.Forward.Sequence)
-		}
-		return strings.Compare(a.Reverse.Sequence, b.Reverse.Sequence)
-	})
-	for _, p := range pairs[:min(len(pairs), r.Pairs)] {
-		out.Pairs = append(out.Pairs, p.Pair)
+	for _, p := range best {
+		out.Pairs = append(out.Pairs, Pair{p.f.Primer, p.v.Primer, p.bp, "FORWARD=" + p.f.Sequence + " REVERSE=" + p.v.Sequence})
 	}
 	return out, nil
 }

@@ -82,7 +82,7 @@ type world struct {
 	pkgs  *fetcher
 }
 
-func startWorld(t *testing.T, env []string) *world {
+func startWorld(t testing.TB, env []string) *world {
 	t.Helper()
 	seq := data.LambdaFASTA
 	design := pack(t, ".", seq)

@@ -173,3 +173,20 @@ func FuzzSitesRequest(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkNewIndex: building the index of λ (both strands), on the host.
+func BenchmarkNewIndex(b *testing.B) {
+	seq := lambda(b)
+	for b.Loop() {
+		NewIndex(seq)
+	}
+}
+
+// BenchmarkSites: the sites of one 20-nt primer, on the host.
+func BenchmarkSites(b *testing.B) {
+	ix := NewIndex(lambda(b))
+	q := []byte("TCCGTGGTGGCACAGAGTAC")
+	for b.Loop() {
+		ix.Sites(q, MaxSites)
+	}
+}
