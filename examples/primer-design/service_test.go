@@ -340,3 +340,35 @@ func TestPairFeedsLambdaPCR(t *testing.T) {
 		t.Errorf("no band near %d bp: %+v", p.AmpliconBP, lane.Bands)
 	}
 }
+
+// TestSeqIndexKeepsItsIndex: the seq-index instance builds its index on
+// its first call and keeps it: after three calls, one build.
+func TestSeqIndexKeepsItsIndex(t *testing.T) {
+	index := pack(t, "../seq-index", data.LambdaFASTA)
+	ctx := context.Background()
+	e, err := wasm.NewExecutor(ctx, wasm.NewConfig().WithCacheDir(cacheDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close(ctx)
+	j, err := gateway.JobFor(index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, err := e.StartService(ctx, j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.Stop(ctx)
+	for range 2 {
+		resp, err := inst.Call(ctx, 1, []byte(`{"sequences": ["TCCGTGGTGGCACAGAGTAC"]}`))
+		if err != nil || !strings.Contains(string(resp), `"sites":[{"start":20001,"end":20020,"strand":"+"}]`) {
+			t.Fatalf("sites: %s %v", resp, err)
+		}
+	}
+	resp, err := inst.Call(ctx, 2, nil)
+	var info struct{ Builds, Calls, Length, Entries int }
+	if err != nil || json.Unmarshal(resp, &info) != nil || info.Builds != 1 || info.Calls != 3 || info.Length != 48502 || info.Entries != 2*(48502-11) {
+		t.Fatalf("info %s %v", resp, err)
+	}
+}
