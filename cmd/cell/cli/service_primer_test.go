@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -39,7 +38,7 @@ func exampleService(t *testing.T, name string) string {
 
 // TestServicePrimerDesignOnChain: the README's "Example: primer design"
 // on a real chain and node, through the CLI. seq-index and primer-design
-// are registered; `cell service start` orders primer-design, `cell
+// are registered; `cell service start --param SEQ_INDEX=ID` orders primer-design, `cell
 // service call` designs primers for a λ region — the node starts the
 // seq-index child by its id, fetched through the registry — and the pairs
 // bind λ once each; `cell service list` shows the instance; `cell service
@@ -66,7 +65,7 @@ func TestServicePrimerDesignOnChain(t *testing.T) {
 	}
 	before := n.Balance("buyer")
 	stdout, stderr, code := cell("", "service", "start", design.String(), "--blocks", "300", "--max-price", strconv.Itoa(2*servicetest.Price),
-		"--bid-window", "10", "--delivery-window", "20", "--confirm-window", "3", "--output", "json")
+		"--bid-window", "10", "--delivery-window", "20", "--confirm-window", "3", "--param", "SEQ_INDEX="+index.String(), "--output", "json")
 	if code != 0 {
 		t.Fatalf("service start: %d\n%s\n%s", code, stdout, stderr)
 	}
@@ -78,7 +77,7 @@ func TestServicePrimerDesignOnChain(t *testing.T) {
 		t.Fatalf("service start printed %s (%v)", stdout, err)
 	}
 	id := strconv.FormatUint(started.OrderID, 10)
-	req := fmt.Sprintf(`{"start": 20200, "end": 20800, "pairs": 3, "index": "%s"}`, index)
+	req := `{"start": 20200, "end": 20800, "pairs": 3}` // the child: the order's SEQ_INDEX
 	stdout, stderr, code = cell(req, "service", "call", id, "--port", "1", "--data", "-")
 	if code != 0 {
 		t.Fatalf("service call: %d %s", code, stderr)
