@@ -180,9 +180,6 @@ type NodeOptions struct {
 	// operator (miner.FaultWrongRoot: it submits and defends wrong roots,
 	// and is slashed).
 	MinerFault miner.Fault
-	// Config, when set, edits the node's configuration last (e.g.
-	// exclude_packages and the [peer] table of peer delegation).
-	Config func(*config.Config)
 }
 
 // Options configure Start.
@@ -211,6 +208,10 @@ type Options struct {
 	MinerPort int
 	// Node adjusts node i (index i-1).
 	Node []NodeOptions
+	// NodeConfig, when set, edits node i's configuration (i from 1)
+	// after Node's adjustments, e.g. exclude_packages and the [peer]
+	// table of peer delegation.
+	NodeConfig func(i int, cfg *config.Config)
 	// Packages are the package directories to register (default: the
 	// example digest, when found).
 	Packages []string
@@ -467,8 +468,8 @@ func Start(ctx context.Context, o Options) (d *Devnet, err error) {
 		if err != nil {
 			return fail(fmt.Errorf("devnet: node %d: %w", i, err))
 		}
-		if no.Config != nil {
-			no.Config(cfg)
+		if o.NodeConfig != nil {
+			o.NodeConfig(i, cfg)
 		}
 		// A home written before the key existed: the devnet is on one host.
 		cfg.AllowPrivateFetch = true
@@ -952,10 +953,17 @@ type builtPackage struct {
 // examples/protocols that a devnet registers besides examples/digest.
 var ProtocolExamples = []string{"lambda-digest-gel", "lambda-pcr", "growth-curve"}
 
+// ServiceExamples are the example service packages of examples that a
+// devnet registers when they are built (make examples writes their
+// reactor NAME.wasm and their copy of lambda.fa): primer-design starts
+// seq-index as its child by its package id.
+var ServiceExamples = []string{"seq-index", "primer-design"}
+
 // DefaultPackageDirs returns the example package directories found from
 // the working directory or the executable's directory: examples/digest
 // first (its module built: make examples), then those of
-// ProtocolExamples that exist next to it.
+// ProtocolExamples that exist next to it, then those of ServiceExamples
+// that are built.
 func DefaultPackageDirs() []string {
 	var bases []string
 	if wd, err := os.Getwd(); err == nil {
@@ -971,6 +979,14 @@ func DefaultPackageDirs() []string {
 			for _, name := range ProtocolExamples {
 				p := filepath.Join(b, "examples", "protocols", name)
 				if _, err := os.Stat(filepath.Join(p, "cell.toml")); err == nil {
+					dirs = append(dirs, p)
+				}
+			}
+			for _, name := range ServiceExamples {
+				p := filepath.Join(b, "examples", name)
+				_, errWasm := os.Stat(filepath.Join(p, name+".wasm"))
+				_, errData := os.Stat(filepath.Join(p, "lambda.fa"))
+				if errWasm == nil && errData == nil {
 					dirs = append(dirs, p)
 				}
 			}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/client/service"
 	"github.com/celltonomy/celltonomy/internal/wasmbuild"
@@ -132,15 +133,34 @@ func TestPeerDelegationOnDevnet(t *testing.T) {
 			c.Peer.PerCall = perCall
 		}
 	}
-	d := startDevnetWith(t, []NodeOptions{
-		{Price: price, Config: func(c *config.Config) {
+	configs := map[int]func(*config.Config){
+		1: func(c *config.Config) {
 			warmed(c)
 			c.ExcludePackages = []string{child.ID().String()}
 			c.Peer.Delegate = true
-		}},
-		{Config: excludeParent(start2, perCall2)},
-		{Config: excludeParent(start3, perCall3)},
-	}, []string{childDir, parentDir})
+		},
+		2: excludeParent(start2, perCall2),
+		3: excludeParent(start3, perCall3),
+	}
+	o := Options{Home: t.TempDir(), Nodes: 3, BlockTime: 100 * time.Millisecond, RPCPort: -1, P2PPort: -1, NodePort: -1, MinerPort: -1,
+		Node: []NodeOptions{{Price: price}, {}, {}}, Packages: []string{childDir, parentDir},
+		NodeConfig: func(i int, c *config.Config) { configs[i](c) }}
+	if testing.Verbose() {
+		o.Log = os.Stderr
+	}
+	d, err := Start(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := d.Stop(); err != nil {
+			t.Log("stop:", err)
+		}
+		// The books balance after the payments between operators.
+		if err := chain.CheckInvariants(d.Home); err != nil {
+			t.Errorf("ledger invariants: %v", err)
+		}
+	})
 	ctx := context.Background()
 	buyerKey, err := d.Key(KeyBuyer)
 	if err != nil {
