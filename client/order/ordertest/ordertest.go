@@ -302,7 +302,7 @@ func Start(tb testing.TB, buyers ...string) (*Net, error) {
 func (n *Net) start(tb testing.TB, buyers []string) (err error) {
 	dir := n.dir
 	p := params.Default()
-	p.RevealWindowBlocks = 3
+	p.RevealWindowBlocks = 8 // a buyer closes and reveals in two transactions: room for a loaded machine
 	p.VerifiersPerDispute = 1
 	p.VerifierCommitWindow = 20
 	p.VerifierRevealWindow = 8
