@@ -228,14 +228,17 @@ func (n *Node) launch(ctx context.Context, o *ledgerpb.Order) (*wasm.Instance, [
 	slices.Sort(j.Env)
 	j.Seed = batch.OrderSeed(o.GetId(), pkg.ID(), Hash{})
 	j.MaxRequest, j.MaxResponse = nodeapi.MaxServiceRequest, nodeapi.MaxServiceResponse
-	// Children started through the gateway run here, share the root's
-	// memory and are not billed: the order's price pays for the tree.
-	// Those the node cannot run go to peers (peer.delegate), billed from
-	// the order's price (peerdelegate.go).
-	gcfg := gateway.Config{Fetcher: n.ServiceFetcher(), Runner: n.localRunner(),
+	// The order's price is the tree's budget: children started through
+	// the gateway here share the root's memory and are billed from it
+	// (childPricer: peer.per_call per call; their start is part of the
+	// order the node was paid for); those the node cannot run go to
+	// peers (peer.delegate), billed at their quotes (peerdelegate.go). A
+	// parent cannot spend more work on children than its buyer paid for.
+	gcfg := gateway.Config{Fetcher: n.ServiceFetcher(), Runner: n.localRunner(), Pricer: childPricer{n},
+		Budget: o.GetContract().GetPrice(),
 		Memory: j.Limits.Memory, Seed: j.Seed, ChainRPC: n.cfg.ChainRPC, Directory: serviceDirectory{n: n, asker: o.GetId()}}
 	if n.cfg.Peer.Delegate {
-		gcfg.Delegator, gcfg.Budget = n.Delegator(), o.GetContract().GetPrice()
+		gcfg.Delegator = n.Delegator()
 	}
 	tree, err := gateway.NewTree(gcfg)
 	if err != nil {
@@ -597,4 +600,14 @@ func (n *Node) serviceCall(w http.ResponseWriter, r *http.Request) {
 	default:
 		httpError(w, http.StatusBadGateway, "%v", err)
 	}
+}
+
+// childPricer prices the children a hosted service starts on this node
+// (gateway.Pricer): no start price (the node was paid for the order
+// whose tree they belong to) and peer.per_call ucell per call, so that a
+// parent's calls to its children are bounded by its order's price.
+type childPricer struct{ n *Node }
+
+func (c childPricer) Price(context.Context, *spec.Package) (gateway.Price, error) {
+	return gateway.Price{PerCall: c.n.cfg.Peer.PerCall}, nil
 }
