@@ -127,6 +127,8 @@ type Application struct {
 	mu       sync.Mutex // the consensus lock; it guards the fields below but check
 	tree     *iavl.MutableTree
 	proposal *executed // the block ProcessProposal accepted last, at this height
+	prepared *executed // the block PrepareProposal proposed last, at this height
+	runs     int       // blocks executed (execute), for tests
 
 	checkMu sync.Mutex   // taken after mu when both are
 	check   *store.Cache // the mempool's branch of the last committed state
@@ -141,6 +143,25 @@ type executed struct {
 	txs    [][]byte
 	state  *store.Cache // the block's writes, not yet in the tree
 	result app.BlockResult
+	// The rest of the header and the misbehavior it ran with, which
+	// reuse compares (sameInputs).
+	time        int64
+	proposer    []byte
+	lastCommit  []app.Vote
+	misbehavior []app.Misbehavior
+}
+
+// sameInputs reports whether e ran with the inputs of header h, txs and
+// mis, the block hash apart.
+func (e *executed) sameInputs(h app.Header, txs [][]byte, mis []app.Misbehavior) bool {
+	return e.height == h.Height && e.time == h.TimeUnixNano && bytes.Equal(e.proposer, h.ProposerAddress) &&
+		slices.EqualFunc(e.txs, txs, bytes.Equal) &&
+		slices.EqualFunc(e.lastCommit, h.LastCommit, func(a, b app.Vote) bool {
+			return bytes.Equal(a.ValidatorAddress, b.ValidatorAddress) && a.Power == b.Power && a.Signed == b.Signed
+		}) &&
+		slices.EqualFunc(e.misbehavior, mis, func(a, b app.Misbehavior) bool {
+			return bytes.Equal(a.ValidatorAddress, b.ValidatorAddress) && a.Height == b.Height
+		})
 }
 
 // NewApplication returns the application of the chain chainID over the
@@ -291,10 +312,12 @@ func (a *Application) verifyBlock(raws [][]byte) {
 // genesis state, which no snapshot has yet); nothing reaches the tree
 // before FinalizeBlock writes the branch.
 func (a *Application) execute(h app.Header, txs [][]byte, mis []app.Misbehavior) *executed {
+	a.runs++
 	a.verifyBlock(txs)
 	branch := store.NewCache(newTreeStore(a.tree))
 	res := a.ledger.FinalizeBlock(branch, h, txs, mis)
-	return &executed{height: h.Height, hash: h.Hash, txs: txs, state: branch, result: res}
+	return &executed{height: h.Height, hash: h.Hash, txs: txs, state: branch, result: res,
+		time: h.TimeUnixNano, proposer: h.ProposerAddress, lastCommit: h.LastCommit, misbehavior: mis}
 }
 
 func (a *Application) header(height int64, t time.Time, proposer, hash []byte, lastCommit []app.Vote) app.Header {
@@ -342,6 +365,15 @@ func misbehavior(in []abci.Misbehavior) []app.Misbehavior {
 // block's hash is not known yet: the branch runs with none, which only
 // changes which verifiers a dispute opened in the block would draw, never
 // what any account pays.
+//
+// When every transaction was charged, the execution is kept: the block
+// proposed is exactly the one executed. If it did not read the block's
+// hash (app.BlockResult.HashRead), ProcessProposal of this block —
+// same height, time, proposer, last commit, misbehavior and
+// transactions — takes it instead of executing the block again: an
+// execution that never read the hash leaves the same writes and results
+// under the block's real hash. One that read it (a dispute opened or a
+// round redrawn in the block) is executed again with the hash.
 func (a *Application) PrepareProposal(_ context.Context, req *abci.PrepareProposalRequest) (*abci.PrepareProposalResponse, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -362,6 +394,10 @@ func (a *Application) PrepareProposal(_ context.Context, req *abci.PreparePropos
 			txs = append(txs, candidates[i])
 		}
 	}
+	a.prepared = nil
+	if len(txs) == len(candidates) && !ex.result.HashRead {
+		a.prepared = ex
+	}
 	return &abci.PrepareProposalResponse{Txs: txs}, nil
 }
 
@@ -373,11 +409,21 @@ func (a *Application) PrepareProposal(_ context.Context, req *abci.PreparePropos
 // changes nothing and pays nothing, so a block that holds one was made
 // by a byzantine proposer to give block space away for free (or by a
 // proposer whose PrepareProposal differs from this one). The branch of an
-// accepted block is kept for FinalizeBlock.
+// accepted block is kept for FinalizeBlock. The block this node's
+// PrepareProposal proposed is not executed again if its execution did
+// not read the hash (see PrepareProposal).
 func (a *Application) ProcessProposal(_ context.Context, req *abci.ProcessProposalRequest) (*abci.ProcessProposalResponse, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	ex := a.execute(a.header(req.Height, req.Time, req.ProposerAddress, req.Hash, commitVotes(req.ProposedLastCommit.Votes)), req.Txs, misbehavior(req.Misbehavior))
+	h := a.header(req.Height, req.Time, req.ProposerAddress, req.Hash, commitVotes(req.ProposedLastCommit.Votes))
+	mis := misbehavior(req.Misbehavior)
+	ex := a.prepared
+	a.prepared = nil
+	if ex != nil && !ex.result.HashRead && ex.sameInputs(h, req.Txs, mis) {
+		ex.hash = req.Hash
+	} else {
+		ex = a.execute(h, req.Txs, mis)
+	}
 	if ex.result.Uncharged() >= 0 {
 		return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_REJECT}, nil
 	}
@@ -397,7 +443,7 @@ func (a *Application) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRe
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	ex := a.proposal
-	a.proposal = nil
+	a.proposal, a.prepared = nil, nil
 	if ex == nil || ex.height != req.Height || !bytes.Equal(ex.hash, req.Hash) || !slices.EqualFunc(ex.txs, req.Txs, bytes.Equal) {
 		ex = a.execute(a.header(req.Height, req.Time, req.ProposerAddress, req.Hash, commitVotes(req.DecidedLastCommit.Votes)), req.Txs, misbehavior(req.Misbehavior))
 	}
@@ -419,7 +465,7 @@ func (a *Application) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRe
 func (a *Application) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.proposal = nil
+	a.proposal, a.prepared = nil, nil
 	a.checkMu.Lock()
 	defer a.checkMu.Unlock()
 	_, v, err := a.tree.SaveVersion()
