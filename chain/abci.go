@@ -77,7 +77,10 @@ import (
 // out of the cache, and the ledger, verifying them again, refuses exactly
 // those transactions with the code that names the bad signature. The
 // ZIP-215 rules (ledger/tx: "Signatures") make a batch accept exactly the
-// signatures that verify alone, so none of this changes any result.
+// signatures that verify alone, so none of this changes any result. The
+// signers' public keys are kept expanded (keyCache, bounded), so that
+// an account's next signature is verified without decompressing its key
+// again.
 //
 // # Queries and IAVL's concurrency rules
 //
@@ -112,6 +115,7 @@ import (
 type Application struct {
 	abci.BaseApplication
 	txs     *txCache
+	keys    *keyCache
 	batch   *sigBatcher
 	ledger  *app.App
 	chainID string
@@ -173,7 +177,8 @@ func NewApplication(db dbm.DB, chainID string) (*Application, error) {
 		return nil, err
 	}
 	txs := newTxCache(txCacheSize, txCacheBytes)
-	a := &Application{txs: txs, batch: newSigBatcher(), ledger: app.New().WithTxCache(txs), chainID: chainID, tree: tree,
+	keys := newKeyCache(keyCacheSize)
+	a := &Application{txs: txs, keys: keys, batch: newSigBatcher(keys), ledger: app.New().WithTxCache(txs), chainID: chainID, tree: tree,
 		reader: iavl.NewMutableTree(db, queryCacheSize, true, iavl.NewNopLogger())}
 	if v := tree.Version(); v > 0 {
 		if err := a.publish(v); err != nil {
@@ -299,7 +304,7 @@ func (a *Application) verifyBlock(raws [][]byte) {
 			pending, txs = append(pending, raw), append(txs, t)
 		}
 	}
-	for i, ok := range verifySignatures(txs) {
+	for i, ok := range verifySignatures(a.keys, txs) {
 		if ok {
 			a.txs.AddVerified(pending[i])
 		}
