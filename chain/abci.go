@@ -20,6 +20,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/codes"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/params"
 	"github.com/celltonomy/celltonomy/ledger/query"
 	"github.com/celltonomy/celltonomy/ledger/store"
 	"github.com/celltonomy/celltonomy/ledger/tx"
@@ -134,8 +135,9 @@ type Application struct {
 	prepared *executed // the block PrepareProposal proposed last, at this height
 	runs     int       // blocks executed (execute), for tests
 
-	checkMu sync.Mutex   // taken after mu when both are
-	check   *store.Cache // the mempool's branch of the last committed state
+	checkMu     sync.Mutex       // taken after mu when both are
+	check       *store.Cache     // the mempool's branch of the last committed state
+	checkParams *ledgerpb.Params // the params check holds; nil before InitChain
 }
 
 var _ abci.Application = (*Application)(nil)
@@ -205,12 +207,17 @@ func (a *Application) publish(v int64) error {
 // (newQueryStore): IAVL's fast index of a tree never saved answers
 // "absent" for every key, which would hide the genesis state from CheckTx
 // and the simulation until block 1 is committed.
+// The params are read once here: CheckTx never changes them.
 func (a *Application) resetCheck() {
 	if snap := a.last.Load(); snap != nil {
 		a.check = store.NewCache(newSnapshotStore(snap))
-		return
+	} else {
+		a.check = store.NewCache(newQueryStore(a.tree.ImmutableTree))
 	}
-	a.check = store.NewCache(newQueryStore(a.tree.ImmutableTree))
+	a.checkParams = nil
+	if p, err := params.Get(a.check); err == nil {
+		a.checkParams = p
+	}
 }
 
 // Info implements abci.Application.
@@ -258,7 +265,12 @@ func (a *Application) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abc
 	}
 	a.checkMu.Lock()
 	defer a.checkMu.Unlock()
-	r := a.ledger.CheckTx(a.check, a.chainID, req.Tx)
+	var r app.TxResult
+	if a.checkParams != nil {
+		r = a.ledger.CheckTxWithParams(a.check, a.checkParams, a.chainID, req.Tx)
+	} else {
+		r = a.ledger.CheckTx(a.check, a.chainID, req.Tx) // refused: no state yet
+	}
 	return &abci.CheckTxResponse{Code: r.Code, Codespace: r.Codespace, Log: r.Log, Events: events(r.Events)}, nil
 }
 

@@ -16,6 +16,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/celltonomy/celltonomy/ledger/address"
+	"github.com/celltonomy/celltonomy/ledger/auth"
 	"github.com/celltonomy/celltonomy/ledger/bank"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/mint"
@@ -476,5 +477,43 @@ func TestProcessProposalReusesThePreparedBlock(t *testing.T) {
 		if !reflect.DeepEqual(got.TxResults, want.TxResults) || !reflect.DeepEqual(got.Events, want.Events) {
 			t.Fatalf("%s: results %v, events %v; want %v, %v", c.name, got.TxResults, got.Events, want.TxResults, want.Events)
 		}
+	}
+}
+
+// TestCheckTxParamsFollowCommits: CheckTx reads the params once per
+// committed state; a params change committed by a block applies to the
+// next CheckTx (here min_fee, raised in the tree as a passed proposal
+// would, and committed).
+func TestCheckTxParamsFollowCommits(t *testing.T) {
+	ctx := context.Background()
+	a := newTestApp(t)
+	fee := params.Default().MinFee
+	check := func(raw []byte) *abci.CheckTxResponse {
+		t.Helper()
+		r, err := a.CheckTx(ctx, &abci.CheckTxRequest{Tx: raw, Type: abci.CHECK_TX_TYPE_CHECK})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	if r := check(sendTx(t, alice, 0, fee, bob, 1)); r.Code != 0 {
+		t.Fatalf("at the genesis params: code %d: %s", r.Code, r.Log)
+	}
+	mustFinalize(t, a, proposal{height: 1})
+	p, err := params.Get(newTreeStore(a.tree))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.MinFee = fee + 1
+	if err := params.Set(newTreeStore(a.tree), p); err != nil {
+		t.Fatal(err)
+	}
+	mustFinalize(t, a, proposal{height: 2})
+	r := check(sendTx(t, alice, 0, fee, bob, 1))
+	if c := auth.ErrFeeTooLow; r.Code != c.Number || r.Codespace != c.Codespace {
+		t.Fatalf("after min_fee rose: code %s/%d (%s), want fee too low", r.Codespace, r.Code, r.Log)
+	}
+	if r := check(sendTx(t, alice, 0, fee+1, bob, 1)); r.Code != 0 {
+		t.Fatalf("at the new min fee: code %d: %s", r.Code, r.Log)
 	}
 }

@@ -377,6 +377,15 @@ func (a *App) CheckTx(st store.KVStore, chainID string, txBytes []byte) TxResult
 	if err != nil {
 		return result(query.ErrNotInitialized.Errorf("%v", err), nil)
 	}
+	return a.CheckTxWithParams(st, p, chainID, txBytes)
+}
+
+// CheckTxWithParams is CheckTx with the params of st already read
+// (params.Get): CheckTx never changes them, so the chain adapter reads
+// them once per committed state rather than once per transaction (after
+// a block CometBFT checks every pending transaction again). p must be
+// the params st holds, and is not modified.
+func (a *App) CheckTxWithParams(st store.KVStore, p *ledgerpb.Params, chainID string, txBytes []byte) TxResult {
 	t, err := a.checkForm(txBytes, chainID, p)
 	if err != nil {
 		return result(err, nil)
