@@ -390,12 +390,11 @@ func (a *App) CheckTxWithParams(st store.KVStore, p *ledgerpb.Params, chainID st
 	if err != nil {
 		return result(err, nil)
 	}
-	branch := store.NewCache(st)
+	// Ante writes nothing when it fails, so it needs no branch of st.
 	ev := event.Discard()
-	if err := a.auth.Ante(branch, &ev, p, t); err != nil {
+	if err := a.auth.Ante(st, &ev, p, t); err != nil {
 		return result(err, nil)
 	}
-	branch.Write()
 	return charged(nil, nil)
 }
 
@@ -526,19 +525,19 @@ func (a *App) deliverTx(st store.KVStore, h Header, hash *hashReader, p *ledgerp
 	if err != nil {
 		return result(err, nil)
 	}
-	feeBranch := store.NewCache(st)
+	// Ante writes nothing when it fails (auth.Keeper.Ante), so it
+	// charges the fee in st itself, and only the messages run in a
+	// branch, which a failure discards.
 	ev := event.NewLog(names)
-	if err := a.auth.Ante(feeBranch, &ev, p, t); err != nil {
+	if err := a.auth.Ante(st, &ev, p, t); err != nil {
 		return result(err, nil)
 	}
-	msgBranch := store.NewCache(feeBranch)
+	msgBranch := store.NewCache(st)
 	msgEv := event.NewLog(names)
 	if err := a.runMessages(msgBranch, &msgEv, p, h, hash, t); err != nil {
-		feeBranch.Write()
 		return charged(err, &ev)
 	}
 	msgBranch.Write()
-	feeBranch.Write()
 	ev.Append(&msgEv)
 	return charged(nil, &ev)
 }
