@@ -449,8 +449,8 @@ func (a *App) Simulate(st store.KVStore, h Header, txBytes []byte) TxResult {
 //     transactions);
 //  2. every transaction, in order: its form and signature are checked as
 //     in CheckTx (a failure changes nothing); its sequence and fee are
-//     checked and charged in a branch (a failure changes nothing); its
-//     messages run in a branch of that branch. If a message fails, its
+//     checked and charged (auth.Keeper.Ante, which writes nothing when
+//     it fails); its messages run in a branch. If a message fails, its
 //     branch is discarded but the fee and the sequence stay charged, so a
 //     transaction that reached a block always costs its signer the fee
 //     and can never be replayed. TxResult.Charged tells the two failures
