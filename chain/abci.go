@@ -88,10 +88,12 @@ import (
 // The MutableTree is not safe for concurrent use: mu guards it. A version
 // loaded with GetImmutable is an ImmutableTree that IAVL documents as safe
 // for concurrent use as long as its version is not deleted
-// (DeleteVersionsTo, or pruning options of the tree). This adapter never
-// deletes versions, so a published snapshot stays readable for as long as
-// a query holds it; if pruning is ever added, it must keep the published
-// version and any version a query may still read. Two more rules of IAVL
+// (DeleteVersionsTo). Commit deletes only the versions older than the
+// last StateConfig.KeepVersions (at least 2), so the published snapshot
+// and the one before it stay readable while a query holds them; a query
+// at an older height is refused as pruned before it loads anything, and
+// one that loads a version just as Commit deletes it fails with
+// query.ErrHeight. Two more rules of IAVL
 // v1 are not in its documentation:
 //
 //   - Get and Iterator of an ImmutableTree of the latest version consult
@@ -128,6 +130,10 @@ type Application struct {
 	// published by Commit (and by NewApplication over a saved tree); nil
 	// before the first Commit. Query reads it without mu.
 	last atomic.Pointer[iavl.ImmutableTree]
+	// keep is the number of versions kept (StateConfig.KeepVersions; -1:
+	// all), retain the blocks CometBFT retains (StateConfig.RetainBlocks;
+	// -1: all). Both are set once, by OpenApplication.
+	keep, retain int64
 
 	mu       sync.Mutex // the consensus lock; it guards the fields below but check
 	tree     *iavl.MutableTree
@@ -171,10 +177,22 @@ func (e *executed) sameInputs(h app.Header, txs [][]byte, mis []app.Misbehavior)
 }
 
 // NewApplication returns the application of the chain chainID over the
-// ledger state in db (see OpenDB), loaded at its latest version. The
-// caller closes db once the application is done.
+// ledger state in db (see OpenDB), loaded at its latest version, with the
+// default StateConfig. The caller closes db once the application is done.
 func NewApplication(db dbm.DB, chainID string) (*Application, error) {
-	tree, err := loadTree(db)
+	return OpenApplication(db, chainID, StateConfig{})
+}
+
+// OpenApplication is NewApplication with the state configuration sc
+// (zero fields: the defaults): the IAVL cache, the versions kept and the
+// blocks CometBFT retains. Errors: sc breaks a rule of StateConfig, or
+// the state does not load.
+func OpenApplication(db dbm.DB, chainID string, sc StateConfig) (*Application, error) {
+	if err := sc.validate(); err != nil {
+		return nil, err
+	}
+	sc = sc.withDefaults()
+	tree, err := loadTree(db, sc.CacheNodes)
 	if err != nil {
 		return nil, err
 	}
@@ -182,6 +200,7 @@ func NewApplication(db dbm.DB, chainID string) (*Application, error) {
 	keys := newKeyCache(keyCacheSize)
 	a := &Application{txs: txs, keys: keys, batch: newSigBatcher(keys), ledger: app.New().WithTxCache(txs), chainID: chainID, tree: tree,
 		reader: iavl.NewMutableTree(db, queryCacheSize, true, iavl.NewNopLogger())}
+	a.keep, a.retain = sc.KeepVersions, sc.RetainBlocks
 	if v := tree.Version(); v > 0 {
 		if err := a.publish(v); err != nil {
 			return nil, err
@@ -477,8 +496,10 @@ func (a *Application) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRe
 	return out, nil
 }
 
-// Commit implements abci.Application: it saves the tree's working version
-// and publishes it to queries.
+// Commit implements abci.Application: it saves the tree's working version,
+// publishes it to queries, deletes the versions older than the last
+// StateConfig.KeepVersions and asks CometBFT, by the response's retain
+// height, to prune the blocks older than the last StateConfig.RetainBlocks.
 func (a *Application) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -493,7 +514,19 @@ func (a *Application) Commit(context.Context, *abci.CommitRequest) (*abci.Commit
 		return nil, fmt.Errorf("commit: %w", err)
 	}
 	a.resetCheck()
-	return &abci.CommitResponse{}, nil
+	// Pruning (StateConfig): the versions below the last keep go; the
+	// version before the last, which a query may still read, is never
+	// among them (keep ≥ 2).
+	if a.keep > 0 && v > a.keep {
+		if err := a.tree.DeleteVersionsTo(v - a.keep); err != nil {
+			return nil, fmt.Errorf("commit: prune the state to version %d: %w", v-a.keep, err)
+		}
+	}
+	res := &abci.CommitResponse{}
+	if a.retain > 0 && v > a.retain {
+		res.RetainHeight = v - a.retain + 1
+	}
+	return res, nil
 }
 
 // Query implements abci.Application: it serves the paths of the ledger's
@@ -537,6 +570,9 @@ func (a *Application) Query(_ context.Context, req *abci.QueryRequest) (res *abc
 	switch last := snap.Version(); {
 	case req.Height < 0 || req.Height > last:
 		return fail(query.ErrHeight.Errorf("height %d: not committed; the last committed height is %d", req.Height, last))
+	case req.Height > 0 && a.keep > 0 && req.Height <= last-a.keep:
+		return fail(query.ErrHeight.Errorf("height %d: pruned: this node keeps the state of the last %d heights (%d to %d); ask a node that keeps every version (keep_versions = -1 in ledger.toml)",
+			req.Height, a.keep, last-a.keep+1, last))
 	case req.Height > 0 && req.Height < last:
 		if snap, err = a.reader.GetImmutable(req.Height); err != nil {
 			return fail(query.ErrHeight.Errorf("height %d: %v", req.Height, err))
@@ -634,4 +670,32 @@ func validatorUpdates(in []app.ValidatorUpdate) []abci.ValidatorUpdate {
 		out = append(out, abci.ValidatorUpdate{PubKeyType: "ed25519", PubKeyBytes: v.PubKey, Power: v.Power})
 	}
 	return out
+}
+
+// Seed writes state outside any block, for benchmarks that need a large
+// state quickly (`cell bench scale`): write runs, under the consensus
+// lock, with a seeder (app.Seeder) over the working tree at the next
+// height, and its writes become part of the version the next Commit
+// saves. A validator of a live chain never seeds: the writes are in no
+// block, so the other validators would not have them and the app hashes
+// would differ. If write fails, nothing is written. Errors: write's, or a
+// state without genesis.
+func (a *Application) Seed(write func(*app.Seeder) error) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.proposal = nil
+	// Through a branch, as a block: its ordered index serves the
+	// handlers' iterators, where the tree's unsaved-writes iterator would
+	// sort every unsaved key again for each one.
+	branch := store.NewCache(newTreeStore(a.tree))
+	s, err := a.ledger.Seeder(branch, app.Header{ChainID: a.chainID, Height: a.tree.Version() + 1})
+	if err != nil {
+		return err
+	}
+	if err := write(s); err != nil {
+		return err
+	}
+	branch.Write()
+	a.resetCheck()
+	return nil
 }

@@ -48,6 +48,9 @@ type NodeConfig struct {
 	// Local allows peers on the same IP and private addresses, as a
 	// testnet on one machine needs.
 	Local bool
+	// State is written to ledger.toml (see StateConfig); its zero value
+	// keeps an existing ledger.toml, or writes the defaults.
+	State StateConfig
 }
 
 // HomeKeys are the identities InitHome created or found.
@@ -102,6 +105,9 @@ func InitHome(home string, nc NodeConfig) (HomeKeys, error) {
 	// Index transactions so that `cell query tx HASH` works.
 	c.TxIndex.Indexer = "kv"
 	cfg.WriteConfigFile(filepath.Join(home, "config", "config.toml"), c)
+	if err := writeStateConfig(home, nc.State); err != nil {
+		return HomeKeys{}, fmt.Errorf("ledger.toml: %w", err)
+	}
 
 	nodeKey, err := p2p.LoadOrGenNodeKey(c.NodeKeyFile())
 	if err != nil {

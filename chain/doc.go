@@ -8,6 +8,7 @@
 //	HOME/config/genesis.json           genesis; app_state is the ledger genesis
 //	HOME/config/node_key.json          p2p identity
 //	HOME/config/priv_validator_key.json consensus key (ed25519)
+//	HOME/config/ledger.toml            what the node keeps (StateConfig)
 //	HOME/data/                         CometBFT block store and state
 //	HOME/data/ledger.db/               the ledger's IAVL tree (goleveldb)
 //	HOME/keys/                         the account keyring (client/keyring)
@@ -64,4 +65,15 @@
 // error, as a refused transaction does. The path query.Simulate runs a
 // transaction on a branch of the mempool's state, under the lock, and
 // reports the result it would have in the next block.
+//
+// # History
+//
+// A node keeps a window of history, not all of it (StateConfig, in
+// ledger.toml): Commit deletes the state versions older than the last
+// keep_versions, so a query or proof at an older height fails with
+// query.ErrHeight ("pruned"), and returns the retain height that makes
+// CometBFT prune the blocks older than the last retain_blocks. The node
+// also sets CometBFT's data-companion retain heights to the same height,
+// so the blocks' results and index entries go too. An idle chain's disk
+// then stays flat; -1 keeps everything (an archive node).
 package chain

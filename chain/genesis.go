@@ -14,12 +14,15 @@ import (
 
 // GenesisSkills are the skills of a new network: the reputation module's
 // roots (compute, protocol, buyer, mining), the skill of the example
-// compute package, compute/genomics/digest, and those of the example
-// protocol packages of examples/protocols: protocol/dna/digest,
-// protocol/dna/pcr and protocol/microbiology/growth.
+// compute package, compute/genomics/digest, those of the example protocol
+// packages of examples/protocols: protocol/dna/digest, protocol/dna/pcr and
+// protocol/microbiology/growth, and, last (so that the skills before them
+// keep their ids), those of the example services seq-index and
+// primer-design: compute/genomics/index and compute/genomics/primers.
 func GenesisSkills() []string {
 	return append(reputation.DefaultGenesisSkills(), "compute/genomics", "compute/genomics/digest",
-		"protocol/dna", "protocol/dna/digest", "protocol/dna/pcr", "protocol/microbiology", "protocol/microbiology/growth")
+		"protocol/dna", "protocol/dna/digest", "protocol/dna/pcr", "protocol/microbiology", "protocol/microbiology/growth",
+		"compute/genomics/index", "compute/genomics/primers")
 }
 
 // LedgerGenesis returns the ledger's genesis (the app_state of

@@ -18,12 +18,9 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/app"
 )
 
-// treeCacheSize is the number of IAVL nodes the consensus tree keeps in
-// memory; queryCacheSize the number the query tree keeps.
-const (
-	treeCacheSize  = 100_000
-	queryCacheSize = 20_000
-)
+// queryCacheSize is the number of IAVL nodes the query tree keeps in
+// memory (the consensus tree's is StateConfig.CacheNodes).
+const queryCacheSize = 20_000
 
 // Node is a running validator or full node: CometBFT with the ledger
 // application, in this process.
@@ -31,6 +28,8 @@ type Node struct {
 	cmt *node.Node
 	db  dbm.DB
 	App *Application
+	// pruned stops the retain-height loop (pruneHistory) and waits for it.
+	pruned func()
 }
 
 // OpenDB opens (creating if needed) the ledger's database,
@@ -44,9 +43,10 @@ func OpenDB(home string) (dbm.DB, error) {
 	return db, nil
 }
 
-// loadTree loads the ledger's IAVL tree from db at its latest version.
-func loadTree(db dbm.DB) (*iavl.MutableTree, error) {
-	tree := iavl.NewMutableTree(db, treeCacheSize, false, iavl.NewNopLogger())
+// loadTree loads the ledger's IAVL tree from db at its latest version,
+// caching cacheNodes nodes.
+func loadTree(db dbm.DB, cacheNodes int) (*iavl.MutableTree, error) {
+	tree := iavl.NewMutableTree(db, cacheNodes, false, iavl.NewNopLogger())
 	if _, err := tree.Load(); err != nil {
 		return nil, fmt.Errorf("load ledger state: %w", err)
 	}
@@ -64,21 +64,31 @@ func Start(ctx context.Context, home string, logw io.Writer) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	sc, err := LoadStateConfig(home)
+	if err != nil {
+		return nil, err
+	}
 	db, err := OpenDB(home)
 	if err != nil {
 		return nil, err
 	}
-	app, err := NewApplication(db, chainID)
+	app, err := OpenApplication(db, chainID, sc)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
+	sock := enableHistoryPruning(c, home, sc)
 	n, err := StartWith(ctx, c, proxy.NewUnsyncLocalClientCreator(app), logw)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	return &Node{cmt: n, db: db, App: app}, nil
+	node := &Node{cmt: n, db: db, App: app, pruned: func() {}}
+	if sock != "" {
+		logger, _ := newLogger(logw, c.LogLevel) // the level was checked by StartWith
+		node.pruned = pruneHistory(app, sock, sc.RetainBlocks, c.Storage.Pruning.Interval, logger)
+	}
+	return node, nil
 }
 
 // StartWith starts CometBFT for the home of config c with the application
@@ -122,6 +132,7 @@ func (n *Node) CometBFT() *node.Node { return n.cmt }
 
 // Stop stops the node and closes the ledger's database.
 func (n *Node) Stop() error {
+	n.pruned()
 	err := n.cmt.Stop()
 	n.cmt.Wait()
 	if cerr := n.db.Close(); err == nil {
@@ -140,7 +151,7 @@ func CheckInvariants(home string) error {
 		return err
 	}
 	defer db.Close()
-	tree, err := loadTree(db)
+	tree, err := loadTree(db, DefaultCacheNodes)
 	if err != nil {
 		return err
 	}

@@ -29,8 +29,8 @@ func TestBotNode(t *testing.T) {
 	}
 	t.Chdir("..") // the repository, where DefaultPackageDirs looks
 	dirs := DefaultPackageDirs()
-	if len(dirs) != 1+len(ProtocolExamples) {
-		t.Fatalf("DefaultPackageDirs() = %q: want examples/digest and the protocol examples (make examples)", dirs)
+	if len(dirs) != 1+len(ProtocolExamples)+len(ServiceExamples) {
+		t.Fatalf("DefaultPackageDirs() = %q: want examples/digest, the protocol and the service examples (make examples)", dirs)
 	}
 	d, err := Start(context.Background(), Options{Home: t.TempDir(), Nodes: 3, BlockTime: 100 * time.Millisecond, RPCPort: -1, P2PPort: -1,
 		NodePort: -1, MinerPort: -1, Node: []NodeOptions{{}, {}, {Fault: node.FaultSkipStep}}, Packages: dirs})
@@ -61,7 +61,7 @@ func TestBotNode(t *testing.T) {
 		}
 		names = append(names, p.Name)
 	}
-	if want := append([]string{"digest"}, ProtocolExamples...); !slices.Equal(names, want) {
+	if want := append(append([]string{"digest"}, ProtocolExamples...), ServiceExamples...); !slices.Equal(names, want) {
 		t.Errorf("packages %q, want %q", names, want)
 	}
 	if got := filepath.Base(d.Nodes[BotNode-1].Home); got != "node-1" {

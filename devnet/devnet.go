@@ -946,10 +946,17 @@ type builtPackage struct {
 // examples/protocols that a devnet registers besides examples/digest.
 var ProtocolExamples = []string{"lambda-digest-gel", "lambda-pcr", "growth-curve"}
 
+// ServiceExamples are the example service packages of examples that a
+// devnet registers when they are built (make examples writes their
+// reactor NAME.wasm and their copy of lambda.fa): primer-design starts
+// seq-index as its child by its package id.
+var ServiceExamples = []string{"seq-index", "primer-design"}
+
 // DefaultPackageDirs returns the example package directories found from
 // the working directory or the executable's directory: examples/digest
 // first (its module built: make examples), then those of
-// ProtocolExamples that exist next to it.
+// ProtocolExamples that exist next to it, then those of ServiceExamples
+// that are built.
 func DefaultPackageDirs() []string {
 	var bases []string
 	if wd, err := os.Getwd(); err == nil {
@@ -965,6 +972,14 @@ func DefaultPackageDirs() []string {
 			for _, name := range ProtocolExamples {
 				p := filepath.Join(b, "examples", "protocols", name)
 				if _, err := os.Stat(filepath.Join(p, "cell.toml")); err == nil {
+					dirs = append(dirs, p)
+				}
+			}
+			for _, name := range ServiceExamples {
+				p := filepath.Join(b, "examples", name)
+				_, errWasm := os.Stat(filepath.Join(p, name+".wasm"))
+				_, errData := os.Stat(filepath.Join(p, "lambda.fa"))
+				if errWasm == nil && errData == nil {
 					dirs = append(dirs, p)
 				}
 			}

@@ -58,6 +58,9 @@ type Order struct {
 	// BidWindow, DeliveryWindow and ConfirmWindow are in blocks (0: 5,
 	// 20 and 10).
 	BidWindow, DeliveryWindow, ConfirmWindow uint64
+	// Params are the order's parameters, sorted by key; the instance gets
+	// them as environment variables (e.g. primer-design's SEQ_INDEX).
+	Params []*ledgerpb.OrderParam
 }
 
 func (b *Buyer) fee(ctx context.Context) (uint64, *ledgerpb.Params, error) {
@@ -90,7 +93,7 @@ func (b *Buyer) Start(ctx context.Context, o Order) (uint64, error) {
 	res, err := b.Client.Send(ctx, b.Key, b.ChainID, fee, &ledgerpb.Msg{Sum: &ledgerpb.Msg_CreateOrder{CreateOrder: &ledgerpb.MsgCreateOrder{
 		PackageId: o.Package[:], InputRoot: NoInputs[:], MaxPrice: o.MaxPrice, PoStake: orDefault(o.POStake, p.GetMinPoStake()),
 		BidWindow: orDefault(o.BidWindow, 5), DeliveryWindow: orDefault(o.DeliveryWindow, 20), ConfirmWindow: orDefault(o.ConfirmWindow, 10),
-		Replication: 1, ServiceBlocks: o.Blocks,
+		Replication: 1, ServiceBlocks: o.Blocks, Params: o.Params,
 	}}})
 	if err != nil {
 		return 0, fmt.Errorf("service start: %w", err)

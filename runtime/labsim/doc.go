@@ -64,7 +64,7 @@
 //     primers amplifies the product between a forward primer's exact
 //     match on the top strand and a reverse primer's on the bottom strand
 //     when it denatures (≥ 94 °C), anneals no more than 5 °C above the
-//     lower primer Tm (TmMC) and extends at 68–72 °C for 1 min per kb;
+//     lower primer Tm (bio/oligo.TmMC) and extends at 68–72 °C for 1 min per kb;
 //     yield doubles per cycle up to a plateau.
 //   - Growth (growth.go): a culture in its medium at its temperature grows
 //     logistically after a lag (GrowthModels: E. coli in LB); absorbance

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"testing"
 
+	"github.com/celltonomy/celltonomy/bio/oligo"
 	"github.com/celltonomy/celltonomy/bio/restriction"
 	"github.com/celltonomy/celltonomy/examples/data"
 	"github.com/celltonomy/celltonomy/protocol"
@@ -78,23 +79,6 @@ func TestInactivate(t *testing.T) {
 	inactivate(w, 80_000, InactivateMinMS)
 	if len(w.dead) != 2 || w.dead[1] != "HindIII" {
 		t.Fatalf("after 80 °C: dead %v, want [EcoRI HindIII]", w.dead)
-	}
-}
-
-// The Tm formulas of OligoCalc, checked by hand: Wallace for 12 nt, the
-// GC formula for 20 nt.
-func TestTmMC(t *testing.T) {
-	for _, tc := range []struct {
-		primer string
-		want   int64
-	}{
-		{"ACGTACGTACGT", 36_000},         // 6 A/T, 6 G/C: 2·6 + 4·6
-		{"GGGCGGCGACCTCGCGGGTT", 64_080}, // 16 G/C of 20: 64.9 + 41·(16 − 16.4)/20
-		{"AAAAAAAAAAAAAAAAAAAA", 31_280}, // 64.9 + 41·(0 − 16.4)/20 = 31.28
-	} {
-		if got := TmMC([]byte(tc.primer)); got != tc.want {
-			t.Errorf("Tm(%s) = %d m°C, want %d", tc.primer, got, tc.want)
-		}
 	}
 }
 
@@ -205,7 +189,7 @@ func TestPCRModel(t *testing.T) {
 		w.addOligo(rev)
 		return w
 	}
-	tm := min(TmMC(fwd), TmMC(rev))
+	tm := min(oligo.TmMC(fwd), oligo.TmMC(rev))
 	got, why := pcr(mk(true), program(tm-5_000, 60_000))
 	if len(got) != 1 || got[0].BP != 1000 || got[0].Origin != "lambda-dna 1001-2000" {
 		t.Fatalf("products %+v (%s), want one of 1000 bp, λ 1001-2000", got, why)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 
+	"github.com/celltonomy/celltonomy/bio/oligo"
 	"github.com/celltonomy/celltonomy/bio/restriction"
 	"github.com/celltonomy/celltonomy/protocol"
 )
@@ -48,29 +49,6 @@ const (
 // Polymerases are the resource ids whose presence in a well makes a
 // thermocycle a PCR: the simulated lab's 2× master mix.
 var polymerases = []string{"pcr-master-mix"}
-
-// TmMC returns the melting temperature of a primer in m°C by the basic
-// formulas of OligoCalc (Kibbe 2007, Nucleic Acids Res 35:W43): below 14 nt
-// the Wallace rule Tm = 2·(A+T) + 4·(G+C) °C; from 14 nt on
-// Tm = 64.9 + 41·(G+C − 16.4)/N °C. Computed in integers, rounded down.
-func TmMC(primer []byte) int64 {
-	n := int64(len(primer))
-	if n == 0 {
-		return 0
-	}
-	gc := int64(bytes.Count(primer, []byte("G")) + bytes.Count(primer, []byte("C")))
-	if n < 14 {
-		return 1000 * (2*(n-gc) + 4*gc)
-	}
-	// 64.9 + 41·(gc − 16.4)/n in m°C = 64900 + 41000·(10·gc − 164)/(10·n)
-	v := 41_000 * (10*gc - 164)
-	d := 10 * n
-	q := v / d
-	if v%d != 0 && v < 0 {
-		q-- // floor
-	}
-	return 64_900 + q
-}
 
 // program is what the PCR model reads from a thermocycle: its cycling
 // group (the group with the most cycles, the first of them on a tie).
@@ -156,7 +134,7 @@ func pcr(w *well, t *protocol.Thermocycle) ([]Species, string) {
 		}
 		for fi, f := range primers {
 			for ri, r := range primers {
-				tm := min(TmMC(f), TmMC(r))
+				tm := min(oligo.TmMC(f), oligo.TmMC(r))
 				if prog.minMC > tm+AnnealAboveTmMC {
 					reason = fmt.Sprintf("annealing at %d m°C, above the primers' Tm %d m°C + %d", prog.minMC, tm, AnnealAboveTmMC)
 					continue

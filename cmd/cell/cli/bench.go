@@ -18,6 +18,7 @@ func newBenchCmd(g *globals) *cobra.Command {
 	cmd.AddCommand(newBenchDueCmd(g))
 	cmd.AddCommand(newBenchChallengeCmd(g))
 	cmd.AddCommand(newBenchOrderCmd(g))
+	cmd.AddCommand(newBenchScaleCmd(g))
 	return cmd
 }
 

@@ -102,7 +102,10 @@ a challenge and it loses its stake. Both are tools for tests and demos.
 
 Data lives under ~/.cell/devnet (or --home, or CELL_HOME). A restart resumes
 the chain and the nodes' jobs; --reset starts afresh. Logs go to
-HOME/devnet.log (--verbose: stderr). The example package is built from
+HOME/devnet.log (--verbose: stderr), rotated at 20 MB with the last 3 old
+logs kept, gzipped. The chain keeps the last 1,000 versions of the ledger
+state and the last 10,000 blocks (HOME/config/ledger.toml), so an
+idle devnet's disk stays flat. The example package is built from
 examples/digest, so run from the repository after make examples.
 
 A new devnet listens on the default ports, each replaced by a free one (and
@@ -162,10 +165,7 @@ func runDevnet(cmd *cobra.Command, g *globals, f devnetFlags) error {
 	}
 	var logw io.Writer = g.stderr
 	if !f.verbose {
-		logf, err := os.OpenFile(filepath.Join(home, "devnet.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-		if err != nil {
-			return err
-		}
+		logf := devnet.OpenLog(filepath.Join(home, "devnet.log"), devnet.LogMaxMB, devnet.LogBackups)
 		defer logf.Close()
 		logw = logf
 		// The databases under CometBFT log through the standard

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/ledger/address"
@@ -72,6 +73,9 @@ type txFlags struct {
 // transaction again (txFlags.rebuildOn).
 const rebuildAttempts = 3
 
+// rebuildWait bounds the wait for the next block before a rebuild.
+const rebuildWait = 30 * time.Second
+
 func (f *txFlags) register(cmd *cobra.Command) {
 	f.nodeFlags.register(cmd)
 	fl := cmd.PersistentFlags()
@@ -126,7 +130,11 @@ func (f *txFlags) sendBuilt(cmd *cobra.Command, build buildFunc) error {
 		// Refused, not broadcast, for a reason a fresh build may cure:
 		// another sender of the same key (a node or miner daemon) used
 		// the sequence first, or a proof was made against a root the
-		// chain replaced since. Build and sign again.
+		// chain replaced since. Build and sign again once the next block
+		// is in (the account's sequence is read from committed state).
+		if werr := waitNextBlock(cmd.Context(), c); werr != nil {
+			break
+		}
 	}
 	if err != nil && res.Code == 0 {
 		return err
@@ -142,4 +150,26 @@ func (f *txFlags) sendBuilt(cmd *cobra.Command, build buildFunc) error {
 		return &ExitError{Code: 1}
 	}
 	return nil
+}
+
+// waitNextBlock waits until the chain's latest height passes the one it
+// reads first, for at most rebuildWait.
+func waitNextBlock(ctx context.Context, c *client.Client) error {
+	ctx, cancel := context.WithTimeout(ctx, rebuildWait)
+	defer cancel()
+	st, err := c.Status(ctx)
+	if err != nil {
+		return err
+	}
+	h := st.SyncInfo.LatestBlockHeight
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+		if st, err := c.Status(ctx); err == nil && st.SyncInfo.LatestBlockHeight > h {
+			return nil
+		}
+	}
 }

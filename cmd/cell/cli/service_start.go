@@ -16,8 +16,9 @@ import (
 func newServiceStartCmd(g *globals, f *txFlags) *cobra.Command {
 	var o service.Order
 	var wait time.Duration
+	var params []string
 	cmd := &cobra.Command{
-		Use:   "start PACKAGE --blocks N --max-price P",
+		Use:   "start PACKAGE --blocks N --max-price P [--param KEY=VALUE]...",
 		Short: "Order a registered service package for N blocks and wait until its instance runs",
 		Long: `start orders PACKAGE (the id of a registered service package, 64 hex digits, or
 its directory or .cellpkg file) for --blocks blocks at a price of at most
@@ -38,6 +39,9 @@ order id and the node's address.`,
 				return &usageError{fmt.Errorf("--blocks and --max-price are required")}
 			}
 			o.Package = id
+			if o.Params, err = parseOrderParams(params); err != nil {
+				return err
+			}
 			b, err := f.serviceBuyer(cmd)
 			if err != nil {
 				return err
@@ -71,6 +75,7 @@ order id and the node's address.`,
 	cmd.Flags().Uint64Var(&o.BidWindow, "bid-window", 5, "blocks during which nodes bid")
 	cmd.Flags().Uint64Var(&o.DeliveryWindow, "delivery-window", 20, "blocks after the end in which the node posts its usage receipt")
 	cmd.Flags().Uint64Var(&o.ConfirmWindow, "confirm-window", 10, "blocks after the receipt before it is paid by itself")
+	cmd.Flags().StringArrayVarP(&params, "param", "p", nil, "parameter as KEY=VALUE, given to the instance as an environment variable (repeatable)")
 	cmd.Flags().DurationVar(&wait, "wait", 2*time.Minute, "how long to wait for the instance (0: no limit)")
 	return cmd
 }

@@ -1,0 +1,126 @@
+package chain
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/BurntSushi/toml"
+)
+
+// StateConfig configures the ledger's state database and what a node
+// keeps of its history. It is read from HOME/config/ledger.toml
+// (LoadStateConfig), which InitHome writes with the defaults; a missing
+// file or key means the default. These are a node's own choices, not
+// consensus rules: validators may differ.
+type StateConfig struct {
+	// CacheNodes is the number of IAVL nodes the consensus tree keeps in
+	// memory (ledger.toml: iavl_cache_nodes; default 100,000, about
+	// 30–50 MB). A larger cache saves disk reads in blocks that touch a
+	// large state; 0 means the default.
+	CacheNodes int `toml:"iavl_cache_nodes"`
+	// KeepVersions is the number of recent versions of the ledger state
+	// kept on disk, one per height (ledger.toml: keep_versions; default
+	// 1,000). Older versions are deleted after each commit: a query or a
+	// proof at a height below the last KeepVersions fails with
+	// query.ErrHeight ("pruned"). 0 means the default; -1 keeps every
+	// version (an archive node). At least 2, so that the version before
+	// the last, which a query may still be reading, is never deleted.
+	KeepVersions int64 `toml:"keep_versions"`
+	// RetainBlocks is the number of recent blocks CometBFT keeps
+	// (ledger.toml: retain_blocks; default 10,000): each Commit asks it to
+	// prune the blocks below height − RetainBlocks + 1 (the ABCI retain
+	// height). A follower that falls further behind than that cannot
+	// catch up from this node. 0 means the default; -1 keeps every block.
+	RetainBlocks int64 `toml:"retain_blocks"`
+}
+
+// Defaults of StateConfig.
+const (
+	DefaultCacheNodes   = 100_000
+	DefaultKeepVersions = 1_000
+	DefaultRetainBlocks = 10_000
+)
+
+// withDefaults fills the zero fields of c with the defaults.
+func (c StateConfig) withDefaults() StateConfig {
+	if c.CacheNodes == 0 {
+		c.CacheNodes = DefaultCacheNodes
+	}
+	if c.KeepVersions == 0 {
+		c.KeepVersions = DefaultKeepVersions
+	}
+	if c.RetainBlocks == 0 {
+		c.RetainBlocks = DefaultRetainBlocks
+	}
+	return c
+}
+
+// validate checks c, naming the field and the rule.
+func (c StateConfig) validate() error {
+	switch {
+	case c.CacheNodes < 0:
+		return fmt.Errorf("iavl_cache_nodes %d: must be 0 (default) or positive", c.CacheNodes)
+	case c.KeepVersions < -1 || c.KeepVersions == 1:
+		return fmt.Errorf("keep_versions %d: must be -1 (keep all), 0 (default) or at least 2", c.KeepVersions)
+	case c.RetainBlocks < -1:
+		return fmt.Errorf("retain_blocks %d: must be -1 (keep all), 0 (default) or positive", c.RetainBlocks)
+	}
+	return nil
+}
+
+// StateConfigFile is the path of a home's ledger.toml.
+func StateConfigFile(home string) string { return filepath.Join(home, "config", "ledger.toml") }
+
+// LoadStateConfig reads HOME/config/ledger.toml; without the file it
+// returns the defaults. Errors: the file does not parse, has an unknown
+// key, or breaks a rule of StateConfig (the error names the key).
+func LoadStateConfig(home string) (StateConfig, error) {
+	var c StateConfig
+	md, err := toml.DecodeFile(StateConfigFile(home), &c)
+	if errors.Is(err, os.ErrNotExist) {
+		return c.withDefaults(), nil
+	}
+	if err != nil {
+		return c, fmt.Errorf("%s: %w", StateConfigFile(home), err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		return c, fmt.Errorf("%s: unknown key %q", StateConfigFile(home), und[0].String())
+	}
+	if err := c.validate(); err != nil {
+		return c, fmt.Errorf("%s: %w", StateConfigFile(home), err)
+	}
+	return c.withDefaults(), nil
+}
+
+const stateConfigTemplate = `# The ledger state and the history this node keeps (chain.StateConfig).
+# These are this node's choices, not consensus rules.
+
+# IAVL nodes the consensus tree caches in memory (about 30-50 MB per
+# 100,000). 0: the default, 100000.
+iavl_cache_nodes = %d
+
+# Recent versions of the ledger state kept on disk, one per height; queries
+# and proofs at older heights fail ("pruned"). 0: the default, 1000;
+# -1: keep every version (archive node); otherwise at least 2.
+keep_versions = %d
+
+# Recent blocks CometBFT keeps (the ABCI retain height); older blocks are
+# pruned. 0: the default, 10000; -1: keep every block.
+retain_blocks = %d
+`
+
+// writeStateConfig writes c (with its defaults filled) as a home's
+// ledger.toml. A zero c leaves an existing file alone: an operator's
+// edits stay.
+func writeStateConfig(home string, c StateConfig) error {
+	if err := c.validate(); err != nil {
+		return err
+	}
+	if _, err := os.Stat(StateConfigFile(home)); err == nil && c == (StateConfig{}) {
+		return nil
+	}
+	c = c.withDefaults()
+	return os.WriteFile(StateConfigFile(home), fmt.Appendf(nil, stateConfigTemplate, c.CacheNodes, c.KeepVersions, c.RetainBlocks), 0o600)
+}
