@@ -20,6 +20,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/app"
 	"github.com/celltonomy/celltonomy/ledger/codes"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/params"
 	"github.com/celltonomy/celltonomy/ledger/query"
 	"github.com/celltonomy/celltonomy/ledger/store"
 	"github.com/celltonomy/celltonomy/ledger/tx"
@@ -77,7 +78,10 @@ import (
 // out of the cache, and the ledger, verifying them again, refuses exactly
 // those transactions with the code that names the bad signature. The
 // ZIP-215 rules (ledger/tx: "Signatures") make a batch accept exactly the
-// signatures that verify alone, so none of this changes any result.
+// signatures that verify alone, so none of this changes any result. The
+// signers' public keys are kept expanded (keyCache, bounded), so that
+// an account's next signature is verified without decompressing its key
+// again.
 //
 // # Queries and IAVL's concurrency rules
 //
@@ -114,6 +118,7 @@ import (
 type Application struct {
 	abci.BaseApplication
 	txs     *txCache
+	keys    *keyCache
 	batch   *sigBatcher
 	ledger  *app.App
 	chainID string
@@ -133,9 +138,12 @@ type Application struct {
 	mu       sync.Mutex // the consensus lock; it guards the fields below but check
 	tree     *iavl.MutableTree
 	proposal *executed // the block ProcessProposal accepted last, at this height
+	prepared *executed // the block PrepareProposal proposed last, at this height
+	runs     int       // blocks executed (execute), for tests
 
-	checkMu sync.Mutex   // taken after mu when both are
-	check   *store.Cache // the mempool's branch of the last committed state
+	checkMu     sync.Mutex       // taken after mu when both are
+	check       *store.Cache     // the mempool's branch of the last committed state
+	checkParams *ledgerpb.Params // the params check holds; nil before InitChain
 }
 
 var _ abci.Application = (*Application)(nil)
@@ -147,6 +155,25 @@ type executed struct {
 	txs    [][]byte
 	state  *store.Cache // the block's writes, not yet in the tree
 	result app.BlockResult
+	// The rest of the header and the misbehavior it ran with, which
+	// reuse compares (sameInputs).
+	time        int64
+	proposer    []byte
+	lastCommit  []app.Vote
+	misbehavior []app.Misbehavior
+}
+
+// sameInputs reports whether e ran with the inputs of header h, txs and
+// mis, the block hash apart.
+func (e *executed) sameInputs(h app.Header, txs [][]byte, mis []app.Misbehavior) bool {
+	return e.height == h.Height && e.time == h.TimeUnixNano && bytes.Equal(e.proposer, h.ProposerAddress) &&
+		slices.EqualFunc(e.txs, txs, bytes.Equal) &&
+		slices.EqualFunc(e.lastCommit, h.LastCommit, func(a, b app.Vote) bool {
+			return bytes.Equal(a.ValidatorAddress, b.ValidatorAddress) && a.Power == b.Power && a.Signed == b.Signed
+		}) &&
+		slices.EqualFunc(e.misbehavior, mis, func(a, b app.Misbehavior) bool {
+			return bytes.Equal(a.ValidatorAddress, b.ValidatorAddress) && a.Height == b.Height
+		})
 }
 
 // NewApplication returns the application of the chain chainID over the
@@ -170,7 +197,8 @@ func OpenApplication(db dbm.DB, chainID string, sc StateConfig) (*Application, e
 		return nil, err
 	}
 	txs := newTxCache(txCacheSize, txCacheBytes)
-	a := &Application{txs: txs, batch: newSigBatcher(), ledger: app.New().WithTxCache(txs), chainID: chainID, tree: tree,
+	keys := newKeyCache(keyCacheSize)
+	a := &Application{txs: txs, keys: keys, batch: newSigBatcher(keys), ledger: app.New().WithTxCache(txs), chainID: chainID, tree: tree,
 		reader: iavl.NewMutableTree(db, queryCacheSize, true, iavl.NewNopLogger())}
 	a.keep, a.retain = sc.KeepVersions, sc.RetainBlocks
 	if v := tree.Version(); v > 0 {
@@ -198,12 +226,17 @@ func (a *Application) publish(v int64) error {
 // (newQueryStore): IAVL's fast index of a tree never saved answers
 // "absent" for every key, which would hide the genesis state from CheckTx
 // and the simulation until block 1 is committed.
+// The params are read once here: CheckTx never changes them.
 func (a *Application) resetCheck() {
 	if snap := a.last.Load(); snap != nil {
 		a.check = store.NewCache(newSnapshotStore(snap))
-		return
+	} else {
+		a.check = store.NewCache(newQueryStore(a.tree.ImmutableTree))
 	}
-	a.check = store.NewCache(newQueryStore(a.tree.ImmutableTree))
+	a.checkParams = nil
+	if p, err := params.Get(a.check); err == nil {
+		a.checkParams = p
+	}
 }
 
 // Info implements abci.Application.
@@ -251,7 +284,12 @@ func (a *Application) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abc
 	}
 	a.checkMu.Lock()
 	defer a.checkMu.Unlock()
-	r := a.ledger.CheckTx(a.check, a.chainID, req.Tx)
+	var r app.TxResult
+	if a.checkParams != nil {
+		r = a.ledger.CheckTxWithParams(a.check, a.checkParams, a.chainID, req.Tx)
+	} else {
+		r = a.ledger.CheckTx(a.check, a.chainID, req.Tx) // refused: no state yet
+	}
 	return &abci.CheckTxResponse{Code: r.Code, Codespace: r.Codespace, Log: r.Log, Events: events(r.Events)}, nil
 }
 
@@ -297,7 +335,7 @@ func (a *Application) verifyBlock(raws [][]byte) {
 			pending, txs = append(pending, raw), append(txs, t)
 		}
 	}
-	for i, ok := range verifySignatures(txs) {
+	for i, ok := range verifySignatures(a.keys, txs) {
 		if ok {
 			a.txs.AddVerified(pending[i])
 		}
@@ -310,10 +348,12 @@ func (a *Application) verifyBlock(raws [][]byte) {
 // genesis state, which no snapshot has yet); nothing reaches the tree
 // before FinalizeBlock writes the branch.
 func (a *Application) execute(h app.Header, txs [][]byte, mis []app.Misbehavior) *executed {
+	a.runs++
 	a.verifyBlock(txs)
 	branch := store.NewCache(newTreeStore(a.tree))
 	res := a.ledger.FinalizeBlock(branch, h, txs, mis)
-	return &executed{height: h.Height, hash: h.Hash, txs: txs, state: branch, result: res}
+	return &executed{height: h.Height, hash: h.Hash, txs: txs, state: branch, result: res,
+		time: h.TimeUnixNano, proposer: h.ProposerAddress, lastCommit: h.LastCommit, misbehavior: mis}
 }
 
 func (a *Application) header(height int64, t time.Time, proposer, hash []byte, lastCommit []app.Vote) app.Header {
@@ -361,6 +401,15 @@ func misbehavior(in []abci.Misbehavior) []app.Misbehavior {
 // block's hash is not known yet: the branch runs with none, which only
 // changes which verifiers a dispute opened in the block would draw, never
 // what any account pays.
+//
+// When every transaction was charged, the execution is kept: the block
+// proposed is exactly the one executed. If it did not read the block's
+// hash (app.BlockResult.HashRead), ProcessProposal of this block —
+// same height, time, proposer, last commit, misbehavior and
+// transactions — takes it instead of executing the block again: an
+// execution that never read the hash leaves the same writes and results
+// under the block's real hash. One that read it (a dispute opened or a
+// round redrawn in the block) is executed again with the hash.
 func (a *Application) PrepareProposal(_ context.Context, req *abci.PrepareProposalRequest) (*abci.PrepareProposalResponse, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -381,6 +430,10 @@ func (a *Application) PrepareProposal(_ context.Context, req *abci.PreparePropos
 			txs = append(txs, candidates[i])
 		}
 	}
+	a.prepared = nil
+	if len(txs) == len(candidates) && !ex.result.HashRead {
+		a.prepared = ex
+	}
 	return &abci.PrepareProposalResponse{Txs: txs}, nil
 }
 
@@ -392,11 +445,21 @@ func (a *Application) PrepareProposal(_ context.Context, req *abci.PreparePropos
 // changes nothing and pays nothing, so a block that holds one was made
 // by a byzantine proposer to give block space away for free (or by a
 // proposer whose PrepareProposal differs from this one). The branch of an
-// accepted block is kept for FinalizeBlock.
+// accepted block is kept for FinalizeBlock. The block this node's
+// PrepareProposal proposed is not executed again if its execution did
+// not read the hash (see PrepareProposal).
 func (a *Application) ProcessProposal(_ context.Context, req *abci.ProcessProposalRequest) (*abci.ProcessProposalResponse, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	ex := a.execute(a.header(req.Height, req.Time, req.ProposerAddress, req.Hash, commitVotes(req.ProposedLastCommit.Votes)), req.Txs, misbehavior(req.Misbehavior))
+	h := a.header(req.Height, req.Time, req.ProposerAddress, req.Hash, commitVotes(req.ProposedLastCommit.Votes))
+	mis := misbehavior(req.Misbehavior)
+	ex := a.prepared
+	a.prepared = nil
+	if ex != nil && !ex.result.HashRead && ex.sameInputs(h, req.Txs, mis) {
+		ex.hash = req.Hash
+	} else {
+		ex = a.execute(h, req.Txs, mis)
+	}
 	if ex.result.Uncharged() >= 0 {
 		return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_REJECT}, nil
 	}
@@ -416,7 +479,7 @@ func (a *Application) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRe
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	ex := a.proposal
-	a.proposal = nil
+	a.proposal, a.prepared = nil, nil
 	if ex == nil || ex.height != req.Height || !bytes.Equal(ex.hash, req.Hash) || !slices.EqualFunc(ex.txs, req.Txs, bytes.Equal) {
 		ex = a.execute(a.header(req.Height, req.Time, req.ProposerAddress, req.Hash, commitVotes(req.DecidedLastCommit.Votes)), req.Txs, misbehavior(req.Misbehavior))
 	}
@@ -440,7 +503,7 @@ func (a *Application) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRe
 func (a *Application) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.proposal = nil
+	a.proposal, a.prepared = nil, nil
 	a.checkMu.Lock()
 	defer a.checkMu.Unlock()
 	_, v, err := a.tree.SaveVersion()
@@ -579,14 +642,24 @@ func (a *Application) simulate(data []byte) (*abci.QueryResponse, error) {
 	return &abci.QueryResponse{Value: v, Height: height - 1}, nil
 }
 
+// events converts the ledger's events to ABCI's, allocating each slice
+// once at its size (a block of transfers has six events a transaction).
 func events(in []app.Event) []abci.Event {
-	var out []abci.Event
+	if len(in) == 0 {
+		return nil
+	}
+	n := 0
 	for _, e := range in {
-		ev := abci.Event{Type: e.Type}
+		n += len(e.Attributes)
+	}
+	attrs := make([]abci.EventAttribute, 0, n)
+	out := make([]abci.Event, len(in))
+	for i, e := range in {
+		start := len(attrs)
 		for _, at := range e.Attributes {
-			ev.Attributes = append(ev.Attributes, abci.EventAttribute{Key: at.Key, Value: at.Value, Index: true})
+			attrs = append(attrs, abci.EventAttribute{Key: at.Key, Value: at.Value, Index: true})
 		}
-		out = append(out, ev)
+		out[i] = abci.Event{Type: e.Type, Attributes: attrs[start:len(attrs):len(attrs)]}
 	}
 	return out
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"fmt"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/celltonomy/celltonomy/ledger/address"
+	"github.com/celltonomy/celltonomy/ledger/auth"
 	"github.com/celltonomy/celltonomy/ledger/bank"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/mint"
@@ -403,5 +405,115 @@ func TestCheckTxBeforeFirstCommit(t *testing.T) {
 	}
 	if res.Code != 0 {
 		t.Fatalf("simulate between FinalizeBlock 1 and Commit: code %d: %s", res.Code, res.Log)
+	}
+}
+
+// TestProcessProposalReusesThePreparedBlock: the proposer's
+// ProcessProposal of the block its PrepareProposal just executed takes
+// that execution, without running the block again, when the inputs are
+// the same (height, time, proposer, last commit, misbehavior,
+// transactions) and the execution did not read the block hash; the app
+// hashes and results are those of a node that executes every block
+// fresh. Otherwise — another time, a block with a transaction left out,
+// an execution that read the hash — the block runs again.
+func TestProcessProposalReusesThePreparedBlock(t *testing.T) {
+	ctx := context.Background()
+	proposer, fresh := newTestApp(t), newTestApp(t)
+	fee := params.Default().MinFee
+	prepare := func(p proposal, time time.Time) [][]byte {
+		t.Helper()
+		r, err := proposer.PrepareProposal(ctx, &abci.PrepareProposalRequest{Txs: p.txs, MaxTxBytes: 1 << 20, Height: p.height, Time: time, ProposerAddress: consKey.addr[:]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Txs
+	}
+	for _, c := range []struct {
+		name   string
+		block  proposal
+		time   time.Time // of the prepared block; zero: the block's
+		unpaid bool      // the block's last transaction is not charged
+		read   bool      // the prepared execution is marked as having read the hash
+		reused bool
+	}{
+		{name: "transfers", block: proposal{height: 1, txs: [][]byte{sendTx(t, alice, 0, fee, bob, 1_000), sendTx(t, alice, 1, fee, bob, 2_000)}}, reused: true},
+		{name: "charged failure", block: proposal{height: 2, txs: [][]byte{sendTx(t, bob, 0, fee, alice, 1<<40)}}, reused: true},
+		{name: "empty", block: proposal{height: 3}, reused: true},
+		{name: "other time", block: proposal{height: 4, txs: [][]byte{sendTx(t, alice, 2, fee, bob, 1)}}, time: time.Unix(1, 0)},
+		{name: "left out", block: proposal{height: 5, txs: [][]byte{sendTx(t, alice, 3, fee, bob, 1), sendTx(t, alice, 3, fee, bob, 2)}}, unpaid: true},
+		{name: "hash read", block: proposal{height: 6, txs: [][]byte{sendTx(t, alice, 4, fee, bob, 1)}}, read: true},
+	} {
+		tm := c.time
+		if tm.IsZero() {
+			tm = c.block.time()
+		}
+		txs := prepare(c.block, tm)
+		if c.unpaid {
+			if len(txs) != len(c.block.txs)-1 {
+				t.Fatalf("%s: prepared %d transactions of %d", c.name, len(txs), len(c.block.txs))
+			}
+			c.block.txs = txs
+		}
+		if c.read {
+			proposer.prepared.result.HashRead = true
+		}
+		runs := proposer.runs
+		if got := mustProcess(t, proposer, c.block); got != abci.PROCESS_PROPOSAL_STATUS_ACCEPT {
+			t.Fatalf("%s: %v", c.name, got)
+		}
+		if reused := proposer.runs == runs; reused != c.reused {
+			t.Fatalf("%s: reused %v, want %v", c.name, reused, c.reused)
+		}
+		if !bytes.Equal(proposer.proposal.hash, c.block.hash()) {
+			t.Fatalf("%s: the accepted block has hash %X, want %X", c.name, proposer.proposal.hash, c.block.hash())
+		}
+		got, want := mustFinalize(t, proposer, c.block), mustFinalize(t, fresh, c.block)
+		if proposer.runs != runs+1 && !c.reused || proposer.runs != runs && c.reused {
+			t.Fatalf("%s: FinalizeBlock executed the block again", c.name)
+		}
+		if !bytes.Equal(got.AppHash, want.AppHash) {
+			t.Fatalf("%s: app hash %X, want %X", c.name, got.AppHash, want.AppHash)
+		}
+		if !reflect.DeepEqual(got.TxResults, want.TxResults) || !reflect.DeepEqual(got.Events, want.Events) {
+			t.Fatalf("%s: results %v, events %v; want %v, %v", c.name, got.TxResults, got.Events, want.TxResults, want.Events)
+		}
+	}
+}
+
+// TestCheckTxParamsFollowCommits: CheckTx reads the params once per
+// committed state; a params change committed by a block applies to the
+// next CheckTx (here min_fee, raised in the tree as a passed proposal
+// would, and committed).
+func TestCheckTxParamsFollowCommits(t *testing.T) {
+	ctx := context.Background()
+	a := newTestApp(t)
+	fee := params.Default().MinFee
+	check := func(raw []byte) *abci.CheckTxResponse {
+		t.Helper()
+		r, err := a.CheckTx(ctx, &abci.CheckTxRequest{Tx: raw, Type: abci.CHECK_TX_TYPE_CHECK})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	if r := check(sendTx(t, alice, 0, fee, bob, 1)); r.Code != 0 {
+		t.Fatalf("at the genesis params: code %d: %s", r.Code, r.Log)
+	}
+	mustFinalize(t, a, proposal{height: 1})
+	p, err := params.Get(newTreeStore(a.tree))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.MinFee = fee + 1
+	if err := params.Set(newTreeStore(a.tree), p); err != nil {
+		t.Fatal(err)
+	}
+	mustFinalize(t, a, proposal{height: 2})
+	r := check(sendTx(t, alice, 0, fee, bob, 1))
+	if c := auth.ErrFeeTooLow; r.Code != c.Number || r.Codespace != c.Codespace {
+		t.Fatalf("after min_fee rose: code %s/%d (%s), want fee too low", r.Codespace, r.Code, r.Log)
+	}
+	if r := check(sendTx(t, alice, 0, fee+1, bob, 1)); r.Code != 0 {
+		t.Fatalf("at the new min fee: code %d: %s", r.Code, r.Log)
 	}
 }

@@ -4,7 +4,9 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/oasisprotocol/curve25519-voi/curve"
 	"github.com/oasisprotocol/curve25519-voi/primitives/ed25519"
+	"github.com/oasisprotocol/curve25519-voi/primitives/ed25519/extra/cache"
 
 	"github.com/celltonomy/celltonomy/ledger/tx"
 )
@@ -15,6 +17,44 @@ import (
 // longer.
 const maxBatch = 256
 
+// keyCacheSize bounds the expanded public keys kept (keyCache): each
+// weighs about 1.5 KiB, so the cache holds at most about 12 MiB.
+const keyCacheSize = 8192
+
+// keyCache keeps the expanded form of the public keys that signed
+// recently (curve25519-voi's ExpandedPublicKey, in its bounded LRU
+// cache), so that the next signature of the same key is verified
+// without decompressing the key again: an account's transactions come
+// in runs, and each is verified in CheckTx or in its block. A key is
+// expanded on its first signature, whether or not that signature
+// verifies; a key that does not decompress is not kept, and its
+// signatures are verified as without a cache (and fail). Safe for
+// concurrent use. A nil *keyCache keeps nothing.
+type keyCache struct {
+	c cache.Cache
+}
+
+func newKeyCache(size int) *keyCache { return &keyCache{c: cache.NewLRUCache(size)} }
+
+// expanded returns the expanded form of pub, or nil if it does not
+// decompress (or k is nil).
+func (k *keyCache) expanded(pub []byte) *ed25519.ExpandedPublicKey {
+	if k == nil || len(pub) != ed25519.PublicKeySize {
+		return nil
+	}
+	var y curve.CompressedEdwardsY
+	copy(y[:], pub)
+	if e := k.c.Get(&y); e != nil {
+		return e
+	}
+	e, err := ed25519.NewExpandedPublicKey(pub)
+	if err != nil {
+		return nil
+	}
+	k.c.Put(&y, e)
+	return e
+}
+
 // verifySignatures reports, for each transaction, whether its signature
 // verifies (tx.Tx.VerifySignature). It verifies them in batches of at
 // most maxBatch, on up to GOMAXPROCS goroutines at once; a batch that
@@ -22,7 +62,7 @@ const maxBatch = 256
 // Under the ZIP-215 rules (ledger/tx: "Signatures") a batch accepts its
 // signatures exactly when each one verifies alone, so the answer does not
 // depend on how the signatures were grouped.
-func verifySignatures(txs []*tx.Tx) []bool {
+func verifySignatures(keys *keyCache, txs []*tx.Tx) []bool {
 	ok := make([]bool, len(txs))
 	if len(txs) == 0 {
 		return ok
@@ -32,7 +72,7 @@ func verifySignatures(txs []*tx.Tx) []bool {
 	if workers <= 1 {
 		for lo := 0; lo < len(txs); lo += maxBatch {
 			hi := min(lo+maxBatch, len(txs))
-			verifyChunk(txs[lo:hi], ok[lo:hi])
+			verifyChunk(keys, txs[lo:hi], ok[lo:hi])
 		}
 		return ok
 	}
@@ -49,7 +89,7 @@ func verifySignatures(txs []*tx.Tx) []bool {
 			defer wg.Done()
 			for lo := range next {
 				hi := min(lo+maxBatch, len(txs))
-				verifyChunk(txs[lo:hi], ok[lo:hi])
+				verifyChunk(keys, txs[lo:hi], ok[lo:hi])
 			}
 		}()
 	}
@@ -58,15 +98,20 @@ func verifySignatures(txs []*tx.Tx) []bool {
 }
 
 // verifyChunk sets ok[i] for each txs[i]: a single signature is verified
-// alone, several in one batch, and one by one if the batch fails.
-func verifyChunk(txs []*tx.Tx, ok []bool) {
+// alone, several in one batch, and one by one if the batch fails; the
+// signers' keys are expanded through keys.
+func verifyChunk(keys *keyCache, txs []*tx.Tx, ok []bool) {
+	expanded := make([]*ed25519.ExpandedPublicKey, len(txs))
+	for i, t := range txs {
+		expanded[i] = keys.expanded(t.PubKey)
+	}
 	if len(txs) == 1 {
-		ok[0] = txs[0].VerifySignature() == nil
+		ok[0] = txs[0].VerifySignatureExpanded(expanded[0]) == nil
 		return
 	}
 	v := ed25519.NewBatchVerifierWithCapacity(len(txs))
-	for _, t := range txs {
-		t.AddToBatch(v)
+	for i, t := range txs {
+		t.AddToBatchExpanded(v, expanded[i])
 	}
 	if v.VerifyBatchOnly(nil) {
 		for i := range ok {
@@ -75,7 +120,7 @@ func verifyChunk(txs []*tx.Tx, ok []bool) {
 		return
 	}
 	for i, t := range txs {
-		ok[i] = t.VerifySignature() == nil
+		ok[i] = t.VerifySignatureExpanded(expanded[i]) == nil
 	}
 }
 
@@ -89,9 +134,15 @@ func verifyChunk(txs []*tx.Tx, ok []bool) {
 // transaction. So at a low rate a signature is verified alone, at once,
 // by its own caller, and under load the batches grow by themselves with
 // the calls that queued while the workers were busy, with no timer to
-// wait for. A worker's own call waits at most for the batches queued by
+// wait for. Each time before it takes from the queue, a worker yields
+// the processor (runtime.Gosched): with every processor busy, the callers that
+// are runnable but not running could not queue their transactions
+// otherwise, and each worker would verify its own alone (measured on
+// cell bench ledger with 2 processors: nearly every batch was of one).
+// A worker's own call waits at most for the batches queued by
 // the concurrent calls, bounded by their number.
 type sigBatcher struct {
+	keys    *keyCache
 	mu      sync.Mutex
 	queue   []*sigJob
 	workers int
@@ -104,7 +155,9 @@ type sigJob struct {
 	done chan struct{}
 }
 
-func newSigBatcher() *sigBatcher { return &sigBatcher{max: runtime.GOMAXPROCS(0)} }
+func newSigBatcher(keys *keyCache) *sigBatcher {
+	return &sigBatcher{keys: keys, max: runtime.GOMAXPROCS(0)}
+}
 
 // verify reports whether t's signature verifies, as t.VerifySignature.
 func (b *sigBatcher) verify(t *tx.Tx) bool {
@@ -126,6 +179,7 @@ func (b *sigBatcher) verify(t *tx.Tx) bool {
 // work verifies the queue, batch after batch, until it is empty.
 func (b *sigBatcher) work() {
 	for {
+		runtime.Gosched()
 		b.mu.Lock()
 		n := min(len(b.queue), maxBatch)
 		if n == 0 {
@@ -144,7 +198,7 @@ func (b *sigBatcher) work() {
 			txs[i] = j.tx
 		}
 		ok := make([]bool, n)
-		verifyChunk(txs, ok)
+		verifyChunk(b.keys, txs, ok)
 		for i, j := range jobs {
 			j.ok = ok[i]
 			close(j.done)

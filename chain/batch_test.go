@@ -129,7 +129,8 @@ func TestBadSignatureAmongThousand(t *testing.T) {
 }
 
 // TestVerifySignatures: batches, whole or failing, give the same answer as
-// verifying every signature alone, wherever the bad ones are.
+// verifying every signature alone, wherever the bad ones are, whether or
+// not the signers' expanded keys come from the cache.
 func TestVerifySignatures(t *testing.T) {
 	fee := params.Default().MinFee
 	var all []*tx.Tx
@@ -144,12 +145,19 @@ func TestVerifySignatures(t *testing.T) {
 		}
 		all = append(all, d)
 	}
-	for _, n := range []int{0, 1, 2, 6, maxBatch, maxBatch + 1, len(all)} {
-		txs := all[len(all)-n:]
-		got := verifySignatures(txs)
-		for i, d := range txs {
-			if want := d.VerifySignature() == nil; got[i] != want {
-				t.Fatalf("%d signatures: number %d: batch says %v, alone %v", n, i, got[i], want)
+	// Without a key cache, with one that forgets most keys, and with one
+	// that holds them all, verified twice (the second time from the
+	// cache).
+	for _, keys := range []*keyCache{nil, newKeyCache(4), newKeyCache(4 * maxBatch)} {
+		for range 2 {
+			for _, n := range []int{0, 1, 2, 6, maxBatch, maxBatch + 1, len(all)} {
+				txs := all[len(all)-n:]
+				got := verifySignatures(keys, txs)
+				for i, d := range txs {
+					if want := d.VerifySignature() == nil; got[i] != want {
+						t.Fatalf("%d signatures: number %d: batch says %v, alone %v", n, i, got[i], want)
+					}
+				}
 			}
 		}
 	}
@@ -159,7 +167,7 @@ func TestVerifySignatures(t *testing.T) {
 // each its own signature's answer.
 func TestSigBatcher(t *testing.T) {
 	fee := params.Default().MinFee
-	b := newSigBatcher()
+	b := newSigBatcher(newKeyCache(4))
 	var wg sync.WaitGroup
 	errs := make(chan error, 300)
 	for i := range 300 {

@@ -181,9 +181,10 @@
 //   - A transaction that passes those checks but whose messages fail (say,
 //     a send above the balance left after the fee) is still charged: its
 //     fee is paid and its sequence consumed, and nothing of its messages
-//     remains. FinalizeBlock runs the fee and sequence in a branch of the
-//     state and the messages in a branch of that branch, and discards only
-//     the inner one. So a transaction that reached a block always costs
+//     remains. FinalizeBlock charges the fee and sequence in the block's
+//     state (the ante handler writes nothing when it refuses) and runs
+//     the messages in a branch of it, which a failure discards. So a
+//     transaction that reached a block always costs
 //     its fee, spam included, and can never be replayed.
 //   - The messages of a transaction run in order; all take effect or none.
 //

@@ -260,6 +260,25 @@ type BlockResult struct {
 	// ValidatorUpdates are the changes of voting power, ordered by
 	// operator address; empty when the set did not change.
 	ValidatorUpdates []ValidatorUpdate
+	// HashRead reports that the execution read Header.Hash: the market
+	// drew a dispute round's verifiers from it (a dispute opened, or a
+	// compute round redrawn). An execution that did not read it leaves
+	// the same state and results under any other hash, so the chain
+	// adapter may reuse the execution of a block it prepared without
+	// knowing its hash for the same block once it has one.
+	HashRead bool
+}
+
+// hashReader gives the market a block's hash (market.BlockHash) and
+// records whether it did.
+type hashReader struct {
+	hash []byte
+	read bool
+}
+
+func (r *hashReader) get() []byte {
+	r.read = true
+	return r.hash
 }
 
 // Uncharged returns the index of the first transaction of the block that
@@ -358,16 +377,24 @@ func (a *App) CheckTx(st store.KVStore, chainID string, txBytes []byte) TxResult
 	if err != nil {
 		return result(query.ErrNotInitialized.Errorf("%v", err), nil)
 	}
+	return a.CheckTxWithParams(st, p, chainID, txBytes)
+}
+
+// CheckTxWithParams is CheckTx with the params of st already read
+// (params.Get): CheckTx never changes them, so the chain adapter reads
+// them once per committed state rather than once per transaction (after
+// a block CometBFT checks every pending transaction again). p must be
+// the params st holds, and is not modified.
+func (a *App) CheckTxWithParams(st store.KVStore, p *ledgerpb.Params, chainID string, txBytes []byte) TxResult {
 	t, err := a.checkForm(txBytes, chainID, p)
 	if err != nil {
 		return result(err, nil)
 	}
-	branch := store.NewCache(st)
+	// Ante writes nothing when it fails, so it needs no branch of st.
 	ev := event.Discard()
-	if err := a.auth.Ante(branch, &ev, p, t); err != nil {
+	if err := a.auth.Ante(st, &ev, p, t); err != nil {
 		return result(err, nil)
 	}
-	branch.Write()
 	return charged(nil, nil)
 }
 
@@ -393,12 +420,13 @@ func (a *App) Simulate(st store.KVStore, h Header, txBytes []byte) TxResult {
 	vs := votes(h.LastCommit)
 	a.distr.BeginBlock(branch, &blockEv, vs)
 	a.staking.BeginBlock(branch, &blockEv, p, h.Height, nil, vs)
-	a.market.BeginBlock(branch, &blockEv, p, h.Height, h.Hash)
+	hash := &hashReader{hash: h.Hash}
+	a.market.BeginBlock(branch, &blockEv, p, h.Height, hash.get)
 	a.mining.BeginBlock(branch, &blockEv, p, h.Height)
 	if p, err = a.govBeginBlock(branch, &blockEv, p, h.Height); err != nil {
 		return result(query.ErrNotInitialized.Errorf("%v", err), nil)
 	}
-	return a.deliverTx(branch, h, p, names, txBytes)
+	return a.deliverTx(branch, h, hash, p, names, txBytes)
 }
 
 // FinalizeBlock executes a block against st:
@@ -421,8 +449,8 @@ func (a *App) Simulate(st store.KVStore, h Header, txBytes []byte) TxResult {
 //     transactions);
 //  2. every transaction, in order: its form and signature are checked as
 //     in CheckTx (a failure changes nothing); its sequence and fee are
-//     checked and charged in a branch (a failure changes nothing); its
-//     messages run in a branch of that branch. If a message fails, its
+//     checked and charged (auth.Keeper.Ante, which writes nothing when
+//     it fails); its messages run in a branch. If a message fails, its
 //     branch is discarded but the fee and the sequence stay charged, so a
 //     transaction that reached a block always costs its signer the fee
 //     and can never be replayed. TxResult.Charged tells the two failures
@@ -459,7 +487,8 @@ func (a *App) FinalizeBlock(st store.KVStore, h Header, txs [][]byte, misbehavio
 	vs := votes(h.LastCommit)
 	a.distr.BeginBlock(st, &blockEv, vs)
 	a.staking.BeginBlock(st, &blockEv, p, h.Height, evidence, vs)
-	a.market.BeginBlock(st, &blockEv, p, h.Height, h.Hash)
+	hash := &hashReader{hash: h.Hash}
+	a.market.BeginBlock(st, &blockEv, p, h.Height, hash.get)
 	a.mining.BeginBlock(st, &blockEv, p, h.Height)
 	if p, err = a.govBeginBlock(st, &blockEv, p, h.Height); err != nil {
 		panic(fmt.Sprintf("app: FinalizeBlock: %v", err))
@@ -467,12 +496,13 @@ func (a *App) FinalizeBlock(st store.KVStore, h Header, txs [][]byte, misbehavio
 
 	res := BlockResult{TxResults: make([]TxResult, len(txs))}
 	for i, raw := range txs {
-		res.TxResults[i] = a.deliverTx(st, h, p, names, raw)
+		res.TxResults[i] = a.deliverTx(st, h, hash, p, names, raw)
 	}
 
 	a.mint.BlockHook(st, &blockEv, p, h.Height)
 	res.ValidatorUpdates = validatorUpdates(a.staking.EndBlock(st, &blockEv, p))
 	res.Events = blockEv.Events()
+	res.HashRead = hash.read
 	return res
 }
 
@@ -489,25 +519,25 @@ func (a *App) govBeginBlock(st store.KVStore, ev *event.Log, p *ledgerpb.Params,
 const namesPerBlock = 8192
 
 // deliverTx runs one transaction of a block; its events render addresses
-// through the block's names.
-func (a *App) deliverTx(st store.KVStore, h Header, p *ledgerpb.Params, names *event.Names, raw []byte) TxResult {
+// through the block's names, and it reads the block's hash through hash.
+func (a *App) deliverTx(st store.KVStore, h Header, hash *hashReader, p *ledgerpb.Params, names *event.Names, raw []byte) TxResult {
 	t, err := a.checkForm(raw, h.ChainID, p)
 	if err != nil {
 		return result(err, nil)
 	}
-	feeBranch := store.NewCache(st)
+	// Ante writes nothing when it fails (auth.Keeper.Ante), so it
+	// charges the fee in st itself, and only the messages run in a
+	// branch, which a failure discards.
 	ev := event.NewLog(names)
-	if err := a.auth.Ante(feeBranch, &ev, p, t); err != nil {
+	if err := a.auth.Ante(st, &ev, p, t); err != nil {
 		return result(err, nil)
 	}
-	msgBranch := store.NewCache(feeBranch)
+	msgBranch := store.NewCache(st)
 	msgEv := event.NewLog(names)
-	if err := a.runMessages(msgBranch, &msgEv, p, h, t); err != nil {
-		feeBranch.Write()
+	if err := a.runMessages(msgBranch, &msgEv, p, h, hash, t); err != nil {
 		return charged(err, &ev)
 	}
 	msgBranch.Write()
-	feeBranch.Write()
 	ev.Append(&msgEv)
 	return charged(nil, &ev)
 }
@@ -659,7 +689,7 @@ func validateMessage(m *ledgerpb.Msg, p *ledgerpb.Params) error {
 
 // runMessages routes each message to its module, in order; the first
 // failure stops the transaction.
-func (a *App) runMessages(st store.KVStore, ev *event.Log, p *ledgerpb.Params, h Header, t *tx.Tx) error {
+func (a *App) runMessages(st store.KVStore, ev *event.Log, p *ledgerpb.Params, h Header, hash *hashReader, t *tx.Tx) error {
 	height := h.Height
 	for i, m := range t.Body.Messages {
 		var err error
@@ -739,7 +769,7 @@ func (a *App) runMessages(st store.KVStore, ev *event.Log, p *ledgerpb.Params, h
 		case *ledgerpb.Msg_UnregisterVerifier:
 			err = a.market.UnregisterVerifier(st, ev, t.Signer, s.UnregisterVerifier)
 		case *ledgerpb.Msg_OpenDispute:
-			err = a.market.OpenDispute(st, ev, p, height, h.Hash, t.Signer, s.OpenDispute)
+			err = a.market.OpenDispute(st, ev, p, height, hash.get, t.Signer, s.OpenDispute)
 		case *ledgerpb.Msg_VerifierCommit:
 			err = a.market.VerifierCommit(st, ev, height, t.Signer, s.VerifierCommit)
 		case *ledgerpb.Msg_VerifierReveal:

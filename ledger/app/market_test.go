@@ -595,7 +595,7 @@ func checkHookedRejection(t *testing.T, c *chain, raw []byte, codespace string, 
 	want := clone(c.st)
 	var ev event.Log
 	c.app.staking.BeginBlock(want, &ev, c.p, c.height+1, nil, nil)
-	c.app.market.BeginBlock(want, &ev, c.p, c.height+1, testBlockHash(c.height+1))
+	c.app.market.BeginBlock(want, &ev, c.p, c.height+1, market.KnownHash(testBlockHash(c.height+1)))
 	c.app.mining.BeginBlock(want, &ev, c.p, c.height+1)
 	c.app.gov.BeginBlock(want, &ev, c.p, c.height+1)
 	if charged {

@@ -50,7 +50,7 @@ func (s *Seeder) Run(signer address.Address, msgs ...*ledgerpb.Msg) error {
 		}
 	}
 	var ev event.Log
-	return s.a.runMessages(s.st, &ev, s.p, s.h, &tx.Tx{Signer: signer, Body: &ledgerpb.TxBody{Messages: msgs}})
+	return s.a.runMessages(s.st, &ev, s.p, s.h, &hashReader{hash: s.h.Hash}, &tx.Tx{Signer: signer, Body: &ledgerpb.TxBody{Messages: msgs}})
 }
 
 // AppendReputation appends an entry of amount for user in skill (a

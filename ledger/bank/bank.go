@@ -235,6 +235,90 @@ func (k Keeper) Burn(st store.KVStore, ev *event.Log, from address.Address, amou
 	return nil
 }
 
+// Share is an amount (ucell) for a module account, a part of a fee
+// (PayFee).
+type Share struct {
+	Module string
+	Amount uint64
+}
+
+// PayFee takes a fee from payer in one debit: burn ucell are burned and
+// each share moves to its module account, in order. Its effect and its
+// events are those of Burn(payer, burn) followed by MoveToModule(payer,
+// share.Module, share.Amount) for each share — EventBurn, then an
+// EventTransfer per share, none for an amount of 0 — but the payer's
+// balance, the supply and the burned total are read and written once,
+// not once per part (a fee is paid by every transaction: ledger/mint,
+// CollectFee). Errors, before any write: ErrInsufficientFunds when payer
+// holds less than the sum, ErrOverflow when a module's balance would
+// overflow.
+func (k Keeper) PayFee(st store.KVStore, ev *event.Log, payer address.Address, burn uint64, shares ...Share) error {
+	total := burn
+	for _, sh := range shares {
+		var carry uint64
+		if total, carry = bits.Add64(total, sh.Amount, 0); carry != 0 {
+			return ErrOverflow.Errorf("fee: %d ucell burned + the shares overflow", burn)
+		}
+	}
+	if total == 0 {
+		return nil
+	}
+	bal := k.Balance(st, payer)
+	if bal < total {
+		return ErrInsufficientFunds.Errorf("insufficient funds: %s holds %d ucell, needs %d ucell", payer, bal, total)
+	}
+	// The modules' new balances, merged when a module has two shares;
+	// a share to the payer itself moves nothing, as transfer.
+	type credit struct {
+		addr address.Address
+		bal  uint64
+	}
+	credits := make([]credit, 0, len(shares))
+	debit := burn
+	for _, sh := range shares {
+		to := k.module(sh.Module)
+		if sh.Amount == 0 || to == payer {
+			continue
+		}
+		debit += sh.Amount
+		i := slices.IndexFunc(credits, func(c credit) bool { return c.addr == to })
+		if i < 0 {
+			credits = append(credits, credit{to, k.Balance(st, to)})
+			i = len(credits) - 1
+		}
+		sum, carry := bits.Add64(credits[i].bal, sh.Amount, 0)
+		if carry != 0 {
+			return ErrOverflow.Errorf("balance of %s: %d + %d ucell overflows", to, credits[i].bal, sh.Amount)
+		}
+		credits[i].bal = sum
+	}
+	if burn > 0 {
+		supply, burned := k.Supply(st), k.Burned(st)
+		if supply < burn {
+			panic(fmt.Sprintf("bank: corrupt state: supply %d ucell below a balance of %d ucell", supply, bal))
+		}
+		sum, carry := bits.Add64(burned, burn, 0)
+		if carry != 0 {
+			panic(fmt.Sprintf("bank: corrupt state: burned total %d ucell + %d overflows", burned, burn))
+		}
+		st.Set(SupplyKey(), EncodeAmount(supply-burn))
+		st.Set(BurnedKey(), EncodeAmount(sum))
+	}
+	k.setBalance(st, payer, bal-debit)
+	for _, c := range credits {
+		k.setBalance(st, c.addr, c.bal)
+	}
+	if burn > 0 {
+		ev.Emit(EventBurn{From: payer, Amount: burn})
+	}
+	for _, sh := range shares {
+		if sh.Amount > 0 {
+			ev.Emit(EventTransfer{From: payer, To: k.module(sh.Module), Amount: sh.Amount})
+		}
+	}
+	return nil
+}
+
 // BurnFromModule burns amount ucell of the module account module (e.g.
 // slashed stake). Errors: ErrInsufficientFunds.
 func (k Keeper) BurnFromModule(st store.KVStore, ev *event.Log, module string, amount uint64) error {

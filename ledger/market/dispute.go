@@ -365,7 +365,7 @@ func ValidateOpenDispute(m *ledgerpb.MsgOpenDispute, p *ledgerpb.Params) error {
 }
 
 // OpenDispute executes a MsgOpenDispute signed by the buyer in the block
-// at height whose hash is blockHash: ValidateOpenDispute's rules, then
+// at height whose hash blockHash returns: ValidateOpenDispute's rules, then
 // the order exists (ErrNoOrder), is the signer's (ErrNotBuyer), is
 // DELIVERED (ErrWrongState) at a height below its confirm deadline
 // (ErrWindowClosed: the edge rule of MsgClose), of a compute or protocol
@@ -378,7 +378,7 @@ func ValidateOpenDispute(m *ledgerpb.MsgOpenDispute, p *ledgerpb.Params) error {
 // the buyer reveals the round's seed after this block
 // (MsgRevealDisputeSeed, until height + dispute_seed_window_blocks), and
 // the verifiers are drawn then.
-func (k Keeper) OpenDispute(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, blockHash []byte, signer address.Address, m *ledgerpb.MsgOpenDispute) error {
+func (k Keeper) OpenDispute(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, blockHash BlockHash, signer address.Address, m *ledgerpb.MsgOpenDispute) error {
 	const op = "open_dispute"
 	if err := ValidateOpenDispute(m, p); err != nil {
 		return err
@@ -422,7 +422,7 @@ func (k Keeper) OpenDispute(st store.KVStore, ev *event.Log, p *ledgerpb.Params,
 	st.Delete(DueKey(o.Delivery.ConfirmDeadline, o.Id))
 	d := &ledgerpb.Dispute{Claim: m.Claim, Outcome: m.Outcome, Stake: m.Stake, OpenedHeight: height,
 		Kind: pkg.Kind, DomainSkill: domainSkill,
-		Round: 1, SeedHead: m.SeedCommitment, RoundBlockHash: blockHash, RoundHeight: height,
+		Round: 1, SeedHead: m.SeedCommitment, RoundBlockHash: blockHash(), RoundHeight: height,
 		SeedDeadline: height + int64(p.DisputeSeedWindowBlocks)}
 	o.Dispute = d
 	o.State = ledgerpb.OrderState_ORDER_STATE_DISPUTED
@@ -733,14 +733,14 @@ func majority(vs []*ledgerpb.DrawnVerifier, quorum uint32, vote func(*ledgerpb.D
 }
 
 // endRound runs the hook due for a DISPUTED order at height (block hash
-// blockHash): a round whose seed was never revealed is abandoned (round
+// blockHash()): a round whose seed was never revealed is abandoned (round
 // 1: the delivery stands) or split (a later round); a protocol dispute's
 // domain vote decides it; a protocol round's verifiers decide it with a
 // quorum majority of conforms or violates, otherwise its domain vote
 // opens; a compute round's verifiers decide it with a quorum majority
 // root, otherwise the next round starts or, after the last
 // (max_dispute_rounds), the price is split.
-func (k Keeper) endRound(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, blockHash []byte, o *ledgerpb.Order) {
+func (k Keeper) endRound(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, blockHash BlockHash, o *ledgerpb.Order) {
 	d := o.Dispute
 	st.Delete(DueKey(disputeDue(d), o.Id))
 	switch {
@@ -804,7 +804,7 @@ func (k Keeper) openDomainVote(st store.KVStore, ev *event.Log, p *ledgerpb.Para
 // decideRound ends the reveal window of a compute dispute's round: it
 // settles the drawn verifiers and either decides the dispute or starts
 // the next round.
-func (k Keeper) decideRound(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, blockHash []byte, o *ledgerpb.Order) {
+func (k Keeper) decideRound(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, blockHash BlockHash, o *ledgerpb.Order) {
 	d := o.Dispute
 	d.MajorityRoot = MajorityRoot(d.Verifiers, p.MinDisputeQuorum)
 	r := k.settleVerifiers(st, ev, o, d.MajorityRoot)
@@ -821,7 +821,7 @@ func (k Keeper) decideRound(st store.KVStore, ev *event.Log, p *ledgerpb.Params,
 		}
 		d.Verifiers = nil
 		d.Round++
-		d.RoundBlockHash, d.RoundHeight = blockHash, height
+		d.RoundBlockHash, d.RoundHeight = blockHash(), height
 		d.SeedDeadline = height + int64(p.DisputeSeedWindowBlocks)
 		d.CommitDeadline, d.RevealDeadline = 0, 0
 		k.write(st, o, o.State, height)

@@ -1054,8 +1054,19 @@ func inputDeadline(height, deliveryDeadline int64, p *ledgerpb.Params) int64 {
 	return min(height+int64(p.InputWindowBlocks), deliveryDeadline)
 }
 
-// BeginBlock runs the block hook at height, whose block hash is
-// blockHash: the orders due at heights up to height (DueTablePrefix), in
+// BlockHash returns the hash of the block being executed. The market
+// calls it only where the hash reaches the state — the draw of a
+// dispute round's verifiers (OpenDispute; a compute round redrawn at the
+// end of an undecided round, BeginBlock) — so that the caller can tell
+// whether a block's execution depended on its hash (ledger/app:
+// BlockResult.HashRead).
+type BlockHash func() []byte
+
+// KnownHash returns the BlockHash that returns h.
+func KnownHash(h []byte) BlockHash { return func() []byte { return h } }
+
+// BeginBlock runs the block hook at height, whose block hash blockHash
+// returns (BlockHash): the orders due at heights up to height (DueTablePrefix), in
 // (height, id) order and at most max_due_per_block of them, take their
 // deadline's transition — award or expire (OPEN), settle a report of
 // missing inputs or fail (AWARDED), auto-close (DELIVERED), final ratings
@@ -1064,7 +1075,7 @@ func inputDeadline(height, deliveryDeadline int64, p *ledgerpb.Params) int64 {
 // the flooder delay, never the chain a long block, and every transaction
 // checks its window by height, so a late transition changes nothing a
 // party could do in time. Only the due index is read, never every order.
-func (k Keeper) BeginBlock(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, blockHash []byte) {
+func (k Keeper) BeginBlock(st store.KVStore, ev *event.Log, p *ledgerpb.Params, height int64, blockHash BlockHash) {
 	type due struct {
 		at int64
 		id uint64

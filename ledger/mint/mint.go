@@ -92,6 +92,7 @@ type Bank interface {
 	Mint(st store.KVStore, ev *event.Log, to address.Address, amount uint64) error
 	Burn(st store.KVStore, ev *event.Log, from address.Address, amount uint64) error
 	MoveToModule(st store.KVStore, ev *event.Log, from address.Address, module string, amount uint64) error
+	PayFee(st store.KVStore, ev *event.Log, payer address.Address, burn uint64, shares ...bank.Share) error
 	MoveBetweenModules(st store.KVStore, ev *event.Log, from, to string, amount uint64) error
 	BurnFromModule(st store.KVStore, ev *event.Log, module string, amount uint64) error
 	ModuleBalance(st store.KVStore, name string) uint64
@@ -222,14 +223,10 @@ func (k Keeper) CollectFee(st store.KVStore, ev *event.Log, p *ledgerpb.Params, 
 	}
 	burn, validators, toTreasury := FeeSplit(p, amount)
 	// The balance covers the three parts, and the supply bounds every
-	// module's balance, so none of these can fail.
-	if err := k.bank.Burn(st, ev, payer, burn); err != nil {
-		panic(fmt.Sprintf("mint: fee: %v", err))
-	}
-	if err := k.bank.MoveToModule(st, ev, payer, RewardsAccount, validators); err != nil {
-		panic(fmt.Sprintf("mint: fee: %v", err))
-	}
-	if err := k.bank.MoveToModule(st, ev, payer, treasury.ModuleName, toTreasury); err != nil {
+	// module's balance, so this cannot fail. One debit of the payer
+	// (bank.PayFee), with the events of a burn and two moves.
+	if err := k.bank.PayFee(st, ev, payer, burn, bank.Share{Module: RewardsAccount, Amount: validators},
+		bank.Share{Module: treasury.ModuleName, Amount: toTreasury}); err != nil {
 		panic(fmt.Sprintf("mint: fee: %v", err))
 	}
 	ev.Emit(EventFee{Payer: payer, Amount: amount, Burned: burn, Validators: validators, Treasury: toTreasury})

@@ -60,7 +60,11 @@ func (o *ordered) get(key []byte) (entry, bool) {
 func (o *ordered) put(key []byte, e entry) {
 	o.detach()
 	if o.t == nil {
-		o.t = btree.NewG(btreeDegree, lessItem)
+		// No free list: a branch lives for a transaction or a block and
+		// rarely deletes, and btree.NewG allocates a list of 32 node
+		// slots for every branch (9.5 MB of the 873 MB allocated by
+		// 30,000 transfers of cell bench ledger).
+		o.t = btree.NewWithFreeListG(btreeDegree, lessItem, btree.NewFreeListG[item](0))
 	}
 	o.t.ReplaceOrInsert(item{key: bytes.Clone(key), entry: e})
 }

@@ -201,6 +201,40 @@ func (t *Tx) AddToBatch(v *voied25519.BatchVerifier) {
 	v.AddWithOptions(voied25519.PublicKey(t.PubKey), SignBytes(t.BodyBytes), t.Signature, verifyOptions)
 }
 
+// VerifySignatureExpanded is VerifySignature with the signer's public
+// key already expanded (voied25519.NewExpandedPublicKey of PubKey, kept
+// by the chain adapter for the keys it sees often), which spares
+// decompressing the key: the ZIP-215 rules and the answer are the same.
+// A k that is nil or not the expansion of PubKey is ignored.
+func (t *Tx) VerifySignatureExpanded(k *voied25519.ExpandedPublicKey) error {
+	if !t.expands(k) {
+		return t.VerifySignature()
+	}
+	if !voied25519.VerifyExpandedWithOptions(k, SignBytes(t.BodyBytes), t.Signature, verifyOptions) {
+		return ErrSignature.Errorf("signature: does not verify with public_key %s over the body", hex.EncodeToString(t.PubKey))
+	}
+	return nil
+}
+
+// AddToBatchExpanded is AddToBatch with the signer's public key already
+// expanded, as VerifySignatureExpanded.
+func (t *Tx) AddToBatchExpanded(v *voied25519.BatchVerifier, k *voied25519.ExpandedPublicKey) {
+	if !t.expands(k) {
+		t.AddToBatch(v)
+		return
+	}
+	v.AddExpandedWithOptions(k, SignBytes(t.BodyBytes), t.Signature, verifyOptions)
+}
+
+// expands reports whether k is the expansion of t's public key.
+func (t *Tx) expands(k *voied25519.ExpandedPublicKey) bool {
+	if k == nil {
+		return false
+	}
+	y := k.CompressedY()
+	return string(y[:]) == string(t.PubKey)
+}
+
 // unknownFields returns an error naming the first field, in schema order,
 // that this version of the schema does not know. A Msg with an unknown
 // field is a message of an unknown type (ErrUnknownMessage).
