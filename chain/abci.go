@@ -136,6 +136,10 @@ type Application struct {
 
 	checkMu sync.Mutex   // taken after mu when both are
 	check   *store.Cache // the mempool's branch of the last committed state
+
+	// observe, if set (ObserveState), wraps the tree's store under each
+	// executed block's branch; set once, before the first block.
+	observe func(store.KVStore) store.KVStore
 }
 
 var _ abci.Application = (*Application)(nil)
@@ -311,7 +315,11 @@ func (a *Application) verifyBlock(raws [][]byte) {
 // before FinalizeBlock writes the branch.
 func (a *Application) execute(h app.Header, txs [][]byte, mis []app.Misbehavior) *executed {
 	a.verifyBlock(txs)
-	branch := store.NewCache(newTreeStore(a.tree))
+	var tree store.KVStore = newTreeStore(a.tree)
+	if a.observe != nil {
+		tree = a.observe(tree)
+	}
+	branch := store.NewCache(tree)
 	res := a.ledger.FinalizeBlock(branch, h, txs, mis)
 	return &executed{height: h.Height, hash: h.Hash, txs: txs, state: branch, result: res}
 }

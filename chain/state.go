@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/celltonomy/celltonomy/ledger/store"
 )
 
 // StateConfig configures the ledger's state database and what a node
@@ -123,4 +125,18 @@ func writeStateConfig(home string, c StateConfig) error {
 	}
 	c = c.withDefaults()
 	return os.WriteFile(StateConfigFile(home), fmt.Appendf(nil, stateConfigTemplate, c.CacheNodes, c.KeepVersions, c.RetainBlocks), 0o600)
+}
+
+// ObserveState makes each block the application executes (PrepareProposal,
+// ProcessProposal, FinalizeBlock) read and write the tree through
+// wrap(tree): wrap sees every read that misses the block's branch and,
+// when FinalizeBlock writes the branch, every set and delete, in the
+// order the tree receives them. It is for measurements (`cell bench
+// scale` counts the operations of a block) and must pass every call on
+// unchanged. Call it once, before the first block; nil removes the
+// wrapper.
+func (a *Application) ObserveState(wrap func(store.KVStore) store.KVStore) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.observe = wrap
 }

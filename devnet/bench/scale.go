@@ -6,10 +6,14 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"io/fs"
 	"math/big"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -59,6 +63,9 @@ type ScaleOptions struct {
 	State chain.StateConfig
 	// Progress, if set, receives a line per seeding step.
 	Progress func(format string, args ...any)
+	// CPUProfile, if set, receives the CPU profile (runtime/pprof) of the
+	// measured blocks of the first size, not of its seeding.
+	CPUProfile io.Writer
 }
 
 // ScaleBlock is the time of one kind of block at one size, the median of
@@ -70,6 +77,10 @@ type ScaleBlock struct {
 	ProcessMs  float64 `json:"process_proposal_ms"`
 	FinalizeMs float64 `json:"finalize_block_ms"`
 	CommitMs   float64 `json:"commit_ms"`
+	// Ops are the store operations the block sent to the tree (reads
+	// that missed the block's branch, the branch's writes); every
+	// repeated block of a kind has the same counts (RunScale checks).
+	Ops StoreOps `json:"store_ops"`
 }
 
 // ScaleSize is the outcome of one size.
@@ -87,8 +98,12 @@ type ScaleSize struct {
 	// DiskBytes is the size of the ledger's database once seeded.
 	DiskBytes int64 `json:"disk_bytes"`
 	// RSSBytes is this process's resident memory once the size was
-	// measured (VmRSS of /proc/self/status; 0 where there is none).
+	// measured and the memory the seeding freed returned to the system
+	// (debug.FreeOSMemory; VmRSS of /proc/self/status; 0 where there is
+	// none): the tree's node cache, the ledger's caches and the runtime.
 	RSSBytes int64 `json:"rss_bytes"`
+	// HeapBytes is the Go heap in use then (runtime.MemStats.HeapInuse).
+	HeapBytes int64 `json:"heap_bytes"`
 	// The measured blocks: no transaction; Work transfers; Work orders
 	// awarded (their bid windows end at that height); Work awarded orders
 	// failed (their delivery deadlines pass at that height).
@@ -161,11 +176,15 @@ func RunScale(ctx context.Context, o ScaleOptions) (ScaleResult, error) {
 		o.Progress = func(string, ...any) {}
 	}
 	res := ScaleResult{Work: o.Work}
-	for _, s := range o.Scales {
+	for i, s := range o.Scales {
 		if !(s > 0 && s <= 10) {
 			return res, fmt.Errorf("bench scale: scale %v: must be in (0, 10]", s)
 		}
-		size, err := runScaleSize(ctx, o, s)
+		so := o
+		if i > 0 {
+			so.CPUProfile = nil
+		}
+		size, err := runScaleSize(ctx, so, s)
 		if err != nil {
 			return res, fmt.Errorf("bench scale: scale %v: %w", s, err)
 		}
@@ -205,10 +224,22 @@ func runScaleSize(ctx context.Context, o ScaleOptions, s float64) (ScaleSize, er
 	r.size.SeedSeconds = time.Since(start).Seconds()
 	r.size.Height = r.height
 	r.size.DiskBytes = dirSize(dir)
-	if err := r.measure(ctx); err != nil {
+	if o.CPUProfile != nil {
+		if err := pprof.StartCPUProfile(o.CPUProfile); err != nil {
+			return r.size, fmt.Errorf("cpu profile: %w", err)
+		}
+	}
+	err = r.measure(ctx)
+	if o.CPUProfile != nil {
+		pprof.StopCPUProfile()
+	}
+	if err != nil {
 		return r.size, err
 	}
-	r.size.RSSBytes = residentBytes()
+	debug.FreeOSMemory()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	r.size.RSSBytes, r.size.HeapBytes = residentBytes(), int64(ms.HeapInuse)
 	return r.size, nil
 }
 
@@ -416,6 +447,7 @@ func (r *scaleRun) nextOrder() uint64 {
 
 func (r *scaleRun) measure(ctx context.Context) error {
 	rep, w := r.o.Repeat, r.o.Work
+	r.countOps()
 	var empty, transfers, awards, deadlines []blockRun
 	if _, err := r.mustBlock(ctx, nil); err != nil { // commits the award orders
 		return err
@@ -476,6 +508,16 @@ func (r *scaleRun) measure(ctx context.Context) error {
 	if len(deadlines) != rep {
 		return fmt.Errorf("at height %d: %d blocks of failed orders, want %d", r.height, len(deadlines), rep)
 	}
+	for _, k := range []struct {
+		kind string
+		bs   []blockRun
+	}{{"empty", empty}, {"transfer", transfers}, {"award", awards}, {"deadline", deadlines}} {
+		for _, b := range k.bs[1:] {
+			if b.ops != k.bs[0].ops {
+				return fmt.Errorf("%s blocks %d and %d: store operations %+v and %+v differ", k.kind, k.bs[0].height, b.height, k.bs[0].ops, b.ops)
+			}
+		}
+	}
 	r.size.Empty, r.size.Transfers, r.size.Awards, r.size.Deadlines = median(empty), median(transfers), median(awards), median(deadlines)
 	return nil
 }
@@ -498,7 +540,7 @@ func median(bs []blockRun) ScaleBlock {
 	})
 	m := bs[len(bs)/2]
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-	return ScaleBlock{Ms: ms(m.process + m.finalize + m.commit), ProcessMs: ms(m.process), FinalizeMs: ms(m.finalize), CommitMs: ms(m.commit)}
+	return ScaleBlock{Ms: ms(m.process + m.finalize + m.commit), ProcessMs: ms(m.process), FinalizeMs: ms(m.finalize), CommitMs: ms(m.commit), Ops: m.ops}
 }
 
 // dirSize is the total size of the regular files under dir, in bytes.
