@@ -7,6 +7,10 @@ import (
 	"path/filepath"
 
 	"github.com/BurntSushi/toml"
+	cosmosdb "github.com/cosmos/cosmos-db"
+	iavldb "github.com/cosmos/iavl/db"
+	"github.com/syndtr/goleveldb/leveldb/filter"
+	"github.com/syndtr/goleveldb/leveldb/opt"
 
 	"github.com/celltonomy/celltonomy/ledger/store"
 )
@@ -36,14 +40,41 @@ type StateConfig struct {
 	// height). A follower that falls further behind than that cannot
 	// catch up from this node. 0 means the default; -1 keeps every block.
 	RetainBlocks int64 `toml:"retain_blocks"`
+	// LevelDBCacheMB is the block cache of the state's LevelDB database
+	// (ledger.toml: leveldb_cache_mb; default 8, LevelDB's own), in MB:
+	// decompressed blocks of the database files kept in memory, which
+	// reads of tree nodes missing from the IAVL cache hit instead of the
+	// files. 0 means the default.
+	LevelDBCacheMB int `toml:"leveldb_cache_mb"`
 }
 
 // Defaults of StateConfig.
 const (
-	DefaultCacheNodes   = 100_000
-	DefaultKeepVersions = 1_000
-	DefaultRetainBlocks = 10_000
+	DefaultCacheNodes     = 100_000
+	DefaultKeepVersions   = 1_000
+	DefaultRetainBlocks   = 10_000
+	DefaultLevelDBCacheMB = 8
 )
+
+// OpenStateDB is OpenDB with the database options of sc: LevelDB with a
+// Bloom filter of 10 bits a key (as LevelDB's own default for the
+// ledger's state, which reads absent keys) and a block cache of
+// sc.LevelDBCacheMB. Errors: sc breaks a rule of StateConfig, or the
+// database does not open.
+func OpenStateDB(home string, sc StateConfig) (iavldb.DB, error) {
+	if err := sc.validate(); err != nil {
+		return nil, err
+	}
+	sc = sc.withDefaults()
+	db, err := cosmosdb.NewGoLevelDBWithOpts("ledger", filepath.Join(home, "data"), &opt.Options{
+		Filter:             filter.NewBloomFilter(10),
+		BlockCacheCapacity: sc.LevelDBCacheMB * opt.MiB,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open ledger state: %w", err)
+	}
+	return iavldb.NewWrapper(db), nil
+}
 
 // withDefaults fills the zero fields of c with the defaults.
 func (c StateConfig) withDefaults() StateConfig {
@@ -55,6 +86,9 @@ func (c StateConfig) withDefaults() StateConfig {
 	}
 	if c.RetainBlocks == 0 {
 		c.RetainBlocks = DefaultRetainBlocks
+	}
+	if c.LevelDBCacheMB == 0 {
+		c.LevelDBCacheMB = DefaultLevelDBCacheMB
 	}
 	return c
 }
@@ -68,6 +102,8 @@ func (c StateConfig) validate() error {
 		return fmt.Errorf("keep_versions %d: must be -1 (keep all), 0 (default) or at least 2", c.KeepVersions)
 	case c.RetainBlocks < -1:
 		return fmt.Errorf("retain_blocks %d: must be -1 (keep all), 0 (default) or positive", c.RetainBlocks)
+	case c.LevelDBCacheMB < 0:
+		return fmt.Errorf("leveldb_cache_mb %d: must be 0 (default) or positive", c.LevelDBCacheMB)
 	}
 	return nil
 }
@@ -111,6 +147,9 @@ keep_versions = %d
 # Recent blocks CometBFT keeps (the ABCI retain height); older blocks are
 # pruned. 0: the default, 10000; -1: keep every block.
 retain_blocks = %d
+
+# Block cache of the state's LevelDB database, in MB. 0: the default, 8.
+leveldb_cache_mb = %d
 `
 
 // writeStateConfig writes c (with its defaults filled) as a home's
@@ -124,7 +163,7 @@ func writeStateConfig(home string, c StateConfig) error {
 		return nil
 	}
 	c = c.withDefaults()
-	return os.WriteFile(StateConfigFile(home), fmt.Appendf(nil, stateConfigTemplate, c.CacheNodes, c.KeepVersions, c.RetainBlocks), 0o600)
+	return os.WriteFile(StateConfigFile(home), fmt.Appendf(nil, stateConfigTemplate, c.CacheNodes, c.KeepVersions, c.RetainBlocks, c.LevelDBCacheMB), 0o600)
 }
 
 // ObserveState makes each block the application executes (PrepareProposal,

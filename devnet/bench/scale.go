@@ -201,7 +201,7 @@ func runScaleSize(ctx context.Context, o ScaleOptions, s float64) (ScaleSize, er
 		return ScaleSize{}, err
 	}
 	defer os.RemoveAll(dir)
-	db, err := chain.OpenDB(dir)
+	db, err := chain.OpenStateDB(dir, o.State)
 	if err != nil {
 		return ScaleSize{}, err
 	}

@@ -93,6 +93,7 @@ minutes to seed.`,
 	cmd.Flags().IntVar(&o.Work, "work", bench.ScaleWork, "transfers, awards and deadlines per measured block")
 	cmd.Flags().StringVar(&cpuprofile, "cpuprofile", "", "write the CPU profile of the first size's measured blocks to this file (go tool pprof)")
 	cmd.Flags().IntVar(&o.State.CacheNodes, "iavl-cache", chain.DefaultCacheNodes, "IAVL nodes the consensus tree caches")
+	cmd.Flags().IntVar(&o.State.LevelDBCacheMB, "leveldb-cache-mb", chain.DefaultLevelDBCacheMB, "block cache of the state's LevelDB database, in MB")
 	return cmd
 }
 
