@@ -21,6 +21,8 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
+	iavldb "github.com/cosmos/iavl/db"
+
 	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client"
 	"github.com/celltonomy/celltonomy/ledger/address"
@@ -94,7 +96,10 @@ type ScaleSize struct {
 	// SeedSeconds is the time to build the state; Height the height
 	// after it.
 	SeedSeconds float64 `json:"seed_seconds"`
-	Height      int64   `json:"height"`
+	// CompactSeconds is the time to compact the seeded database and
+	// collect the seeding's garbage before the measured blocks.
+	CompactSeconds float64 `json:"compact_seconds"`
+	Height         int64   `json:"height"`
 	// DiskBytes is the size of the ledger's database once seeded.
 	DiskBytes int64 `json:"disk_bytes"`
 	// RSSBytes is this process's resident memory once the size was
@@ -223,6 +228,23 @@ func runScaleSize(ctx context.Context, o ScaleOptions, s float64) (ScaleSize, er
 	}
 	r.size.SeedSeconds = time.Since(start).Seconds()
 	r.size.Height = r.height
+	// The seeding wrote the whole state in a few minutes: LevelDB would
+	// still be compacting it, in the background, during the measured
+	// blocks, and the seeding's garbage would make the collector run
+	// more. A validator's state grew over months; measure it settled.
+	start = time.Now()
+	if w, ok := db.(*iavldb.Wrapper); ok {
+		if c, ok := w.DB.(interface {
+			ForceCompact(start, limit []byte) error
+		}); ok {
+			if err := c.ForceCompact(nil, nil); err != nil {
+				return r.size, fmt.Errorf("compact the seeded state: %w", err)
+			}
+		}
+	}
+	runtime.GC()
+	debug.FreeOSMemory()
+	r.size.CompactSeconds = time.Since(start).Seconds()
 	r.size.DiskBytes = dirSize(dir)
 	if o.CPUProfile != nil {
 		if err := pprof.StartCPUProfile(o.CPUProfile); err != nil {

@@ -82,8 +82,8 @@ minutes to seed.`,
 			tw.Flush()
 			fmt.Fprintln(g.stdout, "store ops: reads (get+has) / sets / deletes / iterators / iterator steps the block sent to the IAVL tree")
 			for _, s := range res.Sizes {
-				fmt.Fprintf(g.stdout, "scale %g: %d accounts, %d open orders, %d nodes, %d delegations, %d log entries; seeded in %.0fs to height %d; ledger.db %.1f MB; resident memory %.0f MB (Go heap %.0f MB)\n",
-					s.Scale, s.Accounts, s.Orders, s.Nodes, s.Delegations, s.LogEntries, s.SeedSeconds, s.Height, float64(s.DiskBytes)/1e6, float64(s.RSSBytes)/1e6, float64(s.HeapBytes)/1e6)
+				fmt.Fprintf(g.stdout, "scale %g: %d accounts, %d open orders, %d nodes, %d delegations, %d log entries; seeded in %.0fs to height %d, compacted in %.0fs; ledger.db %.1f MB; resident memory %.0f MB (Go heap %.0f MB)\n",
+					s.Scale, s.Accounts, s.Orders, s.Nodes, s.Delegations, s.LogEntries, s.SeedSeconds, s.Height, s.CompactSeconds, float64(s.DiskBytes)/1e6, float64(s.RSSBytes)/1e6, float64(s.HeapBytes)/1e6)
 			}
 			return nil
 		},
