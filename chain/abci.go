@@ -144,6 +144,10 @@ type Application struct {
 	checkMu     sync.Mutex       // taken after mu when both are
 	check       *store.Cache     // the mempool's branch of the last committed state
 	checkParams *ledgerpb.Params // the params check holds; nil before InitChain
+
+	// observe, if set (ObserveState), wraps the tree's store under each
+	// executed block's branch; set once, before the first block.
+	observe func(store.KVStore) store.KVStore
 }
 
 var _ abci.Application = (*Application)(nil)
@@ -350,7 +354,11 @@ func (a *Application) verifyBlock(raws [][]byte) {
 func (a *Application) execute(h app.Header, txs [][]byte, mis []app.Misbehavior) *executed {
 	a.runs++
 	a.verifyBlock(txs)
-	branch := store.NewCache(newTreeStore(a.tree))
+	var tree store.KVStore = newTreeStore(a.tree)
+	if a.observe != nil {
+		tree = a.observe(tree)
+	}
+	branch := store.NewCache(tree)
 	res := a.ledger.FinalizeBlock(branch, h, txs, mis)
 	return &executed{height: h.Height, hash: h.Hash, txs: txs, state: branch, result: res,
 		time: h.TimeUnixNano, proposer: h.ProposerAddress, lastCommit: h.LastCommit, misbehavior: mis}

@@ -74,6 +74,12 @@
 // query.ErrHeight ("pruned"), and returns the retain height that makes
 // CometBFT prune the blocks older than the last retain_blocks. The node
 // also sets CometBFT's data-companion retain heights to the same height,
-// so the blocks' results and index entries go too. An idle chain's disk
-// then stays flat; -1 keeps everything (an archive node).
+// so the blocks' results and index entries go too (TestHistoryPruning,
+// TestTxIndexPruning). An idle chain's disk then stays flat but for
+// CometBFT's consensus WAL (data/cs.wal), which rotates itself in 10 MB
+// files and deletes the oldest beyond 1 GB: CometBFT v1 opens it with
+// those fixed limits (consensus.NewWAL without options, inside
+// node.NewNode), which no configuration or node option changes; at
+// about 1.6 KB an empty block it reaches the cap after about a week of
+// 1-second blocks. -1 keeps everything (an archive node).
 package chain

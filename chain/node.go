@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path/filepath"
 
 	cfg "github.com/cometbft/cometbft/config"
 	cmtlog "github.com/cometbft/cometbft/libs/log"
@@ -36,11 +35,7 @@ type Node struct {
 // HOME/data/ledger.db: the IAVL tree of the ledger state, every saved
 // version of it. Close it once the Application over it is done.
 func OpenDB(home string) (dbm.DB, error) {
-	db, err := dbm.NewDB("ledger", "goleveldb", filepath.Join(home, "data"))
-	if err != nil {
-		return nil, fmt.Errorf("open ledger state: %w", err)
-	}
-	return db, nil
+	return OpenStateDB(home, StateConfig{})
 }
 
 // loadTree loads the ledger's IAVL tree from db at its latest version,
@@ -68,7 +63,7 @@ func Start(ctx context.Context, home string, logw io.Writer) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := OpenDB(home)
+	db, err := OpenStateDB(home, sc)
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/ledger/query"
 	"github.com/celltonomy/celltonomy/ledger/schema"
+	"github.com/celltonomy/celltonomy/ledger/store"
 )
 
 // driver runs the blocks of a chain.Application as CometBFT runs them,
@@ -21,6 +22,16 @@ import (
 type driver struct {
 	app    *chain.Application
 	height int64 // the last committed height
+	// ops, if set (countOps), counts the store operations of the block
+	// being run.
+	ops *StoreOps
+}
+
+// countOps makes the driver count the store operations of each block it
+// runs (blockRun.ops), through chain.Application.ObserveState.
+func (d *driver) countOps() {
+	d.ops = new(StoreOps)
+	d.app.ObserveState(func(s store.KVStore) store.KVStore { return countingStore{parent: s, ops: d.ops} })
 }
 
 // blockRun is the outcome of one block.
@@ -28,6 +39,7 @@ type blockRun struct {
 	height                    int64
 	process, finalize, commit time.Duration
 	res                       *abci.FinalizeBlockResponse
+	ops                       StoreOps // with driver.countOps
 }
 
 // seconds is the time of the whole block.
@@ -40,6 +52,9 @@ func (d *driver) block(ctx context.Context, txs [][]byte) (blockRun, error) {
 	hash := sha256.Sum256(fmt.Appendf(nil, "bench block %d", h))
 	at := time.Unix(1_700_000_000+h, 0)
 	b := blockRun{height: h}
+	if d.ops != nil {
+		*d.ops = StoreOps{}
+	}
 	t0 := time.Now()
 	pp, err := d.app.ProcessProposal(ctx, &abci.ProcessProposalRequest{Txs: txs, Hash: hash[:], Height: h, Time: at})
 	if err != nil {
@@ -60,6 +75,9 @@ func (d *driver) block(ctx context.Context, txs [][]byte) (blockRun, error) {
 	t3 := time.Now()
 	d.height = h
 	b.process, b.finalize, b.commit, b.res = t1.Sub(t0), t2.Sub(t1), t3.Sub(t2), fb
+	if d.ops != nil {
+		b.ops = *d.ops
+	}
 	return b, nil
 }
 

@@ -6,16 +6,22 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"io/fs"
 	"math/big"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+
+	iavldb "github.com/cosmos/iavl/db"
 
 	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client"
@@ -59,6 +65,9 @@ type ScaleOptions struct {
 	State chain.StateConfig
 	// Progress, if set, receives a line per seeding step.
 	Progress func(format string, args ...any)
+	// CPUProfile, if set, receives the CPU profile (runtime/pprof) of the
+	// measured blocks of the first size, not of its seeding.
+	CPUProfile io.Writer
 }
 
 // ScaleBlock is the time of one kind of block at one size, the median of
@@ -70,6 +79,10 @@ type ScaleBlock struct {
 	ProcessMs  float64 `json:"process_proposal_ms"`
 	FinalizeMs float64 `json:"finalize_block_ms"`
 	CommitMs   float64 `json:"commit_ms"`
+	// Ops are the store operations the block sent to the tree (reads
+	// that missed the block's branch, the branch's writes); every
+	// repeated block of a kind has the same counts (RunScale checks).
+	Ops StoreOps `json:"store_ops"`
 }
 
 // ScaleSize is the outcome of one size.
@@ -83,12 +96,19 @@ type ScaleSize struct {
 	// SeedSeconds is the time to build the state; Height the height
 	// after it.
 	SeedSeconds float64 `json:"seed_seconds"`
-	Height      int64   `json:"height"`
+	// CompactSeconds is the time to compact the seeded database and
+	// collect the seeding's garbage before the measured blocks.
+	CompactSeconds float64 `json:"compact_seconds"`
+	Height         int64   `json:"height"`
 	// DiskBytes is the size of the ledger's database once seeded.
 	DiskBytes int64 `json:"disk_bytes"`
 	// RSSBytes is this process's resident memory once the size was
-	// measured (VmRSS of /proc/self/status; 0 where there is none).
+	// measured and the memory the seeding freed returned to the system
+	// (debug.FreeOSMemory; VmRSS of /proc/self/status; 0 where there is
+	// none): the tree's node cache, the ledger's caches and the runtime.
 	RSSBytes int64 `json:"rss_bytes"`
+	// HeapBytes is the Go heap in use then (runtime.MemStats.HeapInuse).
+	HeapBytes int64 `json:"heap_bytes"`
 	// The measured blocks: no transaction; Work transfers; Work orders
 	// awarded (their bid windows end at that height); Work awarded orders
 	// failed (their delivery deadlines pass at that height).
@@ -161,11 +181,15 @@ func RunScale(ctx context.Context, o ScaleOptions) (ScaleResult, error) {
 		o.Progress = func(string, ...any) {}
 	}
 	res := ScaleResult{Work: o.Work}
-	for _, s := range o.Scales {
+	for i, s := range o.Scales {
 		if !(s > 0 && s <= 10) {
 			return res, fmt.Errorf("bench scale: scale %v: must be in (0, 10]", s)
 		}
-		size, err := runScaleSize(ctx, o, s)
+		so := o
+		if i > 0 {
+			so.CPUProfile = nil
+		}
+		size, err := runScaleSize(ctx, so, s)
 		if err != nil {
 			return res, fmt.Errorf("bench scale: scale %v: %w", s, err)
 		}
@@ -182,7 +206,7 @@ func runScaleSize(ctx context.Context, o ScaleOptions, s float64) (ScaleSize, er
 		return ScaleSize{}, err
 	}
 	defer os.RemoveAll(dir)
-	db, err := chain.OpenDB(dir)
+	db, err := chain.OpenStateDB(dir, o.State)
 	if err != nil {
 		return ScaleSize{}, err
 	}
@@ -204,11 +228,40 @@ func runScaleSize(ctx context.Context, o ScaleOptions, s float64) (ScaleSize, er
 	}
 	r.size.SeedSeconds = time.Since(start).Seconds()
 	r.size.Height = r.height
+	// The seeding wrote the whole state in a few minutes: LevelDB would
+	// still be compacting it, in the background, during the measured
+	// blocks, and the seeding's garbage would make the collector run
+	// more. A validator's state grew over months; measure it settled.
+	start = time.Now()
+	if w, ok := db.(*iavldb.Wrapper); ok {
+		if c, ok := w.DB.(interface {
+			ForceCompact(start, limit []byte) error
+		}); ok {
+			if err := c.ForceCompact(nil, nil); err != nil {
+				return r.size, fmt.Errorf("compact the seeded state: %w", err)
+			}
+		}
+	}
+	runtime.GC()
+	debug.FreeOSMemory()
+	r.size.CompactSeconds = time.Since(start).Seconds()
 	r.size.DiskBytes = dirSize(dir)
-	if err := r.measure(ctx); err != nil {
+	if o.CPUProfile != nil {
+		if err := pprof.StartCPUProfile(o.CPUProfile); err != nil {
+			return r.size, fmt.Errorf("cpu profile: %w", err)
+		}
+	}
+	err = r.measure(ctx)
+	if o.CPUProfile != nil {
+		pprof.StopCPUProfile()
+	}
+	if err != nil {
 		return r.size, err
 	}
-	r.size.RSSBytes = residentBytes()
+	debug.FreeOSMemory()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	r.size.RSSBytes, r.size.HeapBytes = residentBytes(), int64(ms.HeapInuse)
 	return r.size, nil
 }
 
@@ -416,6 +469,7 @@ func (r *scaleRun) nextOrder() uint64 {
 
 func (r *scaleRun) measure(ctx context.Context) error {
 	rep, w := r.o.Repeat, r.o.Work
+	r.countOps()
 	var empty, transfers, awards, deadlines []blockRun
 	if _, err := r.mustBlock(ctx, nil); err != nil { // commits the award orders
 		return err
@@ -476,6 +530,16 @@ func (r *scaleRun) measure(ctx context.Context) error {
 	if len(deadlines) != rep {
 		return fmt.Errorf("at height %d: %d blocks of failed orders, want %d", r.height, len(deadlines), rep)
 	}
+	for _, k := range []struct {
+		kind string
+		bs   []blockRun
+	}{{"empty", empty}, {"transfer", transfers}, {"award", awards}, {"deadline", deadlines}} {
+		for _, b := range k.bs[1:] {
+			if b.ops != k.bs[0].ops {
+				return fmt.Errorf("%s blocks %d and %d: store operations %+v and %+v differ", k.kind, k.bs[0].height, b.height, k.bs[0].ops, b.ops)
+			}
+		}
+	}
 	r.size.Empty, r.size.Transfers, r.size.Awards, r.size.Deadlines = median(empty), median(transfers), median(awards), median(deadlines)
 	return nil
 }
@@ -498,7 +562,7 @@ func median(bs []blockRun) ScaleBlock {
 	})
 	m := bs[len(bs)/2]
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-	return ScaleBlock{Ms: ms(m.process + m.finalize + m.commit), ProcessMs: ms(m.process), FinalizeMs: ms(m.finalize), CommitMs: ms(m.commit)}
+	return ScaleBlock{Ms: ms(m.process + m.finalize + m.commit), ProcessMs: ms(m.process), FinalizeMs: ms(m.finalize), CommitMs: ms(m.commit), Ops: m.ops}
 }
 
 // dirSize is the total size of the regular files under dir, in bytes.

@@ -50,3 +50,29 @@ func TestRunScaleOptions(t *testing.T) {
 		}
 	}
 }
+
+// TestScaleStoreOps: every kind of measured block sends the same store
+// operations to the tree over two states ten times apart (1/1,000 and
+// 1/100 of the full state), with the same number of due transfers,
+// awards and deadlines: the block hooks and handlers touch only what is
+// due, whatever the state's size.
+func TestScaleStoreOps(t *testing.T) {
+	res, err := RunScale(context.Background(), ScaleOptions{Scales: []float64{0.01, 0.001}, Repeat: 2, Work: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	big, small := res.Sizes[0], res.Sizes[1]
+	for _, k := range []struct {
+		kind       string
+		big, small ScaleBlock
+	}{{"empty", big.Empty, small.Empty}, {"transfers", big.Transfers, small.Transfers},
+		{"awards", big.Awards, small.Awards}, {"deadlines", big.Deadlines, small.Deadlines}} {
+		if k.big.Ops != k.small.Ops {
+			t.Errorf("%s: store operations at scale 0.01 %+v, at 0.001 %+v", k.kind, k.big.Ops, k.small.Ops)
+		}
+		if k.kind != "empty" && k.big.Ops.Sets == 0 {
+			t.Errorf("%s: no sets counted: %+v", k.kind, k.big.Ops)
+		}
+		t.Logf("%s: %+v", k.kind, k.big.Ops)
+	}
+}

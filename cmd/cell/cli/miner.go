@@ -18,6 +18,7 @@ func newMinerCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "miner", Short: "Run a reputation miner: replay the reputation logs, submit roots, serve proofs"}
 	var o miner.Options
 	var keyName, logLevel, fault string
+	var lf logFlags
 	pass := passphrases{g: g}
 	start := &cobra.Command{
 		Use:   "start [--chain-rpc URL] [--key NAME] [--listen HOST:PORT] [--stake UCELL] [--fault wrong-root]",
@@ -37,7 +38,9 @@ differ), and serves reputation with proofs against the accepted root:
   GET /healthz
 
 It keeps nothing it needs on disk: at every start it replays all frozen
-cycles from the chain again. Logs go to stderr. Stop with Ctrl-C or SIGTERM.
+cycles from the chain again. Logs go to stderr, or with --log-file to a file
+rotated at --log-max-mb, keeping --log-backups gzipped old files. Stop with
+Ctrl-C or SIGTERM.
 
 --fault wrong-root is a tool for tests and devnets: the miner submits, for
 every cycle with updates, a root wrong from the cycle's middle update on and
@@ -67,7 +70,12 @@ its stake.`,
 				return err
 			}
 			o.Key = key
-			o.Log = slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level}))
+			logw, err := lf.open(g.stderr)
+			if err != nil {
+				return err
+			}
+			defer logw.Close()
+			o.Log = slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: level}))
 			m, err := miner.New(o)
 			if err != nil {
 				return err
@@ -86,6 +94,7 @@ its stake.`,
 	fl.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	fl.StringVar(&pass.file, "passphrase-file", "", "read the key's passphrase from the first line of FILE")
 	fl.StringVar(&fault, "fault", "", "inject a fault, for tests and devnets: wrong-root (submit and defend a wrong root, and be slashed)")
+	lf.register(start)
 	cmd.AddCommand(start)
 	return cmd
 }

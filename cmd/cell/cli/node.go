@@ -89,13 +89,15 @@ account, edit node.toml (pricing, verifier), then run cell node start.`,
 func newNodeStartCmd(g *globals) *cobra.Command {
 	var fault, logLevel string
 	var pass passphrases
+	var lf logFlags
 	startCmd := &cobra.Command{
 		Use:   "start [--fault wrong-output|no-delivery]",
 		Short: "Run the fulfillment node of --home until interrupted",
 		Long: `start loads node.toml from --home, announces the node in the registry, follows
 the chain, bids on orders by its pricing policy, runs awarded packages in
-WebAssembly, delivers, and verifies disputes when drawn. Logs go to stderr.
-Stop with Ctrl-C or SIGTERM; jobs resume at the next start.
+WebAssembly, delivers, and verifies disputes when drawn. Logs go to stderr, or
+with --log-file to a file rotated at --log-max-mb, keeping --log-backups
+gzipped old files. Stop with Ctrl-C or SIGTERM; jobs resume at the next start.
 
 --fault makes the node misbehave on purpose, for tests and demonstrations of
 disputes: wrong-output delivers a corrupted output root, no-delivery never
@@ -125,7 +127,12 @@ delivers.`,
 			if err != nil {
 				return err
 			}
-			log := slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level}))
+			logw, err := lf.open(g.stderr)
+			if err != nil {
+				return err
+			}
+			defer logw.Close()
+			log := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: level}))
 			n, err := node.New(cmd.Context(), cfg, node.Options{NodeKey: nk, OperatorKey: op, Fault: f, Log: log})
 			if err != nil {
 				return err
@@ -137,5 +144,6 @@ delivers.`,
 	startCmd.Flags().StringVar(&fault, "fault", "", "inject a fault: wrong-output, no-delivery, silent-verifier, false-missing-inputs or skip-step")
 	startCmd.Flags().StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	startCmd.Flags().StringVar(&pass.file, "passphrase-file", "", "read the operator key's passphrase from the first line of FILE")
+	lf.register(startCmd)
 	return startCmd
 }
