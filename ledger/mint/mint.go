@@ -93,9 +93,6 @@ type Bank interface {
 	Burn(st store.KVStore, ev *event.Log, from address.Address, amount uint64) error
 	MoveToModule(st store.KVStore, ev *event.Log, from address.Address, module string, amount uint64) error
 	PayFee(st store.KVStore, ev *event.Log, payer address.Address, burn uint64, shares ...bank.Share) error
-	MoveBetweenModules(st store.KVStore, ev *event.Log, from, to string, amount uint64) error
-	BurnFromModule(st store.KVStore, ev *event.Log, module string, amount uint64) error
-	ModuleBalance(st store.KVStore, name string) uint64
 }
 
 // Keeper is the mint module. It holds only configuration; its state (the
@@ -239,25 +236,7 @@ func (k Keeper) CollectFee(st store.KVStore, ev *event.Log, p *ledgerpb.Params, 
 // address as the payer. Errors: bank.ErrInsufficientFunds when the module
 // holds less than amount; nothing is written on error.
 func (k Keeper) CollectModuleFee(st store.KVStore, ev *event.Log, p *ledgerpb.Params, module string, amount uint64) error {
-	if amount == 0 {
-		return nil
-	}
-	if bal := k.bank.ModuleBalance(st, module); bal < amount {
-		return fmt.Errorf("fee %d ucell: %w", amount,
-			bank.ErrInsufficientFunds.Errorf("insufficient funds: module %s holds %d ucell, needs %d ucell", module, bal, amount))
-	}
-	burn, validators, toTreasury := FeeSplit(p, amount)
-	if err := k.bank.BurnFromModule(st, ev, module, burn); err != nil {
-		panic(fmt.Sprintf("mint: fee: %v", err))
-	}
-	if err := k.bank.MoveBetweenModules(st, ev, module, RewardsAccount, validators); err != nil {
-		panic(fmt.Sprintf("mint: fee: %v", err))
-	}
-	if err := k.bank.MoveBetweenModules(st, ev, module, treasury.ModuleName, toTreasury); err != nil {
-		panic(fmt.Sprintf("mint: fee: %v", err))
-	}
-	ev.Emit(EventFee{Payer: bank.ModuleAddress(module), Amount: amount, Burned: burn, Validators: validators, Treasury: toTreasury})
-	return nil
+	return k.CollectFee(st, ev, p, bank.ModuleAddress(module), amount)
 }
 
 // FeeSplit returns how a fee of amount ucell is split by p: burned,
