@@ -105,6 +105,20 @@ func (c *Client) ProvenReputation(ctx context.Context, miner ReputationSource, u
 	}
 }
 
+// ReputationProof returns user's proof of its reputation in skill, for
+// a transaction that carries one (a gov vote, a domain vote): the miner's
+// answer verified against the accepted root (ProvenReputation), and false
+// when user has no verified leaf in skill. Errors: those of
+// ProvenReputation and of ProvenReputation.Proof.
+func (c *Client) ReputationProof(ctx context.Context, miner ReputationSource, user address.Address, skill uint64) (*ledgerpb.ReputationProof, bool, error) {
+	rep, err := c.ProvenReputation(ctx, miner, user, skill)
+	if err != nil {
+		return nil, false, err
+	}
+	_, proof, ok, err := rep.Proof(skill)
+	return proof, ok, err
+}
+
 // provenAttempts bounds how often ProvenReputation reads the accepted root
 // again when the miner's answer does not verify against it, and
 // provenRetryDelay is the wait between (about a block of the devnet).

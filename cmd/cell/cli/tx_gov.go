@@ -143,11 +143,7 @@ func govVoteProof(cmd *cobra.Command, f *txFlags, minerURL, proofFile, skill str
 	if err != nil {
 		return nil, &usageError{fmt.Errorf("--proof-from: %w", err)}
 	}
-	rep, err := c.ProvenReputation(ctx, mc, user, sk.Id)
-	if err != nil {
-		return nil, err
-	}
-	if _, proof, ok, err := rep.Proof(sk.Id); ok || err != nil {
+	if proof, ok, err := c.ReputationProof(ctx, mc, user, sk.Id); ok || err != nil {
 		return proof, err
 	}
 	return nil, fmt.Errorf("%s has no reputation in skill %s", user, skill)

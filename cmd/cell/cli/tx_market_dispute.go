@@ -303,11 +303,7 @@ func domainVoteProof(cmd *cobra.Command, f *txFlags, id uint64, minerURL, proofF
 	if err != nil {
 		return nil, &usageError{fmt.Errorf("--proof-from: %w", err)}
 	}
-	rep, err := c.ProvenReputation(ctx, mc, user, d.DomainSkill)
-	if err != nil {
-		return nil, err
-	}
-	if _, proof, ok, err := rep.Proof(d.DomainSkill); ok || err != nil {
+	if proof, ok, err := c.ReputationProof(ctx, mc, user, d.DomainSkill); ok || err != nil {
 		return proof, err
 	}
 	return nil, fmt.Errorf("%s has no reputation in skill %d, the domain of order %d", user, d.DomainSkill, id)
