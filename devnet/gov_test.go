@@ -4,12 +4,17 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/bank"
-	"github.com/celltonomy/celltonomy/ledger/gov"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
 	"github.com/celltonomy/celltonomy/node"
@@ -17,7 +22,7 @@ import (
 
 // TestGovernanceOnDevnet: on a devnet with short governance periods, the
 // buyer proposes a treasury spend to itself and a lower min price, the
-// validator votes yes, and after the voting period and the timelock both
+// validator votes yes (both through the `cell` CLI), and after the voting period and the timelock both
 // take effect; the books balance (startDevnetParams checks the
 // invariants at the end).
 func TestGovernanceOnDevnet(t *testing.T) {
@@ -28,40 +33,24 @@ func TestGovernanceOnDevnet(t *testing.T) {
 		p.GovMinDeposit, p.GovVotingPeriodBlocks, p.GovTimelockBlocks = 1_000, 5, 2
 	})
 	ctx := context.Background()
-	buyer, err := d.Key(KeyBuyer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	val, err := d.Key(KeyValidator)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := d.Client.Params(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	treasury, err := d.Client.TreasuryBalance(ctx)
 	if err != nil || treasury < 2 {
 		t.Fatalf("treasury %d, %v", treasury, err)
 	}
 	spend := treasury / 2
-	submit := &ledgerpb.Msg{Sum: &ledgerpb.Msg_SubmitProposal{SubmitProposal: &ledgerpb.MsgSubmitProposal{
-		Title: "pay the buyer, lower the min price", Deposit: 1_000,
-		Messages: []*ledgerpb.ProposalMsg{
-			{Sum: &ledgerpb.ProposalMsg_TreasurySpend{TreasurySpend: &ledgerpb.TreasurySpend{Recipient: d.Buyer.String(), Amount: spend}}},
-			{Sum: &ledgerpb.ProposalMsg_ParamChange{ParamChange: &ledgerpb.ParamChange{Name: "min_price", Value: "999"}}},
-		}}}}
-	if r, err := d.Client.Send(ctx, buyer, d.ChainID, p.MinFee, submit); err != nil || r.Code != 0 {
-		t.Fatalf("submit: %v %+v", err, r)
+	file := filepath.Join(t.TempDir(), "proposal.json")
+	prop := fmt.Sprintf(`{"title": "pay the buyer, lower the min price", "deposit": "1000",
+	  "messages": [{"treasury_spend": {"recipient": "%s", "amount": "%d"}},
+	               {"param_change": {"name": "min_price", "value": "999"}}]}`, d.Buyer, spend)
+	if err := os.WriteFile(file, []byte(prop), 0o600); err != nil {
+		t.Fatal(err)
 	}
+	cellCLI(t, d, "proposal_submitted", "tx", "gov", "submit-proposal", file, "--from", KeyBuyer)
 	b0, err := d.Client.Balance(ctx, d.Buyer)
 	if err != nil {
 		t.Fatal(err)
 	}
-	vote := &ledgerpb.Msg{Sum: &ledgerpb.Msg_Vote{Vote: &ledgerpb.MsgVote{ProposalId: 1, Option: ledgerpb.VoteOption_VOTE_OPTION_YES}}}
-	if r, err := d.Client.Send(ctx, val, d.ChainID, p.MinFee, vote); err != nil || r.Code != 0 {
-		t.Fatalf("vote: %v %+v", err, r)
-	}
+	cellCLI(t, d, "vote_cast", "tx", "gov", "vote", "1", "yes", "--from", KeyValidator)
 	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		pr, err := d.Client.Proposal(ctx, 1)
 		if err != nil {
@@ -87,7 +76,8 @@ func TestGovernanceOnDevnet(t *testing.T) {
 // result asking for litigation; the verifiers side with it and the
 // order's price and PO stake are frozen in escrow. A direct
 // release_litigation, even from the validator, is refused and moves
-// nothing; a proposal that releases the funds to the buyer passes, and
+// nothing; a proposal that releases the funds to the buyer, submitted and
+// voted through the `cell` CLI, passes, and
 // at its execution the buyer receives exactly the frozen amount while the
 // provider, the author and the treasury receive nothing from it.
 func TestLitigatedFundsReleasedOnlyByProposal(t *testing.T) {
@@ -119,10 +109,6 @@ func TestLitigatedFundsReleasedOnlyByProposal(t *testing.T) {
 		t.Fatal(err)
 	}
 	val, err := d.Key(KeyValidator)
-	if err != nil {
-		t.Fatal(err)
-	}
-	buyer, err := d.Key(KeyBuyer)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,26 +150,17 @@ func TestLitigatedFundsReleasedOnlyByProposal(t *testing.T) {
 		t.Fatalf("a refused release moved funds: %+v → %+v", before, after)
 	}
 
-	submit := &ledgerpb.Msg{Sum: &ledgerpb.Msg_SubmitProposal{SubmitProposal: &ledgerpb.MsgSubmitProposal{
-		Title: "release the litigated order to its buyer", Deposit: 1_000,
-		Messages: []*ledgerpb.ProposalMsg{{Sum: &ledgerpb.ProposalMsg_ReleaseLitigation{ReleaseLitigation: release}}}}}}
-	res, err := d.Client.Send(ctx, buyer, d.ChainID, p.MinFee, submit)
-	if err != nil || res.Code != 0 {
-		t.Fatalf("submit: %v %+v", err, res)
+	// The proposal and the vote go through the `cell` CLI, with the
+	// devnet's keyring.
+	file := filepath.Join(t.TempDir(), "release.json")
+	prop := fmt.Sprintf(`{"title": "release the litigated order to its buyer", "deposit": "1000",
+	  "messages": [{"release_litigation": {"order_id": "%d", "to_buyer_amount": "%d", "to_provider_amount": "0"}}]}`, r.id, frozen)
+	if err := os.WriteFile(file, []byte(prop), 0o600); err != nil {
+		t.Fatal(err)
 	}
-	id := uint64(0)
-	for _, e := range res.Events {
-		if s, ok := e.(gov.EventProposalSubmitted); ok {
-			id = s.ProposalID
-		}
-	}
-	if id == 0 {
-		t.Fatalf("no proposal_submitted event in %+v", res)
-	}
-	vote := &ledgerpb.Msg{Sum: &ledgerpb.Msg_Vote{Vote: &ledgerpb.MsgVote{ProposalId: id, Option: ledgerpb.VoteOption_VOTE_OPTION_YES}}}
-	if r, err := d.Client.Send(ctx, val, d.ChainID, p.MinFee, vote); err != nil || r.Code != 0 {
-		t.Fatalf("vote: %v %+v", err, r)
-	}
+	cellCLI(t, d, "proposal_submitted", "tx", "gov", "submit-proposal", file, "--from", KeyBuyer)
+	const id = 1 // the devnet's first proposal
+	cellCLI(t, d, "vote_cast", "tx", "gov", "vote", "1", "yes", "--from", KeyValidator)
 	before = read()
 	var pr *ledgerpb.Proposal
 	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
@@ -216,4 +193,33 @@ func TestLitigatedFundsReleasedOnlyByProposal(t *testing.T) {
 	if o := queryOrder(t, d, r.id); o.GetDispute().GetFrozen() != 0 {
 		t.Fatalf("order still holds frozen funds: %v", o.GetDispute())
 	}
+}
+
+// cellBin is the `cell` binary the governance tests drive, built once.
+var cellBin = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "cell-bin")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "cell")
+	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/cell").CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build ../cmd/cell: %v\n%s", err, out)
+	}
+	return bin, nil
+})
+
+// cellCLI runs `cell --home d.Home ARGS --node d.RPC` (the devnet's keyring
+// signs) and fails the test unless it exits 0 and prints want.
+func cellCLI(t *testing.T, d *Devnet, want string, args ...string) string {
+	t.Helper()
+	bin, err := cellBin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, append(append([]string{"--home", d.Home}, args...), "--node", d.RPC)...)
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), want) {
+		t.Fatalf("cell %s: %v, want %q in\n%s", strings.Join(args, " "), err, want, out)
+	}
+	return string(out)
 }
