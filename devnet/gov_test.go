@@ -31,6 +31,9 @@ func TestGovernanceOnDevnet(t *testing.T) {
 	}
 	d := startDevnetParams(t, []NodeOptions{{Price: 4800}}, func(p *ledgerpb.Params) {
 		p.GovMinDeposit, p.GovVotingPeriodBlocks, p.GovTimelockBlocks = 1_000, 5, 2
+		// The devnet's miners are paid from the pool and then the
+		// treasury each cycle, which would empty it before the spend.
+		p.MinerReward = 1
 	})
 	ctx := context.Background()
 	treasury, err := d.Client.TreasuryBalance(ctx)
