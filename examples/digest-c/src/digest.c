@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,7 +24,7 @@
 #include "enzymes.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
-#error "the FASTA reader's word loop assumes a little-endian machine (wasm32 is)"
+#error "the search's word loop assumes a little-endian machine (wasm32 is)"
 #endif
 
 enum {
@@ -417,13 +418,8 @@ static int parse_topology(const char *value, struct buf *err) {
 enum { BA = 1, BC = 2, BG = 4, BT = 8 };
 
 static unsigned char canonical[256];
-/* canonical_pair maps two input bytes, as a 16-bit load reads them, to
-   their two canonical codes stored the same way, or 0 if either is not a
-   code: the FASTA reader converts a 64-bit word in four lookups. */
-static uint16_t canonical_pair[1 << 16];
 static unsigned char base_set[256];
 static const char code_of[] = "-ACMGRSVTWYHKDBN";
-static const char canonical_codes[] = "ACGTRYSWKMBDHVN";
 
 static void init_codes(void) {
 	static const char from[] = "ACGTUNRYSWKMBDHV";
@@ -434,19 +430,6 @@ static void init_codes(void) {
 	}
 	for (int s = 1; s < 16; s++)
 		base_set[(unsigned char)code_of[s]] = (unsigned char)s;
-	for (int a = 0; a < 256; a++) {
-		if (!canonical[a])
-			continue;
-		for (int b = 0; b < 256; b++) {
-			if (!canonical[b])
-				continue;
-			unsigned char in[2] = {(unsigned char)a, (unsigned char)b};
-			unsigned char out[2] = {canonical[a], canonical[b]};
-			uint16_t key;
-			memcpy(&key, in, 2);
-			memcpy(&canonical_pair[key], out, 2);
-		}
-	}
 }
 
 static char complement(char c) {
@@ -463,19 +446,284 @@ static int code_matches(unsigned char g, unsigned char s) {
 	return gs != 0 && (gs & ~base_set[s]) == 0;
 }
 
+/* ---- the search --------------------------------------------------------------- */
+
+/* The sites are searched in the FASTA text itself, as it is read: no
+   canonical copy of the sequence is made. A matcher's masks are indexed by
+   the input byte (either case, U as T), and their top bit, NUC, is set for
+   every nucleotide code and for nothing else, so the lookup that advances
+   the search also validates the byte. */
+
+struct pattern {
+	int enzyme;      /* index into the digest's enzyme list */
+	char site[65];   /* canonical codes on the strand searched */
+	int len;         /* site length, bp */
+	long offset;     /* top-strand cut, bp from the match's first base */
+};
+
+/* NUC is the bit of the masks that marks a nucleotide code; patterns use
+   the 63 bits below it. */
+#define NUC ((uint64_t)1 << 63)
+
+struct matcher {
+	uint64_t masks[256]; /* by input byte: bit j when it certainly matches word position j; NUC for a code */
+	uint64_t starts, ends;
+	uint64_t state;      /* after the codes read so far */
+	int end_of[64];
+	int first, count;    /* patterns[first : first+count] */
+	int max_len;
+};
+
+struct hit {
+	long position; /* top-strand cut, not yet reduced to the sequence (see search_finish) */
+	int enzyme;
+};
+
+struct hits {
+	struct hit *p;
+	size_t len, cap;
+};
+
+/* A search is the digest in progress over the sequence read so far. */
+struct search {
+	struct pattern *pats;
+	struct matcher *ms;
+	int nm;
+	struct hits hits;
+	long len;                /* codes read so far, bp */
+	unsigned char head[64];  /* the first codes as read, for the sites across the origin */
+};
+
+static void add_hit(struct hits *h, long position, int enzyme) {
+	if (h->len == h->cap) {
+		h->cap = h->cap ? h->cap * 2 : 1024;
+		struct hit *p = realloc(h->p, h->cap * sizeof *p);
+		if (!p)
+			oom();
+		h->p = p;
+	}
+	h->p[h->len++] = (struct hit){position, enzyme};
+}
+
+/* report records the patterns whose last position is set in ends and whose
+   match ends at sequence index i; a match starting at or after skip is one
+   already found from the origin. */
+static void report(const struct matcher *m, const struct pattern *pats, uint64_t ends, long i, long skip, struct hits *h) {
+	while (ends) {
+		int j = __builtin_ctzll(ends);
+		ends &= ends - 1;
+		const struct pattern *p = &pats[m->first + m->end_of[j]];
+		long start = i - p->len + 1;
+		if (start >= skip)
+			continue;
+		add_hit(h, start + p->offset, p->enzyme);
+	}
+}
+
+/* rescan advances state s over the n codes at p, the first being sequence
+   index pos, reporting every match: the slow path of scan_codes, taken
+   only for a word in which a pattern ends. */
+static void rescan(const struct matcher *m, const struct pattern *pats, uint64_t s, const unsigned char *p, int n, long pos, struct hits *h) {
+	for (int k = 0; k < n; k++) {
+		s = (s << 1 | m->starts) & m->masks[p[k]];
+		if (s & m->ends)
+			report(m, pats, s & m->ends, pos + k, LONG_MAX, h);
+	}
+}
+
+/* scan_codes advances m over the nucleotide codes at the start of p, the
+   first being sequence index pos, and returns their number: it stops at
+   the first byte that is not a code, and reads the 64-bit word holding
+   that byte, so p must be followed by such a byte and then 7 readable
+   bytes. It is restriction's matcher.scan (Shift-And) eight bytes per loop
+   round, so that the sandbox's loop instrumentation counts one iteration
+   per eight bases, and a round with a match is read again byte by byte
+   to report it; the last, partial word of a line is taken without a loop. */
+__attribute__((noinline)) static size_t scan_codes(struct matcher *m, const struct pattern *pats, const unsigned char *p, long pos, struct hits *h) {
+	const uint64_t starts = m->starts, ends = m->ends;
+	const uint64_t *masks = m->masks;
+	uint64_t s = m->state, w;
+	size_t k = 0;
+	for (;; k += 8) {
+		memcpy(&w, p + k, 8);
+		uint64_t mk, t = s, any = 0, all = NUC;
+#define STEP(j) (mk = masks[(w >> (8 * j)) & 0xFF], all &= mk, t = (t << 1 | starts) & mk, any |= t)
+		STEP(0), STEP(1), STEP(2), STEP(3), STEP(4), STEP(5), STEP(6), STEP(7);
+#undef STEP
+		if (!all)
+			break;
+		if (__builtin_expect((any & ends) != 0, 0))
+			rescan(m, pats, s, p + k, 8, pos + (long)k, h);
+		s = t;
+	}
+	/* the word at k holds a byte that is not a code: take the codes
+	   before it */
+	uint64_t mk, t = s, any = 0;
+	int n = 0;
+#define STEP(j) (mk = masks[(w >> (8 * j)) & 0xFF], mk & NUC) && (t = (t << 1 | starts) & mk, any |= t, n = j + 1)
+	STEP(0) && STEP(1) && STEP(2) && STEP(3) && STEP(4) && STEP(5) && STEP(6);
+#undef STEP
+	if (__builtin_expect((any & ends) != 0, 0))
+		rescan(m, pats, s, p + k, n, pos + (long)k, h);
+	m->state = t;
+	return k + (size_t)n;
+}
+
+/* search_init lays out the patterns of the enzymes enzs[:nenz] (each site
+   and, unless palindromic, its reverse complement) in as few matchers as
+   hold them. */
+static void search_init(struct search *s, const int *enzs, int nenz) {
+	struct pattern *pats = calloc((size_t)nenz * 2, sizeof *pats);
+	if (!pats)
+		oom();
+	int np = 0;
+	for (int i = 0; i < nenz; i++) {
+		const struct enzyme *e = &enzyme_table[enzs[i]];
+		int len = (int)strlen(e->site);
+		struct pattern *p = &pats[np++];
+		p->enzyme = i, p->len = len, p->offset = e->top;
+		memcpy(p->site, e->site, (size_t)len + 1);
+		char rc[65];
+		for (int k = 0; k < len; k++)
+			rc[len - 1 - k] = complement(e->site[k]);
+		rc[len] = 0;
+		if (strcmp(rc, e->site) != 0) {
+			p = &pats[np++];
+			p->enzyme = i, p->len = len, p->offset = len - e->bottom;
+			memcpy(p->site, rc, (size_t)len + 1);
+		}
+	}
+	struct matcher *ms = calloc((size_t)np, sizeof *ms);
+	if (!ms)
+		oom();
+	int nm = 0, used = 0;
+	struct matcher *m = NULL;
+	for (int k = 0; k < np; k++) {
+		struct pattern *p = &pats[k];
+		if (!m || used + p->len > 63) {
+			m = &ms[nm++];
+			m->first = k;
+			used = 0;
+		}
+		for (int j = 0; j < p->len; j++) {
+			uint64_t bit = (uint64_t)1 << (used + j);
+			for (int b = 0; b < 256; b++)
+				if (canonical[b] && code_matches(canonical[b], (unsigned char)p->site[j]))
+					m->masks[b] |= bit;
+		}
+		m->starts |= (uint64_t)1 << used;
+		m->ends |= (uint64_t)1 << (used + p->len - 1);
+		m->end_of[used + p->len - 1] = m->count++;
+		if (p->len > m->max_len)
+			m->max_len = p->len;
+		used += p->len;
+	}
+	for (int k = 0; k < nm; k++)
+		for (int b = 0; b < 256; b++)
+			if (canonical[b])
+				ms[k].masks[b] |= NUC;
+	s->pats = pats;
+	s->ms = ms;
+	s->nm = nm;
+}
+
+/* search_codes searches the nucleotide codes at the start of p (see
+   scan_codes for what must follow them) and returns their number. */
+static size_t search_codes(struct search *s, const unsigned char *p) {
+	size_t k = 0;
+	for (int i = 0; i < s->nm; i++)
+		k = scan_codes(&s->ms[i], s->pats, p, s->len, &s->hits);
+	for (size_t j = 0; j < k && s->len + (long)j < (long)sizeof s->head; j++)
+		s->head[s->len + (long)j] = p[j];
+	s->len += (long)k;
+	return k;
+}
+
+static int hit_cmp(const void *a, const void *b) {
+	const struct hit *x = a, *y = b;
+	if (x->position != y->position)
+		return x->position < y->position ? -1 : 1;
+	return x->enzyme - y->enzyme;
+}
+
+/* cuts: positions[k] with the enzymes enz[first[k] : first[k+1]] */
+struct cuts {
+	long *position;
+	int *first; /* count+1 entries */
+	int *enz;
+	size_t count;
+};
+
+/* search_finish ends the search of a sequence of s->len > 0 bp: on a
+   circle it reads on across the origin, then reduces the cuts to the
+   sequence as restriction.FindCuts does (kept strictly inside a linear
+   one, modulo the length on a circle), and sorts and groups them. */
+static void search_finish(struct search *s, int circular, struct cuts *out) {
+	long n = s->len;
+	struct hits *h = &s->hits;
+	if (circular) {
+		for (int i = 0; i < s->nm; i++) {
+			struct matcher *m = &s->ms[i];
+			uint64_t state = m->state;
+			for (long k = n; k < n + m->max_len - 1; k++) {
+				state = (state << 1 | m->starts) & m->masks[s->head[k % n]];
+				if (state & m->ends)
+					report(m, s->pats, state & m->ends, k, n, h);
+			}
+		}
+	}
+	size_t kept = 0;
+	for (size_t k = 0; k < h->len; k++) {
+		long c = h->p[k].position;
+		if (circular)
+			c = ((c % n) + n) % n;
+		else if (c <= 0 || c >= n)
+			continue;
+		h->p[kept++] = (struct hit){c, h->p[k].enzyme};
+	}
+	h->len = kept;
+	qsort(h->p, h->len, sizeof *h->p, hit_cmp);
+
+	out->position = malloc((h->len + 1) * sizeof(long));
+	out->first = malloc((h->len + 1) * sizeof(int));
+	out->enz = malloc((h->len + 1) * sizeof(int));
+	if (!out->position || !out->first || !out->enz)
+		oom();
+	size_t c = 0;
+	int ne = 0;
+	for (size_t k = 0; k < h->len; k++) {
+		if (c > 0 && out->position[c - 1] == h->p[k].position) {
+			if (out->enz[ne - 1] != h->p[k].enzyme)
+				out->enz[ne++] = h->p[k].enzyme;
+			continue;
+		}
+		out->position[c] = h->p[k].position;
+		out->first[c] = ne;
+		out->enz[ne++] = h->p[k].enzyme;
+		c++;
+	}
+	out->first[c] = ne;
+	out->count = c;
+}
+
 /* ---- FASTA ------------------------------------------------------------------ */
 
 struct record {
 	struct buf id, desc;
-	unsigned char *seq;
-	size_t len;
+	long len; /* bp */
 };
 
 /* go_errno is the text of an errno as Go's syscall package on wasip1 gives
    it, which is musl's (and wasi-libc's) strerror. */
 static const char *go_errno(int e) { return strerror(e); }
 
-/* read_file reads the whole file at path into *data. */
+/* PAD is the number of zero bytes read_file puts after the data, so that
+   scan_codes finds a byte that is not a code and a whole word after the
+   last line. */
+enum { PAD = 8 };
+
+/* read_file reads the whole file at path into *data, followed by PAD zero
+   bytes. */
 static int read_file(const char *path, unsigned char **data, size_t *n, int *err) {
 	int fd = open(path, O_RDONLY);
 	if (fd < 0) {
@@ -486,14 +734,14 @@ static int read_file(const char *path, unsigned char **data, size_t *n, int *err
 	size_t cap = 1 << 16;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
 		cap = (size_t)st.st_size + 1;
-	unsigned char *p = malloc(cap);
+	unsigned char *p = malloc(cap + PAD);
 	if (!p)
 		oom();
 	size_t len = 0;
 	for (;;) {
 		if (len == cap) {
 			cap *= 2;
-			unsigned char *q = realloc(p, cap);
+			unsigned char *q = realloc(p, cap + PAD);
 			if (!q)
 				oom();
 			p = q;
@@ -512,21 +760,10 @@ static int read_file(const char *path, unsigned char **data, size_t *n, int *err
 		len += (size_t)r;
 	}
 	close(fd);
+	memset(p + len, 0, PAD);
 	*data = p;
 	*n = len;
 	return 0;
-}
-
-#define ONES 0x0101010101010101ULL
-
-/* zero_bytes returns 0x80 in each byte of v that is zero and 0 in the
-   others (exactly, unlike the shorter test that only tells whether there is
-   one). A byte x of a word, cleared of its 0x20 bit, equals 'A' exactly
-   when x is 'A' or 'a'; so four of these tests recognise eight bases in a
-   dozen instructions. */
-static inline uint64_t zero_bytes(uint64_t v) {
-	const uint64_t m = 0x7F * ONES;
-	return ~(((v & m) + m) | v | m);
 }
 
 /* bad_code describes the invalid byte at line[i] as restriction's badCode. */
@@ -546,64 +783,35 @@ static void bad_code(struct buf *err, long line_no, const unsigned char *line, s
 	buf_puts(err, " is not a nucleotide code (allowed: ACGTUN and IUPAC codes RYSWKMBDHV, either case)");
 }
 
-/* parse_fasta parses data[:n] as restriction.ReadFASTA does, writing the
-   sequence over data itself (it is never longer than the text). */
-static int parse_fasta(unsigned char *data, size_t n, struct record *rec, struct buf *err) {
+/* parse_fasta parses data[:n] as restriction.ReadFASTA does, searching the
+   sequence as it goes; data[n : n+PAD] must be zero bytes. */
+static int parse_fasta(const unsigned char *data, size_t n, struct record *rec, struct search *s, struct buf *err) {
 	long header_line = 0;
-	size_t seq_len = 0;
 	size_t pos = 0;
 	for (long line_no = 1; pos < n; line_no++) {
-		unsigned char *line = data + pos;
+		const unsigned char *line = data + pos;
 		if (header_line && line[0] != '>') {
-			/* A sequence line (or a blank one), read in one pass with
-			   no search for its end first: codes are converted eight at
-			   a time, read and written as one 64-bit word (fewer loop
-			   heads for the sandbox's instrumentation and fewer checked
-			   memory accesses), until the first byte that is not a
-			   code; the line must end there, after spaces, tabs and a
-			   CR at most. */
-			unsigned char *out = data + seq_len;
-			size_t avail = n - pos, k = 0;
-			{
-				for (; k + 8 <= avail; k += 8) {
-					uint64_t w;
-					memcpy(&w, line + k, 8);
-					/* eight of ACGT or acgt, the usual case, in
-					   arithmetic alone; else four table lookups */
-					uint64_t u = w & (0xDF * ONES);
-					uint64_t acgt = zero_bytes(u ^ ('A' * ONES)) | zero_bytes(u ^ ('C' * ONES)) |
-							zero_bytes(u ^ ('G' * ONES)) | zero_bytes(u ^ ('T' * ONES));
-					if (acgt != 0x80 * ONES) {
-						uint64_t p0 = canonical_pair[w & 0xFFFF], p1 = canonical_pair[w >> 16 & 0xFFFF];
-						uint64_t p2 = canonical_pair[w >> 32 & 0xFFFF], p3 = canonical_pair[w >> 48];
-						if (!p0 | !p1 | !p2 | !p3)
-							break;
-						u = p0 | p1 << 16 | p2 << 32 | p3 << 48;
-					}
-					memcpy(out + k, &u, 8);
-				}
-				/* the word that stopped the loop holds the end of the
-				   line: at most seven codes are left */
-				unsigned char c;
-				while (k < avail && (c = canonical[line[k]]))
-					out[k++] = c;
-			}
+			/* A sequence line (or a blank one), searched in one pass
+			   with no search for its end first, up to the first byte
+			   that is not a code; the line must end there, after
+			   spaces, tabs and a CR at most. */
+			size_t avail = n - pos;
+			size_t k = search_codes(s, line);
 			size_t end = k;
 			while (end < avail && (line[end] == ' ' || line[end] == '\t' || line[end] == '\r'))
 				end++;
 			if (end < avail && line[end] != '\n') {
-				unsigned char *nl = memchr(line + end, '\n', avail - end);
+				const unsigned char *nl = memchr(line + end, '\n', avail - end);
 				size_t len = nl ? (size_t)(nl - line) : avail;
 				while (len > k && (line[len - 1] == ' ' || line[len - 1] == '\t' || line[len - 1] == '\r'))
 					len--;
 				bad_code(err, line_no, line, len, k);
 				return -1;
 			}
-			seq_len += k;
 			pos += end < avail ? end + 1 : avail;
 			continue;
 		}
-		unsigned char *nl = memchr(line, '\n', n - pos);
+		const unsigned char *nl = memchr(line, '\n', n - pos);
 		size_t len = nl ? (size_t)(nl - line) : n - pos;
 		pos += len + (nl ? 1 : 0);
 		while (len > 0 && (line[len - 1] == ' ' || line[len - 1] == '\t' || line[len - 1] == '\r' || line[len - 1] == '\n'))
@@ -646,202 +854,17 @@ static int parse_fasta(unsigned char *data, size_t n, struct record *rec, struct
 		buf_puts(err, "no FASTA header: the input has no line starting with '>'");
 		return -1;
 	}
-	if (seq_len == 0) {
+	if (s->len == 0) {
 		buf_puts(err, "sequence ");
 		quote(err, rec->id.p, rec->id.len);
 		buf_printf(err, " (header at line %ld) is empty", header_line);
 		return -1;
 	}
-	rec->seq = data;
-	rec->len = seq_len;
+	rec->len = s->len;
 	return 0;
 }
 
 /* ---- the digest --------------------------------------------------------------- */
-
-struct pattern {
-	int enzyme;      /* index into the digest's enzyme list */
-	char site[65];   /* canonical codes on the strand searched */
-	int len;         /* site length, bp */
-	long offset;     /* top-strand cut, bp from the match's first base */
-};
-
-struct matcher {
-	uint64_t masks[256];
-	uint64_t starts, ends;
-	int end_of[64];
-	int first, count; /* patterns[first : first+count] */
-	int max_len;
-};
-
-struct hit {
-	long position;
-	int enzyme;
-};
-
-struct hits {
-	struct hit *p;
-	size_t len, cap;
-};
-
-static void add_hit(struct hits *h, long position, int enzyme) {
-	if (h->len == h->cap) {
-		h->cap = h->cap ? h->cap * 2 : 1024;
-		struct hit *p = realloc(h->p, h->cap * sizeof *p);
-		if (!p)
-			oom();
-		h->p = p;
-	}
-	h->p[h->len++] = (struct hit){position, enzyme};
-}
-
-static void report(const struct matcher *m, const struct pattern *pats, uint64_t ends, long i, long n, int circular, struct hits *h) {
-	while (ends) {
-		int j = __builtin_ctzll(ends);
-		ends &= ends - 1;
-		const struct pattern *p = &pats[m->first + m->end_of[j]];
-		long start = i - p->len + 1;
-		if (start >= n)
-			continue;
-		long c = start + p->offset;
-		if (circular)
-			c = ((c % n) + n) % n;
-		else if (c <= 0 || c >= n)
-			continue;
-		add_hit(h, c, p->enzyme);
-	}
-}
-
-/* scan is restriction's matcher.scan: Shift-And over the sequence, eight
-   bytes per loop round so that the loop instrumentation of the sandbox
-   counts one iteration per eight bytes; a round with a match is read again
-   byte by byte to report it. */
-static void scan(const struct matcher *m, const struct pattern *pats, const unsigned char *seq, long n, int circular, struct hits *h) {
-	uint64_t state = 0;
-	const uint64_t starts = m->starts, ends = m->ends;
-	const uint64_t *masks = m->masks;
-	long i = 0;
-	for (; i + 8 <= n; i += 8) {
-		uint64_t w, s = state, any = 0;
-		memcpy(&w, seq + i, 8);
-		for (int k = 0; k < 8; k++) {
-			s = (s << 1 | starts) & masks[(w >> (8 * k)) & 0xFF];
-			any |= s;
-		}
-		if (__builtin_expect((any & ends) != 0, 0)) {
-			for (long k = i; k < i + 8; k++) {
-				state = (state << 1 | starts) & masks[seq[k]];
-				if (state & ends)
-					report(m, pats, state & ends, k, n, circular, h);
-			}
-		} else {
-			state = s;
-		}
-	}
-	for (; i < n; i++) {
-		state = (state << 1 | starts) & masks[seq[i]];
-		if (state & ends)
-			report(m, pats, state & ends, i, n, circular, h);
-	}
-	if (circular) {
-		for (long k = n; k < n + m->max_len - 1; k++) {
-			state = (state << 1 | starts) & masks[seq[k % n]];
-			if (state & ends)
-				report(m, pats, state & ends, k, n, circular, h);
-		}
-	}
-}
-
-static int hit_cmp(const void *a, const void *b) {
-	const struct hit *x = a, *y = b;
-	if (x->position != y->position)
-		return x->position < y->position ? -1 : 1;
-	return x->enzyme - y->enzyme;
-}
-
-/* cuts: positions[k] with the enzymes enz[first[k] : first[k+1]] */
-struct cuts {
-	long *position;
-	int *first; /* count+1 entries */
-	int *enz;
-	size_t count;
-};
-
-static void find_cuts(const unsigned char *seq, long n, const int *enzs, int nenz, int circular, struct cuts *out) {
-	struct pattern *pats = calloc((size_t)nenz * 2, sizeof *pats);
-	if (!pats)
-		oom();
-	int np = 0;
-	for (int i = 0; i < nenz; i++) {
-		const struct enzyme *e = &enzyme_table[enzs[i]];
-		int len = (int)strlen(e->site);
-		struct pattern *p = &pats[np++];
-		p->enzyme = i, p->len = len, p->offset = e->top;
-		memcpy(p->site, e->site, (size_t)len + 1);
-		char rc[65];
-		for (int k = 0; k < len; k++)
-			rc[len - 1 - k] = complement(e->site[k]);
-		rc[len] = 0;
-		if (strcmp(rc, e->site) != 0) {
-			p = &pats[np++];
-			p->enzyme = i, p->len = len, p->offset = len - e->bottom;
-			memcpy(p->site, rc, (size_t)len + 1);
-		}
-	}
-	struct matcher *ms = calloc((size_t)np, sizeof *ms);
-	if (!ms)
-		oom();
-	int nm = 0, used = 0;
-	struct matcher *m = NULL;
-	for (int k = 0; k < np; k++) {
-		struct pattern *p = &pats[k];
-		if (!m || used + p->len > 64) {
-			m = &ms[nm++];
-			m->first = k;
-			used = 0;
-		}
-		for (int j = 0; j < p->len; j++) {
-			uint64_t bit = (uint64_t)1 << (used + j);
-			for (const char *g = canonical_codes; *g; g++)
-				if (code_matches((unsigned char)*g, (unsigned char)p->site[j]))
-					m->masks[(unsigned char)*g] |= bit;
-		}
-		m->starts |= (uint64_t)1 << used;
-		m->ends |= (uint64_t)1 << (used + p->len - 1);
-		m->end_of[used + p->len - 1] = m->count++;
-		if (p->len > m->max_len)
-			m->max_len = p->len;
-		used += p->len;
-	}
-	struct hits h = {0};
-	for (int k = 0; k < nm; k++)
-		scan(&ms[k], pats, seq, n, circular, &h);
-	qsort(h.p, h.len, sizeof *h.p, hit_cmp);
-
-	out->position = malloc((h.len + 1) * sizeof(long));
-	out->first = malloc((h.len + 1) * sizeof(int));
-	out->enz = malloc((h.len + 1) * sizeof(int));
-	if (!out->position || !out->first || !out->enz)
-		oom();
-	size_t c = 0;
-	int ne = 0;
-	for (size_t k = 0; k < h.len; k++) {
-		if (c > 0 && out->position[c - 1] == h.p[k].position) {
-			if (out->enz[ne - 1] != h.p[k].enzyme)
-				out->enz[ne++] = h.p[k].enzyme;
-			continue;
-		}
-		out->position[c] = h.p[k].position;
-		out->first[c] = ne;
-		out->enz[ne++] = h.p[k].enzyme;
-		c++;
-	}
-	out->first[c] = ne;
-	out->count = c;
-	free(h.p);
-	free(ms);
-	free(pats);
-}
 
 struct fragment {
 	long start, end, length;
@@ -1001,7 +1024,7 @@ static void json_string(struct out *o, const char *s, size_t n) {
 }
 
 static void write_json(struct out *o, const struct record *rec, const int *enzs, int nenz, int circular, const struct cuts *cuts, const struct fragment *frags, size_t nfrag) {
-	out_printf(o, "{\n  \"length\": %zu,\n  \"enzymes\": [\n", rec->len);
+	out_printf(o, "{\n  \"length\": %ld,\n  \"enzymes\": [\n", rec->len);
 	for (int i = 0; i < nenz; i++) {
 		out_puts(o, "    ");
 		out_puts(o, "\"");
@@ -1058,7 +1081,7 @@ static void write_table(struct out *o, const struct record *rec, const int *enzs
 		out_puts(o, " ");
 		out_write(o, rec->desc.p, rec->desc.len);
 	}
-	out_printf(o, "\nlength     %zu bp\ntopology   %s\nenzymes    ", rec->len, circular ? "circular" : "linear");
+	out_printf(o, "\nlength     %ld bp\ntopology   %s\nenzymes    ", rec->len, circular ? "circular" : "linear");
 	for (int i = 0; i < nenz; i++)
 		out_printf(o, "%s%s %s", i ? ", " : "", enzyme_table[enzs[i]].name, enzyme_table[enzs[i]].notation);
 	out_printf(o, "\ncuts       %zu\nfragments  %zu\n\n", cuts->count, nfrag);
@@ -1149,17 +1172,19 @@ int main(int argc, char **argv) {
 		return fail(EXIT_INPUT, &err);
 	}
 	struct record rec = {0};
+	struct search search = {0};
+	search_init(&search, enzs, nenz);
 	struct buf ferr = {0};
-	if (parse_fasta(data, n, &rec, &ferr) < 0) {
+	if (parse_fasta(data, n, &rec, &search, &ferr) < 0) {
 		buf_printf(&err, "input \"genome\" (%s): ", path.p);
 		buf_put(&err, ferr.p, ferr.len);
 		return fail(EXIT_INPUT, &err);
 	}
 
 	struct cuts cuts;
-	find_cuts(rec.seq, (long)rec.len, enzs, nenz, circular, &cuts);
+	search_finish(&search, circular, &cuts);
 	size_t nfrag;
-	struct fragment *frags = fragments(&cuts, (long)rec.len, circular, &nfrag);
+	struct fragment *frags = fragments(&cuts, rec.len, circular, &nfrag);
 
 	struct buf out_path = {0};
 	buf_printf(&out_path, "%s/fragments.json", outputs);
