@@ -639,12 +639,41 @@ static size_t search_codes(struct search *s, const unsigned char *p) {
 	return k;
 }
 
-static int hit_cmp(const void *a, const void *b) {
-	const struct hit *x = a, *y = b;
-	if (x->position != y->position)
-		return x->position < y->position ? -1 : 1;
-	return x->enzyme - y->enzyme;
-}
+/* MERGE_SORT defines name(a, n), which sorts a[:n] of type T in the order
+   of less with a bottom-up merge sort. libc's qsort is not used: wasi-libc's
+   is a smoothsort, and with a call through a function pointer per
+   comparison it costs several times more in WebAssembly than glibc's does
+   natively. */
+#define MERGE_SORT(name, T, less)                                                      \
+	static void name(T *a, size_t n) {                                             \
+		if (n < 2)                                                             \
+			return;                                                        \
+		T *tmp = malloc(n * sizeof *tmp);                                      \
+		if (!tmp)                                                              \
+			oom();                                                         \
+		T *src = a, *dst = tmp;                                                \
+		for (size_t w = 1; w < n; w *= 2) {                                    \
+			for (size_t lo = 0; lo < n; lo += 2 * w) {                     \
+				size_t mid = lo + w < n ? lo + w : n;                  \
+				size_t hi = lo + 2 * w < n ? lo + 2 * w : n;           \
+				size_t i = lo, j = mid, k = lo;                        \
+				while (i < mid && j < hi)                              \
+					dst[k++] = less(src[j], src[i]) ? src[j++] : src[i++]; \
+				while (i < mid)                                        \
+					dst[k++] = src[i++];                           \
+				while (j < hi)                                         \
+					dst[k++] = src[j++];                           \
+			}                                                              \
+			T *t = src;                                                    \
+			src = dst, dst = t;                                            \
+		}                                                                      \
+		if (src != a)                                                          \
+			memcpy(a, src, n * sizeof *a);                                 \
+		free(tmp);                                                             \
+	}
+
+#define HIT_LESS(x, y) ((x).position < (y).position || ((x).position == (y).position && (x).enzyme < (y).enzyme))
+MERGE_SORT(sort_hits, struct hit, HIT_LESS)
 
 /* cuts: positions[k] with the enzymes enz[first[k] : first[k+1]] */
 struct cuts {
@@ -682,7 +711,7 @@ static void search_finish(struct search *s, int circular, struct cuts *out) {
 		h->p[kept++] = (struct hit){c, h->p[k].enzyme};
 	}
 	h->len = kept;
-	qsort(h->p, h->len, sizeof *h->p, hit_cmp);
+	sort_hits(h->p, h->len);
 
 	out->position = malloc((h->len + 1) * sizeof(long));
 	out->first = malloc((h->len + 1) * sizeof(int));
@@ -929,7 +958,8 @@ static void out_flush(struct out *o) {
 	o->len = 0;
 }
 
-static void out_write(struct out *o, const char *s, size_t n) {
+/* out_slow writes s[:n] through the buffer, flushing it as it fills. */
+static void out_slow(struct out *o, const char *s, size_t n) {
 	while (n > 0) {
 		if (o->len == sizeof o->b)
 			out_flush(o);
@@ -940,6 +970,22 @@ static void out_write(struct out *o, const char *s, size_t n) {
 		o->len += k, s += k, n -= k;
 	}
 }
+
+/* out_write appends s[:n]. It is inlined so that the constant length of a
+   literal (out_lit) lets the compiler copy it with a few moves instead of a
+   call to memcpy; in WebAssembly a call and libc's byte loop cost far more
+   than natively. */
+static inline __attribute__((always_inline)) void out_write(struct out *o, const char *s, size_t n) {
+	if (__builtin_expect(n <= sizeof o->b - o->len, 1)) {
+		memcpy(o->b + o->len, s, n);
+		o->len += n;
+		return;
+	}
+	out_slow(o, s, n);
+}
+
+/* out_lit writes a string literal. */
+#define out_lit(o, s) out_write(o, s "", sizeof s - 1)
 
 static void out_puts(struct out *o, const char *s) { out_write(o, s, strlen(s)); }
 
@@ -965,21 +1011,25 @@ static void out_printf(struct out *o, const char *fmt, ...) {
 }
 
 /* out_long writes v in decimal, right-aligned in width columns (printf's
-   %*ld without its cost, which the per-fragment lines would pay). */
+   %*ld without its cost, which the per-fragment lines would pay), its
+   digits straight into the buffer. */
 static void out_long(struct out *o, long v, int width) {
-	char tmp[24];
-	int i = sizeof tmp;
-	int neg = v < 0;
-	unsigned long u = neg ? 0UL - (unsigned long)v : (unsigned long)v;
+	unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
+	int n = 1 + (v < 0);
+	for (unsigned long t = u; t >= 10; t /= 10)
+		n++;
+	for (int pad = width - n; pad > 0; pad--)
+		out_lit(o, " ");
+	if (sizeof o->b - o->len < (size_t)n)
+		out_flush(o);
+	char *d = o->b + o->len + n;
 	do {
-		tmp[--i] = (char)('0' + u % 10);
+		*--d = (char)('0' + u % 10);
 		u /= 10;
 	} while (u);
-	if (neg)
-		tmp[--i] = '-';
-	for (int pad = width - ((int)sizeof tmp - i); pad > 0; pad--)
-		out_write(o, " ", 1);
-	out_write(o, tmp + i, sizeof tmp - (size_t)i);
+	if (v < 0)
+		*--d = '-';
+	o->len += (size_t)n;
 }
 
 /* json_string writes s[:n] as Go's encoding/json does with HTML escaping
@@ -1013,7 +1063,7 @@ static void json_string(struct out *o, const char *s, size_t n) {
 		int size;
 		uint32_t r = decode_rune((const unsigned char *)s + i, n - i, &size);
 		if (r == 0xFFFD && size == 1)
-			out_puts(o, "\\ufffd");
+			out_lit(o, "\\ufffd");
 		else if (r == 0x2028 || r == 0x2029)
 			out_printf(o, "\\u%04x", r);
 		else
@@ -1026,40 +1076,52 @@ static void json_string(struct out *o, const char *s, size_t n) {
 static void write_json(struct out *o, const struct record *rec, const int *enzs, int nenz, int circular, const struct cuts *cuts, const struct fragment *frags, size_t nfrag) {
 	out_printf(o, "{\n  \"length\": %ld,\n  \"enzymes\": [\n", rec->len);
 	for (int i = 0; i < nenz; i++) {
-		out_puts(o, "    ");
-		out_puts(o, "\"");
+		out_lit(o, "    ");
+		out_lit(o, "\"");
 		out_puts(o, enzyme_table[enzs[i]].name);
-		out_puts(o, i + 1 < nenz ? "\",\n" : "\"\n");
+		if (i + 1 < nenz)
+			out_lit(o, "\",\n");
+		else
+			out_lit(o, "\"\n");
 	}
 	out_printf(o, "  ],\n  \"topology\": \"%s\",\n  \"sequence\": ", circular ? "circular" : "linear");
 	json_string(o, rec->id.p, rec->id.len);
-	out_puts(o, ",\n  \"cuts\": [");
+	out_lit(o, ",\n  \"cuts\": [");
 	if (cuts->count == 0)
-		out_puts(o, "],\n");
+		out_lit(o, "],\n");
 	else
-		out_puts(o, "\n");
+		out_lit(o, "\n");
 	for (size_t k = 0; k < cuts->count; k++) {
-		out_puts(o, "    {\n      \"position\": ");
+		out_lit(o, "    {\n      \"position\": ");
 		out_long(o, cuts->position[k], 0);
-		out_puts(o, ",\n      \"enzymes\": [\n");
+		out_lit(o, ",\n      \"enzymes\": [\n");
 		for (int j = cuts->first[k]; j < cuts->first[k + 1]; j++) {
-			out_puts(o, "        \"");
+			out_lit(o, "        \"");
 			out_puts(o, enzyme_table[enzs[cuts->enz[j]]].name);
-			out_puts(o, j + 1 < cuts->first[k + 1] ? "\",\n" : "\"\n");
+			if (j + 1 < cuts->first[k + 1])
+				out_lit(o, "\",\n");
+			else
+				out_lit(o, "\"\n");
 		}
-		out_puts(o, k + 1 < cuts->count ? "      ]\n    },\n" : "      ]\n    }\n  ],\n");
+		if (k + 1 < cuts->count)
+			out_lit(o, "      ]\n    },\n");
+		else
+			out_lit(o, "      ]\n    }\n  ],\n");
 	}
-	out_puts(o, "  \"fragments\": [\n");
+	out_lit(o, "  \"fragments\": [\n");
 	for (size_t k = 0; k < nfrag; k++) {
-		out_puts(o, "    {\n      \"start\": ");
+		out_lit(o, "    {\n      \"start\": ");
 		out_long(o, frags[k].start, 0);
-		out_puts(o, ",\n      \"end\": ");
+		out_lit(o, ",\n      \"end\": ");
 		out_long(o, frags[k].end, 0);
-		out_puts(o, ",\n      \"length\": ");
+		out_lit(o, ",\n      \"length\": ");
 		out_long(o, frags[k].length, 0);
-		out_puts(o, k + 1 < nfrag ? "\n    },\n" : "\n    }\n");
+		if (k + 1 < nfrag)
+			out_lit(o, "\n    },\n");
+		else
+			out_lit(o, "\n    }\n");
 	}
-	out_puts(o, "  ]\n}\n");
+	out_lit(o, "  ]\n}\n");
 }
 
 static int digits(long v) {
@@ -1069,16 +1131,14 @@ static int digits(long v) {
 	return d;
 }
 
-static int long_desc(const void *a, const void *b) {
-	long x = *(const long *)a, y = *(const long *)b;
-	return x < y ? 1 : x > y ? -1 : 0;
-}
+#define LONG_GREATER(x, y) ((x) > (y))
+MERGE_SORT(sort_desc, long, LONG_GREATER)
 
 static void write_table(struct out *o, const struct record *rec, const int *enzs, int nenz, int circular, const struct cuts *cuts, const struct fragment *frags, size_t nfrag) {
-	out_puts(o, "sequence   ");
+	out_lit(o, "sequence   ");
 	out_write(o, rec->id.p, rec->id.len);
 	if (rec->desc.len) {
-		out_puts(o, " ");
+		out_lit(o, " ");
 		out_write(o, rec->desc.p, rec->desc.len);
 	}
 	out_printf(o, "\nlength     %ld bp\ntopology   %s\nenzymes    ", rec->len, circular ? "circular" : "linear");
@@ -1104,24 +1164,24 @@ static void write_table(struct out *o, const struct record *rec, const int *enzs
 		oom();
 	for (size_t k = 0; k < nfrag; k++)
 		sizes[k] = frags[k].length;
-	qsort(sizes, nfrag, sizeof(long), long_desc);
-	out_puts(o, "\nsizes, largest first (bp):\n");
+	sort_desc(sizes, nfrag);
+	out_lit(o, "\nsizes, largest first (bp):\n");
 	size_t line = 0;
-	out_puts(o, "  ");
+	out_lit(o, "  ");
 	for (size_t k = 0; k < nfrag; k++) {
 		int w = digits(sizes[k]);
 		if (line != 0 && line + 1 + (size_t)w > 72) {
-			out_puts(o, "\n  ");
+			out_lit(o, "\n  ");
 			line = 0;
 		}
 		if (line != 0) {
-			out_puts(o, " ");
+			out_lit(o, " ");
 			line++;
 		}
 		out_long(o, sizes[k], 0);
 		line += (size_t)w;
 	}
-	out_puts(o, "\n");
+	out_lit(o, "\n");
 	free(sizes);
 }
 
