@@ -28,9 +28,10 @@
 // suggestions for a misspelt name lower-case ASCII letters only.
 //
 // The C program reads the whole genome into memory at once (Go reads it by
-// lines) and writes the sequence over the text; both are bounded by the
-// package's memory limit, and a genome too large for it ends the run with
-// the memory-limit outcome in both.
+// lines into a copy of the sequence) and searches the sites in the FASTA
+// text itself as it parses it, with no copy of the sequence; both are
+// bounded by the package's memory limit, and a genome too large for it
+// ends the run with the memory-limit outcome in both.
 //
 // # Native build
 //

