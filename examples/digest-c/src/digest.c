@@ -449,25 +449,10 @@ static int code_matches(unsigned char g, unsigned char s) {
 /* ---- the search --------------------------------------------------------------- */
 
 /* The sites are searched in the FASTA text itself, as it is read: no
-   canonical copy of the sequence is made. The search is restriction's
-   Shift-And, with two changes that keep its results and make it cheaper:
-
-   - A matcher's masks are indexed by the input byte (either case, U as
-     T), and their top bit, NUC, is set for every nucleotide code and for
-     nothing else, so the lookup that advances the search also validates
-     the byte.
-   - Each pattern has a guard bit below its first position, always set in
-     the state, and an echo bit above its last position, which every code
-     matches. A step is then s' = ((s << 1) & M[c]) | G (the guard shifted
-     up starts the pattern), and two steps compose into one lookup in a
-     table indexed by the pair of bytes: s'' = ((s << 2) | C) & P[a][b],
-     with C the guards and first positions and P[a][b] = (((M[a] | G) <<
-     1) & M[b]) | G. A pattern that ended after the first byte of a pair shows
-     in its echo bit after the second. The pair table is indexed by the
-     low five bits of both letters (letters only; case does not matter),
-     1,024 entries; a word of eight bytes takes four lookups instead of
-     eight, which is what costs most in WebAssembly (every load of linear
-     memory is bounds-checked). */
+   canonical copy of the sequence is made. A matcher's masks are indexed by
+   the input byte (either case, U as T), and their top bit, NUC, is set for
+   every nucleotide code and for nothing else, so the lookup that advances
+   the search also validates the byte. */
 
 struct pattern {
 	int enzyme;      /* index into the digest's enzyme list */
@@ -476,15 +461,13 @@ struct pattern {
 	long offset;     /* top-strand cut, bp from the match's first base */
 };
 
-/* NUC is the bit of the masks and of the pair table that marks nucleotide
-   codes; patterns use the 63 bits below it. */
+/* NUC is the bit of the masks that marks a nucleotide code; patterns use
+   the 63 bits below it. */
 #define NUC ((uint64_t)1 << 63)
 
 struct matcher {
-	uint64_t masks[256]; /* by input byte: bit j when it certainly matches word position j, echo bits and NUC for a code */
-	uint64_t *pairs;     /* 1024 entries by (low 5 bits of the first letter) | (those of the second) << 5, 0 unless both are codes */
-	uint64_t guards;     /* the bit below each pattern, always set in the state */
-	uint64_t ends;       /* the last position of every pattern */
+	uint64_t masks[256]; /* by input byte: bit j when it certainly matches word position j; NUC for a code */
+	uint64_t starts, ends;
 	uint64_t state;      /* after the codes read so far */
 	int end_of[64];
 	int first, count;    /* patterns[first : first+count] */
@@ -538,71 +521,52 @@ static void report(const struct matcher *m, const struct pattern *pats, uint64_t
 }
 
 /* rescan advances state s over the n codes at p, the first being sequence
-   index pos, one byte a step, reporting every match: the slow path of
-   scan_codes, taken only for a word in which a pattern ends. */
+   index pos, reporting every match: the slow path of scan_codes, taken
+   only for a word in which a pattern ends. */
 static void rescan(const struct matcher *m, const struct pattern *pats, uint64_t s, const unsigned char *p, int n, long pos, struct hits *h) {
 	for (int k = 0; k < n; k++) {
-		s = ((s << 1) & m->masks[p[k]]) | m->guards;
+		s = (s << 1 | m->starts) & m->masks[p[k]];
 		if (s & m->ends)
 			report(m, pats, s & m->ends, pos + k, LONG_MAX, h);
 	}
 }
 
-/* scan_tail advances m over the codes at the start of p, at most seven,
-   up to the first byte that is not a code, and returns their number; the
-   first is sequence index pos. */
-__attribute__((noinline)) static size_t scan_tail(struct matcher *m, const struct pattern *pats, const unsigned char *p, long pos, struct hits *h) {
-	const uint64_t g = m->guards;
-	const uint64_t *masks = m->masks;
-	uint64_t mk, t = m->state, any = 0;
-	int n = 0;
-#define STEP(j) (mk = masks[p[j]], mk & NUC) && (t = ((t << 1) & mk) | g, any |= t, n = j + 1)
-	STEP(0) && STEP(1) && STEP(2) && STEP(3) && STEP(4) && STEP(5) && STEP(6);
-#undef STEP
-	if (__builtin_expect((any & m->ends) != 0, 0))
-		rescan(m, pats, m->state, p, n, pos, h);
-	m->state = t;
-	return (size_t)n;
-}
-
-#define HIGH2 0xC0C0C0C0C0C0C0C0ULL
-#define LETTERS 0x4040404040404040ULL /* a byte from 0x40 to 0x7F: its low five bits tell the letter */
-
 /* scan_codes advances m over the nucleotide codes at the start of p, the
    first being sequence index pos, and returns their number: it stops at
    the first byte that is not a code, and reads the 64-bit word holding
    that byte, so p must be followed by such a byte and then 7 readable
-   bytes. Eight bytes a loop round, two a lookup, so that the sandbox's
-   loop instrumentation counts one iteration per eight bases; a round in
-   which a pattern ends is read again byte by byte to report it, and the
-   last, partial word of a line is left to scan_tail. */
+   bytes. It is restriction's matcher.scan (Shift-And) eight bytes per loop
+   round, so that the sandbox's loop instrumentation counts one iteration
+   per eight bases, and a round with a match is read again byte by byte
+   to report it; the last, partial word of a line is taken without a loop. */
 __attribute__((noinline)) static size_t scan_codes(struct matcher *m, const struct pattern *pats, const unsigned char *p, long pos, struct hits *h) {
-	const uint64_t *pairs = m->pairs;
-	const uint64_t c = m->guards | m->guards << 1, ends = m->ends | m->ends << 1;
-	uint64_t s = m->state;
+	const uint64_t starts = m->starts, ends = m->ends;
+	const uint64_t *masks = m->masks;
+	uint64_t s = m->state, w;
 	size_t k = 0;
 	for (;; k += 8) {
-		uint64_t w;
 		memcpy(&w, p + k, 8);
-		if ((w & HIGH2) != LETTERS)
-			break;
-		/* each 16-bit lane: the pair's table index */
-		uint64_t v = w & 0x1F1F1F1F1F1F1F1FULL;
-		uint64_t u = (v & 0x001F001F001F001FULL) | (v >> 3 & 0x03E003E003E003E0ULL);
-		uint64_t x0 = pairs[u & 0x3FF], x1 = pairs[u >> 16 & 0x3FF];
-		uint64_t x2 = pairs[u >> 32 & 0x3FF], x3 = pairs[u >> 48];
-		uint64_t t = ((s << 2) | c) & x0, any = t;
-		t = ((t << 2) | c) & x1, any |= t;
-		t = ((t << 2) | c) & x2, any |= t;
-		t = ((t << 2) | c) & x3, any |= t;
-		if (!(x0 & x1 & x2 & x3 & NUC))
+		uint64_t mk, t = s, any = 0, all = NUC;
+#define STEP(j) (mk = masks[(w >> (8 * j)) & 0xFF], all &= mk, t = (t << 1 | starts) & mk, any |= t)
+		STEP(0), STEP(1), STEP(2), STEP(3), STEP(4), STEP(5), STEP(6), STEP(7);
+#undef STEP
+		if (!all)
 			break;
 		if (__builtin_expect((any & ends) != 0, 0))
 			rescan(m, pats, s, p + k, 8, pos + (long)k, h);
 		s = t;
 	}
-	m->state = s;
-	return k + scan_tail(m, pats, p + k, pos + (long)k, h);
+	/* the word at k holds a byte that is not a code: take the codes
+	   before it */
+	uint64_t mk, t = s, any = 0;
+	int n = 0;
+#define STEP(j) (mk = masks[(w >> (8 * j)) & 0xFF], mk & NUC) && (t = (t << 1 | starts) & mk, any |= t, n = j + 1)
+	STEP(0) && STEP(1) && STEP(2) && STEP(3) && STEP(4) && STEP(5) && STEP(6);
+#undef STEP
+	if (__builtin_expect((any & ends) != 0, 0))
+		rescan(m, pats, s, p + k, n, pos + (long)k, h);
+	m->state = t;
+	return k + (size_t)n;
 }
 
 /* search_init lays out the patterns of the enzymes enzs[:nenz] (each site
@@ -636,44 +600,28 @@ static void search_init(struct search *s, const int *enzs, int nenz) {
 	struct matcher *m = NULL;
 	for (int k = 0; k < np; k++) {
 		struct pattern *p = &pats[k];
-		/* guard, positions, echo */
-		if (!m || used + p->len + 2 > 63) {
+		if (!m || used + p->len > 63) {
 			m = &ms[nm++];
 			m->first = k;
 			used = 0;
 		}
 		for (int j = 0; j < p->len; j++) {
-			uint64_t bit = (uint64_t)1 << (used + 1 + j);
+			uint64_t bit = (uint64_t)1 << (used + j);
 			for (int b = 0; b < 256; b++)
 				if (canonical[b] && code_matches(canonical[b], (unsigned char)p->site[j]))
 					m->masks[b] |= bit;
 		}
-		for (int b = 0; b < 256; b++)
-			if (canonical[b])
-				m->masks[b] |= (uint64_t)1 << (used + p->len + 1);
-		m->guards |= (uint64_t)1 << used;
-		m->ends |= (uint64_t)1 << (used + p->len);
-		m->end_of[used + p->len] = m->count++;
+		m->starts |= (uint64_t)1 << used;
+		m->ends |= (uint64_t)1 << (used + p->len - 1);
+		m->end_of[used + p->len - 1] = m->count++;
 		if (p->len > m->max_len)
 			m->max_len = p->len;
-		used += p->len + 2;
+		used += p->len;
 	}
-	for (int k = 0; k < nm; k++) {
-		m = &ms[k];
+	for (int k = 0; k < nm; k++)
 		for (int b = 0; b < 256; b++)
 			if (canonical[b])
-				m->masks[b] |= NUC;
-		m->pairs = calloc(1024, sizeof *m->pairs);
-		if (!m->pairs)
-			oom();
-		for (int a = 0; a < 32; a++)
-			for (int b = 0; b < 32; b++) {
-				uint64_t ma = m->masks[0x40 | a], mb = m->masks[0x40 | b];
-				if (ma & mb & NUC)
-					m->pairs[a | b << 5] = (((ma | m->guards) << 1) & mb) | m->guards | NUC;
-			}
-		m->state = m->guards;
-	}
+				ms[k].masks[b] |= NUC;
 	s->pats = pats;
 	s->ms = ms;
 	s->nm = nm;
@@ -747,7 +695,7 @@ static void search_finish(struct search *s, int circular, struct cuts *out) {
 			struct matcher *m = &s->ms[i];
 			uint64_t state = m->state;
 			for (long k = n; k < n + m->max_len - 1; k++) {
-				state = ((state << 1) & m->masks[s->head[k % n]]) | m->guards;
+				state = (state << 1 | m->starts) & m->masks[s->head[k % n]];
 				if (state & m->ends)
 					report(m, s->pats, state & m->ends, k, n, h);
 			}
