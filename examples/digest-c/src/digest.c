@@ -538,8 +538,9 @@ static void rescan(const struct matcher *m, const struct pattern *pats, uint64_t
    bytes. It is restriction's matcher.scan (Shift-And) eight bytes per loop
    round, so that the sandbox's loop instrumentation counts one iteration
    per eight bases, and a round with a match is read again byte by byte
-   to report it; the last, partial word of a line is taken without a loop. */
-__attribute__((noinline)) static size_t scan_codes(struct matcher *m, const struct pattern *pats, const unsigned char *p, long pos, struct hits *h) {
+   to report it; the last, partial word of a line is taken without a loop.
+   scan_run is its body, which scan_lines repeats over lines. */
+static inline __attribute__((always_inline)) size_t scan_run(struct matcher *m, const struct pattern *pats, const unsigned char *p, long pos, struct hits *h) {
 	const uint64_t starts = m->starts, ends = m->ends;
 	const uint64_t *masks = m->masks;
 	uint64_t s = m->state, w;
@@ -567,6 +568,36 @@ __attribute__((noinline)) static size_t scan_codes(struct matcher *m, const stru
 		rescan(m, pats, s, p + k, n, pos + (long)k, h);
 	m->state = t;
 	return k + (size_t)n;
+}
+
+__attribute__((noinline)) static size_t scan_codes(struct matcher *m, const struct pattern *pats, const unsigned char *p, long pos, struct hits *h) {
+	return scan_run(m, pats, p, pos, h);
+}
+
+/* scan_lines runs m over the lines at p[:avail] (p[avail:] as for
+   scan_codes) as long as each is nucleotide codes ended by '\n' and
+   followed by a line that starts with a code, the common case, without
+   returning to the caller between lines (in WebAssembly a call costs
+   far more than natively). It returns the bytes of those whole lines and
+   sets *lines to their number and *codes to the codes it read at the
+   start of the next line, whose end the caller checks. The first code is
+   sequence index pos. */
+__attribute__((noinline)) static size_t scan_lines(struct matcher *m, const struct pattern *pats, const unsigned char *p, size_t avail, long pos, struct hits *h, long *lines, size_t *codes) {
+	size_t full = 0;
+	long nl = 0;
+	for (;;) {
+		size_t k = scan_run(m, pats, p + full, pos, h);
+		size_t e = full + k;
+		pos += (long)k;
+		if (e + 1 >= avail || p[e] != '\n' || !(m->masks[p[e + 1]] & NUC)) {
+			*codes = k;
+			break;
+		}
+		full = e + 1;
+		nl++;
+	}
+	*lines = nl;
+	return full;
 }
 
 /* search_init lays out the patterns of the enzymes enzs[:nenz] (each site
@@ -637,6 +668,16 @@ static size_t search_codes(struct search *s, const unsigned char *p) {
 		s->head[s->len + (long)j] = p[j];
 	s->len += (long)k;
 	return k;
+}
+
+/* search_lines searches the lines at p[:avail] as scan_lines does, once
+   the first codes are kept for the circle, and returns what it does. */
+static size_t search_lines(struct search *s, const unsigned char *p, size_t avail, long *lines, size_t *codes) {
+	size_t full = 0;
+	for (int i = 0; i < s->nm; i++)
+		full = scan_lines(&s->ms[i], s->pats, p, avail, s->len, &s->hits, lines, codes);
+	s->len += (long)(full - (size_t)*lines + *codes);
+	return full;
 }
 
 /* MERGE_SORT defines name(a, n), which sorts a[:n] of type T in the order
@@ -824,8 +865,14 @@ static int parse_fasta(const unsigned char *data, size_t n, struct record *rec, 
 			   with no search for its end first, up to the first byte
 			   that is not a code; the line must end there, after
 			   spaces, tabs and a CR at most. */
-			size_t avail = n - pos;
-			size_t k = search_codes(s, line);
+			size_t avail = n - pos, k;
+			if (s->len >= (long)sizeof s->head) {
+				long more;
+				size_t full = search_lines(s, line, avail, &more, &k);
+				line_no += more, pos += full, line += full, avail -= full;
+			} else {
+				k = search_codes(s, line);
+			}
 			size_t end = k;
 			while (end < avail && (line[end] == ' ' || line[end] == '\t' || line[end] == '\r'))
 				end++;
