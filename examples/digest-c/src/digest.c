@@ -1057,22 +1057,38 @@ static void out_printf(struct out *o, const char *fmt, ...) {
 	free(big);
 }
 
+/* udigits is the number of decimal digits of u, found by comparisons: a
+   division in WebAssembly is a real divide instruction (clang keeps
+   i32.div_u), where native code multiplies by a reciprocal. */
+static int udigits(unsigned long u) {
+	int n = 1;
+	for (uint64_t p = 10; n < 20 && (uint64_t)u >= p; p *= 10)
+		n++;
+	return n;
+}
+
+/* div10 is u / 10, by a multiplication for any u below 2^32. */
+static inline unsigned long div10(unsigned long u) {
+	if ((uint64_t)u >> 32)
+		return u / 10;
+	return (unsigned long)(((uint64_t)u * 0xCCCCCCCDULL) >> 35);
+}
+
 /* out_long writes v in decimal, right-aligned in width columns (printf's
    %*ld without its cost, which the per-fragment lines would pay), its
    digits straight into the buffer. */
 static void out_long(struct out *o, long v, int width) {
 	unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
-	int n = 1 + (v < 0);
-	for (unsigned long t = u; t >= 10; t /= 10)
-		n++;
+	int n = udigits(u) + (v < 0);
 	for (int pad = width - n; pad > 0; pad--)
 		out_lit(o, " ");
 	if (sizeof o->b - o->len < (size_t)n)
 		out_flush(o);
 	char *d = o->b + o->len + n;
 	do {
-		*--d = (char)('0' + u % 10);
-		u /= 10;
+		unsigned long q = div10(u);
+		*--d = (char)('0' + (u - q * 10));
+		u = q;
 	} while (u);
 	if (v < 0)
 		*--d = '-';
@@ -1171,12 +1187,7 @@ static void write_json(struct out *o, const struct record *rec, const int *enzs,
 	out_lit(o, "  ]\n}\n");
 }
 
-static int digits(long v) {
-	int d = 1;
-	while (v >= 10)
-		v /= 10, d++;
-	return d;
-}
+static int digits(long v) { return v < 0 ? 1 : udigits((unsigned long)v); }
 
 #define LONG_GREATER(x, y) ((x) > (y))
 MERGE_SORT(sort_desc, long, LONG_GREATER)
