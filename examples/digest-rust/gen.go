@@ -14,4 +14,4 @@ package digestrust
 // toolchain, whose wasm32-wasi library is installed.
 
 //go:generate go run gentable.go
-//go:generate /usr/bin/rustc --target wasm32-wasi --edition 2021 -C opt-level=2 -C strip=debuginfo -C codegen-units=1 -o digest.wasm src/main.rs
+//go:generate /usr/bin/rustc --target wasm32-wasi --edition 2021 -C opt-level=2 -C strip=debuginfo -C codegen-units=1 -C link-arg=-zstack-size=65536 -o digest.wasm src/main.rs

@@ -337,15 +337,16 @@ struct Codes {
     canonical: [u8; 256],
     /// Two input bytes, as a little-endian 16-bit load reads them, to their
     /// two canonical codes stored the same way, or 0 if either is not a
-    /// code: the FASTA reader converts a 64-bit word in four lookups.
-    canonical_pair: Vec<u16>,
+    /// code: the FASTA reader converts a 64-bit word in four lookups. An
+    /// array, so that a 16-bit index needs no bounds check.
+    canonical_pair: Box<[u16; 1 << 16]>,
     /// The set of bases of a canonical code.
     base_set: [u8; 256],
 }
 
 impl Codes {
     fn new() -> Codes {
-        let mut c = Codes { canonical: [0; 256], canonical_pair: vec![0; 1 << 16], base_set: [0; 256] };
+        let mut c = Codes { canonical: [0; 256], canonical_pair: vec![0; 1 << 16].into_boxed_slice().try_into().unwrap(), base_set: [0; 256] };
         for (&from, &to) in b"ACGTUNRYSWKMBDHV".iter().zip(b"ACGTTNRYSWKMBDHV") {
             c.canonical[from as usize] = to;
             c.canonical[from as usize + 32] = to;
