@@ -335,36 +335,19 @@ const CANONICAL_CODES: &[u8] = b"ACGTRYSWKMBDHVN";
 struct Codes {
     /// The canonical code of an input byte (upper case, U read as T), or 0.
     canonical: [u8; 256],
-    /// Two input bytes, as a little-endian 16-bit load reads them, to their
-    /// two canonical codes stored the same way, or 0 if either is not a
-    /// code: the FASTA reader converts a 64-bit word in four lookups. An
-    /// array, so that a 16-bit index needs no bounds check.
-    canonical_pair: Box<[u16; 1 << 16]>,
     /// The set of bases of a canonical code.
     base_set: [u8; 256],
 }
 
 impl Codes {
     fn new() -> Codes {
-        let mut c = Codes { canonical: [0; 256], canonical_pair: vec![0; 1 << 16].into_boxed_slice().try_into().unwrap(), base_set: [0; 256] };
+        let mut c = Codes { canonical: [0; 256], base_set: [0; 256] };
         for (&from, &to) in b"ACGTUNRYSWKMBDHV".iter().zip(b"ACGTTNRYSWKMBDHV") {
             c.canonical[from as usize] = to;
             c.canonical[from as usize + 32] = to;
         }
         for s in 1..16 {
             c.base_set[CODE_OF[s] as usize] = s as u8;
-        }
-        for a in 0..256 {
-            let ca = c.canonical[a];
-            if ca == 0 {
-                continue;
-            }
-            for b in 0..256 {
-                let cb = c.canonical[b];
-                if cb != 0 {
-                    c.canonical_pair[a | b << 8] = ca as u16 | (cb as u16) << 8;
-                }
-            }
         }
         c
     }
@@ -464,22 +447,25 @@ fn parse_fasta(data: &mut [u8], codes: &Codes) -> Result<Record, Vec<u8>> {
             while k + 8 <= avail {
                 let w = read_u64(data, pos + k);
                 // eight of ACGT or acgt, the usual case, in arithmetic
-                // alone; else four table lookups
+                // alone; else eight table lookups (digest-c looks up
+                // pairs in a 128 KiB table, which a Rust program would
+                // allocate and fill at every start)
                 let mut u = w & (0xDF * ONES);
                 let acgt = zero_bytes(u ^ (b'A' as u64 * ONES))
                     | zero_bytes(u ^ (b'C' as u64 * ONES))
                     | zero_bytes(u ^ (b'G' as u64 * ONES))
                     | zero_bytes(u ^ (b'T' as u64 * ONES));
                 if acgt != 0x80 * ONES {
-                    let pair = &codes.canonical_pair;
-                    let p0 = pair[(w & 0xFFFF) as usize] as u64;
-                    let p1 = pair[(w >> 16 & 0xFFFF) as usize] as u64;
-                    let p2 = pair[(w >> 32 & 0xFFFF) as usize] as u64;
-                    let p3 = pair[(w >> 48) as usize] as u64;
-                    if (p0 == 0) | (p1 == 0) | (p2 == 0) | (p3 == 0) {
+                    let mut conv = w.to_le_bytes();
+                    let mut ok = true;
+                    for c in &mut conv {
+                        *c = codes.canonical[*c as usize];
+                        ok &= *c != 0;
+                    }
+                    if !ok {
                         break;
                     }
-                    u = p0 | p1 << 16 | p2 << 32 | p3 << 48;
+                    u = u64::from_le_bytes(conv);
                 }
                 data[seq_len + k..seq_len + k + 8].copy_from_slice(&u.to_le_bytes());
                 k += 8;
