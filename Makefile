@@ -51,7 +51,7 @@ fuzz-smoke:
 	done
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 3x ./examples/digest ./examples/digest-c ./runtime/wasm ./runtime/labsim
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./examples/digest ./examples/digest-c ./examples/digest-rust ./runtime/wasm ./runtime/labsim
 
 clean:
 	rm -rf bin examples/*/*.wasm *.cellpkg

@@ -14,7 +14,8 @@
 // examples/digest, and for the same input and parameters the C module writes
 // the same bytes as the Go one: fragments.json, the table on stdout, the
 // message on stderr, the exit code, hence the same output root
-// (TestSameAsGo, TestSameAsGoEveryEnzyme). The enzyme table is not copied:
+// (TestSameAsGo, TestSameAsGoEveryEnzyme, on the cases of internal/digesttest
+// that examples/digest-rust runs too). The enzyme table is not copied:
 // src/enzymes.h is generated from bio/restriction's table by gentable.go
 // (TestEnzymeHeaderIsFresh). The rules (IUPAC matching, both strands, the
 // Shift-And search, cuts and fragments, FASTA reading) are a port of

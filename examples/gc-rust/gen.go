@@ -9,4 +9,4 @@ package gcrust
 // /usr/bin/rustc, not a rustup toolchain, whose wasm32-wasi library is
 // installed.
 
-//go:generate /usr/bin/rustc --target wasm32-wasi --edition 2021 -C opt-level=2 -C strip=debuginfo -C codegen-units=1 -o gc.wasm src/main.rs
+//go:generate /usr/bin/rustc --target wasm32-wasi --edition 2021 -C opt-level=2 -C strip=debuginfo -C codegen-units=1 -C link-arg=-zstack-size=65536 -o gc.wasm src/main.rs

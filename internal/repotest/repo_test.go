@@ -144,7 +144,7 @@ var forbidden = map[string][]string{
 
 // testOnly are the packages that only tests, and other test-support
 // packages, may import.
-var testOnly = map[string]bool{"internal/wasmbuild": true, "internal/testhome": true, "internal/testchain": true, "client/order/ordertest": true, "client/service/servicetest": true}
+var testOnly = map[string]bool{"internal/wasmbuild": true, "internal/digesttest": true, "internal/testhome": true, "internal/testchain": true, "client/order/ordertest": true, "client/service/servicetest": true}
 
 // wireLeaves are the wire protocols that both sides of a protocol import
 // (ARCHITECTURE.md: nodeapi, the miner's proof API): for each, the
