@@ -110,6 +110,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -389,16 +390,26 @@ func measure(ctx context.Context, c *cfg.Config, app abci.Application, clients f
 }
 
 // startNode starts CometBFT with app behind a counting wrapper and waits
-// for height 2; stop stops the node and waits for it.
+// for height 2; stop stops the node and waits for it. The process's
+// collector target is the home's ledger.toml gc_percent while the node
+// runs (chain.ApplyGC), as under cell start, whichever application the
+// node runs, so that both sides of a comparison run with the same.
 func startNode(ctx context.Context, c *cfg.Config, app abci.Application, clients func(abci.Application) proxy.ClientCreator, logw io.Writer) (n *node.Node, counted *counting, stop func(), err error) {
+	sc, err := chain.LoadStateConfig(c.RootDir)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	gc := chain.ApplyGC(sc)
 	counted = &counting{Application: app}
 	n, err = chain.StartWith(ctx, c, clients(counted), logw)
 	if err != nil {
+		debug.SetGCPercent(gc)
 		return nil, nil, nil, err
 	}
 	stop = func() {
 		_ = n.Stop()
 		n.Wait()
+		debug.SetGCPercent(gc)
 	}
 	if err := waitHeight(ctx, n, 2); err != nil {
 		stop()

@@ -10,7 +10,10 @@ import (
 // BenchmarkLedger runs the ledger half of cell bench ledger: 30,000
 // transfers from 100 accounts. It reports the committed rate and the
 // process's CPU time per transaction (user + system, signing included),
-// which a loaded machine disturbs less than the rate. Run it with
+// which a loaded machine disturbs less than the rate, and the process's
+// peak resident memory. The node runs with the collector target of its
+// ledger.toml (chain.ApplyGC); GOGC in the environment changes only the
+// signing before it. Run it with
 // -cpuprofile to see where a transfer's time goes:
 //
 //	go test ./devnet/bench -run '^$' -bench Ledger -benchtime 1x -cpuprofile cpu.out
@@ -27,7 +30,17 @@ func BenchmarkLedger(b *testing.B) {
 		}
 		b.ReportMetric(float64(txs)/r.elapsed.Seconds(), "tx/s")
 		b.ReportMetric(float64((cpuTime()-before).Microseconds())/txs, "cpu-µs/tx")
+		b.ReportMetric(float64(maxRSS())/(1<<20), "peak-rss-MB")
 	}
+}
+
+// maxRSS returns the process's peak resident memory so far, in bytes.
+func maxRSS() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Maxrss << 10 // Linux reports KiB
 }
 
 func cpuTime() time.Duration {
