@@ -237,8 +237,47 @@ func (t *Tx) expands(k *voied25519.ExpandedPublicKey) bool {
 
 // unknownFields returns an error naming the first field, in schema order,
 // that this version of the schema does not know. A Msg with an unknown
-// field is a message of an unknown type (ErrUnknownMessage).
+// field is a message of an unknown type (ErrUnknownMessage). A message
+// without one, every transaction that decodes, is walked once without
+// building the paths the error would name (hasUnknown).
 func unknownFields(m protoreflect.Message, path string) error {
+	if !hasUnknown(m) {
+		return nil
+	}
+	return namedUnknown(m, path)
+}
+
+// hasUnknown reports whether m or a message within it holds a field
+// unknown to the schema; it allocates nothing.
+func hasUnknown(m protoreflect.Message) bool {
+	if len(m.GetUnknown()) > 0 {
+		return true
+	}
+	fields := m.Descriptor().Fields()
+	for i := range fields.Len() {
+		fd := fields.Get(i)
+		if fd.Kind() != protoreflect.MessageKind || !m.Has(fd) {
+			continue
+		}
+		if fd.IsList() {
+			l := m.Get(fd).List()
+			for j := range l.Len() {
+				if hasUnknown(l.Get(j).Message()) {
+					return true
+				}
+			}
+			continue
+		}
+		if hasUnknown(m.Get(fd).Message()) {
+			return true
+		}
+	}
+	return false
+}
+
+// namedUnknown is unknownFields for a message known to hold an unknown
+// field.
+func namedUnknown(m protoreflect.Message, path string) error {
 	if u := m.GetUnknown(); len(u) > 0 {
 		num, _, _ := protowire.ConsumeTag(u)
 		if m.Descriptor().FullName() == (&ledgerpb.Msg{}).ProtoReflect().Descriptor().FullName() {
@@ -257,13 +296,13 @@ func unknownFields(m protoreflect.Message, path string) error {
 		if fd.IsList() {
 			l := m.Get(fd).List()
 			for j := range l.Len() {
-				if err := unknownFields(l.Get(j).Message(), fmt.Sprintf("%s.%s[%d]", path, fd.Name(), j)); err != nil {
+				if err := namedUnknown(l.Get(j).Message(), fmt.Sprintf("%s.%s[%d]", path, fd.Name(), j)); err != nil {
 					return err
 				}
 			}
 			continue
 		}
-		if err := unknownFields(m.Get(fd).Message(), path+"."+string(fd.Name())); err != nil {
+		if err := namedUnknown(m.Get(fd).Message(), path+"."+string(fd.Name())); err != nil {
 			return err
 		}
 	}
