@@ -113,6 +113,7 @@ import (
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/cometbft/cometbft/abci/example/kvstore"
@@ -202,6 +203,18 @@ type run struct {
 	elapsed time.Duration
 	blocks  int64
 	failed  int
+	// cpu is the process's CPU time (user + system) over elapsed: what
+	// the node spent on the transactions, and the submission.
+	cpu time.Duration
+}
+
+// processCPU returns the CPU time (user + system) this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // home writes a one-validator home with free ports, the given block time
@@ -360,7 +373,7 @@ func measure(ctx context.Context, c *cfg.Config, app abci.Application, clients f
 		total += len(s)
 	}
 
-	start := time.Now()
+	start, cpu := time.Now(), processCPU()
 	errs := make(chan error, 1)
 	go func() { errs <- broadcast(ctx, lc, senders) }()
 
@@ -386,7 +399,7 @@ func measure(ctx context.Context, c *cfg.Config, app abci.Application, clients f
 		}
 	}
 	elapsed := time.Since(start)
-	return run{elapsed: elapsed, blocks: h - startHeight, failed: int(counted.failed.Load())}, nil
+	return run{elapsed: elapsed, blocks: h - startHeight, failed: int(counted.failed.Load()), cpu: processCPU() - cpu}, nil
 }
 
 // startNode starts CometBFT with app behind a counting wrapper and waits

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"runtime"
 	"syscall"
 	"testing"
 	"time"
@@ -31,6 +32,11 @@ func BenchmarkLedger(b *testing.B) {
 		b.ReportMetric(float64(txs)/r.elapsed.Seconds(), "tx/s")
 		b.ReportMetric(float64((cpuTime()-before).Microseconds())/txs, "cpu-µs/tx")
 		b.ReportMetric(float64(maxRSS())/(1<<20), "peak-rss-MB")
+		// The node's CPU time per transaction while they were submitted
+		// and committed (signing excluded), and how busy it kept the
+		// processors: below 1, something other than CPU bounds the rate.
+		b.ReportMetric(float64(r.cpu.Microseconds())/txs, "window-cpu-µs/tx")
+		b.ReportMetric(r.cpu.Seconds()/(r.elapsed.Seconds()*float64(runtime.GOMAXPROCS(0))), "busy")
 	}
 }
 
@@ -41,6 +47,22 @@ func maxRSS() int64 {
 		return 0
 	}
 	return ru.Maxrss << 10 // Linux reports KiB
+}
+
+// BenchmarkKVStore is the kvstore half of cell bench ledger, for the
+// CPU the harness and CometBFT themselves spend per transaction: the
+// part of BenchmarkLedger's window-cpu-µs/tx that is not the ledger's.
+func BenchmarkKVStore(b *testing.B) {
+	const txs = 30000
+	for range b.N {
+		r, err := runKVStore(context.Background(), Options{Txs: txs, Accounts: 100, BlockTime: 100 * time.Millisecond, Timeout: 5 * time.Minute, Log: discard{}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(txs)/r.elapsed.Seconds(), "tx/s")
+		b.ReportMetric(float64(r.cpu.Microseconds())/txs, "window-cpu-µs/tx")
+		b.ReportMetric(r.cpu.Seconds()/(r.elapsed.Seconds()*float64(runtime.GOMAXPROCS(0))), "busy")
+	}
 }
 
 func cpuTime() time.Duration {
