@@ -83,6 +83,20 @@ import (
 // an account's next signature is verified without decompressing its key
 // again.
 //
+// # The mempool's recheck
+//
+// After each block CometBFT checks every transaction left in its mempool
+// again (mempool.recheck, on by default), one after the other, with the
+// mempool locked. It stays on: Commit starts the mempool's branch of
+// state again from the committed state, and the recheck is what charges
+// the pending transactions' fees and sequences to it again, so that an
+// account's next transaction is checked after its pending ones (with
+// recheck off, it would be refused as skipping a sequence) and a
+// transaction that can no longer pay — its signer's balance spent by a
+// message of the block — leaves the mempool. A recheck is cheap: the
+// transaction's decoding and signature come from the cache, so it costs
+// the sequence and fee check (auth.Keeper.Ante: two reads, two writes).
+//
 // # Queries and IAVL's concurrency rules
 //
 // The MutableTree is not safe for concurrent use: mu guards it. A version
