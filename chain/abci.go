@@ -315,21 +315,21 @@ func (a *Application) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abc
 // lock, batched with the other calls' (sigBatcher), and records both in
 // the cache. Failures are left for the ledger's CheckTx to report.
 func (a *Application) preverify(raw []byte) {
-	if a.txs.Verified(raw) {
+	t, verified := a.txs.Lookup(raw)
+	if verified {
 		return
 	}
-	t := a.decode(raw)
+	if t == nil {
+		t = a.decode(raw)
+	}
 	if t != nil && a.batch.verify(t) {
 		a.txs.AddVerified(raw)
 	}
 }
 
-// decode returns the transaction of raw from the cache, or decoded (and
-// then cached); nil if it does not decode.
+// decode decodes raw, which the cache does not know, and caches the
+// transaction; nil if it does not decode.
 func (a *Application) decode(raw []byte) *tx.Tx {
-	if t := a.txs.Decoded(raw); t != nil {
-		return t
-	}
 	t, err := tx.Decode(raw)
 	if err != nil {
 		return nil
@@ -346,10 +346,14 @@ func (a *Application) verifyBlock(raws [][]byte) {
 	var pending [][]byte
 	var txs []*tx.Tx
 	for _, raw := range raws {
-		if a.txs.Verified(raw) {
+		t, verified := a.txs.Lookup(raw)
+		if verified {
 			continue
 		}
-		if t := a.decode(raw); t != nil {
+		if t == nil {
+			t = a.decode(raw)
+		}
+		if t != nil {
 			pending, txs = append(pending, raw), append(txs, t)
 		}
 	}

@@ -65,15 +65,14 @@ type App struct {
 // a decoded transaction. The chain adapter provides a bounded one; nil
 // means no cache.
 type TxCache interface {
-	// Decoded returns what tx.Decode returned for raw, or nil if the
-	// cache does not know these bytes.
-	Decoded(raw []byte) *tx.Tx
+	// Lookup returns what the cache knows of raw, in one look-up: what
+	// tx.Decode returned for it (nil if the cache does not know these
+	// bytes) and whether its signature verified.
+	Lookup(raw []byte) (t *tx.Tx, verified bool)
 	// AddDecoded records a successful decoding of raw.
 	AddDecoded(raw []byte, t *tx.Tx)
-	// Verified reports whether the signature of the transaction raw
+	// AddVerified records that the signature of the transaction raw
 	// verified.
-	Verified(raw []byte) bool
-	// AddVerified records that it did.
 	AddVerified(raw []byte)
 }
 
@@ -556,8 +555,9 @@ func (a *App) deliverTx(st store.KVStore, h Header, hash *hashReader, p *ledgerp
 // chain id, limits, the stateless rules of each message, the signature.
 func (a *App) checkForm(raw []byte, chainID string, p *ledgerpb.Params) (*tx.Tx, error) {
 	var t *tx.Tx
+	var verified bool
 	if a.txs != nil {
-		t = a.txs.Decoded(raw)
+		t, verified = a.txs.Lookup(raw)
 	}
 	if t == nil {
 		var err error
@@ -576,7 +576,7 @@ func (a *App) checkForm(raw []byte, chainID string, p *ledgerpb.Params) (*tx.Tx,
 			return nil, fmt.Errorf("messages[%d]: %w", i, err)
 		}
 	}
-	if a.txs != nil && a.txs.Verified(raw) {
+	if verified {
 		return t, nil
 	}
 	if err := t.VerifySignature(); err != nil {
