@@ -83,6 +83,20 @@ import (
 // an account's next signature is verified without decompressing its key
 // again.
 //
+// # The mempool's recheck
+//
+// After each block CometBFT checks every transaction left in its mempool
+// again (mempool.recheck, on by default), one after the other, with the
+// mempool locked. It stays on: Commit starts the mempool's branch of
+// state again from the committed state, and the recheck is what charges
+// the pending transactions' fees and sequences to it again, so that an
+// account's next transaction is checked after its pending ones (with
+// recheck off, it would be refused as skipping a sequence) and a
+// transaction that can no longer pay — its signer's balance spent by a
+// message of the block — leaves the mempool. A recheck is cheap: the
+// transaction's decoding and signature come from the cache, so it costs
+// the sequence and fee check (auth.Keeper.Ante: two reads, two writes).
+//
 // # Queries and IAVL's concurrency rules
 //
 // The MutableTree is not safe for concurrent use: mu guards it. A version
@@ -301,21 +315,21 @@ func (a *Application) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abc
 // lock, batched with the other calls' (sigBatcher), and records both in
 // the cache. Failures are left for the ledger's CheckTx to report.
 func (a *Application) preverify(raw []byte) {
-	if a.txs.Verified(raw) {
+	t, verified := a.txs.Lookup(raw)
+	if verified {
 		return
 	}
-	t := a.decode(raw)
+	if t == nil {
+		t = a.decode(raw)
+	}
 	if t != nil && a.batch.verify(t) {
 		a.txs.AddVerified(raw)
 	}
 }
 
-// decode returns the transaction of raw from the cache, or decoded (and
-// then cached); nil if it does not decode.
+// decode decodes raw, which the cache does not know, and caches the
+// transaction; nil if it does not decode.
 func (a *Application) decode(raw []byte) *tx.Tx {
-	if t := a.txs.Decoded(raw); t != nil {
-		return t
-	}
 	t, err := tx.Decode(raw)
 	if err != nil {
 		return nil
@@ -332,10 +346,14 @@ func (a *Application) verifyBlock(raws [][]byte) {
 	var pending [][]byte
 	var txs []*tx.Tx
 	for _, raw := range raws {
-		if a.txs.Verified(raw) {
+		t, verified := a.txs.Lookup(raw)
+		if verified {
 			continue
 		}
-		if t := a.decode(raw); t != nil {
+		if t == nil {
+			t = a.decode(raw)
+		}
+		if t != nil {
 			pending, txs = append(pending, raw), append(txs, t)
 		}
 	}

@@ -111,8 +111,8 @@ func TestBadSignatureAmongThousand(t *testing.T) {
 		case r.Code != 0:
 			t.Fatalf("transaction %d: code %d (%s) %s", i, r.Code, r.Codespace, r.Log)
 		}
-		if b.txs.Verified(txs[i]) != (i != bad) {
-			t.Fatalf("transaction %d: cached as verified %v", i, b.txs.Verified(txs[i]))
+		if _, verified := b.txs.Lookup(txs[i]); verified != (i != bad) {
+			t.Fatalf("transaction %d: cached as verified %v", i, verified)
 		}
 	}
 	// Sender bad kept its funds (it paid nothing) and received 7; the
@@ -222,8 +222,9 @@ func TestTxCacheIsBounded(t *testing.T) {
 		}
 	}
 	for i := range txs {
-		if cached := c.Decoded(raws[i]) != nil; cached != (i >= 40) || c.Verified(raws[i]) != (i >= 40) {
-			t.Fatalf("entry %d: cached %v verified %v; want only the last 10", i, cached, c.Verified(raws[i]))
+		d, verified := c.Lookup(raws[i])
+		if cached := d != nil; cached != (i >= 40) || verified != (i >= 40) {
+			t.Fatalf("entry %d: cached %v verified %v; want only the last 10", i, cached, verified)
 		}
 	}
 
@@ -236,7 +237,9 @@ func TestTxCacheIsBounded(t *testing.T) {
 			t.Fatalf("after %d additions: weight %d, bound %d", i+1, bytes, 3*w+w/2)
 		}
 	}
-	if n, _ := c.len(); n != 3 || c.Decoded(raws[4]) != nil || c.Decoded(raws[5]) == nil {
+	d4, _ := c.Lookup(raws[4])
+	d5, _ := c.Lookup(raws[5])
+	if n, _ := c.len(); n != 3 || d4 != nil || d5 == nil {
 		t.Fatalf("%d entries; want the last three", n)
 	}
 

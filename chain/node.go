@@ -48,7 +48,8 @@ func loadTree(db dbm.DB, cacheNodes int) (*iavl.MutableTree, error) {
 	return tree, nil
 }
 
-// Start starts the node of home. CometBFT logs go to logw at the level of
+// Start starts the node of home, with the process's collector target
+// set from its ledger.toml (ApplyGC). CometBFT logs go to logw at the level of
 // config.toml's log_level. Stop it with Stop.
 func Start(ctx context.Context, home string, logw io.Writer) (*Node, error) {
 	c, err := LoadConfig(home)
@@ -63,6 +64,7 @@ func Start(ctx context.Context, home string, logw io.Writer) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	ApplyGC(sc)
 	db, err := OpenStateDB(home, sc)
 	if err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -124,7 +125,7 @@ func TestStateConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c != (StateConfig{CacheNodes: DefaultCacheNodes, KeepVersions: DefaultKeepVersions, RetainBlocks: DefaultRetainBlocks, LevelDBCacheMB: DefaultLevelDBCacheMB}) {
+	if c != (StateConfig{CacheNodes: DefaultCacheNodes, KeepVersions: DefaultKeepVersions, RetainBlocks: DefaultRetainBlocks, LevelDBCacheMB: DefaultLevelDBCacheMB, GCPercent: DefaultGCPercent}) {
 		t.Fatalf("defaults %+v", c)
 	}
 	if err := os.WriteFile(StateConfigFile(home), []byte("keep_versions = -1\nretain_blocks = 50\n"), 0o600); err != nil {
@@ -141,6 +142,8 @@ func TestStateConfig(t *testing.T) {
 		"retain_blocks = -2\n":    "retain_blocks -2",
 		"iavl_cache_nodes = -5\n": "iavl_cache_nodes -5",
 		"leveldb_cache_mb = -1\n": "leveldb_cache_mb -1",
+		"gc_percent = 10\n":       "gc_percent 10",
+		"gc_percent = -1\n":       "gc_percent -1",
 		"keep_version = 10\n":     `unknown key "keep_version"`,
 	} {
 		if err := os.WriteFile(StateConfigFile(home), []byte(body), 0o600); err != nil {
@@ -152,5 +155,30 @@ func TestStateConfig(t *testing.T) {
 	}
 	if c, err := LoadStateConfig(filepath.Join(home, "nothing")); err != nil || c.KeepVersions != DefaultKeepVersions {
 		t.Fatalf("no file: %+v %v", c, err)
+	}
+}
+
+// TestApplyGC: gc_percent of ledger.toml becomes the process's collector
+// target (the default when absent), and ApplyGC returns the one it
+// replaced.
+func TestApplyGC(t *testing.T) {
+	home := t.TempDir()
+	if _, err := InitHome(home, NodeConfig{Moniker: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(StateConfigFile(home), []byte("gc_percent = 250\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := LoadStateConfig(home)
+	if err != nil || c.GCPercent != 250 {
+		t.Fatalf("gc_percent %+v %v", c, err)
+	}
+	orig := ApplyGC(c)
+	defer debug.SetGCPercent(orig)
+	if got := ApplyGC(StateConfig{}); got != 250 {
+		t.Fatalf("target after gc_percent = 250: %d", got)
+	}
+	if got := debug.SetGCPercent(orig); got != DefaultGCPercent {
+		t.Fatalf("target of the default config: %d, want %d", got, DefaultGCPercent)
 	}
 }

@@ -85,14 +85,14 @@ func (c *txCache) evict() {
 	delete(c.entries, key)
 }
 
-// Decoded implements app.TxCache.
-func (c *txCache) Decoded(raw []byte) *tx.Tx {
+// Lookup implements app.TxCache.
+func (c *txCache) Lookup(raw []byte) (*tx.Tx, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.entries[string(raw)]; ok {
-		return e.tx
+		return e.tx, e.verified
 	}
-	return nil
+	return nil, false
 }
 
 // AddDecoded implements app.TxCache.
@@ -100,14 +100,6 @@ func (c *txCache) AddDecoded(raw []byte, t *tx.Tx) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.entry(raw).tx = t
-}
-
-// Verified implements app.TxCache.
-func (c *txCache) Verified(raw []byte) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.entries[string(raw)]
-	return ok && e.verified
 }
 
 // AddVerified implements app.TxCache.

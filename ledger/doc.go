@@ -168,7 +168,9 @@
 //   - The fee, in ucell, must be at least the min_fee param and at most
 //     the signer's balance. fee_burn_bps of it is burned, fee_validator_bps
 //     goes to the module account "rewards" (validators and delegators),
-//     the rest to the treasury (see "Tokenomics").
+//     the rest to the treasury (see "Tokenomics"). The signer's balance
+//     pays at once; the burn and the two credits of all the block's
+//     transaction fees are made together at the block's end.
 //   - A transaction that fails any check of its form, signature, sequence
 //     or fee changes nothing, in CheckTx and in FinalizeBlock, and it is
 //     not charged (TxResult.Charged is false). Since CheckTx charges fees
@@ -548,7 +550,13 @@
 //     down, the remainder to the treasury).
 //   - A fee — every transaction's fee, and the market's network fee of
 //     every payout (taken from "escrow") — : fee_burn_bps burned,
-//     fee_validator_bps to "rewards", the rest to the treasury.
+//     fee_validator_bps to "rewards", the rest to the treasury. A
+//     transaction's fee is debited from its signer when it is charged and
+//     reported with its split (event "fee"); the block's end-block hook,
+//     before minting, burns and credits the sums of its transactions'
+//     fees at once (event "fees_settled"), so that during a block
+//     "rewards" and the treasury do not yet hold its transactions' fees.
+//     A network fee is split when it is paid.
 //   - What reaches "rewards" in block h (fees and minting both come after
 //     the begin-block hooks) is allocated to the validators that signed
 //     block h at the start of block h+1 (package distribution).

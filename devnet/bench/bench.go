@@ -110,8 +110,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/cometbft/cometbft/abci/example/kvstore"
@@ -201,6 +203,18 @@ type run struct {
 	elapsed time.Duration
 	blocks  int64
 	failed  int
+	// cpu is the process's CPU time (user + system) over elapsed: what
+	// the node spent on the transactions, and the submission.
+	cpu time.Duration
+}
+
+// processCPU returns the CPU time (user + system) this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // home writes a one-validator home with free ports, the given block time
@@ -359,7 +373,7 @@ func measure(ctx context.Context, c *cfg.Config, app abci.Application, clients f
 		total += len(s)
 	}
 
-	start := time.Now()
+	start, cpu := time.Now(), processCPU()
 	errs := make(chan error, 1)
 	go func() { errs <- broadcast(ctx, lc, senders) }()
 
@@ -385,20 +399,30 @@ func measure(ctx context.Context, c *cfg.Config, app abci.Application, clients f
 		}
 	}
 	elapsed := time.Since(start)
-	return run{elapsed: elapsed, blocks: h - startHeight, failed: int(counted.failed.Load())}, nil
+	return run{elapsed: elapsed, blocks: h - startHeight, failed: int(counted.failed.Load()), cpu: processCPU() - cpu}, nil
 }
 
 // startNode starts CometBFT with app behind a counting wrapper and waits
-// for height 2; stop stops the node and waits for it.
+// for height 2; stop stops the node and waits for it. The process's
+// collector target is the home's ledger.toml gc_percent while the node
+// runs (chain.ApplyGC), as under cell start, whichever application the
+// node runs, so that both sides of a comparison run with the same.
 func startNode(ctx context.Context, c *cfg.Config, app abci.Application, clients func(abci.Application) proxy.ClientCreator, logw io.Writer) (n *node.Node, counted *counting, stop func(), err error) {
+	sc, err := chain.LoadStateConfig(c.RootDir)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	gc := chain.ApplyGC(sc)
 	counted = &counting{Application: app}
 	n, err = chain.StartWith(ctx, c, clients(counted), logw)
 	if err != nil {
+		debug.SetGCPercent(gc)
 		return nil, nil, nil, err
 	}
 	stop = func() {
 		_ = n.Stop()
 		n.Wait()
+		debug.SetGCPercent(gc)
 	}
 	if err := waitHeight(ctx, n, 2); err != nil {
 		stop()

@@ -65,15 +65,14 @@ type App struct {
 // a decoded transaction. The chain adapter provides a bounded one; nil
 // means no cache.
 type TxCache interface {
-	// Decoded returns what tx.Decode returned for raw, or nil if the
-	// cache does not know these bytes.
-	Decoded(raw []byte) *tx.Tx
+	// Lookup returns what the cache knows of raw, in one look-up: what
+	// tx.Decode returned for it (nil if the cache does not know these
+	// bytes) and whether its signature verified.
+	Lookup(raw []byte) (t *tx.Tx, verified bool)
 	// AddDecoded records a successful decoding of raw.
 	AddDecoded(raw []byte, t *tx.Tx)
-	// Verified reports whether the signature of the transaction raw
+	// AddVerified records that the signature of the transaction raw
 	// verified.
-	Verified(raw []byte) bool
-	// AddVerified records that it did.
 	AddVerified(raw []byte)
 }
 
@@ -391,8 +390,11 @@ func (a *App) CheckTxWithParams(st store.KVStore, p *ledgerpb.Params, chainID st
 		return result(err, nil)
 	}
 	// Ante writes nothing when it fails, so it needs no branch of st.
+	// The fee's parts are not settled: the mempool's state is never
+	// committed, and only the payer's balance decides what it accepts.
 	ev := event.Discard()
-	if err := a.auth.Ante(st, &ev, p, t); err != nil {
+	var fees mint.BlockFees
+	if err := a.auth.Ante(st, &ev, p, t, &fees); err != nil {
 		return result(err, nil)
 	}
 	return charged(nil, nil)
@@ -426,7 +428,8 @@ func (a *App) Simulate(st store.KVStore, h Header, txBytes []byte) TxResult {
 	if p, err = a.govBeginBlock(branch, &blockEv, p, h.Height); err != nil {
 		return result(query.ErrNotInitialized.Errorf("%v", err), nil)
 	}
-	return a.deliverTx(branch, h, hash, p, names, txBytes)
+	var fees mint.BlockFees // thrown away with the branch, unsettled
+	return a.deliverTx(branch, h, hash, p, names, &fees, txBytes)
 }
 
 // FinalizeBlock executes a block against st:
@@ -456,10 +459,13 @@ func (a *App) Simulate(st store.KVStore, h Header, txBytes []byte) TxResult {
 //     and can never be replayed. TxResult.Charged tells the two failures
 //     apart; a block with a transaction that was not charged should not
 //     have been proposed (BlockResult.Uncharged);
-//  3. the end-block hooks: the block's inflation is minted and split
-//     (mint.Keeper.BlockHook), after the transactions, so that what
-//     reaches "rewards" in block h, fees and minting, is allocated at the
-//     start of block h+1; then validator updates, if stake changed.
+//  3. the end-block hooks: the transactions' fees, debited from their
+//     signers one by one, are burned and credited to "rewards" and the
+//     treasury together (mint.Keeper.SettleFees); the block's inflation
+//     is minted and split (mint.Keeper.BlockHook), after the
+//     transactions, so that what reaches "rewards" in block h, fees and
+//     minting, is allocated at the start of block h+1; then validator
+//     updates, if stake changed.
 //
 // Run on a branch (store.NewCache) of the committed state, it executes a
 // proposed block without committing it: what the chain adapter does in
@@ -495,10 +501,12 @@ func (a *App) FinalizeBlock(st store.KVStore, h Header, txs [][]byte, misbehavio
 	}
 
 	res := BlockResult{TxResults: make([]TxResult, len(txs))}
+	var fees mint.BlockFees
 	for i, raw := range txs {
-		res.TxResults[i] = a.deliverTx(st, h, hash, p, names, raw)
+		res.TxResults[i] = a.deliverTx(st, h, hash, p, names, &fees, raw)
 	}
 
+	a.mint.SettleFees(st, &blockEv, h.Height, fees)
 	a.mint.BlockHook(st, &blockEv, p, h.Height)
 	res.ValidatorUpdates = validatorUpdates(a.staking.EndBlock(st, &blockEv, p))
 	res.Events = blockEv.Events()
@@ -519,8 +527,9 @@ func (a *App) govBeginBlock(st store.KVStore, ev *event.Log, p *ledgerpb.Params,
 const namesPerBlock = 8192
 
 // deliverTx runs one transaction of a block; its events render addresses
-// through the block's names, and it reads the block's hash through hash.
-func (a *App) deliverTx(st store.KVStore, h Header, hash *hashReader, p *ledgerpb.Params, names *event.Names, raw []byte) TxResult {
+// through the block's names, it reads the block's hash through hash, and
+// its fee's parts are added to the block's fees.
+func (a *App) deliverTx(st store.KVStore, h Header, hash *hashReader, p *ledgerpb.Params, names *event.Names, fees *mint.BlockFees, raw []byte) TxResult {
 	t, err := a.checkForm(raw, h.ChainID, p)
 	if err != nil {
 		return result(err, nil)
@@ -529,7 +538,7 @@ func (a *App) deliverTx(st store.KVStore, h Header, hash *hashReader, p *ledgerp
 	// charges the fee in st itself, and only the messages run in a
 	// branch, which a failure discards.
 	ev := event.NewLog(names)
-	if err := a.auth.Ante(st, &ev, p, t); err != nil {
+	if err := a.auth.Ante(st, &ev, p, t, fees); err != nil {
 		return result(err, nil)
 	}
 	msgBranch := store.NewCache(st)
@@ -546,8 +555,9 @@ func (a *App) deliverTx(st store.KVStore, h Header, hash *hashReader, p *ledgerp
 // chain id, limits, the stateless rules of each message, the signature.
 func (a *App) checkForm(raw []byte, chainID string, p *ledgerpb.Params) (*tx.Tx, error) {
 	var t *tx.Tx
+	var verified bool
 	if a.txs != nil {
-		t = a.txs.Decoded(raw)
+		t, verified = a.txs.Lookup(raw)
 	}
 	if t == nil {
 		var err error
@@ -566,7 +576,7 @@ func (a *App) checkForm(raw []byte, chainID string, p *ledgerpb.Params) (*tx.Tx,
 			return nil, fmt.Errorf("messages[%d]: %w", i, err)
 		}
 	}
-	if a.txs != nil && a.txs.Verified(raw) {
+	if verified {
 		return t, nil
 	}
 	if err := t.VerifySignature(); err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/mint"
 	"github.com/celltonomy/celltonomy/ledger/params"
 	"github.com/celltonomy/celltonomy/ledger/query"
 	"github.com/celltonomy/celltonomy/ledger/schema"
@@ -129,11 +130,16 @@ func TestSend(t *testing.T) {
 	if c.treasuryBalance() != 10 || c.seq(alice) != 1 {
 		t.Fatalf("treasury %d, alice sequence %d", c.treasuryBalance(), c.seq(alice))
 	}
+	// The fee is reported by the transaction (its split in "fee") and
+	// moved with the block's other fees at its end ("fees_settled").
 	types := eventTypes(res.TxResults[0].Events)
-	if want := []string{"transfer", "fee", "tx", "transfer"}; !slices.Equal(types, want) {
+	if want := []string{"fee", "tx", "transfer"}; !slices.Equal(types, want) {
 		t.Fatalf("events %v, want %v", types, want)
 	}
-	last := res.TxResults[0].Events[3]
+	if types := eventTypes(res.Events); !slices.Contains(types, "fees_settled") {
+		t.Fatalf("block events %v: no fees_settled", types)
+	}
+	last := res.TxResults[0].Events[2]
 	if want := (event.Event{Type: "transfer", Attributes: []event.Attribute{
 		{Key: "from", Value: alice.addr.String()}, {Key: "to", Value: carol.addr.String()}, {Key: "amount", Value: "1234"}}}); !eqEvent(last, want) {
 		t.Fatalf("transfer event %v", last)
@@ -170,7 +176,7 @@ func TestMultiMessageIsAllOrNothing(t *testing.T) {
 	if c.balance(carol) != 0 || c.balance(bob) != 500_000-10 || c.seq(bob) != 1 {
 		t.Fatalf("carol %d bob %d seq %d: first message not discarded or fee not charged", c.balance(carol), c.balance(bob), c.seq(bob))
 	}
-	if types := eventTypes(r.Events); !slices.Equal(types, []string{"transfer", "fee", "tx"}) {
+	if types := eventTypes(r.Events); !slices.Equal(types, []string{"fee", "tx"}) {
 		t.Fatalf("failed tx events %v, want only the fee's", types)
 	}
 	c.mustBlock(c.tx(bob, send(carol, 300_000), send(carol, 100_000)))
@@ -603,9 +609,11 @@ func checkRejection(t *testing.T, c *chain, raw []byte, codespace string, code u
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := c.app.auth.Ante(want, &event.Log{}, c.p, d); err != nil {
+		var fees mint.BlockFees
+		if err := c.app.auth.Ante(want, &event.Log{}, c.p, d, &fees); err != nil {
 			t.Fatal(err)
 		}
+		c.app.mint.SettleFees(want, &event.Log{}, 0, fees)
 	}
 	res := c.block(raw)
 	check("FinalizeBlock", res.TxResults[0])

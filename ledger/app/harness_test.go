@@ -328,7 +328,8 @@ func newMapTxCache() *mapTxCache {
 	return &mapTxCache{decoded: map[string]*tx.Tx{}, verified: map[string]bool{}}
 }
 
-func (c *mapTxCache) Decoded(raw []byte) *tx.Tx       { return c.decoded[string(raw)] }
+func (c *mapTxCache) Lookup(raw []byte) (*tx.Tx, bool) {
+	return c.decoded[string(raw)], c.verified[string(raw)]
+}
 func (c *mapTxCache) AddDecoded(raw []byte, t *tx.Tx) { c.decoded[string(raw)] = t }
-func (c *mapTxCache) Verified(raw []byte) bool        { return c.verified[string(raw)] }
 func (c *mapTxCache) AddVerified(raw []byte)          { c.verified[string(raw)] = true }

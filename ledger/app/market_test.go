@@ -17,6 +17,7 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/market"
+	"github.com/celltonomy/celltonomy/ledger/mint"
 	"github.com/celltonomy/celltonomy/ledger/query"
 	"github.com/celltonomy/celltonomy/ledger/reputation"
 	"github.com/celltonomy/celltonomy/ledger/store"
@@ -603,9 +604,11 @@ func checkHookedRejection(t *testing.T, c *chain, raw []byte, codespace string, 
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := c.app.auth.Ante(want, &ev, c.p, d); err != nil {
+		var fees mint.BlockFees
+		if err := c.app.auth.Ante(want, &ev, c.p, d, &fees); err != nil {
 			t.Fatal(err)
 		}
+		c.app.mint.SettleFees(want, &ev, c.height+1, fees)
 	}
 	res := c.block(raw)
 	check("FinalizeBlock", res.TxResults[0])

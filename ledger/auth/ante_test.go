@@ -18,8 +18,9 @@ import (
 // TestAnteFailureWritesNothing: Ante refuses a wrong sequence, a fee
 // below min_fee and a fee above the balance before writing anything
 // (ledger/app charges fees in the block's state itself, with no branch,
-// on the strength of it); an accepted transaction charges the fee and
-// takes the sequence.
+// on the strength of it) and adds nothing to the block's fees; an
+// accepted transaction debits the fee, adds its split to the block's
+// fees and takes the sequence.
 func TestAnteFailureWritesNothing(t *testing.T) {
 	priv := ed25519.NewKeyFromSeed(make([]byte, 32))
 	signer, _ := address.FromPubKey(priv.Public().(ed25519.PublicKey))
@@ -42,6 +43,11 @@ func TestAnteFailureWritesNothing(t *testing.T) {
 		}
 		return d
 	}
+	// The fees of the "block": the accepted transaction's split (fee 10:
+	// 2 burned, 5 to the validators, 3 to the treasury), to which no
+	// refused one adds.
+	var fees mint.BlockFees
+	charged := mint.BlockFees{Burned: 2, Validators: 5, Treasury: 3}
 	for _, c := range []struct {
 		name     string
 		seq, fee uint64
@@ -54,19 +60,19 @@ func TestAnteFailureWritesNothing(t *testing.T) {
 	} {
 		if c.name == "sequence already used" {
 			var ev event.Log
-			if err := k.Ante(st, &ev, p, txWith(0, 10)); err != nil {
+			if err := k.Ante(st, &ev, p, txWith(0, 10), &fees); err != nil {
 				t.Fatal(err)
 			}
-			if b.Balance(st, signer) != 990 || k.Sequence(st, signer) != 1 {
-				t.Fatalf("accepted: balance %d, sequence %d", b.Balance(st, signer), k.Sequence(st, signer))
+			if b.Balance(st, signer) != 990 || k.Sequence(st, signer) != 1 || fees != charged {
+				t.Fatalf("accepted: balance %d, sequence %d, block fees %+v", b.Balance(st, signer), k.Sequence(st, signer), fees)
 			}
 		}
 		before := store.Digest(st)
 		var ev event.Log
-		if err := k.Ante(st, &ev, p, txWith(c.seq, c.fee)); !errors.Is(err, c.err) {
+		if err := k.Ante(st, &ev, p, txWith(c.seq, c.fee), &fees); !errors.Is(err, c.err) {
 			t.Fatalf("%s: %v, want %v", c.name, err, c.err)
 		}
-		if store.Digest(st) != before || len(ev.Events()) != 0 {
+		if store.Digest(st) != before || len(ev.Events()) != 0 || fees != charged {
 			t.Fatalf("%s: the refused transaction wrote or emitted something", c.name)
 		}
 	}

@@ -12,7 +12,9 @@
 // Fee rule: the fee is at least the min_fee param and at most the
 // signer's balance; it is charged (burned in part and split between the
 // validators' rewards and the treasury, ledger/mint) when the transaction is
-// accepted, whether or not its messages then succeed (see ledger/app).
+// accepted, whether or not its messages then succeed (see ledger/app): the
+// signer's balance at once, the burn and the credits with the block's
+// other fees at its end (mint.Keeper.SettleFees).
 package auth
 
 import (
@@ -23,15 +25,17 @@ import (
 	"github.com/celltonomy/celltonomy/ledger/event"
 	"github.com/celltonomy/celltonomy/ledger/internal/codec"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/mint"
 	"github.com/celltonomy/celltonomy/ledger/store"
 	"github.com/celltonomy/celltonomy/ledger/tx"
 )
 
 // FeeCollector is what auth needs to charge a fee (ledger/mint).
 type FeeCollector interface {
-	// CollectFee takes amount ucell from payer, split by p's fee params;
-	// it writes nothing if it fails.
-	CollectFee(st store.KVStore, ev *event.Log, p *ledgerpb.Params, payer address.Address, amount uint64) error
+	// ChargeFee takes amount ucell from payer, split by p's fee params,
+	// adding the parts to the block's fees, which the block settles at
+	// its end; it writes nothing if it fails.
+	ChargeFee(st store.KVStore, ev *event.Log, p *ledgerpb.Params, payer address.Address, amount uint64, fees *mint.BlockFees) error
 }
 
 // Keeper is the auth module; it holds only configuration.
@@ -60,12 +64,14 @@ func (k Keeper) Sequence(st store.KVStore, addr address.Address) uint64 {
 }
 
 // Ante checks t's sequence and fee against the signer's account and
-// balance and, if both pass, charges the fee, registers the public key and
-// increments the sequence, and emits EventTx. Errors, before any write:
+// balance and, if both pass, charges the fee (debited now, its parts
+// added to fees, which the block settles at its end: mint.Keeper.ChargeFee),
+// registers the public key and increments the sequence, and emits
+// EventTx. Errors, before any write:
 // ErrWrongSequence (the log says expected N, got M), ErrFeeTooLow, and
 // bank.ErrInsufficientFunds when the fee exceeds the balance. The caller
 // has checked t's form and signature.
-func (k Keeper) Ante(st store.KVStore, ev *event.Log, p *ledgerpb.Params, t *tx.Tx) error {
+func (k Keeper) Ante(st store.KVStore, ev *event.Log, p *ledgerpb.Params, t *tx.Tx, fees *mint.BlockFees) error {
 	signer, body := t.Signer, t.Body
 	want := k.Sequence(st, signer)
 	switch {
@@ -79,7 +85,7 @@ func (k Keeper) Ante(st store.KVStore, ev *event.Log, p *ledgerpb.Params, t *tx.
 	if body.Fee < p.MinFee {
 		return ErrFeeTooLow.Errorf("fee %d ucell: must be at least min_fee %d ucell", body.Fee, p.MinFee)
 	}
-	if err := k.fees.CollectFee(st, ev, p, signer, body.Fee); err != nil {
+	if err := k.fees.ChargeFee(st, ev, p, signer, body.Fee, fees); err != nil {
 		return fmt.Errorf("auth: %w", err) // "auth: fee N ucell: bank: insufficient funds: …"
 	}
 	st.Set(AccountKey(signer), codec.Marshal(&ledgerpb.Account{

@@ -14,4 +14,10 @@ func TestKeys(t *testing.T) {
 	if got := hex.EncodeToString(AccountKey(addr)); got != want {
 		t.Errorf("account key %s, want %s", got, want)
 	}
+	if n := testing.AllocsPerRun(100, func() { keySink = AccountKey(addr) }); n != 1 {
+		t.Errorf("AccountKey: %v allocations, want 1 (the key)", n)
+	}
 }
+
+// keySink keeps a key alive, so that counting its allocations counts it.
+var keySink []byte

@@ -319,6 +319,56 @@ func (k Keeper) PayFee(st store.KVStore, ev *event.Log, payer address.Address, b
 	return nil
 }
 
+// DeductFee takes amount ucell from payer's balance for a transaction fee
+// whose parts are burned and credited to module accounts once per block,
+// by SettleFees at the block's end (ledger/mint: "Fees"): a fee then
+// costs one balance write, not one per part. Between the two the supply
+// exceeds Σ balances by what was deducted; the caller settles every
+// deducted ucell in the same block, before the state is committed or its
+// invariants checked. It emits nothing: the caller's event names the
+// payer and the split. An amount of 0 does nothing. Errors, before any
+// write: ErrInsufficientFunds.
+func (k Keeper) DeductFee(st store.KVStore, payer address.Address, amount uint64) error {
+	if amount == 0 {
+		return nil
+	}
+	bal := k.Balance(st, payer)
+	if bal < amount {
+		return ErrInsufficientFunds.Errorf("insufficient funds: %s holds %d ucell, needs %d ucell", payer, bal, amount)
+	}
+	k.setBalance(st, payer, bal-amount)
+	return nil
+}
+
+// SettleFees ends what DeductFee began for a block's fees: burn ucell
+// leave the supply (counted as burned) and each share is credited to its
+// module account. The amounts add up to what DeductFee took in the
+// block, so nothing can fail but a corrupt state (a panic). It emits
+// nothing; the caller emits the block's settlement.
+func (k Keeper) SettleFees(st store.KVStore, burn uint64, shares ...Share) {
+	if burn > 0 {
+		supply, burned := k.Supply(st), k.Burned(st)
+		sum, carry := bits.Add64(burned, burn, 0)
+		if supply < burn || carry != 0 {
+			panic(fmt.Sprintf("bank: corrupt state: settling a burn of %d ucell: supply %d, burned %d ucell", burn, supply, burned))
+		}
+		st.Set(SupplyKey(), EncodeAmount(supply-burn))
+		st.Set(BurnedKey(), EncodeAmount(sum))
+	}
+	for _, sh := range shares {
+		if sh.Amount == 0 {
+			continue
+		}
+		to := k.module(sh.Module)
+		bal := k.Balance(st, to)
+		sum, carry := bits.Add64(bal, sh.Amount, 0)
+		if carry != 0 {
+			panic(fmt.Sprintf("bank: corrupt state: balance of %s: %d + %d ucell overflows", to, bal, sh.Amount))
+		}
+		k.setBalance(st, to, sum)
+	}
+}
+
 // BurnFromModule burns amount ucell of the module account module (e.g.
 // slashed stake). Errors: ErrInsufficientFunds.
 func (k Keeper) BurnFromModule(st store.KVStore, ev *event.Log, module string, amount uint64) error {

@@ -24,7 +24,11 @@ const (
 
 // BalanceKey returns the state key of addr's balance. The value, when
 // present, decodes with DecodeAmount; an absent key means a zero balance.
-func BalanceKey(addr address.Address) []byte { return store.Key([]byte(prefixBalance), addr[:]) }
+// It allocates the key only: every fee and transfer reads and writes
+// balances.
+func BalanceKey(addr address.Address) []byte {
+	return append(append(make([]byte, 0, len(prefixBalance)+address.Size), prefixBalance...), addr[:]...)
+}
 
 // BalancePrefix returns the prefix shared by every balance key.
 func BalancePrefix() []byte { return []byte(prefixBalance) }

@@ -21,9 +21,12 @@ type EventMinted struct {
 // EventType implements event.Typed.
 func (EventMinted) EventType() string { return "minted" }
 
-// EventFee is emitted when a transaction's fee is charged. ABCI: type
-// "fee", attributes payer (bech32), amount (ucell), burned, validators
-// (to "rewards"), treasury (ucell).
+// EventFee is emitted when a fee is charged. ABCI: type "fee",
+// attributes payer (bech32), amount (ucell), burned, validators (to
+// "rewards"), treasury (ucell). A transaction's fee (ChargeFee) is burned
+// and credited at the end of its block, with the block's other fees
+// (EventFeesSettled); a fee paid by a message (CollectFee) is moved at
+// once, with bank's burn and transfer events before this one.
 type EventFee struct {
 	Payer      address.Address `event:"payer"`
 	Amount     uint64          `event:"amount"`
@@ -35,6 +38,21 @@ type EventFee struct {
 // EventType implements event.Typed.
 func (EventFee) EventType() string { return "fee" }
 
+// EventFeesSettled is emitted by the end-block hook of a block whose
+// transactions paid fees (SettleFees): the sums of their EventFee parts,
+// burned and credited now. ABCI: type "fees_settled", attributes height,
+// burned (ucell leaving the supply), validators (to "rewards"), treasury
+// (to the treasury).
+type EventFeesSettled struct {
+	Height     int64  `event:"height"`
+	Burned     uint64 `event:"burned"`
+	Validators uint64 `event:"validators"`
+	Treasury   uint64 `event:"treasury"`
+}
+
+// EventType implements event.Typed.
+func (EventFeesSettled) EventType() string { return "fees_settled" }
+
 // Events lists the events of the mint module, one zero value of each
 // struct, for event.NewRegistry.
-func Events() []event.Typed { return []event.Typed{EventMinted{}, EventFee{}} }
+func Events() []event.Typed { return []event.Typed{EventMinted{}, EventFee{}, EventFeesSettled{}} }

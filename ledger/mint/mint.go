@@ -36,10 +36,19 @@
 //
 // # Fees
 //
-// Every transaction's fee (CollectFee, called by auth's ante handler)
-// is split: floor(fee × fee_burn_bps / 10,000) is burned,
-// floor(fee × fee_validator_bps / 10,000) goes to "rewards", the rest to
-// the treasury.
+// Every transaction's fee is split: floor(fee × fee_burn_bps / 10,000)
+// is burned, floor(fee × fee_validator_bps / 10,000) goes to "rewards",
+// the rest to the treasury. Auth's ante handler charges it with
+// ChargeFee: the payer's balance is debited at once and the transaction
+// reports the split (EventFee), but the burn and the two credits of all
+// the block's fees are made once, in the end-block hook before minting
+// (SettleFees, EventFeesSettled), so that a transaction writes one
+// balance for its fee rather than four keys (payer, "rewards", treasury,
+// supply and burned total). During the block the three sums wait in the
+// block's memory (BlockFees): a handler that reads "rewards" or the
+// treasury sees the balance before the block's fees, and the supply
+// counts them until they are burned. Fees that messages pay (the market's
+// network fee, CollectFee and CollectModuleFee) are split at once.
 //
 // # Timing with distribution
 //
@@ -93,6 +102,8 @@ type Bank interface {
 	Burn(st store.KVStore, ev *event.Log, from address.Address, amount uint64) error
 	MoveToModule(st store.KVStore, ev *event.Log, from address.Address, module string, amount uint64) error
 	PayFee(st store.KVStore, ev *event.Log, payer address.Address, burn uint64, shares ...bank.Share) error
+	DeductFee(st store.KVStore, payer address.Address, amount uint64) error
+	SettleFees(st store.KVStore, burn uint64, shares ...bank.Share)
 }
 
 // Keeper is the mint module. It holds only configuration; its state (the
@@ -228,6 +239,62 @@ func (k Keeper) CollectFee(st store.KVStore, ev *event.Log, p *ledgerpb.Params, 
 	}
 	ev.Emit(EventFee{Payer: payer, Amount: amount, Burned: burn, Validators: validators, Treasury: toTreasury})
 	return nil
+}
+
+// BlockFees sums the parts of the transaction fees a block charged
+// (ChargeFee) that it has not yet settled (SettleFees), in ucell. The
+// block's executor keeps one in memory from its first transaction to its
+// end-block hook; its zero value is a block that charged nothing.
+type BlockFees struct {
+	Burned, Validators, Treasury uint64
+}
+
+// add counts a fee's split; the sums are bounded by the supply, since
+// each part was deducted from a balance.
+func (f *BlockFees) add(burn, validators, toTreasury uint64) {
+	var c1, c2, c3 uint64
+	f.Burned, c1 = bits.Add64(f.Burned, burn, 0)
+	f.Validators, c2 = bits.Add64(f.Validators, validators, 0)
+	f.Treasury, c3 = bits.Add64(f.Treasury, toTreasury, 0)
+	if c1|c2|c3 != 0 {
+		panic("mint: corrupt state: a block's fees overflow the supply")
+	}
+}
+
+// ChargeFee is CollectFee for a transaction's fee (auth's ante handler):
+// the fee is split alike and EventFee emitted alike, but only the payer's
+// balance is written now (bank.Keeper.DeductFee); the parts are added to
+// fees, which SettleFees burns and credits at the end of the block. A
+// fee of 0 does nothing. Errors: bank.ErrInsufficientFunds when payer
+// holds less than amount; nothing is written or added on error.
+func (k Keeper) ChargeFee(st store.KVStore, ev *event.Log, p *ledgerpb.Params, payer address.Address, amount uint64, fees *BlockFees) error {
+	if amount == 0 {
+		return nil
+	}
+	if err := k.bank.DeductFee(st, payer, amount); err != nil {
+		return fmt.Errorf("fee %d ucell: %w", amount, err)
+	}
+	burn, validators, toTreasury := FeeSplit(p, amount)
+	fees.add(burn, validators, toTreasury)
+	ev.Emit(EventFee{Payer: payer, Amount: amount, Burned: burn, Validators: validators, Treasury: toTreasury})
+	return nil
+}
+
+// SettleFees settles the fees a block charged (ChargeFee), in its
+// end-block hook before minting: fees.Burned ucell leave the supply,
+// fees.Validators reach RewardsAccount and fees.Treasury the treasury,
+// and EventFeesSettled reports the three sums. A block that charged
+// nothing writes and emits nothing. After it, the supply is again Σ
+// balances (bank's invariant), exactly as if each fee had been split when
+// charged, and what reached RewardsAccount is allocated at the start of
+// the next block (see the package doc).
+func (k Keeper) SettleFees(st store.KVStore, ev *event.Log, height int64, fees BlockFees) {
+	if fees == (BlockFees{}) {
+		return
+	}
+	k.bank.SettleFees(st, fees.Burned, bank.Share{Module: RewardsAccount, Amount: fees.Validators},
+		bank.Share{Module: treasury.ModuleName, Amount: fees.Treasury})
+	ev.Emit(EventFeesSettled{Height: height, Burned: fees.Burned, Validators: fees.Validators, Treasury: fees.Treasury})
 }
 
 // CollectModuleFee is CollectFee with a module account as the payer: the

@@ -2,6 +2,7 @@ package mint
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -354,5 +355,81 @@ func BenchmarkBlockHook(b *testing.B) {
 	for i := range b.N {
 		var ev event.Log
 		k.BlockHook(st, &ev, p, int64(i+2))
+	}
+}
+
+// TestChargeFeeThenSettleIsCollectFee: a block's fees charged one by one
+// (ChargeFee) and settled at its end (SettleFees) leave exactly the state
+// of the same fees collected one by one (CollectFee), with the same
+// EventFee per fee and one EventFeesSettled of the sums; between the two
+// only the payer's balance changes. A refused fee adds nothing.
+func TestChargeFeeThenSettleIsCollectFee(t *testing.T) {
+	p := &ledgerpb.Params{FeeBurnBps: 2_000, FeeValidatorBps: 5_000}
+	fees := []uint64{10, 999, 1, 0, 7_000}
+	want, _, k := setup(t, 10_000)
+	var wantEv event.Log
+	for _, f := range fees {
+		if err := k.CollectFee(want, &wantEv, p, holder, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	got, b, k := setup(t, 10_000)
+	var block BlockFees
+	var gotEv event.Log
+	for _, f := range fees {
+		if err := k.ChargeFee(got, &gotEv, p, holder, f, &block); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := k.ChargeFee(got, &gotEv, p, holder, 2_000, &block); !errors.Is(err, bank.ErrInsufficientFunds) {
+		t.Fatalf("a fee above the balance: %v", err)
+	}
+	// Before the settlement: only the payer paid.
+	if b.Balance(got, holder) != 10_000-8_010 || b.Supply(got) != 10_000 || b.ModuleBalance(got, RewardsAccount) != 0 || b.ModuleBalance(got, treasury.ModuleName) != 0 {
+		t.Fatalf("before settling: payer %d supply %d rewards %d treasury %d", b.Balance(got, holder), b.Supply(got), b.ModuleBalance(got, RewardsAccount), b.ModuleBalance(got, treasury.ModuleName))
+	}
+	// 10 → 2/5/3, 999 → 199/499/301, 1 → 0/0/1, 7,000 → 1,400/3,500/2,100.
+	if want := (BlockFees{Burned: 1_601, Validators: 4_004, Treasury: 2_405}); block != want {
+		t.Fatalf("block fees %+v, want %+v", block, want)
+	}
+	k.SettleFees(got, &gotEv, 7, block)
+	if snapshot(got) != snapshot(want) {
+		t.Fatalf("settled state\n%s\nwant\n%s", snapshot(got), snapshot(want))
+	}
+	if err := b.CheckInvariants(got); err != nil {
+		t.Fatal(err)
+	}
+	var wantFees, gotFees []EventFee
+	for _, e := range wantEv.Events() {
+		var f EventFee
+		if event.Decode(e, &f) == nil {
+			wantFees = append(wantFees, f)
+		}
+	}
+	evs := gotEv.Events()
+	for _, e := range evs[:len(evs)-1] {
+		var f EventFee
+		if err := event.Decode(e, &f); err != nil {
+			t.Fatalf("charged fee event %v: %v", e, err)
+		}
+		gotFees = append(gotFees, f)
+	}
+	if !slices.Equal(gotFees, wantFees) {
+		t.Fatalf("fee events %+v, want %+v", gotFees, wantFees)
+	}
+	var settled EventFeesSettled
+	if err := event.Decode(evs[len(evs)-1], &settled); err != nil {
+		t.Fatal(err)
+	}
+	if want := (EventFeesSettled{Height: 7, Burned: 1_601, Validators: 4_004, Treasury: 2_405}); settled != want {
+		t.Fatalf("settlement %+v, want %+v", settled, want)
+	}
+	// A block without fees settles nothing.
+	before := snapshot(got)
+	var none event.Log
+	k.SettleFees(got, &none, 8, BlockFees{})
+	if snapshot(got) != before || len(none.Events()) != 0 {
+		t.Fatal("settling no fees wrote or emitted something")
 	}
 }

@@ -660,6 +660,13 @@ func handRendered(ev event.Typed) event.Event {
 			{Key: "validators", Value: u(e.Validators)},
 			{Key: "treasury", Value: u(e.Treasury)},
 		}}
+	case mint.EventFeesSettled:
+		return event.Event{Type: "fees_settled", Attributes: []event.Attribute{
+			{Key: "height", Value: i(e.Height)},
+			{Key: "burned", Value: u(e.Burned)},
+			{Key: "validators", Value: u(e.Validators)},
+			{Key: "treasury", Value: u(e.Treasury)},
+		}}
 	case mint.EventMinted:
 		return event.Event{Type: "minted", Attributes: []event.Attribute{
 			{Key: "height", Value: i(e.Height)},

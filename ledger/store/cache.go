@@ -60,14 +60,24 @@ func (c *Cache) ReverseIterator(start, end []byte) Iterator {
 // written, plus what the parent's writes cost. Iterators of the branch
 // opened before Write keep reading what it held.
 func (c *Cache) Write() {
-	c.o.ascend(func(it item) bool {
-		if it.deleted {
-			c.parent.Delete(it.key)
-		} else {
-			c.parent.Set(it.key, it.value)
-		}
-		return true
-	})
+	if p, ok := c.parent.(*Cache); ok {
+		// A branch of a branch (a transaction's messages in its block)
+		// hands its entries over: they are copies it owns, and it drops
+		// them here, so the parent need not copy them again.
+		c.o.ascend(func(it item) bool {
+			p.o.adopt(it)
+			return true
+		})
+	} else {
+		c.o.ascend(func(it item) bool {
+			if it.deleted {
+				c.parent.Delete(it.key)
+			} else {
+				c.parent.Set(it.key, it.value)
+			}
+			return true
+		})
+	}
 	c.o = newOrdered()
 }
 

@@ -58,6 +58,12 @@ func (o *ordered) get(key []byte) (entry, bool) {
 
 // put sets key (copied) to e.
 func (o *ordered) put(key []byte, e entry) {
+	o.adopt(item{key: bytes.Clone(key), entry: e})
+}
+
+// adopt sets it.key to it.entry, taking both: the caller does not use
+// them again.
+func (o *ordered) adopt(it item) {
 	o.detach()
 	if o.t == nil {
 		// No free list: a branch lives for a transaction or a block and
@@ -66,7 +72,7 @@ func (o *ordered) put(key []byte, e entry) {
 		// 30,000 transfers of cell bench ledger).
 		o.t = btree.NewWithFreeListG(btreeDegree, lessItem, btree.NewFreeListG[item](0))
 	}
-	o.t.ReplaceOrInsert(item{key: bytes.Clone(key), entry: e})
+	o.t.ReplaceOrInsert(it)
 }
 
 func (o *ordered) remove(key []byte) {

@@ -248,6 +248,11 @@ func TestCacheAgainstModel(t *testing.T) {
 				if rng.IntN(2) == 0 {
 					inner.Write()
 					mOuter = mInner.clone()
+					if rng.IntN(2) == 0 {
+						// The written branch stays usable, and what it
+						// handed to outer is outer's alone.
+						continue
+					}
 				} else {
 					mInner = mOuter.clone()
 				}

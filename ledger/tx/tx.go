@@ -114,17 +114,20 @@ func Decode(raw []byte) (*Tx, error) {
 		return nil, ErrDecode.Errorf("empty: a Tx has a body, a public key and a signature")
 	}
 	var t ledgerpb.Tx
-	// Decoder errors are not quoted: protobuf-go varies their text on
-	// purpose, and a log must read the same on every node.
-	if err := proto.Unmarshal(raw, &t); err != nil {
-		return nil, ErrDecode.Errorf("not a serialized Tx: invalid protobuf wire format")
-	}
-	if err := unknownFields(t.ProtoReflect(), "tx"); err != nil {
-		return nil, err
-	}
-	canon, err := proto.MarshalOptions{Deterministic: true}.Marshal(&t)
-	if err != nil || string(canon) != string(raw) {
-		return nil, ErrDecode.Errorf("not in canonical encoding: fields must appear once, in field-number order")
+	if !canonical(raw, &t) {
+		t.Reset()
+		// Decoder errors are not quoted: protobuf-go varies their text on
+		// purpose, and a log must read the same on every node.
+		if err := proto.Unmarshal(raw, &t); err != nil {
+			return nil, ErrDecode.Errorf("not a serialized Tx: invalid protobuf wire format")
+		}
+		if err := unknownFields(t.ProtoReflect(), "tx"); err != nil {
+			return nil, err
+		}
+		canon, err := proto.MarshalOptions{Deterministic: true}.Marshal(&t)
+		if err != nil || string(canon) != string(raw) {
+			return nil, ErrDecode.Errorf("not in canonical encoding: fields must appear once, in field-number order")
+		}
 	}
 	if len(t.PublicKey) != ed25519.PublicKeySize {
 		return nil, ErrPubKey.Errorf("public_key: must be %d bytes, got %d", ed25519.PublicKeySize, len(t.PublicKey))
@@ -133,11 +136,16 @@ func Decode(raw []byte) (*Tx, error) {
 		return nil, ErrSignature.Errorf("signature: must be %d bytes, got %d", ed25519.SignatureSize, len(t.Signature))
 	}
 	var body ledgerpb.TxBody
-	if err := proto.Unmarshal(t.Body, &body); err != nil {
-		return nil, ErrDecode.Errorf("body: not a serialized TxBody: invalid protobuf wire format or string not UTF-8")
-	}
-	if err := unknownFields(body.ProtoReflect(), "body"); err != nil {
-		return nil, err
+	if !canonical(t.Body, &body) {
+		// Not canonical, which a body need not be, or with an unknown
+		// field, which it must not hold.
+		body.Reset()
+		if err := proto.Unmarshal(t.Body, &body); err != nil {
+			return nil, ErrDecode.Errorf("body: not a serialized TxBody: invalid protobuf wire format or string not UTF-8")
+		}
+		if err := unknownFields(body.ProtoReflect(), "body"); err != nil {
+			return nil, err
+		}
 	}
 	if len(body.Messages) == 0 {
 		return nil, ErrNoMessages.Errorf("body.messages: must hold at least one message")
@@ -235,10 +243,64 @@ func (t *Tx) expands(k *voied25519.ExpandedPublicKey) bool {
 	return string(y[:]) == string(t.PubKey)
 }
 
+// canonical decodes b into m, dropping unknown fields, and reports
+// whether b is exactly m's canonical encoding. Then b held no unknown
+// field at any depth either: the encoding of m has none, and equal bytes
+// hold the same fields. Every transaction client.BuildTx makes passes
+// with this, which costs an encoding, rather than a walk of the message
+// by reflection (unknownFields); one that does not is decoded again by
+// the caller to name what is wrong.
+func canonical(b []byte, m proto.Message) bool {
+	if err := (proto.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(b, m); err != nil {
+		return false
+	}
+	enc, err := proto.MarshalOptions{Deterministic: true}.Marshal(m)
+	return err == nil && string(enc) == string(b)
+}
+
 // unknownFields returns an error naming the first field, in schema order,
 // that this version of the schema does not know. A Msg with an unknown
-// field is a message of an unknown type (ErrUnknownMessage).
+// field is a message of an unknown type (ErrUnknownMessage). A message
+// without one, every transaction that decodes, is walked once without
+// building the paths the error would name (hasUnknown).
 func unknownFields(m protoreflect.Message, path string) error {
+	if !hasUnknown(m) {
+		return nil
+	}
+	return namedUnknown(m, path)
+}
+
+// hasUnknown reports whether m or a message within it holds a field
+// unknown to the schema; it allocates nothing.
+func hasUnknown(m protoreflect.Message) bool {
+	if len(m.GetUnknown()) > 0 {
+		return true
+	}
+	fields := m.Descriptor().Fields()
+	for i := range fields.Len() {
+		fd := fields.Get(i)
+		if fd.Kind() != protoreflect.MessageKind || !m.Has(fd) {
+			continue
+		}
+		if fd.IsList() {
+			l := m.Get(fd).List()
+			for j := range l.Len() {
+				if hasUnknown(l.Get(j).Message()) {
+					return true
+				}
+			}
+			continue
+		}
+		if hasUnknown(m.Get(fd).Message()) {
+			return true
+		}
+	}
+	return false
+}
+
+// namedUnknown is unknownFields for a message known to hold an unknown
+// field.
+func namedUnknown(m protoreflect.Message, path string) error {
 	if u := m.GetUnknown(); len(u) > 0 {
 		num, _, _ := protowire.ConsumeTag(u)
 		if m.Descriptor().FullName() == (&ledgerpb.Msg{}).ProtoReflect().Descriptor().FullName() {
@@ -257,13 +319,13 @@ func unknownFields(m protoreflect.Message, path string) error {
 		if fd.IsList() {
 			l := m.Get(fd).List()
 			for j := range l.Len() {
-				if err := unknownFields(l.Get(j).Message(), fmt.Sprintf("%s.%s[%d]", path, fd.Name(), j)); err != nil {
+				if err := namedUnknown(l.Get(j).Message(), fmt.Sprintf("%s.%s[%d]", path, fd.Name(), j)); err != nil {
 					return err
 				}
 			}
 			continue
 		}
-		if err := unknownFields(m.Get(fd).Message(), path+"."+string(fd.Name())); err != nil {
+		if err := namedUnknown(m.Get(fd).Message(), path+"."+string(fd.Name())); err != nil {
 			return err
 		}
 	}
