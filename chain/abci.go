@@ -155,11 +155,9 @@ type Application struct {
 	prepared *executed // the block PrepareProposal proposed last, at this height
 	runs     int       // blocks executed (execute), for tests
 
-	checkMu sync.Mutex   // taken after mu when both are
-	check   *store.Cache // the mempool's branch of the last committed state
-	// checkParams are the params check holds (nil before InitChain),
-	// written under checkMu and read without it by CheckTx's form check.
-	checkParams atomic.Pointer[ledgerpb.Params]
+	checkMu     sync.Mutex       // taken after mu when both are
+	check       *store.Cache     // the mempool's branch of the last committed state
+	checkParams *ledgerpb.Params // the params check holds; nil before InitChain
 
 	// observe, if set (ObserveState), wraps the tree's store under each
 	// executed block's branch; set once, before the first block.
@@ -253,11 +251,10 @@ func (a *Application) resetCheck() {
 	} else {
 		a.check = store.NewCache(newQueryStore(a.tree.ImmutableTree))
 	}
-	var p *ledgerpb.Params
-	if got, err := params.Get(a.check); err == nil {
-		p = got
+	a.checkParams = nil
+	if p, err := params.Get(a.check); err == nil {
+		a.checkParams = p
 	}
-	a.checkParams.Store(p)
 }
 
 // Info implements abci.Application.
@@ -296,43 +293,22 @@ func (a *Application) InitChain(_ context.Context, req *abci.InitChainRequest) (
 	return &abci.InitChainResponse{Validators: validatorUpdates(vals), AppHash: a.tree.WorkingHash()}, nil
 }
 
-// CheckTx implements abci.Application. The checks that read no state
-// (app.App.CheckForm: decoding, limits, signature) run before the lock of
-// the mempool's state, with the params of the last committed state; only
-// the sequence and fee check (app.App.CheckAnte) runs under it. If a
-// Commit changed the params in between, the form is checked again with
-// the new ones, under the lock, so the result is the one
-// CheckTxWithParams gives for the state the transaction is charged to.
+// CheckTx implements abci.Application.
 func (a *Application) CheckTx(_ context.Context, req *abci.CheckTxRequest) (*abci.CheckTxResponse, error) {
 	a.preverify(req.Tx)
-	var t *tx.Tx
-	p := a.checkParams.Load()
-	if p != nil {
-		var r app.TxResult
-		var ok bool
-		if t, r, ok = a.ledger.CheckForm(p, a.chainID, req.Tx); !ok {
-			return checkTxResponse(r), nil
-		}
-	}
 	if a.last.Load() == nil {
 		a.mu.Lock()
 		defer a.mu.Unlock()
 	}
 	a.checkMu.Lock()
 	defer a.checkMu.Unlock()
-	now := a.checkParams.Load()
-	switch {
-	case now == nil:
-		return checkTxResponse(a.ledger.CheckTx(a.check, a.chainID, req.Tx)), nil // refused: no state yet
-	case now != p:
-		return checkTxResponse(a.ledger.CheckTxWithParams(a.check, now, a.chainID, req.Tx)), nil
-	default:
-		return checkTxResponse(a.ledger.CheckAnte(a.check, now, t)), nil
+	var r app.TxResult
+	if a.checkParams != nil {
+		r = a.ledger.CheckTxWithParams(a.check, a.checkParams, a.chainID, req.Tx)
+	} else {
+		r = a.ledger.CheckTx(a.check, a.chainID, req.Tx) // refused: no state yet
 	}
-}
-
-func checkTxResponse(r app.TxResult) *abci.CheckTxResponse {
-	return &abci.CheckTxResponse{Code: r.Code, Codespace: r.Codespace, Log: r.Log, Events: events(r.Events)}
+	return &abci.CheckTxResponse{Code: r.Code, Codespace: r.Codespace, Log: r.Log, Events: events(r.Events)}, nil
 }
 
 // preverify decodes a transaction and verifies its signature, without the

@@ -385,33 +385,10 @@ func (a *App) CheckTx(st store.KVStore, chainID string, txBytes []byte) TxResult
 // a block CometBFT checks every pending transaction again). p must be
 // the params st holds, and is not modified.
 func (a *App) CheckTxWithParams(st store.KVStore, p *ledgerpb.Params, chainID string, txBytes []byte) TxResult {
-	t, r, ok := a.CheckForm(p, chainID, txBytes)
-	if !ok {
-		return r
-	}
-	return a.CheckAnte(st, p, t)
-}
-
-// CheckForm is the part of CheckTxWithParams that reads no state: the
-// decoding, the chain id, the limits of p, the stateless rules of each
-// message and the signature. It returns the decoded transaction and
-// true, or false and the result CheckTx returns for a transaction that
-// fails them. The chain adapter runs it before it takes the lock of the
-// mempool's state, so that only CheckAnte runs under that lock. Safe for
-// concurrent use (the transaction cache is; p is only read).
-func (a *App) CheckForm(p *ledgerpb.Params, chainID string, txBytes []byte) (*tx.Tx, TxResult, bool) {
 	t, err := a.checkForm(txBytes, chainID, p)
 	if err != nil {
-		return nil, result(err, nil), false
+		return result(err, nil)
 	}
-	return t, TxResult{}, true
-}
-
-// CheckAnte is the part of CheckTxWithParams that reads and writes st:
-// the signer's sequence and fee (auth.Keeper.Ante), for a transaction
-// that passed CheckForm with the same p. The fee is charged to st and
-// not settled, and no event is kept.
-func (a *App) CheckAnte(st store.KVStore, p *ledgerpb.Params, t *tx.Tx) TxResult {
 	// Ante writes nothing when it fails, so it needs no branch of st.
 	// The fee's parts are not settled: the mempool's state is never
 	// committed, and only the payer's balance decides what it accepts.
