@@ -669,7 +669,7 @@ func (a *Application) simulate(data []byte) (*abci.QueryResponse, error) {
 }
 
 // events converts the ledger's events to ABCI's, allocating each slice
-// once at its size (a block of transfers has six events a transaction).
+// once at its size (a block of transfers has two events a transaction).
 func events(in []app.Event) []abci.Event {
 	if len(in) == 0 {
 		return nil

@@ -143,7 +143,7 @@ func balanceAt(t *testing.T, d *Devnet, a address.Address, height int64) int64 {
 
 // blockFees returns the fees the transactions of block height paid, by
 // signer (bech32), and what the treasury received in the block from fees
-// and minting (its shares in the fee and minted events).
+// and minting (its shares in the tx, fee and minted events).
 func blockFees(t *testing.T, d *Devnet, height int64) (map[string]int64, int64) {
 	t.Helper()
 	res, err := d.Client.RPC().BlockResults(context.Background(), &height)
@@ -156,7 +156,8 @@ func blockFees(t *testing.T, d *Devnet, height int64) (map[string]int64, int64) 
 			switch e := e.(type) {
 			case auth.EventTx:
 				fees[e.Signer.String()] += int64(e.Fee)
-			case mint.EventFee:
+				toTreasury += int64(e.Treasury)
+			case mint.EventFee: // a fee a message paid
 				toTreasury += int64(e.Treasury)
 			}
 		}

@@ -552,7 +552,7 @@
 //     every payout (taken from "escrow") — : fee_burn_bps burned,
 //     fee_validator_bps to "rewards", the rest to the treasury. A
 //     transaction's fee is debited from its signer when it is charged and
-//     reported with its split (event "fee"); the block's end-block hook,
+//     reported with its split (event "tx"); the block's end-block hook,
 //     before minting, burns and credits the sums of its transactions'
 //     fees at once (event "fees_settled"), so that during a block
 //     "rewards" and the treasury do not yet hold its transactions' fees.
@@ -665,8 +665,9 @@
 // read back by event.Decode; schema.Events is the registry of them all,
 // from which a client decodes a block's events into these structs:
 //
-//	tx                  signer, sequence, fee                      every accepted transaction (auth)
-//	fee                 payer, amount, burned, validators, treasury  every charged fee (mint)
+//	tx                  signer, sequence, fee, burned, validators, treasury  every accepted transaction, with its fee's split (auth)
+//	fee                 payer, amount, burned, validators, treasury  every fee a message or block hook pays (mint)
+//	fees_settled        height, burned, validators, treasury       end block: the block's transaction fees (mint)
 //	minted              height, amount, rewards, miners, treasury, supply  end block (mint)
 //	transfer            from, to, amount                           every movement of funds (bank)
 //	mint, burn          to/from, amount                            bank

@@ -23,6 +23,7 @@ import (
 
 	"github.com/celltonomy/celltonomy/chain"
 	"github.com/celltonomy/celltonomy/client"
+	"github.com/celltonomy/celltonomy/ledger/auth"
 	"github.com/celltonomy/celltonomy/ledger/bank"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
 	"github.com/celltonomy/celltonomy/ledger/mint"
@@ -114,7 +115,8 @@ func (v txView) event(t *testing.T, typ string) map[string]string {
 // setRevealWindow rewrites the genesis of home with reveal_window_blocks
 // set to blocks, keeping its accounts, validators and chain id.
 // treasuryIncome returns what the treasury received from fees and minting
-// in blocks from+1 … to: its shares in their fee and minted events.
+// in blocks from+1 … to: its shares in their tx (a transaction's fee),
+// fee (a fee a message paid) and minted events.
 func treasuryIncome(t *testing.T, c *client.Client, from, to int64) uint64 {
 	t.Helper()
 	var sum uint64
@@ -125,7 +127,10 @@ func treasuryIncome(t *testing.T, c *client.Client, from, to int64) uint64 {
 		}
 		for _, tx := range res.TxResults {
 			for _, e := range client.Events(schema.Events(), tx.Events) {
-				if e, ok := e.(mint.EventFee); ok {
+				switch e := e.(type) {
+				case auth.EventTx:
+					sum += e.Treasury
+				case mint.EventFee:
 					sum += e.Treasury
 				}
 			}

@@ -197,7 +197,7 @@ type TxResult struct {
 	// "bank: send: amount 0: must be positive"; empty on success.
 	Log string
 	// Events are what the transaction did, in order. A transaction whose
-	// messages failed still reports its fee ("fee", "transfer", "tx").
+	// messages failed still reports its fee and its split ("tx").
 	Events []Event
 	// Charged reports that the transaction passed the checks of its form,
 	// signature, sequence and fee, so that its fee was charged and its

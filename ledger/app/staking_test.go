@@ -31,7 +31,7 @@ func TestCreateValidator(t *testing.T) {
 	if got := c.balance(val1); got != 100_000-2_050-10 {
 		t.Fatalf("val1 balance %d", got)
 	}
-	if types := eventTypes(res.TxResults[0].Events); !slices.Equal(types, []string{"fee", "tx", "transfer", "create_validator"}) {
+	if types := eventTypes(res.TxResults[0].Events); !slices.Equal(types, []string{"tx", "transfer", "create_validator"}) {
 		t.Fatalf("events %v", types)
 	}
 	if types := eventTypes(res.Events); !slices.Equal(types, []string{"fees_settled", "power"}) {

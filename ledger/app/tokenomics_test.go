@@ -27,8 +27,8 @@ func TestTokenomicsBlock(t *testing.T) {
 	if res.TxResults[0].Code != 0 || res.TxResults[1].Code == 0 || !res.TxResults[1].Charged {
 		t.Fatalf("results %+v", res.TxResults)
 	}
-	fee := findEvent(t, res.TxResults[1].Events, "fee")
-	if attr(fee, "amount") != "1000" || attr(fee, "burned") != "200" || attr(fee, "validators") != "500" || attr(fee, "treasury") != "300" {
+	fee := findEvent(t, res.TxResults[1].Events, "tx")
+	if attr(fee, "fee") != "1000" || attr(fee, "burned") != "200" || attr(fee, "validators") != "500" || attr(fee, "treasury") != "300" {
 		t.Fatalf("fee event of the failed transaction %v", fee)
 	}
 	m := findEvent(t, res.Events, "minted")

@@ -34,8 +34,8 @@ import (
 type FeeCollector interface {
 	// ChargeFee takes amount ucell from payer, split by p's fee params,
 	// adding the parts to the block's fees, which the block settles at
-	// its end; it writes nothing if it fails.
-	ChargeFee(st store.KVStore, ev *event.Log, p *ledgerpb.Params, payer address.Address, amount uint64, fees *mint.BlockFees) error
+	// its end, and returns the parts; it writes nothing if it fails.
+	ChargeFee(st store.KVStore, p *ledgerpb.Params, payer address.Address, amount uint64, fees *mint.BlockFees) (mint.BlockFees, error)
 }
 
 // Keeper is the auth module; it holds only configuration.
@@ -67,7 +67,7 @@ func (k Keeper) Sequence(st store.KVStore, addr address.Address) uint64 {
 // balance and, if both pass, charges the fee (debited now, its parts
 // added to fees, which the block settles at its end: mint.Keeper.ChargeFee),
 // registers the public key and increments the sequence, and emits
-// EventTx. Errors, before any write:
+// EventTx with the fee's split. Errors, before any write:
 // ErrWrongSequence (the log says expected N, got M), ErrFeeTooLow, and
 // bank.ErrInsufficientFunds when the fee exceeds the balance. The caller
 // has checked t's form and signature.
@@ -85,7 +85,8 @@ func (k Keeper) Ante(st store.KVStore, ev *event.Log, p *ledgerpb.Params, t *tx.
 	if body.Fee < p.MinFee {
 		return ErrFeeTooLow.Errorf("fee %d ucell: must be at least min_fee %d ucell", body.Fee, p.MinFee)
 	}
-	if err := k.fees.ChargeFee(st, ev, p, signer, body.Fee, fees); err != nil {
+	split, err := k.fees.ChargeFee(st, p, signer, body.Fee, fees)
+	if err != nil {
 		return fmt.Errorf("auth: %w", err) // "auth: fee N ucell: bank: insufficient funds: …"
 	}
 	st.Set(AccountKey(signer), codec.Marshal(&ledgerpb.Account{
@@ -93,16 +94,23 @@ func (k Keeper) Ante(st store.KVStore, ev *event.Log, p *ledgerpb.Params, t *tx.
 		PublicKey: t.PubKey,
 		Sequence:  want + 1,
 	}))
-	ev.Emit(EventTx{Signer: signer, Sequence: want, Fee: body.Fee})
+	ev.Emit(EventTx{Signer: signer, Sequence: want, Fee: body.Fee, Burned: split.Burned, Validators: split.Validators, Treasury: split.Treasury})
 	return nil
 }
 
 // EventTx is emitted for every accepted transaction, successful or not.
-// ABCI: type "tx", attributes signer (bech32), sequence, fee (ucell).
+// ABCI: type "tx", attributes signer (bech32), sequence, fee (ucell) and
+// the fee's split by the params (mint.FeeSplit; they add up to fee):
+// burned, validators (to "rewards"), treasury (ucell). The fee is debited
+// from the signer at once; its parts are burned and credited at the end
+// of the block with the block's other fees (mint: EventFeesSettled).
 type EventTx struct {
-	Signer   address.Address `event:"signer"`
-	Sequence uint64          `event:"sequence"`
-	Fee      uint64          `event:"fee"`
+	Signer     address.Address `event:"signer"`
+	Sequence   uint64          `event:"sequence"`
+	Fee        uint64          `event:"fee"`
+	Burned     uint64          `event:"burned"`
+	Validators uint64          `event:"validators"`
+	Treasury   uint64          `event:"treasury"`
 }
 
 // EventType implements event.Typed.

@@ -21,12 +21,14 @@ type EventMinted struct {
 // EventType implements event.Typed.
 func (EventMinted) EventType() string { return "minted" }
 
-// EventFee is emitted when a fee is charged. ABCI: type "fee",
-// attributes payer (bech32), amount (ucell), burned, validators (to
-// "rewards"), treasury (ucell). A transaction's fee (ChargeFee) is burned
-// and credited at the end of its block, with the block's other fees
-// (EventFeesSettled); a fee paid by a message (CollectFee) is moved at
-// once, with bank's burn and transfer events before this one.
+// EventFee is emitted when a fee is paid by a message or a block hook
+// (CollectFee, CollectModuleFee: the market's network fee). ABCI: type
+// "fee", attributes payer (bech32), amount (ucell), burned, validators
+// (to "rewards"), treasury (ucell). Such a fee is moved at once, with
+// bank's burn and transfer events before this one. A transaction's own
+// fee (ChargeFee) emits none: its split is on the transaction's event
+// (auth.EventTx), and it is burned and credited at the end of its block,
+// with the block's other transaction fees (EventFeesSettled).
 type EventFee struct {
 	Payer      address.Address `event:"payer"`
 	Amount     uint64          `event:"amount"`
@@ -39,7 +41,8 @@ type EventFee struct {
 func (EventFee) EventType() string { return "fee" }
 
 // EventFeesSettled is emitted by the end-block hook of a block whose
-// transactions paid fees (SettleFees): the sums of their EventFee parts,
+// transactions paid fees (SettleFees): the sums of their fees' parts
+// (auth.EventTx's burned, validators and treasury),
 // burned and credited now. ABCI: type "fees_settled", attributes height,
 // burned (ucell leaving the supply), validators (to "rewards"), treasury
 // (to the treasury).

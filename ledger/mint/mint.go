@@ -40,7 +40,7 @@
 // is burned, floor(fee × fee_validator_bps / 10,000) goes to "rewards",
 // the rest to the treasury. Auth's ante handler charges it with
 // ChargeFee: the payer's balance is debited at once and the transaction
-// reports the split (EventFee), but the burn and the two credits of all
+// reports the split on its own event (auth.EventTx), but the burn and the two credits of all
 // the block's fees are made once, in the end-block hook before minting
 // (SettleFees, EventFeesSettled), so that a transaction writes one
 // balance for its fee rather than four keys (payer, "rewards", treasury,
@@ -242,7 +242,8 @@ func (k Keeper) CollectFee(st store.KVStore, ev *event.Log, p *ledgerpb.Params, 
 }
 
 // BlockFees sums the parts of the transaction fees a block charged
-// (ChargeFee) that it has not yet settled (SettleFees), in ucell. The
+// (ChargeFee) that it has not yet settled (SettleFees), in ucell; it
+// also carries the parts of one fee (ChargeFee's result). The
 // block's executor keeps one in memory from its first transaction to its
 // end-block hook; its zero value is a block that charged nothing.
 type BlockFees struct {
@@ -262,22 +263,25 @@ func (f *BlockFees) add(burn, validators, toTreasury uint64) {
 }
 
 // ChargeFee is CollectFee for a transaction's fee (auth's ante handler):
-// the fee is split alike and EventFee emitted alike, but only the payer's
-// balance is written now (bank.Keeper.DeductFee); the parts are added to
-// fees, which SettleFees burns and credits at the end of the block. A
-// fee of 0 does nothing. Errors: bank.ErrInsufficientFunds when payer
-// holds less than amount; nothing is written or added on error.
-func (k Keeper) ChargeFee(st store.KVStore, ev *event.Log, p *ledgerpb.Params, payer address.Address, amount uint64, fees *BlockFees) error {
+// the fee is split alike, but only the payer's balance is written now
+// (bank.Keeper.DeductFee); the parts are added to fees, which SettleFees
+// burns and credits at the end of the block. It emits no event: it
+// returns the fee's parts (burned, to validators, to the treasury; they
+// add up to amount), which the transaction's own event reports
+// (auth.EventTx), so that a transfer costs one event fewer. A fee of 0
+// does nothing and returns zero parts. Errors: bank.ErrInsufficientFunds
+// when payer holds less than amount; nothing is written or added on
+// error.
+func (k Keeper) ChargeFee(st store.KVStore, p *ledgerpb.Params, payer address.Address, amount uint64, fees *BlockFees) (BlockFees, error) {
 	if amount == 0 {
-		return nil
+		return BlockFees{}, nil
 	}
 	if err := k.bank.DeductFee(st, payer, amount); err != nil {
-		return fmt.Errorf("fee %d ucell: %w", amount, err)
+		return BlockFees{}, fmt.Errorf("fee %d ucell: %w", amount, err)
 	}
 	burn, validators, toTreasury := FeeSplit(p, amount)
 	fees.add(burn, validators, toTreasury)
-	ev.Emit(EventFee{Payer: payer, Amount: amount, Burned: burn, Validators: validators, Treasury: toTreasury})
-	return nil
+	return BlockFees{Burned: burn, Validators: validators, Treasury: toTreasury}, nil
 }
 
 // SettleFees settles the fees a block charged (ChargeFee), in its

@@ -360,8 +360,9 @@ func BenchmarkBlockHook(b *testing.B) {
 
 // TestChargeFeeThenSettleIsCollectFee: a block's fees charged one by one
 // (ChargeFee) and settled at its end (SettleFees) leave exactly the state
-// of the same fees collected one by one (CollectFee), with the same
-// EventFee per fee and one EventFeesSettled of the sums; between the two
+// of the same fees collected one by one (CollectFee); ChargeFee emits
+// nothing and returns the parts CollectFee's EventFee reports, and the
+// settlement emits one EventFeesSettled of the sums; between the two
 // only the payer's balance changes. A refused fee adds nothing.
 func TestChargeFeeThenSettleIsCollectFee(t *testing.T) {
 	p := &ledgerpb.Params{FeeBurnBps: 2_000, FeeValidatorBps: 5_000}
@@ -376,14 +377,21 @@ func TestChargeFeeThenSettleIsCollectFee(t *testing.T) {
 
 	got, b, k := setup(t, 10_000)
 	var block BlockFees
-	var gotEv event.Log
+	var gotFees []EventFee
 	for _, f := range fees {
-		if err := k.ChargeFee(got, &gotEv, p, holder, f, &block); err != nil {
+		parts, err := k.ChargeFee(got, p, holder, f, &block)
+		if err != nil {
 			t.Fatal(err)
 		}
+		if parts.Burned+parts.Validators+parts.Treasury != f {
+			t.Fatalf("fee %d: parts %+v", f, parts)
+		}
+		if f != 0 {
+			gotFees = append(gotFees, EventFee{Payer: holder, Amount: f, Burned: parts.Burned, Validators: parts.Validators, Treasury: parts.Treasury})
+		}
 	}
-	if err := k.ChargeFee(got, &gotEv, p, holder, 2_000, &block); !errors.Is(err, bank.ErrInsufficientFunds) {
-		t.Fatalf("a fee above the balance: %v", err)
+	if parts, err := k.ChargeFee(got, p, holder, 2_000, &block); !errors.Is(err, bank.ErrInsufficientFunds) || parts != (BlockFees{}) {
+		t.Fatalf("a fee above the balance: %+v, %v", parts, err)
 	}
 	// Before the settlement: only the payer paid.
 	if b.Balance(got, holder) != 10_000-8_010 || b.Supply(got) != 10_000 || b.ModuleBalance(got, RewardsAccount) != 0 || b.ModuleBalance(got, treasury.ModuleName) != 0 {
@@ -393,6 +401,7 @@ func TestChargeFeeThenSettleIsCollectFee(t *testing.T) {
 	if want := (BlockFees{Burned: 1_601, Validators: 4_004, Treasury: 2_405}); block != want {
 		t.Fatalf("block fees %+v, want %+v", block, want)
 	}
+	var gotEv event.Log
 	k.SettleFees(got, &gotEv, 7, block)
 	if snapshot(got) != snapshot(want) {
 		t.Fatalf("settled state\n%s\nwant\n%s", snapshot(got), snapshot(want))
@@ -400,26 +409,22 @@ func TestChargeFeeThenSettleIsCollectFee(t *testing.T) {
 	if err := b.CheckInvariants(got); err != nil {
 		t.Fatal(err)
 	}
-	var wantFees, gotFees []EventFee
+	var wantFees []EventFee
 	for _, e := range wantEv.Events() {
 		var f EventFee
 		if event.Decode(e, &f) == nil {
 			wantFees = append(wantFees, f)
 		}
 	}
-	evs := gotEv.Events()
-	for _, e := range evs[:len(evs)-1] {
-		var f EventFee
-		if err := event.Decode(e, &f); err != nil {
-			t.Fatalf("charged fee event %v: %v", e, err)
-		}
-		gotFees = append(gotFees, f)
-	}
 	if !slices.Equal(gotFees, wantFees) {
-		t.Fatalf("fee events %+v, want %+v", gotFees, wantFees)
+		t.Fatalf("charged parts %+v, want CollectFee's events %+v", gotFees, wantFees)
+	}
+	evs := gotEv.Events()
+	if len(evs) != 1 {
+		t.Fatalf("events %v: want only the settlement", evs)
 	}
 	var settled EventFeesSettled
-	if err := event.Decode(evs[len(evs)-1], &settled); err != nil {
+	if err := event.Decode(evs[0], &settled); err != nil {
 		t.Fatal(err)
 	}
 	if want := (EventFeesSettled{Height: 7, Burned: 1_601, Validators: 4_004, Treasury: 2_405}); settled != want {

@@ -651,6 +651,9 @@ func handRendered(ev event.Typed) event.Event {
 			{Key: "signer", Value: e.Signer.String()},
 			{Key: "sequence", Value: strconv.FormatUint(e.Sequence, 10)},
 			{Key: "fee", Value: strconv.FormatUint(e.Fee, 10)},
+			{Key: "burned", Value: u(e.Burned)},
+			{Key: "validators", Value: u(e.Validators)},
+			{Key: "treasury", Value: u(e.Treasury)},
 		}}
 	case mint.EventFee:
 		return event.Event{Type: "fee", Attributes: []event.Attribute{
