@@ -60,11 +60,13 @@ func BenchmarkTransferBlock(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer func() { _ = bus.Stop() }()
+	process, finalize := p.process(), p.finalize()
 	for b.Loop() {
-		if mustProcess(b, a, p) != abci.PROCESS_PROPOSAL_STATUS_ACCEPT {
-			b.Fatal("block rejected")
+		pr, err := a.ProcessProposal(context.Background(), process)
+		if err != nil || pr.Status != abci.PROCESS_PROPOSAL_STATUS_ACCEPT {
+			b.Fatalf("block rejected: %v", err)
 		}
-		res, err := a.FinalizeBlock(context.Background(), p.finalize())
+		res, err := a.FinalizeBlock(context.Background(), finalize)
 		if err != nil {
 			b.Fatal(err)
 		}
