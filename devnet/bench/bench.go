@@ -29,7 +29,7 @@
 // the wait for the last block: kvstore, whose transactions are all in
 // within about 0.1–0.3 s, commits 30,000 in one or two blocks (0.17 s or
 // 0.28–0.41 s measured), and the ratio of a 30,000-transaction run moves
-// with it (0.14 to 0.39 on the same build). More transactions (Txs
+// with it (0.14 to 0.39 over a series of runs). More transactions (Txs
 // 100,000: 0.24–0.32) give a steadier ratio; the ledger's own rate, and
 // BenchmarkLedger's CPU per transaction, are the steadier figures to
 // compare builds by.
