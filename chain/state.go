@@ -47,6 +47,12 @@ type StateConfig struct {
 	// reads of tree nodes missing from the IAVL cache hit instead of the
 	// files. 0 means the default.
 	LevelDBCacheMB int `toml:"leveldb_cache_mb"`
+	// LevelDBCompression is how the state's LevelDB database compresses
+	// the blocks of the files it writes (ledger.toml:
+	// leveldb_compression): "snappy" (the default, LevelDB's own) or
+	// "none". Files already written keep theirs until LevelDB compacts
+	// them; a database reads both. "" means the default.
+	LevelDBCompression string `toml:"leveldb_compression"`
 }
 
 // Defaults of StateConfig.
@@ -55,21 +61,35 @@ const (
 	DefaultKeepVersions   = 1_000
 	DefaultRetainBlocks   = 10_000
 	DefaultLevelDBCacheMB = 8
+	// DefaultLevelDBCompression is StateConfig.LevelDBCompression's
+	// default.
+	DefaultLevelDBCompression = CompressionSnappy
+)
+
+// The values of StateConfig.LevelDBCompression.
+const (
+	CompressionSnappy = "snappy"
+	CompressionNone   = "none"
 )
 
 // OpenStateDB is OpenDB with the database options of sc: LevelDB with a
 // Bloom filter of 10 bits a key (as LevelDB's own default for the
 // ledger's state, which reads absent keys) and a block cache of
-// sc.LevelDBCacheMB. Errors: sc breaks a rule of StateConfig, or the
+// sc.LevelDBCacheMB, compressing with sc.LevelDBCompression. Errors: sc breaks a rule of StateConfig, or the
 // database does not open.
 func OpenStateDB(home string, sc StateConfig) (iavldb.DB, error) {
 	if err := sc.validate(); err != nil {
 		return nil, err
 	}
 	sc = sc.withDefaults()
+	compression := opt.SnappyCompression
+	if sc.LevelDBCompression == CompressionNone {
+		compression = opt.NoCompression
+	}
 	db, err := cosmosdb.NewGoLevelDBWithOpts("ledger", filepath.Join(home, "data"), &opt.Options{
 		Filter:             filter.NewBloomFilter(10),
 		BlockCacheCapacity: sc.LevelDBCacheMB * opt.MiB,
+		Compression:        compression,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open ledger state: %w", err)
@@ -91,6 +111,9 @@ func (c StateConfig) withDefaults() StateConfig {
 	if c.LevelDBCacheMB == 0 {
 		c.LevelDBCacheMB = DefaultLevelDBCacheMB
 	}
+	if c.LevelDBCompression == "" {
+		c.LevelDBCompression = DefaultLevelDBCompression
+	}
 	return c
 }
 
@@ -105,6 +128,8 @@ func (c StateConfig) validate() error {
 		return fmt.Errorf("retain_blocks %d: must be -1 (keep all), 0 (default) or positive", c.RetainBlocks)
 	case c.LevelDBCacheMB < 0:
 		return fmt.Errorf("leveldb_cache_mb %d: must be 0 (default) or positive", c.LevelDBCacheMB)
+	case c.LevelDBCompression != "" && c.LevelDBCompression != CompressionSnappy && c.LevelDBCompression != CompressionNone:
+		return fmt.Errorf("leveldb_compression %q: must be %q (default) or %q", c.LevelDBCompression, CompressionSnappy, CompressionNone)
 	}
 	return nil
 }
@@ -151,6 +176,10 @@ retain_blocks = %d
 
 # Block cache of the state's LevelDB database, in MB. 0: the default, 8.
 leveldb_cache_mb = %d
+
+# Compression of the blocks LevelDB writes: "snappy" (the default) or
+# "none".
+leveldb_compression = %q
 `
 
 // writeStateConfig writes c (with its defaults filled) as a home's
@@ -164,7 +193,7 @@ func writeStateConfig(home string, c StateConfig) error {
 		return nil
 	}
 	c = c.withDefaults()
-	return os.WriteFile(StateConfigFile(home), fmt.Appendf(nil, stateConfigTemplate, c.CacheNodes, c.KeepVersions, c.RetainBlocks, c.LevelDBCacheMB), 0o600)
+	return os.WriteFile(StateConfigFile(home), fmt.Appendf(nil, stateConfigTemplate, c.CacheNodes, c.KeepVersions, c.RetainBlocks, c.LevelDBCacheMB, c.LevelDBCompression), 0o600)
 }
 
 // ObserveState makes each block the application executes (PrepareProposal,
