@@ -80,6 +80,10 @@ needs a few GB of memory and 15 to 25 minutes to seed.`,
 			}
 			res, err := bench.RunScale(cmd.Context(), o)
 			if err != nil {
+				// The configurations measured before the error still print.
+				for _, v := range res.Variants {
+					printScaleVariant(g, res.Work, v)
+				}
 				return err
 			}
 			if g.output == outputJSON {

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -56,5 +58,26 @@ func TestBenchScale(t *testing.T) {
 	}
 	if !strings.Contains(errOut, "the state seeded in") {
 		t.Errorf("second run did not reuse the kept state: %s", errOut)
+	}
+
+	// scale-home writes a chain home over the kept state (devnet/bench's
+	// TestScaleHome starts one).
+	home := filepath.Join(t.TempDir(), "chain")
+	out, errOut, code = cell(t, "--home", home, "bench", "scale-home", "--state", dir, "--scale", "0.0002")
+	if code != 0 {
+		t.Fatalf("scale-home: exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"chain     bench-scale, first block", `(key "funder")`, "cell start --home " + home} {
+		if !strings.Contains(out, want) {
+			t.Errorf("scale-home output lacks %q:\n%s", want, out)
+		}
+	}
+	for _, f := range []string{"config/genesis.json", "config/priv_validator_key.json", "data/ledger.db/CURRENT", "data/state.db", "keys/funder.json"} {
+		if _, err := os.Stat(filepath.Join(home, f)); err != nil {
+			t.Errorf("scale-home: %v", err)
+		}
+	}
+	if _, errOut, code = cell(t, "--home", t.TempDir(), "bench", "scale-home", "--state", dir, "--scale", "0.5"); code == 0 || !strings.Contains(errOut, "no kept state of scale 0.5") {
+		t.Errorf("scale-home of a scale not kept: exit %d: %s", code, errOut)
 	}
 }
