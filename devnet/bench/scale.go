@@ -132,6 +132,8 @@ type ScaleVariant struct {
 	// then (runtime.MemStats.HeapInuse).
 	RSSBytes  int64 `json:"rss_bytes"`
 	HeapBytes int64 `json:"heap_bytes"`
+	// Ratios are the first size's times over the last's.
+	Ratios ScaleRatios `json:"ratios"`
 }
 
 // ScaleResult is the outcome of a scale run.
@@ -157,9 +159,9 @@ type ScaleRatios struct {
 	DeadlinesMin float64 `json:"deadlines_min"`
 }
 
-// Ratios returns the ratios of the first size to the last (all 1 with a
+// ratios returns the ratios of the first size to the last (all 1 with a
 // single size).
-func (v ScaleVariant) Ratios() ScaleRatios {
+func (v ScaleVariant) ratios() ScaleRatios {
 	if len(v.Sizes) == 0 {
 		return ScaleRatios{}
 	}
@@ -324,6 +326,7 @@ func runScaleVariant(ctx context.Context, o ScaleOptions, dir string, states []S
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	v.RSSBytes, v.HeapBytes = residentBytes(), int64(ms.HeapInuse)
+	v.Ratios = v.ratios()
 	return v, nil
 }
 
@@ -610,4 +613,32 @@ func residentBytes() int64 {
 		}
 	}
 	return 0
+}
+
+// ScaleStates returns the storage configurations of a run that varies
+// one setting at a time: first has the first value of each list; each
+// further value of a list gives a configuration of its own, first with
+// that setting changed (ScaleOptions.State and Variants). Errors: an
+// empty list.
+func ScaleStates(cacheNodes, levelDBCacheMB []int, compression []string) (first chain.StateConfig, rest []chain.StateConfig, err error) {
+	if len(cacheNodes) == 0 || len(levelDBCacheMB) == 0 || len(compression) == 0 {
+		return first, nil, fmt.Errorf("bench scale: iavl_cache_nodes, leveldb_cache_mb and leveldb_compression need a value each")
+	}
+	first = chain.StateConfig{CacheNodes: cacheNodes[0], LevelDBCacheMB: levelDBCacheMB[0], LevelDBCompression: compression[0]}
+	for _, n := range cacheNodes[1:] {
+		v := first
+		v.CacheNodes = n
+		rest = append(rest, v)
+	}
+	for _, n := range levelDBCacheMB[1:] {
+		v := first
+		v.LevelDBCacheMB = n
+		rest = append(rest, v)
+	}
+	for _, c := range compression[1:] {
+		v := first
+		v.LevelDBCompression = c
+		rest = append(rest, v)
+	}
+	return first, rest, nil
 }

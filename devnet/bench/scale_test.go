@@ -55,7 +55,7 @@ func TestRunScale(t *testing.T) {
 				t.Fatalf("size %+v", s)
 			}
 		}
-		r := v.Ratios()
+		r := v.Ratios
 		if r.Empty <= 0 || r.Transfers <= 0 || r.Awards <= 0 || r.Deadlines <= 0 || r.AwardsMin <= 0 {
 			t.Fatalf("ratios %+v", r)
 		}
@@ -85,7 +85,7 @@ func TestRunScale(t *testing.T) {
 			t.Errorf("scale %v: second run's store operations %+v, first %+v", st.Scale, a, b)
 		}
 	}
-	t.Logf("%+v\nratios %+v", res, res.Variants[0].Ratios())
+	t.Logf("%+v\nratios %+v", res, res.Variants[0].Ratios)
 
 	// A kept state of another size is refused, not reseeded.
 	if _, err := RunScale(context.Background(), ScaleOptions{Scales: []float64{0.001}, Dir: dir, Repeat: 1, Work: 10}); err != nil {

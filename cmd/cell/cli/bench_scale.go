@@ -49,24 +49,9 @@ values, on fresh copies of the same states. The full state (--scale 1)
 needs a few GB of memory and 15 to 25 minutes to seed.`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if len(cacheNodes) == 0 || len(cacheMB) == 0 || len(compression) == 0 {
-				return fmt.Errorf("--iavl-cache, --leveldb-cache-mb and --leveldb-compression need a value each")
-			}
-			o.State = chain.StateConfig{CacheNodes: cacheNodes[0], LevelDBCacheMB: cacheMB[0], LevelDBCompression: compression[0]}
-			for _, n := range cacheNodes[1:] {
-				v := o.State
-				v.CacheNodes = n
-				o.Variants = append(o.Variants, v)
-			}
-			for _, n := range cacheMB[1:] {
-				v := o.State
-				v.LevelDBCacheMB = n
-				o.Variants = append(o.Variants, v)
-			}
-			for _, c := range compression[1:] {
-				v := o.State
-				v.LevelDBCompression = c
-				o.Variants = append(o.Variants, v)
+			var err error
+			if o.State, o.Variants, err = bench.ScaleStates(cacheNodes, cacheMB, compression); err != nil {
+				return &usageError{err}
 			}
 			fmt.Fprintf(g.stderr, "cell: benchmarking block times at scales %v (%d per block, %d rounds, %d storage configurations)...\n", o.Scales, o.Work, o.Repeat, 1+len(o.Variants))
 			o.Progress = func(format string, args ...any) { fmt.Fprintf(g.stderr, "cell: "+format+"\n", args...) }
@@ -87,18 +72,7 @@ needs a few GB of memory and 15 to 25 minutes to seed.`,
 				return err
 			}
 			if g.output == outputJSON {
-				type variant struct {
-					bench.ScaleVariant
-					Ratios bench.ScaleRatios `json:"ratios"`
-				}
-				out := struct {
-					bench.ScaleResult
-					Variants []variant `json:"variants"`
-				}{ScaleResult: res}
-				for _, v := range res.Variants {
-					out.Variants = append(out.Variants, variant{v, v.Ratios()})
-				}
-				return g.json("bench-scale", out)
+				return g.json("bench-scale", res)
 			}
 			for _, v := range res.Variants {
 				printScaleVariant(g, res.Work, v)
@@ -138,7 +112,7 @@ func printScaleVariant(g *globals, work int, v bench.ScaleVariant) {
 		fmt.Fprintf(tw, "scale %g\tmin\tstore ops\t", s.Scale)
 	}
 	fmt.Fprint(tw, "ratio\t(min)\t\n")
-	r := v.Ratios()
+	r := v.Ratios
 	rows := []struct {
 		name       string
 		block      func(bench.ScaleSize) bench.ScaleBlock
