@@ -78,9 +78,10 @@ type ScaleOptions struct {
 	// Progress, if set, receives a line per seeding step.
 	Progress func(format string, args ...any)
 	// CPUProfile, if set, receives the CPU profile (runtime/pprof) of the
-	// measured blocks of the first configuration, every size; each
-	// sample of a measured block is labelled scale=S and block=KIND
-	// (go tool pprof -tagfocus scale=1).
+	// measured blocks of the first configuration, every size; the
+	// samples of a measured block's own goroutine (not of the
+	// collector's or the signature batcher's) are labelled scale=S and
+	// block=KIND (go tool pprof -tagfocus scale=1).
 	CPUProfile io.Writer
 }
 
