@@ -89,13 +89,22 @@ type ScaleOptions struct {
 // milliseconds: Ms is the median over the rounds of the block's time
 // (ProcessProposal, the block's execution; FinalizeBlock, writing it to
 // the tree; Commit, saving the version), the parts are those of the
-// median block, MinMs is the fastest round's time.
+// median block, MinMs is the fastest round's time. CPUMs is the median
+// of the CPU time the process used during the block (user and system,
+// every thread, the collector's included): on a machine whose cores
+// other processes share, it counts the block's work without the time it
+// waited for a core.
 type ScaleBlock struct {
 	Ms         float64 `json:"ms"`
 	MinMs      float64 `json:"min_ms"`
+	CPUMs      float64 `json:"cpu_ms"`
 	ProcessMs  float64 `json:"process_proposal_ms"`
 	FinalizeMs float64 `json:"finalize_block_ms"`
 	CommitMs   float64 `json:"commit_ms"`
+	// RoundsMs and RoundsCPUMs are each round's time and CPU time, in
+	// the order run.
+	RoundsMs    []float64 `json:"rounds_ms"`
+	RoundsCPUMs []float64 `json:"rounds_cpu_ms"`
 	// Ops are the store operations the block sent to the tree (reads
 	// that missed the block's branch, the branch's writes); every
 	// round's block of a kind has the same counts (RunScale checks).
@@ -146,18 +155,26 @@ type ScaleResult struct {
 	Variants []ScaleVariant `json:"variants"`
 }
 
-// ScaleRatios are, for each kind of block, the time at the first size
-// over the time at the last, of the medians and of the minimums: 1 means
-// the time does not grow with the state.
+// ScaleRatio compares the first size's blocks of a kind to the last's:
+// 1 means the time does not grow with the state.
+type ScaleRatio struct {
+	// Ms is the ratio of the median times, MinMs of the minimums, CPUMs
+	// of the median CPU times.
+	Ms    float64 `json:"ms"`
+	MinMs float64 `json:"min_ms"`
+	CPUMs float64 `json:"cpu_ms"`
+	// PairedMs is the median over the rounds of the ratio of the two
+	// blocks of a round, run one after the other: a load that changes
+	// from round to round cancels out of it.
+	PairedMs float64 `json:"paired_ms"`
+}
+
+// ScaleRatios are the ratios of each kind of block.
 type ScaleRatios struct {
-	Empty        float64 `json:"empty"`
-	Transfers    float64 `json:"transfers"`
-	Awards       float64 `json:"awards"`
-	Deadlines    float64 `json:"deadlines"`
-	EmptyMin     float64 `json:"empty_min"`
-	TransfersMin float64 `json:"transfers_min"`
-	AwardsMin    float64 `json:"awards_min"`
-	DeadlinesMin float64 `json:"deadlines_min"`
+	Empty     ScaleRatio `json:"empty"`
+	Transfers ScaleRatio `json:"transfers"`
+	Awards    ScaleRatio `json:"awards"`
+	Deadlines ScaleRatio `json:"deadlines"`
 }
 
 // ratios returns the ratios of the first size to the last (all 1 with a
@@ -173,12 +190,24 @@ func (v ScaleVariant) ratios() ScaleRatios {
 		}
 		return x / y
 	}
-	return ScaleRatios{
-		Empty: ratio(a.Empty.Ms, b.Empty.Ms), Transfers: ratio(a.Transfers.Ms, b.Transfers.Ms),
-		Awards: ratio(a.Awards.Ms, b.Awards.Ms), Deadlines: ratio(a.Deadlines.Ms, b.Deadlines.Ms),
-		EmptyMin: ratio(a.Empty.MinMs, b.Empty.MinMs), TransfersMin: ratio(a.Transfers.MinMs, b.Transfers.MinMs),
-		AwardsMin: ratio(a.Awards.MinMs, b.Awards.MinMs), DeadlinesMin: ratio(a.Deadlines.MinMs, b.Deadlines.MinMs),
+	one := func(x, y ScaleBlock) ScaleRatio {
+		var paired []float64
+		for k := range min(len(x.RoundsMs), len(y.RoundsMs)) {
+			paired = append(paired, ratio(x.RoundsMs[k], y.RoundsMs[k]))
+		}
+		return ScaleRatio{Ms: ratio(x.Ms, y.Ms), MinMs: ratio(x.MinMs, y.MinMs), CPUMs: ratio(x.CPUMs, y.CPUMs), PairedMs: medianOf(paired)}
 	}
+	return ScaleRatios{Empty: one(a.Empty, b.Empty), Transfers: one(a.Transfers, b.Transfers), Awards: one(a.Awards, b.Awards), Deadlines: one(a.Deadlines, b.Deadlines)}
+}
+
+// medianOf is the median of xs (the upper one of an even count), or 0.
+func medianOf(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	xs = slices.Clone(xs)
+	slices.Sort(xs)
+	return xs[len(xs)/2]
 }
 
 // The kinds of measured blocks, in the order run.
@@ -571,17 +600,23 @@ func count[E any](b blockRun) int {
 	return n
 }
 
-// median returns the block of median total time, with its parts, and
-// the minimum time.
+// median returns the block of median total time, with its parts, the
+// minimum time, the median CPU time and every round's times.
 func median(bs []blockRun) ScaleBlock {
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	var out ScaleBlock
+	for _, b := range bs {
+		out.RoundsMs = append(out.RoundsMs, ms(b.process+b.finalize+b.commit))
+		out.RoundsCPUMs = append(out.RoundsCPUMs, ms(b.cpu))
+	}
 	bs = slices.Clone(bs)
 	slices.SortFunc(bs, func(a, b blockRun) int {
 		return cmp.Compare(a.process+a.finalize+a.commit, b.process+b.finalize+b.commit)
 	})
 	m := bs[len(bs)/2]
-	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-	return ScaleBlock{Ms: ms(m.process + m.finalize + m.commit), MinMs: ms(bs[0].process + bs[0].finalize + bs[0].commit),
-		ProcessMs: ms(m.process), FinalizeMs: ms(m.finalize), CommitMs: ms(m.commit), Ops: m.ops}
+	out.Ms, out.MinMs, out.CPUMs = ms(m.process+m.finalize+m.commit), ms(bs[0].process+bs[0].finalize+bs[0].commit), medianOf(out.RoundsCPUMs)
+	out.ProcessMs, out.FinalizeMs, out.CommitMs, out.Ops = ms(m.process), ms(m.finalize), ms(m.commit), m.ops
+	return out
 }
 
 // dirSize is the total size of the regular files under dir, in bytes.

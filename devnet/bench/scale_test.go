@@ -47,7 +47,8 @@ func TestRunScale(t *testing.T) {
 		}
 		for _, s := range v.Sizes {
 			for _, b := range []ScaleBlock{s.Empty, s.Transfers, s.Awards, s.Deadlines} {
-				if b.Ms <= 0 || b.MinMs <= 0 || b.MinMs > b.Ms || b.ProcessMs+b.FinalizeMs+b.CommitMs > b.Ms+0.01 {
+				if b.Ms <= 0 || b.MinMs <= 0 || b.MinMs > b.Ms || b.ProcessMs+b.FinalizeMs+b.CommitMs > b.Ms+0.01 ||
+					len(b.RoundsMs) != 2 || len(b.RoundsCPUMs) != 2 || b.CPUMs < 0 {
 					t.Fatalf("variant %+v size %v: block %+v", v.State, s.Scale, b)
 				}
 			}
@@ -56,8 +57,10 @@ func TestRunScale(t *testing.T) {
 			}
 		}
 		r := v.Ratios
-		if r.Empty <= 0 || r.Transfers <= 0 || r.Awards <= 0 || r.Deadlines <= 0 || r.AwardsMin <= 0 {
-			t.Fatalf("ratios %+v", r)
+		for _, x := range []ScaleRatio{r.Empty, r.Transfers, r.Awards, r.Deadlines} {
+			if x.Ms <= 0 || x.MinMs <= 0 || x.PairedMs <= 0 || x.CPUMs < 0 {
+				t.Fatalf("ratios %+v", r)
+			}
 		}
 	}
 	// Without compression the rewritten copy is larger than the seeded,

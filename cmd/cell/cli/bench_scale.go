@@ -77,7 +77,8 @@ needs a few GB of memory and 15 to 25 minutes to seed.`,
 			for _, v := range res.Variants {
 				printScaleVariant(g, res.Work, v)
 			}
-			fmt.Fprintln(g.stdout, "ms: median over the rounds (min: the fastest round); ratio: first size over last, of the medians (of the minimums)")
+			fmt.Fprintln(g.stdout, "ms: median over the rounds; min: the fastest round; cpu: median CPU time of the process during the block")
+			fmt.Fprintln(g.stdout, "ratio: first size over last, of the medians (of the minimums); paired: median of each round's ratio; cpu: of the median CPU times")
 			fmt.Fprintln(g.stdout, "store ops: reads (get+has) / sets / deletes / iterators / iterator steps the block sent to the IAVL tree")
 			for _, s := range res.States {
 				how := fmt.Sprintf("seeded in %.0fs to height %d, compacted in %.0fs", s.SeedSeconds, s.Height, s.CompactSeconds)
@@ -109,27 +110,28 @@ func printScaleVariant(g *globals, work int, v bench.ScaleVariant) {
 	tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprint(tw, "block (ms)\t")
 	for _, s := range v.Sizes {
-		fmt.Fprintf(tw, "scale %g\tmin\tstore ops\t", s.Scale)
+		fmt.Fprintf(tw, "scale %g\tmin\tcpu\tstore ops\t", s.Scale)
 	}
-	fmt.Fprint(tw, "ratio\t(min)\t\n")
+	fmt.Fprint(tw, "ratio\t(min)\tpaired\tcpu\t\n")
 	r := v.Ratios
 	rows := []struct {
-		name       string
-		block      func(bench.ScaleSize) bench.ScaleBlock
-		ratio, min float64
+		name  string
+		block func(bench.ScaleSize) bench.ScaleBlock
+		ratio bench.ScaleRatio
 	}{
-		{"empty", func(s bench.ScaleSize) bench.ScaleBlock { return s.Empty }, r.Empty, r.EmptyMin},
-		{fmt.Sprintf("%d transfers", work), func(s bench.ScaleSize) bench.ScaleBlock { return s.Transfers }, r.Transfers, r.TransfersMin},
-		{fmt.Sprintf("%d awards", work), func(s bench.ScaleSize) bench.ScaleBlock { return s.Awards }, r.Awards, r.AwardsMin},
-		{fmt.Sprintf("%d deadlines", work), func(s bench.ScaleSize) bench.ScaleBlock { return s.Deadlines }, r.Deadlines, r.DeadlinesMin},
+		{"empty", func(s bench.ScaleSize) bench.ScaleBlock { return s.Empty }, r.Empty},
+		{fmt.Sprintf("%d transfers", work), func(s bench.ScaleSize) bench.ScaleBlock { return s.Transfers }, r.Transfers},
+		{fmt.Sprintf("%d awards", work), func(s bench.ScaleSize) bench.ScaleBlock { return s.Awards }, r.Awards},
+		{fmt.Sprintf("%d deadlines", work), func(s bench.ScaleSize) bench.ScaleBlock { return s.Deadlines }, r.Deadlines},
 	}
 	for _, row := range rows {
 		fmt.Fprintf(tw, "%s\t", row.name)
 		for _, s := range v.Sizes {
 			b := row.block(s)
-			fmt.Fprintf(tw, "%.2f\t%.2f\t%s\t", b.Ms, b.MinMs, opsCell(b.Ops))
+			fmt.Fprintf(tw, "%.2f\t%.2f\t%.2f\t%s\t", b.Ms, b.MinMs, b.CPUMs, opsCell(b.Ops))
 		}
-		fmt.Fprintf(tw, "%.2f\t(%.2f)\t\n", row.ratio, row.min)
+		x := row.ratio
+		fmt.Fprintf(tw, "%.2f\t(%.2f)\t%.2f\t%.2f\t\n", x.Ms, x.MinMs, x.PairedMs, x.CPUMs)
 	}
 	tw.Flush()
 }

@@ -20,7 +20,7 @@ func TestBenchScale(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	for _, want := range []string{"scale 0.0002", "scale 0.0001", "ratio", "(min)", "store ops", "empty", "10 transfers", "10 awards", "10 deadlines",
+	for _, want := range []string{"scale 0.0002", "scale 0.0001", "ratio", "(min)", "paired", "cpu", "store ops", "empty", "10 transfers", "10 awards", "10 deadlines",
 		"200 accounts, 20 open orders, 2 nodes", "leveldb_compression snappy", "leveldb_compression none"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
@@ -45,7 +45,9 @@ func TestBenchScale(t *testing.T) {
 				} `json:"awards"`
 			} `json:"sizes"`
 			Ratios struct {
-				Awards float64 `json:"awards"`
+				Awards struct {
+					Ms float64 `json:"ms"`
+				} `json:"awards"`
 			} `json:"ratios"`
 		} `json:"variants"`
 	}
@@ -53,7 +55,7 @@ func TestBenchScale(t *testing.T) {
 		t.Fatalf("%v: %s", err, out)
 	}
 	if res.Work != 5 || len(res.States) != 1 || res.States[0].Accounts != 200 || len(res.Variants) != 1 || len(res.Variants[0].Sizes) != 1 ||
-		res.Variants[0].Sizes[0].Awards.Ms <= 0 || res.Variants[0].Sizes[0].Awards.Ops.Sets == 0 || res.Variants[0].Ratios.Awards != 1 {
+		res.Variants[0].Sizes[0].Awards.Ms <= 0 || res.Variants[0].Sizes[0].Awards.Ops.Sets == 0 || res.Variants[0].Ratios.Awards.Ms != 1 {
 		t.Fatalf("json %s", out)
 	}
 	if !strings.Contains(errOut, "the state seeded in") {
