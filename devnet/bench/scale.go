@@ -120,6 +120,12 @@ type ScaleSize struct {
 	// then.
 	PrepareSeconds float64 `json:"prepare_seconds"`
 	DiskBytes      int64   `json:"disk_bytes"`
+	// Keys is the number of keys of the state and TreeHeight the height
+	// of its IAVL tree, once the measured blocks' accounts and orders
+	// are seeded (chain.Application.StateShape): each store operation
+	// walks a path of TreeHeight nodes.
+	Keys       int64 `json:"keys"`
+	TreeHeight int   `json:"tree_height"`
 	// The measured blocks: no transaction; Work transfers; Work orders
 	// awarded (their bid windows end at that height); Work awarded orders
 	// failed (their delivery deadlines pass at that height).
@@ -330,6 +336,7 @@ func runScaleVariant(ctx context.Context, o ScaleOptions, dir string, states []S
 		if _, err := r.mustBlock(ctx, nil); err != nil { // commits the work
 			return v, fmt.Errorf("scale %v: %w", r.state.Scale, err)
 		}
+		r.size.Keys, r.size.TreeHeight = r.app.StateShape()
 		r.countOps()
 		r.blocks = map[string][]blockRun{}
 	}

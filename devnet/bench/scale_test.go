@@ -52,7 +52,7 @@ func TestRunScale(t *testing.T) {
 					t.Fatalf("variant %+v size %v: block %+v", v.State, s.Scale, b)
 				}
 			}
-			if s.DiskBytes <= 0 {
+			if s.DiskBytes <= 0 || s.Keys <= 0 || s.TreeHeight <= 0 {
 				t.Fatalf("size %+v", s)
 			}
 		}
@@ -62,6 +62,10 @@ func TestRunScale(t *testing.T) {
 				t.Fatalf("ratios %+v", r)
 			}
 		}
+	}
+	// Ten times the state, a taller tree.
+	if a, b := res.Variants[0].Sizes[0], res.Variants[0].Sizes[1]; a.Keys <= b.Keys || a.TreeHeight <= b.TreeHeight {
+		t.Errorf("scale %v: %d keys, height %d; scale %v: %d keys, height %d", a.Scale, a.Keys, a.TreeHeight, b.Scale, b.Keys, b.TreeHeight)
 	}
 	// Without compression the rewritten copy is larger than the seeded,
 	// compressed state.

@@ -134,6 +134,10 @@ func printScaleVariant(g *globals, work int, v bench.ScaleVariant) {
 		fmt.Fprintf(tw, "%.2f\t(%.2f)\t%.2f\t%.2f\t\n", x.Ms, x.MinMs, x.PairedMs, x.CPUMs)
 	}
 	tw.Flush()
+	for _, s := range v.Sizes {
+		fmt.Fprintf(g.stdout, "scale %g: %d keys, IAVL tree height %d; ", s.Scale, s.Keys, s.TreeHeight)
+	}
+	fmt.Fprintln(g.stdout)
 }
 
 // opsCell is a block's store operations as reads/sets/deletes/iterators/steps.

@@ -21,7 +21,7 @@ func TestBenchScale(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	for _, want := range []string{"scale 0.0002", "scale 0.0001", "ratio", "(min)", "paired", "cpu", "store ops", "empty", "10 transfers", "10 awards", "10 deadlines",
-		"200 accounts, 20 open orders, 2 nodes", "leveldb_compression snappy", "leveldb_compression none"} {
+		"200 accounts, 20 open orders, 2 nodes", "leveldb_compression snappy", "leveldb_compression none", "IAVL tree height"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
