@@ -46,7 +46,10 @@ type StateConfig struct {
 	// (ledger.toml: leveldb_cache_mb; default 8, LevelDB's own), in MB:
 	// decompressed blocks of the database files kept in memory, which
 	// reads of tree nodes missing from the IAVL cache hit instead of the
-	// files. 0 means the default.
+	// files. 0 means the default. `cell bench scale` measured 64 and
+	// 256 MB at the full state: neither brought its blocks within 20 %
+	// of a state 100 times smaller, for up to 0.5 GB more memory, so
+	// the default stays.
 	LevelDBCacheMB int `toml:"leveldb_cache_mb"`
 	// GCPercent is the Go collector's target of the node's process
 	// (ledger.toml: gc_percent; default 400; runtime/debug.SetGCPercent,
@@ -59,6 +62,14 @@ type StateConfig struct {
 	// default; otherwise at least 25. It is set for the whole process:
 	// nodes sharing a process (cell devnet) share it.
 	GCPercent int `toml:"gc_percent"`
+	// LevelDBCompression is how the state's LevelDB database compresses
+	// the blocks of the files it writes (ledger.toml:
+	// leveldb_compression): "snappy" (the default, LevelDB's own) or
+	// "none". Files already written keep theirs until LevelDB compacts
+	// them; a database reads both. "" means the default. `cell bench
+	// scale` found no block at the full state faster without
+	// compression beyond the machine's noise, so snappy stays.
+	LevelDBCompression string `toml:"leveldb_compression"`
 }
 
 // Defaults of StateConfig.
@@ -68,6 +79,15 @@ const (
 	DefaultRetainBlocks   = 10_000
 	DefaultLevelDBCacheMB = 8
 	DefaultGCPercent      = 400
+	// DefaultLevelDBCompression is StateConfig.LevelDBCompression's
+	// default.
+	DefaultLevelDBCompression = CompressionSnappy
+)
+
+// The values of StateConfig.LevelDBCompression.
+const (
+	CompressionSnappy = "snappy"
+	CompressionNone   = "none"
 )
 
 // minGCPercent is the lowest gc_percent a node accepts: below it the
@@ -77,16 +97,21 @@ const minGCPercent = 25
 // OpenStateDB is OpenDB with the database options of sc: LevelDB with a
 // Bloom filter of 10 bits a key (as LevelDB's own default for the
 // ledger's state, which reads absent keys) and a block cache of
-// sc.LevelDBCacheMB. Errors: sc breaks a rule of StateConfig, or the
+// sc.LevelDBCacheMB, compressing with sc.LevelDBCompression. Errors: sc breaks a rule of StateConfig, or the
 // database does not open.
 func OpenStateDB(home string, sc StateConfig) (iavldb.DB, error) {
 	if err := sc.validate(); err != nil {
 		return nil, err
 	}
 	sc = sc.withDefaults()
+	compression := opt.SnappyCompression
+	if sc.LevelDBCompression == CompressionNone {
+		compression = opt.NoCompression
+	}
 	db, err := cosmosdb.NewGoLevelDBWithOpts("ledger", filepath.Join(home, "data"), &opt.Options{
 		Filter:             filter.NewBloomFilter(10),
 		BlockCacheCapacity: sc.LevelDBCacheMB * opt.MiB,
+		Compression:        compression,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open ledger state: %w", err)
@@ -111,6 +136,9 @@ func (c StateConfig) withDefaults() StateConfig {
 	if c.GCPercent == 0 {
 		c.GCPercent = DefaultGCPercent
 	}
+	if c.LevelDBCompression == "" {
+		c.LevelDBCompression = DefaultLevelDBCompression
+	}
 	return c
 }
 
@@ -127,6 +155,8 @@ func (c StateConfig) validate() error {
 		return fmt.Errorf("leveldb_cache_mb %d: must be 0 (default) or positive", c.LevelDBCacheMB)
 	case c.GCPercent != 0 && c.GCPercent < minGCPercent:
 		return fmt.Errorf("gc_percent %d: must be 0 (default) or at least %d", c.GCPercent, minGCPercent)
+	case c.LevelDBCompression != "" && c.LevelDBCompression != CompressionSnappy && c.LevelDBCompression != CompressionNone:
+		return fmt.Errorf("leveldb_compression %q: must be %q (default) or %q", c.LevelDBCompression, CompressionSnappy, CompressionNone)
 	}
 	return nil
 }
@@ -179,6 +209,10 @@ leveldb_cache_mb = %d
 # collects less often for a larger peak heap (about live × (1 + gc/100)).
 # 0: the default, 400; otherwise at least 25.
 gc_percent = %d
+
+# Compression of the blocks LevelDB writes: "snappy" (the default) or
+# "none".
+leveldb_compression = %q
 `
 
 // writeStateConfig writes c (with its defaults filled) as a home's
@@ -192,7 +226,7 @@ func writeStateConfig(home string, c StateConfig) error {
 		return nil
 	}
 	c = c.withDefaults()
-	return os.WriteFile(StateConfigFile(home), fmt.Appendf(nil, stateConfigTemplate, c.CacheNodes, c.KeepVersions, c.RetainBlocks, c.LevelDBCacheMB, c.GCPercent), 0o600)
+	return os.WriteFile(StateConfigFile(home), fmt.Appendf(nil, stateConfigTemplate, c.CacheNodes, c.KeepVersions, c.RetainBlocks, c.LevelDBCacheMB, c.GCPercent, c.LevelDBCompression), 0o600)
 }
 
 // ApplyGC sets the Go collector's target of this process to
@@ -216,4 +250,17 @@ func (a *Application) ObserveState(wrap func(store.KVStore) store.KVStore) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.observe = wrap
+}
+
+// StateShape returns the number of keys of the last committed state and
+// the height of its IAVL tree (the nodes on the path from the root to a
+// leaf, the leaf's excluded): every read and write of a key walks that
+// path. 0, 0 before the first commit. For measurements (`cell bench
+// scale`).
+func (a *Application) StateShape() (keys int64, height int) {
+	snap := a.last.Load()
+	if snap == nil {
+		return 0, 0
+	}
+	return snap.Size(), int(snap.Height())
 }
