@@ -75,10 +75,18 @@ func TestHistoryPruning(t *testing.T) {
 // returns the node and its operator's key (funded at genesis).
 func startPruningNode(t *testing.T, home string, retain int64) (*Node, ed25519.PrivateKey) {
 	t.Helper()
+	return startNode(t, home, StateConfig{KeepVersions: 3, RetainBlocks: retain}, io.Discard)
+}
+
+// startNode starts a real node in a new home with sc, 30 ms blocks and
+// CometBFT's pruner every 200 ms, logging to logw; it returns the node
+// and its operator's key (funded at genesis).
+func startNode(t *testing.T, home string, sc StateConfig, logw io.Writer) (*Node, ed25519.PrivateKey) {
+	t.Helper()
 	ctx := context.Background()
 	ports := freeport.Ports(t, 2)
 	keys, err := InitHome(home, NodeConfig{Moniker: "prune", Ports: Ports{P2P: ports[0], RPC: ports[1]}, BlockTime: 30 * time.Millisecond, Local: true,
-		State: StateConfig{KeepVersions: 3, RetainBlocks: retain}})
+		State: sc})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +106,7 @@ func startPruningNode(t *testing.T, home string, retain int64) (*Node, ed25519.P
 	if err := WriteGenesis(home, "prune", time.Now(), appState); err != nil {
 		t.Fatal(err)
 	}
-	n, err := Start(ctx, home, io.Discard)
+	n, err := Start(ctx, home, logw)
 	if err != nil {
 		t.Fatal(err)
 	}

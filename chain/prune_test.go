@@ -124,7 +124,7 @@ func TestStateConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c != (StateConfig{CacheNodes: DefaultCacheNodes, KeepVersions: DefaultKeepVersions, RetainBlocks: DefaultRetainBlocks, LevelDBCacheMB: DefaultLevelDBCacheMB}) {
+	if c != (StateConfig{CacheNodes: DefaultCacheNodes, KeepVersions: DefaultKeepVersions, RetainBlocks: DefaultRetainBlocks, LevelDBCacheMB: DefaultLevelDBCacheMB, ConsensusWALMB: DefaultConsensusWALMB}) {
 		t.Fatalf("defaults %+v", c)
 	}
 	if err := os.WriteFile(StateConfigFile(home), []byte("keep_versions = -1\nretain_blocks = 50\n"), 0o600); err != nil {
@@ -141,6 +141,7 @@ func TestStateConfig(t *testing.T) {
 		"retain_blocks = -2\n":    "retain_blocks -2",
 		"iavl_cache_nodes = -5\n": "iavl_cache_nodes -5",
 		"leveldb_cache_mb = -1\n": "leveldb_cache_mb -1",
+		"consensus_wal_mb = -2\n": "consensus_wal_mb -2",
 		"keep_version = 10\n":     `unknown key "keep_version"`,
 	} {
 		if err := os.WriteFile(StateConfigFile(home), []byte(body), 0o600); err != nil {

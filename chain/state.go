@@ -47,6 +47,16 @@ type StateConfig struct {
 	// reads of tree nodes missing from the IAVL cache hit instead of the
 	// files. 0 means the default.
 	LevelDBCacheMB int `toml:"leveldb_cache_mb"`
+	// ConsensusWALMB bounds CometBFT's consensus WAL, HOME/data/cs.wal
+	// (ledger.toml: consensus_wal_mb; default 20), in MB: the node
+	// deletes the oldest of the WAL's rotated 10 MB files beyond it, on
+	// start and every 5 s, but never the head or the newest rotated file,
+	// which hold the last committed height's end marker that crash
+	// recovery replays from. The WAL then takes at most about 20 MB (the
+	// head up to 10 MB and one rotated file) at the default. 0 means the
+	// default; -1 leaves the WAL to CometBFT, which deletes its oldest
+	// files only beyond 1 GB. See wal.go for why this is safe.
+	ConsensusWALMB int64 `toml:"consensus_wal_mb"`
 }
 
 // Defaults of StateConfig.
@@ -55,6 +65,7 @@ const (
 	DefaultKeepVersions   = 1_000
 	DefaultRetainBlocks   = 10_000
 	DefaultLevelDBCacheMB = 8
+	DefaultConsensusWALMB = 20
 )
 
 // OpenStateDB is OpenDB with the database options of sc: LevelDB with a
@@ -91,6 +102,9 @@ func (c StateConfig) withDefaults() StateConfig {
 	if c.LevelDBCacheMB == 0 {
 		c.LevelDBCacheMB = DefaultLevelDBCacheMB
 	}
+	if c.ConsensusWALMB == 0 {
+		c.ConsensusWALMB = DefaultConsensusWALMB
+	}
 	return c
 }
 
@@ -105,6 +119,8 @@ func (c StateConfig) validate() error {
 		return fmt.Errorf("retain_blocks %d: must be -1 (keep all), 0 (default) or positive", c.RetainBlocks)
 	case c.LevelDBCacheMB < 0:
 		return fmt.Errorf("leveldb_cache_mb %d: must be 0 (default) or positive", c.LevelDBCacheMB)
+	case c.ConsensusWALMB < -1:
+		return fmt.Errorf("consensus_wal_mb %d: must be -1 (CometBFT's 1 GB), 0 (default) or positive", c.ConsensusWALMB)
 	}
 	return nil
 }
@@ -151,6 +167,11 @@ retain_blocks = %d
 
 # Block cache of the state's LevelDB database, in MB. 0: the default, 8.
 leveldb_cache_mb = %d
+
+# Disk CometBFT's consensus WAL (data/cs.wal) may take, in MB: the oldest
+# of its rotated 10 MB files beyond it are deleted; the head and the newest
+# rotated file always stay. 0: the default, 20; -1: CometBFT's own 1 GB.
+consensus_wal_mb = %d
 `
 
 // writeStateConfig writes c (with its defaults filled) as a home's
@@ -164,7 +185,7 @@ func writeStateConfig(home string, c StateConfig) error {
 		return nil
 	}
 	c = c.withDefaults()
-	return os.WriteFile(StateConfigFile(home), fmt.Appendf(nil, stateConfigTemplate, c.CacheNodes, c.KeepVersions, c.RetainBlocks, c.LevelDBCacheMB), 0o600)
+	return os.WriteFile(StateConfigFile(home), fmt.Appendf(nil, stateConfigTemplate, c.CacheNodes, c.KeepVersions, c.RetainBlocks, c.LevelDBCacheMB, c.ConsensusWALMB), 0o600)
 }
 
 // ObserveState makes each block the application executes (PrepareProposal,
