@@ -115,7 +115,7 @@ func StartWith(ctx context.Context, c *cfg.Config, clients proxy.ClientCreator, 
 		return nil, err
 	}
 	n, err := node.NewNode(ctx, c, pv, nodeKey, clients,
-		node.DefaultGenesisDocProviderFunc(c), cfg.DefaultDBProvider,
+		node.DefaultGenesisDocProviderFunc(c), dbProvider,
 		node.DefaultMetricsProvider(c.Instrumentation), logger)
 	if err != nil {
 		return nil, fmt.Errorf("new node: %w", err)
