@@ -5,16 +5,19 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	cfg "github.com/cometbft/cometbft/config"
+	"github.com/cometbft/cometbft/types"
+
+	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/params"
 )
 
-// dirSizes returns the bytes of each entry of dir (a directory's the sum
-// of its files).
+// dirSizes returns the bytes of each entry of dir (a directory's: the sum
+// of its files').
 func dirSizes(t *testing.T, dir string) map[string]int64 {
 	t.Helper()
 	sizes := map[string]int64{}
@@ -33,29 +36,90 @@ func dirSizes(t *testing.T, dir string) map[string]int64 {
 	return sizes
 }
 
-func TestIdleDiskCalibrate(t *testing.T) {
+// TestIdleDiskIsBounded runs an idle real node that keeps 5 state
+// versions and 20 blocks, with an evidence window of 20 blocks
+// (unbonding_blocks), CometBFT's pruner every 200 ms and compaction every
+// 100 pruned blocks, for 1,200 blocks of 30 ms. Each of CometBFT's
+// databases (block store, state, transaction and block index, evidence)
+// is as large over its last 400 blocks as over the 300 before, within
+// 64 KiB, where an unbounded growth of 100 bytes a block would add 40 KB
+// and each of the growths this test was written against far more: the
+// block store kept every header and commit of CometBFT's default
+// evidence window (about 1.7 KB a block on disk), and the index kept
+// every table file that a prune compacted (TestBlockIndexPruningFreesDisk).
+// The block store's base follows the retain height. Not checked here:
+// the consensus WAL, which grows to its 10 MB head before it rotates
+// (TestWALPruning), and the ledger's state, whose LevelDB journal grows to
+// 4 MiB before it is flushed (TestPruning counts its keys).
+func TestIdleDiskIsBounded(t *testing.T) {
 	home := t.TempDir()
-	n, _ := startNode(t, home, StateConfig{KeepVersions: 5, RetainBlocks: 20}, io.Discard)
-	_ = cfg.DefaultConfig
+	p := params.Default()
+	p.UnbondingBlocks = 20
+	n, _ := startNodeParams(t, home, StateConfig{KeepVersions: 5, RetainBlocks: 20}, p, func(c *cfg.Config) { c.Storage.CompactionInterval = 100 }, io.Discard)
 	defer n.Stop()
-	start := time.Now()
-	for next := int64(100); next <= 1500; next += 100 {
-		for n.CometBFT().BlockStore().Height() < next {
-			time.Sleep(20 * time.Millisecond)
+	dbs := []string{"blockstore.db", "state.db", "tx_index.db", "evidence.db"}
+	before, after := map[string]int64{}, map[string]int64{}
+	bs := n.CometBFT().BlockStore()
+	for h := int64(400); h <= 1200; h += 100 {
+		for deadline := time.Now().Add(60 * time.Second); bs.Height() < h; time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("height %d after 60 s, want %d", bs.Height(), h)
+			}
 		}
-		s := dirSizes(t, filepath.Join(home, "data"))
-		var names []string
-		for k := range s {
-			names = append(names, k)
+		sizes := dirSizes(t, filepath.Join(home, "data"))
+		window := before
+		if h > 700 {
+			window = after
 		}
-		sort.Strings(names)
-		var b strings.Builder
-		for _, k := range names {
-			b.WriteString(k + "=" + itoa(s[k]) + " ")
+		var line strings.Builder
+		for _, db := range dbs {
+			window[db] = max(window[db], sizes[db])
+			fmt.Fprintf(&line, " %s=%d", db, sizes[db])
 		}
-		t.Logf("%v h=%d %s", time.Since(start).Round(time.Millisecond), next, b.String())
+		t.Logf("height %d, base %d:%s cs.wal=%d ledger.db=%d", h, bs.Base(), line.String(), sizes["cs.wal"], sizes["ledger.db"])
+		if base := bs.Base(); base < h-100 {
+			t.Fatalf("height %d: block store base %d, want the blocks below %d pruned", h, base, h-100)
+		}
+	}
+	for _, db := range dbs {
+		if after[db] > before[db]+64<<10 {
+			t.Errorf("%s: at most %d bytes over blocks 800-1200, %d over 400-700: it grows", db, after[db], before[db])
+		}
 	}
 }
 
-func itoa(i int64) string { return strings.TrimSpace(strings.Repeat(" ", 0) + fmtInt(i)) }
-func fmtInt(i int64) string { return string([]byte(func() string { return fmt.Sprint(i) }())) }
+// TestEvidenceWindow: WriteGenesis sets CometBFT's evidence window to the
+// ledger's unbonding_blocks, by blocks alone, for the default params and
+// for a genesis that names its own; an app_state that is not a ledger
+// genesis is an error.
+func TestEvidenceWindow(t *testing.T) {
+	short := params.Default()
+	short.UnbondingBlocks = 1_200
+	for _, tt := range []struct {
+		params *ledgerpb.Params
+		want   int64
+	}{{nil, 100_800}, {short, 1_200}} {
+		home := t.TempDir()
+		if err := os.MkdirAll(filepath.Join(home, "config"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		appState, err := LedgerGenesis(nil, nil, tt.params)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteGenesis(home, "evidence", time.Now(), appState); err != nil {
+			t.Fatal(err)
+		}
+		doc, err := types.GenesisDocFromFile(filepath.Join(home, "config", "genesis.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev := doc.ConsensusParams.Evidence
+		if ev.MaxAgeNumBlocks != tt.want || ev.MaxAgeDuration != time.Nanosecond || ev.MaxBytes != types.DefaultEvidenceParams().MaxBytes {
+			t.Errorf("evidence params %+v, want %d blocks, 1ns", ev, tt.want)
+		}
+	}
+	if err := WriteGenesis(t.TempDir(), "evidence", time.Now(), []byte(`{"params": 7}`)); err == nil || !strings.Contains(err.Error(), "app_state") {
+		t.Fatalf("a bad app_state: %v, want an error naming app_state", err)
+	}
+}
