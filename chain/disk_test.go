@@ -47,7 +47,9 @@ func dirSizes(t *testing.T, dir string) map[string]int64 {
 // block store kept every header and commit of CometBFT's default
 // evidence window (about 1.7 KB a block on disk), and the index kept
 // every table file that a prune compacted (TestBlockIndexPruningFreesDisk).
-// The block store's base follows the retain height. Not checked here:
+// The block store's base follows the retain height, and no header below
+// it is left (CometBFT keeps those it pruned within the evidence window
+// for ever; evidenceHorizon). Not checked here:
 // the consensus WAL, which grows to its 10 MB head before it rotates
 // (TestWALPruning), and the ledger's state, whose LevelDB journal grows to
 // 4 MiB before it is flushed (TestPruning counts its keys).
@@ -86,6 +88,15 @@ func TestIdleDiskIsBounded(t *testing.T) {
 			t.Errorf("%s: at most %d bytes over blocks 800-1200, %d over 400-700: it grows", db, after[db], before[db])
 		}
 	}
+	kept := 0
+	for h := int64(1); h < bs.Base(); h++ {
+		if bs.LoadBlockMeta(h) != nil {
+			kept++
+		}
+	}
+	if kept > 0 {
+		t.Fatalf("%d headers below the base %d are still stored", kept, bs.Base())
+	}
 }
 
 // TestEvidenceWindow: WriteGenesis sets CometBFT's evidence window to the
@@ -121,5 +132,47 @@ func TestEvidenceWindow(t *testing.T) {
 	}
 	if err := WriteGenesis(t.TempDir(), "evidence", time.Now(), []byte(`{"params": 7}`)); err == nil || !strings.Contains(err.Error(), "app_state") {
 		t.Fatalf("a bad app_state: %v, want an error naming app_state", err)
+	}
+}
+
+// metaStore is a block store of blocks base…last, one a second.
+type metaStore struct{ base, last int64 }
+
+func (s metaStore) Base() int64   { return s.base }
+func (s metaStore) Height() int64 { return s.last }
+func (s metaStore) LoadBlockMeta(h int64) *types.BlockMeta {
+	if h < s.base || h > s.last {
+		return nil
+	}
+	return &types.BlockMeta{Header: types.Header{Height: h, Time: time.Unix(1_700_000_000+h, 0)}}
+}
+
+// TestEvidenceHorizon: the retain height below which every block is
+// outside the evidence window, by blocks and by time, never below the
+// base.
+func TestEvidenceHorizon(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		store  metaStore
+		blocks int64
+		age    time.Duration
+		want   int64
+	}{
+		// Block r−1 must be more than 20 blocks older than block 100.
+		{"by blocks", metaStore{10, 100}, 20, time.Nanosecond, 80},
+		// … and more than 30 s older.
+		{"by time", metaStore{10, 100}, 20, 30 * time.Second, 70},
+		{"by time, at the boundary", metaStore{10, 100}, 20, 31 * time.Second, 69},
+		{"nothing expired yet", metaStore{1, 15}, 20, time.Nanosecond, 1},
+		{"nothing expired above the base", metaStore{85, 100}, 20, time.Nanosecond, 85},
+		{"only the base expired", metaStore{79, 100}, 20, time.Nanosecond, 80},
+		{"an empty store", metaStore{0, 0}, 20, time.Nanosecond, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ep := types.EvidenceParams{MaxAgeNumBlocks: tt.blocks, MaxAgeDuration: tt.age}
+			if got := evidenceHorizon(tt.store, ep); got != tt.want {
+				t.Fatalf("horizon %d, want %d", got, tt.want)
+			}
+		})
 	}
 }

@@ -76,9 +76,12 @@
 //     query.ErrHeight ("pruned").
 //   - blockstore.db, state.db: Commit returns the retain height that
 //     makes CometBFT prune the blocks older than the last retain_blocks,
-//     and their FinalizeBlock results. CometBFT keeps the header and
-//     commit of every block within the evidence window whatever the
-//     retain height, so WriteGenesis sets that window to the ledger's
+//     and their FinalizeBlock results. CometBFT would keep, for ever, the
+//     header and commit of each block it prunes within the evidence
+//     window, so the node holds the blocks' retain height at the window's
+//     horizon (evidenceHorizon): it keeps the last retain_blocks blocks or
+//     the evidence window, whichever is longer, and deletes each older
+//     block whole. WriteGenesis sets the window to the ledger's
 //     unbonding_blocks (EvidenceParams) rather than CometBFT's default of
 //     100,000 blocks and 48 hours, whichever is longer.
 //   - tx_index.db: the node sets CometBFT's data-companion retain heights

@@ -18,6 +18,7 @@ import (
 	"github.com/celltonomy/celltonomy/internal/freeport"
 	"github.com/celltonomy/celltonomy/ledger/address"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/params"
 )
 
 // TestHistoryPruning runs a real node that keeps 3 state versions and 5
@@ -71,11 +72,14 @@ func TestHistoryPruning(t *testing.T) {
 }
 
 // startPruningNode starts a real node in home that keeps 3 state versions
-// and retain blocks (-1: all), with CometBFT's pruner every 200 ms; it
-// returns the node and its operator's key (funded at genesis).
+// and retain blocks (-1: all), with an evidence window of 5 blocks
+// (unbonding_blocks) and CometBFT's pruner every 200 ms; it returns the
+// node and its operator's key (funded at genesis).
 func startPruningNode(t *testing.T, home string, retain int64) (*Node, ed25519.PrivateKey) {
 	t.Helper()
-	return startNode(t, home, StateConfig{KeepVersions: 3, RetainBlocks: retain}, io.Discard)
+	p := params.Default()
+	p.UnbondingBlocks = 5
+	return startNodeParams(t, home, StateConfig{KeepVersions: 3, RetainBlocks: retain}, p, nil, io.Discard)
 }
 
 // startNode starts a real node in a new home with sc, 30 ms blocks and

@@ -91,7 +91,7 @@ func Start(ctx context.Context, home string, logw io.Writer) (*Node, error) {
 	logger, _ := newLogger(logw, c.LogLevel) // the level was checked by StartWith
 	stopHistory, stopWAL := func() {}, func() {}
 	if sock != "" {
-		stopHistory = pruneHistory(app, sock, sc.RetainBlocks, c.Storage.Pruning.Interval, logger)
+		stopHistory = pruneHistory(app, n, sock, sc.RetainBlocks, c.Storage.Pruning.Interval, logger)
 	}
 	if sc.ConsensusWALMB > 0 {
 		stopWAL = pruneWALLoop(c.Consensus.WalFile(), walLimit, walCheckInterval, logger)

@@ -39,9 +39,10 @@ type StateConfig struct {
 	// (ledger.toml: retain_blocks; default 10,000): each Commit asks it to
 	// prune the blocks below height − RetainBlocks + 1 (the ABCI retain
 	// height). A follower that falls further behind than that cannot
-	// catch up from this node. CometBFT keeps the header and commit of
-	// each block within the evidence window regardless (EvidenceParams).
-	// 0 means the default; -1 keeps every block.
+	// catch up from this node. Blocks within the evidence window
+	// (EvidenceParams: the ledger's unbonding_blocks) are kept too, whole,
+	// so a node keeps the larger of the two (see evidenceHorizon). 0 means
+	// the default; -1 keeps every block.
 	RetainBlocks int64 `toml:"retain_blocks"`
 	// LevelDBCacheMB is the block cache of the state's LevelDB database
 	// (ledger.toml: leveldb_cache_mb; default 8, LevelDB's own), in MB:
