@@ -164,8 +164,9 @@ iavl_cache_nodes = %d
 # -1: keep every version (archive node); otherwise at least 2.
 keep_versions = %d
 
-# Recent blocks CometBFT keeps (the ABCI retain height); older blocks are
-# pruned. 0: the default, 10000; -1: keep every block.
+# Recent blocks CometBFT keeps (the ABCI retain height), or the evidence
+# window (the ledger's unbonding_blocks) if that is longer; older blocks
+# are pruned. 0: the default, 10000; -1: keep every block.
 retain_blocks = %d
 
 # Block cache of the state's LevelDB database, in MB. 0: the default, 8.
