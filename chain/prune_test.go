@@ -137,12 +137,13 @@ func TestStateConfig(t *testing.T) {
 		t.Fatalf("operator's config %+v %v", c, err)
 	}
 	for body, want := range map[string]string{
-		"keep_versions = 1\n":     "keep_versions 1",
-		"retain_blocks = -2\n":    "retain_blocks -2",
-		"iavl_cache_nodes = -5\n": "iavl_cache_nodes -5",
-		"leveldb_cache_mb = -1\n": "leveldb_cache_mb -1",
-		"consensus_wal_mb = -2\n": "consensus_wal_mb -2",
-		"keep_version = 10\n":     `unknown key "keep_version"`,
+		"keep_versions = 1\n":                "keep_versions 1",
+		"retain_blocks = -2\n":               "retain_blocks -2",
+		"iavl_cache_nodes = -5\n":            "iavl_cache_nodes -5",
+		"leveldb_cache_mb = -1\n":            "leveldb_cache_mb -1",
+		"consensus_wal_mb = -2\n":            "consensus_wal_mb -2",
+		"consensus_wal_mb = 1099511627776\n": "consensus_wal_mb 1099511627776",
+		"keep_version = 10\n":                `unknown key "keep_version"`,
 	} {
 		if err := os.WriteFile(StateConfigFile(home), []byte(body), 0o600); err != nil {
 			t.Fatal(err)

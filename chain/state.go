@@ -71,6 +71,10 @@ const (
 	DefaultConsensusWALMB = 20
 )
 
+// maxConsensusWALMB bounds consensus_wal_mb (1 TiB), so that it fits in
+// bytes.
+const maxConsensusWALMB = 1 << 20
+
 // OpenStateDB is OpenDB with the database options of sc: LevelDB with a
 // Bloom filter of 10 bits a key (as LevelDB's own default for the
 // ledger's state, which reads absent keys) and a block cache of
@@ -122,8 +126,8 @@ func (c StateConfig) validate() error {
 		return fmt.Errorf("retain_blocks %d: must be -1 (keep all), 0 (default) or positive", c.RetainBlocks)
 	case c.LevelDBCacheMB < 0:
 		return fmt.Errorf("leveldb_cache_mb %d: must be 0 (default) or positive", c.LevelDBCacheMB)
-	case c.ConsensusWALMB < -1:
-		return fmt.Errorf("consensus_wal_mb %d: must be -1 (CometBFT's 1 GB), 0 (default) or positive", c.ConsensusWALMB)
+	case c.ConsensusWALMB < -1 || c.ConsensusWALMB > maxConsensusWALMB:
+		return fmt.Errorf("consensus_wal_mb %d: must be -1 (CometBFT's 1 GB), 0 (default) or positive up to %d", c.ConsensusWALMB, maxConsensusWALMB)
 	}
 	return nil
 }
