@@ -1,13 +1,21 @@
 package chain
 
 import (
+	"github.com/cockroachdb/pebble"
 	dbm "github.com/cometbft/cometbft-db"
 	cfg "github.com/cometbft/cometbft/config"
 )
 
 // dbProvider opens CometBFT's databases as cfg.DefaultDBProvider does,
-// but the transaction index's (tx_index.db, which also holds the block
-// index) through releasingDB.
+// but Pebble databases (db_backend "pebbledb", CometBFT's default) with
+// a MANIFEST of at most maxManifestBytes, and the transaction index's
+// (tx_index.db, which also holds the block index) through releasingDB.
+//
+// Pebble appends an edit to its MANIFEST at every flush and compaction
+// and starts a new one only past 128 MB by default; a pruned database
+// compacts every few seconds (the index at every prune), so its
+// MANIFEST grew by some 1.3 KB a minute on an idle devnet, towards
+// 128 MB per database.
 //
 // CometBFT v1.0.1's block indexer never closes the iterator with which
 // it prunes (state/indexer/block/kv BlockerIndexer.Prune), and an open
@@ -18,11 +26,27 @@ import (
 // 2 MB of pinned files for 0.2 MB of live data after 6 minutes, 300 KB
 // more a minute).
 func dbProvider(ctx *cfg.DBContext) (dbm.DB, error) {
-	db, err := cfg.DefaultDBProvider(ctx)
+	var db dbm.DB
+	var err error
+	if dbm.BackendType(ctx.Config.DBBackend) == dbm.PebbleDBBackend {
+		db, err = openPebble(ctx.ID, ctx.Config.DBDir(), maxManifestBytes)
+	} else {
+		db, err = cfg.DefaultDBProvider(ctx)
+	}
 	if err != nil || ctx.ID != "tx_index" {
 		return db, err
 	}
 	return releasingDB{db}, nil
+}
+
+// maxManifestBytes is the size past which a Pebble database of CometBFT's
+// starts a new MANIFEST (Pebble's default: 128 MB).
+const maxManifestBytes = 1 << 20
+
+// openPebble opens the Pebble database DIR/NAME.db with Pebble's default
+// options but a MANIFEST rotated past manifestBytes.
+func openPebble(name, dir string, manifestBytes int64) (dbm.DB, error) {
+	return dbm.NewPebbleDBWithOpts(name, dir, &pebble.Options{MaxManifestFileSize: manifestBytes})
 }
 
 // releasingDB is a database whose iterators release their snapshot as
