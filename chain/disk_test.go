@@ -42,11 +42,13 @@ func dirSizes(t *testing.T, dir string) map[string]int64 {
 // 100 pruned blocks, for 1,200 blocks of 30 ms. Each of CometBFT's
 // databases (block store, state, transaction and block index, evidence)
 // is as large over its last 400 blocks as over the 300 before, within
-// 64 KiB, where an unbounded growth of 100 bytes a block would add 40 KB
-// and each of the growths this test was written against far more: the
-// block store kept every header and commit of CometBFT's default
-// evidence window (about 1.7 KB a block on disk), and the index kept
-// every table file that a prune compacted (TestBlockIndexPruningFreesDisk).
+// 128 KiB (a database grows in steps: Pebble keeps up to three old
+// journals for reuse, each as long as the longest it ever wrote), and
+// under 1 MiB; each of the growths this test was written against added
+// far more: the block store kept every header and commit of CometBFT's
+// default evidence window (about 1.7 KB a block on disk, 680 KB over 400
+// blocks), and the index kept every table file that a prune compacted
+// (TestBlockIndexPruningFreesDisk).
 // The block store's base follows the retain height, and no header below
 // it is left (CometBFT keeps those it pruned within the evidence window
 // for ever; evidenceHorizon). Not checked here:
@@ -84,7 +86,7 @@ func TestIdleDiskIsBounded(t *testing.T) {
 		}
 	}
 	for _, db := range dbs {
-		if after[db] > before[db]+64<<10 {
+		if after[db] > before[db]+128<<10 || after[db] > 1<<20 {
 			t.Errorf("%s: at most %d bytes over blocks 800-1200, %d over 400-700: it grows", db, after[db], before[db])
 		}
 	}
