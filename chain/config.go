@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +18,10 @@ import (
 	"github.com/cometbft/cometbft/privval"
 	"github.com/cometbft/cometbft/types"
 	"github.com/spf13/viper"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
+	"github.com/celltonomy/celltonomy/ledger/params"
 )
 
 // Ports are the TCP ports of a node on its listen address.
@@ -172,13 +177,25 @@ func LoadConsensusKey(path string) (ed25519.PrivateKey, error) {
 
 // WriteGenesis writes HOME/config/genesis.json for chainID with the ledger's
 // genesis appState. The validator set is left to the ledger: CometBFT takes
-// it from the ledger's InitChain reply.
+// it from the ledger's InitChain reply. CometBFT's consensus params are its
+// defaults but for the evidence window (EvidenceParams). Errors: appState
+// is not a ledger genesis, or the genesis is invalid.
 func WriteGenesis(home, chainID string, genesisTime time.Time, appState json.RawMessage) error {
+	var g ledgerpb.Genesis
+	if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(appState, &g); err != nil {
+		return fmt.Errorf("genesis: app_state: %w", err)
+	}
+	p := g.GetParams()
+	if p == nil {
+		p = params.Default()
+	}
+	cp := types.DefaultConsensusParams()
+	cp.Evidence = EvidenceParams(p.GetUnbondingBlocks())
 	doc := types.GenesisDoc{
 		ChainID:         chainID,
 		GenesisTime:     genesisTime.UTC(),
 		InitialHeight:   1,
-		ConsensusParams: types.DefaultConsensusParams(),
+		ConsensusParams: cp,
 		AppState:        appState,
 	}
 	if err := doc.ValidateAndComplete(); err != nil {
@@ -225,4 +242,23 @@ func RPCAddress(home string) (string, error) {
 		return "", err
 	}
 	return "http://" + strings.TrimPrefix(c.RPC.ListenAddress, "tcp://"), nil
+}
+
+// EvidenceParams returns the evidence window of a chain whose ledger
+// unbonds stake after unbondingBlocks blocks (the ledger param
+// unbonding_blocks): CometBFT accepts evidence of a validator's fault for
+// unbondingBlocks blocks, while the stake that committed it is still
+// slashable, and not longer. The window bounds what a node keeps of old
+// blocks whatever its retain_blocks: CometBFT keeps the header and the
+// commit of every block within it (about 700 bytes a block with one
+// validator), and the validator set's entry in its state. CometBFT's
+// window is over blocks and time both (evidence expires once older than
+// max_age_num_blocks and max_age_duration); the ledger counts blocks, so
+// the duration is 1 ns, the least CometBFT allows, and the block count
+// alone decides. Its size limit is CometBFT's default (1 MB a block).
+func EvidenceParams(unbondingBlocks uint64) types.EvidenceParams {
+	ep := types.DefaultEvidenceParams()
+	ep.MaxAgeNumBlocks = int64(min(max(unbondingBlocks, 1), math.MaxInt64))
+	ep.MaxAgeDuration = time.Nanosecond
+	return ep
 }

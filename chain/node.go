@@ -27,7 +27,8 @@ type Node struct {
 	cmt *node.Node
 	db  dbm.DB
 	App *Application
-	// pruned stops the retain-height loop (pruneHistory) and waits for it.
+	// pruned stops the retain-height loop (pruneHistory) and the WAL's
+	// (pruneWALLoop) and waits for them.
 	pruned func()
 }
 
@@ -75,17 +76,29 @@ func Start(ctx context.Context, home string, logw io.Writer) (*Node, error) {
 		return nil, err
 	}
 	sock := enableHistoryPruning(c, home, sc)
+	walLimit := sc.ConsensusWALMB << 20
+	if sc.ConsensusWALMB > 0 {
+		// Before CometBFT opens the WAL, so that it never reads a file
+		// the loop deletes.
+		if _, err := pruneWAL(c.Consensus.WalFile(), walLimit); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	n, err := StartWith(ctx, c, proxy.NewUnsyncLocalClientCreator(app), logw)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	node := &Node{cmt: n, db: db, App: app, pruned: func() {}}
+	logger, _ := newLogger(logw, c.LogLevel) // the level was checked by StartWith
+	stopHistory, stopWAL := func() {}, func() {}
 	if sock != "" {
-		logger, _ := newLogger(logw, c.LogLevel) // the level was checked by StartWith
-		node.pruned = pruneHistory(app, sock, sc.RetainBlocks, c.Storage.Pruning.Interval, logger)
+		stopHistory = pruneHistory(app, n, sock, sc.RetainBlocks, c.Storage.Pruning.Interval, logger)
 	}
-	return node, nil
+	if sc.ConsensusWALMB > 0 {
+		stopWAL = pruneWALLoop(c.Consensus.WalFile(), walLimit, walCheckInterval, logger)
+	}
+	return &Node{cmt: n, db: db, App: app, pruned: func() { stopHistory(); stopWAL() }}, nil
 }
 
 // StartWith starts CometBFT for the home of config c with the application
@@ -104,7 +117,7 @@ func StartWith(ctx context.Context, c *cfg.Config, clients proxy.ClientCreator, 
 		return nil, err
 	}
 	n, err := node.NewNode(ctx, c, pv, nodeKey, clients,
-		node.DefaultGenesisDocProviderFunc(c), cfg.DefaultDBProvider,
+		node.DefaultGenesisDocProviderFunc(c), dbProvider,
 		node.DefaultMetricsProvider(c.Instrumentation), logger)
 	if err != nil {
 		return nil, fmt.Errorf("new node: %w", err)

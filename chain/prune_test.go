@@ -125,7 +125,7 @@ func TestStateConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c != (StateConfig{CacheNodes: DefaultCacheNodes, KeepVersions: DefaultKeepVersions, RetainBlocks: DefaultRetainBlocks, LevelDBCacheMB: DefaultLevelDBCacheMB, GCPercent: DefaultGCPercent}) {
+	if c != (StateConfig{CacheNodes: DefaultCacheNodes, KeepVersions: DefaultKeepVersions, RetainBlocks: DefaultRetainBlocks, LevelDBCacheMB: DefaultLevelDBCacheMB, GCPercent: DefaultGCPercent, LevelDBCompression: CompressionSnappy, ConsensusWALMB: DefaultConsensusWALMB}) {
 		t.Fatalf("defaults %+v", c)
 	}
 	if err := os.WriteFile(StateConfigFile(home), []byte("keep_versions = -1\nretain_blocks = 50\n"), 0o600); err != nil {
@@ -138,13 +138,16 @@ func TestStateConfig(t *testing.T) {
 		t.Fatalf("operator's config %+v %v", c, err)
 	}
 	for body, want := range map[string]string{
-		"keep_versions = 1\n":     "keep_versions 1",
-		"retain_blocks = -2\n":    "retain_blocks -2",
-		"iavl_cache_nodes = -5\n": "iavl_cache_nodes -5",
-		"leveldb_cache_mb = -1\n": "leveldb_cache_mb -1",
-		"gc_percent = 10\n":       "gc_percent 10",
-		"gc_percent = -1\n":       "gc_percent -1",
-		"keep_version = 10\n":     `unknown key "keep_version"`,
+		"keep_versions = 1\n":                "keep_versions 1",
+		"retain_blocks = -2\n":               "retain_blocks -2",
+		"iavl_cache_nodes = -5\n":            "iavl_cache_nodes -5",
+		"leveldb_cache_mb = -1\n":            "leveldb_cache_mb -1",
+		"gc_percent = 10\n":                  "gc_percent 10",
+		"gc_percent = -1\n":                  "gc_percent -1",
+		"keep_version = 10\n":                `unknown key "keep_version"`,
+		"leveldb_compression = \"zstd\"\n":   `leveldb_compression "zstd"`,
+		"consensus_wal_mb = -2\n":            "consensus_wal_mb -2",
+		"consensus_wal_mb = 1099511627776\n": "consensus_wal_mb 1099511627776",
 	} {
 		if err := os.WriteFile(StateConfigFile(home), []byte(body), 0o600); err != nil {
 			t.Fatal(err)

@@ -40,13 +40,19 @@ type StateConfig struct {
 	// (ledger.toml: retain_blocks; default 10,000): each Commit asks it to
 	// prune the blocks below height − RetainBlocks + 1 (the ABCI retain
 	// height). A follower that falls further behind than that cannot
-	// catch up from this node. 0 means the default; -1 keeps every block.
+	// catch up from this node. Blocks within the evidence window
+	// (EvidenceParams: the ledger's unbonding_blocks) are kept too, whole,
+	// so a node keeps the larger of the two (see evidenceHorizon). 0 means
+	// the default; -1 keeps every block.
 	RetainBlocks int64 `toml:"retain_blocks"`
 	// LevelDBCacheMB is the block cache of the state's LevelDB database
 	// (ledger.toml: leveldb_cache_mb; default 8, LevelDB's own), in MB:
 	// decompressed blocks of the database files kept in memory, which
 	// reads of tree nodes missing from the IAVL cache hit instead of the
-	// files. 0 means the default.
+	// files. 0 means the default. `cell bench scale` measured 64 and
+	// 256 MB at the full state: neither brought its blocks within 20 %
+	// of a state 100 times smaller, for up to 0.5 GB more memory, so
+	// the default stays.
 	LevelDBCacheMB int `toml:"leveldb_cache_mb"`
 	// GCPercent is the Go collector's target of the node's process
 	// (ledger.toml: gc_percent; default 400; runtime/debug.SetGCPercent,
@@ -59,6 +65,24 @@ type StateConfig struct {
 	// default; otherwise at least 25. It is set for the whole process:
 	// nodes sharing a process (cell devnet) share it.
 	GCPercent int `toml:"gc_percent"`
+	// LevelDBCompression is how the state's LevelDB database compresses
+	// the blocks of the files it writes (ledger.toml:
+	// leveldb_compression): "snappy" (the default, LevelDB's own) or
+	// "none". Files already written keep theirs until LevelDB compacts
+	// them; a database reads both. "" means the default. `cell bench
+	// scale` found no block at the full state faster without
+	// compression beyond the machine's noise, so snappy stays.
+	LevelDBCompression string `toml:"leveldb_compression"`
+	// ConsensusWALMB bounds CometBFT's consensus WAL, HOME/data/cs.wal
+	// (ledger.toml: consensus_wal_mb; default 20), in MB: the node
+	// deletes the oldest of the WAL's rotated 10 MB files beyond it, on
+	// start and every 5 s, but never the head or the newest rotated file,
+	// which hold the last committed height's end marker that crash
+	// recovery replays from. The WAL then takes at most about 20 MB (the
+	// head up to 10 MB and one rotated file) at the default. 0 means the
+	// default; -1 leaves the WAL to CometBFT, which deletes its oldest
+	// files only beyond 1 GB. See wal.go for why this is safe.
+	ConsensusWALMB int64 `toml:"consensus_wal_mb"`
 }
 
 // Defaults of StateConfig.
@@ -68,25 +92,45 @@ const (
 	DefaultRetainBlocks   = 10_000
 	DefaultLevelDBCacheMB = 8
 	DefaultGCPercent      = 400
+	// DefaultLevelDBCompression is StateConfig.LevelDBCompression's
+	// default.
+	DefaultLevelDBCompression = CompressionSnappy
+	// DefaultConsensusWALMB is StateConfig.ConsensusWALMB's default.
+	DefaultConsensusWALMB = 20
+)
+
+// The values of StateConfig.LevelDBCompression.
+const (
+	CompressionSnappy = "snappy"
+	CompressionNone   = "none"
 )
 
 // minGCPercent is the lowest gc_percent a node accepts: below it the
 // collector runs nearly all the time.
 const minGCPercent = 25
 
+// maxConsensusWALMB bounds consensus_wal_mb (1 TiB), so that it fits in
+// bytes.
+const maxConsensusWALMB = 1 << 20
+
 // OpenStateDB is OpenDB with the database options of sc: LevelDB with a
 // Bloom filter of 10 bits a key (as LevelDB's own default for the
 // ledger's state, which reads absent keys) and a block cache of
-// sc.LevelDBCacheMB. Errors: sc breaks a rule of StateConfig, or the
+// sc.LevelDBCacheMB, compressing with sc.LevelDBCompression. Errors: sc breaks a rule of StateConfig, or the
 // database does not open.
 func OpenStateDB(home string, sc StateConfig) (iavldb.DB, error) {
 	if err := sc.validate(); err != nil {
 		return nil, err
 	}
 	sc = sc.withDefaults()
+	compression := opt.SnappyCompression
+	if sc.LevelDBCompression == CompressionNone {
+		compression = opt.NoCompression
+	}
 	db, err := cosmosdb.NewGoLevelDBWithOpts("ledger", filepath.Join(home, "data"), &opt.Options{
 		Filter:             filter.NewBloomFilter(10),
 		BlockCacheCapacity: sc.LevelDBCacheMB * opt.MiB,
+		Compression:        compression,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open ledger state: %w", err)
@@ -111,6 +155,12 @@ func (c StateConfig) withDefaults() StateConfig {
 	if c.GCPercent == 0 {
 		c.GCPercent = DefaultGCPercent
 	}
+	if c.LevelDBCompression == "" {
+		c.LevelDBCompression = DefaultLevelDBCompression
+	}
+	if c.ConsensusWALMB == 0 {
+		c.ConsensusWALMB = DefaultConsensusWALMB
+	}
 	return c
 }
 
@@ -127,6 +177,10 @@ func (c StateConfig) validate() error {
 		return fmt.Errorf("leveldb_cache_mb %d: must be 0 (default) or positive", c.LevelDBCacheMB)
 	case c.GCPercent != 0 && c.GCPercent < minGCPercent:
 		return fmt.Errorf("gc_percent %d: must be 0 (default) or at least %d", c.GCPercent, minGCPercent)
+	case c.LevelDBCompression != "" && c.LevelDBCompression != CompressionSnappy && c.LevelDBCompression != CompressionNone:
+		return fmt.Errorf("leveldb_compression %q: must be %q (default) or %q", c.LevelDBCompression, CompressionSnappy, CompressionNone)
+	case c.ConsensusWALMB < -1 || c.ConsensusWALMB > maxConsensusWALMB:
+		return fmt.Errorf("consensus_wal_mb %d: must be -1 (CometBFT's 1 GB), 0 (default) or positive up to %d", c.ConsensusWALMB, maxConsensusWALMB)
 	}
 	return nil
 }
@@ -167,8 +221,9 @@ iavl_cache_nodes = %d
 # -1: keep every version (archive node); otherwise at least 2.
 keep_versions = %d
 
-# Recent blocks CometBFT keeps (the ABCI retain height); older blocks are
-# pruned. 0: the default, 10000; -1: keep every block.
+# Recent blocks CometBFT keeps (the ABCI retain height), or the evidence
+# window (the ledger's unbonding_blocks) if that is longer; older blocks
+# are pruned. 0: the default, 10000; -1: keep every block.
 retain_blocks = %d
 
 # Block cache of the state's LevelDB database, in MB. 0: the default, 8.
@@ -179,6 +234,15 @@ leveldb_cache_mb = %d
 # collects less often for a larger peak heap (about live × (1 + gc/100)).
 # 0: the default, 400; otherwise at least 25.
 gc_percent = %d
+
+# Compression of the blocks LevelDB writes: "snappy" (the default) or
+# "none".
+leveldb_compression = %q
+
+# Disk CometBFT's consensus WAL (data/cs.wal) may take, in MB: the oldest
+# of its rotated 10 MB files beyond it are deleted; the head and the newest
+# rotated file always stay. 0: the default, 20; -1: CometBFT's own 1 GB.
+consensus_wal_mb = %d
 `
 
 // writeStateConfig writes c (with its defaults filled) as a home's
@@ -192,7 +256,7 @@ func writeStateConfig(home string, c StateConfig) error {
 		return nil
 	}
 	c = c.withDefaults()
-	return os.WriteFile(StateConfigFile(home), fmt.Appendf(nil, stateConfigTemplate, c.CacheNodes, c.KeepVersions, c.RetainBlocks, c.LevelDBCacheMB, c.GCPercent), 0o600)
+	return os.WriteFile(StateConfigFile(home), fmt.Appendf(nil, stateConfigTemplate, c.CacheNodes, c.KeepVersions, c.RetainBlocks, c.LevelDBCacheMB, c.GCPercent, c.LevelDBCompression, c.ConsensusWALMB), 0o600)
 }
 
 // ApplyGC sets the Go collector's target of this process to
@@ -216,4 +280,17 @@ func (a *Application) ObserveState(wrap func(store.KVStore) store.KVStore) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.observe = wrap
+}
+
+// StateShape returns the number of keys of the last committed state and
+// the height of its IAVL tree (the nodes on the path from the root to a
+// leaf, the leaf's excluded): every read and write of a key walks that
+// path. 0, 0 before the first commit. For measurements (`cell bench
+// scale`).
+func (a *Application) StateShape() (keys int64, height int) {
+	snap := a.last.Load()
+	if snap == nil {
+		return 0, 0
+	}
+	return snap.Size(), int(snap.Height())
 }

@@ -41,6 +41,12 @@
 //     input window of 30 blocks, a contest window of 20 blocks for a
 //     report of missing inputs, a seed window of 20 blocks for a dispute
 //     round, and reputation cycles of 40 blocks mined within 8 blocks.
+//   - Unbonding takes unbonding_blocks = 1,200 blocks (5 minutes at the
+//     default block time; default 100,800): short enough to watch an
+//     unbond complete, and it is CometBFT's evidence window
+//     (chain.EvidenceParams), within which every node keeps each block's
+//     header and commit whatever it prunes, so an idle devnet's disk
+//     stops growing after 1,200 blocks instead of 100,800.
 //   - Every node's operator (vendor-I) also runs a reputation miner in the
 //     process, staking MinerStake = min_miner_stake = 10 CELL of its 100
 //     (the default 100 CELL is the whole balance of a vendor) and serving
@@ -751,8 +757,8 @@ func (r *reserved) closeAll() {
 }
 
 // DevnetParams returns the genesis params of a new devnet: the defaults
-// with short verifier, seed, input, contest and reveal windows, short
-// reputation cycles, and mining that every vendor can afford and that
+// with short verifier, seed, input, contest and reveal windows, a short
+// unbonding period, short reputation cycles, and mining that every vendor can afford and that
 // starts within two cycles (see the package documentation).
 func DevnetParams() *ledgerpb.Params {
 	p := params.Default()
@@ -767,6 +773,7 @@ func DevnetParams() *ledgerpb.Params {
 	p.InputWindowBlocks = 30
 	p.InputContestWindowBlocks = 20
 	p.DisputeSeedWindowBlocks = 20
+	p.UnbondingBlocks = 1_200
 	return p
 }
 

@@ -31,7 +31,7 @@
 //  4. When a root is accepted it compares it with its own root of that
 //     cycle and logs an error, REPUTATION ROOT DISAGREEMENT, when they
 //     differ (and appends the outcome to DATA/checks.jsonl when
-//     Options.DataDir is set).
+//     Options.DataDir is set, moving a file of 1 MiB to checks.jsonl.1).
 //  5. While a cycle's submission window is open, it finds the entry
 //     index n in 1 … stake / min_miner_stake whose eligibility hash
 //     keccak256(miner ‖ uint256 n ‖ root) is lowest (BestEntry) and

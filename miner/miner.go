@@ -48,7 +48,8 @@ type Options struct {
 	// Listener, when set, is used instead of listening on Listen.
 	Listener net.Listener
 	// DataDir, when set, receives DATA/checks.jsonl: one JSON line per
-	// accepted cycle that the miner compared with its own root. Nothing
+	// accepted cycle that the miner compared with its own root, the
+	// last 1 to 2 MiB of them (the older in checks.jsonl.1). Nothing
 	// else is kept on disk: at every start the miner replays every frozen
 	// cycle from the chain.
 	DataDir string
@@ -388,10 +389,23 @@ func (m *Miner) check(acc proofapi.Root) {
 	m.recordCheck(acc, c, agrees)
 }
 
-// recordCheck appends the outcome of a check to DATA/checks.jsonl.
+// checksMaxBytes is the size at which DATA/checks.jsonl is renamed
+// DATA/checks.jsonl.1 (replacing the one before) and started afresh: a
+// miner keeps the last 1 to 2 MiB of checks, some 2,400 to 4,800 cycles
+// of about 430 bytes, instead of a line per cycle for ever.
+const checksMaxBytes = 1 << 20
+
+// recordCheck appends the outcome of a check to DATA/checks.jsonl,
+// first moving a file of checksMaxBytes or more to checks.jsonl.1.
 func (m *Miner) recordCheck(acc proofapi.Root, c *Cycle, agrees bool) {
 	if m.opts.DataDir == "" {
 		return
+	}
+	path := filepath.Join(m.opts.DataDir, "checks.jsonl")
+	if fi, err := os.Stat(path); err == nil && fi.Size() >= checksMaxBytes {
+		if err := os.Rename(path, path+".1"); err != nil {
+			m.log.Warn("rotate checks", "err", err)
+		}
 	}
 	line, _ := json.Marshal(struct {
 		Cycle    uint64             `json:"cycle"`
@@ -399,7 +413,7 @@ func (m *Miner) recordCheck(acc proofapi.Root, c *Cycle, agrees bool) {
 		Ours     *proofapi.RootInfo `json:"ours"`
 		Agrees   bool               `json:"agrees"`
 	}{acc.Cycle, acc.Info(), c.Info(), agrees})
-	f, err := os.OpenFile(filepath.Join(m.opts.DataDir, "checks.jsonl"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err == nil {
 		_, err = f.Write(append(line, '\n'))
 		if cerr := f.Close(); err == nil {

@@ -19,6 +19,7 @@ func newBenchCmd(g *globals) *cobra.Command {
 	cmd.AddCommand(newBenchChallengeCmd(g))
 	cmd.AddCommand(newBenchOrderCmd(g))
 	cmd.AddCommand(newBenchScaleCmd(g))
+	cmd.AddCommand(newBenchScaleHomeCmd(g))
 	return cmd
 }
 

@@ -104,8 +104,9 @@ Data lives under ~/.cell/devnet (or --home, or CELL_HOME). A restart resumes
 the chain and the nodes' jobs; --reset starts afresh. Logs go to
 HOME/devnet.log (--verbose: stderr), rotated at 20 MB with the last 3 old
 logs kept, gzipped. The chain keeps the last 1,000 versions of the ledger
-state and the last 10,000 blocks (HOME/config/ledger.toml), so an
-idle devnet's disk stays flat. The example package is built from
+state, the last 10,000 blocks and at most 20 MB of consensus WAL
+(HOME/config/ledger.toml), so an idle devnet's disk stays flat once those
+windows are full. The example package is built from
 examples/digest, so run from the repository after make examples.
 
 A new devnet listens on the default ports, each replaced by a free one (and
