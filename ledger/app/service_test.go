@@ -246,13 +246,21 @@ func TestAttackStopThenDispute(t *testing.T) {
 
 // TestAttackProviderNeverDelivers: a provider that holds the service and
 // never posts its receipt is paid nothing and loses its stake, as a
-// batch order's provider that does not deliver.
+// batch order's provider that does not deliver: every party's balance is
+// checked.
 func TestAttackProviderNeverDelivers(t *testing.T) {
 	c := serviceAwarded(t)
-	buyer := c.balance(mBuyer)
+	before := c.serviceBalances()
 	c.emptyBlocksTo(20)
-	if o := c.order(1); o.State != ledgerpb.OrderState_ORDER_STATE_FAILED || c.balance(mBuyer) != buyer+1000+100 {
-		t.Fatalf("order %v, buyer +%d", o, c.balance(mBuyer)-buyer)
+	after := c.serviceBalances()
+	if o := c.order(1); o.State != ledgerpb.OrderState_ORDER_STATE_FAILED {
+		t.Fatalf("order %v", o)
+	}
+	// The buyer gets the price and its PO stake back, the provider's bid
+	// stake goes to the treasury, the author earns nothing.
+	if after.buyer != before.buyer+1000+100 || after.provider != before.provider || after.author != before.author ||
+		after.treasury != before.treasury+100 || after.escrow != 0 {
+		t.Fatalf("balances before %+v after %+v", before, after)
 	}
 }
 
