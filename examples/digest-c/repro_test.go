@@ -2,10 +2,7 @@ package digestc
 
 import (
 	"bytes"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"testing"
 
@@ -48,15 +45,5 @@ func TestReproducibleBuild(t *testing.T) {
 // TestEnzymeHeaderIsFresh: src/enzymes.h is what gentable.go writes from
 // bio/restriction's table now; run `go generate` after changing the table.
 func TestEnzymeHeaderIsFresh(t *testing.T) {
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(gobin); err != nil {
-		gobin = "go"
-	}
-	out := filepath.Join(t.TempDir(), "enzymes.h")
-	if b, err := exec.Command(gobin, "run", "gentable.go", "-o", out).CombinedOutput(); err != nil {
-		t.Fatalf("go run gentable.go: %v\n%s", err, b)
-	}
-	if !bytes.Equal(readFile(t, out), readFile(t, "src/enzymes.h")) {
-		t.Error("src/enzymes.h is stale: run go generate in examples/digest-c")
-	}
+	wasmbuild.CheckFresh(t, "gentable.go", "src/enzymes.h")
 }

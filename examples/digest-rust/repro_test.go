@@ -3,12 +3,9 @@ package digestrust
 import (
 	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"testing"
 
-	"github.com/celltonomy/celltonomy/internal/digesttest"
 	"github.com/celltonomy/celltonomy/internal/wasmbuild"
 )
 
@@ -46,15 +43,5 @@ func TestReproducibleBuild(t *testing.T) {
 // TestEnzymeTableIsFresh: src/enzymes.rs is what gentable.go writes from
 // bio/restriction's table now; run `go generate` after changing the table.
 func TestEnzymeTableIsFresh(t *testing.T) {
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(gobin); err != nil {
-		gobin = "go"
-	}
-	out := filepath.Join(t.TempDir(), "enzymes.rs")
-	if b, err := exec.Command(gobin, "run", "gentable.go", "-o", out).CombinedOutput(); err != nil {
-		t.Fatalf("go run gentable.go: %v\n%s", err, b)
-	}
-	if !bytes.Equal(digesttest.ReadFile(t, out), digesttest.ReadFile(t, "src/enzymes.rs")) {
-		t.Error("src/enzymes.rs is stale: run go generate in examples/digest-rust")
-	}
+	wasmbuild.CheckFresh(t, "gentable.go", "src/enzymes.rs")
 }

@@ -100,3 +100,28 @@ func NoPaths(tb testing.TB, module []byte, paths ...string) {
 		}
 	}
 }
+
+// CheckFresh fails tb unless `go run generator -o OUT`, run in the test's
+// working directory with the go command of the running toolchain, writes
+// exactly the bytes of file (a path relative to that directory): a file
+// generated from the module's Go code and checked in is stale once that
+// code changes. A generator that fails fails tb with its output.
+func CheckFresh(tb testing.TB, generator, file string) {
+	tb.Helper()
+	out := filepath.Join(tb.TempDir(), filepath.Base(file))
+	if b, err := exec.Command(goBinary(), "run", generator, "-o", out).CombinedOutput(); err != nil {
+		tb.Fatalf("go run %s: %v\n%s", generator, err, b)
+	}
+	got, err := os.ReadFile(out)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	want, err := os.ReadFile(file)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		wd, _ := os.Getwd()
+		tb.Errorf("%s is stale: run go generate in %s", file, wd)
+	}
+}
