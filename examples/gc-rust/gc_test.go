@@ -1,19 +1,17 @@
 package gcrust
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"testing/fstest"
 
 	"github.com/celltonomy/celltonomy/bio/restriction"
+	"github.com/celltonomy/celltonomy/internal/digesttest"
 	"github.com/celltonomy/celltonomy/internal/wasmbuild"
 	"github.com/celltonomy/celltonomy/runtime/batch"
 	"github.com/celltonomy/celltonomy/runtime/outputroot"
@@ -24,17 +22,6 @@ import (
 const lambdaPath = "../data/lambda_virus.fa"
 
 func module(tb testing.TB) []byte { return wasmbuild.Rust(tb, ".", "src/main.rs") }
-
-func newExecutor(tb testing.TB) *wasm.Executor {
-	tb.Helper()
-	ctx := context.Background()
-	ex, err := wasm.NewExecutor(ctx, wasm.NewConfig())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { ex.Close(ctx) })
-	return ex
-}
 
 // gcRun is one run of the module: its genome (nil: no input) and params.
 type gcRun struct {
@@ -48,44 +35,13 @@ type gcRun struct {
 // absent).
 func (r gcRun) run(tb testing.TB, ex *wasm.Executor) (*wasm.Result, []byte) {
 	tb.Helper()
-	job := wasm.Job{
-		Root:      fstest.MapFS{"gc.wasm": {Data: module(tb), Mode: 0o444}},
-		Entry:     "gc.wasm",
-		Params:    r.params,
-		OutputDir: tb.TempDir(),
-		Limits:    r.limits,
-		Seed:      [32]byte{r.seed},
-	}
-	if r.genome != nil {
-		path := filepath.Join(tb.TempDir(), "genome")
-		if err := os.WriteFile(path, r.genome, 0o444); err != nil {
-			tb.Fatal(err)
-		}
-		job.Inputs = []wasm.Input{{Name: "genome", Path: path}}
-	}
-	res, err := ex.Run(context.Background(), job)
-	if err != nil {
-		tb.Fatalf("run: %v", err)
-	}
-	out, err := os.ReadFile(filepath.Join(job.OutputDir, "gc.json"))
-	if err != nil {
-		out = nil
-	}
-	return res, out
-}
-
-func readFile(tb testing.TB, path string) []byte {
-	tb.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return b
+	run := digesttest.Run{Genome: r.genome, Params: r.params, Limits: r.limits, Seed: [32]byte{r.seed}}
+	return run.DoAs(tb, ex, "gc.wasm", module(tb), "gc.json")
 }
 
 // TestOutputs pins gc.json and the table for a small input.
 func TestOutputs(t *testing.T) {
-	ex := newExecutor(t)
+	ex := digesttest.NewExecutor(t)
 	res, out := gcRun{genome: []byte(">toy a test\r\nggCCaU\r\n\r\n"), params: map[string]string{"WINDOW": " 4 "}}.run(t, ex)
 	if res.Outcome != outputroot.OutcomeExited || res.ExitCode != 0 {
 		t.Fatalf("outcome %v exit %d: %s", res.Outcome, res.ExitCode, res.Stderr)
@@ -123,8 +79,8 @@ window     4 bp
 // that bio/restriction's FASTA reader gives, and the GC content is the one
 // computed from them in Go.
 func TestLambdaAgreesWithGo(t *testing.T) {
-	ex := newExecutor(t)
-	data := readFile(t, lambdaPath)
+	ex := digesttest.NewExecutor(t)
+	data := digesttest.ReadFile(t, lambdaPath)
 	rec, err := restriction.ReadFASTA(bytes.NewReader(data), 0)
 	if err != nil {
 		t.Fatal(err)
@@ -161,7 +117,7 @@ func TestLambdaAgreesWithGo(t *testing.T) {
 // TestErrors: bad parameters and bad input end with the documented exit
 // codes and a message naming the parameter or the line, and write nothing.
 func TestErrors(t *testing.T) {
-	ex := newExecutor(t)
+	ex := digesttest.NewExecutor(t)
 	tests := []struct {
 		name       string
 		run        gcRun
@@ -198,8 +154,8 @@ func TestErrors(t *testing.T) {
 
 // TestDeterministic: runs with different seeds give the same output root.
 func TestDeterministic(t *testing.T) {
-	ex := newExecutor(t)
-	r := gcRun{genome: readFile(t, lambdaPath), params: map[string]string{"WINDOW": "1000"}}
+	ex := digesttest.NewExecutor(t)
+	r := gcRun{genome: digesttest.ReadFile(t, lambdaPath), params: map[string]string{"WINDOW": "1000"}}
 	first, _ := r.run(t, ex)
 	r.seed = 7
 	second, _ := r.run(t, ex)
@@ -212,8 +168,8 @@ func TestDeterministic(t *testing.T) {
 // bind the Go one: each ends the run with its outcome, the same on every
 // run; at the stdout limit stdout is exactly the first bytes of the table.
 func TestHostileInputLimits(t *testing.T) {
-	ex := newExecutor(t)
-	lambda := readFile(t, lambdaPath)
+	ex := digesttest.NewExecutor(t)
+	lambda := digesttest.ReadFile(t, lambdaPath)
 	big := append([]byte(">big\n"), bytes.Repeat([]byte("ACGTGAATTCGGATCCAAGCTT"), 1<<20)...) // 22 MiB
 	w := map[string]string{"WINDOW": "10"}
 	full, _ := gcRun{genome: lambda, params: w}.run(t, ex)
@@ -249,7 +205,7 @@ func TestHostileInputLimits(t *testing.T) {
 // does (batch.RunLocal).
 func TestCellRun(t *testing.T) {
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "cell.toml"), readFile(t, "cell.toml"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "cell.toml"), digesttest.ReadFile(t, "cell.toml"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "gc.wasm"), module(t), 0o644); err != nil {
@@ -271,58 +227,20 @@ func TestCellRun(t *testing.T) {
 	}
 }
 
-// generateRustc returns the arguments of gen.go's //go:generate rustc
-// directive.
-func generateRustc(t *testing.T) []string {
-	t.Helper()
-	sc := bufio.NewScanner(bytes.NewReader(readFile(t, "gen.go")))
-	for sc.Scan() {
-		if line, ok := strings.CutPrefix(sc.Text(), "//go:generate "+wasmbuild.Rustc+" "); ok {
-			return strings.Fields(line)
-		}
-	}
-	t.Fatal("gen.go has no //go:generate /usr/bin/rustc … directive")
-	return nil
-}
-
 // TestBuildFlags: `go generate` builds with wasmbuild.RustFlags, the flags
 // of the tests' build.
 func TestBuildFlags(t *testing.T) {
-	want := append(append([]string(nil), wasmbuild.RustFlags...), "-o", "gc.wasm", "src/main.rs")
-	if got := generateRustc(t); !slices.Equal(got, want) {
-		t.Errorf("gen.go: rustc %s\nwant:   rustc %s", strings.Join(got, " "), strings.Join(want, " "))
-	}
+	wasmbuild.CheckGenerate(t, wasmbuild.Rustc, wasmbuild.RustFlags, "gc.wasm", "src/main.rs")
 }
 
 // TestReproducibleBuild builds with gen.go's command in a copy of the
 // source elsewhere under another HOME: the same bytes as the tests' build,
 // and no path of the build directory in the module.
 func TestReproducibleBuild(t *testing.T) {
-	if _, err := exec.LookPath(wasmbuild.Rustc); err != nil {
-		t.Fatalf("rustc not found: %s", wasmbuild.MissingToolchain)
-	}
 	dir := filepath.Join(t.TempDir(), "else", "where")
-	if err := os.MkdirAll(filepath.Join(dir, "src"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "src", "main.rs"), readFile(t, "src/main.rs"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(wasmbuild.Rustc, generateRustc(t)...)
-	cmd.Dir = dir
-	home := t.TempDir()
-	cmd.Env = append(os.Environ(), "HOME="+home, "TMPDIR="+home)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("rustc: %v\n%s", err, out)
-	}
-	built := readFile(t, filepath.Join(dir, "gc.wasm"))
+	built := wasmbuild.BuildCopy(t, dir, wasmbuild.Rustc, wasmbuild.Generate(t, wasmbuild.Rustc), []string{"src/main.rs"}, "gc.wasm")
 	if !bytes.Equal(built, module(t)) {
 		t.Error("a build elsewhere differs from the tests' build")
 	}
-	wd, _ := os.Getwd()
-	for _, p := range []string{wd, dir} {
-		if bytes.Contains(built, []byte(p)) {
-			t.Errorf("the module holds the path %s", p)
-		}
-	}
+	wasmbuild.NoPaths(t, built, dir)
 }

@@ -4,7 +4,8 @@
 // byte, the cases on which such a module must agree with the Go package
 // examples/digest (Cases, EveryEnzymeSets, Fuzz), the hostile-input limits
 // (HostileInputLimits), λ×100 and the wasm/native benchmark
-// (WasmVsNative). It is for tests only.
+// (WasmVsNative). examples/gc-rust's tests use its sandbox run (Run.DoAs),
+// NewExecutor and ReadFile. It is for tests only.
 //
 // Paths are relative to the directory of a package under examples/, where
 // the tests run.
@@ -58,11 +59,12 @@ func ReadFile(tb testing.TB, path string) []byte {
 }
 
 // A Run is one run of a digest module: its genome (nil: no input file),
-// parameters and limits (zero: the sandbox's defaults).
+// parameters, limits (zero: the sandbox's defaults) and seed.
 type Run struct {
 	Genome []byte
 	Params map[string]string
 	Limits wasm.Limits
+	Seed   [32]byte
 }
 
 // Do runs module (mounted as digest.wasm) on r in the sandbox and returns
@@ -70,12 +72,22 @@ type Run struct {
 // sandbox cannot start fails tb.
 func (r Run) Do(tb testing.TB, ex *wasm.Executor, module []byte) (*wasm.Result, []byte) {
 	tb.Helper()
+	return r.DoAs(tb, ex, "digest.wasm", module, "fragments.json")
+}
+
+// DoAs is Do for another program that reads its input "genome": it runs
+// module, mounted as entry, on r in the sandbox and returns the result and
+// the bytes of the output file output (nil when absent). A run the sandbox
+// cannot start fails tb. examples/gc-rust's tests run with it.
+func (r Run) DoAs(tb testing.TB, ex *wasm.Executor, entry string, module []byte, output string) (*wasm.Result, []byte) {
+	tb.Helper()
 	job := wasm.Job{
-		Root:      fstest.MapFS{"digest.wasm": {Data: module, Mode: 0o444}},
-		Entry:     "digest.wasm",
+		Root:      fstest.MapFS{entry: {Data: module, Mode: 0o444}},
+		Entry:     entry,
 		Params:    r.Params,
 		OutputDir: tb.TempDir(),
 		Limits:    r.Limits,
+		Seed:      r.Seed,
 	}
 	if r.Genome != nil {
 		path := filepath.Join(tb.TempDir(), "genome")
@@ -88,11 +100,11 @@ func (r Run) Do(tb testing.TB, ex *wasm.Executor, module []byte) (*wasm.Result, 
 	if err != nil {
 		tb.Fatalf("run: %v", err)
 	}
-	frag, err := os.ReadFile(filepath.Join(job.OutputDir, "fragments.json"))
+	out, err := os.ReadFile(filepath.Join(job.OutputDir, output))
 	if err != nil {
-		frag = nil
+		out = nil
 	}
-	return res, frag
+	return res, out
 }
 
 // SameAsGo runs module (lang names it in messages) and the Go package on r

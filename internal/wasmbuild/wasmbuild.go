@@ -11,6 +11,12 @@
 //	cmod := wasmbuild.C(t, "../digest-c", "src/digest.c")
 //	rmod := wasmbuild.Rust(t, ".", "src/main.rs")
 //
+// The foreign-language examples' tests of their published build share
+// Generate (gen.go's compiler directive), CheckGenerate (its flags are
+// CFlags or RustFlags), BuildCopy (gen.go's build in a copy of the sources
+// elsewhere, for reproducibility), NoPaths (no build-machine path in a
+// module) and CheckFresh (a generated source is up to date).
+//
 // Builds are memoized per process by the absolute package directory (and
 // the sources), so the many tests of a package share one build. C and Rust
 // need Debian's toolchains (see MissingToolchain); a test that needs one
