@@ -20,10 +20,8 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	"github.com/celltonomy/celltonomy/client"
-	"github.com/celltonomy/celltonomy/client/follow"
 	"github.com/celltonomy/celltonomy/client/service"
-	"github.com/celltonomy/celltonomy/internal/freeport"
+	"github.com/celltonomy/celltonomy/client/service/servicetest"
 	"github.com/celltonomy/celltonomy/internal/testchain"
 	"github.com/celltonomy/celltonomy/internal/wasmbuild"
 	"github.com/celltonomy/celltonomy/ledger/ledgerpb"
@@ -73,9 +71,7 @@ var peerPorts = []int32{1, 3, 5, 11, 12, 14}
 type peerNode struct {
 	cfg      *config.Config
 	key, op  ed25519.PrivateKey
-	nd       *node.Node
-	stop     context.CancelFunc
-	done     chan error
+	run      *servicetest.Running
 	operator string // account name
 }
 
@@ -185,7 +181,7 @@ func startPeerNet(t *testing.T, tweak ...func(i int, cfg *config.Config)) *peerN
 	warm.Close(context.Background())
 	listens := [3]string{}
 	for i := range listens {
-		listens[i] = freeListen(t)
+		listens[i] = servicetest.FreeListen(t)
 	}
 	ctx := context.Background()
 	for _, pkg := range []*spec.Package{s.child, s.parent, s.netter} {
@@ -253,47 +249,16 @@ func startPeerNet(t *testing.T, tweak ...func(i int, cfg *config.Config)) *peerN
 	return s
 }
 
-func freeListen(t testing.TB) string {
-	l := freeport.Listen(t)
-	addr := l.Addr().String()
-	l.Close()
-	return addr
-}
-
 func (s *peerNet) startNode(i int) {
 	s.t.Helper()
 	pn := s.nodes[i]
-	ctx, cancel := context.WithCancel(context.Background())
-	fcfg := follow.NewConfig().WithPollInterval(100*time.Millisecond).WithBackoff(50*time.Millisecond, time.Second)
-	sender, err := client.NewSender(s.ch.Client, pn.op, s.ch.ChainID, s.ch.Params.MinFee)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	nd, err := node.New(ctx, pn.cfg, node.Options{NodeKey: pn.key, OperatorKey: pn.op, Follow: &fcfg, Sender: sender})
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	pn.nd, pn.stop, pn.done = nd, cancel, make(chan error, 1)
-	go func() { pn.done <- nd.Run(ctx) }()
-	deadline := time.Now().Add(time.Minute)
-	for !nd.Healthy() {
-		if time.Now().After(deadline) {
-			s.t.Fatal("the node does not follow the chain")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	pn.run = servicetest.RunNode(s.t, s.ch, pn.cfg, pn.key, pn.op)
 }
 
 func (s *peerNet) stopNode(i int) {
-	pn := s.nodes[i]
-	if pn.stop == nil {
-		return
+	if pn := s.nodes[i]; pn.run != nil {
+		pn.run.Stop()
 	}
-	pn.stop()
-	if err := <-pn.done; err != nil {
-		s.t.Errorf("node %d: %v", i+1, err)
-	}
-	pn.stop = nil
 }
 
 func (s *peerNet) balance(name string) uint64 {

@@ -16,6 +16,27 @@ import (
 	"github.com/celltonomy/celltonomy/nodeapi"
 )
 
+// startOrder orders the test service of s for blocks, at up to twice
+// its price, with a delivery window of deliveryWindow blocks, and waits
+// up to a minute for the access; it fails tb, with the node's decision
+// on the order, if none comes.
+func startOrder(tb testing.TB, s *servicetest.Net, blocks, deliveryWindow uint64) (uint64, *nodeapi.ServiceAccess) {
+	tb.Helper()
+	ctx := context.Background()
+	id, err := s.Buyer.Start(ctx, service.Order{Package: s.Pkg, Blocks: blocks, MaxPrice: 2 * servicetest.Price, BidWindow: 10, DeliveryWindow: deliveryWindow, ConfirmWindow: 3})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	a, err := s.Buyer.WaitAccess(wctx, id, 100*time.Millisecond)
+	if err != nil {
+		dec, derr := (&nodeapi.Client{Endpoint: s.Cfg.Endpoint}).Decision(ctx, id)
+		tb.Fatalf("%v (the node's decision: %+v, %v)", err, dec, derr)
+	}
+	return id, a
+}
+
 // TestServiceOrderOnRealNode: a buyer orders the test service for 200
 // blocks, calls its counter through the node (its memory lives across
 // calls), stops it early, and pays for the blocks served only.
@@ -26,16 +47,7 @@ func TestServiceOrderOnRealNode(t *testing.T) {
 	s := servicetest.Start(t)
 	ctx := context.Background()
 	before := s.Balance("buyer")
-	id, err := s.Buyer.Start(ctx, service.Order{Package: s.Pkg, Blocks: 200, MaxPrice: 2 * servicetest.Price, BidWindow: 10, DeliveryWindow: 20, ConfirmWindow: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	wctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	a, err := s.Buyer.WaitAccess(wctx, id, 100*time.Millisecond)
-	if err != nil {
-		t.Fatal(err)
-	}
+	id, a := startOrder(t, s, 200, 20)
 	if !slices.Equal(a.Ports, []int32{1, 2}) || a.State != nodeapi.ServiceRunning || a.EndHeight != a.AwardHeight+200 {
 		t.Fatalf("access %+v", a)
 	}
@@ -103,17 +115,7 @@ func TestServiceNodeRestartBillsServedBlocks(t *testing.T) {
 	s := servicetest.Start(t)
 	ctx := context.Background()
 	before := s.Balance("buyer")
-	id, err := s.Buyer.Start(ctx, service.Order{Package: s.Pkg, Blocks: 500, MaxPrice: 2 * servicetest.Price, BidWindow: 10, DeliveryWindow: 30, ConfirmWindow: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	wctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	a, err := s.Buyer.WaitAccess(wctx, id, 100*time.Millisecond)
-	if err != nil {
-		dec, derr := (&nodeapi.Client{Endpoint: s.Cfg.Endpoint}).Decision(ctx, id)
-		t.Fatalf("%v (the node's decision: %+v, %v)", err, dec, derr)
-	}
+	id, a := startOrder(t, s, 500, 30)
 	if _, err := s.Buyer.Call(ctx, a, 2, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -142,16 +144,7 @@ func TestServiceNodeRestartBillsServedBlocks(t *testing.T) {
 func BenchmarkServiceCall(b *testing.B) {
 	s := servicetest.Start(b)
 	ctx := context.Background()
-	id, err := s.Buyer.Start(ctx, service.Order{Package: s.Pkg, Blocks: 10_000, MaxPrice: 2 * servicetest.Price, BidWindow: 10, DeliveryWindow: 20, ConfirmWindow: 3})
-	if err != nil {
-		b.Fatal(err)
-	}
-	wctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	a, err := s.Buyer.WaitAccess(wctx, id, 100*time.Millisecond)
-	if err != nil {
-		b.Fatal(err)
-	}
+	_, a := startOrder(b, s, 10_000, 20)
 	for range 100 { // warm the connection and the instance
 		if _, err := s.Buyer.Call(ctx, a, 2, nil); err != nil {
 			b.Fatal(err)

@@ -37,25 +37,12 @@ func liarModule() []byte {
 		i64Load  = 0x29
 		end      = 0x0b
 	)
-	return module(
-		section(1, vec(
-			funcType([]byte{i32}, []byte{i32}),
-			funcType([]byte{i32, i32, i32}, []byte{i64}),
-		)),
-		section(3, vec(uleb(0), uleb(1))),
-		section(5, vec(cat([]byte{0x00}, uleb(1)))),
-		section(7, vec(
-			cat(str("memory"), []byte{0x02}, uleb(0)),
-			cat(str("cell_alloc"), []byte{0x00}, uleb(0)),
-			cat(str("cell_handle"), []byte{0x00}, uleb(1)),
-		)),
-		section(10, vec(
-			body(i32Const, 0, end),
-			body(localGet, 2, i32Const, 8, i32LtU, ifOp, i64,
-				i64Const, 0,
-				elseOp, localGet, 1, i64Load, 3, 0,
-				end, end),
-		)),
+	return reactorModule(
+		body(i32Const, 0, end),
+		body(localGet, 2, i32Const, 8, i32LtU, ifOp, i64,
+			i64Const, 0,
+			elseOp, localGet, 1, i64Load, 3, 0,
+			end, end),
 	)
 }
 

@@ -255,7 +255,6 @@ func helloModule() []byte {
 //	            (i64.extend_i32_u (local.get $len)))))
 func echoReactorModule() []byte {
 	const (
-		i64        = 0x7e
 		localGet   = 0x20
 		i32Const   = 0x41
 		i64Const   = 0x42
@@ -264,6 +263,18 @@ func echoReactorModule() []byte {
 		i64Or      = 0x84
 		end        = 0x0b
 	)
+	return reactorModule(
+		body(i32Const, 0x80, 0x08, end),
+		body(localGet, 1, extendI32U, i64Const, 32, i64Shl, localGet, 2, extendI32U, i64Or, end),
+	)
+}
+
+// reactorModule is a service module of one page of memory exporting
+// "memory", cell_alloc (func (param i32) (result i32)) with the code
+// alloc, and cell_handle (func (param i32 i32 i32) (result i64)) with the
+// code handle; both are function bodies (body).
+func reactorModule(alloc, handle []byte) []byte {
+	const i64 = 0x7e
 	return module(
 		section(1, vec(
 			funcType([]byte{i32}, []byte{i32}),
@@ -276,9 +287,6 @@ func echoReactorModule() []byte {
 			cat(str("cell_alloc"), []byte{0x00}, uleb(0)),
 			cat(str("cell_handle"), []byte{0x00}, uleb(1)),
 		)),
-		section(10, vec(
-			body(i32Const, 0x80, 0x08, end),
-			body(localGet, 1, extendI32U, i64Const, 32, i64Shl, localGet, 2, extendI32U, i64Or, end),
-		)),
+		section(10, vec(alloc, handle)),
 	)
 }

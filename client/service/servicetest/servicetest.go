@@ -96,8 +96,7 @@ type Net struct {
 	nodeOp ed25519.PrivateKey
 	nodeK  ed25519.PrivateKey
 	ln     string
-	stop   context.CancelFunc
-	done   chan error
+	run    *Running
 	// Node is the running node (a new one after each StartNode).
 	Node *node.Node
 }
@@ -141,7 +140,7 @@ func StartWith(t testing.TB, dirs ...string) *Net {
 		t.Fatal(err)
 	}
 	s.Pkg, s.blob = pkg.ID(), pkg.Encode()
-	l := freeListen(t)
+	l := FreeListen(t)
 	s.ln = l
 	ctx := context.Background()
 	pkgs := []*spec.Package{pkg}
@@ -185,57 +184,91 @@ func StartWith(t testing.TB, dirs ...string) *Net {
 	return s
 }
 
-// freeListen returns a free loopback address.
-func freeListen(t testing.TB) string {
+// FreeListen returns a free loopback address (host:port).
+func FreeListen(t testing.TB) string {
 	l := freeport.Listen(t)
 	addr := l.Addr().String()
 	l.Close()
 	return addr
 }
 
-// StartNode starts the node (again, after stopNode: a restart on the
-// same data directory).
-func (s *Net) StartNode() {
-	s.t.Helper()
+// Running is a node started by RunNode.
+type Running struct {
+	// Node is the node.
+	Node     *node.Node
+	t        testing.TB
+	endpoint string
+	stop     context.CancelFunc
+	done     chan error
+}
+
+// RunNode starts a node with cfg, its node key nodeKey and its
+// operator's key op (whose account signs its transactions), following
+// ch every 100 ms, and waits up to a minute until it follows the chain.
+// node.New is retried for 5 s (a restarted node's address may take a
+// moment to be free). It fails t on an error; Running.Stop stops the
+// node.
+func RunNode(t testing.TB, ch *testchain.Chain, cfg *config.Config, nodeKey, op ed25519.PrivateKey) *Running {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	fcfg := follow.NewConfig().WithPollInterval(100*time.Millisecond).WithBackoff(50*time.Millisecond, time.Second)
-	sender, err := client.NewSender(s.Chain.Client, s.nodeOp, s.Chain.ChainID, s.Chain.Params.MinFee)
+	sender, err := client.NewSender(ch.Client, op, ch.ChainID, ch.Params.MinFee)
 	if err != nil {
-		s.t.Fatal(err)
+		cancel()
+		t.Fatal(err)
 	}
 	var nd *node.Node
-	for i := 0; ; i++ { // the restarted node's address may take a moment to be free
-		nd, err = node.New(ctx, s.Cfg, node.Options{NodeKey: s.nodeK, OperatorKey: s.nodeOp, Follow: &fcfg, Sender: sender})
+	for i := 0; ; i++ {
+		nd, err = node.New(ctx, cfg, node.Options{NodeKey: nodeKey, OperatorKey: op, Follow: &fcfg, Sender: sender})
 		if err == nil || i == 50 {
 			break
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	if err != nil {
-		s.t.Fatal(err)
+		cancel()
+		t.Fatal(err)
 	}
-	s.Node, s.stop, s.done = nd, cancel, make(chan error, 1)
-	go func() { s.done <- nd.Run(ctx) }()
+	r := &Running{Node: nd, t: t, endpoint: cfg.Endpoint, stop: cancel, done: make(chan error, 1)}
+	go func() { r.done <- nd.Run(ctx) }()
 	deadline := time.Now().Add(time.Minute)
 	for !nd.Healthy() {
 		if time.Now().After(deadline) {
-			s.t.Fatal("the node does not follow the chain")
+			t.Fatalf("the node at %s does not follow the chain", cfg.Endpoint)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	return r
+}
+
+// Stop stops the node and waits for it (it stops its instances and
+// delivers what they served); an error of the node fails the test. A
+// second Stop does nothing.
+func (r *Running) Stop() {
+	if r.stop == nil {
+		return
+	}
+	r.stop()
+	if err := <-r.done; err != nil {
+		r.t.Errorf("node %s: %v", r.endpoint, err)
+	}
+	r.stop = nil
+}
+
+// StartNode starts the node (again, after StopNode: a restart on the
+// same data directory).
+func (s *Net) StartNode() {
+	s.t.Helper()
+	s.run = RunNode(s.t, s.Chain, s.Cfg, s.nodeK, s.nodeOp)
+	s.Node = s.run.Node
 }
 
 // StopNode stops the node and waits for it: it stops its instances and
 // delivers what they served.
 func (s *Net) StopNode() {
-	if s.stop == nil {
-		return
+	if s.run != nil {
+		s.run.Stop()
 	}
-	s.stop()
-	if err := <-s.done; err != nil {
-		s.t.Errorf("node: %v", err)
-	}
-	s.stop = nil
 }
 
 // Order reads order id from the chain.

@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/celltonomy/celltonomy/bio/restriction"
-	"github.com/celltonomy/celltonomy/client/keyring"
 	"github.com/celltonomy/celltonomy/client/service/servicetest"
 	"github.com/celltonomy/celltonomy/examples/data"
 	"github.com/celltonomy/celltonomy/internal/wasmbuild"
@@ -57,19 +56,7 @@ func TestServicePrimerDesignOnChain(t *testing.T) {
 	n.StopNode()
 	n.Cfg.Peer.PerCall = servicetest.Price / 2
 	n.StartNode()
-	home := t.TempDir()
-	kr, err := keyring.Open(keyring.Dir(home))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := kr.AddFromSeed(buyerKey, servicetest.Seed("buyer"), nil); err != nil {
-		t.Fatal(err)
-	}
-	cell := func(stdin string, args ...string) (string, string, int) {
-		var out, errb bytes.Buffer
-		code := runIO(t.Context(), append([]string{"--home", home}, append(args, "--node", n.Chain.RPC)...), strings.NewReader(stdin), &out, &errb)
-		return out.String(), errb.String(), code
-	}
+	cell := serviceCLI(t, n)
 	before := n.Balance("buyer")
 	stdout, stderr, code := cell("", "service", "start", design.String(), "--blocks", "300", "--max-price", strconv.Itoa(2*servicetest.Price),
 		"--bid-window", "10", "--delivery-window", "20", "--confirm-window", "3", "--param", "SEQ_INDEX="+index.String(), "--output", "json")
@@ -121,13 +108,7 @@ func TestServicePrimerDesignOnChain(t *testing.T) {
 	if _, stderr, code := cell(req, "service", "call", id, "--port", "1", "--data", "-"); code == 0 || !strings.Contains(stderr, "budget") {
 		t.Fatalf("a third call, beyond the order's budget for child calls: exit %d %s", code, stderr)
 	}
-	stdout, stderr, code = cell("", "service", "list")
-	if code != 0 || !strings.HasPrefix(stdout, id+"\tawarded\t"+n.Cfg.Endpoint) {
-		t.Fatalf("service list: %d %q %s", code, stdout, stderr)
-	}
-	if stdout, stderr, code := cell("", "service", "stop", id); code != 0 || !strings.Contains(stdout, "stopped at height") {
-		t.Fatalf("service stop: %d %q %s", code, stdout, stderr)
-	}
+	listThenStop(t, cell, id, n.Cfg.Endpoint)
 	o := n.Settle(started.OrderID, before, 2)
 	if o.GetDelivery().GetCalls() < 2 || o.GetDelivery().GetServedBlocks() == 0 || o.GetDelivery().GetServedBlocks() >= 300 {
 		t.Fatalf("receipt: %d calls, %d of 300 blocks served", o.GetDelivery().GetCalls(), o.GetDelivery().GetServedBlocks())

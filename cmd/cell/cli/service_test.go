@@ -13,6 +13,43 @@ import (
 	"github.com/celltonomy/celltonomy/client/service/servicetest"
 )
 
+// cellRunner runs cell with stdin and args and returns its stdout,
+// stderr and exit code.
+type cellRunner func(stdin string, args ...string) (string, string, int)
+
+// serviceCLI returns a runner of cell against the chain of n, with a
+// home whose keyring holds the buyer's key as buyerKey: given its stdin
+// and arguments, it returns its stdout, stderr and exit code.
+func serviceCLI(t *testing.T, n *servicetest.Net) cellRunner {
+	t.Helper()
+	home := t.TempDir()
+	kr, err := keyring.Open(keyring.Dir(home))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kr.AddFromSeed(buyerKey, servicetest.Seed("buyer"), nil); err != nil {
+		t.Fatal(err)
+	}
+	return func(stdin string, args ...string) (string, string, int) {
+		var out, errb bytes.Buffer
+		code := runIO(t.Context(), append([]string{"--home", home}, append(args, "--node", n.Chain.RPC)...), strings.NewReader(stdin), &out, &errb)
+		return out.String(), errb.String(), code
+	}
+}
+
+// listThenStop checks that `cell service list` shows order id awarded
+// to the node at endpoint, then stops it with `cell service stop`.
+func listThenStop(t *testing.T, cell cellRunner, id, endpoint string) {
+	t.Helper()
+	stdout, stderr, code := cell("", "service", "list")
+	if code != 0 || !strings.HasPrefix(stdout, id+"\tawarded\t"+endpoint) {
+		t.Fatalf("service list: %d %q %s", code, stdout, stderr)
+	}
+	if stdout, stderr, code := cell("", "service", "stop", id); code != 0 || !strings.Contains(stdout, "stopped at height") {
+		t.Fatalf("service stop: %d %q %s", code, stdout, stderr)
+	}
+}
+
 // TestServiceCommandsOnChain drives a service order through the CLI on a
 // real chain and node: start, call (the counter keeps its state across
 // calls; --data from a file and from stdin), list, stop, and the
@@ -22,19 +59,7 @@ func TestServiceCommandsOnChain(t *testing.T) {
 		t.Skip("starts a chain and a node")
 	}
 	n := servicetest.Start(t)
-	home := t.TempDir()
-	kr, err := keyring.Open(keyring.Dir(home))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := kr.AddFromSeed(buyerKey, servicetest.Seed("buyer"), nil); err != nil {
-		t.Fatal(err)
-	}
-	cell := func(stdin string, args ...string) (string, string, int) {
-		var out, errb bytes.Buffer
-		code := runIO(t.Context(), append([]string{"--home", home}, append(args, "--node", n.Chain.RPC)...), strings.NewReader(stdin), &out, &errb)
-		return out.String(), errb.String(), code
-	}
+	cell := serviceCLI(t, n)
 	before := n.Balance("buyer")
 	stdout, stderr, code := cell("", "service", "start", n.Pkg.String(), "--blocks", "300", "--max-price", strconv.Itoa(2*servicetest.Price),
 		"--bid-window", "10", "--delivery-window", "20", "--confirm-window", "3", "--output", "json")
@@ -67,13 +92,7 @@ func TestServiceCommandsOnChain(t *testing.T) {
 	if _, stderr, code := cell("", "service", "call", id, "--port", "9"); code == 0 || !strings.Contains(stderr, "400") {
 		t.Fatalf("service call of an undeclared port: %d %s", code, stderr)
 	}
-	stdout, stderr, code = cell("", "service", "list")
-	if code != 0 || !strings.HasPrefix(stdout, id+"\tawarded\t"+n.Cfg.Endpoint) {
-		t.Fatalf("service list: %d %q %s", code, stdout, stderr)
-	}
-	if stdout, stderr, code := cell("", "service", "stop", id); code != 0 || !strings.Contains(stdout, "stopped at height") {
-		t.Fatalf("service stop: %d %q %s", code, stdout, stderr)
-	}
+	listThenStop(t, cell, id, n.Cfg.Endpoint)
 	if _, stderr, code := cell("", "service", "stop", id); code == 0 || !strings.Contains(stderr, "stopped already") {
 		t.Fatalf("service stop twice: %d %s", code, stderr)
 	}
